@@ -1,0 +1,44 @@
+"""The ``dataqa`` command.
+
+Sub-commands live beside the code they drive; each area module exposes
+``register(app)`` and is attached here. Bad input exits with code 2 and the message,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+from dataqa._cli_utils import handle_errors  # noqa: F401  (re-exported for area modules)
+
+app = typer.Typer(
+    name="dataqa",
+    help="Data quality and labeling: audit labels, weak supervision, active learning, Label Studio.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Modules that add commands with ``register(app)``, in help order.
+AREA_MODULES = (
+    "dataqa.audit.cli",
+    "dataqa.weak.cli",
+    "dataqa.active.cli",
+    "dataqa.labelstudio.cli",
+)
+
+for _name in AREA_MODULES:
+    if importlib.util.find_spec(_name) is not None:
+        importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Errors raised by dataqa.
+
+Every error is a :class:`DataqaError`. Each message says what was wrong (naming the
+column, rows, labeling function or setting) and what to do about it. The CLI turns a
+``DataqaError`` into exit code 2 with the message and no traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "DataqaError",
+    "DataLoadError",
+    "MissingColumnError",
+    "EmptyDataError",
+    "LabelError",
+    "TooFewClassesError",
+    "SmallClassError",
+    "DuplicateIdError",
+    "FeatureTypeError",
+    "LengthMismatchError",
+    "InvalidSettingError",
+    "UnknownNameError",
+    "NotFittedError",
+    "MissingInputError",
+    "LabelingFunctionError",
+    "LedgerError",
+    "LabelStudioError",
+    "LabelStudioConnectionError",
+    "LabelStudioAuthError",
+    "LabelStudioProjectError",
+    "OptionalDependencyError",
+    "format_ids",
+]
+
+
+def format_ids(ids: Iterable[object], limit: int = 5) -> str:
+    """Render the first ``limit`` ids for an error message (``'a', 'b', ... (+3 more)``)."""
+    ids = list(ids)
+    shown = ", ".join(repr(str(i)) for i in ids[:limit])
+    if len(ids) > limit:
+        shown += f", ... (+{len(ids) - limit} more)"
+    return shown
+
+
+class DataqaError(Exception):
+    """Base class of every error dataqa raises on purpose."""
+
+
+class DataLoadError(DataqaError):
+    """A table could not be read (unknown format, unreadable file)."""
+
+
+class MissingColumnError(DataqaError, KeyError):
+    """A named column is not in the table."""
+
+    def __init__(self, column: str, available: Sequence[str], *, role: str = "column") -> None:
+        self.column = column
+        self.available = list(available)
+        cols = ", ".join(map(str, self.available[:20]))
+        more = f" (+{len(self.available) - 20} more)" if len(self.available) > 20 else ""
+        super().__init__(
+            f"{role} {column!r} is not in the table; the table has: {cols}{more}. "
+            f"Pass one of these names."
+        )
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.args[0]
+
+
+class EmptyDataError(DataqaError, ValueError):
+    """The table has no rows (or none left after filtering)."""
+
+
+class LabelError(DataqaError, ValueError):
+    """Labels are missing, empty or not usable."""
+
+
+class TooFewClassesError(LabelError):
+    """Fewer than two classes are present."""
+
+
+class SmallClassError(LabelError):
+    """A class has too few members for the requested cross-validation."""
+
+
+class DuplicateIdError(DataqaError, ValueError):
+    """Item ids are not unique."""
+
+
+class FeatureTypeError(DataqaError, TypeError):
+    """A feature column is not numeric or a feature matrix is not usable."""
+
+
+class LengthMismatchError(DataqaError, ValueError):
+    """Two inputs that must have one entry per item have different lengths."""
+
+
+class InvalidSettingError(DataqaError, ValueError):
+    """A setting (keyword argument, CLI option) has an invalid value."""
+
+
+class UnknownNameError(DataqaError, KeyError):
+    """A name looked up in a registry (method, strategy, label model) is unknown."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(known)
+        super().__init__(
+            f"unknown {kind} {name!r}; known {kind}s are: {', '.join(self.known)}"
+        )
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class NotFittedError(DataqaError, AttributeError):
+    """An estimator was used before ``fit``."""
+
+
+class MissingInputError(DataqaError, ValueError):
+    """A method was called without an input it needs."""
+
+
+class LabelingFunctionError(DataqaError, RuntimeError):
+    """A labeling function raised or is malformed (duplicate name, wrong output)."""
+
+
+class LedgerError(DataqaError):
+    """The ledger file is missing, not a ledger, from a newer version, or inconsistent."""
+
+
+class LabelStudioError(DataqaError):
+    """Talking to Label Studio failed."""
+
+
+class LabelStudioConnectionError(LabelStudioError, ConnectionError):
+    """The Label Studio server cannot be reached."""
+
+
+class LabelStudioAuthError(LabelStudioError, PermissionError):
+    """The Label Studio server refused the API key."""
+
+
+class LabelStudioProjectError(LabelStudioError, LookupError):
+    """The Label Studio project does not exist or does not fit the queue."""
+
+
+class OptionalDependencyError(DataqaError, ImportError):
+    """An optional extra is needed for this feature."""
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional package {package!r}; "
+            f"install it with: pip install 'dataqa[{extra}]'"
+        )

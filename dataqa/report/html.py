@@ -1,0 +1,111 @@
+"""A small builder for self-contained HTML reports (plots embedded as base64 PNG)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["HtmlReport", "figure_to_data_uri"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{border-bottom:2px solid #444;padding-bottom:.3rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}
+.note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
+.cell{max-width:480px;overflow-wrap:anywhere}
+"""
+
+
+def figure_to_data_uri(fig) -> str:
+    """Render a matplotlib figure to a ``data:image/png;base64,...`` URI and close it."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class HtmlReport:
+    """Collects sections and writes one HTML file with nothing external to load.
+
+    Examples
+    --------
+    >>> r = HtmlReport("Audit")
+    >>> r.heading("Counts"); r.key_values({"n": 10})
+    >>> r.write("report.html")  # doctest: +SKIP
+    """
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._parts: list[str] = []
+
+    def heading(self, text: str, level: int = 2) -> HtmlReport:
+        self._parts.append(f"<h{level}>{html.escape(text)}</h{level}>")
+        return self
+
+    def paragraph(self, text: str, *, css_class: str | None = None) -> HtmlReport:
+        cls = f' class="{css_class}"' if css_class else ""
+        self._parts.append(f"<p{cls}>{html.escape(text)}</p>")
+        return self
+
+    def key_values(self, items: Mapping[str, object]) -> HtmlReport:
+        rows = "".join(
+            f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
+            for k, v in items.items()
+        )
+        self._parts.append(f'<table class="kv">{rows}</table>')
+        return self
+
+    def table(self, df: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:.4g}") -> HtmlReport:
+        shown = df.head(max_rows)
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+        body = []
+        for row in shown.itertuples(index=False, name=None):
+            cells = "".join(
+                f'<td class="cell">{html.escape(_fmt(v, float_format))}</td>' for v in row
+            )
+            body.append(f"<tr>{cells}</tr>")
+        note = ""
+        if len(df) > max_rows:
+            note = f'<p class="note">Showing {max_rows} of {len(df)} rows.</p>'
+        self._parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}")
+        return self
+
+    def figure(self, fig, *, alt: str = "plot") -> HtmlReport:
+        self._parts.append(f'<img alt="{html.escape(alt)}" src="{figure_to_data_uri(fig)}"/>')
+        return self
+
+    def raw(self, fragment: str) -> HtmlReport:
+        """Append an HTML fragment as is (the caller escapes it)."""
+        self._parts.append(fragment)
+        return self
+
+    def render(self) -> str:
+        return (
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
+            f"<h1>{html.escape(self.title)}</h1>{''.join(self._parts)}</body></html>"
+        )
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write the report atomically (temporary file, then rename) and return its path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.render(), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def _fmt(v: object, float_format: str = "{:.4g}") -> str:
+    if isinstance(v, float):
+        return float_format.format(v)
+    return str(v)

@@ -1,0 +1,140 @@
+"""Error-rate intervals from the Beta posterior, test-set size planning, subgroup metrics.
+
+With a uniform prior Beta(1, 1), after seeing ``k`` errors in ``n`` items the posterior of
+the error rate is Beta(k + 1, n - k + 1). The point estimate is its mode, ``k / n``
+(the observed fraction); the interval is equal-tailed: the ``(1 - c) / 2`` and
+``(1 + c) / 2`` quantiles of the posterior.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from dataqa.errors import InvalidSettingError, LengthMismatchError
+
+__all__ = ["ErrorRate", "error_rate_interval", "required_test_size", "subgroup_metrics"]
+
+
+@dataclass(frozen=True)
+class ErrorRate:
+    """An error rate with its equal-tailed Beta-posterior interval."""
+
+    estimate: float
+    low: float
+    high: float
+    n_errors: int
+    n_total: int
+    confidence: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        pct = round(self.confidence * 100)
+        return (f"{self.estimate:.2%} ({self.n_errors}/{self.n_total}; "
+                f"{pct}% interval {self.low:.2%} - {self.high:.2%})")
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise InvalidSettingError(
+            f"confidence={confidence!r} must be strictly between 0 and 1 (e.g. 0.95)."
+        )
+
+
+def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95) -> ErrorRate:
+    """Error rate and its interval from the Beta(n_errors + 1, n_total - n_errors + 1) posterior.
+
+    Parameters
+    ----------
+    n_errors : int
+        Number of errors seen (0 <= n_errors <= n_total).
+    n_total : int
+        Number of items checked (> 0).
+    confidence : float
+        Posterior mass inside the equal-tailed interval.
+
+    Returns
+    -------
+    ErrorRate with ``estimate = n_errors / n_total`` (the posterior mode) and ``low``, ``high``.
+    """
+    _check_confidence(confidence)
+    n_errors, n_total = int(n_errors), int(n_total)
+    if n_total <= 0:
+        raise InvalidSettingError(f"n_total={n_total} must be positive; nothing was checked.")
+    if not 0 <= n_errors <= n_total:
+        raise InvalidSettingError(
+            f"n_errors={n_errors} must be between 0 and n_total={n_total}."
+        )
+    a, b = n_errors + 1, n_total - n_errors + 1
+    tail = (1.0 - confidence) / 2.0
+    low, high = _st.beta.ppf([tail, 1.0 - tail], a, b)
+    return ErrorRate(n_errors / n_total, float(low), float(high), n_errors, n_total, confidence)
+
+
+def _width(n: int, p: float, confidence: float) -> float:
+    tail = (1.0 - confidence) / 2.0
+    a, b = p * n + 1.0, (1.0 - p) * n + 1.0
+    lo, hi = _st.beta.ppf([tail, 1.0 - tail], a, b)
+    return float(hi - lo)
+
+
+def required_test_size(expected_error: float, *, width: float, confidence: float = 0.95) -> int:
+    """Smallest number of items whose error-rate interval is at most ``width`` wide.
+
+    Assumes the observed error fraction equals ``expected_error`` (errors counted as
+    ``expected_error * n``, a real number) and uses the Beta posterior of
+    :func:`error_rate_interval`.
+    """
+    _check_confidence(confidence)
+    if not 0.0 <= expected_error <= 1.0:
+        raise InvalidSettingError(f"expected_error={expected_error!r} must be within [0, 1].")
+    if not 0.0 < width < 1.0:
+        raise InvalidSettingError(f"width={width!r} must be strictly between 0 and 1.")
+    lo, hi = 1, 2
+    while _width(hi, expected_error, confidence) > width:
+        lo, hi = hi, hi * 2
+        if hi > 10**10:
+            raise InvalidSettingError(f"width={width} is too small to reach.")
+    while lo < hi:  # the width shrinks as n grows
+        mid = (lo + hi) // 2
+        if _width(mid, expected_error, confidence) <= width:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def subgroup_metrics(y_true: Sequence, y_pred: Sequence, groups: Sequence, *,
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """Accuracy and error rate per group, each with its Beta-posterior interval.
+
+    Returns
+    -------
+    DataFrame with one row per group (sorted) and columns ``group, n, n_errors, accuracy,
+    error_rate, error_rate_low, error_rate_high``.
+    """
+    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
+    if not len(y_true) == len(y_pred) == len(groups):
+        raise LengthMismatchError(
+            f"y_true has {len(y_true)}, y_pred {len(y_pred)} and groups {len(groups)} "
+            f"entries; give one of each per item."
+        )
+    rows = []
+    wrong = y_true != y_pred
+    for g in sorted(pd.unique(groups).tolist(), key=str):
+        m = groups == g
+        er = error_rate_interval(int(wrong[m].sum()), int(m.sum()), confidence=confidence)
+        rows.append({"group": g, "n": er.n_total, "n_errors": er.n_errors,
+                     "accuracy": 1.0 - er.estimate, "error_rate": er.estimate,
+                     "error_rate_low": er.low, "error_rate_high": er.high})
+    return pd.DataFrame(rows)

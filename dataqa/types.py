@@ -1,0 +1,43 @@
+"""Data contracts shared by every dataqa module.
+
+- ``labels``: int array of shape (n,), classes ``0 .. K-1``; class names are kept beside them.
+- ``pred_probs``: float array of shape (n, K), rows sum to 1, columns in class order.
+- ``L``: int array of shape (n, m) of labeling-function votes; ``ABSTAIN`` (-1) = no vote.
+  Same convention as Snorkel, so Snorkel's LabelModel and LFAnalysis take it as is.
+- **Scores**: every score dataqa returns has shape (n,) and *higher = more suspicious or
+  more worth a person's look* (more likely mislabeled, more out-of-distribution, more
+  worth labeling). Scores from libraries with the opposite direction (cleanlab's label
+  quality, max softmax probability) are converted at the edge.
+- Ids: every item has a stable string id.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "ABSTAIN",
+    "SCORE_DIRECTION",
+    "LABEL_SOURCES",
+    "Labels",
+    "PredProbs",
+    "LabelMatrix",
+    "Scores",
+]
+
+#: Value of an abstaining labeling function in ``L`` (same as Snorkel).
+ABSTAIN: int = -1
+
+#: The one direction of every score dataqa returns.
+SCORE_DIRECTION: str = "higher = more suspicious / more worth labeling"
+
+#: Where a label came from, as stored in the ledger.
+LABEL_SOURCES: tuple[str, ...] = ("given", "weak", "model", "human", "reviewed")
+
+Labels: TypeAlias = npt.NDArray[np.integer]
+PredProbs: TypeAlias = npt.NDArray[np.floating]
+LabelMatrix: TypeAlias = npt.NDArray[np.integer]
+Scores: TypeAlias = npt.NDArray[np.floating]

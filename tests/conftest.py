@@ -1,0 +1,32 @@
+"""Shared test fixtures.
+
+Tests that need an external resource (the shared data folder, a Label Studio server)
+skip locally with a reason, but fail when ``CI=true``: there they must run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when an external resource is missing."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def data_home() -> Path:
+    from dataqa.datasets import default_data_home
+
+    home = default_data_home()
+    require(home.is_dir(), f"shared data folder {home} not found (set DATAQA_DATA_HOME)")
+    return home
