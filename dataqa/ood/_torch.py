@@ -1,0 +1,106 @@
+"""Small torch helpers shared by ODIN and the gradient method."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from dataqa.ood._validate import OODInputError
+
+__all__ = ["is_torch_model", "model_device_dtype", "as_model_input", "eval_mode",
+           "batched_logits", "check_logits_tensor"]
+
+
+def is_torch_model(model: Any) -> bool:
+    return isinstance(model, nn.Module)
+
+
+def model_device_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:
+    """Device of the first parameter/buffer and dtype of the first floating parameter."""
+    device = torch.device("cpu")
+    dtype = torch.get_default_dtype()
+    for t in list(model.parameters()) + list(model.buffers()):
+        device = t.device
+        break
+    for p in model.parameters():
+        if p.is_floating_point():
+            dtype = p.dtype
+            break
+    return device, dtype
+
+
+def as_model_input(X: Any, model: nn.Module, *, name: str = "X") -> torch.Tensor:
+    """``X`` (array or tensor, first axis = items) on the model's device.
+
+    Floating inputs take the model's floating dtype; integer inputs (token ids for an
+    ``Embedding``) become int64. NaN/inf in a floating input is an error.
+    """
+    if X is None:
+        raise OODInputError(f"{name} is None; pass the model inputs, first axis = items.")
+    device, dtype = model_device_dtype(model)
+    if isinstance(X, torch.Tensor):
+        t = X.detach()
+    else:
+        try:
+            arr = np.asarray(X)
+        except Exception as exc:  # pragma: no cover - exotic inputs
+            raise OODInputError(f"{name} could not be converted to an array: {exc}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise OODInputError(f"{name} must be numeric; got dtype {arr.dtype}.")
+        t = torch.from_numpy(np.ascontiguousarray(arr))
+    if t.ndim == 0:
+        raise OODInputError(f"{name} must have a first axis of items; got a scalar.")
+    if t.shape[0] == 0:
+        raise OODInputError(f"{name} has no items; pass at least one.")
+    if t.is_floating_point():
+        if not torch.isfinite(t).all():
+            rows = torch.nonzero(~torch.isfinite(t.reshape(len(t), -1)).all(dim=1)).flatten()
+            raise OODInputError(
+                f"{name} holds NaN or infinite values in {len(rows)} item(s) (first: "
+                f"{rows[:5].tolist()}); remove or impute them first."
+            )
+        t = t.to(device=device, dtype=dtype)
+    elif t.dtype == torch.bool:
+        t = t.to(device=device, dtype=dtype)
+    else:
+        t = t.to(device=device, dtype=torch.int64)
+    return t
+
+
+@contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put every submodule in eval mode, restoring each one's own flag afterwards."""
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for m, f in flags:
+            m.training = f
+
+
+def check_logits_tensor(logits: Any, n: int) -> torch.Tensor:
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or logits.shape[0] != n:
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise OODInputError(
+            f"the model must return logits of shape (n_items, n_classes) = ({n}, K); got {shape}."
+        )
+    if logits.shape[1] < 2:
+        raise OODInputError("the model returns a single logit per item; OOD scores need K >= 2 classes.")
+    return logits
+
+
+def batched_logits(model: nn.Module, X: Any, *, batch_size: int = 256) -> np.ndarray:
+    """Logits (n, K) as float64 numpy, computed in eval mode without gradients."""
+    x = as_model_input(X, model)
+    outs = []
+    with eval_mode(model), torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            xb = x[start:start + batch_size]
+            outs.append(check_logits_tensor(model(xb), len(xb)).double().cpu())
+    return torch.cat(outs).numpy()

@@ -1,0 +1,165 @@
+"""Feature-space detectors: Mahalanobis distance and k-th nearest-neighbour distance.
+
+scikit-learn style: settings are keyword-only, ``fit`` returns ``self``, learned state ends
+in ``_``, ``score`` before ``fit`` raises :class:`dataqa.errors.NotFittedError`.
+Scores have shape (n,), **higher = more out-of-distribution**.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from dataqa.errors import LengthMismatchError, NotFittedError
+from dataqa.ood._validate import OODInputError, as_2d_float, check_int
+
+__all__ = ["MahalanobisDetector", "KNNDetector"]
+
+
+def _check_dim(est, features: np.ndarray) -> None:
+    if features.shape[1] != est.n_features_in_:
+        raise OODInputError(
+            f"features have {features.shape[1]} columns but {type(est).__name__} was fitted on "
+            f"{est.n_features_in_}; pass features from the same extractor."
+        )
+
+
+class MahalanobisDetector:
+    """Minimum Mahalanobis distance to the class means, with one shared covariance.
+
+    ``score(x) = min_k sqrt((x - mu_k)^T Sigma^+ (x - mu_k))``, with ``mu_k`` the class means
+    of the fitted features and ``Sigma`` their pooled within-class covariance (``Sigma^+``
+    its pseudo-inverse, directions with eigenvalue below ``tol * max eigenvalue`` dropped).
+    Higher = more OOD. Memory is O(n K + d^2); no n x n matrix is formed.
+
+    Lee et al., "A Simple Unified Framework for Detecting Out-of-Distribution Samples and
+    Adversarial Attacks", NeurIPS 2018.
+
+    Parameters
+    ----------
+    tol : float, relative eigenvalue cut-off of the pseudo-inverse.
+    chunk_size : int, rows scored at a time.
+    """
+
+    def __init__(self, *, tol: float = 1e-10, chunk_size: int = 8192) -> None:
+        self.tol = tol
+        self.chunk_size = chunk_size
+
+    def fit(self, features, labels=None) -> MahalanobisDetector:
+        """Fit class means and the shared covariance.
+
+        Parameters
+        ----------
+        features : array (n, d) of in-distribution features
+        labels : int array (n,) or None (None = one Gaussian for all items)
+        """
+        check_int(self.chunk_size, "chunk_size")
+        X = as_2d_float(features, "fit_features")
+        if labels is None:
+            y = np.zeros(len(X), dtype=np.int64)
+        else:
+            y = np.asarray(labels)
+            if y.ndim != 1 or len(y) != len(X):
+                raise LengthMismatchError(
+                    f"fit_labels must have shape ({len(X)},) to match fit_features; got {y.shape}."
+                )
+            if not np.issubdtype(y.dtype, np.integer):
+                raise OODInputError(f"fit_labels must be integers; got dtype {y.dtype}.")
+        classes, inv = np.unique(y, return_inverse=True)
+        means = np.zeros((len(classes), X.shape[1]))
+        np.add.at(means, inv, X)
+        means /= np.bincount(inv)[:, None]
+        centred = X - means[inv]
+        cov = centred.T @ centred / len(X)
+        w, v = np.linalg.eigh(cov)
+        keep = w > float(self.tol) * max(w.max(), np.finfo(float).tiny)
+        # whitening map W (d, r): ||(x - mu) W||^2 = (x - mu)^T Sigma^+ (x - mu)
+        self.whiten_ = v[:, keep] / np.sqrt(w[keep])
+        self.classes_ = classes
+        self.means_ = means
+        self.covariance_ = cov
+        self._white_means = means @ self.whiten_
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def score(self, features) -> np.ndarray:
+        """Minimum Mahalanobis distance (n,) to the fitted class means; higher = more OOD."""
+        if not hasattr(self, "whiten_"):
+            raise NotFittedError("MahalanobisDetector is not fitted; call fit(features, labels) first.")
+        X = as_2d_float(features, "features")
+        _check_dim(self, X)
+        m = self._white_means
+        m2 = (m ** 2).sum(axis=1)
+        out = np.empty(len(X))
+        for s in range(0, len(X), self.chunk_size):
+            z = X[s:s + self.chunk_size] @ self.whiten_
+            d2 = (z ** 2).sum(axis=1)[:, None] - 2 * z @ m.T + m2[None, :]
+            out[s:s + self.chunk_size] = np.sqrt(np.clip(d2.min(axis=1), 0, None))
+        return out
+
+
+class KNNDetector:
+    """Distance to the k-th nearest fitted (in-distribution) feature vector.
+
+    With ``normalize=True`` features are scaled to unit L2 norm first, as in Sun et al.,
+    "Out-of-Distribution Detection with Deep Nearest Neighbors", ICML 2022. Higher = more
+    OOD. Scoring runs in chunks of ``query_chunk x fit_chunk`` distances, so memory stays
+    bounded (about 64 MB of distances at the defaults) even against 1,000,000 x 512 fitted
+    features. Scoring the fitted items themselves counts each item as its own neighbour.
+
+    Parameters
+    ----------
+    k : int >= 1, which neighbour's distance is the score.
+    normalize : bool, L2-normalise features before measuring distance.
+    query_chunk, fit_chunk : int, chunk sizes of the distance computation.
+    """
+
+    def __init__(self, *, k: int = 50, normalize: bool = True, query_chunk: int = 1024,
+                 fit_chunk: int = 16384) -> None:
+        self.k = k
+        self.normalize = normalize
+        self.query_chunk = query_chunk
+        self.fit_chunk = fit_chunk
+
+    def _prep(self, X: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+        if self.normalize:
+            t = t / t.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return t
+
+    def fit(self, features, labels=None) -> KNNDetector:
+        """Store the (normalised) in-distribution features (n, d); ``labels`` is ignored."""
+        k = check_int(self.k, "k")
+        check_int(self.query_chunk, "query_chunk")
+        check_int(self.fit_chunk, "fit_chunk")
+        X = as_2d_float(features, "fit_features")
+        if k > len(X):
+            from dataqa.errors import InvalidSettingError
+
+            raise InvalidSettingError(f"k={k} is larger than the {len(X)} fitted items; lower k.")
+        self.features_ = self._prep(X)
+        self.sq_norms_ = (self.features_.double() ** 2).sum(dim=1).float()
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def score(self, features) -> np.ndarray:
+        """Distance (n,) to the k-th nearest fitted feature; higher = more OOD."""
+        if not hasattr(self, "features_"):
+            raise NotFittedError("KNNDetector is not fitted; call fit(features) first.")
+        X = as_2d_float(features, "features")
+        _check_dim(self, X)
+        k, F_, n2 = self.k, self.features_, self.sq_norms_
+        out = np.empty(len(X))
+        for qs in range(0, len(X), self.query_chunk):
+            q = self._prep(X[qs:qs + self.query_chunk])
+            q2 = (q ** 2).sum(dim=1, keepdim=True)
+            best = None
+            for fs in range(0, len(F_), self.fit_chunk):
+                d2 = q2 + n2[fs:fs + self.fit_chunk][None, :] - 2.0 * (q @ F_[fs:fs + self.fit_chunk].T)
+                kk = min(k, d2.shape[1])
+                part = torch.topk(d2, kk, dim=1, largest=False).values
+                best = part if best is None else torch.topk(
+                    torch.cat([best, part], dim=1), min(k, best.shape[1] + kk), dim=1, largest=False
+                ).values
+            out[qs:qs + len(q)] = best[:, k - 1].clamp_min(0).sqrt().double().numpy()
+        return out

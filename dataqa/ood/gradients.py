@@ -1,0 +1,497 @@
+"""Gradient-norm OOD scores: exact per-item gradient norms in one forward and one backward.
+
+For an item ``x`` with label ``y`` (default: the predicted class) the score is
+
+    g(x) = || grad_theta CE(f(x; theta) / T, y) ||_2
+
+over all trainable parameters ``theta``. With ``S(x)`` the maximum softmax probability,
+``g = S * G``; :func:`gradient_score` returns ``G = g / S`` (default) or ``SG = g``.
+Higher = more out-of-distribution (a confident in-distribution prediction barely moves
+the weights). See Igoe, Kim & Kreis, "How Useful are Gradients for OOD Detection?" (2022)
+and Huang, Geng & Li, "On the Importance of Gradients for Detecting Distributional Shifts
+in the Wild" (GradNorm, NeurIPS 2021).
+
+How it is fast: the loss is summed over the batch, so the gradient of item ``i`` only
+involves item ``i``'s activations. Forward hooks record each layer's input ``a`` and
+tensor hooks its output gradient ``d``; the per-item squared norm of each layer's
+gradient follows from them without forming per-item gradients:
+
+- ``Linear`` (2-D input): ``||d_i a_i^T||^2 = ||d_i||^2 ||a_i||^2``; for sequence input
+  ``sum_ts (d_it . d_is)(a_it . a_is)`` (Gram matrices) or, when cheaper, the per-item
+  ``(out, in)`` product;
+- ``Conv1d``/``Conv2d``: the same, on unfolded input patches (groups, stride, dilation,
+  padding modes included);
+- ``Embedding``: output gradients summed per (item, token id), honouring ``padding_idx``
+  and ``scale_grad_by_freq``;
+- ``LayerNorm`` and ``BatchNorm`` (eval mode, running statistics): closed form from the
+  normalised input;
+- any other module that owns trainable parameters (and parameters shared between
+  modules): per-item gradients with ``torch.func.vmap(grad(...))`` over the model, so
+  the result stays exact for any model whose forward treats items independently.
+
+The model runs in eval mode (each module's flag is restored afterwards) and its ``.grad``
+fields are never touched.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dataqa.errors import InvalidSettingError
+from dataqa.ood._torch import as_model_input, check_logits_tensor, eval_mode, is_torch_model
+from dataqa.ood._validate import (
+    OODInputError,
+    as_2d_float,
+    check_int,
+    check_nonneg,
+    check_positive,
+)
+from dataqa.ood.odin import perturb_inputs
+
+__all__ = [
+    "gradient_norms",
+    "gradient_score",
+    "sklearn_gradient_norms",
+    "FAST_LAYER_TYPES",
+]
+
+_BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+#: Module types whose per-item gradient norms have a closed form (exact type match).
+FAST_LAYER_TYPES: tuple[type, ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Embedding,
+                                      nn.LayerNorm, *_BN_TYPES)
+_MAX_MATERIALISE = 1 << 24  # elements of per-item (out, in) products held at once
+
+
+# ----------------------------------------------------------------------------- planning
+class _Plan:
+    """Which modules take a closed form and which parameters need torch.func."""
+
+    def __init__(self, model: nn.Module) -> None:
+        owners: dict[int, list[nn.Module]] = {}
+        for m in model.modules():
+            for p in m.parameters(recurse=False):
+                if p.requires_grad:
+                    owners.setdefault(id(p), []).append(m)
+        self.fast: list[nn.Module] = []
+        slow: set[int] = set()
+        for m in model.modules():
+            own = [p for p in m.parameters(recurse=False) if p.requires_grad]
+            if not own:
+                continue
+            shared = any(len(owners[id(p)]) > 1 for p in own)
+            if type(m) in _BN_TYPES and (m.running_mean is None or m.running_var is None):
+                raise InvalidSettingError(
+                    f"{type(m).__name__} without running statistics normalises with batch "
+                    "statistics even in eval mode, so items in a batch are not independent "
+                    "and per-item gradients are not defined; use track_running_stats=True."
+                )
+            if type(m) in FAST_LAYER_TYPES and not shared:
+                self.fast.append(m)
+            else:
+                slow.update(id(p) for p in own)
+        self.slow_names = [n for n, p in model.named_parameters() if id(p) in slow]
+        if not self.fast and not self.slow_names:
+            raise InvalidSettingError("the model has no trainable parameters; nothing to differentiate.")
+        self.fast_params = [p for m in self.fast for p in m.parameters(recurse=False)
+                            if p.requires_grad]
+
+
+# ----------------------------------------------------------------------- closed forms
+def _outer_sq(D: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    """Per-row ``||sum_t D[r, t] (x) A[r, t]||_F^2`` for D (R, T, o), A (R, T, i) -> (R,)."""
+    R, T, o = D.shape
+    i = A.shape[2]
+    if T == 1:
+        return (D[:, 0] ** 2).sum(1) * (A[:, 0] ** 2).sum(1)
+    if T * (o + i) <= o * i:
+        gd = torch.bmm(D, D.transpose(1, 2))
+        ga = torch.bmm(A, A.transpose(1, 2))
+        return (gd * ga).sum((1, 2))
+    step = max(1, _MAX_MATERIALISE // (o * i))
+    out = []
+    for s in range(0, R, step):
+        g = torch.bmm(D[s:s + step].transpose(1, 2), A[s:s + step])
+        out.append((g ** 2).sum((1, 2)))
+    return torch.cat(out)
+
+
+def _linear_sq(m: nn.Linear, calls, n: int) -> torch.Tensor:
+    A = torch.cat([a.reshape(n, -1, a.shape[-1]) for a, _ in calls], dim=1)
+    D = torch.cat([d.reshape(n, -1, d.shape[-1]) for _, d in calls], dim=1)
+    sq = torch.zeros(n, dtype=D.dtype, device=D.device)
+    if m.weight.requires_grad:
+        sq = sq + _outer_sq(D, A)
+    if m.bias is not None and m.bias.requires_grad:
+        sq = sq + (D.sum(1) ** 2).sum(1)
+    return sq
+
+
+def _conv_patches(m: nn.Module, a: torch.Tensor) -> torch.Tensor:
+    """Unfolded input patches (n, C_in * prod(kernel), L) of a Conv1d/Conv2d call."""
+    two_d = isinstance(m, nn.Conv2d)
+    if not two_d:
+        a = a.unsqueeze(2)
+    ks = m.kernel_size if two_d else (1, m.kernel_size[0])
+    st = m.stride if two_d else (1, m.stride[0])
+    dil = m.dilation if two_d else (1, m.dilation[0])
+    if isinstance(m.padding, str):
+        if m.padding == "valid":
+            pads = (0, 0, 0, 0)
+        else:  # "same"
+            tot = [d * (k - 1) for d, k in zip(dil, ks, strict=True)]
+            pads = (tot[1] // 2, tot[1] - tot[1] // 2, tot[0] // 2, tot[0] - tot[0] // 2)
+    else:
+        pad = m.padding if two_d else (0, m.padding[0])
+        pads = (pad[1], pad[1], pad[0], pad[0])
+    if any(pads):
+        mode = "constant" if m.padding_mode == "zeros" else m.padding_mode
+        a = F.pad(a, pads, mode=mode)
+    return F.unfold(a, ks, dilation=dil, padding=0, stride=st)
+
+
+def _conv_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
+    g = m.groups
+    us, ds = [], []
+    for a, d in calls:
+        u = _conv_patches(m, a)  # (n, C_in*k, L)
+        L = u.shape[2]
+        us.append(u.reshape(n, g, -1, L))
+        ds.append(d.reshape(n, g, -1, L))
+    U = torch.cat(us, dim=3)
+    D = torch.cat(ds, dim=3)
+    L = U.shape[3]
+    sq = torch.zeros(n, dtype=D.dtype, device=D.device)
+    if m.weight.requires_grad:
+        Dr = D.reshape(n * g, -1, L).transpose(1, 2)
+        Ur = U.reshape(n * g, -1, L).transpose(1, 2)
+        sq = sq + _outer_sq(Dr, Ur).reshape(n, g).sum(1)
+    if m.bias is not None and m.bias.requires_grad:
+        sq = sq + (D.sum(3) ** 2).sum((1, 2))
+    return sq
+
+
+def _embedding_sq(m: nn.Embedding, calls, n: int) -> torch.Tensor:
+    idx = torch.cat([a.reshape(n, -1) for a, _ in calls], dim=1)
+    D = torch.cat([d.reshape(n, -1, d.shape[-1]) for _, d in calls], dim=1)
+    T = idx.shape[1]
+    rows = torch.arange(n, device=idx.device).repeat_interleave(T)
+    flat_idx = idx.reshape(-1)
+    flat_d = D.reshape(n * T, -1)
+    if m.padding_idx is not None:
+        keep = flat_idx != m.padding_idx
+        rows, flat_idx, flat_d = rows[keep], flat_idx[keep], flat_d[keep]
+    key = rows * m.num_embeddings + flat_idx
+    uniq, inv, counts = torch.unique(key, return_inverse=True, return_counts=True)
+    S = torch.zeros(len(uniq), flat_d.shape[1], dtype=flat_d.dtype, device=flat_d.device)
+    S.index_add_(0, inv, flat_d)
+    if m.scale_grad_by_freq:
+        S = S / counts.unsqueeze(1).to(S.dtype)
+    sq = torch.zeros(n, dtype=flat_d.dtype, device=flat_d.device)
+    sq.index_add_(0, uniq // m.num_embeddings, (S ** 2).sum(1))
+    return sq
+
+
+def _norm_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
+    gw = gb = None
+    for a, d in calls:
+        if isinstance(m, nn.LayerNorm):
+            xhat = F.layer_norm(a, m.normalized_shape, None, None, m.eps)
+            lead = tuple(range(1, a.ndim - len(m.normalized_shape)))
+        else:
+            xhat = F.batch_norm(a, m.running_mean, m.running_var, None, None, False, 0.0, m.eps)
+            lead = tuple(range(2, a.ndim))
+        w = (d * xhat).sum(lead) if lead else d * xhat
+        b = d.sum(lead) if lead else d
+        gw = w if gw is None else gw + w
+        gb = b if gb is None else gb + b
+    sq = torch.zeros(n, dtype=gw.dtype, device=gw.device)
+    if m.weight is not None and m.weight.requires_grad:
+        sq = sq + (gw.reshape(n, -1) ** 2).sum(1)
+    if m.bias is not None and m.bias.requires_grad:
+        sq = sq + (gb.reshape(n, -1) ** 2).sum(1)
+    return sq
+
+
+def _module_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
+    if type(m) is nn.Linear:
+        return _linear_sq(m, calls, n)
+    if type(m) in (nn.Conv1d, nn.Conv2d):
+        return _conv_sq(m, calls, n)
+    if type(m) is nn.Embedding:
+        return _embedding_sq(m, calls, n)
+    return _norm_sq(m, calls, n)
+
+
+# ------------------------------------------------------------------------ batch passes
+def _fast_pass(model: nn.Module, plan: _Plan, x: torch.Tensor, y: torch.Tensor | None,
+               temperature: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One hooked forward + one backward: (squared norms of fast layers, logits, labels)."""
+    n = len(x)
+    records: dict[nn.Module, list[list[Any]]] = {m: [] for m in plan.fast}
+
+    def fwd_hook(mod, inputs, output):
+        a = inputs[0]
+        rec = [a.detach(), a._version, output, output._version, None]
+        records[mod].append(rec)
+        if output.requires_grad:
+            output.register_hook(lambda g, rec=rec: rec.__setitem__(4, g))
+
+    handles = [m.register_forward_hook(fwd_hook) for m in plan.fast]
+    try:
+        with torch.enable_grad():
+            logits = check_logits_tensor(model(x), n)
+    finally:
+        for h in handles:
+            h.remove()
+    if y is None:
+        y = logits.detach().argmax(dim=1)
+    sq = torch.zeros(n, dtype=torch.float64, device=x.device)
+    outs = [r[2] for recs in records.values() for r in recs if r[2].requires_grad]
+    if outs:
+        loss = F.cross_entropy(logits / temperature, y, reduction="sum")
+        modified = any(r[2]._version != r[3] for recs in records.values() for r in recs)
+        targets = plan.fast_params if modified else outs
+        torch.autograd.grad(loss, targets, allow_unused=True)
+        for m, recs in records.items():
+            calls = []
+            for a, a_ver, out, _, g in recs:
+                if a._version != a_ver:
+                    raise InvalidSettingError(
+                        f"the input of {type(m).__name__} was changed in place after the layer "
+                        "ran; make the following operation out-of-place (e.g. inplace=False)."
+                    )
+                calls.append((a, g if g is not None else torch.zeros_like(out)))
+            if calls:
+                sq += _module_sq(m, calls, n).double()
+    return sq, logits.detach(), y
+
+
+def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Tensor,
+               temperature: float) -> torch.Tensor:
+    """Squared per-item gradient norms of ``names`` by torch.func (vmap over items)."""
+    from torch.func import functional_call, grad, vmap
+
+    all_params = dict(model.named_parameters())
+    params = {k: all_params[k].detach() for k in names}
+    size = sum(p.numel() for p in params.values())
+
+    def loss_one(p, xi, yi):
+        out = functional_call(model, p, (xi.unsqueeze(0),))
+        return F.cross_entropy(out / temperature, yi.unsqueeze(0), reduction="sum")
+
+    per_item = vmap(grad(loss_one), in_dims=(None, 0, 0))
+    step = max(1, _MAX_MATERIALISE // max(size, 1))
+    out = []
+    try:
+        with torch.no_grad():
+            for s in range(0, len(x), step):
+                g = per_item(params, x[s:s + step], y[s:s + step])
+                out.append(sum((v.reshape(len(v), -1).double() ** 2).sum(1) for v in g.values()))
+        return torch.cat(out)
+    except (RuntimeError, NotImplementedError) as exc:
+        # some layers (e.g. fused RNN kernels) cannot be vmapped: one backward per item
+        warnings.warn(f"torch.func.vmap failed ({str(exc).splitlines()[0][:120]}); computing the "
+                      "gradient norms of the remaining layers with one backward pass per item.",
+                      RuntimeWarning, stacklevel=4)
+    plist = [all_params[k] for k in names]
+    sq = torch.empty(len(x), dtype=torch.float64, device=x.device)
+    with torch.enable_grad():
+        for i in range(len(x)):
+            out_i = check_logits_tensor(model(x[i:i + 1]), 1)
+            loss = F.cross_entropy(out_i / temperature, y[i:i + 1], reduction="sum")
+            gs = torch.autograd.grad(loss, plist, allow_unused=True)
+            sq[i] = sum(((g.double() ** 2).sum() for g in gs if g is not None),
+                        torch.zeros((), dtype=torch.float64, device=x.device))
+    return sq
+
+
+def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_size,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient norms, max tempered softmax probabilities), both (n,)."""
+    t = check_positive(temperature, "temperature")
+    eps = check_nonneg(epsilon, "epsilon")
+    bs = check_int(batch_size, "batch_size")
+    x = as_model_input(X, model)
+    if eps > 0 and not x.is_floating_point():
+        raise InvalidSettingError("epsilon > 0 perturbs the input, so X must be floating point.")
+    y_all = None
+    if labels is not None:
+        lab = np.asarray(labels)
+        if lab.ndim != 1 or len(lab) != len(x):
+            raise OODInputError(f"labels must have shape ({len(x)},); got {lab.shape}.")
+        if not np.issubdtype(lab.dtype, np.integer):
+            raise OODInputError(f"labels must be integer class indices; got dtype {lab.dtype}.")
+        y_all = torch.as_tensor(lab, dtype=torch.int64, device=x.device)
+    norms, msp = [], []
+    with eval_mode(model):
+        plan = _Plan(model)
+        for s in range(0, len(x), bs):
+            xb = x[s:s + bs]
+            yb = None if y_all is None else y_all[s:s + bs]
+            if eps > 0:
+                if yb is None:
+                    with torch.no_grad():
+                        yb = check_logits_tensor(model(xb), len(xb)).argmax(dim=1)
+                xb = perturb_inputs(model, xb, temperature=t, epsilon=eps, labels=yb)
+            sq, logits, yb = _fast_pass(model, plan, xb, yb, t)
+            k = logits.shape[1]
+            if int(yb.min()) < 0 or int(yb.max()) >= k:
+                raise OODInputError(f"labels must lie in 0..{k - 1} (the model has {k} classes).")
+            if plan.slow_names:
+                sq = sq + _slow_pass(model, plan.slow_names, xb, yb, t)
+            norms.append(sq.clamp_min(0).sqrt().cpu())
+            msp.append(torch.softmax(logits.double() / t, dim=1).max(dim=1).values.cpu())
+    return torch.cat(norms).numpy(), torch.cat(msp).numpy()
+
+
+# ------------------------------------------------------------------------- scikit-learn
+def _split_sklearn(model):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    pre, est = None, model
+    if isinstance(model, Pipeline):
+        pre, est = model[:-1], model.steps[-1][1]
+    if not isinstance(est, LogisticRegression):
+        raise InvalidSettingError(
+            "the gradient score of a scikit-learn model has a closed form only for "
+            f"LogisticRegression (alone or as a Pipeline's last step); got {type(est).__name__}. "
+            "Use a torch model, or the 'msp'/'energy'/'entropy' scores."
+        )
+    if not hasattr(est, "coef_"):
+        from dataqa.errors import NotFittedError
+
+        raise NotFittedError("the LogisticRegression is not fitted; fit it before scoring.")
+    return pre, est
+
+
+def _sklearn_norms(model, X, *, labels=None, temperature=1.0) -> tuple[np.ndarray, np.ndarray]:
+    import scipy.sparse as sp
+    from scipy.special import expit, softmax
+
+    t = check_positive(temperature, "temperature")
+    pre, est = _split_sklearn(model)
+    Xt = pre.transform(X) if pre is not None else X
+    if sp.issparse(Xt):
+        Xt = sp.csr_matrix(Xt, dtype=np.float64)
+        if not np.isfinite(Xt.data).all():
+            raise OODInputError("X holds NaN or infinite values; remove or impute them first.")
+        x2 = np.asarray(Xt.multiply(Xt).sum(axis=1)).ravel()
+    else:
+        Xt = as_2d_float(Xt, "X")
+        x2 = (Xt ** 2).sum(axis=1)
+    if Xt.shape[1] != est.coef_.shape[1]:
+        raise OODInputError(f"X has {Xt.shape[1]} features; the model expects {est.coef_.shape[1]}.")
+    z = Xt @ est.coef_.T + est.intercept_  # (n, 1) binary or (n, K)
+    z = np.asarray(z)
+    k = max(2, z.shape[1])
+    if labels is not None:
+        y = np.asarray(labels)
+        if y.ndim != 1 or len(y) != len(z):
+            raise OODInputError(f"labels must have shape ({len(z)},); got {y.shape}.")
+        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= k:
+            raise OODInputError(f"labels must be integer class positions 0..{k - 1} (order of classes_).")
+    if z.shape[1] == 1:  # binary: p1 = sigmoid(z / T), gradient (p1 - y) [x, 1] / T
+        p1 = expit(z[:, 0] / t)
+        if labels is None:
+            y = (z[:, 0] > 0).astype(int)
+        r2 = (p1 - y) ** 2
+        smax = np.maximum(p1, 1 - p1)
+    else:  # multinomial: gradient (p - e_y) [x, 1]^T / T
+        p = softmax(z / t, axis=1)
+        if labels is None:
+            y = z.argmax(axis=1)
+        e = p.copy()
+        e[np.arange(len(e)), y] -= 1.0
+        r2 = (e ** 2).sum(axis=1)
+        smax = p.max(axis=1)
+    feat2 = x2 + (1.0 if est.fit_intercept else 0.0)
+    return np.sqrt(r2 * feat2) / t, smax
+
+
+def sklearn_gradient_norms(model, X, *, labels=None, temperature: float = 1.0) -> np.ndarray:
+    """Closed-form per-item gradient norm of a fitted scikit-learn ``LogisticRegression``.
+
+    For logits ``z = W x + b`` and ``p = softmax(z / T)`` (``sigmoid`` for two classes), the
+    gradient of ``CE(z / T, y)`` with respect to ``(W, b)`` is ``(p - e_y) [x, 1]^T / T``, so
+    ``g(x) = ||p - e_y|| * sqrt(||x||^2 + 1) / T`` (no ``+ 1`` without an intercept; for
+    two classes ``||p - e_y||`` is ``|p_1 - y|``). A ``Pipeline`` whose last step is a
+    ``LogisticRegression`` applies its earlier steps to ``X`` first. Higher = more OOD.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression or Pipeline ending in one
+    X : array or sparse matrix (n, d), the model's raw input
+    labels : int array (n,) of class positions (order of ``classes_``), default predicted
+    temperature : float > 0
+
+    Returns
+    -------
+    norms : float64 ndarray (n,)
+    """
+    return _sklearn_norms(model, X, labels=labels, temperature=temperature)[0]
+
+
+# ------------------------------------------------------------------------------ public
+def gradient_norms(model, X, *, labels=None, temperature: float = 1.0, epsilon: float = 0.0,
+                   batch_size: int = 256) -> np.ndarray:
+    """Exact per-item L2 norm of the cross-entropy gradient over all trainable parameters.
+
+    ``g(x) = || grad_theta CE(f(x_p) / T, y) ||_2`` with ``y`` = ``labels`` (default: the
+    predicted class) and ``x_p`` ODIN's perturbed input
+    ``x - epsilon * sign(grad_x CE(f(x) / T, y))`` (``x_p = x`` when ``epsilon == 0``).
+    Each batch takes one forward and one backward pass (plus one of each for the
+    perturbation, plus a ``torch.func`` pass when the model has layers without a closed
+    form; see the module docstring). Higher = more OOD.
+
+    A fitted scikit-learn ``LogisticRegression`` (or a Pipeline ending in one) is scored in
+    closed form (:func:`sklearn_gradient_norms`; ``epsilon`` must then be 0).
+
+    Parameters
+    ----------
+    model : torch.nn.Module returning logits (n, K), or a scikit-learn logistic regression
+    X : array or tensor (n, ...), first axis = items (int64 token ids are fine)
+    labels : int array (n,) or None
+    temperature : float > 0
+    epsilon : float >= 0
+    batch_size : int >= 1, items per forward/backward pass
+
+    Returns
+    -------
+    norms : float64 ndarray (n,)
+    """
+    if is_torch_model(model):
+        return _torch_norms(model, X, labels=labels, temperature=temperature, epsilon=epsilon,
+                            batch_size=batch_size)[0]
+    if check_nonneg(epsilon, "epsilon") != 0:
+        raise InvalidSettingError("epsilon > 0 needs a torch model; scikit-learn models use epsilon=0.")
+    return sklearn_gradient_norms(model, X, labels=labels, temperature=temperature)
+
+
+def gradient_score(model, X, *, part: str = "G", labels=None, temperature: float = 1.0,
+                   epsilon: float = 0.0, batch_size: int = 256) -> np.ndarray:
+    """Gradient OOD score: ``part="SG"`` is the gradient norm ``g(x)``; ``part="G"`` is
+    ``g(x) / S(x)``, with ``S`` the maximum softmax probability ``max_k softmax(f(x_p)/T)_k``.
+
+    Higher = more OOD for both. Arguments as in :func:`gradient_norms`.
+
+    Returns
+    -------
+    scores : float64 ndarray (n,)
+    """
+    if part not in ("G", "SG"):
+        raise InvalidSettingError(f"part={part!r} must be 'G' or 'SG'.")
+    if is_torch_model(model):
+        g, s = _torch_norms(model, X, labels=labels, temperature=temperature, epsilon=epsilon,
+                            batch_size=batch_size)
+    else:
+        if check_nonneg(epsilon, "epsilon") != 0:
+            raise InvalidSettingError("epsilon > 0 needs a torch model; scikit-learn models use epsilon=0.")
+        g, s = _sklearn_norms(model, X, labels=labels, temperature=temperature)
+    return g if part == "SG" else g / s

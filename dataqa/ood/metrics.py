@@ -1,0 +1,55 @@
+"""Evaluation of OOD scores: AUROC, AUPR (in and out) and FPR at 95% TPR."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+
+from dataqa.ood._validate import OODInputError
+
+__all__ = ["ood_metrics"]
+
+
+def _scores_1d(s, name: str) -> np.ndarray:
+    a = np.asarray(s, dtype=np.float64)
+    if a.ndim != 1:
+        raise OODInputError(f"{name} must be 1-D of shape (n,); got shape {a.shape}.")
+    if len(a) == 0:
+        raise OODInputError(f"{name} is empty; pass at least one score.")
+    if not np.isfinite(a).all():
+        raise OODInputError(f"{name} holds {int((~np.isfinite(a)).sum())} NaN/inf value(s).")
+    return a
+
+
+def ood_metrics(scores_in, scores_out) -> dict[str, float]:
+    """Detection metrics for scores where higher = more out-of-distribution.
+
+    OOD items are the positive class. ``auroc`` = ``roc_auc_score``; ``aupr_out`` = average
+    precision with OOD positive; ``aupr_in`` = average precision with in-distribution
+    positive and the scores negated; ``fpr_at_95_tpr`` = the false-positive rate on
+    in-distribution items at the first threshold of ``roc_curve`` that flags at least 95%
+    of the OOD items (lower is better).
+
+    Parameters
+    ----------
+    scores_in : array (n_in,), scores of in-distribution items
+    scores_out : array (n_out,), scores of out-of-distribution items
+
+    Returns
+    -------
+    dict with keys ``auroc``, ``aupr_in``, ``aupr_out``, ``fpr_at_95_tpr``, ``n_in``, ``n_out``
+    """
+    s_in = _scores_1d(scores_in, "scores_in")
+    s_out = _scores_1d(scores_out, "scores_out")
+    s = np.concatenate([s_in, s_out])
+    y = np.concatenate([np.zeros(len(s_in)), np.ones(len(s_out))])
+    fpr, tpr, _ = roc_curve(y, s)
+    idx = int(np.searchsorted(tpr, 0.95, side="left"))
+    return {
+        "auroc": float(roc_auc_score(y, s)),
+        "aupr_in": float(average_precision_score(1 - y, -s)),
+        "aupr_out": float(average_precision_score(y, s)),
+        "fpr_at_95_tpr": float(fpr[min(idx, len(fpr) - 1)]),
+        "n_in": len(s_in),
+        "n_out": len(s_out),
+    }
