@@ -1,0 +1,351 @@
+"""A thin REST client for Label Studio (plain HTTP with ``requests``).
+
+The SDK lists tasks page by page with every field (about 12 s for 2,000 tasks); asking
+the REST API for only ``id`` and ``data`` in one large page takes well under a second,
+so dataqa talks HTTP directly. Every call goes through :meth:`LabelStudioClient.request`,
+the seam tests replace to simulate failures.
+
+The API key is held privately: it is sent in the ``Authorization`` header and never put
+in ``repr``, log records or error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from dataqa.errors import (
+    InvalidSettingError,
+    LabelStudioAuthError,
+    LabelStudioConnectionError,
+    LabelStudioError,
+    LabelStudioProjectError,
+)
+
+__all__ = ["LabelStudioClient", "connect", "DEFAULT_URL"]
+
+logger = logging.getLogger(__name__)
+
+#: Used when neither ``url`` nor ``LABEL_STUDIO_URL`` is given.
+DEFAULT_URL = "http://127.0.0.1:8089"
+
+#: Largest page asked for when listing tasks.
+_PAGE_SIZE = 5000
+
+
+def _detail(resp: requests.Response) -> str:
+    """A short, key-free description of an error response."""
+    try:
+        body = resp.json()
+    except ValueError:
+        text = resp.text.strip().replace("\n", " ")
+        return text[:200] if not text.lstrip().startswith("<") else f"HTTP {resp.status_code}"
+    if isinstance(body, Mapping):
+        if body.get("validation_errors"):
+            return json.dumps(body["validation_errors"])[:500]
+        if body.get("detail"):
+            return str(body["detail"])[:500]
+    return json.dumps(body)[:500]
+
+
+class LabelStudioClient:
+    """Connection to one Label Studio server.
+
+    Parameters
+    ----------
+    url : str, optional
+        Base address, e.g. ``http://127.0.0.1:8089``. Default: ``$LABEL_STUDIO_URL``,
+        else :data:`DEFAULT_URL`.
+    api_key : str, optional
+        The user's API token (legacy token). Default: ``$LABEL_STUDIO_API_KEY``.
+    timeout : float
+        Seconds to wait for one response (imports and exports of large projects get 10x).
+
+    Raises
+    ------
+    LabelStudioAuthError
+        No API key was given and ``LABEL_STUDIO_API_KEY`` is not set.
+    """
+
+    def __init__(self, url: str | None = None, api_key: str | None = None, *,
+                 timeout: float = 60.0) -> None:
+        url = url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise InvalidSettingError(
+                f"Label Studio url {url!r} must start with http:// or https://.")
+        key = api_key if api_key is not None else os.environ.get("LABEL_STUDIO_API_KEY")
+        if not key:
+            raise LabelStudioAuthError(
+                "no Label Studio API key: pass api_key=... or set LABEL_STUDIO_API_KEY "
+                "(Account & Settings -> Legacy token in the Label Studio UI).")
+        if timeout <= 0:
+            raise InvalidSettingError(f"timeout must be > 0, not {timeout!r}.")
+        self.url = url.rstrip("/")
+        self.timeout = float(timeout)
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Token {key}"
+        self._session.headers["Accept"] = "application/json"
+        self._users: dict[int, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"LabelStudioClient(url={self.url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> LabelStudioClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the seam
+
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                json_body: Any = None, timeout: float | None = None) -> Any:
+        """Send one request and return the decoded JSON (``None`` for empty bodies).
+
+        Raises
+        ------
+        LabelStudioConnectionError
+            The server cannot be reached (refused, timed out, reset).
+        LabelStudioAuthError
+            HTTP 401/403: the API key was refused.
+        LabelStudioProjectError
+            HTTP 404.
+        LabelStudioError
+            Any other error status; the message carries the server's explanation.
+        """
+        url = f"{self.url}{path}"
+        try:
+            resp = self._session.request(method, url, params=params, json=json_body,
+                                         timeout=timeout or self.timeout)
+        except requests.ConnectionError as exc:
+            raise LabelStudioConnectionError(
+                f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); start the "
+                f"server (`make labelstudio`) or pass the right url / LABEL_STUDIO_URL."
+            ) from None
+        except requests.Timeout:
+            raise LabelStudioConnectionError(
+                f"Label Studio at {self.url} did not answer {method} {path} within "
+                f"{timeout or self.timeout:.0f} s; check the server or raise timeout=."
+            ) from None
+        logger.debug("%s %s -> %s", method, path, resp.status_code)
+        if resp.status_code in (401, 403):
+            raise LabelStudioAuthError(
+                f"Label Studio at {self.url} refused the API key (HTTP {resp.status_code}: "
+                f"{_detail(resp)}); check LABEL_STUDIO_API_KEY / api_key (use the legacy token "
+                f"from Account & Settings; a server started by dataqa enables it).")
+        if resp.status_code == 404:
+            raise LabelStudioProjectError(
+                f"Label Studio at {self.url} has no {path} (HTTP 404: {_detail(resp)}).")
+        if resp.status_code >= 400:
+            raise LabelStudioError(
+                f"Label Studio at {self.url} rejected {method} {path} "
+                f"(HTTP {resp.status_code}): {_detail(resp)}")
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise LabelStudioError(
+                f"Label Studio at {self.url} answered {method} {path} with something that is "
+                f"not JSON; is the url that of a Label Studio server?") from None
+
+    # ------------------------------------------------------------------ checks
+
+    def check(self) -> dict:
+        """Check that the server answers and accepts the key; returns the current user.
+
+        Raises :class:`LabelStudioConnectionError` or :class:`LabelStudioAuthError`.
+        """
+        return self.request("GET", "/api/current-user/whoami")
+
+    # ------------------------------------------------------------------ projects
+
+    def projects(self) -> list[dict]:
+        """Every project the user can see (``id``, ``title``, ``label_config`` ...)."""
+        out: list[dict] = []
+        page = 1
+        while True:
+            body = self.request("GET", "/api/projects", params={"page": page, "page_size": 100})
+            if isinstance(body, list):
+                return body
+            out.extend(body.get("results", []))
+            if not body.get("next"):
+                return out
+            page += 1
+
+    def find_project(self, project: str | int) -> dict | None:
+        """The project with this id (int) or title (str), or ``None``."""
+        if isinstance(project, int) or (isinstance(project, str) and project.isdigit()):
+            try:
+                return self.request("GET", f"/api/projects/{int(project)}")
+            except LabelStudioProjectError:
+                if isinstance(project, int):
+                    return None
+        hits = [p for p in self.projects() if p.get("title") == str(project)]
+        if len(hits) > 1:
+            raise LabelStudioProjectError(
+                f"{len(hits)} projects are titled {str(project)!r} (ids "
+                f"{', '.join(str(p['id']) for p in hits)}); pass the project id instead.")
+        return hits[0] if hits else None
+
+    def get_project(self, project: str | int) -> dict:
+        """Like :meth:`find_project` but raises :class:`LabelStudioProjectError` when missing."""
+        found = self.find_project(project)
+        if found is None:
+            titles = [p.get("title") for p in self.projects()]
+            shown = ", ".join(repr(t) for t in titles[:10]) or "none"
+            raise LabelStudioProjectError(
+                f"Label Studio at {self.url} has no project {project!r} (projects: {shown}); "
+                f"push a queue first to create it, or check the name.")
+        return found
+
+    def validate_config(self, label_config: str) -> None:
+        """Ask the server whether a label config is valid; raises :class:`LabelStudioProjectError`."""
+        try:
+            self.request("POST", "/api/projects/validate/", json_body={"label_config": label_config})
+        except LabelStudioProjectError:
+            raise
+        except (LabelStudioConnectionError, LabelStudioAuthError):
+            raise
+        except LabelStudioError as exc:
+            raise LabelStudioProjectError(f"the server rejected the label config: {exc}") from None
+
+    def create_project(self, title: str, label_config: str, *, description: str = "") -> dict:
+        """Create a project (the server validates ``label_config``)."""
+        if len(title) < 3:
+            raise InvalidSettingError(
+                f"project title {title!r} is too short; Label Studio needs 3 characters or more.")
+        try:
+            return self.request("POST", "/api/projects", json_body={
+                "title": title, "label_config": label_config, "description": description})
+        except (LabelStudioConnectionError, LabelStudioAuthError):
+            raise
+        except LabelStudioError as exc:
+            raise LabelStudioProjectError(f"cannot create project {title!r}: {exc}") from None
+
+    def delete_project(self, project_id: int) -> None:
+        self.request("DELETE", f"/api/projects/{int(project_id)}")
+
+    # ------------------------------------------------------------------ tasks
+
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> dict:
+        """Import tasks (with predictions) in one request; returns the server's summary."""
+        return self.request("POST", f"/api/projects/{int(project_id)}/import",
+                            json_body=list(tasks), timeout=self.timeout * 10)
+
+    def create_task(self, project_id: int, task: Mapping[str, Any]) -> dict:
+        """Create one task (and its predictions) - the slow, one-request-per-task way."""
+        body = {"project": int(project_id), "data": task["data"]}
+        if task.get("meta"):
+            body["meta"] = task["meta"]
+        created = self.request("POST", "/api/tasks", json_body=body)
+        for pred in task.get("predictions", []):
+            self.request("POST", "/api/predictions",
+                         json_body={"task": created["id"], **pred})
+        return created
+
+    def list_tasks(self, project_id: int, *, fields: Iterable[str] = ("id", "data"),
+                   min_id: int | None = None) -> list[dict]:
+        """Every task of a project with only ``fields`` (fast), optionally those with id > ``min_id``."""
+        params: dict[str, Any] = {"project": int(project_id), "page_size": _PAGE_SIZE,
+                                  "include": ",".join(fields)}
+        if min_id is not None:
+            params["query"] = json.dumps({"filters": {"conjunction": "and", "items": [
+                {"filter": "filter:tasks:id", "operator": "greater", "type": "Number",
+                 "value": int(min_id)}]}})
+        out: list[dict] = []
+        page = 1
+        while True:
+            params["page"] = page
+            try:
+                body = self.request("GET", "/api/tasks", params=params, timeout=self.timeout * 10)
+            except LabelStudioProjectError:
+                if page > 1:  # past the last page
+                    return out
+                raise
+            tasks = body.get("tasks", []) if isinstance(body, Mapping) else body
+            out.extend(tasks)
+            total = body.get("total") if isinstance(body, Mapping) else None
+            if len(tasks) < _PAGE_SIZE or (total is not None and len(out) >= total):
+                return out
+            page += 1
+
+    def export_annotated(self, project_id: int) -> list[dict]:
+        """Every task that has at least one annotation (cancelled ones included), with them."""
+        return self.request("GET", f"/api/projects/{int(project_id)}/export",
+                            params={"exportType": "JSON", "download_all_tasks": "false"},
+                            timeout=self.timeout * 10)
+
+    def delete_tasks(self, task_ids: Iterable[int]) -> None:
+        for t in task_ids:
+            self.request("DELETE", f"/api/tasks/{int(t)}")
+
+    # ------------------------------------------------------------------ users and annotations
+
+    def users(self, *, refresh: bool = False) -> dict[int, str]:
+        """``{user id: e-mail (or username)}`` of the organisation's users (cached)."""
+        if self._users is None or refresh:
+            body = self.request("GET", "/api/users")
+            rows = body.get("results", []) if isinstance(body, Mapping) else body
+            self._users = {int(u["id"]): (u.get("email") or u.get("username") or str(u["id"]))
+                           for u in rows}
+        return self._users
+
+    def create_user(self, email: str, *, first_name: str = "", last_name: str = "") -> int:
+        """Create a user (e.g. an annotator) or return the id of the one with that e-mail."""
+        for uid, mail in self.users(refresh=True).items():
+            if mail == email:
+                return uid
+        body = self.request("POST", "/api/users/", json_body={
+            "email": email, "username": email, "first_name": first_name,
+            "last_name": last_name})
+        self._users = None
+        return int(body["id"])
+
+    def create_annotation(self, task_id: int, result: list[dict], *,
+                          completed_by: int | None = None, lead_time: float | None = None,
+                          was_cancelled: bool = False) -> dict:
+        """Post an annotation on a task, as the user ``completed_by`` (default: the key's user)."""
+        body: dict[str, Any] = {"result": result, "was_cancelled": bool(was_cancelled)}
+        if completed_by is not None:
+            body["completed_by"] = int(completed_by)
+        if lead_time is not None:
+            body["lead_time"] = float(lead_time)
+        return self.request("POST", f"/api/tasks/{int(task_id)}/annotations/", json_body=body)
+
+    def update_annotation(self, annotation_id: int, result: list[dict], *,
+                          lead_time: float | None = None) -> dict:
+        """Change an annotation's result (what an annotator does when editing it in the UI)."""
+        body: dict[str, Any] = {"result": result}
+        if lead_time is not None:
+            body["lead_time"] = float(lead_time)
+        return self.request("PATCH", f"/api/annotations/{int(annotation_id)}", json_body=body)
+
+
+def connect(url: str | None = None, api_key: str | None = None, *,
+            timeout: float = 60.0, check: bool = True) -> LabelStudioClient:
+    """Open a :class:`LabelStudioClient` and (by default) check the server and the key.
+
+    Raises
+    ------
+    LabelStudioConnectionError
+        The server cannot be reached.
+    LabelStudioAuthError
+        The key is missing or refused.
+    """
+    client = LabelStudioClient(url, api_key, timeout=timeout)
+    if check:
+        try:
+            client.check()
+        except LabelStudioError:
+            client.close()
+            raise
+    return client

@@ -1,0 +1,126 @@
+"""Label Studio label configs generated from class names and the kind of data.
+
+Three kinds of data are supported:
+
+- ``"text"``: one text column shown as text;
+- ``"image"``: one column holding an image URL or a local path;
+- ``"table"``: several columns shown as a key/value table.
+
+Every config has one single-choice ``<Choices name="label">`` with the class names in
+class order, so that a chosen name maps back to the class index ``0 .. K-1``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from xml.sax.saxutils import quoteattr
+
+from dataqa.errors import InvalidSettingError, LabelStudioProjectError, UnknownNameError
+
+__all__ = ["DATA_KINDS", "FROM_NAME", "label_config", "config_classes", "config_object"]
+
+#: The kinds of data a generated config can show, and the object tag each uses.
+DATA_KINDS: dict[str, str] = {"text": "Text", "image": "Image", "table": "Table"}
+
+#: ``from_name`` of the choices in every generated config.
+FROM_NAME = "label"
+
+
+def _check_classes(class_names: Sequence[str]) -> list[str]:
+    if isinstance(class_names, str):
+        raise InvalidSettingError(
+            f"class_names must be a list of names, not the single string {class_names!r}.")
+    names = [str(c) for c in class_names]
+    if len(names) < 2:
+        raise InvalidSettingError(f"class_names needs at least 2 classes, got {names!r}.")
+    if any(not n.strip() for n in names):
+        raise InvalidSettingError("class_names contain an empty name; every class needs a name.")
+    if len(set(names)) != len(names):
+        dups = sorted({n for n in names if names.count(n) > 1})
+        raise InvalidSettingError(f"class_names repeat: {dups!r}; class names must be unique.")
+    return names
+
+
+def label_config(class_names: Sequence[str], *, data_kind: str = "text",
+                 column: str | None = None, title: str | None = None) -> str:
+    """A Label Studio label config for single-choice classification.
+
+    Parameters
+    ----------
+    class_names : sequence of str (K,)
+        Class names in class order (index ``k`` is class ``k``).
+    data_kind : {"text", "image", "table"}
+    column : str, optional
+        The task data field shown (default: ``"text"``, ``"image"`` or ``"table"``).
+    title : str, optional
+        A header shown above the item.
+
+    Returns
+    -------
+    str : the XML config. The server validates it when the project is created
+    (:meth:`LabelStudioClient.validate_config` checks it beforehand).
+    """
+    names = _check_classes(class_names)
+    if data_kind not in DATA_KINDS:
+        raise UnknownNameError("data kind", data_kind, DATA_KINDS)
+    column = column or data_kind
+    if not column.replace("_", "").isalnum():
+        raise InvalidSettingError(
+            f"column {column!r} must be letters, digits and underscores to be used in a config.")
+    tag = DATA_KINDS[data_kind]
+    choices = "\n".join(f"    <Choice value={quoteattr(n)}/>" for n in names)
+    header = f"  <Header value={quoteattr(title)}/>\n" if title else ""
+    return (
+        "<View>\n"
+        f"{header}"
+        f"  <{tag} name=\"{data_kind}\" value=\"${column}\"/>\n"
+        f"  <Choices name=\"{FROM_NAME}\" toName=\"{data_kind}\" choice=\"single\" "
+        f"showInLine=\"true\" required=\"true\">\n"
+        f"{choices}\n"
+        "  </Choices>\n"
+        "</View>"
+    )
+
+
+def _parse(config: str) -> ET.Element:
+    try:
+        return ET.fromstring(config)
+    except ET.ParseError as exc:
+        raise LabelStudioProjectError(f"the project's label config is not valid XML: {exc}") from None
+
+
+def config_classes(config: str, *, from_name: str | None = None) -> list[str]:
+    """The choice values of a config's ``<Choices>`` (the class names, in order).
+
+    Raises :class:`LabelStudioProjectError` when the config has no (or, without
+    ``from_name``, several) ``<Choices>`` tags.
+    """
+    root = _parse(config)
+    tags = [el for el in root.iter("Choices")
+            if from_name is None or el.get("name") == from_name]
+    if not tags:
+        raise LabelStudioProjectError(
+            "the project's label config has no <Choices> tag"
+            + (f" named {from_name!r}" if from_name else "")
+            + "; dataqa syncs single-choice classification projects.")
+    if len(tags) > 1:
+        raise LabelStudioProjectError(
+            f"the project's label config has {len(tags)} <Choices> tags "
+            f"({', '.join(t.get('name', '?') for t in tags)}); pass from_name to pick one.")
+    return [c.get("value") for c in tags[0].iter("Choice")]
+
+
+def config_object(config: str, *, from_name: str = FROM_NAME) -> tuple[str, str]:
+    """``(from_name, to_name)`` of the config's choices, for prediction results."""
+    root = _parse(config)
+    for el in root.iter("Choices"):
+        if el.get("name") == from_name or from_name is None:
+            return el.get("name"), el.get("toName")
+    tags = [el.get("name") for el in root.iter("Choices")]
+    if len(tags) == 1:
+        el = next(root.iter("Choices"))
+        return el.get("name"), el.get("toName")
+    raise LabelStudioProjectError(
+        f"the project's label config has no <Choices name={from_name!r}> (it has "
+        f"{', '.join(map(repr, tags)) or 'none'}).")

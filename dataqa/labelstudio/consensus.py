@@ -1,0 +1,227 @@
+"""One label per item from several annotators (cleanlab's multi-annotator functions)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dataqa.errors import (
+    EmptyDataError,
+    InvalidSettingError,
+    LengthMismatchError,
+    MissingColumnError,
+)
+
+__all__ = ["ConsensusResult", "consensus_labels"]
+
+
+@dataclass
+class ConsensusResult:
+    """Output of :func:`consensus_labels`.
+
+    Attributes
+    ----------
+    items : DataFrame, one row per item
+        ``id``, ``label`` (consensus class index), ``label_name`` (when class names were
+        given), ``n_annotations``, ``agreement`` (fraction of the item's annotators who
+        chose the consensus label), ``issue_score`` (``1 - consensus quality``; higher =
+        more likely wrong) and ``needs_review`` (bool: ``issue_score > 1 - min_quality``
+        or fewer than ``min_annotations`` annotations).
+    annotators : DataFrame, one row per annotator
+        ``annotator``, ``n_labeled``, ``agreement`` (with the consensus), ``quality``
+        (cleanlab's annotator quality, higher = better) and ``worst_class``.
+    method : str
+        ``"crowdlab"`` (with ``pred_probs``) or ``"agreement"`` (votes only).
+    """
+
+    items: pd.DataFrame
+    annotators: pd.DataFrame
+    method: str
+
+    @property
+    def needs_review(self) -> list[str]:
+        """Ids of items that need another look."""
+        return self.items.loc[self.items["needs_review"], "id"].tolist()
+
+
+def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
+                     class_names: Sequence[str] | None = None,
+                     pred_probs: np.ndarray | None = None, ids: Sequence[str] | None = None,
+                     min_quality: float = 0.6, min_annotations: int = 1) -> ConsensusResult:
+    """Consensus label, quality and per-annotator agreement from several annotators.
+
+    Parameters
+    ----------
+    annotations : DataFrame
+        Long format, one row per (item, annotator): ``id``, ``label`` (class index) and
+        ``annotator`` - e.g. what :func:`pull_annotations` returns. When an annotator
+        labeled an item twice the latest row counts.
+    n_classes : int, optional
+        K; default ``len(class_names)``, else the largest label + 1.
+    class_names : sequence of str (K,), optional
+    pred_probs : array (n_items, K), optional
+        Out-of-sample model probabilities for ``ids``; with them cleanlab's CROWDLAB
+        weighs the model against the annotators. Without them quality is the fraction of
+        annotators who agree with the majority (ties broken by class frequency).
+    ids : sequence of str (n_items,), optional
+        Row order of ``pred_probs`` (required with it); default: items in order of appearance.
+    min_quality : float in [0, 1]
+        Items whose consensus quality is below this need review.
+    min_annotations : int
+        Items with fewer annotations need review too.
+
+    Returns
+    -------
+    ConsensusResult
+    """
+    if not isinstance(annotations, pd.DataFrame):
+        raise InvalidSettingError(
+            f"annotations must be a DataFrame, not {type(annotations).__name__}.")
+    for c in ("id", "label", "annotator"):
+        if c not in annotations.columns:
+            raise MissingColumnError(c, list(annotations.columns), role="annotation column")
+    if annotations.empty:
+        raise EmptyDataError("annotations is empty; pull some annotations first.")
+    if not 0 <= min_quality <= 1:
+        raise InvalidSettingError(f"min_quality must be in [0, 1], not {min_quality!r}.")
+    if int(min_annotations) < 1:
+        raise InvalidSettingError(f"min_annotations must be >= 1, not {min_annotations!r}.")
+    ann = annotations[["id", "label", "annotator"]].copy()
+    ann["id"] = ann["id"].astype(str)
+    ann["annotator"] = ann["annotator"].fillna("unknown").astype(str)
+    if ann["label"].isna().any():
+        raise InvalidSettingError("annotations have missing labels; drop those rows first.")
+    labels = ann["label"].to_numpy()
+    if not np.issubdtype(labels.dtype, np.integer):
+        if not np.all(np.mod(labels.astype(float), 1) == 0):
+            raise InvalidSettingError("annotation labels must be class indices (integers).")
+        labels = labels.astype(int)
+    ann["label"] = labels
+    if class_names is not None:
+        class_names = [str(c) for c in class_names]
+        if n_classes is not None and n_classes != len(class_names):
+            raise InvalidSettingError(
+                f"n_classes={n_classes} but {len(class_names)} class names were given.")
+        n_classes = len(class_names)
+    if n_classes is None:
+        n_classes = int(labels.max()) + 1
+    n_classes = max(int(n_classes), 2)
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise InvalidSettingError(
+            f"annotation labels must be in 0..{n_classes - 1}; got {labels.min()}..{labels.max()}.")
+    if ids is None:
+        if pred_probs is not None:
+            raise InvalidSettingError("pred_probs needs ids= giving the item of each row.")
+        ids = list(dict.fromkeys(ann["id"]))
+    else:
+        ids = [str(i) for i in ids]
+        extra = set(ann["id"]) - set(ids)
+        if extra:
+            raise InvalidSettingError(
+                f"{len(extra)} annotated items are not in ids: {sorted(extra)[:5]!r}.")
+        ann = ann[ann["id"].isin(set(ids))]
+    ann = ann.drop_duplicates(["id", "annotator"], keep="last")
+    wide = ann.pivot(index="id", columns="annotator", values="label")
+    labeled = [i for i in ids if i in wide.index]
+    wide = wide.reindex(labeled).astype(float)
+    counts = np.zeros((len(labeled), n_classes))
+    for k in range(n_classes):
+        counts[:, k] = (wide.to_numpy() == k).sum(axis=1)
+    if pred_probs is not None:
+        pred_probs = np.asarray(pred_probs, dtype=float)
+        if pred_probs.ndim != 2 or pred_probs.shape[1] != n_classes:
+            raise InvalidSettingError(
+                f"pred_probs must have shape (n_items, {n_classes}), not {pred_probs.shape}.")
+        if len(pred_probs) != len(ids):
+            raise LengthMismatchError(
+                f"pred_probs has {len(pred_probs)} rows but ids has {len(ids)}.")
+        pos = {i: k for k, i in enumerate(ids)}
+        probs = pred_probs[[pos[i] for i in labeled]]
+        method = "crowdlab"
+    else:
+        # vote shares smoothed towards the overall class frequencies
+        prior = (counts.sum(axis=0) + 1.0) / (counts.sum() + n_classes)
+        probs = (counts + prior) / (counts.sum(axis=1, keepdims=True) + 1.0)
+        method = "agreement"
+
+    if method == "crowdlab":
+        out = _crowdlab(wide, probs)
+        if out is not None:
+            items, annotators = out
+        else:  # CROWDLAB needs several annotators on some items: fall back to agreement
+            method = "agreement"
+    if method == "agreement":
+        items, annotators = _agreement(wide, probs, counts)
+    quality = 1.0 - items["issue_score"].to_numpy()
+    items.insert(0, "id", labeled)
+    if class_names is not None:
+        items.insert(2, "label_name", [class_names[k] for k in items["label"]])
+    items["needs_review"] = (quality < min_quality) | (items["n_annotations"] < min_annotations)
+    annotators = annotators.sort_values("agreement", kind="mergesort").reset_index(drop=True)
+    return ConsensusResult(items=items, annotators=annotators, method=method)
+
+
+def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    from cleanlab.multiannotator import get_label_quality_multiannotator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            out = get_label_quality_multiannotator(
+                wide.reset_index(drop=True), probs, quality_method="crowdlab", verbose=False,
+                return_detailed_quality=False)
+        except ValueError:
+            return None
+    lq = out["label_quality"]
+    items = pd.DataFrame({
+        "label": lq["consensus_label"].to_numpy(dtype=int),
+        "n_annotations": lq["num_annotations"].to_numpy(dtype=int),
+        "agreement": lq["annotator_agreement"].to_numpy(dtype=float),
+        "issue_score": 1.0 - lq["consensus_quality_score"].to_numpy(dtype=float),
+    })
+    st = out["annotator_stats"]
+    annotators = pd.DataFrame({
+        "annotator": [str(a) for a in st.index],
+        "n_labeled": st["num_examples_labeled"].to_numpy(dtype=int),
+        "agreement": st["agreement_with_consensus"].to_numpy(dtype=float),
+        "quality": st["annotator_quality"].to_numpy(dtype=float),
+        "worst_class": st["worst_class"].to_numpy(),
+    })
+    return items, annotators
+
+
+def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Majority vote (ties broken by ``probs``); quality = share of annotators agreeing."""
+    from cleanlab.multiannotator import get_majority_vote_label
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        consensus = np.asarray(get_majority_vote_label(
+            wide.reset_index(drop=True), pred_probs=probs, verbose=False), dtype=int)
+    n_ann = counts.sum(axis=1)
+    agree = counts[np.arange(len(consensus)), consensus] / n_ann
+    items = pd.DataFrame({"label": consensus, "n_annotations": n_ann.astype(int),
+                          "agreement": agree, "issue_score": 1.0 - agree})
+    values = wide.to_numpy()
+    rows = []
+    for j, name in enumerate(wide.columns):
+        mask = ~np.isnan(values[:, j])
+        given = values[mask, j].astype(int)
+        cons = consensus[mask]
+        ok = given == cons
+        # the consensus class this annotator gets wrong most often
+        worst, worst_rate = None, -1.0
+        for k in np.unique(cons):
+            rate = float(np.mean(~ok[cons == k]))
+            if rate > worst_rate:
+                worst, worst_rate = int(k), rate
+        rows.append({"annotator": str(name), "n_labeled": int(mask.sum()),
+                     "agreement": float(ok.mean()) if mask.any() else float("nan"),
+                     "quality": float(ok.mean()) if mask.any() else float("nan"),
+                     "worst_class": worst})
+    return items, pd.DataFrame(rows)
