@@ -165,7 +165,7 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     class_names : list, sorted; ``class_names[k]`` is the original value of class ``k``.
     """
     s = pd.Series(values)
-    bad = s.isna().to_numpy()
+    bad = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         bad |= s.astype(str).str.strip().eq("").to_numpy() & ~bad
     if bad.any():
