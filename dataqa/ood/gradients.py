@@ -331,6 +331,11 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
     norms, msp = [], []
     with eval_mode(model):
         plan = _Plan(model)
+        if y_all is not None:
+            with torch.no_grad():
+                k = check_logits_tensor(model(x[:1]), 1).shape[1]
+            if int(y_all.min()) < 0 or int(y_all.max()) >= k:
+                raise OODInputError(f"labels must lie in 0..{k - 1} (the model has {k} classes).")
         for s in range(0, len(x), bs):
             xb = x[s:s + bs]
             yb = None if y_all is None else y_all[s:s + bs]
@@ -340,9 +345,6 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
                         yb = check_logits_tensor(model(xb), len(xb)).argmax(dim=1)
                 xb = perturb_inputs(model, xb, temperature=t, epsilon=eps, labels=yb)
             sq, logits, yb = _fast_pass(model, plan, xb, yb, t)
-            k = logits.shape[1]
-            if int(yb.min()) < 0 or int(yb.max()) >= k:
-                raise OODInputError(f"labels must lie in 0..{k - 1} (the model has {k} classes).")
             if plan.slow_names:
                 sq = sq + _slow_pass(model, plan.slow_names, xb, yb, t)
             norms.append(sq.clamp_min(0).sqrt().cpu())

@@ -1,0 +1,136 @@
+"""score_ood, the registry and its error messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
+from dataqa.ood import (
+    OOD_METHODS,
+    KNNDetector,
+    MahalanobisDetector,
+    energy_score,
+    entropy_score,
+    gradient_score,
+    max_logit_score,
+    msp_score,
+    odin_score,
+    ood_method_names,
+    score_ood,
+    sklearn_gradient_norms,
+)
+
+NAMES = ["msp", "max_logit", "energy", "entropy", "odin", "mahalanobis", "knn", "gradient"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(-2, 1, (60, 3)), rng.normal(2, 1, (60, 3))]
+    y = np.r_[np.zeros(60, int), np.ones(60, int)]
+    X3 = np.r_[X, rng.normal((0, 6, 0), 1, (40, 3))]
+    y3 = np.r_[y, np.full(40, 2)]
+    return X, y, X3, y3
+
+
+def test_registry():
+    assert ood_method_names() == NAMES
+    assert set(OOD_METHODS) == set(NAMES)
+    for name, spec in OOD_METHODS.items():
+        assert spec.name == name and callable(spec) and spec.inputs
+
+
+def test_unknown_name_and_option():
+    with pytest.raises(UnknownNameError, match="unknown OOD method 'msq'; known OOD methods are: energy, entropy"):
+        score_ood("msq", logits=np.zeros((2, 2)))
+    with pytest.raises(InvalidSettingError, match="'msp' does not take option.*epsilon; it takes: temperature"):
+        score_ood("msp", logits=np.zeros((2, 2)), epsilon=0.1)
+
+
+def test_missing_inputs():
+    with pytest.raises(MissingInputError, match="'energy' needs logits=.*model= and X= missing"):
+        score_ood("energy")
+    with pytest.raises(MissingInputError, match="'gradient' needs model= and X=; missing X="):
+        score_ood("gradient", model=nn.Linear(2, 2))
+    with pytest.raises(MissingInputError, match="'odin' needs model= and X=; missing model="):
+        score_ood("odin", X=np.zeros((1, 2)))
+    with pytest.raises(MissingInputError, match="'knn' needs features="):
+        score_ood("knn", model=nn.Linear(2, 2), X=np.zeros((1, 2)))
+    with pytest.raises(MissingInputError, match="'mahalanobis' needs fit_labels="):
+        score_ood("mahalanobis", features=np.zeros((1, 2)), fit_features=np.zeros((3, 2)))
+    with pytest.raises(MissingInputError, match="'knn' needs fit_features="):
+        score_ood("knn", features=np.zeros((1, 2)))
+
+
+def test_logits_methods_equal_pure_functions():
+    z = np.random.default_rng(1).normal(size=(7, 4))
+    for name, fn in [("msp", msp_score), ("max_logit", max_logit_score), ("energy", energy_score),
+                     ("entropy", entropy_score)]:
+        np.testing.assert_array_equal(score_ood(name, logits=z), fn(z))
+    np.testing.assert_array_equal(score_ood("energy", logits=z, temperature=2.0),
+                                  energy_score(z, temperature=2.0))
+
+
+def test_torch_model(data):
+    X, y, _, _ = data
+    g = torch.Generator().manual_seed(0)
+    model = nn.Linear(3, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.randn(2, 3, generator=g))
+    with torch.no_grad():
+        z = model(torch.tensor(X, dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(score_ood("energy", model=model, X=X, batch_size=7), energy_score(z), rtol=1e-6)
+    np.testing.assert_allclose(score_ood("odin", model=model, X=X), odin_score(model, X))
+    np.testing.assert_allclose(score_ood("gradient", model=model, X=X, part="SG"),
+                               gradient_score(model, X, part="SG"))
+
+
+def test_sklearn_models(data):
+    _, _, X3, y3 = data
+    lr = LogisticRegression(max_iter=300).fit(X3, y3)
+    p = lr.predict_proba(X3)
+    np.testing.assert_allclose(score_ood("msp", model=lr, X=X3), -p.max(1), rtol=1e-10)
+    np.testing.assert_allclose(score_ood("entropy", model=lr, X=X3), -(p * np.log(p)).sum(1), rtol=1e-8)
+    np.testing.assert_allclose(score_ood("energy", model=lr, X=X3), energy_score(lr.decision_function(X3)))
+    np.testing.assert_allclose(score_ood("max_logit", model=lr, X=X3), -lr.decision_function(X3).max(1))
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)).fit(X3, y3)
+    Xs = pipe[0].transform(X3)
+    np.testing.assert_allclose(score_ood("gradient", model=pipe, X=X3, part="SG"),
+                               sklearn_gradient_norms(pipe[-1], Xs))
+    # no decision_function: log-probabilities stand in for logits
+    rf = RandomForestClassifier(n_estimators=5, random_state=0).fit(X3, y3)
+    prf = rf.predict_proba(X3)
+    np.testing.assert_allclose(score_ood("msp", model=rf, X=X3), -prf.max(1))
+    assert np.isfinite(score_ood("max_logit", model=rf, X=X3)).all()
+    with pytest.raises(InvalidSettingError, match="odin needs a torch.nn.Module"):
+        score_ood("odin", model=rf, X=X3)
+
+
+def test_binary_decision_function(data):
+    X, y, _, _ = data
+    lr = LogisticRegression().fit(X, y)
+    d = lr.decision_function(X)
+    np.testing.assert_allclose(score_ood("energy", model=lr, X=X), -np.logaddexp(0, d))
+    # [0, d] logits reproduce predict_proba
+    np.testing.assert_allclose(score_ood("msp", model=lr, X=X), -lr.predict_proba(X).max(1))
+
+
+def test_feature_methods(data):
+    X, y, X3, _ = data
+    Q = X3[100:]
+    maha = score_ood("mahalanobis", features=Q, fit_features=X, fit_labels=y)
+    np.testing.assert_allclose(maha, MahalanobisDetector().fit(X, y).score(Q))
+    det = KNNDetector(k=3).fit(X)
+    np.testing.assert_allclose(score_ood("knn", X=Q, fit_features=X, k=3), det.score(Q))
+    np.testing.assert_allclose(score_ood("knn", features=Q, detector=det), det.score(Q))
+    # the new cluster scores higher than the fitted items
+    assert np.median(maha) > np.median(score_ood("mahalanobis", features=X, fit_features=X, fit_labels=y))
+    with pytest.raises(InvalidSettingError, match="detector= for 'knn' must be a KNNDetector"):
+        score_ood("knn", features=Q, detector=MahalanobisDetector())

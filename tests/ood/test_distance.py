@@ -1,0 +1,79 @@
+"""MahalanobisDetector and KNNDetector against brute-force references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from dataqa.errors import InvalidSettingError, LengthMismatchError, NotFittedError
+from dataqa.ood import KNNDetector, MahalanobisDetector, OODInputError
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(3, 3))
+    X = np.r_[rng.normal(size=(80, 3)) @ A, rng.normal(size=(70, 3)) @ A + 4.0]
+    y = np.r_[np.zeros(80, int), np.ones(70, int)]
+    Q = rng.normal(size=(25, 3)) * 3
+    return X, y, Q
+
+
+def test_mahalanobis_matches_scipy(blobs):
+    X, y, Q = blobs
+    det = MahalanobisDetector(chunk_size=7)
+    assert det.fit(X, y) is det
+    mu = np.stack([X[y == k].mean(0) for k in (0, 1)])
+    resid = X - mu[y]
+    VI = np.linalg.inv(resid.T @ resid / len(X))
+    ref = cdist(Q, mu, metric="mahalanobis", VI=VI).min(axis=1)
+    np.testing.assert_allclose(det.score(Q), ref, rtol=1e-8)
+    np.testing.assert_allclose(det.means_, mu)
+    assert det.classes_.tolist() == [0, 1]
+
+
+def test_mahalanobis_without_labels_and_singular_cov():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 2))
+    X = np.c_[X, X[:, 0]]  # rank-deficient covariance: pseudo-inverse
+    s = MahalanobisDetector().fit(X).score(np.array([[0.0, 0.0, 0.0], [10.0, 10.0, 10.0]]))
+    assert np.isfinite(s).all() and s[1] > 5 * s[0]
+
+
+def test_knn_matches_bruteforce(blobs):
+    X, _, Q = blobs
+    for normalize in (True, False):
+        det = KNNDetector(k=5, normalize=normalize, query_chunk=4, fit_chunk=9).fit(X)
+        Xn, Qn = X, Q
+        if normalize:
+            Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+            Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+        ref = np.sort(cdist(Qn, Xn), axis=1)[:, 4]
+        np.testing.assert_allclose(det.score(Q), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_direction(blobs):
+    X, y, _ = blobs
+    far = np.array([[50.0, -50.0, 50.0]])
+    near = X[:1]
+    for det in (MahalanobisDetector().fit(X, y), KNNDetector(k=3, normalize=False).fit(X)):
+        assert det.score(far)[0] > det.score(near)[0]
+
+
+def test_unfitted_and_shape_errors(blobs):
+    X, y, _ = blobs
+    with pytest.raises(NotFittedError, match="MahalanobisDetector is not fitted"):
+        MahalanobisDetector().score(X)
+    with pytest.raises(NotFittedError, match="KNNDetector is not fitted"):
+        KNNDetector().score(X)
+    with pytest.raises(OODInputError, match="features have 2 columns but KNNDetector was fitted on 3"):
+        KNNDetector(k=2).fit(X).score(X[:, :2])
+    with pytest.raises(LengthMismatchError, match=r"fit_labels must have shape \(150,\)"):
+        MahalanobisDetector().fit(X, y[:10])
+    with pytest.raises(InvalidSettingError, match="k=500 is larger than the 150 fitted items"):
+        KNNDetector(k=500).fit(X)
+    with pytest.raises(InvalidSettingError, match="k=0 must be an integer >= 1"):
+        KNNDetector(k=0).fit(X)
+    with pytest.raises(OODInputError, match="NaN"):
+        MahalanobisDetector().fit(X, y).score(np.array([[np.nan, 0, 0]]))

@@ -1,0 +1,302 @@
+"""gradient_norms equals a per-item loop (float64, rtol 1e-5) on every code path."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from dataqa.errors import InvalidSettingError, NotFittedError
+from dataqa.ood import OODInputError, gradient_norms, gradient_score, sklearn_gradient_norms
+from dataqa.ood.gradients import _outer_sq
+
+RTOL = 1e-5
+
+
+def loop_norms(model, X, *, labels=None, temperature=1.0, epsilon=0.0):
+    """Reference: one forward and one backward per item, summing squared gradients."""
+    model.eval()
+    params = [p for p in model.parameters() if p.requires_grad]
+    out = []
+    for i in range(len(X)):
+        x = X[i:i + 1]
+        with torch.no_grad():
+            y = model(x).argmax(1) if labels is None else torch.as_tensor(labels[i:i + 1])
+        if epsilon:
+            xg = x.clone().requires_grad_(True)
+            loss = F.cross_entropy(model(xg) / temperature, y, reduction="sum")
+            (gx,) = torch.autograd.grad(loss, xg)
+            x = (x - epsilon * gx.sign()).detach()
+        loss = F.cross_entropy(model(x) / temperature, y, reduction="sum")
+        gs = torch.autograd.grad(loss, params, allow_unused=True)
+        out.append(float(sum((g.double() ** 2).sum() for g in gs if g is not None).sqrt()))
+    return np.array(out)
+
+
+def _gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def _randomise_bn(model, g):
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=g))
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            with torch.no_grad():
+                m.weight.copy_(torch.randn(m.num_features, generator=g))
+                m.bias.copy_(torch.randn(m.num_features, generator=g))
+
+
+def _check(model, X, **kw):
+    bs = kw.pop("batch_size", 5)
+    got = gradient_norms(model, X, batch_size=bs, **kw)
+    ref = loop_norms(model, X, **kw)
+    assert got.shape == (len(X),) and got.dtype == np.float64
+    assert (ref > 0).all()
+    np.testing.assert_allclose(got, ref, rtol=RTOL)
+    return got
+
+
+def test_mlp_with_inplace_relu():
+    g = _gen(0)
+    mlp = nn.Sequential(nn.Linear(6, 12), nn.ReLU(inplace=True), nn.Linear(12, 12), nn.Tanh(),
+                        nn.Linear(12, 4)).double()
+    X = torch.randn(13, 6, generator=g, dtype=torch.float64)
+    _check(mlp, X)
+    _check(mlp, X, temperature=3.0, labels=np.arange(13) % 4)
+    _check(mlp, X, epsilon=0.01, temperature=5.0)
+
+
+def test_cnn_with_batchnorm_and_conv_variants():
+    g = _gen(1)
+    cnn = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1, padding_mode="reflect"), nn.BatchNorm2d(4), nn.ReLU(),
+        nn.Conv2d(4, 6, 3, stride=2, groups=2, dilation=1, padding="valid"), nn.ReLU(),
+        nn.Conv2d(6, 6, 3, padding="same", dilation=2, bias=False), nn.ReLU(),
+        nn.Flatten(), nn.Linear(6 * 3 * 3, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 5),
+    ).double()
+    with torch.no_grad():
+        _randomise_bn(cnn, g)
+    X = torch.randn(11, 2, 8, 8, generator=g, dtype=torch.float64)
+    _check(cnn, X, batch_size=4)
+
+
+class _SeqModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(25, 16, padding_idx=0, scale_grad_by_freq=True)
+        self.ln = nn.LayerNorm(16)
+        self.mix = nn.Linear(16, 16)  # used twice: calls are concatenated
+        self.conv = nn.Conv1d(16, 8, 2, padding=1, padding_mode="replicate")
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, tokens):
+        h = self.ln(self.emb(tokens))
+        h = torch.tanh(self.mix(h))
+        h = self.mix(h)
+        h = self.conv(h.transpose(1, 2)).mean(2)
+        return self.head(h)
+
+
+def test_embedding_layernorm_sequence_linear_conv1d():
+    g = _gen(2)
+    model = _SeqModel().double()
+    X = torch.randint(0, 25, (12, 3), generator=g)
+    X[:3, -1] = 0  # padding tokens
+    X[3:6, 1] = X[3:6, 0]  # repeated tokens (scale_grad_by_freq)
+    _check(model, X)
+
+
+class _Scale(nn.Module):
+    """A layer with a parameter and no closed form: goes through torch.func."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.s = nn.Parameter(torch.linspace(0.5, 1.5, d))
+
+    def forward(self, x):
+        return x * self.s + torch.sin(x) * self.s ** 2
+
+
+def test_fallback_unsupported_layers_and_tied_weights():
+    g = _gen(3)
+    first = nn.Linear(5, 5)
+    model = nn.Sequential(first, _Scale(5), nn.GroupNorm(1, 5), nn.ReLU(), nn.Linear(5, 5),
+                          nn.Tanh(), nn.Linear(5, 3)).double()
+    model[4].weight = model[0].weight  # tied: both modules go to the fallback
+    X = torch.randn(9, 5, generator=g, dtype=torch.float64)
+    _check(model, X)
+
+
+def test_fallback_loop_when_vmap_fails():
+    class GRUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(4, 6, batch_first=True)
+            self.out = nn.Linear(6, 3)
+
+        def forward(self, x):
+            return self.out(self.gru(x)[0][:, -1])
+
+    g = _gen(4)
+    model = GRUNet().double()
+    X = torch.randn(5, 3, 4, generator=g, dtype=torch.float64)
+    with pytest.warns(RuntimeWarning, match="one backward pass per item"):
+        _check(model, X)
+
+
+def test_frozen_parameters_are_excluded():
+    g = _gen(5)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.LayerNorm(6), nn.Linear(6, 3)).double()
+    model[0].weight.requires_grad_(False)
+    model[2].bias.requires_grad_(False)
+    X = torch.randn(7, 4, generator=g, dtype=torch.float64)
+    _check(model, X)
+
+
+@pytest.mark.parametrize("T,o,i", [(1, 3, 4), (3, 16, 16), (9, 2, 3)])
+def test_outer_sq_both_branches(T, o, i):
+    g = _gen(6)
+    D = torch.randn(4, T, o, generator=g, dtype=torch.float64)
+    A = torch.randn(4, T, i, generator=g, dtype=torch.float64)
+    ref = (torch.einsum("rto,rti->roi", D, A) ** 2).sum((1, 2))
+    torch.testing.assert_close(_outer_sq(D, A), ref)
+
+
+def test_float32_model_close_and_state_untouched():
+    g = _gen(7)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.ReLU(), nn.Linear(8, 3)).train()
+    X = torch.randn(10, 4, generator=g)
+    got = gradient_norms(model, X.numpy())  # numpy float64 input is cast to float32
+    assert model.training and all(p.grad is None for p in model.parameters())
+    ref = loop_norms(model.double(), X.double())
+    np.testing.assert_allclose(got, ref, rtol=1e-4)
+
+
+def test_gradient_score_parts_and_direction():
+    g = _gen(8)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2)).double()
+    Xin = torch.cat([torch.randn(100, 2, generator=g) - 2, torch.randn(100, 2, generator=g) + 2])
+    y = torch.cat([torch.zeros(100), torch.ones(100)]).long()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    Xin = Xin.double()
+    for _ in range(200):
+        opt.zero_grad()
+        F.cross_entropy(model(Xin), y).backward()
+        opt.step()
+    X = torch.tensor([[-2.0, -2.0], [0.05, -0.05]], dtype=torch.float64)  # typical vs boundary
+    sg = gradient_score(model, X, part="SG")
+    G = gradient_score(model, X)
+    probs = torch.softmax(model(X), 1).max(1).values.detach().numpy()
+    np.testing.assert_allclose(sg, gradient_norms(model, X))
+    np.testing.assert_allclose(G, sg / probs, rtol=1e-12)
+    assert G[1] > G[0] and sg[1] > sg[0]
+
+
+def test_torch_errors():
+    model = nn.Sequential(nn.Linear(3, 2))
+    with pytest.raises(OODInputError, match="NaN or infinite values in 1 item"):
+        gradient_norms(model, np.array([[0.0, 1.0, np.nan], [0.0, 0.0, 0.0]]))
+    with pytest.raises(OODInputError, match=r"labels must have shape \(2,\)"):
+        gradient_norms(model, np.zeros((2, 3)), labels=[0])
+    with pytest.raises(OODInputError, match="labels must lie in 0..1"):
+        gradient_norms(model, np.zeros((2, 3)), labels=[0, 5])
+    with pytest.raises(InvalidSettingError, match="part='X' must be 'G' or 'SG'"):
+        gradient_score(model, np.zeros((2, 3)), part="X")
+    with pytest.raises(OODInputError, match="logits of shape"):
+        gradient_norms(nn.Sequential(nn.Linear(3, 2), nn.Flatten(0)), np.zeros((2, 3)))
+    frozen = nn.Linear(3, 2).requires_grad_(False)
+    with pytest.raises(InvalidSettingError, match="no trainable parameters"):
+        gradient_norms(frozen, np.zeros((2, 3)))
+    bn = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3, track_running_stats=False), nn.Linear(3, 2))
+    with pytest.raises(InvalidSettingError, match="without running statistics"):
+        gradient_norms(bn, np.zeros((2, 3)))
+    emb = nn.Sequential(nn.Embedding(5, 2), nn.Flatten(), nn.Linear(4, 2))
+    with pytest.raises(InvalidSettingError, match="X must be floating point"):
+        gradient_norms(emb, np.zeros((2, 2), dtype=int), epsilon=0.1)
+
+
+# ------------------------------------------------------------------ scikit-learn closed form
+def _torch_twin(lr: LogisticRegression) -> nn.Module:
+    """Same logits as ``lr``: binary -> 2-class logits [0, z] with only w, b trainable."""
+    W = torch.tensor(lr.coef_, dtype=torch.float64)
+    b = torch.tensor(lr.intercept_, dtype=torch.float64)
+    lin = nn.Linear(W.shape[1], W.shape[0], bias=lr.fit_intercept).double()
+    with torch.no_grad():
+        lin.weight.copy_(W)
+        if lr.fit_intercept:
+            lin.bias.copy_(b)
+    if W.shape[0] > 1:
+        return lin
+
+    class Binary(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = lin
+
+        def forward(self, x):
+            z = self.lin(x)
+            return torch.cat([torch.zeros_like(z), z], dim=1)
+
+    return Binary()
+
+
+@pytest.mark.parametrize("n_classes,intercept", [(2, True), (3, True), (4, False)])
+def test_sklearn_closed_form_matches_autograd(n_classes, intercept):
+    rng = np.random.default_rng(n_classes)
+    X = rng.normal(size=(60, 5))
+    y = rng.integers(0, n_classes, 60)
+    lr = LogisticRegression(fit_intercept=intercept, max_iter=500).fit(X, y)
+    twin = _torch_twin(lr)
+    Xt = torch.tensor(X)
+    for T in (1.0, 2.5):
+        got = sklearn_gradient_norms(lr, X, temperature=T)
+        np.testing.assert_allclose(got, loop_norms(twin, Xt, temperature=T), rtol=1e-10)
+        np.testing.assert_allclose(gradient_norms(twin, Xt, temperature=T), got, rtol=1e-10)
+    labels = rng.integers(0, n_classes, 60)
+    np.testing.assert_allclose(sklearn_gradient_norms(lr, X, labels=labels),
+                               loop_norms(twin, Xt, labels=labels), rtol=1e-10)
+    # predictions agree with sklearn's probabilities for the G part
+    G = gradient_score(lr, X)
+    np.testing.assert_allclose(G, gradient_norms(lr, X) / lr.predict_proba(X).max(1), rtol=1e-10)
+
+
+def test_sklearn_pipeline_and_sparse():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(50, 4)) * 5 + 1
+    y = (X[:, 0] > 1).astype(int) + (X[:, 1] > 1).astype(int)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X, y)
+    direct = sklearn_gradient_norms(pipe[-1], pipe[:-1].transform(X))
+    np.testing.assert_allclose(gradient_norms(pipe, X), direct)
+    lr = LogisticRegression(max_iter=500).fit(X, y)
+    np.testing.assert_allclose(sklearn_gradient_norms(lr, sp.csr_matrix(X)),
+                               sklearn_gradient_norms(lr, X), rtol=1e-12)
+
+
+def test_sklearn_errors():
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = np.arange(20) % 2
+    with pytest.raises(InvalidSettingError, match="closed form only for LogisticRegression"):
+        gradient_norms(RandomForestClassifier(n_estimators=2).fit(X, y), X)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        gradient_norms(LogisticRegression(), X)
+    lr = LogisticRegression().fit(X, y)
+    with pytest.raises(InvalidSettingError, match="epsilon > 0 needs a torch model"):
+        gradient_norms(lr, X, epsilon=0.1)
+    with pytest.raises(OODInputError, match="X has 2 features; the model expects 3"):
+        gradient_norms(lr, X[:, :2])
+    with pytest.raises(OODInputError, match="NaN"):
+        gradient_norms(lr, np.where(X > 1, np.nan, X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gradient_norms(lr, X).shape == (20,)
