@@ -1,0 +1,89 @@
+"""Per-LF statistics: polarity, coverage, overlaps, conflicts, accuracy against gold labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataqa.errors import LengthMismatchError
+from dataqa.types import ABSTAIN
+from dataqa.weak.label_models import check_label_matrix
+
+__all__ = ["lf_summary", "LOW_COVERAGE"]
+
+#: LFs covering less than this fraction of rows are flagged.
+LOW_COVERAGE = 0.01
+
+
+def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
+               cardinality: int | None = None) -> pd.DataFrame:
+    """One row of statistics per LF.
+
+    Columns (same names and values as Snorkel's ``LFAnalysis(L, lfs).lf_summary(Y)``):
+    ``j``, ``Polarity`` (sorted labels the LF emits), ``Coverage`` (fraction of rows it
+    votes on), ``Overlaps`` (fraction of rows where it and another LF vote),
+    ``Conflicts`` (fraction where another LF votes a different label); with ``Y``:
+    ``Correct``, ``Incorrect``, ``Emp. Acc.`` (correct / votes; NaN without votes).
+    Added here: ``Flags`` — ``"low coverage"`` below 1 % and ``"below chance"`` when the
+    empirical accuracy is under 1/K.
+
+    Parameters
+    ----------
+    L : int array (n, m)
+    lfs : list of LFs, optional
+        Their names index the table (else 0..m-1).
+    Y : int array (n,), optional
+        Gold labels.
+    cardinality : int, optional
+        K for the chance level; default: ``max(L, Y) + 1`` (at least 2).
+
+    Returns
+    -------
+    DataFrame with one row per LF.
+    """
+    L = check_label_matrix(L)
+    n, m = L.shape
+    names = [lf.name for lf in lfs] if lfs is not None else list(range(m))
+    if len(names) != m:
+        raise LengthMismatchError(f"L has {m} columns but {len(names)} LFs were given.")
+    voted = L != ABSTAIN
+    n_votes = voted.sum(axis=1)
+    denom = max(n, 1)
+    coverage = voted.sum(axis=0) / denom
+    overlaps = (voted & (n_votes[:, None] > 1)).sum(axis=0) / denom
+    # a row conflicts if it holds two different non-abstain votes
+    Lm = np.where(voted, L, np.iinfo(np.int64).max)
+    lo = Lm.min(axis=1)
+    hi = np.where(voted, L, ABSTAIN).max(axis=1)
+    conflict_row = (n_votes > 1) & (lo != hi)
+    conflicts = (voted & conflict_row[:, None]).sum(axis=0) / denom
+    polarity = [sorted(int(v) for v in np.unique(L[voted[:, j], j])) for j in range(m)]
+    d: dict[str, Any] = {}
+    if lfs is not None:
+        d["j"] = list(range(m))
+    d["Polarity"] = polarity
+    d["Coverage"] = coverage
+    d["Overlaps"] = overlaps
+    d["Conflicts"] = conflicts
+    flags: list[list[str]] = [["low coverage"] if c < LOW_COVERAGE else [] for c in coverage]
+    if Y is not None:
+        Y = np.asarray(Y).astype(np.int64).ravel()
+        if len(Y) != n:
+            raise LengthMismatchError(f"L has {n} rows but Y has {len(Y)}; give one label per row.")
+        correct = (voted & (L == Y[:, None])).sum(axis=0)
+        n_voted = voted.sum(axis=0)
+        incorrect = n_voted - correct
+        with np.errstate(invalid="ignore", divide="ignore"):
+            acc = np.where(n_voted > 0, correct / np.maximum(n_voted, 1), np.nan)
+        d["Correct"] = correct.astype(np.int64)
+        d["Incorrect"] = incorrect.astype(np.int64)
+        d["Emp. Acc."] = acc
+        k = cardinality or max(2, int(max(L.max(initial=-1), Y.max(initial=-1))) + 1)
+        for j in range(m):
+            if n_voted[j] > 0 and acc[j] < 1.0 / k:
+                flags[j].append("below chance")
+    d["Flags"] = [", ".join(f) for f in flags]
+    return pd.DataFrame(d, index=names)

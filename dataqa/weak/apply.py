@@ -1,0 +1,261 @@
+"""Apply labeling functions to a table: vectorized, row-wise in processes, or on Dask.
+
+The label matrix ``L`` (int, (n, m), -1 = abstain) equals Snorkel's ``PandasLFApplier``
+on the same LFs, element for element, on every path:
+
+- LFs with an ``apply_batch`` method (the :mod:`labeling_functions` factories) label the
+  whole frame at once;
+- any other LF (e.g. a plain ``@labeling_function``) is called row by row on the same
+  ``pandas.Series`` rows that ``DataFrame.apply(axis=1)`` builds, in ``n_jobs`` processes;
+- a Dask DataFrame is labeled partition by partition on the scheduler it is given (the
+  active ``distributed.Client`` by default), then gathered in partition order.
+
+As in Snorkel, a vote below 0 is stored as -1.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataqa._progress import progress_task
+from dataqa.data import load_table
+from dataqa.errors import (
+    EmptyDataError,
+    InvalidSettingError,
+    LabelingFunctionError,
+    MissingColumnError,
+)
+from dataqa.types import ABSTAIN
+
+__all__ = ["apply_lfs", "LFFaultWarning", "check_lfs"]
+
+
+class LFFaultWarning(UserWarning):
+    """Some LFs raised on some rows and abstained there (``fault_tolerant=True``)."""
+
+
+def check_lfs(lfs: Sequence[Any]) -> list[Any]:
+    """Validate a list of LFs: non-empty, each callable with a ``name``, names unique."""
+    if lfs is None or isinstance(lfs, (str, bytes)):
+        raise InvalidSettingError(f"lfs must be a list of labeling functions, got {lfs!r}.")
+    lfs = list(lfs)
+    if not lfs:
+        raise InvalidSettingError("lfs is empty; give at least one labeling function.")
+    for i, lf in enumerate(lfs):
+        if not callable(lf) or not isinstance(getattr(lf, "name", None), str):
+            raise LabelingFunctionError(
+                f"lfs[{i}] = {lf!r} is not a labeling function (it needs a string .name and "
+                f"must be callable); wrap plain functions with @labeling_function()."
+            )
+    names = [lf.name for lf in lfs]
+    seen: set[str] = set()
+    dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    if dups:
+        raise LabelingFunctionError(
+            f"labeling function names must be unique; repeated: {', '.join(map(repr, dups))}. "
+            f"Rename them."
+        )
+    return lfs
+
+
+def _is_dask(data: object) -> bool:
+    return type(data).__module__.startswith("dask") and hasattr(data, "to_delayed")
+
+
+def _row_label(df: pd.DataFrame, pos: int, id_column: str | None) -> str:
+    if id_column is not None and id_column in df.columns:
+        return f"{id_column}={df[id_column].iloc[pos]!r}"
+    return f"index {df.index[pos]!r} (position {pos})"
+
+
+def _store(col: np.ndarray, pos: int, y: Any, lf: Any, df: pd.DataFrame,
+           id_column: str | None) -> None:
+    try:
+        if y >= 0:
+            col[pos] = y
+    except TypeError:
+        raise LabelingFunctionError(
+            f"labeling function {lf.name!r} returned {y!r} on row {_row_label(df, pos, id_column)};"
+            f" an LF must return an int class index or -1 (abstain)."
+        ) from None
+
+
+def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
+             id_column: str | None) -> tuple[np.ndarray, dict[str, int]]:
+    """Row-by-row votes on the rows ``DataFrame.apply(axis=1)`` builds (as Snorkel does)."""
+    n, m = len(df), len(lfs)
+    L = np.full((n, m), ABSTAIN, dtype=np.int64)
+    faults: dict[str, int] = {}
+    if n == 0 or m == 0:
+        return L, faults
+    results: list[Any] = [None] * n
+    counter = iter(range(n))
+
+    def one(x: pd.Series) -> int:
+        pos = next(counter)
+        ys = []
+        for lf in lfs:
+            try:
+                ys.append(lf(x))
+            except Exception as exc:  # noqa: BLE001 - named and re-raised or counted
+                if not fault_tolerant:
+                    raise LabelingFunctionError(
+                        f"labeling function {lf.name!r} raised on row "
+                        f"{_row_label(df, pos, id_column)}: {type(exc).__name__}: {exc}"
+                    ) from exc
+                faults[lf.name] = faults.get(lf.name, 0) + 1
+                ys.append(ABSTAIN)
+        results[pos] = ys
+        return 0
+
+    df.apply(one, axis=1)
+    for pos, ys in enumerate(results):
+        for j, y in enumerate(ys):
+            _store(L[:, j], pos, y, lfs[j], df, id_column)
+    return L, faults
+
+
+def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
+                id_column: str | None, faults: dict[str, int]) -> np.ndarray:
+    try:
+        out = np.asarray(lf.apply_batch(df, cache=cache))
+    except MissingColumnError:
+        raise
+    except Exception:  # noqa: BLE001 - locate the failing row through the row path
+        col, f = _rowwise(df, [lf], fault_tolerant, id_column)
+        faults.update(f)
+        return col[:, 0]
+    if out.shape != (len(df),):
+        raise LabelingFunctionError(
+            f"labeling function {lf.name!r}: apply_batch returned shape {out.shape} for "
+            f"{len(df)} rows; it must return one vote per row."
+        )
+    out = out.astype(np.int64, copy=False)
+    return np.where(out >= 0, out, ABSTAIN)
+
+
+def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_tolerant: bool,
+                 progress: bool | None, id_column: str | None) -> tuple[np.ndarray, dict[str, int]]:
+    from labeling_functions import BatchCache
+
+    n, m = len(df), len(lfs)
+    L = np.full((n, m), ABSTAIN, dtype=np.int64)
+    faults: dict[str, int] = {}
+    vec = [j for j, lf in enumerate(lfs) if hasattr(lf, "apply_batch")]
+    row = [j for j in range(m) if j not in set(vec)]
+    n_chunks = 0
+    if row and n:
+        n_chunks = 1 if n_jobs == 1 else min(n, 4 * n_jobs)
+    with progress_task("labeling functions", len(vec) + n_chunks, enabled=progress) as advance:
+        cache = BatchCache(df)
+        for j in vec:
+            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, faults)
+            advance()
+        if row and n:
+            row_lfs = [lfs[j] for j in row]
+            if n_chunks == 1:
+                Lr, f = _rowwise(df, row_lfs, fault_tolerant, id_column)
+                advance()
+                parts = [(Lr, f)]
+            else:
+                from joblib import Parallel, delayed
+
+                bounds = np.linspace(0, n, n_chunks + 1).astype(int)
+                chunks = [df.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+                parts = []
+                for res in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+                        delayed(_rowwise)(c, row_lfs, fault_tolerant, id_column) for c in chunks):
+                    parts.append(res)
+                    advance()
+                Lr = np.vstack([p[0] for p in parts])
+            for _, f in parts:
+                for k, v in f.items():
+                    faults[k] = faults.get(k, 0) + v
+            L[:, row] = Lr
+    return L, faults
+
+
+def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
+                     id_column: str | None) -> tuple[np.ndarray, dict[str, int]]:
+    return _apply_frame(pdf, lfs, n_jobs=1, fault_tolerant=fault_tolerant, progress=False,
+                        id_column=id_column)
+
+
+def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,
+              progress: bool | None = False, id_column: str | None = None,
+              scheduler: Any = None, return_faults: bool = False
+              ) -> np.ndarray | tuple[np.ndarray, dict[str, int]]:
+    """Apply labeling functions and return the label matrix.
+
+    Parameters
+    ----------
+    data : DataFrame, path, or dask DataFrame
+        The rows to label. A path is read with :func:`dataqa.data.load_table`.
+    lfs : list of labeling functions
+        :mod:`labeling_functions` factories (vectorized) and/or Snorkel LFs (row-wise).
+        Names must be unique.
+    n_jobs : int, default 1
+        Processes for the row-wise LFs (-1 = all cores). Vectorized LFs run in-process.
+    fault_tolerant : bool, default False
+        If False, an LF that raises stops the run with a :class:`LabelingFunctionError`
+        naming the LF, the row and the exception. If True, the LF abstains on that row,
+        and the number of faults per LF is reported with an :class:`LFFaultWarning`
+        (and returned with ``return_faults=True``).
+    progress : bool or None, default False
+        Show a progress bar (None: when stderr is a terminal).
+    id_column : str, optional
+        Column whose value names a row in error messages (default: the index label).
+    scheduler : optional
+        Dask only: the scheduler for ``dask.compute`` (a ``distributed.Client``, or
+        "threads"/"processes"/"synchronous"); default: the active client if any.
+    return_faults : bool, default False
+        Also return ``{lf_name: fault count}``.
+
+    Returns
+    -------
+    L : int64 ndarray (n, m)
+        ``L[i, j]`` is the vote of ``lfs[j]`` on row ``i``; -1 = abstain.
+    faults : dict, only with ``return_faults=True``
+    """
+    lfs = check_lfs(lfs)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise InvalidSettingError(f"n_jobs={n_jobs!r} must be a positive int or -1 (all cores).")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if _is_dask(data):
+        import dask
+
+        parts = data.to_delayed()
+        tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column) for p in parts]
+        kwargs = {} if scheduler is None else {"scheduler": scheduler}
+        with progress_task("labeling functions (dask)", None, enabled=progress):
+            results = dask.compute(*tasks, **kwargs)
+        m = len(lfs)
+        L = np.vstack([r[0] for r in results]) if results else np.empty((0, m), dtype=np.int64)
+        faults: dict[str, int] = {}
+        for _, f in results:
+            for k, v in f.items():
+                faults[k] = faults.get(k, 0) + v
+    else:
+        if isinstance(data, pd.DataFrame):
+            df = data
+        else:
+            try:
+                df = load_table(data)
+            except EmptyDataError:
+                raise
+        L, faults = _apply_frame(df, lfs, n_jobs=n_jobs, fault_tolerant=fault_tolerant,
+                                 progress=progress, id_column=id_column)
+    if faults:
+        desc = ", ".join(f"{k}: {v}" for k, v in sorted(faults.items()))
+        warnings.warn(f"labeling functions raised and abstained on some rows ({desc}).",
+                      LFFaultWarning, stacklevel=2)
+    if return_faults:
+        return L, faults
+    return L

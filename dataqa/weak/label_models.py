@@ -1,0 +1,449 @@
+"""Label models: turn the LF votes ``L`` (n, m) into probabilistic labels (n, K).
+
+- :class:`MajorityVote`: vote counts, normalised.
+- :class:`DawidSkene`: EM over one confusion matrix per LF (Dawid & Skene, 1979), written
+  here; abstaining is modelled as an outcome of its own.
+- :class:`SnorkelLabelModel`: Snorkel's ``LabelModel``, with the caller's global random
+  state (``random``, NumPy's legacy generator, torch) saved and restored around it.
+- :func:`fit_label_model` with ``method="auto"`` fits all three and keeps the one that
+  scores best on a labeled dev set, saying which and why.
+
+Every model has ``predict_proba(L) -> (n, K)`` (rows with no vote get the fitted class
+prior) and ``predict(L) -> (n,)`` (-1 where every LF abstains).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from dataqa.errors import (
+    InvalidSettingError,
+    LengthMismatchError,
+    MissingInputError,
+    NotFittedError,
+    UnknownNameError,
+)
+from dataqa.types import ABSTAIN
+
+__all__ = [
+    "LABEL_MODELS",
+    "METRICS",
+    "MajorityVote",
+    "DawidSkene",
+    "SnorkelLabelModel",
+    "AutoLabelModel",
+    "fit_label_model",
+    "preserve_global_random_state",
+    "check_label_matrix",
+]
+
+
+@contextlib.contextmanager
+def preserve_global_random_state() -> Iterator[None]:
+    """Save ``random``, NumPy's legacy global RNG and torch's RNG; restore them on exit."""
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    torch_state = cuda_state = None
+    try:
+        import torch
+
+        torch_state = torch.get_rng_state()
+        if torch.cuda.is_available():
+            cuda_state = torch.cuda.get_rng_state_all()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        torch = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        if torch_state is not None:
+            torch.set_rng_state(torch_state)
+        if cuda_state is not None:
+            torch.cuda.set_rng_state_all(cuda_state)
+
+
+def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L") -> np.ndarray:
+    """Validate an LF vote matrix: 2-D ints in ``-1 .. cardinality-1``."""
+    arr = np.asarray(L)
+    if arr.ndim != 2:
+        raise InvalidSettingError(f"{name} must be a 2-D array (n, m); got shape {arr.shape}.")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0):
+            arr = arr.astype(np.int64)
+        else:
+            raise InvalidSettingError(f"{name} must hold integer votes; got dtype {arr.dtype}.")
+    arr = arr.astype(np.int64, copy=False)
+    if arr.size and arr.min() < ABSTAIN:
+        raise InvalidSettingError(f"{name} has votes below -1 (min {arr.min()}); -1 means abstain.")
+    if cardinality is not None and arr.size and arr.max() >= cardinality:
+        raise InvalidSettingError(
+            f"{name} has a vote {arr.max()} but cardinality={cardinality}; votes must be in "
+            f"0..{cardinality - 1} or -1. Raise cardinality or fix the LFs."
+        )
+    return arr
+
+
+def _check_cardinality(cardinality: Any) -> int:
+    if isinstance(cardinality, bool) or not isinstance(cardinality, (int, np.integer)) \
+            or cardinality < 2:
+        raise InvalidSettingError(f"cardinality={cardinality!r} must be an int >= 2.")
+    return int(cardinality)
+
+
+def _one_hot_votes(L: np.ndarray, K: int) -> np.ndarray:
+    """(n, m, K) 0/1 array: ``[i, j, k] = 1`` iff LF j voted k on row i."""
+    out = np.zeros(L.shape + (K,), dtype=np.float64)
+    i, j = np.nonzero(L >= 0)
+    out[i, j, L[i, j]] = 1.0
+    return out
+
+
+def _one_hot_outcomes(L: np.ndarray, K: int) -> np.ndarray:
+    """(n, m, K + 1) 0/1 array of each LF's outcome; index K means abstain."""
+    out = np.zeros(L.shape + (K + 1,), dtype=np.float64)
+    i, j = np.indices(L.shape)
+    out[i, j, np.where(L >= 0, L, K)] = 1.0
+    return out
+
+
+class _Base:
+    """Shared behaviour: validation, prior fallback, predict."""
+
+    def __init__(self, *, cardinality: int) -> None:
+        self.cardinality = cardinality
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "class_prior_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(L) first."
+            )
+
+    def _check(self, L: Any) -> np.ndarray:
+        L = check_label_matrix(L, self.cardinality)
+        if hasattr(self, "n_lfs_") and L.shape[1] != self.n_lfs_:
+            raise InvalidSettingError(
+                f"L has {L.shape[1]} LF columns but the model was fitted on {self.n_lfs_}; "
+                f"apply the same LFs in the same order."
+            )
+        return L
+
+    def fit(self, L: Any, **kwargs: Any) -> _Base:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _proba_covered(self, L: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """Class probabilities, float (n, K); rows where every LF abstains get the prior."""
+        self._check_fitted()
+        L = self._check(L)
+        proba = np.tile(self.class_prior_, (L.shape[0], 1))
+        covered = (L >= 0).any(axis=1)
+        if covered.any():
+            proba[covered] = self._proba_covered(L[covered])
+        return proba
+
+    def predict(self, L: Any, *, abstain_uncovered: bool = True) -> np.ndarray:
+        """Hard labels, int (n,): argmax of :meth:`predict_proba`, ties to the larger prior.
+
+        With ``abstain_uncovered`` (default), rows where every LF abstains get -1.
+        """
+        proba = self.predict_proba(L)
+        L = np.asarray(L)
+        order = np.argsort(np.argsort(self.class_prior_))  # rank of each class by prior
+        tie_break = 1e-9 * (order + 1) / (len(order) + 1)
+        pred = np.argmax(proba + tie_break, axis=1).astype(np.int64)
+        if abstain_uncovered:
+            pred[~(L >= 0).any(axis=1)] = ABSTAIN
+        return pred
+
+
+class MajorityVote(_Base):
+    """Normalised vote counts; the class prior is the share of each class in the votes.
+
+    Parameters
+    ----------
+    cardinality : int
+    """
+
+    def fit(self, L: Any, **_: Any) -> MajorityVote:
+        L = check_label_matrix(L, self.cardinality)
+        self.n_lfs_ = L.shape[1]
+        counts = np.bincount(L[L >= 0].ravel(), minlength=self.cardinality).astype(float)
+        self.class_prior_ = (counts + 1.0) / (counts.sum() + self.cardinality)
+        return self
+
+    def _proba_covered(self, L: np.ndarray) -> np.ndarray:
+        counts = _one_hot_votes(L, self.cardinality).sum(axis=1)
+        return counts / counts.sum(axis=1, keepdims=True)
+
+
+class DawidSkene(_Base):
+    """Dawid-Skene EM: one K x (K + 1) confusion matrix per LF and a class prior.
+
+    ``P(y_i = k | L_i) ∝ prior_k * Π_j confusion_j[k, L_ij]``, where abstaining is an
+    outcome of its own (column K): most LFs vote for one class only, and how often they
+    abstain on each class is what tells the classes apart. Initialised from majority vote.
+
+    Parameters
+    ----------
+    cardinality : int
+    max_iter : int, default 200
+    tol : float, default 1e-6
+        Stop when the largest change of a posterior is below ``tol``.
+    smoothing : float, default 0.01
+        Dirichlet pseudo-count added to every confusion-matrix cell and prior entry.
+    """
+
+    def __init__(self, *, cardinality: int, max_iter: int = 200, tol: float = 1e-6,
+                 smoothing: float = 0.01) -> None:
+        super().__init__(cardinality=cardinality)
+        self.max_iter = max_iter
+        self.tol = tol
+        self.smoothing = smoothing
+
+    def fit(self, L: Any, **_: Any) -> DawidSkene:
+        L = check_label_matrix(L, self.cardinality)
+        K = self.cardinality
+        self.n_lfs_ = L.shape[1]
+        X = _one_hot_outcomes(L, K)  # (n, m, K + 1); last = abstain
+        counts = X[:, :, :K].sum(axis=1)
+        total = counts.sum(axis=1, keepdims=True)
+        T = np.where(total > 0, counts / np.maximum(total, 1), 1.0 / K)
+        self.n_iter_ = 0
+        for it in range(self.max_iter):
+            prior, conf = self._m_step(T, X)
+            T_new = self._e_step(prior, conf, X)
+            delta = np.abs(T_new - T).max() if T.size else 0.0
+            T = T_new
+            self.n_iter_ = it + 1
+            if delta < self.tol:
+                break
+        self.class_prior_, self.confusion_ = self._m_step(T, X)
+        return self
+
+    def _m_step(self, T: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = self.smoothing
+        prior = (T.sum(axis=0) + a) / (T.sum() + a * self.cardinality)
+        conf = np.einsum("ik,ijl->jkl", T, X) + a  # (m, K, K + 1)
+        conf /= conf.sum(axis=2, keepdims=True)
+        return prior, conf
+
+    @staticmethod
+    def _e_step(prior: np.ndarray, conf: np.ndarray, X: np.ndarray) -> np.ndarray:
+        logp = np.log(prior)[None, :] + np.einsum("ijl,jkl->ik", X, np.log(conf))
+        logp -= logp.max(axis=1, keepdims=True)
+        p = np.exp(logp)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """Posterior class probabilities, (n, K); abstentions are evidence too."""
+        self._check_fitted()
+        L = self._check(L)
+        return self._e_step(self.class_prior_, self.confusion_,
+                            _one_hot_outcomes(L, self.cardinality))
+
+    def _proba_covered(self, L: np.ndarray) -> np.ndarray:
+        return self._e_step(self.class_prior_, self.confusion_,
+                            _one_hot_outcomes(L, self.cardinality))
+
+
+class SnorkelLabelModel(_Base):
+    """Snorkel's ``LabelModel`` (matrix completion), leaving global random state untouched.
+
+    Parameters
+    ----------
+    cardinality : int
+    n_epochs : int, default 500
+    lr : float, default 0.01
+    l2 : float, default 0.0
+    random_state : int, default 0
+        Seed handed to Snorkel; the caller's ``random``, NumPy and torch global generators
+        are restored afterwards.
+    """
+
+    def __init__(self, *, cardinality: int, n_epochs: int = 500, lr: float = 0.01,
+                 l2: float = 0.0, random_state: int = 0) -> None:
+        super().__init__(cardinality=cardinality)
+        self.n_epochs = n_epochs
+        self.lr = lr
+        self.l2 = l2
+        self.random_state = random_state
+
+    def fit(self, L: Any, *, class_balance: np.ndarray | None = None, **_: Any) -> SnorkelLabelModel:
+        from snorkel.labeling.model import LabelModel
+
+        L = check_label_matrix(L, self.cardinality)
+        self.n_lfs_ = L.shape[1]
+        with preserve_global_random_state():
+            model = LabelModel(cardinality=self.cardinality, verbose=False)
+            model.fit(L, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
+                      seed=int(self.random_state), progress_bar=False,
+                      class_balance=None if class_balance is None else list(class_balance))
+        self.model_ = model
+        self.class_prior_ = np.asarray(model.p, dtype=float).ravel()
+        return self
+
+    def _proba_covered(self, L: np.ndarray) -> np.ndarray:
+        with preserve_global_random_state():
+            return np.asarray(self.model_.predict_proba(L), dtype=float)
+
+    def get_weights(self) -> np.ndarray:
+        """Snorkel's estimated accuracy of each LF, (m,)."""
+        self._check_fitted()
+        return np.asarray(self.model_.get_weights())
+
+
+LABEL_MODELS: dict[str, type[_Base]] = {
+    "majority": MajorityVote,
+    "dawid_skene": DawidSkene,
+    "snorkel": SnorkelLabelModel,
+}
+
+
+def _accuracy(y: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean(y == p))
+
+
+def _f1_binary(y: np.ndarray, p: np.ndarray) -> float:
+    tp = float(np.sum((p == 1) & (y == 1)))
+    fp = float(np.sum((p == 1) & (y != 1)))
+    fn = float(np.sum((p != 1) & (y == 1)))
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def _f1_macro(y: np.ndarray, p: np.ndarray) -> float:
+    scores = []
+    for k in np.unique(np.concatenate([y, p])):
+        tp = float(np.sum((p == k) & (y == k)))
+        fp = float(np.sum((p == k) & (y != k)))
+        fn = float(np.sum((p != k) & (y == k)))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores))
+
+
+#: Dev-set metrics for ``method="auto"``; higher is better. Uncovered rows are scored with
+#: the prior's argmax, so every dev row counts.
+METRICS = {"accuracy": _accuracy, "f1": _f1_binary, "f1_macro": _f1_macro}
+
+
+class AutoLabelModel(_Base):
+    """Fits every model in :data:`LABEL_MODELS` and keeps the best on the dev set.
+
+    Attributes
+    ----------
+    chosen_ : str
+        Name of the kept model.
+    scores_ : dict[str, float]
+        Dev-set metric of each candidate.
+    reason_ : str
+        One sentence saying which model was kept and why.
+    model_ : the kept, fitted model.
+    candidates_ : dict[str, fitted model]
+    """
+
+    #: Order used to break ties: the simpler model wins.
+    ORDER = ("majority", "dawid_skene", "snorkel")
+
+    def __init__(self, *, cardinality: int, metric: str = "accuracy", random_state: int = 0) -> None:
+        super().__init__(cardinality=cardinality)
+        self.metric = metric
+        self.random_state = random_state
+
+    def fit(self, L: Any, *, L_dev: Any = None, Y_dev: Any = None, **_: Any) -> AutoLabelModel:
+        if L_dev is None or Y_dev is None:
+            raise MissingInputError(
+                "method='auto' picks the label model on a labeled dev set; pass L_dev and Y_dev."
+            )
+        if self.metric not in METRICS:
+            raise UnknownNameError("metric", self.metric, METRICS)
+        L = check_label_matrix(L, self.cardinality)
+        L_dev = check_label_matrix(L_dev, self.cardinality, name="L_dev")
+        Y_dev = np.asarray(Y_dev).astype(np.int64).ravel()
+        if len(Y_dev) != len(L_dev):
+            raise LengthMismatchError(
+                f"L_dev has {len(L_dev)} rows but Y_dev has {len(Y_dev)}; give one label per row."
+            )
+        if L_dev.shape[1] != L.shape[1]:
+            raise InvalidSettingError(
+                f"L_dev has {L_dev.shape[1]} LF columns but L has {L.shape[1]}."
+            )
+        score = METRICS[self.metric]
+        self.candidates_, self.scores_ = {}, {}
+        for name in self.ORDER:
+            model = _make(name, self.cardinality, self.random_state).fit(L)
+            self.candidates_[name] = model
+            self.scores_[name] = score(Y_dev, model.predict(L_dev, abstain_uncovered=False))
+        best = max(self.ORDER, key=lambda k: (self.scores_[k], -self.ORDER.index(k)))
+        self.chosen_ = best
+        self.model_ = self.candidates_[best]
+        self.n_lfs_ = L.shape[1]
+        self.class_prior_ = self.model_.class_prior_
+        others = ", ".join(f"{k} {v:.4f}" for k, v in self.scores_.items() if k != best)
+        self.reason_ = (
+            f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} on {len(Y_dev)} rows, "
+            f"the best of the candidates (others: {others}); ties go to the simpler model."
+        )
+        return self
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """The kept model's :meth:`predict_proba`."""
+        self._check_fitted()
+        return self.model_.predict_proba(self._check(L))
+
+    def _proba_covered(self, L: np.ndarray) -> np.ndarray:
+        return self.model_._proba_covered(L)
+
+
+def _make(name: str, cardinality: int, random_state: int) -> _Base:
+    if name == "snorkel":
+        return SnorkelLabelModel(cardinality=cardinality, random_state=random_state)
+    return LABEL_MODELS[name](cardinality=cardinality)
+
+
+def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev: Any = None,
+                    Y_dev: Any = None, random_state: int = 0, metric: str = "accuracy") -> _Base:
+    """Fit a label model on the LF votes.
+
+    Parameters
+    ----------
+    L : int array (n, m)
+        LF votes, -1 = abstain.
+    cardinality : int
+        Number of classes K.
+    method : {"snorkel", "majority", "dawid_skene", "auto"}
+        "auto" fits the other three and keeps the best on (``L_dev``, ``Y_dev``) by
+        ``metric``; its ``reason_`` says which and why.
+    L_dev, Y_dev : optional
+        Dev-set votes (n_dev, m) and gold labels (n_dev,); required for "auto".
+    random_state : int, default 0
+        Seed for Snorkel's LabelModel. The caller's global random state (``random``,
+        NumPy's legacy generator, torch) is the same after the call as before.
+    metric : {"accuracy", "f1", "f1_macro"}, default "accuracy"
+        Dev-set metric for "auto" ("f1" is binary F1 of class 1).
+
+    Returns
+    -------
+    A fitted model with ``predict_proba(L) -> (n, K)`` and ``predict(L) -> (n,)``
+    (-1 where every LF abstains).
+    """
+    K = _check_cardinality(cardinality)
+    known = [*LABEL_MODELS, "auto"]
+    if method not in known:
+        raise UnknownNameError("label model", method, known)
+    if metric not in METRICS:
+        raise UnknownNameError("metric", metric, METRICS)
+    L = check_label_matrix(L, K)
+    if L.shape[0] == 0:
+        raise InvalidSettingError("L has no rows; apply the LFs to at least one row.")
+    with preserve_global_random_state():
+        if method == "auto":
+            return AutoLabelModel(cardinality=K, metric=metric,
+                                  random_state=random_state).fit(L, L_dev=L_dev, Y_dev=Y_dev)
+        return _make(method, K, random_state).fit(L)

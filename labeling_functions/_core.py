@@ -1,0 +1,630 @@
+"""Labeling-function factories with two equal paths: one row (Snorkel) and a whole frame.
+
+Every factory returns a :class:`VectorizedLF`, a subclass of Snorkel's
+``LabelingFunction``: calling it on one row (a ``pandas.Series`` or any object with the
+column as attribute or key) returns an int (``-1`` = abstain), and
+``apply_batch(df)`` returns the same votes for every row of a DataFrame as an int array
+of shape (n,). Both paths share one predicate, so they agree element for element.
+
+A missing value (``None``, ``NaN``, ``pd.NA``, ``NaT``) in the column the LF reads means
+abstain in both paths. A non-missing value that is not a string is turned into one with
+``str`` by the text LFs (keyword, regex, length).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from snorkel.labeling import LabelingFunction
+
+from dataqa.errors import InvalidSettingError, LabelingFunctionError, MissingColumnError
+from dataqa.types import ABSTAIN
+
+__all__ = [
+    "VectorizedLF",
+    "BatchCache",
+    "keyword_lf",
+    "regex_lf",
+    "threshold_lf",
+    "isin_lf",
+    "length_lf",
+    "model_lf",
+    "is_missing",
+]
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def is_missing(value: object) -> bool:
+    """True for ``None``, ``pd.NA``, ``pd.NaT`` and float NaN (Python or NumPy)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(value))
+    return False
+
+
+def _as_text(value: object) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _get(x: Any, column: str) -> object:
+    """The value of ``column`` in one data point (Series, mapping or namespace)."""
+    try:
+        return x[column]
+    except (KeyError, TypeError, IndexError):
+        pass
+    try:
+        return getattr(x, column)
+    except AttributeError:
+        raise MissingColumnError(column, _fields(x), role="LF column") from None
+
+
+def _fields(x: Any) -> list[str]:
+    if hasattr(x, "index"):
+        try:
+            return [str(c) for c in x.index]
+        except TypeError:
+            pass
+    if hasattr(x, "keys"):
+        return [str(c) for c in x.keys()]
+    return [k for k in vars(x)] if hasattr(x, "__dict__") else []
+
+
+class BatchCache:
+    """Per-frame cache of derived column forms, shared by the LFs of one apply pass.
+
+    Holds, per column: the missing mask, the values as Python strings (``''`` where
+    missing), and their lower-cased form. Building these once lets twenty text LFs read a
+    column with one conversion instead of twenty.
+    """
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._store: dict[tuple[str, str], Any] = {}
+
+    def _column(self, column: str) -> pd.Series:
+        if column not in self.df.columns:
+            raise MissingColumnError(column, [str(c) for c in self.df.columns], role="LF column")
+        return self.df[column]
+
+    def missing(self, column: str) -> np.ndarray:
+        key = (column, "missing")
+        if key not in self._store:
+            values = self.objects(column)
+            self._store[key] = np.fromiter((is_missing(v) for v in values), dtype=bool,
+                                           count=len(values))
+        return self._store[key]
+
+    def objects(self, column: str) -> np.ndarray:
+        key = (column, "objects")
+        if key not in self._store:
+            self._store[key] = self._column(column).to_numpy(dtype=object)
+        return self._store[key]
+
+    def texts(self, column: str) -> list[str]:
+        key = (column, "texts")
+        if key not in self._store:
+            miss = self.missing(column)
+            self._store[key] = ["" if m else _as_text(v)
+                                for v, m in zip(self.objects(column), miss, strict=True)]
+        return self._store[key]
+
+    def lowered(self, column: str) -> list[str]:
+        key = (column, "lower")
+        if key not in self._store:
+            self._store[key] = [t.lower() for t in self.texts(column)]
+        return self._store[key]
+
+    def arrow(self, column: str, lower: bool) -> Any:
+        """The (lower-cased) texts as a pyarrow array, or None when they cannot convert."""
+        key = (column, "arrow_lower" if lower else "arrow")
+        if key not in self._store:
+            try:
+                import pyarrow as pa
+
+                texts = self.lowered(column) if lower else self.texts(column)
+                self._store[key] = pa.array(texts, type=pa.large_string())
+            except Exception:  # noqa: BLE001 - lone surrogates etc.: use the Python path
+                self._store[key] = None
+        return self._store[key]
+
+
+class VectorizedLF(LabelingFunction):
+    """A Snorkel ``LabelingFunction`` that can also label a whole DataFrame at once.
+
+    Parameters
+    ----------
+    name : str
+        Unique LF name.
+    label : int
+        The class this LF votes for (>= 0).
+    columns : sequence of str
+        Columns the LF reads.
+    row_predicate : callable(x) -> bool or None
+        On one data point: True = vote ``label``, False = abstain. None means a missing
+        value (abstain).
+    batch_predicate : callable(df, cache) -> bool ndarray (n,)
+        On a frame: True where the LF votes ``label``; missing rows are masked by the
+        caller through ``missing``.
+    missing : callable(df, cache) -> bool ndarray (n,)
+        True where the LF must abstain because its input is missing.
+    """
+
+    def __init__(self, name: str, *, label: int, columns: Sequence[str],
+                 row_predicate: Callable[[Any], bool | None],
+                 batch_predicate: Callable[[pd.DataFrame, BatchCache], np.ndarray],
+                 missing: Callable[[pd.DataFrame, BatchCache], np.ndarray],
+                 description: str = "") -> None:
+        self.label = int(label)
+        self.columns = list(columns)
+        self.description = description
+        self._row_predicate = row_predicate
+        self._batch_predicate = batch_predicate
+        self._missing = missing
+        super().__init__(name=name, f=self._label_one)
+
+    def _label_one(self, x: Any) -> int:
+        hit = self._row_predicate(x)
+        return self.label if hit else ABSTAIN
+
+    def apply_batch(self, df: pd.DataFrame, *, cache: BatchCache | None = None) -> np.ndarray:
+        """Votes for every row of ``df``.
+
+        Returns
+        -------
+        int64 ndarray (n,): ``label`` or -1 (abstain); equal to calling the LF row by row.
+        """
+        if cache is None or cache.df is not df:
+            cache = BatchCache(df)
+        n = len(df)
+        out = np.full(n, ABSTAIN, dtype=np.int64)
+        if n == 0:
+            return out
+        hit = np.asarray(self._batch_predicate(df, cache), dtype=bool)
+        hit &= ~self._missing(df, cache)
+        out[hit] = self.label
+        return out
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, label={self.label}, columns={self.columns})"
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise InvalidSettingError(f"LF name must be a non-empty string, got {name!r}.")
+    return name
+
+
+def _check_label(label: object, name: str) -> int:
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or int(label) < 0:
+        raise InvalidSettingError(
+            f"LF {name!r}: label={label!r} must be a class index >= 0 (use -1 only as abstain)."
+        )
+    return int(label)
+
+
+def _check_column(column: object, name: str) -> str:
+    if not isinstance(column, str) or not column:
+        raise InvalidSettingError(f"LF {name!r}: column must be a column name, got {column!r}.")
+    return column
+
+
+class _text_missing:
+    """Missing mask of one column (a class, so LFs pickle)."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        return cache.missing(self.column)
+
+
+# --------------------------------------------------------------------------- keyword
+class _KeywordRow:
+    def __init__(self, column: str, keywords: tuple[str, ...], case_sensitive: bool,
+                 pattern: re.Pattern | None) -> None:
+        self.column, self.keywords, self.case_sensitive, self.pattern = (
+            column, keywords, case_sensitive, pattern)
+
+    def __call__(self, x: Any) -> bool | None:
+        v = _get(x, self.column)
+        if is_missing(v):
+            return None
+        t = _as_text(v)
+        if self.pattern is not None:
+            return self.pattern.search(t) is not None
+        if not self.case_sensitive:
+            t = t.lower()
+        return any(k in t for k in self.keywords)
+
+
+class _KeywordBatch:
+    def __init__(self, row: _KeywordRow) -> None:
+        self.row = row
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        r = self.row
+        if r.pattern is not None:
+            search = r.pattern.search
+            return np.fromiter((search(t) is not None for t in cache.texts(r.column)),
+                               dtype=bool, count=len(df))
+        lower = not r.case_sensitive
+        arr = cache.arrow(r.column, lower)
+        if arr is not None:
+            import pyarrow.compute as pc
+
+            hit = np.zeros(len(df), dtype=bool)
+            for k in r.keywords:
+                hit |= pc.match_substring(arr, k).to_numpy(zero_copy_only=False)
+            return hit
+        texts = cache.lowered(r.column) if lower else cache.texts(r.column)
+        kws = r.keywords
+        return np.fromiter((any(k in t for k in kws) for t in texts), dtype=bool,
+                           count=len(texts))
+
+
+def keyword_lf(name: str, keywords: str | Iterable[str], label: int, *, column: str = "text",
+               case_sensitive: bool = False, whole_word: bool = False) -> VectorizedLF:
+    """Vote ``label`` when the text contains any of ``keywords``.
+
+    Parameters
+    ----------
+    name : str
+    keywords : str or iterable of str
+        Substrings to look for. Case-insensitive matching lower-cases both sides.
+    label : int
+    column : str, default "text"
+    case_sensitive : bool, default False
+    whole_word : bool, default False
+        Match only where the keyword is not preceded or followed by a word character
+        (a regular expression ``(?<!\\w)(?:k1|k2|...)(?!\\w)``).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name = _check_name(name)
+    label = _check_label(label, name)
+    column = _check_column(column, name)
+    kws = (keywords,) if isinstance(keywords, str) else tuple(keywords)
+    if not kws or not all(isinstance(k, str) for k in kws):
+        raise InvalidSettingError(
+            f"LF {name!r}: keywords must be a string or a non-empty list of strings, got {keywords!r}."
+        )
+    pattern = None
+    if whole_word:
+        alt = "|".join(re.escape(k) for k in kws)
+        pattern = re.compile(rf"(?<!\w)(?:{alt})(?!\w)", 0 if case_sensitive else re.IGNORECASE)
+    stored = kws if case_sensitive else tuple(k.lower() for k in kws)
+    row = _KeywordRow(column, stored, case_sensitive, pattern)
+    return VectorizedLF(name, label=label, columns=[column], row_predicate=row,
+                        batch_predicate=_KeywordBatch(row), missing=_text_missing(column),
+                        description=f"{column} contains any of {list(kws)!r}")
+
+
+# --------------------------------------------------------------------------- regex
+class _RegexRow:
+    def __init__(self, column: str, pattern: re.Pattern) -> None:
+        self.column, self.pattern = column, pattern
+
+    def __call__(self, x: Any) -> bool | None:
+        v = _get(x, self.column)
+        if is_missing(v):
+            return None
+        return self.pattern.search(_as_text(v)) is not None
+
+
+class _RegexBatch:
+    def __init__(self, row: _RegexRow) -> None:
+        self.row = row
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        search = self.row.pattern.search
+        texts = cache.texts(self.row.column)
+        return np.fromiter((search(t) is not None for t in texts), dtype=bool, count=len(texts))
+
+
+def regex_lf(name: str, pattern: str | re.Pattern, label: int, *, column: str = "text",
+             flags: int = 0) -> VectorizedLF:
+    """Vote ``label`` where ``re.search(pattern, text, flags)`` finds a match.
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name = _check_name(name)
+    label = _check_label(label, name)
+    column = _check_column(column, name)
+    try:
+        compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
+    except (re.error, TypeError) as exc:
+        raise InvalidSettingError(f"LF {name!r}: pattern {pattern!r} does not compile: {exc}") from exc
+    row = _RegexRow(column, compiled)
+    return VectorizedLF(name, label=label, columns=[column], row_predicate=row,
+                        batch_predicate=_RegexBatch(row), missing=_text_missing(column),
+                        description=f"{column} matches /{compiled.pattern}/")
+
+
+# --------------------------------------------------------------------------- threshold
+class _ThresholdRow:
+    def __init__(self, column: str, op: str, value: Any) -> None:
+        self.column, self.op, self.value = column, op, value
+
+    def __call__(self, x: Any) -> bool | None:
+        v = _get(x, self.column)
+        if is_missing(v):
+            return None
+        return bool(_OPS[self.op](v, self.value))
+
+
+class _ThresholdBatch:
+    def __init__(self, row: _ThresholdRow) -> None:
+        self.row = row
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        r = self.row
+        s = cache._column(r.column)
+        miss = cache.missing(r.column)
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype) \
+                and isinstance(r.value, (int, float, np.integer, np.floating)) \
+                and not isinstance(r.value, bool) and isinstance(s.dtype, np.dtype):
+            vals = s.to_numpy()
+            with np.errstate(invalid="ignore"):
+                return np.asarray(_OPS[r.op](vals, r.value), dtype=bool)
+        objs = cache.objects(r.column)
+        op, value = _OPS[r.op], r.value
+        return np.fromiter((False if m else bool(op(v, value)) for v, m in zip(objs, miss, strict=True)),
+                           dtype=bool, count=len(objs))
+
+
+def threshold_lf(name: str, column: str, op: str, value: Any, label: int) -> VectorizedLF:
+    """Vote ``label`` where ``column <op> value`` (op one of ``> >= < <= == !=``).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name = _check_name(name)
+    label = _check_label(label, name)
+    column = _check_column(column, name)
+    if op not in _OPS:
+        raise InvalidSettingError(
+            f"LF {name!r}: op={op!r} is not supported; use one of {' '.join(_OPS)}."
+        )
+    if is_missing(value):
+        raise InvalidSettingError(f"LF {name!r}: value must not be missing, got {value!r}.")
+    row = _ThresholdRow(column, op, value)
+    return VectorizedLF(name, label=label, columns=[column], row_predicate=row,
+                        batch_predicate=_ThresholdBatch(row), missing=_text_missing(column),
+                        description=f"{column} {op} {value!r}")
+
+
+# --------------------------------------------------------------------------- isin
+class _IsinRow:
+    def __init__(self, column: str, values: frozenset) -> None:
+        self.column, self.values = column, values
+
+    def __call__(self, x: Any) -> bool | None:
+        v = _get(x, self.column)
+        if is_missing(v):
+            return None
+        try:
+            return v in self.values
+        except TypeError:  # unhashable cell
+            return False
+
+
+class _IsinBatch:
+    def __init__(self, row: _IsinRow) -> None:
+        self.row = row
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        r = self.row
+        objs = cache.objects(r.column)
+        return np.fromiter((r(_One(r.column, v)) is True for v in objs), dtype=bool,
+                           count=len(objs))
+
+
+class _One:
+    """A one-field data point (used to share the row predicate with the batch path)."""
+
+    __slots__ = ("_c", "_v")
+
+    def __init__(self, column: str, value: object) -> None:
+        self._c, self._v = column, value
+
+    def __getitem__(self, key: str) -> object:
+        return self._v
+
+
+def isin_lf(name: str, column: str, values: Iterable[Any], label: int) -> VectorizedLF:
+    """Vote ``label`` where the value of ``column`` is one of ``values`` (Python ``in``).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name = _check_name(name)
+    label = _check_label(label, name)
+    column = _check_column(column, name)
+    if isinstance(values, str):
+        raise InvalidSettingError(
+            f"LF {name!r}: values must be a collection, not the string {values!r}; wrap it in a list."
+        )
+    try:
+        vals = frozenset(values)
+    except TypeError as exc:
+        raise InvalidSettingError(f"LF {name!r}: values must be hashable: {exc}") from exc
+    if not vals:
+        raise InvalidSettingError(f"LF {name!r}: values must not be empty.")
+    row = _IsinRow(column, vals)
+    return VectorizedLF(name, label=label, columns=[column], row_predicate=row,
+                        batch_predicate=_IsinBatch(row), missing=_text_missing(column),
+                        description=f"{column} in {sorted(map(repr, vals))}")
+
+
+# --------------------------------------------------------------------------- length
+class _LengthRow:
+    def __init__(self, column: str, min_len: int | None, max_len: int | None) -> None:
+        self.column, self.min_len, self.max_len = column, min_len, max_len
+
+    def check(self, n: int) -> bool:
+        return ((self.min_len is None or n >= self.min_len)
+                and (self.max_len is None or n <= self.max_len))
+
+    def __call__(self, x: Any) -> bool | None:
+        v = _get(x, self.column)
+        if is_missing(v):
+            return None
+        return self.check(len(_as_text(v)))
+
+
+class _LengthBatch:
+    def __init__(self, row: _LengthRow) -> None:
+        self.row = row
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        texts = cache.texts(self.row.column)
+        n = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        ok = np.ones(len(texts), dtype=bool)
+        if self.row.min_len is not None:
+            ok &= n >= self.row.min_len
+        if self.row.max_len is not None:
+            ok &= n <= self.row.max_len
+        return ok
+
+
+def length_lf(name: str, column: str, *, min_len: int | None = None, max_len: int | None = None,
+              label: int) -> VectorizedLF:
+    """Vote ``label`` where ``min_len <= len(text) <= max_len`` (characters; bounds inclusive).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name = _check_name(name)
+    label = _check_label(label, name)
+    column = _check_column(column, name)
+    if min_len is None and max_len is None:
+        raise InvalidSettingError(f"LF {name!r}: give min_len, max_len or both.")
+    for k, v in (("min_len", min_len), ("max_len", max_len)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0):
+            raise InvalidSettingError(f"LF {name!r}: {k}={v!r} must be an int >= 0.")
+    if min_len is not None and max_len is not None and min_len > max_len:
+        raise InvalidSettingError(f"LF {name!r}: min_len={min_len} is above max_len={max_len}.")
+    row = _LengthRow(column, min_len, max_len)
+    return VectorizedLF(name, label=label, columns=[column], row_predicate=row,
+                        batch_predicate=_LengthBatch(row), missing=_text_missing(column),
+                        description=f"{min_len} <= len({column}) <= {max_len}")
+
+
+# --------------------------------------------------------------------------- model
+class _ModelCore:
+    def __init__(self, model: Any, label: int, threshold: float, columns: list[str] | None,
+                 featurize: Callable[[pd.DataFrame], Any] | None, name: str) -> None:
+        self.model, self.label, self.threshold = model, label, threshold
+        self.columns, self.featurize, self.name = columns, featurize, name
+        classes = getattr(model, "classes_", None)
+        if classes is not None:
+            idx = np.flatnonzero(np.asarray(classes) == label)
+            if len(idx) == 0:
+                raise InvalidSettingError(
+                    f"LF {name!r}: label {label} is not among the model's classes_ {list(classes)}."
+                )
+            self.col = int(idx[0])
+        else:
+            self.col = label
+
+    def missing(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        miss = np.zeros(len(df), dtype=bool)
+        for c in self.columns or []:
+            miss |= cache.missing(c)
+        return miss
+
+    def hits(self, frame: pd.DataFrame) -> np.ndarray:
+        if self.featurize is not None:
+            X = self.featurize(frame if self.columns is None else frame[self.columns])
+        else:
+            X = frame[self.columns].to_numpy(dtype=float)
+        proba = np.asarray(self.model.predict_proba(X), dtype=float)
+        if proba.ndim != 2 or proba.shape[0] != len(frame) or self.col >= proba.shape[1]:
+            raise LabelingFunctionError(
+                f"LF {self.name!r}: model.predict_proba returned shape {proba.shape} for "
+                f"{len(frame)} rows; expected ({len(frame)}, >{self.col})."
+            )
+        return proba[:, self.col] >= self.threshold
+
+    def batch(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        keep = ~self.missing(df, cache)
+        out = np.zeros(len(df), dtype=bool)
+        if keep.any():
+            out[keep] = self.hits(df.loc[keep] if not keep.all() else df)
+        return out
+
+    def __call__(self, x: Any) -> bool | None:
+        if self.columns is not None:
+            values = {c: _get(x, c) for c in self.columns}
+            if any(is_missing(v) for v in values.values()):
+                return None
+            frame = pd.DataFrame({c: [v] for c, v in values.items()})
+        elif isinstance(x, pd.Series):
+            frame = x.to_frame().T.reset_index(drop=True)
+        else:
+            frame = pd.DataFrame([dict(vars(x))])
+        return bool(self.hits(frame)[0])
+
+
+def model_lf(name: str, model: Any, label: int, *, threshold: float,
+             columns: Sequence[str] | None = None,
+             featurize: Callable[[pd.DataFrame], Any] | None = None) -> VectorizedLF:
+    """Vote ``label`` where a fitted model's probability for it is at least ``threshold``.
+
+    The frame path predicts all rows in one ``predict_proba`` call.
+
+    Parameters
+    ----------
+    model : object with ``predict_proba(X) -> (n, K)``
+        If it has ``classes_``, the column of ``label`` is looked up there.
+    threshold : float in [0, 1]
+    columns : list of str, optional
+        Columns given to the model (or to ``featurize``); rows with a missing value in any
+        of them abstain. Without ``featurize`` they must be numeric.
+    featurize : callable(DataFrame) -> X, optional
+        Turns the frame (restricted to ``columns`` if given) into model input, e.g.
+        ``lambda d: vectorizer.transform(d["text"])``.
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name = _check_name(name)
+    label = _check_label(label, name)
+    if not hasattr(model, "predict_proba"):
+        raise InvalidSettingError(f"LF {name!r}: the model has no predict_proba method.")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
+            or not 0.0 <= float(threshold) <= 1.0:
+        raise InvalidSettingError(f"LF {name!r}: threshold={threshold!r} must be in [0, 1].")
+    if columns is None and featurize is None:
+        raise InvalidSettingError(f"LF {name!r}: give columns=..., featurize=... or both.")
+    cols = None if columns is None else [_check_column(c, name) for c in columns]
+    core = _ModelCore(model, label, float(threshold), cols, featurize, name)
+    return VectorizedLF(name, label=label, columns=cols or [], row_predicate=core,
+                        batch_predicate=core.batch, missing=core.missing,
+                        description=f"P(label={label}) >= {threshold}")

@@ -1,0 +1,226 @@
+"""Every factory: the row path, the frame path and Snorkel's PandasLFApplier agree."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+from snorkel.labeling import PandasLFApplier, labeling_function
+
+from dataqa.errors import InvalidSettingError, MissingColumnError
+from labeling_functions import (
+    VectorizedLF,
+    is_missing,
+    isin_lf,
+    keyword_lf,
+    length_lf,
+    model_lf,
+    regex_lf,
+    threshold_lf,
+)
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+cell_text = st.one_of(
+    st.text(max_size=12),
+    st.text(alphabet="abcSUB ük!İ\u00e9\x00\n.", max_size=12),
+    st.sampled_from(["", "Check out my channel", "SUBSCRIBE", "ünïcödé", "İstanbul", "a.b"]),
+    st.none(),
+    st.just(float("nan")),
+)
+cell_num = st.one_of(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.just(float("nan")), st.none()
+)
+
+
+@st.composite
+def frames(draw, min_rows=1):
+    n = draw(st.integers(min_value=min_rows, max_value=25))
+    texts = draw(st.lists(cell_text, min_size=n, max_size=n))
+    nums = draw(st.lists(cell_num, min_size=n, max_size=n))
+    ints = draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n))
+    df = pd.DataFrame({"text": texts, "x": nums, "k": ints})
+    if draw(st.booleans()):  # also an explicit object column
+        df["text"] = df["text"].astype(object)
+    return df
+
+
+def three_ways(df: pd.DataFrame, lfs: list) -> np.ndarray:
+    """Frame path, row path and Snorkel; assert all equal and return L."""
+    batch = np.column_stack([lf.apply_batch(df) for lf in lfs])
+    rows = np.array([[lf(r) for lf in lfs] for _, r in df.iterrows()]).reshape(len(df), len(lfs))
+    snorkel = PandasLFApplier(lfs).apply(df, progress_bar=False)
+    np.testing.assert_array_equal(batch, snorkel)
+    np.testing.assert_array_equal(rows, snorkel)
+    return batch
+
+
+keywords = st.lists(st.text(alphabet="abcSUBük İ.\x00", min_size=0, max_size=3), min_size=1,
+                    max_size=3)
+
+
+@SETTINGS
+@given(df=frames(), kws=keywords, case=st.booleans(), whole=st.booleans())
+def test_keyword_paths_equal(df, kws, case, whole):
+    lf = keyword_lf("kw", kws, 1, case_sensitive=case, whole_word=whole)
+    L = three_ways(df, [lf])
+    # and against a plain reference written independently
+    for i, v in enumerate(df["text"]):
+        if is_missing(v):
+            assert L[i, 0] == -1
+        elif not whole:
+            t = v if case else v.lower()
+            ks = kws if case else [k.lower() for k in kws]
+            assert (L[i, 0] == 1) == any(k in t for k in ks)
+
+
+@SETTINGS
+@given(df=frames(), pattern=st.sampled_from([r"\d", r"^$", r"(?i)check", r"b.b", r"\s", "ü+"]),
+       flags=st.sampled_from([0, re.IGNORECASE]))
+def test_regex_paths_equal(df, pattern, flags):
+    three_ways(df, [regex_lf("re", pattern, 0, flags=flags)])
+
+
+@SETTINGS
+@given(df=frames(), op=st.sampled_from([">", ">=", "<", "<=", "==", "!="]),
+       value=st.one_of(st.floats(-10, 10, allow_nan=False), st.integers(-5, 5)),
+       column=st.sampled_from(["x", "k"]))
+def test_threshold_paths_equal(df, op, value, column):
+    L = three_ways(df, [threshold_lf("th", column, op, value, 1)])
+    miss = df[column].isna().to_numpy()
+    assert (L[miss, 0] == -1).all()
+
+
+@SETTINGS
+@given(df=frames(), values=st.lists(st.integers(-5, 5), min_size=1, max_size=4),
+       text_values=st.lists(cell_text.filter(lambda v: isinstance(v, str)), min_size=1, max_size=3))
+def test_isin_and_length_paths_equal(df, values, text_values):
+    lo = st.integers(0, 5)
+    three_ways(df, [isin_lf("in_k", "k", values, 1), isin_lf("in_x", "x", values, 0),
+                    isin_lf("in_t", "text", text_values, 1),
+                    length_lf("short", "text", max_len=3, label=0),
+                    length_lf("mid", "text", min_len=2, max_len=8, label=1)])
+    del lo
+
+
+@SETTINGS
+@given(df=frames())
+def test_mixed_set_with_plain_snorkel_lf(df):
+    @labeling_function()
+    def plain(x):
+        return 1 if isinstance(x.text, str) and len(x.text) % 2 else -1
+
+    lfs = [keyword_lf("a", ["a", "b"], 1), regex_lf("d", r"\d", 0), threshold_lf("t", "x", ">", 0, 1),
+           plain]
+    from dataqa.weak import apply_lfs
+
+    np.testing.assert_array_equal(apply_lfs(df, lfs), PandasLFApplier(lfs).apply(df, progress_bar=False))
+
+
+def test_lone_surrogate_falls_back_to_python():
+    df = pd.DataFrame({"text": ["ok \ud800 sub", "SUB", None], "n": [1, 2, 3]}, dtype=object)
+    lf = keyword_lf("sub", "sub", 1)
+    np.testing.assert_array_equal(lf.apply_batch(df), [1, 1, -1])
+    np.testing.assert_array_equal(three_ways(df, [lf])[:, 0], [1, 1, -1])
+    assert lf({"text": "\ud800"}) == -1
+
+
+def test_missing_values_abstain_in_both_paths():
+    df = pd.DataFrame({"text": [None, float("nan"), pd.NA, "spam"], "x": [1.0, None, 2.0, 3.0]},
+                      dtype=object)
+    lfs = [keyword_lf("kw", "", 1), length_lf("len", "text", min_len=0, label=0),
+           threshold_lf("t", "x", "!=", 99, 1), isin_lf("i", "text", ["spam"], 1)]
+    L = three_ways(df, lfs)
+    np.testing.assert_array_equal(L, [[-1, -1, 1, -1], [-1, -1, -1, -1], [-1, -1, 1, -1], [1, 0, 1, 1]])
+
+
+def test_is_missing():
+    assert all(is_missing(v) for v in (None, float("nan"), np.nan, pd.NA, pd.NaT,
+                                         np.datetime64("NaT"), np.float32("nan")))
+    assert not any(is_missing(v) for v in ("", 0, "nan", math.inf, [None]))
+
+
+def test_whole_word():
+    df = pd.DataFrame({"text": ["check this", "checkout", "re-check!", "CHECK", "$check"]})
+    lf = keyword_lf("w", "check", 1, whole_word=True)
+    np.testing.assert_array_equal(three_ways(df, [lf])[:, 0], [1, -1, 1, 1, 1])
+    cs = keyword_lf("w2", "check", 1, whole_word=True, case_sensitive=True)
+    np.testing.assert_array_equal(cs.apply_batch(df), [1, -1, 1, -1, 1])
+
+
+def test_model_lf_batch_equals_rows():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = LogisticRegression().fit(X, y)
+    df = pd.DataFrame(X, columns=["a", "b"])
+    df.loc[3, "a"] = np.nan
+    lf = model_lf("m", clf, 1, threshold=0.8, columns=["a", "b"])
+    L = three_ways(df, [lf])
+    expected = clf.predict_proba(df[["a", "b"]].fillna(0).to_numpy())[:, 1] >= 0.8
+    expected = np.where(expected, 1, -1)
+    expected[3] = -1
+    np.testing.assert_array_equal(L[:, 0], expected)
+    assert 0 < (L[:, 0] == 1).sum() < 200
+
+
+def test_model_lf_with_featurize_on_text():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = ["buy now cheap", "hello friend", "cheap pills buy", "see you soon"] * 5
+    y = [1, 0, 1, 0] * 5
+    vec = CountVectorizer().fit(texts)
+    clf = LogisticRegression().fit(vec.transform(texts), y)
+    df = pd.DataFrame({"text": texts[:4] + [None]})
+    lf = model_lf("clf", clf, 1, threshold=0.5, columns=["text"],
+                  featurize=lambda d: vec.transform(d["text"]))
+    np.testing.assert_array_equal(three_ways(df, [lf])[:, 0], [1, -1, 1, -1, -1])
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: keyword_lf("k", [], 1), "non-empty list of strings"),
+        (lambda: keyword_lf("k", "a", -1), "label=-1 must be a class index"),
+        (lambda: keyword_lf("", "a", 1), "non-empty string"),
+        (lambda: regex_lf("r", "(", 1), "does not compile"),
+        (lambda: threshold_lf("t", "x", "=>", 1, 1), "op='=>' is not supported"),
+        (lambda: threshold_lf("t", "x", ">", None, 1), "must not be missing"),
+        (lambda: isin_lf("i", "x", "abc", 1), "not the string"),
+        (lambda: isin_lf("i", "x", [], 1), "must not be empty"),
+        (lambda: length_lf("l", "text", label=1), "give min_len, max_len or both"),
+        (lambda: length_lf("l", "text", min_len=5, max_len=2, label=1), "is above max_len"),
+        (lambda: model_lf("m", object(), 1, threshold=0.5, columns=["a"]), "no predict_proba"),
+        (lambda: model_lf("m", LogisticRegression(), 1, threshold=1.5, columns=["a"]), "must be in [0, 1]"),
+    ],
+)
+def test_factory_validation(make, message):
+    with pytest.raises(InvalidSettingError) as e:
+        make()
+    assert message in str(e.value)
+
+
+def test_missing_column_is_named():
+    lf = keyword_lf("kw", "a", 1, column="body")
+    with pytest.raises(MissingColumnError, match="'body' is not in the table; the table has: text"):
+        lf.apply_batch(pd.DataFrame({"text": ["a"]}))
+    with pytest.raises(MissingColumnError, match="'body'"):
+        lf(pd.Series({"text": "a"}))
+
+
+def test_factories_are_snorkel_lfs_and_picklable():
+    import pickle
+
+    lf = keyword_lf("kw", ["a"], 1)
+    assert isinstance(lf, VectorizedLF)
+    back = pickle.loads(pickle.dumps(lf))
+    assert back(pd.Series({"text": "a"})) == 1 and back.name == "kw"
+    assert "kw" in repr(lf)
+    assert lf.apply_batch(pd.DataFrame({"text": pd.Series([], dtype=object)})).shape == (0,)

@@ -1,0 +1,171 @@
+"""apply_lfs: equal to PandasLFApplier on the vectorized, n_jobs and Dask paths; errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from snorkel.labeling import PandasLFApplier, labeling_function
+
+from dataqa.errors import InvalidSettingError, LabelingFunctionError, MissingColumnError
+from dataqa.weak import LFFaultWarning, apply_lfs
+from labeling_functions import keyword_lf, length_lf, regex_lf, threshold_lf
+
+
+@labeling_function()
+def lf_even_length(x):
+    return 0 if isinstance(x.text, str) and len(x.text) % 2 == 0 else -1
+
+
+@labeling_function()
+def lf_big_x(x):
+    return 1 if x.x == x.x and x.x > 0.5 else -1
+
+
+@labeling_function()
+def lf_boom_on_z(x):
+    if isinstance(x.text, str) and "z" in x.text:
+        raise ValueError("no z allowed")
+    return 1
+
+
+def make_lfs():
+    return [
+        keyword_lf("kw_check", ["check", "subscribe"], 1),
+        keyword_lf("kw_hi", "hi", 0, whole_word=True),
+        regex_lf("re_url", r"https?://|www\.", 1),
+        threshold_lf("th_x", "x", "<", 0.2, 0),
+        length_lf("short", "text", max_len=4, label=0),
+        lf_even_length,
+        lf_big_x,
+    ]
+
+
+def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    words = np.array(["check", "hi", "www.x.com", "Subscribe", "ok", "z", "song", "", "ünï"])
+    texts = [" ".join(rng.choice(words, size=rng.integers(0, 5))) for _ in range(n)]
+    x = rng.random(n)
+    texts = pd.Series(texts, dtype=object)
+    texts[rng.random(n) < 0.1] = None
+    x[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame({"id": [f"r{i}" for i in range(n)], "text": texts, "x": x})
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_frame(300)
+
+
+def test_in_process_equals_snorkel(frame):
+    lfs = make_lfs()
+    L = apply_lfs(frame, lfs)
+    expected = PandasLFApplier(lfs).apply(frame, progress_bar=False)
+    assert L.dtype == np.int64 and L.shape == (300, 7)
+    np.testing.assert_array_equal(L, expected)
+    assert (L != -1).any(axis=0).all()  # every LF votes somewhere: a real comparison
+
+
+def test_n_jobs_equals_snorkel(frame):
+    lfs = make_lfs()
+    L = apply_lfs(frame, lfs, n_jobs=2)
+    np.testing.assert_array_equal(L, PandasLFApplier(lfs).apply(frame, progress_bar=False))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 40), seed=st.integers(0, 10_000), shuffle=st.booleans())
+def test_random_frames_equal_snorkel(n, seed, shuffle):
+    df = make_frame(n, seed)
+    if shuffle:  # a non-default index must not matter
+        df = df.sample(frac=1.0, random_state=seed)
+    lfs = make_lfs()
+    np.testing.assert_array_equal(apply_lfs(df, lfs),
+                                  PandasLFApplier(lfs).apply(df, progress_bar=False))
+
+
+def test_dask_local_cluster_equals_snorkel(frame):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    lfs = make_lfs()
+    expected = PandasLFApplier(lfs).apply(frame, progress_bar=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        ddf = dd.from_pandas(frame, npartitions=4)
+        L = apply_lfs(ddf, lfs, scheduler=client)
+        np.testing.assert_array_equal(L, expected)
+        L2 = apply_lfs(ddf, lfs)  # the active client by default
+        np.testing.assert_array_equal(L2, expected)
+        with pytest.warns(LFFaultWarning, match="lf_boom_on_z: "):
+            Lf, faults = apply_lfs(ddf, [*lfs, lf_boom_on_z], fault_tolerant=True,
+                                   return_faults=True)
+    n_z = int(frame["text"].map(lambda t: isinstance(t, str) and "z" in t).sum())
+    assert n_z > 0 and faults == {"lf_boom_on_z": n_z}
+    np.testing.assert_array_equal(Lf[:, :-1], expected)
+
+
+def test_error_names_lf_row_and_exception(frame):
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(frame, [lf_boom_on_z], id_column="id")
+    msg = str(e.value)
+    first = frame.index[frame["text"].map(lambda t: isinstance(t, str) and "z" in t)][0]
+    assert "'lf_boom_on_z' raised on row id=" in msg
+    assert repr(frame["id"][first]) in msg and "ValueError: no z allowed" in msg
+    with pytest.raises(LabelingFunctionError, match=r"raised on row index \d+ \(position \d+\)"):
+        apply_lfs(frame, [lf_boom_on_z], n_jobs=2)
+
+
+def test_fault_tolerant_counts_and_abstains(frame):
+    with pytest.warns(LFFaultWarning, match=r"lf_boom_on_z: \d+"):
+        L, faults = apply_lfs(frame, [lf_boom_on_z], fault_tolerant=True, return_faults=True)
+    snorkel_L, meta = PandasLFApplier([lf_boom_on_z]).apply(
+        frame, progress_bar=False, fault_tolerant=True, return_meta=True)
+    np.testing.assert_array_equal(L, snorkel_L)
+    assert faults == dict(meta.faults) and faults["lf_boom_on_z"] > 0
+
+
+def test_duplicate_names_rejected():
+    with pytest.raises(LabelingFunctionError, match="names must be unique; repeated: 'a'"):
+        apply_lfs(pd.DataFrame({"text": ["x"]}), [keyword_lf("a", "x", 1), regex_lf("a", "x", 0)])
+
+
+def test_bad_inputs():
+    df = pd.DataFrame({"text": ["x"]})
+    with pytest.raises(InvalidSettingError, match="lfs is empty"):
+        apply_lfs(df, [])
+    with pytest.raises(LabelingFunctionError, match="is not a labeling function"):
+        apply_lfs(df, [lambda x: 1])
+    with pytest.raises(InvalidSettingError, match="n_jobs=0"):
+        apply_lfs(df, [keyword_lf("a", "x", 1)], n_jobs=0)
+    with pytest.raises(MissingColumnError, match="'body' is not in the table"):
+        apply_lfs(df, [keyword_lf("a", "x", 1, column="body")])
+
+    @labeling_function()
+    def returns_str(x):
+        return "spam"
+
+    with pytest.raises(LabelingFunctionError, match="'returns_str' returned 'spam' on row index 0"):
+        apply_lfs(df, [returns_str])
+
+
+def test_negative_votes_become_abstain_and_empty_frame():
+    @labeling_function()
+    def minus_five(x):
+        return -5
+
+    df = pd.DataFrame({"text": ["a", "b"]})
+    np.testing.assert_array_equal(apply_lfs(df, [minus_five, keyword_lf("a", "a", 2)]),
+                                  [[-1, 2], [-1, -1]])
+    empty = pd.DataFrame({"text": pd.Series([], dtype=object)})
+    assert apply_lfs(empty, [minus_five, keyword_lf("a", "a", 2)]).shape == (0, 2)
+
+
+def test_path_input(tmp_path, frame):
+    p = tmp_path / "d.csv"
+    frame.to_csv(p, index=False)
+    lfs = make_lfs()[:5]
+    back = pd.read_csv(p)
+    np.testing.assert_array_equal(apply_lfs(p, lfs),
+                                  PandasLFApplier(lfs).apply(back, progress_bar=False))

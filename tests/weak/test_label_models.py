@@ -1,0 +1,170 @@
+"""Label models: values on synthetic votes, auto selection, global random state, errors."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from dataqa.errors import (
+    InvalidSettingError,
+    MissingInputError,
+    NotFittedError,
+    UnknownNameError,
+)
+from dataqa.weak import DawidSkene, MajorityVote, fit_label_model, lf_summary
+
+
+def synthetic(n=2000, seed=0):
+    """Votes of 6 LFs with known accuracies on a 70/30 binary task, plus gold labels."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    acc = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6]
+    cov = [0.3, 0.5, 0.6, 0.4, 0.7, 0.8]
+    L = np.full((n, len(acc)), -1)
+    for j, (a, c) in enumerate(zip(acc, cov, strict=True)):
+        votes = rng.random(n) < c
+        right = rng.random(n) < a
+        L[votes, j] = np.where(right[votes], y[votes], 1 - y[votes])
+    return L, y
+
+
+@pytest.fixture(scope="module")
+def data():
+    L, y = synthetic()
+    return L[:1500], y[:1500], L[1500:], y[1500:]
+
+
+def test_majority_values():
+    L = np.array([[1, 1, 0], [0, -1, -1], [-1, -1, -1], [1, 0, -1]])
+    m = MajorityVote(cardinality=2).fit(L)
+    # votes: five 1s... prior from vote shares with add-one smoothing: 0s=3, 1s=3 -> 0.5
+    np.testing.assert_allclose(m.class_prior_, [0.5, 0.5])
+    P = m.predict_proba(L)
+    np.testing.assert_allclose(P, [[1 / 3, 2 / 3], [1, 0], [0.5, 0.5], [0.5, 0.5]])
+    assert m.predict(L)[:3].tolist() == [1, 0, -1]
+    assert m.predict(L, abstain_uncovered=False)[2] in (0, 1)
+
+
+@pytest.mark.parametrize("method", ["majority", "dawid_skene", "snorkel"])
+def test_methods_beat_chance_and_shapes(data, method):
+    L, y, L_dev, y_dev = data
+    m = fit_label_model(L, cardinality=2, method=method)
+    P = m.predict_proba(L_dev)
+    assert P.shape == (len(L_dev), 2)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    pred = m.predict(L_dev)
+    covered = (L_dev >= 0).any(axis=1)
+    assert (pred[~covered] == -1).all() and (pred[covered] >= 0).all()
+    acc = np.mean(pred[covered] == y_dev[covered])
+    assert acc > 0.85, (method, acc)
+
+
+def test_dawid_skene_recovers_accuracies(data):
+    L, y, *_ = data
+    ds = DawidSkene(cardinality=2).fit(L)
+    assert ds.n_iter_ >= 2
+    # P(vote correct | voted) per LF from the fitted confusion matrices, vs. the truth
+    conf = ds.confusion_[:, :, :2]
+    est = (ds.class_prior_[0] * conf[:, 0, 0] + ds.class_prior_[1] * conf[:, 1, 1]) / (
+        ds.class_prior_[0] * conf[:, 0, :].sum(1) + ds.class_prior_[1] * conf[:, 1, :].sum(1))
+    np.testing.assert_allclose(est, [0.95, 0.9, 0.85, 0.8, 0.7, 0.6], atol=0.05)
+    assert abs(ds.class_prior_[1] - 0.3) < 0.05
+
+
+def test_auto_picks_best_on_dev_and_says_why(data):
+    L, y, L_dev, y_dev = data
+    auto = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev)
+    assert set(auto.scores_) == {"majority", "dawid_skene", "snorkel"}
+    assert auto.scores_[auto.chosen_] == max(auto.scores_.values())
+    assert auto.reason_.startswith(f"kept {auto.chosen_!r}: dev accuracy")
+    np.testing.assert_allclose(auto.predict_proba(L_dev),
+                               auto.candidates_[auto.chosen_].predict_proba(L_dev))
+    f1 = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev, metric="f1")
+    assert "dev f1" in f1.reason_
+
+
+def test_global_random_state_untouched(data):
+    L, y, L_dev, y_dev = data
+    np.random.seed(1234)
+    random.seed(99)
+    torch.manual_seed(7)
+    before = (np.random.get_state(), random.getstate(), torch.get_rng_state().clone())
+    for method in ("snorkel", "majority", "dawid_skene", "auto"):
+        m = fit_label_model(L, cardinality=2, method=method, L_dev=L_dev, Y_dev=y_dev,
+                            random_state=5)
+        m.predict_proba(L_dev)
+    after = (np.random.get_state(), random.getstate(), torch.get_rng_state())
+    assert after[0][0] == before[0][0]
+    np.testing.assert_array_equal(after[0][1], before[0][1])
+    assert after[0][2:] == before[0][2:]
+    assert after[1] == before[1]
+    assert torch.equal(after[2], before[2])
+    # the next draws are what they would have been
+    expected = np.random.RandomState(1234).random_sample(3)
+    np.testing.assert_array_equal(np.random.random_sample(3), expected)
+
+
+def test_snorkel_seeded_and_reproducible(data):
+    L, *_ = data
+    a = fit_label_model(L, cardinality=2, random_state=3).predict_proba(L)
+    b = fit_label_model(L, cardinality=2, random_state=3).predict_proba(L)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_errors(data):
+    L, y, *_ = data
+    with pytest.raises(UnknownNameError, match="unknown label model 'mv'; known label models are: "
+                                               "auto, dawid_skene, majority, snorkel"):
+        fit_label_model(L, cardinality=2, method="mv")
+    with pytest.raises(MissingInputError, match="pass L_dev and Y_dev"):
+        fit_label_model(L, cardinality=2, method="auto")
+    with pytest.raises(InvalidSettingError, match="cardinality=2"):
+        fit_label_model(np.array([[0, 2]]), cardinality=2)
+    with pytest.raises(InvalidSettingError, match="cardinality=1 must be an int >= 2"):
+        fit_label_model(L, cardinality=1)
+    with pytest.raises(InvalidSettingError, match="2-D array"):
+        fit_label_model(np.array([0, 1]), cardinality=2)
+    with pytest.raises(InvalidSettingError, match="votes below -1"):
+        fit_label_model(np.array([[-2, 1]]), cardinality=2)
+    with pytest.raises(NotFittedError, match="call fit"):
+        MajorityVote(cardinality=2).predict(L)
+    m = fit_label_model(L, cardinality=2, method="majority")
+    with pytest.raises(InvalidSettingError, match="fitted on 6"):
+        m.predict(L[:, :3])
+    with pytest.raises(UnknownNameError, match="unknown metric 'auc'"):
+        fit_label_model(L, cardinality=2, method="auto", L_dev=L, Y_dev=y, metric="auc")
+
+
+def test_lf_summary_equals_snorkel(data):
+    from snorkel.labeling import LFAnalysis
+
+    L, y, *_ = data
+    L = L.copy()
+    L[:, 5] = np.where(L[:, 5] >= 0, 1 - y, -1)  # an LF that is always wrong
+    L[:, 0] = -1
+    L[3, 0] = 1  # coverage 1 / 1500
+    ours = lf_summary(L, Y=y)
+    theirs = LFAnalysis(L).lf_summary(y)
+    for col in ("Coverage", "Overlaps", "Conflicts", "Emp. Acc."):
+        np.testing.assert_allclose(ours[col].to_numpy(float), theirs[col].to_numpy(float))
+    for col in ("Correct", "Incorrect"):
+        np.testing.assert_array_equal(ours[col].to_numpy(), theirs[col].to_numpy())
+    assert list(ours["Polarity"]) == list(theirs["Polarity"])
+    assert ours["Flags"].iloc[0] == "low coverage"
+    assert ours["Flags"].iloc[5] == "below chance"
+    assert ours["Flags"].iloc[2] == ""
+
+
+def test_lf_summary_with_names():
+    from labeling_functions import keyword_lf
+
+    L = np.array([[0, -1], [0, 1], [-1, -1]])
+    lfs = [keyword_lf("a", "a", 0), keyword_lf("b", "b", 1)]
+    s = lf_summary(L, lfs)
+    assert list(s.index) == ["a", "b"] and list(s["j"]) == [0, 1]
+    np.testing.assert_allclose(s["Coverage"], [2 / 3, 1 / 3])
+    np.testing.assert_allclose(s["Conflicts"], [1 / 3, 1 / 3])
+    assert "Emp. Acc." not in s
