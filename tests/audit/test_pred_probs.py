@@ -1,0 +1,96 @@
+import warnings
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from dataqa.audit import C_GRID, cross_val_pred_probs, out_of_sample_pred_probs
+from dataqa.errors import FeatureTypeError, InvalidSettingError, LabelError, LengthMismatchError
+
+
+def blobs(n=120, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(k), n // k)
+    X = rng.normal(size=(len(y), 4)) + y[:, None] * 2.0
+    return X, y
+
+
+def test_matches_manual_cross_validation():
+    X, y = blobs()
+    model = LogisticRegression(C=0.5, max_iter=1000)
+    got = out_of_sample_pred_probs(X, y, model=model, cv=4, random_state=3, progress=False)
+    want = np.zeros((len(y), 3))
+    for tr, te in StratifiedKFold(4, shuffle=True, random_state=3).split(X, y):
+        want[te] = LogisticRegression(C=0.5, max_iter=1000).fit(X[tr], y[tr]).predict_proba(X[te])
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0)
+
+
+def test_parallel_and_loky_same_as_serial():
+    X, y = blobs()
+    a = out_of_sample_pred_probs(X, y, model=LogisticRegression(), n_jobs=1, progress=False)
+    with parallel_config(backend="threading"):
+        b = out_of_sample_pred_probs(X, y, model=LogisticRegression(), n_jobs=2, progress=False)
+    np.testing.assert_allclose(a, b)
+
+
+class _DropsClassTwo(LogisticRegression):
+    """Fits without class 2 so that predict_proba has only columns for classes 0 and 1."""
+
+    def fit(self, X, y):
+        keep = y != 2
+        return super().fit(X[keep], y[keep])
+
+
+def test_columns_in_class_order_when_a_class_is_missing():
+    X, y = blobs()
+    p = out_of_sample_pred_probs(X, y, model=_DropsClassTwo(), cv=3, progress=False)
+    assert p.shape == (len(y), 3)
+    assert np.all(p[:, 2] == 0.0)
+    # class-1 items still get most mass on column 1, not shifted into column 2
+    assert (p[y == 1].argmax(axis=1) == 1).mean() > 0.9
+
+
+def test_default_model_picks_c_with_lowest_oof_log_loss():
+    X, y = blobs()
+    p, info = cross_val_pred_probs(X, y, progress=False)
+    losses = info["log_loss"]
+    assert set(losses) == {str(c) for c in C_GRID["numeric"]}
+    assert info["C"] == min(C_GRID["numeric"], key=lambda c: losses[str(c)])
+    ll = -np.log(p[np.arange(len(y)), y]).mean()
+    assert ll == pytest.approx(losses[str(info["C"])])
+
+
+def test_small_class_reduces_folds_with_warning():
+    X, y = blobs(90)
+    y = y.copy()
+    y[:87] = np.where(y[:87] == 2, 1, y[:87])  # class 2 keeps only 3 members
+    with pytest.warns(UserWarning, match="fewer members than cv=5; using 3 folds"):
+        _, info = cross_val_pred_probs(X, y, model=LogisticRegression(), progress=False)
+    assert info["folds"] == 3
+
+
+def test_errors():
+    X, y = blobs()
+    with pytest.raises(LengthMismatchError, match="X has 120 rows but labels has 119"):
+        out_of_sample_pred_probs(X, y[:-1])
+    with pytest.raises(InvalidSettingError, match="LinearSVC has no predict_proba"):
+        out_of_sample_pred_probs(X, y, model=LinearSVC())
+    Xn = X.copy()
+    Xn[5, 1] = np.nan
+    with pytest.raises(FeatureTypeError, match="NaN or infinite values in 1 rows \\(first: \\[5\\]\\)"):
+        out_of_sample_pred_probs(Xn, y)
+    with pytest.raises(LabelError, match="single class"):
+        out_of_sample_pred_probs(X, np.zeros(len(y), int))
+    with pytest.raises(LabelError, match="integer class indices"):
+        out_of_sample_pred_probs(X, np.array(["a", "b"] * 60))
+
+
+def test_no_warnings_leak_from_default_model():
+    X, y = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out_of_sample_pred_probs(X, y, progress=False, cv=3)
