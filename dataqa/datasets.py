@@ -27,6 +27,9 @@ __all__ = [
     "load_sms_spam",
     "load_youtube_spam",
     "load_wrench",
+    "YOUTUBE_DEV_PER_VIDEO",
+    "YOUTUBE_TEST_VIDEOS",
+    "YOUTUBE_TRAIN_VIDEOS",
 ]
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -120,18 +123,55 @@ def load_sms_spam(data_home: str | os.PathLike | None = None) -> pd.DataFrame:
     return df[["id", "text", "label"]]
 
 
-def load_youtube_spam(data_home: str | os.PathLike | None = None) -> pd.DataFrame:
+#: Videos whose comments form the YouTube training split (the dev set is drawn from them).
+YOUTUBE_TRAIN_VIDEOS: tuple[str, ...] = ("Psy", "KatyPerry", "LMFAO", "Eminem")
+#: The held-out test video.
+YOUTUBE_TEST_VIDEOS: tuple[str, ...] = ("Shakira",)
+#: Dev rows drawn from each training video (seeded, half spam and half ham where possible).
+YOUTUBE_DEV_PER_VIDEO: int = 30
+
+
+def load_youtube_spam(data_home: str | os.PathLike | None = None, *, split: str | None = None,
+                      random_state: int = 0) -> pd.DataFrame:
     """The UCI YouTube Spam Collection (five files concatenated).
 
     Columns: ``id`` (the comment id), ``author``, ``date``, ``text`` (HTML entities and the
     trailing U+FEFF removed), ``label`` (1 = spam, 0 = ham), ``video`` (file stem).
+
+    Do not build LFs or features from ``date``: it is empty for every spam row of the
+    Eminem file, so it leaks the label.
+
+    Parameters
+    ----------
+    data_home : path, optional
+        Folder holding ``youtube_spam/Youtube0*.csv`` (default: ``DATAQA_DATA_HOME``, else
+        ``../shared/data`` beside the repository).
+    split : {None, "train", "dev", "test"}
+        None: all 1,956 rows. Split by video: "test" is the Shakira video (370 rows);
+        "dev" is :data:`YOUTUBE_DEV_PER_VIDEO` rows drawn from each of the four training
+        videos (Psy, KatyPerry, LMFAO, Eminem; 15 spam + 15 ham each, seeded by
+        ``random_state``: 120 rows); "train" is the rest of those four videos (1,466 rows).
+    random_state : int, default 0
+        Seed of the dev draw.
     """
     import html
 
-    d = _dataset_dir("youtube_spam", data_home)
+    if split not in (None, "train", "dev", "test"):
+        raise InvalidSettingError(f"split={split!r} must be None, 'train', 'dev' or 'test'.")
+    try:
+        d = _dataset_dir("youtube_spam", data_home)
+    except DataLoadError as exc:
+        raise DataLoadError(
+            f"{exc} Put the five UCI files (Youtube01-Psy.csv, Youtube02-KatyPerry.csv, "
+            f"Youtube03-LMFAO.csv, Youtube04-Eminem.csv, Youtube05-Shakira.csv) in "
+            f"<data_home>/youtube_spam/."
+        ) from None
     files = sorted(d.glob("Youtube0*.csv"))
     if not files:
-        raise DataLoadError(f"no Youtube0*.csv files in {str(d)!r}.")
+        raise DataLoadError(
+            f"no Youtube0*.csv files in {str(d)!r}; put the five UCI YouTube Spam Collection "
+            f"CSVs (Youtube01-Psy.csv ... Youtube05-Shakira.csv) there."
+        )
     frames = []
     for f in files:
         df = pd.read_csv(f, quoting=csv.QUOTE_MINIMAL, keep_default_na=False)
@@ -147,7 +187,22 @@ def load_youtube_spam(data_home: str | os.PathLike | None = None) -> pd.DataFram
     # a handful of comment ids repeat across videos: keep ids unique and stable
     dup = out["id"].duplicated(keep="first")
     out.loc[dup, "id"] = out.loc[dup, "id"] + "-" + out.loc[dup, "video"]
-    return out
+    if split is None:
+        return out
+    if split == "test":
+        return out[out["video"].isin(YOUTUBE_TEST_VIDEOS)].reset_index(drop=True)
+    rng = np.random.default_rng(random_state)
+    dev_idx: list[int] = []
+    half = YOUTUBE_DEV_PER_VIDEO // 2
+    for video in YOUTUBE_TRAIN_VIDEOS:
+        for label in (0, 1):
+            idx = np.flatnonzero(((out["video"] == video) & (out["label"] == label)).to_numpy())
+            dev_idx.extend(rng.choice(idx, size=min(half, len(idx)), replace=False).tolist())
+    in_dev = np.zeros(len(out), dtype=bool)
+    in_dev[dev_idx] = True
+    in_train_videos = out["video"].isin(YOUTUBE_TRAIN_VIDEOS).to_numpy()
+    mask = in_dev if split == "dev" else (in_train_videos & ~in_dev)
+    return out[mask].reset_index(drop=True)
 
 
 def load_wrench(name: str, split: str = "train", data_home: str | os.PathLike | None = None
