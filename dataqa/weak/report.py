@@ -1,0 +1,74 @@
+"""HTML report of a weak-labeling run: LF table, coverage/conflict plot, label distribution."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dataqa.report.html import HtmlReport
+
+__all__ = ["weak_report"]
+
+
+def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray,
+                proba: np.ndarray, pred: np.ndarray, class_names: Sequence[str] | None = None,
+                facts: Mapping[str, object] | None = None) -> Path:
+    """Write ``report.html`` for a weak-labeling run and return its path.
+
+    Parameters
+    ----------
+    summary : DataFrame from :func:`dataqa.weak.lf_summary`
+    L : int (n, m) LF votes
+    proba : float (n, K) label-model probabilities
+    pred : int (n,) hard labels, -1 where every LF abstains
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    K = proba.shape[1]
+    names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
+    rep = HtmlReport("Weak labels")
+    covered = (L >= 0).any(axis=1)
+    kv = {"rows": len(L), "labeling functions": L.shape[1],
+          "rows with at least one vote": f"{covered.mean():.1%}"}
+    kv.update(facts or {})
+    rep.heading("Run").key_values(kv)
+
+    rep.heading("Labeling functions")
+    flagged = summary[summary["Flags"] != ""] if "Flags" in summary else summary.iloc[:0]
+    if len(flagged):
+        rep.paragraph(f"{len(flagged)} LF(s) flagged: "
+                      + "; ".join(f"{i} ({f})" for i, f in flagged["Flags"].items()),
+                      css_class="note")
+    table = summary.reset_index().rename(columns={"index": "lf"})
+    table["Polarity"] = table["Polarity"].astype(str)
+    rep.table(table)
+
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(summary))))
+    y = np.arange(len(summary))
+    ax.barh(y - 0.2, summary["Coverage"], height=0.4, label="coverage")
+    ax.barh(y + 0.2, summary["Conflicts"], height=0.4, label="conflicts")
+    ax.set_yticks(y, [str(i) for i in summary.index])
+    ax.invert_yaxis()
+    ax.set_xlabel("fraction of rows")
+    ax.legend(loc="lower right")
+    rep.figure(fig, alt="coverage and conflicts per LF")
+
+    rep.heading("Label distribution")
+    counts = {names[k]: int(np.sum(pred == k)) for k in range(K)}
+    counts["abstain (no LF voted)"] = int(np.sum(pred < 0))
+    rep.key_values(counts)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+    axes[0].bar(list(counts), list(counts.values()))
+    axes[0].set_title("hard labels")
+    axes[0].tick_params(axis="x", rotation=20)
+    axes[1].hist(proba.max(axis=1), bins=20, range=(1.0 / K, 1.0))
+    axes[1].set_title("confidence (max probability)")
+    rep.figure(fig, alt="label distribution")
+    return rep.write(path)
