@@ -1,0 +1,116 @@
+"""``dataqa ls push`` and ``dataqa ls pull``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from dataqa._cli_utils import console, handle_errors
+from dataqa.errors import InvalidSettingError
+
+__all__ = ["register", "ls_app"]
+
+ls_app = typer.Typer(name="ls", help="Label Studio: push queues, pull annotations.",
+                     no_args_is_help=True)
+
+_URL_HELP = "Label Studio address (default $LABEL_STUDIO_URL, else http://127.0.0.1:8089)."
+_KEY_NOTE = "The API key is read from $LABEL_STUDIO_API_KEY (never from the command line)."
+
+
+def _class_list(classes: str | None) -> list[str] | None:
+    if classes is None:
+        return None
+    names = [c.strip() for c in classes.split(",") if c.strip()]
+    if len(names) < 2:
+        raise InvalidSettingError(f"--classes needs at least two comma-separated names, got {classes!r}.")
+    return names
+
+
+def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
+    from dataqa.labelstudio.sync import queue_name
+
+    names = set(led.queues()["name"])
+    qname = queue_name(project, queue) if queue_name(project, queue) in names else queue
+    if qname not in names:
+        raise InvalidSettingError(
+            f"the ledger has no queue {queue_name(project, queue)!r} or {queue!r}; pass the "
+            f"items with --from FILE.")
+    ids = led.queue_items(qname)
+    data = led.item_data(ids)
+    return pd.DataFrame([{"id": i, **data[i]} for i in ids])
+
+
+@ls_app.command("push")
+@handle_errors
+def push_command(
+    ledger: Path = typer.Option(..., "--ledger", help="Ledger file (created when missing)."),
+    project: str = typer.Option(..., "--project", help="Label Studio project title or id."),
+    queue: str = typer.Option(..., "--queue", help="Queue kind: review, active or spot_check."),
+    source: Path | None = typer.Option(
+        None, "--from", help="Table of items (id, text/image/columns, prediction, score, label); "
+                             "default: the queue's items stored in the ledger."),
+    classes: str | None = typer.Option(
+        None, "--classes", help="Comma-separated class names in class order "
+                                "(default: those recorded for the project)."),
+    url: str | None = typer.Option(None, "--url", help=_URL_HELP),
+    chunk_size: int = typer.Option(500, "--chunk-size", help="Tasks per import request."),
+    data_kind: str | None = typer.Option(None, "--data-kind", help="text, image or table."),
+    column: str | None = typer.Option(None, "--column", help="The text or image column."),
+) -> None:
+    """Send a queue of items to Label Studio; ids already there are skipped.
+
+    The API key is read from $LABEL_STUDIO_API_KEY (never from the command line).
+    """
+    from dataqa.data import load_table
+    from dataqa.labelstudio.sync import push_queue
+    from dataqa.ledger import Ledger
+
+    with Ledger(ledger) as led:
+        names = _class_list(classes)
+        if names is None:
+            state = led.get_state(f"labelstudio/{project}") or {}
+            names = state.get("class_names")
+            if names is None:
+                raise InvalidSettingError(
+                    f"no class names recorded for project {project!r}; pass --classes a,b,...")
+        items = load_table(source) if source is not None else _items_from_ledger(led, project, queue)
+        report = push_queue(items, project=project, class_names=names, ledger=led, queue=queue,
+                            url=url, chunk_size=chunk_size, data_kind=data_kind, column=column,
+                            progress=None)
+    console.print(str(report), highlight=False, soft_wrap=True)
+    for err in report.errors:
+        console.print(f"[red]failed:[/] {err}", highlight=False, soft_wrap=True)
+    if report.n_failed:
+        raise typer.Exit(code=1)
+
+
+@ls_app.command("pull")
+@handle_errors
+def pull_command(
+    ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
+    project: str = typer.Option(..., "--project", help="Label Studio project title or id."),
+    url: str | None = typer.Option(None, "--url", help=_URL_HELP),
+    out: Path | None = typer.Option(None, "--out", help="Also write the annotations to this CSV."),
+) -> None:
+    """Fetch completed annotations into the ledger (source 'human'); safe to repeat.
+
+    The API key is read from $LABEL_STUDIO_API_KEY (never from the command line).
+    """
+    from dataqa.labelstudio.sync import pull_annotations
+    from dataqa.ledger import Ledger
+
+    with Ledger(ledger) as led:
+        df = pull_annotations(project=project, ledger=led, url=url)
+    report = df.attrs["report"]
+    console.print(str(report), highlight=False, soft_wrap=True)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out, index=False)
+        console.print(f"annotations: {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``dataqa ls`` to the main command."""
+    app.add_typer(ls_app, name="ls")

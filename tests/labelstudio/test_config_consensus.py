@@ -1,0 +1,98 @@
+"""Label configs and consensus labels (no server needed), plus server-side config validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataqa.errors import (
+    InvalidSettingError,
+    LabelStudioProjectError,
+    MissingColumnError,
+    UnknownNameError,
+)
+from dataqa.labelstudio import config_classes, consensus_labels, label_config
+
+
+@pytest.mark.parametrize("kind,tag", [("text", "Text"), ("image", "Image"), ("table", "Table")])
+def test_label_config_round_trips_class_names(kind, tag):
+    names = ["ham", "spam & eggs", 'say "hi"']
+    cfg = label_config(names, data_kind=kind)
+    assert f'<{tag} name="{kind}" value="${kind}"/>' in cfg
+    assert config_classes(cfg) == names
+
+
+def test_label_config_rejects_bad_input():
+    with pytest.raises(InvalidSettingError, match="at least 2 classes"):
+        label_config(["only"])
+    with pytest.raises(InvalidSettingError, match="repeat"):
+        label_config(["a", "b", "a"])
+    with pytest.raises(InvalidSettingError, match="single string"):
+        label_config("ab")
+    with pytest.raises(UnknownNameError, match="known data kinds are: image, table, text"):
+        label_config(["a", "b"], data_kind="audio")
+    with pytest.raises(InvalidSettingError, match="letters, digits"):
+        label_config(["a", "b"], column="bad column!")
+
+
+def test_config_classes_errors():
+    with pytest.raises(LabelStudioProjectError, match="no <Choices> tag"):
+        config_classes('<View><Text name="t" value="$t"/></View>')
+    with pytest.raises(LabelStudioProjectError, match="not valid XML"):
+        config_classes("<View>")
+
+
+def test_server_accepts_generated_configs_and_rejects_broken_ones(ls_client):
+    for kind in ("text", "image", "table"):
+        ls_client.validate_config(label_config(["neg", "pos", "neutral"], data_kind=kind))
+    broken = '<View><Choices name="x" toName="nope"><Choice value="a"/></Choices></View>'
+    with pytest.raises(LabelStudioProjectError, match="toName"):
+        ls_client.validate_config(broken)
+
+
+def _annotations():
+    return pd.DataFrame({
+        "id": ["a", "a", "a", "b", "b", "c", "d", "d"],
+        "label": [0, 0, 1, 1, 1, 0, 1, 0],
+        "annotator": ["x", "y", "z", "x", "y", "x", "y", "z"],
+    })
+
+
+def test_consensus_by_agreement():
+    res = consensus_labels(_annotations(), class_names=["ham", "spam"])
+    items = res.items.set_index("id")
+    assert res.method == "agreement"
+    assert items["label"].to_dict() == {"a": 0, "b": 1, "c": 0, "d": items.loc["d", "label"]}
+    assert items.loc["a", "agreement"] == pytest.approx(2 / 3)
+    assert items.loc["b", "issue_score"] == pytest.approx(0.0)
+    assert items.loc["d", "agreement"] == pytest.approx(0.5)
+    # a 1-1 tie is below the default min_quality of 0.6: another look
+    assert res.needs_review == ["d"]
+    ann = res.annotators.set_index("annotator")
+    assert ann.loc["z", "agreement"] == pytest.approx(0.0 if items.loc["d", "label"] == 1 else 0.5)
+    assert ann.loc["x", "n_labeled"] == 3
+    assert list(items["label_name"]) == [["ham", "spam"][k] for k in items["label"]]
+
+
+def test_consensus_with_pred_probs_uses_crowdlab():
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.5, 0.5]])
+    res = consensus_labels(_annotations(), n_classes=2, ids=list("abcd"), pred_probs=probs,
+                           min_annotations=2)
+    items = res.items.set_index("id")
+    assert res.method == "crowdlab"
+    assert items.loc["a", "label"] == 0 and items.loc["b", "label"] == 1
+    assert items.loc["a", "issue_score"] < items.loc["d", "issue_score"]
+    assert "c" in res.needs_review  # one annotation only
+    assert set(res.annotators["annotator"]) == {"x", "y", "z"}
+
+
+def test_consensus_validates_input():
+    with pytest.raises(MissingColumnError, match="annotator"):
+        consensus_labels(pd.DataFrame({"id": ["a"], "label": [0]}))
+    with pytest.raises(InvalidSettingError, match="needs ids"):
+        consensus_labels(_annotations(), pred_probs=np.ones((4, 2)) / 2)
+    with pytest.raises(InvalidSettingError, match=r"shape \(n_items, 2\)"):
+        consensus_labels(_annotations(), ids=list("abcd"), pred_probs=np.ones((4, 3)) / 3)
+    with pytest.raises(InvalidSettingError, match="in 0..1"):
+        consensus_labels(_annotations().assign(label=5), n_classes=2)
