@@ -13,7 +13,6 @@ abstain in both paths. A non-missing value that is not a string is turned into o
 
 from __future__ import annotations
 
-import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -49,14 +48,19 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def is_missing(value: object) -> bool:
-    """True for ``None``, ``pd.NA``, ``pd.NaT`` and float NaN (Python or NumPy)."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    """True for ``None``, ``pd.NA``, ``pd.NaT``, NaT and float NaN (``pandas.isna`` on a scalar).
+
+    Containers (lists, arrays, dicts) are never missing.
+    """
+    if value is None:
         return True
-    if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    if isinstance(value, (np.datetime64, np.timedelta64)):
-        return bool(np.isnat(value))
-    return False
+    if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset, np.ndarray)):
+        return False
+    try:
+        res = pd.isna(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(res) if isinstance(res, (bool, np.bool_)) else False
 
 
 def _as_text(value: object) -> str:
@@ -106,9 +110,8 @@ class BatchCache:
     def missing(self, column: str) -> np.ndarray:
         key = (column, "missing")
         if key not in self._store:
-            values = self.objects(column)
-            self._store[key] = np.fromiter((is_missing(v) for v in values), dtype=bool,
-                                           count=len(values))
+            # Series.isna applies the same scalar check as is_missing, in one pass
+            self._store[key] = self._column(column).isna().to_numpy(dtype=bool)
         return self._store[key]
 
     def objects(self, column: str) -> np.ndarray:
@@ -331,14 +334,52 @@ class _RegexRow:
         return self.pattern.search(_as_text(v)) is not None
 
 
+def required_literal(pattern: re.Pattern) -> str | None:
+    """A literal substring that every match of ``pattern`` contains, or None.
+
+    The longest run of consecutive literal characters at the top level of a case-sensitive
+    pattern (``https?://`` -> ``"http"``). Used only to skip rows that cannot match.
+    """
+    if pattern.flags & re.IGNORECASE or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+        items = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - no prefilter then
+        return None
+    literal = sre_parse.LITERAL
+    best, run = "", []
+    for op, arg in items + [(None, None)]:
+        if op is literal:
+            run.append(chr(arg))
+            continue
+        if len(run) > len(best):
+            best = "".join(run)
+        run = []
+    return best if len(best) >= 2 else None
+
+
 class _RegexBatch:
     def __init__(self, row: _RegexRow) -> None:
         self.row = row
+        self.literal = required_literal(row.pattern)
 
     def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
         search = self.row.pattern.search
         texts = cache.texts(self.row.column)
-        return np.fromiter((search(t) is not None for t in texts), dtype=bool, count=len(texts))
+        arr = cache.arrow(self.row.column, False) if self.literal is not None else None
+        if arr is None:
+            return np.fromiter((search(t) is not None for t in texts), dtype=bool,
+                               count=len(texts))
+        import pyarrow.compute as pc
+
+        out = np.zeros(len(texts), dtype=bool)
+        cand = np.flatnonzero(pc.match_substring(arr, self.literal).to_numpy(zero_copy_only=False))
+        if len(cand):
+            out[cand] = np.fromiter((search(texts[i]) is not None for i in cand), dtype=bool,
+                                    count=len(cand))
+        return out
 
 
 def regex_lf(name: str, pattern: str | re.Pattern, label: int, *, column: str = "text",

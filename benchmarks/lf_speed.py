@@ -1,0 +1,127 @@
+"""Speed of dataqa.weak.apply_lfs against Snorkel's PandasLFApplier, with equal L checked.
+
+100,000 rows x (10 keyword + 5 regex + 5 threshold) LFs: both appliers, same run. Then
+1,000,000 rows with apply_lfs alone, in-process and through a Dask LocalCluster on
+loopback. Goal: at least 100x Snorkel with an identical L.
+
+    python benchmarks/lf_speed.py [--quick] [--out bench_out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+WORDS = ("check out my channel subscribe please song love video the a is this to and of "
+         "you it in for on free money http www com best voice views music dance great "
+         "lol wow amazing follow me link click here beautiful ünïcode 😀").split()
+
+
+def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 16, size=n)
+    idx = rng.integers(0, len(WORDS), size=int(lengths.sum()))
+    words = np.array(WORDS, dtype=object)[idx]
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    texts = [" ".join(words[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    texts = pd.Series(texts, dtype=object)
+    texts[rng.random(n) < 0.02] = None
+    a = rng.normal(size=n)
+    a[rng.random(n) < 0.02] = np.nan
+    return pd.DataFrame({"text": texts, "a": a, "b": rng.integers(0, 100, size=n),
+                         "c": rng.random(n)})
+
+
+def make_lfs() -> list:
+    from labeling_functions import keyword_lf, regex_lf, threshold_lf
+
+    kws = [("check", 1), ("subscribe", 1), ("please", 1), ("song", 0), ("love", 0),
+           ("free", 1), ("money", 1), ("views", 0), ("follow", 1), ("beautiful", 0)]
+    lfs = [keyword_lf(f"kw_{k}", k, lab) for k, lab in kws]
+    rx = [(r"https?://", 1), (r"\bwww\b", 1), (r"\b(my|me)\s+channel\b", 1),
+          (r"\d+", 0), (r"(?i)click\s+here", 1)]
+    lfs += [regex_lf(f"re_{i}", p, lab) for i, (p, lab) in enumerate(rx)]
+    th = [("a", ">", 1.0, 1), ("a", "<", -1.5, 0), ("b", ">=", 90, 1), ("b", "==", 7, 0),
+          ("c", "<=", 0.05, 1)]
+    lfs += [threshold_lf(f"th_{i}", c, op, v, lab) for i, (c, op, v, lab) in enumerate(th)]
+    return lfs
+
+
+def timed(fn, repeat: int = 1):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from rich.console import Console
+    from rich.table import Table
+    from snorkel.labeling import PandasLFApplier
+
+    from dataqa.weak import apply_lfs
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default="bench_out")
+    ap.add_argument("--quick", action="store_true", help="10,000 and 100,000 rows instead")
+    ap.add_argument("--workers", type=int, default=2, help="Dask workers (processes)")
+    args = ap.parse_args(argv)
+    n_cmp, n_big = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    lfs = make_lfs()
+
+    df = make_frame(n_cmp, seed=0)
+    t_ours, L_ours = timed(lambda: apply_lfs(df, lfs), repeat=3)
+    t_snorkel, L_snorkel = timed(lambda: PandasLFApplier(lfs).apply(df, progress_bar=False))
+    equal = bool(np.array_equal(L_ours, L_snorkel))
+
+    big = make_frame(n_big, seed=1)
+    t_big, L_big = timed(lambda: apply_lfs(big, lfs))
+
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None) as cluster, Client(cluster) as client:
+        ddf = dd.from_pandas(big, npartitions=4 * args.workers).persist()
+        from distributed import wait
+
+        wait(ddf)
+        t_dask, L_dask = timed(lambda: apply_lfs(ddf, lfs, scheduler=client))
+    dask_equal = bool(np.array_equal(L_dask, L_big))
+
+    res = {
+        "rows_compared": n_cmp, "n_lfs": len(lfs), "lf_kinds": "10 keyword, 5 regex, 5 threshold",
+        "apply_lfs_s": t_ours, "snorkel_pandas_s": t_snorkel, "speedup": t_snorkel / t_ours,
+        "identical_L": equal, "rows_big": n_big, "apply_lfs_big_s": t_big,
+        "dask_big_s": t_dask, "dask_workers": args.workers, "dask_identical_L": dask_equal,
+        "cpu_count": os.cpu_count(), "goal_speedup": 100.0,
+        "goal_met": bool(equal and t_snorkel / t_ours >= 100.0),
+    }
+    table = Table(title="LF application speed")
+    table.add_column("run")
+    table.add_column("rows", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("note")
+    table.add_row("Snorkel PandasLFApplier", f"{n_cmp:,}", f"{t_snorkel:.2f}", "")
+    table.add_row("dataqa apply_lfs", f"{n_cmp:,}", f"{t_ours:.3f}",
+                  f"{res['speedup']:.0f}x, identical L: {equal}")
+    table.add_row("dataqa apply_lfs", f"{n_big:,}", f"{t_big:.2f}", "in-process")
+    table.add_row("dataqa apply_lfs (Dask)", f"{n_big:,}", f"{t_dask:.2f}",
+                  f"LocalCluster {args.workers} workers, identical L: {dask_equal}")
+    Console().print(table)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "lf_speed.json").write_text(json.dumps(res, indent=2))
+    return res
+
+
+if __name__ == "__main__":
+    main()
