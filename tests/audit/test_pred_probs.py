@@ -94,3 +94,17 @@ def test_no_warnings_leak_from_default_model():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out_of_sample_pred_probs(X, y, progress=False, cv=3)
+
+
+def test_folds_run_on_a_dask_cluster_through_joblib():
+    distributed = pytest.importorskip("distributed")
+    X, y = blobs()
+    serial = out_of_sample_pred_probs(X, y, model=LogisticRegression(), cv=3, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, parallel_config(backend="dask"), \
+            distributed.get_task_stream(client) as stream:
+        on_dask = out_of_sample_pred_probs(X, y, model=LogisticRegression(), cv=3, n_jobs=-1,
+                                           progress=False)
+    assert len(stream.data) >= 3  # the three folds ran as tasks on the cluster
+    np.testing.assert_allclose(serial, on_dask, rtol=1e-10)
