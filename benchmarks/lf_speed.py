@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> dict:
         from distributed import wait
 
         wait(ddf)
+        # warm the workers (imports of pandas, snorkel, dataqa) before timing
+        apply_lfs(dd.from_pandas(big.iloc[:100], npartitions=args.workers), lfs, scheduler=client)
         t_dask, L_dask = timed(lambda: apply_lfs(ddf, lfs, scheduler=client))
     dask_equal = bool(np.array_equal(L_dask, L_big))
 
