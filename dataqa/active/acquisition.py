@@ -1,0 +1,392 @@
+"""Acquisition functions: how worth a person's label each unlabeled item is.
+
+Every acquisition returns a float64 array of shape (n,) with **higher = more worth
+labeling**. Choosing the batch from the scores is a separate step (``selectors``).
+
+Registry (:func:`acquisition_names`):
+
+- ``random``: uniform random scores from ``random_state``.
+- ``uncertainty``: least confidence, ``1 - max_k p_k`` (modAL's ``classifier_uncertainty``).
+- ``margin``: ``1 - (p_(1) - p_(2))``, one minus the gap between the two most likely
+  classes (modAL's ``classifier_margin`` is the gap, lower = less sure; flipped here).
+- ``entropy``: ``-sum_k p_k log p_k`` (modAL's ``classifier_entropy``).
+- ``ood:<method>``: every OOD method of :mod:`dataqa.ood` (novelty seeking: the most
+  unfamiliar items first).
+- ``hybrid``: uncertainty combined with an OOD score, either as a purity filter
+  (``mode="purity"``, down-weights likely out-of-scope items) or as a novelty bonus
+  (``mode="novelty"``); see :func:`hybrid_scores`. Settings: ``mode``, ``weight``
+  (default 1.0 for purity, 0.5 for novelty), ``ood`` (an OOD method, default ``"knn"``
+  with ``k=1`` on the labeled items' features), ``uncertainty`` (``"margin"`` default,
+  ``"uncertainty"`` or ``"entropy"``, each scaled to [0, 1]), ``contrast`` and
+  ``ood_settings``. With ``contrast=True`` (default), a distance-based method (``knn``,
+  ``mahalanobis``) and items already marked out of scope (``out_of_scope_X``), the purity
+  filter becomes sharp: an item is treated as out of scope when it is closer to a known
+  out-of-scope item than to the labeled in-scope items, and loses ``weight`` of its
+  uncertainty. Otherwise the filter is the pool percentile of the OOD score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from modAL.uncertainty import _proba_entropy, _proba_margin, _proba_uncertainty
+from scipy.stats import rankdata
+
+from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
+
+__all__ = [
+    "ACQUISITIONS",
+    "HYBRID_MODES",
+    "AcquisitionInput",
+    "acquire",
+    "acquisition_names",
+    "get_acquisition",
+    "least_confidence",
+    "margin_uncertainty",
+    "prediction_entropy",
+    "ood_percentile",
+    "hybrid_scores",
+]
+
+HYBRID_MODES: tuple[str, ...] = ("purity", "novelty")
+
+
+# --------------------------------------------------------------------------- pure measures
+
+def _check_probs(pred_probs: Any) -> np.ndarray:
+    p = np.asarray(pred_probs, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] < 1:
+        raise InvalidSettingError(
+            f"pred_probs must have shape (n, K); got shape {p.shape}.")
+    if not np.isfinite(p).all() or (p < -1e-9).any() or (p > 1 + 1e-9).any():
+        raise InvalidSettingError("pred_probs must be finite and lie in [0, 1].")
+    return p
+
+
+def least_confidence(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
+    """``1 - max_k p_k`` per row; higher = less confident = more worth labeling.
+
+    Parameters
+    ----------
+    pred_probs : array (n, K)
+    normalize : bool
+        Divide by the largest possible value ``1 - 1/K`` so the score lies in [0, 1].
+
+    Returns
+    -------
+    float64 ndarray (n,)
+    """
+    p = _check_probs(pred_probs)
+    u = np.asarray(_proba_uncertainty(p), dtype=np.float64)
+    if normalize and p.shape[1] > 1:
+        u = u / (1.0 - 1.0 / p.shape[1])
+    return u
+
+
+def margin_uncertainty(pred_probs: Any) -> np.ndarray:
+    """``1 - (p_(1) - p_(2))`` per row, in [0, 1]; higher = closer call = more worth labeling.
+
+    With one column the margin is 1 (score 0).
+    """
+    p = _check_probs(pred_probs)
+    if p.shape[1] == 1:
+        return np.zeros(p.shape[0])
+    return 1.0 - np.asarray(_proba_margin(p), dtype=np.float64)
+
+
+def prediction_entropy(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
+    """Shannon entropy ``-sum_k p_k log p_k`` (nats) per row; higher = more worth labeling.
+
+    ``normalize=True`` divides by ``log K`` so the score lies in [0, 1].
+    """
+    p = _check_probs(pred_probs)
+    h = np.asarray(_proba_entropy(p), dtype=np.float64)
+    if normalize and p.shape[1] > 1:
+        h = h / np.log(p.shape[1])
+    return h
+
+
+def ood_percentile(ood_scores: Any) -> np.ndarray:
+    """Rank of each OOD score within the pool, scaled to [0, 1] (ties share their mean rank).
+
+    0 = the most familiar item of the pool, 1 = the least familiar. Scale-free, so any
+    OOD method can be mixed with an uncertainty in [0, 1].
+    """
+    o = np.asarray(ood_scores, dtype=np.float64).ravel()
+    if o.size == 0:
+        return o
+    if not np.isfinite(o).all():
+        raise InvalidSettingError("OOD scores must be finite.")
+    if o.size == 1:
+        return np.array([0.5])
+    return (rankdata(o, method="average") - 1.0) / (o.size - 1.0)
+
+
+def hybrid_scores(uncertainty: Any, ood_scores: Any, *, mode: str = "purity",
+                  weight: float = 1.0, scale: str = "rank") -> np.ndarray:
+    """Mix an uncertainty in [0, 1] with an OOD score; higher = more worth labeling.
+
+    With ``r = ood_percentile(ood_scores)`` (0 = most familiar, 1 = least):
+
+    - ``mode="purity"``: ``u * (1 - weight * r)``. The OOD score acts as a filter: an item
+      that looks out of scope loses up to ``weight`` of its uncertainty, so the budget goes
+      to uncertain items that belong to the task.
+    - ``mode="novelty"``: ``(1 - weight) * u + weight * r``. The OOD score is a bonus that
+      seeks what the model has never seen.
+
+    Parameters
+    ----------
+    uncertainty : array (n,) in [0, 1]
+    ood_scores : array (n,), higher = more out-of-distribution
+    mode : {"purity", "novelty"}
+    weight : float in [0, 1]
+    scale : {"rank", "probability"}
+        ``"rank"``: ``r`` is the pool percentile of the OOD score (any scale);
+        ``"probability"``: the OOD scores already lie in [0, 1] and are used as ``r``.
+
+    Returns
+    -------
+    float64 ndarray (n,)
+    """
+    if mode not in HYBRID_MODES:
+        raise InvalidSettingError(f"mode={mode!r} must be one of {', '.join(HYBRID_MODES)}.")
+    weight = float(weight)
+    if not 0.0 <= weight <= 1.0:
+        raise InvalidSettingError(f"weight={weight!r} must lie in [0, 1].")
+    u = np.asarray(uncertainty, dtype=np.float64).ravel()
+    o = np.asarray(ood_scores, dtype=np.float64).ravel()
+    if u.shape != o.shape:
+        raise InvalidSettingError(
+            f"uncertainty has {u.size} entries but ood_scores has {o.size}; give one per item.")
+    if scale == "rank":
+        r = ood_percentile(o)
+    elif scale == "probability":
+        if (o < 0).any() or (o > 1).any():
+            raise InvalidSettingError("with scale='probability' the OOD scores must lie in [0, 1].")
+        r = o
+    else:
+        raise InvalidSettingError(f"scale={scale!r} must be 'rank' or 'probability'.")
+    if mode == "purity":
+        return u * (1.0 - weight * r)
+    return (1.0 - weight) * u + weight * r
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclass
+class AcquisitionInput:
+    """What an acquisition may look at. Predictions are computed once and cached.
+
+    Attributes
+    ----------
+    model : fitted classifier with ``predict_proba`` (or a torch module, for OOD methods)
+    X : array or sparse matrix (n, d), the unlabeled pool
+    pred_probs : array (n, K), optional; computed from ``model`` and ``X`` when missing
+    labeled_X : array (m, d), optional; the items the model was trained on (in scope)
+    labeled_y : array (m,), optional
+    out_of_scope_X : array (o, d), optional; items people marked out of scope
+    random_state : int or Generator, optional
+    """
+
+    model: Any = None
+    X: Any = None
+    pred_probs: Any = None
+    labeled_X: Any = None
+    labeled_y: Any = None
+    out_of_scope_X: Any = None
+    random_state: Any = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        if self.pred_probs is not None:
+            return int(np.asarray(self.pred_probs).shape[0])
+        if self.X is not None:
+            return int(self.X.shape[0])
+        raise MissingInputError("an acquisition needs the pool X (or pred_probs).")
+
+    def probs(self) -> np.ndarray:
+        if self.pred_probs is None:
+            if self.model is None or self.X is None:
+                raise MissingInputError(
+                    "this acquisition needs pred_probs, or a fitted model and the pool X.")
+            if not hasattr(self.model, "predict_proba"):
+                raise MissingInputError(
+                    f"model {type(self.model).__name__} has no predict_proba; pass pred_probs.")
+            self.pred_probs = self.model.predict_proba(self.X)
+        return _check_probs(self.pred_probs)
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.random_state)
+
+
+def _dense(X: Any) -> Any:
+    return X.toarray() if sp.issparse(X) else X
+
+
+def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
+    key = ("ood", method, tuple(sorted(settings.items())))
+    if key in ctx._cache:
+        return ctx._cache[key]
+    from dataqa import ood as _oodmod
+
+    kw: dict[str, Any] = dict(settings)
+    if method in ("knn", "mahalanobis"):
+        if ctx.X is None or ctx.labeled_X is None:
+            raise MissingInputError(
+                f"OOD method {method!r} compares the pool with the labeled items; "
+                f"pass X and labeled_X.")
+        kw.update(features=_dense(ctx.X), fit_features=_dense(ctx.labeled_X))
+        if method == "mahalanobis":
+            kw["fit_labels"] = np.asarray(ctx.labeled_y)
+    elif ctx.model is not None and ctx.X is not None:
+        kw.update(model=ctx.model, X=ctx.X)
+    elif ctx.pred_probs is not None:
+        kw["logits"] = np.log(np.clip(ctx.probs(), np.finfo(np.float64).tiny, None))
+    else:
+        raise MissingInputError(f"OOD method {method!r} needs a model and X, or pred_probs.")
+    scores = np.asarray(_oodmod.score_ood(method, **kw), dtype=np.float64).ravel()
+    ctx._cache[key] = scores
+    return scores
+
+
+# --------------------------------------------------------------------------- registry
+
+def _acq_random(ctx: AcquisitionInput) -> np.ndarray:
+    return ctx.rng().random(ctx.n)
+
+
+def _acq_uncertainty(ctx: AcquisitionInput, *, normalize: bool = False) -> np.ndarray:
+    return least_confidence(ctx.probs(), normalize=normalize)
+
+
+def _acq_margin(ctx: AcquisitionInput) -> np.ndarray:
+    return margin_uncertainty(ctx.probs())
+
+
+def _acq_entropy(ctx: AcquisitionInput, *, normalize: bool = False) -> np.ndarray:
+    return prediction_entropy(ctx.probs(), normalize=normalize)
+
+
+_UNCERTAINTIES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "uncertainty": lambda p: least_confidence(p, normalize=True),
+    "margin": margin_uncertainty,
+    "entropy": lambda p: prediction_entropy(p, normalize=True),
+}
+
+
+def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | None = None,
+                ood: str = "knn", uncertainty: str = "margin", contrast: bool = True,
+                ood_settings: dict | None = None) -> np.ndarray:
+    if uncertainty not in _UNCERTAINTIES:
+        raise UnknownNameError("uncertainty measure", uncertainty, _UNCERTAINTIES)
+    if weight is None:
+        weight = 1.0 if mode == "purity" else 0.5
+    settings = dict(ood_settings or {})
+    if ood == "knn":
+        settings.setdefault("k", 1)
+    u = _UNCERTAINTIES[uncertainty](ctx.probs())
+    o = _ood(ood, ctx, **settings)
+    oos = ctx.out_of_scope_X
+    if (contrast and mode == "purity" and ood in ("knn", "mahalanobis") and oos is not None
+            and oos.shape[0] > 0):
+        # distance to known out-of-scope items, with the same detector
+        from dataqa.ood import score_ood
+
+        kw = dict(settings)
+        if ood == "knn":
+            kw["k"] = min(int(kw.get("k", 1)), oos.shape[0])
+            d_out = score_ood("knn", features=_dense(ctx.X), fit_features=_dense(oos), **kw)
+        else:
+            d_out = score_ood("mahalanobis", features=_dense(ctx.X), fit_features=_dense(oos),
+                              fit_labels=np.zeros(oos.shape[0], dtype=int), **kw)
+        d_out = np.asarray(d_out, dtype=np.float64)
+        closer_to_out = (np.asarray(o) > d_out).astype(np.float64)
+        return hybrid_scores(u, closer_to_out, mode=mode, weight=weight, scale="probability")
+    return hybrid_scores(u, o, mode=mode, weight=weight)
+
+
+#: Named acquisitions (``ood:<method>`` names are added from ``dataqa.ood`` on lookup).
+ACQUISITIONS: dict[str, Callable[..., np.ndarray]] = {
+    "random": _acq_random,
+    "uncertainty": _acq_uncertainty,
+    "margin": _acq_margin,
+    "entropy": _acq_entropy,
+    "hybrid": _acq_hybrid,
+}
+
+
+def _ood_names() -> list[str]:
+    try:
+        from dataqa.ood import ood_method_names
+    except ImportError:
+        return []
+    return [f"ood:{m}" for m in ood_method_names()]
+
+
+def acquisition_names() -> list[str]:
+    """Every acquisition name: the built-ins and ``ood:<method>`` for each OOD method."""
+    return list(ACQUISITIONS) + _ood_names()
+
+
+def get_acquisition(name: str) -> Callable[..., np.ndarray]:
+    """The acquisition function ``f(ctx: AcquisitionInput, **settings) -> scores (n,)``."""
+    if name in ACQUISITIONS:
+        return ACQUISITIONS[name]
+    if isinstance(name, str) and name.startswith("ood:") and name in _ood_names():
+        method = name[4:]
+
+        def _acq_ood(ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
+            return _ood(method, ctx, **settings)
+
+        _acq_ood.__name__ = f"ood_{method}"
+        return _acq_ood
+    raise UnknownNameError("acquisition", str(name), acquisition_names())
+
+
+def acquire(name: str, *, model: Any = None, X: Any = None, pred_probs: Any = None,
+            labeled_X: Any = None, labeled_y: Any = None, out_of_scope_X: Any = None,
+            random_state: Any = None, **settings: Any) -> np.ndarray:
+    """Score the pool with the named acquisition; higher = more worth labeling.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`acquisition_names`.
+    model : fitted classifier, optional
+        Used for ``predict_proba`` (and by the OOD methods).
+    X : array or sparse matrix (n, d), optional
+        The unlabeled pool.
+    pred_probs : array (n, K), optional
+        Predictions for the pool, if already computed.
+    labeled_X, labeled_y : optional
+        The labeled (in-scope) items, for OOD methods that compare against them.
+    out_of_scope_X : array (o, d), optional
+        Items people marked out of scope; ``hybrid`` (purity, kNN) contrasts with them.
+    random_state : int or Generator, optional
+    **settings
+        Passed to the acquisition (e.g. ``mode``, ``weight``, ``ood`` for ``hybrid``).
+
+    Returns
+    -------
+    scores : float64 ndarray (n,)
+    """
+    fn = get_acquisition(name)
+    ctx = AcquisitionInput(model=model, X=X, pred_probs=pred_probs, labeled_X=labeled_X,
+                           labeled_y=labeled_y, out_of_scope_X=out_of_scope_X,
+                           random_state=random_state)
+    try:
+        scores = fn(ctx, **settings)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc):
+            raise InvalidSettingError(f"acquisition {name!r}: {exc}") from exc
+        raise
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    if scores.shape[0] != ctx.n:
+        raise InvalidSettingError(  # pragma: no cover - a broken plug-in
+            f"acquisition {name!r} returned {scores.shape[0]} scores for {ctx.n} items.")
+    return scores

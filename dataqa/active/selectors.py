@@ -1,0 +1,187 @@
+"""Batch selectors: turn acquisition scores (n,) into the indices of a batch.
+
+A selector is separate from the measure: each takes ``scores`` (higher = more worth
+labeling) and returns ``k`` distinct pool indices, best first.
+
+- ``topk``: the ``k`` highest scores (ties broken at random from ``random_state``).
+- ``ranked_batch``: modAL's ranked batch-mode selection (Cardoso et al., 2017): each pick
+  maximises ``alpha * (1 - sim) + (1 - alpha) * score`` where ``sim = 1 / (1 + d)`` and
+  ``d`` is the distance to the nearest labeled or already-picked item, and
+  ``alpha = n_unpicked / (n_unpicked + n_labeled_or_picked)``. It spreads the batch out.
+  Same rule as ``modAL.batch.ranked_batch`` but with the nearest distances updated
+  incrementally, so a batch of ``k`` costs ``O(n (m + k))`` distances, not ``O(k n m)``.
+- ``class_balanced``: round-robin over the predicted classes, taking the best-scored item
+  of each class in turn, so no class takes the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.stats import rankdata
+from sklearn.metrics import pairwise_distances
+
+from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
+
+__all__ = [
+    "SELECTORS",
+    "selector_names",
+    "select_batch",
+    "select_topk",
+    "select_ranked_batch",
+    "select_class_balanced",
+]
+
+
+def _check(scores: Any, k: int) -> tuple[np.ndarray, int]:
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if not np.isfinite(s).all():
+        raise InvalidSettingError("scores must be finite; got NaN or infinite values.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InvalidSettingError(f"batch size k={k!r} must be a positive integer.")
+    return s, int(min(k, s.size))
+
+
+def _order(s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices by descending score, ties in random order."""
+    perm = rng.permutation(s.size)
+    return perm[np.argsort(-s[perm], kind="stable")]
+
+
+def select_topk(scores: Any, k: int, *, random_state: Any = None) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first; ties broken at random.
+
+    Returns
+    -------
+    int ndarray (min(k, n),)
+    """
+    s, k = _check(scores, k)
+    return _order(s, np.random.default_rng(random_state))[:k]
+
+
+def select_ranked_batch(scores: Any, k: int, *, X: Any, X_labeled: Any = None,
+                        metric: str = "euclidean", normalize: bool = True,
+                        random_state: Any = None) -> np.ndarray:
+    """Ranked batch-mode selection (diversity); see the module docstring.
+
+    Parameters
+    ----------
+    scores : array (n,), higher = more worth labeling
+    k : int
+    X : array or sparse matrix (n, d), the pool
+    X_labeled : array or sparse matrix (m, d), optional
+        The labeled items. Without them (cold start) the first pick is the item with the
+        smallest mean distance to the pool, as in modAL.
+    metric : str, passed to ``sklearn.metrics.pairwise_distances``
+    normalize : bool
+        Rank-scale ``scores`` to [0, 1] first, so that scores of any range mix with the
+        similarity term as modAL intends (its uncertainty lies in [0, 1]).
+
+    Returns
+    -------
+    int ndarray (min(k, n),), in pick order.
+    """
+    s, k = _check(scores, k)
+    if X is None:
+        raise MissingInputError("ranked_batch needs the pool features X.")
+    if X.shape[0] != s.size:
+        raise InvalidSettingError(f"X has {X.shape[0]} rows but scores has {s.size}.")
+    if normalize and s.size > 1:
+        s = (rankdata(s, method="average") - 1.0) / (s.size - 1.0)
+    n = s.size
+    picked: list[int] = []
+    mask = np.ones(n, dtype=bool)
+    if X_labeled is None or X_labeled.shape[0] == 0:
+        dist = pairwise_distances(X, metric=metric)
+        first = int(np.argmin(dist.mean(axis=0)))
+        picked.append(first)
+        mask[first] = False
+        nearest = dist[:, first].astype(np.float64)
+        n_ref = 1
+    else:
+        nearest = np.full(n, np.inf)
+        step = max(1, 2_000_000 // max(1, X_labeled.shape[0]))
+        for start in range(0, n, step):
+            block = pairwise_distances(X[start:start + step], X_labeled, metric=metric)
+            nearest[start:start + step] = block.min(axis=1)
+        n_ref = X_labeled.shape[0]
+    while len(picked) < k:
+        n_unpicked = int(mask.sum())
+        alpha = n_unpicked / (n_unpicked + n_ref)
+        total = alpha * (1.0 - 1.0 / (1.0 + nearest)) + (1.0 - alpha) * s
+        total = np.where(mask, total, -np.inf)
+        best = int(np.argmax(total))
+        picked.append(best)
+        mask[best] = False
+        row = X[best:best + 1] if sp.issparse(X) else X[[best]]
+        nearest = np.minimum(nearest, pairwise_distances(X, row, metric=metric).ravel())
+        n_ref += 1
+    return np.asarray(picked, dtype=np.int64)
+
+
+def select_class_balanced(scores: Any, k: int, *, predicted: Any,
+                          random_state: Any = None) -> np.ndarray:
+    """Round-robin over predicted classes, best-scored item of each class in turn.
+
+    Parameters
+    ----------
+    scores : array (n,)
+    k : int
+    predicted : array (n,), the predicted class of each item
+
+    Returns
+    -------
+    int ndarray (min(k, n),). Within a round, the class whose best remaining item scores
+    highest goes first.
+    """
+    s, k = _check(scores, k)
+    if predicted is None:
+        raise MissingInputError("class_balanced needs the predicted class of each item.")
+    pred = np.asarray(predicted).ravel()
+    if pred.size != s.size:
+        raise InvalidSettingError(f"predicted has {pred.size} entries but scores has {s.size}.")
+    order = _order(s, np.random.default_rng(random_state))
+    queues: dict[Any, list[int]] = {}
+    for i in order:
+        queues.setdefault(pred[i], []).append(int(i))
+    pos = {c: 0 for c in queues}
+    picked: list[int] = []
+    while len(picked) < k:
+        heads = [(s[q[pos[c]]], c) for c, q in queues.items() if pos[c] < len(q)]
+        heads.sort(key=lambda t: -t[0])
+        for _, c in heads:
+            if len(picked) == k:
+                break
+            picked.append(queues[c][pos[c]])
+            pos[c] += 1
+    return np.asarray(picked, dtype=np.int64)
+
+
+#: Named batch selectors.
+SELECTORS: dict[str, Callable[..., np.ndarray]] = {
+    "topk": select_topk,
+    "ranked_batch": select_ranked_batch,
+    "class_balanced": select_class_balanced,
+}
+
+
+def selector_names() -> list[str]:
+    """Names of the batch selectors."""
+    return list(SELECTORS)
+
+
+def select_batch(name: str, scores: Any, k: int, *, X: Any = None, X_labeled: Any = None,
+                 predicted: Any = None, random_state: Any = None, **settings: Any) -> np.ndarray:
+    """Choose ``k`` pool indices with the named selector (see :data:`SELECTORS`)."""
+    if name not in SELECTORS:
+        raise UnknownNameError("selector", str(name), SELECTORS)
+    if name == "topk":
+        return select_topk(scores, k, random_state=random_state, **settings)
+    if name == "ranked_batch":
+        return select_ranked_batch(scores, k, X=X, X_labeled=X_labeled,
+                                   random_state=random_state, **settings)
+    return select_class_balanced(scores, k, predicted=predicted, random_state=random_state,
+                                 **settings)

@@ -1,0 +1,125 @@
+"""Acquisition functions against hand computation, and the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from dataqa.active import (
+    acquire,
+    acquisition_names,
+    hybrid_scores,
+    least_confidence,
+    margin_uncertainty,
+    ood_percentile,
+    prediction_entropy,
+)
+from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
+
+P = np.array([[0.7, 0.2, 0.1],
+              [0.4, 0.35, 0.25],
+              [1.0, 0.0, 0.0],
+              [0.5, 0.5, 0.0]])
+
+
+def test_uncertainty_margin_entropy_by_hand() -> None:
+    assert np.allclose(acquire("uncertainty", pred_probs=P), [0.3, 0.6, 0.0, 0.5])
+    assert np.allclose(least_confidence(P, normalize=True), np.array([0.3, 0.6, 0.0, 0.5]) / (2 / 3))
+    assert np.allclose(acquire("margin", pred_probs=P), [1 - 0.5, 1 - 0.05, 0.0, 1.0])
+    h = [-(0.7 * np.log(0.7) + 0.2 * np.log(0.2) + 0.1 * np.log(0.1)),
+         -(0.4 * np.log(0.4) + 0.35 * np.log(0.35) + 0.25 * np.log(0.25)),
+         0.0, np.log(2)]
+    assert np.allclose(acquire("entropy", pred_probs=P), h)
+    assert np.allclose(prediction_entropy(P, normalize=True), np.array(h) / np.log(3))
+    assert np.allclose(margin_uncertainty(P[:, :1] * 0 + 1), 0.0)
+
+
+def test_random_is_seeded() -> None:
+    a = acquire("random", pred_probs=P, random_state=3)
+    b = acquire("random", pred_probs=P, random_state=3)
+    c = acquire("random", pred_probs=P, random_state=4)
+    assert a.shape == (4,) and np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_model_path_matches_pred_probs() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = LogisticRegression().fit(X, y)
+    assert np.allclose(acquire("margin", model=clf, X=X),
+                       acquire("margin", pred_probs=clf.predict_proba(X)))
+    with pytest.raises(MissingInputError, match="needs pred_probs, or a fitted model"):
+        acquire("entropy", X=X)
+
+
+def test_ood_percentile_and_hybrid_by_hand() -> None:
+    o = np.array([5.0, -1.0, 2.0, 2.0])
+    r = ood_percentile(o)
+    assert np.allclose(r, [1.0, 0.0, 0.5, 0.5])
+    u = np.array([0.8, 0.8, 0.4, 1.0])
+    assert np.allclose(hybrid_scores(u, o, mode="purity", weight=1.0), u * (1 - r))
+    assert np.allclose(hybrid_scores(u, o, mode="purity", weight=0.5), u * (1 - 0.5 * r))
+    assert np.allclose(hybrid_scores(u, o, mode="novelty", weight=0.25), 0.75 * u + 0.25 * r)
+    p = np.array([0.1, 0.9, 0.5, 0.0])
+    assert np.allclose(hybrid_scores(u, p, scale="probability"), u * (1 - p))
+    with pytest.raises(InvalidSettingError, match="mode='both' must be one of purity, novelty"):
+        hybrid_scores(u, o, mode="both")
+    with pytest.raises(InvalidSettingError, match="weight=1.5 must lie in"):
+        hybrid_scores(u, o, weight=1.5)
+    with pytest.raises(InvalidSettingError, match="uncertainty has 4 entries but ood_scores has 2"):
+        hybrid_scores(u, o[:2])
+
+
+def test_registry_and_unknown_names() -> None:
+    names = acquisition_names()
+    for n in ("random", "uncertainty", "margin", "entropy", "hybrid", "ood:energy",
+              "ood:gradient", "ood:knn"):
+        assert n in names
+    with pytest.raises(UnknownNameError, match="unknown acquisition 'nope'; known acquisitions are: .*entropy"):
+        acquire("nope", pred_probs=P)
+    with pytest.raises(UnknownNameError, match="ood:msp"):
+        acquire("ood:nope", pred_probs=P)
+    with pytest.raises(InvalidSettingError, match="unexpected keyword"):
+        acquire("margin", pred_probs=P, weight=2)
+
+
+def _two_blobs(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X_in = np.vstack([rng.normal([-3, 0], 0.6, size=(40, 2)), rng.normal([3, 0], 0.6, size=(40, 2))])
+    y_in = np.repeat([0, 1], 40)
+    X_out = rng.normal([0, 8], 0.6, size=(20, 2))  # far from both classes
+    return X_in, y_in, X_out
+
+
+def test_ood_acquisitions_rank_outliers_high() -> None:
+    X_in, y_in, X_out = _two_blobs()
+    clf = LogisticRegression().fit(X_in, y_in)
+    X = np.vstack([X_in, X_out])
+    s = acquire("ood:knn", model=clf, X=X, labeled_X=X_in, labeled_y=y_in, k=1)
+    assert s[80:].min() > np.percentile(s[:80], 95)
+    e = acquire("ood:energy", model=clf, X=X)
+    assert e.shape == (100,) and np.isfinite(e).all()
+
+
+def test_hybrid_purity_uses_known_out_of_scope_items() -> None:
+    X_in, y_in, X_out = _two_blobs(1)
+    clf = LogisticRegression().fit(X_in, y_in)
+    X = np.vstack([X_in, X_out])
+    base = acquire("hybrid", model=clf, X=X, labeled_X=X_in, labeled_y=y_in, contrast=False,
+                   uncertainty="uncertainty")
+    with_oos = acquire("hybrid", model=clf, X=X, labeled_X=X_in, labeled_y=y_in,
+                       out_of_scope_X=X_out[:3], uncertainty="uncertainty")
+    u = least_confidence(clf.predict_proba(X), normalize=True)
+    # without contrast: purity with the kNN percentile, by hand
+    from dataqa.ood import score_ood
+
+    d_in = score_ood("knn", features=X, fit_features=X_in, k=1)
+    assert np.allclose(base, u * (1 - ood_percentile(d_in)))
+    # with known out-of-scope items the out-of-scope block is pushed to the bottom
+    # (sharp filter: closer to a known out-of-scope item than to any labeled item -> 0)
+    assert np.allclose(with_oos[80:], 0.0)
+    assert np.allclose(with_oos[:80], u[:80])
+    novelty = acquire("hybrid", model=clf, X=X, labeled_X=X_in, labeled_y=y_in, mode="novelty")
+    m = margin_uncertainty(clf.predict_proba(X))
+    assert np.allclose(novelty, 0.5 * m + 0.5 * ood_percentile(d_in))

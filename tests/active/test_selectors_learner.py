@@ -1,0 +1,170 @@
+"""Batch selectors and the modAL adapter on scikit-learn 1.9."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn
+from modAL.batch import ranked_batch
+from modAL.models import ActiveLearner as ModalLearner
+from modAL.uncertainty import uncertainty_sampling
+from sklearn.linear_model import LogisticRegression
+
+from dataqa.active import (
+    ActiveLearner,
+    select_batch,
+    select_class_balanced,
+    select_ranked_batch,
+    select_topk,
+)
+from dataqa.errors import (
+    InvalidSettingError,
+    LengthMismatchError,
+    NotFittedError,
+    UnknownNameError,
+)
+
+
+def _clusters(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], dtype=float)
+    X = np.vstack([rng.normal(c, 0.3, size=(25, 2)) for c in centers])
+    scores = np.full(100, 0.1)
+    scores[:25] = 0.9 + rng.random(25) * 0.05  # the first cluster holds every top score
+    return X, scores
+
+
+def test_topk_and_ties() -> None:
+    s = np.array([0.1, 0.9, 0.5, 0.9, 0.3])
+    assert select_topk(s, 3, random_state=0).tolist()[2] == 2
+    assert set(select_topk(s, 2, random_state=0).tolist()) == {1, 3}
+    assert select_topk(s, 10).size == 5
+    with pytest.raises(InvalidSettingError, match="k=0 must be a positive integer"):
+        select_topk(s, 0)
+    with pytest.raises(UnknownNameError, match="unknown selector 'best'; known selectors are: class_balanced"):
+        select_batch("best", s, 2)
+
+
+def test_ranked_batch_is_diverse_and_matches_modal() -> None:
+    X, scores = _clusters()
+    top = select_topk(scores, 4, random_state=0)
+    assert (top < 25).all()  # top-k stays in one cluster
+    X_lab = X[[26, 51]]  # one labeled item in clusters 2 and 3
+    div = select_ranked_batch(scores, 4, X=X, X_labeled=X_lab, normalize=False)
+    assert len({int(i) // 25 for i in div}) >= 2 and set(div) != set(top)
+
+    class Shim:  # what modAL's ranked_batch reads from a learner
+        on_transformed = False
+        X_training = X_lab
+
+    ref, _ = ranked_batch(Shim(), X, scores, 4, "euclidean", None)
+    assert div.tolist() == ref.tolist()
+    cold = select_ranked_batch(scores, 3, X=X, normalize=False)
+
+    class Cold:
+        on_transformed = False
+        X_training = None
+
+    ref_cold, _ = ranked_batch(Cold(), X, scores, 3, "euclidean", None)
+    assert cold.tolist() == ref_cold.tolist()
+    sparse = select_ranked_batch(scores, 4, X=sp.csr_matrix(X), X_labeled=sp.csr_matrix(X_lab),
+                                 normalize=False)
+    assert sparse.tolist() == div.tolist()
+
+
+def test_class_balanced() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.1, 0.05])
+    pred = np.array([0, 0, 0, 0, 1, 2])
+    assert select_class_balanced(scores, 3, predicted=pred).tolist() == [0, 4, 5]
+    assert select_class_balanced(scores, 5, predicted=pred).tolist() == [0, 4, 5, 1, 2]
+    assert select_topk(scores, 3).tolist() == [0, 1, 2]
+
+
+def test_modal_itself_breaks_on_this_sklearn() -> None:
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = (X[:, 0] > 0).astype(int)
+    if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 8):
+        pytest.skip("modAL works on scikit-learn < 1.8")
+    learner = ModalLearner(LogisticRegression(), uncertainty_sampling, X_training=X, y_training=y)
+    with pytest.raises(TypeError, match="force_all_finite"):
+        learner.teach(X[:2], y[:2])
+
+
+def test_adapter_teach_query_shapes_and_single_call() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    calls = []
+
+    def strategy(learner, X_pool, n_instances=1):
+        calls.append(1)
+        p = learner.predict_proba(X_pool)
+        u = 1 - p.max(axis=1)
+        idx = np.argsort(-u)[:n_instances]
+        return idx, u[idx]
+
+    learner = ActiveLearner(LogisticRegression(), strategy, X_training=X[:10], y_training=y[:10])
+    idx, rows = learner.query(X[10:], n_instances=5)
+    assert len(calls) == 1 and idx.shape == (5,) and np.array_equal(rows, X[10:][idx])
+    idx2, rows2, metrics = learner.query(X[10:], n_instances=3, return_metrics=True)
+    assert len(calls) == 2 and metrics.shape == (3,)
+    buf_before = learner._X_buf._dense
+    for k in range(2):
+        learner.teach(X[10 + 5 * k:15 + 5 * k], y[10 + 5 * k:15 + 5 * k])
+    assert learner.X_training.shape == (20, 4) and learner.y_training.shape == (20,)
+    assert learner._X_buf._dense is buf_before  # filled in place: no copy per teach
+    assert np.shares_memory(learner.X_training, buf_before)
+    learner.teach(X[20:25], y[20:25])  # past capacity: grows once (doubling)
+    assert learner._X_buf._dense.shape[0] == 40
+    assert np.array_equal(learner.X_training, X[:25])
+    assert learner.score(X, y) > 0.8
+
+    def broken(learner, X_pool, n_instances=1):
+        calls.append(1)
+        raise RuntimeError("strategy failed")
+
+    learner.query_strategy = broken
+    n = len(calls)
+    with pytest.raises(RuntimeError, match="strategy failed"):
+        learner.query(X)
+    assert len(calls) == n + 1  # called once, error not swallowed
+
+    def only_idx(learner, X_pool, n_instances=1):
+        return np.arange(n_instances)
+
+    learner.query_strategy = only_idx
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        i, r, m = learner.query(X, n_instances=2, return_metrics=True)
+    assert m is None and i.tolist() == [0, 1] and "no metrics" in str(w[0].message)
+
+
+def test_adapter_named_strategy_sparse_and_errors() -> None:
+    rng = np.random.default_rng(2)
+    X = sp.random(120, 30, density=0.2, random_state=3, format="csr")
+    y = rng.integers(0, 2, 120)
+    learner = ActiveLearner(LogisticRegression(), "margin", X_training=X[:20], y_training=y[:20],
+                            random_state=0)
+    idx, rows = learner.query(X[20:], n_instances=4)
+    assert rows.shape == (4, 30) and sp.issparse(rows)
+    learner.teach(X[20:30], y[20:30])
+    assert learner.X_training.shape == (30, 30)
+    learner.teach(X[30:40], y[30:40], only_new=True)
+    assert learner.n_training == 30
+    with pytest.raises(NotFittedError, match="has not been fitted"):
+        ActiveLearner(LogisticRegression()).predict(X)
+    with pytest.raises(LengthMismatchError, match="one entry per item"):
+        learner.teach(X[:3], y[:2])
+    with pytest.raises(UnknownNameError, match="unknown acquisition 'bogus'"):
+        ActiveLearner(LogisticRegression(), "bogus")
+    with pytest.raises(InvalidSettingError, match="NaN|infinity"):
+        ActiveLearner(LogisticRegression(), "margin", X_training=np.array([[np.nan, 1.0], [0, 1]]),
+                      y_training=np.array([0, 1]))
+    boot = ActiveLearner(LogisticRegression(), "margin", X_training=X[:40].toarray(),
+                         y_training=y[:40], bootstrap_init=True, random_state=5)
+    boot2 = ActiveLearner(LogisticRegression(), "margin", X_training=X[:40].toarray(),
+                          y_training=y[:40], bootstrap_init=True, random_state=5)
+    assert np.allclose(boot.estimator.coef_, boot2.estimator.coef_)
