@@ -1,0 +1,160 @@
+"""Ledger-backed rounds (restart continuity), simulation and the `dataqa al` CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from typer.testing import CliRunner
+
+from dataqa.active import LabelingSession, labels_to_reach, learning_curve_auc, simulate
+from dataqa.errors import InvalidSettingError, LabelError, LedgerError, LengthMismatchError
+from dataqa.ledger import Ledger
+
+
+def _digits(n: int = 400):
+    d = load_digits()
+    X, y = d.data[:n] / 16.0, d.target[:n]
+    ids = [f"d{i:04d}" for i in range(n)]
+    return X, y, ids
+
+
+def _session(path: Path, X, ids, **kw) -> LabelingSession:
+    return LabelingSession(Ledger(path), LogisticRegression(max_iter=300), X, ids=ids,
+                           strategy=kw.pop("strategy", "hybrid"), batch_size=8,
+                           random_state=kw.pop("random_state", 7), **kw)
+
+
+def test_rounds_restart_and_history(tmp_path: Path) -> None:
+    X, y, ids = _digits()
+    led = Ledger(tmp_path / "a.db")
+    led.add_items(ids, split=["dev" if i % 4 == 0 else "train" for i in range(len(ids))])
+    dev = [i for k, i in enumerate(ids) if k % 4 == 0]
+    led.add_labels(dev, y[::4], source="given")
+    led.close()
+    s = _session(tmp_path / "a.db", X, ids)
+    first = s.next_batch()  # no training labels yet: a random cold-start batch
+    assert len(first) == 8 and first["round"].eq(1).all() and first["prediction"].isna().all()
+    assert not set(first["id"]) & set(dev)
+    assert s.ledger.rounds().loc[0, "settings"]["cold_start"] is True
+    again = s.next_batch()  # round still open -> same batch
+    assert again["id"].tolist() == first["id"].tolist()
+    rows = [ids.index(i) for i in first["id"]]
+    labels = [int(y[r]) for r in rows]
+    labels[0] = -1  # one item is out of scope
+    s.record_labels(first["id"], labels)
+    m1 = s.retrain()
+    assert m1["n_labeled"] == 8 and m1["n_out_of_scope"] == 1 and m1["n_dev"] == 100
+    assert 0 <= m1["dev_low"] <= m1["dev_accuracy"] <= m1["dev_high"] <= 1
+    b2 = s.next_batch()
+    assert b2["round"].eq(2).all() and b2["prediction"].notna().all()
+    assert not set(b2["id"]) & set(first["id"]) and (np.diff(b2["score"]) <= 1e-12).all()
+    s.ledger.close()
+
+    # restart: a new session from the same ledger and seed gives the same open batch,
+    # and after labeling, both continue identically
+    s2 = _session(tmp_path / "a.db", X, ids)
+    assert s2.next_batch()["id"].tolist() == b2["id"].tolist()
+    s2.record_labels(b2["id"], [int(y[ids.index(i)]) for i in b2["id"]])
+    s2.retrain()
+    b3 = s2.next_batch()
+    s2.ledger.close()
+    import shutil
+
+    shutil.copy(tmp_path / "a.db", tmp_path / "b.db")
+    for p in (tmp_path / "a.db", tmp_path / "b.db"):
+        con = Ledger(p)
+        con._c().execute("DELETE FROM round_items WHERE round_id = 3")
+        con._c().execute("DELETE FROM rounds WHERE id = 3")
+        con.close()
+        s3 = _session(p, X, ids)
+        assert s3.next_batch()["id"].tolist() == b3["id"].tolist()
+        s3.ledger.close()
+    s4 = _session(tmp_path / "a.db", X, ids)
+    s4.record_labels(b3["id"], [int(y[ids.index(i)]) for i in b3["id"]])
+    s4.retrain()
+    h = s4.history()
+    # (round 3 was deleted above; AUTOINCREMENT never reuses an id)
+    assert h["round"].tolist() == [1, 2, 4] and h["n_labeled"].tolist() == [8, 16, 24]
+    assert h["n_out_of_scope"].tolist() == [1, 1, 1] and h["dev_accuracy"].notna().all()
+    s4.ledger.close()
+
+
+def test_session_errors(tmp_path: Path) -> None:
+    X, y, ids = _digits(50)
+    with pytest.raises(LengthMismatchError, match="X has 50 rows but there are 3 ids"):
+        LabelingSession(tmp_path / "e.db", LogisticRegression(), X, ids=ids[:3])
+    s = LabelingSession(tmp_path / "e.db", LogisticRegression(), X, ids=ids, batch_size=5)
+    with pytest.raises(InvalidSettingError, match="not items of this session: 'zz'"):
+        s.record_labels(["zz"], [1])
+    with pytest.raises(InvalidSettingError, match="batch_size=0"):
+        LabelingSession(s.ledger, LogisticRegression(), X, ids=ids, batch_size=0)
+    with pytest.raises(LedgerError, match="run `dataqa al init"):
+        LabelingSession.from_ledger(s.ledger)
+
+
+def test_simulate_counts_out_of_scope_and_is_seeded() -> None:
+    d = load_digits()
+    X, y = d.data[:600] / 16.0, d.target[:600].copy()
+    y[y >= 7] = -1
+    a = simulate(X, y, strategy="margin", initial=20, batch_size=10, rounds=4, random_state=1)
+    b = simulate(X, y, strategy="margin", initial=20, batch_size=10, rounds=4, random_state=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.columns.tolist() == ["round", "n_labeled", "n_out_of_scope_labeled", "accuracy"]
+    assert a["n_labeled"].tolist() == [20, 30, 40, 50, 60]
+    assert (a["n_out_of_scope_labeled"].diff().dropna() >= 0).all()
+    assert a["accuracy"].iloc[-1] > 0.7
+    h = simulate(X, y, strategy="hybrid", rounds=4, random_state=1)
+    r = simulate(X, y, strategy="random", rounds=4, random_state=1, selector="ranked_batch")
+    assert len(h) == len(r) == 5
+    assert 0 < learning_curve_auc(a) <= 1
+    assert labels_to_reach(a, 0.0) == 20 and np.isnan(labels_to_reach(a, 1.01))
+    with pytest.raises(LabelError, match="two in-scope classes"):
+        simulate(X, np.full(600, -1), strategy="random")
+    with pytest.raises(InvalidSettingError, match="batch_size=0"):
+        simulate(X, y, strategy="random", batch_size=0)
+
+
+def test_cli_round_trip(tmp_path: Path) -> None:
+    from dataqa.cli import app
+
+    d = load_digits()
+    n = 300
+    df = pd.DataFrame(d.data[:n], columns=[f"px{i}" for i in range(64)])
+    df.insert(0, "id", [f"d{i}" for i in range(n)])
+    df["label"] = np.where(np.arange(n) < 30, d.target[:n], np.nan)
+    df.loc[np.arange(n) >= 30, "label"] = np.nan
+    df.to_csv(tmp_path / "items.csv", index=False)
+    runner = CliRunner()
+    led = str(tmp_path / "l.db")
+    res = runner.invoke(app, ["al", "init", str(tmp_path / "items.csv"), "--ledger", led,
+                              "--label-column", "label", "--id-column", "id"])
+    assert res.exit_code == 0, res.output
+    assert "300 new items, 30 given labels" in res.output
+    out = tmp_path / "batch.csv"
+    res = runner.invoke(app, ["al", "next", "--ledger", led, "--batch", "6", "--strategy",
+                              "margin", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    batch = pd.read_csv(out)
+    assert len(batch) == 6 and batch["round"].eq(1).all()
+    lab = pd.DataFrame({"id": batch["id"], "label": [int(d.target[int(i[1:])]) for i in batch["id"]]})
+    lab.to_csv(tmp_path / "lab.csv", index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "lab.csv"), "--ledger", led])
+    assert res.exit_code == 0, res.output
+    assert "6 labels recorded; 36 labeled items" in res.output
+    res = runner.invoke(app, ["al", "status", "--ledger", led])
+    assert res.exit_code == 0 and "margin" in res.output and "36" in res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", led, "--strategy", "nope"])
+    assert res.exit_code == 2 and "unknown acquisition 'nope'" in res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", led, "--push"])
+    assert res.exit_code == 2 and "--push is not available yet" in res.output
+    (tmp_path / "bad.csv").write_text("id,lbl\nd1,2\n")
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "bad.csv"), "--ledger", led])
+    assert res.exit_code == 2 and "'label' is not in the table" in res.output
+    with Ledger(led) as check:
+        assert check.summary()["labeled_items"] == 36
+        assert check.latest_labels().set_index("id").loc[batch["id"][0], "source"] == "human"
