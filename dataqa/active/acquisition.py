@@ -22,7 +22,9 @@ Registry (:func:`acquisition_names`):
   ``mahalanobis``) and items already marked out of scope (``out_of_scope_X``), the purity
   filter becomes sharp: an item is treated as out of scope when it is closer to a known
   out-of-scope item than to the labeled in-scope items, and loses ``weight`` of its
-  uncertainty. Otherwise the filter is the pool percentile of the OOD score.
+  uncertainty. Before any item is marked out of scope the filter is the pool percentile
+  of the OOD score at weight ``cold_weight`` (0.25); with ``contrast=False`` or a
+  model-based OOD method it is the percentile at ``weight``.
 """
 
 from __future__ import annotations
@@ -281,7 +283,7 @@ _UNCERTAINTIES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | None = None,
                 ood: str = "knn", uncertainty: str = "margin", contrast: bool = True,
-                ood_settings: dict | None = None) -> np.ndarray:
+                ood_settings: dict | None = None, cold_weight: float = 0.25) -> np.ndarray:
     if uncertainty not in _UNCERTAINTIES:
         raise UnknownNameError("uncertainty measure", uncertainty, _UNCERTAINTIES)
     if weight is None:
@@ -307,6 +309,9 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
         d_out = np.asarray(d_out, dtype=np.float64)
         closer_to_out = (np.asarray(o) > d_out).astype(np.float64)
         return hybrid_scores(u, closer_to_out, mode=mode, weight=weight, scale="probability")
+    if contrast and mode == "purity" and ood in ("knn", "mahalanobis"):
+        # nothing marked out of scope yet: the percentile filter, at a lighter weight
+        weight = min(weight, cold_weight)
     return hybrid_scores(u, o, mode=mode, weight=weight)
 
 

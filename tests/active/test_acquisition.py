@@ -116,6 +116,9 @@ def test_hybrid_purity_uses_known_out_of_scope_items() -> None:
 
     d_in = score_ood("knn", features=X, fit_features=X_in, k=1)
     assert np.allclose(base, u * (1 - ood_percentile(d_in)))
+    cold = acquire("hybrid", model=clf, X=X, labeled_X=X_in, labeled_y=y_in,
+                   uncertainty="uncertainty")
+    assert np.allclose(cold, u * (1 - 0.25 * ood_percentile(d_in)))
     # with known out-of-scope items the out-of-scope block is pushed to the bottom
     # (sharp filter: closer to a known out-of-scope item than to any labeled item -> 0)
     assert np.allclose(with_oos[80:], 0.0)
