@@ -216,9 +216,20 @@ def _norm_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
         if isinstance(m, nn.LayerNorm):
             xhat = F.layer_norm(a, m.normalized_shape, None, None, m.eps)
             lead = tuple(range(1, a.ndim - len(m.normalized_shape)))
-        else:
-            xhat = F.batch_norm(a, m.running_mean, m.running_var, None, None, False, 0.0, m.eps)
-            lead = tuple(range(2, a.ndim))
+        else:  # eval BatchNorm: xhat = (a - mean) * inv_std per channel, so
+            # sum_s d * xhat = (sum_s d * a - mean * sum_s d) * inv_std (no xhat formed)
+            shape = (1, -1) + (1,) * (a.ndim - 2)
+            inv_std = torch.rsqrt(m.running_var + m.eps).to(a.dtype)
+            if a.ndim == 2:
+                b = d
+                w = (a - m.running_mean.view(shape)) * inv_std.view(shape) * d
+            else:
+                b = d.flatten(2).sum(2)
+                da = torch.linalg.vecdot(d.flatten(2), a.flatten(2))
+                w = (da - m.running_mean.to(a.dtype) * b) * inv_std
+            gw = w if gw is None else gw + w
+            gb = b if gb is None else gb + b
+            continue
         w = (d * xhat).sum(lead) if lead else d * xhat
         b = d.sum(lead) if lead else d
         gw = w if gw is None else gw + w
