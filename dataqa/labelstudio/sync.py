@@ -625,19 +625,88 @@ _PULL_COLUMNS = ["id", "label", "label_name", "annotator", "created_at", "update
 _SKIP_COLUMNS = ["id", "annotator", "task_id", "annotation_id", "created_at"]
 
 
-def _external_id(project_id: int, annotation_id: int) -> str:
-    return f"labelstudio:{project_id}:{annotation_id}"
+def _external_id(project_id: int, task_id: int, annotation_id: int) -> str:
+    return f"labelstudio:{project_id}:{task_id}:{annotation_id}"
+
+
+#: Tasks changed up to this many seconds before the last pull's newest change are re-read.
+_WATERMARK_MARGIN_S = 5.0
+
+
+def _parse_time(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _server_time(text: str, *, minus_seconds: float = 0.0) -> str:
+    """An ISO time as the Data Manager filter wants it (UTC, microseconds, ``Z``)."""
+    from datetime import UTC, timedelta
+
+    t = _parse_time(text).astimezone(UTC) - timedelta(seconds=minus_seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _state_key(title: str) -> str:
+    return f"labelstudio/{title}/pulled"
+
+
+def _annotator(who: Any, users: Mapping[int, str]) -> str | None:
+    if isinstance(who, Mapping):
+        return who.get("email") or str(who.get("id"))
+    return users.get(int(who), str(who)) if who is not None else None
+
+
+def _read_task(t: Mapping[str, Any], known: set[str], names: list[str], fname: str,
+               users: Mapping[int, str]) -> dict:
+    """One exported task -> ``{"rows": [...], "s": [skipped], "e": [empty], "x": unmatched}``."""
+    out: dict[str, Any] = {"rows": [], "s": [], "e": [], "x": False}
+    iid = (t.get("data") or {}).get("dataqa_id")
+    if iid is None or str(iid) not in known:
+        out["x"] = bool(t.get("annotations"))
+        return out
+    iid = str(iid)
+    for a in t.get("annotations") or []:
+        base = {"id": iid, "annotator": _annotator(a.get("completed_by"), users),
+                "task_id": int(t["id"]), "annotation_id": int(a["id"]),
+                "created_at": a.get("created_at")}
+        if a.get("was_cancelled"):
+            out["s"].append(base)
+            continue
+        choice = None
+        for r in a.get("result") or []:
+            if r.get("type") == "choices" and r.get("from_name", fname) == fname:
+                ch = (r.get("value") or {}).get("choices") or []
+                if ch:
+                    choice = ch[0]
+                    break
+        if choice is None:
+            out["e"].append(base)
+            continue
+        if choice not in names:
+            raise LabelStudioProjectError(
+                f"annotation {a['id']} of task {t['id']} chose {choice!r}, which is not one "
+                f"of the project's classes {names!r}; fix the label config.")
+        out["rows"].append({**base, "label": names.index(choice), "label_name": choice,
+                            "updated_at": a.get("updated_at"), "lead_time": a.get("lead_time")})
+    return out
 
 
 def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
                      api_key: str | None = None, client: LabelStudioClient | None = None,
-                     from_name: str | None = None) -> pd.DataFrame:
+                     from_name: str | None = None, full: bool = False) -> pd.DataFrame:
     """Fetch every completed annotation of a project and record it in the ledger.
 
     Each annotation is stored as a ``human`` label of the task's item (matched through
     ``data.dataqa_id``) with the Label Studio annotation id as its external id: pulling
     twice adds nothing, and an annotation changed in the UI since the last pull updates
     its row instead of adding one.
+
+    The first pull exports every annotated task. Later pulls ask the server for the tasks
+    changed since the newest change the previous pull saw (a few seconds of margin) and
+    export only those; the annotations of the other tasks are read back from the ledger
+    (so an annotation deleted in Label Studio stays in the ledger). ``full=True``
+    exports everything again.
 
     Parameters
     ----------
@@ -649,16 +718,18 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
     client : LabelStudioClient, optional
     from_name : str, optional
         The ``<Choices>`` to read when the config has several.
+    full : bool
+        Export every annotated task, not only those changed since the last pull.
 
     Returns
     -------
     DataFrame
         One row per completed annotation: ``id`` (item id), ``label`` (class index, in the
         order of the project's choices), ``label_name``, ``annotator`` (e-mail),
-        ``created_at``, ``updated_at``, ``lead_time`` (seconds), ``task_id``,
-        ``annotation_id`` and ``status`` (``new``, ``updated`` or ``unchanged`` relative to
-        the ledger before the pull). ``df.attrs["report"]`` is a :class:`PullReport` with
-        the skipped and empty annotations listed apart.
+        ``created_at``, ``updated_at`` (ISO-8601 UTC), ``lead_time`` (seconds),
+        ``task_id``, ``annotation_id`` and ``status`` (``new``, ``updated`` or
+        ``unchanged`` relative to the ledger before the pull). ``df.attrs["report"]`` is
+        a :class:`PullReport` with the skipped and empty annotations listed apart.
 
     Raises
     ------
@@ -668,73 +739,68 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
     from dataqa.ledger import to_utc_iso
 
     t0 = time.perf_counter()
-    cl, own_client = _client(client, url, api_key)
+    led, own_ledger = _open_ledger(ledger)
+    cl = None
+    own_client = False
     try:
+        cl, own_client = _client(client, url, api_key)
         info = cl.get_project(project)
         pid, title = int(info["id"]), str(info["title"])
         names = config_classes(info.get("label_config", ""), from_name=from_name)
         fname = from_name or config_object(info["label_config"])[0]
-        tasks = cl.export_annotated(pid)
+        state = None if full else led.get_state(_state_key(title))
+        if not state or state.get("project_id") != pid or not state.get("watermark"):
+            state, changed = None, None
+            exported = cl.export_annotated(pid)
+        else:
+            since = _server_time(state["watermark"], minus_seconds=_WATERMARK_MARGIN_S)
+            listed = cl.list_tasks(pid, fields=("id", "updated_at"), updated_after=since)
+            changed = {int(t["id"]) for t in listed}
+            exported = cl.export_annotated(pid, sorted(changed)) if changed else []
         users = cl.users()
     except BaseException:
-        if own_client:
+        if own_ledger:
+            led.close()
+        if own_client and cl is not None:
             cl.close()
         raise
     if own_client:
         cl.close()
 
-    led, own_ledger = _open_ledger(ledger)
     try:
         known = set(led.items()["id"])
         report = PullReport(project=title, project_id=pid)
+        redone = {int(t["id"]) for t in exported} | (changed or set())
+        tasks_state: dict[str, dict] = {} if state is None else {
+            k: v for k, v in state.get("tasks", {}).items() if int(k) not in redone}
         rows: list[dict] = []
-        skipped: list[dict] = []
-        empty: list[dict] = []
-        for t in tasks:
-            iid = (t.get("data") or {}).get("dataqa_id")
-            if iid is None or str(iid) not in known:
-                if t.get("annotations"):
-                    report.unmatched_tasks.append(int(t["id"]))
-                continue
-            iid = str(iid)
-            for a in t.get("annotations") or []:
-                who = a.get("completed_by")
-                if isinstance(who, Mapping):
-                    annotator = who.get("email") or str(who.get("id"))
-                else:
-                    annotator = users.get(int(who), str(who)) if who is not None else None
-                base = {"id": iid, "annotator": annotator, "task_id": int(t["id"]),
-                        "annotation_id": int(a["id"]), "created_at": a.get("created_at")}
-                if a.get("was_cancelled"):
-                    skipped.append(base)
-                    continue
-                choice = None
-                for r in a.get("result") or []:
-                    if r.get("type") == "choices" and r.get("from_name", fname) == fname:
-                        ch = (r.get("value") or {}).get("choices") or []
-                        if ch:
-                            choice = ch[0]
-                            break
-                if choice is None:
-                    empty.append(base)
-                    continue
-                if choice not in names:
-                    raise LabelStudioProjectError(
-                        f"annotation {a['id']} of task {t['id']} chose {choice!r}, which is not "
-                        f"one of the project's classes {names!r}; fix the label config.")
-                rows.append({**base, "label": names.index(choice), "label_name": choice,
-                             "updated_at": a.get("updated_at"), "lead_time": a.get("lead_time")})
+        stamps = [state["watermark"]] if state else []
+        for t in exported:
+            got = _read_task(t, known, names, fname, users)
+            rows.extend(got["rows"])
+            entry = {k: got[k] for k in ("s", "e", "x") if got[k]}
+            if entry:
+                tasks_state[str(int(t["id"]))] = entry
+            if t.get("updated_at"):
+                stamps.append(t["updated_at"])
+        skipped = [r for e in tasks_state.values() for r in e.get("s", [])]
+        empty = [r for e in tasks_state.values() for r in e.get("e", [])]
+        report.unmatched_tasks = sorted(int(k) for k, e in tasks_state.items() if e.get("x"))
+        reuse = state is not None  # rows of tasks not exported again come from the ledger
+
         # compare with what the ledger held before
         before = led.labels(source="human")
-        before = before[before["external_id"].notna()]
+        prefix = f"labelstudio:{pid}:"
+        before = before[before["external_id"].fillna("").str.startswith(prefix)]
         prior = {e: (lab, ann, upd, lt) for e, lab, ann, upd, lt in zip(
             before["external_id"], before["label"], before["annotator"], before["updated_at"],
             before["lead_time"], strict=True)}
         ext_rows = []
         for r in rows:
-            ext = _external_id(pid, r["annotation_id"])
+            ext = _external_id(pid, r["task_id"], r["annotation_id"])
             lt = None if r["lead_time"] is None else float(r["lead_time"])
-            cur = (r["label"], r["annotator"], to_utc_iso(r["updated_at"]), lt)
+            r["created_at"], r["updated_at"] = to_utc_iso(r["created_at"]), to_utc_iso(r["updated_at"])
+            cur = (r["label"], r["annotator"], r["updated_at"], lt)
             old = prior.get(ext)
             if old is None:
                 r["status"] = "new"
@@ -746,21 +812,29 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
                              "external_id": ext, "annotator": r["annotator"],
                              "created_at": r["created_at"], "updated_at": r["updated_at"],
                              "lead_time": lt})
-        if ext_rows:
-            n_new, n_upd = led.upsert_external_labels(ext_rows)
-        else:
-            n_new = n_upd = 0
+        # annotations of unchanged tasks, as recorded by earlier pulls
+        for ext, iid, lab, ann, created, upd, lt in zip(
+                before["external_id"], before["id"], before["label"], before["annotator"],
+                before["created_at"], before["updated_at"], before["lead_time"], strict=True):
+            _, _, tid, aid = ext.split(":")
+            if reuse and int(tid) not in redone:
+                rows.append({"id": iid, "label": int(lab), "label_name": names[int(lab)],
+                             "annotator": ann, "created_at": created, "updated_at": upd,
+                             "lead_time": lt, "task_id": int(tid), "annotation_id": int(aid),
+                             "status": "unchanged"})
+        n_new, n_upd = led.upsert_external_labels(ext_rows) if ext_rows else (0, 0)
         report.n_annotations = len(rows)
         report.n_new, report.n_updated = n_new, n_upd
         report.n_unchanged = len(rows) - n_new - n_upd
         report.skipped = pd.DataFrame(skipped, columns=_SKIP_COLUMNS)
         report.empty = pd.DataFrame(empty, columns=_SKIP_COLUMNS)
-        led.set_state(f"labelstudio/{title}/last_pull", {
-            "project_id": pid, **{k: v for k, v in report.to_dict().items()
-                                  if k.startswith("n_")}})
+        watermark = max(stamps, key=_parse_time) if stamps else None
+        led.set_state(_state_key(title), {"project_id": pid, "watermark": watermark,
+                                          "tasks": tasks_state})
         report.seconds = time.perf_counter() - t0
         df = pd.DataFrame(rows, columns=_PULL_COLUMNS)
         df["lead_time"] = pd.to_numeric(df["lead_time"], errors="coerce").astype(float)
+        df = df.sort_values(["task_id", "annotation_id"], kind="mergesort").reset_index(drop=True)
         df.attrs["report"] = report
         logger.info("%s", report)
         return df

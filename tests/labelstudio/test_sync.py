@@ -260,6 +260,18 @@ def test_pull_round_trip(ls_server, ls_client, ledger, project_name):
     latest = ledger.latest_labels(source="human").set_index("id")
     assert latest.loc["item-0", "label"] == 1
 
+    # a new annotation is found by the incremental pull; a full pull agrees with it
+    ls_client.create_annotation(tid["item-9"], choice("ham"), completed_by=ann2)
+    inc = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                           api_key=ls_server.api_key)
+    assert (inc.attrs["report"].n_new, inc.attrs["report"].n_unchanged) == (1, 9)
+    assert inc.attrs["report"].skipped["id"].tolist() == ["item-7"]
+    whole = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                             api_key=ls_server.api_key, full=True)
+    cols = ["id", "label", "annotator", "task_id", "annotation_id"]
+    pd.testing.assert_frame_equal(inc[cols], whole[cols])
+    assert len(ledger.labels(source="human")) == 10
+
     cons = consensus_labels(changed, class_names=config_classes(
         ls_client.get_project(rep.project_id)["label_config"]))
     items = cons.items.set_index("id")
