@@ -7,7 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from dataqa.audit import C_GRID, cross_val_pred_probs, out_of_sample_pred_probs
+from dataqa.audit import C_GRID, cross_val_pred_probs, default_model, out_of_sample_pred_probs
+from dataqa.audit.pred_probs import ensemble_members
 from dataqa.errors import FeatureTypeError, InvalidSettingError, LabelError, LengthMismatchError
 
 
@@ -54,14 +55,34 @@ def test_columns_in_class_order_when_a_class_is_missing():
     assert (p[y == 1].argmax(axis=1) == 1).mean() > 0.9
 
 
-def test_default_model_picks_c_with_lowest_oof_log_loss():
+def _oof(X, y, model):
+    return out_of_sample_pred_probs(X, y, model=model, progress=False)
+
+
+def test_default_model_picks_c_with_lowest_oof_log_loss_then_averages_members():
     X, y = blobs()
     p, info = cross_val_pred_probs(X, y, progress=False)
     losses = info["log_loss"]
     assert set(losses) == {str(c) for c in C_GRID["numeric"]}
-    assert info["C"] == min(C_GRID["numeric"], key=lambda c: losses[str(c)])
-    ll = -np.log(p[np.arange(len(y)), y]).mean()
-    assert ll == pytest.approx(losses[str(info["C"])])
+    best = min(C_GRID["numeric"], key=lambda c: losses[str(c)])
+    assert info["C"] == best
+    lr = _oof(X, y, default_model("numeric", C=best))
+    assert -np.log(lr[np.arange(len(y)), y]).mean() == pytest.approx(losses[str(best)])
+    members = ensemble_members("numeric", 96)
+    want = np.mean([lr] + [_oof(X, y, m) for m in members.values()], axis=0)
+    np.testing.assert_allclose(p, want, rtol=1e-10)
+    assert info["model"] == "logistic regression + extra_trees + knn"
+
+
+def test_default_on_sparse_averages_two_best_c():
+    import scipy.sparse as sp
+
+    X, y = blobs()
+    Xs = sp.csr_matrix(np.abs(X))
+    p, info = cross_val_pred_probs(Xs, y, progress=False)
+    two = sorted(C_GRID["tfidf"], key=lambda c: info["log_loss"][str(c)])[:2]
+    want = (_oof(Xs, y, default_model("tfidf", C=two[0])) + _oof(Xs, y, default_model("tfidf", C=two[1]))) / 2
+    np.testing.assert_allclose(p, want, rtol=1e-10)
 
 
 def test_small_class_reduces_folds_with_warning():
