@@ -64,11 +64,10 @@ def main(argv=None) -> list[dict]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     from dataqa.audit import cross_val_pred_probs, find_label_issues
     from dataqa.datasets import flip_labels
-
-    from threadpoolctl import threadpool_limits
 
     warnings.filterwarnings("ignore")
     threadpool_limits(limits=1)  # small fits: one BLAS thread each, for every method alike
