@@ -1,8 +1,19 @@
 """dataqa: data quality and labeling in one toolkit.
 
-See ``dataqa.types`` for the data contracts (score direction: higher = more suspicious /
-more worth labeling).
+- ``dataqa.audit``: likely label errors (cleanlab) from out-of-sample probabilities,
+  Datalab's outliers, near duplicates and imbalance, error-rate interval, HTML report.
+- ``dataqa.weak``: apply labeling functions fast, analyse them, fit label models.
+- ``dataqa.ood`` and ``dataqa.active``: out-of-distribution scores and active learning.
+- ``dataqa.ledger`` and ``dataqa.labelstudio``: the SQLite ledger and Label Studio sync.
+
+Every score dataqa returns has shape (n,) and higher = more suspicious / more worth
+labeling (see ``dataqa.types``). Names are imported on first use, so ``import dataqa``
+stays light (torch is only loaded for the OOD and active-learning parts).
 """
+
+from __future__ import annotations
+
+import importlib
 
 from dataqa.data import LabeledTable, load_table, prepare_labeled
 from dataqa.errors import DataqaError
@@ -10,6 +21,40 @@ from dataqa.stats import ErrorRate, error_rate_interval, required_test_size, sub
 from dataqa.types import ABSTAIN
 
 __version__ = "0.1.0"
+
+#: Public names loaded lazily: name -> module that defines it.
+_LAZY = {
+    # audit
+    "AuditResult": "dataqa.audit",
+    "audit": "dataqa.audit",
+    "find_label_issues": "dataqa.audit",
+    "out_of_sample_pred_probs": "dataqa.audit",
+    # weak supervision
+    "apply_lfs": "dataqa.weak",
+    "lf_summary": "dataqa.weak",
+    "fit_label_model": "dataqa.weak",
+    "LABEL_MODELS": "dataqa.weak",
+    # out-of-distribution scores
+    "score_ood": "dataqa.ood",
+    "OOD_METHODS": "dataqa.ood",
+    "ood_method_names": "dataqa.ood",
+    "gradient_norms": "dataqa.ood",
+    "gradient_score": "dataqa.ood",
+    "MahalanobisDetector": "dataqa.ood",
+    "KNNDetector": "dataqa.ood",
+    "ood_metrics": "dataqa.ood",
+    # active learning
+    "ActiveLearner": "dataqa.active",
+    "LabelingSession": "dataqa.active",
+    "acquisition_names": "dataqa.active",
+    "simulate": "dataqa.active",
+    # ledger and Label Studio
+    "Ledger": "dataqa.ledger",
+    "push_queue": "dataqa.labelstudio",
+    "pull_annotations": "dataqa.labelstudio",
+    "consensus_labels": "dataqa.labelstudio",
+    "LocalServer": "dataqa.labelstudio",
+}
 
 __all__ = [
     "ABSTAIN",
@@ -22,4 +67,18 @@ __all__ = [
     "required_test_size",
     "subgroup_metrics",
     "__version__",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dataqa' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -28,3 +28,20 @@ def test_every_error_is_a_dataqa_error():
         obj = getattr(errors, n)
         if isinstance(obj, type):
             assert issubclass(obj, errors.DataqaError)
+
+
+def test_lazy_names_resolve_to_their_modules():
+    import dataqa.audit
+    import dataqa.ood
+    import dataqa.weak
+
+    assert dataqa.find_label_issues is dataqa.audit.find_label_issues
+    assert dataqa.score_ood is dataqa.ood.score_ood
+    assert dataqa.fit_label_model is dataqa.weak.fit_label_model
+
+
+def test_unknown_attribute_raises():
+    import pytest
+
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        dataqa.nope  # noqa: B018
