@@ -755,7 +755,9 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
         else:
             since = _server_time(state["watermark"], minus_seconds=_WATERMARK_MARGIN_S)
             listed = cl.list_tasks(pid, fields=("id", "updated_at"), updated_after=since)
-            changed = {int(t["id"]) for t in listed}
+            seen = state.get("tasks", {})
+            changed = {int(t["id"]) for t in listed
+                       if (seen.get(str(int(t["id"]))) or {}).get("u") != t.get("updated_at")}
             exported = cl.export_annotated(pid, sorted(changed)) if changed else []
         users = cl.users()
     except BaseException:
@@ -779,8 +781,8 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
             got = _read_task(t, known, names, fname, users)
             rows.extend(got["rows"])
             entry = {k: got[k] for k in ("s", "e", "x") if got[k]}
-            if entry:
-                tasks_state[str(int(t["id"]))] = entry
+            entry["u"] = t.get("updated_at")
+            tasks_state[str(int(t["id"]))] = entry
             if t.get("updated_at"):
                 stamps.append(t["updated_at"])
         skipped = [r for e in tasks_state.values() for r in e.get("s", [])]
