@@ -5,8 +5,9 @@
   here; abstaining is modelled as an outcome of its own.
 - :class:`SnorkelLabelModel`: Snorkel's ``LabelModel``, with the caller's global random
   state (``random``, NumPy's legacy generator, torch) saved and restored around it.
-- :func:`fit_label_model` with ``method="auto"`` fits all three and keeps the one that
-  scores best on a labeled dev set, saying which and why.
+- :func:`fit_label_model` with ``method="auto"`` fits all three (and Snorkel given the
+  dev labels' class balance) and keeps the one that scores best on a labeled dev set,
+  saying which and why.
 
 Every model has ``predict_proba(L) -> (n, K)`` (rows with no vote get the fitted class
 prior) and ``predict(L) -> (n,)`` (-1 where every LF abstains).
@@ -334,22 +335,34 @@ METRICS = {"accuracy": _accuracy, "f1": _f1_binary, "f1_macro": _f1_macro}
 
 
 class AutoLabelModel(_Base):
-    """Fits every model in :data:`LABEL_MODELS` and keeps the best on the dev set.
+    """Fits several label models and keeps the best on a labeled dev set.
+
+    Candidates: every model in :data:`LABEL_MODELS`, plus ``"snorkel_dev_prior"``:
+    Snorkel's LabelModel given the class balance of the dev labels instead of its uniform
+    default (the dev labels are the one unbiased estimate of the class balance there is,
+    and the balance decides how rows with weak or no evidence are labeled).
+
+    Selection, in order: the highest dev ``metric`` (computed on every dev row; rows where
+    every LF abstains get the model's prior class); on an exact tie, the lowest dev
+    log-loss (the likelier, better calibrated fit); then the simpler model.
 
     Attributes
     ----------
     chosen_ : str
         Name of the kept model.
     scores_ : dict[str, float]
-        Dev-set metric of each candidate.
+        Dev-set metric of each candidate (higher is better).
+    log_losses_ : dict[str, float]
+        Dev-set log-loss of each candidate (lower is better; probabilities clipped to
+        [1e-6, 1]).
     reason_ : str
         One sentence saying which model was kept and why.
     model_ : the kept, fitted model.
     candidates_ : dict[str, fitted model]
     """
 
-    #: Order used to break ties: the simpler model wins.
-    ORDER = ("majority", "dawid_skene", "snorkel")
+    #: Candidate order, simplest first; the last tie-break.
+    ORDER = ("majority", "dawid_skene", "snorkel", "snorkel_dev_prior")
 
     def __init__(self, *, cardinality: int, metric: str = "accuracy", random_state: int = 0) -> None:
         super().__init__(cardinality=cardinality)
@@ -363,8 +376,9 @@ class AutoLabelModel(_Base):
             )
         if self.metric not in METRICS:
             raise UnknownNameError("metric", self.metric, METRICS)
-        L = check_label_matrix(L, self.cardinality)
-        L_dev = check_label_matrix(L_dev, self.cardinality, name="L_dev")
+        K = self.cardinality
+        L = check_label_matrix(L, K)
+        L_dev = check_label_matrix(L_dev, K, name="L_dev")
         Y_dev = np.asarray(Y_dev).astype(np.int64).ravel()
         if len(Y_dev) != len(L_dev):
             raise LengthMismatchError(
@@ -374,21 +388,39 @@ class AutoLabelModel(_Base):
             raise InvalidSettingError(
                 f"L_dev has {L_dev.shape[1]} LF columns but L has {L.shape[1]}."
             )
+        if len(Y_dev) == 0 or Y_dev.min() < 0 or Y_dev.max() >= K:
+            raise InvalidSettingError(
+                f"Y_dev must hold at least one gold label in 0..{K - 1}; got "
+                f"{len(Y_dev)} labels{'' if len(Y_dev) == 0 else f' in {Y_dev.min()}..{Y_dev.max()}'}."
+            )
+        # dev class balance, with one pseudo-count per class so no class gets probability 0
+        dev_balance = (np.bincount(Y_dev, minlength=K) + 1.0) / (len(Y_dev) + K)
         score = METRICS[self.metric]
-        self.candidates_, self.scores_ = {}, {}
+        self.candidates_, self.scores_, self.log_losses_ = {}, {}, {}
         for name in self.ORDER:
-            model = _make(name, self.cardinality, self.random_state).fit(L)
+            if name == "snorkel_dev_prior":
+                model = SnorkelLabelModel(cardinality=K, random_state=self.random_state).fit(
+                    L, class_balance=dev_balance)
+            else:
+                model = _make(name, K, self.random_state).fit(L)
             self.candidates_[name] = model
+            proba = model.predict_proba(L_dev)
             self.scores_[name] = score(Y_dev, model.predict(L_dev, abstain_uncovered=False))
-        best = max(self.ORDER, key=lambda k: (self.scores_[k], -self.ORDER.index(k)))
+            p_true = np.clip(proba[np.arange(len(Y_dev)), Y_dev], 1e-6, 1.0)
+            self.log_losses_[name] = float(-np.mean(np.log(p_true)))
+        best = max(self.ORDER, key=lambda k: (self.scores_[k], -self.log_losses_[k],
+                                              -self.ORDER.index(k)))
         self.chosen_ = best
         self.model_ = self.candidates_[best]
         self.n_lfs_ = L.shape[1]
         self.class_prior_ = self.model_.class_prior_
+        tied = [k for k in self.ORDER if k != best and self.scores_[k] == self.scores_[best]]
         others = ", ".join(f"{k} {v:.4f}" for k, v in self.scores_.items() if k != best)
+        why = (f"tied on {self.metric} with {', '.join(tied)}; kept for its lower dev log-loss "
+               f"{self.log_losses_[best]:.4f}" if tied else "the best of the candidates")
         self.reason_ = (
             f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} on {len(Y_dev)} rows, "
-            f"the best of the candidates (others: {others}); ties go to the simpler model."
+            f"{why} (others: {others})."
         )
         return self
 
@@ -418,8 +450,9 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     cardinality : int
         Number of classes K.
     method : {"snorkel", "majority", "dawid_skene", "auto"}
-        "auto" fits the other three and keeps the best on (``L_dev``, ``Y_dev``) by
-        ``metric``; its ``reason_`` says which and why.
+        "auto" fits the other three, plus Snorkel given the dev class balance, and keeps
+        the best on (``L_dev``, ``Y_dev``) by ``metric`` (exact ties: lower dev log-loss);
+        its ``reason_`` says which and why. See :class:`AutoLabelModel`.
     L_dev, Y_dev : optional
         Dev-set votes (n_dev, m) and gold labels (n_dev,); required for "auto".
     random_state : int, default 0

@@ -77,13 +77,44 @@ def test_dawid_skene_recovers_accuracies(data):
 def test_auto_picks_best_on_dev_and_says_why(data):
     L, y, L_dev, y_dev = data
     auto = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev)
-    assert set(auto.scores_) == {"majority", "dawid_skene", "snorkel"}
+    assert set(auto.scores_) == {"majority", "dawid_skene", "snorkel", "snorkel_dev_prior"}
+    assert set(auto.log_losses_) == set(auto.scores_)
     assert auto.scores_[auto.chosen_] == max(auto.scores_.values())
+    # exact ties on the metric go to the lowest dev log-loss
+    tied = [k for k, v in auto.scores_.items() if v == auto.scores_[auto.chosen_]]
+    assert auto.log_losses_[auto.chosen_] == min(auto.log_losses_[k] for k in tied)
     assert auto.reason_.startswith(f"kept {auto.chosen_!r}: dev accuracy")
     np.testing.assert_allclose(auto.predict_proba(L_dev),
                                auto.candidates_[auto.chosen_].predict_proba(L_dev))
     f1 = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev, metric="f1")
     assert "dev f1" in f1.reason_
+
+
+def test_auto_dev_prior_candidate_uses_dev_class_balance(data):
+    L, y, L_dev, y_dev = data
+    auto = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev)
+    dev_prior = auto.candidates_["snorkel_dev_prior"]
+    expected = (np.bincount(y_dev, minlength=2) + 1.0) / (len(y_dev) + 2)
+    np.testing.assert_allclose(dev_prior.class_prior_, expected, atol=1e-6)
+    # Snorkel without a class balance assumes uniform classes
+    np.testing.assert_allclose(auto.candidates_["snorkel"].class_prior_, [0.5, 0.5], atol=1e-6)
+
+
+def test_auto_tie_broken_by_log_loss():
+    # three identical LFs: every candidate predicts the same labels, so the metric ties and
+    # the reason must say the log-loss decided
+    L = np.array([[0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 1, 1], [1, 1, 1], [0, 0, 0]] * 20)
+    y = np.array([0, 1, 0, 1, 0, 0] * 20)
+    auto = fit_label_model(L, cardinality=2, method="auto", L_dev=L, Y_dev=y)
+    assert len(set(auto.scores_.values())) == 1
+    assert auto.log_losses_[auto.chosen_] == min(auto.log_losses_.values())
+    assert "kept for its lower dev log-loss" in auto.reason_
+
+
+def test_auto_rejects_out_of_range_dev_labels(data):
+    L, y, L_dev, y_dev = data
+    with pytest.raises(InvalidSettingError, match=r"Y_dev must hold at least one gold label in 0\.\.1"):
+        fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=np.full(len(y_dev), 2))
 
 
 def test_global_random_state_untouched(data):
