@@ -55,15 +55,47 @@ def init_command(
                   f"{total['items']} items, {total['labeled_items']} labeled.", highlight=False)
 
 
-def _push_batch(batch, *, ledger_path: Path) -> None:
-    """Send a batch to Label Studio.
+def _push_batch(batch, *, led, project: str | None, classes: str | None,
+                url: str | None) -> None:
+    """Send a batch to Label Studio as an ``active`` queue, with predictions as pre-annotations.
 
-    Not wired yet: it will call ``dataqa.labelstudio.push_queue`` once that exists.
+    Class names: ``--classes``, else those recorded for the project, else the distinct
+    labels in the ledger (sorted, out-of-scope markers left out).
     """
-    raise InvalidSettingError(
-        "--push is not available yet: sending a batch to Label Studio from `dataqa al next` "
-        "is not wired in this version. Write the batch with --out and push it with "
-        "`dataqa ls push --ledger ... --queue active --from FILE`.")
+    from dataqa.active.session import OUT_OF_SCOPE_LABELS
+    from dataqa.labelstudio import push_queue
+
+    if not project:
+        raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
+    if classes:
+        names = [c.strip() for c in classes.split(",") if c.strip()]
+    else:
+        names = (led.get_state(f"labelstudio/{project}") or {}).get("class_names")
+        if names is None:
+            labels = led.latest_labels()["label"].astype(str)
+            names = sorted(set(labels) - {str(v) for v in OUT_OF_SCOPE_LABELS})
+    if len(names) < 2:
+        raise InvalidSettingError(
+            f"cannot tell the classes for project {project!r}; pass --classes a,b,...")
+    items = batch[["id"]].copy()
+    if "text" in batch.columns and batch["text"].astype(str).str.len().gt(0).any():
+        items["text"] = batch["text"].astype(str)
+    else:
+        feats = led.item_data(batch["id"].tolist())
+        rows = [feats[i].get("features", []) for i in batch["id"]]
+        for j in range(len(rows[0]) if rows else 0):
+            items[f"f{j}"] = [r[j] for r in rows]
+    pred = batch["prediction"]
+    items["prediction"] = [names[int(v)] if str(v).lstrip("-").isdigit() and 0 <= int(v) < len(names)
+                           else str(v) for v in pred]
+    items["score"] = batch["score"].astype(float).to_numpy()
+    report = push_queue(items, project=project, class_names=names, ledger=led, queue="active",
+                        url=url, progress=None)
+    console.print(str(report), highlight=False, soft_wrap=True)
+    for err in report.errors:
+        console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False)
+    if report.n_failed:
+        raise typer.Exit(code=1)
 
 
 @al_app.command("next")
@@ -78,7 +110,14 @@ def next_command(
                                  help="Batch selector: topk, ranked_batch, class_balanced."),
     seed: int = typer.Option(0, "--seed", help="Random state of the round."),
     out: Path | None = typer.Option(None, "--out", help="Write the batch to this CSV."),
-    push: bool = typer.Option(False, "--push", help="Send the batch to Label Studio."),
+    push: bool = typer.Option(False, "--push", help="Send the batch to Label Studio "
+                                                    "(API key from $LABEL_STUDIO_API_KEY)."),
+    project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),
+    classes: str | None = typer.Option(None, "--classes",
+                                       help="Comma-separated class names for --push "
+                                            "(default: recorded for the project, else the ledger's labels)."),
+    url: str | None = typer.Option(None, "--url", help="Label Studio address for --push "
+                                                       "(default $LABEL_STUDIO_URL)."),
 ) -> None:
     """Pick the next batch to label and record it as a round (an open round is shown again)."""
     from dataqa.active.session import LabelingSession
@@ -87,6 +126,8 @@ def next_command(
     with Ledger(ledger) as led:
         session = LabelingSession.from_ledger(led, strategy=strategy, batch_size=batch,
                                               random_state=seed, selector=selector)
+        if push and not project:
+            raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
         frame = session.next_batch()
         texts = led.item_data(frame["id"].tolist())
     frame = frame.assign(text=[texts[i].get("text", "") for i in frame["id"]])
@@ -103,7 +144,8 @@ def next_command(
         frame.to_csv(out, index=False)
         console.print(f"batch written to {out}", highlight=False)
     if push:
-        _push_batch(frame, ledger_path=ledger)
+        with Ledger(ledger) as led:
+            _push_batch(frame, led=led, project=project, classes=classes, url=url)
 
 
 @al_app.command("label")

@@ -151,7 +151,7 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     res = runner.invoke(app, ["al", "next", "--ledger", led, "--strategy", "nope"])
     assert res.exit_code == 2 and "unknown acquisition 'nope'" in res.output
     res = runner.invoke(app, ["al", "next", "--ledger", led, "--push"])
-    assert res.exit_code == 2 and "--push is not available yet" in res.output
+    assert res.exit_code == 2 and "--push needs --project NAME" in res.output
     (tmp_path / "bad.csv").write_text("id,lbl\nd1,2\n")
     res = runner.invoke(app, ["al", "label", str(tmp_path / "bad.csv"), "--ledger", led])
     assert res.exit_code == 2 and "'label' is not in the table" in res.output

@@ -1,0 +1,49 @@
+"""``dataqa al next --push`` sends the active-learning batch to the real server."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from dataqa.cli import app
+
+
+def _pool(n=60):
+    spam = ["win cash now", "free prize claim today", "click this link for money"]
+    ham = ["see you at lunch", "running late, sorry", "thanks for the notes"]
+    rows = []
+    for k in range(n):
+        text = (spam if k % 2 else ham)[k % 3] + f" #{k}"
+        label = ("spam" if k % 2 else "ham") if k < 16 else None
+        rows.append({"id": f"m{k}", "text": text, "label": label})
+    return pd.DataFrame(rows)
+
+
+def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, project_name):
+    data = tmp_path / "pool.csv"
+    _pool().to_csv(data, index=False)
+    led = str(tmp_path / "al.db")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner = CliRunner()
+    res = runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column", "label",
+                              "--text-column", "text", "--id-column", "id"], env=env)
+    assert res.exit_code == 0, res.output
+    args = ["al", "next", "--ledger", led, "--batch", "5", "--strategy", "uncertainty",
+            "--push", "--project", project_name]
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert "5 created, 0 already there, 0 failed" in res.output
+    assert ls_server.api_key not in res.output
+    # the open round is shown again; pushing it again creates nothing
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert "0 created, 5 already there" in res.output
+
+    from dataqa.ledger import Ledger
+
+    with Ledger(led) as check:
+        tasks = check.task_ids(project=project_name)
+        rounds = check.rounds()
+    assert len(rounds) == 1 and len(tasks) == 5
+    assert set(tasks) == set(rounds.iloc[0]["batch_ids"])  # the pushed items are the round's batch
+    assert set(tasks) <= {f"m{k}" for k in range(16, 60)}  # only unlabeled items are queued
