@@ -530,7 +530,8 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
 
         # the ledger: items, queue, and the truth about tasks already on the server
         qname = queue_name(title, queue)
-        data_for_ledger = [t["data"] for t in tasks_all]
+        data_for_ledger = [{c: _json_value(v) for c, v in zip(dcols, row, strict=True)}
+                           for row in items[dcols].itertuples(index=False, name=None)]
         led.add_items(ids, data=data_for_ledger)
         led.create_queue(qname, kind=kind, project=title, settings={
             "project_id": pid, "class_names": names, "data_kind": data_kind,

@@ -33,8 +33,9 @@ def test_cli_push_pull_round_trip(ls_server, ls_client, tmp_path, project_name):
     res = runner.invoke(app, args, env=env)
     assert res.exit_code == 0, res.output
     assert "40 created, 0 already there, 0 failed" in res.output
-    # again, without --classes: taken from the ledger
-    res = runner.invoke(app, args[:-4] + ["--chunk-size", "15"], env=env)
+    # again, without --from and --classes: the queue's items and the classes come from
+    # the ledger
+    res = runner.invoke(app, args[:8], env=env)
     assert res.exit_code == 0, res.output
     assert "0 created, 40 already there" in res.output
 

@@ -72,6 +72,7 @@ def test_push_creates_tasks_once_and_repush_creates_nothing(ls_server, ls_client
     recorded = ledger.task_ids(project=project_name)
     assert recorded == rep.task_ids and len(recorded) == 1200
     assert ledger.pending_items(queue_name(project_name, "active")) == []
+    assert ledger.item_data(["item-3"]) == {"item-3": {"text": items.loc[3, "text"]}}
 
     # pre-annotations carry the class, model version and score
     task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['item-3']}")
