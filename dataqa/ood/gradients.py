@@ -126,12 +126,14 @@ def _outer_sq(D: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
 
 
 def _linear_sq(m: nn.Linear, calls, n: int) -> torch.Tensor:
+    has_w = m.weight.requires_grad
+    has_b = m.bias is not None and m.bias.requires_grad
     A = _cat([a.reshape(n, -1, a.shape[-1]) for a, _ in calls], 1)
     D = _cat([d.reshape(n, -1, d.shape[-1]) for _, d in calls], 1)
     sq = torch.zeros(n, dtype=D.dtype, device=D.device)
-    if m.weight.requires_grad:
+    if has_w:
         sq = sq + _outer_sq(D, A)
-    if m.bias is not None and m.bias.requires_grad:
+    if has_b:
         sq = sq + (D.sum(1) ** 2).sum(1)
     return sq
 
@@ -253,46 +255,95 @@ def _module_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
 
 
 # ------------------------------------------------------------------------ batch passes
-def _fast_pass(model: nn.Module, plan: _Plan, x: torch.Tensor, y: torch.Tensor | None,
-               temperature: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One hooked forward + one backward: (squared norms of fast layers, logits, labels)."""
-    n = len(x)
-    records: dict[nn.Module, list[list[Any]]] = {m: [] for m in plan.fast}
+class _Recorder:
+    """Forward hooks on the closed-form layers, registered once per call.
 
-    def fwd_hook(mod, inputs, output):
+    While ``active``, each call of a hooked layer appends ``[input, input version, output,
+    output version, output gradient]``. Tensor hooks that catch the output gradient are
+    added only when ``tensor_hooks`` is set: that is needed only when a later operation
+    changes a layer output in place (e.g. ``ReLU(inplace=True)``), since the gradient of
+    the changed tensor is no longer the gradient of the layer's output. Otherwise the
+    backward pass asks for the outputs' gradients directly.
+    """
+
+    def __init__(self, plan: _Plan) -> None:
+        self.records: dict[nn.Module, list[list[Any]]] = {m: [] for m in plan.fast}
+        self.active = False
+        self.tensor_hooks = False
+        self._handles: list[Any] = []
+
+    def __enter__(self) -> _Recorder:
+        self._handles = [m.register_forward_hook(self._hook) for m in self.records]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def _hook(self, mod: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        if not self.active:
+            return
         a = inputs[0]
         rec = [a.detach(), a._version, output, output._version, None]
-        records[mod].append(rec)
-        if output.requires_grad:
+        self.records[mod].append(rec)
+        if self.tensor_hooks and output.requires_grad:
             output.register_hook(lambda g, rec=rec: rec.__setitem__(4, g))
 
-    handles = [m.register_forward_hook(fwd_hook) for m in plan.fast]
-    try:
-        with torch.enable_grad():
-            logits = check_logits_tensor(model(x), n)
-    finally:
-        for h in handles:
-            h.remove()
+    def forward(self, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        for recs in self.records.values():
+            recs.clear()
+        self.active = True
+        try:
+            with torch.enable_grad():
+                return check_logits_tensor(model(x), len(x))
+        finally:
+            self.active = False
+
+    def modified(self) -> bool:
+        return any(r[2]._version != r[3] for recs in self.records.values() for r in recs)
+
+
+def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
+               y: torch.Tensor | None, temperature: float,
+               ) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+    """One hooked forward + one backward: (squared norms of fast layers, logits, labels).
+
+    The squared norms come in the model's dtype (``None`` when no closed-form layer ran).
+    """
+    n = len(x)
+    logits = rec.forward(model, x)
+    if not rec.tensor_hooks and rec.modified():
+        rec.tensor_hooks = True  # redo this batch (and hook all later ones) with tensor hooks
+        logits = rec.forward(model, x)
     if y is None:
         y = logits.detach().argmax(dim=1)
-    sq = torch.zeros(n, dtype=torch.float64, device=x.device)
-    outs = [r[2] for recs in records.values() for r in recs if r[2].requires_grad]
-    if outs:
-        loss = F.cross_entropy(logits / temperature, y, reduction="sum")
-        modified = any(r[2]._version != r[3] for recs in records.values() for r in recs)
-        targets = plan.fast_params if modified else outs
-        torch.autograd.grad(loss, targets, allow_unused=True)
-        for m, recs in records.items():
-            calls = []
-            for a, a_ver, out, _, g in recs:
-                if a._version != a_ver:
-                    raise InvalidSettingError(
-                        f"the input of {type(m).__name__} was changed in place after the layer "
-                        "ran; make the following operation out-of-place (e.g. inplace=False)."
-                    )
-                calls.append((a, g if g is not None else torch.zeros_like(out)))
-            if calls:
-                sq += _module_sq(m, calls, n).double()
+    recs = [(m, r) for m, rs in rec.records.items() for r in rs]
+    outs = [r[2] for _, r in recs if r[2].requires_grad]
+    if not outs:
+        return None, logits.detach(), y
+    z = logits if temperature == 1.0 else logits / temperature
+    loss = F.cross_entropy(z, y, reduction="sum")
+    if rec.tensor_hooks:
+        torch.autograd.grad(loss, plan.fast_params, allow_unused=True)
+    else:
+        grads = iter(torch.autograd.grad(loss, outs, allow_unused=True))
+        for _, r in recs:
+            if r[2].requires_grad:
+                r[4] = next(grads)
+    sq = None
+    for m, rs in rec.records.items():
+        calls = []
+        for a, a_ver, out, _, g in rs:
+            if a._version != a_ver:
+                raise InvalidSettingError(
+                    f"the input of {type(m).__name__} was changed in place after the layer "
+                    "ran; make the following operation out-of-place (e.g. inplace=False)."
+                )
+            calls.append((a, g if g is not None else torch.zeros_like(out)))
+        if calls:
+            s = _module_sq(m, calls, n)
+            sq = s if sq is None else sq + s.to(sq.dtype)
     return sq, logits.detach(), y
 
 
@@ -336,8 +387,8 @@ def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Ten
 
 
 def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_size,
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(gradient norms, max tempered softmax probabilities), both (n,)."""
+                 want_msp: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """(gradient norms, max tempered softmax probabilities or None), both (n,)."""
     t = check_positive(temperature, "temperature")
     eps = check_nonneg(epsilon, "epsilon")
     bs = check_int(batch_size, "batch_size")
@@ -352,7 +403,7 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
         if not np.issubdtype(lab.dtype, np.integer):
             raise OODInputError(f"labels must be integer class indices; got dtype {lab.dtype}.")
         y_all = torch.as_tensor(lab, dtype=torch.int64, device=x.device)
-    norms, msp = [], []
+    sqs, msp = [], []
     with eval_mode(model):
         plan = _Plan(model)
         if y_all is not None:
@@ -360,20 +411,25 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
                 k = check_logits_tensor(model(x[:1]), 1).shape[1]
             if int(y_all.min()) < 0 or int(y_all.max()) >= k:
                 raise OODInputError(f"labels must lie in 0..{k - 1} (the model has {k} classes).")
-        for s in range(0, len(x), bs):
-            xb = x[s:s + bs]
-            yb = None if y_all is None else y_all[s:s + bs]
-            if eps > 0:
-                if yb is None:
-                    with torch.no_grad():
-                        yb = check_logits_tensor(model(xb), len(xb)).argmax(dim=1)
-                xb = perturb_inputs(model, xb, temperature=t, epsilon=eps, labels=yb)
-            sq, logits, yb = _fast_pass(model, plan, xb, yb, t)
-            if plan.slow_names:
-                sq = sq + _slow_pass(model, plan.slow_names, xb, yb, t)
-            norms.append(sq.clamp_min(0).sqrt().cpu())
-            msp.append(torch.softmax(logits.double() / t, dim=1).max(dim=1).values.cpu())
-    return torch.cat(norms).numpy(), torch.cat(msp).numpy()
+        with _Recorder(plan) as rec:
+            for s in range(0, len(x), bs):
+                xb = x[s:s + bs]
+                yb = None if y_all is None else y_all[s:s + bs]
+                if eps > 0:
+                    if yb is None:
+                        with torch.no_grad():
+                            yb = check_logits_tensor(model(xb), len(xb)).argmax(dim=1)
+                    xb = perturb_inputs(model, xb, temperature=t, epsilon=eps, labels=yb)
+                sq, logits, yb = _fast_pass(model, plan, rec, xb, yb, t)
+                sq = (torch.zeros(len(xb), dtype=torch.float64, device=x.device) if sq is None
+                      else sq.double())
+                if plan.slow_names:
+                    sq = sq + _slow_pass(model, plan.slow_names, xb, yb, t)
+                sqs.append(sq)
+                if want_msp:
+                    msp.append(torch.softmax(logits.double() / t, dim=1).amax(dim=1))
+    norms = torch.cat(sqs).clamp_min_(0).sqrt_().cpu().numpy()
+    return norms, (torch.cat(msp).cpu().numpy() if want_msp else None)
 
 
 # ------------------------------------------------------------------------- scikit-learn
@@ -494,7 +550,7 @@ def gradient_norms(model, X, *, labels=None, temperature: float = 1.0, epsilon: 
     """
     if is_torch_model(model):
         return _torch_norms(model, X, labels=labels, temperature=temperature, epsilon=epsilon,
-                            batch_size=batch_size)[0]
+                            batch_size=batch_size, want_msp=False)[0]
     if check_nonneg(epsilon, "epsilon") != 0:
         raise InvalidSettingError("epsilon > 0 needs a torch model; scikit-learn models use epsilon=0.")
     return sklearn_gradient_norms(model, X, labels=labels, temperature=temperature)
