@@ -135,17 +135,165 @@ class BatchCache:
         return self._store[key]
 
     def arrow(self, column: str, lower: bool) -> Any:
-        """The (lower-cased) texts as a pyarrow array, or None when they cannot convert."""
+        """The (lower-cased) texts as a pyarrow array, or None when they cannot convert.
+
+        Missing values are null. Lower-casing is Python's ``str.lower`` (pyarrow's own
+        ``utf8_lower`` differs on some characters): ``ascii_lower`` on ASCII rows, Python
+        on the rest.
+        """
         key = (column, "arrow_lower" if lower else "arrow")
         if key not in self._store:
-            try:
-                import pyarrow as pa
-
-                texts = self.lowered(column) if lower else self.texts(column)
-                self._store[key] = pa.array(texts, type=pa.large_string())
-            except Exception:  # noqa: BLE001 - lone surrogates etc.: use the Python path
-                self._store[key] = None
+            self._store[key] = self._build_arrow(column, lower)
         return self._store[key]
+
+    def _build_arrow(self, column: str, lower: bool) -> Any:
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+        except ImportError:  # pragma: no cover - pyarrow ships with pandas here
+            return None
+        if lower:
+            base = self.arrow(column, False)
+            if base is None:
+                return None
+            out = pc.ascii_lower(base)
+            non_ascii = ~self.ascii_rows(column) & ~self.missing(column)
+            if non_ascii.any():
+                idx = np.flatnonzero(non_ascii)
+                objs = self.objects(column)
+                try:
+                    repl = pa.array([_as_text(objs[i]).lower() for i in idx], type=pa.large_string())
+                except Exception:  # noqa: BLE001
+                    return None
+                out = pc.replace_with_mask(out, pa.array(non_ascii), repl)
+            return out
+        try:
+            # straight from the column when every value is a str or missing
+            return pa.array(self.objects(column), type=pa.large_string(), from_pandas=True)
+        except Exception:  # noqa: BLE001 - numbers, lone surrogates...: go through str()
+            pass
+        try:
+            return pa.array([None if m else t for t, m in
+                             zip(self.texts(column), self.missing(column), strict=True)],
+                            type=pa.large_string())
+        except Exception:  # noqa: BLE001 - lone surrogates etc.: use the Python path
+            return None
+
+    def want_substrings(self, column: str, lower: bool, needles: Iterable[str]) -> None:
+        """Announce substrings that LFs of this pass will ask :meth:`contains` about, so
+        they are all found in one scan of the column."""
+        self._store.setdefault((column, "want", lower), set()).update(needles)
+
+    def contains(self, column: str, lower: bool, needle: str) -> np.ndarray | None:
+        """True where the (lower-cased) text contains ``needle``; None without pyarrow.
+
+        Exactly Python's ``needle in text`` (``needle in text.lower()`` with ``lower``):
+        a byte search in the UTF-8 column, where a match of valid UTF-8 bytes is a match
+        of the same code points. Values for missing rows are meaningless (masked later).
+        """
+        key = (column, "contains", lower)
+        found = self._store.setdefault(key, {})
+        if needle not in found:
+            arr = self.arrow(column, lower)
+            if arr is None:
+                return None
+            wanted = self._store.get((column, "want", lower), set()) - set(found)
+            found.update(_substring_rows(arr, sorted(wanted | {needle})))
+        return found[needle]
+
+    def ascii_rows(self, column: str) -> np.ndarray:
+        """True where the text is pure ASCII (missing rows: True). Needs :meth:`arrow`."""
+        key = (column, "ascii")
+        if key not in self._store:
+            import pyarrow.compute as pc
+
+            arr = self.arrow(column, False)
+            self._store[key] = _bools(pc.string_is_ascii(arr), fill=True)
+        return self._store[key]
+
+    def rows_in_domain(self, column: str, domain: str) -> np.ndarray:
+        """True on the rows where an RE2 translation of ``domain`` is exact."""
+        from labeling_functions import _re2
+
+        if domain == _re2.ALL:
+            return np.ones(len(self.df), dtype=bool)
+        key = (column, "no_unicode_word")
+        if key not in self._store:
+            import pyarrow.compute as pc
+
+            ok = self.ascii_rows(column).copy()
+            idx = np.flatnonzero(~ok)
+            if len(idx):
+                sub = self.arrow(column, False).take(idx)
+                has = _bools(pc.match_substring_regex(sub, _re2.unicode_word_class()))
+                ok[idx] = ~has
+            self._store[key] = ok
+        return self._store[key]
+
+
+def _substring_rows(arr: Any, needles: Sequence[str]) -> dict[str, np.ndarray]:
+    """For each needle, a bool (n,) array: row's UTF-8 bytes contain the needle's.
+
+    One pass over the column's data buffer finds every position whose first two bytes
+    start some needle; each needle then checks its remaining bytes (8 at a time) on its
+    own candidates only, and a match counts if it ends inside its row.
+    """
+    n = len(arr)
+    validity, offs_buf, data = arr.buffers()
+    offs = np.frombuffer(offs_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1]
+    start, stop = int(offs[0]), int(offs[-1])
+    offs = offs - start
+    size = stop - start
+    pad = np.zeros(size + 8, dtype=np.uint8)
+    if size:
+        pad[:size] = np.frombuffer(data, dtype=np.uint8)[start:stop]
+    w8 = np.ndarray((size + 1,), dtype="<u8", buffer=pad, strides=(1,))
+    w2 = np.ndarray((size,), dtype="<u2", buffer=pad, strides=(1,)).copy()
+    encoded = {k: k.encode("utf-8") for k in needles}
+    out: dict[str, np.ndarray] = {}
+
+    def rows_of(cand: np.ndarray, length: int) -> np.ndarray:
+        hit = np.zeros(n, dtype=bool)
+        if len(cand):
+            rows = np.searchsorted(offs, cand, side="right") - 1
+            hit[rows[cand + length <= offs[rows + 1]]] = True
+        return hit
+
+    long = []
+    for k, b in encoded.items():
+        if len(b) == 0:
+            out[k] = np.ones(n, dtype=bool)
+        elif len(b) == 1:
+            out[k] = rows_of(np.flatnonzero(pad[:size] == b[0]), 1)
+        else:
+            long.append(k)
+    if long:
+        prefix = {k: np.uint16(encoded[k][0] | (encoded[k][1] << 8)) for k in long}
+        firsts = sorted(set(prefix.values()))
+        mask = w2 == firsts[0]
+        for p in firsts[1:]:
+            mask |= w2 == p
+        cand_all = np.flatnonzero(mask)
+        cand_prefix = w2[cand_all]
+        for k in long:
+            b = encoded[k]
+            cand = cand_all[cand_prefix == prefix[k]]
+            cand = cand[cand + len(b) <= size]
+            for at in range(2, len(b), 8):
+                chunk = b[at:at + 8]
+                keep = np.uint64((1 << (8 * len(chunk))) - 1)
+                cand = cand[(w8[cand + at] & keep) == np.uint64(int.from_bytes(chunk, "little"))]
+            out[k] = rows_of(cand, len(b))
+    return out
+
+
+def _bools(arr: Any, fill: bool = False) -> np.ndarray:
+    """A pyarrow boolean array as a numpy bool array, nulls as ``fill``."""
+    import pyarrow.compute as pc
+
+    if arr.null_count:
+        arr = pc.fill_null(arr, fill)
+    return arr.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 class VectorizedLF(LabelingFunction):
@@ -185,6 +333,12 @@ class VectorizedLF(LabelingFunction):
     def _label_one(self, x: Any) -> int:
         hit = self._row_predicate(x)
         return self.label if hit else ABSTAIN
+
+    def prepare(self, cache: BatchCache) -> None:
+        """Tell ``cache`` what this LF will read, so LFs of one pass can share a scan."""
+        hook = getattr(self._batch_predicate, "prepare", None)
+        if hook is not None:
+            hook(cache)
 
     def apply_batch(self, df: pd.DataFrame, *, cache: BatchCache | None = None) -> np.ndarray:
         """Votes for every row of ``df``.
@@ -262,6 +416,11 @@ class _KeywordBatch:
     def __init__(self, row: _KeywordRow) -> None:
         self.row = row
 
+    def prepare(self, cache: BatchCache) -> None:
+        r = self.row
+        if r.pattern is None:
+            cache.want_substrings(r.column, not r.case_sensitive, r.keywords)
+
     def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
         r = self.row
         if r.pattern is not None:
@@ -269,13 +428,14 @@ class _KeywordBatch:
             return np.fromiter((search(t) is not None for t in cache.texts(r.column)),
                                dtype=bool, count=len(df))
         lower = not r.case_sensitive
-        arr = cache.arrow(r.column, lower)
-        if arr is not None:
-            import pyarrow.compute as pc
-
-            hit = np.zeros(len(df), dtype=bool)
-            for k in r.keywords:
-                hit |= pc.match_substring(arr, k).to_numpy(zero_copy_only=False)
+        self.prepare(cache)
+        hit = None
+        for k in r.keywords:
+            found = cache.contains(r.column, lower, k)
+            if found is None:
+                break
+            hit = found.copy() if hit is None else hit | found
+        else:
             return hit
         texts = cache.lowered(r.column) if lower else cache.texts(r.column)
         kws = r.keywords
@@ -365,20 +525,49 @@ class _RegexBatch:
         self.row = row
         self.literal = required_literal(row.pattern)
 
-    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
-        search = self.row.pattern.search
-        texts = cache.texts(self.row.column)
-        arr = cache.arrow(self.row.column, False) if self.literal is not None else None
-        if arr is None:
-            return np.fromiter((search(t) is not None for t in texts), dtype=bool,
-                               count=len(texts))
-        import pyarrow.compute as pc
+    def prepare(self, cache: BatchCache) -> None:
+        if self.literal is not None:
+            cache.want_substrings(self.row.column, False, [self.literal])
 
-        out = np.zeros(len(texts), dtype=bool)
-        cand = np.flatnonzero(pc.match_substring(arr, self.literal).to_numpy(zero_copy_only=False))
-        if len(cand):
-            out[cand] = np.fromiter((search(texts[i]) is not None for i in cand), dtype=bool,
-                                    count=len(cand))
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        from labeling_functions._re2 import translate
+
+        column = self.row.column
+        arr = cache.arrow(column, False)
+        tr = translate(self.row.pattern) if arr is not None else None
+        if tr is not None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            try:
+                hit = _bools(pc.match_substring_regex(arr, tr.pattern))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                tr = None
+        if tr is None:
+            return self._python(cache, np.arange(len(df)), np.zeros(len(df), dtype=bool))
+        rest = ~cache.rows_in_domain(column, tr.domain) & ~cache.missing(column)
+        if self.literal is not None and rest.any():
+            # rows without the required literal cannot match
+            has = cache.contains(column, False, self.literal)
+            if has is not None:
+                rest &= has
+        rest = np.flatnonzero(rest)
+        if len(rest):
+            hit = hit.copy()
+            self._python(cache, rest, hit)
+        return hit
+
+    def _python(self, cache: BatchCache, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Python ``re`` on ``rows`` (positions), written into ``out``; rows without the
+        pattern's required literal cannot match and are skipped."""
+        search, lit = self.row.pattern.search, self.literal
+        objs, miss = cache.objects(self.row.column), cache.missing(self.row.column)
+        for i in rows:
+            if miss[i]:
+                out[i] = False
+                continue
+            t = _as_text(objs[i])
+            out[i] = (lit is None or lit in t) and search(t) is not None
         return out
 
 

@@ -155,6 +155,9 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     with progress_task("labeling functions", len(vec) + n_chunks, enabled=progress) as advance:
         cache = BatchCache(df)
         for j in vec:
+            if hasattr(lfs[j], "prepare"):
+                lfs[j].prepare(cache)
+        for j in vec:
             L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, faults)
             advance()
         if row and n:

@@ -1,0 +1,217 @@
+"""Run a Python regular expression through RE2 (pyarrow) only where the answer is the same.
+
+Snorkel's row path uses Python's ``re``. RE2 (pyarrow's ``match_substring_regex``) is far
+faster over a whole column but differs from ``re`` in places: ``\\d \\w \\s \\b`` are ASCII
+in RE2 and Unicode in ``re``; ``$`` also matches before a final newline in ``re``; case
+folding differs outside ASCII; look-arounds and back-references do not exist in RE2.
+
+So the pattern is never handed to RE2 as written. :func:`translate` parses it with
+Python's own parser and writes an RE2 pattern with the same match/no-match answer:
+
+- every one-character matcher (``[...]`` sets, ``\\d \\s \\w`` and their negations, and
+  every literal under ``re.IGNORECASE``) becomes an explicit set of code-point ranges,
+  found by running ``re`` itself, with the pattern's flags, over a string of every code
+  point: Unicode classes and case folding are Python's by construction;
+- ``$`` (not multi-line) becomes "optional newline, then end of text", allowed only as the
+  pattern's last item, where consuming the newline cannot change the answer;
+- anything outside a known-equal subset (look-arounds, back-references, conditionals,
+  possessive repeats, inline flag changes, repeat counts over 1000, locale, bytes) gives
+  ``None``: the caller uses Python's ``re``.
+
+One construct is equal only on some rows, reported as the translation's ``domain``:
+``\\b``/``\\B`` (Unicode mode) agree on rows with no non-ASCII word character, since RE2
+sees every non-ASCII character as a non-word character. Rows outside the domain are
+searched with Python's ``re``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser as P  # type: ignore[attr-defined]
+from typing import NamedTuple
+
+_MAX_CP = 0x10FFFF
+_SURROGATES = (0xD800, 0xDFFF)
+
+#: rows on which a translation is exact
+ALL, NO_UNICODE_WORD = "all", "no_unicode_word"
+
+
+class Translation(NamedTuple):
+    pattern: str
+    domain: str  # ALL or NO_UNICODE_WORD
+
+
+class _Unsupported(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- code-point sets
+@functools.cache
+def _every_code_point() -> str:
+    return "".join(map(chr, range(_MAX_CP + 1)))
+
+
+@functools.lru_cache(maxsize=1024)
+def class_ranges(py_class: str, flags: int) -> tuple[tuple[int, int], ...]:
+    """Code points matched by the one-character Python pattern ``py_class`` with ``flags``.
+
+    Found by running ``re`` itself over a string of every code point (the string is built
+    once per process, about 0.2 s), so the answer is Python's own, case folding and
+    Unicode classes included. Surrogates are left out.
+    """
+    ranges = []
+    for m in re.finditer(f"(?:{py_class})+", _every_code_point(), flags):
+        lo, hi = m.start(), m.end() - 1
+        for a, b in ((lo, min(hi, _SURROGATES[0] - 1)), (max(lo, _SURROGATES[1] + 1), hi)):
+            if a <= b:
+                ranges.append((a, b))
+    return tuple(ranges)
+
+
+def category_ranges(name: str) -> tuple[tuple[int, int], ...]:
+    """Code points ``re`` matches with ``\\d`` (digit), ``\\s`` (space) or ``\\w`` (word)."""
+    return class_ranges({"digit": r"\d", "space": r"\s", "word": r"\w"}[name], 0)
+
+
+def _cp(c: int) -> str:
+    return f"\\x{{{c:X}}}"
+
+
+def _py_cp(c: int) -> str:
+    return f"\\U{c:08x}"
+
+
+def _class_items(ranges) -> str:
+    parts = []
+    for lo, hi in ranges:
+        parts.append(_cp(lo) if lo == hi else f"{_cp(lo)}-{_cp(hi)}")
+    return "".join(parts)
+
+
+def _re2_class(ranges) -> str:
+    return f"[{_class_items(ranges)}]" if ranges else "[^\\x{0}-\\x{10FFFF}]"
+
+
+_PY_CATEGORY = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D",
+                C.CATEGORY_SPACE: r"\s", C.CATEGORY_NOT_SPACE: r"\S",
+                C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}
+
+
+# --------------------------------------------------------------------------- translation
+class _Writer:
+    def __init__(self, flags: int) -> None:
+        self.class_flags = flags & (re.IGNORECASE | re.ASCII)
+        self.ascii = bool(flags & re.ASCII)
+        self.ignorecase = bool(flags & re.IGNORECASE)
+        self.dotall = bool(flags & re.DOTALL)
+        self.multiline = bool(flags & re.MULTILINE)
+        self.uses_boundary = False
+
+    def one_char(self, py_class: str) -> str:
+        """RE2 class of exactly the code points Python matches with ``py_class``."""
+        return _re2_class(class_ranges(py_class, self.class_flags))
+
+    def charset(self, items) -> str:
+        parts, negate = [], False
+        for op, av in items:
+            if op is C.NEGATE:
+                negate = True
+            elif op is C.LITERAL:
+                parts.append(_py_cp(av))
+            elif op is C.RANGE:
+                parts.append(f"{_py_cp(av[0])}-{_py_cp(av[1])}")
+            elif op is C.CATEGORY and av in _PY_CATEGORY:
+                parts.append(_PY_CATEGORY[av])
+            else:
+                raise _Unsupported(op)
+        return self.one_char(f"[{'^' if negate else ''}{''.join(parts)}]")
+
+    def seq(self, items, *, top: bool = False) -> str:
+        items = list(items)
+        return "".join(self.item(op, av, top and k == len(items) - 1)
+                       for k, (op, av) in enumerate(items))
+
+    def item(self, op, av, last: bool) -> str:
+        if op is C.LITERAL:
+            return self.one_char(_py_cp(av)) if self.ignorecase else _cp(av)
+        if op is C.NOT_LITERAL:
+            return self.one_char(f"[^{_py_cp(av)}]")
+        if op is C.ANY:
+            return "(?s:.)" if self.dotall else "[^\\n]"
+        if op is C.IN:
+            return self.charset(av)
+        if op is C.BRANCH:
+            return "(?:" + "|".join(self.seq(b) for b in av[1]) + ")"
+        if op is C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                raise _Unsupported("inline flag group")
+            return "(?:" + self.seq(sub) + ")"
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            lo, hi, sub = av
+            if lo > 1000 or (hi is not C.MAXREPEAT and hi > 1000):
+                raise _Unsupported("repeat count over 1000")
+            body = "(?:" + self.seq(sub) + ")"
+            return f"{body}{{{lo},}}" if hi is C.MAXREPEAT else f"{body}{{{lo},{hi}}}"
+        if op is C.AT:
+            return self.at(av, last)
+        raise _Unsupported(op)
+
+    def at(self, av, last: bool) -> str:
+        if av is C.AT_BEGINNING_STRING or (av is C.AT_BEGINNING and not self.multiline):
+            return "\\A"
+        if av is C.AT_BEGINNING:
+            return "(?m:^)"
+        if av is C.AT_END_STRING:
+            return "\\z"
+        if av is C.AT_END:
+            if self.multiline:
+                return "(?m:$)"
+            if not last:
+                raise _Unsupported("$ before more pattern")
+            return "(?:\\n?\\z)"
+        if av in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY):
+            self.uses_boundary = True
+            return "\\b" if av is C.AT_BOUNDARY else "\\B"
+        raise _Unsupported(av)
+
+
+@functools.lru_cache(maxsize=512)
+def _translate(pattern: str, flags: int) -> Translation | None:
+    if flags & (re.LOCALE | re.DEBUG):
+        return None
+    try:
+        parsed = P.parse(pattern, flags)
+        flags = parsed.state.flags
+        w = _Writer(flags)
+        body = w.seq(parsed, top=True)
+    except (_Unsupported, re.error, RecursionError, AttributeError):
+        return None
+    if w.uses_boundary and not w.ascii:
+        return Translation(body, NO_UNICODE_WORD)
+    return Translation(body, ALL)
+
+
+def translate(pattern: re.Pattern) -> Translation | None:
+    """An RE2 pattern with the same match/no-match answer as ``pattern.search``, or None.
+
+    Returns
+    -------
+    Translation(pattern, domain) or None
+        ``domain`` names the rows where the answers are equal: ``"all"`` or
+        ``"no_unicode_word"`` (rows without a non-ASCII word character).
+        None when the pattern uses something outside the supported subset.
+    """
+    if not isinstance(pattern.pattern, str):
+        return None
+    return _translate(pattern.pattern, pattern.flags)
+
+
+@functools.cache
+def unicode_word_class() -> str:
+    """RE2 class of the non-ASCII code points that ``re`` counts as word characters."""
+    ranges = [(max(lo, 0x80), hi) for lo, hi in category_ranges("word") if hi >= 0x80]
+    return _re2_class(ranges)

@@ -1,0 +1,87 @@
+"""The RE2 translation of Python patterns: same answer as ``re`` on every row, or no translation."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from labeling_functions import BatchCache, keyword_lf, regex_lf
+from labeling_functions._re2 import ALL, NO_UNICODE_WORD, category_ranges, translate
+
+# characters where RE2 and Python's re disagree unless translated with care: Unicode
+# digits/spaces/word chars, special case folds (Kelvin sign, long s, dotted/dotless i,
+# sharp s), the \v and \x1c-\x1f spaces, newlines, emoji
+TRICKY = "aAkKsSiI1_ \t\n\v\x1c\x85\xa0\u212a\u017f\u0130\u0131\xdf\u1e9e\u0663\uff11é\u00c9ü😀.-$"
+PATTERNS = [
+    r"\d+", r"\s", r"\S\s\S", r"\w+\W", r"[^\w\s]", r"\bk", r"i\b", r"\Bs", r"(?i)k", r"(?i)s+",
+    r"(?i)[a-c]", r"(?i)[^k]", r"(?i)i", r"(?i)ß", r"(?a)\w\b", r"(?a)\s", r"a$", r"^a",
+    r"\Aa|b\Z", r"(?m)^k$", r"(?s)a.b", r"a.b", r"[\d\s]{2,3}?", r"(ab|c)+", r"[^a-z\d]",
+    r"é|É", r"(?i)é", r"\x1c", r"x{0}", r"",
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_translation_matches_python_on_tricky_texts(pattern):
+    rng = np.random.default_rng(0)
+    texts = ["".join(rng.choice(list(TRICKY), size=rng.integers(0, 6))) for _ in range(3000)]
+    texts += list(TRICKY) + ["", "\n", "a\n", "a\n\n"]
+    compiled = re.compile(pattern)
+    tr = translate(compiled)
+    assert tr is not None, f"{pattern!r} should translate"
+    got = pc.match_substring_regex(pa.array(texts, type=pa.large_string()),
+                                   tr.pattern).to_numpy(zero_copy_only=False)
+    want = np.array([compiled.search(t) is not None for t in texts])
+    if tr.domain == NO_UNICODE_WORD:
+        keep = np.array([not any(c.isalnum() or c == "_" for c in t if ord(c) > 127) for t in texts])
+        got, want = got[keep], want[keep]
+    else:
+        assert tr.domain == ALL
+    np.testing.assert_array_equal(got, want, err_msg=pattern)
+
+
+@pytest.mark.parametrize("pattern", [r"(?<=a)b", r"(a)\1", r"a(?=b)", r"(?i:a)b", r"a$b",
+                                     r"a{1001}", r"(a)?(?(1)a|b)", r"a++"])
+def test_untranslatable_patterns_give_none(pattern):
+    assert translate(re.compile(pattern)) is None
+
+
+def test_category_ranges_are_pythons():
+    # spot-check against the predicates Python's engine uses
+    digits = {c for lo, hi in category_ranges("digit") for c in range(lo, hi + 1)}
+    assert digits == {i for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF and chr(i).isdecimal()}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(st.one_of(st.text(alphabet=TRICKY, max_size=8), st.text(max_size=8),
+                                st.none()), min_size=1, max_size=30),
+       pattern=st.sampled_from(PATTERNS + [r"(?<=k)s", r"(k)\1"]))
+def test_regex_lf_batch_equals_rows(texts, pattern):
+    if any(isinstance(t, str) and re.search("[\ud800-\udfff]", t) for t in texts):
+        return
+    df = pd.DataFrame({"text": pd.Series(texts, dtype=object)})
+    lf = regex_lf("re", pattern, 1)
+    rows = np.array([lf(r) for _, r in df.iterrows()])
+    np.testing.assert_array_equal(lf.apply_batch(df), rows)
+
+
+def test_keyword_lfs_share_one_scan_and_match_python():
+    rng = np.random.default_rng(1)
+    words = ["check", "CHECK", "İstanbul", "straße", "ünï", "😀", "a", "ab", "abc", " ", "s"]
+    texts = [" ".join(rng.choice(words, size=rng.integers(0, 5))) for _ in range(500)]
+    df = pd.DataFrame({"text": texts})
+    needles = ["check", "i̇stanbul", "ünï", "😀", "a", "b c", "", "straße", "abcabcabcabc"]
+    lfs = [keyword_lf(f"k{i}", k, 1) for i, k in enumerate(needles)]
+    cache = BatchCache(df)
+    for lf in lfs:
+        lf.prepare(cache)
+    for lf, k in zip(lfs, needles, strict=True):
+        got = lf.apply_batch(df, cache=cache)
+        want = np.array([1 if k in t.lower() else -1 for t in texts])
+        np.testing.assert_array_equal(got, want, err_msg=k)
