@@ -539,8 +539,17 @@ class _RegexBatch:
             import pyarrow as pa
             import pyarrow.compute as pc
 
+            # rows without the pattern's required literal cannot match: search the rest only
+            has = cache.contains(column, False, self.literal) if self.literal else None
             try:
-                hit = _bools(pc.match_substring_regex(arr, tr.pattern))
+                if has is None:
+                    hit = _bools(pc.match_substring_regex(arr, tr.pattern))
+                else:
+                    hit = np.zeros(len(df), dtype=bool)
+                    idx = np.flatnonzero(has & ~cache.missing(column))
+                    if len(idx):
+                        hit[idx] = _bools(pc.match_substring_regex(arr.take(pa.array(idx)),
+                                                                   tr.pattern))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 tr = None
         if tr is None:
