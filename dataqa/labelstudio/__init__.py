@@ -8,7 +8,6 @@ annotation finds its item. See ``docs/labelstudio.md``.
 from dataqa.labelstudio.client import LabelStudioClient, connect
 from dataqa.labelstudio.config import DATA_KINDS, config_classes, label_config
 from dataqa.labelstudio.consensus import ConsensusResult, consensus_labels
-from dataqa.labelstudio.server import LocalServer, find_label_studio
 from dataqa.labelstudio.sync import (
     QUEUE_KINDS,
     PullReport,
@@ -35,3 +34,12 @@ __all__ = [
     "pull_annotations",
     "queue_name",
 ]
+
+
+def __getattr__(name: str):
+    # imported on first use, so that `python -m dataqa.labelstudio.server` runs cleanly
+    if name in ("LocalServer", "find_label_studio"):
+        from dataqa.labelstudio import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module 'dataqa.labelstudio' has no attribute {name!r}")

@@ -277,12 +277,19 @@ def main(argv: list[str] | None = None) -> int:
     server = LocalServer(port=args.port, data_dir=args.data_dir, username=args.username,
                          password=args.password,
                          api_key=args.api_key or os.environ.get("LABEL_STUDIO_API_KEY"))
+    def _terminate(signum, frame):  # SIGTERM: stop the server too, like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     print(f"starting Label Studio on http://127.0.0.1:{args.port} ...", flush=True)
     try:
         server.start()
     except LabelStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        server.stop()
+        return 0
     key_file = server.data_dir / "api_key"
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
