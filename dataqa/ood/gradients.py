@@ -130,11 +130,11 @@ def _linear_sq(m: nn.Linear, calls, n: int) -> torch.Tensor:
     has_b = m.bias is not None and m.bias.requires_grad
     a, d = calls[0]
     if len(calls) == 1 and a.ndim == 2 and len(a) == n:  # (n, in): ||d||^2 (||a||^2 + 1)
-        dd = torch.linalg.vecdot(d, d)
+        dd = torch.linalg.vector_norm(d, dim=1).square_()
         if not has_w:
             return dd
-        aa = torch.linalg.vecdot(a, a)
-        return dd * (aa + 1) if has_b else dd * aa
+        aa = torch.linalg.vector_norm(a, dim=1).square_()
+        return dd.mul_(aa.add_(1) if has_b else aa)
     A = _cat([a.reshape(n, -1, a.shape[-1]) for a, _ in calls], 1)
     D = _cat([d.reshape(n, -1, d.shape[-1]) for _, d in calls], 1)
     sq = torch.zeros(n, dtype=D.dtype, device=D.device)
