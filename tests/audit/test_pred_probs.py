@@ -71,7 +71,7 @@ def test_default_model_picks_c_with_lowest_oof_log_loss_then_averages_members():
     members = ensemble_members("numeric", 96)
     want = np.mean([lr] + [_oof(X, y, m) for m in members.values()], axis=0)
     np.testing.assert_allclose(p, want, rtol=1e-10)
-    assert info["model"] == "logistic regression + extra_trees + knn"
+    assert info["model"] == "logistic regression + svc"
 
 
 def test_default_on_sparse_averages_two_best_c():
@@ -129,3 +129,11 @@ def test_folds_run_on_a_dask_cluster_through_joblib():
                                            progress=False)
     assert len(stream.data) >= 3  # the three folds ran as tasks on the cluster
     np.testing.assert_allclose(serial, on_dask, rtol=1e-10)
+
+
+def test_large_data_swaps_the_svm_for_knn():
+    from dataqa.audit.pred_probs import SVC_MAX_TRAIN
+
+    assert list(ensemble_members("numeric", SVC_MAX_TRAIN)) == ["svc"]
+    assert list(ensemble_members("numeric", SVC_MAX_TRAIN + 1)) == ["knn"]
+    assert ensemble_members("tfidf", 100) == {}
