@@ -47,6 +47,8 @@ _LAZY = {
     "ActiveLearner": "dataqa.active",
     "LabelingSession": "dataqa.active",
     "acquisition_names": "dataqa.active",
+    "acquire": "dataqa.active",
+    "select_batch": "dataqa.active",
     "simulate": "dataqa.active",
     # ledger and Label Studio
     "Ledger": "dataqa.ledger",
@@ -54,6 +56,11 @@ _LAZY = {
     "pull_annotations": "dataqa.labelstudio",
     "consensus_labels": "dataqa.labelstudio",
     "LocalServer": "dataqa.labelstudio",
+    "PushReport": "dataqa.labelstudio",
+    "PullReport": "dataqa.labelstudio",
+    "ConsensusResult": "dataqa.labelstudio",
+    "LabelStudioClient": "dataqa.labelstudio",
+    "label_config": "dataqa.labelstudio",
 }
 
 __all__ = [
