@@ -162,6 +162,45 @@ def test_frozen_parameters_are_excluded():
     _check(model, X)
 
 
+class _Reuse(nn.Module):
+    """A Linear called twice on (n, in), a bias-free Linear, one run on (2n, in) rows."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4, bias=False)
+        self.tok = nn.Linear(2, 4)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.a(torch.tanh(self.a(x))))
+        t = self.tok(x.reshape(-1, 2)).reshape(len(x), 2, 4).sum(1)
+        return self.head(h + t)
+
+
+def test_linear_reused_bias_free_and_row_reshaped():
+    g = _gen(9)
+    model = _Reuse().double()
+    X = torch.randn(11, 4, generator=g, dtype=torch.float64)
+    _check(model, X)
+    _check(model, X, batch_size=11)
+
+
+def test_hooks_removed_after_success_and_error():
+    g = _gen(10)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 2)).double()
+    X = torch.randn(7, 3, generator=g, dtype=torch.float64)
+    first = gradient_norms(model, X, batch_size=3)  # in-place ReLU: tensor-hook path
+    assert all(not m._forward_hooks for m in model.modules())
+    np.testing.assert_allclose(gradient_norms(model, X, batch_size=3), first, rtol=1e-12)
+    bad = nn.Sequential(nn.Linear(3, 2), nn.Flatten(0))
+    with pytest.raises(OODInputError, match="logits of shape"):
+        gradient_norms(bad, np.zeros((2, 3)))
+    assert not bad[0]._forward_hooks
+    # hooks are inactive between passes: the model's own calls during ODIN's perturbation
+    # and the label check record nothing, so results match the per-item loop
+    _check(model, X, labels=np.arange(7) % 2, epsilon=0.01, batch_size=3)
+
+
 @pytest.mark.parametrize("T,o,i", [(1, 3, 4), (3, 16, 16), (9, 2, 3)])
 def test_outer_sq_both_branches(T, o, i):
     g = _gen(6)
