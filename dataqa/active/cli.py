@@ -64,6 +64,7 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
     """
     from dataqa.active.session import OUT_OF_SCOPE_LABELS
     from dataqa.labelstudio import push_queue
+    from dataqa.labelstudio.cli import print_push_report
 
     if not project:
         raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
@@ -91,11 +92,7 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
     items["score"] = batch["score"].astype(float).to_numpy()
     report = push_queue(items, project=project, class_names=names, ledger=led, queue="active",
                         url=url, progress=None)
-    console.print(str(report), highlight=False, soft_wrap=True)
-    for err in report.errors:
-        console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False)
-    if report.n_failed:
-        raise typer.Exit(code=1)
+    print_push_report(report)
 
 
 @al_app.command("next")

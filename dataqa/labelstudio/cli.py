@@ -10,7 +10,7 @@ import typer
 from dataqa._cli_utils import console, handle_errors
 from dataqa.errors import InvalidSettingError
 
-__all__ = ["register", "ls_app"]
+__all__ = ["register", "ls_app", "print_push_report"]
 
 ls_app = typer.Typer(name="ls", help="Label Studio: push queues, pull annotations.",
                      no_args_is_help=True)
@@ -79,9 +79,14 @@ def push_command(
         report = push_queue(items, project=project, class_names=names, ledger=led, queue=queue,
                             url=url, chunk_size=chunk_size, data_kind=data_kind, column=column,
                             progress=None)
+    print_push_report(report)
+
+
+def print_push_report(report) -> None:
+    """Print a :class:`PushReport`; exit with code 1 when some ids failed."""
     console.print(str(report), highlight=False, soft_wrap=True)
     for err in report.errors:
-        console.print(f"[red]failed:[/] {err}", highlight=False, soft_wrap=True)
+        console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False, style="red")
     if report.n_failed:
         raise typer.Exit(code=1)
 
