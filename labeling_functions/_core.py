@@ -182,7 +182,8 @@ class BatchCache:
     def want_substrings(self, column: str, lower: bool, needles: Iterable[str]) -> None:
         """Announce substrings that LFs of this pass will ask :meth:`contains` about, so
         they are all found in one scan of the column."""
-        self._store.setdefault((column, "want", lower), set()).update(needles)
+        for k in needles:
+            self._store.setdefault((column, "want", _scan_mode(lower, k)), set()).add(k)
 
     def contains(self, column: str, lower: bool, needle: str) -> np.ndarray | None:
         """True where the (lower-cased) text contains ``needle``; None without pyarrow.
@@ -190,16 +191,51 @@ class BatchCache:
         Exactly Python's ``needle in text`` (``needle in text.lower()`` with ``lower``):
         a byte search in the UTF-8 column, where a match of valid UTF-8 bytes is a match
         of the same code points. Values for missing rows are meaningless (masked later).
+
+        An ASCII needle with ``lower`` is searched in the ASCII-lower-cased column (no
+        Python lower-casing): its bytes can only match ASCII characters, and
+        ``str.lower`` maps ASCII as ``ascii_lower`` does and every non-ASCII character to
+        non-ASCII ones, except the few in :data:`LOWER_TO_ASCII`; rows holding one of
+        those are answered with Python.
         """
-        key = (column, "contains", lower)
+        mode = _scan_mode(lower, needle)
+        key = (column, "contains", mode)
         found = self._store.setdefault(key, {})
         if needle not in found:
-            arr = self.arrow(column, lower)
+            arr = self._scan_array(column, mode)
             if arr is None:
                 return None
-            wanted = self._store.get((column, "want", lower), set()) - set(found)
-            found.update(_substring_rows(arr, sorted(wanted | {needle})))
+            wanted = self._store.get((column, "want", mode), set()) - set(found)
+            new = _substring_rows(arr, sorted(wanted | {needle}))
+            if mode == "ascii_lower":
+                self._fix_lower_to_ascii(column, new)
+            found.update(new)
         return found[needle]
+
+    def _scan_array(self, column: str, mode: str) -> Any:
+        if mode != "ascii_lower":
+            return self.arrow(column, mode == "lower")
+        key = (column, "arrow_ascii_lower")
+        if key not in self._store:
+            import pyarrow.compute as pc
+
+            base = self.arrow(column, False)
+            self._store[key] = None if base is None else pc.ascii_lower(base)
+        return self._store[key]
+
+    def _fix_lower_to_ascii(self, column: str, found: dict[str, np.ndarray]) -> None:
+        """Python's answer on the rows holding a character in :data:`LOWER_TO_ASCII`."""
+        special = np.zeros(len(self.df), dtype=bool)
+        for ch in LOWER_TO_ASCII:
+            special |= self.contains(column, False, ch)
+        special &= ~self.missing(column)
+        idx = np.flatnonzero(special)
+        if not len(idx):
+            return
+        objs = self.objects(column)
+        lowered = [_as_text(objs[i]).lower() for i in idx]
+        for k, hit in found.items():
+            hit[idx] = [k in t for t in lowered]
 
     def ascii_rows(self, column: str) -> np.ndarray:
         """True where the text is pure ASCII (missing rows: True). Needs :meth:`arrow`."""
@@ -231,12 +267,25 @@ class BatchCache:
         return self._store[key]
 
 
+#: non-ASCII characters whose ``str.lower`` holds an ASCII character (U+0130 LATIN
+#: CAPITAL LETTER I WITH DOT ABOVE -> "i̇", U+212A KELVIN SIGN -> "k"); a test checks the
+#: list against every code point of the running Python.
+LOWER_TO_ASCII = ("\u0130", "\u212a")
+
+
+def _scan_mode(lower: bool, needle: str) -> str:
+    if not lower:
+        return "raw"
+    return "ascii_lower" if needle.isascii() else "lower"
+
+
 def _substring_rows(arr: Any, needles: Sequence[str]) -> dict[str, np.ndarray]:
     """For each needle, a bool (n,) array: row's UTF-8 bytes contain the needle's.
 
-    One pass over the column's data buffer finds every position whose first two bytes
-    start some needle; each needle then checks its remaining bytes (8 at a time) on its
-    own candidates only, and a match counts if it ends inside its row.
+    One table look-up per byte position of the column's data buffer finds every position
+    whose first two bytes start some needle, grouped by those two bytes; each needle then
+    checks its remaining bytes (8 at a time) on its group's candidates only, and a match
+    counts if it ends inside its row.
     """
     n = len(arr)
     validity, offs_buf, data = arr.buffers()
@@ -248,7 +297,6 @@ def _substring_rows(arr: Any, needles: Sequence[str]) -> dict[str, np.ndarray]:
     if size:
         pad[:size] = np.frombuffer(data, dtype=np.uint8)[start:stop]
     w8 = np.ndarray((size + 1,), dtype="<u8", buffer=pad, strides=(1,))
-    w2 = np.ndarray((size,), dtype="<u2", buffer=pad, strides=(1,)).copy()
     encoded = {k: k.encode("utf-8") for k in needles}
     out: dict[str, np.ndarray] = {}
 
@@ -268,16 +316,23 @@ def _substring_rows(arr: Any, needles: Sequence[str]) -> dict[str, np.ndarray]:
         else:
             long.append(k)
     if long:
-        prefix = {k: np.uint16(encoded[k][0] | (encoded[k][1] << 8)) for k in long}
-        firsts = sorted(set(prefix.values()))
-        mask = w2 == firsts[0]
-        for p in firsts[1:]:
-            mask |= w2 == p
-        cand_all = np.flatnonzero(mask)
-        cand_prefix = w2[cand_all]
+        # group the needles by their first two bytes; one table look-up per byte position
+        # gives every position's group (or none), one stable sort splits them by group
+        prefixes = sorted({encoded[k][:2] for k in long})
+        group = {p: g for g, p in enumerate(prefixes)}
+        table = np.full(1 << 16, len(prefixes), dtype=np.uint8 if len(prefixes) < 255 else np.uint16)
+        for p, g in group.items():
+            table[p[0] | (p[1] << 8)] = g
+        w2 = np.ndarray((max(size - 1, 0),), dtype="<u2", buffer=pad, strides=(1,))
+        gid = table[w2]
+        cand_all = np.flatnonzero(gid != len(prefixes))
+        gid = gid[cand_all]
+        order = np.argsort(gid, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(gid, minlength=len(prefixes)))])
         for k in long:
             b = encoded[k]
-            cand = cand_all[cand_prefix == prefix[k]]
+            g = group[b[:2]]
+            cand = cand_all[order[bounds[g]:bounds[g + 1]]]
             cand = cand[cand + len(b) <= size]
             for at in range(2, len(b), 8):
                 chunk = b[at:at + 8]

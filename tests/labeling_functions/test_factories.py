@@ -30,7 +30,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 
 cell_text = st.one_of(
     st.text(max_size=12),
-    st.text(alphabet="abcSUB ük!İ\u00e9\x00\n.", max_size=12),
+    st.text(alphabet="abcSUB ük!İ\u212a\u00e9\x00\n.", max_size=12),
     st.sampled_from(["", "Check out my channel", "SUBSCRIBE", "ünïcödé", "İstanbul", "a.b"]),
     st.none(),
     st.just(float("nan")),
@@ -62,7 +62,7 @@ def three_ways(df: pd.DataFrame, lfs: list) -> np.ndarray:
     return batch
 
 
-keywords = st.lists(st.text(alphabet="abcSUBük İ.\x00", min_size=0, max_size=3), min_size=1,
+keywords = st.lists(st.text(alphabet="abcSUBük İi\u0307.\x00", min_size=0, max_size=3), min_size=1,
                     max_size=3)
 
 
@@ -224,3 +224,23 @@ def test_factories_are_snorkel_lfs_and_picklable():
     assert back(pd.Series({"text": "a"})) == 1 and back.name == "kw"
     assert "kw" in repr(lf)
     assert lf.apply_batch(pd.DataFrame({"text": pd.Series([], dtype=object)})).shape == (0,)
+
+
+def test_lower_to_ascii_list_is_complete():
+    from labeling_functions._core import LOWER_TO_ASCII
+
+    found = tuple(chr(c) for c in range(128, 0x110000)
+                  if not 0xD800 <= c <= 0xDFFF and any(ord(x) < 128 for x in chr(c).lower()))
+    assert found == LOWER_TO_ASCII
+
+
+def test_ascii_keywords_on_rows_lowering_to_ascii():
+    # "\u212a" (Kelvin sign) lowers to "k", "\u0130" to "i" + U+0307
+    df = pd.DataFrame({"text": ["\u212aING", "KING", "\u0130f", "if", "\u00fcking", None, "x\u0130"]})
+    lfs = [keyword_lf("king", "king", 1), keyword_lf("if", ["if"], 0),
+           keyword_lf("i_dot", ["i\u0307"], 1), keyword_lf("xi", "xi", 1)]
+    L = three_ways(df, lfs)
+    np.testing.assert_array_equal(L[:, 0], [1, 1, -1, -1, 1, -1, -1])
+    np.testing.assert_array_equal(L[:, 1], [-1, -1, -1, 0, -1, -1, -1])
+    np.testing.assert_array_equal(L[:, 2], [-1, -1, 1, -1, -1, -1, 1])
+    np.testing.assert_array_equal(L[:, 3], [-1, -1, -1, -1, -1, -1, 1])
