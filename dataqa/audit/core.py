@@ -76,22 +76,26 @@ class AuditResult:
     def review_queue(self, *, top: int | None = None, only_issues: bool = True) -> pd.DataFrame:
         """Items to review, ready for ``dataqa.labelstudio.push_queue(..., queue="review")``.
 
-        Columns: ``id``, the data columns (text or features), ``prediction`` (the given
-        label, shown as the pre-annotation), ``score`` (label-issue score, higher = look
-        first), ``suggested_label``. Ranked by score.
+        Columns: ``id``, the data (the text column renamed ``text``, or the feature
+        columns), ``label`` (the given label: the pre-annotation reviewers confirm or
+        change), ``prediction`` (the suggested label), ``score`` (label-issue score,
+        higher = look first). Ranked by score.
         """
         q = self.issues[self.issues["is_label_issue"]] if only_issues else self.issues
         if top is not None:
             q = q.head(top)
         t = self.table
-        data_cols = [t.text_column] if t.text_column else list(t.feature_columns)
-        frame = t.frame.assign(id=t.ids).set_index("id")[data_cols]
-        out = pd.DataFrame({"id": q["id"].to_numpy()})
-        out = out.join(frame, on="id")
-        out["prediction"] = q["given_label"].to_numpy()
+        frame = t.frame.assign(_dataqa_id=t.ids).set_index("_dataqa_id")
+        if t.text_column:
+            data = frame[[t.text_column]].rename(columns={t.text_column: "text"})
+        else:
+            data = frame[list(t.feature_columns)]
+        out = data.loc[q["id"].to_numpy()].reset_index(drop=True)
+        out.insert(0, "id", q["id"].astype(str).to_numpy())
+        out["label"] = q["given_label"].astype(str).to_numpy()
+        out["prediction"] = q["suggested_label"].astype(str).to_numpy()
         out["score"] = q["label_issue_score"].to_numpy()
-        out["suggested_label"] = q["suggested_label"].to_numpy()
-        return out.reset_index(drop=True)
+        return out
 
 
 def _datalab_features(feats: dict, random_state: int) -> np.ndarray:

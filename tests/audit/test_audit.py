@@ -61,8 +61,12 @@ def test_review_queue(digits_result):
     _, _, res = digits_result
     q = res.review_queue(top=5)
     assert len(q) == 5
-    assert {"id", "prediction", "score", "suggested_label", "px_0"} <= set(q.columns)
+    assert {"id", "label", "prediction", "score", "px_0"} <= set(q.columns)
     assert q["score"].is_monotonic_decreasing
+    top = res.issues.head(5)
+    assert q["id"].tolist() == top["id"].astype(str).tolist()
+    assert q["label"].tolist() == top["given_label"].astype(str).tolist()
+    assert q["prediction"].tolist() == top["suggested_label"].astype(str).tolist()
 
 
 def test_text_audit_and_near_duplicates():

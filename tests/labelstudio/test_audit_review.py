@@ -1,0 +1,35 @@
+"""An audit's review queue goes to the real server as a ``review`` queue, once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dataqa.audit import audit
+from dataqa.labelstudio import push_queue
+
+
+def test_audit_review_queue_pushes_with_given_label_as_pre_annotation(ls_server, ls_client,
+                                                                       ledger, project_name):
+    rng = np.random.default_rng(0)
+    spam = ["win cash now", "free prize claim", "click for money", "cheap pills here"]
+    ham = ["see you at lunch", "running late sorry", "thanks for the notes", "call me later"]
+    texts = [f"{(spam if k % 2 else ham)[k % 4]} {rng.integers(1000)}" for k in range(80)]
+    labels = ["spam" if k % 2 else "ham" for k in range(80)]
+    for k in (2, 4, 6, 8):  # four ham messages labeled spam
+        labels[k] = "spam"
+    df = pd.DataFrame({"id": [f"t{k}" for k in range(80)], "text": texts, "label": labels})
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=False, progress=False)
+    queue = res.review_queue()
+    assert len({"t2", "t4", "t6", "t8"} & set(queue["id"])) >= 3
+    report = push_queue(queue, project=project_name, class_names=res.table.class_names,
+                        ledger=ledger, queue="review", url=ls_server.url,
+                        api_key=ls_server.api_key)
+    assert sorted(report.created) == sorted(queue["id"]) and report.failed == []
+    again = push_queue(queue, project=project_name, class_names=res.table.class_names,
+                       ledger=ledger, queue="review", url=ls_server.url,
+                       api_key=ls_server.api_key)
+    assert again.created == [] and sorted(again.skipped) == sorted(queue["id"])
+    tasks = ledger.task_ids(project=project_name)
+    assert set(tasks) == set(queue["id"])
