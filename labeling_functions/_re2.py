@@ -26,6 +26,7 @@ searched with Python's ``re``.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from re import _constants as C  # type: ignore[attr-defined]
@@ -115,6 +116,9 @@ class _Writer:
         return _re2_class(class_ranges(py_class, self.class_flags))
 
     def charset(self, items) -> str:
+        return self.one_char(self.py_charset(items))
+
+    def py_charset(self, items) -> str:
         parts, negate = [], False
         for op, av in items:
             if op is C.NEGATE:
@@ -127,12 +131,66 @@ class _Writer:
                 parts.append(_PY_CATEGORY[av])
             else:
                 raise _Unsupported(op)
-        return self.one_char(f"[{'^' if negate else ''}{''.join(parts)}]")
+        return f"[{'^' if negate else ''}{''.join(parts)}]"
 
     def seq(self, items, *, top: bool = False) -> str:
         items = list(items)
-        return "".join(self.item(op, av, top and k == len(items) - 1)
-                       for k, (op, av) in enumerate(items))
+        out = []
+        for k, (op, av) in enumerate(items):
+            last = top and k == len(items) - 1
+            if top and op is C.AT and av is C.AT_BOUNDARY and len(items) > 1:
+                # a \b at an end of the whole pattern, next to an item that always
+                # consumes a word character, only asks about the one character outside:
+                # written with Python's own \W set, it is exact on every row
+                if k == 0 and self.word_edge(*items[1], first=True):
+                    out.append("(?:\\A|" + self.non_word() + ")")
+                    continue
+                if last and self.word_edge(*items[k - 1], first=False):
+                    out.append("(?:" + self.non_word() + "|\\z)")
+                    continue
+            out.append(self.item(op, av, last))
+        return "".join(out)
+
+    def word_edge(self, op, av, *, first: bool) -> bool:
+        """True when the item always consumes a character and its first (``first``) or
+        last character is always a Python word character (under the pattern's flags)."""
+        try:
+            if op is C.LITERAL:
+                return self.all_word(_py_cp(av))
+            if op is C.IN:
+                return self.all_word(self.py_charset(av))
+            if op is C.SUBPATTERN:
+                _g, add_flags, del_flags, sub = av
+                sub = list(sub)
+                return (not add_flags and not del_flags and bool(sub)
+                        and self.word_edge(*sub[0 if first else -1], first=first))
+            if op is C.BRANCH:
+                branches = [list(b) for b in av[1]]
+                return all(b and self.word_edge(*b[0 if first else -1], first=first)
+                           for b in branches)
+            if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                lo, _hi, sub = av
+                sub = list(sub)
+                return lo >= 1 and bool(sub) and self.word_edge(*sub[0 if first else -1],
+                                                                 first=first)
+        except _Unsupported:
+            return False
+        return False
+
+    def non_word(self) -> str:
+        """RE2 class of the characters Python's ``\\b`` counts as non-word."""
+        return _re2_class(class_ranges(r"\W", self.class_flags & re.ASCII))
+
+    def all_word(self, py_class: str) -> bool:
+        """Every code point ``py_class`` matches (with the flags) is a word character."""
+        chars = class_ranges(py_class, self.class_flags)
+        word = class_ranges(r"\w", self.class_flags & re.ASCII)
+        starts = [lo for lo, _ in word]
+        for lo, hi in chars:
+            i = bisect.bisect_right(starts, lo) - 1
+            if i < 0 or word[i][1] < hi:
+                return False
+        return bool(chars)
 
     def item(self, op, av, last: bool) -> str:
         if op is C.LITERAL:

@@ -24,6 +24,8 @@ PATTERNS = [
     r"(?i)[a-c]", r"(?i)[^k]", r"(?i)i", r"(?i)ß", r"(?a)\w\b", r"(?a)\s", r"a$", r"^a",
     r"\Aa|b\Z", r"(?m)^k$", r"(?s)a.b", r"a.b", r"[\d\s]{2,3}?", r"(ab|c)+", r"[^a-z\d]",
     r"é|É", r"(?i)é", r"\x1c", r"x{0}", r"",
+    r"\bkai\b", r"\b(ka|ks)\s+i\b", r"\b[ü1]", r"(?i)\bk\b", r"\b(a|sk)+", r"\b(a|)",
+    r"\b\d\b", r"\bü\b", r"(?a)\bk\b", r"\b.", r"k\b\w", r"\b(?:a|\.)",
 ]
 
 
@@ -44,6 +46,17 @@ def test_translation_matches_python_on_tricky_texts(pattern):
     else:
         assert tr.domain == ALL
     np.testing.assert_array_equal(got, want, err_msg=pattern)
+
+
+@pytest.mark.parametrize(("pattern", "domain"), [
+    (r"\bwww\b", ALL), (r"\b(my|me)\s+channel\b", ALL), (r"\b\d+", ALL), (r"(?i)\bk\b", ALL),
+    (r"\b(a|)", NO_UNICODE_WORD), (r"\b.", NO_UNICODE_WORD), (r"k\b\w", NO_UNICODE_WORD),
+    (r"\b(?:a|\.)", NO_UNICODE_WORD), (r"\b", NO_UNICODE_WORD),
+])
+def test_boundary_at_pattern_edge_next_to_word_characters_is_exact_everywhere(pattern, domain):
+    # a leading/trailing \b beside an item that always consumes a word character becomes
+    # "start of text or a Python non-word character" (resp. "... or end"), exact on all rows
+    assert translate(re.compile(pattern)).domain == domain
 
 
 @pytest.mark.parametrize("pattern", [r"(?<=a)b", r"(a)\1", r"a(?=b)", r"(?i:a)b", r"a$b",
