@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -95,12 +96,20 @@ class BatchCache:
 
     Holds, per column: the missing mask, the values as Python strings (``''`` where
     missing), and their lower-cased form. Building these once lets twenty text LFs read a
-    column with one conversion instead of twenty.
+    column with one conversion instead of twenty. Each form is built once under its own
+    lock, so the LFs of one pass may run in threads.
     """
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
         self._store: dict[tuple[str, str], Any] = {}
+        self._locks: dict[tuple, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, key: tuple) -> threading.RLock:
+        """The lock that builds ``key`` once when LFs of one pass run in threads."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.RLock())
 
     def _column(self, column: str) -> pd.Series:
         if column not in self.df.columns:
@@ -110,28 +119,36 @@ class BatchCache:
     def missing(self, column: str) -> np.ndarray:
         key = (column, "missing")
         if key not in self._store:
-            # Series.isna applies the same scalar check as is_missing, in one pass
-            self._store[key] = self._column(column).isna().to_numpy(dtype=bool)
+            with self._lock(key):
+                if key not in self._store:
+                    # Series.isna applies the same scalar check as is_missing, in one pass
+                    self._store[key] = self._column(column).isna().to_numpy(dtype=bool)
         return self._store[key]
 
     def objects(self, column: str) -> np.ndarray:
         key = (column, "objects")
         if key not in self._store:
-            self._store[key] = self._column(column).to_numpy(dtype=object)
+            with self._lock(key):
+                if key not in self._store:
+                    self._store[key] = self._column(column).to_numpy(dtype=object)
         return self._store[key]
 
     def texts(self, column: str) -> list[str]:
         key = (column, "texts")
         if key not in self._store:
-            miss = self.missing(column)
-            self._store[key] = ["" if m else _as_text(v)
-                                for v, m in zip(self.objects(column), miss, strict=True)]
+            with self._lock(key):
+                if key not in self._store:
+                    miss = self.missing(column)
+                    self._store[key] = ["" if m else _as_text(v)
+                                        for v, m in zip(self.objects(column), miss, strict=True)]
         return self._store[key]
 
     def lowered(self, column: str) -> list[str]:
         key = (column, "lower")
         if key not in self._store:
-            self._store[key] = [t.lower() for t in self.texts(column)]
+            with self._lock(key):
+                if key not in self._store:
+                    self._store[key] = [t.lower() for t in self.texts(column)]
         return self._store[key]
 
     def arrow(self, column: str, lower: bool) -> Any:
@@ -143,7 +160,9 @@ class BatchCache:
         """
         key = (column, "arrow_lower" if lower else "arrow")
         if key not in self._store:
-            self._store[key] = self._build_arrow(column, lower)
+            with self._lock(key):
+                if key not in self._store:
+                    self._store[key] = self._build_arrow(column, lower)
         return self._store[key]
 
     def _build_arrow(self, column: str, lower: bool) -> Any:
@@ -200,27 +219,35 @@ class BatchCache:
         """
         mode = _scan_mode(lower, needle)
         key = (column, "contains", mode)
-        found = self._store.setdefault(key, {})
-        if needle not in found:
-            arr = self._scan_array(column, mode)
-            if arr is None:
-                return None
-            wanted = self._store.get((column, "want", mode), set()) - set(found)
-            new = _substring_rows(arr, sorted(wanted | {needle}))
-            if mode == "ascii_lower":
-                self._fix_lower_to_ascii(column, new)
-            found.update(new)
-        return found[needle]
+        with self._lock(key):
+            found = self._store.setdefault(key, {})
+            if needle not in found:
+                arr = self._scan_array(column, mode)
+                if arr is None:
+                    return None
+                wanted = self._store.get((column, "want", mode), set()) - set(found)
+                new = _substring_rows(arr, sorted(wanted | {needle}))
+                if mode == "ascii_lower":
+                    self._fix_lower_to_ascii(column, new)
+                found.update(new)
+            return found[needle]
+
+    def substring_scans(self) -> list[tuple[str, bool, str]]:
+        """One ``(column, lower, needle)`` per announced scan, to start them early."""
+        return [(key[0], key[2] != "raw", min(v)) for key, v in self._store.items()
+                if len(key) == 3 and key[1] == "want" and v]
 
     def _scan_array(self, column: str, mode: str) -> Any:
         if mode != "ascii_lower":
             return self.arrow(column, mode == "lower")
         key = (column, "arrow_ascii_lower")
         if key not in self._store:
-            import pyarrow.compute as pc
+            with self._lock(key):
+                if key not in self._store:
+                    import pyarrow.compute as pc
 
-            base = self.arrow(column, False)
-            self._store[key] = None if base is None else pc.ascii_lower(base)
+                    base = self.arrow(column, False)
+                    self._store[key] = None if base is None else pc.ascii_lower(base)
         return self._store[key]
 
     def _fix_lower_to_ascii(self, column: str, found: dict[str, np.ndarray]) -> None:
@@ -241,10 +268,12 @@ class BatchCache:
         """True where the text is pure ASCII (missing rows: True). Needs :meth:`arrow`."""
         key = (column, "ascii")
         if key not in self._store:
-            import pyarrow.compute as pc
+            with self._lock(key):
+                if key not in self._store:
+                    import pyarrow.compute as pc
 
-            arr = self.arrow(column, False)
-            self._store[key] = _bools(pc.string_is_ascii(arr), fill=True)
+                    arr = self.arrow(column, False)
+                    self._store[key] = _bools(pc.string_is_ascii(arr), fill=True)
         return self._store[key]
 
     def rows_in_domain(self, column: str, domain: str) -> np.ndarray:
@@ -255,15 +284,17 @@ class BatchCache:
             return np.ones(len(self.df), dtype=bool)
         key = (column, "no_unicode_word")
         if key not in self._store:
-            import pyarrow.compute as pc
+            with self._lock(key):
+                if key not in self._store:
+                    import pyarrow.compute as pc
 
-            ok = self.ascii_rows(column).copy()
-            idx = np.flatnonzero(~ok)
-            if len(idx):
-                sub = self.arrow(column, False).take(idx)
-                has = _bools(pc.match_substring_regex(sub, _re2.unicode_word_class()))
-                ok[idx] = ~has
-            self._store[key] = ok
+                    ok = self.ascii_rows(column).copy()
+                    idx = np.flatnonzero(~ok)
+                    if len(idx):
+                        sub = self.arrow(column, False).take(idx)
+                        has = _bools(pc.match_substring_regex(sub, _re2.unicode_word_class()))
+                        ok[idx] = ~has
+                    self._store[key] = ok
         return self._store[key]
 
 
@@ -394,6 +425,11 @@ class VectorizedLF(LabelingFunction):
         hook = getattr(self._batch_predicate, "prepare", None)
         if hook is not None:
             hook(cache)
+
+    @property
+    def shares_scan(self) -> bool:
+        """True when the frame path reads a scan shared with other LFs (see :meth:`prepare`)."""
+        return getattr(self._batch_predicate, "prepare", None) is not None
 
     def apply_batch(self, df: pd.DataFrame, *, cache: BatchCache | None = None) -> np.ndarray:
         """Votes for every row of ``df``.

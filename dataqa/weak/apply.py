@@ -4,7 +4,7 @@ The label matrix ``L`` (int, (n, m), -1 = abstain) equals Snorkel's ``PandasLFAp
 on the same LFs, element for element, on every path:
 
 - LFs with an ``apply_batch`` method (the :mod:`labeling_functions` factories) label the
-  whole frame at once;
+  whole frame at once, several at a time in threads on large frames (``threads``);
 - any other LF (e.g. a plain ``@labeling_function``) is called row by row on the same
   ``pandas.Series`` rows that ``DataFrame.apply(axis=1)`` builds, in ``n_jobs`` processes;
 - a Dask DataFrame is labeled partition by partition on the scheduler it is given (the
@@ -140,10 +140,70 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
     return np.where(out >= 0, out, ABSTAIN)
 
 
-def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_tolerant: bool,
-                 progress: bool | None, id_column: str | None) -> tuple[np.ndarray, dict[str, int]]:
-    from labeling_functions import BatchCache
+#: rows from which the vectorized LFs of one pass run in threads by default
+THREAD_MIN_ROWS = 20_000
 
+
+def _n_threads(threads: int | None, n: int, lfs: list[Any], vec: list[int]) -> int:
+    from labeling_functions import VectorizedLF
+
+    if threads is not None:
+        return threads
+    safe = sum(isinstance(lfs[j], VectorizedLF) for j in vec)
+    if safe < 2 or n < THREAD_MIN_ROWS:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1, safe))
+
+
+def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndarray,
+                    threads: int, fault_tolerant: bool, id_column: str | None,
+                    faults: dict[str, int], advance: Any) -> None:
+    """Write the votes of the vectorized LFs ``vec`` into the columns of ``L``.
+
+    With ``threads > 1`` the :class:`labeling_functions.VectorizedLF` passes (and the shared
+    substring scans, started first) run in a thread pool: pyarrow's regex kernels and
+    NumPy's array loops release the GIL. Each LF writes only its own column, errors and
+    fault counts are collected in LF order, so the result equals the serial pass.
+    """
+    from labeling_functions import BatchCache, VectorizedLF
+
+    cache = BatchCache(df)
+    for j in vec:
+        if hasattr(lfs[j], "prepare"):
+            lfs[j].prepare(cache)
+    pooled = [j for j in vec if isinstance(lfs[j], VectorizedLF)] if threads > 1 else []
+    if len(pooled) < 2:
+        pooled = []
+    for j in vec:
+        if j not in pooled:
+            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, faults)
+            advance()
+    if not pooled:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    # LFs that do not wait on a shared scan go first, so they overlap with it
+    order = sorted(pooled, key=lambda j: lfs[j].shares_scan)
+    own: dict[int, dict[str, int]] = {j: {} for j in pooled}
+
+    def one(j: int) -> None:
+        L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dataqa-lf") as pool:
+        scans = [pool.submit(cache.contains, *s) for s in cache.substring_scans()]
+        futures = {j: pool.submit(one, j) for j in order}
+        for s in scans:
+            s.result()
+        for j in pooled:  # LF order: the first failing LF is the one reported
+            futures[j].result()
+            advance()
+    for j in pooled:
+        faults.update(own[j])
+
+
+def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_tolerant: bool,
+                 progress: bool | None, id_column: str | None,
+                 threads: int | None = 1) -> tuple[np.ndarray, dict[str, int]]:
     n, m = len(df), len(lfs)
     L = np.full((n, m), ABSTAIN, dtype=np.int64)
     faults: dict[str, int] = {}
@@ -153,13 +213,8 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     if row and n:
         n_chunks = 1 if n_jobs == 1 else min(n, 4 * n_jobs)
     with progress_task("labeling functions", len(vec) + n_chunks, enabled=progress) as advance:
-        cache = BatchCache(df)
-        for j in vec:
-            if hasattr(lfs[j], "prepare"):
-                lfs[j].prepare(cache)
-        for j in vec:
-            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, faults)
-            advance()
+        _vectorized_all(df, lfs, vec, L, _n_threads(threads, n, lfs, vec), fault_tolerant,
+                        id_column, faults, advance)
         if row and n:
             row_lfs = [lfs[j] for j in row]
             if n_chunks == 1:
@@ -185,14 +240,14 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
 
 
 def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
-                     id_column: str | None) -> tuple[np.ndarray, dict[str, int]]:
+                     id_column: str | None, threads: int = 1) -> tuple[np.ndarray, dict[str, int]]:
     return _apply_frame(pdf, lfs, n_jobs=1, fault_tolerant=fault_tolerant, progress=False,
-                        id_column=id_column)
+                        id_column=id_column, threads=threads)
 
 
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,
               progress: bool | None = False, id_column: str | None = None,
-              scheduler: Any = None, return_faults: bool = False
+              scheduler: Any = None, return_faults: bool = False, threads: int | None = 1
               ) -> np.ndarray | tuple[np.ndarray, dict[str, int]]:
     """Apply labeling functions and return the label matrix.
 
@@ -219,6 +274,14 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         "threads"/"processes"/"synchronous"); default: the active client if any.
     return_faults : bool, default False
         Also return ``{lf_name: fault count}``.
+    threads : int or None, default 1
+        Threads for the vectorized pass (the :mod:`labeling_functions` LFs: their regex,
+        substring-scan and comparison kernels release the GIL). None: up to
+        ``min(4, cpu_count)`` when there are at least two such LFs and
+        ``THREAD_MIN_ROWS`` (20,000) rows, else 1. The result is the same either way.
+        One thread is the default: on the 2-core test machine, busy with other work,
+        two threads were slower (see docs/weak.md). On a Dask DataFrame each partition
+        uses ``threads`` (None means 1 there, as the workers already share the cores).
 
     Returns
     -------
@@ -231,11 +294,15 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         raise InvalidSettingError(f"n_jobs={n_jobs!r} must be a positive int or -1 (all cores).")
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise InvalidSettingError(f"threads={threads!r} must be None (automatic) or an int >= 1.")
     if _is_dask(data):
         import dask
 
         parts = data.to_delayed()
-        tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column) for p in parts]
+        tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column, threads or 1)
+                 for p in parts]
         kwargs = {} if scheduler is None else {"scheduler": scheduler}
         with progress_task("labeling functions (dask)", None, enabled=progress):
             results = dask.compute(*tasks, **kwargs)
@@ -254,7 +321,7 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
             except EmptyDataError:
                 raise
         L, faults = _apply_frame(df, lfs, n_jobs=n_jobs, fault_tolerant=fault_tolerant,
-                                 progress=progress, id_column=id_column)
+                                 progress=progress, id_column=id_column, threads=threads)
     if faults:
         desc = ", ".join(f"{k}: {v}" for k, v in sorted(faults.items()))
         warnings.warn(f"labeling functions raised and abstained on some rows ({desc}).",

@@ -169,3 +169,63 @@ def test_path_input(tmp_path, frame):
     back = pd.read_csv(p)
     np.testing.assert_array_equal(apply_lfs(p, lfs),
                                   PandasLFApplier(lfs).apply(back, progress_bar=False))
+
+
+def bench_like_lfs():
+    kws = [("check", 1), ("subscribe", 1), ("song", 0), ("ünï", 0), ("hi", 0)]
+    lfs = [keyword_lf(f"kw_{k}", k, lab) for k, lab in kws]
+    lfs += [keyword_lf("kw_case", "Subscribe", 1, case_sensitive=True),
+            keyword_lf("kw_word", ["hi", "ok"], 0, whole_word=True)]
+    lfs += [regex_lf(f"re_{i}", p, lab) for i, (p, lab) in enumerate(
+        [(r"www\.x", 1), (r"\bwww\b", 1), (r"\b(check|song)\s+z\b", 1), (r"\.\w+", 0),
+         (r"(?i)SUB", 1), (r"x\b\.", 1)])]
+    lfs += [threshold_lf("th_lo", "x", "<", 0.2, 0), threshold_lf("th_hi", "x", ">=", 0.9, 1),
+            length_lf("short", "text", max_len=4, label=0)]
+    return lfs
+
+
+def test_threads_equal_serial_and_snorkel():
+    df = make_frame(3000, seed=5)
+    lfs = bench_like_lfs()
+    serial = apply_lfs(df, lfs, threads=1)
+    threaded = apply_lfs(df, lfs, threads=2)
+    np.testing.assert_array_equal(threaded, serial)
+    np.testing.assert_array_equal(serial, PandasLFApplier(lfs).apply(df, progress_bar=False))
+    assert (serial != -1).any(axis=0).all()  # every LF votes somewhere
+    # the automatic choice (threads on from THREAD_MIN_ROWS rows), with row-wise LFs mixed in
+    from dataqa.weak.apply import THREAD_MIN_ROWS
+
+    big = make_frame(THREAD_MIN_ROWS + 500, seed=6)
+    mixed = [*lfs, lf_even_length]
+    np.testing.assert_array_equal(apply_lfs(big, mixed, threads=None), apply_lfs(big, mixed))
+
+
+class _Boom:
+    classes_ = np.array([0, 1])
+
+    def __init__(self, msg):
+        self.msg = msg
+
+    def predict_proba(self, X):
+        raise RuntimeError(self.msg)
+
+
+def test_threads_report_the_first_failing_lf_in_order(frame):
+    from labeling_functions import model_lf
+
+    lfs = [keyword_lf("kw", "check", 1),
+           model_lf("model_a", _Boom("a broke"), 1, threshold=0.5, columns=["x"]),
+           model_lf("model_b", _Boom("b broke"), 1, threshold=0.5, columns=["x"])]
+    for threads in (1, 2):
+        with pytest.raises(LabelingFunctionError, match="'model_a' raised on row .*a broke"):
+            apply_lfs(frame, lfs, threads=threads)
+        with pytest.warns(LFFaultWarning, match=r"model_a: (\d+), model_b: \1\)"):
+            L, faults = apply_lfs(frame, lfs, threads=threads, fault_tolerant=True,
+                                  return_faults=True)
+        assert (L[:, 1:] == -1).all() and (L[:, 0] == 1).any()
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True])
+def test_bad_threads(frame, threads):
+    with pytest.raises(InvalidSettingError, match="threads=.* must be None"):
+        apply_lfs(frame, [keyword_lf("kw", "check", 1)], threads=threads)
