@@ -12,11 +12,15 @@ and Huang, Geng & Li, "On the Importance of Gradients for Detecting Distribution
 in the Wild" (GradNorm, NeurIPS 2021).
 
 How it is fast: the loss is summed over the batch, so the gradient of item ``i`` only
-involves item ``i``'s activations. Forward hooks record each layer's input ``a`` and
-tensor hooks its output gradient ``d``; the per-item squared norm of each layer's
-gradient follows from them without forming per-item gradients:
+involves item ``i``'s activations. Forward hooks (registered once per call) record each
+layer's input ``a`` and output, and one ``autograd.grad`` call returns the gradients ``d``
+of the layer outputs only (no weight gradients are computed, so the backward pass does
+less work than a training step; when a later operation changes a layer output in place,
+tensor hooks catch ``d`` instead and the backward runs to the weights). The per-item squared norm of each layer's gradient
+follows without forming per-item gradients:
 
-- ``Linear`` (2-D input): ``||d_i a_i^T||^2 = ||d_i||^2 ||a_i||^2``; for sequence input
+- ``Linear`` (2-D input): ``||d_i a_i^T||^2 + ||d_i||^2 = ||d_i||^2 (||a_i||^2 + 1)``
+  (weight and bias); for sequence input
   ``sum_ts (d_it . d_is)(a_it . a_is)`` (Gram matrices) or, when cheaper, the per-item
   ``(out, in)`` product;
 - ``Conv1d``/``Conv2d``: the same, on unfolded input patches (groups, stride, dilation,
@@ -73,33 +77,36 @@ class _Plan:
     """Which modules take a closed form and which parameters need torch.func."""
 
     def __init__(self, model: nn.Module) -> None:
-        owners: dict[int, list[nn.Module]] = {}
+        # each module's own trainable parameters, read from ``_parameters`` directly
+        # (``parameters(recurse=False)`` walks the module tree again for every module)
+        mods: list[tuple[nn.Module, list[nn.Parameter]]] = []
+        owners: dict[int, int] = {}
         for m in model.modules():
-            for p in m.parameters(recurse=False):
-                if p.requires_grad:
-                    owners.setdefault(id(p), []).append(m)
+            own = list({id(p): p for p in m._parameters.values()
+                        if p is not None and p.requires_grad}.values())
+            if own:
+                mods.append((m, own))
+                for p in own:
+                    owners[id(p)] = owners.get(id(p), 0) + 1
         self.fast: list[nn.Module] = []
+        self.fast_params: list[nn.Parameter] = []
         slow: set[int] = set()
-        for m in model.modules():
-            own = [p for p in m.parameters(recurse=False) if p.requires_grad]
-            if not own:
-                continue
-            shared = any(len(owners[id(p)]) > 1 for p in own)
+        for m, own in mods:
             if type(m) in _BN_TYPES and (m.running_mean is None or m.running_var is None):
                 raise InvalidSettingError(
                     f"{type(m).__name__} without running statistics normalises with batch "
                     "statistics even in eval mode, so items in a batch are not independent "
                     "and per-item gradients are not defined; use track_running_stats=True."
                 )
-            if type(m) in FAST_LAYER_TYPES and not shared:
+            if type(m) in FAST_LAYER_TYPES and all(owners[id(p)] == 1 for p in own):
                 self.fast.append(m)
+                self.fast_params.extend(own)
             else:
                 slow.update(id(p) for p in own)
-        self.slow_names = [n for n, p in model.named_parameters() if id(p) in slow]
+        self.slow_names = ([n for n, p in model.named_parameters() if id(p) in slow]
+                           if slow else [])
         if not self.fast and not self.slow_names:
             raise InvalidSettingError("the model has no trainable parameters; nothing to differentiate.")
-        self.fast_params = [p for m in self.fast for p in m.parameters(recurse=False)
-                            if p.requires_grad]
 
 
 # ----------------------------------------------------------------------- closed forms
@@ -350,7 +357,14 @@ def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
             calls.append((a, g if g is not None else torch.zeros_like(out)))
         if calls:
             s = _module_sq(m, calls, n)
-            sq = s if sq is None else sq + s.to(sq.dtype)
+            if s.dtype in (torch.float16, torch.bfloat16):
+                s = s.float()  # sum the layers in at least float32
+            if sq is None:
+                sq = s
+            elif s.dtype == sq.dtype:
+                sq = sq + s
+            else:
+                sq = sq.double() + s.double()
     return sq, logits.detach(), y
 
 
