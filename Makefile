@@ -1,7 +1,7 @@
 # dataqa: two commands set everything up.
 #   make demo   create .venv, install, run the audit demo on the bundled digits data
 #   make test   create .venv if missing, install, run every test
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/python -m pip
@@ -15,7 +15,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# torch first, pinned to the CPU build, so that nothing below pulls a CUDA build.
+# torch first, pinned: 2.13.0 resolves to the CPU build kept on these machines, and with it
+# installed nothing below pulls another (multi-GB CUDA) torch build.
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e ".[labelstudio,dask,text,dev]"

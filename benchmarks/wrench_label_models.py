@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name in names:
         pub = PUBLISHED[name]
         metric = pub["metric"]
-        (train, L), (dev, L_dev), (test, L_test) = (load_wrench(name, s)
+        (train, L), (dev, L_dev), (test, L_test) = (load_wrench(name, split=s)
                                                     for s in ("train", "valid", "test"))
         y_dev, y_test = dev["label"].to_numpy(), test["label"].to_numpy()
         best = max(v for k, v in pub.items() if k != "metric")

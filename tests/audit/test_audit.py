@@ -52,8 +52,10 @@ def test_save_writes_three_files(digits_result, tmp_path):
     assert issues["label_issue_score"].is_monotonic_decreasing
     html = paths["report"].read_text()
     for part in ("Top 50 suspects", "Given vs suggested label", "Datalab findings",
-                 "data:image/png;base64,", "Score distribution"):
+                 "data:image/png;base64,", "Score distribution", "Issues per class",
+                 "Class counts", str(res.error_rate)):
         assert part in html
+    assert html.count("data:image/png;base64,") == 3
     assert "http://" not in html and "https://" not in html  # self-contained
 
 
@@ -97,3 +99,16 @@ def test_audit_without_datalab_has_no_datalab_columns():
                 progress=False)
     assert "outlier_score" not in res.issues.columns
     assert res.datalab == {}
+
+
+def test_report_leaves_the_plotting_backend_alone(digits_result, tmp_path):
+    import matplotlib
+
+    _, _, res = digits_result
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        res.to_html(tmp_path / "r.html")
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)

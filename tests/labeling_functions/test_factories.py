@@ -102,12 +102,10 @@ def test_threshold_paths_equal(df, op, value, column):
 @given(df=frames(), values=st.lists(st.integers(-5, 5), min_size=1, max_size=4),
        text_values=st.lists(cell_text.filter(lambda v: isinstance(v, str)), min_size=1, max_size=3))
 def test_isin_and_length_paths_equal(df, values, text_values):
-    lo = st.integers(0, 5)
     three_ways(df, [isin_lf("in_k", "k", values, 1), isin_lf("in_x", "x", values, 0),
                     isin_lf("in_t", "text", text_values, 1),
                     length_lf("short", "text", max_len=3, label=0),
                     length_lf("mid", "text", min_len=2, max_len=8, label=1)])
-    del lo
 
 
 @SETTINGS
