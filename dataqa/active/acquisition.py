@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from modAL.uncertainty import _proba_entropy, _proba_margin, _proba_uncertainty
 from scipy.stats import rankdata
 
-from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
+from dataqa.errors import InvalidSettingError, MissingInputError, NotFittedError, UnknownNameError
 
 __all__ = [
     "ACQUISITIONS",
@@ -219,7 +219,14 @@ class AcquisitionInput:
             if not hasattr(self.model, "predict_proba"):
                 raise MissingInputError(
                     f"model {type(self.model).__name__} has no predict_proba; pass pred_probs.")
-            self.pred_probs = self.model.predict_proba(self.X)
+            from sklearn.exceptions import NotFittedError as _SkNotFitted
+
+            try:
+                self.pred_probs = self.model.predict_proba(self.X)
+            except _SkNotFitted as exc:
+                raise NotFittedError(
+                    f"model {type(self.model).__name__} is not fitted; fit it (or teach the "
+                    f"learner) on the labeled items before scoring the pool.") from exc
         return _check_probs(self.pred_probs)
 
     def rng(self) -> np.random.Generator:

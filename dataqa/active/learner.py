@@ -295,7 +295,9 @@ class ActiveLearner(_ModalActiveLearner):
         the strategy returns indices only.
         """
         result = self.query_strategy(self, X_pool, *query_args, **query_kwargs)
-        if isinstance(result, tuple) and len(result) == 2:
+        # modAL strategies return indices, or (indices, metrics) with an index *array*
+        # first; a pair of plain ints is two indices.
+        if isinstance(result, tuple) and len(result) == 2 and np.ndim(result[0]) >= 1:
             idx, metrics = result
         else:
             idx, metrics = result, None

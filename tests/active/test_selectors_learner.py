@@ -168,3 +168,31 @@ def test_adapter_named_strategy_sparse_and_errors() -> None:
     boot2 = ActiveLearner(LogisticRegression(), "margin", X_training=X[:40].toarray(),
                           y_training=y[:40], bootstrap_init=True, random_state=5)
     assert np.allclose(boot.estimator.coef_, boot2.estimator.coef_)
+
+
+def test_unfitted_model_gives_dataqa_not_fitted_error():
+    import numpy as np
+    import pytest
+    from sklearn.linear_model import LogisticRegression
+
+    from dataqa.active import acquire
+    from dataqa.errors import NotFittedError
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(NotFittedError, match="LogisticRegression is not fitted; fit it"):
+        acquire("uncertainty", model=LogisticRegression(), X=X)
+
+
+def test_query_reads_a_pair_of_ints_as_two_indices():
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from dataqa.active import ActiveLearner
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)), np.arange(30) % 2
+    learner = ActiveLearner(estimator=LogisticRegression(), query_strategy=lambda lrn, Xp: (3, 7),
+                            X_training=X[:10], y_training=y[:10])
+    idx, rows = learner.query(X)
+    assert idx.tolist() == [3, 7]
+    np.testing.assert_array_equal(rows, X[[3, 7]])
