@@ -68,10 +68,14 @@ def _is_dask(data: object) -> bool:
     return type(data).__module__.startswith("dask") and hasattr(data, "to_delayed")
 
 
-def _row_label(df: pd.DataFrame, pos: int, id_column: str | None) -> str:
+def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 0) -> str:
+    """Name a row in a message: its id, else its index and position in the whole table."""
     if id_column is not None and id_column in df.columns:
-        return f"{id_column}={df[id_column].iloc[pos]!r}"
-    return f"index {df.index[pos]!r} (position {pos})"
+        key = df[id_column].iloc[pos]
+        return f"{id_column}={key.item() if isinstance(key, np.generic) else key!r}"
+    idx = df.index[pos]
+    idx = idx.item() if isinstance(idx, np.generic) else idx
+    return f"index {idx!r} (position {pos + offset})"
 
 
 def _store(col: np.ndarray, pos: int, y: Any, lf: Any, df: pd.DataFrame,
@@ -87,7 +91,7 @@ def _store(col: np.ndarray, pos: int, y: Any, lf: Any, df: pd.DataFrame,
 
 
 def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
-             id_column: str | None) -> tuple[np.ndarray, dict[str, int]]:
+             id_column: str | None, offset: int = 0) -> tuple[np.ndarray, dict[str, int]]:
     """Row-by-row votes on the rows ``DataFrame.apply(axis=1)`` builds (as Snorkel does)."""
     n, m = len(df), len(lfs)
     L = np.full((n, m), ABSTAIN, dtype=np.int64)
@@ -107,7 +111,7 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                 if not fault_tolerant:
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
-                        f"{_row_label(df, pos, id_column)}: {type(exc).__name__}: {exc}"
+                        f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc}"
                     ) from exc
                 faults[lf.name] = faults.get(lf.name, 0) + 1
                 ys.append(ABSTAIN)
@@ -225,10 +229,12 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
                 from joblib import Parallel, delayed
 
                 bounds = np.linspace(0, n, n_chunks + 1).astype(int)
-                chunks = [df.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+                chunks = [(a, df.iloc[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+                          if b > a]
                 parts = []
                 for res in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
-                        delayed(_rowwise)(c, row_lfs, fault_tolerant, id_column) for c in chunks):
+                        delayed(_rowwise)(c, row_lfs, fault_tolerant, id_column, a)
+                        for a, c in chunks):
                     parts.append(res)
                     advance()
                 Lr = np.vstack([p[0] for p in parts])

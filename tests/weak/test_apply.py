@@ -229,3 +229,18 @@ def test_threads_report_the_first_failing_lf_in_order(frame):
 def test_bad_threads(frame, threads):
     with pytest.raises(InvalidSettingError, match="threads=.* must be None"):
         apply_lfs(frame, [keyword_lf("kw", "check", 1)], threads=threads)
+
+
+def test_parallel_error_position_counts_from_the_start_of_the_table():
+    from snorkel.labeling import labeling_function
+
+    @labeling_function()
+    def lf_boom_at_37(x):
+        if x.k == 37:
+            raise ValueError("bad row")
+        return -1
+
+    df = pd.DataFrame({"k": np.arange(40)}, index=np.arange(40) + 500)
+    with pytest.raises(LabelingFunctionError,
+                       match=r"'lf_boom_at_37' raised on row index 537 \(position 37\)"):
+        apply_lfs(df, [lf_boom_at_37], n_jobs=2)
