@@ -58,7 +58,8 @@ def as_model_input(X: Any, model: nn.Module, *, name: str = "X") -> torch.Tensor
     if t.shape[0] == 0:
         raise OODInputError(f"{name} has no items; pass at least one.")
     if t.is_floating_point():
-        if not torch.isfinite(t).all():
+        # amax/amin propagate NaN and show +-inf: two reductions instead of a full mask
+        if not (torch.isfinite(t.amax()) and torch.isfinite(t.amin())):
             rows = torch.nonzero(~torch.isfinite(t.reshape(len(t), -1)).all(dim=1)).flatten()
             raise OODInputError(
                 f"{name} holds NaN or infinite values in {len(rows)} item(s) (first: "
