@@ -244,6 +244,9 @@ def test_torch_errors():
     model = nn.Sequential(nn.Linear(3, 2))
     with pytest.raises(OODInputError, match="NaN or infinite values in 1 item"):
         gradient_norms(model, np.array([[0.0, 1.0, np.nan], [0.0, 0.0, 0.0]]))
+    for bad in (np.inf, -np.inf):
+        with pytest.raises(OODInputError, match=r"NaN or infinite values in 1 item\(s\) \(first: \[1\]\)"):
+            gradient_norms(model, np.array([[0.0, 1.0, 2.0], [0.0, bad, 0.0]]))
     with pytest.raises(OODInputError, match=r"labels must have shape \(2,\)"):
         gradient_norms(model, np.zeros((2, 3)), labels=[0])
     with pytest.raises(OODInputError, match="labels must lie in 0..1"):
