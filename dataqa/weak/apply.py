@@ -253,7 +253,7 @@ def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
 
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,
               progress: bool | None = False, id_column: str | None = None,
-              scheduler: Any = None, return_faults: bool = False, threads: int | None = 1
+              scheduler: Any = None, return_faults: bool = False, threads: int | None = None
               ) -> np.ndarray | tuple[np.ndarray, dict[str, int]]:
     """Apply labeling functions and return the label matrix.
 
@@ -280,14 +280,15 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         "threads"/"processes"/"synchronous"); default: the active client if any.
     return_faults : bool, default False
         Also return ``{lf_name: fault count}``.
-    threads : int or None, default 1
+    threads : int or None, default None
         Threads for the vectorized pass (the :mod:`labeling_functions` LFs: their regex,
-        substring-scan and comparison kernels release the GIL). None: up to
+        substring-scan and comparison kernels release the GIL). None (automatic): up to
         ``min(4, cpu_count)`` when there are at least two such LFs and
         ``THREAD_MIN_ROWS`` (20,000) rows, else 1. The result is the same either way.
-        One thread is the default: on the 2-core test machine, busy with other work,
-        two threads were slower (see docs/weak.md). On a Dask DataFrame each partition
-        uses ``threads`` (None means 1 there, as the workers already share the cores).
+        On an idle 2-core machine two threads cut the 100k-row benchmark from 84 to
+        66 ms; on cores already busy with other work they can be slower, so pass
+        ``threads=1`` there. On a Dask DataFrame each partition uses ``threads`` (None
+        means 1 there, as the workers already share the cores).
 
     Returns
     -------
