@@ -13,6 +13,7 @@ abstain in both paths. A non-missing value that is not a string is turned into o
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 import threading
@@ -202,7 +203,11 @@ class BatchCache:
         """Announce substrings that LFs of this pass will ask :meth:`contains` about, so
         they are all found in one scan of the column."""
         for k in needles:
-            self._store.setdefault((column, "want", _scan_mode(lower, k)), set()).add(k)
+            mode = _scan_mode(lower, k)
+            self._store.setdefault((column, "want", mode), set()).add(k)
+            if mode == "ascii_lower":
+                # the rows to answer with Python (see contains) come from the raw scan
+                self._store.setdefault((column, "want", "raw"), set()).update(LOWER_TO_ASCII)
 
     def contains(self, column: str, lower: bool, needle: str) -> np.ndarray | None:
         """True where the (lower-cased) text contains ``needle``; None without pyarrow.
@@ -222,20 +227,46 @@ class BatchCache:
         with self._lock(key):
             found = self._store.setdefault(key, {})
             if needle not in found:
-                arr = self._scan_array(column, mode)
-                if arr is None:
+                # a scan split by rows (scan_tasks) answers every needle announced so far
+                split = self._store.pop((column, "split", mode), None)
+                new = {} if split is None else split.result()
+                if new is None:
                     return None
-                wanted = self._store.get((column, "want", mode), set()) - set(found)
-                new = _substring_rows(arr, sorted(wanted | {needle}))
+                if needle not in new:
+                    arr = self._scan_array(column, mode)
+                    if arr is None:
+                        return None
+                    wanted = self._store.get((column, "want", mode), set()) - set(found) - set(new)
+                    new.update(_substring_rows(arr, sorted(wanted | {needle})))
                 if mode == "ascii_lower":
                     self._fix_lower_to_ascii(column, new)
                 found.update(new)
             return found[needle]
 
-    def substring_scans(self) -> list[tuple[str, bool, str]]:
-        """One ``(column, lower, needle)`` per announced scan, to start them early."""
-        return [(key[0], key[2] != "raw", min(v)) for key, v in self._store.items()
-                if len(key) == 3 and key[1] == "want" and v]
+    def scan_tasks(self, parts: int) -> list[Callable[[], None]]:
+        """Split every announced substring scan into ``parts`` pieces by rows.
+
+        Returns one callable per piece (for a thread pool: the byte scan releases the
+        GIL). :meth:`contains` waits for the pieces of its scan and joins them; a piece
+        no thread has started yet is run by the caller of :meth:`contains` itself, so the
+        callables may run in any order, or not at all. The result is the same as one
+        scan of the whole column: a match never crosses a row, and the cuts are at row
+        boundaries.
+        """
+        n = len(self.df)
+        bounds = np.unique(np.linspace(0, n, max(1, int(parts)) + 1).astype(np.int64))
+        tasks: list[Callable[[], None]] = []
+        for key, wanted in list(self._store.items()):
+            if len(key) != 3 or key[1] != "want" or not wanted or len(bounds) < 2:
+                continue
+            column, mode = key[0], key[2]
+            if (column, "split", mode) in self._store or self._store.get(
+                    (column, "contains", mode)):
+                continue
+            split = _SplitScan(self, column, mode, sorted(wanted), bounds)
+            self._store[(column, "split", mode)] = split
+            tasks += [functools.partial(split.run, i) for i in range(len(bounds) - 1)]
+        return tasks
 
     def _scan_array(self, column: str, mode: str) -> Any:
         if mode != "ascii_lower":
@@ -296,6 +327,54 @@ class BatchCache:
                         ok[idx] = ~has
                     self._store[key] = ok
         return self._store[key]
+
+
+class _SplitScan:
+    """One substring scan of a column cut into pieces of consecutive rows."""
+
+    def __init__(self, cache: BatchCache, column: str, mode: str, needles: list[str],
+                 bounds: np.ndarray) -> None:
+        self.cache, self.column, self.mode, self.needles = cache, column, mode, needles
+        self.bounds = [int(b) for b in bounds]
+        k = len(self.bounds) - 1
+        self.parts: list[Any] = [None] * k
+        self.claimed = [False] * k
+        self.done = [threading.Event() for _ in range(k)]
+        self.lock = threading.Lock()
+
+    def run(self, i: int) -> None:
+        """Scan piece ``i`` unless another thread has taken it."""
+        with self.lock:
+            if self.claimed[i]:
+                return
+            self.claimed[i] = True
+        try:
+            arr = self.cache._scan_array(self.column, self.mode)
+            if arr is None:
+                res: Any = None
+            else:
+                a, b = self.bounds[i], self.bounds[i + 1]
+                res = _substring_rows(arr.slice(a, b - a), self.needles)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            res = exc
+        self.parts[i] = res
+        self.done[i].set()
+
+    def result(self) -> dict[str, np.ndarray] | None:
+        """Rows holding each needle (all pieces joined); None when the column has no
+        byte form (see :meth:`BatchCache.arrow`)."""
+        for i in range(len(self.parts)):
+            self.run(i)
+        for ev in self.done:
+            ev.wait()
+        for p in self.parts:
+            if isinstance(p, BaseException):
+                raise p
+        if any(p is None for p in self.parts):
+            return None
+        if len(self.parts) == 1:
+            return dict(self.parts[0])
+        return {k: np.concatenate([p[k] for p in self.parts]) for k in self.needles}
 
 
 #: non-ASCII characters whose ``str.lower`` holds an ASCII character (U+0130 LATIN

@@ -194,7 +194,8 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndar
         L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dataqa-lf") as pool:
-        scans = [pool.submit(cache.contains, *s) for s in cache.substring_scans()]
+        # the shared substring scans, split by rows, go first
+        scans = [pool.submit(t) for t in cache.scan_tasks(threads)]
         futures = {j: pool.submit(one, j) for j in order}
         for s in scans:
             s.result()
