@@ -122,8 +122,15 @@ class BatchCache:
         if key not in self._store:
             with self._lock(key):
                 if key not in self._store:
-                    # Series.isna applies the same scalar check as is_missing, in one pass
-                    self._store[key] = self._column(column).isna().to_numpy(dtype=bool)
+                    direct = self._store.get((column, "arrow_direct"))
+                    if direct is not None:
+                        # every non-null value is a str, and pyarrow's nulls (None, NaN,
+                        # pd.NA, NaT, Decimal NaN) are all missing to pandas too; other
+                        # missing markers (np.float32 NaN, NaT of numpy) do not convert
+                        self._store[key] = _bools(direct.is_null())
+                    else:
+                        # Series.isna applies the same scalar check as is_missing
+                        self._store[key] = self._column(column).isna().to_numpy(dtype=bool)
         return self._store[key]
 
     def objects(self, column: str) -> np.ndarray:
@@ -187,11 +194,17 @@ class BatchCache:
                     return None
                 out = pc.replace_with_mask(out, pa.array(non_ascii), repl)
             return out
-        try:
-            # straight from the column when every value is a str or missing
-            return pa.array(self.objects(column), type=pa.large_string(), from_pandas=True)
-        except Exception:  # noqa: BLE001 - numbers, lone surrogates...: go through str()
-            pass
+        objs = self.objects(column)
+        # straight from the column when every value is a str or missing (pyarrow would
+        # also take bytes, which str() turns into "b'...'")
+        if pd.api.types.infer_dtype(objs, skipna=True) in ("string", "empty"):
+            try:
+                arr = pa.array(objs, type=pa.large_string(), from_pandas=True)
+            except Exception:  # noqa: BLE001 - lone surrogates, numpy NaN/NaT...: go through str()
+                pass
+            else:
+                self._store[(column, "arrow_direct")] = arr
+                return arr
         try:
             return pa.array([None if m else t for t, m in
                              zip(self.texts(column), self.missing(column), strict=True)],
@@ -204,10 +217,11 @@ class BatchCache:
         they are all found in one scan of the column."""
         for k in needles:
             mode = _scan_mode(lower, k)
-            self._store.setdefault((column, "want", mode), set()).add(k)
-            if mode == "ascii_lower":
-                # the rows to answer with Python (see contains) come from the raw scan
-                self._store.setdefault((column, "want", "raw"), set()).update(LOWER_TO_ASCII)
+            with self._lock((column, "scan", _scan_group(mode))):
+                self._store.setdefault((column, "want", mode), set()).add(k)
+                if mode == "ascii_lower":
+                    # the rows to answer with Python (see contains) come from the raw scan
+                    self._store.setdefault((column, "want", "raw"), set()).update(LOWER_TO_ASCII)
 
     def contains(self, column: str, lower: bool, needle: str) -> np.ndarray | None:
         """True where the (lower-cased) text contains ``needle``; None without pyarrow.
@@ -220,28 +234,49 @@ class BatchCache:
         Python lower-casing): its bytes can only match ASCII characters, and
         ``str.lower`` maps ASCII as ``ascii_lower`` does and every non-ASCII character to
         non-ASCII ones, except the few in :data:`LOWER_TO_ASCII`; rows holding one of
-        those are answered with Python.
+        those are answered with Python. Those needles and the case-sensitive ones share
+        one scan (see :func:`_scan_bytes`).
         """
         mode = _scan_mode(lower, needle)
         key = (column, "contains", mode)
-        with self._lock(key):
+        with self._lock((column, "scan", _scan_group(mode))):
             found = self._store.setdefault(key, {})
             if needle not in found:
-                # a scan split by rows (scan_tasks) answers every needle announced so far
-                split = self._store.pop((column, "split", mode), None)
-                new = {} if split is None else split.result()
-                if new is None:
-                    return None
-                if needle not in new:
-                    arr = self._scan_array(column, mode)
-                    if arr is None:
+                self._store.setdefault((column, "want", mode), set()).add(needle)
+                # a pending scan (scan_tasks) first; if it lacks the needle, a new one
+                for _ in range(2):
+                    split = self._store.pop((column, "split", mode), None)
+                    if split is None:
+                        split = self._new_scan(column, _scan_group(mode), [0, len(self.df)])
+                        self._store.pop((column, "split", mode), None)
+                    res = split.result()
+                    if res is None:
                         return None
-                    wanted = self._store.get((column, "want", mode), set()) - set(found) - set(new)
-                    new.update(_substring_rows(arr, sorted(wanted | {needle})))
-                if mode == "ascii_lower":
-                    self._fix_lower_to_ascii(column, new)
-                found.update(new)
+                    new = res.get(mode, {})
+                    if mode == "ascii_lower":
+                        self._fix_lower_to_ascii(column, new)
+                    found.update(new)
+                    if needle in found:
+                        break
             return found[needle]
+
+    def _new_scan(self, column: str, group: str, bounds: Sequence[int]) -> _SplitScan | None:
+        """A scan of every announced, not yet found needle of ``group``'s modes, cut at
+        ``bounds`` (row positions), registered as pending for those modes."""
+        needles = {}
+        for m in _GROUP_MODES[group]:
+            if (column, "split", m) in self._store:  # already pending
+                continue
+            done = self._store.get((column, "contains", m), {})
+            want = sorted(k for k in self._store.get((column, "want", m), ()) if k not in done)
+            if want:
+                needles[m] = want
+        if not needles:
+            return None
+        split = _SplitScan(self, column, needles, bounds)
+        for m in needles:
+            self._store[(column, "split", m)] = split
+        return split
 
     def scan_tasks(self, parts: int) -> list[Callable[[], None]]:
         """Split every announced substring scan into ``parts`` pieces by rows.
@@ -255,17 +290,17 @@ class BatchCache:
         """
         n = len(self.df)
         bounds = np.unique(np.linspace(0, n, max(1, int(parts)) + 1).astype(np.int64))
+        if len(bounds) < 2:
+            return []
+        columns = sorted({key[0] for key in list(self._store)
+                          if len(key) == 3 and key[1] == "want"})
         tasks: list[Callable[[], None]] = []
-        for key, wanted in list(self._store.items()):
-            if len(key) != 3 or key[1] != "want" or not wanted or len(bounds) < 2:
-                continue
-            column, mode = key[0], key[2]
-            if (column, "split", mode) in self._store or self._store.get(
-                    (column, "contains", mode)):
-                continue
-            split = _SplitScan(self, column, mode, sorted(wanted), bounds)
-            self._store[(column, "split", mode)] = split
-            tasks += [functools.partial(split.run, i) for i in range(len(bounds) - 1)]
+        for column in columns:
+            for group in _GROUP_MODES:
+                with self._lock((column, "scan", group)):
+                    split = self._new_scan(column, group, bounds)
+                if split is not None:
+                    tasks += [functools.partial(split.run, i) for i in range(len(bounds) - 1)]
         return tasks
 
     def _scan_array(self, column: str, mode: str) -> Any:
@@ -330,17 +365,20 @@ class BatchCache:
 
 
 class _SplitScan:
-    """One substring scan of a column cut into pieces of consecutive rows."""
+    """One substring scan of a column (``needles`` per mode of one group) cut into
+    pieces of consecutive rows."""
 
-    def __init__(self, cache: BatchCache, column: str, mode: str, needles: list[str],
-                 bounds: np.ndarray) -> None:
-        self.cache, self.column, self.mode, self.needles = cache, column, mode, needles
+    def __init__(self, cache: BatchCache, column: str, needles: dict[str, list[str]],
+                 bounds: Sequence[int]) -> None:
+        self.cache, self.column, self.needles = cache, column, needles
         self.bounds = [int(b) for b in bounds]
         k = len(self.bounds) - 1
         self.parts: list[Any] = [None] * k
         self.claimed = [False] * k
         self.done = [threading.Event() for _ in range(k)]
         self.lock = threading.Lock()
+        self.result_lock = threading.Lock()
+        self._result: Any = self
 
     def run(self, i: int) -> None:
         """Scan piece ``i`` unless another thread has taken it."""
@@ -349,32 +387,56 @@ class _SplitScan:
                 return
             self.claimed[i] = True
         try:
-            arr = self.cache._scan_array(self.column, self.mode)
-            if arr is None:
-                res: Any = None
-            else:
-                a, b = self.bounds[i], self.bounds[i + 1]
-                res = _substring_rows(arr.slice(a, b - a), self.needles)
+            res = self._scan(self.bounds[i], self.bounds[i + 1])
         except BaseException as exc:  # noqa: BLE001 - re-raised by result()
             res = exc
         self.parts[i] = res
         self.done[i].set()
 
-    def result(self) -> dict[str, np.ndarray] | None:
-        """Rows holding each needle (all pieces joined); None when the column has no
-        byte form (see :meth:`BatchCache.arrow`)."""
-        for i in range(len(self.parts)):
-            self.run(i)
-        for ev in self.done:
-            ev.wait()
-        for p in self.parts:
-            if isinstance(p, BaseException):
-                raise p
-        if any(p is None for p in self.parts):
+    def _scan(self, a: int, b: int) -> dict[str, dict[str, np.ndarray]] | None:
+        cache, column, needles = self.cache, self.column, self.needles
+        arrays = {m: cache._scan_array(column, m) for m in needles}
+        if any(v is None for v in arrays.values()):
             return None
-        if len(self.parts) == 1:
-            return dict(self.parts[0])
-        return {k: np.concatenate([p[k] for p in self.parts]) for k in self.needles}
+        arrays = {m: v.slice(a, b - a) for m, v in arrays.items()}
+        if "lower" in needles:
+            return {"lower": _substring_rows(arrays["lower"], needles["lower"])}
+        if "ascii_lower" not in needles:
+            return {"raw": _substring_rows(arrays["raw"], needles["raw"])}
+        low, raw = _scan_bytes(arrays["ascii_lower"], needles["ascii_lower"],
+                               arrays.get("raw"), needles.get("raw", ()))
+        return {"ascii_lower": low, "raw": raw}
+
+    def result(self) -> dict[str, dict[str, np.ndarray]] | None:
+        """Rows holding each needle, per mode (all pieces joined); None when the column
+        has no byte form (see :meth:`BatchCache.arrow`)."""
+        with self.result_lock:
+            if self._result is self:
+                for i in range(len(self.parts)):
+                    self.run(i)
+                for ev in self.done:
+                    ev.wait()
+                parts, self.parts = self.parts, []
+                for p in parts:
+                    if isinstance(p, BaseException):
+                        raise p
+                if any(p is None for p in parts):
+                    self._result = None
+                elif len(parts) == 1:
+                    self._result = parts[0]
+                else:
+                    self._result = {m: {k: np.concatenate([p[m][k] for p in parts]) for k in ks}
+                                    for m, ks in self.needles.items()}
+            return self._result
+
+
+_GROUP_MODES = {"bytes": ("raw", "ascii_lower"), "lower": ("lower",)}
+
+
+def _scan_group(mode: str) -> str:
+    """Modes scanned together: case-sensitive and ASCII-lower-cased needles share the
+    byte positions of one buffer; Python-lower-cased text has its own."""
+    return "lower" if mode == "lower" else "bytes"
 
 
 #: non-ASCII characters whose ``str.lower`` holds an ASCII character (U+0130 LATIN
@@ -390,25 +452,61 @@ def _scan_mode(lower: bool, needle: str) -> str:
 
 
 def _substring_rows(arr: Any, needles: Sequence[str]) -> dict[str, np.ndarray]:
-    """For each needle, a bool (n,) array: row's UTF-8 bytes contain the needle's.
+    """For each needle, a bool (n,) array: row's UTF-8 bytes contain the needle's."""
+    return _scan_bytes(arr, needles)[0]
 
-    One table look-up per byte position of the column's data buffer finds every position
-    whose first two bytes start some needle, grouped by those two bytes; each needle then
-    checks its remaining bytes (8 at a time) on its group's candidates only, and a match
-    counts if it ends inside its row.
-    """
+
+def _flat_bytes(arr: Any) -> tuple[np.ndarray, int, np.ndarray]:
+    """Row offsets (from 0), byte size and the data bytes plus 8 zero bytes of a
+    (large) string array."""
     n = len(arr)
-    validity, offs_buf, data = arr.buffers()
+    _, offs_buf, data = arr.buffers()
     offs = np.frombuffer(offs_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1]
     start, stop = int(offs[0]), int(offs[-1])
-    offs = offs - start
     size = stop - start
     pad = np.zeros(size + 8, dtype=np.uint8)
     if size:
         pad[:size] = np.frombuffer(data, dtype=np.uint8)[start:stop]
+    return offs - start, size, pad
+
+
+def _scan_bytes(arr: Any, needles: Sequence[str], exact: Any = None,
+                exact_needles: Sequence[str] = ()) -> tuple[dict[str, np.ndarray],
+                                                             dict[str, np.ndarray]]:
+    """Rows whose UTF-8 bytes contain each needle: ``needles`` in ``arr``, and
+    ``exact_needles`` in ``exact``, the same texts before ASCII lower-casing.
+
+    One table look-up per byte position of ``arr``'s data finds every position whose
+    first two bytes start some needle (an exact needle by its ASCII-lower-cased bytes:
+    where it occurs in ``exact``, those occur in ``arr`` at the same position, as ASCII
+    lower-casing keeps every byte in place), grouped by those two bytes; each needle
+    then checks its bytes (8 at a time, in its own buffer) on its group's candidates
+    only, and a match counts if it ends inside its row.
+
+    Returns
+    -------
+    (dict needle -> bool (n,), dict exact needle -> bool (n,))
+    """
+    n = len(arr)
+    offs, size, pad = _flat_bytes(arr)
+    if exact is not None and exact_needles:
+        e_offs, e_size, e_pad = _flat_bytes(exact)
+        if e_size != size or not np.array_equal(e_offs, offs):  # pragma: no cover - defensive
+            return _scan_bytes(arr, needles)[0], _scan_bytes(exact, exact_needles)[0]
+    else:
+        e_pad, exact_needles = pad, ()
     w8 = np.ndarray((size + 1,), dtype="<u8", buffer=pad, strides=(1,))
-    encoded = {k: k.encode("utf-8") for k in needles}
+    e_w8 = np.ndarray((size + 1,), dtype="<u8", buffer=e_pad, strides=(1,))
+    # (result dict, key, bytes searched in arr, bytes checked, their buffer, checked from)
+    items = []
     out: dict[str, np.ndarray] = {}
+    e_out: dict[str, np.ndarray] = {}
+    for k in needles:
+        b = k.encode("utf-8")
+        items.append((out, k, b, b, pad, w8, 2))
+    for k in exact_needles:
+        b = k.encode("utf-8")
+        items.append((e_out, k, b.lower(), b, e_pad, e_w8, 0))
 
     def rows_of(cand: np.ndarray, length: int) -> np.ndarray:
         hit = np.zeros(n, dtype=bool)
@@ -418,38 +516,38 @@ def _substring_rows(arr: Any, needles: Sequence[str]) -> dict[str, np.ndarray]:
         return hit
 
     long = []
-    for k, b in encoded.items():
+    for item in items:
+        res, k, _, b, buf, _, _ = item
         if len(b) == 0:
-            out[k] = np.ones(n, dtype=bool)
+            res[k] = np.ones(n, dtype=bool)
         elif len(b) == 1:
-            out[k] = rows_of(np.flatnonzero(pad[:size] == b[0]), 1)
+            res[k] = rows_of(np.flatnonzero(buf[:size] == b[0]), 1)
         else:
-            long.append(k)
+            long.append(item)
     if long:
         # group the needles by their first two bytes; one table look-up per byte position
-        # gives every position's group (or none), one stable sort splits them by group
-        prefixes = sorted({encoded[k][:2] for k in long})
-        group = {p: g for g, p in enumerate(prefixes)}
-        table = np.full(1 << 16, len(prefixes), dtype=np.uint8 if len(prefixes) < 255 else np.uint16)
+        # gives every position's group (0: none), one stable sort splits them by group
+        prefixes = sorted({it[2][:2] for it in long})
+        group = {p: g + 1 for g, p in enumerate(prefixes)}
+        table = np.zeros(1 << 16, dtype=np.uint8 if len(prefixes) < 255 else np.uint16)
         for p, g in group.items():
             table[p[0] | (p[1] << 8)] = g
         w2 = np.ndarray((max(size - 1, 0),), dtype="<u2", buffer=pad, strides=(1,))
-        gid = table[w2]
-        cand_all = np.flatnonzero(gid != len(prefixes))
-        gid = gid[cand_all]
+        gid = np.take(table, w2)
+        cand_all = np.flatnonzero(gid)
+        gid = np.take(gid, cand_all)
         order = np.argsort(gid, kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(gid, minlength=len(prefixes)))])
-        for k in long:
-            b = encoded[k]
-            g = group[b[:2]]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(gid, minlength=len(prefixes) + 1))])
+        for res, k, s, b, _, vw8, first in long:
+            g = group[s[:2]]
             cand = cand_all[order[bounds[g]:bounds[g + 1]]]
             cand = cand[cand + len(b) <= size]
-            for at in range(2, len(b), 8):
+            for at in range(first, len(b), 8):
                 chunk = b[at:at + 8]
                 keep = np.uint64((1 << (8 * len(chunk))) - 1)
-                cand = cand[(w8[cand + at] & keep) == np.uint64(int.from_bytes(chunk, "little"))]
-            out[k] = rows_of(cand, len(b))
-    return out
+                cand = cand[(vw8[cand + at] & keep) == np.uint64(int.from_bytes(chunk, "little"))]
+            res[k] = rows_of(cand, len(b))
+    return out, e_out
 
 
 def _bools(arr: Any, fill: bool = False) -> np.ndarray:

@@ -242,3 +242,23 @@ def test_ascii_keywords_on_rows_lowering_to_ascii():
     np.testing.assert_array_equal(L[:, 1], [-1, -1, -1, 0, -1, -1, -1])
     np.testing.assert_array_equal(L[:, 2], [-1, -1, 1, -1, -1, -1, 1])
     np.testing.assert_array_equal(L[:, 3], [-1, -1, -1, -1, -1, -1, 1])
+
+
+def test_bytes_and_every_missing_marker_in_a_text_column():
+    from decimal import Decimal
+
+    cells = [b"abc", "xb'", None, float("nan"), np.float32("nan"), pd.NA, pd.NaT,
+             np.datetime64("NaT"), Decimal("NaN"), "ab", ""]
+    lfs = [keyword_lf("quote", "b'", 1), keyword_lf("ab", "AB", 0), regex_lf("re_ab", "ab", 1),
+           length_lf("short", "text", max_len=2, label=0)]
+    for keep in (list(range(len(cells))), [0, 1, 9, 10], [1, 2, 3, 5, 6, 8, 9, 10]):
+        df = pd.DataFrame({"text": pd.Series([cells[i] for i in keep], dtype=object)})
+        L = three_ways(df, lfs)
+        want_quote = [1 if isinstance(cells[i], bytes) or (isinstance(cells[i], str)
+                                                           and "b'" in cells[i]) else -1
+                      for i in keep]
+        np.testing.assert_array_equal(L[:, 0], want_quote)
+        # bytes read as str(b"abc") == "b'abc'": contains "ab"
+        want_ab = [0 if isinstance(cells[i], (str, bytes)) and "ab" in str(cells[i]) else -1
+                   for i in keep]
+        np.testing.assert_array_equal(L[:, 1], want_ab)

@@ -19,10 +19,10 @@ SETTINGS = settings(max_examples=60, deadline=None,
 # rows chosen so that cuts fall beside multi-byte characters, empty and missing rows, and
 # so that a needle would match across two rows if a match could cross a row boundary
 TRICKY = ["ab", "cd", "", None, "ü😀", "😀ü", "İx", "\u212aing", "b", "c", float("nan"),
-          "x😀", "😀y", "xx", "", "abc\u00fc", "ddd", "tail-end!"]
+          "x😀", "😀y", "xx", "", "abc\u00fc", "ABcd", "aBc", "ddd", "tail-end!"]
 NEEDLES_RAW = ["bc", "b", "ü😀", "😀ü", "😀", "ü", "x😀y", "d", "end!", "tail-end!", "ab", "cd",
-               "\u212a", "\u0130", "abcd", "xxx", "x"]
-NEEDLES_LOWER = ["king", "bc", "i\u0307x", "end!", "ü", "😀", "k"]
+               "\u212a", "\u0130", "abcd", "xxx", "x", "AB", "aB", "Bc", "ABc", "A"]
+NEEDLES_LOWER = ["king", "bc", "i\u0307x", "end!", "ü", "😀", "k", "ab", "abcd", "a"]
 
 
 def expected(texts, needle: str, lower: bool) -> np.ndarray:
@@ -81,6 +81,10 @@ def test_split_scan_equals_whole_scan_and_python(parts, order):
     assert whole[(False, "bc")][15]  # "abcü"
     assert whole[(False, "end!")][-1] and whole[(False, "tail-end!")][-1]
     assert whole[(True, "king")][7]  # Kelvin sign lowers to "k"
+    # case-sensitive and lower-cased needles share one scan: each keeps its own case
+    assert list(np.flatnonzero(whole[(False, "AB")])) == [16]
+    assert list(np.flatnonzero(whole[(False, "aB")])) == [17]
+    assert list(np.flatnonzero(whole[(True, "ab")])) == [0, 15, 16, 17]
 
 
 def test_cut_inside_a_row_would_be_wrong_but_cuts_are_at_rows():
@@ -120,12 +124,12 @@ def test_substring_rows_on_a_sliced_array():
                                                                  strict=True) if v is not None])
 
 
-text_cell = st.one_of(st.text(alphabet="ab ü😀İ\u212aK\x00", max_size=6), st.none())
+text_cell = st.one_of(st.text(alphabet="abAB ü😀İ\u212aK\x00", max_size=6), st.none())
 
 
 @SETTINGS
 @given(texts=st.lists(text_cell, min_size=1, max_size=30),
-       raw=st.lists(st.text(alphabet="ab ü😀İ\u212a", min_size=1, max_size=3), min_size=1,
+       raw=st.lists(st.text(alphabet="abAB ü😀İ\u212a", min_size=1, max_size=3), min_size=1,
                     max_size=4),
        low=st.lists(st.text(alphabet="ab ü😀ki\u0307", min_size=1, max_size=3), min_size=1,
                     max_size=4),
