@@ -141,11 +141,21 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
             f"{len(df)} rows; it must return one vote per row."
         )
     out = out.astype(np.int64, copy=False)
+    if isinstance(lf, _vectorized_lf()):  # already label or -1
+        return out
     return np.where(out >= 0, out, ABSTAIN)
+
+
+def _vectorized_lf() -> type:
+    from labeling_functions import VectorizedLF
+
+    return VectorizedLF
 
 
 #: rows from which the vectorized LFs of one pass run in threads by default
 THREAD_MIN_ROWS = 20_000
+#: pieces (by rows) per thread of each shared substring scan
+SCAN_PIECES_PER_THREAD = 2
 
 
 def _n_threads(threads: int | None, n: int, lfs: list[Any], vec: list[int]) -> int:
@@ -186,17 +196,19 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndar
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    # LFs that do not wait on a shared scan go first, so they overlap with it
-    order = sorted(pooled, key=lambda j: lfs[j].shares_scan)
     own: dict[int, dict[str, int]] = {j: {} for j in pooled}
 
     def one(j: int) -> None:
         L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dataqa-lf") as pool:
-        # the shared substring scans, split by rows, go first
-        scans = [pool.submit(t) for t in cache.scan_tasks(threads)]
-        futures = {j: pool.submit(one, j) for j in order}
+        # queue: the pieces of the shared substring scans (two per thread, so a thread
+        # done early takes another; the first also builds the column's byte form), the
+        # LFs that do not wait on the scans, then those that read them (a piece no
+        # thread has started yet is run by the first LF that needs it)
+        scans = [pool.submit(t) for t in cache.scan_tasks(SCAN_PIECES_PER_THREAD * threads)]
+        futures = {j: pool.submit(one, j) for j in pooled if not lfs[j].shares_scan}
+        futures.update({j: pool.submit(one, j) for j in pooled if lfs[j].shares_scan})
         for s in scans:
             s.result()
         for j in pooled:  # LF order: the first failing LF is the one reported
