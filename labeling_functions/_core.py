@@ -195,16 +195,18 @@ class BatchCache:
                 out = pc.replace_with_mask(out, pa.array(non_ascii), repl)
             return out
         objs = self.objects(column)
-        # straight from the column when every value is a str or missing (pyarrow would
-        # also take bytes, which str() turns into "b'...'")
-        if pd.api.types.infer_dtype(objs, skipna=True) in ("string", "empty"):
-            try:
-                arr = pa.array(objs, type=pa.large_string(), from_pandas=True)
-            except Exception:  # noqa: BLE001 - lone surrogates, numpy NaN/NaT...: go through str()
-                pass
-            else:
-                self._store[(column, "arrow_direct")] = arr
-                return arr
+        # straight from the column when every value is a str or missing: pyarrow then
+        # infers a string (or, all missing, null) type; bytes give binary (str() would
+        # turn them into "b'...'"), numbers a numeric type, a mix an error
+        try:
+            arr = pa.array(objs, from_pandas=True)
+        except Exception:  # noqa: BLE001 - lone surrogates, mixed types...: go through str()
+            arr = None
+        if isinstance(arr, pa.Array) and (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)
+                                          or pa.types.is_large_string(arr.type)):
+            arr = arr.cast(pa.large_string())
+            self._store[(column, "arrow_direct")] = arr
+            return arr
         try:
             return pa.array([None if m else t for t, m in
                              zip(self.texts(column), self.missing(column), strict=True)],
