@@ -613,6 +613,12 @@ class VectorizedLF(LabelingFunction):
             return bool(shares)
         return getattr(self._batch_predicate, "prepare", None) is not None
 
+    @property
+    def reads_text(self) -> bool:
+        """True when the frame path reads a column as text (its byte form, see
+        :meth:`BatchCache.arrow`)."""
+        return bool(getattr(self._batch_predicate, "reads_text", False))
+
     def apply_batch(self, df: pd.DataFrame, *, cache: BatchCache | None = None) -> np.ndarray:
         """Votes for every row of ``df``.
 
@@ -683,6 +689,8 @@ class _KeywordRow:
 
 
 class _KeywordBatch:
+    reads_text = True
+
     def __init__(self, row: _KeywordRow) -> None:
         self.row = row
 
@@ -767,11 +775,16 @@ class _RegexRow:
 def required_literal(pattern: re.Pattern) -> str | None:
     """A literal substring that every match of ``pattern`` contains, or None.
 
-    The longest run of consecutive literal characters at the top level of a case-sensitive
-    pattern (``https?://`` -> ``"http"``). Used only to skip rows that cannot match.
+    The longest run of consecutive literal characters at the top level of the pattern
+    (``https?://`` -> ``"http"``). With ``re.IGNORECASE`` the run is lower-cased and
+    holds only ASCII characters other than i, k and s, the letters that Python's
+    case-insensitive matching also pairs with non-ASCII ones (U+0130, U+0131, U+212A,
+    U+017F): a match then contains the run in ``text.lower()``. Used only to skip rows
+    that cannot match.
     """
-    if pattern.flags & re.IGNORECASE or not isinstance(pattern.pattern, str):
+    if not isinstance(pattern.pattern, str):
         return None
+    nocase = bool(pattern.flags & re.IGNORECASE)
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -781,8 +794,8 @@ def required_literal(pattern: re.Pattern) -> str | None:
     literal = sre_parse.LITERAL
     best, run = "", []
     for op, arg in items + [(None, None)]:
-        if op is literal:
-            run.append(chr(arg))
+        if op is literal and not (nocase and (arg >= 128 or chr(arg) in "iksIKS")):
+            run.append(chr(arg).lower() if nocase else chr(arg))
             continue
         if len(run) > len(best):
             best = "".join(run)
@@ -791,13 +804,17 @@ def required_literal(pattern: re.Pattern) -> str | None:
 
 
 class _RegexBatch:
+    reads_text = True
+
     def __init__(self, row: _RegexRow) -> None:
         self.row = row
         self.literal = required_literal(row.pattern)
+        #: the literal is searched in ``text.lower()`` (case-insensitive pattern)
+        self.lower = bool(row.pattern.flags & re.IGNORECASE)
 
     def prepare(self, cache: BatchCache) -> None:
         if self.literal is not None:
-            cache.want_substrings(self.row.column, False, [self.literal])
+            cache.want_substrings(self.row.column, self.lower, [self.literal])
 
     @property
     def shares_scan(self) -> bool:
@@ -814,7 +831,7 @@ class _RegexBatch:
             import pyarrow.compute as pc
 
             # rows without the pattern's required literal cannot match: search the rest only
-            has = cache.contains(column, False, self.literal) if self.literal else None
+            has = cache.contains(column, self.lower, self.literal) if self.literal else None
             try:
                 if has is None:
                     hit = _bools(pc.match_substring_regex(arr, tr.pattern))
@@ -831,7 +848,7 @@ class _RegexBatch:
         rest = ~cache.rows_in_domain(column, tr.domain) & ~cache.missing(column)
         if self.literal is not None and rest.any():
             # rows without the required literal cannot match
-            has = cache.contains(column, False, self.literal)
+            has = cache.contains(column, self.lower, self.literal)
             if has is not None:
                 rest &= has
         rest = np.flatnonzero(rest)
@@ -850,7 +867,8 @@ class _RegexBatch:
                 out[i] = False
                 continue
             t = _as_text(objs[i])
-            out[i] = (lit is None or lit in t) and search(t) is not None
+            out[i] = (lit is None or lit in (t.lower() if self.lower else t)) \
+                and search(t) is not None
         return out
 
 
@@ -1010,6 +1028,8 @@ class _LengthRow:
 
 
 class _LengthBatch:
+    reads_text = True
+
     def __init__(self, row: _LengthRow) -> None:
         self.row = row
 

@@ -202,13 +202,19 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndar
         L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dataqa-lf") as pool:
-        # queue: the pieces of the shared substring scans (two per thread, so a thread
-        # done early takes another; the first also builds the column's byte form), the
-        # LFs that do not wait on the scans, then those that read them (a piece no
-        # thread has started yet is run by the first LF that needs it)
-        scans = [pool.submit(t) for t in cache.scan_tasks(SCAN_PIECES_PER_THREAD * threads)]
-        futures = {j: pool.submit(one, j) for j in pooled if not lfs[j].shares_scan}
-        futures.update({j: pool.submit(one, j) for j in pooled if lfs[j].shares_scan})
+        # queue: a piece of the shared substring scans (its thread builds the column's
+        # byte form meanwhile), the LFs that read no text, the other pieces (two per
+        # thread, so a thread done early takes another), the other LFs that do not wait
+        # on the scans, then those that do (a piece no thread has started yet is run by
+        # the first LF that needs it)
+        pieces = cache.scan_tasks(SCAN_PIECES_PER_THREAD * threads)
+        scans = [pool.submit(t) for t in pieces[:1]]
+        ranks = {j: 0 if not (lfs[j].shares_scan or lfs[j].reads_text) else
+                 1 if not lfs[j].shares_scan else 2 for j in pooled}
+        futures = {j: pool.submit(one, j) for j in pooled if ranks[j] == 0}
+        scans += [pool.submit(t) for t in pieces[1:]]
+        for rank in (1, 2):
+            futures.update({j: pool.submit(one, j) for j in pooled if ranks[j] == rank})
         for s in scans:
             s.result()
         for j in pooled:  # LF order: the first failing LF is the one reported

@@ -262,3 +262,29 @@ def test_bytes_and_every_missing_marker_in_a_text_column():
         want_ab = [0 if isinstance(cells[i], (str, bytes)) and "ab" in str(cells[i]) else -1
                    for i in keep]
         np.testing.assert_array_equal(L[:, 1], want_ab)
+
+
+def test_only_i_k_s_fold_to_non_ascii_under_ignorecase():
+    # required_literal lower-cases case-insensitive literals and leaves out i, k and s:
+    # no other ASCII character matches a non-ASCII one under re.IGNORECASE
+    every = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
+    folds = re.findall(r"(?i)[\x00-\x7f]", every)
+    assert sorted(folds) == sorted(["\u0130", "\u0131", "\u212a", "\u017f"])
+    assert {c.lower() for c in "iksIKS"} == set("iks")
+
+
+def test_case_insensitive_regex_literal_prefilter():
+    from labeling_functions._core import required_literal
+
+    assert required_literal(re.compile(r"(?i)click\s+HERE")) == "here"
+    assert required_literal(re.compile(r"(?i)sik")) is None
+    assert required_literal(re.compile(r"CLICK\s+here")) == "CLICK"
+    texts = ["CLICK HERE", "click here", "clic\u212a here", "cl\u0131ck here", "Click\tHeRe!",
+             "click there", "clic here", "click  h\u0130re", "\u017fub", "SUB", "sub", None, "",
+             "\u0130\u0130 click here"]
+    df = pd.DataFrame({"text": pd.Series(texts, dtype=object)})
+    lfs = [regex_lf("here", r"(?i)click\s+here", 1), regex_lf("sub", r"(?i)sub", 0),
+           regex_lf("rsub", re.compile("SUB", re.IGNORECASE), 1)]
+    L = three_ways(df, lfs)
+    np.testing.assert_array_equal(L[:, 0], [1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1, 1])
+    np.testing.assert_array_equal(L[:, 1], [-1] * 8 + [0, 0, 0, -1, -1, -1])
