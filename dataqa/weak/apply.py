@@ -15,6 +15,7 @@ As in Snorkel, a vote below 0 is stored as -1.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Sequence
@@ -194,32 +195,52 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndar
             advance()
     if not pooled:
         return
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
+    from collections import deque
 
     own: dict[int, dict[str, int]] = {j: {} for j in pooled}
+    errors: dict[int, BaseException] = {}
 
     def one(j: int) -> None:
-        L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
+        try:
+            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
+        except BaseException as exc:  # noqa: BLE001 - raised below, in LF order
+            errors[j] = exc
 
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dataqa-lf") as pool:
-        # queue: a piece of the shared substring scans (its thread builds the column's
-        # byte form meanwhile), the LFs that read no text, the other pieces (two per
-        # thread, so a thread done early takes another), the other LFs that do not wait
-        # on the scans, then those that do (a piece no thread has started yet is run by
-        # the first LF that needs it)
-        pieces = cache.scan_tasks(SCAN_PIECES_PER_THREAD * threads)
-        scans = [pool.submit(t) for t in pieces[:1]]
-        ranks = {j: 0 if not (lfs[j].shares_scan or lfs[j].reads_text) else
-                 1 if not lfs[j].shares_scan else 2 for j in pooled}
-        futures = {j: pool.submit(one, j) for j in pooled if ranks[j] == 0}
-        scans += [pool.submit(t) for t in pieces[1:]]
-        for rank in (1, 2):
-            futures.update({j: pool.submit(one, j) for j in pooled if ranks[j] == rank})
-        for s in scans:
-            s.result()
-        for j in pooled:  # LF order: the first failing LF is the one reported
-            futures[j].result()
-            advance()
+    # queue: a piece of the shared substring scans (its thread builds the column's byte
+    # form meanwhile), the LFs that read no text, the other pieces (two per thread, so a
+    # thread done early takes another), the other LFs that do not wait on the scans,
+    # then those that do (a piece no thread has started yet is run by the first LF that
+    # needs it, so no order can dead-lock)
+    pieces = cache.scan_tasks(SCAN_PIECES_PER_THREAD * threads)
+    ranks = {j: 0 if not (lfs[j].shares_scan or lfs[j].reads_text) else
+             1 if not lfs[j].shares_scan else 2 for j in pooled}
+    queue: deque = deque(pieces[:1])
+    queue.extend(functools.partial(one, j) for j in pooled if ranks[j] == 0)
+    queue.extend(pieces[1:])
+    for rank in (1, 2):
+        queue.extend(functools.partial(one, j) for j in pooled if ranks[j] == rank)
+
+    def work() -> None:
+        while True:
+            try:
+                task = queue.popleft()
+            except IndexError:
+                return
+            task()
+
+    # the calling thread works too: one thread less to start and wake
+    helpers = [threading.Thread(target=work, name=f"dataqa-lf-{i}", daemon=True)
+               for i in range(threads - 1)]
+    for t in helpers:
+        t.start()
+    work()
+    for t in helpers:
+        t.join()
+    for j in pooled:  # LF order: the first failing LF is the one reported
+        if j in errors:
+            raise errors[j]
+        advance()
     for j in pooled:
         faults.update(own[j])
 
@@ -228,7 +249,8 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
                  progress: bool | None, id_column: str | None,
                  threads: int | None = 1) -> tuple[np.ndarray, dict[str, int]]:
     n, m = len(df), len(lfs)
-    L = np.full((n, m), ABSTAIN, dtype=np.int64)
+    # every column is written below (by the vectorized or the row-wise pass)
+    L = np.empty((n, m), dtype=np.int64)
     faults: dict[str, int] = {}
     vec = [j for j, lf in enumerate(lfs) if hasattr(lf, "apply_batch")]
     row = [j for j in range(m) if j not in set(vec)]
