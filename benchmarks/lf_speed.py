@@ -79,26 +79,28 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", default="bench_out")
     ap.add_argument("--quick", action="store_true", help="10,000 and 100,000 rows instead")
     ap.add_argument("--workers", type=int, default=2, help="Dask workers (processes)")
-    ap.add_argument("--repeat", type=int, default=3, help="timed runs of each applier")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="alternating timed runs of each applier (default 9; --quick: 3)")
     args = ap.parse_args(argv)
     n_cmp, n_big = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    if args.repeat is None:
+        args.repeat = 3 if args.quick else 9
     lfs = make_lfs()
 
     df = make_frame(n_cmp, seed=0)
     # warm-up on other rows: imports, pyarrow kernels, the code-point tables of the regex
-    # translation (built once per process), pandas' apply machinery
+    # translation (built once per process), pandas' apply machinery, and for apply_lfs
+    # the first allocations of buffers of this size (on a frame of the same size)
     warm = make_frame(2_000, seed=99)
-    apply_lfs(warm, lfs)
+    apply_lfs(make_frame(n_cmp, seed=99), lfs)
     PandasLFApplier(lfs).apply(warm, progress_bar=False)
     # same frame, alternating runs, median of the repeats
     ours, theirs = [], []
     for _ in range(args.repeat):
-        ours.append(timed(lambda: apply_lfs(df, lfs))[0])
-        t, L_snorkel = timed(lambda: PandasLFApplier(lfs).apply(df, progress_bar=False))
-        theirs.append(t)
-    for _ in range(4):  # apply_lfs is cheap: a few more runs steady its median
         t, L_ours = timed(lambda: apply_lfs(df, lfs))
         ours.append(t)
+        t, L_snorkel = timed(lambda: PandasLFApplier(lfs).apply(df, progress_bar=False))
+        theirs.append(t)
     t_ours = statistics.median(ours)
     t_snorkel = statistics.median(theirs)
     equal = bool(np.array_equal(L_ours, L_snorkel))
@@ -125,8 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
         "apply_lfs_s": t_ours, "snorkel_pandas_s": t_snorkel, "speedup": t_snorkel / t_ours,
         "identical_L": equal, "rows_big": n_big, "apply_lfs_big_s": t_big,
         "dask_big_s": t_dask, "dask_workers": args.workers, "dask_identical_L": dask_equal,
-        "timing": f"median of {args.repeat} alternating runs each (apply_lfs: 4 more) "
-                  f"after a warm-up; "
+        "timing": f"median of {args.repeat} alternating runs each after a warm-up; "
                   f"1 BLAS thread; load average at start {os.getloadavg()[0]:.2f}",
         "apply_lfs_runs_s": ours, "snorkel_runs_s": theirs,
         "cpu_count": os.cpu_count(), "goal_speedup": 100.0,
