@@ -176,7 +176,8 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndar
     """Write the votes of the vectorized LFs ``vec`` into the columns of ``L``.
 
     With ``threads > 1`` the :class:`labeling_functions.VectorizedLF` passes (and the shared
-    substring scans, started first) run in a thread pool: pyarrow's regex kernels and
+    substring scans, cut by rows into pieces queued first) run in ``threads`` threads,
+    the calling one included: pyarrow's regex kernels and
     NumPy's array loops release the GIL. Each LF writes only its own column, errors and
     fault counts are collected in LF order, so the result equals the serial pass.
     """
@@ -326,8 +327,8 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         substring-scan and comparison kernels release the GIL). None (automatic): up to
         ``min(4, cpu_count)`` when there are at least two such LFs and
         ``THREAD_MIN_ROWS`` (20,000) rows, else 1. The result is the same either way.
-        On an idle 2-core machine two threads cut the 100k-row benchmark from 84 to
-        66 ms; on cores already busy with other work they can be slower, so pass
+        On an idle 2-core machine two threads cut the 100k-row benchmark from 60 to
+        39 ms; on cores already busy with other work they gain little, so pass
         ``threads=1`` there. On a Dask DataFrame each partition uses ``threads`` (None
         means 1 there, as the workers already share the cores).
 
