@@ -9,10 +9,9 @@ loopback. Goal: at least 100x Snorkel with an identical L.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -20,8 +19,10 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _common import parser, write_json  # noqa: E402
 
 WORDS = ("check out my channel subscribe please song love video the a is this to and of "
          "you it in for on free money http www com best voice views music dance great "
@@ -75,9 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from dataqa.weak import apply_lfs
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="bench_out")
-    ap.add_argument("--quick", action="store_true", help="10,000 and 100,000 rows instead")
+    ap = parser(__doc__)
     ap.add_argument("--workers", type=int, default=2, help="Dask workers (processes)")
     ap.add_argument("--repeat", type=int, default=None,
                     help="alternating timed runs of each applier (default 9; --quick: 3)")
@@ -152,9 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
     table.add_row("dataqa apply_lfs (Dask)", f"{n_big:,}", f"{t_dask:.2f}",
                   f"LocalCluster {args.workers} workers, identical L: {dask_equal}")
     Console().print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "lf_speed.json").write_text(json.dumps(res, indent=2))
+    write_json(args.out, "lf_speed", res)
     return res
 
 

@@ -14,12 +14,14 @@ model 92.8 %. Goal: label model >= 88 % and end model >= 92 % on the test video.
 
 from __future__ import annotations
 
-import argparse
 import json
+import sys
 import warnings
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
+from _common import parser, write_json  # noqa: E402
 
 
 def end_model(texts_train, proba, texts_test, *, random_state: int = 0):
@@ -48,9 +50,7 @@ def main(argv: list[str] | None = None) -> dict:
     from dataqa.weak import apply_lfs, fit_label_model, lf_summary
     from labeling_functions.youtube_spam import lfs
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="bench_out")
-    ap.add_argument("--quick", action="store_true", help="skip the Snorkel-only rows")
+    ap = parser(__doc__)
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)
     train, dev, test = (load_youtube_spam(split=s) for s in ("train", "dev", "test"))
@@ -94,10 +94,8 @@ def main(argv: list[str] | None = None) -> dict:
     res["end_model_gold_labels_reference"] = gold
     table.add_row("reference: same end model on gold train labels", f"{gold:.1f}", "not weak")
     console.print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     res["lf_summary"] = json.loads(summary.to_json(orient="index"))
-    (out / "weak_youtube.json").write_text(json.dumps(res, indent=2))
+    write_json(args.out, "weak_youtube", res)
     return res
 
 

@@ -23,13 +23,14 @@ Two reference rows explain the gaps:
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
+import sys
 import warnings
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
+from _common import parser, write_json  # noqa: E402
 
 PUBLISHED = {
     "youtube": {"metric": "accuracy", "majority": 84.0, "dawid_skene": 83.2, "snorkel": 84.0},
@@ -83,9 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from dataqa.datasets import default_data_home, load_wrench
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="bench_out")
-    ap.add_argument("--quick", action="store_true", help="YouTube only")
+    ap = parser(__doc__)
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)
     np.seterr(all="ignore")
@@ -127,9 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
                               "-" if published is None else f"{published:.2f}", note)
             results[label] = res
     Console(width=140).print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "wrench_label_models.json").write_text(json.dumps(results, indent=2))
+    write_json(args.out, "wrench_label_models", results)
     return results
 
 
