@@ -30,3 +30,20 @@ def data_home() -> Path:
     home = default_data_home()
     require(home.is_dir(), f"shared data folder {home} not found (set DATAQA_DATA_HOME)")
     return home
+
+
+@pytest.fixture(scope="session")
+def ls_server():
+    """One real Label Studio server for the whole test session (starting it takes ~1 min).
+
+    Skips locally (fails in CI) when Label Studio is not installed. Tests anywhere get it
+    with this fixture or ``request.getfixturevalue("ls_server")``.
+    """
+    from dataqa.labelstudio import LocalServer, find_label_studio
+
+    require(find_label_studio() is not None,
+            "Label Studio is not installed (make labelstudio-install, or set LABEL_STUDIO_BIN)")
+    server = LocalServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,4 +1,4 @@
-"""One real Label Studio server for every test of this folder (starting it takes ~1 min)."""
+"""Fixtures of the Label Studio tests; the server itself (``ls_server``) is in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -6,24 +6,7 @@ import itertools
 
 import pytest
 
-try:
-    from tests.conftest import require
-except ImportError:  # tests/ is not a package: the root conftest is a top-level module
-    from conftest import require
-
 _counter = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def ls_server():
-    from dataqa.labelstudio import LocalServer, find_label_studio
-
-    require(find_label_studio() is not None,
-            "Label Studio is not installed (make labelstudio-install, or set LABEL_STUDIO_BIN)")
-    server = LocalServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()
