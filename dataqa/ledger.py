@@ -7,6 +7,11 @@ user_version`` plus ``schema_version`` in the ``meta`` table) and upgraded in pl
 the migrations in :data:`MIGRATIONS` when an older ledger is opened. A file that is not a
 dataqa ledger, or one written by a newer dataqa, raises :class:`~dataqa.errors.LedgerError`.
 
+Opening a ledger runs SQLite's ``quick_check``: a damaged file raises
+:class:`~dataqa.errors.LedgerError` saying so instead of failing later. A ledger that
+another process keeps write-locked longer than the timeout (30 s, or
+``$DATAQA_LEDGER_TIMEOUT`` seconds) raises a ``LedgerError`` naming the file and the wait.
+
 All times are ISO-8601 strings in UTC (``2025-01-31T12:00:00.000000+00:00``). The ledger
 never stores secrets: do not put API keys in item data, settings or state.
 
@@ -39,10 +44,21 @@ __all__ = [
     "MIGRATIONS",
     "utc_now",
     "to_utc_iso",
+    "DEFAULT_TIMEOUT",
+    "TIMEOUT_ENV",
 ]
 
 #: Name written in the ``meta`` table; a SQLite file without it is not a ledger.
 _APP = "dataqa-ledger"
+
+#: Seconds a write waits for another process's write lock before giving up.
+DEFAULT_TIMEOUT: float = 30.0
+
+#: Environment variable that overrides :data:`DEFAULT_TIMEOUT` (seconds).
+TIMEOUT_ENV = "DATAQA_LEDGER_TIMEOUT"
+
+#: The first 16 bytes of every SQLite database file.
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Kinds of queue (what a queue of items is for).
 QUEUE_KINDS: tuple[str, ...] = ("review", "active", "spot_check")
@@ -220,6 +236,24 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _check_timeout(timeout: Any) -> float:
+    where = "timeout"
+    if timeout is None:
+        raw = os.environ.get(TIMEOUT_ENV, "").strip()
+        if not raw:
+            return DEFAULT_TIMEOUT
+        where, timeout = f"${TIMEOUT_ENV}", raw
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(timeout, bool) or not np.isfinite(value) or value < 0:
+        raise InvalidSettingError(
+            f"{where}={timeout!r} must be a number of seconds >= 0 (the wait for another "
+            f"process's write lock on the ledger).")
+    return value
+
+
 def _check_source(source: str) -> str:
     if source not in LABEL_SOURCES:
         raise InvalidSettingError(
@@ -238,13 +272,23 @@ class Ledger:
     path : str or PathLike
         The SQLite file; created (with its folder) when missing. ``":memory:"`` gives a
         throw-away ledger.
+    create : bool, default True
+        Create the file when it is missing. With ``False`` a missing file raises
+        :class:`~dataqa.errors.LedgerError` and nothing is created.
+    timeout : float, optional
+        Seconds to wait for another process's write lock (default
+        ``$DATAQA_LEDGER_TIMEOUT``, else :data:`DEFAULT_TIMEOUT`).
 
     Raises
     ------
     LedgerError
-        The file is not a SQLite database, is a SQLite database that is not a dataqa
+        The file is missing (``create=False``), is not a SQLite database, is damaged
+        (SQLite's ``quick_check`` fails), is a SQLite database that is not a dataqa
         ledger, or was written by a newer dataqa (schema version above
-        :data:`SCHEMA_VERSION`).
+        :data:`SCHEMA_VERSION`). Later, a write lock held by another process for longer
+        than ``timeout``.
+    InvalidSettingError
+        The path holds a NUL byte, or ``timeout`` is not a non-negative number.
 
     Notes
     -----
@@ -262,23 +306,50 @@ class Ledger:
     [1]
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, create: bool = True,
+                 timeout: float | None = None) -> None:
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
         self.path = str(path)
+        if "\x00" in self.path:
+            raise InvalidSettingError(
+                f"ledger path {self.path!r} contains a NUL byte (\\x00); pass a file path "
+                f"without it.")
+        self.timeout = _check_timeout(timeout)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._tx_depth = 0
+        existed = True
         if self.path != ":memory:":
             p = Path(self.path)
             if p.is_dir():
                 raise LedgerError(f"ledger path {self.path!r} is a folder; give a file path.")
-            p.parent.mkdir(parents=True, exist_ok=True)
+            existed = p.exists()
+            if not existed and not create:
+                raise LedgerError(
+                    f"ledger {self.path!r} does not exist; check the path, or create the "
+                    f"ledger first (`dataqa al init DATA --ledger {self.path}`).")
+            if not existed:
+                if p.parent.exists() and not p.parent.is_dir():
+                    raise LedgerError(
+                        f"cannot create ledger {self.path!r}: {str(p.parent)!r} is a file, "
+                        f"not a folder; give another path.")
+                try:
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise LedgerError(
+                        f"cannot create the folder of ledger {self.path!r} "
+                        f"({exc.strerror or exc}); give another path.") from exc
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=30.0)
+                                   timeout=self.timeout)
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot open ledger {self.path!r}: {exc}") from exc
+            raise LedgerError(f"cannot open ledger {self.path!r}: {exc}; check the path and "
+                              f"its permissions.") from exc
         self._conn = conn
         try:
-            self._open()
+            with self._guard():
+                self._open(check=existed and self.path != ":memory:")
         except BaseException:
             conn.close()
             self._conn = None
@@ -286,13 +357,61 @@ class Ledger:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def _open(self) -> None:
+    def _damaged(self, detail: object) -> LedgerError:
+        return LedgerError(
+            f"ledger {self.path!r} is damaged ({' '.join(str(detail).split())}); restore it "
+            f"from a backup, or start a new ledger with `dataqa al init`.")
+
+    def _has_sqlite_magic(self) -> bool:
+        try:
+            with open(self.path, "rb") as fh:
+                return fh.read(16) == _SQLITE_MAGIC
+        except OSError:
+            return False
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's lock, permission and corruption errors into one-line LedgerErrors."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            msg = str(exc).lower()
+            if "locked" in msg or "busy" in msg:
+                raise LedgerError(
+                    f"ledger {self.path!r} is locked by another process (waited "
+                    f"{self.timeout:g} s); try again when that process has finished, or set "
+                    f"{TIMEOUT_ENV} to wait longer.") from exc
+            if "readonly" in msg or "read-only" in msg:
+                raise LedgerError(
+                    f"ledger {self.path!r} is read-only; check the permissions of the file "
+                    f"and its folder.") from exc
+            if "disk i/o" in msg or "unable to open" in msg or "disk is full" in msg:
+                raise LedgerError(
+                    f"cannot use ledger {self.path!r}: {exc}; check the disk, its free space "
+                    f"and the file's permissions.") from exc
+            if "malformed" in msg or "corrupt" in msg:
+                raise self._damaged(exc) from exc
+            raise
+        except sqlite3.DatabaseError as exc:
+            msg = str(exc).lower()
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            if "malformed" in msg or "corrupt" in msg or (
+                    "not a database" in msg and self._has_sqlite_magic()):
+                raise self._damaged(exc) from exc
+            raise
+
+    def _open(self, check: bool = True) -> None:
         conn = self._c()
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.OperationalError:
+            raise
         except sqlite3.DatabaseError as exc:
+            if self.path != ":memory:" and self._has_sqlite_magic():
+                raise self._damaged(exc) from exc
             raise LedgerError(
                 f"{self.path!r} is not a dataqa ledger (not a SQLite database: {exc}); "
                 f"give the path of a ledger file, or a new path to create one."
@@ -314,6 +433,12 @@ class Ledger:
                 f"ledger {self.path!r} has schema version {version}, newer than this dataqa "
                 f"understands ({SCHEMA_VERSION}); upgrade dataqa to open it."
             )
+        if check and tables:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(1)")]
+            if problems != ["ok"]:
+                detail = " ".join(" ".join(problems).replace("*** in database main ***",
+                                                              "").split())
+                raise self._damaged(f"SQLite quick_check: {detail[:160]}")
         if self.path != ":memory:":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":  # pragma: no cover - filesystems without WAL
@@ -377,20 +502,65 @@ class Ledger:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction: all of it is committed, or none of it."""
-        with self._lock:
-            conn = self._c()
-            conn.execute("BEGIN IMMEDIATE")
+        """One transaction: all of it is committed, or none of it.
+
+        Inside :meth:`transaction` it joins the open transaction instead.
+        """
+        with self._reading() as conn:
+            if self._tx_depth:
+                with self._guard():
+                    yield conn
+                return
+            with self._guard():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Ledger]:
+        """Group several writes into one transaction: all are committed, or none.
+
+        Examples
+        --------
+        >>> with Ledger(":memory:") as led, led.transaction():
+        ...     led.add_items(["a"])
+        ...     led.add_labels(["a"], [1], source="human")
+        1
+        1
+        """
+        with self._reading() as conn:
+            if self._tx_depth:
+                self._tx_depth += 1
+                try:
+                    yield self
+                finally:
+                    self._tx_depth -= 1
+                return
+            with self._guard():
+                conn.execute("BEGIN IMMEDIATE")
+            self._tx_depth = 1
             try:
-                yield conn
+                yield self
             except BaseException:
+                self._tx_depth = 0
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            self._tx_depth = 0
+            with self._guard():
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._guard():
+            yield self._c()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            return self._c().execute(sql, params).fetchall()
+        with self._reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def _check_known(self, conn: sqlite3.Connection, ids: Sequence[str]) -> None:
         if not ids:
@@ -413,8 +583,9 @@ class Ledger:
 
     def add_items(self, ids: Iterable[Any], *, content_hashes: Sequence[str | None] | None = None,
                   split: str | Sequence[str | None] | None = None,
-                  data: Sequence[Mapping[str, Any] | None] | None = None) -> int:
-        """Add items; ids already present are left unchanged.
+                  data: Sequence[Mapping[str, Any] | None] | None = None,
+                  replace_data: bool = False) -> int:
+        """Add items; ids already present are left unchanged (but see ``replace_data``).
 
         Parameters
         ----------
@@ -426,6 +597,9 @@ class Ledger:
         data : sequence of dict (n,), optional
             Each item's content (JSON-serialisable), e.g. ``{"text": ...}``, kept for
             pushing to a labeling tool later.
+        replace_data : bool, default False
+            Also replace the stored ``data`` of ids already present (their split and
+            content hash stay).
 
         Returns
         -------
@@ -457,7 +631,11 @@ class Ledger:
             conn.executemany(
                 "INSERT OR IGNORE INTO items (id, content_hash, split, data, added_at) "
                 "VALUES (?, ?, ?, ?, ?)", rows)
-            return conn.total_changes - before
+            new = conn.total_changes - before
+            if replace_data:
+                conn.executemany("UPDATE items SET data = ? WHERE id = ?",
+                                 [(r[3], r[0]) for r in rows])
+            return new
 
     def items(self, split: str | None = None) -> pd.DataFrame:
         """Items in the order added: columns ``id``, ``content_hash``, ``split``."""
@@ -475,8 +653,7 @@ class Ledger:
         Raises :class:`LedgerError` naming ids that are not in the ledger.
         """
         ids = _as_ids(ids)
-        with self._lock:
-            conn = self._c()
+        with self._reading() as conn:
             self._check_known(conn, ids)
             out: dict[str, dict] = {}
             uniq = list(dict.fromkeys(ids))
@@ -504,8 +681,9 @@ class Ledger:
         labels : sequence (n,) of int or str
             Class index or class name; ints stay ints, names stay text.
         source : one of ``dataqa.types.LABEL_SOURCES``
-        round : int, optional
-            The round (from :meth:`start_round`) the labels answer.
+        round : int or sequence of int/None (n,), optional
+            The round (from :meth:`start_round`) the labels answer, one for all or one
+            per label.
         annotator : str, optional
         created_at : datetime or ISO string, optional
             When the label was made (default now).
@@ -519,7 +697,12 @@ class Ledger:
         labels = [_plain(v) for v in labels]
         from dataqa.data import check_lengths
 
-        check_lengths(ids=ids, labels=labels)
+        if round is None or isinstance(round, (int, np.integer)):
+            rounds_ = [None if round is None else int(round)] * len(ids)
+        else:
+            rounds_ = [None if r is None or (isinstance(r, float) and np.isnan(r)) else int(r)
+                       for r in round]
+        check_lengths(ids=ids, labels=labels, round=rounds_)
         for i, v in zip(ids, labels, strict=True):
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 raise InvalidSettingError(f"label for item {i!r} is missing; give a label.")
@@ -530,14 +713,14 @@ class Ledger:
         created = to_utc_iso(created_at) or utc_now()
         with self._write() as conn:
             self._check_known(conn, ids)
-            if round is not None:
-                self._check_round(conn, round)
+            for r in set(rounds_) - {None}:
+                self._check_round(conn, r)
             now = utc_now()
             conn.executemany(
                 "INSERT INTO labels (item_id, label, source, round, annotator, created_at, "
                 "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(i, v, source, round, annotator, created, now)
-                 for i, v in zip(ids, labels, strict=True)])
+                [(i, v, source, r, annotator, created, now)
+                 for i, v, r in zip(ids, labels, rounds_, strict=True)])
         return len(ids)
 
     def upsert_external_labels(self, rows: Iterable[Mapping[str, Any]] | pd.DataFrame
@@ -718,8 +901,7 @@ class Ledger:
         Columns: ``round, strategy, settings`` (dict), ``batch_ids`` (list), ``scores``
         (list), ``n_batch``, ``started_at``, ``finished_at``, ``metrics`` (dict or None).
         """
-        with self._lock:
-            conn = self._c()
+        with self._reading() as conn:
             rs = conn.execute("SELECT id, strategy, settings, started_at, finished_at, metrics "
                               "FROM rounds ORDER BY id").fetchall()
             members: dict[int, list[tuple]] = {}
@@ -825,8 +1007,7 @@ class Ledger:
 
     def queue_items(self, name: str) -> list[str]:
         """The ids in a queue, in the order they were added."""
-        with self._lock:
-            conn = self._c()
+        with self._reading() as conn:
             qid, _, _ = self._queue(conn, name)
             return [r[0] for r in conn.execute(
                 "SELECT item_id FROM queue_items WHERE queue_id = ? ORDER BY position", (qid,))]
@@ -900,8 +1081,7 @@ class Ledger:
         """
         sql = "SELECT t.item_id, t.task_id FROM tasks t"
         where, params = [], []
-        with self._lock:
-            conn = self._c()
+        with self._reading() as conn:
             if queue is not None:
                 qid, _, _ = self._queue(conn, queue)
                 where.append("t.queue_id = ?")
@@ -919,8 +1099,7 @@ class Ledger:
 
         A queue without a project (nothing recorded yet) has all its items pending.
         """
-        with self._lock:
-            conn = self._c()
+        with self._reading() as conn:
             qid, _, project = self._queue(conn, queue)
             if project is None:
                 sql = ("SELECT item_id FROM queue_items WHERE queue_id = ? ORDER BY position")
