@@ -1,22 +1,140 @@
-"""Shared pieces of the ``dataqa`` command: consoles and error handling."""
+"""Shared pieces of the ``dataqa`` command: consoles, error handling, file-reading options.
+
+Commands that read a table take the same five options and turn them into keyword
+arguments of :func:`dataqa.data.load_table` with :func:`read_options`::
+
+    def command(data: Path, format: str | None = FORMAT_OPT, sep: str | None = SEP_OPT,
+                no_header: bool = NO_HEADER_OPT, columns: str | None = COLUMNS_OPT,
+                encoding: str | None = ENCODING_OPT):
+        opts = read_options(format, sep, no_header, columns, encoding)
+        df = load_table(data, **opts)
+"""
 
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 
-from dataqa.errors import DataqaError
+from dataqa.errors import DataqaError, InvalidSettingError
 
-__all__ = ["console", "err_console", "handle_errors"]
+__all__ = [
+    "console", "err_console", "handle_errors",
+    "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "read_options",
+    "check_out_dir",
+]
 
 console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable)
+
+#: Formats accepted by ``--format`` (the same as :data:`dataqa.data.FORMATS`, kept here so
+#: ``--help`` does not import pandas).
+_FORMATS = ("csv", "tsv", "parquet", "jsonl", "json")
+
+FORMAT_OPT = typer.Option(
+    None, "--format",
+    help="File format: csv, tsv, parquet, jsonl or json (default: from the file suffix).")
+SEP_OPT = typer.Option(None, "--sep", help="Field delimiter of a csv/tsv file (default , and tab).")
+NO_HEADER_OPT = typer.Option(
+    False, "--no-header", help="The csv/tsv file has no header row; name its fields with --columns.")
+COLUMNS_OPT = typer.Option(
+    None, "--columns",
+    help="Comma-separated column names, e.g. label,text: the fields of a --no-header file, "
+         "or new names replacing the header's, in order.")
+ENCODING_OPT = typer.Option(
+    None, "--encoding", help="Text encoding, e.g. latin-1 (default: UTF-8, with or without BOM).")
+
+
+def read_options(format: str | None, sep: str | None, no_header: bool, columns: str | None,
+                 encoding: str | None) -> dict:
+    """Keyword arguments of :func:`dataqa.data.load_table` from the five reading options.
+
+    ``--columns`` without ``--no-header`` renames the header's columns (one name per
+    column); ``--no-header`` without ``--columns`` is an error. ``--sep '\\t'`` is read
+    as a tab.
+
+    Raises
+    ------
+    InvalidSettingError
+        An unknown format, an empty or repeated column name, ``--no-header`` without
+        ``--columns``, or an empty ``--sep``.
+    """
+    opts: dict = {}
+    if format is not None:
+        fmt = format.strip().lower()
+        if fmt not in _FORMATS:
+            raise InvalidSettingError(
+                f"--format {format!r} is not known; use one of {', '.join(_FORMATS)}.")
+        opts["format"] = fmt
+    if sep is not None:
+        if sep == "":
+            raise InvalidSettingError("--sep is empty; give the delimiter, e.g. --sep ';'.")
+        opts["sep"] = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if columns is not None:
+        names = [c.strip() for c in columns.split(",")]
+        if any(not n for n in names):
+            raise InvalidSettingError(
+                f"--columns {columns!r} has an empty name; give comma-separated names, e.g. "
+                f"--columns label,text.")
+        if len(set(names)) != len(names):
+            raise InvalidSettingError(f"--columns {columns!r} repeats a name; name each column once.")
+        opts["columns"] = names
+    if no_header:
+        if columns is None:
+            raise InvalidSettingError(
+                "--no-header needs --columns naming the file's fields, e.g. --no-header "
+                "--columns label,text.")
+        opts["header"] = False
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidSettingError(
+                f"--encoding {encoding!r} is not a known encoding; use e.g. utf-8, latin-1 "
+                f"or utf-16.") from None
+        opts["encoding"] = encoding
+    return opts
+
+
+def check_out_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Check, before any work, that ``path`` can be an output folder; create nothing.
+
+    It may exist as a folder or not exist yet; the nearest existing folder above it must
+    accept new files (tried with a temporary file that is removed at once).
+
+    Raises
+    ------
+    InvalidSettingError
+        ``path`` is an existing file, lies under a file, or cannot be written.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} is an existing file, not a folder; give a folder path.")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} lies under {str(parent)!r}, which is a file; give a folder path.")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} cannot be written ({str(parent)!r}: "
+            f"{exc.strerror or exc}); give a folder you can write to.") from None
+    return out
 
 
 def handle_errors(func: F) -> F:

@@ -31,8 +31,12 @@ from dataqa.errors import (
 )
 
 __all__ = [
+    "FORMATS",
+    "MAX_CELL_CHARS",
     "LabeledTable",
     "load_table",
+    "table_name",
+    "check_text_column",
     "make_ids",
     "encode_labels",
     "numeric_feature_columns",
@@ -41,10 +45,13 @@ __all__ = [
     "effective_folds",
 ]
 
+#: Formats :func:`load_table` reads, and the file suffixes that imply them.
+FORMATS = ("csv", "tsv", "parquet", "jsonl", "json")
+
 _READERS = {
     ".csv": "csv",
     ".tsv": "tsv",
-    ".txt": "tsv",
+    ".tab": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
     ".jsonl": "jsonl",
@@ -52,8 +59,80 @@ _READERS = {
     ".json": "json",
 }
 
+#: Largest text cell (in characters) accepted in a text column. A longer cell is almost
+#: always a broken file (an unclosed quote swallowing the rest of the file) and would
+#: make the character n-gram features take gigabytes of memory.
+MAX_CELL_CHARS = 1_000_000
 
-def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = None) -> pd.DataFrame:
+_SOURCE_ATTR = "dataqa_source"
+
+
+def table_name(df: pd.DataFrame, source: str | None = None) -> str:
+    """How messages name a table: ``source`` if given, else the file it was read from."""
+    if source is not None:
+        return str(source)
+    name = df.attrs.get(_SOURCE_ATTR)
+    return repr(str(name)) if name else "the table"
+
+
+def _utf8_error(path: Path) -> DataLoadError | None:
+    """The error for a file that is not valid UTF-8, or None when it is."""
+    raw = path.read_bytes()
+    nul = raw.find(b"\x00", 0, 4096)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
+        why = ("starts with a UTF-16 byte-order mark" if nul < 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+               else f"holds a NUL byte at byte offset {nul}")
+        return DataLoadError(
+            f"{str(path)!r} is not UTF-8 text: it {why}, as UTF-16 files do; pass --encoding "
+            f"utf-16 (API: encoding='utf-16') or save the file as UTF-8."
+        )
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return DataLoadError(
+            f"{str(path)!r} is not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte offset "
+            f"{exc.start} cannot be decoded; pass its encoding, e.g. --encoding latin-1 "
+            f"(API: encoding='latin-1'), or save the file as UTF-8."
+        )
+    return None
+
+
+def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
+                    columns: list[str] | None, encoding: str,
+                    string_columns: Sequence[str]) -> pd.DataFrame:
+    delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
+    common: dict = {"sep": delim, "encoding": encoding}
+    if fmt == "tsv":
+        common["quoting"] = csv.QUOTE_NONE
+    if header:
+        file_cols = [str(c) for c in pd.read_csv(path, nrows=0, **common).columns]
+        if columns is not None and len(columns) != len(file_cols):
+            raise DataLoadError(
+                f"{str(path)!r} has {len(file_cols)} columns in its header but --columns "
+                f"(columns=) names {len(columns)}; give one name per column."
+            )
+        names = columns if columns is not None else file_cols
+        dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
+        df = pd.read_csv(path, header=0, dtype=dtype or None, **common)
+        if columns is not None:
+            df.columns = columns
+        return df
+    first = pd.read_csv(path, header=None, nrows=1, **common)
+    if first.shape[1] != len(columns):
+        raise DataLoadError(
+            f"{str(path)!r} has {first.shape[1]} fields per row but --columns (columns=) "
+            f"names {len(columns)}; give one name per field."
+        )
+    dtype = {columns.index(c): str for c in string_columns if c in columns}
+    df = pd.read_csv(path, header=None, dtype=dtype or None, **common)
+    df.columns = columns
+    return df
+
+
+def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = None,
+               sep: str | None = None, header: bool = True,
+               columns: Sequence[str] | None = None, encoding: str | None = None,
+               string_columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a table from CSV, TSV, Parquet, JSON Lines or JSON, or pass a DataFrame through.
 
     Parameters
@@ -61,51 +140,119 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     source : path or DataFrame
         A file path, or a DataFrame (returned as is, index reset).
     format : {"csv", "tsv", "parquet", "jsonl", "json"}, optional
-        Overrides the format guessed from the file suffix.
+        The file's format; by default inferred from the suffix (``.csv``; ``.tsv``,
+        ``.tab``; ``.parquet``, ``.pq``; ``.jsonl``, ``.ndjson``; ``.json``). A file
+        without one of these suffixes needs it. TSV is read with quoting off (a ``"``
+        is an ordinary character), as TSV is written.
+    sep : str, optional
+        Field delimiter of CSV/TSV files (default ``,`` and tab).
+    header : bool
+        Whether the first row of a CSV/TSV file holds the column names. ``False`` needs
+        ``columns``.
+    columns : list of str, optional
+        Column names. With ``header=False`` they name the file's fields (one per field).
+        With a header they replace the header's names, in order (one per column).
+    encoding : str, optional
+        Text encoding; default UTF-8 with or without a byte-order mark. A file that is not
+        valid UTF-8 raises :class:`DataLoadError` naming the offset of the first bad byte.
+    string_columns : list of str, optional
+        Columns read as strings, never as numbers (ids: ``007`` stays ``007``).
 
     Returns
     -------
-    DataFrame with a fresh ``RangeIndex``.
+    DataFrame with a fresh ``RangeIndex``; ``df.attrs["dataqa_source"]`` holds the path
+    (see :func:`table_name`).
+
+    Raises
+    ------
+    DataLoadError
+        Missing file, unknown format, bad options for the format, undecodable text, a
+        field count that does not match ``columns``, or a file the reader rejects.
+    EmptyDataError
+        The table has no rows.
     """
+    string_columns = [str(c) for c in (string_columns or ())]
+    if columns is not None:
+        columns = [str(c) for c in columns]
+        if not columns or any(not c for c in columns):
+            raise DataLoadError(f"columns={columns!r} must be non-empty names.")
+        if len(set(columns)) != len(columns):
+            raise DataLoadError(f"columns={columns!r} repeats a name; give each column its own.")
     if isinstance(source, pd.DataFrame):
         df = source.reset_index(drop=True)
+        if columns is not None:
+            if len(columns) != df.shape[1]:
+                raise DataLoadError(f"the DataFrame has {df.shape[1]} columns but columns= "
+                                    f"names {len(columns)}; give one name per column.")
+            df.columns = columns
     else:
         path = Path(source)
         if not path.exists():
             raise DataLoadError(f"data file {str(path)!r} does not exist; check the path.")
+        if path.is_dir():
+            raise DataLoadError(f"{str(path)!r} is a folder; give the data file inside it.")
+        if format is not None and format not in FORMATS:
+            raise DataLoadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}.")
         fmt = format or _READERS.get(path.suffix.lower())
         if fmt is None:
+            what = f"its suffix {path.suffix!r}" if path.suffix else "its name (it has no suffix)"
             raise DataLoadError(
-                f"cannot tell the format of {str(path)!r} from its suffix {path.suffix!r}; "
-                f"use one of {', '.join(sorted(_READERS))} or pass format=..."
+                f"cannot tell the format of {str(path)!r} from {what}; pass --format "
+                f"(API: format=) with one of {', '.join(FORMATS)}."
             )
+        if fmt not in ("csv", "tsv") and (sep is not None or not header):
+            raise DataLoadError(f"--sep and --no-header (sep=, header=) apply to csv and tsv "
+                                f"files, but {str(path)!r} is read as {fmt}.")
+        if not header and columns is None:
+            raise DataLoadError(f"{str(path)!r} is read without a header, so its columns need "
+                                f"names: pass --columns a,b,... (API: columns=[...]).")
+        enc = encoding or "utf-8-sig"
+        if encoding is None and fmt != "parquet":
+            bad = _utf8_error(path)
+            if bad is not None:
+                raise bad
         try:
-            if fmt == "csv":
-                df = pd.read_csv(path)
-            elif fmt == "tsv":
-                df = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE)
+            if fmt in ("csv", "tsv"):
+                df = _read_delimited(path, fmt, sep=sep, header=header, columns=columns,
+                                     encoding=enc, string_columns=string_columns)
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
-            elif fmt == "jsonl":
-                df = pd.read_json(path, lines=True)
-            elif fmt == "json":
-                df = pd.read_json(path)
             else:
-                raise DataLoadError(
-                    f"unknown format {fmt!r}; use one of csv, tsv, parquet, jsonl, json."
-                )
+                dtype = {c: str for c in string_columns} or None
+                with open(path, encoding=enc) as fh:
+                    df = pd.read_json(fh, lines=fmt == "jsonl", dtype=dtype)
         except DataLoadError:
             raise
+        except LookupError as exc:
+            raise DataLoadError(f"unknown encoding {encoding!r}; give a Python codec name "
+                                f"such as utf-8, latin-1 or utf-16.") from exc
+        except UnicodeError as exc:
+            raise DataLoadError(f"{str(path)!r} cannot be decoded as {enc}: {exc}; pass the "
+                                f"file's encoding with --encoding (API: encoding=).") from exc
+        except pd.errors.EmptyDataError:
+            df = pd.DataFrame()
         except Exception as exc:  # noqa: BLE001 - re-raised with the file named
-            raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {exc}") from exc
+            msg = " ".join(str(exc).split())
+            raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}") from exc
+        if fmt not in ("csv", "tsv") and columns is not None:
+            if len(columns) != df.shape[1]:
+                raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
+                                    f"(columns=) names {len(columns)}; give one name per column.")
+            df.columns = columns
+        for c in string_columns:
+            if c in df.columns and fmt == "parquet":
+                df[c] = df[c].map(lambda v: v if pd.isna(v) else str(v))
+        df.attrs[_SOURCE_ATTR] = str(path)
+        if len(df) == 0:
+            raise EmptyDataError(f"{str(path)!r} has no rows; give a table with at least one row.")
     if len(df) == 0:
         raise EmptyDataError("the table has no rows; give a table with at least one row.")
     return df
 
 
-def _require_column(df: pd.DataFrame, column: str, role: str) -> None:
+def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:
     if column not in df.columns:
-        raise MissingColumnError(column, [str(c) for c in df.columns], role=role)
+        raise MissingColumnError(column, [str(c) for c in df.columns], role=role, table=table)
 
 
 def _row_hash(values: Sequence[object]) -> str:
@@ -116,31 +263,37 @@ def _row_hash(values: Sequence[object]) -> str:
     return h.hexdigest()[:16]
 
 
-def make_ids(df: pd.DataFrame, id_column: str | None = None) -> np.ndarray:
+def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | None = None) -> np.ndarray:
     """Return one stable string id per row.
 
     With ``id_column`` the ids are that column as strings (missing or repeated values are
     errors). Without it, each id is a hash of the row's content (all columns, in order),
     so the same row gets the same id in every run; rows with identical content get
     ``-1``, ``-2`` ... suffixes in order of appearance.
+
+    ``source`` names the table in messages (default: the file :func:`load_table` read
+    it from, else "the table"). Read files with ``load_table(...,
+    string_columns=[id_column])`` so that ids such as ``007`` stay strings.
     """
+    table = table_name(df, source)
     if id_column is not None:
-        _require_column(df, id_column, "id column")
+        _require_column(df, id_column, "id column", table)
         col = df[id_column]
         missing = col.isna().to_numpy()
         if missing.any():
             rows = np.flatnonzero(missing)
             raise DuplicateIdError(
-                f"id column {id_column!r} has {len(rows)} missing values (rows "
-                f"{format_ids(rows)}); fill them or leave id_column out to use content hashes."
+                f"id column {id_column!r} of {table} has {len(rows)} missing values (rows "
+                f"{format_ids(rows)}); fill them or leave the id column out to use content hashes."
             )
         ids = col.astype(str).to_numpy(dtype=object)
         dup = pd.Series(ids).duplicated(keep=False).to_numpy()
         if dup.any():
             dups = pd.unique(ids[dup])
             raise DuplicateIdError(
-                f"id column {id_column!r} has {len(dups)} repeated values: {format_ids(dups)}; "
-                f"ids must be unique. Deduplicate the table or choose another id column."
+                f"id column {id_column!r} of {table} has {len(dups)} repeated values: "
+                f"{format_ids(dups)}; ids must be unique. Deduplicate the table or choose "
+                f"another id column."
             )
         return ids
     cols = list(df.columns)
@@ -263,6 +416,54 @@ class LabeledTable:
         return len(self.class_names)
 
 
+def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
+                      source: str | None = None) -> None:
+    """Check a text column: present, not empty, no cell over :data:`MAX_CELL_CHARS`.
+
+    An empty cell of a CSV file reads as missing, so missing and empty (or blank) cells
+    are the same here: every one of them is an error naming the rows.
+    """
+    table = table_name(df, source)
+    _require_column(df, column, "text column", table)
+    texts = df[column]
+    lengths = texts.map(lambda v: 0 if v is None or (isinstance(v, float) and np.isnan(v))
+                        else len(str(v))).to_numpy()
+    long = np.flatnonzero(lengths > MAX_CELL_CHARS)
+    if len(long):
+        i = int(long[0])
+        raise FeatureTypeError(
+            f"text column {column!r} of {table} has a cell of {int(lengths[i]):,} characters "
+            f"in row {i + 1} (id {str(ids[i])!r}); cells are capped at {MAX_CELL_CHARS:,} "
+            f"characters (an unclosed quote often swallows the rest of a file): fix or drop "
+            f"that row."
+        )
+    blank = texts.isna().to_numpy() | texts.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
+    if blank.all():
+        raise FeatureTypeError(
+            f"text column {column!r} of {table} is empty in every one of its {len(texts)} "
+            f"rows; name the column that holds the text."
+        )
+    if blank.any():
+        where = np.flatnonzero(blank)
+        raise FeatureTypeError(
+            f"text column {column!r} of {table} is empty in {len(where)} rows (rows "
+            f"{format_ids(where + 1)}; ids {format_ids(ids[where])}); write text into those "
+            f"cells or drop those rows."
+        )
+
+
+def _numeric_like(col: pd.Series) -> np.ndarray | None:
+    """Rows whose cells are not numbers, when most of an object column is numeric."""
+    present = col.notna().to_numpy()
+    if present.sum() == 0:
+        return None
+    as_num = pd.to_numeric(col, errors="coerce").notna().to_numpy()
+    bad = present & ~as_num
+    if bad.any() and as_num.sum() > bad.sum():
+        return np.flatnonzero(bad)
+    return None
+
+
 def prepare_labeled(
     data: str | PathLike | pd.DataFrame,
     *,
@@ -270,31 +471,71 @@ def prepare_labeled(
     id_column: str | None = None,
     text_column: str | None = None,
     feature_columns: Sequence[str] | None = None,
+    read_options: dict | None = None,
+    source: str | None = None,
 ) -> LabeledTable:
     """Load and validate a labeled table.
 
     Without ``text_column`` and ``feature_columns``, the features are every numeric
-    column except the id and label columns.
+    column except the id and label columns; a column that is mostly numbers but holds a
+    few other cells (``"n/a"``, a stray word) is an error naming it and those rows, never
+    silently dropped.
+
+    Parameters
+    ----------
+    data : path or DataFrame
+    label_column, id_column, text_column : str
+    feature_columns : list of str, optional
+        Numeric feature columns. The label column is refused (a feature equal to the
+        label leaks it into the model, so nothing would be flagged).
+    read_options : dict, optional
+        Keyword arguments of :func:`load_table` (``format``, ``sep``, ``header``,
+        ``columns``, ``encoding``); the id column is always read as strings.
+    source : str, optional
+        Name of the table in messages (default: the file's path).
     """
-    df = load_table(data)
-    _require_column(df, label_column, "label column")
-    ids = make_ids(df, id_column)
-    labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column)
-    if text_column is not None:
-        _require_column(df, text_column, "text column")
-        texts = df[text_column]
-        if texts.isna().any():
-            where = np.flatnonzero(texts.isna().to_numpy())
-            raise FeatureTypeError(
-                f"text column {text_column!r} has {len(where)} missing values (first ids: "
-                f"{format_ids(ids[where])}); fill them (e.g. with '') or drop those rows."
-            )
+    opts = dict(read_options or {})
+    if id_column is not None:
+        opts["string_columns"] = [*opts.get("string_columns", ()), id_column]
+    df = load_table(data, **opts)
+    table = table_name(df, source)
+    _require_column(df, label_column, "label column", table)
     if feature_columns is not None:
         feature_columns = list(feature_columns)
+        if label_column in feature_columns:
+            raise FeatureTypeError(
+                f"the label column {label_column!r} is also given as a feature column; a "
+                f"feature equal to the label leaks it into the model. Drop it from the "
+                f"feature columns."
+            )
+        if id_column is not None and id_column in feature_columns:
+            raise FeatureTypeError(
+                f"the id column {id_column!r} is also given as a feature column; ids are not "
+                f"features. Drop it from the feature columns."
+            )
+    if text_column is not None and text_column == label_column:
+        raise FeatureTypeError(
+            f"the label column {label_column!r} is also the text column; that leaks the label "
+            f"into the features. Name the column that holds the text."
+        )
+    ids = make_ids(df, id_column, source=source)
+    labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column)
+    if text_column is not None:
+        check_text_column(df, text_column, ids, source=source)
+    if feature_columns is not None:
         for c in feature_columns:
-            _require_column(df, c, "feature column")
+            _require_column(df, c, "feature column", table)
         non_numeric = [c for c in feature_columns if not pd.api.types.is_numeric_dtype(df[c])
                        and not pd.api.types.is_bool_dtype(df[c])]
+        for c in non_numeric:
+            rows = _numeric_like(df[c])
+            if rows is not None:
+                raise FeatureTypeError(
+                    f"feature column {c!r} of {table} holds {len(rows)} cells that are not "
+                    f"numbers (rows {format_ids(rows + 1)}: "
+                    f"{format_ids(df[c].to_numpy()[rows][:3], limit=3)}); fix those cells or "
+                    f"drop those rows."
+                )
         if non_numeric:
             raise FeatureTypeError(
                 f"feature column(s) {', '.join(map(repr, non_numeric))} are not numeric; "
@@ -302,10 +543,21 @@ def prepare_labeled(
             )
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else [])
+        for c in df.columns:
+            if c in exclude or pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+                continue
+            rows = _numeric_like(df[c])
+            if rows is not None:
+                raise FeatureTypeError(
+                    f"column {c!r} of {table} is numeric except for {len(rows)} cells (rows "
+                    f"{format_ids(rows + 1)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)}); "
+                    f"fix those cells, or name the feature columns to use "
+                    f"(--feature-column / feature_columns=)."
+                )
         feature_columns = numeric_feature_columns(df, exclude)
         if not feature_columns:
             raise FeatureTypeError(
-                "the table has no numeric feature columns besides the id and label; "
+                f"{table} has no numeric feature columns besides the id and label; "
                 "name a text column with text_column=... or give feature_columns=..."
             )
     else:

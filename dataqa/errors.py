@@ -55,13 +55,15 @@ class DataLoadError(DataqaError):
 class MissingColumnError(DataqaError, KeyError):
     """A named column is not in the table."""
 
-    def __init__(self, column: str, available: Sequence[str], *, role: str = "column") -> None:
+    def __init__(self, column: str, available: Sequence[str], *, role: str = "column",
+                 table: str = "the table") -> None:
         self.column = column
         self.available = list(available)
         cols = ", ".join(map(str, self.available[:20]))
         more = f" (+{len(self.available) - 20} more)" if len(self.available) > 20 else ""
         super().__init__(
-            f"{role} {column!r} is not in the table; the table has: {cols}{more}. "
+            f"{role} {column!r} is not in {table}; "
+            f"{'the table has' if table == 'the table' else 'its columns are'}: {cols}{more}. "
             f"Pass one of these names."
         )
 

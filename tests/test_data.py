@@ -109,3 +109,116 @@ def test_nan_feature_values_named(frame):
     frame.loc[2, "x"] = np.nan
     with pytest.raises(FeatureTypeError, match="'x' have missing values in 1 rows \\(first ids: 'c'\\)"):
         prepare_labeled(frame, label_column="label", id_column="id")
+
+
+# --- reading files as users have them -------------------------------------------------
+
+SMS_LIKE = 'ham\tGo until "jurong" point\nspam\tFree entry "now\nham\tOk lar\n'
+
+
+def test_tsv_without_header_suffix_needs_format(tmp_path):
+    path = tmp_path / "SMSCollection"
+    path.write_text(SMS_LIKE)
+    with pytest.raises(DataLoadError, match="it has no suffix.*pass --format \\(API: format=\\)"):
+        load_table(path)
+    df = load_table(path, format="tsv", header=False, columns=["label", "text"])
+    assert df.columns.tolist() == ["label", "text"]
+    # quoting off: a lone quote stays in its cell and does not swallow the next line
+    assert df["text"].tolist() == ['Go until "jurong" point', 'Free entry "now', "Ok lar"]
+    assert df.attrs["dataqa_source"] == str(path)
+
+
+def test_no_header_needs_columns_and_matching_count(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text(SMS_LIKE)
+    with pytest.raises(DataLoadError, match="pass --columns a,b,..."):
+        load_table(path, header=False)
+    with pytest.raises(DataLoadError, match="t.tsv' has 2 fields per row but --columns .* names 3"):
+        load_table(path, header=False, columns=["a", "b", "c"])
+
+
+def test_columns_with_header_rename(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n1,2\n")
+    assert load_table(path, columns=["a", "b"]).columns.tolist() == ["a", "b"]
+    with pytest.raises(DataLoadError, match="has 2 columns in its header but --columns .* names 1"):
+        load_table(path, columns=["a"])
+
+
+def test_sep_and_bom(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("\ufeffid;label\n1;a\n2;b\n".encode())
+    df = load_table(path, sep=";")
+    assert df.columns.tolist() == ["id", "label"]  # the BOM is not part of the first name
+    assert df["label"].tolist() == ["a", "b"]
+
+
+def test_string_columns_keep_leading_zeros(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,x\n007,1\n7,2\n")
+    assert load_table(path, string_columns=["id"])["id"].tolist() == ["007", "7"]
+    tsv = tmp_path / "t.txt"
+    tsv.write_text("007\t1\n7\t2\n")
+    df = load_table(tsv, format="tsv", header=False, columns=["id", "x"], string_columns=["id"])
+    assert df["id"].tolist() == ["007", "7"] and df["x"].tolist() == [1, 2]
+    js = tmp_path / "t.jsonl"
+    js.write_text('{"id": "007", "x": 1}\n{"id": "7", "x": 2}\n')
+    assert load_table(js, string_columns=["id"])["id"].tolist() == ["007", "7"]
+
+
+def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("id,text\n1,caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(DataLoadError, match="byte 0xe9 at byte offset 13 .*--encoding latin-1"):
+        load_table(path)
+    assert load_table(path, encoding="latin-1")["text"].tolist() == ["caf\u00e9"]
+    u16 = tmp_path / "u16.csv"
+    u16.write_text("id,text\n1,caf\u00e9\n", encoding="utf-16")
+    with pytest.raises(DataLoadError, match="UTF-16 byte-order mark.*--encoding utf-16"):
+        load_table(u16)
+    assert load_table(u16, encoding="utf-16")["text"].tolist() == ["caf\u00e9"]
+    u16le = tmp_path / "le.csv"
+    u16le.write_bytes("id,text\n1,a\n".encode("utf-16-le"))
+    with pytest.raises(DataLoadError, match="NUL byte at byte offset 1.*--encoding utf-16"):
+        load_table(u16le)
+
+
+def test_bad_options(tmp_path):
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(path)
+    with pytest.raises(DataLoadError, match="apply to csv and tsv files"):
+        load_table(path, sep=";")
+    with pytest.raises(DataLoadError, match="unknown format 'xls'"):
+        load_table(path, format="xls")
+    csvp = tmp_path / "t.csv"
+    csvp.write_text("a\n1\n")
+    with pytest.raises(DataLoadError, match="unknown encoding 'nope'"):
+        load_table(csvp, encoding="nope")
+    with pytest.raises(DataLoadError, match="repeats a name"):
+        load_table(csvp, header=False, columns=["a", "a"])
+
+
+def test_duplicate_id_message_names_file(tmp_path):
+    path = tmp_path / "comments.csv"
+    path.write_text("id,label,x\na,0,1\na,1,2\nb,1,3\n")
+    with pytest.raises(DuplicateIdError, match="id column 'id' of '.*comments.csv' has 1 repeated values: 'a'"):
+        prepare_labeled(path, label_column="label", id_column="id")
+    with pytest.raises(DuplicateIdError, match="id column 'id' of dev table has"):
+        make_ids(load_table(path), "id", source="dev table")
+
+
+def test_read_options():
+    from dataqa._cli_utils import read_options
+    from dataqa.errors import InvalidSettingError
+
+    assert read_options("TSV", "\\t", True, "label, text", None) == {
+        "format": "tsv", "sep": "\t", "header": False, "columns": ["label", "text"]}
+    assert read_options(None, None, False, None, "latin-1") == {"encoding": "latin-1"}
+    with pytest.raises(InvalidSettingError, match="--no-header needs --columns"):
+        read_options(None, None, True, None, None)
+    with pytest.raises(InvalidSettingError, match="--format 'xls' is not known"):
+        read_options("xls", None, False, None, None)
+    with pytest.raises(InvalidSettingError, match="--columns 'a,,b' has an empty name"):
+        read_options(None, None, False, "a,,b", None)
+    with pytest.raises(InvalidSettingError, match="--encoding 'nope' is not a known encoding"):
+        read_options(None, None, False, None, "nope")

@@ -7,7 +7,17 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from dataqa._cli_utils import console, handle_errors
+from dataqa._cli_utils import (
+    COLUMNS_OPT,
+    ENCODING_OPT,
+    FORMAT_OPT,
+    NO_HEADER_OPT,
+    SEP_OPT,
+    check_out_dir,
+    console,
+    handle_errors,
+    read_options,
+)
 
 __all__ = ["register"]
 
@@ -23,7 +33,7 @@ def _print_result(result, paths) -> None:
 
 @handle_errors
 def audit_command(
-    data: Path = typer.Argument(..., help="CSV, TSV, Parquet or JSONL file with a label column."),
+    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, JSONL or JSON file with a label column."),
     label_column: str = typer.Option(..., "--label-column", help="Column of given labels."),
     text_column: str | None = typer.Option(None, "--text-column", help="Text column (TF-IDF features)."),
     id_column: str | None = typer.Option(None, "--id-column", help="Unique id column (default: content hash)."),
@@ -34,14 +44,21 @@ def audit_command(
     text_features: str = typer.Option("tfidf", "--text-features", help="tfidf, embedding or both."),
     no_datalab: bool = typer.Option(False, "--no-datalab", help="Skip outlier/near-duplicate/imbalance checks."),
     seed: int = typer.Option(0, "--seed", help="Random state of the folds."),
+    format: str | None = FORMAT_OPT,
+    sep: str | None = SEP_OPT,
+    no_header: bool = NO_HEADER_OPT,
+    columns: str | None = COLUMNS_OPT,
+    encoding: str | None = ENCODING_OPT,
 ) -> None:
     """Find likely label errors in a labeled table and write a ranked list and a report."""
+    opts = read_options(format, sep, no_header, columns, encoding)
+    check_out_dir(out)
     from dataqa.audit import audit
 
     result = audit(data, label_column=label_column, text_column=text_column,
                    feature_columns=feature_column or None, id_column=id_column, cv=cv,
                    datalab=not no_datalab, random_state=seed, text_features=text_features,
-                   progress=True)
+                   progress=True, read_options=opts)
     _print_result(result, result.save(out))
 
 
@@ -52,6 +69,7 @@ def demo_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the label flips and folds."),
 ) -> None:
     """Audit scikit-learn's digits with seeded label flips; print precision and recall."""
+    check_out_dir(out)
     from dataqa.audit import audit
     from dataqa.datasets import load_digits_noisy
 

@@ -160,12 +160,13 @@ def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.nd
 def audit(data, *, label_column: str, text_column: str | None = None,
           feature_columns=None, id_column: str | None = None, model=None, cv: int = 5,
           datalab: bool = True, random_state: int = 0, text_features: str = "tfidf",
-          n_jobs: int | None = None, progress: bool | None = None) -> AuditResult:
+          n_jobs: int | None = None, progress: bool | None = None,
+          read_options: dict | None = None) -> AuditResult:
     """Audit a labeled table for label errors, outliers, near duplicates and imbalance.
 
     Parameters
     ----------
-    data : path (CSV, Parquet, JSONL) or DataFrame
+    data : path (CSV, TSV, Parquet, JSONL, JSON) or DataFrame
     label_column : str
         Column of given labels (strings or ints; class names kept, sorted).
     text_column : str, optional
@@ -187,13 +188,17 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     text_features : {"tfidf", "embedding", "both"}
         "both": a TF-IDF model and a sentence-embedding model, their out-of-sample
         probabilities averaged.
+    read_options : dict, optional
+        How to read a file ``data``: keyword arguments of :func:`dataqa.data.load_table`
+        (``format``, ``sep``, ``header``, ``columns``, ``encoding``).
 
     Returns
     -------
     AuditResult
     """
     table = prepare_labeled(data, label_column=label_column, id_column=id_column,
-                            text_column=text_column, feature_columns=feature_columns)
+                            text_column=text_column, feature_columns=feature_columns,
+                            read_options=read_options)
     folds = effective_folds(table.labels, table.class_names, cv)
     feats = table_features(table, text_features=text_features)
     probs, fits = [], {}

@@ -35,7 +35,8 @@ def test_bad_input_exit_code_2_without_traceback(tmp_path):
     data = _digits_csv(tmp_path, n=50)
     res = runner.invoke(app, ["audit", str(data), "--label-column", "nope", "--out", str(tmp_path)])
     assert res.exit_code == 2
-    assert "label column 'nope' is not in the table" in res.output
+    message = " ".join(res.output.split())
+    assert "label column 'nope' is not in '" in message and "digits.csv'; its columns are:" in message
     assert "Traceback" not in res.output
     res = runner.invoke(app, ["audit", str(tmp_path / "none.csv"), "--label-column", "label"])
     assert res.exit_code == 2 and "does not exist" in res.output
