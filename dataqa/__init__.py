@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import importlib
 
-from dataqa.data import LabeledTable, load_table, prepare_labeled
 from dataqa.errors import DataqaError
-from dataqa.stats import ErrorRate, error_rate_interval, required_test_size, subgroup_metrics
 from dataqa.types import ABSTAIN
 
 __version__ = "0.1.0"
 
 #: Public names loaded lazily: name -> module that defines it.
 _LAZY = {
+    # tables and statistics (pandas and scipy load on first use, so `dataqa --help` is quick)
+    "LabeledTable": "dataqa.data",
+    "load_table": "dataqa.data",
+    "prepare_labeled": "dataqa.data",
+    "ErrorRate": "dataqa.stats",
+    "error_rate_interval": "dataqa.stats",
+    "required_test_size": "dataqa.stats",
+    "subgroup_metrics": "dataqa.stats",
     # audit
     "AuditResult": "dataqa.audit",
     "audit": "dataqa.audit",
@@ -66,13 +72,6 @@ _LAZY = {
 __all__ = [
     "ABSTAIN",
     "DataqaError",
-    "ErrorRate",
-    "LabeledTable",
-    "error_rate_interval",
-    "load_table",
-    "prepare_labeled",
-    "required_test_size",
-    "subgroup_metrics",
     "__version__",
     *_LAZY,
 ]

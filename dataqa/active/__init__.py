@@ -5,36 +5,41 @@ choosing a batch from them is a separate selector. Rounds are recorded in the
 :class:`~dataqa.ledger.Ledger`, so they survive restarts.
 """
 
-from dataqa.active.acquisition import (
-    ACQUISITIONS,
-    HYBRID_MODES,
-    AcquisitionInput,
-    acquire,
-    acquisition_names,
-    get_acquisition,
-    hybrid_scores,
-    least_confidence,
-    margin_uncertainty,
-    ood_percentile,
-    prediction_entropy,
-)
-from dataqa.active.learner import ActiveLearner, make_query_strategy
-from dataqa.active.selectors import (
-    SELECTORS,
-    select_batch,
-    select_class_balanced,
-    select_ranked_batch,
-    select_topk,
-    selector_names,
-)
-from dataqa.active.session import OUT_OF_SCOPE_LABELS, LabelingSession, is_out_of_scope
-from dataqa.active.simulate import (
-    OUT_OF_SCOPE,
-    default_model,
-    labels_to_reach,
-    learning_curve_auc,
-    simulate,
-)
+import importlib
+import sys
+import types
+
+#: Public names loaded on first use (name -> module), so that importing
+#: ``dataqa.active.cli`` for ``dataqa --help`` loads none of the heavy libraries.
+_LAZY = {
+    "ACQUISITIONS": "dataqa.active.acquisition",
+    "HYBRID_MODES": "dataqa.active.acquisition",
+    "AcquisitionInput": "dataqa.active.acquisition",
+    "acquire": "dataqa.active.acquisition",
+    "acquisition_names": "dataqa.active.acquisition",
+    "get_acquisition": "dataqa.active.acquisition",
+    "hybrid_scores": "dataqa.active.acquisition",
+    "least_confidence": "dataqa.active.acquisition",
+    "margin_uncertainty": "dataqa.active.acquisition",
+    "ood_percentile": "dataqa.active.acquisition",
+    "prediction_entropy": "dataqa.active.acquisition",
+    "ActiveLearner": "dataqa.active.learner",
+    "make_query_strategy": "dataqa.active.learner",
+    "SELECTORS": "dataqa.active.selectors",
+    "select_batch": "dataqa.active.selectors",
+    "select_class_balanced": "dataqa.active.selectors",
+    "select_ranked_batch": "dataqa.active.selectors",
+    "select_topk": "dataqa.active.selectors",
+    "selector_names": "dataqa.active.selectors",
+    "OUT_OF_SCOPE_LABELS": "dataqa.active.session",
+    "LabelingSession": "dataqa.active.session",
+    "is_out_of_scope": "dataqa.active.session",
+    "OUT_OF_SCOPE": "dataqa.active.simulate",
+    "default_model": "dataqa.active.simulate",
+    "labels_to_reach": "dataqa.active.simulate",
+    "learning_curve_auc": "dataqa.active.simulate",
+    "simulate": "dataqa.active.simulate",
+}
 
 __all__ = [
     "ACQUISITIONS",
@@ -65,3 +70,28 @@ __all__ = [
     "selector_names",
     "simulate",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """``dataqa.active.simulate`` stays the function when its submodule is imported."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "simulate" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,13 +1,20 @@
 """Label-error audits: out-of-sample probabilities, cleanlab label issues, Datalab checks."""
 
-from dataqa.audit.core import AuditResult, audit, datalab_findings
-from dataqa.audit.issues import ISSUE_COLUMNS, find_label_issues
-from dataqa.audit.pred_probs import (
-    C_GRID,
-    cross_val_pred_probs,
-    default_model,
-    out_of_sample_pred_probs,
-)
+import importlib
+
+#: Public names loaded on first use (name -> module), so that importing
+#: ``dataqa.audit.cli`` for ``dataqa --help`` loads none of the heavy libraries.
+_LAZY = {
+    "AuditResult": "dataqa.audit.core",
+    "audit": "dataqa.audit.core",
+    "datalab_findings": "dataqa.audit.core",
+    "ISSUE_COLUMNS": "dataqa.audit.issues",
+    "find_label_issues": "dataqa.audit.issues",
+    "C_GRID": "dataqa.audit.pred_probs",
+    "cross_val_pred_probs": "dataqa.audit.pred_probs",
+    "default_model": "dataqa.audit.pred_probs",
+    "out_of_sample_pred_probs": "dataqa.audit.pred_probs",
+}
 
 __all__ = [
     "C_GRID",
@@ -20,3 +27,16 @@ __all__ = [
     "find_label_issues",
     "out_of_sample_pred_probs",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

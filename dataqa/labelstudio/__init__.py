@@ -5,17 +5,28 @@ item's id in ``data.dataqa_id``, so pushes are idempotent and resumable and ever
 annotation finds its item. See ``docs/labelstudio.md``.
 """
 
-from dataqa.labelstudio.client import LabelStudioClient, connect
-from dataqa.labelstudio.config import DATA_KINDS, config_classes, label_config
-from dataqa.labelstudio.consensus import ConsensusResult, consensus_labels
-from dataqa.labelstudio.sync import (
-    QUEUE_KINDS,
-    PullReport,
-    PushReport,
-    pull_annotations,
-    push_queue,
-    queue_name,
-)
+import importlib
+
+#: Public names loaded on first use (name -> module), so that importing
+#: ``dataqa.labelstudio.cli`` for ``dataqa --help`` loads none of the heavy libraries
+#: (and ``python -m dataqa.labelstudio.server`` runs cleanly).
+_LAZY = {
+    "LabelStudioClient": "dataqa.labelstudio.client",
+    "connect": "dataqa.labelstudio.client",
+    "DATA_KINDS": "dataqa.labelstudio.config",
+    "config_classes": "dataqa.labelstudio.config",
+    "label_config": "dataqa.labelstudio.config",
+    "ConsensusResult": "dataqa.labelstudio.consensus",
+    "consensus_labels": "dataqa.labelstudio.consensus",
+    "QUEUE_KINDS": "dataqa.labelstudio.sync",
+    "PullReport": "dataqa.labelstudio.sync",
+    "PushReport": "dataqa.labelstudio.sync",
+    "pull_annotations": "dataqa.labelstudio.sync",
+    "push_queue": "dataqa.labelstudio.sync",
+    "queue_name": "dataqa.labelstudio.sync",
+    "LocalServer": "dataqa.labelstudio.server",
+    "find_label_studio": "dataqa.labelstudio.server",
+}
 
 __all__ = [
     "LabelStudioClient",
@@ -37,9 +48,13 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # imported on first use, so that `python -m dataqa.labelstudio.server` runs cleanly
-    if name in ("LocalServer", "find_label_studio"):
-        from dataqa.labelstudio import server
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return getattr(server, name)
-    raise AttributeError(f"module 'dataqa.labelstudio' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

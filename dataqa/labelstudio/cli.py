@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from dataqa._cli_utils import console, handle_errors
 from dataqa.errors import InvalidSettingError
+
+if TYPE_CHECKING:  # pandas loads on first use, so `dataqa ls --help` is quick
+    import pandas as pd
 
 __all__ = ["register", "ls_app", "print_push_report"]
 
@@ -29,6 +32,8 @@ def _class_list(classes: str | None) -> list[str] | None:
 
 
 def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
+    import pandas as pd
+
     from dataqa.labelstudio.sync import queue_name
 
     names = set(led.queues()["name"])

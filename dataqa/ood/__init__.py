@@ -13,24 +13,31 @@ Every score has shape (n,) and **higher = more out-of-distribution**.
 - evaluation: :func:`ood_metrics`.
 """
 
-from dataqa.ood._validate import OODInputError
-from dataqa.ood.api import OOD_METHODS, OODMethod, get_ood_method, ood_method_names, score_ood
-from dataqa.ood.distance import KNNDetector, MahalanobisDetector
-from dataqa.ood.gradients import (
-    FAST_LAYER_TYPES,
-    gradient_norms,
-    gradient_score,
-    sklearn_gradient_norms,
-)
-from dataqa.ood.metrics import ood_metrics
-from dataqa.ood.odin import odin_score
-from dataqa.ood.scores import (
-    energy_score,
-    entropy_score,
-    logits_from_probs,
-    max_logit_score,
-    msp_score,
-)
+import importlib
+
+#: Public names loaded on first use (name -> module), so that importing
+#: ``dataqa.ood.cli`` for ``dataqa --help`` loads none of the heavy libraries.
+_LAZY = {
+    "OODInputError": "dataqa.ood._validate",
+    "OOD_METHODS": "dataqa.ood.api",
+    "OODMethod": "dataqa.ood.api",
+    "get_ood_method": "dataqa.ood.api",
+    "ood_method_names": "dataqa.ood.api",
+    "score_ood": "dataqa.ood.api",
+    "KNNDetector": "dataqa.ood.distance",
+    "MahalanobisDetector": "dataqa.ood.distance",
+    "FAST_LAYER_TYPES": "dataqa.ood.gradients",
+    "gradient_norms": "dataqa.ood.gradients",
+    "gradient_score": "dataqa.ood.gradients",
+    "sklearn_gradient_norms": "dataqa.ood.gradients",
+    "ood_metrics": "dataqa.ood.metrics",
+    "odin_score": "dataqa.ood.odin",
+    "energy_score": "dataqa.ood.scores",
+    "entropy_score": "dataqa.ood.scores",
+    "logits_from_probs": "dataqa.ood.scores",
+    "max_logit_score": "dataqa.ood.scores",
+    "msp_score": "dataqa.ood.scores",
+}
 
 __all__ = [
     "FAST_LAYER_TYPES",
@@ -53,3 +60,16 @@ __all__ = [
     "score_ood",
     "sklearn_gradient_norms",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -7,17 +7,23 @@
 LF factories live in the top-level :mod:`labeling_functions` package.
 """
 
-from dataqa.weak.analysis import lf_summary
-from dataqa.weak.apply import LFFaultWarning, apply_lfs, check_lfs
-from dataqa.weak.label_models import (
-    LABEL_MODELS,
-    AutoLabelModel,
-    DawidSkene,
-    MajorityVote,
-    SnorkelLabelModel,
-    fit_label_model,
-    preserve_global_random_state,
-)
+import importlib
+
+#: Public names loaded on first use (name -> module), so that importing
+#: ``dataqa.weak.cli`` for ``dataqa --help`` loads none of the heavy libraries.
+_LAZY = {
+    "lf_summary": "dataqa.weak.analysis",
+    "LFFaultWarning": "dataqa.weak.apply",
+    "apply_lfs": "dataqa.weak.apply",
+    "check_lfs": "dataqa.weak.apply",
+    "LABEL_MODELS": "dataqa.weak.label_models",
+    "AutoLabelModel": "dataqa.weak.label_models",
+    "DawidSkene": "dataqa.weak.label_models",
+    "MajorityVote": "dataqa.weak.label_models",
+    "SnorkelLabelModel": "dataqa.weak.label_models",
+    "fit_label_model": "dataqa.weak.label_models",
+    "preserve_global_random_state": "dataqa.weak.label_models",
+}
 
 __all__ = [
     "LABEL_MODELS",
@@ -32,3 +38,16 @@ __all__ = [
     "lf_summary",
     "preserve_global_random_state",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

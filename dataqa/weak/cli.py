@@ -6,14 +6,15 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
 from dataqa._cli_utils import console, handle_errors
 from dataqa.errors import InvalidSettingError, LabelError, MissingColumnError, MissingInputError
+
+if TYPE_CHECKING:  # pandas loads on first use, so `dataqa weak --help` is quick
+    import pandas as pd
 
 __all__ = ["register", "load_lfs", "run_weak"]
 
@@ -63,6 +64,9 @@ def run_weak(data: Any, *, lfs: list[Any], cardinality: int, method: str, out: P
              dev: Any = None, label_column: str | None = None, n_jobs: int = 1,
              random_state: int = 0, progress: bool | None = None) -> dict[str, Any]:
     """The work behind ``dataqa weak``; returns what it wrote and the chosen model."""
+    import numpy as np
+    import pandas as pd
+
     from dataqa.data import load_table, make_ids
     from dataqa.errors import UnknownNameError
     from dataqa.weak import apply_lfs, fit_label_model, lf_summary

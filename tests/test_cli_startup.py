@@ -1,0 +1,87 @@
+"""What ``dataqa --help`` and each sub-command's ``--help`` load (start-up, issue 9 item 5).
+
+Timing is left to ``benchmarks/cli_startup.py``; these tests check the cause of a slow
+start instead: none of the heavy libraries may be imported just to print help.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+#: Libraries that only the work itself needs (each costs 0.2-1.5 s to import).
+HEAVY = ("torch", "sklearn", "cleanlab", "snorkel", "scipy", "pandas", "matplotlib", "modAL",
+         "pyarrow", "dask", "distributed", "label_studio_sdk", "requests", "datalab",
+         "sentence_transformers")
+
+HELP_COMMANDS = [
+    [], ["audit"], ["demo"], ["weak"], ["al"], ["al", "init"], ["al", "next"], ["al", "label"],
+    ["al", "status"], ["ls"], ["ls", "push"], ["ls", "pull"],
+]
+
+_PROBE = """
+import json, sys
+heavy = json.loads(sys.argv[2])
+from dataqa.cli import main
+sys.argv = ["dataqa", *json.loads(sys.argv[1]), "--help"]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(heavy))
+sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "loaded": loaded}) + "\\n")
+"""
+
+
+def probe(args: list[str]) -> tuple[dict, str]:
+    """Run ``dataqa ARGS --help`` in a fresh interpreter; its exit code, heavy modules, help."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "120"})
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("PROBE ")]
+    assert lines, proc.stderr[-2000:]
+    return json.loads(lines[-1][len("PROBE "):]), proc.stdout
+
+
+@pytest.mark.parametrize("args", HELP_COMMANDS, ids=lambda a: " ".join(a) or "top")
+def test_help_imports_no_heavy_library(args):
+    result, out = probe(args)
+    assert result["code"] == 0, out
+    assert "Usage:" in out
+    assert result["loaded"] == [], f"dataqa {' '.join(args)} --help imported {result['loaded']}"
+
+
+def test_top_level_help_lists_every_command():
+    _, out = probe([])
+    for name in ("audit", "demo", "weak", "al", "ls"):
+        assert f" {name} " in out, out
+
+
+def test_import_dataqa_is_light():
+    code = ("import sys, json, dataqa; "
+            f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert json.loads(out) == []
+
+
+def test_lazy_area_names_still_resolve():
+    # the function simulate() and its module dataqa.active.simulate share a name: the
+    # package attribute stays the function, as it was when the package imported eagerly
+    code = ("import sys, dataqa.active as a, dataqa.audit as au, "
+            "dataqa.weak as w, dataqa.ood as o, dataqa.labelstudio as ls, dataqa; "
+            "from dataqa.active.simulate import default_model; "
+            "m = sys.modules['dataqa.active.simulate']; "
+            "print(callable(a.simulate) and a.simulate is m.simulate, "
+            "dataqa.simulate is m.simulate, au.audit.__module__, w.apply_lfs.__module__, "
+            "o.score_ood.__module__, ls.push_queue.__module__, dataqa.load_table.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True).stdout.split()
+    assert out == ["True", "True", "dataqa.audit.core", "dataqa.weak.apply", "dataqa.ood.api",
+                   "dataqa.labelstudio.sync", "dataqa.data"]
