@@ -40,3 +40,37 @@ def print_table(title: str, rows: list[dict], columns: list[str] | None = None,
         t.add_row(*[float_format.format(r[c]) if isinstance(r.get(c), float) else str(r.get(c, ""))
                     for c in columns])
     Console(width=200).print(t)
+
+
+#: Exit code of a benchmark that ran to the end but missed a goal (a crash exits 1).
+GOAL_NOT_MET = 3
+
+
+def finish(name: str, goals: dict[str, bool]) -> int:
+    """Print every goal as met or NOT met and return the process exit code.
+
+    Parameters
+    ----------
+    name : str
+        The benchmark's name, as in its JSON file.
+    goals : dict of str to bool
+        One entry per goal checked in this run (an empty dict: the run checks no goal).
+
+    Returns
+    -------
+    int
+        0 when every goal is met (or none is checked), :data:`GOAL_NOT_MET` (3) when any
+        is not met, so that ``run_all.py`` and ``make bench`` report the benchmark as
+        failed and tell a missed goal from a crash (exit 1).
+    """
+    if not goals:
+        print(f"{name}: no goal checked in this run")
+        return 0
+    missed = [k for k, ok in goals.items() if not ok]
+    for k, ok in goals.items():
+        print(f"goal {k}: {'met' if ok else 'NOT met'}")
+    if missed:
+        print(f"{name}: {len(missed)} of {len(goals)} goals NOT met: {'; '.join(missed)}")
+        return GOAL_NOT_MET
+    print(f"{name}: all {len(goals)} goals met")
+    return 0

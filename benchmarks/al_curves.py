@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import parser, print_table, write_json  # noqa: E402
+from _common import finish, parser, print_table, write_json  # noqa: E402
 
 from dataqa.active import labels_to_reach, learning_curve_auc, simulate  # noqa: E402
 from dataqa.active.simulate import default_model  # noqa: E402
@@ -160,7 +160,6 @@ def main(argv: list[str] | None = None) -> dict:
         if {"hybrid purity", "random", "uncertainty"} <= set(sel):
             goal[ds] = bool(sel["hybrid purity"] > sel["random"]
                             and sel["hybrid purity"] > sel["uncertainty"])
-    print(f"goal (30% contamination: hybrid purity AUC > random and > uncertainty): {goal}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _plot(curves, datasets, contaminations, strategies, out / "al_curves.png")
@@ -200,4 +199,6 @@ def _plot(curves: dict, datasets: list, contaminations: list, strategies: list,
 
 
 if __name__ == "__main__":
-    main()
+    _res = main()
+    sys.exit(finish("al_curves", {f"{ds}: hybrid purity AUC > random and > uncertainty at 30%": ok
+                                  for ds, ok in _res["goal_met"].items()}))

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser, print_table, write_json  # noqa: E402
+from _common import finish, parser, print_table, write_json  # noqa: E402
 
 
 def _prf(flag: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
@@ -113,4 +113,6 @@ def main(argv=None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(finish("audit_quality", {
+        f"{r['dataset']} {r['noise']} {r['rate']:.0%}: dataqa F1 {r['dataqa_F1']:.3f} >= "
+        f"better baseline {r['best_baseline_F1']:.3f}": bool(r["meets_goal"]) for r in main()}))

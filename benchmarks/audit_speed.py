@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser, print_table, write_json  # noqa: E402
+from _common import finish, parser, print_table, write_json  # noqa: E402
 
 
 def make_data(n: int, k: int, seed: int = 0):
@@ -60,4 +60,7 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    _row = main()
+    sys.exit(finish("audit_speed", {
+        f"dataqa / cleanlab {_row['ratio']:.2f} <= 1.3": bool(_row["meets_goal"]),
+        "same flags as cleanlab": bool(_row["same_flags"])}))

@@ -22,7 +22,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _common import parser, write_json  # noqa: E402
+from _common import finish, parser, write_json  # noqa: E402
 
 WORDS = ("check out my channel subscribe please song love video the a is this to and of "
          "you it in for on free money http www com best voice views music dance great "
@@ -156,4 +156,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    _res = main()
+    sys.exit(finish("lf_speed", {
+        f"speedup {_res['speedup']:.0f}x >= 100x with identical L": _res["goal_met"]}))

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser, print_table, write_json  # noqa: E402
+from _common import finish, parser, print_table, write_json  # noqa: E402
 
 from dataqa.ood import KNNDetector, MahalanobisDetector, ood_metrics, score_ood  # noqa: E402
 
@@ -209,3 +209,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 if __name__ == "__main__":
     main()
+    sys.exit(finish("ood_quality", {}))

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser, print_table, write_json  # noqa: E402
+from _common import finish, parser, print_table, write_json  # noqa: E402
 
 from dataqa.ood import gradient_norms  # noqa: E402
 
@@ -187,8 +187,6 @@ def main(argv: list[str] | None = None) -> dict:
                  "speedup_vs_loop", "ratio_vs_plain", "median_speedup_vs_loop",
                  "median_ratio_vs_plain", "max_rel_diff_float64", "max_rel_diff_float32"],
                 float_format="{:.3g}")
-    for k, v in goals.items():
-        print(f"goal {k}: {'met' if v else 'NOT met'}")
     payload = {"device": str(device), "torch": torch.__version__,
                "threads": torch.get_num_threads(), "quick": args.quick, "rows": rows,
                "goals": goals}
@@ -198,4 +196,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(finish("ood_speed", main()["goals"]))

@@ -1,6 +1,10 @@
 """Run every benchmark in this folder, one process each; JSON results land in bench_out/.
 
 Usage: python benchmarks/run_all.py [--quick] [--only NAME ...] [--out DIR]
+
+Each benchmark exits 0 when its goals are met, 3 when it ran but missed a goal and
+anything else when it failed to run. The summary names every benchmark that did not
+exit 0, and this script then exits 1 (so ``make bench`` fails).
 """
 
 from __future__ import annotations
@@ -12,29 +16,55 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import GOAL_NOT_MET  # noqa: E402
 
 
-def main() -> int:
+def scripts(only: list[str] | None = None) -> list[Path]:
+    """The benchmark scripts, sorted; ``only`` keeps those named (unknown names raise)."""
+    found = sorted(p for p in HERE.glob("*.py") if not p.name.startswith(("_", "run_all")))
+    if only:
+        unknown = sorted(set(only) - {p.stem for p in found})
+        if unknown:
+            raise SystemExit(f"unknown benchmark(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(p.stem for p in found)}")
+        found = [p for p in found if p.stem in only]
+    return found
+
+
+def outcome(rc: int) -> str:
+    """What an exit code means for a benchmark."""
+    if rc == 0:
+        return "ok"
+    if rc == GOAL_NOT_MET:
+        return "goal NOT met"
+    return f"error (exit {rc})"
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default="bench_out")
     ap.add_argument("--only", nargs="*", default=None)
-    args = ap.parse_args()
-    scripts = sorted(p for p in HERE.glob("*.py") if not p.name.startswith(("_", "run_all")))
-    if args.only:
-        scripts = [p for p in scripts if p.stem in args.only]
-    failed = []
-    for script in scripts:
+    args = ap.parse_args(argv)
+    results = []
+    for script in scripts(args.only):
         cmd = [sys.executable, str(script), "--out", args.out] + (["--quick"] if args.quick else [])
         print(f"\n=== {script.stem} ===", flush=True)
         t0 = time.perf_counter()
         rc = subprocess.call(cmd)
-        print(f"=== {script.stem}: exit {rc} in {time.perf_counter() - t0:.0f} s ===", flush=True)
-        if rc:
-            failed.append(script.stem)
+        seconds = time.perf_counter() - t0
+        print(f"=== {script.stem}: {outcome(rc)} in {seconds:.0f} s ===", flush=True)
+        results.append((script.stem, rc, seconds))
+    print(f"\nbenchmarks{' (quick)' if args.quick else ''}:")
+    for name, rc, seconds in results:
+        print(f"  {name:<22} {outcome(rc):<18} {seconds:6.0f} s")
+    failed = [name for name, rc, _ in results if rc]
     if failed:
-        print(f"failed: {', '.join(failed)}")
-    return 1 if failed else 0
+        print(f"FAILED: {', '.join(failed)}")
+        return 1
+    print(f"all {len(results)} benchmarks met their goals")
+    return 0
 
 
 if __name__ == "__main__":

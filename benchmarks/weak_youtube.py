@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
-from _common import parser, write_json  # noqa: E402
+from _common import finish, parser, write_json  # noqa: E402
 
 
 def end_model(texts_train, proba, texts_test, *, random_state: int = 0):
@@ -100,4 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    _res = main()
+    sys.exit(finish("weak_youtube", {
+        "label model (auto) >= 88% on the test video": _res["label_models"]["auto"]["goal_met"],
+        "end model >= 92% on the test video": _res["end_model"]["goal_met"]}))
