@@ -369,7 +369,9 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int) -> int:
     """Number of folds usable for stratified cross-validation.
 
     Falls back to fewer folds (with a warning naming the small classes) when a class has
-    fewer members than ``cv``; raises :class:`SmallClassError` when a class has one member.
+    fewer members than ``cv``: as many folds as the smallest class has members, down to
+    2. Raises :class:`SmallClassError` when a class has one member (no fold split can
+    keep an item of it on both sides).
     """
     counts = np.bincount(labels, minlength=len(class_names))
     if cv < 2:
@@ -379,7 +381,9 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int) -> int:
     small = [(class_names[k], int(c)) for k, c in enumerate(counts) if c < cv]
     if not small:
         return cv
-    desc = ", ".join(f"{name!r} ({c})" for name, c in small)
+    desc = ", ".join(f"{name!r} ({c})" for name, c in small[:5])
+    if len(small) > 5:
+        desc += f", ... (+{len(small) - 5} more)"
     least = min(c for _, c in small)
     if least < 2:
         raise SmallClassError(

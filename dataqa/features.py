@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dataqa.data import LabeledTable
-from dataqa.errors import InvalidSettingError, OptionalDependencyError
+from dataqa.errors import FeatureTypeError, InvalidSettingError, OptionalDependencyError
 
 __all__ = ["TEXT_FEATURES", "tfidf_features", "sentence_embeddings", "table_features"]
 
@@ -29,22 +29,42 @@ TEXT_FEATURES = ("tfidf", "embedding", "both")
 def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:
     """TF-IDF features of ``texts``: word unigrams + bigrams and character 2-5 grams.
 
+    Character n-grams are kept when they occur in at least two texts (in any text when
+    none does, as in tiny corpora). Texts without a single word (punctuation, emoji) get
+    character n-grams only, so a column of such texts still has features.
+
     Returns
     -------
     csr_matrix of shape (n, d), rows L2-normalised per block.
+
+    Raises
+    ------
+    FeatureTypeError
+        Every text is empty or blank: there is nothing to build features from.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [str(t) for t in texts]
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
                             max_features=max_features, token_pattern=r"(?u)\b\w+\b")
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                            min_df=2, max_features=max_features)
-    blocks = [words.fit_transform(texts)]
+    blocks = []
     try:
-        blocks.append(chars.fit_transform(texts))
-    except ValueError:  # every n-gram below min_df (tiny corpora)
+        blocks.append(words.fit_transform(texts))
+    except ValueError:  # empty vocabulary: no text holds a word
         pass
+    for min_df in (2, 1):
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                min_df=min_df, max_features=max_features)
+        try:
+            blocks.append(chars.fit_transform(texts))
+            break
+        except ValueError:  # every n-gram below min_df, or no characters at all
+            continue
+    if not blocks:
+        raise FeatureTypeError(
+            "the texts hold no words and no characters to build TF-IDF features from; "
+            "give a column with text in it."
+        )
     return sp.hstack(blocks, format="csr")
 
 
@@ -104,7 +124,10 @@ def table_features(table: LabeledTable, *, text_features: str = "tfidf") -> dict
     if table.text_column is not None:
         texts = table.frame[table.text_column].astype(str).tolist()
         if text_features in ("tfidf", "both"):
-            out["tfidf"] = tfidf_features(texts)
+            try:
+                out["tfidf"] = tfidf_features(texts)
+            except FeatureTypeError as exc:
+                raise FeatureTypeError(f"text column {table.text_column!r}: {exc}") from None
         if text_features in ("embedding", "both"):
             out["embedding"] = sentence_embeddings(texts)
     if table.feature_columns:

@@ -2,8 +2,10 @@
 
 With a uniform prior Beta(1, 1), after seeing ``k`` errors in ``n`` items the posterior of
 the error rate is Beta(k + 1, n - k + 1). The point estimate is its mode, ``k / n``
-(the observed fraction); the interval is equal-tailed: the ``(1 - c) / 2`` and
-``(1 + c) / 2`` quantiles of the posterior.
+(the observed fraction); the interval is the posterior's highest-density interval: the
+shortest interval holding the requested posterior mass. It always contains the
+estimate; with ``k = 0`` it is the one-sided ``[0, upper bound]`` (and ``[lower bound,
+1]`` with ``k = n``).
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
+from scipy.optimize import brentq
 
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
-__all__ = ["ErrorRate", "error_rate_interval", "required_test_size", "subgroup_metrics"]
+__all__ = ["ErrorRate", "beta_hdi", "error_rate_interval", "required_test_size", "subgroup_metrics"]
 
 
 @dataclass(frozen=True)
 class ErrorRate:
-    """An error rate with its equal-tailed Beta-posterior interval."""
+    """An error rate (the posterior mode ``n_errors / n_total``) with its Beta-posterior
+    highest-density interval ``[low, high]``, which always contains ``estimate``."""
 
     estimate: float
     low: float
@@ -51,8 +55,52 @@ def _check_confidence(confidence: float) -> None:
         )
 
 
+def beta_hdi(a: float, b: float, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Highest-density interval of Beta(a, b) for ``a, b >= 1``.
+
+    The shortest interval holding ``confidence`` of the mass. For ``a = 1`` the density
+    falls from 0, so the interval is ``[0, q]`` (a one-sided upper bound); for ``b = 1``
+    it is ``[q, 1]``. Otherwise its ends have equal density and it contains the mode
+    ``(a - 1) / (a + b - 2)``.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+    """
+    _check_confidence(confidence)
+    if a < 1 or b < 1:
+        raise InvalidSettingError(f"beta_hdi needs a >= 1 and b >= 1; got a={a}, b={b}.")
+    dist = _st.beta(a, b)
+    if a == 1 and b == 1:
+        return 0.0, float(confidence)  # flat: every interval of that length; take the left one
+    if a == 1:
+        return 0.0, float(dist.ppf(confidence))
+    if b == 1:
+        return float(dist.ppf(1.0 - confidence)), 1.0
+
+    def high_of(low: float) -> float:
+        return float(dist.ppf(min(float(dist.cdf(low)) + confidence, 1.0)))
+
+    def gap(low: float) -> float:  # < 0 while the left end is too far left
+        return float(dist.pdf(low) - dist.pdf(high_of(low)))
+
+    mode = (a - 1.0) / (a + b - 2.0)
+    right = min(mode, float(dist.ppf(1.0 - confidence)))
+    if gap(right) <= 0:  # the mass right of the mode is below `confidence`: pinned at 1
+        return right, high_of(right)
+    low = brentq(gap, 0.0, right, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+    return float(low), high_of(low)
+
+
 def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95) -> ErrorRate:
     """Error rate and its interval from the Beta(n_errors + 1, n_total - n_errors + 1) posterior.
+
+    The interval is a Bayesian credible interval for the rate at which items are
+    errors, given ``n_errors`` of ``n_total`` observed (uniform prior): the
+    highest-density interval (:func:`beta_hdi`), so it always contains the estimate and
+    is one-sided, ``[0, upper]``, when no error was seen. For :func:`dataqa.audit.audit`
+    the "errors" are the flagged items: the interval is one for the rate of flags, not a
+    correction for flags that are wrong or errors that were missed.
 
     Parameters
     ----------
@@ -61,7 +109,7 @@ def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95
     n_total : int
         Number of items checked (> 0).
     confidence : float
-        Posterior mass inside the equal-tailed interval.
+        Posterior mass inside the interval.
 
     Returns
     -------
@@ -75,16 +123,14 @@ def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95
         raise InvalidSettingError(
             f"n_errors={n_errors} must be between 0 and n_total={n_total}."
         )
-    a, b = n_errors + 1, n_total - n_errors + 1
-    tail = (1.0 - confidence) / 2.0
-    low, high = _st.beta.ppf([tail, 1.0 - tail], a, b)
-    return ErrorRate(n_errors / n_total, float(low), float(high), n_errors, n_total, confidence)
+    low, high = beta_hdi(n_errors + 1, n_total - n_errors + 1, confidence=confidence)
+    est = n_errors / n_total
+    # keep the estimate inside against the last rounding bit of the root finder
+    return ErrorRate(est, min(low, est), max(high, est), n_errors, n_total, confidence)
 
 
 def _width(n: int, p: float, confidence: float) -> float:
-    tail = (1.0 - confidence) / 2.0
-    a, b = p * n + 1.0, (1.0 - p) * n + 1.0
-    lo, hi = _st.beta.ppf([tail, 1.0 - tail], a, b)
+    lo, hi = beta_hdi(p * n + 1.0, (1.0 - p) * n + 1.0, confidence=confidence)
     return float(hi - lo)
 
 
@@ -92,8 +138,8 @@ def required_test_size(expected_error: float, *, width: float, confidence: float
     """Smallest number of items whose error-rate interval is at most ``width`` wide.
 
     Assumes the observed error fraction equals ``expected_error`` (errors counted as
-    ``expected_error * n``, a real number) and uses the Beta posterior of
-    :func:`error_rate_interval`.
+    ``expected_error * n``, a real number) and uses the highest-density interval of the
+    Beta posterior, as :func:`error_rate_interval` does.
     """
     _check_confidence(confidence)
     if not 0.0 <= expected_error <= 1.0:
@@ -116,7 +162,8 @@ def required_test_size(expected_error: float, *, width: float, confidence: float
 
 def subgroup_metrics(y_true: Sequence, y_pred: Sequence, groups: Sequence, *,
                      confidence: float = 0.95) -> pd.DataFrame:
-    """Accuracy and error rate per group, each with its Beta-posterior interval.
+    """Accuracy and error rate per group, each with its Beta-posterior interval
+    (:func:`error_rate_interval`).
 
     Returns
     -------

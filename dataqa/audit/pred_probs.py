@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -30,7 +32,8 @@ C_GRID = {
 SVC_MAX_TRAIN = 10_000
 
 
-def ensemble_members(kind: str, n_train: int, *, random_state: int = 0) -> dict:
+def ensemble_members(kind: str, n_train: int, *, random_state: int = 0,
+                     min_class_train: int | None = None) -> dict:
     """The non-linear member averaged with the chosen logistic regression on dense features.
 
     An RBF-kernel support vector machine (standardised features, Platt-scaled
@@ -39,6 +42,11 @@ def ensemble_members(kind: str, n_train: int, *, random_state: int = 0) -> dict:
     on every numeric row, where extra-trees and kNN members lost some). Above
     :data:`SVC_MAX_TRAIN` training items, a distance-weighted 15-nearest-neighbour
     classifier replaces the SVM.
+
+    The SVM's Platt scaling is itself cross-validated inside each training fold (3
+    folds, fewer when ``min_class_train``, the smallest class count in a training fold,
+    is smaller). When a training fold holds a single item of some class no calibration
+    split is possible, and the SVM is left out (logistic regression alone is used).
     """
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.neighbors import KNeighborsClassifier
@@ -49,7 +57,10 @@ def ensemble_members(kind: str, n_train: int, *, random_state: int = 0) -> dict:
     if kind == "tfidf":
         return {}
     if n_train <= SVC_MAX_TRAIN:
-        platt = CalibratedClassifierCV(SVC(), method="sigmoid", cv=3, ensemble=False)
+        inner = 3 if min_class_train is None else min(3, int(min_class_train))
+        if inner < 2:
+            return {}
+        platt = CalibratedClassifierCV(SVC(), method="sigmoid", cv=inner, ensemble=False)
         return {"svc": make_pipeline(StandardScaler(), platt)}
     return {"knn": make_pipeline(StandardScaler(), KNeighborsClassifier(
         n_neighbors=max(1, min(15, n_train - 1)), weights="distance"))}
@@ -138,7 +149,10 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
 def _fit_fold(model, X, y, train, test, n_classes, tag):
     # Folds are the unit of parallelism: one BLAS/OpenMP thread per fit avoids
     # oversubscription, which slows small fits down by an order of magnitude or more.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        # many classes with few items each (allowed: every class has >= 2) make sklearn
+        # guess "regression"; the labels are classes by contract
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         m = clone(model)
         m.fit(X[train], y[train])
         p = np.asarray(m.predict_proba(X[test]), dtype=np.float64)
@@ -217,11 +231,15 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
     names = list(class_names) if class_names is not None else list(range(k))
     folds = effective_folds(y, names, cv)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    splits = list(splitter.split(np.zeros(len(y)), y))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater")
+        splits = list(splitter.split(np.zeros(len(y)), y))
     if model is None:
         kind = "tfidf" if sp.issparse(X) else "numeric"
+        min_train = min(int(np.bincount(y[tr], minlength=k)[np.unique(y)].min())
+                        for tr, _ in splits)
         members = ensemble_members(kind, int(len(y) * (folds - 1) / folds),
-                                   random_state=random_state)
+                                   random_state=random_state, min_class_train=min_train)
         candidates = [default_model(kind, C=c) for c in C_GRID[kind]] + list(members.values())
     else:
         candidates = [model]
