@@ -16,24 +16,26 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from dataqa.errors import InvalidSettingError, LengthMismatchError, MissingColumnError
+from dataqa.active.labels import (
+    CONFIG_KEY,
+    OUT_OF_SCOPE_LABELS,
+    SKIP_LABEL,
+    SKIPPED_KEY,
+    TRAIN_SOURCES,
+    check_record_source,
+    is_out_of_scope,
+    normalize_new_labels,
+)
+from dataqa.active.store import features_from_ledger, store_table, text_features
+from dataqa.errors import InvalidSettingError, LengthMismatchError, MissingColumnError, format_ids
 from dataqa.ledger import Ledger
 from dataqa.stats import error_rate_interval
 
-__all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "is_out_of_scope",
-           "store_table"]
+__all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
+           "KNN_DEFAULT_K", "is_out_of_scope", "store_table"]
 
-#: Label values that mean "this item is out of scope for the task".
-OUT_OF_SCOPE_LABELS: tuple[Any, ...] = (-1, "-1", "out_of_scope")
-
-#: Label sources the model is trained on (weak and model labels are not ground truth).
-TRAIN_SOURCES: tuple[str, ...] = ("given", "human", "reviewed")
-
-
-def is_out_of_scope(labels: Any) -> np.ndarray:
-    """Boolean mask (n,) of labels that mark an item out of scope."""
-    vals = pd.Series(list(labels), dtype=object)
-    return vals.map(lambda v: v in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
+#: k of the ``ood:knn`` acquisition when none is given (lowered to the labeled items).
+KNN_DEFAULT_K = 50
 
 
 def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | None,
@@ -45,11 +47,8 @@ def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | No
         if text_column not in df.columns:
             raise MissingColumnError(text_column, [str(c) for c in df.columns],
                                      role="text column")
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(
-            df[text_column].fillna("").astype(str))
-        return ids, sp.csr_matrix(X)
+        X, _ = text_features(df[text_column].tolist(), column=text_column)
+        return ids, X
     from dataqa.data import numeric_feature_columns
 
     cols = feature_columns or numeric_feature_columns(df, exclude=[id_column, "label"])
@@ -175,31 +174,90 @@ class LabelingSession:
             self.model_, self._fitted_on = None, None
             return False
         y_fit = y
-        if all(isinstance(v, (int, np.integer)) for v in y):
+        is_int = [isinstance(v, (int, np.integer)) for v in y]
+        if all(is_int):
             y_fit = y.astype(np.int64)
+        elif any(is_int):
+            from dataqa.errors import LedgerError
+
+            name = next(str(v) for v, k in zip(y, is_int, strict=True) if not k)
+            raise LedgerError(
+                f"ledger {self.ledger.path!r} holds class numbers and class names (e.g. "
+                f"{name!r}) as labels; record corrected labels (source reviewed) for the "
+                f"items with the wrong kind.")
         self.model_ = clone(self.model).fit(self.X_[rows], y_fit)
         self._fitted_on = key
         return True
 
-    def _open_round(self) -> dict | None:
+    def _skipped(self) -> dict[int, set[str]]:
+        raw = self.ledger.get_state(SKIPPED_KEY) or {}
+        return {int(r): set(ids) for r, ids in raw.items()}
+
+    def open_round(self) -> dict | None:
+        """The latest round while some of its items are neither labeled nor skipped.
+
+        Returns
+        -------
+        dict or None
+            The round's row of :meth:`Ledger.rounds` plus ``missing`` (ids of the batch
+            still without a label or skip, in batch order) and ``skipped`` (ids skipped).
+        """
         rounds = self.ledger.rounds()
         if rounds.empty:
             return None
-        last = rounds.iloc[-1]
+        last = rounds.iloc[-1].to_dict()
         if isinstance(last["finished_at"], str):
             return None
         labeled = set(self._labels()["id"])
-        if all(i in labeled for i in last["batch_ids"]):
+        skipped = self._skipped().get(int(last["round"]), set())
+        missing = [i for i in last["batch_ids"] if i not in labeled and i not in skipped]
+        if not missing:
             return None
-        return last.to_dict()
+        return {**last, "missing": missing,
+                "skipped": [i for i in last["batch_ids"] if i in skipped]}
+
+    _open_round = open_round
+
+    def _finish_complete_round(self) -> None:
+        """Finish the latest round when every item is labeled or skipped but it is open."""
+        rid = self.ledger.current_round()
+        if rid is None or self.open_round() is not None:
+            return
+        if not isinstance(self.ledger.round_info(rid)["finished_at"], str):
+            self.ledger.finish_round(rid, self._metrics())
+
+    def _knn_settings(self, strategy: str, n_fit: int) -> dict[str, Any]:
+        """The acquisition settings, with kNN's k checked against (or fitted to) ``n_fit``."""
+        settings = dict(self.strategy_settings)
+        if strategy == "ood:knn":
+            k = settings.get("k")
+            if k is None:
+                settings["k"] = min(KNN_DEFAULT_K, n_fit)
+                if settings["k"] < KNN_DEFAULT_K:
+                    self.notes_.append(
+                        f"ood:knn uses k={settings['k']} (the {n_fit} labeled in-scope items; "
+                        f"the default k={KNN_DEFAULT_K} needs more); set k with --k.")
+            elif k > n_fit:
+                raise InvalidSettingError(
+                    f"k={k} is larger than the {n_fit} labeled in-scope items the kNN score "
+                    f"compares with; lower k (--k) to at most {n_fit}, or leave it out.")
+        elif strategy == "hybrid":
+            k = (settings.get("ood_settings") or {}).get("k")
+            if k is not None and k > n_fit and settings.get("ood", "knn") == "knn":
+                raise InvalidSettingError(
+                    f"k={k} is larger than the {n_fit} labeled in-scope items the kNN score "
+                    f"compares with; lower k (--k) to at most {n_fit}, or leave it out.")
+        return settings
 
     # ------------------------------------------------------------------ rounds
 
     def next_batch(self) -> pd.DataFrame:
         """Score the unlabeled pool, record the batch as a new round, return it.
 
-        When the latest round is still open (some of its items have no label yet), that
-        batch is returned again instead of starting a new round.
+        When the latest round is still open (some of its items are neither labeled nor
+        skipped), that batch is returned again instead of starting a new round; see
+        :meth:`open_round`. Notes about settings chosen for you (kNN's ``k``) are left in
+        ``notes_``.
 
         Returns
         -------
@@ -209,7 +267,8 @@ class LabelingSession:
         from dataqa.active.acquisition import acquire
         from dataqa.active.selectors import select_batch
 
-        open_round = self._open_round()
+        self.notes_: list[str] = []
+        open_round = self.open_round()
         fitted = self._fit()
         if open_round is not None:
             ids = list(open_round["batch_ids"])
@@ -218,14 +277,16 @@ class LabelingSession:
         round_no = len(self.ledger.rounds()) + 1
         rng = np.random.default_rng([self.random_state, round_no])
         rows, y, oos_rows = self._training()
-        labeled = set(self._labels()["id"]) | self._dev_ids()
+        skipped = set().union(*self._skipped().values())
+        labeled = set(self._labels()["id"]) | self._dev_ids() | skipped
         pool = np.asarray([k for k, i in enumerate(self.ids_) if i not in labeled],
                           dtype=np.int64)
         if pool.size == 0:
-            raise InvalidSettingError("every item is labeled; there is nothing left to query.")
+            raise InvalidSettingError("every item is labeled (or skipped); there is nothing "
+                                      "left to query.")
         strategy = self.strategy if fitted else "random"
+        settings = self._knn_settings(strategy, int(rows.size)) if fitted else {}
         X_pool = self.X_[pool]
-        settings = self.strategy_settings if fitted else {}
         scores = acquire(strategy, model=self.model_, X=X_pool,
                          labeled_X=self.X_[rows] if fitted else None,
                          labeled_y=y if fitted else None,
@@ -240,7 +301,11 @@ class LabelingSession:
         record = {"strategy": self.strategy, "selector": self.selector,
                   "batch_size": self.batch_size, "random_state": self.random_state,
                   "settings": self.strategy_settings, "cold_start": not fitted}
-        rid = self.ledger.start_round(strategy, record, ids, scores=scores[pick])
+        if settings != self.strategy_settings and fitted:
+            record["effective_settings"] = settings
+        with self.ledger.transaction():
+            self._finish_complete_round()
+            rid = self.ledger.start_round(strategy, record, ids, scores=scores[pick])
         return self._batch_frame(ids, scores[pick].tolist(), rid, fitted)
 
     def _batch_frame(self, ids: list[str], scores: list, rid: int, fitted: bool) -> pd.DataFrame:
@@ -251,24 +316,97 @@ class LabelingSession:
                              "round": [rid] * len(ids)})
 
     def record_labels(self, ids: Any, labels: Any, source: str = "human", *,
-                      annotator: str | None = None) -> int:
-        """Store labels (use ``-1`` or ``"out_of_scope"`` for items outside the task).
+                      annotator: str | None = None, new_classes: Any = (),
+                      where: str = "the labels") -> int:
+        """Store labels after checking them against the ledger's classes.
 
+        Parameters
+        ----------
+        ids, labels : sequences (n,)
+            A label is a class of the ledger (same type: class numbers or names), ``-1`` /
+            ``"out_of_scope"`` for an item outside the task, or ``"skip"`` to skip an
+            item of the open round (it stays unlabeled and is not asked again).
+        source : ``"human"`` or ``"reviewed"``
+        annotator : str, optional
+        new_classes : sequence, optional
+            Classes to add on purpose; any other label outside the classes is refused.
+        where : str
+            Where the labels come from, for error messages (e.g. the file name).
+
+        Returns
+        -------
+        int : labels stored (skips not counted).
+
+        Raises
+        ------
+        LabelError
+            A label outside the classes (the message lists them) or of the other type.
+        InvalidSettingError
+            An unknown source, unknown ids, one id with different labels, or a skip of an
+            item outside the open round. Nothing is written then.
+
+        Notes
+        -----
         Labels of items in the open round's batch are tagged with that round.
         """
+        check_record_source(source)
         ids = [str(i) for i in ids]
+        labels = list(labels)
+        if len(ids) != len(labels):
+            raise LengthMismatchError(f"{len(ids)} ids but {len(labels)} labels; give one "
+                                      f"label per id.")
         unknown = [i for i in ids if i not in self._pos]
         if unknown:
-            from dataqa.errors import format_ids
-
             raise InvalidSettingError(
-                f"{len(unknown)} id(s) are not items of this session: {format_ids(unknown)}.")
-        open_round = self._open_round()
-        rid = None
-        if open_round is not None and set(ids) <= set(open_round["batch_ids"]):
-            rid = int(open_round["round"])
-        return self.ledger.add_labels(ids, list(labels), source=source, round=rid,
-                                      annotator=annotator)
+                f"{len(unknown)} id(s) in {where} are not items of this ledger: "
+                f"{format_ids(unknown)}; check the ids.")
+        values, added, kind = normalize_new_labels(self.ledger, ids, labels,
+                                                   new_classes=list(new_classes), where=where)
+        seen: dict[str, Any] = {}
+        conflicts: list[str] = []
+        for i, v in zip(ids, values, strict=True):
+            if i in seen and seen[i] != v and i not in conflicts:
+                conflicts.append(i)
+            seen.setdefault(i, v)
+        if conflicts:
+            first = conflicts[0]
+            both = sorted({str(v) for i, v in zip(ids, values, strict=True) if i == first})
+            raise InvalidSettingError(
+                f"{len(conflicts)} id(s) have different labels in {where}: "
+                f"{format_ids(conflicts)} (e.g. {first!r}: {', '.join(both)}); keep one "
+                f"label per id.")
+        pairs = list(dict.fromkeys(zip(ids, values, strict=True)))
+        open_round = self.open_round()
+        batch = set(open_round["batch_ids"]) if open_round is not None else set()
+        skips = [i for i, v in pairs if v == SKIP_LABEL]
+        outside = [i for i in skips if i not in batch]
+        if outside:
+            where_round = (f"round {int(open_round['round'])}" if open_round is not None
+                           else "an open round")
+            raise InvalidSettingError(
+                f"{len(outside)} item(s) marked skip in {where} are not in {where_round}'s "
+                f"batch: {format_ids(outside)}; only items of the open round can be skipped.")
+        keep = [(i, v) for i, v in pairs if v != SKIP_LABEL]
+        rid = None if open_round is None else int(open_round["round"])
+        with self.ledger.transaction():
+            if added:
+                from dataqa.active.labels import ledger_classes
+
+                config = dict(self.ledger.get_state(CONFIG_KEY) or {})
+                classes, _ = ledger_classes(self.ledger)
+                config.update(classes=sorted({*classes, *added}, key=str), label_kind=kind)
+                if kind == "int":
+                    config["classes"] = sorted(int(c) for c in config["classes"])
+                self.ledger.set_state(CONFIG_KEY, config)
+            if skips:
+                state = self.ledger.get_state(SKIPPED_KEY) or {}
+                state[str(rid)] = sorted(set(state.get(str(rid), [])) | set(skips))
+                self.ledger.set_state(SKIPPED_KEY, state)
+            if keep:
+                self.ledger.add_labels([i for i, _ in keep], [v for _, v in keep],
+                                       source=source, annotator=annotator,
+                                       round=[rid if i in batch else None for i, _ in keep])
+        return len(keep)
 
     def _dev_accuracy(self) -> dict[str, Any]:
         lab = self._labels()
@@ -284,25 +422,34 @@ class LabelingSession:
         return {"n_dev": int(len(dev)), "dev_accuracy": 1.0 - er.estimate,
                 "dev_low": 1.0 - er.high, "dev_high": 1.0 - er.low}
 
+    def _metrics(self) -> dict[str, Any]:
+        fitted = self._fit()
+        rows, _, oos_rows = self._training()
+        return {"n_labeled": int(rows.size + oos_rows.size),
+                "n_out_of_scope": int(oos_rows.size), "fitted": bool(fitted),
+                **self._dev_accuracy()}
+
     def retrain(self) -> dict[str, Any]:
-        """Refit on every label so far; finish the latest round with its metrics.
+        """Refit on every label so far; finish the latest round once it is complete.
+
+        A round is complete when every item of its batch is labeled or skipped; until
+        then it stays open (and :meth:`next_batch` returns it again).
 
         Returns
         -------
         dict: ``n_labeled``, ``n_out_of_scope``, ``n_dev``, ``dev_accuracy``, ``dev_low``,
-        ``dev_high`` (the 95% Beta-posterior interval), ``fitted``.
+        ``dev_high`` (the 95% Beta-posterior interval), ``fitted``, ``round`` (the latest
+        round or None), ``round_open`` (bool) and ``missing`` (ids of that round still
+        without a label or skip).
         """
-        fitted = self._fit()
-        rows, _, oos_rows = self._training()
-        metrics = {"n_labeled": int(rows.size + oos_rows.size),
-                   "n_out_of_scope": int(oos_rows.size), "fitted": bool(fitted),
-                   **self._dev_accuracy()}
+        metrics = self._metrics()
         rid = self.ledger.current_round()
-        if rid is not None:
-            info = self.ledger.round_info(rid)
-            if not isinstance(info["finished_at"], str):
+        open_round = self.open_round()
+        if rid is not None and open_round is None:
+            if not isinstance(self.ledger.round_info(rid)["finished_at"], str):
                 self.ledger.finish_round(rid, metrics)
-        return metrics
+        return {**metrics, "round": rid, "round_open": open_round is not None,
+                "missing": [] if open_round is None else list(open_round["missing"])}
 
     def history(self) -> pd.DataFrame:
         """One row per finished round: ``round, strategy, n_batch, n_labeled,
@@ -328,98 +475,12 @@ class LabelingSession:
         return self.model_ if self._fit() else None
 
 
-#: Ledger state key where ``dataqa al init`` keeps how features are built.
-CONFIG_KEY = "active:config"
-
-
-def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
-                text_column: str | None = None, id_column: str | None = None,
-                feature_columns: list[str] | None = None,
-                split_column: str | None = None) -> dict[str, int]:
-    """Put a table's items (and its non-empty labels, as source ``given``) in the ledger.
-
-    Each item's content is stored with it (the text, or the numeric feature columns), so
-    :meth:`LabelingSession.from_ledger` can rebuild the features later.
-
-    Returns
-    -------
-    dict with ``items`` (new), ``labels`` (added), ``n`` (rows).
-    """
-    from dataqa.data import load_table, make_ids, numeric_feature_columns
-
-    df = load_table(data)
-    ids = make_ids(df, id_column)
-    cols = [str(c) for c in df.columns]
-    for role, col in (("label column", label_column), ("text column", text_column),
-                      ("split column", split_column)):
-        if col is not None and col not in df.columns:
-            raise MissingColumnError(col, cols, role=role)
-    if text_column is not None:
-        feats: list[str] = []
-        data_rows = [{"text": "" if pd.isna(t) else str(t)} for t in df[text_column]]
-    else:
-        exclude = [c for c in (label_column, id_column, split_column) if c]
-        feats = list(feature_columns or numeric_feature_columns(df, exclude=exclude))
-        if not feats:
-            raise InvalidSettingError(
-                "the table has no numeric feature columns; pass --text-column or "
-                "--feature-column.")
-        for c in feats:
-            if c not in df.columns:
-                raise MissingColumnError(c, cols, role="feature column")
-        block = df[feats].to_numpy(dtype=np.float64)
-        if not np.isfinite(block).all():
-            raise InvalidSettingError("feature columns have missing or infinite values; "
-                                      "impute or drop those rows first.")
-        data_rows = [{"features": row.tolist()} for row in block]
-    splits = None if split_column is None else [
-        None if pd.isna(s) else str(s) for s in df[split_column]]
-    config = {"text_column": text_column, "feature_columns": feats,
-              "label_column": label_column, "id_column": id_column}
-    new = ledger.add_items(ids, split=splits, data=data_rows)
-    n_labels = 0
-    if label_column is not None:
-        col = df[label_column]
-        known = ~col.isna().to_numpy()
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
-            known &= col.astype(str).str.strip().ne("").to_numpy()
-        vals = col[known]
-        if pd.api.types.is_float_dtype(vals) and np.all(np.mod(vals.to_numpy(), 1) == 0):
-            vals = vals.astype(np.int64)
-        if known.any():
-            labeled_ids = ids[known]
-            have = set(ledger.labels(source="given")["id"])
-            todo = [k for k, i in enumerate(labeled_ids) if i not in have]
-            if todo:
-                n_labels = ledger.add_labels(labeled_ids[todo],
-                                             [vals.iloc[k] for k in todo], source="given")
-    ledger.set_state(CONFIG_KEY, config)
-    return {"n": int(len(df)), "items": int(new), "labels": int(n_labels)}
-
-
 def _from_ledger(cls: type[LabelingSession], ledger: Ledger | str, model: Any = None,
                  **kwargs: Any) -> LabelingSession:
-    led = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
-    config = led.get_state(CONFIG_KEY)
-    if config is None:
-        from dataqa.errors import LedgerError
-
-        raise LedgerError(
-            f"ledger {led.path!r} has no active-learning data; run `dataqa al init DATA "
-            f"--ledger {led.path}` first.")
-    ids = led.items()["id"].tolist()
-    data = led.item_data(ids)
-    if config.get("text_column"):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        texts = [data[i].get("text", "") for i in ids]
-        X = sp.csr_matrix(TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1)
-                          .fit_transform(texts))
-    else:
-        X = np.asarray([data[i]["features"] for i in ids], dtype=np.float64)
+    led = ledger if isinstance(ledger, Ledger) else Ledger(ledger, create=False)
+    ids, X = features_from_ledger(led)
     if model is None:
         from dataqa.active.simulate import default_model
 
         model = default_model()
     return cls(led, model, X, ids=ids, **kwargs)
-

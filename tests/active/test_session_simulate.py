@@ -89,7 +89,7 @@ def test_session_errors(tmp_path: Path) -> None:
     with pytest.raises(LengthMismatchError, match="X has 50 rows but there are 3 ids"):
         LabelingSession(tmp_path / "e.db", LogisticRegression(), X, ids=ids[:3])
     s = LabelingSession(tmp_path / "e.db", LogisticRegression(), X, ids=ids, batch_size=5)
-    with pytest.raises(InvalidSettingError, match="not items of this session: 'zz'"):
+    with pytest.raises(InvalidSettingError, match="not items of this ledger: 'zz'"):
         s.record_labels(["zz"], [1])
     with pytest.raises(InvalidSettingError, match="batch_size=0"):
         LabelingSession(s.ledger, LogisticRegression(), X, ids=ids, batch_size=0)

@@ -1,0 +1,211 @@
+"""The classes of a labeling session, and checking new labels against them.
+
+A ledger's classes are the ones declared when it was set up (``dataqa al init``
+records them, with whether they are integers or names) together with every in-scope
+label a person or the dataset gave. A new label must be one of them, of the same type,
+or an out-of-scope marker; a new class is only added on purpose (``new_classes``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from dataqa.errors import InvalidSettingError, LabelError, format_ids
+from dataqa.ledger import Ledger
+
+__all__ = ["OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "RECORD_SOURCES", "SKIP_LABEL", "CONFIG_KEY",
+           "SKIPPED_KEY", "is_out_of_scope", "ledger_classes", "normalize_new_labels",
+           "describe_classes"]
+
+#: Label values that mean "this item is out of scope for the task".
+OUT_OF_SCOPE_LABELS: tuple[Any, ...] = (-1, "-1", "out_of_scope")
+
+#: Label sources the model is trained on (weak and model labels are not ground truth).
+TRAIN_SOURCES: tuple[str, ...] = ("given", "human", "reviewed")
+
+#: Sources :meth:`LabelingSession.record_labels` (``dataqa al label``) accepts.
+RECORD_SOURCES: tuple[str, ...] = ("human", "reviewed")
+
+#: Label value that skips an item of the open round (it is not labeled).
+SKIP_LABEL = "skip"
+
+#: Ledger state key where ``dataqa al init`` keeps how features are built and the classes.
+CONFIG_KEY = "active:config"
+
+#: Ledger state key of the items skipped in each round (``{round: [ids]}``).
+SKIPPED_KEY = "active:skipped"
+
+_INT_RE = re.compile(r"^[+-]?\d+$")
+
+
+def is_out_of_scope(labels: Any) -> np.ndarray:
+    """Boolean mask (n,) of labels that mark an item out of scope."""
+    import pandas as pd
+
+    vals = pd.Series(list(labels), dtype=object)
+    return vals.map(lambda v: v in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
+
+
+def _int_like(v: Any) -> int | None:
+    """``v`` as an int when it is one (``3``, ``3.0``, ``"3"``), else ``None``."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return int(v) if np.isfinite(v) and float(v).is_integer() else None
+    if isinstance(v, str) and _INT_RE.match(v.strip()):
+        return int(v.strip())
+    return None
+
+
+def _kind_of(values: Sequence[Any]) -> str | None:
+    """``"int"`` when every value is an integer, ``"str"`` when none is, else ``"mixed"``."""
+    if not values:
+        return None
+    ints = [_int_like(v) is not None for v in values]
+    if all(ints):
+        return "int"
+    if not any(ints):
+        return "str"
+    return "mixed"
+
+
+def describe_classes(classes: Sequence[Any], limit: int = 20) -> str:
+    """The classes for a message: ``0, 1, 2`` or ``'ham', 'spam'`` (first ``limit``)."""
+    shown = ", ".join(repr(c) if isinstance(c, str) else str(c) for c in classes[:limit])
+    if len(classes) > limit:
+        shown += f", ... (+{len(classes) - limit} more)"
+    return shown or "none yet"
+
+
+def ledger_classes(ledger: Ledger) -> tuple[list[Any], str | None]:
+    """The classes of a ledger and their type.
+
+    Returns
+    -------
+    classes : sorted list of int or str
+        Declared classes (``dataqa al init``) plus every in-scope label from the sources
+        in :data:`TRAIN_SOURCES`.
+    kind : ``"int"``, ``"str"`` or ``None`` (no class known yet)
+    """
+    config = ledger.get_state(CONFIG_KEY) or {}
+    declared = list(config.get("classes") or [])
+    lab = ledger.latest_labels()
+    lab = lab[lab["source"].isin(TRAIN_SOURCES)]
+    seen = [v for v in lab["label"].tolist() if v not in OUT_OF_SCOPE_LABELS]
+    values = declared + seen
+    kind = config.get("label_kind") or _kind_of(list(dict.fromkeys(map(str, values))))
+    if kind == "int":
+        classes = sorted({int(_int_like(v)) for v in values if _int_like(v) is not None})
+    else:
+        classes = sorted({str(v) for v in values})
+        kind = "str" if classes else None
+    return classes, kind
+
+
+def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[Any], *,
+                         new_classes: Sequence[Any] = (), where: str = "the labels",
+                         allow_skip: bool = True) -> tuple[list[Any], list[Any], str | None]:
+    """Check labels against the ledger's classes; return them in the classes' type.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    ids, labels : sequences (n,)
+        Item ids and their labels; ``-1``/``"out_of_scope"`` mark an item out of scope and
+        :data:`SKIP_LABEL` skips it (kept as ``"skip"`` in the result).
+    new_classes : sequence
+        Classes to add on purpose (of the classes' type).
+    where : str
+        Where the labels come from, for messages (a file name).
+    allow_skip : bool
+        Whether :data:`SKIP_LABEL` skips an item (else it is an ordinary class name).
+
+    Returns
+    -------
+    labels : list (n,) of int or str (out of scope as ``-1`` / ``"out_of_scope"``)
+    added : list of the new classes actually used or declared
+    kind : the classes' type after adding
+
+    Raises
+    ------
+    LabelError
+        A label outside the classes (listing them), of the other type, or numbers mixed
+        with names when no class is known yet.
+    """
+    classes, kind = ledger_classes(ledger)
+    raw = [v.strip() if isinstance(v, str) else v for v in labels]
+    new = [c.strip() if isinstance(c, str) else c for c in new_classes]
+    def skip(v: Any) -> bool:
+        return allow_skip and isinstance(v, str) and v.lower() == SKIP_LABEL
+
+    real = [v for v in raw if v not in OUT_OF_SCOPE_LABELS and not skip(v)]
+    if kind is None:
+        kind = _kind_of(list(dict.fromkeys(map(str, real + new))))
+        if kind == "mixed":
+            nums = [v for v in real + new if _int_like(v) is not None][:3]
+            names = [v for v in real + new if _int_like(v) is None][:3]
+            raise LabelError(
+                f"{where} mix class numbers ({describe_classes(nums)}) and class names "
+                f"({describe_classes(names)}); use one kind for every label.")
+        if kind is None:
+            return list(raw), [], None
+        known: set[Any] = set()
+        # no class known yet: the first labels define the classes
+        new = new + real
+    elif kind == "int":
+        known = set(classes)
+    else:
+        known = set(classes)
+    bad_new = [c for c in new if (_int_like(c) is None) == (kind == "int")]
+    if bad_new:
+        what = "integers" if kind == "int" else "names"
+        raise LabelError(
+            f"new class {bad_new[0]!r} does not fit: the classes of this ledger are {what} "
+            f"({describe_classes(classes)}); give a new class of that kind.")
+    conv = (lambda v: _int_like(v)) if kind == "int" else (lambda v: str(v))
+    allowed = known | {conv(c) for c in new}
+    out: list[Any] = []
+    bad: dict[Any, list[str]] = {}
+    for i, v in zip(ids, raw, strict=True):
+        if skip(v):
+            out.append(SKIP_LABEL)
+            continue
+        if v in OUT_OF_SCOPE_LABELS:
+            out.append(-1 if kind == "int" else "out_of_scope")
+            continue
+        c = conv(v) if v is not None else None
+        if c is None or c not in allowed:
+            bad.setdefault(v, []).append(str(i))
+            continue
+        out.append(c)
+    if bad:
+        value, bad_ids = next(iter(bad.items()))
+        more = f" (and {len(bad) - 1} other unknown label(s))" if len(bad) > 1 else ""
+        at = f"label {value!r} in {where} (id {format_ids(bad_ids, 3)}){more}"
+        if kind == "int" and _int_like(value) is None:
+            raise LabelError(
+                f"{at} is a name, but the classes of this ledger are numbers: "
+                f"{describe_classes(sorted(known))}; give a class number (-1 or out_of_scope "
+                f"marks an item out of scope).")
+        raise LabelError(
+            f"{at} is not a class of this ledger; the classes are: "
+            f"{describe_classes(sorted(known))}. Fix the label, or pass --new-class {value} "
+            f"to add it on purpose (-1 or out_of_scope marks an item out of scope).")
+    added = sorted({conv(c) for c in new} - known, key=str)
+    return out, added, kind
+
+
+def check_record_source(source: str) -> str:
+    """``source`` if people can record labels with it, else an error naming the choices."""
+    if source not in RECORD_SOURCES:
+        raise InvalidSettingError(
+            f"label source {source!r} cannot be recorded in a labeling round; use one of "
+            f"{', '.join(RECORD_SOURCES)} (weak and model labels are not ground truth, "
+            f"given labels come from `dataqa al init`).")
+    return source

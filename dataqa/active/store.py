@@ -1,0 +1,237 @@
+"""Putting a table of items into a ledger (``dataqa al init``) and rebuilding features.
+
+:func:`store_table` checks everything first (columns, ids, features, labels against the
+ledger's classes, the ledger's earlier setup) and then writes items, given labels and
+the setup in one transaction, so a refused table leaves the ledger as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from dataqa.active.labels import CONFIG_KEY, normalize_new_labels
+from dataqa.errors import InvalidSettingError, LedgerError, MissingColumnError, format_ids
+from dataqa.ledger import Ledger
+
+__all__ = ["store_table", "text_features", "features_from_ledger", "describe_setup"]
+
+#: Settings that decide how an item's features are built; a second ``al init`` must
+#: repeat them (or pass ``force``).
+_SETUP_KEYS: tuple[str, ...] = ("id_column", "text_column", "feature_columns")
+
+
+def text_features(texts: Any, *, column: str = "text") -> tuple[sp.csr_matrix, str]:
+    """TF-IDF features (n, d) of texts; ``analyzer`` is ``"word"`` or ``"char"``.
+
+    Word uni- and bigrams; when the texts hold no word at all (punctuation, single
+    letters), character 1-3-grams within word boundaries instead.
+
+    Raises
+    ------
+    InvalidSettingError
+        Every text is empty, naming ``column``.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t)
+             for t in texts]
+    if not any(t.strip() for t in texts):
+        raise InvalidSettingError(
+            f"text column {column!r} is empty in every row; give a column that holds text, "
+            f"or numeric feature columns (--feature-column).")
+    try:
+        X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(texts)
+        return sp.csr_matrix(X), "word"
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+    X = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(1, 3),
+                        min_df=1).fit_transform(texts)
+    return sp.csr_matrix(X), "char"
+
+
+def describe_setup(config: dict) -> str:
+    """How a setup builds features, as the ``al init`` options that make it."""
+    if config.get("text_column"):
+        feats = f"--text-column {config['text_column']}"
+    else:
+        cols = list(config.get("feature_columns") or [])
+        shown = ",".join(cols[:4]) + (f",... ({len(cols)} columns)" if len(cols) > 4 else "")
+        feats = f"--feature-column {shown}"
+    ids = (f"--id-column {config['id_column']}" if config.get("id_column")
+           else "content-hash ids")
+    return f"{feats}, {ids}"
+
+
+def _source_name(data: Any) -> str:
+    return "the table" if isinstance(data, pd.DataFrame) else repr(str(data))
+
+
+def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
+                text_column: str | None = None, id_column: str | None = None,
+                feature_columns: list[str] | None = None, split_column: str | None = None,
+                classes: list[Any] | None = None, force: bool = False,
+                read_options: dict | None = None) -> dict[str, Any]:
+    """Put a table's items (and its non-empty labels, as source ``given``) in the ledger.
+
+    Each item's content is stored with it (the text, or the numeric feature columns), so
+    :meth:`LabelingSession.from_ledger` can rebuild the features later. Nothing is
+    written unless every check passes; then everything is written in one transaction.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    data : path or DataFrame
+    label_column, text_column, id_column, split_column : str, optional
+    feature_columns : list of str, optional
+        Numeric feature columns (default: every numeric column but the label/id/split).
+    classes : list of int or str, optional
+        Classes to declare beyond those in the label column.
+    force : bool
+        Replace an earlier setup of the ledger that built features differently (another
+        text column, other feature columns, another id column). Without it such a table
+        is refused.
+    read_options : dict, optional
+        Keyword arguments for :func:`dataqa.data.load_table` (``format``, ``sep``,
+        ``header``, ``columns``, ``encoding``).
+
+    Returns
+    -------
+    dict with ``items`` (new), ``labels`` (added), ``n`` (rows), ``analyzer`` (``"word"``
+    or ``"char"`` for text, else ``None``), ``replaced`` (the earlier setup that
+    ``force`` replaced, else ``None``) and ``classes`` (the ledger's classes).
+    """
+    from dataqa.data import load_table, make_ids, numeric_feature_columns
+
+    opts = dict(read_options or {})
+    if id_column is not None and not isinstance(data, pd.DataFrame):
+        opts.setdefault("string_columns", [id_column])
+    df = load_table(data, **opts)
+    name = _source_name(data)
+    cols = [str(c) for c in df.columns]
+    for role, col in (("id column", id_column), ("label column", label_column),
+                      ("text column", text_column), ("split column", split_column)):
+        if col is not None and col not in df.columns:
+            raise MissingColumnError(col, cols, role=role)
+    ids = make_ids(df, id_column)
+    analyzer = None
+    if text_column is not None:
+        feats: list[str] = []
+        texts = ["" if pd.isna(t) else str(t) for t in df[text_column]]
+        _, analyzer = text_features(texts, column=text_column)
+        data_rows = [{"text": t} for t in texts]
+    else:
+        exclude = [c for c in (label_column, id_column, split_column) if c]
+        feats = list(feature_columns or numeric_feature_columns(df, exclude=exclude))
+        if not feats:
+            raise InvalidSettingError(
+                f"{name} has no numeric feature columns; pass --text-column or "
+                f"--feature-column.")
+        for c in feats:
+            if c not in df.columns:
+                raise MissingColumnError(c, cols, role="feature column")
+        try:
+            block = df[feats].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidSettingError(
+                f"feature columns of {name} are not all numeric ({exc}); name numeric "
+                f"columns with --feature-column.") from exc
+        if not np.isfinite(block).all():
+            bad = np.flatnonzero(~np.isfinite(block).all(axis=1))
+            raise InvalidSettingError(
+                f"feature columns of {name} have missing or infinite values in "
+                f"{bad.size} row(s) (first rows {', '.join(str(int(r) + 1) for r in bad[:3])} "
+                f"of the data); impute or drop those rows first.")
+        data_rows = [{"features": row.tolist()} for row in block]
+    splits = None if split_column is None else [
+        None if pd.isna(s) else str(s) for s in df[split_column]]
+
+    # given labels, checked against the ledger's classes (type and all)
+    labeled_ids: np.ndarray = np.asarray([], dtype=object)
+    given: list[Any] = []
+    if label_column is not None:
+        col = df[label_column]
+        known = ~col.isna().to_numpy()
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            known &= col.astype(str).str.strip().ne("").to_numpy()
+        vals = col[known].tolist()
+        labeled_ids = ids[known]
+        given = vals
+    declared = list(classes or [])
+    new_labels, _, kind = normalize_new_labels(
+        ledger, [str(i) for i in labeled_ids], given, new_classes=declared + given,
+        where=f"label column {label_column!r} of {name}", allow_skip=False)
+
+    old = ledger.get_state(CONFIG_KEY)
+    config = {"text_column": text_column, "feature_columns": feats,
+              "label_column": label_column, "id_column": id_column}
+    replaced = None
+    if old is not None and any(old.get(k) != config[k] for k in _SETUP_KEYS):
+        if not force:
+            raise InvalidSettingError(
+                f"ledger {ledger.path!r} was set up with {describe_setup(old)}; this table "
+                f"asks for {describe_setup(config)}. Pass --force to replace the setup "
+                f"(each item's stored content is replaced), or use another --ledger.")
+        in_table = set(map(str, ids))
+        orphans = [i for i in ledger.items()["id"] if i not in in_table]
+        if orphans:
+            raise InvalidSettingError(
+                f"--force cannot replace the setup of ledger {ledger.path!r}: {len(orphans)} "
+                f"of its items are not in {name} ({format_ids(orphans, 3)}) and would have no "
+                f"content; give a table with every item, or use another --ledger.")
+        replaced = describe_setup(old)
+
+    with ledger.transaction():
+        new = ledger.add_items(ids, split=splits, data=data_rows,
+                               replace_data=replaced is not None)
+        n_labels = 0
+        if len(labeled_ids):
+            have = set(ledger.labels(source="given")["id"])
+            todo = [k for k, i in enumerate(labeled_ids) if i not in have]
+            if todo:
+                n_labels = ledger.add_labels(labeled_ids[todo], [new_labels[k] for k in todo],
+                                             source="given")
+        prior = old or {}
+        kind = kind or prior.get("label_kind")
+        conv = (lambda c: int(float(c))) if kind == "int" else str
+        all_classes = sorted({conv(c) for c in
+                              [*(prior.get("classes") or []), *declared,
+                               *(c for c in new_labels if c not in (-1, "out_of_scope"))]})
+        config.update(classes=all_classes, label_kind=kind)
+        ledger.set_state(CONFIG_KEY, config)
+    return {"n": int(len(df)), "items": int(new), "labels": int(n_labels),
+            "analyzer": analyzer, "replaced": replaced, "classes": all_classes}
+
+
+def features_from_ledger(ledger: Ledger) -> tuple[list[str], Any]:
+    """Ids (in the order added) and the features rebuilt from the stored item contents.
+
+    Raises
+    ------
+    LedgerError
+        The ledger was not set up by :func:`store_table`, or items lack stored content.
+    """
+    config = ledger.get_state(CONFIG_KEY)
+    if config is None:
+        raise LedgerError(
+            f"ledger {ledger.path!r} has no active-learning data; run `dataqa al init DATA "
+            f"--ledger {ledger.path}` first.")
+    ids = ledger.items()["id"].tolist()
+    data = ledger.item_data(ids)
+    key = "text" if config.get("text_column") else "features"
+    lacking = [i for i in ids if key not in data[i]]
+    if lacking:
+        raise LedgerError(
+            f"{len(lacking)} item(s) of ledger {ledger.path!r} have no stored {key} "
+            f"({format_ids(lacking, 3)}), which its setup ({describe_setup(config)}) needs; "
+            f"run `dataqa al init DATA --ledger {ledger.path} --force` with a table holding "
+            f"every item.")
+    if key == "text":
+        X, _ = text_features([data[i]["text"] for i in ids], column=config["text_column"])
+    else:
+        X = np.asarray([data[i]["features"] for i in ids], dtype=np.float64)
+    return ids, X
