@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import pandas as pd
 import typer
 
-from dataqa._cli_utils import console, handle_errors
-from dataqa.errors import InvalidSettingError
+from dataqa._cli_utils import console, err_console, handle_errors
+from dataqa.errors import InvalidSettingError, LedgerError
 
-if TYPE_CHECKING:  # pandas loads on first use, so `dataqa ls --help` is quick
-    import pandas as pd
-
-__all__ = ["register", "ls_app", "print_push_report"]
+__all__ = ["register", "ls_app", "print_push_report", "check_out_file"]
 
 ls_app = typer.Typer(name="ls", help="Label Studio: push queues, pull annotations.",
                      no_args_is_help=True)
 
 _URL_HELP = "Label Studio address (default $LABEL_STUDIO_URL, else http://127.0.0.1:8089)."
 _KEY_NOTE = "The API key is read from $LABEL_STUDIO_API_KEY (never from the command line)."
+_TIMEOUT_HELP = "Seconds to wait for each answer of the server (imports and exports: 10x)."
 
 
 def _class_list(classes: str | None) -> list[str] | None:
@@ -31,9 +31,60 @@ def _class_list(classes: str | None) -> list[str] | None:
     return names
 
 
-def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
-    import pandas as pd
+def _check_timeout(timeout: float) -> float:
+    if not (timeout > 0) or timeout == float("inf"):
+        raise InvalidSettingError(f"--timeout must be a number of seconds > 0, not {timeout!r}.")
+    return float(timeout)
 
+
+def check_out_file(out: Path, option: str = "--out") -> Path:
+    """Check, before any work, that a table can be written at ``out``; nothing is created.
+
+    An existing file is replaced (a pull can be repeated to the same file); a folder, a
+    path under a file, or a place this user cannot write to is refused with
+    :class:`InvalidSettingError`.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} is a folder; give a file path such as "
+            f"{str(out / 'annotations.csv')!r}.")
+    if out.exists():
+        if not out.is_file():
+            raise InvalidSettingError(f"{option} {str(out)!r} is not a regular file; give a file path.")
+        if not os.access(out, os.W_OK):
+            raise InvalidSettingError(
+                f"{option} {str(out)!r} is not writable by you; give another path or change "
+                f"its permissions.")
+        return out
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} is under {str(parent)!r}, which is a file, not a folder; "
+            f"give another path.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidSettingError(
+            f"{option} {str(out)!r}: folder {str(parent)!r} is not writable by you; give "
+            f"another path.")
+    return out
+
+
+def _write_csv(df: pd.DataFrame, out: Path) -> None:
+    """Write ``df`` to ``out`` whole or not at all (a temporary file renamed into place)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            df.to_csv(fh, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
     from dataqa.labelstudio.sync import queue_name
 
     names = set(led.queues()["name"])
@@ -50,7 +101,8 @@ def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
 @ls_app.command("push")
 @handle_errors
 def push_command(
-    ledger: Path = typer.Option(..., "--ledger", help="Ledger file (created when missing)."),
+    ledger: Path = typer.Option(
+        ..., "--ledger", help="Ledger file (created by the first push that reaches the server)."),
     project: str = typer.Option(..., "--project", help="Label Studio project title or id."),
     queue: str = typer.Option(..., "--queue", help="Queue kind: review, active or spot_check."),
     source: Path | None = typer.Option(
@@ -63,27 +115,48 @@ def push_command(
     chunk_size: int = typer.Option(500, "--chunk-size", help="Tasks per import request."),
     data_kind: str | None = typer.Option(None, "--data-kind", help="text, image or table."),
     column: str | None = typer.Option(None, "--column", help="The text or image column."),
+    timeout: float = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP),
 ) -> None:
     """Send a queue of items to Label Studio; ids already there are skipped.
 
-    The API key is read from $LABEL_STUDIO_API_KEY (never from the command line).
+    Items with a missing text or image are reported by id and not sent (exit code 1);
+    the others go through. The API key is read from $LABEL_STUDIO_API_KEY (never from
+    the command line).
     """
     from dataqa.data import load_table
-    from dataqa.labelstudio.sync import push_queue
+    from dataqa.labelstudio.sync import _ledger_path, push_queue
     from dataqa.ledger import Ledger
 
-    with Ledger(ledger) as led:
-        names = _class_list(classes)
+    timeout = _check_timeout(timeout)
+    names = _class_list(classes)
+    _ledger_path(ledger, must_exist=False)
+    if not ledger.exists():  # a new ledger: everything must come from the command line
         if names is None:
-            state = led.get_state(f"labelstudio/{project}") or {}
-            names = state.get("class_names")
+            raise InvalidSettingError(
+                f"no class names recorded for project {project!r} (ledger {str(ledger)!r} "
+                f"does not exist yet); pass --classes a,b,...")
+        if source is None:
+            raise LedgerError(
+                f"ledger {str(ledger)!r} does not exist, so it has no queue to push; pass the "
+                f"items with --from FILE (or give the path of an existing ledger).")
+        items = load_table(source)
+        report = push_queue(items, project=project, class_names=names, ledger=ledger,
+                            queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
+                            column=column, progress=None, timeout=timeout)
+    else:
+        with Ledger(ledger) as led:
             if names is None:
-                raise InvalidSettingError(
-                    f"no class names recorded for project {project!r}; pass --classes a,b,...")
-        items = load_table(source) if source is not None else _items_from_ledger(led, project, queue)
-        report = push_queue(items, project=project, class_names=names, ledger=led, queue=queue,
-                            url=url, chunk_size=chunk_size, data_kind=data_kind, column=column,
-                            progress=None)
+                state = led.get_state(f"labelstudio/{project}") or {}
+                names = state.get("class_names")
+                if names is None:
+                    raise InvalidSettingError(
+                        f"no class names recorded for project {project!r}; pass --classes a,b,...")
+            items = (load_table(source) if source is not None
+                     else _items_from_ledger(led, project, queue))
+            report = push_queue(items, project=project, class_names=names, ledger=led,
+                                queue=queue, url=url, chunk_size=chunk_size,
+                                data_kind=data_kind, column=column, progress=None,
+                                timeout=timeout)
     print_push_report(report)
 
 
@@ -99,26 +172,36 @@ def print_push_report(report) -> None:
 @ls_app.command("pull")
 @handle_errors
 def pull_command(
-    ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
+    ledger: Path = typer.Option(..., "--ledger", help="Ledger file (the one pushed with)."),
     project: str = typer.Option(..., "--project", help="Label Studio project title or id."),
     url: str | None = typer.Option(None, "--url", help=_URL_HELP),
-    out: Path | None = typer.Option(None, "--out", help="Also write the annotations to this CSV."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write the annotations to this CSV file (replaced if it exists)."),
+    timeout: float = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP),
 ) -> None:
     """Fetch completed annotations into the ledger (source 'human'); safe to repeat.
 
-    The API key is read from $LABEL_STUDIO_API_KEY (never from the command line).
+    Annotations whose class is not one of the project's are reported by id and left out
+    (exit code 1); the others are stored. The API key is read from $LABEL_STUDIO_API_KEY
+    (never from the command line).
     """
-    from dataqa.labelstudio.sync import pull_annotations
-    from dataqa.ledger import Ledger
+    from dataqa.labelstudio.sync import _ledger_path, pull_annotations
 
-    with Ledger(ledger) as led:
-        df = pull_annotations(project=project, ledger=led, url=url)
+    timeout = _check_timeout(timeout)
+    _ledger_path(ledger, must_exist=True)
+    if out is not None:
+        check_out_file(out)
+    df = pull_annotations(project=project, ledger=ledger, url=url, timeout=timeout)
     report = df.attrs["report"]
     console.print(str(report), highlight=False, soft_wrap=True)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        df.to_csv(out, index=False)
+        _write_csv(df, out)
         console.print(f"annotations: {out}", highlight=False)
+    for line in report.invalid_messages():
+        err_console.print(f"skipped: {line}", highlight=False, soft_wrap=True, markup=False,
+                          style="red")
+    if report.n_invalid:
+        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,12 +27,15 @@ from dataqa.errors import (
     LabelStudioProjectError,
 )
 
-__all__ = ["LabelStudioClient", "connect", "DEFAULT_URL"]
+__all__ = ["LabelStudioClient", "connect", "DEFAULT_URL", "DEFAULT_TIMEOUT"]
 
 logger = logging.getLogger(__name__)
 
 #: Used when neither ``url`` nor ``LABEL_STUDIO_URL`` is given.
 DEFAULT_URL = "http://127.0.0.1:8089"
+
+#: Seconds to wait for one response (``--timeout`` on the command line).
+DEFAULT_TIMEOUT = 60.0
 
 #: Largest page asked for when listing tasks.
 _PAGE_SIZE = 5000
@@ -73,7 +76,7 @@ class LabelStudioClient:
     """
 
     def __init__(self, url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         url = url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidSettingError(
@@ -83,8 +86,11 @@ class LabelStudioClient:
             raise LabelStudioAuthError(
                 "no Label Studio API key: pass api_key=... or set LABEL_STUDIO_API_KEY "
                 "(Account & Settings -> Legacy token in the Label Studio UI).")
-        if timeout <= 0:
-            raise InvalidSettingError(f"timeout must be > 0, not {timeout!r}.")
+        if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                or not timeout > 0 or timeout == float("inf")):
+            raise InvalidSettingError(
+                f"timeout must be a number of seconds > 0, not {timeout!r} (--timeout on the "
+                f"command line).")
         self.url = url.rstrip("/")
         self.timeout = float(timeout)
         self._session = requests.Session()
@@ -133,7 +139,8 @@ class LabelStudioClient:
         except requests.Timeout:
             raise LabelStudioConnectionError(
                 f"Label Studio at {self.url} did not answer {method} {path} within "
-                f"{timeout or self.timeout:.0f} s; check the server or raise timeout=."
+                f"{timeout or self.timeout:g} s; check that the server is up, or wait longer "
+                f"with --timeout SECONDS (timeout= in Python)."
             ) from None
         logger.debug("%s %s -> %s", method, path, resp.status_code)
         if resp.status_code in (401, 403):
@@ -352,7 +359,7 @@ class LabelStudioClient:
 
 
 def connect(url: str | None = None, api_key: str | None = None, *,
-            timeout: float = 60.0, check: bool = True) -> LabelStudioClient:
+            timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> LabelStudioClient:
     """Open a :class:`LabelStudioClient` and (by default) check the server and the key.
 
     Raises

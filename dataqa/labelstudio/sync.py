@@ -14,8 +14,11 @@ import json
 import logging
 import math
 import os
+import re
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,16 +29,18 @@ import pandas as pd
 from dataqa._progress import progress_task
 from dataqa.errors import (
     DuplicateIdError,
+    EmptyDataError,
     InvalidSettingError,
     LabelStudioAuthError,
     LabelStudioConnectionError,
     LabelStudioError,
     LabelStudioProjectError,
+    LedgerError,
     MissingColumnError,
     UnknownNameError,
     format_ids,
 )
-from dataqa.labelstudio.client import LabelStudioClient, connect
+from dataqa.labelstudio.client import DEFAULT_TIMEOUT, LabelStudioClient, connect
 from dataqa.labelstudio.config import (
     DATA_KINDS,
     FROM_NAME,
@@ -150,6 +155,9 @@ class PullReport:
         cancelled annotations): ``id, annotator, task_id, annotation_id, created_at``.
     empty : DataFrame
         Annotations submitted without a class (same columns).
+    invalid : DataFrame
+        Annotations whose class is not one of the project's classes (same columns plus
+        ``choice``); they are not stored. Fix them in Label Studio and pull again.
     unmatched_tasks : list of int
         Annotated tasks without ``data.dataqa_id`` or whose id is not in the ledger.
     """
@@ -162,6 +170,7 @@ class PullReport:
     n_unchanged: int = 0
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     empty: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    invalid: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     unmatched_tasks: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -173,21 +182,80 @@ class PullReport:
     def n_empty(self) -> int:
         return len(self.empty)
 
+    @property
+    def n_invalid(self) -> int:
+        return len(self.invalid)
+
+    def invalid_messages(self) -> list[str]:
+        """One line per annotation with a class that is not the project's."""
+        return [f"annotation {int(r.annotation_id)} of task {int(r.task_id)} (item {r.id!r}"
+                f", by {r.annotator}) chose {r.choice!r}, not one of the project's classes; "
+                f"it was not stored - change it in Label Studio and pull again."
+                for r in self.invalid.itertuples(index=False)]
+
     def to_dict(self) -> dict:
         return {"project": self.project, "project_id": self.project_id,
                 "n_annotations": self.n_annotations, "n_new": self.n_new,
                 "n_updated": self.n_updated, "n_unchanged": self.n_unchanged,
                 "n_skipped": self.n_skipped, "n_empty": self.n_empty,
-                "n_unmatched_tasks": len(self.unmatched_tasks), "seconds": round(self.seconds, 3)}
+                "n_invalid": self.n_invalid, "n_unmatched_tasks": len(self.unmatched_tasks), "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
+        invalid = (f"{self.n_invalid} with a class not in the project (not stored), "
+                   if self.n_invalid else "")
         return (f"project {self.project!r} (id {self.project_id}): {self.n_annotations} "
                 f"annotations ({self.n_new} new, {self.n_updated} updated, {self.n_unchanged} "
                 f"unchanged), {self.n_skipped} skipped, {self.n_empty} without a class, "
-                f"{len(self.unmatched_tasks)} tasks not from this ledger, in {self.seconds:.1f} s")
+                f"{invalid}{len(self.unmatched_tasks)} tasks not from this ledger, in "
+                f"{self.seconds:.1f} s")
 
 
 # ---------------------------------------------------------------------------- helpers
+
+#: How long a push or pull waits for another one on the same ledger to finish.
+LOCK_WAIT_S = 600.0
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: threads of this process only
+    fcntl = None
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+def _ledger_path(ledger: Any, *, must_exist: bool) -> str | None:
+    """The file path of ``ledger`` (a Ledger or a path), checked; ``None`` for ``:memory:``.
+
+    Nothing is created: a missing file is refused when ``must_exist``, else created later,
+    once there is something to write.
+    """
+    from dataqa.ledger import Ledger
+
+    if isinstance(ledger, Ledger):
+        return None if ledger.path == ":memory:" else ledger.path
+    if not isinstance(ledger, (str, os.PathLike)):
+        raise InvalidSettingError(
+            f"ledger must be a dataqa.ledger.Ledger or a file path, not {type(ledger).__name__}.")
+    path = os.fspath(ledger)
+    if path == ":memory:":
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise LedgerError(f"ledger path {path!r} is a folder; give the path of a ledger file.")
+    if must_exist and not p.exists():
+        raise LedgerError(
+            f"ledger {path!r} does not exist; give the path of the ledger you pushed with "
+            f"(`dataqa ls push` creates it).")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise LedgerError(
+                    f"ledger path {path!r} is under {str(parent)!r}, which is a file; give "
+                    f"another path.")
+            break
+    return path
+
 
 def _open_ledger(ledger: Any):
     """``(ledger, owned)``: a Ledger instance, opening a path when given one."""
@@ -195,18 +263,57 @@ def _open_ledger(ledger: Any):
 
     if isinstance(ledger, Ledger):
         return ledger, False
-    if isinstance(ledger, (str, os.PathLike)):
-        return Ledger(ledger), True
-    raise InvalidSettingError(
-        f"ledger must be a dataqa.ledger.Ledger or a file path, not {type(ledger).__name__}.")
+    return Ledger(ledger), True
 
 
-def _client(client: LabelStudioClient | None, url: str | None, api_key: str | None
-            ) -> tuple[LabelStudioClient, bool]:
+@contextmanager
+def _ledger_lock(path: str | None, *, wait: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the Label Studio lock of a ledger: one push or pull at a time per ledger.
+
+    An exclusive ``flock`` on ``<ledger>.lock`` (kept beside the ledger, like SQLite's
+    ``-wal`` file); it serialises processes and threads alike and is released when the
+    holder exits, even when killed.
+    """
+    if path is None:
+        yield
+        return
+    lock_path = Path(f"{path}.lock")
+    if fcntl is None:  # pragma: no cover
+        with _THREAD_LOCKS_GUARD:
+            lock = _THREAD_LOCKS.setdefault(str(lock_path.resolve()), threading.Lock())
+        with lock:
+            yield
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LedgerError(
+                        f"another Label Studio push or pull on ledger {path!r} has held "
+                        f"{str(lock_path)!r} for more than {wait:.0f} s; let it finish, then "
+                        f"run this again.") from None
+                if not waited:
+                    logger.info("waiting for another push or pull on ledger %r", path)
+                    waited = True
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _client(client: LabelStudioClient | None, url: str | None, api_key: str | None,
+            timeout: float = DEFAULT_TIMEOUT) -> tuple[LabelStudioClient, bool]:
     if client is not None:
         client.check()
         return client, False
-    return connect(url, api_key), True
+    return connect(url, api_key, timeout=timeout), True
 
 
 def _json_value(v: Any) -> Any:
@@ -405,12 +512,12 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                model_version: str | None = None, local_files_root: str | os.PathLike | None = None,
                max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
                client: LabelStudioClient | None = None,
-               progress: bool | None = None) -> PushReport:
+               progress: bool | None = None, timeout: float = DEFAULT_TIMEOUT) -> PushReport:
     """Send a queue of items to a Label Studio project, once each.
 
     Parameters
     ----------
-    items : DataFrame (n rows)
+    items : DataFrame (n rows, n >= 1)
         Column ``id`` (unique item ids) and the data: ``text`` (text), ``image`` (URL or
         local path) or any columns (shown as a table). Optional: ``prediction`` (class
         index or name; the pre-annotation of ``active`` and ``spot_check`` queues, the
@@ -418,12 +525,16 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         pre-annotation of ``review`` queues, required there), ``score`` (acquisition or
         issue score, higher = more worth a look; stored as the prediction score so the
         queue can be ordered by it, and in the task meta) and the ``meta_columns``.
+        Rows whose text or image is missing are not sent: they are reported in
+        ``failed`` / ``errors`` by id and the other rows go through.
     project : str or int
         Project title (created when missing, with a config from ``class_names``) or id.
     class_names : sequence of str (K,)
         Class names in class order; must match the project's choices when it exists.
     ledger : Ledger or path
-        Items, the queue and the task ids are recorded there.
+        Items, the queue and the task ids are recorded there. A path that does not exist
+        is created once the project is found or made (never when the server cannot be
+        reached or the project is refused).
     queue : str
         Queue name; one of ``review``, ``active``, ``spot_check`` unless ``kind`` is
         given. The ledger queue is ``"<project title>/<queue>"``.
@@ -449,6 +560,8 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         An open client (instead of ``url`` / ``api_key``).
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    timeout : float
+        Seconds to wait for one response (imports get 10x); ignored with ``client``.
 
     Returns
     -------
@@ -456,19 +569,33 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
 
     Raises
     ------
+    EmptyDataError
+        ``items`` has no rows, or no row has its text / image.
     LabelStudioConnectionError, LabelStudioAuthError
-        Before anything is written when the server is down or refuses the key. When the
-        connection fails part way, the message says how many tasks were created and the
-        partial :class:`PushReport` is in the exception's ``report`` attribute; run the
-        same push again to finish it.
+        Before anything is written when the server is down, does not answer within
+        ``timeout`` or refuses the key. When the connection fails part way, the message
+        says how many tasks were created and the partial :class:`PushReport` is in the
+        exception's ``report`` attribute; run the same push again to finish it.
     LabelStudioProjectError
         The project exists with other classes, or the server rejected the config.
+
+    Notes
+    -----
+    Pushes and pulls through one ledger run one at a time (a lock file
+    ``<ledger>.lock`` beside it): two pushes started at once to a new title make one
+    project, and the second finds the first one's tasks and skips them. When a chunk is
+    rejected by the server, the tasks it names (or, failing that, halves of the chunk)
+    are retried apart, so one bad task does not hold back the rest.
     """
     t0 = time.perf_counter()
     if not isinstance(items, pd.DataFrame):
         raise InvalidSettingError(f"items must be a pandas DataFrame, not {type(items).__name__}.")
     if "id" not in items.columns:
         raise MissingColumnError("id", list(items.columns), role="id column")
+    if len(items) == 0:
+        raise EmptyDataError(
+            f"items has no rows, so there is nothing to push to project {project!r}; give a "
+            f"DataFrame with at least one row.")
     if items["id"].isna().any():
         raise InvalidSettingError("column 'id' has missing values; every item needs an id.")
     ids = items["id"].astype(str).tolist()
@@ -493,122 +620,101 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
     config = label_config(names, data_kind=data_kind, column=column)
     model_version = model_version or f"dataqa-{queue}"
     root = None if local_files_root is None else Path(local_files_root)
+    ledger_path = _ledger_path(ledger, must_exist=False)
     # builds (and validates) every task before anything is sent or written
     from_name, to_name = config_object(config)
     tasks_all = build_tasks(items, class_names=names, kind=kind, queue=queue,
                             data_kind=data_kind, column=column, data_columns=dcols,
                             meta_columns=meta_columns, model_version=model_version,
                             to_name=to_name, from_name=from_name, local_files_root=root)
+    # rows without their text / image: the server would reject their whole chunk
+    bad = [] if data_kind == "table" else [
+        k for k, t in enumerate(tasks_all) if t["data"].get(column) is None]
+    if bad:
+        bad_ids = [ids[k] for k in bad]
+        if len(bad) == len(ids):
+            raise EmptyDataError(
+                f"every item has a missing {column!r} ({format_ids(bad_ids, 3)}), so there is "
+                f"nothing to push; fill column {column!r}.")
+        keep = np.ones(len(ids), dtype=bool)
+        keep[bad] = False
+        items = items[keep]
+        ids = [i for i, k in zip(ids, keep, strict=True) if k]
+        tasks_all = [t for t, k in zip(tasks_all, keep, strict=True) if k]
+        logger.warning("%d items have a missing %r and are not pushed: %s", len(bad_ids),
+                       column, format_ids(bad_ids))
 
-    cl, own_client = _client(client, url, api_key)  # raises before the ledger is touched
-    led, own_ledger = _open_ledger(ledger)
+    cl, own_client = _client(client, url, api_key, timeout)  # before anything is written
+    led = None
+    own_ledger = False
     try:
-        info = cl.find_project(project)
-        if info is None:
-            if isinstance(project, int):
-                raise LabelStudioProjectError(
-                    f"Label Studio at {cl.url} has no project with id {project}; pass a title "
-                    f"to create one.")
-            info = cl.create_project(str(project), config,
-                                     description=f"dataqa {kind} queue")
-            logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
-        else:
-            have = config_classes(info.get("label_config", ""))
-            if have != names:
-                raise LabelStudioProjectError(
-                    f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
-                    f"{names!r}; use another project or the same class names in the same order.")
-            from_name, to_name = config_object(info["label_config"])
-            for t in tasks_all:
-                for p in t.get("predictions", []):
-                    p["result"][0]["from_name"], p["result"][0]["to_name"] = from_name, to_name
-        pid, title = int(info["id"]), str(info["title"])
-        report = PushReport(project=title, project_id=pid, queue=queue)
-
-        on_server, dups, max_id = _server_map(cl, pid)
-        report.duplicates = [i for i in dups if i in set(ids)]
-
-        # the ledger: items, queue, and the truth about tasks already on the server
-        qname = queue_name(title, queue)
-        data_for_ledger = [{c: _json_value(v) for c, v in zip(dcols, row, strict=True)}
-                           for row in items[dcols].itertuples(index=False, name=None)]
-        led.add_items(ids, data=data_for_ledger)
-        led.create_queue(qname, kind=kind, project=title, settings={
-            "project_id": pid, "class_names": names, "data_kind": data_kind,
-            "column": column, "model_version": model_version})
-        led.add_queue_items(qname, ids)
-        led.set_state(f"labelstudio/{title}", {"project_id": pid, "url": cl.url,
-                                                "class_names": names})
-        recorded = led.task_ids(project=title)
-        server_tasks = set(on_server.values())
-        stale = [i for i, t in recorded.items() if int(t) not in server_tasks]
-        if stale:
-            led.forget_tasks(title, stale)
-            logger.info("%d recorded tasks are gone from project %r; they are pending again",
-                        len(stale), title)
-        wanted = set(ids)
-        found = {i: t for i, t in on_server.items() if i in wanted}
-        to_record = {i: t for i, t in found.items() if recorded.get(i) != t}
-        if to_record:
-            led.record_tasks(qname, to_record, project=title)
-        report.skipped = [i for i in ids if i in found]
-        report.task_ids.update(found)
-
-        todo = [k for k, i in enumerate(ids) if i not in found]
-        todo_ids = [ids[k] for k in todo]
-        todo_tasks = [tasks_all[k] for k in todo]
-        unconfirmed: list[str] = []
-        with progress_task(f"push to {title}", len(todo_ids), enabled=progress) as advance:
-            for chunk_ids, chunk in _chunks(todo_tasks, todo_ids, int(chunk_size),
-                                            int(max_chunk_bytes)):
-                error = None
-                try:
-                    cl.import_tasks(pid, chunk)
-                except LabelStudioConnectionError as exc:
-                    report.failed = [i for i in todo_ids
-                                     if i not in report.task_ids]
-                    report.seconds = time.perf_counter() - t0
-                    err = LabelStudioConnectionError(
-                        f"{exc} The push stopped after creating {report.n_created} of "
-                        f"{len(todo_ids)} tasks (each recorded in the ledger); run the same "
-                        f"push again to create the rest - tasks already there are skipped.")
-                    err.report = report
-                    raise err from None
-                except LabelStudioAuthError:
-                    raise
-                except LabelStudioError as exc:  # the server rejected this chunk
-                    error = str(exc)
-                new, _, new_max = _server_map(cl, pid, min_id=max_id)
-                max_id = max(max_id, new_max)
-                got = {i: new[i] for i in chunk_ids if i in new}
-                if got:
-                    led.record_tasks(qname, got, project=title)
-                    report.task_ids.update(got)
-                    report.created.extend(i for i in chunk_ids if i in got)
-                missing = [i for i in chunk_ids if i not in got]
-                if missing and error is not None:
-                    report.failed.extend(missing)
-                    report.errors.append(f"{len(missing)} tasks ({format_ids(missing, 3)}): "
-                                         f"{error}")
-                elif missing:
-                    unconfirmed.extend(missing)
-                advance(len(chunk_ids))
-        if unconfirmed:  # an asynchronous import: wait until the tasks show up
-            deadline = time.monotonic() + max(30.0, cl.timeout)
-            while unconfirmed and time.monotonic() < deadline:
-                time.sleep(1.0)
-                now_on, _, _ = _server_map(cl, pid)
-                got = {i: now_on[i] for i in unconfirmed if i in now_on}
-                if got:
-                    led.record_tasks(qname, got, project=title)
-                    report.task_ids.update(got)
-                    report.created.extend(got)
-                    unconfirmed = [i for i in unconfirmed if i not in got]
-            if unconfirmed:
-                report.failed.extend(unconfirmed)
+        with _ledger_lock(ledger_path):
+            info = _resolve_project(cl, project, config=config, names=names, kind=kind)
+            if info["label_config"] != config:  # an existing project: its own tag names
+                from_name, to_name = config_object(info["label_config"])
+                for t in tasks_all:
+                    for p in t.get("predictions", []):
+                        p["result"][0]["from_name"], p["result"][0]["to_name"] = from_name, to_name
+            pid, title = int(info["id"]), str(info["title"])
+            report = PushReport(project=title, project_id=pid, queue=queue)
+            if bad:
+                report.failed.extend(bad_ids)
                 report.errors.append(
-                    f"{len(unconfirmed)} tasks were accepted but did not appear in the project "
-                    f"within the wait: {format_ids(unconfirmed, 3)}; push again later.")
+                    f"{len(bad_ids)} items have a missing {column!r} and were not sent "
+                    f"({format_ids(bad_ids, 5)}); fill column {column!r} and push again.")
+
+            on_server, dups, max_id = _server_map(cl, pid)
+            report.duplicates = [i for i in dups if i in set(ids)]
+
+            # the ledger: items, queue, and the truth about tasks already on the server
+            led, own_ledger = _open_ledger(ledger)
+            qname = queue_name(title, queue)
+            data_for_ledger = [{c: _json_value(v) for c, v in zip(dcols, row, strict=True)}
+                               for row in items[dcols].itertuples(index=False, name=None)]
+            led.add_items(ids, data=data_for_ledger)
+            led.create_queue(qname, kind=kind, project=title, settings={
+                "project_id": pid, "class_names": names, "data_kind": data_kind,
+                "column": column, "model_version": model_version})
+            led.add_queue_items(qname, ids)
+            led.set_state(f"labelstudio/{title}", {"project_id": pid, "url": cl.url,
+                                                    "class_names": names})
+            recorded = led.task_ids(project=title)
+            server_tasks = set(on_server.values())
+            stale = [i for i, t in recorded.items() if int(t) not in server_tasks]
+            if stale:
+                led.forget_tasks(title, stale)
+                logger.info("%d recorded tasks are gone from project %r; they are pending "
+                            "again", len(stale), title)
+            wanted = set(ids)
+            found = {i: t for i, t in on_server.items() if i in wanted}
+            to_record = {i: t for i, t in found.items() if recorded.get(i) != t}
+            if to_record:
+                led.record_tasks(qname, to_record, project=title)
+            report.skipped = [i for i in ids if i in found]
+            report.task_ids.update(found)
+
+            todo = [k for k, i in enumerate(ids) if i not in found]
+            todo_ids = [ids[k] for k in todo]
+            todo_tasks = [tasks_all[k] for k in todo]
+            pusher = _Importer(cl, led, pid, title, qname, report, max_id)
+            with progress_task(f"push to {title}", len(todo_ids), enabled=progress) as advance:
+                for chunk_ids, chunk in _chunks(todo_tasks, todo_ids, int(chunk_size),
+                                                int(max_chunk_bytes)):
+                    try:
+                        pusher.push(chunk_ids, chunk)
+                    except LabelStudioConnectionError as exc:
+                        done = set(report.task_ids) | set(report.failed)
+                        report.failed.extend(i for i in todo_ids if i not in done)
+                        report.seconds = time.perf_counter() - t0
+                        err = LabelStudioConnectionError(
+                            f"{exc} The push stopped after creating {report.n_created} of "
+                            f"{len(todo_ids)} tasks (each recorded in the ledger); run the "
+                            f"same push again to create the rest - tasks already there are "
+                            f"skipped.")
+                        err.report = report
+                        raise err from None
+                    advance(len(chunk_ids))
+            pusher.wait_unconfirmed()
         report.seconds = time.perf_counter() - t0
         logger.info("%s", report)
         return report
@@ -619,11 +725,138 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
             cl.close()
 
 
+def _resolve_project(cl: LabelStudioClient, project: str | int, *, config: str,
+                     names: list[str], kind: str) -> dict:
+    """The project to push to: found by id or title, or created (call under the ledger lock).
+
+    After creating a project the titles are checked again: when another client created
+    one with the same title meanwhile, the oldest one is kept and ours (still empty) is
+    deleted.
+    """
+    info = cl.find_project(project)
+    if info is None:
+        if isinstance(project, int):
+            raise LabelStudioProjectError(
+                f"Label Studio at {cl.url} has no project with id {project}; pass a title "
+                f"to create one.")
+        title = str(project)
+        info = cl.create_project(title, config, description=f"dataqa {kind} queue")
+        same = sorted((p for p in cl.projects() if p.get("title") == title),
+                      key=lambda p: int(p["id"]))
+        if same and int(same[0]["id"]) != int(info["id"]):
+            logger.info("project %r was created twice at once; keeping id %s", title,
+                        same[0]["id"])
+            cl.delete_project(int(info["id"]))
+            info = cl.request("GET", f"/api/projects/{int(same[0]['id'])}")
+        else:
+            logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
+            return info
+    have = config_classes(info.get("label_config", ""))
+    if have != names:
+        raise LabelStudioProjectError(
+            f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
+            f"{names!r}; use another project or the same class names in the same order.")
+    return info
+
+
+_ITEM_ERROR = re.compile(r"Error at item (\d+)")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class _Importer:
+    """Imports chunks and records what the server made of them.
+
+    A rejected chunk is not the end of its tasks: the tasks the server names
+    (``Error at item k``) fail alone with its message and the rest is sent again; when
+    the server names none, the chunk is split in halves, down to single tasks.
+    """
+
+    def __init__(self, cl, led, pid: int, title: str, qname: str, report: PushReport,
+                 max_id: int) -> None:
+        self.cl, self.led, self.pid, self.title, self.qname = cl, led, pid, title, qname
+        self.report, self.max_id = report, max_id
+        self.unconfirmed: list[str] = []
+
+    def _record(self, chunk_ids: list[str]) -> list[str]:
+        """Record the chunk's tasks now on the server; return the ids still missing."""
+        new, _, new_max = _server_map(self.cl, self.pid, min_id=self.max_id)
+        self.max_id = max(self.max_id, new_max)
+        got = {i: new[i] for i in chunk_ids if i in new}
+        if got:
+            self.led.record_tasks(self.qname, got, project=self.title)
+            self.report.task_ids.update(got)
+            self.report.created.extend(i for i in chunk_ids if i in got)
+        return [i for i in chunk_ids if i not in got]
+
+    def _fail(self, ids: list[str], error: str) -> None:
+        self.report.failed.extend(ids)
+        what = f"item {ids[0]!r}" if len(ids) == 1 else f"{len(ids)} tasks ({format_ids(ids, 3)})"
+        self.report.errors.append(f"{what}: {_short(error)}")
+
+    def push(self, chunk_ids: list[str], chunk: list[dict]) -> None:
+        error = None
+        try:
+            self.cl.import_tasks(self.pid, chunk)
+        except (LabelStudioConnectionError, LabelStudioAuthError):
+            raise
+        except LabelStudioError as exc:  # the server rejected this chunk
+            error = str(exc)
+        missing = self._record(chunk_ids)
+        if not missing:
+            return
+        if error is None:
+            self.unconfirmed.extend(missing)
+            return
+        if len(missing) == 1:
+            self._fail(missing, error)
+            return
+        pos = {i: k for k, i in enumerate(chunk_ids)}
+        named = sorted({int(m) for m in _ITEM_ERROR.findall(error)
+                        if int(m) < len(chunk_ids) and chunk_ids[int(m)] in set(missing)})
+        if named:
+            for k in named:
+                self._fail([chunk_ids[k]], error)
+            rest = [i for i in missing if pos[i] not in set(named)]
+        else:
+            rest = missing
+            half = len(rest) // 2
+            for part in (rest[:half], rest[half:]):
+                self.push(part, [chunk[pos[i]] for i in part])
+            return
+        if rest:
+            self.push(rest, [chunk[pos[i]] for i in rest])
+
+    def wait_unconfirmed(self) -> None:
+        """Wait for tasks of an asynchronous import to show up."""
+        unconfirmed = self.unconfirmed
+        deadline = time.monotonic() + max(30.0, self.cl.timeout)
+        while unconfirmed and time.monotonic() < deadline:
+            time.sleep(1.0)
+            now_on, _, _ = _server_map(self.cl, self.pid)
+            got = {i: now_on[i] for i in unconfirmed if i in now_on}
+            if got:
+                self.led.record_tasks(self.qname, got, project=self.title)
+                self.report.task_ids.update(got)
+                self.report.created.extend(got)
+                unconfirmed = [i for i in unconfirmed if i not in got]
+        if unconfirmed:
+            self.report.failed.extend(unconfirmed)
+            self.report.errors.append(
+                f"{len(unconfirmed)} tasks were accepted but did not appear in the project "
+                f"within the wait: {format_ids(unconfirmed, 3)}; push again later.")
+        self.unconfirmed = []
+
+
 # ---------------------------------------------------------------------------- pull
 
 _PULL_COLUMNS = ["id", "label", "label_name", "annotator", "created_at", "updated_at",
                  "lead_time", "task_id", "annotation_id", "status"]
 _SKIP_COLUMNS = ["id", "annotator", "task_id", "annotation_id", "created_at"]
+_INVALID_COLUMNS = [*_SKIP_COLUMNS, "choice"]
 
 
 def _external_id(project_id: int, task_id: int, annotation_id: int) -> str:
@@ -660,8 +893,9 @@ def _annotator(who: Any, users: Mapping[int, str]) -> str | None:
 
 def _read_task(t: Mapping[str, Any], known: set[str], names: list[str], fname: str,
                users: Mapping[int, str]) -> dict:
-    """One exported task -> ``{"rows": [...], "s": [skipped], "e": [empty], "x": unmatched}``."""
-    out: dict[str, Any] = {"rows": [], "s": [], "e": [], "x": False}
+    """One exported task -> ``{"rows": [...], "s": [skipped], "e": [empty], "v": [invalid],
+    "x": unmatched}``."""
+    out: dict[str, Any] = {"rows": [], "s": [], "e": [], "v": [], "x": False}
     iid = (t.get("data") or {}).get("dataqa_id")
     if iid is None or str(iid) not in known:
         out["x"] = bool(t.get("annotations"))
@@ -684,10 +918,9 @@ def _read_task(t: Mapping[str, Any], known: set[str], names: list[str], fname: s
         if choice is None:
             out["e"].append(base)
             continue
-        if choice not in names:
-            raise LabelStudioProjectError(
-                f"annotation {a['id']} of task {t['id']} chose {choice!r}, which is not one "
-                f"of the project's classes {names!r}; fix the label config.")
+        if choice not in names:  # reported and left out; the rest of the pull goes on
+            out["v"].append({**base, "choice": str(choice)})
+            continue
         out["rows"].append({**base, "label": names.index(choice), "label_name": choice,
                             "updated_at": a.get("updated_at"), "lead_time": a.get("lead_time")})
     return out
@@ -695,7 +928,8 @@ def _read_task(t: Mapping[str, Any], known: set[str], names: list[str], fname: s
 
 def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
                      api_key: str | None = None, client: LabelStudioClient | None = None,
-                     from_name: str | None = None, full: bool = False) -> pd.DataFrame:
+                     from_name: str | None = None, full: bool = False,
+                     timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:
     """Fetch every completed annotation of a project and record it in the ledger.
 
     Each annotation is stored as a ``human`` label of the task's item (matched through
@@ -721,6 +955,8 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
         The ``<Choices>`` to read when the config has several.
     full : bool
         Export every annotated task, not only those changed since the last pull.
+    timeout : float
+        Seconds to wait for one response (exports get 10x); ignored with ``client``.
 
     Returns
     -------
@@ -730,21 +966,33 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
         ``created_at``, ``updated_at`` (ISO-8601 UTC), ``lead_time`` (seconds),
         ``task_id``, ``annotation_id`` and ``status`` (``new``, ``updated`` or
         ``unchanged`` relative to the ledger before the pull). ``df.attrs["report"]`` is
-        a :class:`PullReport` with the skipped and empty annotations listed apart.
+        a :class:`PullReport` with the skipped, empty and invalid annotations (a class
+        that is not the project's) listed apart; invalid ones are not stored.
 
     Raises
     ------
+    LedgerError
+        The ledger file does not exist (nothing is created).
     LabelStudioConnectionError, LabelStudioAuthError, LabelStudioProjectError
         Raised before anything is written to the ledger.
     """
+    t0 = time.perf_counter()
+    ledger_path = _ledger_path(ledger, must_exist=True)
+    cl, own_client = _client(client, url, api_key, timeout)
+    try:
+        with _ledger_lock(ledger_path):
+            return _pull_locked(cl, project, ledger, from_name=from_name, full=full, t0=t0)
+    finally:
+        if own_client:
+            cl.close()
+
+
+def _pull_locked(cl: LabelStudioClient, project: str | int, ledger: Any, *,
+                 from_name: str | None, full: bool, t0: float) -> pd.DataFrame:
     from dataqa.ledger import to_utc_iso
 
-    t0 = time.perf_counter()
     led, own_ledger = _open_ledger(ledger)
-    cl = None
-    own_client = False
     try:
-        cl, own_client = _client(client, url, api_key)
         info = cl.get_project(project)
         pid, title = int(info["id"]), str(info["title"])
         names = config_classes(info.get("label_config", ""), from_name=from_name)
@@ -764,11 +1012,7 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
     except BaseException:
         if own_ledger:
             led.close()
-        if own_client and cl is not None:
-            cl.close()
         raise
-    if own_client:
-        cl.close()
 
     try:
         known = set(led.items()["id"])
@@ -781,13 +1025,14 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
         for t in exported:
             got = _read_task(t, known, names, fname, users)
             rows.extend(got["rows"])
-            entry = {k: got[k] for k in ("s", "e", "x") if got[k]}
+            entry = {k: got[k] for k in ("s", "e", "v", "x") if got[k]}
             entry["u"] = t.get("updated_at")
             tasks_state[str(int(t["id"]))] = entry
             if t.get("updated_at"):
                 stamps.append(t["updated_at"])
         skipped = [r for e in tasks_state.values() for r in e.get("s", [])]
         empty = [r for e in tasks_state.values() for r in e.get("e", [])]
+        invalid = [r for e in tasks_state.values() for r in e.get("v", [])]
         report.unmatched_tasks = sorted(int(k) for k, e in tasks_state.items() if e.get("x"))
         reuse = state is not None  # rows of tasks not exported again come from the ledger
 
@@ -831,6 +1076,9 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
         report.n_unchanged = len(rows) - n_new - n_upd
         report.skipped = pd.DataFrame(skipped, columns=_SKIP_COLUMNS)
         report.empty = pd.DataFrame(empty, columns=_SKIP_COLUMNS)
+        report.invalid = pd.DataFrame(invalid, columns=_INVALID_COLUMNS)
+        for line in report.invalid_messages():
+            logger.warning("%s", line)
         watermark = max(stamps, key=_parse_time) if stamps else None
         led.set_state(_state_key(title), {"project_id": pid, "watermark": watermark,
                                           "tasks": tasks_state})
