@@ -57,7 +57,209 @@ def snapshot(path: Path) -> str | None:
 
 
 # --- area: data and audit (rows 3, 5, 6, 7, 12 audit, 15 audit, 17, 22, 23, 25) ---
-CASES_DATA: list = []
+def _numeric_csv(path: Path, labels: list, *, extra: dict | None = None) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(len(labels), 3)).round(4), columns=["x", "y", "z"])
+    df.insert(0, "id", [f"i{k}" for k in range(len(labels))])
+    df["label"] = labels
+    for col, values in (extra or {}).items():
+        df[col] = values
+    df.to_csv(path, index=False)
+    return path
+
+
+def _audit_args(data: Path, out: Path, *more: str) -> list:
+    return ["audit", data, "--label-column", "label", "--out", out, "--no-datalab", *more]
+
+
+def _row03_two_members_fall_back(tmp_path, request):
+    import pandas as pd
+
+    from dataqa.audit import audit
+
+    data = _numeric_csv(tmp_path / "d.csv", ["a"] * 20 + ["b"] * 20 + ["c"] * 2)
+    with pytest.warns(UserWarning, match="'c' \\(2\\) have fewer members than cv=5; using 2 folds"):
+        res = audit(pd.read_csv(data), label_column="label", id_column="id", datalab=False)
+    assert res.summary["cv_folds"] == 2 and len(res.issues) == 42
+
+
+def _row03_thousand_classes_of_two(tmp_path, request):
+    import numpy as np
+    import pandas as pd
+
+    from dataqa.audit import audit
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(2000, 3)), columns=["x", "y", "z"])
+    df["label"] = np.repeat(np.arange(1000), 2)
+    with pytest.warns(UserWarning, match=r"\(\+995 more\) have fewer members than cv=5; using 2"):
+        res = audit(df, label_column="label", datalab=False)
+    assert res.summary["cv_folds"] == 2 and res.pred_probs.shape == (2000, 1000)
+
+
+def _row03_one_member_refused(tmp_path, request):
+    data = _numeric_csv(tmp_path / "d.csv", ["a"] * 20 + ["b"] * 20 + ["c"])
+    cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id"),
+              "'c' (1) have fewer than 2 members", "label more examples")
+    assert not (tmp_path / "out").exists()
+
+
+def _row05_string_cell_in_numeric_column(tmp_path, request):
+    w = [0.5] * 40
+    w[3] = "abc"
+    data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20, extra={"w": w})
+    cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id"),
+              "column 'w' of '", "d.csv' is numeric except for 1 cells (rows '4': 'abc')",
+              "--feature-column")
+    assert not (tmp_path / "out").exists()
+
+
+def _row06_label_as_feature(tmp_path, request):
+    data = _numeric_csv(tmp_path / "d.csv", [0, 1] * 20)
+    cli_fails(_audit_args(data, tmp_path / "out", "--feature-column", "x", "--feature-column",
+                          "label"), "label column 'label' is also given as a feature column",
+              "leaks", "Drop it")
+    assert not (tmp_path / "out").exists()
+
+
+def _row07_leading_zero_ids(tmp_path, request):
+    import pandas as pd
+
+    data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20)
+    df = pd.read_csv(data)
+    df.loc[0, "id"], df.loc[1, "id"] = "007", "7"
+    df.to_csv(data, index=False)
+    res = runner.invoke(app, [str(a) for a in _audit_args(data, tmp_path / "out", "--id-column", "id")])
+    assert res.exit_code == 0, res.output
+    ids = pd.read_csv(tmp_path / "out" / "issues.csv", dtype={"id": str})["id"]
+    assert {"007", "7"} <= set(ids) and len(ids) == 40
+
+
+def _row12_text_without_words(tmp_path, request):
+    import pandas as pd
+
+    texts = ["!!!", "???", "...", "?!", "!!", "??", ":-)", ";-(", "!?!", "..?"] * 4
+    pd.DataFrame({"text": texts, "label": ["x", "y"] * 20}).to_csv(tmp_path / "p.csv", index=False)
+    res = runner.invoke(app, ["audit", str(tmp_path / "p.csv"), "--label-column", "label",
+                              "--text-column", "text", "--out", str(tmp_path / "out"),
+                              "--no-datalab"])
+    assert res.exit_code == 0, res.output  # character n-grams stand in for the missing words
+    assert len(pd.read_csv(tmp_path / "out" / "issues.csv")) == 40
+
+
+def _row15_out_is_a_file(tmp_path, request):
+    data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20)
+    (tmp_path / "taken").write_text("keep me")
+    before = snapshot(tmp_path / "taken")
+    cli_fails(_audit_args(data, tmp_path / "taken"), "--out '", "taken' is an existing file",
+              "give a folder path")
+    assert snapshot(tmp_path / "taken") == before
+
+
+def _row15_out_under_a_file(tmp_path, request):
+    data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20)
+    (tmp_path / "taken").write_text("keep me")
+    cli_fails(_audit_args(data, tmp_path / "taken" / "sub" / "out"),
+              "lies under '", "taken', which is a file")
+    assert (tmp_path / "taken").read_text() == "keep me"
+
+
+def _row15_out_unwritable(tmp_path, request):
+    data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20)
+    # /proc takes no new files, even for root (chmod would not stop root)
+    cli_fails(_audit_args(data, Path("/proc/dataqa_out")), "--out '/proc/dataqa_out' cannot be written",
+              "give a folder you can write to")
+    assert not Path("/proc/dataqa_out").exists()
+
+
+def _row17_huge_text_cell(tmp_path, request):
+    import time
+
+    import pandas as pd
+
+    texts = ["short text"] * 10
+    texts[6] = "x" * 50_000_000
+    pd.DataFrame({"id": [f"t{i}" for i in range(10)], "text": texts,
+                  "label": ["a", "b"] * 5}).to_csv(tmp_path / "big.csv", index=False)
+    start = time.perf_counter()
+    cli_fails(["audit", tmp_path / "big.csv", "--label-column", "label", "--text-column", "text",
+               "--id-column", "id", "--out", tmp_path / "out"],
+              "text column 'text' of '", "has a cell of 50,000,000 characters in row 7 (id 't6')",
+              "capped at 1,000,000 characters")
+    assert time.perf_counter() - start < 30  # refused before any features are built
+    assert not (tmp_path / "out").exists()
+
+
+def _row22_latin1(tmp_path, request):
+    path = tmp_path / "l1.csv"
+    path.write_bytes("text,label\ncaf\u00e9 au lait,a\ntea,b\n".encode("latin-1"))
+    cli_fails(["audit", path, "--label-column", "label", "--text-column", "text", "--out",
+               tmp_path / "out"], "l1.csv' is not valid UTF-8", "byte 0xe9 at byte offset 14",
+              "--encoding latin-1")
+    assert not (tmp_path / "out").exists()
+
+
+def _row22_utf16(tmp_path, request):
+    path = tmp_path / "u16.csv"
+    path.write_text("text,label\ncaf\u00e9,a\ntea,b\n", encoding="utf-16")
+    cli_fails(["audit", path, "--label-column", "label", "--text-column", "text", "--out",
+               tmp_path / "out"], "u16.csv' is not UTF-8 text", "--encoding utf-16")
+    assert not (tmp_path / "out").exists()
+
+
+def _row23_text_column_all_empty(tmp_path, request):
+    path = tmp_path / "e.csv"
+    path.write_text("text,label\n" + ",a\n,b\n" * 10)
+    out = cli_fails(["audit", path, "--label-column", "label", "--text-column", "text", "--out",
+                     tmp_path / "out"], "text column 'text' of '",
+                    "e.csv' is empty in every one of its 20 rows", "name the column that holds the text")
+    assert "fill them" not in out
+    assert not (tmp_path / "out").exists()
+
+
+def _row23_text_column_some_empty(tmp_path, request):
+    path = tmp_path / "e.csv"
+    path.write_text("id,text,label\n1,hello,a\n2,,b\n3,  ,a\n4,bye,b\n")
+    api_fails(lambda: __import__("dataqa.data", fromlist=["x"]).prepare_labeled(
+        path, label_column="label", text_column="text", id_column="id"),
+        "is empty in 2 rows (rows '2', '3'; ids '2', '3')", "write text into those cells")
+
+
+def _row25_zero_flags_interval_holds_estimate(tmp_path, request):
+    import numpy as np
+    import pandas as pd
+
+    from dataqa.audit import audit
+
+    df = pd.DataFrame({"x": np.ones(95), "y": np.zeros(95), "label": ["a"] * 90 + ["b"] * 5})
+    res = audit(df, label_column="label", datalab=False)
+    er = res.error_rate
+    assert er.low <= er.estimate <= er.high
+    if er.n_errors == 0:
+        assert er.low == 0.0 and str(er).startswith("0.00% (0/95; 95% interval 0.00% - ")
+
+
+CASES_DATA: list = [
+    pytest.param(_row03_two_members_fall_back, id="row03-two-member-class-falls-back"),
+    pytest.param(_row03_thousand_classes_of_two, id="row03-1000-classes-x2"),
+    pytest.param(_row03_one_member_refused, id="row03-one-member-class-refused"),
+    pytest.param(_row05_string_cell_in_numeric_column, id="row05-string-cell-in-numeric"),
+    pytest.param(_row06_label_as_feature, id="row06-label-as-feature"),
+    pytest.param(_row07_leading_zero_ids, id="row07-leading-zero-ids"),
+    pytest.param(_row12_text_without_words, id="row12-audit-punctuation-only-text"),
+    pytest.param(_row15_out_is_a_file, id="row15-audit-out-is-a-file"),
+    pytest.param(_row15_out_under_a_file, id="row15-audit-out-under-a-file"),
+    pytest.param(_row15_out_unwritable, id="row15-audit-out-unwritable"),
+    pytest.param(_row17_huge_text_cell, id="row17-50mb-text-cell"),
+    pytest.param(_row22_latin1, id="row22-latin-1"),
+    pytest.param(_row22_utf16, id="row22-utf-16"),
+    pytest.param(_row23_text_column_all_empty, id="row23-text-all-empty"),
+    pytest.param(_row23_text_column_some_empty, id="row23-text-some-empty"),
+    pytest.param(_row25_zero_flags_interval_holds_estimate, id="row25-zero-flags-interval"),
+]
 # --- end area: data and audit ---
 
 # --- area: active learning and ledger (rows 1, 8, 9, 10, 11, 12 al, 14, 15 al, 16, 19 ledger) ---
