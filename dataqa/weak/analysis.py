@@ -10,7 +10,7 @@ import pandas as pd
 
 from dataqa.errors import LengthMismatchError
 from dataqa.types import ABSTAIN
-from dataqa.weak.label_models import check_label_matrix
+from dataqa.weak.label_models import check_gold_labels, check_label_matrix
 
 __all__ = ["lf_summary", "LOW_COVERAGE"]
 
@@ -70,9 +70,9 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
     d["Conflicts"] = conflicts
     flags: list[list[str]] = [["low coverage"] if c < LOW_COVERAGE else [] for c in coverage]
     if Y is not None:
-        Y = np.asarray(Y).astype(np.int64).ravel()
-        if len(Y) != n:
+        if np.ndim(Y) == 1 and len(Y) != n:
             raise LengthMismatchError(f"L has {n} rows but Y has {len(Y)}; give one label per row.")
+        Y = check_gold_labels(Y, n, cardinality, name="Y")
         correct = (voted & (L == Y[:, None])).sum(axis=0)
         n_voted = voted.sum(axis=0)
         incorrect = n_voted - correct

@@ -45,7 +45,17 @@ def check_lfs(lfs: Sequence[Any]) -> list[Any]:
     """Validate a list of LFs: non-empty, each callable with a ``name``, names unique."""
     if lfs is None or isinstance(lfs, (str, bytes)):
         raise InvalidSettingError(f"lfs must be a list of labeling functions, got {lfs!r}.")
-    lfs = list(lfs)
+    if callable(lfs) and isinstance(getattr(lfs, "name", None), str):
+        raise InvalidSettingError(
+            f"lfs must be a list of labeling functions; got the single LF {lfs.name!r}. "
+            f"Pass it in a list: [{lfs.name}]."
+        )
+    try:
+        lfs = list(lfs)
+    except TypeError:
+        raise InvalidSettingError(
+            f"lfs must be a list of labeling functions; got {type(lfs).__name__} {lfs!r}."
+        ) from None
     if not lfs:
         raise InvalidSettingError("lfs is empty; give at least one labeling function.")
     for i, lf in enumerate(lfs):
@@ -79,16 +89,30 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
     return f"index {idx!r} (position {pos + offset})"
 
 
+def _bad_vote(lf: Any, y: Any, df: pd.DataFrame, pos: int, id_column: str | None,
+              offset: int = 0) -> LabelingFunctionError:
+    y = y.item() if isinstance(y, np.generic) else y
+    return LabelingFunctionError(
+        f"labeling function {lf.name!r} returned {y!r} on row "
+        f"{_row_label(df, pos, id_column, offset)}; an LF must return an int class index or "
+        f"-1 (abstain)."
+    )
+
+
 def _store(col: np.ndarray, pos: int, y: Any, lf: Any, df: pd.DataFrame,
-           id_column: str | None) -> None:
-    try:
-        if y >= 0:
+           id_column: str | None, offset: int = 0) -> None:
+    if y.__class__ is not int:  # ints (the usual vote) need no check
+        try:
+            ok = y == int(y)  # 1.7, NaN, inf, None, "1" are not votes
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if ok is not True and not (isinstance(ok, np.bool_) and ok):
+            raise _bad_vote(lf, y, df, pos, id_column, offset)
+    if y >= 0:
+        try:
             col[pos] = y
-    except TypeError:
-        raise LabelingFunctionError(
-            f"labeling function {lf.name!r} returned {y!r} on row {_row_label(df, pos, id_column)};"
-            f" an LF must return an int class index or -1 (abstain)."
-        ) from None
+        except OverflowError:
+            raise _bad_vote(lf, y, df, pos, id_column, offset) from None
 
 
 def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
@@ -108,6 +132,12 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
         for lf in lfs:
             try:
                 ys.append(lf(x))
+            except SystemExit as exc:  # user code calling sys.exit: never a vote
+                raise LabelingFunctionError(
+                    f"labeling function {lf.name!r} called sys.exit({exc.code!r}) on row "
+                    f"{_row_label(df, pos, id_column, offset)}; an LF must return a vote "
+                    f"(an int class index or -1), not exit."
+                ) from None
             except Exception as exc:  # noqa: BLE001 - named and re-raised or counted
                 if not fault_tolerant:
                     raise LabelingFunctionError(
@@ -122,7 +152,7 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
     df.apply(one, axis=1)
     for pos, ys in enumerate(results):
         for j, y in enumerate(ys):
-            _store(L[:, j], pos, y, lfs[j], df, id_column)
+            _store(L[:, j], pos, y, lfs[j], df, id_column, offset)
     return L, faults
 
 
@@ -132,7 +162,7 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
         out = np.asarray(lf.apply_batch(df, cache=cache))
     except MissingColumnError:
         raise
-    except Exception:  # noqa: BLE001 - locate the failing row through the row path
+    except (Exception, SystemExit):  # noqa: BLE001 - locate the failing row through the row path
         col, f = _rowwise(df, [lf], fault_tolerant, id_column)
         faults.update(f)
         return col[:, 0]
@@ -141,10 +171,30 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
             f"labeling function {lf.name!r}: apply_batch returned shape {out.shape} for "
             f"{len(df)} rows; it must return one vote per row."
         )
+    if out.dtype.kind not in "iub":  # floats or objects: every vote must be an integer
+        out = _integer_votes(out, lf, df, id_column)
     out = out.astype(np.int64, copy=False)
     if isinstance(lf, _vectorized_lf()):  # already label or -1
         return out
     return np.where(out >= 0, out, ABSTAIN)
+
+
+def _integer_votes(out: np.ndarray, lf: Any, df: pd.DataFrame, id_column: str | None) -> np.ndarray:
+    """``out`` as int64, or an error naming the first row whose vote is not an integer."""
+    if out.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            ints = out.astype(np.int64)
+        bad = np.flatnonzero(ints != out)  # 1.7, NaN and inf differ from their cast
+        if len(bad):
+            raise _bad_vote(lf, out[bad[0]], df, int(bad[0]), id_column)
+        return ints
+    ints = np.empty(len(out), dtype=np.int64)
+    for pos, y in enumerate(out.tolist()):  # objects: one check per row, as the row path
+        ints[pos] = ABSTAIN
+        _store(ints, pos, y, lf, df, id_column)
+        if y < 0:
+            ints[pos] = int(y)
+    return ints
 
 
 def _vectorized_lf() -> type:

@@ -41,6 +41,7 @@ __all__ = [
     "fit_label_model",
     "preserve_global_random_state",
     "check_label_matrix",
+    "check_gold_labels",
 ]
 
 
@@ -90,6 +91,53 @@ def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L
     return arr
 
 
+def check_gold_labels(Y: Any, n: int, cardinality: int | None, *, name: str = "Y_dev") -> np.ndarray:
+    """Validate gold labels: ``n`` integer class indices in ``0 .. cardinality-1``.
+
+    Strings and non-integer numbers are refused (map class names to indices first);
+    integral floats (``1.0``) are accepted.
+    """
+    arr = np.asarray(Y)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # a single column
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise InvalidSettingError(f"{name} must be 1-D (one gold label per row); got shape {arr.shape}.")
+    if len(arr) != n:
+        raise LengthMismatchError(f"{name} has {len(arr)} labels but there are {n} rows; "
+                                  f"give one gold label per row.")
+    if arr.dtype.kind in "biu":
+        out = arr.astype(np.int64, copy=False)
+    else:
+        bad = None
+        if arr.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                out = arr.astype(np.int64)
+            wrong = np.flatnonzero(out != arr)
+            if len(wrong):
+                bad = int(wrong[0])
+        else:
+            out, bad = np.empty(len(arr), dtype=np.int64), None
+            for i, v in enumerate(arr.tolist()):
+                if isinstance(v, (bool, int, np.integer)) or (isinstance(v, float) and v.is_integer()):
+                    out[i] = int(v)
+                else:
+                    bad = i
+                    break
+        if bad is not None:
+            v = arr[bad].item() if isinstance(arr[bad], np.generic) else arr[bad]
+            raise InvalidSettingError(
+                f"{name} must hold integer class indices 0..{'K-1' if cardinality is None else cardinality - 1}; "
+                f"row {bad} holds {v!r} ({type(v).__name__}). Map class names to "
+                f"indices first (e.g. with pandas.factorize or a dict)."
+            )
+    if len(out) and cardinality is not None and (out.min() < 0 or out.max() >= cardinality):
+        row = int(np.flatnonzero((out < 0) | (out >= cardinality))[0])
+        raise InvalidSettingError(
+            f"{name} must hold class indices in 0..{cardinality - 1}; row {row} holds {out[row]}."
+        )
+    return out
+
+
 def _check_cardinality(cardinality: Any) -> int:
     if isinstance(cardinality, bool) or not isinstance(cardinality, (int, np.integer)) \
             or cardinality < 2:
@@ -115,6 +163,9 @@ def _one_hot_outcomes(L: np.ndarray, K: int) -> np.ndarray:
 
 class _Base:
     """Shared behaviour: validation, prior fallback, predict."""
+
+    #: fewest LFs the model can be fitted on
+    min_lfs = 1
 
     def __init__(self, *, cardinality: int) -> None:
         self.cardinality = cardinality
@@ -258,6 +309,9 @@ class DawidSkene(_Base):
 class SnorkelLabelModel(_Base):
     """Snorkel's ``LabelModel`` (matrix completion), leaving global random state untouched.
 
+    It needs at least :attr:`min_lfs` (3) labeling functions: with fewer, the agreement
+    statistics it fits do not identify the LF accuracies (and Snorkel refuses).
+
     Parameters
     ----------
     cardinality : int
@@ -277,10 +331,14 @@ class SnorkelLabelModel(_Base):
         self.l2 = l2
         self.random_state = random_state
 
+    #: fewest LFs the model can be fitted on
+    min_lfs = 3
+
     def fit(self, L: Any, *, class_balance: np.ndarray | None = None, **_: Any) -> SnorkelLabelModel:
         from snorkel.labeling.model import LabelModel
 
         L = check_label_matrix(L, self.cardinality)
+        check_enough_lfs("snorkel", L.shape[1])
         self.n_lfs_ = L.shape[1]
         with preserve_global_random_state():
             model = LabelModel(cardinality=self.cardinality, verbose=False)
@@ -306,6 +364,17 @@ LABEL_MODELS: dict[str, type[_Base]] = {
     "dawid_skene": DawidSkene,
     "snorkel": SnorkelLabelModel,
 }
+
+
+def check_enough_lfs(method: str, n_lfs: int) -> None:
+    """Raise if label model ``method`` cannot be fitted on ``n_lfs`` labeling functions."""
+    need = LABEL_MODELS[method].min_lfs if method in LABEL_MODELS else 1
+    if n_lfs < need:
+        raise InvalidSettingError(
+            f"method={method!r} (Snorkel's LabelModel) needs at least {need} labeling functions; "
+            f"got {n_lfs}. Add LFs, or use method 'majority' or 'dawid_skene' (or 'auto' with "
+            f"a dev set, which skips snorkel)."
+        )
 
 
 def _accuracy(y: np.ndarray, p: np.ndarray) -> float:
@@ -356,7 +425,10 @@ class AutoLabelModel(_Base):
         Dev-set log-loss of each candidate (lower is better; probabilities clipped to
         [1e-6, 1]).
     reason_ : str
-        One sentence saying which model was kept and why.
+        One sentence saying which model was kept and why (and which candidates were
+        skipped: the Snorkel ones need at least 3 LFs).
+    skipped_ : dict[str, str]
+        Candidates not fitted, with the reason.
     model_ : the kept, fitted model.
     candidates_ : dict[str, fitted model]
     """
@@ -379,8 +451,7 @@ class AutoLabelModel(_Base):
         K = self.cardinality
         L = check_label_matrix(L, K)
         L_dev = check_label_matrix(L_dev, K, name="L_dev")
-        Y_dev = np.asarray(Y_dev).astype(np.int64).ravel()
-        if len(Y_dev) != len(L_dev):
+        if np.ndim(Y_dev) == 1 and len(Y_dev) != len(L_dev):
             raise LengthMismatchError(
                 f"L_dev has {len(L_dev)} rows but Y_dev has {len(Y_dev)}; give one label per row."
             )
@@ -388,16 +459,19 @@ class AutoLabelModel(_Base):
             raise InvalidSettingError(
                 f"L_dev has {L_dev.shape[1]} LF columns but L has {L.shape[1]}."
             )
-        if len(Y_dev) == 0 or Y_dev.min() < 0 or Y_dev.max() >= K:
+        if len(L_dev) == 0:
             raise InvalidSettingError(
-                f"Y_dev must hold at least one gold label in 0..{K - 1}; got "
-                f"{len(Y_dev)} labels{'' if len(Y_dev) == 0 else f' in {Y_dev.min()}..{Y_dev.max()}'}."
+                f"Y_dev must hold at least one gold label in 0..{K - 1}; L_dev has no rows."
             )
+        Y_dev = check_gold_labels(Y_dev, len(L_dev), K, name="Y_dev")
         # dev class balance, with one pseudo-count per class so no class gets probability 0
         dev_balance = (np.bincount(Y_dev, minlength=K) + 1.0) / (len(Y_dev) + K)
         score = METRICS[self.metric]
         self.candidates_, self.scores_, self.log_losses_ = {}, {}, {}
-        for name in self.ORDER:
+        order = [k for k in self.ORDER if L.shape[1] >= _min_lfs(k)]
+        self.skipped_ = {k: f"needs at least {_min_lfs(k)} LFs" for k in self.ORDER
+                         if k not in order}
+        for name in order:
             if name == "snorkel_dev_prior":
                 model = SnorkelLabelModel(cardinality=K, random_state=self.random_state).fit(
                     L, class_balance=dev_balance)
@@ -408,19 +482,23 @@ class AutoLabelModel(_Base):
             self.scores_[name] = score(Y_dev, model.predict(L_dev, abstain_uncovered=False))
             p_true = np.clip(proba[np.arange(len(Y_dev)), Y_dev], 1e-6, 1.0)
             self.log_losses_[name] = float(-np.mean(np.log(p_true)))
-        best = max(self.ORDER, key=lambda k: (self.scores_[k], -self.log_losses_[k],
-                                              -self.ORDER.index(k)))
+        best = max(order, key=lambda k: (self.scores_[k], -self.log_losses_[k],
+                                         -self.ORDER.index(k)))
         self.chosen_ = best
         self.model_ = self.candidates_[best]
         self.n_lfs_ = L.shape[1]
         self.class_prior_ = self.model_.class_prior_
-        tied = [k for k in self.ORDER if k != best and self.scores_[k] == self.scores_[best]]
+        tied = [k for k in order if k != best and self.scores_[k] == self.scores_[best]]
         others = ", ".join(f"{k} {v:.4f}" for k, v in self.scores_.items() if k != best)
         why = (f"tied on {self.metric} with {', '.join(tied)}; kept for its lower dev log-loss "
                f"{self.log_losses_[best]:.4f}" if tied else "the best of the candidates")
+        skipped = ""
+        if self.skipped_:
+            skipped = (f"; skipped {', '.join(self.skipped_)}: Snorkel's LabelModel needs at "
+                       f"least {SnorkelLabelModel.min_lfs} LFs and there are {L.shape[1]}")
         self.reason_ = (
             f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} on {len(Y_dev)} rows, "
-            f"{why} (others: {others})."
+            f"{why} (others: {others or 'none'}){skipped}."
         )
         return self
 
@@ -431,6 +509,10 @@ class AutoLabelModel(_Base):
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
         return self.model_._proba_covered(L)
+
+
+def _min_lfs(name: str) -> int:
+    return SnorkelLabelModel.min_lfs if name.startswith("snorkel") else LABEL_MODELS[name].min_lfs
 
 
 def _make(name: str, cardinality: int, random_state: int) -> _Base:
@@ -450,11 +532,14 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     cardinality : int
         Number of classes K.
     method : {"snorkel", "majority", "dawid_skene", "auto"}
-        "auto" fits the other three, plus Snorkel given the dev class balance, and keeps
-        the best on (``L_dev``, ``Y_dev``) by ``metric`` (exact ties: lower dev log-loss);
-        its ``reason_`` says which and why. See :class:`AutoLabelModel`.
+        "snorkel" needs at least 3 LFs (an :class:`~dataqa.errors.InvalidSettingError`
+        says so). "auto" fits the other three, plus Snorkel given the dev class balance,
+        and keeps the best on (``L_dev``, ``Y_dev``) by ``metric`` (exact ties: lower dev
+        log-loss); with fewer than 3 LFs it skips the Snorkel candidates. Its ``reason_``
+        says which model was kept and why. See :class:`AutoLabelModel`.
     L_dev, Y_dev : optional
-        Dev-set votes (n_dev, m) and gold labels (n_dev,); required for "auto".
+        Dev-set votes (n_dev, m) and gold labels (n_dev,) as integer class indices
+        (strings are refused: map class names to indices first); required for "auto".
     random_state : int, default 0
         Seed for Snorkel's LabelModel. The caller's global random state (``random``,
         NumPy's legacy generator, torch) is the same after the call as before.
@@ -475,6 +560,8 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     L = check_label_matrix(L, K)
     if L.shape[0] == 0:
         raise InvalidSettingError("L has no rows; apply the LFs to at least one row.")
+    if method != "auto":
+        check_enough_lfs(method, L.shape[1])
     with preserve_global_random_state():
         if method == "auto":
             return AutoLabelModel(cardinality=K, metric=metric,

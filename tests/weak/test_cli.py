@@ -69,7 +69,7 @@ def test_weak_command_module_and_default_method(files, monkeypatch):
         (["--method", "auto"], "pass --dev and --label-column"),
         (["--method", "best"], "unknown label model 'best'"),
         (["--lfs", "no_such_module_xyz"], "neither a .py file nor an importable module"),
-        (["--text-column", "nope"], "text column 'nope' is not in the table"),
+        (["--text-column", "nope"], "text column 'nope' is not in '"),
         (["--dev", "DEV"], "--dev needs --label-column"),
     ],
 )
@@ -86,3 +86,103 @@ def test_weak_command_errors(files, extra, message):
     res = CliRunner().invoke(app, args + extra)
     assert res.exit_code == 2, res.output
     assert message in " ".join(res.output.split())
+    assert not (files / "o").exists()  # checked before anything is written
+
+
+def _run(args):
+    return CliRunner().invoke(app, ["weak", *map(str, args)])
+
+
+TWO_LFS = """
+from labeling_functions import keyword_lf
+lfs = [keyword_lf("kw_sub", "subscribe", 1, column="text"), keyword_lf("kw_song", "song", 0)]
+"""
+
+
+def test_fewer_than_three_lfs_default_falls_back_to_majority(files):
+    (files / "two.py").write_text(TWO_LFS)
+    res = _run([files / "d.csv", "--lfs", files / "two.py", "--cardinality", 2,
+                "--text-column", "body", "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "label model: majority" in text
+    assert "Snorkel's LabelModel (the default) needs at least 3 labeling functions and there are 2" in text
+    labels = pd.read_csv(files / "o" / "weak_labels.csv")
+    assert labels["label"].tolist() == [1, 0, -1, 0, -1, -1, 0, 1]
+
+
+def test_fewer_than_three_lfs_auto_skips_snorkel_and_says_why(files):
+    (files / "two.py").write_text(TWO_LFS)
+    res = _run([files / "d.csv", "--lfs", files / "two.py", "--cardinality", 2,
+                "--text-column", "body", "--method", "auto", "--dev", files / "dev.csv",
+                "--label-column", "gold", "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "skipped snorkel, snorkel_dev_prior: Snorkel's LabelModel needs at least 3 LFs and there are 2" in text
+    assert "kept 'majority'" in text or "kept 'dawid_skene'" in text
+
+
+def test_explicit_snorkel_with_two_lfs_is_refused_before_work(files):
+    (files / "two.py").write_text(TWO_LFS)
+    res = _run([files / "d.csv", "--lfs", files / "two.py", "--cardinality", 2,
+                "--text-column", "body", "--method", "snorkel", "--out", files / "o"])
+    assert res.exit_code == 2, res.output
+    assert ("--method snorkel (Snorkel's LabelModel) needs at least 3 labeling functions and "
+            "--lfs gives 2") in " ".join(res.output.split())
+    assert not (files / "o").exists()
+
+
+def test_headerless_tsv_with_dev(files):
+    texts = ["subscribe to me", "nice song", 'say "check out" my channel', "great song!!"]
+    (files / "d.tsv").write_text("".join(f"k{i}\t{t}\n" for i, t in enumerate(texts)))
+    (files / "dev.tsv").write_text("d0\tsubscribe now\t1\nd1\tsong\t0\nd2\tok\t0\n")
+    res = _run([files / "d.tsv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--no-header", "--columns", "key,text", "--id-column", "key",
+                "--dev", files / "dev.tsv", "--dev-columns", "key,text,gold",
+                "--label-column", "gold", "--method", "auto", "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    labels = pd.read_csv(files / "o" / "weak_labels.csv")
+    assert labels["id"].tolist() == ["k0", "k1", "k2", "k3"]  # the first row is data
+    assert labels["label"].tolist() == [1, 0, 1, 0]  # quotes are ordinary characters in TSV
+
+
+def test_duplicate_ids_name_the_file(files):
+    pd.DataFrame({"key": ["a", "b", "a"], "body": ["x", "y", "z"]}).to_csv(files / "dup.csv", index=False)
+    base = ["--lfs", files / "my_lfs.py", "--cardinality", 2, "--text-column", "body",
+            "--id-column", "key", "--out", files / "o"]
+    res = _run([files / "dup.csv", *base])
+    assert res.exit_code == 2
+    assert "id column 'key' of '" in res.output and "dup.csv' has 1 repeated values: 'a'" in " ".join(res.output.split())
+    dev = pd.DataFrame({"key": ["d", "d"], "body": ["x", "y"], "gold": [0, 1]})
+    dev.to_csv(files / "dupdev.csv", index=False)
+    res = _run([files / "d.csv", *base, "--dev", files / "dupdev.csv", "--label-column", "gold"])
+    assert res.exit_code == 2
+    assert "dupdev.csv' has 1 repeated values: 'd'" in " ".join(res.output.split())
+    assert not (files / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("import sys\nsys.exit(3)\n", "called sys.exit(3) while being imported"),
+        ("lfs = 3\n", "lfs must be a list of labeling functions; got int 3"),
+        ("raise ValueError('boom\\nsecond line')\n", "failed to import: ValueError: boom second line"),
+    ],
+)
+def test_bad_lf_files(files, source, message):
+    (files / "bad.py").write_text(source)
+    res = _run([files / "d.csv", "--lfs", files / "bad.py", "--cardinality", 2,
+                "--text-column", "body", "--out", files / "o"])
+    assert res.exit_code == 2, res.output
+    assert message in " ".join(res.output.split())
+    assert "bad.py" in res.output and not (files / "o").exists()
+
+
+def test_dev_labels_that_are_not_class_indices(files):
+    pd.DataFrame({"body": ["a", "b"], "gold": ["spam", "ham"]}).to_csv(files / "sdev.csv", index=False)
+    res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--text-column", "body", "--dev", files / "sdev.csv", "--label-column", "gold",
+                "--method", "auto", "--out", files / "o"])
+    assert res.exit_code == 2
+    assert ("dev label column 'gold' of '" in res.output
+            and "must hold class indices 0..1; row 0 holds 'spam' (2 such rows)" in " ".join(res.output.split()))

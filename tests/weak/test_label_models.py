@@ -113,7 +113,7 @@ def test_auto_tie_broken_by_log_loss():
 
 def test_auto_rejects_out_of_range_dev_labels(data):
     L, y, L_dev, y_dev = data
-    with pytest.raises(InvalidSettingError, match=r"Y_dev must hold at least one gold label in 0\.\.1"):
+    with pytest.raises(InvalidSettingError, match=r"Y_dev must hold class indices in 0\.\.1; row 0 holds 2"):
         fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=np.full(len(y_dev), 2))
 
 
