@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from dataqa._cli_utils import console, handle_errors
+from dataqa._cli_utils import (
+    COLUMNS_OPT,
+    ENCODING_OPT,
+    FORMAT_OPT,
+    NO_HEADER_OPT,
+    SEP_OPT,
+    console,
+    handle_errors,
+    read_options,
+)
 from dataqa.errors import InvalidSettingError
 
 __all__ = ["register", "al_app"]
@@ -25,6 +34,11 @@ def _fmt(v: object, spec: str = ".3f") -> str:
     return format(v, spec) if isinstance(v, float) else str(v)
 
 
+def _ledger_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+            path.with_name(path.name + "-journal")]
+
+
 @al_app.command("init")
 @handle_errors
 def init_command(
@@ -40,16 +54,48 @@ def init_command(
         None, "--feature-column", help="Numeric feature column (repeat); default all numeric."),
     split_column: str | None = typer.Option(
         None, "--split-column", help="Column naming each item's split; 'dev' items measure accuracy."),
+    classes: str | None = typer.Option(
+        None, "--classes", help="Comma-separated classes to declare beyond those in the label column."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the ledger's earlier setup when this one builds features "
+                               "differently (another text, feature or id column)."),
+    format: str | None = FORMAT_OPT,
+    sep: str | None = SEP_OPT,
+    no_header: bool = NO_HEADER_OPT,
+    columns: str | None = COLUMNS_OPT,
+    encoding: str | None = ENCODING_OPT,
 ) -> None:
-    """Load a table of items (and any known labels) into a ledger."""
-    from dataqa.active.session import store_table
+    """Load a table of items (and any known labels) into a ledger.
+
+    Running it again on the same ledger with the same setup adds new items and labels;
+    a setup that builds features differently is refused unless --force.
+    """
+    from dataqa.active.store import store_table
     from dataqa.ledger import Ledger
 
-    with Ledger(ledger) as led:
+    opts = read_options(format, sep, no_header, columns, encoding)
+    declared = None if classes is None else [c.strip() for c in classes.split(",") if c.strip()]
+    existed = ledger.exists()
+    led = Ledger(ledger)
+    try:
         res = store_table(led, data, label_column=label_column, text_column=text_column,
                           id_column=id_column, feature_columns=feature_column or None,
-                          split_column=split_column)
+                          split_column=split_column, classes=declared, force=force,
+                          read_options=opts)
         total = led.summary()
+    except BaseException:
+        led.close()
+        if not existed:  # a refused table leaves no new ledger behind
+            for f in _ledger_files(ledger):
+                f.unlink(missing_ok=True)
+        raise
+    led.close()
+    if res["replaced"]:
+        console.print(f"--force: replaced the ledger's setup ({res['replaced']}) and the "
+                      f"stored content of its items.", highlight=False)
+    if res["analyzer"] == "char":
+        console.print(f"note: column {text_column!r} holds no words; its features are "
+                      f"character n-grams.", highlight=False)
     console.print(f"{res['n']} rows read: [bold]{res['items']}[/] new items, "
                   f"[bold]{res['labels']}[/] given labels added; the ledger holds "
                   f"{total['items']} items, {total['labeled_items']} labeled.", highlight=False)
@@ -95,18 +141,99 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
     print_push_report(report)
 
 
+def _check_out_file(out: Path, overwrite: bool) -> None:
+    """Check, before any work, that a CSV can be written at ``out``; create nothing."""
+    import tempfile
+
+    if out.is_dir():
+        raise InvalidSettingError(f"--out {str(out)!r} is a folder; give a file path, e.g. "
+                                  f"{str(out / 'batch.csv')!r}.")
+    if out.exists() and not overwrite:
+        raise InvalidSettingError(f"--out {str(out)!r} already exists; pass --overwrite to "
+                                  f"replace it, or give another path.")
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidSettingError(f"--out {str(out)!r} lies under {str(parent)!r}, which is a "
+                                  f"file; give a path in a folder.")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise InvalidSettingError(f"--out {str(out)!r} cannot be written ({str(parent)!r}: "
+                                  f"{exc.strerror or exc}); give a path you can write to.") from None
+    import os
+
+    if out.exists() and not os.access(out, os.W_OK):
+        raise InvalidSettingError(f"--out {str(out)!r} is read-only; give a path you can write to.")
+
+
+def _write_csv(frame, out: Path) -> None:
+    """Write ``frame`` to ``out`` in one step (a temporary file renamed into place)."""
+    import os
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            frame.to_csv(fh, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _strategy_settings(strategy: str, k: int | None) -> dict:
+    if k is None:
+        return {}
+    if k < 1:
+        raise InvalidSettingError(f"--k {k} must be at least 1 (the neighbour whose distance "
+                                  f"is the kNN score).")
+    if strategy == "ood:knn":
+        return {"k": k}
+    if strategy == "hybrid":
+        return {"ood_settings": {"k": k}}
+    raise InvalidSettingError(f"--k applies to the kNN acquisitions (ood:knn, hybrid), not "
+                              f"--strategy {strategy}; leave --k out.")
+
+
+def _round_options(info: dict) -> dict:
+    """The ``al next`` options a round was picked with (from its recorded settings)."""
+    st = info.get("settings") or {}
+    req = st.get("settings") or {}
+    k = req.get("k", (req.get("ood_settings") or {}).get("k"))
+    return {"--strategy": st.get("strategy", info.get("strategy")),
+            "--batch": st.get("batch_size"), "--selector": st.get("selector"),
+            "--seed": st.get("random_state"), "--k": k}
+
+
+def _round_title(info: dict, n: int, missing: int | None = None) -> str:
+    st = info.get("settings") or {}
+    how = str(info["strategy"])
+    if st.get("cold_start"):
+        how += f": cold start, {st.get('strategy')} once two classes are labeled"
+    state = "" if missing is None else f", still open: {missing} to label or skip"
+    return f"round {info['round']}: {n} items ({how}{state})"
+
+
 @al_app.command("next")
 @handle_errors
 def next_command(
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file made by `dataqa al init`."),
-    batch: int = typer.Option(10, "--batch", help="How many items to pick."),
-    strategy: str = typer.Option("hybrid", "--strategy",
-                                 help="Acquisition: random, uncertainty, margin, entropy, "
-                                      "hybrid, ood:<method>."),
-    selector: str = typer.Option("topk", "--selector",
-                                 help="Batch selector: topk, ranked_batch, class_balanced."),
-    seed: int = typer.Option(0, "--seed", help="Random state of the round."),
+    batch: int | None = typer.Option(None, "--batch", help="How many items to pick (default 10)."),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="Acquisition (default hybrid): random, uncertainty, margin, "
+                                 "entropy, hybrid, ood:<method>."),
+    selector: str | None = typer.Option(
+        None, "--selector", help="Batch selector (default topk): topk, ranked_batch, class_balanced."),
+    seed: int | None = typer.Option(None, "--seed", help="Random state of the round (default 0)."),
+    k: int | None = typer.Option(
+        None, "--k", help="Neighbour count of kNN scores (ood:knn, hybrid); default: 50 for "
+                          "ood:knn (at most the labeled items), 1 for hybrid."),
     out: Path | None = typer.Option(None, "--out", help="Write the batch to this CSV."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
     push: bool = typer.Option(False, "--push", help="Send the batch to Label Studio "
                                                     "(API key from $LABEL_STUDIO_API_KEY)."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),
@@ -116,20 +243,52 @@ def next_command(
     url: str | None = typer.Option(None, "--url", help="Label Studio address for --push "
                                                        "(default $LABEL_STUDIO_URL)."),
 ) -> None:
-    """Pick the next batch to label and record it as a round (an open round is shown again)."""
-    from dataqa.active.session import LabelingSession
+    """Pick the next batch to label and record it as a round.
+
+    While the latest round is open (items neither labeled nor skipped), it is shown again
+    as it was picked; options that would pick it differently are refused.
+    """
+    from dataqa.active.session import LabelingSession, open_round_in
     from dataqa.ledger import Ledger
 
-    with Ledger(ledger) as led:
-        session = LabelingSession.from_ledger(led, strategy=strategy, batch_size=batch,
-                                              random_state=seed, selector=selector)
-        if push and not project:
-            raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
+    if push and not project:
+        raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
+    if out is not None:
+        _check_out_file(out, overwrite)
+    asked = {"--strategy": strategy, "--batch": batch, "--selector": selector, "--seed": seed,
+             "--k": k}
+    strategy_ = strategy or "hybrid"
+    settings = _strategy_settings(strategy_, k)
+    with Ledger(ledger, create=False) as led:
+        current = open_round_in(led)
+        if current is not None:
+            was = _round_options(current)
+            differ = [f"{opt} {val}" for opt, val in asked.items()
+                      if val is not None and val != was[opt]]
+            if differ:
+                how = " ".join(f"{o} {v}" for o, v in was.items() if v is not None)
+                raise InvalidSettingError(
+                    f"round {current['round']} is still open ({len(current['missing'])} of "
+                    f"{current['n_batch']} items to label or skip; picked with {how}); "
+                    f"finish it with `dataqa al label` before asking for {' '.join(differ)}, "
+                    f"or run `dataqa al next` without them to see it again.")
+        session = LabelingSession.from_ledger(
+            led, strategy=strategy_, batch_size=10 if batch is None else batch,
+            random_state=0 if seed is None else seed, selector=selector or "topk",
+            strategy_settings=settings)
         frame = session.next_batch()
         texts = led.item_data(frame["id"].tolist())
+        rid = int(frame["round"].iloc[0]) if len(frame) else None
+        info = led.round_info(rid) if rid is not None else None
     frame = frame.assign(text=[texts[i].get("text", "") for i in frame["id"]])
-    rid = int(frame["round"].iloc[0]) if len(frame) else None
-    table = Table(title=f"round {rid}: {len(frame)} items ({strategy})")
+    for note in getattr(session, "notes_", []):
+        console.print(f"note: {note}", highlight=False)
+    if current is not None:
+        console.print(f"round {rid} is still open: {len(current['missing'])} of "
+                      f"{len(frame)} items to label or skip; showing it again.", highlight=False)
+    title = (_round_title(info, len(frame), None if current is None else len(current["missing"]))
+             if info is not None else "no batch")
+    table = Table(title=title)
     for col in ("id", "score", "prediction", "text"):
         table.add_column(col, overflow="fold")
     for _, r in frame.iterrows():
@@ -137,11 +296,10 @@ def next_command(
                       str(r["text"])[:80])
     console.print(table)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out, index=False)
+        _write_csv(frame, out)
         console.print(f"batch written to {out}", highlight=False)
     if push:
-        with Ledger(ledger) as led:
+        with Ledger(ledger, create=False) as led:
             _push_batch(frame, led=led, project=project, classes=classes, url=url)
 
 
@@ -151,37 +309,71 @@ def label_command(
     file: Path = typer.Argument(..., help="CSV with columns id,label (optional annotator)."),
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
     source: str = typer.Option("human", "--source", help="Label source: human or reviewed."),
+    new_class: list[str] | None = typer.Option(
+        None, "--new-class", help="Add this class on purpose (repeat); any other label "
+                                  "outside the ledger's classes is refused."),
 ) -> None:
-    """Record labels from a CSV (label -1 or out_of_scope = not part of the task) and retrain."""
+    """Record labels from a CSV and retrain.
+
+    A label must be one of the ledger's classes; -1 or out_of_scope marks an item out of
+    scope, skip skips an item of the open round. The round stays open until every item
+    of its batch is labeled or skipped.
+    """
+    from dataqa.active.labels import check_record_source
     from dataqa.active.session import LabelingSession
     from dataqa.data import load_table
-    from dataqa.errors import MissingColumnError
+    from dataqa.errors import MissingColumnError, format_ids
     from dataqa.ledger import Ledger
 
-    df = load_table(file)
+    check_record_source(source)
+    if not ledger.exists():  # before reading the file: name the ledger first
+        Ledger(ledger, create=False)
+    df = load_table(file, string_columns=["id", "annotator"])
     for col in ("id", "label"):
         if col not in df.columns:
             raise MissingColumnError(col, [str(c) for c in df.columns], role="column")
     if df["label"].isna().any():
+        rows = [str(int(r) + 2) for r in df.index[df["label"].isna()][:3]]
         raise InvalidSettingError(
-            f"{int(df['label'].isna().sum())} rows of {file} have no label; fill or drop them.")
-    with Ledger(ledger) as led:
+            f"{int(df['label'].isna().sum())} rows of {file} have no label (first at line "
+            f"{', '.join(rows)}); fill them (skip skips an item) or drop them.")
+    where = repr(str(file))
+    with Ledger(ledger, create=False) as led:
         session = LabelingSession.from_ledger(led)
-        annot = df["annotator"].astype(str).tolist() if "annotator" in df.columns else None
-        if annot is None:
-            n = session.record_labels(df["id"].astype(str), df["label"].tolist(), source=source)
-        else:
-            n = 0
-            for who, part in df.groupby(df["annotator"].astype(str), sort=False):
-                n += session.record_labels(part["id"].astype(str), part["label"].tolist(),
-                                           source=source, annotator=who)
-        metrics = session.retrain()
+        ids = df["id"].astype(str).tolist()
+        labels = df["label"].tolist()
+        with led.transaction():  # all of the file, or nothing
+            if "annotator" in df.columns:  # one check over the whole file first
+                from dataqa.active.labels import normalize_new_labels
+
+                values, _, _ = normalize_new_labels(led, ids, labels,
+                                                    new_classes=new_class or [], where=where)
+                seen: dict[str, object] = {}
+                clash = [i for i, v in zip(ids, values, strict=True)
+                         if seen.setdefault(i, v) != v]
+                if clash:
+                    raise InvalidSettingError(
+                        f"{len(set(clash))} id(s) have different labels in {where}: "
+                        f"{format_ids(list(dict.fromkeys(clash)))}; keep one label per id.")
+                n = 0
+                for who, part in df.groupby(df["annotator"].astype(str), sort=False):
+                    n += session.record_labels(part["id"].astype(str), part["label"].tolist(),
+                                               source=source, annotator=who,
+                                               new_classes=new_class or [], where=where)
+            else:
+                n = session.record_labels(ids, labels, source=source,
+                                          new_classes=new_class or [], where=where)
+            metrics = session.retrain()
     acc = metrics["dev_accuracy"]
     dev = "no dev labels" if acc is None else (
         f"dev accuracy {acc:.3f} (95% interval {metrics['dev_low']:.3f}-"
         f"{metrics['dev_high']:.3f}, n={metrics['n_dev']})")
     console.print(f"{n} labels recorded; {metrics['n_labeled']} labeled items "
                   f"({metrics['n_out_of_scope']} out of scope); {dev}", highlight=False)
+    if metrics["round_open"]:
+        miss = metrics["missing"]
+        console.print(f"round {metrics['round']} stays open: {len(miss)} item(s) still need a "
+                      f"label or skip: {format_ids(miss)}", highlight=False)
 
 
 @al_app.command("status")
@@ -189,12 +381,15 @@ def label_command(
 def status_command(
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
 ) -> None:
-    """Show the rounds so far and what the ledger holds."""
+    """Show the rounds so far, what the open round still misses, and what the ledger holds."""
+    from dataqa.active.session import open_round_in
+    from dataqa.errors import format_ids
     from dataqa.ledger import Ledger
 
-    with Ledger(ledger) as led:
+    with Ledger(ledger, create=False) as led:
         rounds = led.rounds()
         summary = led.summary()
+        current = open_round_in(led)
     table = Table(title=f"{ledger}: {summary['items']} items, {summary['labeled_items']} labeled")
     for col in ("round", "strategy", "batch", "labeled", "out of scope", "dev accuracy",
                 "95% interval", "finished"):
@@ -203,11 +398,20 @@ def status_command(
         m = r["metrics"] if isinstance(r["metrics"], dict) else {}
         acc = m.get("dev_accuracy")
         interval = "-" if acc is None else f"{m['dev_low']:.3f}-{m['dev_high']:.3f}"
+        if isinstance(r["finished_at"], str):
+            state = str(r["finished_at"])[:19]
+        elif current is not None and current["round"] == r["round"]:
+            state = f"open: {len(current['missing'])} missing"
+        else:
+            state = "open"
         table.add_row(str(r["round"]), str(r["strategy"]), str(r["n_batch"]),
                       _fmt(m.get("n_labeled")), _fmt(m.get("n_out_of_scope")), _fmt(acc),
-                      interval, str(r["finished_at"])[:19] if isinstance(r["finished_at"], str)
-                      else "open")
+                      interval, state)
     console.print(table)
+    if current is not None:
+        console.print(f"round {current['round']} is open: {len(current['missing'])} of "
+                      f"{current['n_batch']} items still need a label or skip: "
+                      f"{format_ids(current['missing'], 10)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

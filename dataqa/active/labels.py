@@ -99,7 +99,7 @@ def ledger_classes(ledger: Ledger) -> tuple[list[Any], str | None]:
     lab = lab[lab["source"].isin(TRAIN_SOURCES)]
     seen = [v for v in lab["label"].tolist() if v not in OUT_OF_SCOPE_LABELS]
     values = declared + seen
-    kind = config.get("label_kind") or _kind_of(list(dict.fromkeys(map(str, values))))
+    kind = config.get("label_kind") or _kind_of(values)
     if kind == "int":
         classes = sorted({int(_int_like(v)) for v in values if _int_like(v) is not None})
     else:
@@ -146,7 +146,7 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
 
     real = [v for v in raw if v not in OUT_OF_SCOPE_LABELS and not skip(v)]
     if kind is None:
-        kind = _kind_of(list(dict.fromkeys(map(str, real + new))))
+        kind = _kind_of(real + new)
         if kind == "mixed":
             nums = [v for v in real + new if _int_like(v) is not None][:3]
             names = [v for v in real + new if _int_like(v) is None][:3]

@@ -32,7 +32,7 @@ from dataqa.ledger import Ledger
 from dataqa.stats import error_rate_interval
 
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
-           "KNN_DEFAULT_K", "is_out_of_scope", "store_table"]
+           "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table"]
 
 #: k of the ``ood:knn`` acquisition when none is given (lowered to the labeled items).
 KNN_DEFAULT_K = 50
@@ -190,8 +190,7 @@ class LabelingSession:
         return True
 
     def _skipped(self) -> dict[int, set[str]]:
-        raw = self.ledger.get_state(SKIPPED_KEY) or {}
-        return {int(r): set(ids) for r, ids in raw.items()}
+        return _skipped_in(self.ledger)
 
     def open_round(self) -> dict | None:
         """The latest round while some of its items are neither labeled nor skipped.
@@ -202,19 +201,7 @@ class LabelingSession:
             The round's row of :meth:`Ledger.rounds` plus ``missing`` (ids of the batch
             still without a label or skip, in batch order) and ``skipped`` (ids skipped).
         """
-        rounds = self.ledger.rounds()
-        if rounds.empty:
-            return None
-        last = rounds.iloc[-1].to_dict()
-        if isinstance(last["finished_at"], str):
-            return None
-        labeled = set(self._labels()["id"])
-        skipped = self._skipped().get(int(last["round"]), set())
-        missing = [i for i in last["batch_ids"] if i not in labeled and i not in skipped]
-        if not missing:
-            return None
-        return {**last, "missing": missing,
-                "skipped": [i for i in last["batch_ids"] if i in skipped]}
+        return open_round_in(self.ledger)
 
     _open_round = open_round
 
@@ -473,6 +460,30 @@ class LabelingSession:
     def predict_model(self) -> Any:
         """The model fitted on the current labels (fits it if needed), or ``None``."""
         return self.model_ if self._fit() else None
+
+
+def _skipped_in(ledger: Ledger) -> dict[int, set[str]]:
+    raw = ledger.get_state(SKIPPED_KEY) or {}
+    return {int(r): set(ids) for r, ids in raw.items()}
+
+
+def open_round_in(ledger: Ledger) -> dict | None:
+    """The latest round of a ledger while some of its items are neither labeled (by a
+    source in :data:`TRAIN_SOURCES`) nor skipped; see :meth:`LabelingSession.open_round`."""
+    rounds = ledger.rounds()
+    if rounds.empty:
+        return None
+    last = rounds.iloc[-1].to_dict()
+    if isinstance(last["finished_at"], str):
+        return None
+    lab = ledger.latest_labels()
+    labeled = set(lab.loc[lab["source"].isin(TRAIN_SOURCES), "id"])
+    skipped = _skipped_in(ledger).get(int(last["round"]), set())
+    missing = [i for i in last["batch_ids"] if i not in labeled and i not in skipped]
+    if not missing:
+        return None
+    return {**last, "missing": missing,
+            "skipped": [i for i in last["batch_ids"] if i in skipped]}
 
 
 def _from_ledger(cls: type[LabelingSession], ledger: Ledger | str, model: Any = None,
