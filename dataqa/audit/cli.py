@@ -49,9 +49,15 @@ def audit_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    image_shape: str | None = typer.Option(
+        None, "--image-shape", help="HxW: show feature rows as thumbnails in the report "
+                                    "(64, 256, 784 or 1024 features: square by default)."),
 ) -> None:
     """Find likely label errors in a labeled table and write a ranked list and a report."""
     opts = read_options(format, sep, no_header, columns, encoding)
+    from dataqa.report.images import check_image_option
+
+    shape = check_image_option(image_shape, text_column=text_column, feature_columns=feature_column)
     check_out_dir(out)
     from dataqa.audit import audit
 
@@ -59,7 +65,7 @@ def audit_command(
                    feature_columns=feature_column or None, id_column=id_column, cv=cv,
                    datalab=not no_datalab, random_state=seed, text_features=text_features,
                    progress=True, read_options=opts)
-    _print_result(result, result.save(out))
+    _print_result(result, result.save(out, image_shape=shape))
 
 
 @handle_errors

@@ -50,11 +50,15 @@ class AuditResult:
     table: LabeledTable
     datalab: dict = field(default_factory=dict)
 
-    def to_html(self, path: str | os.PathLike) -> Path:
-        """Write the self-contained HTML report (plots embedded) and return its path."""
+    def to_html(self, path: str | os.PathLike, *, image_shape=None) -> Path:
+        """Write the self-contained HTML report (plots embedded) and return its path.
+
+        ``image_shape`` ("HxW" or (H, W)) shows each suspect's features as a thumbnail;
+        see :func:`dataqa.audit.report.audit_report`.
+        """
         from dataqa.audit.report import audit_report
 
-        return audit_report(self).write(path)
+        return audit_report(self, image_shape=image_shape).write(path)
 
     def summary_json(self) -> dict:
         """The short machine-readable summary written as ``summary.json`` by the CLI."""
@@ -62,14 +66,17 @@ class AuditResult:
                 "error_rate": self.error_rate.estimate, "error_rate_low": self.error_rate.low,
                 "error_rate_high": self.error_rate.high}
 
-    def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:
+    def save(self, out_dir: str | os.PathLike, *, image_shape=None) -> dict[str, Path]:
         """Write ``issues.csv``, ``report.html`` and ``summary.json`` into ``out_dir``."""
+        from dataqa.audit.report import check_image_shape
+
+        image_shape = check_image_shape(self, image_shape)  # before anything is written
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"issues": out / "issues.csv", "report": out / "report.html",
                  "summary": out / "summary.json"}
         self.issues.to_csv(paths["issues"], index=False)
-        self.to_html(paths["report"])
+        self.to_html(paths["report"], image_shape=image_shape)
         paths["summary"].write_text(json.dumps(self.summary_json(), indent=2))
         return paths
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from dataqa.report import HtmlReport, subplots
+from dataqa.report.images import image_shape_for, parse_image_shape, thumbnails
 
-__all__ = ["audit_report"]
+__all__ = ["audit_report", "check_image_shape"]
 
 _TOP = 50
 
@@ -68,25 +69,124 @@ def _score_hist(result):
     return fig
 
 
-def _suspects(result) -> pd.DataFrame:
+def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
+    """Why cleanlab did not flag each of ``rows`` (positions in the table), one phrase each.
+
+    ``find_label_issues`` uses cleanlab's default ``prune_by_noise_rate`` rule: from the
+    confident joint ``C`` (calibrated counts of given label ``k`` vs likely true label
+    ``j``) it flags, among items given ``k``, the ``C[k, j]`` with the largest margin
+    ``p[j] - p[k]``, for every ``j != k``; then it unflags every item whose given label is
+    still the most likely class. Scores rank by ``1 - p[k]`` alone, so the two can differ.
+    """
+    from cleanlab.count import compute_confident_joint
+    from cleanlab.internal.constants import FLOATING_POINT_COMPARISON
+
+    labels, p = result.table.labels, np.asarray(result.pred_probs, dtype=np.float64)
+    names = [str(c) for c in result.table.class_names]
+    cj = compute_confident_joint(labels, p) if len(rows) else None
+    out = []
+    for i in rows:
+        k = int(labels[i])
+        others = p[i].copy()
+        others[k] = -np.inf
+        j = int(np.argmax(others))
+        if p[i, k] + FLOATING_POINT_COMPARISON >= p[i, j]:
+            out.append(f"the given label is still the model's most likely class "
+                       f"(p={p[i, k]:.2f}; next {names[j]} {p[i, j]:.2f})")
+            continue
+        given_k = labels == k
+        margin = p[i, j] - p[i, k]
+        rank = int(np.sum(p[given_k, j] - p[given_k, k] > margin)) + 1
+        n_est = int(cj[k, j])
+        if n_est == 0:
+            out.append(f"cleanlab's confident joint counts no items labeled {names[k]} that "
+                       f"are really {names[j]}, so it flags none for that pair")
+        elif rank > n_est:
+            out.append(f"cleanlab estimates {n_est} items labeled {names[k]} are really "
+                       f"{names[j]} and flags the {n_est} with the largest margin "
+                       f"p({names[j]}) - p({names[k]}); this item is number {rank}")
+        else:
+            out.append(f"cleanlab's count for class {names[k]} was lowered to keep the "
+                       f"class non-empty, or the class has too few items to prune")
+    return out
+
+
+def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The top-ranked rows as shown, and the names of the columns holding HTML."""
     t = result.table
     top = result.issues.head(_TOP).copy()
-    frame = t.frame.assign(_id=t.ids).set_index("_id")
+    html_cols: list[str] = []
+    position = pd.Series(np.arange(t.n), index=pd.Index(t.ids))
+    rows = position.loc[top["id"]].to_numpy()
+    frame = t.frame
     if t.text_column:
-        top.insert(1, t.text_column, frame.loc[top["id"], t.text_column].astype(str).str.slice(0, 300).to_numpy())
+        top.insert(1, t.text_column,
+                   frame[t.text_column].iloc[rows].astype(str).str.slice(0, 300).to_numpy())
     elif t.feature_columns:
-        cols = t.feature_columns
-        vals = frame.loc[top["id"], cols].to_numpy()
-        shown = cols[:8]
-        text = [", ".join(f"{c}={v:.3g}" for c, v in zip(shown, row[:8], strict=True))
-                + (f", ... (+{len(cols) - 8})" if len(cols) > 8 else "") for row in vals]
-        top.insert(1, "features", text)
+        cols = list(t.feature_columns)
+        vals = frame[cols].iloc[rows].to_numpy(dtype=np.float64)
+        shape = image_shape_for(len(cols), image_shape)
+        if shape is not None:
+            uris = thumbnails(vals, shape)
+            top.insert(1, "image", [
+                f'<img class="thumb" alt="{html.escape(str(i))}" src="{u}"/>'
+                for i, u in zip(top["id"], uris, strict=True)])
+            html_cols.append("image")
+        else:
+            shown = cols[:8]
+            text = [", ".join(f"{c}={v:.3g}" for c, v in zip(shown, row[:8], strict=True))
+                    + (f", ... (+{len(cols) - 8})" if len(cols) > 8 else "") for row in vals]
+            top.insert(1, "features", text)
     keep = [c for c in top.columns if c not in ("near_duplicate_set",)]
-    return top[keep]
+    top = top[keep]
+    unflagged = ~top["is_label_issue"].to_numpy(dtype=bool)
+    if unflagged.any():
+        why = np.full(len(top), "", dtype=object)
+        why[unflagged] = _not_flagged_reasons(result, rows[unflagged])
+        top["why not flagged"] = why
+    top.insert(0, "rank", np.arange(1, len(top) + 1))
+    return top.rename(columns=lambda c: c.replace("_", " ") if c != "id" else c), html_cols
 
 
-def audit_report(result) -> HtmlReport:
-    """Build the HTML report of an :class:`~dataqa.audit.AuditResult`."""
+def check_image_shape(result, image_shape) -> tuple[int, int] | None:
+    """The image shape of the audited rows (see :func:`audit_report`), checked before writing.
+
+    Raises
+    ------
+    InvalidSettingError
+        When ``image_shape`` is malformed, or given for a text audit, or its pixels do not
+        match the number of feature columns.
+    """
+    from dataqa.errors import InvalidSettingError
+
+    shape = parse_image_shape(image_shape)
+    t = result.table
+    if shape is None:
+        return None
+    if t.text_column or not t.feature_columns:
+        raise InvalidSettingError(
+            f"--image-shape {shape[0]}x{shape[1]} needs numeric feature columns (pixels); "
+            f"this audit used the text column {t.text_column!r}; leave --image-shape out.")
+    return image_shape_for(len(t.feature_columns), shape)
+
+
+def audit_report(result, *, image_shape=None) -> HtmlReport:
+    """Build the HTML report of an :class:`~dataqa.audit.AuditResult`.
+
+    Parameters
+    ----------
+    result : AuditResult
+    image_shape : "HxW" or (H, W), optional
+        Show each suspect's feature row as a thumbnail of this shape (row-major pixels;
+        darker = higher value). Without it, rows of 64, 256, 784 or 1,024 features are
+        shown as square images, any other numeric rows as their first values.
+
+    Raises
+    ------
+    InvalidSettingError
+        When ``image_shape`` does not fit the features (nothing is written).
+    """
+    image_shape = check_image_shape(result, image_shape)
     s, er = result.summary, result.error_rate
     r = HtmlReport("dataqa audit report")
     r.heading("Summary")
@@ -115,7 +215,17 @@ def audit_report(result) -> HtmlReport:
     r.heading("Score distribution")
     r.figure(_score_hist(result), alt="score histogram")
     r.heading(f"Top {_TOP} suspects")
-    r.table(_suspects(result))
+    suspects, html_cols = _suspects(result, image_shape)
+    n_unflagged = int((~suspects["is label issue"].astype(bool)).sum())
+    if n_unflagged:
+        r.paragraph(
+            f"{n_unflagged} of these {len(suspects)} rows are ranked high but not flagged: "
+            "cleanlab does not flag by rank but, within each given class, only as many items "
+            "as its confident joint estimates are mislabeled (those whose likely class beats "
+            "the given one by the largest margin), and never an item whose given label is "
+            "still the model's most likely class; the last column says which applied.",
+            css_class="note")
+    r.table(suspects, html_columns=html_cols)
     r.heading("Datalab findings")
     if not result.datalab:
         r.paragraph("Datalab was not run (datalab=False).", css_class="note")

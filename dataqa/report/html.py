@@ -6,7 +6,7 @@ import base64
 import html
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,8 @@ h1{border-bottom:2px solid #444;padding-bottom:.3rem}h2{margin-top:2rem;border-b
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}
 .note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
-.cell{max-width:480px;overflow-wrap:anywhere}
+.cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}
+.tablewrap{max-width:100%;overflow-x:auto}img.thumb{border:1px solid #ccc;margin:0;display:block}
 """
 
 
@@ -75,19 +76,43 @@ class HtmlReport:
         self._parts.append(f'<table class="kv">{rows}</table>')
         return self
 
-    def table(self, df: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:.4g}") -> HtmlReport:
+    def table(self, df: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:.4g}",
+              nowrap: Sequence[str] = ("id",), html_columns: Sequence[str] = ()) -> HtmlReport:
+        """Append ``df`` as a table (the first ``max_rows`` rows).
+
+        Parameters
+        ----------
+        df : DataFrame
+        max_rows : int
+            Rows shown; a note says how many there are in all.
+        float_format : str
+            Format of float cells.
+        nowrap : sequence of str
+            Columns whose cells never wrap (ids by default: ``digit-0124`` stays on one line).
+        html_columns : sequence of str
+            Columns holding HTML fragments built by the caller (e.g. ``<img>`` thumbnails),
+            inserted as they are; every other cell is escaped.
+        """
         shown = df.head(max_rows)
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+        cols = [str(c) for c in shown.columns]
+        keep_line = {str(c) for c in nowrap}
+        raw = {str(c) for c in html_columns}
+        nowrap_attr = ' class="nowrap"'
+        head = "".join(f"<th{nowrap_attr if c in keep_line else ''}>{html.escape(c)}</th>"
+                       for c in cols)
         body = []
         for row in shown.itertuples(index=False, name=None):
             cells = "".join(
-                f'<td class="cell">{html.escape(_fmt(v, float_format))}</td>' for v in row
+                f'<td class="{"nowrap" if c in keep_line else "cell"}">'
+                f'{v if c in raw else html.escape(_fmt(v, float_format))}</td>'
+                for c, v in zip(cols, row, strict=True)
             )
             body.append(f"<tr>{cells}</tr>")
         note = ""
         if len(df) > max_rows:
             note = f'<p class="note">Showing {max_rows} of {len(df)} rows.</p>'
-        self._parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}")
+        self._parts.append(f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead>'
+                           f"<tbody>{''.join(body)}</tbody></table></div>{note}")
         return self
 
     def figure(self, fig, *, alt: str = "plot") -> HtmlReport:

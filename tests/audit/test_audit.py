@@ -55,7 +55,7 @@ def test_save_writes_three_files(digits_result, tmp_path):
                  "data:image/png;base64,", "Score distribution", "Issues per class",
                  "Class counts", str(res.error_rate)):
         assert part in html
-    assert html.count("data:image/png;base64,") == 3
+    assert html.count("data:image/png;base64,") == 3 + 50  # 3 plots, 50 suspect thumbnails
     assert "http://" not in html and "https://" not in html  # self-contained
 
 

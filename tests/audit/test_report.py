@@ -1,0 +1,294 @@
+"""The audit's HTML report: ids on one line, thumbnails, why high-ranked rows are not flagged,
+and (in headless Chromium) every image loads and nothing overflows horizontally."""
+
+from __future__ import annotations
+
+import base64
+import html as html_mod
+import io
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from dataqa.audit import audit
+from dataqa.audit.report import audit_report
+from dataqa.cli import app
+from dataqa.datasets import load_digits_noisy
+from dataqa.errors import InvalidSettingError
+from dataqa.report.images import (
+    check_image_option,
+    image_shape_for,
+    parse_image_shape,
+    png_data_uri,
+    thumbnails,
+)
+from tests.conftest import require
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def digits():
+    frame, _ = load_digits_noisy(0.08, random_state=0)
+    frame = frame.iloc[:500].drop(columns=["true_label"]).reset_index(drop=True)
+    feats = [c for c in frame.columns if c.startswith("px_")]
+    res = audit(frame, label_column="label", id_column="id", feature_columns=feats, cv=3,
+                datalab=False, progress=False)
+    return frame, res
+
+
+def _decode(uri: str) -> np.ndarray:
+    from PIL import Image
+
+    assert uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+
+
+def _suspect_rows(page: str) -> list[str]:
+    body = page.split("Top 50 suspects", 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr>(.*?)</tr>", body)
+
+
+# --- image helpers -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, shape", [("8x8", (8, 8)), (" 28 X 28 ", (28, 28)),
+                                         ("4*16", (4, 16)), ((2, 3), (2, 3)), (None, None)])
+def test_parse_image_shape(text, shape):
+    assert parse_image_shape(text) == shape
+
+
+@pytest.mark.parametrize("text, message", [
+    ("8by8", "--image-shape '8by8' is not HEIGHTxWIDTH; write it as e.g. 8x8"),
+    ("0x8", "--image-shape 0x8 must have a positive height and width"),
+    ((8,), "--image-shape must be two integers (height, width)"),
+])
+def test_parse_image_shape_refuses(text, message):
+    with pytest.raises(InvalidSettingError) as info:
+        parse_image_shape(text)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_image_shape_for_square_grids_and_given_shapes():
+    assert [image_shape_for(n) for n in (64, 256, 784, 1024)] == [(8, 8), (16, 16), (28, 28),
+                                                                   (32, 32)]
+    assert image_shape_for(13) is None and image_shape_for(100) is None
+    assert image_shape_for(12, (3, 4)) == (3, 4)
+    with pytest.raises(InvalidSettingError, match=r"--image-shape 3x3 has 9 pixels but the "
+                                                  r"table has 64 feature columns"):
+        image_shape_for(64, (3, 3))
+
+
+def test_check_image_option_refuses_text_and_wrong_feature_count():
+    with pytest.raises(InvalidSettingError, match="cannot go with --text-column 'text'"):
+        check_image_option("8x8", text_column="text")
+    with pytest.raises(InvalidSettingError, match="has 64 pixels but the table has 3 feature"):
+        check_image_option("8x8", feature_columns=["a", "b", "c"])
+    assert check_image_option("1x3", feature_columns=["a", "b", "c"]) == (1, 3)
+    assert check_image_option(None, text_column="text") is None
+
+
+def test_png_data_uri_round_trips():
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    assert np.array_equal(_decode(png_data_uri(img)), img)
+
+
+def test_thumbnails_share_one_scale_darker_is_higher():
+    rows = np.array([[0, 16, 8, 4], [16, 16, 0, 0]], dtype=float)
+    a, b = (_decode(u) for u in thumbnails(rows, (2, 2), size=4))
+    assert a.shape == (4, 4)  # each pixel repeated twice in each direction
+    assert a[0, 0] == 255 and a[0, 2] == 0 and a[2, 0] == 128 and a[2, 2] == 191
+    assert b[0, 0] == 0 and b[3, 3] == 255
+
+
+# --- the report -----------------------------------------------------------------------------
+
+def test_digits_report_shows_thumbnails_and_unwrapped_ids(digits):
+    _, res = digits
+    page = audit_report(res).render()
+    rows = _suspect_rows(page)
+    assert len(rows) == 50
+    for row, item_id in zip(rows, res.issues["id"].head(50), strict=True):
+        assert f'<td class="nowrap">{html_mod.escape(item_id)}</td>' in row
+        uri = re.search(r'<img class="thumb" alt="[^"]*" src="([^"]+)"/>', row).group(1)
+        assert _decode(uri).shape == (56, 56)  # 8x8 pixels, 7x each
+    assert "px_0=" not in page
+    assert "white-space:nowrap" in page
+
+
+def test_explicit_image_shape_matches_the_default(digits):
+    _, res = digits
+    assert audit_report(res, image_shape="8x8").render() == audit_report(res).render()
+
+
+def test_non_image_features_show_values_not_thumbnails(digits):
+    frame, _ = digits
+    cols = [f"px_{i}" for i in range(20, 33)]  # 13 features: no square grid
+    res = audit(frame, label_column="label", id_column="id", feature_columns=cols, cv=3,
+                datalab=False, progress=False)
+    page = audit_report(res).render()
+    assert 'class="thumb"' not in page
+    assert "px_20=" in page and "(+5)" in page
+    thumbs = audit_report(res, image_shape="1x13").render()
+    assert thumbs.count('class="thumb"') == 50
+
+
+def test_rows_ranked_high_but_not_flagged_are_explained(digits):
+    from cleanlab.count import compute_confident_joint
+
+    _, res = digits
+    page = audit_report(res).render()
+    top = res.issues.head(50)
+    unflagged = top[~top["is_label_issue"]]
+    assert len(unflagged) > 0  # this data set has some; the sentence must say how many
+    assert (f"{len(unflagged)} of these 50 rows are ranked high but not flagged: cleanlab "
+            "does not flag by rank") in page
+    labels, p = res.table.labels, res.pred_probs
+    names = [str(c) for c in res.table.class_names]
+    cj = compute_confident_joint(labels, p)
+    pos = {i: n for n, i in enumerate(res.table.ids)}
+    rows = _suspect_rows(page)
+    for rank, (_, item) in enumerate(top.iterrows()):
+        why = re.findall(r'<td class="cell">([^<]*)</td>', rows[rank])[-1]
+        if item["is_label_issue"]:
+            assert why == ""
+            continue
+        i = pos[item["id"]]
+        k = int(labels[i])
+        j = int(np.argmax(np.where(np.arange(p.shape[1]) == k, -np.inf, p[i])))
+        if p[i, k] + 1e-6 >= p[i, j]:
+            assert why.startswith("the given label is still the model&#x27;s most likely class")
+        elif cj[k, j] == 0:
+            assert why == (f"cleanlab&#x27;s confident joint counts no items labeled {names[k]} "
+                           f"that are really {names[j]}, so it flags none for that pair")
+        else:
+            n = int(cj[k, j])
+            assert why.startswith(f"cleanlab estimates {n} items labeled {names[k]} are really "
+                                  f"{names[j]} and flags the {n} with the largest margin")
+            rank_in_pair = int(re.search(r"this item is number (\d+)$", why).group(1))
+            assert rank_in_pair > n
+
+
+def test_bad_image_shape_writes_nothing(digits, tmp_path):
+    _, res = digits
+    out = tmp_path / "out"
+    with pytest.raises(InvalidSettingError, match="--image-shape 4x4 has 16 pixels but the "
+                                                  "table has 64 feature columns"):
+        res.save(out, image_shape="4x4")
+    assert not out.exists()
+    with pytest.raises(InvalidSettingError):
+        res.to_html(tmp_path / "r.html", image_shape="9x9")
+    assert not (tmp_path / "r.html").exists()
+
+
+def _csv(tmp_path):
+    frame, _ = load_digits_noisy(0.08, random_state=0)
+    path = tmp_path / "digits.csv"
+    frame.iloc[:300].drop(columns=["true_label"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--image-shape", "8by8"], "--image-shape '8by8' is not HEIGHTxWIDTH"),
+    (["--image-shape", "8x8", "--text-column", "id"], "cannot go with --text-column 'id'"),
+    (["--image-shape", "3x3", "--feature-column", "px_0", "--feature-column", "px_1"],
+     "--image-shape 3x3 has 9 pixels but the table has 2 feature columns"),
+])
+def test_cli_refuses_bad_image_shape_before_work(tmp_path, extra, message):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["audit", str(_csv(tmp_path)), "--label-column", "label",
+                              "--id-column", "id", "--out", str(out), *extra])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert not out.exists()
+
+
+def test_cli_image_shape_with_automatic_features(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["audit", str(_csv(tmp_path)), "--label-column", "label",
+                              "--id-column", "id", "--out", str(out), "--cv", "3",
+                              "--no-datalab", "--image-shape", "16x4"])
+    assert res.exit_code == 0, res.output
+    assert (out / "report.html").read_text().count('class="thumb"') == 50
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+_CHECK = """<script>
+window.addEventListener("load", () => {
+  const imgs = [...document.images];
+  const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt);
+  const doc = document.documentElement;
+  const right = document.body.getBoundingClientRect().right;
+  const label = e => e.tagName + ":" + (e.textContent || e.alt || "").trim().slice(0, 40);
+  const wide = [...document.body.querySelectorAll("*")]
+    .filter(e => e.getBoundingClientRect().right > right + 1 ||
+                 (e.classList.contains("tablewrap") && e.scrollWidth > e.clientWidth + 1))
+    .map(label);
+  const lines = td => {
+    const r = document.createRange();
+    r.selectNodeContents(td);
+    return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+  };
+  const wrapped = [];
+  for (const table of document.querySelectorAll("table")) {
+    const col = [...table.querySelectorAll("thead th")].findIndex(th => th.textContent === "id");
+    if (col < 0) continue;
+    for (const tr of table.querySelectorAll("tbody tr")) {
+      const td = tr.children[col];
+      if (td && lines(td) > 1) wrapped.push(td.textContent);
+    }
+  }
+  const pre = document.createElement("pre");
+  pre.id = "dataqa-check";
+  pre.textContent = JSON.stringify({images: imgs.length, broken, page_width: doc.scrollWidth,
+                                    view_width: doc.clientWidth, wide, ids_wrapped: wrapped});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _browser_check(page: str, tmp_path, width: int) -> dict:
+    path = tmp_path / f"report_{width}.html"
+    path.write_text(page.replace("</body>", _CHECK + "</body>"), encoding="utf-8")
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--no-first-run", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
+           f"--user-data-dir={tmp_path / f'profile_{width}'}", f"--window-size={width},900",
+           "--virtual-time-budget=10000", "--dump-dom", path.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="dataqa-check">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"chromium exit {proc.returncode}: {proc.stderr[-1500:]}"
+    return json.loads(html_mod.unescape(m.group(1)))
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_report_in_headless_chromium(digits, tmp_path, width):
+    require(_chromium() is not None,
+            "chromium is not installed (make test installs it: apt-get install -y chromium)")
+    frame, res = digits
+    text = frame[["id", "label"]].assign(
+        text=[("a rather long message " * 20) + "x" * 120] * len(frame))
+    text_res = audit(text, label_column="label", id_column="id", text_column="text", cv=3,
+                     datalab=False, progress=False)
+    for page in (audit_report(res).render(), audit_report(text_res).render()):
+        check = _browser_check(page, tmp_path, width)
+        assert check["images"] >= 3
+        assert check["broken"] == []
+        assert check["page_width"] <= check["view_width"], check
+        assert check["wide"] == [], check
+        assert check["ids_wrapped"] == [], check
+
+
+def test_report_frame_is_self_contained(digits):
+    page = audit_report(digits[1]).render()
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)
