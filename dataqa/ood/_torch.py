@@ -13,7 +13,7 @@ from torch import nn
 from dataqa.ood._validate import OODInputError
 
 __all__ = ["is_torch_model", "model_device_dtype", "as_model_input", "eval_mode",
-           "batched_logits", "check_logits_tensor"]
+           "batched_logits", "check_logits_tensor", "check_model_accepts"]
 
 
 def is_torch_model(model: Any) -> bool:
@@ -96,9 +96,31 @@ def check_logits_tensor(logits: Any, n: int) -> torch.Tensor:
     return logits
 
 
+def check_model_accepts(model: nn.Module, x: torch.Tensor, *, name: str = "X") -> int:
+    """Run the model (eval mode, no gradients) on the first two items of ``x``; return K.
+
+    An input the model cannot take (wrong width, channels or token ids out of range)
+    becomes an :class:`OODInputError` naming ``name`` and its item shape, before any work.
+    (Two items, not one: a layer using batch statistics needs more than one.)
+    """
+    probe = x[:2]
+    try:
+        with eval_mode(model), torch.no_grad():
+            out = model(probe)
+    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+        first = " ".join(str(exc).split())[:300]
+        raise OODInputError(
+            f"{name} does not fit the model: its items have shape {tuple(x.shape[1:])} and the "
+            f"model failed on the first items ({type(exc).__name__}: {first}); pass inputs of "
+            f"the shape the model was built for."
+        ) from None
+    return int(check_logits_tensor(out, len(probe)).shape[1])
+
+
 def batched_logits(model: nn.Module, X: Any, *, batch_size: int = 256) -> np.ndarray:
     """Logits (n, K) as float64 numpy, computed in eval mode without gradients."""
     x = as_model_input(X, model)
+    check_model_accepts(model, x)
     outs = []
     with eval_mode(model), torch.no_grad():
         for start in range(0, len(x), batch_size):

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
+from dataqa.errors import DataqaError, InvalidSettingError, MissingInputError, UnknownNameError
 from dataqa.ood._torch import batched_logits, is_torch_model
-from dataqa.ood._validate import as_2d_float, check_int
+from dataqa.ood._validate import OODInputError, as_2d_float, check_int
 from dataqa.ood.distance import KNNDetector, MahalanobisDetector
 from dataqa.ood.gradients import gradient_score
 from dataqa.ood.odin import odin_score
@@ -51,6 +51,24 @@ class OODMethod:
 def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
     """Logits of a scikit-learn classifier: decision_function if wanted and available,
     else log predict_proba. A binary decision function d becomes logits [0, d]."""
+    n_in = getattr(model, "n_features_in_", None)
+    shape = X.shape if hasattr(X, "shape") else np.shape(X)
+    if n_in is not None and shape is not None and len(shape) == 2 and shape[1] != n_in:
+        raise OODInputError(
+            f"X has {shape[1]} features but {type(model).__name__} was fitted on {n_in}; pass "
+            f"X with the columns the model was trained on."
+        )
+    try:
+        return _sklearn_logits_unchecked(model, X, prefer_decision=prefer_decision)
+    except DataqaError:
+        raise
+    except ValueError as exc:  # the estimator's own input check
+        raise OODInputError(
+            f"X does not fit {type(model).__name__}: {' '.join(str(exc).split())[:300]}"
+        ) from None
+
+
+def _sklearn_logits_unchecked(model, X, *, prefer_decision: bool) -> np.ndarray:
     if prefer_decision and hasattr(model, "decision_function"):
         try:
             d = np.asarray(model.decision_function(X), dtype=np.float64)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from dataqa.errors import LengthMismatchError, NotFittedError
+from dataqa.errors import InvalidSettingError, LengthMismatchError, NotFittedError
 from dataqa.ood._validate import OODInputError, as_2d_float, check_int
 
 __all__ = ["MahalanobisDetector", "KNNDetector"]
@@ -27,17 +27,25 @@ def _check_dim(est, features: np.ndarray) -> None:
 class MahalanobisDetector:
     """Minimum Mahalanobis distance to the class means, with one shared covariance.
 
-    ``score(x) = min_k sqrt((x - mu_k)^T Sigma^+ (x - mu_k))``, with ``mu_k`` the class means
-    of the fitted features and ``Sigma`` their pooled within-class covariance (``Sigma^+``
-    its pseudo-inverse, directions with eigenvalue below ``tol * max eigenvalue`` dropped).
+    ``score(x) = min_k sqrt((x - mu_k)^T Sigma_r^-1 (x - mu_k))``, with ``mu_k`` the class
+    means of the fitted features and ``Sigma`` their pooled within-class covariance.
     Higher = more OOD. Memory is O(n K + d^2); no n x n matrix is formed.
+
+    A singular ``Sigma`` (constant features, more features than items, collinear
+    columns) is regularised, not pseudo-inverted: every eigenvalue below
+    ``tol * max eigenvalue`` is raised to the smallest eigenvalue above it, so moving away
+    along a direction in which the fitted features never varied still raises the score
+    (a pseudo-inverse would ignore such moves and score far-away points 0). On a full-rank
+    ``Sigma`` this is the exact Mahalanobis distance. Features with no within-class
+    spread at all (every column constant, or one item per class) are refused.
+    ``n_regularised_`` counts the directions that were regularised.
 
     Lee et al., "A Simple Unified Framework for Detecting Out-of-Distribution Samples and
     Adversarial Attacks", NeurIPS 2018.
 
     Parameters
     ----------
-    tol : float, relative eigenvalue cut-off of the pseudo-inverse.
+    tol : float, relative eigenvalue below which a direction counts as having no spread.
     chunk_size : int, rows scored at a time.
     """
 
@@ -66,15 +74,34 @@ class MahalanobisDetector:
             if not np.issubdtype(y.dtype, np.integer):
                 raise OODInputError(f"fit_labels must be integers; got dtype {y.dtype}.")
         classes, inv = np.unique(y, return_inverse=True)
+        counts = np.bincount(inv)
+        if labels is not None and counts.max() < 2:
+            raise InvalidSettingError(
+                f"MahalanobisDetector: every class of fit_labels has a single item ({len(X)} "
+                f"items, {len(classes)} classes), so there is no within-class spread to measure "
+                f"distance with; give at least 2 items for some classes, or fit without labels."
+            )
         means = np.zeros((len(classes), X.shape[1]))
         np.add.at(means, inv, X)
-        means /= np.bincount(inv)[:, None]
+        means /= counts[:, None]
         centred = X - means[inv]
         cov = centred.T @ centred / len(X)
         w, v = np.linalg.eigh(cov)
-        keep = w > float(self.tol) * max(w.max(), np.finfo(float).tiny)
-        # whitening map W (d, r): ||(x - mu) W||^2 = (x - mu)^T Sigma^+ (x - mu)
-        self.whiten_ = v[:, keep] / np.sqrt(w[keep])
+        scale = max(np.abs(X).max(), np.finfo(float).tiny)
+        # rounding leaves eigenvalues of order eps * scale^2 on constant data
+        if w.max() <= 64 * np.finfo(float).eps * scale ** 2:
+            raise InvalidSettingError(
+                f"MahalanobisDetector: fit_features do not vary"
+                f"{' within classes' if labels is not None else ''} (every one of the "
+                f"{X.shape[1]} columns is constant), so the covariance is zero and distances are "
+                f"undefined; fit on features that vary, or use the 'knn' method."
+            )
+        keep = w > float(self.tol) * w.max()
+        # directions without spread get the smallest variance seen, so distance keeps growing
+        w_used = np.where(keep, w, w[keep].min())
+        # whitening map W (d, d): ||(x - mu) W||^2 = (x - mu)^T Sigma_r^-1 (x - mu)
+        self.whiten_ = v / np.sqrt(w_used)
+        self.n_regularised_ = int((~keep).sum())
         self.classes_ = classes
         self.means_ = means
         self.covariance_ = cov

@@ -48,7 +48,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from dataqa.errors import InvalidSettingError
-from dataqa.ood._torch import as_model_input, check_logits_tensor, eval_mode, is_torch_model
+from dataqa.ood._torch import (
+    as_model_input,
+    check_logits_tensor,
+    check_model_accepts,
+    eval_mode,
+    is_torch_model,
+)
 from dataqa.ood._validate import (
     OODInputError,
     as_2d_float,
@@ -441,9 +447,8 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
     sqs, msp = [], []
     with eval_mode(model):
         plan = _Plan(model)
+        k = check_model_accepts(model, x)
         if y_all is not None:
-            with torch.no_grad():
-                k = check_logits_tensor(model(x[:1]), 1).shape[1]
             if int(y_all.min()) < 0 or int(y_all.max()) >= k:
                 raise OODInputError(f"labels must lie in 0..{k - 1} (the model has {k} classes).")
         with _Recorder(plan) as rec:

@@ -7,7 +7,13 @@ import torch
 import torch.nn.functional as F
 
 from dataqa.errors import InvalidSettingError
-from dataqa.ood._torch import as_model_input, check_logits_tensor, eval_mode, is_torch_model
+from dataqa.ood._torch import (
+    as_model_input,
+    check_logits_tensor,
+    check_model_accepts,
+    eval_mode,
+    is_torch_model,
+)
 from dataqa.ood._validate import check_int, check_nonneg, check_positive
 
 __all__ = ["odin_score", "perturb_inputs"]
@@ -64,6 +70,7 @@ def odin_score(model, X, *, temperature: float = 1000.0, epsilon: float = 0.0014
     x = as_model_input(X, model)
     if not x.is_floating_point():
         raise InvalidSettingError("odin perturbs the input, so X must be floating point (not token ids).")
+    check_model_accepts(model, x)
     out = []
     with eval_mode(model):
         for start in range(0, len(x), bs):

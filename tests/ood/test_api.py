@@ -14,6 +14,7 @@ from torch import nn
 from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
 from dataqa.ood import (
     OOD_METHODS,
+    OODInputError,
     KNNDetector,
     MahalanobisDetector,
     energy_score,
@@ -163,3 +164,25 @@ def test_feature_methods(data):
     assert np.median(maha) > np.median(score_ood("mahalanobis", features=X, fit_features=X, fit_labels=y))
     with pytest.raises(InvalidSettingError, match="detector= for 'knn' must be a KNNDetector"):
         score_ood("knn", features=Q, detector=MahalanobisDetector())
+
+
+def test_inputs_that_do_not_fit_the_model(data):
+    X, y, _, _ = data
+    lin = nn.Linear(3, 2)
+    wide = np.zeros((5, 4))
+    for name in ("energy", "msp", "odin", "gradient"):
+        with pytest.raises(OODInputError, match=r"X does not fit the model: its items have shape \(4,\) "
+                                                r"and the model failed on the first items \(RuntimeError: "
+                                                r"mat1 and mat2 shapes cannot be multiplied"):
+            score_ood(name, model=lin, X=wide)
+    emb = nn.Sequential(nn.Embedding(5, 2), nn.Flatten(), nn.Linear(4, 2))
+    with pytest.raises(OODInputError, match=r"items have shape \(2,\).*IndexError: index out of range"):
+        score_ood("msp", model=emb, X=np.full((3, 2), 7))
+    # a layer using batch statistics runs on the two-item probe
+    bn = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3, track_running_stats=False), nn.Linear(3, 2))
+    assert score_ood("energy", model=bn, X=X).shape == (len(X),)
+    lr = LogisticRegression().fit(X, y)
+    with pytest.raises(OODInputError, match="X has 4 features but LogisticRegression was fitted on 3"):
+        score_ood("energy", model=lr, X=wide)
+    with pytest.raises(OODInputError, match="X does not fit LogisticRegression"):
+        score_ood("msp", model=lr, X=[["a", "b", "c"]])

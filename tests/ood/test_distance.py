@@ -77,3 +77,29 @@ def test_unfitted_and_shape_errors(blobs):
         KNNDetector(k=0).fit(X)
     with pytest.raises(OODInputError, match="NaN"):
         MahalanobisDetector().fit(X, y).score(np.array([[np.nan, 0, 0]]))
+
+
+def test_mahalanobis_constant_feature_regularised_far_points_score_higher():
+    rng = np.random.default_rng(3)
+    X = np.c_[rng.normal(size=(60, 2)), np.full(60, 3.0)]  # the third feature never varies
+    det = MahalanobisDetector().fit(X, np.arange(60) % 2)
+    assert det.n_regularised_ == 1
+    along = np.array([[0.0, 0.0, 3.0 + t] for t in (0.0, 1.0, 10.0, 100.0)])
+    s = det.score(along)
+    assert np.all(np.diff(s) > 0), s  # distance grows with distance along the constant feature
+    # moving 1 along it counts like moving 1 along the least-spread direction seen
+    w = np.linalg.eigvalsh(det.covariance_)
+    assert s[3] == pytest.approx(100.0 / np.sqrt(w[w > 1e-10 * w.max()].min()), rel=0.02)
+    # full-rank covariance: unchanged (exact Mahalanobis distance, see test above)
+    assert MahalanobisDetector().fit(X[:, :2]).n_regularised_ == 0
+
+
+def test_mahalanobis_refuses_data_without_spread():
+    with pytest.raises(InvalidSettingError, match=r"fit_features do not vary within classes \(every one "
+                                                  r"of the 3 columns is constant\)"):
+        MahalanobisDetector().fit(np.full((10, 3), 0.1), np.arange(10) % 2)
+    with pytest.raises(InvalidSettingError, match="fit_features do not vary .every one of the 2"):
+        MahalanobisDetector().fit(np.ones((5, 2)))
+    with pytest.raises(InvalidSettingError, match=r"every class of fit_labels has a single item "
+                                                  r"\(4 items, 4 classes\)"):
+        MahalanobisDetector().fit(np.random.default_rng(0).normal(size=(4, 3)), [0, 1, 2, 3])

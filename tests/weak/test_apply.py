@@ -244,3 +244,66 @@ def test_parallel_error_position_counts_from_the_start_of_the_table():
     with pytest.raises(LabelingFunctionError,
                        match=r"'lf_boom_at_37' raised on row index 537 \(position 37\)"):
         apply_lfs(df, [lf_boom_at_37], n_jobs=2)
+
+
+@labeling_function()
+def lf_fraction(x):
+    return 1.7 if x.text == "b" else -1
+
+
+@labeling_function()
+def lf_float_votes(x):
+    return 1.0 if x.text == "b" else -1.0
+
+
+@labeling_function()
+def lf_exits(x):
+    import sys
+
+    sys.exit(3)
+
+
+class _FloatBatch:
+    """An LF with apply_batch returning floats (a user-written vectorized LF)."""
+
+    name = "batch_floats"
+
+    def __init__(self, votes):
+        self.votes = votes
+
+    def __call__(self, x):
+        return 0
+
+    def apply_batch(self, df, cache=None):
+        return np.asarray(self.votes, dtype=float)
+
+
+def test_non_integer_votes_refused_naming_lf_and_row():
+    df = pd.DataFrame({"key": ["r0", "r1", "r2"], "text": ["a", "b", "c"]})
+    with pytest.raises(LabelingFunctionError, match=r"labeling function 'lf_fraction' returned 1\.7 on row "
+                                                    r"key='r1'; an LF must return an int class index"):
+        apply_lfs(df, [lf_fraction], id_column="key")
+    with pytest.raises(LabelingFunctionError, match=r"'batch_floats' returned nan on row index 2 \(position 2\)"):
+        apply_lfs(df, [_FloatBatch([0, -1, np.nan])])
+    with pytest.raises(LabelingFunctionError, match=r"'batch_floats' returned 0\.5 on row index 1"):
+        apply_lfs(df, [_FloatBatch([0, 0.5, 1])])
+    # integral floats are votes (as in Snorkel)
+    L = apply_lfs(df, [lf_float_votes, _FloatBatch([0.0, -1.0, 1.0])])
+    assert L.tolist() == [[-1, 0], [1, -1], [-1, 1]]
+    assert L.tolist() == [[a, b] for a, b in zip(
+        PandasLFApplier([lf_float_votes]).apply(df, progress_bar=False)[:, 0], [0, -1, 1], strict=True)]
+
+
+def test_sys_exit_in_an_lf_is_reported():
+    df = pd.DataFrame({"text": ["a", "b"]})
+    for tolerant in (False, True):
+        with pytest.raises(LabelingFunctionError, match=r"'lf_exits' called sys\.exit\(3\) on row index 0"):
+            apply_lfs(df, [lf_exits], fault_tolerant=tolerant)
+
+
+def test_single_lf_instead_of_a_list():
+    df = pd.DataFrame({"text": ["a"]})
+    with pytest.raises(InvalidSettingError, match=r"got the single LF 'kw'. Pass it in a list: \[kw\]"):
+        apply_lfs(df, keyword_lf("kw", "a", 1))
+    with pytest.raises(InvalidSettingError, match="lfs must be a list of labeling functions; got int 5"):
+        apply_lfs(df, 5)

@@ -199,3 +199,41 @@ def test_lf_summary_with_names():
     np.testing.assert_allclose(s["Coverage"], [2 / 3, 1 / 3])
     np.testing.assert_allclose(s["Conflicts"], [1 / 3, 1 / 3])
     assert "Emp. Acc." not in s
+
+
+def test_snorkel_needs_three_lfs_and_auto_skips_it(data):
+    L, y, L_dev, y_dev = data
+    with pytest.raises(InvalidSettingError, match="method='snorkel' .Snorkel's LabelModel. needs at least 3 "
+                                                  "labeling functions; got 2"):
+        fit_label_model(L[:, :2], cardinality=2)
+    from dataqa.weak import SnorkelLabelModel
+
+    with pytest.raises(InvalidSettingError, match="needs at least 3 labeling functions; got 1"):
+        SnorkelLabelModel(cardinality=2).fit(L[:, :1])
+    auto = fit_label_model(L[:, :2], cardinality=2, method="auto", L_dev=L_dev[:, :2], Y_dev=y_dev)
+    assert set(auto.scores_) == {"majority", "dawid_skene"}
+    assert auto.skipped_ == {"snorkel": "needs at least 3 LFs", "snorkel_dev_prior": "needs at least 3 LFs"}
+    assert auto.reason_.endswith("skipped snorkel, snorkel_dev_prior: Snorkel's LabelModel needs at least "
+                                 "3 LFs and there are 2.")
+
+
+@pytest.mark.parametrize(
+    ("Y", "message"),
+    [
+        (["spam", "ham"], r"Y_dev must hold integer class indices 0\.\.1; row 0 holds 'spam' \(str\)"),
+        ([0, 0.5], r"row 1 holds 0\.5 \(float\)"),
+        ([0, None], r"row 1 holds None \(NoneType\)"),
+        ([0, 3], r"Y_dev must hold class indices in 0\.\.1; row 1 holds 3"),
+    ],
+)
+def test_gold_labels_must_be_class_indices(Y, message):
+    L = np.array([[0, 1, -1], [1, 1, 0]])
+    with pytest.raises(InvalidSettingError, match=message):
+        fit_label_model(L, cardinality=2, method="auto", L_dev=L, Y_dev=Y)
+    # integral floats are fine
+    assert fit_label_model(L, cardinality=2, method="auto", L_dev=L, Y_dev=[0.0, 1.0]).chosen_
+
+
+def test_lf_summary_gold_labels_checked():
+    with pytest.raises(InvalidSettingError, match=r"Y must hold integer class indices 0\.\.K-1; row 0 holds 'a'"):
+        lf_summary(np.array([[0, 1]]), Y=["a"])
