@@ -263,7 +263,238 @@ CASES_DATA: list = [
 # --- end area: data and audit ---
 
 # --- area: active learning and ledger (rows 1, 8, 9, 10, 11, 12 al, 14, 15 al, 16, 19 ledger) ---
-CASES_ACTIVE: list = []
+def _al_items(path: Path, *, kind: str = "int", n: int = 30) -> Path:
+    """A small item table: numeric features with labels 0/1 (``kind="int"``) or texts
+    labeled ham/spam (``kind="str"``); the first 10 rows are labeled."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    ids = [f"i{k}" for k in range(n)]
+    if kind == "int":
+        df = pd.DataFrame(rng.normal(size=(n, 3)).round(4), columns=["x", "y", "z"])
+        df.insert(0, "id", ids)
+        df["label"] = [k % 2 if k < 10 else None for k in range(n)]
+        df["label"] = df["label"].astype("Int64")
+    else:
+        words = ["win cash now", "free prize today", "see you at lunch", "thanks for notes"]
+        df = pd.DataFrame({"id": ids, "text": [f"{words[k % 4]} {k}" for k in range(n)],
+                           "label": [("spam" if k % 4 < 2 else "ham") if k < 10 else ""
+                                     for k in range(n)]})
+    df.to_csv(path, index=False)
+    return path
+
+
+def _al_init(tmp_path: Path, kind: str = "int", n: int = 30) -> Path:
+    data = _al_items(tmp_path / f"items_{kind}.csv", kind=kind, n=n)
+    led = tmp_path / f"{kind}.ledger"
+    args = ["al", "init", data, "--ledger", led, "--label-column", "label", "--id-column", "id"]
+    if kind == "str":
+        args += ["--text-column", "text"]
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return led
+
+
+def _answers(path: Path, rows: list[tuple]) -> Path:
+    import pandas as pd
+
+    pd.DataFrame(rows, columns=["id", "label"]).to_csv(path, index=False)
+    return path
+
+
+def _row01_string_label_in_int_ledger(tmp_path, request):
+    led = _al_init(tmp_path, "int")
+    before = snapshot(led)
+    ans = _answers(tmp_path / "a.csv", [("i12", 1), ("i13", "spam")])
+    cli_fails(["al", "label", ans, "--ledger", led], "label 'spam'", "(id 'i13')",
+              "is a name, but the classes of this ledger are numbers: 0, 1")
+    assert snapshot(led) == before
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3"])
+    assert res.exit_code == 0, res.output  # the ledger still works
+
+
+def _row08_class_not_in_set(tmp_path, request):
+    led = _al_init(tmp_path, "str")
+    before = snapshot(led)
+    ans = _answers(tmp_path / "a.csv", [("i12", "ham"), ("i13", "maybe")])
+    cli_fails(["al", "label", ans, "--ledger", led], "label 'maybe'", "(id 'i13')",
+              "the classes are: 'ham', 'spam'", "--new-class maybe")
+    assert snapshot(led) == before
+
+
+def _row08_source_weak(tmp_path, request):
+    led = _al_init(tmp_path, "str")
+    before = snapshot(led)
+    ans = _answers(tmp_path / "a.csv", [("i12", "ham")])
+    cli_fails(["al", "label", ans, "--ledger", led, "--source", "weak"],
+              "label source 'weak' cannot be recorded", "use one of human, reviewed")
+    assert snapshot(led) == before
+
+
+def _row08_conflicting_labels_for_one_id(tmp_path, request):
+    led = _al_init(tmp_path, "str")
+    before = snapshot(led)
+    ans = _answers(tmp_path / "a.csv", [("i12", "ham"), ("i14", "spam"), ("i12", "spam")])
+    cli_fails(["al", "label", ans, "--ledger", led], "1 id(s) have different labels in",
+              "'i12'", "keep one label per id")
+    assert snapshot(led) == before
+
+
+def _row09_second_init_other_features(tmp_path, request):
+    led = _al_init(tmp_path, "str")
+    before = snapshot(led)
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "items_str.csv")
+    df["f1"] = range(len(df))
+    df.to_csv(tmp_path / "more.csv", index=False)
+    cli_fails(["al", "init", tmp_path / "more.csv", "--ledger", led, "--id-column", "id",
+               "--feature-column", "f1"],
+              "was set up with --text-column text, --id-column id",
+              "asks for --feature-column f1", "Pass --force to replace the setup")
+    assert snapshot(led) == before
+
+
+def _row10_partly_labeled_round_stays_open(tmp_path, request):
+    import pandas as pd
+
+    led = _al_init(tmp_path, "int")
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "5",
+                              "--strategy", "margin", "--out", str(tmp_path / "b.csv")])
+    assert res.exit_code == 0, res.output
+    batch = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    res = runner.invoke(app, ["al", "label", str(_answers(tmp_path / "a.csv", [(batch[0], 1)])),
+                              "--ledger", str(led)])
+    assert res.exit_code == 0, res.output
+    assert "round 1 stays open: 4 item(s) still need a label or skip" in res.output
+    res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
+    assert res.exit_code == 0 and "4 of 5 items still need a label or skip" in " ".join(
+        res.output.split()), res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led)])
+    assert res.exit_code == 0 and "round 1 is still open" in res.output, res.output
+    assert "round 1: 5 items (margin" in " ".join(res.output.split()), res.output
+    before = snapshot(led)
+    cli_fails(["al", "next", "--ledger", led, "--strategy", "entropy"],
+              "round 1 is still open (4 of 5 items to label or skip",
+              "picked with --strategy margin --batch 5", "before asking for --strategy entropy")
+    assert snapshot(led) == before
+
+
+def _row11_ledger_locked(tmp_path, request):
+    import sqlite3
+
+    led = _al_init(tmp_path, "int")
+    before = snapshot(led)
+    request.getfixturevalue("monkeypatch").setenv("DATAQA_LEDGER_TIMEOUT", "0.2")
+    ans = _answers(tmp_path / "a.csv", [("i12", 1)])
+    holder = sqlite3.connect(led, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        cli_fails(["al", "label", ans, "--ledger", led], f"ledger '{led}' is locked by another "
+                  "process (waited 0.2 s)", "try again when that process has finished")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert snapshot(led) == before
+
+
+def _row12_text_without_words(tmp_path, request):
+    import pandas as pd
+
+    marks = ["!!!", "?", "...", ":-)", "#", "??!", "--", "*", ";;", "@@"]
+    pd.DataFrame({"id": [f"p{k}" for k in range(20)], "text": marks * 2,
+                  "label": ["a", "b"] * 3 + [""] * 14}).to_csv(tmp_path / "p.csv", index=False)
+    led = tmp_path / "p.ledger"
+    res = runner.invoke(app, ["al", "init", str(tmp_path / "p.csv"), "--ledger", str(led),
+                              "--text-column", "text", "--label-column", "label",
+                              "--id-column", "id"])
+    assert res.exit_code == 0, res.output
+    assert "holds no words; its features are character n-grams" in res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3"])
+    assert res.exit_code == 0 and "round 1: 3 items" in res.output, res.output
+
+
+def _row12_text_column_empty(tmp_path, request):
+    import pandas as pd
+
+    pd.DataFrame({"id": ["a", "b", "c"], "text": ["", " ", ""]}).to_csv(tmp_path / "e.csv",
+                                                                       index=False)
+    led = tmp_path / "e.ledger"
+    cli_fails(["al", "init", tmp_path / "e.csv", "--ledger", led, "--text-column", "text",
+               "--id-column", "id"], "text column 'text' is empty in every row")
+    assert not led.exists() and list(tmp_path.glob("e.ledger*")) == []
+
+
+def _row14_missing_ledger(tmp_path, request):
+    ans = _answers(tmp_path / "a.csv", [("i1", 1)])
+    for args in (["al", "status"], ["al", "next"], ["al", "label", ans]):
+        cli_fails([*args, "--ledger", "nope.ledger"], "ledger 'nope.ledger' does not exist",
+                  "dataqa al init DATA --ledger nope.ledger")
+        assert list(tmp_path.glob("nope.ledger*")) == []
+
+
+def _row15_al_next_out_bad(tmp_path, request):
+    led = _al_init(tmp_path, "int")
+    before = snapshot(led)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "taken.csv").write_text("keep me")
+    cases = [(tmp_path / "folder", "is a folder; give a file path"),
+             (tmp_path / "taken.csv", "already exists; pass --overwrite"),
+             (tmp_path / "taken.csv" / "b.csv", "taken.csv', which is a file"),
+             (Path("/proc/dataqa_batch.csv"), "--out '/proc/dataqa_batch.csv' cannot be written")]
+    for out, text in cases:
+        cli_fails(["al", "next", "--ledger", led, "--out", out], text)
+        assert snapshot(led) == before  # no round was started
+    assert (tmp_path / "taken.csv").read_text() == "keep me"
+
+
+def _row16_corrupted_page(tmp_path, request):
+    led = _al_init(tmp_path, "str", n=400)
+    size = led.stat().st_size
+    assert size > 8 * 4096
+    import sqlite3
+
+    con = sqlite3.connect(led)
+    page = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'items'").fetchone()[0]
+    con.close()
+    with open(led, "r+b") as fh:  # garble the start of the items table's root page
+        fh.seek((page - 1) * 4096)
+        fh.write(b"\xff" * 64)
+    before = snapshot(led)
+    ans = _answers(tmp_path / "a.csv", [("i12", "ham")])
+    for args in (["al", "status"], ["al", "next"], ["al", "label", ans]):
+        cli_fails([*args, "--ledger", led], f"ledger '{led}' is damaged",
+                  "restore it from a backup")
+    assert snapshot(led) == before
+
+
+def _row19_nul_byte_in_ledger_path(tmp_path, request):
+    from dataqa.errors import InvalidSettingError
+    from dataqa.ledger import Ledger
+
+    api_fails(lambda: Ledger("pro\x00ject.ledger"), "ledger path 'pro\\x00ject.ledger' contains "
+              "a NUL byte", error=InvalidSettingError)
+    cli_fails(["al", "status", "--ledger", "pro\x00ject.ledger"],
+              "Invalid value for '--ledger'", "null byte")
+    assert list(tmp_path.iterdir()) == []
+
+
+CASES_ACTIVE: list = [
+    pytest.param(_row01_string_label_in_int_ledger, id="row01-string-label-in-int-ledger"),
+    pytest.param(_row08_class_not_in_set, id="row08-class-not-in-set"),
+    pytest.param(_row08_source_weak, id="row08-source-weak"),
+    pytest.param(_row08_conflicting_labels_for_one_id, id="row08-conflicting-labels"),
+    pytest.param(_row09_second_init_other_features, id="row09-second-init-other-features"),
+    pytest.param(_row10_partly_labeled_round_stays_open, id="row10-partly-labeled-round-open"),
+    pytest.param(_row11_ledger_locked, id="row11-ledger-locked"),
+    pytest.param(_row12_text_without_words, id="row12-al-text-without-words"),
+    pytest.param(_row12_text_column_empty, id="row12-al-text-column-empty"),
+    pytest.param(_row14_missing_ledger, id="row14-missing-ledger"),
+    pytest.param(_row15_al_next_out_bad, id="row15-al-next-out"),
+    pytest.param(_row16_corrupted_page, id="row16-corrupted-page"),
+    pytest.param(_row19_nul_byte_in_ledger_path, id="row19-nul-byte-in-ledger-path"),
+]
 # --- end area: active learning and ledger ---
 
 # --- area: weak supervision and ood (rows 4, 13, 18, 19 weak/ood) ---
