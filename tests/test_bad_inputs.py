@@ -498,7 +498,166 @@ CASES_ACTIVE: list = [
 # --- end area: active learning and ledger ---
 
 # --- area: weak supervision and ood (rows 4, 13, 18, 19 weak/ood) ---
-CASES_WEAK_OOD: list = []
+def _weak_files(tmp_path: Path, lf_source: str) -> list:
+    """A small table, a dev table and an LF file; the common ``dataqa weak`` arguments."""
+    import pandas as pd
+
+    texts = ["subscribe to me", "nice song", "check out my channel", "great song", "love it"]
+    pd.DataFrame({"key": [f"k{i}" for i in range(5)], "text": texts}).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame({"text": texts, "gold": [1, 0, 1, 0, 0]}).to_csv(tmp_path / "dev.csv", index=False)
+    (tmp_path / "lfs.py").write_text(lf_source)
+    return ["weak", tmp_path / "d.csv", "--lfs", tmp_path / "lfs.py", "--cardinality", "2",
+            "--id-column", "key", "--out", tmp_path / "out"]
+
+
+_TWO_LFS = (
+    "from labeling_functions import keyword_lf\n"
+    "lfs = [keyword_lf('kw_sub', ['subscribe', 'check out'], 1), keyword_lf('kw_song', 'song', 0)]\n"
+)
+
+
+def _row04_default_falls_back(tmp_path, request):
+    res = runner.invoke(app, [str(a) for a in _weak_files(tmp_path, _TWO_LFS)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("label model: majority vote, as Snorkel's LabelModel (the default) needs at least 3 "
+            "labeling functions and there are 2") in text, text
+    assert (tmp_path / "out" / "weak_labels.csv").exists()
+
+
+def _row04_auto_falls_back(tmp_path, request):
+    args = _weak_files(tmp_path, _TWO_LFS) + ["--method", "auto", "--dev", tmp_path / "dev.csv",
+                                               "--label-column", "gold"]
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("skipped snorkel, snorkel_dev_prior: Snorkel's LabelModel needs at least 3 LFs and "
+            "there are 2") in text, text
+    assert "label model: majority" in text or "label model: dawid_skene" in text
+
+
+def _row04_explicit_snorkel_needs_3(tmp_path, request):
+    cli_fails(_weak_files(tmp_path, _TWO_LFS) + ["--method", "snorkel"],
+              "--method snorkel (Snorkel's LabelModel) needs at least 3 labeling functions and "
+              "--lfs gives 2", "--method majority, dawid_skene, or auto with --dev")
+    assert not (tmp_path / "out").exists()
+
+
+def _row13_constant_features(tmp_path, request):
+    import numpy as np
+
+    from dataqa.ood import MahalanobisDetector
+
+    det = MahalanobisDetector()
+    api_fails(lambda: det.fit(np.full((20, 3), 0.5), np.arange(20) % 2),
+              "fit_features do not vary within classes (every one of the 3 columns is constant)",
+              "use the 'knn' method")
+    assert not hasattr(det, "whiten_")
+
+
+def _row13_one_item_per_class(tmp_path, request):
+    import numpy as np
+
+    from dataqa.ood import score_ood
+
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    api_fails(lambda: score_ood("mahalanobis", features=X, fit_features=X, fit_labels=[0, 1, 2, 3]),
+              "every class of fit_labels has a single item (4 items, 4 classes)",
+              "give at least 2 items for some classes")
+
+
+def _row13_singular_regularised(tmp_path, request):
+    import numpy as np
+
+    from dataqa.ood import MahalanobisDetector
+
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(40, 2)), np.zeros(40)]  # one constant feature: singular covariance
+    det = MahalanobisDetector().fit(X, np.arange(40) % 2)
+    s = det.score(np.array([[0.0, 0.0, d] for d in (0.0, 1.0, 10.0, 1000.0)]))
+    assert s[0] < s[1] < s[2] < s[3], s  # far points score higher, never 0
+
+
+_FRACTION_LF = (
+    "from snorkel.labeling import labeling_function\n"
+    "@labeling_function()\n"
+    "def lf_frac(x):\n"
+    "    return 1.7 if 'song' in x.text else -1\n"
+    "lfs = [lf_frac]\n"
+)
+
+
+def _row18_fractional_vote(tmp_path, request):
+    cli_fails(_weak_files(tmp_path, _FRACTION_LF) + ["--method", "majority"],
+              "labeling function 'lf_frac' returned 1.7 on row key='k1'",
+              "an LF must return an int class index or -1 (abstain)")
+    assert not (tmp_path / "out").exists()
+
+
+def _row18_sys_exit_in_lf_file(tmp_path, request):
+    cli_fails(_weak_files(tmp_path, "import sys\nsys.exit(3)\n") + ["--method", "majority"],
+              "--lfs file", "lfs.py' called sys.exit(3) while being imported",
+              "an LF file must only define lfs = [...]")
+    assert not (tmp_path / "out").exists()
+
+
+def _row18_sys_exit_in_lf(tmp_path, request):
+    source = ("import sys\nfrom snorkel.labeling import labeling_function\n"
+              "@labeling_function()\ndef lf_quit(x):\n    sys.exit(3)\nlfs = [lf_quit]\n")
+    cli_fails(_weak_files(tmp_path, source) + ["--method", "majority"],
+              "labeling function 'lf_quit' called sys.exit(3) on row key='k0'")
+    assert not (tmp_path / "out").exists()
+
+
+def _row19_y_dev_strings(tmp_path, request):
+    import numpy as np
+
+    from dataqa.weak import fit_label_model
+
+    L = np.array([[0, 1, -1], [1, 1, 0], [0, -1, 0]])
+    api_fails(lambda: fit_label_model(L, cardinality=2, method="auto", L_dev=L,
+                                      Y_dev=["spam", "ham", "ham"]),
+              "Y_dev must hold integer class indices 0..1; row 0 holds 'spam' (str)",
+              "Map class names to indices first")
+
+
+def _row19_apply_lfs_single_lf(tmp_path, request):
+    import pandas as pd
+
+    from dataqa.weak import apply_lfs
+    from labeling_functions import keyword_lf
+
+    api_fails(lambda: apply_lfs(pd.DataFrame({"text": ["a"]}), keyword_lf("kw_a", "a", 1)),
+              "lfs must be a list of labeling functions; got the single LF 'kw_a'",
+              "Pass it in a list: [kw_a]")
+
+
+def _row19_torch_wrong_width(tmp_path, request):
+    import numpy as np
+    from torch import nn
+
+    from dataqa.ood import score_ood
+
+    api_fails(lambda: score_ood("energy", model=nn.Linear(3, 2), X=np.zeros((5, 4))),
+              "X does not fit the model: its items have shape (4,)",
+              "mat1 and mat2 shapes cannot be multiplied",
+              "pass inputs of the shape the model was built for")
+
+
+CASES_WEAK_OOD: list = [
+    pytest.param(_row04_default_falls_back, id="row04-default-method-falls-back-to-majority"),
+    pytest.param(_row04_auto_falls_back, id="row04-auto-skips-snorkel"),
+    pytest.param(_row04_explicit_snorkel_needs_3, id="row04-explicit-snorkel-needs-3-lfs"),
+    pytest.param(_row13_constant_features, id="row13-mahalanobis-constant-features"),
+    pytest.param(_row13_one_item_per_class, id="row13-mahalanobis-one-item-per-class"),
+    pytest.param(_row13_singular_regularised, id="row13-mahalanobis-singular-far-scores-higher"),
+    pytest.param(_row18_fractional_vote, id="row18-lf-returns-1.7"),
+    pytest.param(_row18_sys_exit_in_lf_file, id="row18-lf-file-calls-sys-exit"),
+    pytest.param(_row18_sys_exit_in_lf, id="row18-lf-calls-sys-exit"),
+    pytest.param(_row19_y_dev_strings, id="row19-y-dev-strings"),
+    pytest.param(_row19_apply_lfs_single_lf, id="row19-apply-lfs-single-lf"),
+    pytest.param(_row19_torch_wrong_width, id="row19-torch-input-wrong-width"),
+]
 # --- end area: weak supervision and ood ---
 
 # --- area: Label Studio (rows 2, 15 ls, 20, 21, 24) ---
