@@ -1,0 +1,123 @@
+"""`dataqa al`: classes on purpose, setup replacement, kNN's k, reading options, skips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from dataqa.active.labels import CONFIG_KEY
+from dataqa.cli import app
+from dataqa.ledger import Ledger
+
+runner = CliRunner()
+
+
+def _run(*args) -> str:
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return " ".join(res.output.split())
+
+
+def _texts(path: Path, n: int = 40) -> Path:
+    words = ["win cash now", "free prize today", "see you at lunch", "thanks for notes"]
+    pd.DataFrame({"id": [f"t{k}" for k in range(n)],
+                  "text": [f"{words[k % 4]} {k}" for k in range(n)],
+                  "label": [("spam" if k % 4 < 2 else "ham") if k < 12 else ""
+                            for k in range(n)]}).to_csv(path, index=False)
+    return path
+
+
+def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    out = _run("al", "next", "--ledger", led, "--batch", "4", "--strategy", "margin",
+               "--out", tmp_path / "b.csv")
+    assert "round 1: 4 items (margin)" in out
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    ans = pd.DataFrame({"id": ids, "label": ["maybe", "ham", "skip", "out_of_scope"]})
+    ans.to_csv(tmp_path / "a.csv", index=False)
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "maybe")
+    assert out.startswith("3 labels recorded; 15 labeled items (1 out of scope)")
+    assert "stays open" not in out  # labeled or skipped: the round is complete
+    with Ledger(led, create=False) as check:
+        assert check.get_state(CONFIG_KEY)["classes"] == ["ham", "maybe", "spam"]
+        assert check.rounds().loc[0, "finished_at"] is not None
+        latest = check.latest_labels().set_index("id")
+        assert latest.loc[ids[0], "label"] == "maybe" and latest.loc[ids[0], "round"] == 1
+        assert latest.loc[ids[3], "label"] == "out_of_scope" and ids[2] not in latest.index
+    out = _run("al", "next", "--ledger", led, "--batch", "30", "--strategy", "margin")
+    assert "round 2: 24 items" in out  # 40 - 12 given - 3 labeled - 1 skipped (not asked again)
+
+
+def test_second_init_same_setup_adds_and_force_replaces(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    data = _texts(tmp_path / "d.csv", n=20)
+    _run("al", "init", data, "--ledger", led, "--text-column", "text", "--id-column", "id")
+    out = _run("al", "init", _texts(tmp_path / "d2.csv", n=30), "--ledger", led,
+               "--text-column", "text", "--id-column", "id")
+    assert "30 rows read: 10 new items" in out
+    df = pd.read_csv(tmp_path / "d2.csv")
+    df["f1"], df["f2"] = np.arange(30.0), np.arange(30.0) % 7
+    df.to_csv(tmp_path / "num.csv", index=False)
+    out = _run("al", "init", tmp_path / "num.csv", "--ledger", led, "--id-column", "id",
+               "--feature-column", "f1", "--feature-column", "f2", "--label-column", "label",
+               "--force")
+    assert "--force: replaced the ledger's setup (--text-column text, --id-column id)" in out
+    with Ledger(led, create=False) as check:
+        assert check.item_data(["t3"])["t3"] == {"features": [3.0, 3.0]}
+    assert "round 1: 5 items" in _run("al", "next", "--ledger", led, "--batch", "5")
+
+
+def test_knn_k_automatic_and_explicit(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--strategy", "ood:knn",
+                              "--k", "13"])
+    assert res.exit_code == 2
+    assert "k=13 is larger than the 12 labeled in-scope items" in " ".join(res.output.split())
+    out = _run("al", "next", "--ledger", led, "--strategy", "ood:knn", "--batch", "3")
+    assert "ood:knn uses k=12 (the 12 labeled in-scope items" in out
+    with Ledger(led, create=False) as check:
+        assert check.rounds().loc[0, "settings"]["effective_settings"] == {"k": 12}
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--strategy", "margin",
+                              "--k", "3"])
+    assert res.exit_code == 2 and "--k applies to the kNN acquisitions" in res.output
+
+
+def test_knn_explicit_k_is_used(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    out = _run("al", "next", "--ledger", led, "--strategy", "ood:knn", "--k", "3",
+               "--batch", "3")
+    assert "note:" not in out and "round 1: 3 items (ood:knn)" in out
+
+
+def test_init_reads_headerless_tsv(tmp_path: Path) -> None:
+    rows = [f"{'spam' if k % 2 else 'ham'}\tmessage \"{k}\" with words {k % 3}"
+            for k in range(12)]
+    (tmp_path / "SMS").write_text("\n".join(rows) + "\n")
+    led = tmp_path / "l.db"
+    out = _run("al", "init", tmp_path / "SMS", "--ledger", led, "--format", "tsv",
+               "--no-header", "--columns", "label,text", "--text-column", "text",
+               "--label-column", "label")
+    assert "12 rows read: 12 new items, 12 given labels added" in out
+    with Ledger(led, create=False) as check:
+        texts = [d["text"] for d in check.item_data(check.items()["id"]).values()]
+        assert texts[1] == 'message "1" with words 1'  # quotes kept: TSV is read unquoted
+        assert check.get_state(CONFIG_KEY)["classes"] == ["ham", "spam"]
+
+
+def test_open_round_shown_under_its_own_strategy(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    first = _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "entropy")
+    again = _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "entropy")
+    assert "round 1: 3 items (entropy, still open: 3 to label or skip)" in again
+    assert "round 1 is still open: 3 of 3 items" in again and "round 1: 3 items (entropy)" in first
