@@ -1,0 +1,73 @@
+"""Benchmarks tell the truth: a missed goal gives a non-zero exit, run_all names it."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def common():
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield importlib.import_module("_common")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.fixture
+def run_all(common):
+    return importlib.import_module("run_all")  # benchmarks/ is on sys.path while `common` lives
+
+
+def test_finish_exit_codes(common, capsys):
+    assert common.finish("b", {}) == 0
+    assert "b: no goal checked in this run" in capsys.readouterr().out
+    assert common.finish("b", {"x >= 1": True, "y <= 2": True}) == 0
+    assert "b: all 2 goals met" in capsys.readouterr().out
+    assert common.finish("b", {"x >= 1": True, "y <= 2": False}) == common.GOAL_NOT_MET == 3
+    out = capsys.readouterr().out
+    assert "goal y <= 2: NOT met" in out and "b: 1 of 2 goals NOT met: y <= 2" in out
+
+
+def test_every_benchmark_exits_through_finish():
+    for script in sorted(BENCH.glob("*.py")):
+        if script.name.startswith("_") or script.stem == "run_all":
+            continue
+        main_block = script.read_text().split('if __name__ == "__main__":', 1)[1]
+        assert "sys.exit(" in main_block, script.name
+        if script.stem != "labelstudio_sync":  # no goal: exits 0 unless it fails
+            assert "finish(" in main_block, script.name
+
+
+def test_run_all_names_failed_benchmarks(run_all, tmp_path, monkeypatch, capsys):
+    head = f"import sys; sys.path.insert(0, {str(BENCH)!r}); from _common import finish\n"
+    (tmp_path / "a_ok.py").write_text(head + "sys.exit(finish('a_ok', {'fast': True}))\n")
+    (tmp_path / "b_slow.py").write_text(head + "sys.exit(finish('b_slow', {'fast': False}))\n")
+    (tmp_path / "c_broken.py").write_text("raise RuntimeError('boom')\n")
+    (tmp_path / "_helper.py").write_text("raise SystemExit(9)\n")
+    monkeypatch.setattr(run_all, "HERE", tmp_path)
+    assert run_all.main(["--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "=== b_slow: goal NOT met in" in out
+    assert "=== c_broken: error (exit 1) in" in out
+    assert "FAILED: b_slow, c_broken" in out
+    assert run_all.main(["--out", str(tmp_path / "out"), "--only", "a_ok"]) == 0
+    assert "all 1 benchmarks met their goals" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="unknown benchmark.s. nope; known: a_ok, b_slow, c_broken"):
+        run_all.main(["--only", "nope"])
+
+
+def test_cli_startup_benchmark_quick_run(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH / "cli_startup.py"), "--quick", "--repeat", "1",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 3), proc.stderr[-2000:]
+    assert (tmp_path / "cli_startup.json").is_file()
+    assert "dataqa --help" in proc.stdout and "heaviest top-level imports" in proc.stdout
+    assert ("cli_startup: all 5 goals met" in proc.stdout) == (proc.returncode == 0)
