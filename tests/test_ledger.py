@@ -298,3 +298,74 @@ def test_to_utc_iso() -> None:
     assert to_utc_iso("2024-01-01T02:00:00+02:00") == "2024-01-01T00:00:00.000000+00:00"
     assert to_utc_iso(pd.Timestamp("2024-01-01 00:00")) == "2024-01-01T00:00:00.000000+00:00"
     assert to_utc_iso(None) is None
+
+
+def test_create_false_and_bad_paths(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="ledger '.*nope.db' does not exist; check the path"):
+        Ledger(tmp_path / "nope.db", create=False)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(InvalidSettingError, match=r"contains a NUL byte"):
+        Ledger("a\x00b.db")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(LedgerError, match="'.*file' is a file, not a folder"):
+        Ledger(tmp_path / "file" / "l.db")
+    with pytest.raises(InvalidSettingError, match="timeout=-1 must be a number of seconds"):
+        Ledger(tmp_path / "l.db", timeout=-1)
+
+
+def test_transaction_groups_writes(led: Ledger) -> None:
+    led.add_items(["a", "b"])
+    with pytest.raises(LedgerError, match="not in the ledger: 'zz'"):
+        with led.transaction():
+            led.add_items(["c"], data=[{"text": "new"}])
+            led.set_state("k", 1)
+            led.add_labels(["zz"], [1], source="human")
+    assert led.items()["id"].tolist() == ["a", "b"] and led.get_state("k") is None
+    with led.transaction():
+        led.add_items(["c"])
+        with led.transaction():  # nested: joins the outer one
+            led.add_labels(["c"], [1], source="human")
+    assert led.latest_labels()["id"].tolist() == ["c"]
+
+
+def test_replace_data_and_rounds_per_label(led: Ledger) -> None:
+    led.add_items(["a", "b"], split="train", data=[{"text": "x"}, {"text": "y"}])
+    assert led.add_items(["b", "c"], data=[{"f": [1.0]}, {"f": [2.0]}], replace_data=True) == 1
+    assert led.item_data(["a", "b", "c"]) == {"a": {"text": "x"}, "b": {"f": [1.0]},
+                                              "c": {"f": [2.0]}}
+    assert led.items().set_index("id").loc["b", "split"] == "train"  # only data is replaced
+    r = led.start_round("margin", {}, ["a", "b"])
+    led.add_labels(["a", "c"], [1, 0], source="human", round=[r, None])
+    rounds = led.labels()["round"]
+    assert rounds.iloc[0] == r and rounds.isna().tolist() == [False, True]
+    with pytest.raises(LedgerError, match="round 9 is not in the ledger"):
+        led.add_labels(["a"], [1], source="human", round=[9])
+
+
+def test_lock_wait_and_damaged_file(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "l.db"
+    with Ledger(path) as led:
+        led.add_items([f"i{k}" for k in range(500)], data=[{"text": "some text"}] * 500)
+    monkeypatch.setenv("DATAQA_LEDGER_TIMEOUT", "0.1")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Ledger(path) as led:
+            assert led.timeout == 0.1 and len(led) == 500  # reading is not blocked (WAL)
+            with pytest.raises(LedgerError, match=r"is locked by another process \(waited 0.1 s\)"):
+                led.add_items(["new"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    monkeypatch.setenv("DATAQA_LEDGER_TIMEOUT", "soon")
+    with pytest.raises(InvalidSettingError, match=r"\$DATAQA_LEDGER_TIMEOUT='soon'"):
+        Ledger(path)
+    monkeypatch.delenv("DATAQA_LEDGER_TIMEOUT")
+    con = sqlite3.connect(path)
+    page = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'items'").fetchone()[0]
+    con.close()
+    with open(path, "r+b") as fh:
+        fh.seek((page - 1) * 4096)
+        fh.write(b"\xff" * 64)
+    with pytest.raises(LedgerError, match="is damaged .*restore it from a backup"):
+        Ledger(path, create=False)
