@@ -661,7 +661,266 @@ CASES_WEAK_OOD: list = [
 # --- end area: weak supervision and ood ---
 
 # --- area: Label Studio (rows 2, 15 ls, 20, 21, 24) ---
-CASES_LABELSTUDIO: list = []
+_LS_CLASSES = ["ham", "spam"]
+
+
+def _ls_server(request):
+    """The session's Label Studio server, with its url and key in the environment."""
+    server = request.getfixturevalue("ls_server")
+    mp = request.getfixturevalue("monkeypatch")
+    mp.setenv("LABEL_STUDIO_URL", server.url)
+    mp.setenv("LABEL_STUDIO_API_KEY", server.api_key)
+    return server
+
+
+def _ls_title(tmp_path: Path, what: str) -> str:
+    return f"bad input {what} {tmp_path.name}"
+
+
+def _ls_items(n: int):
+    import pandas as pd
+
+    return pd.DataFrame({"id": [f"t{k}" for k in range(n)],
+                         "text": [f"message number {k}" for k in range(n)],
+                         "prediction": [k % 2 for k in range(n)]})
+
+
+def _ls_titled(server, title: str) -> list[dict]:
+    from dataqa.labelstudio import LabelStudioClient
+
+    with LabelStudioClient(server.url, server.api_key) as client:
+        return [p for p in client.projects() if p.get("title") == title]
+
+
+def _ls_task_counts(server, project_id: int) -> dict:
+    from collections import Counter
+
+    from dataqa.labelstudio import LabelStudioClient
+
+    with LabelStudioClient(server.url, server.api_key) as client:
+        return Counter(t["data"]["dataqa_id"] for t in client.list_tasks(project_id))
+
+
+def _ls_annotated_ledger(tmp_path: Path, server, title: str, choices: dict[str, str]) -> Path:
+    """A ledger with 4 items pushed to ``title`` and the given annotations posted."""
+    from dataqa.labelstudio import LabelStudioClient, push_queue
+
+    ledger = tmp_path / "round.db"
+    rep = push_queue(_ls_items(4), project=title, class_names=_LS_CLASSES, ledger=ledger,
+                     queue="active", url=server.url, api_key=server.api_key)
+    with LabelStudioClient(server.url, server.api_key) as client:
+        for item, name in choices.items():
+            client.create_annotation(rep.task_ids[item], [{
+                "from_name": "label", "to_name": "text", "type": "choices",
+                "value": {"choices": [name]}}])
+    return ledger
+
+
+class _LsSilentPort:
+    """A loopback port that accepts connections and never answers."""
+
+    def __enter__(self) -> str:
+        import socket
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)  # the kernel accepts; nobody ever reads or answers
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+
+def ls_row02_two_pushes_at_once(tmp_path, request):
+    import os
+    import subprocess
+    import sys
+
+    server = _ls_server(request)
+    title = _ls_title(tmp_path, "row2")
+    src = tmp_path / "batch.csv"
+    _ls_items(40).to_csv(src, index=False)
+    cmd = [sys.executable, "-c", "from dataqa.cli import main; main()", "ls", "push",
+           "--ledger", str(tmp_path / "round.db"), "--project", title, "--queue", "active",
+           "--from", str(src), "--classes", ",".join(_LS_CLASSES), "--chunk-size", "10"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=dict(os.environ), cwd=tmp_path) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    projects = _ls_titled(server, title)
+    assert len(projects) == 1, projects  # one project, not two with one title
+    counts = _ls_task_counts(server, projects[0]["id"])
+    assert len(counts) == 40 and set(counts.values()) == {1}  # every item once
+    text = " ".join(" ".join(outs).split())
+    assert "40 created, 0 already there" in text and "0 created, 40 already there" in text
+    assert server.api_key not in text
+    # later pushes and pulls find the one project
+    cli_ok = runner.invoke(app, ["ls", "pull", "--ledger", str(tmp_path / "round.db"),
+                                 "--project", title])
+    assert cli_ok.exit_code == 0, cli_ok.output
+
+
+def _ls_row15(make_out):
+    def case(tmp_path, request):
+        from dataqa.ledger import Ledger
+
+        server = _ls_server(request)
+        ledger = _ls_annotated_ledger(tmp_path, server, _ls_title(tmp_path, "row15"),
+                                      {"t1": "spam"})
+        out, expected = make_out(tmp_path)
+        before = snapshot(ledger)
+        cli_fails(["ls", "pull", "--ledger", ledger, "--project", _ls_title(tmp_path, "row15"),
+                   "--out", out], "--out", *expected)
+        assert snapshot(ledger) == before
+        with Ledger(ledger) as led:
+            assert led.labels(source="human").empty  # nothing was pulled
+    return case
+
+
+def _ls_out_folder(tmp_path):
+    (tmp_path / "outdir").mkdir()
+    return tmp_path / "outdir", ["is a folder; give a file path"]
+
+
+def _ls_out_under_file(tmp_path):
+    (tmp_path / "plain.txt").write_text("x")
+    return tmp_path / "plain.txt" / "ann.csv", ["which is a file, not a folder"]
+
+
+def _ls_out_unwritable(tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if os.access(locked, os.W_OK):  # root may write anywhere
+        locked.chmod(0o700)
+        pytest.skip("running as a user who may write to a read-only folder (root)")
+    return locked / "ann.csv", ["is not writable by you"]
+
+
+def ls_row20_push_to_a_server_that_never_answers(tmp_path, request):
+    import time
+
+    request.getfixturevalue("monkeypatch").setenv("LABEL_STUDIO_API_KEY", "secret-key-row20")
+    src = tmp_path / "batch.csv"
+    _ls_items(3).to_csv(src, index=False)
+    with _LsSilentPort() as url:
+        start = time.monotonic()
+        out = cli_fails(["ls", "push", "--ledger", tmp_path / "new.db", "--project", "silent",
+                         "--queue", "active", "--from", src, "--classes", "ham,spam",
+                         "--url", url, "--timeout", "1"],
+                        f"Label Studio at {url} did not answer", "within 1 s",
+                        "--timeout SECONDS")
+        assert time.monotonic() - start < 15
+    assert "secret-key-row20" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.csv"]  # no ledger, no lock
+
+
+def ls_row20_push_refused(tmp_path, request):
+    from dataqa.labelstudio.server import free_port
+
+    request.getfixturevalue("monkeypatch").setenv("LABEL_STUDIO_API_KEY", "secret-key-row20")
+    src = tmp_path / "batch.csv"
+    _ls_items(3).to_csv(src, index=False)
+    port = free_port()
+    cli_fails(["ls", "push", "--ledger", tmp_path / "new.db", "--project", "refused",
+               "--queue", "active", "--from", src, "--classes", "ham,spam",
+               "--url", f"http://127.0.0.1:{port}"],
+              f"cannot reach Label Studio at http://127.0.0.1:{port}", "start the server")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.csv"]
+
+
+def ls_row20_pull_from_a_server_that_never_answers(tmp_path, request):
+    from dataqa.ledger import Ledger
+
+    request.getfixturevalue("monkeypatch").setenv("LABEL_STUDIO_API_KEY", "secret-key-row20")
+    ledger = tmp_path / "round.db"
+    with Ledger(ledger) as led:
+        led.add_items(["a", "b"])
+    before = snapshot(ledger)
+    with _LsSilentPort() as url:
+        cli_fails(["ls", "pull", "--ledger", ledger, "--project", "silent", "--url", url,
+                   "--timeout", "0.5"], "did not answer", "within 0.5 s", "--timeout SECONDS")
+    assert snapshot(ledger) == before
+
+
+def ls_row21_annotation_with_an_unknown_class(tmp_path, request):
+    from dataqa.ledger import Ledger
+
+    server = _ls_server(request)
+    title = _ls_title(tmp_path, "row21a")
+    ledger = _ls_annotated_ledger(tmp_path, server, title, {"t1": "maybe", "t2": "spam"})
+    res = runner.invoke(app, ["ls", "pull", "--ledger", str(ledger), "--project", title])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output  # reported, not a crash; the rest went through
+    assert "Traceback" not in res.output
+    assert "(item 't1', by admin@dataqa.local) chose 'maybe', not one of the project's " \
+           "classes; it was not stored" in text
+    assert "1 annotations (1 new" in text
+    with Ledger(ledger) as led:
+        human = led.labels(source="human")
+    assert human[["id", "label"]].values.tolist() == [["t2", 1]]
+    assert server.api_key not in res.output
+
+
+def ls_row21_push_row_without_text(tmp_path, request):
+    from dataqa.ledger import Ledger
+
+    server = _ls_server(request)
+    title = _ls_title(tmp_path, "row21b")
+    src = tmp_path / "batch.csv"
+    items = _ls_items(6)
+    items.loc[3, "text"] = None  # an empty cell in the file
+    items.to_csv(src, index=False)
+    ledger = tmp_path / "round.db"
+    res = runner.invoke(app, ["ls", "push", "--ledger", str(ledger), "--project", title,
+                              "--queue", "active", "--from", str(src), "--classes", "ham,spam"])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert "5 created, 0 already there, 1 failed" in text
+    assert "failed: 1 items have a missing 'text' and were not sent ('t3'); fill column " \
+           "'text' and push again." in text
+    (project,) = _ls_titled(server, title)
+    assert set(_ls_task_counts(server, project["id"])) == {"t0", "t1", "t2", "t4", "t5"}
+    with Ledger(ledger) as led:
+        assert "t3" not in set(led.items()["id"])
+
+
+def ls_row24_push_of_no_items(tmp_path, request):
+    from dataqa.errors import EmptyDataError
+    from dataqa.labelstudio import push_queue
+
+    server = _ls_server(request)
+    title = _ls_title(tmp_path, "row24")
+    ledger = tmp_path / "round.db"
+    api_fails(lambda: push_queue(_ls_items(0), project=title, class_names=_LS_CLASSES,
+                                 ledger=ledger, queue="active", url=server.url,
+                                 api_key=server.api_key),
+              "items has no rows, so there is nothing to push to project", title,
+              error=EmptyDataError)
+    assert _ls_titled(server, title) == []  # no empty project
+    assert not ledger.exists()
+    # the command line says the same for an empty file
+    src = tmp_path / "empty.csv"
+    src.write_text("id,text\n")
+    cli_fails(["ls", "push", "--ledger", ledger, "--project", title, "--queue", "active",
+               "--from", src, "--classes", "ham,spam"], "empty.csv' has no rows")
+    assert _ls_titled(server, title) == [] and not ledger.exists()
+
+
+CASES_LABELSTUDIO: list = [
+    pytest.param(ls_row02_two_pushes_at_once, id="row02-two-ls-pushes-at-once"),
+    pytest.param(_ls_row15(_ls_out_folder), id="row15-ls-pull-out-folder"),
+    pytest.param(_ls_row15(_ls_out_under_file), id="row15-ls-pull-out-under-a-file"),
+    pytest.param(_ls_row15(_ls_out_unwritable), id="row15-ls-pull-out-unwritable"),
+    pytest.param(ls_row20_push_to_a_server_that_never_answers, id="row20-ls-push-never-answers"),
+    pytest.param(ls_row20_push_refused, id="row20-ls-push-refused-no-ledger"),
+    pytest.param(ls_row20_pull_from_a_server_that_never_answers, id="row20-ls-pull-never-answers"),
+    pytest.param(ls_row21_annotation_with_an_unknown_class, id="row21-ls-pull-unknown-class"),
+    pytest.param(ls_row21_push_row_without_text, id="row21-ls-push-row-without-text"),
+    pytest.param(ls_row24_push_of_no_items, id="row24-ls-push-no-items-api"),
+]
 # --- end area: Label Studio ---
 
 
