@@ -47,3 +47,21 @@ def test_audit_with_both_text_models_averages_them():
     assert set(res.summary["models"]) == {"tfidf", "embedding"}
     np.testing.assert_allclose(res.pred_probs.sum(axis=1), 1.0)
     assert res.summary["out_of_sample_accuracy"] > 0.8
+
+
+def test_tfidf_texts_without_words_get_character_ngrams():
+    X = tfidf_features(["!!!", "???", "!!", "??"])
+    assert X.shape[0] == 4 and X.shape[1] > 0
+    dense = X.toarray()
+    assert np.all(np.linalg.norm(dense, axis=1) > 0)  # every row has features
+    assert dense[0] @ dense[2] > dense[0] @ dense[1]  # "!!!" is closer to "!!" than to "???"
+
+
+def test_tfidf_blank_texts_refused_with_column():
+    from dataqa.data import LabeledTable
+    from dataqa.errors import FeatureTypeError
+
+    t = LabeledTable(frame=pd.DataFrame({"t": [" ", ""], "y": [0, 1]}), ids=np.array(["a", "b"]),
+                     labels=np.array([0, 1]), class_names=[0, 1], label_column="y", text_column="t")
+    with pytest.raises(FeatureTypeError, match="text column 't': the texts hold no words and no characters"):
+        table_features(t)

@@ -50,3 +50,21 @@ def test_demo_prints_precision_and_recall(tmp_path):
     precision, recall = float(parts[1]), float(parts[3])
     assert precision >= 0.75 and recall >= 0.75
     assert (tmp_path / "demo" / "report.html").exists()
+
+
+def test_tsv_without_header_with_reading_options(tmp_path):
+    rows = [("spam", 'WIN a "free" prize now'), ("ham", "see you at lunch")] * 15
+    path = tmp_path / "SMS"
+    path.write_text("".join(f"{lab}\t{txt} {i}\n" for i, (lab, txt) in enumerate(rows)))
+    res = runner.invoke(app, ["audit", str(path), "--label-column", "label", "--text-column",
+                              "text", "--out", str(tmp_path / "o"), "--no-datalab"])
+    assert res.exit_code == 2 and "pass --format" in " ".join(res.output.split())
+    res = runner.invoke(app, ["audit", str(path), "--format", "tsv", "--no-header", "--columns",
+                              "label,text", "--label-column", "label", "--text-column", "text",
+                              "--out", str(tmp_path / "o"), "--no-datalab"])
+    assert res.exit_code == 0, res.output
+    assert "30 items, 2 classes" in res.output
+    res = runner.invoke(app, ["audit", str(path), "--format", "tsv", "--no-header",
+                              "--label-column", "label", "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2 and "--no-header needs --columns" in res.output
+    assert not (tmp_path / "o2").exists()

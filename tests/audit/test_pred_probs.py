@@ -137,3 +137,20 @@ def test_large_data_swaps_the_svm_for_knn():
     assert list(ensemble_members("numeric", SVC_MAX_TRAIN)) == ["svc"]
     assert list(ensemble_members("numeric", SVC_MAX_TRAIN + 1)) == ["knn"]
     assert ensemble_members("tfidf", 100) == {}
+
+
+def test_svm_member_calibration_follows_small_classes():
+    assert ensemble_members("numeric", 100, min_class_train=1) == {}
+    platt = ensemble_members("numeric", 100, min_class_train=2)["svc"][-1]
+    assert platt.cv == 2
+    assert ensemble_members("numeric", 100, min_class_train=10)["svc"][-1].cv == 3
+
+
+def test_two_member_class_uses_two_folds_without_the_svm():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(42, 3))
+    y = np.array([0] * 20 + [1] * 20 + [2] * 2)
+    with pytest.warns(UserWarning, match="using 2 folds"):
+        p, info = cross_val_pred_probs(X, y)
+    assert info["folds"] == 2 and "svc" not in info["model"]
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
