@@ -573,7 +573,7 @@ def prepare_labeled(
             where = np.flatnonzero(nan_mask)
             cols = [c for c in feature_columns if df[c].isna().any()]
             raise FeatureTypeError(
-                f"feature column(s) {', '.join(map(repr, cols))} have missing values in "
+                f"feature column(s) {', '.join(map(repr, cols))} of {table} have missing values in "
                 f"{len(where)} rows (first ids: {format_ids(ids[where])}); impute or drop them."
             )
     return LabeledTable(

@@ -107,7 +107,7 @@ def test_small_class_falls_back_with_warning():
 
 def test_nan_feature_values_named(frame):
     frame.loc[2, "x"] = np.nan
-    with pytest.raises(FeatureTypeError, match="'x' have missing values in 1 rows \\(first ids: 'c'\\)"):
+    with pytest.raises(FeatureTypeError, match="'x' of the table have missing values in 1 rows \\(first ids: 'c'\\)"):
         prepare_labeled(frame, label_column="label", id_column="id")
 
 
