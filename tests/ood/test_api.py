@@ -14,9 +14,9 @@ from torch import nn
 from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
 from dataqa.ood import (
     OOD_METHODS,
-    OODInputError,
     KNNDetector,
     MahalanobisDetector,
+    OODInputError,
     energy_score,
     entropy_score,
     gradient_score,
