@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from dataqa._cli_utils import console, err_console, handle_errors
 from dataqa.errors import InvalidSettingError, LedgerError
+
+if TYPE_CHECKING:  # pandas loads on first use, so `dataqa ls --help` is quick
+    import pandas as pd
 
 __all__ = ["register", "ls_app", "print_push_report", "check_out_file"]
 
@@ -85,6 +88,8 @@ def _write_csv(df: pd.DataFrame, out: Path) -> None:
 
 
 def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
+    import pandas as pd
+
     from dataqa.labelstudio.sync import queue_name
 
     names = set(led.queues()["name"])
