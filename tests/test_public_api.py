@@ -45,3 +45,17 @@ def test_unknown_attribute_raises():
 
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         dataqa.nope  # noqa: B018
+
+
+def test_lazy_tables_match_all():
+    # each package lists its public names in __all__ and loads them on first use from _LAZY
+    for name in ["dataqa", "dataqa.audit", "dataqa.weak", "dataqa.ood", "dataqa.active",
+                 "dataqa.labelstudio"]:
+        mod = importlib.import_module(name)
+        eager = {n for n in mod.__all__ if n in vars(mod) and n not in mod._LAZY}
+        assert set(mod._LAZY) == set(mod.__all__) - eager, name
+        for attr, module in mod._LAZY.items():
+            # through __getattr__: `dataqa.audit` is also the name of a subpackage, which
+            # replaces the attribute once imported (use `from dataqa.audit import audit`)
+            value = mod.__getattr__(attr)
+            assert value is getattr(importlib.import_module(module), attr), (name, attr)
