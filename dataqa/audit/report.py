@@ -102,8 +102,10 @@ def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
             out.append(f"cleanlab's confident joint counts no items labeled {names[k]} that "
                        f"are really {names[j]}, so it flags none for that pair")
         elif rank > n_est:
-            out.append(f"cleanlab estimates {n_est} items labeled {names[k]} are really "
-                       f"{names[j]} and flags the {n_est} with the largest margin "
+            many = n_est > 1
+            out.append(f"cleanlab estimates {n_est} {'items' if many else 'item'} labeled "
+                       f"{names[k]} {'are' if many else 'is'} really {names[j]} and flags "
+                       f"the {n_est if many else 'one'} with the largest margin "
                        f"p({names[j]}) - p({names[k]}); this item is number {rank}")
         else:
             out.append(f"cleanlab's count for class {names[k]} was lowered to keep the "

@@ -168,8 +168,11 @@ def test_rows_ranked_high_but_not_flagged_are_explained(digits):
                            f"that are really {names[j]}, so it flags none for that pair")
         else:
             n = int(cj[k, j])
-            assert why.startswith(f"cleanlab estimates {n} items labeled {names[k]} are really "
-                                  f"{names[j]} and flags the {n} with the largest margin")
+            expected = (f"cleanlab estimates {n} items labeled {names[k]} are really {names[j]} "
+                        f"and flags the {n} with the largest margin" if n > 1 else
+                        f"cleanlab estimates 1 item labeled {names[k]} is really {names[j]} "
+                        f"and flags the one with the largest margin")
+            assert why.startswith(expected), why
             rank_in_pair = int(re.search(r"this item is number (\d+)$", why).group(1))
             assert rank_in_pair > n
 
