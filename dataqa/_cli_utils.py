@@ -27,7 +27,7 @@ from dataqa.errors import DataqaError, InvalidSettingError
 __all__ = [
     "console", "err_console", "handle_errors",
     "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "read_options",
-    "check_out_dir",
+    "check_out_dir", "check_out_file", "write_csv_atomic",
 ]
 
 console = Console()
@@ -135,6 +135,65 @@ def check_out_dir(path: str | os.PathLike, option: str = "--out") -> Path:
             f"{option} {str(out)!r} cannot be written ({str(parent)!r}: "
             f"{exc.strerror or exc}); give a folder you can write to.") from None
     return out
+
+
+def check_out_file(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Check, before any work, that a table can be written at file ``path``; create nothing.
+
+    An existing file is replaced (a command can be repeated to the same file); a folder,
+    a path under a file, or a place this user cannot write to is refused.
+
+    Raises
+    ------
+    InvalidSettingError
+        Naming ``option``, the path and what to do.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} is a folder; give a file path such as "
+            f"{str(out / 'out.csv')!r}.")
+    if out.exists():
+        if not out.is_file():
+            raise InvalidSettingError(f"{option} {str(out)!r} is not a regular file; give a file path.")
+        if not os.access(out, os.W_OK):
+            raise InvalidSettingError(
+                f"{option} {str(out)!r} is not writable by you; give another path or change "
+                f"its permissions.")
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} lies under {str(parent)!r}, which is a file, not a folder; "
+            f"give another path.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidSettingError(
+            f"{option} {str(out)!r}: folder {str(parent)!r} is not writable by you; give "
+            f"another path.")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise InvalidSettingError(
+            f"{option} {str(out)!r} cannot be written ({str(parent)!r}: "
+            f"{exc.strerror or exc}); give a path you can write to.") from None
+    return out
+
+
+def write_csv_atomic(frame, out: str | os.PathLike) -> None:
+    """Write DataFrame ``frame`` to ``out`` whole or not at all (a temporary file renamed
+    into place), creating missing folders."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            frame.to_csv(fh, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def handle_errors(func: F) -> F:

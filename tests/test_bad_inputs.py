@@ -440,7 +440,6 @@ def _row15_al_next_out_bad(tmp_path, request):
     (tmp_path / "folder").mkdir()
     (tmp_path / "taken.csv").write_text("keep me")
     cases = [(tmp_path / "folder", "is a folder; give a file path"),
-             (tmp_path / "taken.csv", "already exists; pass --overwrite"),
              (tmp_path / "taken.csv" / "b.csv", "taken.csv', which is a file"),
              (Path("/proc/dataqa_batch.csv"), "--out '/proc/dataqa_batch.csv' cannot be written")]
     for out, text in cases:

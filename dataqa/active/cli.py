@@ -13,9 +13,11 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    check_out_file,
     console,
     handle_errors,
     read_options,
+    write_csv_atomic,
 )
 from dataqa.errors import InvalidSettingError
 
@@ -102,7 +104,7 @@ def init_command(
 
 
 def _push_batch(batch, *, led, project: str | None, classes: str | None,
-                url: str | None) -> None:
+                url: str | None, timeout: float) -> None:
     """Send a batch to Label Studio as an ``active`` queue, with predictions as pre-annotations.
 
     Class names: ``--classes``, else those recorded for the project, else the distinct
@@ -137,52 +139,8 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
                            else str(v) for v in pred]
     items["score"] = batch["score"].astype(float).to_numpy()
     report = push_queue(items, project=project, class_names=names, ledger=led, queue="active",
-                        url=url, progress=None)
+                        url=url, progress=None, timeout=timeout)
     print_push_report(report)
-
-
-def _check_out_file(out: Path, overwrite: bool) -> None:
-    """Check, before any work, that a CSV can be written at ``out``; create nothing."""
-    import tempfile
-
-    if out.is_dir():
-        raise InvalidSettingError(f"--out {str(out)!r} is a folder; give a file path, e.g. "
-                                  f"{str(out / 'batch.csv')!r}.")
-    if out.exists() and not overwrite:
-        raise InvalidSettingError(f"--out {str(out)!r} already exists; pass --overwrite to "
-                                  f"replace it, or give another path.")
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InvalidSettingError(f"--out {str(out)!r} lies under {str(parent)!r}, which is a "
-                                  f"file; give a path in a folder.")
-    try:
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError as exc:
-        raise InvalidSettingError(f"--out {str(out)!r} cannot be written ({str(parent)!r}: "
-                                  f"{exc.strerror or exc}); give a path you can write to.") from None
-    import os
-
-    if out.exists() and not os.access(out, os.W_OK):
-        raise InvalidSettingError(f"--out {str(out)!r} is read-only; give a path you can write to.")
-
-
-def _write_csv(frame, out: Path) -> None:
-    """Write ``frame`` to ``out`` in one step (a temporary file renamed into place)."""
-    import os
-    import tempfile
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            frame.to_csv(fh, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _strategy_settings(strategy: str, k: int | None) -> dict:
@@ -233,7 +191,6 @@ def next_command(
         None, "--k", help="Neighbour count of kNN scores (ood:knn, hybrid); default: 50 for "
                           "ood:knn (at most the labeled items), 1 for hybrid."),
     out: Path | None = typer.Option(None, "--out", help="Write the batch to this CSV."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
     push: bool = typer.Option(False, "--push", help="Send the batch to Label Studio "
                                                     "(API key from $LABEL_STUDIO_API_KEY)."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),
@@ -242,6 +199,8 @@ def next_command(
                                             "(default: recorded for the project, else the ledger's labels)."),
     url: str | None = typer.Option(None, "--url", help="Label Studio address for --push "
                                                        "(default $LABEL_STUDIO_URL)."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for each answer of "
+                                                          "Label Studio with --push."),
 ) -> None:
     """Pick the next batch to label and record it as a round.
 
@@ -254,7 +213,7 @@ def next_command(
     if push and not project:
         raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
     if out is not None:
-        _check_out_file(out, overwrite)
+        check_out_file(out)
     asked = {"--strategy": strategy, "--batch": batch, "--selector": selector, "--seed": seed,
              "--k": k}
     strategy_ = strategy or "hybrid"
@@ -296,11 +255,12 @@ def next_command(
                       str(r["text"])[:80])
     console.print(table)
     if out is not None:
-        _write_csv(frame, out)
+        write_csv_atomic(frame, out)
         console.print(f"batch written to {out}", highlight=False)
     if push:
         with Ledger(ledger, create=False) as led:
-            _push_batch(frame, led=led, project=project, classes=classes, url=url)
+            _push_batch(frame, led=led, project=project, classes=classes, url=url,
+                        timeout=timeout)
 
 
 @al_app.command("label")

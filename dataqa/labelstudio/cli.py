@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from dataqa._cli_utils import console, err_console, handle_errors
+from dataqa._cli_utils import check_out_file, console, err_console, handle_errors, write_csv_atomic
 from dataqa.errors import InvalidSettingError, LedgerError
 
 if TYPE_CHECKING:  # pandas loads on first use, so `dataqa ls --help` is quick
     import pandas as pd
 
-__all__ = ["register", "ls_app", "print_push_report", "check_out_file"]
+__all__ = ["register", "ls_app", "print_push_report"]
 
 ls_app = typer.Typer(name="ls", help="Label Studio: push queues, pull annotations.",
                      no_args_is_help=True)
@@ -38,53 +36,6 @@ def _check_timeout(timeout: float) -> float:
     if not (timeout > 0) or timeout == float("inf"):
         raise InvalidSettingError(f"--timeout must be a number of seconds > 0, not {timeout!r}.")
     return float(timeout)
-
-
-def check_out_file(out: Path, option: str = "--out") -> Path:
-    """Check, before any work, that a table can be written at ``out``; nothing is created.
-
-    An existing file is replaced (a pull can be repeated to the same file); a folder, a
-    path under a file, or a place this user cannot write to is refused with
-    :class:`InvalidSettingError`.
-    """
-    out = Path(out)
-    if out.is_dir():
-        raise InvalidSettingError(
-            f"{option} {str(out)!r} is a folder; give a file path such as "
-            f"{str(out / 'annotations.csv')!r}.")
-    if out.exists():
-        if not out.is_file():
-            raise InvalidSettingError(f"{option} {str(out)!r} is not a regular file; give a file path.")
-        if not os.access(out, os.W_OK):
-            raise InvalidSettingError(
-                f"{option} {str(out)!r} is not writable by you; give another path or change "
-                f"its permissions.")
-        return out
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InvalidSettingError(
-            f"{option} {str(out)!r} is under {str(parent)!r}, which is a file, not a folder; "
-            f"give another path.")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InvalidSettingError(
-            f"{option} {str(out)!r}: folder {str(parent)!r} is not writable by you; give "
-            f"another path.")
-    return out
-
-
-def _write_csv(df: pd.DataFrame, out: Path) -> None:
-    """Write ``df`` to ``out`` whole or not at all (a temporary file renamed into place)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            df.to_csv(fh, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
@@ -200,7 +151,7 @@ def pull_command(
     report = df.attrs["report"]
     console.print(str(report), highlight=False, soft_wrap=True)
     if out is not None:
-        _write_csv(df, out)
+        write_csv_atomic(df, out)
         console.print(f"annotations: {out}", highlight=False)
     for line in report.invalid_messages():
         err_console.print(f"skipped: {line}", highlight=False, soft_wrap=True, markup=False,

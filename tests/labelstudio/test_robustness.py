@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from dataqa._cli_utils import check_out_file
 from dataqa.errors import (
     EmptyDataError,
     InvalidSettingError,
@@ -19,7 +20,6 @@ from dataqa.errors import (
     LedgerError,
 )
 from dataqa.labelstudio import LabelStudioClient, pull_annotations, push_queue
-from dataqa.labelstudio.cli import check_out_file
 from dataqa.labelstudio.sync import _ledger_lock
 from dataqa.ledger import Ledger
 
