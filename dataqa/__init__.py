@@ -40,6 +40,8 @@ _LAZY = {
     "lf_summary": "dataqa.weak",
     "fit_label_model": "dataqa.weak",
     "LABEL_MODELS": "dataqa.weak",
+    "WeakResult": "dataqa.weak",
+    "weak_label": "dataqa.weak",
     # out-of-distribution scores
     "score_ood": "dataqa.ood",
     "OOD_METHODS": "dataqa.ood",

@@ -2,7 +2,8 @@
 
 - :func:`apply_lfs`: the label matrix ``L`` (n, m), equal to Snorkel's ``PandasLFApplier``;
 - :func:`lf_summary`: per-LF coverage, overlaps, conflicts, accuracy, flags;
-- :func:`fit_label_model`: majority vote, Dawid-Skene, Snorkel's LabelModel, or "auto".
+- :func:`fit_label_model`: majority vote, Dawid-Skene, Snorkel's LabelModel, or "auto";
+- :func:`weak_label`: all of it on a table -> :class:`WeakResult` (``.save``, ``.to_html``).
 
 LF factories live in the top-level :mod:`labeling_functions` package.
 """
@@ -23,6 +24,8 @@ _LAZY = {
     "SnorkelLabelModel": "dataqa.weak.label_models",
     "fit_label_model": "dataqa.weak.label_models",
     "preserve_global_random_state": "dataqa.weak.label_models",
+    "WeakResult": "dataqa.weak.pipeline",
+    "weak_label": "dataqa.weak.pipeline",
 }
 
 __all__ = [
@@ -32,11 +35,13 @@ __all__ = [
     "LFFaultWarning",
     "MajorityVote",
     "SnorkelLabelModel",
+    "WeakResult",
     "apply_lfs",
     "check_lfs",
     "fit_label_model",
     "lf_summary",
     "preserve_global_random_state",
+    "weak_label",
 ]
 
 

@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
@@ -23,14 +23,9 @@ from dataqa._cli_utils import (
 )
 from dataqa.errors import (
     InvalidSettingError,
-    LabelError,
     LabelingFunctionError,
-    MissingColumnError,
     MissingInputError,
 )
-
-if TYPE_CHECKING:  # pandas loads on first use, so `dataqa weak --help` is quick
-    import pandas as pd
 
 __all__ = ["register", "load_lfs", "run_weak"]
 
@@ -102,20 +97,8 @@ def _exit_error(what: str, exc: SystemExit) -> LabelingFunctionError:
     )
 
 
-def _prepare(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
-    from dataqa.data import table_name
-
-    if text_column is None or text_column == "text":
-        return df
-    if text_column not in df.columns:
-        raise MissingColumnError(text_column, [str(c) for c in df.columns], role="text column",
-                                 table=table_name(df))
-    out = df.drop(columns=["text"], errors="ignore").rename(columns={text_column: "text"})
-    return out
-
-
 def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
-    """The label model to fit and, when it was chosen for the caller, why.
+    """The label model to fit and, when it was chosen for the caller, why (in flag terms).
 
     ``None`` (the command's default) means Snorkel's LabelModel with 3 or more LFs and
     majority vote with fewer (Snorkel needs 3). An explicit method is checked: ``snorkel``
@@ -123,11 +106,13 @@ def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
     """
     from dataqa.errors import UnknownNameError
     from dataqa.weak.label_models import LABEL_MODELS, SnorkelLabelModel
+    from dataqa.weak.pipeline import default_method
 
     if method is None:
-        if n_lfs >= SnorkelLabelModel.min_lfs:
-            return "snorkel", None
-        return "majority", (
+        chosen = default_method(n_lfs)
+        if chosen == "snorkel":
+            return chosen, None
+        return chosen, (
             f"label model: majority vote, as Snorkel's LabelModel (the default) needs at least "
             f"{SnorkelLabelModel.min_lfs} labeling functions and there {'is' if n_lfs == 1 else 'are'} "
             f"{n_lfs}; pass --method dawid_skene, or --method auto with --dev, to choose otherwise."
@@ -144,26 +129,10 @@ def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
     return method, None
 
 
-def run_weak(data: Any, *, lfs: list[Any], cardinality: int, method: str | None, out: Path,
-             id_column: str | None = None, text_column: str | None = None,
-             dev: Any = None, label_column: str | None = None, n_jobs: int = 1,
-             random_state: int = 0, progress: bool | None = None,
-             read_opts: dict | None = None, dev_read_opts: dict | None = None) -> dict[str, Any]:
-    """The work behind ``dataqa weak``; returns what it wrote and the chosen model.
-
-    Every input is read and checked (method, label column, dev labels, ids, the output
-    folder) before the LFs run; nothing is written when a check fails.
-    ``read_opts`` / ``dev_read_opts`` are keyword arguments of
-    :func:`dataqa.data.load_table` for ``data`` and ``dev`` (``dev_read_opts`` defaults to
-    ``read_opts``).
-    """
-    import numpy as np
-    import pandas as pd
-
-    from dataqa.data import load_table, make_ids, table_name
-    from dataqa.weak import apply_lfs, fit_label_model, lf_summary
+def _check_flags(lfs: list[Any], method: str | None, dev: Any, label_column: str | None,
+                 out: Path) -> tuple[list[Any], str, str | None]:
+    """The command's own checks, worded in its flags, before any file is read."""
     from dataqa.weak.apply import check_lfs
-    from dataqa.weak.report import weak_report
 
     lfs = check_lfs(lfs)
     method, note = resolve_method(method, len(lfs))
@@ -172,60 +141,33 @@ def run_weak(data: Any, *, lfs: list[Any], cardinality: int, method: str | None,
     if dev is not None and label_column is None:
         raise MissingInputError("--dev needs --label-column naming the gold label column.")
     check_out_dir(out)
-    read_opts = dict(read_opts or {})
-    dev_read_opts = read_opts if dev_read_opts is None else dict(dev_read_opts)
-    frame = load_table(data, **read_opts)
-    ids = make_ids(frame, id_column)
-    df = _prepare(frame, text_column)
-    dev_df = Y_dev = None
-    if dev is not None:
-        dev_frame = load_table(dev, **dev_read_opts)
-        dev_name = table_name(dev_frame)
-        if label_column not in dev_frame.columns:
-            raise MissingColumnError(label_column, [str(c) for c in dev_frame.columns],
-                                     role="label column", table=dev_name)
-        if id_column is not None and id_column in dev_frame.columns:
-            make_ids(dev_frame, id_column)  # repeated or missing dev ids, naming the file
-        y = pd.to_numeric(dev_frame[label_column], errors="coerce")
-        bad = np.flatnonzero((y.isna() | (y % 1 != 0) | (y < 0) | (y >= cardinality)).to_numpy())
-        if len(bad):
-            raise LabelError(
-                f"dev label column {label_column!r} of {dev_name} must hold class indices "
-                f"0..{cardinality - 1}; row {int(bad[0])} holds "
-                f"{dev_frame[label_column].iloc[bad[0]]!r} ({len(bad)} such rows)."
-            )
-        Y_dev = y.to_numpy(dtype=np.int64)
-        dev_df = _prepare(dev_frame, text_column)
-    L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
-    L_dev = None
-    if dev_df is not None:
-        L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress)
-    model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
-                            random_state=random_state)
-    proba = model.predict_proba(L)
-    pred = model.predict(L)
-    out.mkdir(parents=True, exist_ok=True)
-    labels = pd.DataFrame({"id": ids, "label": pred})
-    for k in range(cardinality):
-        labels[f"prob_{k}"] = proba[:, k]
-    labels.to_csv(out / "weak_labels.csv", index=False)
-    summary = lf_summary(L, lfs, cardinality=cardinality)
-    if L_dev is not None:
-        dev_summary = lf_summary(L_dev, lfs, Y_dev, cardinality=cardinality)
-        summary["Dev Emp. Acc."] = dev_summary["Emp. Acc."]
-        flags = [", ".join(x for x in (a, b) if x)
-                 for a, b in zip(summary["Flags"], dev_summary["Flags"].str.replace(
-                     "low coverage", "").str.strip(", "), strict=True)]
-        summary["Flags"] = flags
-    summary.to_csv(out / "lf_summary.csv", index_label="lf")
-    facts: dict[str, object] = {"label model": getattr(model, "chosen_", method)}
-    if hasattr(model, "reason_"):
-        facts["why"] = model.reason_
-    elif note is not None:
-        facts["why"] = note
-    weak_report(out / "report.html", summary=summary, L=L, proba=proba, pred=pred, facts=facts)
-    return {"model": model, "L": L, "summary": summary, "out": out, "method": method,
-            "note": note}
+    return lfs, method, note
+
+
+def run_weak(data: Any, *, lfs: list[Any], cardinality: int, method: str | None, out: Path,
+             id_column: str | None = None, text_column: str | None = None,
+             dev: Any = None, label_column: str | None = None, n_jobs: int = 1,
+             random_state: int = 0, progress: bool | None = None,
+             read_opts: dict | None = None, dev_read_opts: dict | None = None) -> dict[str, Any]:
+    """Deprecated: use :func:`dataqa.weak.weak_label` and :meth:`WeakResult.save`.
+
+    Returns ``{"model", "L", "summary", "out", "method", "note"}`` as before.
+    """
+    import warnings
+
+    from dataqa.weak.pipeline import weak_label
+
+    warnings.warn("dataqa.weak.cli.run_weak is deprecated; use dataqa.weak.weak_label(...) "
+                  "and its .save(dir).", DeprecationWarning, stacklevel=2)
+    lfs, method, note = _check_flags(lfs, method, dev, label_column, Path(out))
+    result = weak_label(data, lfs, cardinality=cardinality, method=method, id_column=id_column,
+                        text_column=text_column, dev=dev, label_column=label_column,
+                        n_jobs=n_jobs, random_state=random_state, progress=progress,
+                        read_options=read_opts, dev_read_options=dev_read_opts)
+    result.note = note
+    result.save(out)
+    return {"model": result.model, "L": result.L, "summary": result.summary, "out": Path(out),
+            "method": method, "note": note}
 
 
 def register(app: typer.Typer) -> None:
@@ -264,22 +206,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Apply labeling functions, fit a label model; write weak_labels.csv, lf_summary.csv
         and report.html."""
+        from dataqa.weak.pipeline import weak_label
+
         read_opts = read_options(format, sep, no_header, columns, encoding)
         dev_read_opts = None
         if dev_columns is not None:
             dev_read_opts = read_options(format, sep, no_header, dev_columns, encoding)
-        res = run_weak(data, lfs=load_lfs(lfs), cardinality=cardinality, method=method, out=out,
-                       id_column=id_column, text_column=text_column, dev=dev,
-                       label_column=label_column, n_jobs=n_jobs, random_state=random_state,
-                       progress=True, read_opts=read_opts, dev_read_opts=dev_read_opts)
-        model = res["model"]
-        covered = float((res["L"] >= 0).any(axis=1).mean())
-        console.print(f"labeled {len(res['L'])} rows with {res['L'].shape[1]} LFs "
-                      f"({covered:.1%} with a vote); label model: "
-                      f"{getattr(model, 'chosen_', res['method'])}")
-        if hasattr(model, "reason_"):
-            console.print(model.reason_)
-        elif res["note"] is not None:
-            console.print(res["note"])
-        console.print(f"wrote {out / 'weak_labels.csv'}, {out / 'lf_summary.csv'}, "
-                      f"{out / 'report.html'}")
+        lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out)
+        result = weak_label(data, lf_list, cardinality=cardinality, method=method,
+                            id_column=id_column, text_column=text_column, dev=dev,
+                            label_column=label_column, n_jobs=n_jobs, random_state=random_state,
+                            progress=True, read_options=read_opts, dev_read_options=dev_read_opts)
+        result.note = note  # why the default was majority vote, in the command's flags
+        paths = result.save(out)
+        console.print(f"labeled {len(result.L)} rows with {result.L.shape[1]} LFs "
+                      f"({result.coverage:.1%} with a vote); label model: {result.label_model}")
+        if result.reason is not None:
+            console.print(result.reason)
+        console.print(f"wrote {paths['labels']}, {paths['summary']}, {paths['report']}")

@@ -1,0 +1,284 @@
+"""``weak_label``: apply labeling functions to a table, fit a label model, report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataqa.errors import (
+    LabelError,
+    MissingColumnError,
+    MissingInputError,
+    UnknownNameError,
+)
+
+__all__ = ["WeakResult", "weak_label", "default_method"]
+
+
+def default_method(n_lfs: int) -> str:
+    """The label model fitted when none is named: ``"snorkel"`` with 3 or more LFs, else
+    ``"majority"`` (Snorkel's LabelModel needs at least 3)."""
+    from dataqa.weak.label_models import SnorkelLabelModel
+
+    return "snorkel" if n_lfs >= SnorkelLabelModel.min_lfs else "majority"
+
+
+@dataclass
+class WeakResult:
+    """What :func:`weak_label` produced.
+
+    Attributes
+    ----------
+    labels : DataFrame
+        One row per item, in the table's order: ``id``, ``label`` (the hard label, -1
+        where every LF abstains) and ``prob_0 .. prob_{K-1}`` (the label model's class
+        probabilities; rows without a vote get the fitted class prior).
+    summary : DataFrame
+        :func:`dataqa.weak.lf_summary` of ``L``, one row per LF; with a dev set also
+        ``Dev Emp. Acc.`` and the dev flags merged into ``Flags``.
+    L : int array (n, m)
+        The LF votes, -1 = abstain.
+    proba : float array (n, K)
+        The label model's probabilities (the ``prob_*`` columns of ``labels``).
+    model : fitted label model
+        See :func:`dataqa.weak.fit_label_model`.
+    method : str
+        The method that was fitted (``"auto"`` when the model was chosen on the dev set).
+    note : str or None
+        Why the method was chosen for the caller, when it was (fewer than 3 LFs).
+    L_dev : int array (n_dev, m) or None
+        The LF votes on the dev set, when one was given.
+    """
+
+    labels: pd.DataFrame
+    summary: pd.DataFrame
+    L: np.ndarray
+    proba: np.ndarray
+    model: Any
+    method: str
+    note: str | None = None
+    L_dev: np.ndarray | None = None
+
+    @property
+    def pred(self) -> np.ndarray:
+        """Hard labels, int (n,); -1 where every LF abstains."""
+        return self.labels["label"].to_numpy()
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of rows where at least one LF voted."""
+        return float((self.L >= 0).any(axis=1).mean()) if len(self.L) else 0.0
+
+    @property
+    def label_model(self) -> str:
+        """Name of the fitted label model (the kept candidate for ``"auto"``)."""
+        return getattr(self.model, "chosen_", self.method)
+
+    @property
+    def reason(self) -> str | None:
+        """Why this label model: the ``"auto"`` selection's reason, else :attr:`note`."""
+        return getattr(self.model, "reason_", None) or self.note
+
+    def facts(self) -> dict[str, object]:
+        """The run's key facts shown at the top of the report."""
+        facts: dict[str, object] = {"label model": self.label_model}
+        if self.reason is not None:
+            facts["why"] = self.reason
+        return facts
+
+    def to_html(self, path: str | os.PathLike) -> Path:
+        """Write the self-contained HTML report (plots embedded) and return its path."""
+        from dataqa.weak.report import weak_report
+
+        return weak_report(path, summary=self.summary, L=self.L, proba=self.proba,
+                           pred=self.pred, facts=self.facts())
+
+    def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:
+        """Write ``weak_labels.csv``, ``lf_summary.csv`` and ``report.html`` into ``out_dir``.
+
+        Returns
+        -------
+        dict
+            ``{"labels": ..., "summary": ..., "report": ...}``: the paths written.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"labels": out / "weak_labels.csv", "summary": out / "lf_summary.csv",
+                 "report": out / "report.html"}
+        self.labels.to_csv(paths["labels"], index=False)
+        self.summary.to_csv(paths["summary"], index_label="lf")
+        self.to_html(paths["report"])
+        return paths
+
+
+def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
+    """``df`` with column ``text_column`` renamed ``text`` (the column LFs read)."""
+    from dataqa.data import table_name
+
+    if text_column is None or text_column == "text":
+        return df
+    if text_column not in df.columns:
+        raise MissingColumnError(text_column, [str(c) for c in df.columns], role="text column",
+                                 table=table_name(df))
+    return df.drop(columns=["text"], errors="ignore").rename(columns={text_column: "text"})
+
+
+def _resolve(method: str | None, n_lfs: int) -> tuple[str, str | None]:
+    from dataqa.weak.label_models import LABEL_MODELS, SnorkelLabelModel, check_enough_lfs
+
+    if method is None:
+        chosen = default_method(n_lfs)
+        if chosen == "snorkel":
+            return chosen, None
+        return chosen, (
+            f"label model: majority vote, as Snorkel's LabelModel (the default) needs at least "
+            f"{SnorkelLabelModel.min_lfs} labeling functions and there "
+            f"{'is' if n_lfs == 1 else 'are'} {n_lfs}; pass method='dawid_skene', or "
+            f"method='auto' with a dev set, to choose otherwise."
+        )
+    if method not in (*LABEL_MODELS, "auto"):
+        raise UnknownNameError("label model", method, [*LABEL_MODELS, "auto"])
+    if method != "auto":
+        check_enough_lfs(method, n_lfs)
+    return method, None
+
+
+def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
+                id_column: str | None) -> np.ndarray:
+    """The dev table's gold labels as class indices 0..K-1, naming the first bad row.
+
+    Also checks the dev ids when the dev table has the id column.
+    """
+    from dataqa.data import make_ids, table_name
+
+    name = table_name(frame)
+    if label_column not in frame.columns:
+        raise MissingColumnError(label_column, [str(c) for c in frame.columns],
+                                 role="label column", table=name)
+    if id_column is not None and id_column in frame.columns:
+        make_ids(frame, id_column)  # repeated or missing dev ids, naming the file
+    y = pd.to_numeric(frame[label_column], errors="coerce")
+    bad = np.flatnonzero((y.isna() | (y % 1 != 0) | (y < 0) | (y >= cardinality)).to_numpy())
+    if len(bad):
+        raise LabelError(
+            f"dev label column {label_column!r} of {name} must hold class indices "
+            f"0..{cardinality - 1}; row {int(bad[0])} holds "
+            f"{frame[label_column].iloc[bad[0]]!r} ({len(bad)} such rows)."
+        )
+    return y.to_numpy(dtype=np.int64)
+
+
+def _summary(L: np.ndarray, lfs: Sequence[Any], cardinality: int, L_dev: np.ndarray | None,
+             Y_dev: np.ndarray | None) -> pd.DataFrame:
+    """:func:`lf_summary` of ``L``, with the dev accuracy and flags when there is a dev set."""
+    from dataqa.weak.analysis import lf_summary
+
+    summary = lf_summary(L, lfs, cardinality=cardinality)
+    if L_dev is not None:
+        dev_summary = lf_summary(L_dev, lfs, Y_dev, cardinality=cardinality)
+        summary["Dev Emp. Acc."] = dev_summary["Emp. Acc."]
+        dev_flags = dev_summary["Flags"].str.replace("low coverage", "").str.strip(", ")
+        summary["Flags"] = [", ".join(x for x in (a, b) if x)
+                            for a, b in zip(summary["Flags"], dev_flags, strict=True)]
+    return summary
+
+
+def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str | None = None,
+               id_column: str | None = None, text_column: str | None = None, dev: Any = None,
+               label_column: str | None = None, n_jobs: int = 1, random_state: int = 0,
+               progress: bool | None = None, read_options: dict | None = None,
+               dev_read_options: dict | None = None) -> WeakResult:
+    """Label a table with labeling functions and a label model.
+
+    Applies the LFs to ``data`` (and to ``dev``), fits the label model, and summarises
+    the LFs. Every input is read and checked (the LFs, the method, the dev labels, the
+    ids) before the LFs run.
+
+    Parameters
+    ----------
+    data : path (CSV, TSV, Parquet, JSONL, JSON) or DataFrame
+        The rows to label.
+    lfs : list of labeling functions
+        dataqa factories (:mod:`labeling_functions`) or Snorkel ``@labeling_function`` s;
+        names must be unique.
+    cardinality : int
+        Number of classes K (>= 2).
+    method : {"snorkel", "majority", "dawid_skene", "auto"}, optional
+        The label model (see :func:`dataqa.weak.fit_label_model`). Default: ``"snorkel"``
+        with 3 or more LFs, ``"majority"`` with fewer (Snorkel needs 3); the result's
+        ``note`` says so. ``"auto"`` needs ``dev`` and ``label_column``.
+    id_column : str, optional
+        Column of unique item ids; default a content hash per row.
+    text_column : str, optional
+        Column the LFs read as ``text`` (renamed; default: the column ``text``).
+    dev : path or DataFrame, optional
+        A labeled dev table: ``"auto"`` chooses the model on it, and the LF summary gains
+        the dev accuracy of each LF.
+    label_column : str, optional
+        The dev table's gold label column (class indices 0..K-1); needed with ``dev``.
+    n_jobs : int, default 1
+        Processes for row-wise LFs (see :func:`dataqa.weak.apply_lfs`).
+    random_state : int, default 0
+        Seed of Snorkel's LabelModel; the caller's global random state is left unchanged.
+    progress : bool, optional
+        Show progress bars (default: when attached to a terminal).
+    read_options, dev_read_options : dict, optional
+        How to read a file ``data`` / ``dev``: keyword arguments of
+        :func:`dataqa.data.load_table`. ``dev_read_options`` defaults to ``read_options``.
+
+    Returns
+    -------
+    WeakResult
+        ``.labels`` (id, label, prob_*), ``.summary``, ``.save(dir)``, ``.to_html(path)``.
+
+    Raises
+    ------
+    InvalidSettingError, UnknownNameError, MissingInputError
+        A bad setting (cardinality, method, too few LFs for Snorkel, ``"auto"`` without a
+        dev set).
+    MissingColumnError, LabelError, DataLoadError
+        The tables lack a named column, the dev labels are not class indices, or a file
+        cannot be read.
+    LabelingFunctionError
+        An LF fails.
+    """
+    from dataqa.data import load_table, make_ids
+    from dataqa.weak.apply import apply_lfs, check_lfs
+    from dataqa.weak.label_models import _check_cardinality, fit_label_model
+
+    lfs = check_lfs(lfs)
+    cardinality = _check_cardinality(cardinality)
+    method, note = _resolve(method, len(lfs))
+    if method == "auto" and dev is None:
+        raise MissingInputError(
+            "method='auto' picks the label model on a labeled dev set; pass dev and label_column.")
+    if dev is not None and label_column is None:
+        raise MissingInputError("dev needs label_column naming the gold label column.")
+    read_options = dict(read_options or {})
+    dev_read_options = read_options if dev_read_options is None else dict(dev_read_options)
+    frame = load_table(data, **read_options)
+    ids = make_ids(frame, id_column)
+    df = _text_as_column(frame, text_column)
+    dev_df = Y_dev = None
+    if dev is not None:
+        dev_frame = load_table(dev, **dev_read_options)
+        Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column)
+        dev_df = _text_as_column(dev_frame, text_column)
+    L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
+    L_dev = None
+    if dev_df is not None:
+        L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress)
+    model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
+                            random_state=random_state)
+    proba = model.predict_proba(L)
+    labels = pd.DataFrame({"id": ids, "label": model.predict(L)})
+    for k in range(cardinality):
+        labels[f"prob_{k}"] = proba[:, k]
+    return WeakResult(labels=labels, summary=_summary(L, lfs, cardinality, L_dev, Y_dev), L=L,
+                      proba=proba, model=model, method=method, note=note, L_dev=L_dev)

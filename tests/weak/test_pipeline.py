@@ -1,0 +1,138 @@
+"""``weak_label`` and ``WeakResult`` on a small table: values, files, checks before work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataqa.errors import (
+    InvalidSettingError,
+    LabelError,
+    MissingColumnError,
+    MissingInputError,
+    UnknownNameError,
+)
+from dataqa.weak import WeakResult, weak_label
+
+TEXTS = ["subscribe to me", "nice song", "check out http://x.y", "great song!!",
+         "love it", "my video http://z", "song of the year, really", "subscribe pls"]
+
+
+@pytest.fixture()
+def lfs():
+    from snorkel.labeling import labeling_function
+
+    from labeling_functions import keyword_lf, regex_lf
+
+    @labeling_function()
+    def short(x):
+        return 0 if len(x.text) < 12 else -1
+
+    return [keyword_lf("kw_sub", ["subscribe", "check out"], 1, column="text"),
+            regex_lf("re_link", r"https?://", 1), keyword_lf("kw_song", "song", 0), short]
+
+
+@pytest.fixture()
+def table():
+    return pd.DataFrame({"key": [f"k{i}" for i in range(8)], "body": TEXTS})
+
+
+@pytest.fixture()
+def dev():
+    return pd.DataFrame({"body": TEXTS[:6], "gold": [1, 0, 1, 0, 0, 1]})
+
+
+def test_weak_label_auto_on_a_dev_set(table, dev, lfs, tmp_path):
+    res = weak_label(table, lfs, cardinality=2, method="auto", id_column="key",
+                     text_column="body", dev=dev, label_column="gold")
+    assert isinstance(res, WeakResult)
+    assert list(res.labels.columns) == ["id", "label", "prob_0", "prob_1"]
+    assert res.labels["id"].tolist() == [f"k{i}" for i in range(8)]
+    assert res.pred.tolist()[:5] == [1, 0, 1, 0, 0]
+    np.testing.assert_allclose(res.proba.sum(axis=1), 1.0)
+    assert res.L.shape == (8, 4) and res.L_dev.shape == (6, 4)
+    assert res.label_model == res.model.chosen_ and res.reason.startswith("kept '")
+    assert res.facts() == {"label model": res.label_model, "why": res.model.reason_}
+    assert list(res.summary.index) == ["kw_sub", "re_link", "kw_song", "short"]
+    assert "Dev Emp. Acc." in res.summary
+    assert res.coverage == pytest.approx(1.0)
+
+    paths = res.save(tmp_path / "out")
+    assert {p.name for p in paths.values()} == {"weak_labels.csv", "lf_summary.csv", "report.html"}
+    pd.testing.assert_frame_equal(pd.read_csv(paths["labels"]), res.labels)
+    summary = pd.read_csv(paths["summary"], index_col=0)
+    assert summary.loc["kw_song", "Coverage"] == pytest.approx(3 / 8)
+    html = res.to_html(tmp_path / "r.html").read_text()
+    assert "Labeling functions" in html and "data:image/png;base64" in html and "kw_sub" in html
+
+
+def test_default_method_with_fewer_than_three_lfs(table, lfs):
+    res = weak_label(table, lfs[:2], cardinality=2, text_column="body")
+    assert res.method == "majority" and res.label_model == "majority"
+    assert "Snorkel's LabelModel (the default) needs at least 3 labeling functions and there are 2" \
+        in res.note
+    assert res.reason == res.note
+    assert weak_label(table, lfs, cardinality=2, text_column="body").method == "snorkel"
+
+
+def test_matches_apply_and_fit(table, lfs):
+    from dataqa.weak import apply_lfs, fit_label_model
+
+    res = weak_label(table, lfs, cardinality=2, method="dawid_skene", text_column="body",
+                     random_state=3)
+    L = apply_lfs(table.rename(columns={"body": "text"}), lfs)
+    np.testing.assert_array_equal(res.L, L)
+    model = fit_label_model(L, cardinality=2, method="dawid_skene")
+    np.testing.assert_allclose(res.proba, model.predict_proba(L))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"method": "best"}, UnknownNameError, "unknown label model 'best'"),
+        ({"method": "auto"}, MissingInputError, "pass dev and label_column"),
+        ({"dev": "DEV"}, MissingInputError, "dev needs label_column"),
+        ({"cardinality": 1}, InvalidSettingError, "cardinality=1 must be an int >= 2"),
+        ({"text_column": "nope"}, MissingColumnError, "text column 'nope' is not in"),
+        ({"dev": "DEV", "label_column": "nope"}, MissingColumnError, "label column 'nope'"),
+        ({"dev": "BAD", "label_column": "gold"}, LabelError,
+         r"must hold class indices 0\.\.1; row 0 holds 'spam' \(1 such rows\)"),
+    ],
+)
+def test_checks_before_work(table, dev, lfs, kwargs, error, message, monkeypatch):
+    import dataqa.weak.apply
+
+    def no_work(*args, **kw):  # pragma: no cover - reached only when a check is missing
+        raise AssertionError("the LFs ran before the inputs were checked")
+
+    monkeypatch.setattr(dataqa.weak.apply, "apply_lfs", no_work)
+    kwargs = {"cardinality": 2, "text_column": "body", **kwargs}
+    if kwargs.get("dev") == "DEV":
+        kwargs["dev"] = dev
+    elif kwargs.get("dev") == "BAD":
+        kwargs["dev"] = dev.assign(gold=["spam", 0, 1, 0, 0, 1])
+    with pytest.raises(error, match=message):
+        weak_label(table, lfs, **kwargs)
+
+
+def test_snorkel_with_two_lfs_is_refused(table, lfs):
+    with pytest.raises(InvalidSettingError, match="method='snorkel' .Snorkel's LabelModel. needs at least 3"):
+        weak_label(table, lfs[:2], cardinality=2, method="snorkel", text_column="body")
+
+
+def test_run_weak_is_deprecated_and_writes_the_same(table, lfs, tmp_path):
+    from dataqa.weak.cli import run_weak
+
+    with pytest.warns(DeprecationWarning, match="use dataqa.weak.weak_label"):
+        res = run_weak(table, lfs=lfs[:2], cardinality=2, method=None, out=tmp_path / "o",
+                       text_column="body")
+    assert res["method"] == "majority" and "--method dawid_skene" in res["note"]
+    assert (tmp_path / "o" / "weak_labels.csv").exists()
+    assert res["L"].shape == (8, 2)
+
+
+def test_top_level_exports():
+    import dataqa
+
+    assert dataqa.weak_label is weak_label and dataqa.WeakResult is WeakResult
