@@ -22,6 +22,7 @@ __all__ = [
     "ABSTAIN",
     "SCORE_DIRECTION",
     "LABEL_SOURCES",
+    "QUEUE_KINDS",
     "Labels",
     "PredProbs",
     "LabelMatrix",
@@ -36,6 +37,15 @@ SCORE_DIRECTION: str = "higher = more suspicious / more worth labeling"
 
 #: Where a label came from, as stored in the ledger.
 LABEL_SOURCES: tuple[str, ...] = ("given", "weak", "model", "human", "reviewed")
+
+#: What a queue of items is for (kind -> meaning), as stored in the ledger and pushed to
+#: Label Studio; the kind decides which column becomes the pre-annotation.
+QUEUE_KINDS: dict[str, str] = {
+    "review": "label-issue review: the given label is the pre-annotation, the suggested "
+              "label and the issue score go in the task meta",
+    "active": "active-learning batch: the model's prediction is the pre-annotation",
+    "spot_check": "weak-label spot check: the weak label is the pre-annotation",
+}
 
 Labels: TypeAlias = npt.NDArray[np.integer]
 PredProbs: TypeAlias = npt.NDArray[np.floating]

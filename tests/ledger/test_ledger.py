@@ -369,3 +369,32 @@ def test_lock_wait_and_damaged_file(tmp_path: Path, monkeypatch) -> None:
         fh.write(b"\xff" * 64)
     with pytest.raises(LedgerError, match="is damaged .*restore it from a backup"):
         Ledger(path, create=False)
+
+
+def test_source_check_follows_label_sources(tmp_path: Path) -> None:
+    from dataqa.ledger.schema import sql_in_list
+    from dataqa.types import LABEL_SOURCES
+
+    path = tmp_path / "c.db"
+    with Ledger(path) as led:
+        led.add_items(["a"])
+        for source in LABEL_SOURCES:  # every source the contract names is accepted ...
+            led.add_labels(["a"], [1], source=source)
+        assert led.labels()["source"].tolist() == list(LABEL_SOURCES)
+    conn = sqlite3.connect(path)
+    ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'labels'").fetchone()[0]
+    assert f"CHECK (source IN {sql_in_list(LABEL_SOURCES)})" in ddl
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        # ... and the file itself refuses any other, even past Ledger's own check
+        conn.execute("INSERT INTO labels (item_id, label, source, created_at, recorded_at) "
+                     "VALUES ('a', 1, 'oracle', 'x', 'x')")
+    conn.close()
+    assert sql_in_list(["it's"]) == "('it''s')"
+
+
+def test_one_queue_kinds() -> None:
+    import dataqa.ledger
+    import dataqa.types
+
+    assert dataqa.ledger.QUEUE_KINDS is dataqa.types.QUEUE_KINDS
+    assert list(dataqa.types.QUEUE_KINDS) == ["review", "active", "spot_check"]
