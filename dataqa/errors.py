@@ -24,12 +24,14 @@ __all__ = [
     "UnknownNameError",
     "NotFittedError",
     "MissingInputError",
+    "OODInputError",
     "LabelingFunctionError",
     "LedgerError",
     "LabelStudioError",
     "LabelStudioConnectionError",
     "LabelStudioAuthError",
     "LabelStudioProjectError",
+    "PushInterrupted",
     "OptionalDependencyError",
     "format_ids",
 ]
@@ -126,6 +128,10 @@ class MissingInputError(DataqaError, ValueError):
     """A method was called without an input it needs."""
 
 
+class OODInputError(DataqaError, ValueError):
+    """An input array of an OOD score has the wrong shape, is empty or holds NaN/inf."""
+
+
 class LabelingFunctionError(DataqaError, RuntimeError):
     """A labeling function raised or is malformed (duplicate name, wrong output)."""
 
@@ -148,6 +154,19 @@ class LabelStudioAuthError(LabelStudioError, PermissionError):
 
 class LabelStudioProjectError(LabelStudioError, LookupError):
     """The Label Studio project does not exist or does not fit the queue."""
+
+
+class PushInterrupted(LabelStudioConnectionError):
+    """A push lost the Label Studio server part way; ``report`` is what it did until then.
+
+    Every task created before the loss is recorded in the ledger: run the same push
+    again to create the rest (tasks already there are skipped).
+    """
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        #: The partial :class:`~dataqa.labelstudio.PushReport`.
+        self.report = report
 
 
 class OptionalDependencyError(DataqaError, ImportError):

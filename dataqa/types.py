@@ -22,6 +22,7 @@ __all__ = [
     "ABSTAIN",
     "SCORE_DIRECTION",
     "LABEL_SOURCES",
+    "OUT_OF_SCOPE",
     "QUEUE_KINDS",
     "Labels",
     "PredProbs",
@@ -37,6 +38,10 @@ SCORE_DIRECTION: str = "higher = more suspicious / more worth labeling"
 
 #: Where a label came from, as stored in the ledger.
 LABEL_SOURCES: tuple[str, ...] = ("given", "weak", "model", "human", "reviewed")
+
+#: Label of an item outside the task (another class, junk, a new source): it is labeled
+#: but never trained on. Active learning also reads ``"-1"`` and ``"out_of_scope"`` as it.
+OUT_OF_SCOPE: int = -1
 
 #: What a queue of items is for (kind -> meaning), as stored in the ledger and pushed to
 #: Label Studio; the kind decides which column becomes the pre-annotation.

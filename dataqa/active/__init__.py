@@ -34,7 +34,7 @@ _LAZY = {
     "OUT_OF_SCOPE_LABELS": "dataqa.active.session",
     "LabelingSession": "dataqa.active.session",
     "is_out_of_scope": "dataqa.active.session",
-    "OUT_OF_SCOPE": "dataqa.active.simulate",
+    "OUT_OF_SCOPE": "dataqa.types",
     "default_model": "dataqa.active.simulate",
     "labels_to_reach": "dataqa.active.simulate",
     "learning_curve_auc": "dataqa.active.simulate",

@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from modAL.uncertainty import _proba_entropy, _proba_margin, _proba_uncertainty
+from modAL.uncertainty import _proba_margin
 from scipy.stats import rankdata
 
+from dataqa._validation import check_pred_probs, check_scores
 from dataqa.errors import InvalidSettingError, MissingInputError, NotFittedError, UnknownNameError
 
 __all__ = [
@@ -60,21 +61,43 @@ HYBRID_MODES: tuple[str, ...] = ("purity", "novelty")
 # --------------------------------------------------------------------------- pure measures
 
 def _check_probs(pred_probs: Any) -> np.ndarray:
-    p = np.asarray(pred_probs, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] < 1:
-        raise InvalidSettingError(
-            f"pred_probs must have shape (n, K); got shape {p.shape}.")
-    if not np.isfinite(p).all() or (p < -1e-9).any() or (p > 1 + 1e-9).any():
-        raise InvalidSettingError("pred_probs must be finite and lie in [0, 1].")
-    return p
+    """The acquisitions' contract: (n, K >= 1), finite, in [0, 1] (rows need not sum to 1)."""
+    return check_pred_probs(pred_probs, min_classes=1, rows_sum_to_one=False)
+
+
+def _least_confidence(p: np.ndarray, normalize: bool) -> np.ndarray:
+    if p.shape[1] == 1:  # a single class: nothing to be unsure about
+        return 1.0 - p[:, 0]
+    from dataqa.ood.scores import _log_probs, msp_score
+
+    u = 1.0 + msp_score(_log_probs(p))
+    return u / (1.0 - 1.0 / p.shape[1]) if normalize else u
+
+
+def _margin(p: np.ndarray) -> np.ndarray:
+    if p.shape[1] == 1:
+        return np.zeros(p.shape[0])
+    return 1.0 - np.asarray(_proba_margin(p), dtype=np.float64)
+
+
+def _entropy(p: np.ndarray, normalize: bool) -> np.ndarray:
+    if p.shape[1] == 1:
+        return np.zeros(p.shape[0])
+    from dataqa.ood.scores import _log_probs, entropy_score
+
+    h = entropy_score(_log_probs(p))
+    return h / np.log(p.shape[1]) if normalize else h
 
 
 def least_confidence(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
     """``1 - max_k p_k`` per row; higher = less confident = more worth labeling.
 
+    One plus :func:`dataqa.ood.msp_score` of the log-probabilities (each row is
+    renormalised to sum to 1 first).
+
     Parameters
     ----------
-    pred_probs : array (n, K)
+    pred_probs : array (n, K), values in [0, 1]
     normalize : bool
         Divide by the largest possible value ``1 - 1/K`` so the score lies in [0, 1].
 
@@ -82,11 +105,7 @@ def least_confidence(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
     -------
     float64 ndarray (n,)
     """
-    p = _check_probs(pred_probs)
-    u = np.asarray(_proba_uncertainty(p), dtype=np.float64)
-    if normalize and p.shape[1] > 1:
-        u = u / (1.0 - 1.0 / p.shape[1])
-    return u
+    return _least_confidence(_check_probs(pred_probs), normalize)
 
 
 def margin_uncertainty(pred_probs: Any) -> np.ndarray:
@@ -94,22 +113,16 @@ def margin_uncertainty(pred_probs: Any) -> np.ndarray:
 
     With one column the margin is 1 (score 0).
     """
-    p = _check_probs(pred_probs)
-    if p.shape[1] == 1:
-        return np.zeros(p.shape[0])
-    return 1.0 - np.asarray(_proba_margin(p), dtype=np.float64)
+    return _margin(_check_probs(pred_probs))
 
 
 def prediction_entropy(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
     """Shannon entropy ``-sum_k p_k log p_k`` (nats) per row; higher = more worth labeling.
 
-    ``normalize=True`` divides by ``log K`` so the score lies in [0, 1].
+    :func:`dataqa.ood.entropy_score` of the log-probabilities (each row renormalised to
+    sum to 1). ``normalize=True`` divides by ``log K`` so the score lies in [0, 1].
     """
-    p = _check_probs(pred_probs)
-    h = np.asarray(_proba_entropy(p), dtype=np.float64)
-    if normalize and p.shape[1] > 1:
-        h = h / np.log(p.shape[1])
-    return h
+    return _entropy(_check_probs(pred_probs), normalize)
 
 
 def ood_percentile(ood_scores: Any) -> np.ndarray:
@@ -118,11 +131,9 @@ def ood_percentile(ood_scores: Any) -> np.ndarray:
     0 = the most familiar item of the pool, 1 = the least familiar. Scale-free, so any
     OOD method can be mixed with an uncertainty in [0, 1].
     """
-    o = np.asarray(ood_scores, dtype=np.float64).ravel()
+    o = check_scores(np.ravel(ood_scores), "OOD scores", allow_empty=True)
     if o.size == 0:
         return o
-    if not np.isfinite(o).all():
-        raise InvalidSettingError("OOD scores must be finite.")
     if o.size == 1:
         return np.array([0.5])
     return (rankdata(o, method="average") - 1.0) / (o.size - 1.0)
@@ -212,6 +223,9 @@ class AcquisitionInput:
         raise MissingInputError("an acquisition needs the pool X (or pred_probs).")
 
     def probs(self) -> np.ndarray:
+        """The pool's checked predicted probabilities (n, K), computed and checked once."""
+        if "probs" in self._cache:
+            return self._cache["probs"]
         if self.pred_probs is None:
             if self.model is None or self.X is None:
                 raise MissingInputError(
@@ -227,7 +241,8 @@ class AcquisitionInput:
                 raise NotFittedError(
                     f"model {type(self.model).__name__} is not fitted; fit it (or teach the "
                     f"learner) on the labeled items before scoring the pool.") from exc
-        return _check_probs(self.pred_probs)
+        self._cache["probs"] = _check_probs(self.pred_probs)
+        return self._cache["probs"]
 
     def rng(self) -> np.random.Generator:
         return np.random.default_rng(self.random_state)
@@ -255,7 +270,9 @@ def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
     elif ctx.model is not None and ctx.X is not None:
         kw.update(model=ctx.model, X=ctx.X)
     elif ctx.pred_probs is not None:
-        kw["logits"] = np.log(np.clip(ctx.probs(), np.finfo(np.float64).tiny, None))
+        from dataqa.ood.scores import _log_probs
+
+        kw["logits"] = _log_probs(ctx.probs())
     else:
         raise MissingInputError(f"OOD method {method!r} needs a model and X, or pred_probs.")
     scores = np.asarray(_oodmod.score_ood(method, **kw), dtype=np.float64).ravel()
@@ -270,21 +287,22 @@ def _acq_random(ctx: AcquisitionInput) -> np.ndarray:
 
 
 def _acq_uncertainty(ctx: AcquisitionInput, *, normalize: bool = False) -> np.ndarray:
-    return least_confidence(ctx.probs(), normalize=normalize)
+    return _least_confidence(ctx.probs(), normalize)
 
 
 def _acq_margin(ctx: AcquisitionInput) -> np.ndarray:
-    return margin_uncertainty(ctx.probs())
+    return _margin(ctx.probs())
 
 
 def _acq_entropy(ctx: AcquisitionInput, *, normalize: bool = False) -> np.ndarray:
-    return prediction_entropy(ctx.probs(), normalize=normalize)
+    return _entropy(ctx.probs(), normalize)
 
 
+#: Uncertainty measures of ``hybrid``, each scaled to [0, 1] (checked probabilities in).
 _UNCERTAINTIES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "uncertainty": lambda p: least_confidence(p, normalize=True),
-    "margin": margin_uncertainty,
-    "entropy": lambda p: prediction_entropy(p, normalize=True),
+    "uncertainty": lambda p: _least_confidence(p, True),
+    "margin": _margin,
+    "entropy": lambda p: _entropy(p, True),
 }
 
 

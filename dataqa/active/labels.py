@@ -16,13 +16,15 @@ import numpy as np
 
 from dataqa.errors import InvalidSettingError, LabelError, format_ids
 from dataqa.ledger import Ledger
+from dataqa.types import OUT_OF_SCOPE
 
 __all__ = ["OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "RECORD_SOURCES", "SKIP_LABEL", "CONFIG_KEY",
            "SKIPPED_KEY", "is_out_of_scope", "ledger_classes", "normalize_new_labels",
            "describe_classes"]
 
-#: Label values that mean "this item is out of scope for the task".
-OUT_OF_SCOPE_LABELS: tuple[Any, ...] = (-1, "-1", "out_of_scope")
+#: Label values that mean "this item is out of scope for the task": the contract's
+#: :data:`dataqa.types.OUT_OF_SCOPE` as a number or text, or the word ``out_of_scope``.
+OUT_OF_SCOPE_LABELS: tuple[Any, ...] = (OUT_OF_SCOPE, str(OUT_OF_SCOPE), "out_of_scope")
 
 #: Label sources the model is trained on (weak and model labels are not ground truth).
 TRAIN_SOURCES: tuple[str, ...] = ("given", "human", "reviewed")

@@ -12,30 +12,27 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from dataqa._validation import check_int
 from dataqa.errors import InvalidSettingError, LabelError, LengthMismatchError
+from dataqa.types import OUT_OF_SCOPE
 
-__all__ = ["OUT_OF_SCOPE", "simulate", "default_model", "learning_curve_auc",
-           "labels_to_reach"]
-
-#: Label of an out-of-scope item (in ``simulate`` and in the ledger's labels).
-OUT_OF_SCOPE: int = -1
-
+__all__ = ["simulate", "default_model", "learning_curve_auc", "labels_to_reach"]
 
 def default_model() -> Any:
-    """The default classifier: logistic regression (lbfgs, deterministic)."""
-    from sklearn.linear_model import LogisticRegression
+    """The default classifier of active learning: logistic regression (``C=1``, lbfgs,
+    deterministic) on the features as they are.
 
-    return LogisticRegression(max_iter=1000)
+    The same family as the audit's :func:`dataqa.audit.default_model`, built by it with
+    ``C=1.0, max_iter=1000, scale=False``: active learning refits every round on a few
+    labels, where the audit's cross-validated choice of ``C`` has nothing to choose from.
+    """
+    from dataqa.audit.pred_probs import default_model as _logistic_regression
+
+    return _logistic_regression("numeric", C=1.0, max_iter=1000, scale=False)
 
 
 def _rows(X: Any, idx: np.ndarray) -> Any:
     return X[idx]
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidSettingError(f"{name}={value!r} must be an integer >= {minimum}.")
-    return int(value)
 
 
 def simulate(X: Any, y: Any, *, strategy: str, initial: int = 20, batch_size: int = 10,
@@ -76,9 +73,9 @@ def simulate(X: Any, y: Any, *, strategy: str, initial: int = 20, batch_size: in
     if X.shape[0] != y.shape[0]:
         raise LengthMismatchError(
             f"X has {X.shape[0]} rows but y has {y.shape[0]}; give one label per item.")
-    initial = _check_int(initial, "initial", 1)
-    batch_size = _check_int(batch_size, "batch_size", 1)
-    rounds = _check_int(rounds, "rounds", 0)
+    initial = check_int(initial, "initial", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    rounds = check_int(rounds, "rounds", minimum=0)
     in_scope = y != OUT_OF_SCOPE
     if len(np.unique(y[in_scope])) < 2:
         raise LabelError("the pool needs at least two in-scope classes.")

@@ -5,36 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dataqa.audit.pred_probs import check_labels
+from dataqa._validation import check_labels, check_pred_probs
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
-__all__ = ["ISSUE_COLUMNS", "find_label_issues", "check_pred_probs"]
+__all__ = ["ISSUE_COLUMNS", "find_label_issues"]
 
 #: Columns of the label-issue table, in order.
 ISSUE_COLUMNS = ["id", "given_label", "suggested_label", "label_issue_score", "is_label_issue"]
-
-
-def check_pred_probs(pred_probs, n: int | None = None) -> np.ndarray:
-    """Validate a (n, K) probability matrix whose rows sum to 1."""
-    p = np.asarray(pred_probs, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] < 2:
-        raise InvalidSettingError(f"pred_probs must have shape (n, K) with K >= 2; got {p.shape}.")
-    if n is not None and p.shape[0] != n:
-        raise LengthMismatchError(f"pred_probs has {p.shape[0]} rows but labels has {n} "
-                                  f"entries; give one row of probabilities per label.")
-    if not np.isfinite(p).all():
-        rows = np.flatnonzero(~np.isfinite(p).all(axis=1))
-        raise InvalidSettingError(f"pred_probs holds NaN or infinite values in {len(rows)} rows "
-                                  f"(first: {rows[:5].tolist()}).")
-    sums = p.sum(axis=1)
-    off = np.abs(sums - 1.0) > 1e-3
-    if off.any() or (p < 0).any():
-        rows = np.flatnonzero(off | (p < 0).any(axis=1))
-        raise InvalidSettingError(
-            f"pred_probs rows must be probabilities summing to 1; {len(rows)} rows do not "
-            f"(first: {rows[:5].tolist()}). Apply a softmax to logits first."
-        )
-    return p
 
 
 def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,

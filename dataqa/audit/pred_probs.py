@@ -13,10 +13,12 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from dataqa._progress import progress_task
+from dataqa._validation import check_labels
 from dataqa.data import effective_folds
 from dataqa.errors import FeatureTypeError, InvalidSettingError, LabelError, LengthMismatchError
 
-__all__ = ["C_GRID", "SVC_MAX_TRAIN", "check_labels", "ensemble_members", "cross_val_pred_probs", "default_model", "out_of_sample_pred_probs"]
+__all__ = ["C_GRID", "SVC_MAX_TRAIN", "ensemble_members", "cross_val_pred_probs", "default_model",
+           "out_of_sample_pred_probs"]
 
 
 #: Regularisation grids searched when no model is given (inverse strength ``C``).
@@ -66,14 +68,18 @@ def ensemble_members(kind: str, n_train: int, *, random_state: int = 0,
         n_neighbors=max(1, min(15, n_train - 1)), weights="distance"))}
 
 
-def default_model(kind: str = "numeric", *, C: float | None = None):
+def default_model(kind: str = "numeric", *, C: float | None = None, max_iter: int = 3000,
+                  scale: bool | None = None):
     """The model family dataqa uses when none is given: logistic regression.
 
     - ``"numeric"`` and ``"embedding"`` (dense): standardisation, then logistic regression.
     - ``"tfidf"`` (sparse text features): logistic regression on the TF-IDF rows as they are.
 
     ``C`` defaults to the middle of :data:`C_GRID`; :func:`out_of_sample_pred_probs` with
-    ``model=None`` picks it per dataset instead (see there).
+    ``model=None`` picks it per dataset instead (see there). ``scale`` overrides whether
+    the features are standardised first (default: for dense kinds). Active learning's
+    default (:func:`dataqa.active.default_model`) is this function with ``C=1``,
+    ``max_iter=1000`` and no scaling.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -83,38 +89,10 @@ def default_model(kind: str = "numeric", *, C: float | None = None):
         raise InvalidSettingError(f"no default model for feature kind {kind!r}; "
                                   f"use one of {', '.join(C_GRID)}.")
     c = float(C) if C is not None else C_GRID[kind][len(C_GRID[kind]) // 2]
-    lr = LogisticRegression(C=c, max_iter=3000)
-    if kind == "tfidf":
+    lr = LogisticRegression(C=c, max_iter=max_iter)
+    if not (kind != "tfidf" if scale is None else scale):
         return lr
     return make_pipeline(StandardScaler(), lr)
-
-
-def check_labels(labels, n_classes: int | None = None) -> tuple[np.ndarray, int]:
-    """Validate integer labels ``0 .. K-1``; return them as int64 and K."""
-    y = np.asarray(labels)
-    if y.ndim != 1:
-        raise LabelError(f"labels must be one-dimensional, got shape {y.shape}.")
-    if len(y) == 0:
-        raise LabelError("labels are empty; give at least one labeled item.")
-    if y.dtype.kind == "f":
-        if np.isnan(y).any():
-            where = np.flatnonzero(np.isnan(y))
-            raise LabelError(f"labels hold {len(where)} NaN values (first rows: "
-                             f"{where[:5].tolist()}); drop or label those rows.")
-        if not np.all(np.mod(y, 1) == 0):
-            raise LabelError("labels must be integer class indices 0..K-1; encode them with "
-                             "dataqa.data.encode_labels first.")
-    elif y.dtype.kind not in "iub":
-        raise LabelError(f"labels must be integer class indices 0..K-1, got dtype {y.dtype}; "
-                         f"encode them with dataqa.data.encode_labels first.")
-    y = y.astype(np.int64)
-    if y.min() < 0:
-        raise LabelError(f"labels must be >= 0; found {int(y.min())} at row "
-                         f"{int(np.argmin(y))}.")
-    k = int(y.max()) + 1 if n_classes is None else int(n_classes)
-    if y.max() >= k:
-        raise LabelError(f"label {int(y.max())} is out of range for {k} classes.")
-    return y, k
 
 
 def _as_matrix(X):

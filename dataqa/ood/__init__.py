@@ -18,7 +18,7 @@ import importlib
 #: Public names loaded on first use (name -> module), so that importing
 #: ``dataqa.ood.cli`` for ``dataqa --help`` loads none of the heavy libraries.
 _LAZY = {
-    "OODInputError": "dataqa.ood._validate",
+    "OODInputError": "dataqa.errors",
     "OOD_METHODS": "dataqa.ood.api",
     "OODMethod": "dataqa.ood.api",
     "get_ood_method": "dataqa.ood.api",

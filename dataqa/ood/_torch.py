@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dataqa.ood._validate import OODInputError
+from dataqa.errors import OODInputError
 
 __all__ = ["is_torch_model", "model_device_dtype", "as_model_input", "eval_mode",
            "batched_logits", "check_logits_tensor", "check_model_accepts"]

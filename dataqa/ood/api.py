@@ -8,9 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from dataqa.errors import DataqaError, InvalidSettingError, MissingInputError, UnknownNameError
+from dataqa._validation import as_2d_float, check_int
+from dataqa.errors import (
+    DataqaError,
+    InvalidSettingError,
+    MissingInputError,
+    OODInputError,
+    UnknownNameError,
+)
 from dataqa.ood._torch import batched_logits, is_torch_model
-from dataqa.ood._validate import OODInputError, as_2d_float, check_int
 from dataqa.ood.distance import KNNDetector, MahalanobisDetector
 from dataqa.ood.gradients import gradient_score
 from dataqa.ood.odin import odin_score

@@ -10,8 +10,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from dataqa.errors import InvalidSettingError, LengthMismatchError, NotFittedError
-from dataqa.ood._validate import OODInputError, as_2d_float, check_int
+from dataqa._validation import as_2d_float, check_int
+from dataqa.errors import (
+    InvalidSettingError,
+    LengthMismatchError,
+    NotFittedError,
+    OODInputError,
+)
 
 __all__ = ["MahalanobisDetector", "KNNDetector"]
 

@@ -47,20 +47,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dataqa.errors import InvalidSettingError
+from dataqa._validation import as_2d_float, check_int, check_nonneg, check_positive
+from dataqa.errors import InvalidSettingError, OODInputError
 from dataqa.ood._torch import (
     as_model_input,
     check_logits_tensor,
     check_model_accepts,
     eval_mode,
     is_torch_model,
-)
-from dataqa.ood._validate import (
-    OODInputError,
-    as_2d_float,
-    check_int,
-    check_nonneg,
-    check_positive,
 )
 from dataqa.ood.odin import perturb_inputs
 

@@ -5,20 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
-from dataqa.ood._validate import OODInputError
+from dataqa._validation import check_scores
+from dataqa.errors import OODInputError
 
 __all__ = ["ood_metrics"]
-
-
-def _scores_1d(s, name: str) -> np.ndarray:
-    a = np.asarray(s, dtype=np.float64)
-    if a.ndim != 1:
-        raise OODInputError(f"{name} must be 1-D of shape (n,); got shape {a.shape}.")
-    if len(a) == 0:
-        raise OODInputError(f"{name} is empty; pass at least one score.")
-    if not np.isfinite(a).all():
-        raise OODInputError(f"{name} holds {int((~np.isfinite(a)).sum())} NaN/inf value(s).")
-    return a
 
 
 def ood_metrics(scores_in, scores_out) -> dict[str, float]:
@@ -39,8 +29,8 @@ def ood_metrics(scores_in, scores_out) -> dict[str, float]:
     -------
     dict with keys ``auroc``, ``aupr_in``, ``aupr_out``, ``fpr_at_95_tpr``, ``n_in``, ``n_out``
     """
-    s_in = _scores_1d(scores_in, "scores_in")
-    s_out = _scores_1d(scores_out, "scores_out")
+    s_in = check_scores(scores_in, "scores_in", error=OODInputError)
+    s_out = check_scores(scores_out, "scores_out", error=OODInputError)
     s = np.concatenate([s_in, s_out])
     y = np.concatenate([np.zeros(len(s_in)), np.ones(len(s_out))])
     fpr, tpr, _ = roc_curve(y, s)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from dataqa._validation import check_int, check_nonneg, check_positive
 from dataqa.errors import InvalidSettingError
 from dataqa.ood._torch import (
     as_model_input,
@@ -14,7 +15,6 @@ from dataqa.ood._torch import (
     eval_mode,
     is_torch_model,
 )
-from dataqa.ood._validate import check_int, check_nonneg, check_positive
 
 __all__ = ["odin_score", "perturb_inputs"]
 

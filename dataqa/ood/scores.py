@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import log_softmax, logsumexp
 
-from dataqa.ood._validate import as_2d_float, check_positive
+from dataqa._validation import as_2d_float, check_positive, check_pred_probs
+from dataqa.errors import OODInputError
 
 __all__ = [
     "msp_score",
@@ -28,12 +29,22 @@ def logits_from_probs(pred_probs) -> np.ndarray:
 
     Probabilities of exactly 0 are clipped to the smallest positive float64 so the result
     stays finite.
-    """
-    p = as_2d_float(pred_probs, "pred_probs", min_cols=2)
-    if (p < 0).any() or (p > 1 + 1e-6).any():
-        from dataqa.ood._validate import OODInputError
 
-        raise OODInputError("pred_probs must lie in [0, 1]; did you pass logits instead?")
+    Parameters
+    ----------
+    pred_probs : array (n, K), K >= 2, values in [0, 1]
+
+    Raises
+    ------
+    OODInputError
+        ``pred_probs`` is not (n, K), holds NaN/inf, or lies outside [0, 1].
+    """
+    p = check_pred_probs(pred_probs, rows_sum_to_one=False, error=OODInputError)
+    return _log_probs(p)
+
+
+def _log_probs(p: np.ndarray) -> np.ndarray:
+    """``log p`` of checked probabilities, with 0 clipped to the smallest positive float."""
     return np.log(np.clip(p, np.finfo(np.float64).tiny, None))
 
 

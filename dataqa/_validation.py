@@ -1,0 +1,233 @@
+"""The one place that checks the data contracts of :mod:`dataqa.types`.
+
+Public functions call these once, at their boundary; private helpers trust what they
+are given. Each check returns the value in its canonical form (a NumPy array of the
+contract's dtype) or raises a :class:`dataqa.errors.DataqaError` whose message says what
+was wrong and what to do.
+
+- :func:`check_labels`: int labels ``0 .. K-1`` (n,).
+- :func:`check_pred_probs`: probabilities (n, K), finite, in [0, 1], rows summing to 1.
+- :func:`check_scores`: finite scores (n,).
+- :func:`as_2d_float`: a finite float matrix (n, d) (logits, features), torch tensors too.
+- :func:`check_int`, :func:`check_positive`, :func:`check_nonneg`: settings.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from dataqa.errors import (
+    DataqaError,
+    InvalidSettingError,
+    LabelError,
+    LengthMismatchError,
+    OODInputError,
+)
+
+__all__ = [
+    "as_2d_float",
+    "check_int",
+    "check_labels",
+    "check_nonneg",
+    "check_positive",
+    "check_pred_probs",
+    "check_scores",
+    "to_numpy",
+]
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """``x`` as a NumPy array; a torch tensor is detached and moved to the CPU first."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # torch tensor
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+# --------------------------------------------------------------------------- settings
+
+def check_int(value: Any, name: str, *, minimum: int = 1,
+              message: str | None = None) -> int:
+    """``value`` as an int ``>= minimum``; bools and floats are refused.
+
+    ``message`` replaces the default ``"{name}={value!r} must be an integer >= {minimum}."``.
+    """
+    if (isinstance(value, bool) or not isinstance(value, int | np.integer)
+            or value < minimum):
+        raise InvalidSettingError(
+            message or f"{name}={value!r} must be an integer >= {minimum}.")
+    return int(value)
+
+
+def check_positive(value: Any, name: str) -> float:
+    """``value`` as a positive finite float."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidSettingError(f"{name}={value!r} must be a positive number.") from None
+    if not math.isfinite(v) or v <= 0:
+        raise InvalidSettingError(f"{name}={value!r} must be a positive finite number.")
+    return v
+
+
+def check_nonneg(value: Any, name: str) -> float:
+    """``value`` as a finite float ``>= 0``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidSettingError(f"{name}={value!r} must be a number >= 0.") from None
+    if not math.isfinite(v) or v < 0:
+        raise InvalidSettingError(f"{name}={value!r} must be a finite number >= 0.")
+    return v
+
+
+# --------------------------------------------------------------------------- arrays
+
+def as_2d_float(x: Any, name: str, *, min_cols: int = 1) -> np.ndarray:
+    """``x`` as a finite float64 array (n, d) with n >= 1 and d >= ``min_cols``.
+
+    Raises
+    ------
+    OODInputError
+        ``x`` is None, not numeric, not 2-D, empty, too narrow, or holds NaN/inf.
+    """
+    if x is None:
+        raise OODInputError(f"{name} is None; pass an array of shape (n_items, n_columns).")
+    try:
+        arr = to_numpy(x).astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise OODInputError(
+            f"{name} must be a numeric array of shape (n_items, n_columns): {exc}") from None
+    if arr.ndim != 2:
+        raise OODInputError(
+            f"{name} must be 2-D of shape (n_items, n_columns); got shape {arr.shape}. "
+            "Reshape it (for one item use x[None, :])."
+        )
+    if arr.shape[0] == 0:
+        raise OODInputError(f"{name} has no rows; pass at least one item.")
+    if arr.shape[1] < min_cols:
+        raise OODInputError(f"{name} needs at least {min_cols} columns; got shape {arr.shape}.")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.flatnonzero(bad.any(axis=1))
+        raise OODInputError(
+            f"{name} holds NaN or infinite values in {len(rows)} row(s) (first rows: "
+            f"{rows[:5].tolist()}); remove or impute them first."
+        )
+    return arr
+
+
+def check_labels(labels: Any, n_classes: int | None = None) -> tuple[np.ndarray, int]:
+    """Integer class labels ``0 .. K-1`` (n,) as int64, and K.
+
+    Float labels holding whole numbers are accepted; K is ``n_classes`` or
+    ``max(labels) + 1``.
+
+    Raises
+    ------
+    LabelError
+        Not 1-D, empty, NaN, fractional, not numeric, negative, or ``>= n_classes``.
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1:
+        raise LabelError(f"labels must be one-dimensional, got shape {y.shape}.")
+    if len(y) == 0:
+        raise LabelError("labels are empty; give at least one labeled item.")
+    if y.dtype.kind == "f":
+        if np.isnan(y).any():
+            where = np.flatnonzero(np.isnan(y))
+            raise LabelError(f"labels hold {len(where)} NaN values (first rows: "
+                             f"{where[:5].tolist()}); drop or label those rows.")
+        if not np.all(np.mod(y, 1) == 0):
+            raise LabelError("labels must be integer class indices 0..K-1; encode them with "
+                             "dataqa.data.encode_labels first.")
+    elif y.dtype.kind not in "iub":
+        raise LabelError(f"labels must be integer class indices 0..K-1, got dtype {y.dtype}; "
+                         f"encode them with dataqa.data.encode_labels first.")
+    y = y.astype(np.int64)
+    if y.min() < 0:
+        raise LabelError(f"labels must be >= 0; found {int(y.min())} at row "
+                         f"{int(np.argmin(y))}.")
+    k = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    if y.max() >= k:
+        raise LabelError(f"label {int(y.max())} is out of range for {k} classes.")
+    return y, k
+
+
+def check_pred_probs(pred_probs: Any, n: int | None = None, *, min_classes: int = 2,
+                     rows_sum_to_one: bool = True,
+                     error: type[DataqaError] = InvalidSettingError) -> np.ndarray:
+    """Predicted probabilities (n, K) as float64.
+
+    Parameters
+    ----------
+    pred_probs : array (n, K)
+    n : int, optional
+        The number of rows required (one per label).
+    min_classes : int
+        The smallest K accepted.
+    rows_sum_to_one : bool
+        Require every row to sum to 1 (within 1e-3). Without it, every value must lie in
+        [0, 1] (within -1e-9 and +1e-6 for rounding), as for the scores of a one-vs-rest
+        model.
+    error : DataqaError subclass
+        The error raised for a malformed matrix (the caller's contract); a wrong number
+        of rows is always a :class:`LengthMismatchError`.
+
+    Raises
+    ------
+    LengthMismatchError, or ``error``.
+    """
+    try:
+        p = to_numpy(pred_probs).astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise error(f"pred_probs must be a numeric array of shape (n, K): {exc}") from None
+    if p.ndim != 2 or p.shape[1] < min_classes:
+        raise error(f"pred_probs must have shape (n, K) with K >= {min_classes}; "
+                    f"got {p.shape}.")
+    if n is not None and p.shape[0] != n:
+        raise LengthMismatchError(f"pred_probs has {p.shape[0]} rows but labels has {n} "
+                                  f"entries; give one row of probabilities per label.")
+    if not np.isfinite(p).all():
+        rows = np.flatnonzero(~np.isfinite(p).all(axis=1))
+        raise error(f"pred_probs holds NaN or infinite values in {len(rows)} rows "
+                    f"(first: {rows[:5].tolist()}).")
+    if rows_sum_to_one:
+        off = np.abs(p.sum(axis=1) - 1.0) > 1e-3
+        if off.any() or (p < 0).any():
+            rows = np.flatnonzero(off | (p < 0).any(axis=1))
+            raise error(
+                f"pred_probs rows must be probabilities summing to 1; {len(rows)} rows do not "
+                f"(first: {rows[:5].tolist()}). Apply a softmax to logits first."
+            )
+    elif (p < -1e-9).any() or (p > 1 + 1e-6).any():
+        raise error("pred_probs must lie in [0, 1]; did you pass logits instead?")
+    return p
+
+
+def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
+                 allow_empty: bool = False,
+                 error: type[DataqaError] = InvalidSettingError) -> np.ndarray:
+    """Scores (n,) as a finite float64 array.
+
+    Parameters
+    ----------
+    scores : array (n,)
+    name : str, for messages
+    n : int, optional, the number of entries required
+    allow_empty : bool
+    error : DataqaError subclass raised for a malformed array
+    """
+    a = to_numpy(scores).astype(np.float64, copy=False)
+    if a.ndim != 1:
+        raise error(f"{name} must be 1-D of shape (n,); got shape {a.shape}.")
+    if not allow_empty and len(a) == 0:
+        raise error(f"{name} is empty; pass at least one score.")
+    if n is not None and len(a) != n:
+        raise LengthMismatchError(f"{name} has {len(a)} entries but there are {n} items; "
+                                  f"give one score per item.")
+    if not np.isfinite(a).all():
+        raise error(f"{name} holds {int((~np.isfinite(a)).sum())} NaN/inf value(s).")
+    return a
