@@ -9,8 +9,10 @@
   dev labels' class balance) and keeps the one that scores best on a labeled dev set,
   saying which and why.
 
-Every model has ``predict_proba(L) -> (n, K)`` (rows with no vote get the fitted class
-prior) and ``predict(L) -> (n,)`` (-1 where every LF abstains).
+Every model is a scikit-learn estimator (:class:`BaseLabelModel`: ``clone`` and
+``get_params`` work, ``fit(L)`` returns the model, learned state ends in ``_``) with
+``predict_proba(L) -> (n, K)`` (rows with no vote get the fitted class prior) and
+``predict(L) -> (n,)`` (-1 where every LF abstains).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from dataqa.errors import (
     InvalidSettingError,
@@ -34,6 +37,7 @@ from dataqa.types import ABSTAIN
 __all__ = [
     "LABEL_MODELS",
     "METRICS",
+    "BaseLabelModel",
     "MajorityVote",
     "DawidSkene",
     "SnorkelLabelModel",
@@ -161,8 +165,19 @@ def _one_hot_outcomes(L: np.ndarray, K: int) -> np.ndarray:
     return out
 
 
-class _Base:
-    """Shared behaviour: validation, prior fallback, predict."""
+class BaseLabelModel(BaseEstimator):
+    """Base of the label models: a scikit-learn estimator over LF votes.
+
+    ``__init__`` stores the settings; :meth:`fit` checks them and ``L``, learns the state
+    (names ending in ``_``: ``class_prior_`` (K,), ``n_lfs_``, ...) and returns the model;
+    :meth:`predict_proba` and :meth:`predict` raise :class:`~dataqa.errors.NotFittedError`
+    before ``fit``. ``clone`` and ``get_params`` work as for any scikit-learn estimator.
+
+    Parameters
+    ----------
+    cardinality : int
+        Number of classes K (>= 2).
+    """
 
     #: fewest LFs the model can be fitted on
     min_lfs = 1
@@ -170,8 +185,11 @@ class _Base:
     def __init__(self, *, cardinality: int) -> None:
         self.cardinality = cardinality
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "class_prior_")
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "class_prior_"):
+        if not self.__sklearn_is_fitted__():
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet; call fit(L) first."
             )
@@ -185,7 +203,7 @@ class _Base:
             )
         return L
 
-    def fit(self, L: Any, **kwargs: Any) -> _Base:  # pragma: no cover - overridden
+    def fit(self, L: Any, **kwargs: Any) -> BaseLabelModel:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
@@ -216,7 +234,7 @@ class _Base:
         return pred
 
 
-class MajorityVote(_Base):
+class MajorityVote(BaseLabelModel):
     """Normalised vote counts; the class prior is the share of each class in the votes.
 
     Parameters
@@ -225,10 +243,12 @@ class MajorityVote(_Base):
     """
 
     def fit(self, L: Any, **_: Any) -> MajorityVote:
-        L = check_label_matrix(L, self.cardinality)
+        """Learn the class prior from the vote shares; returns ``self``."""
+        K = _check_cardinality(self.cardinality)
+        L = check_label_matrix(L, K)
         self.n_lfs_ = L.shape[1]
-        counts = np.bincount(L[L >= 0].ravel(), minlength=self.cardinality).astype(float)
-        self.class_prior_ = (counts + 1.0) / (counts.sum() + self.cardinality)
+        counts = np.bincount(L[L >= 0].ravel(), minlength=K).astype(float)
+        self.class_prior_ = (counts + 1.0) / (counts.sum() + K)
         return self
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
@@ -236,7 +256,7 @@ class MajorityVote(_Base):
         return counts / counts.sum(axis=1, keepdims=True)
 
 
-class DawidSkene(_Base):
+class DawidSkene(BaseLabelModel):
     """Dawid-Skene EM: one K x (K + 1) confusion matrix per LF and a class prior.
 
     ``P(y_i = k | L_i) ∝ prior_k * Π_j confusion_j[k, L_ij]``, where abstaining is an
@@ -261,8 +281,9 @@ class DawidSkene(_Base):
         self.smoothing = smoothing
 
     def fit(self, L: Any, **_: Any) -> DawidSkene:
-        L = check_label_matrix(L, self.cardinality)
-        K = self.cardinality
+        """Run EM from the majority-vote posteriors; returns ``self``."""
+        K = _check_cardinality(self.cardinality)
+        L = check_label_matrix(L, K)
         self.n_lfs_ = L.shape[1]
         X = _one_hot_outcomes(L, K)  # (n, m, K + 1); last = abstain
         counts = X[:, :, :K].sum(axis=1)
@@ -306,7 +327,7 @@ class DawidSkene(_Base):
                             _one_hot_outcomes(L, self.cardinality))
 
 
-class SnorkelLabelModel(_Base):
+class SnorkelLabelModel(BaseLabelModel):
     """Snorkel's ``LabelModel`` (matrix completion), leaving global random state untouched.
 
     It needs at least :attr:`min_lfs` (3) labeling functions: with fewer, the agreement
@@ -335,13 +356,16 @@ class SnorkelLabelModel(_Base):
     min_lfs = 3
 
     def fit(self, L: Any, *, class_balance: np.ndarray | None = None, **_: Any) -> SnorkelLabelModel:
-        from snorkel.labeling.model import LabelModel
+        """Fit Snorkel's LabelModel (``class_balance``: its class prior, default uniform);
+        returns ``self``. The caller's global random state is restored afterwards."""
+        from snorkel.labeling.model import LabelModel as SnorkelModel
 
-        L = check_label_matrix(L, self.cardinality)
+        K = _check_cardinality(self.cardinality)
+        L = check_label_matrix(L, K)
         check_enough_lfs("snorkel", L.shape[1])
         self.n_lfs_ = L.shape[1]
         with preserve_global_random_state():
-            model = LabelModel(cardinality=self.cardinality, verbose=False)
+            model = SnorkelModel(cardinality=K, verbose=False)
             model.fit(L, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
                       seed=int(self.random_state), progress_bar=False,
                       class_balance=None if class_balance is None else list(class_balance))
@@ -359,7 +383,7 @@ class SnorkelLabelModel(_Base):
         return np.asarray(self.model_.get_weights())
 
 
-LABEL_MODELS: dict[str, type[_Base]] = {
+LABEL_MODELS: dict[str, type[BaseLabelModel]] = {
     "majority": MajorityVote,
     "dawid_skene": DawidSkene,
     "snorkel": SnorkelLabelModel,
@@ -403,7 +427,7 @@ def _f1_macro(y: np.ndarray, p: np.ndarray) -> float:
 METRICS = {"accuracy": _accuracy, "f1": _f1_binary, "f1_macro": _f1_macro}
 
 
-class AutoLabelModel(_Base):
+class AutoLabelModel(BaseLabelModel):
     """Fits several label models and keeps the best on a labeled dev set.
 
     Candidates: every model in :data:`LABEL_MODELS`, plus ``"snorkel_dev_prior"``:
@@ -442,13 +466,15 @@ class AutoLabelModel(_Base):
         self.random_state = random_state
 
     def fit(self, L: Any, *, L_dev: Any = None, Y_dev: Any = None, **_: Any) -> AutoLabelModel:
+        """Fit every candidate on ``L`` and keep the best on (``L_dev``, ``Y_dev``);
+        returns ``self``."""
         if L_dev is None or Y_dev is None:
             raise MissingInputError(
                 "method='auto' picks the label model on a labeled dev set; pass L_dev and Y_dev."
             )
         if self.metric not in METRICS:
             raise UnknownNameError("metric", self.metric, METRICS)
-        K = self.cardinality
+        K = _check_cardinality(self.cardinality)
         L = check_label_matrix(L, K)
         L_dev = check_label_matrix(L_dev, K, name="L_dev")
         if np.ndim(Y_dev) == 1 and len(Y_dev) != len(L_dev):
@@ -515,14 +541,14 @@ def _min_lfs(name: str) -> int:
     return SnorkelLabelModel.min_lfs if name.startswith("snorkel") else LABEL_MODELS[name].min_lfs
 
 
-def _make(name: str, cardinality: int, random_state: int) -> _Base:
+def _make(name: str, cardinality: int, random_state: int) -> BaseLabelModel:
     if name == "snorkel":
         return SnorkelLabelModel(cardinality=cardinality, random_state=random_state)
     return LABEL_MODELS[name](cardinality=cardinality)
 
 
 def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev: Any = None,
-                    Y_dev: Any = None, random_state: int = 0, metric: str = "accuracy") -> _Base:
+                    Y_dev: Any = None, random_state: int = 0, metric: str = "accuracy") -> BaseLabelModel:
     """Fit a label model on the LF votes.
 
     Parameters

@@ -237,3 +237,63 @@ def test_gold_labels_must_be_class_indices(Y, message):
 def test_lf_summary_gold_labels_checked():
     with pytest.raises(InvalidSettingError, match=r"Y must hold integer class indices 0\.\.K-1; row 0 holds 'a'"):
         lf_summary(np.array([[0, 1]]), Y=["a"])
+
+
+ESTIMATORS = ["MajorityVote", "DawidSkene", "SnorkelLabelModel", "AutoLabelModel"]
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_label_models_are_sklearn_estimators(data, name):
+    from sklearn.base import BaseEstimator, clone
+    from sklearn.utils import estimator_checks
+    from sklearn.utils.validation import check_is_fitted
+
+    import dataqa.weak as weak
+
+    L, y, L_dev, y_dev = data
+    cls = getattr(weak, name)
+    model = cls(cardinality=2)
+    assert isinstance(model, BaseEstimator) and isinstance(model, weak.BaseLabelModel)
+    assert vars(model) == model.get_params()  # __init__ stores its settings only
+    for check in ("check_no_attributes_set_in_init", "check_get_params_invariance",
+                  "check_set_params"):
+        getattr(estimator_checks, check)(name, model)
+    with pytest.raises(NotFittedError, match=f"this {name} is not fitted yet; call fit"):
+        model.predict_proba(L_dev)
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    with pytest.raises(SklearnNotFittedError):
+        check_is_fitted(model)
+    fitted = model.fit(L, L_dev=L_dev, Y_dev=y_dev)
+    assert fitted is model
+    check_is_fitted(model)
+    assert {k for k in vars(model) if k not in model.get_params()} \
+        and all(k.endswith("_") for k in vars(model) if k not in model.get_params())
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and not hasattr(twin, "class_prior_")
+    np.testing.assert_allclose(twin.fit(L, L_dev=L_dev, Y_dev=y_dev).predict_proba(L_dev),
+                               model.predict_proba(L_dev))
+
+
+def test_settings_are_checked_in_fit(data):
+    L, *_ = data
+    model = MajorityVote(cardinality=1)  # stored as given
+    assert model.cardinality == 1
+    with pytest.raises(InvalidSettingError, match="cardinality=1 must be an int >= 2"):
+        model.fit(L)
+    assert MajorityVote(cardinality=2).set_params(cardinality=3).fit(L).class_prior_.shape == (3,)
+
+
+def test_snorkel_estimator_leaves_global_random_state_untouched(data):
+    from dataqa.weak import SnorkelLabelModel
+
+    L, _, L_dev, _ = data
+    np.random.seed(4321)
+    random.seed(11)
+    torch.manual_seed(13)
+    model = SnorkelLabelModel(cardinality=2, n_epochs=50, random_state=5).fit(L)
+    model.predict_proba(L_dev)
+    assert random.random() == random.Random(11).random()
+    np.testing.assert_array_equal(np.random.random_sample(3),
+                                  np.random.RandomState(4321).random_sample(3))
+    assert torch.equal(torch.rand(3), torch.rand(3, generator=torch.Generator().manual_seed(13)))
