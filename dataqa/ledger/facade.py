@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pandas as pd
@@ -120,7 +120,7 @@ class Ledger:
         """The raw connection (for tests and repairs; public methods never need it)."""
         return self._store.connection()
 
-    def _write(self) -> Any:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One raw write transaction (see :meth:`dataqa.ledger.store.Store.write`)."""
         return self._store.write()
 
