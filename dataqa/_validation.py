@@ -8,6 +8,8 @@ was wrong and what to do.
 - :func:`check_labels`: int labels ``0 .. K-1`` (n,).
 - :func:`check_pred_probs`: probabilities (n, K), finite, in [0, 1], rows summing to 1.
 - :func:`check_scores`: finite scores (n,).
+- :func:`check_label_matrix`: LF votes ``L`` (n, m), ints in ``-1 .. K-1``.
+- :func:`check_gold_labels`: gold labels of LF votes, class indices (n,), row named.
 - :func:`as_2d_float`: a finite float matrix (n, d) (logits, features), torch tensors too.
 - :func:`check_int`, :func:`check_positive`, :func:`check_nonneg`: settings.
 """
@@ -26,10 +28,13 @@ from dataqa.errors import (
     LengthMismatchError,
     OODInputError,
 )
+from dataqa.types import ABSTAIN
 
 __all__ = [
     "as_2d_float",
+    "check_gold_labels",
     "check_int",
+    "check_label_matrix",
     "check_labels",
     "check_nonneg",
     "check_positive",
@@ -231,3 +236,73 @@ def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
     if not np.isfinite(a).all():
         raise error(f"{name} holds {int((~np.isfinite(a)).sum())} NaN/inf value(s).")
     return a
+
+
+# --------------------------------------------------------------------------- LF votes
+
+def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L") -> np.ndarray:
+    """Validate an LF vote matrix: 2-D ints in ``-1 .. cardinality-1``."""
+    arr = np.asarray(L)
+    if arr.ndim != 2:
+        raise InvalidSettingError(f"{name} must be a 2-D array (n, m); got shape {arr.shape}.")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0):
+            arr = arr.astype(np.int64)
+        else:
+            raise InvalidSettingError(f"{name} must hold integer votes; got dtype {arr.dtype}.")
+    arr = arr.astype(np.int64, copy=False)
+    if arr.size and arr.min() < ABSTAIN:
+        raise InvalidSettingError(f"{name} has votes below -1 (min {arr.min()}); -1 means abstain.")
+    if cardinality is not None and arr.size and arr.max() >= cardinality:
+        raise InvalidSettingError(
+            f"{name} has a vote {arr.max()} but cardinality={cardinality}; votes must be in "
+            f"0..{cardinality - 1} or -1. Raise cardinality or fix the LFs."
+        )
+    return arr
+
+
+def check_gold_labels(Y: Any, n: int, cardinality: int | None, *, name: str = "Y_dev") -> np.ndarray:
+    """Validate gold labels: ``n`` integer class indices in ``0 .. cardinality-1``.
+
+    Strings and non-integer numbers are refused (map class names to indices first);
+    integral floats (``1.0``) are accepted.
+    """
+    arr = np.asarray(Y)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # a single column
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise InvalidSettingError(f"{name} must be 1-D (one gold label per row); got shape {arr.shape}.")
+    if len(arr) != n:
+        raise LengthMismatchError(f"{name} has {len(arr)} labels but there are {n} rows; "
+                                  f"give one gold label per row.")
+    if arr.dtype.kind in "biu":
+        out = arr.astype(np.int64, copy=False)
+    else:
+        bad = None
+        if arr.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                out = arr.astype(np.int64)
+            wrong = np.flatnonzero(out != arr)
+            if len(wrong):
+                bad = int(wrong[0])
+        else:
+            out, bad = np.empty(len(arr), dtype=np.int64), None
+            for i, v in enumerate(arr.tolist()):
+                if isinstance(v, (bool, int, np.integer)) or (isinstance(v, float) and v.is_integer()):
+                    out[i] = int(v)
+                else:
+                    bad = i
+                    break
+        if bad is not None:
+            v = arr[bad].item() if isinstance(arr[bad], np.generic) else arr[bad]
+            raise InvalidSettingError(
+                f"{name} must hold integer class indices 0..{'K-1' if cardinality is None else cardinality - 1}; "
+                f"row {bad} holds {v!r} ({type(v).__name__}). Map class names to "
+                f"indices first (e.g. with pandas.factorize or a dict)."
+            )
+    if len(out) and cardinality is not None and (out.min() < 0 or out.max() >= cardinality):
+        row = int(np.flatnonzero((out < 0) | (out >= cardinality))[0])
+        raise InvalidSettingError(
+            f"{name} must hold class indices in 0..{cardinality - 1}; row {row} holds {out[row]}."
+        )
+    return out

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataqa._validation import check_gold_labels, check_label_matrix
 from dataqa.errors import LengthMismatchError
 from dataqa.types import ABSTAIN
-from dataqa.weak.label_models import check_gold_labels, check_label_matrix
 
 __all__ = ["lf_summary", "LOW_COVERAGE"]
 
