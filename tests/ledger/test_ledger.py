@@ -398,3 +398,29 @@ def test_one_queue_kinds() -> None:
 
     assert dataqa.ledger.QUEUE_KINDS is dataqa.types.QUEUE_KINDS
     assert list(dataqa.types.QUEUE_KINDS) == ["review", "active", "spot_check"]
+
+
+def test_new_ledger_has_the_released_schema(tmp_path: Path) -> None:
+    # the split into codec/schema/store/parts changed no table, index or CHECK
+    expected = (Path(__file__).parent / "schema_v2.sql").read_text()
+    expected = "".join(ln + "\n" for ln in expected.splitlines() if not ln.startswith("-- "))
+    Ledger(tmp_path / "s.db").close()
+    conn = sqlite3.connect(tmp_path / "s.db")
+    rows = conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL "
+                        "ORDER BY type, name").fetchall()
+    conn.close()
+    assert "".join(f"{sql};\n" for (sql,) in rows) == expected
+
+
+def test_opening_a_ledger_loads_no_label_studio_client() -> None:
+    code = ("import sys\n"
+            "from dataqa.ledger import Ledger\n"
+            "with Ledger(':memory:') as led:\n"
+            "    led.add_items(['a'])\n"
+            "print(sorted(m for m in sys.modules if m.startswith('dataqa.labelstudio')))\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'requests', 'httpx', "
+            "'label_studio_sdk', 'sklearn', 'torch'}))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == [
+        "['dataqa.labelstudio', 'dataqa.labelstudio.ledger_tasks']", "[]"]
