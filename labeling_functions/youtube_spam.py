@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 
-from labeling_functions._core import keyword_lf, length_lf, regex_lf
+from labeling_functions.columns import length_lf
+from labeling_functions.keywords import keyword_lf
+from labeling_functions.regex import regex_lf
 
 SPAM, HAM = 1, 0
 

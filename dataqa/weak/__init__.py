@@ -5,7 +5,10 @@
 - :func:`fit_label_model`: majority vote, Dawid-Skene, Snorkel's LabelModel, or "auto";
 - :func:`weak_label`: all of it on a table -> :class:`WeakResult` (``.save``, ``.to_html``).
 
-LF factories live in the top-level :mod:`labeling_functions` package.
+The contract of a vectorized LF (:class:`VectorizedLF`, the :class:`FrameLF` and
+:class:`EngineLF` protocols) is in :mod:`dataqa.weak.lf`, the batch engine behind
+it (:class:`BatchCache`) in private modules; LF factories live in the top-level
+:mod:`labeling_functions` package, which builds on them.
 """
 
 import importlib
@@ -14,6 +17,12 @@ import importlib
 #: ``dataqa.weak.cli`` for ``dataqa --help`` loads none of the heavy libraries.
 _LAZY = {
     "lf_summary": "dataqa.weak.analysis",
+    "BatchCache": "dataqa.weak.lf",
+    "EngineLF": "dataqa.weak.lf",
+    "FrameLF": "dataqa.weak.lf",
+    "FramePredicate": "dataqa.weak.lf",
+    "VectorizedLF": "dataqa.weak.lf",
+    "is_missing": "dataqa.weak.lf",
     "LFFaultWarning": "dataqa.weak.apply",
     "apply_lfs": "dataqa.weak.apply",
     "check_lfs": "dataqa.weak.apply",
@@ -33,14 +42,20 @@ __all__ = [
     "LABEL_MODELS",
     "AutoLabelModel",
     "BaseLabelModel",
+    "BatchCache",
     "DawidSkene",
+    "EngineLF",
+    "FrameLF",
+    "FramePredicate",
     "LFFaultWarning",
     "MajorityVote",
     "SnorkelLabelModel",
+    "VectorizedLF",
     "WeakResult",
     "apply_lfs",
     "check_lfs",
     "fit_label_model",
+    "is_missing",
     "lf_summary",
     "preserve_global_random_state",
     "weak_label",

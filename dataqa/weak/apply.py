@@ -3,8 +3,10 @@
 The label matrix ``L`` (int, (n, m), -1 = abstain) equals Snorkel's ``PandasLFApplier``
 on the same LFs, element for element, on every path:
 
-- LFs with an ``apply_batch`` method (the :mod:`labeling_functions` factories) label the
-  whole frame at once, several at a time in threads on large frames (``threads``);
+- LFs with a frame path (:class:`dataqa.weak.lf.FrameLF`: an ``apply_batch`` method, as
+  the :mod:`labeling_functions` factories have) label the whole frame at once; those of
+  the engine (:class:`dataqa.weak.lf.EngineLF`) share one :class:`BatchCache` and its
+  substring scans, several at a time in threads on large frames (``threads``);
 - any other LF (e.g. a plain ``@labeling_function``) is called row by row on the same
   ``pandas.Series`` rows that ``DataFrame.apply(axis=1)`` builds, in ``n_jobs`` processes;
 - a Dask DataFrame is labeled partition by partition on the scheduler it is given (the
@@ -33,6 +35,7 @@ from dataqa.errors import (
     MissingColumnError,
 )
 from dataqa.types import ABSTAIN
+from dataqa.weak.lf import BatchCache, EngineLF, FrameLF
 
 __all__ = ["apply_lfs", "LFFaultWarning", "check_lfs"]
 
@@ -156,8 +159,10 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
     return L, faults
 
 
-def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
-                id_column: str | None, faults: dict[str, int]) -> np.ndarray:
+def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bool,
+                id_column: str | None, faults: dict[str, int], engine: bool) -> np.ndarray:
+    """The votes of one frame LF (``engine``: an :class:`EngineLF`, whose votes are
+    already its label or -1)."""
     try:
         out = np.asarray(lf.apply_batch(df, cache=cache))
     except MissingColumnError:
@@ -174,7 +179,7 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: Any, fault_tolerant: bool,
     if out.dtype.kind not in "iub":  # floats or objects: every vote must be an integer
         out = _integer_votes(out, lf, df, id_column)
     out = out.astype(np.int64, copy=False)
-    if isinstance(lf, _vectorized_lf()):  # already label or -1
+    if engine:  # already label or -1
         return out
     return np.where(out >= 0, out, ABSTAIN)
 
@@ -197,52 +202,43 @@ def _integer_votes(out: np.ndarray, lf: Any, df: pd.DataFrame, id_column: str | 
     return ints
 
 
-def _vectorized_lf() -> type:
-    from labeling_functions import VectorizedLF
-
-    return VectorizedLF
-
-
 #: rows from which the vectorized LFs of one pass run in threads by default
 THREAD_MIN_ROWS = 20_000
 #: pieces (by rows) per thread of each shared substring scan
 SCAN_PIECES_PER_THREAD = 2
 
 
-def _n_threads(threads: int | None, n: int, lfs: list[Any], vec: list[int]) -> int:
-    from labeling_functions import VectorizedLF
-
+def _n_threads(threads: int | None, n: int, engine: set[int]) -> int:
     if threads is not None:
         return threads
-    safe = sum(isinstance(lfs[j], VectorizedLF) for j in vec)
+    safe = len(engine)
     if safe < 2 or n < THREAD_MIN_ROWS:
         return 1
     return max(1, min(4, os.cpu_count() or 1, safe))
 
 
-def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndarray,
-                    threads: int, fault_tolerant: bool, id_column: str | None,
+def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], engine: set[int],
+                    L: np.ndarray, threads: int, fault_tolerant: bool, id_column: str | None,
                     faults: dict[str, int], advance: Any) -> None:
-    """Write the votes of the vectorized LFs ``vec`` into the columns of ``L``.
+    """Write the votes of the vectorized LFs ``vec`` into the columns of ``L``; those in
+    ``engine`` are :class:`EngineLF`.
 
-    With ``threads > 1`` the :class:`labeling_functions.VectorizedLF` passes (and the shared
+    With ``threads > 1`` the :class:`~dataqa.weak.lf.EngineLF` passes (and the shared
     substring scans, cut by rows into pieces queued first) run in ``threads`` threads,
     the calling one included: pyarrow's regex kernels and
     NumPy's array loops release the GIL. Each LF writes only its own column, errors and
     fault counts are collected in LF order, so the result equals the serial pass.
     """
-    from labeling_functions import BatchCache, VectorizedLF
-
     cache = BatchCache(df)
-    for j in vec:
-        if hasattr(lfs[j], "prepare"):
-            lfs[j].prepare(cache)
-    pooled = [j for j in vec if isinstance(lfs[j], VectorizedLF)] if threads > 1 else []
+    for j in sorted(engine):
+        lfs[j].prepare(cache)
+    pooled = [j for j in vec if j in engine] if threads > 1 else []
     if len(pooled) < 2:
         pooled = []
     for j in vec:
         if j not in pooled:
-            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, faults)
+            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, faults,
+                                  j in engine)
             advance()
     if not pooled:
         return
@@ -254,7 +250,7 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], L: np.ndar
 
     def one(j: int) -> None:
         try:
-            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j])
+            L[:, j] = _vectorized(df, lfs[j], cache, fault_tolerant, id_column, own[j], True)
         except BaseException as exc:  # noqa: BLE001 - raised below, in LF order
             errors[j] = exc
 
@@ -303,14 +299,15 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     # every column is written below (by the vectorized or the row-wise pass)
     L = np.empty((n, m), dtype=np.int64)
     faults: dict[str, int] = {}
-    vec = [j for j, lf in enumerate(lfs) if hasattr(lf, "apply_batch")]
+    vec = [j for j, lf in enumerate(lfs) if isinstance(lf, FrameLF)]
+    engine = {j for j in vec if isinstance(lfs[j], EngineLF)}
     row = [j for j in range(m) if j not in set(vec)]
     n_chunks = 0
     if row and n:
         n_chunks = 1 if n_jobs == 1 else min(n, 4 * n_jobs)
     with progress_task("labeling functions", len(vec) + n_chunks, enabled=progress) as advance:
-        _vectorized_all(df, lfs, vec, L, _n_threads(threads, n, lfs, vec), fault_tolerant,
-                        id_column, faults, advance)
+        _vectorized_all(df, lfs, vec, engine, L, _n_threads(threads, n, engine),
+                        fault_tolerant, id_column, faults, advance)
         if row and n:
             row_lfs = [lfs[j] for j in row]
             if n_chunks == 1:

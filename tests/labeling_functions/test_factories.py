@@ -14,9 +14,8 @@ from sklearn.linear_model import LogisticRegression
 from snorkel.labeling import PandasLFApplier, labeling_function
 
 from dataqa.errors import InvalidSettingError, MissingColumnError
+from dataqa.weak import VectorizedLF, is_missing
 from labeling_functions import (
-    VectorizedLF,
-    is_missing,
     isin_lf,
     keyword_lf,
     length_lf,
@@ -225,7 +224,7 @@ def test_factories_are_snorkel_lfs_and_picklable():
 
 
 def test_lower_to_ascii_list_is_complete():
-    from labeling_functions._core import LOWER_TO_ASCII
+    from dataqa.weak._scan import LOWER_TO_ASCII
 
     found = tuple(chr(c) for c in range(128, 0x110000)
                   if not 0xD800 <= c <= 0xDFFF and any(ord(x) < 128 for x in chr(c).lower()))
@@ -274,7 +273,7 @@ def test_only_i_k_s_fold_to_non_ascii_under_ignorecase():
 
 
 def test_case_insensitive_regex_literal_prefilter():
-    from labeling_functions._core import required_literal
+    from dataqa.weak._re2 import required_literal
 
     assert required_literal(re.compile(r"(?i)click\s+HERE")) == "here"
     assert required_literal(re.compile(r"(?i)sik")) is None
@@ -288,3 +287,28 @@ def test_case_insensitive_regex_literal_prefilter():
     L = three_ways(df, lfs)
     np.testing.assert_array_equal(L[:, 0], [1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1, 1])
     np.testing.assert_array_equal(L[:, 1], [-1] * 8 + [0, 0, 0, -1, -1, -1])
+
+
+def test_moved_names_still_import_from_labeling_functions_with_a_warning():
+    import labeling_functions
+    from dataqa import weak
+
+    for name in ("BatchCache", "VectorizedLF", "is_missing"):
+        with pytest.warns(DeprecationWarning, match=f"labeling_functions.{name} moved to "
+                                                    f"dataqa.weak.{name}"):
+            assert getattr(labeling_functions, name) is getattr(weak, name)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        labeling_functions.nope  # noqa: B018
+
+
+def test_dependencies_run_one_way():
+    # labeling_functions builds on dataqa.weak; nothing in dataqa imports labeling_functions
+    from pathlib import Path
+
+    import dataqa
+
+    root = Path(dataqa.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if re.search(r"^\s*(from|import)\s+labeling_functions\b", p.read_text(encoding="utf-8"),
+                              re.MULTILINE)]
+    assert offenders == []

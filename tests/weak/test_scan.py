@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labeling_functions import BatchCache
-from labeling_functions._core import _substring_rows
+from dataqa.weak import BatchCache
+from dataqa.weak._scan import substring_rows
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -116,7 +116,7 @@ def test_substring_rows_on_a_sliced_array():
     arr = pa.array(["zz", "ab", "", None, "b😀", "😀"], type=pa.large_string())
     for a in range(len(arr)):
         for b in range(a, len(arr) + 1):
-            got = _substring_rows(arr.slice(a, b - a), ["😀", "b", "ab", "zz"])
+            got = substring_rows(arr.slice(a, b - a), ["😀", "b", "ab", "zz"])
             for k, hit in got.items():
                 want = [v is not None and k in v for v in arr.to_pylist()[a:b]]
                 np.testing.assert_array_equal(hit[[v is not None for v in arr.to_pylist()[a:b]]],

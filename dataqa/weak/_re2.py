@@ -22,6 +22,9 @@ One construct is equal only on some rows, reported as the translation's ``domain
 ``\\b``/``\\B`` (Unicode mode) agree on rows with no non-ASCII word character, since RE2
 sees every non-ASCII character as a non-word character. Rows outside the domain are
 searched with Python's ``re``.
+
+:func:`required_literal` finds a substring every match contains, so the engine can skip
+the rows without it (found in its shared byte scan) before any regex runs.
 """
 
 from __future__ import annotations
@@ -273,3 +276,31 @@ def unicode_word_class() -> str:
     """RE2 class of the non-ASCII code points that ``re`` counts as word characters."""
     ranges = [(max(lo, 0x80), hi) for lo, hi in category_ranges("word") if hi >= 0x80]
     return _re2_class(ranges)
+
+
+def required_literal(pattern: re.Pattern) -> str | None:
+    """A literal substring that every match of ``pattern`` contains, or None.
+
+    The longest run of consecutive literal characters at the top level of the pattern
+    (``https?://`` -> ``"http"``). With ``re.IGNORECASE`` the run is lower-cased and
+    holds only ASCII characters other than i, k and s, the letters that Python's
+    case-insensitive matching also pairs with non-ASCII ones (U+0130, U+0131, U+212A,
+    U+017F): a match then contains the run in ``text.lower()``. Used only to skip rows
+    that cannot match.
+    """
+    if not isinstance(pattern.pattern, str):
+        return None
+    nocase = bool(pattern.flags & re.IGNORECASE)
+    try:
+        items = list(P.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - no prefilter then
+        return None
+    best, run = "", []
+    for op, arg in items + [(None, None)]:
+        if op is C.LITERAL and not (nocase and (arg >= 128 or chr(arg) in "iksIKS")):
+            run.append(chr(arg).lower() if nocase else chr(arg))
+            continue
+        if len(run) > len(best):
+            best = "".join(run)
+        run = []
+    return best if len(best) >= 2 else None

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labeling_functions import BatchCache, keyword_lf, regex_lf
-from labeling_functions._re2 import ALL, NO_UNICODE_WORD, category_ranges, translate
+from dataqa.weak import BatchCache
+from dataqa.weak._re2 import ALL, NO_UNICODE_WORD, category_ranges, translate
+from labeling_functions import keyword_lf, regex_lf
 
 # characters where RE2 and Python's re disagree unless translated with care: Unicode
 # digits/spaces/word chars, special case folds (Kelvin sign, long s, dotted/dotless i,

@@ -1,0 +1,150 @@
+"""LFs on one column's values: a comparison with a threshold, membership, text length."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataqa.errors import InvalidSettingError
+from dataqa.weak.lf import BatchCache, VectorizedLF, as_text, is_missing
+from labeling_functions._build import ColumnPredicate, checked, column_lf
+
+__all__ = ["isin_lf", "length_lf", "threshold_lf"]
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+# --------------------------------------------------------------------------- threshold
+class _Threshold(ColumnPredicate):
+    def __init__(self, column: str, op: str, value: Any) -> None:
+        super().__init__(column)
+        self.op, self.value = op, value
+
+    def test(self, value: Any) -> bool:
+        return bool(_OPS[self.op](value, self.value))
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        s = cache.series(self.column)
+        miss = cache.missing(self.column)
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype) \
+                and isinstance(self.value, (int, float, np.integer, np.floating)) \
+                and not isinstance(self.value, bool) and isinstance(s.dtype, np.dtype):
+            vals = s.to_numpy()
+            with np.errstate(invalid="ignore"):
+                return np.asarray(_OPS[self.op](vals, self.value), dtype=bool)
+        objs = cache.objects(self.column)
+        op, value = _OPS[self.op], self.value
+        return np.fromiter((False if m else bool(op(v, value)) for v, m in zip(objs, miss, strict=True)),
+                           dtype=bool, count=len(objs))
+
+
+def threshold_lf(name: str, column: str, op: str, value: Any, label: int) -> VectorizedLF:
+    """Vote ``label`` where ``column <op> value`` (op one of ``> >= < <= == !=``).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name, label, column = checked(name, label, column)
+    if op not in _OPS:
+        raise InvalidSettingError(
+            f"LF {name!r}: op={op!r} is not supported; use one of {' '.join(_OPS)}."
+        )
+    if is_missing(value):
+        raise InvalidSettingError(f"LF {name!r}: value must not be missing, got {value!r}.")
+    return column_lf(name, label, _Threshold(column, op, value), f"{column} {op} {value!r}")
+
+
+# --------------------------------------------------------------------------- isin
+class _Isin(ColumnPredicate):
+    def __init__(self, column: str, values: frozenset) -> None:
+        super().__init__(column)
+        self.values = values
+
+    def test(self, value: Any) -> bool:
+        try:
+            return value in self.values
+        except TypeError:  # unhashable cell
+            return False
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        objs = cache.objects(self.column)
+        test = self.test
+        return np.fromiter((not is_missing(v) and test(v) for v in objs), dtype=bool,
+                           count=len(objs))
+
+
+def isin_lf(name: str, column: str, values: Iterable[Any], label: int) -> VectorizedLF:
+    """Vote ``label`` where the value of ``column`` is one of ``values`` (Python ``in``).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name, label, column = checked(name, label, column)
+    if isinstance(values, str):
+        raise InvalidSettingError(
+            f"LF {name!r}: values must be a collection, not the string {values!r}; wrap it in a list."
+        )
+    try:
+        vals = frozenset(values)
+    except TypeError as exc:
+        raise InvalidSettingError(f"LF {name!r}: values must be hashable: {exc}") from exc
+    if not vals:
+        raise InvalidSettingError(f"LF {name!r}: values must not be empty.")
+    return column_lf(name, label, _Isin(column, vals), f"{column} in {sorted(map(repr, vals))}")
+
+
+# --------------------------------------------------------------------------- length
+class _Length(ColumnPredicate):
+    reads_text = True
+
+    def __init__(self, column: str, min_len: int | None, max_len: int | None) -> None:
+        super().__init__(column)
+        self.min_len, self.max_len = min_len, max_len
+
+    def test(self, value: Any) -> bool:
+        n = len(as_text(value))
+        return ((self.min_len is None or n >= self.min_len)
+                and (self.max_len is None or n <= self.max_len))
+
+    def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
+        texts = cache.texts(self.column)
+        n = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        ok = np.ones(len(texts), dtype=bool)
+        if self.min_len is not None:
+            ok &= n >= self.min_len
+        if self.max_len is not None:
+            ok &= n <= self.max_len
+        return ok
+
+
+def length_lf(name: str, column: str, *, min_len: int | None = None, max_len: int | None = None,
+              label: int) -> VectorizedLF:
+    """Vote ``label`` where ``min_len <= len(text) <= max_len`` (characters; bounds inclusive).
+
+    Returns
+    -------
+    VectorizedLF
+    """
+    name, label, column = checked(name, label, column)
+    if min_len is None and max_len is None:
+        raise InvalidSettingError(f"LF {name!r}: give min_len, max_len or both.")
+    for k, v in (("min_len", min_len), ("max_len", max_len)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0):
+            raise InvalidSettingError(f"LF {name!r}: {k}={v!r} must be an int >= 0.")
+    if min_len is not None and max_len is not None and min_len > max_len:
+        raise InvalidSettingError(f"LF {name!r}: min_len={min_len} is above max_len={max_len}.")
+    return column_lf(name, label, _Length(column, min_len, max_len),
+                     f"{min_len} <= len({column}) <= {max_len}")
