@@ -33,6 +33,7 @@ _LAZY = {
     "MajorityVote": "dataqa.weak.label_models",
     "SnorkelLabelModel": "dataqa.weak.label_models",
     "fit_label_model": "dataqa.weak.label_models",
+    "register_label_model": "dataqa.weak.label_models",
     "preserve_global_random_state": "dataqa.weak.label_models",
     "WeakResult": "dataqa.weak.pipeline",
     "weak_label": "dataqa.weak.pipeline",
@@ -58,6 +59,7 @@ __all__ = [
     "is_missing",
     "lf_summary",
     "preserve_global_random_state",
+    "register_label_model",
     "weak_label",
 ]
 

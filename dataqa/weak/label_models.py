@@ -44,6 +44,7 @@ __all__ = [
     "SnorkelLabelModel",
     "AutoLabelModel",
     "fit_label_model",
+    "register_label_model",
     "preserve_global_random_state",
     "check_label_matrix",
     "check_gold_labels",
@@ -314,6 +315,8 @@ class SnorkelLabelModel(BaseLabelModel):
         return np.asarray(self.model_.get_weights())
 
 
+#: Label models by name (``fit_label_model(method=...)``); add one with
+#: :func:`register_label_model`.
 LABEL_MODELS: dict[str, type[BaseLabelModel]] = {
     "majority": MajorityVote,
     "dawid_skene": DawidSkene,
@@ -321,12 +324,36 @@ LABEL_MODELS: dict[str, type[BaseLabelModel]] = {
 }
 
 
+def register_label_model(name: str, cls: type[BaseLabelModel]) -> None:
+    """Make ``cls`` available as ``fit_label_model(method=name)`` and ``dataqa weak --method``.
+
+    Parameters
+    ----------
+    name : str
+        A new name (not ``"auto"`` nor a name in :data:`LABEL_MODELS`).
+    cls : subclass of :class:`BaseLabelModel`
+        Built as ``cls(cardinality=K)``, with ``random_state`` set when it is one of its
+        parameters, then fitted with ``fit(L)``; its ``min_lfs`` says how many LFs it needs.
+        ``method="auto"`` keeps choosing among the built-in models.
+    """
+    if not isinstance(name, str) or not name or name == "auto" or name in LABEL_MODELS:
+        raise InvalidSettingError(
+            f"label model name {name!r} is taken or empty; the names in use are: "
+            f"{', '.join(sorted([*LABEL_MODELS, 'auto']))}.")
+    if not (isinstance(cls, type) and issubclass(cls, BaseLabelModel)):
+        raise InvalidSettingError(
+            f"register_label_model needs a subclass of dataqa.weak.BaseLabelModel; got {cls!r}.")
+    LABEL_MODELS[name] = cls
+
+
 def check_enough_lfs(method: str, n_lfs: int) -> None:
     """Raise if label model ``method`` cannot be fitted on ``n_lfs`` labeling functions."""
-    need = LABEL_MODELS[method].min_lfs if method in LABEL_MODELS else 1
+    cls = LABEL_MODELS.get(method)
+    need = cls.min_lfs if cls is not None else 1
     if n_lfs < need:
+        what = "Snorkel's LabelModel" if cls is SnorkelLabelModel else cls.__name__
         raise InvalidSettingError(
-            f"method={method!r} (Snorkel's LabelModel) needs at least {need} labeling functions; "
+            f"method={method!r} ({what}) needs at least {need} labeling functions; "
             f"got {n_lfs}. Add LFs, or use method 'majority' or 'dawid_skene' (or 'auto' with "
             f"a dev set, which skips snorkel)."
         )
@@ -361,7 +388,8 @@ METRICS = {"accuracy": _accuracy, "f1": _f1_binary, "f1_macro": _f1_macro}
 class AutoLabelModel(BaseLabelModel):
     """Fits several label models and keeps the best on a labeled dev set.
 
-    Candidates: every model in :data:`LABEL_MODELS`, plus ``"snorkel_dev_prior"``:
+    Candidates: the built-in models (majority, dawid_skene, snorkel), plus
+    ``"snorkel_dev_prior"``:
     Snorkel's LabelModel given the class balance of the dev labels instead of its uniform
     default (the dev labels are the one unbiased estimate of the class balance there is,
     and the balance decides how rows with weak or no evidence are labeled).
@@ -473,9 +501,10 @@ def _min_lfs(name: str) -> int:
 
 
 def _make(name: str, cardinality: int, random_state: int) -> BaseLabelModel:
-    if name == "snorkel":
-        return SnorkelLabelModel(cardinality=cardinality, random_state=random_state)
-    return LABEL_MODELS[name](cardinality=cardinality)
+    model = LABEL_MODELS[name](cardinality=cardinality)
+    if "random_state" in model.get_params(deep=False):
+        model.set_params(random_state=random_state)
+    return model
 
 
 def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev: Any = None,

@@ -297,3 +297,37 @@ def test_snorkel_estimator_leaves_global_random_state_untouched(data):
     np.testing.assert_array_equal(np.random.random_sample(3),
                                   np.random.RandomState(4321).random_sample(3))
     assert torch.equal(torch.rand(3), torch.rand(3, generator=torch.Generator().manual_seed(13)))
+
+
+def test_register_label_model_is_dispatched(data, monkeypatch):
+    from dataqa.weak import LABEL_MODELS, register_label_model
+
+    L, y, *_ = data
+
+    class FirstVote(MajorityVote):
+        """The first LF that votes decides."""
+
+        min_lfs = 2
+
+        def __init__(self, *, cardinality: int, random_state: int = 0) -> None:
+            super().__init__(cardinality=cardinality)
+            self.random_state = random_state
+
+        def _proba_covered(self, L):
+            first = L[np.arange(len(L)), np.argmax(L >= 0, axis=1)]
+            return np.eye(self.cardinality)[first]
+
+    monkeypatch.setitem(LABEL_MODELS, "first_vote", None)  # removed again after the test
+    del LABEL_MODELS["first_vote"]
+    register_label_model("first_vote", FirstVote)
+    model = fit_label_model(L, cardinality=2, method="first_vote", random_state=9)
+    assert isinstance(model, FirstVote) and model.random_state == 9
+    first = L[np.arange(len(L)), np.argmax(L >= 0, axis=1)]
+    covered = (L >= 0).any(axis=1)
+    np.testing.assert_array_equal(model.predict(L)[covered], first[covered])
+    with pytest.raises(InvalidSettingError, match=r"method='first_vote' \(FirstVote\) needs at least 2"):
+        fit_label_model(L[:, :1], cardinality=2, method="first_vote")
+    with pytest.raises(InvalidSettingError, match="'majority' is taken"):
+        register_label_model("majority", FirstVote)
+    with pytest.raises(InvalidSettingError, match="needs a subclass of dataqa.weak.BaseLabelModel"):
+        register_label_model("other", object)
