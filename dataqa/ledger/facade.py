@@ -66,10 +66,10 @@ class Ledger:
 
     Examples
     --------
-    >>> with Ledger(":memory:") as led:
-    ...     led.add_items(["a", "b"])
-    ...     led.add_labels(["a"], [1], source="human")
-    ...     led.latest_labels()["label"].tolist()
+    >>> with Ledger(":memory:") as ledger:
+    ...     ledger.add_items(["a", "b"])
+    ...     ledger.add_labels(["a"], [1], source="human")
+    ...     ledger.latest_labels()["label"].tolist()
     2
     1
     [1]
@@ -132,9 +132,9 @@ class Ledger:
 
         Examples
         --------
-        >>> with Ledger(":memory:") as led, led.transaction():
-        ...     led.add_items(["a"])
-        ...     led.add_labels(["a"], [1], source="human")
+        >>> with Ledger(":memory:") as ledger, ledger.transaction():
+        ...     ledger.add_items(["a"])
+        ...     ledger.add_labels(["a"], [1], source="human")
         1
         1
         """

@@ -17,59 +17,59 @@ from dataqa.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, to_utc_iso
 
 
 @pytest.fixture()
-def led(tmp_path: Path):
+def ledger(tmp_path: Path):
     with Ledger(tmp_path / "l.db") as ledger:
         yield ledger
 
 
 def test_create_reopen_and_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "ledger.db"
-    with Ledger(path) as led:
-        assert led.add_items(["a", "b", "c"], split="train",
-                             data=[{"text": "x"}, None, {"text": "z"}]) == 3
-        assert led.schema_version == SCHEMA_VERSION
+    with Ledger(path) as ledger:
+        assert ledger.add_items(["a", "b", "c"], split="train",
+                                data=[{"text": "x"}, None, {"text": "z"}]) == 3
+        assert ledger.schema_version == SCHEMA_VERSION
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     meta = dict(conn.execute("SELECT key, value FROM meta"))
     assert meta["app"] == "dataqa-ledger" and meta["schema_version"] == str(SCHEMA_VERSION)
     conn.close()
-    with Ledger(path) as led:
-        assert led.items()["id"].tolist() == ["a", "b", "c"]
-        assert led.items(split="train").shape == (3, 3)
-        assert led.item_data(["c", "b"]) == {"c": {"text": "z"}, "b": {}}
-        assert len(led) == 3
+    with Ledger(path) as ledger:
+        assert ledger.items()["id"].tolist() == ["a", "b", "c"]
+        assert ledger.items(split="train").shape == (3, 3)
+        assert ledger.item_data(["c", "b"]) == {"c": {"text": "z"}, "b": {}}
+        assert len(ledger) == 3
 
 
-def test_add_items_is_idempotent_and_validated(led: Ledger) -> None:
-    assert led.add_items(["a", "b"], content_hashes=["h1", "h2"]) == 2
-    assert led.add_items(["b", "c"], content_hashes=["zz", "h3"]) == 1
-    items = led.items()
+def test_add_items_is_idempotent_and_validated(ledger: Ledger) -> None:
+    assert ledger.add_items(["a", "b"], content_hashes=["h1", "h2"]) == 2
+    assert ledger.add_items(["b", "c"], content_hashes=["zz", "h3"]) == 1
+    items = ledger.items()
     assert items["id"].tolist() == ["a", "b", "c"]
     assert items.loc[items["id"] == "b", "content_hash"].item() == "h2"  # re-add is a no-op
     with pytest.raises(InvalidSettingError, match="repeat within the call: 'x'"):
-        led.add_items(["x", "x"])
+        ledger.add_items(["x", "x"])
     with pytest.raises(InvalidSettingError, match="single string"):
-        led.add_items("abc")
+        ledger.add_items("abc")
     with pytest.raises(InvalidSettingError, match="must be a dict"):
-        led.add_items(["q"], data=["not a dict"])
+        ledger.add_items(["q"], data=["not a dict"])
     with pytest.raises(LedgerError, match="not in the ledger: 'nope'"):
-        led.item_data(["a", "nope"])
-    assert len(led) == 3
+        ledger.item_data(["a", "nope"])
+    assert len(ledger) == 3
 
 
-def test_labels_history_and_precedence(led: Ledger) -> None:
-    led.add_items(["a", "b", "c", "d"])
-    led.add_labels(["a", "b", "c"], np.array([0, 1, 1]), source="given",
-                   created_at="2024-01-01T00:00:00Z")
-    led.add_labels(["a", "b"], [1, 0], source="model", created_at="2024-06-01T00:00:00Z")
-    led.add_labels(["b"], [1], source="human", annotator="ann1",
-                   created_at="2024-02-01T00:00:00Z")
-    led.add_labels(["c"], ["spam"], source="weak")
-    led.add_labels(["d"], [0], source="weak", created_at="2024-01-01T00:00:00Z")
-    led.add_labels(["d"], [1], source="model", created_at="2024-03-01T00:00:00Z")
-    assert len(led.labels()) == 9  # history kept
-    latest = led.latest_labels().set_index("id")
+def test_labels_history_and_precedence(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b", "c", "d"])
+    ledger.add_labels(["a", "b", "c"], np.array([0, 1, 1]), source="given",
+                      created_at="2024-01-01T00:00:00Z")
+    ledger.add_labels(["a", "b"], [1, 0], source="model", created_at="2024-06-01T00:00:00Z")
+    ledger.add_labels(["b"], [1], source="human", annotator="ann1",
+                      created_at="2024-02-01T00:00:00Z")
+    ledger.add_labels(["c"], ["spam"], source="weak")
+    ledger.add_labels(["d"], [0], source="weak", created_at="2024-01-01T00:00:00Z")
+    ledger.add_labels(["d"], [1], source="model", created_at="2024-03-01T00:00:00Z")
+    assert len(ledger.labels()) == 9  # history kept
+    latest = ledger.latest_labels().set_index("id")
     # a: given beats a newer model label; b: human beats given and model
     assert latest.loc["a", "label"] == 0 and latest.loc["a", "source"] == "given"
     assert latest.loc["b", "label"] == 1 and latest.loc["b", "annotator"] == "ann1"
@@ -77,28 +77,28 @@ def test_labels_history_and_precedence(led: Ledger) -> None:
     assert latest.loc["c", "label"] == 1
     assert latest.loc["d", "label"] == 1 and latest.loc["d", "source"] == "model"
     assert list(latest.index) == ["a", "b", "c", "d"]
-    weak = led.latest_labels(source="weak").set_index("id")
+    weak = ledger.latest_labels(source="weak").set_index("id")
     assert weak.loc["c", "label"] == "spam" and isinstance(weak.loc["c", "label"], str)
     assert latest.loc["a", "created_at"] == "2024-01-01T00:00:00.000000+00:00"
 
 
-def test_label_validation(led: Ledger) -> None:
-    led.add_items(["a"])
+def test_label_validation(ledger: Ledger) -> None:
+    ledger.add_items(["a"])
     with pytest.raises(InvalidSettingError, match="label source 'oracle' is not one of given"):
-        led.add_labels(["a"], [1], source="oracle")
+        ledger.add_labels(["a"], [1], source="oracle")
     with pytest.raises(LedgerError, match="not in the ledger: 'zz'"):
-        led.add_labels(["a", "zz"], [1, 1], source="human")
+        ledger.add_labels(["a", "zz"], [1, 1], source="human")
     with pytest.raises(LedgerError, match="round 7 is not in the ledger"):
-        led.add_labels(["a"], [1], source="human", round=7)
+        ledger.add_labels(["a"], [1], source="human", round=7)
     with pytest.raises(LengthMismatchError, match="one entry per item"):
-        led.add_labels(["a"], [1, 2], source="human")
+        ledger.add_labels(["a"], [1, 2], source="human")
     with pytest.raises(InvalidSettingError, match="not an ISO-8601"):
-        led.add_labels(["a"], [1], source="human", created_at="yesterday")
-    assert led.labels().empty
+        ledger.add_labels(["a"], [1], source="human", created_at="yesterday")
+    assert ledger.labels().empty
 
 
-def test_upsert_external_labels(led: Ledger) -> None:
-    led.add_items(["a", "b"])
+def test_upsert_external_labels(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b"])
     rows = [
         {"item_id": "a", "label": "spam", "source": "human", "annotator": "x@y",
          "external_id": 11, "created_at": "2024-05-01T10:00:00Z",
@@ -107,119 +107,119 @@ def test_upsert_external_labels(led: Ledger) -> None:
          "external_id": 12, "created_at": "2024-05-01T10:01:00Z",
          "updated_at": "2024-05-01T10:01:00Z", "lead_time": 2.0},
     ]
-    assert led.upsert_external_labels(rows) == (2, 0)
-    assert led.upsert_external_labels(rows) == (0, 0)  # pulled again: nothing new
+    assert ledger.upsert_external_labels(rows) == (2, 0)
+    assert ledger.upsert_external_labels(rows) == (0, 0)  # pulled again: nothing new
     changed = dict(rows[0], label="ham", updated_at="2024-05-02T09:00:00Z")
-    assert led.upsert_external_labels(pd.DataFrame([changed, rows[1]])) == (0, 1)
-    df = led.labels()
+    assert ledger.upsert_external_labels(pd.DataFrame([changed, rows[1]])) == (0, 1)
+    df = ledger.labels()
     assert len(df) == 2
     a = df.set_index("id").loc["a"]
     assert a["label"] == "ham" and a["external_id"] == "11" and a["lead_time"] == 3.5
     assert a["created_at"] == "2024-05-01T10:00:00.000000+00:00"
     assert a["updated_at"] == "2024-05-02T09:00:00.000000+00:00"
     with pytest.raises(InvalidSettingError, match="row 0 lacks external_id"):
-        led.upsert_external_labels([{"item_id": "a", "label": 1, "source": "human"}])
+        ledger.upsert_external_labels([{"item_id": "a", "label": 1, "source": "human"}])
     with pytest.raises(InvalidSettingError, match="external ids repeat"):
-        led.upsert_external_labels([rows[0], rows[0]])
+        ledger.upsert_external_labels([rows[0], rows[0]])
 
 
-def test_rounds(led: Ledger) -> None:
-    led.add_items(list("abcdef"))
-    assert led.current_round() is None
-    r1 = led.start_round("uncertainty", {"batch_size": 2, "seed": np.int64(3)}, ["c", "a"],
+def test_rounds(ledger: Ledger) -> None:
+    ledger.add_items(list("abcdef"))
+    assert ledger.current_round() is None
+    r1 = ledger.start_round("uncertainty", {"batch_size": 2, "seed": np.int64(3)}, ["c", "a"],
                          scores=np.array([0.9, 0.5]))
-    led.add_labels(["c", "a"], [1, 0], source="human", round=r1)
-    led.finish_round(r1, {"accuracy": 0.8})
-    r2 = led.start_round("random", {}, ["b"])
-    assert (r1, r2) == (1, 2) and led.current_round() == 2
-    df = led.rounds()
+    ledger.add_labels(["c", "a"], [1, 0], source="human", round=r1)
+    ledger.finish_round(r1, {"accuracy": 0.8})
+    r2 = ledger.start_round("random", {}, ["b"])
+    assert (r1, r2) == (1, 2) and ledger.current_round() == 2
+    df = ledger.rounds()
     assert df["batch_ids"].tolist() == [["c", "a"], ["b"]]
     assert df.loc[0, "settings"] == {"batch_size": 2, "seed": 3}
     assert df.loc[0, "scores"] == [0.9, 0.5] and df.loc[1, "scores"] == [None]
     assert df.loc[0, "metrics"] == {"accuracy": 0.8} and pd.isna(df.loc[1, "finished_at"])
-    assert led.labels()["round"].tolist() == [1, 1]
-    assert led.round_info(2)["n_batch"] == 1
+    assert ledger.labels()["round"].tolist() == [1, 1]
+    assert ledger.round_info(2)["n_batch"] == 1
     with pytest.raises(LedgerError, match="round 9 is not in the ledger"):
-        led.finish_round(9, {})
+        ledger.finish_round(9, {})
     with pytest.raises(InvalidSettingError, match="batch_ids repeat"):
-        led.start_round("x", {}, ["a", "a"])
+        ledger.start_round("x", {}, ["a", "a"])
     with pytest.raises(InvalidSettingError, match="not JSON-serialisable"):
-        led.start_round("x", {"model": object()}, ["a"])
-    assert led.current_round() == 2
+        ledger.start_round("x", {"model": object()}, ["a"])
+    assert ledger.current_round() == 2
 
 
-def test_queues_tasks_and_state(led: Ledger) -> None:
-    led.add_items([f"i{k}" for k in range(5)])
-    q = led.create_queue("al-round-1", kind="active", settings={"batch": 3})
-    assert led.create_queue("al-round-1", kind="active", project="proj") == q
-    assert led.add_queue_items("al-round-1", ["i3", "i1", "i4"]) == 3
-    assert led.add_queue_items("al-round-1", ["i1", "i0"]) == 1
-    assert led.queue_items("al-round-1") == ["i3", "i1", "i4", "i0"]
-    assert led.pending_items("al-round-1") == ["i3", "i1", "i4", "i0"]
-    assert led.record_tasks("al-round-1", {"i3": 101, "i1": 102}, project="proj") == 2
-    assert led.record_tasks("al-round-1", {"i3": 101}, project="proj") == 0
-    assert led.pending_items("al-round-1") == ["i4", "i0"]
-    assert led.task_ids(project="proj") == {"i3": 101, "i1": 102}
-    assert led.task_ids(queue="al-round-1") == {"i3": 101, "i1": 102}
-    assert led.task_ids(project="other") == {}
-    assert led.forget_tasks("proj", ["i1"]) == 1
-    assert led.pending_items("al-round-1") == ["i1", "i4", "i0"]
-    qs = led.queues()
+def test_queues_tasks_and_state(ledger: Ledger) -> None:
+    ledger.add_items([f"i{k}" for k in range(5)])
+    q = ledger.create_queue("al-round-1", kind="active", settings={"batch": 3})
+    assert ledger.create_queue("al-round-1", kind="active", project="proj") == q
+    assert ledger.add_queue_items("al-round-1", ["i3", "i1", "i4"]) == 3
+    assert ledger.add_queue_items("al-round-1", ["i1", "i0"]) == 1
+    assert ledger.queue_items("al-round-1") == ["i3", "i1", "i4", "i0"]
+    assert ledger.pending_items("al-round-1") == ["i3", "i1", "i4", "i0"]
+    assert ledger.record_tasks("al-round-1", {"i3": 101, "i1": 102}, project="proj") == 2
+    assert ledger.record_tasks("al-round-1", {"i3": 101}, project="proj") == 0
+    assert ledger.pending_items("al-round-1") == ["i4", "i0"]
+    assert ledger.task_ids(project="proj") == {"i3": 101, "i1": 102}
+    assert ledger.task_ids(queue="al-round-1") == {"i3": 101, "i1": 102}
+    assert ledger.task_ids(project="other") == {}
+    assert ledger.forget_tasks("proj", ["i1"]) == 1
+    assert ledger.pending_items("al-round-1") == ["i1", "i4", "i0"]
+    qs = ledger.queues()
     assert qs.loc[0, "project"] == "proj" and qs.loc[0, "n_items"] == 4
     assert qs.loc[0, "settings"] == {"batch": 3}
     with pytest.raises(LedgerError, match="exists with kind 'active', not 'review'"):
-        led.create_queue("al-round-1", kind="review")
+        ledger.create_queue("al-round-1", kind="review")
     with pytest.raises(InvalidSettingError, match="queue kind 'other' is not one of"):
-        led.create_queue("q2", kind="other")
+        ledger.create_queue("q2", kind="other")
     with pytest.raises(LedgerError, match="queue 'nope' is not in the ledger"):
-        led.queue_items("nope")
+        ledger.queue_items("nope")
     with pytest.raises(LedgerError, match="not in queue 'al-round-1': 'i2'"):
-        led.record_tasks("al-round-1", {"i2": 5}, project="proj")
-    assert led.get_state("ls:last_pull:proj") is None
-    led.set_state("ls:last_pull:proj", {"at": "2024-01-01T00:00:00+00:00"})
-    assert led.get_state("ls:last_pull:proj") == {"at": "2024-01-01T00:00:00+00:00"}
-    assert led.get_state("missing", default=5) == 5
-    assert led.summary() == {"items": 5, "labels": 0, "labeled_items": 0, "rounds": 0,
-                             "queues": 1, "tasks": 1}
+        ledger.record_tasks("al-round-1", {"i2": 5}, project="proj")
+    assert ledger.get_state("ls:last_pull:proj") is None
+    ledger.set_state("ls:last_pull:proj", {"at": "2024-01-01T00:00:00+00:00"})
+    assert ledger.get_state("ls:last_pull:proj") == {"at": "2024-01-01T00:00:00+00:00"}
+    assert ledger.get_state("missing", default=5) == 5
+    assert ledger.summary() == {"items": 5, "labels": 0, "labeled_items": 0, "rounds": 0,
+                                "queues": 1, "tasks": 1}
 
 
-def test_write_interrupted_by_exception_leaves_previous_state(led: Ledger) -> None:
-    led.add_items(["a", "b", "c"])
-    led.add_labels(["a"], [0], source="given")
+def test_write_interrupted_by_exception_leaves_previous_state(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b", "c"])
+    ledger.add_labels(["a"], [0], source="given")
     # fail on the third row of one executemany: the first two must be rolled back too
-    led._c().execute("CREATE TRIGGER boom BEFORE INSERT ON labels WHEN NEW.item_id = 'c' "
-                     "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    ledger._c().execute("CREATE TRIGGER boom BEFORE INSERT ON labels WHEN NEW.item_id = 'c' "
+                        "BEGIN SELECT RAISE(ABORT, 'boom'); END")
     with pytest.raises(sqlite3.IntegrityError, match="boom"):
-        led.add_labels(["a", "b", "c"], [1, 1, 1], source="human")
+        ledger.add_labels(["a", "b", "c"], [1, 1, 1], source="human")
     rows = [{"item_id": i, "label": 1, "source": "human", "external_id": i}
             for i in ("a", "b", "c")]
     with pytest.raises(sqlite3.IntegrityError, match="boom"):
-        led.upsert_external_labels(rows)
-    df = led.labels()
+        ledger.upsert_external_labels(rows)
+    df = ledger.labels()
     assert df[["id", "label", "source"]].values.tolist() == [["a", 0, "given"]]
-    led.add_labels(["b"], [1], source="human")  # the ledger still works afterwards
-    assert len(led.labels()) == 2
+    ledger.add_labels(["b"], [1], source="human")  # the ledger still works afterwards
+    assert len(ledger.labels()) == 2
 
 
 def test_killed_process_leaves_last_commit(tmp_path: Path) -> None:
     path = tmp_path / "k.db"
-    with Ledger(path) as led:
-        led.add_items(["a", "b"])
+    with Ledger(path) as ledger:
+        ledger.add_items(["a", "b"])
     code = (
         "import os, sys\n"
         "from dataqa.ledger import Ledger\n"
-        f"led = Ledger({str(path)!r})\n"
-        "led.add_labels(['a'], [1], source='human')\n"
-        "with led._write() as conn:\n"
+        f"ledger = Ledger({str(path)!r})\n"
+        "ledger.add_labels(['a'], [1], source='human')\n"
+        "with ledger._write() as conn:\n"
         "    conn.execute(\"INSERT INTO items (id, added_at) VALUES ('zz', 'now')\")\n"
         "    conn.execute(\"DELETE FROM labels\")\n"
         "    os._exit(3)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 3, proc.stderr
-    with Ledger(path) as led:
-        assert led.items()["id"].tolist() == ["a", "b"]
-        assert led.labels()["label"].tolist() == [1]
+    with Ledger(path) as ledger:
+        assert ledger.items()["id"].tolist() == ["a", "b"]
+        assert ledger.labels()["label"].tolist() == [1]
 
 
 def test_not_a_ledger(tmp_path: Path) -> None:
@@ -261,37 +261,37 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
-    with Ledger(path) as led:
-        assert led.schema_version == SCHEMA_VERSION == 2
-        assert led.latest_labels()["label"].tolist() == [2]
-        led.add_items(["new"])
-        led.create_queue("q", kind="review")
-        assert led.upsert_external_labels([{"item_id": "new", "label": 1, "source": "human",
-                                            "external_id": "e1"}]) == (1, 0)
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION == 2
+        assert ledger.latest_labels()["label"].tolist() == [2]
+        ledger.add_items(["new"])
+        ledger.create_queue("q", kind="review")
+        assert ledger.upsert_external_labels([{"item_id": "new", "label": 1, "source": "human",
+                                               "external_id": "e1"}]) == (1, 0)
     conn = sqlite3.connect(path)
     assert dict(conn.execute("SELECT key, value FROM meta"))["schema_version"] == "2"
     conn.close()
 
 
 def test_closed_ledger_and_threads(tmp_path: Path) -> None:
-    led = Ledger(tmp_path / "t.db")
-    led.add_items([f"i{k}" for k in range(200)])
+    ledger = Ledger(tmp_path / "t.db")
+    ledger.add_items([f"i{k}" for k in range(200)])
 
     def work(start: int) -> None:
         for k in range(start, 200, 4):
-            led.add_labels([f"i{k}"], [k % 3], source="human")
+            ledger.add_labels([f"i{k}"], [k % 3], source="human")
 
     threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(led.labels()) == 200
-    assert sorted(led.latest_labels()["id"]) == sorted(f"i{k}" for k in range(200))
-    led.close()
-    led.close()
+    assert len(ledger.labels()) == 200
+    assert sorted(ledger.latest_labels()["id"]) == sorted(f"i{k}" for k in range(200))
+    ledger.close()
+    ledger.close()
     with pytest.raises(LedgerError, match="is closed"):
-        led.items()
+        ledger.items()
 
 
 def test_to_utc_iso() -> None:
@@ -313,47 +313,47 @@ def test_create_false_and_bad_paths(tmp_path: Path) -> None:
         Ledger(tmp_path / "l.db", timeout=-1)
 
 
-def test_transaction_groups_writes(led: Ledger) -> None:
-    led.add_items(["a", "b"])
+def test_transaction_groups_writes(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b"])
     with pytest.raises(LedgerError, match="not in the ledger: 'zz'"):
-        with led.transaction():
-            led.add_items(["c"], data=[{"text": "new"}])
-            led.set_state("k", 1)
-            led.add_labels(["zz"], [1], source="human")
-    assert led.items()["id"].tolist() == ["a", "b"] and led.get_state("k") is None
-    with led.transaction():
-        led.add_items(["c"])
-        with led.transaction():  # nested: joins the outer one
-            led.add_labels(["c"], [1], source="human")
-    assert led.latest_labels()["id"].tolist() == ["c"]
+        with ledger.transaction():
+            ledger.add_items(["c"], data=[{"text": "new"}])
+            ledger.set_state("k", 1)
+            ledger.add_labels(["zz"], [1], source="human")
+    assert ledger.items()["id"].tolist() == ["a", "b"] and ledger.get_state("k") is None
+    with ledger.transaction():
+        ledger.add_items(["c"])
+        with ledger.transaction():  # nested: joins the outer one
+            ledger.add_labels(["c"], [1], source="human")
+    assert ledger.latest_labels()["id"].tolist() == ["c"]
 
 
-def test_replace_data_and_rounds_per_label(led: Ledger) -> None:
-    led.add_items(["a", "b"], split="train", data=[{"text": "x"}, {"text": "y"}])
-    assert led.add_items(["b", "c"], data=[{"f": [1.0]}, {"f": [2.0]}], replace_data=True) == 1
-    assert led.item_data(["a", "b", "c"]) == {"a": {"text": "x"}, "b": {"f": [1.0]},
-                                              "c": {"f": [2.0]}}
-    assert led.items().set_index("id").loc["b", "split"] == "train"  # only data is replaced
-    r = led.start_round("margin", {}, ["a", "b"])
-    led.add_labels(["a", "c"], [1, 0], source="human", round=[r, None])
-    rounds = led.labels()["round"]
+def test_replace_data_and_rounds_per_label(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b"], split="train", data=[{"text": "x"}, {"text": "y"}])
+    assert ledger.add_items(["b", "c"], data=[{"f": [1.0]}, {"f": [2.0]}], replace_data=True) == 1
+    assert ledger.item_data(["a", "b", "c"]) == {"a": {"text": "x"}, "b": {"f": [1.0]},
+                                                 "c": {"f": [2.0]}}
+    assert ledger.items().set_index("id").loc["b", "split"] == "train"  # only data is replaced
+    r = ledger.start_round("margin", {}, ["a", "b"])
+    ledger.add_labels(["a", "c"], [1, 0], source="human", round=[r, None])
+    rounds = ledger.labels()["round"]
     assert rounds.iloc[0] == r and rounds.isna().tolist() == [False, True]
     with pytest.raises(LedgerError, match="round 9 is not in the ledger"):
-        led.add_labels(["a"], [1], source="human", round=[9])
+        ledger.add_labels(["a"], [1], source="human", round=[9])
 
 
 def test_lock_wait_and_damaged_file(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "l.db"
-    with Ledger(path) as led:
-        led.add_items([f"i{k}" for k in range(500)], data=[{"text": "some text"}] * 500)
+    with Ledger(path) as ledger:
+        ledger.add_items([f"i{k}" for k in range(500)], data=[{"text": "some text"}] * 500)
     monkeypatch.setenv("DATAQA_LEDGER_TIMEOUT", "0.1")
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with Ledger(path) as led:
-            assert led.timeout == 0.1 and len(led) == 500  # reading is not blocked (WAL)
+        with Ledger(path) as ledger:
+            assert ledger.timeout == 0.1 and len(ledger) == 500  # reading is not blocked (WAL)
             with pytest.raises(LedgerError, match=r"is locked by another process \(waited 0.1 s\)"):
-                led.add_items(["new"])
+                ledger.add_items(["new"])
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -376,11 +376,11 @@ def test_source_check_follows_label_sources(tmp_path: Path) -> None:
     from dataqa.types import LABEL_SOURCES
 
     path = tmp_path / "c.db"
-    with Ledger(path) as led:
-        led.add_items(["a"])
+    with Ledger(path) as ledger:
+        ledger.add_items(["a"])
         for source in LABEL_SOURCES:  # every source the contract names is accepted ...
-            led.add_labels(["a"], [1], source=source)
-        assert led.labels()["source"].tolist() == list(LABEL_SOURCES)
+            ledger.add_labels(["a"], [1], source=source)
+        assert ledger.labels()["source"].tolist() == list(LABEL_SOURCES)
     conn = sqlite3.connect(path)
     ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'labels'").fetchone()[0]
     assert f"CHECK (source IN {sql_in_list(LABEL_SOURCES)})" in ddl
@@ -415,8 +415,8 @@ def test_new_ledger_has_the_released_schema(tmp_path: Path) -> None:
 def test_opening_a_ledger_loads_no_label_studio_client() -> None:
     code = ("import sys\n"
             "from dataqa.ledger import Ledger\n"
-            "with Ledger(':memory:') as led:\n"
-            "    led.add_items(['a'])\n"
+            "with Ledger(':memory:') as ledger:\n"
+            "    ledger.add_items(['a'])\n"
             "print(sorted(m for m in sys.modules if m.startswith('dataqa.labelstudio')))\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'requests', 'httpx', "
             "'label_studio_sdk', 'sklearn', 'torch'}))\n")
