@@ -91,7 +91,7 @@ def run(url: str, api_key: str, n: int, naive_n: int, workdir: Path) -> list[dic
                      "tasks_per_s": n / dt})
 
     # naive reference: one request per task and one per prediction
-    from dataqa.labelstudio.sync import build_tasks
+    from dataqa.labelstudio.tasks import build_tasks
 
     naive = client.create_project(f"bench naive {stamp}", label_config(CLASSES))
     sample = items.iloc[:naive_n]

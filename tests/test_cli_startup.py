@@ -84,4 +84,4 @@ def test_lazy_area_names_still_resolve():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True).stdout.split()
     assert out == ["True", "True", "dataqa.audit.core", "dataqa.weak.apply", "dataqa.ood.api",
-                   "dataqa.labelstudio.sync", "dataqa.data"]
+                   "dataqa.labelstudio.push", "dataqa.data"]

@@ -111,15 +111,15 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
     labels in the ledger (sorted, out-of-scope markers left out).
     """
     from dataqa.active.session import OUT_OF_SCOPE_LABELS
-    from dataqa.labelstudio import push_queue
-    from dataqa.labelstudio.cli import print_push_report
+    from dataqa.labelstudio import project_state, push_queue
+    from dataqa.labelstudio.printing import print_push_report
 
     if not project:
         raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
     if classes:
         names = [c.strip() for c in classes.split(",") if c.strip()]
     else:
-        names = (led.get_state(f"labelstudio/{project}") or {}).get("class_names")
+        names = project_state(led, project).get("class_names")
         if names is None:
             labels = led.latest_labels()["label"].astype(str)
             names = sorted(set(labels) - {str(v) for v in OUT_OF_SCOPE_LABELS})

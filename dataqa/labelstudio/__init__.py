@@ -3,6 +3,12 @@
 Everything goes through the ledger (:mod:`dataqa.ledger`), and every task carries the
 item's id in ``data.dataqa_id``, so pushes are idempotent and resumable and every
 annotation finds its item. See ``docs/labelstudio.md``.
+
+Modules: ``push`` (:func:`push_queue` in named steps), ``pull`` (:func:`pull_project`,
+:func:`pull_annotations`), ``reports`` (what they did), ``tasks`` (task dicts from a
+table), ``importing`` (chunked import), ``ledger_state`` (the ledger's path check, lock,
+queue and state names), ``client`` (REST), ``config`` (label configs), ``consensus``,
+``server`` (a local server for tests); ``sync`` is the deprecated old home.
 """
 
 import importlib
@@ -18,12 +24,15 @@ _LAZY = {
     "label_config": "dataqa.labelstudio.config",
     "ConsensusResult": "dataqa.labelstudio.consensus",
     "consensus_labels": "dataqa.labelstudio.consensus",
-    "QUEUE_KINDS": "dataqa.labelstudio.sync",
-    "PullReport": "dataqa.labelstudio.sync",
-    "PushReport": "dataqa.labelstudio.sync",
-    "pull_annotations": "dataqa.labelstudio.sync",
-    "push_queue": "dataqa.labelstudio.sync",
-    "queue_name": "dataqa.labelstudio.sync",
+    "QUEUE_KINDS": "dataqa.types",
+    "PullReport": "dataqa.labelstudio.reports",
+    "PullResult": "dataqa.labelstudio.reports",
+    "PushReport": "dataqa.labelstudio.reports",
+    "pull_annotations": "dataqa.labelstudio.pull",
+    "pull_project": "dataqa.labelstudio.pull",
+    "push_queue": "dataqa.labelstudio.push",
+    "queue_name": "dataqa.labelstudio.ledger_state",
+    "project_state": "dataqa.labelstudio.ledger_state",
     "LocalServer": "dataqa.labelstudio.server",
     "find_label_studio": "dataqa.labelstudio.server",
 }
@@ -41,9 +50,12 @@ __all__ = [
     "QUEUE_KINDS",
     "PushReport",
     "PullReport",
+    "PullResult",
     "push_queue",
+    "pull_project",
     "pull_annotations",
     "queue_name",
+    "project_state",
 ]
 
 

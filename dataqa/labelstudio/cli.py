@@ -7,8 +7,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dataqa._cli_utils import check_out_file, console, err_console, handle_errors, write_csv_atomic
+from dataqa._cli_utils import check_out_file, console, handle_errors, write_csv_atomic
 from dataqa.errors import InvalidSettingError, LedgerError
+from dataqa.labelstudio.printing import (
+    print_pull_problems,
+    print_pull_report,
+    print_push_report,
+)
 
 if TYPE_CHECKING:  # pandas loads on first use, so `dataqa ls --help` is quick
     import pandas as pd
@@ -19,7 +24,6 @@ ls_app = typer.Typer(name="ls", help="Label Studio: push queues, pull annotation
                      no_args_is_help=True)
 
 _URL_HELP = "Label Studio address (default $LABEL_STUDIO_URL, else http://127.0.0.1:8089)."
-_KEY_NOTE = "The API key is read from $LABEL_STUDIO_API_KEY (never from the command line)."
 _TIMEOUT_HELP = "Seconds to wait for each answer of the server (imports and exports: 10x)."
 
 
@@ -41,7 +45,7 @@ def _check_timeout(timeout: float) -> float:
 def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
     import pandas as pd
 
-    from dataqa.labelstudio.sync import queue_name
+    from dataqa.labelstudio.ledger_state import queue_name
 
     names = set(led.queues()["name"])
     qname = queue_name(project, queue) if queue_name(project, queue) in names else queue
@@ -80,12 +84,13 @@ def push_command(
     the command line).
     """
     from dataqa.data import load_table
-    from dataqa.labelstudio.sync import _ledger_path, push_queue
+    from dataqa.labelstudio.ledger_state import check_ledger_path, project_state
+    from dataqa.labelstudio.push import push_queue
     from dataqa.ledger import Ledger
 
     timeout = _check_timeout(timeout)
     names = _class_list(classes)
-    _ledger_path(ledger, must_exist=False)
+    check_ledger_path(ledger, must_exist=False)
     if not ledger.exists():  # a new ledger: everything must come from the command line
         if names is None:
             raise InvalidSettingError(
@@ -102,8 +107,7 @@ def push_command(
     else:
         with Ledger(ledger) as led:
             if names is None:
-                state = led.get_state(f"labelstudio/{project}") or {}
-                names = state.get("class_names")
+                names = project_state(led, project).get("class_names")
                 if names is None:
                     raise InvalidSettingError(
                         f"no class names recorded for project {project!r}; pass --classes a,b,...")
@@ -114,15 +118,6 @@ def push_command(
                                 data_kind=data_kind, column=column, progress=None,
                                 timeout=timeout)
     print_push_report(report)
-
-
-def print_push_report(report) -> None:
-    """Print a :class:`PushReport`; exit with code 1 when some ids failed."""
-    console.print(str(report), highlight=False, soft_wrap=True)
-    for err in report.errors:
-        console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False, style="red")
-    if report.n_failed:
-        raise typer.Exit(code=1)
 
 
 @ls_app.command("pull")
@@ -141,23 +136,19 @@ def pull_command(
     (exit code 1); the others are stored. The API key is read from $LABEL_STUDIO_API_KEY
     (never from the command line).
     """
-    from dataqa.labelstudio.sync import _ledger_path, pull_annotations
+    from dataqa.labelstudio.ledger_state import check_ledger_path
+    from dataqa.labelstudio.pull import pull_project
 
     timeout = _check_timeout(timeout)
-    _ledger_path(ledger, must_exist=True)
+    check_ledger_path(ledger, must_exist=True)
     if out is not None:
         check_out_file(out)
-    df = pull_annotations(project=project, ledger=ledger, url=url, timeout=timeout)
-    report = df.attrs["report"]
-    console.print(str(report), highlight=False, soft_wrap=True)
+    result = pull_project(project=project, ledger=ledger, url=url, timeout=timeout)
+    print_pull_report(result.report)
     if out is not None:
-        write_csv_atomic(df, out)
+        write_csv_atomic(result.annotations, out)
         console.print(f"annotations: {out}", highlight=False)
-    for line in report.invalid_messages():
-        err_console.print(f"skipped: {line}", highlight=False, soft_wrap=True, markup=False,
-                          style="red")
-    if report.n_invalid:
-        raise typer.Exit(code=1)
+    print_pull_problems(result.report)
 
 
 def register(app: typer.Typer) -> None:

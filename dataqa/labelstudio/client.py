@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -27,7 +28,7 @@ from dataqa.errors import (
     LabelStudioProjectError,
 )
 
-__all__ = ["LabelStudioClient", "connect", "DEFAULT_URL", "DEFAULT_TIMEOUT"]
+__all__ = ["LabelStudioClient", "connect", "client_session", "DEFAULT_URL", "DEFAULT_TIMEOUT"]
 
 logger = logging.getLogger(__name__)
 
@@ -377,3 +378,25 @@ def connect(url: str | None = None, api_key: str | None = None, *,
             client.close()
             raise
     return client
+
+
+@contextmanager
+def client_session(client: LabelStudioClient | None, url: str | None, api_key: str | None,
+                   *, timeout: float = DEFAULT_TIMEOUT) -> Iterator[LabelStudioClient]:
+    """A checked client: ``client`` itself (left open), or one connected to ``url`` and
+    closed on exit.
+
+    Raises
+    ------
+    LabelStudioConnectionError, LabelStudioAuthError
+        The server cannot be reached or refuses the key.
+    """
+    if client is not None:
+        client.check()
+        yield client
+        return
+    opened = connect(url, api_key, timeout=timeout)
+    try:
+        yield opened
+    finally:
+        opened.close()

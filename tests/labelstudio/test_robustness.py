@@ -20,7 +20,7 @@ from dataqa.errors import (
     LedgerError,
 )
 from dataqa.labelstudio import LabelStudioClient, pull_annotations, push_queue
-from dataqa.labelstudio.sync import _ledger_lock
+from dataqa.labelstudio.ledger_state import ledger_lock
 from dataqa.ledger import Ledger
 
 from ._helpers import CLASSES, choice, make_items
@@ -106,7 +106,7 @@ def test_ledger_lock_serialises_threads(tmp_path):
     inside = []
 
     def hold(tag):
-        with _ledger_lock(path):
+        with ledger_lock(path):
             inside.append(("in", tag))
             time.sleep(0.2)
             inside.append(("out", tag))
@@ -119,9 +119,9 @@ def test_ledger_lock_serialises_threads(tmp_path):
     # never two holders at once: every "in" is followed by its own "out"
     assert [inside[k][1] for k in range(0, 6, 2)] == [inside[k][1] for k in range(1, 6, 2)]
     assert [e[0] for e in inside] == ["in", "out"] * 3
-    with (_ledger_lock(path),
+    with (ledger_lock(path),
           pytest.raises(LedgerError, match="has held .*l.db.lock' for more than 0 s")):
-        with _ledger_lock(path, wait=0.0):
+        with ledger_lock(path, wait=0.0):
             pass
 
 
@@ -137,7 +137,7 @@ def test_a_push_waits_for_the_one_holding_the_ledger(ls_server, ls_client, tmp_p
                                   ledger=path, queue="active", url=ls_server.url,
                                   api_key=ls_server.api_key)
 
-    with _ledger_lock(str(path)):
+    with ledger_lock(str(path)):
         first = threading.Thread(target=push, args=("a",))
         first.start()
         time.sleep(1.5)

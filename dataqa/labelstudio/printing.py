@@ -1,0 +1,42 @@
+"""What ``dataqa ls`` and ``dataqa al next --push`` print about a push or a pull.
+
+Kept apart from the commands so that every command group can print a report the same
+way without importing another group's commands; it imports no pandas.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from dataqa._cli_utils import console, err_console
+
+if TYPE_CHECKING:
+    from dataqa.labelstudio.reports import PullReport, PushReport
+
+__all__ = ["print_push_report", "print_pull_report", "print_pull_problems"]
+
+
+def print_push_report(report: PushReport) -> None:
+    """Print a :class:`PushReport`; exit with code 1 when some ids failed."""
+    console.print(str(report), highlight=False, soft_wrap=True)
+    for err in report.errors:
+        console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False, style="red")
+    if report.n_failed:
+        raise typer.Exit(code=1)
+
+
+def print_pull_report(report: PullReport) -> None:
+    """Print a :class:`PullReport`'s summary line."""
+    console.print(str(report), highlight=False, soft_wrap=True)
+
+
+def print_pull_problems(report: PullReport) -> None:
+    """Print the annotations left out (a class not in the project); exit with code 1 when
+    there are any."""
+    for line in report.invalid_messages():
+        err_console.print(f"skipped: {line}", highlight=False, soft_wrap=True, markup=False,
+                          style="red")
+    if report.n_invalid:
+        raise typer.Exit(code=1)

@@ -1,0 +1,341 @@
+"""Pull a project's annotations from Label Studio into the ledger, in named steps.
+
+Each annotation is stored as a ``human`` label of the task's item (matched through
+``data.dataqa_id``) with ``labelstudio:<project id>:<task id>:<annotation id>`` as its
+external id, so pulling twice adds nothing and an annotation changed in the UI updates
+its row.
+
+The steps, in order: :func:`_fetch` (the project, and the tasks to export: all of them,
+or those changed since the last pull's watermark), :func:`_read_task` (one exported
+task -> its annotations, skipped, empty and invalid ones apart), :func:`_compare`
+(each annotation against the ledger: new, updated or unchanged), :func:`_reuse`
+(annotations of tasks not exported again, read back from the ledger) and
+:func:`_store` (the ledger rows and the pull's state).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from dataqa.labelstudio.client import DEFAULT_TIMEOUT, LabelStudioClient, client_session
+from dataqa.labelstudio.config import config_classes, config_object
+from dataqa.labelstudio.ledger_state import (
+    check_ledger_path,
+    ledger_lock,
+    open_ledger,
+    pulled_state_key,
+)
+from dataqa.labelstudio.reports import PullReport, PullResult
+
+__all__ = ["pull_project", "pull_annotations"]
+
+logger = logging.getLogger(__name__)
+
+_PULL_COLUMNS = ["id", "label", "label_name", "annotator", "created_at", "updated_at",
+                 "lead_time", "task_id", "annotation_id", "status"]
+_SKIP_COLUMNS = ["id", "annotator", "task_id", "annotation_id", "created_at"]
+_INVALID_COLUMNS = [*_SKIP_COLUMNS, "choice"]
+
+#: Tasks changed up to this many seconds before the last pull's newest change are re-read.
+_WATERMARK_MARGIN_S = 5.0
+
+
+@dataclass
+class _Fetched:
+    """What the server said: the project, its classes and the tasks exported this time."""
+
+    project_id: int
+    title: str
+    class_names: list[str]
+    from_name: str
+    state: dict | None       # the last pull's state (None: export everything)
+    changed: set[int]        # tasks listed as changed since the watermark
+    exported: list[dict]     # exported tasks, each with its annotations
+    users: dict[int, str]    # user id -> e-mail
+
+
+@dataclass
+class _TaskAnnotations:
+    """One exported task read: its annotations and those set apart."""
+
+    rows: list[dict]
+    skipped: list[dict]
+    empty: list[dict]
+    invalid: list[dict]
+    unmatched: bool          # annotated, but not an item of this ledger
+
+    def state_entry(self, updated_at: str | None) -> dict:
+        """The task's entry in the pull state (short keys: the state holds every task)."""
+        entry: dict[str, Any] = {key: value for key, value in (
+            ("s", self.skipped), ("e", self.empty), ("v", self.invalid), ("x", self.unmatched))
+            if value}
+        entry["u"] = updated_at
+        return entry
+
+
+def _external_id(project_id: int, task_id: int, annotation_id: int) -> str:
+    return f"labelstudio:{project_id}:{task_id}:{annotation_id}"
+
+
+def _parse_time(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _server_time(text: str, *, minus_seconds: float = 0.0) -> str:
+    """An ISO time as the Data Manager filter wants it (UTC, microseconds, ``Z``)."""
+    from datetime import UTC, timedelta
+
+    t = _parse_time(text).astimezone(UTC) - timedelta(seconds=minus_seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _annotator(who: Any, users: Mapping[int, str]) -> str | None:
+    if isinstance(who, Mapping):
+        return who.get("email") or str(who.get("id"))
+    return users.get(int(who), str(who)) if who is not None else None
+
+
+def _lead_time(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+# ---------------------------------------------------------------------------- the steps
+
+def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
+           from_name: str | None, full: bool) -> _Fetched:
+    """Find the project and export the tasks to read: all annotated tasks on the first
+    pull (or with ``full``), else those changed since the last pull's watermark."""
+    info = client.get_project(project)
+    project_id, title = int(info["id"]), str(info["title"])
+    names = config_classes(info.get("label_config", ""), from_name=from_name)
+    fname = from_name or config_object(info["label_config"])[0]
+    state = None if full else ledger.get_state(pulled_state_key(title))
+    changed: set[int] = set()
+    if not state or state.get("project_id") != project_id or not state.get("watermark"):
+        state = None
+        exported = client.export_annotated(project_id)
+    else:
+        since = _server_time(state["watermark"], minus_seconds=_WATERMARK_MARGIN_S)
+        listed = client.list_tasks(project_id, fields=("id", "updated_at"),
+                                   updated_after=since)
+        seen = state.get("tasks", {})
+        changed = {int(t["id"]) for t in listed
+                   if (seen.get(str(int(t["id"]))) or {}).get("u") != t.get("updated_at")}
+        exported = client.export_annotated(project_id, sorted(changed)) if changed else []
+    return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
+                    state=state, changed=changed, exported=exported, users=client.users())
+
+
+def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
+               users: Mapping[int, str]) -> _TaskAnnotations:
+    """One exported task -> its annotations with a class, and those set apart."""
+    out = _TaskAnnotations(rows=[], skipped=[], empty=[], invalid=[], unmatched=False)
+    item_id = (task.get("data") or {}).get("dataqa_id")
+    if item_id is None or str(item_id) not in known:
+        out.unmatched = bool(task.get("annotations"))
+        return out
+    item_id = str(item_id)
+    for a in task.get("annotations") or []:
+        base = {"id": item_id, "annotator": _annotator(a.get("completed_by"), users),
+                "task_id": int(task["id"]), "annotation_id": int(a["id"]),
+                "created_at": a.get("created_at")}
+        if a.get("was_cancelled"):
+            out.skipped.append(base)
+            continue
+        choice = None
+        for r in a.get("result") or []:
+            if r.get("type") == "choices" and r.get("from_name", fname) == fname:
+                chosen = (r.get("value") or {}).get("choices") or []
+                if chosen:
+                    choice = chosen[0]
+                    break
+        if choice is None:
+            out.empty.append(base)
+            continue
+        if choice not in names:  # reported and left out; the rest of the pull goes on
+            out.invalid.append({**base, "choice": str(choice)})
+            continue
+        out.rows.append({**base, "label": names.index(choice), "label_name": choice,
+                         "updated_at": a.get("updated_at"), "lead_time": a.get("lead_time")})
+    return out
+
+
+def _compare(rows: list[dict], before: pd.DataFrame, project_id: int) -> list[dict]:
+    """Set each row's ``status`` against the ledger (new, updated, unchanged); return the
+    ledger rows to upsert."""
+    from dataqa.ledger import to_utc_iso
+
+    prior = {ext: (lab, ann, upd, _lead_time(lt)) for ext, lab, ann, upd, lt in zip(
+        before["external_id"], before["label"], before["annotator"], before["updated_at"],
+        before["lead_time"], strict=True)}
+    upserts = []
+    for r in rows:
+        ext = _external_id(project_id, r["task_id"], r["annotation_id"])
+        lead_time = None if r["lead_time"] is None else float(r["lead_time"])
+        r["created_at"], r["updated_at"] = to_utc_iso(r["created_at"]), to_utc_iso(r["updated_at"])
+        old = prior.get(ext)
+        if old is None:
+            r["status"] = "new"
+        else:
+            same = old == (r["label"], r["annotator"], r["updated_at"], lead_time)
+            r["status"] = "unchanged" if same else "updated"
+        upserts.append({"item_id": r["id"], "label": r["label"], "source": "human",
+                        "external_id": ext, "annotator": r["annotator"],
+                        "created_at": r["created_at"], "updated_at": r["updated_at"],
+                        "lead_time": lead_time})
+    return upserts
+
+
+def _reuse(before: pd.DataFrame, names: list[str], redone: set[int]) -> list[dict]:
+    """Rows of the annotations earlier pulls recorded for tasks not exported this time."""
+    rows = []
+    for ext, item_id, lab, ann, created, upd, lt in zip(
+            before["external_id"], before["id"], before["label"], before["annotator"],
+            before["created_at"], before["updated_at"], before["lead_time"], strict=True):
+        _, _, task_id, annotation_id = ext.split(":")
+        if int(task_id) not in redone:
+            rows.append({"id": item_id, "label": int(lab), "label_name": names[int(lab)],
+                         "annotator": ann, "created_at": created, "updated_at": upd,
+                         "lead_time": lt, "task_id": int(task_id),
+                         "annotation_id": int(annotation_id), "status": "unchanged"})
+    return rows
+
+
+def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
+                 from_name: str | None, full: bool, t0: float) -> PullResult:
+    """The pull itself, under the ledger lock: every server call comes before any write."""
+    with open_ledger(ledger) as led:
+        fetched = _fetch(client, led, project, from_name=from_name, full=full)
+        pid, names, state = fetched.project_id, fetched.class_names, fetched.state
+        known = set(led.items()["id"])
+        redone = {int(t["id"]) for t in fetched.exported} | fetched.changed
+        tasks_state: dict[str, dict] = {} if state is None else {
+            k: v for k, v in state.get("tasks", {}).items() if int(k) not in redone}
+        rows: list[dict] = []
+        stamps = [state["watermark"]] if state else []
+        for task in fetched.exported:
+            read = _read_task(task, known, names, fetched.from_name, fetched.users)
+            rows.extend(read.rows)
+            tasks_state[str(int(task["id"]))] = read.state_entry(task.get("updated_at"))
+            if task.get("updated_at"):
+                stamps.append(task["updated_at"])
+
+        before = led.labels(source="human")
+        before = before[before["external_id"].fillna("").str.startswith(f"labelstudio:{pid}:")]
+        upserts = _compare(rows, before, pid)
+        if state is not None:  # rows of tasks not exported again come from the ledger
+            rows.extend(_reuse(before, names, redone))
+        n_new, n_updated = led.upsert_external_labels(upserts) if upserts else (0, 0)
+        watermark = max(stamps, key=_parse_time) if stamps else None
+        led.set_state(pulled_state_key(fetched.title),
+                      {"project_id": pid, "watermark": watermark, "tasks": tasks_state})
+
+    report = PullReport(project=fetched.title, project_id=pid, n_annotations=len(rows),
+                        n_new=n_new, n_updated=n_updated,
+                        n_unchanged=len(rows) - n_new - n_updated)
+    report.skipped = pd.DataFrame([r for e in tasks_state.values() for r in e.get("s", [])],
+                                  columns=_SKIP_COLUMNS)
+    report.empty = pd.DataFrame([r for e in tasks_state.values() for r in e.get("e", [])],
+                                columns=_SKIP_COLUMNS)
+    report.invalid = pd.DataFrame([r for e in tasks_state.values() for r in e.get("v", [])],
+                                  columns=_INVALID_COLUMNS)
+    report.unmatched_tasks = sorted(int(k) for k, e in tasks_state.items() if e.get("x"))
+    for line in report.invalid_messages():
+        logger.warning("%s", line)
+    report.seconds = time.perf_counter() - t0
+    annotations = pd.DataFrame(rows, columns=_PULL_COLUMNS)
+    annotations["lead_time"] = pd.to_numeric(annotations["lead_time"],
+                                             errors="coerce").astype(float)
+    annotations = annotations.sort_values(["task_id", "annotation_id"],
+                                          kind="mergesort").reset_index(drop=True)
+    logger.info("%s", report)
+    return PullResult(annotations=annotations, report=report)
+
+
+# ---------------------------------------------------------------------------- pull
+
+def pull_project(*, project: str | int, ledger: Any, url: str | None = None,
+                 api_key: str | None = None, client: LabelStudioClient | None = None,
+                 from_name: str | None = None, full: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT) -> PullResult:
+    """Fetch every completed annotation of a project and record it in the ledger.
+
+    Each annotation is stored as a ``human`` label of the task's item (matched through
+    ``data.dataqa_id``) with the Label Studio annotation id as its external id: pulling
+    twice adds nothing, and an annotation changed in the UI since the last pull updates
+    its row instead of adding one.
+
+    The first pull exports every annotated task. Later pulls ask the server for the tasks
+    changed since the newest change the previous pull saw (a few seconds of margin) and
+    export only those; the annotations of the other tasks are read back from the ledger
+    (so an annotation deleted in Label Studio stays in the ledger). ``full=True``
+    exports everything again.
+
+    Parameters
+    ----------
+    project : str or int
+        Project title or id.
+    ledger : Ledger or path
+    url, api_key : str, optional
+        Default ``$LABEL_STUDIO_URL`` and ``$LABEL_STUDIO_API_KEY``.
+    client : LabelStudioClient, optional
+    from_name : str, optional
+        The ``<Choices>`` to read when the config has several.
+    full : bool
+        Export every annotated task, not only those changed since the last pull.
+    timeout : float
+        Seconds to wait for one response (exports get 10x); ignored with ``client``.
+
+    Returns
+    -------
+    PullResult
+        ``annotations``: one row per completed annotation (see :class:`PullResult`);
+        ``report``: a :class:`PullReport` with the skipped, empty and invalid
+        annotations (a class that is not the project's) listed apart; invalid ones are
+        not stored.
+
+    Raises
+    ------
+    LedgerError
+        The ledger file does not exist (nothing is created).
+    LabelStudioConnectionError, LabelStudioAuthError, LabelStudioProjectError
+        Raised before anything is written to the ledger.
+    """
+    t0 = time.perf_counter()
+    ledger_path = check_ledger_path(ledger, must_exist=True)
+    with client_session(client, url, api_key, timeout=timeout) as cl, ledger_lock(ledger_path):
+        return _pull_locked(cl, project, ledger, from_name=from_name, full=full, t0=t0)
+
+
+def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
+                     api_key: str | None = None, client: LabelStudioClient | None = None,
+                     from_name: str | None = None, full: bool = False,
+                     timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:
+    """:func:`pull_project`, returning the annotations as a DataFrame.
+
+    Takes the same parameters and raises the same errors as :func:`pull_project`.
+
+    Returns
+    -------
+    DataFrame
+        One row per completed annotation: ``id`` (item id), ``label`` (class index, in the
+        order of the project's choices), ``label_name``, ``annotator`` (e-mail),
+        ``created_at``, ``updated_at`` (ISO-8601 UTC), ``lead_time`` (seconds),
+        ``task_id``, ``annotation_id`` and ``status`` (``new``, ``updated`` or
+        ``unchanged`` relative to the ledger before the pull). ``df.attrs["report"]`` is
+        the :class:`PullReport` (``pull_project(...).report``).
+    """
+    return pull_project(project=project, ledger=ledger, url=url, api_key=api_key,
+                        client=client, from_name=from_name, full=full,
+                        timeout=timeout).to_frame()

@@ -1,0 +1,403 @@
+"""Push a queue of items to Label Studio, through the ledger, in named steps.
+
+Every task carries ``data.dataqa_id``, the item's id. That is how a task is matched to
+its item, whatever the server's import returned, and how a push that was interrupted
+finds the tasks it already created: before importing, :func:`push_queue` lists the
+project's tasks (ids and data only, one request per 5,000 tasks) and skips every id that
+is already there. Pushing the same ids again therefore creates nothing, and a push that
+failed part way, run again, ends with each id exactly once.
+
+The steps, in order: :func:`_check_items` (the items and settings, before anything
+else), :func:`_plan_tasks` (the layout, the ledger path, and every task built and
+checked before any request),
+:func:`_resolve_project` (found or created, under the ledger lock),
+:func:`_record_queue` (items, queue and project state in the ledger),
+:func:`_reconcile` (the ledger's task ids against the server's) and
+:func:`_import_missing` (chunked import, rejected tasks retried apart, late tasks
+waited for).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataqa._progress import progress_task
+from dataqa.errors import (
+    DuplicateIdError,
+    EmptyDataError,
+    InvalidSettingError,
+    LabelStudioConnectionError,
+    LabelStudioProjectError,
+    MissingColumnError,
+    PushInterrupted,
+    UnknownNameError,
+    format_ids,
+)
+from dataqa.labelstudio.client import DEFAULT_TIMEOUT, LabelStudioClient, client_session
+from dataqa.labelstudio.config import config_classes, config_object, label_config
+from dataqa.labelstudio.importing import (
+    DEFAULT_MAX_CHUNK_BYTES,
+    TaskImporter,
+    chunks,
+    server_map,
+)
+from dataqa.labelstudio.ledger_state import (
+    check_ledger_path,
+    ledger_lock,
+    open_ledger,
+    queue_name,
+    record_project_state,
+)
+from dataqa.labelstudio.reports import PushReport
+from dataqa.labelstudio.tasks import build_tasks, json_value, resolve_layout
+from dataqa.types import QUEUE_KINDS
+
+__all__ = ["push_queue"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Plan:
+    """What a push will send: the tasks, built and checked, and how they were built."""
+
+    ids: list[str]            # ids of the rows that will be sent, in row order
+    items: pd.DataFrame       # those rows
+    tasks: list[dict]         # one task per id
+    missing: list[str]        # ids of rows without their text / image (not sent)
+    class_names: list[str]
+    kind: str
+    queue: str
+    data_kind: str
+    column: str
+    shown_columns: list[str]  # columns stored in the ledger as the item's data
+    config: str
+    model_version: str
+    ledger_path: str | None   # the ledger file (None: in memory)
+
+
+# ---------------------------------------------------------------------------- the steps
+
+def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None,
+                 chunk_size: int, max_chunk_bytes: int) -> str:
+    """Check the items and the settings; return the queue kind."""
+    if not isinstance(items, pd.DataFrame):
+        raise InvalidSettingError(f"items must be a pandas DataFrame, not {type(items).__name__}.")
+    if "id" not in items.columns:
+        raise MissingColumnError("id", list(items.columns), role="id column")
+    if len(items) == 0:
+        raise EmptyDataError(
+            f"items has no rows, so there is nothing to push to project {project!r}; give a "
+            f"DataFrame with at least one row.")
+    if items["id"].isna().any():
+        raise InvalidSettingError("column 'id' has missing values; every item needs an id.")
+    ids = items["id"].astype(str)
+    if not ids.is_unique:
+        raise DuplicateIdError(f"item ids repeat in items: {format_ids(ids[ids.duplicated()].unique())}"
+                               f"; push each once.")
+    kind = kind or queue
+    if kind not in QUEUE_KINDS:
+        raise UnknownNameError("queue kind", kind, QUEUE_KINDS)
+    if not isinstance(queue, str) or not queue:
+        raise InvalidSettingError(f"queue {queue!r} must be a non-empty string.")
+    if kind == "review" and "label" not in items.columns:
+        raise MissingColumnError("label", list(items.columns),
+                                 role="given-label column (needed by review queues)")
+    if int(chunk_size) < 1:
+        raise InvalidSettingError(f"chunk_size must be >= 1, not {chunk_size!r}.")
+    if int(max_chunk_bytes) < 1024:
+        raise InvalidSettingError(f"max_chunk_bytes must be >= 1024, not {max_chunk_bytes!r}.")
+    return kind
+
+
+def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, queue: str,
+                data_kind: str | None, column: str | None,
+                data_columns: Sequence[str] | None, meta_columns: Sequence[str],
+                model_version: str | None, local_files_root: str | os.PathLike | None,
+                ledger: Any) -> _Plan:
+    """Check the layout and the ledger path, build every task (raising on any bad value)
+    and set aside rows without their text or image."""
+    names = list(class_names) if not isinstance(class_names, str) else class_names
+    data_kind, column, shown = resolve_layout(items, data_kind, column, data_columns,
+                                              meta_columns)
+    config = label_config(names, data_kind=data_kind, column=column)
+    model_version = model_version or f"dataqa-{queue}"
+    root = None if local_files_root is None else Path(local_files_root)
+    ledger_path = check_ledger_path(ledger, must_exist=False)
+    from_name, to_name = config_object(config)
+    tasks = build_tasks(items, class_names=names, kind=kind, queue=queue, data_kind=data_kind,
+                        column=column, data_columns=shown, meta_columns=meta_columns,
+                        model_version=model_version, to_name=to_name, from_name=from_name,
+                        local_files_root=root)
+    ids = items["id"].astype(str).tolist()
+    # rows without their text / image: the server would reject their whole chunk
+    bad = [] if data_kind == "table" else [
+        k for k, t in enumerate(tasks) if t["data"].get(column) is None]
+    missing = [ids[k] for k in bad]
+    if bad:
+        if len(bad) == len(ids):
+            raise EmptyDataError(
+                f"every item has a missing {column!r} ({format_ids(missing, 3)}), so there is "
+                f"nothing to push; fill column {column!r}.")
+        keep = np.ones(len(ids), dtype=bool)
+        keep[bad] = False
+        items = items[keep]
+        ids = [i for i, k in zip(ids, keep, strict=True) if k]
+        tasks = [t for t, k in zip(tasks, keep, strict=True) if k]
+        logger.warning("%d items have a missing %r and are not pushed: %s", len(missing),
+                       column, format_ids(missing))
+    return _Plan(ids=ids, items=items, tasks=tasks, missing=missing, class_names=names,
+                 kind=kind, queue=queue, data_kind=data_kind, column=column,
+                 shown_columns=shown, config=config, model_version=model_version,
+                 ledger_path=ledger_path)
+
+
+def _resolve_project(client: LabelStudioClient, project: str | int, *, config: str,
+                     names: list[str], kind: str) -> dict:
+    """The project to push to: found by id or title, or created (call under the ledger lock).
+
+    After creating a project the titles are checked again: when another client created
+    one with the same title meanwhile, the oldest one is kept and ours (still empty) is
+    deleted.
+    """
+    info = client.find_project(project)
+    if info is None:
+        if isinstance(project, int):
+            raise LabelStudioProjectError(
+                f"Label Studio at {client.url} has no project with id {project}; pass a title "
+                f"to create one.")
+        title = str(project)
+        info = client.create_project(title, config, description=f"dataqa {kind} queue")
+        same = sorted((p for p in client.projects() if p.get("title") == title),
+                      key=lambda p: int(p["id"]))
+        if same and int(same[0]["id"]) != int(info["id"]):
+            logger.info("project %r was created twice at once; keeping id %s", title,
+                        same[0]["id"])
+            client.delete_project(int(info["id"]))
+            info = client.request("GET", f"/api/projects/{int(same[0]['id'])}")
+        else:
+            logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
+            return info
+    have = config_classes(info.get("label_config", ""))
+    if have != names:
+        raise LabelStudioProjectError(
+            f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
+            f"{names!r}; use another project or the same class names in the same order.")
+    return info
+
+
+def _adopt_tag_names(plan: _Plan, project_config: str) -> None:
+    """Point the pre-annotations at an existing project's own tag names."""
+    if project_config == plan.config:
+        return
+    from_name, to_name = config_object(project_config)
+    for task in plan.tasks:
+        for pred in task.get("predictions", []):
+            pred["result"][0]["from_name"], pred["result"][0]["to_name"] = from_name, to_name
+
+
+def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
+                  url: str) -> str:
+    """Record the items, the queue and the project's state in the ledger; return the
+    ledger queue's name."""
+    qname = queue_name(project, plan.queue)
+    data = [{c: json_value(v) for c, v in zip(plan.shown_columns, row, strict=True)}
+            for row in plan.items[plan.shown_columns].itertuples(index=False, name=None)]
+    ledger.add_items(plan.ids, data=data)
+    ledger.create_queue(qname, kind=plan.kind, project=project, settings={
+        "project_id": project_id, "class_names": plan.class_names, "data_kind": plan.data_kind,
+        "column": plan.column, "model_version": plan.model_version})
+    ledger.add_queue_items(qname, plan.ids)
+    record_project_state(ledger, project, project_id=project_id, url=url,
+                         class_names=plan.class_names)
+    return qname
+
+
+def _reconcile(ledger: Any, *, project: str, qname: str, ids: list[str],
+               on_server: dict[str, int]) -> dict[str, int]:
+    """Make the ledger's task ids the server's truth; return ``{id: task id}`` of the ids
+    already on the server.
+
+    Recorded tasks that are gone from the server are forgotten (their items are pending
+    again); tasks found on the server and not recorded (an interrupted push) are recorded.
+    """
+    recorded = ledger.task_ids(project=project)
+    server_tasks = set(on_server.values())
+    stale = [i for i, t in recorded.items() if int(t) not in server_tasks]
+    if stale:
+        ledger.forget_tasks(project, stale)
+        logger.info("%d recorded tasks are gone from project %r; they are pending again",
+                    len(stale), project)
+    wanted = set(ids)
+    found = {i: t for i, t in on_server.items() if i in wanted}
+    to_record = {i: t for i, t in found.items() if recorded.get(i) != t}
+    if to_record:
+        ledger.record_tasks(qname, to_record, project=project)
+    return found
+
+
+def _import_missing(importer: TaskImporter, plan: _Plan, found: dict[str, int], *,
+                    chunk_size: int, max_chunk_bytes: int, progress: bool | None,
+                    t0: float) -> None:
+    """Import the tasks of ids not on the server yet, chunk by chunk, then wait for late ones.
+
+    Raises
+    ------
+    PushInterrupted
+        The server went away part way; its ``report`` is the partial report.
+    """
+    report = importer.report
+    todo = [k for k, i in enumerate(plan.ids) if i not in found]
+    todo_ids = [plan.ids[k] for k in todo]
+    todo_tasks = [plan.tasks[k] for k in todo]
+    with progress_task(f"push to {importer.project}", len(todo_ids),
+                       enabled=progress) as advance:
+        for chunk_ids, chunk in chunks(todo_tasks, todo_ids, chunk_size, max_chunk_bytes):
+            try:
+                importer.push(chunk_ids, chunk)
+            except LabelStudioConnectionError as exc:
+                done = set(report.task_ids) | set(report.failed)
+                report.failed.extend(i for i in todo_ids if i not in done)
+                report.seconds = time.perf_counter() - t0
+                raise PushInterrupted(
+                    f"{exc} The push stopped after creating {report.n_created} of "
+                    f"{len(todo_ids)} tasks (each recorded in the ledger); run the "
+                    f"same push again to create the rest - tasks already there are "
+                    f"skipped.", report) from None
+            advance(len(chunk_ids))
+    importer.wait_unconfirmed()
+
+
+# ---------------------------------------------------------------------------- push
+
+def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence[str],
+               ledger: Any, queue: str, kind: str | None = None, url: str | None = None,
+               api_key: str | None = None, chunk_size: int = 500,
+               data_kind: str | None = None, column: str | None = None,
+               data_columns: Sequence[str] | None = None, meta_columns: Sequence[str] = (),
+               model_version: str | None = None, local_files_root: str | os.PathLike | None = None,
+               max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
+               client: LabelStudioClient | None = None,
+               progress: bool | None = None, timeout: float = DEFAULT_TIMEOUT) -> PushReport:
+    """Send a queue of items to a Label Studio project, once each.
+
+    Parameters
+    ----------
+    items : DataFrame (n rows, n >= 1)
+        Column ``id`` (unique item ids) and the data: ``text`` (text), ``image`` (URL or
+        local path) or any columns (shown as a table). Optional: ``prediction`` (class
+        index or name; the pre-annotation of ``active`` and ``spot_check`` queues, the
+        suggested label of ``review`` queues), ``label`` (the given label; the
+        pre-annotation of ``review`` queues, required there), ``score`` (acquisition or
+        issue score, higher = more worth a look; stored as the prediction score so the
+        queue can be ordered by it, and in the task meta) and the ``meta_columns``.
+        Rows whose text or image is missing are not sent: they are reported in
+        ``failed`` / ``errors`` by id and the other rows go through.
+    project : str or int
+        Project title (created when missing, with a config from ``class_names``) or id.
+    class_names : sequence of str (K,)
+        Class names in class order; must match the project's choices when it exists.
+    ledger : Ledger or path
+        Items, the queue and the task ids are recorded there. A path that does not exist
+        is created once the project is found or made (never when the server cannot be
+        reached or the project is refused).
+    queue : str
+        Queue name; one of ``review``, ``active``, ``spot_check`` unless ``kind`` is
+        given. The ledger queue is ``"<project title>/<queue>"``.
+    kind : {"review", "active", "spot_check"}, optional
+    url, api_key : str, optional
+        Default ``$LABEL_STUDIO_URL`` and ``$LABEL_STUDIO_API_KEY``.
+    chunk_size : int
+        Tasks per import request (also capped at ``max_chunk_bytes`` of JSON).
+    data_kind : {"text", "image", "table"}, optional
+        Default: ``text`` when there is a ``text`` column (or ``column`` is given),
+        ``image`` when there is an ``image`` column, else ``table``.
+    column : str, optional
+        The text or image column (default ``text`` / ``image``).
+    data_columns : sequence of str, optional
+        Columns of a table (default: every column that is not reserved or meta).
+    meta_columns : sequence of str
+        Columns copied into the task meta (not shown to annotators).
+    model_version : str, optional
+        Default ``"dataqa-<queue>"``.
+    local_files_root : path, optional
+        For images given as local paths: the folder Label Studio serves.
+    client : LabelStudioClient, optional
+        An open client (instead of ``url`` / ``api_key``).
+    progress : bool, optional
+        Show a progress bar (default: when stderr is a terminal).
+    timeout : float
+        Seconds to wait for one response (imports get 10x); ignored with ``client``.
+
+    Returns
+    -------
+    PushReport
+
+    Raises
+    ------
+    EmptyDataError
+        ``items`` has no rows, or no row has its text / image.
+    LabelStudioConnectionError, LabelStudioAuthError
+        Before anything is written when the server is down, does not answer within
+        ``timeout`` or refuses the key.
+    PushInterrupted
+        The connection failed part way (a :class:`LabelStudioConnectionError`): the
+        message says how many tasks were created and the partial :class:`PushReport`
+        is its ``report``; run the same push again to finish it.
+    LabelStudioProjectError
+        The project exists with other classes, or the server rejected the config.
+
+    Notes
+    -----
+    Pushes and pulls through one ledger run one at a time (a lock file
+    ``<ledger>.lock`` beside it): two pushes started at once to a new title make one
+    project, and the second finds the first one's tasks and skips them. When a chunk is
+    rejected by the server, the tasks it names (or, failing that, halves of the chunk)
+    are retried apart, so one bad task does not hold back the rest.
+    """
+    t0 = time.perf_counter()
+    kind = _check_items(items, project=project, queue=queue, kind=kind,
+                        chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes)
+    plan = _plan_tasks(items, class_names=class_names, kind=kind, queue=queue,
+                       data_kind=data_kind, column=column, data_columns=data_columns,
+                       meta_columns=meta_columns, model_version=model_version,
+                       local_files_root=local_files_root, ledger=ledger)
+    # the server is checked before anything is written
+    with client_session(client, url, api_key, timeout=timeout) as cl:
+        with ledger_lock(plan.ledger_path):
+            info = _resolve_project(cl, project, config=plan.config, names=plan.class_names,
+                                    kind=kind)
+            _adopt_tag_names(plan, info["label_config"])
+            project_id, title = int(info["id"]), str(info["title"])
+            report = PushReport(project=title, project_id=project_id, queue=queue)
+            if plan.missing:
+                report.failed.extend(plan.missing)
+                report.errors.append(
+                    f"{len(plan.missing)} items have a missing {plan.column!r} and were not "
+                    f"sent ({format_ids(plan.missing, 5)}); fill column {plan.column!r} and "
+                    f"push again.")
+            on_server, duplicates, max_id = server_map(cl, project_id)
+            wanted = set(plan.ids)
+            report.duplicates = [i for i in duplicates if i in wanted]
+            with open_ledger(ledger) as led:
+                qname = _record_queue(led, plan, project=title, project_id=project_id,
+                                      url=cl.url)
+                found = _reconcile(led, project=title, qname=qname, ids=plan.ids,
+                                   on_server=on_server)
+                report.skipped = [i for i in plan.ids if i in found]
+                report.task_ids.update(found)
+                importer = TaskImporter(cl, led, project_id, title, qname, report, max_id)
+                _import_missing(importer, plan, found, chunk_size=int(chunk_size),
+                                max_chunk_bytes=int(max_chunk_bytes), progress=progress, t0=t0)
+    report.seconds = time.perf_counter() - t0
+    logger.info("%s", report)
+    return report

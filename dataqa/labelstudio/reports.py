@@ -1,0 +1,171 @@
+"""What a push or a pull did: :class:`PushReport`, :class:`PullReport`, :class:`PullResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dataqa.errors import format_ids
+
+__all__ = ["PushReport", "PullReport", "PullResult"]
+
+
+@dataclass
+class PushReport:
+    """What :func:`~dataqa.labelstudio.push_queue` did.
+
+    Attributes
+    ----------
+    project, project_id, queue : the Label Studio project and the ledger queue.
+    created : list of str
+        Ids for which a task was created by this call.
+    skipped : list of str
+        Ids that already had a task in the project (nothing was sent for them).
+    failed : list of str
+        Ids whose import the server rejected; see ``errors``.
+    task_ids : dict
+        ``{item id: task id}`` for created and skipped ids.
+    duplicates : list of str
+        Ids with more than one task in the project (made outside dataqa); not touched.
+    errors : list of str
+    seconds : float
+    """
+
+    project: str
+    project_id: int
+    queue: str
+    created: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    task_ids: dict[str, int] = field(default_factory=dict, repr=False)
+    duplicates: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def n_created(self) -> int:
+        return len(self.created)
+
+    @property
+    def n_skipped(self) -> int:
+        return len(self.skipped)
+
+    @property
+    def n_failed(self) -> int:
+        return len(self.failed)
+
+    def to_dict(self) -> dict:
+        return {"project": self.project, "project_id": self.project_id, "queue": self.queue,
+                "n_created": self.n_created, "n_skipped": self.n_skipped,
+                "n_failed": self.n_failed, "n_duplicates": len(self.duplicates),
+                "errors": list(self.errors), "seconds": round(self.seconds, 3)}
+
+    def __str__(self) -> str:
+        s = (f"project {self.project!r} (id {self.project_id}), queue {self.queue!r}: "
+             f"{self.n_created} created, {self.n_skipped} already there, {self.n_failed} failed "
+             f"in {self.seconds:.1f} s")
+        if self.duplicates:
+            s += f"; {len(self.duplicates)} ids have several tasks: {format_ids(self.duplicates)}"
+        return s
+
+
+@dataclass
+class PullReport:
+    """What a pull did (:attr:`PullResult.report`; ``df.attrs["report"]`` of
+    :func:`~dataqa.labelstudio.pull_annotations`).
+
+    Attributes
+    ----------
+    n_annotations : completed annotations found (with a class chosen).
+    n_new, n_updated, n_unchanged : how they compare with the ledger before the pull.
+    skipped : DataFrame
+        Annotations where the annotator pressed *Skip* (Label Studio stores them as
+        cancelled annotations): ``id, annotator, task_id, annotation_id, created_at``.
+    empty : DataFrame
+        Annotations submitted without a class (same columns).
+    invalid : DataFrame
+        Annotations whose class is not one of the project's classes (same columns plus
+        ``choice``); they are not stored. Fix them in Label Studio and pull again.
+    unmatched_tasks : list of int
+        Annotated tasks without ``data.dataqa_id`` or whose id is not in the ledger.
+    """
+
+    project: str
+    project_id: int
+    n_annotations: int = 0
+    n_new: int = 0
+    n_updated: int = 0
+    n_unchanged: int = 0
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    empty: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    invalid: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    unmatched_tasks: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def n_skipped(self) -> int:
+        return len(self.skipped)
+
+    @property
+    def n_empty(self) -> int:
+        return len(self.empty)
+
+    @property
+    def n_invalid(self) -> int:
+        return len(self.invalid)
+
+    def invalid_messages(self) -> list[str]:
+        """One line per annotation with a class that is not the project's."""
+        return [f"annotation {int(r.annotation_id)} of task {int(r.task_id)} (item {r.id!r}"
+                f", by {r.annotator}) chose {r.choice!r}, not one of the project's classes; "
+                f"it was not stored - change it in Label Studio and pull again."
+                for r in self.invalid.itertuples(index=False)]
+
+    def to_dict(self) -> dict:
+        return {"project": self.project, "project_id": self.project_id,
+                "n_annotations": self.n_annotations, "n_new": self.n_new,
+                "n_updated": self.n_updated, "n_unchanged": self.n_unchanged,
+                "n_skipped": self.n_skipped, "n_empty": self.n_empty,
+                "n_invalid": self.n_invalid, "n_unmatched_tasks": len(self.unmatched_tasks),
+                "seconds": round(self.seconds, 3)}
+
+    def __str__(self) -> str:
+        invalid = (f"{self.n_invalid} with a class not in the project (not stored), "
+                   if self.n_invalid else "")
+        return (f"project {self.project!r} (id {self.project_id}): {self.n_annotations} "
+                f"annotations ({self.n_new} new, {self.n_updated} updated, {self.n_unchanged} "
+                f"unchanged), {self.n_skipped} skipped, {self.n_empty} without a class, "
+                f"{invalid}{len(self.unmatched_tasks)} tasks not from this ledger, in "
+                f"{self.seconds:.1f} s")
+
+
+@dataclass
+class PullResult:
+    """What :func:`~dataqa.labelstudio.pull_project` returns: the annotations and the report.
+
+    Attributes
+    ----------
+    annotations : DataFrame
+        One row per completed annotation: ``id`` (item id), ``label`` (class index, in the
+        order of the project's choices), ``label_name``, ``annotator`` (e-mail),
+        ``created_at``, ``updated_at`` (ISO-8601 UTC), ``lead_time`` (seconds),
+        ``task_id``, ``annotation_id`` and ``status`` (``new``, ``updated`` or
+        ``unchanged`` relative to the ledger before the pull), ordered by task and
+        annotation id.
+    report : PullReport
+        Counts, and the skipped, empty and invalid annotations listed apart.
+    """
+
+    annotations: pd.DataFrame = field(repr=False)
+    report: PullReport
+
+    def to_frame(self) -> pd.DataFrame:
+        """The annotations with the report in ``attrs["report"]`` (what
+        :func:`~dataqa.labelstudio.pull_annotations` returns)."""
+        df = self.annotations.copy()
+        df.attrs["report"] = self.report
+        return df
+
+    def __str__(self) -> str:
+        return str(self.report)
