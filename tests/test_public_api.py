@@ -1,10 +1,59 @@
+"""The public API: every ``__all__`` lists exactly the public names, every error in errors.py.
+
+In the style of httpx's ``test_exported_members``: a name a package defines or exports
+without a leading underscore is public and must be in its ``__all__``, and the list
+holds nothing else.
+"""
+
+import __future__
+
 import importlib
+import inspect
+import pkgutil
+import warnings
+from types import ModuleType
+
+import pytest
 
 import dataqa
 
 SUBPACKAGES = ["dataqa.audit", "dataqa.weak", "dataqa.ood", "dataqa.active", "dataqa.labelstudio",
                "dataqa.ledger", "dataqa.stats", "dataqa.data", "dataqa.errors", "dataqa.types",
                "dataqa.datasets", "dataqa.features", "dataqa.report"]
+
+#: The packages users import from: the top level, each area and the LF factories.
+PACKAGES = ["dataqa", "dataqa.audit", "dataqa.weak", "dataqa.ood", "dataqa.active",
+            "dataqa.ledger", "dataqa.labelstudio", "labeling_functions"]
+
+#: Modules whose ``__all__`` must list every public function and class defined in them
+#: (their other names are imports: helpers, errors, typing).
+MODULES = ["dataqa.errors", "dataqa.types", "dataqa.stats", "dataqa.data", "dataqa.datasets",
+           "dataqa.features", "dataqa.report", "dataqa._validation"]
+
+#: Dunder names a package may list in ``__all__``.
+LISTED_DUNDERS = {"__version__"}
+
+
+def public_names(module: ModuleType) -> set[str]:
+    """Names ``module`` defines or exports, loaded or lazy; submodules are not names."""
+    names = {n for n, v in vars(module).items()
+             if not n.startswith("_") and not isinstance(v, ModuleType | __future__._Feature)}
+    names |= set(getattr(module, "_LAZY", {}))
+    return names | (LISTED_DUNDERS & set(vars(module)))
+
+
+def all_modules() -> list[ModuleType]:
+    """Every module of dataqa and labeling_functions, imported."""
+    import labeling_functions
+
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # old paths that warn
+        for pkg in (dataqa, labeling_functions):
+            out.append(pkg)
+            for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+                out.append(importlib.import_module(info.name))
+    return out
 
 
 def test_top_level_all_names_exist():
@@ -41,8 +90,6 @@ def test_lazy_names_resolve_to_their_modules():
 
 
 def test_unknown_attribute_raises():
-    import pytest
-
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         dataqa.nope  # noqa: B018
 
@@ -59,3 +106,56 @@ def test_lazy_tables_match_all():
             # replaces the attribute once imported (use `from dataqa.audit import audit`)
             value = mod.__getattr__(attr)
             assert value is getattr(importlib.import_module(module), attr), (name, attr)
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_is_exactly_the_public_names(name):
+    module = importlib.import_module(name)
+    assert len(module.__all__) == len(set(module.__all__)), name
+    listed = set(module.__all__)
+    public = public_names(module)
+    assert sorted(public - listed) == [], f"{name}: public but not in __all__"
+    assert sorted(listed - public) == [], f"{name}: in __all__ but not defined or exported"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_lists_every_function_and_class_defined_there(name):
+    module = importlib.import_module(name)
+    defined = {n for n, v in vars(module).items()
+               if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v))
+               and v.__module__ == name}
+    assert sorted(defined - set(module.__all__)) == [], name
+    assert [n for n in module.__all__ if not hasattr(module, n)] == [], name
+
+
+def _exception_classes_outside_errors(kind: type[BaseException]) -> list[str]:
+    found = []
+    for module in all_modules():
+        if module.__name__ == "dataqa.errors":
+            continue
+        for n, v in vars(module).items():
+            # private classes (``_Unsupported``) are control flow that never leaves a module
+            if (isinstance(v, type) and issubclass(v, BaseException) and not n.startswith("_")
+                    and v.__module__ == module.__name__):
+                if issubclass(v, Warning) == issubclass(kind, Warning):
+                    found.append(f"{module.__name__}.{n}")
+    return found
+
+
+def test_every_error_class_lives_in_errors():
+    assert _exception_classes_outside_errors(Exception) == []
+
+
+@pytest.mark.xfail(strict=True, reason="LFFaultWarning is still defined in dataqa/weak/apply.py, "
+                   "whose owner has not moved it to dataqa/errors.py yet")
+def test_every_warning_class_lives_in_errors():
+    assert _exception_classes_outside_errors(Warning) == []
+
+
+def test_errors_all_is_every_error_class():
+    from dataqa import errors
+
+    classes = {n for n, v in vars(errors).items()
+               if isinstance(v, type) and issubclass(v, BaseException)
+               and v.__module__ == "dataqa.errors"}
+    assert classes == {n for n in errors.__all__ if isinstance(getattr(errors, n), type)}
