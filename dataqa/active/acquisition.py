@@ -3,7 +3,8 @@
 Every acquisition returns a float64 array of shape (n,) with **higher = more worth
 labeling**. Choosing the batch from the scores is a separate step (``selectors``).
 
-Registry (:func:`acquisition_names`):
+Registry (:func:`acquisition_names`; add one with :func:`register_acquisition`, each entry
+declaring what it needs):
 
 - ``random``: uniform random scores from ``random_state``.
 - ``uncertainty``: least confidence, ``1 - max_k p_k`` (modAL's ``classifier_uncertainty``).
@@ -18,7 +19,7 @@ Registry (:func:`acquisition_names`):
   (default 1.0 for purity, 0.5 for novelty), ``ood`` (an OOD method, default ``"knn"``
   with ``k=1`` on the labeled items' features), ``uncertainty`` (``"margin"`` default,
   ``"uncertainty"`` or ``"entropy"``, each scaled to [0, 1]), ``contrast`` and
-  ``ood_settings``. With ``contrast=True`` (default), a distance-based method (``knn``,
+  ``ood_settings``. With ``contrast=True`` (default), a fitted-detector method (``knn``,
   ``mahalanobis``) and items already marked out of scope (``out_of_scope_X``), the purity
   filter becomes sharp: an item is treated as out of scope when it is closer to a known
   out-of-scope item than to the labeled in-scope items, and loses ``weight`` of its
@@ -29,6 +30,7 @@ Registry (:func:`acquisition_names`):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,9 @@ from dataqa.errors import InvalidSettingError, MissingInputError, NotFittedError
 
 __all__ = [
     "ACQUISITIONS",
+    "ACQUISITION_NEEDS",
+    "Acquisition",
+    "register_acquisition",
     "HYBRID_MODES",
     "AcquisitionInput",
     "acquire",
@@ -253,34 +258,67 @@ def _dense(X: Any) -> Any:
 
 
 def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
+    """Scores of an OOD method on the pool, its inputs built from what it declares it needs."""
     key = ("ood", method, tuple(sorted(settings.items())))
     if key in ctx._cache:
         return ctx._cache[key]
-    from dataqa import ood as _oodmod
+    from dataqa.ood.api import get_ood_method, score_ood
 
-    kw: dict[str, Any] = dict(settings)
-    if method in ("knn", "mahalanobis"):
-        if ctx.X is None or ctx.labeled_X is None:
+    spec = get_ood_method(method)
+    inputs: dict[str, Any] = {}
+    if "features" in spec.needs:
+        if "detector" in spec.needs and (ctx.X is None or ctx.labeled_X is None):
             raise MissingInputError(
                 f"OOD method {method!r} compares the pool with the labeled items; "
                 f"pass X and labeled_X.")
-        kw.update(features=_dense(ctx.X), fit_features=_dense(ctx.labeled_X))
-        if method == "mahalanobis":
-            kw["fit_labels"] = np.asarray(ctx.labeled_y)
-    elif ctx.model is not None and ctx.X is not None:
-        kw.update(model=ctx.model, X=ctx.X)
+        if ctx.X is None:
+            raise MissingInputError(f"OOD method {method!r} needs the pool X.")
+        inputs["features"] = _dense(ctx.X)
+        if "detector" in spec.needs:
+            inputs["fit_features"] = _dense(ctx.labeled_X)
+        if "fit_labels" in spec.needs:
+            inputs["fit_labels"] = np.asarray(ctx.labeled_y)
+    elif "model" in spec.needs or (ctx.model is not None and ctx.X is not None):
+        inputs.update(model=ctx.model, X=ctx.X)
     elif ctx.pred_probs is not None:
         from dataqa.ood.scores import _log_probs
 
-        kw["logits"] = _log_probs(ctx.probs())
+        inputs["logits"] = _log_probs(ctx.probs())
     else:
         raise MissingInputError(f"OOD method {method!r} needs a model and X, or pred_probs.")
-    scores = np.asarray(_oodmod.score_ood(method, **kw), dtype=np.float64).ravel()
+    scores = np.asarray(score_ood(method, **inputs, **settings), dtype=np.float64).ravel()
     ctx._cache[key] = scores
     return scores
 
 
 # --------------------------------------------------------------------------- registry
+
+#: What an acquisition can declare it reads from its :class:`AcquisitionInput`:
+#: ``pred_probs`` (given, or computed from the model and the pool), ``pool`` (``X``),
+#: ``labeled`` (``labeled_X``).
+ACQUISITION_NEEDS: tuple[str, ...] = ("pred_probs", "pool", "labeled")
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """A registered acquisition.
+
+    Attributes
+    ----------
+    name : registry name
+    func : ``func(ctx: AcquisitionInput, **settings) -> scores (n,)``
+    needs : what it reads from the context (:data:`ACQUISITION_NEEDS`)
+    description : one line
+    """
+
+    name: str
+    func: Callable[..., np.ndarray]
+    needs: tuple[str, ...] = ()
+    description: str = ""
+
+    def __call__(self, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
+        return self.func(ctx, **settings)
+
 
 def _acq_random(ctx: AcquisitionInput) -> np.ndarray:
     return ctx.rng().random(ctx.n)
@@ -298,6 +336,9 @@ def _acq_entropy(ctx: AcquisitionInput, *, normalize: bool = False) -> np.ndarra
     return _entropy(ctx.probs(), normalize)
 
 
+#: ``hybrid``'s defaults for its OOD method's settings (kNN: the nearest labeled item).
+_HYBRID_OOD_DEFAULTS: dict[str, dict[str, Any]] = {"knn": {"k": 1}}
+
 #: Uncertainty measures of ``hybrid``, each scaled to [0, 1] (checked probabilities in).
 _UNCERTAINTIES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "uncertainty": lambda p: _least_confidence(p, True),
@@ -313,41 +354,86 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
         raise UnknownNameError("uncertainty measure", uncertainty, _UNCERTAINTIES)
     if weight is None:
         weight = 1.0 if mode == "purity" else 0.5
-    settings = dict(ood_settings or {})
-    if ood == "knn":
-        settings.setdefault("k", 1)
+    from dataqa.ood.api import get_ood_method, score_ood
+
+    spec = get_ood_method(ood)
+    settings = {**_HYBRID_OOD_DEFAULTS.get(ood, {}), **(ood_settings or {})}
     u = _UNCERTAINTIES[uncertainty](ctx.probs())
     o = _ood(ood, ctx, **settings)
     oos = ctx.out_of_scope_X
-    if (contrast and mode == "purity" and ood in ("knn", "mahalanobis") and oos is not None
-            and oos.shape[0] > 0):
-        # distance to known out-of-scope items, with the same detector
-        from dataqa.ood import score_ood
-
+    # a fitted-detector method measures distance to a set of items: it can also measure
+    # the distance to the items marked out of scope
+    by_distance = "detector" in spec.needs
+    if contrast and mode == "purity" and by_distance and oos is not None and oos.shape[0] > 0:
         kw = dict(settings)
-        if ood == "knn":
-            kw["k"] = min(int(kw.get("k", 1)), oos.shape[0])
-            d_out = score_ood("knn", features=_dense(ctx.X), fit_features=_dense(oos), **kw)
-        else:
-            d_out = score_ood("mahalanobis", features=_dense(ctx.X), fit_features=_dense(oos),
-                              fit_labels=np.zeros(oos.shape[0], dtype=int), **kw)
+        if "k" in kw:  # a neighbour count cannot exceed the out-of-scope items
+            kw["k"] = min(int(kw["k"]), oos.shape[0])
+        fit_labels = np.zeros(oos.shape[0], dtype=int) if "fit_labels" in spec.needs else None
+        d_out = score_ood(ood, features=_dense(ctx.X), fit_features=_dense(oos),
+                          fit_labels=fit_labels, **kw)
         d_out = np.asarray(d_out, dtype=np.float64)
         closer_to_out = (np.asarray(o) > d_out).astype(np.float64)
         return hybrid_scores(u, closer_to_out, mode=mode, weight=weight, scale="probability")
-    if contrast and mode == "purity" and ood in ("knn", "mahalanobis"):
+    if contrast and mode == "purity" and by_distance:
         # nothing marked out of scope yet: the percentile filter, at a lighter weight
         weight = min(weight, cold_weight)
     return hybrid_scores(u, o, mode=mode, weight=weight)
 
 
 #: Named acquisitions (``ood:<method>`` names are added from ``dataqa.ood`` on lookup).
-ACQUISITIONS: dict[str, Callable[..., np.ndarray]] = {
-    "random": _acq_random,
-    "uncertainty": _acq_uncertainty,
-    "margin": _acq_margin,
-    "entropy": _acq_entropy,
-    "hybrid": _acq_hybrid,
-}
+ACQUISITIONS: dict[str, Acquisition] = {}
+
+
+def register_acquisition(name: str, func: Callable[..., np.ndarray], *,
+                         needs: tuple[str, ...] = (), description: str = "",
+                         replace: bool = False) -> Acquisition:
+    """Add an acquisition to :data:`ACQUISITIONS`, usable by name everywhere a strategy is.
+
+    Parameters
+    ----------
+    name : str
+        The registry name; ``ood:<method>`` names are reserved for the OOD methods
+        (register those with :func:`dataqa.ood.register_ood_method`).
+    func : callable
+        ``func(ctx: AcquisitionInput, **settings) -> scores (n,)``, higher = more worth
+        labeling.
+    needs : tuple of str
+        What it reads from the context, from :data:`ACQUISITION_NEEDS`; :func:`acquire`
+        checks them before calling it.
+    description : str, one line
+    replace : bool
+        Replace an acquisition already registered under ``name`` (else that is an error).
+
+    Returns
+    -------
+    Acquisition
+    """
+    if not isinstance(name, str) or not name or name.startswith("ood:"):
+        raise InvalidSettingError(
+            f"acquisition name {name!r} must be a non-empty string not starting with 'ood:'.")
+    if name in ACQUISITIONS and not replace:
+        raise InvalidSettingError(
+            f"acquisition {name!r} is already registered; pass replace=True to replace it.")
+    if not callable(func):
+        raise InvalidSettingError(f"func for acquisition {name!r} must be callable.")
+    unknown = [n for n in needs if n not in ACQUISITION_NEEDS]
+    if unknown:
+        raise InvalidSettingError(
+            f"unknown acquisition need(s) {', '.join(map(repr, unknown))}; declare some of "
+            f"{', '.join(ACQUISITION_NEEDS)}.")
+    ACQUISITIONS[name] = Acquisition(name, func, tuple(needs), description)
+    return ACQUISITIONS[name]
+
+
+register_acquisition("random", _acq_random, description="uniform random scores")
+register_acquisition("uncertainty", _acq_uncertainty, needs=("pred_probs",),
+                     description="least confidence 1 - max p")
+register_acquisition("margin", _acq_margin, needs=("pred_probs",),
+                     description="1 - (p_(1) - p_(2))")
+register_acquisition("entropy", _acq_entropy, needs=("pred_probs",),
+                     description="entropy of the predicted probabilities")
+register_acquisition("hybrid", _acq_hybrid, needs=("pred_probs",),
+                     description="uncertainty with an OOD filter or bonus")
 
 
 def _ood_names() -> list[str]:
@@ -363,19 +449,28 @@ def acquisition_names() -> list[str]:
     return list(ACQUISITIONS) + _ood_names()
 
 
-def get_acquisition(name: str) -> Callable[..., np.ndarray]:
-    """The acquisition function ``f(ctx: AcquisitionInput, **settings) -> scores (n,)``."""
-    if name in ACQUISITIONS:
+def get_acquisition(name: str) -> Acquisition:
+    """The registered acquisition ``name``, callable as ``f(ctx, **settings) -> scores (n,)``.
+
+    ``ood:<method>`` is built on lookup for every method of :data:`dataqa.ood.OOD_METHODS`.
+    An unknown name raises :class:`UnknownNameError` listing the known ones.
+    """
+    if isinstance(name, str) and name in ACQUISITIONS:
         return ACQUISITIONS[name]
     if isinstance(name, str) and name.startswith("ood:") and name in _ood_names():
-        method = name[4:]
-
-        def _acq_ood(ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
-            return _ood(method, ctx, **settings)
-
-        _acq_ood.__name__ = f"ood_{method}"
-        return _acq_ood
+        return Acquisition(name, functools.partial(_ood, name[4:]), (),
+                           f"OOD method {name[4:]!r} (novelty seeking)")
     raise UnknownNameError("acquisition", str(name), acquisition_names())
+
+
+def _check_needs(acquisition: Acquisition, ctx: AcquisitionInput) -> None:
+    if "pool" in acquisition.needs and ctx.X is None:
+        raise MissingInputError(f"acquisition {acquisition.name!r} needs the pool X.")
+    if "labeled" in acquisition.needs and ctx.labeled_X is None:
+        raise MissingInputError(
+            f"acquisition {acquisition.name!r} needs the labeled items (labeled_X).")
+    if "pred_probs" in acquisition.needs:
+        ctx.probs()  # computed once, checked, cached
 
 
 def acquire(name: str, *, model: Any = None, X: Any = None, pred_probs: Any = None,
@@ -409,6 +504,7 @@ def acquire(name: str, *, model: Any = None, X: Any = None, pred_probs: Any = No
     ctx = AcquisitionInput(model=model, X=X, pred_probs=pred_probs, labeled_X=labeled_X,
                            labeled_y=labeled_y, out_of_scope_X=out_of_scope_X,
                            random_state=random_state)
+    _check_needs(fn, ctx)
     try:
         scores = fn(ctx, **settings)
     except TypeError as exc:

@@ -114,13 +114,10 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
     from ``random_state`` and a call counter, so a run is reproducible.
     """
     from dataqa.active.acquisition import acquire, get_acquisition
-    from dataqa.active.selectors import SELECTORS, select_batch
+    from dataqa.active.selectors import get_selector, select_batch
 
     get_acquisition(acquisition)  # fail early on unknown names
-    if selector not in SELECTORS:
-        from dataqa.errors import UnknownNameError
-
-        raise UnknownNameError("selector", selector, SELECTORS)
+    needs_predicted = "predicted" in get_selector(selector).needs
     calls = [0]
 
     def strategy(learner: Any, X_pool: Any, n_instances: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +130,7 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
         rng = np.random.default_rng(seed)
         scores = acquire(acquisition, model=est, X=X_pool, labeled_X=X_lab, labeled_y=y_lab,
                          out_of_scope_X=X_oos, random_state=rng, **settings)
-        predicted = est.predict(X_pool) if selector == "class_balanced" else None
+        predicted = est.predict(X_pool) if needs_predicted else None
         idx = select_batch(selector, scores, n_instances, X=X_pool, X_labeled=X_lab,
                            predicted=predicted, random_state=rng)
         return idx, scores[idx]

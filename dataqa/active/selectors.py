@@ -12,11 +12,16 @@ labeling) and returns ``k`` distinct pool indices, best first.
   incrementally, so a batch of ``k`` costs ``O(n (m + k))`` distances, not ``O(k n m)``.
 - ``class_balanced``: round-robin over the predicted classes, taking the best-scored item
   of each class in turn, so no class takes the whole batch.
+
+Each selector declares the inputs it needs (:data:`SELECTOR_NEEDS`) and
+:func:`select_batch` dispatches through the registry only; add one with
+:func:`register_selector`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +33,10 @@ from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameErr
 
 __all__ = [
     "SELECTORS",
+    "SELECTOR_NEEDS",
+    "Selector",
+    "get_selector",
+    "register_selector",
     "selector_names",
     "select_batch",
     "select_topk",
@@ -160,12 +169,80 @@ def select_class_balanced(scores: Any, k: int, *, predicted: Any,
     return np.asarray(picked, dtype=np.int64)
 
 
-#: Named batch selectors.
-SELECTORS: dict[str, Callable[..., np.ndarray]] = {
-    "topk": select_topk,
-    "ranked_batch": select_ranked_batch,
-    "class_balanced": select_class_balanced,
-}
+#: What a selector can declare it needs besides the scores and ``k``: ``X`` (the pool's
+#: features), ``X_labeled`` (the labeled items' features), ``predicted`` (the predicted
+#: class of each pool item). :func:`select_batch` passes exactly these.
+SELECTOR_NEEDS: tuple[str, ...] = ("X", "X_labeled", "predicted")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A registered batch selector.
+
+    Attributes
+    ----------
+    name : registry name
+    func : ``func(scores, k, *, random_state, <needs>, **settings) -> indices``
+    needs : keyword inputs it takes, from :data:`SELECTOR_NEEDS`
+    description : one line
+    """
+
+    name: str
+    func: Callable[..., np.ndarray]
+    needs: tuple[str, ...] = ()
+    description: str = ""
+
+    def __call__(self, scores: Any, k: int, **kwargs: Any) -> np.ndarray:
+        return self.func(scores, k, **kwargs)
+
+
+#: Named batch selectors; add one with :func:`register_selector`.
+SELECTORS: dict[str, Selector] = {}
+
+
+def register_selector(name: str, func: Callable[..., np.ndarray], *,
+                      needs: tuple[str, ...] = (), description: str = "",
+                      replace: bool = False) -> Selector:
+    """Add a batch selector to :data:`SELECTORS`, usable by name in :func:`select_batch`,
+    :class:`~dataqa.active.ActiveLearner`, ``simulate`` and ``LabelingSession``.
+
+    Parameters
+    ----------
+    name : str
+    func : callable
+        ``func(scores, k, *, random_state, **needs_and_settings)`` returning ``min(k, n)``
+        distinct pool indices, best first.
+    needs : tuple of str
+        Inputs it takes, from :data:`SELECTOR_NEEDS`.
+    description : str, one line
+    replace : bool
+        Replace a selector already registered under ``name`` (else that is an error).
+
+    Returns
+    -------
+    Selector
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidSettingError(f"a selector name must be a non-empty string; got {name!r}.")
+    if name in SELECTORS and not replace:
+        raise InvalidSettingError(
+            f"selector {name!r} is already registered; pass replace=True to replace it.")
+    if not callable(func):
+        raise InvalidSettingError(f"func for selector {name!r} must be callable.")
+    unknown = [n for n in needs if n not in SELECTOR_NEEDS]
+    if unknown:
+        raise InvalidSettingError(
+            f"unknown selector need(s) {', '.join(map(repr, unknown))}; declare some of "
+            f"{', '.join(SELECTOR_NEEDS)}.")
+    SELECTORS[name] = Selector(name, func, tuple(needs), description)
+    return SELECTORS[name]
+
+
+register_selector("topk", select_topk, description="the k highest scores")
+register_selector("ranked_batch", select_ranked_batch, needs=("X", "X_labeled"),
+                  description="modAL's ranked batch-mode selection (diversity)")
+register_selector("class_balanced", select_class_balanced, needs=("predicted",),
+                  description="round-robin over the predicted classes")
 
 
 def selector_names() -> list[str]:
@@ -173,15 +250,21 @@ def selector_names() -> list[str]:
     return list(SELECTORS)
 
 
+def get_selector(name: str) -> Selector:
+    """The registered selector ``name``; an unknown name raises UnknownNameError listing all."""
+    if isinstance(name, str) and name in SELECTORS:
+        return SELECTORS[name]
+    raise UnknownNameError("selector", str(name), SELECTORS)
+
+
 def select_batch(name: str, scores: Any, k: int, *, X: Any = None, X_labeled: Any = None,
                  predicted: Any = None, random_state: Any = None, **settings: Any) -> np.ndarray:
-    """Choose ``k`` pool indices with the named selector (see :data:`SELECTORS`)."""
-    if name not in SELECTORS:
-        raise UnknownNameError("selector", str(name), SELECTORS)
-    if name == "topk":
-        return select_topk(scores, k, random_state=random_state, **settings)
-    if name == "ranked_batch":
-        return select_ranked_batch(scores, k, X=X, X_labeled=X_labeled,
-                                   random_state=random_state, **settings)
-    return select_class_balanced(scores, k, predicted=predicted, random_state=random_state,
-                                 **settings)
+    """Choose ``k`` pool indices with the named selector (see :data:`SELECTORS`).
+
+    The selector gets the inputs it declares it needs (``Selector.needs``); the others are
+    not passed.
+    """
+    selector = get_selector(name)
+    given = {"X": X, "X_labeled": X_labeled, "predicted": predicted}
+    return selector(scores, k, random_state=random_state,
+                    **{need: given[need] for need in selector.needs}, **settings)

@@ -95,13 +95,10 @@ class LabelingSession:
                  text_column: str | None = None,
                  feature_columns: list[str] | None = None) -> None:
         from dataqa.active.acquisition import get_acquisition
-        from dataqa.active.selectors import SELECTORS
+        from dataqa.active.selectors import get_selector
 
         get_acquisition(strategy)
-        if selector not in SELECTORS:
-            from dataqa.errors import UnknownNameError
-
-            raise UnknownNameError("selector", selector, SELECTORS)
+        get_selector(selector)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
             raise InvalidSettingError(f"batch_size={batch_size!r} must be a positive integer.")
@@ -251,7 +248,7 @@ class LabelingSession:
         (the model's class, or None before a model can be fitted) and ``round``.
         """
         from dataqa.active.acquisition import acquire
-        from dataqa.active.selectors import select_batch
+        from dataqa.active.selectors import get_selector, select_batch
 
         self.notes_: list[str] = []
         open_round = self.open_round()
@@ -278,7 +275,8 @@ class LabelingSession:
                          labeled_y=y if fitted else None,
                          out_of_scope_X=self.X_[oos_rows] if oos_rows.size else None,
                          random_state=rng, **settings)
-        predicted = self.model_.predict(X_pool) if (fitted and self.selector == "class_balanced") \
+        needs_predicted = "predicted" in get_selector(self.selector).needs
+        predicted = self.model_.predict(X_pool) if (fitted and needs_predicted) \
             else np.zeros(pool.size)
         pick = select_batch(self.selector, scores, min(self.batch_size, pool.size), X=X_pool,
                             X_labeled=self.X_[rows] if fitted and rows.size else None,

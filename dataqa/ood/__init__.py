@@ -9,7 +9,8 @@ Every score has shape (n,) and **higher = more out-of-distribution**.
 - gradient method: :func:`gradient_norms` (exact per-item norms in one forward and one
   backward pass), :func:`gradient_score` (``part="G"`` or ``"SG"``),
   :func:`sklearn_gradient_norms` (closed form for logistic regression);
-- one entry point: :func:`score_ood` with the registry :data:`OOD_METHODS`;
+- one entry point: :func:`score_ood` with the registry :data:`OOD_METHODS` (each method
+  declares what it needs, :data:`OOD_NEEDS`; add one with :func:`register_ood_method`);
 - evaluation: :func:`ood_metrics`.
 """
 
@@ -20,9 +21,11 @@ import importlib
 _LAZY = {
     "OODInputError": "dataqa.errors",
     "OOD_METHODS": "dataqa.ood.api",
+    "OOD_NEEDS": "dataqa.ood.api",
     "OODMethod": "dataqa.ood.api",
     "get_ood_method": "dataqa.ood.api",
     "ood_method_names": "dataqa.ood.api",
+    "register_ood_method": "dataqa.ood.api",
     "score_ood": "dataqa.ood.api",
     "KNNDetector": "dataqa.ood.distance",
     "MahalanobisDetector": "dataqa.ood.distance",
@@ -46,6 +49,7 @@ __all__ = [
     "OODInputError",
     "OODMethod",
     "OOD_METHODS",
+    "OOD_NEEDS",
     "energy_score",
     "entropy_score",
     "get_ood_method",
@@ -57,6 +61,7 @@ __all__ = [
     "odin_score",
     "ood_method_names",
     "ood_metrics",
+    "register_ood_method",
     "score_ood",
     "sklearn_gradient_norms",
 ]

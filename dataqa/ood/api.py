@@ -28,7 +28,8 @@ from dataqa.ood.scores import (
     msp_score,
 )
 
-__all__ = ["OODMethod", "OOD_METHODS", "ood_method_names", "get_ood_method", "score_ood"]
+__all__ = ["OODMethod", "OOD_METHODS", "OOD_NEEDS", "ood_method_names", "get_ood_method",
+           "register_ood_method", "score_ood"]
 
 
 @dataclass(frozen=True)
@@ -38,20 +39,30 @@ class OODMethod:
     Attributes
     ----------
     name : registry name
-    func : callable taking the keyword inputs of :func:`score_ood` and the method's options
+    func : the score function, or the detector class (see :data:`OOD_NEEDS`)
     inputs : which inputs it needs, in words (used in error messages)
     options : names of the extra keyword options it accepts
     description : one line
+    needs : what it needs, from :data:`OOD_NEEDS`; :func:`score_ood` builds the call
+        from these, never from the name
+    decision_function : bool, for logits from a scikit-learn model: prefer
+        ``decision_function`` over log ``predict_proba``
     """
 
     name: str
-    func: Callable[..., np.ndarray]
+    func: Callable[..., Any]
     inputs: str
     options: tuple[str, ...]
     description: str
+    needs: tuple[str, ...] = ()
+    decision_function: bool = False
 
-    def __call__(self, **kw: Any) -> np.ndarray:
-        return self.func(**kw)
+    def __call__(self, *, model=None, X=None, logits=None, features=None, fit_features=None,
+                 fit_labels=None, **options: Any) -> np.ndarray:
+        """Scores (n,) from the keyword inputs of :func:`score_ood` and options."""
+        inputs = dict(model=model, X=X, logits=logits, features=features,
+                      fit_features=fit_features, fit_labels=fit_labels)
+        return np.asarray(_call(self, inputs, options), dtype=np.float64)
 
 
 def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
@@ -106,103 +117,201 @@ def _resolve_logits(method: str, model, X, logits, *, prefer_decision: bool,
     return _sklearn_logits(model, X, prefer_decision=prefer_decision)
 
 
-def _output(name: str, fn: Callable[..., np.ndarray], *, prefer_decision: bool,
-            temperature: bool) -> Callable[..., np.ndarray]:
-    def run(*, model=None, X=None, logits=None, batch_size: int = 256, **kw):
-        z = _resolve_logits(name, model, X, logits, prefer_decision=prefer_decision,
-                            batch_size=check_int(batch_size, "batch_size"))
-        return fn(z, **kw) if temperature else fn(z)
-    return run
+#: What an OOD method can declare it needs; :func:`score_ood` builds the call from these.
+#:
+#: - ``logits``: ``func(logits, **options)``; the logits (n, K) are given, or computed from
+#:   ``model`` + ``X`` (torch, or a scikit-learn classifier);
+#: - ``model``: ``func(model, X, **options)``;
+#: - ``features``: ``func(features, **options)``, features (n, d) (``X`` itself when no
+#:   model is given);
+#: - ``detector`` (with ``features``): ``func`` is a detector class (``fit(features,
+#:   labels)``, ``score(features)``); the fitted ``detector=`` option is used, or one is
+#:   built from the other options and fitted on ``fit_features``;
+#: - ``fit_labels`` (with ``detector``): fitting needs ``fit_labels`` too.
+OOD_NEEDS: tuple[str, ...] = ("logits", "model", "features", "detector", "fit_labels")
+
+#: Options the dispatcher itself consumes, per need.
+_DISPATCH_OPTIONS: dict[str, tuple[str, ...]] = {"logits": ("batch_size",),
+                                                 "detector": ("detector",)}
 
 
-def _needs_model_x(name: str, model, X) -> None:
+def _logits_for(spec: OODMethod, inputs: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
+    logits, model, X = inputs["logits"], inputs["model"], inputs["X"]
+    batch_size = check_int(options.pop("batch_size", 256), "batch_size")
+    if logits is not None:
+        return as_2d_float(logits, "logits", min_cols=2)
+    if model is None or X is None:
+        missing = "model= and X=" if model is None and X is None else ("X=" if X is None else "model=")
+        raise MissingInputError(
+            f"OOD method {spec.name!r} needs logits=... (n, K), or model= and X=; {missing} missing."
+        )
+    if is_torch_model(model):
+        return batched_logits(model, X, batch_size=batch_size)
+    return _sklearn_logits(model, X, prefer_decision=spec.decision_function)
+
+
+def _model_and_x(spec: OODMethod, inputs: dict[str, Any]) -> tuple[Any, Any]:
+    model, X = inputs["model"], inputs["X"]
     if model is None or X is None:
         missing = [k for k, v in (("model=", model), ("X=", X)) if v is None]
-        raise MissingInputError(f"OOD method {name!r} needs model= and X=; missing {' and '.join(missing)}.")
+        raise MissingInputError(
+            f"OOD method {spec.name!r} needs model= and X=; missing {' and '.join(missing)}.")
+    return model, X
 
 
-def _odin(*, model=None, X=None, **kw):
-    _needs_model_x("odin", model, X)
-    return odin_score(model, X, **kw)
-
-
-def _gradient(*, model=None, X=None, **kw):
-    _needs_model_x("gradient", model, X)
-    return gradient_score(model, X, **kw)
-
-
-def _features(name: str, model, X, features) -> Any:
-    if features is not None:
-        return features
-    if model is None and X is not None:
-        return X  # raw feature matrix
+def _features_for(spec: OODMethod, inputs: dict[str, Any]) -> Any:
+    if inputs["features"] is not None:
+        return inputs["features"]
+    if inputs["model"] is None and inputs["X"] is not None:
+        return inputs["X"]  # raw feature matrix
     raise MissingInputError(
-        f"OOD method {name!r} needs features=... (n, d) (the model's penultimate features, or X "
-        "itself when no model is given)."
+        f"OOD method {spec.name!r} needs features=... (n, d) (the model's penultimate features, "
+        "or X itself when no model is given)."
     )
 
 
-def _detector(name: str, cls, fit_features, fit_labels, detector, opts, *, need_labels: bool):
+def _detector_for(spec: OODMethod, inputs: dict[str, Any], options: dict[str, Any]) -> Any:
+    cls = spec.func
+    detector = options.pop("detector", None)
     if detector is not None:
         if not isinstance(detector, cls):
-            raise InvalidSettingError(f"detector= for {name!r} must be a {cls.__name__}.")
+            raise InvalidSettingError(f"detector= for {spec.name!r} must be a {cls.__name__}.")
         return detector
-    if fit_features is None:
+    if inputs["fit_features"] is None:
         raise MissingInputError(
-            f"OOD method {name!r} needs fit_features=... (in-distribution features, e.g. of the "
-            "labeled training items), or a fitted detector=."
+            f"OOD method {spec.name!r} needs fit_features=... (in-distribution features, e.g. "
+            "of the labeled training items), or a fitted detector=."
         )
-    if need_labels and fit_labels is None:
-        raise MissingInputError(
-            f"OOD method {name!r} needs fit_labels=... (the class of each fit_features row)."
-        )
-    return cls(**opts).fit(fit_features, fit_labels)
+    labels = None
+    if "fit_labels" in spec.needs:
+        labels = inputs["fit_labels"]
+        if labels is None:
+            raise MissingInputError(
+                f"OOD method {spec.name!r} needs fit_labels=... (the class of each fit_features "
+                "row)."
+            )
+    return cls(**options).fit(inputs["fit_features"], labels)
 
 
-def _mahalanobis(*, model=None, X=None, features=None, fit_features=None, fit_labels=None,
-                 detector=None, **opts):
-    f = _features("mahalanobis", model, X, features)
-    det = _detector("mahalanobis", MahalanobisDetector, fit_features, fit_labels, detector, opts,
-                    need_labels=True)
-    return det.score(f)
+def _call(spec: OODMethod, inputs: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
+    """Build the method's arguments from what it declares it needs, and run it."""
+    options = dict(options)
+    needs = spec.needs
+    if "logits" in needs:
+        return spec.func(_logits_for(spec, inputs, options), **options)
+    if "model" in needs:
+        return spec.func(*_model_and_x(spec, inputs), **options)
+    features = _features_for(spec, inputs)
+    if "detector" in needs:
+        return _detector_for(spec, inputs, options).score(features)
+    return spec.func(features, **options)
 
 
-def _knn(*, model=None, X=None, features=None, fit_features=None, fit_labels=None,
-         detector=None, **opts):
-    f = _features("knn", model, X, features)
-    det = _detector("knn", KNNDetector, fit_features, None, detector, opts, need_labels=False)
-    return det.score(f)
+def _check_needs(needs: tuple[str, ...], func: Any) -> tuple[str, ...]:
+    needs = tuple(needs)
+    unknown = [n for n in needs if n not in OOD_NEEDS]
+    if unknown:
+        raise InvalidSettingError(
+            f"unknown OOD need(s) {', '.join(map(repr, unknown))}; declare some of "
+            f"{', '.join(OOD_NEEDS)}.")
+    if sum(n in needs for n in ("logits", "model", "features")) != 1:
+        raise InvalidSettingError(
+            f"an OOD method needs exactly one of logits, model or features; got {needs}.")
+    if "detector" in needs and ("features" not in needs or not isinstance(func, type)):
+        raise InvalidSettingError(
+            "a 'detector' method needs 'features' and a detector class as func.")
+    if "fit_labels" in needs and "detector" not in needs:
+        raise InvalidSettingError("'fit_labels' is only meaningful with 'detector'.")
+    return needs
+
+
+def _inputs_in_words(needs: tuple[str, ...]) -> str:
+    if "logits" in needs:
+        return "logits, or model + X"
+    if "model" in needs:
+        return "model + X"
+    if "detector" in needs:
+        fit = "fit_features + fit_labels" if "fit_labels" in needs else "fit_features"
+        return f"features + {fit} (or detector)"
+    return "features"
+
+
+def register_ood_method(name: str, func: Callable[..., Any], *, needs: tuple[str, ...],
+                        options: tuple[str, ...] = (), description: str = "",
+                        inputs: str | None = None, decision_function: bool = False,
+                        replace: bool = False) -> OODMethod:
+    """Add an OOD method to :data:`OOD_METHODS`, so :func:`score_ood` and the ``ood:<name>``
+    acquisition of :mod:`dataqa.active` can use it.
+
+    Parameters
+    ----------
+    name : str
+        The registry name.
+    func : callable or detector class
+        Called as declared by ``needs`` (see :data:`OOD_NEEDS`): ``func(logits, **options)``,
+        ``func(model, X, **options)`` or ``func(features, **options)``; with ``"detector"``
+        a class whose instances ``fit(features, labels)`` and ``score(features)``. It
+        returns scores (n,), higher = more out-of-distribution.
+    needs : tuple of str
+        Exactly one of ``"logits"``, ``"model"``, ``"features"``; ``"detector"`` and
+        ``"fit_labels"`` may be added to ``"features"``.
+    options : tuple of str
+        Keyword options it accepts (``batch_size`` and ``detector`` are added for logits
+        and detector methods, which the dispatcher consumes).
+    description : str, one line
+    inputs : str, optional, the inputs in words (for error messages); derived from ``needs``
+    decision_function : bool
+        For ``"logits"`` from a scikit-learn model: prefer ``decision_function`` over
+        log ``predict_proba``.
+    replace : bool
+        Replace a method already registered under ``name`` (else that is an error).
+
+    Returns
+    -------
+    OODMethod
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidSettingError(f"an OOD method name must be a non-empty string; got {name!r}.")
+    if name in OOD_METHODS and not replace:
+        raise InvalidSettingError(
+            f"OOD method {name!r} is already registered; pass replace=True to replace it.")
+    if not callable(func):
+        raise InvalidSettingError(f"func for OOD method {name!r} must be callable.")
+    needs = _check_needs(needs, func)
+    opts = tuple(options)
+    for need in needs:
+        opts += tuple(o for o in _DISPATCH_OPTIONS.get(need, ()) if o not in opts)
+    spec = OODMethod(name, func, inputs or _inputs_in_words(needs), opts, description,
+                     needs=needs, decision_function=bool(decision_function))
+    OOD_METHODS[name] = spec
+    return spec
 
 
 #: name -> :class:`OODMethod`; every method returns (n,) scores, higher = more OOD.
-OOD_METHODS: dict[str, OODMethod] = {
-    "msp": OODMethod("msp", _output("msp", msp_score, prefer_decision=False, temperature=True),
-                     "logits, or model + X", ("temperature", "batch_size"),
-                     "negative max softmax probability"),
-    "max_logit": OODMethod("max_logit", _output("max_logit", max_logit_score, prefer_decision=True,
-                                                temperature=False),
-                           "logits, or model + X", ("batch_size",), "negative max logit"),
-    "energy": OODMethod("energy", _output("energy", energy_score, prefer_decision=True,
-                                          temperature=True),
-                        "logits, or model + X", ("temperature", "batch_size"),
-                        "free energy -T logsumexp(z/T)"),
-    "entropy": OODMethod("entropy", _output("entropy", entropy_score, prefer_decision=False,
-                                            temperature=True),
-                         "logits, or model + X", ("temperature", "batch_size"),
-                         "entropy of the softmax"),
-    "odin": OODMethod("odin", _odin, "torch model + X", ("temperature", "epsilon", "batch_size"),
-                      "tempered softmax of a perturbed input"),
-    "mahalanobis": OODMethod("mahalanobis", _mahalanobis,
-                             "features + fit_features + fit_labels (or detector)",
-                             ("detector", "tol", "chunk_size"),
-                             "min Mahalanobis distance to class means"),
-    "knn": OODMethod("knn", _knn, "features + fit_features (or detector)",
-                     ("detector", "k", "normalize", "query_chunk", "fit_chunk"),
-                     "distance to the k-th nearest in-distribution feature"),
-    "gradient": OODMethod("gradient", _gradient, "model + X",
-                          ("part", "labels", "temperature", "epsilon", "batch_size"),
-                          "per-item gradient norm (G = norm / MSP, SG = norm)"),
-}
+#: Add one with :func:`register_ood_method`.
+OOD_METHODS: dict[str, OODMethod] = {}
+
+register_ood_method("msp", msp_score, needs=("logits",), options=("temperature",),
+                    description="negative max softmax probability")
+register_ood_method("max_logit", max_logit_score, needs=("logits",), decision_function=True,
+                    description="negative max logit")
+register_ood_method("energy", energy_score, needs=("logits",), options=("temperature",),
+                    decision_function=True, description="free energy -T logsumexp(z/T)")
+register_ood_method("entropy", entropy_score, needs=("logits",), options=("temperature",),
+                    description="entropy of the softmax")
+register_ood_method("odin", odin_score, needs=("model",),
+                    options=("temperature", "epsilon", "batch_size"), inputs="torch model + X",
+                    description="tempered softmax of a perturbed input")
+register_ood_method("mahalanobis", MahalanobisDetector,
+                    needs=("features", "detector", "fit_labels"),
+                    options=("detector", "tol", "chunk_size"),
+                    description="min Mahalanobis distance to class means")
+register_ood_method("knn", KNNDetector, needs=("features", "detector"),
+                    options=("detector", "k", "normalize", "query_chunk", "fit_chunk"),
+                    description="distance to the k-th nearest in-distribution feature")
+register_ood_method("gradient", gradient_score, needs=("model",),
+                    options=("part", "labels", "temperature", "epsilon", "batch_size"),
+                    description="per-item gradient norm (G = norm / MSP, SG = norm)")
 
 
 def ood_method_names() -> list[str]:
@@ -236,7 +345,9 @@ def score_ood(method: str, *, model=None, X=None, logits=None, features=None, fi
     - ``gradient``: ``model`` + ``X`` (torch, or scikit-learn LogisticRegression / a Pipeline
       ending in one); option ``part="G"`` (default) or ``"SG"``.
 
-    Extra keyword options go to the method (see ``OOD_METHODS[name].options``).
+    Extra keyword options go to the method (see ``OOD_METHODS[name].options``). The call is
+    built from what the method declares it needs (``OOD_METHODS[name].needs``); add a method
+    with :func:`register_ood_method`.
 
     Returns
     -------
@@ -249,10 +360,5 @@ def score_ood(method: str, *, model=None, X=None, logits=None, features=None, fi
             f"OOD method {method!r} does not take option(s) {', '.join(unknown)}; it takes: "
             f"{', '.join(spec.options) or '(none)'}."
         )
-    args: dict[str, Any] = dict(model=model, X=X, **kw)
-    if method in ("msp", "max_logit", "energy", "entropy"):
-        args["logits"] = logits
-    elif method in ("mahalanobis", "knn"):
-        args.update(features=features, fit_features=fit_features, fit_labels=fit_labels)
-    scores = spec(**args)
-    return np.asarray(scores, dtype=np.float64)
+    return spec(model=model, X=X, logits=logits, features=features, fit_features=fit_features,
+                fit_labels=fit_labels, **kw)

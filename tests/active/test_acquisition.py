@@ -126,3 +126,49 @@ def test_hybrid_purity_uses_known_out_of_scope_items() -> None:
     novelty = acquire("hybrid", model=clf, X=X, labeled_X=X_in, labeled_y=y_in, mode="novelty")
     m = margin_uncertainty(clf.predict_proba(X))
     assert np.allclose(novelty, 0.5 * m + 0.5 * ood_percentile(d_in))
+
+
+def test_register_acquisition_is_dispatched_with_its_needs() -> None:
+    from dataqa.active import ACQUISITIONS, register_acquisition
+
+    def second_best(ctx, *, power: float = 1.0):
+        return np.sort(ctx.probs(), axis=1)[:, -2] ** power
+
+    try:
+        register_acquisition("second_best", second_best, needs=("pred_probs",))
+        assert "second_best" in acquisition_names()
+        np.testing.assert_allclose(acquire("second_best", pred_probs=P, power=2),
+                                   np.sort(P, 1)[:, -2] ** 2)
+        with pytest.raises(MissingInputError, match="needs pred_probs, or a fitted model"):
+            acquire("second_best", X=np.zeros((4, 2)))
+        register_acquisition("pool_size", lambda ctx: np.full(ctx.n, ctx.X.shape[1]),
+                             needs=("pool", "labeled"))
+        with pytest.raises(MissingInputError, match="'pool_size' needs the pool X"):
+            acquire("pool_size", pred_probs=P)
+        with pytest.raises(MissingInputError, match="'pool_size' needs the labeled items"):
+            acquire("pool_size", X=np.zeros((4, 2)))
+        assert acquire("pool_size", X=np.zeros((4, 2)), labeled_X=np.zeros((1, 2))).tolist() == [2] * 4
+        with pytest.raises(InvalidSettingError, match="'second_best' is already registered"):
+            register_acquisition("second_best", second_best)
+        with pytest.raises(InvalidSettingError, match="not starting with 'ood:'"):
+            register_acquisition("ood:mine", second_best)
+        with pytest.raises(InvalidSettingError, match="unknown acquisition need.*'logits'"):
+            register_acquisition("other", second_best, needs=("logits",))
+    finally:
+        ACQUISITIONS.pop("second_best", None)
+        ACQUISITIONS.pop("pool_size", None)
+    with pytest.raises(UnknownNameError, match="known acquisitions are: .*entropy"):
+        acquire("second_best", pred_probs=P)
+
+
+def test_ood_acquisition_of_a_registered_ood_method() -> None:
+    from dataqa.ood import OOD_METHODS, register_ood_method
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    try:
+        register_ood_method("far", lambda features: np.abs(features).sum(1), needs=("features",))
+        assert "ood:far" in acquisition_names()
+        np.testing.assert_allclose(acquire("ood:far", X=X), np.abs(X).sum(1))
+    finally:
+        OOD_METHODS.pop("far", None)

@@ -196,3 +196,34 @@ def test_query_reads_a_pair_of_ints_as_two_indices():
     idx, rows = learner.query(X)
     assert idx.tolist() == [3, 7]
     np.testing.assert_array_equal(rows, X[[3, 7]])
+
+
+def test_register_selector_is_dispatched_with_its_needs() -> None:
+    from dataqa.active import SELECTORS, register_selector
+
+    seen = {}
+
+    def lowest_first(scores, k, *, predicted, random_state=None, offset=0):
+        seen["predicted"] = predicted
+        return np.argsort(np.asarray(scores))[offset:offset + k]
+
+    s = np.array([0.5, 0.1, 0.9, 0.3])
+    try:
+        register_selector("lowest_first", lowest_first, needs=("predicted",))
+        idx = select_batch("lowest_first", s, 2, X=np.zeros((4, 2)), predicted=[0, 1, 0, 1],
+                           offset=1)
+        assert idx.tolist() == [3, 0] and seen["predicted"] == [0, 1, 0, 1]
+        with pytest.raises(InvalidSettingError, match="'lowest_first' is already registered"):
+            register_selector("lowest_first", lowest_first)
+        with pytest.raises(InvalidSettingError, match="unknown selector need.*'labels'"):
+            register_selector("other", lowest_first, needs=("labels",))
+        # the learner asks the model for predictions because the selector needs them
+        X, y = _clusters()[0], np.repeat([0, 1, 0, 1], 25)
+        learner = ActiveLearner(LogisticRegression(), "uncertainty", X_training=X[::5],
+                                y_training=y[::5], selector="lowest_first")
+        learner.query(X, n_instances=3)
+        assert np.array_equal(seen["predicted"], learner.predict(X))
+    finally:
+        SELECTORS.pop("lowest_first", None)
+    with pytest.raises(UnknownNameError, match="known selectors are: class_balanced, ranked_batch, topk"):
+        select_batch("lowest_first", s, 2)

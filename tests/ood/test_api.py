@@ -186,3 +186,54 @@ def test_inputs_that_do_not_fit_the_model(data):
         score_ood("energy", model=lr, X=wide)
     with pytest.raises(OODInputError, match="X does not fit LogisticRegression"):
         score_ood("msp", model=lr, X=[["a", "b", "c"]])
+
+
+def test_register_ood_method_dispatches_by_declared_needs(data):
+    from dataqa.ood import register_ood_method
+
+    X, y, X3, _ = data
+    z = np.random.default_rng(2).normal(size=(5, 3))
+
+    class CentroidDetector:
+        def __init__(self, *, power: float = 1.0) -> None:
+            self.power = power
+
+        def fit(self, features, labels=None):
+            self.centre_ = np.asarray(features).mean(axis=0)
+            return self
+
+        def score(self, features):
+            return np.linalg.norm(np.asarray(features) - self.centre_, axis=1) ** self.power
+
+    try:
+        register_ood_method("neg_second_logit", lambda logits: -np.sort(logits, axis=1)[:, -2],
+                            needs=("logits",), description="test")
+        register_ood_method("norm", lambda features, *, p=2: np.linalg.norm(features, ord=p, axis=1),
+                            needs=("features",), options=("p",))
+        register_ood_method("centroid", CentroidDetector, needs=("features", "detector"),
+                            options=("power",))
+        assert "neg_second_logit" in ood_method_names()
+        np.testing.assert_array_equal(score_ood("neg_second_logit", logits=z), -np.sort(z, 1)[:, -2])
+        # logits from a model, built by the dispatcher because the method needs logits
+        lr = LogisticRegression().fit(X, y)
+        p = lr.predict_proba(X)
+        np.testing.assert_allclose(score_ood("neg_second_logit", model=lr, X=X),
+                                   -np.log(p.min(1)), rtol=1e-10)
+        np.testing.assert_allclose(score_ood("norm", X=X, p=1), np.abs(X).sum(1))
+        want = np.linalg.norm(X3 - X.mean(0), axis=1) ** 2
+        np.testing.assert_allclose(score_ood("centroid", features=X3, fit_features=X, power=2), want)
+        det = CentroidDetector().fit(X)
+        np.testing.assert_allclose(score_ood("centroid", features=X3, detector=det), want ** 0.5)
+        assert OOD_METHODS["centroid"].inputs == "features + fit_features (or detector)"
+        with pytest.raises(MissingInputError, match="'centroid' needs fit_features="):
+            score_ood("centroid", features=X3)
+        with pytest.raises(InvalidSettingError, match="'norm' does not take option.*q; it takes: p"):
+            score_ood("norm", X=X, q=1)
+        with pytest.raises(InvalidSettingError, match="'norm' is already registered"):
+            register_ood_method("norm", np.abs, needs=("features",))
+        with pytest.raises(InvalidSettingError, match="unknown OOD need.*'pixels'"):
+            register_ood_method("other", np.abs, needs=("pixels",))
+    finally:
+        for name in ("neg_second_logit", "norm", "centroid"):
+            OOD_METHODS.pop(name, None)
+    assert ood_method_names() == NAMES
