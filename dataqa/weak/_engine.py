@@ -101,6 +101,17 @@ class BatchCache:
                                         for v, m in zip(self.objects(column), miss, strict=True)]
         return self._store[key]
 
+    def texts_at(self, column: str, rows: np.ndarray) -> list[str]:
+        """The texts of the non-missing ``rows`` (positions), read from the Arrow form when
+        pandas holds the column as Arrow strings (no conversion of the whole column)."""
+        direct = self._store.get((column, "arrow_direct"))
+        if direct is not None and (column, "objects") not in self._store:
+            import pyarrow as pa
+
+            return direct.take(pa.array(rows, type=pa.int64())).to_pylist()
+        objs = self.objects(column)
+        return [as_text(objs[i]) for i in rows]
+
     def lowered(self, column: str) -> list[str]:
         key = (column, "lower")
         if key not in self._store:
@@ -137,13 +148,17 @@ class BatchCache:
             non_ascii = ~self.ascii_rows(column) & ~self.missing(column)
             if non_ascii.any():
                 idx = np.flatnonzero(non_ascii)
-                objs = self.objects(column)
                 try:
-                    repl = pa.array([as_text(objs[i]).lower() for i in idx], type=pa.large_string())
+                    repl = pa.array([t.lower() for t in self.texts_at(column, idx)],
+                                    type=pa.large_string())
                 except Exception:  # noqa: BLE001
                     return None
                 out = pc.replace_with_mask(out, pa.array(non_ascii), repl)
             return out
+        arr = _arrow_strings(self.series(column))
+        if arr is not None:  # pandas holds the column as Arrow strings already
+            self._store[(column, "arrow_direct")] = arr
+            return arr
         objs = self.objects(column)
         # straight from the column when every value is a str or missing: pyarrow then
         # infers a string (or, all missing, null) type; bytes give binary (str() would
@@ -277,8 +292,7 @@ class BatchCache:
         idx = np.flatnonzero(special)
         if not len(idx):
             return
-        objs = self.objects(column)
-        lowered = [as_text(objs[i]).lower() for i in idx]
+        lowered = [t.lower() for t in self.texts_at(column, idx)]
         for k, hit in found.items():
             hit[idx] = [k in t for t in lowered]
 
@@ -375,15 +389,34 @@ class BatchCache:
         pattern's required literal cannot match and are skipped."""
         literal, lower = _prefilter(pattern)
         search = pattern.search
-        objs, miss = self.objects(column), self.missing(column)
-        for i in rows:
-            if miss[i]:
-                out[i] = False
-                continue
-            t = as_text(objs[i])
-            out[i] = (literal is None or literal in (t.lower() if lower else t)) \
-                and search(t) is not None
+        miss = self.missing(column)[rows]
+        out[rows[miss]] = False
+        rows = rows[~miss]
+        out[rows] = [(literal is None or literal in (t.lower() if lower else t))
+                     and search(t) is not None for t in self.texts_at(column, rows)]
         return out
+
+
+def _arrow_strings(s: pd.Series) -> Any:
+    """The column as a pyarrow large-string array when pandas holds it as Arrow strings
+    (the ``str`` dtype of pandas 3, ``string[pyarrow]``, ``ArrowDtype(pa.string())``),
+    else None. Its nulls are the values pandas reports missing."""
+    import pyarrow as pa
+
+    dtype = s.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.storage not in ("pyarrow", "pyarrow_numpy"):
+            return None
+    elif not (isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
+                                                    or pa.types.is_large_string(dtype.pyarrow_dtype))):
+        return None
+    try:
+        arr = s.array.__arrow_array__()
+    except Exception:  # noqa: BLE001 - not Arrow-backed after all: convert as any column
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
 
 
 @functools.lru_cache(maxsize=1024)
