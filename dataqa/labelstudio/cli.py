@@ -42,19 +42,19 @@ def _check_timeout(timeout: float) -> float:
     return float(timeout)
 
 
-def _items_from_ledger(led, project: str, queue: str) -> pd.DataFrame:
+def _items_from_ledger(ledger_db, project: str, queue: str) -> pd.DataFrame:
     import pandas as pd
 
     from dataqa.labelstudio.ledger_state import queue_name
 
-    names = set(led.queues()["name"])
+    names = set(ledger_db.queues()["name"])
     qname = queue_name(project, queue) if queue_name(project, queue) in names else queue
     if qname not in names:
         raise InvalidSettingError(
             f"the ledger has no queue {queue_name(project, queue)!r} or {queue!r}; pass the "
             f"items with --from FILE.")
-    ids = led.queue_items(qname)
-    data = led.item_data(ids)
+    ids = ledger_db.queue_items(qname)
+    data = ledger_db.item_data(ids)
     return pd.DataFrame([{"id": i, **data[i]} for i in ids])
 
 
@@ -105,15 +105,15 @@ def push_command(
                             queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
                             column=column, progress=None, timeout=timeout)
     else:
-        with Ledger(ledger) as led:
+        with Ledger(ledger) as ledger_db:
             if names is None:
-                names = project_state(led, project).get("class_names")
+                names = project_state(ledger_db, project).get("class_names")
                 if names is None:
                     raise InvalidSettingError(
                         f"no class names recorded for project {project!r}; pass --classes a,b,...")
             items = (load_table(source) if source is not None
-                     else _items_from_ledger(led, project, queue))
-            report = push_queue(items, project=project, class_names=names, ledger=led,
+                     else _items_from_ledger(ledger_db, project, queue))
+            report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
                                 queue=queue, url=url, chunk_size=chunk_size,
                                 data_kind=data_kind, column=column, progress=None,
                                 timeout=timeout)

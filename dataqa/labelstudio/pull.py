@@ -5,12 +5,16 @@ Each annotation is stored as a ``human`` label of the task's item (matched throu
 external id, so pulling twice adds nothing and an annotation changed in the UI updates
 its row.
 
-The steps, in order: :func:`_fetch` (the project, and the tasks to export: all of them,
-or those changed since the last pull's watermark), :func:`_read_task` (one exported
-task -> its annotations, skipped, empty and invalid ones apart), :func:`_compare`
-(each annotation against the ledger: new, updated or unchanged), :func:`_reuse`
-(annotations of tasks not exported again, read back from the ledger) and
-:func:`_store` (the ledger rows and the pull's state).
+The steps, in order (all under the ledger lock):
+
+1. :func:`_fetch`: the project, and the tasks to export (all of them, or those changed
+   since the last pull's watermark); every server call comes before any write;
+2. :func:`_read_task`: one exported task -> its annotations, with the skipped, empty
+   and invalid ones apart;
+3. :func:`_compare`: each annotation against the ledger (new, updated or unchanged);
+4. :func:`_reuse`: annotations of tasks not exported again, read back from the ledger;
+5. the ledger rows and the pull's state are written;
+6. :func:`_result`: the annotations as a table and the :class:`PullReport`.
 """
 
 from __future__ import annotations
@@ -80,8 +84,14 @@ class _TaskAnnotations:
         return entry
 
 
+def _external_prefix(project_id: int) -> str:
+    """What the external ids of a project's annotations start with."""
+    return f"labelstudio:{project_id}:"
+
+
 def _external_id(project_id: int, task_id: int, annotation_id: int) -> str:
-    return f"labelstudio:{project_id}:{task_id}:{annotation_id}"
+    """The ledger's external id of one annotation."""
+    return f"{_external_prefix(project_id)}{task_id}:{annotation_id}"
 
 
 def _parse_time(text: str):
@@ -215,10 +225,10 @@ def _reuse(before: pd.DataFrame, names: list[str], redone: set[int]) -> list[dic
 def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                  from_name: str | None, full: bool, t0: float) -> PullResult:
     """The pull itself, under the ledger lock: every server call comes before any write."""
-    with open_ledger(ledger) as led:
-        fetched = _fetch(client, led, project, from_name=from_name, full=full)
-        pid, names, state = fetched.project_id, fetched.class_names, fetched.state
-        known = set(led.items()["id"])
+    with open_ledger(ledger) as ledger_db:
+        fetched = _fetch(client, ledger_db, project, from_name=from_name, full=full)
+        project_id, names, state = fetched.project_id, fetched.class_names, fetched.state
+        known = set(ledger_db.items()["id"])
         redone = {int(t["id"]) for t in fetched.exported} | fetched.changed
         tasks_state: dict[str, dict] = {} if state is None else {
             k: v for k, v in state.get("tasks", {}).items() if int(k) not in redone}
@@ -231,25 +241,31 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             if task.get("updated_at"):
                 stamps.append(task["updated_at"])
 
-        before = led.labels(source="human")
-        before = before[before["external_id"].fillna("").str.startswith(f"labelstudio:{pid}:")]
-        upserts = _compare(rows, before, pid)
+        before = ledger_db.labels(source="human")
+        before = before[before["external_id"].fillna("").str.startswith(
+            _external_prefix(project_id))]
+        upserts = _compare(rows, before, project_id)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, names, redone))
-        n_new, n_updated = led.upsert_external_labels(upserts) if upserts else (0, 0)
+        n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
         watermark = max(stamps, key=_parse_time) if stamps else None
-        led.set_state(pulled_state_key(fetched.title),
-                      {"project_id": pid, "watermark": watermark, "tasks": tasks_state})
+        ledger_db.set_state(pulled_state_key(fetched.title), {
+            "project_id": project_id, "watermark": watermark, "tasks": tasks_state})
 
-    report = PullReport(project=fetched.title, project_id=pid, n_annotations=len(rows),
-                        n_new=n_new, n_updated=n_updated,
+    return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0)
+
+
+def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,
+            n_new: int, n_updated: int, t0: float) -> PullResult:
+    """The annotations as a table, and the report with what was set apart."""
+    report = PullReport(project=fetched.title, project_id=fetched.project_id,
+                        n_annotations=len(rows), n_new=n_new, n_updated=n_updated,
                         n_unchanged=len(rows) - n_new - n_updated)
-    report.skipped = pd.DataFrame([r for e in tasks_state.values() for r in e.get("s", [])],
-                                  columns=_SKIP_COLUMNS)
-    report.empty = pd.DataFrame([r for e in tasks_state.values() for r in e.get("e", [])],
-                                columns=_SKIP_COLUMNS)
-    report.invalid = pd.DataFrame([r for e in tasks_state.values() for r in e.get("v", [])],
-                                  columns=_INVALID_COLUMNS)
+    apart = {key: [r for e in tasks_state.values() for r in e.get(key, [])]
+             for key in ("s", "e", "v")}
+    report.skipped = pd.DataFrame(apart["s"], columns=_SKIP_COLUMNS)
+    report.empty = pd.DataFrame(apart["e"], columns=_SKIP_COLUMNS)
+    report.invalid = pd.DataFrame(apart["v"], columns=_INVALID_COLUMNS)
     report.unmatched_tasks = sorted(int(k) for k, e in tasks_state.items() if e.get("x"))
     for line in report.invalid_messages():
         logger.warning("%s", line)
@@ -314,8 +330,8 @@ def pull_project(*, project: str | int, ledger: Any, url: str | None = None,
     """
     t0 = time.perf_counter()
     ledger_path = check_ledger_path(ledger, must_exist=True)
-    with client_session(client, url, api_key, timeout=timeout) as cl, ledger_lock(ledger_path):
-        return _pull_locked(cl, project, ledger, from_name=from_name, full=full, t0=t0)
+    with client_session(client, url, api_key, timeout=timeout) as server, ledger_lock(ledger_path):
+        return _pull_locked(server, project, ledger, from_name=from_name, full=full, t0=t0)
 
 
 def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,

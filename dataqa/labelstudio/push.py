@@ -7,14 +7,18 @@ project's tasks (ids and data only, one request per 5,000 tasks) and skips every
 is already there. Pushing the same ids again therefore creates nothing, and a push that
 failed part way, run again, ends with each id exactly once.
 
-The steps, in order: :func:`_check_items` (the items and settings, before anything
-else), :func:`_plan_tasks` (the layout, the ledger path, and every task built and
-checked before any request),
-:func:`_resolve_project` (found or created, under the ledger lock),
-:func:`_record_queue` (items, queue and project state in the ledger),
-:func:`_reconcile` (the ledger's task ids against the server's) and
-:func:`_import_missing` (chunked import, rejected tasks retried apart, late tasks
-waited for).
+The steps, in order:
+
+1. :func:`_check_items`: the items and settings, before anything else;
+2. :func:`_plan_tasks`: the layout, the ledger path, and every task built and checked
+   before any request;
+3. :func:`_resolve_project`: the project found or created (under the ledger lock, as
+   are the steps below);
+4. :func:`_start_report`: rows without their text or image already failed;
+5. :func:`_record_queue`: items, queue and project state in the ledger;
+6. :func:`_reconcile`: the ledger's task ids made the server's;
+7. :func:`_import_missing`: chunked import, rejected tasks retried apart, late tasks
+   waited for.
 """
 
 from __future__ import annotations
@@ -102,8 +106,8 @@ def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None
         raise InvalidSettingError("column 'id' has missing values; every item needs an id.")
     ids = items["id"].astype(str)
     if not ids.is_unique:
-        raise DuplicateIdError(f"item ids repeat in items: {format_ids(ids[ids.duplicated()].unique())}"
-                               f"; push each once.")
+        repeated = ids[ids.duplicated()].unique()
+        raise DuplicateIdError(f"item ids repeat in items: {format_ids(repeated)}; push each once.")
     kind = kind or queue
     if kind not in QUEUE_KINDS:
         raise UnknownNameError("queue kind", kind, QUEUE_KINDS)
@@ -203,6 +207,17 @@ def _adopt_tag_names(plan: _Plan, project_config: str) -> None:
     for task in plan.tasks:
         for pred in task.get("predictions", []):
             pred["result"][0]["from_name"], pred["result"][0]["to_name"] = from_name, to_name
+
+
+def _start_report(plan: _Plan, *, project: str, project_id: int) -> PushReport:
+    """A report with the rows set aside for a missing text or image already failed."""
+    report = PushReport(project=project, project_id=project_id, queue=plan.queue)
+    if plan.missing:
+        report.failed.extend(plan.missing)
+        report.errors.append(
+            f"{len(plan.missing)} items have a missing {plan.column!r} and were not sent "
+            f"({format_ids(plan.missing, 5)}); fill column {plan.column!r} and push again.")
+    return report
 
 
 def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
@@ -372,30 +387,25 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                        meta_columns=meta_columns, model_version=model_version,
                        local_files_root=local_files_root, ledger=ledger)
     # the server is checked before anything is written
-    with client_session(client, url, api_key, timeout=timeout) as cl:
+    with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):
-            info = _resolve_project(cl, project, config=plan.config, names=plan.class_names,
-                                    kind=kind)
+            info = _resolve_project(server, project, config=plan.config,
+                                    names=plan.class_names, kind=kind)
             _adopt_tag_names(plan, info["label_config"])
             project_id, title = int(info["id"]), str(info["title"])
-            report = PushReport(project=title, project_id=project_id, queue=queue)
-            if plan.missing:
-                report.failed.extend(plan.missing)
-                report.errors.append(
-                    f"{len(plan.missing)} items have a missing {plan.column!r} and were not "
-                    f"sent ({format_ids(plan.missing, 5)}); fill column {plan.column!r} and "
-                    f"push again.")
-            on_server, duplicates, max_id = server_map(cl, project_id)
+            report = _start_report(plan, project=title, project_id=project_id)
+            on_server, duplicates, max_id = server_map(server, project_id)
             wanted = set(plan.ids)
             report.duplicates = [i for i in duplicates if i in wanted]
-            with open_ledger(ledger) as led:
-                qname = _record_queue(led, plan, project=title, project_id=project_id,
-                                      url=cl.url)
-                found = _reconcile(led, project=title, qname=qname, ids=plan.ids,
+            with open_ledger(ledger) as ledger_db:
+                qname = _record_queue(ledger_db, plan, project=title, project_id=project_id,
+                                      url=server.url)
+                found = _reconcile(ledger_db, project=title, qname=qname, ids=plan.ids,
                                    on_server=on_server)
                 report.skipped = [i for i in plan.ids if i in found]
                 report.task_ids.update(found)
-                importer = TaskImporter(cl, led, project_id, title, qname, report, max_id)
+                importer = TaskImporter(server, ledger_db, project_id, title, qname, report,
+                                        max_id)
                 _import_missing(importer, plan, found, chunk_size=int(chunk_size),
                                 max_chunk_bytes=int(max_chunk_bytes), progress=progress, t0=t0)
     report.seconds = time.perf_counter() - t0

@@ -15,13 +15,16 @@ from dataqa.errors import (
     LabelStudioConnectionError,
     LabelStudioProjectError,
     MissingColumnError,
+    PushInterrupted,
     UnknownNameError,
 )
 from dataqa.labelstudio import (
     LabelStudioClient,
+    PullResult,
     config_classes,
     consensus_labels,
     pull_annotations,
+    pull_project,
     push_queue,
     queue_name,
 )
@@ -117,6 +120,7 @@ def test_interrupted_push_resumes_with_each_id_exactly_once(ls_server, ls_client
         push_queue(items, project=project_name, class_names=CLASSES, ledger=ledger,
                    queue="active", client=flaky, chunk_size=100)
     partial = info.value.report
+    assert isinstance(info.value, PushInterrupted)
     assert partial.n_created == 200 and partial.n_failed == 300
     # the third chunk reached the server but was never recorded
     assert len(ledger.task_ids(project=project_name)) == 200
@@ -302,3 +306,24 @@ def test_api_key_never_in_logs_reprs_or_ledger(ls_server, tmp_path, caplog, proj
         assert key not in text  # ... without the key
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith(path.name))
     assert project_name.encode() in blob and key.encode() not in blob
+
+
+def test_pull_project_returns_the_annotations_with_their_report(ls_server, ls_client, ledger,
+                                                                 project_name):
+    rep = _push(make_items(4), ls_server, ledger, project_name)
+    ls_client.create_annotation(rep.task_ids["item-1"], choice("spam"))
+    ls_client.create_annotation(rep.task_ids["item-2"], [], was_cancelled=True)
+    result = pull_project(project=project_name, ledger=ledger, url=ls_server.url,
+                          api_key=ls_server.api_key)
+    assert isinstance(result, PullResult)
+    assert result.annotations["id"].tolist() == ["item-1"]
+    assert result.annotations["label_name"].tolist() == ["spam"]
+    assert (result.report.n_new, result.report.n_skipped) == (1, 1)
+    assert "report" not in result.annotations.attrs  # the report travels in the result
+    assert str(result) == str(result.report)
+    df = result.to_frame()
+    assert df.attrs["report"] is result.report
+    pd.testing.assert_frame_equal(df, result.annotations)
+    again = pull_project(project=project_name, ledger=ledger, url=ls_server.url,
+                         api_key=ls_server.api_key)
+    assert (again.report.n_new, again.report.n_unchanged) == (0, 1)
