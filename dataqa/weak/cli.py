@@ -119,10 +119,12 @@ def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
         )
     if method not in (*LABEL_MODELS, "auto"):
         raise UnknownNameError("label model", method, [*LABEL_MODELS, "auto"])
-    need = LABEL_MODELS[method].min_lfs if method in LABEL_MODELS else 1
+    cls = LABEL_MODELS.get(method)
+    need = cls.min_lfs if cls is not None else 1
     if n_lfs < need:
+        what = "Snorkel's LabelModel" if cls is SnorkelLabelModel else cls.__name__
         raise InvalidSettingError(
-            f"--method {method} (Snorkel's LabelModel) needs at least {need} labeling functions "
+            f"--method {method} ({what}) needs at least {need} labeling functions "
             f"and --lfs gives {n_lfs}; add LFs, or pass --method majority, dawid_skene, or auto "
             f"with --dev (which skips snorkel)."
         )
