@@ -142,6 +142,10 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
 class ActiveLearner(_ModalActiveLearner):
     """modAL's ``ActiveLearner`` for scikit-learn >= 1.8 (works on older ones too).
 
+    A scikit-learn estimator: the constructor only stores its settings (``clone`` and
+    ``get_params`` work), :meth:`fit` returns ``self``. As in modAL, the wrapped
+    ``estimator`` is fitted in place, so ``learner.estimator`` is the current model.
+
     Parameters
     ----------
     estimator : scikit-learn classifier
@@ -149,9 +153,12 @@ class ActiveLearner(_ModalActiveLearner):
         A modAL strategy ``f(learner, X_pool, **kw)`` returning indices or
         ``(indices, metrics)``, or a dataqa acquisition name (see
         :func:`dataqa.active.acquisition_names`).
-    X_training, y_training : optional initial training data (the estimator is fitted on it)
+    X_training, y_training : deprecated
+        Initial training data, fitted on in the constructor (modAL's way). Call
+        ``ActiveLearner(...).fit(X, y)`` instead; they still work, with a
+        ``DeprecationWarning``, and are not settings (``get_params`` leaves them out).
     bootstrap_init : bool
-        Fit the first model on a bootstrap sample.
+        Fit the first model (from ``X_training``) on a bootstrap sample.
     on_transformed : bool
         As in modAL.
     selector : str
@@ -166,79 +173,123 @@ class ActiveLearner(_ModalActiveLearner):
     Attributes
     ----------
     X_training, y_training : the data taught so far (views; not copied on each teach)
+    classes_ : the fitted estimator's classes (set by fitting)
     """
 
-    def __init__(self, estimator: Any, query_strategy: Callable | str = "uncertainty",
+    def __init__(self, estimator: Any = None, query_strategy: Callable | str = "uncertainty",
                  X_training: Any = None, y_training: Any = None, bootstrap_init: bool = False,
                  on_transformed: bool = False, *, selector: str = "topk",
                  random_state: int | None = None, force_all_finite: bool = True,
                  **fit_kwargs: Any) -> None:
         if isinstance(query_strategy, str):
-            query_strategy = make_query_strategy(query_strategy, selector=selector,
-                                                 random_state=random_state)
+            from dataqa.active.acquisition import get_acquisition
+            from dataqa.active.selectors import get_selector
+
+            get_acquisition(query_strategy)  # fail early on unknown names
+            get_selector(selector)
         elif not callable(query_strategy):
             raise InvalidSettingError(
                 f"query_strategy must be callable or an acquisition name, not "
                 f"{type(query_strategy).__name__}.")
-        self._X_buf = _Buffer()
-        self._y_buf = _Buffer()
-        self._oos_buf = _Buffer()
-        self.random_state = random_state
-        self._rng = np.random.default_rng(random_state)
-        self.selector = selector
-        # modAL's BaseLearner.__init__ only stores these; call it without training data
-        super().__init__(estimator, query_strategy, None, None, bootstrap_init,
-                         on_transformed, force_all_finite=force_all_finite)
-        self.fit_kwargs = fit_kwargs
+        self.estimator = estimator
+        self.query_strategy = query_strategy
         self.bootstrap_init = bootstrap_init
-        self._fitted = False
-        if X_training is not None:
+        self.on_transformed = on_transformed
+        self.selector = selector
+        self.random_state = random_state
+        self.force_all_finite = force_all_finite
+        self.fit_kwargs = fit_kwargs
+        if X_training is not None or y_training is not None:
+            warnings.warn(
+                "ActiveLearner(X_training=..., y_training=...) fits in the constructor, which "
+                "is deprecated; construct it with settings only and call .fit(X, y).",
+                DeprecationWarning, stacklevel=2)
             if y_training is None:
                 raise InvalidSettingError("X_training was given without y_training.")
+            if X_training is None:
+                raise InvalidSettingError("y_training was given without X_training.")
             self._add_training_data(X_training, y_training)
-            self._fit_to_known(bootstrap=bootstrap_init, **fit_kwargs)
+            self._fit_to_known(bootstrap=bootstrap_init)
 
-    # modAL's base class assigns these attributes; keep them as views over the buffers
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        # the deprecated data arguments are not settings: clone() gives an unfitted copy
+        return [n for n in super()._get_param_names() if n not in ("X_training", "y_training")]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The settings, ``**fit_kwargs`` included (so ``clone`` keeps them)."""
+        return {**super().get_params(deep=deep), **self.fit_kwargs}
+
+    # ------------------------------------------------------------------ learned state
+
+    def _buffer(self, name: str) -> _Buffer:
+        """The rows buffer ``name`` (``_X_buf``, ``_y_buf``, ``_oos_buf``), made on first use."""
+        buf = self.__dict__.get(name)
+        if buf is None:
+            buf = self.__dict__[name] = _Buffer()
+        return buf
+
+    @property
+    def _rng(self) -> np.random.Generator:
+        rng = self.__dict__.get("_bootstrap_rng")
+        if rng is None:
+            rng = self.__dict__["_bootstrap_rng"] = np.random.default_rng(self.random_state)
+        return rng
+
+    # modAL's base class reads these attributes; they are views over the buffers
     @property
     def X_training(self) -> Any:
-        return self._X_buf.view()
+        return self._buffer("_X_buf").view()
 
     @X_training.setter
     def X_training(self, value: Any) -> None:
-        self._X_buf.clear()
+        self._buffer("_X_buf").clear()
         if value is not None:
-            self._X_buf.append(value)
+            self._buffer("_X_buf").append(value)
 
     @property
     def y_training(self) -> Any:
-        return self._y_buf.view()
+        return self._buffer("_y_buf").view()
 
     @y_training.setter
     def y_training(self, value: Any) -> None:
-        self._y_buf.clear()
+        self._buffer("_y_buf").clear()
         if value is not None:
-            self._y_buf.append(np.asarray(value))
+            self._buffer("_y_buf").append(np.asarray(value))
 
     @property
     def n_training(self) -> int:
         """Number of items taught so far."""
-        return len(self._X_buf)
+        return len(self._buffer("_X_buf"))
 
     @property
     def X_out_of_scope(self) -> Any:
         """Items marked out of scope so far (not trained on), or ``None``."""
-        return self._oos_buf.view()
+        return self._buffer("_oos_buf").view()
 
     def mark_out_of_scope(self, X: Any) -> None:
         """Remember items a person marked out of scope: they are not trained on, but
         acquisitions such as ``hybrid`` use them to recognise similar items."""
         if X.shape[0]:
-            self._oos_buf.append(X)
+            self._buffer("_oos_buf").append(X)
+
+    def _strategy(self) -> Callable[..., Any]:
+        """The query strategy to call: ``query_strategy``, or the one built from its name
+        (built once per name and selector, so its seeded call counter carries on)."""
+        if not isinstance(self.query_strategy, str):
+            return self.query_strategy
+        key = (self.query_strategy, self.selector, self.random_state)
+        built = self.__dict__.get("_named_strategy")
+        if built is None or built[0] != key:
+            built = self.__dict__["_named_strategy"] = (
+                key, make_query_strategy(self.query_strategy, selector=self.selector,
+                                         random_state=self.random_state))
+        return built[1]
 
     def _add_training_data(self, X: Any, y: Any) -> None:
         _check_xy(X, y, self.force_all_finite)
-        self._X_buf.append(X)
-        self._y_buf.append(np.asarray(y))
+        self._buffer("_X_buf").append(X)
+        self._buffer("_y_buf").append(np.asarray(y))
 
     def _bootstrap_idx(self, n: int) -> np.ndarray:
         return self._rng.integers(0, n, size=n)
@@ -252,7 +303,7 @@ class ActiveLearner(_ModalActiveLearner):
             idx = self._bootstrap_idx(X.shape[0])
             X, y = X[idx], y[idx]
         self.estimator.fit(X, y, **kw)
-        self._fitted = True
+        self.classes_ = getattr(self.estimator, "classes_", None)
         return self
 
     def _fit_on_new(self, X: Any, y: Any, bootstrap: bool = False, **fit_kwargs: Any
@@ -262,11 +313,18 @@ class ActiveLearner(_ModalActiveLearner):
             idx = self._bootstrap_idx(X.shape[0])
             X, y = X[idx], np.asarray(y)[idx]
         self.estimator.fit(X, y, **kw)
-        self._fitted = True
+        self.classes_ = getattr(self.estimator, "classes_", None)
         return self
 
-    def fit(self, X: Any, y: Any, bootstrap: bool = False, **fit_kwargs: Any) -> ActiveLearner:
-        """Forget the training data, keep ``X, y`` as the new training set and fit."""
+    def fit(self, X: Any, y: Any, bootstrap: bool | None = None,
+            **fit_kwargs: Any) -> ActiveLearner:
+        """Forget the training data, keep ``X, y`` as the new training set and fit.
+
+        ``bootstrap=None`` fits on a bootstrap sample when ``bootstrap_init`` is set and
+        the learner has not been fitted yet. Returns ``self``.
+        """
+        if bootstrap is None:
+            bootstrap = bool(self.bootstrap_init) and not hasattr(self, "classes_")
         _check_xy(X, y, self.force_all_finite)
         self.X_training, self.y_training = X, y
         return self._fit_to_known(bootstrap=bootstrap, **fit_kwargs)
@@ -291,7 +349,7 @@ class ActiveLearner(_ModalActiveLearner):
         (indices, X_pool[indices], metrics); ``metrics`` is ``None`` (with a warning) when
         the strategy returns indices only.
         """
-        result = self.query_strategy(self, X_pool, *query_args, **query_kwargs)
+        result = self._strategy()(self, X_pool, *query_args, **query_kwargs)
         # modAL strategies return indices, or (indices, metrics) with an index *array*
         # first; a pair of plain ints is two indices.
         if isinstance(result, tuple) and len(result) == 2 and np.ndim(result[0]) >= 1:
@@ -316,7 +374,7 @@ class ActiveLearner(_ModalActiveLearner):
         return self.estimator.predict(X, **kwargs)
 
     def _require_fitted(self) -> None:
-        if self._fitted:
+        if hasattr(self, "classes_"):
             return
         from sklearn.exceptions import NotFittedError as _SkNotFitted
         from sklearn.utils.validation import check_is_fitted
@@ -325,5 +383,5 @@ class ActiveLearner(_ModalActiveLearner):
             check_is_fitted(self.estimator)
         except _SkNotFitted:
             raise NotFittedError(
-                "the ActiveLearner has not been fitted; pass X_training/y_training or teach first."
+                "the ActiveLearner has not been fitted; call fit(X, y) or teach first."
             ) from None

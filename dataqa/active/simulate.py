@@ -103,8 +103,7 @@ def simulate(X: Any, y: Any, *, strategy: str, initial: int = 20, batch_size: in
     first = np.asarray([i for i in labeled if in_scope[i]])
     query = make_query_strategy(strategy, selector=selector, random_state=random_state,
                                 **(strategy_settings or {}))
-    learner = ActiveLearner(clone(model), query, X_training=_rows(X, first),
-                            y_training=y[first])
+    learner = ActiveLearner(clone(model), query).fit(_rows(X, first), y[first])
     first_out = np.asarray([i for i in labeled if not in_scope[i]], dtype=np.int64)
     if first_out.size:
         learner.mark_out_of_scope(_rows(X, first_out))

@@ -106,7 +106,7 @@ def test_adapter_teach_query_shapes_and_single_call() -> None:
         idx = np.argsort(-u)[:n_instances]
         return idx, u[idx]
 
-    learner = ActiveLearner(LogisticRegression(), strategy, X_training=X[:10], y_training=y[:10])
+    learner = ActiveLearner(LogisticRegression(), strategy).fit(X[:10], y[:10])
     idx, rows = learner.query(X[10:], n_instances=5)
     assert len(calls) == 1 and idx.shape == (5,) and np.array_equal(rows, X[10:][idx])
     idx2, rows2, metrics = learner.query(X[10:], n_instances=3, return_metrics=True)
@@ -146,8 +146,7 @@ def test_adapter_named_strategy_sparse_and_errors() -> None:
     rng = np.random.default_rng(2)
     X = sp.random(120, 30, density=0.2, random_state=3, format="csr")
     y = rng.integers(0, 2, 120)
-    learner = ActiveLearner(LogisticRegression(), "margin", X_training=X[:20], y_training=y[:20],
-                            random_state=0)
+    learner = ActiveLearner(LogisticRegression(), "margin", random_state=0).fit(X[:20], y[:20])
     idx, rows = learner.query(X[20:], n_instances=4)
     assert rows.shape == (4, 30) and sp.issparse(rows)
     learner.teach(X[20:30], y[20:30])
@@ -161,12 +160,12 @@ def test_adapter_named_strategy_sparse_and_errors() -> None:
     with pytest.raises(UnknownNameError, match="unknown acquisition 'bogus'"):
         ActiveLearner(LogisticRegression(), "bogus")
     with pytest.raises(InvalidSettingError, match="NaN|infinity"):
-        ActiveLearner(LogisticRegression(), "margin", X_training=np.array([[np.nan, 1.0], [0, 1]]),
-                      y_training=np.array([0, 1]))
-    boot = ActiveLearner(LogisticRegression(), "margin", X_training=X[:40].toarray(),
-                         y_training=y[:40], bootstrap_init=True, random_state=5)
-    boot2 = ActiveLearner(LogisticRegression(), "margin", X_training=X[:40].toarray(),
-                          y_training=y[:40], bootstrap_init=True, random_state=5)
+        ActiveLearner(LogisticRegression(), "margin").fit(np.array([[np.nan, 1.0], [0, 1]]),
+                                                          np.array([0, 1]))
+    boot = ActiveLearner(LogisticRegression(), "margin", bootstrap_init=True,
+                         random_state=5).fit(X[:40].toarray(), y[:40])
+    boot2 = ActiveLearner(LogisticRegression(), "margin", bootstrap_init=True,
+                          random_state=5).fit(X[:40].toarray(), y[:40])
     assert np.allclose(boot.estimator.coef_, boot2.estimator.coef_)
 
 
@@ -191,8 +190,8 @@ def test_query_reads_a_pair_of_ints_as_two_indices():
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(30, 2)), np.arange(30) % 2
-    learner = ActiveLearner(estimator=LogisticRegression(), query_strategy=lambda lrn, Xp: (3, 7),
-                            X_training=X[:10], y_training=y[:10])
+    learner = ActiveLearner(estimator=LogisticRegression(),
+                            query_strategy=lambda lrn, Xp: (3, 7)).fit(X[:10], y[:10])
     idx, rows = learner.query(X)
     assert idx.tolist() == [3, 7]
     np.testing.assert_array_equal(rows, X[[3, 7]])
@@ -219,11 +218,51 @@ def test_register_selector_is_dispatched_with_its_needs() -> None:
             register_selector("other", lowest_first, needs=("labels",))
         # the learner asks the model for predictions because the selector needs them
         X, y = _clusters()[0], np.repeat([0, 1, 0, 1], 25)
-        learner = ActiveLearner(LogisticRegression(), "uncertainty", X_training=X[::5],
-                                y_training=y[::5], selector="lowest_first")
+        learner = ActiveLearner(LogisticRegression(), "uncertainty",
+                                selector="lowest_first").fit(X[::5], y[::5])
         learner.query(X, n_instances=3)
         assert np.array_equal(seen["predicted"], learner.predict(X))
     finally:
         SELECTORS.pop("lowest_first", None)
     with pytest.raises(UnknownNameError, match="known selectors are: class_balanced, ranked_batch, topk"):
         select_batch("lowest_first", s, 2)
+
+
+def test_active_learner_is_a_scikit_learn_estimator() -> None:
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    learner = ActiveLearner(LogisticRegression(C=0.5), "margin", selector="ranked_batch",
+                            random_state=3)
+    assert not hasattr(learner, "classes_") and learner.X_training is None
+    params = learner.get_params(deep=False)
+    assert {"estimator", "query_strategy", "selector", "random_state", "bootstrap_init"} <= set(params)
+    assert "X_training" not in params and params["query_strategy"] == "margin"
+    with pytest.raises(NotFittedError, match="has not been fitted; call fit"):
+        learner.predict(X)
+    assert learner.fit(X[:20], y[:20]) is learner
+    assert learner.classes_.tolist() == [0, 1]
+    copy = clone(learner)
+    assert copy.get_params()["estimator__C"] == 0.5 and copy.selector == "ranked_batch"
+    assert copy.X_training is None and not hasattr(copy, "classes_")
+    copy.fit(X[:20], y[:20])
+    # same settings, same data: the same batches
+    assert copy.query(X[20:], n_instances=4)[0].tolist() == learner.query(X[20:], n_instances=4)[0].tolist()
+
+
+def test_active_learner_constructor_with_data_still_fits_with_a_warning() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 1] > 0).astype(int)
+    with pytest.warns(DeprecationWarning, match=r"call \.fit\(X, y\)"):
+        old = ActiveLearner(LogisticRegression(), "margin", X_training=X[:20], y_training=y[:20],
+                            bootstrap_init=True, random_state=1)
+    new = ActiveLearner(LogisticRegression(), "margin", bootstrap_init=True,
+                        random_state=1).fit(X[:20], y[:20])
+    np.testing.assert_array_equal(old.estimator.coef_, new.estimator.coef_)
+    assert old.query(X[20:], n_instances=3)[0].tolist() == new.query(X[20:], n_instances=3)[0].tolist()
+    with pytest.warns(DeprecationWarning), pytest.raises(InvalidSettingError, match="NaN|infinity"):
+        ActiveLearner(LogisticRegression(), "margin", X_training=np.array([[np.nan, 1.0], [0, 1]]),
+                      y_training=np.array([0, 1]))
