@@ -198,7 +198,7 @@ class ActiveLearner(_ModalActiveLearner):
         self.selector = selector
         self.random_state = random_state
         self.force_all_finite = force_all_finite
-        self.fit_kwargs = fit_kwargs
+        self._fit_kwargs = fit_kwargs
         if X_training is not None or y_training is not None:
             warnings.warn(
                 "ActiveLearner(X_training=..., y_training=...) fits in the constructor, which "
@@ -215,6 +215,11 @@ class ActiveLearner(_ModalActiveLearner):
     def _get_param_names(cls) -> list[str]:
         # the deprecated data arguments are not settings: clone() gives an unfitted copy
         return [n for n in super()._get_param_names() if n not in ("X_training", "y_training")]
+
+    @property
+    def fit_kwargs(self) -> dict[str, Any]:
+        """The ``**fit_kwargs`` given to the constructor (passed to ``estimator.fit``)."""
+        return self._fit_kwargs
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The settings, ``**fit_kwargs`` included (so ``clone`` keeps them)."""

@@ -1,7 +1,8 @@
 """Feature-space detectors: Mahalanobis distance and k-th nearest-neighbour distance.
 
-scikit-learn style: settings are keyword-only, ``fit`` returns ``self``, learned state ends
-in ``_``, ``score`` before ``fit`` raises :class:`dataqa.errors.NotFittedError`.
+scikit-learn estimators (``BaseEstimator``, so ``clone`` and ``get_params`` work): settings
+are keyword-only and only stored by ``__init__``, ``fit`` returns ``self``, learned state
+ends in ``_``, ``score`` before ``fit`` raises :class:`dataqa.errors.NotFittedError`.
 Scores have shape (n,), **higher = more out-of-distribution**.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from dataqa._validation import as_2d_float, check_int
 from dataqa.errors import (
@@ -29,7 +31,7 @@ def _check_dim(est, features: np.ndarray) -> None:
         )
 
 
-class MahalanobisDetector:
+class MahalanobisDetector(BaseEstimator):
     """Minimum Mahalanobis distance to the class means, with one shared covariance.
 
     ``score(x) = min_k sqrt((x - mu_k)^T Sigma_r^-1 (x - mu_k))``, with ``mu_k`` the class
@@ -110,7 +112,7 @@ class MahalanobisDetector:
         self.classes_ = classes
         self.means_ = means
         self.covariance_ = cov
-        self._white_means = means @ self.whiten_
+        self.whitened_means_ = means @ self.whiten_
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -120,7 +122,7 @@ class MahalanobisDetector:
             raise NotFittedError("MahalanobisDetector is not fitted; call fit(features, labels) first.")
         X = as_2d_float(features, "features")
         _check_dim(self, X)
-        m = self._white_means
+        m = self.whitened_means_
         m2 = (m ** 2).sum(axis=1)
         out = np.empty(len(X))
         for s in range(0, len(X), self.chunk_size):
@@ -130,7 +132,7 @@ class MahalanobisDetector:
         return out
 
 
-class KNNDetector:
+class KNNDetector(BaseEstimator):
     """Distance to the k-th nearest fitted (in-distribution) feature vector.
 
     With ``normalize=True`` features are scaled to unit L2 norm first, as in Sun et al.,
@@ -166,8 +168,6 @@ class KNNDetector:
         check_int(self.fit_chunk, "fit_chunk")
         X = as_2d_float(features, "fit_features")
         if k > len(X):
-            from dataqa.errors import InvalidSettingError
-
             raise InvalidSettingError(f"k={k} is larger than the {len(X)} fitted items; lower k.")
         self.features_ = self._prep(X)
         self.sq_norms_ = (self.features_.double() ** 2).sum(dim=1).float()

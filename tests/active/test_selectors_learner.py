@@ -250,6 +250,18 @@ def test_active_learner_is_a_scikit_learn_estimator() -> None:
     copy.fit(X[:20], y[:20])
     # same settings, same data: the same batches
     assert copy.query(X[20:], n_instances=4)[0].tolist() == learner.query(X[20:], n_instances=4)[0].tolist()
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    for check in (check_no_attributes_set_in_init, check_get_params_invariance,
+                  check_parameters_default_constructible, check_set_params):
+        check("ActiveLearner", ActiveLearner(LogisticRegression(), "margin"))
+    weighted = ActiveLearner(LogisticRegression(), "margin", sample_weight=np.ones(20))
+    assert clone(weighted).fit_kwargs.keys() == {"sample_weight"}
 
 
 def test_active_learner_constructor_with_data_still_fits_with_a_warning() -> None:

@@ -103,3 +103,30 @@ def test_mahalanobis_refuses_data_without_spread():
     with pytest.raises(InvalidSettingError, match=r"every class of fit_labels has a single item "
                                                   r"\(4 items, 4 classes\)"):
         MahalanobisDetector().fit(np.random.default_rng(0).normal(size=(4, 3)), [0, 1, 2, 3])
+
+
+def test_detectors_are_scikit_learn_estimators(blobs):
+    from sklearn.base import clone
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    X, y = blobs[0], blobs[1]
+    for det, params in ((MahalanobisDetector(tol=1e-8), {"tol": 1e-8, "chunk_size": 8192}),
+                        (KNNDetector(k=3, normalize=False),
+                         {"k": 3, "normalize": False, "query_chunk": 1024, "fit_chunk": 16384})):
+        assert det.get_params() == params
+        assert det.fit(X, y) is det
+        copy = clone(det)
+        assert copy.get_params() == params
+        assert not [a for a in vars(copy) if a.endswith("_")]  # clone is unfitted
+        with pytest.raises(NotFittedError, match=f"{type(det).__name__} is not fitted"):
+            copy.score(X)
+        np.testing.assert_array_equal(copy.fit(X, y).score(X), det.score(X))
+        assert repr(det).startswith(type(det).__name__ + "(")
+        for check in (check_no_attributes_set_in_init, check_get_params_invariance,
+                      check_parameters_default_constructible, check_set_params):
+            check(type(det).__name__, type(det)())
