@@ -24,8 +24,8 @@ class _Regex(ColumnPredicate):
     def __init__(self, column: str, pattern: re.Pattern) -> None:
         super().__init__(column)
         self.pattern = pattern
-        # the rows holding the pattern's required literal come from the shared scan
-        self.shares_scan = BatchCache.required_literal(pattern) is not None
+        # the rows holding the pattern's required literals come from the shared scan
+        self.shares_scan = bool(BatchCache.scan_needles(pattern))
 
     def test(self, value: Any) -> bool:
         return self.pattern.search(as_text(value)) is not None

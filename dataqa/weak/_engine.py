@@ -327,38 +327,54 @@ class BatchCache:
                     self._store[key] = ok
         return self._store[key]
 
-
     @staticmethod
-    def required_literal(pattern: re.Pattern) -> str | None:
-        """A substring every match of ``pattern`` holds (in ``text.lower()`` when the
-        pattern ignores case), or None; :meth:`search` skips the rows without it."""
+    def scan_needles(pattern: re.Pattern) -> tuple[str, ...]:
+        """The substrings :meth:`search` looks up in the shared scan for ``pattern``:
+        every match holds one of them (in ``text.lower()`` when the pattern ignores case).
+        Empty when there are none."""
         return _prefilter(pattern)[0]
 
     def want_pattern(self, column: str, pattern: re.Pattern) -> None:
         """Announce a regular expression that :meth:`search` will be asked about, so its
-        required literal (the rows that can match) joins the shared scan."""
-        literal, lower = _prefilter(pattern)
-        if literal is not None:
-            self.want_substrings(column, lower, [literal])
+        required literals (the rows that can match) join the shared scan."""
+        needles, lower, _ = _prefilter(pattern)
+        if needles:
+            self.want_substrings(column, lower, needles)
+
+    def _any_contains(self, column: str, lower: bool, needles: Sequence[str]) -> np.ndarray | None:
+        """True where the text contains any of ``needles`` (see :meth:`contains`)."""
+        hit = None
+        for k in needles:
+            found = self.contains(column, lower, k)
+            if found is None:
+                return None
+            hit = found if hit is None else hit | found  # never written in place
+        return hit
 
     def search(self, column: str, pattern: re.Pattern) -> np.ndarray:
         """True where ``pattern.search(text)`` finds a match (missing rows: False).
 
-        Rows without the pattern's required literal (:func:`dataqa.weak._re2.required_literal`)
-        cannot match and are skipped; the others are searched with RE2 when
-        :func:`dataqa.weak._re2.translate` gives an exact translation, with Python's ``re``
-        on the rows outside its domain and when it gives none.
+        A pattern of nothing but literal characters (:func:`dataqa.weak._re2.plain_literal`)
+        is a substring search. Otherwise rows holding none of the pattern's required
+        literals (:func:`dataqa.weak._re2.required_literals`) cannot match and are skipped;
+        the others are searched with RE2 when :func:`dataqa.weak._re2.translate` gives an
+        exact translation, with Python's ``re`` on the rows outside its domain and when it
+        gives none.
         """
-        literal, lower = _prefilter(pattern)
+        needles, lower, plain = _prefilter(pattern)
         n = len(self.df)
+        if plain:
+            hit = self.contains(column, False, needles[0])
+            if hit is not None:
+                return hit & ~self.missing(column)
         arr = self.arrow(column, False)
         tr = _re2.translate(pattern) if arr is not None else None
         if tr is not None:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            # rows without the pattern's required literal cannot match: search the rest only
-            has = self.contains(column, lower, literal) if literal else None
+            # rows without the pattern's required literals cannot match: search the rest only
+            has = self._any_contains(column, lower, needles) if needles else None
             try:
                 if has is None:
                     hit = bools(pc.match_substring_regex(arr, tr.pattern))
@@ -373,8 +389,8 @@ class BatchCache:
         if tr is None:
             return self._python_search(column, pattern, np.arange(n), np.zeros(n, dtype=bool))
         rest = ~self.rows_in_domain(column, tr.domain) & ~self.missing(column)
-        if literal is not None and rest.any():
-            has = self.contains(column, lower, literal)
+        if needles and rest.any():
+            has = self._any_contains(column, lower, needles)
             if has is not None:
                 rest &= has
         rest = np.flatnonzero(rest)
@@ -385,15 +401,22 @@ class BatchCache:
 
     def _python_search(self, column: str, pattern: re.Pattern, rows: np.ndarray,
                        out: np.ndarray) -> np.ndarray:
-        """Python ``re`` on ``rows`` (positions), written into ``out``; rows without the
-        pattern's required literal cannot match and are skipped."""
-        literal, lower = _prefilter(pattern)
+        """Python ``re`` on ``rows`` (positions), written into ``out``; rows holding none
+        of the pattern's required literals cannot match and are skipped."""
+        needles, lower, _ = _prefilter(pattern)
         search = pattern.search
         miss = self.missing(column)[rows]
         out[rows[miss]] = False
         rows = rows[~miss]
-        out[rows] = [(literal is None or literal in (t.lower() if lower else t))
-                     and search(t) is not None for t in self.texts_at(column, rows)]
+
+        def one(t: str) -> bool:
+            if needles:
+                seen = t.lower() if lower else t
+                if not any(k in seen for k in needles):
+                    return False
+            return search(t) is not None
+
+        out[rows] = [one(t) for t in self.texts_at(column, rows)]
         return out
 
 
@@ -420,7 +443,11 @@ def _arrow_strings(s: pd.Series) -> Any:
 
 
 @functools.lru_cache(maxsize=1024)
-def _prefilter(pattern: re.Pattern) -> tuple[str | None, bool]:
-    """The pattern's required literal (or None) and whether it is searched in
-    ``text.lower()`` (a case-insensitive pattern)."""
-    return _re2.required_literal(pattern), bool(pattern.flags & re.IGNORECASE)
+def _prefilter(pattern: re.Pattern) -> tuple[tuple[str, ...], bool, bool]:
+    """The pattern's required literals (any of them is in every match), whether they are
+    searched in ``text.lower()`` (a case-insensitive pattern), and whether the pattern
+    is the one literal itself (then a match is exactly a substring hit)."""
+    plain = _re2.plain_literal(pattern)
+    if plain is not None:
+        return (plain,), False, True
+    return _re2.required_literals(pattern), bool(pattern.flags & re.IGNORECASE), False

@@ -288,13 +288,44 @@ def required_literal(pattern: re.Pattern) -> str | None:
     U+017F): a match then contains the run in ``text.lower()``. Used only to skip rows
     that cannot match.
     """
+    items = _parse(pattern)
+    return None if items is None else _longest_run(items, bool(pattern.flags & re.IGNORECASE))
+
+
+def required_literals(pattern: re.Pattern) -> tuple[str, ...]:
+    """Literal substrings of which every match of ``pattern`` contains at least one
+    (in ``text.lower()`` under ``re.IGNORECASE``); empty when none is known.
+
+    :func:`required_literal` when the pattern has one; else, for a top-level alternation
+    (``https?://|www\\.``), one such literal per branch (``("http", "www.")``) when every
+    branch has one. Used only to skip rows that cannot match.
+    """
+    items = _parse(pattern)
+    return () if items is None else _any_of(items, bool(pattern.flags & re.IGNORECASE))
+
+
+def plain_literal(pattern: re.Pattern) -> str | None:
+    """The text ``pattern`` matches when it is nothing but literal characters and does
+    not ignore case (``"🔥"``, ``"a.b"`` escaped): then ``pattern.search(text)`` finds a
+    match exactly where ``text`` contains it. None otherwise."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    items = _parse(pattern)
+    if not items or any(op is not C.LITERAL for op, _ in items):
+        return None
+    return "".join(chr(arg) for _, arg in items)
+
+
+def _parse(pattern: re.Pattern) -> list | None:
     if not isinstance(pattern.pattern, str):
         return None
-    nocase = bool(pattern.flags & re.IGNORECASE)
     try:
-        items = list(P.parse(pattern.pattern, pattern.flags))
+        return list(P.parse(pattern.pattern, pattern.flags))
     except Exception:  # noqa: BLE001 - no prefilter then
         return None
+
+
+def _longest_run(items: list, nocase: bool) -> str | None:
     best, run = "", []
     for op, arg in items + [(None, None)]:
         if op is C.LITERAL and not (nocase and (arg >= 128 or chr(arg) in "iksIKS")):
@@ -304,3 +335,22 @@ def required_literal(pattern: re.Pattern) -> str | None:
             best = "".join(run)
         run = []
     return best if len(best) >= 2 else None
+
+
+def _any_of(items: list, nocase: bool) -> tuple[str, ...]:
+    run = _longest_run(items, nocase)
+    if run is not None:
+        return (run,)
+    # every top-level item is part of every match: a group (without inline flags) or an
+    # alternation whose branches all hold literals will do
+    for op, arg in items:
+        if op is C.SUBPATTERN and not arg[1] and not arg[2]:
+            found = _any_of(list(arg[3]), nocase)
+        elif op is C.BRANCH:
+            branches = [_any_of(list(branch), nocase) for branch in arg[1]]
+            found = tuple(dict.fromkeys(k for f in branches for k in f)) if all(branches) else ()
+        else:
+            continue
+        if found:
+            return found
+    return ()

@@ -99,3 +99,38 @@ def test_keyword_lfs_share_one_scan_and_match_python():
         got = lf.apply_batch(df, cache=cache)
         want = np.array([1 if k in t.lower() else -1 for t in texts])
         np.testing.assert_array_equal(got, want, err_msg=k)
+
+
+def test_required_literals_and_plain_literals():
+    from dataqa.weak._re2 import plain_literal, required_literals
+
+    cases = {r"https?://|www\.": ("http", "www."), r"(ab|cd)x": ("ab", "cd"),
+             r"x(?:foo|bar(baz|qux))": ("foo", "bar"), r"check\s+out": ("check",),
+             r"(?i)(hello|world)": ("hello", "world"), r"(ab|c)x": (), r"(?i)(sik|hello)": (),
+             r"(a(bc|de))+": (), r"(ab|)x": (), r"(?i:ab|cd)": (), "🔥": (), "": ()}
+    for pattern, want in cases.items():
+        assert required_literals(re.compile(pattern)) == want, pattern
+    assert plain_literal(re.compile("🔥")) == "🔥"
+    assert plain_literal(re.compile(r"a\.b")) == "a.b"
+    assert plain_literal(re.compile("x", re.MULTILINE)) == "x"
+    for pattern in ["a.b", "(?i)ab", "", "ab+", "^ab", "a|b"]:
+        assert plain_literal(re.compile(pattern)) is None, pattern
+
+
+PREFILTERED = [r"https?://|www\.", "🔥", "😀", r"(ab|cd)x", r"(?i)(sk|ka)i", r"(?i)(ab|é)",
+               r"x(?:ka|\.s(ü|k))", r"a\.b", "k", "\u0130", r"(?i)k(ab|ba)", r"(ks|ik)\b"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(st.one_of(st.text(alphabet=TRICKY + "bcdxw:/h", max_size=8),
+                                st.sampled_from(["http://a", "www.x", "abx", "cdx", "🔥", "a.b",
+                                                 "SKI", "\u212aai", "xka", "x.sü"]),
+                                st.none()), min_size=1, max_size=30),
+       pattern=st.sampled_from(PREFILTERED), dtype=st.sampled_from([object, "str"]))
+def test_literal_prefilters_keep_pythons_answer(texts, pattern, dtype):
+    # patterns answered through the shared scan (a plain literal) or searched only on the
+    # rows holding one of their branch literals give Python's answer
+    df = pd.DataFrame({"text": pd.Series(texts, dtype=dtype)})
+    lf = regex_lf("re", pattern, 1)
+    rows = np.array([lf(r) for _, r in df.iterrows()])
+    np.testing.assert_array_equal(lf.apply_batch(df), rows)
