@@ -36,8 +36,8 @@ def main() -> None:
         led.add_items(ids, split=["dev" if i % 5 == 0 else "train" for i in range(len(ids))])
         dev = [i for k, i in enumerate(ids) if k % 5 == 0]
         led.add_labels(dev, oracle[::5], source="given")  # a labeled dev set
-        session = LabelingSession(led, LogisticRegression(max_iter=1000), X, ids=ids,
-                                  strategy="hybrid", batch_size=20, random_state=0)
+        session = LabelingSession.create(led, LogisticRegression(max_iter=1000), X, ids=ids,
+                                         strategy="hybrid", batch_size=20, random_state=0)
         for _ in range(args.rounds):
             batch = session.next_batch()
             answers = [int(oracle[ids.index(i)]) for i in batch["id"]]

@@ -231,7 +231,7 @@ def next_command(
                     f"{current['n_batch']} items to label or skip; picked with {how}); "
                     f"finish it with `dataqa al label` before asking for {' '.join(differ)}, "
                     f"or run `dataqa al next` without them to see it again.")
-        session = LabelingSession.from_ledger(
+        session = LabelingSession.open(
             led, strategy=strategy_, batch_size=10 if batch is None else batch,
             random_state=0 if seed is None else seed, selector=selector or "topk",
             strategy_settings=settings)
@@ -299,7 +299,7 @@ def label_command(
             f"{', '.join(rows)}); fill them (skip skips an item) or drop them.")
     where = repr(str(file))
     with Ledger(ledger, create=False) as led:
-        session = LabelingSession.from_ledger(led)
+        session = LabelingSession.open(led)
         ids = df["id"].astype(str).tolist()
         labels = df["label"].tolist()
         with led.transaction():  # all of the file, or nothing

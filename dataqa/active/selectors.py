@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.metrics import pairwise_distances
 
+from dataqa._validation import check_int, check_scores
 from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
 
 __all__ = [
@@ -46,12 +47,10 @@ __all__ = [
 
 
 def _check(scores: Any, k: int) -> tuple[np.ndarray, int]:
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    if not np.isfinite(s).all():
-        raise InvalidSettingError("scores must be finite; got NaN or infinite values.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InvalidSettingError(f"batch size k={k!r} must be a positive integer.")
-    return s, int(min(k, s.size))
+    """The selectors' public-boundary check: finite scores (n,) and a batch size."""
+    s = check_scores(np.ravel(scores), allow_empty=True)
+    k = check_int(k, "k", message=f"batch size k={k!r} must be a positive integer.")
+    return s, min(k, s.size)
 
 
 def _order(s: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -9,12 +9,14 @@ same ledger with the same seed picks exactly the same next batch.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from dataqa._validation import check_int
 from dataqa.active.labels import (
     CONFIG_KEY,
     OUT_OF_SCOPE_LABELS,
@@ -60,11 +62,15 @@ def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | No
 class LabelingSession:
     """Active-learning rounds recorded in a :class:`~dataqa.ledger.Ledger`.
 
+    Start one with :meth:`create` (items given as features or a table; items missing from
+    the ledger are added) or :meth:`open` (a ledger set up by :func:`store_table`, i.e.
+    ``dataqa al init``, whose stored items give the features).
+
     Parameters
     ----------
     ledger : Ledger or path
     model : scikit-learn classifier (cloned and refitted on every retrain)
-    X_or_data : array or sparse matrix (n, d), or DataFrame
+    data : array or sparse matrix (n, d), or DataFrame
         Features of every item. An array's rows follow ``ids`` (default: the ledger's
         items in the order added). A DataFrame needs an ``id`` column (``id_column``) and
         either a ``text_column`` (TF-IDF features) or numeric feature columns.
@@ -74,35 +80,95 @@ class LabelingSession:
     random_state : int
     selector : str, batch selector (``topk``, ``ranked_batch``, ``class_balanced``)
     strategy_settings : dict, passed to the acquisition
-    ids : sequence of str (n,), optional, ids of the rows of an array ``X_or_data``;
+    ids : sequence of str (n,), optional, ids of the rows of an array ``data``;
         ids missing from the ledger are added
     dev_split : str
         Items of this split in the ledger are never queried nor trained on; their labels
         measure accuracy in :meth:`history`.
-    id_column, text_column, feature_columns : for a DataFrame ``X_or_data``
+    id_column, text_column, feature_columns : for a DataFrame ``data``
 
     Notes
     -----
     The labels used are :meth:`Ledger.latest_labels` from the sources in
     :data:`TRAIN_SOURCES`; a label in :data:`OUT_OF_SCOPE_LABELS` marks the item out of
     scope (not trained on, remembered by the ``hybrid`` acquisition).
+
+    Calling ``LabelingSession(...)`` directly is deprecated (it writes the ledger); it
+    does what :meth:`create` does, with a ``DeprecationWarning``.
     """
 
-    def __init__(self, ledger: Ledger | str, model: Any, X_or_data: Any, *,
+    def __init__(self, ledger: Ledger | str, model: Any, data: Any, *,
                  strategy: str = "hybrid", batch_size: int = 10, random_state: int = 0,
                  selector: str = "topk", strategy_settings: dict | None = None,
                  ids: Any = None, dev_split: str = "dev", id_column: str = "id",
                  text_column: str | None = None,
                  feature_columns: list[str] | None = None) -> None:
+        warnings.warn(
+            "LabelingSession(...) writes the ledger and is deprecated; use "
+            "LabelingSession.create(...) (or LabelingSession.open(...) for a ledger set up by "
+            "`dataqa al init`).", DeprecationWarning, stacklevel=2)
+        self._configure(model, strategy=strategy, batch_size=batch_size,
+                        random_state=random_state, selector=selector,
+                        strategy_settings=strategy_settings, dev_split=dev_split)
+        self._add_items(ledger, data, ids=ids, id_column=id_column, text_column=text_column,
+                        feature_columns=feature_columns)
+
+    @classmethod
+    def create(cls, ledger: Ledger | str, model: Any, data: Any, *, strategy: str = "hybrid",
+               batch_size: int = 10, random_state: int = 0, selector: str = "topk",
+               strategy_settings: dict | None = None, ids: Any = None,
+               dev_split: str = "dev", id_column: str = "id", text_column: str | None = None,
+               feature_columns: list[str] | None = None) -> LabelingSession:
+        """A session over the items of ``data``; the ledger (created if missing) gets the
+        ids it lacks. Parameters as for the class."""
+        session = cls.__new__(cls)
+        session._configure(model, strategy=strategy, batch_size=batch_size,
+                           random_state=random_state, selector=selector,
+                           strategy_settings=strategy_settings, dev_split=dev_split)
+        session._add_items(ledger, data, ids=ids, id_column=id_column, text_column=text_column,
+                           feature_columns=feature_columns)
+        return session
+
+    @classmethod
+    def open(cls, ledger: Ledger | str, model: Any = None, **settings: Any) -> LabelingSession:
+        """Reopen a session on a ledger filled by :func:`store_table` (``dataqa al init``).
+
+        The features come from the stored item contents (TF-IDF for text, the stored
+        numeric features otherwise); the default model is
+        :func:`dataqa.active.default_model`. Nothing is written. ``settings`` are the
+        keyword settings of the class (``strategy``, ``batch_size``, ``random_state``,
+        ``selector``, ``strategy_settings``, ``dev_split``).
+        """
+        session = cls.__new__(cls)
+        if model is None:
+            from dataqa.active.simulate import default_model
+
+            model = default_model()
+        session._configure(model, **settings)
+        session.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger, create=False)
+        ids, X = features_from_ledger(session.ledger)
+        session._set_items(np.asarray(ids, dtype=object), X)
+        return session
+
+    @classmethod
+    def from_ledger(cls, ledger: Ledger | str, model: Any = None,
+                    **settings: Any) -> LabelingSession:
+        """Deprecated name of :meth:`open`."""
+        warnings.warn("LabelingSession.from_ledger is deprecated; use LabelingSession.open.",
+                      DeprecationWarning, stacklevel=2)
+        return cls.open(ledger, model, **settings)
+
+    def _configure(self, model: Any, *, strategy: str = "hybrid", batch_size: int = 10,
+                   random_state: int = 0, selector: str = "topk",
+                   strategy_settings: dict | None = None, dev_split: str = "dev") -> None:
+        """Check and store the settings."""
         from dataqa.active.acquisition import get_acquisition
         from dataqa.active.selectors import get_selector
 
         get_acquisition(strategy)
         get_selector(selector)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise InvalidSettingError(f"batch_size={batch_size!r} must be a positive integer.")
-        self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
+        check_int(batch_size, "batch_size",
+                  message=f"batch_size={batch_size!r} must be a positive integer.")
         self.model = model
         self.strategy = strategy
         self.batch_size = int(batch_size)
@@ -110,11 +176,15 @@ class LabelingSession:
         self.selector = selector
         self.strategy_settings = dict(strategy_settings or {})
         self.dev_split = dev_split
-        if isinstance(X_or_data, pd.DataFrame):
-            row_ids, X = _features_from_frame(X_or_data, id_column, text_column,
-                                              feature_columns)
+
+    def _add_items(self, ledger: Ledger | str, data: Any, *, ids: Any, id_column: str,
+                   text_column: str | None, feature_columns: list[str] | None) -> None:
+        """Open (or create) the ledger, build the features and add the missing ids."""
+        self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
+        if isinstance(data, pd.DataFrame):
+            row_ids, X = _features_from_frame(data, id_column, text_column, feature_columns)
         else:
-            X = X_or_data
+            X = data
             row_ids = (self.ledger.items()["id"].to_numpy(dtype=object) if ids is None
                        else np.asarray([str(i) for i in ids], dtype=object))
             if X.shape[0] != len(row_ids):
@@ -122,22 +192,14 @@ class LabelingSession:
                     f"X has {X.shape[0]} rows but there are {len(row_ids)} ids; pass ids=... "
                     f"(one per row) or add the items to the ledger first.")
         self.ledger.add_items(row_ids)
+        self._set_items(row_ids, X)
+
+    def _set_items(self, row_ids: np.ndarray, X: Any) -> None:
         self.ids_ = row_ids
         self.X_ = X
         self._pos = {i: k for k, i in enumerate(row_ids)}
         self.model_: Any = None
         self._fitted_on: tuple | None = None
-
-    @classmethod
-    def from_ledger(cls, ledger: Ledger | str, model: Any = None,
-                    **kwargs: Any) -> LabelingSession:
-        """Rebuild a session from a ledger filled by :func:`store_table` (``dataqa al init``).
-
-        The features come from the stored item contents (TF-IDF for text, the stored
-        numeric features otherwise); the default model is logistic regression. Other
-        keyword arguments go to :class:`LabelingSession`.
-        """
-        return _from_ledger(cls, ledger, model, **kwargs)
 
     # ------------------------------------------------------------------ state from the ledger
 
@@ -199,15 +261,13 @@ class LabelingSession:
         """
         return open_round_in(self.ledger)
 
-    _open_round = open_round
-
     def _finish_complete_round(self) -> None:
         """Finish the latest round when every item is labeled or skipped but it is open."""
-        rid = self.ledger.current_round()
-        if rid is None or self.open_round() is not None:
+        latest = self.ledger.current_round()
+        if latest is None or self.open_round() is not None:
             return
-        if not isinstance(self.ledger.round_info(rid)["finished_at"], str):
-            self.ledger.finish_round(rid, self._metrics())
+        if not isinstance(self.ledger.round_info(latest)["finished_at"], str):
+            self.ledger.finish_round(latest, self._metrics())
 
     def _knn_settings(self, strategy: str, n_fit: int) -> dict[str, Any]:
         """The acquisition settings, with kNN's k checked against (or fitted to) ``n_fit``."""
@@ -289,15 +349,16 @@ class LabelingSession:
             record["effective_settings"] = settings
         with self.ledger.transaction():
             self._finish_complete_round()
-            rid = self.ledger.start_round(strategy, record, ids, scores=scores[pick])
-        return self._batch_frame(ids, scores[pick].tolist(), rid, fitted)
+            started = self.ledger.start_round(strategy, record, ids, scores=scores[pick])
+        return self._batch_frame(ids, scores[pick].tolist(), started, fitted)
 
-    def _batch_frame(self, ids: list[str], scores: list, rid: int, fitted: bool) -> pd.DataFrame:
+    def _batch_frame(self, ids: list[str], scores: list, round_no: int,
+                     fitted: bool) -> pd.DataFrame:
         pred: list[Any] = [None] * len(ids)
         if fitted and ids:
             pred = list(self.model_.predict(self.X_[self._rows(ids)]))
         return pd.DataFrame({"id": ids, "score": scores, "prediction": pred,
-                             "round": [rid] * len(ids)})
+                             "round": [round_no] * len(ids)})
 
     def record_labels(self, ids: Any, labels: Any, source: str = "human", *,
                       annotator: str | None = None, new_classes: Any = (),
@@ -371,7 +432,7 @@ class LabelingSession:
                 f"{len(outside)} item(s) marked skip in {where} are not in {where_round}'s "
                 f"batch: {format_ids(outside)}; only items of the open round can be skipped.")
         keep = [(i, v) for i, v in pairs if v != SKIP_LABEL]
-        rid = None if open_round is None else int(open_round["round"])
+        open_no = None if open_round is None else int(open_round["round"])
         with self.ledger.transaction():
             if added:
                 from dataqa.active.labels import ledger_classes
@@ -384,12 +445,13 @@ class LabelingSession:
                 self.ledger.set_state(CONFIG_KEY, config)
             if skips:
                 state = self.ledger.get_state(SKIPPED_KEY) or {}
-                state[str(rid)] = sorted(set(state.get(str(rid), [])) | set(skips))
+                state[str(open_no)] = sorted(set(state.get(str(open_no), [])) | set(skips))
                 self.ledger.set_state(SKIPPED_KEY, state)
             if keep:
                 self.ledger.add_labels([i for i, _ in keep], [v for _, v in keep],
                                        source=source, annotator=annotator,
-                                       round=[rid if i in batch else None for i, _ in keep])
+                                       round=[open_no if i in batch else None
+                                              for i, _ in keep])
         return len(keep)
 
     def _dev_accuracy(self) -> dict[str, Any]:
@@ -427,12 +489,12 @@ class LabelingSession:
         without a label or skip).
         """
         metrics = self._metrics()
-        rid = self.ledger.current_round()
+        latest = self.ledger.current_round()
         open_round = self.open_round()
-        if rid is not None and open_round is None:
-            if not isinstance(self.ledger.round_info(rid)["finished_at"], str):
-                self.ledger.finish_round(rid, metrics)
-        return {**metrics, "round": rid, "round_open": open_round is not None,
+        if latest is not None and open_round is None:
+            if not isinstance(self.ledger.round_info(latest)["finished_at"], str):
+                self.ledger.finish_round(latest, metrics)
+        return {**metrics, "round": latest, "round_open": open_round is not None,
                 "missing": [] if open_round is None else list(open_round["missing"])}
 
     def history(self) -> pd.DataFrame:
@@ -452,11 +514,6 @@ class LabelingSession:
         return pd.DataFrame(recs, columns=["round", "strategy", "n_batch", "n_labeled",
                                            "n_out_of_scope", "dev_accuracy", "dev_low",
                                            "dev_high", "finished_at"])
-
-    @property
-    def predict_model(self) -> Any:
-        """The model fitted on the current labels (fits it if needed), or ``None``."""
-        return self.model_ if self._fit() else None
 
 
 def _skipped_in(ledger: Ledger) -> dict[int, set[str]]:
@@ -481,14 +538,3 @@ def open_round_in(ledger: Ledger) -> dict | None:
         return None
     return {**last, "missing": missing,
             "skipped": [i for i in last["batch_ids"] if i in skipped]}
-
-
-def _from_ledger(cls: type[LabelingSession], ledger: Ledger | str, model: Any = None,
-                 **kwargs: Any) -> LabelingSession:
-    led = ledger if isinstance(ledger, Ledger) else Ledger(ledger, create=False)
-    ids, X = features_from_ledger(led)
-    if model is None:
-        from dataqa.active.simulate import default_model
-
-        model = default_model()
-    return cls(led, model, X, ids=ids, **kwargs)

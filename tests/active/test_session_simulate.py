@@ -24,9 +24,9 @@ def _digits(n: int = 400):
 
 
 def _session(path: Path, X, ids, **kw) -> LabelingSession:
-    return LabelingSession(Ledger(path), LogisticRegression(max_iter=300), X, ids=ids,
-                           strategy=kw.pop("strategy", "hybrid"), batch_size=8,
-                           random_state=kw.pop("random_state", 7), **kw)
+    return LabelingSession.create(Ledger(path), LogisticRegression(max_iter=300), X, ids=ids,
+                                  strategy=kw.pop("strategy", "hybrid"), batch_size=8,
+                                  random_state=kw.pop("random_state", 7), **kw)
 
 
 def test_rounds_restart_and_history(tmp_path: Path) -> None:
@@ -87,14 +87,14 @@ def test_rounds_restart_and_history(tmp_path: Path) -> None:
 def test_session_errors(tmp_path: Path) -> None:
     X, y, ids = _digits(50)
     with pytest.raises(LengthMismatchError, match="X has 50 rows but there are 3 ids"):
-        LabelingSession(tmp_path / "e.db", LogisticRegression(), X, ids=ids[:3])
-    s = LabelingSession(tmp_path / "e.db", LogisticRegression(), X, ids=ids, batch_size=5)
+        LabelingSession.create(tmp_path / "e.db", LogisticRegression(), X, ids=ids[:3])
+    s = LabelingSession.create(tmp_path / "e.db", LogisticRegression(), X, ids=ids, batch_size=5)
     with pytest.raises(InvalidSettingError, match="not items of this ledger: 'zz'"):
         s.record_labels(["zz"], [1])
     with pytest.raises(InvalidSettingError, match="batch_size=0"):
-        LabelingSession(s.ledger, LogisticRegression(), X, ids=ids, batch_size=0)
+        LabelingSession.create(s.ledger, LogisticRegression(), X, ids=ids, batch_size=0)
     with pytest.raises(LedgerError, match="run `dataqa al init"):
-        LabelingSession.from_ledger(s.ledger)
+        LabelingSession.open(s.ledger)
 
 
 def test_simulate_counts_out_of_scope_and_is_seeded() -> None:
@@ -158,3 +158,34 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     with Ledger(led) as check:
         assert check.summary()["labeled_items"] == 36
         assert check.latest_labels().set_index("id").loc[batch["id"][0], "source"] == "human"
+
+
+def test_session_old_constructor_and_from_ledger_still_work_with_a_warning(tmp_path: Path) -> None:
+    X, y, ids = _digits(60)
+    with pytest.warns(DeprecationWarning, match=r"use LabelingSession\.create"):
+        old = LabelingSession(tmp_path / "o.db", LogisticRegression(max_iter=300), X, ids=ids,
+                              batch_size=5, random_state=2)
+    assert old.ledger.items()["id"].tolist() == ids  # the old way writes the items too
+    new = LabelingSession.create(tmp_path / "n.db", LogisticRegression(max_iter=300), X,
+                                 ids=ids, batch_size=5, random_state=2)
+    assert old.next_batch()["id"].tolist() == new.next_batch()["id"].tolist()
+    old.ledger.close()
+    new.ledger.close()
+    with pytest.warns(DeprecationWarning, match="use LabelingSession.open"), \
+            pytest.raises(LedgerError, match="run `dataqa al init"):
+        LabelingSession.from_ledger(tmp_path / "n.db")
+
+
+def test_session_open_writes_nothing(tmp_path: Path) -> None:
+    from dataqa.active.session import store_table
+
+    texts = pd.DataFrame({"id": [f"t{i}" for i in range(12)],
+                          "text": [("good fine nice " if i % 2 else "bad awful poor ") + str(i)
+                                   for i in range(12)]})
+    with Ledger(tmp_path / "t.db") as led:
+        store_table(led, texts, text_column="text", id_column="id")
+    before = (tmp_path / "t.db").read_bytes()
+    with Ledger(tmp_path / "t.db", create=False) as led:
+        s = LabelingSession.open(led, strategy="margin", batch_size=3)
+        assert list(s.ids_) == texts["id"].tolist() and s.X_.shape[0] == 12
+    assert (tmp_path / "t.db").read_bytes() == before
