@@ -35,7 +35,7 @@ from dataqa.errors import (
     MissingColumnError,
 )
 from dataqa.types import ABSTAIN
-from dataqa.weak.lf import BatchCache, EngineLF, FrameLF
+from dataqa.weak.lf import BatchCache, EngineLF, FrameLF, VectorizedLF
 
 __all__ = ["apply_lfs", "LFFaultWarning", "check_lfs"]
 
@@ -299,8 +299,10 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     # every column is written below (by the vectorized or the row-wise pass)
     L = np.empty((n, m), dtype=np.int64)
     faults: dict[str, int] = {}
-    vec = [j for j, lf in enumerate(lfs) if isinstance(lf, FrameLF)]
-    engine = {j for j in vec if isinstance(lfs[j], EngineLF)}
+    # VectorizedLF first: a plain class check, far cheaper than a protocol's
+    engine = {j for j, lf in enumerate(lfs)
+              if isinstance(lf, VectorizedLF) or isinstance(lf, EngineLF)}
+    vec = [j for j, lf in enumerate(lfs) if j in engine or isinstance(lf, FrameLF)]
     row = [j for j in range(m) if j not in set(vec)]
     n_chunks = 0
     if row and n:
