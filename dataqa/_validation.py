@@ -28,7 +28,7 @@ from dataqa.errors import (
     LengthMismatchError,
     OODInputError,
 )
-from dataqa.types import ABSTAIN
+from dataqa.types import ABSTAIN, LabelMatrix, Labels, PredProbs, Scores
 
 __all__ = [
     "as_2d_float",
@@ -124,7 +124,7 @@ def as_2d_float(x: Any, name: str, *, min_cols: int = 1) -> np.ndarray:
     return arr
 
 
-def check_labels(labels: Any, n_classes: int | None = None) -> tuple[np.ndarray, int]:
+def check_labels(labels: Any, n_classes: int | None = None) -> tuple[Labels, int]:
     """Integer class labels ``0 .. K-1`` (n,) as int64, and K.
 
     Float labels holding whole numbers are accepted; K is ``n_classes`` or
@@ -163,7 +163,7 @@ def check_labels(labels: Any, n_classes: int | None = None) -> tuple[np.ndarray,
 
 def check_pred_probs(pred_probs: Any, n: int | None = None, *, min_classes: int = 2,
                      rows_sum_to_one: bool = True,
-                     error: type[DataqaError] = InvalidSettingError) -> np.ndarray:
+                     error: type[DataqaError] = InvalidSettingError) -> PredProbs:
     """Predicted probabilities (n, K) as float64.
 
     Parameters
@@ -214,7 +214,7 @@ def check_pred_probs(pred_probs: Any, n: int | None = None, *, min_classes: int 
 
 def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
                  allow_empty: bool = False,
-                 error: type[DataqaError] = InvalidSettingError) -> np.ndarray:
+                 error: type[DataqaError] = InvalidSettingError) -> Scores:
     """Scores (n,) as a finite float64 array.
 
     Parameters
@@ -240,7 +240,7 @@ def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
 
 # --------------------------------------------------------------------------- LF votes
 
-def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L") -> np.ndarray:
+def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L") -> LabelMatrix:
     """Validate an LF vote matrix: 2-D ints in ``-1 .. cardinality-1``."""
     arr = np.asarray(L)
     if arr.ndim != 2:
