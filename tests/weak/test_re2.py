@@ -134,3 +134,9 @@ def test_literal_prefilters_keep_pythons_answer(texts, pattern, dtype):
     lf = regex_lf("re", pattern, 1)
     rows = np.array([lf(r) for _, r in df.iterrows()])
     np.testing.assert_array_equal(lf.apply_batch(df), rows)
+
+
+def test_every_code_point_string():
+    from dataqa.weak._re2 import _every_code_point
+
+    assert _every_code_point() == "".join(map(chr, range(0x110000)))
