@@ -1,0 +1,109 @@
+"""pull_project / pull_annotations against a real Label Studio server."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dataqa.labelstudio import (
+    PullResult,
+    config_classes,
+    consensus_labels,
+    pull_annotations,
+    pull_project,
+)
+
+from ._helpers import CLASSES, choice, make_items, push
+
+# ---------------------------------------------------------------- pull
+
+def test_pull_round_trip(ls_server, ls_client, ledger, project_name):
+    rep = push(make_items(12), ls_server, ledger, project_name)
+    ann1 = ls_client.create_user("ann1@example.org")
+    ann2 = ls_client.create_user("ann2@example.org")
+    tid = rep.task_ids
+    posted = {}
+    for k in range(6):  # ann1 labels items 0..5, ann2 items 0..2 (overlap)
+        a = ls_client.create_annotation(tid[f"item-{k}"], choice(CLASSES[k % 2]),
+                                        completed_by=ann1, lead_time=2.0 + k)
+        posted[(f"item-{k}", "ann1@example.org")] = a["id"]
+    for k in range(3):
+        ls_client.create_annotation(tid[f"item-{k}"], choice("spam"), completed_by=ann2,
+                                    lead_time=1.5)
+    ls_client.create_annotation(tid["item-7"], [], completed_by=ann2, was_cancelled=True)
+    ls_client.create_annotation(tid["item-8"], [], completed_by=ann1)
+
+    df = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                          api_key=ls_server.api_key)
+    report = df.attrs["report"]
+    assert len(df) == 9 and (report.n_new, report.n_updated, report.n_unchanged) == (9, 0, 0)
+    assert report.skipped["id"].tolist() == ["item-7"]
+    assert report.skipped["annotator"].tolist() == ["ann2@example.org"]
+    assert report.empty["id"].tolist() == ["item-8"]
+    mine = df[df["annotator"] == "ann1@example.org"].set_index("id")
+    assert mine["label"].to_dict() == {f"item-{k}": k % 2 for k in range(6)}
+    assert mine.loc["item-4", "lead_time"] == pytest.approx(6.0)
+    assert set(df["status"]) == {"new"}
+    human = ledger.labels(source="human")
+    assert len(human) == 9 and human["external_id"].is_unique
+    assert set(human["annotator"]) == {"ann1@example.org", "ann2@example.org"}
+
+    again = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                             api_key=ls_server.api_key)
+    assert (again.attrs["report"].n_new, again.attrs["report"].n_updated) == (0, 0)
+    assert set(again["status"]) == {"unchanged"}
+    assert len(ledger.labels(source="human")) == 9
+
+    # an annotator changes item-0 from ham to spam in the UI
+    ls_client.update_annotation(posted[("item-0", "ann1@example.org")], choice("spam"))
+    changed = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                               api_key=ls_server.api_key)
+    rep3 = changed.attrs["report"]
+    assert (rep3.n_new, rep3.n_updated, rep3.n_unchanged) == (0, 1, 8)
+    row = changed[changed["status"] == "updated"].iloc[0]
+    assert (row["id"], row["annotator"], row["label"]) == ("item-0", "ann1@example.org", 1)
+    human = ledger.labels(source="human")
+    assert len(human) == 9
+    latest = ledger.latest_labels(source="human").set_index("id")
+    assert latest.loc["item-0", "label"] == 1
+
+    # a new annotation is found by the incremental pull; a full pull agrees with it
+    ls_client.create_annotation(tid["item-9"], choice("ham"), completed_by=ann2)
+    inc = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                           api_key=ls_server.api_key)
+    assert (inc.attrs["report"].n_new, inc.attrs["report"].n_unchanged) == (1, 9)
+    assert inc.attrs["report"].skipped["id"].tolist() == ["item-7"]
+    whole = pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                             api_key=ls_server.api_key, full=True)
+    cols = ["id", "label", "annotator", "task_id", "annotation_id"]
+    pd.testing.assert_frame_equal(inc[cols], whole[cols])
+    assert len(ledger.labels(source="human")) == 10
+
+    cons = consensus_labels(changed, class_names=config_classes(
+        ls_client.get_project(rep.project_id)["label_config"]))
+    items = cons.items.set_index("id")
+    assert items.loc["item-1", "agreement"] == pytest.approx(1.0)  # both said spam
+    assert items.loc["item-2", "agreement"] == pytest.approx(0.5)  # ham vs spam
+    assert "item-2" in cons.needs_review
+
+
+
+def test_pull_project_returns_the_annotations_with_their_report(ls_server, ls_client, ledger,
+                                                                 project_name):
+    rep = push(make_items(4), ls_server, ledger, project_name)
+    ls_client.create_annotation(rep.task_ids["item-1"], choice("spam"))
+    ls_client.create_annotation(rep.task_ids["item-2"], [], was_cancelled=True)
+    result = pull_project(project=project_name, ledger=ledger, url=ls_server.url,
+                          api_key=ls_server.api_key)
+    assert isinstance(result, PullResult)
+    assert result.annotations["id"].tolist() == ["item-1"]
+    assert result.annotations["label_name"].tolist() == ["spam"]
+    assert (result.report.n_new, result.report.n_skipped) == (1, 1)
+    assert "report" not in result.annotations.attrs  # the report travels in the result
+    assert str(result) == str(result.report)
+    df = result.to_frame()
+    assert df.attrs["report"] is result.report
+    pd.testing.assert_frame_equal(df, result.annotations)
+    again = pull_project(project=project_name, ledger=ledger, url=ls_server.url,
+                         api_key=ls_server.api_key)
+    assert (again.report.n_new, again.report.n_unchanged) == (0, 1)

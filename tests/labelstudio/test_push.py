@@ -1,0 +1,158 @@
+"""push_queue against a real Label Studio server (validation needs none)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dataqa.errors import (
+    DuplicateIdError,
+    InvalidSettingError,
+    LabelStudioConnectionError,
+    LabelStudioProjectError,
+    MissingColumnError,
+    PushInterrupted,
+    UnknownNameError,
+)
+from dataqa.labelstudio import LabelStudioClient, push_queue, queue_name
+
+from ._helpers import CLASSES, make_items, push, server_ids
+
+# ---------------------------------------------------------------- validation (no server)
+
+def test_push_validates_items_before_any_request(ledger):
+    items = make_items(5)
+    bogus = dict(url="http://127.0.0.1:9", api_key="k", ledger=ledger, class_names=CLASSES,
+                 project="p-x")
+    with pytest.raises(DuplicateIdError, match="item-1"):
+        push_queue(pd.concat([items, items.iloc[[1]]]), queue="active", **bogus)
+    with pytest.raises(UnknownNameError, match="known queue kinds are: active, review, spot_check"):
+        push_queue(items, queue="later", **bogus)
+    with pytest.raises(MissingColumnError, match="'label' is not in the table"):
+        push_queue(items, queue="review", **bogus)
+    with pytest.raises(InvalidSettingError, match=r"column 'prediction' has 1 value.*row 2: 7"):
+        push_queue(items.assign(prediction=[0, 1, 7, 0, 1]), queue="active", **bogus)
+    with pytest.raises(MissingColumnError, match="'id' is not in the table"):
+        push_queue(items.drop(columns="id"), queue="active", **bogus)
+    assert ledger.summary()["items"] == 0
+
+
+# ---------------------------------------------------------------- push
+
+def test_push_creates_tasks_once_and_repush_creates_nothing(ls_server, ls_client, ledger,
+                                                             project_name):
+    items = make_items(1200)
+    rep = push(items, ls_server, ledger, project_name, chunk_size=500)
+    assert (rep.n_created, rep.n_skipped, rep.n_failed) == (1200, 0, 0)
+    counts = server_ids(ls_client, rep.project_id)
+    assert len(counts) == 1200 and set(counts.values()) == {1}
+    # the ledger knows every task id, and they are the server's
+    recorded = ledger.task_ids(project=project_name)
+    assert recorded == rep.task_ids and len(recorded) == 1200
+    assert ledger.pending_items(queue_name(project_name, "active")) == []
+    assert ledger.item_data(["item-3"]) == {"item-3": {"text": items.loc[3, "text"]}}
+
+    # pre-annotations carry the class, model version and score
+    task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['item-3']}")
+    pred = task["predictions"][0]
+    assert pred["model_version"] == "dataqa-active"
+    assert pred["score"] == pytest.approx(float(items.loc[3, "score"]))
+    assert pred["result"][0]["value"]["choices"] == [CLASSES[int(items.loc[3, "prediction"])]]
+    assert task["data"]["text"] == items.loc[3, "text"]
+    assert task["meta"]["dataqa_queue"] == "active"
+
+    again = push(items, ls_server, ledger, project_name, chunk_size=500)
+    assert (again.n_created, again.n_skipped, again.n_failed) == (0, 1200, 0)
+    more = push(make_items(1250), ls_server, ledger, project_name, chunk_size=500)
+    assert (more.n_created, more.n_skipped) == (50, 1200)
+    counts = server_ids(ls_client, rep.project_id)
+    assert len(counts) == 1250 and set(counts.values()) == {1}
+
+
+class _FlakyClient(LabelStudioClient):
+    """Delivers ``ok`` imports, then one more that the server gets but the caller does not
+    hear about (the connection drops after sending), then refuses."""
+
+    def __init__(self, *a, ok: int, **kw):
+        super().__init__(*a, **kw)
+        self.ok = ok
+        self.calls = 0
+
+    def import_tasks(self, project_id, tasks):
+        self.calls += 1
+        if self.calls <= self.ok:
+            return super().import_tasks(project_id, tasks)
+        if self.calls == self.ok + 1:
+            super().import_tasks(project_id, tasks)
+        raise LabelStudioConnectionError("cannot reach Label Studio (simulated drop)")
+
+
+def test_interrupted_push_resumes_with_each_id_exactly_once(ls_server, ls_client, ledger,
+                                                            project_name):
+    items = make_items(500)
+    flaky = _FlakyClient(ls_server.url, ls_server.api_key, ok=2)
+    with pytest.raises(LabelStudioConnectionError, match="creating 200 of 500 tasks") as info:
+        push_queue(items, project=project_name, class_names=CLASSES, ledger=ledger,
+                   queue="active", client=flaky, chunk_size=100)
+    partial = info.value.report
+    assert isinstance(info.value, PushInterrupted)
+    assert partial.n_created == 200 and partial.n_failed == 300
+    # the third chunk reached the server but was never recorded
+    assert len(ledger.task_ids(project=project_name)) == 200
+    assert sum(server_ids(ls_client, partial.project_id).values()) == 300
+
+    rep = push(items, ls_server, ledger, project_name, chunk_size=100)
+    assert (rep.n_created, rep.n_skipped, rep.n_failed) == (200, 300, 0)
+    counts = server_ids(ls_client, rep.project_id)
+    assert set(counts) == set(items["id"]) and set(counts.values()) == {1}
+    assert len(ledger.task_ids(project=project_name)) == 500
+
+
+def test_tasks_deleted_on_the_server_are_pushed_again(ls_server, ls_client, ledger,
+                                                      project_name):
+    rep = push(make_items(20), ls_server, ledger, project_name)
+    ls_client.delete_tasks([rep.task_ids["item-0"], rep.task_ids["item-1"]])
+    again = push(make_items(20), ls_server, ledger, project_name)
+    assert sorted(again.created) == ["item-0", "item-1"] and again.n_skipped == 18
+    assert set(server_ids(ls_client, rep.project_id).values()) == {1}
+
+
+def test_review_queue_preannotates_the_given_label(ls_server, ls_client, ledger, project_name):
+    items = make_items(6).assign(label=[0, 1, 0, 1, 0, 1], note=list("abcdef"))
+    rep = push(items, ls_server, ledger, project_name, queue="review", meta_columns=["note"])
+    task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['item-1']}")
+    assert task["predictions"][0]["result"][0]["value"]["choices"] == ["spam"]
+    assert task["meta"]["suggested_label"] == CLASSES[int(items.loc[1, "prediction"])]
+    assert task["meta"]["score"] == pytest.approx(float(items.loc[1, "score"]))
+    assert task["meta"]["note"] == "b" and task["meta"]["dataqa_kind"] == "review"
+    assert ledger.queues().set_index("name").loc[queue_name(project_name, "review"), "kind"] \
+        == "review"
+
+
+def test_table_and_image_items(ls_server, ls_client, ledger, project_name):
+    table = pd.DataFrame({"id": ["r1", "r2"], "age": [31, 45], "income": [1200.5, None],
+                          "prediction": ["spam", "ham"]})
+    rep = push(table, ls_server, ledger, project_name + " table", queue="spot_check")
+    proj = ls_client.get_project(rep.project_id)
+    assert '<Table name="table" value="$table"/>' in proj["label_config"]
+    task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['r2']}")
+    assert task["data"]["table"] == {"age": 45, "income": None}
+    assert task["predictions"][0]["result"][0]["value"]["choices"] == ["ham"]
+
+    images = pd.DataFrame({"id": ["m1"], "image": ["https://example.org/cat.png"]})
+    rep = push(images, ls_server, ledger, project_name + " image", queue="active")
+    assert "<Image" in ls_client.get_project(rep.project_id)["label_config"]
+    with pytest.raises(InvalidSettingError, match="local_files_root"):
+        push(pd.DataFrame({"id": ["m2"], "image": ["pics/cat.png"]}), ls_server, ledger,
+              project_name + " image", queue="active")
+
+
+def test_project_with_other_classes_is_refused_and_ledger_unchanged(ls_server, ledger,
+                                                                    project_name):
+    push(make_items(3), ls_server, ledger, project_name)
+    before = ledger.summary()
+    with pytest.raises(LabelStudioProjectError, match=r"has classes \['ham', 'spam'\]"):
+        push_queue(make_items(3, prefix="other"), project=project_name,
+                   class_names=["neg", "pos"], ledger=ledger, queue="active",
+                   url=ls_server.url, api_key=ls_server.api_key)
+    assert ledger.summary() == before
