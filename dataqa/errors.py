@@ -26,6 +26,7 @@ __all__ = [
     "MissingInputError",
     "OODInputError",
     "LabelingFunctionError",
+    "LFFaultWarning",
     "LedgerError",
     "LabelStudioError",
     "LabelStudioConnectionError",
@@ -134,6 +135,11 @@ class OODInputError(DataqaError, ValueError):
 
 class LabelingFunctionError(DataqaError, RuntimeError):
     """A labeling function raised or is malformed (duplicate name, wrong output)."""
+
+
+class LFFaultWarning(DataqaError, UserWarning):
+    """Some LFs raised on some rows and abstained there (``fault_tolerant=True``); the
+    message gives the count per LF. A warning, not raised (unless warnings are errors)."""
 
 
 class LedgerError(DataqaError):

@@ -146,8 +146,6 @@ def test_every_error_class_lives_in_errors():
     assert _exception_classes_outside_errors(Exception) == []
 
 
-@pytest.mark.xfail(strict=True, reason="LFFaultWarning is still defined in dataqa/weak/apply.py, "
-                   "whose owner has not moved it to dataqa/errors.py yet")
 def test_every_warning_class_lives_in_errors():
     assert _exception_classes_outside_errors(Warning) == []
 

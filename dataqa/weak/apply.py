@@ -32,16 +32,13 @@ from dataqa.errors import (
     EmptyDataError,
     InvalidSettingError,
     LabelingFunctionError,
+    LFFaultWarning,
     MissingColumnError,
 )
 from dataqa.types import ABSTAIN
 from dataqa.weak.lf import BatchCache, EngineLF, FrameLF, VectorizedLF
 
 __all__ = ["apply_lfs", "LFFaultWarning", "check_lfs"]
-
-
-class LFFaultWarning(UserWarning):
-    """Some LFs raised on some rows and abstained there (``fault_tolerant=True``)."""
 
 
 def check_lfs(lfs: Sequence[Any]) -> list[Any]:
