@@ -26,8 +26,9 @@ class _Keywords(ColumnPredicate):
                  pattern: re.Pattern | None) -> None:
         super().__init__(column)
         self.keywords, self.case_sensitive, self.pattern = keywords, case_sensitive, pattern
-        # the plain keywords are found in the scan shared by the LFs of one pass
-        self.shares_scan = pattern is None
+        # the keywords (or the whole-word pattern's required literals) are found in the
+        # scan shared by the LFs of one pass
+        self.shares_scan = pattern is None or bool(BatchCache.scan_needles(pattern))
 
     def test(self, value: Any) -> bool:
         t = as_text(value)
@@ -40,12 +41,12 @@ class _Keywords(ColumnPredicate):
     def prepare(self, cache: BatchCache) -> None:
         if self.pattern is None:
             cache.want_substrings(self.column, not self.case_sensitive, self.keywords)
+        else:
+            cache.want_pattern(self.column, self.pattern)
 
     def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
         if self.pattern is not None:
-            search = self.pattern.search
-            return np.fromiter((search(t) is not None for t in cache.texts(self.column)),
-                               dtype=bool, count=len(df))
+            return cache.search(self.column, self.pattern)
         lower = not self.case_sensitive
         self.prepare(cache)
         hit = None

@@ -386,8 +386,12 @@ class BatchCache:
                                                                   tr.pattern))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 tr = None
-        if tr is None:
-            return self._python_search(column, pattern, np.arange(n), np.zeros(n, dtype=bool))
+        if tr is None:  # Python's re, on the rows holding a required literal only
+            rows = np.arange(n)
+            has = self._any_contains(column, lower, needles) if needles else None
+            if has is not None:
+                rows = np.flatnonzero(has & ~self.missing(column))
+            return self._python_search(column, pattern, rows, np.zeros(n, dtype=bool))
         rest = ~self.rows_in_domain(column, tr.domain) & ~self.missing(column)
         if needles and rest.any():
             has = self._any_contains(column, lower, needles)

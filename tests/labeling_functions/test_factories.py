@@ -349,3 +349,24 @@ def test_arrow_string_column_rows_lowering_to_ascii():
         np.testing.assert_array_equal(L[:, 0], [1, 1, -1, -1, -1, -1, -1, -1])
         np.testing.assert_array_equal(L[:, 2], [-1, -1, -1, -1, -1, -1, 1, -1])
         np.testing.assert_array_equal(L[:, 3], [-1, -1, -1, -1, -1, -1, 1, -1])
+
+
+def test_whole_word_keywords_and_lookarounds_searched_on_literal_rows_only():
+    # whole-word keywords and patterns RE2 cannot run go through Python's re on the rows
+    # holding a required literal only: i, k and s (which re.IGNORECASE also matches to
+    # U+0130, U+0131, U+212A, U+017F) never make such a literal
+    texts = ["\u017fub now", "SUB", "sub-way", "subway", "\u212aing kong", "KING", "\u0130f x",
+             "if", "plea\u017fe", "PLEASE!", None, "", "x sub", "ab\u017fcd", "abscd", "zabscd"]
+    for dtype in [object, "str"]:
+        df = pd.DataFrame({"text": pd.Series(texts, dtype=dtype)})
+        lfs = [keyword_lf("sub", ["sub", "king"], 1, whole_word=True),
+               keyword_lf("please", "please", 0, whole_word=True),
+               keyword_lf("if", ["if", "kong"], 1, whole_word=True, case_sensitive=True),
+               regex_lf("look", r"(?<!z)ab[s\u017f]cd", 1, flags=re.IGNORECASE),
+               regex_lf("look_cs", r"(?<=x )sub", 0)]
+        L = three_ways(df, lfs)
+        np.testing.assert_array_equal(L[:, 0], [1, 1, 1, -1, 1, 1, -1, -1, -1, -1, -1, -1, 1,
+                                                -1, -1, -1])
+        np.testing.assert_array_equal(L[:, 1], [-1] * 8 + [0, 0] + [-1] * 6)
+        np.testing.assert_array_equal(L[:, 3], [-1] * 13 + [1, 1, -1])
+        np.testing.assert_array_equal(L[:, 4], [-1] * 12 + [0, -1, -1, -1])
