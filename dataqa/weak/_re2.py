@@ -14,7 +14,10 @@ Python's own parser and writes an RE2 pattern with the same match/no-match answe
   point: Unicode classes and case folding are Python's by construction;
 - ``$`` (not multi-line) becomes "optional newline, then end of text", allowed only as the
   pattern's last item, where consuming the newline cannot change the answer;
-- anything outside a known-equal subset (look-arounds, back-references, conditionals,
+- a negative look-behind of one character as the pattern's first item (``(?<!\\w)``), or
+  look-ahead as its last, becomes "start (end) of text or a character outside the set",
+  which changes where a match starts or ends but not whether there is one;
+- anything outside a known-equal subset (other look-arounds, back-references, conditionals,
   possessive repeats, inline flag changes, repeat counts over 1000, locale, bytes) gives
   ``None``: the caller uses Python's ``re``.
 
@@ -83,6 +86,17 @@ def class_ranges(py_class: str, flags: int) -> tuple[tuple[int, int], ...]:
 def category_ranges(name: str) -> tuple[tuple[int, int], ...]:
     """Code points ``re`` matches with ``\\d`` (digit), ``\\s`` (space) or ``\\w`` (word)."""
     return class_ranges({"digit": r"\d", "space": r"\s", "word": r"\w"}[name], 0)
+
+
+def _complement(ranges) -> tuple[tuple[int, int], ...]:
+    """The code points outside ``ranges`` (sorted, disjoint), surrogates left out."""
+    out, lo = [], 0
+    for a, b in list(ranges) + [(_MAX_CP + 1, _MAX_CP + 1)]:
+        for x, y in ((lo, min(a - 1, _SURROGATES[0] - 1)), (max(lo, _SURROGATES[1] + 1), a - 1)):
+            if x <= y:
+                out.append((x, y))
+        lo = max(lo, b + 1)
+    return tuple(out)
 
 
 def _cp(c: int) -> str:
@@ -156,8 +170,30 @@ class _Writer:
                 if last and self.word_edge(*items[k - 1], first=False):
                     out.append("(?:" + self.non_word() + "|\\z)")
                     continue
+            if top and op is C.ASSERT_NOT and ((k == 0 and av[0] == -1) or (last and av[0] == 1)):
+                out.append(self.edge_lookaround(av[1], behind=av[0] == -1))
+                continue
             out.append(self.item(op, av, last))
         return "".join(out)
+
+    def edge_lookaround(self, sub, *, behind: bool) -> str:
+        """A negative look-behind at the start of the whole pattern, or look-ahead at its
+        end, of one character (``(?<!\\w)``, ``(?!\\w)``): for whether a match exists, it
+        is "start (end) of text, or one character outside the set" next to the match."""
+        sub = list(sub)
+        if len(sub) != 1:
+            raise _Unsupported("look-around of more than one character")
+        op, av = sub[0]
+        if op is C.LITERAL:
+            py_class = _py_cp(av)
+        elif op is C.NOT_LITERAL:
+            py_class = f"[^{_py_cp(av)}]"
+        elif op is C.IN:
+            py_class = self.py_charset(av)
+        else:
+            raise _Unsupported(op)
+        outside = _re2_class(_complement(class_ranges(py_class, self.class_flags)))
+        return f"(?:\\A|{outside})" if behind else f"(?:{outside}|\\z)"
 
     def word_edge(self, op, av, *, first: bool) -> bool:
         """True when the item always consumes a character and its first (``first``) or

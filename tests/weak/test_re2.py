@@ -27,6 +27,9 @@ PATTERNS = [
     r"é|É", r"(?i)é", r"\x1c", r"x{0}", r"",
     r"\bkai\b", r"\b(ka|ks)\s+i\b", r"\b[ü1]", r"(?i)\bk\b", r"\b(a|sk)+", r"\b(a|)",
     r"\b\d\b", r"\bü\b", r"(?a)\bk\b", r"\b.", r"k\b\w", r"\b(?:a|\.)",
+    r"(?<!\w)(?:ka|s)(?!\w)", r"(?i)(?<!\w)(?:k|is|ß)(?!\w)", r"(?<![a-z])s", r"a(?!\d)",
+    r"(?a)(?<!\w)k", r"(?<!\s)1", r"(?<!é)ü", r"(?i)(?<![^k])s", r"(?<![^\W\d])a\b",
+    r"(?<!a)", r"(?!\w)", r"(?i)s+(?!k)",
 ]
 
 
@@ -61,7 +64,8 @@ def test_boundary_at_pattern_edge_next_to_word_characters_is_exact_everywhere(pa
 
 
 @pytest.mark.parametrize("pattern", [r"(?<=a)b", r"(a)\1", r"a(?=b)", r"(?i:a)b", r"a$b",
-                                     r"a{1001}", r"(a)?(?(1)a|b)", r"a++"])
+                                     r"a{1001}", r"(a)?(?(1)a|b)", r"a++", r"(?<!ab)x",
+                                     r"a(?<!\w)b", r"a(?!\w)b", r"(?<!\w)?a"])
 def test_untranslatable_patterns_give_none(pattern):
     assert translate(re.compile(pattern)) is None
 
