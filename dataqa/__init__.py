@@ -13,8 +13,7 @@ stays light (torch is only loaded for the OOD and active-learning parts).
 
 from __future__ import annotations
 
-import importlib
-
+from dataqa._lazy import lazy_exports as _lazy_exports
 from dataqa.errors import DataqaError
 from dataqa.types import ABSTAIN
 
@@ -79,14 +78,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dataqa' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())

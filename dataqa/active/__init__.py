@@ -5,9 +5,10 @@ choosing a batch from them is a separate selector. Rounds are recorded in the
 :class:`~dataqa.ledger.Ledger`, so they survive restarts.
 """
 
-import importlib
 import sys
 import types
+
+from dataqa._lazy import lazy_exports as _lazy_exports
 
 #: Public names loaded on first use (name -> module), so that importing
 #: ``dataqa.active.cli`` for ``dataqa --help`` loads none of the heavy libraries.
@@ -86,17 +87,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())
 
 
 class _Package(types.ModuleType):

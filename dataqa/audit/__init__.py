@@ -1,6 +1,6 @@
 """Label-error audits: out-of-sample probabilities, cleanlab label issues, Datalab checks."""
 
-import importlib
+from dataqa._lazy import lazy_exports as _lazy_exports
 
 #: Public names loaded on first use (name -> module), so that importing
 #: ``dataqa.audit.cli`` for ``dataqa --help`` loads none of the heavy libraries.
@@ -29,14 +29,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())

@@ -28,7 +28,7 @@ Layout (dependencies run down the list):
 See ``docs/ledger.md`` for the schema.
 """
 
-import importlib
+from dataqa._lazy import lazy_exports as _lazy_exports
 
 #: Public names loaded on first use (name -> module that defines it).
 _LAZY = {
@@ -56,14 +56,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())

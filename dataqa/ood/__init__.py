@@ -14,7 +14,7 @@ Every score has shape (n,) and **higher = more out-of-distribution**.
 - evaluation: :func:`ood_metrics`.
 """
 
-import importlib
+from dataqa._lazy import lazy_exports as _lazy_exports
 
 #: Public names loaded on first use (name -> module), so that importing
 #: ``dataqa.ood.cli`` for ``dataqa --help`` loads none of the heavy libraries.
@@ -67,14 +67,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())

@@ -11,7 +11,7 @@ it (:class:`BatchCache`) in private modules; LF factories live in the top-level
 :mod:`labeling_functions` package, which builds on them.
 """
 
-import importlib
+from dataqa._lazy import lazy_exports as _lazy_exports
 
 #: Public names loaded on first use (name -> module), so that importing
 #: ``dataqa.weak.cli`` for ``dataqa --help`` loads none of the heavy libraries.
@@ -64,14 +64,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())
