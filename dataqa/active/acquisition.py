@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from modAL.uncertainty import _proba_margin
 from scipy.stats import rankdata
 
+from dataqa._registry import check_needs, check_new_entry
 from dataqa._validation import check_pred_probs, check_scores
 from dataqa.errors import InvalidSettingError, MissingInputError, NotFittedError, UnknownNameError
 
@@ -408,20 +409,12 @@ def register_acquisition(name: str, func: Callable[..., np.ndarray], *,
     -------
     Acquisition
     """
-    if not isinstance(name, str) or not name or name.startswith("ood:"):
+    if isinstance(name, str) and name.startswith("ood:"):
         raise InvalidSettingError(
             f"acquisition name {name!r} must be a non-empty string not starting with 'ood:'.")
-    if name in ACQUISITIONS and not replace:
-        raise InvalidSettingError(
-            f"acquisition {name!r} is already registered; pass replace=True to replace it.")
-    if not callable(func):
-        raise InvalidSettingError(f"func for acquisition {name!r} must be callable.")
-    unknown = [n for n in needs if n not in ACQUISITION_NEEDS]
-    if unknown:
-        raise InvalidSettingError(
-            f"unknown acquisition need(s) {', '.join(map(repr, unknown))}; declare some of "
-            f"{', '.join(ACQUISITION_NEEDS)}.")
-    ACQUISITIONS[name] = Acquisition(name, func, tuple(needs), description)
+    check_new_entry("acquisition", name, func, ACQUISITIONS, replace=replace, article="an")
+    needs = check_needs("acquisition", needs, ACQUISITION_NEEDS)
+    ACQUISITIONS[name] = Acquisition(name, func, needs, description)
     return ACQUISITIONS[name]
 
 

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.metrics import pairwise_distances
 
+from dataqa._registry import check_needs, check_new_entry
 from dataqa._validation import check_int, check_scores
 from dataqa.errors import InvalidSettingError, MissingInputError, UnknownNameError
 
@@ -221,19 +222,9 @@ def register_selector(name: str, func: Callable[..., np.ndarray], *,
     -------
     Selector
     """
-    if not isinstance(name, str) or not name:
-        raise InvalidSettingError(f"a selector name must be a non-empty string; got {name!r}.")
-    if name in SELECTORS and not replace:
-        raise InvalidSettingError(
-            f"selector {name!r} is already registered; pass replace=True to replace it.")
-    if not callable(func):
-        raise InvalidSettingError(f"func for selector {name!r} must be callable.")
-    unknown = [n for n in needs if n not in SELECTOR_NEEDS]
-    if unknown:
-        raise InvalidSettingError(
-            f"unknown selector need(s) {', '.join(map(repr, unknown))}; declare some of "
-            f"{', '.join(SELECTOR_NEEDS)}.")
-    SELECTORS[name] = Selector(name, func, tuple(needs), description)
+    check_new_entry("selector", name, func, SELECTORS, replace=replace)
+    needs = check_needs("selector", needs, SELECTOR_NEEDS)
+    SELECTORS[name] = Selector(name, func, needs, description)
     return SELECTORS[name]
 
 

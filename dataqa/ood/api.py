@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from dataqa._registry import check_new_entry
 from dataqa._validation import as_2d_float, check_int
 from dataqa.errors import (
     DataqaError,
@@ -270,13 +271,7 @@ def register_ood_method(name: str, func: Callable[..., Any], *, needs: tuple[str
     -------
     OODMethod
     """
-    if not isinstance(name, str) or not name:
-        raise InvalidSettingError(f"an OOD method name must be a non-empty string; got {name!r}.")
-    if name in OOD_METHODS and not replace:
-        raise InvalidSettingError(
-            f"OOD method {name!r} is already registered; pass replace=True to replace it.")
-    if not callable(func):
-        raise InvalidSettingError(f"func for OOD method {name!r} must be callable.")
+    check_new_entry("OOD method", name, func, OOD_METHODS, replace=replace, article="an")
     needs = _check_needs(needs, func)
     opts = tuple(options)
     for need in needs:
