@@ -100,7 +100,7 @@ class Ledger:
     @property
     def schema_version(self) -> int:
         """The schema version of the open file."""
-        return int(self._c().execute("PRAGMA user_version").fetchone()[0])
+        return int(self._connection().execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
         """Close the file (idempotent)."""
@@ -116,7 +116,7 @@ class Ledger:
         state = "closed" if self._store.closed else f"schema v{self.schema_version}"
         return f"Ledger({self.path!r}, {state})"
 
-    def _c(self) -> sqlite3.Connection:
+    def _connection(self) -> sqlite3.Connection:
         """The raw connection (for tests and repairs; public methods never need it)."""
         return self._store.connection()
 

@@ -68,8 +68,8 @@ def test_rounds_restart_and_history(tmp_path: Path) -> None:
     shutil.copy(tmp_path / "a.db", tmp_path / "b.db")
     for p in (tmp_path / "a.db", tmp_path / "b.db"):
         con = Ledger(p)
-        con._c().execute("DELETE FROM round_items WHERE round_id = 3")
-        con._c().execute("DELETE FROM rounds WHERE id = 3")
+        con._connection().execute("DELETE FROM round_items WHERE round_id = 3")
+        con._connection().execute("DELETE FROM rounds WHERE id = 3")
         con.close()
         s3 = _session(p, X, ids)
         assert s3.next_batch()["id"].tolist() == b3["id"].tolist()

@@ -37,7 +37,7 @@ def test_write_interrupted_by_exception_leaves_previous_state(ledger: Ledger) ->
     ledger.add_items(["a", "b", "c"])
     ledger.add_labels(["a"], [0], source="given")
     # fail on the third row of one executemany: the first two must be rolled back too
-    ledger._c().execute("CREATE TRIGGER boom BEFORE INSERT ON labels WHEN NEW.item_id = 'c' "
+    ledger._connection().execute("CREATE TRIGGER boom BEFORE INSERT ON labels WHEN NEW.item_id = 'c' "
                         "BEGIN SELECT RAISE(ABORT, 'boom'); END")
     with pytest.raises(sqlite3.IntegrityError, match="boom"):
         ledger.add_labels(["a", "b", "c"], [1, 1, 1], source="human")
