@@ -202,10 +202,11 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
         "features": ", ".join(s["features"]),
     })
     r.paragraph(
-        "The error rate is the fraction of items flagged by confident learning (cleanlab), "
-        "with an equal-tailed interval from the Beta(k+1, n-k+1) posterior (uniform prior). "
-        "It estimates how many given labels are wrong; it is only as good as the model's "
-        "out-of-sample probabilities.", css_class="note")
+        "The error rate is the fraction of items flagged by confident learning (cleanlab): "
+        "the mode k/n of the Beta(k+1, n-k+1) posterior (uniform prior) with its "
+        "highest-density interval (one-sided when nothing is flagged). The interval is one "
+        "of the rate of flags; it does not correct for wrong or missed flags, so it is only "
+        "as good as the model's out-of-sample probabilities.", css_class="note")
     r.heading("Class counts")
     r.table(pd.DataFrame({"class": s["class_names"],
                           "items": [s["class_counts"][c] for c in s["class_names"]],
