@@ -121,19 +121,11 @@ def check_out_dir(path: str | os.PathLike, option: str = "--out") -> Path:
     if out.exists() and not out.is_dir():
         raise InvalidSettingError(
             f"{option} {str(out)!r} is an existing file, not a folder; give a folder path.")
-    parent = out
-    while not parent.exists():
-        parent = parent.parent
+    parent = _nearest_existing(out)
     if not parent.is_dir():
         raise InvalidSettingError(
             f"{option} {str(out)!r} lies under {str(parent)!r}, which is a file; give a folder path.")
-    try:
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError as exc:
-        raise InvalidSettingError(
-            f"{option} {str(out)!r} cannot be written ({str(parent)!r}: "
-            f"{exc.strerror or exc}); give a folder you can write to.") from None
+    _try_writing(parent, option, out, "a folder")
     return out
 
 
@@ -160,9 +152,7 @@ def check_out_file(path: str | os.PathLike, option: str = "--out") -> Path:
             raise InvalidSettingError(
                 f"{option} {str(out)!r} is not writable by you; give another path or change "
                 f"its permissions.")
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
+    parent = _nearest_existing(out.parent)
     if not parent.is_dir():
         raise InvalidSettingError(
             f"{option} {str(out)!r} lies under {str(parent)!r}, which is a file, not a folder; "
@@ -171,14 +161,27 @@ def check_out_file(path: str | os.PathLike, option: str = "--out") -> Path:
         raise InvalidSettingError(
             f"{option} {str(out)!r}: folder {str(parent)!r} is not writable by you; give "
             f"another path.")
+    _try_writing(parent, option, out, "a path")
+    return out
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` itself or its nearest existing ancestor."""
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _try_writing(folder: Path, option: str, out: Path, what: str) -> None:
+    """Refuse ``out`` when ``folder`` takes no new file (tried with a temporary file that is
+    removed at once)."""
     try:
-        with tempfile.TemporaryFile(dir=parent):
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
         raise InvalidSettingError(
-            f"{option} {str(out)!r} cannot be written ({str(parent)!r}: "
-            f"{exc.strerror or exc}); give a path you can write to.") from None
-    return out
+            f"{option} {str(out)!r} cannot be written ({str(folder)!r}: "
+            f"{exc.strerror or exc}); give {what} you can write to.") from None
 
 
 def write_csv_atomic(frame, out: str | os.PathLike) -> None:
