@@ -28,10 +28,19 @@ AREA_MODULES = (
     "dataqa.weak.cli",
     "dataqa.active.cli",
     "dataqa.labelstudio.cli",
+    "dataqa.drift.cli",
 )
 
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the area's package itself is not there
+        return False
+
+
 for _name in AREA_MODULES:
-    if importlib.util.find_spec(_name) is not None:
+    if _has_module(_name):
         importlib.import_module(_name).register(app)
 
 

@@ -50,6 +50,8 @@ QUEUE_KINDS: dict[str, str] = {
               "label and the issue score go in the task meta",
     "active": "active-learning batch: the model's prediction is the pre-annotation",
     "spot_check": "weak-label spot check: the weak label is the pre-annotation",
+    "verify": "blind verification sample for the error-rate estimate: no label is shown "
+              "and nothing is pre-annotated, so the reviewer labels from the item alone",
 }
 
 Labels: TypeAlias = npt.NDArray[np.integer]

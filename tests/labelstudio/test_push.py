@@ -26,7 +26,7 @@ def test_push_validates_items_before_any_request(ledger):
                  project="p-x")
     with pytest.raises(DuplicateIdError, match="item-1"):
         push_queue(pd.concat([items, items.iloc[[1]]]), queue="active", **bogus)
-    with pytest.raises(UnknownNameError, match="known queue kinds are: active, review, spot_check"):
+    with pytest.raises(UnknownNameError, match="known queue kinds are: active, review, spot_check, verify"):
         push_queue(items, queue="later", **bogus)
     with pytest.raises(MissingColumnError, match="'label' is not in the table"):
         push_queue(items, queue="review", **bogus)

@@ -84,4 +84,4 @@ def test_one_queue_kinds() -> None:
     import dataqa.types
 
     assert dataqa.ledger.QUEUE_KINDS is dataqa.types.QUEUE_KINDS
-    assert list(dataqa.types.QUEUE_KINDS) == ["review", "active", "spot_check"]
+    assert list(dataqa.types.QUEUE_KINDS) == ["review", "active", "spot_check", "verify"]
