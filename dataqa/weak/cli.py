@@ -98,37 +98,10 @@ def _exit_error(what: str, exc: SystemExit) -> LabelingFunctionError:
 
 
 def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
-    """The label model to fit and, when it was chosen for the caller, why (in flag terms).
+    """:func:`dataqa.weak.pipeline.resolve_method`, worded in the command's flags."""
+    from dataqa.weak.pipeline import resolve_method as resolve
 
-    ``None`` (the command's default) means Snorkel's LabelModel with 3 or more LFs and
-    majority vote with fewer (Snorkel needs 3). An explicit method is checked: ``snorkel``
-    with fewer than 3 LFs is an error.
-    """
-    from dataqa.errors import UnknownNameError
-    from dataqa.weak.label_models import LABEL_MODELS, SnorkelLabelModel
-    from dataqa.weak.pipeline import default_method
-
-    if method is None:
-        chosen = default_method(n_lfs)
-        if chosen == "snorkel":
-            return chosen, None
-        return chosen, (
-            f"label model: majority vote, as Snorkel's LabelModel (the default) needs at least "
-            f"{SnorkelLabelModel.min_lfs} labeling functions and there {'is' if n_lfs == 1 else 'are'} "
-            f"{n_lfs}; pass --method dawid_skene, or --method auto with --dev, to choose otherwise."
-        )
-    if method not in (*LABEL_MODELS, "auto"):
-        raise UnknownNameError("label model", method, [*LABEL_MODELS, "auto"])
-    cls = LABEL_MODELS.get(method)
-    need = cls.min_lfs if cls is not None else 1
-    if n_lfs < need:
-        what = "Snorkel's LabelModel" if cls is SnorkelLabelModel else cls.__name__
-        raise InvalidSettingError(
-            f"--method {method} ({what}) needs at least {need} labeling functions "
-            f"and --lfs gives {n_lfs}; add LFs, or pass --method majority, dawid_skene, or auto "
-            f"with --dev (which skips snorkel)."
-        )
-    return method, None
+    return resolve(method, n_lfs, cli=True)
 
 
 def _check_flags(lfs: list[Any], method: str | None, dev: Any, label_column: str | None,

@@ -346,17 +346,27 @@ def register_label_model(name: str, cls: type[BaseLabelModel]) -> None:
     LABEL_MODELS[name] = cls
 
 
-def check_enough_lfs(method: str, n_lfs: int) -> None:
-    """Raise if label model ``method`` cannot be fitted on ``n_lfs`` labeling functions."""
+def check_enough_lfs(method: str, n_lfs: int, *, cli: bool = False) -> None:
+    """Raise if label model ``method`` cannot be fitted on ``n_lfs`` labeling functions.
+
+    ``cli`` words the message in the ``dataqa weak`` command's flags.
+    """
     cls = LABEL_MODELS.get(method)
     need = cls.min_lfs if cls is not None else 1
-    if n_lfs < need:
-        what = "Snorkel's LabelModel" if cls is SnorkelLabelModel else cls.__name__
+    if n_lfs >= need:
+        return
+    what = "Snorkel's LabelModel" if cls is SnorkelLabelModel else cls.__name__
+    if cli:
         raise InvalidSettingError(
-            f"method={method!r} ({what}) needs at least {need} labeling functions; "
-            f"got {n_lfs}. Add LFs, or use method 'majority' or 'dawid_skene' (or 'auto' with "
-            f"a dev set, which skips snorkel)."
+            f"--method {method} ({what}) needs at least {need} labeling functions "
+            f"and --lfs gives {n_lfs}; add LFs, or pass --method majority, dawid_skene, or auto "
+            f"with --dev (which skips snorkel)."
         )
+    raise InvalidSettingError(
+        f"method={method!r} ({what}) needs at least {need} labeling functions; "
+        f"got {n_lfs}. Add LFs, or use method 'majority' or 'dawid_skene' (or 'auto' with "
+        f"a dev set, which skips snorkel)."
+    )
 
 
 def _accuracy(y: np.ndarray, p: np.ndarray) -> float:

@@ -18,7 +18,7 @@ from dataqa.errors import (
     UnknownNameError,
 )
 
-__all__ = ["WeakResult", "weak_label", "default_method"]
+__all__ = ["WeakResult", "weak_label", "default_method", "resolve_method"]
 
 
 def default_method(n_lfs: int) -> str:
@@ -129,23 +129,30 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
     return df.drop(columns=["text"], errors="ignore").rename(columns={text_column: "text"})
 
 
-def _resolve(method: str | None, n_lfs: int) -> tuple[str, str | None]:
+def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tuple[str, str | None]:
+    """The label model to fit and, when it was chosen for the caller, why.
+
+    ``None`` means Snorkel's LabelModel with 3 or more LFs and majority vote with fewer
+    (Snorkel needs 3). An explicit method is checked: ``snorkel`` with fewer than 3 LFs is
+    an error. ``cli`` words the note and the errors in the ``dataqa weak`` command's flags.
+    """
     from dataqa.weak.label_models import LABEL_MODELS, SnorkelLabelModel, check_enough_lfs
 
     if method is None:
         chosen = default_method(n_lfs)
         if chosen == "snorkel":
             return chosen, None
+        how = ("pass --method dawid_skene, or --method auto with --dev" if cli
+               else "pass method='dawid_skene', or method='auto' with a dev set")
         return chosen, (
             f"label model: majority vote, as Snorkel's LabelModel (the default) needs at least "
             f"{SnorkelLabelModel.min_lfs} labeling functions and there "
-            f"{'is' if n_lfs == 1 else 'are'} {n_lfs}; pass method='dawid_skene', or "
-            f"method='auto' with a dev set, to choose otherwise."
+            f"{'is' if n_lfs == 1 else 'are'} {n_lfs}; {how}, to choose otherwise."
         )
     if method not in (*LABEL_MODELS, "auto"):
         raise UnknownNameError("label model", method, [*LABEL_MODELS, "auto"])
     if method != "auto":
-        check_enough_lfs(method, n_lfs)
+        check_enough_lfs(method, n_lfs, cli=cli)
     return method, None
 
 
@@ -254,7 +261,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
 
     lfs = check_lfs(lfs)
     cardinality = _check_cardinality(cardinality)
-    method, note = _resolve(method, len(lfs))
+    method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:
         raise MissingInputError(
             "method='auto' picks the label model on a labeled dev set; pass dev and label_column.")
