@@ -75,26 +75,45 @@ def table_name(df: pd.DataFrame, source: str | None = None) -> str:
     return repr(str(name)) if name else "the table"
 
 
+#: Bytes read at a time by the UTF-8 check, so a large file is never held whole.
+_UTF8_CHUNK = 1 << 24
+
+
 def _utf8_error(path: Path) -> DataLoadError | None:
-    """The error for a file that is not valid UTF-8, or None when it is."""
-    raw = path.read_bytes()
-    nul = raw.find(b"\x00", 0, 4096)
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
-        why = ("starts with a UTF-16 byte-order mark" if nul < 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
-               else f"holds a NUL byte at byte offset {nul}")
-        return DataLoadError(
-            f"{str(path)!r} is not UTF-8 text: it {why}, as UTF-16 files do; pass --encoding "
-            f"utf-16 (API: encoding='utf-16') or save the file as UTF-8."
-        )
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return DataLoadError(
-            f"{str(path)!r} is not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte offset "
-            f"{exc.start} cannot be decoded; pass its encoding, e.g. --encoding latin-1 "
-            f"(API: encoding='latin-1'), or save the file as UTF-8."
-        )
-    return None
+    """The error for a file that is not valid UTF-8, or None when it is (read in chunks)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as fh:
+        head = fh.read(_UTF8_CHUNK)
+        nul = head.find(b"\x00", 0, 4096)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
+            why = ("starts with a UTF-16 byte-order mark"
+                   if nul < 0 or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                   else f"holds a NUL byte at byte offset {nul}")
+            return DataLoadError(
+                f"{str(path)!r} is not UTF-8 text: it {why}, as UTF-16 files do; pass --encoding "
+                f"utf-16 (API: encoding='utf-16') or save the file as UTF-8."
+            )
+        chunk = head
+        while True:
+            final = len(chunk) < _UTF8_CHUNK
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                # exc.start counts from the bytes the decoder still held from the last chunk
+                held = len(exc.object) - len(chunk)
+                at = offset - held + exc.start
+                return DataLoadError(
+                    f"{str(path)!r} is not valid UTF-8: byte 0x{exc.object[exc.start]:02x} at byte "
+                    f"offset {at} cannot be decoded; pass its encoding, e.g. --encoding latin-1 "
+                    f"(API: encoding='latin-1'), or save the file as UTF-8."
+                )
+            if final:
+                return None
+            offset += len(chunk)
+            chunk = fh.read(_UTF8_CHUNK)
 
 
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,

@@ -222,3 +222,28 @@ def test_read_options():
         read_options(None, None, False, "a,,b", None)
     with pytest.raises(InvalidSettingError, match="--encoding 'nope' is not a known encoding"):
         read_options(None, None, False, None, "nope")
+
+
+@pytest.mark.parametrize("chunk", [3, 4, 5, 64])
+def test_utf8_check_reads_in_chunks_and_keeps_offsets(tmp_path, monkeypatch, chunk):
+    import dataqa.data as data_module
+
+    monkeypatch.setattr(data_module, "_UTF8_CHUNK", chunk)
+    good = "id,text\n1,caf\u00e9 \u20ac \U0001f600\n2,ok\n".encode()
+    path = tmp_path / "t.csv"
+    path.write_bytes(good)
+    assert load_table(path)["text"].tolist() == ["caf\u00e9 \u20ac \U0001f600", "ok"]
+    # a multi-byte character cut short anywhere, and a stray byte at the end
+    for at in (12, 15, len(good) - 4):
+        bad = good[:at] + b"\xe2" + good[at:] if good[at - 1] < 0x80 else good[:at] + b"\x80" + good[at:]
+        expected = None
+        try:
+            bad.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            expected = exc.start
+        path.write_bytes(bad)
+        with pytest.raises(DataLoadError, match=f"at byte offset {expected} cannot be decoded"):
+            load_table(path)
+    path.write_bytes(good + b"\xc3")
+    with pytest.raises(DataLoadError, match=f"byte 0xc3 at byte offset {len(good)} "):
+        load_table(path)
