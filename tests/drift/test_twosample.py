@@ -1,0 +1,193 @@
+"""The pure two-sample tests against scipy and brute-force permutations."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from dataqa.drift import (UNSEEN, category_counts, chi2_test, classifier_scores, classifier_test,
+                          cvm_test, ks_test, median_kernel_width, mmd_test)
+from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
+
+
+def test_ks_and_cvm_match_scipy():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=80), rng.normal(0.4, 1.2, size=60)
+    r = stats.ks_2samp(x, y)
+    assert ks_test(x, y) == pytest.approx((r.statistic, r.pvalue), rel=1e-12)
+    c = stats.cramervonmises_2samp(x, y)
+    assert cvm_test(x, y) == pytest.approx((c.statistic, c.pvalue), rel=1e-12)
+
+
+def test_ks_drops_missing_values():
+    x = np.array([1.0, 2.0, np.nan, 3.0, 4.0])
+    y = np.array([2.5, np.nan, 3.5, 5.0])
+    assert ks_test(x, y) == pytest.approx(ks_test(x[~np.isnan(x)], y[~np.isnan(y)]))
+    # by hand: ECDF gap is largest at 2.0 (F_x = 0.5, F_y = 0)
+    assert ks_test(x, y)[0] == pytest.approx(0.5)
+
+
+def test_numeric_tests_name_the_problem():
+    with pytest.raises(EmptyDataError, match="y \\(current\\) has no non-missing"):
+        ks_test([1.0, 2.0], [np.nan])
+    with pytest.raises(FeatureTypeError, match="x \\(reference\\) must be numeric"):
+        cvm_test(["a", "b"], [1.0, 2.0])
+
+
+def test_chi2_matches_scipy_contingency():
+    x = ["a"] * 40 + ["b"] * 30 + ["c"] * 30
+    y = ["a"] * 20 + ["b"] * 45 + ["c"] * 35
+    table = np.array([[40, 30, 30], [20, 45, 35]])
+    stat, p, _, _ = stats.chi2_contingency(table, correction=False)
+    assert chi2_test(x, y) == pytest.approx((stat, p), rel=1e-12)
+
+
+def test_chi2_unseen_bucket_and_missing_category():
+    cats, ca, cb = category_counts(["a", "a", "b", None], ["a", "z", "y", None, None])
+    assert cats == ["<NA>", "a", "b", UNSEEN]
+    assert ca.tolist() == [1, 2, 1, 0]
+    assert cb.tolist() == [2, 1, 0, 2]
+    # booleans are categories too
+    cats, ca, cb = category_counts([True, False, True], [True, True])
+    assert cats == ["False", "True"] and ca.tolist() == [1, 2] and cb.tolist() == [0, 2]
+
+
+def test_chi2_permutation_p_value_is_brute_force():
+    # small expected counts: permutation p-value (b + 1) / (P + 1) with the same draws
+    x = ["a"] * 6 + ["b"] * 3 + ["c"]
+    y = ["a"] * 2 + ["b"] * 5 + ["d"] * 2
+    stat, p = chi2_test(x, y, random_state=7, n_permutations=300)
+    table = np.array([[6, 3, 1, 0], [2, 5, 0, 2]], dtype=float)  # d -> unseen bucket
+    assert stat == pytest.approx(stats.chi2_contingency(table, correction=False)[0])
+    rng = np.random.default_rng(7)
+    pooled = np.repeat(np.arange(4), [8, 8, 1, 2])
+    b = 0
+    for _ in range(300):
+        first = np.bincount(rng.permutation(pooled)[:10], minlength=4)
+        t = np.vstack([first, [8, 8, 1, 2] - first]).astype(float)
+        t = t[:, t.sum(0) > 0]
+        b += stats.chi2_contingency(t, correction=False)[0] >= stat - 1e-9
+    assert p == pytest.approx((b + 1) / 301)
+
+
+def test_chi2_single_category_is_no_evidence():
+    assert chi2_test(["a"] * 5, ["a"] * 9) == (0.0, 1.0)
+
+
+def _mmd_unbiased(X, Y, w):
+    def k(a, b):
+        return np.exp(-np.sum((a - b) ** 2) / (2 * w * w))
+    n, m = len(X), len(Y)
+    sxx = sum(k(X[i], X[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    syy = sum(k(Y[i], Y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    sxy = sum(k(X[i], Y[j]) for i in range(n) for j in range(m)) / (n * m)
+    return sxx + syy - 2 * sxy
+
+
+def test_mmd_statistic_and_p_value_are_brute_force():
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(9, 2)), rng.normal(0.7, 1.0, size=(7, 2))
+    Z = np.vstack([X, Y])
+    w = median_kernel_width(Z)
+    d = np.sqrt(((Z[:, None] - Z[None]) ** 2).sum(-1))[np.triu_indices(16, 1)]
+    assert w == pytest.approx(np.median(d))
+    stat, p = mmd_test(X, Y, n_permutations=199, random_state=5)
+    obs = _mmd_unbiased(X, Y, w)
+    assert stat == pytest.approx(obs, abs=1e-6)
+    # the same relabelings, drawn in the same order, computed in float64 by loops
+    draws = np.random.default_rng(5)
+    b = 0
+    for _ in range(199):
+        idx = draws.permutation(16)
+        a = np.zeros(16, bool)
+        a[idx[:9]] = True
+        b += _mmd_unbiased(Z[a], Z[~a], w) >= obs - 1e-6
+    assert p == pytest.approx((b + 1) / 200)
+
+
+def test_mmd_p_value_approaches_exact_enumeration():
+    rng = np.random.default_rng(11)
+    X, Y = rng.normal(size=(4, 1)), rng.normal(1.0, 1.0, size=(4, 1))
+    Z = np.vstack([X, Y])
+    w = 1.0
+    obs = _mmd_unbiased(X, Y, w)
+    splits = list(itertools.combinations(range(8), 4))
+    vals = []
+    for s in splits:
+        a = np.zeros(8, bool)
+        a[list(s)] = True
+        vals.append(_mmd_unbiased(Z[a], Z[~a], w))
+    exact = np.mean(np.array(vals) >= obs - 1e-9)  # includes the observed split
+    _, p = mmd_test(X, Y, n_permutations=20000, kernel_width=w, random_state=0)
+    assert p == pytest.approx(exact, abs=4 * np.sqrt(exact * (1 - exact) / 20000) + 1e-4)
+
+
+def test_mmd_block_estimator_is_the_mean_of_block_statistics():
+    rng = np.random.default_rng(2)
+    X, Y = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    from dataqa.drift import twosample
+
+    old = twosample.MMD_BLOCK_SIZE
+    twosample.MMD_BLOCK_SIZE = 40  # two blocks of 20 + 20
+    try:
+        stat, p = mmd_test(X, Y, n_permutations=50, kernel_width=1.5, method="block",
+                           random_state=4)
+    finally:
+        twosample.MMD_BLOCK_SIZE = old
+    draws = np.random.default_rng(4)
+    px, py = draws.permutation(40), draws.permutation(40)
+    blocks = [(px[:20], py[:20]), (px[20:], py[20:])]
+    expected = np.mean([_mmd_unbiased(X[bx], Y[by], 1.5) for bx, by in blocks])
+    assert stat == pytest.approx(expected, abs=1e-6)
+    assert 1 / 51 <= p <= 1
+
+
+def test_mmd_rejects_bad_input():
+    with pytest.raises(FeatureTypeError, match="X has 2 columns but Y has 3"):
+        mmd_test(np.zeros((5, 2)), np.zeros((5, 3)))
+    with pytest.raises(FeatureTypeError, match="NaN or infinite values in 1 rows"):
+        mmd_test(np.array([[0.0], [np.nan], [1.0]]), np.zeros((3, 1)))
+    with pytest.raises(InvalidSettingError, match="kernel_width"):
+        mmd_test(np.zeros((5, 2)), np.ones((5, 2)), kernel_width=0)
+    with pytest.raises(InvalidSettingError, match="n_permutations=0"):
+        mmd_test(np.zeros((5, 2)), np.ones((5, 2)), n_permutations=0)
+
+
+def test_classifier_test_auc_and_mann_whitney():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(60, 3)), rng.normal(size=(50, 3))
+    Y[:, 1] += 1.5
+    r = classifier_scores(X, Y, random_state=0)
+    from sklearn.metrics import roc_auc_score
+
+    t = np.r_[np.zeros(60), np.ones(50)]
+    assert r.auc == pytest.approx(roc_auc_score(t, np.r_[r.reference_scores, r.current_scores]))
+    u = stats.mannwhitneyu(r.current_scores, r.reference_scores, alternative="greater")
+    assert r.p_value == pytest.approx(u.pvalue)
+    assert r.auc > 0.75 and r.p_value < 1e-4
+    assert int(np.argmax(r.feature_importance)) == 1  # the shifted feature drives the split
+    assert classifier_test(X, Y, random_state=0) == pytest.approx((r.auc, r.p_value))
+
+
+def test_classifier_test_needs_rows_per_fold():
+    with pytest.raises(EmptyDataError, match="at least n_folds=5 rows in each sample"):
+        classifier_test(np.zeros((3, 2)), np.ones((10, 2)))
+
+
+def test_false_alarm_rate_of_pure_tests_is_near_alpha():
+    # 300 seeded no-shift repetitions; binomial sd of the rate at 0.05 is 0.0126
+    rng = np.random.default_rng(123)
+    hits = {"ks": 0, "cvm": 0, "chi2": 0, "mmd": 0}
+    reps = 300
+    for _ in range(reps):
+        x, y = rng.normal(size=(2, 60))
+        hits["ks"] += ks_test(x, y)[1] <= 0.05
+        hits["cvm"] += cvm_test(x, y)[1] <= 0.05
+        hits["chi2"] += chi2_test(rng.integers(0, 4, 60), rng.integers(0, 4, 60))[1] <= 0.05
+        hits["mmd"] += mmd_test(rng.normal(size=(30, 2)), rng.normal(size=(30, 2)),
+                                n_permutations=99, random_state=rng)[1] <= 0.05
+    for name, h in hits.items():
+        assert 0.015 <= h / reps <= 0.085, (name, h / reps)
