@@ -9,8 +9,9 @@ PIP    := $(VENV)/bin/python -m pip
 STAMP  := $(VENV)/.installed
 LS_VENV := .venv-ls
 LS_PORT ?= 8089
+ALIBI_VENV := .venv-alibi
 
-.PHONY: demo test bench lint labelstudio labelstudio-install chromium-install clean
+.PHONY: demo test bench lint labelstudio labelstudio-install chromium-install drift-anchors-install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +46,7 @@ chromium-install:
 	  || echo "warning: chromium could not be installed; the report's browser test will skip (fail under CI=true)"; }
 
 # pytorch-ood is only the OOD benchmark's reference (its detectors need no torchvision).
-bench: $(STAMP) labelstudio-install
+bench: $(STAMP) labelstudio-install drift-anchors-install
 	$(PIP) install --quiet --no-deps pytorch-ood
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
@@ -60,8 +61,19 @@ $(LS_VENV)/bin/label-studio:
 
 labelstudio-install: $(LS_VENV)/bin/label-studio
 
+# alibi-detect is only the drift benchmark's reference (benchmarks/_drift_anchor.py runs in it and
+# exchanges samples through .npz files). It pins numpy < 2 and pulls transformers and OpenCV, so it
+# gets its own environment and is never imported in $(VENV); torch pinned as above (CPU build).
+$(ALIBI_VENV)/.installed:
+	$(PYTHON) -m venv $(ALIBI_VENV)
+	$(ALIBI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ALIBI_VENV)/bin/python -m pip install --quiet torch==2.13.0 "alibi-detect[torch]==0.13.0"
+	touch $@
+
+drift-anchors-install: $(ALIBI_VENV)/.installed
+
 labelstudio: labelstudio-install $(STAMP)
 	LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(PY) -m dataqa.labelstudio.server --port $(LS_PORT)
 
 clean:
-	rm -rf $(VENV) $(LS_VENV) demo_out bench_out .pytest_cache
+	rm -rf $(VENV) $(LS_VENV) $(ALIBI_VENV) demo_out bench_out .pytest_cache
