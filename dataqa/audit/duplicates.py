@@ -1,0 +1,269 @@
+"""Conflicting duplicates: exact or near copies of one item that were given different labels.
+
+Two copies of the same item cannot both be right when their labels differ, so a
+conflicting duplicate set is the strongest evidence of a label error there is. These are
+pure functions:
+
+- :func:`duplicate_groups` joins items into duplicate sets (exact copies of the text or of
+  the feature row, and Datalab's near-duplicate sets);
+- :func:`conflicting_duplicates` keeps the sets whose given labels differ (one row per set);
+- :func:`conflicting_duplicate_items` spreads them back to one row per item;
+- :func:`duplicate_label_issue_score` raises the label-issue score of their members.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from dataqa._validation import check_labels, check_pred_probs, check_scores
+from dataqa.errors import InvalidSettingError, LengthMismatchError
+
+__all__ = ["CONFLICT_COLUMNS", "conflicting_duplicate_items", "conflicting_duplicates",
+           "duplicate_groups", "duplicate_label_issue_score", "normalize_text"]
+
+#: Columns of :func:`conflicting_duplicates`, one row per conflicting set.
+CONFLICT_COLUMNS = ["set_id", "kind", "size", "rows", "ids", "labels"]
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_text(text) -> str:
+    """The form in which two texts count as exact duplicates: case-folded, whitespace collapsed, stripped."""
+    return _SPACE.sub(" ", str(text)).strip().casefold()
+
+
+def _exact_keys(n: int, texts, features) -> list[np.ndarray]:
+    """Per source, an int array (n,): items with equal keys are exact copies."""
+    keys = []
+    if texts is not None:
+        if len(texts) != n:
+            raise LengthMismatchError(f"texts has {len(texts)} entries but labels has {n}; "
+                                      f"give one text per item.")
+        norm = pd.Series([normalize_text(t) for t in texts], dtype=object)
+        keys.append(pd.factorize(norm)[0].astype(np.int64))
+    if features is not None:
+        if features.shape[0] != n:
+            raise LengthMismatchError(f"features has {features.shape[0]} rows but labels has "
+                                      f"{n}; give one feature row per item.")
+        if sp.issparse(features):
+            X = sp.csr_matrix(features, copy=True)
+            X.sum_duplicates()
+            X.eliminate_zeros()
+            X.sort_indices()
+            rows = [X.indices[a:b].tobytes() + b"|" + (X.data[a:b] + 0.0).tobytes()
+                    for a, b in zip(X.indptr[:-1], X.indptr[1:], strict=True)]
+            keys.append(pd.factorize(pd.Series(rows, dtype=object))[0].astype(np.int64))
+        else:
+            X = np.asarray(features)
+            if X.ndim != 2:
+                raise InvalidSettingError(f"features must be two-dimensional (n, d); got shape {X.shape}.")
+            X = np.ascontiguousarray(X.astype(np.float64) + 0.0)  # -0.0 and 0.0 are one value
+            void = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
+            keys.append(np.unique(void, return_inverse=True)[1].ravel().astype(np.int64))
+    return keys
+
+
+def _near_edges(n: int, near_duplicate_sets) -> tuple[np.ndarray, np.ndarray]:
+    if len(near_duplicate_sets) != n:
+        raise LengthMismatchError(f"near_duplicate_sets has {len(near_duplicate_sets)} entries but "
+                                  f"labels has {n}; give one (possibly empty) set per item.")
+    src, dst = [], []
+    for i, s in enumerate(near_duplicate_sets):
+        members = np.asarray(list(s) if s is not None else [], dtype=np.int64).ravel()
+        if len(members) and (members.min() < 0 or members.max() >= n):
+            raise InvalidSettingError(f"near_duplicate_sets[{i}] holds row {int(members.max()) if members.max() >= n else int(members.min())}, "
+                                      f"outside 0..{n - 1}; sets hold row positions.")
+        src.append(np.full(len(members), i, dtype=np.int64))
+        dst.append(members)
+    if not src:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(src), np.concatenate(dst)
+
+
+def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    from scipy.sparse.csgraph import connected_components
+
+    g = sp.coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n)).tocsr()
+    return connected_components(g, directed=False)[1].astype(np.int64)
+
+
+def _key_edges(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges joining every item to the first item with the same key (a star per group)."""
+    _, first = np.unique(key, return_index=True)
+    head = first[key]
+    keep = head != np.arange(len(key))
+    return np.flatnonzero(keep), head[keep]
+
+
+def duplicate_groups(n: int, *, texts: Sequence | None = None, features=None,
+                     near_duplicate_sets: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Join ``n`` items into duplicate sets.
+
+    Two items are in one set when they are exact copies (equal :func:`normalize_text` of
+    ``texts``, or bit-equal rows of ``features``) or linked, directly or through others,
+    by ``near_duplicate_sets``.
+
+    Parameters
+    ----------
+    n : int
+        Number of items.
+    texts : sequence of n str, optional
+    features : array or sparse matrix (n, d), optional
+    near_duplicate_sets : sequence of n iterables of row positions, optional
+        Item ``i``'s near duplicates (Datalab's ``near_duplicate_sets``).
+
+    Returns
+    -------
+    group : int ndarray (n,)
+        Set number of each item; items with no duplicate get ``-1``. Sets are numbered
+        ``0, 1, ...`` in the order of their first item.
+    exact : bool ndarray (n,)
+        True where every member of the item's set is an exact copy of it (by text or by features).
+    """
+    src, dst, exact_src, exact_dst = [], [], [], []
+    for key in _exact_keys(n, texts, features):
+        a, b = _key_edges(key)
+        exact_src.append(a)
+        exact_dst.append(b)
+    if near_duplicate_sets is not None:
+        a, b = _near_edges(n, near_duplicate_sets)
+        src.append(a)
+        dst.append(b)
+    empty = np.zeros(0, np.int64)
+    all_src = np.concatenate([*exact_src, *src, empty])
+    all_dst = np.concatenate([*exact_dst, *dst, empty])
+    comp = _components(n, all_src, all_dst)
+    sizes = np.bincount(comp, minlength=n)
+    in_set = sizes[comp] > 1
+    first = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n))
+    kept = np.flatnonzero(sizes > 1)
+    kept = kept[np.argsort(first[kept], kind="stable")]  # number sets by their first item
+    number = np.full(n, -1, dtype=np.int64)
+    number[kept] = np.arange(len(kept))
+    group = number[comp]
+    exact = np.zeros(n, dtype=bool)
+    if exact_src:
+        ecomp = _components(n, np.concatenate(exact_src), np.concatenate(exact_dst))
+        # a set is exact when its exact-copy component is the whole set
+        esize = np.bincount(ecomp, minlength=n)[ecomp]
+        exact = in_set & (esize == sizes[comp])
+    return group, exact
+
+
+def conflicting_duplicates(labels, *, ids=None, texts: Sequence | None = None, features=None,
+                           near_duplicate_sets: Sequence | None = None,
+                           class_names=None) -> pd.DataFrame:
+    """Duplicate sets whose members were given different labels, one row per set.
+
+    Parameters
+    ----------
+    labels : int array (n,), classes ``0 .. K-1``
+    ids : array (n,), optional
+        Item ids (default: row positions).
+    texts, features, near_duplicate_sets
+        How duplicates are found; see :func:`duplicate_groups`. At least one is needed.
+    class_names : sequence of K names, optional
+        When given, ``labels`` in the result hold names, else class indices.
+
+    Returns
+    -------
+    DataFrame with columns ``set_id`` (0, 1, ... in the order of each set's first item),
+    ``kind`` (``"exact"``: every member an exact copy; ``"near"``: joined through a near
+    duplicate), ``size``, ``rows`` (row positions), ``ids`` and ``labels`` (given labels, in
+    row order), for the sets holding at least two distinct labels only.
+    """
+    y, k = check_labels(labels)
+    n = len(y)
+    if texts is None and features is None and near_duplicate_sets is None:
+        raise InvalidSettingError("conflicting_duplicates needs texts, features or "
+                                  "near_duplicate_sets to find duplicates from.")
+    ids = np.arange(n) if ids is None else np.asarray(ids)
+    if len(ids) != n:
+        raise LengthMismatchError(f"ids has {len(ids)} entries but labels has {n}.")
+    if class_names is not None and len(class_names) < k:
+        raise LengthMismatchError(f"class_names has {len(class_names)} names but labels hold "
+                                  f"{k} classes.")
+    group, exact = duplicate_groups(n, texts=texts, features=features,
+                                    near_duplicate_sets=near_duplicate_sets)
+    names = None if class_names is None else np.asarray(list(class_names), dtype=object)
+    rows = []
+    member = np.flatnonzero(group >= 0)
+    order = member[np.argsort(group[member], kind="stable")]
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for idx in np.split(order, bounds) if len(order) else []:
+        if len(np.unique(y[idx])) < 2:
+            continue
+        rows.append({"kind": "exact" if exact[idx[0]] else "near", "size": len(idx),
+                     "rows": idx.tolist(), "ids": ids[idx].tolist(),
+                     "labels": (names[y[idx]] if names is not None else y[idx]).tolist()})
+    out = pd.DataFrame(rows, columns=CONFLICT_COLUMNS[1:])
+    out.insert(0, "set_id", np.arange(len(out), dtype=np.int64))
+    return out
+
+
+def conflicting_duplicate_items(sets: pd.DataFrame, ids) -> pd.DataFrame:
+    """One row per item: ``id, is_conflicting_duplicate, conflicting_duplicate_set``.
+
+    ``conflicting_duplicate_set`` holds the ids of the item's whole conflicting set joined
+    by ``";"`` (as ``near_duplicate_set`` in the audit's issue table), ``""`` when the
+    item is in none. ``sets`` is the result of :func:`conflicting_duplicates` for these ``ids``.
+    """
+    ids = np.asarray(ids)
+    flag = np.zeros(len(ids), dtype=bool)
+    members = np.full(len(ids), "", dtype=object)
+    for rows, set_ids in zip(sets["rows"], sets["ids"], strict=True):
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and rows.max() >= len(ids):
+            raise LengthMismatchError(f"sets refer to row {int(rows.max())} but ids has {len(ids)} "
+                                      f"entries; pass the ids the sets were found with.")
+        flag[rows] = True
+        members[rows] = ";".join(map(str, set_ids))
+    return pd.DataFrame({"id": ids, "is_conflicting_duplicate": flag,
+                         "conflicting_duplicate_set": members})
+
+
+def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
+                                sets: pd.DataFrame) -> np.ndarray:
+    """Label-issue scores (n,) raised for the members of conflicting duplicate sets.
+
+    Copies of one item share one true class, so a set's evidence is pooled: for a set
+    ``S`` with given labels ``y_j`` and out-of-sample probabilities ``p_j``,
+
+    ``q_S[c] = (share of S labeled c + mean over S of p_j[c]) / 2``
+
+    estimates the probability that the set's true class is ``c`` (half the members' votes,
+    half the model). A member ``i`` labeled ``y_i`` is mislabeled with probability
+    ``1 - q_S[y_i]``, and its score becomes ``max(label_issue_score[i], 1 - q_S[y_i])``:
+    never lowered, raised most for the members labeled against the set's majority and the
+    model. Other items keep their score. Higher = more likely mislabeled.
+
+    Parameters
+    ----------
+    label_issue_score : float array (n,)
+    labels : int array (n,)
+    pred_probs : float array (n, K), out-of-sample
+    sets : DataFrame from :func:`conflicting_duplicates` (its ``rows`` column is used)
+
+    Returns
+    -------
+    float ndarray (n,)
+    """
+    y, _ = check_labels(labels)
+    p = check_pred_probs(pred_probs, len(y))
+    score = check_scores(label_issue_score, "label_issue_score", n=len(y)).astype(np.float64).copy()
+    k = p.shape[1]
+    for rows in sets["rows"]:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and rows.max() >= len(y):
+            raise LengthMismatchError(f"sets refer to row {int(rows.max())} but labels has "
+                                      f"{len(y)} entries; pass the labels the sets were found with.")
+        votes = np.bincount(y[rows], minlength=k) / len(rows)
+        q = (votes + p[rows].mean(axis=0)) / 2.0
+        score[rows] = np.maximum(score[rows], 1.0 - q[y[rows]])
+    return score

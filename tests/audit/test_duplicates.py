@@ -1,0 +1,164 @@
+"""Conflicting duplicates: sets found by text, features and near-duplicate links; scores raised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from dataqa.audit.duplicates import (
+    CONFLICT_COLUMNS,
+    conflicting_duplicate_items,
+    conflicting_duplicates,
+    duplicate_groups,
+    duplicate_label_issue_score,
+    normalize_text,
+)
+from dataqa.errors import InvalidSettingError, LabelError, LengthMismatchError
+
+TEXTS = ["Free prize NOW", "see you at lunch", "free  prize now ", "ok", "See you at lunch",
+         "ok", "call me"]
+LABELS = np.array([1, 0, 0, 0, 0, 1, 0])
+IDS = np.array([f"m{i}" for i in range(7)])
+
+
+def test_normalize_text():
+    assert normalize_text("  Free\tprize \n NOW ") == "free prize now"
+    assert normalize_text(3) == "3"
+
+
+def test_groups_from_texts():
+    group, exact = duplicate_groups(7, texts=TEXTS)
+    # sets numbered by first item: {0, 2}, {1, 4}, {3, 5}; "call me" alone
+    np.testing.assert_array_equal(group, [0, 1, 0, 2, 1, 2, -1])
+    np.testing.assert_array_equal(exact, [True, True, True, True, True, True, False])
+
+
+def test_conflicting_sets_from_texts():
+    out = conflicting_duplicates(LABELS, ids=IDS, texts=TEXTS, class_names=["ham", "spam"])
+    assert list(out.columns) == CONFLICT_COLUMNS
+    # {1, 4} agree (ham, ham) and is dropped; {0, 2} and {3, 5} conflict
+    assert out["set_id"].tolist() == [0, 1]
+    assert out["rows"].tolist() == [[0, 2], [3, 5]]
+    assert out["ids"].tolist() == [["m0", "m2"], ["m3", "m5"]]
+    assert out["labels"].tolist() == [["spam", "ham"], ["ham", "spam"]]
+    assert out["kind"].tolist() == ["exact", "exact"] and out["size"].tolist() == [2, 2]
+    plain = conflicting_duplicates(LABELS, texts=TEXTS)
+    assert plain["ids"].tolist() == [[0, 2], [3, 5]] and plain["labels"].tolist() == [[1, 0], [0, 1]]
+
+
+def test_groups_from_dense_and_sparse_features():
+    X = np.array([[1.0, 0.0], [2.0, 1.0], [1.0, -0.0], [2.0, 1.0 + 1e-12], [2.0, 1.0]])
+    y = np.array([0, 1, 1, 0, 0])
+    group, exact = duplicate_groups(5, features=X)
+    # -0.0 equals 0.0; 1 + 1e-12 is a different row
+    np.testing.assert_array_equal(group, [0, 1, 0, -1, 1])
+    out = conflicting_duplicates(y, features=X)
+    assert out["rows"].tolist() == [[0, 2], [1, 4]]
+    Xs = sp.csr_matrix(X)
+    np.testing.assert_array_equal(duplicate_groups(5, features=Xs)[0], group)
+    # explicit zeros and unsorted indices do not hide a copy
+    odd = sp.csr_matrix((np.array([0.0, 1.0, 1.0]), np.array([1, 0, 0]), np.array([0, 2, 3])),
+                        shape=(2, 2))
+    np.testing.assert_array_equal(duplicate_groups(2, features=odd)[0], [0, 0])
+
+
+def test_near_duplicate_sets_join_transitively():
+    # Datalab format: each item lists its near duplicates; 0-1 and 1-2 make one set {0, 1, 2}
+    near = [[1], [0, 2], [1], [], [5], [4]]
+    y = np.array([0, 0, 1, 0, 1, 1])
+    group, exact = duplicate_groups(6, near_duplicate_sets=near)
+    np.testing.assert_array_equal(group, [0, 0, 0, -1, 1, 1])
+    assert not exact.any()
+    out = conflicting_duplicates(y, near_duplicate_sets=near)
+    assert out["rows"].tolist() == [[0, 1, 2]] and out["kind"].tolist() == ["near"]
+    # an exact pair joined to a third item only by a near link is a "near" set
+    texts = ["a", "a", "b", "c", "d", "e"]
+    out = conflicting_duplicates(np.array([0, 1, 0, 0, 0, 0]), texts=texts,
+                                 near_duplicate_sets=[[], [2], [1], [], [], []])
+    assert out["rows"].tolist() == [[0, 1, 2]] and out["kind"].tolist() == ["near"]
+
+
+def test_groups_match_brute_force_union_find():
+    rng = np.random.default_rng(0)
+    n = 200
+    texts = [f"t{v}" for v in rng.integers(0, 120, n)]
+    near = [[] for _ in range(n)]
+    for a, b in rng.integers(0, n, size=(40, 2)):
+        if a != b:
+            near[a].append(int(b))
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i):
+            if texts[i] == texts[j]:
+                parent[find(i)] = find(j)
+        for j in near[i]:
+            parent[find(i)] = find(j)
+    roots = [find(i) for i in range(n)]
+    group, _ = duplicate_groups(n, texts=texts, near_duplicate_sets=near)
+    for i in range(n):
+        same = [j for j in range(n) if roots[j] == roots[i]]
+        if len(same) == 1:
+            assert group[i] == -1
+        else:
+            assert {j for j in range(n) if group[j] == group[i]} == set(same)
+
+
+def test_items_table():
+    sets = conflicting_duplicates(LABELS, ids=IDS, texts=TEXTS)
+    items = conflicting_duplicate_items(sets, IDS)
+    assert list(items.columns) == ["id", "is_conflicting_duplicate", "conflicting_duplicate_set"]
+    assert items["is_conflicting_duplicate"].tolist() == [True, False, True, True, False, True, False]
+    assert items["conflicting_duplicate_set"].tolist() == ["m0;m2", "", "m0;m2", "m3;m5", "", "m3;m5", ""]
+    with pytest.raises(LengthMismatchError, match="sets refer to row 5 but ids has 3 entries"):
+        conflicting_duplicate_items(sets, IDS[:3])
+
+
+def test_score_raised_by_pooled_set_evidence():
+    # set {0, 1, 2}: labels 0, 0, 1; set {3, 4}: labels agree (not a conflict); item 5 alone
+    y = np.array([0, 0, 1, 1, 1, 0])
+    p = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.4, 0.6], [0.5, 0.5], [0.6, 0.4]])
+    score = 1.0 - p[np.arange(6), y]
+    sets = conflicting_duplicates(y, near_duplicate_sets=[[1], [2], [0], [4], [3], []])
+    assert sets["rows"].tolist() == [[0, 1, 2]]
+    got = duplicate_label_issue_score(score, y, p, sets)
+    # q = ((2/3, 1/3) + mean p (0.8, 0.2)) / 2 = (11/15, 4/15)
+    q = np.array([11 / 15, 4 / 15])
+    want = score.copy()
+    want[[0, 1, 2]] = np.maximum(score[[0, 1, 2]], 1.0 - q[y[[0, 1, 2]]])
+    np.testing.assert_allclose(got, want)
+    np.testing.assert_allclose(got[:3], [4 / 15, 4 / 15, 11 / 15])
+    assert np.all(got >= score)
+    np.testing.assert_array_equal(got[3:], score[3:])
+    # the member labeled against the set and the model now outranks every other item
+    assert np.argmax(got) == 2
+
+
+def test_errors():
+    with pytest.raises(InvalidSettingError, match="needs texts, features or near_duplicate_sets"):
+        conflicting_duplicates(LABELS)
+    with pytest.raises(LengthMismatchError, match="texts has 6 entries but labels has 7"):
+        conflicting_duplicates(LABELS, texts=TEXTS[:6])
+    with pytest.raises(LengthMismatchError, match="features has 2 rows but labels has 7"):
+        conflicting_duplicates(LABELS, features=np.zeros((2, 2)))
+    with pytest.raises(LengthMismatchError, match="ids has 2 entries but labels has 7"):
+        conflicting_duplicates(LABELS, ids=IDS[:2], texts=TEXTS)
+    with pytest.raises(LengthMismatchError, match="near_duplicate_sets has 1 entries"):
+        conflicting_duplicates(LABELS, near_duplicate_sets=[[1]])
+    with pytest.raises(InvalidSettingError, match=r"near_duplicate_sets\[1\] holds row 9, outside 0..6"):
+        conflicting_duplicates(LABELS, near_duplicate_sets=[[], [9], [], [], [], [], []])
+    with pytest.raises(LabelError):
+        conflicting_duplicates(np.array([0, -3]), texts=["a", "a"])
+    with pytest.raises(LengthMismatchError, match="class_names has 1 names but labels hold 2"):
+        conflicting_duplicates(LABELS, texts=TEXTS, class_names=["ham"])
+    sets = pd.DataFrame({"rows": [[0, 8]]})
+    with pytest.raises(LengthMismatchError, match="sets refer to row 8 but labels has 2"):
+        duplicate_label_issue_score(np.zeros(2), np.array([0, 1]), np.full((2, 2), 0.5), sets)
