@@ -3,7 +3,12 @@
 - pure two-sample tests, each ``(statistic, p_value)``: :func:`ks_test`, :func:`cvm_test`,
   :func:`chi2_test`, :func:`mmd_test`, :func:`classifier_test`
   (:func:`classifier_scores` adds per-item scores and driving features);
-- one entry point: :func:`detect_drift` -> :class:`DriftResult`.
+- one entry point: :func:`detect_drift` -> :class:`DriftResult` (columns, whole-table tests,
+  and with labels: prediction shift, label shift, estimated accuracy, OOD share);
+- model checks as pure functions: :func:`bbse_priors`, :func:`label_shift`,
+  :func:`estimate_accuracy`, :func:`ood_fraction`, :func:`prediction_drift`;
+- effects and corrections: :func:`normalized_wasserstein`, :func:`jensen_shannon`,
+  :func:`psi_numeric`, :func:`psi_categorical`, :func:`adjust_p_values`.
 
 Every p-value is small when the samples differ; every per-item score is higher = more
 unlike the reference (more worth a look).
@@ -14,6 +19,23 @@ from dataqa._lazy import lazy_exports as _lazy_exports
 #: Public names loaded on first use (name -> module), so that ``dataqa --help`` loads
 #: none of the heavy libraries.
 _LAZY = {
+    "DEFAULT_MIN_EFFECT": "dataqa.drift.detect",
+    "MIN_ROWS": "dataqa.drift.detect",
+    "detect_drift": "dataqa.drift.detect",
+    "DriftResult": "dataqa.drift.result",
+    "CORRECTIONS": "dataqa.drift.univariate",
+    "NUMERIC_TESTS": "dataqa.drift.univariate",
+    "adjust_p_values": "dataqa.drift.univariate",
+    "jensen_shannon": "dataqa.drift.univariate",
+    "normalized_wasserstein": "dataqa.drift.univariate",
+    "psi_categorical": "dataqa.drift.univariate",
+    "psi_numeric": "dataqa.drift.univariate",
+    "MULTIVARIATE_TESTS": "dataqa.drift.multivariate",
+    "bbse_priors": "dataqa.drift.model_checks",
+    "estimate_accuracy": "dataqa.drift.model_checks",
+    "label_shift": "dataqa.drift.model_checks",
+    "ood_fraction": "dataqa.drift.model_checks",
+    "prediction_drift": "dataqa.drift.model_checks",
     "ClassifierTestResult": "dataqa.drift.twosample",
     "MMD_BLOCK_SIZE": "dataqa.drift.twosample",
     "MMD_QUADRATIC_MAX": "dataqa.drift.twosample",

@@ -1,0 +1,204 @@
+"""``detect_drift``: compare a current table with a reference table, column by column, as
+a whole and through a model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dataqa._validation import check_int
+from dataqa.data import encode_labels, load_table, make_ids
+from dataqa.drift.multivariate import MULTIVARIATE_TESTS, build_features, multivariate_tests
+from dataqa.drift.result import DriftResult
+from dataqa.drift.univariate import CORRECTIONS, NUMERIC_TESTS, adjust_p_values, column_kind, column_test
+from dataqa.errors import (EmptyDataError, FeatureTypeError, InvalidSettingError,
+                           MissingColumnError, UnknownNameError)
+
+__all__ = ["detect_drift", "DEFAULT_MIN_EFFECT", "MIN_ROWS"]
+
+#: Default smallest effect for a column to count as drifted (normalised Wasserstein for
+#: numbers, Jensen-Shannon distance for categories, MMD for text). See ``docs/drift.md``:
+#: no-shift samples of up to 5,000 rows per side reach it when their test is significant
+#: (so the false-alarm rate stays at alpha), while a shift of a fiftieth of a standard
+#: deviation or less, significant only with tens of thousands of rows, does not alarm.
+DEFAULT_MIN_EFFECT = 0.02
+
+#: Fewest rows a reference or current table may have.
+MIN_ROWS = 10
+
+
+def _as_frame(data, name: str) -> pd.DataFrame:
+    df = load_table(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
+    if len(df) < MIN_ROWS:
+        raise EmptyDataError(f"the {name} table has {len(df)} rows; drift detection needs at "
+                             f"least {MIN_ROWS} rows in each table.")
+    return df
+
+
+def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved):
+    text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
+    for col in text_cols:
+        for df, name in ((ref, "the reference table"), (cur, "the current table")):
+            if col not in df.columns:
+                raise MissingColumnError(col, [str(c) for c in df.columns], role="text column",
+                                         table=name)
+    if feature_columns is not None:
+        cols = list(feature_columns)
+        for col in cols:
+            for df, name in ((ref, "the reference table"), (cur, "the current table")):
+                if col not in df.columns:
+                    raise MissingColumnError(col, [str(c) for c in df.columns],
+                                             role="feature column", table=name)
+        cols += [c for c in text_cols if c not in cols]
+    else:
+        cols = [c for c in ref.columns if c in set(cur.columns) and c not in reserved]
+        if not cols:
+            raise InvalidSettingError(
+                f"the reference and current tables share no column to compare (reference: "
+                f"{', '.join(map(str, list(ref.columns)[:20]))}; current: "
+                f"{', '.join(map(str, list(cur.columns)[:20]))}); give tables with the same "
+                f"feature columns.")
+    kinds = {}
+    for col in cols:
+        for df, name in ((ref, "reference"), (cur, "current")):
+            if df[col].isna().all():
+                raise EmptyDataError(f"column {col!r} is empty (all values missing) in the {name} "
+                                     f"table; drop it or pass feature_columns without it.")
+        kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
+        if kind == "mixed":
+            num = "reference" if pd.api.types.is_numeric_dtype(ref[col]) else "current"
+            other = "current" if num == "reference" else "reference"
+            raise FeatureTypeError(
+                f"column {col!r} is numeric in the {num} table but text in the {other} table "
+                f"(e.g. {_non_numeric(ref[col] if other == 'reference' else cur[col])!r}); "
+                f"fix the values or leave the column out.")
+        kinds[col] = kind
+    return kinds
+
+
+def _non_numeric(s: pd.Series) -> object:
+    vals = s.dropna()
+    bad = vals[pd.to_numeric(vals, errors="coerce").isna()]
+    return bad.iloc[0] if len(bad) else vals.iloc[0]
+
+
+def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = None,
+                 text_column: str | None = None, label_column: str | None = None,
+                 id_column: str | None = None, model=None, alpha: float = 0.05,
+                 correction: str = "fdr", min_effect: float = DEFAULT_MIN_EFFECT,
+                 numeric_test: str = "ks", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
+                 n_permutations: int = 500, random_state=0) -> DriftResult:
+    """Compare ``current`` with ``reference``: per column, as a whole and through a model.
+
+    Parameters
+    ----------
+    reference, current : DataFrame or path (any format :func:`dataqa.data.load_table`
+        reads), at least 10 rows each.
+    feature_columns : list of str, optional
+        Columns to compare (default: every column the two tables share except the
+        label, id and text columns, with the text column added back).
+    text_column : str, optional
+        A free-text column: compared through TF-IDF + SVD features (an MMD test on
+        them). Object columns of long, mostly distinct strings are treated as text too.
+    label_column : str, optional
+        Reference labels: turns on the model checks (prediction shift, label shift,
+        estimated accuracy, OOD share). A label column in the current table is ignored.
+    id_column : str, optional
+        Item ids of the current table (default: content hashes).
+    model : scikit-learn classifier, optional
+        With ``label_column``: the estimator used instead of logistic regression
+        (cloned, fitted on dataqa's features of the reference).
+    alpha : float
+        Significance level, after ``correction`` over the columns.
+    correction : {"fdr", "bonferroni", "none"}
+        Benjamini-Hochberg (false discovery rate) or Bonferroni over the columns.
+    min_effect : float
+        A column is ``drifted`` when its adjusted p-value is <= alpha **and** its effect
+        is >= ``min_effect`` (default :data:`DEFAULT_MIN_EFFECT`), so very large samples
+        do not alarm on trivial shifts.
+    numeric_test : {"ks", "cvm"}
+    multivariate : sequence of {"mmd", "classifier"}
+        Whole-table tests to run (``()`` for none).
+    n_permutations : int
+        Permutations of every MMD test.
+    random_state : int
+
+    Returns
+    -------
+    DriftResult
+        ``.drifted`` is True when any column is drifted; the multivariate tests are
+        reported beside it, each with its p-value, in ``.multivariate``.
+    """
+    if correction not in CORRECTIONS:
+        raise UnknownNameError("correction", str(correction), CORRECTIONS)
+    if numeric_test not in NUMERIC_TESTS:
+        raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
+    for name in multivariate:
+        if name not in MULTIVARIATE_TESTS:
+            raise UnknownNameError("multivariate test", str(name), MULTIVARIATE_TESTS)
+    a = float(alpha)
+    if not 0 < a < 1:
+        raise InvalidSettingError(f"alpha={alpha!r} must lie strictly between 0 and 1.")
+    eff = float(min_effect)
+    if not np.isfinite(eff) or eff < 0:
+        raise InvalidSettingError(f"min_effect={min_effect!r} must be a number >= 0.")
+    check_int(n_permutations, "n_permutations")
+    ref = _as_frame(reference, "reference")
+    cur = _as_frame(current, "current")
+    if label_column is not None and label_column not in ref.columns:
+        raise MissingColumnError(label_column, [str(c) for c in ref.columns],
+                                 role="label column", table="the reference table")
+    if id_column is not None and id_column not in cur.columns:
+        raise MissingColumnError(id_column, [str(c) for c in cur.columns], role="id column",
+                                 table="the current table")
+    reserved = {c for c in (label_column, id_column, text_column) if c is not None}
+    kinds = _columns(ref, cur, feature_columns, text_column, reserved)
+    ids = make_ids(cur, id_column, source="the current table")
+    seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
+
+    feats = build_features(ref, cur, kinds, random_state=int(seeds[0]))
+    rows = []
+    for col, kind in kinds.items():
+        if kind == "text":
+            from dataqa.drift.twosample import mmd_test
+
+            block = feats.text_blocks[col]
+            s, p = mmd_test(feats.reference[:, block], feats.current[:, block],
+                            n_permutations=n_permutations, random_state=int(seeds[1]))
+            row = {"test": "mmd", "statistic": s, "p_value": p,
+                   "effect": float(np.sqrt(max(s, 0.0))), "effect_name": "mmd", "psi": np.nan}
+        else:
+            row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
+                              random_state=int(seeds[1]))
+        rows.append({"column": col, "kind": kind, **row,
+                     "missing_reference": float(ref[col].isna().mean()),
+                     "missing_current": float(cur[col].isna().mean())})
+    columns = pd.DataFrame(rows)
+    columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)
+    columns["drifted"] = (columns["p_adjusted"] <= a) & (columns["effect"] >= eff)
+    columns = columns[["column", "test", "statistic", "p_value", "p_adjusted", "effect",
+                       "drifted", "kind", "effect_name", "psi", "missing_reference",
+                       "missing_current"]]
+
+    multi, extra = multivariate_tests(feats, tests=tuple(multivariate),
+                                      n_permutations=n_permutations, random_state=int(seeds[2]))
+    for v in multi.values():
+        v["drifted"] = bool(v["p_value"] <= a)
+
+    result = DriftResult(
+        drifted=bool(columns["drifted"].any()), columns=columns, multivariate=multi,
+        ids=np.asarray(ids, dtype=object), current=cur, text_column=text_column,
+        unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
+        settings={"alpha": a, "correction": correction, "min_effect": eff,
+                  "numeric_test": numeric_test, "n_permutations": int(n_permutations),
+                  "random_state": random_state},
+        n_reference=len(ref), n_current=len(cur))
+    if label_column is not None:
+        from dataqa.drift.model_checks import run_model_checks
+
+        y, names = encode_labels(ref[label_column], column=label_column)
+        run_model_checks(result, feats, y, [str(n) for n in names], model=model,
+                         correction=correction, alpha=a, random_state=int(seeds[3]))
+    return result

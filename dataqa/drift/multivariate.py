@@ -1,0 +1,126 @@
+"""Whole-table features and the multivariate tests (MMD, classifier) over them.
+
+Features are built on the pooled reference and current rows, scaled by the reference:
+
+- numeric columns: standardised by the reference's mean and standard deviation; missing
+  values set to the reference mean, plus a 0/1 "missing" column when any is missing;
+- categorical columns: one 0/1 column per reference category (the 20 most frequent;
+  the rest and unseen categories share one column);
+- text columns: TF-IDF (:func:`dataqa.features.tfidf_features`, fitted on the pooled
+  texts) reduced by truncated SVD to at most ``n_components`` dimensions, standardised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DriftFeatures", "build_features", "multivariate_tests", "MULTIVARIATE_TESTS"]
+
+#: Multivariate tests :func:`multivariate_tests` knows.
+MULTIVARIATE_TESTS = ("mmd", "classifier")
+
+_MAX_CATEGORIES = 20
+
+
+@dataclass
+class DriftFeatures:
+    """Reference and current feature matrices and where each feature comes from."""
+
+    reference: np.ndarray
+    current: np.ndarray
+    sources: list[str]                              # source column per feature
+    text_blocks: dict[str, slice] = field(default_factory=dict)
+    tfidf: dict = field(default_factory=dict)       # text column -> sparse (n + m, d)
+
+
+def _standardise(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mu, sd = r.mean(axis=0), r.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return (r - mu) / sd, (c - mu) / sd
+
+
+def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], *,
+                   n_components: int = 32, random_state=0) -> DriftFeatures:
+    """Feature matrices of ``ref`` and ``cur`` for columns ``kinds`` (column -> kind)."""
+    blocks_r, blocks_c, sources = [], [], []
+    text_blocks, tfidf = {}, {}
+    for col, kind in kinds.items():
+        if kind == "numeric":
+            r = ref[col].to_numpy(dtype=np.float64)
+            c = cur[col].to_numpy(dtype=np.float64)
+            mu = np.nanmean(r)
+            nan_r, nan_c = np.isnan(r), np.isnan(c)
+            r, c = np.where(nan_r, mu, r), np.where(nan_c, mu, c)
+            sr, sc = _standardise(r[:, None], c[:, None])
+            blocks_r.append(sr)
+            blocks_c.append(sc)
+            sources.append(col)
+            if nan_r.any() or nan_c.any():
+                blocks_r.append(nan_r[:, None].astype(float))
+                blocks_c.append(nan_c[:, None].astype(float))
+                sources.append(col)
+        elif kind == "categorical":
+            r = ref[col].astype(object).where(ref[col].notna(), "<NA>").astype(str)
+            c = cur[col].astype(object).where(cur[col].notna(), "<NA>").astype(str)
+            top = r.value_counts().index[:_MAX_CATEGORIES].tolist()
+            for v in top:
+                blocks_r.append((r == v).to_numpy(float)[:, None])
+                blocks_c.append((c == v).to_numpy(float)[:, None])
+                sources.append(col)
+            blocks_r.append((~r.isin(top)).to_numpy(float)[:, None])
+            blocks_c.append((~c.isin(top)).to_numpy(float)[:, None])
+            sources.append(col)
+        elif kind == "text":
+            from sklearn.decomposition import TruncatedSVD
+
+            from dataqa.features import tfidf_features
+
+            texts = pd.concat([ref[col], cur[col]]).fillna("").astype(str).tolist()
+            T = tfidf_features(texts)
+            tfidf[col] = T
+            k = max(1, min(n_components, T.shape[1] - 1, T.shape[0] - 1))
+            seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
+            Z = TruncatedSVD(k, random_state=seed).fit_transform(T)
+            sr, sc = _standardise(Z[:len(ref)], Z[len(ref):])
+            start = sum(b.shape[1] for b in blocks_r)
+            text_blocks[col] = slice(start, start + k)
+            blocks_r.append(sr)
+            blocks_c.append(sc)
+            sources.extend([col] * k)
+    R = np.hstack(blocks_r) if blocks_r else np.zeros((len(ref), 0))
+    C = np.hstack(blocks_c) if blocks_c else np.zeros((len(cur), 0))
+    return DriftFeatures(R, C, sources, text_blocks, tfidf)
+
+
+def multivariate_tests(feats: DriftFeatures, *, tests=MULTIVARIATE_TESTS,
+                       n_permutations: int = 500, random_state=0) -> tuple[dict, dict]:
+    """Run the multivariate tests on the whole feature matrices.
+
+    Returns
+    -------
+    results : dict test -> {"statistic", "p_value"} (``mmd``: unbiased MMD^2;
+        ``classifier``: out-of-fold AUROC)
+    extra : dict with ``current_scores`` (m,) (classifier: higher = more unlike the
+        reference) and ``driving`` (DataFrame column, importance; largest first)
+    """
+    from dataqa.drift.twosample import classifier_scores, mmd_test
+
+    results, extra = {}, {}
+    if feats.reference.shape[1] == 0:
+        return results, extra
+    for name in tests:
+        if name == "mmd":
+            s, p = mmd_test(feats.reference, feats.current, n_permutations=n_permutations,
+                            random_state=random_state)
+            results["mmd"] = {"statistic": float(s), "p_value": float(p)}
+        elif name == "classifier":
+            r = classifier_scores(feats.reference, feats.current, random_state=random_state)
+            results["classifier"] = {"statistic": r.auc, "p_value": r.p_value}
+            extra["current_scores"] = r.current_scores
+            imp = pd.DataFrame({"column": feats.sources, "importance": r.feature_importance})
+            extra["driving"] = (imp.groupby("column", sort=False)["importance"].sum()
+                                .sort_values(ascending=False).reset_index())
+    return results, extra

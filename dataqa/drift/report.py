@@ -1,0 +1,104 @@
+"""The HTML report of a :class:`~dataqa.drift.result.DriftResult`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dataqa.report import HtmlReport, subplots
+
+__all__ = ["drift_report", "timeline_figure"]
+
+
+def _effects_figure(result):
+    cols = result.columns.sort_values("effect", ascending=True).tail(30)
+    fig, ax = subplots(figsize=(7, 0.25 * len(cols) + 1.2))
+    colors = ["#c0392b" if d else "#7f8c8d" for d in cols["drifted"]]
+    ax.barh(cols["column"].astype(str), cols["effect"], color=colors)
+    ax.axvline(result.settings.get("min_effect", 0.0), color="k", ls="--", lw=1,
+               label="min_effect")
+    ax.set_xlabel("effect (red: drifted)")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
+                    value: str = "max_effect", threshold: float | None = None):
+    """Per-window ``value`` with alarming windows marked red, and the range of the
+    reference chunks (leave-one-chunk-out) as a grey band."""
+    fig, ax = subplots(figsize=(8, 3))
+    x = np.arange(len(windows))
+    if chunks is not None and len(chunks):
+        lo, hi = float(chunks[value].min()), float(chunks[value].max())
+        ax.axhspan(lo, hi, color="#bbb", alpha=0.4, label="reference chunks (no-drift spread)")
+    ax.plot(x, windows[value], "-o", color="#34495e", label=value)
+    alarm = windows["drifted"].to_numpy(bool)
+    ax.scatter(x[alarm], windows[value].to_numpy()[alarm], s=90, color="#c0392b", zorder=3,
+               label="drift alarm")
+    if threshold is not None:
+        ax.axhline(threshold, color="k", ls="--", lw=1, label="min_effect")
+    ax.set_xticks(x)
+    ax.set_xticklabels([str(w) for w in windows["window"]], rotation=30, ha="right",
+                       fontsize=8)
+    ax.set_ylabel(value)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def drift_report(result) -> HtmlReport:
+    """Build the report (summary, columns, multivariate tests, model checks, windows,
+    labeling queue)."""
+    r = HtmlReport("Drift report")
+    s = result.settings
+    r.heading("Summary").key_values({
+        "drifted": result.drifted,
+        "reference rows": result.n_reference,
+        "current rows": result.n_current,
+        "drifted columns": f"{int(result.columns['drifted'].sum())} of {len(result.columns)}",
+        "alpha / correction": f"{s.get('alpha')} / {s.get('correction')}",
+        "min_effect": s.get("min_effect"),
+    })
+    r.paragraph("A column is drifted when its adjusted p-value is at most alpha and its effect "
+                "(normalised Wasserstein for numbers, Jensen-Shannon distance for categories, "
+                "MMD for text) reaches min_effect.", css_class="note")
+    if result.windows is not None:
+        r.heading("Timeline")
+        r.figure(timeline_figure(result.windows, result.reference_chunks,
+                                 threshold=s.get("min_effect")), alt="timeline")
+        r.table(result.windows)
+        if result.reference_chunks is not None:
+            r.paragraph("Reference chunks, each compared with the rest of the reference "
+                        "(what no drift looks like):", css_class="note")
+            r.table(result.reference_chunks)
+    r.heading("Columns")
+    r.figure(_effects_figure(result), alt="effects")
+    r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
+    if result.multivariate:
+        r.heading("Whole-table tests")
+        r.table(pd.DataFrame([{"test": k, **v} for k, v in result.multivariate.items()]))
+        if result.driving_features is not None:
+            r.paragraph("Columns that drive the reference-vs-current classifier:",
+                        css_class="note")
+            r.table(result.driving_features.head(15))
+    if result.estimated_accuracy is not None:
+        a = result.estimated_accuracy
+        r.heading("Model checks")
+        r.key_values({
+            "estimated accuracy on current (95% interval of the accuracy on these items)":
+                f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]",
+            "out-of-fold accuracy on reference": f"{a['reference_accuracy']:.3f}",
+            "current items above the reference's 95% OOD threshold":
+                f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})",
+        })
+        ls = pd.DataFrame([{"class": k, **v} for k, v in result.label_shift.items()])
+        r.paragraph("Label shift: estimated class shares of the current data (BBSE) with 95% "
+                    "bootstrap intervals of the current population's share.", css_class="note")
+        r.table(ls)
+        r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
+                    css_class="note")
+        r.table(result.prediction_drift)
+    r.heading("Label first")
+    q = result.label_queue(top=20)
+    r.table(q.drop(columns=[c for c in q.columns if c not in
+                            ("id", "score", "unlike_score", "uncertainty", "prediction", "text")]))
+    return r

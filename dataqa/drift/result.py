@@ -1,0 +1,196 @@
+"""``DriftResult``: what :func:`dataqa.drift.detect_drift` found, saved and reported."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataqa._validation import check_int
+
+__all__ = ["DriftResult"]
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return [_jsonable(x) for x in v.tolist()]
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    if isinstance(v, pd.DataFrame):
+        return [_jsonable(r) for r in v.to_dict(orient="records")]
+    return v
+
+
+def _rank01(x: np.ndarray) -> np.ndarray:
+    """Average ranks scaled to (0, 1]: the largest value gets 1."""
+    from scipy.stats import rankdata
+
+    return rankdata(x) / len(x)
+
+
+@dataclass
+class DriftResult:
+    """The outcome of :func:`dataqa.drift.detect_drift`.
+
+    Attributes
+    ----------
+    drifted : bool
+        Some column is drifted (significant after correction **and** effect >= min_effect).
+    columns : DataFrame
+        One row per column: ``column, test, statistic, p_value, p_adjusted, effect,
+        drifted`` then ``kind, effect_name, psi, missing_reference, missing_current``.
+    multivariate : dict
+        Test name -> ``{"statistic", "p_value", "drifted"}`` (``mmd``: unbiased MMD^2 of
+        the whole-table features; ``classifier``: out-of-fold AUROC).
+    label_shift : dict or None
+        With labels: class -> ``{"prior", "low", "high", "reference_prior"}``: the
+        estimated share of the class in the current data and its 95% bootstrap interval.
+    estimated_accuracy : dict or None
+        With labels: ``{"estimate", "low", "high", "reference_accuracy"}``; the interval
+        is one for the model's accuracy on the current items.
+    prediction_drift : DataFrame or None
+        With labels: KS test per class of the predicted probabilities.
+    ood : dict or None
+        With labels: ``{"fraction", "threshold", "expected"}``, the share of current
+        items above the reference's 95% MSP threshold.
+    unlike_scores : ndarray (m,) or None
+        Per current item, out-of-fold probability of being told apart from the
+        reference (higher = more unlike it).
+    driving_features : DataFrame or None
+        ``column, importance`` of the classifier test, largest first.
+    windows : DataFrame or None
+        Per-window statistics when the current data was split (:func:`drift_windows`).
+    reference_chunks : DataFrame or None
+        The same statistics for reference chunks, each against the rest of the
+        reference (the no-drift spread).
+    """
+
+    drifted: bool
+    columns: pd.DataFrame
+    multivariate: dict
+    ids: np.ndarray
+    current: pd.DataFrame
+    text_column: str | None = None
+    unlike_scores: np.ndarray | None = None
+    driving_features: pd.DataFrame | None = None
+    settings: dict = field(default_factory=dict)
+    n_reference: int = 0
+    n_current: int = 0
+    label_shift: dict | None = None
+    estimated_accuracy: dict | None = None
+    prediction_drift: pd.DataFrame | None = None
+    ood: dict | None = None
+    class_names: list | None = None
+    current_probs: np.ndarray | None = None
+    windows: pd.DataFrame | None = None
+    reference_chunks: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        n = int(self.columns["drifted"].sum())
+        return (f"DriftResult(drifted={self.drifted}, {n} of {len(self.columns)} columns drifted, "
+                f"n_reference={self.n_reference}, n_current={self.n_current})")
+
+    # ------------------------------------------------------------------ act
+    def label_queue(self, top: int = 50) -> pd.DataFrame:
+        """The current items to label first, ready for
+        :func:`dataqa.labelstudio.push_queue` (``queue="active"``).
+
+        ``score`` (higher = label first) is the mean of two percentile ranks: how unlike
+        the reference the item is (classifier test's out-of-fold score) and, when a
+        model was fitted, how uncertain it is (1 - largest probability). Either alone
+        when only one is there; with neither, every item scores 0.
+
+        Returns
+        -------
+        DataFrame with ``top`` rows (fewer when the current data is smaller), largest
+        score first: ``id, score, unlike_score, uncertainty`` (NaN when unknown),
+        ``prediction`` (class name) with a model, ``text`` with a text column, then the
+        current table's other columns.
+        """
+        k = check_int(top, "top")
+        m = len(self.ids)
+        parts = []
+        unlike = (np.asarray(self.unlike_scores, dtype=float) if self.unlike_scores is not None
+                  else np.full(m, np.nan))
+        unc = (1.0 - self.current_probs.max(axis=1) if self.current_probs is not None
+               else np.full(m, np.nan))
+        for v in (unlike, unc):
+            if not np.isnan(v).all():
+                parts.append(_rank01(v))
+        score = np.mean(parts, axis=0) if parts else np.zeros(m)
+        q = pd.DataFrame({"id": self.ids.astype(str), "score": score, "unlike_score": unlike,
+                          "uncertainty": unc})
+        if self.current_probs is not None and self.class_names is not None:
+            q["prediction"] = [self.class_names[j] for j in self.current_probs.argmax(axis=1)]
+        data = self.current.reset_index(drop=True)
+        if self.text_column is not None:
+            q["text"] = data[self.text_column].astype(str).to_numpy()
+        for c in data.columns:
+            if c != self.text_column and str(c) not in q.columns:
+                q[str(c)] = data[c].to_numpy()
+        order = np.argsort(-score, kind="stable")[:k]
+        return q.iloc[order].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ output
+    def to_dict(self) -> dict:
+        """Everything in ``drift.json`` (``drifted`` first)."""
+        out = {
+            "drifted": self.drifted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "n_columns": len(self.columns),
+            "n_drifted_columns": int(self.columns["drifted"].sum()),
+            "drifted_columns": self.columns.loc[self.columns["drifted"], "column"].tolist(),
+            "settings": self.settings,
+            "columns": self.columns,
+            "multivariate": self.multivariate,
+            "label_shift": self.label_shift,
+            "estimated_accuracy": self.estimated_accuracy,
+            "prediction_drift": self.prediction_drift,
+            "ood": self.ood,
+            "driving_features": (self.driving_features.head(20)
+                                 if self.driving_features is not None else None),
+        }
+        if self.windows is not None:
+            out["windows"] = self.windows
+            out["reference_chunks"] = self.reference_chunks
+        return _jsonable(out)
+
+    def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:
+        """Write ``drift.json``, ``columns.csv``, ``report.html`` (and ``windows.csv`` when
+        the current data was split) to ``out_dir``; return their paths."""
+        from dataqa._cli_utils import write_csv_atomic
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"json": out / "drift.json", "columns": out / "columns.csv",
+                 "report": out / "report.html"}
+        tmp = out / ".drift.json.tmp"
+        tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        os.replace(tmp, paths["json"])
+        write_csv_atomic(self.columns, paths["columns"])
+        if self.windows is not None:
+            paths["windows"] = out / "windows.csv"
+            write_csv_atomic(self.windows, paths["windows"])
+        self.to_html(paths["report"])
+        return paths
+
+    def to_html(self, path: str | os.PathLike) -> Path:
+        """Write a self-contained HTML report; return its path."""
+        from dataqa.drift.report import drift_report
+
+        return drift_report(self).write(path)

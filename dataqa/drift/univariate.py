@@ -1,0 +1,161 @@
+"""One test per column, chosen by type; effect sizes; multiple-testing corrections.
+
+- numeric columns (not booleans): Kolmogorov-Smirnov (or Cramér-von Mises) test; effect =
+  Wasserstein-1 distance divided by the reference's standard deviation;
+- categorical columns (strings, booleans, few-valued objects): chi-squared test with a
+  bucket for unseen categories; effect = Jensen-Shannon distance (base 2, in [0, 1]);
+- both get the population stability index (PSI): reference deciles for numbers, the
+  categories for categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dataqa.drift.twosample import category_counts, chi2_test, cvm_test, ks_test
+from dataqa.errors import InvalidSettingError, UnknownNameError
+
+__all__ = ["NUMERIC_TESTS", "CORRECTIONS", "adjust_p_values", "column_kind",
+           "normalized_wasserstein", "jensen_shannon", "psi_numeric", "psi_categorical",
+           "column_test"]
+
+#: Tests usable for numeric columns.
+NUMERIC_TESTS = {"ks": ks_test, "cvm": cvm_test}
+
+#: Multiple-testing corrections understood by :func:`adjust_p_values`.
+CORRECTIONS = ("fdr", "bonferroni", "none")
+
+#: Small count added to empty bins of the PSI (as a proportion), so it stays finite.
+PSI_EPS = 1e-4
+
+
+def adjust_p_values(p_values: Sequence[float], method: str = "fdr") -> np.ndarray:
+    """Adjusted p-values: ``"bonferroni"`` (``min(1, m p)``), ``"fdr"`` (Benjamini-Hochberg
+    step-up: ``min_{j >= i} m p_(j) / j`` over the sorted p-values) or ``"none"``.
+
+    NaN p-values (columns not tested) stay NaN and do not count in ``m``. Rejecting where
+    the adjusted p-value is <= alpha controls the family-wise error rate (Bonferroni) or
+    the false discovery rate (BH, for independent or positively dependent tests).
+    """
+    if method not in CORRECTIONS:
+        raise UnknownNameError("correction", str(method), CORRECTIONS)
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    q = p[ok]
+    m = q.size
+    if m == 0:
+        return out
+    if method == "none":
+        out[ok] = q
+    elif method == "bonferroni":
+        out[ok] = np.minimum(1.0, q * m)
+    else:
+        order = np.argsort(q, kind="stable")
+        scaled = q[order] * m / np.arange(1, m + 1)
+        adj = np.minimum.accumulate(scaled[::-1])[::-1]
+        res = np.empty(m)
+        res[order] = np.minimum(adj, 1.0)
+        out[ok] = res
+    return out
+
+
+def column_kind(ref: pd.Series, cur: pd.Series) -> str:
+    """``"numeric"``, ``"categorical"`` or ``"text"`` for one column of both tables.
+
+    Numeric when numeric (not boolean) in both; text when an object column holds long,
+    mostly distinct strings (mean length >= 30 and >= 50% distinct in the reference);
+    categorical otherwise. A column numeric in one table and not in the other is
+    ``"mixed"`` (the caller refuses it).
+    """
+    def is_num(s: pd.Series) -> bool:
+        return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+    nr, nc = is_num(ref), is_num(cur)
+    if nr and nc:
+        return "numeric"
+    if nr != nc:
+        # an all-missing column reads as float: judge it by the other table
+        other = cur if nr else ref
+        if (ref if nr else cur).isna().all() and not other.isna().all():
+            return "numeric" if is_num(other) else "mixed"
+        return "mixed"
+    vals = ref.dropna()
+    if len(vals) and (pd.api.types.is_object_dtype(vals) or pd.api.types.is_string_dtype(vals)):
+        strs = vals.astype(str)
+        if strs.str.len().mean() >= 30 and strs.nunique() >= 0.5 * len(strs):
+            return "text"
+    return "categorical"
+
+
+def normalized_wasserstein(x: np.ndarray, y: np.ndarray) -> float:
+    """Wasserstein-1 distance between the two samples divided by the reference's standard
+    deviation (the pooled one when the reference is constant; 0 when both are)."""
+    from scipy.stats import wasserstein_distance
+
+    w = float(wasserstein_distance(x, y))
+    scale = float(np.std(x))
+    if scale == 0:
+        scale = float(np.std(np.r_[x, y]))
+    return w / scale if scale > 0 else 0.0
+
+
+def jensen_shannon(ca: np.ndarray, cb: np.ndarray) -> float:
+    """Jensen-Shannon distance (base 2, in [0, 1]) between two count vectors."""
+    p = ca / ca.sum()
+    q = cb / cb.sum()
+    mid = 0.5 * (p + q)
+
+    def kl(a: np.ndarray) -> float:
+        nz = a > 0
+        return float(np.sum(a[nz] * np.log2(a[nz] / mid[nz])))
+
+    return float(np.sqrt(max(0.0, 0.5 * kl(p) + 0.5 * kl(q))))
+
+
+def _psi(pa: np.ndarray, pb: np.ndarray) -> float:
+    pa = np.maximum(pa, PSI_EPS)
+    pb = np.maximum(pb, PSI_EPS)
+    return float(np.sum((pb - pa) * np.log(pb / pa)))
+
+
+def psi_numeric(x: np.ndarray, y: np.ndarray, *, bins: int = 10) -> float:
+    """Population stability index over the reference's quantile bins (deciles by
+    default; repeated edges merged): ``sum (c - r) ln(c / r)`` of the bin shares, empty
+    bins counted as :data:`PSI_EPS`."""
+    edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
+    ia = np.searchsorted(edges, x, side="right")
+    ib = np.searchsorted(edges, y, side="right")
+    k = len(edges) + 1
+    return _psi(np.bincount(ia, minlength=k) / len(x), np.bincount(ib, minlength=k) / len(y))
+
+
+def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
+    """Population stability index over categories (count vectors in the same order)."""
+    return _psi(ca / ca.sum(), cb / cb.sum())
+
+
+def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str = "ks",
+                random_state=0) -> dict:
+    """Test one numeric or categorical column: ``test, statistic, p_value, effect,
+    effect_name, psi`` (missing values: dropped for numbers, a category for categories)."""
+    if kind == "numeric":
+        if numeric_test not in NUMERIC_TESTS:
+            raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
+        x = ref.to_numpy(dtype=np.float64)
+        y = cur.to_numpy(dtype=np.float64)
+        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+        stat, p = NUMERIC_TESTS[numeric_test](x, y, random_state=random_state)
+        return {"test": numeric_test, "statistic": stat, "p_value": p,
+                "effect": normalized_wasserstein(x, y), "effect_name": "wasserstein/sd",
+                "psi": psi_numeric(x, y)}
+    if kind == "categorical":
+        stat, p = chi2_test(ref, cur, random_state=random_state)
+        _, ca, cb = category_counts(ref, cur)
+        return {"test": "chi2", "statistic": stat, "p_value": p,
+                "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon",
+                "psi": psi_categorical(ca, cb)}
+    raise InvalidSettingError(f"column kind {kind!r} has no univariate test.")
