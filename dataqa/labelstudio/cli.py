@@ -64,7 +64,8 @@ def push_command(
     ledger: Path = typer.Option(
         ..., "--ledger", help="Ledger file (created by the first push that reaches the server)."),
     project: str = typer.Option(..., "--project", help="Label Studio project title or id."),
-    queue: str = typer.Option(..., "--queue", help="Queue kind: review, active or spot_check."),
+    queue: str = typer.Option(
+        ..., "--queue", help="Queue kind: review, active, spot_check or verify."),
     source: Path | None = typer.Option(
         None, "--from", help="Table of items (id, text/image/columns, prediction, score, label); "
                              "default: the queue's items stored in the ledger."),
@@ -76,8 +77,12 @@ def push_command(
     data_kind: str | None = typer.Option(None, "--data-kind", help="text, image or table."),
     column: str | None = typer.Option(None, "--column", help="The text or image column."),
     timeout: float = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP),
+    pretick: str | None = typer.Option(
+        None, "--pretick", help="What is pre-selected: none, given (the label column) or "
+                                "suggested (the prediction column). Default: suggested for "
+                                "active and spot_check, none for review and verify."),
 ) -> None:
-    """Send a queue of items to Label Studio; ids already there are skipped.
+    """Send a queue of items to Label Studio, highest score first; ids already there are skipped.
 
     Items with a missing text or image are reported by id and not sent (exit code 1);
     the others go through. The API key is read from $LABEL_STUDIO_API_KEY (never from
@@ -103,7 +108,7 @@ def push_command(
         items = load_table(source)
         report = push_queue(items, project=project, class_names=names, ledger=ledger,
                             queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
-                            column=column, progress=None, timeout=timeout)
+                            column=column, progress=None, timeout=timeout, pretick=pretick)
     else:
         with Ledger(ledger) as ledger_db:
             if names is None:
@@ -116,7 +121,7 @@ def push_command(
             report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
                                 queue=queue, url=url, chunk_size=chunk_size,
                                 data_kind=data_kind, column=column, progress=None,
-                                timeout=timeout)
+                                timeout=timeout, pretick=pretick)
     print_push_report(report)
 
 

@@ -18,13 +18,19 @@ from xml.sax.saxutils import quoteattr
 
 from dataqa.errors import InvalidSettingError, LabelStudioProjectError, UnknownNameError
 
-__all__ = ["DATA_KINDS", "FROM_NAME", "label_config", "config_classes", "config_object"]
+__all__ = ["DATA_KINDS", "FROM_NAME", "CONTEXT_FIELD", "label_config", "config_classes",
+           "config_object"]
 
 #: The kinds of data a generated config can show, and the object tag each uses.
 DATA_KINDS: dict[str, str] = {"text": "Text", "image": "Image", "table": "Table"}
 
 #: ``from_name`` of the choices in every generated config.
 FROM_NAME = "label"
+
+#: The task data field shown as a header above the choices of every generated config:
+#: what the annotator should know about the item ("Given label: ham · model suggests:
+#: spam · issue score 0.69" in a review queue; see :func:`dataqa.labelstudio.tasks.context_line`).
+CONTEXT_FIELD = "context"
 
 
 def _check_classes(class_names: Sequence[str]) -> list[str]:
@@ -43,7 +49,8 @@ def _check_classes(class_names: Sequence[str]) -> list[str]:
 
 
 def label_config(class_names: Sequence[str], *, data_kind: str = "text",
-                 column: str | None = None, title: str | None = None) -> str:
+                 column: str | None = None, title: str | None = None,
+                 context: bool = True) -> str:
     """A Label Studio label config for single-choice classification.
 
     Parameters
@@ -55,6 +62,10 @@ def label_config(class_names: Sequence[str], *, data_kind: str = "text",
         The task data field shown (default: ``"text"``, ``"image"`` or ``"table"``).
     title : str, optional
         A header shown above the item.
+    context : bool
+        Show the task's ``data.context`` (:data:`CONTEXT_FIELD`) as a header between the
+        item and the choices. :func:`push_queue` fills it for every task (the given and
+        suggested labels of a review, a neutral line in a blind ``verify`` queue).
 
     Returns
     -------
@@ -71,10 +82,12 @@ def label_config(class_names: Sequence[str], *, data_kind: str = "text",
     tag = DATA_KINDS[data_kind]
     choices = "\n".join(f"    <Choice value={quoteattr(n)}/>" for n in names)
     header = f"  <Header value={quoteattr(title)}/>\n" if title else ""
+    context_header = f"  <Header value=\"${CONTEXT_FIELD}\" size=\"5\"/>\n" if context else ""
     return (
         "<View>\n"
         f"{header}"
         f"  <{tag} name=\"{data_kind}\" value=\"${column}\"/>\n"
+        f"{context_header}"
         f"  <Choices name=\"{FROM_NAME}\" toName=\"{data_kind}\" choice=\"single\" "
         f"showInLine=\"true\" required=\"true\">\n"
         f"{choices}\n"

@@ -61,8 +61,22 @@ from dataqa.labelstudio.ledger_state import (
     queue_name,
     record_project_state,
 )
+from dataqa.labelstudio.project_setup import (
+    description,
+    ensure_view,
+    instructions,
+    update_instructions,
+)
 from dataqa.labelstudio.reports import PushReport
-from dataqa.labelstudio.tasks import build_tasks, json_value, resolve_layout
+from dataqa.labelstudio.tasks import (
+    DEFAULT_PRETICK,
+    PRETICKS,
+    build_tasks,
+    json_value,
+    model_version_for,
+    priority_order,
+    resolve_layout,
+)
 from dataqa.types import QUEUE_KINDS
 
 __all__ = ["push_queue"]
@@ -74,8 +88,8 @@ logger = logging.getLogger(__name__)
 class _Plan:
     """What a push will send: the tasks, built and checked, and how they were built."""
 
-    ids: list[str]            # ids of the rows that will be sent, in row order
-    items: pd.DataFrame       # those rows
+    ids: list[str]            # ids of the rows that will be sent, highest priority first
+    items: pd.DataFrame       # those rows, in that order
     tasks: list[dict]         # one task per id
     missing: list[str]        # ids of rows without their text / image (not sent)
     class_names: list[str]
@@ -85,15 +99,21 @@ class _Plan:
     column: str
     shown_columns: list[str]  # columns stored in the ledger as the item's data
     config: str
-    model_version: str
+    model_version: str        # what the pre-annotation is ("" when there is none)
+    pretick: str              # none, given or suggested
     ledger_path: str | None   # the ledger file (None: in memory)
+
+    def data_fields(self) -> list[str]:
+        """The task data fields (for the data-manager view's columns)."""
+        return sorted({k for t in self.tasks for k in t["data"]})
 
 
 # ---------------------------------------------------------------------------- the steps
 
 def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None,
-                 chunk_size: int, max_chunk_bytes: int) -> str:
-    """Check the items and the settings; return the queue kind."""
+                 chunk_size: int, max_chunk_bytes: int,
+                 pretick: str | None = None) -> tuple[str, str]:
+    """Check the items and the settings; return the queue kind and the pretick."""
     if not isinstance(items, pd.DataFrame):
         raise InvalidSettingError(f"items must be a pandas DataFrame, not {type(items).__name__}.")
     if "id" not in items.columns:
@@ -116,32 +136,44 @@ def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None
     if kind == "review" and "label" not in items.columns:
         raise MissingColumnError("label", list(items.columns),
                                  role="given-label column (needed by review queues)")
+    if pretick is not None and pretick not in PRETICKS:
+        raise UnknownNameError("pretick", pretick, PRETICKS)
+    if kind == "verify" and pretick not in (None, "none"):
+        raise InvalidSettingError(
+            f"pretick={pretick!r} would show a label in the blind 'verify' queue (reviewers "
+            f"shown a label confirm it more often, biasing the error rate low); leave pretick "
+            f"out or pass 'none'.")
+    need = {"given": ("label", "given-label column (needed by pretick='given')"),
+            "suggested": ("prediction", "prediction column (needed by pretick='suggested')")}
+    if pretick in need and need[pretick][0] not in items.columns:
+        raise MissingColumnError(need[pretick][0], list(items.columns), role=need[pretick][1])
     if int(chunk_size) < 1:
         raise InvalidSettingError(f"chunk_size must be >= 1, not {chunk_size!r}.")
     if int(max_chunk_bytes) < 1024:
         raise InvalidSettingError(f"max_chunk_bytes must be >= 1024, not {max_chunk_bytes!r}.")
-    return kind
+    return kind, pretick or DEFAULT_PRETICK[kind]
 
 
 def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, queue: str,
                 data_kind: str | None, column: str | None,
                 data_columns: Sequence[str] | None, meta_columns: Sequence[str],
                 model_version: str | None, local_files_root: str | os.PathLike | None,
-                ledger: Any) -> _Plan:
-    """Check the layout and the ledger path, build every task (raising on any bad value)
-    and set aside rows without their text or image."""
+                ledger: Any, pretick: str = "none", model_name: str | None = None) -> _Plan:
+    """Check the layout and the ledger path, build every task (raising on any bad value),
+    highest priority first, and set aside rows without their text or image."""
     names = list(class_names) if not isinstance(class_names, str) else class_names
     data_kind, column, shown = resolve_layout(items, data_kind, column, data_columns,
                                               meta_columns)
     config = label_config(names, data_kind=data_kind, column=column)
-    model_version = model_version or f"dataqa-{queue}"
+    items = items.iloc[priority_order(items)]
+    model_version = model_version or model_version_for(kind, pretick, model_name)
     root = None if local_files_root is None else Path(local_files_root)
     ledger_path = check_ledger_path(ledger, must_exist=False)
     from_name, to_name = config_object(config)
     tasks = build_tasks(items, class_names=names, kind=kind, queue=queue, data_kind=data_kind,
                         column=column, data_columns=shown, meta_columns=meta_columns,
                         model_version=model_version, to_name=to_name, from_name=from_name,
-                        local_files_root=root)
+                        pretick=pretick, local_files_root=root)
     ids = items["id"].astype(str).tolist()
     # rows without their text / image: the server would reject their whole chunk
     bad = [] if data_kind == "table" else [
@@ -162,11 +194,11 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     return _Plan(ids=ids, items=items, tasks=tasks, missing=missing, class_names=names,
                  kind=kind, queue=queue, data_kind=data_kind, column=column,
                  shown_columns=shown, config=config, model_version=model_version,
-                 ledger_path=ledger_path)
+                 pretick=pretick, ledger_path=ledger_path)
 
 
 def _resolve_project(client: LabelStudioClient, project: str | int, *, config: str,
-                     names: list[str], kind: str) -> dict:
+                     names: list[str], kind: str, queue: str = "") -> dict:
     """The project to push to: found by id or title, or created (call under the ledger lock).
 
     After creating a project the titles are checked again: when another client created
@@ -180,7 +212,7 @@ def _resolve_project(client: LabelStudioClient, project: str | int, *, config: s
                 f"Label Studio at {client.url} has no project with id {project}; pass a title "
                 f"to create one.")
         title = str(project)
-        info = client.create_project(title, config, description=f"dataqa {kind} queue")
+        info = client.create_project(title, config, description=description(kind, queue or kind))
         same = sorted((p for p in client.projects() if p.get("title") == title),
                       key=lambda p: int(p["id"]))
         if same and int(same[0]["id"]) != int(info["id"]):
@@ -230,7 +262,7 @@ def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
     ledger.add_items(plan.ids, data=data)
     ledger.create_queue(qname, kind=plan.kind, project=project, settings={
         "project_id": project_id, "class_names": plan.class_names, "data_kind": plan.data_kind,
-        "column": plan.column, "model_version": plan.model_version})
+        "column": plan.column, "model_version": plan.model_version, "pretick": plan.pretick})
     ledger.add_queue_items(qname, plan.ids)
     record_project_state(ledger, project, project_id=project_id, url=url,
                          class_names=plan.class_names)
@@ -292,6 +324,24 @@ def _import_missing(importer: TaskImporter, plan: _Plan, found: dict[str, int], 
     importer.wait_unconfirmed()
 
 
+def _present(client: LabelStudioClient, ledger: Any, plan: _Plan, *, project: str,
+             project_id: int) -> None:
+    """The project's default data-manager view (sorted by priority) and its instructions
+    (one section per queue pushed to it, from the ledger)."""
+    ensure_view(client, project_id, plan.kind, plan.data_fields())
+    queues = ledger.queues()
+    queues = queues[queues["project"] == project]
+    sections = []
+    for row in queues.itertuples(index=False):
+        settings = row.settings if isinstance(row.settings, dict) else {}
+        kind = str(row.kind)
+        pre = settings.get("pretick") or DEFAULT_PRETICK.get(kind, "none")
+        name = str(row.name)
+        name = name[len(project) + 1:] if name.startswith(project + "/") else name
+        sections.append((kind, name, pre, int(row.n_items)))
+    update_instructions(client, project_id, instructions(sections, plan.class_names))
+
+
 # ---------------------------------------------------------------------------- push
 
 def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence[str],
@@ -302,7 +352,8 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                model_version: str | None = None, local_files_root: str | os.PathLike | None = None,
                max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
                client: LabelStudioClient | None = None,
-               progress: bool | None = None, timeout: float = DEFAULT_TIMEOUT) -> PushReport:
+               progress: bool | None = None, timeout: float = DEFAULT_TIMEOUT,
+               pretick: str | None = None, model_name: str | None = None) -> PushReport:
     """Send a queue of items to a Label Studio project, once each.
 
     Parameters
@@ -310,13 +361,16 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
     items : DataFrame (n rows, n >= 1)
         Column ``id`` (unique item ids) and the data: ``text`` (text), ``image`` (URL or
         local path) or any columns (shown as a table). Optional: ``prediction`` (class
-        index or name; the pre-annotation of ``active`` and ``spot_check`` queues, the
-        suggested label of ``review`` queues), ``label`` (the given label; the
-        pre-annotation of ``review`` queues, required there), ``score`` (acquisition or
-        issue score, higher = more worth a look; stored as the prediction score so the
-        queue can be ordered by it, and in the task meta) and the ``meta_columns``.
-        Rows whose text or image is missing are not sent: they are reported in
-        ``failed`` / ``errors`` by id and the other rows go through.
+        index or name: the model's guess in ``active`` and ``review`` queues, the weak
+        label in ``spot_check`` queues), ``probability`` (the model's probability of the
+        ``prediction`` class, in [0, 1]; the pre-annotation's ``score`` when the
+        pre-annotation is that guess), ``label`` (the given label; required in ``review``
+        queues), ``score`` (acquisition or issue score, higher = label first; the task's
+        ``data.priority``, never the pre-annotation's score) and the ``meta_columns``.
+        A ``verify`` queue shows neither ``label`` nor ``prediction`` (nor puts them in
+        the task) even when they are there. Rows whose text or image is missing are not
+        sent: they are reported in ``failed`` / ``errors`` by id and the other rows go
+        through.
     project : str or int
         Project title (created when missing, with a config from ``class_names``) or id.
     class_names : sequence of str (K,)
@@ -326,9 +380,9 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         is created once the project is found or made (never when the server cannot be
         reached or the project is refused).
     queue : str
-        Queue name; one of ``review``, ``active``, ``spot_check`` unless ``kind`` is
-        given. The ledger queue is ``"<project title>/<queue>"``.
-    kind : {"review", "active", "spot_check"}, optional
+        Queue name; one of ``review``, ``active``, ``spot_check``, ``verify`` unless
+        ``kind`` is given. The ledger queue is ``"<project title>/<queue>"``.
+    kind : {"review", "active", "spot_check", "verify"}, optional
     url, api_key : str, optional
         Default ``$LABEL_STUDIO_URL`` and ``$LABEL_STUDIO_API_KEY``.
     chunk_size : int
@@ -343,7 +397,16 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
     meta_columns : sequence of str
         Columns copied into the task meta (not shown to annotators).
     model_version : str, optional
-        Default ``"dataqa-<queue>"``.
+        What the pre-annotation is, as Label Studio shows it. Default:
+        ``"model-<model_name>"`` for a model's guess, ``"weak-label"`` for the weak
+        label of a spot check, ``"given-label"`` for the given label.
+    pretick : {"none", "given", "suggested"}, optional
+        What is pre-selected: nothing, the given ``label`` or the ``prediction``.
+        Default: ``"suggested"`` in ``active`` and ``spot_check`` queues, ``"none"`` in
+        ``review`` queues (the reviewer decides; the header shows both labels) and
+        ``verify`` queues (which accept nothing else).
+    model_name : str, optional
+        The model's name in ``model_version`` (default ``"classifier"``).
     local_files_root : path, optional
         For images given as local paths: the folder Label Studio serves.
     client : LabelStudioClient, optional
@@ -373,6 +436,14 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
 
     Notes
     -----
+    Tasks are created highest ``score`` first (rows without a score last, ties in
+    input order), so task ids, the project's default data-manager view (sorted by
+    ``data.priority``) and "Label All Tasks" serve the highest-priority item first; a
+    push that adds items creates the new ones in that order after the old ones. Every
+    task's ``data.context`` is the line shown above the choices. A project created here
+    gets a description, instructions for each queue pushed to it (refreshed on every
+    push) and the view.
+
     Pushes and pulls through one ledger run one at a time (a lock file
     ``<ledger>.lock`` beside it): two pushes started at once to a new title make one
     project, and the second finds the first one's tasks and skips them. When a chunk is
@@ -380,17 +451,19 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
     are retried apart, so one bad task does not hold back the rest.
     """
     t0 = time.perf_counter()
-    kind = _check_items(items, project=project, queue=queue, kind=kind,
-                        chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes)
+    kind, pretick = _check_items(items, project=project, queue=queue, kind=kind,
+                                 chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes,
+                                 pretick=pretick)
     plan = _plan_tasks(items, class_names=class_names, kind=kind, queue=queue,
                        data_kind=data_kind, column=column, data_columns=data_columns,
                        meta_columns=meta_columns, model_version=model_version,
-                       local_files_root=local_files_root, ledger=ledger)
+                       local_files_root=local_files_root, ledger=ledger, pretick=pretick,
+                       model_name=model_name)
     # the server is checked before anything is written
     with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):
             info = _resolve_project(server, project, config=plan.config,
-                                    names=plan.class_names, kind=kind)
+                                    names=plan.class_names, kind=kind, queue=queue)
             _adopt_tag_names(plan, info["label_config"])
             project_id, title = int(info["id"]), str(info["title"])
             report = _start_report(plan, project=title, project_id=project_id)
@@ -408,6 +481,7 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                                         max_id)
                 _import_missing(importer, plan, found, chunk_size=int(chunk_size),
                                 max_chunk_bytes=int(max_chunk_bytes), progress=progress, t0=t0)
+                _present(server, ledger_db, plan, project=title, project_id=project_id)
     report.seconds = time.perf_counter() - t0
     logger.info("%s", report)
     return report

@@ -8,7 +8,12 @@ data folder, waits until ``/health`` answers, and stops it on exit::
         push_queue(items, project="spam", class_names=["ham", "spam"], ledger=led,
                    queue="active", url=server.url, api_key=server.api_key)
 
-Run ``python -m dataqa.labelstudio.server --port 8089`` to keep one running in a shell.
+Run ``python -m dataqa.labelstudio.server --port 8089`` (or ``make labelstudio``) to keep
+one running in a shell: it prints the address, the user name and the paths of two files
+readable only by you, one holding the password (to log in with a browser) and one the API
+key. The password is ``$DATAQA_LS_PASSWORD`` when set, else a random one; it is never taken
+from the command line (where ``ps`` would show it) and reaches Label Studio through its
+environment (``LABEL_STUDIO_PASSWORD``), not its arguments.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ __all__ = ["LocalServer", "find_label_studio", "free_port", "main"]
 
 #: How long to wait for ``/health`` by default (a cold start takes 25-60 s).
 DEFAULT_STARTUP_TIMEOUT = 240.0
+
+#: The environment variable a password for the preset user is read from.
+PASSWORD_ENV = "DATAQA_LS_PASSWORD"
 
 
 def find_label_studio() -> Path | None:
@@ -69,14 +77,17 @@ class LocalServer:
     port : int, optional
         Port to listen on (default: a free one).
     username, password : str, optional
-        The preset user (an e-mail address; default ``admin@dataqa.local`` and a random
-        password).
+        The preset user (an e-mail address; default ``admin@dataqa.local``) and its
+        password (default ``$DATAQA_LS_PASSWORD``, else a random one). Neither the
+        password nor the key is ever shown in ``repr`` or logs, nor passed on the server's
+        command line.
     api_key : str, optional
         The preset user's API token (default: a random 40-character hex string). It is
         never shown in ``repr`` or logs.
     data_dir : path, optional
         Label Studio's data folder (database, uploads). Default: a temporary folder,
-        removed on :meth:`stop`.
+        removed on :meth:`stop`. A kept folder's saved ``password`` and ``api_key`` files
+        (:meth:`write_credentials`) are used when those are not given.
     binary : path, optional
         The ``label-studio`` executable (default: :func:`find_label_studio`).
     startup_timeout : float
@@ -105,8 +116,12 @@ class LocalServer:
             raise InvalidSettingError(f"startup_timeout must be > 0, not {startup_timeout!r}.")
         self.port = int(port) if port is not None else None
         self.username = username
-        self._password = password or secrets.token_urlsafe(12)
+        self._password = password or os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(12)
         self._api_key = api_key or secrets.token_hex(20)
+        # a kept data folder already holds the user: its saved credentials stay valid
+        # (Label Studio does not change an existing user's password or token)
+        self._reuse = {"password": not (password or os.environ.get(PASSWORD_ENV)),
+                       "api_key": not api_key}
         self._data_dir_arg = None if data_dir is None else Path(data_dir)
         self._binary_arg = None if binary is None else Path(binary)
         self.startup_timeout = float(startup_timeout)
@@ -128,6 +143,28 @@ class LocalServer:
     @property
     def api_key(self) -> str:
         return self._api_key
+
+    @property
+    def password(self) -> str:
+        """The preset user's password (to log in with a browser)."""
+        return self._password
+
+    def write_credentials(self, folder: str | os.PathLike | None = None) -> dict[str, Path]:
+        """Write the password and the API key to ``password`` and ``api_key`` in
+        ``folder`` (default: the data folder), each readable only by the user (mode 0600);
+        returns their paths."""
+        folder = Path(folder) if folder is not None else self.data_dir
+        if folder is None:
+            raise LabelStudioError("the server has no data folder yet; call start() first.")
+        paths = {}
+        for name, value in (("password", self._password), ("api_key", self._api_key)):
+            path = folder / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode through os.open
+            with os.fdopen(fd, "w") as fh:
+                fh.write(value)
+            paths[name] = path
+        return paths
 
     @property
     def running(self) -> bool:
@@ -183,6 +220,10 @@ class LocalServer:
         else:
             self.data_dir = self._data_dir_arg
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            for name, reuse in self._reuse.items():
+                saved = self.data_dir / name
+                if reuse and saved.is_file() and saved.read_text().strip():
+                    setattr(self, f"_{name}", saved.read_text().strip())
         self.log_path = self.data_dir / "label-studio.log"
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         cmd = [str(binary), "start", "--no-browser", "--internal-host", "127.0.0.1",
@@ -269,13 +310,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--data-dir", default=None,
                         help="keep the database here (default: a temporary folder)")
-    parser.add_argument("--username", default="admin@dataqa.local")
-    parser.add_argument("--password", default=None)
+    parser.add_argument("--username", default="admin@dataqa.local",
+                        help="the user to log in as (an e-mail address)")
     parser.add_argument("--api-key", default=None,
                         help="default: $LABEL_STUDIO_API_KEY, else a random key")
+    raw = sys.argv[1:] if argv is None else argv
+    if any(a == "--password" or a.startswith("--password=") for a in raw):
+        print(f"error: the password is not taken from the command line (ps shows it to "
+              f"every user); set {PASSWORD_ENV} instead, or leave it out for a random one "
+              f"(its file is printed at start).", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     server = LocalServer(port=args.port, data_dir=args.data_dir, username=args.username,
-                         password=args.password,
                          api_key=args.api_key or os.environ.get("LABEL_STUDIO_API_KEY"))
     def _terminate(signum, frame):  # SIGTERM: stop the server too, like Ctrl-C
         raise KeyboardInterrupt
@@ -290,11 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         server.stop()
         return 0
-    key_file = server.data_dir / "api_key"
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(server.api_key)
-    print(f"Label Studio is up: {server.url}  (user {server.username})")
+    files = server.write_credentials()
+    key_file = files["api_key"]
+    print(f"Label Studio is up: {server.url}")
+    print(f"Log in as {server.username}; the password is in {files['password']} (readable "
+          f"only by you{', set from $' + PASSWORD_ENV if os.environ.get(PASSWORD_ENV) else ''}).")
     print(f"The API key is in {key_file} (readable only by you). From another shell:")
     print(f"  export LABEL_STUDIO_URL={server.url}")
     print(f"  export LABEL_STUDIO_API_KEY=$(cat {key_file})")

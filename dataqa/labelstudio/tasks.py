@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from dataqa.errors import InvalidSettingError, MissingColumnError, UnknownNameError
-from dataqa.labelstudio.config import DATA_KINDS, FROM_NAME
+from dataqa.labelstudio.config import CONTEXT_FIELD, DATA_KINDS, FROM_NAME
 
-__all__ = ["RESERVED_COLUMNS", "json_value", "resolve_layout", "build_tasks"]
+__all__ = ["RESERVED_COLUMNS", "PRETICKS", "DEFAULT_PRETICK", "TASK_FIELDS", "json_value",
+           "resolve_layout", "build_tasks", "context_line", "model_version_for",
+           "priority_order"]
 
 #: Columns with a fixed meaning in ``items``.
-RESERVED_COLUMNS = ("id", "prediction", "score", "label")
+RESERVED_COLUMNS = ("id", "prediction", "probability", "score", "label")
 
 
 def json_value(v: Any) -> Any:
@@ -84,25 +86,126 @@ def _image_value(v: Any, local_root: Path | None) -> Any:
     return f"/data/local-files/?d={rel.as_posix()}"
 
 
+#: What a pre-annotation can be: nothing, the given label, or the suggested label
+#: (the model's guess in ``active`` and ``review`` queues, the weak label in ``spot_check``).
+PRETICKS = ("none", "given", "suggested")
+
+#: The pre-annotation of each queue kind when ``pretick`` is not given.
+DEFAULT_PRETICK = {"active": "suggested", "spot_check": "suggested", "review": "none",
+                   "verify": "none"}
+
+#: Task data fields dataqa writes beside the item's own data.
+TASK_FIELDS = ("dataqa_id", "priority", CONTEXT_FIELD, "given_label", "suggested_label")
+
+
+def model_version_for(kind: str, pretick: str, model_name: str | None) -> str:
+    """What a pre-annotation is, as Label Studio's ``model_version`` shows it.
+
+    ``model-<name>`` for a model's guess, ``weak-label`` for the weak label of a spot
+    check, ``given-label`` for the label the data came with; ``""`` when nothing is
+    pre-annotated.
+    """
+    if pretick == "none":
+        return ""
+    if pretick == "given":
+        return "given-label"
+    if kind == "spot_check":
+        return "weak-label"
+    return f"model-{model_name or 'classifier'}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def context_line(kind: str, *, given: str | None, suggested: str | None,
+                 probability: float | None, score: float | None) -> str:
+    """The line shown above the choices (task ``data.context``).
+
+    ``review``: "Given label: ham · model suggests: spam · issue score 0.69";
+    ``active``: "Model suggests: spam (probability 0.87) · priority 0.93";
+    ``spot_check``: "Weak label: spam · priority 0.42"; ``verify`` shows no label:
+    "Choose the class from the item alone."
+    """
+    parts: list[str] = []
+    if kind == "verify":
+        return "Choose the class from the item alone."
+    if kind == "review":
+        if given is not None:
+            parts.append(f"Given label: {given}")
+        if suggested is not None:
+            guess = f"model suggests: {suggested}"
+            if probability is not None:
+                guess += f" (probability {_fmt(probability)})"
+            parts.append(guess)
+        if score is not None:
+            parts.append(f"issue score {_fmt(score)}")
+    else:
+        if suggested is not None:
+            if kind == "spot_check":
+                parts.append(f"Weak label: {suggested}")
+            else:
+                guess = f"Model suggests: {suggested}"
+                if probability is not None:
+                    guess += f" (probability {_fmt(probability)})"
+                parts.append(guess)
+        if score is not None:
+            parts.append(f"priority {_fmt(score)}")
+    line = " \u00b7 ".join(parts)
+    return line[:1].upper() + line[1:] if line else ""
+
+
+def _numbers(items: pd.DataFrame, column: str, *, unit: bool = False) -> list[float | None]:
+    if column not in items.columns:
+        return [None] * len(items)
+    out: list[float | None] = []
+    for k, s in enumerate(items[column].tolist()):
+        s = json_value(s)
+        if s is not None and (isinstance(s, bool) or not isinstance(s, (int, float))):
+            raise InvalidSettingError(f"column {column!r} row {k} is {s!r}, not a number.")
+        if s is not None and unit and not 0.0 <= s <= 1.0:
+            raise InvalidSettingError(
+                f"column {column!r} row {k} is {s!r}; it must be the model's probability of "
+                f"the 'prediction' class, between 0 and 1.")
+        out.append(None if s is None else float(s))
+    return out
+
+
+def priority_order(items: pd.DataFrame) -> np.ndarray:
+    """Row positions by descending ``score`` (ties and rows without one keep their order,
+    rows without a score last); the input order when there is no ``score`` column."""
+    scores = _numbers(items, "score")
+    keys = np.array([-np.inf if s is None else s for s in scores], dtype=float)
+    return np.argsort(-keys, kind="stable")
+
+
 def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, queue: str,
                 data_kind: str, column: str, data_columns: Sequence[str],
                 meta_columns: Sequence[str] = (), model_version: str,
-                to_name: str, from_name: str = FROM_NAME,
+                to_name: str, from_name: str = FROM_NAME, pretick: str | None = None,
                 local_files_root: Path | None = None) -> list[dict]:
-    """Label Studio task dicts (``data``, ``meta``, ``predictions``), one per row of ``items``."""
+    """Label Studio task dicts (``data``, ``meta``, ``predictions``), one per row of ``items``.
+
+    ``data`` holds the item, ``dataqa_id``, ``priority`` (the ``score``: higher = label
+    first), ``context`` (the line above the choices, :func:`context_line`) and, in review
+    queues, ``given_label`` and ``suggested_label``. A ``verify`` task holds neither label
+    anywhere (data, meta or pre-annotation). The pre-annotation follows ``pretick``
+    (default :data:`DEFAULT_PRETICK` of the kind); its ``score`` is the ``probability``
+    column (the model's probability of that class) for a model's or weak guess, absent
+    otherwise.
+    """
     names = list(class_names)
     n = len(items)
     ids = items["id"].astype(str).tolist()
-    pre_col = "label" if kind == "review" else "prediction"
-    pre = (_class_names(items[pre_col], names, pre_col) if pre_col in items.columns
-           else [None] * n)
+    pretick = pretick or DEFAULT_PRETICK[kind]
+    blind = kind == "verify"
+    given = (_class_names(items["label"], names, "label")
+             if "label" in items.columns and not blind else [None] * n)
     suggested = (_class_names(items["prediction"], names, "prediction")
-                 if kind == "review" and "prediction" in items.columns else None)
-    scores = ([json_value(s) for s in items["score"].tolist()] if "score" in items.columns
-              else [None] * n)
-    for k, s in enumerate(scores):
-        if s is not None and not isinstance(s, (int, float)):
-            raise InvalidSettingError(f"column 'score' row {k} is {s!r}, not a number.")
+                 if "prediction" in items.columns and not blind else [None] * n)
+    probs = _numbers(items, "probability", unit=True) if not blind else [None] * n
+    scores = _numbers(items, "score")
+    pre = {"none": [None] * n, "given": given, "suggested": suggested}[pretick]
     if data_kind == "table":
         cols = {c: items[c].tolist() for c in data_columns}
     else:
@@ -118,10 +221,17 @@ def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                 v = _image_value(v, local_files_root)
             data = {column: v}
         data["dataqa_id"] = ids[k]
+        if scores[k] is not None:
+            data["priority"] = scores[k]
+        data[CONTEXT_FIELD] = context_line(kind, given=given[k], suggested=suggested[k],
+                                           probability=probs[k], score=scores[k])
+        if kind == "review":
+            data["given_label"] = given[k]
+            data["suggested_label"] = suggested[k]
         meta = {"dataqa_queue": queue, "dataqa_kind": kind}
         if scores[k] is not None:
-            meta["score"] = float(scores[k])
-        if suggested is not None and suggested[k] is not None:
+            meta["score"] = scores[k]
+        if suggested[k] is not None and kind == "review":
             meta["suggested_label"] = suggested[k]
         for c, v in metas.items():
             meta[c] = json_value(v[k])
@@ -132,8 +242,8 @@ def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                 "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",
                             "value": {"choices": [pre[k]]}}],
             }
-            if scores[k] is not None:
-                pred["score"] = float(scores[k])
+            if pretick == "suggested" and probs[k] is not None:
+                pred["score"] = probs[k]
             task["predictions"] = [pred]
         tasks.append(task)
     return tasks
@@ -178,4 +288,8 @@ def resolve_layout(items: pd.DataFrame, data_kind: str | None, column: str | Non
     column = column or data_kind
     if column not in cols:
         raise MissingColumnError(column, cols, role=f"{data_kind} column")
+    if column in TASK_FIELDS:
+        raise InvalidSettingError(
+            f"the {data_kind} column is named {column!r}, a task field dataqa writes "
+            f"({', '.join(TASK_FIELDS)}); rename the column (e.g. to {data_kind!r}).")
     return data_kind, column, [column]

@@ -1,0 +1,152 @@
+"""What a project created by :func:`push_queue` tells its annotators, and how it lists tasks.
+
+- a **description** and **instructions** per queue kind (Label Studio's
+  ``expert_instruction``, shown before labeling with ``show_instruction``): what the
+  queue is for, how many items, what a pre-selected class means;
+- a **default data-manager view** (``/api/dm/views``) sorted by ``data.priority``
+  (dataqa's score: higher = label first) with the useful columns visible, so that the
+  table and "Label All Tasks" serve the highest-priority item first.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from dataqa.labelstudio.client import LabelStudioClient
+from dataqa.types import OUT_OF_SCOPE
+
+#: Class names read as "out of scope" (compared lower-case, spaces as underscores).
+_OUT_OF_SCOPE = {"out_of_scope", str(OUT_OF_SCOPE)}
+
+__all__ = ["VIEW_TITLE", "description", "instructions", "view_data", "ensure_view",
+           "update_instructions"]
+
+#: Title of the data-manager tab dataqa creates.
+VIEW_TITLE = "dataqa: by priority"
+
+_PURPOSE = {
+    "active": (
+        "Active-learning batch: items the model is least sure about, chosen to teach it "
+        "the most per label."),
+    "review": (
+        "Label-issue review: items whose given label looks wrong to the model (out-of-"
+        "sample). Decide the right class yourself."),
+    "spot_check": (
+        "Weak-label spot check: a sample of items labeled by labeling functions, to "
+        "measure how often those labels are right."),
+    "verify": (
+        "Blind verification: a random sample used to estimate how many labels in the "
+        "data set are wrong. No label is shown on purpose."),
+}
+
+_PRETICK = {
+    "none": "Nothing is pre-selected: choose the class yourself.",
+    "given": ("The pre-selected class is the label the data came with (shown as "
+              "\u201cgiven-label\u201d). It may be the error under review: change it "
+              "when it is wrong."),
+    "suggested": ("The pre-selected class is the model's guess (shown as "
+                  "\u201cmodel-\u2026\u201d, with the model's probability of that class). "
+                  "It is often wrong on these items: change it when it is."),
+    "weak": ("The pre-selected class is the weak label (shown as \u201cweak-label\u201d). "
+             "Change it when it is wrong."),
+}
+
+_HEADER = {
+    "active": "The line above the choices shows the model's guess and the item's priority.",
+    "review": ("The line above the choices shows the given label, the label the model "
+               "suggests and the issue score (higher = more likely mislabeled)."),
+    "spot_check": "The line above the choices shows the weak label and the item's priority.",
+    "verify": ("Label each item from the item alone, as if you saw it for the first time; "
+               "do not try to guess what label it had."),
+}
+
+
+def description(kind: str, queue: str) -> str:
+    """The project description (shown in the projects list)."""
+    return f"dataqa {kind} queue {queue!r}: {_PURPOSE[kind]}"
+
+
+def _section(kind: str, queue: str, pretick: str, n_items: int) -> str:
+    pre = "weak" if kind == "spot_check" and pretick == "suggested" else pretick
+    head = f"<h3>{html.escape(queue)} ({kind} queue, {n_items} item{'s' if n_items != 1 else ''})</h3>"
+    return "\n".join([
+        head,
+        f"<p>{html.escape(_PURPOSE[kind])}</p>",
+        f"<p>{html.escape(_PRETICK[pre])} {html.escape(_HEADER[kind])}</p>",
+    ])
+
+
+def instructions(queues: Sequence[tuple[str, str, str, int]],
+                 class_names: Sequence[str]) -> str:
+    """Annotator instructions (HTML) of a project.
+
+    ``queues``: ``(kind, queue name, pretick, number of items)`` of each queue pushed to
+    the project (one section each).
+    """
+    classes = ", ".join(f"<b>{html.escape(str(c))}</b>" for c in class_names)
+    parts = [f"<p>Choose one class per item: {classes}. Items come highest priority "
+             f"first (\u201cLabel All Tasks\u201d serves them in that order).</p>"]
+    parts += [_section(*q) for q in queues]
+    oos = [str(c) for c in class_names if str(c).lower().replace(" ", "_") in _OUT_OF_SCOPE]
+    if oos:
+        parts.append(
+            f"<p>\u201c{html.escape(oos[0])}\u201d means the item belongs to none of the "
+            f"other classes (or is not the kind of item this project is about); it is not "
+            f"a way to say \u201cnot sure\u201d.</p>")
+    parts.append("<p>Skip an item only when you cannot judge it at all; a skipped item is "
+                 "not counted.</p>")
+    return "\n".join(parts)
+
+
+def view_data(kind: str, column_ids: Sequence[str]) -> dict:
+    """A data-manager view: sorted by priority (descending, as a number), with the text,
+    the priority and (review) the two labels visible and the rest hidden.
+
+    ``column_ids`` are the project's data fields as the data manager names them
+    (``tasks:data.<field>``).
+    """
+    shown = {"tasks:id", "tasks:data.priority", "tasks:total_annotations",
+             "tasks:annotators", "tasks:data.dataqa_id"}
+    hidden_task_columns = [
+        "tasks:inner_id", "tasks:completed_at", "tasks:cancelled_annotations",
+        "tasks:total_predictions", "tasks:annotations_results", "tasks:annotations_ids",
+        "tasks:predictions_score", "tasks:predictions_model_versions",
+        "tasks:predictions_results", "tasks:file_upload", "tasks:storage_filename",
+        "tasks:created_at", "tasks:updated_at", "tasks:updated_by", "tasks:avg_lead_time",
+        "tasks:draft_exists", "tasks:data.context"]
+    data_cols = [c for c in column_ids if c.startswith("tasks:data.")]
+    if kind == "review":
+        shown |= {"tasks:data.given_label", "tasks:data.suggested_label"}
+    else:
+        hidden_task_columns += ["tasks:data.given_label", "tasks:data.suggested_label"]
+    shown |= {c for c in data_cols if c not in hidden_task_columns}
+    hidden = sorted(set(hidden_task_columns) - shown)
+    return {
+        "title": VIEW_TITLE,
+        "type": "list",
+        "target": "tasks",
+        "ordering": ["-tasks:data.priority"],
+        "columnsDisplayType": {"tasks:data.priority": "Number"},
+        "hiddenColumns": {"explore": hidden, "labeling": hidden},
+        "filters": {"conjunction": "and", "items": []},
+    }
+
+
+def ensure_view(client: LabelStudioClient, project_id: int, kind: str,
+                data_fields: Sequence[str]) -> dict:
+    """Create the project's dataqa view (first, so it is the default tab) unless a view
+    with that title exists; returns the view."""
+    views = client.request("GET", "/api/dm/views", params={"project": int(project_id)}) or []
+    for v in views:
+        if (v.get("data") or {}).get("title") == VIEW_TITLE:
+            return v
+    data = view_data(kind, [f"tasks:data.{f}" for f in data_fields])
+    return client.request("POST", "/api/dm/views",
+                          json_body={"project": int(project_id), "data": data})
+
+
+def update_instructions(client: LabelStudioClient, project_id: int, text: str) -> None:
+    """Set the project's instructions and show them before labeling."""
+    client.request("PATCH", f"/api/projects/{int(project_id)}",
+                   json_body={"expert_instruction": text, "show_instruction": True})
