@@ -8,7 +8,11 @@
 - model checks as pure functions: :func:`bbse_priors`, :func:`label_shift`,
   :func:`estimate_accuracy`, :func:`ood_fraction`, :func:`prediction_drift`;
 - effects and corrections: :func:`normalized_wasserstein`, :func:`jensen_shannon`,
-  :func:`psi_numeric`, :func:`psi_categorical`, :func:`adjust_p_values`.
+  :func:`psi_numeric`, :func:`psi_categorical`, :func:`adjust_p_values`;
+- over time: :func:`drift_windows` (windows by time or rows, reference chunks
+  leave-one-chunk-out);
+- act: ``DriftResult.label_queue(top=N)`` and :func:`push_label_queue` (Label Studio,
+  through the ledger).
 
 Every p-value is small when the samples differ; every per-item score is higher = more
 unlike the reference (more worth a look).
@@ -31,6 +35,10 @@ _LAZY = {
     "psi_categorical": "dataqa.drift.univariate",
     "psi_numeric": "dataqa.drift.univariate",
     "MULTIVARIATE_TESTS": "dataqa.drift.multivariate",
+    "MAX_REFERENCE_CHUNKS": "dataqa.drift.windows",
+    "drift_windows": "dataqa.drift.windows",
+    "split_windows": "dataqa.drift.windows",
+    "push_label_queue": "dataqa.drift.push",
     "bbse_priors": "dataqa.drift.model_checks",
     "estimate_accuracy": "dataqa.drift.model_checks",
     "label_shift": "dataqa.drift.model_checks",

@@ -19,7 +19,8 @@ from dataqa.errors import (EmptyDataError, FeatureTypeError, InvalidSettingError
 __all__ = ["detect_drift", "DEFAULT_MIN_EFFECT", "MIN_ROWS"]
 
 #: Default smallest effect for a column to count as drifted (normalised Wasserstein for
-#: numbers, Jensen-Shannon distance for categories, MMD for text). See ``docs/drift.md``:
+#: numbers, Jensen-Shannon distance for categories, the largest normalised Wasserstein
+#: over the SVD components for text). See ``docs/drift.md``:
 #: no-shift samples of up to 5,000 rows per side reach it when their test is significant
 #: (so the false-alarm rate stays at alpha), while a shift of a fiftieth of a standard
 #: deviation or less, significant only with tens of thousands of rows, does not alarm.
@@ -101,7 +102,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         label, id and text columns, with the text column added back).
     text_column : str, optional
         A free-text column: compared through TF-IDF + SVD features (an MMD test on
-        them). Object columns of long, mostly distinct strings are treated as text too.
+        them; effect: the largest normalised Wasserstein distance over the components). Object columns of long, mostly distinct strings are treated as text too.
     label_column : str, optional
         Reference labels: turns on the model checks (prediction shift, label shift,
         estimated accuracy, OOD share). A label column in the current table is ignored.
@@ -167,8 +168,12 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             block = feats.text_blocks[col]
             s, p = mmd_test(feats.reference[:, block], feats.current[:, block],
                             n_permutations=n_permutations, random_state=int(seeds[1]))
-            row = {"test": "mmd", "statistic": s, "p_value": p,
-                   "effect": float(np.sqrt(max(s, 0.0))), "effect_name": "mmd", "psi": np.nan}
+            from dataqa.drift.univariate import normalized_wasserstein
+
+            effect = max(normalized_wasserstein(feats.reference[:, j], feats.current[:, j])
+                         for j in range(block.start, block.stop))
+            row = {"test": "mmd", "statistic": s, "p_value": p, "effect": float(effect),
+                   "effect_name": "max wasserstein/sd of svd components", "psi": np.nan}
         else:
             row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
                               random_state=int(seeds[1]))

@@ -60,7 +60,7 @@ def drift_report(result) -> HtmlReport:
     })
     r.paragraph("A column is drifted when its adjusted p-value is at most alpha and its effect "
                 "(normalised Wasserstein for numbers, Jensen-Shannon distance for categories, "
-                "MMD for text) reaches min_effect.", css_class="note")
+                "the largest one over the SVD components for text) reaches min_effect.", css_class="note")
     if result.windows is not None:
         r.heading("Timeline")
         r.figure(timeline_figure(result.windows, result.reference_chunks,

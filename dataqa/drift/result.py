@@ -98,6 +98,7 @@ class DriftResult:
     current_probs: np.ndarray | None = None
     windows: pd.DataFrame | None = None
     reference_chunks: pd.DataFrame | None = None
+    _model_state: dict | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         n = int(self.columns["drifted"].sum())
@@ -168,6 +169,7 @@ class DriftResult:
         if self.windows is not None:
             out["windows"] = self.windows
             out["reference_chunks"] = self.reference_chunks
+            out["n_drifted_windows"] = int(self.windows["drifted"].sum())
         return _jsonable(out)
 
     def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:

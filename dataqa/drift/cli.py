@@ -1,0 +1,134 @@
+"""``dataqa drift``: compare a current table with a reference table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dataqa._cli_utils import (
+    COLUMNS_OPT,
+    ENCODING_OPT,
+    FORMAT_OPT,
+    NO_HEADER_OPT,
+    SEP_OPT,
+    check_out_dir,
+    console,
+    handle_errors,
+    read_options,
+)
+from dataqa.errors import InvalidSettingError
+
+__all__ = ["register"]
+
+
+def _print(result, paths) -> None:
+    cols = result.columns
+    verdict = "[bold red]drift[/]" if result.drifted else "[bold green]no drift[/]"
+    console.print(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
+                  f"({result.n_reference} reference rows, {result.n_current} current rows)")
+    for name, v in result.multivariate.items():
+        console.print(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}",
+                      highlight=False)
+    if result.estimated_accuracy is not None:
+        a = result.estimated_accuracy
+        console.print(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "
+                      f"(reference, out-of-fold: {a['reference_accuracy']:.3f})", highlight=False)
+    if result.windows is not None:
+        console.print(f"  {int(result.windows['drifted'].sum())} of {len(result.windows)} "
+                      f"windows alarm", highlight=False)
+    for kind, p in paths.items():
+        console.print(f"  {kind}: {p}", highlight=False)
+
+
+@handle_errors
+def drift_command(
+    reference: Path = typer.Argument(..., help="Reference table (the data the model learned from)."),
+    current: Path = typer.Argument(..., help="Current table (production data)."),
+    out: Path = typer.Option(Path("drift_out"), "--out",
+                             help="Folder for drift.json, columns.csv and report.html."),
+    label_column: str | None = typer.Option(
+        None, "--label-column", help="Reference labels: adds label shift, estimated accuracy, "
+                                     "prediction shift and the OOD share."),
+    text_column: str | None = typer.Option(None, "--text-column", help="Free-text column."),
+    id_column: str | None = typer.Option(None, "--id-column",
+                                         help="Id column of the current table (default: content hash)."),
+    feature_column: list[str] | None = typer.Option(
+        None, "--feature-column", help="Column to compare (repeat); default every shared column."),
+    time_column: str | None = typer.Option(None, "--time-column",
+                                           help="Time of each current row (with --window)."),
+    window: str | None = typer.Option(None, "--window", help="Window length, e.g. 1D, 7D, 12h."),
+    chunk_size: int | None = typer.Option(None, "--chunk-size",
+                                          help="Split the current rows into chunks of N rows."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Significance level after correction."),
+    correction: str = typer.Option("fdr", "--correction", help="fdr, bonferroni or none."),
+    min_effect: float | None = typer.Option(
+        None, "--min-effect", help="Smallest effect for a drifted column (default 0.02)."),
+    permutations: int = typer.Option(500, "--permutations", help="Permutations of each MMD test."),
+    push: bool = typer.Option(False, "--push", help="Send the labeling queue to Label Studio."),
+    project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file for --push."),
+    top: int = typer.Option(50, "--top", help="Items in the labeling queue."),
+    classes: str | None = typer.Option(None, "--classes",
+                                       help="Comma-separated class names for --push "
+                                            "(default: the reference's labels)."),
+    url: str | None = typer.Option(None, "--url", help="Label Studio address for --push "
+                                                       "(default $LABEL_STUDIO_URL)."),
+    seed: int = typer.Option(0, "--seed", help="Random state."),
+    format: str | None = FORMAT_OPT,
+    sep: str | None = SEP_OPT,
+    no_header: bool = NO_HEADER_OPT,
+    columns: str | None = COLUMNS_OPT,
+    encoding: str | None = ENCODING_OPT,
+) -> None:
+    """Compare CURRENT with REFERENCE per column, as a whole and through a model.
+
+    Exit code 0 whether or not drift is found; 2 on bad input.
+    """
+    opts = read_options(format, sep, no_header, columns, encoding)
+    check_out_dir(out)
+    if push:
+        if not project:
+            raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
+        if ledger is None:
+            raise InvalidSettingError("--push needs --ledger FILE (the ledger that records the "
+                                      "queue and its tasks).")
+    if (window is not None) and time_column is None:
+        raise InvalidSettingError("--window needs --time-column naming the time column.")
+    if time_column is not None and window is None:
+        raise InvalidSettingError("--time-column needs --window, e.g. --window 7D.")
+    if window is not None and chunk_size is not None:
+        raise InvalidSettingError("give --window or --chunk-size, not both.")
+    from dataqa.data import load_table
+    from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
+
+    strings = [c for c in (id_column,) if c]
+    ref = load_table(reference, string_columns=strings or None, **opts)
+    cur = load_table(current, string_columns=strings or None, **opts)
+    kwargs = dict(feature_columns=feature_column or None, text_column=text_column,
+                  label_column=label_column, id_column=id_column, alpha=alpha,
+                  correction=correction,
+                  min_effect=DEFAULT_MIN_EFFECT if min_effect is None else min_effect,
+                  n_permutations=permutations, random_state=seed)
+    if window is not None or chunk_size is not None:
+        from dataqa.drift.windows import drift_windows
+
+        result = drift_windows(ref, cur, time_column=time_column, window=window,
+                               chunk_size=chunk_size, **kwargs)
+    else:
+        result = detect_drift(ref, cur, **kwargs)
+    paths = result.save(out)
+    _print(result, paths)
+    if push:
+        from dataqa.drift.push import push_label_queue
+        from dataqa.labelstudio.printing import print_push_report
+
+        names = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
+        report = push_label_queue(result, project=project, ledger=ledger, top=top,
+                                  class_names=names, url=url)
+        print_push_report(report)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``dataqa drift`` to the main command."""
+    app.command("drift")(drift_command)

@@ -1,0 +1,50 @@
+"""Send a drift result's labeling queue to Label Studio through the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dataqa.errors import InvalidSettingError
+
+__all__ = ["push_label_queue"]
+
+
+def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
+                     class_names: Sequence[str] | None = None, url: str | None = None,
+                     api_key: str | None = None, client=None, timeout: float = 60.0,
+                     progress: bool | None = None):
+    """Push ``result.label_queue(top=top)`` as an ``active`` queue with
+    :func:`dataqa.labelstudio.push_queue`.
+
+    Texts are sent as text tasks (with a text column), other tables as table tasks; the
+    model's prediction (when labels were given) is the pre-annotation and ``score`` the
+    order; ``unlike_score`` and ``uncertainty`` go to the task meta.
+
+    ``class_names`` default to the classes of the reference labels; without labels they
+    must be given.
+
+    Returns
+    -------
+    PushReport
+    """
+    from dataqa.labelstudio import push_queue
+
+    names = list(class_names) if class_names is not None else result.class_names
+    if not names or len(names) < 2:
+        raise InvalidSettingError(
+            f"pushing to project {project!r} needs the class names: give the reference's label "
+            f"column (--label-column) or --classes a,b,...")
+    q = result.label_queue(top=top)
+    meta = [c for c in ("unlike_score", "uncertainty") if q[c].notna().all()]
+    q = q.drop(columns=[c for c in ("unlike_score", "uncertainty") if c not in meta])
+    if "prediction" in q.columns:
+        q["prediction"] = q["prediction"].astype(str)
+        q.loc[~q["prediction"].isin([str(n) for n in names]), "prediction"] = None
+    data_columns = None
+    if "text" not in q.columns:
+        reserved = {"id", "score", "prediction", "label", *meta}
+        data_columns = [c for c in q.columns if c not in reserved]
+    return push_queue(q, project=project, class_names=[str(n) for n in names], ledger=ledger,
+                      queue="active", meta_columns=meta, data_columns=data_columns, url=url,
+                      api_key=api_key, client=client, timeout=timeout, progress=progress)
