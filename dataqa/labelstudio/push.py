@@ -165,7 +165,6 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     data_kind, column, shown = resolve_layout(items, data_kind, column, data_columns,
                                               meta_columns)
     config = label_config(names, data_kind=data_kind, column=column)
-    items = items.iloc[priority_order(items)]
     model_version = model_version or model_version_for(kind, pretick, model_name)
     root = None if local_files_root is None else Path(local_files_root)
     ledger_path = check_ledger_path(ledger, must_exist=False)
@@ -174,6 +173,10 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                         column=column, data_columns=shown, meta_columns=meta_columns,
                         model_version=model_version, to_name=to_name, from_name=from_name,
                         pretick=pretick, local_files_root=root)
+    # highest priority first (built in input order, so errors name input rows)
+    order = priority_order(items)
+    items = items.iloc[order]
+    tasks = [tasks[k] for k in order]
     ids = items["id"].astype(str).tolist()
     # rows without their text / image: the server would reject their whole chunk
     bad = [] if data_kind == "table" else [

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dataqa.audit import audit
 from dataqa.labelstudio import push_queue
 
 
-def test_audit_review_queue_pushes_with_given_label_as_pre_annotation(ls_server, ls_client,
-                                                                       ledger, project_name):
+def test_audit_review_queue_pushes_once_with_both_labels_and_no_pretick(ls_server, ls_client,
+                                                                        ledger, project_name):
     rng = np.random.default_rng(0)
     spam = ["win cash now", "free prize claim", "click for money", "cheap pills here"]
     ham = ["see you at lunch", "running late sorry", "thanks for the notes", "call me later"]
@@ -33,3 +34,12 @@ def test_audit_review_queue_pushes_with_given_label_as_pre_annotation(ls_server,
     assert again.created == [] and sorted(again.skipped) == sorted(queue["id"])
     tasks = ledger.task_ids(project=project_name)
     assert set(tasks) == set(queue["id"])
+    # highest issue score first; each task shows both labels and nothing is pre-ticked
+    by_task = sorted(tasks, key=tasks.get)
+    assert by_task == queue.sort_values("score", ascending=False, kind="stable")["id"].tolist()
+    first = ls_client.request("GET", f"/api/tasks/{tasks[by_task[0]]}")
+    row = queue.set_index("id").loc[by_task[0]]
+    assert first["predictions"] == []
+    assert (first["data"]["given_label"], first["data"]["suggested_label"]) == (
+        row["label"], row["prediction"])
+    assert first["data"]["priority"] == pytest.approx(row["score"])

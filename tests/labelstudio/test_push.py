@@ -52,11 +52,13 @@ def test_push_creates_tasks_once_and_repush_creates_nothing(ls_server, ls_client
     assert ledger.pending_items(queue_name(project_name, "active")) == []
     assert ledger.item_data(["item-3"]) == {"item-3": {"text": items.loc[3, "text"]}}
 
-    # pre-annotations carry the class, model version and score
+    # pre-annotations carry the class and what they are; the acquisition score is the
+    # task's priority, never the prediction's score (no probability column: no score)
     task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['item-3']}")
     pred = task["predictions"][0]
-    assert pred["model_version"] == "dataqa-active"
-    assert pred["score"] == pytest.approx(float(items.loc[3, "score"]))
+    assert pred["model_version"] == "model-classifier"
+    assert pred.get("score") is None
+    assert task["data"]["priority"] == pytest.approx(float(items.loc[3, "score"]))
     assert pred["result"][0]["value"]["choices"] == [CLASSES[int(items.loc[3, "prediction"])]]
     assert task["data"]["text"] == items.loc[3, "text"]
     assert task["meta"]["dataqa_queue"] == "active"
@@ -117,16 +119,30 @@ def test_tasks_deleted_on_the_server_are_pushed_again(ls_server, ls_client, ledg
     assert set(server_ids(ls_client, rep.project_id).values()) == {1}
 
 
-def test_review_queue_preannotates_the_given_label(ls_server, ls_client, ledger, project_name):
+def test_review_queue_shows_both_labels_and_pretick_given_preannotates(ls_server, ls_client,
+                                                                       ledger, project_name):
     items = make_items(6).assign(label=[0, 1, 0, 1, 0, 1], note=list("abcdef"))
     rep = push(items, ls_server, ledger, project_name, queue="review", meta_columns=["note"])
     task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['item-1']}")
-    assert task["predictions"][0]["result"][0]["value"]["choices"] == ["spam"]
-    assert task["meta"]["suggested_label"] == CLASSES[int(items.loc[1, "prediction"])]
+    assert task["predictions"] == []  # the reviewer decides
+    suggested = CLASSES[int(items.loc[1, "prediction"])]
+    assert task["data"]["given_label"] == "spam"
+    assert task["data"]["suggested_label"] == suggested
+    assert task["data"]["context"] == (
+        f"Given label: spam \u00b7 model suggests: {suggested} \u00b7 issue score "
+        f"{items.loc[1, 'score']:.2f}")
+    assert task["meta"]["suggested_label"] == suggested
     assert task["meta"]["score"] == pytest.approx(float(items.loc[1, "score"]))
     assert task["meta"]["note"] == "b" and task["meta"]["dataqa_kind"] == "review"
     assert ledger.queues().set_index("name").loc[queue_name(project_name, "review"), "kind"] \
         == "review"
+    # pretick="given": the given label, said to be the given label, with no score
+    rep = push(items, ls_server, ledger, project_name + " given", queue="review",
+               pretick="given")
+    task = ls_client.request("GET", f"/api/tasks/{rep.task_ids['item-1']}")
+    (pred,) = task["predictions"]
+    assert pred["result"][0]["value"]["choices"] == ["spam"]
+    assert pred["model_version"] == "given-label" and pred.get("score") is None
 
 
 def test_table_and_image_items(ls_server, ls_client, ledger, project_name):

@@ -1,0 +1,173 @@
+"""What each queue kind puts in front of annotators: order, context, pre-annotations,
+blind verification, instructions and the data-manager view (against the real server)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dataqa.errors import InvalidSettingError, MissingColumnError, UnknownNameError
+from dataqa.labelstudio import label_config, push_queue
+from dataqa.labelstudio.project_setup import VIEW_TITLE
+from dataqa.labelstudio.tasks import context_line, priority_order
+
+from ._helpers import CLASSES, push
+
+DOT = " \u00b7 "
+
+
+def _items() -> pd.DataFrame:
+    # scores out of order, one missing, one tie (ties keep the input order)
+    return pd.DataFrame({
+        "id": ["a", "b", "c", "d", "e"],
+        "text": ["see you at lunch", "PRIVATE! call 0871 now", "free prize", "ok thanks",
+                 "win cash"],
+        "label": ["ham", "ham", "spam", "ham", "spam"],
+        "prediction": ["ham", "spam", "spam", "spam", "ham"],
+        "probability": [0.8, 0.91, 0.6, 0.55, 0.51],
+        "score": [0.1, 0.69, 0.3, None, 0.3],
+    })
+
+
+def _task(client, task_id):
+    return client.request("GET", f"/api/tasks/{task_id}")
+
+
+# ---------------------------------------------------------------- no server
+
+def test_priority_order_is_descending_score_with_missing_last_and_stable_ties():
+    assert priority_order(_items()).tolist() == [1, 2, 4, 0, 3]
+    assert priority_order(_items().drop(columns="score")).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_context_lines_per_kind():
+    kw = dict(given="ham", suggested="spam", probability=0.9123, score=0.687)
+    assert context_line("review", **kw) == (
+        f"Given label: ham{DOT}model suggests: spam (probability 0.91){DOT}issue score 0.69")
+    assert context_line("review", given="ham", suggested="spam", probability=None,
+                        score=0.687) == f"Given label: ham{DOT}model suggests: spam{DOT}issue score 0.69"
+    assert context_line("active", **kw) == f"Model suggests: spam (probability 0.91){DOT}priority 0.69"
+    assert context_line("spot_check", **kw) == f"Weak label: spam{DOT}priority 0.69"
+    assert context_line("verify", **kw) == "Choose the class from the item alone."
+    assert context_line("active", given=None, suggested=None, probability=None,
+                        score=None) == ""
+
+
+def test_config_shows_the_context_header_between_item_and_choices():
+    cfg = label_config(CLASSES)
+    assert cfg.index('<Text name="text"') < cfg.index('<Header value="$context"') \
+        < cfg.index("<Choices")
+    assert "$context" not in label_config(CLASSES, context=False)
+
+
+def test_bad_pretick_and_probability_are_refused_before_any_request(ledger):
+    bogus = dict(url="http://127.0.0.1:9", api_key="k", ledger=ledger, class_names=CLASSES,
+                 project="p-x")
+    items = _items()
+    with pytest.raises(UnknownNameError, match="known pretick.*given, none, suggested"):
+        push_queue(items, queue="review", pretick="model", **bogus)
+    with pytest.raises(InvalidSettingError, match="pretick='given' would show a label in the "
+                                                  "blind 'verify' queue"):
+        push_queue(items, queue="verify", pretick="given", **bogus)
+    with pytest.raises(MissingColumnError, match="'label' is not in the table"):
+        push_queue(items.drop(columns="label"), queue="active", pretick="given", **bogus)
+    with pytest.raises(InvalidSettingError, match=r"column 'probability' row 1 is 1\.5; it "
+                                                  r"must be the model's probability"):
+        push_queue(items.assign(probability=[0.5, 1.5, 0.5, 0.5, 0.5]), queue="active",
+                   **bogus)
+    with pytest.raises(InvalidSettingError, match="text column is named 'context'"):
+        push_queue(items.rename(columns={"text": "context"}), queue="active",
+                   column="context", **bogus)
+    assert ledger.summary()["items"] == 0
+
+
+# ---------------------------------------------------------------- real server
+
+def test_tasks_are_created_by_descending_priority_and_new_items_keep_their_order(
+        ls_server, ls_client, ledger, project_name):
+    rep = push(_items(), ls_server, ledger, project_name)
+    by_id = sorted(rep.task_ids, key=rep.task_ids.get)
+    assert by_id == ["b", "c", "e", "a", "d"]
+    assert [_task(ls_client, rep.task_ids[i])["data"].get("priority") for i in by_id] == \
+        [0.69, 0.3, 0.3, 0.1, None]
+    # the labeling stream of the project (no view selected) serves the highest first
+    nxt = ls_client.request("GET", f"/api/projects/{rep.project_id}/next")
+    assert nxt["data"]["dataqa_id"] == "b"
+    # a re-push adding items creates only the new ones, highest first, after the old
+    more = pd.DataFrame({"id": ["x", "y", "z"], "text": ["one", "two", "three"],
+                         "score": [0.2, 0.95, 0.5]})
+    again = push(pd.concat([_items(), more]), ls_server, ledger, project_name)
+    assert sorted(again.created) == ["x", "y", "z"] and again.n_skipped == 5
+    new = sorted(again.created, key=again.task_ids.get)
+    assert new == ["y", "z", "x"] and min(again.task_ids[i] for i in new) > max(rep.task_ids.values())
+
+
+def test_active_prediction_score_is_the_model_probability(ls_server, ls_client, ledger,
+                                                           project_name):
+    rep = push(_items(), ls_server, ledger, project_name, model_name="tfidf-logreg")
+    task = _task(ls_client, rep.task_ids["b"])
+    (pred,) = task["predictions"]
+    assert pred["result"][0]["value"]["choices"] == ["spam"]
+    assert pred["score"] == pytest.approx(0.91)
+    assert pred["model_version"] == "model-tfidf-logreg"
+    assert task["data"]["context"] == f"Model suggests: spam (probability 0.91){DOT}priority 0.69"
+    assert "given_label" not in task["data"]
+    # without a probability column the prediction has no score at all
+    rep = push(_items().drop(columns="probability"), ls_server, ledger, project_name + " np")
+    (pred,) = _task(ls_client, rep.task_ids["b"])["predictions"]
+    assert pred.get("score") is None and pred["model_version"] == "model-classifier"
+    # a spot check's pre-annotation is the weak label
+    rep = push(_items(), ls_server, ledger, project_name + " weak", queue="spot_check")
+    (pred,) = _task(ls_client, rep.task_ids["b"])["predictions"]
+    assert pred["model_version"] == "weak-label"
+
+
+def test_verify_tasks_show_no_label_anywhere(ls_server, ls_client, ledger, project_name):
+    rep = push(_items(), ls_server, ledger, project_name, queue="verify")
+    for iid, tid in rep.task_ids.items():
+        task = _task(ls_client, tid)
+        assert task["predictions"] == []
+        assert set(task["data"]) <= {"text", "dataqa_id", "priority", "context"}
+        assert task["data"]["context"] == "Choose the class from the item alone."
+        for value in list(task["data"].values()) + list(task["meta"].values()):
+            assert str(value) not in CLASSES, (iid, value)
+    assert ledger.item_data(["b"]) == {"b": {"text": _items().loc[1, "text"]}}
+
+
+def test_project_gets_description_instructions_and_a_priority_view(ls_server, ls_client,
+                                                                    ledger, project_name):
+    rep = push(_items(), ls_server, ledger, project_name, queue="review")
+    proj = ls_client.get_project(rep.project_id)
+    assert proj["description"].startswith("dataqa review queue 'review': Label-issue review")
+    assert proj["show_instruction"] is True
+    text = proj["expert_instruction"]
+    assert "review (review queue, 5 items)" in text and "Nothing is pre-selected" in text
+    views = ls_client.request("GET", "/api/dm/views", params={"project": rep.project_id})
+    (view,) = views
+    data = view["data"]
+    assert data["title"] == VIEW_TITLE and data["ordering"] == ["-tasks:data.priority"]
+    assert data["columnsDisplayType"] == {"tasks:data.priority": "Number"}
+    hidden = set(data["hiddenColumns"]["explore"])
+    for col in ("tasks:data.text", "tasks:data.priority", "tasks:data.given_label",
+                "tasks:data.suggested_label"):
+        assert col not in hidden
+    assert {"tasks:predictions_results", "tasks:data.context"} <= hidden
+    # the view orders the data manager's task list by priority, as a number
+    listed = ls_client.request("GET", "/api/tasks", params={
+        "project": rep.project_id, "view": view["id"], "fields": "all"})
+    assert [t["data"]["dataqa_id"] for t in listed["tasks"]] == ["b", "c", "e", "a", "d"]
+
+    # a second queue kind in the same project: one view still, instructions for both
+    push(_items().assign(id=lambda d: "v" + d["id"]), ls_server, ledger, project_name,
+         queue="verify")
+    assert len(ls_client.request("GET", "/api/dm/views", params={"project": rep.project_id})) == 1
+    text = ls_client.get_project(rep.project_id)["expert_instruction"]
+    assert "review (review queue, 5 items)" in text and "verify (verify queue, 5 items)" in text
+
+
+def test_out_of_scope_class_is_explained(ls_server, ls_client, ledger, project_name):
+    rep = push_queue(_items().drop(columns=["label", "prediction"]), project=project_name,
+                     class_names=["ham", "spam", "out_of_scope"], ledger=ledger,
+                     queue="active", url=ls_server.url, api_key=ls_server.api_key)
+    text = ls_client.get_project(rep.project_id)["expert_instruction"]
+    assert "\u201cout_of_scope\u201d means the item belongs to none of the other classes" in text
