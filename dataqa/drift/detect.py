@@ -55,6 +55,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         cols += [c for c in text_cols if c not in cols]
     else:
         cols = [c for c in ref.columns if c in set(cur.columns) and c not in reserved]
+        cols += [c for c in text_cols if c not in cols]
         if not cols:
             raise InvalidSettingError(
                 f"the reference and current tables share no column to compare (reference: "

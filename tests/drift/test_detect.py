@@ -1,0 +1,144 @@
+"""detect_drift: columns, decisions, bad inputs, calibration under no shift."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataqa.drift import DriftResult, detect_drift
+from dataqa.errors import (EmptyDataError, FeatureTypeError, InvalidSettingError,
+                           MissingColumnError, UnknownNameError)
+
+
+def table(n, rng, shift=0.0, cat_p=(0.5, 0.3, 0.2)):
+    return pd.DataFrame({
+        "a": rng.normal(shift, 1.0, n),
+        "b": rng.normal(size=n),
+        "cat": rng.choice(["x", "y", "z"], n, p=list(cat_p)),
+    })
+
+
+def test_shifted_column_is_the_drifted_one():
+    rng = np.random.default_rng(0)
+    r = detect_drift(table(400, rng), table(300, rng, shift=0.6, cat_p=(0.2, 0.3, 0.5)),
+                     n_permutations=99)
+    assert isinstance(r, DriftResult)
+    assert list(r.columns.columns[:7]) == ["column", "test", "statistic", "p_value",
+                                           "p_adjusted", "effect", "drifted"]
+    got = r.columns.set_index("column")
+    assert got.loc["a", "test"] == "ks" and got.loc["cat", "test"] == "chi2"
+    assert bool(got.loc["a", "drifted"]) and bool(got.loc["cat", "drifted"])
+    assert not bool(got.loc["b", "drifted"])
+    assert r.drifted
+    assert r.multivariate["mmd"]["p_value"] == pytest.approx(1 / 100)
+    assert r.multivariate["classifier"]["statistic"] > 0.6
+    assert r.driving_features["column"].iloc[0] in ("a", "cat")
+    assert r.label_shift is None and r.estimated_accuracy is None
+
+
+def test_p_adjusted_is_bh_over_columns_and_min_effect_gates():
+    rng = np.random.default_rng(1)
+    ref, cur = table(300, rng), table(300, rng, shift=0.5)
+    r = detect_drift(ref, cur, multivariate=())
+    from dataqa.drift import adjust_p_values
+
+    assert r.columns["p_adjusted"].to_numpy() == pytest.approx(
+        adjust_p_values(r.columns["p_value"], "fdr"))
+    r2 = detect_drift(ref, cur, multivariate=(), min_effect=5.0)
+    assert not r2.drifted  # significant, but no effect reaches 5
+    assert (r2.columns["p_adjusted"] <= 0.05).any()
+    rb = detect_drift(ref, cur, multivariate=(), correction="bonferroni")
+    assert rb.columns["p_adjusted"].to_numpy() == pytest.approx(
+        np.minimum(1, 3 * rb.columns["p_value"].to_numpy()))
+
+
+def test_text_column_goes_through_tfidf_svd():
+    rng = np.random.default_rng(2)
+    words_a = ["cheap", "offer", "win", "prize", "click"]
+    words_b = ["meeting", "lunch", "tomorrow", "home", "call"]
+
+    def texts(n, words):
+        return [" ".join(rng.choice(words, 6)) for _ in range(n)]
+    ref = pd.DataFrame({"text": texts(60, words_a + words_b)})
+    cur = pd.DataFrame({"text": texts(60, words_b)})
+    r = detect_drift(ref, cur, text_column="text", n_permutations=99, multivariate=())
+    row = r.columns.iloc[0]
+    assert row["column"] == "text" and row["test"] == "mmd" and row["p_value"] <= 0.02
+    assert bool(row["drifted"])
+
+
+def test_label_queue_ranks_unlike_items_first():
+    rng = np.random.default_rng(3)
+    ref = table(200, rng)
+    cur = table(100, rng)
+    cur.loc[:9, "a"] += 6.0  # ten items far from the reference
+    cur["id"] = [f"c{i}" for i in range(100)]
+    r = detect_drift(ref, cur, id_column="id", n_permutations=49)
+    q = r.label_queue(top=10)
+    assert list(q.columns[:4]) == ["id", "score", "unlike_score", "uncertainty"]
+    assert len(q) == 10 and q["score"].is_monotonic_decreasing
+    assert len(set(q["id"]) & {f"c{i}" for i in range(10)}) >= 8
+    assert q["uncertainty"].isna().all()  # no model without labels
+    with pytest.raises(InvalidSettingError, match="top=0"):
+        r.label_queue(top=0)
+
+
+def test_save_writes_the_three_files(tmp_path):
+    import json
+
+    rng = np.random.default_rng(4)
+    r = detect_drift(table(100, rng), table(100, rng, shift=1.0), n_permutations=49)
+    paths = r.save(tmp_path / "out")
+    data = json.loads(paths["json"].read_text())
+    assert data["drifted"] is True and "a" in data["drifted_columns"]
+    assert data["n_drifted_columns"] == len(data["drifted_columns"])
+    assert set(data["multivariate"]) == {"mmd", "classifier"}
+    cols = pd.read_csv(paths["columns"])
+    assert cols["column"].tolist() == ["a", "b", "cat"]
+    html = paths["report"].read_text()
+    assert "Drift report" in html and "data:image/png;base64" in html
+
+
+@pytest.mark.parametrize("ref,cur,exc,msg", [
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"b": range(20)}), InvalidSettingError,
+     "share no column"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": ["x"] * 20}), FeatureTypeError,
+     "column 'a' is numeric in the reference table but text in the current table"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(9)}), EmptyDataError,
+     "the current table has 9 rows"),
+    (pd.DataFrame({"a": range(20), "b": [np.nan] * 20}), pd.DataFrame({"a": range(20), "b": range(20)}),
+     EmptyDataError, "column 'b' is empty \\(all values missing\\) in the reference table"),
+])
+def test_bad_input_is_named(ref, cur, exc, msg):
+    with pytest.raises(exc, match=msg):
+        detect_drift(ref, cur)
+
+
+def test_bad_settings_are_named():
+    rng = np.random.default_rng(5)
+    ref, cur = table(20, rng), table(20, rng)
+    with pytest.raises(UnknownNameError, match="known corrections are"):
+        detect_drift(ref, cur, correction="holm")
+    with pytest.raises(UnknownNameError, match="known multivariate tests are: classifier, mmd"):
+        detect_drift(ref, cur, multivariate=("lsdd",))
+    with pytest.raises(InvalidSettingError, match="alpha=1.5"):
+        detect_drift(ref, cur, alpha=1.5)
+    with pytest.raises(MissingColumnError, match="label column 'y' is not in the reference table"):
+        detect_drift(ref, cur, label_column="y")
+    with pytest.raises(MissingColumnError, match="feature column 'q'"):
+        detect_drift(ref, cur, feature_columns=["q"])
+
+
+def test_false_alarm_rate_near_alpha_without_shift():
+    # 200 seeded no-shift repetitions of two disjoint samples; drifted's rate should be
+    # near alpha = 0.05 (binomial sd 0.015): FDR over independent columns controls the
+    # family-wise rate under no shift, and min_effect does not bite at this size
+    rng = np.random.default_rng(2026)
+    alarms = 0
+    reps = 200
+    for i in range(reps):
+        pool = table(400, rng)
+        r = detect_drift(pool.iloc[:200], pool.iloc[200:], multivariate=(), random_state=i)
+        alarms += r.drifted
+    assert 0.02 <= alarms / reps <= 0.09, alarms / reps

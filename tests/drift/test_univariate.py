@@ -1,0 +1,90 @@
+"""Effects, PSI, corrections and column typing, against hand computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import wasserstein_distance
+
+from dataqa.drift import (adjust_p_values, jensen_shannon, normalized_wasserstein,
+                          psi_categorical, psi_numeric)
+from dataqa.drift.univariate import column_kind
+from dataqa.errors import UnknownNameError
+
+
+def test_benjamini_hochberg_by_hand():
+    p = [0.01, 0.04, 0.03, 0.20]
+    # sorted 0.01, 0.03, 0.04, 0.20 -> 4p/rank = 0.04, 0.06, 0.0533, 0.20
+    # step-up minimum from the top: 0.04, 0.0533, 0.0533, 0.20
+    assert adjust_p_values(p, "fdr") == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.20])
+    assert adjust_p_values(p, "bonferroni") == pytest.approx([0.04, 0.16, 0.12, 0.80])
+    assert adjust_p_values([0.5, 0.9], "bonferroni") == pytest.approx([1.0, 1.0])
+    assert adjust_p_values(p, "none") == pytest.approx(p)
+
+
+def test_bh_matches_brute_force_definition():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=12) ** 2
+    adj = adjust_p_values(p, "fdr")
+    m = len(p)
+    for i in range(m):
+        # adjusted p_i = min over j with p_j >= p_i of m p_j / rank(p_j)
+        ranks = np.argsort(np.argsort(p)) + 1
+        expect = min(m * p[j] / ranks[j] for j in range(m) if p[j] >= p[i])
+        assert adj[i] == pytest.approx(min(1.0, expect))
+    # rejections at 0.05 equal the step-up rule: the largest k with p_(k) <= k q / m
+    srt = np.sort(p)
+    ks = [k for k in range(1, m + 1) if srt[k - 1] <= k * 0.05 / m]
+    assert int((adj <= 0.05).sum()) == (max(ks) if ks else 0)
+
+
+def test_nan_p_values_are_not_counted():
+    adj = adjust_p_values([0.01, np.nan, 0.02], "bonferroni")
+    assert adj[0] == pytest.approx(0.02) and np.isnan(adj[1]) and adj[2] == pytest.approx(0.04)
+
+
+def test_unknown_correction_lists_known_ones():
+    with pytest.raises(UnknownNameError, match="known corrections are: bonferroni, fdr, none"):
+        adjust_p_values([0.1], "holm")
+
+
+def test_normalized_wasserstein_by_hand():
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    y = x + 0.5
+    # W1 of a pure shift is the shift; sd of x is sqrt(1.25)
+    assert normalized_wasserstein(x, y) == pytest.approx(0.5 / np.sqrt(1.25))
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=50), rng.exponential(size=40)
+    assert normalized_wasserstein(a, b) == pytest.approx(wasserstein_distance(a, b) / a.std())
+    assert normalized_wasserstein(np.ones(5), np.ones(3)) == 0.0
+
+
+def test_jensen_shannon_matches_scipy():
+    ca, cb = np.array([10, 5, 5, 0]), np.array([2, 8, 6, 4])
+    assert jensen_shannon(ca, cb) == pytest.approx(jensenshannon(ca / 20, cb / 20, base=2))
+    assert jensen_shannon(np.array([1, 0]), np.array([0, 1])) == pytest.approx(1.0)
+
+
+def test_psi_by_hand():
+    ca, cb = np.array([50, 30, 20]), np.array([30, 30, 40])
+    pa, pb = ca / 100, cb / 100
+    assert psi_categorical(ca, cb) == pytest.approx(np.sum((pb - pa) * np.log(pb / pa)))
+    x = np.arange(100, dtype=float)
+    y = np.r_[np.arange(50, dtype=float), np.full(50, 95.0)]
+    # reference deciles: edges at 9.9, 19.8, ...; y puts 10% in each of the 5 lower bins,
+    # none in bins 6-9 and 50% in the top bin
+    pa = np.full(10, 0.1)
+    pb = np.r_[np.full(5, 0.1), np.full(4, 1e-4), 0.5]
+    assert psi_numeric(x, y) == pytest.approx(np.sum((pb - pa) * np.log(pb / pa)))
+
+
+def test_column_kind():
+    num = pd.Series([1.0, 2.0])
+    assert column_kind(num, pd.Series([3, 4])) == "numeric"
+    assert column_kind(pd.Series([True, False]), pd.Series([True, True])) == "categorical"
+    assert column_kind(pd.Series(["a", "b"]), pd.Series(["a", "c"])) == "categorical"
+    assert column_kind(num, pd.Series(["x", "y"])) == "mixed"
+    long = pd.Series([f"a fairly long free text comment number {i}" for i in range(10)])
+    assert column_kind(long, long) == "text"
