@@ -1,4 +1,13 @@
-"""Progress reporting shared by long-running functions (rich progress bars on stderr)."""
+"""Progress reporting shared by long-running functions (rich progress bars on stderr).
+
+- :func:`progress_task`: a bar with a known number of steps (folds, chunks, tasks).
+- :func:`progress_stage`: one named stage of unknown length (features, Datalab, the
+  report), shown as a pulsing bar with its name and the time spent.
+
+Both take ``enabled`` (``None``: when stderr is a terminal; ``False``: nothing is shown,
+the CLI's ``--quiet``) and ``console`` (a :class:`rich.console.Console`; default stderr),
+the seam tests use to read what was shown.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +20,13 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
-__all__ = ["progress_task", "resolve_progress"]
+__all__ = ["progress_stage", "progress_task", "resolve_progress"]
 
 
 def resolve_progress(progress: bool | None) -> bool:
@@ -36,7 +46,8 @@ class _Advance:
 
 
 @contextmanager
-def progress_task(description: str, total: float | None, *, enabled: bool | None = None) -> Iterator[_Advance]:
+def progress_task(description: str, total: float | None, *, enabled: bool | None = None,
+                  console: Console | None = None) -> Iterator[_Advance]:
     """Context manager yielding ``advance(n=1)``; a rich bar on stderr when enabled."""
     if not resolve_progress(enabled):
         yield _Advance(None, None)
@@ -47,9 +58,35 @@ def progress_task(description: str, total: float | None, *, enabled: bool | None
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console or Console(stderr=True),
         transient=False,
     )
     with prog:
         task = prog.add_task(description, total=total)
         yield _Advance(prog, task)
+
+
+@contextmanager
+def progress_stage(name: str, *, enabled: bool | None = None,
+                   console: Console | None = None) -> Iterator[None]:
+    """Show one named stage of unknown length while the block runs.
+
+    A spinner, the stage's ``name``, a pulsing bar and the elapsed time; when the block
+    ends the line stays, completed, with the time the stage took. Nothing is shown when
+    ``enabled`` resolves to False (:func:`resolve_progress`).
+    """
+    if not resolve_progress(enabled):
+        yield
+        return
+    prog = Progress(
+        SpinnerColumn(finished_text="[green]done"),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console or Console(stderr=True),
+        transient=False,
+    )
+    with prog:
+        task = prog.add_task(name, total=None)
+        yield
+        prog.update(task, total=1, completed=1)

@@ -1,0 +1,48 @@
+"""dataqa._progress: named stages and step bars are shown when enabled, never when quiet."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from dataqa._progress import progress_stage, progress_task, resolve_progress
+
+
+def _console():
+    buf = io.StringIO()
+    return buf, Console(file=buf, force_terminal=True, width=120, color_system=None)
+
+
+def test_stage_shows_its_name_and_completes():
+    buf, console = _console()
+    with progress_stage("features (TF-IDF)", enabled=True, console=console):
+        pass
+    out = buf.getvalue()
+    assert "features (TF-IDF)" in out and "done" in out
+
+
+def test_task_counts_steps():
+    buf, console = _console()
+    with progress_task("cross-validating (5 folds)", 5, enabled=True, console=console) as advance:
+        for _ in range(5):
+            advance()
+    out = buf.getvalue()
+    assert "cross-validating (5 folds)" in out and "5/5" in out
+
+
+def test_quiet_shows_nothing(capsys):
+    buf, console = _console()
+    with progress_stage("Datalab", enabled=False, console=console):
+        pass
+    with progress_task("folds", 3, enabled=False, console=console) as advance:
+        advance(3)
+    assert buf.getvalue() == ""
+    with progress_stage("report", enabled=False):
+        pass
+    assert capsys.readouterr().err == ""
+
+
+def test_resolve_progress():
+    assert resolve_progress(True) is True and resolve_progress(False) is False
+    assert resolve_progress(None) in (True, False)  # stderr is a terminal or not
