@@ -1,0 +1,79 @@
+"""Windows by time or rows, reference chunks, the timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataqa.drift import drift_windows, split_windows
+from dataqa.errors import InvalidSettingError, MissingColumnError
+
+
+def test_split_by_time_and_by_rows():
+    cur = pd.DataFrame({"t": ["2026-01-01 10:00", "2026-01-01 23:00", "2026-01-03 01:00",
+                              "2026-01-03 02:00", "2026-01-02 05:00"]})
+    w = split_windows(cur, time_column="t", window="1D")
+    assert [lab for lab, _ in w] == ["2026-01-01 00:00:00", "2026-01-02 00:00:00",
+                                     "2026-01-03 00:00:00"]
+    assert [idx.tolist() for _, idx in w] == [[0, 1], [4], [2, 3]]
+    c = split_windows(pd.DataFrame({"a": range(25)}), chunk_size=10)
+    assert [idx.tolist() for _, idx in c] == [list(range(10)), list(range(10, 20)),
+                                             list(range(20, 25))]
+
+
+def test_split_rejects_bad_settings():
+    cur = pd.DataFrame({"t": ["2026-01-01", "not a time"], "a": [1, 2]})
+    with pytest.raises(InvalidSettingError, match="time column 't' has 1 values that are missing "
+                                                  "or not times \\(rows \\[1\\]"):
+        split_windows(cur, time_column="t", window="1D")
+    with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
+        split_windows(cur, time_column="t", window="weekly")
+    with pytest.raises(MissingColumnError, match="time column 'ts'"):
+        split_windows(cur, time_column="ts", window="1D")
+    with pytest.raises(InvalidSettingError, match="either a time window"):
+        split_windows(cur, time_column="t", window="1D", chunk_size=10)
+    with pytest.raises(InvalidSettingError, match="chunk_size=5 must be an integer >= 10"):
+        split_windows(cur, chunk_size=5)
+
+
+def test_windows_alarm_only_where_the_shift_is():
+    rng = np.random.default_rng(0)
+
+    def part(n, shift):
+        return pd.DataFrame({"a": rng.normal(shift, 1, n), "b": rng.normal(size=n)})
+    ref = part(600, 0.0)
+    cur = pd.concat([part(150, 0.0), part(150, 0.0), part(150, 1.0)], ignore_index=True)
+    cur["ts"] = pd.date_range("2026-03-02", periods=450, freq="h")  # 3 x 150 h ~ 3 weeks
+    r = drift_windows(ref, cur, time_column="ts", window="7D", multivariate=("mmd",),
+                      n_permutations=99)
+    w = r.windows
+    assert w["n"].sum() == 450 and "ts" not in r.columns["column"].tolist()
+    assert bool(w["drifted"].iloc[-1]) and not w["drifted"].iloc[0]
+    assert w["mmd_p_value"].iloc[-1] == pytest.approx(0.01)
+    ch = r.reference_chunks
+    size = int(np.median(w["n"]))  # chunks of the median window size
+    assert len(ch) == 600 // size and (ch["n"] == size).all()
+    assert ch["max_effect"].max() < w["max_effect"].iloc[-1]
+    assert r.to_dict()["n_drifted_windows"] == int(w["drifted"].sum())
+
+
+def test_windows_with_labels_track_the_accuracy(tmp_path):
+    rng = np.random.default_rng(1)
+
+    def part(n, priors):
+        y = rng.choice(2, n, p=priors)
+        x = rng.normal(size=n) + 2.0 * y
+        return pd.DataFrame({"x": x, "label": y})
+    ref = part(400, [0.5, 0.5])
+    cur = pd.concat([part(100, [0.5, 0.5]), part(100, [0.9, 0.1])], ignore_index=True)
+    r = drift_windows(ref, cur.drop(columns="label"), chunk_size=100, label_column="label",
+                      multivariate=(), n_permutations=49)
+    w = r.windows
+    assert {"estimated_accuracy", "accuracy_low", "accuracy_high", "label_shift_l1",
+            "ood_fraction"} <= set(w.columns)
+    assert w["label_shift_l1"].iloc[1] > w["label_shift_l1"].iloc[0]
+    assert (w["accuracy_low"] <= w["estimated_accuracy"]).all()
+    paths = r.save(tmp_path)
+    assert pd.read_csv(paths["windows"])["window"].tolist() == ["rows 0-99", "rows 100-199"]
+    assert "Timeline" in paths["report"].read_text()
