@@ -1,0 +1,135 @@
+"""``dataqa drift``: files, exit codes, named bad input, and --push to a real server."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dataqa.cli import app
+
+runner = CliRunner()
+
+
+def tables(tmp_path, shift=0.8, n=120):
+    rng = np.random.default_rng(0)
+
+    def part(n, shift):
+        y = rng.choice(["ham", "spam"], n)
+        x = rng.normal(size=n) + 2.0 * (y == "spam") + shift
+        return pd.DataFrame({"x": x, "z": rng.normal(size=n), "label": y})
+    ref = part(n, 0.0)
+    cur = part(n, shift).drop(columns="label")
+    cur.insert(0, "id", [f"c{i}" for i in range(n)])
+    cur["ts"] = pd.date_range("2026-01-01", periods=n, freq="3h")
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    return tmp_path / "ref.csv", tmp_path / "cur.csv"
+
+
+def test_writes_the_files_and_exits_0_with_or_without_drift(tmp_path):
+    ref, cur = tables(tmp_path)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
+                              "--id-column", "id", "--permutations", "99", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "drift.json").read_text())
+    assert data["drifted"] is True and "x" in data["drifted_columns"]
+    assert {"label_shift", "estimated_accuracy", "multivariate", "columns"} <= set(data)
+    assert set(data["label_shift"]) == {"ham", "spam"}
+    cols = pd.read_csv(out / "columns.csv")
+    assert set(cols["column"]) == {"x", "z"}  # ts and id are only in the current table
+    assert (out / "report.html").stat().st_size > 1000
+    assert "drift:" in res.output
+    # no drift: the current table is a second sample of the reference
+    (tmp_path / "b").mkdir()
+    ref2, _ = tables(tmp_path / "b", shift=0.0)
+    res = runner.invoke(app, ["drift", str(ref), str(ref2), "--feature-column", "z",
+                              "--permutations", "49", "--out", str(tmp_path / "out2")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "out2" / "drift.json").read_text())["drifted"] is False
+    assert "no drift" in res.output
+
+
+def test_windows_from_the_command_line(tmp_path):
+    ref, cur = tables(tmp_path)
+    out = tmp_path / "w"
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--time-column", "ts", "--window",
+                              "5D", "--permutations", "49", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    w = pd.read_csv(out / "windows.csv")
+    assert w["n"].sum() == 120 and len(w) >= 3
+    assert "ts" not in pd.read_csv(out / "columns.csv")["column"].tolist()
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--chunk-size", "40",
+                              "--permutations", "49", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "c" / "windows.csv")) == 3
+
+
+def _write(tmp_path, name, df):
+    p = tmp_path / name
+    df.to_csv(p, index=False)
+    return str(p)
+
+
+@pytest.mark.parametrize("ref,cur,msg", [
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"b": range(20)}), "share no column"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": ["x"] * 20}),
+     "column 'a' is numeric in the reference table but text in the current table"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(5)}), "the current table has 5 rows"),
+    (pd.DataFrame({"a": range(20), "b": [None] * 20}), pd.DataFrame({"a": range(20), "b": range(20)}),
+     "column 'b' is empty"),
+])
+def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
+    res = runner.invoke(app, ["drift", _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur),
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert msg in " ".join(res.output.split())
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--push"], "--push needs --project"),
+    (["--push", "--project", "p"], "--push needs --ledger"),
+    (["--window", "7D"], "--window needs --time-column"),
+    (["--time-column", "ts", "--window", "7D", "--chunk-size", "20"], "not both"),
+    (["--correction", "holm"], "unknown correction 'holm'"),
+    (["--chunk-size", "3"], "chunk_size=3 must be an integer >= 10"),
+])
+def test_bad_options_exit_2(tmp_path, args, msg):
+    ref, cur = tables(tmp_path)
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--out", str(tmp_path / "o"), *args])
+    assert res.exit_code == 2, res.output
+    assert msg in " ".join(res.output.split())
+
+
+def test_push_sends_the_queue_once(ls_server, tmp_path):
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.ledger import Ledger
+
+    ref, cur = tables(tmp_path)
+    led = str(tmp_path / "drift.db")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    args = ["drift", str(ref), str(cur), "--label-column", "label", "--id-column", "id",
+            "--permutations", "49", "--out", str(tmp_path / "o"), "--push", "--project",
+            "drift queue test", "--ledger", led, "--top", "7"]
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert "7 created, 0 already there, 0 failed" in res.output
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert "0 created, 7 already there" in res.output
+    with Ledger(led) as check:
+        tasks = check.task_ids(project="drift queue test")
+    from dataqa.drift import detect_drift
+
+    r = detect_drift(pd.read_csv(ref), pd.read_csv(cur, dtype={"id": str}), label_column="label",
+                     id_column="id", n_permutations=49)
+    assert set(tasks) == set(r.label_queue(top=7)["id"])
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        pid = client.find_project("drift queue test")["id"]
+        on_server = client.list_tasks(pid)
+    assert sorted(t["data"]["dataqa_id"] for t in on_server) == sorted(tasks)
