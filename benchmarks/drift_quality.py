@@ -1,0 +1,766 @@
+"""Quality of dataqa's drift tests, with alibi-detect as the reference (the anchor).
+
+Data (features computed once per dataset; every repetition draws rows from them):
+
+- ``digits``: scikit-learn's 8x8 digits (pixels / 16), each image also moved by one pixel in
+  the eight directions (zeros shifted in): a pool of 9 x 1,797 = 16,173 images, so that two
+  disjoint samples of 5,000 exist.
+- ``sms``: the UCI SMS Spam Collection (``dataqa.datasets.load_sms_spam``, 5,574 texts):
+  dataqa's TF-IDF features (``dataqa.features.tfidf_features``) reduced to 32 dimensions by
+  truncated SVD (seed 0).
+- ``mixed``: a generated table (:func:`mixed_table`, seed 0, 20,000 rows): four numeric
+  columns (normal, log-normal, beta, exponential with a correlation) and three categorical
+  ones (5 plans, 12 regions with rare ones, a boolean). Multivariate tests see the numeric
+  columns standardised plus the categories one-hot encoded.
+- ``youtube``: the UCI YouTube Spam Collection (``load_youtube_spam``): the Psy, KatyPerry,
+  LMFAO and Eminem comments as reference, the Shakira comments as current; TF-IDF + SVD-32
+  fitted on all comments.
+- ``sms_vs_youtube``: SMS texts as reference, YouTube comments as current; TF-IDF + SVD-32
+  fitted on both.
+
+Two samples of one dataset are disjoint draws without replacement when the pool holds 2n
+rows, else independent draws with replacement (SMS at n = 5,000); both are exchangeable,
+so every test's null hypothesis holds exactly.
+
+Parts:
+
+- **Calibration**: no-shift repetitions at n = 200, 1,000, 5,000 per side on digits, sms and
+  mixed. For every test the false-alarm rate at alpha = 0.05: dataqa's ``ks_test`` and
+  ``cvm_test`` per column (Benjamini-Hochberg over the columns, as ``detect_drift``'s
+  default; the per-column rate is printed too), ``chi2_test`` on the categorical columns,
+  ``mmd_test``, ``classifier_test`` and ``detect_drift(...).drifted`` (columns only:
+  ``multivariate=()``, since ``drifted`` is decided by the columns); alibi-detect's KSDrift,
+  MMDDrift and ClassifierDrift on the same samples. Goal: dataqa's rates in [0.03, 0.07].
+- **Power** (alpha = 0.05): covariate shift on digits (Gaussian pixel noise, sd 0.05; a
+  quarter of the current digits blurred, Gaussian sigma 0.8), class-prior shift on digits
+  and sms (current priors ~ Dirichlet(a x reference priors), a = 100 on digits, i.e. 10 per
+  class, and 10 on sms; exact class counts), concept shift on YouTube
+  (Shakira vs the four other videos) and text source shift (SMS vs YouTube). dataqa's
+  KS (BH), MMD and classifier tests against KSDrift, MMDDrift and ClassifierDrift on the same
+  samples. Goal: dataqa's power >= the anchor's on every cell (both calibrated above).
+- **Speed**: ``mmd_test`` with n = 5,000 per side, d = 32, 500 permutations, against
+  MMDDrift (pytorch backend, CPU) on the same data in the same run. Goal: >= 10x faster.
+- **Label shift**: BBSE (``dataqa.drift`` ``label_shift``) on 1,000 current items drawn with
+  priors ~ Dirichlet(1, ..., 1) (exact class counts), 50 draws, on digits (the 1,797
+  original images, logistic regression on pixels, 900 reference rows) and sms (logistic
+  regression with C = 100 on TF-IDF, 2,000 reference rows). The confusion matrix comes from five fold
+  models' out-of-fold probabilities and the current probabilities average the same five
+  models. Goal: mean L1 error <= 0.05 (the 95% intervals' coverage is reported).
+- **Performance estimate**: CBPE (``estimate_accuracy``) of a logistic regression fitted on
+  the 900 reference digits, on 1,000 current digits of the other half, unshifted and under
+  the two covariate shifts, against its true accuracy on them. Goal: mean absolute error
+  <= 0.02; the coverage of the 95% interval is reported.
+
+alibi-detect runs in its own environment (``make drift-anchors-install``: ``.venv-alibi``),
+through ``benchmarks/_drift_anchor.py``; samples go there in one .npz file per cell. Without
+it the anchor columns are empty and the power goal is not checked.
+
+The anchor runs in a second process while dataqa computes the next part (calibration's
+anchor during the power part, power's during label shift); both MMD timings of the speed
+part run alone.
+
+Grids: ``--grid full`` is the issue's (200 calibration repetitions at every n, 500
+permutations; many hours on two cores, mostly alibi-detect's MMD); ``--grid reduced`` (the
+default) keeps 200 calibration repetitions at n = 200 and runs fewer at larger n, fewer power
+repetitions, MMDDrift on the first few repetitions only at n = 1,000 and not at 5,000, and
+times MMDDrift at 10 and 30 permutations, extrapolated linearly to 500; the JSON lists every
+setting (``grid_settings``). ``--quick``: n = 200 only, few repetitions: a smoke run of a few
+minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import finish, parser, print_table, write_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ALPHA = 0.05
+CAL_RANGE = (0.03, 0.07)
+
+
+# ============================================================================ grid
+
+@dataclass
+class Grid:
+    """How much to run; the full grid is reduced to fit two shared cores (see the JSON)."""
+
+    ns: tuple[int, ...] = (200, 1000, 5000)
+    cal_reps: dict = field(default_factory=lambda: {200: 200, 1000: 200, 5000: 200})
+    power_reps: dict = field(default_factory=lambda: {200: 100, 1000: 100, 5000: 100})
+    mmd_perms: int = 500
+    anchor_mmd_reps: dict = field(default_factory=lambda: {200: 200, 1000: 200, 5000: 200})
+    anchor_mmd_perms: int = 500
+    power_5000: tuple[str, ...] = ("digits_noise", "digits_blur", "digits_prior", "sms_prior")
+    label_shift_draws: int = 50
+    perf_reps: int = 50
+    speed_anchor_perms: tuple[int, ...] = (500,)
+
+
+def full_grid() -> Grid:
+    return Grid()
+
+
+def reduced_grid() -> Grid:
+    """What two shared cores finish in about half an hour."""
+    return Grid(cal_reps={200: 200, 1000: 60, 5000: 12},
+                power_reps={200: 40, 1000: 20, 5000: 6},
+                mmd_perms=100,
+                anchor_mmd_reps={200: 40, 1000: 5, 5000: 0}, anchor_mmd_perms=100,
+                power_5000=("digits_noise", "digits_blur"),
+                label_shift_draws=50, perf_reps=50, speed_anchor_perms=(10, 30))
+
+
+def quick_grid() -> Grid:
+    return Grid(ns=(200,), cal_reps={200: 20}, power_reps={200: 10}, mmd_perms=100,
+                anchor_mmd_reps={200: 10}, anchor_mmd_perms=50, power_5000=(),
+                label_shift_draws=10, perf_reps=10, speed_anchor_perms=(2, 6))
+
+
+# ============================================================================ data
+
+def digits_pool() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Digits and their eight one-pixel translations: X (16173, 64) in [0, 1], labels,
+    and the index of the original image of each row (for group-disjoint splits)."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    imgs = (d.data / 16.0).reshape(-1, 8, 8)
+    out, ys, src = [], [], []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            moved = np.zeros_like(imgs)
+            ys_, yd = (slice(max(dy, 0), 8 + min(dy, 0)), slice(max(-dy, 0), 8 + min(-dy, 0)))
+            xs_, xd = (slice(max(dx, 0), 8 + min(dx, 0)), slice(max(-dx, 0), 8 + min(-dx, 0)))
+            moved[:, ys_, xs_] = imgs[:, yd, xd]
+            out.append(moved.reshape(len(imgs), 64))
+            ys.append(d.target)
+            src.append(np.arange(len(imgs)))
+    return np.vstack(out), np.concatenate(ys), np.concatenate(src)
+
+
+def text_svd(texts: list[str], dims: int = 32) -> np.ndarray:
+    from sklearn.decomposition import TruncatedSVD
+
+    from dataqa.features import tfidf_features
+
+    X = tfidf_features(texts)
+    return TruncatedSVD(dims, random_state=0).fit_transform(X)
+
+
+def mixed_table(n: int = 20_000, seed: int = 0) -> pd.DataFrame:
+    """The generated mixed table: ``age`` ~ N(40, 12); ``income`` log-normal (mu 10 + 0.01
+    age, sigma 0.5); ``score`` ~ Beta(2, 5); ``tenure`` ~ Exponential(3); ``plan`` in 5
+    plans (0.4, 0.3, 0.15, 0.1, 0.05); ``region`` in 12 regions with Zipf-like shares (the
+    last ones rare); ``active`` boolean (p = 0.7)."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(40, 12, n)
+    income = np.exp(rng.normal(10 + 0.01 * age, 0.5))
+    plans = np.array(["basic", "plus", "pro", "team", "enterprise"])
+    zipf = 1.0 / np.arange(1, 13) ** 1.3
+    return pd.DataFrame({
+        "age": age, "income": income, "score": rng.beta(2, 5, n), "tenure": rng.exponential(3, n),
+        "plan": plans[rng.choice(5, n, p=[0.4, 0.3, 0.15, 0.1, 0.05])],
+        "region": np.array([f"r{i:02d}" for i in range(12)])[rng.choice(12, n, p=zipf / zipf.sum())],
+        "active": rng.random(n) < 0.7,
+    })
+
+
+MIXED_NUMERIC = ("age", "income", "score", "tenure")
+MIXED_CATEGORICAL = ("plan", "region", "active")
+
+
+def mixed_matrix(df: pd.DataFrame) -> np.ndarray:
+    num = df[list(MIXED_NUMERIC)].to_numpy(np.float64)
+    num = (num - num.mean(0)) / num.std(0)
+    cats = [pd.get_dummies(df[c].astype(str)).to_numpy(np.float64) for c in MIXED_CATEGORICAL]
+    return np.hstack([num, *cats])
+
+
+@dataclass
+class Dataset:
+    name: str
+    X: np.ndarray                      # features the multivariate tests and the anchor see
+    y: np.ndarray | None = None
+    frame: pd.DataFrame | None = None  # the table detect_drift sees (default: X's columns)
+    numeric: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+
+    def table(self, idx: np.ndarray, X: np.ndarray | None = None) -> pd.DataFrame:
+        if self.frame is not None and X is None:
+            return self.frame.iloc[idx].reset_index(drop=True)
+        M = self.X[idx] if X is None else X
+        return pd.DataFrame(M, columns=[f"f{j}" for j in range(M.shape[1])])
+
+
+def load_datasets(data_home) -> dict[str, Dataset]:
+    from dataqa.datasets import load_sms_spam, load_youtube_spam
+
+    Xd, yd, _ = digits_pool()
+    sms = load_sms_spam(data_home)
+    yt = load_youtube_spam(data_home)
+    mixed = mixed_table()
+    both = text_svd(sms["text"].tolist() + yt["text"].tolist())
+    return {
+        "digits": Dataset("digits", Xd.astype(np.float32), yd),
+        "sms": Dataset("sms", text_svd(sms["text"].tolist()).astype(np.float32),
+                       (sms["label"] == "spam").to_numpy(np.int64)),
+        "mixed": Dataset("mixed", mixed_matrix(mixed).astype(np.float32), frame=mixed,
+                         numeric=MIXED_NUMERIC, categorical=MIXED_CATEGORICAL),
+        "youtube": Dataset("youtube", text_svd(yt["text"].tolist()).astype(np.float32),
+                           (yt["video"] == "Shakira").to_numpy(np.int64)),
+        "sms_vs_youtube": Dataset("sms_vs_youtube", both.astype(np.float32),
+                                  np.r_[np.zeros(len(sms), np.int64), np.ones(len(yt), np.int64)]),
+    }
+
+
+# ============================================================================ samples
+
+def two_samples(N: int, n: int, rng) -> tuple[np.ndarray, np.ndarray, str]:
+    """Indices of two samples of n rows from N: disjoint when 2n <= N, else with replacement."""
+    if 2 * n <= N:
+        p = rng.permutation(N)[:2 * n]
+        return p[:n], p[n:], "disjoint"
+    return rng.integers(0, N, n), rng.integers(0, N, n), "with replacement"
+
+
+def blur(X: np.ndarray, sigma: float) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    return np.stack([gaussian_filter(x.reshape(8, 8), sigma).ravel() for x in X]).astype(X.dtype)
+
+
+def prior_sample(y: np.ndarray, pool: np.ndarray, priors: np.ndarray, n: int, rng) -> np.ndarray:
+    """n indices from ``pool`` with exact class counts round(priors * n) (largest remainder);
+    without replacement where the class has enough rows."""
+    raw = priors * n
+    counts = np.floor(raw).astype(int)
+    counts[np.argsort(raw - counts)[::-1][: n - counts.sum()]] += 1
+    out = []
+    for k, c in enumerate(counts):
+        rows = pool[y[pool] == k]
+        if c:
+            out.append(rng.choice(rows, c, replace=c > len(rows)))
+    return np.concatenate(out)
+
+
+def power_cell(ds: dict[str, Dataset], scenario: str, n: int, rng):
+    """One repetition of a shift scenario: (reference X, current X, ref idx, cur idx, dataset)."""
+    if scenario in ("digits_noise", "digits_blur", "digits_prior"):
+        d = ds["digits"]
+        a, b, _ = two_samples(len(d.X), n, rng)
+        cur = d.X[b]
+        if scenario == "digits_noise":
+            cur = (cur + rng.normal(0, 0.05, cur.shape)).astype(np.float32)
+        elif scenario == "digits_blur":
+            cur = cur.copy()
+            k = rng.choice(n, n // 4, replace=False)
+            cur[k] = blur(cur[k], 0.8)
+        else:
+            rest = np.setdiff1d(np.arange(len(d.X)), a)
+            ref_pri = np.bincount(d.y, minlength=10) / len(d.y)
+            b = prior_sample(d.y, rest, rng.dirichlet(10 * 10 * ref_pri), n, rng)
+            cur = d.X[b]
+        return d.X[a], cur, "digits"
+    if scenario == "sms_prior":
+        d = ds["sms"]
+        a = rng.choice(len(d.X), n, replace=2 * n > len(d.X))
+        rest = np.setdiff1d(np.arange(len(d.X)), a) if 2 * n <= len(d.X) else np.arange(len(d.X))
+        ref_pri = np.bincount(d.y, minlength=2) / len(d.y)
+        b = prior_sample(d.y, rest, rng.dirichlet(10 * ref_pri), n, rng)
+        return d.X[a], d.X[b], "sms"
+    if scenario in ("youtube_concept", "sms_vs_youtube"):
+        d = ds["youtube" if scenario == "youtube_concept" else "sms_vs_youtube"]
+        r, c = np.flatnonzero(d.y == 0), np.flatnonzero(d.y == 1)
+        a = rng.choice(r, n, replace=n > len(r))
+        b = rng.choice(c, n, replace=n > len(c))
+        return d.X[a], d.X[b], scenario
+    raise ValueError(scenario)
+
+
+def scenario_ns(scenario: str, grid: Grid) -> list[int]:
+    caps = {"youtube_concept": 370, "sms_vs_youtube": 1956}
+    ns = [n for n in grid.ns if n <= caps.get(scenario, 10**9)]
+    return [n for n in ns if n != 5000 or scenario in grid.power_5000]
+
+
+# ============================================================================ dataqa's tests
+
+def bh_any(p: np.ndarray) -> float:
+    """Smallest Benjamini-Hochberg adjusted p-value (reject-any at alpha <=> it is <= alpha)."""
+    from dataqa.drift.univariate import adjust_p_values
+
+    p = np.asarray(p, dtype=np.float64)
+    p = p[~np.isnan(p)]
+    return float(np.nanmin(adjust_p_values(p, "fdr"))) if p.size else 1.0
+
+
+def dataqa_tests(ref: np.ndarray, cur: np.ndarray, *, seed: int, perms: int,
+                 univariate: tuple[str, ...] = ("ks", "cvm"), frames=None, dataset=None,
+                 with_detect: bool = True) -> dict:
+    """p-values of every dataqa test on one repetition (plus per-column p-values)."""
+    from dataqa.drift import chi2_test, classifier_test, cvm_test, detect_drift, ks_test, mmd_test
+
+    out: dict = {}
+    timing: dict = {}
+    if dataset is not None and dataset.frame is not None:
+        fr, fc = frames
+        num_cols = [(fr[c].to_numpy(), fc[c].to_numpy()) for c in dataset.numeric]
+        cat_cols = [(fr[c].to_numpy(), fc[c].to_numpy()) for c in dataset.categorical]
+    else:
+        num_cols = [(ref[:, j], cur[:, j]) for j in range(ref.shape[1])]
+        cat_cols = []
+    for name, fn in (("ks", ks_test), ("cvm", cvm_test)):
+        if name in univariate:
+            t0 = time.perf_counter()
+            cols = np.array([fn(a, b)[1] for a, b in num_cols])
+            timing[name] = time.perf_counter() - t0
+            out[f"{name}_columns"] = cols
+            out[name] = bh_any(cols)
+    if cat_cols:
+        t0 = time.perf_counter()
+        cols = np.array([chi2_test(a, b, random_state=seed)[1] for a, b in cat_cols])
+        timing["chi2"] = time.perf_counter() - t0
+        out["chi2_columns"] = cols
+        out["chi2"] = bh_any(cols)
+    t0 = time.perf_counter()
+    out["mmd"] = mmd_test(ref, cur, n_permutations=perms, random_state=seed)[1]
+    timing["mmd"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out["classifier"] = classifier_test(ref, cur, random_state=seed)[1]
+    timing["classifier"] = time.perf_counter() - t0
+    if with_detect:
+        if frames is None:
+            cols = [f"f{j}" for j in range(ref.shape[1])]
+            frames = (pd.DataFrame(ref, columns=cols), pd.DataFrame(cur, columns=cols))
+        t0 = time.perf_counter()
+        res = detect_drift(frames[0], frames[1], multivariate=(), random_state=seed)
+        timing["detect_drift"] = time.perf_counter() - t0
+        out["detect_drift"] = 0.0 if res.drifted else 1.0  # a decision, coded as a p-value
+    out["_seconds"] = timing
+    return out
+
+
+# ============================================================================ anchor
+
+def alibi_python(path: str | None) -> Path | None:
+    p = Path(path) if path else ROOT / ".venv-alibi" / "bin" / "python"
+    return p if p.exists() else None
+
+
+def start_anchor(py: Path | None, workdir: Path, tag: str, cells: list[dict],
+                 speed: dict | None = None):
+    """Start the anchor on ``cells`` in the background (it runs while dataqa computes the
+    next part); :func:`wait_anchor` collects it."""
+    if py is None:
+        return None
+    manifest = workdir / f"manifest_{tag}.json"
+    manifest.write_text(json.dumps({"cells": cells, "speed": speed}))
+    result = workdir / f"anchor_{tag}.json"
+    log = open(workdir / f"anchor_{tag}.log", "w")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen([str(py), str(ROOT / "benchmarks" / "_drift_anchor.py"), str(manifest),
+                             str(result)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, result, log, time.perf_counter(), tag
+
+
+def wait_anchor(handle) -> dict | None:
+    if handle is None:
+        return None
+    proc, result, log, t0, tag = handle
+    rc = proc.wait()
+    log.close()
+    print(f"anchor ({tag}) finished in {time.perf_counter() - t0:.0f} s", flush=True)
+    if rc != 0:
+        print(Path(log.name).read_text()[-4000:], file=sys.stderr)
+        raise SystemExit(f"the alibi-detect anchor failed (exit {rc}); see the log above")
+    return json.loads(result.read_text())
+
+
+def save_cell(workdir: Path, name: str, refs: list, curs: list) -> str:
+    f = f"{name}.npz"
+    np.savez(workdir / f, ref=np.stack(refs).astype(np.float32), cur=np.stack(curs).astype(np.float32))
+    return f
+
+
+# ============================================================================ parts
+
+def rate(p: list[float] | np.ndarray) -> float:
+    p = np.asarray(p, dtype=np.float64)
+    return float(np.mean(p <= ALPHA)) if p.size else float("nan")
+
+
+def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson 95% interval for a rate of k successes in n repetitions."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return float(mid - half), float(mid + half)
+
+
+DQ_TESTS = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift")
+ANCHORS = ("ks", "mmd", "classifier")
+
+
+def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1) -> list[dict]:
+    rows = []
+    for dname in ("digits", "sms", "mixed"):
+        d = ds[dname]
+        for n in grid.ns:
+            R = grid.cal_reps.get(n, 0)
+            if not R:
+                continue
+            rng = np.random.default_rng([seed, n, len(dname)])
+            ps: dict[str, list] = {}
+            percol: dict[str, list] = {}
+            secs: dict[str, float] = {}
+            refs, curs = [], []
+            draw = ""
+            for r in range(R):
+                a, b, draw = two_samples(len(d.X), n, rng)
+                frames = (d.table(a), d.table(b))
+                res = dataqa_tests(d.X[a], d.X[b], seed=r, perms=grid.mmd_perms, frames=frames,
+                                   dataset=d, univariate=("ks", "cvm"))
+                for k, v in res.items():
+                    if k == "_seconds":
+                        for t, s in v.items():
+                            secs[t] = secs.get(t, 0.0) + s
+                    elif k.endswith("_columns"):
+                        percol.setdefault(k[:-8], []).append(v)
+                    else:
+                        ps.setdefault(k, []).append(v)
+                refs.append(d.X[a])
+                curs.append(d.X[b])
+            name = f"cal_{dname}_{n}"
+            f = save_cell(workdir, name, refs, curs)
+            anchor_cells.append({"name": name, "file": f, "detectors": ["ks", "classifier"],
+                                 "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+            Rm = grid.anchor_mmd_reps.get(n, 0)
+            if Rm:
+                fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
+                anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
+                                     "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+            row = {"dataset": dname, "n": n, "reps": R, "draw": draw}
+            for t in DQ_TESTS:
+                if t in ps:
+                    row[t] = rate(ps[t])
+                    row[f"{t}_seconds"] = secs.get(t, 0.0) / R
+            for t, cols in percol.items():
+                m = np.vstack(cols)
+                row[f"{t}_per_column"] = float(np.nanmean(m <= ALPHA))
+            rows.append(row)
+            print(f"calibration {dname} n={n}: "
+                  + ", ".join(f"{t}={row[t]:.3f}" for t in DQ_TESTS if t in row), flush=True)
+    return rows
+
+
+POWER_SCENARIOS = ("digits_noise", "digits_blur", "digits_prior", "sms_prior", "youtube_concept",
+                   "sms_vs_youtube")
+
+
+def power(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 2) -> list[dict]:
+    rows = []
+    for sc in POWER_SCENARIOS:
+        for n in scenario_ns(sc, grid):
+            R = grid.power_reps.get(n, 0)
+            if not R:
+                continue
+            rng = np.random.default_rng([seed, n, len(sc)])
+            ps: dict[str, list] = {}
+            refs, curs = [], []
+            for r in range(R):
+                ref, cur, _ = power_cell(ds, sc, n, rng)
+                res = dataqa_tests(ref, cur, seed=r, perms=grid.mmd_perms, univariate=("ks",),
+                                   with_detect=False)
+                for k, v in res.items():
+                    if not k.startswith("_") and not k.endswith("_columns"):
+                        ps.setdefault(k, []).append(v)
+                refs.append(ref)
+                curs.append(cur)
+            name = f"pow_{sc}_{n}"
+            f = save_cell(workdir, name, refs, curs)
+            anchor_cells.append({"name": name, "file": f, "detectors": ["ks", "classifier"],
+                                 "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+            Rm = grid.anchor_mmd_reps.get(n, 0)
+            if Rm:
+                fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
+                anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
+                                     "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+            row = {"scenario": sc, "n": n, "reps": R, "_p": ps, "anchor_mmd_reps": Rm}
+            for t in ("ks", "mmd", "classifier"):
+                row[t] = rate(ps[t])
+            rows.append(row)
+            print(f"power {sc} n={n}: ks={row['ks']:.2f} mmd={row['mmd']:.2f} "
+                  f"classifier={row['classifier']:.2f}", flush=True)
+    return rows
+
+
+def speed_data(workdir: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(5000, 32)).astype(np.float32)
+    Y = (rng.normal(size=(5000, 32)) + 0.02).astype(np.float32)
+    np.savez(workdir / "speed.npz", ref=X, cur=Y)
+    return X, Y, "speed.npz"
+
+
+def dataqa_speed(X, Y, perms: int = 500) -> dict:
+    from dataqa.drift import mmd_test
+
+    t0 = time.perf_counter()
+    _, p = mmd_test(X, Y, n_permutations=perms, random_state=0)
+    return {"seconds": time.perf_counter() - t0, "p_value": p}
+
+
+def _fold_models(X, y, seed: int = 0, C: float = 1.0):
+    """Five logistic regressions, each fitted on four folds of the reference, and
+    the out-of-fold probabilities of every reference row."""
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    base = LogisticRegression(C=C, max_iter=3000)
+    oof = np.zeros((len(y), int(y.max()) + 1))
+    models = []
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y):
+        m = clone(base).fit(X[tr], y[tr])
+        oof[te] = m.predict_proba(X[te])
+        models.append(m)
+    return models, oof
+
+
+def _label_data(data_home):
+    """(name, X, y, reference rows, current pool, C): digits (the 1,797 originals,
+    pixels/16; logistic regression C = 1) and sms (TF-IDF; C = 100: at C = 1 the model
+    finds few spam messages); half of the rows (seeded) are the reference pool, the rest
+    current."""
+    from sklearn.datasets import load_digits
+
+    from dataqa.datasets import load_sms_spam
+    from dataqa.features import tfidf_features
+
+    d = load_digits()
+    sms = load_sms_spam(data_home)
+    out = []
+    for name, X, y, n_ref, C in (
+            ("digits", d.data / 16.0, d.target, 900, 1.0),
+            ("sms", tfidf_features(sms["text"].tolist()), (sms["label"] == "spam").to_numpy(np.int64),
+             2000, 100.0)):
+        p = np.random.default_rng([4, len(name)]).permutation(len(y))
+        half = len(y) // 2
+        out.append((name, X, y, p[:min(n_ref, half)], p[half:], C))
+    return out
+
+
+def label_shift_part(data_home, grid: Grid, seed: int = 4) -> list[dict]:
+    """BBSE on current samples with Dirichlet(1) priors. The confusion matrix comes from the
+    out-of-fold predictions of five fold models; the current predictions average the same
+    five models (a model refitted on the whole reference is more accurate than the fold
+    models, which biases BBSE: see the JSON note)."""
+    from dataqa.drift.model_checks import label_shift
+
+    rows = []
+    for name, X, y, ref, pool, C in _label_data(data_home):
+        rng = np.random.default_rng([seed, len(name)])
+        models, oof = _fold_models(X[ref], y[ref], C=C)
+        k = int(y.max()) + 1
+        errs, cover = [], []
+        for _ in range(grid.label_shift_draws):
+            cur = prior_sample(y, pool, rng.dirichlet(np.ones(k)), 1000, rng)
+            true = np.bincount(y[cur], minlength=k) / len(cur)
+            probs = np.mean([m.predict_proba(X[cur]) for m in models], axis=0)
+            est = label_shift(oof, y[ref], probs, n_bootstrap=200, random_state=0)
+            errs.append(float(np.abs(est["prior"] - true).sum()))
+            cover.append(float(np.mean((est["low"] <= true) & (true <= est["high"]))))
+        rows.append({"dataset": name, "classes": k, "draws": grid.label_shift_draws,
+                     "current_n": 1000, "reference_n": len(ref),
+                     "mean_l1": float(np.mean(errs)), "max_l1": float(np.max(errs)),
+                     "interval_coverage": float(np.mean(cover))})
+        print(f"label shift {name}: mean L1 {np.mean(errs):.4f}", flush=True)
+    return rows
+
+
+def performance_part(data_home, grid: Grid, seed: int = 5) -> list[dict]:
+    """CBPE of a logistic regression fitted on 900 reference digits (out-of-fold
+    probabilities calibrate it) on 1,000 current digits drawn from the other half (with
+    replacement), unshifted, with pixel noise (sd 0.05) or a quarter blurred (sigma 0.8)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from dataqa.drift.model_checks import estimate_accuracy
+
+    name, X, y, ref, pool, _ = _label_data(data_home)[0]
+    _, oof = _fold_models(X[ref], y[ref])
+    model = LogisticRegression(C=1.0, max_iter=3000).fit(X[ref], y[ref])
+    rng = np.random.default_rng(seed)
+    rows = []
+    for shift in ("none", "noise", "blur"):
+        errs, cover, accs, ests = [], [], [], []
+        for _ in range(grid.perf_reps):
+            cur = rng.choice(pool, 1000, replace=True)
+            Xc = X[cur].copy()
+            if shift == "noise":
+                Xc = Xc + rng.normal(0, 0.05, Xc.shape)
+            elif shift == "blur":
+                k = rng.choice(1000, 250, replace=False)
+                Xc[k] = blur(Xc[k], 0.8)
+            probs = model.predict_proba(Xc)
+            acc = float(np.mean(probs.argmax(1) == y[cur]))
+            est = estimate_accuracy(oof, y[ref], probs, random_state=0)
+            errs.append(abs(est["estimate"] - acc))
+            cover.append(est["low"] <= acc <= est["high"])
+            accs.append(acc)
+            ests.append(est["estimate"])
+        rows.append({"shift": shift, "reps": grid.perf_reps, "current_n": 1000,
+                     "true_accuracy": float(np.mean(accs)), "estimated": float(np.mean(ests)),
+                     "mae": float(np.mean(errs)), "coverage_95": float(np.mean(cover))})
+        print(f"performance {shift}: MAE {np.mean(errs):.4f} coverage {np.mean(cover):.2f}", flush=True)
+    return rows
+
+
+# ============================================================================ main
+
+def main(argv=None) -> int:
+    ap = parser(__doc__.splitlines()[0])
+    ap.add_argument("--grid", choices=("full", "reduced"), default="reduced",
+                    help="full: the issue's grid (hours on two cores); reduced (default): fewer "
+                         "repetitions at large n, as listed in the JSON")
+    ap.add_argument("--data-home", default=None, help="folder holding sms_spam/ and youtube_spam/")
+    ap.add_argument("--alibi-python", default=None,
+                    help="python of the alibi-detect environment (default .venv-alibi/bin/python)")
+    ap.add_argument("--keep-samples", default=None, help="keep the .npz samples in this folder")
+    args = ap.parse_args(argv)
+    grid = quick_grid() if args.quick else (full_grid() if args.grid == "full" else reduced_grid())
+    py = alibi_python(args.alibi_python)
+    if py is None:
+        print("alibi-detect environment not found (make drift-anchors-install): anchor columns empty")
+    t_start = time.perf_counter()
+    ds = load_datasets(args.data_home)
+    tmp = tempfile.TemporaryDirectory(prefix="drift_quality_") if not args.keep_samples else None
+    workdir = Path(args.keep_samples or tmp.name)
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    cal_cells: list[dict] = []
+    cal = calibration(ds, grid, workdir, cal_cells)
+    h_cal = start_anchor(py, workdir, "calibration", cal_cells)
+    pw_cells: list[dict] = []
+    pw = power(ds, grid, workdir, pw_cells)
+    X, Y, sf = speed_data(workdir)
+    anchor_cal = wait_anchor(h_cal)
+    dq_speed = dataqa_speed(X, Y)
+    h_pw = start_anchor(py, workdir, "power", pw_cells)
+    ls_rows = label_shift_part(args.data_home, grid)
+    perf_rows = performance_part(args.data_home, grid)
+    anchor_pw = wait_anchor(h_pw)
+    # alibi-detect's MMD timed alone, as dataqa's was
+    anchor_speed = wait_anchor(start_anchor(py, workdir, "speed", [],
+                                            {"file": sf, "n_permutations": list(grid.speed_anchor_perms)}))
+    anchor = None
+    if anchor_cal is not None and anchor_pw is not None:
+        anchor = {**anchor_speed, "cells": {**anchor_cal["cells"], **anchor_pw["cells"]}}
+
+    # ---- merge the anchor
+    for row in cal:
+        key = f"cal_{row['dataset']}_{row['n']}"
+        for t in ANCHORS:
+            cell = (anchor or {}).get("cells", {}).get(key + ("_mmd" if t == "mmd" else ""), {})
+            if t in cell:
+                row[f"alibi_{t}"] = float(np.mean(cell[t]["drift"]))
+                row[f"alibi_{t}_reps"] = len(cell[t]["p_value"])
+                row[f"alibi_{t}_seconds"] = float(np.mean(cell[t]["seconds"]))
+    for row in pw:
+        key = f"pow_{row['scenario']}_{row['n']}"
+        ps = row.pop("_p")
+        for t in ANCHORS:
+            cell = (anchor or {}).get("cells", {}).get(key + ("_mmd" if t == "mmd" else ""), {})
+            if t in cell:
+                pa = cell[t]["drift"]
+                row[f"alibi_{t}"] = float(np.mean(pa))
+                row[f"alibi_{t}_reps"] = len(pa)
+                # dataqa on exactly the anchor's repetitions (MMD: the first ones)
+                row[f"{t}_same_reps"] = rate(ps[t][: len(pa)])
+    speed = {"n": 5000, "d": 32, "dataqa_permutations": 500, "dataqa_seconds": dq_speed["seconds"]}
+    timed = (anchor or {}).get("speed") or []
+    if timed:
+        speed["alibi_timed"] = {str(t["n_permutations"]): t["seconds"] for t in timed}
+        at500 = [t["seconds"] for t in timed if t["n_permutations"] == 500]
+        if at500:
+            speed["alibi_seconds_at_500"] = at500[0]
+            speed["alibi_at_500"] = "measured"
+        elif len(timed) >= 2:
+            # alibi-detect computes one kernel matrix, then loops over the permutations with
+            # the same work each: its time is linear in P; fitted through the timed runs
+            P = np.array([t["n_permutations"] for t in timed], dtype=float)
+            sec = np.array([t["seconds"] for t in timed])
+            slope, icpt = np.polyfit(P, sec, 1)
+            speed["alibi_seconds_at_500"] = float(icpt + slope * 500)
+            speed["alibi_at_500"] = f"extrapolated (linear in P from P = {P.astype(int).tolist()})"
+        speed["speedup_lower_bound"] = max(t["seconds"] for t in timed) / speed["dataqa_seconds"]
+    rows_speed = [speed]
+
+    # ---- goals
+    goals: dict[str, bool] = {}
+    lo, hi = CAL_RANGE
+    for row in cal:
+        for t in DQ_TESTS:
+            if t in row:
+                goals[f"false alarms {t} {row['dataset']} n={row['n']} in [{lo}, {hi}]"] = lo <= row[t] <= hi
+    if anchor:
+        for row in pw:
+            for t in ANCHORS:
+                if f"alibi_{t}" in row:
+                    goals[f"power {t} {row['scenario']} n={row['n']} >= alibi"] = \
+                        row[f"{t}_same_reps"] >= row[f"alibi_{t}"]
+    a500 = speed.get("alibi_seconds_at_500")
+    if a500 is not None:
+        speed["speedup"] = a500 / speed["dataqa_seconds"]
+        goals["MMD n=5000 d=32 P=500 >= 10x alibi"] = speed["speedup"] >= 10
+    for row in ls_rows:
+        goals[f"label shift L1 {row['dataset']} <= 0.05"] = row["mean_l1"] <= 0.05
+    for row in perf_rows:
+        if row["shift"] != "none":
+            goals[f"accuracy MAE {row['shift']} <= 0.02"] = row["mae"] <= 0.02
+
+    # ---- print
+    cal_cols = ["dataset", "n", "reps", "draw"] + [t for t in DQ_TESTS] + \
+        ["ks_per_column", "cvm_per_column", "alibi_ks", "alibi_mmd", "alibi_mmd_reps", "alibi_classifier"]
+    print_table("Calibration: false-alarm rate at alpha = 0.05 (goal for dataqa: 0.03-0.07)", cal,
+                cal_cols)
+    pw_cols = ["scenario", "n", "reps", "ks", "alibi_ks", "mmd", "mmd_same_reps", "alibi_mmd",
+               "alibi_mmd_reps", "classifier", "alibi_classifier"]
+    print_table("Power at alpha = 0.05 (dataqa vs alibi-detect, same samples)", pw, pw_cols,
+                float_format="{:.2f}")
+    print_table("Speed: MMD permutation test, n = 5,000 per side, d = 32", rows_speed,
+                float_format="{:.2f}")
+    print_table("Label shift (BBSE), 1,000 current items, Dirichlet(1) priors", ls_rows,
+                float_format="{:.4f}")
+    print_table("Estimated accuracy (CBPE), digits, 1,000 current items", perf_rows,
+                float_format="{:.4f}")
+    elapsed = time.perf_counter() - t_start
+    path = write_json(args.out, "drift_quality", {
+        "quick": args.quick, "grid": args.grid if not args.quick else "quick",
+        "grid_settings": {k: (v if not isinstance(v, dict) else {str(a): b for a, b in v.items()})
+                          for k, v in grid.__dict__.items()},
+        "anchor": None if anchor is None else {k: anchor[k] for k in ("alibi_detect", "numpy", "torch")},
+        "calibration": cal, "power": pw, "speed": speed, "label_shift": ls_rows,
+        "performance": perf_rows, "goals": goals, "seconds": elapsed})
+    print(f"wrote {path} ({elapsed:.0f} s)")
+    if tmp is not None:
+        tmp.cleanup()
+    return finish("drift_quality", goals)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
