@@ -220,10 +220,7 @@ class LocalServer:
         else:
             self.data_dir = self._data_dir_arg
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            for name, reuse in self._reuse.items():
-                saved = self.data_dir / name
-                if reuse and saved.is_file() and saved.read_text().strip():
-                    setattr(self, f"_{name}", saved.read_text().strip())
+            self._use_saved_credentials()
         self.log_path = self.data_dir / "label-studio.log"
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         cmd = [str(binary), "start", "--no-browser", "--internal-host", "127.0.0.1",
@@ -237,6 +234,14 @@ class LocalServer:
             self.stop()
             raise
         return self
+
+    def _use_saved_credentials(self) -> None:
+        """In a kept data folder, the saved password and key (those the user was created
+        with) replace the random defaults."""
+        for name, reuse in self._reuse.items():
+            saved = self.data_dir / name
+            if reuse and saved.is_file() and saved.read_text().strip():
+                setattr(self, f"_{name}", saved.read_text().strip())
 
     def _log_tail(self, n: int = 15) -> str:
         try:
