@@ -72,8 +72,10 @@ $(ALIBI_VENV)/.installed:
 
 drift-anchors-install: $(ALIBI_VENV)/.installed
 
+# Projects and the saved password/key stay in build/labelstudio (LS_DATA=... to move it);
+# it prints the URL, the user and the password file. Password: $DATAQA_LS_PASSWORD or random.
 labelstudio: labelstudio-install $(STAMP)
-	LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(PY) -m dataqa.labelstudio.server --port $(LS_PORT)
+	LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(PY) -m dataqa.labelstudio.server --port $(LS_PORT) --data-dir $(or $(LS_DATA),$(CURDIR)/build/labelstudio)
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) $(ALIBI_VENV) demo_out bench_out .pytest_cache
