@@ -219,8 +219,20 @@ def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _rbf(Z: np.ndarray, width: float) -> np.ndarray:
-    Zf = np.asarray(Z, dtype=np.float32)
-    K = _sq_dists(Zf, Zf)
+    """RBF kernel matrix of the rows of ``Z`` in float32, in one N x N buffer.
+
+    Squared distances come from a single matrix product of ``[Z, |z|^2, 1]`` and
+    ``[-2 Z, 1, |z|^2]`` (rows centred first, which keeps float32 rounding small); the
+    buffer is then scaled and exponentiated in place.
+    """
+    Zc = np.asarray(Z, dtype=np.float64)
+    Zc = Zc - Zc.mean(axis=0)
+    sq = np.einsum("ij,ij->i", Zc, Zc)
+    ones = np.ones((len(Zc), 1))
+    left = np.hstack([Zc, sq[:, None], ones]).astype(np.float32)
+    right = np.hstack([-2.0 * Zc, ones, sq[:, None]]).astype(np.float32)
+    K = left @ right.T
+    np.maximum(K, np.float32(0.0), out=K)
     K *= np.float32(-1.0 / (2.0 * width * width))
     np.exp(K, out=K)
     np.fill_diagonal(K, 1.0)
@@ -235,7 +247,7 @@ def _mmd_from_masks(K: np.ndarray, masks: np.ndarray, n: int, m: int) -> np.ndar
     within-sample sums.
     """
     masks = masks.astype(K.dtype, copy=False)
-    row = K.sum(axis=1, dtype=np.float64)
+    row = (K @ np.ones(K.shape[0], dtype=K.dtype)).astype(np.float64)
     total = row.sum()
     KA = K @ masks
     sxx = np.einsum("ij,ij->j", masks, KA, dtype=np.float64)
