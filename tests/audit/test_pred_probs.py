@@ -59,29 +59,66 @@ def _oof(X, y, model):
     return out_of_sample_pred_probs(X, y, model=model, progress=False)
 
 
-def test_default_model_picks_c_with_lowest_oof_log_loss_then_averages_members():
+def _manual_path(X, y, train, test, grid, scale):
+    """A warm-started path written out: one LogisticRegression, C raised step by step."""
+    from sklearn.preprocessing import StandardScaler
+
+    Xtr, Xte = X[train], X[test]
+    if scale:
+        s = StandardScaler().fit(Xtr)
+        Xtr, Xte = s.transform(Xtr), s.transform(Xte)
+    lr = LogisticRegression(max_iter=3000, warm_start=True)
+    out = []
+    for c in grid:
+        lr.set_params(C=c)
+        out.append(lr.fit(Xtr, y[train]).predict_proba(Xte))
+    return out
+
+
+def _log_loss(p, y):
+    return float(-np.log(p[np.arange(len(y)), y]).mean())
+
+
+def test_default_model_picks_c_on_the_first_fold_then_averages_members():
     X, y = blobs()
     p, info = cross_val_pred_probs(X, y, progress=False)
-    losses = info["log_loss"]
-    assert set(losses) == {str(c) for c in C_GRID["numeric"]}
-    best = min(C_GRID["numeric"], key=lambda c: losses[str(c)])
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    tr0, te0 = splits[0]
+    path = _manual_path(X, y, tr0, te0, C_GRID["numeric"], scale=True)
+    losses = [_log_loss(q, y[te0]) for q in path]
+    assert info["log_loss"] == pytest.approx({str(c): v for c, v in zip(C_GRID["numeric"], losses, strict=True)})
+    best = C_GRID["numeric"][int(np.argmin(losses))]
     assert info["C"] == best
-    lr = _oof(X, y, default_model("numeric", C=best))
-    assert -np.log(lr[np.arange(len(y)), y]).mean() == pytest.approx(losses[str(best)])
-    members = ensemble_members("numeric", 96)
-    want = np.mean([lr] + [_oof(X, y, m) for m in members.values()], axis=0)
-    np.testing.assert_allclose(p, want, rtol=1e-10)
-    assert info["model"] == "logistic regression + svc"
+    assert info["model"] == f"logistic regression (C={best}, chosen on fold 1) + knn"
+    # the first fold from the path; every other fold a fresh fit at the chosen C (never
+    # warm-started from the first fold's fit, which saw their items: equal to 1e-10)
+    lr = np.zeros((len(y), 3))
+    lr[te0] = path[int(np.argmin(losses))]
+    for tr, te in splits[1:]:
+        lr[te] = default_model("numeric", C=best).fit(X[tr], y[tr]).predict_proba(X[te])
+    knn = _oof(X, y, ensemble_members("numeric", 96)["knn"])
+    np.testing.assert_allclose(p, (lr + knn) / 2, rtol=1e-10)
+    # the warm-started path ends where cold fits end (same convex problem)
+    cold = default_model("numeric", C=C_GRID["numeric"][-1]).fit(X[tr0], y[tr0]).predict_proba(X[te0])
+    np.testing.assert_allclose(path[-1], cold, atol=2e-3)
 
 
-def test_default_on_sparse_averages_two_best_c():
+def test_default_on_sparse_is_logistic_regression_alone():
     import scipy.sparse as sp
 
     X, y = blobs()
     Xs = sp.csr_matrix(np.abs(X))
     p, info = cross_val_pred_probs(Xs, y, progress=False)
-    two = sorted(C_GRID["tfidf"], key=lambda c: info["log_loss"][str(c)])[:2]
-    want = (_oof(Xs, y, default_model("tfidf", C=two[0])) + _oof(Xs, y, default_model("tfidf", C=two[1]))) / 2
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    tr0, te0 = splits[0]
+    path = _manual_path(Xs, y, tr0, te0, C_GRID["tfidf"], scale=False)
+    best = int(np.argmin([_log_loss(q, y[te0]) for q in path]))
+    assert info["C"] == C_GRID["tfidf"][best]
+    assert info["model"] == f"logistic regression (C={C_GRID['tfidf'][best]}, chosen on fold 1)"
+    want = np.zeros((len(y), 3))
+    want[te0] = path[best]
+    for tr, te in splits[1:]:
+        want[te] = default_model("tfidf", C=C_GRID["tfidf"][best]).fit(Xs[tr], y[tr]).predict_proba(Xs[te])
     np.testing.assert_allclose(p, want, rtol=1e-10)
 
 
@@ -131,26 +168,22 @@ def test_folds_run_on_a_dask_cluster_through_joblib():
     np.testing.assert_allclose(serial, on_dask, rtol=1e-10)
 
 
-def test_large_data_swaps_the_svm_for_knn():
-    from dataqa.audit.pred_probs import SVC_MAX_TRAIN
+def test_knn_member_below_its_size_limit_only():
+    from dataqa.audit.pred_probs import KNN_MAX_TRAIN
 
-    assert list(ensemble_members("numeric", SVC_MAX_TRAIN)) == ["svc"]
-    assert list(ensemble_members("numeric", SVC_MAX_TRAIN + 1)) == ["knn"]
+    assert list(ensemble_members("numeric", KNN_MAX_TRAIN)) == ["knn"]
+    assert ensemble_members("numeric", KNN_MAX_TRAIN + 1) == {}
     assert ensemble_members("tfidf", 100) == {}
+    assert ensemble_members("numeric", 1) == {}
+    assert ensemble_members("numeric", 8)["knn"][-1].n_neighbors == 7
+    assert ensemble_members("numeric", 100)["knn"][-1].n_neighbors == 15
 
 
-def test_svm_member_calibration_follows_small_classes():
-    assert ensemble_members("numeric", 100, min_class_train=1) == {}
-    platt = ensemble_members("numeric", 100, min_class_train=2)["svc"][-1]
-    assert platt.cv == 2
-    assert ensemble_members("numeric", 100, min_class_train=10)["svc"][-1].cv == 3
-
-
-def test_two_member_class_uses_two_folds_without_the_svm():
+def test_two_member_class_uses_two_folds():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(42, 3))
     y = np.array([0] * 20 + [1] * 20 + [2] * 2)
     with pytest.warns(UserWarning, match="using 2 folds"):
         p, info = cross_val_pred_probs(X, y)
-    assert info["folds"] == 2 and "svc" not in info["model"]
+    assert info["folds"] == 2 and info["model"].endswith("+ knn")
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
