@@ -7,11 +7,13 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from dataqa.audit.error_rate import ModelErrorRate, model_error_rate
 from dataqa.audit.issues import find_label_issues
 from dataqa.audit.pred_probs import cross_val_pred_probs
 from dataqa.data import LabeledTable, effective_folds, prepare_labeled
@@ -19,6 +21,21 @@ from dataqa.features import table_features
 from dataqa.stats import ErrorRate, error_rate_interval
 
 __all__ = ["AuditResult", "audit", "datalab_findings"]
+
+if TYPE_CHECKING:
+    from dataqa.audit.review import VerifiedErrorRate
+
+
+def _json_default(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    return str(v)
+
+
+#: Target width of the verified interval behind "review N items to know" (+-2.5 points).
+REVIEW_WIDTH = 0.05
 
 
 @dataclass
@@ -33,22 +50,59 @@ class AuditResult:
         and, where Datalab ran, ``outlier_score`` (higher = more outlying), ``is_outlier``,
         ``is_near_duplicate``, ``near_duplicate_set`` (ids of the item's near duplicates,
         ``;``-separated).
-    error_rate : ErrorRate
-        Fraction of items flagged as label issues, with its Beta-posterior interval.
     summary : dict
         Counts and settings (JSON-serialisable).
     pred_probs : ndarray (n, K)
         Out-of-sample predicted probabilities, rows in the table's order.
     table : LabeledTable
         The validated input.
+    datalab : dict
+        Datalab's summary (empty when it did not run).
+    model_error_rate : ModelErrorRate or None
+        The model-based range of the label-error rate (not verified; see
+        :mod:`dataqa.audit.error_rate`), with the review size that would verify it.
+    review_plan : DataFrame or None
+        The last plan of :func:`dataqa.audit.review.plan_review` (``id, stratum, weight``).
+    verified : VerifiedErrorRate or None
+        The error rate verified by a review (:func:`dataqa.audit.review.estimate_error_rate`);
+        shown in the report when set.
+
+    ``n_flagged`` and ``flagged_fraction`` count the worklist: items flagged for review,
+    not an estimate of the error rate.
     """
 
     issues: pd.DataFrame
-    error_rate: ErrorRate
     summary: dict
     pred_probs: np.ndarray
     table: LabeledTable
     datalab: dict = field(default_factory=dict)
+    model_error_rate: ModelErrorRate | None = None
+    review_plan: pd.DataFrame | None = None
+    verified: VerifiedErrorRate | None = None
+
+    @property
+    def n_flagged(self) -> int:
+        """Items flagged as likely label errors (the review worklist)."""
+        return int(self.issues["is_label_issue"].sum())
+
+    @property
+    def flagged_fraction(self) -> float:
+        """Share of items flagged: the size of the worklist, **not** an error rate."""
+        return self.n_flagged / max(len(self.issues), 1)
+
+    @property
+    def error_rate(self) -> ErrorRate:
+        """Deprecated: the *flagged fraction* with a Beta interval over the flag count.
+
+        It is not an estimate of the label-error rate (wrong and missed flags are not
+        accounted for). Use :attr:`flagged_fraction`, :attr:`model_error_rate`, or a
+        verified estimate (:func:`dataqa.audit.review.estimate_error_rate`).
+        """
+        warnings.warn("AuditResult.error_rate is the flagged fraction, not an error rate; use "
+                      "flagged_fraction, model_error_rate, or plan_review + "
+                      "estimate_error_rate for a verified error rate.",
+                      DeprecationWarning, stacklevel=2)
+        return error_rate_interval(self.n_flagged, len(self.issues))
 
     def to_html(self, path: str | os.PathLike, *, image_shape=None) -> Path:
         """Write the self-contained HTML report (plots embedded) and return its path.
@@ -61,24 +115,131 @@ class AuditResult:
         return audit_report(self, image_shape=image_shape).write(path)
 
     def summary_json(self) -> dict:
-        """The short machine-readable summary written as ``summary.json`` by the CLI."""
-        return {"n": self.summary["n"], "n_issues": self.summary["n_issues"],
-                "error_rate": self.error_rate.estimate, "error_rate_low": self.error_rate.low,
-                "error_rate_high": self.error_rate.high}
+        """The machine-readable summary written as ``summary.json``.
+
+        Keys: ``n`` (items), ``n_flagged`` (items flagged as likely label errors: the
+        worklist), ``flagged_fraction`` (``n_flagged / n``, not an error rate),
+        ``class_names``, ``model_error_rate_low`` / ``model_error_rate_high`` (the
+        model-based range, not verified) with ``model_error_rate_methods`` (estimator ->
+        value), ``review_size`` (items to review for a verified interval at most
+        ``review_width`` wide), ``columns`` (how the table was read), ``audit`` (the
+        full :attr:`summary`: counts, folds, models), ``datalab``, and, once a
+        review was estimated, ``verified_error_rate`` / ``verified_low`` /
+        ``verified_high`` / ``verified_confidence``.
+        """
+        m = self.model_error_rate
+        t = self.table
+        out = {"n": int(len(self.issues)), "n_flagged": self.n_flagged,
+               "flagged_fraction": self.flagged_fraction,
+               "class_names": [str(c) for c in t.class_names],
+               "model_error_rate_low": m.low if m else None,
+               "model_error_rate_high": m.high if m else None,
+               "model_error_rate_methods": dict(m.methods) if m else {},
+               "review_size": m.review_size if m else None,
+               "review_width": m.review_width if m else None,
+               "columns": {"label": t.label_column, "id": t.id_column, "text": t.text_column,
+                           "features": list(t.feature_columns)},
+               "audit": self.summary, "datalab": self.datalab}
+        if self.verified is not None:
+            v = self.verified
+            out.update({"verified_error_rate": v.estimate, "verified_low": v.low,
+                        "verified_high": v.high, "verified_confidence": v.confidence})
+        return out
 
     def save(self, out_dir: str | os.PathLike, *, image_shape=None) -> dict[str, Path]:
-        """Write ``issues.csv``, ``report.html`` and ``summary.json`` into ``out_dir``."""
+        """Write the audit into ``out_dir``.
+
+        Files: ``issues.csv`` (ranked), ``report.html``, ``summary.json`` (keys in
+        :meth:`summary_json`), ``pred_probs.npy`` (rows in the table's order, the order of
+        ``items.parquet``) and ``items.parquet`` (``id``, the given label and the text
+        or feature columns: what ``dataqa review`` needs to plan and push a review;
+        :meth:`load` reads the folder back), plus ``review_plan.csv`` and
+        ``verified.json`` when a plan or a verified estimate is attached.
+        """
         from dataqa.audit.report import check_image_shape
 
         image_shape = check_image_shape(self, image_shape)  # before anything is written
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"issues": out / "issues.csv", "report": out / "report.html",
-                 "summary": out / "summary.json"}
+                 "summary": out / "summary.json", "pred_probs": out / "pred_probs.npy",
+                 "items": out / "items.parquet"}
         self.issues.to_csv(paths["issues"], index=False)
+        np.save(paths["pred_probs"], np.asarray(self.pred_probs, dtype=np.float64))
+        self._items_frame().to_parquet(paths["items"], index=False)
+        if self.review_plan is not None:
+            paths["review_plan"] = out / "review_plan.csv"
+            self.review_plan.to_csv(paths["review_plan"], index=False)
+        if self.verified is not None:
+            paths["verified"] = out / "verified.json"
+            paths["verified"].write_text(json.dumps(self.verified.to_dict(), indent=2,
+                                                    default=_json_default))
         self.to_html(paths["report"], image_shape=image_shape)
-        paths["summary"].write_text(json.dumps(self.summary_json(), indent=2))
+        paths["summary"].write_text(json.dumps(self.summary_json(), indent=2,
+                                               default=_json_default))
         return paths
+
+    def _items_frame(self) -> pd.DataFrame:
+        t = self.table
+        names = np.asarray([str(c) for c in t.class_names], dtype=object)
+        cols = [t.text_column] if t.text_column else list(t.feature_columns)
+        out = pd.DataFrame({"id": np.asarray(t.ids).astype(str),
+                            "given_label": names[np.asarray(t.labels)]})
+        for c in cols:
+            out[c] = t.frame[c].to_numpy()
+        return out
+
+    @classmethod
+    def load(cls, out_dir: str | os.PathLike) -> AuditResult:
+        """Read back an audit folder written by :meth:`save` (or ``dataqa audit``).
+
+        Raises
+        ------
+        DataLoadError
+            When a file is missing (the folder is not an audit's, or was written by an
+            older dataqa without ``pred_probs.npy`` / ``items.parquet``: audit again).
+        """
+        from dataqa.data import LabeledTable
+        from dataqa.errors import DataLoadError
+
+        out = Path(out_dir)
+        need = ["issues.csv", "summary.json", "pred_probs.npy", "items.parquet"]
+        missing = [f for f in need if not (out / f).is_file()]
+        if missing:
+            raise DataLoadError(
+                f"{str(out)!r} is not a complete audit folder: {', '.join(missing)} "
+                f"missing; run `dataqa audit ... --out {out}` (this version) first.")
+        summary = json.loads((out / "summary.json").read_text())
+        issues = pd.read_csv(out / "issues.csv", dtype={"id": str, "given_label": str,
+                                                        "suggested_label": str},
+                             keep_default_na=False, na_values={"label_issue_score": ["", "nan"]})
+        items = pd.read_parquet(out / "items.parquet")
+        pred_probs = np.load(out / "pred_probs.npy")
+        names = [str(c) for c in summary["class_names"]]
+        index = {c: k for k, c in enumerate(names)}
+        cols = summary.get("columns", {})
+        labels = items["given_label"].astype(str).map(index).to_numpy(dtype=np.int64)
+        table = LabeledTable(frame=items, ids=items["id"].astype(str).to_numpy(),
+                             labels=labels, class_names=names, label_column="given_label",
+                             id_column="id", text_column=cols.get("text"),
+                             feature_columns=list(cols.get("features") or []))
+        for c in ("is_label_issue", "is_outlier", "is_near_duplicate"):
+            if c in issues:
+                issues[c] = issues[c].astype(str).str.lower().eq("true")
+        m = None
+        if summary.get("model_error_rate_low") is not None:
+            m = ModelErrorRate(summary["model_error_rate_low"], summary["model_error_rate_high"],
+                               dict(summary.get("model_error_rate_methods", {})),
+                               summary.get("review_size"), summary.get("review_width"))
+        plan = None
+        if (out / "review_plan.csv").is_file():
+            plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str, "stratum": str})
+        full = dict(summary.get("audit") or {})
+        full.setdefault("n", summary["n"])
+        full.setdefault("class_names", names)
+        return cls(issues=issues, summary=full, pred_probs=pred_probs, table=table,
+                   datalab=dict(summary.get("datalab") or {}), model_error_rate=m,
+                   review_plan=plan)
 
     def review_queue(self, *, top: int | None = None, only_issues: bool = True) -> pd.DataFrame:
         """Items to review, ready for ``dataqa.labelstudio.push_queue(..., queue="review")``.
@@ -227,7 +388,6 @@ def audit(data, *, label_column: str, text_column: str | None = None,
             table.class_names)
         issues = issues.merge(per_item, on="id", how="left", sort=False)
     n_issues = int(issues["is_label_issue"].sum())
-    er = error_rate_interval(n_issues, table.n)
     per_class = (issues[issues["is_label_issue"]]["given_label"].astype(str)
                  .value_counts().reindex([str(c) for c in table.class_names], fill_value=0))
     summary = {
@@ -237,16 +397,25 @@ def audit(data, *, label_column: str, text_column: str | None = None,
         "class_counts": {str(c): int(v) for c, v in zip(
             table.class_names, np.bincount(table.labels, minlength=table.n_classes), strict=True)},
         "n_issues": n_issues,
+        "n_flagged": n_issues,
+        "flagged_fraction": n_issues / table.n,
         "issues_per_class": {k: int(v) for k, v in per_class.items()},
-        "error_rate": er.estimate,
-        "error_rate_low": er.low,
-        "error_rate_high": er.high,
-        "confidence": er.confidence,
         "cv_folds": folds,
         "features": list(feats),
         "models": fits,
         "out_of_sample_accuracy": float((pred_probs.argmax(axis=1) == table.labels).mean()),
         **dl_summary,
     }
-    return AuditResult(issues=issues, error_rate=er, summary=summary, pred_probs=pred_probs,
-                       table=table, datalab=dl_summary)
+    result = AuditResult(issues=issues, summary=summary, pred_probs=pred_probs, table=table,
+                         datalab=dl_summary)
+    result.model_error_rate = _model_range(result, random_state)
+    return result
+
+
+def _model_range(result: AuditResult, random_state: int) -> ModelErrorRate:
+    """The model-based range, with the review size that would verify it (:data:`REVIEW_WIDTH`)."""
+    from dataqa.audit.review import required_review_size
+
+    m = model_error_rate(result.table.labels, result.pred_probs)
+    size = required_review_size(result, width=REVIEW_WIDTH, random_state=random_state)
+    return ModelErrorRate(m.low, m.high, m.methods, review_size=size, review_width=REVIEW_WIDTH)

@@ -1,0 +1,110 @@
+"""The model-based error-rate range: what the model alone says, labelled as unverified.
+
+The share of wrong labels is not identifiable from noisy labels alone: every estimator
+built on the model's out-of-sample probabilities rests on assumptions that real
+(instance-dependent) noise breaks. On such noise they err in known directions:
+
+- cleanlab's calibrated confident joint and its ``num_label_issues`` count only the
+  items the model is confident about, and miss errors on hard items: they tend to be
+  **below** the truth;
+- the expected disagreement, the mean of ``1 - p(given label)``, charges every item
+  with all of the model's doubt, hard but correctly labeled items included: it tends
+  to be **above** the truth;
+- the argmax disagreement (the share of items whose most likely class is not the
+  given one) lies in between.
+
+:func:`model_error_rate` reports the smallest and the largest of these as a *range*,
+not an interval: it has no stated probability of holding the truth, and only a review
+(:mod:`dataqa.audit.review`) turns it into an estimate one can trust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dataqa._validation import check_labels, check_pred_probs
+from dataqa.errors import InvalidSettingError
+
+__all__ = ["ModelErrorRate", "model_error_rate"]
+
+#: The estimators of the range, in the order they are reported.
+METHODS = ("confident_joint", "num_label_issues", "argmax_disagreement",
+           "expected_disagreement")
+
+
+@dataclass(frozen=True)
+class ModelErrorRate:
+    """The model-based range of the dataset's label-error rate (not verified).
+
+    Attributes
+    ----------
+    low, high : float
+        Smallest and largest estimate among ``methods``.
+    methods : dict
+        Estimator name -> estimated fraction of items whose given label is wrong:
+        ``confident_joint`` (off-diagonal mass of cleanlab's calibrated confident joint),
+        ``num_label_issues`` (cleanlab's count, divided by n), ``argmax_disagreement``
+        (share of items whose most likely class is not the given one) and
+        ``expected_disagreement`` (mean of ``1 - p(given label)``).
+    review_size : int or None
+        Items to review (:func:`dataqa.audit.review.required_review_size`) for a verified
+        interval at most ``review_width`` wide; None when not computed.
+    review_width : float or None
+    """
+
+    low: float
+    high: float
+    methods: dict = field(default_factory=dict)
+    review_size: int | None = None
+    review_width: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"low": self.low, "high": self.high, "methods": dict(self.methods),
+                "review_size": self.review_size, "review_width": self.review_width}
+
+    def __str__(self) -> str:
+        s = f"{self.low:.1%} - {self.high:.1%} (model-based range, not verified"
+        if self.review_size is not None:
+            s += (f": review {self.review_size} items to know it within "
+                  f"{self.review_width:.0%}")
+        return s + ")"
+
+
+def model_error_rate(labels, pred_probs) -> ModelErrorRate:
+    """The range of the label-error rate that the model's probabilities suggest.
+
+    Parameters
+    ----------
+    labels : int array (n,)
+        Given labels, classes ``0 .. K-1``.
+    pred_probs : float array (n, K)
+        Out-of-sample predicted probabilities (rows sum to 1).
+
+    Returns
+    -------
+    ModelErrorRate
+        ``low`` / ``high``: the smallest and largest of the estimators in ``methods``
+        (see the module docstring for why they bracket the truth from both sides).
+        A range, not a credible interval: no probability of holding the truth is claimed.
+    """
+    from cleanlab.count import estimate_joint, num_label_issues
+
+    y, _ = check_labels(labels)
+    p = check_pred_probs(pred_probs, len(y))
+    if y.max() >= p.shape[1]:
+        raise InvalidSettingError(f"label {int(y.max())} has no column in pred_probs with "
+                                  f"{p.shape[1]} columns; columns must be in class order.")
+    n = len(y)
+    rows = np.arange(n)
+    joint = estimate_joint(y, p)
+    methods = {
+        "confident_joint": float(1.0 - np.trace(joint)),
+        "num_label_issues": float(num_label_issues(y, p)) / n,
+        "argmax_disagreement": float(np.mean(p.argmax(axis=1) != y)),
+        "expected_disagreement": float(np.mean(1.0 - p[rows, y])),
+    }
+    methods = {k: min(max(v, 0.0), 1.0) for k, v in methods.items()}
+    values = list(methods.values())
+    return ModelErrorRate(low=min(values), high=max(values), methods=methods)
