@@ -65,3 +65,25 @@ def test_cli_push_needs_classes_for_a_new_project(tmp_path):
                                       "--from", str(src)],
                              env={"LABEL_STUDIO_API_KEY": "k"})
     assert res.exit_code == 2 and "pass --classes" in res.output
+
+
+def test_cli_push_pretick(ls_server, ls_client, tmp_path, project_name):
+    src = tmp_path / "review.csv"
+    make_items(4).assign(label=[0, 1, 1, 0]).to_csv(src, index=False)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    base = ["ls", "push", "--ledger", str(tmp_path / "l.db"), "--queue", "review",
+            "--from", str(src), "--classes", "ham,spam"]
+    res = CliRunner().invoke(_app(), base + ["--project", project_name, "--pretick", "given"],
+                             env=env)
+    assert res.exit_code == 0, res.output
+
+    from dataqa.ledger import Ledger
+
+    with Ledger(tmp_path / "l.db") as led:
+        tid = led.task_ids(project=project_name)
+    (pred,) = ls_client.request("GET", f"/api/tasks/{tid['item-2']}")["predictions"]
+    assert pred["result"][0]["value"]["choices"] == ["spam"]
+    assert pred["model_version"] == "given-label"
+    res = CliRunner().invoke(_app(), base + ["--project", project_name + " b",
+                                             "--pretick", "maybe"], env=env)
+    assert res.exit_code == 2 and "known pretick" in res.output and "suggested" in res.output
