@@ -1,4 +1,4 @@
-"""``dataqa audit`` and ``dataqa demo``."""
+"""``dataqa audit`` and ``dataqa demo``; ``dataqa review`` lives in :mod:`dataqa.audit.review_cli`."""
 
 from __future__ import annotations
 
@@ -22,11 +22,20 @@ from dataqa._cli_utils import (
 __all__ = ["register"]
 
 
-def _print_result(result, paths) -> None:
+def _print_result(result, paths, out=None) -> None:
     s = result.summary
     console.print(f"[bold]{s['n']}[/] items, [bold]{s['n_classes']}[/] classes; "
-                  f"[bold red]{s['n_issues']}[/] flagged as likely label errors")
-    console.print(f"estimated error rate: {result.error_rate}", highlight=False)
+                  f"[bold red]{result.n_flagged}[/] flagged as likely label errors "
+                  f"(the review worklist, not an error rate)")
+    m = result.model_error_rate
+    if m is not None:
+        console.print(f"model-based error-rate range, not verified: {m.low:.1%} - {m.high:.1%}",
+                      highlight=False)
+        if m.review_size is not None:
+            where = out if out is not None else "AUDIT_DIR"
+            console.print(f"  review {m.review_size} items to know it (a verified 95% interval "
+                          f"at most {m.review_width * 100:.0f} points wide): dataqa review "
+                          f"plan {where} --budget {m.review_size}", highlight=False)
     for kind, p in paths.items():
         console.print(f"  {kind}: {p}", highlight=False)
 
@@ -65,7 +74,7 @@ def audit_command(
                    feature_columns=feature_column or None, id_column=id_column, cv=cv,
                    datalab=not no_datalab, random_state=seed, text_features=text_features,
                    progress=True, read_options=opts)
-    _print_result(result, result.save(out, image_shape=shape))
+    _print_result(result, result.save(out, image_shape=shape), out)
 
 
 @handle_errors
@@ -90,11 +99,18 @@ def demo_command(
     tp = int(np.sum(flagged & flipped))
     precision = tp / max(int(flagged.sum()), 1)
     recall = tp / max(int(flipped.sum()), 1)
-    _print_result(result, paths)
+    _print_result(result, paths, out)
     console.print(f"[bold]precision[/] {precision:.3f}  [bold]recall[/] {recall:.3f}  "
                   f"(flagged {int(flagged.sum())}, of which {tp} were truly flipped)")
+    m = result.model_error_rate
+    inside = "inside" if m.low <= flipped.mean() <= m.high else "outside"
+    console.print(f"true error rate (known here): {flipped.mean():.1%}, {inside} the "
+                  f"model-based range {m.low:.1%} - {m.high:.1%}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
+    from dataqa.audit.review_cli import review_app
+
     app.command("audit")(audit_command)
     app.command("demo")(demo_command)
+    app.add_typer(review_app)

@@ -67,8 +67,8 @@ class ModelErrorRate:
     def __str__(self) -> str:
         s = f"{self.low:.1%} - {self.high:.1%} (model-based range, not verified"
         if self.review_size is not None:
-            s += (f": review {self.review_size} items to know it within "
-                  f"{self.review_width:.0%}")
+            s += (f": review {self.review_size} items to know it, within a 95% interval "
+                  f"at most {self.review_width * 100:.0f} points wide")
         return s + ")"
 
 
