@@ -6,9 +6,12 @@ annotation finds its item. See ``docs/labelstudio.md``.
 
 Modules: ``push`` (:func:`push_queue` in named steps), ``pull`` (:func:`pull_project`,
 :func:`pull_annotations`), ``reports`` (what they did), ``tasks`` (task dicts from a
-table), ``importing`` (chunked import), ``ledger_state`` (the ledger's path check, lock,
-queue and state names), ``client`` (REST), ``config`` (label configs), ``consensus``,
-``server`` (a local server for tests); ``sync`` is the deprecated old home.
+table: priority order, the context line above the choices, pre-annotations),
+``project_setup`` (instructions per queue kind, the data-manager view sorted by
+priority), ``importing`` (chunked import), ``ledger_state`` (the ledger's path check,
+lock, queue and state names), ``client`` (REST), ``config`` (label configs),
+``consensus``, ``server`` (a local server for tests and ``make labelstudio``); ``sync``
+is the deprecated old home.
 """
 
 from dataqa._lazy import lazy_exports as _lazy_exports

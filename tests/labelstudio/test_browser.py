@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from dataqa.cli import app
 from dataqa.labelstudio import push_queue
-
 from tests.conftest import require
 
 CLASSES = ["ham", "spam"]
