@@ -166,6 +166,20 @@ class LocalServer:
             paths[name] = path
         return paths
 
+    def check_login(self, password: str | None = None) -> bool:
+        """Whether the preset user can log in with ``password`` (default: the server's),
+        through the login form a browser uses."""
+        with requests.Session() as http:
+            page = http.get(f"{self.url}/user/login/", timeout=30)
+            token = http.cookies.get("csrftoken", "")
+            resp = http.post(f"{self.url}/user/login/", timeout=30, allow_redirects=False,
+                             data={"email": self.username,
+                                   "password": self._password if password is None else password,
+                                   "csrfmiddlewaretoken": token},
+                             headers={"Referer": page.url})
+            return resp.status_code in (301, 302) and "/user/login" not in resp.headers.get(
+                "Location", "")
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -341,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         server.stop()
         return 0
+    if not server.check_login():
+        print(f"warning: {server.username} cannot log in with the password dataqa holds: the "
+              f"data folder {server.data_dir} has that user from before with another "
+              f"password. Use that one, or start with a new --data-dir.", file=sys.stderr)
     files = server.write_credentials()
     key_file = files["api_key"]
     print(f"Label Studio is up: {server.url}")

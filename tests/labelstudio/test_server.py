@@ -70,6 +70,7 @@ def test_main_prints_url_user_and_the_password_file(tmp_path, monkeypatch, capsy
         return self
 
     monkeypatch.setattr(LocalServer, "start", fake_start)
+    monkeypatch.setattr(LocalServer, "check_login", lambda self: True)
     monkeypatch.setattr(LocalServer, "running", property(lambda self: False))
     assert server_mod.main(["--data-dir", str(tmp_path)]) == 1  # "stopped" at once
     out = capsys.readouterr().out
@@ -100,3 +101,8 @@ def test_running_server_command_lines_hold_no_secret(ls_server):
     assert any("label-studio" in c for c in lines)
     for c in lines:
         assert ls_server.password not in c and ls_server.api_key not in c
+
+
+def test_the_preset_user_logs_in_with_the_password_and_not_another(ls_server):
+    assert ls_server.check_login() is True
+    assert ls_server.check_login(ls_server.password + "x") is False
