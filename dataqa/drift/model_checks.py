@@ -235,4 +235,5 @@ def run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], 
                               msp_score(logits_from_probs(cur_probs)))
     result.class_names = list(class_names)
     result.current_probs = cur_probs
-    result._model_state = {"ref_probs": ref_probs, "labels": np.asarray(labels)}
+    result.reference_probs = ref_probs
+    result.reference_labels = np.asarray(labels)

@@ -72,6 +72,14 @@ class DriftResult:
         reference (higher = more unlike it).
     driving_features : DataFrame or None
         ``column, importance`` of the classifier test, largest first.
+    class_names : list or None
+        With labels: the class names in class order.
+    current_probs : ndarray (m, K) or None
+        With labels: the reference model's probabilities on the current rows.
+    reference_probs : ndarray (n, K) or None
+        With labels: out-of-fold probabilities on the reference rows.
+    reference_labels : int ndarray (n,) or None
+        With labels: the reference labels, encoded in class order.
     windows : DataFrame or None
         Per-window statistics when the current data was split (:func:`drift_windows`).
     reference_chunks : DataFrame or None
@@ -98,7 +106,8 @@ class DriftResult:
     current_probs: np.ndarray | None = None
     windows: pd.DataFrame | None = None
     reference_chunks: pd.DataFrame | None = None
-    _model_state: dict | None = field(default=None, repr=False)
+    reference_probs: np.ndarray | None = None
+    reference_labels: np.ndarray | None = None
 
     def __repr__(self) -> str:
         n = int(self.columns["drifted"].sum())

@@ -124,11 +124,12 @@ def _psi(pa: np.ndarray, pb: np.ndarray) -> float:
 
 def psi_numeric(x: np.ndarray, y: np.ndarray, *, bins: int = 10) -> float:
     """Population stability index over the reference's quantile bins (deciles by
-    default; repeated edges merged): ``sum (c - r) ln(c / r)`` of the bin shares, empty
+    default; repeated edges merged; bins closed on the right, so a column that is
+    mostly one value keeps that value in a bin of its own): ``sum (c - r) ln(c / r)`` of the bin shares, empty
     bins counted as :data:`PSI_EPS`."""
     edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
-    ia = np.searchsorted(edges, x, side="right")
-    ib = np.searchsorted(edges, y, side="right")
+    ia = np.searchsorted(edges, x, side="left")  # bin i holds (edge[i-1], edge[i]]
+    ib = np.searchsorted(edges, y, side="left")
     k = len(edges) + 1
     return _psi(np.bincount(ia, minlength=k) / len(x), np.bincount(ib, minlength=k) / len(y))
 

@@ -27,8 +27,8 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     """Row positions of each window: ``[(label, rows), ...]`` in time / row order.
 
     ``time_column`` + ``window`` (a pandas frequency such as ``"1D"``, ``"7D"``,
-    ``"12h"``): rows grouped by their time floored to the window (empty windows left
-    out); ``chunk_size``: consecutive chunks of that many rows (the last may be shorter).
+    ``"12h"``): consecutive windows of that length from midnight of the earliest
+    time (empty windows left out); ``chunk_size``: consecutive chunks of that many rows (the last may be shorter).
     """
     if (window is None) == (chunk_size is None):
         raise InvalidSettingError("give either a time window (time_column with window, e.g. "
@@ -60,7 +60,9 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
             f"time column {time_column!r} has {len(bad)} values that are missing or not "
             f"times (rows {bad[:5].tolist()}, e.g. {current[time_column].iloc[bad[0]]!r}); "
             f"fix or drop them.")
-    keys = times.dt.floor(offset)
+    start = times.min().floor("D")
+    span = pd.Timedelta(offset)
+    keys = start + ((times - start) // span) * span
     out = []
     for key in sorted(keys.unique()):
         rows = np.flatnonzero((keys == key).to_numpy())
@@ -129,7 +131,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, **common)
-    state = getattr(result, "_model_state", None)
+    state = None
+    if result.reference_probs is not None:
+        state = {"ref_probs": result.reference_probs, "labels": result.reference_labels}
     win_opts = {**common, "multivariate": tuple(t for t in multi if t == "mmd")}
     rows = []
     for i, (label, idx) in enumerate(windows):

@@ -78,6 +78,12 @@ def test_psi_by_hand():
     pa = np.full(10, 0.1)
     pb = np.r_[np.full(5, 0.1), np.full(4, 1e-4), 0.5]
     assert psi_numeric(x, y) == pytest.approx(np.sum((pb - pa) * np.log(pb / pa)))
+    # a reference that is mostly 0: the zeros keep a bin of their own, so values that
+    # leave 0 show up (bins (-inf, 0] and (0, inf))
+    z = np.r_[np.zeros(95), np.ones(5)]
+    w = np.r_[np.zeros(50), np.full(50, 0.5)]
+    pa, pb = np.array([0.95, 0.05]), np.array([0.5, 0.5])
+    assert psi_numeric(z, w) == pytest.approx(np.sum((pb - pa) * np.log(pb / pa)))
 
 
 def test_column_kind():
