@@ -1,4 +1,5 @@
-"""The audit's HTML report: counts, error rate, per-class issues, confusion, scores, suspects."""
+"""The audit's HTML report: flagged counts, model-based and verified error rates, per-class issues,
+confusion, scores, suspects."""
 
 from __future__ import annotations
 
@@ -150,6 +151,54 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     return top.rename(columns=lambda c: c.replace("_", " ") if c != "id" else c), html_cols
 
 
+def _posterior_plot(v):
+    x, pmf = v.density()
+    fig, ax = subplots(figsize=(6, 3.0))
+    keep = pmf > pmf.max() * 1e-4
+    lo_i, hi_i = np.flatnonzero(keep)[[0, -1]]
+    xs, ps = x[lo_i:hi_i + 1], pmf[lo_i:hi_i + 1] * v.n_items  # density of the rate
+    ax.plot(xs, ps, color="#333333")
+    inside = (xs >= v.low) & (xs <= v.high)
+    ax.fill_between(xs, 0, ps, where=inside, color="#5b8def", alpha=0.5,
+                    label=f"{round(v.confidence * 100)}% interval")
+    ax.axvline(v.estimate, color="#d9534f", label=f"posterior mean {v.estimate:.2%}")
+    ax.set_xlabel("share of items whose given label is wrong")
+    ax.set_ylabel("posterior density")
+    ax.xaxis.set_major_formatter(lambda val, _pos: f"{val:.0%}" if val >= 0.1 else f"{val:.1%}")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def _verified_section(r, v) -> None:
+    r.heading("Verified error rate")
+    rows = {
+        "label-error rate (posterior mean, credible interval)": str(v),
+        "reviewed": f"{v.n_reviewed} of {v.n_planned} planned items "
+                    f"({v.n_errors} with a wrong given label)",
+    }
+    if v.flag_precision is not None:
+        rows["precision of the flags (flagged items that are errors)"] = str(v.flag_precision)
+    if v.flag_recall is not None:
+        rows["recall of the flags (errors that are flagged)"] = str(v.flag_recall)
+    if v.missed_errors is not None:
+        rows["label errors among unflagged items"] = v.missed_errors.format("{:.0f}")
+    rows["label errors in the dataset"] = v.n_errors_total.format("{:.0f}")
+    r.key_values(rows)
+    r.paragraph(
+        "The interval is a credible interval of the share of the dataset's items whose "
+        "given label differs from the correct one: each stratum of the review plan has a "
+        "Beta(k+1, n-k+1) posterior on its error rate (uniform prior; k wrong among n "
+        "reviewed), its unreviewed items' errors follow from it, and the strata add up "
+        "(computed exactly). A stratum with few or no reviews keeps most of the uniform "
+        "prior and widens the interval. It assumes the reviewers are right.",
+        css_class="note")
+    r.figure(_posterior_plot(v), alt="posterior of the label-error rate")
+    r.heading("Per stratum", level=3)
+    r.table(v.strata.round(4))
+    r.heading("Per given class", level=3)
+    r.table(v.per_class.round(4))
+
+
 def check_image_shape(result, image_shape) -> tuple[int, int] | None:
     """The image shape of the audited rows (see :func:`audit_report`), checked before writing.
 
@@ -189,24 +238,46 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
         When ``image_shape`` does not fit the features (nothing is written).
     """
     image_shape = check_image_shape(result, image_shape)
-    s, er = result.summary, result.error_rate
+    s = result.summary
     r = HtmlReport("dataqa audit report")
     r.heading("Summary")
-    r.key_values({
+    m = result.model_error_rate
+    rows = {
         "items": s["n"],
         "classes": s["n_classes"],
-        "flagged as label issues": s["n_issues"],
-        "estimated error rate": str(er),
+        "flagged as label issues (the review worklist)":
+            f"{result.n_flagged} ({result.flagged_fraction:.2%} of items; not an error rate)",
+    }
+    if m is not None:
+        rows["model-based error-rate range (not verified)"] = (
+            f"{m.low:.1%} - {m.high:.1%}" + (
+                f"; review {m.review_size} items to know it" if m.review_size else ""))
+    if result.verified is not None:
+        rows["verified error rate"] = str(result.verified)
+    rows.update({
         "out-of-sample accuracy of the model": f"{s['out_of_sample_accuracy']:.2%}",
         "cross-validation folds": s["cv_folds"],
         "features": ", ".join(s["features"]),
     })
-    r.paragraph(
-        "The error rate is the fraction of items flagged by confident learning (cleanlab): "
-        "the mode k/n of the Beta(k+1, n-k+1) posterior (uniform prior) with its "
-        "highest-density interval (one-sided when nothing is flagged). The interval is one "
-        "of the rate of flags; it does not correct for wrong or missed flags, so it is only "
-        "as good as the model's out-of-sample probabilities.", css_class="note")
+    r.key_values(rows)
+    note = (
+        "Flagged items are the worklist of confident learning (cleanlab): their share is "
+        "not the share of wrong labels, since some flags are wrong and some errors are "
+        "missed.")
+    if m is not None:
+        methods = ", ".join(f"{k.replace('_', ' ')} {v:.1%}" for k, v in m.methods.items())
+        note += (
+            f" The model-based range runs from the smallest to the largest of four "
+            f"estimates from the model's out-of-sample probabilities ({methods}); on real, "
+            f"instance-dependent noise they err in opposite directions, but none is "
+            f"verified and the range claims no probability of holding the truth.")
+        if m.review_size:
+            note += (f" Reviewing {m.review_size} items chosen by `dataqa review plan` "
+                     f"(blind: no label shown) is expected to give a verified 95% interval "
+                     f"at most {m.review_width * 100:.0f} points wide.")
+    r.paragraph(note, css_class="note")
+    if result.verified is not None:
+        _verified_section(r, result.verified)
     r.heading("Class counts")
     r.table(pd.DataFrame({"class": s["class_names"],
                           "items": [s["class_counts"][c] for c in s["class_names"]],
