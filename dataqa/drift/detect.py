@@ -62,8 +62,13 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"{', '.join(map(str, list(ref.columns)[:20]))}; current: "
                 f"{', '.join(map(str, list(cur.columns)[:20]))}); give tables with the same "
                 f"feature columns.")
-    kinds = {}
+    kinds, skipped = {}, {}
+    explicit = set(feature_columns or ())
     for col in cols:
+        reason = None if col in explicit or col in text_cols else _skip_reason(ref[col], cur[col])
+        if reason:
+            skipped[col] = reason
+            continue
         for df, name in ((ref, "reference"), (cur, "current")):
             if df[col].isna().all():
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in the {name} "
@@ -77,7 +82,26 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"(e.g. {_non_numeric(ref[col] if other == 'reference' else cur[col])!r}); "
                 f"fix the values or leave the column out.")
         kinds[col] = kind
-    return kinds
+    if not kinds:
+        raise InvalidSettingError(
+            f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
+            f"name the columns to compare with feature_columns (--feature-column).")
+    return kinds, skipped
+
+
+def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
+    """Why a shared column is left out unless named: times, and identifiers (strings
+    distinct in each table, which would all be 'unseen')."""
+    if pd.api.types.is_datetime64_any_dtype(ref) or pd.api.types.is_datetime64_any_dtype(cur):
+        return "a time column"
+    if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
+           for s in (ref, cur)):
+        r, c = ref.dropna(), cur.dropna()
+        if len(r) >= MIN_ROWS and r.is_unique and c.is_unique:
+            rs = r.astype(str)
+            if rs.str.len().mean() < 30 and len(set(rs) & set(c.astype(str))) == 0:
+                return "an identifier: every value distinct and none shared"
+    return None
 
 
 def _non_numeric(s: pd.Series) -> object:
@@ -100,7 +124,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         reads), at least 10 rows each.
     feature_columns : list of str, optional
         Columns to compare (default: every column the two tables share except the
-        label, id and text columns, with the text column added back).
+        label, id and text columns, with the text column added back; shared time
+        columns and identifier-like string columns, distinct in each table and with no
+        value in common, are left out and listed in ``settings["skipped_columns"]``).
     text_column : str, optional
         A free-text column: compared through TF-IDF + SVD features (an MMD test on
         them; effect: the largest normalised Wasserstein distance over the components). Object columns of long, mostly distinct strings are treated as text too.
@@ -156,7 +182,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         raise MissingColumnError(id_column, [str(c) for c in cur.columns], role="id column",
                                  table="the current table")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
-    kinds = _columns(ref, cur, feature_columns, text_column, reserved)
+    kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved)
     ids = make_ids(cur, id_column, source="the current table")
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
@@ -199,12 +225,12 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
-                  "random_state": random_state},
+                  "random_state": random_state, "skipped_columns": skipped},
         n_reference=len(ref), n_current=len(cur))
     if label_column is not None:
-        from dataqa.drift.model_checks import run_model_checks
+        from dataqa.drift.model_checks import _run_model_checks
 
         y, names = encode_labels(ref[label_column], column=label_column)
-        run_model_checks(result, feats, y, [str(n) for n in names], model=model,
+        _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
                          correction=correction, alpha=a, random_state=int(seeds[3]))
     return result

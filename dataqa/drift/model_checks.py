@@ -198,7 +198,7 @@ def _model_inputs(feats) -> tuple[object, object, str]:
     return feats.reference, feats.current, "numeric"
 
 
-def run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
+def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
                      correction: str = "fdr", alpha: float = 0.05, random_state=0) -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
 

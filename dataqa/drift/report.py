@@ -71,6 +71,10 @@ def drift_report(result) -> HtmlReport:
                         "(what no drift looks like):", css_class="note")
             r.table(result.reference_chunks)
     r.heading("Columns")
+    if s.get("skipped_columns"):
+        r.paragraph("Not compared: " + "; ".join(f"{c} ({why})" for c, why in
+                                                   s["skipped_columns"].items()) + ".",
+                    css_class="note")
     r.figure(_effects_figure(result), alt="effects")
     r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
     if result.multivariate:

@@ -142,3 +142,20 @@ def test_false_alarm_rate_near_alpha_without_shift():
         r = detect_drift(pool.iloc[:200], pool.iloc[200:], multivariate=(), random_state=i)
         alarms += r.drifted
     assert 0.02 <= alarms / reps <= 0.09, alarms / reps
+
+
+def test_time_and_identifier_columns_are_left_out_unless_named():
+    rng = np.random.default_rng(6)
+    ref = pd.DataFrame({"id": [f"r{i}" for i in range(30)], "x": rng.normal(size=30),
+                        "t": pd.date_range("2026-01-01", periods=30)})
+    cur = pd.DataFrame({"id": [f"c{i}" for i in range(30)], "x": rng.normal(size=30),
+                        "t": pd.date_range("2026-02-01", periods=30)})
+    r = detect_drift(ref, cur, multivariate=())
+    assert r.columns["column"].tolist() == ["x"]
+    assert r.settings["skipped_columns"] == {
+        "id": "an identifier: every value distinct and none shared", "t": "a time column"}
+    named = detect_drift(ref, cur, feature_columns=["id"], multivariate=())
+    assert bool(named.columns["drifted"].iloc[0])  # every current id is unseen
+    with pytest.raises(InvalidSettingError, match="no column is left to compare: 'id' "
+                                                  "\\(an identifier"):
+        detect_drift(ref[["id"]], cur[["id"]])
