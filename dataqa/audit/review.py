@@ -398,7 +398,7 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     r = r[~missing].copy()  # an empty verified_label: not reviewed (yet)
     r["verified_label"] = r["verified_label"].map(
         lambda v: str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)
-    ).str.strip()
+    ).astype(str).str.strip()
     dup = r["id"][r["id"].duplicated()].unique()
     if len(dup):
         raise InvalidSettingError(

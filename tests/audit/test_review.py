@@ -1,0 +1,263 @@
+"""Review plans and the verified error rate: allocation, strata, posteriors, coverage, errors."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from dataqa.audit.review import (
+    HIGH_FRACTION,
+    estimate_error_rate,
+    neyman_allocation,
+    plan_review,
+    required_review_size,
+    review_strata,
+    stratified_interval,
+)
+from dataqa.errors import InvalidSettingError, LabelError, MissingColumnError
+
+
+def fake_result(n_flagged=60, n_other=540, seed=0):
+    """An audit-like object: ranked issues with given labels a/b, scores and flags."""
+    rng = np.random.default_rng(seed)
+    n = n_flagged + n_other
+    score = np.concatenate([rng.uniform(0.7, 1.0, n_flagged), rng.beta(1, 8, n_other)])
+    flagged = np.arange(n) < n_flagged
+    given = np.where(rng.random(n) < 0.5, "a", "b")
+    issues = pd.DataFrame({"id": [f"i{k}" for k in range(n)], "given_label": given,
+                           "suggested_label": given, "label_issue_score": score,
+                           "is_label_issue": flagged})
+    issues = issues.sort_values("label_issue_score", ascending=False, kind="stable")
+    return SimpleNamespace(issues=issues.reset_index(drop=True),
+                           table=SimpleNamespace(class_names=["a", "b"]), review_plan=None)
+
+
+# ------------------------------------------------------------------- allocation, strata
+
+def test_neyman_allocation_hand_values():
+    # w = N * sqrt(p (1 - p)) = [100 * 0.5, 900 * sqrt(0.02 * 0.98)] = [50, 126.0]
+    w = np.array([50.0, 900 * np.sqrt(0.02 * 0.98)])
+    alloc = neyman_allocation([100, 900], [0.5, 0.02], 100)
+    assert alloc.tolist() == np.round(100 * w / w.sum()).astype(int).tolist() == [28, 72]
+    # the expected error is clipped to [0.02, 0.9]: 0.0 counts as 0.02, 1.0 as 0.9
+    assert neyman_allocation([100, 900], [1.0, 0.0], 100).tolist() == \
+        neyman_allocation([100, 900], [0.9, 0.02], 100).tolist()
+
+
+def test_neyman_allocation_floor_cap_and_whole():
+    # a tiny share is raised to the floor (5), a stratum is never asked for more than it has
+    alloc = neyman_allocation([10, 3, 5000], [0.9, 0.5, 0.02], 60)
+    assert alloc.sum() == 60 and alloc[1] == 3 and alloc[0] >= 5
+    assert (alloc <= [10, 3, 5000]).all()
+    assert neyman_allocation([10, 20], [0.5, 0.5], 500).tolist() == [10, 20]
+    # floors over budget: the budget is spread as evenly as possible
+    assert neyman_allocation([50, 50, 50], [0.5, 0.5, 0.5], 4, min_per_stratum=5).sum() == 4
+    with pytest.raises(InvalidSettingError, match="budget=0 must be at least 1"):
+        neyman_allocation([10], [0.5], 0)
+
+
+def test_review_strata():
+    res = fake_result()
+    s = review_strata(res.issues)
+    flagged = res.issues["is_label_issue"].to_numpy()
+    assert (s[flagged] == "flagged").all() and (s[~flagged] != "flagged").all()
+    n_high = int(np.ceil(HIGH_FRACTION * 540))
+    assert (s == "high").sum() == n_high
+    unflagged = res.issues[~flagged]
+    high_scores = unflagged.loc[s[~flagged] == "high", "label_issue_score"]
+    rest_scores = unflagged.loc[s[~flagged] == "rest", "label_issue_score"]
+    assert high_scores.min() >= rest_scores.max()
+
+
+def test_plan_is_reproducible_random_within_strata_and_weighted():
+    res = fake_result()
+    plan = plan_review(res, budget=80, random_state=3)
+    assert res.review_plan is plan
+    assert list(plan.columns) == ["id", "stratum", "weight"] and len(plan) == 80
+    assert plan["id"].is_unique
+    again = plan_review(fake_result(), budget=80, random_state=3)
+    assert plan.equals(again)
+    other = plan_review(fake_result(), budget=80, random_state=4)
+    assert set(other["id"]) != set(plan["id"])
+    strata = plan.attrs["strata"]
+    s = pd.Series(review_strata(res.issues), index=res.issues["id"])
+    assert (s.loc[plan["id"]].to_numpy() == plan["stratum"].to_numpy()).all()
+    for row in strata.itertuples():
+        got = plan[plan["stratum"] == row.stratum]
+        assert len(got) == row.n_planned
+        assert np.allclose(got["weight"], row.n_items / row.n_planned)
+    # the order interleaves the strata (a reviewed prefix samples each of them)
+    assert plan["stratum"].head(40).nunique() == 3
+    with pytest.raises(InvalidSettingError, match="budget must be a whole number"):
+        plan_review(res, budget=2.5)
+
+
+# ------------------------------------------------------------------------- posteriors
+
+def test_stratified_interval_hand_value():
+    # 2 items, 1 reviewed and wrong: the other is wrong with probability E[Beta(2, 1)] = 2/3
+    s = stratified_interval([2], [1], [1], confidence=0.5)
+    assert s.estimate == pytest.approx((1 * 1 / 3 + 2 * 2 / 3) / 2)
+    assert (s.low, s.high) == (0.5, 1.0)
+
+
+def test_stratified_interval_large_stratum_is_the_beta_interval():
+    # with a tiny sampling fraction the count over N is the Beta(k+1, n-k+1) rate
+    s = stratified_interval([2_000_000], [200], [30])
+    lo, hi = stats.beta(31, 171).ppf([0.025, 0.975])
+    assert s.low == pytest.approx(lo, abs=2e-3) and s.high == pytest.approx(hi, abs=2e-3)
+    assert s.estimate == pytest.approx(31 / 202, abs=1e-4)
+
+
+def test_exact_posterior_matches_monte_carlo():
+    from dataqa.audit.posterior import draws_summary, error_draws
+
+    N, n, k = [150, 300, 3000], [20, 30, 60], [17, 6, 1]
+    exact = stratified_interval(N, n, k)
+    d = error_draws(N, n, k, 400_000, np.random.default_rng(0)).sum(axis=1) / sum(N)
+    mc = draws_summary(d, 0.95)
+    assert exact.estimate == pytest.approx(mc.estimate, abs=5e-4)
+    assert exact.low == pytest.approx(mc.low, abs=1.5e-3)
+    assert exact.high == pytest.approx(mc.high, abs=1.5e-3)
+
+
+def test_fully_reviewed_is_exact():
+    s = stratified_interval([40, 60], [40, 60], [10, 5])
+    assert s.estimate == s.low == s.high == pytest.approx(15 / 100)
+
+
+def test_coverage_by_simulation():
+    # 200 seeded reviews of a fixed population (strata with 48/60, 12/120 and 9/900 wrong
+    # labels); the share of 95% intervals holding the true rate must be within a
+    # binomial tolerance of 0.95 (3 sd = 0.046 below; the uniform priors make the
+    # interval a little conservative, so up to 1.0 above).
+    rng = np.random.default_rng(2024)
+    N = np.array([60, 120, 900])
+    wrong = [np.arange(N_h) < e for N_h, e in zip(N, (48, 12, 9), strict=True)]
+    truth = (48 + 12 + 9) / N.sum()
+    alloc = neyman_allocation(N, [0.8, 0.1, 0.01], 120)
+    hits = 0
+    for _ in range(200):
+        k = [int(w[rng.choice(len(w), a, replace=False)].sum())
+             for w, a in zip(wrong, alloc, strict=True)]
+        s = stratified_interval(N, alloc, k)
+        hits += s.low <= truth <= s.high
+    assert hits / 200 >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 200)
+
+
+# ------------------------------------------------------------------------ estimation
+
+def _reviews(res, plan, truth_wrong: set, n=None):
+    given = res.issues.set_index("id")["given_label"]
+    ids = plan["id"].tolist()[:n]
+    flip = {"a": "b", "b": "a"}
+    return pd.DataFrame({"id": ids, "verified_label": [
+        flip[given[i]] if i in truth_wrong else given[i] for i in ids]})
+
+
+def test_estimate_matches_the_stratified_posterior():
+    res = fake_result()
+    plan = plan_review(res, budget=100)
+    wrong = set(res.issues["id"].head(50)) | {"i100", "i200"}
+    v = estimate_error_rate(res, _reviews(res, plan, wrong))
+    t = v.strata
+    assert t["stratum"].tolist() == ["flagged", "high", "rest"]
+    s = review_strata(res.issues)
+    planned = plan.set_index("id")
+    for row in t.itertuples():
+        ids = planned.index[planned["stratum"] == row.stratum]
+        assert row.n_reviewed == len(ids) == row.n_planned
+        assert row.n_errors == len(set(ids) & wrong)
+        assert row.n_items == (s == row.stratum).sum()
+    ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"])
+    assert (v.estimate, v.low, v.high) == (ref.estimate, ref.low, ref.high)
+    assert v.low <= v.estimate <= v.high
+    f = t.iloc[0]
+    prec = stratified_interval([f.n_items], [f.n_reviewed], [f.n_errors])
+    assert v.flag_precision == prec
+    rest = t.iloc[1:]
+    missed = stratified_interval(rest["n_items"], rest["n_reviewed"], rest["n_errors"])
+    assert v.missed_errors.estimate == pytest.approx(missed.estimate * rest["n_items"].sum())
+    assert v.n_errors_total.estimate == pytest.approx(v.estimate * 600)
+    assert 0 < v.flag_recall.low <= v.flag_recall.estimate <= v.flag_recall.high <= 1
+    assert v.per_class["class"].tolist() == ["a", "b"]
+    assert v.per_class["n_reviewed"].sum() == 100
+    assert v.per_class["n_errors"].sum() == v.n_errors
+    d = v.to_dict()
+    assert d["n_reviewed"] == 100 and "credible interval" in d["what"]
+
+
+def test_partial_review_is_wider_and_no_review_is_the_prior():
+    res = fake_result()
+    plan = plan_review(res, budget=120)
+    wrong = set(res.issues["id"].head(50))
+    full = estimate_error_rate(res, _reviews(res, plan, wrong))
+    half = estimate_error_rate(res, _reviews(res, plan, wrong, n=40))
+    assert half.n_reviewed == 40 and half.n_planned == 120
+    assert half.width > full.width
+    none = estimate_error_rate(res, pd.DataFrame({"id": [], "verified_label": []}))
+    # every stratum at Beta(1, 1): the count of errors is a sum of uniform counts
+    assert none.estimate == pytest.approx(0.5, abs=1e-9)
+    assert none.width > 0.5
+    # an empty verified_label counts as not reviewed
+    blank = _reviews(res, plan, wrong)
+    blank.loc[60:, "verified_label"] = ""
+    assert estimate_error_rate(res, blank).n_reviewed == 60
+
+
+def test_estimate_refuses_bad_reviews():
+    res = fake_result()
+    plan = plan_review(res, budget=50)
+    outside = [i for i in res.issues["id"] if i not in set(plan["id"])][:2]
+    bad = pd.DataFrame({"id": [*outside, "nope"], "verified_label": ["a", "a", "b"]})
+    with pytest.raises(InvalidSettingError) as info:
+        estimate_error_rate(res, bad)
+    msg = str(info.value)
+    assert "3 reviewed item(s) are not in the review plan" in msg
+    assert outside[0] in msg and "'nope'" in msg and "1 of them are not items of this audit" in msg
+    dup = pd.DataFrame({"id": [plan["id"][0]] * 2, "verified_label": ["a", "b"]})
+    with pytest.raises(InvalidSettingError, match="more than one verified label"):
+        estimate_error_rate(res, dup)
+    unknown = pd.DataFrame({"id": [plan["id"][0]], "verified_label": ["c"]})
+    with pytest.raises(LabelError, match="not a class of the audit \\('c'"):
+        estimate_error_rate(res, unknown)
+    with pytest.raises(MissingColumnError, match="verified_label"):
+        estimate_error_rate(res, pd.DataFrame({"id": ["x"]}))
+    fresh = fake_result()
+    with pytest.raises(InvalidSettingError, match="there is no review plan"):
+        estimate_error_rate(fresh, pd.DataFrame({"id": [], "verified_label": []}))
+    wrong_plan = plan.assign(stratum="rest")
+    with pytest.raises(InvalidSettingError, match="the plan's strata do not match this audit"):
+        estimate_error_rate(res, pd.DataFrame({"id": [], "verified_label": []}),
+                            plan=wrong_plan)
+    with pytest.raises(InvalidSettingError, match="confidence=1.5"):
+        estimate_error_rate(res, bad.iloc[:0], confidence=1.5)
+
+
+def test_hdi_interval_is_not_longer():
+    res = fake_result()
+    plan = plan_review(res, budget=60)
+    r = _reviews(res, plan, set(res.issues["id"].head(45)))
+    et = estimate_error_rate(res, r)
+    hdi = estimate_error_rate(res, r, interval="hdi")
+    assert hdi.width <= et.width + 1e-12
+    assert hdi.estimate == et.estimate
+
+
+def test_required_review_size():
+    from dataqa.audit.review import _expected_width, _strata_table
+
+    res = fake_result()
+    b = required_review_size(res, width=0.08)
+    table = _strata_table(res.issues)
+    kw = dict(confidence=0.95, n_sim=20, n_draws=2000, min_per_stratum=5, seed=0)
+    assert _expected_width(table, b, **kw) <= 0.08
+    assert _expected_width(table, int(b * 0.9), **kw) > 0.08
+    assert required_review_size(res, width=0.15) < b
+    assert 550 <= required_review_size(res, width=0.001) <= 600  # (nearly) every item
+    with pytest.raises(InvalidSettingError, match="width=0"):
+        required_review_size(res, width=0)
