@@ -137,7 +137,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         Item ids of the current table (default: content hashes).
     model : scikit-learn classifier, optional
         With ``label_column``: the estimator used instead of logistic regression
-        (cloned, fitted on dataqa's features of the reference).
+        (cloned, fitted on dataqa's features of the reference). Without it: a fitted
+        model whose ``predict_proba`` takes the compared columns as a DataFrame (e.g. a
+        pipeline); it gives the prediction shift, the OOD share (reference scores are
+        in-sample then) and the uncertainty of the labeling queue, but no label shift or
+        accuracy (those need reference labels).
     alpha : float
         Significance level, after ``correction`` over the columns.
     correction : {"fdr", "bonferroni", "none"}
@@ -232,5 +236,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
 
         y, names = encode_labels(ref[label_column], column=label_column)
         _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
-                         correction=correction, alpha=a, random_state=int(seeds[3]))
+                          correction=correction, alpha=a, random_state=int(seeds[3]))
+    elif model is not None:
+        from dataqa.drift.model_checks import _run_fitted_model_checks
+
+        _run_fitted_model_checks(result, model, ref[list(kinds)], cur[list(kinds)],
+                                 correction=correction, alpha=a)
     return result

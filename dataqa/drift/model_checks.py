@@ -237,3 +237,32 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     result.current_probs = cur_probs
     result.reference_probs = ref_probs
     result.reference_labels = np.asarray(labels)
+
+
+def _run_fitted_model_checks(result, model, ref_frame, cur_frame, *, correction: str = "fdr",
+                             alpha: float = 0.05) -> None:
+    """Prediction shift and OOD share from an already fitted model (no reference labels)."""
+    from dataqa.ood import logits_from_probs, msp_score
+
+    if not hasattr(model, "predict_proba"):
+        raise InvalidSettingError(f"model {type(model).__name__} has no predict_proba; give a "
+                                  f"fitted probabilistic classifier.")
+    probs = []
+    for frame, name in ((ref_frame, "reference"), (cur_frame, "current")):
+        try:
+            probs.append(np.asarray(model.predict_proba(frame), dtype=np.float64))
+        except Exception as exc:  # the user's model refuses the columns
+            raise InvalidSettingError(
+                f"model.predict_proba failed on the {name} table's columns "
+                f"({', '.join(map(str, frame.columns[:10]))}): {type(exc).__name__}: {exc}. "
+                f"Without label_column the model must be fitted and take these columns as a "
+                f"DataFrame; or give label_column to fit one.") from None
+    ref_probs, cur_probs = probs
+    names = [str(c) for c in getattr(model, "classes_", range(ref_probs.shape[1]))]
+    frame = prediction_drift(ref_probs, cur_probs, class_names=names, correction=correction)
+    frame["drifted"] = frame["p_adjusted"] <= alpha
+    result.prediction_drift = frame
+    result.ood = ood_fraction(msp_score(logits_from_probs(ref_probs)),
+                              msp_score(logits_from_probs(cur_probs)))
+    result.class_names = names
+    result.current_probs = cur_probs

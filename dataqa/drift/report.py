@@ -84,6 +84,13 @@ def drift_report(result) -> HtmlReport:
             r.paragraph("Columns that drive the reference-vs-current classifier:",
                         css_class="note")
             r.table(result.driving_features.head(15))
+    if result.estimated_accuracy is None and result.prediction_drift is not None:
+        r.heading("Model checks")
+        r.key_values({"current items above the reference's 95% OOD threshold":
+                      f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})"})
+        r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
+                    css_class="note")
+        r.table(result.prediction_drift)
     if result.estimated_accuracy is not None:
         a = result.estimated_accuracy
         r.heading("Model checks")

@@ -138,3 +138,25 @@ def test_detect_drift_with_labels_estimates_the_class_mix():
     assert r.prediction_drift["drifted"].any()  # the class mix moved the predictions
     q = r.label_queue(top=5)
     assert q["prediction"].isin(["a", "b", "c"]).all() and q["uncertainty"].notna().all()
+
+
+def test_a_fitted_model_without_labels_gives_prediction_shift_and_ood_share(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(pd.DataFrame(X, columns=["f1", "f2"]), y)
+    ref = pd.DataFrame(rng.normal(size=(200, 2)), columns=["f1", "f2"])
+    cur = pd.DataFrame(rng.normal(size=(150, 2)) + [1.5, 0.0], columns=["f1", "f2"])
+    r = detect_drift(ref, cur, model=model, multivariate=())
+    assert r.label_shift is None and r.estimated_accuracy is None
+    p = [stats.ks_2samp(model.predict_proba(ref)[:, j], model.predict_proba(cur)[:, j]).pvalue
+         for j in range(2)]
+    assert r.prediction_drift["p_value"].to_numpy() == pytest.approx(p)
+    assert r.prediction_drift["drifted"].all()
+    assert r.label_queue(top=3)["uncertainty"].notna().all()
+    assert "Model checks" in r.to_html(tmp_path / "r.html").read_text()
+    with pytest.raises(InvalidSettingError, match="model.predict_proba failed on the reference "
+                                                  "table's columns \\(f1\\)"):
+        detect_drift(ref[["f1"]], cur[["f1"]], model=model, multivariate=())
