@@ -27,13 +27,28 @@ def test_audit_finds_flips(digits_result):
     assert tp / flipped.sum() > 0.6
 
 
-def test_error_rate_and_summary(digits_result):
-    _, _, res = digits_result
+def test_flagged_count_and_model_range(digits_result):
+    from dataqa.audit import model_error_rate
+
+    frame, flipped, res = digits_result
     n_issues = int(res.issues["is_label_issue"].sum())
     assert res.summary["n"] == 600 and res.summary["n_issues"] == n_issues
-    assert res.error_rate.estimate == pytest.approx(n_issues / 600)
-    assert res.error_rate.low < res.error_rate.estimate < res.error_rate.high
+    assert res.n_flagged == n_issues == res.summary["n_flagged"]
+    assert res.flagged_fraction == pytest.approx(n_issues / 600)
     assert sum(res.summary["issues_per_class"].values()) == n_issues
+    assert "error_rate" not in res.summary  # the flagged fraction is not an error rate
+    m = res.model_error_rate
+    ref = model_error_rate(res.table.labels, res.pred_probs)
+    assert (m.low, m.high, m.methods) == (ref.low, ref.high, ref.methods)
+    assert m.low <= flipped.mean() <= m.high
+    assert 0 < m.review_size <= 600 and m.review_width == 0.05
+
+
+def test_deprecated_error_rate_is_the_flagged_fraction(digits_result):
+    _, _, res = digits_result
+    with pytest.warns(DeprecationWarning, match="flagged fraction, not an error rate"):
+        er = res.error_rate
+    assert er.n_errors == res.n_flagged and er.low <= er.estimate <= er.high
 
 
 def test_datalab_columns(digits_result):
@@ -43,20 +58,52 @@ def test_datalab_columns(digits_result):
     assert res.issues["outlier_score"].between(0, 1).all()
 
 
-def test_save_writes_three_files(digits_result, tmp_path):
+def test_save_writes_the_audit_folder_and_loads_back(digits_result, tmp_path):
+    from dataqa.audit import AuditResult, plan_review
+
     _, _, res = digits_result
     paths = res.save(tmp_path)
+    assert set(paths) == {"issues", "report", "summary", "pred_probs", "items"}
     summary = json.loads(paths["summary"].read_text())
-    assert set(summary) == {"n", "n_issues", "error_rate", "error_rate_low", "error_rate_high"}
+    assert {"n", "n_flagged", "flagged_fraction", "class_names", "model_error_rate_low",
+            "model_error_rate_high", "model_error_rate_methods", "review_size",
+            "review_width", "columns", "audit", "datalab"} == set(summary)
+    assert not any(k.startswith("error_rate") for k in summary)
+    assert summary["n_flagged"] == res.n_flagged
+    assert summary["model_error_rate_low"] == res.model_error_rate.low
     issues = pd.read_csv(paths["issues"])
     assert issues["label_issue_score"].is_monotonic_decreasing
+    assert np.array_equal(np.load(paths["pred_probs"]), res.pred_probs)
     html = paths["report"].read_text()
     for part in ("Top 50 suspects", "Given vs suggested label", "Datalab findings",
                  "data:image/png;base64,", "Score distribution", "Issues per class",
-                 "Class counts", str(res.error_rate)):
+                 "Class counts", "flagged as label issues (the review worklist)",
+                 "not an error rate", "model-based error-rate range (not verified)",
+                 f"review {res.model_error_rate.review_size} items to know it"):
         assert part in html
+    assert "estimated error rate" not in html
     assert html.count("data:image/png;base64,") == 3 + 50  # 3 plots, 50 suspect thumbnails
     assert "http://" not in html and "https://" not in html  # self-contained
+    back = AuditResult.load(tmp_path)
+    assert back.issues["id"].tolist() == res.issues["id"].astype(str).tolist()
+    assert back.issues["is_label_issue"].tolist() == res.issues["is_label_issue"].tolist()
+    assert back.issues["label_issue_score"].to_numpy() == pytest.approx(
+        res.issues["label_issue_score"].to_numpy(), rel=1e-12)
+    assert back.table.labels.tolist() == res.table.labels.tolist()
+    assert back.model_error_rate == res.model_error_rate
+    # the same plan from the loaded folder as from the result in memory
+    assert plan_review(back, budget=40).equals(plan_review(res, budget=40))
+    back.to_html(tmp_path / "again.html")  # the report renders from the folder alone
+
+
+def test_load_refuses_an_incomplete_folder(tmp_path):
+    from dataqa.audit import AuditResult
+    from dataqa.errors import DataLoadError
+
+    (tmp_path / "issues.csv").write_text("id\n")
+    with pytest.raises(DataLoadError, match="is not a complete audit folder: summary.json, "
+                                            "pred_probs.npy, items.parquet missing"):
+        AuditResult.load(tmp_path)
 
 
 def test_review_queue(digits_result):
