@@ -199,27 +199,46 @@ def _model_inputs(feats) -> tuple[object, object, str]:
 
 
 def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
-                     correction: str = "fdr", alpha: float = 0.05, random_state=0) -> None:
+                      correction: str = "fdr", alpha: float = 0.05, random_state=0) -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
 
-    Out-of-fold probabilities on the reference (5 folds), a model refitted on the whole
-    reference for the current items, then :func:`prediction_drift`,
+    Stratified 5-fold cross-validation on the reference, as
+    :func:`dataqa.audit.pred_probs.out_of_sample_pred_probs` does (same splitter, same
+    folds): out-of-fold probabilities on the reference, and on the current rows the mean
+    of the fold models' probabilities. The current rows are thus scored by the very
+    models whose errors the reference's confusion matrix and calibration measure (a
+    model refitted on the whole reference is more accurate than the fold models, which
+    would bias BBSE and the accuracy estimate). Then :func:`prediction_drift`,
     :func:`label_shift`, :func:`estimate_accuracy` and :func:`ood_fraction` (MSP score,
     :func:`dataqa.ood.msp_score`).
     """
-    from sklearn.base import clone
+    import warnings
 
-    from dataqa.audit.pred_probs import default_model, out_of_sample_pred_probs
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    from dataqa.audit.pred_probs import default_model
+    from dataqa.data import effective_folds
+
     from dataqa.ood import logits_from_probs, msp_score
 
     Xr, Xc, kind = _model_inputs(feats)
     est = model if model is not None else default_model(kind)
     k = len(class_names)
-    ref_probs = out_of_sample_pred_probs(Xr, labels, model=est, random_state=random_state,
-                                         class_names=class_names, progress=False)
-    fitted = clone(est).fit(Xr, labels)
+    y = np.asarray(labels, dtype=np.int64)
+    folds = effective_folds(y, class_names, 5)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((Xc.shape[0], k))
-    cur_probs[:, np.asarray(fitted.classes_, dtype=np.int64)] = fitted.predict_proba(Xc)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater")
+        for train, test in splitter.split(np.zeros(len(y)), y):
+            fitted = clone(est).fit(Xr[train], y[train])
+            cols = np.asarray(fitted.classes_, dtype=np.int64)
+            part = np.zeros((len(test), k))
+            part[:, cols] = fitted.predict_proba(Xr[test])
+            ref_probs[test] = part
+            cur_probs[:, cols] += fitted.predict_proba(Xc) / folds
     pd_frame = prediction_drift(ref_probs, cur_probs, class_names=class_names,
                                 correction=correction)
     pd_frame["drifted"] = pd_frame["p_adjusted"] <= alpha

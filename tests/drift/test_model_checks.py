@@ -160,3 +160,27 @@ def test_a_fitted_model_without_labels_gives_prediction_shift_and_ood_share(tmp_
     with pytest.raises(InvalidSettingError, match="model.predict_proba failed on the reference "
                                                   "table's columns \\(f1\\)"):
         detect_drift(ref[["f1"]], cur[["f1"]], model=model, multivariate=())
+
+
+def test_reference_probs_are_out_of_sample_pred_probs_and_current_the_fold_mean():
+    from types import SimpleNamespace
+
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    from dataqa.audit.pred_probs import default_model, out_of_sample_pred_probs
+    from dataqa.drift.model_checks import _run_model_checks
+    from dataqa.drift.multivariate import DriftFeatures
+
+    rng = np.random.default_rng(5)
+    Xr, Xc = rng.normal(size=(120, 3)), rng.normal(size=(40, 3))
+    y = (Xr[:, 0] + rng.normal(size=120) > 0).astype(int)
+    res = SimpleNamespace()
+    _run_model_checks(res, DriftFeatures(Xr, Xc, ["a", "b", "c"]), y, ["n", "p"], random_state=3)
+    oof = out_of_sample_pred_probs(Xr, y, model=default_model("numeric"), random_state=3,
+                                   progress=False)
+    assert res.reference_probs == pytest.approx(oof)
+    splits = StratifiedKFold(5, shuffle=True, random_state=3).split(Xr, y)
+    mean = np.mean([clone(default_model("numeric")).fit(Xr[tr], y[tr]).predict_proba(Xc)
+                    for tr, _ in splits], axis=0)
+    assert res.current_probs == pytest.approx(mean)
