@@ -1,6 +1,7 @@
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from dataqa.cli import app
@@ -24,11 +25,18 @@ def test_audit_command_writes_outputs(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     issues = pd.read_csv(out / "issues.csv")
-    assert summary["n"] == 300 and summary["n_issues"] == int(issues["is_label_issue"].sum())
+    assert summary["n"] == 300 and summary["n_flagged"] == int(issues["is_label_issue"].sum())
     assert list(issues.columns[:5]) == ["id", "given_label", "suggested_label",
                                         "label_issue_score", "is_label_issue"]
     assert (out / "report.html").stat().st_size > 10_000
-    assert "flagged as likely label errors" in res.output
+    text = " ".join(res.output.split())
+    assert "flagged as likely label errors (the review worklist, not an error rate)" in text
+    assert (f"model-based error-rate range, not verified: {summary['model_error_rate_low']:.1%}"
+            f" - {summary['model_error_rate_high']:.1%}") in text
+    assert f"dataqa review plan {out} --budget {summary['review_size']}" in text
+    assert "estimated error rate" not in text
+    for f in ("pred_probs.npy", "items.parquet"):
+        assert (out / f).is_file()
 
 
 def test_bad_input_exit_code_2_without_traceback(tmp_path):
@@ -42,14 +50,86 @@ def test_bad_input_exit_code_2_without_traceback(tmp_path):
     assert res.exit_code == 2 and "does not exist" in res.output
 
 
-def test_demo_prints_precision_and_recall(tmp_path):
+def test_demo_prints_precision_recall_and_the_model_range(tmp_path):
     res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
     assert res.exit_code == 0, res.output
     line = next(ln for ln in res.output.splitlines() if ln.startswith("precision"))
     parts = line.split()
     precision, recall = float(parts[1]), float(parts[3])
     assert precision >= 0.75 and recall >= 0.75
+    summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
+    low, high = summary["model_error_rate_low"], summary["model_error_rate_high"]
+    text = " ".join(res.output.split())
+    assert f"model-based error-rate range, not verified: {low:.1%} - {high:.1%}" in text
+    assert f"true error rate (known here): 8.0%, inside the model-based range" in text
+    assert "error rate:" not in text.replace("true error rate", "")  # no flagged fraction as a rate
     assert (tmp_path / "demo" / "report.html").exists()
+
+
+def _audit_dir(tmp_path):
+    frame, _ = load_digits_noisy(0.1)
+    frame = frame.iloc[:400]
+    data = tmp_path / "digits.csv"
+    frame.drop(columns=["true_label"]).to_csv(data, index=False)
+    out = tmp_path / "audit"
+    res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column", "id",
+                              "--out", str(out), "--cv", "3", "--no-datalab"])
+    assert res.exit_code == 0, res.output
+    return out, frame.set_index("id")["true_label"]
+
+
+def test_review_plan_and_estimate_round_trip(tmp_path):
+    from dataqa.audit import AuditResult, estimate_error_rate
+
+    out, truth = _audit_dir(tmp_path)
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "80"])
+    assert res.exit_code == 0, res.output
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
+    assert list(plan.columns) == ["id", "stratum", "weight"] and len(plan) == 80
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    assert sheet["id"].tolist() == plan["id"].tolist()
+    # blind: the sheet holds the item and an empty verified_label, no label at all
+    assert "verified_label" in sheet and sheet["verified_label"].isna().all()
+    assert not {"given_label", "label", "suggested_label", "stratum"} & set(sheet.columns)
+    assert "review plan: 80 of 400 items" in res.output
+    sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
+    sheet.to_csv(tmp_path / "reviews.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "reviews.csv")])
+    assert res.exit_code == 0, res.output
+    verified = json.loads((out / "verified.json").read_text())
+    direct = estimate_error_rate(AuditResult.load(out), sheet[["id", "verified_label"]])
+    assert verified["estimate"] == pytest.approx(direct.estimate)
+    assert (verified["low"], verified["high"]) == pytest.approx((direct.low, direct.high))
+    assert verified["n_reviewed"] == 80
+    text = " ".join(res.output.split())
+    assert f"verified label-error rate: {direct}" in text
+    assert "precision of the flags:" in text
+    page = (out / "report.html").read_text()
+    assert "Verified error rate" in page and str(direct) in page
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["verified_error_rate"] == pytest.approx(direct.estimate)
+
+
+def test_review_refusals(tmp_path):
+    out, _ = _audit_dir(tmp_path)
+    pd.DataFrame({"id": ["not-planned"], "verified_label": ["3"]}).to_csv(
+        tmp_path / "r.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(tmp_path / "r.csv")])
+    assert res.exit_code == 2 and "has no review_plan.csv" in " ".join(res.output.split())
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", "x.csv"])
+    assert res.exit_code == 2 and "--reviews 'x.csv' does not exist" in res.output
+    res = runner.invoke(app, ["review", "estimate", str(out)])
+    assert res.exit_code == 2 and "give either --reviews FILE or --ledger FILE" in res.output
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "10", "--push"])
+    assert res.exit_code == 2 and "--push needs --project NAME and --ledger FILE" in res.output
+    res = runner.invoke(app, ["review", "plan", str(tmp_path / "nowhere"), "--budget", "10"])
+    assert res.exit_code == 2 and "is not a folder" in res.output
+    runner.invoke(app, ["review", "plan", str(out), "--budget", "10"])
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(tmp_path / "r.csv")])
+    assert res.exit_code == 2
+    assert "1 reviewed item(s) are not in the review plan: 'not-planned'" in \
+        " ".join(res.output.split())
 
 
 def test_tsv_without_header_with_reading_options(tmp_path):
