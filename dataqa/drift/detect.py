@@ -12,9 +12,20 @@ from dataqa._validation import check_int
 from dataqa.data import encode_labels, load_table, make_ids
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS, build_features, multivariate_tests
 from dataqa.drift.result import DriftResult
-from dataqa.drift.univariate import CORRECTIONS, NUMERIC_TESTS, adjust_p_values, column_kind, column_test
-from dataqa.errors import (EmptyDataError, FeatureTypeError, InvalidSettingError,
-                           MissingColumnError, UnknownNameError)
+from dataqa.drift.univariate import (
+    CORRECTIONS,
+    NUMERIC_TESTS,
+    adjust_p_values,
+    column_kind,
+    column_test,
+)
+from dataqa.errors import (
+    EmptyDataError,
+    FeatureTypeError,
+    InvalidSettingError,
+    MissingColumnError,
+    UnknownNameError,
+)
 
 __all__ = ["detect_drift", "DEFAULT_MIN_EFFECT", "MIN_ROWS"]
 

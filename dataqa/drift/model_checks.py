@@ -219,7 +219,6 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
 
     from dataqa.audit.pred_probs import default_model
     from dataqa.data import effective_folds
-
     from dataqa.ood import logits_from_probs, msp_score
 
     Xr, Xc, kind = _model_inputs(feats)

@@ -329,7 +329,7 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     px, py = rng.permutation(n), rng.permutation(m)
     xs, ys = np.array_split(px, n_blocks), np.array_split(py, n_blocks)
     obs_sum, null_sum = 0.0, np.zeros(P)
-    for bx, by in zip(xs, ys):
+    for bx, by in zip(xs, ys, strict=True):
         if len(bx) < 2 or len(by) < 2:
             continue
         block = np.vstack([X[bx], Y[by]])

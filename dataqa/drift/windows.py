@@ -13,7 +13,7 @@ from dataqa.data import load_table
 from dataqa.drift.detect import MIN_ROWS, detect_drift
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult
-from dataqa.errors import EmptyDataError, InvalidSettingError, MissingColumnError
+from dataqa.errors import InvalidSettingError, MissingColumnError
 
 __all__ = ["drift_windows", "split_windows", "MAX_REFERENCE_CHUNKS"]
 

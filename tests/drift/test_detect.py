@@ -7,8 +7,13 @@ import pandas as pd
 import pytest
 
 from dataqa.drift import DriftResult, detect_drift
-from dataqa.errors import (EmptyDataError, FeatureTypeError, InvalidSettingError,
-                           MissingColumnError, UnknownNameError)
+from dataqa.errors import (
+    EmptyDataError,
+    FeatureTypeError,
+    InvalidSettingError,
+    MissingColumnError,
+    UnknownNameError,
+)
 
 
 def table(n, rng, shift=0.0, cat_p=(0.5, 0.3, 0.2)):

@@ -8,8 +8,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dataqa.drift import (adjust_p_values, bbse_priors, detect_drift, estimate_accuracy,
-                          label_shift, ood_fraction, prediction_drift)
+from dataqa.drift import (
+    adjust_p_values,
+    bbse_priors,
+    detect_drift,
+    estimate_accuracy,
+    label_shift,
+    ood_fraction,
+    prediction_drift,
+)
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
 #: P(predicted i | true j), columns sum to 1

@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dataqa.drift import (UNSEEN, category_counts, chi2_test, classifier_scores, classifier_test,
-                          cvm_test, ks_test, median_kernel_width, mmd_test)
+from dataqa.drift import (
+    UNSEEN,
+    category_counts,
+    chi2_test,
+    classifier_scores,
+    classifier_test,
+    cvm_test,
+    ks_test,
+    median_kernel_width,
+    mmd_test,
+)
 from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 
 

@@ -8,8 +8,13 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
-from dataqa.drift import (adjust_p_values, jensen_shannon, normalized_wasserstein,
-                          psi_categorical, psi_numeric)
+from dataqa.drift import (
+    adjust_p_values,
+    jensen_shannon,
+    normalized_wasserstein,
+    psi_categorical,
+    psi_numeric,
+)
 from dataqa.drift.univariate import column_kind
 from dataqa.errors import UnknownNameError
 
