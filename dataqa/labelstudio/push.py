@@ -173,10 +173,6 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                         column=column, data_columns=shown, meta_columns=meta_columns,
                         model_version=model_version, to_name=to_name, from_name=from_name,
                         pretick=pretick, local_files_root=root)
-    # highest priority first (built in input order, so errors name input rows)
-    order = priority_order(items)
-    items = items.iloc[order]
-    tasks = [tasks[k] for k in order]
     ids = items["id"].astype(str).tolist()
     # rows without their text / image: the server would reject their whole chunk
     bad = [] if data_kind == "table" else [
@@ -194,6 +190,12 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
         tasks = [t for t, k in zip(tasks, keep, strict=True) if k]
         logger.warning("%d items have a missing %r and are not pushed: %s", len(missing),
                        column, format_ids(missing))
+    # highest priority first (built and checked in input order, so errors and the
+    # missing ids follow the input rows)
+    order = priority_order(items)
+    items = items.iloc[order]
+    tasks = [tasks[k] for k in order]
+    ids = [ids[k] for k in order]
     return _Plan(ids=ids, items=items, tasks=tasks, missing=missing, class_names=names,
                  kind=kind, queue=queue, data_kind=data_kind, column=column,
                  shown_columns=shown, config=config, model_version=model_version,
