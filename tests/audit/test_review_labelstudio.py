@@ -1,0 +1,90 @@
+"""Round trip against the real Label Studio server: a review plan pushed as a blind ``verify``
+queue, annotated through the API (several reviewers on some items), pulled, estimated."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from dataqa.audit import AuditResult, audit, estimate_error_rate
+from dataqa.cli import app
+
+runner = CliRunner()
+
+
+def _choice(name: str) -> list[dict]:
+    return [{"from_name": "label", "to_name": "text", "type": "choices",
+             "value": {"choices": [name]}}]
+
+
+def _data(n=90):
+    rng = np.random.default_rng(0)
+    spam = ["win cash now", "free prize claim", "click for money", "cheap pills here"]
+    ham = ["see you at lunch", "running late sorry", "thanks for the notes", "call me later"]
+    texts = [f"{(spam if k % 2 else ham)[k % 4]} {rng.integers(1000)}" for k in range(n)]
+    truth = ["spam" if k % 2 else "ham" for k in range(n)]
+    given = list(truth)
+    for k in (2, 4, 6, 8, 11, 13):  # six wrong labels
+        given[k] = "ham" if given[k] == "spam" else "spam"
+    df = pd.DataFrame({"id": [f"t{k}" for k in range(n)], "text": texts, "label": given})
+    return df, pd.Series(truth, index=df["id"])
+
+
+def test_verify_queue_round_trip(ls_server, tmp_path):
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.ledger import Ledger
+
+    df, truth = _data()
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=False, progress=False)
+    out = tmp_path / "audit"
+    res.save(out)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    ledger = tmp_path / "verify.db"
+    project = "dataqa verify round trip"
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "24", "--push",
+                            "--project", project, "--ledger", str(ledger)], env=env)
+    assert r.exit_code == 0, r.output
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
+    assert len(plan) == 24
+
+    with Ledger(ledger) as led:
+        task_ids = led.task_ids(project=project)
+    assert set(task_ids) == set(plan["id"])
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        pid = client.find_project(project)["id"]
+        tasks = client.list_tasks(pid, fields=("id", "data", "predictions"))
+        assert len(tasks) == 24
+        for t in tasks:  # blind: the item only, no label, no pre-annotation
+            assert not t.get("predictions")
+            assert t["data"]["text"] == df.set_index("id").loc[t["data"]["dataqa_id"], "text"]
+            shown = json.dumps(t["data"])
+            assert "given_label" not in shown and "suggested_label" not in shown
+        a1 = client.create_user("verify1@example.org")
+        a2 = client.create_user("verify2@example.org")
+        a3 = client.create_user("verify3@example.org")
+        reviewed = plan["id"].tolist()[:20]  # four planned items are left unreviewed
+        for i in reviewed:
+            client.create_annotation(task_ids[i], _choice(truth[i]), completed_by=a1)
+        for i in reviewed[:5]:  # two more reviewers on five items; one of them disagrees
+            client.create_annotation(task_ids[i], _choice(truth[i]), completed_by=a2)
+            other = "ham" if truth[i] == "spam" else "spam"
+            client.create_annotation(task_ids[i], _choice(other), completed_by=a3)
+
+    r = runner.invoke(app, ["review", "estimate", str(out), "--ledger", str(ledger),
+                            "--project", project], env=env)
+    assert r.exit_code == 0, r.output
+    verified = json.loads((out / "verified.json").read_text())
+    # consensus (2 of 3) gives the true label on every reviewed item
+    expect = estimate_error_rate(AuditResult.load(out), pd.DataFrame(
+        {"id": reviewed, "verified_label": truth.loc[reviewed].to_numpy()}))
+    assert verified["n_reviewed"] == 20 and verified["n_planned"] == 24
+    given = df.set_index("id")["label"]
+    assert verified["n_errors"] == int((given.loc[reviewed] != truth.loc[reviewed]).sum())
+    assert verified["estimate"] == expect.estimate
+    assert (verified["low"], verified["high"]) == (expect.low, expect.high)
+    assert "Verified error rate" in (out / "report.html").read_text()
+    assert "4 planned items not reviewed yet" in " ".join(r.output.split())
