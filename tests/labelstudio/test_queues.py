@@ -156,13 +156,22 @@ def test_project_gets_description_instructions_and_a_priority_view(ls_server, ls
     listed = ls_client.request("GET", "/api/tasks", params={
         "project": rep.project_id, "view": view["id"], "fields": "all"})
     assert [t["data"]["dataqa_id"] for t in listed["tasks"]] == ["b", "c", "e", "a", "d"]
+    # an item pushed later with a higher priority has a higher task id, yet the labeling
+    # stream of the view ("Label All Tasks" from that tab) serves it first
+    later = pd.DataFrame({"id": ["n"], "text": ["URGENT! you won"], "label": ["ham"],
+                          "score": [0.99]})
+    added = push(later, ls_server, ledger, project_name, queue="review")
+    assert added.task_ids["n"] > max(rep.task_ids.values())
+    nxt = ls_client.request("GET", f"/api/projects/{rep.project_id}/next",
+                            params={"view": view["id"]})
+    assert nxt["data"]["dataqa_id"] == "n"
 
     # a second queue kind in the same project: one view still, instructions for both
     push(_items().assign(id=lambda d: "v" + d["id"]), ls_server, ledger, project_name,
          queue="verify")
     assert len(ls_client.request("GET", "/api/dm/views", params={"project": rep.project_id})) == 1
     text = ls_client.get_project(rep.project_id)["expert_instruction"]
-    assert "review (review queue, 5 items)" in text and "verify (verify queue, 5 items)" in text
+    assert "review (review queue, 6 items)" in text and "verify (verify queue, 5 items)" in text
 
 
 def test_out_of_scope_class_is_explained(ls_server, ls_client, ledger, project_name):
