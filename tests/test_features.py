@@ -9,34 +9,37 @@ from dataqa.features import sentence_embeddings, table_features, tfidf_features
 
 
 def test_tfidf_rows_and_vocabulary():
-    X = tfidf_features(["free prize now", "see you at lunch", "free free prize"])
-    # word unigrams (free prize now see you at lunch: 7) and bigrams (free prize, prize now,
-    # see you, you at, at lunch, free free: 6); no character n-grams when every text has a word
-    assert X.shape == (3, 7 + 6)
+    X = tfidf_features(["free prize now", "see you at lunch!", "free free prize!"])
+    # tokens in two texts or more: free, prize, "!"; "see you at lunch!" keeps "!"
+    assert X.shape == (3, 3)
     dense = X.toarray()
-    # rows 0 and 2 share words, rows 0 and 1 share none
-    assert dense[0] @ dense[2] > dense[0] @ dense[1] == 0.0
+    assert dense[0] @ dense[2] > dense[1] @ dense[2] > dense[0] @ dense[1] == 0.0
     np.testing.assert_allclose(np.linalg.norm(dense, axis=1), 1.0)
 
 
-def test_tfidf_matches_sklearn_on_words():
+def test_tfidf_matches_sklearn_with_digits_as_zero_and_symbol_tokens():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = ["Free prize NOW", "see you at lunch, ok?", "free free prize", "a b c"]
-    want = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
-                           token_pattern=r"(?u)\b\w+\b").fit_transform(texts)
-    np.testing.assert_allclose(tfidf_features(texts).toarray(), want.toarray(), rtol=1e-12)
+    texts = ["Call 08712460324 now!", "call 09061701461 for £100", "See you at 7:30 :)",
+             "I'll be there at 8:15", "win £250 now!!"]
+    shaped = ["Call 00000000000 now!", "call 00000000000 for £000", "See you at 0:00 :)",
+              "I'll be there at 0:00", "win £000 now!!"]
+    want = TfidfVectorizer(sublinear_tf=True, min_df=2,
+                           token_pattern=r"(?u)\b\w+\b|[^\w\s]").fit(shaped)
+    assert set(want.vocabulary_) == {"call", "00000000000", "now", "!", "£", "000", "at",
+                                     "0", ":", "00"}
+    np.testing.assert_allclose(tfidf_features(texts).toarray(),
+                               want.transform(shaped).toarray(), rtol=1e-12)
 
 
-def test_tfidf_texts_without_words_get_their_own_character_columns():
-    texts = ["free prize now", "!!!", "see you", "??", "!!"]
+def test_tfidf_texts_without_a_kept_token_get_their_own_character_columns():
+    texts = ["free prize now", "zzz qqq", "free prize", "xxyz", "now"]
     X = tfidf_features(texts).toarray()
-    words = 3 + 2 + 2 + 1  # unigrams free prize now see you, bigrams free prize, prize now, see you
-    assert X.shape[0] == 5 and X.shape[1] > words
-    # word texts have no character features, bare texts no word features
-    assert not X[[0, 2], words:].any() and not X[[1, 3, 4], :words].any()
+    n_tok = 3  # free, prize, now
+    assert X.shape[0] == 5 and X.shape[1] > n_tok
+    # texts with kept tokens have no character features and the bare ones no token features
+    assert not X[[0, 2, 4], n_tok:].any() and not X[[1, 3], :n_tok].any()
     assert np.all(np.linalg.norm(X, axis=1) > 0)
-    assert X[1] @ X[4] > X[1] @ X[3]  # "!!!" is closer to "!!" than to "??"
 
 
 def test_embeddings_are_offline_unit_vectors(monkeypatch):
@@ -72,7 +75,7 @@ def test_audit_with_both_text_models_averages_them():
     assert res.summary["out_of_sample_accuracy"] > 0.8
 
 
-def test_tfidf_texts_without_words_get_character_ngrams():
+def test_tfidf_texts_of_symbols_only():
     X = tfidf_features(["!!!", "???", "!!", "??"])
     assert X.shape[0] == 4 and X.shape[1] > 0
     dense = X.toarray()

@@ -60,7 +60,8 @@ def _oof(X, y, model):
 
 
 def _manual_path(X, y, train, test, grid, scale):
-    """A warm-started path written out: one LogisticRegression, C raised step by step."""
+    """A warm-started path written out: one LogisticRegression, C raised step by step
+    until the held-out log-loss rises."""
     from sklearn.preprocessing import StandardScaler
 
     Xtr, Xte = X[train], X[test]
@@ -72,6 +73,8 @@ def _manual_path(X, y, train, test, grid, scale):
     for c in grid:
         lr.set_params(C=c)
         out.append(lr.fit(Xtr, y[train]).predict_proba(Xte))
+        if len(out) > 1 and _log_loss(out[-1], y[test]) > _log_loss(out[-2], y[test]):
+            break
     return out
 
 
@@ -86,7 +89,10 @@ def test_default_model_picks_c_on_the_first_fold_then_averages_members():
     tr0, te0 = splits[0]
     path = _manual_path(X, y, tr0, te0, C_GRID["numeric"], scale=True)
     losses = [_log_loss(q, y[te0]) for q in path]
-    assert info["log_loss"] == pytest.approx({str(c): v for c, v in zip(C_GRID["numeric"], losses, strict=True)})
+    tried = C_GRID["numeric"][:len(path)]
+    assert info["log_loss"] == pytest.approx({str(c): v for c, v in zip(tried, losses, strict=True)})
+    # stopped one step past the best, or ran to the end of the grid
+    assert len(path) == len(C_GRID["numeric"]) or int(np.argmin(losses)) == len(path) - 2
     best = C_GRID["numeric"][int(np.argmin(losses))]
     assert info["C"] == best
     assert info["model"] == f"logistic regression (C={best}, chosen on fold 1) + knn"
@@ -99,7 +105,7 @@ def test_default_model_picks_c_on_the_first_fold_then_averages_members():
     knn = _oof(X, y, ensemble_members("numeric", 96)["knn"])
     np.testing.assert_allclose(p, (lr + knn) / 2, rtol=1e-10)
     # the warm-started path ends where cold fits end (same convex problem)
-    cold = default_model("numeric", C=C_GRID["numeric"][-1]).fit(X[tr0], y[tr0]).predict_proba(X[te0])
+    cold = default_model("numeric", C=tried[-1]).fit(X[tr0], y[tr0]).predict_proba(X[te0])
     np.testing.assert_allclose(path[-1], cold, atol=2e-3)
 
 
