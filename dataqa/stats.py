@@ -98,9 +98,10 @@ def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95
     The interval is a Bayesian credible interval for the rate at which items are
     errors, given ``n_errors`` of ``n_total`` observed (uniform prior): the
     highest-density interval (:func:`beta_hdi`), so it always contains the estimate and
-    is one-sided, ``[0, upper]``, when no error was seen. For :func:`dataqa.audit.audit`
-    the "errors" are the flagged items: the interval is one for the rate of flags, not a
-    correction for flags that are wrong or errors that were missed.
+    is one-sided, ``[0, upper]``, when no error was seen. It is the interval of a simple
+    random sample of checked items; a label audit's error rate comes from a stratified
+    review instead (:func:`dataqa.audit.estimate_error_rate`), and the share of items
+    an audit flags is not an error rate at all.
 
     Parameters
     ----------

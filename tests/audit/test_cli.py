@@ -61,7 +61,7 @@ def test_demo_prints_precision_recall_and_the_model_range(tmp_path):
     low, high = summary["model_error_rate_low"], summary["model_error_rate_high"]
     text = " ".join(res.output.split())
     assert f"model-based error-rate range, not verified: {low:.1%} - {high:.1%}" in text
-    assert f"true error rate (known here): 8.0%, inside the model-based range" in text
+    assert "true error rate (known here): 8.0%, inside the model-based range" in text
     assert "error rate:" not in text.replace("true error rate", "")  # no flagged fraction as a rate
     assert (tmp_path / "demo" / "report.html").exists()
 
