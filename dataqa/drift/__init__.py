@@ -1,7 +1,7 @@
 """Drift detection: is the current (production) data still the data the model learned from?
 
 - pure two-sample tests, each ``(statistic, p_value)``: :func:`ks_test`, :func:`cvm_test`,
-  :func:`chi2_test`, :func:`mmd_test`, :func:`classifier_test`
+  :func:`binned_chi2_test`, :func:`chi2_test`, :func:`mmd_test`, :func:`classifier_test`
   (:func:`classifier_scores` adds per-item scores and driving features);
 - one entry point: :func:`detect_drift` -> :class:`DriftResult` (columns, whole-table tests,
   and with labels: prediction shift, label shift, estimated accuracy, OOD share);
@@ -50,6 +50,8 @@ _LAZY = {
     "UNSEEN": "dataqa.drift.twosample",
     "category_counts": "dataqa.drift.twosample",
     "chi2_test": "dataqa.drift.twosample",
+    "binned_chi2_test": "dataqa.drift.twosample",
+    "MAX_DISCRETE_VALUES": "dataqa.drift.univariate",
     "classifier_scores": "dataqa.drift.twosample",
     "classifier_test": "dataqa.drift.twosample",
     "cvm_test": "dataqa.drift.twosample",

@@ -125,7 +125,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  text_column: str | None = None, label_column: str | None = None,
                  id_column: str | None = None, model=None, alpha: float = 0.05,
                  correction: str = "fdr", min_effect: float = DEFAULT_MIN_EFFECT,
-                 numeric_test: str = "ks", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
+                 numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
                  n_permutations: int = 500, random_state=0) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
@@ -161,7 +161,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         A column is ``drifted`` when its adjusted p-value is <= alpha **and** its effect
         is >= ``min_effect`` (default :data:`DEFAULT_MIN_EFFECT`), so very large samples
         do not alarm on trivial shifts.
-    numeric_test : {"ks", "cvm"}
+    numeric_test : {"auto", "ks", "cvm", "binned_chi2"}
+        ``"auto"``: :func:`~dataqa.drift.twosample.binned_chi2_test` for numeric columns
+        with at most 20 distinct values (KS is conservative with ties), KS otherwise.
     multivariate : sequence of {"mmd", "classifier"}
         Whole-table tests to run (``()`` for none).
     n_permutations : int

@@ -1,7 +1,9 @@
 """One test per column, chosen by type; effect sizes; multiple-testing corrections.
 
-- numeric columns (not booleans): Kolmogorov-Smirnov (or Cramér-von Mises) test; effect =
-  Wasserstein-1 distance divided by the reference's standard deviation;
+- numeric columns (not booleans): Kolmogorov-Smirnov (or Cramér-von Mises) test, or a
+  binned chi-squared test when the column has at most 20 distinct values (ties make KS
+  conservative); effect = Wasserstein-1 distance divided by the reference's standard
+  deviation;
 - categorical columns (strings, booleans, few-valued objects): chi-squared test with a
   bucket for unseen categories; effect = Jensen-Shannon distance (base 2, in [0, 1]);
 - both get the population stability index (PSI): reference deciles for numbers, the
@@ -15,15 +17,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dataqa.drift.twosample import category_counts, chi2_test, cvm_test, ks_test
+from dataqa.drift.twosample import binned_chi2_test, category_counts, chi2_test, cvm_test, ks_test
 from dataqa.errors import InvalidSettingError, UnknownNameError
 
-__all__ = ["NUMERIC_TESTS", "CORRECTIONS", "adjust_p_values", "column_kind",
+__all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "adjust_p_values", "column_kind",
            "normalized_wasserstein", "jensen_shannon", "psi_numeric", "psi_categorical",
            "column_test"]
 
-#: Tests usable for numeric columns.
-NUMERIC_TESTS = {"ks": ks_test, "cvm": cvm_test}
+#: Tests usable for numeric columns (``"auto"``: ``binned_chi2`` for a column with at
+#: most :data:`MAX_DISCRETE_VALUES` distinct values, else ``ks``).
+NUMERIC_TESTS = {"auto": None, "ks": ks_test, "cvm": cvm_test, "binned_chi2": binned_chi2_test}
+
+#: Numeric columns with at most this many distinct values (in both tables together) are
+#: tested by :func:`~dataqa.drift.twosample.binned_chi2_test` under ``numeric_test="auto"``:
+#: KS and Cramér-von Mises are conservative with ties (on a five-valued column their
+#: false-alarm rate fell to about 0.02 at alpha = 0.05).
+MAX_DISCRETE_VALUES = 20
 
 #: Multiple-testing corrections understood by :func:`adjust_p_values`.
 CORRECTIONS = ("fdr", "bonferroni", "none")
@@ -139,7 +148,7 @@ def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
     return _psi(ca / ca.sum(), cb / cb.sum())
 
 
-def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str = "ks",
+def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str = "auto",
                 random_state=0) -> dict:
     """Test one numeric or categorical column: ``test, statistic, p_value, effect,
     effect_name, psi`` (missing values: dropped for numbers, a category for categories)."""
@@ -149,8 +158,12 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         x = ref.to_numpy(dtype=np.float64)
         y = cur.to_numpy(dtype=np.float64)
         x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        stat, p = NUMERIC_TESTS[numeric_test](x, y, random_state=random_state)
-        return {"test": numeric_test, "statistic": stat, "p_value": p,
+        name = numeric_test
+        if name == "auto":
+            few = np.unique(np.r_[x, y]).size <= MAX_DISCRETE_VALUES
+            name = "binned_chi2" if few else "ks"
+        stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state)
+        return {"test": name, "statistic": stat, "p_value": p,
                 "effect": normalized_wasserstein(x, y), "effect_name": "wasserstein/sd",
                 "psi": psi_numeric(x, y)}
     if kind == "categorical":

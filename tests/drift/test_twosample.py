@@ -200,3 +200,28 @@ def test_false_alarm_rate_of_pure_tests_is_near_alpha():
                                 n_permutations=99, random_state=rng)[1] <= 0.05
     for name, h in hits.items():
         assert 0.015 <= h / reps <= 0.085, (name, h / reps)
+
+
+def test_binned_chi2_merges_adjacent_values_until_expected_counts_reach_5():
+    from dataqa.drift import binned_chi2_test
+
+    x = [0] * 30 + [1] * 3 + [2] * 3 + [3] * 20 + [4] * 4   # 60 reference values
+    y = [0] * 10 + [1] * 5 + [2] * 6 + [3] * 15 + [4] * 4   # 40 current values
+    # a bin needs a pooled count >= 5 * 100 / 40 = 12.5: {0} = 40, {1, 2} = 17, {3} = 35,
+    # and {4} = 8 falls short so it joins {3}
+    table = np.array([[30, 6, 24], [10, 11, 19]])
+    stat, p, _, _ = stats.chi2_contingency(table, correction=False)
+    assert binned_chi2_test(x, y) == pytest.approx((stat, p))
+    assert binned_chi2_test([1.0] * 20, [1.0] * 15) == (0.0, 1.0)
+
+
+def test_auto_numeric_test_uses_binned_chi2_for_few_values():
+    import pandas as pd
+
+    from dataqa.drift.univariate import column_test
+
+    rng = np.random.default_rng(0)
+    few = column_test(pd.Series(rng.integers(0, 5, 100).astype(float)),
+                      pd.Series(rng.integers(0, 5, 80).astype(float)), "numeric")
+    many = column_test(pd.Series(rng.normal(size=100)), pd.Series(rng.normal(size=80)), "numeric")
+    assert few["test"] == "binned_chi2" and many["test"] == "ks"
