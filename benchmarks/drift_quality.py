@@ -404,17 +404,6 @@ def rate(p: list[float] | np.ndarray) -> float:
     return float(np.mean(p <= ALPHA)) if p.size else float("nan")
 
 
-def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson 95% interval for a rate of k successes in n repetitions."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return float(mid - half), float(mid + half)
-
-
 DQ_TESTS = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift")
 ANCHORS = ("ks", "mmd", "classifier")
 
@@ -471,6 +460,7 @@ def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1
     return rows
 
 
+PARTS = ("calibration", "power", "speed", "label_shift", "performance")
 POWER_SCENARIOS = ("digits_noise", "digits_blur", "digits_prior", "sms_prior", "youtube_concept",
                    "sms_vs_youtube")
 
@@ -645,10 +635,20 @@ def main(argv=None) -> dict[str, bool]:
     ap.add_argument("--alibi-python", default=None,
                     help="python of the alibi-detect environment (default .venv-alibi/bin/python)")
     ap.add_argument("--keep-samples", default=None, help="keep the .npz samples in this folder")
+    ap.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS),
+                    help="run only these parts (default: all)")
+    ap.add_argument("--cal-reps", default=None,
+                    help="calibration repetitions per n, e.g. 1000=200,5000=50 (overrides the grid)")
+    ap.add_argument("--no-anchor", action="store_true", help="skip alibi-detect")
     args = ap.parse_args(argv)
     grid = quick_grid() if args.quick else (full_grid() if args.grid == "full" else reduced_grid())
-    py = alibi_python(args.alibi_python)
-    if py is None:
+    if args.cal_reps:
+        for item in args.cal_reps.split(","):
+            n, r = item.split("=")
+            grid.cal_reps[int(n)] = int(r)
+    parts = set(args.parts)
+    py = None if args.no_anchor else alibi_python(args.alibi_python)
+    if py is None and not args.no_anchor:
         print("alibi-detect environment not found (make drift-anchors-install): anchor columns empty")
     t_start = time.perf_counter()
     ds = load_datasets(args.data_home)
@@ -657,23 +657,28 @@ def main(argv=None) -> dict[str, bool]:
     workdir.mkdir(parents=True, exist_ok=True)
 
     cal_cells: list[dict] = []
-    cal = calibration(ds, grid, workdir, cal_cells)
-    h_cal = start_anchor(py, workdir, "calibration", cal_cells)
+    cal = calibration(ds, grid, workdir, cal_cells) if "calibration" in parts else []
+    h_cal = start_anchor(py, workdir, "calibration", cal_cells) if cal_cells else None
     pw_cells: list[dict] = []
-    pw = power(ds, grid, workdir, pw_cells)
+    pw = power(ds, grid, workdir, pw_cells) if "power" in parts else []
     X, Y, sf = speed_data(workdir)
     anchor_cal = wait_anchor(h_cal)
-    dq_speed = dataqa_speed(X, Y)
-    h_pw = start_anchor(py, workdir, "power", pw_cells)
-    ls_rows = label_shift_part(args.data_home, grid)
-    perf_rows = performance_part(args.data_home, grid)
+    dq_speed = dataqa_speed(X, Y) if "speed" in parts else None
+    h_pw = start_anchor(py, workdir, "power", pw_cells) if pw_cells else None
+    ls_rows = label_shift_part(args.data_home, grid) if "label_shift" in parts else []
+    perf_rows = performance_part(args.data_home, grid) if "performance" in parts else []
     anchor_pw = wait_anchor(h_pw)
     # alibi-detect's MMD timed alone, as dataqa's was
-    anchor_speed = wait_anchor(start_anchor(py, workdir, "speed", [],
-                                            {"file": sf, "n_permutations": list(grid.speed_anchor_perms)}))
+    anchor_speed = None
+    if dq_speed is not None:
+        anchor_speed = wait_anchor(start_anchor(py, workdir, "speed", [], {
+            "file": sf, "n_permutations": list(grid.speed_anchor_perms)}))
     anchor = None
-    if anchor_cal is not None and anchor_pw is not None:
-        anchor = {**anchor_speed, "cells": {**anchor_cal["cells"], **anchor_pw["cells"]}}
+    if py is not None:
+        anchor = {**(anchor_speed or {}),
+                  "cells": {**(anchor_cal or {}).get("cells", {}), **(anchor_pw or {}).get("cells", {})}}
+        for k in ("alibi_detect", "numpy", "torch"):
+            anchor.setdefault(k, next((a[k] for a in (anchor_cal, anchor_pw) if a), None))
 
     # ---- merge the anchor
     for row in cal:
@@ -695,8 +700,9 @@ def main(argv=None) -> dict[str, bool]:
                 row[f"alibi_{t}_reps"] = len(pa)
                 # dataqa on exactly the anchor's repetitions (MMD: the first ones)
                 row[f"{t}_same_reps"] = rate(ps[t][: len(pa)])
-    speed = {"n": 5000, "d": 32, "dataqa_permutations": 500, "dataqa_seconds": dq_speed["seconds"]}
-    timed = (anchor or {}).get("speed") or []
+    speed = {"n": 5000, "d": 32, "dataqa_permutations": 500,
+             "dataqa_seconds": dq_speed["seconds"] if dq_speed else None}
+    timed = ((anchor or {}).get("speed") or []) if dq_speed else []
     if timed:
         speed["alibi_timed"] = {str(t["n_permutations"]): t["seconds"] for t in timed}
         at500 = [t["seconds"] for t in timed if t["n_permutations"] == 500]
@@ -712,7 +718,7 @@ def main(argv=None) -> dict[str, bool]:
             speed["alibi_seconds_at_500"] = float(icpt + slope * 500)
             speed["alibi_at_500"] = f"extrapolated (linear in P from P = {P.astype(int).tolist()})"
         speed["speedup_lower_bound"] = max(t["seconds"] for t in timed) / speed["dataqa_seconds"]
-    rows_speed = [speed]
+    rows_speed = [speed] if dq_speed else []
 
     # ---- goals
     goals: dict[str, bool] = {}
@@ -721,7 +727,7 @@ def main(argv=None) -> dict[str, bool]:
         for t in DQ_TESTS:
             if t in row:
                 goals[f"false alarms {t} {row['dataset']} n={row['n']} in [{lo}, {hi}]"] = lo <= row[t] <= hi
-    if anchor:
+    if py is not None:
         for row in pw:
             for t in ANCHORS:
                 if f"alibi_{t}" in row:
