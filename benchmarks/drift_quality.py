@@ -446,7 +446,8 @@ def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1
                 fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
                 anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
                                      "n_permutations": grid.anchor_mmd_perms, "seed": 0})
-            row = {"dataset": dname, "n": n, "reps": R, "draw": draw}
+            row = {"dataset": dname, "n": n, "reps": R, "draw": draw,
+                   "p_values": {t: [float(v) for v in ps[t]] for t in ps}}
             for t in DQ_TESTS:
                 if t in ps:
                     row[t] = rate(ps[t])
@@ -692,6 +693,7 @@ def main(argv=None) -> dict[str, bool]:
     for row in pw:
         key = f"pow_{row['scenario']}_{row['n']}"
         ps = row.pop("_p")
+        row["p_values"] = {t: [float(v) for v in ps[t]] for t in ps}
         for t in ANCHORS:
             cell = (anchor or {}).get("cells", {}).get(key + ("_mmd" if t == "mmd" else ""), {})
             if t in cell:
