@@ -37,6 +37,11 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
                label="drift alarm")
     if threshold is not None:
         ax.axhline(threshold, color="k", ls="--", lw=1, label="min_effect")
+    vals = np.r_[windows[value].to_numpy(float), chunks[value].to_numpy(float)
+                 if chunks is not None and len(chunks) else []]
+    vals = vals[np.isfinite(vals)]
+    if vals.size and vals.min() > 0 and vals.max() / vals.min() > 30:
+        ax.set_yscale("log")
     ax.set_xticks(x)
     ax.set_xticklabels([str(w) for w in windows["window"]], rotation=30, ha="right",
                        fontsize=8)

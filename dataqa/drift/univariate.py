@@ -3,7 +3,7 @@
 - numeric columns (not booleans): Kolmogorov-Smirnov (or Cramér-von Mises) test, or a
   binned chi-squared test when the column has at most 20 distinct values (ties make KS
   conservative); effect = Wasserstein-1 distance divided by the reference's standard
-  deviation;
+  deviation (or the pooled one when larger);
 - categorical columns (strings, booleans, few-valued objects): chi-squared test with a
   bucket for unseen categories; effect = Jensen-Shannon distance (base 2, in [0, 1]);
 - both get the population stability index (PSI): reference deciles for numbers, the
@@ -101,14 +101,16 @@ def column_kind(ref: pd.Series, cur: pd.Series) -> str:
 
 
 def normalized_wasserstein(x: np.ndarray, y: np.ndarray) -> float:
-    """Wasserstein-1 distance between the two samples divided by the reference's standard
-    deviation (the pooled one when the reference is constant; 0 when both are)."""
+    """Wasserstein-1 distance between the two samples divided by the larger of the
+    reference's and the pooled standard deviation (0 when both are 0).
+
+    Without drift the two deviations agree, so this is the distance in reference
+    standard deviations; the pooled one caps the effect of a nearly constant reference
+    column that starts to vary (which would otherwise reach the thousands)."""
     from scipy.stats import wasserstein_distance
 
     w = float(wasserstein_distance(x, y))
-    scale = float(np.std(x))
-    if scale == 0:
-        scale = float(np.std(np.r_[x, y]))
+    scale = max(float(np.std(x)), float(np.std(np.r_[x, y])))
     return w / scale if scale > 0 else 0.0
 
 

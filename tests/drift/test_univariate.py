@@ -58,11 +58,16 @@ def test_unknown_correction_lists_known_ones():
 def test_normalized_wasserstein_by_hand():
     x = np.array([0.0, 1.0, 2.0, 3.0])
     y = x + 0.5
-    # W1 of a pure shift is the shift; sd of x is sqrt(1.25)
-    assert normalized_wasserstein(x, y) == pytest.approx(0.5 / np.sqrt(1.25))
+    # W1 of a pure shift is the shift; sd of x is sqrt(1.25), the pooled sd (values
+    # 0, 0.5, ..., 3.5) sqrt(1.3125) is larger
+    assert normalized_wasserstein(x, y) == pytest.approx(0.5 / np.sqrt(1.3125))
     rng = np.random.default_rng(0)
-    a, b = rng.normal(size=50), rng.exponential(size=40)
+    a, b = rng.normal(size=50), rng.normal(0.2, 0.5, size=40)
+    assert a.std() > np.r_[a, b].std()
     assert normalized_wasserstein(a, b) == pytest.approx(wasserstein_distance(a, b) / a.std())
+    # a constant reference that starts to vary: the pooled sd keeps the effect bounded
+    z, v = np.zeros(50), np.r_[np.zeros(25), np.ones(25)]
+    assert normalized_wasserstein(z, v) == pytest.approx(0.5 / np.r_[z, v].std())
     assert normalized_wasserstein(np.ones(5), np.ones(3)) == 0.0
 
 
