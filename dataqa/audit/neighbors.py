@@ -44,10 +44,10 @@ REDUCED_DIMS = 32
 REDUCE_FIT_ROWS = 100_000
 
 #: Links per node of the HNSW graph (faiss ``IndexHNSWFlat``'s ``M``).
-HNSW_M = 24
+HNSW_M = 16
 
 #: Candidates kept while the HNSW graph is built.
-HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_CONSTRUCTION = 64
 
 #: Candidates kept while each item's neighbours are searched.
 HNSW_EF_SEARCH = 128
