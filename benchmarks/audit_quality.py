@@ -12,7 +12,7 @@ items that model is least sure of). Against the flipped items:
 
 Methods, on the same noisy labels:
 
-- dataqa: ``tfidf_features`` on text; ``cross_val_pred_probs`` with no model + ``find_label_issues``;
+- dataqa: ``token_tfidf_features`` on text (what ``audit`` uses); ``cross_val_pred_probs`` with no model + ``find_label_issues``;
 - ``CleanLearning(LogisticRegression())`` and
   ``CleanLearning(make_pipeline(StandardScaler(), LogisticRegression()))``; on text both get
   ``TfidfVectorizer(sublinear_tf=True, min_df=2)`` features (``StandardScaler(with_mean=False)``).
@@ -74,7 +74,7 @@ def load_sets(quick: bool, names=None):
 
         from dataqa.data import encode_labels
         from dataqa.datasets import load_sms_spam
-        from dataqa.features import tfidf_features
+        from dataqa.features import token_tfidf_features
 
         sms = load_sms_spam()
         if quick:
@@ -82,7 +82,7 @@ def load_sets(quick: bool, names=None):
         y, _ = encode_labels(sms["label"])
         texts = sms["text"].tolist()
         plain = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(texts)
-        sets["sms_spam"] = (tfidf_features(texts), plain, np.asarray(y, dtype=np.int64))
+        sets["sms_spam"] = (token_tfidf_features(texts), plain, np.asarray(y, dtype=np.int64))
     except Exception as exc:  # noqa: BLE001 - reported, run goes on
         print(f"sms_spam skipped: {exc}")
     return sets

@@ -2,7 +2,7 @@
 
 1. ``find_label_issues``: dataqa's wrapper against raw ``cleanlab.filter.find_label_issues``
    on seeded pred_probs of 1,000,000 x 10 (100,000 with ``--quick``). Goal: at most 1.3x.
-2. The default label-issue audit of texts: ``tfidf_features`` + ``cross_val_pred_probs``
+2. The default label-issue audit of texts: ``token_tfidf_features`` + ``cross_val_pred_probs``
    (no model) + ``find_label_issues``, against ``TfidfVectorizer(sublinear_tf=True,
    min_df=2)`` + ``CleanLearning(LogisticRegression(max_iter=1000)).find_label_issues``.
    Texts: SMS spam (5,574) and a generated corpus of 100,000 short news-like texts
@@ -130,7 +130,7 @@ def _text_runs(texts, y):
     from sklearn.linear_model import LogisticRegression
 
     from dataqa.audit import cross_val_pred_probs, find_label_issues
-    from dataqa.features import tfidf_features
+    from dataqa.features import token_tfidf_features
 
     def cleanlab_run():
         X = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(texts)
@@ -138,7 +138,7 @@ def _text_runs(texts, y):
                              verbose=False).find_label_issues(X, y)
 
     def dataqa_run():
-        pp, info = cross_val_pred_probs(tfidf_features(texts), y, progress=False)
+        pp, info = cross_val_pred_probs(token_tfidf_features(texts), y, progress=False)
         return find_label_issues(y, pp), info
 
     return cleanlab_run, dataqa_run

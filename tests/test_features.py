@@ -5,11 +5,16 @@ import pytest
 from dataqa.audit import audit
 from dataqa.data import prepare_labeled
 from dataqa.errors import InvalidSettingError
-from dataqa.features import sentence_embeddings, table_features, tfidf_features
+from dataqa.features import (
+    sentence_embeddings,
+    table_features,
+    tfidf_features,
+    token_tfidf_features,
+)
 
 
-def test_tfidf_rows_and_vocabulary():
-    X = tfidf_features(["free prize now", "see you at lunch!", "free free prize!"])
+def test_token_tfidf_rows_and_vocabulary():
+    X = token_tfidf_features(["free prize now", "see you at lunch!", "free free prize!"])
     # tokens in two texts or more: free, prize, "!"; "see you at lunch!" keeps "!"
     assert X.shape == (3, 3)
     dense = X.toarray()
@@ -17,7 +22,7 @@ def test_tfidf_rows_and_vocabulary():
     np.testing.assert_allclose(np.linalg.norm(dense, axis=1), 1.0)
 
 
-def test_tfidf_matches_sklearn_with_digits_as_zero_and_symbol_tokens():
+def test_token_tfidf_matches_sklearn_with_digits_as_zero_and_symbol_tokens():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = ["Call 08712460324 now!", "call 09061701461 for £100", "See you at 7:30 :)",
@@ -28,18 +33,41 @@ def test_tfidf_matches_sklearn_with_digits_as_zero_and_symbol_tokens():
                            token_pattern=r"(?u)\b\w+\b|[^\w\s]").fit(shaped)
     assert set(want.vocabulary_) == {"call", "00000000000", "now", "!", "£", "000", "at",
                                      "0", ":", "00"}
-    np.testing.assert_allclose(tfidf_features(texts).toarray(),
+    np.testing.assert_allclose(token_tfidf_features(texts).toarray(),
                                want.transform(shaped).toarray(), rtol=1e-12)
 
 
-def test_tfidf_texts_without_a_kept_token_get_their_own_character_columns():
+def test_token_tfidf_texts_without_a_kept_token_get_their_own_character_columns():
     texts = ["free prize now", "zzz qqq", "free prize", "xxyz", "now"]
-    X = tfidf_features(texts).toarray()
+    X = token_tfidf_features(texts).toarray()
     n_tok = 3  # free, prize, now
     assert X.shape[0] == 5 and X.shape[1] > n_tok
     # texts with kept tokens have no character features and the bare ones no token features
     assert not X[[0, 2, 4], n_tok:].any() and not X[[1, 3], :n_tok].any()
     assert np.all(np.linalg.norm(X, axis=1) > 0)
+
+
+def test_tfidf_rows_and_vocabulary():
+    X = tfidf_features(["free prize now", "see you at lunch", "free free prize"])
+    assert X.shape[0] == 3 and X.shape[1] > 10
+    dense = X.toarray()
+    # rows 0 and 2 share words, rows 0 and 1 share none
+    assert dense[0] @ dense[2] > dense[0] @ dense[1]
+
+
+def test_tfidf_texts_without_words_get_character_ngrams():
+    X = tfidf_features(["!!!", "???", "!!", "??"])
+    assert X.shape[0] == 4 and X.shape[1] > 0
+    dense = X.toarray()
+    assert np.all(np.linalg.norm(dense, axis=1) > 0)  # every row has features
+    assert dense[0] @ dense[2] > dense[0] @ dense[1]  # "!!!" is closer to "!!" than to "???"
+
+
+def test_table_features_use_token_tfidf_for_text():
+    t = prepare_labeled(pd.DataFrame({"t": ["call 0800 now!", "see you", "call 0900 now"],
+                                      "y": [1, 0, 1]}), label_column="y", text_column="t")
+    got = table_features(t)["tfidf"]
+    np.testing.assert_allclose(got.toarray(), token_tfidf_features(list(t.frame["t"])).toarray())
 
 
 def test_embeddings_are_offline_unit_vectors(monkeypatch):
@@ -75,8 +103,8 @@ def test_audit_with_both_text_models_averages_them():
     assert res.summary["out_of_sample_accuracy"] > 0.8
 
 
-def test_tfidf_texts_of_symbols_only():
-    X = tfidf_features(["!!!", "???", "!!", "??"])
+def test_token_tfidf_texts_of_symbols_only():
+    X = token_tfidf_features(["!!!", "???", "!!", "??"])
     assert X.shape[0] == 4 and X.shape[1] > 0
     dense = X.toarray()
     assert np.all(np.linalg.norm(dense, axis=1) > 0)  # every row has features
