@@ -180,3 +180,28 @@ def test_out_of_scope_class_is_explained(ls_server, ls_client, ledger, project_n
                      queue="active", url=ls_server.url, api_key=ls_server.api_key)
     text = ls_client.get_project(rep.project_id)["expert_instruction"]
     assert "\u201cout_of_scope\u201d means the item belongs to none of the other classes" in text
+
+
+def test_build_tasks_pretick_variants():
+    from dataqa.labelstudio.tasks import build_tasks
+
+    items = _items()
+    common = dict(class_names=CLASSES, queue="q", data_kind="text", column="text",
+                  data_columns=["text"], to_name="text")
+
+    def preds(kind, pretick, version="v"):
+        tasks = build_tasks(items, kind=kind, pretick=pretick, model_version=version, **common)
+        return [t.get("predictions", [None])[0] for t in tasks]
+
+    # review + suggested: the model's class with its probability
+    p = preds("review", "suggested")[1]
+    assert p["result"][0]["value"]["choices"] == ["spam"] and p["score"] == 0.91
+    # review + given: the given label, no score
+    p = preds("review", "given")[1]
+    assert p["result"][0]["value"]["choices"] == ["ham"] and "score" not in p
+    # explicit none: nothing, whatever the kind
+    assert preds("active", "none") == [None] * 5
+    # default of each kind
+    assert preds("review", None) == [None] * 5 and preds("verify", None) == [None] * 5
+    assert [p["result"][0]["value"]["choices"][0] for p in preds("active", None)] == \
+        ["ham", "spam", "spam", "spam", "ham"]
