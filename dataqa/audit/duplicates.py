@@ -23,7 +23,8 @@ import scipy.sparse as sp
 from dataqa._validation import check_labels, check_pred_probs, check_scores
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
-__all__ = ["CONFLICT_COLUMNS", "conflicting_duplicate_items", "conflicting_duplicates",
+__all__ = ["CONFLICT_COLUMNS", "add_conflicting_duplicates", "conflicting_duplicate_items",
+           "conflicting_duplicates",
            "duplicate_groups", "duplicate_label_issue_score", "normalize_text"]
 
 #: Columns of :func:`conflicting_duplicates`, one row per conflicting set.
@@ -267,3 +268,56 @@ def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
         q = (votes + p[rows].mean(axis=0)) / 2.0
         score[rows] = np.maximum(score[rows], 1.0 - q[y[rows]])
     return score
+
+
+def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels, pred_probs,
+                               ids) -> tuple[pd.DataFrame, dict]:
+    """The audit's issue table with conflicting duplicates marked, scored and ranked first.
+
+    Parameters
+    ----------
+    issues : DataFrame from :func:`dataqa.audit.find_label_issues` (``id``,
+        ``label_issue_score``, ``is_label_issue``, ...), any row order
+    sets : DataFrame from :func:`conflicting_duplicates` for these ``ids``
+    labels : int array (n,), pred_probs : float array (n, K), ids : array (n,)
+        In the order the sets' ``rows`` refer to.
+
+    Returns
+    -------
+    issues : DataFrame
+        With ``is_conflicting_duplicate`` and ``conflicting_duplicate_set`` added;
+        ``label_issue_score`` raised by :func:`duplicate_label_issue_score`;
+        ``is_label_issue`` also True for a member whose raised score is at least 0.5 (its
+        label is not its set's likely class); rows ranked conflicting duplicates first,
+        then by ``label_issue_score`` (higher first).
+    summary : dict
+        ``n_conflicting_duplicate_sets`` and ``n_conflicting_duplicates`` (items).
+    """
+    y, _ = check_labels(labels)
+    p = check_pred_probs(pred_probs, len(y))
+    ids = np.asarray(ids)
+    if len(ids) != len(y) or len(issues) != len(y):
+        raise LengthMismatchError(f"issues has {len(issues)} rows, ids {len(ids)} and labels "
+                                  f"{len(y)}; pass the audit's full issue table and its ids.")
+    items = conflicting_duplicate_items(sets, ids)
+    base = 1.0 - p[np.arange(len(y)), y]
+    items["_score"] = duplicate_label_issue_score(base, y, p, sets)
+    pos = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
+    at = pos.reindex(issues["id"].to_numpy()).to_numpy()
+    if np.isnan(at.astype(np.float64)).any():
+        raise LengthMismatchError("issues holds ids that are not in ids; pass the ids the "
+                                  "issue table was built with.")
+    at = at.astype(np.int64)
+    out = issues.copy()
+    out["label_issue_score"] = np.maximum(out["label_issue_score"].to_numpy(dtype=np.float64),
+                                          items["_score"].to_numpy()[at])
+    flag = items["is_conflicting_duplicate"].to_numpy()[at]
+    out["is_conflicting_duplicate"] = flag
+    out["conflicting_duplicate_set"] = items["conflicting_duplicate_set"].to_numpy()[at]
+    out["is_label_issue"] = out["is_label_issue"].to_numpy(dtype=bool) | (
+        flag & (out["label_issue_score"].to_numpy() >= 0.5))
+    order = np.lexsort((-out["label_issue_score"].to_numpy(), ~flag))
+    out = out.iloc[order].reset_index(drop=True)
+    summary = {"n_conflicting_duplicate_sets": int(len(sets)),
+               "n_conflicting_duplicates": int(flag.sum())}
+    return out, summary

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from dataqa.audit.duplicates import (
     CONFLICT_COLUMNS,
+    add_conflicting_duplicates,
     conflicting_duplicate_items,
     conflicting_duplicates,
     duplicate_groups,
@@ -162,3 +163,33 @@ def test_errors():
     sets = pd.DataFrame({"rows": [[0, 8]]})
     with pytest.raises(LengthMismatchError, match="sets refer to row 8 but labels has 2"):
         duplicate_label_issue_score(np.zeros(2), np.array([0, 1]), np.full((2, 2), 0.5), sets)
+
+
+def test_add_to_the_issue_table_ranks_conflicts_first():
+    from dataqa.audit import find_label_issues
+
+    texts = ["win cash", "hello", "win cash", "see you", "bye"]
+    y = np.array([1, 0, 0, 0, 0])
+    ids = np.array(["a", "b", "c", "d", "e"])
+    p = np.array([[0.2, 0.8], [0.9, 0.1], [0.3, 0.7], [0.05, 0.95], [0.6, 0.4]])
+    issues = find_label_issues(y, p, ids=ids)
+    sets = conflicting_duplicates(y, ids=ids, texts=texts)
+    out, summary = add_conflicting_duplicates(issues, sets, y, p, ids)
+    assert summary == {"n_conflicting_duplicate_sets": 1, "n_conflicting_duplicates": 2}
+    # set {a, c}: q = ((1/2, 1/2) + (0.25, 0.75)) / 2 = (0.375, 0.625)
+    # a (spam): max(0.2, 0.375) = 0.375; c (ham): max(0.7, 0.625) = 0.7
+    assert out["id"].tolist()[:2] == ["c", "a"]
+    assert out["is_conflicting_duplicate"].tolist() == [True, True, False, False, False]
+    assert out["conflicting_duplicate_set"].tolist()[:3] == ["a;c", "a;c", ""]
+    # the rest keep their scores and order: d (0.95), e (0.4), b (0.1)
+    assert out["id"].tolist()[2:] == ["d", "e", "b"]
+    np.testing.assert_allclose(out["label_issue_score"], [0.7, 0.375, 0.95, 0.4, 0.1])
+    # c (score >= 0.5) is a label issue; a keeps what cleanlab said
+    flagged = dict(zip(out["id"], out["is_label_issue"], strict=True))
+    before = dict(zip(issues["id"], issues["is_label_issue"], strict=True))
+    assert flagged["c"] and flagged["a"] == before["a"]
+    assert all(flagged[i] == before[i] for i in "bde")
+    with pytest.raises(LengthMismatchError, match="issues has 4 rows, ids 5 and labels 5"):
+        add_conflicting_duplicates(issues.iloc[:4], sets, y, p, ids)
+    with pytest.raises(LengthMismatchError, match="ids that are not in ids"):
+        add_conflicting_duplicates(issues, sets, y, p, np.array(["a", "b", "c", "d", "z"]))
