@@ -89,10 +89,14 @@ def _push(ls_server, ledger, project, kind, prefix, **kw):
                       queue=kind, url=ls_server.url, api_key=ls_server.api_key, **kw)
 
 
-def _label_all(page, url, project_id) -> None:
-    """Open the project's data manager and click "Label All Tasks"; dismiss the
-    instructions shown first (checking they are there)."""
+def _label_all(page, url, project_id, table_shot: Path | None = None) -> None:
+    """Open the project's data manager (its default tab: dataqa's view) and click "Label
+    All Tasks"; dismiss the instructions shown first (checking they are there)."""
     page.goto(f"{url}/projects/{project_id}/data")
+    page.get_by_text("dataqa: by priori").first.wait_for()
+    if table_shot is not None:
+        page.get_by_text(TEXTS["m2"][:25]).first.wait_for()
+        page.screenshot(path=str(table_shot))
     page.get_by_role("button", name="Label All Tasks").click()
     page.get_by_text("Labeling Instructions").wait_for()
     page.keyboard.press("Escape")
@@ -129,7 +133,7 @@ def test_queues_in_the_browser(ls_server, page, artifacts, tmp_path, capsys, pro
     assert header == f"Model suggests: spam (probability 0.87){DOT}priority 0.69"
 
     # review: the header shows both labels and the issue score; nothing is pre-ticked
-    _label_all(page, ls_server.url, review.project_id)
+    _label_all(page, ls_server.url, review.project_id, artifacts / "review-table.png")
     text, header, checked = _shown(page)
     page.screenshot(path=str(artifacts / "review.png"))
     assert text == TEXTS["m2"]
