@@ -295,3 +295,30 @@ def test_report_in_headless_chromium(digits, tmp_path, width):
 def test_report_frame_is_self_contained(digits):
     page = audit_report(digits[1]).render()
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)
+
+
+def test_verified_section_in_headless_chromium(digits, tmp_path):
+    require(_chromium() is not None,
+            "chromium is not installed (make test installs it: apt-get install -y chromium)")
+    from dataqa.audit import estimate_error_rate, plan_review
+
+    _, res = digits
+    plan = plan_review(res, budget=60)
+    given = res.issues.set_index("id")["given_label"].astype(str)
+    reviews = plan[["id"]].assign(verified_label=given.loc[plan["id"]].to_numpy())
+    flagged = set(res.issues.loc[res.issues["is_label_issue"], "id"])
+    reviews.loc[reviews["id"].isin(flagged), "verified_label"] = "0"  # flags confirmed wrong
+    res.verified = estimate_error_rate(res, reviews)
+    try:
+        page = audit_report(res).render()
+    finally:
+        res.verified = None
+        res.review_plan = None
+    v = estimate_error_rate(res, reviews, plan=plan)
+    for part in ("Verified error rate", html_mod.escape(str(v)), "precision of the flags",
+                 "label errors among unflagged items", "Per stratum", "Per given class"):
+        assert part in page
+    check = _browser_check(page, tmp_path, 1024)
+    assert check["images"] >= 4 and check["broken"] == []
+    assert check["page_width"] <= check["view_width"], check
+    assert check["wide"] == [], check
