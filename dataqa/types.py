@@ -46,12 +46,12 @@ OUT_OF_SCOPE: int = -1
 #: What a queue of items is for (kind -> meaning), as stored in the ledger and pushed to
 #: Label Studio; the kind decides which column becomes the pre-annotation.
 QUEUE_KINDS: dict[str, str] = {
-    "review": "label-issue review: the given label is the pre-annotation, the suggested "
-              "label and the issue score go in the task meta",
-    "active": "active-learning batch: the model's prediction is the pre-annotation",
-    "spot_check": "weak-label spot check: the weak label is the pre-annotation",
+    "review": "label-issue review: the given and suggested labels and the issue score are "
+              "shown above the choices; nothing is pre-selected by default (pretick)",
+    "active": "active-learning batch: the model's class is pre-selected (model-<name>)",
+    "spot_check": "weak-label spot check: the weak label is pre-selected (weak-label)",
     "verify": "blind verification sample for the error-rate estimate: no label is shown "
-              "and nothing is pre-annotated, so the reviewer labels from the item alone",
+              "and nothing is pre-selected, so the reviewer labels from the item alone",
 }
 
 Labels: TypeAlias = npt.NDArray[np.integer]

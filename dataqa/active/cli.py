@@ -104,7 +104,7 @@ def init_command(
 
 
 def _push_batch(batch, *, led, project: str | None, classes: str | None,
-                url: str | None, timeout: float) -> None:
+                url: str | None, timeout: float, model_name: str | None = None) -> None:
     """Send a batch to Label Studio as an ``active`` queue, with predictions as pre-annotations.
 
     Class names: ``--classes``, else those recorded for the project, else the distinct
@@ -138,8 +138,10 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
     items["prediction"] = [names[int(v)] if str(v).lstrip("-").isdigit() and 0 <= int(v) < len(names)
                            else str(v) for v in pred]
     items["score"] = batch["score"].astype(float).to_numpy()
+    if "probability" in batch.columns and batch["probability"].notna().all():
+        items["probability"] = batch["probability"].astype(float).to_numpy()
     report = push_queue(items, project=project, class_names=names, ledger=led, queue="active",
-                        url=url, progress=None, timeout=timeout)
+                        url=url, progress=None, timeout=timeout, model_name=model_name)
     print_push_report(report)
 
 
@@ -260,7 +262,8 @@ def next_command(
     if push:
         with Ledger(ledger, create=False) as led:
             _push_batch(frame, led=led, project=project, classes=classes, url=url,
-                        timeout=timeout)
+                        timeout=timeout, model_name=type(session.model_).__name__
+                        if getattr(session, "model_", None) is not None else None)
 
 
 @al_app.command("label")

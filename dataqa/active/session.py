@@ -305,7 +305,8 @@ class LabelingSession:
         Returns
         -------
         DataFrame with ``id``, ``score`` (higher = more worth labeling), ``prediction``
-        (the model's class, or None before a model can be fitted) and ``round``.
+        (the model's class, or None before a model can be fitted), ``probability`` (the
+        model's probability of that class, or None) and ``round``.
         """
         from dataqa.active.acquisition import acquire
         from dataqa.active.selectors import get_selector, select_batch
@@ -355,10 +356,16 @@ class LabelingSession:
     def _batch_frame(self, ids: list[str], scores: list, round_no: int,
                      fitted: bool) -> pd.DataFrame:
         pred: list[Any] = [None] * len(ids)
+        prob: list[float | None] = [None] * len(ids)
         if fitted and ids:
-            pred = list(self.model_.predict(self.X_[self._rows(ids)]))
+            X = self.X_[self._rows(ids)]
+            pred = list(self.model_.predict(X))
+            classes = list(getattr(self.model_, "classes_", []))
+            if hasattr(self.model_, "predict_proba") and all(p in classes for p in pred):
+                proba = np.asarray(self.model_.predict_proba(X), dtype=np.float64)
+                prob = [float(proba[k, classes.index(p)]) for k, p in enumerate(pred)]
         return pd.DataFrame({"id": ids, "score": scores, "prediction": pred,
-                             "round": [round_no] * len(ids)})
+                             "probability": prob, "round": [round_no] * len(ids)})
 
     def record_labels(self, ids: Any, labels: Any, source: str = "human", *,
                       annotator: str | None = None, new_classes: Any = (),

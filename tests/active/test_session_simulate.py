@@ -52,6 +52,12 @@ def test_rounds_restart_and_history(tmp_path: Path) -> None:
     assert 0 <= m1["dev_low"] <= m1["dev_accuracy"] <= m1["dev_high"] <= 1
     b2 = s.next_batch()
     assert b2["round"].eq(2).all() and b2["prediction"].notna().all()
+    assert first["probability"].isna().all()
+    Xb = X[[ids.index(i) for i in b2["id"]]]
+    proba = s.model_.predict_proba(Xb)
+    cls = list(s.model_.classes_)
+    expected = [proba[k, cls.index(p)] for k, p in enumerate(b2["prediction"])]
+    np.testing.assert_allclose(b2["probability"].to_numpy(dtype=float), expected, rtol=1e-12)
     assert not set(b2["id"]) & set(first["id"]) and (np.diff(b2["score"]) <= 1e-12).all()
     s.ledger.close()
 
