@@ -48,7 +48,7 @@ def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, 
     assert set(tasks) == set(rounds.iloc[0]["batch_ids"])  # the pushed items are the round's batch
     assert set(tasks) <= {f"m{k}" for k in range(16, 60)}  # only unlabeled items are queued
     # the pre-selected class is the model's, its score the model's probability of that class
-    for item_id, task_id in tasks.items():
+    for task_id in tasks.values():
         task = ls_client.request("GET", f"/api/tasks/{task_id}")
         (pred,) = task["predictions"]
         assert pred["model_version"].startswith("model-") and pred["model_version"] != "model-classifier"
