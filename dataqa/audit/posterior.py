@@ -13,8 +13,7 @@ Two ways to get its distribution:
 - **exact** (:func:`total_errors_pmf`): the beta-binomial probability mass functions of
   the strata convolved; no Monte Carlo error;
 - **Monte Carlo** (:func:`error_draws`): seeded draws of each stratum's rate and then of
-  its unreviewed errors; used where a ratio of strata is needed (the recall of the flags),
-  and as a check of the exact route (``tests/audit/test_posterior.py``).
+  its unreviewed errors; the check of the exact route (``tests/audit/test_review.py``).
 """
 
 from __future__ import annotations

@@ -178,8 +178,6 @@ def _verified_section(r, v) -> None:
     }
     if v.flag_precision is not None:
         rows["precision of the flags (flagged items that are errors)"] = str(v.flag_precision)
-    if v.flag_recall is not None:
-        rows["recall of the flags (errors that are flagged)"] = str(v.flag_recall)
     if v.missed_errors is not None:
         rows["label errors among unflagged items"] = v.missed_errors.format("{:.0f}")
     rows["label errors in the dataset"] = v.n_errors_total.format("{:.0f}")

@@ -13,7 +13,8 @@ and its answer honest, as in the statistics of test sets:
    of each stratum (uniform prior; ``k`` errors seen among its ``n`` reviewed items),
    draws the errors of the stratum's unreviewed items from it, and adds the strata up:
    a posterior of the **number of items of the dataset whose given label differs from
-   the correct one**, hence of the dataset's label-error rate, by Monte Carlo;
+   the correct one**, hence of the dataset's label-error rate (computed exactly, see
+   :mod:`dataqa.audit.posterior`);
 4. :func:`required_review_size` says how many items to plan for a target width.
 
 A stratum whose planned items were only partly reviewed has a wider posterior; a
@@ -31,8 +32,6 @@ import pandas as pd
 
 from dataqa.audit.posterior import (
     PosteriorInterval,
-    draws_summary,
-    error_draws,
     pmf_summary,
     total_errors_pmf,
 )
@@ -67,10 +66,6 @@ MIN_PER_STRATUM = 5
 #: of clean strata and can understate that of the flagged one, and a stratum the model
 #: finds spotless must still get its share. Chosen on digits, wine and breast cancer.
 EXPECTED_ERROR_CLIP = (0.02, 0.9)
-#: Monte Carlo draws of the flags' recall (the one ratio of strata; everything else is
-#: computed exactly). With 100,000 draws the standard error of a 2.5% quantile is about
-#: 0.0005 of posterior probability (``sqrt(q (1 - q) / draws)``).
-N_DRAWS = 100_000
 #: Interval kinds of :func:`estimate_error_rate`.
 INTERVALS = ("equal-tailed", "hdi")
 
@@ -282,8 +277,6 @@ class VerifiedErrorRate:
         of the stratum's error rate).
     flag_precision : PosteriorInterval or None
         Share of the flagged items whose given label is wrong (None without flags).
-    flag_recall : PosteriorInterval or None
-        Share of the dataset's label errors that are flagged.
     missed_errors : PosteriorInterval or None
         Number of label errors among the items that were not flagged.
     n_errors_total : PosteriorInterval
@@ -292,8 +285,6 @@ class VerifiedErrorRate:
         Per given class: ``class, n_items, n_reviewed, n_errors, error_rate,
         error_rate_low, error_rate_high`` (each class-within-stratum cell has its own
         uniform prior, so a class with few reviews in a large stratum is wide).
-    n_draws : int
-        Monte Carlo draws behind ``flag_recall`` (everything else is exact).
     pmf : ndarray (n_items + 1,)
         Posterior probability of each number of wrong labels (see :meth:`density`).
     """
@@ -309,11 +300,9 @@ class VerifiedErrorRate:
     n_errors: int
     strata: pd.DataFrame
     flag_precision: PosteriorInterval | None
-    flag_recall: PosteriorInterval | None
     missed_errors: PosteriorInterval | None
     n_errors_total: PosteriorInterval
     per_class: pd.DataFrame
-    n_draws: int
     pmf: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
 
     def density(self) -> tuple[np.ndarray, np.ndarray]:
@@ -336,12 +325,11 @@ class VerifiedErrorRate:
                     "from the correct one (stratified Beta posteriors, uniform priors)",
             "n_items": self.n_items, "n_planned": self.n_planned,
             "n_reviewed": self.n_reviewed, "n_errors": self.n_errors,
-            "flag_precision": opt(self.flag_precision), "flag_recall": opt(self.flag_recall),
+            "flag_precision": opt(self.flag_precision),
             "missed_errors": opt(self.missed_errors),
             "n_errors_total": self.n_errors_total.to_dict(),
             "strata": self.strata.to_dict(orient="records"),
             "per_class": self.per_class.to_dict(orient="records"),
-            "recall_draws": self.n_draws,
         }
 
     def __str__(self) -> str:
@@ -416,8 +404,8 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
 
 
 def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
-                        confidence: float = 0.95, interval: str = "equal-tailed",
-                        n_draws: int = N_DRAWS, random_state: int = 0) -> VerifiedErrorRate:
+                        confidence: float = 0.95,
+                        interval: str = "equal-tailed") -> VerifiedErrorRate:
     """The dataset's label-error rate from a reviewed plan (:func:`plan_review`).
 
     For each stratum ``h`` with ``N_h`` items of which ``n_h`` planned items were
@@ -428,9 +416,9 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     strata gives the posterior of the number of wrong labels in the dataset. Summing
     strata weights each by its population ``N_h``. The sum's distribution is computed
     exactly, by convolving the strata's beta-binomial distributions
-    (:mod:`dataqa.audit.posterior`): the limit of Monte Carlo combination with no
-    Monte Carlo error. Only the recall of the flags, a ratio, uses ``n_draws`` seeded
-    Monte Carlo draws.
+    (:mod:`dataqa.audit.posterior`): the limit of Monte Carlo combination, with no
+    Monte Carlo error (``tests/audit/test_review.py`` checks it against 400,000 seeded
+    draws).
 
     The interval is a **credible interval of the dataset's true label-error rate** (the
     fraction of items whose given label differs from the correct one), equal-tailed by
@@ -453,10 +441,6 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         set by :func:`plan_review`.
     confidence : float
     interval : {"equal-tailed", "hdi"}
-    n_draws : int
-        Monte Carlo draws of the flags' recall (:data:`N_DRAWS`).
-    random_state : int
-        Seed of those draws.
 
     Returns
     -------
@@ -465,8 +449,6 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     confidence = _check_confidence(confidence)
     if interval not in INTERVALS:
         raise UnknownNameError("interval", interval, INTERVALS)
-    if int(n_draws) < 1000:
-        raise InvalidSettingError(f"n_draws={n_draws} is too few; use at least 1000.")
     issues = _issues_of(result)
     if plan is None:
         plan = getattr(result, "review_plan", None)
@@ -521,16 +503,9 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     table["error_rate_high"] = [p.high for p in posts]
 
     is_flag = (table["stratum"] == "flagged").to_numpy()
-    precision = recall = missed = None
-    n_draws = int(n_draws)
+    precision = missed = None
     if is_flag.any():
-        h = int(np.flatnonzero(is_flag)[0])
-        precision = posts[h]
-        rng = np.random.default_rng(random_state)
-        d = error_draws(N, n, k, n_draws, rng)
-        tot = d.sum(axis=1)
-        ok = tot > 0
-        recall = draws_summary(d[ok, h] / tot[ok], confidence, interval) if ok.any() else None
+        precision = posts[int(np.flatnonzero(is_flag)[0])]
     if (~is_flag).any():
         missed = pmf_summary(total_errors_pmf(N[~is_flag], n[~is_flag], k[~is_flag]),
                              confidence, interval)
@@ -540,9 +515,9 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         estimate=overall.estimate, low=overall.low, high=overall.high, confidence=confidence,
         interval=interval, n_items=N_total, n_planned=int(len(plan)),
         n_reviewed=int(len(r)), n_errors=int(r["wrong"].sum()), strata=table,
-        flag_precision=precision, flag_recall=recall, missed_errors=missed,
+        flag_precision=precision, missed_errors=missed,
         n_errors_total=pmf_summary(pmf, confidence, interval), per_class=per_class,
-        n_draws=n_draws, pmf=pmf)
+        pmf=pmf)
 
 
 def _class_names(result, issues: pd.DataFrame) -> list:
