@@ -172,17 +172,42 @@ def test_classifier_test_auc_and_mann_whitney():
     r = classifier_scores(X, Y, random_state=0)
     from sklearn.metrics import roc_auc_score
 
-    t = np.r_[np.zeros(60), np.ones(50)]
-    assert r.auc == pytest.approx(roc_auc_score(t, np.r_[r.reference_scores, r.current_scores]))
-    u = stats.mannwhitneyu(r.current_scores, r.reference_scores, alternative="greater")
+    # the held-out halves: 30 + 25 rows, scored by a model fitted on the other half
+    assert len(r.held_out_reference) == 30 and len(r.held_out_current) == 25
+    h = np.r_[r.held_out_reference_scores, r.held_out_current_scores]
+    assert r.auc == pytest.approx(roc_auc_score(np.r_[np.zeros(30), np.ones(25)], h))
+    u = stats.mannwhitneyu(r.held_out_current_scores, r.held_out_reference_scores,
+                           alternative="greater")
     assert r.p_value == pytest.approx(u.pvalue)
-    assert r.auc > 0.75 and r.p_value < 1e-4
+    from sklearn.base import clone
+
+    from dataqa.drift.twosample import _default_classifier
+
+    train_x = np.setdiff1d(np.arange(60), r.held_out_reference)
+    train_y = np.setdiff1d(np.arange(50), r.held_out_current)
+    Z = np.vstack([X[train_x], Y[train_y]])
+    t = np.r_[np.zeros(len(train_x)), np.ones(len(train_y))]
+    fitted = clone(_default_classifier()).fit(Z, t)
+    assert fitted.predict_proba(X[r.held_out_reference])[:, 1] == pytest.approx(
+        r.held_out_reference_scores)
+    t_all = np.r_[np.zeros(60), np.ones(50)]
+    assert r.oof_auc == pytest.approx(
+        roc_auc_score(t_all, np.r_[r.reference_scores, r.current_scores]))
+    assert r.auc > 0.75 and r.p_value < 1e-3
     assert int(np.argmax(r.feature_importance)) == 1  # the shifted feature drives the split
     assert classifier_test(X, Y, random_state=0) == pytest.approx((r.auc, r.p_value))
 
 
+def test_classifier_test_false_alarm_rate():
+    # the held-out p-value is exact: 200 seeded no-shift runs (binomial sd 0.015 at 0.05)
+    rng = np.random.default_rng(5)
+    hits = sum(classifier_test(rng.normal(size=(60, 3)), rng.normal(size=(60, 3)),
+                               random_state=i)[1] <= 0.05 for i in range(200))
+    assert 0.015 <= hits / 200 <= 0.09, hits / 200
+
+
 def test_classifier_test_needs_rows_per_fold():
-    with pytest.raises(EmptyDataError, match="at least n_folds=5 rows in each sample"):
+    with pytest.raises(EmptyDataError, match="at least 5 rows in each sample \\(n_folds=5\\)"):
         classifier_test(np.zeros((3, 2)), np.ones((10, 2)))
 
 
