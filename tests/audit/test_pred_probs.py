@@ -95,15 +95,16 @@ def test_default_model_picks_c_on_the_first_fold_then_averages_members():
     assert len(path) == len(C_GRID["numeric"]) or int(np.argmin(losses)) == len(path) - 2
     best = C_GRID["numeric"][int(np.argmin(losses))]
     assert info["C"] == best
-    assert info["model"] == f"logistic regression (C={best}, chosen on fold 1) + knn"
+    # 96 training items x 3 classes: a small problem, the SVM member
+    assert info["model"] == f"logistic regression (C={best}, chosen on fold 1) + svc"
     # the first fold from the path; every other fold a fresh fit at the chosen C (never
     # warm-started from the first fold's fit, which saw their items: equal to 1e-10)
     lr = np.zeros((len(y), 3))
     lr[te0] = path[int(np.argmin(losses))]
     for tr, te in splits[1:]:
         lr[te] = default_model("numeric", C=best).fit(X[tr], y[tr]).predict_proba(X[te])
-    knn = _oof(X, y, ensemble_members("numeric", 96)["knn"])
-    np.testing.assert_allclose(p, (lr + knn) / 2, rtol=1e-10)
+    svc = _oof(X, y, ensemble_members("numeric", 96, min_class_train=32, n_classes=3)["svc"])
+    np.testing.assert_allclose(p, (lr + svc) / 2, rtol=1e-10)
     # the warm-started path ends where cold fits end (same convex problem)
     cold = default_model("numeric", C=tried[-1]).fit(X[tr0], y[tr0]).predict_proba(X[te0])
     np.testing.assert_allclose(path[-1], cold, atol=2e-3)
@@ -174,15 +175,25 @@ def test_folds_run_on_a_dask_cluster_through_joblib():
     np.testing.assert_allclose(serial, on_dask, rtol=1e-10)
 
 
-def test_knn_member_below_its_size_limit_only():
-    from dataqa.audit.pred_probs import KNN_MAX_TRAIN
+def test_member_by_problem_size():
+    from dataqa.audit.pred_probs import KNN_MAX_TRAIN, SVC_MAX_COST
 
-    assert list(ensemble_members("numeric", KNN_MAX_TRAIN)) == ["knn"]
+    assert list(ensemble_members("numeric", SVC_MAX_COST // 5, n_classes=5)) == ["svc"]
+    assert list(ensemble_members("numeric", SVC_MAX_COST // 5 + 1, n_classes=5)) == ["knn"]
+    assert list(ensemble_members("numeric", KNN_MAX_TRAIN, n_classes=2)) == ["knn"]
     assert ensemble_members("numeric", KNN_MAX_TRAIN + 1) == {}
     assert ensemble_members("tfidf", 100) == {}
     assert ensemble_members("numeric", 1) == {}
-    assert ensemble_members("numeric", 8)["knn"][-1].n_neighbors == 7
-    assert ensemble_members("numeric", 100)["knn"][-1].n_neighbors == 15
+    assert ensemble_members("numeric", 8000)["knn"][-1].n_neighbors == 15
+    assert ensemble_members("numeric", 8, n_classes=2000)["knn"][-1].n_neighbors == 7
+
+
+def test_svm_member_calibration_follows_small_classes():
+    # a single item of a class in a training fold: no calibration split, nearest neighbours
+    assert list(ensemble_members("numeric", 100, min_class_train=1)) == ["knn"]
+    platt = ensemble_members("numeric", 100, min_class_train=2)["svc"][-1]
+    assert platt.cv == 2
+    assert ensemble_members("numeric", 100, min_class_train=10)["svc"][-1].cv == 3
 
 
 def test_two_member_class_uses_two_folds():
@@ -191,5 +202,6 @@ def test_two_member_class_uses_two_folds():
     y = np.array([0] * 20 + [1] * 20 + [2] * 2)
     with pytest.warns(UserWarning, match="using 2 folds"):
         p, info = cross_val_pred_probs(X, y)
+    # one class-2 item per training fold: no Platt split for the SVM, nearest neighbours
     assert info["folds"] == 2 and info["model"].endswith("+ knn")
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
