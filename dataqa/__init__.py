@@ -1,10 +1,12 @@
 """dataqa: data quality and labeling in one toolkit.
 
 - ``dataqa.audit``: likely label errors (cleanlab) from out-of-sample probabilities,
-  Datalab's outliers, near duplicates and imbalance, error-rate interval, HTML report.
+  Datalab's outliers, near duplicates and imbalance, the model-based error-rate range,
+  the verified error rate from a small stratified review, HTML report.
 - ``dataqa.weak``: apply labeling functions fast, analyse them, fit label models.
 - ``dataqa.ood`` and ``dataqa.active``: out-of-distribution scores and active learning.
 - ``dataqa.ledger`` and ``dataqa.labelstudio``: the SQLite ledger and Label Studio sync.
+- ``dataqa.drift``: is production data still the data the model learned from; what to label.
 
 Every score dataqa returns has shape (n,) and higher = more suspicious / more worth
 labeling (see ``dataqa.types``). Names are imported on first use, so ``import dataqa``
@@ -34,6 +36,12 @@ _LAZY = {
     "audit": "dataqa.audit",
     "find_label_issues": "dataqa.audit",
     "out_of_sample_pred_probs": "dataqa.audit",
+    "plan_review": "dataqa.audit",
+    "estimate_error_rate": "dataqa.audit",
+    "required_review_size": "dataqa.audit",
+    # drift
+    "detect_drift": "dataqa.drift",
+    "DriftResult": "dataqa.drift",
     # weak supervision
     "apply_lfs": "dataqa.weak",
     "lf_summary": "dataqa.weak",

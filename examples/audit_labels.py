@@ -19,8 +19,8 @@ def main() -> None:
     frame = load_sms_spam(args.data_home)
     result = audit(frame, label_column="label", text_column="text", id_column="id")
     paths = result.save(args.out)
-    print(f"{result.summary['n_issues']} of {result.summary['n']} messages flagged; "
-          f"error rate {result.error_rate}")
+    print(f"{result.n_flagged} of {len(result.issues)} messages flagged for review; "
+          f"{result.model_error_rate}")
     top = result.issues.head(10).merge(frame[["id", "text"]], on="id")
     for row in top.itertuples(index=False):
         print(f"{row.label_issue_score:.3f}  {row.given_label} -> {row.suggested_label}  {row.text[:80]}")

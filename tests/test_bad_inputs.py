@@ -235,8 +235,11 @@ def _row25_zero_flags_interval_holds_estimate(tmp_path, request):
     from dataqa.audit import audit
 
     df = pd.DataFrame({"x": np.ones(95), "y": np.zeros(95), "label": ["a"] * 90 + ["b"] * 5})
+    from dataqa.stats import error_rate_interval
+
     res = audit(df, label_column="label", datalab=False)
-    er = res.error_rate
+    assert res.flagged_fraction == res.n_flagged / 95
+    er = error_rate_interval(res.n_flagged, 95)
     assert er.low <= er.estimate <= er.high
     if er.n_errors == 0:
         assert er.low == 0.0 and str(er).startswith("0.00% (0/95; 95% interval 0.00% - ")

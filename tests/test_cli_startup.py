@@ -20,7 +20,8 @@ HEAVY = ("torch", "sklearn", "cleanlab", "snorkel", "scipy", "pandas", "matplotl
 
 HELP_COMMANDS = [
     [], ["audit"], ["demo"], ["weak"], ["al"], ["al", "init"], ["al", "next"], ["al", "label"],
-    ["al", "status"], ["ls"], ["ls", "push"], ["ls", "pull"],
+    ["al", "status"], ["ls"], ["ls", "push"], ["ls", "pull"], ["review"], ["review", "plan"],
+    ["review", "estimate"], ["drift"],
 ]
 
 _PROBE = """
@@ -59,7 +60,7 @@ def test_help_imports_no_heavy_library(args):
 
 def test_top_level_help_lists_every_command():
     _, out = probe([])
-    for name in ("audit", "demo", "weak", "al", "ls"):
+    for name in ("audit", "demo", "weak", "al", "ls", "review", "drift"):
         assert f" {name} " in out, out
 
 

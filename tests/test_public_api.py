@@ -10,6 +10,8 @@ import __future__
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
 import warnings
 from types import ModuleType
 
@@ -18,12 +20,12 @@ import pytest
 import dataqa
 
 SUBPACKAGES = ["dataqa.audit", "dataqa.weak", "dataqa.ood", "dataqa.active", "dataqa.labelstudio",
-               "dataqa.ledger", "dataqa.stats", "dataqa.data", "dataqa.errors", "dataqa.types",
+               "dataqa.drift", "dataqa.ledger", "dataqa.stats", "dataqa.data", "dataqa.errors", "dataqa.types",
                "dataqa.datasets", "dataqa.features", "dataqa.report"]
 
 #: The packages users import from: the top level, each area and the LF factories.
 PACKAGES = ["dataqa", "dataqa.audit", "dataqa.weak", "dataqa.ood", "dataqa.active",
-            "dataqa.ledger", "dataqa.labelstudio", "labeling_functions"]
+            "dataqa.ledger", "dataqa.labelstudio", "dataqa.drift", "labeling_functions"]
 
 #: Modules whose ``__all__`` must list every public function and class defined in them
 #: (their other names are imports: helpers, errors, typing).
@@ -157,3 +159,17 @@ def test_errors_all_is_every_error_class():
                if isinstance(v, type) and issubclass(v, BaseException)
                and v.__module__ == "dataqa.errors"}
     assert classes == {n for n in errors.__all__ if isinstance(getattr(errors, n), type)}
+
+
+def test_dataqa_audit_runs_the_audit_whichever_was_imported_first():
+    code = (
+        "import numpy as np, pandas as pd\n"
+        "import dataqa.audit.review  # binds dataqa.audit to the package first\n"
+        "import dataqa\n"
+        "df = pd.DataFrame({'x': np.r_[np.zeros(20), np.ones(20)], 'label': ['a'] * 20 + ['b'] * 20})\n"
+        "res = dataqa.audit(df, label_column='label', datalab=False)\n"
+        "print(type(res).__name__, res.n_flagged, callable(dataqa.audit))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-3:] == ["AuditResult", "0", "True"]

@@ -1,4 +1,13 @@
-"""Label-error audits: out-of-sample probabilities, cleanlab label issues, Datalab checks."""
+"""Label-error audits: out-of-sample probabilities, cleanlab label issues, Datalab checks.
+
+``dataqa.audit`` names both this package and the :func:`audit` function exported from
+``dataqa``. Once the package is imported, Python binds ``dataqa.audit`` to it; the package
+is therefore callable and runs :func:`audit`, so ``dataqa.audit(df, ...)`` works whichever
+was imported first.
+"""
+
+import sys as _sys
+import types as _types
 
 from dataqa._lazy import lazy_exports as _lazy_exports
 
@@ -44,3 +53,13 @@ __all__ = [
 
 
 __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, globals())
+
+
+class _CallablePackage(_types.ModuleType):
+    """This package; calling it runs :func:`dataqa.audit.core.audit`."""
+
+    def __call__(self, *args, **kwargs):
+        return self.audit(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallablePackage
