@@ -57,11 +57,13 @@ def ensemble_members(kind: str, n_train: int, *, random_state: int = 0,
       0.72 s per fold);
     - sparse (TF-IDF) features and larger folds: no member, logistic regression alone.
 
-    With ``C`` chosen on one fold (:func:`out_of_sample_pred_probs`) the default against
+    With ``C`` chosen on one fold (:func:`out_of_sample_pred_probs`), the default against
     the former one (an SVM up to 10,000 training items, ``C`` chosen on every fold) on
     the 18 rows defaults are chosen on (``benchmarks/audit_quality.py``: digits, wine,
-    breast cancer; 5/10/20% uniform and class-dependent flips) is in that benchmark's
-    closing table.
+    breast cancer; 5/10/20% uniform and class-dependent flips): mean F1 0.931 both,
+    AUROC 0.997 against 0.996, average precision 0.981 against 0.976, in 12 s against
+    42 s for the 18 rows. On wine and breast cancer the SVM costs 2.6-3.2 times
+    CleanLearning's five fits (under 1.5 s); the size rule keeps it off larger problems.
     """
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.neighbors import KNeighborsClassifier
