@@ -34,7 +34,7 @@ import requests
 
 from dataqa.errors import InvalidSettingError, LabelStudioError
 
-__all__ = ["LocalServer", "find_label_studio", "free_port", "main"]
+__all__ = ["LocalServer", "find_label_studio", "free_port", "port_in_use", "main"]
 
 #: How long to wait for ``/health`` by default (a cold start takes 25-60 s).
 DEFAULT_STARTUP_TIMEOUT = 240.0
@@ -67,6 +67,18 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something already listens on ``host:port`` (the port cannot be bound;
+    connections left in TIME_WAIT by a stopped server do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, int(port)))
+        except OSError:
+            return True
+        return False
 
 
 class LocalServer:
@@ -216,8 +228,10 @@ class LocalServer:
         Raises
         ------
         LabelStudioError
-            Label Studio is not installed, exits during start-up (the message ends with
-            the last lines of its log), or does not answer within ``startup_timeout``.
+            Label Studio is not installed, the given ``port`` is already in use (another
+            server there would answer ``/health`` in this one's place), Label Studio exits
+            during start-up (the message ends with the last lines of its log), or does
+            not answer within ``startup_timeout``.
         """
         if self.running:
             return self
@@ -228,6 +242,12 @@ class LocalServer:
                 ".venv-ls) or set LABEL_STUDIO_BIN to the label-studio executable.")
         if self.port is None:
             self.port = free_port()
+        elif port_in_use(self.port):
+            # another server there would answer /health and pass for this one
+            raise LabelStudioError(
+                f"port {self.port} is in use (a Label Studio server already answers there?); "
+                f"pass another port (--port on the command line, port= in Python), or use the "
+                f"server that is running.")
         if self._data_dir_arg is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="dataqa-ls-")
             self.data_dir = Path(self._tmp.name)
@@ -340,6 +360,14 @@ def main(argv: list[str] | None = None) -> int:
               f"(its file is printed at start).", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port} must be between 1 and 65535.", file=sys.stderr)
+        return 2
+    if port_in_use(args.port):
+        print(f"error: port {args.port} is in use (a Label Studio server already answers "
+              f"there?); pass --port {free_port()} (a free one now), or use the server that "
+              f"is running.", file=sys.stderr)
+        return 2
     server = LocalServer(port=args.port, data_dir=args.data_dir, username=args.username,
                          api_key=args.api_key or os.environ.get("LABEL_STUDIO_API_KEY"))
     def _terminate(signum, frame):  # SIGTERM: stop the server too, like Ctrl-C

@@ -42,7 +42,12 @@ def json_value(v: Any) -> Any:
 
 
 def _class_names(values: pd.Series, names: list[str], column: str) -> list[str | None]:
-    """Class index or class name per row -> class name (None where missing)."""
+    """Class index or class name per row -> class name (None where missing).
+
+    A class name wins; a string of digits that is not a class name is read as a class
+    index (``"1"`` -> ``names[1]``), as a CSV file or ``AuditResult.review_queue()``
+    gives them.
+    """
     out: list[str | None] = []
     bad: list[tuple[int, Any]] = []
     index = {n: n for n in names}
@@ -57,6 +62,8 @@ def _class_names(values: pd.Series, names: list[str], column: str) -> list[str |
             out.append(names[int(v)])
         elif str(v) in index:
             out.append(str(v))
+        elif isinstance(v, str) and v.strip().isdigit() and int(v) < len(names):
+            out.append(names[int(v)])  # a class index read as text (e.g. from a CSV)
         else:
             bad.append((k, v))
             out.append(None)

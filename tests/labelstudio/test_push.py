@@ -172,3 +172,17 @@ def test_project_with_other_classes_is_refused_and_ledger_unchanged(ls_server, l
                    class_names=["neg", "pos"], ledger=ledger, queue="active",
                    url=ls_server.url, api_key=ls_server.api_key)
     assert ledger.summary() == before
+
+
+def test_class_indices_given_as_digit_strings_are_read_as_indices():
+    from dataqa.labelstudio.tasks import _class_names
+
+    # AuditResult.review_queue() and CSV files give class indices as text
+    got = _class_names(pd.Series(["1", "0", "spam", 1, None]), ["ham", "spam"], "label")
+    assert got == ["spam", "ham", "spam", "spam", None]
+    # a class name wins over an index: class "1" is the first class here
+    assert _class_names(pd.Series(["1", "0"]), ["1", "0"], "label") == ["1", "0"]
+    with pytest.raises(InvalidSettingError,
+                       match=r"column 'label' has 2 value\(s\) that are neither a class index "
+                             r"0..1 nor a class name \(row 0: '2', row 1: '-1'\)"):
+        _class_names(pd.Series(["2", "-1", "1"]), ["ham", "spam"], "label")

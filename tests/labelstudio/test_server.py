@@ -106,3 +106,26 @@ def test_running_server_command_lines_hold_no_secret(ls_server):
 def test_the_preset_user_logs_in_with_the_password_and_not_another(ls_server):
     assert ls_server.check_login() is True
     assert ls_server.check_login(ls_server.password + "x") is False
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(tmp_path, capsys):
+    import socket
+
+    # something listens there (as a running Label Studio would): /health would answer
+    # from it, so starting "another" server must be refused, not reported as up
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert server_mod.port_in_use(port)
+        assert server_mod.main(["--port", str(port), "--data-dir", str(tmp_path / "d")]) == 2
+        out, err = capsys.readouterr()
+        assert (f"error: port {port} is in use (a Label Studio server already answers "
+                f"there?); pass --port ") in err
+        assert "Label Studio is up" not in out and "starting" not in out
+        assert not (tmp_path / "d").exists()
+        srv = LocalServer(port=port, binary=__file__)
+        with pytest.raises(server_mod.LabelStudioError, match=f"port {port} is in use"):
+            srv.start()
+        assert not srv.running
+    assert not server_mod.port_in_use(port)
