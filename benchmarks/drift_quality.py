@@ -68,7 +68,9 @@ permutations; many hours on two cores, mostly alibi-detect's MMD); ``--grid redu
 default) keeps 200 calibration repetitions at n = 200 and runs fewer at larger n, fewer power
 repetitions, MMDDrift on the first few repetitions only at n = 1,000 and not at 5,000, and
 times MMDDrift at 10 and 30 permutations, extrapolated linearly to 500; the JSON lists every
-setting (``grid_settings``). ``--quick``: n = 200 only, few repetitions: a smoke run of a few
+setting (``grid_settings``). It took 38 minutes on two busy shared cores; more calibration
+repetitions for dataqa alone: ``--parts calibration --no-anchor --cal-reps 1000=200,5000=30``
+(another 25 minutes). ``--quick``: n = 200 only, few repetitions: a smoke run of a few
 minutes.
 """
 
