@@ -69,7 +69,7 @@ default) keeps 200 calibration repetitions at n = 200 and runs fewer at larger n
 repetitions, MMDDrift on the first few repetitions only at n = 1,000 and not at 5,000, and
 times MMDDrift at 10 and 30 permutations, extrapolated linearly to 500; the JSON lists every
 setting (``grid_settings``). It took 38 minutes on two busy shared cores; more calibration
-repetitions for dataqa alone: ``--parts calibration --no-anchor --cal-reps 1000=200,5000=30``
+repetitions for dataqa alone: ``--parts calibration --no-anchor --cal-reps 200=0,1000=200,5000=30``
 (another 25 minutes). ``--quick``: n = 200 only, few repetitions: a smoke run of a few
 minutes.
 """
