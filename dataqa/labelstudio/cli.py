@@ -7,8 +7,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dataqa._cli_utils import check_out_file, console, handle_errors, write_csv_atomic
-from dataqa.errors import InvalidSettingError, LedgerError
+from dataqa._cli_utils import (
+    COLUMNS_OPT,
+    ENCODING_OPT,
+    FORMAT_OPT,
+    NO_HEADER_OPT,
+    SEP_OPT,
+    check_out_file,
+    console,
+    handle_errors,
+    read_options,
+    write_csv_atomic,
+)
+from dataqa.errors import InvalidSettingError, LedgerError, MissingColumnError
 from dataqa.labelstudio.printing import (
     print_pull_problems,
     print_pull_report,
@@ -58,6 +69,35 @@ def _items_from_ledger(ledger_db, project: str, queue: str) -> pd.DataFrame:
     return pd.DataFrame([{"id": i, **data[i]} for i in ids])
 
 
+def _read_items(source: Path, opts: dict, id_column: str | None) -> pd.DataFrame:
+    """The ``--from`` table, its id column named ``id``; a missing id column says which
+    reading option is likely wrong."""
+    from dataqa.data import load_table
+
+    items = load_table(source, **opts)
+    cols = [str(c) for c in items.columns]
+    if id_column is not None:
+        if id_column not in cols:
+            raise MissingColumnError(id_column, cols, role="--id-column",
+                                     table=f"--from {str(source)!r}")
+        if id_column != "id":
+            items = items.drop(columns=[c for c in ("id",) if c in cols]).rename(
+                columns={id_column: "id"})
+    elif "id" not in cols:
+        hint = "; pass the column holding the item ids with --id-column NAME"
+        if len(cols) == 1:
+            for sep, name in (("\t", "tab"), (";", "';'"), ("|", "'|'")):
+                if sep in cols[0]:
+                    hint = (f"; its header {cols[0]!r} holds a {name}: the file is likely "
+                            f"{name}-separated, so pass --sep {'tab' if sep == chr(9) else name}"
+                            f"{' (or --format tsv)' if sep == chr(9) else ''}")
+                    break
+        raise InvalidSettingError(
+            f"--from {str(source)!r} has no 'id' column (its columns: "
+            f"{', '.join(map(repr, cols[:20]))}){hint}.")
+    return items
+
+
 @ls_app.command("push")
 @handle_errors
 def push_command(
@@ -81,20 +121,33 @@ def push_command(
         None, "--pretick", help="What is pre-selected: none, given (the label column) or "
                                 "suggested (the prediction column). Default: suggested for "
                                 "active and spot_check, none for review and verify."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="The --from column holding the item ids (default: id)."),
+    format: str | None = FORMAT_OPT,
+    sep: str | None = SEP_OPT,
+    no_header: bool = NO_HEADER_OPT,
+    columns: str | None = COLUMNS_OPT,
+    encoding: str | None = ENCODING_OPT,
 ) -> None:
     """Send a queue of items to Label Studio, highest score first; ids already there are skipped.
 
     Items with a missing text or image are reported by id and not sent (exit code 1);
     the others go through. The API key is read from $LABEL_STUDIO_API_KEY (never from
-    the command line).
+    the command line). A --from table may use the audit's own column names
+    (given_label, suggested_label, label_issue_score: the issues.csv of `dataqa audit`).
+    A note says what the tasks lack when the table has no prediction or score column.
     """
-    from dataqa.data import load_table
     from dataqa.labelstudio.ledger_state import check_ledger_path, project_state
     from dataqa.labelstudio.push import push_queue
     from dataqa.ledger import Ledger
 
     timeout = _check_timeout(timeout)
     names = _class_list(classes)
+    opts = read_options(format, sep, no_header, columns, encoding)
+    if source is None and (opts or id_column is not None):
+        raise InvalidSettingError(
+            "--id-column, --format, --sep, --no-header, --columns and --encoding describe "
+            "the --from file; pass --from FILE with them.")
     check_ledger_path(ledger, must_exist=False)
     if not ledger.exists():  # a new ledger: everything must come from the command line
         if names is None:
@@ -105,7 +158,7 @@ def push_command(
             raise LedgerError(
                 f"ledger {str(ledger)!r} does not exist, so it has no queue to push; pass the "
                 f"items with --from FILE (or give the path of an existing ledger).")
-        items = load_table(source)
+        items = _read_items(source, opts, id_column)
         report = push_queue(items, project=project, class_names=names, ledger=ledger,
                             queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
                             column=column, progress=None, timeout=timeout, pretick=pretick)
@@ -116,7 +169,7 @@ def push_command(
                 if names is None:
                     raise InvalidSettingError(
                         f"no class names recorded for project {project!r}; pass --classes a,b,...")
-            items = (load_table(source) if source is not None
+            items = (_read_items(source, opts, id_column) if source is not None
                      else _items_from_ledger(ledger_db, project, queue))
             report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
                                 queue=queue, url=url, chunk_size=chunk_size,

@@ -85,8 +85,10 @@ class LabelStudioClient:
         key = api_key if api_key is not None else os.environ.get("LABEL_STUDIO_API_KEY")
         if not key:
             raise LabelStudioAuthError(
-                "no Label Studio API key: pass api_key=... or set LABEL_STUDIO_API_KEY "
-                "(Account & Settings -> Legacy token in the Label Studio UI).")
+                "no Label Studio API key: set the environment variable LABEL_STUDIO_API_KEY "
+                "(the dataqa command reads the key from there only; in Python, api_key= "
+                "works too) to the legacy token of Account & Settings in the Label Studio UI, "
+                "or the api_key file `python -m dataqa.labelstudio.server` printed.")
         if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                 or not timeout > 0 or timeout == float("inf")):
             raise InvalidSettingError(
@@ -147,8 +149,8 @@ class LabelStudioClient:
         if resp.status_code in (401, 403):
             raise LabelStudioAuthError(
                 f"Label Studio at {self.url} refused the API key (HTTP {resp.status_code}: "
-                f"{_detail(resp)}); check LABEL_STUDIO_API_KEY / api_key (use the legacy token "
-                f"from Account & Settings; a server started by dataqa enables it).")
+                f"{_detail(resp)}); check LABEL_STUDIO_API_KEY (api_key= in Python; use the legacy "
+                f"token from Account & Settings; a server started by dataqa enables it).")
         if resp.status_code == 404:
             raise LabelStudioProjectError(
                 f"Label Studio at {self.url} has no {path} (HTTP 404: {_detail(resp)}).")

@@ -15,12 +15,14 @@ from dataqa._cli_utils import console, err_console
 if TYPE_CHECKING:
     from dataqa.labelstudio.reports import PullReport, PushReport
 
-__all__ = ["print_push_report", "print_pull_report", "print_pull_problems"]
+__all__ = ["print_push_report", "print_pull_report", "print_pull_problems", "print_refused"]
 
 
 def print_push_report(report: PushReport) -> None:
     """Print a :class:`PushReport`; exit with code 1 when some ids failed."""
     console.print(str(report), highlight=False, soft_wrap=True)
+    for note in getattr(report, "notes", ()):
+        console.print(f"note: {note}", highlight=False, soft_wrap=True, markup=False)
     for err in report.errors:
         console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False, style="red")
     if report.n_failed:
@@ -32,11 +34,20 @@ def print_pull_report(report: PullReport) -> None:
     console.print(str(report), highlight=False, soft_wrap=True)
 
 
+def print_refused(report: PullReport) -> None:
+    """Print one ``refused:`` line per annotation left out (a class not in the project).
+
+    "Skipped" is kept for what Label Studio calls skipped (the annotator pressed *Skip*).
+    """
+    for line in report.invalid_messages():
+        err_console.print(f"refused: {line}", highlight=False, soft_wrap=True, markup=False,
+                          style="red")
+
+
 def print_pull_problems(report: PullReport) -> None:
     """Print the annotations left out (a class not in the project); exit with code 1 when
-    there are any."""
-    for line in report.invalid_messages():
-        err_console.print(f"skipped: {line}", highlight=False, soft_wrap=True, markup=False,
-                          style="red")
+    there are any (``dataqa ls pull`` and ``dataqa review estimate`` alike: the work is
+    done, but some annotations need fixing in Label Studio)."""
+    print_refused(report)
     if report.n_invalid:
         raise typer.Exit(code=1)

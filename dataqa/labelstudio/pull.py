@@ -267,8 +267,8 @@ def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *
     report.empty = pd.DataFrame(apart["e"], columns=_SKIP_COLUMNS)
     report.invalid = pd.DataFrame(apart["v"], columns=_INVALID_COLUMNS)
     report.unmatched_tasks = sorted(int(k) for k, e in tasks_state.items() if e.get("x"))
-    for line in report.invalid_messages():
-        logger.warning("%s", line)
+    for line in report.invalid_messages():  # the caller reports them (report.invalid)
+        logger.info("%s", line)
     report.seconds = time.perf_counter() - t0
     annotations = pd.DataFrame(rows, columns=_PULL_COLUMNS)
     annotations["lead_time"] = pd.to_numeric(annotations["lead_time"],

@@ -110,10 +110,28 @@ class _Plan:
 
 # ---------------------------------------------------------------------------- the steps
 
+#: Column names of the audit's own tables (``issues.csv``) and what a push reads them as.
+AUDIT_COLUMN_ALIASES = {"given_label": "label", "suggested_label": "prediction",
+                        "label_issue_score": "score"}
+
+
+def _audit_aliases(items: pd.DataFrame) -> pd.DataFrame:
+    """``items`` with the audit's column names read as a push's (``given_label`` ->
+    ``label``, ``suggested_label`` -> ``prediction``, ``label_issue_score`` -> ``score``),
+    each only where the push's own name is absent."""
+    rename = {a: b for a, b in AUDIT_COLUMN_ALIASES.items()
+              if a in items.columns and b not in items.columns}
+    return items.rename(columns=rename) if rename else items
+
+
 def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None,
                  chunk_size: int, max_chunk_bytes: int,
-                 pretick: str | None = None) -> tuple[str, str]:
-    """Check the items and the settings; return the queue kind and the pretick."""
+                 pretick: str | None = None,
+                 given_columns: Sequence[str] | None = None) -> tuple[str, str]:
+    """Check the items and the settings; return the queue kind and the pretick.
+
+    ``given_columns``: the columns as the caller named them (before the audit's names
+    were read as a push's), for messages."""
     if not isinstance(items, pd.DataFrame):
         raise InvalidSettingError(f"items must be a pandas DataFrame, not {type(items).__name__}.")
     if "id" not in items.columns:
@@ -134,8 +152,14 @@ def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None
     if not isinstance(queue, str) or not queue:
         raise InvalidSettingError(f"queue {queue!r} must be a non-empty string.")
     if kind == "review" and "label" not in items.columns:
-        raise MissingColumnError("label", list(items.columns),
+        err = MissingColumnError("label", list(items.columns),
                                  role="given-label column (needed by review queues)")
+        err.args = (
+            f"a review queue needs the given label in a column named 'label' (or "
+            f"'given_label', as `dataqa audit` writes it); the table has: "
+            f"{', '.join(map(str, list(given_columns or items.columns)[:20]))}. Rename that column to 'label' "
+            f"(on the command line: --columns with new names in order).",)
+        raise err
     if pretick is not None and pretick not in PRETICKS:
         raise UnknownNameError("pretick", pretick, PRETICKS)
     if kind == "verify" and pretick not in (None, "none"):
@@ -246,9 +270,25 @@ def _adopt_tag_names(plan: _Plan, project_config: str) -> None:
             pred["result"][0]["from_name"], pred["result"][0]["to_name"] = from_name, to_name
 
 
+def _notes(plan: _Plan) -> list[str]:
+    """What the tasks will lack because a column is absent (said, not refused)."""
+    cols = set(plan.items.columns)
+    notes = []
+    if plan.pretick == "suggested" and "prediction" not in cols:
+        what = "weak label" if plan.kind == "spot_check" else "model's guess"
+        notes.append(f"the items have no 'prediction' column (the {what}), so nothing is "
+                     f"pre-selected and the line above the choices names no label.")
+    if plan.kind != "verify" and "score" not in cols:
+        notes.append("the items have no 'score' column, so the tasks have no priority: "
+                     "they are created in the table's order.")
+    return notes
+
+
 def _start_report(plan: _Plan, *, project: str, project_id: int) -> PushReport:
-    """A report with the rows set aside for a missing text or image already failed."""
-    report = PushReport(project=project, project_id=project_id, queue=plan.queue)
+    """A report with the rows set aside for a missing text or image already failed, and
+    the notes on what the tasks lack."""
+    report = PushReport(project=project, project_id=project_id, queue=plan.queue,
+                        notes=_notes(plan))
     if plan.missing:
         report.failed.extend(plan.missing)
         report.errors.append(
@@ -372,6 +412,10 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         pre-annotation is that guess), ``label`` (the given label; required in ``review``
         queues), ``score`` (acquisition or issue score, higher = label first; the task's
         ``data.priority``, never the pre-annotation's score) and the ``meta_columns``.
+        The audit's own names are read as these where these are absent:
+        ``given_label`` as ``label``, ``suggested_label`` as ``prediction`` and
+        ``label_issue_score`` as ``score`` (so the ``issues.csv`` of ``dataqa audit``
+        pushes as a review queue as it is).
         A ``verify`` queue shows neither ``label`` nor ``prediction`` (nor puts them in
         the task) even when they are there. Rows whose text or image is missing are not
         sent: they are reported in ``failed`` / ``errors`` by id and the other rows go
@@ -456,9 +500,13 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
     are retried apart, so one bad task does not hold back the rest.
     """
     t0 = time.perf_counter()
+    given_columns = None
+    if isinstance(items, pd.DataFrame):
+        given_columns = list(items.columns)
+        items = _audit_aliases(items)
     kind, pretick = _check_items(items, project=project, queue=queue, kind=kind,
                                  chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes,
-                                 pretick=pretick)
+                                 pretick=pretick, given_columns=given_columns)
     plan = _plan_tasks(items, class_names=class_names, kind=kind, queue=queue,
                        data_kind=data_kind, column=column, data_columns=data_columns,
                        meta_columns=meta_columns, model_version=model_version,

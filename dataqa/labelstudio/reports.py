@@ -29,6 +29,9 @@ class PushReport:
     duplicates : list of str
         Ids with more than one task in the project (made outside dataqa); not touched.
     errors : list of str
+    notes : list of str
+        What the tasks lack, when a column that would fill it is absent (no
+        ``prediction``: nothing pre-selected; no ``score``: no priority).
     seconds : float
     """
 
@@ -42,6 +45,7 @@ class PushReport:
     duplicates: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_created(self) -> int:
@@ -59,7 +63,8 @@ class PushReport:
         return {"project": self.project, "project_id": self.project_id, "queue": self.queue,
                 "n_created": self.n_created, "n_skipped": self.n_skipped,
                 "n_failed": self.n_failed, "n_duplicates": len(self.duplicates),
-                "errors": list(self.errors), "seconds": round(self.seconds, 3)}
+                "errors": list(self.errors), "notes": list(self.notes),
+                "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
         s = (f"project {self.project!r} (id {self.project_id}), queue {self.queue!r}: "

@@ -87,3 +87,79 @@ def test_cli_push_pretick(ls_server, ls_client, tmp_path, project_name):
     res = CliRunner().invoke(_app(), base + ["--project", project_name + " b",
                                              "--pretick", "maybe"], env=env)
     assert res.exit_code == 2 and "known pretick" in res.output and "suggested" in res.output
+
+
+def test_cli_push_reads_the_audits_issue_table_and_file_options(ls_server, ls_client, tmp_path,
+                                                                project_name):
+    import pandas as pd
+
+    items = make_items(6)
+    issues = pd.DataFrame({"item": items["id"], "text": items["text"],
+                           "given_label": ["ham", "spam", "ham", "spam", "ham", "spam"],
+                           "suggested_label": ["spam", "spam", "ham", "ham", "ham", "spam"],
+                           "label_issue_score": [0.9, 0.1, 0.2, 0.8, 0.3, 0.4]})
+    src = tmp_path / "issues.csv"
+    issues.to_csv(src, index=False, sep="\t")  # tab-separated, named .csv
+    ledger = tmp_path / "l.db"
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    args = ["ls", "push", "--ledger", str(ledger), "--project", project_name, "--queue",
+            "review", "--from", str(src), "--classes", "ham,spam"]
+    res = runner.invoke(app, args, env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "has no 'id' column" in text and "the file is likely tab-separated, so pass --sep tab" in text
+    res = runner.invoke(app, args + ["--sep", "tab"], env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2 and "pass the column holding the item ids with --id-column NAME" in text
+    res = runner.invoke(app, args + ["--sep", "tab", "--id-column", "item"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "6 created, 0 already there, 0 failed" in res.output and "note:" not in res.output
+    pid = ls_client.find_project(project_name)["id"]
+    tasks = ls_client.list_tasks(pid)
+    # the audit's names were read as label / prediction / score: highest score first
+    assert [t["data"]["dataqa_id"] for t in tasks] == [
+        "item-0", "item-3", "item-5", "item-4", "item-2", "item-1"]
+    first = tasks[0]["data"]
+    assert (first["given_label"], first["suggested_label"], first["priority"]) == ("ham", "spam", 0.9)
+    assert first["context"] == "Given label: ham \u00b7 model suggests: spam \u00b7 issue score 0.90"
+    # no given label under either name: the advice says which names work
+    issues.drop(columns=["given_label"]).to_csv(src, index=False)
+    res = runner.invoke(app, args + ["--id-column", "item"], env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert ("a review queue needs the given label in a column named 'label' (or 'given_label', "
+            "as `dataqa audit` writes it); the table has: id, text, suggested_label, "
+            "label_issue_score. Rename that column to 'label'") in text
+
+
+def test_cli_push_notes_what_a_bare_queue_lacks(ls_server, tmp_path, project_name):
+    src = tmp_path / "batch.csv"
+    make_items(3)[["id", "text"]].to_csv(src, index=False)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
+                                      "--project", project_name, "--queue", "active",
+                                      "--from", str(src), "--classes", "ham,spam"], env=env)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("note: the items have no 'prediction' column (the model's guess), so nothing is "
+            "pre-selected and the line above the choices names no label.") in text
+    assert ("note: the items have no 'score' column, so the tasks have no priority: they are "
+            "created in the table's order.") in text
+
+
+def test_cli_errors_name_the_cli_options(tmp_path, monkeypatch):
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    src = tmp_path / "batch.csv"
+    make_items(3).to_csv(src, index=False)
+    res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
+                                      "--project", "p", "--queue", "active", "--from", str(src),
+                                      "--classes", "ham,spam"])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert "no Label Studio API key: set the environment variable LABEL_STUDIO_API_KEY" in text
+    assert "pass api_key=" not in text
+    assert not (tmp_path / "l.db").exists()
+    res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
+                                      "--project", "p", "--queue", "active", "--sep", "tab"])
+    assert res.exit_code == 2 and "pass --from FILE with them" in " ".join(res.output.split())

@@ -239,8 +239,10 @@ def test_pull_skips_an_annotation_with_an_unknown_class(ls_server, ls_client, tm
         res = CliRunner().invoke(_app(), args, env=env)
         assert res.exit_code == 1, res.output
         text = " ".join(res.output.split())
-        assert (f"skipped: annotation {bad['id']} of task {tid['item-1']} (item 'item-1', by "
+        assert (f"refused: annotation {bad['id']} of task {tid['item-1']} (item 'item-1', by "
                 f"admin@dataqa.local) chose 'maybe', not one of the project's classes") in text
+        assert text.count("chose 'maybe'") == 1 and "skipped: annotation" not in text
+        assert "0 skipped" in text  # "skipped" counts Label Studio's Skip button only
         assert "1 with a class not in the project (not stored)" in text
         with Ledger(path) as led:
             human = led.labels(source="human")
