@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dataqa._cli_utils import console, handle_errors, write_csv_atomic
-from dataqa.errors import InvalidSettingError
+from dataqa.errors import InvalidSettingError, format_ids
 
 __all__ = ["review_app"]
 
@@ -54,12 +54,19 @@ def plan_command(
     project: str | None = typer.Option(None, "--project", help="Label Studio project (with --push)."),
     ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file (with --push)."),
     url: str | None = typer.Option(None, "--url", help=_URL_HELP),
+    force: bool = typer.Option(
+        False, "--force", help="With --push: push even when the project holds items of "
+                               "another plan (`review estimate` then uses this plan's only)."),
 ) -> None:
     """Choose the items to verify: strata by label-issue score, Neyman allocation.
 
     Writes AUDIT_DIR/review_plan.csv (id, stratum, weight) and AUDIT_DIR/review_sheet.csv
     (id, the item, an empty verified_label column to fill in; no label is shown, so the
     reviewer labels from the item alone).
+
+    With --push, the server is checked before anything is written, and a project that
+    already holds items not in this plan (an earlier plan) is refused unless --force:
+    push each plan to its own project.
     """
     from dataqa.audit.review import plan_review
 
@@ -67,10 +74,13 @@ def plan_command(
         raise InvalidSettingError(f"--budget {budget} must be at least 1 item.")
     if push and (not project or ledger is None):
         raise InvalidSettingError("--push needs --project NAME and --ledger FILE.")
+    if not push and force:
+        raise InvalidSettingError("--force only applies with --push.")
     result = _load(audit_dir)
     plan = plan_review(result, budget=budget, random_state=seed)
     sheet = _items_to_push(result, plan["id"])
     sheet["verified_label"] = ""
+    client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
     write_csv_atomic(plan, audit_dir / "review_plan.csv")
     write_csv_atomic(sheet, audit_dir / "review_sheet.csv")
     strata = plan.attrs["strata"]
@@ -85,24 +95,63 @@ def plan_command(
         from dataqa.labelstudio import push_queue
         from dataqa.labelstudio.printing import print_push_report
 
-        report = push_queue(sheet.drop(columns=["verified_label"]), project=project,
-                            class_names=[str(c) for c in result.table.class_names],
-                            ledger=ledger, queue="verify", url=url)
+        with client:
+            report = push_queue(sheet.drop(columns=["verified_label"]), project=project,
+                                class_names=[str(c) for c in result.table.class_names],
+                                ledger=ledger, queue="verify", client=client)
         print_push_report(report)
 
 
+def _check_project(project: str, url: str | None, planned: set[str], force: bool):
+    """An open client to the server (checked to answer before the plan is written); the
+    project, when it exists, must hold no task of an item outside the plan (unless
+    ``force``)."""
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.labelstudio.importing import server_map
+
+    client = LabelStudioClient(url)
+    try:
+        info = client.find_project(project)  # raises when the server does not answer
+        if info is not None and not force:
+            on_server, _, _ = server_map(client, int(info["id"]))
+            other = sorted(set(on_server) - planned)
+            if other:
+                raise LabelStudioProjectError(
+                    f"project {info['title']!r} (id {info['id']}) already holds "
+                    f"{len(other)} item(s) that are not in this plan ({format_ids(other, 5)}), "
+                    f"e.g. from an earlier plan; their reviews would not belong to this "
+                    f"plan's estimate. Push this plan to a new project (--project "
+                    f"'{info['title']} 2'), or pass --force to add it to this one "
+                    f"(`dataqa review estimate` then uses the reviews of this plan's items "
+                    f"only). Nothing was written.")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
 def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
+    """``(reviews, pull report, ids left out)``: the consensus label of each reviewed item
+    of the plan; annotations of items outside the plan (another plan pushed to the same
+    project) are left out and their ids returned."""
     import pandas as pd
 
-    from dataqa.labelstudio import consensus_labels, pull_annotations
+    from dataqa.labelstudio import consensus_labels, pull_project
 
-    ann = pull_annotations(project=project, ledger=ledger, url=url)
+    pulled = pull_project(project=project, ledger=ledger, url=url)
+    ann = pulled.annotations
+    planned = set(result.review_plan["id"].astype(str))
+    ids = ann["id"].astype(str)
+    left_out = sorted(set(ids[~ids.isin(planned)]))
+    ann = ann[ids.isin(planned).to_numpy()]
     if ann.empty:
-        return pd.DataFrame({"id": [], "verified_label": []})
+        return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out
     names = [str(c) for c in result.table.class_names]
     cons = consensus_labels(ann, class_names=names)
-    return pd.DataFrame({"id": cons.items["id"].astype(str),
-                         "verified_label": cons.items["label_name"].astype(str)})
+    return (pd.DataFrame({"id": cons.items["id"].astype(str),
+                          "verified_label": cons.items["label_name"].astype(str)}),
+            pulled.report, left_out)
 
 
 @review_app.command("estimate")
@@ -120,8 +169,11 @@ def estimate_command(
     """Estimate the dataset's label-error rate from the reviewed plan.
 
     Reads the verified labels from --reviews, or pulls them from Label Studio with
-    --ledger and --project (several reviewers of one item go through consensus). Writes
-    AUDIT_DIR/verified.json and adds the verified estimate to AUDIT_DIR/report.html.
+    --ledger and --project (several reviewers of one item go through consensus; only
+    the annotations of this plan's items count, and the others are counted aloud).
+    Writes AUDIT_DIR/verified.json and adds the verified estimate to AUDIT_DIR/report.html.
+    Exit code 1 when some annotations were refused (a class that is not the project's:
+    fix them in Label Studio and run again), as `dataqa ls pull`.
     """
     import json
 
@@ -141,12 +193,13 @@ def estimate_command(
         raise InvalidSettingError(
             f"{str(audit_dir)!r} has no review_plan.csv; run `dataqa review plan "
             f"{audit_dir} --budget N` first and review its items.")
+    pull_report, left_out = None, []
     if reviews is not None:
         from dataqa.data import load_table
 
         frame = load_table(reviews, string_columns=["id", "verified_label"])
     else:
-        frame = _reviews_from_ledger(result, ledger, project, url)
+        frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
     v = estimate_error_rate(result, frame, confidence=confidence)
     result.verified = v
     (audit_dir / "verified.json").write_text(json.dumps(v.to_dict(), indent=2,
@@ -164,5 +217,13 @@ def estimate_command(
     if v.n_reviewed < v.n_planned:
         console.print(f"  {v.n_planned - v.n_reviewed} planned items not reviewed yet: the "
                       f"interval is wider than the full plan's", highlight=False)
+    if left_out:
+        console.print(f"  {len(left_out)} annotated item(s) of project {project!r} are not in "
+                      f"this plan and were left out ({format_ids(left_out, 5)})",
+                      highlight=False)
     console.print(f"  written: {audit_dir / 'verified.json'}, {audit_dir / 'report.html'}",
                   highlight=False)
+    if pull_report is not None:
+        from dataqa.labelstudio.printing import print_pull_problems
+
+        print_pull_problems(pull_report)  # refused annotations: one line each, exit 1

@@ -88,3 +88,93 @@ def test_verify_queue_round_trip(ls_server, tmp_path):
     assert (verified["low"], verified["high"]) == (expect.low, expect.high)
     assert "Verified error rate" in (out / "report.html").read_text()
     assert "4 planned items not reviewed yet" in " ".join(r.output.split())
+
+
+def _audit_dir(tmp_path):
+    df, truth = _data()
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=False, progress=False)
+    out = tmp_path / "audit"
+    res.save(out)
+    return out, df, truth
+
+
+def test_plan_push_checks_the_server_before_writing_anything(tmp_path):
+    from dataqa.labelstudio.server import free_port
+
+    out, _, _ = _audit_dir(tmp_path)
+    url = f"http://127.0.0.1:{free_port()}"
+    args = ["review", "plan", str(out), "--budget", "24", "--push", "--project", "p",
+            "--ledger", str(tmp_path / "l.db"), "--url", url]
+    r = runner.invoke(app, args, env={"LABEL_STUDIO_API_KEY": "k" * 40})
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and f"error: cannot reach Label Studio at {url}" in text
+    assert "review plan:" not in text
+    assert not (out / "review_plan.csv").exists() and not (out / "review_sheet.csv").exists()
+    assert not (tmp_path / "l.db").exists()
+    r = runner.invoke(app, args, env={"LABEL_STUDIO_API_KEY": ""})
+    assert r.exit_code == 2 and "set the environment variable LABEL_STUDIO_API_KEY" in " ".join(
+        r.output.split())
+    assert not (out / "review_plan.csv").exists()
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "24", "--force"])
+    assert r.exit_code == 2 and "--force only applies with --push" in r.output
+
+
+def test_a_second_plan_is_refused_in_the_same_project_and_estimate_uses_this_plan(
+        ls_server, tmp_path):
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.ledger import Ledger
+
+    out, df, truth = _audit_dir(tmp_path)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    ledger = tmp_path / "verify.db"
+    project = "dataqa verify two plans"
+    push = ["--push", "--project", project, "--ledger", str(ledger)]
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "24", "--seed", "0", *push],
+                      env=env)
+    assert r.exit_code == 0, r.output
+    first = pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist()
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "30", "--seed", "1", *push],
+                      env=env)
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2, r.output
+    assert f"project '{project}' (id " in text and "item(s) that are not in this plan" in text
+    assert "Push this plan to a new project" in text and "--force" in text
+    assert "Nothing was written." in text and "review plan:" not in text
+    # nothing was written: the first plan is still the plan
+    assert pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist() == first
+
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "30", "--seed", "1", *push,
+                            "--force"], env=env)
+    assert r.exit_code == 0, r.output
+    plan_ids = pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist()
+    second = set(plan_ids)
+    only_first = [i for i in first if i not in second]
+    assert only_first  # the two plans differ
+    assert (f"{len(second & set(first))} already there" in r.output
+            and f"{len(second - set(first))} created" in r.output)
+
+    with Ledger(ledger) as led:
+        task_ids = led.task_ids(project=project)
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        for i in only_first:  # reviews of the earlier plan's items
+            client.create_annotation(task_ids[i], _choice(truth[i]))
+        reviewed = plan_ids[:12]
+        for i in reviewed:
+            client.create_annotation(task_ids[i], _choice(truth[i]))
+        bad = client.create_annotation(task_ids[plan_ids[12]], _choice("maybe"))
+
+    r = runner.invoke(app, ["review", "estimate", str(out), "--ledger", str(ledger),
+                            "--project", project], env=env)
+    text = " ".join(r.output.split())
+    assert r.exit_code == 1, r.output  # as `ls pull`: done, but one annotation was refused
+    assert (f"{len(only_first)} annotated item(s) of project '{project}' are not in this plan "
+            f"and were left out") in text
+    assert text.count("chose 'maybe'") == 1
+    assert f"refused: annotation {bad['id']} of task {task_ids[plan_ids[12]]}" in text
+    verified = json.loads((out / "verified.json").read_text())
+    expect = estimate_error_rate(AuditResult.load(out), pd.DataFrame(
+        {"id": reviewed, "verified_label": truth.loc[reviewed].to_numpy()}))
+    assert verified["n_reviewed"] == 12 and verified["n_planned"] == 30
+    assert verified["estimate"] == expect.estimate
+    assert (verified["low"], verified["high"]) == (expect.low, expect.high)
