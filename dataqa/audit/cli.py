@@ -27,6 +27,10 @@ def _print_result(result, paths, out=None) -> None:
     console.print(f"[bold]{s['n']}[/] items, [bold]{s['n_classes']}[/] classes; "
                   f"[bold red]{result.n_flagged}[/] flagged as likely label errors "
                   f"(the review worklist, not an error rate)")
+    n_sets = s.get("n_conflicting_duplicate_sets", 0)
+    if n_sets:
+        console.print(f"{n_sets} set(s) of duplicates with conflicting labels "
+                      f"({s['n_conflicting_duplicates']} items; listed first)", highlight=False)
     m = result.model_error_rate
     if m is not None:
         console.print(f"model-based error-rate range, not verified: {m.low:.1%} - {m.high:.1%}",
@@ -61,6 +65,7 @@ def audit_command(
     image_shape: str | None = typer.Option(
         None, "--image-shape", help="HxW: show feature rows as thumbnails in the report "
                                     "(64, 256, 784 or 1024 features: square by default)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Find likely label errors in a labeled table and write a ranked list and a report."""
     opts = read_options(format, sep, no_header, columns, encoding)
@@ -73,8 +78,12 @@ def audit_command(
     result = audit(data, label_column=label_column, text_column=text_column,
                    feature_columns=feature_column or None, id_column=id_column, cv=cv,
                    datalab=not no_datalab, random_state=seed, text_features=text_features,
-                   progress=True, read_options=opts)
-    _print_result(result, result.save(out, image_shape=shape), out)
+                   progress=not quiet, read_options=opts)
+    from dataqa._progress import progress_stage
+
+    with progress_stage("writing the report", enabled=not quiet):
+        paths = result.save(out, image_shape=shape)
+    _print_result(result, paths, out)
 
 
 @handle_errors
@@ -82,6 +91,7 @@ def demo_command(
     out: Path = typer.Option(Path("demo_out"), "--out", help="Folder for the demo's outputs."),
     noise: float = typer.Option(0.08, "--noise", help="Fraction of labels flipped."),
     seed: int = typer.Option(0, "--seed", help="Seed of the label flips and folds."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Audit scikit-learn's digits with seeded label flips; print precision and recall."""
     check_out_dir(out)
@@ -93,8 +103,11 @@ def demo_command(
                   f"({noise:.0%}, seed {seed})")
     features = [c for c in frame.columns if c.startswith("px_")]
     result = audit(frame.drop(columns=["true_label"]), label_column="label", id_column="id",
-                   feature_columns=features, random_state=seed, progress=True)
-    paths = result.save(out)
+                   feature_columns=features, random_state=seed, progress=not quiet)
+    from dataqa._progress import progress_stage
+
+    with progress_stage("writing the report", enabled=not quiet):
+        paths = result.save(out)
     flagged = result.issues.set_index("id").loc[frame["id"], "is_label_issue"].to_numpy(dtype=bool)
     tp = int(np.sum(flagged & flipped))
     precision = tp / max(int(flagged.sum()), 1)

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from dataqa._progress import progress_stage
+from dataqa.audit.duplicates import add_conflicting_duplicates, conflicting_duplicates
 from dataqa.audit.error_rate import ModelErrorRate, model_error_rate
 from dataqa.audit.issues import find_label_issues
 from dataqa.audit.pred_probs import cross_val_pred_probs
@@ -47,9 +49,10 @@ class AuditResult:
     issues : DataFrame
         One row per item, ranked by ``label_issue_score`` (higher = more likely
         mislabeled): ``id, given_label, suggested_label, label_issue_score, is_label_issue``
-        and, where Datalab ran, ``outlier_score`` (higher = more outlying), ``is_outlier``,
-        ``is_near_duplicate``, ``near_duplicate_set`` (ids of the item's near duplicates,
-        ``;``-separated).
+        and ``is_conflicting_duplicate``, ``conflicting_duplicate_set`` (ids of the item's
+        conflicting set, ``;``-separated; these items come first) and, where Datalab ran,
+        ``outlier_score`` (higher = more outlying), ``is_outlier``, ``is_near_duplicate``,
+        ``near_duplicate_set`` (ids of the item's near duplicates, ``;``-separated).
     summary : dict
         Counts and settings (JSON-serialisable).
     pred_probs : ndarray (n, K)
@@ -66,6 +69,12 @@ class AuditResult:
     verified : VerifiedErrorRate or None
         The error rate verified by a review (:func:`dataqa.audit.review.estimate_error_rate`);
         shown in the report when set.
+    conflicting_duplicates : DataFrame or None
+        Exact or near copies of one item given different labels, one row per set
+        (``set_id, kind, size, rows, ids, labels``; see
+        :func:`dataqa.audit.duplicates.conflicting_duplicates`). Their members are marked
+        ``is_conflicting_duplicate`` in ``issues``, ranked first, and their
+        ``label_issue_score`` is raised by the set's pooled evidence.
 
     ``n_flagged`` and ``flagged_fraction`` count the worklist: items flagged for review,
     not an estimate of the error rate.
@@ -79,6 +88,7 @@ class AuditResult:
     model_error_rate: ModelErrorRate | None = None
     review_plan: pd.DataFrame | None = None
     verified: VerifiedErrorRate | None = None
+    conflicting_duplicates: pd.DataFrame | None = None
 
     @property
     def n_flagged(self) -> int:
@@ -153,7 +163,9 @@ class AuditResult:
         :meth:`summary_json`), ``pred_probs.npy`` (rows in the table's order, the order of
         ``items.parquet``) and ``items.parquet`` (``id``, the given label and the text
         or feature columns: what ``dataqa review`` needs to plan and push a review;
-        :meth:`load` reads the folder back), plus ``review_plan.csv`` and
+        :meth:`load` reads the folder back), ``conflicting_duplicates.csv`` (one row per
+        set: ``set_id, kind, size, ids, labels``, lists ``;``-joined), plus
+        ``review_plan.csv`` and
         ``verified.json`` when a plan or a verified estimate is attached.
         """
         from dataqa.audit.report import check_image_shape
@@ -167,6 +179,12 @@ class AuditResult:
         self.issues.to_csv(paths["issues"], index=False)
         np.save(paths["pred_probs"], np.asarray(self.pred_probs, dtype=np.float64))
         self._items_frame().to_parquet(paths["items"], index=False)
+        if self.conflicting_duplicates is not None:
+            paths["conflicting_duplicates"] = out / "conflicting_duplicates.csv"
+            sets = self.conflicting_duplicates.drop(columns=["rows"], errors="ignore").copy()
+            for c in ("ids", "labels"):
+                sets[c] = [";".join(map(str, v)) for v in sets[c]]
+            sets.to_csv(paths["conflicting_duplicates"], index=False)
         if self.review_plan is not None:
             paths["review_plan"] = out / "review_plan.csv"
             self.review_plan.to_csv(paths["review_plan"], index=False)
@@ -223,7 +241,7 @@ class AuditResult:
                              labels=labels, class_names=names, label_column="given_label",
                              id_column="id", text_column=cols.get("text"),
                              feature_columns=list(cols.get("features") or []))
-        for c in ("is_label_issue", "is_outlier", "is_near_duplicate"):
+        for c in ("is_label_issue", "is_outlier", "is_near_duplicate", "is_conflicting_duplicate"):
             if c in issues:
                 issues[c] = issues[c].astype(str).str.lower().eq("true")
         m = None
@@ -237,9 +255,19 @@ class AuditResult:
         full = dict(summary.get("audit") or {})
         full.setdefault("n", summary["n"])
         full.setdefault("class_names", names)
+        sets = None
+        if (out / "conflicting_duplicates.csv").is_file():
+            sets = pd.read_csv(out / "conflicting_duplicates.csv", dtype=str,
+                               keep_default_na=False)
+            position = {i: k for k, i in enumerate(table.ids)}
+            sets["ids"] = [v.split(";") for v in sets["ids"]]
+            sets["labels"] = [v.split(";") for v in sets["labels"]]
+            sets["rows"] = [[position[i] for i in v] for v in sets["ids"]]
+            sets["set_id"] = sets["set_id"].astype(np.int64)
+            sets["size"] = sets["size"].astype(np.int64)
         return cls(issues=issues, summary=full, pred_probs=pred_probs, table=table,
                    datalab=dict(summary.get("datalab") or {}), model_error_rate=m,
-                   review_plan=plan)
+                   review_plan=plan, conflicting_duplicates=sets)
 
     def review_queue(self, *, top: int | None = None, only_issues: bool = True) -> pd.DataFrame:
         """Items to review, ready for ``dataqa.labelstudio.push_queue(..., queue="review")``.
@@ -285,22 +313,42 @@ def _datalab_features(feats: dict, random_state: int) -> np.ndarray:
 
 
 def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.ndarray,
-                     ids: np.ndarray, class_names: list) -> tuple[pd.DataFrame, dict]:
+                     ids: np.ndarray, class_names: list, *,
+                     random_state: int = 0) -> tuple[pd.DataFrame, dict]:
     """Run cleanlab Datalab's outlier, near-duplicate and class-imbalance checks.
+
+    From :data:`dataqa.audit.neighbors.APPROX_MIN_ROWS` rows on, Datalab gets a
+    precomputed approximate neighbour graph (:func:`dataqa.audit.neighbors.knn_graph`:
+    features reduced once, HNSW search, nothing of size n x n) instead of its exact search.
 
     Returns a per-item frame (``id, outlier_score, is_outlier, is_near_duplicate,
     near_duplicate_set``; ``outlier_score`` = 1 - Datalab's outlier quality, so higher =
     more outlying) and a summary dict.
     """
+    per_item, summary, _ = _run_datalab(labels, features, pred_probs, ids, class_names,
+                                        random_state=random_state)
+    return per_item, summary
+
+
+def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state: int):
+    """:func:`datalab_findings` plus each item's near-duplicate rows (positions), or None."""
     from cleanlab import Datalab
 
+    from dataqa.audit.neighbors import APPROX_MIN_ROWS, knn_graph
+
     lab = Datalab(data={"label": labels}, label_name="label", verbosity=0)
+    extra: dict = {}
+    if len(labels) >= APPROX_MIN_ROWS:
+        extra["knn_graph"] = knn_graph(features, k=10, method="approximate",
+                                       random_state=random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lab.find_issues(features=features, pred_probs=pred_probs,
-                        issue_types={"outlier": {}, "near_duplicate": {}, "class_imbalance": {}})
+                        issue_types={"outlier": {}, "near_duplicate": {}, "class_imbalance": {}},
+                        **extra)
     out = pd.DataFrame({"id": ids})
     summary: dict = {}
+    near_rows = None
     found = set(lab.issue_summary["issue_type"]) if len(lab.issue_summary) else set()
     if "outlier" in found:
         o = lab.get_issues("outlier")
@@ -315,6 +363,9 @@ def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.nd
             for s, flag in zip(d["near_duplicate_sets"], out["is_near_duplicate"], strict=True)
         ]
         summary["n_near_duplicates"] = int(out["is_near_duplicate"].sum())
+        near_rows = [list(map(int, r)) if flag else []
+                     for r, flag in zip(d["near_duplicate_sets"], out["is_near_duplicate"],
+                                        strict=True)]
     if "class_imbalance" in found:
         c = lab.get_issues("class_imbalance")
         flagged = np.unique(np.asarray(labels)[c["is_class_imbalance_issue"].to_numpy(dtype=bool)])
@@ -322,7 +373,7 @@ def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.nd
         counts = np.bincount(labels, minlength=len(class_names))
         summary["rarest_class"] = str(class_names[int(np.argmin(counts))])
         summary["rarest_class_fraction"] = float(counts.min() / counts.sum())
-    return out, summary
+    return out, summary, near_rows
 
 
 def audit(data, *, label_column: str, text_column: str | None = None,
@@ -368,7 +419,8 @@ def audit(data, *, label_column: str, text_column: str | None = None,
                             text_column=text_column, feature_columns=feature_columns,
                             read_options=read_options)
     folds = effective_folds(table.labels, table.class_names, cv)
-    feats = table_features(table, text_features=text_features)
+    with progress_stage("features", enabled=progress):
+        feats = table_features(table, text_features=text_features)
     probs, fits = [], {}
     for kind, X in feats.items():
         with warnings.catch_warnings():
@@ -382,11 +434,21 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     issues = find_label_issues(table.labels, pred_probs, ids=table.ids,
                                class_names=table.class_names)
     dl_summary: dict = {}
+    near = None
     if datalab:
-        per_item, dl_summary = datalab_findings(
-            table.labels, _datalab_features(feats, random_state), pred_probs, table.ids,
-            table.class_names)
+        with progress_stage("Datalab: outliers, near duplicates, class imbalance",
+                            enabled=progress):
+            per_item, dl_summary, near = _run_datalab(
+                table.labels, _datalab_features(feats, random_state), pred_probs, table.ids,
+                table.class_names, random_state=random_state)
         issues = issues.merge(per_item, on="id", how="left", sort=False)
+    texts = (table.frame[table.text_column].astype(str).tolist() if table.text_column
+             else None)
+    sets = conflicting_duplicates(table.labels, ids=table.ids, texts=texts,
+                                  features=feats.get("numeric"), near_duplicate_sets=near,
+                                  class_names=table.class_names)
+    issues, dup_summary = add_conflicting_duplicates(issues, sets, table.labels, pred_probs,
+                                                     table.ids)
     n_issues = int(issues["is_label_issue"].sum())
     per_class = (issues[issues["is_label_issue"]]["given_label"].astype(str)
                  .value_counts().reindex([str(c) for c in table.class_names], fill_value=0))
@@ -404,10 +466,11 @@ def audit(data, *, label_column: str, text_column: str | None = None,
         "features": list(feats),
         "models": fits,
         "out_of_sample_accuracy": float((pred_probs.argmax(axis=1) == table.labels).mean()),
+        **dup_summary,
         **dl_summary,
     }
     result = AuditResult(issues=issues, summary=summary, pred_probs=pred_probs, table=table,
-                         datalab=dl_summary)
+                         datalab=dl_summary, conflicting_duplicates=sets)
     result.model_error_rate = _model_range(result, random_state)
     return result
 

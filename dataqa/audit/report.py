@@ -140,7 +140,7 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
             text = [", ".join(f"{c}={v:.3g}" for c, v in zip(shown, row[:8], strict=True))
                     + (f", ... (+{len(cols) - 8})" if len(cols) > 8 else "") for row in vals]
             top.insert(1, "features", text)
-    keep = [c for c in top.columns if c not in ("near_duplicate_set",)]
+    keep = [c for c in top.columns if c not in ("near_duplicate_set", "conflicting_duplicate_set")]
     top = top[keep]
     unflagged = ~top["is_label_issue"].to_numpy(dtype=bool)
     if unflagged.any():
@@ -195,6 +195,45 @@ def _verified_section(r, v) -> None:
     r.table(v.strata.round(4))
     r.heading("Per given class", level=3)
     r.table(v.per_class.round(4))
+
+
+#: Conflicting duplicate sets shown in the report (all are in conflicting_duplicates.csv).
+_TOP_SETS = 50
+
+
+def _conflicts_section(r: HtmlReport, result) -> None:
+    """Duplicates with different labels: at most one of the labels in a set can be right."""
+    sets = getattr(result, "conflicting_duplicates", None)
+    if sets is None or not len(sets):
+        return
+    t = result.table
+    r.heading("Duplicates with conflicting labels")
+    r.paragraph(
+        f"{len(sets)} set(s) of exact or near copies of one item were given different labels, "
+        f"the strongest evidence of a label error there is: copies share one true class. "
+        f"Their members come first in the ranked list below and in issues.csv, and their "
+        f"label-issue score is raised by the set's pooled evidence (the members' labels and "
+        f"the model's probabilities).", css_class="note")
+    shown = sets.head(_TOP_SETS)
+    content = []
+    for rows in shown["rows"]:
+        first = int(rows[0])
+        if t.text_column:
+            content.append(str(t.frame[t.text_column].iloc[first])[:200])
+        else:
+            cols = list(t.feature_columns)[:6]
+            vals = t.frame[cols].iloc[first].to_numpy(dtype=np.float64)
+            content.append(", ".join(f"{c}={v:.3g}" for c, v in zip(cols, vals, strict=True)))
+    table = pd.DataFrame({
+        "set": shown["set_id"].to_numpy(), "kind": shown["kind"].to_numpy(),
+        "items": shown["size"].to_numpy(),
+        "ids": [", ".join(map(str, v)) for v in shown["ids"]],
+        "given labels": [", ".join(map(str, v)) for v in shown["labels"]],
+        "content (first copy)": content})
+    r.table(table)
+    if len(sets) > _TOP_SETS:
+        r.paragraph(f"... and {len(sets) - _TOP_SETS} more sets in conflicting_duplicates.csv.",
+                    css_class="note")
 
 
 def check_image_shape(result, image_shape) -> tuple[int, int] | None:
@@ -252,6 +291,10 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
                 f"; review {m.review_size} items to know it" if m.review_size else ""))
     if result.verified is not None:
         rows["verified error rate"] = str(result.verified)
+    n_sets = s.get("n_conflicting_duplicate_sets", 0)
+    if n_sets:
+        rows["duplicates with conflicting labels"] = (
+            f"{n_sets} set(s), {s.get('n_conflicting_duplicates', 0)} items (listed first)")
     rows.update({
         "out-of-sample accuracy of the model": f"{s['out_of_sample_accuracy']:.2%}",
         "cross-validation folds": s["cv_folds"],
@@ -274,6 +317,7 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
                      f"(blind: no label shown) is expected to give a verified 95% interval "
                      f"at most {m.review_width * 100:.0f} points wide.")
     r.paragraph(note, css_class="note")
+    _conflicts_section(r, result)
     if result.verified is not None:
         _verified_section(r, result.verified)
     r.heading("Class counts")

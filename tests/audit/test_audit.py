@@ -63,7 +63,8 @@ def test_save_writes_the_audit_folder_and_loads_back(digits_result, tmp_path):
 
     _, _, res = digits_result
     paths = res.save(tmp_path)
-    assert set(paths) == {"issues", "report", "summary", "pred_probs", "items"}
+    assert set(paths) == {"issues", "report", "summary", "pred_probs", "items",
+                          "conflicting_duplicates"}
     summary = json.loads(paths["summary"].read_text())
     assert {"n", "n_flagged", "flagged_fraction", "class_names", "model_error_rate_low",
             "model_error_rate_high", "model_error_rate_methods", "review_size",
@@ -159,3 +160,51 @@ def test_report_leaves_the_plotting_backend_alone(digits_result, tmp_path):
         assert matplotlib.get_backend() == "svg"
     finally:
         matplotlib.use(before)
+
+
+def _texts_with_conflicts():
+    spam = ["win a free prize now", "claim your cash reward today", "urgent: you won a car",
+            "free entry to win tickets", "call now to claim your prize"]
+    ham = ["see you at lunch tomorrow", "can you pick up milk", "the meeting moved to 3pm",
+           "thanks for the notes yesterday", "running late, sorry about that"]
+    rows = []
+    for k in range(60):
+        base = (spam if k % 2 else ham)[k % 5]
+        rows.append({"id": f"t{k}", "text": f"{base} {k}", "label": "spam" if k % 2 else "ham"})
+    # an exact copy (up to case and spaces) of a spam text, labeled ham: a conflicting pair
+    rows.append({"id": "copy", "text": "WIN a free prize   now 5", "label": "ham"})
+    return pd.DataFrame(rows)
+
+
+def test_conflicting_duplicates_are_marked_ranked_first_saved_and_loaded(tmp_path):
+    from dataqa.audit import AuditResult
+
+    df = _texts_with_conflicts()
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=False, progress=False)
+    sets = res.conflicting_duplicates
+    assert len(sets) == 1 and sets.loc[0, "kind"] == "exact"
+    assert sets.loc[0, "ids"] == ["t5", "copy"] and sets.loc[0, "labels"] == ["spam", "ham"]
+    assert res.summary["n_conflicting_duplicate_sets"] == 1
+    assert res.summary["n_conflicting_duplicates"] == 2
+    top2 = res.issues.head(2)
+    assert set(top2["id"]) == {"t5", "copy"} and top2["is_conflicting_duplicate"].all()
+    assert not res.issues["is_conflicting_duplicate"].iloc[2:].any()
+    assert (top2["conflicting_duplicate_set"] == "t5;copy").all()
+    # the pooled score of the pair is never below the plain score of either member
+    p = res.pred_probs
+    y = res.table.labels
+    pos = {i: k for k, i in enumerate(res.table.ids)}
+    for item in ("t5", "copy"):
+        row = res.issues.set_index("id").loc[item]
+        assert row["label_issue_score"] >= 1 - p[pos[item], y[pos[item]]] - 1e-12
+    paths = res.save(tmp_path / "out")
+    saved = pd.read_csv(paths["conflicting_duplicates"], dtype=str)
+    assert saved.to_dict("records") == [{"set_id": "0", "kind": "exact", "size": "2",
+                                         "ids": "t5;copy", "labels": "spam;ham"}]
+    html = paths["report"].read_text()
+    assert "Duplicates with conflicting labels" in html and "t5, copy" in html
+    back = AuditResult.load(tmp_path / "out")
+    assert back.conflicting_duplicates.loc[0, "rows"] == [pos["t5"], pos["copy"]]
+    assert back.issues["is_conflicting_duplicate"].dtype == bool
+    assert back.issues["is_conflicting_duplicate"].sum() == 2
