@@ -22,7 +22,8 @@ import scipy.sparse as sp
 from dataqa.data import LabeledTable
 from dataqa.errors import FeatureTypeError, InvalidSettingError, OptionalDependencyError
 
-__all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "tfidf_features", "token_tfidf_features", "sentence_embeddings", "table_features"]
+__all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "tfidf_features", "token_tfidf_features",
+           "word_tfidf_features", "sentence_embeddings", "table_features"]
 
 #: Text featurisations understood by :func:`table_features` and ``audit``.
 TEXT_FEATURES = ("tfidf", "embedding", "both")
@@ -142,6 +143,40 @@ def token_tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) ->
     place = sp.csr_matrix((np.ones(len(bare)), (bare, np.arange(len(bare)))), shape=(n, len(bare)))
     C = (place @ Cb).tocsr()
     return sp.hstack([W, C], format="csr")
+
+
+def word_tfidf_features(texts: Sequence, *, column: str = "text") -> tuple[sp.csr_matrix, str]:
+    """Active learning's TF-IDF features (n, d) of texts and the analyzer used.
+
+    Word uni- and bigrams (``analyzer == "word"``); when the texts hold no word at all
+    (punctuation, single letters), character 1-3-grams within word boundaries instead
+    (``"char"``). A ledger rebuilds its items' features with this function on every
+    ``dataqa al`` call, so it must stay as it is for existing ledgers to get the same
+    batches; the audit's featurisation (:func:`token_tfidf_features`) is tuned for
+    finding label errors and may change between versions.
+
+    Raises
+    ------
+    InvalidSettingError
+        Every text is empty, naming ``column``.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t)
+             for t in texts]
+    if not any(t.strip() for t in texts):
+        raise InvalidSettingError(
+            f"text column {column!r} is empty in every row; give a column that holds text, "
+            f"or numeric feature columns (--feature-column).")
+    try:
+        X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(texts)
+        return sp.csr_matrix(X), "word"
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+    X = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(1, 3),
+                        min_df=1).fit_transform(texts)
+    return sp.csr_matrix(X), "char"
 
 
 _MODEL_CACHE: dict[str, object] = {}

@@ -119,3 +119,20 @@ def test_tfidf_blank_texts_refused_with_column():
                      labels=np.array([0, 1]), class_names=[0, 1], label_column="y", text_column="t")
     with pytest.raises(FeatureTypeError, match="text column 't': the texts hold no words and no characters"):
         table_features(t)
+
+
+def test_active_learning_features_come_from_the_features_module():
+    from dataqa.active.store import text_features
+    from dataqa.errors import InvalidSettingError
+    from dataqa.features import word_tfidf_features
+
+    texts = ["free prize now", "see you at lunch", None, "free lunch"]
+    X, analyzer = word_tfidf_features(texts)
+    Y, same = text_features(texts)
+    assert analyzer == same == "word" and X.shape == (4, 13)  # 7 words + 6 bigrams
+    assert (X != Y).nnz == 0
+    assert X[2].nnz == 0  # a missing text has no features
+    _, char = word_tfidf_features(["!", "?", "a"])
+    assert char == "char"
+    with pytest.raises(InvalidSettingError, match="text column 'msg' is empty in every row"):
+        word_tfidf_features(["", "  ", None], column="msg")

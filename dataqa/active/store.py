@@ -25,33 +25,10 @@ _SETUP_KEYS: tuple[str, ...] = ("id_column", "text_column", "feature_columns")
 
 
 def text_features(texts: Any, *, column: str = "text") -> tuple[sp.csr_matrix, str]:
-    """TF-IDF features (n, d) of texts; ``analyzer`` is ``"word"`` or ``"char"``.
+    """Active learning's text features: :func:`dataqa.features.word_tfidf_features`."""
+    from dataqa.features import word_tfidf_features
 
-    Word uni- and bigrams; when the texts hold no word at all (punctuation, single
-    letters), character 1-3-grams within word boundaries instead.
-
-    Raises
-    ------
-    InvalidSettingError
-        Every text is empty, naming ``column``.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    texts = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t)
-             for t in texts]
-    if not any(t.strip() for t in texts):
-        raise InvalidSettingError(
-            f"text column {column!r} is empty in every row; give a column that holds text, "
-            f"or numeric feature columns (--feature-column).")
-    try:
-        X = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit_transform(texts)
-        return sp.csr_matrix(X), "word"
-    except ValueError as exc:
-        if "empty vocabulary" not in str(exc):
-            raise
-    X = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(1, 3),
-                        min_df=1).fit_transform(texts)
-    return sp.csr_matrix(X), "char"
+    return word_tfidf_features(texts, column=column)
 
 
 def describe_setup(config: dict) -> str:
