@@ -216,7 +216,8 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                        column, format_ids(missing))
     # highest priority first (built and checked in input order, so errors and the
     # missing ids follow the input rows)
-    order = priority_order(items)
+    # (verify: the input order, as the score is not shown there either)
+    order = priority_order(items) if kind != "verify" else np.arange(len(items))
     items = items.iloc[order]
     tasks = [tasks[k] for k in order]
     ids = [ids[k] for k in order]
@@ -416,8 +417,8 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         ``given_label`` as ``label``, ``suggested_label`` as ``prediction`` and
         ``label_issue_score`` as ``score`` (so the ``issues.csv`` of ``dataqa audit``
         pushes as a review queue as it is).
-        A ``verify`` queue shows neither ``label`` nor ``prediction`` (nor puts them in
-        the task) even when they are there. Rows whose text or image is missing are not
+        A ``verify`` queue shows neither ``label``, ``prediction`` nor ``score`` (nor puts
+        them in the task) even when they are there, and keeps the input order. Rows whose text or image is missing are not
         sent: they are reported in ``failed`` / ``errors`` by id and the other rows go
         through.
     project : str or int

@@ -196,7 +196,8 @@ def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     ``data`` holds the item, ``dataqa_id``, ``priority`` (the ``score``: higher = label
     first), ``context`` (the line above the choices, :func:`context_line`) and, in review
     queues, ``given_label`` and ``suggested_label``. A ``verify`` task holds neither label
-    anywhere (data, meta or pre-annotation). The pre-annotation follows ``pretick``
+    nor score anywhere (data, meta or pre-annotation): only the item, ``dataqa_id`` and a
+    neutral ``context``. The pre-annotation follows ``pretick``
     (default :data:`DEFAULT_PRETICK` of the kind); its ``score`` is the ``probability``
     column (the model's probability of that class) for a model's or weak guess, absent
     otherwise.
@@ -211,7 +212,9 @@ def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     suggested = (_class_names(items["prediction"], names, "prediction")
                  if "prediction" in items.columns and not blind else [None] * n)
     probs = _numbers(items, "probability", unit=True) if not blind else [None] * n
-    scores = _numbers(items, "score")
+    # a verify task carries no score either: its priority (the issue score, by which the
+    # review plan is stratified) would tell the reviewer which items the model suspects
+    scores = _numbers(items, "score") if not blind else [None] * n
     pre = {"none": [None] * n, "given": given, "suggested": suggested}[pretick]
     if data_kind == "table":
         cols = {c: items[c].tolist() for c in data_columns}

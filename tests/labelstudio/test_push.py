@@ -28,7 +28,9 @@ def test_push_validates_items_before_any_request(ledger):
         push_queue(pd.concat([items, items.iloc[[1]]]), queue="active", **bogus)
     with pytest.raises(UnknownNameError, match="known queue kinds are: active, review, spot_check, verify"):
         push_queue(items, queue="later", **bogus)
-    with pytest.raises(MissingColumnError, match="'label' is not in the table"):
+    with pytest.raises(MissingColumnError, match=r"a review queue needs the given label in a "
+                       r"column named 'label' \(or 'given_label', as `dataqa audit` writes "
+                       r"it\); the table has: id, text, prediction, score\. Rename"):
         push_queue(items, queue="review", **bogus)
     with pytest.raises(InvalidSettingError, match=r"column 'prediction' has 1 value.*row 2: 7"):
         push_queue(items.assign(prediction=[0, 1, 7, 0, 1]), queue="active", **bogus)

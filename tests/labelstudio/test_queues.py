@@ -124,10 +124,13 @@ def test_active_prediction_score_is_the_model_probability(ls_server, ls_client, 
 
 def test_verify_tasks_show_no_label_anywhere(ls_server, ls_client, ledger, project_name):
     rep = push(_items(), ls_server, ledger, project_name, queue="verify")
+    assert rep.created == ["a", "b", "c", "d", "e"]  # the input order, not by score
     for iid, tid in rep.task_ids.items():
         task = _task(ls_client, tid)
         assert task["predictions"] == []
-        assert set(task["data"]) <= {"text", "dataqa_id", "priority", "context"}
+        # no priority either: the issue score would say which items the model suspects
+        assert set(task["data"]) == {"text", "dataqa_id", "context"}
+        assert "score" not in task["meta"]
         assert task["data"]["context"] == "Choose the class from the item alone."
         for value in list(task["data"].values()) + list(task["meta"].values()):
             assert str(value) not in CLASSES, (iid, value)
@@ -205,3 +208,17 @@ def test_build_tasks_pretick_variants():
     assert preds("review", None) == [None] * 5 and preds("verify", None) == [None] * 5
     assert [p["result"][0]["value"]["choices"][0] for p in preds("active", None)] == \
         ["ham", "spam", "spam", "spam", "ham"]
+
+
+def test_verify_tasks_carry_no_score_and_keep_the_input_order():
+    from dataqa.labelstudio.tasks import build_tasks
+
+    tasks = build_tasks(_items(), class_names=CLASSES, kind="verify", queue="v",
+                        data_kind="text", column="text", data_columns=["text"], to_name="text",
+                        model_version="")
+    assert [sorted(t["data"]) for t in tasks] == [["context", "dataqa_id", "text"]] * 5
+    assert [t["meta"] for t in tasks] == [{"dataqa_queue": "v", "dataqa_kind": "verify"}] * 5
+    active = build_tasks(_items(), class_names=CLASSES, kind="active", queue="a",
+                         data_kind="text", column="text", data_columns=["text"],
+                         to_name="text", model_version="m")
+    assert [t["data"].get("priority") for t in active] == [0.1, 0.69, 0.3, None, 0.3]
