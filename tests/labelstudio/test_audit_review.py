@@ -43,3 +43,27 @@ def test_audit_review_queue_pushes_once_with_both_labels_and_no_pretick(ls_serve
     assert (first["data"]["given_label"], first["data"]["suggested_label"]) == (
         row["label"], row["prediction"])
     assert first["data"]["priority"] == pytest.approx(row["score"])
+
+
+def test_review_queue_of_an_audit_with_class_indices_builds_tasks_by_class_name(tmp_path):
+    from dataqa.audit import AuditResult
+    from dataqa.labelstudio.tasks import build_tasks
+
+    rng = np.random.default_rng(1)
+    spam = ["win cash now", "free prize claim", "click for money", "cheap pills here"]
+    ham = ["see you at lunch", "running late sorry", "thanks for the notes", "call me later"]
+    texts = [f"{(spam if k % 2 else ham)[k % 4]} {rng.integers(1000)}" for k in range(60)]
+    labels = [k % 2 for k in range(60)]  # class indices, as many files hold them
+    for k in (2, 4, 6):
+        labels[k] = 1
+    df = pd.DataFrame({"id": [f"t{k}" for k in range(60)], "text": texts, "label": labels})
+    audit(df, label_column="label", text_column="text", id_column="id", cv=3, datalab=False,
+          progress=False).save(tmp_path / "a")
+    queue = AuditResult.load(tmp_path / "a").review_queue()
+    assert len(queue) > 0 and set(queue["label"]) <= {"0", "1"}  # digit strings
+    tasks = build_tasks(queue, class_names=["ham", "spam"], kind="review", queue="review",
+                        data_kind="text", column="text", data_columns=["text"],
+                        model_version="", to_name="text")
+    names = {"0": "ham", "1": "spam"}
+    assert [t["data"]["given_label"] for t in tasks] == [names[v] for v in queue["label"]]
+    assert [t["data"]["suggested_label"] for t in tasks] == [names[v] for v in queue["prediction"]]
