@@ -6,20 +6,22 @@ cleanlab's Datalab searches neighbours exactly, a cost that grows as n^2. Above
 1. :func:`reduce_features` projects the features once onto :data:`REDUCED_DIMS`
    principal components (PCA for dense features, truncated SVD for sparse ones), fitted
    on a sample of at most :data:`REDUCE_FIT_ROWS` rows;
-2. :func:`knn_graph` finds each item's neighbours in a faiss HNSW graph
+2. :func:`knn_graph` finds each item's candidate neighbours in a faiss HNSW graph
    (``IndexHNSWFlat``, :data:`HNSW_M` links per node, searched with
-   :data:`HNSW_EF_SEARCH` candidates), recomputes the distances to them exactly, keeps the
-   ``k`` nearest and puts every exact duplicate of an item first at distance 0, as
-   Datalab expects.
+   :data:`HNSW_EF_SEARCH` candidates) or, from :data:`NNDESCENT_MIN_ROWS` rows, by
+   NN-descent (``pynndescent``, :data:`NNDESCENT_CANDIDATES` candidates), recomputes the
+   distances to them exactly, keeps the ``k`` nearest and puts every exact duplicate of an
+   item first at distance 0, as Datalab expects.
 
-Nothing of size n x n is allocated: memory grows as ``n * (d + HNSW_M)``.
+Nothing of size n x n is allocated: memory grows as ``n * (d + NNDESCENT_CANDIDATES)``.
 
 ``benchmarks/audit_large.py --neighbors`` measures recall@10 against exact neighbours (3,000
 query rows; goal >= 0.95) and the time on a 100,000-row sample of its 64-feature table:
 faiss HNSW 0.991 in 24 s CPU for the whole :func:`knn_graph`; NN-descent (``pynndescent``,
 30 candidates) 0.985 in 8 s CPU for the search alone, plus 34 s compiling (numba) in every
-new process. HNSW was chosen on that sample; on 1,000,000 rows it took 568 s CPU
-(recall@10 0.972), where NN-descent's lower cost per row would win. Against exact
+new process. HNSW wins at that size; on 1,000,000 rows the whole graph took 568 s CPU
+with HNSW (recall@10 0.972 on 2,000 query rows), NN-descent's search 143 s plus 40 s
+compiling (recall@10 0.968), hence the switch at :data:`NNDESCENT_MIN_ROWS`. Against exact
 neighbours of the unreduced 64 standardised features the recall of both was 0.46 on that
 table, whose 24 pure-noise features hold more than a third of the variance: the reduction
 keeps the leading directions, not every feature's share of the distance.
@@ -37,6 +39,7 @@ from dataqa.errors import FeatureTypeError, InvalidSettingError
 
 __all__ = ["APPROX_MIN_ROWS", "REDUCED_DIMS", "REDUCE_FIT_ROWS", "HNSW_M",
            "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH",
+           "NNDESCENT_MIN_ROWS", "NNDESCENT_CANDIDATES",
            "exact_duplicate_groups", "knn_graph", "neighbor_recall", "reduce_features"]
 
 #: Row count from which :func:`knn_graph` (``method="auto"``) searches approximately.
@@ -56,6 +59,16 @@ HNSW_EF_CONSTRUCTION = 64
 
 #: Candidates kept while each item's neighbours are searched.
 HNSW_EF_SEARCH = 128
+
+#: Row count from which the approximate search uses NN-descent (``pynndescent``) instead
+#: of HNSW: cheaper per row (1,000,000 rows: search 143 s CPU; the whole graph with HNSW
+#: 568 s), but it compiles for ~35-40 s in every new process, which HNSW beats below
+#: ~200,000 rows.
+NNDESCENT_MIN_ROWS = 200_000
+
+#: Candidate neighbours NN-descent keeps per item (recall@10 falls fast with fewer: 0.91
+#: with 20, 0.97 with 30 on the benchmark's 100,000-row sample).
+NNDESCENT_CANDIDATES = 30
 
 _METHODS = ("auto", "exact", "approximate")
 _METRICS = ("cosine", "euclidean")
@@ -198,6 +211,29 @@ def _exact_neighbors(Z: np.ndarray, k: int, metric: str, n_jobs):
 
 
 def _approximate_neighbors(Z: np.ndarray, k: int, random_state: int, n_jobs):
+    """Candidate neighbours: NN-descent from NNDESCENT_MIN_ROWS rows, HNSW below."""
+    if Z.shape[0] >= NNDESCENT_MIN_ROWS:
+        return _nndescent_neighbors(Z, k, random_state, n_jobs)
+    return _hnsw_neighbors(Z, k, n_jobs)
+
+
+def _nndescent_neighbors(Z: np.ndarray, k: int, random_state: int, n_jobs):
+    """Candidate neighbours (n, NNDESCENT_CANDIDATES) by NN-descent (L2; unit-norm for cosine).
+
+    One thread by default, with ``random_state`` fixed: the same graph on every run.
+    """
+    from pynndescent import NNDescent
+
+    n = Z.shape[0]
+    index = NNDescent(np.ascontiguousarray(Z, dtype=np.float32), metric="euclidean",
+                      n_neighbors=min(n - 1, max(NNDESCENT_CANDIDATES, k + 1)),
+                      random_state=random_state, low_memory=True,
+                      n_jobs=1 if n_jobs is None else n_jobs, compressed=True, verbose=False)
+    idx, _ = index.neighbor_graph
+    return np.asarray(idx, dtype=np.int64)
+
+
+def _hnsw_neighbors(Z: np.ndarray, k: int, n_jobs):
     """Candidate neighbours (n, k + 1) from a faiss HNSW graph (L2; Z is unit-norm for cosine).
 
     One thread by default, so the graph is the same on every run (HNSW's parallel
@@ -246,16 +282,17 @@ def knn_graph(features, *, k: int = 10, metric: str | None = None, method: str =
     method : {"auto", "exact", "approximate"}
         "auto": exact below :data:`APPROX_MIN_ROWS` rows, approximate from there.
         "approximate": the features are reduced to ``n_components`` columns
-        (:func:`reduce_features`) and searched in a faiss HNSW graph; exact duplicates
-        are found on the features as given. "exact": brute force on the features as given, in
+        (:func:`reduce_features`) and searched in a faiss HNSW graph (by NN-descent from
+        :data:`NNDESCENT_MIN_ROWS` rows); exact duplicates are found on the features as
+        given. "exact": brute force on the features as given, in
         chunks (scikit-learn's ``working_memory``).
     n_components : int
         Columns kept by the approximate method's reduction.
     random_state : int
-        Seed of the reduction's sample.
+        Seed of the reduction's sample and of NN-descent.
     n_jobs : int, optional
         Threads of the search (-1: all cores). Default: 1 for the approximate search, so
-        the graph is the same on every run (HNSW's parallel insertion order varies);
+        the graph is the same on every run (parallel HNSW insertion order varies);
         scikit-learn's default for the exact one.
 
     Returns

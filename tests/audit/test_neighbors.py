@@ -138,6 +138,21 @@ def test_approximate_graph_is_reproducible(approximate_case):
     np.testing.assert_array_equal(G.data, again.data)
 
 
+def test_nndescent_path_recall_and_reproducibility(approximate_case, monkeypatch):
+    import dataqa.audit.neighbors as nb
+
+    X, hnsw = approximate_case
+    monkeypatch.setattr(nb, "NNDESCENT_MIN_ROWS", 1000)  # 4,000 rows: the NN-descent path
+    G = knn_graph(X, k=10, method="approximate", random_state=0)
+    check_datalab_format(G, 4000, 10)
+    exact = knn_graph(reduce_features(X, random_state=0), k=10, metric="cosine",
+                      method="exact")
+    assert neighbor_recall(G, exact) >= 0.95
+    again = knn_graph(X, k=10, method="approximate", random_state=0)
+    np.testing.assert_array_equal(G.indices, again.indices)
+    np.testing.assert_array_equal(G.data, again.data)
+
+
 def test_approximate_graph_is_accepted_by_datalab(approximate_case):
     from cleanlab import Datalab
 
