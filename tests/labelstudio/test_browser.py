@@ -140,22 +140,23 @@ def test_queues_in_the_browser(ls_server, page, artifacts, tmp_path, capsys, pro
     assert header == f"Given label: ham{DOT}model suggests: spam (probability 0.87){DOT}issue score 0.69"
     assert checked == []
 
-    # verify: no label anywhere on the page, nothing pre-ticked
+    # verify: no label anywhere on the page, nothing pre-ticked, and no priority: the
+    # table's order (m1 first), not the score's
     _label_all(page, ls_server.url, verify.project_id)
     text, header, checked = _shown(page)
-    assert text == TEXTS["m2"]
+    assert text == TEXTS["m1"]
     assert header == "Choose the class from the item alone."
     assert checked == []
     page.screenshot(path=str(artifacts / "verify.png"))
     body = page.locator(".lsf-main-view").inner_text()
-    assert not re.search(r"given|suggest|model|probability", body, re.IGNORECASE), body
+    assert not re.search(r"given|suggest|model|probability|priority", body, re.IGNORECASE), body
     # the annotator chooses a class and submits
     page.locator(".lsf-choices label").filter(has_text="spam").click()
     page.screenshot(path=str(artifacts / "verify-chosen.png"))
     assert _shown(page)[2] == ["spam"]
     page.get_by_test_id("bottombar-submit-button").click()
     page.wait_for_function(
-        "t => !document.body.innerText.includes(t)", arg=TEXTS["m2"][:30])
+        "t => !document.body.innerText.includes(t)", arg=TEXTS["m1"][:30])
 
     # the annotation comes back to the right id
     env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
@@ -164,7 +165,7 @@ def test_queues_in_the_browser(ls_server, page, artifacts, tmp_path, capsys, pro
     assert res.exit_code == 0, res.output
     with Ledger(led_path) as ledger:
         human = ledger.latest_labels(source="human")
-    assert human["id"].tolist() == ["v-m2"]
+    assert human["id"].tolist() == ["v-m1"]
     assert human["label"].tolist() == [CLASSES.index("spam")]
     assert human["annotator"].tolist() == [ls_server.username]
     with capsys.disabled():
