@@ -190,8 +190,9 @@ def pull_command(
 ) -> None:
     """Fetch completed annotations into the ledger (source 'human'); safe to repeat.
 
-    Annotations whose class is not one of the project's are reported by id and left out
-    (exit code 1); the others are stored. The API key is read from $LABEL_STUDIO_API_KEY
+    Annotations whose class is not one of the project's are refused: one "refused:" line
+    each, not stored, exit code 1 (as `dataqa review estimate`); the others are stored.
+    "Skipped" in the summary counts what annotators skipped in Label Studio. The API key is read from $LABEL_STUDIO_API_KEY
     (never from the command line).
     """
     from dataqa.labelstudio.ledger_state import check_ledger_path
