@@ -279,6 +279,10 @@ def _notes(plan: _Plan) -> list[str]:
         what = "weak label" if plan.kind == "spot_check" else "model's guess"
         notes.append(f"the items have no 'prediction' column (the {what}), so nothing is "
                      f"pre-selected and the line above the choices names no label.")
+    if plan.kind == "review" and plan.data_kind == "table":
+        notes.append(f"the items have no 'text' or 'image' column, so reviewers see a table "
+                     f"of {', '.join(map(repr, plan.shown_columns[:8]))}; to show the items "
+                     f"themselves, add their text (AuditResult.review_queue() has it).")
     if plan.kind != "verify" and "score" not in cols:
         notes.append("the items have no 'score' column, so the tasks have no priority: "
                      "they are created in the table's order.")

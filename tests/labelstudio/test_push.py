@@ -188,3 +188,33 @@ def test_class_indices_given_as_digit_strings_are_read_as_indices():
                        match=r"column 'label' has 2 value\(s\) that are neither a class index "
                              r"0..1 nor a class name \(row 0: '2', row 1: '-1'\)"):
         _class_names(pd.Series(["2", "-1", "1"]), ["ham", "spam"], "label")
+
+
+def test_notes_say_what_the_tasks_lack(tmp_path):
+    from dataqa.labelstudio.push import _audit_aliases, _notes, _plan_tasks
+
+    def notes(items, kind):
+        plan = _plan_tasks(_audit_aliases(items), class_names=CLASSES, kind=kind, queue=kind,
+                           data_kind=None, column=None, data_columns=None, meta_columns=(),
+                           model_version=None, local_files_root=None,
+                           ledger=tmp_path / "l.db", pretick={"active": "suggested"}.get(
+                               kind, "none"))
+        return _notes(plan)
+
+    items = make_items(3)
+    assert notes(items, "active") == []
+    assert notes(items[["id", "text"]], "active") == [
+        "the items have no 'prediction' column (the model's guess), so nothing is "
+        "pre-selected and the line above the choices names no label.",
+        "the items have no 'score' column, so the tasks have no priority: they are created "
+        "in the table's order."]
+    assert notes(items[["id", "text"]], "verify") == []
+    # the audit's issues.csv as it is: no text, so the note says what reviewers see
+    issues = pd.DataFrame({"id": ["a", "b"], "given_label": ["ham", "spam"],
+                           "suggested_label": ["spam", "spam"], "label_issue_score": [0.8, 0.1],
+                           "is_label_issue": [True, False]})
+    assert notes(issues, "review") == [
+        "the items have no 'text' or 'image' column, so reviewers see a table of "
+        "'is_label_issue'; to show the items themselves, add their text "
+        "(AuditResult.review_queue() has it)."]
+    assert not (tmp_path / "l.db").exists()
