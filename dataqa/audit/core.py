@@ -273,9 +273,11 @@ class AuditResult:
         """Items to review, ready for ``dataqa.labelstudio.push_queue(..., queue="review")``.
 
         Columns: ``id``, the data (the text column renamed ``text``, or the feature
-        columns), ``label`` (the given label: the pre-annotation reviewers confirm or
-        change), ``prediction`` (the suggested label), ``score`` (label-issue score,
-        higher = look first). Ranked by score.
+        columns), ``label`` (the given label), ``prediction`` (the suggested label),
+        ``probability`` (the model's out-of-sample probability of the suggested label),
+        ``score`` (label-issue score, higher = look first). Ranked by score. Reviewers
+        see both labels and the score above the choices, with nothing pre-selected
+        unless ``push_queue(..., pretick=...)`` asks for it.
         """
         q = self.issues[self.issues["is_label_issue"]] if only_issues else self.issues
         if top is not None:
@@ -290,6 +292,11 @@ class AuditResult:
         out.insert(0, "id", q["id"].astype(str).to_numpy())
         out["label"] = q["given_label"].astype(str).to_numpy()
         out["prediction"] = q["suggested_label"].astype(str).to_numpy()
+        rows = pd.Series(np.arange(t.n), index=pd.Index(np.asarray(t.ids).astype(str)))
+        at = rows.loc[out["id"]].to_numpy()
+        names = {str(c): k for k, c in enumerate(t.class_names)}
+        cls = np.asarray([names[c] for c in out["prediction"]], dtype=np.int64)
+        out["probability"] = np.asarray(self.pred_probs)[at, cls] if len(at) else []
         out["score"] = q["label_issue_score"].to_numpy()
         return out
 

@@ -117,6 +117,11 @@ def test_review_queue(digits_result):
     assert q["id"].tolist() == top["id"].astype(str).tolist()
     assert q["label"].tolist() == top["given_label"].astype(str).tolist()
     assert q["prediction"].tolist() == top["suggested_label"].astype(str).tolist()
+    # the model's out-of-sample probability of the suggested class
+    names = [str(c) for c in res.table.class_names]
+    at = [list(res.table.ids).index(i) for i in q["id"]]
+    expected = [res.pred_probs[r, names.index(c)] for r, c in zip(at, q["prediction"], strict=True)]
+    np.testing.assert_allclose(q["probability"].to_numpy(dtype=float), expected, rtol=1e-12)
 
 
 def test_text_audit_and_near_duplicates():

@@ -43,6 +43,7 @@ def test_audit_review_queue_pushes_once_with_both_labels_and_no_pretick(ls_serve
     assert (first["data"]["given_label"], first["data"]["suggested_label"]) == (
         row["label"], row["prediction"])
     assert first["data"]["priority"] == pytest.approx(row["score"])
+    assert f"model suggests: {row['prediction']} (probability " in first["data"]["context"]
 
 
 def test_review_queue_of_an_audit_with_class_indices_builds_tasks_by_class_name(tmp_path):
