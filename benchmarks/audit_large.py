@@ -276,8 +276,8 @@ def main(argv=None) -> int:
             goals[f"graph recall@10 at {n_audit:,} rows {info['graph_recall@10']:.3f} >= "
                   f"{RECALL_GOAL}"] = info["graph_recall@10"] >= RECALL_GOAL
     write_json(args.out, "audit_large", payload)
-    return finish("audit_large", goals)
+    return goals
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(finish("audit_large", main()))

@@ -221,8 +221,8 @@ def main(argv=None) -> int:
     goals = {"coverage >= 0.93 in every exact-reviewer cell": not low_cov,
              "width <= 0.75x simple random sampling at 10% and 20% noise": not wide,
              "model-based range holds the truth on >= 80% of cells": share >= 0.8}
-    return finish("error_rate_estimation", goals)
+    return goals
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(finish("error_rate_estimation", main()))
