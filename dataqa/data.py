@@ -116,6 +116,26 @@ def _utf8_error(path: Path) -> DataLoadError | None:
             chunk = fh.read(_UTF8_CHUNK)
 
 
+def _na_values() -> list[str]:
+    try:
+        from pandas._libs.parsers import STR_NA_VALUES
+    except ImportError:  # pragma: no cover - the list pandas documents for na_values
+        STR_NA_VALUES = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                         "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
+                         "n/a", "nan", "null"}
+    return sorted(STR_NA_VALUES)
+
+
+def _na_options(keys: list, string_keys) -> dict:
+    """read_csv options under which only an empty field is missing in ``string_keys``
+    (ids such as "NA", "null" or "None" stay text) and other columns keep pandas' rules."""
+    if not string_keys:
+        return {}
+    default = _na_values()
+    return {"keep_default_na": False,
+            "na_values": {k: ([""] if k in string_keys else default) for k in keys}}
+
+
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     columns: list[str] | None, encoding: str,
                     string_columns: Sequence[str]) -> pd.DataFrame:
@@ -132,7 +152,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             )
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
-        df = pd.read_csv(path, header=0, dtype=dtype or None, **common)
+        df = pd.read_csv(path, header=0, dtype=dtype or None, **common,
+                         **_na_options(file_cols, dtype))
         if columns is not None:
             df.columns = columns
         return df
@@ -143,7 +164,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             f"names {len(columns)}; give one name per field."
         )
     dtype = {columns.index(c): str for c in string_columns if c in columns}
-    df = pd.read_csv(path, header=None, dtype=dtype or None, **common)
+    df = pd.read_csv(path, header=None, dtype=dtype or None, **common,
+                     **_na_options(list(range(len(columns))), dtype))
     df.columns = columns
     return df
 

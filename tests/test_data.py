@@ -247,3 +247,15 @@ def test_utf8_check_reads_in_chunks_and_keeps_offsets(tmp_path, monkeypatch, chu
     path.write_bytes(good + b"\xc3")
     with pytest.raises(DataLoadError, match=f"byte 0xc3 at byte offset {len(good)} "):
         load_table(path)
+
+
+def test_ids_that_look_missing_stay_ids(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,x,label\nNA,1,a\nnull,NA,b\nNone,3,a\n")
+    df = load_table(path, string_columns=["id"])
+    assert df["id"].tolist() == ["NA", "null", "None"]
+    assert df["x"].isna().tolist() == [False, True, False]  # other columns keep pandas' rules
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("NA\t1\ta\n\t2\tb\n")
+    df = load_table(tsv, header=False, columns=["id", "x", "label"], string_columns=["id"])
+    assert df["id"].iloc[0] == "NA" and pd.isna(df["id"].iloc[1])  # only empty is missing
