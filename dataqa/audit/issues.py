@@ -54,7 +54,10 @@ def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,
     if class_names is not None and len(class_names) != k:
         raise LengthMismatchError(f"class_names has {len(class_names)} names but pred_probs "
                                   f"has {k} columns.")
-    mask = _cl_find(y, p, filter_by=filter_by)
+    # n_jobs=1: cleanlab would fork a process pool per call, which can deadlock when the
+    # calling process runs threads (a Label Studio client, Dask, BLAS), and the per-class
+    # work is a linear-time partition that a pool does not speed up
+    mask = _cl_find(y, p, filter_by=filter_by, n_jobs=1)
     rows = np.arange(len(y))
     score = 1.0 - p[rows, y]
     suggested = p.argmax(axis=1)
