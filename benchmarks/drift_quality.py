@@ -447,15 +447,7 @@ def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1
                         ps.setdefault(k, []).append(v)
                 refs.append(d.X[a])
                 curs.append(d.X[b])
-            name = f"cal_{dname}_{n}"
-            f = save_cell(workdir, name, refs, curs)
-            anchor_cells.append({"name": name, "file": f, "detectors": ["ks", "classifier"],
-                                 "n_permutations": grid.anchor_mmd_perms, "seed": 0})
-            Rm = grid.anchor_mmd_reps.get(n, 0)
-            if Rm:
-                fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
-                anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
-                                     "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+            queue_anchor_cells(workdir, f"cal_{dname}_{n}", refs, curs, grid, n, anchor_cells)
             row = {"dataset": dname, "n": n, "reps": R, "draw": draw,
                    "p_values": {t: [float(v) for v in ps[t]] for t in ps}}
             for t in DQ_TESTS:
@@ -469,6 +461,21 @@ def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1
             print(f"calibration {dname} n={n}: "
                   + ", ".join(f"{t}={row[t]:.3f}" for t in DQ_TESTS if t in row), flush=True)
     return rows
+
+
+def queue_anchor_cells(workdir: Path, name: str, refs: list, curs: list, grid: Grid, n: int,
+                       anchor_cells: list) -> int:
+    """Save a cell's samples for the anchor (KS and classifier on every repetition, MMD on the
+    first ``grid.anchor_mmd_reps[n]``) and queue them; returns that MMD repetition count."""
+    f = save_cell(workdir, name, refs, curs)
+    anchor_cells.append({"name": name, "file": f, "detectors": ["ks", "classifier"],
+                         "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+    Rm = grid.anchor_mmd_reps.get(n, 0)
+    if Rm:
+        fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
+        anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
+                             "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+    return Rm
 
 
 PARTS = ("calibration", "power", "speed", "label_shift", "performance")
@@ -495,15 +502,7 @@ def power(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 2) -> l
                         ps.setdefault(k, []).append(v)
                 refs.append(ref)
                 curs.append(cur)
-            name = f"pow_{sc}_{n}"
-            f = save_cell(workdir, name, refs, curs)
-            anchor_cells.append({"name": name, "file": f, "detectors": ["ks", "classifier"],
-                                 "n_permutations": grid.anchor_mmd_perms, "seed": 0})
-            Rm = grid.anchor_mmd_reps.get(n, 0)
-            if Rm:
-                fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
-                anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
-                                     "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+            Rm = queue_anchor_cells(workdir, f"pow_{sc}_{n}", refs, curs, grid, n, anchor_cells)
             row = {"scenario": sc, "n": n, "reps": R, "_p": ps, "anchor_mmd_reps": Rm}
             for t in ("ks", "mmd", "classifier"):
                 row[t] = rate(ps[t])
