@@ -43,8 +43,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import finish, parser, print_table, write_json  # noqa: E402
 from _noise import inject_noise  # noqa: E402
 
-ROLES = {"digits": "tuning", "wine": "tuning", "breast_cancer": "tuning",
-         "sms_spam": "held-out"}
+#: Data sets on which settings were chosen; their uniform and class-dependent rows are the
+#: **tuning** rows. Everything else (SMS spam, and the instance-dependent rows of every
+#: data set) is **held out**: judged, never used to choose.
+TUNING_SETS = ("digits", "wine", "breast_cancer")
+#: Candidate intervals compared by ``--candidates``: (per-stratum prior, interval kind).
+CANDIDATES = {"uniform/equal-tailed": ("uniform", "equal-tailed"),
+              "jeffreys/equal-tailed": ("jeffreys", "equal-tailed"),
+              "uniform/hdi": ("uniform", "hdi"),
+              "jeffreys/hdi": ("jeffreys", "hdi")}
+#: Simulated reviewers' error rate (the ``noisy`` reviewer).
+REVIEWER_EPS = 0.05
+
+
+def role(name: str, kind: str) -> str:
+    return "tuning" if name in TUNING_SETS and kind != "instance_dependent" else "held-out"
 
 
 def load_sets(quick: bool, data_home: str | None) -> dict:
@@ -83,12 +96,14 @@ class _Intervals:
     def __init__(self):
         self.cache: dict = {}
 
-    def __call__(self, N, n, k) -> tuple[float, float]:
+    def __call__(self, N, n, k, prior="uniform", interval="equal-tailed",
+                 reviewer_error=None) -> tuple[float, float]:
         from dataqa.audit.review import stratified_interval
 
-        key = (tuple(N), tuple(n), tuple(k))
+        key = (tuple(N), tuple(n), tuple(k), prior, interval, reviewer_error)
         if key not in self.cache:
-            s = stratified_interval(N, n, k, confidence=0.95)
+            s = stratified_interval(N, n, k, confidence=0.95, prior=prior, interval=interval,
+                                    reviewer_error=reviewer_error)
             self.cache[key] = (s.low, s.high)
         return self.cache[key]
 
@@ -96,12 +111,21 @@ class _Intervals:
 def _reviewer(truth: np.ndarray, kind: str, n_classes: int, rng) -> np.ndarray:
     if kind == "exact":
         return truth
-    wrong = rng.random(len(truth)) < 0.05
+    wrong = rng.random(len(truth)) < REVIEWER_EPS
     other = (truth + rng.integers(1, n_classes, size=len(truth))) % n_classes
     return np.where(wrong, other, truth)
 
 
-def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals) -> list[dict]:
+def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
+             methods: dict, corrections: bool) -> list[dict]:
+    """One row per (budget, reviewer, method); the same simulated reviews for every method.
+
+    ``methods``: name -> (prior, interval). With ``corrections``, rows of the ``noisy``
+    reviewer also give the coverage of the first method corrected for reviewer errors
+    given the true rates: ``sym`` (``reviewer_error=0.05``, the symmetric model) and
+    ``true`` (``(0.05, 0.05 / (K - 1))``: the simulated reviewer answers a random other
+    class, so it confirms a wrong given label only when it lands on that label).
+    """
     from dataqa.audit.review import (
         EXPECTED_ERROR_CLIP,
         MIN_PER_STRATUM,
@@ -118,44 +142,87 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals) -> lis
     members = [pos[strata == h] for h in table["stratum"]]
     N = table["n_items"].to_numpy()
     truth_rate = float(np.mean(y != noisy))
+    first = next(iter(methods.values()))
+    fixes = {"sym": REVIEWER_EPS, "true": (REVIEWER_EPS, REVIEWER_EPS / (k_classes - 1))}
     rows = []
     for budget in budgets:
         alloc = neyman_allocation(N, np.clip(table["expected_error"], *EXPECTED_ERROR_CLIP),
                                   budget, min_per_stratum=MIN_PER_STRATUM)
         b = int(min(budget, n))
         for reviewer in reviewers:
-            rng = np.random.default_rng([seed, budget, reviewers.index(reviewer)])
-            cov = wid = cov_s = wid_s = 0.0
+            rng = np.random.default_rng([seed, budget, ["exact", "noisy"].index(reviewer)])
+            acc = {m: np.zeros(4) for m in methods}  # cov, width, srs cov, srs width
+            fix_cov = {f: 0.0 for f in fixes}
+            fix_wid = {f: 0.0 for f in fixes}
             for _ in range(reps):
                 k = []
                 for m, a in zip(members, alloc, strict=True):
                     pick = rng.choice(m, size=int(a), replace=False)
                     said = _reviewer(y[pick], reviewer, k_classes, rng)
                     k.append(int(np.sum(said != noisy[pick])))
-                lo, hi = intervals(N, alloc, k)
-                cov += lo <= truth_rate <= hi
-                wid += hi - lo
                 pick = rng.choice(n, size=b, replace=False)
                 said = _reviewer(y[pick], reviewer, k_classes, rng)
-                lo, hi = intervals([n], [b], [int(np.sum(said != noisy[pick]))])
-                cov_s += lo <= truth_rate <= hi
-                wid_s += hi - lo
+                k_s = [int(np.sum(said != noisy[pick]))]
+                for name, (prior, kind) in methods.items():
+                    lo, hi = intervals(N, alloc, k, prior, kind)
+                    lo_s, hi_s = intervals([n], [b], k_s, prior, kind)
+                    acc[name] += (lo <= truth_rate <= hi, hi - lo,
+                                  lo_s <= truth_rate <= hi_s, hi_s - lo_s)
+                if corrections and reviewer == "noisy":
+                    for f, eps in fixes.items():
+                        lo, hi = intervals(N, alloc, k, *first, reviewer_error=eps)
+                        fix_cov[f] += lo <= truth_rate <= hi
+                        fix_wid[f] += hi - lo
             whole = budget >= n
-            rows.append({"reviewer": reviewer, "budget": budget if not whole else f"{budget} (all)",
-                         "coverage": cov / reps, "width": wid / reps,
-                         "srs_coverage": cov_s / reps, "srs_width": wid_s / reps,
-                         "width_ratio": (wid / wid_s) if wid_s > 0 else float("nan"),
-                         "whole": whole, "plan": "/".join(f"{h}:{a}" for h, a in zip(
-                             table["stratum"], alloc, strict=True))})
+            for name in methods:
+                cov, wid, cov_s, wid_s = acc[name] / reps
+                row = {"method": name, "reviewer": reviewer,
+                       "budget": budget if not whole else f"{budget} (all)",
+                       "coverage": cov, "width": wid, "srs_coverage": cov_s, "srs_width": wid_s,
+                       "width_ratio": (wid / wid_s) if wid_s > 0 else float("nan"),
+                       "whole": whole, "plan": "/".join(f"{h}:{a}" for h, a in zip(
+                           table["stratum"], alloc, strict=True))}
+                if corrections and reviewer == "noisy" and name == next(iter(methods)):
+                    for f in fixes:
+                        row[f"coverage_fix_{f}"] = fix_cov[f] / reps
+                        row[f"width_fix_{f}"] = fix_wid[f] / reps
+                rows.append(row)
     return rows
 
 
-def main(argv=None) -> int:
+def _candidate_table(rows: list[dict]) -> list[dict]:
+    """Per candidate over the tuning rows: min/mean coverage, mean width, width ratios.
+
+    Cells whose budget covers the whole data set (every interval is the truth) are left
+    out: they would raise every candidate's mean coverage alike.
+    """
+    out = []
+    for name in CANDIDATES:
+        r = [x for x in rows if x["method"] == name and not x["whole"]]
+        ratios = [x["width_ratio"] for x in r if x["rate"] >= 0.1 and not x["whole"]]
+        out.append({"candidate": name, "cells": len(r),
+                    "min_coverage": min(x["coverage"] for x in r),
+                    "mean_coverage": float(np.mean([x["coverage"] for x in r])),
+                    "mean_width": float(np.mean([x["width"] for x in r])),
+                    "mean_width_ratio": float(np.mean(ratios)),
+                    "max_width_ratio": float(np.max(ratios)),
+                    "eligible": (min(x["coverage"] for x in r) >= 0.93
+                                 and float(np.mean([x["coverage"] for x in r])) >= 0.95)})
+    return out
+
+
+def main(argv=None) -> dict:
     p = parser(__doc__)
     p.add_argument("--data-home", default=None, help="folder holding sms_spam/")
-    p.add_argument("--reps", type=int, default=None, help="reviews per cell (default 200)")
+    p.add_argument("--reps", type=int, default=None,
+                   help="reviews per cell (default 200; 500 with --candidates)")
+    p.add_argument("--candidates", action="store_true",
+                   help="compare the candidate intervals on the tuning rows only (exact "
+                        "reviewers) and pick the narrowest that covers")
     args = p.parse_args(argv)
     from threadpoolctl import threadpool_limits
+
+    from dataqa.audit.review import estimate_error_rate
 
     threadpool_limits(limits=1)
     quick = args.quick
@@ -163,33 +230,76 @@ def main(argv=None) -> int:
     kinds = ("uniform", "instance_dependent") if quick else (
         "uniform", "class_dependent", "instance_dependent")
     budgets = (100, 300) if quick else (100, 300, 1000)
-    reviewers = ["exact"] if quick else ["exact", "noisy"]
-    reps = args.reps or (40 if quick else 200)
+    reviewers = ["exact"] if quick and args.candidates else (
+        ["exact", "noisy"] if not args.candidates else ["exact"])
+    if args.candidates:
+        methods = dict(CANDIDATES)
+        reps = args.reps or (40 if quick else 500)
+    else:  # what estimate_error_rate does by default
+        defaults = estimate_error_rate.__kwdefaults__
+        methods = {f"{defaults['prior']}/{defaults['interval']}":
+                   (defaults["prior"], defaults["interval"])}
+        reps = args.reps or (40 if quick else 200)
     t0 = time.time()
     rows, ranges = [], []
     intervals = _Intervals()
-    for name, (X, y) in load_sets(quick, args.data_home).items():
+    for name, (X, y) in load_sets(quick or args.candidates, args.data_home).items():
         for kind in kinds:
+            if args.candidates and role(name, kind) != "tuning":
+                continue
             for rate in rates:
                 noisy, flipped = inject_noise(y, rate, kind=kind, X=X, random_state=0)
                 t = time.time()
                 issues, m = _audit(X, noisy, 0)
                 truth = float(flipped.mean())
                 contains = m.low <= truth <= m.high
-                ranges.append({"dataset": name, "role": ROLES[name], "noise": kind,
+                ranges.append({"dataset": name, "role": role(name, kind), "noise": kind,
                                "rate": rate, "truth": truth, "range_low": m.low,
                                "range_high": m.high, "contains": contains,
                                **{f"m_{k}": v for k, v in m.methods.items()},
                                "audit_s": time.time() - t})
-                for r in run_cell(y, noisy, issues, budgets, reviewers, reps, 0, intervals):
-                    rows.append({"dataset": name, "role": ROLES[name], "noise": kind,
+                for r in run_cell(y, noisy, issues, budgets, reviewers, reps, 0, intervals,
+                                  methods, corrections=not args.candidates):
+                    rows.append({"dataset": name, "role": role(name, kind), "noise": kind,
                                  "rate": rate, "truth": truth, **r})
                 print(f"{name} {kind} {rate}: truth {truth:.3f}, range {m.low:.3f}-{m.high:.3f}"
                       f" ({time.time() - t:.1f} s)", flush=True)
+    if args.candidates:
+        return _report_candidates(rows, reps, args.out, quick, t0)
+    return _report(rows, ranges, reps, args.out, quick, t0)
+
+
+def _report_candidates(rows, reps, out, quick, t0) -> dict:
+    print_table("Candidate 95% intervals on the tuning rows (exact reviewers)", rows,
+                ["dataset", "noise", "rate", "budget", "method", "coverage", "width",
+                 "width_ratio"])
+    table = _candidate_table(rows)
+    print_table(f"Candidates, tuning rows only ({reps} reviews per cell)", table,
+                ["candidate", "cells", "min_coverage", "mean_coverage", "mean_width",
+                 "mean_width_ratio", "max_width_ratio", "eligible"], float_format="{:.4f}")
+    ok = [c for c in table if c["eligible"]]
+    choice = min(ok, key=lambda c: c["mean_width"])["candidate"] if ok else None
+    print(f"rule: narrowest mean width among candidates with min coverage >= 0.93 and mean "
+          f">= 0.95 on the tuning rows: {choice}")
+    write_json(out, "error_rate_candidates", {
+        "quick": quick, "reps": reps, "rows": rows, "candidates": table, "choice": choice,
+        "seconds": time.time() - t0})
+    return {}
+
+
+def _report(rows, ranges, reps, out, quick, t0) -> dict:
     print_table("Verified error rate: 95% interval of the stratified plan vs a simple random "
                 "sample of the same budget", rows,
                 ["dataset", "role", "noise", "rate", "reviewer", "budget", "coverage", "width",
                  "srs_coverage", "srs_width", "width_ratio", "plan"])
+    noisy = [r for r in rows if r["reviewer"] == "noisy"]
+    if noisy:
+        print_table(f"Reviewers wrong {REVIEWER_EPS:.0%} of the time (a random other class): "
+                    "coverage without and with the correction given the true rates "
+                    "(sym: reviewer_error=0.05; true: (0.05, 0.05/(K-1)))", noisy,
+                    ["dataset", "role", "noise", "rate", "budget", "coverage", "width",
+                     "coverage_fix_sym", "width_fix_sym", "coverage_fix_true",
+                     "width_fix_true"])
     print_table("Model-based range (not verified) vs the true rate", ranges,
                 ["dataset", "role", "noise", "rate", "truth", "range_low", "range_high",
                  "contains", "m_confident_joint", "m_num_label_issues",
@@ -202,21 +312,35 @@ def main(argv=None) -> int:
     for what, bad in (("coverage < 0.93 (exact reviewers)", low_cov),
                       ("width ratio > 0.75 at 10%/20% noise", wide)):
         for r in bad:
-            print(f"{what}: {r['dataset']} {r['noise']} {r['rate']} budget {r['budget']}: "
-                  f"coverage {r['coverage']:.3f}, width ratio {r['width_ratio']:.3f}")
+            print(f"{what}: {r['dataset']} ({r['role']}) {r['noise']} {r['rate']} budget "
+                  f"{r['budget']}: coverage {r['coverage']:.3f}, width ratio "
+                  f"{r['width_ratio']:.3f}")
     for r in missed:
         print(f"model-based range misses the truth: {r['dataset']} {r['noise']} {r['rate']}: "
               f"truth {r['truth']:.3f}, range {r['range_low']:.3f}-{r['range_high']:.3f}")
-    ratios = [r["width_ratio"] for r in exact if r["rate"] >= 0.1 and not r["whole"]]
-    summary = {"min_coverage_exact": min(r["coverage"] for r in exact),
-               "mean_coverage_exact": float(np.mean([r["coverage"] for r in exact])),
-               "min_coverage_noisy": min((r["coverage"] for r in rows if r["reviewer"] == "noisy"),
-                                         default=None),
-               "max_width_ratio": max(ratios) if ratios else None,
-               "mean_width_ratio": float(np.mean(ratios)) if ratios else None,
+
+    def stats(sel):
+        ratios = [r["width_ratio"] for r in sel if r["rate"] >= 0.1 and not r["whole"]]
+        return {"cells": len(sel),
+                "min_coverage": min((r["coverage"] for r in sel), default=None),
+                "mean_coverage": float(np.mean([r["coverage"] for r in sel])) if sel else None,
+                "cells_below_0.93": sum(r["coverage"] < 0.93 for r in sel),
+                "max_width_ratio": max(ratios) if ratios else None,
+                "mean_width_ratio": float(np.mean(ratios)) if ratios else None,
+                "cells_above_0.75": sum(x > 0.75 for x in ratios)}
+
+    summary = {"method": rows[0]["method"] if rows else None, "reps": reps,
+               "exact_all": stats(exact),
+               "exact_tuning": stats([r for r in exact if r["role"] == "tuning"]),
+               "exact_held_out": stats([r for r in exact if r["role"] == "held-out"]),
                "range_contains_share": share, "seconds": time.time() - t0}
-    print(summary)
-    write_json(args.out, "error_rate_estimation", {
+    if noisy:
+        summary["noisy"] = {
+            c: {"min": min(r[c] for r in noisy), "mean": float(np.mean([r[c] for r in noisy]))}
+            for c in ("coverage", "coverage_fix_sym", "coverage_fix_true")}
+    for k, v in summary.items():
+        print(f"{k}: {v}")
+    write_json(out, "error_rate_estimation", {
         "quick": quick, "reps": reps, "rows": rows, "ranges": ranges, "summary": summary})
     goals = {"coverage >= 0.93 in every exact-reviewer cell": not low_cov,
              "width <= 0.75x simple random sampling at 10% and 20% noise": not wide,

@@ -32,7 +32,9 @@ import pandas as pd
 
 from dataqa.audit.posterior import (
     PosteriorInterval,
+    noisy_total_errors_pmf,
     pmf_summary,
+    reviewer_error_pair,
     total_errors_pmf,
 )
 from dataqa.errors import (
@@ -68,6 +70,8 @@ MIN_PER_STRATUM = 5
 EXPECTED_ERROR_CLIP = (0.02, 0.9)
 #: Interval kinds of :func:`estimate_error_rate`.
 INTERVALS = ("equal-tailed", "hdi")
+#: Named per-stratum priors on the error rate: Beta(a, b).
+PRIORS = {"uniform": (1.0, 1.0), "jeffreys": (0.5, 0.5)}
 
 
 # ------------------------------------------------------------------------------ strata
@@ -304,6 +308,8 @@ class VerifiedErrorRate:
     n_errors_total: PosteriorInterval
     per_class: pd.DataFrame
     pmf: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    prior: str = "uniform"
+    reviewer_error: tuple[float, float] = (0.0, 0.0)
 
     def density(self) -> tuple[np.ndarray, np.ndarray]:
         """``(rates, probabilities)`` of the posterior: rate ``x / n_items`` for ``x`` errors."""
@@ -322,7 +328,12 @@ class VerifiedErrorRate:
             "estimate": self.estimate, "low": self.low, "high": self.high,
             "confidence": self.confidence, "interval": self.interval,
             "what": "credible interval of the fraction of items whose given label differs "
-                    "from the correct one (stratified Beta posteriors, uniform priors)",
+                    f"from the correct one (stratified Beta posteriors, {self.prior} priors"
+                    + (", reviewers assumed exact)" if not any(self.reviewer_error) else
+                       f", reviewers who flag a correct label with probability "
+                       f"{self.reviewer_error[0]:g} and confirm a wrong one with probability "
+                       f"{self.reviewer_error[1]:g})"),
+            "prior": self.prior, "reviewer_error": list(self.reviewer_error),
             "n_items": self.n_items, "n_planned": self.n_planned,
             "n_reviewed": self.n_reviewed, "n_errors": self.n_errors,
             "flag_precision": opt(self.flag_precision),
@@ -345,17 +356,44 @@ def _check_confidence(confidence: float) -> float:
     return float(confidence)
 
 
+def _check_prior(prior: str) -> tuple[float, float]:
+    if prior not in PRIORS:
+        raise UnknownNameError("prior", prior, tuple(PRIORS))
+    return PRIORS[prior]
+
+
+def _check_reviewer_error(reviewer_error) -> tuple[float, float] | None:
+    """``None`` for exact reviewers (``None`` or 0), else the pair ``(e0, e1)``."""
+    if reviewer_error is None:
+        return None
+    pair = reviewer_error_pair(reviewer_error)
+    return pair if any(pair) else None
+
+
+def _errors_pmf(N, n, k, ab, eps) -> np.ndarray:
+    """The posterior pmf of the number of wrong labels: exact reviewers or erring ones."""
+    if eps is None:
+        return total_errors_pmf(N, n, k, prior=ab)
+    return noisy_total_errors_pmf(N, n, k, eps, prior=ab)
+
+
 def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.95,
-                        interval: str = "equal-tailed") -> PosteriorInterval:
+                        interval: str = "equal-tailed", prior: str = "uniform",
+                        reviewer_error=None) -> PosteriorInterval:
     """Posterior mean and credible interval of the overall error rate of several strata.
 
-    Stratum ``h`` has ``N_h`` items, ``n_h`` reviewed, ``k_h`` wrong; the posterior is
-    the exact one of :func:`dataqa.audit.posterior.total_errors_pmf` (uniform prior per
-    stratum), divided by ``sum N_h``. One stratum is a simple random sample.
+    Stratum ``h`` has ``N_h`` items, ``n_h`` reviewed, ``k_h`` judged wrong; the posterior
+    is the exact one of :func:`dataqa.audit.posterior.total_errors_pmf` (a Beta prior per
+    stratum, see :data:`PRIORS`), divided by ``sum N_h``. One stratum is a simple random
+    sample. With ``reviewer_error`` (``eps`` or ``(e0, e1)``, see
+    :func:`estimate_error_rate`) ``k_h`` counts the reviewers' flags and the posterior is
+    that of :func:`dataqa.audit.posterior.noisy_total_errors_pmf`.
     """
     confidence = _check_confidence(confidence)
     if interval not in INTERVALS:
         raise UnknownNameError("interval", interval, INTERVALS)
+    ab = _check_prior(prior)
+    eps = _check_reviewer_error(reviewer_error)
     N = np.asarray(n_items, dtype=np.int64)
     n = np.asarray(n_reviewed, dtype=np.int64)
     k = np.asarray(n_errors, dtype=np.int64)
@@ -365,7 +403,8 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
         raise InvalidSettingError(
             "each stratum needs n_items >= 1 and 0 <= n_errors <= n_reviewed <= n_items; got "
             f"n_items={N.tolist()}, n_reviewed={n.tolist()}, n_errors={k.tolist()}.")
-    return pmf_summary(total_errors_pmf(N, n, k), confidence, interval, scale=float(N.sum()))
+    return pmf_summary(_errors_pmf(N, n, k, ab, eps), confidence, interval,
+                       scale=float(N.sum()))
 
 
 def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
@@ -404,8 +443,8 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
 
 
 def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
-                        confidence: float = 0.95,
-                        interval: str = "equal-tailed") -> VerifiedErrorRate:
+                        confidence: float = 0.95, interval: str = "equal-tailed",
+                        prior: str = "uniform", reviewer_error=None) -> VerifiedErrorRate:
     """The dataset's label-error rate from a reviewed plan (:func:`plan_review`).
 
     For each stratum ``h`` with ``N_h`` items of which ``n_h`` planned items were
@@ -424,8 +463,20 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     fraction of items whose given label differs from the correct one), equal-tailed by
     default or the highest-density interval (``interval="hdi"``); its
     frequentist coverage is checked by simulation in ``tests/audit/test_review.py`` and
-    ``benchmarks/error_rate_estimation.py``. It assumes the reviewers are right: a
-    reviewer who errs biases it.
+    ``benchmarks/error_rate_estimation.py``. By default it assumes the reviewers are
+    right: reviewers who err bias it (wrong flags on the many correct labels push it up).
+
+    **Reviewers who err** (``reviewer_error``). Model: each review is right or wrong
+    independently of everything else; a reviewer flags a correct given label with
+    probability ``e0`` and confirms a wrong one with probability ``e1``; ``reviewer_error=
+    eps`` sets both to ``eps``, ``reviewer_error=(e0, e1)`` each (a reviewer who errs by
+    picking another class at random among ``K`` has ``e0 = eps`` and ``e1 = eps / (K - 1)``).
+    Each rate must be known and in [0, 0.5). A stratum's reviewed items are then flagged
+    with probability ``r = p (1 - e1) + (1 - p) e0``; the posterior of ``p`` is the prior
+    times ``r^k (1 - r)^(n - k)``, and the number of wrong labels (among reviewed items,
+    whose truth is now uncertain, and the others) is integrated over it on a grid
+    (:func:`dataqa.audit.posterior.noisy_total_errors_pmf`). The interval is wider: the
+    reviews say less.
 
     A plan reviewed only in part gives a wider answer; a stratum with no review keeps
     the uniform prior (wide). Reviews of items outside the plan are refused.
@@ -441,6 +492,10 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         set by :func:`plan_review`.
     confidence : float
     interval : {"equal-tailed", "hdi"}
+    prior : {"uniform", "jeffreys"}
+        Each stratum's prior on its error rate: Beta(1, 1) or Beta(1/2, 1/2).
+    reviewer_error : float or (float, float), optional
+        Known error rates of the reviewers (see above); default exact reviewers.
 
     Returns
     -------
@@ -449,6 +504,8 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     confidence = _check_confidence(confidence)
     if interval not in INTERVALS:
         raise UnknownNameError("interval", interval, INTERVALS)
+    ab = _check_prior(prior)
+    eps = _check_reviewer_error(reviewer_error)
     issues = _issues_of(result)
     if plan is None:
         plan = getattr(result, "review_plan", None)
@@ -494,9 +551,9 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
 
     N, n, k = (table[c].to_numpy(dtype=np.int64) for c in ("n_items", "n_reviewed", "n_errors"))
     N_total = int(N.sum())
-    pmf = total_errors_pmf(N, n, k)
+    pmf = _errors_pmf(N, n, k, ab, eps)
     overall = pmf_summary(pmf, confidence, interval, scale=N_total)
-    posts = [pmf_summary(total_errors_pmf(N[h:h + 1], n[h:h + 1], k[h:h + 1]), confidence,
+    posts = [pmf_summary(_errors_pmf(N[h:h + 1], n[h:h + 1], k[h:h + 1], ab, eps), confidence,
                          interval, scale=float(N[h])) for h in range(len(table))]
     table["error_rate"] = [p.estimate for p in posts]
     table["error_rate_low"] = [p.low for p in posts]
@@ -507,17 +564,17 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     if is_flag.any():
         precision = posts[int(np.flatnonzero(is_flag)[0])]
     if (~is_flag).any():
-        missed = pmf_summary(total_errors_pmf(N[~is_flag], n[~is_flag], k[~is_flag]),
+        missed = pmf_summary(_errors_pmf(N[~is_flag], n[~is_flag], k[~is_flag], ab, eps),
                              confidence, interval)
 
-    per_class = _per_class(issues, strata, r, classes, confidence, interval)
+    per_class = _per_class(issues, strata, r, classes, confidence, interval, ab, eps)
     return VerifiedErrorRate(
         estimate=overall.estimate, low=overall.low, high=overall.high, confidence=confidence,
         interval=interval, n_items=N_total, n_planned=int(len(plan)),
         n_reviewed=int(len(r)), n_errors=int(r["wrong"].sum()), strata=table,
         flag_precision=precision, missed_errors=missed,
         n_errors_total=pmf_summary(pmf, confidence, interval), per_class=per_class,
-        pmf=pmf)
+        pmf=pmf, prior=prior, reviewer_error=eps or (0.0, 0.0))
 
 
 def _class_names(result, issues: pd.DataFrame) -> list:
@@ -530,7 +587,7 @@ def _class_names(result, issues: pd.DataFrame) -> list:
     return sorted(issues["given_label"].astype(str).unique())
 
 
-def _per_class(issues, strata, r, classes, confidence, interval) -> pd.DataFrame:
+def _per_class(issues, strata, r, classes, confidence, interval, ab, eps) -> pd.DataFrame:
     given = issues["given_label"].astype(str).to_numpy()
     rows = []
     for c in classes:
@@ -547,7 +604,7 @@ def _per_class(issues, strata, r, classes, confidence, interval) -> pd.DataFrame
         row = {"class": c, "n_items": sum(N), "n_reviewed": sum(n), "n_errors": sum(k),
                "error_rate": np.nan, "error_rate_low": np.nan, "error_rate_high": np.nan}
         if N:
-            s = pmf_summary(total_errors_pmf(N, n, k), confidence, interval, scale=sum(N))
+            s = pmf_summary(_errors_pmf(N, n, k, ab, eps), confidence, interval, scale=sum(N))
             row.update(error_rate=s.estimate, error_rate_low=s.low, error_rate_high=s.high)
         rows.append(row)
     return pd.DataFrame(rows)

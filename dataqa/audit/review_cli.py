@@ -164,6 +164,13 @@ def estimate_command(
     ledger: Path | None = typer.Option(None, "--ledger", help="Ledger the verify queue was pushed with."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project (with --ledger)."),
     confidence: float = typer.Option(0.95, "--confidence", help="Posterior mass of the interval."),
+    reviewer_error: str | None = typer.Option(
+        None, "--reviewer-error",
+        help="Known error rate of the reviewers: EPS (a correct label flagged, and a wrong "
+             "one confirmed, each with probability EPS) or E0,E1 (each apart); in [0, 0.5)."),
+    prior: str | None = typer.Option(
+        None, "--prior", help="Each stratum's prior on its error rate: uniform or jeffreys "
+                              "(default: estimate_error_rate's)."),
     url: str | None = typer.Option(None, "--url", help=_URL_HELP),
 ) -> None:
     """Estimate the dataset's label-error rate from the reviewed plan.
@@ -174,6 +181,9 @@ def estimate_command(
     Writes AUDIT_DIR/verified.json and adds the verified estimate to AUDIT_DIR/report.html.
     Exit code 1 when some annotations were refused (a class that is not the project's:
     fix them in Label Studio and run again), as `dataqa ls pull`.
+
+    With --reviewer-error the reviewers are taken to err at that known rate and the
+    interval accounts for it (wider); without it they are taken to be right.
     """
     import json
 
@@ -188,6 +198,11 @@ def estimate_command(
         raise InvalidSettingError("--ledger needs --project NAME (the project of the verify queue).")
     if reviews is not None and not reviews.is_file():
         raise InvalidSettingError(f"--reviews {str(reviews)!r} does not exist.")
+    options = {}
+    if reviewer_error is not None:
+        options["reviewer_error"] = _reviewer_error_option(reviewer_error)
+    if prior is not None:
+        options["prior"] = prior
     result = _load(audit_dir)
     if result.review_plan is None:
         raise InvalidSettingError(
@@ -200,7 +215,7 @@ def estimate_command(
         frame = load_table(reviews, string_columns=["id", "verified_label"])
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
-    v = estimate_error_rate(result, frame, confidence=confidence)
+    v = estimate_error_rate(result, frame, confidence=confidence, **options)
     result.verified = v
     (audit_dir / "verified.json").write_text(json.dumps(v.to_dict(), indent=2,
                                                         default=_json_default))
@@ -209,6 +224,11 @@ def estimate_command(
                                                        default=_json_default))
     pd.options.display.width = 120
     console.print(f"verified label-error rate: [bold]{v}[/]", highlight=False)
+    if any(v.reviewer_error):
+        e0, e1 = v.reviewer_error
+        console.print(f"  reviewers taken to err: a correct label flagged with probability "
+                      f"{e0:g}, a wrong one confirmed with probability {e1:g}",
+                      highlight=False)
     if v.flag_precision is not None:
         console.print(f"  precision of the flags: {v.flag_precision}", highlight=False)
     if v.missed_errors is not None:
@@ -227,3 +247,24 @@ def estimate_command(
         from dataqa.labelstudio.printing import print_pull_problems
 
         print_pull_problems(pull_report)  # refused annotations: one line each, exit 1
+
+
+def _reviewer_error_option(text: str):
+    """``EPS`` or ``E0,E1`` of ``--reviewer-error`` as a float or a pair, checked."""
+    from dataqa.audit.posterior import reviewer_error_pair
+
+    parts = [t.strip() for t in text.split(",")]
+    try:
+        vals = [float(t) for t in parts]
+    except ValueError:
+        vals = None
+    if vals is None or len(vals) not in (1, 2):
+        raise InvalidSettingError(
+            f"--reviewer-error {text!r}: give one rate EPS (e.g. 0.05) or two, E0,E1 (e.g. "
+            f"0.05,0.01: a correct label flagged, a wrong one confirmed), each in [0, 0.5).")
+    value = vals[0] if len(vals) == 1 else tuple(vals)
+    try:
+        reviewer_error_pair(value)
+    except InvalidSettingError as e:
+        raise InvalidSettingError(f"--reviewer-error {text!r}: {e}") from None
+    return value
