@@ -1,9 +1,11 @@
 """Pure two-sample tests: each returns ``(statistic, p_value)``.
 
 - :func:`ks_test`, :func:`cvm_test`: one numeric column (Kolmogorov-Smirnov, Cramér-von
-  Mises; scipy's exact or asymptotic p-values).
+  Mises; scipy's exact or asymptotic p-values without ties; with ties, where those are
+  conservative, the permutation p-value given the pooled values: exact for KS,
+  Monte-Carlo for CvM).
 - :func:`binned_chi2_test`: one numeric column with few distinct values (adjacent values
-  merged until expected counts reach 5), where ties make KS conservative;
+  merged until expected counts reach 5);
 - :func:`chi2_test`: one categorical column; categories of the current sample that the
   reference never shows share one "unseen" bucket; a permutation p-value replaces the
   chi-squared approximation when an expected count is below 5.
@@ -29,7 +31,7 @@ from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 
 __all__ = ["ks_test", "cvm_test", "chi2_test", "binned_chi2_test", "mmd_test", "classifier_test",
            "classifier_scores", "ClassifierTestResult", "category_counts", "median_kernel_width",
-           "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "UNSEEN"]
+           "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "KS_EXACT_MAX_WORK", "UNSEEN"]
 
 #: Largest pooled sample (reference + current) for which :func:`mmd_test` uses the full
 #: quadratic-time estimator; above it, the block estimator (see ``docs/drift.md`` for
@@ -91,12 +93,98 @@ def _pair(X, Y) -> tuple[np.ndarray, np.ndarray]:
 
 # ---------------------------------------------------------------------------- univariate
 
-def ks_test(x, y, *, random_state=None) -> tuple[float, float]:
+def _value_counts(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of each pooled distinct value (in increasing order) in ``a`` and in ``b``."""
+    values, inverse = np.unique(np.r_[a, b], return_inverse=True)
+    ca = np.bincount(inverse[:a.size], minlength=values.size).astype(np.int64)
+    cb = np.bincount(inverse[a.size:], minlength=values.size).astype(np.int64)
+    return ca, cb
+
+
+def _ks_gap(ca: np.ndarray, cb: np.ndarray, n: int, m: int) -> np.ndarray:
+    """``n * m`` times the largest ECDF gap, an integer, for each row of the count arrays
+    (the gap is only evaluated after the last copy of each distinct value)."""
+    return np.abs(np.cumsum(ca, axis=-1) * m - np.cumsum(cb, axis=-1) * n).max(axis=-1)
+
+
+#: Distinct values times reference size up to which :func:`ks_test` computes the exact
+#: conditional p-value on tied data (above it: a Monte-Carlo permutation p-value).
+KS_EXACT_MAX_WORK = 20_000_000
+
+
+def _ks_exact_tied(counts: np.ndarray, n: int, m: int, gap: int) -> float:
+    """Exact conditional p-value ``P(gap* >= gap)`` over all ``C(N, n)`` equally likely
+    splits of the pooled sample into ``n`` reference and ``m`` current items, given the
+    pooled counts of each distinct value.
+
+    The reference count ``R_k`` after the first ``k`` distinct values is a chain that adds a
+    Binomial(``c_k``, ``n / N``) count at each value; conditioned on ending at ``R_K = n``
+    it has the permutation law. A forward pass carries the law of ``R_k`` over the paths
+    that have not yet left the band ``|R_k m - (C_k - R_k) n| < gap``; the mass leaving
+    it at value ``k`` is weighted by the chance of still ending at ``n``
+    (Binomial(``N - C_k``, ``n / N``) at ``n - R_k``). Both tails are cut below 1e-20
+    (an absolute error far below any p-value that matters).
+    """
+    from scipy.special import gammaln
+
+    N = n + m
+    lfact = gammaln(np.arange(N + 1, dtype=np.float64) + 1.0)
+    lq, lq1 = np.log(n / N), np.log(m / N)
+
+    def pmf(r: np.ndarray, size: int) -> np.ndarray:  # Binomial(size, n / N) at r
+        return np.exp(lfact[size] - lfact[r] - lfact[size - r] + r * lq + (size - r) * lq1)
+
+    lo, f = 0, np.ones(1)
+    done = 0
+    leave = 0.0
+    for c in counts[:-1]:
+        c = int(c)
+        w = pmf(np.arange(c + 1), c)
+        keep = np.flatnonzero(w > 1e-20)
+        r0, w = int(keep[0]), w[keep[0]:keep[-1] + 1]
+        f = np.convolve(f, w) if min(f.size, w.size) < 500 else _fft_convolve(f, w)
+        lo += r0
+        done += c
+        np.maximum(f, 0.0, out=f)
+        R = lo + np.arange(f.size)
+        bad = (np.abs(R * m - (done - R) * n) >= gap) & (R <= n) & (n - R <= N - done)
+        if bad.any():
+            Rb = R[bad]
+            leave += float(np.sum(f[bad] * pmf(n - Rb, N - done)))
+        f[np.abs(R * m - (done - R) * n) >= gap] = 0.0
+        nz = np.flatnonzero(f > 1e-300)
+        if nz.size == 0:
+            break
+        lo += int(nz[0])
+        f = f[nz[0]:nz[-1] + 1]
+    return float(min(1.0, leave / pmf(np.array(n), N)))
+
+
+def _fft_convolve(f: np.ndarray, w: np.ndarray) -> np.ndarray:
+    from scipy.signal import fftconvolve
+
+    return fftconvolve(f, w)
+
+
+def ks_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov test of one numeric column.
 
-    Missing values (NaN) are dropped. The p-value is scipy's (exact for small samples,
-    asymptotic otherwise); ``random_state`` is accepted for a common signature and unused.
-    With ties (integer data) the test is conservative.
+    Missing values (NaN) are dropped. Without ties the p-value is scipy's (exact for
+    small samples, asymptotic otherwise). With ties (integer data, rounded values,
+    pixel intensities) those p-values are conservative, so the p-value is instead the
+    permutation p-value conditional on the pooled values: the share of all
+    ``C(n + m, n)`` splits of the pooled sample whose KS statistic reaches the observed
+    one. It is computed exactly when (distinct values) x n <= :data:`KS_EXACT_MAX_WORK`
+    (a lattice-path recursion over the distinct values, fast when there are few of
+    them), otherwise by ``n_permutations`` random splits, ``(b + 1) / (P + 1)``, seeded
+    by ``random_state`` (each random split only changes how many copies of each value
+    land in the reference: a multivariate hypergeometric draw).
+
+    Parameters
+    ----------
+    x : array (n,), reference; y : array (m,), current
+    random_state : int or Generator, used only for the Monte-Carlo permutation p-value
+    n_permutations : int, P >= 1, idem
 
     Returns
     -------
@@ -106,15 +194,63 @@ def ks_test(x, y, *, random_state=None) -> tuple[float, float]:
     from scipy.stats import ks_2samp
 
     a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
-    r = ks_2samp(a, b, alternative="two-sided", method="auto")
-    return float(r.statistic), float(r.pvalue)
+    P = check_int(n_permutations, "n_permutations")
+    ca, cb = _value_counts(a, b)
+    if ca.size == a.size + b.size:  # no ties
+        r = ks_2samp(a, b, alternative="two-sided", method="auto")
+        return float(r.statistic), float(r.pvalue)
+    n, m = a.size, b.size
+    gap = int(_ks_gap(ca, cb, n, m))
+    stat = gap / (n * m)
+    if gap == 0 or ca.size == 1:
+        return stat, 1.0
+    counts = ca + cb
+    if counts.size * n <= KS_EXACT_MAX_WORK:
+        return stat, _ks_exact_tied(counts, n, m, gap)
+    rng = np.random.default_rng(random_state)
+    method = "marginals" if counts.size * 20 <= counts.sum() else "count"
+    exceed = 0
+    for start in range(0, P, 200):
+        draws = rng.multivariate_hypergeometric(counts, n, size=min(200, P - start),
+                                                method=method)
+        exceed += int(np.sum(_ks_gap(draws, counts - draws, n, m) >= gap))
+    return stat, (exceed + 1) / (P + 1)
 
 
-def cvm_test(x, y, *, random_state=None) -> tuple[float, float]:
+def _cvm_u(ca: np.ndarray, cb: np.ndarray, n: int, m: int) -> np.ndarray:
+    """Anderson's ``U`` for each row of the per-value count arrays, with tied values given
+    their average pooled rank (as ``scipy.stats.cramervonmises_2samp``)."""
+    counts = ca + cb
+    before = np.cumsum(counts, axis=-1) - counts
+    g = before + (counts + 1) / 2.0  # the average rank of each distinct value
+
+    def part(c: np.ndarray) -> np.ndarray:
+        # sum over this sample's copies j = 1..r of the value of (g - a - j)^2, with a its
+        # items before the value
+        r = c.astype(np.float64)
+        h = g - (np.cumsum(c, axis=-1) - c)
+        return (r * (h * h - (r + 1) * h + (r + 1) * (2 * r + 1) / 6.0)).sum(axis=-1)
+
+    return n * part(ca) + m * part(cb)
+
+
+def cvm_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float, float]:
     """Two-sample Cramér-von Mises test of one numeric column.
 
-    Missing values (NaN) are dropped. scipy's p-value (exact when both samples are small,
-    asymptotic otherwise); ``random_state`` is unused.
+    Missing values (NaN) are dropped. Without ties the p-value is scipy's (exact when both
+    samples are small, asymptotic otherwise). With ties (tied values get their average
+    rank, as in scipy) those p-values are conservative, so the p-value is instead a
+    permutation p-value ``(b + 1) / (P + 1)`` over ``P = n_permutations`` random splits
+    of the pooled sample, seeded by ``random_state``; each random split only changes how
+    many copies of each distinct value land in the reference (a multivariate
+    hypergeometric draw), so it costs O(distinct values). It can be no smaller than
+    ``1 / (P + 1)``: raise ``n_permutations`` when many columns are corrected together.
+
+    Parameters
+    ----------
+    x : array (n,), reference; y : array (m,), current; n, m >= 2
+    random_state : int or Generator, used only with ties
+    n_permutations : int, P >= 1, idem
 
     Returns
     -------
@@ -125,8 +261,26 @@ def cvm_test(x, y, *, random_state=None) -> tuple[float, float]:
     a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
     if a.size < 2 or b.size < 2:
         raise EmptyDataError("cvm_test needs at least 2 non-missing values in each sample.")
-    r = cramervonmises_2samp(a, b, method="auto")
-    return float(r.statistic), float(r.pvalue)
+    P = check_int(n_permutations, "n_permutations")
+    ca, cb = _value_counts(a, b)
+    if ca.size == a.size + b.size:  # no ties
+        r = cramervonmises_2samp(a, b, method="auto")
+        return float(r.statistic), float(r.pvalue)
+    n, m = a.size, b.size
+    N = n + m
+    u = float(_cvm_u(ca, cb, n, m))
+    stat = u / (n * m * N) - (4 * n * m - 1) / (6 * N)
+    if ca.size == 1:
+        return stat, 1.0
+    counts = ca + cb
+    rng = np.random.default_rng(random_state)
+    method = "marginals" if counts.size * 20 <= N else "count"
+    exceed = 0
+    for start in range(0, P, 200):
+        draws = rng.multivariate_hypergeometric(counts, n, size=min(200, P - start),
+                                                method=method)
+        exceed += int(np.sum(_cvm_u(draws, counts - draws, n, m) >= u * (1 - 1e-12)))
+    return stat, (exceed + 1) / (P + 1)
 
 
 def _categories(x) -> np.ndarray:
