@@ -100,14 +100,15 @@ def test_plan_is_reproducible_random_within_strata_and_weighted():
 
 def test_stratified_interval_hand_value():
     # 2 items, 1 reviewed and wrong: the other is wrong with probability E[Beta(2, 1)] = 2/3
-    s = stratified_interval([2], [1], [1], confidence=0.5)
+    s = stratified_interval([2], [1], [1], confidence=0.5, prior="uniform",
+                            interval="equal-tailed")
     assert s.estimate == pytest.approx((1 * 1 / 3 + 2 * 2 / 3) / 2)
     assert (s.low, s.high) == (0.5, 1.0)
 
 
 def test_stratified_interval_large_stratum_is_the_beta_interval():
     # with a tiny sampling fraction the count over N is the Beta(k+1, n-k+1) rate
-    s = stratified_interval([2_000_000], [200], [30])
+    s = stratified_interval([2_000_000], [200], [30], prior="uniform", interval="equal-tailed")
     lo, hi = stats.beta(31, 171).ppf([0.025, 0.975])
     assert s.low == pytest.approx(lo, abs=2e-3) and s.high == pytest.approx(hi, abs=2e-3)
     assert s.estimate == pytest.approx(31 / 202, abs=1e-4)
@@ -117,9 +118,17 @@ def test_exact_posterior_matches_monte_carlo():
     from dataqa.audit.posterior import draws_summary, error_draws
 
     N, n, k = [150, 300, 3000], [20, 30, 60], [17, 6, 1]
-    exact = stratified_interval(N, n, k)
+    exact = stratified_interval(N, n, k, prior="uniform", interval="equal-tailed")
     d = error_draws(N, n, k, 400_000, np.random.default_rng(0)).sum(axis=1) / sum(N)
     mc = draws_summary(d, 0.95)
+    assert exact.estimate == pytest.approx(mc.estimate, abs=5e-4)
+    assert exact.low == pytest.approx(mc.low, abs=1.5e-3)
+    assert exact.high == pytest.approx(mc.high, abs=1.5e-3)
+    # the default: Jeffreys prior, highest-density interval
+    exact = stratified_interval(N, n, k)
+    d = error_draws(N, n, k, 400_000, np.random.default_rng(1),
+                    prior=(0.5, 0.5)).sum(axis=1) / sum(N)
+    mc = draws_summary(d, 0.95, "hdi")
     assert exact.estimate == pytest.approx(mc.estimate, abs=5e-4)
     assert exact.low == pytest.approx(mc.low, abs=1.5e-3)
     assert exact.high == pytest.approx(mc.high, abs=1.5e-3)

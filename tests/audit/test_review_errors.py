@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 from scipy.special import betaln
 
 from dataqa.audit.posterior import (
@@ -43,12 +43,24 @@ def test_jeffreys_prior_values():
     np.testing.assert_allclose(pmf, np.concatenate([[0.0], ref]), rtol=1e-12)
     s = stratified_interval([5], [2], [1], prior="jeffreys")
     assert s.estimate == pytest.approx((1 + 3 * 0.5) / 5)
+    # 2 items, 1 reviewed and wrong: the other is wrong with probability E[Beta(3/2, 1/2)]
+    # = 3/4; the 50% highest-density set is {2 wrong}, stretched to hold the mean 1.75
+    s = stratified_interval([2], [1], [1], confidence=0.5)  # the defaults
+    assert s.estimate == pytest.approx(0.875) and (s.low, s.high) == pytest.approx((0.875, 1.0))
     # a tiny sampling fraction: the rate's posterior is Beta(k + 1/2, n - k + 1/2)
-    s = stratified_interval([2_000_000], [200], [30], prior="jeffreys")
+    s = stratified_interval([2_000_000], [200], [30], prior="jeffreys", interval="equal-tailed")
     lo, hi = stats.beta(30.5, 170.5).ppf([0.025, 0.975])
     assert s.low == pytest.approx(lo, abs=2e-3) and s.high == pytest.approx(hi, abs=2e-3)
+    # and its highest-density interval: the shortest [ppf(u), ppf(u + 0.95)]
+    beta = stats.beta(30.5, 170.5)
+    u = optimize.minimize_scalar(lambda u: beta.ppf(u + 0.95) - beta.ppf(u),
+                                 bounds=(0, 0.05), method="bounded").x
+    s = stratified_interval([2_000_000], [200], [30])
+    assert s.low == pytest.approx(beta.ppf(u), abs=2e-3)
+    assert s.high == pytest.approx(beta.ppf(u + 0.95), abs=2e-3)
+    assert s.high - s.low < beta.ppf(0.975) - beta.ppf(0.025)
     # it is the uniform prior's, pulled half an item less towards 1/2
-    assert stratified_interval([2_000_000], [200], [30]).estimate == pytest.approx(
+    assert stratified_interval([2_000_000], [200], [30], prior="uniform").estimate == pytest.approx(
         31 / 202, abs=1e-4)
     assert s.estimate == pytest.approx(30.5 / 201, abs=1e-4)
     with pytest.raises(UnknownNameError, match="unknown prior 'flat'; known priors are: "
@@ -62,8 +74,8 @@ def test_hdi_of_a_pmf_by_brute_force():
     pmf = total_errors_pmf([30, 200], [10, 20], [6, 1], prior=(0.5, 0.5))
     s = pmf_summary(pmf, 0.95, "hdi")
     cdf = np.concatenate([[0.0], np.cumsum(pmf)])
-    best = min(((hi - lo, -(cdf[hi + 1] - cdf[lo]), lo, hi) for lo in range(len(pmf))
-                for hi in range(lo, len(pmf)) if cdf[hi + 1] - cdf[lo] >= 0.95 - 1e-12))
+    best = min((hi - lo, -(cdf[hi + 1] - cdf[lo]), lo, hi) for lo in range(len(pmf))
+                for hi in range(lo, len(pmf)) if cdf[hi + 1] - cdf[lo] >= 0.95 - 1e-12)
     assert (s.low, s.high) == (best[2], best[3])
 
 
@@ -176,11 +188,14 @@ def test_estimate_with_reviewer_error():
     assert v.flag_precision == stratified_interval([f.n_items], [f.n_reviewed], [f.n_errors],
                                                    reviewer_error=0.05)
     d = v.to_dict()
-    assert d["reviewer_error"] == [0.05, 0.05] and d["prior"] == "uniform"
+    assert d["reviewer_error"] == [0.05, 0.05] and d["prior"] == "jeffreys"
     assert "reviewers who flag a correct label with probability 0.05" in d["what"]
     assert "reviewers assumed exact" in exact.to_dict()["what"]
-    j = estimate_error_rate(res, r, prior="jeffreys")
-    assert j.prior == "jeffreys" and j.estimate != exact.estimate
+    u = estimate_error_rate(res, r, prior="uniform")
+    assert u.prior == "uniform" and u.estimate != exact.estimate
+    assert "Beta(0.5, 0.5) (jeffreys) prior" in exact.describe()
+    assert "It assumes the reviewers are right." in exact.describe()
+    assert "a correct label flagged with probability 0.05" in v.describe()
 
 
 @pytest.mark.parametrize("bad", [-0.01, 0.5, 0.7, float("nan"), "x", True, (0.1,),
