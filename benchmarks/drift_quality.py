@@ -28,16 +28,31 @@ Parts:
   mixed. For every test the false-alarm rate at alpha = 0.05: dataqa's ``ks_test`` and
   ``cvm_test`` per column (Benjamini-Hochberg over the columns, as ``detect_drift``'s
   default; the per-column rate is printed too), ``chi2_test`` on the categorical columns,
-  ``mmd_test``, ``classifier_test`` and ``detect_drift(...).drifted`` (columns only:
-  ``multivariate=()``, since ``drifted`` is decided by the columns); alibi-detect's KSDrift,
-  MMDDrift and ClassifierDrift on the same samples. Goal: dataqa's rates in [0.03, 0.07].
+  ``mmd_test``, ``classifier_test``, ``detect_drift``'s column tests alone
+  (``detect_drift_test``: any adjusted p-value <= alpha, i.e. ``min_effect=0``) and
+  ``detect_drift(...).drifted`` with its defaults (columns only: ``multivariate=()``, since
+  ``drifted`` is decided by the columns); alibi-detect's KSDrift, MMDDrift and
+  ClassifierDrift on the same samples. Goal: dataqa's tests' rates in [0.03, 0.07]. A rate
+  from R repetitions has Monte-Carlo noise (at R = 200 an exact 5% test lands outside
+  [0.03, 0.07] about one time in ten), so a cell is judged met when the 95%
+  Clopper-Pearson interval of its rate overlaps [0.03, 0.07]; the count of rates inside
+  the range as measured is printed too (``false_alarm_strict`` in the JSON). The default
+  ``detect_drift`` decision also needs an effect of at least ``min_effect``, which is
+  there to keep large samples from alarming on trivial shifts and pulls its no-shift rate
+  below alpha as n grows: for it only the upper end (<= 0.07) is a goal.
 - **Power** (alpha = 0.05): covariate shift on digits (Gaussian pixel noise, sd 0.05; a
   quarter of the current digits blurred, Gaussian sigma 0.8), class-prior shift on digits
   and sms (current priors ~ Dirichlet(a x reference priors), a = 100 on digits, i.e. 10 per
   class, and 10 on sms; exact class counts), concept shift on YouTube
   (Shakira vs the four other videos) and text source shift (SMS vs YouTube). dataqa's
   KS (BH), MMD and classifier tests against KSDrift, MMDDrift and ClassifierDrift on the same
-  samples. Goal: dataqa's power >= the anchor's on every cell (both calibrated above).
+  samples. Goal: dataqa's power >= the anchor's on every cell at equal false-alarm rate:
+  each test's p-value threshold is 0.05, lowered where its no-shift repetitions of the same
+  dataset and n (the calibration part; at least 40) alarm more than 5% of the time
+  (:func:`adjusted_threshold`; alibi-detect's ClassifierDrift alarms at 0.08-0.17 with no
+  shift, since its KS test treats dependent out-of-fold scores as independent). Raw power at
+  0.05 is printed too. Cells without such repetitions (YouTube, SMS vs YouTube) compare raw
+  power.
 - **Speed**: ``mmd_test`` with n = 5,000 per side, d = 32, 500 permutations, against
   MMDDrift (pytorch backend, CPU) on the same data in the same run. Goal: >= 10x faster.
 - **Label shift**: BBSE (``dataqa.drift`` ``label_shift``) on 1,000 current items drawn with
@@ -361,6 +376,8 @@ def dataqa_tests(ref: np.ndarray, cur: np.ndarray, *, seed: int, perms: int,
         res = detect_drift(frames[0], frames[1], multivariate=(), random_state=seed)
         timing["detect_drift"] = time.perf_counter() - t0
         out["detect_drift"] = 0.0 if res.drifted else 1.0  # a decision, coded as a p-value
+        # the same columns' test alone (min_effect = 0): any adjusted p-value <= alpha
+        out["detect_drift_test"] = float(res.columns["p_adjusted"].min())
     out["_seconds"] = timing
     return out
 
@@ -409,12 +426,43 @@ def save_cell(workdir: Path, name: str, refs: list, curs: list) -> str:
 
 # ============================================================================ parts
 
-def rate(p: list[float] | np.ndarray) -> float:
+def rate(p: list[float] | np.ndarray, threshold: float = ALPHA) -> float:
     p = np.asarray(p, dtype=np.float64)
-    return float(np.mean(p <= ALPHA)) if p.size else float("nan")
+    return float(np.mean(p <= threshold)) if p.size else float("nan")
 
 
-DQ_TESTS = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift")
+def rate_interval(rate_: float, reps: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of a false-alarm rate measured on ``reps`` repetitions: what
+    the true rate may be, given the Monte-Carlo noise of the measurement."""
+    from scipy.stats import beta
+
+    k = int(round(rate_ * reps))
+    a = (1 - confidence) / 2
+    low = 0.0 if k == 0 else float(beta.ppf(a, k, reps - k + 1))
+    high = 1.0 if k == reps else float(beta.ppf(1 - a, k + 1, reps - k))
+    return low, high
+
+
+#: Fewest no-shift repetitions for a test's threshold to be adjusted to its measured
+#: false-alarm rate (power "at equal false-alarm rate").
+MIN_ADJUST_REPS = 40
+
+
+def adjusted_threshold(null_p, alpha: float = ALPHA) -> float | None:
+    """The p-value threshold at which a test alarms at most ``alpha`` of the time on its
+    no-shift repetitions: ``alpha`` itself when the test keeps its level there, else the
+    largest lower threshold that does (a test that alarms too often is held to alpha).
+    None when fewer than :data:`MIN_ADJUST_REPS` repetitions exist."""
+    null = np.sort(np.asarray(null_p, dtype=np.float64))
+    if null.size < MIN_ADJUST_REPS:
+        return None
+    if np.mean(null <= alpha) <= alpha:
+        return alpha
+    ok = [v for v in np.unique(null[null <= alpha]) if np.mean(null <= v) <= alpha]
+    return float(max(ok)) if ok else -1.0
+
+
+DQ_TESTS = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift_test", "detect_drift")
 ANCHORS = ("ks", "mmd", "classifier")
 
 
@@ -479,6 +527,10 @@ def queue_anchor_cells(workdir: Path, name: str, refs: list, curs: list, grid: G
 
 
 PARTS = ("calibration", "power", "speed", "label_shift", "performance")
+#: The calibration dataset whose no-shift repetitions set each power scenario's
+#: equal-false-alarm thresholds (none for the two text-source scenarios).
+NULL_DATASET = {"digits_noise": "digits", "digits_blur": "digits", "digits_prior": "digits",
+                "sms_prior": "sms"}
 POWER_SCENARIOS = ("digits_noise", "digits_blur", "digits_prior", "sms_prior", "youtube_concept",
                    "sms_vs_youtube")
 
@@ -699,11 +751,26 @@ def main(argv=None) -> dict[str, bool]:
                 row[f"alibi_{t}"] = float(np.mean(cell[t]["drift"]))
                 row[f"alibi_{t}_reps"] = len(cell[t]["p_value"])
                 row[f"alibi_{t}_seconds"] = float(np.mean(cell[t]["seconds"]))
+    # the no-shift p-values behind "equal false-alarm rate": dataqa's from the calibration
+    # rows, the anchor's from its calibration cells (same dataset and n)
+    null_dq = {(r["dataset"], r["n"]): r["p_values"] for r in cal}
+    null_an = {}
+    for r in cal:
+        key = f"cal_{r['dataset']}_{r['n']}"
+        for t in ANCHORS:
+            cell = (anchor or {}).get("cells", {}).get(key + ("_mmd" if t == "mmd" else ""), {})
+            if t in cell:
+                null_an[(r["dataset"], r["n"], t)] = cell[t]["p_value"]
     for row in pw:
         key = f"pow_{row['scenario']}_{row['n']}"
         ps = row.pop("_p")
         row["p_values"] = {t: [float(v) for v in ps[t]] for t in ps}
+        null_ds = NULL_DATASET.get(row["scenario"])
         for t in ANCHORS:
+            thr = adjusted_threshold(null_dq.get((null_ds, row["n"]), {}).get(t, []))
+            if thr is not None:
+                row[f"{t}_threshold"] = thr
+                row[f"{t}_adjusted"] = rate(ps[t], thr)
             cell = (anchor or {}).get("cells", {}).get(key + ("_mmd" if t == "mmd" else ""), {})
             if t in cell:
                 pa = cell[t]["drift"]
@@ -711,6 +778,11 @@ def main(argv=None) -> dict[str, bool]:
                 row[f"alibi_{t}_reps"] = len(pa)
                 # dataqa on exactly the anchor's repetitions (MMD: the first ones)
                 row[f"{t}_same_reps"] = rate(ps[t][: len(pa)])
+                ath = adjusted_threshold(null_an.get((null_ds, row["n"], t), []))
+                if ath is not None and thr is not None:
+                    row[f"alibi_{t}_threshold"] = ath
+                    row[f"alibi_{t}_adjusted"] = rate(cell[t]["p_value"], ath)
+                    row[f"{t}_same_reps_adjusted"] = rate(ps[t][: len(pa)], thr)
     speed = {"n": 5000, "d": 32, "dataqa_permutations": 500,
              "dataqa_seconds": dq_speed["seconds"] if dq_speed else None}
     timed = ((anchor or {}).get("speed") or []) if dq_speed else []
@@ -734,18 +806,34 @@ def main(argv=None) -> dict[str, bool]:
     # ---- goals
     goals: dict[str, bool] = {}
     lo, hi = CAL_RANGE
+    strict: dict[str, bool] = {}
     for row in cal:
-        if row["reps"] < MIN_CAL_REPS:  # a rate of 12 repetitions cannot land in [0.03, 0.07]
-            continue
         for t in DQ_TESTS:
-            if t in row:
-                goals[f"false alarms {t} {row['dataset']} n={row['n']} in [{lo}, {hi}]"] = lo <= row[t] <= hi
+            if t not in row:
+                continue
+            row[f"{t}_ci"] = rate_interval(row[t], row["reps"])
+            if row["reps"] < MIN_CAL_REPS:  # a rate of 12 repetitions cannot land in [0.03, 0.07]
+                continue
+            c_lo, c_hi = row[f"{t}_ci"]
+            name = f"false alarms {t} {row['dataset']} n={row['n']}"
+            if t == "detect_drift":
+                # the default decision also needs effect >= min_effect: below alpha at large n
+                # on purpose, so only the upper end is a goal
+                goals[f"{name} <= {hi} (consistent)"] = c_lo <= hi
+                strict[name] = row[t] <= hi
+            else:
+                goals[f"{name} in [{lo}, {hi}] (consistent)"] = c_lo <= hi and c_hi >= lo
+                strict[name] = lo <= row[t] <= hi
     if py is not None:
         for row in pw:
             for t in ANCHORS:
                 if f"alibi_{t}" in row and row[f"alibi_{t}_reps"] >= MIN_POWER_REPS:
-                    goals[f"power {t} {row['scenario']} n={row['n']} >= alibi"] = \
-                        row[f"{t}_same_reps"] >= row[f"alibi_{t}"]
+                    name = f"power {t} {row['scenario']} n={row['n']} >= alibi"
+                    if f"alibi_{t}_adjusted" in row:
+                        goals[name + " (equal false-alarm rate)"] = \
+                            row[f"{t}_same_reps_adjusted"] >= row[f"alibi_{t}_adjusted"]
+                    else:
+                        goals[name] = row[f"{t}_same_reps"] >= row[f"alibi_{t}"]
     a500 = speed.get("alibi_seconds_at_500")
     if a500 is not None:
         speed["speedup"] = a500 / speed["dataqa_seconds"]
@@ -765,6 +853,15 @@ def main(argv=None) -> dict[str, bool]:
                "alibi_mmd_reps", "classifier", "alibi_classifier"]
     print_table("Power at alpha = 0.05 (dataqa vs alibi-detect, same samples)", pw, pw_cols,
                 float_format="{:.2f}")
+    adj_cols = ["scenario", "n"] + [c for t in ANCHORS for c in
+                                    (f"{t}_same_reps_adjusted", f"alibi_{t}_adjusted",
+                                     f"alibi_{t}_threshold")]
+    print_table("Power at equal false-alarm rate (each test's threshold lowered from 0.05 "
+                "until its no-shift rate is <= 0.05)", pw, adj_cols, float_format="{:.3f}")
+    n_strict = sum(strict.values())
+    print(f"false-alarm rates inside [{lo}, {hi}] as measured: {n_strict}/{len(strict)} judged cells; "
+          f"consistent with it (95% Clopper-Pearson interval of the rate overlaps): "
+          f"{sum(v for k, v in goals.items() if k.startswith('false alarms'))}/{len(strict)}")
     print_table("Speed: MMD permutation test, n = 5,000 per side, d = 32", rows_speed,
                 float_format="{:.2f}")
     print_table("Label shift (BBSE), 1,000 current items, Dirichlet(1) priors", ls_rows,
@@ -778,7 +875,8 @@ def main(argv=None) -> dict[str, bool]:
                           for k, v in grid.__dict__.items()},
         "anchor": None if anchor is None else {k: anchor[k] for k in ("alibi_detect", "numpy", "torch")},
         "calibration": cal, "power": pw, "speed": speed, "label_shift": ls_rows,
-        "performance": perf_rows, "goals": goals, "seconds": elapsed})
+        "performance": perf_rows, "goals": goals, "false_alarm_strict": strict,
+        "seconds": elapsed})
     print(f"wrote {path} ({elapsed:.0f} s)")
     if tmp is not None:
         tmp.cleanup()
