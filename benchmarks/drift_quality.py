@@ -701,13 +701,19 @@ def main(argv=None) -> dict[str, bool]:
                     help="run only these parts (default: all)")
     ap.add_argument("--cal-reps", default=None,
                     help="calibration repetitions per n, e.g. 1000=200,5000=50 (overrides the grid)")
+    ap.add_argument("--power-reps", default=None,
+                    help="power repetitions per n, e.g. 200=100,1000=50 (overrides the grid)")
+    ap.add_argument("--anchor-mmd-reps", default=None,
+                    help="repetitions per n on which alibi-detect's MMD runs, e.g. 200=100")
     ap.add_argument("--no-anchor", action="store_true", help="skip alibi-detect")
     args = ap.parse_args(argv)
     grid = quick_grid() if args.quick else (full_grid() if args.grid == "full" else reduced_grid())
-    if args.cal_reps:
-        for item in args.cal_reps.split(","):
-            n, r = item.split("=")
-            grid.cal_reps[int(n)] = int(r)
+    for option, target in ((args.cal_reps, grid.cal_reps), (args.power_reps, grid.power_reps),
+                           (args.anchor_mmd_reps, grid.anchor_mmd_reps)):
+        for item in (option or "").split(","):
+            if item.strip():
+                n, r = item.split("=")
+                target[int(n)] = int(r)
     parts = set(args.parts)
     py = None if args.no_anchor else alibi_python(args.alibi_python)
     if py is None and not args.no_anchor:
