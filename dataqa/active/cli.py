@@ -107,10 +107,12 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
                 url: str | None, timeout: float, model_name: str | None = None) -> None:
     """Send a batch to Label Studio as an ``active`` queue, with predictions as pre-annotations.
 
-    Class names: ``--classes``, else those recorded for the project, else the distinct
-    labels in the ledger (sorted, out-of-scope markers left out).
+    Class names: ``--classes``, else those recorded for the project, else the ledger's
+    classes (declared by ``al init`` plus those labeled; numbers in numeric order).
+    A prediction is shown as the class of that name, or, for numbered predictions under
+    other names, as the name at that position.
     """
-    from dataqa.active.session import OUT_OF_SCOPE_LABELS
+    from dataqa.active.labels import ledger_classes
     from dataqa.labelstudio import project_state, push_queue
     from dataqa.labelstudio.printing import print_push_report
 
@@ -121,8 +123,7 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
     else:
         names = project_state(led, project).get("class_names")
         if names is None:
-            labels = led.latest_labels()["label"].astype(str)
-            names = sorted(set(labels) - {str(v) for v in OUT_OF_SCOPE_LABELS})
+            names = [str(c) for c in ledger_classes(led)[0]]
     if len(names) < 2:
         raise InvalidSettingError(
             f"cannot tell the classes for project {project!r}; pass --classes a,b,...")
@@ -135,7 +136,8 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
         for j in range(len(rows[0]) if rows else 0):
             items[f"f{j}"] = [r[j] for r in rows]
     pred = batch["prediction"]
-    items["prediction"] = [names[int(v)] if str(v).lstrip("-").isdigit() and 0 <= int(v) < len(names)
+    items["prediction"] = [str(v) if str(v) in names else
+                           names[int(v)] if str(v).lstrip("-").isdigit() and 0 <= int(v) < len(names)
                            else str(v) for v in pred]
     items["score"] = batch["score"].astype(float).to_numpy()
     if "probability" in batch.columns and batch["probability"].notna().all():

@@ -181,7 +181,49 @@ def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname
     return out
 
 
-def _compare(rows: list[dict], before: pd.DataFrame, project_id: int) -> list[dict]:
+@dataclass
+class _LabelCodec:
+    """How a chosen class is stored in the ledger, by the type of the ledger's classes.
+
+    - classes that are names (``dataqa al init`` with a text label column): the name;
+    - classes that are numbers, and a choice that is a number: that number;
+    - otherwise (no class known yet, or numbered classes shown under names): the
+      position of the choice in the project's classes, as pushes map them.
+    """
+
+    names: list[str]
+    kind: str | None
+
+    @classmethod
+    def of(cls, ledger: Any, names: list[str]) -> _LabelCodec:
+        from dataqa.active.labels import ledger_classes
+
+        return cls(list(names), ledger_classes(ledger)[1])
+
+    def store(self, index: int) -> Any:
+        name = self.names[index]
+        if self.kind == "str":
+            return name
+        if self.kind == "int" and _int_text(name) is not None:
+            return _int_text(name)
+        return index
+
+    def index(self, stored: Any) -> int:
+        """The position in the project's classes of a stored label (inverse of store)."""
+        if isinstance(stored, str) and stored in self.names:
+            return self.names.index(stored)
+        if self.kind == "int" and str(stored) in self.names:
+            return self.names.index(str(stored))
+        return int(stored)
+
+
+def _int_text(name: str) -> int | None:
+    text = str(name).strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _compare(rows: list[dict], before: pd.DataFrame, project_id: int,
+             codec: _LabelCodec) -> list[dict]:
     """Set each row's ``status`` against the ledger (new, updated, unchanged); return the
     ledger rows to upsert."""
     from dataqa.ledger import to_utc_iso
@@ -194,20 +236,21 @@ def _compare(rows: list[dict], before: pd.DataFrame, project_id: int) -> list[di
         ext = _external_id(project_id, r["task_id"], r["annotation_id"])
         lead_time = None if r["lead_time"] is None else float(r["lead_time"])
         r["created_at"], r["updated_at"] = to_utc_iso(r["created_at"]), to_utc_iso(r["updated_at"])
+        stored = codec.store(r["label"])
         old = prior.get(ext)
         if old is None:
             r["status"] = "new"
         else:
-            same = old == (r["label"], r["annotator"], r["updated_at"], lead_time)
+            same = old == (stored, r["annotator"], r["updated_at"], lead_time)
             r["status"] = "unchanged" if same else "updated"
-        upserts.append({"item_id": r["id"], "label": r["label"], "source": "human",
+        upserts.append({"item_id": r["id"], "label": stored, "source": "human",
                         "external_id": ext, "annotator": r["annotator"],
                         "created_at": r["created_at"], "updated_at": r["updated_at"],
                         "lead_time": lead_time})
     return upserts
 
 
-def _reuse(before: pd.DataFrame, names: list[str], redone: set[int]) -> list[dict]:
+def _reuse(before: pd.DataFrame, codec: _LabelCodec, redone: set[int]) -> list[dict]:
     """Rows of the annotations earlier pulls recorded for tasks not exported this time."""
     rows = []
     for ext, item_id, lab, ann, created, upd, lt in zip(
@@ -215,7 +258,8 @@ def _reuse(before: pd.DataFrame, names: list[str], redone: set[int]) -> list[dic
             before["created_at"], before["updated_at"], before["lead_time"], strict=True):
         _, _, task_id, annotation_id = ext.split(":")
         if int(task_id) not in redone:
-            rows.append({"id": item_id, "label": int(lab), "label_name": names[int(lab)],
+            k = codec.index(lab)
+            rows.append({"id": item_id, "label": k, "label_name": codec.names[k],
                          "annotator": ann, "created_at": created, "updated_at": upd,
                          "lead_time": lt, "task_id": int(task_id),
                          "annotation_id": int(annotation_id), "status": "unchanged"})
@@ -244,9 +288,10 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         before = ledger_db.labels(source="human")
         before = before[before["external_id"].fillna("").str.startswith(
             _external_prefix(project_id))]
-        upserts = _compare(rows, before, project_id)
+        codec = _LabelCodec.of(ledger_db, names)
+        upserts = _compare(rows, before, project_id, codec)
         if state is not None:  # rows of tasks not exported again come from the ledger
-            rows.extend(_reuse(before, names, redone))
+            rows.extend(_reuse(before, codec, redone))
         n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
         watermark = max(stamps, key=_parse_time) if stamps else None
         ledger_db.set_state(pulled_state_key(fetched.title), {
@@ -290,7 +335,11 @@ def pull_project(*, project: str | int, ledger: Any, url: str | None = None,
     Each annotation is stored as a ``human`` label of the task's item (matched through
     ``data.dataqa_id``) with the Label Studio annotation id as its external id: pulling
     twice adds nothing, and an annotation changed in the UI since the last pull updates
-    its row instead of adding one.
+    its row instead of adding one. The label is stored in the type of the ledger's
+    classes: the class name when they are names (a ledger of ``dataqa al init`` with
+    ``ham``/``spam`` labels), the number when they are numbers, else the position of the
+    choice in the project's classes. The returned table always gives both (``label`` =
+    position, ``label_name``).
 
     The first pull exports every annotated task. Later pulls ask the server for the tasks
     changed since the newest change the previous pull saw (a few seconds of margin) and

@@ -1,0 +1,74 @@
+"""Labels pulled from Label Studio keep the ledger's classes (names stay names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from dataqa.active.labels import ledger_classes
+from dataqa.cli import app
+from dataqa.ledger import Ledger
+
+from ._helpers import choice
+
+runner = CliRunner()
+
+
+def _pool(tmp_path: Path) -> Path:
+    rows = [(f"p{k}", f"{'win cash prize now' if k % 2 else 'see you at lunch today'} {k}",
+             ("spam" if k % 2 else "ham") if k < 10 else "") for k in range(30)]
+    path = tmp_path / "pool.csv"
+    pd.DataFrame(rows, columns=["id", "text", "label"]).to_csv(path, index=False)
+    return path
+
+
+def test_pull_into_a_ledger_with_named_classes(ls_server, ls_client, tmp_path, project_name,
+                                               monkeypatch):
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.api_key)
+    led = tmp_path / "round.ledger"
+    r = runner.invoke(app, ["al", "init", str(_pool(tmp_path)), "--ledger", str(led),
+                            "--label-column", "label", "--text-column", "text",
+                            "--id-column", "id"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "4",
+                            "--strategy", "uncertainty", "--push", "--project", project_name])
+    assert r.exit_code == 0, r.output
+    project = ls_client.find_project(project_name)
+    tasks = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(project["id"])}
+    answers = dict(zip(sorted(tasks), ["spam", "ham", "spam", "ham"], strict=True))
+    for item, name in answers.items():
+        ls_client.create_annotation(tasks[item], choice(name))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    with Ledger(led) as db:
+        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    assert human == answers  # the names, not the positions of the project's choices
+    with Ledger(led) as db:
+        assert ledger_classes(db) == (["ham", "spam"], "str")
+    # pulling again changes nothing, and the next round trains on two classes
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0 and "0 new" in r.output, r.output
+    r = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3",
+                            "--strategy", "uncertainty", "--out", str(tmp_path / "b2.csv")])
+    assert r.exit_code == 0, r.output
+
+
+def test_label_codec_by_the_ledgers_class_type():
+    from dataqa.labelstudio.pull import _LabelCodec
+
+    named = _LabelCodec(["ham", "spam"], "str")
+    assert [named.store(k) for k in (0, 1)] == ["ham", "spam"]
+    assert [named.index(v) for v in ("ham", "spam")] == [0, 1]
+    # numbered classes: the number itself, whatever the order of the project's choices
+    numbered = _LabelCodec([str(k) for k in range(12)], "int")
+    assert numbered.store(11) == 11 and numbered.index(11) == 11
+    shuffled = _LabelCodec(["10", "2", "0"], "int")
+    assert [shuffled.store(k) for k in range(3)] == [10, 2, 0]
+    assert [shuffled.index(v) for v in (10, 2, 0)] == [0, 1, 2]
+    # numbered classes shown under names, or no class known yet: the position
+    for codec in (_LabelCodec(["ham", "spam"], "int"), _LabelCodec(["ham", "spam"], None)):
+        assert [codec.store(k) for k in (0, 1)] == [0, 1]
+        assert [codec.index(v) for v in (0, 1)] == [0, 1]
