@@ -73,37 +73,119 @@ def sim_binary(rng, n, shift):
     return np.c_[1 - p1, p1], y
 
 
-def test_accuracy_interval_covers_the_realised_accuracy_under_covariate_shift():
+@pytest.mark.parametrize("method,shift,margin", [
+    ("doc", 0.8, 0.0), ("doc", 0.0, 0.0), ("doc", 0.8, 1.0), ("atc", 0.0, 0.0),
+    ("atc", 0.8, 1.0), ("cbpe", 0.8, 0.0), ("cbpe", 0.0, 1.0)])
+def test_accuracy_interval_covers_the_realised_accuracy(method, shift, margin):
+    # a calibrated model under covariate shift (P(y | x) unchanged) or no shift: the
+    # assumptions of "doc" and "cbpe" hold, so their sampling-only interval (margin 0)
+    # should cover at the nominal 95%, and the widened one at least that; "atc" (whose
+    # threshold does not transfer exactly here: 0.85 at margin 0) is checked with its
+    # default margin
     rng = np.random.default_rng(1)
     reps = 120
-    hits, errs = 0, []
+    hits, errs, widths = 0, [], []
     for i in range(reps):
         ref_p, ref_y = sim_binary(rng, 800, 0.0)
-        cur_p, cur_y = sim_binary(rng, 500, 0.8)  # covariate shift: P(y | x) unchanged
-        r = estimate_accuracy(ref_p, ref_y, cur_p, n_bootstrap=60, random_state=i)
+        cur_p, cur_y = sim_binary(rng, 500, shift)
+        r = estimate_accuracy(ref_p, ref_y, cur_p, method=method, n_bootstrap=40,
+                              shift_margin=margin, random_state=i)
         acc = np.mean(cur_p.argmax(1) == cur_y)
         hits += r["low"] <= acc <= r["high"]
         errs.append(abs(r["estimate"] - acc))
+        widths.append(r["high"] - r["low"])
         assert r["reference_accuracy"] == pytest.approx(np.mean(ref_p.argmax(1) == ref_y))
     # nominal 95%; binomial sd over 120 runs is 0.02
-    assert 0.88 <= hits / reps <= 0.995, hits / reps
+    assert 0.88 <= hits / reps <= (1.0 if margin else 0.995), hits / reps
     assert np.mean(errs) < 0.03
+    assert np.mean(widths) < (0.2 if margin else 0.11), np.mean(widths)
 
 
-def test_accuracy_estimate_by_hand():
-    # reference: confidence 0.6 right 3 of 5 times, 0.9 right 4 of 5 -> isotonic g(0.6) = 0.6,
-    # g(0.9) = 0.8; current: two items at 0.6 and two at 0.9 -> estimate 0.7
+def test_the_shift_margin_widens_by_the_change_in_mean_confidence():
+    ref, y, cur = by_hand_data()
+    a = estimate_accuracy(ref, y, cur, shift_margin=0.0)
+    b = estimate_accuracy(ref, y, cur, shift_margin=2.0)
+    # mean largest probability 0.75 on the reference, 0.825 on the current items
+    assert b["estimate"] == a["estimate"] == pytest.approx(0.775)
+    assert a["low"] - b["low"] == pytest.approx(2 * 0.075)
+    # "doc" reference variance: var(correct - confidence) / n, exactly
+    d = (ref.argmax(1) == y) - ref.max(1)
+    half = stats.norm.ppf(0.975) * np.sqrt(0.775 * 0.225 / 4 + np.var(d, ddof=1) / 10)
+    assert a["high"] == pytest.approx(min(1.0, 0.775 + half))
+    assert a["low"] == pytest.approx(0.775 - half)
+    with pytest.raises(InvalidSettingError, match="shift_margin=-1 must be a number >= 0"):
+        estimate_accuracy(ref, y, cur, shift_margin=-1)
+
+
+def test_a_reference_without_errors_still_gives_a_reference_variance():
+    ref = onehot(np.zeros(20, int), k=2, sharp=0.9)
+    y = np.zeros(20, int)
+    r = estimate_accuracy(ref, y, ref[:10], method="cbpe", n_bootstrap=20, shift_margin=0)
+    a = 20.5 / 21  # Jeffreys: (k + 1/2) / (n + 1)
+    half = stats.norm.ppf(0.975) * np.sqrt(a * (1 - a) / 20)  # the items' variance is 0
+    assert r["estimate"] == pytest.approx(1.0)
+    assert r["low"] == pytest.approx(1.0 - half)
+
+
+def by_hand_data():
+    # reference: confidence 0.6 right 3 of 5 times, 0.9 right 4 of 5 (accuracy 0.7, mean
+    # confidence 0.75); current: one item at 0.6, three at 0.9 (mean confidence 0.825)
     ref = onehot(np.zeros(10, int), k=2, sharp=0.6)
     ref[5:] = [0.9, 0.1]
     y = np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 1])
-    cur = np.array([[0.6, 0.4], [0.6, 0.4], [0.9, 0.1], [0.1, 0.9]])
-    r = estimate_accuracy(ref, y, cur, n_bootstrap=10)
-    assert r["estimate"] == pytest.approx(0.7)
-    assert r["low"] < 0.7 < r["high"]
+    cur = np.array([[0.6, 0.4], [0.9, 0.1], [0.9, 0.1], [0.1, 0.9]])
+    return ref, y, cur
+
+
+def test_accuracy_estimate_by_hand():
+    ref, y, cur = by_hand_data()
+    # isotonic g(0.6) = 0.6, g(0.9) = 0.8 -> (0.6 + 3 * 0.8) / 4
+    r = estimate_accuracy(ref, y, cur, method="cbpe", n_bootstrap=10)
+    assert r["estimate"] == pytest.approx(0.75) and r["method"] == "cbpe"
+    assert r["low"] < 0.75 < r["high"] and r["reference_accuracy"] == pytest.approx(0.7)
+    # ATC: 70% of the reference must lie above the threshold: all five at 0.9 and a weight
+    # 0.4 of the five tied at 0.6; current: 3/4 above, 1/4 tied -> 0.75 + 0.4 * 0.25
+    # (for two classes negative entropy orders items as the largest probability does)
+    for m in ("atc", "atc_mc"):
+        assert estimate_accuracy(ref, y, cur, method=m, n_bootstrap=10)["estimate"] == \
+            pytest.approx(0.85)
+    # DoC: 0.7 - 0.75 + 0.825
+    assert estimate_accuracy(ref, y, cur, method="doc", n_bootstrap=10)["estimate"] == \
+        pytest.approx(0.775)
     with pytest.raises(InvalidSettingError, match="confidence=1.0"):
         estimate_accuracy(ref, y, cur, confidence=1.0)
     with pytest.raises(LengthMismatchError, match="ref_probs has 10 rows but ref_labels has 3"):
         estimate_accuracy(ref, y[:3], cur)
+    with pytest.raises(InvalidSettingError, match="method='cpbe' is not an accuracy method; "
+                                                  "choose one of atc, atc_mc, cbpe, doc, ts"):
+        estimate_accuracy(ref, y, cur, method="cpbe")
+
+
+def test_temperature_scaling_matches_a_brute_force_temperature():
+    from scipy.special import logsumexp, softmax
+
+    ref, y, cur = by_hand_data()
+    lp = np.log(ref)
+    temps = np.exp(np.linspace(-4, 4, 8001))
+    nll = [np.mean(logsumexp(lp / t, axis=1) - (lp / t)[np.arange(10), y]) for t in temps]
+    t = temps[int(np.argmin(nll))]  # about 1.54
+    want = softmax(np.log(cur) / t, axis=1).max(1).mean()
+    r = estimate_accuracy(ref, y, cur, method="ts", n_bootstrap=10)
+    assert r["estimate"] == pytest.approx(want, abs=1e-4)
+
+
+def test_atc_uses_negative_entropy_with_three_classes():
+    # same largest probability, different entropy: ATC-NE separates them, ATC-MC ties them
+    ref = np.array([[0.5, 0.5, 0.0]] * 2 + [[0.5, 0.25, 0.25]] * 2)
+    y = np.array([0, 1, 2, 0])  # predictions 0: right, wrong, wrong, right -> accuracy 0.5
+    cur = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.5, 0.25, 0.25]])
+    # negative entropy: -0.693 for (0.5, 0.5, 0), -1.040 for (0.5, 0.25, 0.25); threshold at
+    # the two highest -> current share above: 3/4. Largest probability: all tied at 0.5 with
+    # weight 0.5 -> 0.5
+    assert estimate_accuracy(ref, y, cur, method="atc", n_bootstrap=5)["estimate"] == \
+        pytest.approx(0.75)
+    assert estimate_accuracy(ref, y, cur, method="atc_mc", n_bootstrap=5)["estimate"] == \
+        pytest.approx(0.5)
 
 
 def test_ood_fraction_by_hand():

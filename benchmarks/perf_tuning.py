@@ -1,0 +1,270 @@
+"""Choosing the label-free accuracy estimator: candidates compared on tuning shifts.
+
+The cells here are deliberately NOT those of ``drift_quality.py``'s performance part
+(digits with Gaussian pixel noise sd 0.05, digits with a quarter blurred at sigma 0.8):
+no digits at all. Datasets: sklearn wine and breast_cancer, a generated Gaussian
+mixture, SMS texts (TF-IDF). Models: logistic regression, random forest, kNN. Shifts:
+none, feature noise, feature scaling, selection bias on a feature, a subset of items
+perturbed, and for texts characters dropped / typos.
+
+The reference's probabilities are out-of-fold (five fold models); the current items are
+scored by one model fitted on the whole reference (``--scoring full``, as in
+``drift_quality.py``) or by the mean of the fold models (``--scoring fold_mean``, as
+``detect_drift`` does).
+Each candidate sees only those probabilities and the reference labels.
+
+Candidates (see ``dataqa.drift.model_checks``): ``cbpe`` (isotonic map of the max
+probability), ``atc_mc`` / ``atc_ne`` (average thresholded confidence on max probability
+/ negative entropy), ``doc`` (difference of confidences), ``ts`` (temperature-scaled
+mean max probability), ``cbpe_atc`` (mean of cbpe and atc_ne).
+
+Printed: MAE per candidate per cell, and for the interval methods the coverage of the
+realised accuracy on the current items and the mean width. JSON in ``--out``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import parser, print_table, write_json  # noqa: E402
+
+from dataqa.drift import model_checks as mc  # noqa: E402
+
+CANDIDATES = ("cbpe", "atc_mc", "atc_ne", "doc", "ts", "cbpe_atc")
+#: candidates whose interval is simulated (the method names of estimate_accuracy)
+INTERVAL_METHODS = ("cbpe", "atc", "doc")
+
+
+def interval_rules(e, vi, vr, dis, dconf, z: float = 1.959964) -> dict[str, np.ndarray]:
+    """Half-widths of the candidate intervals: ``base`` = z * sqrt(item + reference
+    variance), sampling error only; ``+dis`` adds the disagreement |doc - atc_ne| of two
+    estimators resting on different assumptions; ``+dcK`` adds K times the change in mean
+    largest probability, reference (out-of-fold) to current (``shift_margin=K``)."""
+    base = z * np.sqrt(vi + vr)
+    return {"base": base, "+dis": base + dis, "+dc0.5": base + 0.5 * dconf,
+            "+dc1": base + dconf, "+dc1.5": base + 1.5 * dconf, "+dc2": base + 2 * dconf}
+
+
+# ---------------------------------------------------------------- data and models
+
+def _datasets(data_home, quick: bool):
+    from sklearn.datasets import load_breast_cancer, load_wine
+
+    out = {}
+    w = load_wine()
+    out["wine"] = ("num", w.data, w.target)
+    b = load_breast_cancer()
+    out["breast_cancer"] = ("num", b.data, b.target)
+    rng = np.random.default_rng(11)
+    n = 6000
+    y = rng.integers(0, 4, n)
+    centers = rng.normal(0, 1.4, (4, 8))
+    out["mixture"] = ("num", rng.normal(size=(n, 8)) + centers[y], y)
+    if not quick:
+        from dataqa.datasets import load_sms_spam
+
+        sms = load_sms_spam(data_home)
+        out["sms"] = ("text", sms["text"].to_numpy(object),
+                      (sms["label"] == "spam").to_numpy(np.int64))
+    return out
+
+
+def _models(kind: str):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if kind == "text":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return {"logreg": make_pipeline(TfidfVectorizer(sublinear_tf=True, min_df=2),
+                                        LogisticRegression(C=100.0, max_iter=3000))}
+    return {"logreg": make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)),
+            "forest": RandomForestClassifier(n_estimators=100, min_samples_leaf=2,
+                                             random_state=0, n_jobs=1),
+            "knn": make_pipeline(StandardScaler(), KNeighborsClassifier(15))}
+
+
+class _FoldMean:
+    """The mean of the fold models' probabilities (how ``detect_drift`` scores current rows)."""
+
+    def __init__(self, models):
+        self.models = models
+
+    def predict_proba(self, X):
+        return np.mean([m.predict_proba(X) for m in self.models], axis=0)
+
+
+def _fit(model, X, y, scoring: str, seed=0):
+    """(the model that scores current rows, out-of-fold reference probabilities)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    oof = np.zeros((len(y), int(y.max()) + 1))
+    folds = []
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        folds.append(clone(model).fit(X[tr], y[tr]))
+        oof[te] = folds[-1].predict_proba(X[te])
+    return (clone(model).fit(X, y) if scoring == "full" else _FoldMean(folds)), oof
+
+
+# ---------------------------------------------------------------- shifts
+
+def _shift_num(name, X, sd, rng, pool, m):
+    """Current rows (indices into X, features) for a numeric shift."""
+    if name == "selection":  # current favours high values of the most spread feature
+        j = int(np.argmax(sd))
+        z = (X[pool, j] - X[pool, j].mean()) / sd[j]
+        w = 1 / (1 + np.exp(-2.0 * z))
+        idx = rng.choice(pool, m, replace=True, p=w / w.sum())
+        return idx, X[idx].copy()
+    idx = rng.choice(pool, m, replace=True)
+    Xc = X[idx].copy()
+    if name == "noise":
+        Xc += rng.normal(0, 0.5, Xc.shape) * sd
+    elif name == "scale":  # a third of the features scaled by 1.5
+        cols = rng.choice(X.shape[1], max(1, X.shape[1] // 3), replace=False)
+        Xc[:, cols] *= 1.5
+    elif name == "subset":  # 30% of items get heavy noise
+        k = rng.choice(m, int(0.3 * m), replace=False)
+        Xc[k] += rng.normal(0, 1.0, (len(k), X.shape[1])) * sd
+    return idx, Xc
+
+
+def _typo(t: str, rng, rate: float) -> str:
+    chars = list(t)
+    out = []
+    i = 0
+    while i < len(chars):
+        u = rng.uniform()
+        if u < rate / 2:  # dropped
+            i += 1
+            continue
+        if u < rate and i + 1 < len(chars):  # swapped with the next
+            out += [chars[i + 1], chars[i]]
+            i += 2
+            continue
+        out.append(chars[i])
+        i += 1
+    return "".join(out)
+
+
+def _shift_text(name, X, rng, pool, m):
+    idx = rng.choice(pool, m, replace=True)
+    texts = list(X[idx])
+    if name == "drop":  # every message loses 15% of its characters
+        texts = ["".join(c for c in t if rng.uniform() >= 0.15) for t in texts]
+    elif name == "typos":  # half the messages get typos at rate 0.2
+        k = set(rng.choice(m, m // 2, replace=False).tolist())
+        texts = [_typo(t, rng, 0.2) if i in k else t for i, t in enumerate(texts)]
+    return idx, np.array(texts, dtype=object)
+
+
+NUM_SHIFTS = ("none", "noise", "scale", "selection", "subset")
+TEXT_SHIFTS = ("none", "drop", "typos")
+
+
+# ---------------------------------------------------------------- run
+
+def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: str) -> list[dict]:
+    rows = []
+    for dname, (kind, X, y) in _datasets(data_home, quick).items():
+        perm = np.random.default_rng([3, len(dname)]).permutation(len(y))
+        n_ref = min(len(y) // 2, 2000)
+        ref, pool = perm[:n_ref], perm[n_ref:]
+        sd = X[ref].std(0) + 1e-12 if kind == "num" else None
+        for mname, model in _models(kind).items():
+            if quick and mname != "logreg":
+                continue
+            fitted, oof = _fit(model, X[ref], y[ref], scoring)
+            yr = y[ref]
+            for shift in (NUM_SHIFTS if kind == "num" else TEXT_SHIFTS):
+                rng = np.random.default_rng([7, len(dname), len(mname), len(shift)])
+                est = {c: [] for c in CANDIDATES}
+                accs, parts, dis, dconf = [], {}, [], []
+                for r in range(reps):
+                    if kind == "num":
+                        idx, Xc = _shift_num(shift, X, sd, rng, pool, m)
+                    else:
+                        idx, Xc = _shift_text(shift, X, rng, pool, m)
+                    Q = fitted.predict_proba(Xc)
+                    acc = float(np.mean(Q.argmax(1) == y[idx]))
+                    accs.append(acc)
+                    for c in CANDIDATES:
+                        est[c].append(mc._point_estimate("atc" if c == "atc_ne" else c, oof, yr, Q))
+                    if r < interval_reps:
+                        for meth in INTERVAL_METHODS:
+                            e, vi, vr = mc._accuracy_parts(meth, oof, yr, Q, 100,
+                                                           np.random.default_rng(r))
+                            parts.setdefault(meth, []).append((acc, e, vi, vr))
+                        dis.append(abs(est["doc"][-1] - est["atc_ne"][-1]))
+                        dconf.append(abs(Q.max(1).mean() - oof.max(1).mean()))
+                accs = np.array(accs)
+                row = {"dataset": dname, "model": mname, "shift": shift,
+                       "ref_acc": float(np.mean(oof.argmax(1) == yr)),
+                       "true_acc": float(accs.mean())}
+                for c in CANDIDATES:
+                    row[f"mae_{c}"] = float(np.mean(np.abs(np.array(est[c]) - accs)))
+                    row[f"bias_{c}"] = float(np.mean(np.array(est[c]) - accs))
+                row["raw"] = {"acc": accs.tolist(), "est": est, "parts": parts, "dis": dis,
+                              "dconf": dconf}
+                for meth, lst in parts.items():
+                    a, e, vi, vr = map(np.array, zip(*lst))
+                    for rule, half in interval_rules(e, vi, vr, np.array(dis), np.array(dconf)).items():
+                        lo, hi = np.maximum(0, e - half), np.minimum(1, e + half)
+                        row[f"cov_{meth}_{rule}"] = float(np.mean((lo <= a) & (a <= hi)))
+                        row[f"width_{meth}_{rule}"] = float(np.mean(hi - lo))
+                rows.append(row)
+                print(dname, mname, shift, f"acc {row['true_acc']:.3f}",
+                      " ".join(f"{c} {row[f'mae_{c}']:.3f}" for c in CANDIDATES),
+                      " ".join(f"{k[4:]} {row[k]:.2f}/{row['width_' + k[4:]]:.3f}"
+                               for k in row if k.startswith("cov_")), flush=True)
+    return rows
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    out = []
+    for c in CANDIDATES:
+        sh = [r[f"mae_{c}"] for r in rows if r["shift"] != "none"]
+        no = [r[f"mae_{c}"] for r in rows if r["shift"] == "none"]
+        out.append({"candidate": c, "mae_shifted": float(np.mean(sh)),
+                    "max_mae_shifted": float(np.max(sh)), "mae_none": float(np.mean(no)),
+                    "max_mae_none": float(np.max(no))})
+    return out
+
+
+def main(argv=None) -> int:
+    ap = parser(__doc__.splitlines()[0])
+    ap.add_argument("--data-home", default=None)
+    ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--interval-reps", type=int, default=30)
+    ap.add_argument("--scoring", choices=("full", "fold_mean"), default="full",
+                    help="current rows scored by one model fitted on the whole reference (as "
+                         "drift_quality.py does) or by the mean of the fold models (as "
+                         "detect_drift does)")
+    args = ap.parse_args(argv)
+    reps = 5 if args.quick else args.reps
+    t0 = time.perf_counter()
+    rows = run(args.data_home, reps, 1000, min(reps, 3 if args.quick else args.interval_reps),
+               args.quick, args.scoring)
+    summ = summary(rows)
+    cols = ["dataset", "model", "shift", "true_acc"] + [f"mae_{c}" for c in CANDIDATES]
+    print_table("MAE of the accuracy estimate per tuning cell", rows, cols)
+    icols = ["dataset", "model", "shift"] + [k for k in rows[0] if k.startswith("cov_")]
+    print_table("95% interval: coverage of the realised accuracy and mean width", rows, icols)
+    print_table("Summary over tuning cells", summ)
+    write_json(args.out, f"perf_tuning_{args.scoring}", {"scoring": args.scoring, "reps": reps, "current_n": 1000, "rows": rows,
+                                         "summary": summ,
+                                         "seconds": time.perf_counter() - t0})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
