@@ -193,8 +193,9 @@ def test_mmd_statistic_and_p_value_are_brute_force():
     w = median_kernel_width(Z)
     d = np.sqrt(((Z[:, None] - Z[None]) ** 2).sum(-1))[np.triu_indices(16, 1)]
     assert w == pytest.approx(np.median(d))
+    # default width: half the median distance
     stat, p = mmd_test(X, Y, n_permutations=199, random_state=5)
-    obs = _mmd_unbiased(X, Y, w)
+    obs = _mmd_unbiased(X, Y, w / 2)
     assert stat == pytest.approx(obs, abs=1e-6)
     # the same relabelings, drawn in the same order, computed in float64 by loops
     draws = np.random.default_rng(5)
@@ -203,8 +204,13 @@ def test_mmd_statistic_and_p_value_are_brute_force():
         idx = draws.permutation(16)
         a = np.zeros(16, bool)
         a[idx[:9]] = True
-        b += _mmd_unbiased(Z[a], Z[~a], w) >= obs - 1e-6
+        b += _mmd_unbiased(Z[a], Z[~a], w / 2) >= obs - 1e-6
     assert p == pytest.approx((b + 1) / 200)
+    # the classic median heuristic stays reachable
+    assert mmd_test(X, Y, n_permutations=9, median_scale=1.0)[0] == pytest.approx(
+        _mmd_unbiased(X, Y, w), abs=1e-6)
+    assert mmd_test(X, Y, n_permutations=9, median_scale=0.25)[0] == pytest.approx(
+        _mmd_unbiased(X, Y, w / 4), abs=1e-6)
 
 
 def test_mmd_p_value_approaches_exact_enumeration():
@@ -253,6 +259,8 @@ def test_mmd_rejects_bad_input():
         mmd_test(np.zeros((5, 2)), np.ones((5, 2)), kernel_width=0)
     with pytest.raises(InvalidSettingError, match="n_permutations=0"):
         mmd_test(np.zeros((5, 2)), np.ones((5, 2)), n_permutations=0)
+    with pytest.raises(InvalidSettingError, match="median_scale must be a positive number, not -1"):
+        mmd_test(np.zeros((5, 2)), np.ones((5, 2)), median_scale=-1)
 
 
 def test_classifier_test_auc_and_mann_whitney():
@@ -286,6 +294,40 @@ def test_classifier_test_auc_and_mann_whitney():
     assert r.auc > 0.75 and r.p_value < 1e-3
     assert int(np.argmax(r.feature_importance)) == 1  # the shifted feature drives the split
     assert classifier_test(X, Y, random_state=0) == pytest.approx((r.auc, r.p_value))
+
+
+def test_classifier_default_model_sees_a_change_of_spread():
+    rng = np.random.default_rng(9)
+    X, Y = rng.normal(size=(150, 4)), rng.normal(size=(150, 4))
+    Y[:, 2] *= 2.0  # only the spread of feature 2 changes
+    quad = classifier_scores(X, Y, random_state=1)
+    lin = classifier_scores(X, Y, random_state=1, model="linear")
+    assert quad.p_value < 1e-4 and lin.p_value > 0.01, (quad.p_value, lin.p_value)
+    assert int(np.argmax(quad.feature_importance)) == 2
+    # importance of the quadratic model: |coef of the feature| + |coef of its square|
+    from sklearn.base import clone
+
+    from dataqa.drift.twosample import _default_classifier
+
+    fitted = clone(_default_classifier()).fit(np.vstack([X, Y]), np.r_[np.zeros(150), np.ones(150)])
+    coef = np.abs(fitted.named_steps["logreg"].coef_.ravel())
+    assert quad.feature_importance == pytest.approx(coef[:4] + coef[4:])
+    # "linear" is the previous default: standardise + logistic regression
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    explicit = classifier_scores(X, Y, random_state=1, model=make_pipeline(
+        StandardScaler(), LogisticRegression(C=1.0, max_iter=2000)))
+    assert (explicit.auc, explicit.p_value) == pytest.approx((lin.auc, lin.p_value))
+
+
+def test_classifier_model_names_are_checked():
+    with pytest.raises(InvalidSettingError, match="model 'forest' is not known; use one of "
+                                                  "quadratic, linear"):
+        classifier_test(np.zeros((10, 2)), np.ones((10, 2)), model="forest")
+    with pytest.raises(InvalidSettingError, match="predict_proba; got int"):
+        classifier_test(np.zeros((10, 2)), np.ones((10, 2)), model=3)
 
 
 def test_classifier_test_false_alarm_rate():
