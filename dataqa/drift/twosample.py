@@ -34,7 +34,7 @@ from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 __all__ = ["ks_test", "cvm_test", "chi2_test", "binned_chi2_test", "mmd_test", "classifier_test",
            "classifier_scores", "ClassifierTestResult", "category_counts", "median_kernel_width",
            "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "MMD_MEDIAN_SCALE", "KS_EXACT_MAX_WORK",
-           "CLASSIFIER_MODELS", "UNSEEN"]
+           "CLASSIFIER_MODELS", "PERMUTATION_STOP_HITS", "UNSEEN"]
 
 #: Largest pooled sample (reference + current) for which :func:`mmd_test` uses the full
 #: quadratic-time estimator; above it, the block estimator (see ``docs/drift.md`` for
@@ -173,7 +173,42 @@ def _fft_convolve(f: np.ndarray, w: np.ndarray) -> np.ndarray:
     return fftconvolve(f, w)
 
 
-def ks_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float, float]:
+#: A sequential Monte-Carlo p-value (:func:`cvm_test` with ties, :func:`ks_test` with
+#: ties and many distinct values) stops once this many random splits reach the observed
+#: statistic.
+PERMUTATION_STOP_HITS = 20
+
+
+def _sequential_p(counts: np.ndarray, n: int, reaches, P: int, rng) -> float:
+    """Besag and Clifford's (1991) sequential Monte-Carlo p-value over random splits of
+    the pooled sample into ``n`` reference items, given the pooled ``counts`` of each
+    distinct value.
+
+    Splits are drawn one after the other (as multivariate hypergeometric counts);
+    ``reaches(draws)`` says which reach the observed statistic. When the
+    :data:`PERMUTATION_STOP_HITS`-th (``h``) such split is split ``L``, the p-value is
+    ``h / L``; when fewer than ``h`` of all ``P`` splits reach it, ``(b + 1) / (P + 1)``.
+    Both keep the test exact, and a sample without drift stops after about
+    ``h (1 + ln(P / h))`` splits on average, so ``P`` can be large enough for small
+    p-values to survive a correction over many columns.
+    """
+    h = PERMUTATION_STOP_HITS
+    method = "marginals" if counts.size * 20 <= counts.sum() else "count"
+    b = done = 0
+    batch = 100
+    while done < P:
+        size = min(batch, P - done)
+        hits = np.cumsum(reaches(rng.multivariate_hypergeometric(counts, n, size=size,
+                                                                 method=method)))
+        if b + hits[-1] >= h:
+            return h / (done + int(np.argmax(b + hits >= h)) + 1)
+        b += int(hits[-1])
+        done += size
+        batch = min(2 * batch, 2000)
+    return (b + 1) / (P + 1)
+
+
+def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov test of one numeric column.
 
     Missing values (NaN) are dropped. Without ties the p-value is scipy's (exact for
@@ -183,15 +218,16 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float,
     ``C(n + m, n)`` splits of the pooled sample whose KS statistic reaches the observed
     one. It is computed exactly when (distinct values) x n <= :data:`KS_EXACT_MAX_WORK`
     (a lattice-path recursion over the distinct values, fast when there are few of
-    them), otherwise by ``n_permutations`` random splits, ``(b + 1) / (P + 1)``, seeded
-    by ``random_state`` (each random split only changes how many copies of each value
-    land in the reference: a multivariate hypergeometric draw).
+    them), otherwise by at most ``n_permutations`` random splits seeded by
+    ``random_state`` (each random split only changes how many copies of each value land
+    in the reference: a multivariate hypergeometric draw), with the sequential stopping
+    rule of :func:`cvm_test`.
 
     Parameters
     ----------
     x : array (n,), reference; y : array (m,), current
     random_state : int or Generator, used only for the Monte-Carlo permutation p-value
-    n_permutations : int, P >= 1, idem
+    n_permutations : int, P >= 1, the most random splits it draws
 
     Returns
     -------
@@ -214,14 +250,8 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float,
     counts = ca + cb
     if counts.size * n <= KS_EXACT_MAX_WORK:
         return stat, _ks_exact_tied(counts, n, m, gap)
-    rng = np.random.default_rng(random_state)
-    method = "marginals" if counts.size * 20 <= counts.sum() else "count"
-    exceed = 0
-    for start in range(0, P, 200):
-        draws = rng.multivariate_hypergeometric(counts, n, size=min(200, P - start),
-                                                method=method)
-        exceed += int(np.sum(_ks_gap(draws, counts - draws, n, m) >= gap))
-    return stat, (exceed + 1) / (P + 1)
+    return stat, _sequential_p(counts, n, lambda d: _ks_gap(d, counts - d, n, m) >= gap, P,
+                               np.random.default_rng(random_state))
 
 
 def _cvm_u(ca: np.ndarray, cb: np.ndarray, n: int, m: int) -> np.ndarray:
@@ -241,23 +271,29 @@ def _cvm_u(ca: np.ndarray, cb: np.ndarray, n: int, m: int) -> np.ndarray:
     return n * part(ca) + m * part(cb)
 
 
-def cvm_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float, float]:
+def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Two-sample Cramér-von Mises test of one numeric column.
 
     Missing values (NaN) are dropped. Without ties the p-value is scipy's (exact when both
     samples are small, asymptotic otherwise). With ties (tied values get their average
     rank, as in scipy) those p-values are conservative, so the p-value is instead a
-    permutation p-value ``(b + 1) / (P + 1)`` over ``P = n_permutations`` random splits
-    of the pooled sample, seeded by ``random_state``; each random split only changes how
-    many copies of each distinct value land in the reference (a multivariate
-    hypergeometric draw), so it costs O(distinct values). It can be no smaller than
-    ``1 / (P + 1)``: raise ``n_permutations`` when many columns are corrected together.
+    Monte-Carlo permutation p-value over random splits of the pooled sample, seeded by
+    ``random_state``; each random split only changes how many copies of each distinct
+    value land in the reference (a multivariate hypergeometric draw), so it costs
+    O(distinct values). The splits stop early once :data:`PERMUTATION_STOP_HITS` (20) of
+    them reach the observed statistic, after ``L`` splits: p = 20 / L (Besag and
+    Clifford's sequential p-value, exact); otherwise after ``P = n_permutations``
+    splits, ``b`` of them reaching it: ``(b + 1) / (P + 1)``. A sample without drift
+    stops after about 150 splits on average, and the smallest p-value, ``1 / (P + 1)``,
+    stays below ``alpha / 64`` at the default ``P`` so that one drifted column of 64 can
+    pass a Benjamini-Hochberg or Bonferroni correction; raise ``n_permutations`` for
+    more columns (above ``columns / alpha``).
 
     Parameters
     ----------
     x : array (n,), reference; y : array (m,), current; n, m >= 2
     random_state : int or Generator, used only with ties
-    n_permutations : int, P >= 1, idem
+    n_permutations : int, P >= 1, the most random splits drawn
 
     Returns
     -------
@@ -280,14 +316,9 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 1000) -> tuple[float
     if ca.size == 1:
         return stat, 1.0
     counts = ca + cb
-    rng = np.random.default_rng(random_state)
-    method = "marginals" if counts.size * 20 <= N else "count"
-    exceed = 0
-    for start in range(0, P, 200):
-        draws = rng.multivariate_hypergeometric(counts, n, size=min(200, P - start),
-                                                method=method)
-        exceed += int(np.sum(_cvm_u(draws, counts - draws, n, m) >= u * (1 - 1e-12)))
-    return stat, (exceed + 1) / (P + 1)
+    return stat, _sequential_p(counts, n,
+                               lambda d: _cvm_u(d, counts - d, n, m) >= u * (1 - 1e-12), P,
+                               np.random.default_rng(random_state))
 
 
 def _categories(x) -> np.ndarray:

@@ -87,6 +87,7 @@ def test_ks_monte_carlo_path_with_many_distinct_tied_values(monkeypatch):
     exact = _enumerated_p(x, y, _ks_stat)
     assert ks_test(x, y)[1] == pytest.approx(exact, rel=1e-9)
     monkeypatch.setattr(twosample, "KS_EXACT_MAX_WORK", 0)
+    monkeypatch.setattr(twosample, "PERMUTATION_STOP_HITS", 10**9)  # never stop early
     stat, p = ks_test(x, y, n_permutations=20000, random_state=3)
     assert stat == pytest.approx(_ks_stat(x, y))
     assert p == pytest.approx(exact, abs=4 * np.sqrt(exact * (1 - exact) / 20000) + 1e-4)
@@ -94,13 +95,16 @@ def test_ks_monte_carlo_path_with_many_distinct_tied_values(monkeypatch):
         x, y, n_permutations=99, random_state=3)
 
 
-def test_cvm_with_ties_is_a_permutation_p_value():
+def test_cvm_with_ties_is_a_permutation_p_value(monkeypatch):
+    from dataqa.drift import twosample
+
     rng = np.random.default_rng(6)
     x, y = rng.integers(0, 4, 6).astype(float), rng.integers(0, 5, 7).astype(float)
 
     def t(a, b):
         return stats.cramervonmises_2samp(a, b).statistic
 
+    monkeypatch.setattr(twosample, "PERMUTATION_STOP_HITS", 10**9)  # never stop early
     stat, p = cvm_test(x, y, n_permutations=20000, random_state=1)
     assert stat == pytest.approx(t(x, y), rel=1e-12)  # average ranks for ties, as scipy
     exact = _enumerated_p(x, y, t)
@@ -109,6 +113,33 @@ def test_cvm_with_ties_is_a_permutation_p_value():
     a, b = rng.binomial(9, 0.3, 300).astype(float), rng.binomial(9, 0.35, 250).astype(float)
     assert cvm_test(a, b)[0] == pytest.approx(t(a, b), rel=1e-10)
     assert cvm_test(a, b, random_state=2) == cvm_test(a, b, random_state=2)
+
+
+def test_sequential_p_value_stops_at_the_20th_split_that_reaches_the_observed_one():
+    # Besag-Clifford: p = h / L at the h-th reaching split L, else (b + 1) / (P + 1); the
+    # same draws (batches of 100, 200, 400, ...) replayed by hand, statistics by scipy
+    rng = np.random.default_rng(2)
+    x, y = rng.integers(0, 6, 40).astype(float), rng.integers(0, 6, 30).astype(float)
+    stat, p = cvm_test(x, y, n_permutations=5000, random_state=11)
+    values = np.unique(np.r_[x, y])
+    counts = np.array([np.sum(np.r_[x, y] == v) for v in values])
+    draws = np.random.default_rng(11)
+    seen, hits, L, batch = 0, 0, None, 100
+    while L is None and seen < 5000:
+        # few items per distinct value (70 < 20 x 6): numpy's "count" method
+        for d in draws.multivariate_hypergeometric(counts, 40, size=min(batch, 5000 - seen),
+                                                   method="count"):
+            seen += 1
+            a = np.repeat(values, d)
+            b = np.repeat(values, counts - d)
+            hits += stats.cramervonmises_2samp(a, b).statistic >= stat * (1 - 1e-9)
+            if hits == 20:
+                L = seen
+                break
+        batch = min(2 * batch, 2000)
+    assert L is not None and p == pytest.approx(20 / L)
+    # a clear shift: no early stop, the smallest p-value 1 / (P + 1)
+    assert cvm_test(x, y + 3, n_permutations=500)[1] == pytest.approx(1 / 501)
 
 
 def test_tied_columns_keep_the_false_alarm_rate_near_alpha():
