@@ -74,8 +74,8 @@ def sim_binary(rng, n, shift):
 
 
 @pytest.mark.parametrize("method,shift,margin", [
-    ("doc", 0.8, 0.0), ("doc", 0.0, 0.0), ("doc", 0.8, 1.0), ("atc", 0.0, 0.0),
-    ("atc", 0.8, 1.0), ("cbpe", 0.8, 0.0), ("cbpe", 0.0, 1.0)])
+    ("doc", 0.8, 0.0), ("doc", 0.0, 0.0), ("doc", 0.8, 2.0), ("atc", 0.0, 0.0),
+    ("atc", 0.8, 2.0), ("cbpe", 0.8, 0.0), ("cbpe", 0.0, 2.0)])
 def test_accuracy_interval_covers_the_realised_accuracy(method, shift, margin):
     # a calibrated model under covariate shift (P(y | x) unchanged) or no shift: the
     # assumptions of "doc" and "cbpe" hold, so their sampling-only interval (margin 0)
@@ -98,7 +98,7 @@ def test_accuracy_interval_covers_the_realised_accuracy(method, shift, margin):
     # nominal 95%; binomial sd over 120 runs is 0.02
     assert 0.88 <= hits / reps <= (1.0 if margin else 0.995), hits / reps
     assert np.mean(errs) < 0.03
-    assert np.mean(widths) < (0.2 if margin else 0.11), np.mean(widths)
+    assert np.mean(widths) < (0.3 if margin else 0.11), np.mean(widths)
 
 
 def test_the_shift_margin_widens_by_the_change_in_mean_confidence():
