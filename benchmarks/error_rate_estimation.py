@@ -1,12 +1,17 @@
 """How well dataqa estimates a dataset's label-error rate, against known truth.
 
-Data: digits, wine, breast cancer (the **tuning** sets: the strata, the minimum per
-stratum and the clipping of the expected error in ``dataqa.audit.review`` were chosen on
-them) and SMS spam (**held out**: TF-IDF features, never used for tuning), each with 5%,
-10% and 20% label noise of three kinds (``benchmarks/_noise.py``): uniform,
-class-dependent, and instance-dependent (items chosen in proportion to the uncertainty of
-an independent cross-fitted model and flipped to the class it finds most probable
-other than the true one).
+Data: digits, wine, breast cancer and SMS spam (TF-IDF features), each with 5%, 10% and
+20% label noise of three kinds (``benchmarks/_noise.py``): uniform, class-dependent, and
+instance-dependent (items chosen in proportion to the uncertainty of an independent
+cross-fitted model and flipped to the class it finds most probable other than the true
+one).
+
+Roles (column ``role``): the **tuning** rows are digits, wine and breast cancer with
+uniform or class-dependent noise; settings are chosen on them only (the strata, the
+minimum per stratum and the clipping of the expected error in ``dataqa.audit.review`` were
+chosen on digits, wine and breast cancer earlier; the prior and the interval with
+``--candidates``). The **held-out** rows are SMS spam (all noise kinds) and the
+instance-dependent rows of every data set: judged, never used to choose.
 
 Per (data set, noise, rate) one audit is run (out-of-sample probabilities of dataqa's
 default model, 5 folds; cleanlab's flags), giving:
@@ -14,11 +19,22 @@ default model, 5 folds; cleanlab's flags), giving:
 - the **model-based range** (``model_error_rate``) and whether it holds the true rate;
 - the review strata of ``plan_review``. For each budget (100, 300, 1,000 items) and
   each simulated reviewer (``exact``, or ``noisy``: wrong 5% of the time, answering a
-  random other class), 200 reviews are drawn: a stratified plan (Neyman allocation, as
-  ``plan_review``, random within strata) and, with the same budget, a simple random
-  sample. Each gets the 95% equal-tailed credible interval of ``estimate_error_rate``
-  (the exact stratified posterior; one stratum for the simple random sample). Reported:
-  coverage of the true rate and mean width of each, and their width ratio.
+  random other class), ``--reps`` reviews are drawn (default 200): a stratified plan
+  (Neyman allocation, as ``plan_review``, random within strata) and, with the same
+  budget, a simple random sample. Each gets the 95% credible interval of
+  ``estimate_error_rate`` with its default prior and interval (``--method`` for another;
+  the exact stratified posterior; one stratum for the simple random sample). Reported:
+  coverage of the true rate and mean width of each, and their width ratio. Rows of the
+  ``noisy`` reviewer also give the coverage and width of the interval corrected for
+  reviewer errors given the true rates (with the default prior and interval of
+  ``estimate_error_rate`` when ``reviewer_error`` is given): ``fix_sym`` (``reviewer_error=0.05``, the
+  symmetric model) and ``fix_true`` (``reviewer_error=(0.05, 0.05 / (K - 1))``: this
+  reviewer confirms a wrong given label only when its random answer lands on it).
+
+``--candidates`` runs the tuning rows only, exact reviewers, 500 reviews per cell by
+default, for every prior/interval pair of ``CANDIDATES`` on the same simulated reviews,
+and picks the narrowest (mean width) among those whose coverage is at least 0.93 in every
+cell and 0.95 on average (cells whose budget covers the whole data set left out).
 
 A budget at least the data set's size reviews every item: both intervals shrink to the
 truth, and such cells are marked ``all`` and left out of the width goal.
@@ -121,8 +137,9 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
     """One row per (budget, reviewer, method); the same simulated reviews for every method.
 
     ``methods``: name -> (prior, interval). With ``corrections``, rows of the ``noisy``
-    reviewer also give the coverage of the first method corrected for reviewer errors
-    given the true rates: ``sym`` (``reviewer_error=0.05``, the symmetric model) and
+    reviewer also give the coverage of ``estimate_error_rate``'s interval corrected for
+    reviewer errors (its default prior and interval with ``reviewer_error``) given the
+    true rates: ``sym`` (``reviewer_error=0.05``, the symmetric model) and
     ``true`` (``(0.05, 0.05 / (K - 1))``: the simulated reviewer answers a random other
     class, so it confirms a wrong given label only when it lands on that label).
     """
@@ -142,7 +159,6 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
     members = [pos[strata == h] for h in table["stratum"]]
     N = table["n_items"].to_numpy()
     truth_rate = float(np.mean(y != noisy))
-    first = next(iter(methods.values()))
     fixes = {"sym": REVIEWER_EPS, "true": (REVIEWER_EPS, REVIEWER_EPS / (k_classes - 1))}
     rows = []
     for budget in budgets:
@@ -170,7 +186,7 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
                                   lo_s <= truth_rate <= hi_s, hi_s - lo_s)
                 if corrections and reviewer == "noisy":
                     for f, eps in fixes.items():
-                        lo, hi = intervals(N, alloc, k, *first, reviewer_error=eps)
+                        lo, hi = intervals(N, alloc, k, None, None, reviewer_error=eps)
                         fix_cov[f] += lo <= truth_rate <= hi
                         fix_wid[f] += hi - lo
             whole = budget >= n
@@ -219,10 +235,12 @@ def main(argv=None) -> dict:
     p.add_argument("--candidates", action="store_true",
                    help="compare the candidate intervals on the tuning rows only (exact "
                         "reviewers) and pick the narrowest that covers")
+    p.add_argument("--method", default=None, choices=list(CANDIDATES),
+                   help="prior/interval to judge (default: estimate_error_rate's defaults)")
     args = p.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
-    from dataqa.audit.review import estimate_error_rate
+    from dataqa.audit.review import DEFAULT_INTERVAL, DEFAULT_PRIOR
 
     threadpool_limits(limits=1)
     quick = args.quick
@@ -235,10 +253,11 @@ def main(argv=None) -> dict:
     if args.candidates:
         methods = dict(CANDIDATES)
         reps = args.reps or (40 if quick else 500)
-    else:  # what estimate_error_rate does by default
-        defaults = estimate_error_rate.__kwdefaults__
-        methods = {f"{defaults['prior']}/{defaults['interval']}":
-                   (defaults["prior"], defaults["interval"])}
+    else:
+        if args.method:
+            methods = {args.method: CANDIDATES[args.method]}
+        else:  # what estimate_error_rate does by default
+            methods = {f"{DEFAULT_PRIOR}/{DEFAULT_INTERVAL}": (DEFAULT_PRIOR, DEFAULT_INTERVAL)}
         reps = args.reps or (40 if quick else 200)
     t0 = time.time()
     rows, ranges = [], []

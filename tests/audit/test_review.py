@@ -124,8 +124,8 @@ def test_exact_posterior_matches_monte_carlo():
     assert exact.estimate == pytest.approx(mc.estimate, abs=5e-4)
     assert exact.low == pytest.approx(mc.low, abs=1.5e-3)
     assert exact.high == pytest.approx(mc.high, abs=1.5e-3)
-    # the default: Jeffreys prior, highest-density interval
-    exact = stratified_interval(N, n, k)
+    # Jeffreys prior, highest-density interval
+    exact = stratified_interval(N, n, k, prior="jeffreys", interval="hdi")
     d = error_draws(N, n, k, 400_000, np.random.default_rng(1),
                     prior=(0.5, 0.5)).sum(axis=1) / sum(N)
     mc = draws_summary(d, 0.95, "hdi")

@@ -45,7 +45,7 @@ def test_jeffreys_prior_values():
     assert s.estimate == pytest.approx((1 + 3 * 0.5) / 5)
     # 2 items, 1 reviewed and wrong: the other is wrong with probability E[Beta(3/2, 1/2)]
     # = 3/4; the 50% highest-density set is {2 wrong}, stretched to hold the mean 1.75
-    s = stratified_interval([2], [1], [1], confidence=0.5)  # the defaults
+    s = stratified_interval([2], [1], [1], confidence=0.5, prior="jeffreys", interval="hdi")
     assert s.estimate == pytest.approx(0.875) and (s.low, s.high) == pytest.approx((0.875, 1.0))
     # a tiny sampling fraction: the rate's posterior is Beta(k + 1/2, n - k + 1/2)
     s = stratified_interval([2_000_000], [200], [30], prior="jeffreys", interval="equal-tailed")
@@ -55,7 +55,7 @@ def test_jeffreys_prior_values():
     beta = stats.beta(30.5, 170.5)
     u = optimize.minimize_scalar(lambda u: beta.ppf(u + 0.95) - beta.ppf(u),
                                  bounds=(0, 0.05), method="bounded").x
-    s = stratified_interval([2_000_000], [200], [30])
+    s = stratified_interval([2_000_000], [200], [30], prior="jeffreys", interval="hdi")
     assert s.low == pytest.approx(beta.ppf(u), abs=2e-3)
     assert s.high == pytest.approx(beta.ppf(u + 0.95), abs=2e-3)
     assert s.high - s.low < beta.ppf(0.975) - beta.ppf(0.025)
@@ -181,7 +181,6 @@ def test_estimate_with_reviewer_error():
     t = v.strata
     ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"], reviewer_error=0.05)
     assert (v.estimate, v.low, v.high) == (ref.estimate, ref.low, ref.high)
-    assert v.width > exact.width  # erring reviewers tell less
     assert v.reviewer_error == (0.05, 0.05) and exact.reviewer_error == (0.0, 0.0)
     assert v.n_errors == exact.n_errors  # the flags counted, as before
     f = t.iloc[0]
@@ -191,9 +190,18 @@ def test_estimate_with_reviewer_error():
     assert d["reviewer_error"] == [0.05, 0.05] and d["prior"] == "jeffreys"
     assert "reviewers who flag a correct label with probability 0.05" in d["what"]
     assert "reviewers assumed exact" in exact.to_dict()["what"]
-    u = estimate_error_rate(res, r, prior="uniform")
-    assert u.prior == "uniform" and u.estimate != exact.estimate
-    assert "Beta(0.5, 0.5) (jeffreys) prior" in exact.describe()
+    # the defaults: uniform prior, equal-tailed; Jeffreys and highest-density with errors
+    assert (exact.prior, exact.interval, v.prior, v.interval) == (
+        "uniform", "equal-tailed", "jeffreys", "hdi")
+    j = estimate_error_rate(res, r, prior="jeffreys", interval="hdi")
+    assert j.prior == "jeffreys" and j.estimate != exact.estimate
+    assert v.width > j.width  # erring reviewers tell less (same prior and interval)
+    ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"], prior="jeffreys",
+                              interval="hdi")
+    assert (j.estimate, j.low, j.high) == (ref.estimate, ref.low, ref.high)
+    assert "95% equal-tailed credible interval" in exact.describe()
+    assert "Beta(1, 1) (uniform) prior" in exact.describe()
+    assert "Beta(0.5, 0.5) (jeffreys) prior" in v.describe()
     assert "It assumes the reviewers are right." in exact.describe()
     assert "a correct label flagged with probability 0.05" in v.describe()
 
