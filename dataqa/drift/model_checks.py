@@ -13,7 +13,7 @@ import pandas as pd
 from dataqa._validation import check_int, check_labels, check_pred_probs
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
-__all__ = ["bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
+__all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
            "prediction_drift"]
 
 
