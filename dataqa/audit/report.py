@@ -182,14 +182,7 @@ def _verified_section(r, v) -> None:
         rows["label errors among unflagged items"] = v.missed_errors.format("{:.0f}")
     rows["label errors in the dataset"] = v.n_errors_total.format("{:.0f}")
     r.key_values(rows)
-    r.paragraph(
-        "The interval is a credible interval of the share of the dataset's items whose "
-        "given label differs from the correct one: each stratum of the review plan has a "
-        "Beta(k+1, n-k+1) posterior on its error rate (uniform prior; k wrong among n "
-        "reviewed), its unreviewed items' errors follow from it, and the strata add up "
-        "(computed exactly). A stratum with few or no reviews keeps most of the uniform "
-        "prior and widens the interval. It assumes the reviewers are right.",
-        css_class="note")
+    r.paragraph(v.describe(), css_class="note")
     r.figure(_posterior_plot(v), alt="posterior of the label-error rate")
     r.heading("Per stratum", level=3)
     r.table(v.strata.round(4))

@@ -322,3 +322,25 @@ def test_verified_section_in_headless_chromium(digits, tmp_path):
     assert check["images"] >= 4 and check["broken"] == []
     assert check["page_width"] <= check["view_width"], check
     assert check["wide"] == [], check
+
+
+def test_verified_note_says_which_prior_and_reviewer_model(digits):
+    from dataqa.audit import estimate_error_rate, plan_review
+
+    _, res = digits
+    plan = plan_review(res, budget=40)
+    given = res.issues.set_index("id")["given_label"].astype(str)
+    reviews = plan[["id"]].assign(verified_label=given.loc[plan["id"]].to_numpy())
+    try:
+        res.verified = estimate_error_rate(res, reviews)
+        plain = audit_report(res).render()
+        res.verified = estimate_error_rate(res, reviews, reviewer_error=0.05, prior="jeffreys")
+        noisy = audit_report(res).render()
+    finally:
+        res.verified = None
+        res.review_plan = None
+    assert html_mod.escape("Beta(1, 1) (uniform) prior") in plain
+    assert "It assumes the reviewers are right." in plain
+    assert html_mod.escape("Beta(0.5, 0.5) (jeffreys) prior") in noisy
+    assert "a correct label flagged with probability 0.05" in noisy
+    assert "It assumes the reviewers are right." not in noisy
