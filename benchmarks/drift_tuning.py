@@ -303,4 +303,4 @@ def main(argv=None) -> dict[str, bool]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(finish("drift_tuning", main()))
+    sys.exit(finish("drift_tuning", main()))

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parser, print_table, write_json  # noqa: E402
+from _common import finish, parser, print_table, write_json  # noqa: E402
 
 from dataqa.drift import model_checks as mc  # noqa: E402
 
@@ -225,7 +225,7 @@ def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: 
                 row["raw"] = {"acc": accs.tolist(), "est": est, "parts": parts, "dis": dis,
                               "dconf": dconf}
                 for meth, lst in parts.items():
-                    a, e, vi, vr = map(np.array, zip(*lst))
+                    a, e, vi, vr = map(np.array, zip(*lst, strict=True))
                     for rule, half in interval_rules(e, vi, vr, np.array(dis), np.array(dconf)).items():
                         lo, hi = np.maximum(0, e - half), np.minimum(1, e + half)
                         row[f"cov_{meth}_{rule}"] = float(np.mean((lo <= a) & (a <= hi)))
@@ -249,7 +249,8 @@ def summary(rows: list[dict]) -> list[dict]:
     return out
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> dict[str, bool]:
+    """Run the tuning comparison; it has no goals (an empty dict for ``finish``)."""
     ap = parser(__doc__.splitlines()[0])
     ap.add_argument("--data-home", default=None)
     ap.add_argument("--reps", type=int, default=30)
@@ -269,11 +270,11 @@ def main(argv=None) -> int:
     icols = ["dataset", "model", "shift"] + [k for k in rows[0] if k.startswith("cov_")]
     print_table("95% interval: coverage of the realised accuracy and mean width", rows, icols)
     print_table("Summary over tuning cells", summ)
-    write_json(args.out, f"perf_tuning_{args.scoring}", {"scoring": args.scoring, "reps": reps, "current_n": 1000, "rows": rows,
-                                         "summary": summ,
-                                         "seconds": time.perf_counter() - t0})
-    return 0
+    write_json(args.out, f"perf_tuning_{args.scoring}", {
+        "scoring": args.scoring, "reps": reps, "current_n": 1000, "rows": rows, "summary": summ,
+        "seconds": time.perf_counter() - t0})
+    return {}
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(finish("perf_tuning", main()))
