@@ -29,7 +29,7 @@ demo: $(STAMP)
 
 # Every test with one BLAS/OpenMP thread, then the numerical tests again with the library
 # defaults (as many threads as cores): tolerances must hold under both.
-NUMERIC_TESTS := tests/ood tests/audit tests/weak tests/active tests/test_stats.py tests/test_features.py
+NUMERIC_TESTS := tests/ood tests/audit tests/weak tests/active tests/drift tests/test_stats.py tests/test_features.py
 TEST_ENV := LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio
 
 test: $(STAMP) labelstudio-install chromium-install
