@@ -135,6 +135,9 @@ class Grid:
     label_shift_draws: int = 50
     perf_reps: int = 50
     speed_anchor_perms: tuple[int, ...] = (500,)
+    #: dataqa tests run in the calibration and power parts (``--tests``); the anchor runs
+    #: its detectors of the same names (ks, mmd, classifier)
+    tests: tuple[str, ...] = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift")
 
 
 def full_grid() -> Grid:
@@ -337,7 +340,7 @@ def bh_any(p: np.ndarray) -> float:
 
 def dataqa_tests(ref: np.ndarray, cur: np.ndarray, *, seed: int, perms: int,
                  univariate: tuple[str, ...] = ("ks", "cvm"), frames=None, dataset=None,
-                 with_detect: bool = True) -> dict:
+                 with_detect: bool = True, tests: tuple[str, ...] = Grid.tests) -> dict:
     """p-values of every dataqa test on one repetition (plus per-column p-values)."""
     from dataqa.drift import chi2_test, classifier_test, cvm_test, detect_drift, ks_test, mmd_test
 
@@ -351,25 +354,27 @@ def dataqa_tests(ref: np.ndarray, cur: np.ndarray, *, seed: int, perms: int,
         num_cols = [(ref[:, j], cur[:, j]) for j in range(ref.shape[1])]
         cat_cols = []
     for name, fn in (("ks", ks_test), ("cvm", cvm_test)):
-        if name in univariate:
+        if name in univariate and name in tests:
             t0 = time.perf_counter()
             cols = np.array([fn(a, b)[1] for a, b in num_cols])
             timing[name] = time.perf_counter() - t0
             out[f"{name}_columns"] = cols
             out[name] = bh_any(cols)
-    if cat_cols:
+    if cat_cols and "chi2" in tests:
         t0 = time.perf_counter()
         cols = np.array([chi2_test(a, b, random_state=seed)[1] for a, b in cat_cols])
         timing["chi2"] = time.perf_counter() - t0
         out["chi2_columns"] = cols
         out["chi2"] = bh_any(cols)
-    t0 = time.perf_counter()
-    out["mmd"] = mmd_test(ref, cur, n_permutations=perms, random_state=seed)[1]
-    timing["mmd"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out["classifier"] = classifier_test(ref, cur, random_state=seed)[1]
-    timing["classifier"] = time.perf_counter() - t0
-    if with_detect:
+    if "mmd" in tests:
+        t0 = time.perf_counter()
+        out["mmd"] = mmd_test(ref, cur, n_permutations=perms, random_state=seed)[1]
+        timing["mmd"] = time.perf_counter() - t0
+    if "classifier" in tests:
+        t0 = time.perf_counter()
+        out["classifier"] = classifier_test(ref, cur, random_state=seed)[1]
+        timing["classifier"] = time.perf_counter() - t0
+    if with_detect and "detect_drift" in tests:
         if frames is None:
             cols = [f"f{j}" for j in range(ref.shape[1])]
             frames = (pd.DataFrame(ref, columns=cols), pd.DataFrame(cur, columns=cols))
@@ -485,7 +490,7 @@ def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1
                 a, b, draw = two_samples(len(d.X), n, rng)
                 frames = (d.table(a), d.table(b))
                 res = dataqa_tests(d.X[a], d.X[b], seed=r, perms=grid.mmd_perms, frames=frames,
-                                   dataset=d, univariate=("ks", "cvm"))
+                                   dataset=d, univariate=("ks", "cvm"), tests=grid.tests)
                 for k, v in res.items():
                     if k == "_seconds":
                         for t, s in v.items():
@@ -517,9 +522,11 @@ def queue_anchor_cells(workdir: Path, name: str, refs: list, curs: list, grid: G
     """Save a cell's samples for the anchor (KS and classifier on every repetition, MMD on the
     first ``grid.anchor_mmd_reps[n]``) and queue them; returns that MMD repetition count."""
     f = save_cell(workdir, name, refs, curs)
-    anchor_cells.append({"name": name, "file": f, "detectors": ["ks", "classifier"],
-                         "n_permutations": grid.anchor_mmd_perms, "seed": 0})
-    Rm = grid.anchor_mmd_reps.get(n, 0)
+    detectors = [t for t in ("ks", "classifier") if t in grid.tests]
+    if detectors:
+        anchor_cells.append({"name": name, "file": f, "detectors": detectors,
+                             "n_permutations": grid.anchor_mmd_perms, "seed": 0})
+    Rm = grid.anchor_mmd_reps.get(n, 0) if "mmd" in grid.tests else 0
     if Rm:
         fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
         anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
@@ -549,7 +556,7 @@ def power(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 2) -> l
             for r in range(R):
                 ref, cur, _ = power_cell(ds, sc, n, rng)
                 res = dataqa_tests(ref, cur, seed=r, perms=grid.mmd_perms, univariate=("ks",),
-                                   with_detect=False)
+                                   with_detect=False, tests=grid.tests)
                 for k, v in res.items():
                     if not k.startswith("_") and not k.endswith("_columns"):
                         ps.setdefault(k, []).append(v)
@@ -558,10 +565,12 @@ def power(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 2) -> l
             Rm = queue_anchor_cells(workdir, f"pow_{sc}_{n}", refs, curs, grid, n, anchor_cells)
             row = {"scenario": sc, "n": n, "reps": R, "_p": ps, "anchor_mmd_reps": Rm}
             for t in ("ks", "mmd", "classifier"):
-                row[t] = rate(ps[t])
+                if t in ps:
+                    row[t] = rate(ps[t])
             rows.append(row)
-            print(f"power {sc} n={n}: ks={row['ks']:.2f} mmd={row['mmd']:.2f} "
-                  f"classifier={row['classifier']:.2f}", flush=True)
+            print(f"power {sc} n={n}: " + " ".join(f"{t}={row[t]:.2f}" for t in
+                                                  ("ks", "mmd", "classifier") if t in row),
+                  flush=True)
     return rows
 
 
@@ -711,6 +720,9 @@ def main(argv=None) -> dict[str, bool]:
     ap.add_argument("--anchor-mmd-reps", default=None,
                     help="repetitions per n on which alibi-detect's MMD runs, e.g. 200=100")
     ap.add_argument("--no-anchor", action="store_true", help="skip alibi-detect")
+    ap.add_argument("--tests", nargs="+", choices=Grid.tests, default=None,
+                    help="run only these dataqa tests (and alibi-detect's detectors of the "
+                         "same names) in the calibration and power parts")
     args = ap.parse_args(argv)
     grid = quick_grid() if args.quick else (full_grid() if args.grid == "full" else reduced_grid())
     for option, target in ((args.cal_reps, grid.cal_reps), (args.power_reps, grid.power_reps),
@@ -719,6 +731,8 @@ def main(argv=None) -> dict[str, bool]:
             if item.strip():
                 n, r = item.split("=")
                 target[int(n)] = int(r)
+    if args.tests:
+        grid.tests = tuple(args.tests)
     parts = set(args.parts)
     py = None if args.no_anchor else alibi_python(args.alibi_python)
     if py is None and not args.no_anchor:
@@ -778,6 +792,8 @@ def main(argv=None) -> dict[str, bool]:
         row["p_values"] = {t: [float(v) for v in ps[t]] for t in ps}
         null_ds = NULL_DATASET.get(row["scenario"])
         for t in ANCHORS:
+            if t not in ps:
+                continue
             thr = adjusted_threshold(null_dq.get((null_ds, row["n"]), {}).get(t, []))
             if thr is not None:
                 row[f"{t}_threshold"] = thr

@@ -60,6 +60,10 @@ SHIFTS = ("none", "mean", "var_all", "var_some", "decorrelate", "perturbed", "pr
 MMD_CANDIDATES = ("median", "median/sqrt2", "median/2", "median/4", "cross", "multi")
 CLF_MODELS = ("linear", "quadratic")
 CLF_STATS = ("mw", "ks", "both")
+#: Cross-fitted least-squares candidates (kind, ridge per row), permutation p-values.
+CLF_LEAST_SQUARES = (("quadratic", 0.01), ("quadratic", 0.1), ("quadratic", 1.0),
+                     ("linear", 0.1))
+CLF_PERMUTATIONS = 100
 
 
 # ============================================================================ data
@@ -172,18 +176,27 @@ def mmd_candidates(ref: np.ndarray, cur: np.ndarray, perms: int, rng) -> dict[st
     return out
 
 
-def _model(kind: str):
-    """``linear`` / ``quadratic``: the pipelines ``classifier_scores`` builds for
-    ``model="linear"`` / ``model="quadratic"``."""
-    from dataqa.drift.twosample import _default_classifier
+def _logistic(kind: str):
+    """``linear`` / ``quadratic`` logistic regression (``C=1``) on the standardised features
+    (and their squares, standardised again): the held-out model of earlier versions."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-    return _default_classifier(kind)
+    steps = [("scale", StandardScaler())]
+    if kind == "quadratic":
+        steps += [("squares", FunctionTransformer(lambda Z: np.hstack([Z, Z * Z]))),
+                  ("rescale", StandardScaler())]
+    return Pipeline(steps + [("logreg", LogisticRegression(C=1.0, max_iter=2000))])
 
 
-def classifier_candidates(ref: np.ndarray, cur: np.ndarray, seed: int) -> dict[str, float]:
-    """Held-out p-values of every (model, statistic) candidate on one held-out split."""
+def classifier_candidates(ref: np.ndarray, cur: np.ndarray, seed: int,
+                          perms: int = CLF_PERMUTATIONS) -> dict[str, float]:
+    """p-values of every classifier candidate on one repetition."""
     from scipy.stats import ks_2samp, mannwhitneyu
     from sklearn.model_selection import StratifiedKFold
+
+    from dataqa.drift.twosample import LeastSquaresClassifier, classifier_scores
 
     n, m = len(ref), len(cur)
     Z = np.vstack([ref, cur])
@@ -191,20 +204,28 @@ def classifier_candidates(ref: np.ndarray, cur: np.ndarray, seed: int) -> dict[s
     train, test = next(StratifiedKFold(2, shuffle=True, random_state=seed).split(Z, t))
     out = {}
     for kind in CLF_MODELS:
-        held = _model(kind).fit(Z[train], t[train]).predict_proba(Z[test])[:, 1]
+        held = _logistic(kind).fit(Z[train], t[train]).predict_proba(Z[test])[:, 1]
         h_ref, h_cur = held[t[test] == 0], held[t[test] == 1]
         p_mw = float(mannwhitneyu(h_cur, h_ref, alternative="greater").pvalue)
         p_ks = float(ks_2samp(h_cur, h_ref).pvalue)
         out[f"{kind}+mw"] = p_mw
         out[f"{kind}+ks"] = p_ks
         out[f"{kind}+both"] = min(1.0, 2.0 * min(p_mw, p_ks))
+    for kind, ridge in CLF_LEAST_SQUARES:
+        est = LeastSquaresClassifier(kind, ridge)
+        out[f"ls-{kind}-{ridge:g}+perm"] = classifier_scores(
+            ref, cur, model=est, method="permutation", n_permutations=perms,
+            random_state=seed).p_value
+    est = LeastSquaresClassifier("quadratic", 0.1)
+    out["ls-quadratic-0.1+mw"] = classifier_scores(ref, cur, model=est, method="split",
+                                                   random_state=seed).p_value
     return out
 
 
 # ============================================================================ run
 
 def run(datasets: tuple[str, ...], ns: tuple[int, ...], reps: int, perms: int,
-        seed: int = 0) -> list[dict]:
+        seed: int = 0, families: tuple[str, ...] = ("mmd", "clf")) -> list[dict]:
     rows = []
     for ds in datasets:
         pool = Pool(ds)
@@ -215,9 +236,14 @@ def run(datasets: tuple[str, ...], ns: tuple[int, ...], reps: int, perms: int,
                 t0 = time.perf_counter()
                 for _ in range(reps):
                     ref, cur = sample(pool, shift, n, rng)
-                    ps = {f"mmd:{k}": v for k, v in mmd_candidates(ref, cur, perms, rng).items()}
-                    ps.update({f"clf:{k}": v for k, v in
-                               classifier_candidates(ref, cur, int(rng.integers(2**31 - 1))).items()})
+                    ps = {}
+                    if "mmd" in families:
+                        ps.update({f"mmd:{k}": v for k, v in
+                                   mmd_candidates(ref, cur, perms, rng).items()})
+                    clf_seed = int(rng.integers(2**31 - 1))
+                    if "clf" in families:
+                        ps.update({f"clf:{k}": v for k, v in
+                                   classifier_candidates(ref, cur, clf_seed).items()})
                     for k, v in ps.items():
                         hits[k] = hits.get(k, 0) + int(v <= ALPHA)
                 for k, h in hits.items():
@@ -272,6 +298,9 @@ def main(argv=None) -> dict[str, bool]:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=None, help="repetitions per cell")
     p.add_argument("--perms", type=int, default=100, help="MMD permutations per test")
+    p.add_argument("--only", choices=("mmd", "clf"), default=None,
+                   help="run one family of candidates (alone, the classifier candidates see other "
+                        "samples than in a full run: the MMD candidates draw from the same generator)")
     args = p.parse_args(argv)
     if args.quick:
         datasets, ns, reps = DATASETS, (100,), args.reps or 20
@@ -281,7 +310,8 @@ def main(argv=None) -> dict[str, bool]:
     speed = tie_speed()
     print_table("tied columns: seconds for the 64 digits columns, n = 5,000 per side",
                 [{"test": k, "seconds": v} for k, v in speed.items()])
-    rows = run(datasets, ns, reps, args.perms)
+    families = (args.only,) if args.only else ("mmd", "clf")
+    rows = run(datasets, ns, reps, args.perms, families=families)
     summ = summary(rows)
     print_table(f"drift tuning: power at alpha = {ALPHA} per shift (mean over datasets and n = "
                 f"{', '.join(map(str, ns))}; {reps} repetitions per cell); 'none' is the "
@@ -296,6 +326,7 @@ def main(argv=None) -> dict[str, bool]:
                                           for c in cands], ["candidate", *SHIFTS], "{:.2f}")
     path = write_json(args.out, "drift_tuning", {
         "settings": {"datasets": datasets, "ns": ns, "reps": reps, "perms": args.perms,
+                     "families": families, "classifier_permutations": CLF_PERMUTATIONS,
                      "alpha": ALPHA, "quick": args.quick},
         "summary": summ, "cells": rows, "tie_speed_seconds": speed, "seconds": time.perf_counter() - t0})
     print(f"wrote {path}")

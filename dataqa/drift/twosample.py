@@ -12,11 +12,11 @@
 - :func:`mmd_test`: many columns; maximum mean discrepancy with an RBF kernel (width: half
   the median pooled distance by default) and a permutation p-value ``(b + 1) / (P + 1)``
   that counts the observed statistic.
-- :func:`classifier_test`: many columns; held-out AUROC of a reference-vs-current
-  classifier (default: logistic regression on the features and their squares) with the
-  exact Mann-Whitney p-value. :func:`classifier_scores` also gives
-  each item an out-of-fold "how unlike the reference" score and the features that drive
-  the split.
+- :func:`classifier_test`: many columns; out-of-fold AUROC of a reference-vs-current
+  classifier (default: ridge least squares on the features and their squares) with an
+  exact permutation p-value (every relabeling refits every fold; cheap because the fit is
+  linear in the labels). :func:`classifier_scores` also gives each item an out-of-fold
+  "how unlike the reference" score and the features that drive the split.
 
 Small p-values mean the two samples differ. ``x`` / ``X`` is always the reference,
 ``y`` / ``Y`` the current sample.
@@ -35,7 +35,8 @@ from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 __all__ = ["ks_test", "cvm_test", "chi2_test", "binned_chi2_test", "mmd_test", "classifier_test",
            "classifier_scores", "ClassifierTestResult", "category_counts", "median_kernel_width",
            "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "MMD_MEDIAN_SCALE", "KS_EXACT_MAX_WORK",
-           "CLASSIFIER_MODELS", "PERMUTATION_STOP_HITS", "UNSEEN"]
+           "CLASSIFIER_MODELS", "CLASSIFIER_RIDGE", "CLASSIFIER_PERMUTATIONS",
+           "LeastSquaresClassifier", "PERMUTATION_STOP_HITS", "UNSEEN"]
 
 #: Largest pooled sample (reference + current) for which :func:`mmd_test` uses the full
 #: quadratic-time estimator; above it, the block estimator (see ``docs/drift.md`` for
@@ -492,6 +493,91 @@ def _perm_p(obs: float, null: np.ndarray) -> float:
 
 # ---------------------------------------------------------------------------- classifier
 
+#: Names of the built-in classifiers of :func:`classifier_scores` (the first is the default).
+CLASSIFIER_MODELS = ("quadratic", "linear")
+
+#: Ridge penalty of the built-in classifiers, per training row, on standardised features
+#: (chosen on ``benchmarks/drift_tuning.py``).
+CLASSIFIER_RIDGE = 0.1
+
+#: Default number of label permutations of :func:`classifier_test`.
+CLASSIFIER_PERMUTATIONS = 200
+
+CLASSIFIER_METHODS = ("auto", "permutation", "split")
+
+
+class LeastSquaresClassifier:
+    """Ridge least-squares classifier of current (1) against reference (0) rows.
+
+    The features are standardised on the training rows; ``kind="quadratic"`` adds their
+    squares (standardised again), so that a change of spread separates the samples as well
+    as a change of location. The score of a row is ``x . w`` on the standardised design,
+    where ``w`` solves ``(A'A + ridge * n_train * I) w = A'(t - mean t)``.
+
+    It is linear in the labels: :func:`classifier_scores` computes the out-of-fold scores of
+    hundreds of label permutations with one matrix product per fold. A scikit-learn style
+    estimator (``fit``, ``decision_function``, ``predict_proba`` = logistic of the score,
+    ``coef_``), so it also runs where any classifier does.
+    """
+
+    def __init__(self, kind: str = "quadratic", ridge: float = CLASSIFIER_RIDGE):
+        self.kind = kind
+        self.ridge = ridge
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"kind": self.kind, "ridge": self.ridge}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def __sklearn_clone__(self):
+        return LeastSquaresClassifier(self.kind, self.ridge)
+
+    def _prepare(self, Ztr: np.ndarray) -> None:
+        mu, sd = Ztr.mean(axis=0), Ztr.std(axis=0)
+        self.mean_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
+        if self.kind == "quadratic":
+            S = ((Ztr - mu) / self.scale_) ** 2
+            mu2, sd2 = S.mean(axis=0), S.std(axis=0)
+            self.mean2_, self.scale2_ = mu2, np.where(sd2 > 0, sd2, 1.0)
+
+    def design(self, Z: np.ndarray) -> np.ndarray:
+        """The standardised design (features, and squares for ``quadratic``) of rows ``Z``."""
+        A = (np.asarray(Z, dtype=np.float64) - self.mean_) / self.scale_
+        if self.kind == "quadratic":
+            A = np.hstack([A, (A * A - self.mean2_) / self.scale2_])
+        return A
+
+    def factor(self, Ztr: np.ndarray):
+        """Fit the standardisation on ``Ztr``; returns (design, Cholesky factor)."""
+        from scipy.linalg import cho_factor
+
+        self._prepare(Ztr)
+        A = self.design(Ztr)
+        G = A.T @ A
+        G[np.diag_indices_from(G)] += float(self.ridge) * len(A)
+        return A, cho_factor(G, lower=True, check_finite=False)
+
+    def fit(self, Z, t):
+        from scipy.linalg import cho_solve
+
+        Z = np.asarray(Z, dtype=np.float64)
+        t = np.asarray(t, dtype=np.float64)
+        A, cf = self.factor(Z)
+        self.coef_ = cho_solve(cf, A.T @ (t - t.mean()), check_finite=False)[None, :]
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def decision_function(self, Z) -> np.ndarray:
+        return self.design(Z) @ self.coef_[0]
+
+    def predict_proba(self, Z) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-4.0 * self.decision_function(Z)))
+        return np.column_stack([1.0 - p, p])
+
+
 @dataclass
 class ClassifierTestResult:
     """What :func:`classifier_scores` found.
@@ -499,28 +585,35 @@ class ClassifierTestResult:
     Attributes
     ----------
     auc : float
-        AUROC of telling current from reference on the held-out half (0.5 =
-        indistinguishable); the statistic of the test.
+        The statistic: AUROC of telling current from reference rows (0.5 =
+        indistinguishable). Method ``permutation``: of the out-of-fold scores of every row;
+        method ``split``: of the held-out half's scores.
     p_value : float
-        One-sided Mann-Whitney p-value of the held-out current rows' scores being higher
-        than the held-out reference rows' (``scipy.stats.mannwhitneyu``): exact, since
-        the model never saw the held-out rows.
+        Method ``permutation``: ``(b + 1) / (P + 1)``, where ``b`` of ``P`` relabelings
+        (the reference/current labels shuffled, every fold's model refitted) reach the
+        observed AUROC: exact under no drift. Method ``split``: the one-sided
+        Mann-Whitney p-value of the held-out current rows' scores being higher than the
+        held-out reference rows' (exact, since the model never saw the held-out rows).
     reference_scores : ndarray (n,)
-        Out-of-fold (``n_folds``-fold) probability that each reference row is from the
-        current sample.
+        Out-of-fold score of each reference row (higher = more like the current sample);
+        a model's probability, or for the built-in models the least-squares score.
     current_scores : ndarray (m,)
         The same for each current row: higher = more unlike the reference.
     oof_auc : float
-        AUROC of those out-of-fold scores (descriptive: no p-value goes with it).
+        AUROC of those out-of-fold scores (the statistic for method ``permutation``).
     feature_importance : ndarray (d,)
         How much each feature drives the split (absolute coefficient of the model on
-        standardised features when it is linear; for the default quadratic model the sum
-        of the absolute coefficients of the feature and of its square; else the model's
+        standardised features when it is linear; for the quadratic model the sum of the
+        absolute coefficients of the feature and of its square; else the model's
         ``feature_importances_``, else the absolute standardised mean difference).
-    held_out_reference, held_out_current : ndarray
-        Indices (into ``X`` and ``Y``) of the held-out rows the test scored.
-    held_out_reference_scores, held_out_current_scores : ndarray
-        Their scores from the model fitted on the other half.
+    method : str
+        ``"permutation"`` or ``"split"``.
+    n_permutations : int
+        Relabelings behind the p-value (0 for ``split``).
+    held_out_reference, held_out_current : ndarray or None
+        Method ``split``: indices (into ``X`` and ``Y``) of the held-out rows it scored.
+    held_out_reference_scores, held_out_current_scores : ndarray or None
+        Method ``split``: their scores from the model fitted on the other half.
     """
 
     auc: float
@@ -529,100 +622,168 @@ class ClassifierTestResult:
     current_scores: np.ndarray
     oof_auc: float
     feature_importance: np.ndarray
-    held_out_reference: np.ndarray
-    held_out_current: np.ndarray
-    held_out_reference_scores: np.ndarray
-    held_out_current_scores: np.ndarray
+    method: str = "permutation"
+    n_permutations: int = 0
+    held_out_reference: np.ndarray | None = None
+    held_out_current: np.ndarray | None = None
+    held_out_reference_scores: np.ndarray | None = None
+    held_out_current_scores: np.ndarray | None = None
 
 
-def classifier_scores(X, Y, *, model=None, n_folds: int = 5,
+def _auc_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
+    """Mann-Whitney ``U`` (ties count half) of every column of scores ``S`` for the rows
+    that column ``T`` marks 1 (``m`` of them) against the others."""
+    from scipy.stats import rankdata
+
+    R = rankdata(S, axis=0)
+    return np.einsum("ij,ij->j", R, T) - m * (m + 1) / 2.0
+
+
+def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassifier,
+                          folds: list, P: int, rng) -> tuple[np.ndarray, float, float]:
+    """Out-of-fold scores of the observed labels, their AUROC and the permutation p-value.
+
+    Every relabeling refits every fold's least-squares model; since the fit is linear in
+    the labels, one Cholesky factor per fold serves all relabelings. The folds are drawn
+    without looking at the labels, so the rows' (features, fold) pairs are exchangeable
+    under no drift and the test is exact."""
+    from scipy.linalg import cho_solve
+
+    N, m = len(t), int(t.sum())
+    n = N - m
+    parts = []
+    for train, test in folds:
+        f = LeastSquaresClassifier(est.kind, est.ridge)
+        A, cf = f.factor(Z[train])
+        parts.append((train, test, A, cf, f.design(Z[test])))
+    batch = max(1, min(P + 1, int(2e7 // max(N, 1))))
+    labels = [t.astype(np.float64)] + [None] * P
+    u_all = np.empty(P + 1)
+    obs_scores = None
+    for start in range(0, P + 1, batch):
+        cols = range(start, min(P + 1, start + batch))
+        T = np.empty((N, len(cols)))
+        for j, c in enumerate(cols):
+            T[:, j] = labels[0] if c == 0 else t[rng.permutation(N)]
+        S = np.empty_like(T)
+        for train, test, A, cf, B in parts:
+            Tt = T[train]
+            W = cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
+            S[test] = B @ W
+        u_all[start:start + len(cols)] = _auc_columns(S, T, m)
+        if start == 0:
+            obs_scores = S[:, 0].copy()
+    obs, null = u_all[0], u_all[1:]
+    p = (int(np.sum(null >= obs - 0.25)) + 1) / (P + 1)  # U moves in steps of 1/2
+    return obs_scores, float(obs / (n * m)), p
+
+
+def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto",
+                      n_permutations: int = CLASSIFIER_PERMUTATIONS,
                       random_state=0) -> ClassifierTestResult:
     """Classifier two-sample test with per-item scores and driving features.
 
     A classifier learns to tell current rows (1) from reference rows (0). ``model``:
 
-    - ``None`` or ``"quadratic"`` (the default): standardisation, then logistic regression
-      (``C=1``) on the standardised features and their squares (re-standardised), so
-      that a change of spread (noise, variance) separates the samples as well as a change
-      of location. Chosen on separate tuning data (``benchmarks/drift_tuning.py``): over
-      mean, variance, correlation, fine-scale and class-prior shifts it had the best mean
-      power; the linear model misses variance shifts (power near alpha);
-    - ``"linear"``: standardisation + logistic regression on the features (the previous
-      default);
+    - ``None`` or ``"quadratic"`` (the default): ridge least squares
+      (:class:`LeastSquaresClassifier`, penalty :data:`CLASSIFIER_RIDGE` per row) on the
+      standardised features and their squares, so that a change of spread (noise,
+      variance) separates the samples as well as a change of location;
+    - ``"linear"``: the same on the features alone;
     - any scikit-learn classifier with ``predict_proba`` (cloned, never fitted in place).
 
-    - **The test**: the rows are split in two halves (stratified, seeded); the model is
-      fitted on one and scores the other; the statistic is the held-out AUROC and the
-      p-value the one-sided Mann-Whitney p-value, exact because the held-out rows'
-      labels are exchangeable under no drift. (The Mann-Whitney p-value of pooled
-      out-of-fold scores is *not* valid: each fold's model is trained on the other
-      folds' rows, so the folds' statistics are positively correlated; in 300 seeded
-      no-shift runs it alarmed at 0.08-0.10 for alpha = 0.05.)
-    - **Per-row scores**: ``n_folds``-fold out-of-fold probabilities, so every row,
-      reference or current, gets a score from a model that never saw it.
+    ``method``:
 
-    See :class:`ClassifierTestResult` for the outputs.
+    - ``"permutation"`` (the default for the built-in models): the rows are split into
+      ``n_folds`` folds at random, without looking at which sample a row is from; every row
+      is scored by the model fitted on the other folds; the statistic is the AUROC of those
+      out-of-fold scores and the p-value ``(b + 1) / (P + 1)`` over ``n_permutations``
+      relabelings, each refitting every fold. Exact under no drift, and every row is
+      scored, so it has more power than a held-out half. (The Mann-Whitney p-value of
+      pooled out-of-fold scores, which treats them as independent, is *not* valid: the
+      folds' models share training rows; in 300 seeded no-shift runs it alarmed at
+      0.08-0.10 for alpha = 0.05.) With a scikit-learn model each relabeling refits it
+      ``n_folds`` times: slow.
+    - ``"split"`` (the default for a scikit-learn model): the model is fitted on one
+      stratified half and scores the other; the p-value is the one-sided Mann-Whitney
+      p-value of the held-out rows, exact because they were never seen. One fit, half the
+      rows scored.
+    - ``"auto"``: ``permutation`` for the built-in models, ``split`` otherwise.
+
+    Per-row scores are the out-of-fold scores (so every row, reference or current, gets a
+    score from a model that never saw it). See :class:`ClassifierTestResult`.
     """
     from scipy.stats import mannwhitneyu
     from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import KFold, StratifiedKFold
 
     X, Y = _pair(X, Y)
     folds = check_int(n_folds, "n_folds", minimum=2)
+    if method not in CLASSIFIER_METHODS:
+        raise InvalidSettingError(f"method {method!r} is not known; use "
+                                  f"{', '.join(CLASSIFIER_METHODS)}.")
     n, m = len(X), len(Y)
     if min(n, m) < max(folds, 4):
         raise EmptyDataError(f"classifier_test needs at least {max(folds, 4)} rows in each "
                              f"sample (n_folds={folds}); got {n} reference and {m} current rows.")
-    model = _resolve_model(model)
+    est = _resolve_model(model)
+    builtin = isinstance(est, LeastSquaresClassifier)
+    if method == "auto":
+        method = "permutation" if builtin else "split"
+    P = check_int(n_permutations, "n_permutations", minimum=1) if method == "permutation" else 0
     Z = np.vstack([X, Y])
     t = np.r_[np.zeros(n, dtype=np.int64), np.ones(m, dtype=np.int64)]
-    seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=2)
-    scores = np.zeros(n + m)
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=int(seeds[0])).split(Z, t):
-        fitted = clone(model).fit(Z[train], t[train])
-        scores[test] = fitted.predict_proba(Z[test])[:, 1]
+    seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=3)
+    # folds drawn without the labels: exchangeable (features, fold) pairs under no drift
+    fold_list = list(KFold(folds, shuffle=True, random_state=int(seeds[0])).split(Z))
+    rng = np.random.default_rng(int(seeds[2]))
+    fitted = clone(est).fit(Z, t)
+    importance = _importance(fitted, X, Y)
+    if method == "permutation" and builtin:
+        scores, auc, p = _crossfit_permutation(Z, t, est, fold_list, P, rng)
+        return ClassifierTestResult(auc, p, scores[:n], scores[n:], auc, importance,
+                                    "permutation", P)
+
+    def oof(labels: np.ndarray) -> np.ndarray:
+        s = np.zeros(n + m)
+        for train, test in fold_list:
+            s[test] = _score(clone(est).fit(Z[train], labels[train]), Z[test])
+        return s
+
+    scores = oof(t)
     ref, cur = scores[:n], scores[n:]
     oof_auc = float(mannwhitneyu(cur, ref).statistic) / (n * m)
+    if method == "permutation":  # a scikit-learn model: refit per relabeling
+        u_obs = _auc_columns(scores[:, None], t[:, None].astype(float), m)[0]
+        null = np.array([_auc_columns(oof(tp)[:, None], tp[:, None].astype(float), m)[0]
+                         for tp in (t[rng.permutation(n + m)] for _ in range(P))])
+        p = (int(np.sum(null >= u_obs - 0.25)) + 1) / (P + 1)
+        return ClassifierTestResult(oof_auc, p, ref, cur, oof_auc, importance, "permutation", P)
     train, test = next(StratifiedKFold(2, shuffle=True, random_state=int(seeds[1])).split(Z, t))
-    held = clone(model).fit(Z[train], t[train]).predict_proba(Z[test])[:, 1]
+    held = _score(clone(est).fit(Z[train], t[train]), Z[test])
     tt = t[test]
     h_ref, h_cur = held[tt == 0], held[tt == 1]
     u = mannwhitneyu(h_cur, h_ref, alternative="greater", method="auto")
     auc = float(u.statistic) / (len(h_cur) * len(h_ref))
-    fitted = clone(model).fit(Z, t)
-    return ClassifierTestResult(auc, float(u.pvalue), ref, cur, oof_auc,
-                                _importance(fitted, X, Y), test[tt == 0], test[tt == 1] - n,
-                                h_ref, h_cur)
+    return ClassifierTestResult(auc, float(u.pvalue), ref, cur, oof_auc, importance, "split", 0,
+                                test[tt == 0], test[tt == 1] - n, h_ref, h_cur)
 
 
-#: Names of the built-in classifiers of :func:`classifier_scores` (the first is the default).
-CLASSIFIER_MODELS = ("quadratic", "linear")
-
-
-def _with_squares(Z: np.ndarray) -> np.ndarray:
-    return np.hstack([Z, Z * Z])
-
-
-def _default_classifier(kind: str = "quadratic"):
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer, StandardScaler
-
-    steps = [("scale", StandardScaler())]
-    if kind == "quadratic":
-        steps += [("squares", FunctionTransformer(_with_squares)), ("rescale", StandardScaler())]
-    return Pipeline(steps + [("logreg", LogisticRegression(C=1.0, max_iter=2000))])
+def _score(fitted, Z: np.ndarray) -> np.ndarray:
+    if isinstance(fitted, LeastSquaresClassifier):
+        return fitted.decision_function(Z)
+    return fitted.predict_proba(Z)[:, 1]
 
 
 def _resolve_model(model):
     if model is None:
-        return _default_classifier(CLASSIFIER_MODELS[0])
+        return LeastSquaresClassifier(CLASSIFIER_MODELS[0])
     if isinstance(model, str):
         if model not in CLASSIFIER_MODELS:
             raise InvalidSettingError(f"model {model!r} is not known; use one of "
                                       f"{', '.join(CLASSIFIER_MODELS)} or a scikit-learn "
                                       f"classifier with predict_proba.")
-        return _default_classifier(model)
+        return LeastSquaresClassifier(model)
     if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
         raise InvalidSettingError(f"model must be {' or '.join(map(repr, CLASSIFIER_MODELS))} "
                                   f"or a scikit-learn classifier with fit and predict_proba; "
@@ -631,12 +792,15 @@ def _resolve_model(model):
 
 
 def _importance(fitted, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    d = X.shape[1]
+    if isinstance(fitted, LeastSquaresClassifier):
+        coef = np.abs(fitted.coef_[0])
+        return coef[:d] + coef[d:] if fitted.kind == "quadratic" else coef
     last = fitted.steps[-1][1] if hasattr(fitted, "steps") else fitted
     scaled = hasattr(fitted, "steps") and len(fitted.steps) > 1
     if hasattr(last, "coef_"):
         coef = np.abs(np.asarray(last.coef_, dtype=np.float64)).ravel()
-        d = X.shape[1]
-        if hasattr(fitted, "named_steps") and "squares" in fitted.named_steps and coef.size == 2 * d:
+        if coef.size == 2 * d:
             return coef[:d] + coef[d:]  # a feature drives the split through itself and its square
         if not scaled:
             coef = coef * np.vstack([X, Y]).std(axis=0)
@@ -647,13 +811,18 @@ def _importance(fitted, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return np.abs(Y.mean(0) - X.mean(0)) / np.where(sd > 0, sd, 1.0)
 
 
-def classifier_test(X, Y, *, random_state=0, model=None, n_folds: int = 5) -> tuple[float, float]:
-    """Classifier two-sample test: ``(held-out AUROC, Mann-Whitney p-value)``.
+def classifier_test(X, Y, *, random_state=0, model=None, n_folds: int = 5,
+                    method: str = "auto",
+                    n_permutations: int = CLASSIFIER_PERMUTATIONS) -> tuple[float, float]:
+    """Classifier two-sample test: ``(AUROC, p-value)``.
 
-    ``model``: ``None`` / ``"quadratic"`` (default: logistic regression on the
-    standardised features and their squares), ``"linear"`` (the previous default) or a
-    scikit-learn classifier. See :func:`classifier_scores` (which also returns per-item
+    Default: out-of-fold AUROC of a ridge least-squares classifier on the standardised
+    features and their squares, with an exact permutation p-value over ``n_permutations``
+    relabelings (every fold refitted each time). ``model="linear"`` drops the squares; a
+    scikit-learn classifier uses a held-out half and the exact Mann-Whitney p-value unless
+    ``method="permutation"``. See :func:`classifier_scores` (which also returns per-item
     scores and the driving features).
     """
-    r = classifier_scores(X, Y, model=model, n_folds=n_folds, random_state=random_state)
+    r = classifier_scores(X, Y, model=model, n_folds=n_folds, method=method,
+                          n_permutations=n_permutations, random_state=random_state)
     return r.auc, r.p_value
