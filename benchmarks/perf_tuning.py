@@ -18,6 +18,14 @@ probability), ``atc_mc`` / ``atc_ne`` (average thresholded confidence on max pro
 / negative entropy), ``doc`` (difference of confidences), ``ts`` (temperature-scaled
 mean max probability), ``cbpe_atc`` (mean of cbpe and atc_ne).
 
+With ``--with-iw`` two estimators that also see the features are compared: ``iw``
+(importance weighting: the reference rows' out-of-fold correctness weighted by
+``p / (1 - p)``, ``p`` the out-of-fold probability of a reference-vs-current logistic
+regression on the standardised features, or the model's TF-IDF features for texts) and
+``doc_iw`` (``doc`` with the reference's accuracy and confidence weighted the same way).
+Over 10 draws per cell (``--reps 10 --with-iw``, current rows scored by the full model): mean absolute error over the shifted
+cells ``iw`` 0.052, ``doc_iw`` 0.044, ``doc`` 0.039; none was adopted.
+
 Printed: MAE per candidate per cell, and for the interval methods (cbpe, atc, doc) the
 coverage of the realised accuracy on the current items and the mean width of several
 widening rules (``interval_rules``). JSON in ``--out``, with every draw's raw figures.
@@ -45,6 +53,8 @@ from _common import finish, parser, print_table, write_json  # noqa: E402
 from dataqa.drift import model_checks as mc  # noqa: E402
 
 CANDIDATES = ("cbpe", "atc_mc", "atc_ne", "doc", "ts", "cbpe_atc")
+#: candidates that also see the features (``--with-iw``)
+IW_CANDIDATES = ("iw", "doc_iw")
 #: candidates whose interval is simulated (the method names of estimate_accuracy)
 INTERVAL_METHODS = ("cbpe", "atc", "doc")
 
@@ -182,8 +192,10 @@ TEXT_SHIFTS = ("none", "drop", "typos")
 
 # ---------------------------------------------------------------- run
 
-def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: str) -> list[dict]:
+def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: str,
+        with_iw: bool = False) -> list[dict]:
     rows = []
+    cands = CANDIDATES + (IW_CANDIDATES if with_iw else ())
     for dname, (kind, X, y) in _datasets(data_home, quick).items():
         perm = np.random.default_rng([3, len(dname)]).permutation(len(y))
         n_ref = min(len(y) // 2, 2000)
@@ -196,7 +208,7 @@ def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: 
             yr = y[ref]
             for shift in (NUM_SHIFTS if kind == "num" else TEXT_SHIFTS):
                 rng = np.random.default_rng([7, len(dname), len(mname), len(shift)])
-                est = {c: [] for c in CANDIDATES}
+                est = {c: [] for c in cands}
                 accs, parts, dis, dconf = [], {}, [], []
                 for r in range(reps):
                     if kind == "num":
@@ -208,6 +220,9 @@ def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: 
                     accs.append(acc)
                     for c in CANDIDATES:
                         est[c].append(mc._point_estimate("atc" if c == "atc_ne" else c, oof, yr, Q))
+                    if with_iw:
+                        for c, v in _iw_estimates(kind, fitted, X[ref], Xc, oof, yr, Q, r).items():
+                            est[c].append(v)
                     if r < interval_reps:
                         for meth in INTERVAL_METHODS:
                             e, vi, vr = mc._accuracy_parts(meth, oof, yr, Q, 100,
@@ -219,7 +234,7 @@ def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: 
                 row = {"dataset": dname, "model": mname, "shift": shift,
                        "ref_acc": float(np.mean(oof.argmax(1) == yr)),
                        "true_acc": float(accs.mean())}
-                for c in CANDIDATES:
+                for c in cands:
                     row[f"mae_{c}"] = float(np.mean(np.abs(np.array(est[c]) - accs)))
                     row[f"bias_{c}"] = float(np.mean(np.array(est[c]) - accs))
                 row["raw"] = {"acc": accs.tolist(), "est": est, "parts": parts, "dis": dis,
@@ -232,15 +247,48 @@ def run(data_home, reps: int, m: int, interval_reps: int, quick: bool, scoring: 
                         row[f"width_{meth}_{rule}"] = float(np.mean(hi - lo))
                 rows.append(row)
                 print(dname, mname, shift, f"acc {row['true_acc']:.3f}",
-                      " ".join(f"{c} {row[f'mae_{c}']:.3f}" for c in CANDIDATES),
+                      " ".join(f"{c} {row[f'mae_{c}']:.3f}" for c in cands),
                       " ".join(f"{k[4:]} {row[k]:.2f}/{row['width_' + k[4:]]:.3f}"
                                for k in row if k.startswith("cov_")), flush=True)
     return rows
 
 
-def summary(rows: list[dict]) -> list[dict]:
+def _domain_weights(Fr, Fc, seed: int) -> np.ndarray:
+    """Density-ratio weights of the reference rows, ``p / (1 - p)`` (mean 1), from the
+    out-of-fold probability ``p`` that a row is current (logistic regression, 5 folds)."""
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    Z = sp.vstack([Fr, Fc]).tocsr() if sp.issparse(Fr) else np.vstack([Fr, Fc])
+    t = np.r_[np.zeros(Fr.shape[0]), np.ones(Fc.shape[0])]
+    p = np.zeros(len(t))
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(np.zeros(len(t)), t):
+        p[te] = LogisticRegression(max_iter=2000).fit(Z[tr], t[tr]).predict_proba(Z[te])[:, 1]
+    pr = np.clip(p[:Fr.shape[0]], 1e-6, 1 - 1e-6)
+    w = pr / (1 - pr)
+    return w / w.mean()
+
+
+def _iw_estimates(kind, fitted, Xr, Xc, oof, yr, Q, seed: int) -> dict[str, float]:
+    """``iw`` and ``doc_iw`` (see the module docstring) of one draw."""
+    if kind == "num":
+        mu, sd = Xr.mean(0), Xr.std(0) + 1e-12
+        Fr, Fc = (Xr - mu) / sd, (Xc - mu) / sd
+    else:
+        pipe = fitted.models[0] if isinstance(fitted, _FoldMean) else fitted
+        vec = pipe.steps[0][1]
+        Fr, Fc = vec.transform(Xr), vec.transform(Xc)
+    w = _domain_weights(Fr, Fc, seed)
+    correct = (oof.argmax(1) == yr).astype(float)
+    iw = float(np.sum(w * correct) / np.sum(w))
+    return {"iw": iw, "doc_iw": iw - (float(np.sum(w * oof.max(1)) / np.sum(w))
+                                      - float(Q.max(1).mean()))}
+
+
+def summary(rows: list[dict], candidates=CANDIDATES) -> list[dict]:
     out = []
-    for c in CANDIDATES:
+    for c in candidates:
         sh = [r[f"mae_{c}"] for r in rows if r["shift"] != "none"]
         no = [r[f"mae_{c}"] for r in rows if r["shift"] == "none"]
         out.append({"candidate": c, "mae_shifted": float(np.mean(sh)),
@@ -259,13 +307,16 @@ def main(argv=None) -> dict[str, bool]:
                     help="current rows scored by one model fitted on the whole reference (as "
                          "drift_quality.py does) or by the mean of the fold models (as "
                          "detect_drift does)")
+    ap.add_argument("--with-iw", action="store_true",
+                    help="also compare the importance-weighted estimators (they see the features)")
     args = ap.parse_args(argv)
     reps = 5 if args.quick else args.reps
     t0 = time.perf_counter()
     rows = run(args.data_home, reps, 1000, min(reps, 3 if args.quick else args.interval_reps),
-               args.quick, args.scoring)
-    summ = summary(rows)
-    cols = ["dataset", "model", "shift", "true_acc"] + [f"mae_{c}" for c in CANDIDATES]
+               args.quick, args.scoring, args.with_iw)
+    cands = CANDIDATES + (IW_CANDIDATES if args.with_iw else ())
+    summ = summary(rows, cands)
+    cols = ["dataset", "model", "shift", "true_acc"] + [f"mae_{c}" for c in cands]
     print_table("MAE of the accuracy estimate per tuning cell", rows, cols)
     icols = ["dataset", "model", "shift"] + [k for k in rows[0] if k.startswith("cov_")]
     print_table("95% interval: coverage of the realised accuracy and mean width", rows, icols)
