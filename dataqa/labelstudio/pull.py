@@ -204,9 +204,8 @@ class _LabelCodec:
         name = self.names[index]
         if self.kind == "str":
             return name
-        if self.kind == "int" and _int_text(name) is not None:
-            return _int_text(name)
-        return index
+        number = _int_text(name) if self.kind == "int" else None
+        return index if number is None else number
 
     def index(self, stored: Any) -> int:
         """The position in the project's classes of a stored label (inverse of store)."""
