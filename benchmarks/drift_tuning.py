@@ -25,14 +25,18 @@ exactly. Shifts applied to the current sample:
   malignant against 37%; gmm: component weights 0.5/0.3/0.2 against 1/3 each).
 
 Candidates (all exact tests: permutation p-values ``(b + 1) / (P + 1)`` with the same
-relabelings for every kernel; held-out halves for the classifier):
+relabelings for every kernel; relabelings or held-out halves for the classifier):
 
 - MMD kernels, ``w`` the median pooled pairwise distance (``median_kernel_width``):
   ``median`` (RBF ``exp(-d^2 / (2 w^2))``, the old default), ``median/sqrt2``,
   ``median/2``, ``median/4`` (widths ``w / sqrt 2``, ``w / 2``, ``w / 4``), ``cross``
   (``exp(-d^2 / median of squared reference-current distances)``, alibi-detect's
   choice), ``multi`` (mean of RBFs of widths ``w x {1/4, 1/2, 1, 2}``).
-- Classifier: model ``linear`` (standardise + logistic regression, the old default) or
+- Classifier, cross-fitted least squares (``LeastSquaresClassifier``; ridge 0.01, 0.1, 1 on
+  the features and their squares, 0.1 on the features alone) with the permutation p-value
+  of ``classifier_scores`` (``+perm``: AUROC of the out-of-fold scores; ``+permks``: their
+  KS distance, same relabelings), and least squares on a held-out half (``+mw``);
+- Classifier, held out: model ``linear`` (standardise + logistic regression, the old default) or
   ``quadratic`` (the same on the features and their squares); held-out statistic ``mw``
   (one-sided Mann-Whitney of current > reference scores, the old default), ``ks``
   (two-sided KS between the held-out current and reference scores), ``both``
@@ -219,7 +223,26 @@ def classifier_candidates(ref: np.ndarray, cur: np.ndarray, seed: int,
     est = LeastSquaresClassifier("quadratic", 0.1)
     out["ls-quadratic-0.1+mw"] = classifier_scores(ref, cur, model=est, method="split",
                                                    random_state=seed).p_value
+    # the KS distance of the out-of-fold scores instead of their AUROC, same relabelings
+    for ridge in (0.1, 1.0):
+        out[f"ls-quadratic-{ridge:g}+permks"] = _permutation_ks(ref, cur, ridge, seed, perms)
     return out
+
+
+def _permutation_ks(ref: np.ndarray, cur: np.ndarray, ridge: float, seed: int,
+                    perms: int) -> float:
+    """The cross-fitted permutation test of ``classifier_scores`` (same folds and
+    relabelings for a seed) with the KS distance of the scores as its statistic."""
+    from sklearn.model_selection import KFold
+
+    from dataqa.drift.twosample import LeastSquaresClassifier, _crossfit_permutation
+
+    Z = np.vstack([ref, cur])
+    t = np.r_[np.zeros(len(ref), np.int64), np.ones(len(cur), np.int64)]
+    seeds = np.random.default_rng(seed).integers(2**31 - 1, size=3)
+    folds = list(KFold(5, shuffle=True, random_state=int(seeds[0])).split(Z))
+    return _crossfit_permutation(Z, t, LeastSquaresClassifier("quadratic", ridge), folds, perms,
+                                 np.random.default_rng(int(seeds[2])), statistic="ks")[2]
 
 
 # ============================================================================ run

@@ -639,8 +639,22 @@ def _auc_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
     return np.einsum("ij,ij->j", R, T) - m * (m + 1) / 2.0
 
 
+def _ks_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
+    """Two-sample KS distance of every column of scores ``S`` between the rows that column
+    ``T`` marks 1 (``m`` of them) and the others (ties: measured at a group's end)."""
+    N = len(S)
+    order = np.argsort(S, axis=0, kind="stable")
+    Ss = np.take_along_axis(S, order, axis=0)
+    Ts = np.take_along_axis(T, order, axis=0)
+    D = np.abs(np.cumsum(Ts, axis=0) / m - np.cumsum(1.0 - Ts, axis=0) / (N - m))
+    end = np.ones(Ss.shape, dtype=bool)
+    end[:-1] = Ss[1:] != Ss[:-1]
+    return np.max(np.where(end, D, 0.0), axis=0)
+
+
 def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassifier,
-                          folds: list, P: int, rng) -> tuple[np.ndarray, float, float]:
+                          folds: list, P: int, rng,
+                          statistic: str = "auc") -> tuple[np.ndarray, float, float]:
     """Out-of-fold scores of the observed labels, their AUROC and the permutation p-value.
 
     Every relabeling refits every fold's least-squares model; since the fit is linear in
@@ -670,10 +684,13 @@ def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassif
             Tt = T[train]
             W = cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
             S[test] = B @ W
-        u_all[start:start + len(cols)] = _auc_columns(S, T, m)
+        u_all[start:start + len(cols)] = (_auc_columns(S, T, m) if statistic == "auc"
+                                          else _ks_columns(S, T, m))
         if start == 0:
             obs_scores = S[:, 0].copy()
     obs, null = u_all[0], u_all[1:]
+    if statistic != "auc":
+        return obs_scores, float(obs), (int(np.sum(null >= obs - 1e-12)) + 1) / (P + 1)
     p = (int(np.sum(null >= obs - 0.25)) + 1) / (P + 1)  # U moves in steps of 1/2
     return obs_scores, float(obs / (n * m)), p
 

@@ -520,3 +520,16 @@ def test_auto_numeric_test_uses_binned_chi2_for_few_values():
                       pd.Series(rng.integers(0, 5, 80).astype(float)), "numeric")
     many = column_test(pd.Series(rng.normal(size=100)), pd.Series(rng.normal(size=80)), "numeric")
     assert few["test"] == "binned_chi2" and many["test"] == "ks"
+
+
+def test_ks_columns_match_scipy_with_ties():
+    from dataqa.drift.twosample import _ks_columns
+
+    rng = np.random.default_rng(8)
+    S = rng.integers(0, 6, size=(40, 5)).astype(float)  # many ties
+    T = np.zeros((40, 5))
+    for j in range(5):
+        T[rng.permutation(40)[:15], j] = 1.0
+    got = _ks_columns(S, T, 15)
+    want = [stats.ks_2samp(S[T[:, j] == 1, j], S[T[:, j] == 0, j]).statistic for j in range(5)]
+    assert got == pytest.approx(want, abs=1e-12)
