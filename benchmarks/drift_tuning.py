@@ -36,6 +36,9 @@ relabelings for every kernel; relabelings or held-out halves for the classifier)
   the features and their squares, 0.1 on the features alone) with the permutation p-value
   of ``classifier_scores`` (``+perm``: AUROC of the out-of-fold scores; ``+permks``: their
   KS distance, same relabelings), and least squares on a held-out half (``+mw``);
+  ``minp(ls-q0.1,ls-q1)`` / ``minp(ls-q0.1,ls-l1)``: two cross-fitted models (quadratic
+  ridge 0.1 with quadratic ridge 1, or with linear ridge 1) on the same relabelings,
+  the smaller permutation p-value calibrated on the relabelings;
 - Classifier, held out: model ``linear`` (standardise + logistic regression, the old default) or
   ``quadratic`` (the same on the features and their squares); held-out statistic ``mw``
   (one-sided Mann-Whitney of current > reference scores, the old default), ``ks``
@@ -226,6 +229,33 @@ def classifier_candidates(ref: np.ndarray, cur: np.ndarray, seed: int,
     # the KS distance of the out-of-fold scores instead of their AUROC, same relabelings
     for ridge in (0.1, 1.0):
         out[f"ls-quadratic-{ridge:g}+permks"] = _permutation_ks(ref, cur, ridge, seed, perms)
+    out.update(_min_p(ref, cur, seed, perms))
+    return out
+
+
+def _min_p(ref: np.ndarray, cur: np.ndarray, seed: int, perms: int) -> dict[str, float]:
+    """Two cross-fitted least-squares models on the same relabelings, combined by the
+    smaller of their permutation p-values, itself calibrated on the relabelings (exact)."""
+    from sklearn.model_selection import KFold
+
+    from dataqa.drift.twosample import LeastSquaresClassifier, _crossfit_statistics
+
+    Z = np.vstack([ref, cur])
+    t = np.r_[np.zeros(len(ref), np.int64), np.ones(len(cur), np.int64)]
+    seeds = np.random.default_rng(seed).integers(2**31 - 1, size=3)
+    folds = list(KFold(5, shuffle=True, random_state=int(seeds[0])).split(Z))
+    models = {"q0.1": ("quadratic", 0.1), "q1": ("quadratic", 1.0), "l1": ("linear", 1.0)}
+    _, U = _crossfit_statistics(Z, t, [LeastSquaresClassifier(*v) for v in models.values()],
+                                folds, perms, np.random.default_rng(int(seeds[2])))
+
+    def column_p(u: np.ndarray) -> np.ndarray:  # each column's p-value among all P + 1
+        return (len(u) - np.searchsorted(np.sort(u), u - 0.25, side="left")) / len(u)
+
+    p = {k: column_p(U[i]) for i, k in enumerate(models)}
+    out = {}
+    for a, b in (("q0.1", "q1"), ("q0.1", "l1")):
+        mp = np.minimum(p[a], p[b])
+        out[f"minp(ls-{a},ls-{b})"] = float(np.sum(mp <= mp[0] + 1e-12) / len(mp))
     return out
 
 

@@ -652,47 +652,59 @@ def _ks_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
     return np.max(np.where(end, D, 0.0), axis=0)
 
 
-def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassifier,
-                          folds: list, P: int, rng,
-                          statistic: str = "auc") -> tuple[np.ndarray, float, float]:
-    """Out-of-fold scores of the observed labels, their AUROC and the permutation p-value.
+def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: list, P: int,
+                         rng, statistic: str = "auc") -> tuple[list, np.ndarray]:
+    """The statistic of the observed labels (column 0) and of ``P`` relabelings (columns
+    1..P) for each least-squares estimator, all on the same relabelings.
 
-    Every relabeling refits every fold's least-squares model; since the fit is linear in
-    the labels, one Cholesky factor per fold serves all relabelings. The folds are drawn
-    without looking at the labels, so the rows' (features, fold) pairs are exchangeable
-    under no drift and the test is exact."""
+    Every relabeling refits every fold's model; since the fit is linear in the labels, one
+    Cholesky factor per fold serves all relabelings. Returns the observed labels'
+    out-of-fold scores per estimator and an array (estimators, P + 1): Mann-Whitney ``U``
+    (``statistic="auc"``) or the KS distance (``"ks"``) of the scores."""
     from scipy.linalg import cho_solve
 
     N, m = len(t), int(t.sum())
-    n = N - m
     parts = []
-    for train, test in folds:
-        f = LeastSquaresClassifier(est.kind, est.ridge)
-        A, cf = f.factor(Z[train])
-        parts.append((train, test, A, cf, f.design(Z[test])))
+    for est in estimators:
+        fold_parts = []
+        for train, test in folds:
+            f = LeastSquaresClassifier(est.kind, est.ridge)
+            A, cf = f.factor(Z[train])
+            fold_parts.append((train, test, A, cf, f.design(Z[test])))
+        parts.append(fold_parts)
     batch = max(1, min(P + 1, int(2e7 // max(N, 1))))
-    labels = [t.astype(np.float64)] + [None] * P
-    u_all = np.empty(P + 1)
-    obs_scores = None
+    stats = np.empty((len(estimators), P + 1))
+    obs_scores = []
     for start in range(0, P + 1, batch):
         cols = range(start, min(P + 1, start + batch))
         T = np.empty((N, len(cols)))
         for j, c in enumerate(cols):
-            T[:, j] = labels[0] if c == 0 else t[rng.permutation(N)]
-        S = np.empty_like(T)
-        for train, test, A, cf, B in parts:
-            Tt = T[train]
-            W = cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
-            S[test] = B @ W
-        u_all[start:start + len(cols)] = (_auc_columns(S, T, m) if statistic == "auc"
-                                          else _ks_columns(S, T, m))
-        if start == 0:
-            obs_scores = S[:, 0].copy()
-    obs, null = u_all[0], u_all[1:]
+            T[:, j] = t if c == 0 else t[rng.permutation(N)]
+        for e, fold_parts in enumerate(parts):
+            S = np.empty_like(T)
+            for train, test, A, cf, B in fold_parts:
+                Tt = T[train]
+                S[test] = B @ cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
+            stats[e, start:start + len(cols)] = (_auc_columns(S, T, m) if statistic == "auc"
+                                                 else _ks_columns(S, T, m))
+            if start == 0:
+                obs_scores.append(S[:, 0].copy())
+    return obs_scores, stats
+
+
+def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassifier,
+                          folds: list, P: int, rng,
+                          statistic: str = "auc") -> tuple[np.ndarray, float, float]:
+    """Out-of-fold scores of the observed labels, their AUROC (or KS distance) and the
+    permutation p-value. The folds are drawn without looking at the labels, so the rows'
+    (features, fold) pairs are exchangeable under no drift and the test is exact."""
+    N, m = len(t), int(t.sum())
+    scores, stats = _crossfit_statistics(Z, t, [est], folds, P, rng, statistic)
+    obs, null = stats[0, 0], stats[0, 1:]
     if statistic != "auc":
-        return obs_scores, float(obs), (int(np.sum(null >= obs - 1e-12)) + 1) / (P + 1)
+        return scores[0], float(obs), (int(np.sum(null >= obs - 1e-12)) + 1) / (P + 1)
     p = (int(np.sum(null >= obs - 0.25)) + 1) / (P + 1)  # U moves in steps of 1/2
-    return obs_scores, float(obs / (n * m)), p
+    return scores[0], float(obs / ((N - m) * m)), p
 
 
 def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto",

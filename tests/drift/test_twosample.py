@@ -533,3 +533,24 @@ def test_ks_columns_match_scipy_with_ties():
     got = _ks_columns(S, T, 15)
     want = [stats.ks_2samp(S[T[:, j] == 1, j], S[T[:, j] == 0, j]).statistic for j in range(5)]
     assert got == pytest.approx(want, abs=1e-12)
+
+
+def test_crossfit_statistics_share_the_relabelings_across_models():
+    from sklearn.model_selection import KFold
+
+    from dataqa.drift.twosample import LeastSquaresClassifier, _crossfit_statistics
+
+    rng = np.random.default_rng(6)
+    Z = rng.normal(size=(50, 3))
+    t = np.r_[np.zeros(26, np.int64), np.ones(24, np.int64)]
+    folds = list(KFold(5, shuffle=True, random_state=0).split(Z))
+    models = [LeastSquaresClassifier("quadratic", 0.1), LeastSquaresClassifier("linear", 1.0)]
+    scores, both = _crossfit_statistics(Z, t, models, folds, 40, np.random.default_rng(3))
+    assert both.shape == (2, 41)
+    for e, est in enumerate(models):
+        s1, one = _crossfit_statistics(Z, t, [est], folds, 40, np.random.default_rng(3))
+        assert one[0] == pytest.approx(both[e])
+        assert s1[0] == pytest.approx(scores[e])
+    # U of the observed labels is the Mann-Whitney statistic of the out-of-fold scores
+    u = stats.mannwhitneyu(scores[0][t == 1], scores[0][t == 0]).statistic
+    assert both[0, 0] == pytest.approx(u)
