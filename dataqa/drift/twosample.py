@@ -496,9 +496,10 @@ def _perm_p(obs: float, null: np.ndarray) -> float:
 #: Names of the built-in classifiers of :func:`classifier_scores` (the first is the default).
 CLASSIFIER_MODELS = ("quadratic", "linear")
 
-#: Ridge penalty of the built-in classifiers, per training row, on standardised features
-#: (chosen on ``benchmarks/drift_tuning.py``).
-CLASSIFIER_RIDGE = 0.1
+#: Ridge penalties of the built-in classifiers, per training row, on standardised
+#: features: one model per value, combined by the smaller permutation p-value (chosen on
+#: ``benchmarks/drift_tuning.py``; the first model gives the scores and the AUROC).
+CLASSIFIER_RIDGE = (0.1, 1.0)
 
 #: Default number of label permutations of :func:`classifier_test`.
 CLASSIFIER_PERMUTATIONS = 200
@@ -520,7 +521,7 @@ class LeastSquaresClassifier:
     ``coef_``), so it also runs where any classifier does.
     """
 
-    def __init__(self, kind: str = "quadratic", ridge: float = CLASSIFIER_RIDGE):
+    def __init__(self, kind: str = "quadratic", ridge: float = CLASSIFIER_RIDGE[0]):
         self.kind = kind
         self.ridge = ridge
 
@@ -707,17 +708,52 @@ def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassif
     return scores[0], float(obs / ((N - m) * m)), p
 
 
+def _min_p_value(U: np.ndarray) -> float:
+    """p-value of the observed labels (column 0) from statistics ``U`` (models, P + 1)
+    on shared relabelings: one model, ``(b + 1) / (P + 1)``; several, the smallest of the
+    models' permutation p-values, itself ranked among the relabelings' (exact: the columns
+    are exchangeable under no drift)."""
+    P1 = U.shape[1]
+    if len(U) == 1:  # Mann-Whitney U moves in steps of 1/2
+        return (int(np.sum(U[0, 1:] >= U[0, 0] - 0.25)) + 1) / P1
+    cp = np.array([(P1 - np.searchsorted(np.sort(u), u - 0.25, side="left")) / P1 for u in U])
+    mp = cp.min(axis=0)
+    return float(np.sum(mp <= mp[0] + 1e-12) / P1)
+
+
+def _ridges(ridge) -> tuple[float, ...]:
+    vals = ridge if isinstance(ridge, (tuple, list, np.ndarray)) else (ridge,)
+    out = []
+    for v in vals:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if isinstance(v, bool) or not np.isfinite(f) or f <= 0:
+            raise InvalidSettingError(f"ridge must be a positive number or a list of them, "
+                                      f"not {ridge!r}.")
+        out.append(f)
+    if not out:
+        raise InvalidSettingError("ridge must hold at least one positive number.")
+    return tuple(out)
+
+
 def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto",
-                      n_permutations: int = CLASSIFIER_PERMUTATIONS,
+                      n_permutations: int = CLASSIFIER_PERMUTATIONS, ridge=None,
                       random_state=0) -> ClassifierTestResult:
     """Classifier two-sample test with per-item scores and driving features.
 
     A classifier learns to tell current rows (1) from reference rows (0). ``model``:
 
     - ``None`` or ``"quadratic"`` (the default): ridge least squares
-      (:class:`LeastSquaresClassifier`, penalty :data:`CLASSIFIER_RIDGE` per row) on the
-      standardised features and their squares, so that a change of spread (noise,
-      variance) separates the samples as well as a change of location;
+      (:class:`LeastSquaresClassifier`) on the standardised features and their squares, so
+      that a change of spread (noise, variance) separates the samples as well as a change
+      of location. ``ridge`` (default :data:`CLASSIFIER_RIDGE`, 0.1 and 1 per training
+      row): one model per value; with several, the p-value is the smallest of their
+      permutation p-values, ranked among the relabelings' (still exact), and the first
+      model gives the AUROC, the scores and the driving features. A light penalty finds
+      a change spread over many features, a heavy one a change along the data's main
+      directions (class priors);
     - ``"linear"``: the same on the features alone;
     - any scikit-learn classifier with ``predict_proba`` (cloned, never fitted in place).
 
@@ -757,6 +793,14 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
                              f"sample (n_folds={folds}); got {n} reference and {m} current rows.")
     est = _resolve_model(model)
     builtin = isinstance(est, LeastSquaresClassifier)
+    if ridge is not None and not (model is None or isinstance(model, str)):
+        raise InvalidSettingError("ridge applies to the built-in models (model=None, "
+                                  "'quadratic' or 'linear'); set it on the model you pass.")
+    models = [est]
+    if model is None or isinstance(model, str):
+        models = [LeastSquaresClassifier(est.kind, r)
+                  for r in _ridges(CLASSIFIER_RIDGE if ridge is None else ridge)]
+        est = models[0]
     if method == "auto":
         method = "permutation" if builtin else "split"
     P = check_int(n_permutations, "n_permutations", minimum=1) if method == "permutation" else 0
@@ -769,9 +813,10 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     fitted = clone(est).fit(Z, t)
     importance = _importance(fitted, X, Y)
     if method == "permutation" and builtin:
-        scores, auc, p = _crossfit_permutation(Z, t, est, fold_list, P, rng)
-        return ClassifierTestResult(auc, p, scores[:n], scores[n:], auc, importance,
-                                    "permutation", P)
+        scores, U = _crossfit_statistics(Z, t, models, fold_list, P, rng)
+        auc = float(U[0, 0] / (n * m))
+        return ClassifierTestResult(auc, _min_p_value(U), scores[0][:n], scores[0][n:], auc,
+                                    importance, "permutation", P)
 
     def oof(labels: np.ndarray) -> np.ndarray:
         s = np.zeros(n + m)
@@ -841,17 +886,18 @@ def _importance(fitted, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 
 def classifier_test(X, Y, *, random_state=0, model=None, n_folds: int = 5,
-                    method: str = "auto",
-                    n_permutations: int = CLASSIFIER_PERMUTATIONS) -> tuple[float, float]:
+                    method: str = "auto", n_permutations: int = CLASSIFIER_PERMUTATIONS,
+                    ridge=None) -> tuple[float, float]:
     """Classifier two-sample test: ``(AUROC, p-value)``.
 
-    Default: out-of-fold AUROC of a ridge least-squares classifier on the standardised
-    features and their squares, with an exact permutation p-value over ``n_permutations``
-    relabelings (every fold refitted each time). ``model="linear"`` drops the squares; a
+    Default: out-of-fold AUROC of ridge least-squares classifiers (penalties 0.1 and 1) on
+    the standardised features and their squares, with an exact permutation p-value over
+    ``n_permutations`` relabelings (every fold refitted each time; the smaller of the two
+    models' p-values, ranked among the relabelings'). ``model="linear"`` drops the squares; a
     scikit-learn classifier uses a held-out half and the exact Mann-Whitney p-value unless
     ``method="permutation"``. See :func:`classifier_scores` (which also returns per-item
     scores and the driving features).
     """
     r = classifier_scores(X, Y, model=model, n_folds=n_folds, method=method,
-                          n_permutations=n_permutations, random_state=random_state)
+                          n_permutations=n_permutations, ridge=ridge, random_state=random_state)
     return r.auc, r.p_value

@@ -308,30 +308,42 @@ def _brute_force_classifier_p(X, Y, random_state, P, kind="quadratic", ridge=0.1
     folds = list(KFold(5, shuffle=True, random_state=int(seeds[0])).split(Z))
     rng = np.random.default_rng(int(seeds[2]))
 
-    def auc(labels):
+    ridges = ridge if isinstance(ridge, tuple) else (ridge,)
+
+    def auc(labels, r):
         s = np.zeros(N)
         for train, test in folds:
-            s[test] = LeastSquaresClassifier(kind, ridge).fit(Z[train], labels[train]) \
+            s[test] = LeastSquaresClassifier(kind, r).fit(Z[train], labels[train]) \
                 .decision_function(Z[test])
         return roc_auc_score(labels, s), s
 
-    obs, scores = auc(t)
-    null = np.array([auc(t[rng.permutation(N)])[0] for _ in range(P)])
-    return obs, (np.sum(null >= obs - 1e-9) + 1) / (P + 1), scores
+    relabelings = [t] + [t[rng.permutation(N)] for _ in range(P)]
+    A = np.array([[auc(lab, r)[0] for lab in relabelings] for r in ridges])  # (models, P + 1)
+    # each relabeling's p-value per model, among all P + 1; then the smallest across models
+    cp = np.array([[np.mean(a >= a[j] - 1e-9) for j in range(P + 1)] for a in A])
+    mp = cp.min(axis=0)
+    p = np.mean(mp <= mp[0] + 1e-12)
+    return A[0, 0], p, auc(t, ridges[0])[1]
 
 
 def test_classifier_permutation_p_value_matches_brute_force():
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(24, 3)), rng.normal(size=(20, 3))
     Y[:, 1] += 0.6
-    r = classifier_scores(X, Y, random_state=3, n_permutations=60)
+    r = classifier_scores(X, Y, random_state=3, n_permutations=60, ridge=0.1)
     auc, p, scores = _brute_force_classifier_p(X, Y, 3, 60)
     assert r.method == "permutation" and r.n_permutations == 60
     assert r.auc == pytest.approx(auc) and r.oof_auc == pytest.approx(auc)
     assert r.p_value == pytest.approx(p)
     assert np.r_[r.reference_scores, r.current_scores] == pytest.approx(scores)
-    assert classifier_test(X, Y, random_state=3, n_permutations=60) == pytest.approx((r.auc, r.p_value))
-    lin = classifier_scores(X, Y, random_state=3, n_permutations=60, model="linear")
+    assert classifier_test(X, Y, random_state=3, n_permutations=60, ridge=[0.1]) == \
+        pytest.approx((r.auc, r.p_value))
+    # the default: two penalties, the smaller permutation p-value ranked among the relabelings'
+    both = classifier_scores(X, Y, random_state=3, n_permutations=60)
+    auc, p, scores = _brute_force_classifier_p(X, Y, 3, 60, ridge=(0.1, 1.0))
+    assert (both.auc, both.p_value) == pytest.approx((auc, p))
+    assert np.r_[both.reference_scores, both.current_scores] == pytest.approx(scores)
+    lin = classifier_scores(X, Y, random_state=3, n_permutations=60, model="linear", ridge=0.1)
     auc, p, _ = _brute_force_classifier_p(X, Y, 3, 60, kind="linear")
     assert (lin.auc, lin.p_value) == pytest.approx((auc, p))
     # a clear shift: every relabeling falls short, so p is the smallest possible value
@@ -389,7 +401,7 @@ def test_classifier_permutation_with_a_scikit_learn_model_refits_per_relabeling(
     rng = np.random.default_rng(4)
     X, Y = rng.normal(size=(20, 2)), rng.normal(size=(18, 2))
     Y[:, 0] *= 1.8
-    fast = classifier_scores(X, Y, random_state=1, n_permutations=30)
+    fast = classifier_scores(X, Y, random_state=1, n_permutations=30, ridge=0.1)
     slow = classifier_scores(X, Y, model=_Wrapped(), method="permutation", random_state=1,
                              n_permutations=30)
     assert slow.method == "permutation"
@@ -463,6 +475,11 @@ def test_classifier_settings_are_checked():
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), method="oof")
     with pytest.raises(InvalidSettingError, match="n_permutations"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), n_permutations=0)
+    with pytest.raises(InvalidSettingError, match="ridge must be a positive number or a list "
+                                                  "of them, not -1"):
+        classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=-1)
+    with pytest.raises(InvalidSettingError, match="ridge applies to the built-in models"):
+        classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=0.5, model=_Wrapped())
 
 
 @pytest.mark.parametrize("method", ["permutation", "split"])
