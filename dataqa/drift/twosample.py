@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dataqa._validation import check_int
+from dataqa._validation import check_int, check_positive
 from dataqa.drift import _ties
 from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 
@@ -722,20 +722,10 @@ def _min_p_value(U: np.ndarray) -> float:
 
 
 def _ridges(ridge) -> tuple[float, ...]:
-    vals = ridge if isinstance(ridge, (tuple, list, np.ndarray)) else (ridge,)
-    out = []
-    for v in vals:
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            f = float("nan")
-        if isinstance(v, bool) or not np.isfinite(f) or f <= 0:
-            raise InvalidSettingError(f"ridge must be a positive number or a list of them, "
-                                      f"not {ridge!r}.")
-        out.append(f)
-    if not out:
-        raise InvalidSettingError("ridge must hold at least one positive number.")
-    return tuple(out)
+    vals = list(ridge) if isinstance(ridge, (tuple, list, np.ndarray)) else [ridge]
+    if not vals or any(isinstance(v, bool) for v in vals):
+        raise InvalidSettingError(f"ridge={ridge!r} must be a positive number or a list of them.")
+    return tuple(check_positive(v, "ridge") for v in vals)
 
 
 def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto",

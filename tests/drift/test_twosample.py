@@ -475,9 +475,11 @@ def test_classifier_settings_are_checked():
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), method="oof")
     with pytest.raises(InvalidSettingError, match="n_permutations"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), n_permutations=0)
-    with pytest.raises(InvalidSettingError, match="ridge must be a positive number or a list "
-                                                  "of them, not -1"):
+    with pytest.raises(InvalidSettingError, match="ridge=-1 must be a positive finite number"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=-1)
+    with pytest.raises(InvalidSettingError, match=r"ridge=\[\] must be a positive number or a "
+                                                  "list of them"):
+        classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=[])
     with pytest.raises(InvalidSettingError, match="ridge applies to the built-in models"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=0.5, model=_Wrapped())
 
