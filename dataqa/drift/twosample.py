@@ -587,12 +587,14 @@ class ClassifierTestResult:
     ----------
     auc : float
         The statistic: AUROC of telling current from reference rows (0.5 =
-        indistinguishable). Method ``permutation``: of the out-of-fold scores of every row;
-        method ``split``: of the held-out half's scores.
+        indistinguishable). Method ``permutation``: of the out-of-fold scores of every row
+        (of the first model when ``ridge`` holds several penalties); method ``split``: of
+        the held-out half's scores.
     p_value : float
         Method ``permutation``: ``(b + 1) / (P + 1)``, where ``b`` of ``P`` relabelings
         (the reference/current labels shuffled, every fold's model refitted) reach the
-        observed AUROC: exact under no drift. Method ``split``: the one-sided
+        observed AUROC; with several penalties, the smallest of the models' such
+        p-values, ranked among the relabelings' own. Exact under no drift. Method ``split``: the one-sided
         Mann-Whitney p-value of the held-out current rows' scores being higher than the
         held-out reference rows' (exact, since the model never saw the held-out rows).
     reference_scores : ndarray (n,)
