@@ -226,53 +226,38 @@ def classifier_candidates(ref: np.ndarray, cur: np.ndarray, seed: int,
     est = LeastSquaresClassifier("quadratic", 0.1)
     out["ls-quadratic-0.1+mw"] = classifier_scores(ref, cur, model=est, method="split",
                                                    random_state=seed).p_value
-    # the KS distance of the out-of-fold scores instead of their AUROC, same relabelings
-    for ridge in (0.1, 1.0):
-        out[f"ls-quadratic-{ridge:g}+permks"] = _permutation_ks(ref, cur, ridge, seed, perms)
-    out.update(_min_p(ref, cur, seed, perms))
+    out.update(_crossfit_candidates(ref, cur, seed, perms))
     return out
 
 
-def _min_p(ref: np.ndarray, cur: np.ndarray, seed: int, perms: int) -> dict[str, float]:
-    """Two cross-fitted least-squares models on the same relabelings, combined by the
-    smaller of their permutation p-values, itself calibrated on the relabelings (exact)."""
-    from sklearn.model_selection import KFold
-
-    from dataqa.drift.twosample import LeastSquaresClassifier, _crossfit_statistics
+def _crossfit_candidates(ref: np.ndarray, cur: np.ndarray, seed: int,
+                         perms: int) -> dict[str, float]:
+    """Cross-fitted least-squares candidates on the folds and relabelings that
+    ``classifier_scores`` draws for ``seed``: the KS distance of the scores instead of their
+    AUROC (``+permks``), and two models combined by the smaller of their permutation
+    p-values, itself ranked among the relabelings' (``minp``, exact)."""
+    from dataqa.drift.twosample import (
+        LeastSquaresClassifier,
+        _crossfit_setup,
+        _crossfit_statistics,
+        _min_p_value,
+    )
 
     Z = np.vstack([ref, cur])
     t = np.r_[np.zeros(len(ref), np.int64), np.ones(len(cur), np.int64)]
-    seeds = np.random.default_rng(seed).integers(2**31 - 1, size=3)
-    folds = list(KFold(5, shuffle=True, random_state=int(seeds[0])).split(Z))
+    folds, _, perm_seed = _crossfit_setup(len(Z), seed)
+    out = {}
+    for ridge in (0.1, 1.0):
+        _, K = _crossfit_statistics(Z, t, [LeastSquaresClassifier("quadratic", ridge)], folds,
+                                    perms, np.random.default_rng(perm_seed), statistic="ks")
+        out[f"ls-quadratic-{ridge:g}+permks"] = (int(np.sum(K[0, 1:] >= K[0, 0] - 1e-12)) + 1) \
+            / (perms + 1)
     models = {"q0.1": ("quadratic", 0.1), "q1": ("quadratic", 1.0), "l1": ("linear", 1.0)}
     _, U = _crossfit_statistics(Z, t, [LeastSquaresClassifier(*v) for v in models.values()],
-                                folds, perms, np.random.default_rng(int(seeds[2])))
-
-    def column_p(u: np.ndarray) -> np.ndarray:  # each column's p-value among all P + 1
-        return (len(u) - np.searchsorted(np.sort(u), u - 0.25, side="left")) / len(u)
-
-    p = {k: column_p(U[i]) for i, k in enumerate(models)}
-    out = {}
-    for a, b in (("q0.1", "q1"), ("q0.1", "l1")):
-        mp = np.minimum(p[a], p[b])
-        out[f"minp(ls-{a},ls-{b})"] = float(np.sum(mp <= mp[0] + 1e-12) / len(mp))
+                                folds, perms, np.random.default_rng(perm_seed))
+    for a, b in ((0, 1), (0, 2)):
+        out[f"minp(ls-{list(models)[a]},ls-{list(models)[b]})"] = _min_p_value(U[[a, b]])
     return out
-
-
-def _permutation_ks(ref: np.ndarray, cur: np.ndarray, ridge: float, seed: int,
-                    perms: int) -> float:
-    """The cross-fitted permutation test of ``classifier_scores`` (same folds and
-    relabelings for a seed) with the KS distance of the scores as its statistic."""
-    from sklearn.model_selection import KFold
-
-    from dataqa.drift.twosample import LeastSquaresClassifier, _crossfit_permutation
-
-    Z = np.vstack([ref, cur])
-    t = np.r_[np.zeros(len(ref), np.int64), np.ones(len(cur), np.int64)]
-    seeds = np.random.default_rng(seed).integers(2**31 - 1, size=3)
-    folds = list(KFold(5, shuffle=True, random_state=int(seeds[0])).split(Z))
-    return _crossfit_permutation(Z, t, LeastSquaresClassifier("quadratic", ridge), folds, perms,
-                                 np.random.default_rng(int(seeds[2])), statistic="ks")[2]
 
 
 # ============================================================================ run

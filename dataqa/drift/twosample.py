@@ -695,19 +695,16 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
     return obs_scores, stats
 
 
-def _crossfit_permutation(Z: np.ndarray, t: np.ndarray, est: LeastSquaresClassifier,
-                          folds: list, P: int, rng,
-                          statistic: str = "auc") -> tuple[np.ndarray, float, float]:
-    """Out-of-fold scores of the observed labels, their AUROC (or KS distance) and the
-    permutation p-value. The folds are drawn without looking at the labels, so the rows'
-    (features, fold) pairs are exchangeable under no drift and the test is exact."""
-    N, m = len(t), int(t.sum())
-    scores, stats = _crossfit_statistics(Z, t, [est], folds, P, rng, statistic)
-    obs, null = stats[0, 0], stats[0, 1:]
-    if statistic != "auc":
-        return scores[0], float(obs), (int(np.sum(null >= obs - 1e-12)) + 1) / (P + 1)
-    p = (int(np.sum(null >= obs - 0.25)) + 1) / (P + 1)  # U moves in steps of 1/2
-    return scores[0], float(obs / ((N - m) * m)), p
+def _crossfit_setup(N: int, random_state, n_folds: int = 5) -> tuple[list, int, int]:
+    """(folds, seed of the held-out split, seed of the relabelings) of
+    :func:`classifier_scores` for ``N`` pooled rows. The folds are drawn without looking at
+    the labels, so the rows' (features, fold) pairs are exchangeable under no drift and the
+    permutation test is exact."""
+    from sklearn.model_selection import KFold
+
+    seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=3)
+    folds = list(KFold(n_folds, shuffle=True, random_state=int(seeds[0])).split(np.zeros(N)))
+    return folds, int(seeds[1]), int(seeds[2])
 
 
 def _min_p_value(U: np.ndarray) -> float:
@@ -772,7 +769,7 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     """
     from scipy.stats import mannwhitneyu
     from sklearn.base import clone
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold
 
     X, Y = _pair(X, Y)
     folds = check_int(n_folds, "n_folds", minimum=2)
@@ -798,10 +795,8 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     P = check_int(n_permutations, "n_permutations", minimum=1) if method == "permutation" else 0
     Z = np.vstack([X, Y])
     t = np.r_[np.zeros(n, dtype=np.int64), np.ones(m, dtype=np.int64)]
-    seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=3)
-    # folds drawn without the labels: exchangeable (features, fold) pairs under no drift
-    fold_list = list(KFold(folds, shuffle=True, random_state=int(seeds[0])).split(Z))
-    rng = np.random.default_rng(int(seeds[2]))
+    fold_list, split_seed, perm_seed = _crossfit_setup(n + m, random_state, folds)
+    rng = np.random.default_rng(perm_seed)
     fitted = clone(est).fit(Z, t)
     importance = _importance(fitted, X, Y)
     if method == "permutation" and builtin:
@@ -820,12 +815,13 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     ref, cur = scores[:n], scores[n:]
     oof_auc = float(mannwhitneyu(cur, ref).statistic) / (n * m)
     if method == "permutation":  # a scikit-learn model: refit per relabeling
-        u_obs = _auc_columns(scores[:, None], t[:, None].astype(float), m)[0]
-        null = np.array([_auc_columns(oof(tp)[:, None], tp[:, None].astype(float), m)[0]
-                         for tp in (t[rng.permutation(n + m)] for _ in range(P))])
-        p = (int(np.sum(null >= u_obs - 0.25)) + 1) / (P + 1)
+        labelings = [t] + [t[rng.permutation(n + m)] for _ in range(P)]
+        U = np.array([[_auc_columns((scores if j == 0 else oof(tp))[:, None],
+                                    tp[:, None].astype(float), m)[0]
+                       for j, tp in enumerate(labelings)]])
+        p = _min_p_value(U)
         return ClassifierTestResult(oof_auc, p, ref, cur, oof_auc, importance, "permutation", P)
-    train, test = next(StratifiedKFold(2, shuffle=True, random_state=int(seeds[1])).split(Z, t))
+    train, test = next(StratifiedKFold(2, shuffle=True, random_state=split_seed).split(Z, t))
     held = _score(clone(est).fit(Z[train], t[train]), Z[test])
     tt = t[test]
     h_ref, h_cur = held[tt == 0], held[tt == 1]
