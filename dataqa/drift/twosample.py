@@ -494,7 +494,7 @@ def _perm_p(obs: float, null: np.ndarray) -> float:
 # ---------------------------------------------------------------------------- classifier
 
 #: Names of the built-in classifiers of :func:`classifier_scores` (the first is the default).
-CLASSIFIER_MODELS = ("quadratic", "linear")
+CLASSIFIER_MODELS = ("abs", "quadratic", "linear")
 
 #: Ridge penalties of the built-in classifiers, per training row, on standardised
 #: features: one model per value, combined by the smaller permutation p-value (chosen on
@@ -510,9 +510,12 @@ CLASSIFIER_METHODS = ("auto", "permutation", "split")
 class LeastSquaresClassifier:
     """Ridge least-squares classifier of current (1) against reference (0) rows.
 
-    The features are standardised on the training rows; ``kind="quadratic"`` adds their
-    squares (standardised again), so that a change of spread separates the samples as well
-    as a change of location. The score of a row is ``x . w`` on the standardised design,
+    The features are standardised on the training rows; ``kind="abs"`` adds their absolute
+    values (standardised again), ``kind="quadratic"`` their squares, so that a change of
+    spread separates the samples as well as a change of location; ``"linear"`` adds
+    nothing. The absolute value sees a change of spread in zero-inflated features (counts,
+    pixels: a point mass at zero that becomes a spread of small values) far better than the
+    square, whose heavy tail drowns it. The score of a row is ``x . w`` on the standardised design,
     where ``w`` solves ``(A'A + ridge * n_train * I) w = A'(t - mean t)``.
 
     It is linear in the labels: :func:`classifier_scores` computes the out-of-fold scores of
@@ -521,7 +524,10 @@ class LeastSquaresClassifier:
     ``coef_``), so it also runs where any classifier does.
     """
 
-    def __init__(self, kind: str = "quadratic", ridge: float = CLASSIFIER_RIDGE[0]):
+    def __init__(self, kind: str = CLASSIFIER_MODELS[0], ridge: float = CLASSIFIER_RIDGE[0]):
+        if kind not in CLASSIFIER_MODELS:
+            raise InvalidSettingError(f"kind {kind!r} is not known; use one of "
+                                      f"{', '.join(CLASSIFIER_MODELS)}.")
         self.kind = kind
         self.ridge = ridge
 
@@ -536,19 +542,23 @@ class LeastSquaresClassifier:
     def __sklearn_clone__(self):
         return LeastSquaresClassifier(self.kind, self.ridge)
 
+    def _second(self, A: np.ndarray) -> np.ndarray:
+        return A * A if self.kind == "quadratic" else np.abs(A)
+
     def _prepare(self, Ztr: np.ndarray) -> None:
         mu, sd = Ztr.mean(axis=0), Ztr.std(axis=0)
         self.mean_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
-        if self.kind == "quadratic":
-            S = ((Ztr - mu) / self.scale_) ** 2
+        if self.kind != "linear":
+            S = self._second((Ztr - mu) / self.scale_)
             mu2, sd2 = S.mean(axis=0), S.std(axis=0)
             self.mean2_, self.scale2_ = mu2, np.where(sd2 > 0, sd2, 1.0)
 
     def design(self, Z: np.ndarray) -> np.ndarray:
-        """The standardised design (features, and squares for ``quadratic``) of rows ``Z``."""
+        """The standardised design (features, then their absolute values or squares) of
+        rows ``Z``."""
         A = (np.asarray(Z, dtype=np.float64) - self.mean_) / self.scale_
-        if self.kind == "quadratic":
-            A = np.hstack([A, (A * A - self.mean2_) / self.scale2_])
+        if self.kind != "linear":
+            A = np.hstack([A, (self._second(A) - self.mean2_) / self.scale2_])
         return A
 
     def factor(self, Ztr: np.ndarray):
@@ -606,7 +616,7 @@ class ClassifierTestResult:
         AUROC of those out-of-fold scores (the statistic for method ``permutation``).
     feature_importance : ndarray (d,)
         How much each feature drives the split (absolute coefficient of the model on
-        standardised features when it is linear; for the quadratic model the sum of the
+        standardised features when it is linear; for the built-in models the sum of the
         absolute coefficients of the feature and of its square; else the model's
         ``feature_importances_``, else the absolute standardised mean difference).
     method : str
@@ -734,16 +744,17 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
 
     A classifier learns to tell current rows (1) from reference rows (0). ``model``:
 
-    - ``None`` or ``"quadratic"`` (the default): ridge least squares
-      (:class:`LeastSquaresClassifier`) on the standardised features and their squares, so
-      that a change of spread (noise, variance) separates the samples as well as a change
-      of location. ``ridge`` (default :data:`CLASSIFIER_RIDGE`, 0.1 and 1 per training
+    - ``None`` or ``"abs"`` (the default): ridge least squares
+      (:class:`LeastSquaresClassifier`) on the standardised features and their absolute
+      values, so that a change of spread (noise, variance) separates the samples as well
+      as a change of location. ``ridge`` (default :data:`CLASSIFIER_RIDGE`, 0.1 and 1 per training
       row): one model per value; with several, the p-value is the smallest of their
       permutation p-values, ranked among the relabelings' (still exact), and the first
       model gives the AUROC, the scores and the driving features. A light penalty finds
       a change spread over many features, a heavy one a change along the data's main
       directions (class priors);
-    - ``"linear"``: the same on the features alone;
+    - ``"quadratic"``: the same with squares instead of absolute values (the default
+      before; weaker on zero-inflated features); ``"linear"``: on the features alone;
     - any scikit-learn classifier with ``predict_proba`` (cloned, never fitted in place).
 
     ``method``:
@@ -784,7 +795,8 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     builtin = isinstance(est, LeastSquaresClassifier)
     if ridge is not None and not (model is None or isinstance(model, str)):
         raise InvalidSettingError("ridge applies to the built-in models (model=None, "
-                                  "'quadratic' or 'linear'); set it on the model you pass.")
+                                  f"{', '.join(map(repr, CLASSIFIER_MODELS))}); set it on the "
+                                  "model you pass.")
     models = [est]
     if model is None or isinstance(model, str):
         models = [LeastSquaresClassifier(est.kind, r)
@@ -857,7 +869,7 @@ def _importance(fitted, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     d = X.shape[1]
     if isinstance(fitted, LeastSquaresClassifier):
         coef = np.abs(fitted.coef_[0])
-        return coef[:d] + coef[d:] if fitted.kind == "quadratic" else coef
+        return coef[:d] + coef[d:] if fitted.kind != "linear" else coef
     last = fitted.steps[-1][1] if hasattr(fitted, "steps") else fitted
     scaled = hasattr(fitted, "steps") and len(fitted.steps) > 1
     if hasattr(last, "coef_"):
@@ -879,9 +891,9 @@ def classifier_test(X, Y, *, random_state=0, model=None, n_folds: int = 5,
     """Classifier two-sample test: ``(AUROC, p-value)``.
 
     Default: out-of-fold AUROC of ridge least-squares classifiers (penalties 0.1 and 1) on
-    the standardised features and their squares, with an exact permutation p-value over
+    the standardised features and their absolute values, with an exact permutation p-value over
     ``n_permutations`` relabelings (every fold refitted each time; the smaller of the two
-    models' p-values, ranked among the relabelings'). ``model="linear"`` drops the squares; a
+    models' p-values, ranked among the relabelings'). ``model="linear"`` drops the absolute values; a
     scikit-learn classifier uses a held-out half and the exact Mann-Whitney p-value unless
     ``method="permutation"``. See :func:`classifier_scores` (which also returns per-item
     scores and the driving features).

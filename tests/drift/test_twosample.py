@@ -294,7 +294,7 @@ def test_mmd_rejects_bad_input():
         mmd_test(np.zeros((5, 2)), np.ones((5, 2)), median_scale=-1)
 
 
-def _brute_force_classifier_p(X, Y, random_state, P, kind="quadratic", ridge=0.1):
+def _brute_force_classifier_p(X, Y, random_state, P, kind="abs", ridge=0.1):
     """The cross-fitted permutation test written out: every relabeling refits every fold."""
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import KFold
@@ -343,15 +343,17 @@ def test_classifier_permutation_p_value_matches_brute_force():
     auc, p, scores = _brute_force_classifier_p(X, Y, 3, 60, ridge=(0.1, 1.0))
     assert (both.auc, both.p_value) == pytest.approx((auc, p))
     assert np.r_[both.reference_scores, both.current_scores] == pytest.approx(scores)
-    lin = classifier_scores(X, Y, random_state=3, n_permutations=60, model="linear", ridge=0.1)
-    auc, p, _ = _brute_force_classifier_p(X, Y, 3, 60, kind="linear")
-    assert (lin.auc, lin.p_value) == pytest.approx((auc, p))
+    for kind in ("linear", "quadratic"):
+        other = classifier_scores(X, Y, random_state=3, n_permutations=60, model=kind, ridge=0.1)
+        auc, p, _ = _brute_force_classifier_p(X, Y, 3, 60, kind=kind)
+        assert (other.auc, other.p_value) == pytest.approx((auc, p))
     # a clear shift: every relabeling falls short, so p is the smallest possible value
     Y[:, 1] += 2.0
     assert classifier_test(X, Y, n_permutations=60)[1] == pytest.approx(1 / 61)
 
 
-def test_least_squares_classifier_is_ridge_on_the_standardised_design():
+@pytest.mark.parametrize("kind", ["quadratic", "abs"])
+def test_least_squares_classifier_is_ridge_on_the_standardised_design(kind):
     from sklearn.linear_model import Ridge
 
     from dataqa.drift.twosample import LeastSquaresClassifier
@@ -360,11 +362,17 @@ def test_least_squares_classifier_is_ridge_on_the_standardised_design():
     Z = rng.normal(size=(80, 4)) * [1.0, 3.0, 0.5, 2.0] + 5.0
     Z[:, 3] = 1.0  # a constant column is kept, with a zero coefficient
     t = (rng.random(80) < 0.4).astype(float)
-    f = LeastSquaresClassifier("quadratic", 0.1).fit(Z, t)
+    f = LeastSquaresClassifier(kind, 0.1).fit(Z, t)
     A = f.design(Z)
     assert A.shape == (80, 8)
     assert A[:, [0, 1, 2, 4, 5, 6]].mean(axis=0) == pytest.approx(0.0, abs=1e-12)
     assert A[:, [0, 1, 2, 4, 5, 6]].std(axis=0) == pytest.approx(1.0)
+    # the second block: the square or the absolute value of each standardised feature
+    first = (Z[:, :3] - Z[:, :3].mean(axis=0)) / Z[:, :3].std(axis=0)
+    second = first ** 2 if kind == "quadratic" else np.abs(first)
+    second = (second - second.mean(axis=0)) / second.std(axis=0)
+    assert A[:, :3] == pytest.approx(first, abs=1e-12)
+    assert A[:, 4:7] == pytest.approx(second, abs=1e-12)
     ridge = Ridge(alpha=0.1 * 80).fit(A, t)
     assert f.coef_[0] == pytest.approx(ridge.coef_, abs=1e-10)
     assert f.coef_[0][[3, 7]] == pytest.approx(0.0, abs=1e-12)
@@ -380,7 +388,7 @@ class _Wrapped:
     def __init__(self):
         from dataqa.drift.twosample import LeastSquaresClassifier
 
-        self.inner = LeastSquaresClassifier("quadratic", 0.1)
+        self.inner = LeastSquaresClassifier("abs", 0.1)
 
     def get_params(self, deep=True):
         return {}
@@ -457,8 +465,8 @@ def test_classifier_default_model_sees_a_change_of_spread():
     lin = classifier_scores(X, Y, random_state=1, model="linear")
     assert quad.p_value < 0.01 and lin.p_value > 0.05, (quad.p_value, lin.p_value)
     assert int(np.argmax(quad.feature_importance)) == 2
-    # importance of the quadratic model: |coef of the feature| + |coef of its square|
-    fitted = LeastSquaresClassifier("quadratic").fit(np.vstack([X, Y]),
+    # importance of the default model: |coef of the feature| + |coef of its absolute value|
+    fitted = LeastSquaresClassifier().fit(np.vstack([X, Y]),
                                                      np.r_[np.zeros(150), np.ones(150)])
     coef = np.abs(fitted.coef_[0])
     assert quad.feature_importance == pytest.approx(coef[:4] + coef[4:])
@@ -466,7 +474,7 @@ def test_classifier_default_model_sees_a_change_of_spread():
 
 def test_classifier_settings_are_checked():
     with pytest.raises(InvalidSettingError, match="model 'forest' is not known; use one of "
-                                                  "quadratic, linear"):
+                                                  "abs, quadratic, linear"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), model="forest")
     with pytest.raises(InvalidSettingError, match="predict_proba; got int"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), model=3)
@@ -480,6 +488,11 @@ def test_classifier_settings_are_checked():
     with pytest.raises(InvalidSettingError, match=r"ridge=\[\] must be a positive number or a "
                                                   "list of them"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=[])
+    from dataqa.drift.twosample import LeastSquaresClassifier
+
+    with pytest.raises(InvalidSettingError, match="kind 'cubic' is not known; use one of abs, "
+                                                  "quadratic, linear"):
+        LeastSquaresClassifier("cubic")
     with pytest.raises(InvalidSettingError, match="ridge applies to the built-in models"):
         classifier_test(np.zeros((10, 2)), np.ones((10, 2)), ridge=0.5, model=_Wrapped())
 
