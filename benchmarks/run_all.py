@@ -1,6 +1,10 @@
 """Run every benchmark in this folder, one process each; JSON results land in bench_out/.
 
-Usage: python benchmarks/run_all.py [--quick] [--only NAME ...] [--out DIR]
+Usage: python benchmarks/run_all.py [--quick] [--only NAME ...] [--tuning] [--out DIR]
+
+The ``*_tuning.py`` scripts choose defaults on their own data and check no goal; they are
+long (``drift_tuning`` takes about half an hour on two cores), so they run only when
+named with ``--only`` or when ``--tuning`` is given.
 
 Each benchmark exits 0 when its goals are met, 3 when it ran but missed a goal and
 anything else when it failed to run. The summary names every benchmark that did not
@@ -20,16 +24,17 @@ sys.path.insert(0, str(HERE))
 from _common import GOAL_NOT_MET  # noqa: E402
 
 
-def scripts(only: list[str] | None = None) -> list[Path]:
-    """The benchmark scripts, sorted; ``only`` keeps those named (unknown names raise)."""
+def scripts(only: list[str] | None = None, tuning: bool = False) -> list[Path]:
+    """The benchmark scripts, sorted; ``only`` keeps those named (unknown names raise);
+    without ``only``, the ``*_tuning`` scripts only with ``tuning``."""
     found = sorted(p for p in HERE.glob("*.py") if not p.name.startswith(("_", "run_all")))
     if only:
         unknown = sorted(set(only) - {p.stem for p in found})
         if unknown:
             raise SystemExit(f"unknown benchmark(s) {', '.join(unknown)}; known: "
                              f"{', '.join(p.stem for p in found)}")
-        found = [p for p in found if p.stem in only]
-    return found
+        return [p for p in found if p.stem in only]
+    return [p for p in found if tuning or not p.stem.endswith("_tuning")]
 
 
 def outcome(rc: int) -> str:
@@ -46,9 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default="bench_out")
     ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--tuning", action="store_true",
+                    help="also run the *_tuning scripts (no goals; long)")
     args = ap.parse_args(argv)
     results = []
-    for script in scripts(args.only):
+    chosen = scripts(args.only, tuning=args.tuning)
+    left = [p.stem for p in scripts(tuning=True) if p not in chosen and p.stem.endswith("_tuning")]
+    if left and not args.only:
+        print(f"tuning scripts not run (no goals; --tuning runs them): {', '.join(left)}")
+    for script in chosen:
         cmd = [sys.executable, str(script), "--out", args.out] + (["--quick"] if args.quick else [])
         print(f"\n=== {script.stem} ===", flush=True)
         t0 = time.perf_counter()

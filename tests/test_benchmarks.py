@@ -60,6 +60,16 @@ def test_run_all_names_failed_benchmarks(run_all, tmp_path, monkeypatch, capsys)
     assert "FAILED: b_slow, c_broken" in out
     assert run_all.main(["--out", str(tmp_path / "out"), "--only", "a_ok"]) == 0
     assert "all 1 benchmarks met their goals" in capsys.readouterr().out
+    # a tuning script (no goals, long) runs only when named or with --tuning
+    (tmp_path / "d_tuning.py").write_text(head + "sys.exit(finish('d_tuning', {'x': False}))\n")
+    assert [p.stem for p in run_all.scripts()] == ["a_ok", "b_slow", "c_broken"]
+    assert [p.stem for p in run_all.scripts(tuning=True)][-1] == "d_tuning"
+    assert run_all.main(["--out", str(tmp_path / "out"), "--only", "d_tuning"]) == 1
+    capsys.readouterr()
+    run_all.main(["--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert "tuning scripts not run (no goals; --tuning runs them): d_tuning" in out
+    assert "=== d_tuning" not in out
     with pytest.raises(SystemExit, match="unknown benchmark.s. nope; known: a_ok, b_slow, c_broken"):
         run_all.main(["--only", "nope"])
 
