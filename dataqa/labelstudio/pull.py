@@ -289,6 +289,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             _external_prefix(project_id))]
         codec = _LabelCodec.of(ledger_db, names)
         upserts = _compare(rows, before, project_id, codec)
+        new_classes = _new_classes(ledger_db, upserts)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))
         n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
@@ -296,15 +297,30 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         ledger_db.set_state(pulled_state_key(fetched.title), {
             "project_id": project_id, "watermark": watermark, "tasks": tasks_state})
 
-    return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0)
+    return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
+                   new_classes=new_classes)
+
+
+def _new_classes(ledger_db: Any, upserts: list[dict]) -> list[str]:
+    """Classes of the pulled labels that the ledger does not have yet (none when the ledger
+    knows no class: then the first labels define them)."""
+    from dataqa.active.labels import OUT_OF_SCOPE_LABELS, ledger_classes
+
+    classes = {str(c) for c in ledger_classes(ledger_db)[0]}
+    if not classes:
+        return []
+    return sorted({str(u["label"]) for u in upserts
+                   if u["label"] not in OUT_OF_SCOPE_LABELS} - classes)
 
 
 def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,
-            n_new: int, n_updated: int, t0: float) -> PullResult:
+            n_new: int, n_updated: int, t0: float,
+            new_classes: list[str] | None = None) -> PullResult:
     """The annotations as a table, and the report with what was set apart."""
     report = PullReport(project=fetched.title, project_id=fetched.project_id,
                         n_annotations=len(rows), n_new=n_new, n_updated=n_updated,
-                        n_unchanged=len(rows) - n_new - n_updated)
+                        n_unchanged=len(rows) - n_new - n_updated,
+                        new_classes=list(new_classes or []))
     apart = {key: [r for e in tasks_state.values() for r in e.get(key, [])]
              for key in ("s", "e", "v")}
     report.skipped = pd.DataFrame(apart["s"], columns=_SKIP_COLUMNS)

@@ -94,6 +94,10 @@ class PullReport:
         ``choice``); they are not stored. Fix them in Label Studio and pull again.
     unmatched_tasks : list of int
         Annotated tasks without ``data.dataqa_id`` or whose id is not in the ledger.
+    new_classes : list of str
+        Classes chosen in this pull that the ledger did not have before it (the project's
+        classes were edited in Label Studio). Their labels are stored, so the ledger now
+        has these classes and the next round trains on them.
     """
 
     project: str
@@ -106,6 +110,7 @@ class PullReport:
     empty: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     invalid: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     unmatched_tasks: list[int] = field(default_factory=list)
+    new_classes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -133,7 +138,7 @@ class PullReport:
                 "n_updated": self.n_updated, "n_unchanged": self.n_unchanged,
                 "n_skipped": self.n_skipped, "n_empty": self.n_empty,
                 "n_invalid": self.n_invalid, "n_unmatched_tasks": len(self.unmatched_tasks),
-                "seconds": round(self.seconds, 3)}
+                "new_classes": list(self.new_classes), "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
         invalid = (f"{self.n_invalid} with a class not in the project (not stored), "
@@ -142,7 +147,12 @@ class PullReport:
                 f"annotations ({self.n_new} new, {self.n_updated} updated, {self.n_unchanged} "
                 f"unchanged), {self.n_skipped} skipped, {self.n_empty} without a class, "
                 f"{invalid}{len(self.unmatched_tasks)} tasks not from this ledger, in "
-                f"{self.seconds:.1f} s")
+                f"{self.seconds:.1f} s" + (
+                    f"; new class{'es' if len(self.new_classes) > 1 else ''} "
+                    f"{', '.join(map(repr, self.new_classes))}, not in the ledger before this "
+                    f"pull: stored, the next round trains on "
+                    f"{'them' if len(self.new_classes) > 1 else 'it'}"
+                    if self.new_classes else ""))
 
 
 @dataclass

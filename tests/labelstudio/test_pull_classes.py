@@ -72,3 +72,37 @@ def test_label_codec_by_the_ledgers_class_type():
     for codec in (_LabelCodec(["ham", "spam"], "int"), _LabelCodec(["ham", "spam"], None)):
         assert [codec.store(k) for k in (0, 1)] == [0, 1]
         assert [codec.index(v) for v in (0, 1)] == [0, 1]
+
+
+def test_pull_names_a_class_added_in_label_studio(ls_server, ls_client, tmp_path, project_name,
+                                                  monkeypatch):
+    """A class added to the project in Label Studio is stored, and the pull says so."""
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.api_key)
+    led = tmp_path / "round.ledger"
+    r = runner.invoke(app, ["al", "init", str(_pool(tmp_path)), "--ledger", str(led),
+                            "--label-column", "label", "--text-column", "text",
+                            "--id-column", "id"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3",
+                            "--strategy", "uncertainty", "--push", "--project", project_name])
+    assert r.exit_code == 0, r.output
+    project = ls_client.find_project(project_name)
+    config = project["label_config"]
+    assert 'value="spam"' in config and 'value="promo"' not in config
+    ls_client.request("PATCH", f"/api/projects/{project['id']}/", json_body={
+        "label_config": config.replace('<Choice value="spam"', '<Choice value="promo"/>'
+                                                               '<Choice value="spam"', 1)})
+    tasks = sorted((t["data"]["dataqa_id"], t["id"]) for t in ls_client.list_tasks(project["id"]))
+    for (item, task), name in zip(tasks, ["promo", "ham", "spam"], strict=True):
+        ls_client.create_annotation(task, choice(name))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    assert "new class 'promo', not in the ledger before this pull: stored, the next round " \
+           "trains on it" in " ".join(r.output.split())
+    with Ledger(led) as db:
+        assert ledger_classes(db) == (["ham", "promo", "spam"], "str")
+        assert db.latest_labels(source="human").set_index("id")["label"][tasks[0][0]] == "promo"
+    # pulled again: the class is the ledger's now, nothing is announced
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0 and "new class" not in r.output, r.output
