@@ -94,7 +94,7 @@ def test_pull_names_a_class_added_in_label_studio(ls_server, ls_client, tmp_path
         "label_config": config.replace('<Choice value="spam"', '<Choice value="promo"/>'
                                                                '<Choice value="spam"', 1)})
     tasks = sorted((t["data"]["dataqa_id"], t["id"]) for t in ls_client.list_tasks(project["id"]))
-    for (item, task), name in zip(tasks, ["promo", "ham", "spam"], strict=True):
+    for (_, task), name in zip(tasks, ["promo", "ham", "spam"], strict=True):
         ls_client.create_annotation(task, choice(name))
     r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
     assert r.exit_code == 0, r.output
