@@ -24,8 +24,8 @@ def _pool(tmp_path: Path) -> Path:
     return path
 
 
-def test_pull_into_a_ledger_with_named_classes(ls_server, ls_client, tmp_path, project_name,
-                                               monkeypatch):
+def _pushed_round(ls_server, tmp_path: Path, project_name: str, monkeypatch, batch: int) -> Path:
+    """A ledger with named classes whose first round (``batch`` items) is pushed."""
     monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.api_key)
     led = tmp_path / "round.ledger"
@@ -33,9 +33,15 @@ def test_pull_into_a_ledger_with_named_classes(ls_server, ls_client, tmp_path, p
                             "--label-column", "label", "--text-column", "text",
                             "--id-column", "id"])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "4",
+    r = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", str(batch),
                             "--strategy", "uncertainty", "--push", "--project", project_name])
     assert r.exit_code == 0, r.output
+    return led
+
+
+def test_pull_into_a_ledger_with_named_classes(ls_server, ls_client, tmp_path, project_name,
+                                               monkeypatch):
+    led = _pushed_round(ls_server, tmp_path, project_name, monkeypatch, 4)
     project = ls_client.find_project(project_name)
     tasks = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(project["id"])}
     answers = dict(zip(sorted(tasks), ["spam", "ham", "spam", "ham"], strict=True))
@@ -77,16 +83,7 @@ def test_label_codec_by_the_ledgers_class_type():
 def test_pull_names_a_class_added_in_label_studio(ls_server, ls_client, tmp_path, project_name,
                                                   monkeypatch):
     """A class added to the project in Label Studio is stored, and the pull says so."""
-    monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.api_key)
-    led = tmp_path / "round.ledger"
-    r = runner.invoke(app, ["al", "init", str(_pool(tmp_path)), "--ledger", str(led),
-                            "--label-column", "label", "--text-column", "text",
-                            "--id-column", "id"])
-    assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3",
-                            "--strategy", "uncertainty", "--push", "--project", project_name])
-    assert r.exit_code == 0, r.output
+    led = _pushed_round(ls_server, tmp_path, project_name, monkeypatch, 3)
     project = ls_client.find_project(project_name)
     config = project["label_config"]
     assert 'value="spam"' in config and 'value="promo"' not in config
