@@ -374,7 +374,7 @@ def main(argv=None) -> dict[str, bool]:
                    help="tuning datasets (default: all)")
     p.add_argument("--crossfit-only", action="store_true",
                    help="classifier: only the cross-fitted candidates that share relabelings "
-                        "(minutes instead of half an hour; same values as in a full run)")
+                        "(the same values as in a full run; skips the held-out logistic ones)")
     args = p.parse_args(argv)
     if args.quick:
         datasets, ns, reps = tuple(args.datasets), (100,), args.reps or 20
