@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     results = []
     chosen = scripts(args.only, tuning=args.tuning)
-    left = [p.stem for p in scripts(tuning=True) if p not in chosen and p.stem.endswith("_tuning")]
-    if left and not args.only:
+    left = [] if args.only or args.tuning else [
+        p.stem for p in scripts(tuning=True) if p.stem.endswith("_tuning")]
+    if left:
         print(f"tuning scripts not run (no goals; --tuning runs them): {', '.join(left)}")
     for script in chosen:
         cmd = [sys.executable, str(script), "--out", args.out] + (["--quick"] if args.quick else [])

@@ -617,7 +617,8 @@ class ClassifierTestResult:
     feature_importance : ndarray (d,)
         How much each feature drives the split (absolute coefficient of the model on
         standardised features when it is linear; for the built-in models the sum of the
-        absolute coefficients of the feature and of its square; else the model's
+        absolute coefficients of the feature and of its absolute value or square (the
+        ``linear`` model: of the feature alone); else the model's
         ``feature_importances_``, else the absolute standardised mean difference).
     method : str
         ``"permutation"`` or ``"split"``.

@@ -194,12 +194,6 @@ class _LabelCodec:
     names: list[str]
     kind: str | None
 
-    @classmethod
-    def of(cls, ledger: Any, names: list[str]) -> _LabelCodec:
-        from dataqa.active.labels import ledger_classes
-
-        return cls(list(names), ledger_classes(ledger)[1])
-
     def store(self, index: int) -> Any:
         name = self.names[index]
         if self.kind == "str":
@@ -287,9 +281,12 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         before = ledger_db.labels(source="human")
         before = before[before["external_id"].fillna("").str.startswith(
             _external_prefix(project_id))]
-        codec = _LabelCodec.of(ledger_db, names)
+        from dataqa.active.labels import ledger_classes
+
+        classes, kind = ledger_classes(ledger_db)
+        codec = _LabelCodec(list(names), kind)
         upserts = _compare(rows, before, project_id, codec)
-        new_classes = _new_classes(ledger_db, upserts)
+        new_classes = _new_classes(classes, upserts)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))
         n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
@@ -301,16 +298,15 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                    new_classes=new_classes)
 
 
-def _new_classes(ledger_db: Any, upserts: list[dict]) -> list[str]:
-    """Classes of the pulled labels that the ledger does not have yet (none when the ledger
-    knows no class: then the first labels define them)."""
-    from dataqa.active.labels import OUT_OF_SCOPE_LABELS, ledger_classes
+def _new_classes(classes: list[Any], upserts: list[dict]) -> list[str]:
+    """Classes of the pulled labels that are not among the ledger's ``classes`` (none when
+    the ledger knows no class: then the first labels define them)."""
+    from dataqa.active.labels import OUT_OF_SCOPE_LABELS
 
-    classes = {str(c) for c in ledger_classes(ledger_db)[0]}
     if not classes:
         return []
     return sorted({str(u["label"]) for u in upserts
-                   if u["label"] not in OUT_OF_SCOPE_LABELS} - classes)
+                   if u["label"] not in OUT_OF_SCOPE_LABELS} - {str(c) for c in classes})
 
 
 def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,
