@@ -138,6 +138,9 @@ class Grid:
     #: dataqa tests run in the calibration and power parts (``--tests``); the anchor runs
     #: its detectors of the same names (ks, mmd, classifier)
     tests: tuple[str, ...] = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift")
+    #: power scenarios run (``--scenarios``; None: all); the calibration part then runs
+    #: only the datasets that set their equal-false-alarm thresholds
+    scenarios: tuple[str, ...] | None = None
 
 
 def full_grid() -> Grid:
@@ -468,13 +471,29 @@ def adjusted_threshold(null_p, alpha: float = ALPHA) -> float | None:
     return float(max(ok)) if ok else -1.0
 
 
+def paired_gap(p_dq, thr_dq: float, p_an, thr_an: float) -> dict:
+    """Exact two-sided McNemar test of "dataqa and the anchor detect equally often" on the
+    same repetitions: ``only_anchor`` and ``only_dataqa`` count the repetitions that one
+    test flags and the other does not (each at its own threshold); under equal power each
+    discordant repetition is a fair coin, so ``p`` is the binomial two-sided p-value. It
+    tells whether a power gap is larger than the noise of this many repetitions."""
+    from scipy.stats import binomtest
+
+    a = np.asarray(p_dq, dtype=np.float64)[: len(p_an)] <= thr_dq
+    b = np.asarray(p_an, dtype=np.float64)[: len(a)] <= thr_an
+    only_an, only_dq = int(np.sum(b & ~a)), int(np.sum(a & ~b))
+    k = only_an + only_dq
+    p = 1.0 if k == 0 else float(binomtest(only_an, k, 0.5).pvalue)
+    return {"only_anchor": only_an, "only_dataqa": only_dq, "p": p}
+
+
 DQ_TESTS = ("ks", "cvm", "chi2", "mmd", "classifier", "detect_drift_test", "detect_drift")
 ANCHORS = ("ks", "mmd", "classifier")
 
 
 def calibration(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 1) -> list[dict]:
     rows = []
-    for dname in ("digits", "sms", "mixed"):
+    for dname in calibration_datasets(grid):
         d = ds[dname]
         for n in grid.ns:
             R = grid.cal_reps.get(n, 0)
@@ -543,9 +562,18 @@ POWER_SCENARIOS = ("digits_noise", "digits_blur", "digits_prior", "sms_prior", "
                    "sms_vs_youtube")
 
 
+def calibration_datasets(grid: Grid) -> tuple[str, ...]:
+    """All three datasets, or with ``grid.scenarios`` those its scenarios take their
+    no-shift thresholds from."""
+    if grid.scenarios is None:
+        return ("digits", "sms", "mixed")
+    return tuple(d for d in ("digits", "sms", "mixed")
+                 if d in {NULL_DATASET.get(sc) for sc in grid.scenarios})
+
+
 def power(ds, grid: Grid, workdir: Path, anchor_cells: list, seed: int = 2) -> list[dict]:
     rows = []
-    for sc in POWER_SCENARIOS:
+    for sc in grid.scenarios or POWER_SCENARIOS:
         for n in scenario_ns(sc, grid):
             R = grid.power_reps.get(n, 0)
             if not R:
@@ -701,6 +729,22 @@ def performance_part(data_home, grid: Grid, seed: int = 5) -> list[dict]:
 
 # ============================================================================ main
 
+def missed_power_gaps(pw: list[dict], goals: dict[str, bool]) -> list[dict]:
+    """The power cells whose equal-false-alarm goal is missed, each with the paired exact
+    test of its gap (:func:`paired_gap`)."""
+    out = []
+    for row in pw:
+        for t in ANCHORS:
+            name = f"power {t} {row['scenario']} n={row['n']} >= alibi (equal false-alarm rate)"
+            if goals.get(name) is False and f"{t}_gap_p" in row:
+                out.append({"cell": f"{t} {row['scenario']} n={row['n']}",
+                            "dataqa": row[f"{t}_same_reps_adjusted"],
+                            "alibi": row[f"alibi_{t}_adjusted"],
+                            "only_alibi": row[f"{t}_only_alibi"],
+                            "only_dataqa": row[f"{t}_only_dataqa"], "p": row[f"{t}_gap_p"]})
+    return out
+
+
 def main(argv=None) -> dict[str, bool]:
     """Run the benchmark; return its goals (name -> met)."""
     ap = parser(__doc__.splitlines()[0])
@@ -720,6 +764,9 @@ def main(argv=None) -> dict[str, bool]:
     ap.add_argument("--anchor-mmd-reps", default=None,
                     help="repetitions per n on which alibi-detect's MMD runs, e.g. 200=100")
     ap.add_argument("--no-anchor", action="store_true", help="skip alibi-detect")
+    ap.add_argument("--scenarios", nargs="+", choices=POWER_SCENARIOS, default=None,
+                    help="run only these power scenarios; calibration then runs only the "
+                         "datasets whose no-shift repetitions set their thresholds")
     ap.add_argument("--tests", nargs="+", choices=Grid.tests, default=None,
                     help="run only these dataqa tests (and alibi-detect's detectors of the "
                          "same names) in the calibration and power parts")
@@ -733,6 +780,8 @@ def main(argv=None) -> dict[str, bool]:
                 target[int(n)] = int(r)
     if args.tests:
         grid.tests = tuple(args.tests)
+    if args.scenarios:
+        grid.scenarios = tuple(args.scenarios)
     parts = set(args.parts)
     py = None if args.no_anchor else alibi_python(args.alibi_python)
     if py is None and not args.no_anchor:
@@ -810,6 +859,10 @@ def main(argv=None) -> dict[str, bool]:
                     row[f"alibi_{t}_threshold"] = ath
                     row[f"alibi_{t}_adjusted"] = rate(cell[t]["p_value"], ath)
                     row[f"{t}_same_reps_adjusted"] = rate(ps[t][: len(pa)], thr)
+                    gap = paired_gap(ps[t], thr, cell[t]["p_value"], ath)
+                    row[f"{t}_gap_p"] = gap["p"]
+                    row[f"{t}_only_alibi"] = gap["only_anchor"]
+                    row[f"{t}_only_dataqa"] = gap["only_dataqa"]
     speed = {"n": 5000, "d": 32, "dataqa_permutations": 500,
              "dataqa_seconds": dq_speed["seconds"] if dq_speed else None}
     timed = ((anchor or {}).get("speed") or []) if dq_speed else []
@@ -882,9 +935,16 @@ def main(argv=None) -> dict[str, bool]:
                 float_format="{:.2f}")
     adj_cols = ["scenario", "n"] + [c for t in ANCHORS for c in
                                     (f"{t}_same_reps_adjusted", f"alibi_{t}_adjusted",
-                                     f"alibi_{t}_threshold")]
+                                     f"alibi_{t}_threshold", f"{t}_gap_p")]
     print_table("Power at equal false-alarm rate (each test's threshold lowered from 0.05 "
-                "until its no-shift rate is <= 0.05)", pw, adj_cols, float_format="{:.3f}")
+                "until its no-shift rate is <= 0.05; gap_p: paired exact test of equal "
+                "power on the same samples)", pw, adj_cols, float_format="{:.3f}")
+    gaps = missed_power_gaps(pw, goals)
+    for g in gaps:
+        print(f"missed: {g['cell']}: dataqa {g['dataqa']:.3f}, alibi {g['alibi']:.3f}; "
+              f"{g['only_alibi']} samples flagged by alibi only, {g['only_dataqa']} by dataqa "
+              f"only; paired p = {g['p']:.3f}" + (" (beyond the noise)" if g["p"] <= ALPHA
+                                                    else " (within the noise)"))
     n_strict = sum(strict.values())
     print(f"false-alarm rates inside [{lo}, {hi}] as measured: {n_strict}/{len(strict)} judged cells; "
           f"consistent with it (95% Clopper-Pearson interval of the rate overlaps): "
@@ -903,6 +963,7 @@ def main(argv=None) -> dict[str, bool]:
         "anchor": None if anchor is None else {k: anchor[k] for k in ("alibi_detect", "numpy", "torch")},
         "calibration": cal, "power": pw, "speed": speed, "label_shift": ls_rows,
         "performance": perf_rows, "goals": goals, "false_alarm_strict": strict,
+        "missed_power_gaps": gaps,
         "seconds": elapsed})
     print(f"wrote {path} ({elapsed:.0f} s)")
     if tmp is not None:

@@ -81,3 +81,44 @@ def test_cli_startup_benchmark_quick_run(tmp_path):
     assert (tmp_path / "cli_startup.json").is_file()
     assert "dataqa --help" in proc.stdout and "heaviest top-level imports" in proc.stdout
     assert ("cli_startup: all 5 goals met" in proc.stdout) == (proc.returncode == 0)
+
+
+@pytest.fixture
+def drift_quality(common):
+    return importlib.import_module("drift_quality")
+
+
+def test_paired_gap_counts_discordant_samples(drift_quality):
+    # dataqa flags samples 0-3, the anchor 2-9: 2 by dataqa only, 6 by the anchor only
+    p_dq = [0.01] * 4 + [0.5] * 6
+    p_an = [0.5, 0.5] + [0.03] * 8
+    gap = drift_quality.paired_gap(p_dq, 0.05, p_an, 0.04)
+    assert (gap["only_anchor"], gap["only_dataqa"]) == (6, 2)
+    # two-sided exact binomial of 6 of 8 at 1/2: 2 * (1 + 8 + 28) / 256
+    assert gap["p"] == pytest.approx(74 / 256)
+    same = drift_quality.paired_gap(p_dq, 0.05, p_dq, 0.05)
+    assert same == {"only_anchor": 0, "only_dataqa": 0, "p": 1.0}
+    # the anchor's threshold applies to the anchor only
+    assert drift_quality.paired_gap(p_dq, 0.05, p_an, 0.02)["only_anchor"] == 0
+
+
+def test_missed_power_gaps_lists_only_missed_cells(drift_quality):
+    row = {"scenario": "digits_prior", "n": 200, "classifier_same_reps_adjusted": 0.05,
+           "alibi_classifier_adjusted": 0.07, "classifier_gap_p": 0.5,
+           "classifier_only_alibi": 3, "classifier_only_dataqa": 1,
+           "mmd_same_reps_adjusted": 0.3, "alibi_mmd_adjusted": 0.2, "mmd_gap_p": 0.1,
+           "mmd_only_alibi": 0, "mmd_only_dataqa": 10}
+    goals = {"power classifier digits_prior n=200 >= alibi (equal false-alarm rate)": False,
+             "power mmd digits_prior n=200 >= alibi (equal false-alarm rate)": True}
+    gaps = drift_quality.missed_power_gaps([row], goals)
+    assert gaps == [{"cell": "classifier digits_prior n=200", "dataqa": 0.05, "alibi": 0.07,
+                     "only_alibi": 3, "only_dataqa": 1, "p": 0.5}]
+
+
+def test_drift_quality_scenarios_pick_their_calibration_datasets(drift_quality):
+    grid = drift_quality.reduced_grid()
+    assert drift_quality.calibration_datasets(grid) == ("digits", "sms", "mixed")
+    grid.scenarios = ("sms_prior", "digits_blur")
+    assert drift_quality.calibration_datasets(grid) == ("digits", "sms")
+    grid.scenarios = ("youtube_concept",)
+    assert drift_quality.calibration_datasets(grid) == ()
