@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -186,10 +187,12 @@ def _try_writing(folder: Path, option: str, out: Path, what: str) -> None:
 
 def write_csv_atomic(frame, out: str | os.PathLike) -> None:
     """Write DataFrame ``frame`` to ``out`` whole or not at all (a temporary file renamed
-    into place), creating missing folders."""
+    into place), creating missing folders. The file gets the usual permissions (0666 less
+    the umask), like any file the user writes."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             frame.to_csv(fh, index=False)

@@ -259,3 +259,19 @@ def test_ids_that_look_missing_stay_ids(tmp_path):
     tsv.write_text("NA\t1\ta\n\t2\tb\n")
     df = load_table(tsv, header=False, columns=["id", "x", "label"], string_columns=["id"])
     assert df["id"].iloc[0] == "NA" and pd.isna(df["id"].iloc[1])  # only empty is missing
+
+
+def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):
+    import os
+
+    from dataqa._cli_utils import write_csv_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_csv_atomic(pd.DataFrame({"a": [1, 2]}), tmp_path / "sub" / "out.csv")
+    finally:
+        os.umask(old)
+    out = tmp_path / "sub" / "out.csv"
+    assert out.read_text() == "a\n1\n2\n"
+    assert oct(out.stat().st_mode & 0o777) == oct(0o644)
+    assert [p.name for p in out.parent.iterdir()] == ["out.csv"]  # no temporary file left

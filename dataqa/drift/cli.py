@@ -80,12 +80,31 @@ def drift_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    current_sep: str | None = typer.Option(
+        None, "--current-sep", help="Delimiter of the current file only (default: --sep)."),
+    current_no_header: bool | None = typer.Option(
+        None, "--current-no-header/--current-header",
+        help="Whether the current file has no header row (default: as --no-header)."),
+    current_columns: str | None = typer.Option(
+        None, "--current-columns", help="Column names of the current file only (default: "
+                                        "--columns)."),
+    current_encoding: str | None = typer.Option(
+        None, "--current-encoding", help="Text encoding of the current file only (default: "
+                                         "--encoding)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Compare CURRENT with REFERENCE per column, as a whole and through a model.
 
+    The reading options (--format, --sep, --no-header, --columns, --encoding) apply to
+    both files; the --current-* ones override them for the current file.
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
     opts = read_options(format, sep, no_header, columns, encoding)
+    cur_opts = read_options(
+        format, sep if current_sep is None else current_sep,
+        no_header if current_no_header is None else current_no_header,
+        columns if current_columns is None else current_columns,
+        encoding if current_encoding is None else current_encoding)
     check_out_dir(out)
     if push:
         if not project:
@@ -104,12 +123,12 @@ def drift_command(
 
     strings = [c for c in (id_column,) if c]
     ref = load_table(reference, string_columns=strings or None, **opts)
-    cur = load_table(current, string_columns=strings or None, **opts)
+    cur = load_table(current, string_columns=strings or None, **cur_opts)
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,
                   label_column=label_column, id_column=id_column, alpha=alpha,
                   correction=correction,
                   min_effect=DEFAULT_MIN_EFFECT if min_effect is None else min_effect,
-                  n_permutations=permutations, random_state=seed)
+                  n_permutations=permutations, random_state=seed, progress=not quiet)
     if window is not None or chunk_size is not None:
         from dataqa.drift.windows import drift_windows
 

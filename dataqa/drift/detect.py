@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
 from dataqa.data import encode_labels, load_table, make_ids
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS, build_features, multivariate_tests
@@ -107,12 +108,39 @@ def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
         return "a time column"
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
-        r, c = ref.dropna(), cur.dropna()
-        if len(r) >= MIN_ROWS and r.is_unique and c.is_unique:
-            rs = r.astype(str)
-            if rs.str.len().mean() < 30 and len(set(rs) & set(c.astype(str))) == 0:
-                return "an identifier: every value distinct and none shared"
+        r, c = ref.dropna().astype(str), cur.dropna().astype(str)
+        if len(r) and len(c) and _dates_as_text(r) and _dates_as_text(c):
+            return "a time column (dates written as text)"
+        if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and r.str.len().mean() < 30:
+            distinct_r, distinct_c = r.nunique() / len(r), c.nunique() / len(c)
+            shared = len(set(r) & set(c))
+            if (min(distinct_r, distinct_c) >= ID_DISTINCT_SHARE
+                    and shared <= ID_SHARED_SHARE * c.nunique()):
+                return (f"an identifier: {distinct_r:.0%} of reference and {distinct_c:.0%} of "
+                        f"current values distinct, {shared} shared")
     return None
+
+
+#: A string column is an identifier (left out unless named) when at least this share of
+#: its values is distinct in each table ...
+ID_DISTINCT_SHARE = 0.95
+#: ... and at most this share of the current table's distinct values is in the reference.
+ID_SHARED_SHARE = 0.01
+
+_DATE_TEXT = r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+
+
+def _dates_as_text(values: pd.Series, sample: int = 200) -> bool:
+    """Whether (a sample of) the strings are all dates such as 2026-01-31, 31/01/2026 or
+    2026-01-31 08:00:00."""
+    import warnings
+
+    v = values.iloc[:sample]
+    if not v.str.match(_DATE_TEXT).all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return bool(pd.to_datetime(v, errors="coerce", format="mixed").notna().all())
 
 
 def _non_numeric(s: pd.Series) -> object:
@@ -121,12 +149,39 @@ def _non_numeric(s: pd.Series) -> object:
     return bad.iloc[0] if len(bad) else vals.iloc[0]
 
 
+def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numeric_test: str,
+                 n_permutations: int, seed: int, advance) -> list[dict]:
+    """One test per compared column (text columns: MMD on their SVD components)."""
+    from dataqa.drift.twosample import mmd_test
+    from dataqa.drift.univariate import normalized_wasserstein
+
+    rows = []
+    for col, kind in kinds.items():
+        if kind == "text":
+            block = feats.text_blocks[col]
+            s, p = mmd_test(feats.reference[:, block], feats.current[:, block],
+                            n_permutations=n_permutations, random_state=seed)
+            effect = max(normalized_wasserstein(feats.reference[:, j], feats.current[:, j])
+                         for j in range(block.start, block.stop))
+            row = {"test": "mmd", "statistic": s, "p_value": p, "effect": float(effect),
+                   "effect_name": "max wasserstein/sd of svd components", "psi": np.nan}
+        else:
+            row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
+                              random_state=seed)
+        rows.append({"column": col, "kind": kind, **row,
+                     "missing_reference": float(ref[col].isna().mean()),
+                     "missing_current": float(cur[col].isna().mean())})
+        advance()
+    return rows
+
+
 def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = None,
                  text_column: str | None = None, label_column: str | None = None,
                  id_column: str | None = None, model=None, alpha: float = 0.05,
                  correction: str = "fdr", min_effect: float = DEFAULT_MIN_EFFECT,
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
-                 n_permutations: int = 500, random_state=0) -> DriftResult:
+                 n_permutations: int = 500, random_state=0,
+                 progress: bool | None = None) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -169,6 +224,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     n_permutations : int
         Permutations of every MMD test.
     random_state : int
+    progress : bool, optional
+        Show each stage (features, column tests, whole-table tests, model checks) on
+        stderr; default: when stderr is a terminal.
 
     Returns
     -------
@@ -203,27 +261,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     ids = make_ids(cur, id_column, source="the current table")
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
-    feats = build_features(ref, cur, kinds, random_state=int(seeds[0]))
-    rows = []
-    for col, kind in kinds.items():
-        if kind == "text":
-            from dataqa.drift.twosample import mmd_test
-
-            block = feats.text_blocks[col]
-            s, p = mmd_test(feats.reference[:, block], feats.current[:, block],
-                            n_permutations=n_permutations, random_state=int(seeds[1]))
-            from dataqa.drift.univariate import normalized_wasserstein
-
-            effect = max(normalized_wasserstein(feats.reference[:, j], feats.current[:, j])
-                         for j in range(block.start, block.stop))
-            row = {"test": "mmd", "statistic": s, "p_value": p, "effect": float(effect),
-                   "effect_name": "max wasserstein/sd of svd components", "psi": np.nan}
-        else:
-            row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
-                              random_state=int(seeds[1]))
-        rows.append({"column": col, "kind": kind, **row,
-                     "missing_reference": float(ref[col].isna().mean()),
-                     "missing_current": float(cur[col].isna().mean())})
+    with progress_stage("features", enabled=progress):
+        feats = build_features(ref, cur, kinds, random_state=int(seeds[0]))
+    with progress_task("column tests", len(kinds), enabled=progress) as advance:
+        rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
+                            int(seeds[1]), advance)
     columns = pd.DataFrame(rows)
     columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)
     columns["drifted"] = (columns["p_adjusted"] <= a) & (columns["effect"] >= eff)
@@ -231,14 +273,18 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                        "drifted", "kind", "effect_name", "psi", "missing_reference",
                        "missing_current"]]
 
-    multi, extra = multivariate_tests(feats, tests=tuple(multivariate),
-                                      n_permutations=n_permutations, random_state=int(seeds[2]))
+    with progress_stage(f"whole-table tests ({', '.join(multivariate) or 'none'})",
+                        enabled=progress if multivariate else False):
+        multi, extra = multivariate_tests(feats, tests=tuple(multivariate),
+                                          n_permutations=n_permutations,
+                                          random_state=int(seeds[2]))
     for v in multi.values():
         v["drifted"] = bool(v["p_value"] <= a)
 
     result = DriftResult(
         drifted=bool(columns["drifted"].any()), columns=columns, multivariate=multi,
         ids=np.asarray(ids, dtype=object), current=cur, text_column=text_column,
+        id_column=id_column,
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
@@ -248,8 +294,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         from dataqa.drift.model_checks import _run_model_checks
 
         y, names = encode_labels(ref[label_column], column=label_column)
-        _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
-                          correction=correction, alpha=a, random_state=int(seeds[3]))
+        with progress_stage("model checks (out-of-fold fits on the reference)",
+                            enabled=progress):
+            _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
+                              correction=correction, alpha=a, random_state=int(seeds[3]))
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 

@@ -75,6 +75,8 @@ def drift_report(result) -> HtmlReport:
             r.paragraph("Reference chunks, each compared with the rest of the reference "
                         "(what no drift looks like):", css_class="note")
             r.table(result.reference_chunks)
+        elif s.get("reference_chunks_note"):
+            r.paragraph(s["reference_chunks_note"].capitalize(), css_class="note")
     r.heading("Columns")
     if s.get("skipped_columns"):
         r.paragraph("Not compared: " + "; ".join(f"{c} ({why})" for c, why in

@@ -35,6 +35,10 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+#: Names the labeling queue keeps for itself besides its own columns (see ``label_queue``).
+QUEUE_RENAMED = ("label",)
+
+
 def _rank01(x: np.ndarray) -> np.ndarray:
     """Average ranks scaled to (0, 1]: the largest value gets 1."""
     from scipy.stats import rankdata
@@ -85,6 +89,8 @@ class DriftResult:
     reference_chunks : DataFrame or None
         The same statistics for reference chunks, each against the rest of the
         reference (the no-drift spread).
+    text_column, id_column : str or None
+        The current table's text and id columns, as given to ``detect_drift``.
     """
 
     drifted: bool
@@ -93,6 +99,7 @@ class DriftResult:
     ids: np.ndarray
     current: pd.DataFrame
     text_column: str | None = None
+    id_column: str | None = None
     unlike_scores: np.ndarray | None = None
     driving_features: pd.DataFrame | None = None
     settings: dict = field(default_factory=dict)
@@ -129,7 +136,10 @@ class DriftResult:
         DataFrame with ``top`` rows (fewer when the current data is smaller), largest
         score first: ``id, score, unlike_score, uncertainty`` (NaN when unknown),
         ``prediction`` (class name) with a model, ``text`` with a text column, then the
-        current table's other columns.
+        current table's other columns. A current column whose name the queue uses, or
+        ``label`` (which :func:`~dataqa.labelstudio.push_queue` would take for known labels),
+        is kept as ``current_<name>``: e.g. the table's own ``id`` column when the ids are
+        content hashes, or a label column the current table happens to have.
         """
         k = check_int(top, "top")
         m = len(self.ids)
@@ -150,8 +160,11 @@ class DriftResult:
         if self.text_column is not None:
             q["text"] = data[self.text_column].astype(str).to_numpy()
         for c in data.columns:
-            if c != self.text_column and str(c) not in q.columns:
-                q[str(c)] = data[c].to_numpy()
+            if c not in (self.text_column, self.id_column):
+                name = str(c)
+                if name in q.columns or name in QUEUE_RENAMED:
+                    name = f"current_{name}"
+                q[name] = data[c].to_numpy()
         order = np.argsort(-score, kind="stable")[:k]
         return q.iloc[order].reset_index(drop=True)
 

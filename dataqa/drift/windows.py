@@ -8,17 +8,76 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dataqa._progress import progress_task
 from dataqa._validation import check_int
 from dataqa.data import load_table
 from dataqa.drift.detect import MIN_ROWS, detect_drift
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult
-from dataqa.errors import InvalidSettingError, MissingColumnError
+from dataqa.errors import InvalidSettingError, MissingColumnError, format_ids
 
-__all__ = ["drift_windows", "split_windows", "MAX_REFERENCE_CHUNKS"]
+__all__ = ["drift_windows", "split_windows", "parse_times", "MAX_REFERENCE_CHUNKS"]
 
 #: At most this many reference chunks are compared leave-one-chunk-out.
 MAX_REFERENCE_CHUNKS = 10
+
+
+#: Unix time units by the size of their values for times between 1973 and 2286.
+_EPOCH_UNITS = ((1e8, 1e10, "s"), (1e11, 1e13, "ms"), (1e14, 1e16, "us"), (1e17, 1e19, "ns"))
+
+
+def parse_times(values: pd.Series, name: str) -> pd.Series:
+    """The times of a time column, in UTC.
+
+    Text is parsed as dates (month first, as pandas does; when that leaves values unread
+    and day first reads them all, day first: ``13/01/2024``). Numbers are Unix times whose
+    unit (s, ms, us or ns) follows from their size, one unit for the whole column; numbers
+    that fit no unit (a day index, a year) are an error rather than nanoseconds after 1970.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        raise InvalidSettingError(f"time column {name!r} holds true/false values, not times.")
+    if pd.api.types.is_numeric_dtype(values):
+        num = pd.to_numeric(values, errors="coerce").astype(np.float64)
+        mag = np.abs(num.dropna().to_numpy())
+        unit = next((u for lo, hi, u in _EPOCH_UNITS
+                     if mag.size and mag.min() >= lo and mag.max() < hi), None)
+        if unit is None:
+            example = str(values.dropna().iloc[0]) if mag.size else "none"
+            raise InvalidSettingError(
+                f"time column {name!r} holds numbers (e.g. {example}) that are not Unix "
+                f"times in one unit (seconds, ms, us or ns since 1970); write the times as "
+                f"dates (2026-01-31 or 2026-01-31T08:00), or split by rows with "
+                f"--chunk-size / chunk_size.")
+        times = pd.to_datetime(num, unit=unit, utc=True)
+    else:
+        times = _parse_text_times(values.astype("string"))
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if len(bad):
+        first = values.iloc[bad[0]]
+        raise InvalidSettingError(
+            f"time column {name!r} has {len(bad)} values that are missing or not "
+            f"times (rows {format_ids(bad + 1)}, counted from 1 after the header; e.g. "
+            f"{'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop them.")
+    return times
+
+
+def _parse_text_times(text: pd.Series) -> pd.Series:
+    """One format for the whole column where one reads every value (month first, else day
+    first); else each value on its own (day first when that reads more of them)."""
+    import warnings
+
+    given = int(text.notna().sum())
+    tried = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": expected
+        for options in ({}, {"dayfirst": True}):
+            t = pd.to_datetime(text, errors="coerce", utc=True, **options)
+            if int(t.notna().sum()) == given:
+                return t
+            tried.append(t)
+        dayfirst = int(tried[1].notna().sum()) > int(tried[0].notna().sum())
+        t = pd.to_datetime(text, errors="coerce", utc=True, format="mixed", dayfirst=dayfirst)
+    return t
 
 
 def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
@@ -53,13 +112,7 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     except (ValueError, TypeError):
         raise InvalidSettingError(f"window {window!r} is not a fixed time span; use e.g. 1D, "
                                   f"7D, 12h or 30min.") from None
-    times = pd.to_datetime(current[time_column], errors="coerce", utc=True)
-    bad = np.flatnonzero(times.isna().to_numpy())
-    if len(bad):
-        raise InvalidSettingError(
-            f"time column {time_column!r} has {len(bad)} values that are missing or not "
-            f"times (rows {bad[:5].tolist()}, e.g. {current[time_column].iloc[bad[0]]!r}); "
-            f"fix or drop them.")
+    times = parse_times(current[time_column], time_column)
     start = times.min().floor("D")
     span = pd.Timedelta(offset)
     keys = start + ((times - start) // span) * span
@@ -102,7 +155,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                   window: str | None = None, chunk_size: int | None = None,
                   feature_columns: Sequence[str] | None = None, text_column: str | None = None,
                   label_column: str | None = None, id_column: str | None = None,
-                  random_state=0, **options) -> DriftResult:
+                  random_state=0, progress: bool | None = None, **options) -> DriftResult:
     """:func:`~dataqa.drift.detect_drift` on the whole current data, then on each window.
 
     Every window (``time_column`` + ``window``, or ``chunk_size`` rows) is compared with
@@ -115,7 +168,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     statistics.
 
     ``options`` go to :func:`detect_drift` (``alpha``, ``correction``, ``min_effect``,
-    ...). The returned result is the whole current data's, with ``.windows`` and
+    ...). ``progress``: the whole data's stages, then one bar over the windows and
+    reference chunks (default: when stderr is a terminal). When the reference is too
+    small for two chunks, ``.reference_chunks`` is None and
+    ``settings["reference_chunks_note"]`` says why. The returned result is the whole current data's, with ``.windows`` and
     ``.reference_chunks`` filled; ``.drifted`` is the whole-data decision and each
     window has its own ``drifted``.
     """
@@ -130,40 +186,62 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
-                          random_state=random_state, multivariate=multi, **common)
+                          random_state=random_state, multivariate=multi, progress=progress,
+                          **common)
     state = None
     if result.reference_probs is not None:
         state = {"ref_probs": result.reference_probs, "labels": result.reference_labels}
-    win_opts = {**common, "multivariate": tuple(t for t in multi if t == "mmd")}
-    rows = []
-    for i, (label, idx) in enumerate(windows):
-        row = {"window": label, "start_row": int(idx[0]), "end_row": int(idx[-1])}
-        if len(idx) < MIN_ROWS:
-            rows.append({**row, "n": len(idx), "drifted": False, "note": "fewer than 10 rows"})
-            continue
-        res = detect_drift(ref, cur.iloc[idx], random_state=random_state + i + 1, **win_opts)
-        row.update(_summary(res))
-        if state is not None:
-            row.update(_model_row(state["ref_probs"], state["labels"],
-                                  result.current_probs[idx], random_state))
-        rows.append(row)
-    result.windows = pd.DataFrame(rows)
+    win_opts = {**common, "multivariate": tuple(t for t in multi if t == "mmd"),
+                "progress": False}
     sizes = [len(idx) for _, idx in windows if len(idx) >= MIN_ROWS]
     size = int(np.median(sizes)) if sizes else len(cur)
     n_chunks = min(MAX_REFERENCE_CHUNKS, len(ref) // max(size, MIN_ROWS))
-    chunks = []
-    if n_chunks >= 2 and len(ref) - size >= MIN_ROWS:
+    if n_chunks < 2 or len(ref) - size < MIN_ROWS:
+        n_chunks = 0
+    rows, chunks = [], []
+    with progress_task("windows and reference chunks", len(windows) + n_chunks,
+                       enabled=progress) as advance:
+        for i, (label, idx) in enumerate(windows):
+            row = {"window": label, "start_row": int(idx[0]), "end_row": int(idx[-1])}
+            if len(idx) < MIN_ROWS:
+                rows.append({**row, "n": len(idx), "drifted": False,
+                             "note": f"not tested: fewer than {MIN_ROWS} rows"})
+                advance()
+                continue
+            res = detect_drift(ref, cur.iloc[idx], random_state=random_state + i + 1,
+                               **win_opts)
+            row.update(_summary(res))
+            if state is not None:
+                row.update(_model_row(state["ref_probs"], state["labels"],
+                                      result.current_probs[idx], random_state))
+            rows.append(row)
+            advance()
         for c in range(n_chunks):
             idx = np.arange(c * size, (c + 1) * size)
             rest = np.setdiff1d(np.arange(len(ref)), idx)
-            res = detect_drift(ref.iloc[rest], ref.iloc[idx], random_state=random_state + 1000 + c,
-                               **win_opts)
+            res = detect_drift(ref.iloc[rest], ref.iloc[idx],
+                               random_state=random_state + 1000 + c, **win_opts)
             row = {"window": f"reference rows {idx[0]}-{idx[-1]}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]
                 row.update(_model_row(pr[rest], y[rest], pr[idx], random_state))
             chunks.append(row)
-    result.reference_chunks = pd.DataFrame(chunks) if chunks else None
+            advance()
+    result.windows = _int_columns(pd.DataFrame(rows))
+    result.reference_chunks = _int_columns(pd.DataFrame(chunks)) if chunks else None
     result.settings.update({"time_column": time_column, "window": window,
                             "chunk_size": chunk_size})
+    if not chunks:
+        result.settings["reference_chunks_note"] = (
+            f"no reference spread: the reference's {len(ref)} rows hold fewer than two "
+            f"chunks of {size} rows (the median window) with at least {MIN_ROWS} rows left "
+            f"beside each; use smaller windows or a larger reference.")
     return result
+
+
+def _int_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts as integers (nullable where a small window has none)."""
+    for c in ("n", "start_row", "end_row", "n_drifted_columns"):
+        if c in df.columns:
+            df[c] = df[c].astype("Int64")
+    return df

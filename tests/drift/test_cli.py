@@ -111,6 +111,11 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
     from dataqa.ledger import Ledger
 
     ref, cur = tables(tmp_path)
+    # the current table has a label column of its own, in another vocabulary (0/1, not
+    # ham/spam): it is not taken for known labels of the queued items
+    frame = pd.read_csv(cur)
+    frame["label"] = np.arange(len(frame)) % 2
+    frame.to_csv(cur, index=False)
     led = str(tmp_path / "drift.db")
     env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
     args = ["drift", str(ref), str(cur), "--label-column", "label", "--id-column", "id",
@@ -133,3 +138,28 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
         pid = client.find_project("drift queue test")["id"]
         on_server = client.list_tasks(pid)
     assert sorted(t["data"]["dataqa_id"] for t in on_server) == sorted(tasks)
+    assert {str(t["data"]["table"]["current_label"]) for t in on_server} <= {"0", "1"}
+    assert not any(t.get("annotations") for t in on_server)
+
+
+def test_the_current_file_can_have_its_own_reading_options(tmp_path):
+    rng = np.random.default_rng(5)
+    cities = ["Zürich", "Genève", "Bâle"]
+    ref = pd.DataFrame({"city": rng.choice(cities, 200), "x": rng.normal(size=200)})
+    cur = pd.DataFrame({"city": rng.choice(cities, 200), "x": rng.normal(size=200)})
+    ref.to_csv(tmp_path / "ref.csv", index=False, encoding="utf-8")
+    # the current file: cp1252, tab-separated, no header
+    cur.to_csv(tmp_path / "cur.tsv", index=False, header=False, sep="\t", encoding="cp1252")
+    out = tmp_path / "o"
+    args = ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.tsv"), "--out", str(out),
+            "--permutations", "49", "--current-encoding", "cp1252", "--current-sep", "\\t",
+            "--current-no-header", "--current-columns", "city,x", "-q"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(out / "columns.csv").set_index("column")
+    assert not cols.loc["city", "drifted"] and cols.loc["city", "effect"] < 0.1
+    # the same encoding for both files garbles the UTF-8 reference: every city is "unseen"
+    reading = ["--current-sep", "\\t", "--current-no-header", "--current-columns", "city,x"]
+    res = runner.invoke(app, [*args[:7], "--encoding", "cp1252", *reading, "-q"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(out / "columns.csv").set_index("column").loc["city", "drifted"]

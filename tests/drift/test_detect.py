@@ -85,8 +85,17 @@ def test_label_queue_ranks_unlike_items_first():
     assert len(q) == 10 and q["score"].is_monotonic_decreasing
     assert len(set(q["id"]) & {f"c{i}" for i in range(10)}) >= 8
     assert q["uncertainty"].isna().all()  # no model without labels
+    assert "current_id" not in q.columns  # the id column is the queue's id
     with pytest.raises(InvalidSettingError, match="top=0"):
         r.label_queue(top=0)
+    # without id_column the ids are content hashes: the table's own id column and a
+    # label column are kept under other names, so nothing is lost or taken for labels
+    cur["label"] = "spam"
+    hashed = detect_drift(ref, cur, n_permutations=49).label_queue(top=100)
+    assert hashed.columns.tolist() == ["id", "score", "unlike_score", "uncertainty", "a",
+                                       "b", "cat", "current_id", "current_label"]
+    assert sorted(hashed["current_id"]) == sorted(cur["id"])
+    assert not hashed["id"].isin(cur["id"]).any() and (hashed["current_label"] == "spam").all()
 
 
 def test_save_writes_the_three_files(tmp_path):
@@ -158,9 +167,31 @@ def test_time_and_identifier_columns_are_left_out_unless_named():
     r = detect_drift(ref, cur, multivariate=())
     assert r.columns["column"].tolist() == ["x"]
     assert r.settings["skipped_columns"] == {
-        "id": "an identifier: every value distinct and none shared", "t": "a time column"}
+        "id": "an identifier: 100% of reference and 100% of current values distinct, 0 shared",
+        "t": "a time column"}
     named = detect_drift(ref, cur, feature_columns=["id"], multivariate=())
     assert bool(named.columns["drifted"].iloc[0])  # every current id is unseen
     with pytest.raises(InvalidSettingError, match="no column is left to compare: 'id' "
                                                   "\\(an identifier"):
         detect_drift(ref[["id"]], cur[["id"]])
+
+
+def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
+    rng = np.random.default_rng(7)
+    ids = [f"c{i}" for i in range(100)]
+    ids[5] = ids[4]  # one repeated id
+    ref = pd.DataFrame({"id": [f"r{i}" for i in range(100)], "x": rng.normal(size=100),
+                        "day": [f"2026-01-{1 + i % 28:02d}" for i in range(100)],
+                        "city": rng.choice(["a", "b", "c"], 100)})
+    cur = pd.DataFrame({"id": ids, "x": rng.normal(size=100),
+                        "day": [f"{1 + i % 28:02d}/02/2026 10:00" for i in range(100)],
+                        "city": rng.choice(["a", "b", "c"], 100)})
+    r = detect_drift(ref, cur, multivariate=())
+    assert r.columns["column"].tolist() == ["x", "city"]
+    assert r.settings["skipped_columns"] == {
+        "id": "an identifier: 100% of reference and 99% of current values distinct, 0 shared",
+        "day": "a time column (dates written as text)"}
+    # a categorical column of many distinct values that the tables share is compared
+    names = [f"n{i}" for i in range(100)]
+    kept = detect_drift(ref.assign(id=names), cur.assign(id=names[::-1]), multivariate=())
+    assert "id" in kept.columns["column"].tolist()

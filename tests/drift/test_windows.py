@@ -25,7 +25,8 @@ def test_split_by_time_and_by_rows():
 def test_split_rejects_bad_settings():
     cur = pd.DataFrame({"t": ["2026-01-01", "not a time"], "a": [1, 2]})
     with pytest.raises(InvalidSettingError, match="time column 't' has 1 values that are missing "
-                                                  "or not times \\(rows \\[1\\]"):
+                                                  "or not times \\(rows '2', counted from 1 "
+                                                  "after the header; e.g. 'not a time'\\)"):
         split_windows(cur, time_column="t", window="1D")
     with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
         split_windows(cur, time_column="t", window="weekly")
@@ -35,6 +36,30 @@ def test_split_rejects_bad_settings():
         split_windows(cur, time_column="t", window="1D", chunk_size=10)
     with pytest.raises(InvalidSettingError, match="chunk_size=5 must be an integer >= 10"):
         split_windows(cur, chunk_size=5)
+
+
+def test_times_as_unix_numbers_and_day_first_dates():
+    week = 7 * 86400
+    secs = 1_767_225_600 + np.arange(4) * week  # 2026-01-01, then weekly
+    for unit, scale in (("s", 1), ("ms", 1000), ("ns", 10**9)):
+        w = split_windows(pd.DataFrame({"t": secs * scale}), time_column="t", window="7D")
+        assert [idx.tolist() for _, idx in w] == [[0], [1], [2], [3]], unit
+        assert w[0][0] == "2026-01-01 00:00:00"
+    floats = split_windows(pd.DataFrame({"t": secs + 0.5}), time_column="t", window="14D")
+    assert [idx.tolist() for _, idx in floats] == [[0, 1], [2, 3]]
+    with pytest.raises(InvalidSettingError, match="time column 't' holds numbers \\(e.g. 1\\) "
+                                                  "that are not Unix times in one unit"):
+        split_windows(pd.DataFrame({"t": [1, 2, 30]}), time_column="t", window="1D")
+    with pytest.raises(InvalidSettingError, match="not Unix times in one unit"):
+        # seconds and milliseconds mixed
+        split_windows(pd.DataFrame({"t": [secs[0], secs[1] * 1000]}), time_column="t",
+                      window="1D")
+    # 01/02 alone is ambiguous; 13/01 settles the column as day first (1 Feb, 13 Jan)
+    dmy = pd.DataFrame({"t": ["01/02/2024 00:10", "13/01/2024 00:10", "20/01/2024 09:00"]})
+    w = split_windows(dmy, time_column="t", window="7D")
+    assert [lab for lab, _ in w] == ["2024-01-13 00:00:00", "2024-01-20 00:00:00",
+                                     "2024-01-27 00:00:00"]
+    assert [idx.tolist() for _, idx in w] == [[1], [2], [0]]
 
 
 def test_windows_alarm_only_where_the_shift_is():
