@@ -57,6 +57,17 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             if col not in df.columns:
                 raise MissingColumnError(col, [str(c) for c in df.columns], role="text column",
                                          table=name)
+        if all(pd.api.types.is_numeric_dtype(df[col]) for df in (ref, cur)):
+            raise FeatureTypeError(
+                f"text column {col!r} holds numbers in both tables, not text; leave it out of "
+                f"text_column (--text-column) and it is compared as a number.")
+    only = {}
+    if feature_columns is None:
+        shared = set(ref.columns) & set(cur.columns)
+        only = {**{c: "only in the reference table" for c in ref.columns
+                   if c not in shared and c not in reserved},
+                **{c: "only in the current table" for c in cur.columns
+                   if c not in shared and c not in reserved}}
     if feature_columns is not None:
         cols = list(feature_columns)
         for col in cols:
@@ -74,7 +85,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"{', '.join(map(str, list(ref.columns)[:20]))}; current: "
                 f"{', '.join(map(str, list(cur.columns)[:20]))}); give tables with the same "
                 f"feature columns.")
-    kinds, skipped = {}, {}
+    kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())
     for col in cols:
         reason = None if col in explicit or col in text_cols else _skip_reason(ref[col], cur[col])
@@ -191,8 +202,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     feature_columns : list of str, optional
         Columns to compare (default: every column the two tables share except the
         label, id and text columns, with the text column added back; shared time
-        columns and identifier-like string columns, distinct in each table and with no
-        value in common, are left out and listed in ``settings["skipped_columns"]``).
+        columns, dates written as text and identifier-like string columns (at least
+        :data:`ID_DISTINCT_SHARE` of values distinct in each table, at most
+        :data:`ID_SHARED_SHARE` of the current ones seen in the reference) are left out
+        and listed in ``settings["skipped_columns"]``, beside the columns only one table
+        has).
     text_column : str, optional
         A free-text column: compared through TF-IDF + SVD features (an MMD test on
         them; effect: the largest normalised Wasserstein distance over the components). Object columns of long, mostly distinct strings are treated as text too.

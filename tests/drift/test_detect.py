@@ -191,6 +191,15 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert r.settings["skipped_columns"] == {
         "id": "an identifier: 100% of reference and 99% of current values distinct, 0 shared",
         "day": "a time column (dates written as text)"}
+    # columns one table lacks are listed too (the reference's label column is not: it is
+    # the label column)
+    extra = detect_drift(ref.assign(label=np.arange(100) % 2, old=2.0), cur.assign(channel="web"),
+                         label_column="label", multivariate=())
+    assert extra.settings["skipped_columns"]["old"] == "only in the reference table"
+    assert extra.settings["skipped_columns"]["channel"] == "only in the current table"
+    assert "label" not in extra.settings["skipped_columns"]
+    with pytest.raises(FeatureTypeError, match="text column 'x' holds numbers in both tables"):
+        detect_drift(ref, cur, text_column="x")
     # a categorical column of many distinct values that the tables share is compared
     names = [f"n{i}" for i in range(100)]
     kept = detect_drift(ref.assign(id=names), cur.assign(id=names[::-1]), multivariate=())
