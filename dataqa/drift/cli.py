@@ -118,6 +118,17 @@ def drift_command(
         raise InvalidSettingError("--time-column needs --window, e.g. --window 7D.")
     if window is not None and chunk_size is not None:
         raise InvalidSettingError("give --window or --chunk-size, not both.")
+    if not 0 < alpha < 1:
+        raise InvalidSettingError(f"--alpha {alpha} must lie strictly between 0 and 1.")
+    if min_effect is not None and not min_effect >= 0:
+        raise InvalidSettingError(f"--min-effect {min_effect} must be a number >= 0.")
+    if permutations < 1:
+        raise InvalidSettingError(f"--permutations {permutations} must be at least 1.")
+    if chunk_size is not None and chunk_size < 10:
+        raise InvalidSettingError(f"--chunk-size {chunk_size} must be at least 10 (each chunk "
+                                  f"is compared as a table of its own).")
+    if top < 1:
+        raise InvalidSettingError(f"--top {top} must be at least 1.")
     from dataqa.data import load_table
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 

@@ -95,7 +95,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         for df, name in ((ref, "reference"), (cur, "current")):
             if df[col].isna().all():
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in the {name} "
-                                     f"table; drop it or pass feature_columns without it.")
+                                     f"table; drop it, or name the other columns with feature_columns "
+                                     f"(--feature-column).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
         if kind == "mixed":
             num = "reference" if pd.api.types.is_numeric_dtype(ref[col]) else "current"

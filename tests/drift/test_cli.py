@@ -97,7 +97,11 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     (["--window", "7D"], "--window needs --time-column"),
     (["--time-column", "ts", "--window", "7D", "--chunk-size", "20"], "not both"),
     (["--correction", "holm"], "unknown correction 'holm'"),
-    (["--chunk-size", "3"], "chunk_size=3 must be an integer >= 10"),
+    (["--chunk-size", "3"], "--chunk-size 3 must be at least 10"),
+    (["--alpha", "2"], "--alpha 2.0 must lie strictly between 0 and 1"),
+    (["--min-effect", "-1"], "--min-effect -1.0 must be a number >= 0"),
+    (["--permutations", "0"], "--permutations 0 must be at least 1"),
+    (["--top", "0"], "--top 0 must be at least 1"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):
     ref, cur = tables(tmp_path)
