@@ -275,6 +275,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         except Exception as exc:  # noqa: BLE001 - re-raised with the file named
             msg = " ".join(str(exc).split())
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}") from exc
+        if fmt in ("csv", "tsv") and header and sep is None and df.shape[1] == 1:
+            _check_single_column(path, fmt, str(df.columns[0]))
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
@@ -289,6 +291,17 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     if len(df) == 0:
         raise EmptyDataError("the table has no rows; give a table with at least one row.")
     return df
+
+
+def _check_single_column(path: Path, fmt: str, name: str) -> None:
+    """A delimited file read as one column whose name holds another delimiter was almost
+    surely read with the wrong one (a ``;`` CSV, a tab file named ``.csv``)."""
+    used = "\t" if fmt == "tsv" else ","
+    for d, shown in ((";", ";"), ("\t", "\\t"), ("|", "|"), (",", ",")):
+        if d != used and d in name:
+            raise DataLoadError(
+                f"{str(path)!r} was read as one column named {name[:60]!r}, which looks like "
+                f"fields separated by '{shown}': pass --sep '{shown}' (API: sep=).")
 
 
 def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:

@@ -275,3 +275,19 @@ def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):
     assert out.read_text() == "a\n1\n2\n"
     assert oct(out.stat().st_mode & 0o777) == oct(0o644)
     assert [p.name for p in out.parent.iterdir()] == ["out.csv"]  # no temporary file left
+
+
+def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
+    from dataqa.errors import DataLoadError
+
+    (tmp_path / "semi.csv").write_text("a;b;c\n1;2;3\n")
+    with pytest.raises(DataLoadError, match="read as one column named 'a;b;c', which looks like "
+                                            "fields separated by ';': pass --sep ';'"):
+        load_table(tmp_path / "semi.csv")
+    assert load_table(tmp_path / "semi.csv", sep=";").columns.tolist() == ["a", "b", "c"]
+    (tmp_path / "tabs.csv").write_text("a\tb\n1\t2\n")
+    with pytest.raises(DataLoadError, match=r"separated by '\\t': pass --sep '\\t'"):
+        load_table(tmp_path / "tabs.csv")
+    # one real column whose values hold a semicolon is fine
+    (tmp_path / "one.csv").write_text("text\nhello; world\n")
+    assert load_table(tmp_path / "one.csv")["text"].tolist() == ["hello; world"]
