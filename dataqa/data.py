@@ -275,8 +275,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         except Exception as exc:  # noqa: BLE001 - re-raised with the file named
             msg = " ".join(str(exc).split())
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}") from exc
-        if fmt in ("csv", "tsv") and header and sep is None and df.shape[1] == 1:
-            _check_single_column(path, fmt, str(df.columns[0]))
+        if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
+            _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
@@ -293,12 +293,15 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     return df
 
 
-def _check_single_column(path: Path, fmt: str, name: str) -> None:
-    """A delimited file read as one column whose name holds another delimiter was almost
-    surely read with the wrong one (a ``;`` CSV, a tab file named ``.csv``)."""
-    used = "\t" if fmt == "tsv" else ","
+def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
+    """A delimited file read as one column whose name and first values all hold another
+    delimiter, as often each, was almost surely read with the wrong one (a ``;`` CSV, a
+    tab file named ``.csv``)."""
+    name = str(df.columns[0])
+    head = df.iloc[:20, 0].dropna().astype(str)
     for d, shown in ((";", ";"), ("\t", "\\t"), ("|", "|"), (",", ",")):
-        if d != used and d in name:
+        k = name.count(d)
+        if d != used and k and len(head) and (head.str.count(d.replace("|", "\\|")) == k).all():
             raise DataLoadError(
                 f"{str(path)!r} was read as one column named {name[:60]!r}, which looks like "
                 f"fields separated by '{shown}': pass --sep '{shown}' (API: sep=).")

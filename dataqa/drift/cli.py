@@ -17,9 +17,12 @@ from dataqa._cli_utils import (
     handle_errors,
     read_options,
 )
-from dataqa.errors import InvalidSettingError
+from dataqa.errors import DataqaError, InvalidSettingError
 
 __all__ = ["register"]
+
+_CURRENT_HINT = ("(This is the current file: --current-sep, --current-no-header, "
+                 "--current-columns and --current-encoding set its reading options alone.)")
 
 
 def _print(result, paths) -> None:
@@ -100,11 +103,17 @@ def drift_command(
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
     opts = read_options(format, sep, no_header, columns, encoding)
-    cur_opts = read_options(
-        format, sep if current_sep is None else current_sep,
-        no_header if current_no_header is None else current_no_header,
-        columns if current_columns is None else current_columns,
-        encoding if current_encoding is None else current_encoding)
+    if current_columns is None and current_no_header is False:
+        current_columns = None  # a current file with its own header keeps its names
+    elif current_columns is None:
+        current_columns = columns
+    try:
+        cur_opts = read_options(
+            format, sep if current_sep is None else current_sep,
+            no_header if current_no_header is None else current_no_header,
+            current_columns, encoding if current_encoding is None else current_encoding)
+    except InvalidSettingError as exc:
+        raise InvalidSettingError(f"{exc} {_CURRENT_HINT}") from None
     check_out_dir(out)
     if push:
         if not project:
@@ -134,7 +143,12 @@ def drift_command(
 
     strings = [c for c in (id_column,) if c]
     ref = load_table(reference, string_columns=strings or None, **opts)
-    cur = load_table(current, string_columns=strings or None, **cur_opts)
+    try:
+        cur = load_table(current, string_columns=strings or None, **cur_opts)
+    except DataqaError as exc:
+        if any(f in str(exc) for f in ("--sep", "--encoding", "--columns", "--no-header")):
+            raise type(exc)(f"{exc} {_CURRENT_HINT}") from None
+        raise
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,
                   label_column=label_column, id_column=id_column, alpha=alpha,
                   correction=correction,

@@ -139,20 +139,25 @@ ID_DISTINCT_SHARE = 0.95
 #: ... and at most this share of the current table's distinct values is in the reference.
 ID_SHARED_SHARE = 0.01
 
-_DATE_TEXT = r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+_TIME_OF_DAY = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+#: A date with a four-digit year first or last (2026-01-31, 31/01/2026, 1.31.2026), an
+#: optional time of day and zone, and nothing else.
+_DATE_TEXT = (rf"\s*(\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{4}})"
+              rf"{_TIME_OF_DAY}\s*")
 
 
 def _dates_as_text(values: pd.Series, sample: int = 200) -> bool:
-    """Whether (a sample of) the strings are all dates such as 2026-01-31, 31/01/2026 or
-    2026-01-31 08:00:00."""
+    """Whether the strings are all dates such as 2026-01-31, 31/01/2026 or
+    2026-01-31 08:00:00 (every value matches the pattern; up to ``sample`` of them, spread
+    over the column, must also parse)."""
     import warnings
 
-    v = values.iloc[:sample]
-    if not v.str.match(_DATE_TEXT).all():
+    if not values.str.fullmatch(_DATE_TEXT).all():
         return False
+    v = values.iloc[np.unique(np.linspace(0, len(values) - 1, min(sample, len(values))).astype(int))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return bool(pd.to_datetime(v, errors="coerce", format="mixed").notna().all())
+        return bool(pd.to_datetime(v, errors="coerce", format="mixed", utc=True).notna().all())
 
 
 def _non_numeric(s: pd.Series) -> object:

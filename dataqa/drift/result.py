@@ -35,8 +35,11 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-#: Names the labeling queue keeps for itself besides its own columns (see ``label_queue``).
-QUEUE_RENAMED = ("label",)
+#: Names a push reads as its own (known labels, pre-annotations, scores; see
+#: :func:`dataqa.labelstudio.push_queue` and its audit aliases), which the labeling queue
+#: therefore never takes from the current table as they are (see ``label_queue``).
+QUEUE_RENAMED = ("id", "score", "label", "prediction", "probability", "given_label",
+                 "suggested_label", "label_issue_score", "text")
 
 
 def _rank01(x: np.ndarray) -> np.ndarray:
@@ -137,9 +140,10 @@ class DriftResult:
         score first: ``id, score, unlike_score, uncertainty`` (NaN when unknown),
         ``prediction`` (class name) with a model, ``text`` with a text column, then the
         current table's other columns. A current column whose name the queue uses, or
-        ``label`` (which :func:`~dataqa.labelstudio.push_queue` would take for known labels),
-        is kept as ``current_<name>``: e.g. the table's own ``id`` column when the ids are
-        content hashes, or a label column the current table happens to have.
+        that :func:`~dataqa.labelstudio.push_queue` would read as known labels,
+        pre-annotations or scores (:data:`QUEUE_RENAMED`), is kept as ``current_<name>``
+        (``current_current_<name>`` if that is taken too): e.g. the table's own ``id``
+        column when the ids are content hashes, or a label column of the current table.
         """
         k = check_int(top, "top")
         m = len(self.ids)
@@ -159,11 +163,15 @@ class DriftResult:
         data = self.current.reset_index(drop=True)
         if self.text_column is not None:
             q["text"] = data[self.text_column].astype(str).to_numpy()
+        taken = set(q.columns) | {str(c) for c in data.columns}
         for c in data.columns:
             if c not in (self.text_column, self.id_column):
                 name = str(c)
                 if name in q.columns or name in QUEUE_RENAMED:
                     name = f"current_{name}"
+                    while name in taken:
+                        name = f"current_{name}"
+                    taken.add(name)
                 q[name] = data[c].to_numpy()
         order = np.argsort(-score, kind="stable")[:k]
         return q.iloc[order].reset_index(drop=True)

@@ -14,7 +14,7 @@ from dataqa.data import load_table
 from dataqa.drift.detect import MIN_ROWS, detect_drift
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult
-from dataqa.errors import InvalidSettingError, MissingColumnError, format_ids
+from dataqa.errors import InvalidSettingError, MissingColumnError
 
 __all__ = ["drift_windows", "split_windows", "parse_times", "MAX_REFERENCE_CHUNKS"]
 
@@ -22,7 +22,8 @@ __all__ = ["drift_windows", "split_windows", "parse_times", "MAX_REFERENCE_CHUNK
 MAX_REFERENCE_CHUNKS = 10
 
 
-#: Unix time units by the size of their values for times between 1973 and 2286.
+#: Unix time units by the size of their values for times between 1973 and 2286 (earlier
+#: times, and negative ones, are not taken for Unix times).
 _EPOCH_UNITS = ((1e8, 1e10, "s"), (1e11, 1e13, "ms"), (1e14, 1e16, "us"), (1e17, 1e19, "ns"))
 
 
@@ -36,13 +37,16 @@ def parse_times(values: pd.Series, name: str) -> pd.Series:
     """
     if pd.api.types.is_bool_dtype(values):
         raise InvalidSettingError(f"time column {name!r} holds true/false values, not times.")
+    if values.isna().all():
+        raise InvalidSettingError(f"time column {name!r} is empty (every value missing); "
+                                  f"fill it, or split by rows with --chunk-size / chunk_size.")
     if pd.api.types.is_numeric_dtype(values):
         num = pd.to_numeric(values, errors="coerce").astype(np.float64)
-        mag = np.abs(num.dropna().to_numpy())
-        unit = next((u for lo, hi, u in _EPOCH_UNITS
-                     if mag.size and mag.min() >= lo and mag.max() < hi), None)
+        mag = num.dropna().to_numpy()
+        unit = next((u for lo, hi, u in _EPOCH_UNITS if mag.min() >= lo and mag.max() < hi),
+                    None)
         if unit is None:
-            example = str(values.dropna().iloc[0]) if mag.size else "none"
+            example = str(values.dropna().iloc[0])
             raise InvalidSettingError(
                 f"time column {name!r} holds numbers (e.g. {example}) that are not Unix "
                 f"times in one unit (seconds, ms, us or ns since 1970); write the times as "
@@ -54,30 +58,37 @@ def parse_times(values: pd.Series, name: str) -> pd.Series:
     bad = np.flatnonzero(times.isna().to_numpy())
     if len(bad):
         first = values.iloc[bad[0]]
+        rows = ", ".join(str(r) for r in bad[:5] + 1) + (
+            f", ... (+{len(bad) - 5} more)" if len(bad) > 5 else "")
         raise InvalidSettingError(
-            f"time column {name!r} has {len(bad)} values that are missing or not "
-            f"times (rows {format_ids(bad + 1)}, counted from 1 after the header; e.g. "
-            f"{'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop them.")
+            f"time column {name!r} has {len(bad)} value(s) that are missing or not "
+            f"times in the column's format (rows {rows}, counted from 1 after the header; "
+            f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
+            f"them, writing every time in one format such as 2026-01-31 08:00.")
     return times
 
 
 def _parse_text_times(text: pd.Series) -> pd.Series:
-    """One format for the whole column where one reads every value (month first, else day
-    first); else each value on its own (day first when that reads more of them)."""
+    """The column read in one format: the one pandas infers month first, else day first,
+    else ISO 8601 (dates with and without times); the reading with the fewest unread
+    values when none reads them all (they are then reported, never guessed one by one,
+    which could read 02/03 one way in one row and another way in the next)."""
     import warnings
 
     given = int(text.notna().sum())
-    tried = []
+    best = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format": expected
-        for options in ({}, {"dayfirst": True}):
-            t = pd.to_datetime(text, errors="coerce", utc=True, **options)
+        for options in ({}, {"dayfirst": True}, {"format": "ISO8601"}):
+            try:
+                t = pd.to_datetime(text, errors="coerce", utc=True, **options)
+            except (ValueError, TypeError):
+                continue
             if int(t.notna().sum()) == given:
                 return t
-            tried.append(t)
-        dayfirst = int(tried[1].notna().sum()) > int(tried[0].notna().sum())
-        t = pd.to_datetime(text, errors="coerce", utc=True, format="mixed", dayfirst=dayfirst)
-    return t
+            if best is None or int(t.notna().sum()) > int(best.notna().sum()):
+                best = t
+    return best
 
 
 def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
@@ -234,8 +245,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     if not chunks:
         result.settings["reference_chunks_note"] = (
             f"no reference spread: the reference's {len(ref)} rows hold fewer than two "
-            f"chunks of {size} rows (the median window) with at least {MIN_ROWS} rows left "
-            f"beside each; use smaller windows or a larger reference.")
+            f"chunks of {size} rows ({'the median window' if sizes else 'the current table'}) "
+            f"with at least {MIN_ROWS} rows left beside each; use smaller windows or a larger "
+            f"reference.")
     return result
 
 

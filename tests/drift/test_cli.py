@@ -167,3 +167,26 @@ def test_the_current_file_can_have_its_own_reading_options(tmp_path):
     res = runner.invoke(app, [*args[:7], "--encoding", "cp1252", *reading, "-q"])
     assert res.exit_code == 0, res.output
     assert pd.read_csv(out / "columns.csv").set_index("column").loc["city", "drifted"]
+
+
+def test_current_reading_errors_point_to_the_current_options(tmp_path):
+    ref, _ = tables(tmp_path)
+    (tmp_path / "semi.csv").write_text("x;z\n1;2\n3;4\n")
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "semi.csv"), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    msg = " ".join(res.output.split())
+    assert "fields separated by ';'" in msg and "This is the current file: --current-sep" in msg
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "semi.csv"), "--out",
+                              str(tmp_path / "o"), "--current-no-header"])
+    assert res.exit_code == 2
+    assert "--current-columns" in " ".join(res.output.split())
+    # --current-header: the current file keeps its own names, --columns renames the reference
+    frame = pd.read_csv(ref)
+    frame.to_csv(tmp_path / "noheader.csv", header=False, index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "noheader.csv"), str(ref), "--no-header",
+                              "--columns", ",".join(frame.columns), "--current-header",
+                              "--permutations", "19", "-q", "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "o2" / "drift.json").read_text())
+    assert data["drifted"] is False and {"x", "z", "label"} <= {c["column"] for c in data["columns"]}

@@ -96,6 +96,12 @@ def test_label_queue_ranks_unlike_items_first():
                                        "b", "cat", "current_id", "current_label"]
     assert sorted(hashed["current_id"]) == sorted(cur["id"])
     assert not hashed["id"].isin(cur["id"]).any() and (hashed["current_label"] == "spam").all()
+    # a table that already has a current_id column keeps both, whatever the order
+    for order in (["current_id", "id"], ["id", "current_id"]):
+        t = cur.assign(current_id=[f"x{i}" for i in range(100)])[["a", "b", "cat", *order]]
+        qq = detect_drift(ref, t, n_permutations=49).label_queue(top=100)
+        assert sorted(qq["current_id"]) == sorted(t["current_id"])
+        assert sorted(qq["current_current_id"]) == sorted(t["id"])
 
 
 def test_save_writes_the_three_files(tmp_path):
@@ -200,6 +206,11 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert "label" not in extra.settings["skipped_columns"]
     with pytest.raises(FeatureTypeError, match="text column 'x' holds numbers in both tables"):
         detect_drift(ref, cur, text_column="x")
+    # short codes that look a little like dates are not dates
+    codes = detect_drift(ref.assign(day=[f"{i % 12 + 1}-{i % 5 + 1}-14" for i in range(100)]),
+                         cur.assign(day=[f"{i % 12 + 1}-{i % 5 + 1}-15" for i in range(100)]),
+                         multivariate=())
+    assert "day" in codes.columns["column"].tolist()
     # a categorical column of many distinct values that the tables share is compared
     names = [f"n{i}" for i in range(100)]
     kept = detect_drift(ref.assign(id=names), cur.assign(id=names[::-1]), multivariate=())

@@ -24,9 +24,10 @@ def test_split_by_time_and_by_rows():
 
 def test_split_rejects_bad_settings():
     cur = pd.DataFrame({"t": ["2026-01-01", "not a time"], "a": [1, 2]})
-    with pytest.raises(InvalidSettingError, match="time column 't' has 1 values that are missing "
-                                                  "or not times \\(rows '2', counted from 1 "
-                                                  "after the header; e.g. 'not a time'\\)"):
+    with pytest.raises(InvalidSettingError, match="time column 't' has 1 value\\(s\\) that are "
+                                                  "missing or not times in the column's format "
+                                                  "\\(rows 2, counted from 1 after the header; "
+                                                  "e.g. 'not a time'\\)"):
         split_windows(cur, time_column="t", window="1D")
     with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
         split_windows(cur, time_column="t", window="weekly")
@@ -41,7 +42,7 @@ def test_split_rejects_bad_settings():
 def test_times_as_unix_numbers_and_day_first_dates():
     week = 7 * 86400
     secs = 1_767_225_600 + np.arange(4) * week  # 2026-01-01, then weekly
-    for unit, scale in (("s", 1), ("ms", 1000), ("ns", 10**9)):
+    for unit, scale in (("s", 1), ("ms", 1000), ("us", 10**6), ("ns", 10**9)):
         w = split_windows(pd.DataFrame({"t": secs * scale}), time_column="t", window="7D")
         assert [idx.tolist() for _, idx in w] == [[0], [1], [2], [3]], unit
         assert w[0][0] == "2026-01-01 00:00:00"
@@ -54,6 +55,21 @@ def test_times_as_unix_numbers_and_day_first_dates():
         # seconds and milliseconds mixed
         split_windows(pd.DataFrame({"t": [secs[0], secs[1] * 1000]}), time_column="t",
                       window="1D")
+    with pytest.raises(InvalidSettingError, match="not Unix times in one unit"):
+        split_windows(pd.DataFrame({"t": [-secs[0], secs[1]]}), time_column="t", window="1D")
+    with pytest.raises(InvalidSettingError, match="time column 't' is empty"):
+        split_windows(pd.DataFrame({"t": [np.nan, np.nan]}), time_column="t", window="1D")
+    # one format for the whole column, never a guess per value: 02/03 next to 13/01 and an
+    # ISO date reads in no single format, and the row that does not fit is named
+    with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are missing or not times "
+                                                  "in the column's format \\(rows 3, counted"):
+        split_windows(pd.DataFrame({"t": ["02/03/2024", "13/01/2024", "2024-03-05 10:00"]}),
+                      time_column="t", window="1D")
+    iso = split_windows(pd.DataFrame({"t": ["2026-01-01 10:00", "2026-01-03",
+                                            "2026-01-02T08:00:00+01:00"]}),
+                        time_column="t", window="1D")
+    assert [lab for lab, _ in iso] == ["2026-01-01 00:00:00", "2026-01-02 00:00:00",
+                                       "2026-01-03 00:00:00"]
     # 01/02 alone is ambiguous; 13/01 settles the column as day first (1 Feb, 13 Jan)
     dmy = pd.DataFrame({"t": ["01/02/2024 00:10", "13/01/2024 00:10", "20/01/2024 09:00"]})
     w = split_windows(dmy, time_column="t", window="7D")
@@ -102,3 +118,29 @@ def test_windows_with_labels_track_the_accuracy(tmp_path):
     paths = r.save(tmp_path)
     assert pd.read_csv(paths["windows"])["window"].tolist() == ["rows 0-99", "rows 100-199"]
     assert "Timeline" in paths["report"].read_text()
+
+
+def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
+    import json
+
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    cur = pd.DataFrame({"a": rng.normal(size=129), "b": rng.normal(size=129)})
+    cur["ts"] = [*pd.date_range("2026-01-01", periods=120, freq="h"),
+                 *pd.date_range("2026-01-20", periods=9, freq="h")]
+    r = drift_windows(ref, cur, time_column="ts", window="7D", multivariate=("mmd",),
+                      n_permutations=49)
+    w = r.windows
+    assert w["n"].tolist() == [120, 9] and str(w["n_drifted_columns"].dtype) == "Int64"
+    assert w["note"].iloc[1] == "not tested: fewer than 10 rows" and not w["drifted"].iloc[1]
+    assert pd.isna(w["n_drifted_columns"].iloc[1]) and w["n_drifted_columns"].iloc[0] == 0
+    # 150 reference rows hold one chunk of 120: no spread, and the result says why
+    assert r.reference_chunks is None
+    note = r.settings["reference_chunks_note"]
+    assert note.startswith("no reference spread: the reference's 150 rows hold fewer than "
+                           "two chunks of 120 rows (the median window)")
+    paths = r.save(tmp_path)
+    saved = json.loads(paths["json"].read_text())["windows"]
+    assert saved[1]["n_drifted_columns"] is None and saved[0]["n_drifted_columns"] == 0
+    assert pd.read_csv(paths["windows"])["n"].tolist() == [120, 9]
+    assert "No reference spread: the reference&#x27;s 150 rows" in paths["report"].read_text()
