@@ -10,7 +10,7 @@ import pandas as pd
 
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
-from dataqa.data import encode_labels, load_table, make_ids
+from dataqa.data import _SOURCE_ATTR, encode_labels, load_table, make_ids
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS, build_features, multivariate_tests
 from dataqa.drift.result import DriftResult
 from dataqa.drift.univariate import (
@@ -45,9 +45,15 @@ MIN_ROWS = 10
 def _as_frame(data, name: str) -> pd.DataFrame:
     df = load_table(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
     if len(df) < MIN_ROWS:
-        raise EmptyDataError(f"the {name} table has {len(df)} rows; drift detection needs at "
+        raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
                              f"least {MIN_ROWS} rows in each table.")
     return df
+
+
+def _which(df: pd.DataFrame, name: str) -> str:
+    """``the current table``, with its file when it was read from one."""
+    source = df.attrs.get(_SOURCE_ATTR)
+    return f"the {name} table ({str(source)!r})" if source else f"the {name} table"
 
 
 def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved):
@@ -94,17 +100,19 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             continue
         for df, name in ((ref, "reference"), (cur, "current")):
             if df[col].isna().all():
-                raise EmptyDataError(f"column {col!r} is empty (all values missing) in the {name} "
-                                     f"table; drop it, or name the other columns with feature_columns "
-                                     f"(--feature-column).")
+                raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
+                                     f"{_which(df, name)}; drop it, or name the other columns "
+                                     f"with feature_columns (--feature-column).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
         if kind == "mixed":
             num = "reference" if pd.api.types.is_numeric_dtype(ref[col]) else "current"
             other = "current" if num == "reference" else "reference"
+            text_df = ref if other == "reference" else cur
+            value, row = _non_numeric(text_df[col])
             raise FeatureTypeError(
-                f"column {col!r} is numeric in the {num} table but text in the {other} table "
-                f"(e.g. {_non_numeric(ref[col] if other == 'reference' else cur[col])!r}); "
-                f"fix the values or leave the column out.")
+                f"column {col!r} is numeric in the {num} table but text in "
+                f"{_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 after "
+                f"the header); fix the values or leave the column out.")
         kinds[col] = kind
     if not kinds:
         raise InvalidSettingError(
@@ -160,10 +168,12 @@ def _dates_as_text(values: pd.Series, sample: int = 200) -> bool:
         return bool(pd.to_datetime(v, errors="coerce", format="mixed", utc=True).notna().all())
 
 
-def _non_numeric(s: pd.Series) -> object:
-    vals = s.dropna()
+def _non_numeric(s: pd.Series) -> tuple[object, int]:
+    """The first value that is not a number, and its row (from 1)."""
+    vals = s.reset_index(drop=True).dropna()
     bad = vals[pd.to_numeric(vals, errors="coerce").isna()]
-    return bad.iloc[0] if len(bad) else vals.iloc[0]
+    pick = bad if len(bad) else vals
+    return pick.iloc[0], int(pick.index[0]) + 1
 
 
 def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numeric_test: str,

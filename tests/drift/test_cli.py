@@ -77,17 +77,19 @@ def _write(tmp_path, name, df):
 
 @pytest.mark.parametrize("ref,cur,msg", [
     (pd.DataFrame({"a": range(20)}), pd.DataFrame({"b": range(20)}), "share no column"),
-    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": ["x"] * 20}),
-     "column 'a' is numeric in the reference table but text in the current table"),
-    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(5)}), "the current table has 5 rows"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": [*range(19), "n/a?"]}),
+     "column 'a' is numeric in the reference table but text in the current table ('{c}') "
+     "(e.g. 'n/a?' in row 20, counted from 1 after the header)"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(5)}),
+     "the current table ('{c}') has 5 rows"),
     (pd.DataFrame({"a": range(20), "b": [None] * 20}), pd.DataFrame({"a": range(20), "b": range(20)}),
-     "column 'b' is empty"),
+     "column 'b' is empty (all values missing) in the reference table ('{r}')"),
 ])
 def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
-    res = runner.invoke(app, ["drift", _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur),
-                              "--out", str(tmp_path / "o")])
+    r, c = _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur)
+    res = runner.invoke(app, ["drift", r, c, "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    assert msg in " ".join(res.output.split())
+    assert msg.format(r=r, c=c) in " ".join(res.output.split())
     assert not (tmp_path / "o").exists()
 
 
