@@ -27,7 +27,8 @@ from dataqa.errors import DataqaError, InvalidSettingError
 
 __all__ = [
     "console", "err_console", "handle_errors",
-    "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "read_options",
+    "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "DECIMAL_OPT",
+    "read_options",
     "check_out_dir", "check_out_file", "write_csv_atomic",
 ]
 
@@ -54,8 +55,13 @@ ENCODING_OPT = typer.Option(
     None, "--encoding", help="Text encoding, e.g. latin-1 (default: UTF-8, with or without BOM).")
 
 
+DECIMAL_OPT = typer.Option(
+    None, "--decimal", help="Decimal mark of numbers in CSV/TSV files, e.g. ',' for 3,14 "
+                            "(with --sep ';'); default '.'.")
+
+
 def read_options(format: str | None, sep: str | None, no_header: bool, columns: str | None,
-                 encoding: str | None) -> dict:
+                 encoding: str | None, decimal: str | None = None) -> dict:
     """Keyword arguments of :func:`dataqa.data.load_table` from the five reading options.
 
     ``--columns`` without ``--no-header`` renames the header's columns (one name per
@@ -104,6 +110,14 @@ def read_options(format: str | None, sep: str | None, no_header: bool, columns: 
                 f"--encoding {encoding!r} is not a known encoding; use e.g. utf-8, latin-1 "
                 f"or utf-16.") from None
         opts["encoding"] = encoding
+    if decimal is not None:
+        if len(decimal) != 1 or decimal.isalnum() or decimal.isspace():
+            raise InvalidSettingError(f"--decimal {decimal!r} must be one mark such as ',' "
+                                      f"or '.'.")
+        if decimal == opts.get("sep", ","):
+            raise InvalidSettingError(f"--decimal {decimal!r} is also the field delimiter; "
+                                      f"give the delimiter too, e.g. --sep ';' --decimal ','.")
+        opts["decimal"] = decimal
     return opts
 
 

@@ -138,9 +138,11 @@ def _na_options(keys: list, string_keys) -> dict:
 
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     columns: list[str] | None, encoding: str,
-                    string_columns: Sequence[str]) -> pd.DataFrame:
+                    string_columns: Sequence[str], decimal: str | None = None) -> pd.DataFrame:
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     common: dict = {"sep": delim, "encoding": encoding}
+    if decimal is not None:
+        common["decimal"] = decimal
     if fmt == "tsv":
         common["quoting"] = csv.QUOTE_NONE
     if header:
@@ -173,7 +175,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
 def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = None,
                sep: str | None = None, header: bool = True,
                columns: Sequence[str] | None = None, encoding: str | None = None,
-               string_columns: Sequence[str] | None = None) -> pd.DataFrame:
+               string_columns: Sequence[str] | None = None,
+               decimal: str | None = None) -> pd.DataFrame:
     """Read a table from CSV, TSV, Parquet, JSON Lines or JSON, or pass a DataFrame through.
 
     Parameters
@@ -198,6 +201,9 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         valid UTF-8 raises :class:`DataLoadError` naming the offset of the first bad byte.
     string_columns : list of str, optional
         Columns read as strings, never as numbers (ids: ``007`` stays ``007``).
+    decimal : str, optional
+        Decimal mark of numbers in CSV/TSV files (default ``.``; ``,`` for ``3,14``, with
+        ``sep=";"`` as such files are written).
 
     Returns
     -------
@@ -241,9 +247,13 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 f"cannot tell the format of {str(path)!r} from {what}; pass --format "
                 f"(API: format=) with one of {', '.join(FORMATS)}."
             )
-        if fmt not in ("csv", "tsv") and (sep is not None or not header):
-            raise DataLoadError(f"--sep and --no-header (sep=, header=) apply to csv and tsv "
-                                f"files, but {str(path)!r} is read as {fmt}.")
+        if fmt not in ("csv", "tsv") and (sep is not None or not header or decimal is not None):
+            raise DataLoadError(f"--sep, --no-header and --decimal (sep=, header=, decimal=) "
+                                f"apply to csv and tsv files, but {str(path)!r} is read as "
+                                f"{fmt}.")
+        if decimal is not None and (len(decimal) != 1 or decimal == (sep or ("\t" if fmt == "tsv" else ","))):
+            raise DataLoadError(f"decimal mark {decimal!r} must be one character other than "
+                                f"the field delimiter; e.g. --decimal ',' with --sep ';'.")
         if not header and columns is None:
             raise DataLoadError(f"{str(path)!r} is read without a header, so its columns need "
                                 f"names: pass --columns a,b,... (API: columns=[...]).")
@@ -255,6 +265,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         try:
             if fmt in ("csv", "tsv"):
                 df = _read_delimited(path, fmt, sep=sep, header=header, columns=columns,
+                                     decimal=decimal,
                                      encoding=enc, string_columns=string_columns)
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
@@ -295,13 +306,13 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
 
 def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
     """A delimited file read as one column whose name and first values all hold another
-    delimiter, as often each, was almost surely read with the wrong one (a ``;`` CSV, a
-    tab file named ``.csv``)."""
+    delimiter was almost surely read with the wrong one (a ``;`` CSV, a tab file named
+    ``.csv``)."""
     name = str(df.columns[0])
     head = df.iloc[:20, 0].dropna().astype(str)
     for d, shown in ((";", ";"), ("\t", "\\t"), ("|", "|"), (",", ",")):
         k = name.count(d)
-        if d != used and k and len(head) and (head.str.count(d.replace("|", "\\|")) == k).all():
+        if d != used and k and len(head) and head.str.contains(d, regex=False).all():
             raise DataLoadError(
                 f"{str(path)!r} was read as one column named {name[:60]!r}, which looks like "
                 f"fields separated by '{shown}': pass --sep '{shown}' (API: sep=).")

@@ -291,3 +291,20 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
     # one real column whose values hold a semicolon is fine
     (tmp_path / "one.csv").write_text("text\nhello; world\n")
     assert load_table(tmp_path / "one.csv")["text"].tolist() == ["hello; world"]
+
+
+def test_decimal_commas(tmp_path):
+    from dataqa._cli_utils import read_options
+    from dataqa.errors import DataLoadError, InvalidSettingError
+
+    (tmp_path / "eu.csv").write_text("a;b;name\n1,5;2;x\n-0,25;3,0;y\n")
+    df = load_table(tmp_path / "eu.csv", **read_options(None, ";", False, None, None, ","))
+    assert df["a"].tolist() == [1.5, -0.25] and df["b"].tolist() == [2.0, 3.0]
+    assert df["name"].tolist() == ["x", "y"]
+    with pytest.raises(InvalidSettingError, match="--decimal ',' is also the field delimiter"):
+        read_options(None, None, False, None, None, ",")
+    with pytest.raises(InvalidSettingError, match="--decimal 'ab' must be one mark"):
+        read_options(None, ";", False, None, None, "ab")
+    df.to_parquet(tmp_path / "eu.parquet")
+    with pytest.raises(DataLoadError, match="--decimal .* apply to csv and tsv files"):
+        load_table(tmp_path / "eu.parquet", decimal=",")

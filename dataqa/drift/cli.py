@@ -8,6 +8,7 @@ import typer
 
 from dataqa._cli_utils import (
     COLUMNS_OPT,
+    DECIMAL_OPT,
     ENCODING_OPT,
     FORMAT_OPT,
     NO_HEADER_OPT,
@@ -22,7 +23,8 @@ from dataqa.errors import DataqaError, InvalidSettingError
 __all__ = ["register"]
 
 _CURRENT_HINT = ("(This is the current file: --current-sep, --current-no-header, "
-                 "--current-columns and --current-encoding set its reading options alone.)")
+                 "--current-columns, --current-encoding and --current-decimal set its reading "
+                 "options alone.)")
 
 
 def _print(result, paths) -> None:
@@ -83,6 +85,7 @@ def drift_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    decimal: str | None = DECIMAL_OPT,
     current_sep: str | None = typer.Option(
         None, "--current-sep", help="Delimiter of the current file only (default: --sep)."),
     current_no_header: bool | None = typer.Option(
@@ -94,15 +97,18 @@ def drift_command(
     current_encoding: str | None = typer.Option(
         None, "--current-encoding", help="Text encoding of the current file only (default: "
                                          "--encoding)."),
+    current_decimal: str | None = typer.Option(
+        None, "--current-decimal", help="Decimal mark of the current file only (default: "
+                                        "--decimal)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Compare CURRENT with REFERENCE per column, as a whole and through a model.
 
-    The reading options (--format, --sep, --no-header, --columns, --encoding) apply to
-    both files; the --current-* ones override them for the current file.
+    The reading options (--format, --sep, --no-header, --columns, --encoding, --decimal)
+    apply to both files; the --current-* ones override them for the current file.
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
-    opts = read_options(format, sep, no_header, columns, encoding)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal)
     if current_columns is None and current_no_header is False:
         current_columns = None  # a current file with its own header keeps its names
     elif current_columns is None:
@@ -111,7 +117,8 @@ def drift_command(
         cur_opts = read_options(
             format, sep if current_sep is None else current_sep,
             no_header if current_no_header is None else current_no_header,
-            current_columns, encoding if current_encoding is None else current_encoding)
+            current_columns, encoding if current_encoding is None else current_encoding,
+            decimal if current_decimal is None else current_decimal)
     except InvalidSettingError as exc:
         raise InvalidSettingError(f"{exc} {_CURRENT_HINT}") from None
     check_out_dir(out)
@@ -146,7 +153,8 @@ def drift_command(
     try:
         cur = load_table(current, string_columns=strings or None, **cur_opts)
     except DataqaError as exc:
-        if any(f in str(exc) for f in ("--sep", "--encoding", "--columns", "--no-header")):
+        if any(f in str(exc) for f in ("--sep", "--encoding", "--columns", "--no-header",
+                                       "--decimal")):
             raise type(exc)(f"{exc} {_CURRENT_HINT}") from None
         raise
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,

@@ -192,3 +192,18 @@ def test_current_reading_errors_point_to_the_current_options(tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "o2" / "drift.json").read_text())
     assert data["drifted"] is False and {"x", "z", "label"} <= {c["column"] for c in data["columns"]}
+
+
+def test_a_current_file_with_decimal_commas(tmp_path):
+    ref, cur = tables(tmp_path)
+    pd.read_csv(cur).to_csv(tmp_path / "eu.csv", sep=";", decimal=",", index=False)
+    args = ["drift", str(ref), "--label-column", "label", "--permutations", "19", "-q"]
+    res = runner.invoke(app, [*args[:2], str(tmp_path / "eu.csv"), *args[2:], "--out",
+                              str(tmp_path / "eu"), "--current-sep", ";", "--current-decimal", ","])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*args[:2], str(cur), *args[2:], "--out", str(tmp_path / "dot")])
+    assert res.exit_code == 0, res.output
+    eu = pd.read_csv(tmp_path / "eu" / "columns.csv")
+    dot = pd.read_csv(tmp_path / "dot" / "columns.csv")
+    assert eu["kind"].tolist() == dot["kind"].tolist() == ["numeric", "numeric"]
+    assert eu["p_value"].tolist() == pytest.approx(dot["p_value"].tolist())
