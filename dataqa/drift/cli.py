@@ -128,6 +128,11 @@ def drift_command(
         if ledger is None:
             raise InvalidSettingError("--push needs --ledger FILE (the ledger that records the "
                                       "queue and its tasks).")
+    if push:  # before the analysis: a missing key or a server that is down fails at once
+        from dataqa.labelstudio import LabelStudioClient
+
+        with LabelStudioClient(url) as client:
+            client.check()
     if (window is not None) and time_column is None:
         raise InvalidSettingError("--window needs --time-column naming the time column.")
     if time_column is not None and window is None:

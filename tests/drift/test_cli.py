@@ -207,3 +207,14 @@ def test_a_current_file_with_decimal_commas(tmp_path):
     dot = pd.read_csv(tmp_path / "dot" / "columns.csv")
     assert eu["kind"].tolist() == dot["kind"].tolist() == ["numeric", "numeric"]
     assert eu["p_value"].tolist() == pytest.approx(dot["p_value"].tolist())
+
+
+def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
+    ref, cur = tables(tmp_path)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "some-key")
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--out", str(tmp_path / "o"),
+                              "--push", "--project", "p", "--ledger", str(tmp_path / "l.db"),
+                              "--url", "http://127.0.0.1:9"])
+    assert res.exit_code == 2
+    assert "cannot reach Label Studio at http://127.0.0.1:9" in " ".join(res.output.split())
+    assert not (tmp_path / "o").exists() and not (tmp_path / "l.db").exists()
