@@ -59,7 +59,8 @@ def drift_command(
     id_column: str | None = typer.Option(None, "--id-column",
                                          help="Id column of the current table (default: content hash)."),
     feature_column: list[str] | None = typer.Option(
-        None, "--feature-column", help="Column to compare (repeat); default every shared column."),
+        None, "--feature-column", help="Column to compare (repeat); default every shared column "
+                                       "except times, dates and identifier-like columns."),
     time_column: str | None = typer.Option(None, "--time-column",
                                            help="Time of each current row (with --window)."),
     window: str | None = typer.Option(None, "--window", help="Window length, e.g. 1D, 7D, 12h."),
