@@ -47,12 +47,18 @@ Parts:
   (Shakira vs the four other videos) and text source shift (SMS vs YouTube). dataqa's
   KS (BH), MMD and classifier tests against KSDrift, MMDDrift and ClassifierDrift on the same
   samples. Goal: dataqa's power >= the anchor's on every cell at equal false-alarm rate:
-  each test's p-value threshold is 0.05, lowered where its no-shift repetitions of the same
-  dataset and n (the calibration part; at least 40) alarm more than 5% of the time
-  (:func:`adjusted_threshold`; alibi-detect's ClassifierDrift alarms at 0.08-0.17 with no
-  shift, since its KS test treats dependent out-of-fold scores as independent). Raw power at
-  0.05 is printed too. Cells without such repetitions (YouTube, SMS vs YouTube) compare raw
-  power.
+  each test's p-value threshold is the largest at which its no-shift repetitions of the
+  same dataset and n (the calibration part; at least 40) alarm at most 5% of the time,
+  raised for a conservative test as far as lowered for an anticonservative one
+  (:func:`adjusted_threshold` with ``size=True``; alibi-detect's ClassifierDrift alarms at
+  0.08-0.17 with no shift, since its KS test treats dependent out-of-fold scores as
+  independent, and KSDrift's smallest p-value is judged against such a threshold instead
+  of its Bonferroni cut). Earlier versions only lowered thresholds, which left a test that
+  alarms less than 5% of the time at 0.05 against an anchor raised to 5%; the verdicts
+  under that rule are kept in the JSON (``goals_thresholds_lowered_only``) and printed
+  where they differ. Each missed cell gets a paired exact test of equal power on the same
+  samples (:func:`paired_gap`). Raw power at 0.05 is printed too. Cells without such
+  repetitions (YouTube, SMS vs YouTube) compare raw power.
 - **Speed**: ``mmd_test`` with n = 5,000 per side, d = 32, 500 permutations, against
   MMDDrift (pytorch backend, CPU) on the same data in the same run. Goal: >= 10x faster.
 - **Label shift**: BBSE (``dataqa.drift`` ``label_shift``) on 1,000 current items drawn with
@@ -457,17 +463,24 @@ def rate_interval(rate_: float, reps: int, confidence: float = 0.95) -> tuple[fl
 MIN_ADJUST_REPS = 40
 
 
-def adjusted_threshold(null_p, alpha: float = ALPHA) -> float | None:
+def adjusted_threshold(null_p, alpha: float = ALPHA, *, size: bool = False) -> float | None:
     """The p-value threshold at which a test alarms at most ``alpha`` of the time on its
-    no-shift repetitions: ``alpha`` itself when the test keeps its level there, else the
-    largest lower threshold that does (a test that alarms too often is held to alpha).
-    None when fewer than :data:`MIN_ADJUST_REPS` repetitions exist."""
+    no-shift repetitions.
+
+    ``size=False`` (lowered only): ``alpha`` itself when the test keeps its level there,
+    else the largest lower threshold that does (a test that alarms too often is held to
+    alpha; one that alarms less keeps 0.05). ``size=True`` (size-adjusted, both ways): the
+    largest threshold, ``alpha`` or one of the no-shift p-values, whose no-shift rate is
+    still at most ``alpha``, so a conservative test is raised as far as an anticonservative
+    one is lowered and both alarm as close to ``alpha`` as their p-values allow. None when
+    fewer than :data:`MIN_ADJUST_REPS` repetitions exist."""
     null = np.sort(np.asarray(null_p, dtype=np.float64))
     if null.size < MIN_ADJUST_REPS:
         return None
-    if np.mean(null <= alpha) <= alpha:
+    if not size and np.mean(null <= alpha) <= alpha:
         return alpha
-    ok = [v for v in np.unique(null[null <= alpha]) if np.mean(null <= v) <= alpha]
+    cands = np.unique(np.r_[null, alpha]) if size else np.unique(null[null <= alpha])
+    ok = [v for v in cands if np.mean(null <= v) <= alpha]
     return float(max(ok)) if ok else -1.0
 
 
@@ -738,8 +751,8 @@ def missed_power_gaps(pw: list[dict], goals: dict[str, bool]) -> list[dict]:
             name = f"power {t} {row['scenario']} n={row['n']} >= alibi (equal false-alarm rate)"
             if goals.get(name) is False and f"{t}_gap_p" in row:
                 out.append({"cell": f"{t} {row['scenario']} n={row['n']}",
-                            "dataqa": row[f"{t}_same_reps_adjusted"],
-                            "alibi": row[f"alibi_{t}_adjusted"],
+                            "dataqa": row[f"{t}_same_reps_sized"],
+                            "alibi": row[f"alibi_{t}_sized"],
                             "only_alibi": row[f"{t}_only_alibi"],
                             "only_dataqa": row[f"{t}_only_dataqa"], "p": row[f"{t}_gap_p"]})
     return out
@@ -843,23 +856,33 @@ def main(argv=None) -> dict[str, bool]:
         for t in ANCHORS:
             if t not in ps:
                 continue
-            thr = adjusted_threshold(null_dq.get((null_ds, row["n"]), {}).get(t, []))
+            null_t = null_dq.get((null_ds, row["n"]), {}).get(t, [])
+            thr = adjusted_threshold(null_t)
+            sized = adjusted_threshold(null_t, size=True)
             if thr is not None:
                 row[f"{t}_threshold"] = thr
                 row[f"{t}_adjusted"] = rate(ps[t], thr)
+                row[f"{t}_sized_threshold"] = sized
+                row[f"{t}_sized"] = rate(ps[t], sized)
             cell = (anchor or {}).get("cells", {}).get(key + ("_mmd" if t == "mmd" else ""), {})
             if t in cell:
                 pa = cell[t]["drift"]
                 row[f"alibi_{t}"] = float(np.mean(pa))
                 row[f"alibi_{t}_reps"] = len(pa)
+                row[f"alibi_{t}_p_values"] = [float(v) for v in cell[t]["p_value"]]
                 # dataqa on exactly the anchor's repetitions (MMD: the first ones)
                 row[f"{t}_same_reps"] = rate(ps[t][: len(pa)])
-                ath = adjusted_threshold(null_an.get((null_ds, row["n"], t), []))
+                null_a = null_an.get((null_ds, row["n"], t), [])
+                ath = adjusted_threshold(null_a)
                 if ath is not None and thr is not None:
                     row[f"alibi_{t}_threshold"] = ath
                     row[f"alibi_{t}_adjusted"] = rate(cell[t]["p_value"], ath)
                     row[f"{t}_same_reps_adjusted"] = rate(ps[t][: len(pa)], thr)
-                    gap = paired_gap(ps[t], thr, cell[t]["p_value"], ath)
+                    asz = adjusted_threshold(null_a, size=True)
+                    row[f"alibi_{t}_sized_threshold"] = asz
+                    row[f"alibi_{t}_sized"] = rate(cell[t]["p_value"], asz)
+                    row[f"{t}_same_reps_sized"] = rate(ps[t][: len(pa)], sized)
+                    gap = paired_gap(ps[t], sized, cell[t]["p_value"], asz)
                     row[f"{t}_gap_p"] = gap["p"]
                     row[f"{t}_only_alibi"] = gap["only_anchor"]
                     row[f"{t}_only_dataqa"] = gap["only_dataqa"]
@@ -904,13 +927,16 @@ def main(argv=None) -> dict[str, bool]:
             else:
                 goals[f"{name} in [{lo}, {hi}] (consistent)"] = c_lo <= hi and c_hi >= lo
                 strict[name] = lo <= row[t] <= hi
+    lowered_only: dict[str, bool] = {}
     if py is not None:
         for row in pw:
             for t in ANCHORS:
                 if f"alibi_{t}" in row and row[f"alibi_{t}_reps"] >= MIN_POWER_REPS:
                     name = f"power {t} {row['scenario']} n={row['n']} >= alibi"
-                    if f"alibi_{t}_adjusted" in row:
+                    if f"alibi_{t}_sized" in row:
                         goals[name + " (equal false-alarm rate)"] = \
+                            row[f"{t}_same_reps_sized"] >= row[f"alibi_{t}_sized"]
+                        lowered_only[name] = \
                             row[f"{t}_same_reps_adjusted"] >= row[f"alibi_{t}_adjusted"]
                     else:
                         goals[name] = row[f"{t}_same_reps"] >= row[f"alibi_{t}"]
@@ -935,10 +961,21 @@ def main(argv=None) -> dict[str, bool]:
                 float_format="{:.2f}")
     adj_cols = ["scenario", "n"] + [c for t in ANCHORS for c in
                                     (f"{t}_same_reps_adjusted", f"alibi_{t}_adjusted",
-                                     f"alibi_{t}_threshold", f"{t}_gap_p")]
-    print_table("Power at equal false-alarm rate (each test's threshold lowered from 0.05 "
-                "until its no-shift rate is <= 0.05; gap_p: paired exact test of equal "
-                "power on the same samples)", pw, adj_cols, float_format="{:.3f}")
+                                     f"alibi_{t}_threshold")]
+    print_table("Power with thresholds lowered only (each test's threshold lowered from 0.05 "
+                "until its no-shift rate is <= 0.05; a conservative test keeps 0.05)", pw,
+                adj_cols, float_format="{:.3f}")
+    sized_cols = ["scenario", "n"] + [c for t in ANCHORS for c in
+                                      (f"{t}_same_reps_sized", f"alibi_{t}_sized",
+                                       f"{t}_sized_threshold", f"alibi_{t}_sized_threshold",
+                                       f"{t}_gap_p")]
+    print_table("Power at equal false-alarm rate (the goal: each test's threshold raised or "
+                "lowered to the largest whose no-shift rate is <= 0.05; gap_p: paired exact "
+                "test of equal power on the same samples)", pw, sized_cols,
+                float_format="{:.3f}")
+    for name, met in lowered_only.items():
+        if met != goals.get(name + " (equal false-alarm rate)"):
+            print(f"note: {name}: {'met' if met else 'missed'} with thresholds lowered only")
     gaps = missed_power_gaps(pw, goals)
     for g in gaps:
         print(f"missed: {g['cell']}: dataqa {g['dataqa']:.3f}, alibi {g['alibi']:.3f}; "
@@ -963,7 +1000,7 @@ def main(argv=None) -> dict[str, bool]:
         "anchor": None if anchor is None else {k: anchor[k] for k in ("alibi_detect", "numpy", "torch")},
         "calibration": cal, "power": pw, "speed": speed, "label_shift": ls_rows,
         "performance": perf_rows, "goals": goals, "false_alarm_strict": strict,
-        "missed_power_gaps": gaps,
+        "missed_power_gaps": gaps, "goals_thresholds_lowered_only": lowered_only,
         "seconds": elapsed})
     print(f"wrote {path} ({elapsed:.0f} s)")
     if tmp is not None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -103,10 +104,10 @@ def test_paired_gap_counts_discordant_samples(drift_quality):
 
 
 def test_missed_power_gaps_lists_only_missed_cells(drift_quality):
-    row = {"scenario": "digits_prior", "n": 200, "classifier_same_reps_adjusted": 0.05,
-           "alibi_classifier_adjusted": 0.07, "classifier_gap_p": 0.5,
+    row = {"scenario": "digits_prior", "n": 200, "classifier_same_reps_sized": 0.05,
+           "alibi_classifier_sized": 0.07, "classifier_gap_p": 0.5,
            "classifier_only_alibi": 3, "classifier_only_dataqa": 1,
-           "mmd_same_reps_adjusted": 0.3, "alibi_mmd_adjusted": 0.2, "mmd_gap_p": 0.1,
+           "mmd_same_reps_sized": 0.3, "alibi_mmd_sized": 0.2, "mmd_gap_p": 0.1,
            "mmd_only_alibi": 0, "mmd_only_dataqa": 10}
     goals = {"power classifier digits_prior n=200 >= alibi (equal false-alarm rate)": False,
              "power mmd digits_prior n=200 >= alibi (equal false-alarm rate)": True}
@@ -122,3 +123,20 @@ def test_drift_quality_scenarios_pick_their_calibration_datasets(drift_quality):
     assert drift_quality.calibration_datasets(grid) == ("digits", "sms")
     grid.scenarios = ("youtube_concept",)
     assert drift_quality.calibration_datasets(grid) == ()
+
+
+def test_thresholds_at_equal_false_alarm_rate(drift_quality):
+    adj = drift_quality.adjusted_threshold
+    # 100 no-shift p-values 0.01, 0.02, ..., 1.00: 5 of them <= 0.05
+    null = np.arange(1, 101) / 100
+    assert adj(null) == 0.05 and adj(null, size=True) == 0.05
+    # a conservative test (3 of 100 at or below 0.05): lowered-only keeps 0.05, sized
+    # raises it to the largest no-shift value with 5 of 100 at or below
+    cons = np.r_[[0.01, 0.02, 0.03], np.linspace(0.2, 1.0, 97)]
+    assert adj(cons) == 0.05
+    assert adj(cons, size=True) == pytest.approx(0.2 + 0.8 / 96)  # the 5th smallest
+    assert np.mean(cons <= adj(cons, size=True)) == 0.05
+    # an anticonservative one (10 of 100 at 0.001): both lower it below 0.001
+    anti = np.r_[np.full(10, 0.001), np.linspace(0.1, 1.0, 90)]
+    assert adj(anti) == adj(anti, size=True) == -1.0
+    assert adj(null[:39]) is None  # too few repetitions
