@@ -151,6 +151,13 @@ def drift_command(
                                   f"is compared as a table of its own).")
     if top < 1:
         raise InvalidSettingError(f"--top {top} must be at least 1.")
+    if seed < 0:
+        raise InvalidSettingError(f"--seed {seed} must be an integer >= 0.")
+    from dataqa.drift.detect import CORRECTIONS
+
+    if correction not in CORRECTIONS:
+        raise InvalidSettingError(f"--correction {correction!r} is not known; use one of "
+                                  f"{', '.join(CORRECTIONS)}.")
     from dataqa.data import load_table
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 

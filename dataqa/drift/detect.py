@@ -3,6 +3,7 @@ a whole and through a model."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -109,10 +110,15 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             other = "current" if num == "reference" else "reference"
             text_df = ref if other == "reference" else cur
             value, row = _non_numeric(text_df[col])
+            hint = ""
+            if re.fullmatch(r"\s*[-+]?\d+,\d+\s*", str(value)):
+                hint = (" The value has a decimal comma: read the file with --decimal ','"
+                        + (" (or --current-decimal ',')" if other == "current" else "")
+                        + " (API: load_table(..., decimal=','))).")
             raise FeatureTypeError(
                 f"column {col!r} is numeric in the {num} table but text in "
                 f"{_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 after "
-                f"the header); fix the values or leave the column out.")
+                f"the header); fix the values or leave the column out.{hint}")
         kinds[col] = kind
     if not kinds:
         raise InvalidSettingError(
@@ -278,6 +284,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if not np.isfinite(eff) or eff < 0:
         raise InvalidSettingError(f"min_effect={min_effect!r} must be a number >= 0.")
     check_int(n_permutations, "n_permutations")
+    if isinstance(random_state, (int, np.integer)) and random_state < 0:
+        raise InvalidSettingError(f"random_state={random_state!r} must be an integer >= 0 "
+                                  f"(--seed).")
     ref = _as_frame(reference, "reference")
     cur = _as_frame(current, "current")
     if label_column is not None and label_column not in ref.columns:

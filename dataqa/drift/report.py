@@ -68,8 +68,13 @@ def drift_report(result) -> HtmlReport:
                 "the largest one over the SVD components for text) reaches min_effect.", css_class="note")
     if result.windows is not None:
         r.heading("Timeline")
-        r.figure(timeline_figure(result.windows, result.reference_chunks,
-                                 threshold=s.get("min_effect")), alt="timeline")
+        tested = result.windows.get("max_effect")
+        if tested is not None and tested.notna().any():
+            r.figure(timeline_figure(result.windows, result.reference_chunks,
+                                     threshold=s.get("min_effect")), alt="timeline")
+        else:
+            r.paragraph("No window has 10 rows or more, so none was tested and there is no "
+                        "timeline; use longer windows.", css_class="note")
         r.table(result.windows)
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks, each compared with the rest of the reference "

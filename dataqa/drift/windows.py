@@ -11,7 +11,7 @@ import pandas as pd
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
 from dataqa.data import load_table
-from dataqa.drift.detect import MIN_ROWS, detect_drift
+from dataqa.drift.detect import MIN_ROWS, _columns, detect_drift
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult
 from dataqa.errors import InvalidSettingError, MissingColumnError
@@ -119,13 +119,15 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
                                  role="time column", table="the current table")
     try:
         offset = pd.tseries.frequencies.to_offset(window)
-        pd.Timedelta(offset)
+        span = pd.Timedelta(offset)
     except (ValueError, TypeError):
         raise InvalidSettingError(f"window {window!r} is not a fixed time span; use e.g. 1D, "
                                   f"7D, 12h or 30min.") from None
+    if span <= pd.Timedelta(0):
+        raise InvalidSettingError(f"window {window!r} must be a positive time span, e.g. 1D "
+                                  f"or 7D.")
     times = parse_times(current[time_column], time_column)
     start = times.min().floor("D")
-    span = pd.Timedelta(offset)
     keys = start + ((times - start) // span) * span
     out = []
     for key in sorted(keys.unique()):
@@ -189,11 +191,14 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     ref = load_table(reference) if not isinstance(reference, pd.DataFrame) else reference.reset_index(drop=True)
     cur = load_table(current) if not isinstance(current, pd.DataFrame) else current.reset_index(drop=True)
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size)
+    skipped = {}
     if feature_columns is None:
+        # the columns detect_drift would compare by default (times, identifiers and
+        # columns of one table left out), the time column too; every window then
+        # compares the same ones
         reserved = {c for c in (label_column, id_column, text_column, time_column) if c}
-        feature_columns = [c for c in ref.columns if c in set(cur.columns) and c not in reserved]
-        if text_column is not None:
-            feature_columns.append(text_column)
+        kinds, skipped = _columns(ref, cur, None, text_column, reserved)
+        feature_columns = list(kinds)
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
@@ -242,6 +247,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     result.reference_chunks = _int_columns(pd.DataFrame(chunks)) if chunks else None
     result.settings.update({"time_column": time_column, "window": window,
                             "chunk_size": chunk_size})
+    result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
     if not chunks:
         result.settings["reference_chunks_note"] = (
             f"no reference spread: the reference's {len(ref)} rows hold fewer than two "

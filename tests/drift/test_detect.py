@@ -215,3 +215,14 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     names = [f"n{i}" for i in range(100)]
     kept = detect_drift(ref.assign(id=names), cur.assign(id=names[::-1]), multivariate=())
     assert "id" in kept.columns["column"].tolist()
+
+
+def test_a_decimal_comma_is_named_and_a_negative_seed_refused():
+    rng = np.random.default_rng(8)
+    ref = pd.DataFrame({"a": rng.normal(size=30)})
+    cur = pd.DataFrame({"a": [f"{v:.2f}".replace(".", ",") for v in rng.normal(size=30)]})
+    with pytest.raises(FeatureTypeError, match="decimal comma: read the file with --decimal ',' "
+                                               "\\(or --current-decimal ','\\)"):
+        detect_drift(ref, cur)
+    with pytest.raises(InvalidSettingError, match="random_state=-1 must be an integer >= 0"):
+        detect_drift(ref, ref, random_state=-1)

@@ -144,3 +144,27 @@ def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
     assert saved[1]["n_drifted_columns"] is None and saved[0]["n_drifted_columns"] == 0
     assert pd.read_csv(paths["windows"])["n"].tolist() == [120, 9]
     assert "No reference spread: the reference&#x27;s 150 rows" in paths["report"].read_text()
+
+
+def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 200
+    ref = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "a": rng.normal(size=n),
+                        "day": [f"2025-12-{1 + i % 28:02d}" for i in range(n)],
+                        "old": rng.normal(size=n)})
+    ids = [f"c{i}" for i in range(n)]
+    ids[3] = ids[2]  # one repeated id: still an identifier
+    cur = pd.DataFrame({"id": ids, "a": rng.normal(size=n),
+                        "day": [f"2026-01-{1 + i % 28:02d}" for i in range(n)],
+                        "ts": 1_767_225_600 + np.arange(n) * 3600})
+    r = drift_windows(ref, cur, time_column="ts", window="2D", multivariate=("mmd",),
+                      n_permutations=49)
+    assert r.columns["column"].tolist() == ["a"]
+    assert set(r.settings["skipped_columns"]) == {"id", "day", "old"}
+    assert not r.windows["drifted"].any()  # no column that differs by design is tested
+    # every window too small to test: no timeline, and the report says why
+    tiny = drift_windows(ref, cur.iloc[:30], time_column="ts", window="5h",
+                         multivariate=("mmd",), n_permutations=19)
+    assert (tiny.windows["note"] == "not tested: fewer than 10 rows").all()
+    html = tiny.to_html(tmp_path / "r.html").read_text()
+    assert "No window has 10 rows or more" in html
