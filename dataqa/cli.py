@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import warnings
 
 import typer
 
@@ -44,8 +45,21 @@ for _name in AREA_MODULES:
         importlib.import_module(_name).register(app)
 
 
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """dataqa's own warnings as one plain line (no source file and line: they are meant
+    for the user); other libraries' keep Python's format."""
+    if (category is UserWarning or issubclass(category, UserWarning)) and "/dataqa/" in \
+            str(filename).replace("\\", "/"):
+        return f"warning: {message}\n"
+    return _python_format(message, category, filename, lineno, line)
+
+
+_python_format = warnings.formatwarning
+
+
 def main() -> None:
     """Console-script entry point."""
+    warnings.formatwarning = _format_warning
     app()
 
 

@@ -86,3 +86,14 @@ def test_lazy_area_names_still_resolve():
                          timeout=300, check=True).stdout.split()
     assert out == ["True", "True", "dataqa.audit.core", "dataqa.weak.apply", "dataqa.ood.api",
                    "dataqa.labelstudio.push", "dataqa.data"]
+
+
+def test_dataqa_warnings_print_as_one_plain_line():
+    from dataqa.cli import _format_warning
+
+    ours = _format_warning(UserWarning("class(es) '2' (3) have fewer members than cv=5"),
+                           UserWarning, "/x/site-packages/dataqa/data.py", 461)
+    assert ours == "warning: class(es) '2' (3) have fewer members than cv=5\n"
+    theirs = _format_warning(UserWarning("something"), UserWarning,
+                             "/x/site-packages/sklearn/base.py", 10)
+    assert "sklearn/base.py:10" in theirs and "something" in theirs
