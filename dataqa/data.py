@@ -310,12 +310,12 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
     ``.csv``)."""
     name = str(df.columns[0])
     head = df.iloc[:20, 0].dropna().astype(str)
-    for d, shown in ((";", ";"), ("\t", "\\t"), ("|", "|"), (",", ",")):
-        k = name.count(d)
-        if d != used and k and len(head) and head.str.contains(d, regex=False).all():
+    for d, what, option in ((";", "';'", "--sep ';'"), ("\t", "tabs", "--sep tab (or --format tsv)"),
+                            ("|", "'|'", "--sep '|'"), (",", "','", "--sep ','")):
+        if d != used and d in name and len(head) and head.str.contains(d, regex=False).all():
             raise DataLoadError(
                 f"{str(path)!r} was read as one column named {name[:60]!r}, which looks like "
-                f"fields separated by '{shown}': pass --sep '{shown}' (API: sep=).")
+                f"fields separated by {what}: pass {option} (API: sep=).")
 
 
 def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:

@@ -286,7 +286,7 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
         load_table(tmp_path / "semi.csv")
     assert load_table(tmp_path / "semi.csv", sep=";").columns.tolist() == ["a", "b", "c"]
     (tmp_path / "tabs.csv").write_text("a\tb\n1\t2\n")
-    with pytest.raises(DataLoadError, match=r"separated by '\\t': pass --sep '\\t'"):
+    with pytest.raises(DataLoadError, match=r"separated by tabs: pass --sep tab \(or --format tsv\)"):
         load_table(tmp_path / "tabs.csv")
     # one real column whose values hold a semicolon is fine
     (tmp_path / "one.csv").write_text("text\nhello; world\n")

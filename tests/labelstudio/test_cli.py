@@ -108,7 +108,7 @@ def test_cli_push_reads_the_audits_issue_table_and_file_options(ls_server, ls_cl
     res = runner.invoke(app, args, env=env)
     text = " ".join(res.output.split())
     assert res.exit_code == 2, res.output
-    assert "has no 'id' column" in text and "the file is likely tab-separated, so pass --sep tab" in text
+    assert "which looks like fields separated by tabs: pass --sep tab (or --format tsv)" in text
     res = runner.invoke(app, args + ["--sep", "tab"], env=env)
     text = " ".join(res.output.split())
     assert res.exit_code == 2 and "pass the column holding the item ids with --id-column NAME" in text

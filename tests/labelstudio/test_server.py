@@ -64,17 +64,18 @@ def test_a_kept_data_folder_keeps_its_saved_credentials(tmp_path, monkeypatch):
 
 def test_main_prints_url_user_and_the_password_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(PASSWORD_ENV, "env-secret-789")
+    port = server_mod.free_port()  # not the default 8089: a server may run there
 
     def fake_start(self):  # no server: what main prints once it is up
-        self.port, self.data_dir = 8089, tmp_path
+        self.port, self.data_dir = port, tmp_path
         return self
 
     monkeypatch.setattr(LocalServer, "start", fake_start)
     monkeypatch.setattr(LocalServer, "check_login", lambda self: True)
     monkeypatch.setattr(LocalServer, "running", property(lambda self: False))
-    assert server_mod.main(["--data-dir", str(tmp_path)]) == 1  # "stopped" at once
+    assert server_mod.main(["--data-dir", str(tmp_path), "--port", str(port)]) == 1  # "stopped"
     out = capsys.readouterr().out
-    assert "Label Studio is up: http://127.0.0.1:8089" in out
+    assert f"Label Studio is up: http://127.0.0.1:{port}" in out
     assert f"Log in as admin@dataqa.local; the password is in {tmp_path / 'password'}" in out
     assert f"set from ${PASSWORD_ENV}" in out
     assert "env-secret-789" not in out
