@@ -64,6 +64,11 @@ def drift_command(
     time_column: str | None = typer.Option(None, "--time-column",
                                            help="Time of each current row (with --window)."),
     window: str | None = typer.Option(None, "--window", help="Window length, e.g. 1D, 7D, 12h."),
+    dayfirst: bool | None = typer.Option(
+        None, "--dayfirst/--monthfirst",
+        help="Dates of the time column such as 01/03/2024 are day first (1 March) or month "
+             "first (3 January); default: month first, day first when only that reads them "
+             "all, with a warning when both do."),
     chunk_size: int | None = typer.Option(None, "--chunk-size",
                                           help="Split the current rows into chunks of N rows."),
     alpha: float = typer.Option(0.05, "--alpha", help="Significance level after correction."),
@@ -179,7 +184,7 @@ def drift_command(
         from dataqa.drift.windows import drift_windows
 
         result = drift_windows(ref, cur, time_column=time_column, window=window,
-                               chunk_size=chunk_size, **kwargs)
+                               chunk_size=chunk_size, dayfirst=dayfirst, **kwargs)
     else:
         result = detect_drift(ref, cur, **kwargs)
     paths = result.save(out)

@@ -27,13 +27,17 @@ MAX_REFERENCE_CHUNKS = 10
 _EPOCH_UNITS = ((1e8, 1e10, "s"), (1e11, 1e13, "ms"), (1e14, 1e16, "us"), (1e17, 1e19, "ns"))
 
 
-def parse_times(values: pd.Series, name: str) -> pd.Series:
+def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -> pd.Series:
     """The times of a time column, in UTC.
 
-    Text is parsed as dates (month first, as pandas does; when that leaves values unread
-    and day first reads them all, day first: ``13/01/2024``). Numbers are Unix times whose
-    unit (s, ms, us or ns) follows from their size, one unit for the whole column; numbers
-    that fit no unit (a day index, a year) are an error rather than nanoseconds after 1970.
+    Text is parsed as dates in one format for the whole column. Year-first dates
+    (2026-01-31, with or without a time) are read as such. Others are read month first,
+    as pandas does, unless ``dayfirst``: with ``dayfirst=None``, day first when month
+    first leaves values unread and day first reads them all (``13/01/2024``), and a
+    warning when both read every value differently (``01/03/2024``: 3 January or 1 March;
+    pass ``dayfirst=True`` or ``False`` to decide). Numbers are Unix times whose unit (s,
+    ms, us or ns) follows from their size, one unit for the whole column; numbers that fit
+    no unit (a day index, a year) are an error rather than nanoseconds after 1970.
     """
     if pd.api.types.is_bool_dtype(values):
         raise InvalidSettingError(f"time column {name!r} holds true/false values, not times.")
@@ -54,7 +58,7 @@ def parse_times(values: pd.Series, name: str) -> pd.Series:
                 f"--chunk-size / chunk_size.")
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
-        times = _parse_text_times(values.astype("string"))
+        times = _parse_text_times(values.astype("string"), name, dayfirst)
     bad = np.flatnonzero(times.isna().to_numpy())
     if len(bad):
         first = values.iloc[bad[0]]
@@ -68,32 +72,63 @@ def parse_times(values: pd.Series, name: str) -> pd.Series:
     return times
 
 
-def _parse_text_times(text: pd.Series) -> pd.Series:
-    """The column read in one format: the one pandas infers month first, else day first,
-    else ISO 8601 (dates with and without times); the reading with the fewest unread
-    values when none reads them all (they are then reported, never guessed one by one,
-    which could read 02/03 one way in one row and another way in the next)."""
+def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.Series:
+    """The column read in one format (see :func:`parse_times`); the reading with the
+    fewest unread values when none reads them all (they are then reported, never guessed
+    one by one, which could read 02/03 one way in one row and another way in the next)."""
     import warnings
 
     given = int(text.notna().sum())
+    year_first = bool(text.dropna().str.match(r"\s*\d{4}[-/.]").all())
+    if year_first:  # pandas would apply dayfirst even to 2026-01-02
+        orders = ({}, {"format": "ISO8601"})
+    elif dayfirst is None:
+        orders = ({}, {"dayfirst": True})
+    else:
+        orders = ({"dayfirst": bool(dayfirst)},)
     best = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": expected
-        for options in ({}, {"dayfirst": True}, {"format": "ISO8601"}):
+
+    def read(options: dict) -> pd.Series | None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
             try:
-                t = pd.to_datetime(text, errors="coerce", utc=True, **options)
+                return pd.to_datetime(text, errors="coerce", utc=True, **options)
             except (ValueError, TypeError):
-                continue
-            if int(t.notna().sum()) == given:
-                return t
-            if best is None or int(t.notna().sum()) > int(best.notna().sum()):
-                best = t
+                return None
+
+    for options in orders:
+        t = read(options)
+        if t is None:
+            continue
+        if int(t.notna().sum()) == given:
+            if dayfirst is None and not year_first and not options:
+                _warn_if_ambiguous(text, t, read({"dayfirst": True}), name)
+            return t
+        if best is None or int(t.notna().sum()) > int(best.notna().sum()):
+            best = t
     return best
 
 
+def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Series | None,
+                       name: str) -> None:
+    import warnings
+
+    if day_first is None or int(day_first.notna().sum()) != int(text.notna().sum()):
+        return
+    differ = np.flatnonzero((month_first != day_first).to_numpy() & month_first.notna().to_numpy())
+    if len(differ):
+        k = differ[0]
+        warnings.warn(
+            f"time column {name!r}: every date reads both month first and day first (e.g. "
+            f"{str(text.iloc[k])!r}: {month_first.iloc[k]:%d %b %Y} or "
+            f"{day_first.iloc[k]:%d %b %Y}); read month first. Pass --dayfirst (API: "
+            f"dayfirst=True) if the day comes first, or --monthfirst to confirm.",
+            UserWarning, stacklevel=2)
+
+
 def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
-                  window: str | None = None, chunk_size: int | None = None
-                  ) -> list[tuple[str, np.ndarray]]:
+                  window: str | None = None, chunk_size: int | None = None,
+                  dayfirst: bool | None = None) -> list[tuple[str, np.ndarray]]:
     """Row positions of each window: ``[(label, rows), ...]`` in time / row order.
 
     ``time_column`` + ``window`` (a pandas frequency such as ``"1D"``, ``"7D"``,
@@ -126,7 +161,7 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     if span <= pd.Timedelta(0):
         raise InvalidSettingError(f"window {window!r} must be a positive time span, e.g. 1D "
                                   f"or 7D.")
-    times = parse_times(current[time_column], time_column)
+    times = parse_times(current[time_column], time_column, dayfirst=dayfirst)
     start = times.min().floor("D")
     keys = start + ((times - start) // span) * span
     out = []
@@ -168,7 +203,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                   window: str | None = None, chunk_size: int | None = None,
                   feature_columns: Sequence[str] | None = None, text_column: str | None = None,
                   label_column: str | None = None, id_column: str | None = None,
-                  random_state=0, progress: bool | None = None, **options) -> DriftResult:
+                  random_state=0, progress: bool | None = None, dayfirst: bool | None = None,
+                  **options) -> DriftResult:
     """:func:`~dataqa.drift.detect_drift` on the whole current data, then on each window.
 
     Every window (``time_column`` + ``window``, or ``chunk_size`` rows) is compared with
@@ -190,7 +226,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     """
     ref = load_table(reference) if not isinstance(reference, pd.DataFrame) else reference.reset_index(drop=True)
     cur = load_table(current) if not isinstance(current, pd.DataFrame) else current.reset_index(drop=True)
-    windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size)
+    windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
+                            dayfirst=dayfirst)
     skipped = {}
     if feature_columns is None:
         # the columns detect_drift would compare by default (times, identifiers and

@@ -168,3 +168,24 @@ def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
     assert (tiny.windows["note"] == "not tested: fewer than 10 rows").all()
     html = tiny.to_html(tmp_path / "r.html").read_text()
     assert "No window has 10 rows or more" in html
+
+
+def test_ambiguous_dates_warn_and_dayfirst_decides():
+    import warnings
+
+    cur = pd.DataFrame({"t": ["01/03/2024", "02/03/2024", "09/03/2024"]})
+    with pytest.warns(UserWarning, match="time column 't': every date reads both month first "
+                                         "and day first \\(e.g. '01/03/2024': 03 Jan 2024 or "
+                                         "01 Mar 2024\\); read month first"):
+        w = split_windows(cur, time_column="t", window="7D")
+    assert [lab for lab, _ in w] == ["2024-01-03 00:00:00", "2024-01-31 00:00:00",
+                                     "2024-08-28 00:00:00"]  # 3 Jan, 3 Feb, 3 Sep
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # deciding silences the warning
+        day = split_windows(cur, time_column="t", window="7D", dayfirst=True)
+        month = split_windows(cur, time_column="t", window="7D", dayfirst=False)
+        iso = split_windows(pd.DataFrame({"t": ["2026-01-02", "2026-01-05"]}), time_column="t",
+                            window="1D", dayfirst=True)  # year first: dayfirst does not apply
+    assert [idx.tolist() for _, idx in day] == [[0, 1], [2]]  # 1-2 March, then 9 March
+    assert [lab for lab, _ in month] == [lab for lab, _ in w]
+    assert [lab for lab, _ in iso] == ["2026-01-02 00:00:00", "2026-01-05 00:00:00"]
