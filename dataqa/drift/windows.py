@@ -218,7 +218,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
 
     ``options`` go to :func:`detect_drift` (``alpha``, ``correction``, ``min_effect``,
     ...). ``progress``: the whole data's stages, then one bar over the windows and
-    reference chunks (default: when stderr is a terminal). When the reference is too
+    reference chunks (default: when stderr is a terminal). ``dayfirst``: how dates such as
+    01/03/2024 in the time column are read (see :func:`parse_times`). Without
+    ``feature_columns`` the columns are those :func:`detect_drift` compares by default
+    (times, identifiers and columns of one table left out; the time column too). When the reference is too
     small for two chunks, ``.reference_chunks`` is None and
     ``settings["reference_chunks_note"]`` says why. The returned result is the whole current data's, with ``.windows`` and
     ``.reference_chunks`` filled; ``.drifted`` is the whole-data decision and each
