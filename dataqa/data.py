@@ -318,6 +318,27 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
                 f"fields separated by {what}: pass {option} (API: sep=).")
 
 
+_DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
+
+
+def decimal_comma_hint(df: pd.DataFrame, columns) -> str:
+    """A sentence for an error about non-numeric columns when some of them hold numbers
+    written with a decimal comma (``14,23``), else ``""``."""
+    found = []
+    for c in columns:
+        if c not in df.columns or pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        vals = df[c].dropna().astype(str).iloc[:200]
+        if len(vals) and vals.str.fullmatch(_DECIMAL_COMMA).all() and vals.str.contains(",").any():
+            found.append(c)
+    if not found:
+        return ""
+    example = df[found[0]].dropna().astype(str)
+    example = example[example.str.contains(",")].iloc[0]
+    return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers with a decimal comma "
+            f"(e.g. {example!r}): read the file with --decimal ',' (API: decimal=',').")
+
+
 def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:
     if column not in df.columns:
         raise MissingColumnError(column, [str(c) for c in df.columns], role=role, table=table)
@@ -612,6 +633,7 @@ def prepare_labeled(
             raise FeatureTypeError(
                 f"feature column(s) {', '.join(map(repr, non_numeric))} are not numeric; "
                 f"encode them as numbers, or pass text with text_column=..."
+                f"{decimal_comma_hint(df, non_numeric)}"
             )
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else [])
@@ -631,6 +653,7 @@ def prepare_labeled(
             raise FeatureTypeError(
                 f"{table} has no numeric feature columns besides the id and label; "
                 "name a text column with text_column=... or give feature_columns=..."
+                f"{decimal_comma_hint(df, [c for c in df.columns if c not in exclude])}"
             )
     else:
         feature_columns = []

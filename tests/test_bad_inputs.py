@@ -933,3 +933,24 @@ ALL_CASES = CASES_DATA + CASES_ACTIVE + CASES_WEAK_OOD + CASES_LABELSTUDIO
 def test_bad_input(case, tmp_path, monkeypatch, request):
     monkeypatch.chdir(tmp_path)
     case(tmp_path, request)
+
+
+def test_decimal_commas_are_named_and_read_with_decimal(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    df = pd.DataFrame({"x": rng.normal(size=60) + 2 * y, "z": rng.normal(size=60), "label": y})
+    df.to_csv(tmp_path / "eu.csv", sep=";", decimal=",", index=False)
+    base = ["audit", str(tmp_path / "eu.csv"), "--label-column", "label", "--sep", ";",
+            "--no-datalab", "-q"]
+    res = runner.invoke(app, [*base, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 2
+    msg = " ".join(res.output.split())
+    assert "has no numeric feature columns" in msg
+    assert "Column(s) 'x', 'z' hold numbers with a decimal comma" in msg
+    assert "read the file with --decimal ','" in msg
+    res = runner.invoke(app, [*base, "--decimal", ",", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "b" / "summary.json").exists()

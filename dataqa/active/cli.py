@@ -9,6 +9,7 @@ from rich.table import Table
 
 from dataqa._cli_utils import (
     COLUMNS_OPT,
+    DECIMAL_OPT,
     ENCODING_OPT,
     FORMAT_OPT,
     NO_HEADER_OPT,
@@ -66,6 +67,7 @@ def init_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    decimal: str | None = DECIMAL_OPT,
 ) -> None:
     """Load a table of items (and any known labels) into a ledger.
 
@@ -75,7 +77,7 @@ def init_command(
     from dataqa.active.store import store_table
     from dataqa.ledger import Ledger
 
-    opts = read_options(format, sep, no_header, columns, encoding)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal)
     declared = None if classes is None else [c.strip() for c in classes.split(",") if c.strip()]
     existed = ledger.exists()
     led = Ledger(ledger)

@@ -9,6 +9,7 @@ import typer
 
 from dataqa._cli_utils import (
     COLUMNS_OPT,
+    DECIMAL_OPT,
     ENCODING_OPT,
     FORMAT_OPT,
     NO_HEADER_OPT,
@@ -62,13 +63,14 @@ def audit_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    decimal: str | None = DECIMAL_OPT,
     image_shape: str | None = typer.Option(
         None, "--image-shape", help="HxW: show feature rows as thumbnails in the report "
                                     "(64, 256, 784 or 1024 features: square by default)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Find likely label errors in a labeled table and write a ranked list and a report."""
-    opts = read_options(format, sep, no_header, columns, encoding)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal)
     from dataqa.report.images import check_image_option
 
     shape = check_image_option(image_shape, text_column=text_column, feature_columns=feature_column)

@@ -9,6 +9,7 @@ import typer
 
 from dataqa._cli_utils import (
     COLUMNS_OPT,
+    DECIMAL_OPT,
     ENCODING_OPT,
     FORMAT_OPT,
     NO_HEADER_OPT,
@@ -128,6 +129,7 @@ def push_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    decimal: str | None = DECIMAL_OPT,
 ) -> None:
     """Send a queue of items to Label Studio, highest score first; ids already there are skipped.
 
@@ -143,7 +145,7 @@ def push_command(
 
     timeout = _check_timeout(timeout)
     names = _class_list(classes)
-    opts = read_options(format, sep, no_header, columns, encoding)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal)
     if source is None and (opts or id_column is not None):
         raise InvalidSettingError(
             "--id-column, --format, --sep, --no-header, --columns and --encoding describe "

@@ -12,6 +12,7 @@ import typer
 
 from dataqa._cli_utils import (
     COLUMNS_OPT,
+    DECIMAL_OPT,
     ENCODING_OPT,
     FORMAT_OPT,
     NO_HEADER_OPT,
@@ -178,15 +179,16 @@ def register(app: typer.Typer) -> None:
         no_header: bool = NO_HEADER_OPT,
         columns: str | None = COLUMNS_OPT,
         encoding: str | None = ENCODING_OPT,
+        decimal: str | None = DECIMAL_OPT,
     ) -> None:
         """Apply labeling functions, fit a label model; write weak_labels.csv, lf_summary.csv
         and report.html."""
         from dataqa.weak.pipeline import weak_label
 
-        read_opts = read_options(format, sep, no_header, columns, encoding)
+        read_opts = read_options(format, sep, no_header, columns, encoding, decimal)
         dev_read_opts = None
         if dev_columns is not None:
-            dev_read_opts = read_options(format, sep, no_header, dev_columns, encoding)
+            dev_read_opts = read_options(format, sep, no_header, dev_columns, encoding, decimal)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out)
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev,
