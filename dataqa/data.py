@@ -321,7 +321,7 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
 _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 
 
-def decimal_comma_hint(df: pd.DataFrame, columns) -> str:
+def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
     """A sentence for an error about non-numeric columns when some of them hold numbers
     written with a decimal comma (``14,23``), else ``""``."""
     found = []
@@ -633,7 +633,7 @@ def prepare_labeled(
             raise FeatureTypeError(
                 f"feature column(s) {', '.join(map(repr, non_numeric))} are not numeric; "
                 f"encode them as numbers, or pass text with text_column=..."
-                f"{decimal_comma_hint(df, non_numeric)}"
+                f"{_decimal_comma_hint(df, non_numeric)}"
             )
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else [])
@@ -653,7 +653,7 @@ def prepare_labeled(
             raise FeatureTypeError(
                 f"{table} has no numeric feature columns besides the id and label; "
                 "name a text column with text_column=... or give feature_columns=..."
-                f"{decimal_comma_hint(df, [c for c in df.columns if c not in exclude])}"
+                f"{_decimal_comma_hint(df, [c for c in df.columns if c not in exclude])}"
             )
     else:
         feature_columns = []
