@@ -140,3 +140,57 @@ def test_thresholds_at_equal_false_alarm_rate(drift_quality):
     anti = np.r_[np.full(10, 0.001), np.linspace(0.1, 1.0, 90)]
     assert adj(anti) == adj(anti, size=True) == -1.0
     assert adj(null[:39]) is None  # too few repetitions
+
+
+@pytest.fixture
+def perf_tuning(common):
+    return importlib.import_module("perf_tuning")
+
+
+class _Fixed:
+    """A 'model' whose predicted class is fixed per row index (column 0 of X)."""
+
+    def __init__(self, classes):
+        self.classes = np.asarray(classes)
+
+    def predict_proba(self, X):
+        pred = self.classes[np.asarray(X[:, 0], dtype=int)]
+        return np.eye(2)[pred]
+
+
+def test_agreement_estimator_weights_the_references_conditional_accuracies(perf_tuning):
+    est = perf_tuning._Agreement.__new__(perf_tuning._Agreement)
+    est.p_agree, est.p_disagree = 0.9, 0.4
+    # four current rows: the two splits' models agree on rows 0-1 only
+    est.folds = [_Fixed([0, 1, 0, 1])] * 5
+    est.folds2 = [_Fixed([0, 1, 1, 0])] * 5
+    X = np.arange(4.0)[:, None]
+    assert est.estimate(X) == pytest.approx(0.5 * 0.9 + 0.5 * 0.4)
+
+
+def test_agreement_reference_side_measures_accuracy_by_agreement(perf_tuning):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] + 0.8 * rng.normal(size=300) > 0).astype(int)
+    model = LogisticRegression()
+    folds, oof = perf_tuning._cv(model, X, y, seed=0)
+    a = perf_tuning._Agreement(model, X, y, folds, oof)
+    _, oof2 = perf_tuning._cv(model, X, y, seed=1)
+    agree = oof.argmax(1) == oof2.argmax(1)
+    right = oof.argmax(1) == y
+    assert 0 < (~agree).sum() < 300
+    assert a.p_agree == pytest.approx(right[agree].mean())
+    assert a.p_disagree == pytest.approx(right[~agree].mean())
+
+
+def test_shrink_shift_pulls_a_share_of_rows_to_the_reference_mean(perf_tuning):
+    X = np.arange(40.0).reshape(20, 2)
+    pool = np.arange(10, 20)  # the reference is rows 0-9, mean (9, 10)
+    rng = np.random.default_rng(0)
+    idx, Xc = perf_tuning._shift_num("shrink", X, X.std(0), rng, pool, 10)
+    moved = np.any(Xc != X[idx], axis=1)
+    assert moved.sum() == 3  # 30% of 10
+    mu = np.array([9.0, 10.0])
+    np.testing.assert_allclose(Xc[moved], mu + 0.5 * (X[idx][moved] - mu))
