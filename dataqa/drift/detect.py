@@ -254,7 +254,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         do not alarm on trivial shifts.
     numeric_test : {"auto", "ks", "cvm", "binned_chi2"}
         ``"auto"``: :func:`~dataqa.drift.twosample.binned_chi2_test` for numeric columns
-        with at most 20 distinct values (KS is conservative with ties), KS otherwise.
+        with at most 20 distinct values (it sees any change in the values' shares, where KS
+        sees only changes of the cumulative distribution), KS otherwise.
     multivariate : sequence of {"mmd", "classifier"}
         Whole-table tests to run (``()`` for none).
     n_permutations : int
