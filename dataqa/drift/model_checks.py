@@ -290,11 +290,15 @@ def ood_fraction(ref_scores, cur_scores, *, quantile: float = 0.95) -> dict:
     """Share of current items whose OOD score (higher = more unfamiliar) is above the
     threshold that ``quantile`` of the reference items stay at or below.
 
-    With no shift the share is at most about ``1 - quantile`` (5%).
+    Items whose score equals the threshold count with the weight ``tie_weight`` that
+    brings the reference's own share to exactly ``1 - quantile``: models with few
+    distinct probabilities (k-nearest neighbours, small trees) put many items on the
+    threshold, and counting none of them (or all) would read about 0 (or far more than
+    5%) without shift. With no shift the share is then about ``1 - quantile`` (5%).
 
     Returns
     -------
-    dict: ``fraction``, ``threshold``, ``expected`` (= 1 - quantile).
+    dict: ``fraction``, ``threshold``, ``tie_weight``, ``expected`` (= 1 - quantile).
     """
     r = np.asarray(ref_scores, dtype=np.float64)
     s = np.asarray(cur_scores, dtype=np.float64)
@@ -302,7 +306,10 @@ def ood_fraction(ref_scores, cur_scores, *, quantile: float = 0.95) -> dict:
     if not 0 < q < 1:
         raise InvalidSettingError(f"quantile={quantile!r} must lie strictly between 0 and 1.")
     thr = float(np.quantile(r, q, method="higher"))
-    return {"fraction": float(np.mean(s > thr)), "threshold": thr, "expected": 1 - q}
+    tied = float(np.mean(r == thr))
+    lam = min(1.0, max(0.0, (1 - q - float(np.mean(r > thr))) / tied)) if tied else 0.0
+    frac = float(np.mean(s > thr) + lam * np.mean(s == thr))
+    return {"fraction": frac, "threshold": thr, "tie_weight": lam, "expected": 1 - q}
 
 
 def prediction_drift(ref_probs, cur_probs, *, class_names=None,

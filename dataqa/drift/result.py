@@ -72,8 +72,9 @@ class DriftResult:
     prediction_drift : DataFrame or None
         With labels: KS test per class of the predicted probabilities.
     ood : dict or None
-        With labels: ``{"fraction", "threshold", "expected"}``, the share of current
-        items above the reference's 95% MSP threshold.
+        With labels: ``{"fraction", "threshold", "tie_weight", "expected"}``, the share
+        of current items above the reference's 95% MSP threshold (items on it counted
+        with ``tie_weight``; see :func:`~dataqa.drift.model_checks.ood_fraction`).
     unlike_scores : ndarray (m,) or None
         Per current item, out-of-fold probability of being told apart from the
         reference (higher = more unlike it).
