@@ -398,8 +398,10 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
 
 
 def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray | None = None,
-                  column: str = "label") -> tuple[np.ndarray, list]:
-    """Encode labels as ints ``0 .. K-1`` in sorted class-name order.
+                  column: str = "label",
+                  purpose: str = "finding label errors") -> tuple[np.ndarray, list]:
+    """Encode labels as ints ``0 .. K-1`` in sorted class-name order (``purpose`` names
+    what needs two classes in the error for a single class).
 
     Returns
     -------
@@ -427,7 +429,7 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     if len(class_names) < 2:
         raise TooFewClassesError(
             f"label column {column!r} has only one class ({class_names[0]!r}); "
-            f"finding label errors needs at least two classes."
+            f"{purpose} needs at least two classes."
         )
     index = {c: k for k, c in enumerate(class_names)}
     labels = s.map(index).to_numpy(dtype=np.int64)

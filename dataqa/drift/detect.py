@@ -20,8 +20,10 @@ from dataqa.drift.univariate import (
     adjust_p_values,
     column_kind,
     column_test,
+    missing_share_test,
 )
 from dataqa.errors import (
+    DataqaError,
     EmptyDataError,
     FeatureTypeError,
     InvalidSettingError,
@@ -45,10 +47,24 @@ MIN_ROWS = 10
 
 def _as_frame(data, name: str) -> pd.DataFrame:
     df = load_table(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup:
+        raise InvalidSettingError(
+            f"{_which(df, name)} has more than one column named "
+            f"{', '.join(repr(str(c)) for c in dup)}; rename or drop the copies so each "
+            f"column name is used once.")
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
                              f"least {MIN_ROWS} rows in each table.")
     return df
+
+
+def _json_seed(random_state):
+    """``random_state`` as the settings (and drift.json) keep it: an int, None, or the
+    name of its type (a Generator or RandomState is not written out)."""
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return None if random_state is None else int(random_state)
+    return f"<{type(random_state).__name__}>"
 
 
 def _which(df: pd.DataFrame, name: str) -> str:
@@ -57,7 +73,11 @@ def _which(df: pd.DataFrame, name: str) -> str:
     return f"the {name} table ({str(source)!r})" if source else f"the {name} table"
 
 
-def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved):
+def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved,
+             part: bool = False):
+    """(column -> kind, skipped column -> reason). ``part``: the tables are a window or a
+    chunk of tables already checked whole, so a column with no value on one side is
+    compared by its missing share (:func:`_column_rows`) instead of refused."""
     text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
     for col in text_cols:
         for df, name in ((ref, "the reference table"), (cur, "the current table")):
@@ -100,11 +120,20 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             skipped[col] = reason
             continue
         for df, name in ((ref, "reference"), (cur, "current")):
-            if df[col].isna().all():
+            if df[col].isna().all() and not (part and not (ref[col].isna().all()
+                                                            and cur[col].isna().all())):
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
                                      f"{_which(df, name)}; drop it, or name the other columns "
                                      f"with feature_columns (--feature-column).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
+        if kind == "numeric":
+            for df, name in ((ref, "reference"), (cur, "current")):
+                v = df[col].to_numpy(dtype=np.float64, na_value=np.nan)
+                if np.isinf(v).any():
+                    row = int(np.flatnonzero(np.isinf(v))[0]) + 1
+                    raise FeatureTypeError(
+                        f"column {col!r} holds an infinite value in {_which(df, name)} (row "
+                        f"{row}, counted from 1 after the header); clip or drop such values.")
         if kind == "mixed":
             num = "reference" if pd.api.types.is_numeric_dtype(ref[col]) else "current"
             other = "current" if num == "reference" else "reference"
@@ -198,9 +227,15 @@ def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numer
                          for j in range(block.start, block.stop))
             row = {"test": "mmd", "statistic": s, "p_value": p, "effect": float(effect),
                    "effect_name": "max wasserstein/sd of svd components", "psi": np.nan}
+        elif ref[col].isna().all() or cur[col].isna().all():
+            # a window or chunk with no value of the column: compare the missing shares
+            row = missing_share_test(ref[col], cur[col], random_state=seed)
         else:
-            row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
-                              random_state=seed)
+            try:
+                row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
+                                  random_state=seed)
+            except DataqaError as exc:  # name the column the test's message cannot
+                raise type(exc)(f"column {col!r}: {exc}") from None
         rows.append({"column": col, "kind": kind, **row,
                      "missing_reference": float(ref[col].isna().mean()),
                      "missing_current": float(cur[col].isna().mean())})
@@ -214,7 +249,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  correction: str = "fdr", min_effect: float = DEFAULT_MIN_EFFECT,
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
                  n_permutations: int = 500, random_state=0,
-                 progress: bool | None = None) -> DriftResult:
+                 progress: bool | None = None, _part: bool = False) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -297,7 +332,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         raise MissingColumnError(id_column, [str(c) for c in cur.columns], role="id column",
                                  table="the current table")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
-    kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved)
+    kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
     ids = make_ids(cur, id_column, source="the current table")
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
@@ -328,12 +363,13 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
-                  "random_state": random_state, "skipped_columns": skipped},
+                  "random_state": _json_seed(random_state), "skipped_columns": skipped},
         n_reference=len(ref), n_current=len(cur))
     if label_column is not None:
         from dataqa.drift.model_checks import _run_model_checks
 
-        y, names = encode_labels(ref[label_column], column=label_column)
+        y, names = encode_labels(ref[label_column], column=label_column,
+                                 purpose="estimating label shift and accuracy")
         with progress_stage("model checks (out-of-fold fits on the reference)",
                             enabled=progress):
             _run_model_checks(result, feats, y, [str(n) for n in names], model=model,

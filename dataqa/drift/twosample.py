@@ -241,7 +241,7 @@ def _chi2_stat(table: np.ndarray) -> float:
     return float(((table - expected) ** 2 / expected).sum())
 
 
-def chi2_test(x, y, *, random_state=None, n_permutations: int = 2000) -> tuple[float, float]:
+def chi2_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Chi-squared test of homogeneity of one categorical column (also booleans).
 
     The 2 x K table holds the reference and current counts per category; missing values
@@ -283,7 +283,7 @@ def chi2_test(x, y, *, random_state=None, n_permutations: int = 2000) -> tuple[f
     return stat, (exceed + 1) / (P + 1)
 
 
-def binned_chi2_test(x, y, *, random_state=None, min_expected: float = 5.0) -> tuple[float, float]:
+def binned_chi2_test(x, y, *, random_state=0, min_expected: float = 5.0) -> tuple[float, float]:
     """Chi-squared test of a numeric column with few distinct values (counts, ratings,
     pixel intensities), where KS is conservative because of ties.
 

@@ -23,7 +23,7 @@ from dataqa.errors import InvalidSettingError, UnknownNameError
 
 __all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "adjust_p_values", "column_kind",
            "normalized_wasserstein", "jensen_shannon", "psi_numeric", "psi_categorical",
-           "column_test"]
+           "column_test", "missing_share_test"]
 
 #: Tests usable for numeric columns (``"auto"``: ``binned_chi2`` for a column with at
 #: most :data:`MAX_DISCRETE_VALUES` distinct values, else ``ks``).
@@ -87,15 +87,15 @@ def column_kind(ref: pd.Series, cur: pd.Series) -> str:
         return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
     nr, nc = is_num(ref), is_num(cur)
+    if nr != nc:
+        # an all-missing column reads as float: judge it by the other table's values
+        if (ref if nr else cur).isna().all() and not (cur if nr else ref).isna().all():
+            nr = nc = False
+        else:
+            return "mixed"
     if nr and nc:
         return "numeric"
-    if nr != nc:
-        # an all-missing column reads as float: judge it by the other table
-        other = cur if nr else ref
-        if (ref if nr else cur).isna().all() and not other.isna().all():
-            return "numeric" if is_num(other) else "mixed"
-        return "mixed"
-    vals = ref.dropna()
+    vals = ref.dropna() if ref.notna().any() else cur.dropna()
     if len(vals) and (pd.api.types.is_object_dtype(vals) or pd.api.types.is_string_dtype(vals)):
         strs = vals.astype(str)
         if strs.str.len().mean() >= 30 and strs.nunique() >= 0.5 * len(strs):
@@ -178,3 +178,17 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
                 "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon",
                 "psi": psi_categorical(ca, cb)}
     raise InvalidSettingError(f"column kind {kind!r} has no univariate test.")
+
+
+def missing_share_test(ref: pd.Series, cur: pd.Series, *, random_state=0) -> dict:
+    """Compare the share of missing values of one column in the two tables: chi-squared
+    test (:func:`~dataqa.drift.twosample.chi2_test`) of "missing" against "present";
+    effect = Jensen-Shannon distance of the two (missing, present) shares. Used where one
+    side has no value at all (a window in which a column stopped being filled), which
+    the value tests cannot compare."""
+    a, b = ref.isna(), cur.isna()
+    stat, p = chi2_test(a, b, random_state=random_state)
+    _, ca, cb = category_counts(a, b)
+    return {"test": "chi2 (missing share)", "statistic": stat, "p_value": p,
+            "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon of missing share",
+            "psi": psi_categorical(ca, cb)}

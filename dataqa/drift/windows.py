@@ -214,7 +214,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     :data:`MAX_REFERENCE_CHUNKS`, in row order) and each chunk is compared with the rest
     of the reference (leave-one-chunk-out): the spread of those rows is what windows
     without drift look like. Windows with fewer than 10 rows are listed without
-    statistics.
+    statistics. A column with no value at all in a window (or chunk) is compared by its
+    share of missing values (:func:`~dataqa.drift.univariate.missing_share_test`), where
+    a whole table with an empty column is refused. A ``model`` is fitted (or asked) once,
+    on the whole data; the windows reuse its probabilities.
 
     ``options`` go to :func:`detect_drift` (``alpha``, ``correction``, ``min_effect``,
     ...). ``progress``: the whole data's stages, then one bar over the windows and
@@ -247,8 +250,12 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     state = None
     if result.reference_probs is not None:
         state = {"ref_probs": result.reference_probs, "labels": result.reference_labels}
-    win_opts = {**common, "multivariate": tuple(t for t in multi if t == "mmd"),
-                "progress": False}
+    # windows reuse the whole run's model probabilities: no model is fitted or asked again
+    win_opts = {**{k: v for k, v in common.items() if k != "model"},
+                "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
+                "_part": True}
+    base = (int(random_state) if isinstance(random_state, (int, np.integer))
+            else int(np.random.default_rng(random_state).integers(2**31 - 1)))
     sizes = [len(idx) for _, idx in windows if len(idx) >= MIN_ROWS]
     size = int(np.median(sizes)) if sizes else len(cur)
     n_chunks = min(MAX_REFERENCE_CHUNKS, len(ref) // max(size, MIN_ROWS))
@@ -264,7 +271,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                              "note": f"not tested: fewer than {MIN_ROWS} rows"})
                 advance()
                 continue
-            res = detect_drift(ref, cur.iloc[idx], random_state=random_state + i + 1,
+            res = detect_drift(ref, cur.iloc[idx], random_state=base + i + 1,
                                **win_opts)
             row.update(_summary(res))
             if state is not None:
@@ -276,7 +283,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             idx = np.arange(c * size, (c + 1) * size)
             rest = np.setdiff1d(np.arange(len(ref)), idx)
             res = detect_drift(ref.iloc[rest], ref.iloc[idx],
-                               random_state=random_state + 1000 + c, **win_opts)
+                               random_state=base + 1000 + c, **win_opts)
             row = {"window": f"reference rows {idx[0]}-{idx[-1]}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]

@@ -226,3 +226,51 @@ def test_a_decimal_comma_is_named_and_a_negative_seed_refused():
         detect_drift(ref, cur)
     with pytest.raises(InvalidSettingError, match="random_state=-1 must be an integer >= 0"):
         detect_drift(ref, ref, random_state=-1)
+
+
+def test_duplicate_column_names_are_named():
+    rng = np.random.default_rng(0)
+    ref, cur = table(50, rng), table(50, rng)
+    dup = pd.concat([ref, ref[["a"]]], axis=1)
+    with pytest.raises(InvalidSettingError, match="the reference table has more than one "
+                                                  "column named 'a'; rename or drop"):
+        detect_drift(dup, cur, multivariate=())
+
+
+def test_an_infinite_value_is_named_by_column_table_and_row():
+    rng = np.random.default_rng(0)
+    ref, cur = table(50, rng), table(50, rng)
+    cur.loc[3, "a"] = np.inf
+    with pytest.raises(FeatureTypeError, match="column 'a' holds an infinite value in the "
+                                               "current table \\(row 4, counted from 1"):
+        detect_drift(ref, cur, multivariate=())
+
+
+def test_a_column_tests_own_error_names_the_column():
+    rng = np.random.default_rng(0)
+    ref, cur = table(50, rng), table(50, rng)
+    cur.loc[1:, "a"] = np.nan  # one value left: too few for Cramér-von Mises
+    with pytest.raises(EmptyDataError, match="column 'a': cvm_test needs at least 2"):
+        detect_drift(ref, cur, numeric_test="cvm", multivariate=())
+
+
+def test_a_single_class_label_names_the_model_checks():
+    rng = np.random.default_rng(0)
+    ref, cur = table(50, rng), table(50, rng)
+    ref["label"] = "spam"
+    from dataqa.errors import TooFewClassesError
+
+    with pytest.raises(TooFewClassesError, match="only one class \\('spam'\\); estimating "
+                                                 "label shift and accuracy needs at least two"):
+        detect_drift(ref, cur, label_column="label", multivariate=())
+
+
+def test_a_generator_seed_is_saved_as_its_type(tmp_path):
+    import json
+
+    rng = np.random.default_rng(0)
+    r = detect_drift(table(50, rng), table(50, rng), multivariate=(),
+                     random_state=np.random.default_rng(1))
+    r.save(tmp_path)
+    assert json.loads((tmp_path / "drift.json").read_text())["settings"]["random_state"] == \
+        "<Generator>"

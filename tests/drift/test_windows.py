@@ -189,3 +189,56 @@ def test_ambiguous_dates_warn_and_dayfirst_decides():
     assert [idx.tolist() for _, idx in day] == [[0, 1], [2]]  # 1-2 March, then 9 March
     assert [lab for lab, _ in month] == [lab for lab, _ in w]
     assert [lab for lab, _ in iso] == ["2026-01-02 00:00:00", "2026-01-05 00:00:00"]
+
+
+def test_a_window_where_a_column_stopped_being_filled_is_compared_by_its_missing_share():
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(list("ab"), 60)})
+    cur = pd.DataFrame({"x": rng.normal(size=90), "c": rng.choice(list("ab"), 90)})
+    cur.loc[:29, "x"] = np.nan  # the first window has no x at all
+    r = drift_windows(ref, cur, chunk_size=30, multivariate=("mmd",), n_permutations=20)
+    w = r.windows
+    assert w["window"].tolist() == ["rows 0-29", "rows 30-59", "rows 60-89"]
+    assert w["drifted"].tolist() == [True, False, False]
+    assert w["n_drifted_columns"].tolist() == [1, 0, 0]
+    # the same comparison by hand: 0 of 60 missing in the reference, 30 of 30 here
+    from dataqa.drift import detect_drift
+
+    one = detect_drift(ref, cur.iloc[:30], multivariate=(), _part=True).columns
+    x = one.set_index("column").loc["x"]
+    assert x["test"] == "chi2 (missing share)" and x["missing_current"] == 1.0
+    assert x["effect"] == pytest.approx(1.0)  # disjoint shares: Jensen-Shannon distance 1
+    assert x["p_adjusted"] <= 0.05
+    # whole tables still refuse an empty column, naming it
+    from dataqa.errors import EmptyDataError
+
+    with pytest.raises(EmptyDataError, match="column 'x' is empty"):
+        detect_drift(ref, cur.iloc[:30], multivariate=())
+
+
+def test_windows_with_labels_and_a_model_to_fit():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(2)
+    y = rng.choice(2, 300)
+    ref = pd.DataFrame({"x": rng.normal(size=300) + 2.0 * y, "label": y})
+    cur = pd.DataFrame({"x": rng.normal(size=200)})
+    r = drift_windows(ref, cur, chunk_size=100, label_column="label",
+                      model=KNeighborsClassifier(15), multivariate=(), n_permutations=19)
+    assert len(r.windows) == 2 and r.windows["estimated_accuracy"].between(0.6, 1.0).all()
+    # the whole run used the given model: k-NN probabilities are multiples of 1/15
+    assert np.allclose(np.round(r.current_probs * 15), r.current_probs * 15)
+
+
+def test_windows_take_any_random_state_detect_drift_takes():
+    rng = np.random.default_rng(3)
+    ref = pd.DataFrame({"x": rng.normal(size=80)})
+    cur = pd.DataFrame({"x": rng.normal(size=80)})
+    for seed in (None, np.random.default_rng(1)):
+        r = drift_windows(ref, cur, chunk_size=40, multivariate=(), random_state=seed)
+        assert r.windows["n"].tolist() == [40, 40]
+    a = drift_windows(ref, cur, chunk_size=40, multivariate=("mmd",), n_permutations=19,
+                      random_state=5)
+    b = drift_windows(ref, cur, chunk_size=40, multivariate=("mmd",), n_permutations=19,
+                      random_state=5)
+    assert a.windows["mmd_p_value"].tolist() == b.windows["mmd_p_value"].tolist()
