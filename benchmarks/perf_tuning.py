@@ -8,9 +8,10 @@ none, feature noise, feature scaling, selection bias on a feature, a subset of i
 perturbed, and for texts characters dropped / typos.
 
 The reference's probabilities are out-of-fold (five fold models); the current items are
-scored by one model fitted on the whole reference (``--scoring full``, as in
-``drift_quality.py``) or by the mean of the fold models (``--scoring fold_mean``, as
-``detect_drift`` does).
+scored by one model fitted on the whole reference (``--scoring full``), by the mean of the
+fold models (``--scoring fold_mean``, as ``detect_drift`` did before it dealt the rows),
+or each by one fold model (``--scoring dealt``, as ``detect_drift`` and
+``drift_quality.py`` do, ``dataqa.drift.model_checks.deal_rows``).
 Each candidate sees only those probabilities and the reference labels.
 
 Candidates (see ``dataqa.drift.model_checks``): ``cbpe`` (isotonic map of the max
@@ -139,6 +140,26 @@ class _FoldMean:
         return np.mean([m.predict_proba(X) for m in self.models], axis=0)
 
 
+class _Dealt:
+    """Each row scored by one fold model, dealt as ``detect_drift`` deals current rows
+    (a new seeded deal per call)."""
+
+    def __init__(self, models, seed: int = 0):
+        self.models = models
+        self.rng = np.random.default_rng(seed)
+
+    def predict_proba(self, X):
+        dealt = mc.deal_rows(X.shape[0], len(self.models), int(self.rng.integers(2**31 - 1)))
+        out = None
+        for f, m in enumerate(self.models):
+            mine = np.flatnonzero(dealt == f)
+            if mine.size:
+                part = m.predict_proba(X[mine])
+                out = np.zeros((X.shape[0], part.shape[1])) if out is None else out
+                out[mine] = part
+        return out
+
+
 def _cv(model, X, y, seed: int):
     """(fold models, out-of-fold probabilities) of a stratified 5-fold split."""
     from sklearn.base import clone
@@ -157,7 +178,9 @@ def _fit(model, X, y, scoring: str, seed=0):
     from sklearn.base import clone
 
     folds, oof = _cv(model, X, y, seed)
-    return (clone(model).fit(X, y) if scoring == "full" else _FoldMean(folds)), oof, folds
+    scorer = {"full": lambda: clone(model).fit(X, y), "fold_mean": lambda: _FoldMean(folds),
+              "dealt": lambda: _Dealt(folds, seed)}[scoring]()
+    return scorer, oof, folds
 
 
 class _Agreement:
@@ -329,7 +352,7 @@ def _iw_estimates(kind, fitted, Xr, Xc, oof, yr, Q, seed: int) -> dict[str, floa
         mu, sd = Xr.mean(0), Xr.std(0) + 1e-12
         Fr, Fc = (Xr - mu) / sd, (Xc - mu) / sd
     else:
-        pipe = fitted.models[0] if isinstance(fitted, _FoldMean) else fitted
+        pipe = fitted.models[0] if isinstance(fitted, (_FoldMean, _Dealt)) else fitted
         vec = pipe.steps[0][1]
         Fr, Fc = vec.transform(Xr), vec.transform(Xc)
     w = _domain_weights(Fr, Fc, seed)
@@ -356,9 +379,9 @@ def main(argv=None) -> dict[str, bool]:
     ap.add_argument("--data-home", default=None)
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--interval-reps", type=int, default=30)
-    ap.add_argument("--scoring", choices=("full", "fold_mean"), default="full",
-                    help="current rows scored by one model fitted on the whole reference (as "
-                         "drift_quality.py does) or by the mean of the fold models (as "
+    ap.add_argument("--scoring", choices=("full", "fold_mean", "dealt"), default="full",
+                    help="current rows scored by one model fitted on the whole reference, by "
+                         "the mean of the fold models, or each by one fold model (dealt, as "
                          "detect_drift does)")
     ap.add_argument("--with-iw", action="store_true",
                     help="also compare the importance-weighted estimators (they see the features)")

@@ -14,7 +14,7 @@ from dataqa._validation import check_int, check_labels, check_pred_probs
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
 __all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
-           "prediction_drift"]
+           "prediction_drift", "deal_rows"]
 
 
 def _confidence(confidence: float) -> float:
@@ -349,6 +349,14 @@ def _model_inputs(feats) -> tuple[object, object, str]:
     return feats.reference, feats.current, "numeric"
 
 
+def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:
+    """Which fold model scores each of ``n`` current rows: the rows dealt to the
+    ``folds`` models in equal shares (sizes differ by at most one), in a seeded random
+    order. Scored so, current rows are scored as the reference's out-of-fold rows are:
+    each by one model that did not see it."""
+    return np.random.default_rng(random_state).permutation(int(n)) % int(folds)
+
+
 def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
                       correction: str = "fdr", alpha: float = 0.05, random_state=0) -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
@@ -384,7 +392,7 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((Xc.shape[0], k))
-    dealt = np.random.default_rng(random_state).permutation(Xc.shape[0]) % folds
+    dealt = deal_rows(Xc.shape[0], folds, random_state)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         for f, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
