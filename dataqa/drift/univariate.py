@@ -156,7 +156,11 @@ def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
 def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str = "auto",
                 random_state=0) -> dict:
     """Test one numeric or categorical column: ``test, statistic, p_value, effect,
-    effect_name, psi`` (missing values: dropped for numbers, a category for categories)."""
+    effect_name, psi``. Missing values are a category for categories. For numbers the
+    test compares the values present; when either table has missing values, the missing
+    shares are compared too (:func:`missing_share_test`): the p-value is then
+    Bonferroni's over the two tests (twice the smaller), the effect the larger of the two
+    effects, and ``statistic`` stays the values' test's."""
     if kind == "numeric":
         if numeric_test not in NUMERIC_TESTS:
             raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
@@ -168,9 +172,18 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
             few = np.unique(np.r_[x, y]).size <= MAX_DISCRETE_VALUES
             name = "binned_chi2" if few else "ks"
         stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state)
-        return {"test": name, "statistic": stat, "p_value": p,
-                "effect": normalized_wasserstein(x, y), "effect_name": "wasserstein/sd",
-                "psi": psi_numeric(x, y)}
+        row = {"test": name, "statistic": stat, "p_value": p,
+               "effect": normalized_wasserstein(x, y), "effect_name": "wasserstein/sd",
+               "psi": psi_numeric(x, y)}
+        if ref.isna().any() or cur.isna().any():
+            # the values' test sees only the values present: a column that stops being
+            # filled must alarm too. Bonferroni over the two tests keeps the level.
+            miss = missing_share_test(ref, cur, random_state=random_state)
+            row["test"] = f"{name} + missing share"
+            row["p_value"] = min(1.0, 2 * min(p, miss["p_value"]))
+            if miss["effect"] > row["effect"]:
+                row["effect"], row["effect_name"] = miss["effect"], miss["effect_name"]
+        return row
     if kind == "categorical":
         stat, p = chi2_test(ref, cur, random_state=random_state)
         _, ca, cb = category_counts(ref, cur)

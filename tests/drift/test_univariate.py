@@ -15,7 +15,7 @@ from dataqa.drift import (
     psi_categorical,
     psi_numeric,
 )
-from dataqa.drift.univariate import column_kind
+from dataqa.drift.univariate import column_kind, column_test, missing_share_test
 from dataqa.errors import UnknownNameError
 
 
@@ -104,3 +104,34 @@ def test_column_kind():
     assert column_kind(num, pd.Series(["x", "y"])) == "mixed"
     long = pd.Series([f"a fairly long free text comment number {i}" for i in range(10)])
     assert column_kind(long, long) == "text"
+
+
+def test_numeric_columns_compare_missing_shares_too():
+    rng = np.random.default_rng(0)
+    a = pd.Series(rng.normal(size=90))
+    b = pd.Series(rng.normal(size=88))
+    b[:30] = np.nan  # a third of the current values stopped being filled
+    r = column_test(a, b, "numeric")
+    values = column_test(a, b.dropna(), "numeric")
+    miss = missing_share_test(a, b)
+    assert r["test"] == "ks + missing share" and r["statistic"] == values["statistic"]
+    assert r["p_value"] == pytest.approx(min(1.0, 2 * min(values["p_value"], miss["p_value"])))
+    assert r["p_value"] < 1e-6 and values["p_value"] > 0.05
+    assert r["effect"] == pytest.approx(miss["effect"])
+    assert r["effect_name"] == "jensen-shannon of missing share"
+    # without missing values nothing changes
+    assert column_test(a, b.dropna(), "numeric")["test"] == "ks"
+
+
+def test_missing_share_test_keeps_its_level_without_shift():
+    # both tables lose 15% of their values at random: Bonferroni over the values' test
+    # and the missing-share test alarms at most at alpha (binomial sd over 300: 0.013)
+    rng = np.random.default_rng(1)
+    hits = 0
+    for _ in range(300):
+        a = pd.Series(rng.normal(size=120))
+        b = pd.Series(rng.normal(size=100))
+        a[rng.uniform(size=120) < 0.15] = np.nan
+        b[rng.uniform(size=100) < 0.15] = np.nan
+        hits += column_test(a, b, "numeric")["p_value"] <= 0.05
+    assert 0.005 <= hits / 300 <= 0.07, hits / 300
