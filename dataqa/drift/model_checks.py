@@ -245,7 +245,9 @@ def estimate_accuracy(ref_probs, ref_labels, cur_probs, *, method: str = "doc",
     "accuracy unchanged" to "accuracy fell three times as much as the confidence". The
     default was chosen on the tuning shifts of ``benchmarks/perf_tuning.py``, where it
     covered the realised accuracy in 92% of shifted and 91% of unshifted draws (margin
-    0: 51% and 64%; mean width 0.14 and 0.06). It is not a guarantee: a shift that
+    0: 51% and 64%; mean width 0.14 and 0.06); re-checked with the current rows scored
+    as :func:`~dataqa.drift.detect_drift` scores them (:func:`deal_rows`) and one more
+    shift: 93% and 91% (margin 0: 54% and 72%). It is not a guarantee: a shift that
     changes which items are right without moving the confidence escapes it.
 
     Parameters
