@@ -47,16 +47,20 @@ MIN_ROWS = 10
 
 def _as_frame(data, name: str) -> pd.DataFrame:
     df = load_table(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
+    _check_unique_columns(df, name)
+    if len(df) < MIN_ROWS:
+        raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
+                             f"least {MIN_ROWS} rows in each table.")
+    return df
+
+
+def _check_unique_columns(df: pd.DataFrame, name: str) -> None:
     dup = df.columns[df.columns.duplicated()].unique().tolist()
     if dup:
         raise InvalidSettingError(
             f"{_which(df, name)} has more than one column named "
             f"{', '.join(repr(str(c)) for c in dup)}; rename or drop the copies so each "
             f"column name is used once.")
-    if len(df) < MIN_ROWS:
-        raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
-                             f"least {MIN_ROWS} rows in each table.")
-    return df
 
 
 def _json_seed(random_state):
@@ -212,14 +216,20 @@ def _non_numeric(s: pd.Series) -> tuple[object, int]:
 
 
 def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numeric_test: str,
-                 n_permutations: int, seed: int, advance) -> list[dict]:
-    """One test per compared column (text columns: MMD on their SVD components)."""
+                 n_permutations: int, seed: int, advance, part: bool = False) -> list[dict]:
+    """One test per compared column (text columns: MMD on their SVD components). ``part``:
+    see :func:`_columns`; a column with fewer than 2 values on one side is compared by its
+    missing share."""
     from dataqa.drift.twosample import mmd_test
     from dataqa.drift.univariate import normalized_wasserstein
 
     rows = []
     for col, kind in kinds.items():
-        if kind == "text":
+        if part and any(int(df[col].notna().sum()) < 2 for df in (ref, cur)):
+            # a window or chunk with (almost) no value of the column: too few values to
+            # compare, so compare the missing shares
+            row = missing_share_test(ref[col], cur[col], random_state=seed)
+        elif kind == "text":
             block = feats.text_blocks[col]
             s, p = mmd_test(feats.reference[:, block], feats.current[:, block],
                             n_permutations=n_permutations, random_state=seed)
@@ -227,15 +237,17 @@ def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numer
                          for j in range(block.start, block.stop))
             row = {"test": "mmd", "statistic": s, "p_value": p, "effect": float(effect),
                    "effect_name": "max wasserstein/sd of svd components", "psi": np.nan}
-        elif ref[col].isna().all() or cur[col].isna().all():
-            # a window or chunk with no value of the column: compare the missing shares
-            row = missing_share_test(ref[col], cur[col], random_state=seed)
         else:
             try:
                 row = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
                                   random_state=seed)
             except DataqaError as exc:  # name the column the test's message cannot
-                raise type(exc)(f"column {col!r}: {exc}") from None
+                msg = f"column {col!r}: {exc}"
+                try:
+                    named = type(exc)(msg)
+                except TypeError:  # an error class whose constructor takes other fields
+                    named = InvalidSettingError(msg)
+                raise named from None
         rows.append({"column": col, "kind": kind, **row,
                      "missing_reference": float(ref[col].isna().mean()),
                      "missing_current": float(cur[col].isna().mean())})
@@ -340,7 +352,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         feats = build_features(ref, cur, kinds, random_state=int(seeds[0]))
     with progress_task("column tests", len(kinds), enabled=progress) as advance:
         rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
-                            int(seeds[1]), advance)
+                            int(seeds[1]), advance, part=_part)
     columns = pd.DataFrame(rows)
     columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)
     columns["drifted"] = (columns["p_adjusted"] <= a) & (columns["effect"] >= eff)

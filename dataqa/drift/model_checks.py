@@ -302,8 +302,10 @@ def ood_fraction(ref_scores, cur_scores, *, quantile: float = 0.95) -> dict:
     -------
     dict: ``fraction``, ``threshold``, ``tie_weight``, ``expected`` (= 1 - quantile).
     """
-    r = np.asarray(ref_scores, dtype=np.float64)
-    s = np.asarray(cur_scores, dtype=np.float64)
+    # scores equal up to rounding (the same probabilities in another class order can
+    # differ in the last bit) are the same score
+    r = np.round(np.asarray(ref_scores, dtype=np.float64), 12)
+    s = np.round(np.asarray(cur_scores, dtype=np.float64), 12)
     q = float(quantile)
     if not 0 < q < 1:
         raise InvalidSettingError(f"quantile={quantile!r} must lie strictly between 0 and 1.")

@@ -285,7 +285,8 @@ def chi2_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[floa
 
 def binned_chi2_test(x, y, *, random_state=0, min_expected: float = 5.0) -> tuple[float, float]:
     """Chi-squared test of a numeric column with few distinct values (counts, ratings,
-    pixel intensities), where KS is conservative because of ties.
+    pixel intensities): it sees any change in the values' shares, where KS sees only
+    changes of the cumulative distribution.
 
     The pooled distinct values, in order, are merged into adjacent bins from the left
     until every expected count of the 2 x bins table is at least ``min_expected`` (a

@@ -194,14 +194,20 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
 
 
 def missing_share_test(ref: pd.Series, cur: pd.Series, *, random_state=0) -> dict:
-    """Compare the share of missing values of one column in the two tables: chi-squared
-    test (:func:`~dataqa.drift.twosample.chi2_test`) of "missing" against "present";
-    effect = Jensen-Shannon distance of the two (missing, present) shares. Used where one
-    side has no value at all (a window in which a column stopped being filled), which
-    the value tests cannot compare."""
-    a, b = ref.isna(), cur.isna()
-    stat, p = chi2_test(a, b, random_state=random_state)
-    _, ca, cb = category_counts(a, b)
-    return {"test": "chi2 (missing share)", "statistic": stat, "p_value": p,
-            "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon of missing share",
-            "psi": psi_categorical(ca, cb)}
+    """Compare the share of missing values of one column in the two tables: Fisher's
+    exact test (two-sided) of the 2 x 2 table of missing / present counts; statistic:
+    the current share minus the reference share; effect: Jensen-Shannon distance of the
+    two (missing, present) shares. Used where a table has missing values, and alone
+    where one side has no value at all (a window in which a column stopped being
+    filled), which the value tests cannot compare. ``random_state`` is unused (the test
+    is exact)."""
+    from scipy.stats import fisher_exact
+
+    a, b = ref.isna().to_numpy(), cur.isna().to_numpy()
+    ma, mb = int(a.sum()), int(b.sum())
+    table = np.array([[ma, len(a) - ma], [mb, len(b) - mb]])
+    p = float(fisher_exact(table).pvalue) if (ma or mb) and (ma < len(a) or mb < len(b)) else 1.0
+    ca, cb = table[0].astype(float), table[1].astype(float)
+    return {"test": "fisher (missing share)", "statistic": mb / len(b) - ma / len(a),
+            "p_value": min(1.0, p), "effect": jensen_shannon(ca, cb),
+            "effect_name": "jensen-shannon of missing share", "psi": psi_categorical(ca, cb)}

@@ -11,7 +11,7 @@ import pandas as pd
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
 from dataqa.data import load_table
-from dataqa.drift.detect import MIN_ROWS, _columns, detect_drift
+from dataqa.drift.detect import MIN_ROWS, _check_unique_columns, _columns, detect_drift
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult
 from dataqa.errors import InvalidSettingError, MissingColumnError
@@ -214,10 +214,12 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     :data:`MAX_REFERENCE_CHUNKS`, in row order) and each chunk is compared with the rest
     of the reference (leave-one-chunk-out): the spread of those rows is what windows
     without drift look like. Windows with fewer than 10 rows are listed without
-    statistics. A column with no value at all in a window (or chunk) is compared by its
-    share of missing values (:func:`~dataqa.drift.univariate.missing_share_test`), where
-    a whole table with an empty column is refused. A ``model`` is fitted (or asked) once,
-    on the whole data; the windows reuse its probabilities.
+    statistics. A column with fewer than two values in a window (or chunk) is compared by
+    its share of missing values (:func:`~dataqa.drift.univariate.missing_share_test`),
+    where a whole table with an empty column is refused. With ``label_column``, the
+    model (``model=`` or the default) is fitted on the whole data only; the windows reuse
+    its probabilities. A fitted ``model`` without ``label_column`` gives the whole data's
+    prediction shift and OOD share, not per window.
 
     ``options`` go to :func:`detect_drift` (``alpha``, ``correction``, ``min_effect``,
     ...). ``progress``: the whole data's stages, then one bar over the windows and
@@ -232,6 +234,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     """
     ref = load_table(reference) if not isinstance(reference, pd.DataFrame) else reference.reset_index(drop=True)
     cur = load_table(current) if not isinstance(current, pd.DataFrame) else current.reset_index(drop=True)
+    _check_unique_columns(ref, "reference")
+    _check_unique_columns(cur, "current")
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}

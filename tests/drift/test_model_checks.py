@@ -354,3 +354,14 @@ def test_prediction_shift_keeps_its_level_without_shift_for_a_knn_model():
         hits += res.prediction_drift["p_adjusted"].min() <= 0.05
     # nominal 0.05; binomial sd over 60 runs 0.028
     assert hits / reps <= 0.12, hits / reps
+
+
+def test_ood_fraction_treats_scores_equal_up_to_rounding_as_ties():
+    # the same probabilities in another class order give MSP scores one ulp apart
+    from dataqa.ood import logits_from_probs, msp_score
+
+    ref = np.r_[np.tile([9, 4, 2], (90, 1)), np.tile([6, 5, 4], (10, 1))] / 15
+    for order in ([0, 1, 2], [2, 1, 0], [1, 0, 2]):
+        cur = np.r_[ref[:90], ref[90:][:, order]]
+        r = ood_fraction(msp_score(logits_from_probs(ref)), msp_score(logits_from_probs(cur)))
+        assert r["fraction"] == pytest.approx(0.05), order

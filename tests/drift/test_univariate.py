@@ -135,3 +135,23 @@ def test_missing_share_test_keeps_its_level_without_shift():
         b[rng.uniform(size=100) < 0.15] = np.nan
         hits += column_test(a, b, "numeric")["p_value"] <= 0.05
     assert 0.005 <= hits / 300 <= 0.07, hits / 300
+
+
+def test_an_all_missing_float_column_is_judged_by_the_other_table():
+    empty = pd.Series([np.nan] * 5)
+    cats = pd.Series(list("abcab"))
+    assert column_kind(empty, cats) == "categorical"
+    assert column_kind(cats, empty) == "categorical"
+    assert column_kind(empty, pd.Series([1.0, 2.0, 3.0])) == "numeric"
+    assert column_kind(pd.Series([1.0, 2.0]), pd.Series(["a", "b"])) == "mixed"
+
+
+def test_missing_share_test_is_fishers_exact_test():
+    from scipy.stats import fisher_exact
+
+    a = pd.Series([1.0] * 40 + [np.nan] * 2)
+    b = pd.Series([1.0] * 20 + [np.nan] * 6)
+    r = missing_share_test(a, b)
+    assert r["p_value"] == pytest.approx(fisher_exact([[2, 40], [6, 20]]).pvalue)
+    assert r["statistic"] == pytest.approx(6 / 26 - 2 / 42)
+    assert missing_share_test(pd.Series([1.0, 2.0]), pd.Series([3.0]))["p_value"] == 1.0

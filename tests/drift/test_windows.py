@@ -206,7 +206,12 @@ def test_a_window_where_a_column_stopped_being_filled_is_compared_by_its_missing
 
     one = detect_drift(ref, cur.iloc[:30], multivariate=(), _part=True).columns
     x = one.set_index("column").loc["x"]
-    assert x["test"] == "chi2 (missing share)" and x["missing_current"] == 1.0
+    assert x["test"] == "fisher (missing share)" and x["missing_current"] == 1.0
+    assert x["statistic"] == pytest.approx(1.0)  # share missing: 1 here, 0 in the reference
+    # Fisher's exact two-sided p of [[0, 60], [30, 0]]: 1 / C(90, 30)
+    from math import comb
+
+    assert x["p_value"] == pytest.approx(1 / comb(90, 30), rel=1e-6)
     assert x["effect"] == pytest.approx(1.0)  # disjoint shares: Jensen-Shannon distance 1
     assert x["p_adjusted"] <= 0.05
     # whole tables still refuse an empty column, naming it
@@ -242,3 +247,18 @@ def test_windows_take_any_random_state_detect_drift_takes():
     b = drift_windows(ref, cur, chunk_size=40, multivariate=("mmd",), n_permutations=19,
                       random_state=5)
     assert a.windows["mmd_p_value"].tolist() == b.windows["mmd_p_value"].tolist()
+
+
+def test_windows_name_duplicate_columns_and_compare_a_nearly_empty_column():
+    from dataqa.errors import InvalidSettingError as Bad
+
+    rng = np.random.default_rng(4)
+    ref = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    cur = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    with pytest.raises(Bad, match="the reference table has more than one column named 'x'"):
+        drift_windows(pd.concat([ref, ref[["x"]]], axis=1), cur, chunk_size=30)
+    # one value of x left in the first window: Cramer-von Mises needs two, so the window
+    # compares the missing share instead of stopping the run
+    cur.loc[1:29, "x"] = np.nan
+    r = drift_windows(ref, cur, chunk_size=30, numeric_test="cvm", multivariate=())
+    assert r.windows["drifted"].tolist() == [True, False]
