@@ -675,25 +675,12 @@ def _label_data(data_home):
     return out
 
 
-def _score_dealt(models, X, random_state) -> np.ndarray:
-    """Each row of ``X`` scored by one of ``models``, dealt as ``detect_drift`` deals them."""
-    from dataqa.drift.model_checks import deal_rows
-
-    dealt = deal_rows(X.shape[0], len(models), random_state)
-    out = np.zeros((X.shape[0], len(models[0].classes_)))
-    for f, m in enumerate(models):
-        mine = np.flatnonzero(dealt == f)
-        if mine.size:
-            out[mine] = m.predict_proba(X[mine])
-    return out
-
-
 def label_shift_part(data_home, grid: Grid, seed: int = 4) -> list[dict]:
     """BBSE on current samples with Dirichlet(1) priors. The confusion matrix comes from the
     out-of-fold predictions of five fold models; each current row is scored by one of the
     same five models, as ``detect_drift`` does (a model refitted on the whole reference is
     more accurate than the fold models, which biases BBSE)."""
-    from dataqa.drift.model_checks import label_shift
+    from dataqa.drift.model_checks import label_shift, score_dealt
 
     rows = []
     for name, X, y, ref, pool, C in _label_data(data_home):
@@ -704,7 +691,7 @@ def label_shift_part(data_home, grid: Grid, seed: int = 4) -> list[dict]:
         for i in range(grid.label_shift_draws):
             cur = prior_sample(y, pool, rng.dirichlet(np.ones(k)), 1000, rng)
             true = np.bincount(y[cur], minlength=k) / len(cur)
-            probs = _score_dealt(models, X[cur], [seed, i])
+            probs = score_dealt(models, X[cur], k, [seed, i])
             est = label_shift(oof, y[ref], probs, n_bootstrap=200, random_state=0)
             errs.append(float(np.abs(est["prior"] - true).sum()))
             cover.append(float(np.mean((est["low"] <= true) & (true <= est["high"]))))
@@ -725,9 +712,10 @@ def performance_part(data_home, grid: Grid, seed: int = 5) -> list[dict]:
     by one fold model) and by one model refitted on the whole reference (``full``)."""
     from sklearn.linear_model import LogisticRegression
 
-    from dataqa.drift.model_checks import estimate_accuracy
+    from dataqa.drift.model_checks import estimate_accuracy, score_dealt
 
     name, X, y, ref, pool, _ = _label_data(data_home)[0]
+    n_classes = int(y.max()) + 1
     models, oof = _fold_models(X[ref], y[ref])
     full = LogisticRegression(C=1.0, max_iter=3000).fit(X[ref], y[ref])
     rng = np.random.default_rng(seed)
@@ -743,7 +731,7 @@ def performance_part(data_home, grid: Grid, seed: int = 5) -> list[dict]:
             elif shift == "blur":
                 k = rng.choice(1000, 250, replace=False)
                 Xc[k] = blur(Xc[k], 0.8)
-            for scoring, probs in (("dealt", _score_dealt(models, Xc, [seed, i])),
+            for scoring, probs in (("dealt", score_dealt(models, Xc, n_classes, [seed, i])),
                                    ("full", full.predict_proba(Xc))):
                 acc = float(np.mean(probs.argmax(1) == y[cur]))
                 est = estimate_accuracy(oof, y[ref], probs, random_state=0)

@@ -155,15 +155,8 @@ class _Dealt:
         self.rng = np.random.default_rng(seed)
 
     def predict_proba(self, X):
-        dealt = mc.deal_rows(X.shape[0], len(self.models), int(self.rng.integers(2**31 - 1)))
-        out = None
-        for f, m in enumerate(self.models):
-            mine = np.flatnonzero(dealt == f)
-            if mine.size:
-                part = m.predict_proba(X[mine])
-                out = np.zeros((X.shape[0], part.shape[1])) if out is None else out
-                out[mine] = part
-        return out
+        return mc.score_dealt(self.models, X, len(self.models[0].classes_),
+                              int(self.rng.integers(2**31 - 1)))
 
 
 def _cv(model, X, y, seed: int):

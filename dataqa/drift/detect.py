@@ -11,7 +11,7 @@ import pandas as pd
 
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
-from dataqa.data import _SOURCE_ATTR, encode_labels, load_table, make_ids
+from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_table, make_ids
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS, build_features, multivariate_tests
 from dataqa.drift.result import DriftResult
 from dataqa.drift.univariate import (
@@ -123,9 +123,9 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         if reason:
             skipped[col] = reason
             continue
+        both_empty = ref[col].isna().all() and cur[col].isna().all()
         for df, name in ((ref, "reference"), (cur, "current")):
-            if df[col].isna().all() and not (part and not (ref[col].isna().all()
-                                                            and cur[col].isna().all())):
+            if df[col].isna().all() and (both_empty or not part):
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
                                      f"{_which(df, name)}; drop it, or name the other columns "
                                      f"with feature_columns (--feature-column).")
@@ -144,7 +144,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             text_df = ref if other == "reference" else cur
             value, row = _non_numeric(text_df[col])
             hint = ""
-            if re.fullmatch(r"\s*[-+]?\d+,\d+\s*", str(value)):
+            if re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value):
                 hint = (" The value has a decimal comma: read the file with --decimal ','"
                         + (" (or --current-decimal ',')" if other == "current" else "")
                         + " (API: load_table(..., decimal=','))).")

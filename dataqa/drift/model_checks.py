@@ -14,7 +14,7 @@ from dataqa._validation import check_int, check_labels, check_pred_probs
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
 __all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
-           "prediction_drift", "deal_rows"]
+           "prediction_drift", "deal_rows", "score_dealt"]
 
 
 def _confidence(confidence: float) -> float:
@@ -361,6 +361,20 @@ def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:
     return np.random.default_rng(random_state).permutation(int(n)) % int(folds)
 
 
+def score_dealt(models, X, n_classes: int, random_state=0) -> np.ndarray:
+    """Probabilities (n, ``n_classes``) of the rows of ``X``, each row scored by one of the
+    fitted ``models`` as :func:`deal_rows` deals them; a model's ``classes_`` (ints
+    ``0 .. n_classes - 1``) place its columns, so a model that lacks a class gives it 0."""
+    dealt = deal_rows(X.shape[0], len(models), random_state)
+    out = np.zeros((X.shape[0], int(n_classes)))
+    for f, m in enumerate(models):
+        mine = np.flatnonzero(dealt == f)
+        if mine.size:
+            cols = np.asarray(m.classes_, dtype=np.int64)
+            out[np.ix_(mine, cols)] = m.predict_proba(X[mine])
+    return out
+
+
 def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
                       correction: str = "fdr", alpha: float = 0.05, random_state=0) -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
@@ -395,21 +409,17 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     folds = effective_folds(y, class_names, 5)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     ref_probs = np.zeros((len(y), k))
-    cur_probs = np.zeros((Xc.shape[0], k))
-    dealt = deal_rows(Xc.shape[0], folds, random_state)
+    fold_models = []
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-        for f, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        for train, test in splitter.split(np.zeros(len(y)), y):
             fitted = clone(est).fit(Xr[train], y[train])
             cols = np.asarray(fitted.classes_, dtype=np.int64)
             part = np.zeros((len(test), k))
             part[:, cols] = fitted.predict_proba(Xr[test])
             ref_probs[test] = part
-            mine = np.flatnonzero(dealt == f)
-            if mine.size:
-                part = np.zeros((mine.size, k))
-                part[:, cols] = fitted.predict_proba(Xc[mine])
-                cur_probs[mine] = part
+            fold_models.append(fitted)
+        cur_probs = score_dealt(fold_models, Xc, k, random_state)
     pd_frame = prediction_drift(ref_probs, cur_probs, class_names=class_names,
                                 correction=correction)
     pd_frame["drifted"] = pd_frame["p_adjusted"] <= alpha
