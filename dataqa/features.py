@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from dataqa.data import LabeledTable
 from dataqa.errors import FeatureTypeError, InvalidSettingError, OptionalDependencyError
 
-__all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "tfidf_features", "token_tfidf_features",
+__all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "TfidfFeaturizer", "tfidf_features", "token_tfidf_features",
            "word_tfidf_features", "sentence_embeddings", "table_features"]
 
 #: Text featurisations understood by :func:`table_features` and ``audit``.
@@ -35,15 +35,74 @@ _DIGITS = str.maketrans("123456789", "000000000")
 TOKEN_PATTERN = r"(?u)\b\w+\b|[^\w\s]"
 
 
+class TfidfFeaturizer:
+    """Word unigrams + bigrams and character 2-5 grams, TF-IDF weighted, fitted on one set
+    of texts and applied to others (:func:`tfidf_features` fits and applies on the same).
+
+    Character n-grams are kept when they occur in at least two fitted texts (in any when
+    none does, as in tiny corpora). Texts without a single word (punctuation, emoji) get
+    character n-grams only, so a column of such texts still has features. Rows are
+    L2-normalised per block; an n-gram the fitted texts never held is ignored, so a text
+    made only of such n-grams gets a zero row.
+    """
+
+    def __init__(self, *, max_features: int = 50_000):
+        self.max_features = max_features
+
+    def fit(self, texts: Sequence[str]) -> TfidfFeaturizer:
+        """Learn the vocabulary and IDF weights of ``texts``.
+
+        Raises
+        ------
+        FeatureTypeError
+            Every text is empty or blank: there is nothing to build features from.
+        """
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Fit on ``texts`` and return their features (n, d)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = [str(t) for t in texts]
+        words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                                max_features=self.max_features, token_pattern=r"(?u)\b\w+\b")
+        self.vectorizers_, blocks = [], []
+        try:
+            blocks.append(words.fit_transform(texts))
+            self.vectorizers_.append(words)
+        except ValueError:  # empty vocabulary: no text holds a word
+            pass
+        for min_df in (2, 1):
+            chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                    min_df=min_df, max_features=self.max_features)
+            try:
+                blocks.append(chars.fit_transform(texts))
+                self.vectorizers_.append(chars)
+                break
+            except ValueError:  # every n-gram below min_df, or no characters at all
+                continue
+        if not blocks:
+            raise FeatureTypeError(
+                "the texts hold no words and no characters to build TF-IDF features from; "
+                "give a column with text in it."
+            )
+        return sp.hstack(blocks, format="csr")
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Features (n, d) of ``texts`` in the fitted vocabulary."""
+        if not hasattr(self, "vectorizers_"):
+            raise InvalidSettingError("the featurizer is not fitted yet: call fit() first.")
+        texts = [str(t) for t in texts]
+        return sp.hstack([v.transform(texts) for v in self.vectorizers_], format="csr")
+
+
 def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:
-    """TF-IDF features of ``texts``: word unigrams + bigrams and character 2-5 grams.
+    """TF-IDF features of ``texts``: word unigrams + bigrams and character 2-5 grams
+    (:class:`TfidfFeaturizer` fitted on ``texts``).
 
     Richer and several times slower than :func:`token_tfidf_features`, which the audit
     uses; kept for the drift checks and any caller that wants character n-grams.
-
-    Character n-grams are kept when they occur in at least two texts (in any text when
-    none does, as in tiny corpora). Texts without a single word (punctuation, emoji) get
-    character n-grams only, so a column of such texts still has features.
 
     Returns
     -------
@@ -54,30 +113,7 @@ def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.cs
     FeatureTypeError
         Every text is empty or blank: there is nothing to build features from.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    texts = [str(t) for t in texts]
-    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-                            max_features=max_features, token_pattern=r"(?u)\b\w+\b")
-    blocks = []
-    try:
-        blocks.append(words.fit_transform(texts))
-    except ValueError:  # empty vocabulary: no text holds a word
-        pass
-    for min_df in (2, 1):
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                min_df=min_df, max_features=max_features)
-        try:
-            blocks.append(chars.fit_transform(texts))
-            break
-        except ValueError:  # every n-gram below min_df, or no characters at all
-            continue
-    if not blocks:
-        raise FeatureTypeError(
-            "the texts hold no words and no characters to build TF-IDF features from; "
-            "give a column with text in it."
-        )
-    return sp.hstack(blocks, format="csr")
+    return TfidfFeaturizer(max_features=max_features).fit_transform(texts)
 
 
 def token_tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:

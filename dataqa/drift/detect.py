@@ -384,8 +384,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                  purpose="estimating label shift and accuracy")
         with progress_stage("model checks (out-of-fold fits on the reference)",
                             enabled=progress):
+            texts = {c: tuple(t[c].fillna("").astype(str).to_numpy(object) for t in (ref, cur))
+                     for c, kind in kinds.items() if kind == "text"}
             _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
-                              correction=correction, alpha=a, random_state=int(seeds[3]))
+                              correction=correction, alpha=a, random_state=int(seeds[3]),
+                              texts=texts)
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 

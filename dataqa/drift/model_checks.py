@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa._validation import check_int, check_labels, check_pred_probs
-from dataqa.errors import InvalidSettingError, LengthMismatchError
+from dataqa.errors import DataqaError, FeatureTypeError, InvalidSettingError, LengthMismatchError
 
 __all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
            "prediction_drift", "deal_rows", "score_dealt"]
@@ -341,16 +341,68 @@ def prediction_drift(ref_probs, cur_probs, *, class_names=None,
                          "p_adjusted": adjust_p_values(p, correction)})
 
 
-def _model_inputs(feats) -> tuple[object, object, str]:
-    """The model's reference and current features: TF-IDF when the table is one text
-    column, else the dense drift features."""
-    import scipy.sparse as sp
+class _FoldInputs:
+    """The model's features for one cross-validation fold.
 
-    if feats.tfidf and len(set(feats.sources)) == len(feats.tfidf) == 1:
-        T = sp.csr_matrix(next(iter(feats.tfidf.values())))
-        n = feats.reference.shape[0]
-        return T[:n], T[n:], "tfidf"
-    return feats.reference, feats.current, "numeric"
+    Numeric and categorical columns: the drift features (scaled and encoded by the
+    reference, so they do not depend on the current data). A text column's features are
+    fitted on the fold's training rows alone, as a deployed model's are: TF-IDF
+    (:class:`~dataqa.features.TfidfFeaturizer`) when the table is that one column, else
+    TF-IDF reduced by truncated SVD and standardised, beside the other columns. The
+    fold's held-out reference rows and the current rows it scores are then both unseen
+    text to it (without shift their probabilities have the same distribution), and the
+    reference's out-of-fold probabilities do not depend on the current data. Fitting the
+    text features once on the pooled tables, as the two-sample tests do, made them depend
+    on it; fitting them once on the whole reference made the held-out rows' words known
+    and the current rows' not (on SMS the class prior read 0.009 too high without shift).
+    """
+
+    def __init__(self, feats, texts=None, *, n_components: int = 32, random_state=0):
+        self.feats = feats
+        self.texts = texts or {}
+        self.n_components = n_components
+        self.random_state = random_state
+        in_text = np.zeros(feats.reference.shape[1], dtype=bool)
+        for col, sl in feats.text_blocks.items():
+            if col in self.texts:
+                in_text[sl] = True
+        self.dense = np.flatnonzero(~in_text)
+        self.kind = ("tfidf" if len(self.texts) == 1 and self.dense.size == 0 else "numeric")
+
+    def fold(self, train: np.ndarray, test: np.ndarray, current: np.ndarray) -> tuple:
+        """Features of reference rows ``train`` and ``test`` and of current rows ``current``."""
+        from dataqa.features import TfidfFeaturizer
+
+        parts = [[self.feats.reference[np.ix_(train, self.dense)],
+                  self.feats.reference[np.ix_(test, self.dense)],
+                  self.feats.current[np.ix_(current, self.dense)]]]
+        for col, (ref_texts, cur_texts) in self.texts.items():
+            f = TfidfFeaturizer()
+            try:
+                T = [f.fit_transform(ref_texts[train]), f.transform(ref_texts[test]),
+                     f.transform(cur_texts[current])]
+            except DataqaError as e:
+                raise FeatureTypeError(f"text column {col!r} of the reference table, in the "
+                                       f"model checks' training rows: {e}") from e
+            if self.kind == "tfidf":
+                return tuple(T)
+            from sklearn.decomposition import TruncatedSVD
+
+            k = max(1, min(self.n_components, T[0].shape[1] - 1, T[0].shape[0] - 1))
+            svd = TruncatedSVD(k, random_state=self.random_state).fit(T[0])
+            Z = [svd.transform(t) for t in T]
+            mu, sd = Z[0].mean(axis=0), Z[0].std(axis=0)
+            parts.append([(z - mu) / np.where(sd > 0, sd, 1.0) for z in Z])
+        return tuple(np.hstack([p[j] for p in parts]) for j in range(3))
+
+
+def _placed(model, X, n_classes: int) -> np.ndarray:
+    """``model.predict_proba(X)`` with its columns placed by ``model.classes_`` (ints
+    ``0 .. n_classes - 1``): a class the model lacks gets 0."""
+    out = np.zeros((X.shape[0], int(n_classes)))
+    if X.shape[0]:
+        out[:, np.asarray(model.classes_, dtype=np.int64)] = model.predict_proba(X)
+    return out
 
 
 def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:
@@ -369,14 +421,13 @@ def score_dealt(models, X, n_classes: int, random_state=0) -> np.ndarray:
     out = np.zeros((X.shape[0], int(n_classes)))
     for f, m in enumerate(models):
         mine = np.flatnonzero(dealt == f)
-        if mine.size:
-            cols = np.asarray(m.classes_, dtype=np.int64)
-            out[np.ix_(mine, cols)] = m.predict_proba(X[mine])
+        out[mine] = _placed(m, X[mine], n_classes)
     return out
 
 
 def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
-                      correction: str = "fdr", alpha: float = 0.05, random_state=0) -> None:
+                      correction: str = "fdr", alpha: float = 0.05, random_state=0,
+                      texts: dict | None = None) -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
 
     Stratified 5-fold cross-validation on the reference, as
@@ -389,7 +440,9 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     models, would be more accurate and less confident than the out-of-fold models whose
     errors the reference's confusion matrix and calibration measure: the mean of five
     k-nearest-neighbour models put 22% of unshifted rows above the 95% OOD threshold and
-    read the accuracy 0.04 too low. Then :func:`prediction_drift`,
+    read the accuracy 0.04 too low. ``texts`` (text column -> (reference texts, current
+    texts), object arrays) are featurised per fold (:class:`_FoldInputs`). Then
+    :func:`prediction_drift`,
     :func:`label_shift`, :func:`estimate_accuracy` and :func:`ood_fraction` (MSP score,
     :func:`dataqa.ood.msp_score`).
     """
@@ -402,24 +455,23 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     from dataqa.data import effective_folds
     from dataqa.ood import logits_from_probs, msp_score
 
-    Xr, Xc, kind = _model_inputs(feats)
-    est = model if model is not None else default_model(kind)
+    inputs = _FoldInputs(feats, texts, random_state=random_state)
+    est = model if model is not None else default_model(inputs.kind)
     k = len(class_names)
     y = np.asarray(labels, dtype=np.int64)
     folds = effective_folds(y, class_names, 5)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     ref_probs = np.zeros((len(y), k))
-    fold_models = []
+    cur_probs = np.zeros((feats.current.shape[0], k))
+    dealt = deal_rows(feats.current.shape[0], folds, random_state)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-        for train, test in splitter.split(np.zeros(len(y)), y):
-            fitted = clone(est).fit(Xr[train], y[train])
-            cols = np.asarray(fitted.classes_, dtype=np.int64)
-            part = np.zeros((len(test), k))
-            part[:, cols] = fitted.predict_proba(Xr[test])
-            ref_probs[test] = part
-            fold_models.append(fitted)
-        cur_probs = score_dealt(fold_models, Xc, k, random_state)
+        for f, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
+            mine = np.flatnonzero(dealt == f)
+            Xtrain, Xtest, Xcur = inputs.fold(train, test, mine)
+            fitted = clone(est).fit(Xtrain, y[train])
+            ref_probs[test] = _placed(fitted, Xtest, k)
+            cur_probs[mine] = _placed(fitted, Xcur, k)
     pd_frame = prediction_drift(ref_probs, cur_probs, class_names=class_names,
                                 correction=correction)
     pd_frame["drifted"] = pd_frame["p_adjusted"] <= alpha

@@ -365,3 +365,72 @@ def test_ood_fraction_treats_scores_equal_up_to_rounding_as_ties():
         cur = np.r_[ref[:90], ref[90:][:, order]]
         r = ood_fraction(msp_score(logits_from_probs(ref)), msp_score(logits_from_probs(cur)))
         assert r["fraction"] == pytest.approx(0.05), order
+
+
+def test_text_model_checks_fit_their_features_on_the_reference_alone():
+    # the reference's out-of-fold probabilities are the same whatever the current texts
+    # hold: TF-IDF (vocabulary, IDF) and SVD of the model checks see the reference only
+    rng = np.random.default_rng(8)
+    spam = ["win a free prize now", "free cash offer today", "claim your prize call now",
+            "urgent cash reward waiting"]
+    ham = ["see you at lunch", "are we still meeting", "call me when you land",
+           "dinner at eight tonight"]
+    texts = [rng.choice(spam if i % 2 else ham) + f" {i % 7}" for i in range(120)]
+    ref = pd.DataFrame({"text": texts, "label": ["spam" if i % 2 else "ham" for i in range(120)]})
+    cur_a = pd.DataFrame({"text": [rng.choice(spam + ham) for _ in range(60)]})
+    cur_b = pd.DataFrame({"text": ["zebra quantum " + rng.choice(spam + ham) + " xylophone"
+                                   for _ in range(60)]})
+    ra = detect_drift(ref, cur_a, label_column="label", text_column="text", multivariate=())
+    rb = detect_drift(ref, cur_b, label_column="label", text_column="text", multivariate=())
+    np.testing.assert_array_equal(ra.reference_probs, rb.reference_probs)
+    # words the reference never held are ignored: a current text scores as its known part
+    rc = detect_drift(ref, pd.DataFrame({"text": ["win a free prize now zebra"] * 20}),
+                      label_column="label", text_column="text", multivariate=())
+    assert (rc.current_probs[:, 1] > 0.5).all()  # read as spam
+
+
+
+def test_text_features_are_fitted_per_fold_on_its_training_rows():
+    from dataqa.drift.model_checks import _FoldInputs
+    from dataqa.drift.multivariate import DriftFeatures
+    from dataqa.errors import FeatureTypeError
+
+    ref = np.array(["free prize now", "see you at lunch", "free cash now", "lunch at noon",
+                    "zebra quantum"], dtype=object)
+    cur = np.array(["free lunch", "qqq jjj"], dtype=object)
+    empty = DriftFeatures(np.zeros((5, 0)), np.zeros((2, 0)), [])
+    inputs = _FoldInputs(empty, {"t": (ref, cur)})
+    assert inputs.kind == "tfidf"
+    Xtr, Xte, Xcur = inputs.fold(np.arange(4), np.array([4]), np.array([0, 1]))
+    # the held-out row's words, like the current row's, are unknown to the fold
+    assert Xtr.shape[1] == Xte.shape[1] == Xcur.shape[1]
+    assert Xte[0].nnz == 0 and Xcur[1].nnz == 0 < Xcur[0].nnz
+    # beside a numeric column: that column as the drift features have it, then the
+    # standardised SVD components of the fold's TF-IDF
+    num = DriftFeatures(np.c_[np.arange(5.0), np.zeros((5, 2))], np.c_[[9.0, 8.0], np.zeros((2, 2))],
+                        ["n", "t", "t"], text_blocks={"t": slice(1, 3)})
+    mixed = _FoldInputs(num, {"t": (ref, cur)}, n_components=2)
+    assert mixed.kind == "numeric"
+    Xtr, Xte, Xcur = mixed.fold(np.arange(4), np.array([4]), np.array([0, 1]))
+    assert Xtr.shape == (4, 3) and Xte.shape == (1, 3) and Xcur.shape == (2, 3)
+    np.testing.assert_array_equal(Xcur[:, 0], [9.0, 8.0])
+    np.testing.assert_allclose(Xtr[:, 1:].mean(axis=0), 0, atol=1e-12)
+    blank = _FoldInputs(empty, {"t": (np.array(["", " ", "", "", "x y"], dtype=object), cur)})
+    with pytest.raises(FeatureTypeError, match="text column 't' of the reference table, in the "
+                                               "model checks' training rows"):
+        blank.fold(np.arange(4), np.array([4]), np.array([0]))
+
+
+def test_model_checks_of_a_table_with_text_and_numbers_do_not_depend_on_the_current_texts():
+    rng = np.random.default_rng(9)
+    words = {0: ["see you at lunch", "dinner tonight"], 1: ["free prize now", "claim cash"]}
+    y = rng.integers(0, 2, 150)
+    ref = pd.DataFrame({"text": [rng.choice(words[int(v)]) for v in y],
+                        "amount": rng.normal(size=150) + y, "label": y})
+    cur = ref.drop(columns="label").iloc[:60].copy()
+    other = cur.assign(text=["zebra " + t for t in cur["text"]])
+    ra = detect_drift(ref, cur, label_column="label", text_column="text", multivariate=())
+    rb = detect_drift(ref, other, label_column="label", text_column="text", multivariate=())
+    np.testing.assert_array_equal(ra.reference_probs, rb.reference_probs)
+    # the current rows are reference rows: scored as well as the reference's own
+    assert np.mean(ra.current_probs.argmax(1) == y[:60]) > 0.9
