@@ -94,6 +94,9 @@ class TfidfFeaturizer:
         if not hasattr(self, "vectorizers_"):
             raise InvalidSettingError("the featurizer is not fitted yet: call fit() first.")
         texts = [str(t) for t in texts]
+        if not texts:
+            width = sum(len(v.vocabulary_) for v in self.vectorizers_)
+            return sp.csr_matrix((0, width))
         return sp.hstack([v.transform(texts) for v in self.vectorizers_], format="csr")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa._validation import check_int, check_labels, check_pred_probs
-from dataqa.errors import DataqaError, FeatureTypeError, InvalidSettingError, LengthMismatchError
+from dataqa.errors import FeatureTypeError, InvalidSettingError, LengthMismatchError
 
 __all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
            "prediction_drift", "deal_rows", "score_dealt"]
@@ -345,7 +345,8 @@ class _FoldInputs:
     """The model's features for one cross-validation fold.
 
     Numeric and categorical columns: the drift features (scaled and encoded by the
-    reference, so they do not depend on the current data). A text column's features are
+    reference, so they do not depend on the current data), less those constant on the
+    reference. A text column's features are
     fitted on the fold's training rows alone, as a deployed model's are: TF-IDF
     (:class:`~dataqa.features.TfidfFeaturizer`) when the table is that one column, else
     TF-IDF reduced by truncated SVD and standardised, beside the other columns. The
@@ -366,33 +367,44 @@ class _FoldInputs:
         for col, sl in feats.text_blocks.items():
             if col in self.texts:
                 in_text[sl] = True
-        self.dense = np.flatnonzero(~in_text)
+        # columns constant on the reference (a missing-value indicator that only the
+        # current table sets) tell a model trained on the reference nothing; left out,
+        # the model does not depend on the current table through them
+        varies = (np.ptp(feats.reference, axis=0) > 0 if feats.reference.shape[0]
+                  else np.zeros(feats.reference.shape[1], dtype=bool))
+        self.dense = np.flatnonzero(~in_text & varies)
         self.kind = ("tfidf" if len(self.texts) == 1 and self.dense.size == 0 else "numeric")
 
     def fold(self, train: np.ndarray, test: np.ndarray, current: np.ndarray) -> tuple:
-        """Features of reference rows ``train`` and ``test`` and of current rows ``current``."""
+        """Features of reference rows ``train`` and ``test`` and of current rows
+        ``current``. A text column whose training rows hold no text adds no features in
+        that fold; with no feature at all, one zero column (the model learns the class
+        shares)."""
         from dataqa.features import TfidfFeaturizer
 
-        parts = [[self.feats.reference[np.ix_(train, self.dense)],
-                  self.feats.reference[np.ix_(test, self.dense)],
-                  self.feats.current[np.ix_(current, self.dense)]]]
-        for col, (ref_texts, cur_texts) in self.texts.items():
+        parts = []
+        if self.dense.size:
+            parts.append([self.feats.reference[np.ix_(train, self.dense)],
+                          self.feats.reference[np.ix_(test, self.dense)],
+                          self.feats.current[np.ix_(current, self.dense)]])
+        for ref_texts, cur_texts in self.texts.values():
             f = TfidfFeaturizer()
             try:
-                T = [f.fit_transform(ref_texts[train]), f.transform(ref_texts[test]),
-                     f.transform(cur_texts[current])]
-            except DataqaError as e:
-                raise FeatureTypeError(f"text column {col!r} of the reference table, in the "
-                                       f"model checks' training rows: {e}") from e
+                first = f.fit_transform(ref_texts[train])
+            except FeatureTypeError:  # the fold's training texts are all blank
+                continue
+            T = [first, f.transform(ref_texts[test]), f.transform(cur_texts[current])]
             if self.kind == "tfidf":
                 return tuple(T)
             from sklearn.decomposition import TruncatedSVD
 
             k = max(1, min(self.n_components, T[0].shape[1] - 1, T[0].shape[0] - 1))
             svd = TruncatedSVD(k, random_state=self.random_state).fit(T[0])
-            Z = [svd.transform(t) for t in T]
+            Z = [svd.transform(t) if t.shape[0] else np.zeros((0, k)) for t in T]
             mu, sd = Z[0].mean(axis=0), Z[0].std(axis=0)
             parts.append([(z - mu) / np.where(sd > 0, sd, 1.0) for z in Z])
+        if not parts:
+            return tuple(np.zeros((len(rows), 1)) for rows in (train, test, current))
         return tuple(np.hstack([p[j] for p in parts]) for j in range(3))
 
 

@@ -393,7 +393,6 @@ def test_text_model_checks_fit_their_features_on_the_reference_alone():
 def test_text_features_are_fitted_per_fold_on_its_training_rows():
     from dataqa.drift.model_checks import _FoldInputs
     from dataqa.drift.multivariate import DriftFeatures
-    from dataqa.errors import FeatureTypeError
 
     ref = np.array(["free prize now", "see you at lunch", "free cash now", "lunch at noon",
                     "zebra quantum"], dtype=object)
@@ -415,10 +414,16 @@ def test_text_features_are_fitted_per_fold_on_its_training_rows():
     assert Xtr.shape == (4, 3) and Xte.shape == (1, 3) and Xcur.shape == (2, 3)
     np.testing.assert_array_equal(Xcur[:, 0], [9.0, 8.0])
     np.testing.assert_allclose(Xtr[:, 1:].mean(axis=0), 0, atol=1e-12)
+    # no current row dealt to this fold
+    Xtr, Xte, Xcur = inputs.fold(np.arange(4), np.array([4]), np.array([], dtype=np.int64))
+    assert Xcur.shape == (0, Xtr.shape[1])
+    Xtr, Xte, Xcur = mixed.fold(np.arange(4), np.array([4]), np.array([], dtype=np.int64))
+    assert Xcur.shape == (0, 3)
+    # a fold whose training texts are all blank: no text features, one zero column
     blank = _FoldInputs(empty, {"t": (np.array(["", " ", "", "", "x y"], dtype=object), cur)})
-    with pytest.raises(FeatureTypeError, match="text column 't' of the reference table, in the "
-                                               "model checks' training rows"):
-        blank.fold(np.arange(4), np.array([4]), np.array([0]))
+    Xtr, Xte, Xcur = blank.fold(np.arange(4), np.array([4]), np.array([0]))
+    assert Xtr.shape == (4, 1) and Xte.shape == (1, 1) and Xcur.shape == (1, 1)
+    assert not Xtr.any() and not Xcur.any()
 
 
 def test_model_checks_of_a_table_with_text_and_numbers_do_not_depend_on_the_current_texts():
@@ -434,3 +439,33 @@ def test_model_checks_of_a_table_with_text_and_numbers_do_not_depend_on_the_curr
     np.testing.assert_array_equal(ra.reference_probs, rb.reference_probs)
     # the current rows are reference rows: scored as well as the reference's own
     assert np.mean(ra.current_probs.argmax(1) == y[:60]) > 0.9
+
+
+def test_model_checks_do_not_depend_on_where_the_current_table_misses_values():
+    # a missing-value indicator only the current table sets is constant on the reference:
+    # left out of the model's features, even a random forest's probabilities stay put
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(200, 3))
+    ref = pd.DataFrame(X[:120], columns=list("abc")).assign(label=(X[:120, 0] > 0).astype(int))
+    cur = pd.DataFrame(X[120:], columns=list("abc"))
+    holes = cur.copy()
+    holes.loc[holes.index[:10], "b"] = np.nan
+    forest = RandomForestClassifier(n_estimators=20, max_features=1, random_state=0)
+    ra = detect_drift(ref, cur, label_column="label", model=forest, multivariate=())
+    rb = detect_drift(ref, holes, label_column="label", model=forest, multivariate=())
+    np.testing.assert_array_equal(ra.reference_probs, rb.reference_probs)
+
+
+def test_a_reference_text_column_that_is_nearly_empty_still_gives_model_checks():
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 2, 100)
+    note = np.full(100, None, dtype=object)
+    note[:2] = ["call back", "urgent"]
+    ref = pd.DataFrame({"amount": rng.normal(size=100) + 4 * y, "note": note, "label": y})
+    cur = ref.drop(columns="label").iloc[:40]
+    for seed in range(6):  # whichever fold the two texts land in
+        r = detect_drift(ref, cur, label_column="label", text_column="note", multivariate=(),
+                         random_state=seed)
+        assert np.mean(r.current_probs.argmax(1) == y[:40]) > 0.85
