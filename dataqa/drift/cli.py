@@ -56,6 +56,9 @@ def drift_command(
         None, "--label-column", help="Reference labels: adds label shift, estimated accuracy, "
                                      "prediction shift and the OOD share."),
     text_column: str | None = typer.Option(None, "--text-column", help="Free-text column."),
+    text_features: str = typer.Option(
+        "tfidf", "--text-features",
+        help="Text as tfidf or embedding (sentence embeddings; the text extra)."),
     id_column: str | None = typer.Option(None, "--id-column",
                                          help="Id column of the current table (default: content hash)."),
     feature_column: list[str] | None = typer.Option(
@@ -163,6 +166,11 @@ def drift_command(
     if correction not in CORRECTIONS:
         raise InvalidSettingError(f"--correction {correction!r} is not known; use one of "
                                   f"{', '.join(CORRECTIONS)}.")
+    from dataqa.drift.multivariate import DRIFT_TEXT_FEATURES
+
+    if text_features not in DRIFT_TEXT_FEATURES:
+        raise InvalidSettingError(f"--text-features {text_features!r} is not known; use "
+                                  f"{' or '.join(DRIFT_TEXT_FEATURES)}.")
     from dataqa.data import load_table
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 
@@ -179,7 +187,8 @@ def drift_command(
                   label_column=label_column, id_column=id_column, alpha=alpha,
                   correction=correction,
                   min_effect=DEFAULT_MIN_EFFECT if min_effect is None else min_effect,
-                  n_permutations=permutations, random_state=seed, progress=not quiet)
+                  n_permutations=permutations, random_state=seed, progress=not quiet,
+                  text_features=text_features)
     if window is not None or chunk_size is not None:
         from dataqa.drift.windows import drift_windows
 

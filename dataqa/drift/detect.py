@@ -12,7 +12,12 @@ import pandas as pd
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
 from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_table, make_ids
-from dataqa.drift.multivariate import MULTIVARIATE_TESTS, build_features, multivariate_tests
+from dataqa.drift.multivariate import (
+    DRIFT_TEXT_FEATURES,
+    MULTIVARIATE_TESTS,
+    build_features,
+    multivariate_tests,
+)
 from dataqa.drift.result import DriftResult
 from dataqa.drift.univariate import (
     CORRECTIONS,
@@ -260,8 +265,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  id_column: str | None = None, model=None, alpha: float = 0.05,
                  correction: str = "fdr", min_effect: float = DEFAULT_MIN_EFFECT,
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
-                 n_permutations: int = 500, random_state=0,
-                 progress: bool | None = None, _part: bool = False) -> DriftResult:
+                 n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
+                 progress: bool | None = None, _part: bool = False, _embed=None) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -308,6 +313,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     n_permutations : int
         Permutations of every MMD test.
     random_state : int
+    text_features : {"tfidf", "embedding"}
+        How text columns become features: TF-IDF (default) or sentence embeddings
+        (all-MiniLM-L6-v2 from the ``text`` extra, read from the installed package),
+        each reduced by truncated SVD to 32 components for the tests. The model checks
+        use the full embeddings, or TF-IDF fitted per fold.
     progress : bool, optional
         Show each stage (features, column tests, whole-table tests, model checks) on
         stderr; default: when stderr is a terminal.
@@ -325,6 +335,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     for name in multivariate:
         if name not in MULTIVARIATE_TESTS:
             raise UnknownNameError("multivariate test", str(name), MULTIVARIATE_TESTS)
+    if text_features not in DRIFT_TEXT_FEATURES:
+        raise InvalidSettingError(f"text_features={text_features!r} is not known; use "
+                                  f"{' or '.join(DRIFT_TEXT_FEATURES)} (--text-features).")
     a = float(alpha)
     if not 0 < a < 1:
         raise InvalidSettingError(f"alpha={alpha!r} must lie strictly between 0 and 1.")
@@ -349,7 +362,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
     with progress_stage("features", enabled=progress):
-        feats = build_features(ref, cur, kinds, random_state=int(seeds[0]))
+        feats = build_features(ref, cur, kinds, random_state=int(seeds[0]),
+                               text_features=text_features, embed=_embed)
     with progress_task("column tests", len(kinds), enabled=progress) as advance:
         rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
                             int(seeds[1]), advance, part=_part)
@@ -375,6 +389,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
+                  "text_features": text_features,
                   "random_state": _json_seed(random_state), "skipped_columns": skipped},
         n_reference=len(ref), n_current=len(cur))
     if label_column is not None:
@@ -384,11 +399,16 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                  purpose="estimating label shift and accuracy")
         with progress_stage("model checks (out-of-fold fits on the reference)",
                             enabled=progress):
-            texts = {c: tuple(t[c].fillna("").astype(str).to_numpy(object) for t in (ref, cur))
-                     for c, kind in kinds.items() if kind == "text"}
+            if text_features == "embedding":
+                n = len(ref)
+                texts = {c: (E[:n], E[n:]) for c, E in feats.embeddings.items()}
+            else:
+                texts = {c: tuple(t[c].fillna("").astype(str).to_numpy(object)
+                                  for t in (ref, cur))
+                         for c, kind in kinds.items() if kind == "text"}
             _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
                               correction=correction, alpha=a, random_state=int(seeds[3]),
-                              texts=texts)
+                              texts=texts, text_features=text_features)
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 

@@ -7,7 +7,10 @@ Features are built on the pooled reference and current rows, scaled by the refer
 - categorical columns: one 0/1 column per reference category (the 20 most frequent;
   the rest and unseen categories share one column);
 - text columns: TF-IDF (:func:`dataqa.features.tfidf_features`, fitted on the pooled
-  texts) reduced by truncated SVD to at most ``n_components`` dimensions, standardised.
+  texts) or, with ``text_features="embedding"``, sentence embeddings
+  (:func:`dataqa.features.sentence_embeddings`, the ``text`` extra), reduced by
+  truncated SVD (fitted on the pooled rows) to at most ``n_components`` dimensions,
+  standardised.
 """
 
 from __future__ import annotations
@@ -17,10 +20,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["DriftFeatures", "build_features", "multivariate_tests", "MULTIVARIATE_TESTS"]
+from dataqa.errors import InvalidSettingError
+
+__all__ = ["DriftFeatures", "build_features", "multivariate_tests", "MULTIVARIATE_TESTS",
+           "DRIFT_TEXT_FEATURES", "CachedEmbedder"]
 
 #: Multivariate tests :func:`multivariate_tests` knows.
 MULTIVARIATE_TESTS = ("mmd", "classifier")
+
+#: How text columns become features: TF-IDF (default) or sentence embeddings.
+DRIFT_TEXT_FEATURES = ("tfidf", "embedding")
 
 _MAX_CATEGORIES = 20
 
@@ -34,6 +43,24 @@ class DriftFeatures:
     sources: list[str]                              # source column per feature
     text_blocks: dict[str, slice] = field(default_factory=dict)
     tfidf: dict = field(default_factory=dict)       # text column -> sparse (n + m, d)
+    embeddings: dict = field(default_factory=dict)  # text column -> (n + m, 384)
+
+
+class CachedEmbedder:
+    """:func:`dataqa.features.sentence_embeddings` that embeds each distinct text once
+    (``drift_windows`` compares the same reference with every window)."""
+
+    def __init__(self):
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        from dataqa.features import sentence_embeddings
+
+        new = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if new:
+            for t, v in zip(new, sentence_embeddings(new), strict=True):
+                self.vectors[t] = v
+        return np.vstack([self.vectors[t] for t in texts])
 
 
 def _standardise(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -43,10 +70,19 @@ def _standardise(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], *,
-                   n_components: int = 32, random_state=0) -> DriftFeatures:
-    """Feature matrices of ``ref`` and ``cur`` for columns ``kinds`` (column -> kind)."""
+                   n_components: int = 32, random_state=0, text_features: str = "tfidf",
+                   embed=None) -> DriftFeatures:
+    """Feature matrices of ``ref`` and ``cur`` for columns ``kinds`` (column -> kind).
+
+    ``text_features``: ``"tfidf"`` or ``"embedding"`` (see the module docstring);
+    ``embed``: the function that embeds a list of texts (default
+    :func:`dataqa.features.sentence_embeddings`).
+    """
+    if text_features not in DRIFT_TEXT_FEATURES:
+        raise InvalidSettingError(f"text_features={text_features!r} is not known; use "
+                                  f"{' or '.join(DRIFT_TEXT_FEATURES)}.")
     blocks_r, blocks_c, sources = [], [], []
-    text_blocks, tfidf = {}, {}
+    text_blocks, tfidf, embeddings = {}, {}, {}
     for col, kind in kinds.items():
         if kind == "numeric":
             r = ref[col].to_numpy(dtype=np.float64)
@@ -79,8 +115,14 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
             from dataqa.features import tfidf_features
 
             texts = pd.concat([ref[col], cur[col]]).fillna("").astype(str).tolist()
-            T = tfidf_features(texts)
-            tfidf[col] = T
+            if text_features == "embedding":
+                from dataqa.features import sentence_embeddings
+
+                T = np.asarray((embed or sentence_embeddings)(texts), dtype=np.float64)
+                embeddings[col] = T
+            else:
+                T = tfidf_features(texts)
+                tfidf[col] = T
             k = max(1, min(n_components, T.shape[1] - 1, T.shape[0] - 1))
             seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
             Z = TruncatedSVD(k, random_state=seed).fit_transform(T)
@@ -92,7 +134,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
             sources.extend([col] * k)
     R = np.hstack(blocks_r) if blocks_r else np.zeros((len(ref), 0))
     C = np.hstack(blocks_c) if blocks_c else np.zeros((len(cur), 0))
-    return DriftFeatures(R, C, sources, text_blocks, tfidf)
+    return DriftFeatures(R, C, sources, text_blocks, tfidf, embeddings)
 
 
 def multivariate_tests(feats: DriftFeatures, *, tests=MULTIVARIATE_TESTS,

@@ -248,6 +248,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         feature_columns = list(kinds)
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
+    if options.get("text_features") == "embedding":
+        from dataqa.drift.multivariate import CachedEmbedder
+
+        common["_embed"] = CachedEmbedder()  # the reference's texts embedded once
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, progress=progress,
                           **common)

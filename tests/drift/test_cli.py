@@ -106,6 +106,7 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     (["--min-effect", "-1"], "--min-effect -1.0 must be a number >= 0"),
     (["--permutations", "0"], "--permutations 0 must be at least 1"),
     (["--top", "0"], "--top 0 must be at least 1"),
+    (["--text-features", "bert"], "--text-features 'bert' is not known; use tfidf or embedding"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):
     ref, cur = tables(tmp_path)
@@ -220,3 +221,25 @@ def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
     assert res.exit_code == 2
     assert "cannot reach Label Studio at http://127.0.0.1:9" in " ".join(res.output.split())
     assert not (tmp_path / "o").exists() and not (tmp_path / "l.db").exists()
+
+
+def test_text_as_sentence_embeddings_from_the_command_line(tmp_path):
+    rng = np.random.default_rng(3)
+    ham = ["see you at lunch", "are we still on for dinner", "call me when you land",
+           "running late, sorry", "happy birthday!", "thanks for today"]
+    spam = ["win a free prize now", "claim your cash reward", "urgent: your account won",
+            "free entry, text WIN", "you have been selected for a prize"]
+    ref = pd.DataFrame({"text": [rng.choice(ham + spam) for _ in range(60)]})
+    ref["label"] = np.where(ref["text"].isin(spam), "spam", "ham")
+    cur = pd.DataFrame({"text": [rng.choice(spam) for _ in range(40)]})  # spam only
+    ref.to_csv(tmp_path / "ref.tsv", sep="\t", index=False)
+    cur.to_csv(tmp_path / "cur.tsv", sep="\t", index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "ref.tsv"), str(tmp_path / "cur.tsv"),
+                              "--text-column", "text", "--label-column", "label",
+                              "--text-features", "embedding", "--permutations", "99",
+                              "--quiet", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "o" / "drift.json").read_text())
+    assert data["settings"]["text_features"] == "embedding"
+    assert data["drifted"] is True
+    assert data["label_shift"]["spam"]["prior"] > 0.8  # the current rows are all spam

@@ -469,3 +469,62 @@ def test_a_reference_text_column_that_is_nearly_empty_still_gives_model_checks()
         r = detect_drift(ref, cur, label_column="label", text_column="note", multivariate=(),
                          random_state=seed)
         assert np.mean(r.current_probs.argmax(1) == y[:40]) > 0.85
+
+
+def test_sentence_embeddings_as_text_features():
+    from dataqa.drift.model_checks import _FoldInputs
+    from dataqa.drift.multivariate import CachedEmbedder, DriftFeatures, build_features
+
+    calls = []
+
+    def fake(texts):  # a fixed "model": a text's vector depends on the text alone
+        calls.append(list(texts))
+        return np.array([[len(t), t.count("e"), t.count(" ")] for t in texts], dtype=np.float32)
+
+    embed = CachedEmbedder()
+    import dataqa.features as features
+
+    real = features.sentence_embeddings
+    features.sentence_embeddings = fake
+    try:
+        ref = pd.DataFrame({"t": ["free prize", "see you", "free cash now", "lunch", "ok"] * 4})
+        cur = pd.DataFrame({"t": ["free prize", "zebra"] * 5})
+        f = build_features(ref, cur, {"t": "text"}, text_features="embedding", embed=embed)
+        assert f.embeddings["t"].shape == (30, 3) and not f.tfidf
+        assert f.reference.shape[1] == 2  # SVD components: at most d - 1
+        # each distinct text embedded once, however often it occurs or is asked for
+        build_features(ref, cur, {"t": "text"}, text_features="embedding", embed=embed)
+        assert sorted(sum(calls, [])) == sorted({*ref["t"], *cur["t"]})
+    finally:
+        features.sentence_embeddings = real
+    # the model checks use the embeddings as they are, per fold
+    E = f.embeddings["t"]
+    inputs = _FoldInputs(DriftFeatures(f.reference[:, :0], f.current[:, :0], []),
+                         {"t": (E[:20], E[20:])}, text_features="embedding")
+    assert inputs.kind == "embedding"
+    Xtr, Xte, Xc = inputs.fold(np.arange(15), np.arange(15, 20), np.array([0, 3]))
+    np.testing.assert_array_equal(Xc, E[20:][[0, 3]])
+    np.testing.assert_array_equal(Xte, E[15:20])
+    with pytest.raises(InvalidSettingError, match="text_features='bert' is not known; use "
+                                                  "tfidf or embedding"):
+        detect_drift(ref, cur, text_column="t", text_features="bert")
+
+
+def test_detect_drift_with_sentence_embeddings_end_to_end():
+    rng = np.random.default_rng(12)
+    ham = ["see you at lunch", "are we still on for dinner", "call me when you land",
+           "running late, sorry", "happy birthday!", "thanks for today"]
+    spam = ["win a free prize now", "claim your cash reward", "urgent: your account won",
+            "free entry, text WIN", "you have been selected for a prize"]
+    y = rng.integers(0, 2, 80)
+    ref = pd.DataFrame({"text": [rng.choice(spam if v else ham) for v in y], "label": y})
+    cur = pd.DataFrame({"text": [rng.choice(spam) for _ in range(40)]})
+    r = detect_drift(ref, cur, label_column="label", text_column="text",
+                     text_features="embedding", n_permutations=99)
+    assert r.settings["text_features"] == "embedding"
+    assert r.multivariate["mmd"]["p_value"] <= 0.05
+    assert np.mean(r.reference_probs.argmax(1) == y) > 0.95  # embeddings separate the two
+    assert r.label_shift["1"]["prior"] > 0.8
+    other = detect_drift(ref, cur.assign(text="zebra " + cur["text"]), label_column="label",
+                         text_column="text", text_features="embedding", n_permutations=99)
+    np.testing.assert_array_equal(other.reference_probs, r.reference_probs)

@@ -262,3 +262,23 @@ def test_windows_name_duplicate_columns_and_compare_a_nearly_empty_column():
     cur.loc[1:29, "x"] = np.nan
     r = drift_windows(ref, cur, chunk_size=30, numeric_test="cvm", multivariate=())
     assert r.windows["drifted"].tolist() == [True, False]
+
+
+def test_windows_with_sentence_embeddings_embed_each_text_once(monkeypatch):
+    import dataqa.features as features
+
+    asked = []
+
+    def fake(texts):
+        asked.extend(texts)
+        return np.array([[len(t), t.count("a"), t.count(" ")] for t in texts], dtype=np.float32)
+
+    monkeypatch.setattr(features, "sentence_embeddings", fake)
+    rng = np.random.default_rng(13)
+    words = ["a cat", "the dog barks", "rain again today", "a long quiet afternoon", "ok"]
+    ref = pd.DataFrame({"text": [f"{rng.choice(words)} {i}" for i in range(90)]})
+    cur = pd.DataFrame({"text": [f"{rng.choice(words)} {i}" for i in range(100, 160)]})
+    r = drift_windows(ref, cur, chunk_size=20, text_column="text", text_features="embedding",
+                      n_permutations=49, progress=False)
+    assert len(r.windows) == 3 and r.settings["text_features"] == "embedding"
+    assert sorted(asked) == sorted({*ref["text"], *cur["text"]})  # none embedded twice
