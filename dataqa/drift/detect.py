@@ -282,8 +282,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         and listed in ``settings["skipped_columns"]``, beside the columns only one table
         has).
     text_column : str, optional
-        A free-text column: compared through TF-IDF + SVD features (an MMD test on
-        them; effect: the largest normalised Wasserstein distance over the components). Object columns of long, mostly distinct strings are treated as text too.
+        A free-text column: compared through TF-IDF (or, with ``text_features``,
+        sentence-embedding) + SVD features (an MMD test on them; effect: the largest
+        normalised Wasserstein distance over the components). Object columns of long,
+        mostly distinct strings are treated as text too.
     label_column : str, optional
         Reference labels: turns on the model checks (prediction shift, label shift,
         estimated accuracy, OOD share). A label column in the current table is ignored.

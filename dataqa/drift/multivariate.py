@@ -118,7 +118,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
             if text_features == "embedding":
                 from dataqa.features import sentence_embeddings
 
-                T = np.asarray((embed or sentence_embeddings)(texts), dtype=np.float64)
+                T = np.asarray((embed or sentence_embeddings)(texts), dtype=np.float32)
                 embeddings[col] = T
             else:
                 T = tfidf_features(texts)
