@@ -62,6 +62,8 @@ def drift_report(result) -> HtmlReport:
         "drifted columns": f"{int(result.columns['drifted'].sum())} of {len(result.columns)}",
         "alpha / correction": f"{s.get('alpha')} / {s.get('correction')}",
         "min_effect": s.get("min_effect"),
+        **({"text features": s["text_features"]}
+           if "text" in set(result.columns.get("kind", ())) and "text_features" in s else {}),
     })
     r.paragraph("A column is drifted when its adjusted p-value is at most alpha and its effect "
                 "(normalised Wasserstein for numbers, Jensen-Shannon distance for categories, "

@@ -243,3 +243,5 @@ def test_text_as_sentence_embeddings_from_the_command_line(tmp_path):
     assert data["settings"]["text_features"] == "embedding"
     assert data["drifted"] is True
     assert data["label_shift"]["spam"]["prior"] > 0.8  # the current rows are all spam
+    html = (tmp_path / "o" / "report.html").read_text()
+    assert "text features" in html and "embedding" in html
