@@ -687,20 +687,49 @@ def label_shift_part(data_home, grid: Grid, seed: int = 4) -> list[dict]:
         rng = np.random.default_rng([seed, len(name)])
         models, oof = _fold_models(X[ref], y[ref], C=C)
         k = int(y.max()) + 1
-        errs, cover = [], []
+        errs, cover = {name: []}, {name: []}
+        texts = _sms_texts(data_home) if name == "sms" else None
+        product = "sms, as detect_drift"
         for i in range(grid.label_shift_draws):
             cur = prior_sample(y, pool, rng.dirichlet(np.ones(k)), 1000, rng)
             true = np.bincount(y[cur], minlength=k) / len(cur)
             probs = score_dealt(models, X[cur], k, [seed, i])
-            est = label_shift(oof, y[ref], probs, n_bootstrap=200, random_state=0)
-            errs.append(float(np.abs(est["prior"] - true).sum()))
-            cover.append(float(np.mean((est["low"] <= true) & (true <= est["high"]))))
-        rows.append({"dataset": name, "classes": k, "draws": grid.label_shift_draws,
-                     "current_n": 1000, "reference_n": len(ref),
-                     "mean_l1": float(np.mean(errs)), "max_l1": float(np.max(errs)),
-                     "interval_coverage": float(np.mean(cover))})
-        print(f"label shift {name}: mean L1 {np.mean(errs):.4f}", flush=True)
+            ests = {name: label_shift(oof, y[ref], probs, n_bootstrap=200, random_state=0)}
+            if texts is not None:  # the same draw through detect_drift's own text path
+                ests[product] = _product_label_shift(texts[ref], y[ref], texts[cur], i)
+            for key, est in ests.items():
+                errs.setdefault(key, []).append(float(np.abs(est["prior"] - true).sum()))
+                cover.setdefault(key, []).append(
+                    float(np.mean((est["low"] <= true) & (true <= est["high"]))))
+        for key in errs:
+            rows.append({"dataset": key, "classes": k, "draws": grid.label_shift_draws,
+                         "current_n": 1000, "reference_n": len(ref),
+                         "mean_l1": float(np.mean(errs[key])), "max_l1": float(np.max(errs[key])),
+                         "interval_coverage": float(np.mean(cover[key]))})
+            print(f"label shift {key}: mean L1 {np.mean(errs[key]):.4f}", flush=True)
     return rows
+
+
+def _sms_texts(data_home) -> np.ndarray:
+    from dataqa.datasets import load_sms_spam
+
+    return load_sms_spam(data_home)["text"].fillna("").astype(str).to_numpy(object)
+
+
+def _product_label_shift(ref_texts, ref_y, cur_texts, seed: int) -> dict:
+    """BBSE as ``detect_drift`` computes it for a table that is one text column: its
+    model checks (default model, TF-IDF fitted in each fold on its training rows)."""
+    from types import SimpleNamespace
+
+    from dataqa.drift.model_checks import _run_model_checks
+    from dataqa.drift.multivariate import DriftFeatures
+
+    res = SimpleNamespace()
+    empty = DriftFeatures(np.zeros((len(ref_texts), 0)), np.zeros((len(cur_texts), 0)), [])
+    _run_model_checks(res, empty, ref_y, ["0", "1"], random_state=seed,
+                      texts={"text": (ref_texts, cur_texts)})
+    ls = res.label_shift
+    return {key: np.array([ls[c][key] for c in ("0", "1")]) for key in ("prior", "low", "high")}
 
 
 def performance_part(data_home, grid: Grid, seed: int = 5) -> list[dict]:
