@@ -194,3 +194,22 @@ def test_shrink_shift_pulls_a_share_of_rows_to_the_reference_mean(perf_tuning):
     assert moved.sum() == 3  # 30% of 10
     mu = np.array([9.0, 10.0])
     np.testing.assert_allclose(Xc[moved], mu + 0.5 * (X[idx][moved] - mu))
+
+
+def test_drift_quality_product_label_shift_is_detect_drifts(drift_quality):
+    import pandas as pd
+
+    from dataqa.drift import detect_drift
+
+    rng = np.random.default_rng(0)
+    spam, ham = ["win a free prize", "claim cash now", "free entry txt"], ["see you soon",
+                                                                        "lunch at one", "ok thanks"]
+    y = rng.integers(0, 2, 60)
+    ref = np.array([f"{rng.choice(spam if v else ham)} {i % 5}" for i, v in enumerate(y)], dtype=object)
+    cur = np.array([rng.choice(spam + ham) for _ in range(30)], dtype=object)
+    got = drift_quality._product_label_shift(ref, y, cur, int(
+        np.random.default_rng(0).integers(2**31 - 1, size=4)[3]))  # detect_drift's model seed
+    r = detect_drift(pd.DataFrame({"text": ref, "label": y}), pd.DataFrame({"text": cur}),
+                     label_column="label", text_column="text", multivariate=(), random_state=0)
+    assert got["prior"] == pytest.approx([r.label_shift[c]["prior"] for c in ("0", "1")])
+    assert got["low"] == pytest.approx([r.label_shift[c]["low"] for c in ("0", "1")])
