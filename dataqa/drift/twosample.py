@@ -113,6 +113,23 @@ KS_EXACT_MAX_WORK = 20_000_000
 PERMUTATION_STOP_HITS = 20
 
 
+def _mc_rng(random_state, counts: np.ndarray) -> np.random.Generator:
+    """The generator of a tied KS or CvM Monte-Carlo p-value: ``random_state`` mixed with
+    a fingerprint of the pooled counts (which do not depend on the split), so that one
+    fixed seed gives every data set its own draws. With the same draws for every call, a
+    fixed seed's Monte-Carlo error was shared by all tests instead of averaging out: on
+    SMS's SVD columns at 5,000 rows per side, KS alarmed in 7.1% of 960 no-shift column
+    tests with seed 0 for all, 4.7% with a seed per test and 4.5% by 499 fresh random
+    splits. A ``Generator`` is used as it is."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    import zlib
+
+    key = zlib.crc32(np.ascontiguousarray(counts, dtype=np.int64).tobytes())
+    base = int(np.random.default_rng(random_state).integers(2**62))
+    return np.random.default_rng([base, key])
+
+
 def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov test of one numeric column.
 
@@ -157,7 +174,7 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float,
         return stat, _ties.ks_exact_tied(counts, n, m, gap)
     return stat, _ties.sequential_p(counts, n,
                                     lambda d: _ties.ks_gap(d, counts - d, n, m) >= gap, P,
-                                    np.random.default_rng(random_state), PERMUTATION_STOP_HITS)
+                                    _mc_rng(random_state, counts), PERMUTATION_STOP_HITS)
 
 
 def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
@@ -207,7 +224,7 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float
     counts = ca + cb
     return stat, _ties.sequential_p(counts, n,
                                     lambda d: _ties.cvm_u(d, counts - d, n, m) >= u * (1 - 1e-12),
-                                    P, np.random.default_rng(random_state), PERMUTATION_STOP_HITS)
+                                    P, _mc_rng(random_state, counts), PERMUTATION_STOP_HITS)
 
 
 def _categories(x) -> np.ndarray:

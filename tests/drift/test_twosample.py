@@ -123,7 +123,9 @@ def test_sequential_p_value_stops_at_the_20th_split_that_reaches_the_observed_on
     stat, p = cvm_test(x, y, n_permutations=5000, random_state=11)
     values = np.unique(np.r_[x, y])
     counts = np.array([np.sum(np.r_[x, y] == v) for v in values])
-    draws = np.random.default_rng(11)
+    from dataqa.drift.twosample import _mc_rng
+
+    draws = _mc_rng(11, counts)
     seen, hits, L, batch = 0, 0, None, 100
     while L is None and seen < 5000:
         # few items per distinct value (70 < 20 x 6): numpy's "count" method
@@ -595,3 +597,25 @@ def test_chi2_test_is_seeded_by_default():
     assert len({chi2_test(x, y)[1] for _ in range(3)}) == 1
     assert chi2_test(x, y) == chi2_test(x, y, random_state=0)
     assert chi2_test(x, y)[1] != chi2_test(x, y, random_state=1)[1]
+
+
+def test_a_fixed_seed_gives_each_data_set_its_own_monte_carlo_draws(monkeypatch):
+    from dataqa.drift import twosample
+    from dataqa.drift.twosample import _mc_rng
+
+    c1, c2 = np.array([3, 4, 5]), np.array([3, 5, 4])
+    assert _mc_rng(0, c1).integers(10**9) == _mc_rng(0, c1).integers(10**9)
+    assert _mc_rng(0, c1).integers(10**9) != _mc_rng(0, c2).integers(10**9)
+    assert _mc_rng(0, c1).integers(10**9) != _mc_rng(1, c1).integers(10**9)
+    g = np.random.default_rng(5)
+    assert _mc_rng(g, c1) is g
+    # every test with the default seed on the Monte-Carlo path: the false-alarm rate over
+    # data sets stays near alpha (400 no-shift pairs; binomial sd of 0.05: 0.011)
+    monkeypatch.setattr(twosample, "KS_EXACT_MAX_WORK", 0)
+    rng = np.random.default_rng(7)
+    ks_hits = cvm_hits = 0
+    for _ in range(400):
+        x, y = rng.binomial(40, 0.5, (2, 150)).astype(float)
+        ks_hits += ks_test(x, y)[1] <= 0.05
+        cvm_hits += cvm_test(x, y)[1] <= 0.05
+    assert 0.03 <= ks_hits / 400 <= 0.075 and 0.03 <= cvm_hits / 400 <= 0.075, (ks_hits, cvm_hits)
