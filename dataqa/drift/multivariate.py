@@ -42,7 +42,6 @@ class DriftFeatures:
     current: np.ndarray
     sources: list[str]                              # source column per feature
     text_blocks: dict[str, slice] = field(default_factory=dict)
-    tfidf: dict = field(default_factory=dict)       # text column -> sparse (n + m, d)
     embeddings: dict = field(default_factory=dict)  # text column -> (n + m, 384)
 
 
@@ -82,7 +81,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
         raise InvalidSettingError(f"text_features={text_features!r} is not known; use "
                                   f"{' or '.join(DRIFT_TEXT_FEATURES)}.")
     blocks_r, blocks_c, sources = [], [], []
-    text_blocks, tfidf, embeddings = {}, {}, {}
+    text_blocks, embeddings = {}, {}
     for col, kind in kinds.items():
         if kind == "numeric":
             r = ref[col].to_numpy(dtype=np.float64)
@@ -122,7 +121,6 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
                 embeddings[col] = T
             else:
                 T = tfidf_features(texts)
-                tfidf[col] = T
             k = max(1, min(n_components, T.shape[1] - 1, T.shape[0] - 1))
             seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
             Z = TruncatedSVD(k, random_state=seed).fit_transform(T)
@@ -134,7 +132,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
             sources.extend([col] * k)
     R = np.hstack(blocks_r) if blocks_r else np.zeros((len(ref), 0))
     C = np.hstack(blocks_c) if blocks_c else np.zeros((len(cur), 0))
-    return DriftFeatures(R, C, sources, text_blocks, tfidf, embeddings)
+    return DriftFeatures(R, C, sources, text_blocks, embeddings)
 
 
 def multivariate_tests(feats: DriftFeatures, *, tests=MULTIVARIATE_TESTS,
