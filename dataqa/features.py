@@ -20,7 +20,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from dataqa.data import LabeledTable
-from dataqa.errors import FeatureTypeError, InvalidSettingError, OptionalDependencyError
+from dataqa.errors import (
+    FeatureTypeError,
+    InvalidSettingError,
+    NotFittedError,
+    OptionalDependencyError,
+)
 
 __all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "TfidfFeaturizer", "tfidf_features", "token_tfidf_features",
            "word_tfidf_features", "sentence_embeddings", "table_features"]
@@ -92,7 +97,7 @@ class TfidfFeaturizer:
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Features (n, d) of ``texts`` in the fitted vocabulary."""
         if not hasattr(self, "vectorizers_"):
-            raise InvalidSettingError("the featurizer is not fitted yet: call fit() first.")
+            raise NotFittedError("this TfidfFeaturizer is not fitted yet; call fit() first.")
         texts = [str(t) for t in texts]
         if not texts:
             width = sum(len(v.vocabulary_) for v in self.vectorizers_)

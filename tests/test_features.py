@@ -4,8 +4,9 @@ import pytest
 
 from dataqa.audit import audit
 from dataqa.data import prepare_labeled
-from dataqa.errors import InvalidSettingError
+from dataqa.errors import InvalidSettingError, NotFittedError
 from dataqa.features import (
+    TfidfFeaturizer,
     sentence_embeddings,
     table_features,
     tfidf_features,
@@ -53,6 +54,16 @@ def test_tfidf_rows_and_vocabulary():
     dense = X.toarray()
     # rows 0 and 2 share words, rows 0 and 1 share none
     assert dense[0] @ dense[2] > dense[0] @ dense[1]
+
+
+def test_tfidf_featurizer_applies_the_fitted_vocabulary_and_refuses_before_fit():
+    with pytest.raises(NotFittedError, match="TfidfFeaturizer is not fitted yet; call fit"):
+        TfidfFeaturizer().transform(["free prize"])
+    train = ["free prize now", "see you at lunch", "free free prize"]
+    f = TfidfFeaturizer().fit(train)
+    np.testing.assert_allclose(f.transform(train).toarray(), tfidf_features(train).toarray())
+    # a text made only of n-grams the fitted texts never held gets a zero row
+    assert f.transform(["qqq"]).nnz == 0
 
 
 def test_tfidf_texts_without_words_get_character_ngrams():
