@@ -147,6 +147,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         common["quoting"] = csv.QUOTE_NONE
     if header:
         file_cols = [str(c) for c in pd.read_csv(path, nrows=0, **common).columns]
+        if columns is None:
+            _check_header_names(path, common)
         if columns is not None and len(columns) != len(file_cols):
             raise DataLoadError(
                 f"{str(path)!r} has {len(file_cols)} columns in its header but --columns "
@@ -158,6 +160,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                          **_na_options(file_cols, dtype))
         if columns is not None:
             df.columns = columns
+        if fmt == "tsv":
+            _check_short_rows(path, df, delim, encoding, header_lines=1)
         return df
     first = pd.read_csv(path, header=None, nrows=1, **common)
     if first.shape[1] != len(columns):
@@ -169,7 +173,60 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df = pd.read_csv(path, header=None, dtype=dtype or None, **common,
                      **_na_options(list(range(len(columns))), dtype))
     df.columns = columns
+    if fmt == "tsv":
+        _check_short_rows(path, df, delim, encoding, header_lines=0)
     return df
+
+
+def _check_header_names(path: Path, common: dict) -> None:
+    """Refuse a header that names two columns alike (pandas would rename the second
+    ``name.1`` silently, and it would then match nothing)."""
+    raw = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **common)
+    names = [str(v).strip() for v in raw.iloc[0].tolist()] if len(raw) else []
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise DataLoadError(
+                f"{str(path)!r} names the column {name!r} twice in its header (field "
+                f"{names.index(name) + 1} and field {i + 1}); rename one in the file, or give "
+                f"every column its own name with --columns a,b,... (API: columns=[...]).")
+        seen.add(name)
+
+
+#: Rows named at most in the message about rows with too few fields.
+_SHOW_ROWS = 5
+
+
+def _check_short_rows(path: Path, df: pd.DataFrame, delim: str, encoding: str,
+                      header_lines: int) -> None:
+    """Refuse a TSV file (read with quoting off: one line, one row) whose rows hold fewer
+    fields than its first row. pandas would fill them with missing values, and such rows
+    are almost always a text field broken by a line break that the writer quoted (as
+    ``DataFrame.to_csv(sep="\t")`` does). Only files with a missing value in the last
+    column are scanned."""
+    if df.shape[1] < 2 or not df.iloc[:, -1].isna().any():
+        return
+    want = df.shape[1] - 1
+    short, row = [], 0
+    with open(path, encoding=encoding, newline="") as fh:
+        for i, line in enumerate(fh):
+            line = line.rstrip("\r\n")
+            if i < header_lines or not line.strip():
+                continue  # the header; pandas skips blank lines
+            row += 1
+            if line.count(delim) < want:
+                short.append(row)
+                if len(short) > _SHOW_ROWS:
+                    break
+    if short:
+        rows = ", ".join(map(str, short[:_SHOW_ROWS])) + (", ..." if len(short) > _SHOW_ROWS else "")
+        raise DataLoadError(
+            f"{str(path)!r} has rows with fewer fields than its {df.shape[1]} columns (data "
+            f"rows {rows}, counted from 1 after any header). TSV is read with quoting off, one "
+            f"line per row, so a text field that holds a line break splits its row; if the "
+            f"file puts quotes around such fields (as pandas' to_csv does), read it as CSV "
+            f"with --format csv --sep tab (API: format='csv', sep='\\t'), or write it "
+            f"without line breaks in the text.")
 
 
 def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = None,
@@ -225,6 +282,13 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"columns={columns!r} must be non-empty names.")
         if len(set(columns)) != len(columns):
             raise DataLoadError(f"columns={columns!r} repeats a name; give each column its own.")
+    if isinstance(source, pd.Series):
+        raise DataLoadError(f"got a pandas Series{f' ({source.name!r})' if source.name is not None else ''}"
+                            f" where a table is needed; pass a DataFrame (e.g. "
+                            f"series.to_frame()) or a file path.")
+    if not isinstance(source, (str, PathLike, pd.DataFrame)):
+        raise DataLoadError(f"got {type(source).__name__} where a table is needed; pass a "
+                            f"pandas DataFrame or the path of a data file.")
     if isinstance(source, pd.DataFrame):
         df = source.reset_index(drop=True)
         if columns is not None:

@@ -293,6 +293,32 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
     assert load_table(tmp_path / "one.csv")["text"].tolist() == ["hello; world"]
 
 
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    (tmp_path / "dup.csv").write_text("label,length,length\nham,1,2\nspam,3,4\n")
+    with pytest.raises(DataLoadError, match="names the column 'length' twice in its header "
+                                            "\\(field 2 and field 3\\); rename one"):
+        load_table(tmp_path / "dup.csv")
+    # --columns renames them, so the file reads
+    df = load_table(tmp_path / "dup.csv", columns=["label", "a", "b"])
+    assert df.columns.tolist() == ["label", "a", "b"] and df["b"].tolist() == [2, 4]
+
+
+def test_tsv_rows_with_too_few_fields_are_named(tmp_path):
+    # a text with a line break, quoted by the writer: read with quoting off it splits its row
+    pd.DataFrame({"label": ["ham", "spam", "ham"], "text": ["hi", "win\nnow", "ok"]}).to_csv(
+        tmp_path / "broken.tsv", sep="\t", header=False, index=False)
+    with pytest.raises(DataLoadError, match="rows with fewer fields than its 2 columns \\(data "
+                                            "rows 3, counted from 1 after any header\\).*"
+                                            "--format csv --sep tab"):
+        load_table(tmp_path / "broken.tsv", header=False, columns=["label", "text"])
+    df = load_table(tmp_path / "broken.tsv", format="csv", sep="\t", header=False,
+                    columns=["label", "text"])
+    assert df["text"].tolist() == ["hi", "win\nnow", "ok"]
+    # an empty last field is a field: the row is whole
+    (tmp_path / "empty.tsv").write_text("label\ttext\nham\t\nspam\tx\n")
+    assert load_table(tmp_path / "empty.tsv")["text"].isna().tolist() == [True, False]
+
+
 def test_decimal_commas(tmp_path):
     from dataqa._cli_utils import read_options
     from dataqa.errors import DataLoadError, InvalidSettingError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -22,9 +23,18 @@ from dataqa.errors import DataqaError, InvalidSettingError
 
 __all__ = ["register"]
 
-_CURRENT_HINT = ("(This is the current file: --current-sep, --current-no-header, "
-                 "--current-columns, --current-encoding and --current-decimal set its reading "
-                 "options alone.)")
+_CURRENT_HINT = ("(This is the current file: --current-format, --current-sep, "
+                 "--current-no-header, --current-columns, --current-encoding and "
+                 "--current-decimal set its reading options alone.)")
+
+#: The reading options whose --current-* form an error about the current file names.
+_READING = re.compile(r"--(format|sep|no-header|columns|encoding|decimal)\b")
+
+
+def _for_current(message: str) -> str:
+    """An error about the current file, naming the --current-* options that set its reading
+    (``--encoding latin-1`` would also re-read the reference with that encoding)."""
+    return f"{_READING.sub(lambda m: '--current-' + m.group(1), message)} {_CURRENT_HINT}"
 
 
 def _print(result, paths) -> None:
@@ -95,6 +105,9 @@ def drift_command(
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
     decimal: str | None = DECIMAL_OPT,
+    current_format: str | None = typer.Option(
+        None, "--current-format", help="Format of the current file only (default: --format, "
+                                       "else its suffix)."),
     current_sep: str | None = typer.Option(
         None, "--current-sep", help="Delimiter of the current file only (default: --sep)."),
     current_no_header: bool | None = typer.Option(
@@ -124,12 +137,13 @@ def drift_command(
         current_columns = columns
     try:
         cur_opts = read_options(
-            format, sep if current_sep is None else current_sep,
+            format if current_format is None else current_format,
+            sep if current_sep is None else current_sep,
             no_header if current_no_header is None else current_no_header,
             current_columns, encoding if current_encoding is None else current_encoding,
             decimal if current_decimal is None else current_decimal)
     except InvalidSettingError as exc:
-        raise InvalidSettingError(f"{exc} {_CURRENT_HINT}") from None
+        raise InvalidSettingError(_for_current(str(exc))) from None
     check_out_dir(out)
     if push:
         if not project:
@@ -179,9 +193,8 @@ def drift_command(
     try:
         cur = load_table(current, string_columns=strings or None, **cur_opts)
     except DataqaError as exc:
-        if any(f in str(exc) for f in ("--sep", "--encoding", "--columns", "--no-header",
-                                       "--decimal")):
-            raise type(exc)(f"{exc} {_CURRENT_HINT}") from None
+        if _READING.search(str(exc)):
+            raise type(exc)(_for_current(str(exc))) from None
         raise
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,
                   label_column=label_column, id_column=id_column, alpha=alpha,

@@ -144,10 +144,18 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                         f"column {col!r} holds an infinite value in {_which(df, name)} (row "
                         f"{row}, counted from 1 after the header); clip or drop such values.")
         if kind == "mixed":
-            num = "reference" if pd.api.types.is_numeric_dtype(ref[col]) else "current"
+            num = "reference" if _is_number_column(ref[col]) else "current"
             other = "current" if num == "reference" else "reference"
             text_df = ref if other == "reference" else cur
             value, row = _non_numeric(text_df[col])
+            if isinstance(value, np.generic):
+                value = value.item()
+            if pd.api.types.is_bool_dtype(text_df[col]):
+                raise FeatureTypeError(
+                    f"column {col!r} holds numbers in the {num} table but true/false values "
+                    f"in {_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 "
+                    f"after the header); write it the same way in both files (e.g. 0/1 or "
+                    f"true/false) or leave the column out.")
             hint = ""
             if re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value):
                 hint = (" The value has a decimal comma: read the file with --decimal ','"
@@ -175,7 +183,9 @@ def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
         r, c = ref.dropna().astype(str), cur.dropna().astype(str)
         if len(r) and len(c) and _dates_as_text(r) and _dates_as_text(c):
             return "a time column (dates written as text)"
-        if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and r.str.len().mean() < 30:
+        if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
+                r.str.len().mean() < ID_MAX_MEAN_LENGTH
+                or r.str.contains(r"\s", regex=True).mean() <= ID_SPACED_SHARE):
             distinct_r, distinct_c = r.nunique() / len(r), c.nunique() / len(c)
             shared = len(set(r) & set(c))
             if (min(distinct_r, distinct_c) >= ID_DISTINCT_SHARE
@@ -188,8 +198,13 @@ def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
 #: A string column is an identifier (left out unless named) when at least this share of
 #: its values is distinct in each table ...
 ID_DISTINCT_SHARE = 0.95
-#: ... and at most this share of the current table's distinct values is in the reference.
+#: ... and at most this share of the current table's distinct values is in the reference ...
 ID_SHARED_SHARE = 0.01
+#: ... and its reference values are short (mean length under this) or, when longer, at
+#: most ``ID_SPACED_SHARE`` of them hold white space: keys, hashes and URLs do not, free
+#: text (whose messages are as distinct as ids) does.
+ID_MAX_MEAN_LENGTH = 30
+ID_SPACED_SHARE = 0.05
 
 _TIME_OF_DAY = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
 #: A date with a four-digit year first or last (2026-01-31, 31/01/2026, 1.31.2026), an
@@ -210,6 +225,11 @@ def _dates_as_text(values: pd.Series, sample: int = 200) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return bool(pd.to_datetime(v, errors="coerce", format="mixed", utc=True).notna().all())
+
+
+def _is_number_column(s: pd.Series) -> bool:
+    """Numbers, as :func:`dataqa.drift.univariate.column_kind` counts them (booleans are not)."""
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
 
 def _non_numeric(s: pd.Series) -> tuple[object, int]:

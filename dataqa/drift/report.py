@@ -25,9 +25,12 @@ def _effects_figure(result):
 def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
                     value: str = "max_effect", threshold: float | None = None):
     """Per-window ``value`` with alarming windows marked red, and the range of the
-    reference chunks (leave-one-chunk-out) as a grey band."""
+    reference chunks (leave-one-chunk-out) as a grey band. Time windows (which have an
+    ``end``) sit at their start times, so a gap in the data shows as one; chunks of rows
+    are evenly spaced."""
     fig, ax = subplots(figsize=(8, 3))
-    x = np.arange(len(windows))
+    timed = "end" in windows.columns
+    x = (pd.to_datetime(windows["window"]).to_numpy() if timed else np.arange(len(windows)))
     if chunks is not None and len(chunks):
         lo, hi = float(chunks[value].min()), float(chunks[value].max())
         ax.axhspan(lo, hi, color="#bbb", alpha=0.4, label="reference chunks (no-drift spread)")
@@ -42,9 +45,12 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     vals = vals[np.isfinite(vals)]
     if vals.size and vals.min() > 0 and vals.max() / vals.min() > 30:
         ax.set_yscale("log")
-    ax.set_xticks(x)
-    ax.set_xticklabels([str(w) for w in windows["window"]], rotation=30, ha="right",
-                       fontsize=8)
+    if not timed or len(windows) <= 20:
+        ax.set_xticks(x)
+        ax.set_xticklabels([str(w) for w in windows["window"]], rotation=30, ha="right",
+                           fontsize=8)
+    else:
+        fig.autofmt_xdate()
     ax.set_ylabel(value)
     ax.legend(fontsize=8, loc="upper left")
     return fig

@@ -133,7 +133,9 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
 
     ``time_column`` + ``window`` (a pandas frequency such as ``"1D"``, ``"7D"``,
     ``"12h"``): consecutive windows of that length from midnight of the earliest
-    time (empty windows left out); ``chunk_size``: consecutive chunks of that many rows (the last may be shorter).
+    time (empty windows left out), each labelled by its start time; ``chunk_size``:
+    consecutive chunks of that many rows (the last may be shorter), labelled by their
+    rows counted from 1 after the header (``"rows 1-500"``).
     """
     if (window is None) == (chunk_size is None):
         raise InvalidSettingError("give either a time window (time_column with window, e.g. "
@@ -143,7 +145,7 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
         size = check_int(chunk_size, "chunk_size", minimum=MIN_ROWS,
                          message=f"chunk_size={chunk_size!r} must be an integer >= {MIN_ROWS} "
                                  f"(each window is compared as a table of its own).")
-        return [(f"rows {s}-{min(s + size, len(current)) - 1}",
+        return [(f"rows {s + 1}-{min(s + size, len(current))}",
                  np.arange(s, min(s + size, len(current))))
                 for s in range(0, len(current), size)]
     if time_column is None:
@@ -175,6 +177,7 @@ def _summary(res: DriftResult) -> dict:
     cols = res.columns
     row = {"n": res.n_current, "drifted": res.drifted,
            "n_drifted_columns": int(cols["drifted"].sum()),
+           "drifted_columns": ", ".join(map(str, cols.loc[cols["drifted"], "column"])),
            "max_effect": float(cols["effect"].max()),
            "min_p_adjusted": float(cols["p_adjusted"].min())}
     if "mmd" in res.multivariate:
@@ -273,7 +276,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     with progress_task("windows and reference chunks", len(windows) + n_chunks,
                        enabled=progress) as advance:
         for i, (label, idx) in enumerate(windows):
-            row = {"window": label, "start_row": int(idx[0]), "end_row": int(idx[-1])}
+            row = {"window": label}
+            if window is not None:  # the window's span; its rows need not be contiguous
+                row["end"] = str(pd.Timestamp(label) + pd.Timedelta(
+                    pd.tseries.frequencies.to_offset(window)))
             if len(idx) < MIN_ROWS:
                 rows.append({**row, "n": len(idx), "drifted": False,
                              "note": f"not tested: fewer than {MIN_ROWS} rows"})
@@ -292,7 +298,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             rest = np.setdiff1d(np.arange(len(ref)), idx)
             res = detect_drift(ref.iloc[rest], ref.iloc[idx],
                                random_state=base + 1000 + c, **win_opts)
-            row = {"window": f"reference rows {idx[0]}-{idx[-1]}", **_summary(res)}
+            row = {"window": f"reference rows {idx[0] + 1}-{idx[-1] + 1}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]
                 row.update(_model_row(pr[rest], y[rest], pr[idx], random_state))
@@ -314,7 +320,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
 
 def _int_columns(df: pd.DataFrame) -> pd.DataFrame:
     """Counts as integers (nullable where a small window has none)."""
-    for c in ("n", "start_row", "end_row", "n_drifted_columns"):
+    for c in ("n", "n_drifted_columns"):
         if c in df.columns:
             df[c] = df[c].astype("Int64")
     return df

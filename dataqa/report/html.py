@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["HtmlReport", "figure_to_data_uri", "subplots"]
@@ -142,6 +143,9 @@ class HtmlReport:
 
 
 def _fmt(v: object, float_format: str = "{:.4g}") -> str:
-    if isinstance(v, float):
-        return float_format.format(v)
+    """A cell's text; missing values (None, NaN, NA, NaT) are blank."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        return "" if np.isnan(v) else float_format.format(float(v))
     return str(v)

@@ -67,6 +67,25 @@ def test_windows_from_the_command_line(tmp_path):
                               "--permutations", "49", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "c" / "windows.csv")) == 3
+    # the report shows missing cells blank, never "nan" or "<NA>"
+    html = (out / "report.html").read_text()
+    assert ">nan<" not in html and "&lt;NA&gt;" not in html
+
+
+def test_a_current_file_with_its_own_format(tmp_path):
+    # a reference without a suffix (TSV, no header) against a CSV with a header
+    ref, cur = tables(tmp_path)
+    frame = pd.read_csv(ref)
+    frame.to_csv(tmp_path / "ref_raw", sep="\t", header=False, index=False)
+    args = ["drift", str(tmp_path / "ref_raw"), str(cur), "--format", "tsv", "--no-header",
+            "--columns", ",".join(frame.columns), "--current-header", "--permutations", "19",
+            "-q", "--out", str(tmp_path / "o")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2  # --format tsv read the CSV as TSV: one column
+    assert "--current-sep ','" in " ".join(res.output.split())
+    res = runner.invoke(app, [*args, "--current-format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "o" / "drift.json").read_text())["n_current"] == 120
 
 
 def _write(tmp_path, name, df):
@@ -181,7 +200,17 @@ def test_current_reading_errors_point_to_the_current_options(tmp_path):
                               str(tmp_path / "o")])
     assert res.exit_code == 2
     msg = " ".join(res.output.split())
-    assert "fields separated by ';'" in msg and "This is the current file: --current-sep" in msg
+    assert "fields separated by ';'" in msg and "pass --current-sep ';'" in msg
+    assert "This is the current file: --current-format, --current-sep" in msg
+    # a bad byte in the current file points to --current-encoding, which leaves the
+    # reference's reading alone
+    (tmp_path / "latin.csv").write_bytes(pd.read_csv(ref).assign(
+        city="Zürich").to_csv(index=False).encode("latin-1"))
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "latin.csv"), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    msg = " ".join(res.output.split())
+    assert "e.g. --current-encoding latin-1" in msg and " --encoding" not in msg
     res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "semi.csv"), "--out",
                               str(tmp_path / "o"), "--current-no-header"])
     assert res.exit_code == 2

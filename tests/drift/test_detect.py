@@ -8,6 +8,7 @@ import pytest
 
 from dataqa.drift import DriftResult, detect_drift
 from dataqa.errors import (
+    DataLoadError,
     EmptyDataError,
     FeatureTypeError,
     InvalidSettingError,
@@ -215,6 +216,40 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     names = [f"n{i}" for i in range(100)]
     kept = detect_drift(ref.assign(id=names), cur.assign(id=names[::-1]), multivariate=())
     assert "id" in kept.columns["column"].tolist()
+
+
+def test_long_keys_without_spaces_are_identifiers_and_free_text_is_not():
+    rng = np.random.default_rng(9)
+    key = lambda: "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789"), 38))  # noqa: E731
+    words = ["free", "prize", "call", "now", "see", "you", "at", "lunch", "the", "later"]
+    text = lambda: " ".join(rng.choice(words, 9))  # noqa: E731
+    ref = pd.DataFrame({"comment_id": [key() for _ in range(60)],
+                        "body": [text() for _ in range(60)], "x": rng.normal(size=60)})
+    cur = pd.DataFrame({"comment_id": [key() for _ in range(60)],
+                        "body": [text() for _ in range(60)], "x": rng.normal(size=60)})
+    r = detect_drift(ref, cur, multivariate=())
+    assert "comment_id" in r.settings["skipped_columns"]
+    assert r.settings["skipped_columns"]["comment_id"].startswith("an identifier: 100%")
+    assert r.columns["column"].tolist() == ["body", "x"]  # texts as distinct as ids stay
+
+
+def test_true_false_against_numbers_is_named_as_such():
+    ref = pd.DataFrame({"flag": [True, False] * 10})
+    cur = pd.DataFrame({"flag": [0, 1] * 10})
+    with pytest.raises(FeatureTypeError, match="column 'flag' holds numbers in the current "
+                                               "table but true/false values in the reference "
+                                               "table \\(e.g. True in row 1"):
+        detect_drift(ref, cur)
+    with pytest.raises(FeatureTypeError, match="holds numbers in the reference table but "
+                                               "true/false values in the current table"):
+        detect_drift(cur, ref)
+
+
+def test_a_series_is_refused_with_what_to_pass():
+    df = pd.DataFrame({"length": range(20)})
+    with pytest.raises(DataLoadError, match="got a pandas Series \\('length'\\) where a table "
+                                            "is needed; pass a DataFrame"):
+        detect_drift(df["length"], df)
 
 
 def test_a_decimal_comma_is_named_and_a_negative_seed_refused():

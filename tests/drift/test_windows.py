@@ -97,6 +97,11 @@ def test_windows_alarm_only_where_the_shift_is():
     assert len(ch) == 600 // size and (ch["n"] == size).all()
     assert ch["max_effect"].max() < w["max_effect"].iloc[-1]
     assert r.to_dict()["n_drifted_windows"] == int(w["drifted"].sum())
+    # each time window has its span and the names of its drifted columns
+    assert w["window"].iloc[0] == "2026-03-02 00:00:00"
+    assert w["end"].iloc[0] == "2026-03-09 00:00:00"
+    assert w["drifted_columns"].iloc[-1] == "a" and w["drifted_columns"].iloc[0] == ""
+    assert ch["window"].iloc[0] == f"reference rows 1-{size}"
 
 
 def test_windows_with_labels_track_the_accuracy(tmp_path):
@@ -116,7 +121,7 @@ def test_windows_with_labels_track_the_accuracy(tmp_path):
     assert w["label_shift_l1"].iloc[1] > w["label_shift_l1"].iloc[0]
     assert (w["accuracy_low"] <= w["estimated_accuracy"]).all()
     paths = r.save(tmp_path)
-    assert pd.read_csv(paths["windows"])["window"].tolist() == ["rows 0-99", "rows 100-199"]
+    assert pd.read_csv(paths["windows"])["window"].tolist() == ["rows 1-100", "rows 101-200"]
     assert "Timeline" in paths["report"].read_text()
 
 
@@ -198,7 +203,7 @@ def test_a_window_where_a_column_stopped_being_filled_is_compared_by_its_missing
     cur.loc[:29, "x"] = np.nan  # the first window has no x at all
     r = drift_windows(ref, cur, chunk_size=30, multivariate=("mmd",), n_permutations=20)
     w = r.windows
-    assert w["window"].tolist() == ["rows 0-29", "rows 30-59", "rows 60-89"]
+    assert w["window"].tolist() == ["rows 1-30", "rows 31-60", "rows 61-90"]
     assert w["drifted"].tolist() == [True, False, False]
     assert w["n_drifted_columns"].tolist() == [1, 0, 0]
     # the same comparison by hand: 0 of 60 missing in the reference, 30 of 30 here
