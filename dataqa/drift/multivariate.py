@@ -52,12 +52,12 @@ class CachedEmbedder:
     def __init__(self):
         self.vectors: dict[str, np.ndarray] = {}
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
+    def __call__(self, texts: list[str], *, progress: bool | None = False) -> np.ndarray:
         from dataqa.features import sentence_embeddings
 
         new = list(dict.fromkeys(t for t in texts if t not in self.vectors))
         if new:
-            for t, v in zip(new, sentence_embeddings(new), strict=True):
+            for t, v in zip(new, sentence_embeddings(new, progress=progress), strict=True):
                 self.vectors[t] = v
         return np.vstack([self.vectors[t] for t in texts])
 

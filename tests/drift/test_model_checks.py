@@ -477,7 +477,7 @@ def test_sentence_embeddings_as_text_features():
 
     calls = []
 
-    def fake(texts):  # a fixed "model": a text's vector depends on the text alone
+    def fake(texts, **kw):  # a fixed "model": a text's vector depends on the text alone
         calls.append(list(texts))
         return np.array([[len(t), t.count("e"), t.count(" ")] for t in texts], dtype=np.float32)
 

@@ -274,7 +274,7 @@ def test_windows_with_sentence_embeddings_embed_each_text_once(monkeypatch):
 
     asked = []
 
-    def fake(texts):
+    def fake(texts, **kw):
         asked.extend(texts)
         return np.array([[len(t), t.count("a"), t.count(" ")] for t in texts], dtype=np.float32)
 
