@@ -35,6 +35,7 @@ __all__ = [
     "MAX_CELL_CHARS",
     "LabeledTable",
     "load_table",
+    "file_format",
     "table_name",
     "check_text_column",
     "make_ids",
@@ -65,6 +66,14 @@ _READERS = {
 MAX_CELL_CHARS = 1_000_000
 
 _SOURCE_ATTR = "dataqa_source"
+
+
+def file_format(path: str | PathLike, format: str | None = None) -> str | None:
+    """The format :func:`load_table` reads ``path`` as: ``format`` when given, else the
+    one its suffix names; None when neither tells."""
+    if format is not None:
+        return format.strip().lower()
+    return _READERS.get(Path(path).suffix.lower())
 
 
 def table_name(df: pd.DataFrame, source: str | None = None) -> str:
@@ -182,7 +191,7 @@ def _check_header_names(path: Path, common: dict) -> None:
     """Refuse a header that names two columns alike (pandas would rename the second
     ``name.1`` silently, and it would then match nothing)."""
     raw = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **common)
-    names = [str(v).strip() for v in raw.iloc[0].tolist()] if len(raw) else []
+    names = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
     seen: set[str] = set()
     for i, name in enumerate(names):
         if name and name in seen:
@@ -195,35 +204,42 @@ def _check_header_names(path: Path, common: dict) -> None:
 
 #: Rows named at most in the message about rows with too few fields.
 _SHOW_ROWS = 5
+#: Suffixes of files pandas decompresses as it reads them.
+_COMPRESSED = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
 
 
 def _check_short_rows(path: Path, df: pd.DataFrame, delim: str, encoding: str,
                       header_lines: int) -> None:
-    """Refuse a TSV file (read with quoting off: one line, one row) whose rows hold fewer
-    fields than its first row. pandas would fill them with missing values, and such rows
-    are almost always a text field broken by a line break that the writer quoted (as
-    ``DataFrame.to_csv(sep="\t")`` does). Only files with a missing value in the last
-    column are scanned."""
-    if df.shape[1] < 2 or not df.iloc[:, -1].isna().any():
+    """Refuse a TSV file (read with quoting off: one line, one row) split by quoted line
+    breaks: rows with fewer fields than the header next to an unclosed ``"``, as
+    ``DataFrame.to_csv(sep="\t")`` writes a text that holds a line break. pandas would
+    fill such rows with missing values and read the text's pieces as rows. Short rows
+    without a stray quote (a writer that leaves out trailing empty fields) are read as
+    they are. Only uncompressed files with a one-character delimiter and a missing value
+    in the last column are scanned."""
+    if (df.shape[1] < 2 or len(delim) != 1 or path.suffix.lower() in _COMPRESSED
+            or not df.iloc[:, -1].isna().any()):
         return
     want = df.shape[1] - 1
-    short, row = [], 0
+    short, row, previous = [], 0, ""
     with open(path, encoding=encoding, newline="") as fh:
         for i, line in enumerate(fh):
             line = line.rstrip("\r\n")
-            if i < header_lines or not line.strip():
-                continue  # the header; pandas skips blank lines
+            if i < header_lines or not line:
+                continue  # the header; pandas skips empty lines
             row += 1
-            if line.count(delim) < want:
+            if line.count(delim) < want and (line.count('"') % 2 or previous.count('"') % 2):
                 short.append(row)
                 if len(short) > _SHOW_ROWS:
                     break
+            previous = line
     if short:
         rows = ", ".join(map(str, short[:_SHOW_ROWS])) + (", ..." if len(short) > _SHOW_ROWS else "")
         raise DataLoadError(
-            f"{str(path)!r} has rows with fewer fields than its {df.shape[1]} columns (data "
-            f"rows {rows}, counted from 1 after any header). TSV is read with quoting off, one "
-            f"line per row, so a text field that holds a line break splits its row; if the "
+            f"{str(path)!r} has rows with fewer fields than its {df.shape[1]} columns beside an "
+            f"unclosed quote (data rows {rows}, counted from 1 after any header). TSV is read "
+            f"with quoting off, one line per row, so a text field that holds a line break "
+            f"splits its row; if the "
             f"file puts quotes around such fields (as pandas' to_csv does), read it as CSV "
             f"with --format csv --sep tab (API: format='csv', sep='\\t'), or write it "
             f"without line breaks in the text.")
@@ -304,7 +320,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"{str(path)!r} is a folder; give the data file inside it.")
         if format is not None and format not in FORMATS:
             raise DataLoadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}.")
-        fmt = format or _READERS.get(path.suffix.lower())
+        fmt = file_format(path, format)
         if fmt is None:
             what = f"its suffix {path.suffix!r}" if path.suffix else "its name (it has no suffix)"
             raise DataLoadError(

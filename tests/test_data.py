@@ -307,16 +307,22 @@ def test_tsv_rows_with_too_few_fields_are_named(tmp_path):
     # a text with a line break, quoted by the writer: read with quoting off it splits its row
     pd.DataFrame({"label": ["ham", "spam", "ham"], "text": ["hi", "win\nnow", "ok"]}).to_csv(
         tmp_path / "broken.tsv", sep="\t", header=False, index=False)
-    with pytest.raises(DataLoadError, match="rows with fewer fields than its 2 columns \\(data "
-                                            "rows 3, counted from 1 after any header\\).*"
-                                            "--format csv --sep tab"):
+    with pytest.raises(DataLoadError, match="rows with fewer fields than its 2 columns beside "
+                                            "an unclosed quote \\(data rows 3, counted from 1 "
+                                            "after any header\\).*--format csv --sep tab"):
         load_table(tmp_path / "broken.tsv", header=False, columns=["label", "text"])
     df = load_table(tmp_path / "broken.tsv", format="csv", sep="\t", header=False,
                     columns=["label", "text"])
     assert df["text"].tolist() == ["hi", "win\nnow", "ok"]
-    # an empty last field is a field: the row is whole
+    # an empty last field is a field: the row is whole; a writer that leaves out trailing
+    # empty fields (no stray quote) is read as before
     (tmp_path / "empty.tsv").write_text("label\ttext\nham\t\nspam\tx\n")
     assert load_table(tmp_path / "empty.tsv")["text"].isna().tolist() == [True, False]
+    (tmp_path / "trailing.tsv").write_text('id\ttext\tnote\n1\thello "you"\tok\n2\tworld\n3\n')
+    assert load_table(tmp_path / "trailing.tsv")["note"].isna().tolist() == [False, True, True]
+    # a header whose names differ only by a space is two columns, as pandas reads it
+    (tmp_path / "spaced.csv").write_text("a, a\n1,2\n")
+    assert load_table(tmp_path / "spaced.csv").columns.tolist() == ["a", " a"]
 
 
 def test_decimal_commas(tmp_path):

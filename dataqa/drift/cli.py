@@ -131,17 +131,26 @@ def drift_command(
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
-    if current_columns is None and current_no_header is False:
-        current_columns = None  # a current file with its own header keeps its names
-    elif current_columns is None:
-        current_columns = columns
+    from dataqa.data import file_format
+
+    cur_format = format if current_format is None else current_format
+    if file_format(current, cur_format) in ("csv", "tsv", None):
+        c_sep = sep if current_sep is None else current_sep
+        c_no_header = no_header if current_no_header is None else current_no_header
+        c_decimal = decimal if current_decimal is None else current_decimal
+        # a current file with its own header (--current-header) keeps its names
+        c_columns = (columns if current_columns is None and current_no_header is not False
+                     else current_columns)
+    else:  # Parquet or JSON: the reference's delimited-text options do not apply to it
+        c_sep, c_no_header, c_decimal = current_sep, bool(current_no_header), current_decimal
+        # --columns renaming the reference's header renames this one's too; naming the
+        # fields of a reference without a header, it has nothing to do with this file
+        c_columns = (current_columns if current_columns is not None or no_header
+                     else columns)
     try:
-        cur_opts = read_options(
-            format if current_format is None else current_format,
-            sep if current_sep is None else current_sep,
-            no_header if current_no_header is None else current_no_header,
-            current_columns, encoding if current_encoding is None else current_encoding,
-            decimal if current_decimal is None else current_decimal)
+        cur_opts = read_options(cur_format, c_sep, c_no_header, c_columns,
+                                encoding if current_encoding is None else current_encoding,
+                                c_decimal)
     except InvalidSettingError as exc:
         raise InvalidSettingError(_for_current(str(exc))) from None
     check_out_dir(out)

@@ -185,7 +185,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
             return "a time column (dates written as text)"
         if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
                 r.str.len().mean() < ID_MAX_MEAN_LENGTH
-                or r.str.contains(r"\s", regex=True).mean() <= ID_SPACED_SHARE):
+                or r.str.fullmatch(r"[\x21-\x7e]+").mean() >= 1 - ID_SPACED_SHARE):
             distinct_r, distinct_c = r.nunique() / len(r), c.nunique() / len(c)
             shared = len(set(r) & set(c))
             if (min(distinct_r, distinct_c) >= ID_DISTINCT_SHARE
@@ -200,9 +200,10 @@ def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
 ID_DISTINCT_SHARE = 0.95
 #: ... and at most this share of the current table's distinct values is in the reference ...
 ID_SHARED_SHARE = 0.01
-#: ... and its reference values are short (mean length under this) or, when longer, at
-#: most ``ID_SPACED_SHARE`` of them hold white space: keys, hashes and URLs do not, free
-#: text (whose messages are as distinct as ids) does.
+#: ... and its reference values are short (mean length under this) or, when longer, all
+#: but ``ID_SPACED_SHARE`` of them are printable ASCII without spaces: keys, hashes and
+#: URLs are, free text (whose messages are as distinct as ids) is not, in languages
+#: written with spaces or without (Chinese, Japanese, Thai).
 ID_MAX_MEAN_LENGTH = 30
 ID_SPACED_SHARE = 0.05
 

@@ -86,6 +86,15 @@ def test_a_current_file_with_its_own_format(tmp_path):
     res = runner.invoke(app, [*args, "--current-format", "csv"])
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "o" / "drift.json").read_text())["n_current"] == 120
+    # a JSON Lines current file does not inherit the reference's --sep and --decimal
+    frame.to_csv(tmp_path / "ref_semi.csv", sep=";", decimal=",", index=False)
+    pd.read_csv(cur).to_json(tmp_path / "cur.jsonl", orient="records", lines=True)
+    res = runner.invoke(app, ["drift", str(tmp_path / "ref_semi.csv"), str(tmp_path / "cur.jsonl"),
+                              "--sep", ";", "--decimal", ",", "--permutations", "19", "-q",
+                              "--out", str(tmp_path / "o3")])
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(tmp_path / "o3" / "columns.csv").set_index("column")
+    assert cols.loc["x", "test"].startswith("ks") and bool(cols.loc["x", "drifted"])
 
 
 def _write(tmp_path, name, df):

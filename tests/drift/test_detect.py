@@ -231,6 +231,12 @@ def test_long_keys_without_spaces_are_identifiers_and_free_text_is_not():
     assert "comment_id" in r.settings["skipped_columns"]
     assert r.settings["skipped_columns"]["comment_id"].startswith("an identifier: 100%")
     assert r.columns["column"].tolist() == ["body", "x"]  # texts as distinct as ids stay
+    # so do texts in a language written without spaces
+    kana = list("あいうえおかきくけこさしすせそたちつてとなにぬねの返品")
+    jp = lambda: "".join(rng.choice(kana, 40))  # noqa: E731
+    r = detect_drift(ref.assign(body=[jp() for _ in range(60)]),
+                     cur.assign(body=[jp() for _ in range(60)]), multivariate=())
+    assert r.columns["column"].tolist() == ["body", "x"]
 
 
 def test_true_false_against_numbers_is_named_as_such():
