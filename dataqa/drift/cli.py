@@ -50,8 +50,12 @@ def _print(result, paths) -> None:
         console.print(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "
                       f"(reference, out-of-fold: {a['reference_accuracy']:.3f})", highlight=False)
     if result.windows is not None:
-        console.print(f"  {int(result.windows['drifted'].sum())} of {len(result.windows)} "
-                      f"windows alarm", highlight=False)
+        tested = result.windows["drifted"].notna()
+        untested = int((~tested).sum())
+        console.print(f"  {int(result.windows['drifted'].sum())} of {int(tested.sum())} tested "
+                      f"windows alarm"
+                      + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""),
+                      highlight=False)
     for kind, p in paths.items():
         console.print(f"  {kind}: {p}", highlight=False)
 

@@ -35,7 +35,7 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
         lo, hi = float(chunks[value].min()), float(chunks[value].max())
         ax.axhspan(lo, hi, color="#bbb", alpha=0.4, label="reference chunks (no-drift spread)")
     ax.plot(x, windows[value], "-o", color="#34495e", label=value)
-    alarm = windows["drifted"].to_numpy(bool)
+    alarm = windows["drifted"].fillna(False).to_numpy(bool)  # untested windows: missing
     ax.scatter(x[alarm], windows[value].to_numpy()[alarm], s=90, color="#c0392b", zorder=3,
                label="drift alarm")
     if threshold is not None:

@@ -17,6 +17,8 @@ __all__ = ["DriftResult"]
 
 
 def _jsonable(v: Any) -> Any:
+    if v is pd.NA or v is pd.NaT:
+        return None
     if isinstance(v, dict):
         return {str(k): _jsonable(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
@@ -201,6 +203,8 @@ class DriftResult:
             out["windows"] = self.windows
             out["reference_chunks"] = self.reference_chunks
             out["n_drifted_windows"] = int(self.windows["drifted"].sum())
+            # windows with fewer than 10 rows are not tested: drifted is missing there
+            out["n_tested_windows"] = int(self.windows["drifted"].notna().sum())
         return _jsonable(out)
 
     def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:

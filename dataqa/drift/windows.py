@@ -79,13 +79,16 @@ def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.S
     import warnings
 
     given = int(text.notna().sum())
-    year_first = bool(text.dropna().str.match(r"\s*\d{4}[-/.]").all())
+    # year first when most values are (a few broken ones must not change how the rest
+    # are read); ISO 8601 is also tried, which reads its variants (with and without
+    # fractions of a second) mixed, where pandas' inferred format follows the first value
+    year_first = bool(text.dropna().str.match(r"\s*\d{4}[-/.]").mean() >= 0.5)
     if year_first:  # pandas would apply dayfirst even to 2026-01-02
         orders = ({}, {"format": "ISO8601"})
     elif dayfirst is None:
-        orders = ({}, {"dayfirst": True})
+        orders = ({}, {"dayfirst": True}, {"format": "ISO8601"})
     else:
-        orders = ({"dayfirst": bool(dayfirst)},)
+        orders = ({"dayfirst": bool(dayfirst)}, {"format": "ISO8601"})
     best = None
 
     def read(options: dict) -> pd.Series | None:
@@ -126,6 +129,36 @@ def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Se
             UserWarning, stacklevel=2)
 
 
+def window_span(window) -> pd.Timedelta:
+    """The length of a window such as ``"7D"``, ``"2W"``, ``"12h"`` or ``"30min"``.
+
+    Raises
+    ------
+    InvalidSettingError
+        Not a positive fixed span: months and years vary in length (use 30D or 365D).
+    """
+    text = str(window).strip()
+    if text[:1].isalpha():
+        text = "1" + text  # "W", "D": one of them
+    span = None
+    for read in (pd.Timedelta, lambda t: pd.Timedelta(pd.tseries.frequencies.to_offset(t))):
+        try:
+            span = read(text)
+            break
+        except (ValueError, TypeError):
+            continue
+    if span is None or pd.isna(span):
+        hint = (" months and years vary in length, so use days (30D, 365D);"
+                if text.rstrip("S").upper().endswith(("M", "ME", "MS", "Y", "YE", "A"))
+                and not text.lower().endswith("min") else "")
+        raise InvalidSettingError(f"window {window!r} is not a fixed time span;{hint} use e.g. "
+                                  f"1D, 7D, 2W, 12h or 30min.")
+    if span <= pd.Timedelta(0):
+        raise InvalidSettingError(f"window {window!r} must be a positive time span, e.g. 1D "
+                                  f"or 7D.")
+    return span
+
+
 def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
                   window: str | None = None, chunk_size: int | None = None,
                   dayfirst: bool | None = None) -> list[tuple[str, np.ndarray]]:
@@ -154,15 +187,7 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     if time_column not in current.columns:
         raise MissingColumnError(time_column, [str(c) for c in current.columns],
                                  role="time column", table="the current table")
-    try:
-        offset = pd.tseries.frequencies.to_offset(window)
-        span = pd.Timedelta(offset)
-    except (ValueError, TypeError):
-        raise InvalidSettingError(f"window {window!r} is not a fixed time span; use e.g. 1D, "
-                                  f"7D, 12h or 30min.") from None
-    if span <= pd.Timedelta(0):
-        raise InvalidSettingError(f"window {window!r} must be a positive time span, e.g. 1D "
-                                  f"or 7D.")
+    span = window_span(window)
     times = parse_times(current[time_column], time_column, dayfirst=dayfirst)
     start = times.min().floor("D")
     keys = start + ((times - start) // span) * span
@@ -278,10 +303,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         for i, (label, idx) in enumerate(windows):
             row = {"window": label}
             if window is not None:  # the window's span; its rows need not be contiguous
-                row["end"] = str(pd.Timestamp(label) + pd.Timedelta(
-                    pd.tseries.frequencies.to_offset(window)))
+                row["end"] = str(pd.Timestamp(label) + window_span(window))
             if len(idx) < MIN_ROWS:
-                rows.append({**row, "n": len(idx), "drifted": False,
+                rows.append({**row, "n": len(idx), "drifted": pd.NA,
                              "note": f"not tested: fewer than {MIN_ROWS} rows"})
                 advance()
                 continue
@@ -309,7 +333,11 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     result.settings.update({"time_column": time_column, "window": window,
                             "chunk_size": chunk_size})
     result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
-    if not chunks:
+    if not sizes:
+        result.settings["reference_chunks_note"] = (
+            f"no reference spread: no window has {MIN_ROWS} rows or more, so none was tested; "
+            f"use longer windows or --chunk-size.")
+    elif not chunks:
         result.settings["reference_chunks_note"] = (
             f"no reference spread: the reference's {len(ref)} rows hold fewer than two "
             f"chunks of {size} rows ({'the median window' if sizes else 'the current table'}) "
@@ -319,7 +347,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
 
 
 def _int_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """Counts as integers (nullable where a small window has none)."""
+    """Counts as integers (nullable where a small window has none); ``drifted`` as a
+    nullable boolean (missing for a window too small to test)."""
+    if "drifted" in df.columns:
+        df["drifted"] = df["drifted"].astype("boolean")
     for c in ("n", "n_drifted_columns"):
         if c in df.columns:
             df[c] = df[c].astype("Int64")

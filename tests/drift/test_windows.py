@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from dataqa.drift import drift_windows, split_windows
+from dataqa.drift.windows import window_span
 from dataqa.errors import InvalidSettingError, MissingColumnError
 
 
@@ -31,6 +32,18 @@ def test_split_rejects_bad_settings():
         split_windows(cur, time_column="t", window="1D")
     with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
         split_windows(cur, time_column="t", window="weekly")
+    with pytest.raises(InvalidSettingError, match="window '1M' is not a fixed time span; months "
+                                                  "and years vary in length, so use days"):
+        split_windows(cur, time_column="t", window="1M")
+    assert window_span("2W") == window_span("14D") == pd.Timedelta(days=14)
+    assert window_span("W") == pd.Timedelta(days=7) and window_span("12h") == pd.Timedelta(hours=12)
+    # one broken value among ISO times with and without fractions: only it is named
+    iso = pd.DataFrame({"t": ["2015-05-29T02:30:18.971000", "2015-05-28T21:00:08",
+                              "2015-05-27T01:00:00.5", "yesterday"]})
+    with pytest.raises(InvalidSettingError, match="has 1 value\\(s\\) .* \\(rows 4, counted "
+                                                  "from 1 after the header; e.g. 'yesterday'\\)"):
+        split_windows(iso, time_column="t", window="1D")
+    assert len(split_windows(iso.iloc[:3], time_column="t", window="1D")) == 3
     with pytest.raises(MissingColumnError, match="time column 'ts'"):
         split_windows(cur, time_column="ts", window="1D")
     with pytest.raises(InvalidSettingError, match="either a time window"):
@@ -137,7 +150,8 @@ def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
                       n_permutations=49)
     w = r.windows
     assert w["n"].tolist() == [120, 9] and str(w["n_drifted_columns"].dtype) == "Int64"
-    assert w["note"].iloc[1] == "not tested: fewer than 10 rows" and not w["drifted"].iloc[1]
+    assert w["note"].iloc[1] == "not tested: fewer than 10 rows" and pd.isna(w["drifted"].iloc[1])
+    assert r.to_dict()["n_tested_windows"] == 1
     assert pd.isna(w["n_drifted_columns"].iloc[1]) and w["n_drifted_columns"].iloc[0] == 0
     # 150 reference rows hold one chunk of 120: no spread, and the result says why
     assert r.reference_chunks is None
@@ -147,6 +161,7 @@ def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
     paths = r.save(tmp_path)
     saved = json.loads(paths["json"].read_text())["windows"]
     assert saved[1]["n_drifted_columns"] is None and saved[0]["n_drifted_columns"] == 0
+    assert saved[1]["drifted"] is None and saved[0]["drifted"] is False
     assert pd.read_csv(paths["windows"])["n"].tolist() == [120, 9]
     assert "No reference spread: the reference&#x27;s 150 rows" in paths["report"].read_text()
 
@@ -173,6 +188,10 @@ def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
     assert (tiny.windows["note"] == "not tested: fewer than 10 rows").all()
     html = tiny.to_html(tmp_path / "r.html").read_text()
     assert "No window has 10 rows or more" in html
+    assert tiny.windows["drifted"].isna().all() and tiny.to_dict()["n_tested_windows"] == 0
+    assert tiny.settings["reference_chunks_note"] == (
+        "no reference spread: no window has 10 rows or more, so none was tested; use longer "
+        "windows or --chunk-size.")
 
 
 def test_ambiguous_dates_warn_and_dayfirst_decides():
