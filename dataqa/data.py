@@ -494,10 +494,12 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
         bad |= s.astype(str).str.strip().eq("").to_numpy() & ~bad
     if bad.any():
         where = np.flatnonzero(bad)
-        who = ids[where] if ids is not None else where
+        what = (f"first ids: {format_ids(ids[where])}" if ids is not None else
+                f"rows {', '.join(str(r) for r in where[:5] + 1)}"
+                f"{', ...' if len(where) > 5 else ''}, counted from 1 after the header")
         raise LabelError(
             f"label column {column!r} has {len(where)} missing or empty labels "
-            f"(first ids: {format_ids(who)}); drop or label those rows first."
+            f"({what}); drop or label those rows first."
         )
     if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
         s = s.astype(np.int64)

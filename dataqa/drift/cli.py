@@ -65,7 +65,8 @@ def drift_command(
     reference: Path = typer.Argument(..., help="Reference table (the data the model learned from)."),
     current: Path = typer.Argument(..., help="Current table (production data)."),
     out: Path = typer.Option(Path("drift_out"), "--out",
-                             help="Folder for drift.json, columns.csv and report.html."),
+                             help="Folder for drift.json, columns.csv, queue.csv and "
+                                  "report.html."),
     label_column: str | None = typer.Option(
         None, "--label-column", help="Reference labels: adds label shift, estimated accuracy, "
                                      "prediction shift and the OOD share."),
@@ -96,7 +97,8 @@ def drift_command(
     push: bool = typer.Option(False, "--push", help="Send the labeling queue to Label Studio."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),
     ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file for --push."),
-    top: int = typer.Option(50, "--top", help="Items in the labeling queue."),
+    top: int = typer.Option(50, "--top", help="Items in the labeling queue (queue.csv, and "
+                                              "what --push sends)."),
     classes: str | None = typer.Option(None, "--classes",
                                        help="Comma-separated class names for --push "
                                             "(default: the reference's labels)."),
@@ -164,7 +166,18 @@ def drift_command(
         if ledger is None:
             raise InvalidSettingError("--push needs --ledger FILE (the ledger that records the "
                                       "queue and its tasks).")
-    if push:  # before the analysis: a missing key or a server that is down fails at once
+    if push:  # before the analysis: what would stop the push fails at once
+        names = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
+        if label_column is None and (names is None or len(names) < 2):
+            raise InvalidSettingError(
+                f"pushing to project {project!r} needs the class names: give the reference's "
+                f"label column (--label-column) or --classes a,b,... (two or more).")
+        from dataqa.labelstudio.ledger_state import check_ledger_path
+
+        if check_ledger_path(ledger, must_exist=False) and Path(ledger).exists():
+            from dataqa.ledger import Ledger
+
+            Ledger(ledger, create=False).close()  # refuses a file that is not a ledger
         from dataqa.labelstudio import LabelStudioClient
 
         with LabelStudioClient(url) as client:
@@ -223,12 +236,15 @@ def drift_command(
     else:
         result = detect_drift(ref, cur, **kwargs)
     paths = result.save(out)
+    from dataqa._cli_utils import write_csv_atomic
+
+    paths["queue"] = out / "queue.csv"
+    write_csv_atomic(result.label_queue(top=top), paths["queue"])
     _print(result, paths)
     if push:
         from dataqa.drift.push import push_label_queue
         from dataqa.labelstudio.printing import print_push_report
 
-        names = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
         report = push_label_queue(result, project=project, ledger=ledger, top=top,
                                   class_names=names, url=url)
         print_push_report(report)

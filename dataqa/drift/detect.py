@@ -382,6 +382,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
     kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
     ids = make_ids(cur, id_column, source="the current table")
+    if label_column is not None:  # checked before the long work
+        y, names = encode_labels(ref[label_column], column=label_column,
+                                 purpose="estimating label shift and accuracy")
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
     if text_features == "embedding" and any(k == "text" for k in kinds.values()):
@@ -425,8 +428,6 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if label_column is not None:
         from dataqa.drift.model_checks import _run_model_checks
 
-        y, names = encode_labels(ref[label_column], column=label_column,
-                                 purpose="estimating label shift and accuracy")
         with progress_stage("model checks (out-of-fold fits on the reference)",
                             enabled=progress):
             if text_features == "embedding":

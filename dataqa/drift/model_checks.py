@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 
 from dataqa._validation import check_int, check_labels, check_pred_probs
-from dataqa.errors import FeatureTypeError, InvalidSettingError, LengthMismatchError
+from dataqa.errors import (
+    DataqaError,
+    FeatureTypeError,
+    InvalidSettingError,
+    LengthMismatchError,
+)
 
 __all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
            "prediction_drift", "deal_rows", "score_dealt"]
@@ -489,9 +494,24 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
         for f, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
             mine = np.flatnonzero(dealt == f)
             Xtrain, Xtest, Xcur = inputs.fold(train, test, mine)
-            fitted = clone(est).fit(Xtrain, y[train])
-            ref_probs[test] = _placed(fitted, Xtest, k)
-            cur_probs[mine] = _placed(fitted, Xcur, k)
+            try:
+                fitted = clone(est).fit(Xtrain, y[train])
+                ref_probs[test] = _placed(fitted, Xtest, k)
+                cur_probs[mine] = _placed(fitted, Xcur, k)
+            except DataqaError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - re-raised with what the model is given
+                if model is None:
+                    raise
+                raise InvalidSettingError(
+                    f"model {type(model).__name__} could not be fitted on the reference's "
+                    f"features ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}). "
+                    f"With label_column (--label-column) the model is refitted, once per fold, "
+                    f"on dataqa's numeric feature matrix (numbers standardised, categories "
+                    f"one-hot, text as TF-IDF or SVD components), not on the table's columns; "
+                    f"give a model that takes such a matrix (e.g. LogisticRegression), or an "
+                    f"already fitted pipeline without label_column for the prediction shift "
+                    f"and OOD share.") from exc
     pd_frame = prediction_drift(ref_probs, cur_probs, class_names=class_names,
                                 correction=correction)
     pd_frame["drifted"] = pd_frame["p_adjusted"] <= alpha

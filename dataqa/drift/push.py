@@ -18,8 +18,8 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     :func:`dataqa.labelstudio.push_queue`.
 
     Texts are sent as text tasks (with a text column), other tables as table tasks; the
-    model's prediction (when labels were given) is the pre-annotation and ``score`` the
-    order; ``unlike_score`` and ``uncertainty`` go to the task meta.
+    model's prediction (when labels were given) is the pre-annotation, with the model's
+    probability of it as its score, and ``score`` the order; ``unlike_score`` and ``uncertainty`` go to the task meta.
 
     ``class_names`` default to the classes of the reference labels; without labels they
     must be given.
@@ -38,12 +38,13 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     q = result.label_queue(top=top)
     meta = [c for c in ("unlike_score", "uncertainty") if q[c].notna().all()]
     q = q.drop(columns=[c for c in ("unlike_score", "uncertainty") if c not in meta])
+    meta.append("copies")  # current rows holding the same content
     if "prediction" in q.columns:
         q["prediction"] = q["prediction"].astype(str)
         q.loc[~q["prediction"].isin([str(n) for n in names]), "prediction"] = None
     data_columns = None
     if "text" not in q.columns:
-        reserved = {"id", "score", "prediction", "label", *meta}
+        reserved = {"id", "score", "prediction", "probability", "label", *meta}
         data_columns = [c for c in q.columns if c not in reserved]
     return push_queue(q, project=project, class_names=[str(n) for n in names], ledger=ledger,
                       queue="active", meta_columns=meta, data_columns=data_columns, url=url,

@@ -128,7 +128,7 @@ class DriftResult:
                 f"n_reference={self.n_reference}, n_current={self.n_current})")
 
     # ------------------------------------------------------------------ act
-    def label_queue(self, top: int = 50) -> pd.DataFrame:
+    def label_queue(self, top: int = 50, *, distinct: bool = True) -> pd.DataFrame:
         """The current items to label first, ready for
         :func:`dataqa.labelstudio.push_queue` (``queue="active"``).
 
@@ -137,11 +137,17 @@ class DriftResult:
         model was fitted, how uncertain it is (1 - largest probability). Either alone
         when only one is there; with neither, every item scores 0.
 
+        ``distinct`` (default True): items with the same content (the text, with a text
+        column; else every column but the id) are listed once, the best-scoring copy,
+        with ``copies`` saying how many current rows hold it, so annotators do not label
+        one message four times. ``distinct=False`` lists every row (``copies`` is 1).
+
         Returns
         -------
         DataFrame with ``top`` rows (fewer when the current data is smaller), largest
         score first: ``id, score, unlike_score, uncertainty`` (NaN when unknown),
-        ``prediction`` (class name) with a model, ``text`` with a text column, then the
+        ``prediction`` (class name) and ``probability`` (the model's probability of it)
+        with a model, ``text`` with a text column, ``copies``, then the
         current table's other columns. A current column whose name the queue uses, or
         that :func:`~dataqa.labelstudio.push_queue` would read as known labels,
         pre-annotations or scores (:data:`QUEUE_RENAMED`), is kept as ``current_<name>``
@@ -163,9 +169,17 @@ class DriftResult:
                           "uncertainty": unc})
         if self.current_probs is not None and self.class_names is not None:
             q["prediction"] = [self.class_names[j] for j in self.current_probs.argmax(axis=1)]
+            q["probability"] = self.current_probs.max(axis=1)
         data = self.current.reset_index(drop=True)
         if self.text_column is not None:
             q["text"] = data[self.text_column].astype(str).to_numpy()
+        q["copies"] = 1
+        if distinct:
+            content = (data[self.text_column].astype(str) if self.text_column is not None
+                       else data.drop(columns=[c for c in (self.id_column,) if c is not None])
+                       .astype(str))
+            key = pd.util.hash_pandas_object(content, index=False).to_numpy()
+            q["copies"] = pd.Series(key).map(pd.Series(key).value_counts()).to_numpy()
         taken = set(q.columns) | {str(c) for c in data.columns}
         for c in data.columns:
             if c not in (self.text_column, self.id_column):
@@ -176,8 +190,10 @@ class DriftResult:
                         name = f"current_{name}"
                     taken.add(name)
                 q[name] = data[c].to_numpy()
-        order = np.argsort(-score, kind="stable")[:k]
-        return q.iloc[order].reset_index(drop=True)
+        order = np.argsort(-score, kind="stable")
+        if distinct:
+            order = order[~pd.Series(key[order]).duplicated().to_numpy()]
+        return q.iloc[order[:k]].reset_index(drop=True)
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict:

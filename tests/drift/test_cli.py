@@ -67,6 +67,12 @@ def test_windows_from_the_command_line(tmp_path):
                               "--permutations", "49", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "c" / "windows.csv")) == 3
+    # the labeling queue is written without --push, --top items long
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--permutations", "19", "--top", "5",
+                              "-q", "--out", str(tmp_path / "q")])
+    assert res.exit_code == 0, res.output
+    queue = pd.read_csv(tmp_path / "q" / "queue.csv")
+    assert len(queue) == 5 and queue["score"].is_monotonic_decreasing
     # the report shows missing cells blank, never "nan" or "<NA>"
     html = (out / "report.html").read_text()
     assert ">nan<" not in html and "&lt;NA&gt;" not in html
@@ -253,12 +259,24 @@ def test_a_current_file_with_decimal_commas(tmp_path):
 def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
     ref, cur = tables(tmp_path)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "some-key")
-    res = runner.invoke(app, ["drift", str(ref), str(cur), "--out", str(tmp_path / "o"),
-                              "--push", "--project", "p", "--ledger", str(tmp_path / "l.db"),
-                              "--url", "http://127.0.0.1:9"])
+    push = ["drift", str(ref), str(cur), "--out", str(tmp_path / "o"), "--push", "--project",
+            "p", "--url", "http://127.0.0.1:9"]
+    res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db"), "--classes", "ham,spam"])
     assert res.exit_code == 2
     assert "cannot reach Label Studio at http://127.0.0.1:9" in " ".join(res.output.split())
     assert not (tmp_path / "o").exists() and not (tmp_path / "l.db").exists()
+    # no class names, a folder or a file that is no ledger: refused before the analysis too
+    res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db")])
+    assert res.exit_code == 2
+    assert ("pushing to project 'p' needs the class names: give the reference's label column "
+            "(--label-column) or --classes a,b,...") in " ".join(res.output.split())
+    res = runner.invoke(app, [*push, "--ledger", str(tmp_path), "--label-column", "label"])
+    assert res.exit_code == 2 and "is a folder" in res.output
+    (tmp_path / "notes.txt").write_text("not a ledger\n")
+    res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "notes.txt"), "--label-column",
+                              "label"])
+    assert res.exit_code == 2 and "is not a dataqa ledger" in " ".join(res.output.split())
+    assert not (tmp_path / "o").exists()
 
 
 def test_text_as_sentence_embeddings_from_the_command_line(tmp_path):

@@ -93,8 +93,8 @@ def test_label_queue_ranks_unlike_items_first():
     # label column are kept under other names, so nothing is lost or taken for labels
     cur["label"] = "spam"
     hashed = detect_drift(ref, cur, n_permutations=49).label_queue(top=100)
-    assert hashed.columns.tolist() == ["id", "score", "unlike_score", "uncertainty", "a",
-                                       "b", "cat", "current_id", "current_label"]
+    assert hashed.columns.tolist() == ["id", "score", "unlike_score", "uncertainty", "copies",
+                                       "a", "b", "cat", "current_id", "current_label"]
     assert sorted(hashed["current_id"]) == sorted(cur["id"])
     assert not hashed["id"].isin(cur["id"]).any() and (hashed["current_label"] == "spam").all()
     # a table that already has a current_id column keeps both, whatever the order
@@ -103,6 +103,27 @@ def test_label_queue_ranks_unlike_items_first():
         qq = detect_drift(ref, t, n_permutations=49).label_queue(top=100)
         assert sorted(qq["current_id"]) == sorted(t["current_id"])
         assert sorted(qq["current_current_id"]) == sorted(t["id"])
+
+
+def test_label_queue_lists_each_content_once_with_its_copies_and_the_probability():
+    rng = np.random.default_rng(31)
+    words = ["free", "prize", "call", "now", "see", "you", "at", "lunch", "home", "later"]
+    ref = pd.DataFrame({"text": [" ".join(rng.choice(words, 6)) for _ in range(120)]})
+    ref["label"] = np.where(ref["text"].str.contains("prize"), "spam", "ham")
+    cur = pd.DataFrame({"text": [" ".join(rng.choice(words, 6)) for _ in range(57)]
+                        + ["win cash win cash now"] * 3, "id": [f"c{i}" for i in range(60)]})
+    r = detect_drift(ref, cur, text_column="text", label_column="label", id_column="id",
+                     n_permutations=49)
+    q = r.label_queue(top=60)
+    assert len(q) == 58 and q["text"].is_unique  # the three copies are one item
+    assert q.loc[q["text"] == "win cash win cash now", "copies"].tolist() == [3]
+    assert (q.loc[q["text"] != "win cash win cash now", "copies"] == 1).all()
+    probs = r.current_probs.max(axis=1)
+    np.testing.assert_allclose(q["probability"], probs[cur.reset_index().set_index("id")
+                                                       .loc[q["id"], "index"].to_numpy()])
+    np.testing.assert_allclose(q["probability"], 1 - q["uncertainty"])
+    every = r.label_queue(top=60, distinct=False)
+    assert len(every) == 60 and (every["copies"] == 1).all()
 
 
 def test_save_writes_the_three_files(tmp_path):

@@ -528,3 +528,21 @@ def test_detect_drift_with_sentence_embeddings_end_to_end():
     other = detect_drift(ref, cur.assign(text="zebra " + cur["text"]), label_column="label",
                          text_column="text", text_features="embedding", n_permutations=99)
     np.testing.assert_array_equal(other.reference_probs, r.reference_probs)
+
+
+def test_a_model_that_cannot_take_the_feature_matrix_is_named():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(41)
+    ref = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    ref["y"] = (ref["a"] > 0).astype(int)
+    pipe = make_pipeline(ColumnTransformer([("s", StandardScaler(), ["a", "b"])]),
+                         LogisticRegression())
+    with pytest.raises(InvalidSettingError, match="model Pipeline could not be fitted on the "
+                                                  "reference's features \\(ValueError: .*With "
+                                                  "label_column .* refitted, once per fold"):
+        detect_drift(ref, ref.drop(columns="y"), label_column="y", model=pipe,
+                     multivariate=())
