@@ -167,17 +167,17 @@ def drift_command(
             raise InvalidSettingError("--push needs --ledger FILE (the ledger that records the "
                                       "queue and its tasks).")
     if push:  # before the analysis: what would stop the push fails at once
-        names = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
-        if label_column is None and (names is None or len(names) < 2):
+        names = ([c.strip() for c in classes.split(",") if c.strip()] if classes is not None
+                 else None)
+        if (names is not None and len(names) < 2) or (names is None and label_column is None):
             raise InvalidSettingError(
                 f"pushing to project {project!r} needs the class names: give the reference's "
                 f"label column (--label-column) or --classes a,b,... (two or more).")
         from dataqa.labelstudio.ledger_state import check_ledger_path
+        from dataqa.ledger.store import check_ledger_file
 
-        if check_ledger_path(ledger, must_exist=False) and Path(ledger).exists():
-            from dataqa.ledger import Ledger
-
-            Ledger(ledger, create=False).close()  # refuses a file that is not a ledger
+        check_ledger_path(ledger, must_exist=False)
+        check_ledger_file(ledger)  # read only: an existing file must be a ledger
         from dataqa.labelstudio import LabelStudioClient
 
         with LabelStudioClient(url) as client:

@@ -498,7 +498,7 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
                 fitted = clone(est).fit(Xtrain, y[train])
                 ref_probs[test] = _placed(fitted, Xtest, k)
                 cur_probs[mine] = _placed(fitted, Xcur, k)
-            except DataqaError:
+            except (DataqaError, MemoryError):
                 raise
             except Exception as exc:  # noqa: BLE001 - re-raised with what the model is given
                 if model is None:

@@ -16,6 +16,25 @@ from dataqa._validation import check_int
 __all__ = ["DriftResult"]
 
 
+def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | None:
+    """One hash per row of what an annotator would see: the text (rows without one are
+    each their own), else every column but the id, each value with its type (``1`` and
+    ``"1"`` differ). None when there is no content to compare."""
+    if text_column is not None:
+        text = data[text_column]
+        keys = pd.util.hash_pandas_object(text.astype(str), index=False).to_numpy()
+        missing = text.isna().to_numpy() | text.astype(str).str.strip().eq("").to_numpy()
+        keys = keys.astype(object)
+        for i in np.flatnonzero(missing):
+            keys[i] = f"missing text, row {i}"
+        return keys
+    content = data.drop(columns=[c for c in (id_column,) if c is not None])
+    if content.shape[1] == 0:
+        return None
+    content = content.apply(lambda c: c.map(repr) if c.dtype == object else c)
+    return pd.util.hash_pandas_object(content, index=False).to_numpy()
+
+
 def _jsonable(v: Any) -> Any:
     if v is pd.NA or v is pd.NaT:
         return None
@@ -174,11 +193,8 @@ class DriftResult:
         if self.text_column is not None:
             q["text"] = data[self.text_column].astype(str).to_numpy()
         q["copies"] = 1
-        if distinct:
-            content = (data[self.text_column].astype(str) if self.text_column is not None
-                       else data.drop(columns=[c for c in (self.id_column,) if c is not None])
-                       .astype(str))
-            key = pd.util.hash_pandas_object(content, index=False).to_numpy()
+        key = _content_keys(data, self.text_column, self.id_column) if distinct else None
+        if key is not None:
             q["copies"] = pd.Series(key).map(pd.Series(key).value_counts()).to_numpy()
         taken = set(q.columns) | {str(c) for c in data.columns}
         for c in data.columns:
@@ -191,7 +207,7 @@ class DriftResult:
                     taken.add(name)
                 q[name] = data[c].to_numpy()
         order = np.argsort(-score, kind="stable")
-        if distinct:
+        if key is not None:
             order = order[~pd.Series(key[order]).duplicated().to_numpy()]
         return q.iloc[order[:k]].reset_index(drop=True)
 

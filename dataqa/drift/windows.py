@@ -129,30 +129,52 @@ def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Se
             UserWarning, stacklevel=2)
 
 
+#: Units that name months or years (not fixed spans), or a month and a minute alike.
+_CALENDAR_UNITS = {"M", "MS", "ME", "m", "Y", "YS", "YE", "y", "A", "AS"}
+
+
 def window_span(window) -> pd.Timedelta:
-    """The length of a window such as ``"7D"``, ``"2W"``, ``"12h"`` or ``"30min"``.
+    """The length of a window: a string of a number and a unit (``"7D"``, ``"2W"``,
+    ``"12h"``, ``"30min"``, ``"W"`` for one week), a ``Timedelta`` / ``timedelta`` or a
+    fixed pandas offset (``pd.offsets.Day(7)``).
 
     Raises
     ------
     InvalidSettingError
-        Not a positive fixed span: months and years vary in length (use 30D or 365D).
+        No unit (``"7"``), a month or year (they vary in length: use 30D or 365D; ``m``
+        is refused too, write ``min`` for minutes), or not a positive fixed span.
     """
-    text = str(window).strip()
-    if text[:1].isalpha():
-        text = "1" + text  # "W", "D": one of them
+    import datetime
+    import re
+
     span = None
-    for read in (pd.Timedelta, lambda t: pd.Timedelta(pd.tseries.frequencies.to_offset(t))):
+    if isinstance(window, (pd.Timedelta, datetime.timedelta, pd.DateOffset)):
         try:
-            span = read(text)
-            break
+            span = pd.Timedelta(window)
         except (ValueError, TypeError):
-            continue
+            span = None
+    else:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*", str(window))
+        if m and m.group(2) in _CALENDAR_UNITS:
+            raise InvalidSettingError(
+                f"window {window!r} is not a fixed time span: months and years vary in "
+                f"length, so use days (30D, 365D); write minutes as min (30min).")
+        # a number and a unit; else a compound offset such as 1h30min (never a bare number,
+        # which pandas would read as nanoseconds)
+        text = f"{m.group(1) or 1}{m.group(2)}" if m else str(window).strip()
+        readers = ((pd.Timedelta, lambda t: pd.Timedelta(pd.tseries.frequencies.to_offset(t)))
+                   if m else
+                   (lambda t: pd.Timedelta(pd.tseries.frequencies.to_offset(t)),)
+                   if re.fullmatch(r"(\d+[A-Za-z]+)+", text) else ())
+        for read in readers:
+            try:
+                span = read(text)
+                break
+            except (ValueError, TypeError):
+                continue
     if span is None or pd.isna(span):
-        hint = (" months and years vary in length, so use days (30D, 365D);"
-                if text.rstrip("S").upper().endswith(("M", "ME", "MS", "Y", "YE", "A"))
-                and not text.lower().endswith("min") else "")
-        raise InvalidSettingError(f"window {window!r} is not a fixed time span;{hint} use e.g. "
-                                  f"1D, 7D, 2W, 12h or 30min.")
+        raise InvalidSettingError(f"window {window!r} is not a fixed time span; use a number "
+                                  f"and a unit, e.g. 1D, 7D, 2W, 12h or 30min.")
     if span <= pd.Timedelta(0):
         raise InvalidSettingError(f"window {window!r} must be a positive time span, e.g. 1D "
                                   f"or 7D.")

@@ -94,6 +94,63 @@ def _prepare_file(path: str, create: bool) -> bool:
     return False
 
 
+def _identity_error(path: str, conn: sqlite3.Connection, tables: set,
+                    version: int) -> LedgerError | None:
+    """Why an opened SQLite file is no ledger this dataqa can use, or None (an empty
+    database is a ledger to be)."""
+    if tables and "meta" not in tables:
+        return LedgerError(
+            f"{path!r} is a SQLite database but not a dataqa ledger (it has tables "
+            f"{', '.join(sorted(tables)[:8])} and no 'meta' table); give another path.")
+    if "meta" in tables:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
+        if row is None or row[0] != APP:
+            return LedgerError(
+                f"{path!r} is a SQLite database but not a dataqa ledger (its meta table has "
+                f"no app = {APP!r}); give another path.")
+    if version > SCHEMA_VERSION:
+        return LedgerError(
+            f"ledger {path!r} has schema version {version}, newer than this dataqa "
+            f"understands ({SCHEMA_VERSION}); upgrade dataqa to open it.")
+    return None
+
+
+def check_ledger_file(path: str | os.PathLike) -> None:
+    """Refuse an existing file that is not a ledger this dataqa can open, reading it only
+    (nothing is created, upgraded or switched to WAL). A missing or empty file passes: a
+    push creates the ledger there.
+
+    Raises
+    ------
+    LedgerError
+        A folder, a file that is not SQLite, another application's database, or a ledger
+        newer than this dataqa.
+    """
+    p = Path(_path_text(path))
+    if p.is_dir():
+        raise LedgerError(f"ledger path {str(p)!r} is a folder; give a file path.")
+    if not p.exists() or p.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot open ledger {str(p)!r} ({exc}); give another path.") from exc
+    try:
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(
+                f"{str(p)!r} is not a dataqa ledger (not a SQLite database: {exc}); give the "
+                f"path of a ledger file, or a new path to create one.") from exc
+        bad = _identity_error(str(p), conn, tables, version)
+        if bad is not None:
+            raise bad
+    finally:
+        conn.close()
+
+
 class Store:
     """One open ledger file: connection, lock, transactions, schema check and upgrade.
 
@@ -188,23 +245,9 @@ class Store:
                 f"{self.path!r} is not a dataqa ledger (not a SQLite database: {exc}); "
                 f"give the path of a ledger file, or a new path to create one."
             ) from exc
-        if tables and "meta" not in tables:
-            raise LedgerError(
-                f"{self.path!r} is a SQLite database but not a dataqa ledger (it has tables "
-                f"{', '.join(sorted(tables)[:8])} and no 'meta' table); give another path."
-            )
-        if "meta" in tables:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
-            if row is None or row[0] != APP:
-                raise LedgerError(
-                    f"{self.path!r} is a SQLite database but not a dataqa ledger (its meta "
-                    f"table has no app = {APP!r}); give another path."
-                )
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"ledger {self.path!r} has schema version {version}, newer than this dataqa "
-                f"understands ({SCHEMA_VERSION}); upgrade dataqa to open it."
-            )
+        bad = _identity_error(self.path, conn, tables, version)
+        if bad is not None:
+            raise bad
         if check and tables:
             problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(1)")]
             if problems != ["ok"]:

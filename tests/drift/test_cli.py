@@ -270,6 +270,9 @@ def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
     assert res.exit_code == 2
     assert ("pushing to project 'p' needs the class names: give the reference's label column "
             "(--label-column) or --classes a,b,...") in " ".join(res.output.split())
+    res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db"), "--label-column",
+                              "label", "--classes", "ham"])
+    assert res.exit_code == 2 and "(two or more)" in res.output
     res = runner.invoke(app, [*push, "--ledger", str(tmp_path), "--label-column", "label"])
     assert res.exit_code == 2 and "is a folder" in res.output
     (tmp_path / "notes.txt").write_text("not a ledger\n")
@@ -277,6 +280,7 @@ def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
                               "label"])
     assert res.exit_code == 2 and "is not a dataqa ledger" in " ".join(res.output.split())
     assert not (tmp_path / "o").exists()
+    assert (tmp_path / "notes.txt").read_text() == "not a ledger\n"  # read, never changed
 
 
 def test_text_as_sentence_embeddings_from_the_command_line(tmp_path):

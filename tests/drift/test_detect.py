@@ -126,6 +126,17 @@ def test_label_queue_lists_each_content_once_with_its_copies_and_the_probability
     assert len(every) == 60 and (every["copies"] == 1).all()
 
 
+def test_content_keys_keep_types_and_never_merge_rows_without_text():
+    from dataqa.drift.result import _content_keys
+
+    d = pd.DataFrame({"a": [1, "1", True, "True", 1], "t": ["x", None, "x", " ", "y"]})
+    keys = _content_keys(d, None, None)
+    assert len(set(keys)) == 5  # 1 and "1", True and "True" differ; rows differ in t
+    by_text = _content_keys(d, "t", None)
+    assert by_text[0] == by_text[2] and len(set(by_text)) == 4  # missing / blank text: own rows
+    assert _content_keys(d[["a"]], None, "a") is None  # nothing but the id: no merging
+
+
 def test_save_writes_the_three_files(tmp_path):
     import json
 

@@ -32,10 +32,17 @@ def test_split_rejects_bad_settings():
         split_windows(cur, time_column="t", window="1D")
     with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
         split_windows(cur, time_column="t", window="weekly")
-    with pytest.raises(InvalidSettingError, match="window '1M' is not a fixed time span; months "
+    with pytest.raises(InvalidSettingError, match="window '1M' is not a fixed time span: months "
                                                   "and years vary in length, so use days"):
         split_windows(cur, time_column="t", window="1M")
     assert window_span("2W") == window_span("14D") == pd.Timedelta(days=14)
+    assert window_span(pd.offsets.Day(7)) == window_span("1h30min") * 112
+    for bare in ("7", 7):  # pandas would read a bare number as nanoseconds
+        with pytest.raises(InvalidSettingError, match="use a number and a unit"):
+            window_span(bare)
+    for month in ("1MS", "1m", "1Y"):  # 1MS is not milliseconds, 1m not minutes
+        with pytest.raises(InvalidSettingError, match="months and years vary in length"):
+            window_span(month)
     assert window_span("W") == pd.Timedelta(days=7) and window_span("12h") == pd.Timedelta(hours=12)
     # one broken value among ISO times with and without fractions: only it is named
     iso = pd.DataFrame({"t": ["2015-05-29T02:30:18.971000", "2015-05-28T21:00:08",
