@@ -94,6 +94,10 @@ def drift_command(
     min_effect: float | None = typer.Option(
         None, "--min-effect", help="Smallest effect for a drifted column (default 0.02)."),
     permutations: int = typer.Option(500, "--permutations", help="Permutations of each MMD test."),
+    ood_score: str = typer.Option(
+        "msp", "--ood-score",
+        help="OOD score of the OOD share: msp, entropy, knn or mahalanobis (with "
+             "--label-column)."),
     push: bool = typer.Option(False, "--push", help="Send the labeling queue to Label Studio."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),
     ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file for --push."),
@@ -211,6 +215,10 @@ def drift_command(
     if text_features not in DRIFT_TEXT_FEATURES:
         raise InvalidSettingError(f"--text-features {text_features!r} is not known; use "
                                   f"{' or '.join(DRIFT_TEXT_FEATURES)}.")
+    if label_column is not None:
+        from dataqa.drift.model_checks import check_ood_score
+
+        check_ood_score(ood_score, has_labels=True)
     from dataqa.data import load_table
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 
@@ -227,7 +235,7 @@ def drift_command(
                   correction=correction,
                   min_effect=DEFAULT_MIN_EFFECT if min_effect is None else min_effect,
                   n_permutations=permutations, random_state=seed, progress=not quiet,
-                  text_features=text_features)
+                  text_features=text_features, ood_score=ood_score)
     if window is not None or chunk_size is not None:
         from dataqa.drift.windows import drift_windows
 

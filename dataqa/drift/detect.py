@@ -287,7 +287,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  correction: str = "fdr", min_effect: float = DEFAULT_MIN_EFFECT,
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
                  n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
-                 progress: bool | None = None, _part: bool = False, _embed=None) -> DriftResult:
+                 ood_score: str = "msp", progress: bool | None = None, _part: bool = False,
+                 _embed=None) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -341,6 +342,13 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         (all-MiniLM-L6-v2 from the ``text`` extra, read from the installed package),
         each reduced by truncated SVD to 32 components for the tests. The model checks
         use the full embeddings, or TF-IDF fitted per fold.
+    ood_score : str
+        The OOD score of the model checks' OOD share (``result.ood``; higher = more
+        unfamiliar): ``"msp"`` (default) or ``"entropy"`` (from the model's
+        probabilities), ``"knn"`` (distance to the 50th nearest reference row in the
+        drift features) or ``"mahalanobis"`` (to the nearest class mean; needs
+        ``label_column``). Reference rows are scored out-of-fold, each current
+        row as the fold it is dealt to (see :func:`dataqa.drift.model_checks.deal_rows`).
     progress : bool, optional
         Show each stage (features, column tests, whole-table tests, model checks) on
         stderr; default: when stderr is a terminal.
@@ -361,6 +369,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if text_features not in DRIFT_TEXT_FEATURES:
         raise InvalidSettingError(f"text_features={text_features!r} is not known; use "
                                   f"{' or '.join(DRIFT_TEXT_FEATURES)} (--text-features).")
+    if label_column is not None or model is not None:
+        from dataqa.drift.model_checks import check_ood_score
+
+        check_ood_score(ood_score, has_labels=label_column is not None)
     a = float(alpha)
     if not 0 < a < 1:
         raise InvalidSettingError(f"alpha={alpha!r} must lie strictly between 0 and 1.")
@@ -422,7 +434,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
-                  "text_features": text_features,
+                  "text_features": text_features, "ood_score": ood_score,
                   "random_state": _json_seed(random_state), "skipped_columns": skipped},
         n_reference=len(ref), n_current=len(cur))
     if label_column is not None:
@@ -439,10 +451,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                          for c, kind in kinds.items() if kind == "text"}
             _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
                               correction=correction, alpha=a, random_state=int(seeds[3]),
-                              texts=texts, text_features=text_features)
+                              texts=texts, text_features=text_features, ood_score=ood_score)
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 
         _run_fitted_model_checks(result, model, ref[list(kinds)], cur[list(kinds)],
-                                 correction=correction, alpha=a)
+                                 correction=correction, alpha=a, ood_score=ood_score,
+                                 feats=feats, random_state=int(seeds[3]))
     return result

@@ -18,7 +18,7 @@ from dataqa.errors import (
     LengthMismatchError,
 )
 
-__all__ = ["ACCURACY_METHODS", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
+__all__ = ["ACCURACY_METHODS", "DRIFT_OOD_SCORES", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
            "prediction_drift", "deal_rows", "score_dealt"]
 
 
@@ -430,6 +430,60 @@ def _placed(model, X, n_classes: int) -> np.ndarray:
     return out
 
 
+#: OOD scores of the drift checks' OOD share (the :mod:`dataqa.ood` scores that need no
+#: model internals): from the model's probabilities, or from dataqa's drift features,
+#: fitted on the other folds of the reference (kNN; Mahalanobis, which needs the
+#: reference's labels for its class means). Max-logit and energy need raw logits: from
+#: probabilities the first ranks rows as MSP does and the second is the same for all.
+DRIFT_OOD_SCORES = ("msp", "entropy", "knn", "mahalanobis")
+#: Neighbour whose distance is the kNN score (fewer when a fold has fewer rows).
+DRIFT_KNN_K = 50
+
+
+def check_ood_score(name: str, *, has_labels: bool) -> str:
+    """``name`` if the drift checks can compute it, else a DataqaError saying why."""
+    from dataqa.errors import UnknownNameError
+    from dataqa.ood import ood_method_names
+
+    if name in DRIFT_OOD_SCORES:
+        if name == "mahalanobis" and not has_labels:
+            raise InvalidSettingError(
+                "ood_score='mahalanobis' (--ood-score) needs the reference's labels for its "
+                "class means: give label_column (--label-column), or use 'knn'.")
+        return name
+    if name in ("max_logit", "energy"):
+        raise InvalidSettingError(
+            f"ood_score={name!r} needs the model's raw logits, which the drift checks do not "
+            f"have: from probabilities max_logit ranks rows as msp does and energy is the "
+            f"same for every row. Use one of {', '.join(DRIFT_OOD_SCORES)}, or compute it "
+            f"with dataqa.ood.score_ood and compare with dataqa.drift.ood_fraction.")
+    if name in ood_method_names():
+        raise InvalidSettingError(
+            f"ood_score={name!r} needs the model's internals (a torch model or its gradients), "
+            f"which the drift checks do not have; compute it with dataqa.ood.score_ood on "
+            f"held-out reference rows and the current rows and compare them with "
+            f"dataqa.drift.ood_fraction, or use one of {', '.join(DRIFT_OOD_SCORES)}.")
+    raise UnknownNameError("ood score", name, DRIFT_OOD_SCORES)
+
+
+def _probability_ood(name: str, probs: np.ndarray) -> np.ndarray:
+    from dataqa.ood import logits_from_probs, score_ood
+
+    return score_ood(name, logits=logits_from_probs(probs))
+
+
+def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -> np.ndarray:
+    """kNN or Mahalanobis scores of ``F_score`` against the fitted rows ``F_train``."""
+    from dataqa.ood import KNNDetector, MahalanobisDetector
+
+    if len(F_score) == 0:
+        return np.zeros(0)
+    if name == "knn":  # standardised features: distances, not directions (no L2 norming)
+        det = KNNDetector(k=max(1, min(DRIFT_KNN_K, len(F_train))), normalize=False)
+        return det.fit(F_train).score(F_score)
+    return MahalanobisDetector().fit(F_train, y_train).score(F_score)
+
+
 def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:
     """Which fold model scores each of ``n`` current rows: the rows dealt to the
     ``folds`` models in equal shares (sizes differ by at most one), in a seeded random
@@ -451,6 +505,7 @@ def score_dealt(models, X, n_classes: int, random_state=0) -> np.ndarray:
 
 
 def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
+                      ood_score: str = "msp",
                       correction: str = "fdr", alpha: float = 0.05, random_state=0,
                       texts: dict | None = None, text_features: str = "tfidf") -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
@@ -468,8 +523,9 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     read the accuracy 0.04 too low. ``texts`` (text column -> (reference texts, current
     texts), object arrays) are featurised per fold (:class:`_FoldInputs`). Then
     :func:`prediction_drift`,
-    :func:`label_shift`, :func:`estimate_accuracy` and :func:`ood_fraction` (MSP score,
-    :func:`dataqa.ood.msp_score`).
+    :func:`label_shift`, :func:`estimate_accuracy` and :func:`ood_fraction` (``ood_score``,
+    one of :data:`DRIFT_OOD_SCORES`; kNN and Mahalanobis are fitted on the same folds'
+    training rows of the drift features and score the same held-out and dealt rows).
     """
     import warnings
 
@@ -478,7 +534,6 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
 
     from dataqa.audit.pred_probs import default_model
     from dataqa.data import effective_folds
-    from dataqa.ood import logits_from_probs, msp_score
 
     inputs = _FoldInputs(feats, texts, random_state=random_state, text_features=text_features)
     est = model if model is not None else default_model(inputs.kind)
@@ -489,10 +544,18 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((feats.current.shape[0], k))
     dealt = deal_rows(feats.current.shape[0], folds, random_state)
+    by_features = ood_score in ("knn", "mahalanobis")
+    ref_ood = np.zeros(len(y))
+    cur_ood = np.zeros(feats.current.shape[0])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         for f, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
             mine = np.flatnonzero(dealt == f)
+            if by_features:  # each row against reference rows it is not one of
+                ref_ood[test] = _feature_ood(ood_score, feats.reference[train], y[train],
+                                             feats.reference[test])
+                cur_ood[mine] = _feature_ood(ood_score, feats.reference[train], y[train],
+                                             feats.current[mine])
             Xtrain, Xtest, Xcur = inputs.fold(train, test, mine)
             try:
                 fitted = clone(est).fit(Xtrain, y[train])
@@ -523,8 +586,10 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
                           for j, name in enumerate(class_names)}
     result.estimated_accuracy = estimate_accuracy(ref_probs, labels, cur_probs,
                                                   random_state=random_state)
-    result.ood = ood_fraction(msp_score(logits_from_probs(ref_probs)),
-                              msp_score(logits_from_probs(cur_probs)))
+    if not by_features:
+        ref_ood, cur_ood = _probability_ood(ood_score, ref_probs), _probability_ood(ood_score, cur_probs)
+    result.ood = {**ood_fraction(ref_ood, cur_ood), "score": ood_score}
+    result.reference_ood_scores, result.current_ood_scores = ref_ood, cur_ood
     result.class_names = list(class_names)
     result.current_probs = cur_probs
     result.reference_probs = ref_probs
@@ -532,9 +597,14 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
 
 
 def _run_fitted_model_checks(result, model, ref_frame, cur_frame, *, correction: str = "fdr",
-                             alpha: float = 0.05) -> None:
-    """Prediction shift and OOD share from an already fitted model (no reference labels)."""
-    from dataqa.ood import logits_from_probs, msp_score
+                             alpha: float = 0.05, ood_score: str = "msp", feats=None,
+                             random_state=0) -> None:
+    """Prediction shift and OOD share from an already fitted model (no reference labels).
+
+    A kNN OOD score (``ood_score="knn"``) is cross-fitted on the drift features ``feats``:
+    each reference row against the other four fifths of the reference, each current row
+    against the fifth it is dealt to's complement (:func:`deal_rows`)."""
+    from sklearn.model_selection import KFold
 
     if not hasattr(model, "predict_proba"):
         raise InvalidSettingError(f"model {type(model).__name__} has no predict_proba; give a "
@@ -554,7 +624,21 @@ def _run_fitted_model_checks(result, model, ref_frame, cur_frame, *, correction:
     frame = prediction_drift(ref_probs, cur_probs, class_names=names, correction=correction)
     frame["drifted"] = frame["p_adjusted"] <= alpha
     result.prediction_drift = frame
-    result.ood = ood_fraction(msp_score(logits_from_probs(ref_probs)),
-                              msp_score(logits_from_probs(cur_probs)))
+    if ood_score == "knn":
+        folds = min(5, feats.reference.shape[0])
+        ref_ood = np.zeros(feats.reference.shape[0])
+        cur_ood = np.zeros(feats.current.shape[0])
+        dealt = deal_rows(feats.current.shape[0], folds, random_state)
+        splits = KFold(folds, shuffle=True, random_state=random_state).split(feats.reference)
+        for f, (train, test) in enumerate(splits):
+            mine = np.flatnonzero(dealt == f)
+            ref_ood[test] = _feature_ood("knn", feats.reference[train], None,
+                                         feats.reference[test])
+            cur_ood[mine] = _feature_ood("knn", feats.reference[train], None,
+                                         feats.current[mine])
+    else:
+        ref_ood, cur_ood = _probability_ood(ood_score, ref_probs), _probability_ood(ood_score, cur_probs)
+    result.ood = {**ood_fraction(ref_ood, cur_ood), "score": ood_score}
+    result.reference_ood_scores, result.current_ood_scores = ref_ood, cur_ood
     result.class_names = names
     result.current_probs = cur_probs

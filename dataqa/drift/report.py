@@ -56,6 +56,11 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     return fig
 
 
+def _ood_label(result) -> str:
+    return (f"current items above the reference's 95% OOD threshold "
+            f"({(result.ood or {}).get('score', 'msp')} score)")
+
+
 def drift_report(result) -> HtmlReport:
     """Build the report (summary, columns, multivariate tests, model checks, windows,
     labeling queue)."""
@@ -106,7 +111,7 @@ def drift_report(result) -> HtmlReport:
             r.table(result.driving_features.head(15))
     if result.estimated_accuracy is None and result.prediction_drift is not None:
         r.heading("Model checks")
-        r.key_values({"current items above the reference's 95% OOD threshold":
+        r.key_values({_ood_label(result):
                       f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})"})
         r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
                     css_class="note")
@@ -118,7 +123,7 @@ def drift_report(result) -> HtmlReport:
             "estimated accuracy on current (95% interval of the accuracy on these items)":
                 f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]",
             "out-of-fold accuracy on reference": f"{a['reference_accuracy']:.3f}",
-            "current items above the reference's 95% OOD threshold":
+            _ood_label(result):
                 f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})",
         })
         ls = pd.DataFrame([{"class": k, **v} for k, v in result.label_shift.items()])

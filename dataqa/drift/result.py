@@ -109,6 +109,9 @@ class DriftResult:
         With labels: out-of-fold probabilities on the reference rows.
     reference_labels : int ndarray (n,) or None
         With labels: the reference labels, encoded in class order.
+    reference_ood_scores, current_ood_scores : ndarray or None
+        With a model or labels: each row's OOD score (``settings["ood_score"]``, higher =
+        more unfamiliar), reference rows out-of-fold; ``ood`` is their comparison.
     windows : DataFrame or None
         Per-window statistics when the current data was split (:func:`drift_windows`).
     reference_chunks : DataFrame or None
@@ -140,6 +143,8 @@ class DriftResult:
     reference_chunks: pd.DataFrame | None = None
     reference_probs: np.ndarray | None = None
     reference_labels: np.ndarray | None = None
+    reference_ood_scores: np.ndarray | None = None
+    current_ood_scores: np.ndarray | None = None
 
     def __repr__(self) -> str:
         n = int(self.columns["drifted"].sum())

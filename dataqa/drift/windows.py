@@ -233,17 +233,16 @@ def _summary(res: DriftResult) -> dict:
     return row
 
 
-def _model_row(ref_probs, labels, cur_probs, random_state) -> dict:
+def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood) -> dict:
+    """A window's model checks from the whole run's probabilities and OOD scores."""
     from dataqa.drift.model_checks import _bbse, estimate_accuracy, ood_fraction
-    from dataqa.ood import logits_from_probs, msp_score
 
     acc = estimate_accuracy(ref_probs, labels, cur_probs, n_bootstrap=50,
                             random_state=random_state)
     k = ref_probs.shape[1]
     prior = _bbse(ref_probs.argmax(1), labels, cur_probs.argmax(1), k)
     ref_prior = np.bincount(labels, minlength=k) / len(labels)
-    ood = ood_fraction(msp_score(logits_from_probs(ref_probs)),
-                       msp_score(logits_from_probs(cur_probs)))
+    ood = ood_fraction(ref_ood, cur_ood)
     return {"estimated_accuracy": acc["estimate"], "accuracy_low": acc["low"],
             "accuracy_high": acc["high"], "label_shift_l1": float(np.abs(prior - ref_prior).sum()),
             "ood_fraction": ood["fraction"]}
@@ -307,7 +306,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                           **common)
     state = None
     if result.reference_probs is not None:
-        state = {"ref_probs": result.reference_probs, "labels": result.reference_labels}
+        state = {"ref_probs": result.reference_probs, "labels": result.reference_labels,
+                 "ref_ood": result.reference_ood_scores, "cur_ood": result.current_ood_scores}
     # windows reuse the whole run's model probabilities: no model is fitted or asked again
     win_opts = {**{k: v for k, v in common.items() if k != "model"},
                 "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
@@ -336,7 +336,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             row.update(_summary(res))
             if state is not None:
                 row.update(_model_row(state["ref_probs"], state["labels"],
-                                      result.current_probs[idx], random_state))
+                                      result.current_probs[idx], random_state,
+                                      state["ref_ood"], state["cur_ood"][idx]))
             rows.append(row)
             advance()
         for c in range(n_chunks):
@@ -347,7 +348,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             row = {"window": f"reference rows {idx[0] + 1}-{idx[-1] + 1}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]
-                row.update(_model_row(pr[rest], y[rest], pr[idx], random_state))
+                ro = state["ref_ood"]
+                row.update(_model_row(pr[rest], y[rest], pr[idx], random_state, ro[rest],
+                                      ro[idx]))
             chunks.append(row)
             advance()
     result.windows = _int_columns(pd.DataFrame(rows))

@@ -67,6 +67,13 @@ def test_windows_from_the_command_line(tmp_path):
                               "--permutations", "49", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "c" / "windows.csv")) == 3
+    # another OOD score for the OOD share
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
+                              "--ood-score", "knn", "--permutations", "19", "-q", "--out",
+                              str(tmp_path / "k")])
+    assert res.exit_code == 0, res.output
+    ood = json.loads((tmp_path / "k" / "drift.json").read_text())["ood"]
+    assert ood["score"] == "knn" and 0 <= ood["fraction"] <= 1
     # the labeling queue is written without --push, --top items long
     res = runner.invoke(app, ["drift", str(ref), str(cur), "--permutations", "19", "--top", "5",
                               "-q", "--out", str(tmp_path / "q")])
@@ -140,6 +147,8 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     (["--min-effect", "-1"], "--min-effect -1.0 must be a number >= 0"),
     (["--permutations", "0"], "--permutations 0 must be at least 1"),
     (["--top", "0"], "--top 0 must be at least 1"),
+    (["--label-column", "label", "--ood-score", "odin"], "ood_score='odin' needs the model's "
+                                                         "internals"),
     (["--text-features", "bert"], "--text-features 'bert' is not known; use tfidf or embedding"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):

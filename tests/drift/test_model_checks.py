@@ -12,12 +12,13 @@ from dataqa.drift import (
     adjust_p_values,
     bbse_priors,
     detect_drift,
+    drift_windows,
     estimate_accuracy,
     label_shift,
     ood_fraction,
     prediction_drift,
 )
-from dataqa.errors import InvalidSettingError, LengthMismatchError
+from dataqa.errors import InvalidSettingError, LengthMismatchError, UnknownNameError
 
 #: P(predicted i | true j), columns sum to 1
 M = np.array([[0.8, 0.1, 0.1],
@@ -546,3 +547,68 @@ def test_a_model_that_cannot_take_the_feature_matrix_is_named():
                                                   "label_column .* refitted, once per fold"):
         detect_drift(ref, ref.drop(columns="y"), label_column="y", model=pipe,
                      multivariate=())
+
+
+def _ood_tables(rng, n=300, far=0.0):
+    def part(n, far):
+        y = rng.integers(0, 2, n)
+        X = rng.normal(size=(n, 3)) + 1.5 * y[:, None]
+        X[: n // 2, 2] += far  # half the rows far out along a feature the classes share
+        return pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": y})
+    return part(n, 0.0), part(n, far).drop(columns="y")
+
+
+@pytest.mark.parametrize("score", ["msp", "entropy", "knn", "mahalanobis"])
+def test_every_ood_score_reads_about_5_percent_without_shift(score):
+    rng = np.random.default_rng(51)
+    shares = []
+    for i in range(8):
+        ref, cur = _ood_tables(rng)
+        r = detect_drift(ref, cur, label_column="y", ood_score=score, multivariate=(),
+                         random_state=i)
+        assert r.ood["score"] == score and r.settings["ood_score"] == score
+        assert r.reference_ood_scores.shape == (300,) and r.current_ood_scores.shape == (300,)
+        shares.append(r.ood["fraction"])
+    # 8 x 300 current rows; without shift the share's mean is 5% (sd about 0.006 here)
+    assert 0.025 <= np.mean(shares) <= 0.08, shares
+
+
+def test_distance_scores_see_rows_far_from_the_reference():
+    rng = np.random.default_rng(52)
+    ref, cur = _ood_tables(rng, far=8.0)
+    far = {s: detect_drift(ref, cur, label_column="y", ood_score=s, multivariate=()).ood
+           for s in ("knn", "mahalanobis")}
+    # half the current rows lie 8 sd out: both distance scores put them above threshold
+    assert far["knn"]["fraction"] > 0.45 and far["mahalanobis"]["fraction"] > 0.45
+
+
+def test_ood_score_errors_and_a_fitted_model_with_knn(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(53)
+    ref, cur = _ood_tables(rng, far=8.0)
+    with pytest.raises(InvalidSettingError, match="ood_score='odin' needs the model's internals"):
+        detect_drift(ref, cur, label_column="y", ood_score="odin")
+    with pytest.raises(InvalidSettingError, match="'energy' needs the model's raw logits"):
+        detect_drift(ref, cur, label_column="y", ood_score="energy")
+    with pytest.raises(UnknownNameError, match="unknown ood score .lof.; known ood scores are: entropy, knn, mahalanobis, msp"):
+        detect_drift(ref, cur, label_column="y", ood_score="lof")
+    fitted = LogisticRegression().fit(ref[["a", "b", "c"]], ref["y"])
+    with pytest.raises(InvalidSettingError, match="'mahalanobis' .* needs the reference's labels"):
+        detect_drift(ref.drop(columns="y"), cur, model=fitted, ood_score="mahalanobis")
+    r = detect_drift(ref.drop(columns="y"), cur, model=fitted, ood_score="knn", multivariate=())
+    assert r.ood["score"] == "knn" and r.ood["fraction"] > 0.45
+    assert "(knn score)" in r.to_html(tmp_path / "r.html").read_text()
+
+
+def test_windows_use_the_chosen_ood_score():
+    rng = np.random.default_rng(54)
+    ref, cur = _ood_tables(rng, n=400, far=8.0)
+    cur = cur.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    r = drift_windows(ref, cur, chunk_size=100, label_column="y", ood_score="knn",
+                      multivariate=(), n_permutations=19)
+    for i, (_, row) in enumerate(r.windows.iterrows()):
+        idx = np.arange(i * 100, (i + 1) * 100)
+        want = ood_fraction(r.reference_ood_scores, r.current_ood_scores[idx])["fraction"]
+        assert row["ood_fraction"] == pytest.approx(want)
+    assert (r.windows["ood_fraction"] > 0.3).all()
