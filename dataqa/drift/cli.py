@@ -164,6 +164,12 @@ def drift_command(
     except InvalidSettingError as exc:
         raise InvalidSettingError(_for_current(str(exc))) from None
     check_out_dir(out)
+    from dataqa.drift.model_checks import check_ood_score
+
+    check_ood_score(ood_score, has_labels=True)
+    if ood_score != "msp" and label_column is None:
+        raise InvalidSettingError(f"--ood-score {ood_score} needs --label-column: the OOD "
+                                  f"share comes from the model checks, which need labels.")
     if push:
         if not project:
             raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
@@ -215,10 +221,6 @@ def drift_command(
     if text_features not in DRIFT_TEXT_FEATURES:
         raise InvalidSettingError(f"--text-features {text_features!r} is not known; use "
                                   f"{' or '.join(DRIFT_TEXT_FEATURES)}.")
-    if label_column is not None:
-        from dataqa.drift.model_checks import check_ood_score
-
-        check_ood_score(ood_score, has_labels=True)
     from dataqa.data import load_table
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 

@@ -346,8 +346,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         The OOD score of the model checks' OOD share (``result.ood``; higher = more
         unfamiliar): ``"msp"`` (default) or ``"entropy"`` (from the model's
         probabilities), ``"knn"`` (distance to the 50th nearest reference row in the
-        drift features) or ``"mahalanobis"`` (to the nearest class mean; needs
-        ``label_column``). Reference rows are scored out-of-fold, each current
+        drift features, fewer in small references) or ``"mahalanobis"`` (to the nearest
+        class mean; needs ``label_column``). Used with ``label_column`` or ``model``. Reference rows are scored out-of-fold, each current
         row as the fold it is dealt to (see :func:`dataqa.drift.model_checks.deal_rows`).
     progress : bool, optional
         Show each stage (features, column tests, whole-table tests, model checks) on
@@ -369,10 +369,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if text_features not in DRIFT_TEXT_FEATURES:
         raise InvalidSettingError(f"text_features={text_features!r} is not known; use "
                                   f"{' or '.join(DRIFT_TEXT_FEATURES)} (--text-features).")
-    if label_column is not None or model is not None:
-        from dataqa.drift.model_checks import check_ood_score
+    from dataqa.drift.model_checks import check_ood_score
 
-        check_ood_score(ood_score, has_labels=label_column is not None)
+    check_ood_score(ood_score, has_labels=label_column is not None)
     a = float(alpha)
     if not 0 < a < 1:
         raise InvalidSettingError(f"alpha={alpha!r} must lie strictly between 0 and 1.")

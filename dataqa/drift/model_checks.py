@@ -436,7 +436,8 @@ def _placed(model, X, n_classes: int) -> np.ndarray:
 #: reference's labels for its class means). Max-logit and energy need raw logits: from
 #: probabilities the first ranks rows as MSP does and the second is the same for all.
 DRIFT_OOD_SCORES = ("msp", "entropy", "knn", "mahalanobis")
-#: Neighbour whose distance is the kNN score (fewer when a fold has fewer rows).
+#: Neighbour whose distance is the kNN score (a fifth of a fold's training rows when
+#: they are fewer than 5 x this).
 DRIFT_KNN_K = 50
 
 
@@ -479,9 +480,15 @@ def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -
     if len(F_score) == 0:
         return np.zeros(0)
     if name == "knn":  # standardised features: distances, not directions (no L2 norming)
-        det = KNNDetector(k=max(1, min(DRIFT_KNN_K, len(F_train))), normalize=False)
+        det = KNNDetector(k=max(1, min(DRIFT_KNN_K, len(F_train) // 5)), normalize=False)
         return det.fit(F_train).score(F_score)
-    return MahalanobisDetector().fit(F_train, y_train).score(F_score)
+    try:
+        return MahalanobisDetector().fit(F_train, y_train).score(F_score)
+    except InvalidSettingError as exc:
+        raise InvalidSettingError(
+            f"ood_score='mahalanobis' (--ood-score) cannot be fitted on a fold of this "
+            f"reference: {exc} Use ood_score='knn', which needs no classes, or a larger "
+            f"reference.") from None
 
 
 def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:

@@ -93,9 +93,10 @@ class DriftResult:
     prediction_drift : DataFrame or None
         With labels: KS test per class of the predicted probabilities.
     ood : dict or None
-        With labels: ``{"fraction", "threshold", "tie_weight", "expected"}``, the share
-        of current items above the reference's 95% MSP threshold (items on it counted
-        with ``tie_weight``; see :func:`~dataqa.drift.model_checks.ood_fraction`).
+        With labels or a model: ``{"fraction", "threshold", "tie_weight", "expected",
+        "score"}``, the share of current items above the reference's 95% threshold of
+        the OOD score ``score`` (``ood_score``; items on it counted with ``tie_weight``;
+        see :func:`~dataqa.drift.model_checks.ood_fraction`).
     unlike_scores : ndarray (m,) or None
         Per current item, out-of-fold probability of being told apart from the
         reference (higher = more unlike it).
@@ -111,7 +112,9 @@ class DriftResult:
         With labels: the reference labels, encoded in class order.
     reference_ood_scores, current_ood_scores : ndarray or None
         With a model or labels: each row's OOD score (``settings["ood_score"]``, higher =
-        more unfamiliar), reference rows out-of-fold; ``ood`` is their comparison.
+        more unfamiliar); ``ood`` is their comparison. The reference rows' scores are
+        out-of-fold with labels, and with kNN; with a fitted model and a
+        probability-based score they come from that model, in-sample.
     windows : DataFrame or None
         Per-window statistics when the current data was split (:func:`drift_windows`).
     reference_chunks : DataFrame or None

@@ -309,7 +309,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         state = {"ref_probs": result.reference_probs, "labels": result.reference_labels,
                  "ref_ood": result.reference_ood_scores, "cur_ood": result.current_ood_scores}
     # windows reuse the whole run's model probabilities: no model is fitted or asked again
-    win_opts = {**{k: v for k, v in common.items() if k != "model"},
+    win_opts = {**{k: v for k, v in common.items() if k not in ("model", "ood_score")},
                 "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
                 "_part": True}
     base = (int(random_state) if isinstance(random_state, (int, np.integer))

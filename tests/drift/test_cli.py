@@ -149,6 +149,7 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     (["--top", "0"], "--top 0 must be at least 1"),
     (["--label-column", "label", "--ood-score", "odin"], "ood_score='odin' needs the model's "
                                                          "internals"),
+    (["--ood-score", "knn"], "--ood-score knn needs --label-column"),
     (["--text-features", "bert"], "--text-features 'bert' is not known; use tfidf or embedding"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):

@@ -596,6 +596,15 @@ def test_ood_score_errors_and_a_fitted_model_with_knn(tmp_path):
     fitted = LogisticRegression().fit(ref[["a", "b", "c"]], ref["y"])
     with pytest.raises(InvalidSettingError, match="'mahalanobis' .* needs the reference's labels"):
         detect_drift(ref.drop(columns="y"), cur, model=fitted, ood_score="mahalanobis")
+    with pytest.raises(UnknownNameError, match="unknown ood score 'lof'"):
+        detect_drift(ref.drop(columns="y"), cur, ood_score="lof")  # checked even unused
+    # a reference too small for class means in every fold: named, with what to use
+    tiny = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) % 3, "y": np.arange(10) % 5})
+    with pytest.raises(InvalidSettingError, match="ood_score='mahalanobis' .* cannot be fitted "
+                                                  "on a fold of this reference.*Use "
+                                                  "ood_score='knn'"):
+        detect_drift(tiny, tiny.drop(columns="y"), label_column="y", ood_score="mahalanobis",
+                     multivariate=())
     r = detect_drift(ref.drop(columns="y"), cur, model=fitted, ood_score="knn", multivariate=())
     assert r.ood["score"] == "knn" and r.ood["fraction"] > 0.45
     assert "(knn score)" in r.to_html(tmp_path / "r.html").read_text()
@@ -605,6 +614,9 @@ def test_windows_use_the_chosen_ood_score():
     rng = np.random.default_rng(54)
     ref, cur = _ood_tables(rng, n=400, far=8.0)
     cur = cur.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    m = drift_windows(ref, cur, chunk_size=200, label_column="y", ood_score="mahalanobis",
+                      multivariate=(), n_permutations=19)
+    assert m.ood["score"] == "mahalanobis" and (m.windows["ood_fraction"] > 0.3).all()
     r = drift_windows(ref, cur, chunk_size=100, label_column="y", ood_score="knn",
                       multivariate=(), n_permutations=19)
     for i, (_, row) in enumerate(r.windows.iterrows()):
