@@ -150,7 +150,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             value, row = _non_numeric(text_df[col])
             if isinstance(value, np.generic):
                 value = value.item()
-            if pd.api.types.is_bool_dtype(text_df[col]):
+            if (pd.api.types.is_bool_dtype(text_df[col])  # or true/false with gaps
+                    or pd.api.types.infer_dtype(text_df[col], skipna=True) == "boolean"):
                 raise FeatureTypeError(
                     f"column {col!r} holds numbers in the {num} table but true/false values "
                     f"in {_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 "

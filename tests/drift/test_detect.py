@@ -281,6 +281,9 @@ def test_true_false_against_numbers_is_named_as_such():
     with pytest.raises(FeatureTypeError, match="holds numbers in the reference table but "
                                                "true/false values in the current table"):
         detect_drift(cur, ref)
+    gaps = pd.DataFrame({"flag": [True, None, False] * 7})  # read from a CSV: object dtype
+    with pytest.raises(FeatureTypeError, match="true/false values in the current table"):
+        detect_drift(cur, gaps)
 
 
 def test_a_series_is_refused_with_what_to_pass():
