@@ -93,7 +93,8 @@ def drift_report(result) -> HtmlReport:
             r.paragraph("Reference chunks, each compared with the rest of the reference "
                         "(what no drift looks like):", css_class="note")
             r.table(result.reference_chunks)
-        elif s.get("reference_chunks_note"):
+        elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
+            # (with no window tested, the note above already says why)
             r.paragraph(s["reference_chunks_note"].capitalize(), css_class="note")
     r.heading("Columns")
     if s.get("skipped_columns"):
