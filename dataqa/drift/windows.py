@@ -148,7 +148,7 @@ def window_span(window) -> pd.Timedelta:
     import re
 
     span = None
-    if isinstance(window, (pd.Timedelta, datetime.timedelta, pd.DateOffset)):
+    if isinstance(window, (pd.Timedelta, datetime.timedelta, pd.offsets.BaseOffset)):
         try:
             span = pd.Timedelta(window)
         except (ValueError, TypeError):
