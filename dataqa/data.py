@@ -239,10 +239,9 @@ def _check_short_rows(path: Path, df: pd.DataFrame, delim: str, encoding: str,
             f"{str(path)!r} has rows with fewer fields than its {df.shape[1]} columns beside an "
             f"unclosed quote (data rows {rows}, counted from 1 after any header). TSV is read "
             f"with quoting off, one line per row, so a text field that holds a line break "
-            f"splits its row; if the "
-            f"file puts quotes around such fields (as pandas' to_csv does), read it as CSV "
-            f"with --format csv --sep tab (API: format='csv', sep='\\t'), or write it "
-            f"without line breaks in the text.")
+            f"splits its row; if the file puts quotes around such fields (as pandas' to_csv "
+            f"does), read it as CSV with --format csv --sep tab (API: format='csv', "
+            f"sep='\\t'), or write it without line breaks in the text.")
 
 
 def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = None,

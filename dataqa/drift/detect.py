@@ -400,12 +400,12 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
     if text_features == "embedding" and any(k == "text" for k in kinds.values()):
-        from dataqa.drift.multivariate import CachedEmbedder
+        from dataqa.drift.multivariate import CachedEmbedder, pooled_texts
 
         # embedded first, under a counted bar of their own (the longest step by far)
         _embed = _embed if _embed is not None else CachedEmbedder()
-        _embed([t for c, k in kinds.items() if k == "text"
-                for t in pd.concat([ref[c], cur[c]]).fillna("").astype(str)], progress=progress)
+        _embed([t for c, k in kinds.items() if k == "text" for t in pooled_texts(ref, cur, c)],
+               progress=progress)
     with progress_stage("features", enabled=progress):
         feats = build_features(ref, cur, kinds, random_state=int(seeds[0]),
                                text_features=text_features, embed=_embed)

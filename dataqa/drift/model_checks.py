@@ -16,10 +16,11 @@ from dataqa.errors import (
     FeatureTypeError,
     InvalidSettingError,
     LengthMismatchError,
+    UnknownNameError,
 )
 
-__all__ = ["ACCURACY_METHODS", "DRIFT_OOD_SCORES", "bbse_priors", "label_shift", "estimate_accuracy", "ood_fraction",
-           "prediction_drift", "deal_rows", "score_dealt"]
+__all__ = ["ACCURACY_METHODS", "DRIFT_OOD_SCORES", "bbse_priors", "label_shift",
+           "estimate_accuracy", "ood_fraction", "prediction_drift", "deal_rows", "score_dealt"]
 
 
 def _confidence(confidence: float) -> float:
@@ -443,7 +444,6 @@ DRIFT_KNN_K = 50
 
 def check_ood_score(name: str, *, has_labels: bool) -> str:
     """``name`` if the drift checks can compute it, else a DataqaError saying why."""
-    from dataqa.errors import UnknownNameError
     from dataqa.ood import ood_method_names
 
     if name in DRIFT_OOD_SCORES:
@@ -467,12 +467,6 @@ def check_ood_score(name: str, *, has_labels: bool) -> str:
     raise UnknownNameError("ood score", name, DRIFT_OOD_SCORES)
 
 
-def _probability_ood(name: str, probs: np.ndarray) -> np.ndarray:
-    from dataqa.ood import logits_from_probs, score_ood
-
-    return score_ood(name, logits=logits_from_probs(probs))
-
-
 def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -> np.ndarray:
     """kNN or Mahalanobis scores of ``F_score`` against the fitted rows ``F_train``."""
     from dataqa.ood import KNNDetector, MahalanobisDetector
@@ -489,6 +483,30 @@ def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -
             f"ood_score='mahalanobis' (--ood-score) cannot be fitted on a fold of this "
             f"reference: {exc} Use ood_score='knn', which needs no classes, or a larger "
             f"reference.") from None
+
+
+def _fill_ood(result, name: str, ref_probs, cur_probs, feats, labels, splits, dealt) -> None:
+    """``result.ood`` and the per-row OOD scores. Probability scores come from the
+    probabilities as they are; a distance score is fitted on each split's training rows
+    of the drift features and scores its held-out reference rows and the current rows
+    dealt to it (``dealt[i]`` is the split of current row ``i``)."""
+    from dataqa.ood import logits_from_probs, score_ood
+
+    if name in ("knn", "mahalanobis"):
+        ref_ood = np.zeros(feats.reference.shape[0])
+        cur_ood = np.zeros(feats.current.shape[0])
+        for f, (train, test) in enumerate(splits):
+            mine = np.flatnonzero(dealt == f)
+            y_train = None if labels is None else labels[train]
+            ref_ood[test] = _feature_ood(name, feats.reference[train], y_train,
+                                         feats.reference[test])
+            cur_ood[mine] = _feature_ood(name, feats.reference[train], y_train,
+                                         feats.current[mine])
+    else:
+        ref_ood, cur_ood = (score_ood(name, logits=logits_from_probs(p))
+                            for p in (ref_probs, cur_probs))
+    result.ood = {**ood_fraction(ref_ood, cur_ood), "score": name}
+    result.reference_ood_scores, result.current_ood_scores = ref_ood, cur_ood
 
 
 def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:
@@ -551,18 +569,11 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((feats.current.shape[0], k))
     dealt = deal_rows(feats.current.shape[0], folds, random_state)
-    by_features = ood_score in ("knn", "mahalanobis")
-    ref_ood = np.zeros(len(y))
-    cur_ood = np.zeros(feats.current.shape[0])
+    splits = list(splitter.split(np.zeros(len(y)), y))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-        for f, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        for f, (train, test) in enumerate(splits):
             mine = np.flatnonzero(dealt == f)
-            if by_features:  # each row against reference rows it is not one of
-                ref_ood[test] = _feature_ood(ood_score, feats.reference[train], y[train],
-                                             feats.reference[test])
-                cur_ood[mine] = _feature_ood(ood_score, feats.reference[train], y[train],
-                                             feats.current[mine])
             Xtrain, Xtest, Xcur = inputs.fold(train, test, mine)
             try:
                 fitted = clone(est).fit(Xtrain, y[train])
@@ -593,10 +604,7 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
                           for j, name in enumerate(class_names)}
     result.estimated_accuracy = estimate_accuracy(ref_probs, labels, cur_probs,
                                                   random_state=random_state)
-    if not by_features:
-        ref_ood, cur_ood = _probability_ood(ood_score, ref_probs), _probability_ood(ood_score, cur_probs)
-    result.ood = {**ood_fraction(ref_ood, cur_ood), "score": ood_score}
-    result.reference_ood_scores, result.current_ood_scores = ref_ood, cur_ood
+    _fill_ood(result, ood_score, ref_probs, cur_probs, feats, y, splits, dealt)
     result.class_names = list(class_names)
     result.current_probs = cur_probs
     result.reference_probs = ref_probs
@@ -631,21 +639,9 @@ def _run_fitted_model_checks(result, model, ref_frame, cur_frame, *, correction:
     frame = prediction_drift(ref_probs, cur_probs, class_names=names, correction=correction)
     frame["drifted"] = frame["p_adjusted"] <= alpha
     result.prediction_drift = frame
-    if ood_score == "knn":
-        folds = min(5, feats.reference.shape[0])
-        ref_ood = np.zeros(feats.reference.shape[0])
-        cur_ood = np.zeros(feats.current.shape[0])
-        dealt = deal_rows(feats.current.shape[0], folds, random_state)
-        splits = KFold(folds, shuffle=True, random_state=random_state).split(feats.reference)
-        for f, (train, test) in enumerate(splits):
-            mine = np.flatnonzero(dealt == f)
-            ref_ood[test] = _feature_ood("knn", feats.reference[train], None,
-                                         feats.reference[test])
-            cur_ood[mine] = _feature_ood("knn", feats.reference[train], None,
-                                         feats.current[mine])
-    else:
-        ref_ood, cur_ood = _probability_ood(ood_score, ref_probs), _probability_ood(ood_score, cur_probs)
-    result.ood = {**ood_fraction(ref_ood, cur_ood), "score": ood_score}
-    result.reference_ood_scores, result.current_ood_scores = ref_ood, cur_ood
+    folds = min(5, feats.reference.shape[0])
+    splits = list(KFold(folds, shuffle=True, random_state=random_state).split(feats.reference))
+    _fill_ood(result, ood_score, ref_probs, cur_probs, feats, None, splits,
+              deal_rows(feats.current.shape[0], folds, random_state))
     result.class_names = names
     result.current_probs = cur_probs

@@ -62,6 +62,12 @@ class CachedEmbedder:
         return np.vstack([self.vectors[t] for t in texts])
 
 
+def pooled_texts(ref: pd.DataFrame, cur: pd.DataFrame, col: str) -> list[str]:
+    """A text column's reference then current texts, missing ones as "" (what the text
+    features are built from, and the keys of :class:`CachedEmbedder`)."""
+    return pd.concat([ref[col], cur[col]]).fillna("").astype(str).tolist()
+
+
 def _standardise(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mu, sd = r.mean(axis=0), r.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
@@ -113,7 +119,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
 
             from dataqa.features import tfidf_features
 
-            texts = pd.concat([ref[col], cur[col]]).fillna("").astype(str).tolist()
+            texts = pooled_texts(ref, cur, col)
             if text_features == "embedding":
                 from dataqa.features import sentence_embeddings
 

@@ -19,7 +19,8 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
 
     Texts are sent as text tasks (with a text column), other tables as table tasks; the
     model's prediction (when labels were given) is the pre-annotation, with the model's
-    probability of it as its score, and ``score`` the order; ``unlike_score`` and ``uncertainty`` go to the task meta.
+    probability of it as its score, and ``score`` the order; ``unlike_score``,
+    ``uncertainty`` and ``copies`` go to the task meta.
 
     ``class_names`` default to the classes of the reference labels; without labels they
     must be given.

@@ -159,13 +159,16 @@ def window_span(window) -> pd.Timedelta:
             raise InvalidSettingError(
                 f"window {window!r} is not a fixed time span: months and years vary in "
                 f"length, so use days (30D, 365D); write minutes as min (30min).")
-        # a number and a unit; else a compound offset such as 1h30min (never a bare number,
-        # which pandas would read as nanoseconds)
-        text = f"{m.group(1) or 1}{m.group(2)}" if m else str(window).strip()
-        readers = ((pd.Timedelta, lambda t: pd.Timedelta(pd.tseries.frequencies.to_offset(t)))
-                   if m else
-                   (lambda t: pd.Timedelta(pd.tseries.frequencies.to_offset(t)),)
-                   if re.fullmatch(r"(\d+[A-Za-z]+)+", text) else ())
+        def offset(t: str) -> pd.Timedelta:
+            return pd.Timedelta(pd.tseries.frequencies.to_offset(t))
+
+        text = str(window).strip()
+        if m:  # a number and a unit
+            text, readers = f"{m.group(1) or 1}{m.group(2)}", (pd.Timedelta, offset)
+        elif re.fullmatch(r"(\d+[A-Za-z]+)+", text):  # a compound span such as 1h30min
+            readers = (offset,)
+        else:  # never a bare number, which pandas would read as nanoseconds
+            readers = ()
         for read in readers:
             try:
                 span = read(text)
