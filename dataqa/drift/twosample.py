@@ -684,6 +684,11 @@ def _ks_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
     return np.max(np.where(end, D, 0.0), axis=0)
 
 
+#: Memory (bytes) up to which :func:`_crossfit_statistics` keeps every fold's design matrix
+#: between batches of relabelings.
+_DESIGN_BYTES = 2 ** 30
+
+
 def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: list, P: int,
                          rng, statistic: str = "auc") -> tuple[list, np.ndarray]:
     """The statistic of the observed labels (column 0) and of ``P`` relabelings (columns
@@ -696,15 +701,22 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
     from scipy.linalg import cho_solve
 
     N, m = len(t), int(t.sum())
+    # the fold designs are kept while they fit in _DESIGN_BYTES; above that (a million
+    # rows and more) each batch of relabelings rebuilds them from Z, fold by fold, so
+    # memory stays a few times that of Z (the same numbers either way)
+    widths = [Z.shape[1] * (1 if est.kind == "linear" else 2) for est in estimators]
+    keep = N * sum(widths) * 8 <= _DESIGN_BYTES
     parts = []
     for est in estimators:
         fold_parts = []
         for train, test in folds:
             f = LeastSquaresClassifier(est.kind, est.ridge)
             A, cf = f.factor(Z[train])
-            fold_parts.append((train, test, A, cf, f.design(Z[test])))
+            fold_parts.append([train, test, f, cf] + ([A, f.design(Z[test])] if keep
+                                                      else [None, None]))
+            del A
         parts.append(fold_parts)
-    batch = max(1, min(P + 1, int(2e7 // max(N, 1))))
+    batch = max(1, min(P + 1, int((2e7 if keep else 4e7) // max(N, 1))))
     stats = np.empty((len(estimators), P + 1))
     obs_scores = []
     for start in range(0, P + 1, batch):
@@ -714,9 +726,12 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
             T[:, j] = t if c == 0 else t[rng.permutation(N)]
         for e, fold_parts in enumerate(parts):
             S = np.empty_like(T)
-            for train, test, A, cf, B in fold_parts:
+            for train, test, f, cf, A, B in fold_parts:
+                if A is None:
+                    A, B = f.design(Z[train]), f.design(Z[test])
                 Tt = T[train]
                 S[test] = B @ cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
+                del A, B, Tt
             stats[e, start:start + len(cols)] = (_auc_columns(S, T, m) if statistic == "auc"
                                                  else _ks_columns(S, T, m))
             if start == 0:

@@ -354,6 +354,23 @@ def test_classifier_permutation_p_value_matches_brute_force():
     assert classifier_test(X, Y, n_permutations=60)[1] == pytest.approx(1 / 61)
 
 
+def test_classifier_rebuilding_the_fold_designs_gives_the_same_numbers(monkeypatch):
+    """Above _DESIGN_BYTES (a million rows and more) the fold designs are rebuilt per batch
+    of relabelings instead of kept: the statistic, p-value and scores are the same."""
+    import dataqa.drift.twosample as ts
+
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(150, 4)), rng.normal(size=(130, 4))
+    Y[:, 0] *= 1.3
+    kept = classifier_scores(X, Y, random_state=1, n_permutations=80)
+    monkeypatch.setattr(ts, "_DESIGN_BYTES", 0)
+    rebuilt = classifier_scores(X, Y, random_state=1, n_permutations=80)
+    assert (rebuilt.auc, rebuilt.p_value) == (kept.auc, kept.p_value)
+    assert np.array_equal(rebuilt.current_scores, kept.current_scores)
+    assert np.array_equal(rebuilt.reference_scores, kept.reference_scores)
+    assert 0 < kept.p_value < 0.5  # a real result, not a degenerate one
+
+
 @pytest.mark.parametrize("kind", ["quadratic", "abs"])
 def test_least_squares_classifier_is_ridge_on_the_standardised_design(kind):
     from sklearn.linear_model import Ridge
