@@ -6,8 +6,9 @@ memory measured (``ru_maxrss`` of the child) is the command's own, the reading o
 files included. The child times its stages by wrapping functions of ``dataqa.drift``:
 reading, the per-column tests, the feature matrix, the multivariate tests (MMD, the
 classifier test), the model checks (cross-validated model, label shift, accuracy, OOD
-share), windows (``--windows``: ``--time-column time --window 1D``) and writing the
-files.
+share) and writing the files (the windows' own tests count in the stages they run).
+``--windows`` runs ``--time-column time --window 1D`` instead: the whole table, then 30
+one-day windows and 10 reference chunks, each compared with the reference.
 
 The tables: 20 numeric columns (Gaussian, correlated in pairs), two categorical ones
 (5 and 12 categories) and a binary label that depends on three columns; the current table
@@ -15,8 +16,8 @@ has column ``x00`` moved by 0.1 standard deviations and category ``c`` of ``cat5
 points more frequent; a ``time`` column spreads the current rows over 30 days.
 
 Goals: the command exits 0; peak RSS <= 12 GiB (the audit's budget at 1,000,000 rows);
-it finds the drift (``drifted`` true, ``x00`` and ``cat5`` among the drifted columns, no
-other column drifted).
+it finds the drift (``drifted`` true, ``x00`` and ``cat5`` the drifted columns, no
+other). The wall time is reported, without a goal.
 """
 
 from __future__ import annotations
@@ -172,12 +173,12 @@ def main(argv=None) -> dict:
     p.add_argument("--n", type=int, default=None,
                    help="rows per side (default 1,000,000; --quick: 100,000)")
     p.add_argument("--windows", action="store_true",
-                   help="also run with --time-column time --window 1D (30 windows)")
+                   help="run with --time-column time --window 1D (30 windows) instead")
     args = p.parse_args(argv)
     n = args.n or (100_000 if args.quick else 1_000_000)
     goals: dict[str, bool] = {}
     payload: dict = {"runs": []}
-    for windows in ([False, True] if args.windows else [False]):
+    for windows in [args.windows]:
         with tempfile.TemporaryDirectory(prefix="dataqa_drift_large_") as tmp:
             rows, info = run_command(n, windows=windows, workdir=Path(tmp))
         label = f"dataqa drift, {n:,} + {n:,} rows" + (", 1-day windows" if windows else "")

@@ -43,7 +43,12 @@ def _print(result, paths) -> None:
     console.print(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
     for name, v in result.multivariate.items():
-        console.print(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}",
+        part = ""
+        if v.get("reference_rows", result.n_reference) < result.n_reference:
+            part = f" ({v['reference_rows']:,} of the {result.n_reference:,} reference rows)"
+        elif v.get("current_rows", result.n_current) < result.n_current:
+            part = f" ({v['current_rows']:,} of the {result.n_current:,} current rows)"
+        console.print(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}",
                       highlight=False)
     if result.estimated_accuracy is not None:
         a = result.estimated_accuracy

@@ -289,7 +289,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
                  n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
                  ood_score: str = "msp", progress: bool | None = None, _part: bool = False,
-                 _embed=None, _mmd_reference_rows: int | None = None) -> DriftResult:
+                 _embed=None) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -421,16 +421,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
 
     with progress_stage(f"whole-table tests ({', '.join(multivariate) or 'none'})",
                         enabled=progress if multivariate else False):
-        mv_feats = feats
-        if _mmd_reference_rows is not None and len(ref) > _mmd_reference_rows:
-            # a window of the drift_windows timeline: its MMD against a random sample of the
-            # reference (the column tests use all of it)
-            import dataclasses
-
-            pick = np.sort(np.random.default_rng((int(seeds[3]), 1)).choice(
-                len(ref), _mmd_reference_rows, replace=False))
-            mv_feats = dataclasses.replace(feats, reference=feats.reference[pick])
-        multi, extra = multivariate_tests(mv_feats, tests=tuple(multivariate),
+        multi, extra = multivariate_tests(feats, tests=tuple(multivariate),
                                           n_permutations=n_permutations,
                                           random_state=int(seeds[2]))
     for v in multi.values():

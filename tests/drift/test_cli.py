@@ -315,3 +315,20 @@ def test_text_as_sentence_embeddings_from_the_command_line(tmp_path):
     assert data["label_shift"]["spam"]["prior"] > 0.8  # the current rows are all spam
     html = (tmp_path / "o" / "report.html").read_text()
     assert "text features" in html and "embedding" in html
+
+
+def test_the_mmd_line_says_when_it_compared_part_of_the_reference(tmp_path, monkeypatch):
+    import dataqa.drift.twosample as ts
+
+    monkeypatch.setattr(ts, "MMD_QUADRATIC_MAX", 150)
+    monkeypatch.setattr(ts, "MMD_BLOCK_SIZE", 50)
+    ref, _ = tables(tmp_path, n=400)
+    (tmp_path / "c").mkdir()
+    _, cur = tables(tmp_path / "c", n=40, seed=2)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--permutations", "19", "-q",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "(110 of the 400 reference rows)" in res.output  # 150 pooled rows, quadratic
+    mmd = json.loads((out / "drift.json").read_text())["multivariate"]["mmd"]
+    assert (mmd["reference_rows"], mmd["current_rows"]) == (110, 40)

@@ -283,6 +283,61 @@ def test_mmd_block_estimator_is_the_mean_of_block_statistics():
     assert 1 / 51 <= p <= 1
 
 
+
+def test_mmd_rows_compares_part_of_a_much_larger_sample():
+    from dataqa.drift.twosample import mmd_rows
+
+    assert mmd_rows(6000, 6000) == (6000, 6000)  # 12,000 pooled: everything, quadratic
+    assert mmd_rows(100_000, 100_000) == (100_000, 100_000)  # balanced blocks: everything
+    assert mmd_rows(100_000, 60_000) == (100_000, 60_000)
+    # a small window against a large reference: the quadratic estimator on 12,000 rows
+    assert mmd_rows(100_000, 3300) == (8700, 3300)
+    assert mmd_rows(3300, 100_000) == (3300, 8700)  # whichever side is larger
+    # a window too large for it: blocks with twice the window's rows of reference
+    assert mmd_rows(1_000_000, 33_000) == (66_000, 33_000)
+    # quadratic on 12,000 rows beats blocks on 14,000; equal samples: the reference is cut
+    assert mmd_rows(7000, 7000) == (5000, 7000)
+
+
+def test_mmd_auto_on_part_of_a_sample_is_the_quadratic_test_on_a_random_part(monkeypatch):
+    from dataqa.drift import twosample
+
+    monkeypatch.setattr(twosample, "MMD_QUADRATIC_MAX", 60)
+    monkeypatch.setattr(twosample, "MMD_BLOCK_SIZE", 20)
+    rng = np.random.default_rng(8)
+    X, Y = rng.normal(size=(300, 2)), rng.normal(size=(15, 2)) + [2.0, 0.0]
+    assert twosample.mmd_rows(300, 15) == (45, 15)
+    stat, p = mmd_test(X, Y, n_permutations=99, random_state=3)
+    draws = np.random.default_rng(3)
+    pick = np.sort(draws.choice(300, 45, replace=False))
+    assert (stat, p) == mmd_test(X[pick], Y, n_permutations=99, random_state=draws,
+                                 method="quadratic")
+    assert p <= 0.05
+
+
+def test_mmd_auto_with_unequal_samples_is_exact_and_stronger_than_every_row(monkeypatch):
+    """With small thresholds standing in for 12,000 and 4,000 rows: no false-alarm excess
+    when part of the larger sample is compared, and more power than blocks over every row
+    (the samples here: 400 reference rows, 20 current rows, 2 features)."""
+    from dataqa.drift import twosample
+
+    monkeypatch.setattr(twosample, "MMD_QUADRATIC_MAX", 80)
+    monkeypatch.setattr(twosample, "MMD_BLOCK_SIZE", 20)
+    assert twosample.mmd_rows(400, 20) == (60, 20)
+    rng = np.random.default_rng(11)
+    null_alarms, auto_hits, block_hits = 0, 0, 0
+    for r in range(300):
+        X, Y = rng.normal(size=(400, 2)), rng.normal(size=(20, 2))
+        null_alarms += mmd_test(X, Y, n_permutations=19, random_state=r)[1] <= 0.05
+        if r < 60:
+            Y[:, 0] += 0.9
+            auto_hits += mmd_test(X, Y, n_permutations=19, random_state=r)[1] <= 0.05
+            block_hits += mmd_test(X, Y, n_permutations=19, random_state=r,
+                                   method="block")[1] <= 0.05
+    assert 5 <= null_alarms <= 27  # 300 x 0.05 = 15 expected; exact: P(p <= 1/20) = 1/20
+    assert auto_hits >= block_hits + 10, (auto_hits, block_hits)
+
+
 def test_mmd_rejects_bad_input():
     with pytest.raises(FeatureTypeError, match="X has 2 columns but Y has 3"):
         mmd_test(np.zeros((5, 2)), np.zeros((5, 3)))

@@ -315,13 +315,11 @@ def test_windows_with_sentence_embeddings_embed_each_text_once(monkeypatch):
     assert sorted(asked) == sorted({*ref["text"], *cur["text"]})  # none embedded twice
 
 
-def test_a_window_s_mmd_uses_a_sample_of_a_large_reference(monkeypatch):
-    """Each window's MMD compares it with at most max(4 x its rows, WINDOW_MMD_REFERENCE_MIN)
-    reference rows drawn at random (the column tests use the whole reference); the sample
-    size is in the table."""
-    import dataqa.drift.windows as windows
-    from dataqa.drift import detect_drift
-    from dataqa.drift.twosample import mmd_test
+
+def test_a_window_s_mmd_compares_it_with_part_of_a_much_larger_reference(monkeypatch):
+    """mmd_test's own rule (mmd_rows): a window much smaller than the reference is compared
+    with part of it; windows.csv says how many reference rows."""
+    import dataqa.drift.twosample as ts
 
     rng = np.random.default_rng(5)
     ref = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
@@ -329,22 +327,15 @@ def test_a_window_s_mmd_uses_a_sample_of_a_large_reference(monkeypatch):
     cur.loc[60:, "a"] += 1.5  # the third window shifted
     full = drift_windows(ref, cur, chunk_size=30, multivariate=("mmd",), n_permutations=99)
     assert full.windows["mmd_reference_rows"].tolist() == [500, 500, 500]
-    monkeypatch.setattr(windows, "WINDOW_MMD_REFERENCE_MIN", 50)
+    monkeypatch.setattr(ts, "MMD_QUADRATIC_MAX", 120)
+    monkeypatch.setattr(ts, "MMD_BLOCK_SIZE", 40)
     r = drift_windows(ref, cur, chunk_size=30, multivariate=("mmd",), n_permutations=99)
     w = r.windows
-    assert w["mmd_reference_rows"].tolist() == [120, 120, 120]  # 4 x 30 rows
-    assert (r.reference_chunks["mmd_reference_rows"] == 120).all()
+    assert w["mmd_reference_rows"].tolist() == [90, 90, 90]  # 120 pooled rows, quadratic
+    assert (r.reference_chunks["mmd_reference_rows"] == 90).all()
     # the column tests still see the whole reference: their p-values do not change
     assert w["min_p_adjusted"].tolist() == full.windows["min_p_adjusted"].tolist()
-    assert w["mmd_statistic"].tolist() != full.windows["mmd_statistic"].tolist()
     assert w["mmd_p_value"].iloc[2] == pytest.approx(0.01) and w["mmd_p_value"].iloc[0] > 0.05
-    # the sample is a plain random subset: the same statistic as mmd_test on those rows
-    one = detect_drift(ref, cur.iloc[:30], multivariate=("mmd",), n_permutations=99,
-                       random_state=7, _mmd_reference_rows=120)
-    seeds = np.random.default_rng(7).integers(2**31 - 1, size=4)
-    pick = np.sort(np.random.default_rng((int(seeds[3]), 1)).choice(500, 120, replace=False))
-    a, b = ref.to_numpy(), cur.iloc[:30].to_numpy()
-    mu, sd = a.mean(0), a.std(0)  # standardised on the whole reference
-    stat, _ = mmd_test((a[pick] - mu) / sd, (b - mu) / sd, n_permutations=99,
-                       random_state=int(seeds[2]))
-    assert one.multivariate["mmd"]["statistic"] == pytest.approx(stat, rel=1e-4)
+    # the whole table (90 current rows): twice as many reference rows, block estimator
+    assert r.multivariate["mmd"]["reference_rows"] == 180
+    assert r.multivariate["mmd"]["current_rows"] == 90
