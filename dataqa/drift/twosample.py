@@ -715,8 +715,18 @@ def _auc_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
     that column ``T`` marks 1 (``m`` of them) against the others."""
     from scipy.stats import rankdata
 
-    R = rankdata(S, axis=0)
-    return np.einsum("ij,ij->j", R, T) - m * (m + 1) / 2.0
+    St = np.ascontiguousarray(S.T)  # one score column per row: the sorts run on contiguous rows
+    order = np.argsort(St, axis=1)
+    ranked = np.take_along_axis(St, order, axis=1)
+    tied = (ranked[:, 1:] == ranked[:, :-1]).any(axis=1)
+    del ranked
+    marks = np.take_along_axis(np.ascontiguousarray(T.T), order, axis=1)
+    del order
+    # without ties the ranks are the positions 1..N; a column with ties gets average ranks
+    U = marks @ np.arange(1.0, len(S) + 1.0)
+    for j in np.flatnonzero(tied):
+        U[j] = rankdata(S[:, j]) @ T[:, j]
+    return U - m * (m + 1) / 2.0
 
 
 def _ks_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
