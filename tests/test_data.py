@@ -325,6 +325,27 @@ def test_tsv_rows_with_too_few_fields_are_named(tmp_path):
     assert load_table(tmp_path / "spaced.csv").columns.tolist() == ["a", " a"]
 
 
+
+def test_tab_delimited_rows_swallowed_by_a_quote_are_refused(tmp_path):
+    # an unquoted file whose text starts with a quote, read with quoting on: the quote
+    # runs on to the next '"' and the rows between become part of one text
+    (tmp_path / "raw.txt").write_text('ham\thi\nspam\t"win now\nham\tsee you\nham\tok" he said\n'
+                                      'ham\tbye\n')
+    with pytest.raises(DataLoadError, match="field 2 \\('text'\\) of data row 2 .*runs over "
+                                            "3 lines.*as many tabs as a whole row "
+                                            "\\(1: 'ham\\\\tsee you'\\).*--format tsv"):
+        load_table(tmp_path / "raw.txt", format="csv", sep="\t", header=False,
+                   columns=["label", "text"])
+    # as TSV (quoting off) every line is a row
+    df = load_table(tmp_path / "raw.txt", format="tsv", header=False, columns=["label", "text"])
+    assert df["label"].tolist() == ["ham", "spam", "ham", "ham", "ham"]
+    # a quoted text with line breaks but no row inside it reads, with quoting, as one cell
+    pd.DataFrame({"label": ["ham", "spam"], "text": ["two\nlines", "a\tb\nc"]}).to_csv(
+        tmp_path / "ok.tsv", sep="\t", index=False)
+    df = load_table(tmp_path / "ok.tsv", format="csv", sep="\t")
+    assert df["text"].tolist() == ["two\nlines", "a\tb\nc"]
+
+
 def test_decimal_commas(tmp_path):
     from dataqa._cli_utils import read_options
     from dataqa.errors import DataLoadError, InvalidSettingError
