@@ -131,8 +131,14 @@ def check_ledger_file(path: str | os.PathLike) -> None:
         raise LedgerError(f"ledger path {str(p)!r} is a folder; give a file path.")
     if not p.exists() or p.stat().st_size == 0:
         return
+    # a ledger in WAL mode with no -wal file beside it holds everything in the file
+    # itself: opened immutable, SQLite leaves no -wal or -shm file behind (a read-only
+    # connection would create both, and could not remove them); with a -wal file (another
+    # process may be writing) it is read as SQLite reads a live database
+    live = Path(str(p) + "-wal").exists()
     try:
-        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro" + ("" if live else "&immutable=1"),
+                               uri=True)
     except sqlite3.Error as exc:
         raise LedgerError(f"cannot open ledger {str(p)!r} ({exc}); give another path.") from exc
     try:

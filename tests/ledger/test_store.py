@@ -178,3 +178,25 @@ def test_opening_a_ledger_loads_no_label_studio_client() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[:2] == [
         "['dataqa.labelstudio', 'dataqa.labelstudio.ledger_tasks']", "[]"]
+
+
+def test_checking_a_ledger_file_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    from dataqa.ledger.store import check_ledger_file
+
+    path = tmp_path / "l.db"
+    Ledger(path).close()
+    before = sorted(q.name for q in tmp_path.iterdir())
+    assert before == ["l.db"]  # a closed WAL ledger: its -wal and -shm files are gone
+    data = path.read_bytes()
+    check_ledger_file(path)
+    assert sorted(q.name for q in tmp_path.iterdir()) == before
+    assert path.read_bytes() == data
+    # a ledger open elsewhere (its -wal file present) is still checked, and passes
+    other = Ledger(path)
+    try:
+        check_ledger_file(path)
+    finally:
+        other.close()
+    (tmp_path / "x.db").write_bytes(b"not sqlite at all, just some bytes" * 4)
+    with pytest.raises(LedgerError, match="is not a dataqa ledger"):
+        check_ledger_file(tmp_path / "x.db")
