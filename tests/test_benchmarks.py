@@ -84,6 +84,25 @@ def test_cli_startup_benchmark_quick_run(tmp_path):
     assert ("cli_startup: all 5 goals met" in proc.stdout) == (proc.returncode == 0)
 
 
+
+def test_drift_large_benchmark_small_run(tmp_path):
+    """The command runs in a child process; its stages, peak memory and findings are read
+    back (20,000 rows per side instead of a million)."""
+    import json
+
+    proc = subprocess.run([sys.executable, str(BENCH / "drift_large.py"), "--n", "20000",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    run = json.loads((tmp_path / "drift_large.json").read_text())["runs"][0]
+    assert run["exit_code"] == 0 and run["rows_per_side"] == 20000
+    assert run["drifted"] is True and run["drifted_columns"] == ["cat5", "x00"]
+    assert 0.1 < run["peak_rss_gib"] < 12
+    stages = {r["stage"]: r["wall_s"] for r in run["stages"]}
+    assert {"read files", "column tests", "multivariate tests", "model checks",
+            "write files"} <= set(stages)
+    assert all(v >= 0 for v in stages.values())
+    assert "drift_large: all 3 goals met" in proc.stdout
+
 @pytest.fixture
 def drift_quality(common):
     return importlib.import_module("drift_quality")
