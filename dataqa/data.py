@@ -172,7 +172,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         if fmt == "tsv":
             _check_short_rows(path, df, delim, encoding, header_lines=1)
         else:
-            _check_merged_rows(path, df, delim, header_lines=1)
+            _check_merged_rows(path, df, delim)
         return df
     first = pd.read_csv(path, header=None, nrows=1, **common)
     if first.shape[1] != len(columns):
@@ -187,7 +187,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     if fmt == "tsv":
         _check_short_rows(path, df, delim, encoding, header_lines=0)
     else:
-        _check_merged_rows(path, df, delim, header_lines=0)
+        _check_merged_rows(path, df, delim)
     return df
 
 
@@ -596,34 +596,35 @@ class LabeledTable:
         return len(self.class_names)
 
 
-def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str, header_lines: int) -> None:
+def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str) -> None:
     """Refuse a tab-delimited file read with quoting on (``--format csv --sep tab``) in
     which a quote swallowed whole rows: a cell holding a line break followed by a line
-    with as many tabs as a row has. Unquoted files whose texts start with ``"`` (the raw
-    SMS Spam Collection) read this way lose rows silently. Tabs inside quoted text are
-    rare, so the check is made for the tab delimiter only (a comma or semicolon inside a
-    quoted multi-line text is ordinary)."""
+    that looks like a row of the file (as many tabs as a row has, and a first field that
+    the first column holds elsewhere, such as a label). Unquoted files whose texts start
+    with ``"`` (the raw SMS Spam Collection) read this way lose rows silently. Checked for
+    the tab delimiter only (a comma inside a quoted multi-line text is ordinary)."""
     if delim != "\t" or df.shape[1] < 2:
         return
     want = df.shape[1] - 1
+    firsts = {str(v) for v in df.iloc[:, 0].dropna().unique().tolist()}
     for j, column in enumerate(df.columns):
         values = df[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
             continue
-        for i, v in enumerate(values.tolist()):
-            if not isinstance(v, str) or "\n" not in v:
-                continue
+        has_break = values.map(lambda v: isinstance(v, str) and "\n" in v).to_numpy(dtype=bool)
+        for i in np.flatnonzero(has_break):
+            v = values.iloc[i]
             inner = [line for line in v.replace("\r\n", "\n").split("\n")[1:]
-                     if line.count(delim) >= want]
+                     if line.count(delim) >= want and line.split(delim, 1)[0] in firsts]
             if inner:
                 raise DataLoadError(
                     f"{str(path)!r}: field {j + 1} ({str(column)!r}) of data row {i + 1} "
                     f"(counted from 1 after any header) runs over {v.count(chr(10)) + 1} lines, "
-                    f"and a line inside it holds as many tabs as a whole row ({want}: "
-                    f"{inner[0][:60]!r}): a quote that opens a field and never closes on its "
-                    f"line swallowed the rows after it. If the file does not quote its fields, "
-                    f"read it as TSV (--format tsv, quoting off; API: format='tsv'); else close "
-                    f"the quote in the file.")
+                    f"and a line inside it looks like a row of the file ({inner[0][:60]!r}): "
+                    f"a quote that opens a field and never closes on its line swallowed the "
+                    f"rows after it. If the file does not quote its fields, read it as TSV "
+                    f"(--format tsv, quoting off; API: format='tsv'); else close the quote in "
+                    f"the file.")
 
 
 def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,

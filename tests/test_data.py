@@ -332,18 +332,19 @@ def test_tab_delimited_rows_swallowed_by_a_quote_are_refused(tmp_path):
     (tmp_path / "raw.txt").write_text('ham\thi\nspam\t"win now\nham\tsee you\nham\tok" he said\n'
                                       'ham\tbye\n')
     with pytest.raises(DataLoadError, match="field 2 \\('text'\\) of data row 2 .*runs over "
-                                            "3 lines.*as many tabs as a whole row "
-                                            "\\(1: 'ham\\\\tsee you'\\).*--format tsv"):
+                                            "3 lines.*looks like a row of the file "
+                                            "\\('ham\\\\tsee you'\\).*--format tsv"):
         load_table(tmp_path / "raw.txt", format="csv", sep="\t", header=False,
                    columns=["label", "text"])
     # as TSV (quoting off) every line is a row
     df = load_table(tmp_path / "raw.txt", format="tsv", header=False, columns=["label", "text"])
     assert df["label"].tolist() == ["ham", "spam", "ham", "ham", "ham"]
     # a quoted text with line breaks but no row inside it reads, with quoting, as one cell
-    pd.DataFrame({"label": ["ham", "spam"], "text": ["two\nlines", "a\tb\nc"]}).to_csv(
+    texts = ["two\nlines", "a\tb\nc", "first line\nsecond\tline"]  # a tab, not a row
+    pd.DataFrame({"label": ["ham", "spam", "ham"], "text": texts}).to_csv(
         tmp_path / "ok.tsv", sep="\t", index=False)
     df = load_table(tmp_path / "ok.tsv", format="csv", sep="\t")
-    assert df["text"].tolist() == ["two\nlines", "a\tb\nc"]
+    assert df["text"].tolist() == texts
 
 
 def test_decimal_commas(tmp_path):

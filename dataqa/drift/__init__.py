@@ -61,6 +61,7 @@ _LAZY = {
     "ks_test": "dataqa.drift.twosample",
     "median_kernel_width": "dataqa.drift.twosample",
     "mmd_test": "dataqa.drift.twosample",
+    "mmd_rows": "dataqa.drift.twosample",
 }
 
 __all__ = sorted(_LAZY)

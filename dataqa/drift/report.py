@@ -105,7 +105,11 @@ def drift_report(result) -> HtmlReport:
     r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
     if result.multivariate:
         r.heading("Whole-table tests")
-        r.table(pd.DataFrame([{"test": k, **v} for k, v in result.multivariate.items()]))
+        tests = pd.DataFrame([{"test": k, **v} for k, v in result.multivariate.items()])
+        for c in ("reference_rows", "current_rows"):  # counts, blank for the classifier
+            if c in tests.columns:
+                tests[c] = tests[c].astype("Int64")
+        r.table(tests)
         if result.driving_features is not None:
             r.paragraph("Columns that drive the reference-vs-current classifier:",
                         css_class="note")

@@ -83,7 +83,9 @@ class DriftResult:
         drifted`` then ``kind, effect_name, psi, missing_reference, missing_current``.
     multivariate : dict
         Test name -> ``{"statistic", "p_value", "drifted"}`` (``mmd``: unbiased MMD^2 of
-        the whole-table features; ``classifier``: out-of-fold AUROC).
+        the whole-table features, with ``reference_rows`` and ``current_rows``, the rows
+        it compared (:func:`~dataqa.drift.twosample.mmd_rows`); ``classifier``:
+        out-of-fold AUROC).
     label_shift : dict or None
         With labels: class -> ``{"prior", "low", "high", "reference_prior"}``: the
         estimated share of the class in the current data and its 95% bootstrap interval.

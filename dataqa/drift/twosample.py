@@ -474,11 +474,12 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     split counts as one of the permutations, so the test is exact at every level (never
     below ``1 / (P + 1)``).
 
-    With ``method="auto"`` and samples of very different sizes above
-    :data:`MMD_QUADRATIC_MAX` pooled rows, a random part of the larger sample is compared
-    (:func:`mmd_rows` says how many rows: at most twice the smaller sample, which gives
-    more power than every row would); the test stays exact, since which rows are left out
-    does not depend on the data.
+    With ``method="auto"`` above :data:`MMD_QUADRATIC_MAX` pooled rows, a random part of
+    a much larger sample may be compared (:func:`mmd_rows` says how many rows: those that
+    fill :data:`MMD_QUADRATIC_MAX` pooled rows for the full estimator, or twice the
+    smaller sample for the block estimator, when either spreads less than every row
+    would); the test stays exact, since which rows are left out does not depend on the
+    data.
 
     ``method``: ``"quadratic"`` builds the full kernel matrix once (float32) and gets
     all permuted statistics from one matrix product per batch of permutations;
@@ -486,7 +487,7 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     :data:`MMD_BLOCK_SIZE` pooled items, each with the same reference share, and averages
     the per-block estimates (the same relabelings are made within every block), so time
     and memory grow linearly with n; ``"auto"`` uses the block estimator above
-    :data:`MMD_QUADRATIC_MAX` pooled items.
+    :data:`MMD_QUADRATIC_MAX` pooled items (counted after the cut above).
 
     Parameters
     ----------
@@ -533,7 +534,8 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
         obs, null = _mmd_block(Z, n, m, width, P, rng, batch)
         return obs, _perm_p(obs, null)
     # block estimator: every block keeps the reference share n / N
-    n_blocks = max(1, int(round(N / MMD_BLOCK_SIZE)))
+    # at least 2 rows of each sample per block (a block with fewer has no statistic)
+    n_blocks = max(1, min(int(round(N / MMD_BLOCK_SIZE)), min(n, m) // 2))
     px, py = rng.permutation(n), rng.permutation(m)
     xs, ys = np.array_split(px, n_blocks), np.array_split(py, n_blocks)
     obs_sum, null_sum = 0.0, np.zeros(P)
@@ -756,21 +758,34 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
     Cholesky factor per fold serves all relabelings. Returns the observed labels'
     out-of-fold scores per estimator and an array (estimators, P + 1): Mann-Whitney ``U``
     (``statistic="auc"``) or the KS distance (``"ks"``) of the scores."""
-    from scipy.linalg import cho_solve
+    from scipy.linalg import cho_factor, cho_solve
 
     N, m = len(t), int(t.sum())
-    # the fold designs are kept while they fit in _DESIGN_BYTES; above that (a million
-    # rows and more) each batch of relabelings rebuilds them from Z, fold by fold, so
-    # memory stays a few times that of Z (the same numbers either way)
-    widths = [Z.shape[1] * (1 if est.kind == "linear" else 2) for est in estimators]
-    keep = N * sum(widths) * 8 <= _DESIGN_BYTES
+    # the fold designs (one per kind of model and fold, shared by the penalties; N rows
+    # per fold, training and test rows together) are kept while they fit in
+    # _DESIGN_BYTES; above that each batch of relabelings rebuilds them from Z, fold by
+    # fold, so memory stays a few times that of Z (the same numbers either way)
+    kinds = {est.kind for est in estimators}
+    keep = sum(N * Z.shape[1] * (1 if k == "linear" else 2) for k in kinds) * len(folds) * 8 \
+        <= _DESIGN_BYTES
+    designs: dict = {}  # (kind, fold) -> (standardisation, train design, test design)
     parts = []
     for est in estimators:
         fold_parts = []
-        for train, test in folds:
+        for i, (train, test) in enumerate(folds):
             f = LeastSquaresClassifier(est.kind, est.ridge)
-            A, cf = f.factor(Z[train])
-            fold_parts.append([train, test, f, cf] + ([A, f.design(Z[test])] if keep
+            shared = designs.get((est.kind, i))
+            if shared is None:
+                A, cf = f.factor(Z[train])
+                if keep:
+                    designs[est.kind, i] = (f, A, f.design(Z[test]))
+            else:
+                f = shared[0]
+                A = shared[1]
+                G = A.T @ A
+                G[np.diag_indices_from(G)] += float(est.ridge) * len(A)
+                cf = cho_factor(G, lower=True, check_finite=False)
+            fold_parts.append([train, test, f, cf] + ([A, designs[est.kind, i][2]] if keep
                                                       else [None, None]))
             del A
         parts.append(fold_parts)

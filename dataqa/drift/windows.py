@@ -234,6 +234,7 @@ def _summary(res: DriftResult) -> dict:
         row["mmd_statistic"] = res.multivariate["mmd"]["statistic"]
         row["mmd_p_value"] = res.multivariate["mmd"]["p_value"]
         row["mmd_reference_rows"] = res.multivariate["mmd"]["reference_rows"]
+        row["mmd_current_rows"] = res.multivariate["mmd"]["current_rows"]
     return row
 
 
@@ -261,7 +262,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     """:func:`~dataqa.drift.detect_drift` on the whole current data, then on each window.
 
     Every window (``time_column`` + ``window``, or ``chunk_size`` rows) is compared with
-    the whole reference: per-column tests, MMD, and with labels the estimated accuracy,
+    the whole reference: per-column tests, MMD (with part of a much larger reference, as
+    :func:`~dataqa.drift.twosample.mmd_rows` says: ``mmd_reference_rows``,
+    ``mmd_current_rows``), and with labels the estimated accuracy,
     label shift (L1 distance of the estimated class shares from the reference's) and OOD
     share. The reference is cut into chunks of the median window size (at most
     :data:`MAX_REFERENCE_CHUNKS`, in row order) and each chunk is compared with the rest
@@ -380,7 +383,7 @@ def _int_columns(df: pd.DataFrame) -> pd.DataFrame:
     nullable boolean (missing for a window too small to test)."""
     if "drifted" in df.columns:
         df["drifted"] = df["drifted"].astype("boolean")
-    for c in ("n", "n_drifted_columns", "mmd_reference_rows"):
+    for c in ("n", "n_drifted_columns", "mmd_reference_rows", "mmd_current_rows"):
         if c in df.columns:
             df[c] = df[c].astype("Int64")
     return df

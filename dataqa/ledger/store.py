@@ -131,11 +131,12 @@ def check_ledger_file(path: str | os.PathLike) -> None:
         raise LedgerError(f"ledger path {str(p)!r} is a folder; give a file path.")
     if not p.exists() or p.stat().st_size == 0:
         return
-    # a ledger in WAL mode with no -wal file beside it holds everything in the file
+    # a ledger with no -wal (or -journal) file beside it holds everything in the file
     # itself: opened immutable, SQLite leaves no -wal or -shm file behind (a read-only
-    # connection would create both, and could not remove them); with a -wal file (another
-    # process may be writing) it is read as SQLite reads a live database
-    live = Path(str(p) + "-wal").exists()
+    # connection would create both, and could not remove them); with one (another process
+    # may be writing) it is read as SQLite reads a live database
+    real = str(p.resolve())  # SQLite keeps its side files beside the file a link points to
+    live = any(Path(real + side).exists() for side in ("-wal", "-journal"))
     try:
         conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro" + ("" if live else "&immutable=1"),
                                uri=True)

@@ -322,7 +322,7 @@ def test_mmd_auto_with_unequal_samples_is_exact_and_stronger_than_every_row(monk
     from dataqa.drift import twosample
 
     monkeypatch.setattr(twosample, "MMD_QUADRATIC_MAX", 80)
-    monkeypatch.setattr(twosample, "MMD_BLOCK_SIZE", 20)
+    monkeypatch.setattr(twosample, "MMD_BLOCK_SIZE", 60)  # 7 blocks of 57 + 3 rows
     assert twosample.mmd_rows(400, 20) == (60, 20)
     rng = np.random.default_rng(11)
     null_alarms, auto_hits, block_hits = 0, 0, 0
@@ -335,7 +335,24 @@ def test_mmd_auto_with_unequal_samples_is_exact_and_stronger_than_every_row(monk
             block_hits += mmd_test(X, Y, n_permutations=19, random_state=r,
                                    method="block")[1] <= 0.05
     assert 5 <= null_alarms <= 27  # 300 x 0.05 = 15 expected; exact: P(p <= 1/20) = 1/20
-    assert auto_hits >= block_hits + 10, (auto_hits, block_hits)
+    assert block_hits >= 3  # the blocks are real tests ...
+    assert auto_hits >= block_hits + 10, (auto_hits, block_hits)  # ... and weaker
+
+
+def test_mmd_block_keeps_two_rows_of_each_sample_per_block():
+    from dataqa.drift import twosample
+
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(400, 2)), rng.normal(size=(6, 2)) + [4.0, 0.0]
+    # 4,000-row blocks would be 1 here; blocks of 20 would hold no 2 current rows each:
+    # at most 6 // 2 = 3 blocks, so a clear shift is found
+    old = twosample.MMD_BLOCK_SIZE
+    twosample.MMD_BLOCK_SIZE = 20
+    try:
+        stat, p = mmd_test(X, Y, n_permutations=99, method="block", random_state=0)
+    finally:
+        twosample.MMD_BLOCK_SIZE = old
+    assert stat > 0.1 and p == pytest.approx(0.01)
 
 
 def test_mmd_rejects_bad_input():

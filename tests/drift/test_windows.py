@@ -332,6 +332,7 @@ def test_a_window_s_mmd_compares_it_with_part_of_a_much_larger_reference(monkeyp
     r = drift_windows(ref, cur, chunk_size=30, multivariate=("mmd",), n_permutations=99)
     w = r.windows
     assert w["mmd_reference_rows"].tolist() == [90, 90, 90]  # 120 pooled rows, quadratic
+    assert w["mmd_current_rows"].tolist() == [30, 30, 30]
     assert (r.reference_chunks["mmd_reference_rows"] == 90).all()
     # the column tests still see the whole reference: their p-values do not change
     assert w["min_p_adjusted"].tolist() == full.windows["min_p_adjusted"].tolist()
