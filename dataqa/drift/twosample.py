@@ -427,8 +427,7 @@ def _mmd_spread(a: int, b: int) -> float:
     ``a / B`` and ``b / B`` rows, spreads ``sqrt(B)`` times less than one of them."""
     if a + b <= MMD_QUADRATIC_MAX:
         return 1.0 / a + 1.0 / b
-    blocks = (a + b) / MMD_BLOCK_SIZE
-    return blocks * (1.0 / a + 1.0 / b) / np.sqrt(blocks)
+    return np.sqrt((a + b) / MMD_BLOCK_SIZE) * (1.0 / a + 1.0 / b)
 
 
 def mmd_rows(n: int, m: int) -> tuple[int, int]:
@@ -442,9 +441,9 @@ def mmd_rows(n: int, m: int) -> tuple[int, int]:
     the blocks keep the samples' shares, a block with few rows of one sample is a noisy
     one, so rows beyond that make the test *weaker*. When the smaller sample leaves room,
     the quadratic estimator on ``MMD_QUADRATIC_MAX`` pooled rows is often better still
-    (the signal, MMD^2, is the same for every choice). (A window of 3,300 rows against 100,000 reference rows, one
-    feature moved by 0.08 sd, d = 10, 40 runs: power 0.075 with every reference row
-    (block), 0.65 with 8,700 of them (quadratic).)"""
+    (the signal, MMD^2, is the same for every choice). A window of 3,300 rows against
+    100,000 reference rows, one feature moved by 0.08 sd, d = 10, 40 runs: power 0.075
+    with every reference row (blocks), 0.65 with 8,700 of them (quadratic)."""
     if n + m <= MMD_QUADRATIC_MAX:
         return n, m
     small, large = min(n, m), max(n, m)
@@ -575,6 +574,15 @@ CLASSIFIER_PERMUTATIONS = 200
 CLASSIFIER_METHODS = ("auto", "permutation", "split")
 
 
+def _ridge_factor(A: np.ndarray, ridge: float):
+    """Cholesky factor of ``A'A + ridge * len(A) * I`` (the ridge normal equations)."""
+    from scipy.linalg import cho_factor
+
+    G = A.T @ A
+    G[np.diag_indices_from(G)] += float(ridge) * len(A)
+    return cho_factor(G, lower=True, check_finite=False)
+
+
 class LeastSquaresClassifier:
     """Ridge least-squares classifier of current (1) against reference (0) rows.
 
@@ -631,13 +639,10 @@ class LeastSquaresClassifier:
 
     def factor(self, Ztr: np.ndarray):
         """Fit the standardisation on ``Ztr``; returns (design, Cholesky factor)."""
-        from scipy.linalg import cho_factor
-
         self._prepare(Ztr)
         A = self.design(Ztr)
-        G = A.T @ A
-        G[np.diag_indices_from(G)] += float(self.ridge) * len(A)
-        return A, cho_factor(G, lower=True, check_finite=False)
+        return A, _ridge_factor(A, self.ridge)
+
 
     def fit(self, Z, t):
         from scipy.linalg import cho_solve
@@ -758,7 +763,7 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
     Cholesky factor per fold serves all relabelings. Returns the observed labels'
     out-of-fold scores per estimator and an array (estimators, P + 1): Mann-Whitney ``U``
     (``statistic="auc"``) or the KS distance (``"ks"``) of the scores."""
-    from scipy.linalg import cho_factor, cho_solve
+    from scipy.linalg import cho_solve
 
     N, m = len(t), int(t.sum())
     # the fold designs (one per kind of model and fold, shared by the penalties; N rows
@@ -768,25 +773,23 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
     kinds = {est.kind for est in estimators}
     keep = sum(N * Z.shape[1] * (1 if k == "linear" else 2) for k in kinds) * len(folds) * 8 \
         <= _DESIGN_BYTES
-    designs: dict = {}  # (kind, fold) -> (standardisation, train design, test design)
+    scalers: dict = {}  # (kind, fold) -> the fold's fitted standardisation
+    designs: dict = {}  # (kind, fold) -> (train design, test design), while they fit
     parts = []
     for est in estimators:
         fold_parts = []
         for i, (train, test) in enumerate(folds):
-            f = LeastSquaresClassifier(est.kind, est.ridge)
-            shared = designs.get((est.kind, i))
-            if shared is None:
-                A, cf = f.factor(Z[train])
-                if keep:
-                    designs[est.kind, i] = (f, A, f.design(Z[test]))
+            key = (est.kind, i)
+            if key not in scalers:
+                scalers[key] = LeastSquaresClassifier(est.kind, est.ridge)
+                scalers[key]._prepare(Z[train])
+            if key in designs:
+                A = designs[key][0]
             else:
-                f = shared[0]
-                A = shared[1]
-                G = A.T @ A
-                G[np.diag_indices_from(G)] += float(est.ridge) * len(A)
-                cf = cho_factor(G, lower=True, check_finite=False)
-            fold_parts.append([train, test, f, cf] + ([A, designs[est.kind, i][2]] if keep
-                                                      else [None, None]))
+                A = scalers[key].design(Z[train])
+                if keep:
+                    designs[key] = (A, scalers[key].design(Z[test]))
+            fold_parts.append((train, test, key, _ridge_factor(A, est.ridge)))
             del A
         parts.append(fold_parts)
     batch = max(1, min(P + 1, int((2e7 if keep else 4e7) // max(N, 1))))
@@ -799,9 +802,9 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
             T[:, j] = t if c == 0 else t[rng.permutation(N)]
         for e, fold_parts in enumerate(parts):
             S = np.empty_like(T)
-            for train, test, f, cf, A, B in fold_parts:
-                if A is None:
-                    A, B = f.design(Z[train]), f.design(Z[test])
+            for train, test, key, cf in fold_parts:
+                A, B = designs[key] if keep else (scalers[key].design(Z[train]),
+                                                   scalers[key].design(Z[test]))
                 Tt = T[train]
                 S[test] = B @ cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
                 del A, B, Tt

@@ -135,10 +135,10 @@ def check_ledger_file(path: str | os.PathLike) -> None:
     # itself: opened immutable, SQLite leaves no -wal or -shm file behind (a read-only
     # connection would create both, and could not remove them); with one (another process
     # may be writing) it is read as SQLite reads a live database
-    real = str(p.resolve())  # SQLite keeps its side files beside the file a link points to
-    live = any(Path(real + side).exists() for side in ("-wal", "-journal"))
+    real = p.resolve()  # SQLite keeps its side files beside the file a link points to
+    live = any(Path(f"{real}{side}").exists() for side in ("-wal", "-journal"))
     try:
-        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro" + ("" if live else "&immutable=1"),
+        conn = sqlite3.connect(f"{real.as_uri()}?mode=ro" + ("" if live else "&immutable=1"),
                                uri=True)
     except sqlite3.Error as exc:
         raise LedgerError(f"cannot open ledger {str(p)!r} ({exc}); give another path.") from exc
