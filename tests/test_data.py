@@ -97,6 +97,33 @@ def test_content_hash_ids_stable_and_unique(frame):
     assert ids1[4] == ids1[0] + "-1"
 
 
+def test_content_hash_ids_are_the_hash_of_each_rows_values():
+    # ids are stored in ledgers: they must stay what they were (sha1 over each value's
+    # repr and a 0x1f separator, over the values as itertuples gives them)
+    import hashlib
+
+    df = pd.DataFrame({
+        "a": [1, 2, 2, None], "b": ["x", "ü\t", "ü\t", None], "c": [1.5, np.nan, np.nan, 3.0],
+        "d": pd.to_datetime(["2024-01-01", None, None, "2024-02-01"]),
+        "e": [True, False, False, True], "f": pd.array([1, None, None, 4], dtype="Int64"),
+        "g": pd.Categorical(["p", "q", "q", None]),
+        "h": pd.array(["s", None, None, "t"], dtype="string")})
+
+    def digest(row):
+        h = hashlib.sha1()
+        for v in row:
+            h.update(repr(v).encode("utf-8"))
+            h.update(b"\x1f")
+        return h.hexdigest()[:16]
+
+    rows = [digest(r) for r in df.itertuples(index=False, name=None)]
+    assert make_ids(df).tolist() == [rows[0], rows[1], rows[1] + "-1", rows[3]]
+    assert make_ids(df.iloc[:, 1:2]).tolist()[:2] == [digest(["x"]), digest(["ü\t"])]
+    assert make_ids(df.iloc[:, :0]).tolist() == [digest([]), digest([]) + "-1",
+                                                  digest([]) + "-2", digest([]) + "-3"]
+    assert make_ids(df.iloc[:0]).tolist() == []
+
+
 def test_small_class_falls_back_with_warning():
     labels = np.array([0] * 10 + [1] * 3)
     with pytest.warns(UserWarning, match="class\\(es\\) 'b' \\(3\\) have fewer members than cv=5; using 3"):

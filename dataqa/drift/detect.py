@@ -393,7 +393,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                  table="the current table")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
     kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
-    ids = make_ids(cur, id_column, source="the current table")
+    # a window's or chunk's result is only summarised: its rows need no content ids
+    ids = (make_ids(cur, id_column, source="the current table") if not _part
+           else np.arange(len(cur)).astype(str).astype(object))
     if label_column is not None:  # checked before the long work
         y, names = encode_labels(ref[label_column], column=label_column,
                                  purpose="estimating label shift and accuracy")

@@ -444,8 +444,6 @@ DRIFT_KNN_K = 50
 
 def check_ood_score(name: str, *, has_labels: bool) -> str:
     """``name`` if the drift checks can compute it, else a DataqaError saying why."""
-    from dataqa.ood import ood_method_names
-
     if name in DRIFT_OOD_SCORES:
         if name == "mahalanobis" and not has_labels:
             raise InvalidSettingError(
@@ -458,6 +456,8 @@ def check_ood_score(name: str, *, has_labels: bool) -> str:
             f"have: from probabilities max_logit ranks rows as msp does and energy is the "
             f"same for every row. Use one of {', '.join(DRIFT_OOD_SCORES)}, or compute it "
             f"with dataqa.ood.score_ood and compare with dataqa.drift.ood_fraction.")
+    from dataqa.ood import ood_method_names  # (imports torch: only for other names)
+
     if name in ood_method_names():
         raise InvalidSettingError(
             f"ood_score={name!r} needs the model's internals (a torch model or its gradients), "

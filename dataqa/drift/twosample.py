@@ -156,25 +156,45 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float,
     statistic : float, the largest gap between the two empirical CDFs, in [0, 1]
     p_value : float
     """
-    from scipy.stats import ks_2samp
-
     a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
     P = check_int(n_permutations, "n_permutations")
-    ca, cb = _ties.value_counts(a, b)
-    if ca.size == a.size + b.size:  # no ties
-        r = ks_2samp(a, b, alternative="two-sided", method="auto")
-        return float(r.statistic), float(r.pvalue)
+    _, ca, cb = _ties.pooled_counts(a, b)
+    return _ks_from_counts(a, b, ca, cb, random_state=random_state, n_permutations=P)
+
+
+#: Above this many items in the larger sample, scipy's ``ks_2samp`` (``method="auto"``)
+#: takes Smirnov's asymptotic p-value, which :func:`ks_test` then computes itself from
+#: the statistic (the same formula, without sorting the samples again).
+KS_SCIPY_EXACT_MAX = 10_000
+
+
+def _ks_from_counts(a: np.ndarray, b: np.ndarray, ca: np.ndarray, cb: np.ndarray, *,
+                    random_state, n_permutations: int) -> tuple[float, float]:
+    """:func:`ks_test` given the per-value counts of the pooled sample
+    (:func:`dataqa.drift._ties.pooled_counts`), so that a column test sorts once."""
     n, m = a.size, b.size
     gap = int(_ties.ks_gap(ca, cb, n, m))
     stat = gap / (n * m)
+    if ca.size == n + m:  # no ties
+        if max(n, m) <= KS_SCIPY_EXACT_MAX:
+            from scipy.stats import ks_2samp
+
+            r = ks_2samp(a, b, alternative="two-sided", method="auto")
+            return float(r.statistic), float(r.pvalue)
+        from scipy.stats import kstwo
+
+        # Smirnov's limit, as ks_2samp's asymptotic branch: the one-sample two-sided
+        # distribution at the effective size n m / (n + m), rounded
+        return stat, float(np.clip(kstwo.sf(stat, np.round(n * m / (n + m))), 0.0, 1.0))
     if gap == 0 or ca.size == 1:
         return stat, 1.0
     counts = ca + cb
     if counts.size * n <= KS_EXACT_MAX_WORK:
         return stat, _ties.ks_exact_tied(counts, n, m, gap)
     return stat, _ties.sequential_p(counts, n,
-                                    lambda d: _ties.ks_gap(d, counts - d, n, m) >= gap, P,
-                                    _mc_rng(random_state, counts), PERMUTATION_STOP_HITS)
+                                    lambda d: _ties.ks_gap(d, counts - d, n, m) >= gap,
+                                    n_permutations, _mc_rng(random_state, counts),
+                                    PERMUTATION_STOP_HITS)
 
 
 def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
@@ -211,7 +231,7 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float
     if a.size < 2 or b.size < 2:
         raise EmptyDataError("cvm_test needs at least 2 non-missing values in each sample.")
     P = check_int(n_permutations, "n_permutations")
-    ca, cb = _ties.value_counts(a, b)
+    _, ca, cb = _ties.pooled_counts(a, b)
     if ca.size == a.size + b.size:  # no ties
         r = cramervonmises_2samp(a, b, method="auto")
         return float(r.statistic), float(r.pvalue)
@@ -241,11 +261,17 @@ def category_counts(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:
     Missing values are the category ``"<NA>"``; current categories absent from the
     reference are counted in the bucket :data:`UNSEEN` (last, only when non-empty).
     """
+    import pandas as pd
+
     a, b = _categories(x), _categories(y)
-    cats = sorted(set(a.tolist()))
-    index = {c: i for i, c in enumerate(cats)}
-    ca = np.bincount([index[v] for v in a], minlength=len(cats)).astype(np.int64)
-    codes_b = np.array([index.get(v, len(cats)) for v in b], dtype=np.int64)
+    codes_a, found = pd.factorize(a)  # hashed, then put in sorted order
+    order = np.argsort(np.asarray(found, dtype=object))
+    cats = [str(c) for c in np.asarray(found, dtype=object)[order]]
+    rank = np.empty(len(cats), dtype=np.int64)
+    rank[order] = np.arange(len(cats))
+    ca = np.bincount(rank[codes_a], minlength=len(cats)).astype(np.int64)
+    codes_b = pd.Index(cats, dtype=object).get_indexer(b)
+    codes_b[codes_b < 0] = len(cats)  # not in the reference: the unseen bucket
     cb = np.bincount(codes_b, minlength=len(cats) + 1).astype(np.int64)
     if cb[-1] > 0:
         return cats + [UNSEEN], np.append(ca, 0), cb
@@ -274,9 +300,15 @@ def chi2_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[floa
     -------
     statistic : float (Pearson's X^2), p_value : float (1.0 when only one category occurs)
     """
+    _, ca, cb = category_counts(x, y)
+    return _chi2_from_counts(ca, cb, random_state=random_state, n_permutations=n_permutations)
+
+
+def _chi2_from_counts(ca: np.ndarray, cb: np.ndarray, *, random_state,
+                      n_permutations: int) -> tuple[float, float]:
+    """:func:`chi2_test` given :func:`category_counts`' counts."""
     from scipy.stats import chi2
 
-    _, ca, cb = category_counts(x, y)
     if ca.sum() == 0 or cb.sum() == 0:
         raise EmptyDataError("chi2_test needs at least one value in each sample.")
     table = np.vstack([ca, cb]).astype(np.float64)

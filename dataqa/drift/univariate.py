@@ -18,7 +18,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dataqa.drift.twosample import binned_chi2_test, category_counts, chi2_test, cvm_test, ks_test
+from dataqa.drift import _ties
+from dataqa.drift.twosample import (
+    _chi2_from_counts,
+    _ks_from_counts,
+    binned_chi2_test,
+    category_counts,
+    cvm_test,
+    ks_test,
+)
 from dataqa.errors import InvalidSettingError, UnknownNameError
 
 __all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "adjust_p_values", "column_kind",
@@ -110,9 +118,20 @@ def normalized_wasserstein(x: np.ndarray, y: np.ndarray) -> float:
     Without drift the two deviations agree, so this is the distance in reference
     standard deviations; the pooled one caps the effect of a nearly constant reference
     column that starts to vary (which would otherwise reach the thousands)."""
-    from scipy.stats import wasserstein_distance
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return _normalized_wasserstein(x, y, *_ties.pooled_counts(x, y))
 
-    w = float(wasserstein_distance(x, y))
+
+def _wasserstein(values: np.ndarray, ca: np.ndarray, cb: np.ndarray) -> float:
+    """Wasserstein-1 distance of two samples from their per-value counts: the area between
+    the two empirical CDFs, which are constant between consecutive pooled values."""
+    gap = np.abs(np.cumsum(ca[:-1]) / ca.sum() - np.cumsum(cb[:-1]) / cb.sum())
+    return float(np.dot(gap, np.diff(values)))
+
+
+def _normalized_wasserstein(x: np.ndarray, y: np.ndarray, values: np.ndarray, ca: np.ndarray,
+                            cb: np.ndarray) -> float:
+    w = _wasserstein(values, ca, cb)
     scale = max(float(np.std(x)), float(np.std(np.r_[x, y])))
     return w / scale if scale > 0 else 0.0
 
@@ -168,12 +187,18 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         y = cur.to_numpy(dtype=np.float64)
         x, y = x[~np.isnan(x)], y[~np.isnan(y)]
         name = numeric_test
+        # one merge of the sorted samples serves the choice of test, KS and the effect
+        values, ca, cb = _ties.pooled_counts(x, y)
         if name == "auto":
-            few = np.unique(np.r_[x, y]).size <= MAX_DISCRETE_VALUES
-            name = "binned_chi2" if few else "ks"
-        stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state)
+            name = "binned_chi2" if values.size <= MAX_DISCRETE_VALUES else "ks"
+        if name == "ks" and x.size and y.size:  # (an empty side: ks_test names it)
+            stat, p = _ks_from_counts(x, y, ca, cb, random_state=random_state,
+                                      n_permutations=2000)
+        else:
+            stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state)
         row = {"test": name, "statistic": stat, "p_value": p,
-               "effect": normalized_wasserstein(x, y), "effect_name": "wasserstein/sd",
+               "effect": _normalized_wasserstein(x, y, values, ca, cb),
+               "effect_name": "wasserstein/sd",
                "psi": psi_numeric(x, y)}
         if ref.isna().any() or cur.isna().any():
             # the values' test sees only the values present: a column that stops being
@@ -185,8 +210,8 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
                 row["effect"], row["effect_name"] = miss["effect"], miss["effect_name"]
         return row
     if kind == "categorical":
-        stat, p = chi2_test(ref, cur, random_state=random_state)
         _, ca, cb = category_counts(ref, cur)
+        stat, p = _chi2_from_counts(ca, cb, random_state=random_state, n_permutations=2000)
         return {"test": "chi2", "statistic": stat, "p_value": p,
                 "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon",
                 "psi": psi_categorical(ca, cb)}

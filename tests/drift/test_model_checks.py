@@ -624,3 +624,20 @@ def test_windows_use_the_chosen_ood_score():
         want = ood_fraction(r.reference_ood_scores, r.current_ood_scores[idx])["fraction"]
         assert row["ood_fraction"] == pytest.approx(want)
     assert (r.windows["ood_fraction"] > 0.3).all()
+
+
+def test_drift_without_labels_does_not_import_torch():
+    # checking the OOD score's name used to import dataqa.ood and with it torch: seconds
+    # of start-up for every run, windows included
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, pandas as pd\n"
+            "from dataqa.drift import detect_drift\n"
+            "rng = np.random.default_rng(0)\n"
+            "r = pd.DataFrame({'a': rng.normal(size=60), 'b': rng.choice(list('xy'), 60)})\n"
+            "detect_drift(r, r.sample(frac=1, random_state=1), progress=False)\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

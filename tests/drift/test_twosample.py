@@ -708,3 +708,46 @@ def test_a_fixed_seed_gives_each_data_set_its_own_monte_carlo_draws(monkeypatch)
         ks_hits += ks_test(x, y)[1] <= 0.05
         cvm_hits += cvm_test(x, y)[1] <= 0.05
     assert 0.03 <= ks_hits / 400 <= 0.075 and 0.03 <= cvm_hits / 400 <= 0.075, (ks_hits, cvm_hits)
+
+
+def test_pooled_counts_are_the_counts_of_the_sorted_pooled_values():
+    from dataqa.drift._ties import pooled_counts
+
+    rng = np.random.default_rng(3)
+    cases = [(rng.integers(0, 5, 200).astype(float), rng.integers(2, 9, 70).astype(float)),
+             (rng.normal(size=500), rng.normal(size=30)),
+             (np.array([-0.0, 0.0, 1.0, 1.0]), np.array([0.0, 2.0])),
+             (np.array([3.0]), np.zeros(0))]
+    for a, b in cases:
+        values, inverse = np.unique(np.r_[a, b], return_inverse=True)
+        v, ca, cb = pooled_counts(a, b)
+        assert np.array_equal(v, values)
+        assert ca.tolist() == np.bincount(inverse[:a.size], minlength=values.size).tolist()
+        assert cb.tolist() == np.bincount(inverse[a.size:], minlength=values.size).tolist()
+    v, ca, cb = pooled_counts(np.zeros(0), np.zeros(0))
+    assert v.size == ca.size == cb.size == 0
+
+
+@pytest.mark.parametrize("n,m", [(20_000, 300), (12_000, 11_000), (10_001, 7)])
+def test_ks_asymptotic_branch_is_scipys(n, m):
+    # above 10,000 items ks_2samp's "auto" takes Smirnov's limit, which ks_test computes
+    # from the statistic itself: the same numbers
+    rng = np.random.default_rng(n + m)
+    for shift in (0.0, 0.05, 0.4):
+        x, y = rng.normal(size=n), rng.normal(shift, 1.0, size=m)
+        r = stats.ks_2samp(x, y)
+        s, p = ks_test(x, y)
+        assert s == pytest.approx(r.statistic, rel=1e-12)
+        assert p == pytest.approx(r.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_category_counts_sort_categories_as_python_does():
+    x = ["b", "a", None, "é", "A", "b", "10", "9"]
+    y = ["a", "z", None, "é", "z"]
+    cats, ca, cb = category_counts(x, y)
+    assert cats == ["10", "9", "<NA>", "A", "a", "b", "é", UNSEEN]
+    assert ca.tolist() == [1, 1, 1, 1, 1, 2, 1, 0]
+    assert cb.tolist() == [0, 0, 1, 0, 1, 0, 1, 2]
+    assert ca.dtype == cb.dtype == np.int64
+    cats, ca, cb = category_counts([True, False, True], [False, False])
+    assert (cats, ca.tolist(), cb.tolist()) == (["False", "True"], [1, 2], [2, 0])

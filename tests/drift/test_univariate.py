@@ -69,6 +69,13 @@ def test_normalized_wasserstein_by_hand():
     z, v = np.zeros(50), np.r_[np.zeros(25), np.ones(25)]
     assert normalized_wasserstein(z, v) == pytest.approx(0.5 / np.r_[z, v].std())
     assert normalized_wasserstein(np.ones(5), np.ones(3)) == 0.0
+    # tied values, and a window much smaller than its reference: still scipy's W1
+    t, u = rng.integers(0, 7, 3000).astype(float), rng.integers(1, 9, 40).astype(float)
+    assert normalized_wasserstein(t, u) == pytest.approx(
+        wasserstein_distance(t, u) / max(t.std(), np.r_[t, u].std()), rel=1e-12)
+    big, small = rng.normal(size=50_000), rng.normal(0.1, 1.0, size=500)
+    assert normalized_wasserstein(big, small) == pytest.approx(
+        wasserstein_distance(big, small) / max(big.std(), np.r_[big, small].std()), rel=1e-10)
 
 
 def test_jensen_shannon_matches_scipy():
