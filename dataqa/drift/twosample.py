@@ -255,27 +255,40 @@ def _categories(x) -> np.ndarray:
     return s.astype(str).to_numpy()
 
 
+def _pooled_categories(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every category of either sample (in sorted order, missing values as ``"<NA>"``)
+    and how many items of ``x`` and of ``y`` hold it."""
+    import pandas as pd
+
+    a, b = _categories(x), _categories(y)
+    codes, found = pd.factorize(np.concatenate([a, b]))  # hashed, then put in sorted order
+    found = np.asarray(found, dtype=object)
+    order = np.argsort(found)
+    rank = np.empty(len(found), dtype=np.int64)
+    rank[order] = np.arange(len(found))
+    codes = rank[codes]
+    ca = np.bincount(codes[:a.size], minlength=len(found)).astype(np.int64)
+    cb = np.bincount(codes[a.size:], minlength=len(found)).astype(np.int64)
+    return [str(c) for c in found[order]], ca, cb
+
+
+def _bucket_unseen(cats: list[str], ca: np.ndarray, cb: np.ndarray):
+    """:func:`_pooled_categories`' counts with the categories the reference lacks merged
+    into :data:`UNSEEN` (last, only when non-empty)."""
+    seen = ca > 0
+    names = [c for c, s in zip(cats, seen, strict=True) if s]
+    if seen.all():
+        return names, ca, cb
+    return names + [UNSEEN], np.append(ca[seen], 0), np.append(cb[seen], cb[~seen].sum())
+
+
 def category_counts(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Categories and counts of reference ``x`` and current ``y``.
 
     Missing values are the category ``"<NA>"``; current categories absent from the
     reference are counted in the bucket :data:`UNSEEN` (last, only when non-empty).
     """
-    import pandas as pd
-
-    a, b = _categories(x), _categories(y)
-    codes_a, found = pd.factorize(a)  # hashed, then put in sorted order
-    order = np.argsort(np.asarray(found, dtype=object))
-    cats = [str(c) for c in np.asarray(found, dtype=object)[order]]
-    rank = np.empty(len(cats), dtype=np.int64)
-    rank[order] = np.arange(len(cats))
-    ca = np.bincount(rank[codes_a], minlength=len(cats)).astype(np.int64)
-    codes_b = pd.Index(cats, dtype=object).get_indexer(b)
-    codes_b[codes_b < 0] = len(cats)  # not in the reference: the unseen bucket
-    cb = np.bincount(codes_b, minlength=len(cats) + 1).astype(np.int64)
-    if cb[-1] > 0:
-        return cats + [UNSEEN], np.append(ca, 0), cb
-    return cats, ca, cb[:-1]
+    return _bucket_unseen(*_pooled_categories(x, y))
 
 
 def _chi2_stat(table: np.ndarray) -> float:
@@ -284,52 +297,60 @@ def _chi2_stat(table: np.ndarray) -> float:
     return float(((table - expected) ** 2 / expected).sum())
 
 
+def _chi2_rows(R: np.ndarray, t: np.ndarray, n: int, m: int) -> np.ndarray:
+    """Pearson's X^2 of the 2 x K tables whose first rows are the rows of ``R`` and whose
+    column totals are ``t`` (``n`` and ``m`` items per row): since both rows' deviations
+    from their expected counts are equal and opposite, X^2 = N^2 / (n m) sum (r - n t / N)^2 / t."""
+    N = n + m
+    d = R - t * (n / N)
+    return (d * d / t).sum(axis=-1) * (N * N / (n * m))
+
+
 def chi2_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Chi-squared test of homogeneity of one categorical column (also booleans).
 
-    The 2 x K table holds the reference and current counts per category; missing values
-    are a category of their own, and current categories the reference never shows share
-    one extra bucket (:data:`UNSEEN`), so a brand-new category counts as drift.
-    Categories seen in neither sample do not exist here. When every expected count is at
-    least 5 the p-value is the chi-squared approximation with K - 1 degrees of freedom
-    (scipy's ``chi2_contingency`` without continuity correction gives the same numbers);
-    otherwise it is a permutation p-value ``(b + 1) / (P + 1)`` over ``n_permutations``
-    random splits of the pooled items, seeded by ``random_state``.
+    The statistic is Pearson's X^2 of the 2 x K table of reference and current counts per
+    category; missing values are a category of their own. Current categories the
+    reference never shows may be read as one bucket (:data:`UNSEEN`, as
+    :func:`category_counts` reports them): X^2 is the same either way (a category absent
+    from the reference adds ``n / m`` times its current count), so a brand-new category
+    counts as drift. The p-value treats every category of either sample as its own:
+    which categories the reference happens to lack depends on the split, so a column with
+    many rare values (user names, cities) always has some, with or without drift.
+    When every expected count is at least 5 the p-value is the chi-squared approximation
+    with K - 1 degrees of freedom (scipy's ``chi2_contingency`` without continuity
+    correction gives the same numbers); otherwise it is a Monte-Carlo permutation p-value
+    over random splits of the pooled items, seeded by ``random_state``, with the sequential
+    stopping rule of :func:`cvm_test` (at most ``n_permutations`` splits).
 
     Returns
     -------
     statistic : float (Pearson's X^2), p_value : float (1.0 when only one category occurs)
     """
-    _, ca, cb = category_counts(x, y)
+    _, ca, cb = _pooled_categories(x, y)
     return _chi2_from_counts(ca, cb, random_state=random_state, n_permutations=n_permutations)
 
 
 def _chi2_from_counts(ca: np.ndarray, cb: np.ndarray, *, random_state,
                       n_permutations: int) -> tuple[float, float]:
-    """:func:`chi2_test` given :func:`category_counts`' counts."""
+    """:func:`chi2_test` given :func:`_pooled_categories`' counts."""
     from scipy.stats import chi2
 
-    if ca.sum() == 0 or cb.sum() == 0:
+    n, m = int(ca.sum()), int(cb.sum())
+    if n == 0 or m == 0:
         raise EmptyDataError("chi2_test needs at least one value in each sample.")
-    table = np.vstack([ca, cb]).astype(np.float64)
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2:
+    held = (ca + cb) > 0
+    ca, cb = ca[held].astype(np.int64), cb[held].astype(np.int64)
+    if ca.size < 2:
         return 0.0, 1.0
-    stat = _chi2_stat(table)
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    if expected.min() >= 5:
-        return stat, float(chi2.sf(stat, table.shape[1] - 1))
+    t = ca + cb
+    stat = float(_chi2_rows(ca.astype(np.float64), t, n, m))
+    if t.min() * min(n, m) / (n + m) >= 5:  # the smallest expected count
+        return stat, float(chi2.sf(stat, ca.size - 1))
     P = check_int(n_permutations, "n_permutations")
-    rng = np.random.default_rng(random_state)
-    n_a, k = int(table[0].sum()), table.shape[1]
-    pooled = np.repeat(np.arange(k), table.sum(axis=0).astype(np.int64))
-    col = table.sum(axis=0)
-    exceed = 0
-    for _ in range(P):
-        first = np.bincount(rng.permutation(pooled)[:n_a], minlength=k)
-        perm = np.vstack([first, col - first])
-        exceed += _chi2_stat(perm) >= stat - 1e-12 * max(stat, 1.0)
-    return stat, (exceed + 1) / (P + 1)
+    cut = stat - 1e-12 * max(stat, 1.0)
+    return stat, _ties.sequential_p(t, n, lambda R: _chi2_rows(R, t, n, m) >= cut, P,
+                                    _mc_rng(random_state, t), PERMUTATION_STOP_HITS)
 
 
 def binned_chi2_test(x, y, *, random_state=0, min_expected: float = 5.0) -> tuple[float, float]:

@@ -20,10 +20,11 @@ import pandas as pd
 
 from dataqa.drift import _ties
 from dataqa.drift.twosample import (
+    _bucket_unseen,
     _chi2_from_counts,
     _ks_from_counts,
+    _pooled_categories,
     binned_chi2_test,
-    category_counts,
     cvm_test,
     ks_test,
 )
@@ -210,8 +211,9 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
                 row["effect"], row["effect_name"] = miss["effect"], miss["effect_name"]
         return row
     if kind == "categorical":
-        _, ca, cb = category_counts(ref, cur)
-        stat, p = _chi2_from_counts(ca, cb, random_state=random_state, n_permutations=2000)
+        cats, pa, pb = _pooled_categories(ref, cur)
+        stat, p = _chi2_from_counts(pa, pb, random_state=random_state, n_permutations=2000)
+        _, ca, cb = _bucket_unseen(cats, pa, pb)
         return {"test": "chi2", "statistic": stat, "p_value": p,
                 "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon",
                 "psi": psi_categorical(ca, cb)}

@@ -197,6 +197,21 @@ def test_false_alarm_rate_near_alpha_without_shift():
     assert 0.02 <= alarms / reps <= 0.09, alarms / reps
 
 
+def test_a_column_of_many_rare_names_does_not_alarm_on_random_halves():
+    # a user-name column (94% distinct: below the identifier cut) split at random: its
+    # categories missing from the reference half are sampling, not drift
+    rng = np.random.default_rng(5)
+    alarms = 0
+    for i in range(30):
+        pool = pd.DataFrame({"author": [f"user{k}" for k in rng.integers(0, 2000, 400)],
+                             "x": rng.normal(size=400)})
+        assert pool["author"].nunique() < 0.95 * len(pool)
+        r = detect_drift(pool.iloc[:250], pool.iloc[250:], multivariate=(), random_state=i)
+        assert r.columns.set_index("column").loc["author", "test"] == "chi2"
+        alarms += bool(r.columns.set_index("column").loc["author", "drifted"])
+    assert alarms <= 4, alarms
+
+
 def test_time_and_identifier_columns_are_left_out_unless_named():
     rng = np.random.default_rng(6)
     ref = pd.DataFrame({"id": [f"r{i}" for i in range(30)], "x": rng.normal(size=30),
