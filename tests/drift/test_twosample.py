@@ -203,7 +203,8 @@ def test_chi2_permutation_p_value_is_the_exact_one_up_to_monte_carlo_error():
         if sum(r) == 10:
             tab = np.vstack([r, t - np.array(r)]).astype(float)
             if stats.chi2_contingency(tab, correction=False)[0] >= stat - 1e-9:
-                exact += np.prod([comb(int(c), int(k)) for c, k in zip(t, r)]) / comb(19, 10)
+                exact += (np.prod([comb(int(c), int(k)) for c, k in zip(t, r, strict=True)])
+                          / comb(19, 10))
     assert exact == pytest.approx(0.1195, abs=1e-4)
     ps = np.array([chi2_test(x, y, random_state=s)[1] for s in range(100)])
     # sequential p-values stop at the 20th split that reaches the statistic: each is
