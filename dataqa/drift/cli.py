@@ -61,6 +61,13 @@ def _print(result, paths) -> None:
                       f"windows alarm"
                       + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""),
                       highlight=False)
+        chunks = result.reference_chunks
+        if chunks is not None:
+            console.print(f"  {int(chunks['drifted'].sum())} of {int(chunks['drifted'].notna().sum())} "
+                          f"reference chunks alarm against the rest of the reference",
+                          highlight=False)
+        if result.settings.get("reference_chunks_note"):
+            console.print(f"  note: {result.settings['reference_chunks_note']}", highlight=False)
     for kind, p in paths.items():
         console.print(f"  {kind}: {p}", highlight=False)
 

@@ -121,6 +121,19 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"{', '.join(map(str, list(ref.columns)[:20]))}; current: "
                 f"{', '.join(map(str, list(cur.columns)[:20]))}); give tables with the same "
                 f"feature columns.")
+    if only:
+        import warnings
+
+        sides = {}
+        for c, why in only.items():
+            sides.setdefault(why, []).append(repr(str(c)))
+        lost = ("; a column that production data lost breaks a model that reads it"
+                if "only in the reference table" in sides else "")
+        warnings.warn("not compared, " + "; ".join(
+            f"{why}: {', '.join(cs[:10])}" + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
+            for why, cs in sides.items()) + f" (name the columns to compare with "
+            f"feature_columns, --feature-column, to silence this{lost}).", UserWarning,
+            stacklevel=3)
     kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())
     for col in cols:
@@ -289,7 +302,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
                  n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
                  ood_score: str = "msp", progress: bool | None = None, _part: bool = False,
-                 _embed=None) -> DriftResult:
+                 _embed=None, _features=None, _keep_features: bool = False) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -401,16 +414,19 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                  purpose="estimating label shift and accuracy")
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
-    if text_features == "embedding" and any(k == "text" for k in kinds.values()):
-        from dataqa.drift.multivariate import CachedEmbedder, pooled_texts
+    if _features is not None:  # a window's or chunk's rows of the whole run's features
+        feats = _features
+    else:
+        if text_features == "embedding" and any(k == "text" for k in kinds.values()):
+            from dataqa.drift.multivariate import CachedEmbedder, pooled_texts
 
-        # embedded first, under a counted bar of their own (the longest step by far)
-        _embed = _embed if _embed is not None else CachedEmbedder()
-        _embed([t for c, k in kinds.items() if k == "text" for t in pooled_texts(ref, cur, c)],
-               progress=progress)
-    with progress_stage("features", enabled=progress):
-        feats = build_features(ref, cur, kinds, random_state=int(seeds[0]),
-                               text_features=text_features, embed=_embed)
+            # embedded first, under a counted bar of their own (the longest step by far)
+            _embed = _embed if _embed is not None else CachedEmbedder()
+            _embed([t for c, k in kinds.items() if k == "text"
+                    for t in pooled_texts(ref, cur, c)], progress=progress)
+        with progress_stage("features", enabled=progress):
+            feats = build_features(ref, cur, kinds, random_state=int(seeds[0]),
+                                   text_features=text_features, embed=_embed)
     with progress_task("column tests", len(kinds), enabled=progress) as advance:
         rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
                             int(seeds[1]), advance, part=_part)
@@ -439,6 +455,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                   "text_features": text_features, "ood_score": ood_score,
                   "random_state": _json_seed(random_state), "skipped_columns": skipped},
         n_reference=len(ref), n_current=len(cur))
+    if _keep_features:  # drift_windows reuses them for every window and chunk
+        result._features = feats
     if label_column is not None:
         from dataqa.drift.model_checks import _run_model_checks
 

@@ -90,8 +90,11 @@ def drift_report(result) -> HtmlReport:
                         "timeline; use longer windows.", css_class="note")
         r.table(result.windows)
         if result.reference_chunks is not None:
-            r.paragraph("Reference chunks, each compared with the rest of the reference "
-                        "(what no drift looks like):", css_class="note")
+            r.paragraph("Reference chunks (spread over the reference, in row order), each "
+                        "compared with the rest of the reference: when the reference is one "
+                        "population, what windows without drift look like.", css_class="note")
+            if s.get("reference_chunks_note"):
+                r.paragraph(s["reference_chunks_note"].capitalize(), css_class="note")
             r.table(result.reference_chunks)
         elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
             # (with no window tested, the note above already says why)

@@ -4,6 +4,7 @@ each compared with the reference, beside reference chunks that show the no-drift
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -304,13 +305,15 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         feature_columns = list(kinds)
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
-    if options.get("text_features") == "embedding":
-        from dataqa.drift.multivariate import CachedEmbedder
-
-        common["_embed"] = CachedEmbedder()  # the reference's texts embedded once
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, progress=progress,
-                          **common)
+                          _keep_features=True, **common)
+    # every window and chunk is compared in the whole run's features: the text features
+    # (TF-IDF or embeddings, and their SVD) are fitted once, on the reference and all
+    # current rows, a map that treats the reference's and a window's rows alike, so each
+    # window's permutation tests stay exact (numbers and categories are scaled by the
+    # reference, as in each window's own)
+    feats = result.__dict__.pop("_features")
     state = None
     if result.reference_probs is not None:
         state = {"ref_probs": result.reference_probs, "labels": result.reference_labels,
@@ -324,8 +327,11 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     sizes = [len(idx) for _, idx in windows if len(idx) >= MIN_ROWS]
     size = int(np.median(sizes)) if sizes else len(cur)
     n_chunks = min(MAX_REFERENCE_CHUNKS, len(ref) // max(size, MIN_ROWS))
-    if n_chunks < 2 or len(ref) - size < MIN_ROWS:
+    if n_chunks < 2 or len(ref) - size < MIN_ROWS or not sizes:  # (no window tested)
         n_chunks = 0
+    # chunks spread over the whole reference, in row order (consecutive when all fit)
+    starts = ((np.arange(n_chunks) * (len(ref) - size)) // max(n_chunks - 1, 1)
+              if n_chunks else np.zeros(0, dtype=int))
     rows, chunks = [], []
     with progress_task("windows and reference chunks", len(windows) + n_chunks,
                        enabled=progress) as advance:
@@ -339,6 +345,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                 advance()
                 continue
             res = detect_drift(ref, cur.iloc[idx], random_state=base + i + 1,
+                               _features=replace(feats, current=feats.current[idx]),
                                **win_opts)
             row.update(_summary(res))
             if state is not None:
@@ -348,10 +355,12 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             rows.append(row)
             advance()
         for c in range(n_chunks):
-            idx = np.arange(c * size, (c + 1) * size)
+            idx = np.arange(starts[c], starts[c] + size)
             rest = np.setdiff1d(np.arange(len(ref)), idx)
-            res = detect_drift(ref.iloc[rest], ref.iloc[idx],
-                               random_state=base + 1000 + c, **win_opts)
+            res = detect_drift(ref.iloc[rest], ref.iloc[idx], random_state=base + 1000 + c,
+                               _features=replace(feats, reference=feats.reference[rest],
+                                                 current=feats.reference[idx]),
+                               **win_opts)
             row = {"window": f"reference rows {idx[0] + 1}-{idx[-1] + 1}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]
@@ -365,6 +374,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     result.settings.update({"time_column": time_column, "window": window,
                             "chunk_size": chunk_size})
     result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
+    if chunks:
+        note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"])
+        if note:
+            result.settings["reference_chunks_note"] = note
     if not sizes:
         result.settings["reference_chunks_note"] = (
             f"no reference spread: no window has {MIN_ROWS} rows or more, so none was tested; "
@@ -376,6 +389,24 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             f"with at least {MIN_ROWS} rows left beside each; use smaller windows or a larger "
             f"reference.")
     return result
+
+
+def _chunk_alarm_note(drifted: pd.Series, alpha: float) -> str | None:
+    """A note when more reference chunks alarm than chance explains: fewer than 1% of
+    sets of as many independent no-drift chunk tests (each alarming with chance at most
+    ``alpha``) would hold that many alarms."""
+    from scipy.stats import binom
+
+    tested = drifted.dropna().astype(bool)
+    k, c = int(tested.sum()), len(tested)
+    if k == 0 or binom.sf(k - 1, c, float(alpha)) >= 0.01:
+        return None
+    return (f"{k} of {c} reference chunks alarm against the rest of the reference (about "
+            f"{alpha * c:.1f} would by chance): the reference itself changes along its rows "
+            f"(over time, or between the sources it was put together from), so the chunks "
+            f"show that variation, not what windows without drift look like, and windows "
+            f"may alarm for the same reason. Use a reference from one period, or shuffle "
+            f"its rows if their order means nothing.")
 
 
 def _int_columns(df: pd.DataFrame) -> pd.DataFrame:

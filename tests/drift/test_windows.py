@@ -340,3 +340,47 @@ def test_a_window_s_mmd_compares_it_with_part_of_a_much_larger_reference(monkeyp
     # the whole table (90 current rows): twice as many reference rows, block estimator
     assert r.multivariate["mmd"]["reference_rows"] == 180
     assert r.multivariate["mmd"]["current_rows"] == 90
+
+
+def test_reference_chunks_cover_the_whole_reference_and_say_when_they_alarm():
+    rng = np.random.default_rng(4)
+    # a reference put together from two sources in row order, the second moved
+    ref = pd.DataFrame({"a": np.r_[rng.normal(0, 1, 1500), rng.normal(1.0, 1, 1500)],
+                        "b": rng.normal(size=3000)})
+    cur = pd.DataFrame({"a": rng.normal(0, 1, 200), "b": rng.normal(size=200)})
+    r = drift_windows(ref, cur, chunk_size=100, multivariate=())
+    ch = r.reference_chunks
+    # 10 chunks of 100 rows spread from the first row to the last, not rows 1-1000
+    starts = [int(w.split()[2].split("-")[0]) for w in ch["window"]]
+    assert len(ch) == 10 and starts[0] == 1 and starts[-1] == 2901
+    assert all(b - a >= 100 for a, b in zip(starts, starts[1:], strict=False))
+    assert int(ch["drifted"].sum()) >= 5
+    note = r.settings["reference_chunks_note"]
+    assert note.startswith(f"{int(ch['drifted'].sum())} of 10 reference chunks alarm")
+    assert "the reference itself changes along its rows" in note
+    # one population: no note
+    same = drift_windows(ref.iloc[:1500], cur, chunk_size=100, multivariate=())
+    assert not same.reference_chunks["drifted"].any()
+    assert "reference_chunks_note" not in same.settings
+    # 1,500 rows hold 15 chunks of 100: 10 of them, evenly spaced
+    assert same.reference_chunks["window"].iloc[1] == "reference rows 156-255"
+
+
+def test_a_column_only_one_table_has_is_named_in_a_warning():
+    from dataqa.drift import detect_drift
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"a": rng.normal(size=50), "author": ["x"] * 50})
+    cur = pd.DataFrame({"a": rng.normal(size=40), "lang": ["en"] * 40})
+    with pytest.warns(UserWarning, match=r"not compared, only in the reference table: 'author'; "
+                                         r"only in the current table: 'lang'"):
+        r = detect_drift(ref, cur, multivariate=())
+    assert r.settings["skipped_columns"] == {"author": "only in the reference table",
+                                             "lang": "only in the current table"}
+    with pytest.warns(UserWarning, match="not compared"):
+        drift_windows(ref, cur, chunk_size=20, multivariate=())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detect_drift(ref, cur, feature_columns=["a"], multivariate=())
