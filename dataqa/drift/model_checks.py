@@ -456,15 +456,30 @@ def check_ood_score(name: str, *, has_labels: bool) -> str:
             f"have: from probabilities max_logit ranks rows as msp does and energy is the "
             f"same for every row. Use one of {', '.join(DRIFT_OOD_SCORES)}, or compute it "
             f"with dataqa.ood.score_ood and compare with dataqa.drift.ood_fraction.")
-    from dataqa.ood import ood_method_names  # (imports torch: only for other names)
+    import sys
 
-    if name in ood_method_names():
+    # the names that need a model's internals; the registry (which imports torch) is
+    # asked only when loaded already, for methods registered since
+    internals = _BUILTIN_INTERNAL_SCORES
+    if "dataqa.ood.api" in sys.modules:
+        from dataqa.ood import ood_method_names
+
+        internals = ood_method_names()
+    if name in internals:
         raise InvalidSettingError(
             f"ood_score={name!r} needs the model's internals (a torch model or its gradients), "
             f"which the drift checks do not have; compute it with dataqa.ood.score_ood on "
             f"held-out reference rows and the current rows and compare them with "
             f"dataqa.drift.ood_fraction, or use one of {', '.join(DRIFT_OOD_SCORES)}.")
-    raise UnknownNameError("ood score", name, DRIFT_OOD_SCORES)
+    exc = UnknownNameError("ood score", name, DRIFT_OOD_SCORES)
+    exc.args = (f"unknown ood score {name!r} (ood_score, --ood-score); known ood scores are: "
+                f"{', '.join(exc.known)}",)
+    raise exc
+
+
+#: dataqa.ood's built-in scores that need a model's internals (ODIN, the gradient norm)
+#: or its raw logits, by name.
+_BUILTIN_INTERNAL_SCORES = ("odin", "gradient", "max_logit", "energy")
 
 
 def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -> np.ndarray:

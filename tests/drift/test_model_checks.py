@@ -591,7 +591,8 @@ def test_ood_score_errors_and_a_fitted_model_with_knn(tmp_path):
         detect_drift(ref, cur, label_column="y", ood_score="odin")
     with pytest.raises(InvalidSettingError, match="'energy' needs the model's raw logits"):
         detect_drift(ref, cur, label_column="y", ood_score="energy")
-    with pytest.raises(UnknownNameError, match="unknown ood score .lof.; known ood scores are: entropy, knn, mahalanobis, msp"):
+    with pytest.raises(UnknownNameError, match=r"unknown ood score .lof. \(ood_score, --ood-score\); "
+                                               r"known ood scores are: entropy, knn, mahalanobis, msp"):
         detect_drift(ref, cur, label_column="y", ood_score="lof")
     fitted = LogisticRegression().fit(ref[["a", "b", "c"]], ref["y"])
     with pytest.raises(InvalidSettingError, match="'mahalanobis' .* needs the reference's labels"):
@@ -641,3 +642,17 @@ def test_drift_without_labels_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_scores_drift_refuses_by_name_are_dataqa_oods_other_built_ins():
+    # checking a name does not import dataqa.ood (torch); the names it knows without it
+    # must be every built-in score the drift checks cannot compute
+    import subprocess
+    import sys
+
+    from dataqa.drift.model_checks import _BUILTIN_INTERNAL_SCORES, DRIFT_OOD_SCORES
+
+    out = subprocess.run([sys.executable, "-c", "from dataqa.ood import ood_method_names; "
+                          "print(' '.join(sorted(ood_method_names())))"],
+                         capture_output=True, text=True, check=True)
+    assert set(out.stdout.split()) == set(_BUILTIN_INTERNAL_SCORES) | set(DRIFT_OOD_SCORES)
