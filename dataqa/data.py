@@ -368,7 +368,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             df = pd.DataFrame()
         except Exception as exc:  # noqa: BLE001 - re-raised with the file named
             msg = " ".join(str(exc).split())
-            raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}") from exc
+            hint = ""
+            if fmt in ("csv", "tsv") and header and isinstance(exc, pd.errors.ParserError):
+                hint = _delimiter_hint(path, sep or ("\t" if fmt == "tsv" else ","), enc)
+            raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}{hint}") from exc
         if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
         if fmt not in ("csv", "tsv") and columns is not None:
@@ -393,13 +396,32 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
     ``.csv``)."""
     name = str(df.columns[0])
     head = df.iloc[:20, 0].dropna().astype(str)
-    for d, what, option in ((";", "';'", "--sep ';'"), ("\t", "tabs", "--sep tab (or --format tsv)"),
-                            ("|", "'|'", "--sep '|'"), (",", "','", "--sep ','")):
+    for d, what, option in _DELIMITERS:
         if d != used and d in name and len(head) and head.str.contains(d, regex=False).all():
             raise DataLoadError(
                 f"{str(path)!r} was read as one column named {name[:60]!r}, which looks like "
                 f"fields separated by {what}: pass {option} (API: sep=).")
 
+
+def _delimiter_hint(path: Path, used: str, encoding: str) -> str:
+    """A sentence for a file that could not be parsed whose header line holds no ``used``
+    delimiter but another one (a ``;`` CSV whose texts hold commas), else ``""``."""
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            first = fh.readline()
+    except OSError:
+        return ""
+    if used in first:
+        return ""
+    for d, what, option in _DELIMITERS:
+        if d != used and first.count(d) >= 1:
+            return (f". Its header line holds no {used!r} but {first.count(d)} {what}: pass "
+                    f"{option} (API: sep=)")
+    return ""
+
+
+_DELIMITERS = ((";", "';'", "--sep ';'"), ("\t", "tabs", "--sep tab (or --format tsv)"),
+               ("|", "'|'", "--sep '|'"), (",", "','", "--sep ','"))
 
 _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 

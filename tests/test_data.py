@@ -318,6 +318,12 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
     # one real column whose values hold a semicolon is fine
     (tmp_path / "one.csv").write_text("text\nhello; world\n")
     assert load_table(tmp_path / "one.csv")["text"].tolist() == ["hello; world"]
+    # a ';' file whose texts hold commas fails to parse as CSV: the header names the fix
+    (tmp_path / "texts.csv").write_text("id;text;label\n1;fine;0\n2;one, two, three;1\n")
+    with pytest.raises(DataLoadError, match=r"Expected 1 fields in line 3, saw 3\. Its header "
+                                            r"line holds no ',' but 2 ';': pass --sep ';'"):
+        load_table(tmp_path / "texts.csv")
+    assert load_table(tmp_path / "texts.csv", sep=";")["text"].tolist() == ["fine", "one, two, three"]
 
 
 def test_a_header_naming_a_column_twice_is_refused(tmp_path):
