@@ -28,7 +28,7 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     reference chunks (leave-one-chunk-out) as a grey band. Time windows (which have an
     ``end``) sit at their start times, so a gap in the data shows as one; chunks of rows
     are evenly spaced."""
-    fig, ax = subplots(figsize=(8, 3))
+    fig, ax = subplots(figsize=(10, 3))
     timed = "end" in windows.columns
     x = (pd.to_datetime(windows["window"]).to_numpy() if timed else np.arange(len(windows)))
     if chunks is not None and len(chunks):
@@ -45,14 +45,20 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     vals = vals[np.isfinite(vals)]
     if vals.size and vals.min() > 0 and vals.max() / vals.min() > 30:
         ax.set_yscale("log")
-    if not timed or len(windows) <= 20:
-        ax.set_xticks(x)
-        ax.set_xticklabels([str(w) for w in windows["window"]], rotation=30, ha="right",
-                           fontsize=8)
+    if timed:  # dates chosen and written by matplotlib, so close windows do not overlap
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     else:
-        fig.autofmt_xdate()
+        step = max(1, len(windows) // 20)  # at most about 20 labels
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels([str(w) for w in windows["window"].iloc[::step]], rotation=30,
+                           ha="right", fontsize=8)
     ax.set_ylabel(value)
-    ax.legend(fontsize=8, loc="upper left")
+    # beside the plot, where it hides no window
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig
 
 

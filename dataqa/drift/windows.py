@@ -60,6 +60,7 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
         times = _parse_text_times(values.astype("string"), name, dayfirst)
+        _warn_if_zones_mixed(values.astype("string"), name)
     bad = np.flatnonzero(times.isna().to_numpy())
     if len(bad):
         first = values.iloc[bad[0]]
@@ -71,6 +72,23 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.")
     return times
+
+
+def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
+    """Warn when some times carry a time zone (``Z``, ``+01:00``) and others none (read as
+    UTC): windows then mix clocks without saying so."""
+    import warnings
+
+    given = text.dropna().str.strip()
+    # a clock time, then Z, an offset or a zone's letters (a date alone has no zone)
+    zoned = given.str.contains(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?"
+                               r"|[A-Z]{3,4})$", regex=True)
+    if zoned.any() and not zoned.all():
+        warnings.warn(
+            f"time column {name!r} mixes times with a time zone (e.g. "
+            f"{given[zoned].iloc[0]!r}) and without (e.g. {given[~zoned].iloc[0]!r}); those "
+            f"without are read as UTC. Write every time with its zone, or none.",
+            UserWarning, stacklevel=3)
 
 
 def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.Series:

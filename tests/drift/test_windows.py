@@ -384,3 +384,22 @@ def test_a_column_only_one_table_has_is_named_in_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         detect_drift(ref, cur, feature_columns=["a"], multivariate=())
+
+
+def test_times_with_and_without_a_zone_mixed_warn():
+    from dataqa.drift.windows import parse_times
+
+    with pytest.warns(UserWarning, match=r"time column 'DATE' mixes times with a time zone "
+                                         r"\(e.g. '2015-01-01T10:00:00\+01:00'\) and without "
+                                         r"\(e.g. '2015-01-01T10:00:00'\); those without are "
+                                         r"read as UTC"):
+        t = parse_times(pd.Series(["2015-01-01T10:00:00+01:00", "2015-01-01T10:00:00"]), "DATE")
+    assert t.dt.hour.tolist() == [9, 10]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for same in (["2015-01-01T10:00:00Z", "2015-01-02T10:00:00+00:00"],
+                     ["2015-01-01 10:00", "2015-01-02"],  # a date alone has no zone
+                     ["2015-01-01 10:00-05", "2015-01-01 11:00-05"]):
+            parse_times(pd.Series(same), "DATE")
