@@ -171,6 +171,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             df.columns = columns
         if fmt == "tsv":
             _check_short_rows(path, df, delim, encoding, header_lines=1)
+            _warn_csv_quoted(path, df)
         else:
             _check_merged_rows(path, df, delim)
         return df
@@ -186,9 +187,32 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df.columns = columns
     if fmt == "tsv":
         _check_short_rows(path, df, delim, encoding, header_lines=0)
+        _warn_csv_quoted(path, df)
     else:
         _check_merged_rows(path, df, delim)
     return df
+
+
+def _warn_csv_quoted(path: Path, df: pd.DataFrame) -> None:
+    """Warn when a TSV file (read with quoting off) holds fields written the CSV way: in
+    quotes, with the quotes inside doubled, as ``DataFrame.to_csv(sep="\t")`` writes a
+    text that holds a quote. Read as TSV, the quotes stay in the text."""
+    import warnings
+
+    for col in df.columns:
+        if not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
+            continue
+        text = df[col].dropna().astype(str)
+        quoted = text[text.str.fullmatch(r'"(?:[^"]|"")*""(?:[^"]|"")*"')]
+        if len(quoted):
+            warnings.warn(
+                f"{str(path)!r}: {len(quoted)} value(s) of column {str(col)!r} are written the "
+                f"CSV way, in quotes with inner quotes doubled (e.g. {quoted.iloc[0][:60]!r}); "
+                f"TSV is read with quoting off, so the quotes stay in the text. If the file "
+                f"was written with quoting (pandas' to_csv(sep='\\t') does), read it with "
+                f"--format csv --sep tab (API: format='csv', sep='\\t').", UserWarning,
+                stacklevel=4)
+            return
 
 
 def _check_header_names(path: Path, common: dict) -> None:

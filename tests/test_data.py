@@ -395,3 +395,20 @@ def test_decimal_commas(tmp_path):
     df.to_parquet(tmp_path / "eu.parquet")
     with pytest.raises(DataLoadError, match="--decimal .* apply to csv and tsv files"):
         load_table(tmp_path / "eu.parquet", decimal=",")
+
+
+def test_a_tsv_written_with_csv_quoting_warns(tmp_path):
+    import warnings
+
+    df = pd.DataFrame({"id": [1, 2], "text": ['say "hi" now', "plain"]})
+    path = tmp_path / "q.tsv"
+    df.to_csv(path, sep="\t", index=False)  # quotes the first text: "say ""hi"" now"
+    with pytest.warns(UserWarning, match=r"1 value\(s\) of column 'text' are written the CSV "
+                                         r"way.*read it with --format csv --sep tab"):
+        assert load_table(path)["text"].tolist() == ['"say ""hi"" now"', "plain"]
+    assert load_table(path, format="csv", sep="\t")["text"].tolist() == ['say "hi" now', "plain"]
+    # a text in quotes, no quote doubled inside: plain TSV, no warning
+    (tmp_path / "p.tsv").write_text('id\ttext\n1\t"Hello"\n2\tok\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "p.tsv")["text"].tolist() == ['"Hello"', "ok"]
