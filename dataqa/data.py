@@ -203,7 +203,10 @@ def _warn_csv_quoted(path: Path, df: pd.DataFrame) -> None:
         if not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
             continue
         text = df[col].dropna().astype(str)
-        quoted = text[text.str.fullmatch(r'"(?:[^"]|"")*""(?:[^"]|"")*"')]
+        inner = text.str[1:-1]
+        quoted = text[(text.str.len() >= 4) & text.str.startswith('"') & text.str.endswith('"')
+                      & inner.str.contains('""', regex=False)
+                      & ~inner.str.replace('""', "", regex=False).str.contains('"', regex=False)]
         if len(quoted):
             warnings.warn(
                 f"{str(path)!r}: {len(quoted)} value(s) of column {str(col)!r} are written the "
@@ -516,6 +519,8 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
         return ids
     # the same digests as _row_hash over itertuples' rows (which iterates each column as
     # below), with each value's repr taken column by column and one hash update per row
+    if df.columns.has_duplicates:  # as before: df[names] takes each repeated name's columns per mention
+        df = df[list(df.columns)]
     parts = [list(map(repr, df.iloc[:, k])) for k in range(df.shape[1])]
     if parts:
         ids = np.array([hashlib.sha1(("\x1f".join(r) + "\x1f").encode("utf-8")).hexdigest()[:16]

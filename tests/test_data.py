@@ -122,6 +122,10 @@ def test_content_hash_ids_are_the_hash_of_each_rows_values():
     assert make_ids(df.iloc[:, :0]).tolist() == [digest([]), digest([]) + "-1",
                                                   digest([]) + "-2", digest([]) + "-3"]
     assert make_ids(df.iloc[:0]).tolist() == []
+    # two columns of one name: each is hashed once per mention of the name, as before
+    twice = pd.DataFrame([[1, 2], [3, 4]], columns=["a", "a"])
+    assert make_ids(twice).tolist() == [digest([1, 2, 1, 2]), digest([3, 4, 3, 4])]
+    assert make_ids(twice)[0] == "e503a250046b5d28"
 
 
 def test_small_class_falls_back_with_warning():

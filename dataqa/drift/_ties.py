@@ -107,7 +107,7 @@ def sequential_p(counts: np.ndarray, n: int, reaches, P: int, rng, h: int) -> fl
     method = "marginals" if counts.size * 20 <= counts.sum() else "count"
     b = done = 0
     batch = 100
-    most = max(1, 20_000_000 // max(counts.size, 1))  # draws per batch: at most 160 MB
+    most = max(1, 5_000_000 // max(counts.size, 1))  # 40 MB of draws per batch at most
     while done < P:
         size = min(batch, P - done, most)
         hits = np.cumsum(reaches(rng.multivariate_hypergeometric(counts, n, size=size,

@@ -62,7 +62,7 @@ def _print(result, paths) -> None:
                       + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""),
                       highlight=False)
         chunks = result.reference_chunks
-        if chunks is not None:
+        if chunks is not None and not result.settings.get("reference_chunks_note"):
             console.print(f"  {int(chunks['drifted'].sum())} of {int(chunks['drifted'].notna().sum())} "
                           f"reference chunks alarm against the rest of the reference",
                           highlight=False)

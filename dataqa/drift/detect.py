@@ -302,7 +302,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  numeric_test: str = "auto", multivariate: Sequence[str] = MULTIVARIATE_TESTS,
                  n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
                  ood_score: str = "msp", progress: bool | None = None, _part: bool = False,
-                 _embed=None, _features=None, _keep_features: bool = False) -> DriftResult:
+                 _embed=None, _features=None, _kinds: dict | None = None,
+                 _keep_features: bool = False) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -406,6 +407,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                  table="the current table")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
     kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
+    if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features
+        kinds = {c: _kinds.get(c, k) for c, k in kinds.items()}
     # a window's or chunk's result is only summarised: its rows need no content ids
     ids = (make_ids(cur, id_column, source="the current table") if not _part
            else np.arange(len(cur)).astype(str).astype(object))
@@ -456,7 +459,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                   "random_state": _json_seed(random_state), "skipped_columns": skipped},
         n_reference=len(ref), n_current=len(cur))
     if _keep_features:  # drift_windows reuses them for every window and chunk
-        result._features = feats
+        result._features = (feats, kinds)
     if label_column is not None:
         from dataqa.drift.model_checks import _run_model_checks
 

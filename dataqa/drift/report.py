@@ -52,7 +52,7 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     else:
-        step = max(1, len(windows) // 20)  # at most about 20 labels
+        step = max(1, -(-len(windows) // 20))  # at most 20 labels
         ax.set_xticks(x[::step])
         ax.set_xticklabels([str(w) for w in windows["window"].iloc[::step]], rotation=30,
                            ha="right", fontsize=8)
@@ -60,6 +60,10 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     # beside the plot, where it hides no window
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _ood_label(result) -> str:
@@ -100,11 +104,11 @@ def drift_report(result) -> HtmlReport:
                         "compared with the rest of the reference: when the reference is one "
                         "population, what windows without drift look like.", css_class="note")
             if s.get("reference_chunks_note"):
-                r.paragraph(s["reference_chunks_note"].capitalize(), css_class="note")
+                r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
             r.table(result.reference_chunks)
         elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
             # (with no window tested, the note above already says why)
-            r.paragraph(s["reference_chunks_note"].capitalize(), css_class="note")
+            r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
     r.heading("Columns")
     if s.get("skipped_columns"):
         r.paragraph("Not compared: " + "; ".join(f"{c} ({why})" for c, why in

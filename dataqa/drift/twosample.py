@@ -6,9 +6,10 @@
   Monte-Carlo for CvM).
 - :func:`binned_chi2_test`: one numeric column with few distinct values (adjacent values
   merged until expected counts reach 5);
-- :func:`chi2_test`: one categorical column; categories of the current sample that the
-  reference never shows share one "unseen" bucket; a permutation p-value replaces the
-  chi-squared approximation when an expected count is below 5.
+- :func:`chi2_test`: one categorical column; every category of either sample counts as
+  its own (those the reference never shows are reported as one "unseen" bucket, which
+  gives the same X^2); a Monte-Carlo permutation p-value replaces the chi-squared
+  approximation when an expected count is below 5.
 - :func:`mmd_test`: many columns; maximum mean discrepancy with an RBF kernel (width: half
   the median pooled distance by default) and a permutation p-value ``(b + 1) / (P + 1)``
   that counts the observed statistic.

@@ -5,8 +5,9 @@
   a rating: it sees any change in the values' shares, where KS sees only changes of the
   cumulative distribution); effect = Wasserstein-1 distance divided by the reference's standard
   deviation (or the pooled one when larger);
-- categorical columns (strings, booleans, few-valued objects): chi-squared test with a
-  bucket for unseen categories; effect = Jensen-Shannon distance (base 2, in [0, 1]);
+- categorical columns (strings, booleans, few-valued objects): chi-squared test (every
+  category of either table its own; categories the reference lacks reported as one
+  unseen bucket); effect = Jensen-Shannon distance (base 2, in [0, 1]);
 - both get the population stability index (PSI): reference deciles for numbers, the
   categories for categories.
 """
@@ -28,7 +29,7 @@ from dataqa.drift.twosample import (
     cvm_test,
     ks_test,
 )
-from dataqa.errors import InvalidSettingError, UnknownNameError
+from dataqa.errors import EmptyDataError, InvalidSettingError, UnknownNameError
 
 __all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "adjust_p_values", "column_kind",
            "normalized_wasserstein", "jensen_shannon", "psi_numeric", "psi_categorical",
@@ -119,7 +120,9 @@ def normalized_wasserstein(x: np.ndarray, y: np.ndarray) -> float:
     Without drift the two deviations agree, so this is the distance in reference
     standard deviations; the pooled one caps the effect of a nearly constant reference
     column that starts to vary (which would otherwise reach the thousands)."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    if x.size == 0 or y.size == 0:
+        raise EmptyDataError("normalized_wasserstein needs at least one value in each sample.")
     return _normalized_wasserstein(x, y, *_ties.pooled_counts(x, y))
 
 
@@ -192,7 +195,8 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         values, ca, cb = _ties.pooled_counts(x, y)
         if name == "auto":
             name = "binned_chi2" if values.size <= MAX_DISCRETE_VALUES else "ks"
-        if name == "ks" and x.size and y.size:  # (an empty side: ks_test names it)
+        if name == "ks" and x.size and y.size and np.isfinite(x).all() and np.isfinite(y).all():
+            # (an empty side or an infinite value: ks_test names it)
             stat, p = _ks_from_counts(x, y, ca, cb, random_state=random_state,
                                       n_permutations=2000)
         else:

@@ -60,7 +60,6 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
         times = _parse_text_times(values.astype("string"), name, dayfirst)
-        _warn_if_zones_mixed(values.astype("string"), name)
     bad = np.flatnonzero(times.isna().to_numpy())
     if len(bad):
         first = values.iloc[bad[0]]
@@ -71,6 +70,8 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -
             f"times in the column's format (rows {rows}, counted from 1 after the header; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.")
+    if not pd.api.types.is_numeric_dtype(values):
+        _warn_if_zones_mixed(values.astype("string"), name)
     return times
 
 
@@ -88,7 +89,7 @@ def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
             f"time column {name!r} mixes times with a time zone (e.g. "
             f"{given[zoned].iloc[0]!r}) and without (e.g. {given[~zoned].iloc[0]!r}); those "
             f"without are read as UTC. Write every time with its zone, or none.",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=4)
 
 
 def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.Series:
@@ -331,7 +332,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     # current rows, a map that treats the reference's and a window's rows alike, so each
     # window's permutation tests stay exact (numbers and categories are scaled by the
     # reference, as in each window's own)
-    feats = result.__dict__.pop("_features")
+    feats, kinds = result.__dict__.pop("_features")
     state = None
     if result.reference_probs is not None:
         state = {"ref_probs": result.reference_probs, "labels": result.reference_labels,
@@ -339,7 +340,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     # windows reuse the whole run's model probabilities: no model is fitted or asked again
     win_opts = {**{k: v for k, v in common.items() if k not in ("model", "ood_score")},
                 "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
-                "_part": True}
+                "_part": True, "_kinds": kinds}
     base = (int(random_state) if isinstance(random_state, (int, np.integer))
             else int(np.random.default_rng(random_state).integers(2**31 - 1)))
     sizes = [len(idx) for _, idx in windows if len(idx) >= MIN_ROWS]
@@ -393,7 +394,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                             "chunk_size": chunk_size})
     result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
     if chunks:
-        note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"])
+        note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"],
+                                 result.settings["correction"], len(result.columns))
         if note:
             result.settings["reference_chunks_note"] = note
     if not sizes:
@@ -409,18 +411,22 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     return result
 
 
-def _chunk_alarm_note(drifted: pd.Series, alpha: float) -> str | None:
+def _chunk_alarm_note(drifted: pd.Series, alpha: float, correction: str,
+                      n_columns: int) -> str | None:
     """A note when more reference chunks alarm than chance explains: fewer than 1% of
-    sets of as many independent no-drift chunk tests (each alarming with chance at most
-    ``alpha``) would hold that many alarms."""
+    sets of as many independent no-drift chunk tests would hold that many alarms, each
+    alarming with chance ``alpha`` (columns corrected for, ``fdr`` or ``bonferroni``) or
+    ``1 - (1 - alpha)^columns`` (``correction="none"``). The chunks share most of their
+    reference rows, so their alarms are not independent: a sign, not a test."""
     from scipy.stats import binom
 
+    rate = float(alpha) if correction != "none" else 1 - (1 - float(alpha)) ** max(n_columns, 1)
     tested = drifted.dropna().astype(bool)
     k, c = int(tested.sum()), len(tested)
-    if k == 0 or binom.sf(k - 1, c, float(alpha)) >= 0.01:
+    if k == 0 or binom.sf(k - 1, c, rate) >= 0.01:
         return None
     return (f"{k} of {c} reference chunks alarm against the rest of the reference (about "
-            f"{alpha * c:.1f} would by chance): the reference itself changes along its rows "
+            f"{rate * c:.1f} would by chance): the reference itself changes along its rows "
             f"(over time, or between the sources it was put together from), so the chunks "
             f"show that variation, not what windows without drift look like, and windows "
             f"may alarm for the same reason. Use a reference from one period, or shuffle "

@@ -16,7 +16,7 @@ from dataqa.drift import (
     psi_numeric,
 )
 from dataqa.drift.univariate import column_kind, column_test, missing_share_test
-from dataqa.errors import UnknownNameError
+from dataqa.errors import EmptyDataError, FeatureTypeError, UnknownNameError
 
 
 def test_benjamini_hochberg_by_hand():
@@ -69,6 +69,11 @@ def test_normalized_wasserstein_by_hand():
     z, v = np.zeros(50), np.r_[np.zeros(25), np.ones(25)]
     assert normalized_wasserstein(z, v) == pytest.approx(0.5 / np.r_[z, v].std())
     assert normalized_wasserstein(np.ones(5), np.ones(3)) == 0.0
+    with pytest.raises(EmptyDataError, match="at least one value in each sample"):
+        normalized_wasserstein(np.ones(5), np.zeros(0))
+    with pytest.raises(FeatureTypeError, match="infinite"):
+        column_test(pd.Series([1.0, 2.0, np.inf]), pd.Series([1.0, 3.0]), "numeric",
+                    numeric_test="ks")
     # tied values, and a window much smaller than its reference: still scipy's W1
     t, u = rng.integers(0, 7, 3000).astype(float), rng.integers(1, 9, 40).astype(float)
     assert normalized_wasserstein(t, u) == pytest.approx(

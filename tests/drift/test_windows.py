@@ -403,3 +403,39 @@ def test_times_with_and_without_a_zone_mixed_warn():
                      ["2015-01-01 10:00", "2015-01-02"],  # a date alone has no zone
                      ["2015-01-01 10:00-05", "2015-01-01 11:00-05"]):
             parse_times(pd.Series(same), "DATE")
+
+
+def test_chunks_keep_the_whole_runs_column_kinds():
+    # a string column that is categorical for the whole reference but reads as text for
+    # the rest beside one chunk: the chunk keeps the whole run's kind (and its features)
+    rng = np.random.default_rng(0)
+
+    def long(i):
+        return f"this is a fairly long comment number {i:05d} ok"  # 45 characters
+
+    ref = pd.DataFrame({"x": rng.normal(size=200),
+                        "s": [long(i) for i in range(130)] + list(rng.choice(["a", "b"], 70))})
+    cur = pd.DataFrame({"x": rng.normal(size=40),
+                        "s": [long(1000 + i) for i in range(20)] + list(rng.choice(["a", "b"], 20))})
+    r = drift_windows(ref, cur, chunk_size=20, multivariate=("mmd",), n_permutations=19)
+    assert r.columns.set_index("column").loc["s", "kind"] == "categorical"
+    assert len(r.reference_chunks) == 10 and r.reference_chunks["n"].eq(20).all()
+
+
+def test_the_chunk_note_allows_for_uncorrected_columns(tmp_path):
+    # without a correction, a chunk with 20 columns alarms about 64% of the time without
+    # drift: that is chance, not a reference that changes
+    rng = np.random.default_rng(1)
+    cols = [f"c{j}" for j in range(20)]
+    ref = pd.DataFrame(rng.normal(size=(2000, 20)), columns=cols)
+    cur = pd.DataFrame(rng.normal(size=(400, 20)), columns=cols)
+    r = drift_windows(ref, cur, chunk_size=200, multivariate=(), correction="none")
+    assert r.reference_chunks["drifted"].sum() >= 3
+    assert "reference_chunks_note" not in r.settings
+    # a reference that does change is still said so, in a sentence that reads as one
+    moved = ref.copy()
+    moved.loc[1000:, "c0"] += 1.0
+    r = drift_windows(moved, cur, chunk_size=200, multivariate=())
+    assert "the reference itself changes along its rows" in r.settings["reference_chunks_note"]
+    html = r.to_html(tmp_path / "r.html").read_text()
+    assert "for the same reason. Use a reference from one period" in html
