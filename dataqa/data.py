@@ -517,16 +517,9 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                 f"another id column."
             )
         return ids
-    # the same digests as _row_hash over itertuples' rows (which iterates each column as
-    # below), with each value's repr taken column by column and one hash update per row
-    if df.columns.has_duplicates:  # as before: df[names] takes each repeated name's columns per mention
-        df = df[list(df.columns)]
-    parts = [list(map(repr, df.iloc[:, k])) for k in range(df.shape[1])]
-    if parts:
-        ids = np.array([hashlib.sha1(("\x1f".join(r) + "\x1f").encode("utf-8")).hexdigest()[:16]
-                        for r in zip(*parts, strict=True)], dtype=object)
-    else:  # no column: every row hashes alike
-        ids = np.full(len(df), _row_hash(()), dtype=object)
+    cols = list(df.columns)
+    rows = df[cols].itertuples(index=False, name=None)
+    ids = np.array([_row_hash(r) for r in rows], dtype=object)
     seen: dict[str, int] = {}
     for i, h in enumerate(ids):
         k = seen.get(h, 0)
