@@ -141,6 +141,9 @@ class Grid:
     mmd_perms: int = 500
     anchor_mmd_reps: dict = field(default_factory=lambda: {200: 200, 1000: 200, 5000: 200})
     anchor_mmd_perms: int = 500
+    #: repetitions per n of the no-shift cells on which alibi-detect's MMD runs (None: as
+    #: ``anchor_mmd_reps``)
+    anchor_mmd_cal_reps: dict | None = None
     power_5000: tuple[str, ...] = ("digits_noise", "digits_blur", "digits_prior", "sms_prior")
     label_shift_draws: int = 50
     perf_reps: int = 50
@@ -562,7 +565,10 @@ def queue_anchor_cells(workdir: Path, name: str, refs: list, curs: list, grid: G
     if detectors:
         anchor_cells.append({"name": name, "file": f, "detectors": detectors,
                              "n_permutations": grid.anchor_mmd_perms, "seed": 0})
-    Rm = grid.anchor_mmd_reps.get(n, 0) if "mmd" in grid.tests else 0
+    reps = grid.anchor_mmd_reps
+    if name.startswith("cal_") and grid.anchor_mmd_cal_reps is not None:
+        reps = grid.anchor_mmd_cal_reps
+    Rm = reps.get(n, 0) if "mmd" in grid.tests else 0
     if Rm:
         fm = save_cell(workdir, name + "_mmd", refs[:Rm], curs[:Rm])
         anchor_cells.append({"name": name + "_mmd", "file": fm, "detectors": ["mmd"],
@@ -818,6 +824,15 @@ def main(argv=None) -> dict[str, bool]:
                     help="power repetitions per n, e.g. 200=100,1000=50 (overrides the grid)")
     ap.add_argument("--anchor-mmd-reps", default=None,
                     help="repetitions per n on which alibi-detect's MMD runs, e.g. 200=100")
+    ap.add_argument("--anchor-mmd-cal-reps", default=None,
+                    help="repetitions per n of the no-shift cells on which alibi-detect's MMD "
+                         "runs (default: as --anchor-mmd-reps)")
+    ap.add_argument("--mmd-perms", type=int, default=None,
+                    help="permutations of dataqa's MMD test (overrides the grid)")
+    ap.add_argument("--anchor-mmd-perms", type=int, default=None,
+                    help="permutations of alibi-detect's MMDDrift (overrides the grid)")
+    ap.add_argument("--power-5000", nargs="*", choices=POWER_SCENARIOS, default=None,
+                    help="the power scenarios that also run at n = 5,000 (overrides the grid)")
     ap.add_argument("--no-anchor", action="store_true", help="skip alibi-detect")
     ap.add_argument("--scenarios", nargs="+", choices=POWER_SCENARIOS, default=None,
                     help="run only these power scenarios; calibration then runs only the "
@@ -833,8 +848,20 @@ def main(argv=None) -> dict[str, bool]:
             if item.strip():
                 n, r = item.split("=")
                 target[int(n)] = int(r)
+    if args.anchor_mmd_cal_reps is not None:
+        grid.anchor_mmd_cal_reps = dict(grid.anchor_mmd_reps)
+        for item in args.anchor_mmd_cal_reps.split(","):
+            if item.strip():
+                n, r = item.split("=")
+                grid.anchor_mmd_cal_reps[int(n)] = int(r)
     if args.tests:
         grid.tests = tuple(args.tests)
+    if args.mmd_perms is not None:
+        grid.mmd_perms = args.mmd_perms
+    if args.anchor_mmd_perms is not None:
+        grid.anchor_mmd_perms = args.anchor_mmd_perms
+    if args.power_5000 is not None:
+        grid.power_5000 = tuple(args.power_5000)
     if args.scenarios:
         grid.scenarios = tuple(args.scenarios)
     parts = set(args.parts)

@@ -628,11 +628,12 @@ CLASSIFIER_PERMUTATIONS = 200
 CLASSIFIER_METHODS = ("auto", "permutation", "split")
 
 
-def _ridge_factor(A: np.ndarray, ridge: float):
-    """Cholesky factor of ``A'A + ridge * len(A) * I`` (the ridge normal equations)."""
+def _ridge_factor(A: np.ndarray, ridge: float, gram: np.ndarray | None = None):
+    """Cholesky factor of ``A'A + ridge * len(A) * I`` (the ridge normal equations);
+    ``gram``: ``A'A`` when already computed (it is not changed)."""
     from scipy.linalg import cho_factor
 
-    G = A.T @ A
+    G = A.T @ A if gram is None else gram.copy()
     G[np.diag_indices_from(G)] += float(ridge) * len(A)
     return cho_factor(G, lower=True, check_finite=False)
 
@@ -686,9 +687,20 @@ class LeastSquaresClassifier:
     def design(self, Z: np.ndarray) -> np.ndarray:
         """The standardised design (features, then their absolute values or squares) of
         rows ``Z``."""
-        A = (np.asarray(Z, dtype=np.float64) - self.mean_) / self.scale_
-        if self.kind != "linear":
-            A = np.hstack([A, (self._second(A) - self.mean2_) / self.scale2_])
+        Z = np.asarray(Z, dtype=np.float64)
+        if self.kind == "linear":
+            return (Z - self.mean_) / self.scale_
+        d = Z.shape[1]
+        A = np.empty((len(Z), 2 * d))
+        first, second = A[:, :d], A[:, d:]
+        np.subtract(Z, self.mean_, out=first)
+        first /= self.scale_
+        if self.kind == "quadratic":
+            np.multiply(first, first, out=second)
+        else:
+            np.abs(first, out=second)
+        second -= self.mean2_
+        second /= self.scale2_
         return A
 
     def factor(self, Ztr: np.ndarray):
@@ -773,21 +785,22 @@ class ClassifierTestResult:
 
 def _auc_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
     """Mann-Whitney ``U`` (ties count half) of every column of scores ``S`` for the rows
-    that column ``T`` marks 1 (``m`` of them) against the others."""
-    from scipy.stats import rankdata
+    that column ``T`` marks 1 (``m`` of them) against the others.
 
+    Each column's two groups are sorted apart; ``U`` counts, for every marked score, the
+    unmarked scores below it plus half of those equal to it (two binary searches of the
+    sorted marked scores in the sorted unmarked ones)."""
     St = np.ascontiguousarray(S.T)  # one score column per row: the sorts run on contiguous rows
-    order = np.argsort(St, axis=1)
-    ranked = np.take_along_axis(St, order, axis=1)
-    tied = (ranked[:, 1:] == ranked[:, :-1]).any(axis=1)
-    del ranked
-    marks = np.take_along_axis(np.ascontiguousarray(T.T), order, axis=1)
-    del order
-    # without ties the ranks are the positions 1..N; a column with ties gets average ranks
-    U = marks @ np.arange(1.0, len(S) + 1.0)
-    for j in np.flatnonzero(tied):
-        U[j] = rankdata(S[:, j]) @ T[:, j]
-    return U - m * (m + 1) / 2.0
+    marked = np.ascontiguousarray(T.T) > 0.5
+    U = np.empty(len(St))
+    for j, (s, mk) in enumerate(zip(St, marked, strict=True)):
+        a, b = np.sort(s[mk]), np.sort(s[~mk])
+        below = np.searchsorted(b, a, side="left")
+        U[j] = below.sum(dtype=np.float64)
+        inside = below < len(b)
+        if (b[below[inside]] == a[inside]).any():  # ties across the groups count half
+            U[j] = (U[j] + np.searchsorted(b, a, side="right").sum(dtype=np.float64)) / 2.0
+    return U
 
 
 def _ks_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
@@ -829,23 +842,20 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
         <= _DESIGN_BYTES
     scalers: dict = {}  # (kind, fold) -> the fold's fitted standardisation
     designs: dict = {}  # (kind, fold) -> (train design, test design), while they fit
-    parts = []
-    for est in estimators:
-        fold_parts = []
+    factors: dict = {}  # (estimator, fold) -> Cholesky factor
+    for kind in dict.fromkeys(est.kind for est in estimators):
         for i, (train, test) in enumerate(folds):
-            key = (est.kind, i)
-            if key not in scalers:
-                scalers[key] = LeastSquaresClassifier(est.kind, est.ridge)
-                scalers[key]._prepare(Z[train])
-            if key in designs:
-                A = designs[key][0]
-            else:
-                A = scalers[key].design(Z[train])
-                if keep:
-                    designs[key] = (A, scalers[key].design(Z[test]))
-            fold_parts.append((train, test, key, _ridge_factor(A, est.ridge)))
-            del A
-        parts.append(fold_parts)
+            key = (kind, i)
+            scalers[key] = LeastSquaresClassifier(kind)
+            scalers[key]._prepare(Z[train])
+            A = scalers[key].design(Z[train])
+            if keep:
+                designs[key] = (A, scalers[key].design(Z[test]))
+            gram = A.T @ A  # shared by the penalties of this kind
+            for e, est in enumerate(estimators):
+                if est.kind == kind:
+                    factors[e, i] = _ridge_factor(A, est.ridge, gram)
+            del A, gram
     batch = max(1, min(P + 1, int((2e7 if keep else 4e7) // max(N, 1))))
     stats = np.empty((len(estimators), P + 1))
     obs_scores = []
@@ -854,18 +864,28 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
         T = np.empty((N, len(cols)))
         for j, c in enumerate(cols):
             T[:, j] = t if c == 0 else t[rng.permutation(N)]
-        for e, fold_parts in enumerate(parts):
-            S = np.empty_like(T)
-            for train, test, key, cf in fold_parts:
+        S = [np.empty_like(T) for _ in estimators]
+        # fold by fold, each kind's design is built once and serves every penalty
+        for i, (train, test) in enumerate(folds):
+            Tt = T[train]
+            Tc = Tt - Tt.mean(axis=0)
+            del Tt
+            for kind in dict.fromkeys(est.kind for est in estimators):
+                key = (kind, i)
                 A, B = designs[key] if keep else (scalers[key].design(Z[train]),
                                                    scalers[key].design(Z[test]))
-                Tt = T[train]
-                S[test] = B @ cho_solve(cf, A.T @ (Tt - Tt.mean(axis=0)), check_finite=False)
-                del A, B, Tt
-            stats[e, start:start + len(cols)] = (_auc_columns(S, T, m) if statistic == "auc"
-                                                 else _ks_columns(S, T, m))
+                AT = A.T @ Tc
+                for e, est in enumerate(estimators):
+                    if est.kind == kind:
+                        S[e][test] = B @ cho_solve(factors[e, i], AT, check_finite=False)
+                del A, B, AT
+            del Tc
+        for e, Se in enumerate(S):
+            stats[e, start:start + len(cols)] = (_auc_columns(Se, T, m) if statistic == "auc"
+                                                 else _ks_columns(Se, T, m))
             if start == 0:
-                obs_scores.append(S[:, 0].copy())
+                obs_scores.append(Se[:, 0].copy())
+        del S
     return obs_scores, stats
 
 

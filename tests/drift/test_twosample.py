@@ -681,6 +681,28 @@ def test_ks_columns_match_scipy_with_ties():
     assert got == pytest.approx(want, abs=1e-12)
 
 
+@pytest.mark.parametrize("decimals", [None, 1, 0])
+def test_auc_columns_is_mann_whitney_u_with_ties_counted_half(decimals):
+    """U of every column, tied scores within and across the groups included (rounded
+    scores: many ties; rounded to integers: a few values only)."""
+    from dataqa.drift.twosample import _auc_columns
+
+    rng = np.random.default_rng(11)
+    N, m = 300, 120
+    S = rng.normal(size=(N, 7))
+    if decimals is not None:
+        S = np.round(S, decimals)
+    T = np.zeros((N, 7))
+    for j in range(7):
+        T[rng.permutation(N)[:m], j] = 1.0
+    S[T[:, 3] == 1, 3] += 0.8  # one column with a real difference
+    got = _auc_columns(S, T, m)
+    want = [stats.mannwhitneyu(S[T[:, j] == 1, j], S[T[:, j] == 0, j]).statistic
+            for j in range(7)]
+    assert np.array_equal(got, want)  # halves are exact in float64
+    assert got[3] > 0.65 * m * (N - m)
+
+
 def test_crossfit_statistics_share_the_relabelings_across_models():
     from sklearn.model_selection import KFold
 
