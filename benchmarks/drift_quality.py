@@ -806,6 +806,17 @@ def missed_power_gaps(pw: list[dict], goals: dict[str, bool]) -> list[dict]:
     return out
 
 
+def _set_reps(target: dict, option: str | None, ap) -> None:
+    """Update ``target`` (n -> repetitions) from an option such as ``200=100,1000=50``."""
+    for item in (option or "").split(","):
+        if item.strip():
+            try:
+                n, r = item.split("=")
+                target[int(n)] = int(r)
+            except ValueError:
+                ap.error(f"repetitions must read like 200=100,1000=50, not {item!r}")
+
+
 def main(argv=None) -> dict[str, bool]:
     """Run the benchmark; return its goals (name -> met)."""
     ap = parser(__doc__.splitlines()[0])
@@ -844,16 +855,10 @@ def main(argv=None) -> dict[str, bool]:
     grid = quick_grid() if args.quick else (full_grid() if args.grid == "full" else reduced_grid())
     for option, target in ((args.cal_reps, grid.cal_reps), (args.power_reps, grid.power_reps),
                            (args.anchor_mmd_reps, grid.anchor_mmd_reps)):
-        for item in (option or "").split(","):
-            if item.strip():
-                n, r = item.split("=")
-                target[int(n)] = int(r)
+        _set_reps(target, option, ap)
     if args.anchor_mmd_cal_reps is not None:
         grid.anchor_mmd_cal_reps = dict(grid.anchor_mmd_reps)
-        for item in args.anchor_mmd_cal_reps.split(","):
-            if item.strip():
-                n, r = item.split("=")
-                grid.anchor_mmd_cal_reps[int(n)] = int(r)
+        _set_reps(grid.anchor_mmd_cal_reps, args.anchor_mmd_cal_reps, ap)
     if args.tests:
         grid.tests = tuple(args.tests)
     if args.mmd_perms is not None:

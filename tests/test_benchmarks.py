@@ -122,6 +122,20 @@ def test_paired_gap_counts_discordant_samples(drift_quality):
     assert drift_quality.paired_gap(p_dq, 0.05, p_an, 0.02)["only_anchor"] == 0
 
 
+def test_repetition_options_update_the_grid_and_name_a_bad_item(drift_quality):
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="drift_quality.py")
+    reps = {200: 5, 1000: 3}
+    drift_quality._set_reps(reps, "1000=50, 5000=0,", ap)
+    assert reps == {200: 5, 1000: 50, 5000: 0}
+    drift_quality._set_reps(reps, None, ap)
+    assert reps == {200: 5, 1000: 50, 5000: 0}
+    with pytest.raises(SystemExit):
+        drift_quality._set_reps(reps, "200:7", ap)
+    assert reps[200] == 5
+
+
 def test_missed_power_gaps_lists_only_missed_cells(drift_quality):
     row = {"scenario": "digits_prior", "n": 200, "classifier_same_reps_sized": 0.05,
            "alibi_classifier_sized": 0.07, "classifier_gap_p": 0.5,

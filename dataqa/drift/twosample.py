@@ -783,9 +783,9 @@ class ClassifierTestResult:
     held_out_current_scores: np.ndarray | None = None
 
 
-def _auc_columns(S: np.ndarray, T: np.ndarray, m: int) -> np.ndarray:
+def _auc_columns(S: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Mann-Whitney ``U`` (ties count half) of every column of scores ``S`` for the rows
-    that column ``T`` marks 1 (``m`` of them) against the others.
+    that column ``T`` marks 1 against the others.
 
     Each column's two groups are sorted apart; ``U`` counts, for every marked score, the
     unmarked scores below it plus half of those equal to it (two binary searches of the
@@ -837,13 +837,13 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
     # per fold, training and test rows together) are kept while they fit in
     # _DESIGN_BYTES; above that each batch of relabelings rebuilds them from Z, fold by
     # fold, so memory stays a few times that of Z (the same numbers either way)
-    kinds = {est.kind for est in estimators}
+    kinds = list(dict.fromkeys(est.kind for est in estimators))  # in the estimators' order
     keep = sum(N * Z.shape[1] * (1 if k == "linear" else 2) for k in kinds) * len(folds) * 8 \
         <= _DESIGN_BYTES
     scalers: dict = {}  # (kind, fold) -> the fold's fitted standardisation
     designs: dict = {}  # (kind, fold) -> (train design, test design), while they fit
     factors: dict = {}  # (estimator, fold) -> Cholesky factor
-    for kind in dict.fromkeys(est.kind for est in estimators):
+    for kind in kinds:
         for i, (train, test) in enumerate(folds):
             key = (kind, i)
             scalers[key] = LeastSquaresClassifier(kind)
@@ -870,7 +870,7 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
             Tt = T[train]
             Tc = Tt - Tt.mean(axis=0)
             del Tt
-            for kind in dict.fromkeys(est.kind for est in estimators):
+            for kind in kinds:
                 key = (kind, i)
                 A, B = designs[key] if keep else (scalers[key].design(Z[train]),
                                                    scalers[key].design(Z[test]))
@@ -881,7 +881,7 @@ def _crossfit_statistics(Z: np.ndarray, t: np.ndarray, estimators: list, folds: 
                 del A, B, AT
             del Tc
         for e, Se in enumerate(S):
-            stats[e, start:start + len(cols)] = (_auc_columns(Se, T, m) if statistic == "auc"
+            stats[e, start:start + len(cols)] = (_auc_columns(Se, T) if statistic == "auc"
                                                  else _ks_columns(Se, T, m))
             if start == 0:
                 obs_scores.append(Se[:, 0].copy())
@@ -1013,7 +1013,7 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     if method == "permutation":  # a scikit-learn model: refit per relabeling
         labelings = [t] + [t[rng.permutation(n + m)] for _ in range(P)]
         U = np.array([[_auc_columns((scores if j == 0 else oof(tp))[:, None],
-                                    tp[:, None].astype(float), m)[0]
+                                    tp[:, None].astype(float))[0]
                        for j, tp in enumerate(labelings)]])
         p = _min_p_value(U)
         return ClassifierTestResult(oof_auc, p, ref, cur, oof_auc, importance, "permutation", P)

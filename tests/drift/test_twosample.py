@@ -696,7 +696,7 @@ def test_auc_columns_is_mann_whitney_u_with_ties_counted_half(decimals):
     for j in range(7):
         T[rng.permutation(N)[:m], j] = 1.0
     S[T[:, 3] == 1, 3] += 0.8  # one column with a real difference
-    got = _auc_columns(S, T, m)
+    got = _auc_columns(S, T)
     want = [stats.mannwhitneyu(S[T[:, j] == 1, j], S[T[:, j] == 0, j]).statistic
             for j in range(7)]
     assert np.array_equal(got, want)  # halves are exact in float64
