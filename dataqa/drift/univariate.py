@@ -9,7 +9,8 @@
   category of either table its own; categories the reference lacks reported as one
   unseen bucket); effect = Jensen-Shannon distance (base 2, in [0, 1]);
 - both get the population stability index (PSI): reference deciles for numbers, the
-  categories for categories.
+  categories for categories. Both effects of a categorical column put the values held
+  by fewer than :data:`RARE_COUNT` rows of the two tables together in one bucket.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from dataqa.drift.twosample import (
 )
 from dataqa.errors import EmptyDataError, InvalidSettingError, UnknownNameError
 
-__all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "adjust_p_values", "column_kind",
-           "normalized_wasserstein", "jensen_shannon", "psi_numeric", "psi_categorical",
+__all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "RARE_COUNT", "adjust_p_values",
+           "column_kind", "normalized_wasserstein", "jensen_shannon", "psi_numeric", "psi_categorical",
            "column_test", "missing_share_test"]
 
 #: Tests usable for numeric columns (``"auto"``: ``binned_chi2`` for a column with at
@@ -49,6 +50,13 @@ MAX_DISCRETE_VALUES = 20
 
 #: Multiple-testing corrections understood by :func:`adjust_p_values`.
 CORRECTIONS = ("fdr", "bonferroni", "none")
+
+#: In a categorical column's effect (Jensen-Shannon) and PSI, values held by fewer than
+#: this many rows of the two tables together share one bucket. Without it a column with
+#: many rare values (cities, product codes) showed a large effect between two random
+#: halves of one table, since each half holds rare values the other lacks. The test is
+#: unchanged: it counts every value as its own category.
+RARE_COUNT = 5
 
 #: Small count added to empty bins of the PSI (as a proportion), so it stays finite.
 PSI_EPS = 1e-4
@@ -176,6 +184,18 @@ def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
     return _psi(ca / ca.sum(), cb / cb.sum())
 
 
+def _effect_counts(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The counts a categorical column's effect and PSI are computed on: values held by
+    fewer than :data:`RARE_COUNT` rows of the two tables together share one bucket (when
+    there are at least two of them), then what the reference lacks is one unseen bucket."""
+    rare = (pa + pb) < RARE_COUNT
+    if rare.sum() >= 2:
+        pa = np.append(pa[~rare], pa[rare].sum())
+        pb = np.append(pb[~rare], pb[rare].sum())
+    _, ca, cb = _bucket_unseen([""] * len(pa), pa, pb)
+    return ca, cb
+
+
 def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str = "auto",
                 random_state=0) -> dict:
     """Test one numeric or categorical column: ``test, statistic, p_value, effect,
@@ -217,7 +237,7 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
     if kind == "categorical":
         cats, pa, pb = _pooled_categories(ref, cur)
         stat, p = _chi2_from_counts(pa, pb, random_state=random_state, n_permutations=2000)
-        _, ca, cb = _bucket_unseen(cats, pa, pb)
+        ca, cb = _effect_counts(pa, pb)
         return {"test": "chi2", "statistic": stat, "p_value": p,
                 "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon",
                 "psi": psi_categorical(ca, cb)}

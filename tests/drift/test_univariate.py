@@ -10,6 +10,8 @@ from scipy.stats import wasserstein_distance
 
 from dataqa.drift import (
     adjust_p_values,
+    category_counts,
+    chi2_test,
     jensen_shannon,
     normalized_wasserstein,
     psi_categorical,
@@ -167,3 +169,33 @@ def test_missing_share_test_is_fishers_exact_test():
     assert r["p_value"] == pytest.approx(fisher_exact([[2, 40], [6, 20]]).pvalue)
     assert r["statistic"] == pytest.approx(6 / 26 - 2 / 42)
     assert missing_share_test(pd.Series([1.0, 2.0]), pd.Series([3.0]))["p_value"] == 1.0
+
+
+def test_categorical_effects_put_rare_values_in_one_bucket():
+    # a: 40 / 40 rows, b: 30 / 10, c: 2 / 1 and d: 0 / 1 (rare: 3 and 1 rows in all),
+    # e: 0 / 9 (the reference lacks it, but 9 rows: the unseen bucket)
+    ref = pd.Series(["a"] * 40 + ["b"] * 30 + ["c"] * 2)
+    cur = pd.Series(["a"] * 40 + ["b"] * 10 + ["c"] + ["d"] + ["e"] * 9)
+    r = column_test(ref, cur, "categorical")
+    ca, cb = np.array([40, 30, 2, 0.0]), np.array([40, 10, 2, 9.0])  # a, b, rare, unseen
+    assert r["effect"] == pytest.approx(jensen_shannon(ca, cb))
+    assert r["psi"] == pytest.approx(psi_categorical(ca, cb))
+    # the test still counts every value as its own category
+    assert r["statistic"] == pytest.approx(chi2_test(ref, cur)[0])
+    # one rare value alone stays itself
+    r1 = column_test(pd.Series(["a"] * 40 + ["c"] * 2), pd.Series(["a"] * 40 + ["b"] * 9), "categorical")
+    assert r1["effect"] == pytest.approx(jensen_shannon(np.array([40, 2, 0.0]), np.array([40, 0, 9.0])))
+
+
+def test_a_column_of_many_rare_values_shows_a_small_effect_on_random_halves():
+    # 3,000 city-like values (Zipf) in 400 + 400 rows: counted value by value, two halves
+    # of one table look far apart (each holds rare values the other lacks)
+    rng = np.random.default_rng(3)
+    w = 1.0 / np.arange(1, 3001)
+    values = rng.choice(3000, size=800, p=w / w.sum())
+    ref, cur = (pd.Series([f"city{k}" for k in part]) for part in (values[:400], values[400:]))
+    r = column_test(ref, cur, "categorical")
+    naive = jensen_shannon(*category_counts(ref, cur)[1:])
+    assert naive > 0.5
+    assert r["effect"] < 0.25
+    assert r["effect"] < naive / 2.5
