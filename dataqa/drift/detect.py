@@ -117,8 +117,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         cols += [c for c in text_cols if c not in cols]
         if not cols:
             raise InvalidSettingError(
-                f"the reference and current tables share no column to compare (reference: "
-                f"{', '.join(map(str, list(ref.columns)[:20]))}; current: "
+                f"{_which(ref, 'reference')} and {_which(cur, 'current')} share no column to "
+                f"compare (reference: {', '.join(map(str, list(ref.columns)[:20]))}; current: "
                 f"{', '.join(map(str, list(cur.columns)[:20]))}); give tables with the same "
                 f"feature columns.")
     if only:
@@ -405,6 +405,15 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if id_column is not None and id_column not in cur.columns:
         raise MissingColumnError(id_column, [str(c) for c in cur.columns], role="id column",
                                  table="the current table")
+    if label_column is not None:
+        text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
+        if label_column in set(feature_columns or ()) | set(text_cols):
+            role = "text_column (--text-column)" if label_column in text_cols else \
+                "feature_columns (--feature-column)"
+            raise InvalidSettingError(
+                f"label column {label_column!r} is also named in {role}: the model checks would "
+                f"learn the labels from themselves (an estimated accuracy of 1). Leave it out of "
+                f"{role.split(' ')[0]}; to compare the labels' shares, run without label_column.")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
     kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
     if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features

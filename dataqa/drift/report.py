@@ -146,7 +146,16 @@ def drift_report(result) -> HtmlReport:
         })
         ls = pd.DataFrame([{"class": k, **v} for k, v in result.label_shift.items()])
         r.paragraph("Label shift: estimated class shares of the current data (BBSE) with 95% "
-                    "bootstrap intervals of the current population's share.", css_class="note")
+                    "bootstrap intervals of the current population's share. They assume that "
+                    "only the class mix changed (each class's rows look as in the reference); "
+                    "under covariate or concept shift they can be far off, intervals included.",
+                    css_class="note")
+        majority = max(v["reference_prior"] for v in result.label_shift.values())
+        if a["reference_accuracy"] <= majority:
+            r.paragraph(f"The model is no better on the reference than always predicting its "
+                        f"most common class (out-of-fold accuracy {a['reference_accuracy']:.3f} "
+                        f"against a share of {majority:.3f}): these class shares say nothing.",
+                        css_class="note")
         r.table(ls)
         r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
                     css_class="note")

@@ -117,7 +117,9 @@ def _write(tmp_path, name, df):
 
 
 @pytest.mark.parametrize("ref,cur,msg", [
-    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"b": range(20)}), "share no column"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"b": range(20)}),
+     "the reference table ('{r}') and the current table ('{c}') share no column to compare "
+     "(reference: a; current: b)"),
     (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": [*range(19), "n/a?"]}),
      "column 'a' is numeric in the reference table but text in the current table ('{c}') "
      "(e.g. 'n/a?' in row 20, counted from 1 after the header)"),
@@ -151,6 +153,11 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
                                                          "internals"),
     (["--ood-score", "knn"], "--ood-score knn needs --label-column"),
     (["--text-features", "bert"], "--text-features 'bert' is not known; use tfidf or embedding"),
+    (["--label-column", "label", "--feature-column", "x", "--feature-column", "label"],
+     "label column 'label' is also named in feature_columns (--feature-column): the model "
+     "checks would learn the labels from themselves"),
+    (["--label-column", "label", "--text-column", "label"],
+     "label column 'label' is also named in text_column (--text-column)"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):
     ref, cur = tables(tmp_path)

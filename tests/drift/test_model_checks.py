@@ -656,3 +656,23 @@ def test_the_scores_drift_refuses_by_name_are_dataqa_oods_other_built_ins():
                           "print(' '.join(sorted(ood_method_names())))"],
                          capture_output=True, text=True, check=True)
     assert set(out.stdout.split()) == set(_BUILTIN_INTERNAL_SCORES) | set(DRIFT_OOD_SCORES)
+
+
+def test_the_report_says_when_label_shift_cannot_be_read(tmp_path):
+    rng = np.random.default_rng(8)
+
+    def table(n, signal):
+        x = rng.normal(size=n)
+        y = np.where(x + rng.normal(scale=0.3, size=n) > 0, "a", "b") if signal else \
+            rng.choice(["a", "b"], size=n, p=[0.7, 0.3])
+        return pd.DataFrame({"x": x, "z": rng.normal(size=n), "label": y})
+
+    for signal in (False, True):
+        ref, cur = table(300, signal), table(200, signal).drop(columns="label")
+        r = detect_drift(ref, cur, label_column="label", multivariate=())
+        html = r.to_html(tmp_path / f"r{signal}.html").read_text()
+        assert "assume that only the class mix changed" in html
+        acc = r.estimated_accuracy["reference_accuracy"]
+        majority = max(v["reference_prior"] for v in r.label_shift.values())
+        assert (acc <= majority) is (not signal), (acc, majority)
+        assert ("these class shares say nothing" in html) is (not signal)
