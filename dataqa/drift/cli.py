@@ -39,7 +39,13 @@ def _for_current(message: str) -> str:
 
 def _print(result, paths) -> None:
     cols = result.columns
-    verdict = "[bold red]drift[/]" if result.drifted else "[bold green]no drift[/]"
+    whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
+    if result.drifted:
+        verdict = "[bold red]drift[/]"
+    elif whole:  # the column-wise verdict stays the headline; the whole table's is beside it
+        verdict = "[bold yellow]no column drifted, but the whole table did[/]"
+    else:
+        verdict = "[bold green]no drift[/]"
     console.print(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
     for name, v in result.multivariate.items():
@@ -48,7 +54,8 @@ def _print(result, paths) -> None:
             part = f" ({v['reference_rows']:,} of the {result.n_reference:,} reference rows)"
         elif v.get("current_rows", result.n_current) < result.n_current:
             part = f" ({v['current_rows']:,} of the {result.n_current:,} current rows)"
-        console.print(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}",
+        flag = ": drifted" if v.get("drifted") else ""
+        console.print(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}{flag}",
                       highlight=False)
     if result.estimated_accuracy is not None:
         a = result.estimated_accuracy

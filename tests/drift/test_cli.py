@@ -339,3 +339,21 @@ def test_the_mmd_line_says_when_it_compared_part_of_the_reference(tmp_path, monk
     assert "(110 of the 400 reference rows)" in res.output  # 150 pooled rows, quadratic
     mmd = json.loads((out / "drift.json").read_text())["multivariate"]["mmd"]
     assert (mmd["reference_rows"], mmd["current_rows"]) == (110, 40)
+
+
+def test_the_headline_says_when_only_the_whole_table_drifted(tmp_path):
+    # the same margins, but x and z move together in the current table: no column test
+    # can see it, MMD does
+    rng = np.random.default_rng(0)
+    n = 300
+    ref = pd.DataFrame(rng.normal(size=(n, 2)), columns=["x", "z"])
+    x = rng.normal(size=n)
+    cur = pd.DataFrame({"x": x, "z": 0.95 * x + np.sqrt(1 - 0.95 ** 2) * rng.normal(size=n)})
+    r, c = _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur)
+    res = runner.invoke(app, ["drift", r, c, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "no column drifted, but the whole table did: 0 of 2 columns drifted" in text
+    assert "mmd: statistic" in text and "p = 0.002: drifted" in text
+    data = json.loads((tmp_path / "o" / "drift.json").read_text())
+    assert data["drifted"] is False and data["multivariate"]["mmd"]["drifted"] is True
