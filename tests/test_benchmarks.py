@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -88,8 +89,6 @@ def test_cli_startup_benchmark_quick_run(tmp_path):
 def test_drift_large_benchmark_small_run(tmp_path):
     """The command runs in a child process; its stages, peak memory and findings are read
     back (20,000 rows per side instead of a million)."""
-    import json
-
     proc = subprocess.run([sys.executable, str(BENCH / "drift_large.py"), "--n", "20000",
                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -102,6 +101,25 @@ def test_drift_large_benchmark_small_run(tmp_path):
             "write files"} <= set(stages)
     assert all(v >= 0 for v in stages.values())
     assert "drift_large: all 3 goals met" in proc.stdout
+
+
+def test_drift_categorical_benchmark_quick_run(tmp_path, data_home):
+    """Both parts run on a few repetitions: the rule picks a candidate, the held-out cells
+    are the real first words, and every cell has a rate per candidate."""
+    proc = subprocess.run([sys.executable, str(BENCH / "drift_categorical.py"), "--quick",
+                           "--reps", "4", "--data-home", str(data_home), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 3), proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads((tmp_path / "drift_categorical.json").read_text())
+    assert data["default"] == "every value + top 20" and data["reps"] == 4
+    assert data["rule_picks"] in data["tuning_summary"]
+    assert len(data["tuning"]) == 30 and len(data["heldout"]) == 6
+    for row in data["tuning"] + data["heldout"]:
+        assert all(0.0 <= row[c] <= 1.0 for c in data["tuning_summary"])
+    assert data["sms_distinct_first_words"] > 500
+    assert "the rule picks: " in proc.stdout
+    assert ("drift_categorical: all" in proc.stdout) == (proc.returncode == 0)
+
 
 @pytest.fixture
 def drift_quality(common):

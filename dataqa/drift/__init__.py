@@ -56,6 +56,7 @@ _LAZY = {
     "binned_chi2_test": "dataqa.drift.twosample",
     "MAX_DISCRETE_VALUES": "dataqa.drift.univariate",
     "RARE_COUNT": "dataqa.drift.univariate",
+    "CATEGORICAL_TOP": "dataqa.drift.univariate",
     "classifier_scores": "dataqa.drift.twosample",
     "classifier_test": "dataqa.drift.twosample",
     "cvm_test": "dataqa.drift.twosample",

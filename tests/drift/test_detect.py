@@ -207,7 +207,7 @@ def test_a_column_of_many_rare_names_does_not_alarm_on_random_halves():
                              "x": rng.normal(size=400)})
         assert pool["author"].nunique() < 0.95 * len(pool)
         r = detect_drift(pool.iloc[:250], pool.iloc[250:], multivariate=(), random_state=i)
-        assert r.columns.set_index("column").loc["author", "test"] == "chi2"
+        assert r.columns.set_index("column").loc["author", "test"].startswith("chi2")
         alarms += bool(r.columns.set_index("column").loc["author", "drifted"])
     assert alarms <= 4, alarms
 

@@ -199,3 +199,51 @@ def test_a_column_of_many_rare_values_shows_a_small_effect_on_random_halves():
     assert naive > 0.5
     assert r["effect"] < 0.25
     assert r["effect"] < naive / 2.5
+
+
+def test_a_column_of_many_values_is_also_tested_on_its_most_frequent_ones():
+    from scipy.stats import chi2_contingency
+
+    from dataqa.drift import CATEGORICAL_TOP
+    from dataqa.drift.twosample import _chi2_from_counts, _pooled_categories
+
+    # 2,000 city-like values; the current table has the most common one 50% more often
+    rng = np.random.default_rng(2)
+    w = 1.0 / np.arange(1, 2001)
+    p = w / w.sum()
+    q = p.copy()
+    q[0] *= 1.5
+    ref = pd.Series([f"city{k}" for k in rng.choice(2000, 3000, p=p)])
+    cur = pd.Series([f"city{k}" for k in rng.choice(2000, 3000, p=q / q.sum())])
+    r = column_test(ref, cur, "categorical")
+    assert r["test"] == f"chi2 + top {CATEGORICAL_TOP}"
+    cats, pa, pb = _pooled_categories(ref, cur)
+    every = _chi2_from_counts(pa, pb, random_state=0, n_permutations=2000)
+    assert r["statistic"] == pytest.approx(every[0])
+    # the top-20 table by hand: the 20 values most frequent in both tables, then the rest
+    t = pa + pb
+    top = np.argsort(-t, kind="stable")[:CATEGORICAL_TOP]
+    assert t[top].min() >= 5  # (values held by fewer rows are never among the top)
+    rest = np.setdiff1d(np.arange(len(t)), top)
+    table = np.array([np.append(pa[top], pa[rest].sum()), np.append(pb[top], pb[rest].sum())])
+    p_top = chi2_contingency(table, correction=False).pvalue  # every expected count >= 5
+    assert r["p_value"] == pytest.approx(min(1.0, 2 * min(every[1], p_top)))
+    assert r["p_value"] < 0.01 < every[1]  # the value-by-value test alone misses it
+    # a column with at most 21 values keeps the single test
+    few = column_test(pd.Series(list("abcab") * 10), pd.Series(list("abcca") * 10), "categorical")
+    assert few["test"] == "chi2"
+
+
+def test_values_seen_once_each_are_never_ranked_by_name():
+    # every value distinct: no value is frequent enough to rank, so the one test stays
+    # (ranking 20 of them by name would put the current table's 'c...' names first)
+    ref = pd.Series([f"r{i}" for i in range(30)])
+    cur = pd.Series([f"c{i}" for i in range(30)])
+    r = column_test(ref, cur, "categorical")
+    assert r["test"] == "chi2" and r["p_value"] == 1.0
+    # 25 values held by 5 rows or more, 40 held by one: the top test ranks the former only
+    common = [f"v{i:02d}" for i in range(25) for _ in range(6)]
+    ref = pd.Series(common + [f"a{i}" for i in range(20)])
+    cur = pd.Series(common + [f"b{i}" for i in range(20)])
+    r = column_test(ref, cur, "categorical")
+    assert r["test"] == "chi2 + top 20" and r["p_value"] == 1.0
