@@ -17,12 +17,14 @@ __all__ = ["DriftResult"]
 
 
 def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | None:
-    """One hash per row of what an annotator would see: the text (rows without one are
-    each their own), else every column but the id, each value with its type (``1`` and
-    ``"1"`` differ). None when there is no content to compare."""
+    """One hash per row of what an annotator would see: the text, its runs of white space
+    read as one space and none at either end (rows without text are each their own), else
+    every column but the id, each value with its type (``1`` and ``"1"`` differ). None
+    when there is no content to compare."""
     if text_column is not None:
         text = data[text_column]
-        keys = pd.util.hash_pandas_object(text.astype(str), index=False).to_numpy()
+        shown = text.astype(str).str.split().str.join(" ")
+        keys = pd.util.hash_pandas_object(shown, index=False).to_numpy()
         missing = text.isna().to_numpy() | text.astype(str).str.strip().eq("").to_numpy()
         keys = keys.astype(object)
         for i in np.flatnonzero(missing):
@@ -167,7 +169,7 @@ class DriftResult:
         when only one is there; with neither, every item scores 0.
 
         ``distinct`` (default True): items with the same content (the text, with a text
-        column; else every column but the id) are listed once, the best-scoring copy,
+        column, white space aside; else every column but the id) are listed once, the best-scoring copy,
         with ``copies`` saying how many current rows hold it, so annotators do not label
         one message four times. ``distinct=False`` lists every row (``copies`` is 1).
 

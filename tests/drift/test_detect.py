@@ -135,6 +135,10 @@ def test_content_keys_keep_types_and_never_merge_rows_without_text():
     by_text = _content_keys(d, "t", None)
     assert by_text[0] == by_text[2] and len(set(by_text)) == 4  # missing / blank text: own rows
     assert _content_keys(d[["a"]], None, "a") is None  # nothing but the id: no merging
+    # what an annotator sees: runs of white space and the ends aside, case kept
+    t = pd.DataFrame({"t": ["Win cash now", "Win cash now ", " Win  cash\tnow", "win cash now"]})
+    keys = _content_keys(t, "t", None)
+    assert keys[0] == keys[1] == keys[2] != keys[3]
 
 
 def test_save_writes_the_three_files(tmp_path):
