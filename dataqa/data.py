@@ -88,6 +88,16 @@ def table_name(df: pd.DataFrame, source: str | None = None) -> str:
 _UTF8_CHUNK = 1 << 24
 
 
+#: Files read as text that are not: their first bytes, what they are, what to do.
+_BINARY_FORMATS = (
+    (b"PAR1", "a Parquet file", "pass --format parquet (API: format='parquet')"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)",
+     "unzip it, or save the sheet as CSV"),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first (gunzip)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other Office file", "save the sheet as CSV"),
+)
+
+
 def _utf8_error(path: Path) -> DataLoadError | None:
     """The error for a file that is not valid UTF-8, or None when it is (read in chunks)."""
     import codecs
@@ -96,6 +106,11 @@ def _utf8_error(path: Path) -> DataLoadError | None:
     offset = 0
     with open(path, "rb") as fh:
         head = fh.read(_UTF8_CHUNK)
+        for magic, kind, fix in _BINARY_FORMATS:
+            if head.startswith(magic):
+                return DataLoadError(
+                    f"{str(path)!r} is not a text table: its first bytes are those of {kind}; "
+                    f"{fix}.")
         nul = head.find(b"\x00", 0, 4096)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
             why = ("starts with a UTF-16 byte-order mark"

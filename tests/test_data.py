@@ -197,6 +197,26 @@ def test_string_columns_keep_leading_zeros(tmp_path):
     assert load_table(js, string_columns=["id"])["id"].tolist() == ["007", "7"]
 
 
+def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
+    import gzip
+
+    frame = pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.0]})
+    pq = tmp_path / "t.csv"  # a Parquet file behind a .csv name
+    frame.to_parquet(pq)
+    with pytest.raises(DataLoadError, match="'.*t.csv' is not a text table: its first bytes "
+                                            "are those of a Parquet file; pass --format parquet"):
+        load_table(pq)
+    assert load_table(pq, format="parquet")["x"].tolist() == [1.0, 2.0]
+    gz = tmp_path / "t.tsv"
+    gz.write_bytes(gzip.compress(b"id\tx\na\t1\n"))
+    with pytest.raises(DataLoadError, match="a gzip-compressed file; decompress it first"):
+        load_table(gz)
+    xlsx = tmp_path / "sheet.csv"
+    xlsx.write_bytes(b"PK\x03\x04" + bytes(60))
+    with pytest.raises(DataLoadError, match="a zip archive \\(an Excel .xlsx workbook is one\\)"):
+        load_table(xlsx)
+
+
 def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes("id,text\n1,caf\u00e9\n".encode("latin-1"))

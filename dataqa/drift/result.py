@@ -159,7 +159,7 @@ class DriftResult:
                 f"n_reference={self.n_reference}, n_current={self.n_current})")
 
     # ------------------------------------------------------------------ act
-    def label_queue(self, top: int = 50, *, distinct: bool = True) -> pd.DataFrame:
+    def label_queue(self, top: int | None = 50, *, distinct: bool = True) -> pd.DataFrame:
         """The current items to label first, ready for
         :func:`dataqa.labelstudio.push_queue` (``queue="active"``).
 
@@ -175,7 +175,8 @@ class DriftResult:
 
         Returns
         -------
-        DataFrame with ``top`` rows (fewer when the current data is smaller), largest
+        DataFrame with ``top`` rows (fewer when the current data is smaller; every item
+        with ``top=None``), largest
         score first: ``id, score, unlike_score, uncertainty`` (NaN when unknown),
         ``prediction`` (class name) and ``probability`` (the model's probability of it)
         with a model, ``text`` with a text column, ``copies``, then the
@@ -185,8 +186,8 @@ class DriftResult:
         (``current_current_<name>`` if that is taken too): e.g. the table's own ``id``
         column when the ids are content hashes, or a label column of the current table.
         """
-        k = check_int(top, "top")
         m = len(self.ids)
+        k = m if top is None else check_int(top, "top")
         parts = []
         unlike = (np.asarray(self.unlike_scores, dtype=float) if self.unlike_scores is not None
                   else np.full(m, np.nan))

@@ -124,6 +124,8 @@ def test_label_queue_lists_each_content_once_with_its_copies_and_the_probability
     np.testing.assert_allclose(q["probability"], 1 - q["uncertainty"])
     every = r.label_queue(top=60, distinct=False)
     assert len(every) == 60 and (every["copies"] == 1).all()
+    assert r.label_queue(top=None).equals(q)  # every item
+    assert len(r.label_queue(top=None, distinct=False)) == 60
 
 
 def test_content_keys_keep_types_and_never_merge_rows_without_text():
