@@ -29,11 +29,49 @@ __all__ = [
     "console", "err_console", "handle_errors",
     "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "DECIMAL_OPT",
     "read_options",
-    "check_out_dir", "check_out_file", "write_csv_atomic",
+    "check_out_dir", "check_out_file", "write_csv_atomic", "PipeSafeStream",
 ]
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+class PipeSafeStream:
+    """Standard output that outlives its reader: ``dataqa ... | head -1`` closes the pipe
+    after one line, and a command would otherwise stop at its next print, before the
+    work after it (a push to Label Studio, say). After the first broken-pipe error every
+    write goes to the null device; the command finishes and exits with its own code."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.broken = False
+
+    def _divert(self) -> None:
+        self.broken = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())  # the final flush at exit lands here too
+            os.close(null)
+        except (OSError, ValueError):  # no file descriptor (a test's captured stream)
+            pass
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._divert()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._divert()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 F = TypeVar("F", bound=Callable)
 

@@ -59,7 +59,13 @@ _python_format = warnings.formatwarning
 
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
+    from dataqa._cli_utils import PipeSafeStream
+
     warnings.formatwarning = _format_warning
+    if not isinstance(sys.stdout, PipeSafeStream):
+        sys.stdout = PipeSafeStream(sys.stdout)
     app()
 
 

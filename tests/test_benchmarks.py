@@ -117,6 +117,9 @@ def test_drift_categorical_benchmark_quick_run(tmp_path, data_home):
     for row in data["tuning"] + data["heldout"]:
         assert all(0.0 <= row[c] <= 1.0 for c in data["tuning_summary"])
     assert data["sms_distinct_first_words"] > 500
+    paired = data["heldout_paired"]
+    assert 0.0 <= paired["sign_test_p"] <= 1.0
+    assert "flagged by one test only" in proc.stdout
     assert "the rule picks: " in proc.stdout
     assert ("drift_categorical: all" in proc.stdout) == (proc.returncode == 0)
 

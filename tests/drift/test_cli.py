@@ -357,3 +357,53 @@ def test_the_headline_says_when_only_the_whole_table_drifted(tmp_path):
     assert "mmd: statistic" in text and "p = 0.002: drifted" in text
     data = json.loads((tmp_path / "o" / "drift.json").read_text())
     assert data["drifted"] is False and data["multivariate"]["mmd"]["drifted"] is True
+
+
+def test_a_reader_that_stops_early_does_not_stop_the_command(tmp_path):
+    """``dataqa drift ... | head -1``: the reader is gone before the first line; the
+    command still writes every file and exits 0 without a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    ref, cur = tables(tmp_path)
+    out = tmp_path / "out"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails with a broken pipe
+    try:
+        proc = subprocess.run([sys.executable, "-m", "dataqa.cli", "drift", str(ref), str(cur),
+                               "--permutations", "49", "--quiet", "--out", str(out)],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+    assert {p.name for p in out.iterdir()} == {"drift.json", "columns.csv", "report.html",
+                                               "queue.csv"}
+    assert json.loads((out / "drift.json").read_text())["drifted"] is True
+
+
+def test_the_pipe_safe_stream_drops_writes_after_the_reader_left():
+    from dataqa._cli_utils import PipeSafeStream
+
+    class Gone:
+        calls = 0
+
+        def write(self, text):
+            Gone.calls += 1
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            raise ValueError("no descriptor")
+
+    stream = PipeSafeStream(Gone())
+    assert stream.write("abc") == 3 and stream.broken
+    assert stream.write("more") == 4 and Gone.calls == 1  # not tried again
+    stream.flush()
+    ok = PipeSafeStream(__import__("io").StringIO())
+    ok.write("kept")
+    ok.flush()
+    assert ok.getvalue() == "kept" and not ok.broken
