@@ -70,10 +70,72 @@ _SOURCE_ATTR = "dataqa_source"
 
 def file_format(path: str | PathLike, format: str | None = None) -> str | None:
     """The format :func:`load_table` reads ``path`` as: ``format`` when given, else the
-    one its suffix names; None when neither tells."""
+    one its suffix names (the suffix before a compression suffix: ``data.csv.gz`` is
+    csv); None when neither tells."""
     if format is not None:
         return format.strip().lower()
-    return _READERS.get(Path(path).suffix.lower())
+    path = Path(path)
+    if path.suffix.lower() in _COMPRESSIONS or path.suffix.lower() in _UNREAD_COMPRESSIONS:
+        path = Path(path.stem)
+    return _READERS.get(path.suffix.lower())
+
+
+#: Compressions a text table is read through, by suffix (pandas' names).
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
+#: The first bytes of the same compressions (a zip archive is read only when named .zip:
+#: an Excel workbook is one too).
+_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+#: Compressions not read: what to do.
+_UNREAD_COMPRESSIONS = {".zst": "a zstd-compressed file; decompress it first (unzstd)",
+                        ".tar": "a tar archive; extract the table from it first"}
+
+
+def _compression(path: Path) -> str | None:
+    """How a text table's bytes are compressed (``"gzip"``, ``"bz2"``, ``"xz"``, ``"zip"``),
+    from its first bytes or its ``.zip`` suffix; None when they are not."""
+    suffix = path.suffix.lower()
+    if suffix in _UNREAD_COMPRESSIONS:
+        raise DataLoadError(f"{str(path)!r} is {_UNREAD_COMPRESSIONS[suffix]}.")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    for magic, name in _COMPRESSION_MAGIC:
+        if head.startswith(magic):
+            return name
+    if suffix == ".zip" and head.startswith(b"PK\x03\x04"):
+        return "zip"
+    return None
+
+
+def _open_bytes(path: Path, compression: str | None):
+    """The file's bytes, decompressed as they are read."""
+    if compression is None:
+        return open(path, "rb")
+    if compression == "gzip":
+        import gzip
+        return gzip.open(path, "rb")
+    if compression == "bz2":
+        import bz2
+        return bz2.open(path, "rb")
+    if compression == "xz":
+        import lzma
+        return lzma.open(path, "rb")
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            shown = ", ".join(repr(m) for m in members[:5]) + (", ..." if len(members) > 5 else "")
+            raise DataLoadError(
+                f"{str(path)!r} is a zip archive of {len(members)} files ({shown or 'none'}); "
+                f"a zip archive is read when it holds one table: unzip it and give the table's "
+                f"file.")
+    return zipfile.ZipFile(path).open(members[0])
+
+
+def _open_text(path: Path, compression: str | None, encoding: str, **kwargs):
+    import io
+
+    return io.TextIOWrapper(_open_bytes(path, compression), encoding=encoding, **kwargs)
 
 
 def table_name(df: pd.DataFrame, source: str | None = None) -> str:
@@ -93,18 +155,18 @@ _BINARY_FORMATS = (
     (b"PAR1", "a Parquet file", "pass --format parquet (API: format='parquet')"),
     (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)",
      "unzip it, or save the sheet as CSV"),
-    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first (gunzip)"),
     (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other Office file", "save the sheet as CSV"),
 )
 
 
-def _utf8_error(path: Path) -> DataLoadError | None:
-    """The error for a file that is not valid UTF-8, or None when it is (read in chunks)."""
+def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
+    """The error for a file that is not valid UTF-8, or None when it is (read in chunks;
+    offsets count the decompressed bytes)."""
     import codecs
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
-    with open(path, "rb") as fh:
+    with _open_bytes(path, compression) as fh:
         head = fh.read(_UTF8_CHUNK)
         for magic, kind, fix in _BINARY_FORMATS:
             if head.startswith(magic):
@@ -162,9 +224,10 @@ def _na_options(keys: list, string_keys) -> dict:
 
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     columns: list[str] | None, encoding: str,
-                    string_columns: Sequence[str], decimal: str | None = None) -> pd.DataFrame:
+                    string_columns: Sequence[str], decimal: str | None = None,
+                    compression: str | None = None) -> pd.DataFrame:
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    common: dict = {"sep": delim, "encoding": encoding}
+    common: dict = {"sep": delim, "encoding": encoding, "compression": compression}
     if decimal is not None:
         common["decimal"] = decimal
     if fmt == "tsv":
@@ -185,7 +248,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         if columns is not None:
             df.columns = columns
         if fmt == "tsv":
-            _check_short_rows(path, df, delim, encoding, header_lines=1)
+            _check_short_rows(path, df, delim, encoding, header_lines=1, compression=compression)
             _warn_csv_quoted(path, df)
         else:
             _check_merged_rows(path, df, delim)
@@ -201,7 +264,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                      **_na_options(list(range(len(columns))), dtype))
     df.columns = columns
     if fmt == "tsv":
-        _check_short_rows(path, df, delim, encoding, header_lines=0)
+        _check_short_rows(path, df, delim, encoding, header_lines=0, compression=compression)
         _warn_csv_quoted(path, df)
     else:
         _check_merged_rows(path, df, delim)
@@ -250,25 +313,22 @@ def _check_header_names(path: Path, common: dict) -> None:
 
 #: Rows named at most in the message about rows with too few fields.
 _SHOW_ROWS = 5
-#: Suffixes of files pandas decompresses as it reads them.
-_COMPRESSED = {".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"}
 
 
 def _check_short_rows(path: Path, df: pd.DataFrame, delim: str, encoding: str,
-                      header_lines: int) -> None:
+                      header_lines: int, compression: str | None = None) -> None:
     """Refuse a TSV file (read with quoting off: one line, one row) split by quoted line
     breaks: rows with fewer fields than the header next to an unclosed ``"``, as
     ``DataFrame.to_csv(sep="\t")`` writes a text that holds a line break. pandas would
     fill such rows with missing values and read the text's pieces as rows. Short rows
     without a stray quote (a writer that leaves out trailing empty fields) are read as
-    they are. Only uncompressed files with a one-character delimiter and a missing value
-    in the last column are scanned."""
-    if (df.shape[1] < 2 or len(delim) != 1 or path.suffix.lower() in _COMPRESSED
-            or not df.iloc[:, -1].isna().any()):
+    they are. Only files with a one-character delimiter and a missing value in the last
+    column are scanned."""
+    if df.shape[1] < 2 or len(delim) != 1 or not df.iloc[:, -1].isna().any():
         return
     want = df.shape[1] - 1
     short, row, previous = [], 0, ""
-    with open(path, encoding=encoding, newline="") as fh:
+    with _open_text(path, compression, encoding, newline="") as fh:
         for i, line in enumerate(fh):
             line = line.rstrip("\r\n")
             if i < header_lines or not line:
@@ -305,7 +365,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         The file's format; by default inferred from the suffix (``.csv``; ``.tsv``,
         ``.tab``; ``.parquet``, ``.pq``; ``.jsonl``, ``.ndjson``; ``.json``). A file
         without one of these suffixes needs it. TSV is read with quoting off (a ``"``
-        is an ordinary character), as TSV is written.
+        is an ordinary character), as TSV is written. Text formats may be compressed:
+        gzip, bzip2 and xz files are read as they are (``data.csv.gz``, or a ``.csv``
+        whose bytes are gzip's), and a ``.zip`` archive that holds one table
+        (``data.csv.zip``).
     sep : str, optional
         Field delimiter of CSV/TSV files (default ``,`` and tab).
     header : bool
@@ -383,20 +446,25 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"{str(path)!r} is read without a header, so its columns need "
                                 f"names: pass --columns a,b,... (API: columns=[...]).")
         enc = encoding or "utf-8-sig"
+        comp = None if fmt == "parquet" else _compression(path)
         if encoding is None and fmt != "parquet":
-            bad = _utf8_error(path)
+            try:
+                bad = _utf8_error(path, comp)
+            except (OSError, EOFError) as exc:
+                raise DataLoadError(f"{str(path)!r} could not be decompressed as {comp}: "
+                                    f"{exc}; check that the file is whole.") from exc
             if bad is not None:
                 raise bad
         try:
             if fmt in ("csv", "tsv"):
                 df = _read_delimited(path, fmt, sep=sep, header=header, columns=columns,
-                                     decimal=decimal,
+                                     decimal=decimal, compression=comp,
                                      encoding=enc, string_columns=string_columns)
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
             else:
                 dtype = {c: str for c in string_columns} or None
-                with open(path, encoding=enc) as fh:
+                with _open_text(path, comp, enc) as fh:
                     df = pd.read_json(fh, lines=fmt == "jsonl", dtype=dtype)
         except DataLoadError:
             raise
@@ -412,7 +480,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             msg = " ".join(str(exc).split())
             hint = ""
             if fmt in ("csv", "tsv") and header and isinstance(exc, pd.errors.ParserError):
-                hint = _delimiter_hint(path, sep or ("\t" if fmt == "tsv" else ","), enc)
+                hint = _delimiter_hint(path, sep or ("\t" if fmt == "tsv" else ","), enc, comp)
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}{hint}") from exc
         if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
@@ -445,13 +513,13 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
                 f"fields separated by {what}: pass {option} (API: sep=).")
 
 
-def _delimiter_hint(path: Path, used: str, encoding: str) -> str:
+def _delimiter_hint(path: Path, used: str, encoding: str, compression: str | None = None) -> str:
     """A sentence for a file that could not be parsed whose header line holds no ``used``
     delimiter but another one (a ``;`` CSV whose texts hold commas), else ``""``."""
     try:
-        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
             first = fh.readline()
-    except OSError:
+    except (OSError, EOFError, DataLoadError):
         return ""
     if used in first:
         return ""

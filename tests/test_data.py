@@ -2,7 +2,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataqa.data import effective_folds, encode_labels, load_table, make_ids, prepare_labeled
+from dataqa.data import (
+    effective_folds,
+    encode_labels,
+    file_format,
+    load_table,
+    make_ids,
+    prepare_labeled,
+)
 from dataqa.errors import (
     DataLoadError,
     DuplicateIdError,
@@ -207,10 +214,9 @@ def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
                                             "are those of a Parquet file; pass --format parquet"):
         load_table(pq)
     assert load_table(pq, format="parquet")["x"].tolist() == [1.0, 2.0]
-    gz = tmp_path / "t.tsv"
+    gz = tmp_path / "t.tsv"  # gzip's bytes behind a .tsv name are read through gzip
     gz.write_bytes(gzip.compress(b"id\tx\na\t1\n"))
-    with pytest.raises(DataLoadError, match="a gzip-compressed file; decompress it first"):
-        load_table(gz)
+    assert load_table(gz).to_dict("list") == {"id": ["a"], "x": [1]}
     xlsx = tmp_path / "sheet.csv"
     xlsx.write_bytes(b"PK\x03\x04" + bytes(60))
     with pytest.raises(DataLoadError, match="a zip archive \\(an Excel .xlsx workbook is one\\)"):
@@ -436,3 +442,48 @@ def test_a_tsv_written_with_csv_quoting_warns(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_table(tmp_path / "p.tsv")["text"].tolist() == ['"Hello"', "ok"]
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip"])
+def test_compressed_text_tables_are_read_as_they_are(tmp_path, suffix):
+    frame = pd.DataFrame({"id": ["007", "b"], "text": ["caf\u00e9", "x"], "v": [1.5, 2.0]})
+    path = tmp_path / f"t{suffix}"
+    frame.to_csv(path, index=False)  # pandas compresses by the suffix
+    df = load_table(path, string_columns=["id"])
+    assert df.to_dict("list") == frame.to_dict("list")
+    assert file_format(path) == "csv"
+
+
+def test_compressed_tsv_and_jsonl_keep_their_checks(tmp_path):
+    import gzip
+    import zipfile
+
+    js = tmp_path / "t.jsonl.gz"
+    js.write_bytes(gzip.compress(b'{"id": "007", "x": 1}\n{"id": "7", "x": 2}\n'))
+    assert load_table(js, string_columns=["id"])["id"].tolist() == ["007", "7"]
+    # a TSV split by a quoted line break is refused inside gzip as outside
+    tsv = tmp_path / "t.tsv.gz"
+    tsv.write_bytes(gzip.compress(b'id\ttext\tlabel\n1\t"two\nlines"\tham\n2\tok\tspam\n'))
+    with pytest.raises(DataLoadError, match="fewer fields than its 3 columns beside an unclosed"):
+        load_table(tsv)
+    # bytes that are not UTF-8 are named by their offset in the decompressed text
+    bad = tmp_path / "t.csv.gz"
+    bad.write_bytes(gzip.compress("id,text\n1,caf\u00e9\n".encode("latin-1")))
+    with pytest.raises(DataLoadError, match="byte 0xe9 at byte offset 13 .*--encoding latin-1"):
+        load_table(bad)
+    assert load_table(bad, encoding="latin-1")["text"].tolist() == ["caf\u00e9"]
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(b"id,x\n" + b"a,1\n" * 1000)[:40])
+    with pytest.raises(DataLoadError, match="could not be decompressed as gzip: .*whole"):
+        load_table(cut)
+    two = tmp_path / "two.csv.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.csv", "id,x\na,1\n")
+        archive.writestr("b.csv", "id,x\nb,2\n")
+    with pytest.raises(DataLoadError, match="a zip archive of 2 files \\('a.csv', 'b.csv'\\); "
+                                            "a zip archive is read when it holds one table"):
+        load_table(two)
+    zst = tmp_path / "t.csv.zst"
+    zst.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(8))
+    with pytest.raises(DataLoadError, match="zstd-compressed file; decompress it first"):
+        load_table(zst)
