@@ -12,7 +12,9 @@
   distance (base 2, in [0, 1]);
 - both get the population stability index (PSI): reference deciles for numbers, the
   categories for categories. Both effects of a categorical column put the values held
-  by fewer than :data:`RARE_COUNT` rows of the two tables together in one bucket.
+  by fewer than :data:`RARE_COUNT` rows of the two tables together in one bucket; with
+  more than :data:`CATEGORICAL_TOP` + 1 values they compare the most frequent values
+  and the rest, as the second test does.
 """
 
 from __future__ import annotations
@@ -238,7 +240,9 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
     effects, and ``statistic`` stays the values' test's. A categorical column with more
     than :data:`CATEGORICAL_TOP` + 1 values is tested both value by value and on its most
     frequent values plus the rest (``test`` is then ``"chi2 + top 20"``, the p-value
-    Bonferroni's over the two, ``statistic`` the value-by-value X^2)."""
+    Bonferroni's over the two, ``statistic`` the value-by-value X^2); its effect and PSI
+    are then computed over those most frequent values and the rest, so that the
+    ``min_effect`` gate works for it as for a column of 21 values."""
     if kind == "numeric":
         if numeric_test not in NUMERIC_TESTS:
             raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
@@ -277,7 +281,9 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         if top is not None:
             _, p_top = _chi2_from_counts(*top, random_state=random_state, n_permutations=2000)
             p, name = min(1.0, 2.0 * min(p, p_top)), f"chi2 + top {CATEGORICAL_TOP}"
-        ca, cb = _effect_counts(pa, pb)
+        # the effect on the test's own buckets: counted value by value, a column of many
+        # values reads far from itself on random halves at any size the gate matters
+        ca, cb = top if top is not None else _effect_counts(pa, pb)
         return {"test": name, "statistic": stat, "p_value": p,
                 "effect": jensen_shannon(ca, cb), "effect_name": "jensen-shannon",
                 "psi": psi_categorical(ca, cb)}

@@ -229,6 +229,9 @@ def test_a_column_of_many_values_is_also_tested_on_its_most_frequent_ones():
     p_top = chi2_contingency(table, correction=False).pvalue  # every expected count >= 5
     assert r["p_value"] == pytest.approx(min(1.0, 2 * min(every[1], p_top)))
     assert r["p_value"] < 0.01 < every[1]  # the value-by-value test alone misses it
+    # effect and PSI compare the same buckets: the 20 most frequent values and the rest
+    assert r["effect"] == pytest.approx(jensen_shannon(*table))
+    assert r["psi"] == pytest.approx(psi_categorical(*table))
     # a column with at most 21 values keeps the single test
     few = column_test(pd.Series(list("abcab") * 10), pd.Series(list("abcca") * 10), "categorical")
     assert few["test"] == "chi2"
@@ -247,3 +250,23 @@ def test_values_seen_once_each_are_never_ranked_by_name():
     cur = pd.Series(common + [f"b{i}" for i in range(20)])
     r = column_test(ref, cur, "categorical")
     assert r["test"] == "chi2 + top 20" and r["p_value"] == 1.0
+
+
+def test_the_effect_gate_holds_for_a_column_of_many_values_at_large_sizes():
+    """100,000 rows per side of 3,000 city-like values: two samples of one law read an
+    effect far below min_effect (value by value it read about 0.1, so every significant
+    result alarmed); the most common value 50% more frequent reads far above it."""
+    from dataqa.drift import DEFAULT_MIN_EFFECT
+
+    rng = np.random.default_rng(4)
+    w = 1.0 / np.arange(1, 3001)
+    p = w / w.sum()
+    q = p.copy()
+    q[0] *= 1.5
+    names = np.array([f"city{k}" for k in range(3000)])
+    ref = pd.Series(names[rng.choice(3000, 100_000, p=p)])
+    same = column_test(ref, pd.Series(names[rng.choice(3000, 100_000, p=p)]), "categorical")
+    moved = column_test(ref, pd.Series(names[rng.choice(3000, 100_000, p=q / q.sum())]),
+                        "categorical")
+    assert same["effect"] < DEFAULT_MIN_EFFECT / 2
+    assert moved["effect"] > 2 * DEFAULT_MIN_EFFECT and moved["p_value"] < 1e-6
