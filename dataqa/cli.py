@@ -66,6 +66,8 @@ def main() -> None:
     warnings.formatwarning = _format_warning
     if not isinstance(sys.stdout, PipeSafeStream):
         sys.stdout = PipeSafeStream(sys.stdout)
+    if not isinstance(sys.stderr, PipeSafeStream):  # `2>&1 | head`: progress bars too
+        sys.stderr = PipeSafeStream(sys.stderr)
     app()
 
 

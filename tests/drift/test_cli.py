@@ -374,13 +374,18 @@ def test_a_reader_that_stops_early_does_not_stop_the_command(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "dataqa.cli", "drift", str(ref), str(cur),
                                "--permutations", "49", "--quiet", "--out", str(out)],
                               stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300)
+        # `2>&1 | head -1`: the progress bars (stderr) go to the closed pipe too
+        both = subprocess.run([sys.executable, "-m", "dataqa.cli", "drift", str(ref), str(cur),
+                               "--permutations", "49", "--out", str(tmp_path / "both")],
+                              stdout=write_end, stderr=write_end, timeout=300)
     finally:
         os.close(write_end)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
-    assert {p.name for p in out.iterdir()} == {"drift.json", "columns.csv", "report.html",
-                                               "queue.csv"}
+    files = {"drift.json", "columns.csv", "report.html", "queue.csv"}
+    assert {p.name for p in out.iterdir()} == files
     assert json.loads((out / "drift.json").read_text())["drifted"] is True
+    assert both.returncode == 0 and {p.name for p in (tmp_path / "both").iterdir()} == files
 
 
 def test_the_pipe_safe_stream_drops_writes_after_the_reader_left():
