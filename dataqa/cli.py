@@ -64,10 +64,11 @@ def main() -> None:
     from dataqa._cli_utils import PipeSafeStream
 
     warnings.formatwarning = _format_warning
-    if not isinstance(sys.stdout, PipeSafeStream):
+    # (None when the stream was closed before the start: `dataqa ... >&-`)
+    if sys.stdout is not None and not isinstance(sys.stdout, PipeSafeStream):
         sys.stdout = PipeSafeStream(sys.stdout)
-    if not isinstance(sys.stderr, PipeSafeStream):  # `2>&1 | head`: progress bars too
-        sys.stderr = PipeSafeStream(sys.stderr)
+    if sys.stderr is not None and not isinstance(sys.stderr, PipeSafeStream):
+        sys.stderr = PipeSafeStream(sys.stderr)  # `2>&1 | head`: progress bars too
     app()
 
 

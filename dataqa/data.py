@@ -84,7 +84,7 @@ def file_format(path: str | PathLike, format: str | None = None) -> str | None:
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 #: The first bytes of the same compressions (a zip archive is read only when named .zip:
 #: an Excel workbook is one too).
-_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+_COMPRESSION_MAGIC = ((b"\x1f\x8b\x08", "gzip"), (b"\xfd7zXZ\x00", "xz"))
 #: Compressions not read: what to do.
 _UNREAD_COMPRESSIONS = {".zst": "a zstd-compressed file; decompress it first (unzstd)",
                         ".tar": "a tar archive; extract the table from it first"}
@@ -97,13 +97,32 @@ def _compression(path: Path) -> str | None:
     if suffix in _UNREAD_COMPRESSIONS:
         raise DataLoadError(f"{str(path)!r} is {_UNREAD_COMPRESSIONS[suffix]}.")
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(10)
     for magic, name in _COMPRESSION_MAGIC:
         if head.startswith(magic):
             return name
-    if suffix == ".zip" and head.startswith(b"PK\x03\x04"):
+    if _is_bz2(head):
+        return "bz2"
+    if suffix == ".zip" and head.startswith(b"PK"):  # an empty archive starts PK\x05\x06
         return "zip"
     return None
+
+
+def _is_bz2(head: bytes) -> bool:
+    """bzip2's first bytes: "BZh", the block size, then a block's or the stream end's
+    magic (a text table may well start with "BZh")."""
+    return (head[:3] == b"BZh" and head[3:4] in (b"1", b"2", b"3", b"4", b"5", b"6", b"7",
+                                                 b"8", b"9")
+            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))
+
+
+def _read_csv(path: Path, compression: str | None, **kwargs) -> pd.DataFrame:
+    """``pd.read_csv`` through the compression (a zip archive's one table is opened here:
+    pandas counts folder entries as files)."""
+    if compression == "zip":
+        with _open_bytes(path, "zip") as fh:
+            return pd.read_csv(fh, **kwargs)
+    return pd.read_csv(path, compression=compression, **kwargs)
 
 
 def _open_bytes(path: Path, compression: str | None):
@@ -132,6 +151,20 @@ def _open_bytes(path: Path, compression: str | None):
     return zipfile.ZipFile(path).open(members[0])
 
 
+def _decompress_errors() -> tuple[type[BaseException], ...]:
+    import lzma
+    import zlib
+
+    return (OSError, EOFError, zlib.error, lzma.LZMAError)
+
+
+def _decompress_error(path: Path, compression: str | None, exc: BaseException) -> DataLoadError:
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    return DataLoadError(f"{str(path)!r} could not be decompressed as {compression}: {msg}; "
+                         f"check that the file is whole (a download or copy may have been cut "
+                         f"off).")
+
+
 def _open_text(path: Path, compression: str | None, encoding: str, **kwargs):
     import io
 
@@ -156,6 +189,9 @@ _BINARY_FORMATS = (
     (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)",
      "unzip it, or save the sheet as CSV"),
     (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other Office file", "save the sheet as CSV"),
+    (b"\x1f\x8b\x08", "a gzip-compressed file", "decompress it first (gunzip)"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it first (unxz)"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", "decompress it first (unzstd)"),
 )
 
 
@@ -168,11 +204,17 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
     offset = 0
     with _open_bytes(path, compression) as fh:
         head = fh.read(_UTF8_CHUNK)
-        for magic, kind, fix in _BINARY_FORMATS:
-            if head.startswith(magic):
-                return DataLoadError(
-                    f"{str(path)!r} is not a text table: its first bytes are those of {kind}; "
-                    f"{fix}.")
+        found = next(((kind, fix) for magic, kind, fix in _BINARY_FORMATS
+                      if head.startswith(magic)), None)
+        if found is None and _is_bz2(head):
+            found = ("a bzip2-compressed file", "decompress it first (bunzip2)")
+        if found is None and head[257:262] == b"ustar":
+            found = ("a tar archive", "extract the table from it first")
+        if found is not None:
+            where = f"once {compression}-decompressed " if compression else ""
+            return DataLoadError(
+                f"{str(path)!r} is not a text table: its first bytes {where}are those of "
+                f"{found[0]}; {found[1]}.")
         nul = head.find(b"\x00", 0, 4096)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
             why = ("starts with a UTF-16 byte-order mark"
@@ -227,15 +269,15 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     string_columns: Sequence[str], decimal: str | None = None,
                     compression: str | None = None) -> pd.DataFrame:
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    common: dict = {"sep": delim, "encoding": encoding, "compression": compression}
+    common: dict = {"sep": delim, "encoding": encoding}
     if decimal is not None:
         common["decimal"] = decimal
     if fmt == "tsv":
         common["quoting"] = csv.QUOTE_NONE
     if header:
-        file_cols = [str(c) for c in pd.read_csv(path, nrows=0, **common).columns]
+        file_cols = [str(c) for c in _read_csv(path, compression, nrows=0, **common).columns]
         if columns is None:
-            _check_header_names(path, common)
+            _check_header_names(path, common, compression)
         if columns is not None and len(columns) != len(file_cols):
             raise DataLoadError(
                 f"{str(path)!r} has {len(file_cols)} columns in its header but --columns "
@@ -243,7 +285,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             )
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
-        df = pd.read_csv(path, header=0, dtype=dtype or None, **common,
+        df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
                          **_na_options(file_cols, dtype))
         if columns is not None:
             df.columns = columns
@@ -253,14 +295,14 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         else:
             _check_merged_rows(path, df, delim)
         return df
-    first = pd.read_csv(path, header=None, nrows=1, **common)
+    first = _read_csv(path, compression, header=None, nrows=1, **common)
     if first.shape[1] != len(columns):
         raise DataLoadError(
             f"{str(path)!r} has {first.shape[1]} fields per row but --columns (columns=) "
             f"names {len(columns)}; give one name per field."
         )
     dtype = {columns.index(c): str for c in string_columns if c in columns}
-    df = pd.read_csv(path, header=None, dtype=dtype or None, **common,
+    df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
                      **_na_options(list(range(len(columns))), dtype))
     df.columns = columns
     if fmt == "tsv":
@@ -296,10 +338,11 @@ def _warn_csv_quoted(path: Path, df: pd.DataFrame) -> None:
             return
 
 
-def _check_header_names(path: Path, common: dict) -> None:
+def _check_header_names(path: Path, common: dict, compression: str | None = None) -> None:
     """Refuse a header that names two columns alike (pandas would rename the second
     ``name.1`` silently, and it would then match nothing)."""
-    raw = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **common)
+    raw = _read_csv(path, compression, header=None, nrows=1, dtype=str, keep_default_na=False,
+                    **common)
     names = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
     seen: set[str] = set()
     for i, name in enumerate(names):
@@ -450,9 +493,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         if encoding is None and fmt != "parquet":
             try:
                 bad = _utf8_error(path, comp)
-            except (OSError, EOFError) as exc:
-                raise DataLoadError(f"{str(path)!r} could not be decompressed as {comp}: "
-                                    f"{exc}; check that the file is whole.") from exc
+            except _decompress_errors() as exc:
+                raise _decompress_error(path, comp, exc) from exc
             if bad is not None:
                 raise bad
         try:
@@ -477,6 +519,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         except pd.errors.EmptyDataError:
             df = pd.DataFrame()
         except Exception as exc:  # noqa: BLE001 - re-raised with the file named
+            if comp is not None and isinstance(exc, _decompress_errors()):
+                raise _decompress_error(path, comp, exc) from exc
             msg = " ".join(str(exc).split())
             hint = ""
             if fmt in ("csv", "tsv") and header and isinstance(exc, pd.errors.ParserError):

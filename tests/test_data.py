@@ -487,3 +487,48 @@ def test_compressed_tsv_and_jsonl_keep_their_checks(tmp_path):
     zst.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(8))
     with pytest.raises(DataLoadError, match="zstd-compressed file; decompress it first"):
         load_table(zst)
+
+
+def test_compressed_tables_at_their_edges(tmp_path):
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    # a zip whose table sits in a folder (archives made from a folder hold its entry)
+    folder = tmp_path / "folder.csv.zip"
+    with zipfile.ZipFile(folder, "w") as archive:
+        archive.writestr("dir/", "")
+        archive.writestr("dir/t.csv", "id,x\na,1\nb,2\n")
+    assert load_table(folder).to_dict("list") == {"id": ["a", "b"], "x": [1, 2]}
+    empty = tmp_path / "empty.csv.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(DataLoadError, match="a zip archive of 0 files \\(none\\)"):
+        load_table(empty)
+    # compressed twice, or a tar inside gzip: named once decompressed
+    inner = tmp_path / "inner.csv.zip"
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("t.csv.gz", gzip.compress(b"id,x\na,1\n"))
+    with pytest.raises(DataLoadError, match="its first bytes once zip-decompressed are those "
+                                            "of a gzip-compressed file; decompress it first"):
+        load_table(inner)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        data = b"id,x\na,1\n"
+        info = tarfile.TarInfo("t.csv")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    tgz = tmp_path / "t.csv.tar.gz"
+    tgz.write_bytes(gzip.compress(buf.getvalue()))
+    with pytest.raises(DataLoadError, match="once gzip-decompressed are those of a tar archive; "
+                                            "extract the table from it first"):
+        load_table(tgz, format="csv")
+    # cut off, with the encoding given (the UTF-8 check that names it first is skipped)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(b"id,x\n" + b"a,1\n" * 1000)[:40])
+    with pytest.raises(DataLoadError, match="could not be decompressed as gzip: .*cut off"):
+        load_table(cut, encoding="latin-1")
+    # a plain table that starts with bzip2's three letters is read as text
+    plain = tmp_path / "t.csv"
+    plain.write_text("BZh,b\n1,2\n")
+    assert load_table(plain).to_dict("list") == {"BZh": [1], "b": [2]}

@@ -386,6 +386,13 @@ def test_a_reader_that_stops_early_does_not_stop_the_command(tmp_path):
     assert {p.name for p in out.iterdir()} == files
     assert json.loads((out / "drift.json").read_text())["drifted"] is True
     assert both.returncode == 0 and {p.name for p in (tmp_path / "both").iterdir()} == files
+    # standard output closed before the start (`>&-`): Python has no sys.stdout at all
+    closed = subprocess.run(["sh", "-c", 'exec "$0" "$@" >&-', sys.executable, "-m",
+                             "dataqa.cli", "drift", str(ref), str(cur), "--permutations", "49",
+                             "--quiet", "--out", str(tmp_path / "closed")],
+                            stderr=subprocess.PIPE, text=True, timeout=300)
+    assert closed.returncode == 0, closed.stderr[-2000:]
+    assert {p.name for p in (tmp_path / "closed").iterdir()} == files
 
 
 def test_the_pipe_safe_stream_drops_writes_after_the_reader_left():
