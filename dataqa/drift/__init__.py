@@ -8,7 +8,7 @@
 - model checks as pure functions: :func:`bbse_priors`, :func:`label_shift`,
   :func:`estimate_accuracy`, :func:`ood_fraction`, :func:`prediction_drift`;
 - effects and corrections: :func:`normalized_wasserstein`, :func:`jensen_shannon`,
-  :func:`psi_numeric`, :func:`psi_categorical`, :func:`adjust_p_values`;
+  :func:`excess_jensen_shannon`, :func:`psi_numeric`, :func:`psi_categorical`, :func:`adjust_p_values`;
 - over time: :func:`drift_windows` (windows by time or rows, reference chunks
   leave-one-chunk-out);
 - act: ``DriftResult.label_queue(top=N)`` and :func:`push_label_queue` (Label Studio,
@@ -31,6 +31,7 @@ _LAZY = {
     "NUMERIC_TESTS": "dataqa.drift.univariate",
     "adjust_p_values": "dataqa.drift.univariate",
     "jensen_shannon": "dataqa.drift.univariate",
+    "excess_jensen_shannon": "dataqa.drift.univariate",
     "normalized_wasserstein": "dataqa.drift.univariate",
     "psi_categorical": "dataqa.drift.univariate",
     "psi_numeric": "dataqa.drift.univariate",

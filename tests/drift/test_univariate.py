@@ -270,3 +270,48 @@ def test_the_effect_gate_holds_for_a_column_of_many_values_at_large_sizes():
                         "categorical")
     assert same["effect"] < DEFAULT_MIN_EFFECT / 2
     assert moved["effect"] > 2 * DEFAULT_MIN_EFFECT and moved["p_value"] < 1e-6
+
+
+def test_a_shift_inside_the_buckets_still_reaches_the_effect_gate():
+    """20 common values stay; 30 values of 10 rows each are replaced by 30 new ones (13%
+    of the rows). The top-20 buckets see no change, the excess over sampling noise does;
+    every value held by 2 rows replaced by others: all rare, one bucket, still seen."""
+    from dataqa.drift import detect_drift
+
+    head = [f"v{i:02d}" for i in range(20) for _ in range(100)]
+    ref = pd.Series(head + [f"w{i:02d}" for i in range(30) for _ in range(10)])
+    cur = pd.Series(head + [f"x{i:02d}" for i in range(30) for _ in range(10)])
+    r = column_test(ref, cur, "categorical")
+    assert r["test"].startswith("chi2 + top") and r["p_value"] < 1e-20
+    raw = jensen_shannon(*category_counts(ref, cur)[1:])
+    assert 0.8 * raw < r["effect"] <= raw
+    res = detect_drift(pd.DataFrame({"c": ref}), pd.DataFrame({"c": cur}), multivariate=())
+    assert bool(res.columns.set_index("column").loc["c", "drifted"])
+    rare = column_test(pd.Series([f"a{i}" for i in range(500)] * 2),
+                       pd.Series([f"b{i}" for i in range(500)] * 2), "categorical")
+    assert rare["p_value"] < 0.01 and rare["effect"] > 0.5
+
+
+def test_excess_jensen_shannon_is_the_distance_beyond_random_splits():
+    from dataqa.drift import excess_jensen_shannon
+
+    rng = np.random.default_rng(7)
+    w = 1.0 / np.arange(1, 501)
+    p = w / w.sum()
+    # two samples of one law: 0 in about 95% of draws, whatever the many rare values
+    zeros = sum(excess_jensen_shannon(rng.multinomial(300, p), rng.multinomial(300, p),
+                                      random_state=i) == 0.0 for i in range(100))
+    assert zeros >= 85
+    # against random splits of the pooled rows drawn here by shuffling row labels
+    ca, cb = rng.multinomial(400, p).astype(float), rng.multinomial(300, p[::-1]).astype(float)
+    rows = np.repeat(np.arange(len(p)), (ca + cb).astype(int))
+    null = []
+    for _ in range(400):
+        rng.shuffle(rows)
+        a = np.bincount(rows[:400], minlength=len(p)).astype(float)
+        null.append(jensen_shannon(a, ca + cb - a) ** 2)
+    want = np.sqrt(jensen_shannon(ca, cb) ** 2 - np.quantile(null, 0.95))
+    got = excess_jensen_shannon(ca, cb, random_state=0)
+    assert got == pytest.approx(want, abs=0.03) and got < jensen_shannon(ca, cb)
+    assert excess_jensen_shannon(ca, cb, at_most=1.0) == 0.0  # the caller keeps the larger
+    assert excess_jensen_shannon(ca, ca) == 0.0
