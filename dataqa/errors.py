@@ -75,7 +75,9 @@ class MissingColumnError(DataqaError, KeyError):
 
 
 class EmptyDataError(DataqaError, ValueError):
-    """The table has no rows (or none left after filtering)."""
+    """Too little data for the work: a table with no rows (or none left after
+    filtering), fewer rows than a method needs (drift detection: 10 per table), or a
+    column with no value. The message says how many there are and how many are needed."""
 
 
 class LabelError(DataqaError, ValueError):
