@@ -445,9 +445,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     columns = pd.DataFrame(rows)
     columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)
     columns["drifted"] = (columns["p_adjusted"] <= a) & (columns["effect"] >= eff)
-    columns = columns[["column", "test", "statistic", "p_value", "p_adjusted", "effect",
-                       "drifted", "kind", "effect_name", "psi", "missing_reference",
-                       "missing_current"]]
+    columns = columns.reindex(columns=["column", "test", "statistic", "p_value", "p_adjusted",
+                                       "effect", "drifted", "kind", "effect_name", "psi",
+                                       "missing_reference", "missing_current",
+                                       "unseen_current", "largest_change"])
 
     with progress_stage(f"whole-table tests ({', '.join(multivariate) or 'none'})",
                         enabled=progress if multivariate else False):

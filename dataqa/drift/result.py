@@ -82,7 +82,10 @@ class DriftResult:
         Some column is drifted (significant after correction **and** effect >= min_effect).
     columns : DataFrame
         One row per column: ``column, test, statistic, p_value, p_adjusted, effect,
-        drifted`` then ``kind, effect_name, psi, missing_reference, missing_current``.
+        drifted`` then ``kind, effect_name, psi, missing_reference, missing_current``
+        and, for categorical columns (else missing), ``unseen_current`` (share of current
+        rows whose value the reference lacks) and ``largest_change`` (the value whose
+        share moved most: ``"name: 0.1% -> 1.9%"``).
     multivariate : dict
         Test name -> ``{"statistic", "p_value", "drifted"}`` (``mmd``: unbiased MMD^2 of
         the whole-table features, with ``reference_rows`` and ``current_rows``, the rows

@@ -276,7 +276,10 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
     ``min_effect`` gate works for it as for a column of 21 values. A categorical
     column's effect is the larger of that bucketed distance and
     :func:`excess_jensen_shannon` of every value, so that a shift inside a bucket (rare
-    values replaced by other ones) still reaches the gate."""
+    values replaced by other ones) still reaches the gate. A categorical column
+    also gets ``unseen_current`` (the share of current rows holding a value the reference
+    lacks) and ``largest_change`` (the value whose share moved most, with both shares:
+    ``"name: 0.1% -> 1.9%"``)."""
     if kind == "numeric":
         if numeric_test not in NUMERIC_TESTS:
             raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
@@ -323,9 +326,13 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         # of the value-by-value distance beyond sampling noise is kept when larger
         effect = max(effect, excess_jensen_shannon(pa, pb, random_state=random_state,
                                                    at_most=effect))
+        share_a, share_b = pa / pa.sum(), pb / pb.sum()
+        moved = int(np.argmax(np.abs(share_b - share_a)))
         return {"test": name, "statistic": stat, "p_value": p,
                 "effect": effect, "effect_name": "jensen-shannon",
-                "psi": psi_categorical(ca, cb)}
+                "psi": psi_categorical(ca, cb),
+                "unseen_current": float(share_b[pa == 0].sum()),
+                "largest_change": f"{cats[moved]}: {share_a[moved]:.1%} -> {share_b[moved]:.1%}"}
     raise InvalidSettingError(f"column kind {kind!r} has no univariate test.")
 
 

@@ -37,6 +37,11 @@ def test_shifted_column_is_the_drifted_one():
     assert bool(got.loc["a", "drifted"]) and bool(got.loc["cat", "drifted"])
     assert not bool(got.loc["b", "drifted"])
     assert r.drifted
+    # what moved in a categorical column; numeric columns leave both fields empty
+    assert got.loc["cat", "unseen_current"] == 0.0
+    assert got.loc["cat", "largest_change"].split(":")[0] in ("x", "z")  # 0.5 <-> 0.2
+    assert got.loc["cat", "largest_change"].endswith("%")
+    assert pd.isna(got.loc["a", "unseen_current"]) and pd.isna(got.loc["a", "largest_change"])
     assert r.multivariate["mmd"]["p_value"] == pytest.approx(1 / 100)
     assert r.multivariate["classifier"]["statistic"] > 0.6
     assert r.driving_features["column"].iloc[0] in ("a", "cat")

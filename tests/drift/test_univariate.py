@@ -182,6 +182,9 @@ def test_categorical_effects_put_rare_values_in_one_bucket():
     assert r["psi"] == pytest.approx(psi_categorical(ca, cb))
     # the test still counts every value as its own category
     assert r["statistic"] == pytest.approx(chi2_test(ref, cur)[0])
+    # what moved: d and e (10 of 61 current rows) are new; b fell from 30/72 to 10/61
+    assert r["unseen_current"] == pytest.approx(10 / 61)
+    assert r["largest_change"] == "b: 41.7% -> 16.4%"
     # one rare value alone stays itself
     r1 = column_test(pd.Series(["a"] * 40 + ["c"] * 2), pd.Series(["a"] * 40 + ["b"] * 9), "categorical")
     assert r1["effect"] == pytest.approx(jensen_shannon(np.array([40, 2, 0.0]), np.array([40, 0, 9.0])))
