@@ -75,9 +75,30 @@ def file_format(path: str | PathLike, format: str | None = None) -> str | None:
     if format is not None:
         return format.strip().lower()
     path = Path(path)
+    if path.suffix.lower() == ".zip" and Path(path.stem).suffix.lower() not in _READERS:
+        member = _zip_member(path)  # data.zip holding data.csv: the member's suffix tells
+        if member is not None:
+            return _READERS.get(Path(member).suffix.lower())
     if path.suffix.lower() in _COMPRESSIONS or path.suffix.lower() in _UNREAD_COMPRESSIONS:
         path = Path(path.stem)
     return _READERS.get(path.suffix.lower())
+
+
+def _zip_member(path: Path) -> str | None:
+    """The name of the one file a zip archive holds; None when it holds another number,
+    or is not a readable zip archive."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return members[0] if len(members) == 1 else None
+
+
+#: Names of tar archives (read by none of the readers).
+_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
 #: Compressions a text table is read through, by suffix (pandas' names).
@@ -471,6 +492,9 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"{str(path)!r} is a folder; give the data file inside it.")
         if format is not None and format not in FORMATS:
             raise DataLoadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}.")
+        if path.name.lower().endswith(_TAR_SUFFIXES):
+            raise DataLoadError(f"{str(path)!r} is a tar archive; extract the table from it "
+                                f"first (tar -xf) and give the table's file.")
         fmt = file_format(path, format)
         if fmt is None:
             what = f"its suffix {path.suffix!r}" if path.suffix else "its name (it has no suffix)"

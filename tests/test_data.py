@@ -518,11 +518,11 @@ def test_compressed_tables_at_their_edges(tmp_path):
         info = tarfile.TarInfo("t.csv")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    tgz = tmp_path / "t.csv.tar.gz"
+    tgz = tmp_path / "t.csv.gz"  # a tar archive behind a table's name
     tgz.write_bytes(gzip.compress(buf.getvalue()))
     with pytest.raises(DataLoadError, match="once gzip-decompressed are those of a tar archive; "
                                             "extract the table from it first"):
-        load_table(tgz, format="csv")
+        load_table(tgz)
     # cut off, with the encoding given (the UTF-8 check that names it first is skipped)
     cut = tmp_path / "cut.csv.gz"
     cut.write_bytes(gzip.compress(b"id,x\n" + b"a,1\n" * 1000)[:40])
@@ -532,3 +532,25 @@ def test_compressed_tables_at_their_edges(tmp_path):
     plain = tmp_path / "t.csv"
     plain.write_text("BZh,b\n1,2\n")
     assert load_table(plain).to_dict("list") == {"BZh": [1], "b": [2]}
+
+
+def test_archives_are_named_before_their_format_is_asked_for(tmp_path):
+    import zipfile
+
+    for name in ("t.tar.gz", "t.tgz", "t.tar"):
+        (tmp_path / name).write_bytes(b"\x1f\x8b\x08" + bytes(20))
+        with pytest.raises(DataLoadError, match="is a tar archive; extract the table from it "
+                                                "first"):
+            load_table(tmp_path / name)
+    # a .zip without a table suffix of its own is read by its one file's suffix
+    plain = tmp_path / "export.zip"
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("export/data.tsv", "id\tx\na\t1\n")
+    assert file_format(plain) == "tsv"
+    assert load_table(plain).to_dict("list") == {"id": ["a"], "x": [1]}
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.writestr("a.csv", "id\na\n")
+        archive.writestr("b.csv", "id\nb\n")
+    assert file_format(tmp_path / "two.zip") is None
+    with pytest.raises(DataLoadError, match="cannot tell the format of .*two.zip"):
+        load_table(tmp_path / "two.zip")

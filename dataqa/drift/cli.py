@@ -27,6 +27,11 @@ _CURRENT_HINT = ("(This is the current file: --current-format, --current-sep, "
                  "--current-no-header, --current-columns, --current-encoding and "
                  "--current-decimal set its reading options alone.)")
 
+_REFERENCE_HINT = ("(This is the reference file, read with {given}: the reading options "
+                   "apply to both files. If they were meant for the current file alone, "
+                   "give them as --current-format, --current-sep, --current-no-header, "
+                   "--current-columns, --current-encoding or --current-decimal.)")
+
 #: The reading options whose --current-* form an error about the current file names.
 _READING = re.compile(r"--(format|sep|no-header|columns|encoding|decimal)\b")
 
@@ -244,7 +249,15 @@ def drift_command(
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 
     strings = [c for c in (id_column,) if c]
-    ref = load_table(reference, string_columns=strings or None, **opts)
+    try:
+        ref = load_table(reference, string_columns=strings or None, **opts)
+    except DataqaError as exc:
+        given = [f"--{n}" for n, v in (("format", format), ("sep", sep), ("columns", columns),
+                                       ("encoding", encoding), ("decimal", decimal))
+                 if v is not None] + (["--no-header"] if no_header else [])
+        if given:
+            raise type(exc)(f"{exc} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
+        raise
     try:
         cur = load_table(current, string_columns=strings or None, **cur_opts)
     except DataqaError as exc:

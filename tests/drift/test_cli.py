@@ -419,3 +419,27 @@ def test_the_pipe_safe_stream_drops_writes_after_the_reader_left():
     ok.write("kept")
     ok.flush()
     assert ok.getvalue() == "kept" and not ok.broken
+
+
+def test_reference_reading_errors_say_the_options_apply_to_both_files(tmp_path):
+    # TSV options meant for a header-less current file, given to both: the CSV reference
+    # fails, and the message says where the options go
+    ref, cur = tables(tmp_path)
+    pd.read_csv(cur).to_csv(tmp_path / "cur.tsv", sep="\t", header=False, index=False)
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "cur.tsv"), "--format", "tsv",
+                              "--no-header", "--columns", "id,x,z,ts", "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    msg = " ".join(res.output.split())
+    assert "This is the reference file, read with --format, --columns, --no-header" in msg
+    assert "give them as --current-format, --current-sep, --current-no-header" in msg
+    # without reading options the message stays as it was
+    (tmp_path / "empty.csv").write_text("")
+    res = runner.invoke(app, ["drift", str(tmp_path / "empty.csv"), str(cur), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2 and "This is the reference file" not in res.output
+    # the same options given to the current file alone read it
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "cur.tsv"), "--current-format",
+                              "tsv", "--current-no-header", "--current-columns", "id,x,z,ts",
+                              "--permutations", "19", "-q", "--out", str(tmp_path / "o3")])
+    assert res.exit_code == 0, res.output
