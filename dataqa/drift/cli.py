@@ -42,6 +42,12 @@ def _for_current(message: str) -> str:
     return f"{_READING.sub(lambda m: '--current-' + m.group(1), message)} {_CURRENT_HINT}"
 
 
+def _say(text: str, **kwargs) -> None:
+    """One line of the summary, never wrapped (a file or pipe gets 80 columns, and
+    ``grep`` looks for the verdict on one line)."""
+    console.print(text, soft_wrap=True, **kwargs)
+
+
 def _print(result, paths) -> None:
     cols = result.columns
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
@@ -51,7 +57,7 @@ def _print(result, paths) -> None:
         verdict = "[bold yellow]no column drifted, but the whole table did[/]"
     else:
         verdict = "[bold green]no drift[/]"
-    console.print(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
+    _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
     for name, v in result.multivariate.items():
         part = ""
@@ -60,28 +66,28 @@ def _print(result, paths) -> None:
         elif v.get("current_rows", result.n_current) < result.n_current:
             part = f" ({v['current_rows']:,} of the {result.n_current:,} current rows)"
         flag = ": drifted" if v.get("drifted") else ""
-        console.print(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}{flag}",
+        _say(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}{flag}",
                       highlight=False)
     if result.estimated_accuracy is not None:
         a = result.estimated_accuracy
-        console.print(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "
+        _say(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "
                       f"(reference, out-of-fold: {a['reference_accuracy']:.3f})", highlight=False)
     if result.windows is not None:
         tested = result.windows["drifted"].notna()
         untested = int((~tested).sum())
-        console.print(f"  {int(result.windows['drifted'].sum())} of {int(tested.sum())} tested "
+        _say(f"  {int(result.windows['drifted'].sum())} of {int(tested.sum())} tested "
                       f"windows alarm"
                       + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""),
                       highlight=False)
         chunks = result.reference_chunks
         if chunks is not None and not result.settings.get("reference_chunks_note"):
-            console.print(f"  {int(chunks['drifted'].sum())} of {int(chunks['drifted'].notna().sum())} "
+            _say(f"  {int(chunks['drifted'].sum())} of {int(chunks['drifted'].notna().sum())} "
                           f"reference chunks alarm against the rest of the reference",
                           highlight=False)
         if result.settings.get("reference_chunks_note"):
-            console.print(f"  note: {result.settings['reference_chunks_note']}", highlight=False)
+            _say(f"  note: {result.settings['reference_chunks_note']}", highlight=False)
     for kind, p in paths.items():
-        console.print(f"  {kind}: {p}", highlight=False)
+        _say(f"  {kind}: {p}", highlight=False)
 
 
 @handle_errors

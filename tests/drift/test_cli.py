@@ -443,3 +443,14 @@ def test_reference_reading_errors_say_the_options_apply_to_both_files(tmp_path):
                               "tsv", "--current-no-header", "--current-columns", "id,x,z,ts",
                               "--permutations", "19", "-q", "--out", str(tmp_path / "o3")])
     assert res.exit_code == 0, res.output
+
+
+def test_summary_lines_are_never_wrapped(tmp_path):
+    ref, cur = tables(tmp_path)
+    out = tmp_path / ("a_folder_with_a_name_long_enough_to_pass_eighty_columns_" * 2)
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--permutations", "19", "-q",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert f"  json: {out / 'drift.json'}" in lines
+    assert any(line.startswith("drift: ") and line.endswith("current rows)") for line in lines)
