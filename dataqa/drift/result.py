@@ -16,14 +16,22 @@ from dataqa._validation import check_int
 __all__ = ["DriftResult"]
 
 
+#: Characters a reader does not see (zero-width space, non-joiner and joiner, word joiner,
+#: byte-order mark, soft hyphen): texts that differ only by them look the same.
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+
+
 def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | None:
     """One hash per row of what an annotator would see: the text, its runs of white space
-    read as one space and none at either end (rows without text are each their own), else
+    read as one space and none at either end, invisible characters (zero-width spaces and
+    joiners, byte-order marks, soft hyphens) dropped (rows without text are each their
+    own), else
     every column but the id, each value with its type (``1`` and ``"1"`` differ). None
     when there is no content to compare."""
     if text_column is not None:
         text = data[text_column]
-        shown = text.astype(str).str.split().str.join(" ")
+        shown = (text.astype(str).str.replace(_INVISIBLE, "", regex=True)
+                 .str.split().str.join(" "))
         keys = pd.util.hash_pandas_object(shown, index=False).to_numpy()
         missing = text.isna().to_numpy() | text.astype(str).str.strip().eq("").to_numpy()
         keys = keys.astype(object)

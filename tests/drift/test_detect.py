@@ -146,6 +146,10 @@ def test_content_keys_keep_types_and_never_merge_rows_without_text():
     t = pd.DataFrame({"t": ["Win cash now", "Win cash now ", " Win  cash\tnow", "win cash now"]})
     keys = _content_keys(t, "t", None)
     assert keys[0] == keys[1] == keys[2] != keys[3]
+    # invisible characters (a byte-order mark pasted at the end, a zero-width space) too
+    t = pd.DataFrame({"t": ["Waka waka", "Waka waka\ufeff", "Waka\u200b waka", "Waka  wakа"]})
+    keys = _content_keys(t, "t", None)
+    assert keys[0] == keys[1] == keys[2] != keys[3]  # (the last ends in a Cyrillic a)
 
 
 def test_save_writes_the_three_files(tmp_path):
