@@ -680,6 +680,11 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
     return ids
 
 
+#: A label column with more distinct values than this, and than half its rows, is
+#: refused as not holding classes.
+MAX_CLASS_SHARE_CHECK = 50
+
+
 def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray | None = None,
                   column: str = "label",
                   purpose: str = "finding label errors") -> tuple[np.ndarray, list]:
@@ -716,6 +721,11 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
             f"label column {column!r} has only one class ({class_names[0]!r}); "
             f"{purpose} needs at least two classes."
         )
+    if len(class_names) > MAX_CLASS_SHARE_CHECK and len(class_names) > len(s) / 2:
+        raise LabelError(
+            f"label column {column!r} has {len(class_names)} distinct values in {len(s)} "
+            f"rows: it looks like free text, ids or a continuous target, not class labels; "
+            f"pass the column that holds the classes.")
     index = {c: k for k, c in enumerate(class_names)}
     labels = s.map(index).to_numpy(dtype=np.int64)
     return labels, class_names

@@ -554,3 +554,15 @@ def test_archives_are_named_before_their_format_is_asked_for(tmp_path):
     assert file_format(tmp_path / "two.zip") is None
     with pytest.raises(DataLoadError, match="cannot tell the format of .*two.zip"):
         load_table(tmp_path / "two.zip")
+
+
+def test_a_label_column_of_free_text_is_named_as_such():
+    texts = pd.Series([f"comment number {i}" for i in range(120)] + ["spam"] * 30)
+    with pytest.raises(LabelError, match="label column 'CONTENT' has 121 distinct values in "
+                                         "150 rows: it looks like free text, ids or a "
+                                         "continuous target"):
+        encode_labels(texts, column="CONTENT")
+    # many classes, each with rows enough, are classes
+    many = pd.Series([f"class{i % 60}" for i in range(600)])
+    labels, names = encode_labels(many)
+    assert len(names) == 60 and labels.max() == 59
