@@ -264,12 +264,20 @@ def drift_command(
         if given:
             raise type(exc)(f"{exc} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
         raise
+    import warnings
+
     try:
-        cur = load_table(current, string_columns=strings or None, **cur_opts)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cur = load_table(current, string_columns=strings or None, **cur_opts)
     except DataqaError as exc:
         if _READING.search(str(exc)):
             raise type(exc)(_for_current(str(exc))) from None
         raise
+    for w in caught:  # the current file's reading warnings name its own options too
+        text = str(w.message)
+        warnings.warn(_for_current(text) if _READING.search(text) else text, w.category,
+                      stacklevel=2)
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,
                   label_column=label_column, id_column=id_column, alpha=alpha,
                   correction=correction,

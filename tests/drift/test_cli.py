@@ -454,3 +454,14 @@ def test_summary_lines_are_never_wrapped(tmp_path):
     lines = res.output.splitlines()
     assert f"  json: {out / 'drift.json'}" in lines
     assert any(line.startswith("drift: ") and line.endswith("current rows)") for line in lines)
+
+
+def test_current_reading_warnings_name_the_current_options(tmp_path):
+    rows = ['id\ttext\tx', '1\t"say ""hi"" now"\t1'] + [f"{i}\tt{i}\t{i}" for i in range(2, 31)]
+    (tmp_path / "cur.tsv").write_text("\n".join(rows) + "\n")
+    pd.DataFrame({"id": range(1, 31), "text": [f"t{i}" for i in range(1, 31)],
+                  "x": range(1, 31)}).to_csv(tmp_path / "ref.csv", index=False)
+    with pytest.warns(UserWarning, match="read it with --current-format csv --current-sep tab"):
+        res = runner.invoke(app, ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.tsv"),
+                                  "--permutations", "19", "-q", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
