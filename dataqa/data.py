@@ -306,8 +306,18 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             )
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
-        df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
-                         **_na_options(file_cols, dtype))
+        # index_col=False: a first row with more fields than the header would otherwise
+        # turn its first fields into the index and shift every column's values one left
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            try:
+                df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
+                               index_col=False, **_na_options(file_cols, dtype))
+            except pd.errors.ParserError as exc:
+                _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
+                raise exc
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
         if columns is not None:
             df.columns = columns
         if fmt == "tsv":
@@ -332,6 +342,41 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     else:
         _check_merged_rows(path, df, delim)
     return df
+
+
+def _check_extra_fields(path: Path, fmt: str, delim: str, encoding: str,
+                        compression: str | None, n_columns: int) -> None:
+    """Refuse a delimited file whose data rows hold more non-empty fields than its header
+    names columns, naming the first such rows (counted from 1 after the header). Trailing
+    empty fields (a delimiter at the end of every line) are read as they are."""
+    rows: list[tuple[int, int]] = []
+    quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+    with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim, quoting=quoting) if len(delim) == 1 else None
+        if reader is None:
+            return
+        row = 0
+        for i, fields in enumerate(reader):
+            if i == 0 or not fields:
+                continue  # the header; pandas skips empty lines
+            row += 1
+            if len(fields) > n_columns and any(f.strip() for f in fields[n_columns:]):
+                rows.append((row, len(fields)))
+                if len(rows) > _SHOW_ROWS:
+                    break
+    if not rows:
+        return
+    shown = ", ".join(f"{r} ({n} fields)" for r, n in rows[:_SHOW_ROWS])
+    shown += ", ..." if len(rows) > _SHOW_ROWS else ""
+    hint = ("; TSV is read with quoting off, so a quoted field that holds the delimiter is "
+            "split too: if the file quotes its fields (a CSV file does), read it with --format "
+            "csv (API: format='csv')" if fmt == "tsv" else
+            "; a field that holds the delimiter must be in quotes, or pass the delimiter the "
+            "file uses with --sep (API: sep=)")
+    other = _delimiter_hint(path, delim, encoding, compression)  # a ';' file read as CSV
+    raise DataLoadError(
+        f"{str(path)!r} has data rows with more fields than the {n_columns} columns its header "
+        f"names: rows {shown}, counted from 1 after the header{other or hint}.")
 
 
 def _warn_csv_quoted(path: Path, df: pd.DataFrame) -> None:
@@ -549,6 +594,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             hint = ""
             if fmt in ("csv", "tsv") and header and isinstance(exc, pd.errors.ParserError):
                 hint = _delimiter_hint(path, sep or ("\t" if fmt == "tsv" else ","), enc, comp)
+            if not hint and fmt == "tsv" and isinstance(exc, pd.errors.ParserError):
+                hint = (". TSV is read with quoting off, so a quoted field that holds the "
+                        "delimiter is split; if the file quotes its fields (a CSV file does), "
+                        "read it with --format csv (API: format='csv')")
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}{hint}") from exc
         if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)

@@ -350,8 +350,9 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
     assert load_table(tmp_path / "one.csv")["text"].tolist() == ["hello; world"]
     # a ';' file whose texts hold commas fails to parse as CSV: the header names the fix
     (tmp_path / "texts.csv").write_text("id;text;label\n1;fine;0\n2;one, two, three;1\n")
-    with pytest.raises(DataLoadError, match=r"Expected 1 fields in line 3, saw 3\. Its header "
-                                            r"line holds no ',' but 2 ';': pass --sep ';'"):
+    with pytest.raises(DataLoadError, match=r"rows 2 \(3 fields\), counted from 1 after the "
+                                            r"header\. Its header line holds no ',' but 2 ';': "
+                                            r"pass --sep ';'"):
         load_table(tmp_path / "texts.csv")
     assert load_table(tmp_path / "texts.csv", sep=";")["text"].tolist() == ["fine", "one, two, three"]
 
@@ -566,3 +567,29 @@ def test_a_label_column_of_free_text_is_named_as_such():
     many = pd.Series([f"class{i % 60}" for i in range(600)])
     labels, names = encode_labels(many)
     assert len(names) == 60 and labels.max() == 59
+
+
+def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path):
+    # an unquoted comma in the first data row: pandas would make the first field the
+    # index and read every column's values one place to the left
+    path = tmp_path / "t.csv"
+    path.write_text("id,text,label\n1,hello, world,ham\n2,fine,spam\n3,ok,ham\n")
+    with pytest.raises(DataLoadError, match="more fields than the 3 columns its header names: "
+                                            "rows 1 \\(4 fields\\), counted from 1 after the "
+                                            "header; a field that holds the delimiter must be "
+                                            "in quotes"):
+        load_table(path)
+    later = tmp_path / "later.csv"
+    later.write_text("id,text,label\n1,ok,ham\n2,a, b,spam\n3,c, d, e,ham\n")
+    with pytest.raises(DataLoadError, match="rows 2 \\(4 fields\\), 3 \\(5 fields\\)"):
+        load_table(later)
+    # a delimiter at the end of every line is read as it is
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("id,x,\na,1,\nb,2,\n")
+    assert load_table(trailing)[["id", "x"]].to_dict("list") == {"id": ["a", "b"], "x": [1, 2]}
+    # a quoted CSV read as TSV with --sep ',': told to read it as CSV
+    quoted = tmp_path / "q.txt"
+    quoted.write_text('a,b,c\n1,"x, y",2\n3,z,4\n')
+    with pytest.raises(DataLoadError, match="read it with --format csv"):
+        load_table(quoted, format="tsv", sep=",")
+    assert load_table(quoted, format="csv")["b"].tolist() == ["x, y", "z"]
