@@ -77,8 +77,9 @@ def file_format(path: str | PathLike, format: str | None = None) -> str | None:
     path = Path(path)
     if path.suffix.lower() == ".zip" and Path(path.stem).suffix.lower() not in _READERS:
         member = _zip_member(path)  # data.zip holding data.csv: the member's suffix tells
-        if member is not None:
-            return _READERS.get(Path(member).suffix.lower())
+        inner = _READERS.get(Path(member).suffix.lower()) if member is not None else None
+        if inner != "parquet":  # (a Parquet file is read from a file, not through zip)
+            return inner
     if path.suffix.lower() in _COMPRESSIONS or path.suffix.lower() in _UNREAD_COMPRESSIONS:
         path = Path(path.stem)
     return _READERS.get(path.suffix.lower())
@@ -295,6 +296,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         common["decimal"] = decimal
     if fmt == "tsv":
         common["quoting"] = csv.QUOTE_NONE
+    if len(delim) > 1:  # a regular expression: only the python engine reads it
+        common["engine"] = "python"
     if header:
         file_cols = [str(c) for c in _read_csv(path, compression, nrows=0, **common).columns]
         if columns is None:
@@ -316,8 +319,12 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             except pd.errors.ParserError as exc:
                 _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
                 raise exc
-        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        if any(issubclass(w.category, pd.errors.ParserWarning)
+               and "Length of header" in str(w.message) for w in caught):
             _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
+        for w in caught:  # the others (a column of mixed types, say) reach the user
+            if "Length of header" not in str(w.message):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         if columns is not None:
             df.columns = columns
         if fmt == "tsv":
@@ -344,26 +351,44 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
+def _rows_with_extra_fields(reader, n_columns: int) -> list[tuple[int, int]]:
+    """The first data rows (number from 1 after the header, field count) of ``reader``'s
+    rows that hold a non-empty field past ``n_columns``."""
+    rows: list[tuple[int, int]] = []
+    row = 0
+    for i, fields in enumerate(reader):
+        if i == 0 or not fields:
+            continue  # the header; pandas skips empty lines
+        row += 1
+        if len(fields) > n_columns and any(f.strip() for f in fields[n_columns:]):
+            rows.append((row, len(fields)))
+            if len(rows) > _SHOW_ROWS:
+                break
+    return rows
+
+
 def _check_extra_fields(path: Path, fmt: str, delim: str, encoding: str,
                         compression: str | None, n_columns: int) -> None:
     """Refuse a delimited file whose data rows hold more non-empty fields than its header
     names columns, naming the first such rows (counted from 1 after the header). Trailing
     empty fields (a delimiter at the end of every line) are read as they are."""
+    import re
+
     rows: list[tuple[int, int]] = []
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
-    with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delim, quoting=quoting) if len(delim) == 1 else None
-        if reader is None:
-            return
-        row = 0
-        for i, fields in enumerate(reader):
-            if i == 0 or not fields:
-                continue  # the header; pandas skips empty lines
-            row += 1
-            if len(fields) > n_columns and any(f.strip() for f in fields[n_columns:]):
-                rows.append((row, len(fields)))
-                if len(rows) > _SHOW_ROWS:
-                    break
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # a long text must not stop the check itself
+    try:
+        with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+            if len(delim) == 1:
+                reader = csv.reader(fh, delimiter=delim, quoting=quoting)
+            else:  # pandas reads a longer separator as a regular expression, unquoted
+                pattern = re.compile(delim)
+                reader = (pattern.split(line.rstrip("\r\n")) if line.strip("\r\n") else []
+                          for line in fh)
+            rows = _rows_with_extra_fields(reader, n_columns)
+    finally:
+        csv.field_size_limit(limit)
     if not rows:
         return
     shown = ", ".join(f"{r} ({n} fields)" for r, n in rows[:_SHOW_ROWS])
@@ -729,8 +754,8 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
     return ids
 
 
-#: A label column with more distinct values than this, and than half its rows, is
-#: refused as not holding classes.
+#: Labels with more distinct values than this, and than half their rows, whose classes
+#: are too small to cross-validate are named as not being classes at all.
 MAX_CLASS_SHARE_CHECK = 50
 
 
@@ -770,11 +795,6 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
             f"label column {column!r} has only one class ({class_names[0]!r}); "
             f"{purpose} needs at least two classes."
         )
-    if len(class_names) > MAX_CLASS_SHARE_CHECK and len(class_names) > len(s) / 2:
-        raise LabelError(
-            f"label column {column!r} has {len(class_names)} distinct values in {len(s)} "
-            f"rows: it looks like free text, ids or a continuous target, not class labels; "
-            f"pass the column that holds the classes.")
     index = {c: k for k, c in enumerate(class_names)}
     labels = s.map(index).to_numpy(dtype=np.int64)
     return labels, class_names
@@ -820,6 +840,11 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int) -> int:
     if len(small) > 5:
         desc += f", ... (+{len(small) - 5} more)"
     least = min(c for _, c in small)
+    if least < 2 and len(class_names) > MAX_CLASS_SHARE_CHECK and len(class_names) > len(labels) / 2:
+        raise SmallClassError(
+            f"the labels hold {len(class_names)} distinct values in {len(labels)} rows: they "
+            f"look like free text, ids or a continuous target, not class labels; pass the "
+            f"column that holds the classes.")
     if least < 2:
         raise SmallClassError(
             f"class(es) {desc} have fewer than 2 members, so no out-of-sample prediction is "

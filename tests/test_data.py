@@ -553,20 +553,27 @@ def test_archives_are_named_before_their_format_is_asked_for(tmp_path):
         archive.writestr("a.csv", "id\na\n")
         archive.writestr("b.csv", "id\nb\n")
     assert file_format(tmp_path / "two.zip") is None
+    with zipfile.ZipFile(tmp_path / "pq.zip", "w") as archive:
+        archive.writestr("t.parquet", b"PAR1")
+    assert file_format(tmp_path / "pq.zip") is None  # Parquet is not read through zip
     with pytest.raises(DataLoadError, match="cannot tell the format of .*two.zip"):
         load_table(tmp_path / "two.zip")
 
 
 def test_a_label_column_of_free_text_is_named_as_such():
     texts = pd.Series([f"comment number {i}" for i in range(120)] + ["spam"] * 30)
-    with pytest.raises(LabelError, match="label column 'CONTENT' has 121 distinct values in "
-                                         "150 rows: it looks like free text, ids or a "
-                                         "continuous target"):
-        encode_labels(texts, column="CONTENT")
-    # many classes, each with rows enough, are classes
-    many = pd.Series([f"class{i % 60}" for i in range(600)])
-    labels, names = encode_labels(many)
-    assert len(names) == 60 and labels.max() == 59
+    labels, names = encode_labels(texts, column="CONTENT")  # encoding alone is fine
+    with pytest.raises(SmallClassError, match="the labels hold 121 distinct values in 150 "
+                                              "rows: they look like free text, ids or a "
+                                              "continuous target"):
+        effective_folds(labels, names, 5)
+    # many classes of few rows each are classes (too small ones are named as before)
+    few = pd.Series([f"c{i % 45}" for i in range(60)])
+    labels, names = encode_labels(few)
+    with pytest.raises(SmallClassError, match="have fewer than 2 members"):
+        effective_folds(labels, names, 5)
+    labels, names = encode_labels(pd.Series([f"class{i % 60}" for i in range(600)]))
+    assert effective_folds(labels, names, 5) == 5 and labels.max() == 59
 
 
 def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path):
@@ -593,3 +600,15 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path)
     with pytest.raises(DataLoadError, match="read it with --format csv"):
         load_table(quoted, format="tsv", sep=",")
     assert load_table(quoted, format="csv")["b"].tolist() == ["x, y", "z"]
+    # a separator of several characters (read as a regular expression, unquoted) too
+    multi = tmp_path / "multi.txt"
+    multi.write_text("a::b\n1::2::3\n4::5\n")
+    with pytest.raises(DataLoadError, match="rows 1 \\(3 fields\\)"):
+        load_table(multi, format="csv", sep="::")
+    multi.write_text("a::b\n1::2\n4::5\n")
+    assert load_table(multi, format="csv", sep="::").to_dict("list") == {"a": [1, 4], "b": [2, 5]}
+    # a text longer than the csv module's field limit does not stop the check
+    long = tmp_path / "long.csv"
+    long.write_text("id,text\n1,x,extra\n2," + "y" * 200_000 + "\n")
+    with pytest.raises(DataLoadError, match="rows 1 \\(3 fields\\)"):
+        load_table(long)

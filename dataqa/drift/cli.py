@@ -85,9 +85,10 @@ def _print(result, paths) -> None:
                           f"reference chunks alarm against the rest of the reference",
                           highlight=False)
         if result.settings.get("reference_chunks_note"):
-            _say(f"  note: {result.settings['reference_chunks_note']}", highlight=False)
+            _say(f"  note: {result.settings['reference_chunks_note']}", highlight=False,
+                 markup=False)
     for kind, p in paths.items():
-        _say(f"  {kind}: {p}", highlight=False)
+        _say(f"  {kind}: {p}", highlight=False, markup=False)
 
 
 @handle_errors
@@ -261,8 +262,10 @@ def drift_command(
         given = [f"--{n}" for n, v in (("format", format), ("sep", sep), ("columns", columns),
                                        ("encoding", encoding), ("decimal", decimal))
                  if v is not None] + (["--no-header"] if no_header else [])
-        if given:
-            raise type(exc)(f"{exc} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
+        msg = str(exc)
+        if given and (_READING.search(msg) or "field" in msg or "column" in msg
+                      or "decod" in msg):  # a reading error, not a missing or empty file
+            raise type(exc)(f"{msg} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
         raise
     import warnings
 

@@ -16,9 +16,10 @@ from dataqa._validation import check_int
 __all__ = ["DriftResult"]
 
 
-#: Characters a reader does not see (zero-width space, non-joiner and joiner, word joiner,
-#: byte-order mark, soft hyphen): texts that differ only by them look the same.
-_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+#: Characters a reader does not see (zero-width space, non-joiner and joiner, left-to-right
+#: and right-to-left marks, word joiner, byte-order mark, soft hyphen): texts that differ
+#: only by them look the same.
+_INVISIBLE = "[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]"
 
 
 def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | None:
@@ -33,7 +34,7 @@ def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | No
         shown = (text.astype(str).str.replace(_INVISIBLE, "", regex=True)
                  .str.split().str.join(" "))
         keys = pd.util.hash_pandas_object(shown, index=False).to_numpy()
-        missing = text.isna().to_numpy() | text.astype(str).str.strip().eq("").to_numpy()
+        missing = text.isna().to_numpy() | shown.eq("").to_numpy()
         keys = keys.astype(object)
         for i in np.flatnonzero(missing):
             keys[i] = f"missing text, row {i}"

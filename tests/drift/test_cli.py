@@ -433,11 +433,13 @@ def test_reference_reading_errors_say_the_options_apply_to_both_files(tmp_path):
     msg = " ".join(res.output.split())
     assert "This is the reference file, read with --format, --columns, --no-header" in msg
     assert "give them as --current-format, --current-sep, --current-no-header" in msg
-    # without reading options the message stays as it was
+    # without reading options, or for a missing or empty file, the message stays as it was
     (tmp_path / "empty.csv").write_text("")
-    res = runner.invoke(app, ["drift", str(tmp_path / "empty.csv"), str(cur), "--out",
-                              str(tmp_path / "o")])
-    assert res.exit_code == 2 and "This is the reference file" not in res.output
+    for args in ([], ["--sep", ";"]):
+        for name in ("empty.csv", "nosuch.csv"):
+            res = runner.invoke(app, ["drift", str(tmp_path / name), str(cur), *args, "--out",
+                                      str(tmp_path / "o")])
+            assert res.exit_code == 2 and "This is the reference file" not in res.output
     # the same options given to the current file alone read it
     res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "cur.tsv"), "--current-format",
                               "tsv", "--current-no-header", "--current-columns", "id,x,z,ts",
@@ -453,6 +455,10 @@ def test_summary_lines_are_never_wrapped(tmp_path):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert f"  json: {out / 'drift.json'}" in lines
+    odd = tmp_path / "runs[red]2026"  # a path is printed as it is, never as markup
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--permutations", "19", "-q",
+                              "--out", str(odd)])
+    assert f"  json: {odd / 'drift.json'}" in res.output.splitlines()
     assert any(line.startswith("drift: ") and line.endswith("current rows)") for line in lines)
 
 

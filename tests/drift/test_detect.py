@@ -150,6 +150,10 @@ def test_content_keys_keep_types_and_never_merge_rows_without_text():
     t = pd.DataFrame({"t": ["Waka waka", "Waka waka\ufeff", "Waka\u200b waka", "Waka  wakа"]})
     keys = _content_keys(t, "t", None)
     assert keys[0] == keys[1] == keys[2] != keys[3]  # (the last ends in a Cyrillic a)
+    # a text of invisible characters only is no text: its own item, as a missing one
+    t = pd.DataFrame({"t": ["\u200b", "\ufeff\u200e", "x"]})
+    keys = _content_keys(t, "t", None)
+    assert keys[0] != keys[1] and str(keys[0]).startswith("missing text")
 
 
 def test_save_writes_the_three_files(tmp_path):

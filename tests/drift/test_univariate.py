@@ -185,6 +185,14 @@ def test_categorical_effects_put_rare_values_in_one_bucket():
     # what moved: d and e (10 of 61 current rows) are new; b fell from 30/72 to 10/61
     assert r["unseen_current"] == pytest.approx(10 / 61)
     assert r["largest_change"] == "b: 41.7% -> 16.4%"
+    # missing values are not unseen values (missing_current counts them); small shares
+    # keep three digits; nothing moved: no largest change
+    m = column_test(pd.Series(["a", "b"] * 5000), pd.Series(["a", "b"] * 4999 + [None, "c"]),
+                    "categorical")
+    assert m["unseen_current"] == pytest.approx(1 / 10000)
+    assert m["largest_change"] in ("a: 50% -> 50%", "b: 50% -> 50%") or "0.01%" in m["largest_change"]
+    same = column_test(pd.Series(["x"] * 10), pd.Series(["x"] * 10), "categorical")
+    assert same["largest_change"] is None and same["unseen_current"] == 0.0
     # one rare value alone stays itself
     r1 = column_test(pd.Series(["a"] * 40 + ["c"] * 2), pd.Series(["a"] * 40 + ["b"] * 9), "categorical")
     assert r1["effect"] == pytest.approx(jensen_shannon(np.array([40, 2, 0.0]), np.array([40, 0, 9.0])))
@@ -318,3 +326,18 @@ def test_excess_jensen_shannon_is_the_distance_beyond_random_splits():
     assert got == pytest.approx(want, abs=0.03) and got < jensen_shannon(ca, cb)
     assert excess_jensen_shannon(ca, cb, at_most=1.0) == 0.0  # the caller keeps the larger
     assert excess_jensen_shannon(ca, ca) == 0.0
+
+
+def test_excess_jensen_shannon_folds_a_column_of_very_many_values():
+    from dataqa.drift import excess_jensen_shannon
+    from dataqa.drift.univariate import EXCESS_MAX_VALUES
+
+    rng = np.random.default_rng(9)
+    k = 3 * EXCESS_MAX_VALUES
+    ca = rng.multinomial(40_000, np.full(k, 1 / k)).astype(float)
+    same = rng.multinomial(40_000, np.full(k, 1 / k)).astype(float)
+    half = np.r_[np.full(k // 2, 2 / k), np.zeros(k - k // 2)]
+    cb = rng.multinomial(40_000, half / half.sum()).astype(float)  # half the values gone
+    assert excess_jensen_shannon(ca, same) < 0.05
+    # the folded excess still sees it (bucket i holds values i, i + 5,000, ...)
+    assert excess_jensen_shannon(ca, cb) > 0.1  # (diluted: 0.12 here)
