@@ -39,6 +39,7 @@ from dataqa.errors import EmptyDataError, InvalidSettingError, UnknownNameError
 __all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "RARE_COUNT", "CATEGORICAL_TOP",
            "adjust_p_values",
            "column_kind", "normalized_wasserstein", "jensen_shannon", "excess_jensen_shannon", "EXCESS_SPLITS",
+           "EXCESS_MAX_VALUES",
            "psi_numeric", "psi_categorical",
            "column_test", "missing_share_test"]
 
