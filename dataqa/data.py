@@ -92,10 +92,15 @@ def _zip_member(path: Path) -> str | None:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if not m.endswith("/")]
+            members = _zip_files(archive)
     except (OSError, zipfile.BadZipFile):
         return None
     return members[0] if len(members) == 1 else None
+
+
+def _zip_files(archive) -> list[str]:
+    """The files a zip archive holds (its folder entries left out)."""
+    return [m for m in archive.namelist() if not m.endswith("/")]
 
 
 #: Names of tar archives (read by none of the readers).
@@ -108,8 +113,7 @@ _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 #: an Excel workbook is one too).
 _COMPRESSION_MAGIC = ((b"\x1f\x8b\x08", "gzip"), (b"\xfd7zXZ\x00", "xz"))
 #: Compressions not read: what to do.
-_UNREAD_COMPRESSIONS = {".zst": "a zstd-compressed file; decompress it first (unzstd)",
-                        ".tar": "a tar archive; extract the table from it first"}
+_UNREAD_COMPRESSIONS = {".zst": "a zstd-compressed file; decompress it first (unzstd)"}
 
 
 def _compression(path: Path) -> str | None:
@@ -162,15 +166,16 @@ def _open_bytes(path: Path, compression: str | None):
         return lzma.open(path, "rb")
     import zipfile
 
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.namelist() if not m.endswith("/")]
-        if len(members) != 1:
-            shown = ", ".join(repr(m) for m in members[:5]) + (", ..." if len(members) > 5 else "")
-            raise DataLoadError(
-                f"{str(path)!r} is a zip archive of {len(members)} files ({shown or 'none'}); "
-                f"a zip archive is read when it holds one table: unzip it and give the table's "
-                f"file.")
-    return zipfile.ZipFile(path).open(members[0])
+    archive = zipfile.ZipFile(path)
+    members = _zip_files(archive)
+    if len(members) != 1:
+        archive.close()
+        shown = ", ".join(repr(m) for m in members[:5]) + (", ..." if len(members) > 5 else "")
+        raise DataLoadError(
+            f"{str(path)!r} is a zip archive of {len(members)} files ({shown or 'none'}); "
+            f"a zip archive is read when it holds one table: unzip it and give the table's "
+            f"file.")
+    return archive.open(members[0])  # (the member keeps the archive's file open)
 
 
 def _decompress_errors() -> tuple[type[BaseException], ...]:
@@ -316,9 +321,9 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             try:
                 df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
                                index_col=False, **_na_options(file_cols, dtype))
-            except pd.errors.ParserError as exc:
+            except pd.errors.ParserError:
                 _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
-                raise exc
+                raise
         if any(issubclass(w.category, pd.errors.ParserWarning)
                and "Length of header" in str(w.message) for w in caught):
             _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
