@@ -59,6 +59,12 @@ def _print(result, paths) -> None:
         verdict = "[bold green]no drift[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
+    skipped = result.settings.get("skipped_columns") or {}
+    if skipped:
+        by_share = set(cols.loc[cols["kind"].isin(["time", "identifier"]), "column"])
+        _say("  not compared by value: " + "; ".join(
+            f"{c} ({why}{'; its missing share is compared' if c in by_share else ''})"
+            for c, why in skipped.items()), highlight=False, markup=False)
     for name, v in result.multivariate.items():
         part = ""
         if v.get("reference_rows", result.n_reference) < result.n_reference:

@@ -295,6 +295,23 @@ def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numer
     return rows
 
 
+def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -> list[dict]:
+    """The missing-share rows of the shared time and identifier columns left out of the
+    value tests, for those with a missing value in either table (a column full in both has
+    no missing share to compare)."""
+    rows = []
+    for col, why in skipped.items():
+        if col not in ref.columns or col not in cur.columns:
+            continue  # a column of one table: nothing to compare
+        if not (ref[col].isna().any() or cur[col].isna().any()):
+            continue
+        kind = "time" if why.startswith("a time column") else "identifier"
+        rows.append({"column": col, "kind": kind, **missing_share_test(ref[col], cur[col]),
+                     "missing_reference": float(ref[col].isna().mean()),
+                     "missing_current": float(cur[col].isna().mean())})
+    return rows
+
+
 def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = None,
                  text_column: str | None = None, label_column: str | None = None,
                  id_column: str | None = None, model=None, alpha: float = 0.05,
@@ -303,7 +320,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
                  ood_score: str = "msp", progress: bool | None = None, _part: bool = False,
                  _embed=None, _features=None, _kinds: dict | None = None,
-                 _keep_features: bool = False) -> DriftResult:
+                 _keep_features: bool = False, _skipped: dict | None = None) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -317,7 +334,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         :data:`ID_DISTINCT_SHARE` of values distinct in each table, at most
         :data:`ID_SHARED_SHARE` of the current ones seen in the reference) are left out
         and listed in ``settings["skipped_columns"]``, beside the columns only one table
-        has).
+        has). A left-out time or identifier column with missing values is still compared
+        by its missing share (a row of ``.columns`` of kind ``"time"`` or
+        ``"identifier"``, test ``"fisher (missing share)"``): a date that stopped being
+        filled in production is reported).
     text_column : str, optional
         A free-text column: compared through TF-IDF (or, with ``text_features``,
         sentence-embedding) + SVD features (an MMD test on them; effect: the largest
@@ -442,6 +462,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     with progress_task("column tests", len(kinds), enabled=progress) as advance:
         rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
                             int(seeds[1]), advance, part=_part)
+    rows += _skipped_missing_rows(ref, cur, skipped if _skipped is None else _skipped)
     columns = pd.DataFrame(rows)
     columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)
     columns["drifted"] = (columns["p_adjusted"] <= a) & (columns["effect"] >= eff)

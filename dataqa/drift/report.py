@@ -111,9 +111,11 @@ def drift_report(result) -> HtmlReport:
             r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
     r.heading("Columns")
     if s.get("skipped_columns"):
-        r.paragraph("Not compared: " + "; ".join(f"{c} ({why})" for c, why in
-                                                   s["skipped_columns"].items()) + ".",
-                    css_class="note")
+        by_share = set(result.columns.loc[result.columns["kind"].isin(["time", "identifier"]),
+                                          "column"])
+        r.paragraph("Not compared by value: " + "; ".join(
+            f"{c} ({why}{'; its missing share is compared below' if c in by_share else ''})"
+            for c, why in s["skipped_columns"].items()) + ".", css_class="note")
     r.figure(_effects_figure(result), alt="effects")
     r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
     if result.multivariate:

@@ -356,7 +356,8 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         return {"test": name, "statistic": stat, "p_value": p,
                 "effect": effect, "effect_name": "jensen-shannon",
                 "psi": psi_categorical(ca, cb),
-                "unseen_current": float(share_b[unseen].sum()),
+                # counted, then divided: a sum of shares reads 0.9999999999999998
+                "unseen_current": float(pb[unseen].sum() / pb.sum()),
                 "largest_change": change}
     raise InvalidSettingError(f"column kind {kind!r} has no univariate test.")
 

@@ -326,7 +326,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, progress=progress,
-                          _keep_features=True, **common)
+                          _keep_features=True, _skipped=skipped, **common)
     # every window and chunk is compared in the whole run's features: the text features
     # (TF-IDF or embeddings, and their SVD) are fitted once, on the reference and all
     # current rows, a map that treats the reference's and a window's rows alike, so each

@@ -471,3 +471,23 @@ def test_current_reading_warnings_name_the_current_options(tmp_path):
         res = runner.invoke(app, ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.tsv"),
                                   "--permutations", "19", "-q", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
+
+
+def test_the_summary_names_the_columns_left_out_and_a_date_that_stopped_being_filled(tmp_path):
+    rng = np.random.default_rng(4)
+    days = [f"2026-01-{1 + i % 28:02d}" for i in range(120)]
+    pd.DataFrame({"x": rng.normal(size=120), "day": days}).to_csv(tmp_path / "r.csv",
+                                                                   index=False)
+    pd.DataFrame({"x": rng.normal(size=120), "day": days[:40] + [None] * 80}).to_csv(
+        tmp_path / "c.csv", index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["drift", str(tmp_path / "r.csv"), str(tmp_path / "c.csv"),
+                              "--permutations", "19", "-q", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert ("  not compared by value: day (a time column (dates written as text); its missing "
+            "share is compared)") in res.output.splitlines()
+    assert res.output.startswith("drift: 1 of 2 columns drifted")
+    cols = pd.read_csv(out / "columns.csv").set_index("column")
+    assert cols.loc["day", "test"] == "fisher (missing share)"
+    assert cols.loc["day", "missing_current"] == pytest.approx(80 / 120)
+    assert "its missing share is compared below" in (out / "report.html").read_text()

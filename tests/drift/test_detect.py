@@ -287,6 +287,36 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert "id" in kept.columns["column"].tolist()
 
 
+def test_left_out_time_and_identifier_columns_are_compared_by_missing_share():
+    rng = np.random.default_rng(8)
+    n = 200
+    days = [f"2026-01-{1 + i % 28:02d}" for i in range(n)]
+    ref = pd.DataFrame({"x": rng.normal(size=n), "day": days,
+                        "key": [f"r{i}" for i in range(n)]})
+    cur_days = [d if i % 2 else None for i, d in enumerate(days)]  # half stopped being filled
+    cur = pd.DataFrame({"x": rng.normal(size=n), "day": cur_days,
+                        "key": [f"c{i}" if i != 7 else None for i in range(n)]})
+    r = detect_drift(ref, cur, multivariate=())
+    cols = r.columns.set_index("column")
+    assert r.columns["column"].tolist() == ["x", "day", "key"]
+    assert cols.loc["day", "kind"] == "time" and cols.loc["key", "kind"] == "identifier"
+    assert cols.loc["day", "test"] == "fisher (missing share)"
+    assert cols.loc["day", "missing_current"] == 0.5 and cols.loc["day", "statistic"] == 0.5
+    assert cols.loc["day", "drifted"] and r.drifted
+    # one missing key of 200 is not a drift, and is no evidence of one
+    assert cols.loc["key", "missing_current"] == 0.005 and not cols.loc["key", "drifted"]
+    assert cols.loc["key", "p_value"] == 1.0
+    # still left out of the value tests and the whole-table features
+    assert set(r.settings["skipped_columns"]) == {"day", "key"}
+    # a left-out column full in both tables has no missing share to compare
+    full = detect_drift(ref, cur.assign(day=days, key=[f"c{i}" for i in range(n)]),
+                        multivariate=())
+    assert full.columns["column"].tolist() == ["x"]
+    # named columns are compared by value, as before
+    named = detect_drift(ref, cur, feature_columns=["x", "day"], multivariate=())
+    assert named.columns.set_index("column").loc["day", "kind"] == "categorical"
+
+
 def test_long_keys_without_spaces_are_identifiers_and_free_text_is_not():
     rng = np.random.default_rng(9)
     key = lambda: "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789"), 38))  # noqa: E731

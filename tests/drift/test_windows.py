@@ -189,6 +189,13 @@ def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
     assert r.columns["column"].tolist() == ["a"]
     assert set(r.settings["skipped_columns"]) == {"id", "day", "old"}
     assert not r.windows["drifted"].any()  # no column that differs by design is tested
+    # a left-out date that stopped being filled: the whole run compares its missing share
+    gaps = drift_windows(ref, cur.assign(day=[d if i < 100 else None
+                                              for i, d in enumerate(cur["day"])]),
+                         time_column="ts", window="2D", multivariate=(), n_permutations=49)
+    assert gaps.columns["column"].tolist() == ["a", "day"]
+    assert gaps.columns.set_index("column").loc["day", "drifted"]
+    assert gaps.columns.set_index("column").loc["day", "kind"] == "time"
     # every window too small to test: no timeline, and the report says why
     tiny = drift_windows(ref, cur.iloc[:30], time_column="ts", window="5h",
                          multivariate=("mmd",), n_permutations=19)
