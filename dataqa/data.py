@@ -322,7 +322,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                 df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
                                index_col=False, **_na_options(file_cols, dtype))
             except pd.errors.ParserError:
-                _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
+                _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols),
+                                    empty_too=True)
                 raise
         if any(issubclass(w.category, pd.errors.ParserWarning)
                and "Length of header" in str(w.message) for w in caught):
@@ -356,16 +357,18 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
-def _rows_with_extra_fields(reader, n_columns: int) -> list[tuple[int, int]]:
+def _rows_with_extra_fields(reader, n_columns: int,
+                            empty_too: bool = False) -> list[tuple[int, int]]:
     """The first data rows (number from 1 after the header, field count) of ``reader``'s
-    rows that hold a non-empty field past ``n_columns``."""
+    rows that hold a non-empty field past ``n_columns`` (with ``empty_too``, any field)."""
     rows: list[tuple[int, int]] = []
     row = 0
     for i, fields in enumerate(reader):
         if i == 0 or not fields:
             continue  # the header; pandas skips empty lines
         row += 1
-        if len(fields) > n_columns and any(f.strip() for f in fields[n_columns:]):
+        if len(fields) > n_columns and (empty_too
+                                        or any(f.strip() for f in fields[n_columns:])):
             rows.append((row, len(fields)))
             if len(rows) > _SHOW_ROWS:
                 break
@@ -373,27 +376,47 @@ def _rows_with_extra_fields(reader, n_columns: int) -> list[tuple[int, int]]:
 
 
 def _check_extra_fields(path: Path, fmt: str, delim: str, encoding: str,
-                        compression: str | None, n_columns: int) -> None:
+                        compression: str | None, n_columns: int,
+                        empty_too: bool = False) -> None:
     """Refuse a delimited file whose data rows hold more non-empty fields than its header
     names columns, naming the first such rows (counted from 1 after the header). Trailing
-    empty fields (a delimiter at the end of every line) are read as they are."""
+    empty fields (a delimiter at the end of every line) are read as they are; with
+    ``empty_too`` (pandas stopped at a row longer than the first ones) rows whose extra
+    fields are empty are named too, as a delimiter at the end of some lines only."""
     import re
 
     rows: list[tuple[int, int]] = []
+    ends: list[tuple[int, int]] = []
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+    pattern = re.compile(delim) if len(delim) > 1 else None
+
+    def rows_of(fh):
+        if pattern is None:
+            return csv.reader(fh, delimiter=delim, quoting=quoting)
+        # pandas reads a longer separator as a regular expression, unquoted
+        return (pattern.split(line.rstrip("\r\n")) if line.strip("\r\n") else []
+                for line in fh)
+
     limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)  # a long text must not stop the check itself
     try:
         with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
-            if len(delim) == 1:
-                reader = csv.reader(fh, delimiter=delim, quoting=quoting)
-            else:  # pandas reads a longer separator as a regular expression, unquoted
-                pattern = re.compile(delim)
-                reader = (pattern.split(line.rstrip("\r\n")) if line.strip("\r\n") else []
-                          for line in fh)
-            rows = _rows_with_extra_fields(reader, n_columns)
+            rows = _rows_with_extra_fields(rows_of(fh), n_columns)
+        if not rows and empty_too:
+            with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+                ends = _rows_with_extra_fields(rows_of(fh), n_columns, empty_too=True)
     finally:
         csv.field_size_limit(limit)
+    if not rows and empty_too and ends:
+        shown = ", ".join(str(r) for r, _ in ends[:_SHOW_ROWS])
+        shown += ", ..." if len(ends) > _SHOW_ROWS else ""
+        raise DataLoadError(
+            f"{str(path)!r} has a delimiter ({delim!r}) at the end of some data rows but not "
+            f"of others: {'rows' if len(ends) > 1 else 'row'} {shown}, counted from 1 after "
+            f"the header, {'hold' if len(ends) > 1 else 'holds'} empty fields past "
+            f"the {n_columns} columns its header names, and rows of different lengths cannot be "
+            f"read; remove the delimiters at the end of those lines (a delimiter at the end of "
+            f"every data line is read as it is).")
     if not rows:
         return
     shown = ", ".join(f"{r} ({n} fields)" for r, n in rows[:_SHOW_ROWS])

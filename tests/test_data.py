@@ -1,3 +1,5 @@
+import gzip
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -205,7 +207,6 @@ def test_string_columns_keep_leading_zeros(tmp_path):
 
 
 def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
-    import gzip
 
     frame = pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.0]})
     pq = tmp_path / "t.csv"  # a Parquet file behind a .csv name
@@ -456,7 +457,6 @@ def test_compressed_text_tables_are_read_as_they_are(tmp_path, suffix):
 
 
 def test_compressed_tsv_and_jsonl_keep_their_checks(tmp_path):
-    import gzip
     import zipfile
 
     js = tmp_path / "t.jsonl.gz"
@@ -491,7 +491,6 @@ def test_compressed_tsv_and_jsonl_keep_their_checks(tmp_path):
 
 
 def test_compressed_tables_at_their_edges(tmp_path):
-    import gzip
     import io
     import tarfile
     import zipfile
@@ -594,6 +593,18 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path)
     trailing = tmp_path / "trailing.csv"
     trailing.write_text("id,x,\na,1,\nb,2,\n")
     assert load_table(trailing)[["id", "x"]].to_dict("list") == {"id": ["a", "b"], "x": [1, 2]}
+    # ... and at the end of some later lines only is named by row, gzipped or not
+    some = tmp_path / "some.csv"
+    some.write_text("id,x\na,1\nb,2\nc,3,\nd,4\ne,5,,\n")
+    with pytest.raises(DataLoadError, match="at the end of some data rows but not of others: "
+                                            "rows 3, 5, counted from 1 after the header, hold "
+                                            "empty fields past the 2 columns"):
+        load_table(some)
+    (tmp_path / "one.csv.gz").write_bytes(gzip.compress(b"id;x\na;1\nb;2;\n"))
+    with pytest.raises(DataLoadError, match="\\(';'\\) at the end of some data rows but not "
+                                            "of others: row 2, counted from 1 after the header, "
+                                            "holds"):
+        load_table(tmp_path / "one.csv.gz", sep=";")
     # a quoted CSV read as TSV with --sep ',': told to read it as CSV
     quoted = tmp_path / "q.txt"
     quoted.write_text('a,b,c\n1,"x, y",2\n3,z,4\n')
