@@ -83,7 +83,9 @@ def _print(result, paths) -> None:
         untested = int((~tested).sum())
         _say(f"  {int(result.windows['drifted'].sum())} of {int(tested.sum())} tested "
                       f"windows alarm"
-                      + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""),
+                      + (f"; {untested} not tested (fewer than 10 rows)" if untested else "")
+                      + (f"; {no_time} rows without a time are in no window"
+                         if (no_time := result.settings.get("rows_without_time")) else ""),
                       highlight=False)
         chunks = result.reference_chunks
         if chunks is not None and not result.settings.get("reference_chunks_note"):

@@ -98,6 +98,10 @@ def drift_report(result) -> HtmlReport:
         else:
             r.paragraph("No window has 10 rows or more, so none was tested and there is no "
                         "timeline; use longer windows.", css_class="note")
+        if s.get("rows_without_time"):
+            r.paragraph(f"{s['rows_without_time']} current rows have no time in "
+                        f"{s['time_column']!r}: they are in no window, but in the comparison "
+                        f"of the whole current data above.", css_class="note")
         r.table(result.windows)
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "

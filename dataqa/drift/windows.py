@@ -28,7 +28,8 @@ MAX_REFERENCE_CHUNKS = 10
 _EPOCH_UNITS = ((1e8, 1e10, "s"), (1e11, 1e13, "ms"), (1e14, 1e16, "us"), (1e17, 1e19, "ns"))
 
 
-def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -> pd.Series:
+def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
+                missing: str = "error") -> pd.Series:
     """The times of a time column, in UTC.
 
     Text is parsed as dates in one format for the whole column. Year-first dates
@@ -39,7 +40,11 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -
     pass ``dayfirst=True`` or ``False`` to decide). Numbers are Unix times whose unit (s,
     ms, us or ns) follows from their size, one unit for the whole column; numbers that fit
     no unit (a day index, a year) are an error rather than nanoseconds after 1970.
+    ``missing="error"`` (default) refuses missing values as it does unreadable ones;
+    ``missing="keep"`` returns them as NaT (unreadable values are still refused).
     """
+    if missing not in ("error", "keep"):
+        raise InvalidSettingError(f"missing={missing!r} is not known; use 'error' or 'keep'.")
     if pd.api.types.is_bool_dtype(values):
         raise InvalidSettingError(f"time column {name!r} holds true/false values, not times.")
     if values.isna().all():
@@ -60,19 +65,30 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None) -
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
         times = _parse_text_times(values.astype("string"), name, dayfirst)
-    bad = np.flatnonzero(times.isna().to_numpy())
+    unread = times.isna().to_numpy()
+    if missing == "keep":  # missing or blank values are missing, not unreadable
+        blank = values.isna().to_numpy() | (values.astype("string").str.strip() == "").fillna(
+            True).to_numpy(dtype=bool)
+        unread = unread & ~blank
+    bad = np.flatnonzero(unread)
     if len(bad):
         first = values.iloc[bad[0]]
-        rows = ", ".join(str(r) for r in bad[:5] + 1) + (
-            f", ... (+{len(bad) - 5} more)" if len(bad) > 5 else "")
+        rows = _row_list(bad)
+        what = "missing or not times" if missing == "error" else "not times"
         raise InvalidSettingError(
-            f"time column {name!r} has {len(bad)} value(s) that are missing or not "
-            f"times in the column's format (rows {rows}, counted from 1 after the header; "
+            f"time column {name!r} has {len(bad)} value(s) that are {what} in the column's "
+            f"format (rows {rows}, counted from 1 after the header; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.")
     if not pd.api.types.is_numeric_dtype(values):
         _warn_if_zones_mixed(values.astype("string"), name)
     return times
+
+
+def _row_list(positions: np.ndarray) -> str:
+    """Row numbers counted from 1, the first five and how many more."""
+    return ", ".join(str(r) for r in positions[:5] + 1) + (
+        f", ... (+{len(positions) - 5} more)" if len(positions) > 5 else "")
 
 
 def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
@@ -213,7 +229,9 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     ``"12h"``): consecutive windows of that length from midnight of the earliest
     time (empty windows left out), each labelled by its start time; ``chunk_size``:
     consecutive chunks of that many rows (the last may be shorter), labelled by their
-    rows counted from 1 after the header (``"rows 1-500"``).
+    rows counted from 1 after the header (``"rows 1-500"``). Rows whose time is missing
+    are in no time window (a warning says how many); a time that cannot be read is an
+    error.
     """
     if (window is None) == (chunk_size is None):
         raise InvalidSettingError("give either a time window (time_column with window, e.g. "
@@ -233,11 +251,20 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
         raise MissingColumnError(time_column, [str(c) for c in current.columns],
                                  role="time column", table="the current table")
     span = window_span(window)
-    times = parse_times(current[time_column], time_column, dayfirst=dayfirst)
+    times = parse_times(current[time_column], time_column, dayfirst=dayfirst, missing="keep")
+    gaps = np.flatnonzero(times.isna().to_numpy())
+    if len(gaps):
+        import warnings
+
+        warnings.warn(
+            f"time column {time_column!r} is missing in {len(gaps)} of {len(times)} current "
+            f"rows (rows {_row_list(gaps)}, counted from 1 after the header): they are in no "
+            f"window, but in the comparison of the whole current data.", UserWarning,
+            stacklevel=3)
     start = times.min().floor("D")
     keys = start + ((times - start) // span) * span
     out = []
-    for key in sorted(keys.unique()):
+    for key in sorted(keys.dropna().unique()):
         rows = np.flatnonzero((keys == key).to_numpy())
         out.append((str(key.tz_convert(None) if key.tzinfo else key), rows))
     return out
@@ -391,7 +418,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     result.windows = _int_columns(pd.DataFrame(rows))
     result.reference_chunks = _int_columns(pd.DataFrame(chunks)) if chunks else None
     result.settings.update({"time_column": time_column, "window": window,
-                            "chunk_size": chunk_size})
+                            "chunk_size": chunk_size,
+                            # rows whose time is missing: in the whole run, in no window
+                            "rows_without_time": len(cur) - sum(len(i) for _, i in windows)})
     result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
     if chunks:
         note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"],

@@ -83,6 +83,23 @@ def test_windows_from_the_command_line(tmp_path):
     # the report shows missing cells blank, never "nan" or "<NA>"
     html = (out / "report.html").read_text()
     assert ">nan<" not in html and "&lt;NA&gt;" not in html
+    # rows without a time (a log whose clock was not always written) are in no window,
+    # and the summary, the settings and the report say how many
+    gappy = pd.read_csv(cur)
+    gappy.loc[::4, "ts"] = None
+    gappy.to_csv(tmp_path / "gappy.csv", index=False)
+    with pytest.warns(UserWarning, match="time column 'ts' is missing in 30 of 120 current "
+                                         "rows \\(rows 1, 5, 9, 13, 17, ..."):
+        res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "gappy.csv"),
+                                  "--time-column", "ts", "--window", "5D", "--permutations",
+                                  "19", "-q", "--out", str(tmp_path / "g")])
+    assert res.exit_code == 0, res.output
+    assert "; 30 rows without a time are in no window" in res.output
+    assert pd.read_csv(tmp_path / "g" / "windows.csv")["n"].sum() == 90
+    saved = json.loads((tmp_path / "g" / "drift.json").read_text())
+    assert saved["settings"]["rows_without_time"] == 30 and saved["n_current"] == 120
+    assert "30 current rows have no time in &#x27;ts&#x27;" in (
+        tmp_path / "g" / "report.html").read_text()
 
 
 def test_a_current_file_with_its_own_format(tmp_path):

@@ -23,10 +23,33 @@ def test_split_by_time_and_by_rows():
                                              list(range(20, 25))]
 
 
+def test_rows_without_a_time_are_in_no_window():
+    cur = pd.DataFrame({"t": ["2026-01-01 10:00", None, "2026-01-03 01:00", "  ",
+                              "2026-01-02 05:00"]})
+    with pytest.warns(UserWarning, match="time column 't' is missing in 2 of 5 current rows "
+                                         "\\(rows 2, 4, counted from 1 after the header\\): "
+                                         "they are in no window"):
+        w = split_windows(cur, time_column="t", window="1D")
+    assert [idx.tolist() for _, idx in w] == [[0], [4], [2]]
+    # a value that is there but not a time is still an error, named as such
+    with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are not times in the "
+                                                  "column's format \\(rows 3, counted"):
+        split_windows(cur.assign(t=["2026-01-01", None, "soon", None, "2026-01-02"]),
+                      time_column="t", window="1D")
+    # parse_times itself refuses missing values unless told to keep them
+    from dataqa.drift.windows import parse_times
+    with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are missing or not times"):
+        parse_times(pd.Series([1.7e9, np.nan]), "t")
+    kept = parse_times(pd.Series([1.7e9, np.nan]), "t", missing="keep")
+    assert kept.isna().tolist() == [False, True]
+    with pytest.raises(InvalidSettingError, match="missing='drop' is not known"):
+        parse_times(pd.Series([1.7e9]), "t", missing="drop")
+
+
 def test_split_rejects_bad_settings():
     cur = pd.DataFrame({"t": ["2026-01-01", "not a time"], "a": [1, 2]})
     with pytest.raises(InvalidSettingError, match="time column 't' has 1 value\\(s\\) that are "
-                                                  "missing or not times in the column's format "
+                                                  "not times in the column's format "
                                                   "\\(rows 2, counted from 1 after the header; "
                                                   "e.g. 'not a time'\\)"):
         split_windows(cur, time_column="t", window="1D")
@@ -81,7 +104,7 @@ def test_times_as_unix_numbers_and_day_first_dates():
         split_windows(pd.DataFrame({"t": [np.nan, np.nan]}), time_column="t", window="1D")
     # one format for the whole column, never a guess per value: 02/03 next to 13/01 and an
     # ISO date reads in no single format, and the row that does not fit is named
-    with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are missing or not times "
+    with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are not times "
                                                   "in the column's format \\(rows 3, counted"):
         split_windows(pd.DataFrame({"t": ["02/03/2024", "13/01/2024", "2024-03-05 10:00"]}),
                       time_column="t", window="1D")
