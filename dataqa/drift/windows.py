@@ -423,8 +423,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                             "rows_without_time": len(cur) - sum(len(i) for _, i in windows)})
     result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
     if chunks:
+        # the chunks test the compared columns (not the left-out columns' missing shares)
         note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"],
-                                 result.settings["correction"], len(result.columns))
+                                 result.settings["correction"], len(kinds))
         if note:
             result.settings["reference_chunks_note"] = note
     if not sizes:
