@@ -137,7 +137,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())
     for col in cols:
-        reason = None if col in explicit or col in text_cols else _skip_reason(ref[col], cur[col])
+        reason = (None if col in explicit or col in text_cols
+                  else _skip_reason(ref[col], cur[col], name=col))
         if reason:
             skipped[col] = reason
             continue
@@ -187,11 +188,15 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     return kinds, skipped
 
 
-def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
-    """Why a shared column is left out unless named: times, and identifiers (strings
-    distinct in each table, which would all be 'unseen')."""
+def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
+    """Why a shared column is left out unless named: times, identifiers (strings
+    distinct in each table, which would all be 'unseen') and row numbers (see
+    :func:`_row_number_reason`)."""
     if pd.api.types.is_datetime64_any_dtype(ref) or pd.api.types.is_datetime64_any_dtype(cur):
         return "a time column"
+    row_number = _row_number_reason(ref, cur, name)
+    if row_number:
+        return row_number
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
         r, c = ref.dropna().astype(str), cur.dropna().astype(str)
@@ -206,6 +211,36 @@ def _skip_reason(ref: pd.Series, cur: pd.Series) -> str | None:
                     and shared <= ID_SHARED_SHARE * c.nunique()):
                 return (f"an identifier: {distinct_r:.0%} of reference and {distinct_c:.0%} of "
                         f"current values distinct, {shared} shared")
+    return None
+
+
+#: The names pandas gives a saved row index: an unnamed header field read back
+#: (``Unnamed: 0``, from ``to_csv`` with its default ``index=True``), or the column
+#: ``reset_index`` makes.
+_INDEX_NAMES = re.compile(r"Unnamed: \d+|index|level_\d+")
+
+
+def _row_number_reason(ref: pd.Series, cur: pd.Series, name) -> str | None:
+    """A numeric column of distinct whole numbers in each table that counts the rows (each
+    value one more than the row before) or is named as pandas names a saved row index (in
+    any order: the rows may have been shuffled or sampled). Its values say where a row
+    sat in its file, not what it holds, and two files' row numbers differ by design."""
+    if not all(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+               for s in (ref, cur)):
+        return None
+    vals = []
+    for s in (ref, cur):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if len(v) < MIN_ROWS or np.isnan(v).any() or (v != np.round(v)).any():
+            return None
+        vals.append(v)
+    if any(len(np.unique(v)) < len(v) for v in vals):
+        return None
+    if all((np.diff(v) == 1).all() for v in vals):
+        return "a row number: each value one more than the row before, in each table"
+    if name is not None and _INDEX_NAMES.fullmatch(str(name)):
+        return (f"a saved row index: distinct whole numbers in a column named {str(name)!r}, as "
+                f"pandas' to_csv writes the index")
     return None
 
 
@@ -332,7 +367,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         label, id and text columns, with the text column added back; shared time
         columns, dates written as text and identifier-like string columns (at least
         :data:`ID_DISTINCT_SHARE` of values distinct in each table, at most
-        :data:`ID_SHARED_SHARE` of the current ones seen in the reference) are left out
+        :data:`ID_SHARED_SHARE` of the current ones seen in the reference) and row
+        numbers (distinct whole numbers that count the rows, or in a column named as
+        pandas names a saved index, ``Unnamed: 0``) are left out
         and listed in ``settings["skipped_columns"]``, beside the columns only one table
         has). A left-out time or identifier column with missing values is still compared
         by its missing share (a row of ``.columns`` of kind ``"time"`` or

@@ -287,6 +287,33 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert "id" in kept.columns["column"].tolist()
 
 
+def test_row_numbers_and_saved_row_indexes_are_left_out(tmp_path):
+    rng = np.random.default_rng(12)
+    df = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
+    # pandas' default to_csv writes the index: 0..199 in one file, 200..299 in the other
+    df.iloc[:200].to_csv(tmp_path / "ref.csv")
+    df.iloc[200:].to_csv(tmp_path / "cur.csv")
+    r = detect_drift(tmp_path / "ref.csv", tmp_path / "cur.csv", multivariate=("classifier",),
+                     n_permutations=19)
+    assert r.columns["column"].tolist() == ["x", "c"]
+    assert r.settings["skipped_columns"] == {
+        "Unnamed: 0": "a row number: each value one more than the row before, in each table"}
+    assert not r.drifted and r.multivariate["classifier"]["p_value"] > 0.05
+    # shuffled, then saved: the index is in no order, but its name says what it is
+    shuffled = df.sample(frac=1, random_state=0).reset_index()
+    r = detect_drift(shuffled.iloc[:200], shuffled.iloc[200:], multivariate=())
+    assert r.settings["skipped_columns"]["index"].startswith("a saved row index: distinct "
+                                                             "whole numbers in a column named "
+                                                             "'index'")
+    # a count that only happens to be distinct is a feature, and so is a named row number
+    counts = pd.DataFrame({"n": rng.permutation(300), "x": rng.normal(size=300)})
+    assert detect_drift(counts.iloc[:150], counts.iloc[150:],
+                        multivariate=()).columns["column"].tolist() == ["n", "x"]
+    named = detect_drift(tmp_path / "ref.csv", tmp_path / "cur.csv",
+                         feature_columns=["Unnamed: 0", "x"], multivariate=())
+    assert named.columns.set_index("column").loc["Unnamed: 0", "drifted"]
+
+
 def test_left_out_time_and_identifier_columns_are_compared_by_missing_share():
     rng = np.random.default_rng(8)
     n = 200
