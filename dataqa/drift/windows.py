@@ -342,7 +342,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}
-    if feature_columns is None:
+    default_columns = feature_columns is None
+    if default_columns:
         # the columns detect_drift would compare by default (times, identifiers and
         # columns of one table left out), the time column too; every window then
         # compares the same ones
@@ -351,9 +352,15 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         feature_columns = list(kinds)
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
+    # left-out columns are compared by their missing share, in the whole run and in each
+    # window and chunk; the time column too in the whole run (a window holds only rows
+    # with a time)
+    by_share = dict(skipped)
+    if time_column is not None and time_column in ref.columns and default_columns:
+        by_share[time_column] = "a time column: the windows' time"
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, progress=progress,
-                          _keep_features=True, _skipped=skipped, **common)
+                          _keep_features=True, _skipped=by_share, **common)
     # every window and chunk is compared in the whole run's features: the text features
     # (TF-IDF or embeddings, and their SVD) are fitted once, on the reference and all
     # current rows, a map that treats the reference's and a window's rows alike, so each
@@ -367,7 +374,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     # windows reuse the whole run's model probabilities: no model is fitted or asked again
     win_opts = {**{k: v for k, v in common.items() if k not in ("model", "ood_score")},
                 "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
-                "_part": True, "_kinds": kinds}
+                "_part": True, "_kinds": kinds, "_skipped": skipped}
     base = (int(random_state) if isinstance(random_state, (int, np.integer))
             else int(np.random.default_rng(random_state).integers(2**31 - 1)))
     sizes = [len(idx) for _, idx in windows if len(idx) >= MIN_ROWS]
@@ -421,7 +428,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                             "chunk_size": chunk_size,
                             # rows whose time is missing: in the whole run, in no window
                             "rows_without_time": len(cur) - sum(len(i) for _, i in windows)})
-    result.settings["skipped_columns"] = {**skipped, **result.settings.get("skipped_columns", {})}
+    result.settings["skipped_columns"] = {**by_share,
+                                          **result.settings.get("skipped_columns", {})}
     if chunks:
         # the chunks test the compared columns (not the left-out columns' missing shares)
         note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"],

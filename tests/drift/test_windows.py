@@ -219,6 +219,20 @@ def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
     assert gaps.columns["column"].tolist() == ["a", "day"]
     assert gaps.columns.set_index("column").loc["day", "drifted"]
     assert gaps.columns.set_index("column").loc["day", "kind"] == "time"
+    # ... and so does each window: those after the gap began alarm on it, those before not
+    flagged = gaps.windows["drifted_columns"].fillna("").str.contains("day").tolist()
+    assert gaps.windows["n"].tolist() == [48, 48, 48, 48, 8]  # the last one is not tested
+    assert flagged == [False, False, True, True, False]
+    # the windows' time column, when the reference has one, is compared by its missing
+    # share in the whole run (each window holds only rows with a time)
+    timed = cur.assign(ts=[t if i % 3 else None for i, t in enumerate(cur["ts"])])
+    with pytest.warns(UserWarning, match="time column 'ts' is missing in 67 of 200"):
+        r = drift_windows(ref.assign(ts=1_764_547_200 + np.arange(n) * 3600), timed,
+                          time_column="ts", window="2D", multivariate=(), n_permutations=49)
+    row = r.columns.set_index("column").loc["ts"]
+    assert row["kind"] == "time" and row["drifted"] and row["missing_current"] == 0.335
+    assert r.settings["skipped_columns"]["ts"] == "a time column: the windows' time"
+    assert not r.windows["drifted_columns"].fillna("").str.contains("ts").any()
     # every window too small to test: no timeline, and the report says why
     tiny = drift_windows(ref, cur.iloc[:30], time_column="ts", window="5h",
                          multivariate=("mmd",), n_permutations=19)
