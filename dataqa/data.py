@@ -331,6 +331,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         for w in caught:  # the others (a column of mixed types, say) reach the user
             if "Length of header" not in str(w.message):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        _check_repeated_header(path, df, file_cols)
         if columns is not None:
             df.columns = columns
         if fmt == "tsv":
@@ -355,6 +356,28 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     else:
         _check_merged_rows(path, df, delim)
     return df
+
+
+def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> None:
+    """Refuse data rows that repeat the header line, as files joined with ``cat`` hold:
+    read as data they turn every column into text (a time column into an identifier)."""
+    if df.empty or df.shape[1] < 2 or any(pd.api.types.is_numeric_dtype(df[c])
+                                          or pd.api.types.is_bool_dtype(df[c])
+                                          for c in df.columns):
+        return  # a column holding its own name is text; one column may hold it by chance
+    same = np.ones(len(df), dtype=bool)
+    for col, name in zip(df.columns, names):
+        same &= (df[col].astype("string").str.strip() == name.strip()).fillna(False).to_numpy(
+            dtype=bool)
+        if not same.any():
+            return
+    rows = np.flatnonzero(same) + 1
+    shown = ", ".join(map(str, rows[:_SHOW_ROWS])) + (", ..." if len(rows) > _SHOW_ROWS else "")
+    raise DataLoadError(
+        f"{str(path)!r} repeats its header line as data: {'rows' if len(rows) > 1 else 'row'} "
+        f"{shown}, counted from 1 after the header, as files joined with cat keep each file's "
+        f"header. Keep the first header only, e.g. (cat a.csv; tail -n +2 b.csv) > all.csv, "
+        f"or drop those rows.")
 
 
 def _rows_with_extra_fields(reader, n_columns: int,

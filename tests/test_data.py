@@ -575,6 +575,27 @@ def test_a_label_column_of_free_text_is_named_as_such():
     assert effective_folds(labels, names, 5) == 5 and labels.max() == 59
 
 
+def test_a_header_repeated_as_data_is_refused_by_row(tmp_path):
+    # two exports joined with cat: the second file's header is a data row
+    path = tmp_path / "joined.csv"
+    path.write_text("id,when,text\n1,2026-01-01,hi\n2,2026-01-02,yo\nid,when,text\n"
+                    "3,2026-01-03,hey\n")
+    with pytest.raises(DataLoadError, match="'.*joined.csv' repeats its header line as data: "
+                                            "row 3, counted from 1 after the header, as files "
+                                            "joined with cat keep each file's header. Keep the "
+                                            "first header only"):
+        load_table(path)
+    with pytest.raises(DataLoadError, match="repeats its header line as data: row 3"):
+        load_table(path, columns=["a", "b", "c"])  # renamed columns: still the file's header
+    # a value that equals its column's name in some columns only is data
+    ok = tmp_path / "ok.csv"
+    ok.write_text("kind,text\nkind,hello\nx,text\n")
+    assert load_table(ok)["kind"].tolist() == ["kind", "x"]
+    one = tmp_path / "one.csv"
+    one.write_text("word\nhello\nword\n")
+    assert load_table(one)["word"].tolist() == ["hello", "word"]
+
+
 def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path):
     # an unquoted comma in the first data row: pandas would make the first field the
     # index and read every column's values one place to the left
