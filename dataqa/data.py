@@ -366,7 +366,7 @@ def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> No
                                           for c in df.columns):
         return  # a column holding its own name is text; one column may hold it by chance
     same = np.ones(len(df), dtype=bool)
-    for col, name in zip(df.columns, names):
+    for col, name in zip(df.columns, names, strict=True):
         same &= (df[col].astype("string").str.strip() == name.strip()).fillna(False).to_numpy(
             dtype=bool)
         if not same.any():
