@@ -358,6 +358,45 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
+def _read_json_table(text: str, dtype: dict | None) -> pd.DataFrame:
+    """A JSON file's table. Besides the layouts pandas reads (a list of records, an
+    object of columns), two more: an object of records keyed by id (``{"0": {"data":
+    {"text": ...}, "label": 1}, ...}``, as WRENCH and ``to_json(orient="index")`` write;
+    the keys become the column ``id``, or ``key`` when the records hold an ``id``) and an
+    object with one key holding a list of records (``{"data": [{...}, ...]}``, as APIs
+    return). Nested objects in such records become columns named by their path
+    (``data.text``). An object of objects is read as records keyed by id unless its inner
+    keys are row numbers, or outnumber its outer keys with flat values (then it is
+    pandas' object of columns, ``{"text": {"0": "hi", "1": "yo"}}``)."""
+    import io
+    import json
+
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        obj = None  # pandas names what is wrong
+    records = keys = None
+    if isinstance(obj, dict) and len(obj) == 1:
+        (only,) = obj.values()
+        if isinstance(only, list) and only and all(isinstance(r, dict) for r in only):
+            records = only
+    elif isinstance(obj, dict) and obj and all(isinstance(v, dict) for v in obj.values()):
+        inner = set().union(*(v.keys() for v in obj.values()))
+        nested = any(isinstance(x, (dict, list)) for v in obj.values() for x in v.values())
+        if not all(str(k).isdigit() for k in inner) and (nested or len(inner) <= len(obj)):
+            records, keys = list(obj.values()), list(obj.keys())
+    if records is None:
+        return pd.read_json(io.StringIO(text), dtype=dtype)
+    df = pd.json_normalize(records, sep=".")
+    if keys is not None:
+        df.insert(0, "key" if "id" in df.columns else "id", pd.Series(keys, dtype=object))
+    for c in dtype or {}:
+        if c in df.columns:
+            df[c] = df[c].map(lambda v: v if v is None or (isinstance(v, float) and v != v)
+                              else str(v))
+    return df
+
+
 def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> None:
     """Refuse data rows that repeat the header line, as files joined with ``cat`` hold:
     read as data they turn every column into text (a time column into an identifier)."""
@@ -652,7 +691,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             else:
                 dtype = {c: str for c in string_columns} or None
                 with _open_text(path, comp, enc) as fh:
-                    df = pd.read_json(fh, lines=fmt == "jsonl", dtype=dtype)
+                    if fmt == "jsonl":
+                        df = pd.read_json(fh, lines=True, dtype=dtype)
+                    else:
+                        df = _read_json_table(fh.read(), dtype)
         except DataLoadError:
             raise
         except LookupError as exc:

@@ -575,6 +575,41 @@ def test_a_label_column_of_free_text_is_named_as_such():
     assert effective_folds(labels, names, 5) == 5 and labels.max() == 59
 
 
+def test_json_records_keyed_by_id_and_wrapped_lists_are_tables(tmp_path):
+    import json
+
+    keyed = {"0": {"label": 1, "data": {"text": "win a prize"}, "weak_labels": [1, -1]},
+             "1": {"label": 0, "data": {"text": "see you"}, "weak_labels": [-1, 0]}}
+    (tmp_path / "k.json").write_text(json.dumps(keyed))
+    df = load_table(tmp_path / "k.json")
+    assert list(df.columns) == ["id", "label", "weak_labels", "data.text"]
+    assert df["id"].tolist() == ["0", "1"] and df["data.text"].tolist() == ["win a prize",
+                                                                            "see you"]
+    assert df["label"].tolist() == [1, 0] and df["weak_labels"].tolist() == [[1, -1], [-1, 0]]
+    # records that hold an id keep it; the keys go to "key"
+    (tmp_path / "i.json").write_text(json.dumps({"a": {"id": 7, "x": 1}, "b": {"id": 8, "x": 2}}))
+    assert load_table(tmp_path / "i.json").to_dict("list") == {"key": ["a", "b"], "id": [7, 8],
+                                                               "x": [1, 2]}
+    (tmp_path / "w.json").write_text(json.dumps({"data": [{"t": "hi", "n": 1}, {"t": "yo"}]}))
+    wrapped = load_table(tmp_path / "w.json")
+    assert wrapped["t"].tolist() == ["hi", "yo"] and wrapped["n"].isna().tolist() == [False, True]
+    # pandas' own layouts read as before: columns (row numbers or more rows than columns
+    # as inner keys), records
+    frame = pd.DataFrame({"text": ["a", "b", "c"], "x": [1, 2, 3]}, index=["p", "q", "r"])
+    for orient in ("columns", "records"):
+        frame.to_json(tmp_path / "f.json", orient=orient)
+        assert load_table(tmp_path / "f.json")[["text", "x"]].to_dict("list") == {
+            "text": ["a", "b", "c"], "x": [1, 2, 3]}
+    frame.reset_index(drop=True).to_json(tmp_path / "n.json", orient="columns")
+    assert load_table(tmp_path / "n.json").shape == (3, 2)
+    frame.to_json(tmp_path / "x.json", orient="index")
+    assert load_table(tmp_path / "x.json")["id"].tolist() == ["p", "q", "r"]
+    # ids kept as text when asked
+    (tmp_path / "s.json").write_text(json.dumps({"0": {"code": 7}, "1": {"code": 8}}))
+    assert load_table(tmp_path / "s.json", string_columns=["code"])["code"].tolist() == ["7",
+                                                                                       "8"]
+
+
 def test_a_header_repeated_as_data_is_refused_by_row(tmp_path):
     # two exports joined with cat: the second file's header is a data row
     path = tmp_path / "joined.csv"

@@ -214,24 +214,35 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     return None
 
 
-#: The names pandas gives a saved row index: an unnamed header field read back
-#: (``Unnamed: 0``, from ``to_csv`` with its default ``index=True``), or the column
-#: ``reset_index`` makes.
-_INDEX_NAMES = re.compile(r"Unnamed: \d+|index|level_\d+")
+#: The names of a saved row index or row key: an unnamed header field read back
+#: (``Unnamed: 0``, from ``to_csv`` with its default ``index=True``), the column
+#: ``reset_index`` makes, and ids and keys (``id``, ``user_id``, ``key``).
+_INDEX_NAMES = re.compile(r"Unnamed: \d+|index|level_\d+|key|(.*[_ .-])?id", re.IGNORECASE)
+
+
+def _whole_numbers(s: pd.Series) -> np.ndarray | None:
+    """The column as float64 when every value is a whole number (or digits as text)."""
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    if not pd.api.types.is_numeric_dtype(s):
+        text = s.astype("string")
+        if text.isna().any() or not text.str.fullmatch(r"\d{1,15}").all():
+            return None
+        return text.astype("int64").to_numpy(dtype=np.float64)
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return None if np.isnan(v).any() or (v != np.round(v)).any() else v
 
 
 def _row_number_reason(ref: pd.Series, cur: pd.Series, name) -> str | None:
-    """A numeric column of distinct whole numbers in each table that counts the rows (each
-    value one more than the row before) or is named as pandas names a saved row index (in
-    any order: the rows may have been shuffled or sampled). Its values say where a row
-    sat in its file, not what it holds, and two files' row numbers differ by design."""
-    if not all(pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-               for s in (ref, cur)):
-        return None
+    """A column of distinct whole numbers (or digits as text) in each table that counts
+    the rows (each value one more than the row before) or is named as a saved row index
+    or a key is (in any order: the rows may have been shuffled or sampled). Its values say
+    where a row sat in its file, not what it holds, and two files' row numbers differ by
+    design."""
     vals = []
     for s in (ref, cur):
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        if len(v) < MIN_ROWS or np.isnan(v).any() or (v != np.round(v)).any():
+        v = _whole_numbers(s) if len(s) >= MIN_ROWS else None
+        if v is None:
             return None
         vals.append(v)
     if any(len(np.unique(v)) < len(v) for v in vals):
@@ -239,8 +250,8 @@ def _row_number_reason(ref: pd.Series, cur: pd.Series, name) -> str | None:
     if all((np.diff(v) == 1).all() for v in vals):
         return "a row number: each value one more than the row before, in each table"
     if name is not None and _INDEX_NAMES.fullmatch(str(name)):
-        return (f"a saved row index: distinct whole numbers in a column named {str(name)!r}, as "
-                f"pandas' to_csv writes the index")
+        return (f"a row index or key: distinct whole numbers in each table, in a column "
+                f"named {str(name)!r}")
     return None
 
 

@@ -302,9 +302,13 @@ def test_row_numbers_and_saved_row_indexes_are_left_out(tmp_path):
     # shuffled, then saved: the index is in no order, but its name says what it is
     shuffled = df.sample(frac=1, random_state=0).reset_index()
     r = detect_drift(shuffled.iloc[:200], shuffled.iloc[200:], multivariate=())
-    assert r.settings["skipped_columns"]["index"].startswith("a saved row index: distinct "
-                                                             "whole numbers in a column named "
-                                                             "'index'")
+    assert r.settings["skipped_columns"]["index"] == (
+        "a row index or key: distinct whole numbers in each table, in a column named 'index'")
+    # keys written as digits (a JSON object of records keyed by id), and ids by name
+    keyed = shuffled.assign(index=shuffled["index"].astype(str)).rename(
+        columns={"index": "user_id"})
+    r = detect_drift(keyed.iloc[:200], keyed.iloc[200:], multivariate=())
+    assert r.settings["skipped_columns"]["user_id"].startswith("a row index or key")
     # a count that only happens to be distinct is a feature, and so is a named row number
     counts = pd.DataFrame({"n": rng.permutation(300), "x": rng.normal(size=300)})
     assert detect_drift(counts.iloc[:150], counts.iloc[150:],
