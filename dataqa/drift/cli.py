@@ -59,6 +59,11 @@ def _print(result, paths) -> None:
         verdict = "[bold green]no drift[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
+    drifted = [str(c) for c in cols.loc[cols["drifted"], "column"]]
+    if drifted:
+        _say("  drifted columns: " + ", ".join(drifted[:10])
+             + (f" and {len(drifted) - 10} more" if len(drifted) > 10 else ""),
+             highlight=False, markup=False)
     skipped = result.settings.get("skipped_columns") or {}
     if skipped:
         by_share = set(cols.loc[cols["kind"].isin(["time", "identifier"]), "column"])
@@ -78,6 +83,17 @@ def _print(result, paths) -> None:
         a = result.estimated_accuracy
         _say(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "
                       f"(reference, out-of-fold: {a['reference_accuracy']:.3f})", highlight=False)
+    if result.label_shift:
+        shares = list(result.label_shift.items())
+        _say("  class mix, estimate [interval] (reference share): " + "; ".join(
+            f"{name}: {v['prior']:.2f} [{v['low']:.2f}, {v['high']:.2f}] "
+            f"({v['reference_prior']:.2f})" for name, v in shares[:6])
+            + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else ""),
+            highlight=False, markup=False)
+    if result.ood is not None:
+        o = result.ood
+        _say(f"  OOD share: {o['fraction']:.3f} of current rows above the {o['score']} "
+             f"threshold ({o['expected']:.3f} expected without shift)", highlight=False)
     if result.windows is not None:
         tested = result.windows["drifted"].notna()
         untested = int((~tested).sum())

@@ -44,6 +44,14 @@ def test_writes_the_files_and_exits_0_with_or_without_drift(tmp_path):
     assert set(cols["column"]) == {"x", "z"}  # ts and id are only in the current table
     assert (out / "report.html").stat().st_size > 1000
     assert "drift:" in res.output
+    lines = res.output.splitlines()
+    assert "  drifted columns: x" in lines
+    ls = data["label_shift"]
+    assert (f"  class mix, estimate [interval] (reference share): ham: {ls['ham']['prior']:.2f} "
+            f"[{ls['ham']['low']:.2f}, {ls['ham']['high']:.2f}] "
+            f"({ls['ham']['reference_prior']:.2f}); spam: ") in res.output
+    assert f"  OOD share: {data['ood']['fraction']:.3f} of current rows above the msp " \
+        f"threshold (0.050 expected without shift)" in lines
     # no drift: the current table is a second sample of the reference
     (tmp_path / "b").mkdir()
     ref2, _ = tables(tmp_path / "b", shift=0.0, seed=1)  # a second sample, same law
