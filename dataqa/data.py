@@ -829,10 +829,20 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
         dup = pd.Series(ids).duplicated(keep=False).to_numpy()
         if dup.any():
             dups = pd.unique(ids[dup])
+            where = "; ".join(
+                f"{str(v)!r} in rows {', '.join(str(r + 1) for r in np.flatnonzero(ids == v)[:5])}"
+                for v in dups[:3])
+            # rows repeated whole (an export that holds some rows twice) are dropped
+            # by drop_duplicates; ids shared by different rows need another id column
+            copies = int(df.astype(str).duplicated().sum())
+            fix = (f" {copies} {'rows are exact copies' if copies > 1 else 'row is an exact copy'}"
+                   f" of an earlier row: drop them (pandas: df.drop_duplicates()), or choose "
+                   f"another id column." if copies else
+                   " Deduplicate the table or choose another id column.")
             raise DuplicateIdError(
                 f"id column {id_column!r} of {table} has {len(dups)} repeated values: "
-                f"{format_ids(dups)}; ids must be unique. Deduplicate the table or choose "
-                f"another id column."
+                f"{format_ids(dups)} ({where}, counted from 1 after the header); ids must be "
+                f"unique.{fix}"
             )
         return ids
     cols = list(df.columns)

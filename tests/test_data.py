@@ -83,6 +83,12 @@ def test_missing_column_lists_columns(frame):
 
 def test_duplicate_ids(frame):
     frame.loc[1, "id"] = "a"
+    copies = pd.DataFrame({"id": ["a", "b", "a", "c", "c"], "x": [1, 2, 1, 3, 4]})
+    with pytest.raises(DuplicateIdError, match="2 repeated values: 'a', 'c' \\('a' in rows 1, "
+                                               "3; 'c' in rows 4, 5, counted from 1 after the "
+                                               "header\\); ids must be unique. 1 row is an "
+                                               "exact copy of an earlier row: drop them"):
+        make_ids(copies, "id")
     with pytest.raises(DuplicateIdError, match="1 repeated values: 'a'"):
         prepare_labeled(frame, label_column="label", id_column="id")
 
