@@ -55,6 +55,23 @@ class DataLoadError(DataqaError):
     """A table could not be read (unknown format, unreadable file)."""
 
 
+def _header_hint(names: Sequence[object]) -> str:
+    """A hint when a file's column names look like its first data row (a file without a
+    header read with one): a name that is a number, or a long text with spaces."""
+    def data_like(name: object) -> bool:
+        text = str(name).strip()
+        try:
+            float(text)
+            return True
+        except ValueError:
+            return len(text) > 40 and text.count(" ") >= 3
+    if not any(data_like(n) for n in names):
+        return ""
+    return (" The names look like a first data row: if the file has no header line, read it "
+            "with --no-header --columns a,b,... (API: load_table(..., header=False, "
+            "columns=[...])).")
+
+
 class MissingColumnError(DataqaError, KeyError):
     """A named column is not in the table."""
 
@@ -67,7 +84,7 @@ class MissingColumnError(DataqaError, KeyError):
         super().__init__(
             f"{role} {column!r} is not in {table}; "
             f"{'the table has' if table == 'the table' else 'its columns are'}: {cols}{more}. "
-            f"Pass one of these names."
+            f"Pass one of these names.{_header_hint(self.available)}"
         )
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message

@@ -685,3 +685,19 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path)
     long.write_text("id,text\n1,x,extra\n2," + "y" * 200_000 + "\n")
     with pytest.raises(DataLoadError, match="rows 1 \\(3 fields\\)"):
         load_table(long)
+
+
+def test_a_missing_column_hints_at_a_file_without_a_header(tmp_path):
+    path = tmp_path / "sms.tsv"
+    path.write_text("ham\tGo until jurong point, crazy.. Available only in bugis n great world\n"
+                    "spam\tFree entry in 2 a wkly comp to win FA Cup final tkts\n")
+    df = load_table(path)
+    with pytest.raises(MissingColumnError, match="read it with --no-header --columns a,b"):
+        prepare_labeled(df, label_column="label", text_column="text")
+    headed = pd.DataFrame({"label": ["ham"], "text": ["hi"]})
+    with pytest.raises(MissingColumnError) as err:
+        prepare_labeled(headed, label_column="y", text_column="text")
+    assert "--no-header" not in str(err.value)
+    numbers = pd.DataFrame({"0.5": [1.0], "3": [2.0]})  # a numeric first row as the header
+    with pytest.raises(MissingColumnError, match="names look like a first data row"):
+        prepare_labeled(numbers, label_column="y")
