@@ -182,6 +182,16 @@ def jensen_shannon(ca: np.ndarray, cb: np.ndarray) -> float:
 _MISSING = "<NA>"
 
 
+#: Characters of a value that ``largest_change`` shows (a long text or list is cut).
+CHANGE_VALUE_CHARS = 60
+
+
+def _short(value) -> str:
+    """A value as ``largest_change`` shows it: cut after :data:`CHANGE_VALUE_CHARS`."""
+    text = str(value)
+    return text if len(text) <= CHANGE_VALUE_CHARS else text[:CHANGE_VALUE_CHARS - 3] + "..."
+
+
 def _percent(share: float) -> str:
     """A share as a percentage with three significant digits (0.0123%, 12.3%, 100%)."""
     return f"{100 * share:.3g}%"
@@ -350,7 +360,8 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         share_a, share_b = pa / pa.sum(), pb / pb.sum()
         gap = np.abs(share_b - share_a)
         moved = int(np.argmax(gap))
-        change = (f"{cats[moved]}: {_percent(share_a[moved])} -> {_percent(share_b[moved])}"
+        change = (f"{_short(cats[moved])}: {_percent(share_a[moved])} -> "
+                  f"{_percent(share_b[moved])}"
                   if gap[moved] > 0 else None)
         unseen = (pa == 0) & (np.asarray(cats, dtype=object) != _MISSING)  # missing aside
         return {"test": name, "statistic": stat, "p_value": p,

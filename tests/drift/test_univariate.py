@@ -193,6 +193,11 @@ def test_categorical_effects_put_rare_values_in_one_bucket():
     assert m["largest_change"] in ("a: 50% -> 50%", "b: 50% -> 50%") or "0.01%" in m["largest_change"]
     same = column_test(pd.Series(["x"] * 10), pd.Series(["x"] * 10), "categorical")
     assert same["largest_change"] is None and same["unseen_current"] == 0.0
+    # a long value (a list of weak labels read from JSON, a sentence) is cut
+    long = "[" + ", ".join(["-1"] * 40) + "]"
+    cut = column_test(pd.Series([long] * 5 + ["a"] * 5), pd.Series([long] * 9 + ["a"]),
+                      "categorical")
+    assert cut["largest_change"] == long[:57] + "...: 50% -> 90%"
     # one rare value alone stays itself
     r1 = column_test(pd.Series(["a"] * 40 + ["c"] * 2), pd.Series(["a"] * 40 + ["b"] * 9), "categorical")
     assert r1["effect"] == pytest.approx(jensen_shannon(np.array([40, 2, 0.0]), np.array([40, 0, 9.0])))
