@@ -34,7 +34,16 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     if chunks is not None and len(chunks):
         lo, hi = float(chunks[value].min()), float(chunks[value].max())
         ax.axhspan(lo, hi, color="#bbb", alpha=0.4, label="reference chunks (no-drift spread)")
-    ax.plot(x, windows[value], "-o", color="#34495e", label=value)
+    line_x, line_y = x, windows[value].to_numpy(float)
+    if timed and len(windows) > 1:
+        # no line across a span with no data: a missing point where a window does not
+        # start at the end of the one before
+        ends = pd.to_datetime(windows["end"]).to_numpy()
+        gaps = np.flatnonzero(x[1:] > ends[:-1]) + 1
+        line_x = np.insert(x, gaps, ends[gaps - 1])
+        line_y = np.insert(line_y, gaps, np.nan)
+    ax.plot(line_x, line_y, "-", color="#34495e")
+    ax.plot(x, windows[value], "o", color="#34495e", label=value)
     alarm = windows["drifted"].fillna(False).to_numpy(bool)  # untested windows: missing
     ax.scatter(x[alarm], windows[value].to_numpy()[alarm], s=90, color="#c0392b", zorder=3,
                label="drift alarm")

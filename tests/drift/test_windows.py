@@ -483,3 +483,20 @@ def test_the_chunk_note_allows_for_uncorrected_columns(tmp_path):
     assert "the reference itself changes along its rows" in r.settings["reference_chunks_note"]
     html = r.to_html(tmp_path / "r.html").read_text()
     assert "for the same reason. Use a reference from one period" in html
+
+
+def test_the_timeline_draws_no_line_across_a_span_without_data():
+    from dataqa.drift.report import timeline_figure
+
+    windows = pd.DataFrame({"window": ["2026-01-01", "2026-01-08", "2026-03-05"],
+                            "end": ["2026-01-08", "2026-01-15", "2026-03-12"],
+                            "max_effect": [0.1, 0.2, 0.3], "drifted": [False, True, True]})
+    fig = timeline_figure(windows, None)
+    line, points = fig.axes[0].get_lines()[:2]
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert np.isnan(y).sum() == 1 and np.isnan(y[2])  # one break, after the second window
+    assert np.asarray(points.get_ydata(), dtype=float).tolist() == [0.1, 0.2, 0.3]
+    rows = pd.DataFrame({"window": ["rows 1-10", "rows 11-20"], "max_effect": [0.1, 0.2],
+                         "drifted": [False, False]})
+    assert not np.isnan(np.asarray(timeline_figure(rows, None).axes[0].get_lines()[0]
+                                   .get_ydata(), dtype=float)).any()
