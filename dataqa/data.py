@@ -358,38 +358,54 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
-def _read_json_table(text: str, dtype: dict | None) -> pd.DataFrame:
+def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     """A JSON file's table. Besides the layouts pandas reads (a list of records, an
     object of columns), two more: an object of records keyed by id (``{"0": {"data":
-    {"text": ...}, "label": 1}, ...}``, as WRENCH and ``to_json(orient="index")`` write;
-    the keys become the column ``id``, or ``key`` when the records hold an ``id``) and an
-    object with one key holding a list of records (``{"data": [{...}, ...]}``, as APIs
-    return). Nested objects in such records become columns named by their path
-    (``data.text``). An object of objects is read as records keyed by id unless its inner
-    keys are row numbers, or outnumber its outer keys with flat values (then it is
-    pandas' object of columns, ``{"text": {"0": "hi", "1": "yo"}}``)."""
+    {"text": ...}, "label": 1}, ...}``, as WRENCH writes, and ``to_json(orient="index")``
+    of a table numbered from 0; the keys become the column ``id``, or the first of
+    ``key``, ``_key``, ``__key`` ... the records do not hold) and an object in which one
+    key holds a list of records (``{"meta": {...}, "data": [{...}, ...]}``, as APIs
+    return; the other keys are left out with a warning). Nested objects in such records
+    become columns named by their path (``data.text``). An object of objects is read as
+    records keyed by id when its outer keys are row numbers and its inner ones are not,
+    or when the records hold objects; otherwise as pandas reads it (an object of
+    columns, ``{"text": {"0": "hi", "1": "yo"}}``)."""
     import io
     import json
 
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        obj = None  # pandas names what is wrong
+    head = text.lstrip()[:1]
+    obj = None
+    if head == "{":  # a list of records goes to pandas as it is (no second parse)
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = None  # pandas names what is wrong
     records = keys = None
-    if isinstance(obj, dict) and len(obj) == 1:
-        (only,) = obj.values()
-        if isinstance(only, list) and only and all(isinstance(r, dict) for r in only):
-            records = only
-    elif isinstance(obj, dict) and obj and all(isinstance(v, dict) for v in obj.values()):
-        inner = set().union(*(v.keys() for v in obj.values()))
-        nested = any(isinstance(x, (dict, list)) for v in obj.values() for x in v.values())
-        if not all(str(k).isdigit() for k in inner) and (nested or len(inner) <= len(obj)):
-            records, keys = list(obj.values()), list(obj.keys())
+    if isinstance(obj, dict) and obj:
+        lists = [k for k, v in obj.items()
+                 if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+        if all(isinstance(v, dict) for v in obj.values()):
+            inner = set().union(*(v.keys() for v in obj.values()))
+            digits = lambda ks: all(str(k).isdigit() for k in ks)  # noqa: E731
+            nested = any(isinstance(x, dict) for v in obj.values() for x in v.values())
+            if (digits(obj.keys()) and not digits(inner)) or (nested and not digits(inner)):
+                records, keys = list(obj.values()), list(obj.keys())
+        elif len(lists) == 1:
+            records = obj[lists[0]]
+            others = [k for k in obj if k != lists[0]]
+            if others:
+                import warnings
+
+                warnings.warn(f"{str(path)!r}: read the {len(records)} records under "
+                              f"{lists[0]!r}; left out: {', '.join(map(repr, others[:10]))}.",
+                              UserWarning, stacklevel=4)
     if records is None:
         return pd.read_json(io.StringIO(text), dtype=dtype)
     df = pd.json_normalize(records, sep=".")
     if keys is not None:
-        df.insert(0, "key" if "id" in df.columns else "id", pd.Series(keys, dtype=object))
+        name = next(n for n in ("id", *(("_" * i) + "key" for i in range(len(df.columns) + 1)))
+                    if n not in df.columns)
+        df.insert(0, name, pd.Series(keys, dtype=object))
     for c in dtype or {}:
         if c in df.columns:
             df[c] = df[c].map(lambda v: v if v is None or (isinstance(v, float) and v != v)
@@ -694,7 +710,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                     if fmt == "jsonl":
                         df = pd.read_json(fh, lines=True, dtype=dtype)
                     else:
-                        df = _read_json_table(fh.read(), dtype)
+                        df = _read_json_table(fh.read(), dtype, path)
         except DataLoadError:
             raise
         except LookupError as exc:

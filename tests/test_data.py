@@ -592,24 +592,31 @@ def test_json_records_keyed_by_id_and_wrapped_lists_are_tables(tmp_path):
     assert df["id"].tolist() == ["0", "1"] and df["data.text"].tolist() == ["win a prize",
                                                                             "see you"]
     assert df["label"].tolist() == [1, 0] and df["weak_labels"].tolist() == [[1, -1], [-1, 0]]
-    # records that hold an id keep it; the keys go to "key"
-    (tmp_path / "i.json").write_text(json.dumps({"a": {"id": 7, "x": 1}, "b": {"id": 8, "x": 2}}))
-    assert load_table(tmp_path / "i.json").to_dict("list") == {"key": ["a", "b"], "id": [7, 8],
-                                                               "x": [1, 2]}
-    (tmp_path / "w.json").write_text(json.dumps({"data": [{"t": "hi", "n": 1}, {"t": "yo"}]}))
-    wrapped = load_table(tmp_path / "w.json")
+    # records that hold an id keep it; the keys go to the first free name
+    (tmp_path / "i.json").write_text(json.dumps({"0": {"id": 7, "key": 1}, "1": {"id": 8,
+                                                                                 "key": 2}}))
+    assert load_table(tmp_path / "i.json").to_dict("list") == {"_key": ["0", "1"], "id": [7, 8],
+                                                               "key": [1, 2]}
+    # records under one key of an object: read, the other keys left out with a warning
+    (tmp_path / "w.json").write_text(json.dumps({"meta": {"n": 2},
+                                                 "data": [{"t": "hi", "n": 1}, {"t": "yo"}]}))
+    with pytest.warns(UserWarning, match="read the 2 records under 'data'; left out: 'meta'"):
+        wrapped = load_table(tmp_path / "w.json")
     assert wrapped["t"].tolist() == ["hi", "yo"] and wrapped["n"].isna().tolist() == [False, True]
-    # pandas' own layouts read as before: columns (row numbers or more rows than columns
-    # as inner keys), records
-    frame = pd.DataFrame({"text": ["a", "b", "c"], "x": [1, 2, 3]}, index=["p", "q", "r"])
+    # pandas' own layouts read as before: columns (whatever the index, lists in cells
+    # included, and as many rows as columns), records; orient="index" of rows numbered
+    # from 0 is records keyed by id
+    frame = pd.DataFrame({"text": ["a", "b", "c"], "x": [1, 2, 3],
+                          "tags": [["u"], ["v", "w"], []]}, index=["p", "q", "r"])
     for orient in ("columns", "records"):
         frame.to_json(tmp_path / "f.json", orient=orient)
-        assert load_table(tmp_path / "f.json")[["text", "x"]].to_dict("list") == {
-            "text": ["a", "b", "c"], "x": [1, 2, 3]}
+        assert load_table(tmp_path / "f.json")[["text", "x", "tags"]].to_dict("list") == {
+            "text": ["a", "b", "c"], "x": [1, 2, 3], "tags": [["u"], ["v", "w"], []]}
     frame.reset_index(drop=True).to_json(tmp_path / "n.json", orient="columns")
-    assert load_table(tmp_path / "n.json").shape == (3, 2)
-    frame.to_json(tmp_path / "x.json", orient="index")
-    assert load_table(tmp_path / "x.json")["id"].tolist() == ["p", "q", "r"]
+    assert load_table(tmp_path / "n.json").shape == (3, 3)
+    frame.reset_index(drop=True).to_json(tmp_path / "x.json", orient="index")
+    assert load_table(tmp_path / "x.json")[["id", "text"]].to_dict("list") == {
+        "id": ["0", "1", "2"], "text": ["a", "b", "c"]}
     # ids kept as text when asked
     (tmp_path / "s.json").write_text(json.dumps({"0": {"code": 7}, "1": {"code": 8}}))
     assert load_table(tmp_path / "s.json", string_columns=["code"])["code"].tolist() == ["7",
