@@ -194,6 +194,16 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     :func:`_row_number_reason`)."""
     if pd.api.types.is_datetime64_any_dtype(ref) or pd.api.types.is_datetime64_any_dtype(cur):
         return "a time column"
+    empty = [bool(s.isna().all()) for s in (ref, cur)]
+    if empty[0] != empty[1]:
+        # filled in one table only (a date or id that stopped being filled reads back as
+        # an empty float column): judged on the filled one, then compared by missing share
+        filled, side = (cur, "current") if empty[0] else (ref, "reference")
+        why = _skip_reason(filled, filled, name)
+        if why and why.startswith("an identifier"):
+            return (f"an identifier: {filled.dropna().astype(str).nunique() / filled.notna().sum():.0%}"
+                    f" of {side} values distinct, none in the other table")
+        return why
     row_number = _row_number_reason(ref, cur, name)
     if row_number:
         return row_number
@@ -208,7 +218,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
             distinct_r, distinct_c = r.nunique() / len(r), c.nunique() / len(c)
             shared = len(set(r) & set(c))
             if (min(distinct_r, distinct_c) >= ID_DISTINCT_SHARE
-                    and shared <= ID_SHARED_SHARE * c.nunique()):
+                    and (shared <= ID_SHARED_SHARE * c.nunique() or ref is cur)):
                 return (f"an identifier: {distinct_r:.0%} of reference and {distinct_c:.0%} of "
                         f"current values distinct, {shared} shared")
     return None
@@ -347,7 +357,7 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
     no missing share to compare)."""
     rows = []
     for col, why in skipped.items():
-        if col not in ref.columns or col not in cur.columns:
+        if col not in ref.columns or col not in cur.columns or why.startswith("only in"):
             continue  # a column of one table: nothing to compare
         if not (ref[col].isna().any() or cur[col].isna().any()):
             continue

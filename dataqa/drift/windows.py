@@ -374,7 +374,11 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     # windows reuse the whole run's model probabilities: no model is fitted or asked again
     win_opts = {**{k: v for k, v in common.items() if k not in ("model", "ood_score")},
                 "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
-                "_part": True, "_kinds": kinds, "_skipped": skipped}
+                "_part": True, "_kinds": kinds,
+                # the left-out columns both tables have (a chunk's two sides are reference
+                # rows, which hold the reference's own columns)
+                "_skipped": {c: why for c, why in skipped.items()
+                             if not why.startswith("only in")}}
     base = (int(random_state) if isinstance(random_state, (int, np.integer))
             else int(np.random.default_rng(random_state).integers(2**31 - 1)))
     sizes = [len(idx) for _, idx in windows if len(idx) >= MIN_ROWS]
@@ -385,7 +389,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     # chunks spread over the whole reference, in row order (consecutive when all fit)
     starts = ((np.arange(n_chunks) * (len(ref) - size)) // max(n_chunks - 1, 1)
               if n_chunks else np.zeros(0, dtype=int))
-    rows, chunks = [], []
+    rows, chunks, chunk_tests = [], [], len(kinds)
     with progress_task("windows and reference chunks", len(windows) + n_chunks,
                        enabled=progress) as advance:
         for i, (label, idx) in enumerate(windows):
@@ -414,6 +418,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                                _features=replace(feats, reference=feats.reference[rest],
                                                  current=feats.reference[idx]),
                                **win_opts)
+            chunk_tests = max(chunk_tests, len(res.columns))
             row = {"window": f"reference rows {idx[0] + 1}-{idx[-1] + 1}", **_summary(res)}
             if state is not None:
                 pr, y = state["ref_probs"], state["labels"]
@@ -431,9 +436,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     result.settings["skipped_columns"] = {**by_share,
                                           **result.settings.get("skipped_columns", {})}
     if chunks:
-        # the chunks test the compared columns (not the left-out columns' missing shares)
+        # as many tests per chunk as the chunks ran (the compared columns, and the
+        # left-out ones with missing values)
         note = _chunk_alarm_note(result.reference_chunks["drifted"], result.settings["alpha"],
-                                 result.settings["correction"], len(kinds))
+                                 result.settings["correction"], chunk_tests)
         if note:
             result.settings["reference_chunks_note"] = note
     if not sizes:

@@ -346,6 +346,19 @@ def test_left_out_time_and_identifier_columns_are_compared_by_missing_share():
     # named columns are compared by value, as before
     named = detect_drift(ref, cur, feature_columns=["x", "day"], multivariate=())
     assert named.columns.set_index("column").loc["day", "kind"] == "categorical"
+    # a date or key that stopped being filled altogether reads back from a file as an
+    # empty float column: still left out by what the other table holds, and reported
+    stopped = cur.assign(day=np.nan, key=np.nan)
+    r = detect_drift(ref, stopped, multivariate=())
+    cols = r.columns.set_index("column")
+    assert cols.loc["day", "kind"] == "time" and cols.loc["day", "missing_current"] == 1.0
+    assert cols.loc["day", "drifted"] and cols.loc["key", "drifted"]
+    assert r.settings["skipped_columns"]["key"] == ("an identifier: 100% of reference values "
+                                                    "distinct, none in the other table")
+    # a compared column empty in one table is still refused, as the issue asks
+    with pytest.raises(EmptyDataError, match="column 'x' is empty \\(all values missing\\) "
+                                             "in the current table"):
+        detect_drift(ref, stopped.assign(x=np.nan), multivariate=())
 
 
 def test_long_keys_without_spaces_are_identifiers_and_free_text_is_not():

@@ -500,3 +500,18 @@ def test_the_timeline_draws_no_line_across_a_span_without_data():
                          "drifted": [False, False]})
     assert not np.isnan(np.asarray(timeline_figure(rows, None).axes[0].get_lines()[0]
                                    .get_ydata(), dtype=float)).any()
+
+
+def test_reference_chunks_compare_only_columns_the_windows_compare():
+    rng = np.random.default_rng(0)
+    n = 300
+    # a column only the reference has, filled in its first two thirds only: a chunk
+    # compared with the rest of the reference would alarm on it, a window never could
+    ref = pd.DataFrame({"x": rng.normal(size=n),
+                        "legacy": [f"l{i}" if i < 200 else None for i in range(n)]})
+    cur = pd.DataFrame({"x": rng.normal(size=n)})
+    with pytest.warns(UserWarning, match="only in the reference table: 'legacy'"):
+        r = drift_windows(ref, cur, chunk_size=100, multivariate=(), n_permutations=19)
+    assert r.columns["column"].tolist() == ["x"]
+    assert len(r.reference_chunks) == 3
+    assert not r.reference_chunks["drifted_columns"].str.contains("legacy").any()
