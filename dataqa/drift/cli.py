@@ -67,9 +67,12 @@ def _print(result, paths) -> None:
     skipped = result.settings.get("skipped_columns") or {}
     if skipped:
         by_share = set(cols.loc[cols["kind"].isin(["time", "identifier"]), "column"])
+        items = list(skipped.items())
         _say("  not compared by value: " + "; ".join(
             f"{c} ({why}{'; its missing share is compared' if c in by_share else ''})"
-            for c, why in skipped.items()), highlight=False, markup=False)
+            for c, why in items[:10])
+            + (f"; and {len(items) - 10} more (settings.skipped_columns in drift.json)"
+               if len(items) > 10 else ""), highlight=False, markup=False)
     for name, v in result.multivariate.items():
         part = ""
         if v.get("reference_rows", result.n_reference) < result.n_reference:

@@ -47,7 +47,8 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         raise InvalidSettingError(f"missing={missing!r} is not known; use 'error' or 'keep'.")
     if pd.api.types.is_bool_dtype(values):
         raise InvalidSettingError(f"time column {name!r} holds true/false values, not times.")
-    if values.isna().all():
+    blank = _blank_times(values)
+    if blank.all():
         raise InvalidSettingError(f"time column {name!r} is empty (every value missing); "
                                   f"fill it, or split by rows with --chunk-size / chunk_size.")
     if pd.api.types.is_numeric_dtype(values):
@@ -64,11 +65,10 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
                 f"--chunk-size / chunk_size.")
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
-        times = _parse_text_times(values.astype("string"), name, dayfirst)
+        # blanks and missing-value texts read as missing in every format
+        times = _parse_text_times(values.astype("string").mask(blank), name, dayfirst)
     unread = times.isna().to_numpy()
     if missing == "keep":  # missing or blank values are missing, not unreadable
-        blank = values.isna().to_numpy() | (values.astype("string").str.strip() == "").fillna(
-            True).to_numpy(dtype=bool)
         unread = unread & ~blank
     bad = np.flatnonzero(unread)
     if len(bad):
@@ -83,6 +83,19 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
     if not pd.api.types.is_numeric_dtype(values):
         _warn_if_zones_mixed(values.astype("string"), name)
     return times
+
+
+#: Texts that mean "no time" in a time column, as files write a missing value.
+_NO_TIME = {"", "nat", "nan", "none", "null", "na", "n/a"}
+
+
+def _blank_times(values: pd.Series) -> np.ndarray:
+    """Where a time column has no time: missing, blank, or a missing-value text (NaT)."""
+    blank = values.isna().to_numpy(dtype=bool)
+    if not pd.api.types.is_numeric_dtype(values):
+        text = values.astype("string").str.strip().str.lower()
+        blank = blank | text.isin(_NO_TIME).fillna(True).to_numpy(dtype=bool)
+    return blank
 
 
 def _row_list(positions: np.ndarray) -> str:

@@ -516,3 +516,18 @@ def test_the_summary_names_the_columns_left_out_and_a_date_that_stopped_being_fi
     assert cols.loc["day", "test"] == "fisher (missing share)"
     assert cols.loc["day", "missing_current"] == pytest.approx(80 / 120)
     assert "its missing share is compared below" in (out / "report.html").read_text()
+
+
+def test_the_not_compared_line_names_ten_columns_and_counts_the_rest(tmp_path):
+    rng = np.random.default_rng(5)
+    pd.DataFrame({"x": rng.normal(size=40)}).to_csv(tmp_path / "r.csv", index=False)
+    cur = pd.DataFrame({"x": rng.normal(size=40), **{f"extra{i:02d}": 1.0 for i in range(12)}})
+    cur.to_csv(tmp_path / "c.csv", index=False)
+    with pytest.warns(UserWarning, match="only in the current table"):
+        res = runner.invoke(app, ["drift", str(tmp_path / "r.csv"), str(tmp_path / "c.csv"),
+                                  "--permutations", "19", "-q", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if "not compared by value" in ln)
+    assert line.count("(only in the current table)") == 10
+    assert line.endswith("extra09 (only in the current table); and 2 more "
+                         "(settings.skipped_columns in drift.json)")

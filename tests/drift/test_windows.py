@@ -31,6 +31,14 @@ def test_rows_without_a_time_are_in_no_window():
                                          "they are in no window"):
         w = split_windows(cur, time_column="t", window="1D")
     assert [idx.tolist() for _, idx in w] == [[0], [4], [2]]
+    # missing-value texts are missing too, and leave the format's choice alone (day first)
+    with pytest.warns(UserWarning, match="missing in 2 of 4 current rows"):
+        w = split_windows(pd.DataFrame({"t": ["13/01/2024", "NaT", "null", "14/01/2024"]}),
+                          time_column="t", window="1D")
+    assert [(lab, idx.tolist()) for lab, idx in w] == [("2024-01-13 00:00:00", [0]),
+                                                      ("2024-01-14 00:00:00", [3])]
+    with pytest.raises(InvalidSettingError, match="time column 't' is empty"):
+        split_windows(pd.DataFrame({"t": ["", " ", "NaT"]}), time_column="t", window="1D")
     # a value that is there but not a time is still an error, named as such
     with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are not times in the "
                                                   "column's format \\(rows 3, counted"):
