@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -416,12 +417,15 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
 def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> None:
     """Refuse data rows that repeat the header line, as files joined with ``cat`` hold:
     read as data they turn every column into text (a time column into an identifier)."""
-    if df.empty or df.shape[1] < 2 or any(pd.api.types.is_numeric_dtype(df[c])
-                                          or pd.api.types.is_bool_dtype(df[c])
-                                          for c in df.columns):
+    # the columns with a name and a value (an unnamed, empty field, as a delimiter at the
+    # end of the header line makes, repeats as nothing)
+    pairs = [(c, n) for c, n in zip(df.columns, names, strict=True)
+             if not re.fullmatch(r"Unnamed: \d+", str(n)) and not df[c].isna().all()]
+    if df.empty or len(pairs) < 2 or any(pd.api.types.is_numeric_dtype(df[c])
+                                         or pd.api.types.is_bool_dtype(df[c]) for c, _ in pairs):
         return  # a column holding its own name is text; one column may hold it by chance
     same = np.ones(len(df), dtype=bool)
-    for col, name in zip(df.columns, names, strict=True):
+    for col, name in pairs:
         same &= (df[col].astype("string").str.strip() == name.strip()).fillna(False).to_numpy(
             dtype=bool)
         if not same.any():
@@ -435,18 +439,34 @@ def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> No
         f"or drop those rows.")
 
 
-def _rows_with_extra_fields(reader, n_columns: int,
-                            empty_too: bool = False) -> list[tuple[int, int]]:
+def _rows_longer_than_first(reader, n_columns: int) -> tuple[int, list[tuple[int, int]]]:
+    """The field count a reader of the header and data rows expects (the header's or the
+    first data row's, the larger) and the first data rows with more fields (number from
+    1 after the header, field count)."""
+    expected, rows, row = n_columns, [], 0
+    for i, fields in enumerate(reader):
+        if i == 0 or not fields:
+            continue
+        row += 1
+        if row == 1:
+            expected = max(expected, len(fields))
+        elif len(fields) > expected:
+            rows.append((row, len(fields)))
+            if len(rows) > _SHOW_ROWS:
+                break
+    return expected, rows
+
+
+def _rows_with_extra_fields(reader, n_columns: int) -> list[tuple[int, int]]:
     """The first data rows (number from 1 after the header, field count) of ``reader``'s
-    rows that hold a non-empty field past ``n_columns`` (with ``empty_too``, any field)."""
+    rows that hold a non-empty field past ``n_columns``."""
     rows: list[tuple[int, int]] = []
     row = 0
     for i, fields in enumerate(reader):
         if i == 0 or not fields:
             continue  # the header; pandas skips empty lines
         row += 1
-        if len(fields) > n_columns and (empty_too
-                                        or any(f.strip() for f in fields[n_columns:])):
+        if len(fields) > n_columns and any(f.strip() for f in fields[n_columns:]):
             rows.append((row, len(fields)))
             if len(rows) > _SHOW_ROWS:
                 break
@@ -459,12 +479,13 @@ def _check_extra_fields(path: Path, fmt: str, delim: str, encoding: str,
     """Refuse a delimited file whose data rows hold more non-empty fields than its header
     names columns, naming the first such rows (counted from 1 after the header). Trailing
     empty fields (a delimiter at the end of every line) are read as they are; with
-    ``empty_too`` (pandas stopped at a row longer than the first ones) rows whose extra
-    fields are empty are named too, as a delimiter at the end of some lines only."""
+    ``empty_too`` (pandas stopped at a row longer than the first ones) rows with more
+    empty fields at their end than the first row are named too."""
     import re
 
     rows: list[tuple[int, int]] = []
     ends: list[tuple[int, int]] = []
+    expected = n_columns
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
     pattern = re.compile(delim) if len(delim) > 1 else None
 
@@ -482,19 +503,19 @@ def _check_extra_fields(path: Path, fmt: str, delim: str, encoding: str,
             rows = _rows_with_extra_fields(rows_of(fh), n_columns)
         if not rows and empty_too:
             with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
-                ends = _rows_with_extra_fields(rows_of(fh), n_columns, empty_too=True)
+                expected, ends = _rows_longer_than_first(rows_of(fh), n_columns)
     finally:
         csv.field_size_limit(limit)
     if not rows and empty_too and ends:
         shown = ", ".join(str(r) for r, _ in ends[:_SHOW_ROWS])
         shown += ", ..." if len(ends) > _SHOW_ROWS else ""
         raise DataLoadError(
-            f"{str(path)!r} has a delimiter ({delim!r}) at the end of some data rows but not "
-            f"of others: {'rows' if len(ends) > 1 else 'row'} {shown}, counted from 1 after "
-            f"the header, {'hold' if len(ends) > 1 else 'holds'} empty fields past "
-            f"the {n_columns} columns its header names, and rows of different lengths cannot be "
-            f"read; remove the delimiters at the end of those lines (a delimiter at the end of "
-            f"every data line is read as it is).")
+            f"{str(path)!r} has more delimiters ({delim!r}) at the end of some data rows than "
+            f"of the first: {'rows' if len(ends) > 1 else 'row'} {shown}, counted from 1 after "
+            f"the header, {'end' if len(ends) > 1 else 'ends'} with empty fields beyond the "
+            f"{expected} fields of the header and the first row, and rows of different lengths "
+            f"cannot be read; remove the extra delimiters at the end of those lines (the same "
+            f"number at the end of every data line is read as it is).")
     if not rows:
         return
     shown = ", ".join(f"{r} ({n} fields)" for r, n in rows[:_SHOW_ROWS])
@@ -850,11 +871,16 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                 for v in dups[:3])
             # rows repeated whole (an export that holds some rows twice) are dropped
             # by drop_duplicates; ids shared by different rows need another id column
-            copies = int(df.astype(str).duplicated().sum())
+            whole = df.astype(str).duplicated().to_numpy()
+            copies = int(whole.sum())
+            left = pd.unique(ids[~whole][pd.Series(ids[~whole]).duplicated().to_numpy()])
             fix = (f" {copies} {'rows are exact copies' if copies > 1 else 'row is an exact copy'}"
-                   f" of an earlier row: drop them (pandas: df.drop_duplicates()), or choose "
-                   f"another id column." if copies else
-                   " Deduplicate the table or choose another id column.")
+                   f" of an earlier row: drop them (pandas: df.drop_duplicates())"
+                   if copies else "")
+            fix += (f"{'; then ' if copies else ' '}{format_ids(left)} "
+                    f"{'are' if len(left) > 1 else 'is'}{' still' if copies else ''} held by "
+                    f"different rows: choose "
+                    f"another id column or make those ids unique." if len(left) else ".")
             raise DuplicateIdError(
                 f"id column {id_column!r} of {table} has {len(dups)} repeated values: "
                 f"{format_ids(dups)} ({where}, counted from 1 after the header); ids must be "

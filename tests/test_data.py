@@ -87,8 +87,14 @@ def test_duplicate_ids(frame):
     with pytest.raises(DuplicateIdError, match="2 repeated values: 'a', 'c' \\('a' in rows 1, "
                                                "3; 'c' in rows 4, 5, counted from 1 after the "
                                                "header\\); ids must be unique. 1 row is an "
-                                               "exact copy of an earlier row: drop them"):
+                                               "exact copy of an earlier row: drop them "
+                                               "\\(pandas: df.drop_duplicates\\(\\)\\); then "
+                                               "'c' is still held by different rows: choose "
+                                               "another id column"):
         make_ids(copies, "id")
+    with pytest.raises(DuplicateIdError, match="header\\); ids must be unique. 'a' is held by "
+                                               "different rows"):
+        make_ids(pd.DataFrame({"id": ["a", "b", "a"], "x": [1, 2, 3]}), "id")
     with pytest.raises(DuplicateIdError, match="1 repeated values: 'a'"):
         prepare_labeled(frame, label_column="label", id_column="id")
 
@@ -635,6 +641,11 @@ def test_a_header_repeated_as_data_is_refused_by_row(tmp_path):
         load_table(path)
     with pytest.raises(DataLoadError, match="repeats its header line as data: row 3"):
         load_table(path, columns=["a", "b", "c"])  # renamed columns: still the file's header
+    # a header ending with a delimiter repeats with its empty field
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("a,b,\nx,y,\na,b,\nz,w,\n")
+    with pytest.raises(DataLoadError, match="repeats its header line as data: row 2,"):
+        load_table(trailing)
     # a value that equals its column's name in some columns only is data
     ok = tmp_path / "ok.csv"
     ok.write_text("kind,text\nkind,hello\nx,text\n")
@@ -665,15 +676,21 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path)
     # ... and at the end of some later lines only is named by row, gzipped or not
     some = tmp_path / "some.csv"
     some.write_text("id,x\na,1\nb,2\nc,3,\nd,4\ne,5,,\n")
-    with pytest.raises(DataLoadError, match="at the end of some data rows but not of others: "
-                                            "rows 3, 5, counted from 1 after the header, hold "
-                                            "empty fields past the 2 columns"):
+    with pytest.raises(DataLoadError, match="more delimiters \\(','\\) at the end of some data "
+                                            "rows than of the first: rows 3, 5, counted from 1 "
+                                            "after the header, end with empty fields beyond the "
+                                            "2 fields of the header and the first row"):
         load_table(some)
     (tmp_path / "one.csv.gz").write_bytes(gzip.compress(b"id;x\na;1\nb;2;\n"))
-    with pytest.raises(DataLoadError, match="\\(';'\\) at the end of some data rows but not "
-                                            "of others: row 2, counted from 1 after the header, "
-                                            "holds"):
+    with pytest.raises(DataLoadError, match="\\(';'\\) at the end of some data rows than of the "
+                                            "first: row 2, counted from 1 after the header, "
+                                            "ends"):
         load_table(tmp_path / "one.csv.gz", sep=";")
+    # every row ends with a delimiter, one with two: that one is named, not the others
+    (tmp_path / "two.csv").write_text("a,b\n1,2,\n3,4,,\n5,6,\n")
+    with pytest.raises(DataLoadError, match="row 2, counted from 1 after the header, ends with "
+                                            "empty fields beyond the 3 fields"):
+        load_table(tmp_path / "two.csv")
     # a quoted CSV read as TSV with --sep ',': told to read it as CSV
     quoted = tmp_path / "q.txt"
     quoted.write_text('a,b,c\n1,"x, y",2\n3,z,4\n')
