@@ -150,7 +150,8 @@ def _write(tmp_path, name, df):
      "(e.g. 'n/a?' in row 20, counted from 1 after the header)"),
     (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(5)}),
      "the current table ('{c}') has 5 rows"),
-    (pd.DataFrame({"a": range(20), "b": [None] * 20}), pd.DataFrame({"a": range(20), "b": range(20)}),
+    (pd.DataFrame({"a": range(20), "b": [None] * 20}),
+     pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
      "column 'b' is empty (all values missing) in the reference table ('{r}')"),
 ])
 def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):

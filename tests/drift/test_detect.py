@@ -179,7 +179,8 @@ def test_save_writes_the_three_files(tmp_path):
      "column 'a' is numeric in the reference table but text in the current table"),
     (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(9)}), EmptyDataError,
      "the current table has 9 rows"),
-    (pd.DataFrame({"a": range(20), "b": [np.nan] * 20}), pd.DataFrame({"a": range(20), "b": range(20)}),
+    (pd.DataFrame({"a": range(20), "b": [np.nan] * 20}),
+     pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
      EmptyDataError, "column 'b' is empty \\(all values missing\\) in the reference table"),
 ])
 def test_bad_input_is_named(ref, cur, exc, msg):
