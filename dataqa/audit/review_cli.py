@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dataqa._cli_utils import console, handle_errors, write_csv_atomic
-from dataqa.errors import InvalidSettingError, format_ids
+from dataqa.errors import EmptyDataError, InvalidSettingError, format_ids
 
 __all__ = ["review_app"]
 
@@ -216,6 +216,11 @@ def estimate_command(
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)
+    if v.n_reviewed == 0:  # the prior alone would be written as a verified rate
+        raise EmptyDataError(
+            f"no item of the review plan has a verified label yet ({v.n_planned} planned): "
+            f"fill in the verified_label column of the review sheet (or annotate the pushed "
+            f"queue), then run `dataqa review estimate` again. Nothing was written.")
     result.verified = v
     (audit_dir / "verified.json").write_text(json.dumps(v.to_dict(), indent=2,
                                                         default=_json_default))

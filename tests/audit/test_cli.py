@@ -92,6 +92,13 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert "verified_label" in sheet and sheet["verified_label"].isna().all()
     assert not {"given_label", "label", "suggested_label", "stratum"} & set(sheet.columns)
     assert "review plan: 80 of 400 items" in res.output
+    # the sheet as written, not filled in yet: refused, nothing written
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(out / "review_sheet.csv")])
+    assert res.exit_code == 2
+    assert ("no item of the review plan has a verified label yet (80 planned): fill in the "
+            "verified_label column") in " ".join(res.output.split())
+    assert not (out / "verified.json").exists()
     sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
     sheet.to_csv(tmp_path / "reviews.csv", index=False)
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
