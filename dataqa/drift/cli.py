@@ -93,6 +93,15 @@ def _print(result, paths) -> None:
             f"({v['reference_prior']:.2f})" for name, v in shares[:6])
             + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else ""),
             highlight=False, markup=False)
+        from dataqa.drift.report import no_better_than_majority
+
+        majority = no_better_than_majority(result)
+        if majority is not None:
+            _say(f"  note: the model is not clearly better on the reference than always "
+                 f"predicting its most common class (out-of-fold accuracy "
+                 f"{result.estimated_accuracy['reference_accuracy']:.3f}, that class "
+                 f"{majority:.3f}): the class mix and accuracy above say nothing. Is the text "
+                 f"column named (--text-column)?", highlight=False, markup=False)
     if result.ood is not None:
         o = result.ood
         _say(f"  OOD share: {o['fraction']:.3f} of current rows above the {o['score']} "

@@ -82,6 +82,20 @@ def _which(df: pd.DataFrame, name: str) -> str:
     return f"the {name} table ({str(source)!r})" if source else f"the {name} table"
 
 
+def _renamed_hint(col, ref: pd.DataFrame, cur: pd.DataFrame) -> str:
+    """When one table has the column and the other not: a name is spelt differently in
+    the two files, and renaming the current file's columns fixes it."""
+    if (col in ref.columns) == (col in cur.columns):
+        return ""
+    if col in ref.columns:
+        return (f" The reference table has {str(col)!r}: if the current file names it "
+                f"otherwise, rename the current file's columns with --current-columns "
+                f"(all of them, in order; API: load_table(..., columns=[...])).")
+    return (f" The current table has {str(col)!r}: if the reference file names it otherwise, "
+            f"rename the reference file's columns with --columns and give the current file "
+            f"its own names with --current-columns (API: load_table(..., columns=[...])).")
+
+
 def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved,
              part: bool = False):
     """(column -> kind, skipped column -> reason). ``part``: the tables are a window or a
@@ -92,7 +106,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         for df, name in ((ref, "the reference table"), (cur, "the current table")):
             if col not in df.columns:
                 raise MissingColumnError(col, [str(c) for c in df.columns], role="text column",
-                                         table=name)
+                                         table=name, hint=_renamed_hint(col, ref, cur))
         if all(pd.api.types.is_numeric_dtype(df[col]) for df in (ref, cur)):
             raise FeatureTypeError(
                 f"text column {col!r} holds numbers in both tables, not text; leave it out of "
@@ -110,7 +124,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             for df, name in ((ref, "the reference table"), (cur, "the current table")):
                 if col not in df.columns:
                     raise MissingColumnError(col, [str(c) for c in df.columns],
-                                             role="feature column", table=name)
+                                             role="feature column", table=name,
+                                             hint=_renamed_hint(col, ref, cur))
         cols += [c for c in text_cols if c not in cols]
     else:
         cols = [c for c in ref.columns if c in set(cur.columns) and c not in reserved]

@@ -532,3 +532,47 @@ def test_the_not_compared_line_names_ten_columns_and_counts_the_rest(tmp_path):
     assert line.count("(only in the current table)") == 10
     assert line.endswith("extra09 (only in the current table); and 2 more "
                          "(settings.skipped_columns in drift.json)")
+
+
+def test_a_model_no_better_than_the_majority_class_is_named(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 200
+    # labels that the features do not predict (the text column was not named, say)
+    ref = pd.DataFrame({"x": rng.normal(size=n), "label": rng.choice(["a", "b"], n)})
+    cur = pd.DataFrame({"x": rng.normal(size=n)})
+    ref.to_csv(tmp_path / "r.csv", index=False)
+    cur.to_csv(tmp_path / "c.csv", index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "r.csv"), str(tmp_path / "c.csv"),
+                              "--label-column", "label", "--permutations", "19", "-q",
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "note: the model is not clearly better on the reference than always predicting " \
+           "its most common class" in text
+    assert "not clearly better" in (tmp_path / "o" / "report.html").read_text()
+    # a model that predicts: no note
+    good = ref.assign(x=(ref["label"] == "b") * 3.0 + rng.normal(size=n))
+    good.to_csv(tmp_path / "g.csv", index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "g.csv"), str(tmp_path / "c.csv"),
+                              "--label-column", "label", "--permutations", "19", "-q",
+                              "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 0 and "not clearly better" not in res.output
+
+
+def test_a_column_named_otherwise_in_the_current_file_points_to_current_columns(tmp_path):
+    rng = np.random.default_rng(9)
+    pd.DataFrame({"x": rng.normal(size=30), "CONTENT": ["hi there"] * 30}).to_csv(
+        tmp_path / "r.csv", index=False)
+    pd.DataFrame({"x": rng.normal(size=30), "text": ["hi there"] * 30}).to_csv(
+        tmp_path / "c.csv", index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "r.csv"), str(tmp_path / "c.csv"),
+                              "--text-column", "CONTENT", "-q", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert ("text column 'CONTENT' is not in the current table; its columns are: x, text. Pass "
+            "one of these names. The reference table has 'CONTENT': if the current file names "
+            "it otherwise, rename the current file's columns with --current-columns") in \
+        " ".join(res.output.split())
+    res = runner.invoke(app, ["drift", str(tmp_path / "r.csv"), str(tmp_path / "c.csv"),
+                              "--text-column", "CONTENT", "--current-columns", "x,CONTENT",
+                              "--permutations", "19", "-q", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
