@@ -188,9 +188,13 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                     f"true/false) or leave the column out.")
             hint = ""
             if re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value):
-                hint = (" The value has a decimal comma: read the file with --decimal ','"
-                        + (" (or --current-decimal ',')" if other == "current" else "")
-                        + " (API: load_table(..., decimal=','))).")
+                hint = (" The value has a decimal comma: read the current file with "
+                        "--current-decimal ',' (API: load_table(..., decimal=','))."
+                        if other == "current" else
+                        " The value has a decimal comma: read the reference file with "
+                        "--decimal ',' (it applies to the current file too: add "
+                        "--current-decimal '.' if that one writes a decimal point; API: "
+                        "load_table(..., decimal=',')).")
             raise FeatureTypeError(
                 f"column {col!r} is numeric in the {num} table but text in "
                 f"{_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 after "

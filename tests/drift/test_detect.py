@@ -409,9 +409,14 @@ def test_a_decimal_comma_is_named_and_a_negative_seed_refused():
     rng = np.random.default_rng(8)
     ref = pd.DataFrame({"a": rng.normal(size=30)})
     cur = pd.DataFrame({"a": [f"{v:.2f}".replace(".", ",") for v in rng.normal(size=30)]})
-    with pytest.raises(FeatureTypeError, match="decimal comma: read the file with --decimal ',' "
-                                               "\\(or --current-decimal ','\\)"):
+    with pytest.raises(FeatureTypeError, match="decimal comma: read the current file with "
+                                               "--current-decimal ',' \\(API: load_table\\(..., "
+                                               "decimal=','\\)\\)\\.$"):
         detect_drift(ref, cur)
+    with pytest.raises(FeatureTypeError, match="decimal comma: read the reference file with "
+                                               "--decimal ',' \\(it applies to the current file "
+                                               "too: add --current-decimal '.'"):
+        detect_drift(cur, ref)
     with pytest.raises(InvalidSettingError, match="random_state=-1 must be an integer >= 0"):
         detect_drift(ref, ref, random_state=-1)
 
