@@ -728,10 +728,15 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             else:
                 dtype = {c: str for c in string_columns} or None
                 with _open_text(path, comp, enc) as fh:
-                    if fmt == "jsonl":
-                        df = pd.read_json(fh, lines=True, dtype=dtype)
+                    text = fh.read()
+                    if not text.strip():  # as an empty CSV: "has no rows" downstream
+                        df = pd.DataFrame()
+                    elif fmt == "jsonl":
+                        import io
+
+                        df = pd.read_json(io.StringIO(text), lines=True, dtype=dtype)
                     else:
-                        df = _read_json_table(fh.read(), dtype, path)
+                        df = _read_json_table(text, dtype, path)
         except DataLoadError:
             raise
         except LookupError as exc:

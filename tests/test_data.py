@@ -629,6 +629,14 @@ def test_json_records_keyed_by_id_and_wrapped_lists_are_tables(tmp_path):
                                                                                        "8"]
 
 
+def test_empty_json_files_have_no_rows(tmp_path):
+    for name, text in (("e.json", ""), ("e.jsonl", "\n\n"), ("s.json", "  \n")):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(EmptyDataError, match=f"'.*{name}' has no rows; give a table with "
+                                                 f"at least one row"):
+            load_table(tmp_path / name)
+
+
 def test_a_header_repeated_as_data_is_refused_by_row(tmp_path):
     # two exports joined with cat: the second file's header is a data row
     path = tmp_path / "joined.csv"
