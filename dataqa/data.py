@@ -1184,7 +1184,8 @@ def prepare_labeled(
         if non_numeric:
             raise FeatureTypeError(
                 f"feature column(s) {', '.join(map(repr, non_numeric))} are not numeric; "
-                f"encode them as numbers, or pass text with text_column=..."
+                f"encode them as numbers, or name a text column with --text-column (API: "
+                f"text_column=...)"
                 f"{_decimal_comma_hint(df, non_numeric)}"
             )
     elif text_column is None:

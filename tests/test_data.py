@@ -100,7 +100,7 @@ def test_duplicate_ids(frame):
 
 
 def test_non_numeric_feature(frame):
-    with pytest.raises(FeatureTypeError, match="'text' are not numeric"):
+    with pytest.raises(FeatureTypeError, match="'text' are not numeric; encode them as numbers, or name a text column with --text-column"):
         prepare_labeled(frame, label_column="label", feature_columns=["x", "text"])
 
 
