@@ -288,6 +288,23 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert "id" in kept.columns["column"].tolist()
 
 
+def test_missing_share_rows_keep_the_no_shift_rate():
+    # two samples of one table whose date is missing in 10% of rows: the date's missing
+    # share is compared beside the values, and the run alarms about as often as alpha
+    rng = np.random.default_rng(21)
+    alarms = 0
+    for _ in range(60):
+        n = 300
+        days = pd.Series([f"2026-01-{d:02d}" for d in rng.integers(1, 29, n)])
+        days[rng.random(n) < 0.1] = None
+        pool = pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(["a", "b", "c"], n),
+                             "day": days})
+        r = detect_drift(pool.iloc[:150], pool.iloc[150:], multivariate=())
+        assert r.columns["column"].tolist() == ["x", "c", "day"]
+        alarms += r.drifted
+    assert alarms <= 7, alarms  # 60 runs at alpha 0.05: 3 expected, 8 or more p = 0.01
+
+
 def test_row_numbers_and_saved_row_indexes_are_left_out(tmp_path):
     rng = np.random.default_rng(12)
     df = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
