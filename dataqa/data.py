@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 import warnings
 from collections.abc import Sequence
@@ -194,8 +195,6 @@ def _decompress_error(path: Path, compression: str | None, exc: BaseException) -
 
 
 def _open_text(path: Path, compression: str | None, encoding: str, **kwargs):
-    import io
-
     return io.TextIOWrapper(_open_bytes(path, compression), encoding=encoding, **kwargs)
 
 
@@ -371,7 +370,6 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     records keyed by id when its outer keys are row numbers and its inner ones are not,
     or when the records hold objects; otherwise as pandas reads it (an object of
     columns, ``{"text": {"0": "hi", "1": "yo"}}``)."""
-    import io
     import json
 
     head = text.lstrip()[:1]
@@ -389,14 +387,12 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
             inner = set().union(*(v.keys() for v in obj.values()))
             digits = lambda ks: all(str(k).isdigit() for k in ks)  # noqa: E731
             nested = any(isinstance(x, dict) for v in obj.values() for x in v.values())
-            if (digits(obj.keys()) and not digits(inner)) or (nested and not digits(inner)):
+            if not digits(inner) and (digits(obj.keys()) or nested):
                 records, keys = list(obj.values()), list(obj.keys())
         elif len(lists) == 1:
             records = obj[lists[0]]
             others = [k for k in obj if k != lists[0]]
             if others:
-                import warnings
-
                 warnings.warn(f"{str(path)!r}: read the {len(records)} records under "
                               f"{lists[0]!r}; left out: {', '.join(map(repr, others[:10]))}.",
                               UserWarning, stacklevel=4)
@@ -481,8 +477,6 @@ def _check_extra_fields(path: Path, fmt: str, delim: str, encoding: str,
     empty fields (a delimiter at the end of every line) are read as they are; with
     ``empty_too`` (pandas stopped at a row longer than the first ones) rows with more
     empty fields at their end than the first row are named too."""
-    import re
-
     rows: list[tuple[int, int]] = []
     ends: list[tuple[int, int]] = []
     expected = n_columns
@@ -732,8 +726,6 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                     if not text.strip():  # as an empty CSV: "has no rows" downstream
                         df = pd.DataFrame()
                     elif fmt == "jsonl":
-                        import io
-
                         df = pd.read_json(io.StringIO(text), lines=True, dtype=dtype)
                     else:
                         df = _read_json_table(text, dtype, path)
