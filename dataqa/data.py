@@ -367,9 +367,11 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     key holds a list of records (``{"meta": {...}, "data": [{...}, ...]}``, as APIs
     return; the other keys are left out with a warning). Nested objects in such records
     become columns named by their path (``data.text``). An object of objects is read as
-    records keyed by id when its outer keys are row numbers and its inner ones are not,
-    or when the records hold objects; otherwise as pandas reads it (an object of
-    columns, ``{"text": {"0": "hi", "1": "yo"}}``)."""
+    records keyed by id when its inner keys are not row numbers and its outer keys are
+    (``to_json(orient="index")`` of any index included), the records hold objects, or
+    there are more outer keys than distinct inner ones (more rows than columns, as a
+    table has); otherwise as pandas reads it (an object of columns, ``{"text": {"0":
+    "hi", "1": "yo"}}``, or keyed by a text index)."""
     import json
 
     head = text.lstrip()[:1]
@@ -387,7 +389,9 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
             inner = set().union(*(v.keys() for v in obj.values()))
             digits = lambda ks: all(str(k).isdigit() for k in ks)  # noqa: E731
             nested = any(isinstance(x, dict) for v in obj.values() for x in v.values())
-            if not digits(inner) and (digits(obj.keys()) or nested):
+            # a table has more rows than columns: more outer than inner keys are rows
+            rows = digits(obj.keys()) or nested or len(obj) > len(inner)
+            if not digits(inner) and rows:
                 records, keys = list(obj.values()), list(obj.keys())
         elif len(lists) == 1:
             records = obj[lists[0]]

@@ -623,6 +623,14 @@ def test_json_records_keyed_by_id_and_wrapped_lists_are_tables(tmp_path):
     frame.reset_index(drop=True).to_json(tmp_path / "x.json", orient="index")
     assert load_table(tmp_path / "x.json")[["id", "text"]].to_dict("list") == {
         "id": ["0", "1", "2"], "text": ["a", "b", "c"]}
+    # orient="index" of a text index: more outer keys (rows) than inner ones (columns)
+    longer = pd.DataFrame({"text": list("abcd"), "x": [1, 2, 3, 4]}, index=list("pqrs"))
+    longer.to_json(tmp_path / "t.json", orient="index")
+    assert load_table(tmp_path / "t.json").to_dict("list") == {
+        "id": ["p", "q", "r", "s"], "text": ["a", "b", "c", "d"], "x": [1, 2, 3, 4]}
+    longer.to_json(tmp_path / "c.json", orient="columns")  # the same table by columns
+    assert load_table(tmp_path / "c.json").to_dict("list") == {"text": ["a", "b", "c", "d"],
+                                                               "x": [1, 2, 3, 4]}
     # ids kept as text when asked
     (tmp_path / "s.json").write_text(json.dumps({"0": {"code": 7}, "1": {"code": 8}}))
     assert load_table(tmp_path / "s.json", string_columns=["code"])["code"].tolist() == ["7",
