@@ -73,6 +73,11 @@ def _print(result, paths) -> None:
             for c, why in items[:10])
             + (f"; and {len(items) - 10} more (settings.skipped_columns in drift.json)"
                if len(items) > 10 else ""), highlight=False, markup=False)
+    lists = result.settings.get("list_columns") or {}
+    if lists:
+        _say("  lists compared position by position: " + ", ".join(
+            f"{c} ({k} positions: {c}[0] ... {c}[{k - 1}])" if k > 1 else f"{c} ({c}[0])"
+            for c, k in lists.items()), highlight=False, markup=False)
     for name, v in result.multivariate.items():
         part = ""
         if v.get("reference_rows", result.n_reference) < result.n_reference:

@@ -370,6 +370,76 @@ def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numer
     return rows
 
 
+#: A column of lists longer than this is compared as whole lists, not position by position.
+MAX_LIST_POSITIONS = 1024
+
+
+def _is_list(v) -> bool:
+    return isinstance(v, (list, tuple, np.ndarray))
+
+
+def _list_length(s: pd.Series) -> int | None:
+    """The common length of a column whose values (missing ones aside) are all lists,
+    tuples or arrays of one length; None otherwise."""
+    if not pd.api.types.is_object_dtype(s):
+        return None
+    is_list = s.map(_is_list)
+    if not is_list.any() or (s.notna() & ~is_list).any():
+        return None  # no list, or a value that is neither a list nor missing
+    vals = s[is_list]
+    lengths = set(vals.map(len))
+    return lengths.pop() if len(lengths) == 1 else None
+
+
+def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserved):
+    """Split each compared column of lists of one length (as JSON and Parquet keep weak
+    labels, tags per position or vectors) into one column per position, named
+    ``col[0]``, ``col[1]``, ...: which position moved is what a user needs to know (which
+    labeling function fires more often), and a whole list compared as one category says
+    only that some list changed. Positions of whole numbers with at most 20 distinct
+    values, text and booleans are categories (a weak label's -1 is "abstain", not a
+    number); other numbers stay numbers. Returns the tables, the feature columns with each
+    list column replaced by its positions, and {list column: its positions}."""
+    if feature_columns is not None:
+        candidates = [c for c in feature_columns if c in ref.columns and c in cur.columns]
+    else:
+        candidates = [c for c in ref.columns if c in set(cur.columns) and c not in reserved]
+    expanded = {}
+    for col in candidates:
+        lengths = {_list_length(df[col]) for df in (ref, cur)}
+        if len(lengths) != 1 or None in lengths:
+            continue
+        k = lengths.pop()
+        if not 1 <= k <= MAX_LIST_POSITIONS:
+            continue
+        names = [f"{col}[{i}]" for i in range(k)]
+        if any(n in ref.columns or n in cur.columns for n in names):
+            continue  # the tables already hold columns of those names
+        blocks = []
+        for df in (ref, cur):
+            rows = [list(v) if _is_list(v) else [None] * k for v in df[col]]
+            blocks.append(pd.DataFrame(rows, columns=names, index=df.index))
+        pooled = pd.concat(blocks, ignore_index=True)
+        for name in names:
+            v = pooled[name].dropna()
+            numbers = (len(v) > 0 and v.map(lambda x: isinstance(x, (int, float, np.number))
+                                               and not isinstance(x, (bool, np.bool_))).all())
+            whole = numbers and bool((v.astype(float) == v.astype(float).round()).all())
+            if numbers and not (whole and v.nunique() <= 20):
+                for b in blocks:
+                    b[name] = pd.to_numeric(b[name], errors="coerce").astype(np.float64)
+            else:  # categories, written as text ("-1", "true")
+                for b in blocks:
+                    b[name] = b[name].map(lambda x: x if x is None or x != x else str(
+                        int(x) if isinstance(x, float) and x == int(x) else x)).astype(object)
+        ref = pd.concat([ref.drop(columns=col), blocks[0]], axis=1)
+        cur = pd.concat([cur.drop(columns=col), blocks[1]], axis=1)
+        expanded[col] = names
+    if expanded and feature_columns is not None:
+        feature_columns = [n for c in feature_columns for n in expanded.get(c, [c])]
+    return ref, cur, feature_columns, expanded
+
+
 def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -> list[dict]:
     """The missing-share rows of the shared time and identifier columns left out of the
     value tests, for those with a missing value in either table (a column full in both has
@@ -512,11 +582,13 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                 f"learn the labels from themselves (an estimated accuracy of 1). Leave it out of "
                 f"{role.split(' ')[0]}; to compare the labels' shares, run without label_column.")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
+    ref_given, cur_given = ref, cur
+    ref, cur, feature_columns, lists = _expand_lists(ref, cur, feature_columns, reserved)
     kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
     if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features
         kinds = {c: _kinds.get(c, k) for c, k in kinds.items()}
     # a window's or chunk's result is only summarised: its rows need no content ids
-    ids = (make_ids(cur, id_column, source="the current table") if not _part
+    ids = (make_ids(cur_given, id_column, source="the current table") if not _part
            else np.arange(len(cur)).astype(str).astype(object))
     if label_column is not None:  # checked before the long work
         y, names = encode_labels(ref[label_column], column=label_column,
@@ -558,13 +630,14 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
 
     result = DriftResult(
         drifted=bool(columns["drifted"].any()), columns=columns, multivariate=multi,
-        ids=np.asarray(ids, dtype=object), current=cur, text_column=text_column,
+        ids=np.asarray(ids, dtype=object), current=cur_given, text_column=text_column,
         id_column=id_column,
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
                   "text_features": text_features, "ood_score": ood_score,
-                  "random_state": _json_seed(random_state), "skipped_columns": skipped},
+                  "random_state": _json_seed(random_state), "skipped_columns": skipped,
+                  "list_columns": {c: len(n) for c, n in lists.items()}},
         n_reference=len(ref), n_current=len(cur))
     if _keep_features:  # drift_windows reuses them for every window and chunk
         result._features = (feats, kinds)
@@ -586,7 +659,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 
-        _run_fitted_model_checks(result, model, ref[list(kinds)], cur[list(kinds)],
+        parent = {n: c for c, names in lists.items() for n in names}
+        given = list(dict.fromkeys(parent.get(c, c) for c in kinds))  # as the model reads them
+        _run_fitted_model_checks(result, model, ref_given[given], cur_given[given],
                                  correction=correction, alpha=a, ood_score=ood_score,
                                  feats=feats, random_state=int(seeds[3]))
     return result

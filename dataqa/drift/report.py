@@ -145,6 +145,11 @@ def drift_report(result) -> HtmlReport:
         r.paragraph("Not compared by value: " + "; ".join(
             f"{c} ({why}{'; its missing share is compared below' if c in by_share else ''})"
             for c, why in s["skipped_columns"].items()) + ".", css_class="note")
+    if s.get("list_columns"):
+        r.paragraph("Lists compared position by position (one row per position below): "
+                    + ", ".join(f"{c}, {k} positions ({c}[0] to {c}[{k - 1}])"
+                                for c, k in s["list_columns"].items()) + ".",
+                    css_class="note")
     r.figure(_effects_figure(result), alt="effects")
     r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
     if result.multivariate:

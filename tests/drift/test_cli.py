@@ -576,3 +576,27 @@ def test_a_column_named_otherwise_in_the_current_file_points_to_current_columns(
                               "--text-column", "CONTENT", "--current-columns", "x,CONTENT",
                               "--permutations", "19", "-q", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
+
+
+def test_weak_labels_in_a_wrench_file_are_compared_by_labeling_function(tmp_path):
+    rng = np.random.default_rng(5)
+    for name, fire in (("train.json", 0.1), ("test.json", 0.6)):
+        rows = {str(i): {"label": int(rng.integers(2)), "data": {"text": f"comment {i}"},
+                         "weak_labels": [int(rng.choice([-1, 1], p=[0.9, 0.1])),
+                                         1 if rng.random() < fire else -1]}
+                for i in range(150)}
+        (tmp_path / name).write_text(json.dumps(rows))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["drift", str(tmp_path / "train.json"), str(tmp_path / "test.json"),
+                              "--feature-column", "weak_labels", "--permutations", "19", "-q",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert "  drifted columns: weak_labels[1]" in lines
+    assert ("  lists compared position by position: weak_labels (2 positions: weak_labels[0] "
+            "... weak_labels[1])") in lines
+    cols = pd.read_csv(out / "columns.csv").set_index("column")
+    assert list(cols.index) == ["weak_labels[0]", "weak_labels[1]"]
+    assert json.loads((out / "drift.json").read_text())["settings"]["list_columns"] == {
+        "weak_labels": 2}
+    assert "Lists compared position by position" in (out / "report.html").read_text()

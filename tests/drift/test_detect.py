@@ -520,3 +520,42 @@ def test_the_classifier_test_keeps_its_level_on_a_column_of_many_values():
         alarms += res["classifier"]["p_value"] <= 0.05
     # binomial(40, 0.05): 6 or more has chance 0.014; the reference-only choice gave 7
     assert alarms <= 5, alarms
+
+
+def test_a_column_of_lists_is_compared_position_by_position():
+    rng = np.random.default_rng(3)
+
+    def weak(n, fire2):  # three labeling functions; the third fires more in production
+        votes = rng.choice([-1, 0, 1], size=(n, 3), p=[0.8, 0.1, 0.1])
+        votes[:, 2] = np.where(rng.random(n) < fire2, 1, -1)
+        vec = rng.normal(size=(n, 2)).round(3)
+        return pd.DataFrame({"weak_labels": [list(map(int, v)) for v in votes],
+                             "vec": [tuple(v) for v in vec], "x": rng.normal(size=n)})
+
+    ref, cur = weak(300, 0.1), weak(300, 0.5)
+    cur.loc[5, "weak_labels"] = None  # a missing list: missing in every position
+    r = detect_drift(ref, cur, n_permutations=49)
+    got = r.columns.set_index("column")
+    assert list(got.index) == ["x", "weak_labels[0]", "weak_labels[1]", "weak_labels[2]",
+                               "vec[0]", "vec[1]"]
+    assert got.loc["weak_labels[2]", "drifted"] and got.loc["weak_labels[2]", "test"] == "chi2"
+    assert got.loc["weak_labels[2]", "largest_change"].startswith(("-1: ", "1: "))
+    assert got.loc["weak_labels[2]", "p_adjusted"] < 0.01  # the others: no shift
+    assert (got.drop(index="weak_labels[2]")["p_value"] > 1e-4).all()
+    assert got.loc["weak_labels[0]", "missing_current"] == pytest.approx(1 / 300)
+    assert got.loc["vec[0]", "kind"] == "numeric" and got.loc["vec[0]", "test"] == "ks"
+    assert r.settings["list_columns"] == {"weak_labels": 3, "vec": 2}
+    # the queue keeps the lists as given; the ids are those of the given rows
+    assert "weak_labels" in r.current.columns and "weak_labels[0]" not in r.current.columns
+    from dataqa.data import make_ids
+
+    assert list(r.ids) == list(make_ids(cur, None))
+    # named: expanded too; lists of different lengths stay whole values
+    named = detect_drift(ref, cur, feature_columns=["weak_labels"], n_permutations=49)
+    assert list(named.columns["column"]) == ["weak_labels[0]", "weak_labels[1]",
+                                             "weak_labels[2]"]
+    ragged = cur.copy()
+    ragged.loc[0, "weak_labels"] = [1]
+    whole = detect_drift(ref, ragged, feature_columns=["weak_labels"], n_permutations=49)
+    assert list(whole.columns["column"]) == ["weak_labels"]
+    assert whole.settings["list_columns"] == {}
