@@ -260,10 +260,16 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 # exc.start counts from the bytes the decoder still held from the last chunk
                 held = len(exc.object) - len(chunk)
                 at = offset - held + exc.start
+                byte = exc.object[exc.start]
+                # 0x80-0x9f: curly quotes, dashes, the euro sign in Windows' cp1252 (as
+                # Excel saves), control characters in latin-1
+                enc, why = (("cp1252", " (as Windows and Excel save text: the byte is a "
+                             "quote, dash or symbol there, a control character in latin-1)")
+                            if 0x80 <= byte <= 0x9f else ("latin-1", ""))
                 return DataLoadError(
-                    f"{str(path)!r} is not valid UTF-8: byte 0x{exc.object[exc.start]:02x} at byte "
-                    f"offset {at} cannot be decoded; pass its encoding, e.g. --encoding latin-1 "
-                    f"(API: encoding='latin-1'), or save the file as UTF-8."
+                    f"{str(path)!r} is not valid UTF-8: byte 0x{byte:02x} at byte offset {at} "
+                    f"cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "
+                    f"(API: encoding='{enc}'), or save the file as UTF-8."
                 )
             if final:
                 return None

@@ -242,6 +242,13 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     with pytest.raises(DataLoadError, match="byte 0xe9 at byte offset 13 .*--encoding latin-1"):
         load_table(path)
     assert load_table(path, encoding="latin-1")["text"].tolist() == ["caf\u00e9"]
+    # a Windows export's dash or curly quote is a control character in latin-1
+    (tmp_path / "w.csv").write_bytes("id,text\n1,a \u2014 b\n".encode("cp1252"))
+    with pytest.raises(DataLoadError, match="byte 0x97 at byte offset 12 cannot be decoded; "
+                                            "pass its encoding, e.g. --encoding cp1252 \\(as "
+                                            "Windows and Excel save text"):
+        load_table(tmp_path / "w.csv")
+    assert load_table(tmp_path / "w.csv", encoding="cp1252")["text"].tolist() == ["a \u2014 b"]
     u16 = tmp_path / "u16.csv"
     u16.write_text("id,text\n1,caf\u00e9\n", encoding="utf-16")
     with pytest.raises(DataLoadError, match="UTF-16 byte-order mark.*--encoding utf-16"):

@@ -443,17 +443,23 @@ def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserve
 def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -> list[dict]:
     """The missing-share rows of the shared time and identifier columns left out of the
     value tests, for those with a missing value in either table (a column full in both has
-    no missing share to compare)."""
+    no missing share to compare). In a time column a blank or a missing-value text
+    (``NaT``, ``null``) counts as missing, as the windows count it."""
+    from dataqa.drift.windows import _blank_times
+
     rows = []
     for col, why in skipped.items():
         if col not in ref.columns or col not in cur.columns or why.startswith("only in"):
             continue  # a column of one table: nothing to compare
-        if not (ref[col].isna().any() or cur[col].isna().any()):
-            continue
         kind = "time" if why.startswith("a time column") else "identifier"
-        rows.append({"column": col, "kind": kind, **missing_share_test(ref[col], cur[col]),
-                     "missing_reference": float(ref[col].isna().mean()),
-                     "missing_current": float(cur[col].isna().mean())})
+        r, c = ref[col], cur[col]
+        if kind == "time":
+            r, c = (s.mask(_blank_times(s)) for s in (r, c))
+        if not (r.isna().any() or c.isna().any()):
+            continue
+        rows.append({"column": col, "kind": kind, **missing_share_test(r, c),
+                     "missing_reference": float(r.isna().mean()),
+                     "missing_current": float(c.isna().mean())})
     return rows
 
 

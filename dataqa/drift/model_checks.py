@@ -247,8 +247,9 @@ def estimate_accuracy(ref_probs, ref_labels, cur_probs, *, method: str = "doc",
     and holds its rate only while the method's assumption holds (checked by simulation
     in the tests). The margin adds room for the assumption failing, in proportion to
     how far the model's confidence moved (zero when nothing moved): with the default 2
-    and ``"doc"`` (estimate = reference accuracy + delta) the interval reaches from
-    "accuracy unchanged" to "accuracy fell three times as much as the confidence". The
+    and ``"doc"`` (estimate = reference accuracy + delta) the interval reaches, on both
+    sides of the estimate, from "accuracy moved three times as much as the confidence"
+    to "accuracy moved as much the other way" (cut at 0 and 1). The
     default was chosen on the tuning shifts of ``benchmarks/perf_tuning.py``, where it
     covered the realised accuracy in 92% of shifted and 91% of unshifted draws (margin
     0: 51% and 64%; mean width 0.14 and 0.06); re-checked with the current rows scored

@@ -95,6 +95,7 @@ def test_windows_from_the_command_line(tmp_path):
     # and the summary, the settings and the report say how many
     gappy = pd.read_csv(cur)
     gappy.loc[::4, "ts"] = None
+    gappy.loc[[4, 8], "ts"] = [" ", "NaT"]  # blank, and a missing-value text: no time too
     gappy.to_csv(tmp_path / "gappy.csv", index=False)
     with pytest.warns(UserWarning, match="time column 'ts' is missing in 30 of 120 current "
                                          "rows \\(rows 1, 5, 9, 13, 17, ..."):
@@ -106,6 +107,17 @@ def test_windows_from_the_command_line(tmp_path):
     assert pd.read_csv(tmp_path / "g" / "windows.csv")["n"].sum() == 90
     saved = json.loads((tmp_path / "g" / "drift.json").read_text())
     assert saved["settings"]["rows_without_time"] == 30 and saved["n_current"] == 120
+    # the time column's missing share (against a reference with times) counts the same rows
+    dated = pd.read_csv(ref).assign(ts=pd.date_range("2025-12-01", periods=120, freq="3h"))
+    dated.to_csv(tmp_path / "dated.csv", index=False)
+    with pytest.warns(UserWarning, match="missing in 30 of 120"):
+        res = runner.invoke(app, ["drift", str(tmp_path / "dated.csv"),
+                                  str(tmp_path / "gappy.csv"), "--time-column", "ts", "--window",
+                                  "5D", "--permutations", "19", "-q", "--out", str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    ts = pd.read_csv(tmp_path / "d" / "columns.csv").set_index("column").loc["ts"]
+    assert ts["test"] == "fisher (missing share)" and ts["missing_current"] == 30 / 120
+    assert ts["missing_reference"] == 0 and bool(ts["drifted"])
     assert "30 current rows have no time in &#x27;ts&#x27;" in (
         tmp_path / "g" / "report.html").read_text()
 
