@@ -32,8 +32,10 @@ __all__ = [
     "check_out_dir", "check_out_file", "write_csv_atomic", "PipeSafeStream",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+# summary lines are never wrapped: a file or pipe gets 80 columns, and grep looks for a
+# verdict or a command to copy on one line
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class PipeSafeStream:
