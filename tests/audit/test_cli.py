@@ -34,6 +34,9 @@ def test_audit_command_writes_outputs(tmp_path):
     assert (f"model-based error-rate range, not verified: {summary['model_error_rate_low']:.1%}"
             f" - {summary['model_error_rate_high']:.1%}") in text
     assert f"dataqa review plan {out} --budget {summary['review_size']}" in text
+    # each line whole, as a pipe gets it (80 columns): the command can be copied
+    review = next(line for line in res.output.splitlines() if line.startswith("  review "))
+    assert review.endswith(f"dataqa review plan {out} --budget {summary['review_size']}")
     assert "estimated error rate" not in text
     for f in ("pred_probs.npy", "items.parquet"):
         assert (out / f).is_file()
