@@ -12,7 +12,13 @@ import pandas as pd
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
 from dataqa.data import load_table
-from dataqa.drift.detect import MIN_ROWS, _check_unique_columns, _columns, detect_drift
+from dataqa.drift.detect import (
+    MIN_ROWS,
+    _check_unique_columns,
+    _columns,
+    _expand_lists,
+    detect_drift,
+)
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult
 from dataqa.errors import InvalidSettingError, MissingColumnError
@@ -361,8 +367,11 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         # columns of one table left out), the time column too; every window then
         # compares the same ones
         reserved = {c for c in (label_column, id_column, text_column, time_column) if c}
-        kinds, skipped = _columns(ref, cur, None, text_column, reserved)
-        feature_columns = list(kinds)
+        ref_x, cur_x, _, lists = _expand_lists(ref, cur, None, reserved)
+        kinds, skipped = _columns(ref_x, cur_x, None, text_column, reserved)
+        # a list column by its own name (detect_drift splits it into its positions)
+        parent = {n: c for c, names in lists.items() for n in names}
+        feature_columns = list(dict.fromkeys(parent.get(c, c) for c in kinds))
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
     # left-out columns are compared by their missing share, in the whole run and in each

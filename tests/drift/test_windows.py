@@ -523,3 +523,19 @@ def test_reference_chunks_compare_only_columns_the_windows_compare():
     assert r.columns["column"].tolist() == ["x"]
     assert len(r.reference_chunks) == 3
     assert not r.reference_chunks["drifted_columns"].str.contains("legacy").any()
+
+
+def test_windows_compare_a_column_of_vectors_position_by_position():
+    # short float tuples read as distinct strings, like ids, but are lists of one length
+    rng = np.random.default_rng(0)
+
+    def part(n, shift):
+        return pd.DataFrame({"vec": [tuple(v) for v in rng.normal(shift, 1, (n, 2)).round(4)],
+                             "x": rng.normal(size=n)})
+
+    ref, cur = part(300, 0.0), part(200, 1.0)
+    res = drift_windows(ref, cur, chunk_size=100, n_permutations=49)
+    assert res.columns["column"].tolist() == ["x", "vec[0]", "vec[1]"]
+    assert res.settings["list_columns"] == {"vec": 2} and "vec" not in res.settings[
+        "skipped_columns"]
+    assert res.windows["drifted_columns"].tolist() == ["vec[0], vec[1]"] * 2
