@@ -181,8 +181,7 @@ def register(app: typer.Typer) -> None:
         encoding: str | None = ENCODING_OPT,
         decimal: str | None = DECIMAL_OPT,
     ) -> None:
-        """Apply labeling functions, fit a label model; write weak_labels.csv, lf_summary.csv
-        and report.html."""
+        """Apply labeling functions, fit a label model; write weak_labels, lf_summary, report."""
         from dataqa.weak.pipeline import weak_label
 
         read_opts = read_options(format, sep, no_header, columns, encoding, decimal)
