@@ -14,13 +14,23 @@ import pandas as pd
 
 __all__ = ["HtmlReport", "figure_to_data_uri", "subplots"]
 
+#: A table cell whose words are all at most this long wraps between words only; one with
+#: a longer word (a URL, a hash, a run of characters) may break anywhere. Breaking
+#: anywhere lets a wide table squeeze every such cell to a letter per line.
+_LONGEST_WORD = 24
+
+
+def _wrap_class(text: str) -> str:
+    longest = max((len(w) for w in text.split()), default=0)
+    return "cell words" if longest <= _LONGEST_WORD else "cell"
+
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 h1{border-bottom:2px solid #444;padding-bottom:.3rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}
 .note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
-.cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}
+.cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}.cell.words{overflow-wrap:normal}
 .tablewrap{max-width:100%;overflow-x:auto}img.thumb{border:1px solid #ccc;margin:0;display:block}
 """
 
@@ -98,17 +108,17 @@ class HtmlReport:
         cols = [str(c) for c in shown.columns]
         keep_line = {str(c) for c in nowrap}
         raw = {str(c) for c in html_columns}
-        nowrap_attr = ' class="nowrap"'
-        head = "".join(f"<th{nowrap_attr if c in keep_line else ''}>{html.escape(c)}</th>"
-                       for c in cols)
+        head = "".join(f'<th class="{"nowrap" if c in keep_line else _wrap_class(c)}">'
+                       f"{html.escape(c)}</th>" for c in cols)
         body = []
         for row in shown.itertuples(index=False, name=None):
-            cells = "".join(
-                f'<td class="{"nowrap" if c in keep_line else "cell"}">'
-                f'{v if c in raw else html.escape(_fmt(v, float_format))}</td>'
-                for c, v in zip(cols, row, strict=True)
-            )
-            body.append(f"<tr>{cells}</tr>")
+            cells = []
+            for c, v in zip(cols, row, strict=True):
+                text = v if c in raw else html.escape(_fmt(v, float_format))
+                kind = ("nowrap" if c in keep_line else "cell" if c in raw
+                        else _wrap_class(text))
+                cells.append(f'<td class="{kind}">{text}</td>')
+            body.append(f"<tr>{''.join(cells)}</tr>")
         note = ""
         if len(df) > max_rows:
             note = f'<p class="note">Showing {max_rows} of {len(df)} rows.</p>'

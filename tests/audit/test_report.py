@@ -154,7 +154,7 @@ def test_rows_ranked_high_but_not_flagged_are_explained(digits):
     pos = {i: n for n, i in enumerate(res.table.ids)}
     rows = _suspect_rows(page)
     for rank, (_, item) in enumerate(top.iterrows()):
-        why = re.findall(r'<td class="cell">([^<]*)</td>', rows[rank])[-1]
+        why = re.findall(r'<td class="cell[^"]*">([^<]*)</td>', rows[rank])[-1]
         if item["is_label_issue"]:
             assert why == ""
             continue
