@@ -257,7 +257,9 @@ def write_csv_atomic(frame, out: str | os.PathLike) -> None:
 
 
 def handle_errors(func: F) -> F:
-    """Turn a :class:`DataqaError` into its message on stderr and exit code 2 (no traceback)."""
+    """Turn a :class:`DataqaError` into its message on stderr and exit code 2 (no
+    traceback), and Ctrl-C into exit code 130 with what was interrupted, when the code
+    that was running said (a push: how many tasks are recorded, and how to resume)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -266,5 +268,10 @@ def handle_errors(func: F) -> F:
         except DataqaError as exc:
             err_console.print(f"error: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
             raise typer.Exit(code=2) from None
+        except KeyboardInterrupt as exc:  # Ctrl-C: what was interrupted, when the code said
+            note = getattr(exc, "dataqa_note", None)
+            err_console.print(f"interrupted: {note}" if note else "interrupted", markup=False,
+                              highlight=False, style="red")
+            raise typer.Exit(code=130) from None
 
     return wrapper  # type: ignore[return-value]

@@ -954,3 +954,26 @@ def test_decimal_commas_are_named_and_read_with_decimal(tmp_path):
     res = runner.invoke(app, [*base, "--decimal", ",", "--out", str(tmp_path / "b")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "b" / "summary.json").exists()
+
+
+def test_ctrl_c_exits_130_with_what_was_interrupted(capsys):
+    import typer
+
+    from dataqa._cli_utils import handle_errors
+
+    @handle_errors
+    def pushing():
+        exc = KeyboardInterrupt()
+        exc.dataqa_note = "the push to 'p' was interrupted with 100 of 300 tasks confirmed"
+        raise exc
+
+    @handle_errors
+    def reading():
+        raise KeyboardInterrupt
+
+    for func, said in ((pushing, "interrupted: the push to 'p' was interrupted with 100 of "
+                                 "300 tasks confirmed"), (reading, "interrupted")):
+        with pytest.raises(typer.Exit) as info:
+            func()
+        assert info.value.exit_code == 130
+        assert capsys.readouterr().err.strip() == said

@@ -42,7 +42,8 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     meta.append("copies")  # current rows holding the same content
     if "prediction" in q.columns:
         q["prediction"] = q["prediction"].astype(str)
-        q.loc[~q["prediction"].isin([str(n) for n in names]), "prediction"] = None
+        q["prediction"] = _as_choices(q["prediction"], [str(n) for n in names],
+                                      result.class_names)
     data_columns = None
     if "text" not in q.columns:
         reserved = {"id", "score", "prediction", "probability", "label", *meta}
@@ -50,3 +51,27 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     return push_queue(q, project=project, class_names=[str(n) for n in names], ledger=ledger,
                       queue="active", meta_columns=meta, data_columns=data_columns, url=url,
                       api_key=api_key, client=client, timeout=timeout, progress=progress)
+
+
+def _as_choices(predictions, names: list[str], model_classes) -> object:
+    """The model's predicted classes as choices of ``names``: as they are when the model's
+    classes are among the names; else, with as many names as classes, the i-th name for
+    the i-th class (``--classes ham,spam`` for labels 0 and 1), said in a warning. Names
+    that match none of the model's classes, in another number, are refused rather than
+    leaving every task without its pre-annotation."""
+    import warnings
+
+    classes = [str(c) for c in (model_classes or [])]
+    if not classes or set(classes) <= set(names):
+        return predictions.where(predictions.isin(names), None)
+    if len(classes) == len(names) and not set(classes) & set(names):
+        warnings.warn(
+            "the model's classes " + ", ".join(classes) + " are sent as "
+            + ", ".join(names) + " (the class names given, in the order of the reference's "
+            "classes); give the names in that order, or as the label column writes them.",
+            UserWarning, stacklevel=3)
+        return predictions.map(dict(zip(classes, names, strict=True)))
+    raise InvalidSettingError(
+        f"the class names {', '.join(names)} (--classes) do not hold the model's classes "
+        f"{', '.join(classes)} (the reference's labels): give those names, or one name per "
+        f"class in that order to rename them, so each task keeps the model's pre-annotation.")

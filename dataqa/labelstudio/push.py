@@ -366,10 +366,19 @@ def _import_missing(importer: TaskImporter, plan: _Plan, found: dict[str, int], 
                 report.failed.extend(i for i in todo_ids if i not in done)
                 report.seconds = time.perf_counter() - t0
                 raise PushInterrupted(
-                    f"{exc} The push stopped after creating {report.n_created} of "
-                    f"{len(todo_ids)} tasks (each recorded in the ledger); run the "
-                    f"same push again to create the rest - tasks already there are "
-                    f"skipped.", report) from None
+                    f"{exc} The push stopped with {report.n_created} of {len(todo_ids)} "
+                    f"tasks confirmed and recorded in the ledger (the server may hold more, "
+                    f"from the chunk it was sent last); run the same push again to create "
+                    f"the rest: tasks already on the server are found and recorded, not "
+                    f"created twice.", report) from None
+            except KeyboardInterrupt as exc:  # Ctrl-C: say what is safe, then stop
+                exc.dataqa_note = (
+                    f"the push to {importer.project!r} was interrupted with "
+                    f"{report.n_created} of {len(todo_ids)} tasks confirmed and recorded in "
+                    f"the ledger (the server may hold more, from the chunk it was sent "
+                    f"last); run the same command again to create the rest: tasks already on "
+                    f"the server are found and recorded, not created twice.")
+                raise
             advance(len(chunk_ids))
     importer.wait_unconfirmed()
 

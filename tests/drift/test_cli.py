@@ -238,6 +238,20 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
     assert sorted(t["data"]["dataqa_id"] for t in on_server) == sorted(tasks)
     assert {str(t["data"]["table"]["current_label"]) for t in on_server} <= {"0", "1"}
     assert not any(t.get("annotations") for t in on_server)
+    # --classes naming the classes otherwise (ham, spam -> no, yes): the pre-annotations
+    # are renamed in order, with a warning, not dropped
+    renamed = [*args[:11], "--push", "--project", "drift renamed", "--ledger", led, "--top", "3",
+               "--classes", "no,yes"]
+    with pytest.warns(UserWarning, match="the model's classes ham, spam are sent as no, yes"):
+        res = runner.invoke(app, renamed, env=env)
+    assert res.exit_code == 0, res.output
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        pid = client.find_project("drift renamed")["id"]
+        sent = client.list_tasks(pid)
+        preds = [p for t in sent
+                 for p in client.request("GET", f"/api/tasks/{t['id']}")["predictions"]]
+    assert len(sent) == 3 and len(preds) == 3
+    assert {p["result"][0]["value"]["choices"][0] for p in preds} <= {"no", "yes"}
 
 
 def test_the_current_file_can_have_its_own_reading_options(tmp_path):

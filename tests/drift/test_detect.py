@@ -559,3 +559,20 @@ def test_a_column_of_lists_is_compared_position_by_position():
     whole = detect_drift(ref, ragged, feature_columns=["weak_labels"], n_permutations=49)
     assert list(whole.columns["column"]) == ["weak_labels"]
     assert whole.settings["list_columns"] == {}
+
+
+def test_pushed_predictions_are_renamed_in_order_or_refused():
+    from dataqa.drift.push import _as_choices
+
+    preds = pd.Series(["0", "1", "1"])
+    assert _as_choices(preds, ["0", "1", "2"], ["0", "1"]).tolist() == ["0", "1", "1"]
+    with pytest.warns(UserWarning, match="the model's classes 0, 1 are sent as ham, spam"):
+        assert _as_choices(preds, ["ham", "spam"], ["0", "1"]).tolist() == ["ham", "spam",
+                                                                           "spam"]
+    with pytest.raises(InvalidSettingError, match="the class names ham, spam, eggs \\(--classes\\) "
+                                                  "do not hold the model's classes 0, 1"):
+        _as_choices(preds, ["ham", "spam", "eggs"], ["0", "1"])
+    with pytest.raises(InvalidSettingError, match="do not hold the model's classes"):
+        _as_choices(preds, ["0", "spam"], ["0", "1"])  # partly: a typo, not a renaming
+    # without reference labels there is no prediction to rename
+    assert _as_choices(pd.Series(["a"]), ["x", "y"], None).isna().all()

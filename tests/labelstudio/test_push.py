@@ -95,7 +95,8 @@ def test_interrupted_push_resumes_with_each_id_exactly_once(ls_server, ls_client
                                                             project_name):
     items = make_items(500)
     flaky = _FlakyClient(ls_server.url, ls_server.api_key, ok=2)
-    with pytest.raises(LabelStudioConnectionError, match="creating 200 of 500 tasks") as info:
+    with pytest.raises(LabelStudioConnectionError,
+                       match="with 200 of 500 tasks confirmed and recorded") as info:
         push_queue(items, project=project_name, class_names=CLASSES, ledger=ledger,
                    queue="active", client=flaky, chunk_size=100)
     partial = info.value.report
@@ -110,6 +111,34 @@ def test_interrupted_push_resumes_with_each_id_exactly_once(ls_server, ls_client
     counts = server_ids(ls_client, rep.project_id)
     assert set(counts) == set(items["id"]) and set(counts.values()) == {1}
     assert len(ledger.task_ids(project=project_name)) == 500
+
+
+class _InterruptedClient(LabelStudioClient):
+    """A client whose second import is stopped by Ctrl-C."""
+
+    calls = 0
+
+    def import_tasks(self, project_id, tasks):
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return super().import_tasks(project_id, tasks)
+
+
+def test_ctrl_c_during_a_push_says_how_to_resume(ls_server, ls_client, ledger, project_name):
+    items = make_items(300)
+    client = _InterruptedClient(ls_server.url, ls_server.api_key)
+    with pytest.raises(KeyboardInterrupt) as info:
+        push_queue(items, project=project_name, class_names=CLASSES, ledger=ledger,
+                   queue="active", client=client, chunk_size=100)
+    assert info.value.dataqa_note == (
+        f"the push to {project_name!r} was interrupted with 100 of 300 tasks confirmed and "
+        f"recorded in the ledger (the server may hold more, from the chunk it was sent last); "
+        f"run the same command again to create the rest: tasks already on the server are "
+        f"found and recorded, not created twice.")
+    rep = push(items, ls_server, ledger, project_name, chunk_size=100)
+    assert (rep.n_created, rep.n_skipped) == (200, 100)
+    assert set(server_ids(ls_client, rep.project_id).values()) == {1}
 
 
 def test_tasks_deleted_on_the_server_are_pushed_again(ls_server, ls_client, ledger,
