@@ -364,9 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --port {args.port} must be between 1 and 65535.", file=sys.stderr)
         return 2
     if port_in_use(args.port):
+        free = free_port()
         print(f"error: port {args.port} is in use (a Label Studio server already answers "
-              f"there?); pass --port {free_port()} (a free one now), or use the server that "
-              f"is running.", file=sys.stderr)
+              f"there?); pass --port {free} (a free one now; with make: make labelstudio "
+              f"LS_PORT={free}), or use the server that is running.", file=sys.stderr)
         return 2
     server = LocalServer(port=args.port, data_dir=args.data_dir, username=args.username,
                          api_key=args.api_key or os.environ.get("LABEL_STUDIO_API_KEY"))

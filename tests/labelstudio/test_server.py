@@ -123,6 +123,7 @@ def test_a_port_in_use_is_refused_before_anything_starts(tmp_path, capsys):
         out, err = capsys.readouterr()
         assert (f"error: port {port} is in use (a Label Studio server already answers "
                 f"there?); pass --port ") in err
+        assert "(a free one now; with make: make labelstudio LS_PORT=" in err
         assert "Label Studio is up" not in out and "starting" not in out
         assert not (tmp_path / "d").exists()
         srv = LocalServer(port=port, binary=__file__)
