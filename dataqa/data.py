@@ -846,11 +846,13 @@ def _row_hash(values: Sequence[object]) -> str:
     return h.hexdigest()[:16]
 
 
-def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | None = None) -> np.ndarray:
+def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | None = None,
+             copies_ok: bool = False) -> np.ndarray:
     """Return one stable string id per row.
 
     With ``id_column`` the ids are that column as strings (missing or repeated values are
-    errors). Without it, each id is a hash of the row's content (all columns, in order),
+    errors; with ``copies_ok``, a row that repeats an earlier row whole, id included, is
+    kept as a copy, its id suffixed as content hashes are, with a warning). Without it, each id is a hash of the row's content (all columns, in order),
     so the same row gets the same id in every run; rows with identical content get
     ``-1``, ``-2`` ... suffixes in order of appearance.
 
@@ -881,6 +883,16 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
             whole = df.astype(str).duplicated().to_numpy()
             copies = int(whole.sum())
             left = pd.unique(ids[~whole][pd.Series(ids[~whole]).duplicated().to_numpy()])
+            if copies_ok and not len(left):
+                import warnings
+
+                warnings.warn(
+                    f"{table}: {copies} {'rows repeat' if copies > 1 else 'row repeats'} an "
+                    f"earlier row whole, id included ({where}, counted from 1 after the "
+                    f"header); kept as copies (ids {format_ids(dups)} with -1, -2 ... added), "
+                    f"as exported data that holds some rows twice is.", UserWarning,
+                    stacklevel=2)
+                return _suffix_repeats(ids)
             fix = (f" {copies} {'rows are exact copies' if copies > 1 else 'row is an exact copy'}"
                    f" of an earlier row: drop them (pandas: df.drop_duplicates())"
                    if copies else "")
@@ -896,7 +908,11 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
         return ids
     cols = list(df.columns)
     rows = df[cols].itertuples(index=False, name=None)
-    ids = np.array([_row_hash(r) for r in rows], dtype=object)
+    return _suffix_repeats(np.array([_row_hash(r) for r in rows], dtype=object))
+
+
+def _suffix_repeats(ids: np.ndarray) -> np.ndarray:
+    """``ids`` with the second, third ... occurrence of a value suffixed ``-1``, ``-2`` ..."""
     seen: dict[str, int] = {}
     for i, h in enumerate(ids):
         k = seen.get(h, 0)

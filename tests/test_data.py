@@ -97,6 +97,13 @@ def test_duplicate_ids(frame):
         make_ids(pd.DataFrame({"id": ["a", "b", "a"], "x": [1, 2, 3]}), "id")
     with pytest.raises(DuplicateIdError, match="1 repeated values: 'a'"):
         prepare_labeled(frame, label_column="label", id_column="id")
+    # copies_ok (drift's current rows): rows repeated whole are kept, their ids suffixed
+    with pytest.warns(UserWarning, match="1 row repeats an earlier row whole, id included "
+                                         "\('a' in rows 1, 3, counted"):
+        assert make_ids(copies.iloc[:4], "id", copies_ok=True).tolist() == ["a", "b", "a-1",
+                                                                            "c"]
+    with pytest.raises(DuplicateIdError, match="'c' is still held by different rows"):
+        make_ids(copies, "id", copies_ok=True)  # a shared id of different rows: still refused
 
 
 def test_non_numeric_feature(frame):

@@ -594,7 +594,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features
         kinds = {c: _kinds.get(c, k) for c, k in kinds.items()}
     # a window's or chunk's result is only summarised: its rows need no content ids
-    ids = (make_ids(cur_given, id_column, source="the current table") if not _part
+    ids = (make_ids(cur_given, id_column, source="the current table", copies_ok=True)
+           if not _part
            else np.arange(len(cur)).astype(str).astype(object))
     if label_column is not None:  # checked before the long work
         y, names = encode_labels(ref[label_column], column=label_column,

@@ -576,3 +576,16 @@ def test_pushed_predictions_are_renamed_in_order_or_refused():
         _as_choices(preds, ["0", "spam"], ["0", "1"])  # partly: a typo, not a renaming
     # without reference labels there is no prediction to rename
     assert _as_choices(pd.Series(["a"]), ["x", "y"], None).isna().all()
+
+
+def test_a_current_row_exported_twice_keeps_its_id_and_is_queued_once():
+    rng = np.random.default_rng(1)
+    ref = table(100, rng)
+    cur = table(60, rng, shift=1.0).assign(key=[f"k{i}" for i in range(60)])
+    cur = pd.concat([cur, cur.iloc[[7]]], ignore_index=True)  # row 8 again, whole
+    with pytest.warns(UserWarning, match="1 row repeats an earlier row whole, id included "
+                                         "\\('k7' in rows 8, 61"):
+        r = detect_drift(ref, cur, id_column="key", n_permutations=19)
+    assert r.ids[7] == "k7" and r.ids[60] == "k7-1" and r.n_current == 61
+    q = r.label_queue(top=61)
+    assert "k7-1" not in set(q["id"]) and q.loc[q["id"] == "k7", "copies"].tolist() == [2]
