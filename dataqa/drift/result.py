@@ -114,8 +114,9 @@ class DriftResult:
         the OOD score ``score`` (``ood_score``; items on it counted with ``tie_weight``;
         see :func:`~dataqa.drift.model_checks.ood_fraction`).
     unlike_scores : ndarray (m,) or None
-        Per current item, out-of-fold probability of being told apart from the
-        reference (higher = more unlike it).
+        Per current item, the reference-vs-current classifier's out-of-fold score
+        (higher = more unlike the reference): the built-in least-squares models' score,
+        which can fall outside [0, 1], or a scikit-learn model's probability.
     driving_features : DataFrame or None
         ``column, importance`` of the classifier test, largest first.
     class_names : list or None
