@@ -207,6 +207,17 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     return kinds, skipped
 
 
+def _pct(share: float) -> str:
+    """A share as a whole percentage, with one decimal where rounding would say 100% or
+    0% of a share that is not (369 distinct of 370 is 99.7%, not 100%)."""
+    text = f"{share:.0%}"
+    if text in ("100%", "0%") and 0 < share < 1:
+        text = f"{share:.1%}"
+        if text in ("100.0%", "0.0%"):
+            text = ">99.9%" if share > 0.5 else "<0.1%"
+    return text
+
+
 def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     """Why a shared column is left out unless named: times, identifiers (strings
     distinct in each table, which would all be 'unseen') and row numbers (see
@@ -220,7 +231,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
         filled, side = (cur, "current") if empty[0] else (ref, "reference")
         why = _skip_reason(filled, filled, name)
         if why and why.startswith("an identifier"):
-            return (f"an identifier: {filled.dropna().astype(str).nunique() / filled.notna().sum():.0%}"
+            return (f"an identifier: {_pct(filled.dropna().astype(str).nunique() / filled.notna().sum())}"
                     f" of {side} values distinct, none in the other table")
         return why
     row_number = _row_number_reason(ref, cur, name)
@@ -238,7 +249,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
             shared = len(set(r) & set(c))
             if (min(distinct_r, distinct_c) >= ID_DISTINCT_SHARE
                     and (shared <= ID_SHARED_SHARE * c.nunique() or ref is cur)):
-                return (f"an identifier: {distinct_r:.0%} of reference and {distinct_c:.0%} of "
+                return (f"an identifier: {_pct(distinct_r)} of reference and {_pct(distinct_c)} of "
                         f"current values distinct, {shared} shared")
     return None
 
