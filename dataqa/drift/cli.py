@@ -112,14 +112,12 @@ def _print(result, paths) -> None:
         _say(f"  OOD share: {o['fraction']:.3f} of current rows above the {o['score']} "
              f"threshold ({o['expected']:.3f} expected without shift)", highlight=False)
     if result.windows is not None:
-        tested = result.windows["drifted"].notna()
-        untested = int((~tested).sum())
-        _say(f"  {int(result.windows['drifted'].sum())} of {int(tested.sum())} tested "
-                      f"windows alarm"
-                      + (f"; {untested} not tested (fewer than 10 rows)" if untested else "")
-                      + (f"; {no_time} rows without a time are in no window"
-                         if (no_time := result.settings.get("rows_without_time")) else ""),
-                      highlight=False)
+        from dataqa.drift.report import windows_summary
+
+        _say(f"  {windows_summary(result.windows)}"
+             + (f"; {no_time} rows without a time are in no window"
+                if (no_time := result.settings.get("rows_without_time")) else ""),
+             highlight=False)
         chunks = result.reference_chunks
         if chunks is not None and not result.settings.get("reference_chunks_note"):
             _say(f"  {int(chunks['drifted'].sum())} of {int(chunks['drifted'].notna().sum())} "

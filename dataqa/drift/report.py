@@ -96,16 +96,31 @@ def _ood_label(result) -> str:
             f"({(result.ood or {}).get('score', 'msp')} score)")
 
 
+def windows_summary(windows) -> str:
+    """``k of m tested windows alarm; u not tested (fewer than 10 rows)``."""
+    flags = windows["drifted"]
+    tested = flags.notna()
+    untested = int((~tested).sum())
+    return (f"{int(flags[tested].astype(bool).sum())} of {int(tested.sum())} tested windows "
+            f"alarm" + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""))
+
+
 def drift_report(result) -> HtmlReport:
     """Build the report (summary, columns, multivariate tests, model checks, windows,
     labeling queue)."""
     r = HtmlReport("Drift report")
     s = result.settings
+    names = [str(c) for c in result.columns.loc[result.columns["drifted"].astype(bool), "column"]]
+    shown = (": " + ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10
+                                              else "")) if names else ""
+    windows = ({"windows": windows_summary(result.windows)}
+               if result.windows is not None else {})
     r.heading("Summary").key_values({
         "drifted": result.drifted,
         "reference rows": result.n_reference,
         "current rows": result.n_current,
-        "drifted columns": f"{int(result.columns['drifted'].sum())} of {len(result.columns)}",
+        "drifted columns": f"{len(names)} of {len(result.columns)}{shown}",
+        **windows,
         "alpha / correction": f"{s.get('alpha')} / {s.get('correction')}",
         "min_effect": s.get("min_effect"),
         **({"text features": s["text_features"]}

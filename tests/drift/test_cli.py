@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -118,8 +119,12 @@ def test_windows_from_the_command_line(tmp_path):
     ts = pd.read_csv(tmp_path / "d" / "columns.csv").set_index("column").loc["ts"]
     assert ts["test"] == "fisher (missing share)" and ts["missing_current"] == 30 / 120
     assert ts["missing_reference"] == 0 and bool(ts["drifted"])
-    assert "30 current rows have no time in &#x27;ts&#x27;" in (
-        tmp_path / "g" / "report.html").read_text()
+    page = (tmp_path / "g" / "report.html").read_text()
+    assert "30 current rows have no time in &#x27;ts&#x27;" in page
+    # the report's summary says what the command's does: which columns, how many windows
+    line = next(x for x in res.output.splitlines() if "tested windows alarm" in x)
+    assert f"<td>{line.strip().split('; 30 rows')[0]}</td>" in page
+    assert re.search(r"<td>drifted columns</td><td>1 of 2: x</td>", page)
 
 
 def test_a_current_file_with_its_own_format(tmp_path):
