@@ -99,7 +99,7 @@ def test_duplicate_ids(frame):
         prepare_labeled(frame, label_column="label", id_column="id")
     # copies_ok (drift's current rows): rows repeated whole are kept, their ids suffixed
     with pytest.warns(UserWarning, match="1 row repeats an earlier row whole, id included "
-                                         "\('a' in rows 1, 3, counted"):
+                                         r"\('a' in rows 1, 3, counted"):
         assert make_ids(copies.iloc[:4], "id", copies_ok=True).tolist() == ["a", "b", "a-1",
                                                                             "c"]
     with pytest.raises(DuplicateIdError, match="'c' is still held by different rows"):
