@@ -48,6 +48,31 @@ def _say(text: str, **kwargs) -> None:
     console.print(text, soft_wrap=True, **kwargs)
 
 
+def _check_project_classes(project, url, names, ref, label_column) -> None:
+    """Refuse a push to an existing project whose classes are not the push's own (the
+    names given, or the reference's labels as the push sends them), before the analysis."""
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.labelstudio.config import config_classes
+
+    if names is None:
+        if label_column not in ref.columns:
+            return  # the analysis names the missing column
+        from dataqa.data import encode_labels
+
+        names = [str(n) for n in encode_labels(ref[label_column], column=label_column)[1]]
+    with LabelStudioClient(url) as client:
+        info = client.find_project(project)
+    if info is None:
+        return
+    have = config_classes(info.get("label_config", ""))
+    if have != names:
+        raise LabelStudioProjectError(
+            f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
+            f"{names!r}; use another project (--project) or the same class names in the same "
+            f"order (--classes).")
+
+
 def _print(result, paths) -> None:
     cols = result.columns
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
@@ -320,6 +345,8 @@ def drift_command(
         text = str(w.message)
         warnings.warn(_for_current(text) if _READING.search(text) else text, w.category,
                       stacklevel=2)
+    if push:  # an existing project with other classes is refused before the analysis
+        _check_project_classes(project, url, names, ref, label_column)
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,
                   label_column=label_column, id_column=id_column, alpha=alpha,
                   correction=correction,

@@ -256,6 +256,14 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
         preds = [p for t in sent
                  for p in client.request("GET", f"/api/tasks/{t['id']}")["predictions"]]
     assert len(sent) == 3 and len(preds) == 3
+    # a project with other classes is refused before the analysis writes anything
+    other = [*args[:9], "--out", str(tmp_path / "refused"), "--push", "--project",
+             "drift renamed", "--ledger", led]
+    res = runner.invoke(app, other, env=env)
+    assert res.exit_code == 2
+    assert ("project 'drift renamed' (id " in res.output
+            and "has classes ['no', 'yes'], not ['ham', 'spam']" in res.output)
+    assert not (tmp_path / "refused").exists()
     assert {p["result"][0]["value"]["choices"][0] for p in preds} <= {"no", "yes"}
 
 
