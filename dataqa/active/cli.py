@@ -348,7 +348,8 @@ def label_command(
 def status_command(
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
 ) -> None:
-    """Show the rounds so far, what the open round still misses, and what the ledger holds."""
+    """Show the rounds so far, what the open round still misses, and what the ledger holds
+    (its queues, and how many of their items have a Label Studio task)."""
     from dataqa.active.session import open_round_in
     from dataqa.errors import format_ids
     from dataqa.ledger import Ledger
@@ -357,6 +358,12 @@ def status_command(
         rounds = led.rounds()
         summary = led.summary()
         current = open_round_in(led)
+        queues = []
+        for q in led.queues().itertuples(index=False):
+            project = q.project if isinstance(q.project, str) and q.project else None
+            tasks = len(led.task_ids(project=project, queue=q.name)) if project else 0
+            queues.append((q.name, q.kind, project, int(q.n_items), tasks,
+                           len(led.pending_items(q.name))))
     table = Table(title=f"{ledger}: {summary['items']} items, {summary['labeled_items']} labeled")
     for col in ("round", "strategy", "batch", "labeled", "out of scope", "dev accuracy",
                 "95% interval", "finished"):
@@ -374,7 +381,15 @@ def status_command(
         table.add_row(str(r["round"]), str(r["strategy"]), str(r["n_batch"]),
                       _fmt(m.get("n_labeled")), _fmt(m.get("n_out_of_scope")), _fmt(acc),
                       interval, state)
-    console.print(table)
+    if len(rounds) or not queues:
+        console.print(table)
+    else:
+        console.print(f"{table.title}; no active-learning round", highlight=False)
+    for name, kind, project, n_items, tasks, pending in queues:
+        where = (f"project {project!r}: {tasks} with a task in Label Studio, {pending} not "
+                 f"pushed yet" if project else "not pushed")
+        console.print(f"queue {name!r} ({kind}): {n_items} item{'s' if n_items != 1 else ''}; "
+                      f"{where}", highlight=False)
     if current is not None:
         console.print(f"round {current['round']} is open: {len(current['missing'])} of "
                       f"{current['n_batch']} items still need a label or skip: "

@@ -121,3 +121,21 @@ def test_open_round_shown_under_its_own_strategy(tmp_path: Path) -> None:
     again = _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "entropy")
     assert "round 1: 3 items (entropy, still open: 3 to label or skip)" in again
     assert "round 1 is still open: 3 of 3 items" in again and "round 1: 3 items (entropy)" in first
+
+
+def test_status_shows_the_queues_and_their_tasks(tmp_path):
+    path = tmp_path / "drift.ledger"
+    with Ledger(path) as led:  # what a drift push leaves: a queue, no round
+        led.add_items(["a", "b", "c"])
+        led.create_queue("prod/active", kind="active", project="prod")
+        led.add_queue_items("prod/active", ["a", "b", "c"])
+        led.record_tasks("prod/active", {"a": 11, "b": 12}, project="prod")
+        led.create_queue("later", kind="review")
+        led.add_queue_items("later", ["c"])
+    res = runner.invoke(app, ["al", "status", "--ledger", str(path)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == f"{path}: 3 items, 0 labeled; no active-learning round"
+    assert ("queue 'prod/active' (active): 3 items; project 'prod': 2 with a task in Label "
+            "Studio, 1 not pushed yet") in lines
+    assert "queue 'later' (review): 1 item; not pushed" in lines
