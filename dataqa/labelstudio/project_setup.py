@@ -27,8 +27,9 @@ VIEW_TITLE = "dataqa: by priority"
 
 _PURPOSE = {
     "active": (
-        "Active-learning batch: items the model is least sure about, chosen to teach it "
-        "the most per label."),
+        "Active-learning batch: items chosen to teach the model the most per label: those "
+        "it is least sure about and, from a drift check, those least like its training "
+        "data."),
     "review": (
         "Label-issue review: items whose given label looks wrong to the model (out-of-"
         "sample). Decide the right class yourself."),
