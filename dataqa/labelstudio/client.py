@@ -88,7 +88,9 @@ class LabelStudioClient:
                 "no Label Studio API key: set the environment variable LABEL_STUDIO_API_KEY "
                 "(the dataqa command reads the key from there only; in Python, api_key= "
                 "works too) to the legacy token of Account & Settings in the Label Studio UI, "
-                "or the api_key file `python -m dataqa.labelstudio.server` printed.")
+                "or to the contents of the api_key file that `make labelstudio` (python -m "
+                "dataqa.labelstudio.server) printed: export LABEL_STUDIO_API_KEY=$(cat "
+                "build/labelstudio/api_key) with its default data folder.")
         if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                 or not timeout > 0 or timeout == float("inf")):
             raise InvalidSettingError(

@@ -158,6 +158,8 @@ def test_cli_errors_name_the_cli_options(tmp_path, monkeypatch):
     text = " ".join(res.output.split())
     assert res.exit_code == 2
     assert "no Label Studio API key: set the environment variable LABEL_STUDIO_API_KEY" in text
+    assert ("the api_key file that `make labelstudio` (python -m dataqa.labelstudio.server) "
+            "printed: export LABEL_STUDIO_API_KEY=$(cat build/labelstudio/api_key)") in text
     assert "pass api_key=" not in text
     assert not (tmp_path / "l.db").exists()
     res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
