@@ -84,7 +84,13 @@ def _print(result, paths) -> None:
         verdict = "[bold green]no drift[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
-    drifted = [str(c) for c in cols.loc[cols["drifted"], "column"]]
+    def _named(row) -> str:  # a missing-share row says what moved
+        if str(row["test"]).startswith("fisher"):
+            return (f"{row['column']} (missing: {row['missing_reference']:.1%} -> "
+                    f"{row['missing_current']:.1%})")
+        return str(row["column"])
+
+    drifted = [_named(row) for _, row in cols.loc[cols["drifted"]].iterrows()]
     if drifted:
         _say("  drifted columns: " + ", ".join(drifted[:10])
              + (f" and {len(drifted) - 10} more" if len(drifted) > 10 else ""),

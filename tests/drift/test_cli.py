@@ -552,6 +552,7 @@ def test_the_summary_names_the_columns_left_out_and_a_date_that_stopped_being_fi
     assert ("  not compared by value: day (a time column (dates written as text); its missing "
             "share is compared)") in res.output.splitlines()
     assert res.output.startswith("drift: 1 of 2 columns drifted")
+    assert "  drifted columns: day (missing: 0.0% -> 66.7%)" in res.output.splitlines()
     cols = pd.read_csv(out / "columns.csv").set_index("column")
     assert cols.loc["day", "test"] == "fisher (missing share)"
     assert cols.loc["day", "missing_current"] == pytest.approx(80 / 120)
