@@ -21,7 +21,8 @@ __all__ = ["print_push_report", "print_pull_report", "print_pull_problems", "pri
 def print_push_report(report: PushReport) -> None:
     """Print a :class:`PushReport`; exit with code 1 when some ids failed."""
     console.print(str(report), highlight=False, soft_wrap=True)
-    for note in getattr(report, "notes", ()):
+    # what the created tasks lack (nothing to say when none was created)
+    for note in getattr(report, "notes", ()) if report.n_created else ():
         console.print(f"note: {note}", highlight=False, soft_wrap=True, markup=False)
     for err in report.errors:
         console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False, style="red")

@@ -146,6 +146,12 @@ def test_cli_push_notes_what_a_bare_queue_lacks(ls_server, tmp_path, project_nam
             "pre-selected and the line above the choices names no label.") in text
     assert ("note: the items have no 'score' column, so the tasks have no priority: they are "
             "created in the table's order.") in text
+    # pushed again: nothing is created, so nothing lacks anything
+    again = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
+                                        "--project", project_name, "--queue", "active",
+                                        "--from", str(src), "--classes", "ham,spam"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "0 created, 3 already there" in again.output and "note:" not in again.output
 
 
 def test_cli_errors_name_the_cli_options(tmp_path, monkeypatch):
