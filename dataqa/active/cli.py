@@ -279,6 +279,13 @@ def label_command(
     new_class: list[str] | None = typer.Option(
         None, "--new-class", help="Add this class on purpose (repeat); any other label "
                                   "outside the ledger's classes is refused."),
+    id_column: str = typer.Option("id", "--id-column", help="Column of item ids."),
+    label_column: str = typer.Option("label", "--label-column", help="Column of labels."),
+    format: str | None = FORMAT_OPT,
+    sep: str | None = SEP_OPT,
+    no_header: bool = NO_HEADER_OPT,
+    columns: str | None = COLUMNS_OPT,
+    encoding: str | None = ENCODING_OPT,
 ) -> None:
     """Record labels from a CSV and retrain.
 
@@ -295,10 +302,14 @@ def label_command(
     check_record_source(source)
     if not ledger.exists():  # before reading the file: name the ledger first
         Ledger(ledger, create=False)
-    df = load_table(file, string_columns=["id", "annotator"])
-    for col in ("id", "label"):
+    opts = read_options(format, sep, no_header, columns, encoding)
+    df = load_table(file, string_columns=[id_column, "annotator"], **opts)
+    for col, role, flag in ((id_column, "id column", "--id-column"),
+                            (label_column, "label column", "--label-column")):
         if col not in df.columns:
-            raise MissingColumnError(col, [str(c) for c in df.columns], role="column")
+            raise MissingColumnError(col, [str(c) for c in df.columns], role=role,
+                                     hint=f" Name the file's {role} with {flag}.")
+    df = df.rename(columns={id_column: "id", label_column: "label"})
     if df["label"].isna().any():
         rows = [str(int(r) + 2) for r in df.index[df["label"].isna()][:3]]
         raise InvalidSettingError(

@@ -139,3 +139,28 @@ def test_status_shows_the_queues_and_their_tasks(tmp_path):
     assert ("queue 'prod/active' (active): 3 items; project 'prod': 2 with a task in Label "
             "Studio, 1 not pushed yet") in lines
     assert "queue 'later' (review): 1 item; not pushed" in lines
+
+
+def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "4", "--strategy", "margin", "--out",
+         tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    # semicolons and other column names, as a spreadsheet saves them
+    pd.DataFrame({"ID": ids[:2], "Label": ["ham", "spam"]}).to_csv(tmp_path / "s.csv", sep=";",
+                                                                   index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "s.csv"), "--ledger", str(led)])
+    assert res.exit_code == 2 and "pass --sep ';'" in " ".join(res.output.split())
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "s.csv"), "--ledger", str(led),
+                              "--sep", ";"])
+    assert res.exit_code == 2
+    assert ("id column 'id' is not in the table; the table has: ID, Label. Pass one of these "
+            "names. Name the file's id column with --id-column.") in " ".join(res.output.split())
+    out = _run("al", "label", tmp_path / "s.csv", "--ledger", led, "--sep", ";",
+               "--id-column", "ID", "--label-column", "Label")
+    assert out.startswith("2 labels recorded")
+    with Ledger(led, create=False) as check:
+        latest = check.latest_labels().set_index("id")
+        assert latest.loc[ids[0], "label"] == "ham" and latest.loc[ids[1], "label"] == "spam"
