@@ -317,6 +317,7 @@ def label_command(
             f"{', '.join(rows)}); fill them (skip skips an item) or drop them.")
     where = repr(str(file))
     with Ledger(ledger, create=False) as led:
+        _check_first_classes(led, df["label"].tolist(), new_class or [], where)
         session = LabelingSession.open(led)
         ids = df["id"].astype(str).tolist()
         labels = df["label"].tolist()
@@ -352,6 +353,31 @@ def label_command(
         miss = metrics["missing"]
         console.print(f"round {metrics['round']} stays open: {len(miss)} item(s) still need a "
                       f"label or skip: {format_ids(miss)}", highlight=False)
+
+
+def _check_first_classes(led, labels: list, new_class: list, where: str) -> None:
+    """Refuse a first label file that would define the classes of a ledger that has none
+    (no given label, no ``al init --classes``): a typo would become a class, and the right
+    spelling be refused later. Naming the classes with ``--new-class`` goes through."""
+    from dataqa.active.labels import OUT_OF_SCOPE_LABELS, SKIP_LABEL, ledger_classes
+    from dataqa.errors import LabelError
+
+    if ledger_classes(led)[1] is not None:
+        return
+    declared = {str(c).strip() for c in new_class}
+    seen = list(dict.fromkeys(
+        str(v).strip() for v in labels
+        if v not in OUT_OF_SCOPE_LABELS and str(v).strip() not in OUT_OF_SCOPE_LABELS
+        and str(v).strip().lower() != SKIP_LABEL))
+    missing = [v for v in seen if v not in declared]
+    if missing:
+        flags = " ".join(f"--new-class {v!r}" if " " in v else f"--new-class {v}"
+                         for v in seen)
+        raise LabelError(
+            f"the ledger has no classes yet, so the labels of {where} would define them: "
+            f"{', '.join(map(repr, seen[:20]))}{' ...' if len(seen) > 20 else ''}. Check them "
+            f"for typos, then add them on purpose: {flags} (or declare them with `dataqa al "
+            f"init ... --classes`); nothing was recorded.")
 
 
 @al_app.command("status")

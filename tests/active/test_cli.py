@@ -164,3 +164,25 @@ def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
     with Ledger(led, create=False) as check:
         latest = check.latest_labels().set_index("id")
         assert latest.loc[ids[0], "label"] == "ham" and latest.loc[ids[1], "label"] == "spam"
+
+
+def test_the_first_labels_of_a_ledger_without_classes_are_declared_on_purpose(tmp_path):
+    led = tmp_path / "l.db"
+    data = tmp_path / "plain.csv"
+    pd.read_csv(_texts(tmp_path / "d.csv")).drop(columns="label").to_csv(data, index=False)
+    _run("al", "init", data, "--ledger", led, "--text-column", "text", "--id-column", "id")
+    pd.DataFrame({"id": ["t0", "t1", "t2", "t3"], "label": ["Ham", "sapm", "skip", "-1"]}).to_csv(
+        tmp_path / "a.csv", index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+    assert res.exit_code == 2
+    assert ("the ledger has no classes yet, so the labels of '" in res.output
+            and "' would define them: 'Ham', 'sapm'. Check them for typos, then add them on "
+                "purpose: --new-class Ham --new-class sapm (or declare them with `dataqa al "
+                "init ... --classes`); nothing was recorded." in " ".join(res.output.split()))
+    with Ledger(led, create=False) as check:
+        assert check.latest_labels().empty
+    pd.DataFrame({"id": ["t0", "t1"], "label": ["ham", "spam"]}).to_csv(tmp_path / "a.csv",
+                                                                       index=False)
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "ham",
+               "--new-class", "spam")
+    assert out.startswith("2 labels recorded")
