@@ -220,6 +220,11 @@ def next_command(
         raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
     if out is not None:
         check_out_file(out)
+    if push:  # before a round is picked and recorded: the key and the server answer
+        from dataqa.labelstudio import LabelStudioClient
+
+        with LabelStudioClient(url, timeout=timeout) as client:
+            client.check()
     asked = {"--strategy": strategy, "--batch": batch, "--selector": selector, "--seed": seed,
              "--k": k}
     strategy_ = strategy or "hybrid"

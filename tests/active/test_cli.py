@@ -186,3 +186,16 @@ def test_the_first_labels_of_a_ledger_without_classes_are_declared_on_purpose(tm
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "ham",
                "--new-class", "spam")
     assert out.startswith("2 labels recorded")
+
+
+def test_next_push_without_a_key_picks_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "4", "--push",
+                              "--project", "p"])
+    assert res.exit_code == 2
+    assert "no Label Studio API key" in res.output and "round 1" not in res.output
+    with Ledger(led, create=False) as check:
+        assert check.rounds().empty  # no round was opened
