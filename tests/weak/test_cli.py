@@ -186,3 +186,17 @@ def test_dev_labels_that_are_not_class_indices(files):
     assert res.exit_code == 2
     assert ("dev label column 'gold' of '" in res.output
             and "must hold class indices 0..1; row 0 holds 'spam' (2 such rows)" in " ".join(res.output.split()))
+
+
+def test_an_lf_file_imports_the_modules_beside_it(files):
+    sub = files / "project"
+    sub.mkdir()
+    (sub / "spam_words_dq.py").write_text("WORDS = ['subscribe', 'check out']\n")
+    (sub / "lfs_beside.py").write_text(
+        "from labeling_functions import keyword_lf\nfrom spam_words_dq import WORDS\n"
+        "lfs = [keyword_lf('kw', WORDS, 1, column='text'), keyword_lf('song', 'song', 0)]\n")
+    res = _run([files / "d.csv", "--lfs", sub / "lfs_beside.py", "--cardinality", 2,
+                "--text-column", "body", "--id-column", "key", "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    labels = pd.read_csv(files / "o" / "weak_labels.csv")
+    assert labels["label"].tolist()[:2] == [1, 0]  # "subscribe to me", "nice song"
