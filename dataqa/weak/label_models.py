@@ -493,7 +493,7 @@ class AutoLabelModel(BaseLabelModel):
                        f"least {SnorkelLabelModel.min_lfs} LFs and there are {L.shape[1]}")
         self.reason_ = (
             f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} on {len(Y_dev)} rows, "
-            f"{why} (others: {others or 'none'}){skipped}."
+            f"{why}; the others' dev {self.metric}: {others or 'none'}{skipped}."
         )
         return self
 

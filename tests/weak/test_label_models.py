@@ -109,6 +109,11 @@ def test_auto_tie_broken_by_log_loss():
     assert len(set(auto.scores_.values())) == 1
     assert auto.log_losses_[auto.chosen_] == min(auto.log_losses_.values())
     assert "kept for its lower dev log-loss" in auto.reason_
+    # the others' figures are their dev accuracies, said as such (they read as log-losses)
+    others = auto.reason_.split("; the others' dev accuracy: ")[1].rstrip(".").split("; ")[0]
+    for part in others.split(", "):
+        name, value = part.rsplit(" ", 1)
+        assert float(value) == pytest.approx(auto.scores_[name], abs=5e-5)
 
 
 def test_auto_rejects_out_of_range_dev_labels(data):
