@@ -21,6 +21,7 @@ import pandas as pd
 
 from dataqa.errors import (
     DataLoadError,
+    DataqaError,
     DuplicateIdError,
     EmptyDataError,
     FeatureTypeError,
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_CELL_CHARS",
     "LabeledTable",
     "load_table",
+    "load_with_options",
     "file_format",
     "table_name",
     "check_text_column",
@@ -1127,6 +1129,36 @@ def _numeric_like(col: pd.Series) -> np.ndarray | None:
     return None
 
 
+_API_HINT = re.compile(r"\(API: ((?:\w+=(?:'[^']*'|\[\.\.\.\]|\.\.\.|)(?:, )?)+)\)")
+
+
+def _read_options_hint(message: str) -> str:
+    """``message`` with its API hints, ``(API: sep=)`` or ``(API: format='csv', sep='\\t')``,
+    written for a function that takes ``read_options`` (``(API: read_options={'sep':
+    ...})``) rather than :func:`load_table`'s keywords."""
+    def one(m: re.Match) -> str:
+        pairs = re.findall(r"(\w+)=('[^']*'|\[\.\.\.\]|\.\.\.|)", m.group(1))
+        inner = ", ".join(f"'{k}': {v or '...'}" for k, v in pairs)
+        return f"(API: read_options={{{inner}}})"
+    return _API_HINT.sub(one, message)
+
+
+def load_with_options(data, read_options: dict | None):
+    """:func:`load_table` with ``read_options``, for functions that take them so: an
+    error's API hint names ``read_options`` instead of keywords they do not have."""
+    try:
+        return load_table(data, **(read_options or {}))
+    except DataqaError as exc:
+        msg = _read_options_hint(str(exc))
+        if msg == str(exc):
+            raise
+        try:
+            renamed = type(exc)(msg)
+        except TypeError:  # an error class whose constructor takes other fields
+            raise exc from None
+        raise renamed from None
+
+
 def prepare_labeled(
     data: str | PathLike | pd.DataFrame,
     *,
@@ -1160,7 +1192,7 @@ def prepare_labeled(
     opts = dict(read_options or {})
     if id_column is not None:
         opts["string_columns"] = [*opts.get("string_columns", ()), id_column]
-    df = load_table(data, **opts)
+    df = load_with_options(data, opts)
     table = table_name(df, source)
     _require_column(df, label_column, "label column", table)
     if feature_columns is not None:

@@ -1,4 +1,5 @@
 import gzip
+import re
 
 import numpy as np
 import pandas as pd
@@ -755,3 +756,19 @@ def test_a_missing_column_hints_at_a_file_without_a_header(tmp_path):
     numbers = pd.DataFrame({"0.5": [1.0], "3": [2.0]})  # a numeric first row as the header
     with pytest.raises(MissingColumnError, match="names look like a first data row"):
         prepare_labeled(numbers, label_column="y")
+
+
+def test_functions_that_take_read_options_name_them_in_reading_errors(tmp_path):
+    from dataqa.audit import audit
+    from dataqa.weak import weak_label
+    from labeling_functions import keyword_lf
+
+    path = tmp_path / "SMSSpam"  # no suffix, as the public file
+    path.write_text("ham\thi there\nspam\tfree prize\n")
+    hint = "pass --format (API: read_options={'format': ...}) with one of csv"
+    with pytest.raises(DataLoadError, match=re.escape(hint)):
+        weak_label(path, [keyword_lf("free", "free", 1)], cardinality=2)
+    with pytest.raises(DataLoadError, match=re.escape(hint)):
+        audit(path, label_column="label")
+    with pytest.raises(DataLoadError, match=re.escape("pass --format (API: format=) with one")):
+        load_table(path)  # load_table itself has the keyword

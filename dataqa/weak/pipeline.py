@@ -255,7 +255,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     LabelingFunctionError
         An LF fails.
     """
-    from dataqa.data import load_table, make_ids
+    from dataqa.data import load_with_options, make_ids
     from dataqa.weak.apply import apply_lfs, check_lfs
     from dataqa.weak.label_models import _check_cardinality, fit_label_model
 
@@ -269,12 +269,12 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         raise MissingInputError("dev needs label_column naming the gold label column.")
     read_options = dict(read_options or {})
     dev_read_options = read_options if dev_read_options is None else dict(dev_read_options)
-    frame = load_table(data, **read_options)
+    frame = load_with_options(data, read_options)
     ids = make_ids(frame, id_column)
     df = _text_as_column(frame, text_column)
     dev_df = Y_dev = None
     if dev is not None:
-        dev_frame = load_table(dev, **dev_read_options)
+        dev_frame = load_with_options(dev, dev_read_options)
         Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column)
         dev_df = _text_as_column(dev_frame, text_column)
     L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
