@@ -175,6 +175,13 @@ def register(app: typer.Typer) -> None:
         dev_columns: str | None = typer.Option(
             None, "--dev-columns",
             help="Column names of the dev table, like --columns (default: --columns)."),
+        classes: str | None = typer.Option(
+            None, "--classes", help="Comma-separated names of classes 0..K-1, in order (e.g. "
+                                    "ham,spam): dev labels written as names are read so."),
+        metric: str = typer.Option(
+            "accuracy", "--metric", help="How auto scores the label models on the dev set: "
+                                         "accuracy, f1 (of class 1, for a rare class) or "
+                                         "f1_macro."),
         n_jobs: int = typer.Option(1, "--n-jobs", help="Processes for row-wise LFs."),
         random_state: int = typer.Option(0, "--random-state"),
         out: Path = typer.Option(..., "--out", help="Output folder."),
@@ -196,7 +203,9 @@ def register(app: typer.Typer) -> None:
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev,
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,
-                            progress=True, read_options=read_opts, dev_read_options=dev_read_opts)
+                            progress=True, read_options=read_opts, dev_read_options=dev_read_opts,
+                            class_names=([c.strip() for c in classes.split(",")]
+                                         if classes is not None else None), metric=metric)
         result.note = note  # why the default was majority vote, in the command's flags
         paths = result.save(out)
         console.print(f"labeled {len(result.L)} rows with {result.L.shape[1]} LFs "

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa.errors import (
+    InvalidSettingError,
     LabelError,
     MissingColumnError,
     MissingInputError,
@@ -157,8 +158,9 @@ def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tupl
 
 
 def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
-                id_column: str | None) -> np.ndarray:
+                id_column: str | None, class_names: Sequence[str] | None = None) -> np.ndarray:
     """The dev table's gold labels as class indices 0..K-1, naming the first bad row.
+    With ``class_names`` (the names of classes 0..K-1), labels may be those names.
 
     Also checks the dev ids when the dev table has the id column.
     """
@@ -170,13 +172,23 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
                                  role="label column", table=name)
     if id_column is not None and id_column in frame.columns:
         make_ids(frame, id_column)  # repeated or missing dev ids, naming the file
-    y = pd.to_numeric(frame[label_column], errors="coerce")
+    values = frame[label_column]
+    if class_names is not None:
+        index = {str(n): k for k, n in enumerate(class_names)}
+        values = values.map(lambda v: index.get(str(v).strip(), v) if isinstance(v, str) else v)
+    y = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero((y.isna() | (y % 1 != 0) | (y < 0) | (y >= cardinality)).to_numpy())
     if len(bad):
+        value = frame[label_column].iloc[bad[0]]
+        value = value.item() if isinstance(value, np.generic) else value
+        names = (f" or the class names {', '.join(map(repr, map(str, class_names)))}"
+                 if class_names is not None else
+                 "; labels written as names are read with class_names (--classes a,b,...), "
+                 "the names of classes 0, 1, ... in order")
         raise LabelError(
             f"dev label column {label_column!r} of {name} must hold class indices "
-            f"0..{cardinality - 1}; row {int(bad[0])} holds "
-            f"{frame[label_column].iloc[bad[0]]!r} ({len(bad)} such rows)."
+            f"0..{cardinality - 1}{names}; row {int(bad[0]) + 1} (counted from 1 after the "
+            f"header) holds {value!r} ({len(bad)} such rows)."
         )
     return y.to_numpy(dtype=np.int64)
 
@@ -200,7 +212,8 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                id_column: str | None = None, text_column: str | None = None, dev: Any = None,
                label_column: str | None = None, n_jobs: int = 1, random_state: int = 0,
                progress: bool | None = None, read_options: dict | None = None,
-               dev_read_options: dict | None = None) -> WeakResult:
+               dev_read_options: dict | None = None, class_names: Sequence[str] | None = None,
+               metric: str = "accuracy") -> WeakResult:
     """Label a table with labeling functions and a label model.
 
     Applies the LFs to ``data`` (and to ``dev``), fits the label model, and summarises
@@ -238,6 +251,12 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     read_options, dev_read_options : dict, optional
         How to read a file ``data`` / ``dev``: keyword arguments of
         :func:`dataqa.data.load_table`. ``dev_read_options`` defaults to ``read_options``.
+    class_names : sequence of str, optional
+        The names of classes 0..K-1, in order (``["ham", "spam"]``): dev labels written as
+        these names are read as their indices.
+    metric : {"accuracy", "f1", "f1_macro"}
+        How ``"auto"`` scores the candidates on the dev set (``"f1"``: of class 1, for a
+        rare positive class such as spam).
 
     Returns
     -------
@@ -257,10 +276,16 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     """
     from dataqa.data import load_with_options, make_ids
     from dataqa.weak.apply import apply_lfs, check_lfs
-    from dataqa.weak.label_models import _check_cardinality, fit_label_model
+    from dataqa.weak.label_models import METRICS, _check_cardinality, fit_label_model
 
     lfs = check_lfs(lfs)
     cardinality = _check_cardinality(cardinality)
+    if metric not in METRICS:
+        raise UnknownNameError("metric", str(metric), METRICS)
+    if class_names is not None and len(class_names) != cardinality:
+        raise InvalidSettingError(
+            f"class_names (--classes) names {len(class_names)} classes but cardinality is "
+            f"{cardinality}; give one name per class, in the order of indices 0..{cardinality - 1}.")
     method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:
         raise MissingInputError(
@@ -275,14 +300,14 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     dev_df = Y_dev = None
     if dev is not None:
         dev_frame = load_with_options(dev, dev_read_options)
-        Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column)
+        Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column, class_names)
         dev_df = _text_as_column(dev_frame, text_column)
     L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
     L_dev = None
     if dev_df is not None:
         L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress)
     model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
-                            random_state=random_state)
+                            random_state=random_state, metric=metric)
     proba = model.predict_proba(L)
     labels = pd.DataFrame({"id": ids, "label": model.predict(L)})
     for k in range(cardinality):

@@ -184,8 +184,24 @@ def test_dev_labels_that_are_not_class_indices(files):
                 "--text-column", "body", "--dev", files / "sdev.csv", "--label-column", "gold",
                 "--method", "auto", "--out", files / "o"])
     assert res.exit_code == 2
+    text = " ".join(res.output.split())
     assert ("dev label column 'gold' of '" in res.output
-            and "must hold class indices 0..1; row 0 holds 'spam' (2 such rows)" in " ".join(res.output.split()))
+            and "must hold class indices 0..1; labels written as names are read with "
+                "class_names (--classes a,b,...), the names of classes 0, 1, ... in order; row 1 "
+                "(counted from 1 after the header) holds 'spam' (2 such rows)" in text)
+    # named: read as their indices, and auto scored by F1 of class 1
+    res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--text-column", "body", "--dev", files / "sdev.csv", "--label-column", "gold",
+                "--method", "auto", "--classes", "ham,spam", "--metric", "f1", "--out",
+                files / "o"])
+    assert res.exit_code == 0, res.output
+    assert "dev f1 " in res.output and "on 2 rows" in res.output
+    res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--text-column", "body", "--dev", files / "sdev.csv", "--label-column", "gold",
+                "--method", "auto", "--classes", "ham,eggs", "--out", files / "o2"])
+    assert res.exit_code == 2
+    assert ("must hold class indices 0..1 or the class names 'ham', 'eggs'; row 1 (counted "
+            "from 1 after the header) holds 'spam' (1 such rows)") in " ".join(res.output.split())
 
 
 def test_an_lf_file_imports_the_modules_beside_it(files):

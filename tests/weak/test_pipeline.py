@@ -97,7 +97,9 @@ def test_matches_apply_and_fit(table, lfs):
         ({"text_column": "nope"}, MissingColumnError, "text column 'nope' is not in"),
         ({"dev": "DEV", "label_column": "nope"}, MissingColumnError, "label column 'nope'"),
         ({"dev": "BAD", "label_column": "gold"}, LabelError,
-         r"must hold class indices 0\.\.1; row 0 holds 'spam' \(1 such rows\)"),
+         r"must hold class indices 0\.\.1; labels written as names are read with class_names "
+         r"\(--classes a,b,...\), the names of classes 0, 1, ... in order; row 1 \(counted from 1 "
+         r"after the header\) holds 'spam' \(1 such rows\)"),
     ],
 )
 def test_checks_before_work(table, dev, lfs, kwargs, error, message, monkeypatch):
