@@ -29,13 +29,28 @@ __all__ = [
     "console", "err_console", "handle_errors",
     "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "DECIMAL_OPT",
     "read_options",
-    "check_out_dir", "check_out_file", "write_csv_atomic", "PipeSafeStream",
+    "check_out_dir", "check_out_file", "write_csv_atomic", "PipeSafeStream", "print_table",
 ]
 
 # summary lines are never wrapped: a file or pipe gets 80 columns, and grep looks for a
 # verdict or a command to copy on one line
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def print_table(table) -> None:
+    """Print a rich ``Table`` whole: to a terminal at its width, to a file or pipe (which
+    rich gives 80 columns) at the table's natural width, so no cell is cut to "…"."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 class PipeSafeStream:

@@ -17,6 +17,7 @@ from dataqa._cli_utils import (
     check_out_file,
     console,
     handle_errors,
+    print_table,
     read_options,
     write_csv_atomic,
 )
@@ -264,7 +265,7 @@ def next_command(
     for _, r in frame.iterrows():
         table.add_row(str(r["id"]), _fmt(float(r["score"]), ".4f"), _fmt(r["prediction"]),
                       str(r["text"])[:80])
-    console.print(table)
+    print_table(table)
     if out is not None:
         write_csv_atomic(frame, out)
         console.print(f"batch written to {out}", highlight=False)
@@ -424,7 +425,7 @@ def status_command(
                       _fmt(m.get("n_labeled")), _fmt(m.get("n_out_of_scope")), _fmt(acc),
                       interval, state)
     if len(rounds) or not queues:
-        console.print(table)
+        print_table(table)
     else:
         console.print(f"{table.title}; no active-learning round", highlight=False)
     for name, kind, project, n_items, tasks, pending in queues:

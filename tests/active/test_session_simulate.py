@@ -154,6 +154,9 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert "6 labels recorded; 36 labeled items" in res.output
     res = runner.invoke(app, ["al", "status", "--ledger", led])
     assert res.exit_code == 0 and "margin" in res.output and "36" in res.output
+    # piped (80 columns): the table at its own width, no header or cell cut to "…"
+    assert "…" not in res.output and "dev accuracy" in res.output
+    assert "95% interval" in res.output
     res = runner.invoke(app, ["al", "next", "--ledger", led, "--strategy", "nope"])
     assert res.exit_code == 2 and "unknown acquisition 'nope'" in res.output
     res = runner.invoke(app, ["al", "next", "--ledger", led, "--push"])
