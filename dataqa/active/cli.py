@@ -401,13 +401,17 @@ def status_command(
         rounds = led.rounds()
         summary = led.summary()
         current = open_round_in(led)
+        dev = set(led.items(split="dev")["id"])
+        n_dev_labeled = len(dev & set(led.latest_labels()["id"])) if dev else 0
         queues = []
         for q in led.queues().itertuples(index=False):
             project = q.project if isinstance(q.project, str) and q.project else None
             tasks = len(led.task_ids(project=project, queue=q.name)) if project else 0
             queues.append((q.name, q.kind, project, int(q.n_items), tasks,
                            len(led.pending_items(q.name))))
-    table = Table(title=f"{ledger}: {summary['items']} items, {summary['labeled_items']} labeled")
+    dev_part = f" ({n_dev_labeled} of them dev items)" if n_dev_labeled else ""
+    table = Table(title=f"{ledger}: {summary['items']} items, {summary['labeled_items']} "
+                        f"labeled{dev_part}")
     for col in ("round", "strategy", "batch", "labeled", "out of scope", "dev accuracy",
                 "95% interval", "finished"):
         table.add_column(col)

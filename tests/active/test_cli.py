@@ -199,3 +199,15 @@ def test_next_push_without_a_key_picks_nothing(tmp_path, monkeypatch):
     assert "no Label Studio API key" in res.output and "round 1" not in res.output
     with Ledger(led, create=False) as check:
         assert check.rounds().empty  # no round was opened
+
+
+def test_status_says_how_many_labeled_items_are_dev_items(tmp_path):
+    led = tmp_path / "l.db"
+    frame = pd.read_csv(_texts(tmp_path / "d.csv"))
+    frame["split"] = ["dev" if k < 4 else "train" for k in range(len(frame))]
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    _run("al", "init", tmp_path / "s.csv", "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id", "--split-column", "split")
+    res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
+    assert res.exit_code == 0, res.output
+    assert f"{led}: 40 items, 12 labeled (4 of them dev items)" in " ".join(res.output.split())
