@@ -229,6 +229,12 @@ def next_command(
     asked = {"--strategy": strategy, "--batch": batch, "--selector": selector, "--seed": seed,
              "--k": k}
     strategy_ = strategy or "hybrid"
+    if strategy is not None:  # a misspelt name is named as such, open round or not
+        from dataqa.active.acquisition import get_acquisition
+
+        get_acquisition(strategy)
+    if batch is not None and batch < 1:
+        raise InvalidSettingError(f"--batch {batch} must be at least 1.")
     settings = _strategy_settings(strategy_, k)
     with Ledger(ledger, create=False) as led:
         current = open_round_in(led)

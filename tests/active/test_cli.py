@@ -211,3 +211,14 @@ def test_status_says_how_many_labeled_items_are_dev_items(tmp_path):
     res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
     assert res.exit_code == 0, res.output
     assert f"{led}: 40 items, 12 labeled (4 of them dev items)" in " ".join(res.output.split())
+
+
+def test_next_names_a_bad_strategy_or_batch_even_with_a_round_open(tmp_path):
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "4")  # round 1 stays open
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--strategy", "foo"])
+    assert res.exit_code == 2 and "unknown acquisition 'foo'" in res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "0"])
+    assert res.exit_code == 2 and "--batch 0 must be at least 1." in res.output
