@@ -303,6 +303,17 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column, class_names)
         dev_df = _text_as_column(dev_frame, text_column)
     L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
+    # classes above every vote: a cardinality larger than the LFs' classes (a class below
+    # the largest vote without an LF, as 0 with LFs that only vote spam, is common)
+    silent = list(range(int(L.max()) + 1, cardinality)) if (L >= 0).any() else []
+    if silent:
+        import warnings
+
+        warnings.warn(
+            f"no labeling function voted for class{'es' if len(silent) > 1 else ''} "
+            f"{', '.join(map(str, silent))} on any row (cardinality {cardinality}): the label "
+            f"model can only give such a class its prior. Check cardinality, or add an LF "
+            f"for it.", UserWarning, stacklevel=2)
     L_dev = None
     if dev_df is not None:
         L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress)

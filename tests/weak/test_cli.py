@@ -216,3 +216,11 @@ def test_an_lf_file_imports_the_modules_beside_it(files):
     assert res.exit_code == 0, res.output
     labels = pd.read_csv(files / "o" / "weak_labels.csv")
     assert labels["label"].tolist()[:2] == [1, 0]  # "subscribe to me", "nice song"
+
+
+def test_a_class_no_lf_votes_for_is_named(files):
+    with pytest.warns(UserWarning, match="no labeling function voted for class 2 on any row "
+                                         "\\(cardinality 3\\)"):
+        res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 3,
+                    "--method", "majority", "--text-column", "body", "--out", files / "o"])
+    assert res.exit_code == 0, res.output
