@@ -130,6 +130,21 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
     return df.drop(columns=["text"], errors="ignore").rename(columns={text_column: "text"})
 
 
+def _check_lf_columns(df: pd.DataFrame, lfs: Sequence[Any]) -> None:
+    """Refuse, before any LF runs, a column an LF declares (``columns``, as the
+    :mod:`labeling_functions` factories do) that the table lacks, naming the LF."""
+    from dataqa.data import table_name
+
+    for lf in lfs:
+        for col in getattr(lf, "columns", None) or ():
+            if col not in df.columns:
+                hint = f" Labeling function {lf.name!r} reads it" + (
+                    "; --text-column (text_column=) names the column the LFs read as 'text'."
+                    if col == "text" else "; give the LF one of these columns.")
+                raise MissingColumnError(col, [str(c) for c in df.columns],
+                                         table=table_name(df), hint=hint)
+
+
 def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tuple[str, str | None]:
     """The label model to fit and, when it was chosen for the caller, why.
 
@@ -302,6 +317,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         dev_frame = load_with_options(dev, dev_read_options)
         Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column, class_names)
         dev_df = _text_as_column(dev_frame, text_column)
+    _check_lf_columns(df, lfs)
+    if dev_df is not None:
+        _check_lf_columns(dev_df, lfs)
     L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
     # classes above every vote: a cardinality larger than the LFs' classes (a class below
     # the largest vote without an LF, as 0 with LFs that only vote spam, is common)

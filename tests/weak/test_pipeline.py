@@ -138,3 +138,18 @@ def test_top_level_exports():
     import dataqa
 
     assert dataqa.weak_label is weak_label and dataqa.WeakResult is WeakResult
+
+
+def test_a_column_an_lf_reads_is_checked_before_any_lf_runs():
+    from labeling_functions import keyword_lf
+
+    table = pd.DataFrame({"body": ["free prize", "hi there"] * 10})
+    lfs = [keyword_lf("kw", "free", 1), keyword_lf("greet", "hi", 0, column="greeting")]
+    with pytest.raises(MissingColumnError, match="column 'text' is not in the table; the table "
+                                                 "has: body. Pass one of these names. Labeling "
+                                                 "function 'kw' reads it; --text-column"):
+        weak_label(table, lfs, cardinality=2, progress=False)
+    with pytest.raises(MissingColumnError, match="column 'greeting' is not in the table.*"
+                                                 "Labeling function 'greet' reads it; give the "
+                                                 "LF one of these columns"):
+        weak_label(table, lfs, cardinality=2, text_column="body", progress=False)
