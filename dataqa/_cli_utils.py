@@ -45,12 +45,8 @@ def print_table(table) -> None:
         console.print(table)
         return
     natural = console.measure(table, options=console.options.update_width(10_000)).maximum
-    width = console.width
-    console.width = max(width, natural)
-    try:
-        console.print(table)
-    finally:
-        console.width = width
+    Console(file=console.file, width=max(console.width, natural), soft_wrap=True,
+            no_color=console.no_color).print(table)
 
 
 class PipeSafeStream:

@@ -224,6 +224,10 @@ _BINARY_FORMATS = (
 )
 
 
+#: Bytes that cp1252 leaves undefined (a DOS file's 0x81 is cp850's u-umlaut).
+_CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+
+
 def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
     """The error for a file that is not valid UTF-8, or None when it is (read in chunks;
     offsets count the decompressed bytes)."""
@@ -267,7 +271,8 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 # Excel saves), control characters in latin-1
                 enc, why = (("cp1252", " (as Windows and Excel save text: the byte is a "
                              "quote, dash or symbol there, a control character in latin-1)")
-                            if 0x80 <= byte <= 0x9f else ("latin-1", ""))
+                            if 0x80 <= byte <= 0x9f and byte not in _CP1252_UNDEFINED
+                            else ("latin-1", ""))
                 return DataLoadError(
                     f"{str(path)!r} is not valid UTF-8: byte 0x{byte:02x} at byte offset {at} "
                     f"cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "
@@ -366,6 +371,27 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
+def _kind(v) -> str | None:
+    """A JSON value's kind: number, text, true/false, list, object; None when null."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "bool"
+    return "number" if isinstance(v, (int, float)) else type(v).__name__
+
+
+def _mixed(obj: dict, inner: set, *, by_row: bool) -> int:
+    """How many columns would hold values of several kinds if the outer keys of an
+    object of objects were rows (``by_row``) or columns. A table's columns each hold one
+    kind, its rows often several (a text and a number): the reading with fewer mixed
+    columns is the table."""
+    if by_row:
+        columns = [[rec.get(k) for rec in obj.values()] for k in inner]
+    else:
+        columns = [list(rec.values()) for rec in obj.values()]
+    return sum(len({_kind(v) for v in col} - {None}) > 1 for col in columns)
+
+
 def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     """A JSON file's table. Besides the layouts pandas reads (a list of records, an
     object of columns), two more: an object of records keyed by id (``{"0": {"data":
@@ -377,9 +403,9 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     become columns named by their path (``data.text``). An object of objects is read as
     records keyed by id when its inner keys are not row numbers and its outer keys are
     (``to_json(orient="index")`` of any index included), the records hold objects, or
-    there are more outer keys than distinct inner ones (more rows than columns, as a
-    table has); otherwise as pandas reads it (an object of columns, ``{"text": {"0":
-    "hi", "1": "yo"}}``, or keyed by a text index)."""
+    read as records fewer of its columns mix kinds of values (text and numbers) than read
+    as columns (see :func:`_mixed`); otherwise as pandas reads it (an object of columns,
+    ``{"text": {"0": "hi", "1": "yo"}}``, or keyed by a text index)."""
     import json
 
     head = text.lstrip()[:1]
@@ -397,8 +423,8 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
             inner = set().union(*(v.keys() for v in obj.values()))
             digits = lambda ks: all(str(k).isdigit() for k in ks)  # noqa: E731
             nested = any(isinstance(x, dict) for v in obj.values() for x in v.values())
-            # a table has more rows than columns: more outer than inner keys are rows
-            rows = digits(obj.keys()) or nested or len(obj) > len(inner)
+            rows = digits(obj.keys()) or nested or _mixed(obj, inner, by_row=True) < _mixed(
+                obj, inner, by_row=False)
             if not digits(inner) and rows:
                 records, keys = list(obj.values()), list(obj.keys())
         elif len(lists) == 1:
@@ -886,15 +912,18 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
             copies = int(whole.sum())
             left = pd.unique(ids[~whole][pd.Series(ids[~whole]).duplicated().to_numpy()])
             if copies_ok and not len(left):
-                import warnings
+                suffixed = _suffix_repeats(ids.copy())
+                if not pd.Series(suffixed).duplicated().any():
+                    import warnings
 
-                warnings.warn(
-                    f"{table}: {copies} {'rows repeat' if copies > 1 else 'row repeats'} an "
-                    f"earlier row whole, id included ({where}, counted from 1 after the "
-                    f"header); kept as copies (ids {format_ids(dups)} with -1, -2 ... added), "
-                    f"as exported data that holds some rows twice is.", UserWarning,
-                    stacklevel=2)
-                return _suffix_repeats(ids)
+                    warnings.warn(
+                        f"{table}: {copies} {'rows repeat' if copies > 1 else 'row repeats'} an "
+                        f"earlier row whole, id included ({where}, counted from 1 after the "
+                        f"header); kept as copies (ids {format_ids(dups)} with -1, -2 ... "
+                        f"added), as exported data that holds some rows twice is.",
+                        UserWarning, stacklevel=2)
+                    return suffixed
+                # a suffixed id is another row's own id ('7-1'): refused as before
             fix = (f" {copies} {'rows are exact copies' if copies > 1 else 'row is an exact copy'}"
                    f" of an earlier row: drop them (pandas: df.drop_duplicates())"
                    if copies else "")
@@ -1129,7 +1158,7 @@ def _numeric_like(col: pd.Series) -> np.ndarray | None:
     return None
 
 
-_API_HINT = re.compile(r"\(API: ((?:\w+=(?:'[^']*'|\[\.\.\.\]|\.\.\.|)(?:, )?)+)\)")
+_API_HINT = re.compile(r"(\(|; )API: ((?:\w+=(?:'[^']*'|\[\.\.\.\]|\.\.\.|)(?:, )?)+)\)")
 
 
 def _read_options_hint(message: str) -> str:
@@ -1137,9 +1166,9 @@ def _read_options_hint(message: str) -> str:
     written for a function that takes ``read_options`` (``(API: read_options={'sep':
     ...})``) rather than :func:`load_table`'s keywords."""
     def one(m: re.Match) -> str:
-        pairs = re.findall(r"(\w+)=('[^']*'|\[\.\.\.\]|\.\.\.|)", m.group(1))
+        pairs = re.findall(r"(\w+)=('[^']*'|\[\.\.\.\]|\.\.\.|)", m.group(2))
         inner = ", ".join(f"'{k}': {v or '...'}" for k, v in pairs)
-        return f"(API: read_options={{{inner}}})"
+        return f"{m.group(1)}API: read_options={{{inner}}})"
     return _API_HINT.sub(one, message)
 
 

@@ -1,5 +1,6 @@
 import gzip
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,12 @@ def test_duplicate_ids(frame):
                                                                             "c"]
     with pytest.raises(DuplicateIdError, match="'c' is still held by different rows"):
         make_ids(copies, "id", copies_ok=True)  # a shared id of different rows: still refused
+    # a suffix that is another row's own id: refused as before, without the warning
+    clash = pd.DataFrame({"id": ["7", "7", "7-1"], "text": ["a", "a", "b"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DuplicateIdError, match="1 repeated values: '7'"):
+            make_ids(clash, "id", copies_ok=True)
 
 
 def test_non_numeric_feature(frame):
@@ -646,6 +653,16 @@ def test_json_records_keyed_by_id_and_wrapped_lists_are_tables(tmp_path):
     longer.to_json(tmp_path / "c.json", orient="columns")  # the same table by columns
     assert load_table(tmp_path / "c.json").to_dict("list") == {"text": ["a", "b", "c", "d"],
                                                                "x": [1, 2, 3, 4]}
+    # more columns than rows, one kind of value in each: pandas' reading (by columns)
+    wide = pd.DataFrame({"f1": [1, 2], "f2": [3, 4], "f3": [5, 6]}, index=["u1", "u2"])
+    wide.to_json(tmp_path / "wide.json")
+    assert load_table(tmp_path / "wide.json").to_dict("list") == {"f1": [1, 2], "f2": [3, 4],
+                                                                  "f3": [5, 6]}
+    # more columns than rows by index: the kinds of its columns tell the rows apart
+    few = pd.DataFrame({"text": ["a", "b"], "x": [1, 2], "y": [0.5, 1.5]}, index=["p", "q"])
+    few.to_json(tmp_path / "few.json", orient="index")
+    assert load_table(tmp_path / "few.json").to_dict("list") == {
+        "id": ["p", "q"], "text": ["a", "b"], "x": [1, 2], "y": [0.5, 1.5]}
     # ids kept as text when asked
     (tmp_path / "s.json").write_text(json.dumps({"0": {"code": 7}, "1": {"code": 8}}))
     assert load_table(tmp_path / "s.json", string_columns=["code"])["code"].tolist() == ["7",
@@ -772,3 +789,9 @@ def test_functions_that_take_read_options_name_them_in_reading_errors(tmp_path):
         audit(path, label_column="label")
     with pytest.raises(DataLoadError, match=re.escape("pass --format (API: format=) with one")):
         load_table(path)  # load_table itself has the keyword
+
+
+def test_cp1252_is_suggested_only_for_bytes_it_reads(tmp_path):
+    (tmp_path / "dos.csv").write_bytes(b"id,text\n1,\x81ber\n")  # cp850's u-umlaut
+    with pytest.raises(DataLoadError, match="byte 0x81 .* e.g. --encoding latin-1 "):
+        load_table(tmp_path / "dos.csv")

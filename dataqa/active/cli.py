@@ -321,9 +321,14 @@ def label_command(
         if col not in df.columns:
             raise MissingColumnError(col, [str(c) for c in df.columns], role=role,
                                      hint=f" Name the file's {role} with {flag}.")
-    df = df.rename(columns={id_column: "id", label_column: "label"})
+    # the two columns (and the annotator) alone, under the names the rest reads: a file
+    # may also hold other columns named id or label
+    extra = (["annotator"] if "annotator" in df.columns
+             and "annotator" not in (id_column, label_column) else [])
+    df = df[[id_column, label_column, *extra]].set_axis(["id", "label", *extra], axis=1)
     if df["label"].isna().any():
-        rows = [str(int(r) + 2) for r in df.index[df["label"].isna()][:3]]
+        first = 1 if no_header else 2  # file lines count from 1, after the header if any
+        rows = [str(int(r) + first) for r in df.index[df["label"].isna()][:3]]
         raise InvalidSettingError(
             f"{int(df['label'].isna().sum())} rows of {file} have no label (first at line "
             f"{', '.join(rows)}); fill them (skip skips an item) or drop them.")
@@ -412,7 +417,9 @@ def status_command(
         queues = []
         for q in led.queues().itertuples(index=False):
             project = q.project if isinstance(q.project, str) and q.project else None
-            tasks = len(led.task_ids(project=project, queue=q.name)) if project else 0
+            # the queue's items with a task in its project (pushed with this queue or another)
+            tasks = (len(set(led.queue_items(q.name)) & set(led.task_ids(project=project)))
+                     if project else 0)
             queues.append((q.name, q.kind, project, int(q.n_items), tasks,
                            len(led.pending_items(q.name))))
     dev_part = f" ({n_dev_labeled} of them dev items)" if n_dev_labeled else ""

@@ -60,7 +60,9 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
             return  # the analysis names the missing column
         from dataqa.data import encode_labels
 
-        names = [str(n) for n in encode_labels(ref[label_column], column=label_column)[1]]
+        names = [str(n) for n in encode_labels(
+            ref[label_column], column=label_column,
+            purpose="estimating label shift and accuracy")[1]]
     with LabelStudioClient(url) as client:
         info = client.find_project(project)
     if info is None:

@@ -97,10 +97,12 @@ def _renamed_hint(col, ref: pd.DataFrame, cur: pd.DataFrame) -> str:
 
 
 def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved,
-             part: bool = False):
+             part: bool = False, positions=frozenset()):
     """(column -> kind, skipped column -> reason). ``part``: the tables are a window or a
     chunk of tables already checked whole, so a column with no value on one side is
-    compared by its missing share (:func:`_column_rows`) instead of refused."""
+    compared by its missing share (:func:`_column_rows`) instead of refused. So is a list
+    position (``positions``, see :func:`_expand_lists`): a slot that stopped being filled
+    is drift to report; a position with no value in either table is left out."""
     text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
     for col in text_cols:
         for df, name in ((ref, "the reference table"), (cur, "the current table")):
@@ -158,8 +160,11 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             skipped[col] = reason
             continue
         both_empty = ref[col].isna().all() and cur[col].isna().all()
+        if both_empty and col in positions:
+            skipped[col] = "a list position with no value in either table"
+            continue
         for df, name in ((ref, "reference"), (cur, "current")):
-            if df[col].isna().all() and (both_empty or not part):
+            if df[col].isna().all() and (both_empty or not (part or col in positions)):
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
                                      f"{_which(df, name)}; drop it, or name the other columns "
                                      f"with feature_columns (--feature-column).")
@@ -342,7 +347,8 @@ def _non_numeric(s: pd.Series) -> tuple[object, int]:
 
 
 def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numeric_test: str,
-                 n_permutations: int, seed: int, advance, part: bool = False) -> list[dict]:
+                 n_permutations: int, seed: int, advance, part: bool = False,
+                 positions=frozenset()) -> list[dict]:
     """One test per compared column (text columns: MMD on their SVD components). ``part``:
     see :func:`_columns`; a column with fewer than 2 values on one side is compared by its
     missing share."""
@@ -351,7 +357,8 @@ def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numer
 
     rows = []
     for col, kind in kinds.items():
-        if part and any(int(df[col].notna().sum()) < 2 for df in (ref, cur)):
+        if (part or col in positions) and any(int(df[col].notna().sum()) < 2
+                                              for df in (ref, cur)):
             # a window or chunk with (almost) no value of the column: too few values to
             # compare, so compare the missing shares
             row = missing_share_test(ref[col], cur[col], random_state=seed)
@@ -389,35 +396,73 @@ def _is_list(v) -> bool:
     return isinstance(v, (list, tuple, np.ndarray))
 
 
+_NO_LIST = -1  # a column with no value at all: takes the other table's list length
+
+
 def _list_length(s: pd.Series) -> int | None:
-    """The common length of a column whose values (missing ones aside) are all lists,
-    tuples or arrays of one length; None otherwise."""
-    if not pd.api.types.is_object_dtype(s):
+    """The common length of a column whose values (missing ones aside) are all flat lists,
+    tuples or arrays of one length; :data:`_NO_LIST` when every value is missing (a
+    window or file where the field was never filled); None otherwise (a value that is not
+    a list, lists of several lengths, or lists holding lists)."""
+    if not pd.api.types.is_object_dtype(s) and not s.isna().all():
         return None
-    is_list = s.map(_is_list)
-    if not is_list.any() or (s.notna() & ~is_list).any():
-        return None  # no list, or a value that is neither a list nor missing
+    is_list = s.map(_is_list).to_numpy(dtype=bool)
+    if not is_list.any():
+        return _NO_LIST if s.isna().all() else None
+    if (s.notna().to_numpy(dtype=bool) & ~is_list).any():
+        return None  # a value that is neither a list nor missing
     vals = s[is_list]
     lengths = set(vals.map(len))
-    return lengths.pop() if len(lengths) == 1 else None
+    if len(lengths) != 1:
+        return None
+    if any(_is_list(x) or isinstance(x, dict) for v in vals for x in v):
+        return None  # nested lists (Parquet's lists of lists) stay whole values
+    return lengths.pop()
+
+
+def _position_values(values: np.ndarray) -> np.ndarray:
+    """One position's pooled values as a test column: whole numbers with at most 20
+    distinct values, text and booleans as categories (text), other numbers as float."""
+    present = [x for x in values if not (x is None or (isinstance(x, float) and x != x))]
+    numbers = bool(present) and all(isinstance(x, (int, float, np.number))
+                                    and not isinstance(x, (bool, np.bool_)) for x in present)
+    if numbers:
+        v = np.asarray(present, dtype=np.float64)
+        whole = bool(np.isfinite(v).all() and (v == np.round(v)).all())
+        if not (whole and len(np.unique(v)) <= 20):
+            return np.array([np.nan if x is None else x for x in values], dtype=np.float64)
+    # categories, as text ("-1", "true"); a whole float reads as its integer
+    return np.array([None if x is None or (isinstance(x, float) and x != x)
+                     else str(int(x)) if isinstance(x, float) and np.isfinite(x) and x == int(x)
+                     else str(x) for x in values], dtype=object)
 
 
 def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserved):
-    """Split each compared column of lists of one length (as JSON and Parquet keep weak
-    labels, tags per position or vectors) into one column per position, named
+    """Split each compared column of flat lists of one length (as JSON and Parquet keep
+    weak labels, tags per position or vectors) into one column per position, named
     ``col[0]``, ``col[1]``, ...: which position moved is what a user needs to know (which
     labeling function fires more often), and a whole list compared as one category says
-    only that some list changed. Positions of whole numbers with at most 20 distinct
-    values, text and booleans are categories (a weak label's -1 is "abstain", not a
-    number); other numbers stay numbers. Returns the tables, the feature columns with each
-    list column replaced by its positions, and {list column: its positions}."""
+    only that some list changed. See :func:`_position_values` for each position's kind.
+    ``feature_columns`` may name a list column (all its positions) or positions
+    (``col[3]``; as :func:`~dataqa.drift.drift_windows` passes the whole run's). Returns
+    the tables, the feature columns with each list column replaced by its positions,
+    and {list column: its positions}."""
+    named_positions: dict[str, list[str]] = {}
     if feature_columns is not None:
-        candidates = [c for c in feature_columns if c in ref.columns and c in cur.columns]
+        candidates = []
+        for c in feature_columns:
+            m = re.fullmatch(r"(.*)\[(\d+)\]", str(c))
+            if c in ref.columns and c in cur.columns:
+                candidates.append(c)
+            elif m and m.group(1) in ref.columns and m.group(1) in cur.columns:
+                named_positions.setdefault(m.group(1), []).append(c)
+        candidates += [c for c in named_positions if c not in candidates]
     else:
         candidates = [c for c in ref.columns if c in set(cur.columns) and c not in reserved]
     expanded = {}
     for col in candidates:
         lengths = {_list_length(df[col]) for df in (ref, cur)}
+        lengths.discard(_NO_LIST)
         if len(lengths) != 1 or None in lengths:
             continue
         k = lengths.pop()
@@ -426,28 +471,27 @@ def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserve
         names = [f"{col}[{i}]" for i in range(k)]
         if any(n in ref.columns or n in cur.columns for n in names):
             continue  # the tables already hold columns of those names
-        blocks = []
-        for df in (ref, cur):
-            rows = [list(v) if _is_list(v) else [None] * k for v in df[col]]
-            blocks.append(pd.DataFrame(rows, columns=names, index=df.index))
-        pooled = pd.concat(blocks, ignore_index=True)
-        for name in names:
-            v = pooled[name].dropna()
-            numbers = (len(v) > 0 and v.map(lambda x: isinstance(x, (int, float, np.number))
-                                               and not isinstance(x, (bool, np.bool_))).all())
-            whole = numbers and bool((v.astype(float) == v.astype(float).round()).all())
-            if numbers and not (whole and v.nunique() <= 20):
-                for b in blocks:
-                    b[name] = pd.to_numeric(b[name], errors="coerce").astype(np.float64)
-            else:  # categories, written as text ("-1", "true")
-                for b in blocks:
-                    b[name] = b[name].map(lambda x: x if x is None or x != x else str(
-                        int(x) if isinstance(x, float) and x == int(x) else x)).astype(object)
-        ref = pd.concat([ref.drop(columns=col), blocks[0]], axis=1)
-        cur = pd.concat([cur.drop(columns=col), blocks[1]], axis=1)
+        blocks = [np.array([list(v) if _is_list(v) else [None] * k for v in df[col]],
+                           dtype=object).reshape(len(df), k) for df in (ref, cur)]
+        pooled = np.concatenate(blocks)
+        frames = [{}, {}]
+        for i, name in enumerate(names):
+            column = _position_values(pooled[:, i])
+            frames[0][name], frames[1][name] = column[:len(ref)], column[len(ref):]
+        ref = pd.concat([ref.drop(columns=col), pd.DataFrame(frames[0], index=ref.index)],
+                        axis=1)
+        cur = pd.concat([cur.drop(columns=col), pd.DataFrame(frames[1], index=cur.index)],
+                        axis=1)
         expanded[col] = names
-    if expanded and feature_columns is not None:
-        feature_columns = [n for c in feature_columns for n in expanded.get(c, [c])]
+    if feature_columns is not None:
+        keep = []
+        for c in feature_columns:
+            if c in expanded:
+                keep += expanded[c]
+            elif c not in named_positions.get(re.sub(r"\[\d+\]$", "", str(c)), ()) or any(
+                    c in n for n in expanded.values()):
+                keep.append(c)
+        feature_columns = list(dict.fromkeys(keep))
     return ref, cur, feature_columns, expanded
 
 
@@ -601,7 +645,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
     ref_given, cur_given = ref, cur
     ref, cur, feature_columns, lists = _expand_lists(ref, cur, feature_columns, reserved)
-    kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part)
+    positions = frozenset(n for names in lists.values() for n in names)
+    kinds, skipped = _columns(ref, cur, feature_columns, text_column, reserved, part=_part,
+                              positions=positions)
     if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features
         kinds = {c: _kinds.get(c, k) for c, k in kinds.items()}
     # a window's or chunk's result is only summarised: its rows need no content ids
@@ -628,7 +674,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                    text_features=text_features, embed=_embed)
     with progress_task("column tests", len(kinds), enabled=progress) as advance:
         rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
-                            int(seeds[1]), advance, part=_part)
+                            int(seeds[1]), advance, part=_part, positions=positions)
     rows += _skipped_missing_rows(ref, cur, skipped if _skipped is None else _skipped)
     columns = pd.DataFrame(rows)
     columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)

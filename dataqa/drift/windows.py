@@ -367,11 +367,11 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         # columns of one table left out), the time column too; every window then
         # compares the same ones
         reserved = {c for c in (label_column, id_column, text_column, time_column) if c}
-        ref_x, cur_x, _, lists = _expand_lists(ref, cur, None, reserved)
+        # a list column's positions by their own names (col[0], ...): detect_drift splits
+        # the list again in every window, and a position left out (an identifier) stays out
+        ref_x, cur_x, _, _ = _expand_lists(ref, cur, None, reserved)
         kinds, skipped = _columns(ref_x, cur_x, None, text_column, reserved)
-        # a list column by its own name (detect_drift splits it into its positions)
-        parent = {n: c for c, names in lists.items() for n in names}
-        feature_columns = list(dict.fromkeys(parent.get(c, c) for c in kinds))
+        feature_columns = list(kinds)
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)
     # left-out columns are compared by their missing share, in the whole run and in each

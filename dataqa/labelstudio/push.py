@@ -372,15 +372,22 @@ def _import_missing(importer: TaskImporter, plan: _Plan, found: dict[str, int], 
                     f"the rest: tasks already on the server are found and recorded, not "
                     f"created twice.", report) from None
             except KeyboardInterrupt as exc:  # Ctrl-C: say what is safe, then stop
-                exc.dataqa_note = (
-                    f"the push to {importer.project!r} was interrupted with "
-                    f"{report.n_created} of {len(todo_ids)} tasks confirmed and recorded in "
-                    f"the ledger (the server may hold more, from the chunk it was sent "
-                    f"last); run the same command again to create the rest: tasks already on "
-                    f"the server are found and recorded, not created twice.")
+                exc.dataqa_note = _interrupted_note(importer.project, report.n_created,
+                                                    len(todo_ids))
                 raise
             advance(len(chunk_ids))
-    importer.wait_unconfirmed()
+    try:
+        importer.wait_unconfirmed()
+    except KeyboardInterrupt as exc:
+        exc.dataqa_note = _interrupted_note(importer.project, report.n_created, len(todo_ids))
+        raise
+
+
+def _interrupted_note(project, n_created: int, n_todo: int) -> str:
+    return (f"the push to {project!r} was interrupted with {n_created} of {n_todo} tasks "
+            f"confirmed and recorded in the ledger (the server may hold more, from the chunk "
+            f"it was sent last); run the same command again to create the rest: tasks "
+            f"already on the server are found and recorded, not created twice.")
 
 
 def _present(client: LabelStudioClient, ledger: Any, plan: _Plan, *, project: str,

@@ -55,10 +55,11 @@ def load_lfs(spec: str) -> list[Any]:
             raise InvalidSettingError(f"{what} cannot be imported as Python.")
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[name] = module  # so that n_jobs workers can unpickle its LFs
-        # the file imports the modules beside it, as `python file.py` would
+        # the file imports the modules beside it, as `python file.py` would (after the
+        # installed ones: a file beside it named like one of them does not hide it)
         folder = str(path.resolve().parent)
         if folder not in sys.path:
-            sys.path.insert(0, folder)
+            sys.path.append(folder)
         try:
             loader_spec.loader.exec_module(module)
         except SystemExit as exc:

@@ -164,6 +164,17 @@ def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
     with Ledger(led, create=False) as check:
         latest = check.latest_labels().set_index("id")
         assert latest.loc[ids[0], "label"] == "ham" and latest.loc[ids[1], "label"] == "spam"
+    # a file that also holds columns named id and label: the named ones are read
+    pd.DataFrame({"item": ids[2:4], "id": [1, 2], "label": ["x", "y"], "gold": ["spam", "ham"]}
+                 ).to_csv(tmp_path / "g.csv", index=False)
+    out = _run("al", "label", tmp_path / "g.csv", "--ledger", led, "--id-column", "item",
+               "--label-column", "gold")
+    assert out.startswith("2 labels recorded")
+    # without a header, a missing label is named by its line in the file
+    (tmp_path / "nh.csv").write_text(f"{ids[0]},spam\n{ids[1]},\n")
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "nh.csv"), "--ledger", str(led),
+                              "--no-header", "--columns", "id,label"])
+    assert res.exit_code == 2 and "(first at line 2)" in res.output
 
 
 def test_the_first_labels_of_a_ledger_without_classes_are_declared_on_purpose(tmp_path):

@@ -108,6 +108,13 @@ def test_windows_from_the_command_line(tmp_path):
     assert pd.read_csv(tmp_path / "g" / "windows.csv")["n"].sum() == 90
     saved = json.loads((tmp_path / "g" / "drift.json").read_text())
     assert saved["settings"]["rows_without_time"] == 30 and saved["n_current"] == 120
+    page = (tmp_path / "g" / "report.html").read_text()
+    assert "30 current rows have no time in &#x27;ts&#x27;" in page
+    # the report's summary says what the command's does: which columns, how many windows
+    line = next(x for x in res.output.splitlines() if "tested windows alarm" in x)
+    assert f"<td>{line.strip().split('; 30 rows')[0]}</td>" in page
+    drifted = next(x for x in res.output.splitlines() if x.startswith("  drifted columns: "))
+    assert f"<td>drifted columns</td><td>1 of 2: {drifted.split(': ', 1)[1]}</td>" in page
     # the time column's missing share (against a reference with times) counts the same rows
     dated = pd.read_csv(ref).assign(ts=pd.date_range("2025-12-01", periods=120, freq="3h"))
     dated.to_csv(tmp_path / "dated.csv", index=False)
@@ -119,12 +126,11 @@ def test_windows_from_the_command_line(tmp_path):
     ts = pd.read_csv(tmp_path / "d" / "columns.csv").set_index("column").loc["ts"]
     assert ts["test"] == "fisher (missing share)" and ts["missing_current"] == 30 / 120
     assert ts["missing_reference"] == 0 and bool(ts["drifted"])
-    page = (tmp_path / "g" / "report.html").read_text()
-    assert "30 current rows have no time in &#x27;ts&#x27;" in page
-    # the report's summary says what the command's does: which columns, how many windows
+    page = (tmp_path / "d" / "report.html").read_text()  # this run's report, this run's lines
+    assert "  drifted columns: x, ts (missing: 0.0% -> 25.0%)" in res.output.splitlines()
+    assert "<td>drifted columns</td><td>2 of 3: x, ts</td>" in page
     line = next(x for x in res.output.splitlines() if "tested windows alarm" in x)
     assert f"<td>{line.strip().split('; 30 rows')[0]}</td>" in page
-    assert re.search(r"<td>drifted columns</td><td>1 of 2: x</td>", page)
 
 
 def test_a_current_file_with_its_own_format(tmp_path):

@@ -596,3 +596,31 @@ def test_a_current_row_exported_twice_keeps_its_id_and_is_queued_once():
     assert r.ids[7] == "k7" and r.ids[60] == "k7-1" and r.n_current == 61
     q = r.label_queue(top=61)
     assert "k7-1" not in set(q["id"]) and q.loc[q["id"] == "k7", "copies"].tolist() == [2]
+
+
+def test_list_positions_that_stopped_being_filled_or_nest_or_are_ids():
+    rng = np.random.default_rng(2)
+    # a slot empty in the current table: compared by its missing share, not refused
+    ref = pd.DataFrame({"vec": [np.array([rng.normal(), rng.normal()]) for _ in range(60)],
+                        "x": rng.normal(size=60)})
+    cur = pd.DataFrame({"vec": [np.array([rng.normal(), np.nan]) for _ in range(60)],
+                        "x": rng.normal(size=60)})
+    got = detect_drift(ref, cur, n_permutations=19).columns.set_index("column")
+    assert got.loc["vec[1]", "test"] == "fisher (missing share)" and got.loc["vec[1]", "drifted"]
+    assert got.loc["vec[0]", "test"] == "ks"
+    # lists of lists (Parquet's nested arrays) stay whole values
+    nested = pd.DataFrame({"v": [np.array([np.array([1, 2]), np.array([3, i % 2])],
+                                          dtype=object) for i in range(60)],
+                           "x": rng.normal(size=60)})
+    assert "v" in detect_drift(nested, nested.copy(), multivariate=()).columns["column"].tolist()
+    # a position of identifiers is left out, and stays out in the windows
+    ids_ref = pd.DataFrame({"v": [[str(rng.integers(0, 3)), f"r{i}"] for i in range(200)],
+                            "x": rng.normal(size=200)})
+    ids_cur = pd.DataFrame({"v": [[str(rng.integers(0, 3)), f"c{i}"] for i in range(200)],
+                            "x": rng.normal(size=200)})
+    from dataqa.drift import drift_windows
+
+    for res in (detect_drift(ids_ref, ids_cur, multivariate=()),
+                drift_windows(ids_ref, ids_cur, chunk_size=50, multivariate=())):
+        assert res.columns["column"].tolist() == ["x", "v[0]"]
+        assert res.settings["skipped_columns"]["v[1]"].startswith("an identifier")
