@@ -415,9 +415,25 @@ def _list_length(s: pd.Series) -> int | None:
     lengths = set(vals.map(len))
     if len(lengths) != 1:
         return None
-    if any(_is_list(x) or isinstance(x, dict) for v in vals for x in v):
+    if any(_is_list(x) or isinstance(x, dict) for v in vals
+           if not (isinstance(v, np.ndarray) and v.dtype != object) for x in v):
         return None  # nested lists (Parquet's lists of lists) stay whole values
     return lengths.pop()
+
+
+def _number_rows(s: pd.Series, k: int) -> np.ndarray | None:
+    """The lists of ``s`` as a float matrix (n, k), a missing list as NaN, when every
+    list holds numbers only (not booleans); None otherwise."""
+    rows = []
+    for v in s:
+        if not _is_list(v):
+            rows.append(np.full(k, np.nan))
+            continue
+        a = np.asarray(v)
+        if a.dtype.kind not in "iuf":
+            return None
+        rows.append(a.astype(np.float64))
+    return np.vstack(rows) if rows else np.empty((0, k))
 
 
 def _position_values(values: np.ndarray) -> np.ndarray:
@@ -471,12 +487,26 @@ def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserve
         names = [f"{col}[{i}]" for i in range(k)]
         if any(n in ref.columns or n in cur.columns for n in names):
             continue  # the tables already hold columns of those names
-        blocks = [np.array([list(v) if _is_list(v) else [None] * k for v in df[col]],
-                           dtype=object).reshape(len(df), k) for df in (ref, cur)]
-        pooled = np.concatenate(blocks)
+        numbers = [_number_rows(df[col], k) for df in (ref, cur)]
+        numeric = all(m is not None for m in numbers)
+        if numeric:  # numbers only (vectors, votes): one float matrix, no per-value loop
+            matrix = np.concatenate(numbers)
+        else:
+            pooled = np.concatenate([
+                np.array([list(v) if _is_list(v) else [None] * k for v in df[col]],
+                         dtype=object).reshape(len(df), k) for df in (ref, cur)])
         frames = [{}, {}]
         for i, name in enumerate(names):
-            column = _position_values(pooled[:, i])
+            if numeric:
+                v = matrix[:, i]
+                present = v[~np.isnan(v)]
+                whole = (present.size and np.isfinite(present).all()
+                         and (present == np.round(present)).all()
+                         and len(np.unique(present)) <= 20)
+                column = (np.array([None if x != x else str(int(x)) for x in v], dtype=object)
+                          if whole else v)
+            else:
+                column = _position_values(pooled[:, i])
             frames[0][name], frames[1][name] = column[:len(ref)], column[len(ref):]
         ref = pd.concat([ref.drop(columns=col), pd.DataFrame(frames[0], index=ref.index)],
                         axis=1)
