@@ -197,6 +197,13 @@ def test_the_first_labels_of_a_ledger_without_classes_are_declared_on_purpose(tm
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "ham",
                "--new-class", "spam")
     assert out.startswith("2 labels recorded")
+    # class numbers, however a spreadsheet writes them (1.0), match --new-class 1
+    led2 = tmp_path / "n.db"
+    _run("al", "init", data, "--ledger", led2, "--text-column", "text", "--id-column", "id")
+    (tmp_path / "n.csv").write_text("id,label\nt0,1.0\nt1,0.0\n")
+    out = _run("al", "label", tmp_path / "n.csv", "--ledger", led2, "--new-class", "0",
+               "--new-class", "1")
+    assert out.startswith("2 labels recorded")
 
 
 def test_next_push_without_a_key_picks_nothing(tmp_path, monkeypatch):
