@@ -436,21 +436,30 @@ def _number_rows(s: pd.Series, k: int) -> np.ndarray | None:
     return np.vstack(rows) if rows else np.empty((0, k))
 
 
+def _number_position(v: np.ndarray) -> np.ndarray:
+    """One position of numbers (float, NaN = missing) as a test column: whole numbers with
+    at most 20 distinct values as categories, written as text ("-1"), others as they are."""
+    present = v[~np.isnan(v)]
+    if (present.size and np.isfinite(present).all() and (present == np.round(present)).all()
+            and len(np.unique(present)) <= 20):
+        return np.array([None if x != x else str(int(x)) for x in v], dtype=object)
+    return v
+
+
 def _position_values(values: np.ndarray) -> np.ndarray:
-    """One position's pooled values as a test column: whole numbers with at most 20
-    distinct values, text and booleans as categories (text), other numbers as float."""
-    present = [x for x in values if not (x is None or (isinstance(x, float) and x != x))]
-    numbers = bool(present) and all(isinstance(x, (int, float, np.number))
-                                    and not isinstance(x, (bool, np.bool_)) for x in present)
-    if numbers:
-        v = np.asarray(present, dtype=np.float64)
-        whole = bool(np.isfinite(v).all() and (v == np.round(v)).all())
-        if not (whole and len(np.unique(v)) <= 20):
-            return np.array([np.nan if x is None else x for x in values], dtype=np.float64)
+    """One position's pooled values (objects) as a test column: numbers as
+    :func:`_number_position` says, text and booleans as categories (text)."""
+    missing = [x is None or (isinstance(x, float) and x != x) for x in values]
+    present = [x for x, gone in zip(values, missing, strict=True) if not gone]
+    if present and all(isinstance(x, (int, float, np.number))
+                       and not isinstance(x, (bool, np.bool_)) for x in present):
+        return _number_position(np.array([np.nan if gone else x for x, gone
+                                          in zip(values, missing, strict=True)],
+                                         dtype=np.float64))
     # categories, as text ("-1", "true"); a whole float reads as its integer
-    return np.array([None if x is None or (isinstance(x, float) and x != x)
-                     else str(int(x)) if isinstance(x, float) and np.isfinite(x) and x == int(x)
-                     else str(x) for x in values], dtype=object)
+    return np.array([None if gone else str(int(x)) if isinstance(x, float) and np.isfinite(x)
+                     and x == int(x) else str(x) for x, gone in zip(values, missing, strict=True)],
+                    dtype=object)
 
 
 def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserved):
@@ -497,31 +506,20 @@ def _expand_lists(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, reserve
                          dtype=object).reshape(len(df), k) for df in (ref, cur)])
         frames = [{}, {}]
         for i, name in enumerate(names):
-            if numeric:
-                v = matrix[:, i]
-                present = v[~np.isnan(v)]
-                whole = (present.size and np.isfinite(present).all()
-                         and (present == np.round(present)).all()
-                         and len(np.unique(present)) <= 20)
-                column = (np.array([None if x != x else str(int(x)) for x in v], dtype=object)
-                          if whole else v)
-            else:
-                column = _position_values(pooled[:, i])
+            column = (_number_position(matrix[:, i]) if numeric
+                      else _position_values(pooled[:, i]))
             frames[0][name], frames[1][name] = column[:len(ref)], column[len(ref):]
         ref = pd.concat([ref.drop(columns=col), pd.DataFrame(frames[0], index=ref.index)],
                         axis=1)
         cur = pd.concat([cur.drop(columns=col), pd.DataFrame(frames[1], index=cur.index)],
                         axis=1)
         expanded[col] = names
-    if feature_columns is not None:
-        keep = []
-        for c in feature_columns:
-            if c in expanded:
-                keep += expanded[c]
-            elif c not in named_positions.get(re.sub(r"\[\d+\]$", "", str(c)), ()) or any(
-                    c in n for n in expanded.values()):
-                keep.append(c)
-        feature_columns = list(dict.fromkeys(keep))
+    if feature_columns is not None:  # a list by its positions; a named position if made
+        made = {n for names in expanded.values() for n in names}
+        named = {n for names in named_positions.values() for n in names}
+        feature_columns = list(dict.fromkeys(
+            n for c in feature_columns
+            for n in (expanded.get(c) or ([c] if c not in named or c in made else []))))
     return ref, cur, feature_columns, expanded
 
 
