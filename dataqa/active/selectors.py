@@ -44,6 +44,7 @@ __all__ = [
     "select_topk",
     "select_ranked_batch",
     "select_class_balanced",
+    "distinct_rows",
 ]
 
 
@@ -58,6 +59,40 @@ def _order(s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Indices by descending score, ties in random order."""
     perm = rng.permutation(s.size)
     return perm[np.argsort(-s[perm], kind="stable")]
+
+
+def distinct_rows(X: Any) -> np.ndarray:
+    """Positions of the first row of each distinct feature row of ``X``, ascending.
+
+    Rows equal in every feature (exact copies of an item, or texts whose features are
+    the same, as two texts with no known word are) score alike under every measure, so
+    a batch that held several would ask for one answer several times.
+
+    Parameters
+    ----------
+    X : array or sparse matrix (n, d)
+
+    Returns
+    -------
+    int ndarray (m,), m <= n
+    """
+    if sp.issparse(X):
+        M = sp.csr_matrix(X, copy=True)
+        M.eliminate_zeros()
+        M.sort_indices()
+        first: dict[bytes, int] = {}
+        for r in range(M.shape[0]):
+            a, b = M.indptr[r], M.indptr[r + 1]
+            key = M.indices[a:b].tobytes() + b"|" + M.data[a:b].tobytes()
+            first.setdefault(key, r)
+        return np.sort(np.fromiter(first.values(), dtype=np.int64, count=len(first)))
+    A = np.ascontiguousarray(np.asarray(X))
+    if A.ndim != 2 or A.shape[0] == 0:
+        return np.arange(A.shape[0] if A.ndim else 0, dtype=np.int64)
+    A = A + 0.0 if A.dtype.kind == "f" else A  # -0.0 and 0.0 are one value
+    rows = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
+    _, idx = np.unique(rows, return_index=True)
+    return np.sort(idx).astype(np.int64)
 
 
 def select_topk(scores: Any, k: int, *, random_state: Any = None) -> np.ndarray:

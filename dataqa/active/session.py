@@ -299,8 +299,10 @@ class LabelingSession:
 
         When the latest round is still open (some of its items are neither labeled nor
         skipped), that batch is returned again instead of starting a new round; see
-        :meth:`open_round`. Notes about settings chosen for you (kNN's ``k``) are left in
-        ``notes_``.
+        :meth:`open_round`. A batch holds at most one of the unlabeled items whose features
+        are all equal (copies of a row; texts with the same known words, or none): the
+        first in the table stands for them, with the score they share. Notes about
+        settings chosen for you (kNN's ``k``) and about such items are left in ``notes_``.
 
         Returns
         -------
@@ -309,7 +311,7 @@ class LabelingSession:
         model's probability of that class, or None) and ``round``.
         """
         from dataqa.active.acquisition import acquire
-        from dataqa.active.selectors import get_selector, select_batch
+        from dataqa.active.selectors import distinct_rows, get_selector, select_batch
 
         self.notes_: list[str] = []
         open_round = self.open_round()
@@ -339,9 +341,16 @@ class LabelingSession:
         needs_predicted = "predicted" in get_selector(self.selector).needs
         predicted = self.model_.predict(X_pool) if (fitted and needs_predicted) \
             else np.zeros(pool.size)
-        pick = select_batch(self.selector, scores, min(self.batch_size, pool.size), X=X_pool,
-                            X_labeled=self.X_[rows] if fitted and rows.size else None,
-                            predicted=predicted, random_state=rng)
+        distinct = distinct_rows(X_pool)
+        if distinct.size < pool.size:
+            self.notes_.append(
+                f"{pool.size - distinct.size} of the {pool.size} unlabeled items have the "
+                f"same features as another (copies of a row, or texts with the same known "
+                f"words, or none); a batch takes one of each.")
+        pick = distinct[select_batch(
+            self.selector, scores[distinct], min(self.batch_size, distinct.size),
+            X=X_pool[distinct], X_labeled=self.X_[rows] if fitted and rows.size else None,
+            predicted=predicted[distinct], random_state=rng)]
         ids = [str(self.ids_[pool[i]]) for i in pick]
         record = {"strategy": self.strategy, "selector": self.selector,
                   "batch_size": self.batch_size, "random_state": self.random_state,

@@ -198,3 +198,39 @@ def test_session_open_writes_nothing(tmp_path: Path) -> None:
         s = LabelingSession.open(led, strategy="margin", batch_size=3)
         assert list(s.ids_) == texts["id"].tolist() and s.X_.shape[0] == 12
     assert (tmp_path / "t.db").read_bytes() == before
+
+
+def test_a_batch_takes_one_of_each_set_of_identical_items(tmp_path: Path) -> None:
+    X, y, ids = _digits(120)
+    X = X.copy()
+    X[10:100] = X[5]  # 90 copies of one image: 91 of the 120 items alike in all
+    led = Ledger(tmp_path / "c.db")
+    led.add_items(ids)
+    led.close()
+    s = _session(tmp_path / "c.db", X, ids, strategy="uncertainty")
+    batch = s.next_batch()  # cold start: random scores, where 3 in 4 items are copies
+    rows = [ids.index(i) for i in batch["id"]]
+    assert len(batch) == 8 and len({X[r].tobytes() for r in rows}) == 8
+    assert s.notes_ == ["90 of the 120 unlabeled items have the same features as another "
+                        "(copies of a row, or texts with the same known words, or none); a "
+                        "batch takes one of each."]
+    s.record_labels(batch["id"], [int(y[r]) for r in rows])
+    s.retrain()
+    second = s.next_batch()  # fitted: the labeled copy's twins may come, one at a time
+    rows2 = [ids.index(i) for i in second["id"]]
+    assert len({X[r].tobytes() for r in rows2}) == 8
+    assert not set(second["id"]) & set(batch["id"])
+
+
+def test_distinct_rows_dense_and_sparse() -> None:
+    import scipy.sparse as sp
+
+    from dataqa.active.selectors import distinct_rows
+
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-0.0, 1.0], [2.0, 0.0]])
+    assert distinct_rows(A).tolist() == [0, 1, 4]
+    S = sp.csr_matrix(A)
+    S.data[S.data == 2.0] = 0.0  # an explicit zero: row 4 reads as all zero
+    assert distinct_rows(S).tolist() == [0, 1, 4]
+    assert distinct_rows(sp.csr_matrix(np.zeros((3, 4)))).tolist() == [0]
+    assert distinct_rows(np.zeros((0, 3))).tolist() == []
