@@ -360,6 +360,8 @@ def label_command(
                 n = session.record_labels(ids, labels, source=source,
                                           new_classes=new_class or [], where=where)
             metrics = session.retrain()
+    for note in getattr(session, "notes_", []):
+        console.print(f"note: {note}", highlight=False)
     acc = metrics["dev_accuracy"]
     dev = "no dev labels" if acc is None else (
         f"dev accuracy {acc:.3f} (95% interval {metrics['dev_low']:.3f}-"

@@ -448,6 +448,7 @@ class LabelingSession:
                 f"{len(outside)} item(s) marked skip in {where} are not in {where_round}'s "
                 f"batch: {format_ids(outside)}; only items of the open round can be skipped.")
         keep = [(i, v) for i, v in pairs if v != SKIP_LABEL]
+        keep = self._note_repeats_and_dev(keep, source, annotator, where)
         open_no = None if open_round is None else int(open_round["round"])
         with self.ledger.transaction():
             if added:
@@ -469,6 +470,38 @@ class LabelingSession:
                                        round=[open_no if i in batch else None
                                               for i, _ in keep])
         return len(keep)
+
+    def _note_repeats_and_dev(self, keep: list[tuple[str, Any]], source: str,
+                              annotator: str | None, where: str) -> list[tuple[str, Any]]:
+        """Drop labels that repeat the latest one stored for the item by the same source
+        and annotator (a file given twice), and note what the labels change on dev items
+        (a human label outranks a given one, so it replaces the gold label there)."""
+        self.notes_ = getattr(self, "notes_", [])
+        hist = self.ledger.labels(source)
+        if annotator is None:
+            hist = hist[hist["annotator"].isna()]
+        else:
+            hist = hist[hist["annotator"].astype(str) == str(annotator)]
+        last = dict(zip(hist["id"], hist["label"], strict=True))  # oldest first: last wins
+        repeats = [i for i, v in keep if i in last and last[i] == v]
+        if repeats:
+            who = "" if annotator is None else f" by {annotator}"
+            self.notes_.append(
+                f"{len(repeats)} label(s){who} in {where} were already recorded with the same "
+                f"value ({format_ids(repeats)}); they are not recorded again.")
+            done = set(repeats)
+            keep = [(i, v) for i, v in keep if i not in done]
+        dev = self._dev_ids()
+        if dev and any(i in dev for i, _ in keep):
+            given = self.ledger.latest_labels("given")
+            gold = dict(zip(given["id"], given["label"], strict=True))
+            changed = [i for i, v in keep if i in dev and i in gold and gold[i] != v]
+            if changed:
+                self.notes_.append(
+                    f"{len(changed)} dev item(s) get a {source} label other than their given "
+                    f"one ({format_ids(changed)}); the {source} label now counts in the dev "
+                    f"accuracy.")
+        return keep
 
     def _dev_accuracy(self) -> dict[str, Any]:
         lab = self._labels()

@@ -240,3 +240,36 @@ def test_next_names_a_bad_strategy_or_batch_even_with_a_round_open(tmp_path):
     assert res.exit_code == 2 and "unknown acquisition 'foo'" in res.output
     res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "0"])
     assert res.exit_code == 2 and "--batch 0 must be at least 1." in res.output
+
+
+def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp_path):
+    led = tmp_path / "l.db"
+    frame = pd.read_csv(_texts(tmp_path / "d.csv"))
+    frame["split"] = ["dev" if k < 4 else "train" for k in range(len(frame))]
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    _run("al", "init", tmp_path / "s.csv", "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id", "--split-column", "split")
+    _run("al", "next", "--ledger", led, "--batch", "3", "--out", tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    pd.DataFrame({"id": ids, "label": ["ham", "spam", "ham"]}).to_csv(tmp_path / "a.csv",
+                                                                      index=False)
+    assert _run("al", "label", tmp_path / "a.csv", "--ledger", led).startswith(
+        "3 labels recorded")
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led)
+    assert out.startswith("note: 3 label(s) in '") and (
+        "were already recorded with the same value" in out and "0 labels recorded" in out)
+    # one changed answer is recorded; the two repeats are not
+    pd.DataFrame({"id": ids, "label": ["spam", "spam", "ham"]}).to_csv(tmp_path / "a.csv",
+                                                                       index=False)
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led)
+    assert "note: 2 label(s) in '" in out and "1 labels recorded" in out
+    with Ledger(led, create=False) as check:
+        assert len(check.labels("human")) == 4
+        assert check.latest_labels().set_index("id").loc[ids[0], "label"] == "spam"
+    # t0 and t1 are dev items given spam; a human ham on t0 replaces its gold label
+    pd.DataFrame({"id": ["t0", "t1"], "label": ["ham", "spam"]}).to_csv(tmp_path / "d2.csv",
+                                                                       index=False)
+    out = _run("al", "label", tmp_path / "d2.csv", "--ledger", led)
+    assert ("note: 1 dev item(s) get a human label other than their given one ('t0'); the "
+            "human label now counts in the dev accuracy.") in out
+    assert "2 labels recorded" in out
