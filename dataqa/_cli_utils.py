@@ -29,7 +29,7 @@ __all__ = [
     "console", "err_console", "handle_errors",
     "FORMAT_OPT", "SEP_OPT", "NO_HEADER_OPT", "COLUMNS_OPT", "ENCODING_OPT", "DECIMAL_OPT",
     "read_options",
-    "check_out_dir", "check_out_file", "write_csv_atomic", "PipeSafeStream", "print_table",
+    "check_out_dir", "check_out_file", "write_csv_atomic", "set_aside_earlier", "PipeSafeStream", "print_table",
 ]
 
 # summary lines are never wrapped: a file or pipe gets 80 columns, and grep looks for a
@@ -265,6 +265,37 @@ def write_csv_atomic(frame, out: str | os.PathLike) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def set_aside_earlier(out: str | os.PathLike, names: list[str], what: str) -> Path | None:
+    """Move the files among ``names`` that an earlier run left in folder ``out`` (and this
+    run does not write) into ``out/earlier-<UTC time>/``, with a warning, so that they are
+    neither read as this run's nor lost (a review sheet may hold a person's answers).
+
+    Returns
+    -------
+    Path of the folder they went to, or None when there were none.
+    """
+    import datetime
+    import warnings
+
+    out = Path(out)
+    found = [n for n in names if (out / n).is_file()]
+    if not found:
+        return None
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = out / f"earlier-{stamp}"
+    k = 1
+    while aside.exists():
+        k += 1
+        aside = out / f"earlier-{stamp}-{k}"
+    aside.mkdir(parents=True)
+    for n in found:
+        os.replace(out / n, aside / n)
+    warnings.warn(f"{str(out)!r} held {', '.join(found)} from {what}, which this run does "
+                  f"not write; moved to {str(aside)!r} so that they are not read as this "
+                  f"run's.", UserWarning, stacklevel=3)
+    return aside
 
 
 def handle_errors(func: F) -> F:

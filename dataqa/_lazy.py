@@ -6,7 +6,17 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["lazy_exports", "keep_warning_filters"]
+
+
+def keep_warning_filters():
+    """A context in which to import a library that changes Python's warning filters for
+    the whole process when imported (cleanlab 2.9's Datalab runs
+    ``warnings.filterwarnings("ignore")``, which would hide every later warning of
+    dataqa's): the filters are put back as they were on leaving it."""
+    import warnings
+
+    return warnings.catch_warnings()
 
 
 def lazy_exports(

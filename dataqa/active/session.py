@@ -408,7 +408,10 @@ class LabelingSession:
 
         Notes
         -----
-        Labels of items in the open round's batch are tagged with that round.
+        Labels of items in the open round's batch are tagged with that round. A label that
+        repeats the item's latest one from the same source and annotator is not stored
+        again (it is not counted); that, and a label that changes a dev item's given one,
+        leave a line in ``notes_``.
         """
         check_record_source(source)
         ids = [str(i) for i in ids]

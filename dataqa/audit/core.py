@@ -192,6 +192,14 @@ class AuditResult:
             paths["verified"] = out / "verified.json"
             paths["verified"].write_text(json.dumps(self.verified.to_dict(), indent=2,
                                                     default=_json_default))
+        from dataqa._cli_utils import set_aside_earlier
+
+        # the sheet goes with its plan: it stays beside a plan this result writes again
+        earlier = {"conflicting_duplicates.csv": "conflicting_duplicates",
+                   "review_plan.csv": "review_plan", "review_sheet.csv": "review_plan",
+                   "verified.json": "verified"}
+        set_aside_earlier(out, [n for n, key in earlier.items() if key not in paths],
+                          "an earlier audit or its review")
         self.to_html(paths["report"], image_shape=image_shape)
         paths["summary"].write_text(json.dumps(self.summary_json(), indent=2,
                                                default=_json_default))
@@ -339,7 +347,10 @@ def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.nd
 
 def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state: int):
     """:func:`datalab_findings` plus each item's near-duplicate rows (positions), or None."""
-    from cleanlab import Datalab
+    from dataqa._lazy import keep_warning_filters
+
+    with keep_warning_filters():
+        from cleanlab import Datalab
 
     from dataqa.audit.neighbors import APPROX_MIN_ROWS, knn_graph
 

@@ -89,7 +89,10 @@ def model_error_rate(labels, pred_probs) -> ModelErrorRate:
         (see the module docstring for why they bracket the truth from both sides).
         A range, not a credible interval: no probability of holding the truth is claimed.
     """
-    from cleanlab.count import estimate_joint, num_label_issues
+    from dataqa._lazy import keep_warning_filters
+
+    with keep_warning_filters():
+        from cleanlab.count import estimate_joint, num_label_issues
 
     y, _ = check_labels(labels)
     p = check_pred_probs(pred_probs, len(y))

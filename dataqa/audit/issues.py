@@ -37,7 +37,10 @@ def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,
     DataFrame with columns ``id, given_label, suggested_label, label_issue_score,
     is_label_issue``, sorted by ``label_issue_score`` descending (ties in a fixed, deterministic order).
     """
-    from cleanlab.filter import find_label_issues as _cl_find
+    from dataqa._lazy import keep_warning_filters
+
+    with keep_warning_filters():
+        from cleanlab.filter import find_label_issues as _cl_find
 
     y, _ = check_labels(labels)
     p = check_pred_probs(pred_probs, len(y))

@@ -79,8 +79,11 @@ def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
     ``p[j] - p[k]``, for every ``j != k``; then it unflags every item whose given label is
     still the most likely class. Scores rank by ``1 - p[k]`` alone, so the two can differ.
     """
-    from cleanlab.count import compute_confident_joint
-    from cleanlab.internal.constants import FLOATING_POINT_COMPARISON
+    from dataqa._lazy import keep_warning_filters
+
+    with keep_warning_filters():
+        from cleanlab.count import compute_confident_joint
+        from cleanlab.internal.constants import FLOATING_POINT_COMPARISON
 
     labels, p = result.table.labels, np.asarray(result.pred_probs, dtype=np.float64)
     names = [str(c) for c in result.table.class_names]

@@ -281,6 +281,10 @@ class DriftResult:
         if self.windows is not None:
             paths["windows"] = out / "windows.csv"
             write_csv_atomic(self.windows, paths["windows"])
+        else:
+            from dataqa._cli_utils import set_aside_earlier
+
+            set_aside_earlier(out, ["windows.csv"], "an earlier run split into windows")
         self.to_html(paths["report"])
         return paths
 

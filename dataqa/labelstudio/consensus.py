@@ -166,7 +166,10 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
 
 
 def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    from cleanlab.multiannotator import get_label_quality_multiannotator
+    from dataqa._lazy import keep_warning_filters
+
+    with keep_warning_filters():
+        from cleanlab.multiannotator import get_label_quality_multiannotator
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -197,7 +200,10 @@ def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.D
 def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Majority vote (ties broken by ``probs``); quality = share of annotators agreeing."""
-    from cleanlab.multiannotator import get_majority_vote_label
+    from dataqa._lazy import keep_warning_filters
+
+    with keep_warning_filters():
+        from cleanlab.multiannotator import get_majority_vote_label
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

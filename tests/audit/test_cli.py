@@ -121,6 +121,56 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert summary["verified_error_rate"] == pytest.approx(direct.estimate)
 
 
+def test_an_audit_into_a_reviewed_folder_sets_the_earlier_review_aside(tmp_path):
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
+    sheet.to_csv(out / "review_sheet.csv", index=False)  # answers written in place
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(out / "review_sheet.csv")])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "digits.csv"
+    with pytest.warns(UserWarning, match=r"held review_plan.csv, review_sheet.csv, "
+                                         r"verified.json from an earlier audit or its review"):
+        res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column",
+                                  "id", "--out", str(out), "--cv", "3", "--no-datalab"])
+    assert res.exit_code == 0, res.output
+    assert not {"review_plan.csv", "review_sheet.csv", "verified.json"} & {
+        p.name for p in out.iterdir()}
+    (aside,) = out.glob("earlier-*")
+    kept = pd.read_csv(aside / "review_sheet.csv", dtype={"id": str})
+    assert kept["verified_label"].notna().all() and len(kept) == 40  # the answers are kept
+    summary = json.loads((out / "summary.json").read_text())
+    assert "verified_error_rate" not in summary
+    # the new audit has no plan: estimate asks for one
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(aside / "review_sheet.csv")])
+    assert res.exit_code == 2 and "review plan" in res.output
+
+
+def test_cleanlab_leaves_the_warning_filters_as_they_were():
+    """cleanlab 2.9 runs warnings.filterwarnings("ignore") when its Datalab is imported;
+    dataqa's own warnings must still show after an audit."""
+    import subprocess
+    import sys
+
+    code = ("import warnings\n"
+            "import dataqa.audit.core, dataqa.audit.issues, dataqa.audit.report, "
+            "dataqa.audit.error_rate\n"
+            "from dataqa.audit import audit\n"
+            "from dataqa.datasets import load_digits_noisy\n"
+            "frame = load_digits_noisy(0.1)[0].iloc[:120].drop(columns=['true_label'])\n"
+            "before = list(warnings.filters)\n"
+            "audit(frame, label_column='label', id_column='id', cv=3, progress=False)\n"
+            "assert list(warnings.filters) == before, warnings.filters[:3]\n"
+            "warnings.warn('still shown')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "UserWarning: still shown" in proc.stderr
+
+
 def test_review_refusals(tmp_path):
     out, _ = _audit_dir(tmp_path)
     pd.DataFrame({"id": ["not-planned"], "verified_label": ["3"]}).to_csv(
