@@ -291,7 +291,8 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], engine: se
 
 def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_tolerant: bool,
                  progress: bool | None, id_column: str | None,
-                 threads: int | None = 1) -> tuple[np.ndarray, dict[str, int]]:
+                 threads: int | None = 1, label: str = "labeling functions"
+                 ) -> tuple[np.ndarray, dict[str, int]]:
     n, m = len(df), len(lfs)
     # every column is written below (by the vectorized or the row-wise pass)
     L = np.empty((n, m), dtype=np.int64)
@@ -304,7 +305,7 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     n_chunks = 0
     if row and n:
         n_chunks = 1 if n_jobs == 1 else min(n, 4 * n_jobs)
-    with progress_task("labeling functions", len(vec) + n_chunks, enabled=progress) as advance:
+    with progress_task(label, len(vec) + n_chunks, enabled=progress) as advance:
         _vectorized_all(df, lfs, vec, engine, L, _n_threads(threads, n, engine),
                         fault_tolerant, id_column, faults, advance)
         if row and n:
@@ -341,7 +342,8 @@ def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
 
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,
               progress: bool | None = False, id_column: str | None = None,
-              scheduler: Any = None, return_faults: bool = False, threads: int | None = None
+              scheduler: Any = None, return_faults: bool = False, threads: int | None = None,
+              progress_label: str = "labeling functions"
               ) -> np.ndarray | tuple[np.ndarray, dict[str, int]]:
     """Apply labeling functions and return the label matrix.
 
@@ -377,6 +379,8 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         39 ms; on cores already busy with other work they gain little, so pass
         ``threads=1`` there. On a Dask DataFrame each partition uses ``threads`` (None
         means 1 there, as the workers already share the cores).
+    progress_label : str, default "labeling functions"
+        The progress bar's name (``weak_label`` names its dev rows' bar apart).
 
     Returns
     -------
@@ -399,7 +403,7 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column, threads or 1)
                  for p in parts]
         kwargs = {} if scheduler is None else {"scheduler": scheduler}
-        with progress_task("labeling functions (dask)", None, enabled=progress):
+        with progress_task(f"{progress_label} (dask)", None, enabled=progress):
             results = dask.compute(*tasks, **kwargs)
         m = len(lfs)
         L = np.vstack([r[0] for r in results]) if results else np.empty((0, m), dtype=np.int64)
@@ -416,7 +420,8 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
             except EmptyDataError:
                 raise
         L, faults = _apply_frame(df, lfs, n_jobs=n_jobs, fault_tolerant=fault_tolerant,
-                                 progress=progress, id_column=id_column, threads=threads)
+                                 progress=progress, id_column=id_column, threads=threads,
+                                 label=progress_label)
     if faults:
         desc = ", ".join(f"{k}: {v}" for k, v in sorted(faults.items()))
         warnings.warn(f"labeling functions raised and abstained on some rows ({desc}).",

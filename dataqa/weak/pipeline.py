@@ -334,7 +334,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
             f"for it.", UserWarning, stacklevel=2)
     L_dev = None
     if dev_df is not None:
-        L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress)
+        L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress,
+                          id_column=id_column if id_column in dev_df.columns else None,
+                          progress_label="labeling functions (dev rows)")
     model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
                             random_state=random_state, metric=metric)
     proba = model.predict_proba(L)

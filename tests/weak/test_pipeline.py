@@ -153,3 +153,13 @@ def test_a_column_an_lf_reads_is_checked_before_any_lf_runs():
                                                  "Labeling function 'greet' reads it; give the "
                                                  "LF one of these columns"):
         weak_label(table, lfs, cardinality=2, text_column="body", progress=False)
+
+
+def test_the_dev_rows_have_their_own_progress_bar(table, lfs, capsys):
+    dev = pd.DataFrame({"key": ["d0", "d1"], "body": ["subscribe now", "a song"],
+                        "gold": [1, 0]})
+    weak_label(table, lfs, cardinality=2, method="majority", id_column="key",
+               text_column="body", dev=dev, label_column="gold", progress=True)
+    err = capsys.readouterr().err
+    assert err.count("labeling functions (dev rows)") == 1
+    assert err.count("labeling functions") == 2  # one bar for the data, one for dev rows
