@@ -262,14 +262,22 @@ def next_command(
         console.print(f"note: {note}", highlight=False)
     if current is not None:
         console.print(f"round {rid} is still open: {len(current['missing'])} of "
-                      f"{len(frame)} items to label or skip; showing it again.", highlight=False)
+                      f"{len(frame)} items to label or skip; showing it again (scores as "
+                      f"when it was picked, predictions of the model as it is now).",
+                      highlight=False)
+        missing, skipped = set(current["missing"]), set(current.get("skipped") or ())
+        frame = frame.assign(status=["to label" if i in missing else
+                                     "skipped" if i in skipped else "labeled"
+                                     for i in frame["id"]])
     title = (_round_title(info, len(frame), None if current is None else len(current["missing"]))
              if info is not None else "no batch")
     table = Table(title=title)
-    for col in ("id", "score", "prediction", "text"):
+    shown = ("id", "score", "prediction", *(("status",) if "status" in frame else ()), "text")
+    for col in shown:
         table.add_column(col, overflow="fold")
     for _, r in frame.iterrows():
         table.add_row(str(r["id"]), _fmt(float(r["score"]), ".4f"), _fmt(r["prediction"]),
+                      *((str(r["status"]),) if "status" in frame else ()),
                       str(r["text"])[:80])
     print_table(table)
     if out is not None:

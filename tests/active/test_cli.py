@@ -273,3 +273,20 @@ def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp
     assert ("note: 1 dev item(s) get a human label other than their given one ('t0'); the "
             "human label now counts in the dev accuracy.") in out
     assert "2 labels recorded" in out
+
+
+def test_an_open_round_shown_again_says_what_is_done(tmp_path):
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "4", "--out", tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    pd.DataFrame({"id": ids[:2], "label": ["ham", "skip"]}).to_csv(tmp_path / "a.csv",
+                                                                  index=False)
+    _run("al", "label", tmp_path / "a.csv", "--ledger", led)
+    out = _run("al", "next", "--ledger", led, "--out", tmp_path / "again.csv")
+    assert ("round 1 is still open: 2 of 4 items to label or skip; showing it again (scores "
+            "as when it was picked, predictions of the model as it is now).") in out
+    again = pd.read_csv(tmp_path / "again.csv")
+    assert again["id"].tolist() == ids
+    assert again["status"].tolist() == ["labeled", "skipped", "to label", "to label"]
