@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ __all__ = [
     "MAX_CELL_CHARS",
     "LabeledTable",
     "load_table",
+    "load_tables",
+    "table_files",
     "load_with_options",
     "file_format",
     "table_name",
@@ -1170,6 +1173,77 @@ def _read_options_hint(message: str) -> str:
         inner = ", ".join(f"'{k}': {v or '...'}" for k, v in pairs)
         return f"{m.group(1)}API: read_options={{{inner}}})"
     return _API_HINT.sub(one, message)
+
+
+def table_files(source: str | PathLike, format: str | None = None) -> list[Path]:
+    """The files a source names, in name order: the file itself; a folder's files that
+    :func:`load_table` can read (their suffix names a format, or any file not hidden
+    when ``format`` is given); or the files a glob pattern matches (``data/day_*.csv``).
+
+    Raises
+    ------
+    DataLoadError
+        A folder or pattern with no such file.
+    """
+    import glob
+
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(f for f in path.iterdir()
+                       if f.is_file() and not f.name.startswith(".")
+                       and (format is not None or file_format(f) is not None))
+        if not files:
+            raise DataLoadError(
+                f"folder {str(path)!r} holds no table file ({', '.join(sorted(_READERS))}, "
+                f"or any file with --format); give a file, the folder of the tables, or a "
+                f"pattern such as {str(path / '*.csv')!r}.")
+        return files
+    if path.exists() or not any(ch in str(source) for ch in "*?["):
+        return [path]  # a file, or a missing one that load_table names
+    files = sorted(Path(f) for f in glob.glob(str(source)) if Path(f).is_file())
+    if not files:
+        raise DataLoadError(f"the pattern {str(source)!r} matches no file; check it (quote it "
+                            f"so that the shell passes it as it is).")
+    return files
+
+
+def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """:func:`load_table` over every file a source names (see :func:`table_files`), one
+    after the other in name order, as one table; ``options`` apply to each file.
+
+    The files must have the same columns (in any order; the first file's order is kept);
+    rows are numbered through the files in that order. A DataFrame or a single file is
+    read as :func:`load_table` reads it.
+
+    Raises
+    ------
+    DataLoadError
+        No file, or a file whose columns differ from the first's (both named).
+    """
+    if isinstance(source, pd.DataFrame) or not isinstance(source, (str, PathLike)):
+        return load_table(source, **options)
+    files = table_files(source, options.get("format"))
+    if len(files) == 1 and files[0] == Path(source):
+        return load_table(source, **options)
+    frames = []
+    for f in files:
+        frame = load_table(f, **options)
+        if frames:
+            first, cols = list(frames[0].columns), list(frame.columns)
+            if set(cols) != set(first) or len(cols) != len(first):
+                missing = [c for c in first if c not in cols]
+                extra = [c for c in cols if c not in first]
+                raise DataLoadError(
+                    f"{str(f)!r} does not have the columns of {str(files[0])!r}, the first "
+                    f"file of {str(source)!r}" + (f"; it lacks {', '.join(map(str, missing))}"
+                                                  if missing else "")
+                    + (f"; it adds {', '.join(map(str, extra))}" if extra else "")
+                    + "; the files read as one table must share their columns.")
+            frame = frame[first]
+        frames.append(frame)
+    df = pd.concat(frames, ignore_index=True)
+    df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files)"
+    return df
 
 
 def load_with_options(data, read_options: dict | None):

@@ -795,3 +795,34 @@ def test_cp1252_is_suggested_only_for_bytes_it_reads(tmp_path):
     (tmp_path / "dos.csv").write_bytes(b"id,text\n1,\x81ber\n")  # cp850's u-umlaut
     with pytest.raises(DataLoadError, match="byte 0x81 .* e.g. --encoding latin-1 "):
         load_table(tmp_path / "dos.csv")
+
+
+def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):
+    from dataqa.data import load_tables, table_files
+
+    day = tmp_path / "days"
+    day.mkdir()
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(day / "d1.csv", index=False)
+    pd.DataFrame({"b": ["z"], "a": [3]}).to_csv(day / "d2.csv", index=False)  # other order
+    (day / "README.md").write_text("not a table")
+    (day / ".d0.csv").write_text("a,b\n9,hidden\n")
+    both = load_tables(day)
+    assert both["a"].tolist() == [1, 2, 3] and both["b"].tolist() == ["x", "y", "z"]
+    assert both.index.tolist() == [0, 1, 2]
+    assert both.attrs["dataqa_source"] == f"{day} (2 files)"
+    assert [f.name for f in table_files(str(day / "d*.csv"))] == ["d1.csv", "d2.csv"]
+    assert load_tables(str(day / "d[2]*.csv"))["a"].tolist() == [3]
+    # a single file is read as load_table reads it
+    assert load_tables(day / "d1.csv").attrs["dataqa_source"] == str(day / "d1.csv")
+    pd.DataFrame({"a": [4], "c": [0]}).to_csv(day / "d3.csv", index=False)
+    with pytest.raises(DataLoadError, match=r"d3.csv' does not have the columns of '.*d1.csv', "
+                                            r"the first file of '.*'; it lacks b; it adds c; "
+                                            r"the files read as one table must share"):
+        load_tables(day)
+    with pytest.raises(DataLoadError, match=r"the pattern '.*nope\*.csv' matches no file"):
+        load_tables(str(day / "nope*.csv"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataLoadError, match=r"folder '.*empty' holds no table file"):
+        load_tables(tmp_path / "empty")
+    with pytest.raises(DataLoadError, match="does not exist"):
+        load_tables(tmp_path / "missing.csv")

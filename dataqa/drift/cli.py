@@ -165,8 +165,11 @@ def _print(result, paths) -> None:
 
 @handle_errors
 def drift_command(
-    reference: Path = typer.Argument(..., help="Reference table (the data the model learned from)."),
-    current: Path = typer.Argument(..., help="Current table (production data)."),
+    reference: Path = typer.Argument(
+        ..., help="Reference table (the data the model learned from): a file, a folder of "
+                  "tables, or a quoted glob pattern ('train/*.csv'), read as one table."),
+    current: Path = typer.Argument(
+        ..., help="Current table (production data): a file, a folder or a quoted pattern."),
     out: Path = typer.Option(Path("drift_out"), "--out",
                              help="Folder for drift.json, columns.csv, queue.csv and "
                                   "report.html."),
@@ -324,12 +327,12 @@ def drift_command(
     if text_features not in DRIFT_TEXT_FEATURES:
         raise InvalidSettingError(f"--text-features {text_features!r} is not known; use "
                                   f"{' or '.join(DRIFT_TEXT_FEATURES)}.")
-    from dataqa.data import load_table
+    from dataqa.data import load_tables
     from dataqa.drift.detect import DEFAULT_MIN_EFFECT, detect_drift
 
     strings = [c for c in (id_column,) if c]
     try:
-        ref = load_table(reference, string_columns=strings or None, **opts)
+        ref = load_tables(reference, string_columns=strings or None, **opts)
     except DataqaError as exc:
         given = [f"--{n}" for n, v in (("format", format), ("sep", sep), ("columns", columns),
                                        ("encoding", encoding), ("decimal", decimal))
@@ -344,7 +347,7 @@ def drift_command(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            cur = load_table(current, string_columns=strings or None, **cur_opts)
+            cur = load_tables(current, string_columns=strings or None, **cur_opts)
     except DataqaError as exc:
         if _READING.search(str(exc)):
             raise type(exc)(_for_current(str(exc))) from None

@@ -11,7 +11,7 @@ import pandas as pd
 
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
-from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_table, make_ids
+from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_tables, make_ids
 from dataqa.drift.multivariate import (
     DRIFT_TEXT_FEATURES,
     MULTIVARIATE_TESTS,
@@ -51,7 +51,7 @@ MIN_ROWS = 10
 
 
 def _as_frame(data, name: str) -> pd.DataFrame:
-    df = load_table(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
+    df = load_tables(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
     _check_unique_columns(df, name)
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
@@ -560,7 +560,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     Parameters
     ----------
     reference, current : DataFrame or path (any format :func:`dataqa.data.load_table`
-        reads), at least 10 rows each.
+        reads; a folder of such files or a glob pattern is read as one table, the files
+        in name order: :func:`dataqa.data.load_tables`), at least 10 rows each.
     feature_columns : list of str, optional
         Columns to compare (default: every column the two tables share except the
         label, id and text columns, with the text column added back; shared time

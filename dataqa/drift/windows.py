@@ -11,7 +11,7 @@ import pandas as pd
 
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.data import load_table
+from dataqa.data import load_tables
 from dataqa.drift.detect import (
     MIN_ROWS,
     _check_unique_columns,
@@ -354,8 +354,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     ``.reference_chunks`` filled; ``.drifted`` is the whole-data decision and each
     window has its own ``drifted``.
     """
-    ref = load_table(reference) if not isinstance(reference, pd.DataFrame) else reference.reset_index(drop=True)
-    cur = load_table(current) if not isinstance(current, pd.DataFrame) else current.reset_index(drop=True)
+    ref = load_tables(reference) if not isinstance(reference, pd.DataFrame) else reference.reset_index(drop=True)
+    cur = load_tables(current) if not isinstance(current, pd.DataFrame) else current.reset_index(drop=True)
     _check_unique_columns(ref, "reference")
     _check_unique_columns(cur, "current")
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,

@@ -645,3 +645,27 @@ def test_weak_labels_in_a_wrench_file_are_compared_by_labeling_function(tmp_path
     assert json.loads((out / "drift.json").read_text())["settings"]["list_columns"] == {
         "weak_labels": 2}
     assert "Lists compared position by position" in (out / "report.html").read_text()
+
+
+def test_a_pattern_reads_several_reference_files_as_one(tmp_path):
+    ref, cur = tables(tmp_path)
+    whole = pd.read_csv(ref)
+    (tmp_path / "parts").mkdir()
+    for k in range(3):
+        whole.iloc[40 * k:40 * (k + 1)].to_csv(tmp_path / "parts" / f"ref_{k}.csv", index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["drift", str(tmp_path / "parts" / "ref_*.csv"), str(cur),
+                              "--label-column", "label", "--id-column", "id",
+                              "--permutations", "99", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "(120 reference rows, 120 current rows)" in res.output
+    one = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
+                              "--id-column", "id", "--permutations", "99", "--out",
+                              str(tmp_path / "one"), "--quiet"])
+    assert one.exit_code == 0, one.output
+    joined = pd.read_csv(out / "columns.csv")
+    single = pd.read_csv(tmp_path / "one" / "columns.csv")
+    pd.testing.assert_frame_equal(joined, single)  # the same rows in the same order
+    res = runner.invoke(app, ["drift", str(tmp_path / "parts" / "nope_*.csv"), str(cur),
+                              "--out", str(out)])
+    assert res.exit_code == 2 and "matches no file" in res.output
