@@ -283,7 +283,7 @@ def set_aside_earlier(out: str | os.PathLike, names: list[str], what: str) -> Pa
     found = [n for n in names if (out / n).is_file()]
     if not found:
         return None
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = out / f"earlier-{stamp}"
     k = 1
     while aside.exists():
