@@ -375,8 +375,12 @@ def drift_command(
     from dataqa._cli_utils import write_csv_atomic
 
     paths["queue"] = out / "queue.csv"
-    write_csv_atomic(result.label_queue(top=top), paths["queue"])
+    queue = result.label_queue(top=top)
+    write_csv_atomic(queue, paths["queue"])
     _print(result, paths)
+    if queue.attrs.get("rows_without_text"):
+        _say(f"  note: {queue.attrs['rows_without_text']} current rows have no "
+             f"{text_column} text; they are not in the queue", highlight=False, markup=False)
     if push:
         from dataqa.drift.push import push_label_queue
         from dataqa.labelstudio.printing import print_push_report

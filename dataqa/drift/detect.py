@@ -4,6 +4,7 @@ a whole and through a model."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -200,6 +201,11 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                         "--decimal ',' (it applies to the current file too: add "
                         "--current-decimal '.' if that one writes a decimal point; API: "
                         "load_table(..., decimal=',')).")
+            present = text_df[col].dropna()
+            if not hint and len(present) and pd.to_numeric(
+                    present.astype(str), errors="coerce").notna().all():
+                hint = (" Every value of it is a number stored as text (a DataFrame column "
+                        "of strings): convert it with pd.to_numeric(...) first.")
             raise FeatureTypeError(
                 f"column {col!r} is numeric in the {num} table but text in "
                 f"{_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 after "
@@ -654,8 +660,20 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if isinstance(random_state, (int, np.integer)) and random_state < 0:
         raise InvalidSettingError(f"random_state={random_state!r} must be an integer >= 0 "
                                   f"(--seed).")
+    if isinstance(feature_columns, str):  # one name, not its letters
+        feature_columns = [feature_columns]
+    if label_column is not None and label_column == id_column:
+        raise InvalidSettingError(
+            f"{label_column!r} is named both the label column and the id column "
+            f"(label_column, --label-column; id_column, --id-column); name the column "
+            f"of ids as the id column and the class labels as the label column.")
     ref = _as_frame(reference, "reference")
     cur = _as_frame(current, "current")
+    if id_column is not None and id_column in set(feature_columns or ()):
+        warnings.warn(f"id column {id_column!r} is also named in feature_columns "
+                      f"(--feature-column): its values are compared as a feature; ids "
+                      f"differ between any two tables, so it will likely drift.",
+                      UserWarning, stacklevel=2)
     if label_column is not None and label_column not in ref.columns:
         raise MissingColumnError(label_column, [str(c) for c in ref.columns],
                                  role="label column", table="the reference table")

@@ -320,7 +320,8 @@ def ood_fraction(ref_scores, cur_scores, *, quantile: float = 0.95) -> dict:
     tied = float(np.mean(r == thr))
     lam = min(1.0, max(0.0, (1 - q - float(np.mean(r > thr))) / tied)) if tied else 0.0
     frac = float(np.mean(s > thr) + lam * np.mean(s == thr))
-    return {"fraction": frac, "threshold": thr, "tie_weight": lam, "expected": 1 - q}
+    return {"fraction": frac, "threshold": thr, "tie_weight": lam,
+            "expected": round(1 - q, 12)}  # 0.05, not 0.050000000000000044
 
 
 def prediction_drift(ref_probs, cur_probs, *, class_names=None,

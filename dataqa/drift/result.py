@@ -104,8 +104,8 @@ class DriftResult:
         With labels: class -> ``{"prior", "low", "high", "reference_prior"}``: the
         estimated share of the class in the current data and its 95% bootstrap interval.
     estimated_accuracy : dict or None
-        With labels: ``{"estimate", "low", "high", "reference_accuracy"}``; the interval
-        is one for the model's accuracy on the current items.
+        With labels: ``{"estimate", "low", "high", "reference_accuracy", "method"}``; the
+        interval is one for the model's accuracy on the current items.
     prediction_drift : DataFrame or None
         With labels: KS test per class of the predicted probabilities.
     ood : dict or None
@@ -193,7 +193,9 @@ class DriftResult:
         score first: ``id, score, unlike_score, uncertainty`` (NaN when unknown),
         ``prediction`` (class name) and ``probability`` (the model's probability of it)
         with a model, ``text`` with a text column, ``copies``, then the
-        current table's other columns. A current column whose name the queue uses, or
+        current table's other columns. Rows whose text is missing or blank are left out
+        (an annotator would see an empty task); ``attrs["rows_without_text"]`` counts
+        them. A current column whose name the queue uses, or
         that :func:`~dataqa.labelstudio.push_queue` would read as known labels,
         pre-annotations or scores (:data:`QUEUE_RENAMED`), is kept as ``current_<name>``
         (``current_current_<name>`` if that is taken too): e.g. the table's own ``id``
@@ -233,9 +235,17 @@ class DriftResult:
                     taken.add(name)
                 q[name] = data[c].to_numpy()
         order = np.argsort(-score, kind="stable")
+        no_text = 0
+        if self.text_column is not None:  # nothing to show an annotator
+            raw = data[self.text_column]
+            empty = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
+            no_text = int(empty.sum())
+            order = order[~empty[order]]
         if key is not None:
             order = order[~pd.Series(key[order]).duplicated().to_numpy()]
-        return q.iloc[order[:k]].reset_index(drop=True)
+        out = q.iloc[order[:k]].reset_index(drop=True)
+        out.attrs["rows_without_text"] = no_text
+        return out
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict:

@@ -11,10 +11,9 @@ import pandas as pd
 
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.data import load_tables
 from dataqa.drift.detect import (
     MIN_ROWS,
-    _check_unique_columns,
+    _as_frame,
     _columns,
     _expand_lists,
     detect_drift,
@@ -354,10 +353,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     ``.reference_chunks`` filled; ``.drifted`` is the whole-data decision and each
     window has its own ``drifted``.
     """
-    ref = load_tables(reference) if not isinstance(reference, pd.DataFrame) else reference.reset_index(drop=True)
-    cur = load_tables(current) if not isinstance(current, pd.DataFrame) else current.reset_index(drop=True)
-    _check_unique_columns(ref, "reference")
-    _check_unique_columns(cur, "current")
+    ref = _as_frame(reference, "reference")  # read, unique columns, at least MIN_ROWS rows
+    cur = _as_frame(current, "current")
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}

@@ -624,3 +624,49 @@ def test_list_positions_that_stopped_being_filled_or_nest_or_are_ids():
                 drift_windows(ids_ref, ids_cur, chunk_size=50, multivariate=())):
         assert res.columns["column"].tolist() == ["x", "v[0]"]
         assert res.settings["skipped_columns"]["v[1]"].startswith("an identifier")
+
+
+def test_options_named_plainly_or_wrongly():
+    rng = np.random.default_rng(3)
+    ref, cur = table(120, rng), table(100, rng, shift=0.5)
+    # one feature column given as a string is one name, not its letters
+    r = detect_drift(ref, cur, feature_columns="a", n_permutations=49,
+                     multivariate=("mmd",))
+    assert r.columns["column"].tolist() == ["a"]
+    ref["y"] = rng.choice(["p", "q"], len(ref))
+    with pytest.raises(InvalidSettingError, match="'y' is named both the label column and "
+                                                  "the id column"):
+        detect_drift(ref, cur, label_column="y", id_column="y")
+    cur = cur.assign(key=[f"k{i}" for i in range(len(cur))])
+    ref = ref.assign(key=[f"r{i}" for i in range(len(ref))])
+    with pytest.warns(UserWarning, match="id column 'key' is also named in feature_columns"):
+        detect_drift(ref, cur, feature_columns=["a", "key"], id_column="key",
+                     n_permutations=49, multivariate=("mmd",))
+    # numbers stored as strings in a DataFrame: the message says how to convert them
+    cur2 = table(100, rng).assign(a=lambda d: d["a"].astype(str))
+    with pytest.raises(FeatureTypeError, match=r"is numeric in the reference table but text "
+                                               r".*convert it with pd.to_numeric"):
+        detect_drift(table(120, rng), cur2)
+
+
+def test_windows_of_an_empty_current_table_say_it_has_no_rows():
+    from dataqa.drift import drift_windows
+
+    rng = np.random.default_rng(4)
+    with pytest.raises(EmptyDataError, match="the current table has 0 rows; drift detection "
+                                             "needs at least 10 rows"):
+        drift_windows(table(50, rng), table(50, rng).iloc[:0], chunk_size=10)
+
+
+def test_rows_without_text_stay_out_of_the_queue():
+    rng = np.random.default_rng(5)
+    words = ["free prize now", "see you soon", "call me later", "win cash today"]
+    ref = pd.DataFrame({"text": [f"{words[i % 4]} {i}" for i in range(80)]})
+    cur = pd.DataFrame({"text": [f"{words[(i + 1) % 4]} extra {i}" for i in range(60)]})
+    cur.loc[::6, "text"] = np.nan
+    cur.loc[1, "text"] = "   "
+    r = detect_drift(ref, cur, text_column="text", n_permutations=49, random_state=0)
+    q = r.label_queue(top=None)
+    assert q.attrs["rows_without_text"] == 11
+    assert len(q) == 49 and q["text"].str.strip().ne("").all()
+    assert "nan" not in set(q["text"])
