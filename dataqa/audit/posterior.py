@@ -95,7 +95,12 @@ def _stratum_pmf_cached(N: int, n: int, k: int, ab: tuple[float, float]) -> np.n
     rest = N - n
     if rest == 0:
         return _readonly(np.ones(1))
-    return _readonly(betabinom.pmf(np.arange(rest + 1), rest, k + ab[0], n - k + ab[1]))
+    a, b = k + ab[0], n - k + ab[1]
+    if a <= 0 or b <= 0:  # a prior with a = 0 (or b = 0) and no error (no right label) seen:
+        out = np.zeros(rest + 1)  # the posterior is all at rate 0 (rate 1)
+        out[0 if a <= 0 else rest] = 1.0
+        return _readonly(out)
+    return _readonly(betabinom.pmf(np.arange(rest + 1), rest, a, b))
 
 
 def _convolve_all(parts) -> np.ndarray:
