@@ -25,12 +25,20 @@ from dataqa.errors import InvalidSettingError, LengthMismatchError
 
 __all__ = ["CONFLICT_COLUMNS", "add_conflicting_duplicates", "conflicting_duplicate_items",
            "conflicting_duplicates",
-           "duplicate_groups", "duplicate_label_issue_score", "normalize_text"]
+           "duplicate_groups", "duplicate_label_issue_score", "normalize_text",
+           "text_similarity", "NEAR_TEXT_MIN_JACCARD"]
 
 #: Columns of :func:`conflicting_duplicates`, one row per conflicting set.
 CONFLICT_COLUMNS = ["set_id", "kind", "size", "rows", "ids", "labels"]
 
 _SPACE = re.compile(r"\s+")
+
+#: With texts, a near-duplicate link of Datalab's joins two items only when their texts
+#: share at least this share of their character 3-grams (Jaccard, after
+#: :func:`normalize_text`): in reduced text features, short texts of rare words lie near
+#: each other whatever they say ("Fantastic!!!" and "SUBSCRIBE!!!!" were linked), while
+#: near copies ("check out my channel!!" and "Check out my channel!") share most 3-grams.
+NEAR_TEXT_MIN_JACCARD = 0.5
 
 
 def normalize_text(text) -> str:
@@ -86,6 +94,37 @@ def _near_edges(n: int, near_duplicate_sets) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(src), np.concatenate(dst)
 
 
+def _trigrams(text: str) -> frozenset:
+    t = normalize_text(text)
+    return frozenset(t[i:i + 3] for i in range(max(1, len(t) - 2)))
+
+
+def text_similarity(a, b) -> float:
+    """Jaccard similarity of the character 3-grams of two texts (after
+    :func:`normalize_text`; a text shorter than 3 characters is one gram)."""
+    ga, gb = _trigrams(a), _trigrams(b)
+    union = len(ga | gb)
+    return len(ga & gb) / union if union else 1.0
+
+
+def _similar_text_edges(src: np.ndarray, dst: np.ndarray, texts) -> np.ndarray:
+    """Mask of the near-duplicate links whose two texts are similar (see
+    :data:`NEAR_TEXT_MIN_JACCARD`)."""
+    grams: dict[int, frozenset] = {}
+
+    def g(i: int) -> frozenset:
+        if i not in grams:
+            grams[i] = _trigrams(texts[i])
+        return grams[i]
+
+    keep = np.zeros(len(src), dtype=bool)
+    for e, (i, j) in enumerate(zip(src.tolist(), dst.tolist(), strict=True)):
+        a, b = g(i), g(j)
+        union = len(a | b)
+        keep[e] = (len(a & b) / union if union else 1.0) >= NEAR_TEXT_MIN_JACCARD
+    return keep
+
+
 def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     from scipy.sparse.csgraph import connected_components
 
@@ -107,7 +146,8 @@ def duplicate_groups(n: int, *, texts: Sequence | None = None, features=None,
 
     Two items are in one set when they are exact copies (equal :func:`normalize_text` of
     ``texts``, or bit-equal rows of ``features``) or linked, directly or through others,
-    by ``near_duplicate_sets``.
+    by ``near_duplicate_sets``; with ``texts``, a near-duplicate link counts only between
+    texts that share at least :data:`NEAR_TEXT_MIN_JACCARD` of their character 3-grams.
 
     Parameters
     ----------
@@ -133,6 +173,9 @@ def duplicate_groups(n: int, *, texts: Sequence | None = None, features=None,
         exact_dst.append(b)
     if near_duplicate_sets is not None:
         a, b = _near_edges(n, near_duplicate_sets)
+        if texts is not None and len(a):
+            keep = _similar_text_edges(a, b, list(texts))
+            a, b = a[keep], b[keep]
         src.append(a)
         dst.append(b)
     empty = np.zeros(0, np.int64)

@@ -9,12 +9,14 @@ import scipy.sparse as sp
 
 from dataqa.audit.duplicates import (
     CONFLICT_COLUMNS,
+    NEAR_TEXT_MIN_JACCARD,
     add_conflicting_duplicates,
     conflicting_duplicate_items,
     conflicting_duplicates,
     duplicate_groups,
     duplicate_label_issue_score,
     normalize_text,
+    text_similarity,
 )
 from dataqa.errors import InvalidSettingError, LabelError, LengthMismatchError
 
@@ -75,16 +77,31 @@ def test_near_duplicate_sets_join_transitively():
     out = conflicting_duplicates(y, near_duplicate_sets=near)
     assert out["rows"].tolist() == [[0, 1, 2]] and out["kind"].tolist() == ["near"]
     # an exact pair joined to a third item only by a near link is a "near" set
-    texts = ["a", "a", "b", "c", "d", "e"]
+    texts = ["win a prize", "win a prize", "win a prize now", "c", "d", "e"]
     out = conflicting_duplicates(np.array([0, 1, 0, 0, 0, 0]), texts=texts,
                                  near_duplicate_sets=[[], [2], [1], [], [], []])
     assert out["rows"].tolist() == [[0, 1, 2]] and out["kind"].tolist() == ["near"]
 
 
+def test_a_near_link_between_unlike_texts_is_dropped():
+    # reduced text features put short texts of rare words near each other; the texts
+    # themselves must share half their character 3-grams for a near link to count
+    texts = ["Fantastic!", "Fantastic!!!", "SUBSCRIBE!!!!", "SUPER!!! !!!"]
+    near = [[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]]  # one Datalab set of four
+    group, _ = duplicate_groups(4, texts=texts, near_duplicate_sets=near)
+    np.testing.assert_array_equal(group, [0, 0, -1, -1])
+    out = conflicting_duplicates(np.array([0, 0, 1, 0]), texts=texts, near_duplicate_sets=near)
+    assert out.empty  # the two Fantastic! items agree; the spam one is not their copy
+    assert text_similarity("Fantastic!", "Fantastic!!!") == pytest.approx(0.8)
+    assert text_similarity("SUBSCRIBE!!!!", "Fantastic!!!") < NEAR_TEXT_MIN_JACCARD
+    # without texts (feature rows only) the links stand as Datalab gives them
+    assert duplicate_groups(4, near_duplicate_sets=near)[0].tolist() == [0, 0, 0, 0]
+
+
 def test_groups_match_brute_force_union_find():
     rng = np.random.default_rng(0)
     n = 200
-    texts = [f"t{v}" for v in rng.integers(0, 120, n)]
+    texts = [f"text {v // 2} {'ab'[v % 2]}" for v in rng.integers(0, 120, n)]  # pairs alike
     near = [[] for _ in range(n)]
     for a, b in rng.integers(0, n, size=(40, 2)):
         if a != b:
@@ -101,8 +118,9 @@ def test_groups_match_brute_force_union_find():
         for j in range(i):
             if texts[i] == texts[j]:
                 parent[find(i)] = find(j)
-        for j in near[i]:
-            parent[find(i)] = find(j)
+        for j in near[i]:  # a near link counts between similar texts only
+            if text_similarity(texts[i], texts[j]) >= NEAR_TEXT_MIN_JACCARD:
+                parent[find(i)] = find(j)
     roots = [find(i) for i in range(n)]
     group, _ = duplicate_groups(n, texts=texts, near_duplicate_sets=near)
     for i in range(n):
