@@ -267,10 +267,12 @@ def write_csv_atomic(frame, out: str | os.PathLike) -> None:
         raise
 
 
-def set_aside_earlier(out: str | os.PathLike, names: list[str], what: str) -> Path | None:
+def set_aside_earlier(out: str | os.PathLike, names: list[str], what: str, *,
+                      replaced: bool = False) -> Path | None:
     """Move the files among ``names`` that an earlier run left in folder ``out`` (and this
-    run does not write) into ``out/earlier-<UTC time>/``, with a warning, so that they are
-    neither read as this run's nor lost (a review sheet may hold a person's answers).
+    run does not write, or, with ``replaced``, writes anew) into
+    ``out/earlier-<UTC time>/``, with a warning, so that they are neither read as this
+    run's nor lost (a review sheet may hold a person's answers).
 
     Returns
     -------
@@ -292,9 +294,10 @@ def set_aside_earlier(out: str | os.PathLike, names: list[str], what: str) -> Pa
     aside.mkdir(parents=True)
     for n in found:
         os.replace(out / n, aside / n)
-    warnings.warn(f"{str(out)!r} held {', '.join(found)} from {what}, which this run does "
-                  f"not write; moved to {str(aside)!r} so that they are not read as this "
-                  f"run's.", UserWarning, stacklevel=3)
+    how = "replaces or leaves out" if replaced else "does not write"
+    warnings.warn(f"{str(out)!r} held {', '.join(found)} from {what}, which this run {how}; "
+                  f"moved to {str(aside)!r} so that they are not read as this run's.",
+                  UserWarning, stacklevel=3)
     return aside
 
 

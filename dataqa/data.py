@@ -349,6 +349,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         _check_repeated_header(path, df, file_cols)
         if columns is not None:
+            _warn_replaced_header(path, df, file_cols)
             df.columns = columns
         if fmt == "tsv":
             _check_short_rows(path, df, delim, encoding, header_lines=1, compression=compression)
@@ -358,9 +359,10 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         return df
     first = _read_csv(path, compression, header=None, nrows=1, **common)
     if first.shape[1] != len(columns):
+        hint = _lines_delimiter_hint(path, delim, encoding, compression)
         raise DataLoadError(
             f"{str(path)!r} has {first.shape[1]} fields per row but --columns (columns=) "
-            f"names {len(columns)}; give one name per field."
+            f"names {len(columns)}; give one name per field{hint or ''}."
         )
     dtype = {columns.index(c): str for c in string_columns if c in columns}
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
@@ -474,6 +476,33 @@ def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> No
         f"{shown}, counted from 1 after the header, as files joined with cat keep each file's "
         f"header. Keep the first header only, e.g. (cat a.csv; tail -n +2 b.csv) > all.csv, "
         f"or drop those rows.")
+
+
+def _warn_replaced_header(path: Path, df: pd.DataFrame, names: list[str]) -> None:
+    """Warn when the header line that ``columns`` renames looks like a row of data (a
+    name that is a number or a long text, or a text column's name that is also one of its
+    values, as a label is): a file without a header line, read with one, loses its first
+    row."""
+    from dataqa.errors import _data_like
+
+    found = []
+    for col, name in zip(df.columns, names, strict=True):
+        if re.fullmatch(r"Unnamed: \d+", str(name)):
+            continue
+        values = df[col].iloc[:1000]
+        if _data_like(name) or (
+                (values.dtype == object or pd.api.types.is_string_dtype(values.dtype))
+                and values.astype("string").str.strip().eq(str(name).strip()).any()):
+            found.append(name)
+    if not found:
+        return
+    shown = ", ".join(repr(n if len(n) <= 40 else n[:40] + "...") for n in names[:5])
+    shown += ", ..." if len(names) > 5 else ""
+    warnings.warn(
+        f"{str(path)!r}: --columns (columns=) replaces the names in its header line ({shown}), "
+        f"which look like data (a number, a long text, or a value of the column itself). If "
+        f"the file has no header line, its first row is lost this way: pass --no-header "
+        f"with --columns (API: header=False, columns=[...]).", UserWarning, stacklevel=4)
 
 
 def _rows_longer_than_first(reader, n_columns: int) -> tuple[int, list[tuple[int, int]]]:
@@ -785,8 +814,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 raise _decompress_error(path, comp, exc) from exc
             msg = " ".join(str(exc).split())
             hint = ""
-            if fmt in ("csv", "tsv") and header and isinstance(exc, pd.errors.ParserError):
-                hint = _delimiter_hint(path, sep or ("\t" if fmt == "tsv" else ","), enc, comp)
+            if fmt in ("csv", "tsv") and isinstance(exc, pd.errors.ParserError):
+                used = sep or ("\t" if fmt == "tsv" else ",")
+                hint = (_delimiter_hint(path, used, enc, comp) if header
+                        else _lines_delimiter_hint(path, used, enc, comp))
             if not hint and fmt == "tsv" and isinstance(exc, pd.errors.ParserError):
                 hint = (". TSV is read with quoting off, so a quoted field that holds the "
                         "delimiter is split; if the file quotes its fields (a CSV file does), "
@@ -837,6 +868,36 @@ def _delimiter_hint(path: Path, used: str, encoding: str, compression: str | Non
         if d != used and first.count(d) >= 1:
             return (f". Its header line holds no {used!r} but {first.count(d)} {what}: pass "
                     f"{option} (API: sep=)")
+    return ""
+
+
+#: Lines :func:`_lines_delimiter_hint` looks at.
+_HINT_LINES = 200
+
+
+def _lines_delimiter_hint(path: Path, used: str, encoding: str,
+                          compression: str | None = None) -> str:
+    """A sentence for a file without a header line that could not be parsed with ``used``
+    when every one of its first lines holds another delimiter (a tab file read as CSV,
+    whose texts hold commas), else ``""``."""
+    lines: list[str] = []
+    try:
+        with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+            for line in fh:
+                if line.strip("\r\n"):
+                    lines.append(line)
+                    if len(lines) >= _HINT_LINES:
+                        break
+    except (OSError, EOFError, DataLoadError):
+        return ""
+    if len(lines) < 2:
+        return ""
+    for d, what, option in _DELIMITERS:
+        if d != used and all(d in line for line in lines):
+            counts = {line.count(d) for line in lines}
+            how = f"{what} ({counts.pop()} per line)" if len(counts) == 1 else what
+            return (f". Each of its first {len(lines)} lines holds {how}: if they separate "
+                    f"the fields, pass {option} (API: sep=)")
     return ""
 
 
@@ -898,9 +959,12 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
         missing = col.isna().to_numpy()
         if missing.any():
             rows = np.flatnonzero(missing)
+            shown = ", ".join(str(r + 1) for r in rows[:10])
+            more = f" (+{len(rows) - 10} more)" if len(rows) > 10 else ""
             raise DuplicateIdError(
                 f"id column {id_column!r} of {table} has {len(rows)} missing values (rows "
-                f"{format_ids(rows)}); fill them or leave the id column out to use content hashes."
+                f"{shown}{more}, counted from 1 after the header); fill them or leave the id "
+                f"column out to use content hashes."
             )
         ids = col.astype(str).to_numpy(dtype=object)
         dup = pd.Series(ids).duplicated(keep=False).to_numpy()
@@ -1000,6 +1064,50 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     index = {c: k for k, c in enumerate(class_names)}
     labels = s.map(index).to_numpy(dtype=np.int64)
     return labels, class_names
+
+
+def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
+    """Text labels with the white space around them stripped (``'spam '`` and ``'spam'``
+    are one class), with a warning that counts the cells stripped; labels that differ
+    only by case (``'spam'``, ``'SPAM'``) are refused, as case may be meaningful.
+
+    Raises
+    ------
+    LabelError
+        Naming the column and each set of case variants with their counts.
+    """
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not is_text.any():
+        return values
+    text = values[is_text]
+    stripped = text.str.strip()
+    moved = (stripped != text) & (stripped != "")  # a blank cell is a missing label
+    changed = int(moved.sum())
+    counts = stripped[stripped != ""].value_counts()
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, count in counts.items():
+        groups.setdefault(str(name).casefold(), []).append((str(name), int(count)))
+    variants = [g for g in groups.values() if len(g) > 1]
+    if variants:
+        shown = "; ".join(", ".join(f"{name!r} ({count:,})" for name, count in g)
+                          for g in variants[:5])
+        more = f"; ... (+{len(variants) - 5} more sets)" if len(variants) > 5 else ""
+        raise LabelError(
+            f"label column {column!r} of {table} spells {len(variants)} "
+            f"{'classes' if len(variants) > 1 else 'class'} in several cases: {shown}{more}. "
+            f"Case may be meaningful, so they are not merged: make each class one spelling in "
+            f"the file (e.g. all lower case) and run again.")
+    if not changed:
+        return values
+    out = values.copy()
+    out[is_text] = stripped
+    example = text[moved].iloc[0]
+    warnings.warn(
+        f"label column {column!r} of {table}: {changed:,} label "
+        f"{'cells have' if changed > 1 else 'cell has'} white space around the text (e.g. "
+        f"{example!r}); stripped, so that labels that differ only by it are one class.",
+        UserWarning, stacklevel=3)
+    return out
 
 
 def numeric_feature_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
@@ -1316,7 +1424,8 @@ def prepare_labeled(
             f"the label column {label_column!r} is also the text column; that leaks the label "
             f"into the features. Name the column that holds the text."
         )
-    ids = make_ids(df, id_column, source=source)
+    ids = make_ids(df, id_column, source=source)  # of the rows as read, as other commands
+    df[label_column] = _clean_text_labels(df[label_column], label_column, table)
     labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column)
     if text_column is not None:
         check_text_column(df, text_column, ids, source=source)
@@ -1358,7 +1467,8 @@ def prepare_labeled(
         if not feature_columns:
             raise FeatureTypeError(
                 f"{table} has no numeric feature columns besides the id and label; "
-                "name a text column with text_column=... or give feature_columns=..."
+                "name a text column with --text-column (API: text_column=...) or numeric "
+                "feature columns with --feature-column (API: feature_columns=[...])."
                 f"{_decimal_comma_hint(df, [c for c in df.columns if c not in exclude])}"
             )
     else:

@@ -57,19 +57,23 @@ class DataLoadError(DataqaError):
     """A table could not be read (unknown format, unreadable file)."""
 
 
+def _data_like(name: object) -> bool:
+    """Whether a column name looks like a data value: a number (not a year), or a long
+    text with spaces."""
+    import re
+
+    text = str(name).strip()
+    return bool(re.fullmatch(r"[-+]?\d+([.,]\d+)+|[-+]?\d+[.,]?", text)
+                and not re.fullmatch(r"(1[89]|20)\d\d", text)  # years name columns
+                ) or (len(text) > 40 and text.count(" ") >= 3)
+
+
 def _header_hint(names: Sequence[object]) -> str:
     """A hint when a file's column names look like its first data row (a file without a
     header read with one): a name that is a number, or a long text with spaces."""
-    import re
-
-    def data_like(name: object) -> bool:
-        text = str(name).strip()
-        return bool(re.fullmatch(r"[-+]?\d+([.,]\d+)+|[-+]?\d+[.,]?", text)
-                    and not re.fullmatch(r"(1[89]|20)\d\d", text)  # years name columns
-                    ) or (len(text) > 40 and text.count(" ") >= 3)
     # names a table built in memory gets (0, 1, 2) are no header line
     if not names or all(isinstance(n, (int, np.integer)) for n in names) or not any(
-            data_like(n) for n in names if isinstance(n, str)):
+            _data_like(n) for n in names if isinstance(n, str)):
         return ""
     return (" The names look like a first data row: if the file has no header line, read it "
             "with --no-header --columns a,b,... (API: load_table(..., header=False, "

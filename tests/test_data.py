@@ -826,3 +826,111 @@ def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):
         load_tables(tmp_path / "empty")
     with pytest.raises(DataLoadError, match="does not exist"):
         load_tables(tmp_path / "missing.csv")
+
+
+def test_text_labels_are_stripped_with_a_warning_and_case_variants_refused(tmp_path):
+    path = tmp_path / "sms.csv"
+    labels = ["spam", "spam ", " spam", "ham", "ham", "ham ", "ham\t", "spam"]
+    pd.DataFrame({"label": labels, "x": np.arange(8.0)}).to_csv(path, index=False)
+    with pytest.warns(UserWarning, match=r"label column 'label' of '.*sms.csv': 4 label cells "
+                                         r"have white space around the text \(e.g. 'spam '\); "
+                                         r"stripped, so that labels that differ only by it are "
+                                         r"one class"):
+        t = prepare_labeled(path, label_column="label")
+    assert t.class_names == ["ham", "spam"]
+    assert t.labels.tolist() == [1, 1, 1, 0, 0, 0, 0, 1]
+    assert t.frame["label"].tolist() == ["spam"] * 3 + ["ham"] * 4 + ["spam"]
+    # ids are the content hashes of the rows as read, as other commands compute them
+    raw = load_table(path)
+    assert t.ids.tolist() == make_ids(raw).tolist()
+    # case may be meaningful: refused, naming the column and each spelling's count
+    cased = pd.DataFrame({"label": ["spam"] * 5 + ["SPAM "] * 2 + ["Spam", "ham", "HAM"],
+                          "x": np.arange(10.0)})
+    with pytest.raises(LabelError) as err:
+        prepare_labeled(cased, label_column="label")
+    assert str(err.value) == (
+        "label column 'label' of the table spells 2 classes in several cases: 'spam' (5), "
+        "'SPAM' (2), 'Spam' (1); 'ham' (1), 'HAM' (1). Case may be meaningful, so they are "
+        "not merged: make each class one spelling in the file (e.g. all lower case) and run "
+        "again.")
+    big = pd.DataFrame({"label": ["spam"] * 2301 + ["SPAM"] * 12 + ["ham"] * 10,
+                        "x": np.arange(2323.0)})
+    with pytest.raises(LabelError, match=r"spells 1 class in several cases: 'spam' \(2,301\), "
+                                         r"'SPAM' \(12\)\. "):
+        prepare_labeled(big, label_column="label")
+    # clean labels and numbers: no warning, values as they were
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = prepare_labeled(pd.DataFrame({"label": [1, 2, 1, 2], "x": [1.0, 2.0, 3.0, 4.0]}),
+                            label_column="label")
+        assert t.class_names == [1, 2]
+        frame = pd.DataFrame({"label": ["a", "b"], "x": [1.0, 2.0]})
+        assert prepare_labeled(frame, label_column="label").class_names == ["a", "b"]
+        # a blank cell is a missing label, not one to strip
+        blank = pd.DataFrame({"label": ["a", "  ", "b"], "x": [1.0, 2.0, 3.0]})
+        with pytest.raises(LabelError, match=r"1 missing or empty labels \(first ids: "):
+            prepare_labeled(blank, label_column="label")
+
+
+def test_a_headerless_file_read_with_the_wrong_delimiter_suggests_the_tab(tmp_path):
+    path = tmp_path / "SMS"
+    lines = ["ham\tGo until jurong point, crazy", "ham\tOk lar", "spam\tFree entry"]
+    lines += ["ham\tyes, no, maybe"] + [f"ham\tline {i}" for i in range(10)]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataLoadError) as err:
+        load_table(path, format="csv", header=False, columns=["label", "text"])
+    msg = str(err.value)
+    assert "Error tokenizing data. C error: Expected 2 fields in line 4, saw 3" in msg
+    assert msg.endswith("Each of its first 14 lines holds tabs (1 per line): if they separate "
+                        "the fields, pass --sep tab (or --format tsv) (API: sep=)")
+    # a first line without a comma: one field, named as such, with the same hint
+    path.write_text("\n".join(lines[1:]) + "\n")
+    with pytest.raises(DataLoadError, match=r"has 1 fields per row but --columns \(columns=\) "
+                                            r"names 2; give one name per field. Each of its "
+                                            r"first 13 lines holds tabs \(1 per line\): if they "
+                                            r"separate the fields, pass --sep tab"):
+        load_table(path, format="csv", header=False, columns=["label", "text"])
+    assert load_table(path, sep="\t", format="csv", header=False,
+                      columns=["label", "text"]).shape == (13, 2)
+
+
+def test_columns_replacing_a_header_that_looks_like_data_warn(tmp_path):
+    path = tmp_path / "SMS"
+    path.write_text("ham\tGo until jurong point, crazy.. Available only in bugis n great\n"
+                    "ham\tOk lar\nspam\tFree entry\n")
+    with pytest.warns(UserWarning, match=r"'.*SMS': --columns \(columns=\) replaces the names "
+                                         r"in its header line \('ham', 'Go until jurong point, "
+                                         r"crazy.. Available...'\), which look like data .* If "
+                                         r"the file has no header line, its first row is lost "
+                                         r"this way: pass --no-header with --columns"):
+        df = load_table(path, format="tsv", columns=["label", "text"])
+    assert len(df) == 2
+    # a short label as a name, found among the column's values, is enough
+    path.write_text("ham,hi\nspam,win\nham,yo\n")
+    with pytest.warns(UserWarning, match=r"names in its header line \('ham', 'hi'\)"):
+        load_table(path, format="csv", columns=["label", "text"])
+    path.write_text("0.5,3\n1.5,4\n")
+    with pytest.warns(UserWarning, match=r"header line \('0.5', '3'\)"):
+        load_table(path, format="csv", columns=["x", "y"])
+    # ordinary headers (a year among them) are renamed without a word
+    path.write_text("label,text,2019\nspam,win a prize now or never my friend ok,1\nham,hi,2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(path, format="csv", columns=["a", "b", "c"]).shape == (2, 3)
+        assert len(load_table(path, format="csv", header=False, columns=["a", "b", "c"])) == 3
+
+
+def test_no_feature_column_names_the_cli_options_and_the_api(frame):
+    with pytest.raises(FeatureTypeError) as err:
+        prepare_labeled(frame[["label", "text"]], label_column="label")
+    assert str(err.value) == (
+        "the table has no numeric feature columns besides the id and label; name a text "
+        "column with --text-column (API: text_column=...) or numeric feature columns with "
+        "--feature-column (API: feature_columns=[...]).")
+
+
+def test_missing_ids_are_named_by_row_counted_from_one():
+    df = pd.DataFrame({"id": ["a", "b", None, "d", None], "x": range(5)})
+    with pytest.raises(DuplicateIdError, match=r"has 2 missing values \(rows 3, 5, counted "
+                                               r"from 1 after the header\)"):
+        make_ids(df, "id")

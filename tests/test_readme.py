@@ -100,3 +100,21 @@ def test_shell_blocks_run(doc, tmp_path, request):
         assert "Traceback" not in res.stderr, res.stderr
         for out in _out_paths(block):
             assert (work / out).exists(), f"{doc.name}: {out} was not written by\n{block}"
+
+
+def test_readme_audit_claims_match_a_run_on_comments_csv():
+    """The issues.csv columns the README lists, in order, and the range its Python
+    snippet prints for examples/data/comments.csv, are what the audit gives."""
+    from dataqa.audit import audit
+
+    text = REPO.joinpath("README.md").read_text()
+    listed = re.search(r"`audit_out/issues.csv` \(ranked: `([^`]*)`", text)
+    assert listed, "README: the issues.csv column list moved"
+    result = audit(REPO / "examples/data/comments.csv", label_column="label",
+                   text_column="text", id_column="id", progress=False)
+    assert [c.strip() for c in " ".join(listed.group(1).split()).split(",")] == list(
+        result.issues.columns)
+    comment = re.search(r"print\(result.model_error_rate\)  # ([\d.]+% - [\d.]+%) ", text)
+    assert comment, "README: the model_error_rate line moved"
+    m = result.model_error_rate
+    assert comment.group(1) == f"{m.low:.1%} - {m.high:.1%}"

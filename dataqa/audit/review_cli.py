@@ -6,7 +6,19 @@ from pathlib import Path
 
 import typer
 
-from dataqa._cli_utils import console, handle_errors, write_csv_atomic
+from dataqa._cli_utils import (
+    COLUMNS_OPT,
+    DECIMAL_OPT,
+    ENCODING_OPT,
+    FORMAT_OPT,
+    NO_HEADER_OPT,
+    SEP_OPT,
+    console,
+    handle_errors,
+    read_options,
+    set_aside_earlier,
+    write_csv_atomic,
+)
 from dataqa.errors import EmptyDataError, InvalidSettingError, format_ids
 
 __all__ = ["review_app"]
@@ -81,8 +93,13 @@ def plan_command(
     sheet = _items_to_push(result, plan["id"])
     sheet["verified_label"] = ""
     client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
+    # an earlier plan's sheet may hold a person's answers, and its estimate is not this
+    # plan's: both go aside, and the summary and report stop showing that estimate
+    set_aside_earlier(audit_dir, ["review_plan.csv", "review_sheet.csv", "verified.json"],
+                      "an earlier review plan", replaced=True)
     write_csv_atomic(plan, audit_dir / "review_plan.csv")
     write_csv_atomic(sheet, audit_dir / "review_sheet.csv")
+    _drop_verified(result, audit_dir)
     strata = plan.attrs["strata"]
     console.print(f"review plan: [bold]{len(plan)}[/] of {int(strata['n_items'].sum())} items")
     for row in strata.itertuples(index=False):
@@ -100,6 +117,25 @@ def plan_command(
                                 class_names=[str(c) for c in result.table.class_names],
                                 ledger=ledger, queue="verify", client=client)
         print_push_report(report)
+
+
+def _drop_verified(result, audit_dir: Path) -> None:
+    """Take an earlier verified estimate out of ``summary.json`` and ``report.html`` (the
+    result, read back from the folder, holds none)."""
+    import json
+
+    from dataqa.audit.core import _json_default
+
+    path = audit_dir / "summary.json"
+    summary = json.loads(path.read_text())
+    keys = [k for k in summary if k.startswith("verified_")]
+    if not keys:
+        return
+    for k in keys:
+        del summary[k]
+    path.write_text(json.dumps(summary, indent=2, default=_json_default))
+    result.verified = None
+    result.to_html(audit_dir / "report.html")
 
 
 def _check_project(project: str, url: str | None, planned: set[str], force: bool):
@@ -172,6 +208,12 @@ def estimate_command(
         None, "--prior", help="Each stratum's prior on its error rate: uniform or jeffreys "
                               "(default: estimate_error_rate's)."),
     url: str | None = typer.Option(None, "--url", help=_URL_HELP),
+    format: str | None = FORMAT_OPT,
+    sep: str | None = SEP_OPT,
+    no_header: bool = NO_HEADER_OPT,
+    columns: str | None = COLUMNS_OPT,
+    encoding: str | None = ENCODING_OPT,
+    decimal: str | None = DECIMAL_OPT,
 ) -> None:
     """Estimate the dataset's label-error rate from the reviewed plan.
 
@@ -184,6 +226,10 @@ def estimate_command(
 
     With --reviewer-error the reviewers are taken to err at that known rate and the
     interval accounts for it (wider); without it they are taken to be right.
+
+    The --reviews file is read as `dataqa audit` reads its data: --format, --sep,
+    --no-header with --columns, --encoding and --decimal say how (a sheet saved by Excel
+    may need --sep ';' or --encoding cp1252).
     """
     import json
 
@@ -198,6 +244,11 @@ def estimate_command(
         raise InvalidSettingError("--ledger needs --project NAME (the project of the verify queue).")
     if reviews is not None and not reviews.is_file():
         raise InvalidSettingError(f"--reviews {str(reviews)!r} does not exist.")
+    read = read_options(format, sep, no_header, columns, encoding, decimal)
+    if read and reviews is None:
+        raise InvalidSettingError(
+            "--format, --sep, --no-header, --columns, --encoding and --decimal say how to "
+            "read the --reviews file; they do not apply with --ledger.")
     options = {}
     if reviewer_error is not None:
         options["reviewer_error"] = _reviewer_error_option(reviewer_error)
@@ -212,7 +263,7 @@ def estimate_command(
     if reviews is not None:
         from dataqa.data import load_table
 
-        frame = load_table(reviews, string_columns=["id", "verified_label"])
+        frame = load_table(reviews, string_columns=["id", "verified_label"], **read)
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)

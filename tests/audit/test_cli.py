@@ -208,3 +208,123 @@ def test_tsv_without_header_with_reading_options(tmp_path):
                               "--label-column", "label", "--out", str(tmp_path / "o2")])
     assert res.exit_code == 2 and "--no-header needs --columns" in res.output
     assert not (tmp_path / "o2").exists()
+
+
+def _filled_sheet(out, truth):
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
+    return sheet
+
+
+def test_review_estimate_reads_an_excel_sheet_with_the_reading_options(tmp_path):
+    from dataqa.audit import AuditResult, estimate_error_rate
+
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    sheet = _filled_sheet(out, truth)[["id", "verified_label"]]
+    direct = estimate_error_rate(AuditResult.load(out), sheet)
+    # as Excel saves CSV in much of Europe: ';', a byte-order mark, CRLF line ends
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + sheet.assign(note="gepr\u00fcft").to_csv(
+        sep=";", index=False, lineterminator="\r\n").encode("utf-8"))
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(excel)])
+    assert res.exit_code == 2
+    assert "looks like fields separated by ';': pass --sep ';'" in " ".join(res.output.split())
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(excel),
+                              "--sep", ";"])
+    assert res.exit_code == 0, res.output
+    assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
+    # Windows' cp1252: refused with the encoding to pass, read with it
+    win = tmp_path / "win.csv"
+    win.write_bytes(sheet.assign(note="\u201cok\u201d").to_csv(index=False).encode("cp1252"))
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(win)])
+    assert res.exit_code == 2 and "--encoding cp1252" in " ".join(res.output.split())
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(win),
+                              "--encoding", "cp1252"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "verified.json").read_text())["estimate"] == pytest.approx(
+        direct.estimate)
+    # a headerless sheet, its fields named
+    bare = tmp_path / "bare.csv"
+    sheet.to_csv(bare, index=False, header=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(bare),
+                              "--no-header", "--columns", "id,verified_label"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["review", "estimate", str(out), "--ledger", "x.db", "--project",
+                              "p", "--sep", ";"])
+    assert res.exit_code == 2
+    assert "say how to read the --reviews file; they do not apply with --ledger" in \
+        " ".join(res.output.split())
+
+
+def test_a_new_review_plan_sets_the_filled_sheet_and_the_estimate_aside(tmp_path):
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+    _filled_sheet(out, truth).to_csv(out / "review_sheet.csv", index=False)  # filled in place
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(out / "review_sheet.csv")])
+    assert res.exit_code == 0, res.output
+    first_plan = (out / "review_plan.csv").read_text()
+    assert "verified_error_rate" in json.loads((out / "summary.json").read_text())
+    before = json.loads((out / "summary.json").read_text())
+    with pytest.warns(UserWarning, match=r"held review_plan.csv, review_sheet.csv, "
+                                         r"verified.json from an earlier review plan, which this "
+                                         r"run replaces or leaves out; moved to '.*earlier-\d{8}T"
+                                         r"\d{6}Z'"):
+        res = runner.invoke(app, ["review", "plan", str(out), "--budget", "50", "--seed", "1"])
+    assert res.exit_code == 0, res.output
+    (aside,) = out.glob("earlier-*")
+    kept = pd.read_csv(aside / "review_sheet.csv", dtype={"id": str})
+    assert len(kept) == 40 and kept["verified_label"].notna().all()  # the answers survive
+    assert (aside / "review_plan.csv").read_text() == first_plan
+    assert (aside / "verified.json").is_file() and not (out / "verified.json").exists()
+    assert len(pd.read_csv(out / "review_plan.csv")) == 50
+    assert pd.read_csv(out / "review_sheet.csv")["verified_label"].isna().all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert not [k for k in summary if k.startswith("verified")]
+    assert summary == {k: v for k, v in before.items() if not k.startswith("verified")}
+    assert "Verified error rate" not in (out / "report.html").read_text()
+    # the new plan's sheet is what estimate reads now
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(aside / "review_sheet.csv")])
+    assert res.exit_code == 2
+
+
+def test_audit_strips_labels_and_refuses_case_variants(tmp_path):
+    rows = [("spam", "win a free prize now"), ("ham", "see you at lunch today")] * 15
+    frame = pd.DataFrame(rows, columns=["label", "text"])
+    frame["text"] = [f"{t} {i}" for i, t in enumerate(frame["text"])]
+    frame.loc[[0, 2, 4], "label"] = ["spam ", " spam", "spam\t"]
+    frame.loc[[1], "label"] = "ham "
+    data = tmp_path / "sms.csv"
+    frame.to_csv(data, index=False)
+    with pytest.warns(UserWarning, match=r"label column 'label' of '.*sms.csv': 4 label cells "
+                                         r"have white space around the text"):
+        res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--text-column",
+                                  "text", "--out", str(tmp_path / "o"), "--no-datalab"])
+    assert res.exit_code == 0, res.output
+    assert "30 items, 2 classes" in res.output
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["class_names"] == [
+        "ham", "spam"]
+    frame.loc[[6, 8], "label"] = "SPAM"
+    frame.loc[[3], "label"] = "Ham"
+    frame.to_csv(data, index=False)
+    res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--text-column",
+                              "text", "--out", str(tmp_path / "o2"), "--no-datalab"])
+    assert res.exit_code == 2
+    assert ("label column 'label' of " in res.output and "spells 2 classes in several "
+            "cases: 'ham' (14), 'Ham' (1); 'spam' (13), 'SPAM' (2). Case may be meaningful"
+            in " ".join(res.output.split()))
+    assert not (tmp_path / "o2").exists()
+
+
+def test_a_table_without_features_names_the_cli_options(tmp_path):
+    data = tmp_path / "yt.csv"
+    pd.DataFrame({"CONTENT": ["a b", "c d", "e f", "g h"], "CLASS": ["x", "y", "x", "y"]}).to_csv(
+        data, index=False)
+    res = runner.invoke(app, ["audit", str(data), "--label-column", "CLASS", "--out",
+                              str(tmp_path / "x")])
+    assert res.exit_code == 2
+    assert ("has no numeric feature columns besides the id and label; name a text column with "
+            "--text-column (API: text_column=...) or numeric feature columns with "
+            "--feature-column") in " ".join(res.output.split())

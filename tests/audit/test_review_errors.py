@@ -190,17 +190,19 @@ def test_estimate_with_reviewer_error():
     assert d["reviewer_error"] == [0.05, 0.05] and d["prior"] == "jeffreys"
     assert "reviewers who flag a correct label with probability 0.05" in d["what"]
     assert "reviewers assumed exact" in exact.to_dict()["what"]
-    # the defaults: uniform prior, equal-tailed; Jeffreys and highest-density with errors
+    # the defaults: Jeffreys prior, exact-lower; Jeffreys and highest-density with errors
     assert (exact.prior, exact.interval, v.prior, v.interval) == (
-        "uniform", "equal-tailed", "jeffreys", "hdi")
+        "jeffreys", "exact-lower", "jeffreys", "hdi")
     j = estimate_error_rate(res, r, prior="jeffreys", interval="hdi")
-    assert j.prior == "jeffreys" and j.estimate != exact.estimate
+    assert j.prior == "jeffreys" and j.estimate == exact.estimate  # one posterior,
+    assert (j.low, j.high) != (exact.low, exact.high)  # two intervals of it
+    assert estimate_error_rate(res, r, prior="uniform").estimate != exact.estimate
     assert v.width > j.width  # erring reviewers tell less (same prior and interval)
     ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"], prior="jeffreys",
                               interval="hdi")
     assert (j.estimate, j.low, j.high) == (ref.estimate, ref.low, ref.high)
     assert "95% equal-tailed credible interval" in exact.describe()
-    assert "Beta(1, 1) (uniform) prior" in exact.describe()
+    assert "Beta(0.5, 0.5) (jeffreys) prior" in exact.describe()
     assert "Beta(0.5, 0.5) (jeffreys) prior" in v.describe()
     assert "It assumes the reviewers are right." in exact.describe()
     assert "a correct label flagged with probability 0.05" in v.describe()

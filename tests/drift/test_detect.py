@@ -659,7 +659,6 @@ def test_windows_of_an_empty_current_table_say_it_has_no_rows():
 
 
 def test_rows_without_text_stay_out_of_the_queue():
-    rng = np.random.default_rng(5)
     words = ["free prize now", "see you soon", "call me later", "win cash today"]
     ref = pd.DataFrame({"text": [f"{words[i % 4]} {i}" for i in range(80)]})
     cur = pd.DataFrame({"text": [f"{words[(i + 1) % 4]} extra {i}" for i in range(60)]})
