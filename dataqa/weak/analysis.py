@@ -18,6 +18,10 @@ __all__ = ["lf_summary", "LOW_COVERAGE"]
 LOW_COVERAGE = 0.01
 
 
+#: Level of the one-sided binomial test behind the ``"below chance"`` flag.
+BELOW_CHANCE_ALPHA = 0.05
+
+
 def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
                cardinality: int | None = None) -> pd.DataFrame:
     """One row of statistics per LF.
@@ -28,7 +32,10 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
     ``Conflicts`` (fraction where another LF votes a different label); with ``Y``:
     ``Correct``, ``Incorrect``, ``Emp. Acc.`` (correct / votes; NaN without votes).
     Added here: ``Flags`` — ``"low coverage"`` below 1 % and ``"below chance"`` when the
-    empirical accuracy is under 1/K.
+    gold labels show the LF less accurate than 1/K: its accuracy is under 1/K and the
+    exact one-sided binomial test of "accuracy >= 1/K" rejects at
+    :data:`BELOW_CHANCE_ALPHA` (so 2 right of 5 votes, p = 0.5 with K = 2, is not
+    flagged; 2 of 20, p = 0.0002, is).
 
     Parameters
     ----------
@@ -82,8 +89,11 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
         d["Incorrect"] = incorrect.astype(np.int64)
         d["Emp. Acc."] = acc
         k = cardinality or max(2, int(max(L.max(initial=-1), Y.max(initial=-1))) + 1)
+        from scipy.stats import binom
+
         for j in range(m):
-            if n_voted[j] > 0 and acc[j] < 1.0 / k:
+            if n_voted[j] > 0 and acc[j] < 1.0 / k and binom.cdf(
+                    int(correct[j]), int(n_voted[j]), 1.0 / k) < BELOW_CHANCE_ALPHA:
                 flags[j].append("below chance")
     d["Flags"] = [", ".join(f) for f in flags]
     return pd.DataFrame(d, index=names)

@@ -194,6 +194,17 @@ def test_lf_summary_equals_snorkel(data):
     assert ours["Flags"].iloc[2] == ""
 
 
+def test_below_chance_needs_evidence():
+    # two classes; LF 0 is right on 2 of 5 votes (p = 0.5), LF 1 on 2 of 20 (p = 0.0002)
+    y = np.zeros(20, dtype=np.int64)
+    L = np.full((20, 2), -1, dtype=np.int64)
+    L[:5, 0] = [0, 0, 1, 1, 1]
+    L[:, 1] = 1
+    L[:2, 1] = 0
+    flags = lf_summary(L, Y=y, cardinality=2)["Flags"].tolist()
+    assert flags == ["", "below chance"]
+
+
 def test_lf_summary_with_names():
     from labeling_functions import keyword_lf
 
