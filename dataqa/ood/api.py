@@ -14,6 +14,7 @@ from dataqa.errors import (
     DataqaError,
     InvalidSettingError,
     MissingInputError,
+    NotFittedError,
     OODInputError,
     UnknownNameError,
 )
@@ -68,10 +69,24 @@ class OODMethod:
 
 def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
     """Logits of a scikit-learn classifier: decision_function if wanted and available,
-    else log predict_proba. A binary decision function d becomes logits [0, d]."""
+    else log predict_proba. A binary decision function d becomes logits [-d/2, d/2]: the
+    same probabilities as [0, d], and energy and max-logit, which are not shift-invariant,
+    then do not depend on which class is called 1."""
+    from sklearn.exceptions import NotFittedError as SklearnNotFitted
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(model)
+    except SklearnNotFitted:
+        raise NotFittedError(f"the {type(model).__name__} is not fitted; fit it before "
+                             f"scoring.") from None
+    except TypeError:  # not an estimator scikit-learn can check; its own call will tell
+        pass
     n_in = getattr(model, "n_features_in_", None)
     shape = X.shape if hasattr(X, "shape") else np.shape(X)
-    if n_in is not None and shape is not None and len(shape) == 2 and shape[1] != n_in:
+    # a DataFrame is matched by column name (a ColumnTransformer takes extra columns)
+    if (n_in is not None and not hasattr(X, "columns") and shape is not None
+            and len(shape) == 2 and shape[1] != n_in):
         raise OODInputError(
             f"X has {shape[1]} features but {type(model).__name__} was fitted on {n_in}; pass "
             f"X with the columns the model was trained on."
@@ -94,9 +109,14 @@ def _sklearn_logits_unchecked(model, X, *, prefer_decision: bool) -> np.ndarray:
             d = None
         if d is not None:
             if d.ndim == 1:
-                d = np.stack([np.zeros_like(d), d], axis=1)
+                d = np.stack([-d / 2.0, d / 2.0], axis=1)
             return d
     if not hasattr(model, "predict_proba"):
+        if hasattr(model, "decision_function"):
+            raise InvalidSettingError(
+                f"{type(model).__name__} has no predict_proba, which 'msp' and 'entropy' "
+                f"score; use 'energy' or 'max_logit' (they read its decision_function), wrap "
+                f"it in sklearn's CalibratedClassifierCV, or pass logits=....")
         raise InvalidSettingError(
             f"{type(model).__name__} has neither predict_proba nor decision_function; "
             "pass logits=... or a torch model."
@@ -331,7 +351,7 @@ def score_ood(method: str, *, model=None, X=None, logits=None, features=None, fi
     - ``msp``, ``max_logit``, ``energy``, ``entropy``: ``logits`` (n, K), or ``model`` + ``X``
       (a torch module returning logits, or a scikit-learn classifier: MSP and entropy use
       ``predict_proba``; energy and max-logit use ``decision_function`` when it exists, a
-      binary one as logits ``[0, d]``, else log-probabilities);
+      binary one as logits ``[-d/2, d/2]``, else log-probabilities);
     - ``odin``: torch ``model`` + ``X``;
     - ``mahalanobis``: ``features`` (n, d) + ``fit_features`` + ``fit_labels``, or a fitted
       ``detector=MahalanobisDetector``;

@@ -23,6 +23,7 @@ from dataqa.ood import (
     max_logit_score,
     msp_score,
     odin_score,
+    ood_metrics,
     ood_method_names,
     score_ood,
     sklearn_gradient_norms,
@@ -147,9 +148,42 @@ def test_binary_decision_function(data):
     X, y, _, _ = data
     lr = LogisticRegression().fit(X, y)
     d = lr.decision_function(X)
-    np.testing.assert_allclose(score_ood("energy", model=lr, X=X), -np.logaddexp(0, d))
-    # [0, d] logits reproduce predict_proba
+    np.testing.assert_allclose(score_ood("energy", model=lr, X=X),
+                               -np.logaddexp(-d / 2, d / 2))
+    # [-d/2, d/2] logits reproduce predict_proba
     np.testing.assert_allclose(score_ood("msp", model=lr, X=X), -lr.predict_proba(X).max(1))
+    # energy and max-logit do not depend on which class is called 1
+    flipped = LogisticRegression().fit(X, 1 - y)
+    for m in ("energy", "max_logit"):
+        np.testing.assert_allclose(score_ood(m, model=flipped, X=X), score_ood(m, model=lr, X=X),
+                                   rtol=1e-6, atol=1e-9)
+
+
+def test_binary_energy_ranks_points_between_the_classes_as_unfamiliar():
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal([-3, 0], 1, (200, 2)), rng.normal([3, 0], 1, (200, 2))]
+    y = np.r_[np.zeros(200, int), np.ones(200, int)]
+    between = rng.normal([0, 0], 0.3, (100, 2))
+    clf = LogisticRegression().fit(X, y)
+    for m in ("energy", "max_logit"):
+        auroc = ood_metrics(score_ood(m, model=clf, X=X), score_ood(m, model=clf, X=between))
+        assert auroc["auroc"] > 0.95, (m, auroc)
+
+
+def test_sklearn_models_that_cannot_score_say_why():
+    from sklearn.svm import LinearSVC
+
+    from dataqa.errors import NotFittedError
+
+    X = np.random.default_rng(1).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(NotFittedError, match="the LogisticRegression is not fitted"):
+        score_ood("msp", model=LogisticRegression(), X=X)
+    svc = LinearSVC().fit(X, y)
+    with pytest.raises(InvalidSettingError, match="LinearSVC has no predict_proba, which 'msp' "
+                                                  "and 'entropy' score; use 'energy'"):
+        score_ood("msp", model=svc, X=X)
+    assert np.isfinite(score_ood("energy", model=svc, X=X)).all()
 
 
 def test_feature_methods(data):
