@@ -92,21 +92,30 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         raise InvalidSettingError(f"min_annotations must be >= 1, not {min_annotations!r}.")
     ann = annotations[["id", "label", "annotator"]].copy()
     ann["id"] = ann["id"].astype(str)
-    ann["annotator"] = ann["annotator"].fillna("unknown").astype(str)
+    no_one = ann["annotator"].isna().to_numpy()
+    if no_one.any():  # one "unknown" annotator would keep one of their labels per item
+        warnings.warn(
+            f"{int(no_one.sum())} annotation(s) have no annotator; each counts as made by an "
+            f"annotator of its own (unknown-<row>), so none replaces another.", UserWarning,
+            stacklevel=2)
+    ann["annotator"] = [f"unknown-{k}" if missing else str(a) for k, (a, missing) in
+                        enumerate(zip(ann["annotator"], no_one, strict=True))]
     if ann["label"].isna().any():
         raise InvalidSettingError("annotations have missing labels; drop those rows first.")
-    labels = ann["label"].to_numpy()
-    if not np.issubdtype(labels.dtype, np.integer):
-        if not np.all(np.mod(labels.astype(float), 1) == 0):
-            raise InvalidSettingError("annotation labels must be class indices (integers).")
-        labels = labels.astype(int)
-    ann["label"] = labels
     if class_names is not None:
         class_names = [str(c) for c in class_names]
         if n_classes is not None and n_classes != len(class_names):
             raise InvalidSettingError(
                 f"n_classes={n_classes} but {len(class_names)} class names were given.")
         n_classes = len(class_names)
+    labels = ann["label"].to_numpy()
+    if labels.dtype == object or pd.api.types.is_string_dtype(ann["label"]):
+        labels = _label_indices(ann["label"], class_names)
+    elif not np.issubdtype(labels.dtype, np.integer):
+        if not np.all(np.mod(labels.astype(float), 1) == 0):
+            raise InvalidSettingError("annotation labels must be class indices (integers).")
+        labels = labels.astype(int)
+    ann["label"] = labels
     if n_classes is None:
         n_classes = int(labels.max()) + 1
     n_classes = max(int(n_classes), 2)
@@ -119,6 +128,12 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         ids = list(dict.fromkeys(ann["id"]))
     else:
         ids = [str(i) for i in ids]
+        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) \
+            else []
+        if repeated:
+            raise InvalidSettingError(
+                f"ids repeats {len(repeated)} item(s) ({repeated[:5]!r}); give each item once, "
+                f"in the row order of pred_probs.")
         extra = set(ann["id"]) - set(ids)
         if extra:
             raise InvalidSettingError(
@@ -139,6 +154,12 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         if len(pred_probs) != len(ids):
             raise LengthMismatchError(
                 f"pred_probs has {len(pred_probs)} rows but ids has {len(ids)}.")
+        bad = ~np.isfinite(pred_probs).all(axis=1) | (pred_probs < 0).any(axis=1) | (
+            np.abs(pred_probs.sum(axis=1) - 1.0) > 1e-3)
+        if bad.any():
+            raise InvalidSettingError(
+                f"pred_probs row(s) {np.flatnonzero(bad)[:5].tolist()} are not probabilities "
+                f"(finite, >= 0, summing to 1); pass the model's predict_proba output.")
         pos = {i: k for k, i in enumerate(ids)}
         probs = pred_probs[[pos[i] for i in labeled]]
         method = "crowdlab"
@@ -154,6 +175,11 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
             items, annotators = out
         else:  # CROWDLAB needs several annotators on some items: fall back to agreement
             method = "agreement"
+            warnings.warn(
+                "cleanlab's CROWDLAB could not weigh pred_probs against these annotations "
+                "(it needs items with several annotators); the consensus is by agreement of "
+                "the annotators alone, and pred_probs only break ties.", UserWarning,
+                stacklevel=2)
     if method == "agreement":
         items, annotators = _agreement(wide, probs, counts)
     quality = 1.0 - items["issue_score"].to_numpy()
@@ -163,6 +189,25 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     items["needs_review"] = (quality < min_quality) | (items["n_annotations"] < min_annotations)
     annotators = annotators.sort_values("agreement", kind="mergesort").reset_index(drop=True)
     return ConsensusResult(items=items, annotators=annotators, method=method)
+
+
+def _label_indices(labels: pd.Series, class_names: list[str] | None) -> np.ndarray:
+    """Class names (or digits written as text) as class indices."""
+    text = labels.astype(str).str.strip()
+    if class_names is not None:
+        pos = {c: k for k, c in enumerate(class_names)}
+        unknown = sorted(set(text) - set(pos))
+        if not unknown:
+            return text.map(pos).to_numpy(dtype=int)
+        if not all(t.lstrip("-").isdigit() for t in unknown):
+            raise InvalidSettingError(
+                f"annotation label(s) {unknown[:5]!r} are not among class_names "
+                f"{class_names!r}; give class names or class indices.")
+    if text.str.fullmatch(r"-?\d+").all():
+        return text.astype(int).to_numpy()
+    raise InvalidSettingError(
+        f"annotation labels {sorted(set(text))[:5]!r} are names; pass class_names=[...] "
+        f"to say which index each has, or give class indices.")
 
 
 def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame] | None:

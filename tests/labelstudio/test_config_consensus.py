@@ -96,3 +96,37 @@ def test_consensus_validates_input():
         consensus_labels(_annotations(), ids=list("abcd"), pred_probs=np.ones((4, 3)) / 3)
     with pytest.raises(InvalidSettingError, match="in 0..1"):
         consensus_labels(_annotations().assign(label=5), n_classes=2)
+
+
+def test_consensus_reads_names_and_refuses_what_it_cannot_use():
+    names = _annotations().assign(label=lambda d: d["label"].map({0: "ham", 1: "spam"}))
+    by_name = consensus_labels(names, class_names=["ham", "spam"])
+    by_index = consensus_labels(_annotations(), class_names=["ham", "spam"])
+    pd.testing.assert_frame_equal(by_name.items, by_index.items)
+    with pytest.raises(InvalidSettingError, match=r"annotation labels \['ham', 'spam'\] are "
+                                                  r"names; pass class_names"):
+        consensus_labels(names)
+    with pytest.raises(InvalidSettingError, match=r"\['eggs'\] are not among class_names"):
+        consensus_labels(names.assign(label="eggs"), class_names=["ham", "spam"])
+    with pytest.raises(InvalidSettingError, match=r"ids repeats 1 item\(s\) \(\['a'\]\)"):
+        consensus_labels(_annotations(), ids=list("abcda"),
+                         pred_probs=np.full((5, 2), 0.5))
+    with pytest.raises(InvalidSettingError, match=r"pred_probs row\(s\) \[0, 1, 2, 3\] are "
+                                                  r"not probabilities"):
+        consensus_labels(_annotations(), ids=list("abcd"), pred_probs=np.full((4, 2), 5.0))
+    # annotations without an annotator each count as their own annotator: none is lost
+    ann = _annotations()
+    ann["annotator"] = ann["annotator"].astype(object)
+    ann.loc[ann["id"] == "a", "annotator"] = None
+    with pytest.warns(UserWarning, match="have no annotator; each counts"):
+        res = consensus_labels(ann, n_classes=2)
+    a = res.items.set_index("id").loc["a"]
+    assert a["n_annotations"] == (_annotations()["id"] == "a").sum()
+
+
+def test_consensus_says_when_it_falls_back_to_votes():
+    one = pd.DataFrame({"id": ["x", "y", "z"], "label": [0, 1, 1], "annotator": ["a"] * 3})
+    with pytest.warns(UserWarning, match="CROWDLAB could not weigh pred_probs"):
+        res = consensus_labels(one, ids=["x", "y", "z"],
+                               pred_probs=np.array([[.9, .1], [.2, .8], [.9, .1]]))
+    assert res.method == "agreement"
