@@ -23,8 +23,8 @@ from dataqa.ood import (
     max_logit_score,
     msp_score,
     odin_score,
-    ood_metrics,
     ood_method_names,
+    ood_metrics,
     score_ood,
     sklearn_gradient_norms,
 )
