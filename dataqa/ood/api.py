@@ -91,14 +91,21 @@ def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
             f"X has {shape[1]} features but {type(model).__name__} was fitted on {n_in}; pass "
             f"X with the columns the model was trained on."
         )
+    if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim == 2:
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        if len(bad):
+            raise OODInputError(
+                f"X has NaN or infinite values in {len(bad)} row(s) (first: "
+                f"{bad[:5].tolist()}, counted from 0); fill or drop them before scoring.")
     try:
         return _sklearn_logits_unchecked(model, X, prefer_decision=prefer_decision)
     except DataqaError:
         raise
     except ValueError as exc:  # the estimator's own input check
-        raise OODInputError(
-            f"X does not fit {type(model).__name__}: {' '.join(str(exc).split())[:300]}"
-        ) from None
+        text = " ".join(str(exc).split())
+        if len(text) > 300:
+            text = text[:300].rsplit(" ", 1)[0] + " ..."
+        raise OODInputError(f"X does not fit {type(model).__name__}: {text}") from None
 
 
 def _sklearn_logits_unchecked(model, X, *, prefer_decision: bool) -> np.ndarray:

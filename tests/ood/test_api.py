@@ -271,3 +271,12 @@ def test_register_ood_method_dispatches_by_declared_needs(data):
         for name in ("neg_second_logit", "norm", "centroid"):
             OOD_METHODS.pop(name, None)
     assert ood_method_names() == NAMES
+
+
+def test_nan_rows_are_named_for_sklearn_models():
+    X = np.random.default_rng(2).normal(size=(30, 3))
+    clf = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    X[[4, 9], 1] = np.nan
+    with pytest.raises(OODInputError, match=r"X has NaN or infinite values in 2 row\(s\) "
+                                            r"\(first: \[4, 9\], counted from 0\)"):
+        score_ood("msp", model=clf, X=X)
