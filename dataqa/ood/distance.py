@@ -66,7 +66,7 @@ class MahalanobisDetector(BaseEstimator):
         Parameters
         ----------
         features : array (n, d) of in-distribution features
-        labels : int array (n,) or None (None = one Gaussian for all items)
+        labels : array (n,) of class numbers or names, or None (one Gaussian for all items)
         """
         check_int(self.chunk_size, "chunk_size")
         X = as_2d_float(features, "fit_features")
@@ -78,8 +78,19 @@ class MahalanobisDetector(BaseEstimator):
                 raise LengthMismatchError(
                     f"fit_labels must have shape ({len(X)},) to match fit_features; got {y.shape}."
                 )
-            if not np.issubdtype(y.dtype, np.integer):
-                raise OODInputError(f"fit_labels must be integers; got dtype {y.dtype}.")
+            # labels only group the items: class numbers, whole or not, or names
+            if y.dtype.kind not in "iubfUSO":
+                raise OODInputError(f"fit_labels must be class numbers or names; got dtype "
+                                    f"{y.dtype}.")
+            missing = (np.isnan(y) if y.dtype.kind == "f"
+                       else np.array([v is None or v != v for v in y]) if y.dtype.kind == "O"
+                       else np.zeros(len(y), dtype=bool))
+            if missing.any():
+                raise OODInputError(
+                    f"fit_labels has {int(missing.sum())} missing value(s) (first at row "
+                    f"{int(np.flatnonzero(missing)[0])}); give every fitted item its class.")
+            if y.dtype.kind == "O":
+                y = y.astype(str)
         classes, inv = np.unique(y, return_inverse=True)
         counts = np.bincount(inv)
         if labels is not None and counts.max() < 2:

@@ -130,3 +130,18 @@ def test_detectors_are_scikit_learn_estimators(blobs):
         for check in (check_no_attributes_set_in_init, check_get_params_invariance,
                       check_parameters_default_constructible, check_set_params):
             check(type(det).__name__, type(det)())
+
+
+def test_mahalanobis_takes_class_names_and_whole_floats():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 4))
+    y = rng.integers(0, 3, 60)
+    Q = rng.normal(size=(10, 4))
+    ref = MahalanobisDetector().fit(X, y).score(Q)
+    names = np.array(["a", "b", "c"])[y]
+    np.testing.assert_allclose(MahalanobisDetector().fit(X, names).score(Q), ref)
+    np.testing.assert_allclose(MahalanobisDetector().fit(X, names.astype(object)).score(Q), ref)
+    np.testing.assert_allclose(MahalanobisDetector().fit(X, y.astype(float)).score(Q), ref)
+    with pytest.raises(OODInputError, match=r"fit_labels has 1 missing value\(s\) \(first at "
+                                            r"row 7\)"):
+        MahalanobisDetector().fit(X, np.where(np.arange(60) == 7, np.nan, y.astype(float)))
