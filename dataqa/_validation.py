@@ -100,6 +100,11 @@ def as_2d_float(x: Any, name: str, *, min_cols: int = 1) -> np.ndarray:
     """
     if x is None:
         raise OODInputError(f"{name} is None; pass an array of shape (n_items, n_columns).")
+    if hasattr(x, "tocsr") and hasattr(x, "nnz"):  # a scipy sparse matrix or array
+        raise OODInputError(
+            f"{name} is a sparse matrix, which this score does not take; pass "
+            f"{name}.toarray() (dense) or fewer columns (e.g. TruncatedSVD) when that is too "
+            f"large.")
     try:
         arr = to_numpy(x).astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:

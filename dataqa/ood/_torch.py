@@ -45,6 +45,9 @@ def as_model_input(X: Any, model: nn.Module, *, name: str = "X") -> torch.Tensor
     device, dtype = model_device_dtype(model)
     if isinstance(X, torch.Tensor):
         t = X.detach()
+    elif hasattr(X, "tocsr") and hasattr(X, "nnz"):  # a scipy sparse matrix or array
+        raise OODInputError(f"{name} is a sparse matrix, which a torch model does not take; "
+                            f"pass {name}.toarray() (in batches when it is large).")
     else:
         try:
             arr = np.asarray(X)

@@ -145,3 +145,12 @@ def test_mahalanobis_takes_class_names_and_whole_floats():
     with pytest.raises(OODInputError, match=r"fit_labels has 1 missing value\(s\) \(first at "
                                             r"row 7\)"):
         MahalanobisDetector().fit(X, np.where(np.arange(60) == 7, np.nan, y.astype(float)))
+
+
+def test_sparse_features_get_a_plain_message():
+    import scipy.sparse as sp
+
+    X = sp.random(30, 5, density=0.3, format="csr", random_state=0)
+    with pytest.raises(OODInputError, match="fit_features is a sparse matrix, which this "
+                                            "score does not take; pass fit_features.toarray"):
+        KNNDetector(k=3).fit(X)
