@@ -1099,7 +1099,7 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
             f"the file (e.g. all lower case) and run again.")
     if not changed:
         return values
-    out = values.copy()
+    out = values.astype(object)  # a categorical column takes no new category in place
     out[is_text] = stripped
     example = text[moved].iloc[0]
     warnings.warn(

@@ -934,3 +934,11 @@ def test_missing_ids_are_named_by_row_counted_from_one():
     with pytest.raises(DuplicateIdError, match=r"has 2 missing values \(rows 3, 5, counted "
                                                r"from 1 after the header\)"):
         make_ids(df, "id")
+
+
+def test_categorical_labels_with_spaces_are_stripped():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=40), "label": pd.Categorical(["a ", "b"] * 20)})
+    with pytest.warns(UserWarning, match="20 label cells have white space"):
+        table = prepare_labeled(df, label_column="label")
+    assert list(table.class_names) == ["a", "b"]

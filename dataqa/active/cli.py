@@ -359,16 +359,18 @@ def label_command(
                     raise InvalidSettingError(
                         f"{len(set(clash))} id(s) have different labels in {where}: "
                         f"{format_ids(list(dict.fromkeys(clash)))}; keep one label per id.")
-                n = 0
+                n, notes = 0, []
                 for who, part in df.groupby(df["annotator"].astype(str), sort=False):
                     n += session.record_labels(part["id"].astype(str), part["label"].tolist(),
                                                source=source, annotator=who,
                                                new_classes=new_class or [], where=where)
+                    notes += session.notes_
             else:
                 n = session.record_labels(ids, labels, source=source,
                                           new_classes=new_class or [], where=where)
+                notes = list(session.notes_)
             metrics = session.retrain()
-    for note in getattr(session, "notes_", []):
+    for note in notes:
         console.print(f"note: {note}", highlight=False)
     acc = metrics["dev_accuracy"]
     dev = "no dev labels" if acc is None else (

@@ -78,6 +78,7 @@ def distinct_rows(X: Any) -> np.ndarray:
     """
     if sp.issparse(X):
         M = sp.csr_matrix(X, copy=True)
+        M.sum_duplicates()
         M.eliminate_zeros()
         M.sort_indices()
         first: dict[bytes, int] = {}
@@ -89,6 +90,10 @@ def distinct_rows(X: Any) -> np.ndarray:
     A = np.ascontiguousarray(np.asarray(X))
     if A.ndim != 2 or A.shape[0] == 0:
         return np.arange(A.shape[0] if A.ndim else 0, dtype=np.int64)
+    if A.dtype.kind not in "biuf":  # text or mixed cells (a pipeline encodes them): by value
+        import pandas as pd
+
+        return np.flatnonzero(~pd.DataFrame(A).duplicated().to_numpy()).astype(np.int64)
     A = A + 0.0 if A.dtype.kind == "f" else A  # -0.0 and 0.0 are one value
     rows = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
     _, idx = np.unique(rows, return_index=True)

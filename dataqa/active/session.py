@@ -414,6 +414,7 @@ class LabelingSession:
         leave a line in ``notes_``.
         """
         check_record_source(source)
+        self.notes_: list[str] = []  # this call's notes only
         ids = [str(i) for i in ids]
         labels = list(labels)
         if len(ids) != len(labels):
@@ -479,12 +480,16 @@ class LabelingSession:
         """Drop labels that repeat the latest one stored for the item by the same source
         and annotator (a file given twice), and note what the labels change on dev items
         (a human label outranks a given one, so it replaces the gold label there)."""
-        self.notes_ = getattr(self, "notes_", [])
         hist = self.ledger.labels(source)
         if annotator is None:
             hist = hist[hist["annotator"].isna()]
         else:
             hist = hist[hist["annotator"].astype(str) == str(annotator)]
+        if len(hist):  # the newest by the labels' own times, as latest_labels ranks them
+            when = pd.to_datetime(hist["updated_at"].fillna(hist["created_at"]), utc=True,
+                                  errors="coerce", format="mixed")
+            hist = hist.assign(_when=when).sort_values("_when", kind="stable",
+                                                       na_position="first")
         last = dict(zip(hist["id"], hist["label"], strict=True))  # oldest first: last wins
         repeats = [i for i, v in keep if i in last and last[i] == v]
         if repeats:
@@ -496,8 +501,11 @@ class LabelingSession:
             keep = [(i, v) for i, v in keep if i not in done]
         dev = self._dev_ids()
         if dev and any(i in dev for i, _ in keep):
-            given = self.ledger.latest_labels("given")
-            gold = dict(zip(given["id"], given["label"], strict=True))
+            # a dev item whose label in force is its given one (a reviewed label outranks
+            # a human one, which then changes nothing)
+            now = self.ledger.latest_labels()
+            gold = {i: v for i, v, src in zip(now["id"], now["label"], now["source"],
+                                              strict=True) if src == "given"}
             changed = [i for i, v in keep if i in dev and i in gold and gold[i] != v]
             if changed:
                 self.notes_.append(

@@ -187,6 +187,17 @@ class AuditResult:
             sets.to_csv(paths["conflicting_duplicates"], index=False)
         if self.review_plan is not None:
             paths["review_plan"] = out / "review_plan.csv"
+            if paths["review_plan"].is_file():  # another plan: its sheet answers it, not this
+                try:
+                    old = pd.read_csv(paths["review_plan"], dtype={"id": str})["id"].tolist()
+                except (ValueError, KeyError, pd.errors.ParserError):
+                    old = None
+                if old != self.review_plan["id"].astype(str).tolist():
+                    from dataqa._cli_utils import set_aside_earlier
+
+                    set_aside_earlier(out, ["review_plan.csv", "review_sheet.csv",
+                                            "verified.json"], "an earlier review plan",
+                                      replaced=True)
             self.review_plan.to_csv(paths["review_plan"], index=False)
         if self.verified is not None:
             paths["verified"] = out / "verified.json"

@@ -294,7 +294,8 @@ class VerifiedErrorRate:
     ``estimate`` is the posterior mean and ``[low, high]`` a credible interval (holding
     ``confidence`` of the posterior) of the **fraction of the dataset's items whose
     given label differs from the correct one**, under a Beta prior on the error rate of
-    each stratum (``prior``: uniform Beta(1, 1) by default) and reviewers who err at
+    each stratum (``prior``: Jeffreys Beta(1/2, 1/2) by default; ``interval`` says how
+    the ends are taken, see :data:`INTERVALS`) and reviewers who err at
     the known rates ``reviewer_error`` (``(0, 0)``: taken to be right); see
     :func:`estimate_error_rate`.
 
@@ -344,11 +345,13 @@ class VerifiedErrorRate:
     def describe(self) -> str:
         """What the interval is an interval of, and under which assumptions (one paragraph)."""
         a, b = PRIORS.get(self.prior, (float("nan"), float("nan")))
-        kind = {"hdi": "highest-density", "exact-lower": "equal-tailed",
-                "clopper-pearson": "bracketed"}.get(self.interval, "equal-tailed")
-        ends = {"exact-lower": f" Its lower end comes from the posterior under Beta(0, {b:g}) "
-                               f"instead: a stratum whose reviews found no wrong label adds "
-                               f"none to it.",
+        kind = {"hdi": "highest-density", "exact-lower": "exact-lower",
+                "clopper-pearson": "Clopper-Pearson-bracketed"}.get(self.interval,
+                                                                    "equal-tailed")
+        ends = {"exact-lower": f" Its upper end is the posterior's upper quantile; its lower "
+                               f"end is the lower quantile of the posterior under Beta(0, "
+                               f"{b:g}) instead, so a stratum whose reviews found no wrong "
+                               f"label adds none to it.",
                 "clopper-pearson": " Its lower end comes from the posterior under Beta(0, 1) "
                                    "and its upper end from that under Beta(1, 0), as the "
                                    "Clopper-Pearson interval of a proportion."

@@ -234,3 +234,26 @@ def test_distinct_rows_dense_and_sparse() -> None:
     assert distinct_rows(S).tolist() == [0, 1, 4]
     assert distinct_rows(sp.csr_matrix(np.zeros((3, 4)))).tolist() == [0]
     assert distinct_rows(np.zeros((0, 3))).tolist() == []
+
+
+def test_object_features_and_notes_of_one_call(tmp_path: Path) -> None:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from dataqa.active.selectors import distinct_rows
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.choice(["red", "blue", "green"], 60),
+                         rng.choice(["S", "M", "L"], 60)]).astype(object)
+    assert sorted(distinct_rows(X).tolist()) == distinct_rows(X).tolist()
+    assert len(distinct_rows(X)) == len({tuple(r) for r in X})  # at most 9 pairs
+    ids = [f"i{k}" for k in range(60)]
+    model = make_pipeline(OneHotEncoder(handle_unknown="ignore"), LogisticRegression())
+    s = LabelingSession.create(Ledger(tmp_path / "o.db"), model, X, ids=ids,
+                               strategy="uncertainty", batch_size=4, random_state=0)
+    batch = s.next_batch()
+    assert len(batch) == 4 and len({tuple(X[ids.index(i)]) for i in batch["id"]}) == 4
+    s.record_labels(batch["id"], [0, 1, 0, 1])
+    s.record_labels(batch["id"], [0, 1, 0, 1])
+    s.record_labels(batch["id"], [0, 1, 0, 1])
+    assert len(s.notes_) == 1 and s.notes_[0].startswith("4 label(s) in the labels were")

@@ -149,6 +149,30 @@ def test_an_audit_into_a_reviewed_folder_sets_the_earlier_review_aside(tmp_path)
     assert res.exit_code == 2 and "review plan" in res.output
 
 
+def test_saving_another_plan_sets_the_answered_one_aside(tmp_path):
+    from dataqa.audit import AuditResult, plan_review
+
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
+    sheet.to_csv(out / "review_sheet.csv", index=False)
+    res = AuditResult.load(out)
+    same = res.review_plan.copy()
+    res.save(out)  # the same plan: its sheet stays beside it
+    assert not list(out.glob("earlier-*"))
+    plan_review(res, budget=30, random_state=1)
+    assert res.review_plan["id"].tolist() != same["id"].tolist()
+    with pytest.warns(UserWarning, match="held review_plan.csv, review_sheet.csv from an "
+                                         "earlier review plan"):
+        res.save(out)
+    (aside,) = out.glob("earlier-*")
+    kept = pd.read_csv(aside / "review_sheet.csv", dtype={"id": str})
+    assert kept["verified_label"].notna().all()
+    assert pd.read_csv(aside / "review_plan.csv", dtype={"id": str})["id"].tolist() == \
+        same["id"].astype(str).tolist()
+
+
 def test_cleanlab_leaves_the_warning_filters_as_they_were():
     """cleanlab 2.9 runs warnings.filterwarnings("ignore") when its Datalab is imported;
     dataqa's own warnings must still show after an audit."""

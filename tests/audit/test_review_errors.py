@@ -201,7 +201,7 @@ def test_estimate_with_reviewer_error():
     ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"], prior="jeffreys",
                               interval="hdi")
     assert (j.estimate, j.low, j.high) == (ref.estimate, ref.low, ref.high)
-    assert "95% equal-tailed credible interval" in exact.describe()
+    assert "95% exact-lower credible interval" in exact.describe()
     assert "Beta(0.5, 0.5) (jeffreys) prior" in exact.describe()
     assert "Beta(0.5, 0.5) (jeffreys) prior" in v.describe()
     assert "It assumes the reviewers are right." in exact.describe()
