@@ -1323,19 +1323,27 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     rows are numbered through the files in that order. A DataFrame or a single file is
     read as :func:`load_table` reads it.
 
+    A file without rows adds none, with a warning.
+
     Raises
     ------
     DataLoadError
         No file, or a file whose columns differ from the first's (both named).
+    EmptyDataError
+        Every file is without rows.
     """
     if isinstance(source, pd.DataFrame) or not isinstance(source, (str, PathLike)):
         return load_table(source, **options)
     files = table_files(source, options.get("format"))
     if len(files) == 1 and files[0] == Path(source):
         return load_table(source, **options)
-    frames = []
+    frames, empty = [], []
     for f in files:
-        frame = load_table(f, **options)
+        try:
+            frame = load_table(f, **options)
+        except EmptyDataError:  # a day without rows in a folder of daily files
+            empty.append(f.name)
+            continue
         if frames:
             first, cols = list(frames[0].columns), list(frame.columns)
             if set(cols) != set(first) or len(cols) != len(first):
@@ -1349,6 +1357,12 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
                     + "; the files read as one table must share their columns.")
             frame = frame[first]
         frames.append(frame)
+    if not frames:
+        raise EmptyDataError(f"every file of {str(source)!r} ({len(files)}) has no rows.")
+    if empty:
+        warnings.warn(f"{len(empty)} file(s) of {str(source)!r} have no rows and add none: "
+                      f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}.",
+                      UserWarning, stacklevel=2)
     df = pd.concat(frames, ignore_index=True)
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files)"
     return df

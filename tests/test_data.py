@@ -821,6 +821,11 @@ def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):
         load_tables(day)
     with pytest.raises(DataLoadError, match=r"the pattern '.*nope\*.csv' matches no file"):
         load_tables(str(day / "nope*.csv"))
+    (day / "d3.csv").unlink()
+    (day / "d0.csv").write_text("a,b\n")  # a day without rows adds none
+    with pytest.warns(UserWarning, match=r"1 file\(s\) of '.*' have no rows and add none: "
+                                         r"d0.csv"):
+        assert load_tables(day)["a"].tolist() == [1, 2, 3]
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataLoadError, match=r"folder '.*empty' holds no table file"):
         load_tables(tmp_path / "empty")
