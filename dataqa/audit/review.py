@@ -240,7 +240,7 @@ def plan_review(result, *, budget: int, random_state: int = 0,
     The rows come in a random order that interleaves the strata, so that reviewing the
     plan from the top and stopping early still leaves a random sample of each stratum.
     The plan is also kept as ``result.review_plan``, where :func:`estimate_error_rate`
-    finds it.
+    finds it; a ``result.verified`` estimate of another plan is dropped with it.
 
     Parameters
     ----------
@@ -279,7 +279,12 @@ def plan_review(result, *, budget: int, random_state: int = 0,
     plan = plan.iloc[rng.permutation(len(plan))].reset_index(drop=True)
     plan.attrs["strata"] = table
     try:
+        before = getattr(result, "review_plan", None)
         result.review_plan = plan
+        if getattr(result, "verified", None) is not None and (
+                before is None or before["id"].astype(str).tolist()
+                != plan["id"].astype(str).tolist()):
+            result.verified = None  # an estimate of another plan's reviews
     except AttributeError:  # a frozen or foreign object: the plan is still returned
         pass
     return plan

@@ -128,8 +128,9 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         ids = list(dict.fromkeys(ann["id"]))
     else:
         ids = [str(i) for i in ids]
-        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) \
-            else []
+        from collections import Counter
+
+        repeated = sorted(i for i, c in Counter(ids).items() if c > 1)
         if repeated:
             raise InvalidSettingError(
                 f"ids repeats {len(repeated)} item(s) ({repeated[:5]!r}); give each item once, "
@@ -192,18 +193,24 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
 
 
 def _label_indices(labels: pd.Series, class_names: list[str] | None) -> np.ndarray:
-    """Class names (or digits written as text) as class indices."""
+    """Class names (with ``class_names``) or class indices written as text, as indices.
+
+    With ``class_names`` every label must be one of them, unless every label is a class
+    index and no class name is a number (then ``"2"`` could only be an index)."""
     text = labels.astype(str).str.strip()
+    is_index = bool(text.str.fullmatch(r"-?\d+").all())
     if class_names is not None:
         pos = {c: k for k, c in enumerate(class_names)}
         unknown = sorted(set(text) - set(pos))
         if not unknown:
             return text.map(pos).to_numpy(dtype=int)
-        if not all(t.lstrip("-").isdigit() for t in unknown):
+        numbered = any(str(c).strip().lstrip("-").isdigit() for c in class_names)
+        if not is_index or numbered:
             raise InvalidSettingError(
                 f"annotation label(s) {unknown[:5]!r} are not among class_names "
-                f"{class_names!r}; give class names or class indices.")
-    if text.str.fullmatch(r"-?\d+").all():
+                f"{class_names!r}; give every label as a class name"
+                + ("" if numbered else ", or every label as a class index") + ".")
+    if is_index:
         return text.astype(int).to_numpy()
     raise InvalidSettingError(
         f"annotation labels {sorted(set(text))[:5]!r} are names; pass class_names=[...] "

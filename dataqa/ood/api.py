@@ -73,15 +73,7 @@ def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
     same probabilities as [0, d], and energy and max-logit, which are not shift-invariant,
     then do not depend on which class is called 1."""
     from sklearn.exceptions import NotFittedError as SklearnNotFitted
-    from sklearn.utils.validation import check_is_fitted
 
-    try:
-        check_is_fitted(model)
-    except SklearnNotFitted:
-        raise NotFittedError(f"the {type(model).__name__} is not fitted; fit it before "
-                             f"scoring.") from None
-    except TypeError:  # not an estimator scikit-learn can check; its own call will tell
-        pass
     n_in = getattr(model, "n_features_in_", None)
     shape = X.shape if hasattr(X, "shape") else np.shape(X)
     # a DataFrame is matched by column name (a ColumnTransformer takes extra columns)
@@ -91,17 +83,21 @@ def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
             f"X has {shape[1]} features but {type(model).__name__} was fitted on {n_in}; pass "
             f"X with the columns the model was trained on."
         )
-    if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim == 2:
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        if len(bad):
-            raise OODInputError(
-                f"X has NaN or infinite values in {len(bad)} row(s) (first: "
-                f"{bad[:5].tolist()}, counted from 0); fill or drop them before scoring.")
     try:
         return _sklearn_logits_unchecked(model, X, prefer_decision=prefer_decision)
     except DataqaError:
         raise
+    except SklearnNotFitted:
+        raise NotFittedError(f"the {type(model).__name__} is not fitted; fit it before "
+                             f"scoring.") from None
     except ValueError as exc:  # the estimator's own input check
+        if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim == 2:
+            bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+            if len(bad):  # a model that takes no NaN: the rows, not its long message
+                raise OODInputError(
+                    f"X has NaN or infinite values in {len(bad)} row(s) (first: "
+                    f"{bad[:5].tolist()}, counted from 0), which {type(model).__name__} does "
+                    f"not take; fill or drop them before scoring.") from None
         text = " ".join(str(exc).split())
         if len(text) > 300:
             text = text[:300].rsplit(" ", 1)[0] + " ..."

@@ -9,6 +9,7 @@ Scores have shape (n,), **higher = more out-of-distribution**.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 
@@ -82,9 +83,7 @@ class MahalanobisDetector(BaseEstimator):
             if y.dtype.kind not in "iubfUSO":
                 raise OODInputError(f"fit_labels must be class numbers or names; got dtype "
                                     f"{y.dtype}.")
-            missing = (np.isnan(y) if y.dtype.kind == "f"
-                       else np.array([v is None or v != v for v in y]) if y.dtype.kind == "O"
-                       else np.zeros(len(y), dtype=bool))
+            missing = np.asarray(pd.isna(y), dtype=bool).ravel()
             if missing.any():
                 raise OODInputError(
                     f"fit_labels has {int(missing.sum())} missing value(s) (first at row "

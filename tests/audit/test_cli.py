@@ -150,7 +150,7 @@ def test_an_audit_into_a_reviewed_folder_sets_the_earlier_review_aside(tmp_path)
 
 
 def test_saving_another_plan_sets_the_answered_one_aside(tmp_path):
-    from dataqa.audit import AuditResult, plan_review
+    from dataqa.audit import AuditResult, estimate_error_rate, plan_review
 
     out, truth = _audit_dir(tmp_path)
     assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
@@ -159,13 +159,17 @@ def test_saving_another_plan_sets_the_answered_one_aside(tmp_path):
     sheet.to_csv(out / "review_sheet.csv", index=False)
     res = AuditResult.load(out)
     same = res.review_plan.copy()
+    res.verified = estimate_error_rate(res, sheet[["id", "verified_label"]])
     res.save(out)  # the same plan: its sheet stays beside it
-    assert not list(out.glob("earlier-*"))
+    assert not list(out.glob("earlier-*")) and (out / "verified.json").is_file()
     plan_review(res, budget=30, random_state=1)
     assert res.review_plan["id"].tolist() != same["id"].tolist()
-    with pytest.warns(UserWarning, match="held review_plan.csv, review_sheet.csv from an "
-                                         "earlier review plan"):
+    assert res.verified is None  # the estimate answered the other plan
+    with pytest.warns(UserWarning, match="held review_plan.csv, review_sheet.csv, "
+                                         "verified.json from an earlier review plan"):
         res.save(out)
+    assert not (out / "verified.json").exists()
+    assert "verified_error_rate" not in json.loads((out / "summary.json").read_text())
     (aside,) = out.glob("earlier-*")
     kept = pd.read_csv(aside / "review_sheet.csv", dtype={"id": str})
     assert kept["verified_label"].notna().all()

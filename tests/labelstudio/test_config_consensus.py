@@ -108,6 +108,23 @@ def test_consensus_reads_names_and_refuses_what_it_cannot_use():
         consensus_labels(names)
     with pytest.raises(InvalidSettingError, match=r"\['eggs'\] are not among class_names"):
         consensus_labels(names.assign(label="eggs"), class_names=["ham", "spam"])
+    # names and indices mixed, and class names that are numbers: names only
+    mixed = names.assign(label=["0"] + names["label"].tolist()[1:])
+    with pytest.raises(InvalidSettingError, match=r"\['0'\] are not among class_names"):
+        consensus_labels(mixed, class_names=["ham", "spam"])
+    digits = _annotations().assign(label=lambda d: (d["label"] + 1).astype(str))
+    got = consensus_labels(digits, class_names=["1", "2"]).items["label_name"].tolist()
+    assert got == consensus_labels(_annotations(), class_names=["1", "2"]).items[
+        "label_name"].tolist()
+    with pytest.raises(InvalidSettingError, match=r"\['0'\] are not among class_names "
+                                                  r"\['1', '2', '3'\]; give every label as "
+                                                  r"a class name\."):
+        consensus_labels(digits.assign(label=["0"] + digits["label"].tolist()[1:]),
+                         class_names=["1", "2", "3"])
+    # indices with class names given still read as indices
+    assert consensus_labels(_annotations().assign(label=lambda d: d["label"].astype(str)),
+                            class_names=["ham", "spam"]).items["label"].tolist() == \
+        by_index.items["label"].tolist()
     with pytest.raises(InvalidSettingError, match=r"ids repeats 1 item\(s\) \(\['a'\]\)"):
         consensus_labels(_annotations(), ids=list("abcda"),
                          pred_probs=np.full((5, 2), 0.5))

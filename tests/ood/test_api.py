@@ -278,5 +278,26 @@ def test_nan_rows_are_named_for_sklearn_models():
     clf = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
     X[[4, 9], 1] = np.nan
     with pytest.raises(OODInputError, match=r"X has NaN or infinite values in 2 row\(s\) "
-                                            r"\(first: \[4, 9\], counted from 0\)"):
+                                            r"\(first: \[4, 9\], counted from 0\), which "
+                                            r"LogisticRegression does not take"):
         score_ood("msp", model=clf, X=X)
+    # a model that handles NaN itself is scored
+    from sklearn.impute import SimpleImputer
+
+    imputing = make_pipeline(SimpleImputer(), LogisticRegression()).fit(X, (X[:, 0] > 0))
+    assert np.isfinite(score_ood("msp", model=imputing, X=X)).all()
+
+
+def test_a_fitted_model_that_is_not_a_scikit_learn_estimator_is_scored():
+    X = np.random.default_rng(3).normal(size=(30, 2))
+    inner = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+
+    class Duck:  # fit and predict_proba, no BaseEstimator, no fitted attributes
+        def fit(self, X, y):
+            return self
+
+        def predict_proba(self, X):
+            return inner.predict_proba(X)
+
+    np.testing.assert_allclose(score_ood("msp", model=Duck(), X=X),
+                               -inner.predict_proba(X).max(1))

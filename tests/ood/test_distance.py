@@ -145,6 +145,12 @@ def test_mahalanobis_takes_class_names_and_whole_floats():
     with pytest.raises(OODInputError, match=r"fit_labels has 1 missing value\(s\) \(first at "
                                             r"row 7\)"):
         MahalanobisDetector().fit(X, np.where(np.arange(60) == 7, np.nan, y.astype(float)))
+    import pandas as pd
+
+    for labels in (pd.Series(y == 1, dtype="boolean"), pd.Series(names, dtype="string")):
+        labels[5] = pd.NA
+        with pytest.raises(OODInputError, match=r"1 missing value\(s\) \(first at row 5\)"):
+            MahalanobisDetector().fit(X, labels)
 
 
 def test_sparse_features_get_a_plain_message():
