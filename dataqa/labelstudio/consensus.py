@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -192,6 +193,18 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     return ConsensusResult(items=items, annotators=annotators, method=method)
 
 
+@contextlib.contextmanager
+def _seeded_global_numpy(seed: int = 0):
+    """cleanlab breaks vote ties with NumPy's global generator: seed it for the call, so
+    the consensus is the same on every run, and give the caller's state back after."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def _label_indices(labels: pd.Series, class_names: list[str] | None) -> np.ndarray:
     """Class names (with ``class_names``) or class indices written as text, as indices.
 
@@ -223,7 +236,7 @@ def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.D
     with keep_warning_filters():
         from cleanlab.multiannotator import get_label_quality_multiannotator
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _seeded_global_numpy():
         warnings.simplefilter("ignore")
         try:
             out = get_label_quality_multiannotator(
@@ -251,16 +264,11 @@ def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.D
 
 def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Majority vote (ties broken by ``probs``); quality = share of annotators agreeing."""
-    from dataqa._lazy import keep_warning_filters
-
-    with keep_warning_filters():
-        from cleanlab.multiannotator import get_majority_vote_label
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        consensus = np.asarray(get_majority_vote_label(
-            wide.reset_index(drop=True), pred_probs=probs, verbose=False), dtype=int)
+    """Majority vote (ties broken by ``probs``, then by the lower class index: no random
+    draw); quality = share of annotators agreeing."""
+    top = counts == counts.max(axis=1, keepdims=True)
+    tied_probs = np.where(top, probs, -np.inf)
+    consensus = np.argmax(tied_probs, axis=1).astype(int)  # argmax: the first of equals
     n_ann = counts.sum(axis=1)
     agree = counts[np.arange(len(consensus)), consensus] / n_ann
     items = pd.DataFrame({"label": consensus, "n_annotations": n_ann.astype(int),

@@ -147,3 +147,16 @@ def test_consensus_says_when_it_falls_back_to_votes():
         res = consensus_labels(one, ids=["x", "y", "z"],
                                pred_probs=np.array([[.9, .1], [.2, .8], [.9, .1]]))
     assert res.method == "agreement"
+
+
+def test_consensus_keeps_the_global_random_state_and_repeats_itself():
+    tie = pd.DataFrame({"id": ["a", "a", "b", "b"], "label": [0, 1, 1, 0],
+                        "annotator": ["x", "y", "x", "y"]})
+    np.random.seed(123)
+    state = np.random.get_state()
+    first = consensus_labels(tie, n_classes=2).items
+    after = np.random.get_state()
+    assert state[0] == after[0] and (state[1] == after[1]).all() and state[2] == after[2]
+    np.random.seed(999)  # another global state: the same consensus
+    pd.testing.assert_frame_equal(consensus_labels(tie, n_classes=2).items, first)
+    assert first["label"].tolist() == [0, 0]  # a 1-1 tie of equal classes: the lower one
