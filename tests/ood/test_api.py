@@ -301,3 +301,13 @@ def test_a_fitted_model_that_is_not_a_scikit_learn_estimator_is_scored():
 
     np.testing.assert_allclose(score_ood("msp", model=Duck(), X=X),
                                -inner.predict_proba(X).max(1))
+
+
+def test_a_torch_model_refuses_sparse_input_plainly():
+    import scipy.sparse as sp
+
+    model = nn.Sequential(nn.Linear(4, 2))
+    X = sp.random(10, 4, density=0.5, format="csr", random_state=0)
+    with pytest.raises(OODInputError, match="X is a sparse matrix, which a torch model does "
+                                            "not take; pass X.toarray()"):
+        score_ood("msp", model=model, X=X)
