@@ -37,6 +37,7 @@ are the default: on the tuning rows they covered 0.966 on average, the uniform p
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -523,6 +524,11 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     r["verified_label"] = r["verified_label"].map(
         lambda v: str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)
     ).astype(str).str.strip()
+    # a class number written as a spreadsheet or pandas writes a float column ("1.0")
+    known = set(classes)
+    r["verified_label"] = [
+        v.split(".")[0] if v not in known and re.fullmatch(r"-?\d+\.0+", v)
+        and v.split(".")[0] in known else v for v in r["verified_label"]]
     dup = r["id"][r["id"].duplicated()].unique()
     if len(dup):
         raise InvalidSettingError(

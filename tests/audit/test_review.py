@@ -293,6 +293,23 @@ def test_estimate_refuses_bad_reviews():
         estimate_error_rate(res, bad.iloc[:0], confidence=1.5)
 
 
+def test_class_numbers_written_as_floats_are_read():
+    # a sheet saved by pandas from a float column writes 1.0 for class 1
+    res = fake_result()
+    res.issues["given_label"] = res.issues["given_label"].map({"a": "0", "b": "1"})
+    res.issues["suggested_label"] = res.issues["given_label"]
+    res.table.class_names = ["0", "1"]
+    plan = plan_review(res, budget=40)
+    given = res.issues.set_index("id")["given_label"]
+    as_text = given.loc[plan["id"]].to_numpy()
+    as_float = [f"{float(v):.1f}" for v in as_text]  # "0.0", "1.0"
+    a = estimate_error_rate(res, pd.DataFrame({"id": plan["id"], "verified_label": as_text}))
+    b = estimate_error_rate(res, pd.DataFrame({"id": plan["id"], "verified_label": as_float}))
+    assert (a.estimate, a.low, a.high, a.n_errors) == (b.estimate, b.low, b.high, b.n_errors)
+    with pytest.raises(LabelError, match="not a class of the audit \\('2.0'"):
+        estimate_error_rate(res, pd.DataFrame({"id": plan["id"][:1], "verified_label": ["2.0"]}))
+
+
 def test_hdi_interval_is_not_longer():
     res = fake_result()
     plan = plan_review(res, budget=60)
