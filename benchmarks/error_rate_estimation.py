@@ -1,7 +1,7 @@
 """How well dataqa estimates a dataset's label-error rate, against known truth.
 
-Data: digits, wine, breast cancer and SMS spam (TF-IDF features), each with 5%, 10% and
-20% label noise of three kinds (``benchmarks/_noise.py``): uniform, class-dependent, and
+Data: digits, wine, breast cancer and SMS spam (TF-IDF features), each with 0.5%, 2%, 5%,
+10% and 20% label noise of three kinds (``benchmarks/_noise.py``): uniform, class-dependent, and
 instance-dependent (items chosen in proportion to the uncertainty of an independent
 cross-fitted model and flipped to the class it finds most probable other than the true
 one).

@@ -36,7 +36,8 @@ class ConsensusResult:
         ``annotator``, ``n_labeled``, ``agreement`` (with the consensus), ``quality``
         (cleanlab's annotator quality, higher = better) and ``worst_class``.
     method : str
-        ``"crowdlab"`` (with ``pred_probs``) or ``"agreement"`` (votes only).
+        ``"crowdlab"`` (with ``pred_probs``, when CROWDLAB can run) or ``"agreement"``
+        (votes; also when CROWDLAB cannot run, with a warning).
     """
 
     items: pd.DataFrame
@@ -58,9 +59,13 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     Parameters
     ----------
     annotations : DataFrame
-        Long format, one row per (item, annotator): ``id``, ``label`` (class index) and
-        ``annotator`` - e.g. what :func:`pull_annotations` returns. When an annotator
-        labeled an item twice the latest row counts.
+        Long format, one row per (item, annotator): ``id``, ``label`` and ``annotator``
+        - e.g. what :func:`pull_annotations` returns. A number is a class index (as
+        pulled labels are); a text label is a class name with ``class_names`` (every
+        label one way; when the class names are numbers, text labels are read as names
+        only), or an index written as text. When an annotator labeled an item twice
+        the latest row counts; an annotation without an annotator counts as made by an
+        annotator of its own (``unknown-<row>``, with a warning).
     n_classes : int, optional
         K; default ``len(class_names)``, else the largest label + 1.
     class_names : sequence of str (K,), optional

@@ -158,7 +158,7 @@ def test_coverage_by_simulation():
 
 
 def test_coverage_on_a_nearly_clean_dataset():
-    # The strata of an audit of SMS spam with 0.5% of its labels flipped: flagged 40
+    # The strata of an audit of SMS spam with 34 labels flipped (0.6%): flagged 40
     # items (29 wrong), high 554 (5 wrong), rest 4,980 (none wrong), reviewed 5 / 41 /
     # 128. The uniform prior's equal-tailed interval held the truth in about 70% of
     # reviews: every stratum's prior adds errors, so its lower end sat above the truth.

@@ -114,13 +114,16 @@ def test_consensus_reads_names_and_refuses_what_it_cannot_use():
         consensus_labels(mixed, class_names=["ham", "spam"])
     digits = _annotations().assign(label=lambda d: (d["label"] + 1).astype(str))
     got = consensus_labels(digits, class_names=["1", "2"]).items["label_name"].tolist()
-    assert got == consensus_labels(_annotations(), class_names=["1", "2"]).items[
-        "label_name"].tolist()
+    assert got == [["1", "2"][k] for k in consensus_labels(_annotations(), n_classes=2)
+                   .items["label"]]
     with pytest.raises(InvalidSettingError, match=r"\['0'\] are not among class_names "
                                                   r"\['1', '2', '3'\]; give every label as "
                                                   r"a class name\."):
         consensus_labels(digits.assign(label=["0"] + digits["label"].tolist()[1:]),
                          class_names=["1", "2", "3"])
+    # numbers as labels are class indices (as pulled labels are), whatever the names
+    assert consensus_labels(_annotations(), class_names=["1", "2"]).items[
+        "label_name"].tolist() == got
     # indices with class names given still read as indices
     assert consensus_labels(_annotations().assign(label=lambda d: d["label"].astype(str)),
                             class_names=["ham", "spam"]).items["label"].tolist() == \
