@@ -28,7 +28,7 @@ from dataqa.errors import (
 )
 
 __all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "TfidfFeaturizer", "tfidf_features", "token_tfidf_features",
-           "word_tfidf_features", "sentence_embeddings", "table_features"]
+           "word_tfidf_features", "sentence_embeddings", "table_features", "feature_row_keys"]
 
 #: Text featurisations understood by :func:`table_features` and ``audit``.
 TEXT_FEATURES = ("tfidf", "embedding", "both")
@@ -103,6 +103,37 @@ class TfidfFeaturizer:
             width = sum(len(v.vocabulary_) for v in self.vectorizers_)
             return sp.csr_matrix((0, width))
         return sp.hstack([v.transform(texts) for v in self.vectorizers_], format="csr")
+
+
+def feature_row_keys(X) -> np.ndarray:
+    """An int key per row of ``X`` (n, d): two rows get the same key exactly when every
+    feature is equal (``-0.0`` and ``0.0`` are one value; a sparse row's explicit zeros
+    and repeated entries count as their sum). Dense numbers, sparse matrices, and other
+    cells (text, through a pipeline's encoder) compared by value.
+
+    Returns
+    -------
+    int64 ndarray (n,)
+    """
+    if sp.issparse(X):
+        M = sp.csr_matrix(X, copy=True)
+        M.sum_duplicates()
+        M.eliminate_zeros()
+        M.sort_indices()
+        rows = [M.indices[a:b].tobytes() + b"|" + (M.data[a:b] + 0.0).tobytes()
+                for a, b in zip(M.indptr[:-1], M.indptr[1:], strict=True)]
+        import pandas as pd
+
+        return pd.factorize(pd.Series(rows, dtype=object))[0].astype(np.int64)
+    A = np.asarray(X)
+    if A.dtype.kind not in "biuf":  # text or mixed cells: by value
+        import pandas as pd
+
+        return pd.DataFrame(A).groupby(list(range(A.shape[1])), sort=False,
+                                       dropna=False).ngroup().to_numpy(dtype=np.int64)
+    A = np.ascontiguousarray(A.astype(np.float64) + 0.0)  # -0.0 and 0.0 are one value
+    void = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
+    return np.unique(void, return_inverse=True)[1].ravel().astype(np.int64)
 
 
 def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:

@@ -76,28 +76,12 @@ def distinct_rows(X: Any) -> np.ndarray:
     -------
     int ndarray (m,), m <= n
     """
-    if sp.issparse(X):
-        M = sp.csr_matrix(X, copy=True)
-        M.sum_duplicates()
-        M.eliminate_zeros()
-        M.sort_indices()
-        first: dict[bytes, int] = {}
-        for r in range(M.shape[0]):
-            a, b = M.indptr[r], M.indptr[r + 1]
-            key = M.indices[a:b].tobytes() + b"|" + M.data[a:b].tobytes()
-            first.setdefault(key, r)
-        return np.sort(np.fromiter(first.values(), dtype=np.int64, count=len(first)))
-    A = np.ascontiguousarray(np.asarray(X))
-    if A.ndim != 2 or A.shape[0] == 0:
-        return np.arange(A.shape[0] if A.ndim else 0, dtype=np.int64)
-    if A.dtype.kind not in "biuf":  # text or mixed cells (a pipeline encodes them): by value
-        import pandas as pd
+    from dataqa.features import feature_row_keys
 
-        return np.flatnonzero(~pd.DataFrame(A).duplicated().to_numpy()).astype(np.int64)
-    A = A + 0.0 if A.dtype.kind == "f" else A  # -0.0 and 0.0 are one value
-    rows = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
-    _, idx = np.unique(rows, return_index=True)
-    return np.sort(idx).astype(np.int64)
+    if not sp.issparse(X) and (np.ndim(X) != 2 or np.shape(X)[0] == 0):
+        return np.arange(np.shape(X)[0] if np.ndim(X) else 0, dtype=np.int64)
+    _, first = np.unique(feature_row_keys(X), return_index=True)
+    return np.sort(first).astype(np.int64)
 
 
 def select_topk(scores: Any, k: int, *, random_state: Any = None) -> np.ndarray:

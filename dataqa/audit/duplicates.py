@@ -59,21 +59,15 @@ def _exact_keys(n: int, texts, features) -> list[np.ndarray]:
         if features.shape[0] != n:
             raise LengthMismatchError(f"features has {features.shape[0]} rows but labels has "
                                       f"{n}; give one feature row per item.")
+        from dataqa.features import feature_row_keys
+
         if sp.issparse(features):
-            X = sp.csr_matrix(features, copy=True)
-            X.sum_duplicates()
-            X.eliminate_zeros()
-            X.sort_indices()
-            rows = [X.indices[a:b].tobytes() + b"|" + (X.data[a:b] + 0.0).tobytes()
-                    for a, b in zip(X.indptr[:-1], X.indptr[1:], strict=True)]
-            keys.append(pd.factorize(pd.Series(rows, dtype=object))[0].astype(np.int64))
+            keys.append(feature_row_keys(features))
         else:
             X = np.asarray(features)
             if X.ndim != 2:
                 raise InvalidSettingError(f"features must be two-dimensional (n, d); got shape {X.shape}.")
-            X = np.ascontiguousarray(X.astype(np.float64) + 0.0)  # -0.0 and 0.0 are one value
-            void = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
-            keys.append(np.unique(void, return_inverse=True)[1].ravel().astype(np.int64))
+            keys.append(feature_row_keys(X.astype(np.float64)))
     return keys
 
 
@@ -99,12 +93,15 @@ def _trigrams(text: str) -> frozenset:
     return frozenset(t[i:i + 3] for i in range(max(1, len(t) - 2)))
 
 
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 1.0
+
+
 def text_similarity(a, b) -> float:
     """Jaccard similarity of the character 3-grams of two texts (after
     :func:`normalize_text`; a text shorter than 3 characters is one gram)."""
-    ga, gb = _trigrams(a), _trigrams(b)
-    union = len(ga | gb)
-    return len(ga & gb) / union if union else 1.0
+    return _jaccard(_trigrams(a), _trigrams(b))
 
 
 def _similar_text_edges(src: np.ndarray, dst: np.ndarray, texts) -> np.ndarray:
@@ -117,12 +114,8 @@ def _similar_text_edges(src: np.ndarray, dst: np.ndarray, texts) -> np.ndarray:
             grams[i] = _trigrams(texts[i])
         return grams[i]
 
-    keep = np.zeros(len(src), dtype=bool)
-    for e, (i, j) in enumerate(zip(src.tolist(), dst.tolist(), strict=True)):
-        a, b = g(i), g(j)
-        union = len(a | b)
-        keep[e] = (len(a & b) / union if union else 1.0) >= NEAR_TEXT_MIN_JACCARD
-    return keep
+    return np.array([_jaccard(g(i), g(j)) >= NEAR_TEXT_MIN_JACCARD
+                     for i, j in zip(src.tolist(), dst.tolist(), strict=True)], dtype=bool)
 
 
 def _components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:

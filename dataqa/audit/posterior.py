@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PosteriorInterval", "error_draws", "draws_summary", "noisy_total_errors_pmf",
+__all__ = ["PosteriorInterval", "equal_tailed_ends", "error_draws", "draws_summary",
+           "noisy_total_errors_pmf",
            "pmf_summary", "rate_posterior_grid", "reviewer_error_pair",
            "total_errors_pmf"]
 
@@ -224,6 +225,16 @@ def reviewer_error_pair(reviewer_error) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def equal_tailed_ends(pmf: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The smallest values of a pmf over ``0, 1, ..`` whose cumulative probability reaches
+    ``(1 - confidence) / 2`` and ``1 - (1 - confidence) / 2`` (each tail outside holds at
+    most that much)."""
+    tail = (1.0 - confidence) / 2.0
+    cdf = np.cumsum(pmf)
+    return (float(np.searchsorted(cdf, tail - 1e-12)),
+            float(min(np.searchsorted(cdf, 1.0 - tail - 1e-12), len(pmf) - 1)))
+
+
 def pmf_summary(pmf: np.ndarray, confidence: float, kind: str = "equal-tailed", *,
                 scale: float = 1.0) -> PosteriorInterval:
     """Mean and credible interval of a pmf over ``0, 1, ..``, divided by ``scale``.
@@ -242,10 +253,7 @@ def pmf_summary(pmf: np.ndarray, confidence: float, kind: str = "equal-tailed", 
         keep = order[:m]
         lo, hi = float(keep.min()), float(keep.max())
     else:
-        tail = (1.0 - confidence) / 2.0
-        cdf = np.cumsum(pmf)
-        lo = float(np.searchsorted(cdf, tail - 1e-12))
-        hi = float(min(np.searchsorted(cdf, 1.0 - tail - 1e-12), len(pmf) - 1))
+        lo, hi = equal_tailed_ends(pmf, confidence)
     return PosteriorInterval(mean / scale, min(lo, mean) / scale, max(hi, mean) / scale,
                              confidence)
 

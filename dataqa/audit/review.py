@@ -45,6 +45,7 @@ import pandas as pd
 
 from dataqa.audit.posterior import (
     PosteriorInterval,
+    equal_tailed_ends,
     noisy_total_errors_pmf,
     pmf_summary,
     reviewer_error_pair,
@@ -468,11 +469,8 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
         return pmf_summary(pmf, confidence, interval, scale=scale), pmf
     low_ab, high_ab = ((0.0, ab[1]), ab) if interval == "exact-lower" else ((0.0, 1.0),
                                                                           (1.0, 0.0))
-    tail = (1.0 - confidence) / 2.0
-    lo = float(np.searchsorted(np.cumsum(_errors_pmf(N, n, k, low_ab, None)), tail - 1e-12))
-    high_pmf = _errors_pmf(N, n, k, high_ab, None)
-    hi = float(min(np.searchsorted(np.cumsum(high_pmf), 1.0 - tail - 1e-12),
-                   len(high_pmf) - 1))
+    lo = equal_tailed_ends(_errors_pmf(N, n, k, low_ab, None), confidence)[0]
+    hi = equal_tailed_ends(_errors_pmf(N, n, k, high_ab, None), confidence)[1]
     mean = float(np.dot(np.arange(len(pmf), dtype=np.float64), pmf) / pmf.sum())
     return PosteriorInterval(mean / scale, min(lo, mean) / scale, max(hi, mean) / scale,
                              confidence), pmf
