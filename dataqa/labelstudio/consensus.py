@@ -27,14 +27,17 @@ class ConsensusResult:
     Attributes
     ----------
     items : DataFrame, one row per item
-        ``id``, ``label`` (consensus class index), ``label_name`` (when class names were
-        given), ``n_annotations``, ``agreement`` (fraction of the item's annotators who
+        ``id`` (as given: an integer id stays an integer), ``label`` (consensus class
+        index), ``label_name`` (when class names were given), ``n_annotations``, ``agreement`` (fraction of the item's annotators who
         chose the consensus label), ``issue_score`` (``1 - consensus quality``; higher =
         more likely wrong) and ``needs_review`` (bool: ``issue_score > 1 - min_quality``
         or fewer than ``min_annotations`` annotations).
     annotators : DataFrame, one row per annotator
         ``annotator``, ``n_labeled``, ``agreement`` (with the consensus), ``quality``
-        (cleanlab's annotator quality, higher = better) and ``worst_class``.
+        (cleanlab's annotator quality, higher = better), ``worst_class`` (the consensus
+        class index this annotator gets wrong most often) and ``worst_class_name`` (when
+        class names were given). Annotations without an annotator share one row,
+        ``<no annotator>``: their count, and agreement and quality averaged over them.
     method : str
         ``"crowdlab"`` (with ``pred_probs``, when CROWDLAB can run) or ``"agreement"``
         (votes; also when CROWDLAB cannot run, with a warning).
@@ -45,7 +48,7 @@ class ConsensusResult:
     method: str
 
     @property
-    def needs_review(self) -> list[str]:
+    def needs_review(self) -> list:
         """Ids of items that need another look."""
         return self.items.loc[self.items["needs_review"], "id"].tolist()
 
@@ -65,7 +68,7 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         label one way; when the class names are numbers, text labels are read as names
         only), or an index written as text. When an annotator labeled an item twice
         the latest row counts; an annotation without an annotator counts as made by an
-        annotator of its own (``unknown-<row>``, with a warning).
+        annotator of its own (with a warning).
     n_classes : int, optional
         K; default ``len(class_names)``, else the largest label + 1.
     class_names : sequence of str (K,), optional
@@ -97,14 +100,17 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     if int(min_annotations) < 1:
         raise InvalidSettingError(f"min_annotations must be >= 1, not {min_annotations!r}.")
     ann = annotations[["id", "label", "annotator"]].copy()
+    # ids are matched as text ("7" and 7 are one item) and given back as they came
+    given_id = dict(zip(ann["id"].astype(str), ann["id"], strict=True))
     ann["id"] = ann["id"].astype(str)
     no_one = ann["annotator"].isna().to_numpy()
     if no_one.any():  # one "unknown" annotator would keep one of their labels per item
         warnings.warn(
             f"{int(no_one.sum())} annotation(s) have no annotator; each counts as made by an "
-            f"annotator of its own (unknown-<row>), so none replaces another.", UserWarning,
+            f"annotator of its own, so none replaces another (one row, {_NO_ANNOTATOR!r}, "
+            f"in the annotators table).", UserWarning,
             stacklevel=2)
-    ann["annotator"] = [f"unknown-{k}" if missing else str(a) for k, (a, missing) in
+    ann["annotator"] = [f"{_NO_ANNOTATOR}-{k}" if missing else str(a) for k, (a, missing) in
                         enumerate(zip(ann["annotator"], no_one, strict=True))]
     if ann["label"].isna().any():
         raise InvalidSettingError("annotations have missing labels; drop those rows first.")
@@ -133,6 +139,7 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
             raise InvalidSettingError("pred_probs needs ids= giving the item of each row.")
         ids = list(dict.fromkeys(ann["id"]))
     else:
+        given_id.update(zip((str(i) for i in ids), ids, strict=True))
         ids = [str(i) for i in ids]
         from collections import Counter
 
@@ -190,12 +197,38 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     if method == "agreement":
         items, annotators = _agreement(wide, probs, counts)
     quality = 1.0 - items["issue_score"].to_numpy()
-    items.insert(0, "id", labeled)
+    items.insert(0, "id", [given_id[i] for i in labeled])
     if class_names is not None:
         items.insert(2, "label_name", [class_names[k] for k in items["label"]])
     items["needs_review"] = (quality < min_quality) | (items["n_annotations"] < min_annotations)
+    annotators = _merge_no_annotator(annotators, no_one.any())
+    if class_names is not None:
+        annotators["worst_class_name"] = [
+            None if pd.isna(k) else class_names[int(k)] for k in annotators["worst_class"]]
     annotators = annotators.sort_values("agreement", kind="mergesort").reset_index(drop=True)
     return ConsensusResult(items=items, annotators=annotators, method=method)
+
+
+#: the annotator of annotations that name none (one per annotation, merged in the table)
+_NO_ANNOTATOR = "<no annotator>"
+
+
+def _merge_no_annotator(annotators: pd.DataFrame, any_missing: bool) -> pd.DataFrame:
+    """One row for every annotation without an annotator: their count, and agreement and
+    quality averaged over the annotations (each stood for an annotator of its own)."""
+    if not any_missing:
+        return annotators
+    names = annotators["annotator"].astype(str)
+    none = names.str.startswith(_NO_ANNOTATOR + "-").to_numpy()
+    if not none.any():
+        return annotators
+    part = annotators[none]
+    n = part["n_labeled"].to_numpy(dtype=float)
+    row = {"annotator": _NO_ANNOTATOR, "n_labeled": int(n.sum()),
+           "agreement": float(np.average(part["agreement"], weights=n)),
+           "quality": float(np.average(part["quality"], weights=n)),
+           "worst_class": None}
+    return pd.concat([annotators[~none], pd.DataFrame([row])], ignore_index=True)
 
 
 @contextlib.contextmanager

@@ -88,9 +88,15 @@ class MahalanobisDetector(BaseEstimator):
                 raise OODInputError(
                     f"fit_labels has {int(missing.sum())} missing value(s) (first at row "
                     f"{int(np.flatnonzero(missing)[0])}); give every fitted item its class.")
-            if y.dtype.kind == "O":
-                y = y.astype(str)
-        classes, inv = np.unique(y, return_inverse=True)
+        if y.dtype.kind == "O":
+            # equal values are one class (1 and 1.0), distinct types stay apart (1 and "1")
+            try:
+                inv, classes = pd.factorize(y, sort=True)
+            except TypeError:  # names and numbers mixed: first-seen order
+                inv, classes = pd.factorize(y, sort=False)
+            classes = np.asarray(classes, dtype=object)
+        else:
+            classes, inv = np.unique(y, return_inverse=True)
         counts = np.bincount(inv)
         if labels is not None and counts.max() < 2:
             raise InvalidSettingError(

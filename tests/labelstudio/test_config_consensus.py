@@ -142,6 +142,27 @@ def test_consensus_reads_names_and_refuses_what_it_cannot_use():
         res = consensus_labels(ann, n_classes=2)
     a = res.items.set_index("id").loc["a"]
     assert a["n_annotations"] == (_annotations()["id"] == "a").sum()
+    # ... and share one row of the annotators table, with their count
+    none = res.annotators[res.annotators["annotator"] == "<no annotator>"]
+    assert len(none) == 1 and none["n_labeled"].item() == a["n_annotations"]
+    assert not res.annotators["annotator"].str.startswith("<no annotator>-").any()
+    assert res.annotators["n_labeled"].sum() == len(ann)
+
+
+def test_consensus_gives_ids_back_as_given_and_names_the_worst_class():
+    ann = pd.DataFrame({"id": [7, 7, 7, 8, 8, 8, 9, 9, 9],
+                        "label": ["spam", "spam", "ham", "ham", "ham", "ham", "spam", "spam",
+                                  "ham"],
+                        "annotator": ["x", "y", "z"] * 3})
+    res = consensus_labels(ann, class_names=["ham", "spam"])
+    assert res.items["id"].tolist() == [7, 8, 9]
+    assert all(isinstance(i, (int, np.integer)) for i in res.needs_review + [7])
+    z = res.annotators.set_index("annotator").loc["z"]
+    assert z["worst_class"] == 1 and z["worst_class_name"] == "spam"
+    probs = np.array([[0.2, 0.8], [0.9, 0.1], [0.3, 0.7]])
+    res = consensus_labels(ann, class_names=["ham", "spam"], ids=[7, 8, 9], pred_probs=probs)
+    assert res.method == "crowdlab" and res.items["id"].tolist() == [7, 8, 9]
+    assert set(res.annotators["worst_class_name"]) <= {"ham", "spam"}
 
 
 def test_consensus_says_when_it_falls_back_to_votes():

@@ -142,6 +142,15 @@ def test_mahalanobis_takes_class_names_and_whole_floats():
     np.testing.assert_allclose(MahalanobisDetector().fit(X, names).score(Q), ref)
     np.testing.assert_allclose(MahalanobisDetector().fit(X, names.astype(object)).score(Q), ref)
     np.testing.assert_allclose(MahalanobisDetector().fit(X, y.astype(float)).score(Q), ref)
+    # object labels: equal values are one class (1 and 1.0), types stay apart (1 and "1")
+    mixed = y.astype(object)
+    mixed[::2] = y[::2].astype(float)
+    det = MahalanobisDetector().fit(X, mixed)
+    assert len(det.classes_) == 3
+    np.testing.assert_allclose(det.score(Q), ref)
+    text_and_number = y.astype(object)
+    text_and_number[y == 2] = "1"
+    assert len(MahalanobisDetector().fit(X, text_and_number).classes_) == 3
     with pytest.raises(OODInputError, match=r"fit_labels has 1 missing value\(s\) \(first at "
                                             r"row 7\)"):
         MahalanobisDetector().fit(X, np.where(np.arange(60) == 7, np.nan, y.astype(float)))
