@@ -129,11 +129,34 @@ def feature_row_keys(X) -> np.ndarray:
     if A.dtype.kind not in "biuf":  # text or mixed cells: by value
         import pandas as pd
 
-        return pd.DataFrame(A).groupby(list(range(A.shape[1])), sort=False,
-                                       dropna=False).ngroup().to_numpy(dtype=np.int64)
+        frame = pd.DataFrame(A)
+        try:
+            return frame.groupby(list(range(A.shape[1])), sort=False,
+                                 dropna=False).ngroup().to_numpy(dtype=np.int64)
+        except TypeError:  # cells that cannot be hashed (lists, arrays, dicts): by content
+            frame = frame.map(_hashable_cell)
+            return frame.groupby(list(range(A.shape[1])), sort=False,
+                                 dropna=False).ngroup().to_numpy(dtype=np.int64)
     A = np.ascontiguousarray(A.astype(np.float64) + 0.0)  # -0.0 and 0.0 are one value
     void = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
     return np.unique(void, return_inverse=True)[1].ravel().astype(np.int64)
+
+
+def _hashable_cell(v):
+    """A hashable stand-in for a cell, equal for cells of equal content."""
+    if isinstance(v, np.ndarray):
+        return ("ndarray", v.dtype.str, v.shape, np.ascontiguousarray(v).tobytes())
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(_hashable_cell(x) for x in v))
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted((repr(k), _hashable_cell(x)) for k, x in v.items())))
+    if isinstance(v, (set, frozenset)):
+        return ("set", frozenset(_hashable_cell(x) for x in v))
+    try:
+        hash(v)
+    except TypeError:
+        return ("repr", repr(v))
+    return v
 
 
 def tfidf_features(texts: Sequence[str], *, max_features: int = 50_000) -> sp.csr_matrix:
