@@ -30,7 +30,7 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     are evenly spaced."""
     fig, ax = subplots(figsize=(10, 3))
     timed = "end" in windows.columns
-    x = (pd.to_datetime(windows["window"]).to_numpy() if timed else np.arange(len(windows)))
+    x = _times(windows["window"]) if timed else np.arange(len(windows))
     if chunks is not None and len(chunks):
         lo, hi = float(chunks[value].min()), float(chunks[value].max())
         ax.axhspan(lo, hi, color="#bbb", alpha=0.4, label="reference chunks (no-drift spread)")
@@ -38,7 +38,7 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     if timed and len(windows) > 1:
         # no line across a span with no data: a missing point where a window does not
         # start at the end of the one before
-        ends = pd.to_datetime(windows["end"]).to_numpy()
+        ends = _times(windows["end"])
         gaps = np.flatnonzero(x[1:] > ends[:-1]) + 1
         line_x = np.insert(x, gaps, ends[gaps - 1])
         line_y = np.insert(line_y, gaps, np.nan)
@@ -216,3 +216,8 @@ def drift_report(result) -> HtmlReport:
     r.table(q.drop(columns=[c for c in q.columns if c not in
                             ("id", "score", "unlike_score", "uncertainty", "prediction", "text")]))
     return r
+
+
+def _times(labels: pd.Series) -> np.ndarray:
+    """Window start or end labels as datetime64 (labels of zoned times end in +00:00)."""
+    return pd.to_datetime(labels, utc=True).dt.tz_convert(None).to_numpy()

@@ -109,15 +109,20 @@ def _row_list(positions: np.ndarray) -> str:
         f", ... (+{len(positions) - 5} more)" if len(positions) > 5 else "")
 
 
+def _zoned(given: pd.Series) -> pd.Series:
+    """Which texts end in a clock time with a zone: ``Z``, an offset or a zone's letters
+    (a date alone has no zone)."""
+    return given.str.contains(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?"
+                              r"|[A-Z]{3,4})$", regex=True)
+
+
 def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
     """Warn when some times carry a time zone (``Z``, ``+01:00``) and others none (read as
     UTC): windows then mix clocks without saying so."""
     import warnings
 
     given = text.dropna().str.strip()
-    # a clock time, then Z, an offset or a zone's letters (a date alone has no zone)
-    zoned = given.str.contains(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?"
-                               r"|[A-Z]{3,4})$", regex=True)
+    zoned = _zoned(given)
     if zoned.any() and not zoned.all():
         warnings.warn(
             f"time column {name!r} mixes times with a time zone (e.g. "
@@ -279,12 +284,16 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
             f"rows (rows {_row_list(gaps)}, counted from 1 after the header): they are in no "
             f"window, but in the comparison of the whole current data.", UserWarning,
             stacklevel=3)
+    raw = current[time_column]
+    zoned = bool(not pd.api.types.is_numeric_dtype(raw)
+                 and _zoned(raw.dropna().astype(str).str.strip()).any())
     start = times.min().floor("D")
     keys = start + ((times - start) // span) * span
     out = []
     for key in sorted(keys.dropna().unique()):
         rows = np.flatnonzero((keys == key).to_numpy())
-        out.append((str(key.tz_convert(None) if key.tzinfo else key), rows))
+        # times given with a zone are compared in UTC, and their labels say so (+00:00)
+        out.append((str(key) if zoned else str(key.tz_convert(None)), rows))
     return out
 
 

@@ -18,6 +18,11 @@ def test_split_by_time_and_by_rows():
     assert [lab for lab, _ in w] == ["2026-01-01 00:00:00", "2026-01-02 00:00:00",
                                      "2026-01-03 00:00:00"]
     assert [idx.tolist() for _, idx in w] == [[0, 1], [4], [2, 3]]
+    # times with a zone are compared in UTC, and their labels say so
+    z = split_windows(pd.DataFrame({"t": ["2026-01-01T23:30:00-02:00", "2026-01-02T05:00:00Z",
+                                          "2026-01-03T00:30:00+01:00"]}),
+                      time_column="t", window="1D")
+    assert [(lab, idx.tolist()) for lab, idx in z] == [("2026-01-02 00:00:00+00:00", [0, 1, 2])]
     c = split_windows(pd.DataFrame({"a": range(25)}), chunk_size=10)
     assert [idx.tolist() for _, idx in c] == [list(range(10)), list(range(10, 20)),
                                              list(range(20, 25))]
@@ -119,8 +124,8 @@ def test_times_as_unix_numbers_and_day_first_dates():
     iso = split_windows(pd.DataFrame({"t": ["2026-01-01 10:00", "2026-01-03",
                                             "2026-01-02T08:00:00+01:00"]}),
                         time_column="t", window="1D")
-    assert [lab for lab, _ in iso] == ["2026-01-01 00:00:00", "2026-01-02 00:00:00",
-                                       "2026-01-03 00:00:00"]
+    assert [lab for lab, _ in iso] == ["2026-01-01 00:00:00+00:00", "2026-01-02 00:00:00+00:00",
+                                       "2026-01-03 00:00:00+00:00"]  # one has a zone: UTC
     # 01/02 alone is ambiguous; 13/01 settles the column as day first (1 Feb, 13 Jan)
     dmy = pd.DataFrame({"t": ["01/02/2024 00:10", "13/01/2024 00:10", "20/01/2024 09:00"]})
     w = split_windows(dmy, time_column="t", window="7D")
@@ -504,6 +509,10 @@ def test_the_timeline_draws_no_line_across_a_span_without_data():
     y = np.asarray(line.get_ydata(), dtype=float)
     assert np.isnan(y).sum() == 1 and np.isnan(y[2])  # one break, after the second window
     assert np.asarray(points.get_ydata(), dtype=float).tolist() == [0.1, 0.2, 0.3]
+    zoned = windows.assign(window=windows["window"] + " 00:00:00+00:00",
+                           end=windows["end"] + " 00:00:00+00:00")
+    zline = timeline_figure(zoned, None).axes[0].get_lines()[0]
+    np.testing.assert_array_equal(np.asarray(zline.get_xdata()), np.asarray(line.get_xdata()))
     rows = pd.DataFrame({"window": ["rows 1-10", "rows 11-20"], "max_effect": [0.1, 0.2],
                          "drifted": [False, False]})
     assert not np.isnan(np.asarray(timeline_figure(rows, None).axes[0].get_lines()[0]
