@@ -1027,9 +1027,11 @@ MAX_CLASS_SHARE_CHECK = 50
 
 def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray | None = None,
                   column: str = "label",
-                  purpose: str = "finding label errors") -> tuple[np.ndarray, list]:
+                  purpose: str = "finding label errors",
+                  table: str | None = None) -> tuple[np.ndarray, list]:
     """Encode labels as ints ``0 .. K-1`` in sorted class-name order (``purpose`` names
-    what needs two classes in the error for a single class).
+    what needs two classes in the error for a single class; ``table``, when given, names
+    the table in messages).
 
     Returns
     -------
@@ -1046,7 +1048,8 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
                 f"rows {', '.join(str(r) for r in where[:5] + 1)}"
                 f"{', ...' if len(where) > 5 else ''}, counted from 1 after the header")
         raise LabelError(
-            f"label column {column!r} has {len(where)} missing or empty labels "
+            f"label column {column!r}{f' of {table}' if table else ''} has {len(where)} "
+            f"missing or empty labels "
             f"({what}); drop or label those rows first."
         )
     if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
@@ -1320,7 +1323,8 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     after the other in name order, as one table; ``options`` apply to each file.
 
     The files must have the same columns (in any order; the first file's order is kept);
-    rows are numbered through the files in that order. A DataFrame or a single file is
+    rows are numbered through the files in that order, and the table's name in messages
+    says which rows each file holds. A DataFrame or a single file is
     read as :func:`load_table` reads it.
 
     A file without rows adds none, with a warning.
@@ -1337,7 +1341,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     files = table_files(source, options.get("format"))
     if len(files) == 1 and files[0] == Path(source):
         return load_table(source, **options)
-    frames, empty = [], []
+    frames, empty, names = [], [], []
     for f in files:
         try:
             frame = load_table(f, **options)
@@ -1357,6 +1361,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
                     + "; the files read as one table must share their columns.")
             frame = frame[first]
         frames.append(frame)
+        names.append(f.name)
     if not frames:
         raise EmptyDataError(f"every file of {str(source)!r} ({len(files)}) has no rows.")
     if empty:
@@ -1364,8 +1369,21 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
                       f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}.",
                       UserWarning, stacklevel=2)
     df = pd.concat(frames, ignore_index=True)
-    df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files)"
+    df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
     return df
+
+
+def _file_rows(names: list[str], frames: list[pd.DataFrame], shown: int = 4) -> str:
+    """Which rows of a table read from several files came from which file, so a row
+    number in a message can be found in its file: ``; rows 1-350 a.csv, 351-700 b.csv``."""
+    parts, start = [], 1
+    for name, frame in zip(names, frames, strict=True):
+        end = start + len(frame) - 1
+        parts.append(f"{start}{'' if end == start else f'-{end}'} {name}")
+        start += len(frame)
+    if len(parts) > shown:
+        parts = parts[:shown - 1] + [f"... ({len(parts) - shown} more) ...", parts[-1]]
+    return "; rows " + ", ".join(parts)
 
 
 def load_with_options(data, read_options: dict | None):

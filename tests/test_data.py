@@ -809,7 +809,12 @@ def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):
     both = load_tables(day)
     assert both["a"].tolist() == [1, 2, 3] and both["b"].tolist() == ["x", "y", "z"]
     assert both.index.tolist() == [0, 1, 2]
-    assert both.attrs["dataqa_source"] == f"{day} (2 files)"
+    # which rows came from which file, so a row named in a message can be found
+    assert both.attrs["dataqa_source"] == f"{day} (2 files; rows 1-2 d1.csv, 3 d2.csv)"
+    from dataqa.data import _file_rows
+
+    many = _file_rows([f"d{k}.csv" for k in range(6)], [pd.DataFrame({"a": [0] * 3})] * 6)
+    assert many == "; rows 1-3 d0.csv, 4-6 d1.csv, 7-9 d2.csv, ... (2 more) ..., 16-18 d5.csv"
     assert [f.name for f in table_files(str(day / "d*.csv"))] == ["d1.csv", "d2.csv"]
     assert load_tables(str(day / "d[2]*.csv"))["a"].tolist() == [3]
     # a single file is read as load_table reads it

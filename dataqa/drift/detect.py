@@ -698,12 +698,13 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features
         kinds = {c: _kinds.get(c, k) for c, k in kinds.items()}
     # a window's or chunk's result is only summarised: its rows need no content ids
-    ids = (make_ids(cur_given, id_column, source="the current table", copies_ok=True)
+    ids = (make_ids(cur_given, id_column, source=_which(cur_given, "current"), copies_ok=True)
            if not _part
            else np.arange(len(cur)).astype(str).astype(object))
     if label_column is not None:  # checked before the long work
         y, names = encode_labels(ref[label_column], column=label_column,
-                                 purpose="estimating label shift and accuracy")
+                                 purpose="estimating label shift and accuracy",
+                                 table=_which(ref_given, "reference"))
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
     if _features is not None:  # a window's or chunk's rows of the whole run's features

@@ -669,3 +669,13 @@ def test_a_pattern_reads_several_reference_files_as_one(tmp_path):
     res = runner.invoke(app, ["drift", str(tmp_path / "parts" / "nope_*.csv"), str(cur),
                               "--out", str(out)])
     assert res.exit_code == 2 and "matches no file" in res.output
+    # a row named in a message can be found in its file: the table says which rows each holds
+    part = pd.read_csv(tmp_path / "parts" / "ref_1.csv")
+    part.loc[2, "label"] = None
+    part.to_csv(tmp_path / "parts" / "ref_1.csv", index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "parts"), str(cur), "--label-column",
+                              "label", "--out", str(out)])
+    assert res.exit_code == 2
+    assert (f"label column 'label' of the reference table ('{tmp_path / 'parts'} (3 files; rows "
+            f"1-40 ref_0.csv, 41-80 ref_1.csv, 81-120 ref_2.csv)') has 1 missing or empty labels "
+            f"(rows 43, counted from 1 after the header)") in " ".join(res.output.split())
