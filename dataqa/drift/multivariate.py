@@ -141,7 +141,12 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
                 T = tfidf_features(texts)
             k = max(1, min(n_components, T.shape[1] - 1, T.shape[0] - 1))
             seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
-            Z = TruncatedSVD(k, random_state=seed).fit_transform(T)
+            # rows in the order of their texts: the randomized SVD's later components
+            # shift with the order of its rows, and the features must not depend on it
+            # (identical texts have identical rows, so their order does not matter)
+            order = np.argsort(np.asarray(texts, dtype=object), kind="stable")
+            Z = np.empty((T.shape[0], k))
+            Z[order] = TruncatedSVD(k, random_state=seed).fit_transform(T[order])
             sr, sc = _standardise(Z[:len(ref)], Z[len(ref):])
             start = sum(b.shape[1] for b in blocks_r)
             text_blocks[col] = slice(start, start + k)

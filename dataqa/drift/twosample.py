@@ -400,16 +400,63 @@ def binned_chi2_test(x, y, *, random_state=0, min_expected: float = 5.0) -> tupl
 
 # ---------------------------------------------------------------------------- MMD
 
-def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=0) -> float:
-    """Median heuristic: the median Euclidean distance between pairs of (up to
-    ``max_items`` randomly chosen) rows of ``Z``; 1.0 when every such distance is 0."""
-    rng = np.random.default_rng(random_state)
+def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=None) -> float:
+    """Median heuristic: the median Euclidean distance between pairs of rows of ``Z``; 1.0
+    when every such distance is 0.
+
+    Above ``max_items`` rows, the pairs of ``max_items`` rows chosen by their content
+    (:func:`content_sample`), so the width, and with it the MMD statistic, does not
+    depend on the order of the rows. ``random_state`` is not used (kept so that callers
+    that pass it keep working)."""
     if len(Z) > max_items:
-        Z = Z[rng.choice(len(Z), max_items, replace=False)]
+        Z = Z[content_sample(Z, max_items)]
     sq = _sq_dists(Z, Z)
     d = np.sqrt(sq[np.triu_indices(len(Z), k=1)])
     med = float(np.median(d)) if d.size else 0.0
     return med if med > 0 else 1.0
+
+
+#: Seed of the fixed odd multipliers of :func:`content_sample`'s row keys.
+_CONTENT_SEED = 0x5EED
+
+
+def _mix64(key: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the result depends on every bit of ``key``."""
+    key = key.copy()
+    key ^= key >> np.uint64(30)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    key ^= key >> np.uint64(27)
+    key *= np.uint64(0x94D049BB133111EB)
+    key ^= key >> np.uint64(31)
+    return key
+
+
+def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
+    """Positions (ascending) of ``k`` rows of ``Z`` chosen by a hash of their values: a
+    sample as good as a random one, but the same rows whatever their order in ``Z``.
+
+    Values are rounded to 1e-6 first, so rounding noise of the features does not change
+    the choice. Copies of a row get keys of their own (the row's and its copy number),
+    so a value held by ``c`` of ``n`` rows is taken about ``c k / n`` times, as in a
+    random sample; which copy is taken does not matter."""
+    A = np.round(np.asarray(Z, dtype=np.float64).reshape(len(Z), -1), 6) + 0.0
+    A = np.ascontiguousarray(A)
+    bits = A.view(np.uint64)
+    w = np.random.default_rng(_CONTENT_SEED).integers(1, 2**63, size=bits.shape[1],
+                                                      dtype=np.uint64) | np.uint64(1)
+    key = np.zeros(len(A), dtype=np.uint64)
+    for j in range(bits.shape[1]):  # column by column: no (n, d) temporary
+        key += bits[:, j] * w[j]  # wraps modulo 2**64
+    key = _mix64(key)
+    # copy number of each row among the rows of its key (0 for the first copy)
+    by_key = np.argsort(key, kind="stable")
+    sorted_keys = key[by_key]
+    starts = np.r_[0, np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(A)]))
+    copy = np.empty(len(A), dtype=np.uint64)
+    copy[by_key] = (np.arange(len(A)) - run_start).astype(np.uint64)
+    final = _mix64(key ^ _mix64(copy + np.uint64(1)))
+    return np.sort(np.lexsort((np.arange(len(A)), final))[:k])
 
 
 def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -575,7 +622,7 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
         if not np.isfinite(scale) or scale <= 0:
             raise InvalidSettingError(f"median_scale must be a positive number, not "
                                       f"{median_scale!r}.")
-        width = scale * median_kernel_width(Z, random_state=rng)
+        width = scale * median_kernel_width(Z)
     else:
         width = float(kernel_width)
         if not np.isfinite(width) or width <= 0:

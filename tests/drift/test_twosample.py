@@ -796,3 +796,26 @@ def test_category_counts_sort_categories_as_python_does():
     assert ca.dtype == cb.dtype == np.int64
     cats, ca, cb = category_counts([True, False, True], [False, False])
     assert (cats, ca.tolist(), cb.tolist()) == (["False", "True"], [1, 2], [2, 0])
+
+
+def test_the_mmd_width_and_statistic_do_not_depend_on_the_rows_order():
+    from dataqa.drift.twosample import content_sample
+
+    rng = np.random.default_rng(8)
+    X, Y = rng.normal(size=(900, 6)), rng.normal(0.1, 1.0, size=(700, 6))
+    px, py = rng.permutation(900), rng.permutation(700)
+    # more than the 1,000 rows the median heuristic looks at: chosen by content
+    assert median_kernel_width(np.vstack([X, Y])) == median_kernel_width(
+        np.vstack([X[px], Y[py]]))
+    a, _ = mmd_test(X, Y, n_permutations=19, random_state=0)
+    b, _ = mmd_test(X[px], Y[py], n_permutations=19, random_state=0)
+    assert a == pytest.approx(b, rel=1e-5, abs=1e-7)  # float32 kernel sums
+    # a value held by c of n rows is taken about c k / n times, as a random sample would
+    D = np.repeat(np.eye(3), [3000, 1500, 500], axis=0)
+    counts = D[content_sample(D, 1000)].sum(axis=0)
+    assert counts.sum() == 1000 and np.all(np.abs(counts - [600, 300, 100]) < 60), counts
+    # rounding noise of the features does not change the choice
+    Z = np.vstack([X, Y])
+    np.testing.assert_array_equal(content_sample(Z, 1000),
+                                  content_sample(Z * (1 + 1e-13), 1000))
+    assert median_kernel_width(D) == pytest.approx(np.sqrt(2))
