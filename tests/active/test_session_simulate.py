@@ -235,11 +235,11 @@ def test_distinct_rows_dense_and_sparse() -> None:
     assert distinct_rows(sp.csr_matrix(np.zeros((3, 4)))).tolist() == [0]
     assert distinct_rows(np.zeros((0, 3))).tolist() == []
     # cells that cannot be hashed (lists, arrays, dicts) are compared by content
-    O = np.empty((5, 2), dtype=object)
-    O[:, 0] = ["a", "a", "b", "a", "a"]
+    cells = np.empty((5, 2), dtype=object)
+    cells[:, 0] = ["a", "a", "b", "a", "a"]
     for k, v in enumerate([[1, 2], [1, 2], [1, 2], np.array([1, 2]), {"k": [1]}]):
-        O[k, 1] = v
-    assert distinct_rows(O).tolist() == [0, 2, 3, 4]
+        cells[k, 1] = v
+    assert distinct_rows(cells).tolist() == [0, 2, 3, 4]
 
 
 def test_object_features_and_notes_of_one_call(tmp_path: Path) -> None:
