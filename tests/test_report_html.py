@@ -21,3 +21,41 @@ def test_cells_of_short_words_wrap_between_words_only():
     heads = re.findall(r'<th class="([^"]*)">', page)
     assert heads == ["nowrap", "cell words", "cell words", "cell words"]
     assert ".cell.words{overflow-wrap:normal}" in page and "overflow-wrap:anywhere" in page
+
+
+def test_long_ids_wrap_in_a_narrow_column_and_short_ones_stay_whole():
+    long_id = "z" * 60
+    page = HtmlReport("t").table(pd.DataFrame({"id": ["digit-0124", long_id]})).render()
+    assert '<td class="nowrap">digit-0124</td>' in page
+    assert f'<td class="id">{long_id}</td>' in page
+    assert "td.id{max-width:14em;overflow-wrap:anywhere" in page
+    assert '<meta name="viewport"' in page
+
+
+def test_backticks_in_a_paragraph_are_code_and_text_is_still_escaped():
+    page = HtmlReport("t").paragraph("run `dataqa review plan` <now>").render()
+    assert "run <code>dataqa review plan</code> &lt;now&gt;" in page
+
+
+def test_shorten_says_where_it_cut():
+    from dataqa.report import shorten
+
+    assert shorten("short") == "short"
+    cut = shorten("word " * 100, 30)
+    assert len(cut) <= 30 and cut.endswith("…") and not cut.endswith(" …")
+    assert shorten(None) == "" and shorten(float("nan")) == ""
+
+
+def test_dollar_signs_in_chart_labels_are_drawn_as_written():
+    from matplotlib.text import Text
+
+    from dataqa.report import figure_to_data_uri, subplots
+
+    fig, ax = subplots()
+    names = ["under $5", "$5-$10", r"spam_$$ \frac"]  # the last is no valid math at all
+    ax.bar(names, [1, 2, 3])
+    ax.set_title("cost $ in $")
+    assert figure_to_data_uri(fig).startswith("data:image/png;base64,")
+    shown = {t.get_text() for t in fig.findobj(Text)}
+    assert {"under $5", "$5-$10", "cost $ in $"} <= shown
+    assert not any(t.get_parse_math() for t in fig.findobj(Text) if "$" in t.get_text())

@@ -8,7 +8,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from dataqa.report import HtmlReport, subplots
+from dataqa.report import HtmlReport, shorten, subplots
 from dataqa.report.images import image_shape_for, parse_image_shape, thumbnails
 
 __all__ = ["audit_report", "check_image_shape"]
@@ -45,13 +45,19 @@ def _confusion(result):
     ax.set_xlabel("suggested label")
     ax.set_ylabel("given label")
     ax.set_title("Flagged items: given vs suggested label")
+    top = max(int(m.to_numpy().max()), 1)
     if len(names) <= 15:
         for i in range(len(names)):
             for j in range(len(names)):
                 v = m.iat[i, j]
-                if v:
-                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
-    fig.colorbar(im, ax=ax, fraction=0.046)
+                if v:  # white on the dark cells
+                    ax.text(j, i, str(v), ha="center", va="center", fontsize=8,
+                            color="white" if v > 0.6 * top else "black")
+    bar = fig.colorbar(im, ax=ax, fraction=0.046)
+    from matplotlib.ticker import MaxNLocator
+
+    bar.locator = MaxNLocator(integer=True)  # counts: whole-number ticks
+    bar.update_ticks()
     return fig
 
 
@@ -127,7 +133,7 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     frame = t.frame
     if t.text_column:
         top.insert(1, t.text_column,
-                   frame[t.text_column].iloc[rows].astype(str).str.slice(0, 300).to_numpy())
+                   [shorten(v, 300) for v in frame[t.text_column].iloc[rows]])
     elif t.feature_columns:
         cols = list(t.feature_columns)
         vals = frame[cols].iloc[rows].to_numpy(dtype=np.float64)
@@ -354,15 +360,23 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
         if "is_outlier" in iss:
             out = iss[iss["is_outlier"].fillna(False)].sort_values("outlier_score", ascending=False)
             r.heading("Outliers (higher score = more unusual)", level=3)
-            r.table(out[["id", "given_label", "outlier_score", "label_issue_score"]], max_rows=30)
+            if out.empty:
+                r.paragraph("Datalab found no outliers.", css_class="note")
+            else:
+                r.table(out[["id", "given_label", "outlier_score", "label_issue_score"]],
+                        max_rows=30)
         if "is_near_duplicate" in iss:
             dup = iss[iss["is_near_duplicate"].fillna(False)]
             r.heading("Near duplicates", level=3)
-            r.table(dup[["id", "given_label", "near_duplicate_set"]], max_rows=30)
+            if dup.empty:
+                r.paragraph("Datalab found no near duplicates.", css_class="note")
+            else:
+                r.table(dup[["id", "given_label", "near_duplicate_set"]], max_rows=30)
     models = s.get("models", {})
     if models:
         r.heading("Models")
         r.raw("<ul>" + "".join(
             f"<li>{html.escape(k)}: {html.escape(str(v.get('model')))}"
-            + (f", C={v['C']}" if "C" in v else "") + "</li>" for k, v in models.items()) + "</ul>")
+            + (f", C={v['C']}" if "C" in v and "C=" not in str(v.get("model")) else "")
+            + "</li>" for k, v in models.items()) + "</ul>")
     return r

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dataqa.report import HtmlReport, subplots
+from dataqa.report import HtmlReport, shorten, subplots
 
 __all__ = ["drift_report", "timeline_figure"]
 
@@ -33,7 +33,8 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     x = _times(windows["window"]) if timed else np.arange(len(windows))
     if chunks is not None and len(chunks):
         lo, hi = float(chunks[value].min()), float(chunks[value].max())
-        ax.axhspan(lo, hi, color="#bbb", alpha=0.4, label="reference chunks (no-drift spread)")
+        ax.axhspan(lo, hi, color="#bbb", alpha=0.4,
+                   label="range of the reference chunks\n(each against the rest)")
     line_x, line_y = x, windows[value].to_numpy(float)
     if timed and len(windows) > 1:
         # no line across a span with no data: a missing point where a window does not
@@ -43,7 +44,7 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
         line_x = np.insert(x, gaps, ends[gaps - 1])
         line_y = np.insert(line_y, gaps, np.nan)
     ax.plot(line_x, line_y, "-", color="#34495e")
-    ax.plot(x, windows[value], "o", color="#34495e", label=value)
+    ax.plot(x, windows[value], "o", color="#34495e", label="window")
     alarm = windows["drifted"].fillna(False).to_numpy(bool)  # untested windows: missing
     ax.scatter(x[alarm], windows[value].to_numpy()[alarm], s=90, color="#c0392b", zorder=3,
                label="drift alarm")
@@ -65,10 +66,15 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
         ax.set_xticks(x[::step])
         ax.set_xticklabels([str(w) for w in windows["window"].iloc[::step]], rotation=30,
                            ha="right", fontsize=8)
-    ax.set_ylabel(value)
+    ax.set_ylabel(_VALUE_NAMES.get(value, value))
+    ax.set_xlabel("window start" if timed else "window (rows of the current table)")
     # beside the plot, where it hides no window
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig
+
+
+#: Words for the timeline's value on its axis.
+_VALUE_NAMES = {"max_effect": "largest column effect"}
 
 
 def no_better_than_majority(result) -> float | None:
@@ -142,14 +148,14 @@ def drift_report(result) -> HtmlReport:
             r.paragraph(f"{s['rows_without_time']} current rows have no time in "
                         f"{s['time_column']!r}: they are in no window, but in the comparison "
                         f"of the whole current data above.", css_class="note")
-        r.table(result.windows)
+        r.table(_windows_shown(result.windows))
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "
                         "compared with the rest of the reference: when the reference is one "
                         "population, what windows without drift look like.", css_class="note")
             if s.get("reference_chunks_note"):
                 r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
-            r.table(result.reference_chunks)
+            r.table(_windows_shown(result.reference_chunks))
         elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
             # (with no window tested, the note above already says why)
             r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
@@ -212,10 +218,47 @@ def drift_report(result) -> HtmlReport:
                     css_class="note")
         r.table(result.prediction_drift)
     r.heading("Label first")
-    q = result.label_queue(top=20)
-    r.table(q.drop(columns=[c for c in q.columns if c not in
-                            ("id", "score", "unlike_score", "uncertainty", "prediction", "text")]))
+    q = result.label_queue(top=None)
+    shown = ("id", "score", "unlike_score", "uncertainty", "prediction", "probability", "text",
+             "copies")
+    q = q.drop(columns=[c for c in q.columns if c not in shown])
+    if "text" in q.columns:
+        q["text"] = [shorten(t, 300) for t in q["text"]]
+    parts = ["unlike_score: how unlike the reference the item is (the reference-vs-current "
+             "classifier's out-of-fold score)"] if q["unlike_score"].notna().any() else []
+    if q["uncertainty"].notna().any():
+        parts.append("uncertainty: 1 - the model's largest probability")
+    r.paragraph(f"The {min(_QUEUE_SHOWN, len(q))} current items to label first, of {len(q)} "
+                f"distinct items (`queue.csv` holds the first --top; "
+                f"`DriftResult.label_queue(top=N)` gives them). score (higher = label first) "
+                f"is the mean of the percentile ranks of "
+                + ("; ".join(parts) if parts else "nothing: no test scored the items")
+                + (". copies: how many current rows hold the item." if "copies" in q.columns
+                   else "."), css_class="note")
+    r.table(q, max_rows=_QUEUE_SHOWN)
     return r
+
+
+#: Items of the labeling queue the report shows.
+_QUEUE_SHOWN = 20
+
+
+def _windows_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """A windows table as the report shows it: the note (why a window was not tested)
+    after the row count, and whole-day times written as dates."""
+    t = table.copy()
+    if "note" in t.columns and "n" in t.columns:
+        cols = list(t.columns)
+        cols.remove("note")
+        cols.insert(cols.index("n") + 1, "note")
+        t = t[cols]
+    for c in ("window", "end"):
+        if c in t.columns and "end" in t.columns:
+            text = t[c].astype(str)
+            if text.str.endswith((" 00:00:00", " 00:00:00+00:00")).all():
+                t[c] = text.str.replace(" 00:00:00+00:00", " (UTC)", regex=False).str.replace(
+                    " 00:00:00", "", regex=False)
+    return t
 
 
 def _times(labels: pd.Series) -> np.ndarray:

@@ -6,13 +6,14 @@ import base64
 import html
 import io
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["HtmlReport", "figure_to_data_uri", "subplots"]
+__all__ = ["HtmlReport", "figure_to_data_uri", "shorten", "subplots"]
 
 #: A table cell whose words are all at most this long wraps between words only; one with
 #: a longer word (a URL, a hash, a run of characters) may break anywhere. Breaking
@@ -20,17 +21,24 @@ __all__ = ["HtmlReport", "figure_to_data_uri", "subplots"]
 _LONGEST_WORD = 24
 
 
+def _id_class(text: str) -> str:
+    """A short id stays on one line; a long one wraps within a narrow column."""
+    return "nowrap" if len(text) <= _LONGEST_WORD else "id"
+
+
 def _wrap_class(text: str) -> str:
     longest = max((len(w) for w in text.split()), default=0)
     return "cell words" if longest <= _LONGEST_WORD else "cell"
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{border-bottom:2px solid #444;padding-bottom:.3rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}
 .note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
 .cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}.cell.words{overflow-wrap:normal}
+td.id{max-width:14em;overflow-wrap:anywhere;font-size:.8rem}
+code{font-size:.85em;background:#f3f3f3;padding:0 .2em}
 .tablewrap{max-width:100%;overflow-x:auto}img.thumb{border:1px solid #ccc;margin:0;display:block}
 """
 
@@ -50,9 +58,18 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
 
 
 def figure_to_data_uri(fig) -> str:
-    """Render a matplotlib figure to a ``data:image/png;base64,...`` URI."""
+    """Render a matplotlib figure to a ``data:image/png;base64,...`` URI.
+
+    Text is drawn as written: labels from the data (``under $5``, ``$5-$10``) are not
+    read as math, which would change them or fail."""
+    import matplotlib
+    from matplotlib.text import Text
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
+        fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -75,8 +92,11 @@ class HtmlReport:
         return self
 
     def paragraph(self, text: str, *, css_class: str | None = None) -> HtmlReport:
+        """Append ``text`` as a paragraph; a span between backticks (a command, an
+        option) is shown as code."""
         cls = f' class="{css_class}"' if css_class else ""
-        self._parts.append(f"<p{cls}>{html.escape(text)}</p>")
+        body = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+        self._parts.append(f"<p{cls}>{body}</p>")
         return self
 
     def key_values(self, items: Mapping[str, object]) -> HtmlReport:
@@ -99,7 +119,8 @@ class HtmlReport:
         float_format : str
             Format of float cells.
         nowrap : sequence of str
-            Columns whose cells never wrap (ids by default: ``digit-0124`` stays on one line).
+            Id columns (``id`` by default): a short id stays on one line, a long one wraps
+            within a narrow column rather than pushing the rest of the table out of view.
         html_columns : sequence of str
             Columns holding HTML fragments built by the caller (e.g. ``<img>`` thumbnails),
             inserted as they are; every other cell is escaped.
@@ -115,7 +136,7 @@ class HtmlReport:
             cells = []
             for c, v in zip(cols, row, strict=True):
                 text = v if c in raw else html.escape(_fmt(v, float_format))
-                kind = ("nowrap" if c in keep_line else "cell" if c in raw
+                kind = (_id_class(text) if c in keep_line else "cell" if c in raw
                         else _wrap_class(text))
                 cells.append(f'<td class="{kind}">{text}</td>')
             body.append(f"<tr>{''.join(cells)}</tr>")
@@ -138,6 +159,7 @@ class HtmlReport:
     def render(self) -> str:
         return (
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(self.title)}</h1>{''.join(self._parts)}</body></html>"
         )
@@ -150,6 +172,12 @@ class HtmlReport:
         tmp.write_text(self.render(), encoding="utf-8")
         os.replace(tmp, path)
         return path
+
+
+def shorten(text: object, limit: int = 300) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in ``…`` when it was cut."""
+    text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _fmt(v: object, float_format: str = "{:.4g}") -> str:

@@ -81,6 +81,54 @@ def _check_cardinality(cardinality: Any) -> int:
                      message=f"cardinality={cardinality!r} must be an int >= 2.")
 
 
+#: Largest seed Snorkel's LabelModel (NumPy's legacy seeding) accepts.
+SEED_MAX = 2**32 - 1
+
+
+def check_random_state(random_state: Any, *, cli: bool = False) -> int | np.random.Generator | None:
+    """Check ``random_state``: an int seed in 0..2**32 - 1, ``None`` (a fresh seed drawn
+    from the operating system at each fit) or a :class:`numpy.random.Generator` (the seed
+    is drawn from it at each fit). Bools, floats and other types are refused.
+
+    ``cli`` words the message for the ``--random-state`` flag.
+    """
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return random_state
+    if (isinstance(random_state, bool) or not isinstance(random_state, int | np.integer)
+            or not 0 <= int(random_state) <= SEED_MAX):
+        if cli:
+            raise InvalidSettingError(
+                f"--random-state {random_state} must be an integer in 0..{SEED_MAX} (2**32 - 1), "
+                f"the seed of Snorkel's LabelModel; e.g. --random-state 0.")
+        raise InvalidSettingError(
+            f"random_state={random_state!r} must be an integer in 0..{SEED_MAX} (2**32 - 1) "
+            f"(the seed of Snorkel's LabelModel), None for a fresh seed at each fit, or a "
+            f"numpy.random.Generator to draw the seed from.")
+    return int(random_state)
+
+
+def draw_seed(random_state: Any) -> int:
+    """The int seed a fit uses: ``random_state`` itself, one drawn from a Generator, or
+    (``None``) one drawn from the operating system's entropy. Leaves global state alone."""
+    random_state = check_random_state(random_state)
+    if random_state is None:
+        random_state = np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, SEED_MAX, endpoint=True))
+    return random_state
+
+
+def silent_classes(L: np.ndarray, cardinality: int) -> list[int]:
+    """Classes above every vote in ``L`` (none when ``L`` holds no vote): no LF votes for
+    them on any row, so no label model can tell them apart. A class below the largest vote
+    without votes of its own (0, with LFs that only vote 1) is not one of them: LFs that
+    abstain on it describe it."""
+    votes = L[L >= 0]
+    if votes.size == 0:
+        return []
+    return list(range(max(int(votes.max()) + 1, 2), cardinality))
+
+
 def _one_hot_votes(L: np.ndarray, K: int) -> np.ndarray:
     """(n, m, K) 0/1 array: ``[i, j, k] = 1`` iff LF j voted k on row i."""
     out = np.zeros(L.shape + (K,), dtype=np.float64)
@@ -133,7 +181,37 @@ class BaseLabelModel(BaseEstimator):
                 f"L has {L.shape[1]} LF columns but the model was fitted on {self.n_lfs_}; "
                 f"apply the same LFs in the same order."
             )
+        k_fit = getattr(self, "n_fit_classes_", None)
+        if k_fit is not None and L.size and L.max() >= k_fit:
+            i, j = (int(v[0]) for v in np.nonzero(L >= k_fit))
+            raise InvalidSettingError(
+                f"L has a vote {L[i, j]} (row {i}, LF column {j}) for a class no LF voted for "
+                f"in the L the model was fitted on (votes 0..{k_fit - 1}); such a class gets "
+                f"probability 0. Refit on an L that holds votes for it.")
         return L
+
+    def _fit_classes(self, L: np.ndarray, K: int) -> int:
+        """Record what the tie rule and the silent classes need; return the number of
+        classes the model is fitted on (0..the largest vote, at least 2).
+
+        Sets ``vote_share_`` (K,): each class's share of the LF votes in ``L`` (uniform
+        without votes), ``silent_classes_`` (classes above every vote, which get probability
+        0; see :func:`silent_classes`) and ``n_fit_classes_``.
+        """
+        counts = np.bincount(L[L >= 0].ravel(), minlength=K).astype(float)
+        self.vote_share_ = counts / counts.sum() if counts.sum() else np.full(K, 1.0 / K)
+        self.silent_classes_ = silent_classes(L, K)
+        self.n_fit_classes_ = K - len(self.silent_classes_)
+        return self.n_fit_classes_
+
+    def _pad(self, P: np.ndarray) -> np.ndarray:
+        """(n, n_fit_classes_) -> (n, K): silent classes get probability 0."""
+        K = self.cardinality
+        if P.shape[1] == K:
+            return P
+        out = np.zeros(P.shape[:-1] + (K,), dtype=float)
+        out[..., :P.shape[-1]] = P
+        return out
 
     def fit(self, L: Any, **kwargs: Any) -> BaseLabelModel:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -145,22 +223,36 @@ class BaseLabelModel(BaseEstimator):
         """Class probabilities, float (n, K); rows where every LF abstains get the prior."""
         self._check_fitted()
         L = self._check(L)
-        proba = np.tile(self.class_prior_, (L.shape[0], 1))
+        proba = np.tile(np.asarray(self.class_prior_, dtype=float), (L.shape[0], 1))
         covered = (L >= 0).any(axis=1)
         if covered.any():
-            proba[covered] = self._proba_covered(L[covered])
+            proba[covered] = self._pad(np.asarray(self._proba_covered(L[covered]), dtype=float))
         return proba
 
-    def predict(self, L: Any, *, abstain_uncovered: bool = True) -> np.ndarray:
-        """Hard labels, int (n,): argmax of :meth:`predict_proba`, ties to the larger prior.
+    def class_preference(self) -> np.ndarray:
+        """Class indices in the order ties are broken: larger ``class_prior_`` first, then
+        the larger share of LF votes in the fitted ``L`` (``vote_share_``), then the lower
+        index. Values within 1e-12 count as equal."""
+        self._check_fitted()
+        K = self.cardinality
+        prior = np.round(np.asarray(self.class_prior_, dtype=float), 12)
+        share = np.round(np.asarray(getattr(self, "vote_share_", np.zeros(K)), dtype=float), 12)
+        return np.lexsort((np.arange(K), -share, -prior))
 
-        With ``abstain_uncovered`` (default), rows where every LF abstains get -1.
+    def predict(self, L: Any, *, abstain_uncovered: bool = True) -> np.ndarray:
+        """Hard labels, int (n,): the class of largest probability.
+
+        Classes whose probabilities are within 1e-9 of the largest tie; a tie goes to the
+        class first in :meth:`class_preference` (larger prior, then larger share of the LF
+        votes, then lower index). With ``abstain_uncovered`` (default), rows where every LF
+        abstains get -1; without it they get the class of the largest prior (under the
+        same tie rule; never a class no LF voted for).
         """
         proba = self.predict_proba(L)
         L = np.asarray(L)
-        order = np.argsort(np.argsort(self.class_prior_))  # rank of each class by prior
-        tie_break = 1e-9 * (order + 1) / (len(order) + 1)
-        pred = np.argmax(proba + tie_break, axis=1).astype(np.int64)
+        tied = proba >= proba.max(axis=1, keepdims=True) - 1e-9
+        pref = self.class_preference()
+        pred = pref[np.argmax(tied[:, pref], axis=1)].astype(np.int64)
         if abstain_uncovered:
             pred[~(L >= 0).any(axis=1)] = ABSTAIN
         return pred
@@ -179,12 +271,13 @@ class MajorityVote(BaseLabelModel):
         K = _check_cardinality(self.cardinality)
         L = check_label_matrix(L, K)
         self.n_lfs_ = L.shape[1]
-        counts = np.bincount(L[L >= 0].ravel(), minlength=K).astype(float)
-        self.class_prior_ = (counts + 1.0) / (counts.sum() + K)
+        k = self._fit_classes(L, K)
+        counts = np.bincount(L[L >= 0].ravel(), minlength=k).astype(float)
+        self.class_prior_ = self._pad(((counts + 1.0) / (counts.sum() + k))[None, :])[0]
         return self
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
-        counts = _one_hot_votes(L, self.cardinality).sum(axis=1)
+        counts = _one_hot_votes(L, self.n_fit_classes_).sum(axis=1)
         return counts / counts.sum(axis=1, keepdims=True)
 
 
@@ -193,7 +286,24 @@ class DawidSkene(BaseLabelModel):
 
     ``P(y_i = k | L_i) ∝ prior_k * Π_j confusion_j[k, L_ij]``, where abstaining is an
     outcome of its own (column K): most LFs vote for one class only, and how often they
-    abstain on each class is what tells the classes apart. Initialised from majority vote.
+    abstain on each class is what tells the classes apart.
+
+    EM finds a local optimum, and with one-sided LFs a poor one can make LFs *less*
+    accurate than chance (a class that collects the rows of a few LFs, with the votes of a
+    very accurate LF read as evidence against its class). So :meth:`fit` runs EM twice,
+    both times starting from the majority-vote posteriors:
+
+    - on all rows (the rows where every LF abstains inform how often each LF abstains on
+      each class), and
+    - on the covered rows only (a row without a vote says nothing about what an LF votes
+      when it votes); the class prior is then the covered rows' and rows without a vote
+      get it;
+
+    and keeps the fit under which the LFs' votes agree most with the posterior (the
+    vote-weighted mean of ``P(y_i = L_ij)``, ``vote_agreement_``): like Snorkel's
+    LabelModel, it assumes the LFs are better than chance, which also rules out a
+    label-swapped solution. When neither fit has agreement above 1/K, the confusion
+    matrices and prior are those of the majority-vote posteriors (one M-step).
 
     Parameters
     ----------
@@ -203,6 +313,17 @@ class DawidSkene(BaseLabelModel):
         Stop when the largest change of a posterior is below ``tol``.
     smoothing : float, default 0.01
         Dirichlet pseudo-count added to every confusion-matrix cell and prior entry.
+
+    Attributes
+    ----------
+    fit_rows_ : {"all", "covered", "majority"}
+        Which fit was kept.
+    vote_agreement_ : dict[str, float]
+        The agreement of each fit (``"all"``, ``"covered"``).
+    confusion_ : (m, K', K' + 1) float, K' = ``n_fit_classes_``
+    class_prior_ : (K,) float
+    n_iter_ : int
+        EM iterations of the kept fit.
     """
 
     def __init__(self, *, cardinality: int, max_iter: int = 200, tol: float = 1e-6,
@@ -213,30 +334,54 @@ class DawidSkene(BaseLabelModel):
         self.smoothing = smoothing
 
     def fit(self, L: Any, **_: Any) -> DawidSkene:
-        """Run EM from the majority-vote posteriors; returns ``self``."""
+        """Run EM from the majority-vote posteriors (on all rows and on the covered rows)
+        and keep the fit whose posterior agrees most with the votes; returns ``self``."""
         K = _check_cardinality(self.cardinality)
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         L = check_label_matrix(L, K)
         self.n_lfs_ = L.shape[1]
-        X = _one_hot_outcomes(L, K)  # (n, m, K + 1); last = abstain
-        counts = X[:, :, :K].sum(axis=1)
-        total = counts.sum(axis=1, keepdims=True)
-        T = np.where(total > 0, counts / np.maximum(total, 1), 1.0 / K)
-        self.n_iter_ = 0
-        for it in range(self.max_iter):
+        k = self._fit_classes(L, K)
+        covered = (L >= 0).any(axis=1)
+        Lc = L[covered]
+        fits: dict[str, tuple[np.ndarray, np.ndarray, int]] = {"all": self._em(L, k, max_iter)}
+        if covered.any() and not covered.all():
+            fits["covered"] = self._em(Lc, k, max_iter)
+        self.vote_agreement_ = {}
+        for name, (prior, conf, _) in fits.items():
+            T = self._e_step(prior, conf, _one_hot_outcomes(Lc, k))
+            self.vote_agreement_[name] = _vote_agreement(T, Lc)
+        best = max(fits, key=lambda name: (self.vote_agreement_[name], name == "all"))
+        if covered.any() and self.vote_agreement_[best] <= 1.0 / k:
+            best = "majority"
+            X = _one_hot_outcomes(Lc, k)
+            prior, conf = self._m_step(_majority_posteriors(X, k), X)
+            fits[best] = (prior, conf, 0)
+        prior, self.confusion_, self.n_iter_ = fits[best]
+        self.fit_rows_ = best
+        self.class_prior_ = self._pad(prior[None, :])[0]
+        return self
+
+    def _em(self, L: np.ndarray, k: int, max_iter: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """EM from the majority-vote posteriors: (prior (k,), confusion (m, k, k + 1), iterations)."""
+        X = _one_hot_outcomes(L, k)  # (n, m, k + 1); last = abstain
+        T = _majority_posteriors(X, k)
+        n_iter = 0
+        for it in range(max_iter):
             prior, conf = self._m_step(T, X)
             T_new = self._e_step(prior, conf, X)
             delta = np.abs(T_new - T).max() if T.size else 0.0
             T = T_new
-            self.n_iter_ = it + 1
+            n_iter = it + 1
             if delta < self.tol:
                 break
-        self.class_prior_, self.confusion_ = self._m_step(T, X)
-        return self
+        prior, conf = self._m_step(T, X)
+        return prior, conf, n_iter
 
     def _m_step(self, T: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = self.smoothing
-        prior = (T.sum(axis=0) + a) / (T.sum() + a * self.cardinality)
-        conf = np.einsum("ik,ijl->jkl", T, X) + a  # (m, K, K + 1)
+        k = T.shape[1]
+        prior = (T.sum(axis=0) + a) / (T.sum() + a * k)
+        conf = np.einsum("ik,ijl->jkl", T, X) + a  # (m, k, k + 1)
         conf /= conf.sum(axis=2, keepdims=True)
         return prior, conf
 
@@ -248,15 +393,32 @@ class DawidSkene(BaseLabelModel):
         return p / p.sum(axis=1, keepdims=True)
 
     def predict_proba(self, L: Any) -> np.ndarray:
-        """Posterior class probabilities, (n, K); abstentions are evidence too."""
+        """Posterior class probabilities, (n, K); abstentions are evidence too. Rows where
+        every LF abstains get the posterior of all-abstain when the kept fit used all rows,
+        else the class prior (``class_prior_``)."""
         self._check_fitted()
         L = self._check(L)
-        return self._e_step(self.class_prior_, self.confusion_,
-                            _one_hot_outcomes(L, self.cardinality))
+        if getattr(self, "fit_rows_", "all") != "all":
+            return super().predict_proba(L)
+        return self._pad(self._e_step(self.class_prior_[:self.n_fit_classes_], self.confusion_,
+                                      _one_hot_outcomes(L, self.n_fit_classes_)))
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
-        return self._e_step(self.class_prior_, self.confusion_,
-                            _one_hot_outcomes(L, self.cardinality))
+        return self._e_step(self.class_prior_[:self.n_fit_classes_], self.confusion_,
+                            _one_hot_outcomes(L, self.n_fit_classes_))
+
+
+def _majority_posteriors(X: np.ndarray, k: int) -> np.ndarray:
+    """Vote shares per row from the outcome one-hots (n, m, k + 1); uniform without votes."""
+    counts = X[:, :, :k].sum(axis=1)
+    total = counts.sum(axis=1, keepdims=True)
+    return np.where(total > 0, counts / np.maximum(total, 1), 1.0 / k)
+
+
+def _vote_agreement(T: np.ndarray, L: np.ndarray) -> float:
+    """Vote-weighted mean of ``T[i, L_ij]``: how much the posterior agrees with the votes."""
+    i, j = np.nonzero(L >= 0)
+    return float(T[i, L[i, j]].mean()) if len(i) else 0.0
 
 
 class SnorkelLabelModel(BaseLabelModel):
@@ -269,15 +431,19 @@ class SnorkelLabelModel(BaseLabelModel):
     ----------
     cardinality : int
     n_epochs : int, default 500
+        Training epochs. Snorkel's own default is 100; 500 is what the WRENCH figures of
+        ``docs/weak.md`` were measured with. Fewer epochs can be more accurate on small
+        tables (see ``docs/weak.md``): try ``n_epochs=100`` there.
     lr : float, default 0.01
     l2 : float, default 0.0
-    random_state : int, default 0
-        Seed handed to Snorkel; the caller's ``random``, NumPy and torch global generators
-        are restored afterwards.
+    random_state : int, None or numpy.random.Generator, default 0
+        Seed handed to Snorkel (an int in 0..2**32 - 1); ``None`` draws a fresh seed at
+        each fit, a Generator gives one. The seed used is ``seed_``. The caller's
+        ``random``, NumPy and torch global generators are restored afterwards.
     """
 
     def __init__(self, *, cardinality: int, n_epochs: int = 500, lr: float = 0.01,
-                 l2: float = 0.0, random_state: int = 0) -> None:
+                 l2: float = 0.0, random_state: Any = 0) -> None:
         super().__init__(cardinality=cardinality)
         self.n_epochs = n_epochs
         self.lr = lr
@@ -293,16 +459,22 @@ class SnorkelLabelModel(BaseLabelModel):
         from snorkel.labeling.model import LabelModel as SnorkelModel
 
         K = _check_cardinality(self.cardinality)
+        n_epochs = check_int(self.n_epochs, "n_epochs", minimum=1)
+        seed = draw_seed(self.random_state)
         L = check_label_matrix(L, K)
         check_enough_lfs("snorkel", L.shape[1])
         self.n_lfs_ = L.shape[1]
+        k = self._fit_classes(L, K)
+        if class_balance is not None:
+            balance = np.asarray(class_balance, dtype=float)[:k]
+            class_balance = list(balance / balance.sum())
         with preserve_global_random_state():
-            model = SnorkelModel(cardinality=K, verbose=False)
-            model.fit(L, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
-                      seed=int(self.random_state), progress_bar=False,
-                      class_balance=None if class_balance is None else list(class_balance))
+            model = SnorkelModel(cardinality=k, verbose=False)
+            model.fit(L, n_epochs=n_epochs, lr=self.lr, l2=self.l2, seed=seed,
+                      progress_bar=False, class_balance=class_balance)
         self.model_ = model
-        self.class_prior_ = np.asarray(model.p, dtype=float).ravel()
+        self.seed_ = seed
+        self.class_prior_ = self._pad(np.asarray(model.p, dtype=float).ravel()[None, :])[0]
         return self
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:

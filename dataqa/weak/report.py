@@ -54,7 +54,8 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     ax.set_yticks(y, [str(i) for i in summary.index])
     ax.invert_yaxis()
     ax.set_xlabel("fraction of rows")
-    ax.legend(loc="lower right")
+    # beside the bars, where it hides none of them
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     rep.figure(fig, alt="coverage and conflicts per LF")
 
     rep.heading("Label distribution")
@@ -65,7 +66,10 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     axes[0].bar(list(counts), list(counts.values()))
     axes[0].set_title("hard labels")
     axes[0].tick_params(axis="x", rotation=20)
+    axes[0].set_ylabel("rows")
     axes[1].hist(proba.max(axis=1), bins=20, range=(1.0 / K, 1.0))
     axes[1].set_title("confidence (max probability)")
+    axes[1].set_xlabel("largest class probability")
+    axes[1].set_ylabel("rows")
     rep.figure(fig, alt="label distribution")
     return rep.write(path)

@@ -548,3 +548,19 @@ def test_windows_compare_a_column_of_vectors_position_by_position():
     assert res.settings["list_columns"] == {"vec": 2} and "vec" not in res.settings[
         "skipped_columns"]
     assert res.windows["drifted_columns"].tolist() == ["vec[0], vec[1]"] * 2
+
+
+def test_the_report_shows_why_a_window_was_not_tested_next_to_its_size():
+    from dataqa.drift.report import _windows_shown
+
+    w = pd.DataFrame({"window": ["2026-01-01 00:00:00", "2026-01-08 00:00:00"],
+                      "end": ["2026-01-08 00:00:00", "2026-01-15 00:00:00"], "n": [40, 3],
+                      "drifted": [True, pd.NA], "max_effect": [0.3, np.nan],
+                      "note": [np.nan, "not tested: fewer than 10 rows"]})
+    shown = _windows_shown(w)
+    assert list(shown.columns) == ["window", "end", "n", "note", "drifted", "max_effect"]
+    assert shown["window"].tolist() == ["2026-01-01", "2026-01-08"]
+    zoned = _windows_shown(w.assign(window=w["window"] + "+00:00", end=w["end"] + "+00:00"))
+    assert zoned["end"].tolist() == ["2026-01-08 (UTC)", "2026-01-15 (UTC)"]
+    hours = _windows_shown(w.assign(window=["2026-01-01 00:00:00", "2026-01-01 12:00:00"]))
+    assert hours["window"].tolist() == ["2026-01-01 00:00:00", "2026-01-01 12:00:00"]
