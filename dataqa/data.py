@@ -1451,6 +1451,10 @@ def prepare_labeled(
                 f"the id column {id_column!r} is also given as a feature column; ids are not "
                 f"features. Drop it from the feature columns."
             )
+    if text_column is not None and text_column == id_column:
+        raise FeatureTypeError(
+            f"the id column {id_column!r} is also the text column; ids are not features. Name "
+            f"the column that holds the text, or leave --id-column out to use content hashes.")
     if text_column is not None and text_column == label_column:
         raise FeatureTypeError(
             f"the label column {label_column!r} is also the text column; that leaks the label "

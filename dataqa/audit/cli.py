@@ -31,7 +31,7 @@ def _print_result(result, paths, out=None) -> None:
     n_sets = s.get("n_conflicting_duplicate_sets", 0)
     if n_sets:
         console.print(f"{n_sets} set(s) of duplicates with conflicting labels "
-                      f"({s['n_conflicting_duplicates']} items; listed first)", highlight=False)
+                      f"({s['n_conflicting_duplicates']} items; see conflicting_duplicates.csv)", highlight=False)
     m = result.model_error_rate
     if m is not None:
         console.print(f"model-based error-rate range, not verified: {m.low:.1%} - {m.high:.1%}",

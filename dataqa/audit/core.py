@@ -50,7 +50,8 @@ class AuditResult:
         One row per item, ranked by ``label_issue_score`` (higher = more likely
         mislabeled): ``id, given_label, suggested_label, label_issue_score, is_label_issue``
         and ``is_conflicting_duplicate``, ``conflicting_duplicate_set`` (ids of the item's
-        conflicting set, ``;``-separated; these items come first) and, where Datalab ran,
+        conflicting set, ``;``-separated; their score is raised by the set's votes) and,
+        where Datalab ran,
         ``outlier_score`` (higher = more outlying), ``is_outlier``, ``is_near_duplicate``,
         ``near_duplicate_set`` (ids of the item's near duplicates, ``;``-separated).
     summary : dict
@@ -73,8 +74,9 @@ class AuditResult:
         Exact or near copies of one item given different labels, one row per set
         (``set_id, kind, size, rows, ids, labels``; see
         :func:`dataqa.audit.duplicates.conflicting_duplicates`). Their members are marked
-        ``is_conflicting_duplicate`` in ``issues``, ranked first, and their
-        ``label_issue_score`` is raised by the set's pooled evidence.
+        ``is_conflicting_duplicate`` in ``issues``, and their ``label_issue_score`` is
+        raised by the set's pooled evidence (so a member its set outvotes ranks high, and
+        the members that agree with the set's likely class do not).
 
     ``n_flagged`` and ``flagged_fraction`` count the worklist: items flagged for review,
     not an estimate of the error rate.
@@ -329,7 +331,10 @@ def _datalab_features(feats: dict, random_state: int) -> np.ndarray:
     for kind, X in feats.items():
         if kind == "tfidf" or sp.issparse(X):
             n_comp = int(min(100, X.shape[1] - 1, X.shape[0] - 1))
-            Z = TruncatedSVD(n_components=max(n_comp, 1), random_state=random_state).fit_transform(X)
+            if n_comp < 1:  # a single word seen in the texts: nothing to reduce
+                Z = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+            else:
+                Z = TruncatedSVD(n_components=n_comp, random_state=random_state).fit_transform(X)
             blocks.append(normalize(Z))
         elif kind == "embedding":
             blocks.append(np.asarray(X, dtype=np.float64))

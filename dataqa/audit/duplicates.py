@@ -308,7 +308,7 @@ def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
 
 def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels, pred_probs,
                                ids) -> tuple[pd.DataFrame, dict]:
-    """The audit's issue table with conflicting duplicates marked, scored and ranked first.
+    """The audit's issue table with conflicting duplicates marked and scored.
 
     Parameters
     ----------
@@ -324,8 +324,9 @@ def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels,
         With ``is_conflicting_duplicate`` and ``conflicting_duplicate_set`` added;
         ``label_issue_score`` raised by :func:`duplicate_label_issue_score`;
         ``is_label_issue`` also True for a member whose raised score is at least 0.5 (its
-        label is not its set's likely class); rows ranked conflicting duplicates first,
-        then by ``label_issue_score`` (higher first).
+        label is not its set's likely class); rows ranked by ``label_issue_score``
+        (higher first; among equal scores, conflicting duplicates first), so a set's
+        members that agree with its likely class do not crowd out likelier errors.
     summary : dict
         ``n_conflicting_duplicate_sets`` and ``n_conflicting_duplicates`` (items).
     """
@@ -352,7 +353,7 @@ def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels,
     out["conflicting_duplicate_set"] = items["conflicting_duplicate_set"].to_numpy()[at]
     out["is_label_issue"] = out["is_label_issue"].to_numpy(dtype=bool) | (
         flag & (out["label_issue_score"].to_numpy() >= 0.5))
-    order = np.lexsort((-out["label_issue_score"].to_numpy(), ~flag))
+    order = np.lexsort((~flag, -out["label_issue_score"].to_numpy()))
     out = out.iloc[order].reset_index(drop=True)
     summary = {"n_conflicting_duplicate_sets": int(len(sets)),
                "n_conflicting_duplicates": int(flag.sum())}

@@ -132,7 +132,8 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     rows = position.loc[top["id"]].to_numpy()
     frame = t.frame
     if t.text_column:
-        top.insert(1, t.text_column,
+        # a text column named like a column of the issue table ("id") is shown as "text"
+        top.insert(1, t.text_column if t.text_column not in top.columns else "text",
                    [shorten(v, 300) for v in frame[t.text_column].iloc[rows]])
     elif t.feature_columns:
         cols = list(t.feature_columns)
@@ -296,7 +297,7 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
     n_sets = s.get("n_conflicting_duplicate_sets", 0)
     if n_sets:
         rows["duplicates with conflicting labels"] = (
-            f"{n_sets} set(s), {s.get('n_conflicting_duplicates', 0)} items (listed first)")
+            f"{n_sets} set(s), {s.get('n_conflicting_duplicates', 0)} items")
     rows.update({
         "out-of-sample accuracy of the model": f"{s['out_of_sample_accuracy']:.2%}",
         "cross-validation folds": s["cv_folds"],

@@ -192,10 +192,14 @@ def test_conflicting_duplicates_are_marked_ranked_first_saved_and_loaded(tmp_pat
     assert sets.loc[0, "ids"] == ["t5", "copy"] and sets.loc[0, "labels"] == ["spam", "ham"]
     assert res.summary["n_conflicting_duplicate_sets"] == 1
     assert res.summary["n_conflicting_duplicates"] == 2
-    top2 = res.issues.head(2)
-    assert set(top2["id"]) == {"t5", "copy"} and top2["is_conflicting_duplicate"].all()
-    assert not res.issues["is_conflicting_duplicate"].iloc[2:].any()
-    assert (top2["conflicting_duplicate_set"] == "t5;copy").all()
+    # ranked by score, raised by the set's votes: the member labeled against its text
+    # (a spam message labeled ham) comes first
+    iss = res.issues
+    assert iss["label_issue_score"].is_monotonic_decreasing
+    assert iss["id"].iloc[0] == "copy" and iss["is_label_issue"].iloc[0]
+    pair = iss[iss["is_conflicting_duplicate"]]
+    assert set(pair["id"]) == {"t5", "copy"}
+    assert (pair["conflicting_duplicate_set"] == "t5;copy").all()
     # the pooled score of the pair is never below the plain score of either member
     p = res.pred_probs
     y = res.table.labels
@@ -213,3 +217,16 @@ def test_conflicting_duplicates_are_marked_ranked_first_saved_and_loaded(tmp_pat
     assert back.conflicting_duplicates.loc[0, "rows"] == [pos["t5"], pos["copy"]]
     assert back.issues["is_conflicting_duplicate"].dtype == bool
     assert back.issues["is_conflicting_duplicate"].sum() == 2
+
+
+def test_a_text_column_named_id_is_audited_and_the_id_column_as_text_refused():
+    from dataqa.audit.report import audit_report
+    from dataqa.errors import FeatureTypeError
+
+    df = _texts_with_conflicts().rename(columns={"id": "key", "text": "id"})
+    res = audit(df, label_column="label", text_column="id", cv=3, datalab=True,
+                progress=False)
+    page = audit_report(res).render()
+    assert ">text</th>" in page and "WIN a free prize" in page
+    with pytest.raises(FeatureTypeError, match="the id column 'id' is also the text column"):
+        audit(df, label_column="label", text_column="id", id_column="id", progress=False)
