@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa._validation import check_gold_labels, check_label_matrix
-from dataqa.errors import LengthMismatchError
+from dataqa.errors import InvalidSettingError, LengthMismatchError
 from dataqa.types import ABSTAIN
 
 __all__ = ["lf_summary", "LOW_COVERAGE"]
@@ -43,7 +43,9 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
     lfs : list of LFs, optional
         Their names index the table (else 0..m-1).
     Y : int array (n,), optional
-        Gold labels.
+        Gold labels, class indices 0..K-1 (K: ``cardinality``, else the largest LF vote
+        + 1, at least 2). -1 is refused (gold labels have no abstain: drop unlabeled
+        rows first), as is a label >= K, with the row and the count.
     cardinality : int, optional
         K for the chance level; default: ``max(L, Y) + 1`` (at least 2).
 
@@ -79,7 +81,19 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
     if Y is not None:
         if np.ndim(Y) == 1 and len(Y) != n:
             raise LengthMismatchError(f"L has {n} rows but Y has {len(Y)}; give one label per row.")
-        Y = check_gold_labels(Y, n, cardinality, name="Y")
+        Y = check_gold_labels(Y, n, None, name="Y")
+        k_max = cardinality or max(2, int(L.max(initial=-1)) + 1)
+        bad = np.flatnonzero((Y < 0) | (Y >= k_max))
+        if len(bad):
+            v = int(Y[bad[0]])
+            what = ("gold labels have no abstain: drop the unlabeled rows (and their rows of L) "
+                    "first" if v < 0 else
+                    "pass cardinality= if the task has more classes than the LFs vote for"
+                    if cardinality is None else "fix the labels or the cardinality")
+            raise InvalidSettingError(
+                f"Y must hold class indices in 0..{k_max - 1}"
+                f"{'' if cardinality else ' (the LFs vote for classes up to ' + str(k_max - 1) + ')'}"
+                f"; row {int(bad[0])} holds {v} ({len(bad)} such rows): {what}.")
         correct = (voted & (L == Y[:, None])).sum(axis=0)
         n_voted = voted.sum(axis=0)
         incorrect = n_voted - correct

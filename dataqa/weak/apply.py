@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa._progress import progress_task
+from dataqa._validation import check_int
 from dataqa.data import load_table
 from dataqa.errors import (
     EmptyDataError,
@@ -142,7 +143,9 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                 if not fault_tolerant:
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
-                        f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc}"
+                        f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc} "
+                        f"(fix the LF; apply_lfs(..., fault_tolerant=True) makes it abstain "
+                        f"where it raises and counts the faults)"
                     ) from exc
                 faults[lf.name] = faults.get(lf.name, 0) + 1
                 ys.append(ABSTAIN)
@@ -343,7 +346,7 @@ def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,
               progress: bool | None = False, id_column: str | None = None,
               scheduler: Any = None, return_faults: bool = False, threads: int | None = None,
-              progress_label: str = "labeling functions"
+              progress_label: str = "labeling functions", cardinality: int | None = None
               ) -> np.ndarray | tuple[np.ndarray, dict[str, int]]:
     """Apply labeling functions and return the label matrix.
 
@@ -381,6 +384,10 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         means 1 there, as the workers already share the cores).
     progress_label : str, default "labeling functions"
         The progress bar's name (``weak_label`` names its dev rows' bar apart).
+    cardinality : int, optional
+        Number of classes K: a vote of K or more stops the run with a
+        :class:`LabelingFunctionError` naming the LF, the first such row and the count.
+        Without it any vote >= 0 is kept (the label model checks it later).
 
     Returns
     -------
@@ -389,6 +396,9 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
     faults : dict, only with ``return_faults=True``
     """
     lfs = check_lfs(lfs)
+    if cardinality is not None:
+        cardinality = check_int(cardinality, "cardinality", minimum=2,
+                                message=f"cardinality={cardinality!r} must be an int >= 2.")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise InvalidSettingError(f"n_jobs={n_jobs!r} must be a positive int or -1 (all cores).")
     if n_jobs == -1:
@@ -422,6 +432,16 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         L, faults = _apply_frame(df, lfs, n_jobs=n_jobs, fault_tolerant=fault_tolerant,
                                  progress=progress, id_column=id_column, threads=threads,
                                  label=progress_label)
+    if cardinality is not None and L.size and L.max() >= cardinality:
+        j = int(np.flatnonzero((L >= cardinality).any(axis=0))[0])
+        rows = np.flatnonzero(L[:, j] >= cardinality)
+        i = int(rows[0])
+        where = (f"position {i}" if _is_dask(data)
+                 else _row_label(df, i, id_column))
+        raise LabelingFunctionError(
+            f"labeling function {lfs[j].name!r} voted {int(L[i, j])} on row {where} "
+            f"({len(rows)} such rows), but with cardinality {cardinality} (--cardinality) votes "
+            f"must be 0..{cardinality - 1} or -1 (abstain); fix the LF or raise the cardinality.")
     if faults:
         desc = ", ".join(f"{k}: {v}" for k, v in sorted(faults.items()))
         warnings.warn(f"labeling functions raised and abstained on some rows ({desc}).",

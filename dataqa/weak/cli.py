@@ -111,10 +111,12 @@ def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
 
 
 def _check_flags(lfs: list[Any], method: str | None, dev: Any, label_column: str | None,
-                 out: Path) -> tuple[list[Any], str, str | None]:
+                 out: Path, random_state: Any = 0) -> tuple[list[Any], str, str | None]:
     """The command's own checks, worded in its flags, before any file is read."""
     from dataqa.weak.apply import check_lfs
+    from dataqa.weak.label_models import check_random_state
 
+    check_random_state(random_state, cli=True)
     lfs = check_lfs(lfs)
     method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:
@@ -140,7 +142,7 @@ def run_weak(data: Any, *, lfs: list[Any], cardinality: int, method: str | None,
 
     warnings.warn("dataqa.weak.cli.run_weak is deprecated; use dataqa.weak.weak_label(...) "
                   "and its .save(dir).", DeprecationWarning, stacklevel=2)
-    lfs, method, note = _check_flags(lfs, method, dev, label_column, Path(out))
+    lfs, method, note = _check_flags(lfs, method, dev, label_column, Path(out), random_state)
     result = weak_label(data, lfs, cardinality=cardinality, method=method, id_column=id_column,
                         text_column=text_column, dev=dev, label_column=label_column,
                         n_jobs=n_jobs, random_state=random_state, progress=progress,
@@ -184,7 +186,8 @@ def register(app: typer.Typer) -> None:
                                          "accuracy, f1 (of class 1, for a rare class) or "
                                          "f1_macro."),
         n_jobs: int = typer.Option(1, "--n-jobs", help="Processes for row-wise LFs."),
-        random_state: int = typer.Option(0, "--random-state"),
+        random_state: int = typer.Option(
+            0, "--random-state", help="Seed of Snorkel's LabelModel, 0..4294967295 (2**32 - 1)."),
         out: Path = typer.Option(..., "--out", help="Output folder."),
         format: str | None = FORMAT_OPT,
         sep: str | None = SEP_OPT,
@@ -200,7 +203,8 @@ def register(app: typer.Typer) -> None:
         dev_read_opts = None
         if dev_columns is not None:
             dev_read_opts = read_options(format, sep, no_header, dev_columns, encoding, decimal)
-        lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out)
+        lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
+                                             random_state)
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev,
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,

@@ -48,6 +48,8 @@ __all__ = [
     "preserve_global_random_state",
     "check_label_matrix",
     "check_gold_labels",
+    "check_random_state",
+    "silent_classes",
 ]
 
 
@@ -281,6 +283,13 @@ class MajorityVote(BaseLabelModel):
         return counts / counts.sum(axis=1, keepdims=True)
 
 
+#: How much more the covered-rows Dawid-Skene fit's posterior must agree with the votes than
+#: the all-rows fit's for it to be kept (see :class:`DawidSkene`). On the YouTube files with
+#: one-sided LFs, a degenerate all-rows fit is at chance (0.50 against 0.90); sound fits of
+#: both kinds differ by under 0.01.
+AGREEMENT_MARGIN = 0.05
+
+
 class DawidSkene(BaseLabelModel):
     """Dawid-Skene EM: one K x (K + 1) confusion matrix per LF and a class prior.
 
@@ -297,13 +306,15 @@ class DawidSkene(BaseLabelModel):
       each class), and
     - on the covered rows only (a row without a vote says nothing about what an LF votes
       when it votes); the class prior is then the covered rows' and rows without a vote
-      get it;
+      get it.
 
-    and keeps the fit under which the LFs' votes agree most with the posterior (the
-    vote-weighted mean of ``P(y_i = L_ij)``, ``vote_agreement_``): like Snorkel's
-    LabelModel, it assumes the LFs are better than chance, which also rules out a
-    label-swapped solution. When neither fit has agreement above 1/K, the confusion
-    matrices and prior are those of the majority-vote posteriors (one M-step).
+    Each fit is judged by how much the LFs' votes agree with its posterior on the covered
+    rows (the vote-weighted mean of ``P(y_i = L_ij)``, ``vote_agreement_``): like
+    Snorkel's LabelModel, the model assumes the LFs are better than chance, which also
+    rules out a label-swapped solution. The all-rows fit is kept unless the covered-rows
+    fit's agreement is higher by more than :data:`AGREEMENT_MARGIN` (0.05). When the kept
+    fit's agreement is not above 1/K, the confusion matrices and prior are those of the
+    majority-vote posteriors (one M-step; ``fit_rows_ == "majority"``).
 
     Parameters
     ----------
@@ -327,11 +338,12 @@ class DawidSkene(BaseLabelModel):
     """
 
     def __init__(self, *, cardinality: int, max_iter: int = 200, tol: float = 1e-6,
-                 smoothing: float = 0.01) -> None:
+                 smoothing: float = 0.01, monotone: bool = True) -> None:
         super().__init__(cardinality=cardinality)
         self.max_iter = max_iter
         self.tol = tol
         self.smoothing = smoothing
+        self.monotone = monotone
 
     def fit(self, L: Any, **_: Any) -> DawidSkene:
         """Run EM from the majority-vote posteriors (on all rows and on the covered rows)
@@ -350,7 +362,10 @@ class DawidSkene(BaseLabelModel):
         for name, (prior, conf, _) in fits.items():
             T = self._e_step(prior, conf, _one_hot_outcomes(Lc, k))
             self.vote_agreement_[name] = _vote_agreement(T, Lc)
-        best = max(fits, key=lambda name: (self.vote_agreement_[name], name == "all"))
+        best = "all"
+        if "covered" in fits and (self.vote_agreement_["covered"]
+                                  > self.vote_agreement_["all"] + AGREEMENT_MARGIN):
+            best = "covered"
         if covered.any() and self.vote_agreement_[best] <= 1.0 / k:
             best = "majority"
             X = _one_hot_outcomes(Lc, k)
@@ -383,6 +398,8 @@ class DawidSkene(BaseLabelModel):
         prior = (T.sum(axis=0) + a) / (T.sum() + a * k)
         conf = np.einsum("ik,ijl->jkl", T, X) + a  # (m, k, k + 1)
         conf /= conf.sum(axis=2, keepdims=True)
+        if self.monotone:
+            conf = _monotone(conf)
         return prior, conf
 
     @staticmethod
@@ -406,6 +423,21 @@ class DawidSkene(BaseLabelModel):
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
         return self._e_step(self.class_prior_[:self.n_fit_classes_], self.confusion_,
                             _one_hot_outcomes(L, self.n_fit_classes_))
+
+
+def _monotone(conf: np.ndarray) -> np.ndarray:
+    """Confusion matrices (m, k, k + 1) in which a vote for class l is never evidence
+    against l: ``conf[j, c, l] <= conf[j, l, l]`` for every other class c; the excess
+    goes to abstaining (column k), so each row still sums to 1."""
+    k = conf.shape[1]
+    conf = conf.copy()
+    for c in range(k):
+        own = conf[:, c, c][:, None]  # (m, 1)
+        others = np.delete(np.arange(k), c)
+        excess = np.clip(conf[:, others, c] - own, 0.0, None)
+        conf[:, others, c] -= excess
+        conf[:, others, k] += excess
+    return conf
 
 
 def _majority_posteriors(X: np.ndarray, k: int) -> np.ndarray:
@@ -601,7 +633,7 @@ class AutoLabelModel(BaseLabelModel):
     #: Candidate order, simplest first; the last tie-break.
     ORDER = ("majority", "dawid_skene", "snorkel", "snorkel_dev_prior")
 
-    def __init__(self, *, cardinality: int, metric: str = "accuracy", random_state: int = 0) -> None:
+    def __init__(self, *, cardinality: int, metric: str = "accuracy", random_state: Any = 0) -> None:
         super().__init__(cardinality=cardinality)
         self.metric = metric
         self.random_state = random_state
@@ -616,6 +648,7 @@ class AutoLabelModel(BaseLabelModel):
         if self.metric not in METRICS:
             raise UnknownNameError("metric", self.metric, METRICS)
         K = _check_cardinality(self.cardinality)
+        check_random_state(self.random_state)
         L = check_label_matrix(L, K)
         L_dev = check_label_matrix(L_dev, K, name="L_dev")
         if np.ndim(Y_dev) == 1 and len(Y_dev) != len(L_dev):
@@ -654,6 +687,7 @@ class AutoLabelModel(BaseLabelModel):
         self.chosen_ = best
         self.model_ = self.candidates_[best]
         self.n_lfs_ = L.shape[1]
+        self._fit_classes(L, K)
         self.class_prior_ = self.model_.class_prior_
         tied = [k for k in order if k != best and self.scores_[k] == self.scores_[best]]
         others = ", ".join(f"{k} {v:.4f}" for k, v in self.scores_.items() if k != best)
@@ -682,7 +716,7 @@ def _min_lfs(name: str) -> int:
     return SnorkelLabelModel.min_lfs if name.startswith("snorkel") else LABEL_MODELS[name].min_lfs
 
 
-def _make(name: str, cardinality: int, random_state: int) -> BaseLabelModel:
+def _make(name: str, cardinality: int, random_state: Any) -> BaseLabelModel:
     model = LABEL_MODELS[name](cardinality=cardinality)
     if "random_state" in model.get_params(deep=False):
         model.set_params(random_state=random_state)
@@ -690,7 +724,7 @@ def _make(name: str, cardinality: int, random_state: int) -> BaseLabelModel:
 
 
 def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev: Any = None,
-                    Y_dev: Any = None, random_state: int = 0, metric: str = "accuracy") -> BaseLabelModel:
+                    Y_dev: Any = None, random_state: Any = 0, metric: str = "accuracy") -> BaseLabelModel:
     """Fit a label model on the LF votes.
 
     Parameters
@@ -708,9 +742,13 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     L_dev, Y_dev : optional
         Dev-set votes (n_dev, m) and gold labels (n_dev,) as integer class indices
         (strings are refused: map class names to indices first); required for "auto".
-    random_state : int, default 0
-        Seed for Snorkel's LabelModel. The caller's global random state (``random``,
-        NumPy's legacy generator, torch) is the same after the call as before.
+    random_state : int, None or numpy.random.Generator, default 0
+        Seed for Snorkel's LabelModel: an int in 0..2**32 - 1; ``None`` draws a fresh seed
+        from the operating system at each fit (results then vary between runs); a
+        Generator gives the seed. Anything else (a negative int, ``2**32``, ``1.5``, a
+        bool) raises :class:`~dataqa.errors.InvalidSettingError`, whatever the method.
+        The caller's global random state (``random``, NumPy's legacy generator, torch) is
+        the same after the call as before.
     metric : {"accuracy", "f1", "f1_macro"}, default "accuracy"
         Dev-set metric for "auto" ("f1" is binary F1 of class 1).
 
@@ -718,8 +756,16 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     -------
     A fitted model with ``predict_proba(L) -> (n, K)`` and ``predict(L) -> (n,)``
     (-1 where every LF abstains).
+
+    Warns
+    -----
+    UserWarning
+        When no LF votes for a class above every vote in ``L`` (``cardinality`` larger
+        than the LFs' classes): no model can tell such a class apart, so the built-in
+        models are fitted on the voted classes and give it probability 0.
     """
     K = _check_cardinality(cardinality)
+    check_random_state(random_state)
     known = [*LABEL_MODELS, "auto"]
     if method not in known:
         raise UnknownNameError("label model", method, known)
@@ -730,6 +776,15 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         raise InvalidSettingError("L has no rows; apply the LFs to at least one row.")
     if method != "auto":
         check_enough_lfs(method, L.shape[1])
+    silent = silent_classes(L, K)
+    if silent:
+        import warnings
+
+        warnings.warn(
+            f"no labeling function voted for class{'es' if len(silent) > 1 else ''} "
+            f"{', '.join(map(str, silent))} on any row (cardinality {K}): no label model can "
+            f"tell such a class apart, so it gets probability 0. Check cardinality "
+            f"(--cardinality), or add an LF that votes for it.", UserWarning, stacklevel=2)
     with preserve_global_random_state():
         if method == "auto":
             return AutoLabelModel(cardinality=K, metric=metric,

@@ -52,7 +52,8 @@ class WeakResult:
     method : str
         The method that was fitted (``"auto"`` when the model was chosen on the dev set).
     note : str or None
-        Why the method was chosen for the caller, when it was (fewer than 3 LFs).
+        Which method was chosen for the caller and why, when ``method`` was not given
+        (Snorkel's LabelModel with 3 or more LFs, majority vote with fewer).
     L_dev : int array (n_dev, m) or None
         The LF votes on the dev set, when one was given.
     """
@@ -157,7 +158,11 @@ def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tupl
     if method is None:
         chosen = default_method(n_lfs)
         if chosen == "snorkel":
-            return chosen, None
+            how = ("pass --method majority, dawid_skene, or auto with --dev" if cli
+                   else "pass method='majority', 'dawid_skene', or 'auto' with a dev set")
+            return chosen, (
+                f"label model: Snorkel's LabelModel, the default with {SnorkelLabelModel.min_lfs} "
+                f"or more labeling functions (there are {n_lfs}); {how}, to choose otherwise.")
         how = ("pass --method dawid_skene, or --method auto with --dev" if cli
                else "pass method='dawid_skene', or method='auto' with a dev set")
         return chosen, (
@@ -225,7 +230,7 @@ def _summary(L: np.ndarray, lfs: Sequence[Any], cardinality: int, L_dev: np.ndar
 
 def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str | None = None,
                id_column: str | None = None, text_column: str | None = None, dev: Any = None,
-               label_column: str | None = None, n_jobs: int = 1, random_state: int = 0,
+               label_column: str | None = None, n_jobs: int = 1, random_state: Any = 0,
                progress: bool | None = None, read_options: dict | None = None,
                dev_read_options: dict | None = None, class_names: Sequence[str] | None = None,
                metric: str = "accuracy") -> WeakResult:
@@ -259,8 +264,10 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         The dev table's gold label column (class indices 0..K-1); needed with ``dev``.
     n_jobs : int, default 1
         Processes for row-wise LFs (see :func:`dataqa.weak.apply_lfs`).
-    random_state : int, default 0
-        Seed of Snorkel's LabelModel; the caller's global random state is left unchanged.
+    random_state : int, None or numpy.random.Generator, default 0
+        Seed of Snorkel's LabelModel, an int in 0..2**32 - 1 (``None``: a fresh seed per
+        fit; see :func:`dataqa.weak.fit_label_model`); checked before the LFs run. The
+        caller's global random state is left unchanged.
     progress : bool, optional
         Show progress bars (default: when attached to a terminal).
     read_options, dev_read_options : dict, optional
@@ -291,10 +298,16 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     """
     from dataqa.data import load_with_options, make_ids
     from dataqa.weak.apply import apply_lfs, check_lfs
-    from dataqa.weak.label_models import METRICS, _check_cardinality, fit_label_model
+    from dataqa.weak.label_models import (
+        METRICS,
+        _check_cardinality,
+        check_random_state,
+        fit_label_model,
+    )
 
     lfs = check_lfs(lfs)
     cardinality = _check_cardinality(cardinality)
+    check_random_state(random_state)
     if metric not in METRICS:
         raise UnknownNameError("metric", str(metric), METRICS)
     if class_names is not None and len(class_names) != cardinality:
@@ -320,23 +333,14 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     _check_lf_columns(df, lfs)
     if dev_df is not None:
         _check_lf_columns(dev_df, lfs)
-    L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column)
-    # classes above every vote: a cardinality larger than the LFs' classes (a class below
-    # the largest vote without an LF, as 0 with LFs that only vote spam, is common)
-    silent = list(range(int(L.max()) + 1, cardinality)) if (L >= 0).any() else []
-    if silent:
-        import warnings
-
-        warnings.warn(
-            f"no labeling function voted for class{'es' if len(silent) > 1 else ''} "
-            f"{', '.join(map(str, silent))} on any row (cardinality {cardinality}): the label "
-            f"model can only give such a class its prior. Check cardinality, or add an LF "
-            f"for it.", UserWarning, stacklevel=2)
+    L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column,
+                  cardinality=cardinality)
     L_dev = None
     if dev_df is not None:
         L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress,
                           id_column=id_column if id_column in dev_df.columns else None,
-                          progress_label="labeling functions (dev rows)")
+                          progress_label="labeling functions (dev rows)",
+                          cardinality=cardinality)
     model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
                             random_state=random_state, metric=metric)
     proba = model.predict_proba(L)
