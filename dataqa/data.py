@@ -211,6 +211,9 @@ def table_name(df: pd.DataFrame, source: str | None = None) -> str:
     return repr(str(name)) if name else "the table"
 
 
+#: Every byte but 0x80-0x9f (``bytes.translate`` deletes them, leaving those).
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
+
 #: Bytes read at a time by the UTF-8 check, so a large file is never held whole.
 _UTF8_CHUNK = 1 << 24
 
@@ -272,10 +275,15 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 byte = exc.object[exc.start]
                 # 0x80-0x9f: curly quotes, dashes, the euro sign in Windows' cp1252 (as
                 # Excel saves), control characters in latin-1
-                enc, why = (("cp1252", " (as Windows and Excel save text: the byte is a "
-                             "quote, dash or symbol there, a control character in latin-1)")
-                            if 0x80 <= byte <= 0x9f and byte not in _CP1252_UNDEFINED
-                            else ("latin-1", ""))
+                # such a byte anywhere in the chunk (the euro sign after an accented
+                # letter) makes cp1252 the likelier reading: latin-1 would turn it into a
+                # control character without a word
+                c1 = (byte if 0x80 <= byte <= 0x9f and byte not in _CP1252_UNDEFINED
+                      else next((b for b in set(chunk[exc.start:].translate(
+                          None, _NOT_C1)) if b not in _CP1252_UNDEFINED), None))
+                enc, why = (("cp1252", " (as Windows and Excel save text: byte 0x"
+                             f"{c1:02x} is a quote, dash or symbol there, a control character "
+                             "in latin-1)") if c1 is not None else ("latin-1", ""))
                 return DataLoadError(
                     f"{str(path)!r} is not valid UTF-8: byte 0x{byte:02x} at byte offset {at} "
                     f"cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "

@@ -84,7 +84,7 @@ class MissingColumnError(DataqaError, KeyError):
     """A named column is not in the table."""
 
     def __init__(self, column: str, available: Sequence[str], *, role: str = "column",
-                 table: str = "the table", hint: str = "") -> None:
+                 table: str = "the table", hint: str = "", fix: str | None = None) -> None:
         self.column = column
         self.available = list(available)
         cols = ", ".join(map(str, self.available[:20]))
@@ -92,7 +92,7 @@ class MissingColumnError(DataqaError, KeyError):
         super().__init__(
             f"{role} {column!r} is not in {table}; "
             f"{'the table has' if table == 'the table' else 'its columns are'}: {cols}{more}. "
-            f"Pass one of these names.{_header_hint(self.available)}{hint}"
+            f"{fix or 'Pass one of these names.'}{_header_hint(self.available)}{hint}"
         )
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message

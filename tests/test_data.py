@@ -795,6 +795,13 @@ def test_cp1252_is_suggested_only_for_bytes_it_reads(tmp_path):
     (tmp_path / "dos.csv").write_bytes(b"id,text\n1,\x81ber\n")  # cp850's u-umlaut
     with pytest.raises(DataLoadError, match="byte 0x81 .* e.g. --encoding latin-1 "):
         load_table(tmp_path / "dos.csv")
+    # an accented letter first, a euro sign later: cp1252, which latin-1 would misread
+    (tmp_path / "win.csv").write_bytes(b"id,text\n1,caf\xe9\n2,win \x805 \x93now\x94\n")
+    with pytest.raises(DataLoadError, match=r"byte 0xe9 .* e.g. --encoding cp1252 \(as Windows "
+                                            r"and Excel save text: byte 0x(80|93|94) is a quote"):
+        load_table(tmp_path / "win.csv")
+    assert load_table(tmp_path / "win.csv", encoding="cp1252")["text"].tolist() == [
+        "café", "win €5 \u201cnow\u201d"]
 
 
 def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):

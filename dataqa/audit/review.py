@@ -175,6 +175,15 @@ def neyman_allocation(n_items, expected_error, budget: int, *,
     floor = np.minimum(N, int(min_per_stratum)).astype(np.float64)
     if floor.sum() >= budget:  # the floors alone are over budget: share the budget evenly
         share = _spread(np.minimum(N, budget).astype(np.float64), budget)
+        if floor.sum() > budget:
+            import warnings
+
+            warnings.warn(
+                f"a budget of {budget} items leaves some of the {len(N)} strata fewer than "
+                f"{int(min_per_stratum)} items (spread evenly: {share.tolist()}); a stratum "
+                f"reviewed so thinly makes the interval wide. A budget of at least "
+                f"{int(floor.sum())} gives each its {int(min_per_stratum)}.", UserWarning,
+                stacklevel=3)
         return share
     w = N * np.sqrt(p * (1.0 - p))
 

@@ -19,7 +19,7 @@ from dataqa._cli_utils import (
     set_aside_earlier,
     write_csv_atomic,
 )
-from dataqa.errors import EmptyDataError, InvalidSettingError, format_ids
+from dataqa.errors import EmptyDataError, InvalidSettingError, MissingColumnError, format_ids
 
 __all__ = ["review_app"]
 
@@ -264,6 +264,13 @@ def estimate_command(
         from dataqa.data import load_table
 
         frame = load_table(reviews, string_columns=["id", "verified_label"], **read)
+        lacking = [c for c in ("id", "verified_label") if c not in frame.columns]
+        if lacking:
+            raise MissingColumnError(
+                lacking[0], [str(c) for c in frame.columns], role="review sheet column",
+                table=repr(str(reviews)),
+                fix="Rename it in the sheet, or name all the sheet's columns in order with "
+                    "--columns (e.g. --columns id,text,verified_label).")
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)

@@ -55,7 +55,15 @@ def test_neyman_allocation_floor_cap_and_whole():
     assert (alloc <= [10, 3, 5000]).all()
     assert neyman_allocation([10, 20], [0.5, 0.5], 500).tolist() == [10, 20]
     # floors over budget: the budget is spread as evenly as possible
-    assert neyman_allocation([50, 50, 50], [0.5, 0.5, 0.5], 4, min_per_stratum=5).sum() == 4
+    with pytest.warns(UserWarning, match=r"a budget of 7 items leaves some of the 3 strata "
+                                         r"fewer than 5 items \(spread evenly: \[3, 2, 2\]\).* "
+                                         r"A budget of at least 15 gives each its 5"):
+        assert neyman_allocation([50, 50, 50], [0.5, 0.5, 0.5], 7).tolist() == [3, 2, 2]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exactly the floors: no warning
+        assert neyman_allocation([50, 50, 50], [0.5, 0.5, 0.5], 15).tolist() == [5, 5, 5]
     with pytest.raises(InvalidSettingError, match="budget=0 must be at least 1"):
         neyman_allocation([10], [0.5], 0)
 

@@ -276,3 +276,13 @@ def test_cli_reviewer_error(tmp_path):
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
                               str(tmp_path / "reviews.csv"), "--prior", "flat"])
     assert res.exit_code == 2 and "unknown prior 'flat'" in res.output
+    # a sheet whose header was retyped: the file is named and --columns suggested
+    sheet.rename(columns={"verified_label": "Verified label"}).to_csv(
+        tmp_path / "retyped.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "retyped.csv")])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "review sheet column 'verified_label' is not in '" in text and "retyped.csv'" in text
+    assert "its columns are: id" in text and "--columns (e.g. --columns id,text,verified_label)" in text
+    assert "Pass one of these names" not in text
