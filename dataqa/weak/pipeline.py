@@ -120,7 +120,9 @@ class WeakResult:
 
 
 def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
-    """``df`` with column ``text_column`` renamed ``text`` (the column LFs read)."""
+    """``df`` with the column ``text_column`` copied to ``text`` (the column the LFs
+    read; a ``text`` column of the file is replaced), kept under its own name too, so a
+    row-wise LF may read either."""
     from dataqa.data import table_name
 
     if text_column is None or text_column == "text":
@@ -128,7 +130,9 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
     if text_column not in df.columns:
         raise MissingColumnError(text_column, [str(c) for c in df.columns], role="text column",
                                  table=table_name(df))
-    return df.drop(columns=["text"], errors="ignore").rename(columns={text_column: "text"})
+    out = df.copy()
+    out["text"] = df[text_column]
+    return out
 
 
 def _check_lf_columns(df: pd.DataFrame, lfs: Sequence[Any]) -> None:
@@ -196,6 +200,14 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
     if class_names is not None:
         index = {str(n): k for k, n in enumerate(class_names)}
         values = values.map(lambda v: index.get(str(v).strip(), v) if isinstance(v, str) else v)
+    blank = (frame[label_column].isna() | frame[label_column].astype(str).str.strip().eq(""))
+    missing = np.flatnonzero(blank.to_numpy(dtype=bool))
+    if len(missing):
+        rows = ", ".join(str(r + 1) for r in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise LabelError(
+            f"dev label column {label_column!r} of {name} has no label in {len(missing)} "
+            f"row(s) (rows {rows}, counted from 1 after the header); a dev set is scored "
+            f"against its labels: drop the unlabeled rows or label them.")
     y = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero((y.isna() | (y % 1 != 0) | (y < 0) | (y >= cardinality)).to_numpy())
     if len(bad):

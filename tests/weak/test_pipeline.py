@@ -100,6 +100,9 @@ def test_matches_apply_and_fit(table, lfs):
          r"must hold class indices 0\.\.1; labels written as names are read with class_names "
          r"\(--classes a,b,...\), the names of classes 0, 1, ... in order; row 1 \(counted from 1 "
          r"after the header\) holds 'spam' \(1 such rows\)"),
+        ({"dev": "GAPS", "label_column": "gold"}, LabelError,
+         r"dev label column 'gold' of the table has no label in 2 row\(s\) \(rows 2, 4, "
+         r"counted from 1 after the header\); a dev set is scored against its labels: drop"),
     ],
 )
 def test_checks_before_work(table, dev, lfs, kwargs, error, message, monkeypatch):
@@ -114,6 +117,8 @@ def test_checks_before_work(table, dev, lfs, kwargs, error, message, monkeypatch
         kwargs["dev"] = dev
     elif kwargs.get("dev") == "BAD":
         kwargs["dev"] = dev.assign(gold=["spam", 0, 1, 0, 0, 1])
+    elif kwargs.get("dev") == "GAPS":
+        kwargs["dev"] = dev.assign(gold=[0, None, 1, " ", 0, 1])
     with pytest.raises(error, match=message):
         weak_label(table, lfs, **kwargs)
 
@@ -163,3 +168,17 @@ def test_the_dev_rows_have_their_own_progress_bar(table, lfs, capsys):
     err = capsys.readouterr().err
     assert err.count("labeling functions (dev rows)") == 1
     assert err.count("labeling functions") == 2  # one bar for the data, one for dev rows
+
+
+def test_a_row_wise_lf_may_read_the_text_column_by_its_own_name(table, lfs):
+    from snorkel.labeling import labeling_function
+
+    @labeling_function()
+    def body_has_subscribe(x):
+        return 1 if "subscribe" in str(x.body).lower() else -1
+
+    res = weak_label(table, [*lfs, body_has_subscribe], cardinality=2, text_column="body",
+                     method="majority")
+    want = table["body"].str.lower().str.contains("subscribe").to_numpy()
+    got = res.L[:, -1] == 1
+    assert (got == want).all() and got.any()
