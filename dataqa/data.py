@@ -211,6 +211,9 @@ def table_name(df: pd.DataFrame, source: str | None = None) -> str:
     return repr(str(name)) if name else "the table"
 
 
+#: Suffixes of spreadsheet files, refused with a hint to save the sheet as CSV.
+_SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
 #: Every byte but 0x80-0x9f (``bytes.translate`` deletes them, leaving those).
 _NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 
@@ -765,6 +768,11 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"{str(path)!r} is a tar archive; extract the table from it "
                                 f"first (tar -xf) and give the table's file.")
         fmt = file_format(path, format)
+        if fmt is None and path.suffix.lower() in _SPREADSHEET_SUFFIXES:
+            raise DataLoadError(
+                f"{str(path)!r} is a spreadsheet ({path.suffix}), which dataqa does not read; "
+                f"save the sheet as CSV (in Excel: File > Save As > CSV UTF-8) and give that "
+                f"file.")
         if fmt is None:
             what = f"its suffix {path.suffix!r}" if path.suffix else "its name (it has no suffix)"
             raise DataLoadError(

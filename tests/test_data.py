@@ -795,6 +795,10 @@ def test_cp1252_is_suggested_only_for_bytes_it_reads(tmp_path):
     (tmp_path / "dos.csv").write_bytes(b"id,text\n1,\x81ber\n")  # cp850's u-umlaut
     with pytest.raises(DataLoadError, match="byte 0x81 .* e.g. --encoding latin-1 "):
         load_table(tmp_path / "dos.csv")
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DataLoadError, match=r"sheet.xlsx' is a spreadsheet \(.xlsx\), which "
+                                            r"dataqa does not read; save the sheet as CSV"):
+        load_table(tmp_path / "sheet.xlsx")
     # an accented letter first, a euro sign later: cp1252, which latin-1 would misread
     (tmp_path / "win.csv").write_bytes(b"id,text\n1,caf\xe9\n2,win \x805 \x93now\x94\n")
     with pytest.raises(DataLoadError, match=r"byte 0xe9 .* e.g. --encoding cp1252 \(as Windows "

@@ -296,7 +296,8 @@ class AuditResult:
         Columns: ``id``, the data (the text column renamed ``text``, or the feature
         columns), ``label`` (the given label), ``prediction`` (the suggested label),
         ``probability`` (the model's out-of-sample probability of the suggested label),
-        ``score`` (label-issue score, higher = look first). Ranked by score. Reviewers
+        ``score`` (label-issue score, higher = look first). Ranked by score; the flagged
+        items only (``only_issues=True``, the default) or every item, at most ``top``. Reviewers
         see both labels and the score above the choices, with nothing pre-selected
         unless ``push_queue(..., pretick=...)`` asks for it.
         """

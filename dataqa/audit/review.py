@@ -640,8 +640,16 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     outside = r.loc[~r["id"].isin(set(plan_ids)), "id"].tolist()
     if outside:
         unknown = [i for i in outside if i not in set(all_ids)]
-        what = (f"; {len(unknown)} of them are not items of this audit at all" if unknown
-                else "")
+        what = ("" if not unknown else "; it is not an item of this audit at all"
+                if len(outside) == 1 else f"; {len(unknown)} of them "
+                f"{'is not an item' if len(unknown) == 1 else 'are not items'} of this audit "
+                f"at all")
+        stripped = {i.lstrip("0"): i for i in plan_ids if i[:1] == "0" and i.isdigit()}
+        if unknown and all(i.isdigit() and i.lstrip("0") in stripped for i in unknown):
+            what += (f" (they are the plan's ids without their leading zeros, e.g. "
+                     f"{unknown[0]!r} for {stripped[unknown[0].lstrip('0')]!r}, as a "
+                     f"spreadsheet saves ids it reads as numbers: format the id column as "
+                     f"text, or read the sheet with the ids as text)")
         raise InvalidSettingError(
             f"{len(outside)} reviewed item(s) are not in the review plan: "
             f"{format_ids(outside)}{what}. Only items drawn by the plan give an unbiased "

@@ -281,7 +281,16 @@ def test_estimate_refuses_bad_reviews():
         estimate_error_rate(res, bad)
     msg = str(info.value)
     assert "3 reviewed item(s) are not in the review plan" in msg
-    assert outside[0] in msg and "'nope'" in msg and "1 of them are not items of this audit" in msg
+    assert outside[0] in msg and "'nope'" in msg and "1 of them is not an item of this audit" in msg
+    # ids that lost their leading zeros in a spreadsheet are named as such
+    zeros = SimpleNamespace(issues=res.issues.assign(id=[f"{k:05d}" for k in range(600)]),
+                            table=res.table, review_plan=None)
+    zplan = plan_review(zeros, budget=50)
+    lost = pd.DataFrame({"id": [zplan["id"][0].lstrip("0")], "verified_label": ["a"]})
+    with pytest.raises(InvalidSettingError, match=r"it is not an item of this audit at all "
+                                                  r"\(they are the plan's ids without their "
+                                                  r"leading zeros, e.g. '\d+' for '0\d+'"):
+        estimate_error_rate(zeros, lost)
     dup = pd.DataFrame({"id": [plan["id"][0]] * 2, "verified_label": ["a", "b"]})
     with pytest.raises(InvalidSettingError, match="more than one verified label"):
         estimate_error_rate(res, dup)
