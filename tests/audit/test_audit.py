@@ -230,3 +230,24 @@ def test_a_text_column_named_id_is_audited_and_the_id_column_as_text_refused():
     assert ">text</th>" in page and "WIN a free prize" in page
     with pytest.raises(FeatureTypeError, match="the id column 'id' is also the text column"):
         audit(df, label_column="label", text_column="id", id_column="id", progress=False)
+
+
+def test_a_warning_says_when_large_folds_leave_logistic_regression_alone(monkeypatch):
+    import warnings
+
+    import dataqa.audit.pred_probs as pp
+
+    frame, _ = load_digits_noisy(0.1)
+    frame = frame.iloc[:300].drop(columns=["true_label"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # at the default limit: no warning
+        audit(frame, label_column="label", id_column="id", cv=3, datalab=False,
+              progress=False)
+    monkeypatch.setattr(pp, "KNN_MAX_TRAIN", 100)
+    with pytest.warns(UserWarning, match=r"with 200 training items per fold \(more than 100\) "
+                                         r"the audit's model for the numeric features is "
+                                         r"logistic regression alone .* out-of-sample accuracy "
+                                         r"is 0\.\d\d.* at most 150 rows"):
+        res = audit(frame, label_column="label", id_column="id", cv=3, datalab=False,
+                    progress=False)
+    assert "+" not in res.summary["models"]["numeric"]["model"]
