@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable
@@ -170,6 +171,71 @@ def read_options(format: str | None, sep: str | None, no_header: bool, columns: 
                                       f"give the delimiter too, e.g. --sep ';' --decimal ','.")
         opts["decimal"] = decimal
     return opts
+
+
+#: The reading options a second file's ``--<prefix>-*`` forms override.
+_READING_FLAGS = re.compile(r"--(format|sep|no-header|columns|encoding|decimal)\b")
+
+
+def for_second_file(message: str, prefix: str, what: str) -> str:
+    """An error about a command's second file (the current table of ``drift``, the dev
+    set of ``weak``), naming the ``--<prefix>-*`` options that set its reading alone:
+    ``--encoding latin-1`` would also re-read the first file with that encoding."""
+    flags = ", ".join(f"--{prefix}-{n}" for n in ("format", "sep", "no-header", "columns",
+                                                   "encoding")) + f" and --{prefix}-decimal"
+    return (f"{_READING_FLAGS.sub(lambda m: f'--{prefix}-' + m.group(1), message)} (This is "
+            f"the {what} file: {flags} set its reading options alone.)")
+
+
+def second_file_options(path, prefix: str, what: str, *, format, sep, no_header, columns,
+                        encoding, decimal, own_format, own_sep, own_no_header, own_columns,
+                        own_encoding, own_decimal) -> dict:
+    """:func:`read_options` of a command's second file: the first file's options, each
+    overridden by the file's own ``--<prefix>-*`` one when given.
+
+    A second file in another format than CSV/TSV (Parquet, JSON) does not take the first
+    file's delimited-text options (``--sep``, ``--no-header``, ``--decimal``); the first
+    file's ``--columns`` then renames its header only when they rename a header there too.
+    A second file with its own header (``--<prefix>-header``) keeps its names."""
+    from dataqa.data import file_format
+
+    fmt = format if own_format is None else own_format
+    if file_format(path, fmt) in ("csv", "tsv", None):
+        f_sep = sep if own_sep is None else own_sep
+        f_no_header = no_header if own_no_header is None else own_no_header
+        f_decimal = decimal if own_decimal is None else own_decimal
+        f_columns = (columns if own_columns is None and own_no_header is not False
+                     else own_columns)
+    else:
+        f_sep, f_no_header, f_decimal = own_sep, bool(own_no_header), own_decimal
+        f_columns = own_columns if own_columns is not None or no_header else columns
+    try:
+        return read_options(fmt, f_sep, f_no_header, f_columns,
+                            encoding if own_encoding is None else own_encoding, f_decimal)
+    except InvalidSettingError as exc:
+        raise InvalidSettingError(for_second_file(str(exc), prefix, what)) from None
+
+
+def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
+    """:func:`dataqa.data.load_tables` of a command's second file, its reading errors and
+    warnings naming its own ``--<prefix>-*`` options (see :func:`for_second_file`)."""
+    import warnings
+
+    from dataqa.data import load_tables
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = load_tables(source, **opts, **kwargs)
+    except DataqaError as exc:
+        if _READING_FLAGS.search(str(exc)):
+            raise type(exc)(for_second_file(str(exc), prefix, what)) from None
+        raise
+    for w in caught:
+        text = str(w.message)
+        warnings.warn(for_second_file(text, prefix, what) if _READING_FLAGS.search(text)
+                      else text, w.category, stacklevel=3)
+    return frame
 
 
 def check_out_dir(path: str | os.PathLike, option: str = "--out") -> Path:

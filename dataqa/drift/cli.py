@@ -16,16 +16,15 @@ from dataqa._cli_utils import (
     SEP_OPT,
     check_out_dir,
     console,
+    for_second_file,
     handle_errors,
     read_options,
+    read_second_file,
+    second_file_options,
 )
 from dataqa.errors import DataqaError, InvalidSettingError
 
 __all__ = ["register"]
-
-_CURRENT_HINT = ("(This is the current file: --current-format, --current-sep, "
-                 "--current-no-header, --current-columns, --current-encoding and "
-                 "--current-decimal set its reading options alone.)")
 
 _REFERENCE_HINT = ("(This is the reference file, read with {given}: the reading options "
                    "apply to both files. If they were meant for the current file alone, "
@@ -39,7 +38,7 @@ _READING = re.compile(r"--(format|sep|no-header|columns|encoding|decimal)\b")
 def _for_current(message: str) -> str:
     """An error about the current file, naming the --current-* options that set its reading
     (``--encoding latin-1`` would also re-read the reference with that encoding)."""
-    return f"{_READING.sub(lambda m: '--current-' + m.group(1), message)} {_CURRENT_HINT}"
+    return for_second_file(message, "current", "current")
 
 
 def _say(text: str, **kwargs) -> None:
@@ -247,28 +246,11 @@ def drift_command(
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
-    from dataqa.data import file_format
-
-    cur_format = format if current_format is None else current_format
-    if file_format(current, cur_format) in ("csv", "tsv", None):
-        c_sep = sep if current_sep is None else current_sep
-        c_no_header = no_header if current_no_header is None else current_no_header
-        c_decimal = decimal if current_decimal is None else current_decimal
-        # a current file with its own header (--current-header) keeps its names
-        c_columns = (columns if current_columns is None and current_no_header is not False
-                     else current_columns)
-    else:  # Parquet or JSON: the reference's delimited-text options do not apply to it
-        c_sep, c_no_header, c_decimal = current_sep, bool(current_no_header), current_decimal
-        # --columns renaming the reference's header renames this one's too; naming the
-        # fields of a reference without a header, it has nothing to do with this file
-        c_columns = (current_columns if current_columns is not None or no_header
-                     else columns)
-    try:
-        cur_opts = read_options(cur_format, c_sep, c_no_header, c_columns,
-                                encoding if current_encoding is None else current_encoding,
-                                c_decimal)
-    except InvalidSettingError as exc:
-        raise InvalidSettingError(_for_current(str(exc))) from None
+    cur_opts = second_file_options(
+        current, "current", "current", format=format, sep=sep, no_header=no_header,
+        columns=columns, encoding=encoding, decimal=decimal, own_format=current_format,
+        own_sep=current_sep, own_no_header=current_no_header, own_columns=current_columns,
+        own_encoding=current_encoding, own_decimal=current_decimal)
     check_out_dir(out)
     from dataqa.drift.model_checks import check_ood_score
 
@@ -342,20 +324,9 @@ def drift_command(
                       or "decod" in msg):  # a reading error, not a missing or empty file
             raise type(exc)(f"{msg} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
         raise
-    import warnings
-
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            cur = load_tables(current, string_columns=strings or None, **cur_opts)
-    except DataqaError as exc:
-        if _READING.search(str(exc)):
-            raise type(exc)(_for_current(str(exc))) from None
-        raise
-    for w in caught:  # the current file's reading warnings name its own options too
-        text = str(w.message)
-        warnings.warn(_for_current(text) if _READING.search(text) else text, w.category,
-                      stacklevel=2)
+    # the current file's reading errors and warnings name its own options
+    cur = read_second_file(current, cur_opts, "current", "current",
+                           string_columns=strings or None)
     if push:  # an existing project with other classes is refused before the analysis
         _check_project_classes(project, url, names, ref, label_column)
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,

@@ -21,6 +21,8 @@ from dataqa._cli_utils import (
     console,
     handle_errors,
     read_options,
+    read_second_file,
+    second_file_options,
 )
 from dataqa.errors import (
     InvalidSettingError,
@@ -171,13 +173,28 @@ def register(app: typer.Typer) -> None:
         text_column: str | None = typer.Option(None, "--text-column",
                                                help="Column the LFs read as 'text'."),
         dev: Path | None = typer.Option(None, "--dev", help="Labeled dev table (needed by auto); "
-                                        "read with the same --format/--sep/--no-header/"
-                                        "--encoding options."),
+                                        "read with the reading options of the data unless "
+                                        "its own --dev-* ones are given."),
         label_column: str | None = typer.Option(None, "--label-column",
                                                 help="Gold label column of the dev table."),
+        dev_format: str | None = typer.Option(
+            None, "--dev-format", help="Format of the dev file only (default: --format, or "
+                                       "from its suffix)."),
+        dev_sep: str | None = typer.Option(
+            None, "--dev-sep", help="Delimiter of the dev file only (default: --sep)."),
+        dev_no_header: bool | None = typer.Option(
+            None, "--dev-no-header/--dev-header",
+            help="The dev file has no header row (--dev-columns names its fields), or has one "
+                 "(default: as the data file)."),
         dev_columns: str | None = typer.Option(
             None, "--dev-columns",
             help="Column names of the dev table, like --columns (default: --columns)."),
+        dev_encoding: str | None = typer.Option(
+            None, "--dev-encoding", help="Text encoding of the dev file only (default: "
+                                         "--encoding)."),
+        dev_decimal: str | None = typer.Option(
+            None, "--dev-decimal", help="Decimal mark of the dev file only (default: "
+                                        "--decimal)."),
         classes: str | None = typer.Option(
             None, "--classes", help="Comma-separated names of classes 0..K-1, in order (e.g. "
                                     "ham,spam): dev labels written as names are read so."),
@@ -200,15 +217,19 @@ def register(app: typer.Typer) -> None:
         from dataqa.weak.pipeline import weak_label
 
         read_opts = read_options(format, sep, no_header, columns, encoding, decimal)
-        dev_read_opts = None
-        if dev_columns is not None:
-            dev_read_opts = read_options(format, sep, no_header, dev_columns, encoding, decimal)
+        dev_read_opts = None if dev is None else second_file_options(
+            dev, "dev", "dev", format=format, sep=sep, no_header=no_header, columns=columns,
+            encoding=encoding, decimal=decimal, own_format=dev_format, own_sep=dev_sep,
+            own_no_header=dev_no_header, own_columns=dev_columns, own_encoding=dev_encoding,
+            own_decimal=dev_decimal)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
                                              random_state)
+        # read here, so that its reading errors and warnings name the --dev-* options
+        dev_table = None if dev is None else read_second_file(dev, dev_read_opts, "dev", "dev")
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
-                            id_column=id_column, text_column=text_column, dev=dev,
+                            id_column=id_column, text_column=text_column, dev=dev_table,
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,
-                            progress=True, read_options=read_opts, dev_read_options=dev_read_opts,
+                            progress=True, read_options=read_opts, dev_read_options={},
                             class_names=([c.strip() for c in classes.split(",")]
                                          if classes is not None else None), metric=metric)
         result.note = note  # why the default was majority vote, in the command's flags

@@ -224,3 +224,37 @@ def test_a_class_no_lf_votes_for_is_named(files):
         res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 3,
                     "--method", "majority", "--text-column", "body", "--out", files / "o"])
     assert res.exit_code == 0, res.output
+
+
+def test_the_dev_file_has_reading_options_of_its_own(files):
+    # a headerless TSV to label, a dev set saved as an ordinary CSV
+    pd.read_csv(files / "d.csv").to_csv(files / "d.tsv", sep="\t", index=False, header=False)
+    base = ["weak", str(files / "d.tsv"), "--lfs", str(files / "my_lfs.py"), "--cardinality",
+            "2", "--method", "auto", "--format", "tsv", "--no-header", "--columns", "key,body",
+            "--id-column", "key", "--text-column", "body", "--label-column", "gold"]
+    res = CliRunner().invoke(app, [*base, "--dev", str(files / "dev.csv"), "--dev-format",
+                                   "csv", "--dev-header", "--out", str(files / "o1")])
+    assert res.exit_code == 0, res.output
+    plain = CliRunner().invoke(app, ["weak", str(files / "d.csv"), "--lfs",
+                                     str(files / "my_lfs.py"), "--cardinality", "2", "--method",
+                                     "auto", "--id-column", "key", "--text-column", "body",
+                                     "--dev", str(files / "dev.csv"), "--label-column", "gold",
+                                     "--out", str(files / "o2")])
+    assert plain.exit_code == 0, plain.output
+    pd.testing.assert_frame_equal(pd.read_csv(files / "o1" / "weak_labels.csv"),
+                                  pd.read_csv(files / "o2" / "weak_labels.csv"))
+    # the reverse: a headerless dev file beside a data file with a header
+    pd.read_csv(files / "dev.csv").to_csv(files / "devnh.csv", index=False, header=False)
+    res = CliRunner().invoke(app, [
+        "weak", str(files / "d.csv"), "--lfs", str(files / "my_lfs.py"), "--cardinality", "2",
+        "--method", "auto", "--id-column", "key", "--text-column", "body", "--label-column",
+        "gold", "--dev", str(files / "devnh.csv"), "--dev-no-header", "--dev-columns",
+        "body,gold", "--out", str(files / "o3")])
+    assert res.exit_code == 0, res.output
+    # an error reading the dev file names its own options
+    (files / "dev1252.csv").write_bytes("body,gold\ncaf\u00e9 song,0\n".encode("cp1252"))
+    res = CliRunner().invoke(app, [*base, "--dev", str(files / "dev1252.csv"), "--dev-format",
+                                   "csv", "--dev-header", "--out", str(files / "o4")])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "--dev-encoding latin-1" in text and "This is the dev file: --dev-format" in text
