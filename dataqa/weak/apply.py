@@ -338,9 +338,19 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
 
 
 def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
-                     id_column: str | None, threads: int = 1) -> tuple[np.ndarray, dict[str, int]]:
-    return _apply_frame(pdf, lfs, n_jobs=1, fault_tolerant=fault_tolerant, progress=False,
-                        id_column=id_column, threads=threads)
+                     id_column: str | None, threads: int = 1,
+                     part: int = 0) -> tuple[np.ndarray, dict[str, int]]:
+    """One Dask partition's label matrix; a row named by position is placed in its
+    partition (the partition does not know where it starts in the whole table)."""
+    import re
+
+    try:
+        return _apply_frame(pdf, lfs, n_jobs=1, fault_tolerant=fault_tolerant, progress=False,
+                            id_column=id_column, threads=threads)
+    except LabelingFunctionError as exc:
+        raise LabelingFunctionError(re.sub(r"\(position (\d+)\)",
+                                           rf"(position \1 of Dask partition {part})",
+                                           str(exc))) from None
 
 
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,
@@ -410,8 +420,8 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         import dask
 
         parts = data.to_delayed()
-        tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column, threads or 1)
-                 for p in parts]
+        tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column, threads or 1,
+                                                k) for k, p in enumerate(parts)]
         kwargs = {} if scheduler is None else {"scheduler": scheduler}
         with progress_task(f"{progress_label} (dask)", None, enabled=progress):
             results = dask.compute(*tasks, **kwargs)

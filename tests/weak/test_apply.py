@@ -115,6 +115,15 @@ def test_error_names_lf_row_and_exception(frame):
     assert repr(frame["id"][first]) in msg and "ValueError: no z allowed" in msg
     with pytest.raises(LabelingFunctionError, match=r"raised on row index \d+ \(position \d+\)"):
         apply_lfs(frame, [lf_boom_on_z], n_jobs=2)
+    # on Dask the position is placed in its partition (a partition does not know its start)
+    dd = pytest.importorskip("dask.dataframe")
+    late = frame.index[frame["text"].map(lambda t: isinstance(t, str) and "z" in t)]
+    tail = frame.loc[late[-1]:]  # starts at a row that raises, in the last partition
+    both = pd.concat([frame.loc[: late[-1]].iloc[:-1].assign(text="ok"), tail])
+    with pytest.raises(LabelingFunctionError, match=r"raised on row index \d+ \(position 0 "
+                                                    r"of Dask partition 1\)"):
+        apply_lfs(dd.from_pandas(both, chunksize=len(both) - len(tail)), [lf_boom_on_z],
+                  scheduler="sync")
 
 
 def test_fault_tolerant_counts_and_abstains(frame):
