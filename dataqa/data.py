@@ -214,8 +214,6 @@ def table_name(df: pd.DataFrame, source: str | None = None) -> str:
 #: Suffixes of spreadsheet files, refused with a hint to save the sheet as CSV.
 _SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
-#: Every byte but 0x80-0x9f (``bytes.translate`` deletes them, leaving those).
-_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 
 #: Bytes read at a time by the UTF-8 check, so a large file is never held whole.
 _UTF8_CHUNK = 1 << 24
@@ -235,6 +233,19 @@ _BINARY_FORMATS = (
 
 #: Bytes that cp1252 leaves undefined (a DOS file's 0x81 is cp850's u-umlaut).
 _CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+
+#: A byte 0x80-0x9f that is no part of a UTF-8 character and is a symbol in cp1252, as
+#: ``decode("utf-8", errors="surrogateescape")`` leaves it (U+DC80-U+DC9F).
+_CP1252_SYMBOL = re.compile("[" + "".join(chr(0xDC00 + b) for b in range(0x80, 0xA0)
+                                          if b not in _CP1252_UNDEFINED) + "]")
+
+
+def _cp1252_byte(data: bytes) -> int | None:
+    """The first byte of ``data`` that only cp1252 reads as a character (a quote, dash or
+    the euro sign; latin-1 makes it a control character), or None. Bytes 0x80-0x9f inside
+    well-formed UTF-8 characters (an em dash, Cyrillic) do not count."""
+    found = _CP1252_SYMBOL.search(data.decode("utf-8", errors="surrogateescape"))
+    return None if found is None else ord(found.group()) - 0xDC00
 
 
 def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
@@ -282,8 +293,7 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 # letter) makes cp1252 the likelier reading: latin-1 would turn it into a
                 # control character without a word
                 c1 = (byte if 0x80 <= byte <= 0x9f and byte not in _CP1252_UNDEFINED
-                      else next((b for b in set(chunk[exc.start:].translate(
-                          None, _NOT_C1)) if b not in _CP1252_UNDEFINED), None))
+                      else _cp1252_byte(exc.object[exc.start:]))
                 enc, why = (("cp1252", " (as Windows and Excel save text: byte 0x"
                              f"{c1:02x} is a quote, dash or symbol there, a control character "
                              "in latin-1)") if c1 is not None else ("latin-1", ""))

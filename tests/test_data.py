@@ -804,6 +804,11 @@ def test_cp1252_is_suggested_only_for_bytes_it_reads(tmp_path):
     with pytest.raises(DataLoadError, match=r"byte 0xe9 .* e.g. --encoding cp1252 \(as Windows "
                                             r"and Excel save text: byte 0x(80|93|94) is a quote"):
         load_table(tmp_path / "win.csv")
+    # bytes 0x80-0x9f inside UTF-8 characters (an em dash, a Cyrillic letter) are no sign
+    # of cp1252 in a UTF-8 file with one stray latin-1 byte
+    (tmp_path / "mixed.csv").write_bytes(b"id,text\n1,caf\xe9\n2,\xe2\x80\x94 dash \xd0\x96\n")
+    with pytest.raises(DataLoadError, match=r"byte 0xe9 .* e.g. --encoding latin-1 "):
+        load_table(tmp_path / "mixed.csv")
     assert load_table(tmp_path / "win.csv", encoding="cp1252")["text"].tolist() == [
         "café", "win €5 \u201cnow\u201d"]
 

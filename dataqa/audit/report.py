@@ -214,9 +214,10 @@ def _conflicts_section(r: HtmlReport, result) -> None:
     r.paragraph(
         f"{len(sets)} set(s) of exact or near copies of one item were given different labels, "
         f"the strongest evidence of a label error there is: copies share one true class. "
-        f"Their members come first in the ranked list below and in issues.csv, and their "
-        f"label-issue score is raised by the set's pooled evidence (the members' labels and "
-        f"the model's probabilities).", css_class="note")
+        f"Each member's label-issue score is raised by the set's pooled evidence (the "
+        f"members' labels and the model's probabilities), so a member whose label its set "
+        f"outvotes ranks high in the list below and in issues.csv, and the others do "
+        f"not.", css_class="note")
     shown = sets.head(_TOP_SETS)
     content = []
     for rows in shown["rows"]:

@@ -144,9 +144,12 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
             # rows in the order of their texts: the randomized SVD's later components
             # shift with the order of its rows, and the features must not depend on it
             # (identical texts have identical rows, so their order does not matter)
-            order = np.argsort(np.asarray(texts, dtype=object), kind="stable")
+            codes = pd.factorize(pd.Series(texts, dtype=object), sort=True)[0]
+            order = np.argsort(codes, kind="stable")
+            T = T[order]  # (the given order is not needed again: one copy at a time)
             Z = np.empty((T.shape[0], k))
-            Z[order] = TruncatedSVD(k, random_state=seed).fit_transform(T[order])
+            Z[order] = TruncatedSVD(k, random_state=seed).fit_transform(T)
+            del T
             sr, sc = _standardise(Z[:len(ref)], Z[len(ref):])
             start = sum(b.shape[1] for b in blocks_r)
             text_blocks[col] = slice(start, start + k)

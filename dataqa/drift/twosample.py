@@ -405,9 +405,10 @@ def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=No
     when every such distance is 0.
 
     Above ``max_items`` rows, the pairs of ``max_items`` rows chosen by their content
-    (:func:`content_sample`), so the width, and with it the MMD statistic, does not
-    depend on the order of the rows. ``random_state`` is not used (kept so that callers
-    that pass it keep working)."""
+    (:func:`content_sample`), so the width does not depend on the order of the rows (nor,
+    up to :data:`MMD_QUADRATIC_MAX` pooled rows, where :func:`mmd_test` compares every
+    row, does the MMD statistic; above it the rows compared are a random part).
+    ``random_state`` is not used (kept so that callers that pass it keep working)."""
     if len(Z) > max_items:
         Z = Z[content_sample(Z, max_items)]
     sq = _sq_dists(Z, Z)

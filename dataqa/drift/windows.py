@@ -34,7 +34,7 @@ _EPOCH_UNITS = ((1e8, 1e10, "s"), (1e11, 1e13, "ms"), (1e14, 1e16, "us"), (1e17,
 
 
 def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
-                missing: str = "error") -> pd.Series:
+                missing: str = "error", table: str | None = None) -> pd.Series:
     """The times of a time column, in UTC.
 
     Text is parsed as dates in one format for the whole column. Year-first dates
@@ -47,6 +47,8 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
     no unit (a day index, a year) are an error rather than nanoseconds after 1970.
     ``missing="error"`` (default) refuses missing values as it does unreadable ones;
     ``missing="keep"`` returns them as NaT (unreadable values are still refused).
+    ``table`` names the table in messages that name rows (with the rows of each file, for
+    a table read from several).
     """
     if missing not in ("error", "keep"):
         raise InvalidSettingError(f"missing={missing!r} is not known; use 'error' or 'keep'.")
@@ -81,7 +83,8 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         rows = _row_list(bad)
         what = "missing or not times" if missing == "error" else "not times"
         raise InvalidSettingError(
-            f"time column {name!r} has {len(bad)} value(s) that are {what} in the column's "
+            f"time column {name!r}{f' of {table}' if table else ''} has {len(bad)} value(s) "
+            f"that are {what} in the column's "
             f"format (rows {rows}, counted from 1 after the header; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.")
@@ -274,14 +277,21 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
         raise MissingColumnError(time_column, [str(c) for c in current.columns],
                                  role="time column", table="the current table")
     span = window_span(window)
-    times = parse_times(current[time_column], time_column, dayfirst=dayfirst, missing="keep")
+    from dataqa.data import _SOURCE_ATTR, table_name
+
+    # a table read from files: messages that name rows name it (and each file's rows)
+    table = (f"the current table ({table_name(current)})"
+             if current.attrs.get(_SOURCE_ATTR) else None)
+    times = parse_times(current[time_column], time_column, dayfirst=dayfirst, missing="keep",
+                        table=table)
     gaps = np.flatnonzero(times.isna().to_numpy())
     if len(gaps):
         import warnings
 
         warnings.warn(
             f"time column {time_column!r} is missing in {len(gaps)} of {len(times)} current "
-            f"rows (rows {_row_list(gaps)}, counted from 1 after the header): they are in no "
+            f"rows{f' of {table}' if table else ''} (rows {_row_list(gaps)}, counted from 1 "
+            f"after the header): they are in no "
             f"window, but in the comparison of the whole current data.", UserWarning,
             stacklevel=3)
     raw = current[time_column]

@@ -35,8 +35,8 @@ class ConsensusResult:
     annotators : DataFrame, one row per annotator
         ``annotator``, ``n_labeled``, ``agreement`` (with the consensus), ``quality``
         (cleanlab's annotator quality, higher = better), ``worst_class`` (the consensus
-        class index this annotator gets wrong most often) and ``worst_class_name`` (when
-        class names were given). Annotations without an annotator share one row,
+        class index this annotator gets wrong most often; missing for one who agrees with
+        the consensus everywhere) and ``worst_class_name`` (when class names were given). Annotations without an annotator share one row,
         ``<no annotator>``: their count, and agreement and quality averaged over them.
     method : str
         ``"crowdlab"`` (with ``pred_probs``, when CROWDLAB can run) or ``"agreement"``
@@ -100,6 +100,11 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     if int(min_annotations) < 1:
         raise InvalidSettingError(f"min_annotations must be >= 1, not {min_annotations!r}.")
     ann = annotations[["id", "label", "annotator"]].copy()
+    no_id = np.flatnonzero(ann["id"].isna().to_numpy())
+    if len(no_id):
+        raise InvalidSettingError(
+            f"{len(no_id)} annotation(s) have no item id (first at row {int(no_id[0]) + 1}); "
+            f"drop those rows first.")
     # ids are matched as text ("7" and 7 are one item) and given back as they came
     given_id = dict(zip(ann["id"].astype(str), ann["id"], strict=True))
     ann["id"] = ann["id"].astype(str)
@@ -110,7 +115,7 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
             f"annotator of its own, so none replaces another (one row, {_NO_ANNOTATOR!r}, "
             f"in the annotators table).", UserWarning,
             stacklevel=2)
-    ann["annotator"] = [f"{_NO_ANNOTATOR}-{k}" if missing else str(a) for k, (a, missing) in
+    ann["annotator"] = [f"{_NO_ANNOTATOR}-{k}" if missing else _name(a) for k, (a, missing) in
                         enumerate(zip(ann["annotator"], no_one, strict=True))]
     if ann["label"].isna().any():
         raise InvalidSettingError("annotations have missing labels; drop those rows first.")
@@ -202,6 +207,11 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         items.insert(2, "label_name", [class_names[k] for k in items["label"]])
     items["needs_review"] = (quality < min_quality) | (items["n_annotations"] < min_annotations)
     annotators = _merge_no_annotator(annotators, no_one.any())
+    # an annotator who agrees with the consensus everywhere has no class gotten wrong
+    perfect = annotators["agreement"].to_numpy(dtype=float) >= 1.0
+    annotators["worst_class"] = pd.array(
+        [None if p or pd.isna(k) else int(k) for p, k in
+         zip(perfect, annotators["worst_class"], strict=True)], dtype="Int64")
     if class_names is not None:
         annotators["worst_class_name"] = [
             None if pd.isna(k) else class_names[int(k)] for k in annotators["worst_class"]]
@@ -225,10 +235,25 @@ def _merge_no_annotator(annotators: pd.DataFrame, any_missing: bool) -> pd.DataF
     part = annotators[none]
     n = part["n_labeled"].to_numpy(dtype=float)
     row = {"annotator": _NO_ANNOTATOR, "n_labeled": int(n.sum()),
-           "agreement": float(np.average(part["agreement"], weights=n)),
-           "quality": float(np.average(part["quality"], weights=n)),
-           "worst_class": None}
+           "agreement": _mean_of_rated(part["agreement"], n),
+           "quality": _mean_of_rated(part["quality"], n), "worst_class": None}
     return pd.concat([annotators[~none], pd.DataFrame([row])], ignore_index=True)
+
+
+def _mean_of_rated(values: pd.Series, weights: np.ndarray) -> float:
+    """Weighted mean over the values that are rated (CROWDLAB leaves an annotator whose
+    only item has no other annotation unrated: NaN); NaN when none is."""
+    v = values.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    return float(np.average(v[ok], weights=weights[ok])) if ok.any() else float("nan")
+
+
+def _name(annotator) -> str:
+    """An annotator's name as text; a whole-number float (7.0, as pandas stores integer ids
+    beside a missing one) as the integer."""
+    if isinstance(annotator, (float, np.floating)) and float(annotator).is_integer():
+        return str(int(annotator))
+    return str(annotator)
 
 
 @contextlib.contextmanager

@@ -47,7 +47,8 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
         + 1, at least 2). -1 is refused (gold labels have no abstain: drop unlabeled
         rows first), as is a label >= K, with the row and the count.
     cardinality : int, optional
-        K for the chance level; default: ``max(L, Y) + 1`` (at least 2).
+        K for the chance level and the gold labels' range; default: the largest LF vote
+        + 1 (at least 2).
 
     Returns
     -------

@@ -144,8 +144,9 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
                         f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc} "
-                        f"(fix the LF; apply_lfs(..., fault_tolerant=True) makes it abstain "
-                        f"where it raises and counts the faults)"
+                        f"(fix the LF, or let it abstain where it raises and count the faults: "
+                        f"fault_tolerant=True in apply_lfs and weak_label, --fault-tolerant in "
+                        f"dataqa weak)"
                     ) from exc
                 faults[lf.name] = faults.get(lf.name, 0) + 1
                 ys.append(ABSTAIN)
@@ -348,9 +349,10 @@ def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
         return _apply_frame(pdf, lfs, n_jobs=1, fault_tolerant=fault_tolerant, progress=False,
                             id_column=id_column, threads=threads)
     except LabelingFunctionError as exc:
+        # only the first "(position N)", the one this module wrote before the LF's message
         raise LabelingFunctionError(re.sub(r"\(position (\d+)\)",
                                            rf"(position \1 of Dask partition {part})",
-                                           str(exc))) from None
+                                           str(exc), count=1)) from exc.__cause__
 
 
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,

@@ -203,6 +203,10 @@ def register(app: typer.Typer) -> None:
                                          "accuracy, f1 (of class 1, for a rare class) or "
                                          "f1_macro."),
         n_jobs: int = typer.Option(1, "--n-jobs", help="Processes for row-wise LFs."),
+        fault_tolerant: bool = typer.Option(
+            False, "--fault-tolerant",
+            help="An LF that raises on a row abstains there (the faults are counted) instead "
+                 "of stopping the run."),
         random_state: int = typer.Option(
             0, "--random-state", help="Seed of Snorkel's LabelModel, 0..4294967295 (2**32 - 1)."),
         out: Path = typer.Option(..., "--out", help="Output folder."),
@@ -231,7 +235,8 @@ def register(app: typer.Typer) -> None:
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,
                             progress=True, read_options=read_opts, dev_read_options={},
                             class_names=([c.strip() for c in classes.split(",")]
-                                         if classes is not None else None), metric=metric)
+                                         if classes is not None else None), metric=metric,
+                            fault_tolerant=fault_tolerant)
         result.note = note  # why the default was majority vote, in the command's flags
         paths = result.save(out)
         console.print(f"labeled {len(result.L)} rows with {result.L.shape[1]} LFs "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -185,11 +186,18 @@ class BaseLabelModel(BaseEstimator):
             )
         k_fit = getattr(self, "n_fit_classes_", None)
         if k_fit is not None and L.size and L.max() >= k_fit:
-            i, j = (int(v[0]) for v in np.nonzero(L >= k_fit))
-            raise InvalidSettingError(
-                f"L has a vote {L[i, j]} (row {i}, LF column {j}) for a class no LF voted for "
-                f"in the L the model was fitted on (votes 0..{k_fit - 1}); such a class gets "
-                f"probability 0. Refit on an L that holds votes for it.")
+            # a class the fitted votes never held (an LF that fires for it only on these
+            # rows): the model knows nothing of it, so such a vote is read as an abstain
+            unknown = L >= k_fit
+            i, j = (int(v[0]) for v in np.nonzero(unknown))
+            classes = sorted({int(v) for v in L[unknown]})
+            warnings.warn(
+                f"{int(unknown.sum())} vote(s) for class(es) {classes} (first at row {i}, LF "
+                f"column {j}) that no LF voted for in the votes the model was fitted on "
+                f"(0..{k_fit - 1}); the model knows nothing of those classes, so the votes are "
+                f"read as abstains. Fit on votes that hold them to use them.", UserWarning,
+                stacklevel=3)
+            L = np.where(unknown, -1, L)
         return L
 
     def _fit_classes(self, L: np.ndarray, K: int) -> int:
@@ -324,6 +332,11 @@ class DawidSkene(BaseLabelModel):
         Stop when the largest change of a posterior is below ``tol``.
     smoothing : float, default 0.01
         Dirichlet pseudo-count added to every confusion-matrix cell and prior entry.
+    monotone : bool, default True
+        After each M-step, a vote for class l is made no more likely from any other true
+        class than from l itself (``confusion_[j, c, l] <= confusion_[j, l, l]``; the
+        excess goes to abstaining, so each row still sums to 1): a vote is never evidence
+        against its own class.
 
     Attributes
     ----------

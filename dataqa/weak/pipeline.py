@@ -245,7 +245,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                label_column: str | None = None, n_jobs: int = 1, random_state: Any = 0,
                progress: bool | None = None, read_options: dict | None = None,
                dev_read_options: dict | None = None, class_names: Sequence[str] | None = None,
-               metric: str = "accuracy") -> WeakResult:
+               metric: str = "accuracy", fault_tolerant: bool = False) -> WeakResult:
     """Label a table with labeling functions and a label model.
 
     Applies the LFs to ``data`` (and to ``dev``), fits the label model, and summarises
@@ -288,6 +288,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     class_names : sequence of str, optional
         The names of classes 0..K-1, in order (``["ham", "spam"]``): dev labels written as
         these names are read as their indices.
+    fault_tolerant : bool, default False
+        An LF that raises on a row abstains there (an ``LFFaultWarning`` counts the faults
+        per LF) instead of stopping the run (see :func:`dataqa.weak.apply_lfs`).
     metric : {"accuracy", "f1", "f1_macro"}
         How ``"auto"`` scores the candidates on the dev set (``"f1"``: of class 1, for a
         rare positive class such as spam).
@@ -346,13 +349,13 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     if dev_df is not None:
         _check_lf_columns(dev_df, lfs)
     L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column,
-                  cardinality=cardinality)
+                  cardinality=cardinality, fault_tolerant=fault_tolerant)
     L_dev = None
     if dev_df is not None:
         L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress,
                           id_column=id_column if id_column in dev_df.columns else None,
                           progress_label="labeling functions (dev rows)",
-                          cardinality=cardinality)
+                          cardinality=cardinality, fault_tolerant=fault_tolerant)
     model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
                             random_state=random_state, metric=metric)
     proba = model.predict_proba(L)

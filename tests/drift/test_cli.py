@@ -98,7 +98,8 @@ def test_windows_from_the_command_line(tmp_path):
     gappy.loc[[4, 8], "ts"] = [" ", "NaT"]  # blank, and a missing-value text: no time too
     gappy.to_csv(tmp_path / "gappy.csv", index=False)
     with pytest.warns(UserWarning, match="time column 'ts' is missing in 30 of 120 current "
-                                         "rows \\(rows 1, 5, 9, 13, 17, ..."):
+                                         "rows of the current table \\('.*gappy.csv'\\) "
+                                         "\\(rows 1, 5, 9, 13, 17, ..."):
         res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "gappy.csv"),
                                   "--time-column", "ts", "--window", "5D", "--permutations",
                                   "19", "-q", "--out", str(tmp_path / "g")])
@@ -679,3 +680,20 @@ def test_a_pattern_reads_several_reference_files_as_one(tmp_path):
     assert (f"label column 'label' of the reference table ('{tmp_path / 'parts'} (3 files; rows "
             f"1-40 ref_0.csv, 41-80 ref_1.csv, 81-120 ref_2.csv)') has 1 missing or empty labels "
             f"(rows 43, counted from 1 after the header)") in " ".join(res.output.split())
+
+
+def test_time_messages_on_several_files_say_which_rows_each_file_holds(tmp_path):
+    ref, cur = tables(tmp_path)
+    whole = pd.read_csv(cur)
+    (tmp_path / "days").mkdir()
+    whole.iloc[:60].to_csv(tmp_path / "days" / "a.csv", index=False)
+    bad = whole.iloc[60:].copy()
+    bad.iloc[3, bad.columns.get_loc("ts")] = "yesterday"
+    bad.to_csv(tmp_path / "days" / "b.csv", index=False)
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "days"), "--time-column", "ts",
+                              "--window", "5D", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert (f"time column 'ts' of the current table ('{tmp_path / 'days'} (2 files; rows 1-60 "
+            f"a.csv, 61-120 b.csv)') has 1 value(s) that are not times in the column's format "
+            f"(rows 64, counted from 1 after the header; e.g. 'yesterday')") in text

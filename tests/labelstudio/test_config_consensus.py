@@ -162,7 +162,38 @@ def test_consensus_gives_ids_back_as_given_and_names_the_worst_class():
     probs = np.array([[0.2, 0.8], [0.9, 0.1], [0.3, 0.7]])
     res = consensus_labels(ann, class_names=["ham", "spam"], ids=[7, 8, 9], pred_probs=probs)
     assert res.method == "crowdlab" and res.items["id"].tolist() == [7, 8, 9]
-    assert set(res.annotators["worst_class_name"]) <= {"ham", "spam"}
+    assert set(res.annotators["worst_class_name"].dropna()) <= {"ham", "spam"}
+    # an annotator who always agrees with the consensus has no worst class
+    votes = consensus_labels(ann, class_names=["ham", "spam"]).annotators.set_index("annotator")
+    assert votes.loc["x", "agreement"] == 1.0 and pd.isna(votes.loc["x", "worst_class"])
+    assert pd.isna(votes.loc["x", "worst_class_name"])
+    assert str(votes["worst_class"].dtype) == "Int64"
+
+
+def test_consensus_edge_cases_of_real_pulls():
+    rows = [(101, "ham", "alice"), (101, "ham", "bob"), (101, "spam", "carol"),
+            (102, "spam", "alice"), (102, "ham", "bob"),
+            (103, "spam", "alice"), (103, "spam", None), (103, "spam", None),
+            (104, "ham", None),
+            (105, "ham", "alice"), (105, "spam", "bob"), (105, "spam", "carol"),
+            (105, "ham", None), (106, "spam", "carol"), (106, "spam", "carol")]
+    ann = pd.DataFrame(rows, columns=["id", "label", "annotator"])
+    probs = [[.1, .9], [.4, .6], [.8, .2], [.3, .7], [.45, .55], [.9, .1], [.5, .5]]
+    with pytest.warns(UserWarning, match="have no annotator"):
+        res = consensus_labels(ann, class_names=["ham", "spam"],
+                               ids=[106, 105, 104, 103, 102, 101, 107], pred_probs=probs)
+    none = res.annotators.set_index("annotator").loc["<no annotator>"]
+    assert none["n_labeled"] == 4 and np.isfinite(none["quality"])  # unrated ones left out
+    with pytest.raises(InvalidSettingError, match=r"1 annotation\(s\) have no item id \(first "
+                                                  r"at row 16\); drop those rows first"):
+        consensus_labels(pd.concat([ann, pd.DataFrame([(None, "ham", "alice")],
+                                                      columns=ann.columns)]),
+                         class_names=["ham", "spam"])
+    numbered = pd.DataFrame({"id": ["a", "a", "b", "b", "c"], "label": [0, 1, 1, 1, 0],
+                             "annotator": [7, 8, 7, 8, np.nan]})
+    with pytest.warns(UserWarning, match="have no annotator"):
+        names = set(consensus_labels(numbered, n_classes=2).annotators["annotator"])
+    assert names == {"7", "8", "<no annotator>"}
 
 
 def test_consensus_says_when_it_falls_back_to_votes():

@@ -258,3 +258,31 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
     assert res.exit_code == 2
     text = " ".join(res.output.split())
     assert "--dev-encoding latin-1" in text and "This is the dev file: --dev-format" in text
+
+
+def test_an_lf_that_raises_stops_the_run_unless_fault_tolerant(files):
+    (files / "boom.py").write_text(LFS_FILE + '''
+@labeling_function()
+def boom(x):
+    if "love" in x.text:
+        raise ValueError("bad row")
+    return -1
+
+lfs = lfs + [boom]
+''')
+    args = ["weak", str(files / "d.csv"), "--lfs", str(files / "boom.py"), "--cardinality", "2",
+            "--text-column", "body", "--method", "majority"]
+    res = CliRunner().invoke(app, [*args, "--out", str(files / "o1")])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "labeling function 'boom' raised on row index 4 (position 4): ValueError: bad row" in text
+    assert "--fault-tolerant in dataqa weak" in text
+    res = CliRunner().invoke(app, [*args, "--fault-tolerant", "--out", str(files / "o2")])
+    assert res.exit_code == 0, res.output
+    # boom votes nowhere (it abstains where it raises): the labels of the LFs without it
+    res = CliRunner().invoke(app, ["weak", str(files / "d.csv"), "--lfs", str(files / "my_lfs.py"),
+                                   "--cardinality", "2", "--text-column", "body", "--method",
+                                   "majority", "--out", str(files / "o3")])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(pd.read_csv(files / "o2" / "weak_labels.csv"),
+                                  pd.read_csv(files / "o3" / "weak_labels.csv"))

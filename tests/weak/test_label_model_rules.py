@@ -202,9 +202,21 @@ def test_classes_no_lf_votes_for_get_no_mass_and_a_warning(method):
     assert set(model.predict(SILENT, abstain_uncovered=False)) <= {0, 1}
     assert model.silent_classes_ == [2, 3]
     np.testing.assert_allclose(model.class_prior_[2:], 0.0)
-    with pytest.raises(InvalidSettingError, match=r"L has a vote 3 \(row 0, LF column 0\) for a "
-                                                  r"class no LF voted for"):
-        model.predict_proba(np.array([[3, -1, -1]]))
+    # a vote for such a class in other rows (a dev set, a new batch) is read as an abstain
+    with pytest.warns(UserWarning, match=r"2 vote\(s\) for class\(es\) \[3\] \(first at row 0, "
+                                         r"LF column 0\) that no LF voted for .* read as abstains"):
+        P = model.predict_proba(np.array([[3, -1, -1], [3, 1, -1]]))
+    np.testing.assert_allclose(P[0], model.class_prior_)
+    np.testing.assert_allclose(P[1], model.predict_proba(np.array([[-1, 1, -1]]))[0])
+
+
+def test_auto_with_a_class_voted_only_on_the_dev_rows():
+    L = np.array([[0, -1, -1], [-1, 1, -1], [1, 1, -1], [0, 0, -1]] * 20)
+    L_dev = np.array([[0, -1, -1], [-1, 1, -1], [-1, -1, 2], [1, -1, -1]] * 5)
+    Y_dev = np.array([0, 1, 2, 1] * 5)
+    with pytest.warns(UserWarning, match="read as abstains"):
+        model = fit_label_model(L, cardinality=3, method="auto", L_dev=L_dev, Y_dev=Y_dev)
+    assert model.chosen_ in ("majority", "dawid_skene", "snorkel", "snorkel_dev_prior")
 
 
 def test_a_class_below_the_largest_vote_is_modelled_without_warning():
@@ -265,3 +277,18 @@ def test_cli_refuses_a_bad_random_state_before_the_lfs_run(tmp_path):
         assert (f"--random-state {bad} must be an integer in 0..4294967295 (2**32 - 1), the seed "
                 f"of Snorkel's LabelModel") in text
         assert "the LFs ran" not in text and "Traceback" not in text
+
+
+def test_the_monotone_step_keeps_rows_summing_to_one_and_votes_for_their_class():
+    from dataqa.weak.label_models import _monotone
+
+    rng = np.random.default_rng(0)
+    conf = rng.dirichlet(np.ones(4), size=(5, 3))  # 5 LFs, 3 classes, 3 votes + abstain
+    out = _monotone(conf)
+    np.testing.assert_allclose(out.sum(axis=2), 1.0, rtol=0, atol=1e-12)
+    for c in range(3):
+        for v in range(3):
+            assert (out[:, c, v] <= out[:, v, v] + 1e-15).all()
+    assert (out[:, :, 3] >= conf[:, :, 3] - 1e-15).all()  # the excess went to abstaining
+    ok = np.array([[[0.8, 0.1, 0.1], [0.1, 0.7, 0.2]]])  # already monotone: unchanged
+    np.testing.assert_array_equal(_monotone(ok), ok)
