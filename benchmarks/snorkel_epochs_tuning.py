@@ -82,7 +82,7 @@ def tables(data_home: Path):
     yield "SMS, eleven LFs", sms, (sms["label"] == "spam").to_numpy().astype(int), sms_lfs()
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> dict[str, bool]:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--data-home", default=str(Path(__file__).resolve().parents[2] / "shared"
                                               / "data"))
@@ -108,8 +108,8 @@ def main(argv=None) -> int:
     chosen = 100 if means[100] >= means[500] - 0.005 else 500
     print(f"rule (higher mean; within 0.005, Snorkel's 100): {chosen} epochs")
     write_json(args.out, "snorkel_epochs_tuning", {"rows": rows, "means": means, "chosen": chosen})
-    return finish("snorkel_epochs_tuning", {})
+    return {}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(finish("snorkel_epochs_tuning", main()))

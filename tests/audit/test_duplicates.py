@@ -183,7 +183,7 @@ def test_errors():
         duplicate_label_issue_score(np.zeros(2), np.array([0, 1]), np.full((2, 2), 0.5), sets)
 
 
-def test_add_to_the_issue_table_ranks_conflicts_first():
+def test_add_to_the_issue_table_raises_conflicts_and_ranks_by_score():
     from dataqa.audit import find_label_issues
 
     texts = ["win cash", "hello", "win cash", "see you", "bye"]
@@ -196,12 +196,15 @@ def test_add_to_the_issue_table_ranks_conflicts_first():
     assert summary == {"n_conflicting_duplicate_sets": 1, "n_conflicting_duplicates": 2}
     # set {a, c}: q = ((1/2, 1/2) + (0.25, 0.75)) / 2 = (0.375, 0.625)
     # a (spam): max(0.2, 0.375) = 0.375; c (ham): max(0.7, 0.625) = 0.7
-    assert out["id"].tolist()[:2] == ["c", "a"]
-    assert out["is_conflicting_duplicate"].tolist() == [True, True, False, False, False]
-    assert out["conflicting_duplicate_set"].tolist()[:3] == ["a;c", "a;c", ""]
-    # the rest keep their scores and order: d (0.95), e (0.4), b (0.1)
-    assert out["id"].tolist()[2:] == ["d", "e", "b"]
-    np.testing.assert_allclose(out["label_issue_score"], [0.7, 0.375, 0.95, 0.4, 0.1])
+    # ranked by score alone: d (0.95), c (0.7), e (0.4), a (0.375), b (0.1)
+    assert out["id"].tolist() == ["d", "c", "e", "a", "b"]
+    assert out["is_conflicting_duplicate"].tolist() == [False, True, False, True, False]
+    assert out["conflicting_duplicate_set"].tolist() == ["", "a;c", "", "a;c", ""]
+    np.testing.assert_allclose(out["label_issue_score"], [0.95, 0.7, 0.4, 0.375, 0.1])
+    # among equal scores, a conflicting duplicate first
+    tied = issues.assign(label_issue_score=0.5)
+    tie, _ = add_conflicting_duplicates(tied, sets, y, np.full((5, 2), 0.5), ids)
+    assert set(tie["id"][:2]) == {"a", "c"} and tie["is_conflicting_duplicate"][:2].all()
     # c (score >= 0.5) is a label issue; a keeps what cleanlab said
     flagged = dict(zip(out["id"], out["is_label_issue"], strict=True))
     before = dict(zip(issues["id"], issues["is_label_issue"], strict=True))
