@@ -749,7 +749,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),
                   "text_features": text_features, "ood_score": ood_score,
                   "random_state": _json_seed(random_state), "skipped_columns": skipped,
-                  "list_columns": {c: len(n) for c, n in lists.items()}},
+                  "list_columns": {c: len(n) for c, n in lists.items()},
+                  # the files read (with each file's rows, for a folder or pattern)
+                  **{f"{name}_source": str(t.attrs[_SOURCE_ATTR])
+                     for name, t in (("reference", ref_given), ("current", cur_given))
+                     if t.attrs.get(_SOURCE_ATTR) and not _part}},
         n_reference=len(ref), n_current=len(cur))
     if _keep_features:  # drift_windows reuses them for every window and chunk
         result._features = (feats, kinds)

@@ -122,6 +122,8 @@ def drift_report(result) -> HtmlReport:
     windows = ({"windows": windows_summary(result.windows)}
                if result.windows is not None else {})
     r.heading("Summary").key_values({
+        **{f"{name} data": s[f"{name}_source"] for name in ("reference", "current")
+           if s.get(f"{name}_source")},
         "drifted": result.drifted,
         "reference rows": result.n_reference,
         "current rows": result.n_current,

@@ -660,6 +660,11 @@ def test_a_pattern_reads_several_reference_files_as_one(tmp_path):
                               "--permutations", "99", "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     assert "(120 reference rows, 120 current rows)" in res.output
+    saved = json.loads((out / "drift.json").read_text())["settings"]
+    assert saved["reference_source"] == (f"{tmp_path / 'parts' / 'ref_*.csv'} (3 files; rows "
+                                         f"1-40 ref_0.csv, 41-80 ref_1.csv, 81-120 ref_2.csv)")
+    assert saved["current_source"] == str(cur)
+    assert "ref_1.csv" in (out / "report.html").read_text()
     one = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
                               "--id-column", "id", "--permutations", "99", "--out",
                               str(tmp_path / "one"), "--quiet"])
