@@ -1413,10 +1413,11 @@ def _file_rows(names: list[str], frames: list[pd.DataFrame], shown: int = 4) -> 
 
 
 def load_with_options(data, read_options: dict | None):
-    """:func:`load_table` with ``read_options``, for functions that take them so: an
-    error's API hint names ``read_options`` instead of keywords they do not have."""
+    """:func:`load_tables` with ``read_options`` (a file, a folder of files or a glob
+    pattern, or a DataFrame), for functions that take them so: an error's API hint names
+    ``read_options`` instead of keywords they do not have."""
     try:
-        return load_table(data, **(read_options or {}))
+        return load_tables(data, **(read_options or {}))
     except DataqaError as exc:
         msg = _read_options_hint(str(exc))
         if msg == str(exc):

@@ -46,7 +46,9 @@ def _ledger_files(path: Path) -> list[Path]:
 @al_app.command("init")
 @handle_errors
 def init_command(
-    data: Path = typer.Argument(..., help="CSV, TSV, Parquet or JSONL file of items."),
+    data: Path = typer.Argument(..., help="CSV, TSV, Parquet or JSONL file of items (or a folder "
+                                          "or quoted glob pattern of such files, read as one "
+                                          "table)."),
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file (created when missing)."),
     label_column: str | None = typer.Option(
         None, "--label-column", help="Column of known labels; empty cells are unlabeled."),

@@ -82,12 +82,12 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     or ``"char"`` for text, else ``None``), ``replaced`` (the earlier setup that
     ``force`` replaced, else ``None``) and ``classes`` (the ledger's classes).
     """
-    from dataqa.data import load_table, make_ids, numeric_feature_columns
+    from dataqa.data import load_tables, make_ids, numeric_feature_columns
 
     opts = dict(read_options or {})
     if id_column is not None and not isinstance(data, pd.DataFrame):
         opts.setdefault("string_columns", [id_column])
-    df = load_table(data, **opts)
+    df = load_tables(data, **opts)
     name = _source_name(data)
     cols = [str(c) for c in df.columns]
     for role, col in (("id column", id_column), ("label column", label_column),

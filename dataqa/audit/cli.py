@@ -47,7 +47,9 @@ def _print_result(result, paths, out=None) -> None:
 
 @handle_errors
 def audit_command(
-    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, JSONL or JSON file with a label column."),
+    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, JSONL or JSON file with a label "
+                                          "column, or a folder or quoted glob pattern of such "
+                                          "files, read as one table."),
     label_column: str = typer.Option(..., "--label-column", help="Column of given labels."),
     text_column: str | None = typer.Option(None, "--text-column", help="Text column (TF-IDF features)."),
     id_column: str | None = typer.Option(None, "--id-column", help="Unique id column (default: content hash)."),

@@ -161,7 +161,9 @@ def register(app: typer.Typer) -> None:
     @app.command("weak")
     @handle_errors
     def weak_command(
-        data: Path = typer.Argument(..., help="Table to label (CSV, TSV, Parquet, JSONL ...)."),
+        data: Path = typer.Argument(..., help="Table to label (CSV, TSV, Parquet, JSONL ...; a "
+                                              "folder or quoted glob pattern of such files is "
+                                              "read as one table)."),
         lfs: str = typer.Option(..., "--lfs", help="Module (pkg.mod) or .py file defining lfs = [...]."),
         cardinality: int = typer.Option(..., "--cardinality", help="Number of classes K."),
         method: str | None = typer.Option(
@@ -221,6 +223,14 @@ def register(app: typer.Typer) -> None:
         from dataqa.weak.pipeline import weak_label
 
         read_opts = read_options(format, sep, no_header, columns, encoding, decimal)
+        dev_given = {name: v for name, v in (
+            ("--dev-format", dev_format), ("--dev-sep", dev_sep),
+            ("--dev-no-header/--dev-header", dev_no_header), ("--dev-columns", dev_columns),
+            ("--dev-encoding", dev_encoding), ("--dev-decimal", dev_decimal)) if v is not None}
+        if dev is None and dev_given:
+            raise InvalidSettingError(
+                f"{', '.join(dev_given)} set how the dev file is read, but no --dev file is "
+                f"given; pass --dev FILE, or leave them out.")
         dev_read_opts = None if dev is None else second_file_options(
             dev, "dev", "dev", format=format, sep=sep, no_header=no_header, columns=columns,
             encoding=encoding, decimal=decimal, own_format=dev_format, own_sep=dev_sep,

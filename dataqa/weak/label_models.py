@@ -255,8 +255,10 @@ class BaseLabelModel(BaseEstimator):
         Classes whose probabilities are within 1e-9 of the largest tie; a tie goes to the
         class first in :meth:`class_preference` (larger prior, then larger share of the LF
         votes, then lower index). With ``abstain_uncovered`` (default), rows where every LF
-        abstains get -1; without it they get the class of the largest prior (under the
-        same tie rule; never a class no LF voted for).
+        abstains get -1; without it they get the class of largest probability in
+        :meth:`predict_proba` (the class prior for most models; for Dawid-Skene fitted on
+        all rows, the posterior of a row where every LF abstains), under the same tie
+        rule and never a class no LF voted for.
         """
         proba = self.predict_proba(L)
         L = np.asarray(L)

@@ -251,3 +251,24 @@ def test_a_warning_says_when_large_folds_leave_logistic_regression_alone(monkeyp
         res = audit(frame, label_column="label", id_column="id", cv=3, datalab=False,
                     progress=False)
     assert "+" not in res.summary["models"]["numeric"]["model"]
+
+
+def test_a_folder_or_pattern_is_audited_as_one_table(tmp_path):
+    df = _texts_with_conflicts()
+    (tmp_path / "parts").mkdir()
+    df.iloc[:30].to_csv(tmp_path / "parts" / "a.csv", index=False)
+    df.iloc[30:].to_csv(tmp_path / "parts" / "b.csv", index=False)
+    whole = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                  datalab=False, progress=False)
+    for source in (tmp_path / "parts", str(tmp_path / "parts" / "*.csv")):
+        res = audit(source, label_column="label", text_column="text", id_column="id", cv=3,
+                    datalab=False, progress=False)
+        pd.testing.assert_frame_equal(res.issues, whole.issues)
+    bad = df.iloc[30:].copy()
+    bad.loc[bad.index[2], "label"] = None
+    bad.to_csv(tmp_path / "parts" / "b.csv", index=False)
+    from dataqa.errors import LabelError
+
+    with pytest.raises(LabelError, match="missing or empty labels"):
+        audit(tmp_path / "parts", label_column="label", text_column="text", id_column="id",
+              progress=False)

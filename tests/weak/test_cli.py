@@ -258,6 +258,10 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
     assert res.exit_code == 2
     text = " ".join(res.output.split())
     assert "--dev-encoding latin-1" in text and "This is the dev file: --dev-format" in text
+    res = CliRunner().invoke(app, [*base, "--dev-sep", ";", "--out", str(files / "o5")])
+    assert res.exit_code == 2
+    assert ("--dev-sep set how the dev file is read, but no --dev file is given"
+            in " ".join(res.output.split()))
 
 
 def test_an_lf_that_raises_stops_the_run_unless_fault_tolerant(files):
