@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import typer
 
 from dataqa._cli_utils import (
+    _READING_FLAGS,
     COLUMNS_OPT,
     DECIMAL_OPT,
     ENCODING_OPT,
@@ -16,7 +16,6 @@ from dataqa._cli_utils import (
     SEP_OPT,
     check_out_dir,
     console,
-    for_second_file,
     handle_errors,
     read_options,
     read_second_file,
@@ -31,14 +30,6 @@ _REFERENCE_HINT = ("(This is the reference file, read with {given}: the reading 
                    "give them as --current-format, --current-sep, --current-no-header, "
                    "--current-columns, --current-encoding or --current-decimal.)")
 
-#: The reading options whose --current-* form an error about the current file names.
-_READING = re.compile(r"--(format|sep|no-header|columns|encoding|decimal)\b")
-
-
-def _for_current(message: str) -> str:
-    """An error about the current file, naming the --current-* options that set its reading
-    (``--encoding latin-1`` would also re-read the reference with that encoding)."""
-    return for_second_file(message, "current", "current")
 
 
 def _say(text: str, **kwargs) -> None:
@@ -320,7 +311,7 @@ def drift_command(
                                        ("encoding", encoding), ("decimal", decimal))
                  if v is not None] + (["--no-header"] if no_header else [])
         msg = str(exc)
-        if given and (_READING.search(msg) or "field" in msg or "column" in msg
+        if given and (_READING_FLAGS.search(msg) or "field" in msg or "column" in msg
                       or "decod" in msg):  # a reading error, not a missing or empty file
             raise type(exc)(f"{msg} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
         raise

@@ -16,6 +16,7 @@ from dataqa.drift.detect import (
     _as_frame,
     _columns,
     _expand_lists,
+    _which,
     detect_drift,
 )
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
@@ -277,11 +278,10 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
         raise MissingColumnError(time_column, [str(c) for c in current.columns],
                                  role="time column", table="the current table")
     span = window_span(window)
-    from dataqa.data import _SOURCE_ATTR, table_name
+    from dataqa.data import _SOURCE_ATTR
 
     # a table read from files: messages that name rows name it (and each file's rows)
-    table = (f"the current table ({table_name(current)})"
-             if current.attrs.get(_SOURCE_ATTR) else None)
+    table = _which(current, "current") if current.attrs.get(_SOURCE_ATTR) else None
     times = parse_times(current[time_column], time_column, dayfirst=dayfirst, missing="keep",
                         table=table)
     gaps = np.flatnonzero(times.isna().to_numpy())
