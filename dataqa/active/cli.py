@@ -140,10 +140,18 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
         rows = [feats[i].get("features", []) for i in batch["id"]]
         for j in range(len(rows[0]) if rows else 0):
             items[f"f{j}"] = [r[j] for r in rows]
-    pred = batch["prediction"]
-    items["prediction"] = [str(v) if str(v) in names else
-                           names[int(v)] if str(v).lstrip("-").isdigit() and 0 <= int(v) < len(names)
-                           else str(v) for v in pred]
+    import pandas as pd
+
+    def shown(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None  # no model yet (a cold start): nothing pre-selected
+        if str(v) in names:
+            return str(v)
+        if str(v).lstrip("-").isdigit() and 0 <= int(v) < len(names):
+            return names[int(v)]
+        return str(v)
+
+    items["prediction"] = [shown(v) for v in batch["prediction"]]
     items["score"] = batch["score"].astype(float).to_numpy()
     if "probability" in batch.columns and batch["probability"].notna().all():
         items["probability"] = batch["probability"].astype(float).to_numpy()

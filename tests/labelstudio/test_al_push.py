@@ -54,3 +54,30 @@ def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, 
         assert pred["model_version"].startswith("model-") and pred["model_version"] != "model-classifier"
         assert 0.5 <= pred["score"] <= 1.0  # two classes: the predicted one has at least 1/2
         assert pred["result"][0]["value"]["choices"][0] in ("ham", "spam")
+
+
+def test_a_cold_start_batch_is_pushed_with_nothing_preselected(ls_server, ls_client, tmp_path,
+                                                              project_name):
+    # no label in the pool yet: the first batch has no model, so no prediction to show
+    data = tmp_path / "pool.csv"
+    _pool().assign(label=None).to_csv(data, index=False)
+    led = str(tmp_path / "al.db")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner = CliRunner()
+    res = runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column", "label",
+                              "--text-column", "text", "--id-column", "id",
+                              "--classes", "ham,spam"], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", led, "--batch", "4", "--push",
+                              "--project", project_name], env=env)
+    assert res.exit_code == 0, res.output
+    assert "4 created, 0 already there, 0 failed" in res.output
+
+    from dataqa.ledger import Ledger
+
+    with Ledger(led) as check:
+        tasks = check.task_ids(project=project_name)
+    assert len(tasks) == 4
+    for task_id in tasks.values():
+        task = ls_client.request("GET", f"/api/tasks/{task_id}")
+        assert task["predictions"] == []  # nothing pre-selected
