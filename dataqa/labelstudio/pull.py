@@ -331,6 +331,11 @@ def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *
                                              errors="coerce").astype(float)
     annotations = annotations.sort_values(["task_id", "annotation_id"],
                                           kind="mergesort").reset_index(drop=True)
+    if len(annotations):
+        newest = annotations.assign(_who=annotations["annotator"].astype("string").fillna(""))
+        newest = newest.drop_duplicates(["id", "_who"], keep="last")
+        n = newest.groupby("id", sort=False)["label"].nunique()
+        report.disagreements = n.index[n > 1].tolist()
     logger.info("%s", report)
     return PullResult(annotations=annotations, report=report)
 

@@ -98,6 +98,10 @@ class PullReport:
         Classes chosen in this pull that the ledger did not have before it (the project's
         classes were edited in Label Studio). Their labels are stored, so the ledger now
         has these classes and the next round trains on them.
+    disagreements : list
+        Ids of the items whose annotators chose different classes (each annotator's
+        newest annotation). The ledger's label of such an item is the majority's, a tie
+        going to the newest (:meth:`~dataqa.ledger.Ledger.latest_labels`).
     """
 
     project: str
@@ -111,6 +115,7 @@ class PullReport:
     invalid: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     unmatched_tasks: list[int] = field(default_factory=list)
     new_classes: list[str] = field(default_factory=list)
+    disagreements: list = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -138,7 +143,8 @@ class PullReport:
                 "n_updated": self.n_updated, "n_unchanged": self.n_unchanged,
                 "n_skipped": self.n_skipped, "n_empty": self.n_empty,
                 "n_invalid": self.n_invalid, "n_unmatched_tasks": len(self.unmatched_tasks),
-                "new_classes": list(self.new_classes), "seconds": round(self.seconds, 3)}
+                "new_classes": list(self.new_classes),
+                "n_disagreements": len(self.disagreements), "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
         invalid = (f"{self.n_invalid} with a class not in the project (not stored), "
@@ -152,7 +158,12 @@ class PullReport:
                     f"{', '.join(map(repr, self.new_classes))}, not in the ledger before this "
                     f"pull: stored, the next round trains on "
                     f"{'them' if len(self.new_classes) > 1 else 'it'}"
-                    if self.new_classes else ""))
+                    if self.new_classes else "") + (
+                    f"; {len(self.disagreements)} item(s) whose annotators disagree "
+                    f"({', '.join(map(str, self.disagreements[:5]))}"
+                    f"{', ...' if len(self.disagreements) > 5 else ''}): the majority's label "
+                    f"is used, a tie going to the newest"
+                    if self.disagreements else ""))
 
 
 @dataclass

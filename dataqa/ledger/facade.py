@@ -241,8 +241,11 @@ class Ledger:
         Precedence: the label from the highest source tier wins, ``reviewed`` >
         ``human`` > ``given`` > ``weak`` = ``model``
         (:data:`~dataqa.ledger.LABEL_PRECEDENCE`); within a tier the newest (by
-        ``updated_at`` or else ``created_at``, then insertion order). With ``source``
-        only that source's labels are considered.
+        ``updated_at`` or else ``created_at``, then insertion order), except that
+        ``human`` labels of several annotators are put to a vote: each annotator's newest
+        label counts once (labels without an annotator count as one annotator's), the
+        label most of them give wins, and a tie goes to the newest of the tied labels.
+        With ``source`` only that source's labels are considered.
 
         Returns
         -------

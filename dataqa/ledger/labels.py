@@ -16,12 +16,24 @@ from dataqa.types import LABEL_SOURCES
 
 __all__ = ["LabelTable", "LABEL_PRECEDENCE", "check_source"]
 
-#: Tier of each label source in :meth:`Ledger.latest_labels` (higher wins; ties -> newest).
+#: Tier of each label source in :meth:`Ledger.latest_labels` (higher wins; ties -> newest;
+#: within ``human``, annotators who disagree -> the majority of their newest labels).
 LABEL_PRECEDENCE: dict[str, int] = {"reviewed": 4, "human": 3, "given": 2, "weak": 1, "model": 1}
 
 _LABEL_COLUMNS = ["row_id", "id", "label", "source", "round", "annotator", "external_id",
                   "created_at", "updated_at", "lead_time", "recorded_at"]
 _LATEST_COLUMNS = ["id", "label", "source", "round", "annotator", "created_at"]
+
+
+def _majority(human: pd.DataFrame) -> pd.DataFrame:
+    """One human label per item from rows sorted oldest first: each annotator's newest
+    label (labels without an annotator count as one annotator's), then the label most of
+    them give; a tie goes to the newest of the tied labels."""
+    h = human.assign(_who=human["annotator"].astype("string").fillna(""))
+    h = h.drop_duplicates(["id", "_who"], keep="last")
+    h = h.assign(_votes=h.groupby(["id", "label"], sort=False)["label"].transform("size"))
+    h = h.sort_values(["_votes", "_when", "row_id"], kind="mergesort")
+    return h.drop_duplicates("id", keep="last").drop(columns=["_who", "_votes"])
 
 
 def check_source(source: str) -> str:
@@ -160,6 +172,10 @@ class LabelTable:
         df["_tier"] = df["source"].map(LABEL_PRECEDENCE)
         df["_when"] = df["updated_at"].fillna(df["created_at"])
         df = df.sort_values(["_tier", "_when", "row_id"], kind="mergesort")
+        human = (df["source"] == "human").to_numpy()
+        if human.any():  # annotators who disagree: the majority, not the last to submit
+            df = pd.concat([df[~human], _majority(df[human])]).sort_values(
+                ["_tier", "_when", "row_id"], kind="mergesort")
         last = df.drop_duplicates("id", keep="last")
         item_order = [r[0] for r in self._store.read("SELECT id FROM items ORDER BY rowid")]
         position = {i: k for k, i in enumerate(item_order)}

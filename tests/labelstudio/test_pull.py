@@ -40,6 +40,10 @@ def test_pull_round_trip(ls_server, ls_client, ledger, project_name):
     assert report.skipped["id"].tolist() == ["item-7"]
     assert report.skipped["annotator"].tolist() == ["ann2@example.org"]
     assert report.empty["id"].tolist() == ["item-8"]
+    # ann1 says ham and ann2 spam on items 0 and 2: counted, and said
+    assert report.disagreements == ["item-0", "item-2"]
+    assert "2 item(s) whose annotators disagree (item-0, item-2): the majority's" in str(report)
+    assert report.to_dict()["n_disagreements"] == 2
     mine = df[df["annotator"] == "ann1@example.org"].set_index("id")
     assert mine["label"].to_dict() == {f"item-{k}": k % 2 for k in range(6)}
     assert mine.loc["item-4", "lead_time"] == pytest.approx(6.0)
@@ -60,6 +64,7 @@ def test_pull_round_trip(ls_server, ls_client, ledger, project_name):
                                api_key=ls_server.api_key)
     rep3 = changed.attrs["report"]
     assert (rep3.n_new, rep3.n_updated, rep3.n_unchanged) == (0, 1, 8)
+    assert rep3.disagreements == ["item-2"]  # both now say spam on item-0
     row = changed[changed["status"] == "updated"].iloc[0]
     assert (row["id"], row["annotator"], row["label"]) == ("item-0", "ann1@example.org", 1)
     human = ledger.labels(source="human")

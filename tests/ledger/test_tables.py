@@ -164,3 +164,29 @@ def test_replace_data_and_rounds_per_label(ledger: Ledger) -> None:
     assert rounds.iloc[0] == r and rounds.isna().tolist() == [False, True]
     with pytest.raises(LedgerError, match="round 9 is not in the ledger"):
         ledger.add_labels(["a"], [1], source="human", round=[9])
+
+
+def test_annotators_who_disagree_are_put_to_a_vote(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b", "c", "d"])
+    t = "2024-01-0{}T00:00:00Z".format
+    # a: two of three annotators say 1; the one who says 0 submitted last
+    ledger.add_labels(["a"], [1], source="human", annotator="x", created_at=t(1))
+    ledger.add_labels(["a"], [1], source="human", annotator="y", created_at=t(2))
+    ledger.add_labels(["a"], [0], source="human", annotator="z", created_at=t(3))
+    # b: x changes their mind (their newest counts once): 0 against y's 1, a tie -> newest
+    ledger.add_labels(["b"], [1], source="human", annotator="x", created_at=t(1))
+    ledger.add_labels(["b"], [1], source="human", annotator="y", created_at=t(2))
+    ledger.add_labels(["b"], [0], source="human", annotator="x", created_at=t(3))
+    # c: labels without an annotator are one annotator's: the newest of them
+    ledger.add_labels(["c"], [1], source="human", created_at=t(1))
+    ledger.add_labels(["c"], [0], source="human", created_at=t(2))
+    # d: a reviewed label still beats the human majority
+    ledger.add_labels(["d"], [1], source="human", annotator="x", created_at=t(1))
+    ledger.add_labels(["d"], [1], source="human", annotator="y", created_at=t(1))
+    ledger.add_labels(["d"], [0], source="reviewed", created_at=t(1))
+    latest = ledger.latest_labels().set_index("id")
+    assert latest.loc["a", "label"] == 1 and latest.loc["a", "annotator"] == "y"
+    assert latest.loc["b", "label"] == 0 and latest.loc["b", "annotator"] == "x"
+    assert latest.loc["c", "label"] == 0
+    assert latest.loc["d", "label"] == 0 and latest.loc["d", "source"] == "reviewed"
+    assert list(latest.index) == ["a", "b", "c", "d"]
