@@ -12,7 +12,6 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from dataqa._order import content_order, row_hashes
 from dataqa._progress import progress_task
 from dataqa._validation import check_labels
 from dataqa.data import effective_folds
@@ -233,11 +232,7 @@ def out_of_sample_pred_probs(X, labels, *, model=None, cv: int = 5, random_state
 
     Each item's probabilities come from a copy of ``model`` that never saw it. Folds run
     in parallel through joblib (``n_jobs``), so ``joblib.parallel_config(backend="dask")``
-    sends them to a Dask cluster. The folds are drawn on the rows sorted by a hash of
-    their features and label (:func:`dataqa._order.content_order`), and each fold's rows
-    are fitted in that order, so the same rows in another order give the same
-    probabilities (to float rounding; which of two identical rows lands in which fold
-    may swap).
+    sends them to a Dask cluster.
 
     With ``model=None`` (the default):
 
@@ -312,15 +307,9 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
     names = list(class_names) if class_names is not None else list(range(k))
     folds = effective_folds(y, names, cv)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    # the folds are drawn on the rows sorted by a hash of their features and label, and
-    # every fold's rows kept in that order: a file sorted otherwise gives the same folds,
-    # models and probabilities
-    order = (content_order(y, row_hashes(X)) if sp.issparse(X)
-             else content_order(X, y.astype(np.uint64)))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-        splits = [(order[tr], order[te])
-                  for tr, te in splitter.split(np.zeros(len(y)), y[order])]
+        splits = list(splitter.split(np.zeros(len(y)), y))
     info: dict = {"folds": folds}
     if model is None:
         kind = "tfidf" if sp.issparse(X) else "numeric"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dataqa._order import content_order
 from dataqa._validation import check_int, check_labels, check_pred_probs
+from dataqa.drift.twosample import content_order
 from dataqa.errors import (
     DataqaError,
     FeatureTypeError,
@@ -400,8 +400,8 @@ class _FoldInputs:
         side = 0 if which == "reference" else 1
         F = getattr(self.feats, which)
         parts, hashes = [F[:, self.dense]], []
-        if labels is not None:  # as the audit's cross-validation takes them
-            hashes.append(np.asarray(labels, dtype=np.int64).astype(np.uint64))
+        if labels is not None:
+            parts.append(np.asarray(labels, dtype=np.float64)[:, None])
         for pair in self.texts.values():
             if self.text_features == "embedding":
                 parts.append(np.asarray(pair[side], dtype=np.float64))

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dataqa._order import content_order
 from dataqa._validation import check_int, check_positive
 from dataqa.drift import _ties
 from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
@@ -415,6 +414,58 @@ def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=No
     d = np.sqrt(sq[np.triu_indices(len(Z), k=1)])
     med = float(np.median(d)) if d.size else 0.0
     return med if med > 0 else 1.0
+
+
+#: Seed of the fixed odd multipliers of :func:`content_order`'s row keys.
+_CONTENT_SEED = 0x5EED
+
+
+def _mix64(key: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the result depends on every bit of ``key``."""
+    key = key.copy()
+    key ^= key >> np.uint64(30)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    key ^= key >> np.uint64(27)
+    key *= np.uint64(0x94D049BB133111EB)
+    key ^= key >> np.uint64(31)
+    return key
+
+
+def content_order(Z: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray:
+    """An order of the rows of ``Z`` that depends on their values alone: the same rows in
+    the same sequence whatever order ``Z`` holds them in (up to which of identical rows
+    comes first, which does not matter).
+
+    The rows are sorted by a hash of their values rounded to 1e-6 (so rounding noise of
+    the features does not move them). Copies of a row get keys of their own (the row's
+    and its copy number), so they are spread like any other rows rather than bunched.
+    The tests that draw random folds, permutations or parts of the rows draw them on
+    this order, so a file sorted otherwise gives the same statistic and p-value; the
+    draws stay uniformly random, so every exactness argument is unchanged.
+
+    ``hashes`` (uint64, one row per row of ``Z``, any number of columns): more of each
+    row's content, already hashed (texts: :func:`pandas.util.hash_array`), taken into the
+    key as they are."""
+    A = np.round(np.asarray(Z, dtype=np.float64).reshape(len(Z), -1), 6) + 0.0
+    A = np.ascontiguousarray(A)
+    bits = A.view(np.uint64)
+    if hashes is not None:
+        bits = np.c_[bits, np.asarray(hashes, dtype=np.uint64).reshape(len(A), -1)]
+    w = np.random.default_rng(_CONTENT_SEED).integers(1, 2**63, size=bits.shape[1],
+                                                      dtype=np.uint64) | np.uint64(1)
+    key = np.zeros(len(A), dtype=np.uint64)
+    for j in range(bits.shape[1]):  # column by column: no (n, d) temporary
+        key += bits[:, j] * w[j]  # wraps modulo 2**64
+    key = _mix64(key)
+    # copy number of each row among the rows of its key (0 for the first copy)
+    by_key = np.argsort(key, kind="stable")
+    sorted_keys = key[by_key]
+    starts = np.r_[0, np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(A)]))
+    copy = np.empty(len(A), dtype=np.uint64)
+    copy[by_key] = (np.arange(len(A)) - run_start).astype(np.uint64)
+    final = _mix64(key ^ _mix64(copy + np.uint64(1)))
+    return np.lexsort((np.arange(len(A)), final))
 
 
 def content_sample(Z: np.ndarray, k: int) -> np.ndarray:

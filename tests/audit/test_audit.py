@@ -113,7 +113,7 @@ def test_review_queue(digits_result):
     assert len(q) == 5
     assert {"id", "label", "prediction", "score", "px_0"} <= set(q.columns)
     assert q["score"].is_monotonic_decreasing
-    top = res.issues[res.issues["is_label_issue"]].head(5)  # the flagged items, by score
+    top = res.issues.head(5)
     assert q["id"].tolist() == top["id"].astype(str).tolist()
     assert q["label"].tolist() == top["given_label"].astype(str).tolist()
     assert q["prediction"].tolist() == top["suggested_label"].astype(str).tolist()

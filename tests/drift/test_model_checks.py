@@ -288,12 +288,13 @@ def test_reference_probs_are_out_of_sample_and_each_current_row_scored_by_one_fo
     y = (Xr[:, 0] + rng.normal(size=120) > 0).astype(int)
     res = SimpleNamespace()
     _run_model_checks(res, DriftFeatures(Xr, Xc, ["a", "b", "c"]), y, ["n", "p"], random_state=3)
-    # the audit's out-of-fold probabilities: the same folds (drawn on the rows' content
-    # order, content_order of the features and the label, whatever the rows' order)
-    oof = out_of_sample_pred_probs(Xr, y, model=default_model("numeric"), random_state=3,
-                                   progress=False)
+    # the audit's out-of-fold probabilities of the rows in the order the folds are drawn on
+    # (content_order of the features and the label: the same folds whatever the rows' order)
+    ro = content_order(np.c_[Xr, y])
+    oof = np.empty((120, 2))
+    oof[ro] = out_of_sample_pred_probs(Xr[ro], y[ro], model=default_model("numeric"),
+                                       random_state=3, progress=False)
     assert res.reference_probs == pytest.approx(oof)
-    ro = content_order(Xr, y.astype(np.uint64))
     shuffled = rng.permutation(120)
     again = SimpleNamespace()
     _run_model_checks(again, DriftFeatures(Xr[shuffled], Xc, ["a", "b", "c"]), y[shuffled],
