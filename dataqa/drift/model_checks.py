@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from dataqa._validation import check_int, check_labels, check_pred_probs
-from dataqa.drift.twosample import content_order
 from dataqa.errors import (
     DataqaError,
     FeatureTypeError,
@@ -389,27 +388,6 @@ class _FoldInputs:
         only_text = len(self.texts) == 1 and self.dense.size == 0
         self.kind = text_features if only_text else "numeric"
 
-    def order(self, which: str, labels=None) -> np.ndarray:
-        """:func:`content_order` of the ``which`` (``"reference"`` or ``"current"``) rows
-        from what the fold models see of them: the columns in ``dense``, the texts
-        (hashed; embeddings as numbers) and ``labels``. Nothing of the other table goes
-        in, so the reference's folds, and with them its out-of-fold probabilities, do not
-        depend on the current table."""
-        import pandas as pd
-
-        side = 0 if which == "reference" else 1
-        F = getattr(self.feats, which)
-        parts, hashes = [F[:, self.dense]], []
-        if labels is not None:
-            parts.append(np.asarray(labels, dtype=np.float64)[:, None])
-        for pair in self.texts.values():
-            if self.text_features == "embedding":
-                parts.append(np.asarray(pair[side], dtype=np.float64))
-            else:
-                hashes.append(pd.util.hash_array(np.asarray(pair[side], dtype=object)
-                                                 .astype(str)))
-        return content_order(np.hstack(parts), np.c_[tuple(hashes)] if hashes else None)
-
     def fold(self, train: np.ndarray, test: np.ndarray, current: np.ndarray) -> tuple:
         """Features of reference rows ``train`` and ``test`` and of current rows
         ``current``. A text column whose training rows hold no text adds no features in
@@ -556,15 +534,6 @@ def deal_rows(n: int, folds: int, random_state=0) -> np.ndarray:
     return np.random.default_rng(random_state).permutation(int(n)) % int(folds)
 
 
-def _deal_in_order(order: np.ndarray, folds: int, random_state) -> np.ndarray:
-    """:func:`deal_rows` applied to the current rows in ``order`` (their
-    :func:`content_order`): which fold model scores each row, whatever the order of the
-    rows."""
-    dealt = np.empty(len(order), dtype=np.int64)
-    dealt[order] = deal_rows(len(order), folds, random_state)
-    return dealt
-
-
 def score_dealt(models, X, n_classes: int, random_state=0) -> np.ndarray:
     """Probabilities (n, ``n_classes``) of the rows of ``X``, each row scored by one of the
     fitted ``models`` as :func:`deal_rows` deals them; a model's ``classes_`` (ints
@@ -584,12 +553,10 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
 
     Stratified 5-fold cross-validation on the reference, as
-    :func:`dataqa.audit.pred_probs.out_of_sample_pred_probs` does (the same splitter,
-    drawing on the rows in :func:`content_order` of what the models see, so the folds
-    and the results do not move with the order of the rows): out-of-fold probabilities
-    on the reference, and each current row scored by one fold model (the rows dealt to
-    the folds in equal shares, in a seeded random order, also drawn on their content
-    order; the label-shift and accuracy bootstraps too). Every row of either table is then scored the same way, by one model that did
+    :func:`dataqa.audit.pred_probs.out_of_sample_pred_probs` does (same splitter, same
+    folds): out-of-fold probabilities on the reference, and each current row scored by
+    one fold model (the rows dealt to the folds in equal shares, in a seeded random
+    order). Every row of either table is then scored the same way, by one model that did
     not see it, so without shift the two tables' probabilities have the same
     distribution. A model refitted on the whole reference, or the mean of the fold
     models, would be more accurate and less confident than the out-of-fold models whose
@@ -618,11 +585,8 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((feats.current.shape[0], k))
-    # folds and deals are drawn on the rows in an order set by their values
-    # (content_order), so a file sorted otherwise gives the same results
-    ro, co = inputs.order("reference", y), inputs.order("current")
-    splits = [(ro[train], ro[test]) for train, test in splitter.split(np.zeros(len(y)), y[ro])]
-    dealt = _deal_in_order(co, folds, random_state)
+    dealt = deal_rows(feats.current.shape[0], folds, random_state)
+    splits = list(splitter.split(np.zeros(len(y)), y))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         for f, (train, test) in enumerate(splits):
@@ -649,14 +613,13 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     pd_frame = prediction_drift(ref_probs, cur_probs, class_names=class_names,
                                 correction=correction)
     pd_frame["drifted"] = pd_frame["p_adjusted"] <= alpha
-    # the bootstraps draw on the same orders
-    ls = label_shift(ref_probs[ro], y[ro], cur_probs[co], random_state=random_state)
+    ls = label_shift(ref_probs, labels, cur_probs, random_state=random_state)
     result.prediction_drift = pd_frame
     result.label_shift = {name: {"prior": float(ls["prior"][j]), "low": float(ls["low"][j]),
                                  "high": float(ls["high"][j]),
                                  "reference_prior": float(ls["reference_prior"][j])}
                           for j, name in enumerate(class_names)}
-    result.estimated_accuracy = estimate_accuracy(ref_probs[ro], y[ro], cur_probs[co],
+    result.estimated_accuracy = estimate_accuracy(ref_probs, labels, cur_probs,
                                                   random_state=random_state)
     _fill_ood(result, ood_score, ref_probs, cur_probs, feats, y, splits, dealt)
     result.class_names = list(class_names)
@@ -694,10 +657,8 @@ def _run_fitted_model_checks(result, model, ref_frame, cur_frame, *, correction:
     frame["drifted"] = frame["p_adjusted"] <= alpha
     result.prediction_drift = frame
     folds = min(5, feats.reference.shape[0])
-    ro = content_order(feats.reference)
-    splits = [(ro[train], ro[test]) for train, test in
-              KFold(folds, shuffle=True, random_state=random_state).split(feats.reference)]
+    splits = list(KFold(folds, shuffle=True, random_state=random_state).split(feats.reference))
     _fill_ood(result, ood_score, ref_probs, cur_probs, feats, None, splits,
-              _deal_in_order(content_order(feats.current), folds, random_state))
+              deal_rows(feats.current.shape[0], folds, random_state))
     result.class_names = names
     result.current_probs = cur_probs

@@ -182,11 +182,9 @@ class DriftResult:
         when only one is there; with neither, every item scores 0.
 
         ``distinct`` (default True): items with the same content (the text, with a text
-        column, white space aside; else every column but the id) are listed once, under
-        the first copy's id, with ``copies`` saying how many current rows hold it, so
-        annotators do not label one message four times. Its unlike score and
-        probabilities are the means over its copies (each copy may have been scored by
-        another fold model). ``distinct=False`` lists every row (``copies`` is 1).
+        column, white space aside; else every column but the id) are listed once, the best-scoring copy,
+        with ``copies`` saying how many current rows hold it, so annotators do not label
+        one message four times. ``distinct=False`` lists every row (``copies`` is 1).
 
         Returns
         -------
@@ -208,26 +206,22 @@ class DriftResult:
         parts = []
         unlike = (np.asarray(self.unlike_scores, dtype=float) if self.unlike_scores is not None
                   else np.full(m, np.nan))
-        probs = self.current_probs
-        data = self.current.reset_index(drop=True)
-        key = _content_keys(data, self.text_column, self.id_column) if distinct else None
-        if key is not None:  # copies (scored by different fold models) share their means
-            unlike = pd.Series(unlike).groupby(key).transform("mean").to_numpy()
-            if probs is not None:
-                probs = pd.DataFrame(probs).groupby(key).transform("mean").to_numpy()
-        unc = 1.0 - probs.max(axis=1) if probs is not None else np.full(m, np.nan)
+        unc = (1.0 - self.current_probs.max(axis=1) if self.current_probs is not None
+               else np.full(m, np.nan))
         for v in (unlike, unc):
             if not np.isnan(v).all():
                 parts.append(_rank01(v))
         score = np.mean(parts, axis=0) if parts else np.zeros(m)
         q = pd.DataFrame({"id": self.ids.astype(str), "score": score, "unlike_score": unlike,
                           "uncertainty": unc})
-        if probs is not None and self.class_names is not None:
-            q["prediction"] = [self.class_names[j] for j in probs.argmax(axis=1)]
-            q["probability"] = probs.max(axis=1)
+        if self.current_probs is not None and self.class_names is not None:
+            q["prediction"] = [self.class_names[j] for j in self.current_probs.argmax(axis=1)]
+            q["probability"] = self.current_probs.max(axis=1)
+        data = self.current.reset_index(drop=True)
         if self.text_column is not None:
             q["text"] = data[self.text_column].astype(str).to_numpy()
         q["copies"] = 1
+        key = _content_keys(data, self.text_column, self.id_column) if distinct else None
         if key is not None:
             q["copies"] = pd.Series(key).map(pd.Series(key).value_counts()).to_numpy()
         taken = set(q.columns) | {str(c) for c in data.columns}

@@ -35,7 +35,6 @@ from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
 
 __all__ = ["ks_test", "cvm_test", "chi2_test", "binned_chi2_test", "mmd_test", "classifier_test",
            "classifier_scores", "ClassifierTestResult", "category_counts", "median_kernel_width",
-           "content_order",
            "MMD_QUADRATIC_MAX", "MMD_BLOCK_SIZE", "mmd_rows", "MMD_MEDIAN_SCALE", "KS_EXACT_MAX_WORK",
            "CLASSIFIER_MODELS", "CLASSIFIER_RIDGE", "CLASSIFIER_PERMUTATIONS",
            "LeastSquaresClassifier", "PERMUTATION_STOP_HITS", "UNSEEN"]
@@ -406,7 +405,9 @@ def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=No
     when every such distance is 0.
 
     Above ``max_items`` rows, the pairs of ``max_items`` rows chosen by their content
-    (:func:`content_sample`), so the width does not depend on the order of the rows.
+    (:func:`content_sample`), so the width does not depend on the order of the rows (nor,
+    up to :data:`MMD_QUADRATIC_MAX` pooled rows, where :func:`mmd_test` compares every
+    row, does the MMD statistic; above it the rows compared are a random part).
     ``random_state`` is not used (kept so that callers that pass it keep working)."""
     if len(Z) > max_items:
         Z = Z[content_sample(Z, max_items)]
@@ -416,7 +417,7 @@ def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=No
     return med if med > 0 else 1.0
 
 
-#: Seed of the fixed odd multipliers of :func:`content_order`'s row keys.
+#: Seed of the fixed odd multipliers of :func:`content_sample`'s row keys.
 _CONTENT_SEED = 0x5EED
 
 
@@ -431,26 +432,17 @@ def _mix64(key: np.ndarray) -> np.ndarray:
     return key
 
 
-def content_order(Z: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray:
-    """An order of the rows of ``Z`` that depends on their values alone: the same rows in
-    the same sequence whatever order ``Z`` holds them in (up to which of identical rows
-    comes first, which does not matter).
+def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
+    """Positions (ascending) of ``k`` rows of ``Z`` chosen by a hash of their values: a
+    sample as good as a random one, but the same rows whatever their order in ``Z``.
 
-    The rows are sorted by a hash of their values rounded to 1e-6 (so rounding noise of
-    the features does not move them). Copies of a row get keys of their own (the row's
-    and its copy number), so they are spread like any other rows rather than bunched.
-    The tests that draw random folds, permutations or parts of the rows draw them on
-    this order, so a file sorted otherwise gives the same statistic and p-value; the
-    draws stay uniformly random, so every exactness argument is unchanged.
-
-    ``hashes`` (uint64, one row per row of ``Z``, any number of columns): more of each
-    row's content, already hashed (texts: :func:`pandas.util.hash_array`), taken into the
-    key as they are."""
+    Values are rounded to 1e-6 first, so rounding noise of the features does not change
+    the choice. Copies of a row get keys of their own (the row's and its copy number),
+    so a value held by ``c`` of ``n`` rows is taken about ``c k / n`` times, as in a
+    random sample; which copy is taken does not matter."""
     A = np.round(np.asarray(Z, dtype=np.float64).reshape(len(Z), -1), 6) + 0.0
     A = np.ascontiguousarray(A)
     bits = A.view(np.uint64)
-    if hashes is not None:
-        bits = np.c_[bits, np.asarray(hashes, dtype=np.uint64).reshape(len(A), -1)]
     w = np.random.default_rng(_CONTENT_SEED).integers(1, 2**63, size=bits.shape[1],
                                                       dtype=np.uint64) | np.uint64(1)
     key = np.zeros(len(A), dtype=np.uint64)
@@ -465,15 +457,7 @@ def content_order(Z: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray
     copy = np.empty(len(A), dtype=np.uint64)
     copy[by_key] = (np.arange(len(A)) - run_start).astype(np.uint64)
     final = _mix64(key ^ _mix64(copy + np.uint64(1)))
-    return np.lexsort((np.arange(len(A)), final))
-
-
-def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
-    """Positions (ascending) of ``k`` rows of ``Z`` chosen by a hash of their values
-    (the first ``k`` of :func:`content_order`): a sample as good as a random one, but the
-    same rows whatever their order in ``Z``. A value held by ``c`` of ``n`` rows is taken
-    about ``c k / n`` times, as in a random sample; which copy is taken does not matter."""
-    return np.sort(content_order(Z)[:k])
+    return np.sort(np.lexsort((np.arange(len(A)), final))[:k])
 
 
 def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -598,10 +582,6 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     would); the test stays exact, since which rows are left out does not depend on the
     data.
 
-    The relabelings, blocks and parts are drawn on each sample's rows in
-    :func:`content_order`, so the statistic and the p-value do not depend on the order of
-    the rows (for a given ``random_state``).
-
     ``method``: ``"quadratic"`` builds the full kernel matrix once (float32) and gets
     all permuted statistics from one matrix product per batch of permutations;
     ``"block"`` splits both samples at random into blocks of about
@@ -628,9 +608,6 @@ def mmd_test(X, Y, *, n_permutations: int = 500, kernel_width: float | None = No
     if method not in ("auto", "quadratic", "block"):
         raise InvalidSettingError(f"method {method!r} is not known; use auto, quadratic or block.")
     rng = np.random.default_rng(random_state)
-    # the permutations, blocks and parts are drawn on an order of each sample's rows set
-    # by their values: a file sorted otherwise gives the same statistic and p-value
-    X, Y = X[content_order(X)], Y[content_order(Y)]
     if method == "auto":
         n_use, m_use = mmd_rows(len(X), len(Y))
         if n_use < len(X):
@@ -1032,12 +1009,11 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
 
     Per-row scores are the out-of-fold scores (so every row, reference or current, gets a
     score from a model that never saw it). See :class:`ClassifierTestResult`.
-
-    The folds, relabelings and the held-out half are drawn on each sample's rows in
-    :func:`content_order`, so the result does not depend on the order of the rows (for a
-    given ``random_state``; a scikit-learn model that itself depends on the order of its
-    training rows may still move a little).
     """
+    from scipy.stats import mannwhitneyu
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
     X, Y = _pair(X, Y)
     folds = check_int(n_folds, "n_folds", minimum=2)
     if method not in CLASSIFIER_METHODS:
@@ -1061,29 +1037,6 @@ def classifier_scores(X, Y, *, model=None, n_folds: int = 5, method: str = "auto
     if method == "auto":
         method = "permutation" if builtin else "split"
     P = check_int(n_permutations, "n_permutations", minimum=1) if method == "permutation" else 0
-    # folds, relabelings and the split are drawn on an order of each sample's rows set by
-    # their values (a file sorted otherwise gives the same result); scores go back to
-    # the rows' own places at the end
-    ox, oy = content_order(X), content_order(Y)
-    result = _classifier_scores(X[ox], Y[oy], est, models, builtin, method, P, folds,
-                                random_state)
-    ref, cur = np.empty(n), np.empty(m)
-    ref[ox], cur[oy] = result.reference_scores, result.current_scores
-    result.reference_scores, result.current_scores = ref, cur
-    if result.held_out_reference is not None:
-        result.held_out_reference = ox[result.held_out_reference]
-        result.held_out_current = oy[result.held_out_current]
-    return result
-
-
-def _classifier_scores(X, Y, est, models, builtin, method, P, folds,
-                       random_state) -> ClassifierTestResult:
-    """:func:`classifier_scores` on rows already in their drawing order."""
-    from scipy.stats import mannwhitneyu
-    from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold
-
-    n, m = len(X), len(Y)
     Z = np.vstack([X, Y])
     t = np.r_[np.zeros(n, dtype=np.int64), np.ones(m, dtype=np.int64)]
     fold_list, split_seed, perm_seed = _crossfit_setup(n + m, random_state, folds)
