@@ -74,10 +74,13 @@ def init_command(
 ) -> None:
     """Load a table of items (and any known labels) into a ledger.
 
-    Running it again on the same ledger with the same setup adds new items and labels;
-    a setup that builds features differently is refused unless --force.
+    Running it again on the same ledger with the same setup adds new items and labels
+    (a given label the table changed is recorded, with a note; an item's changed content
+    is not: a note names it); a setup that builds features differently is refused unless
+    --force.
     """
     from dataqa.active.store import store_table
+    from dataqa.errors import format_ids
     from dataqa.ledger import Ledger
 
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
@@ -106,6 +109,17 @@ def init_command(
     console.print(f"{res['n']} rows read: [bold]{res['items']}[/] new items, "
                   f"[bold]{res['labels']}[/] given labels added; the ledger holds "
                   f"{total['items']} items, {total['labeled_items']} labeled.", highlight=False)
+    if res["changed_labels"]:
+        console.print(f"note: {len(res['changed_labels'])} item(s) already in the ledger have "
+                      f"another given label in this table "
+                      f"({format_ids(res['changed_labels'], 5)}); the new label is recorded "
+                      f"and is the given label now (the earlier one stays in the history).",
+                      highlight=False)
+    if res["changed_content"]:
+        console.print(f"note: {len(res['changed_content'])} item(s) already in the ledger have "
+                      f"other content in this table ({format_ids(res['changed_content'], 5)}); "
+                      f"their stored content is kept, since an id stands for one item. Give "
+                      f"edited items new ids to add them as new items.", highlight=False)
 
 
 def _push_batch(batch, *, led, project: str | None, classes: str | None,

@@ -162,13 +162,28 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 f"content; give a table with every item, or use another --ledger.")
         replaced = describe_setup(old)
 
+    # items already in the ledger whose content this table changes: the stored content
+    # is kept (an id stands for its content; features of labeled items do not move)
+    changed_content: list = []
+    if replaced is None and len(ids):
+        known_ids = set(ledger.items()["id"])
+        old_ids = [str(i) for i in ids if str(i) in known_ids]
+        if old_ids:
+            stored = ledger.item_data(old_ids)
+            mine = {str(i): d for i, d in zip(ids, data_rows, strict=True)}
+            changed_content = [i for i in old_ids if stored[i] and stored[i] != mine[i]]
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)
         n_labels = 0
+        changed_labels: list = []
         if len(labeled_ids):
-            have = set(ledger.labels(source="given")["id"])
-            todo = [k for k, i in enumerate(labeled_ids) if i not in have]
+            # a given label differing from the one recorded (a fix in the table) is recorded
+            # too: the newest given label is the one in force
+            was = ledger.latest_labels(source="given").set_index("id")["label"].to_dict()
+            todo = [k for k, i in enumerate(labeled_ids)
+                    if i not in was or str(was[i]) != str(new_labels[k])]
+            changed_labels = [labeled_ids[k] for k in todo if labeled_ids[k] in was]
             if todo:
                 n_labels = ledger.add_labels(labeled_ids[todo], [new_labels[k] for k in todo],
                                              source="given")
@@ -181,7 +196,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         config.update(classes=all_classes, label_kind=kind)
         ledger.set_state(CONFIG_KEY, config)
     return {"n": int(len(df)), "items": int(new), "labels": int(n_labels),
-            "analyzer": analyzer, "replaced": replaced, "classes": all_classes}
+            "analyzer": analyzer, "replaced": replaced, "classes": all_classes,
+            "changed_labels": changed_labels, "changed_content": changed_content}
 
 
 def features_from_ledger(ledger: Ledger) -> tuple[list[str], Any]:

@@ -290,3 +290,32 @@ def test_an_open_round_shown_again_says_what_is_done(tmp_path):
     again = pd.read_csv(tmp_path / "again.csv")
     assert again["id"].tolist() == ids
     assert again["status"].tolist() == ["labeled", "skipped", "to label", "to label"]
+
+
+def test_second_init_records_a_fixed_given_label_and_names_changed_content(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    data = _texts(tmp_path / "d.csv", n=20)
+    args = ["--ledger", led, "--text-column", "text", "--label-column", "label", "--id-column",
+            "id"]
+    _run("al", "init", data, *args)
+    df = pd.read_csv(data, keep_default_na=False)
+    assert df.loc[0, "label"] == "spam"
+    df.loc[0, "label"] = "ham"  # a label fixed in the table
+    df.loc[5, "text"] = "an edited text"  # an item's content edited under its old id
+    df.to_csv(tmp_path / "d2.csv", index=False)
+    out = _run("al", "init", tmp_path / "d2.csv", *args)
+    assert "20 rows read: 0 new items, 1 given labels added" in out
+    assert "note: 1 item(s) already in the ledger have another given label in this table " \
+           "('t0'); the new label is recorded" in out
+    assert "note: 1 item(s) already in the ledger have other content in this table ('t5'); " \
+           "their stored content is kept" in out
+    with Ledger(led, create=False) as check:
+        assert check.latest_labels().set_index("id").loc["t0", "label"] == "ham"
+        assert len(check.labels(source="given")) == 13  # the history keeps the old label
+        assert check.item_data(["t5"])["t5"] == {"text": "free prize today 5"}
+    # the same table again: no label to record; the content still differs from the stored
+    out = _run("al", "init", tmp_path / "d2.csv", *args)
+    assert "0 new items, 0 given labels added" in out and "another given label" not in out
+    assert "other content in this table ('t5')" in out
+    assert "note:" not in _run("al", "init", data, "--ledger", led, "--text-column", "text",
+                               "--id-column", "id")  # the first table, without its labels
