@@ -977,3 +977,14 @@ def test_ctrl_c_exits_130_with_what_was_interrupted(capsys):
             func()
         assert info.value.exit_code == 130
         assert capsys.readouterr().err.strip() == said
+
+
+def test_a_misspelled_queue_kind_is_named_before_any_queue_is_looked_up(tmp_path):
+    from dataqa.ledger import Ledger
+
+    with Ledger(tmp_path / "l.db"):  # an existing ledger, no --from: it was read as a name
+        pass
+    out = cli_fails(["ls", "push", "--ledger", tmp_path / "l.db", "--project", "p",
+                     "--queue", "activ"], "unknown queue kind 'activ'",
+                    "known queue kinds are: active, review, spot_check, verify")
+    assert "--from" not in out

@@ -168,8 +168,9 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
     if bad_new:
         what = "integers" if kind == "int" else "names"
         raise LabelError(
-            f"new class {bad_new[0]!r} does not fit: the classes of this ledger are {what} "
-            f"({describe_classes(classes)}); give a new class of that kind.")
+            f"class {bad_new[0]!r} (of {where}, or --new-class) does not fit: the classes of "
+            f"this ledger are {what} ({describe_classes(classes)}); give classes of that "
+            f"kind (a column of class names rather than class numbers, or the reverse).")
     conv = (lambda v: _int_like(v)) if kind == "int" else (lambda v: str(v))
     allowed = known | {conv(c) for c in new}
     out: list[Any] = []
@@ -188,17 +189,30 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         out.append(c)
     if bad:
         value, bad_ids = next(iter(bad.items()))
-        more = f" (and {len(bad) - 1} other unknown label(s))" if len(bad) > 1 else ""
+        others = [v for v in bad if v != value]
+        more = (f" (and {len(others)} other unknown label(s): "
+                f"{', '.join(repr(v) for v in others[:5])}{', ...' if len(others) > 5 else ''})"
+                if others else "")
         at = f"label {value!r} in {where} (id {format_ids(bad_ids, 3)}){more}"
         if kind == "int" and _int_like(value) is None:
             raise LabelError(
                 f"{at} is a name, but the classes of this ledger are numbers: "
                 f"{describe_classes(sorted(known))}; give a class number (-1 or out_of_scope "
                 f"marks an item out of scope).")
+        if kind != "int" and all(_int_like(v) is not None for v in bad):
+            raise LabelError(
+                f"{at} is a number, but the classes of this ledger are names: "
+                f"{describe_classes(sorted(known))}. A file of class numbers (the `label` "
+                f"column of `dataqa ls pull --out`, or of consensus_labels) has the names "
+                f"beside them: pass that column instead (e.g. --label-column label_name).")
+        lower = {str(k).lower(): k for k in known}
+        cased = [(v, lower[str(v).lower()]) for v in bad if str(v).lower() in lower]
+        hint = ("; " + ", ".join(f"{v!r} differs from the class {k!r} only in case"
+                                 for v, k in cased[:3])) if cased else ""
         raise LabelError(
             f"{at} is not a class of this ledger; the classes are: "
-            f"{describe_classes(sorted(known))}. Fix the label, or pass --new-class {value} "
-            f"to add it on purpose (-1 or out_of_scope marks an item out of scope).")
+            f"{describe_classes(sorted(known))}{hint}. Fix the label, or pass --new-class "
+            f"{value} to add it on purpose (-1 or out_of_scope marks an item out of scope).")
     added = sorted({conv(c) for c in new} - known, key=str)
     return out, added, kind
 

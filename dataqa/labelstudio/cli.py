@@ -139,10 +139,14 @@ def push_command(
     (given_label, suggested_label, label_issue_score: the issues.csv of `dataqa audit`).
     A note says what the tasks lack when the table has no prediction or score column.
     """
+    from dataqa.errors import UnknownNameError
     from dataqa.labelstudio.ledger_state import check_ledger_path, project_state
     from dataqa.labelstudio.push import push_queue
     from dataqa.ledger import Ledger
+    from dataqa.types import QUEUE_KINDS
 
+    if queue not in QUEUE_KINDS:  # before looking for a queue of that kind
+        raise UnknownNameError("queue kind", queue, QUEUE_KINDS)
     timeout = _check_timeout(timeout)
     names = _class_list(classes)
     opts = read_options(format, sep, no_header, columns, encoding, decimal)

@@ -319,3 +319,26 @@ def test_second_init_records_a_fixed_given_label_and_names_changed_content(tmp_p
     assert "other content in this table ('t5')" in out
     assert "note:" not in _run("al", "init", data, "--ledger", led, "--text-column", "text",
                                "--id-column", "id")  # the first table, without its labels
+
+
+def test_al_label_names_every_unknown_label_and_hints_numbers_and_case(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+
+    def refused(frame: pd.DataFrame) -> str:
+        frame.to_csv(tmp_path / "a.csv", index=False)
+        res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+        assert res.exit_code == 2, res.output
+        return " ".join(res.output.split())
+
+    out = refused(pd.DataFrame({"id": ["t20", "t21", "t22"], "label": ["Spam", "sapm", "ham"]}))
+    assert "label 'Spam' in" in out and "(and 1 other unknown label(s): 'sapm')" in out
+    assert "'Spam' differs from the class 'spam' only in case" in out
+    # class numbers where the ledger has names: the file's names column is the fix
+    out = refused(pd.DataFrame({"id": ["t20", "t21"], "label": [0, 1],
+                                "label_name": ["ham", "spam"]}))
+    assert "is a number, but the classes of this ledger are names" in out
+    assert "--label-column label_name" in out and "--new-class" not in out
+    assert "2 labels recorded" in _run("al", "label", tmp_path / "a.csv", "--ledger", led,
+                                       "--label-column", "label_name")

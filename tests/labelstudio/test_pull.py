@@ -112,3 +112,30 @@ def test_pull_project_returns_the_annotations_with_their_report(ls_server, ls_cl
     again = pull_project(project=project_name, ledger=ledger, url=ls_server.url,
                          api_key=ls_server.api_key)
     assert (again.report.n_new, again.report.n_unchanged) == (0, 1)
+
+
+def test_pull_with_another_ledger_warns_that_nothing_came_from_it(ls_server, ls_client, ledger,
+                                                                  project_name, tmp_path):
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+    from dataqa.ledger import Ledger
+
+    rep = push(make_items(4), ls_server, ledger, project_name)
+    ann = ls_client.create_user("ann-other@example.org")
+    for k in range(2):
+        ls_client.create_annotation(rep.task_ids[f"item-{k}"], choice("spam"), completed_by=ann)
+    with Ledger(tmp_path / "other.db"):
+        pass
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(tmp_path / "other.db"),
+                                   "--project", project_name], env=env)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "0 annotations" in out and "2 tasks not from this ledger" in out
+    assert (f"warning: none of the 2 annotated tasks of project {project_name!r} came from "
+            f"this ledger, so nothing was stored") in out
+    # with the ledger that pushed them: stored, no warning
+    res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(ledger.path), "--project",
+                                   project_name], env=env)
+    assert res.exit_code == 0 and "warning" not in res.output and "2 annotations" in res.output
