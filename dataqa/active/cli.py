@@ -476,6 +476,8 @@ def status_command(
             state = str(r["finished_at"])[:19]
         elif current is not None and current["round"] == r["round"]:
             state = f"open: {len(current['missing'])} missing"
+        elif current is None and r["round"] == rounds["round"].max():
+            state = "labeled; the next `al next` closes it"  # every item labeled or skipped
         else:
             state = "open"
         table.add_row(str(r["round"]), str(r["strategy"]), str(r["n_batch"]),

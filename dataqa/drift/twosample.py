@@ -447,7 +447,9 @@ def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
                                                       dtype=np.uint64) | np.uint64(1)
     key = np.zeros(len(A), dtype=np.uint64)
     for j in range(bits.shape[1]):  # column by column: no (n, d) temporary
-        key += bits[:, j] * w[j]  # wraps modulo 2**64
+        # each value mixed before the sum: whole numbers end in dozens of zero bits, and
+        # a plain weighted sum of their bits gave 0/1 rows only a few thousand keys
+        key += _mix64(bits[:, j] ^ w[j])  # wraps modulo 2**64
     key = _mix64(key)
     # copy number of each row among the rows of its key (0 for the first copy)
     by_key = np.argsort(key, kind="stable")

@@ -286,6 +286,14 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         classes, kind = ledger_classes(ledger_db)
         codec = _LabelCodec(list(names), kind)
         upserts = _compare(rows, before, project_id, codec)
+        # a new label of an item an active-learning round picked belongs to that round
+        # (the latest one that picked it), as `al label` records it
+        round_of: dict = {}
+        rounds = ledger_db.rounds()
+        for r, batch in zip(rounds["round"], rounds["batch_ids"], strict=True):
+            round_of.update(dict.fromkeys(batch, int(r)))
+        for u in upserts:
+            u["round"] = round_of.get(u["item_id"])
         new_classes = _new_classes(classes, upserts)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))

@@ -342,3 +342,17 @@ def test_al_label_names_every_unknown_label_and_hints_numbers_and_case(tmp_path:
     assert "--label-column label_name" in out and "--new-class" not in out
     assert "2 labels recorded" in _run("al", "label", tmp_path / "a.csv", "--ledger", led,
                                        "--label-column", "label_name")
+
+
+def test_status_says_a_fully_labeled_round_closes_at_the_next_round(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "2", "--strategy", "margin",
+         "--out", tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    assert "open: 2 missing" in _run("al", "status", "--ledger", led)
+    with Ledger(led, create=False) as check:  # labels pulled from Label Studio, say
+        check.add_labels(ids, ["ham", "spam"], source="human", annotator="a@b")
+    out = _run("al", "status", "--ledger", led)
+    assert "labeled; the next `al next` closes it" in out and "is open" not in out

@@ -819,3 +819,13 @@ def test_the_mmd_width_and_statistic_do_not_depend_on_the_rows_order():
     np.testing.assert_array_equal(content_sample(Z, 1000),
                                   content_sample(Z * (1 + 1e-13), 1000))
     assert median_kernel_width(D) == pytest.approx(np.sqrt(2))
+    # whole numbers and 0/1 rows: distinct rows get distinct keys (no collisions), so the
+    # rows chosen do not move with the order either
+    B = rng.integers(0, 2, size=(2000, 20)).astype(float)
+    B = np.unique(B, axis=0)
+    pb = rng.permutation(len(B))
+    chosen = {tuple(r) for r in B[content_sample(B, 1000)]}
+    assert chosen == {tuple(r) for r in B[pb][content_sample(B[pb], 1000)]}
+    G = rng.integers(0, 17, size=(3000, 8)).astype(float)
+    pg = rng.permutation(3000)
+    assert median_kernel_width(G) == median_kernel_width(G[pg])

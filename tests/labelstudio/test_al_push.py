@@ -7,6 +7,8 @@ from typer.testing import CliRunner
 
 from dataqa.cli import app
 
+from ._helpers import choice
+
 
 def _pool(n=60):
     spam = ["win cash now", "free prize claim today", "click this link for money"]
@@ -47,6 +49,15 @@ def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, 
     assert len(rounds) == 1 and len(tasks) == 5
     assert set(tasks) == set(rounds.iloc[0]["batch_ids"])  # the pushed items are the round's batch
     assert set(tasks) <= {f"m{k}" for k in range(16, 60)}  # only unlabeled items are queued
+    # an annotation pulled back is recorded as the round's, as `al label` records it
+    first = sorted(tasks)[0]
+    ls_client.create_annotation(tasks[first], choice("spam"))
+    res = runner.invoke(app, ["ls", "pull", "--ledger", led, "--project", project_name],
+                        env=env)
+    assert res.exit_code == 0, res.output
+    with Ledger(led) as check:
+        human = check.labels(source="human")
+    assert human["id"].tolist() == [first] and human["round"].tolist() == [1]
     # the pre-selected class is the model's, its score the model's probability of that class
     for task_id in tasks.values():
         task = ls_client.request("GET", f"/api/tasks/{task_id}")
