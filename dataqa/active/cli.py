@@ -109,6 +109,11 @@ def init_command(
     console.print(f"{res['n']} rows read: [bold]{res['items']}[/] new items, "
                   f"[bold]{res['labels']}[/] given labels added; the ledger holds "
                   f"{total['items']} items, {total['labeled_items']} labeled.", highlight=False)
+    if res["adopted"]:
+        console.print(f"note: the ledger already held {len(res['adopted'])} item(s) that are "
+                      f"not in this table ({format_ids(res['adopted'], 5)}), e.g. pushed with "
+                      f"`dataqa ls push --from`; they are part of the pool now. Use another "
+                      f"--ledger to keep them apart.", highlight=False)
     if res["changed_labels"]:
         console.print(f"note: {len(res['changed_labels'])} item(s) already in the ledger have "
                       f"another given label in this table "

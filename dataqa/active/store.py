@@ -144,6 +144,11 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         where=f"label column {label_column!r} of {name}", allow_skip=False)
 
     old = ledger.get_state(CONFIG_KEY)
+    # items a ledger held before its first `al init` (pushed with `ls push --from`, say)
+    # join the pool: said, since they come from no table of this command
+    adopted = ledger.summary()["items"] if old is None else 0
+    in_table = set(map(str, ids))
+    adopted_ids = ([i for i in ledger.items()["id"] if i not in in_table] if adopted else [])
     config = {"text_column": text_column, "feature_columns": feats,
               "label_column": label_column, "id_column": id_column}
     replaced = None
@@ -197,7 +202,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         ledger.set_state(CONFIG_KEY, config)
     return {"n": int(len(df)), "items": int(new), "labels": int(n_labels),
             "analyzer": analyzer, "replaced": replaced, "classes": all_classes,
-            "changed_labels": changed_labels, "changed_content": changed_content}
+            "changed_labels": changed_labels, "changed_content": changed_content,
+            "adopted": adopted_ids}
 
 
 def features_from_ledger(ledger: Ledger) -> tuple[list[str], Any]:

@@ -356,3 +356,17 @@ def test_status_says_a_fully_labeled_round_closes_at_the_next_round(tmp_path: Pa
         check.add_labels(ids, ["ham", "spam"], source="human", annotator="a@b")
     out = _run("al", "status", "--ledger", led)
     assert "labeled; the next `al next` closes it" in out and "is open" not in out
+
+
+def test_first_init_into_a_ledger_that_holds_items_says_they_join_the_pool(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    with Ledger(led) as pushed:  # items pushed earlier with `ls push --from`, say
+        pushed.add_items(["p1", "p2"], data=[{"text": "win cash"}, {"text": "see you"}])
+    out = _run("al", "init", _texts(tmp_path / "d.csv", n=20), "--ledger", led, "--text-column",
+               "text", "--label-column", "label", "--id-column", "id")
+    assert "note: the ledger already held 2 item(s) that are not in this table ('p1', 'p2')" in out
+    assert "the ledger holds 22 items" in out
+    # a second init of the same setup: nothing to say
+    out = _run("al", "init", _texts(tmp_path / "d.csv", n=20), "--ledger", led, "--text-column",
+               "text", "--label-column", "label", "--id-column", "id")
+    assert "already held" not in out
