@@ -258,23 +258,26 @@ def _dense(X: Any) -> Any:
     return X.toarray() if sp.issparse(X) else X
 
 
-#: Above this many feature columns (or for sparse features such as TF-IDF), ``mahalanobis``
-#: scores the pool in this many truncated-SVD components of the pool and labeled items:
-#: its covariance is d x d and its eigendecomposition grows as d^3 (a 16,634-word TF-IDF
-#: vocabulary took 11 minutes and 11.5 GB on 1,586 texts, and every text with a word the
-#: labeled items lack got the same score).
-MAHALANOBIS_MAX_DIMS = 256
+#: Above this many feature columns (a TF-IDF vocabulary, say), ``mahalanobis`` scores the
+#: pool in :data:`MAHALANOBIS_COMPONENTS` truncated-SVD components of the pool and labeled
+#: items: its covariance is d x d and its eigendecomposition grows as d^3 (a 16,634-word
+#: TF-IDF vocabulary took 11 minutes and 11.5 GB on 1,586 texts, and every text with a
+#: word the labeled items lack got the same score). Up to it the features are used as
+#: they are (sentence embeddings of 384 or 768 dimensions included).
+MAHALANOBIS_MAX_DIMS = 1024
+#: Components of that reduction.
+MAHALANOBIS_COMPONENTS = 256
 
 
 def _reduced(ctx: AcquisitionInput) -> tuple[np.ndarray, np.ndarray]:
-    """The pool and the labeled items in :data:`MAHALANOBIS_MAX_DIMS` truncated-SVD
+    """The pool and the labeled items in :data:`MAHALANOBIS_COMPONENTS` truncated-SVD
     components fitted on both (so directions only the pool spans are kept), computed once."""
     if "reduced" not in ctx._cache:
         from sklearn.decomposition import TruncatedSVD
 
         both = (sp.vstack([ctx.X, ctx.labeled_X]) if sp.issparse(ctx.X) or
                 sp.issparse(ctx.labeled_X) else np.vstack([ctx.X, ctx.labeled_X]))
-        k = int(max(1, min(MAHALANOBIS_MAX_DIMS, both.shape[1] - 1, both.shape[0] - 1)))
+        k = int(max(1, min(MAHALANOBIS_COMPONENTS, both.shape[1] - 1, both.shape[0] - 1)))
         svd = TruncatedSVD(k, random_state=0)
         Z = svd.fit_transform(both)
         ctx._cache["reduced"] = (Z[:ctx.X.shape[0]], Z[ctx.X.shape[0]:])
@@ -285,7 +288,7 @@ def _reduced(ctx: AcquisitionInput) -> tuple[np.ndarray, np.ndarray]:
 def _wide(ctx: AcquisitionInput, method: str) -> bool:
     """Whether ``method`` scores the pool in :func:`_reduced`'s components."""
     return (method == "mahalanobis" and ctx.X is not None and ctx.labeled_X is not None
-            and (sp.issparse(ctx.X) or ctx.X.shape[1] > MAHALANOBIS_MAX_DIMS))
+            and ctx.X.shape[1] > MAHALANOBIS_MAX_DIMS)
 
 
 def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:

@@ -176,7 +176,9 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         if old_ids:
             stored = ledger.item_data(old_ids)
             mine = {str(i): d for i, d in zip(ids, data_rows, strict=True)}
-            changed_content = [i for i in old_ids if stored[i] and stored[i] != mine[i]]
+            # stored in another form (pushed with `ls push --column`): not an edit
+            changed_content = [i for i in old_ids if stored[i] and stored[i] != mine[i]
+                               and set(stored[i]) == set(mine[i])]
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)

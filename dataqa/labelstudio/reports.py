@@ -161,8 +161,9 @@ class PullReport:
                     if self.new_classes else "") + (
                     f"; {len(self.disagreements)} item(s) whose annotators disagree "
                     f"({', '.join(map(str, self.disagreements[:5]))}"
-                    f"{', ...' if len(self.disagreements) > 5 else ''}): the majority's label "
-                    f"is used, a tie going to the newest"
+                    f"{', ...' if len(self.disagreements) > 5 else ''}): the ledger's label "
+                    f"is the majority of its annotators' newest labels, a tie going to the "
+                    f"newest"
                     if self.disagreements else ""))
 
 

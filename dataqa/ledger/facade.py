@@ -243,8 +243,9 @@ class Ledger:
         (:data:`~dataqa.ledger.LABEL_PRECEDENCE`); within a tier the newest (by
         ``updated_at`` or else ``created_at``, then insertion order), except that
         ``human`` labels of several annotators are put to a vote: each annotator's newest
-        label counts once (labels without an annotator count as one annotator's), the
-        label most of them give wins, and a tie goes to the newest of the tied labels.
+        label counts once, the label most of them give wins, and a tie goes to the newest
+        of the tied labels; a ``human`` label without an annotator (``dataqa al label``
+        from a file without an annotator column) newer than that label corrects it.
         With ``source`` only that source's labels are considered.
 
         Returns

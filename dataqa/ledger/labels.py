@@ -17,7 +17,8 @@ from dataqa.types import LABEL_SOURCES
 __all__ = ["LabelTable", "LABEL_PRECEDENCE", "check_source"]
 
 #: Tier of each label source in :meth:`Ledger.latest_labels` (higher wins; ties -> newest;
-#: within ``human``, annotators who disagree -> the majority of their newest labels).
+#: within ``human``, annotators who disagree -> the majority of their newest labels, unless
+#: a newer label without an annotator corrects it).
 LABEL_PRECEDENCE: dict[str, int] = {"reviewed": 4, "human": 3, "given": 2, "weak": 1, "model": 1}
 
 _LABEL_COLUMNS = ["row_id", "id", "label", "source", "round", "annotator", "external_id",
@@ -26,14 +27,18 @@ _LATEST_COLUMNS = ["id", "label", "source", "round", "annotator", "created_at"]
 
 
 def _majority(human: pd.DataFrame) -> pd.DataFrame:
-    """One human label per item from rows sorted oldest first: each annotator's newest
-    label (labels without an annotator count as one annotator's), then the label most of
-    them give; a tie goes to the newest of the tied labels."""
-    h = human.assign(_who=human["annotator"].astype("string").fillna(""))
-    h = h.drop_duplicates(["id", "_who"], keep="last")
+    """One human label per item from rows sorted oldest first: of the labels with an
+    annotator, each annotator's newest, then the label most of them give (a tie goes to
+    the newest of the tied labels); a label without an annotator (a correction recorded
+    from a file) newer than that vote's label wins over it, as the newest did before."""
+    named = human[human["annotator"].notna()]
+    h = named.drop_duplicates(["id", "annotator"], keep="last")
     h = h.assign(_votes=h.groupby(["id", "label"], sort=False)["label"].transform("size"))
     h = h.sort_values(["_votes", "_when", "row_id"], kind="mergesort")
-    return h.drop_duplicates("id", keep="last").drop(columns=["_who", "_votes"])
+    vote = h.drop_duplicates("id", keep="last").drop(columns=["_votes"])
+    anonymous = human[human["annotator"].isna()].drop_duplicates("id", keep="last")
+    both = pd.concat([vote, anonymous]).sort_values(["_when", "row_id"], kind="mergesort")
+    return both.drop_duplicates("id", keep="last")
 
 
 def check_source(source: str) -> str:

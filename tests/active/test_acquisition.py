@@ -186,20 +186,22 @@ def test_mahalanobis_on_wide_sparse_features_scores_in_svd_components():
 
     rng = np.random.default_rng(3)
     d = acquisition.MAHALANOBIS_MAX_DIMS + 200
-    pool = sp.random(300, d, density=0.02, random_state=1, format="csr")
-    labeled = sp.random(120, d, density=0.02, random_state=2, format="csr")
+    pool = sp.random(300, d, density=0.01, random_state=1, format="csr")
+    labeled = sp.random(120, d, density=0.01, random_state=2, format="csr")
     y = rng.integers(0, 2, 120)
     clf = LogisticRegression().fit(labeled, y)
     got = acquire("ood:mahalanobis", model=clf, X=pool, labeled_X=labeled, labeled_y=y)
-    Z = TruncatedSVD(acquisition.MAHALANOBIS_MAX_DIMS, random_state=0).fit_transform(
+    Z = TruncatedSVD(acquisition.MAHALANOBIS_COMPONENTS, random_state=0).fit_transform(
         sp.vstack([pool, labeled]))
     want = MahalanobisDetector().fit(Z[300:], y).score(Z[:300])
     np.testing.assert_allclose(got, want, rtol=1e-6)
     assert len(np.unique(np.round(got, 6))) > 250  # the items are told apart
-    # narrow dense features are used as they are
+    # narrower features, dense or sparse, are used as they are
     Xn, Ln = rng.normal(size=(50, 4)), rng.normal(size=(40, 4))
     yn = rng.integers(0, 2, 40)
     clf = LogisticRegression().fit(Ln, yn)
-    np.testing.assert_allclose(
-        acquire("ood:mahalanobis", model=clf, X=Xn, labeled_X=Ln, labeled_y=yn),
-        MahalanobisDetector().fit(Ln, yn).score(Xn), rtol=1e-9)
+    want = MahalanobisDetector().fit(Ln, yn).score(Xn)
+    for pool, lab in ((Xn, Ln), (sp.csr_matrix(Xn), sp.csr_matrix(Ln))):
+        np.testing.assert_allclose(
+            acquire("ood:mahalanobis", model=clf, X=pool, labeled_X=lab, labeled_y=yn),
+            want, rtol=1e-9)

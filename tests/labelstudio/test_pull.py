@@ -42,7 +42,8 @@ def test_pull_round_trip(ls_server, ls_client, ledger, project_name):
     assert report.empty["id"].tolist() == ["item-8"]
     # ann1 says ham and ann2 spam on items 0 and 2: counted, and said
     assert report.disagreements == ["item-0", "item-2"]
-    assert "2 item(s) whose annotators disagree (item-0, item-2): the majority's" in str(report)
+    assert "2 item(s) whose annotators disagree (item-0, item-2): the ledger's label is the " \
+        "majority" in str(report)
     assert report.to_dict()["n_disagreements"] == 2
     mine = df[df["annotator"] == "ann1@example.org"].set_index("id")
     assert mine["label"].to_dict() == {f"item-{k}": k % 2 for k in range(6)}

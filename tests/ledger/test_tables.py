@@ -177,8 +177,9 @@ def test_annotators_who_disagree_are_put_to_a_vote(ledger: Ledger) -> None:
     ledger.add_labels(["b"], [1], source="human", annotator="x", created_at=t(1))
     ledger.add_labels(["b"], [1], source="human", annotator="y", created_at=t(2))
     ledger.add_labels(["b"], [0], source="human", annotator="x", created_at=t(3))
-    # c: labels without an annotator are one annotator's: the newest of them
-    ledger.add_labels(["c"], [1], source="human", created_at=t(1))
+    # c: a label without an annotator (a correction from a file) newer than the vote wins
+    ledger.add_labels(["c"], [1], source="human", annotator="x", created_at=t(1))
+    ledger.add_labels(["c"], [1], source="human", annotator="y", created_at=t(1))
     ledger.add_labels(["c"], [0], source="human", created_at=t(2))
     # d: a reviewed label still beats the human majority
     ledger.add_labels(["d"], [1], source="human", annotator="x", created_at=t(1))
@@ -187,6 +188,9 @@ def test_annotators_who_disagree_are_put_to_a_vote(ledger: Ledger) -> None:
     latest = ledger.latest_labels().set_index("id")
     assert latest.loc["a", "label"] == 1 and latest.loc["a", "annotator"] == "y"
     assert latest.loc["b", "label"] == 0 and latest.loc["b", "annotator"] == "x"
-    assert latest.loc["c", "label"] == 0
+    assert latest.loc["c", "label"] == 0 and pd.isna(latest.loc["c", "annotator"])
+    # ... and an older one loses to the annotators' newer vote
+    ledger.add_labels(["c"], [1], source="human", annotator="z", created_at=t(3))
+    assert ledger.latest_labels().set_index("id").loc["c", "label"] == 1
     assert latest.loc["d", "label"] == 0 and latest.loc["d", "source"] == "reviewed"
     assert list(latest.index) == ["a", "b", "c", "d"]
