@@ -144,11 +144,11 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         where=f"label column {label_column!r} of {name}", allow_skip=False)
 
     old = ledger.get_state(CONFIG_KEY)
+    held = ledger.items()["id"].tolist()  # the ledger's items before this table
+    in_table = set(map(str, ids))
     # items a ledger held before its first `al init` (pushed with `ls push --from`, say)
     # join the pool: said, since they come from no table of this command
-    adopted = ledger.summary()["items"] if old is None else 0
-    in_table = set(map(str, ids))
-    adopted_ids = ([i for i in ledger.items()["id"] if i not in in_table] if adopted else [])
+    adopted_ids = [i for i in held if i not in in_table] if old is None else []
     config = {"text_column": text_column, "feature_columns": feats,
               "label_column": label_column, "id_column": id_column}
     replaced = None
@@ -158,8 +158,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 f"ledger {ledger.path!r} was set up with {describe_setup(old)}; this table "
                 f"asks for {describe_setup(config)}. Pass --force to replace the setup "
                 f"(each item's stored content is replaced), or use another --ledger.")
-        in_table = set(map(str, ids))
-        orphans = [i for i in ledger.items()["id"] if i not in in_table]
+        orphans = [i for i in held if i not in in_table]
         if orphans:
             raise InvalidSettingError(
                 f"--force cannot replace the setup of ledger {ledger.path!r}: {len(orphans)} "
@@ -171,7 +170,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     # is kept (an id stands for its content; features of labeled items do not move)
     changed_content: list = []
     if replaced is None and len(ids):
-        known_ids = set(ledger.items()["id"])
+        known_ids = set(held)
         old_ids = [str(i) for i in ids if str(i) in known_ids]
         if old_ids:
             stored = ledger.item_data(old_ids)

@@ -100,8 +100,9 @@ class PullReport:
         has these classes and the next round trains on them.
     disagreements : list
         Ids of the items whose annotators chose different classes (each annotator's
-        newest annotation). The ledger's label of such an item is the majority's, a tie
-        going to the newest (:meth:`~dataqa.ledger.Ledger.latest_labels`).
+        newest annotation). The ledger's label of such an item is the majority of its
+        annotators' labels, a tie going to the newest
+        (:meth:`~dataqa.ledger.Ledger.latest_labels`).
     """
 
     project: str
