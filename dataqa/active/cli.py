@@ -127,18 +127,12 @@ def init_command(
                       f"edited items new ids to add them as new items.", highlight=False)
 
 
-def _push_batch(batch, *, led, project: str | None, classes: str | None,
-                url: str | None, timeout: float, model_name: str | None = None) -> None:
-    """Send a batch to Label Studio as an ``active`` queue, with predictions as pre-annotations.
-
-    Class names: ``--classes``, else those recorded for the project, else the ledger's
-    classes (declared by ``al init`` plus those labeled; numbers in numeric order).
-    A prediction is shown as the class of that name, or, for numbered predictions under
-    other names, as the name at that position.
-    """
+def _push_class_names(led, project: str | None, classes: str | None) -> list[str]:
+    """The class names a pushed batch is labeled with: ``--classes``, else those recorded
+    for the project, else the ledger's classes. Checked before a round is picked, so a
+    refused push records no round."""
     from dataqa.active.labels import ledger_classes
-    from dataqa.labelstudio import project_state, push_queue
-    from dataqa.labelstudio.printing import print_push_report
+    from dataqa.labelstudio import project_state
 
     if not project:
         raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
@@ -150,7 +144,25 @@ def _push_batch(batch, *, led, project: str | None, classes: str | None,
             names = [str(c) for c in ledger_classes(led)[0]]
     if len(names) < 2:
         raise InvalidSettingError(
-            f"cannot tell the classes for project {project!r}; pass --classes a,b,...")
+            f"cannot tell the classes for project {project!r} (the ledger has "
+            f"{len(names)} class{'' if len(names) == 1 else 'es'} and the project none "
+            f"recorded); pass --classes a,b,... (at least two); no round was picked.")
+    return names
+
+
+def _push_batch(batch, *, led, project: str | None, classes: str | None,
+                url: str | None, timeout: float, model_name: str | None = None) -> None:
+    """Send a batch to Label Studio as an ``active`` queue, with predictions as pre-annotations.
+
+    Class names: ``--classes``, else those recorded for the project, else the ledger's
+    classes (declared by ``al init`` plus those labeled; numbers in numeric order).
+    A prediction is shown as the class of that name, or, for numbered predictions under
+    other names, as the name at that position.
+    """
+    from dataqa.labelstudio import push_queue
+    from dataqa.labelstudio.printing import print_push_report
+
+    names = _push_class_names(led, project, classes)
     items = batch[["id"]].copy()
     if "text" in batch.columns and batch["text"].astype(str).str.len().gt(0).any():
         items["text"] = batch["text"].astype(str)
@@ -250,8 +262,11 @@ def next_command(
         raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")
     if out is not None:
         check_out_file(out)
-    if push:  # before a round is picked and recorded: the key and the server answer
+    if push:  # before a round is picked and recorded: the classes, the key and the server
         from dataqa.labelstudio import LabelStudioClient
+
+        with Ledger(ledger, create=False) as led:
+            _push_class_names(led, project, classes)
 
         with LabelStudioClient(url, timeout=timeout) as client:
             client.check()
@@ -322,7 +337,7 @@ def next_command(
 @al_app.command("label")
 @handle_errors
 def label_command(
-    file: Path = typer.Argument(..., help="CSV with columns id,label (optional annotator)."),
+    file: Path = typer.Argument(..., help="CSV with columns id,label (optional annotator; a blank annotator cell records the label without one)."),
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
     source: str = typer.Option("human", "--source", help="Label source: human or reviewed."),
     new_class: list[str] | None = typer.Option(
@@ -342,6 +357,8 @@ def label_command(
     scope, skip skips an item of the open round. The round stays open until every item
     of its batch is labeled or skipped.
     """
+    import pandas as pd
+
     from dataqa.active.labels import check_record_source
     from dataqa.active.session import LabelingSession
     from dataqa.data import load_table
@@ -389,7 +406,12 @@ def label_command(
                         f"{len(set(clash))} id(s) have different labels in {where}: "
                         f"{format_ids(list(dict.fromkeys(clash)))}; keep one label per id.")
                 n, notes = 0, []
-                for who, part in df.groupby(df["annotator"].astype(str), sort=False):
+                # a blank annotator cell is a label without an annotator, as in a file
+                # without the column (it is recorded, not dropped)
+                who_of = [None if pd.isna(w) or not str(w).strip() else str(w).strip()
+                          for w in df["annotator"]]
+                for who in dict.fromkeys(who_of):
+                    part = df[[w == who for w in who_of]]
                     n += session.record_labels(part["id"].astype(str), part["label"].tolist(),
                                                source=source, annotator=who,
                                                new_classes=new_class or [], where=where)

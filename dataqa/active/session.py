@@ -59,6 +59,29 @@ def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | No
     return ids, df[cols].to_numpy(dtype=np.float64)
 
 
+def _check_session_ood(strategy: str, settings: dict) -> None:
+    """Refuse, before any round, an OOD method that needs a torch model (ODIN perturbs the
+    inputs of a ``torch.nn.Module``): a session refits a scikit-learn model, so such a
+    method could never score its pool. Without this check a cold start (random picks)
+    would record a round that the next one cannot follow."""
+    from dataqa.ood.api import get_ood_method, ood_method_names
+
+    method = (strategy[4:] if strategy.startswith("ood:")
+              else settings.get("ood", "knn") if strategy == "hybrid" else None)
+    if not isinstance(method, str) or method not in ood_method_names():
+        return
+    if not str(get_ood_method(method).inputs).startswith("torch model"):
+        return
+    usable = [m for m in ood_method_names()
+              if not str(get_ood_method(m).inputs).startswith("torch model")]
+    what = f"--strategy {strategy}" if strategy.startswith("ood:") else f"hybrid with ood={method!r}"
+    raise InvalidSettingError(
+        f"{what} needs a torch model ({method} perturbs the model's inputs), but a labeling "
+        f"session trains a scikit-learn model; use one of "
+        f"{', '.join('ood:' + m for m in usable)}, or score a torch model yourself with "
+        f"dataqa.ood.score_ood({method!r}, ...).")
+
+
 class LabelingSession:
     """Active-learning rounds recorded in a :class:`~dataqa.ledger.Ledger`.
 
@@ -166,6 +189,7 @@ class LabelingSession:
         from dataqa.active.selectors import get_selector
 
         get_acquisition(strategy)
+        _check_session_ood(strategy, strategy_settings or {})
         get_selector(selector)
         check_int(batch_size, "batch_size",
                   message=f"batch_size={batch_size!r} must be a positive integer.")

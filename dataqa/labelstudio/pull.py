@@ -286,14 +286,20 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         classes, kind = ledger_classes(ledger_db)
         codec = _LabelCodec(list(names), kind)
         upserts = _compare(rows, before, project_id, codec)
-        # a new label of an item an active-learning round picked belongs to that round
-        # (the latest one that picked it), as `al label` records it
+        # a new label of an item an active-learning round picked, from a project that
+        # item was pushed to as an active-learning batch, belongs to that round (the
+        # latest one that picked it), as `al label` records it; a label from a review
+        # project of the same item belongs to no round
         round_of: dict = {}
         rounds = ledger_db.rounds()
         for r, batch in zip(rounds["round"], rounds["batch_ids"], strict=True):
             round_of.update(dict.fromkeys(batch, int(r)))
+        in_batches: set = set()
+        for q in ledger_db.queues().itertuples(index=False):
+            if q.kind == "active" and q.project == fetched.title:
+                in_batches.update(ledger_db.queue_items(q.name))
         for u in upserts:
-            u["round"] = round_of.get(u["item_id"])
+            u["round"] = round_of.get(u["item_id"]) if u["item_id"] in in_batches else None
         new_classes = _new_classes(classes, upserts)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))
@@ -342,7 +348,7 @@ def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *
     if len(annotations):
         newest = annotations.assign(_who=annotations["annotator"].astype("string").fillna(""))
         newest = newest.drop_duplicates(["id", "_who"], keep="last")
-        n = newest.groupby("id", sort=False)["label"].nunique()
+        n = newest.assign(_key=newest["label"].map(str)).groupby("id", sort=False)["_key"].nunique()
         report.disagreements = n.index[n > 1].tolist()
     logger.info("%s", report)
     return PullResult(annotations=annotations, report=report)

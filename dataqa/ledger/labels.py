@@ -33,9 +33,12 @@ def _majority(human: pd.DataFrame) -> pd.DataFrame:
     from a file) newer than that vote's label wins over it, as the newest did before."""
     named = human[human["annotator"].notna()]
     h = named.drop_duplicates(["id", "annotator"], keep="last")
-    h = h.assign(_votes=h.groupby(["id", "label"], sort=False)["label"].transform("size"))
+    # class 1 recorded as 1 by one annotator and as "1" by another is one class: votes
+    # are counted on the label's text
+    h = h.assign(_key=h["label"].map(str))
+    h = h.assign(_votes=h.groupby(["id", "_key"], sort=False)["label"].transform("size"))
     h = h.sort_values(["_votes", "_when", "row_id"], kind="mergesort")
-    vote = h.drop_duplicates("id", keep="last").drop(columns=["_votes"])
+    vote = h.drop_duplicates("id", keep="last").drop(columns=["_votes", "_key"])
     anonymous = human[human["annotator"].isna()].drop_duplicates("id", keep="last")
     both = pd.concat([vote, anonymous]).sort_values(["_when", "row_id"], kind="mergesort")
     return both.drop_duplicates("id", keep="last")

@@ -370,3 +370,57 @@ def test_first_init_into_a_ledger_that_holds_items_says_they_join_the_pool(tmp_p
     out = _run("al", "init", _texts(tmp_path / "d.csv", n=20), "--ledger", led, "--text-column",
                "text", "--label-column", "label", "--id-column", "id")
     assert "already held" not in out
+
+
+def test_next_refuses_odin_and_a_push_without_classes_before_picking(tmp_path, monkeypatch):
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    led = tmp_path / "l.db"
+    plain = tmp_path / "plain.csv"
+    pd.read_csv(_texts(tmp_path / "d.csv")).drop(columns="label").to_csv(plain, index=False)
+    _run("al", "init", plain, "--ledger", led, "--text-column", "text", "--id-column", "id")
+    # a cold start would pick at random and record a round the next one cannot follow
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--strategy", "ood:odin"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert ("--strategy ood:odin needs a torch model (odin perturbs the model's inputs), but "
+            "a labeling session trains a scikit-learn model; use one of ood:msp,") in out
+    assert "ood:knn" in out and "ood:odin," not in out
+    # no class anywhere: refused before the key is looked for and before a round is picked
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--push", "--project", "p"])
+    assert res.exit_code == 2
+    assert ("cannot tell the classes for project 'p' (the ledger has 0 classes and the "
+            "project none recorded); pass --classes a,b,... (at least two); no round was "
+            "picked.") in " ".join(res.output.split())
+    with Ledger(led, create=False) as check:
+        assert check.rounds().empty
+
+
+def test_hybrid_with_odin_is_refused_through_the_api(tmp_path):
+    from dataqa.active.session import LabelingSession
+    from dataqa.errors import InvalidSettingError
+
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    with Ledger(led, create=False) as db:
+        try:
+            LabelingSession.open(db, strategy="hybrid", strategy_settings={"ood": "odin"})
+        except InvalidSettingError as exc:
+            assert str(exc).startswith("hybrid with ood='odin' needs a torch model")
+        else:
+            raise AssertionError("hybrid with ood='odin' was accepted")
+        assert LabelingSession.open(db, strategy="ood:gradient").strategy == "ood:gradient"
+
+
+def test_label_file_rows_with_a_blank_annotator_are_recorded(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    (tmp_path / "a.csv").write_text("id,label,annotator\nt20,spam,ann\nt21,ham,\nt22,spam, \n")
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led)
+    assert out.startswith("3 labels recorded")
+    with Ledger(led, create=False) as check:
+        human = check.labels(source="human").set_index("id")
+    assert human.loc["t20", "annotator"] == "ann"
+    assert human.loc[["t21", "t22"], "annotator"].isna().all()
+    assert human["label"].to_dict() == {"t20": "spam", "t21": "ham", "t22": "spam"}

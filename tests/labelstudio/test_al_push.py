@@ -58,6 +58,23 @@ def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, 
     with Ledger(led) as check:
         human = check.labels(source="human")
     assert human["id"].tolist() == [first] and human["round"].tolist() == [1]
+    # the same item labeled in a review project belongs to no round
+    from dataqa.labelstudio import push_queue
+
+    review = f"{project_name} review"
+    with Ledger(led) as check:
+        push_queue(pd.DataFrame({"id": [first], "text": ["a text"], "label": ["spam"]}),
+                   project=review,
+                   class_names=["ham", "spam"], ledger=check, queue="review",
+                   url=ls_server.url, api_key=ls_server.api_key)
+        (review_task,) = check.task_ids(project=review).values()
+    ls_client.create_annotation(review_task, choice("ham"))
+    res = runner.invoke(app, ["ls", "pull", "--ledger", led, "--project", review], env=env)
+    assert res.exit_code == 0, res.output
+    with Ledger(led) as check:
+        human = check.labels(source="human")
+    assert human["label"].tolist() == ["spam", "ham"]
+    assert human["round"].iloc[0] == 1 and pd.isna(human["round"].iloc[1])
     # the pre-selected class is the model's, its score the model's probability of that class
     for task_id in tasks.values():
         task = ls_client.request("GET", f"/api/tasks/{task_id}")

@@ -194,3 +194,14 @@ def test_annotators_who_disagree_are_put_to_a_vote(ledger: Ledger) -> None:
     assert ledger.latest_labels().set_index("id").loc["c", "label"] == 1
     assert latest.loc["d", "label"] == 0 and latest.loc["d", "source"] == "reviewed"
     assert list(latest.index) == ["a", "b", "c", "d"]
+
+
+def test_vote_counts_a_class_number_and_its_text_as_one_label(ledger: Ledger) -> None:
+    ledger.add_items(["a"])
+    t = "2024-01-0{}T00:00:00Z".format
+    # x and y give class 1 (one as a number, one as text); z, the last, gives 0
+    ledger.add_labels(["a"], [1], source="human", annotator="x", created_at=t(1))
+    ledger.add_labels(["a"], ["1"], source="human", annotator="y", created_at=t(2))
+    ledger.add_labels(["a"], [0], source="human", annotator="z", created_at=t(3))
+    latest = ledger.latest_labels().set_index("id")
+    assert str(latest.loc["a", "label"]) == "1" and latest.loc["a", "annotator"] == "y"
