@@ -75,8 +75,9 @@ def init_command(
     """Load a table of items (and any known labels) into a ledger.
 
     Running it again on the same ledger with the same setup adds new items and labels
-    (a given label the table changed is recorded, with a note; an item's changed content
-    is not: a note names it); a setup that builds features differently is refused unless
+    (a given label the table changed is recorded, with a note; a blank cell keeps the
+    given label recorded before, and an item's changed content is not recorded: notes name
+    them); a setup that builds features differently is refused unless
     --force.
     """
     from dataqa.active.store import store_table
@@ -120,6 +121,13 @@ def init_command(
                       f"({format_ids(res['changed_labels'], 5)}); the new label is recorded "
                       f"and is the given label now (the earlier one stays in the history).",
                       highlight=False)
+    if res.get("cleared_labels"):
+        console.print(f"note: {len(res['cleared_labels'])} item(s) have a given label in the "
+                      f"ledger but a blank cell in this table "
+                      f"({format_ids(res['cleared_labels'], 5)}); their given label is kept "
+                      f"(a blank cell takes no label away). To correct one, record the right "
+                      f"label with `dataqa al label FILE --ledger {ledger} --source reviewed` "
+                      f"(out_of_scope marks an item outside the task).", highlight=False)
     if res["changed_content"]:
         console.print(f"note: {len(res['changed_content'])} item(s) already in the ledger have "
                       f"other content in this table ({format_ids(res['changed_content'], 5)}); "
@@ -238,7 +246,7 @@ def next_command(
     k: int | None = typer.Option(
         None, "--k", help="Neighbour count of kNN scores (ood:knn, hybrid); default: 50 for "
                           "ood:knn (at most the labeled items), 1 for hybrid."),
-    out: Path | None = typer.Option(None, "--out", help="Write the batch to this CSV."),
+    out: Path | None = typer.Option(None, "--out", help="Write the batch to this CSV (missing folders are created)."),
     push: bool = typer.Option(False, "--push", help="Send the batch to Label Studio "
                                                     "(API key from $LABEL_STUDIO_API_KEY)."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project for --push."),

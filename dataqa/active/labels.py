@@ -143,6 +143,9 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
     classes, kind = ledger_classes(ledger)
     raw = [v.strip() if isinstance(v, str) else v for v in labels]
     new = [c.strip() if isinstance(c, str) else c for c in new_classes]
+    # -1 / out_of_scope mark an item out of scope in any ledger; they are no class (given
+    # labels come here as new classes too)
+    new = [c for c in new if c not in OUT_OF_SCOPE_LABELS]
     def skip(v: Any) -> bool:
         return allow_skip and isinstance(v, str) and v.lower() == SKIP_LABEL
 

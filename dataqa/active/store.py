@@ -80,7 +80,12 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     -------
     dict with ``items`` (new), ``labels`` (added), ``n`` (rows), ``analyzer`` (``"word"``
     or ``"char"`` for text, else ``None``), ``replaced`` (the earlier setup that
-    ``force`` replaced, else ``None``) and ``classes`` (the ledger's classes).
+    ``force`` replaced, else ``None``), ``classes`` (the ledger's classes), and lists of
+    ids: ``changed_labels`` (items whose given label the table changed: the new one is
+    recorded), ``cleared_labels`` (items with a given label in the ledger and a blank
+    cell in the table: the label is kept), ``changed_content`` (items whose stored
+    content differs from the table's: the stored one is kept) and ``adopted`` (items the
+    ledger held before its first setup that are not in the table: they join the pool).
     """
     from dataqa.data import load_tables, make_ids, numeric_feature_columns
 
@@ -129,6 +134,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
 
     # given labels, checked against the ledger's classes (type and all)
     labeled_ids: np.ndarray = np.asarray([], dtype=object)
+    blank_ids: np.ndarray = np.asarray([], dtype=object)
     given: list[Any] = []
     if label_column is not None:
         col = df[label_column]
@@ -137,6 +143,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             known &= col.astype(str).str.strip().ne("").to_numpy()
         vals = col[known].tolist()
         labeled_ids = ids[known]
+        blank_ids = ids[~known]
         given = vals
     declared = list(classes or [])
     new_labels, _, kind = normalize_new_labels(
@@ -169,6 +176,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     # items already in the ledger whose content this table changes: the stored content
     # is kept (an id stands for its content; features of labeled items do not move)
     changed_content: list = []
+    filled: dict[str, dict] = {}
     if replaced is None and len(ids):
         known_ids = set(held)
         old_ids = [str(i) for i in ids if str(i) in known_ids]
@@ -178,15 +186,26 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             # stored in another form (pushed with `ls push --column`): not an edit
             changed_content = [i for i in old_ids if stored[i] and stored[i] != mine[i]
                                and set(stored[i]) == set(mine[i])]
+            # ... but the setup's content ("text" or "features") is added beside it, or
+            # `al next` would find no stored text for them
+            key = "text" if text_column is not None else "features"
+            filled = {i: {**(stored[i] or {}), **mine[i]} for i in old_ids
+                      if key not in (stored[i] or {})}
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)
+        if filled:
+            ledger.add_items(list(filled), data=list(filled.values()), replace_data=True)
         n_labels = 0
         changed_labels: list = []
+        was = (ledger.latest_labels(source="given").set_index("id")["label"].to_dict()
+               if len(labeled_ids) or len(blank_ids) else {})
+        # a blank cell adds no label and takes none away: a given label recorded before
+        # stays (the ledger keeps every label), said in a note
+        cleared_labels = [str(i) for i in blank_ids if str(i) in was]
         if len(labeled_ids):
             # a given label differing from the one recorded (a fix in the table) is recorded
             # too: the newest given label is the one in force
-            was = ledger.latest_labels(source="given").set_index("id")["label"].to_dict()
             todo = [k for k, i in enumerate(labeled_ids)
                     if i not in was or str(was[i]) != str(new_labels[k])]
             changed_labels = [labeled_ids[k] for k in todo if labeled_ids[k] in was]
@@ -203,7 +222,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         ledger.set_state(CONFIG_KEY, config)
     return {"n": int(len(df)), "items": int(new), "labels": int(n_labels),
             "analyzer": analyzer, "replaced": replaced, "classes": all_classes,
-            "changed_labels": changed_labels, "changed_content": changed_content,
+            "changed_labels": changed_labels, "cleared_labels": cleared_labels,
+            "changed_content": changed_content,
             "adopted": adopted_ids}
 
 

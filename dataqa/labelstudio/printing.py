@@ -24,6 +24,16 @@ def print_push_report(report: PushReport) -> None:
     # what the created tasks lack (nothing to say when none was created)
     for note in getattr(report, "notes", ()) if report.n_created else ():
         console.print(f"note: {note}", highlight=False, soft_wrap=True, markup=False)
+    foreign = getattr(report, "foreign", ())
+    if foreign:
+        from dataqa.errors import format_ids
+
+        err_console.print(
+            f"warning: project {report.project!r} already holds {len(foreign)} task(s) of "
+            f"items this ledger does not hold ({format_ids(list(foreign), 3)}), pushed from "
+            f"another ledger; a pull with this ledger leaves their labels out. Push each "
+            f"ledger to its own project, or pull those tasks with the ledger that pushed them.",
+            highlight=False, soft_wrap=True, markup=False, style="yellow")
     for err in report.errors:
         console.print(f"failed: {err}", highlight=False, soft_wrap=True, markup=False, style="red")
     if report.n_failed:

@@ -549,6 +549,9 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                                       url=server.url)
                 found = _reconcile(ledger_db, project=title, qname=qname, ids=plan.ids,
                                    on_server=on_server)
+                held = set(ledger_db.items()["id"])
+                report.foreign = sorted((i for i in on_server if i not in held),
+                                        key=on_server.__getitem__)  # in task order
                 report.skipped = [i for i in plan.ids if i in found]
                 report.task_ids.update(found)
                 importer = TaskImporter(server, ledger_db, project_id, title, qname, report,

@@ -32,6 +32,9 @@ class PushReport:
     notes : list of str
         What the tasks lack, when a column that would fill it is absent (no
         ``prediction``: nothing pre-selected; no ``score``: no priority).
+    foreign : list of str
+        Ids of tasks already in the project (made by dataqa) whose items this ledger does
+        not hold: another ledger pushed them, so a pull with this ledger leaves them out.
     seconds : float
     """
 
@@ -46,6 +49,7 @@ class PushReport:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
 
     @property
     def n_created(self) -> int:
@@ -64,7 +68,7 @@ class PushReport:
                 "n_created": self.n_created, "n_skipped": self.n_skipped,
                 "n_failed": self.n_failed, "n_duplicates": len(self.duplicates),
                 "errors": list(self.errors), "notes": list(self.notes),
-                "seconds": round(self.seconds, 3)}
+                "n_foreign": len(self.foreign), "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
         s = (f"project {self.project!r} (id {self.project_id}), queue {self.queue!r}: "

@@ -319,6 +319,19 @@ def test_second_init_records_a_fixed_given_label_and_names_changed_content(tmp_p
     assert "other content in this table ('t5')" in out
     assert "note:" not in _run("al", "init", data, "--ledger", led, "--text-column", "text",
                                "--id-column", "id")  # the first table, without its labels
+    # a label cell emptied in the table: the given label stays, and a note says so
+    df.loc[[1, 2], "label"] = ""
+    df.loc[5, "text"] = "free prize today 5"
+    df.to_csv(tmp_path / "d3.csv", index=False)
+    out = _run("al", "init", tmp_path / "d3.csv", *args)
+    assert "0 given labels added" in out
+    assert (f"note: 2 item(s) have a given label in the ledger but a blank cell in this table "
+            f"('t1', 't2'); their given label is kept (a blank cell takes no label away). To "
+            f"correct one, record the right label with `dataqa al label FILE --ledger {led} "
+            f"--source reviewed`") in out
+    with Ledger(led, create=False) as check:
+        assert check.latest_labels().set_index("id").loc[["t1", "t2"], "label"].tolist() == [
+            "spam", "ham"]
 
 
 def test_al_label_names_every_unknown_label_and_hints_numbers_and_case(tmp_path: Path) -> None:
@@ -424,3 +437,46 @@ def test_label_file_rows_with_a_blank_annotator_are_recorded(tmp_path: Path) -> 
     assert human.loc["t20", "annotator"] == "ann"
     assert human.loc[["t21", "t22"], "annotator"].isna().all()
     assert human["label"].to_dict() == {"t20": "spam", "t21": "ham", "t22": "spam"}
+
+
+def test_out_of_scope_marks_among_given_labels_and_new_classes(tmp_path: Path) -> None:
+    from dataqa.active.labels import ledger_classes
+
+    rows = "".join(f"t{k},{k}.5,{lab}\n" for k, lab in
+                   enumerate(["0", "1", "0", "1", "out_of_scope", "-1"] + [""] * 10))
+    (tmp_path / "n.csv").write_text("id,x,label\n" + rows)
+    (tmp_path / "s.csv").write_text("id,x,label\n" + rows.replace(",0\n", ",ham\n")
+                                    .replace(",1\n", ",spam\n"))
+    for name, classes, mark in (("n", [0, 1], -1), ("s", ["ham", "spam"], "out_of_scope")):
+        led = tmp_path / f"{name}.db"
+        out = _run("al", "init", tmp_path / f"{name}.csv", "--ledger", led, "--id-column", "id",
+                   "--label-column", "label", "--feature-column", "x")
+        assert "6 given labels added" in out
+        (tmp_path / "a.csv").write_text("id,label\nt10,-1\nt11,out_of_scope\n")
+        out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "-1",
+                   "--new-class", "out_of_scope")
+        assert out.startswith("2 labels recorded; 8 labeled items (4 out of scope)")
+        with Ledger(led, create=False) as check:
+            assert ledger_classes(check) == (classes, "int" if name == "n" else "str")
+            latest = check.latest_labels().set_index("id")["label"]
+            assert latest[["t4", "t5", "t10", "t11"]].tolist() == [mark] * 4
+
+
+def test_init_adds_the_text_of_items_pushed_before_it_under_another_column(tmp_path: Path) -> None:
+    # `ls push --column comment` before the first `al init --text-column comment` stores
+    # {"comment": ...}; the setup's text is added beside it, so `al next` can read it
+    led = tmp_path / "l.db"
+    data = pd.read_csv(_texts(tmp_path / "d.csv", n=20)).rename(columns={"text": "comment"})
+    data.to_csv(tmp_path / "c.csv", index=False)
+    with Ledger(led) as db:
+        db.add_items(["t15", "t16"], data=[{"comment": data.loc[15, "comment"], "score": 0.5},
+                                           {"comment": data.loc[16, "comment"]}])
+    _run("al", "init", tmp_path / "c.csv", "--ledger", led, "--text-column", "comment",
+         "--label-column", "label", "--id-column", "id")
+    out = _run("al", "next", "--ledger", led, "--batch", "8", "--strategy", "random")
+    assert "round 1: 8 items (random)" in out
+    with Ledger(led, create=False) as check:
+        stored = check.item_data(["t15", "t16"])
+    assert stored["t15"] == {"comment": "thanks for notes 15", "score": 0.5,
+                             "text": "thanks for notes 15"}
+    assert stored["t16"] == {"comment": "win cash now 16", "text": "win cash now 16"}

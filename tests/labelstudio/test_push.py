@@ -247,3 +247,25 @@ def test_notes_say_what_the_tasks_lack(tmp_path):
         "'is_label_issue'; to show the items themselves, add their text "
         "(AuditResult.review_queue() has it)."]
     assert not (tmp_path / "l.db").exists()
+
+
+def test_a_push_into_a_project_another_ledger_pushed_to_names_its_tasks(ls_server, ledger,
+                                                                        tmp_path, project_name,
+                                                                        capsys):
+    from dataqa.labelstudio.printing import print_push_report
+    from dataqa.ledger import Ledger
+
+    first = push(make_items(3, prefix="a"), ls_server, ledger, project_name)
+    assert first.foreign == []
+    with Ledger(tmp_path / "other.db") as other:
+        rep = push(make_items(2, prefix="b"), ls_server, other, project_name)
+    assert (rep.n_created, sorted(rep.foreign)) == (2, ["a-0", "a-1", "a-2"])
+    assert rep.to_dict()["n_foreign"] == 3
+    print_push_report(rep)
+    err = " ".join(capsys.readouterr().err.split())
+    assert (f"warning: project {project_name!r} already holds 3 task(s) of items this ledger "
+            f"does not hold ({', '.join(map(repr, rep.foreign))}), pushed from another "
+            f"ledger") in err
+    # the first ledger pushing again sees the second's tasks
+    assert sorted(push(make_items(3, prefix="a"), ls_server, ledger, project_name).foreign) == [
+        "b-0", "b-1"]
