@@ -151,6 +151,15 @@ def drift_report(result) -> HtmlReport:
                         f"{s['time_column']!r}: they are in no window, but in the comparison "
                         f"of the whole current data above.", css_class="note")
         r.table(_windows_shown(result.windows))
+        shares = getattr(result, "window_label_shift", None)
+        if shares is not None and len(shares):
+            r.paragraph("Class mix of each window: the estimated share of each class (BBSE, "
+                        "from the whole run's model) with a 95% interval of its share in the "
+                        "population the window was drawn from, beside the reference's share; "
+                        "marked * where the interval leaves the reference's share out (by "
+                        "chance in 5% of intervals). As for the whole data, it assumes that "
+                        "only the class mix changed.", css_class="note")
+            r.table(_shares_shown(shares))
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "
                         "compared with the rest of the reference: when the reference is one "
@@ -243,6 +252,20 @@ def drift_report(result) -> HtmlReport:
 
 #: Items of the labeling queue the report shows.
 _QUEUE_SHOWN = 20
+
+
+def _shares_shown(shares: pd.DataFrame) -> pd.DataFrame:
+    """``window_label_shift`` as one row per window, one column per class:
+    ``0.62 [0.48, 0.75]*`` (* where the interval leaves the reference share out)."""
+    cells = shares.assign(cell=[
+        f"{p:.2f} [{lo:.2f}, {hi:.2f}]" + ("*" if not lo <= ref <= hi else "")
+        for p, lo, hi, ref in zip(shares["prior"], shares["low"], shares["high"],
+                                  shares["reference_prior"], strict=True)])
+    order = list(dict.fromkeys(shares["window"]))
+    wide = cells.pivot(index="window", columns="class", values="cell").reindex(order)
+    refs = shares.drop_duplicates("class").set_index("class")["reference_prior"]
+    wide.columns = [f"{c} (reference {refs[c]:.2f})" for c in wide.columns]
+    return wide.reset_index()
 
 
 def _windows_shown(table: pd.DataFrame) -> pd.DataFrame:

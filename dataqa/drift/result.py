@@ -137,6 +137,11 @@ class DriftResult:
     reference_chunks : DataFrame or None
         The same statistics for reference chunks, each against the rest of the
         reference (the no-drift spread).
+    window_label_shift : DataFrame or None
+        With windows and labels: each tested window's estimated share of each class, one
+        row per window and class (``window, class, reference_prior, prior, low, high``);
+        ``low``-``high`` is a 95% interval of the class's share in the population the
+        window was drawn from (:func:`~dataqa.drift.label_shift`).
     text_column, id_column : str or None
         The current table's text and id columns, as given to ``detect_drift``.
     """
@@ -161,6 +166,7 @@ class DriftResult:
     current_probs: np.ndarray | None = None
     windows: pd.DataFrame | None = None
     reference_chunks: pd.DataFrame | None = None
+    window_label_shift: pd.DataFrame | None = None
     reference_probs: np.ndarray | None = None
     reference_labels: np.ndarray | None = None
     reference_ood_scores: np.ndarray | None = None
@@ -273,11 +279,14 @@ class DriftResult:
             out["n_drifted_windows"] = int(self.windows["drifted"].sum())
             # windows with fewer than 10 rows are not tested: drifted is missing there
             out["n_tested_windows"] = int(self.windows["drifted"].notna().sum())
+            if self.window_label_shift is not None:
+                out["window_label_shift"] = self.window_label_shift
         return _jsonable(out)
 
     def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:
         """Write ``drift.json``, ``columns.csv``, ``report.html`` (and ``windows.csv`` when
-        the current data was split) to ``out_dir``; return their paths."""
+        the current data was split, with ``window_label_shift.csv`` when it had labels) to
+        ``out_dir``; return their paths."""
         from dataqa._cli_utils import write_csv_atomic
 
         out = Path(out_dir)
@@ -288,13 +297,17 @@ class DriftResult:
         tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
         os.replace(tmp, paths["json"])
         write_csv_atomic(self.columns, paths["columns"])
+        from dataqa._cli_utils import set_aside_earlier
+
         if self.windows is not None:
             paths["windows"] = out / "windows.csv"
             write_csv_atomic(self.windows, paths["windows"])
-        else:
-            from dataqa._cli_utils import set_aside_earlier
-
-            set_aside_earlier(out, ["windows.csv"], "an earlier run split into windows")
+        if self.windows is not None and self.window_label_shift is not None:
+            paths["window_label_shift"] = out / "window_label_shift.csv"
+            write_csv_atomic(self.window_label_shift, paths["window_label_shift"])
+        stale = [f"{name}.csv" for name in ("windows", "window_label_shift")
+                 if name not in paths]
+        set_aside_earlier(out, stale, "an earlier run split into windows")
         self.to_html(paths["report"])
         return paths
 

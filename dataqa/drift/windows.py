@@ -322,19 +322,40 @@ def _summary(res: DriftResult) -> dict:
     return row
 
 
-def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood) -> dict:
-    """A window's model checks from the whole run's probabilities and OOD scores."""
-    from dataqa.drift.model_checks import _bbse, estimate_accuracy, ood_fraction
+#: Bootstrap draws of each window's class-share intervals (:func:`label_shift`).
+WINDOW_LABEL_SHIFT_BOOTSTRAP = 200
+
+
+def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood,
+               shares: bool = False) -> dict:
+    """A window's model checks from the whole run's probabilities and OOD scores; with
+    ``shares``, also each class's estimated share and its interval (``"_shares"``)."""
+    from dataqa.drift.model_checks import _bbse, estimate_accuracy, label_shift, ood_fraction
 
     acc = estimate_accuracy(ref_probs, labels, cur_probs, n_bootstrap=50,
                             random_state=random_state)
     k = ref_probs.shape[1]
-    prior = _bbse(ref_probs.argmax(1), labels, cur_probs.argmax(1), k)
-    ref_prior = np.bincount(labels, minlength=k) / len(labels)
     ood = ood_fraction(ref_ood, cur_ood)
-    return {"estimated_accuracy": acc["estimate"], "accuracy_low": acc["low"],
-            "accuracy_high": acc["high"], "label_shift_l1": float(np.abs(prior - ref_prior).sum()),
-            "ood_fraction": ood["fraction"]}
+    if shares:
+        ls = label_shift(ref_probs, labels, cur_probs, n_bootstrap=WINDOW_LABEL_SHIFT_BOOTSTRAP,
+                         random_state=random_state)
+        prior, ref_prior = ls["prior"], ls["reference_prior"]
+    else:
+        prior = _bbse(ref_probs.argmax(1), labels, cur_probs.argmax(1), k)
+        ref_prior = np.bincount(labels, minlength=k) / len(labels)
+    row = {"estimated_accuracy": acc["estimate"], "accuracy_low": acc["low"],
+           "accuracy_high": acc["high"], "label_shift_l1": float(np.abs(prior - ref_prior).sum()),
+           "ood_fraction": ood["fraction"]}
+    if shares:
+        row["_shares"] = ls
+    return row
+
+
+def _share_rows(window: str, ls: dict, class_names: list) -> list[dict]:
+    """The rows of ``window_label_shift`` for one window."""
+    return [{"window": window, "class": name, "reference_prior": float(ls["reference_prior"][j]),
+             "prior": float(ls["prior"][j]), "low": float(ls["low"][j]),
+             "high": float(ls["high"][j])} for j, name in enumerate(class_names)]
 
 
 def drift_windows(reference, current, *, time_column: str | None = None,
@@ -350,7 +371,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     :func:`~dataqa.drift.twosample.mmd_rows` says: ``mmd_reference_rows``,
     ``mmd_current_rows``), and with labels the estimated accuracy,
     label shift (L1 distance of the estimated class shares from the reference's) and OOD
-    share. The reference is cut into chunks of the median window size (at most
+    share; with labels, ``.window_label_shift`` also holds each window's estimated share
+    of each class with its 95% interval (one row per window and class: ``window, class,
+    reference_prior, prior, low, high``; the interval is one of the class's share in the
+    population the window was drawn from, as :func:`~dataqa.drift.label_shift` says). The reference is cut into chunks of the median window size (at most
     :data:`MAX_REFERENCE_CHUNKS`, in row order) and each chunk is compared with the rest
     of the reference (leave-one-chunk-out): the spread of those rows is what windows
     without drift look like. Windows with fewer than 10 rows are listed without
@@ -428,6 +452,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     starts = ((np.arange(n_chunks) * (len(ref) - size)) // max(n_chunks - 1, 1)
               if n_chunks else np.zeros(0, dtype=int))
     rows, chunks, chunk_tests = [], [], len(kinds)
+    share_rows: list[dict] = []  # each window's class shares, with intervals
+    class_names = list(getattr(result, "class_names", None) or ())
     with progress_task("windows and reference chunks", len(windows) + n_chunks,
                        enabled=progress) as advance:
         for i, (label, idx) in enumerate(windows):
@@ -446,7 +472,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             if state is not None:
                 row.update(_model_row(state["ref_probs"], state["labels"],
                                       result.current_probs[idx], random_state,
-                                      state["ref_ood"], state["cur_ood"][idx]))
+                                      state["ref_ood"], state["cur_ood"][idx], shares=True))
+                share_rows += _share_rows(label, row.pop("_shares"), class_names)
             rows.append(row)
             advance()
         for c in range(n_chunks):
@@ -466,6 +493,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             chunks.append(row)
             advance()
     result.windows = _int_columns(pd.DataFrame(rows))
+    if state is not None:
+        result.window_label_shift = pd.DataFrame(
+            share_rows, columns=["window", "class", "reference_prior", "prior", "low", "high"])
     result.reference_chunks = _int_columns(pd.DataFrame(chunks)) if chunks else None
     result.settings.update({"time_column": time_column, "window": window,
                             "chunk_size": chunk_size,

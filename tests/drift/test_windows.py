@@ -176,9 +176,33 @@ def test_windows_with_labels_track_the_accuracy(tmp_path):
             "ood_fraction"} <= set(w.columns)
     assert w["label_shift_l1"].iloc[1] > w["label_shift_l1"].iloc[0]
     assert (w["accuracy_low"] <= w["estimated_accuracy"]).all()
+    # each window's share of each class, with its interval: the second window's share
+    # of class 0 (drawn at 0.9) is above the reference's 0.5, the first window's is not
+    s = r.window_label_shift
+    assert list(s.columns) == ["window", "class", "reference_prior", "prior", "low", "high"]
+    assert s["window"].tolist() == ["rows 1-100"] * 2 + ["rows 101-200"] * 2
+    assert s["class"].tolist() == ["0", "1", "0", "1"]
+    assert ((s["low"] <= s["prior"]) & (s["prior"] <= s["high"])).all()
+    first, second = s.iloc[0], s.iloc[2]
+    assert first["low"] <= first["reference_prior"] <= first["high"]
+    assert second["low"] > second["reference_prior"] and second["low"] <= 0.9 <= second["high"]
+    l1 = s.assign(d=(s["prior"] - s["reference_prior"]).abs()).groupby("window")["d"].sum()
+    assert l1.to_numpy() == pytest.approx(w["label_shift_l1"].to_numpy())
     paths = r.save(tmp_path)
     assert pd.read_csv(paths["windows"])["window"].tolist() == ["rows 1-100", "rows 101-200"]
-    assert "Timeline" in paths["report"].read_text()
+    saved = pd.read_csv(paths["window_label_shift"])
+    assert saved[["low", "high"]].to_numpy() == pytest.approx(s[["low", "high"]].to_numpy())
+    assert len(r.to_dict()["window_label_shift"]) == 4
+    html = paths["report"].read_text()
+    assert "Timeline" in html and "Class mix of each window" in html
+    assert "0 (reference " in html and f"{second['prior']:.2f} [{second['low']:.2f}, " \
+        f"{second['high']:.2f}]*" in html
+    # a run without labels leaves no class shares, and sets an earlier run's file aside
+    with pytest.warns(UserWarning, match="window_label_shift.csv"):
+        paths = drift_windows(ref.drop(columns="label"), cur.drop(columns="label"),
+                              chunk_size=100, multivariate=(), n_permutations=49).save(tmp_path)
+    assert "window_label_shift" not in paths
+    assert not (tmp_path / "window_label_shift.csv").exists()
 
 
 def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
