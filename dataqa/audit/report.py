@@ -123,6 +123,34 @@ def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
     return out
 
 
+#: A reason given word for word to this many suspects or more is written once, in the
+#: note above the table, and its rows point to it.
+_REPEATED_REASON = 3
+
+
+def _footnoted(reasons: list[str]) -> list[str]:
+    """Reasons that repeat word for word (``_REPEATED_REASON`` times or more) become
+    ``"see (a)"``, ``"see (b)"``...; the note above the table spells them out
+    (:func:`_reason_notes`)."""
+    counts = pd.Series(reasons).value_counts()
+    marks = {r: f"({chr(ord('a') + k)})" for k, r in
+             enumerate(r for r in dict.fromkeys(reasons) if counts[r] >= _REPEATED_REASON)
+             if k < 26}
+    return [f"see {marks[r]}" if r in marks else r for r in reasons]
+
+
+def _reason_notes(result, suspects: pd.DataFrame) -> str:
+    """The repeated reasons of :func:`_footnoted`, as ``(a) ...; (b) ...``."""
+    if "why not flagged" not in suspects:
+        return ""
+    unflagged = ~suspects["is label issue"].to_numpy(dtype=bool)
+    position = pd.Series(np.arange(result.table.n), index=pd.Index(result.table.ids))
+    rows = position.loc[suspects["id"][unflagged]].to_numpy()
+    reasons = _not_flagged_reasons(result, rows)
+    marks = dict(zip(_footnoted(reasons), reasons, strict=True))
+    return " ".join(f"{m[4:]} {r}." for m, r in marks.items() if m.startswith("see ("))
+
+
 def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The top-ranked rows as shown, and the names of the columns holding HTML."""
     t = result.table
@@ -155,7 +183,7 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     unflagged = ~top["is_label_issue"].to_numpy(dtype=bool)
     if unflagged.any():
         why = np.full(len(top), "", dtype=object)
-        why[unflagged] = _not_flagged_reasons(result, rows[unflagged])
+        why[unflagged] = _footnoted(_not_flagged_reasons(result, rows[unflagged]))
         top["why not flagged"] = why
     top.insert(0, "rank", np.arange(1, len(top) + 1))
     return top.rename(columns=lambda c: c.replace("_", " ") if c != "id" else c), html_cols
@@ -262,6 +290,50 @@ def check_image_shape(result, image_shape) -> tuple[int, int] | None:
     return image_shape_for(len(t.feature_columns), shape)
 
 
+def _near_groups(result, dup: pd.DataFrame) -> pd.DataFrame:
+    """Datalab's near-duplicate items as sets (an item and its copies, linked through any
+    member), one row each: size, ids, given labels, whether they agree, first copy."""
+    t = result.table
+    ids = [str(i) for i in dup["id"]]
+    parent = {i: i for i in ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    for i, linked in zip(ids, dup["near_duplicate_set"], strict=True):
+        for j in (str(linked).split(";") if isinstance(linked, str) and linked else ()):
+            if j in parent:
+                parent[root(j)] = root(i)
+    label = dict(zip(ids, dup["given_label"], strict=True))
+    members: dict[str, list[str]] = {}
+    for i in ids:
+        members.setdefault(root(i), []).append(i)
+    position = pd.Series(np.arange(t.n), index=pd.Index([str(i) for i in t.ids]))
+    rows = []
+    for group in members.values():
+        labels = [label[i] for i in group]
+        first = int(position[group[0]])
+        if t.text_column:
+            content = shorten(t.frame[t.text_column].iloc[first], 200)
+        elif t.feature_columns:
+            cols = list(t.feature_columns)[:6]
+            vals = t.frame[cols].iloc[first].to_numpy(dtype=np.float64)
+            content = ", ".join(f"{c}={v:.3g}" for c, v in zip(cols, vals, strict=True))
+        else:
+            content = ""
+        rows.append({"items": len(group), "ids": ", ".join(group[:10])
+                     + (f" and {len(group) - 10} more" if len(group) > 10 else ""),
+                     "given labels": ", ".join(map(str, labels[:10])),
+                     "labels agree": "yes" if len(set(map(str, labels))) == 1 else "no",
+                     "content (first copy)": content})
+    out = pd.DataFrame(rows, columns=["items", "ids", "given labels", "labels agree",
+                                      "content (first copy)"])
+    return out.sort_values(["labels agree", "items"], ascending=[True, False],
+                           kind="mergesort").reset_index(drop=True)
+
+
 def audit_report(result, *, image_shape=None) -> HtmlReport:
     """Build the HTML report of an :class:`~dataqa.audit.AuditResult`.
 
@@ -343,7 +415,9 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
             "cleanlab does not flag by rank but, within each given class, only as many items "
             "as its confident joint estimates are mislabeled (those whose likely class beats "
             "the given one by the largest margin), and never an item whose given label is "
-            "still the model's most likely class; the last column says which applied.",
+            "still the model's most likely class; the last column says which applied."
+            + (f" Reasons that apply to several rows: {notes}" if (notes := _reason_notes(
+                result, suspects)) else ""),
             css_class="note")
     r.table(suspects, html_columns=html_cols)
     r.heading("Datalab findings")
@@ -373,7 +447,12 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
             if dup.empty:
                 r.paragraph("Datalab found no near duplicates.", css_class="note")
             else:
-                r.table(dup[["id", "given_label", "near_duplicate_set"]], max_rows=30)
+                groups = _near_groups(result, dup)
+                r.paragraph(f"{len(dup)} items in {len(groups)} set(s) of near copies, each "
+                            f"set shown once; sets whose members were given different labels "
+                            f"first. issues.csv names each item's copies "
+                            f"(near_duplicate_set).", css_class="note")
+                r.table(groups, max_rows=30)
     models = s.get("models", {})
     if models:
         r.heading("Models")

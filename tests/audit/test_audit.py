@@ -142,6 +142,23 @@ def test_text_audit_and_near_duplicates():
     assert res.summary["class_names"] == ["neg", "pos"]
     dup = res.issues.set_index("id").loc[res.table.ids[0]]
     assert bool(dup["is_near_duplicate"]) and res.table.ids[120] in dup["near_duplicate_set"]
+    # the report shows each set of near copies once, with its labels and content
+    from dataqa.audit.report import _near_groups
+
+    flagged = res.issues[res.issues["is_near_duplicate"].fillna(False)]
+    groups = _near_groups(res, flagged)
+    assert groups["items"].sum() == len(flagged)  # every flagged item in exactly one set
+    small = groups[groups["items"] <= 10]  # larger sets name their first 10 ids
+    ids = [i for g in small["ids"] for i in g.split(", ")]
+    assert len(ids) == len(set(ids)) == small["items"].sum()
+    assert set(ids) <= set(map(str, flagged["id"]))
+    pair = groups[groups["ids"].str.contains(str(res.table.ids[120]))].iloc[0]
+    assert str(res.table.ids[0]) in pair["ids"]
+    text_of = dict(zip(map(str, res.table.ids), res.table.frame["text"], strict=True))
+    assert pair["content (first copy)"] == text_of[pair["ids"].split(",")[0].split(" ")[0]]
+    assert pair["given labels"].count(",") == min(pair["items"], 10) - 1
+    agree = groups["labels agree"].tolist()
+    assert agree == sorted(agree)  # sets with different labels ("no") first
 
 
 def test_audit_without_datalab_has_no_datalab_columns():

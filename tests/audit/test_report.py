@@ -153,8 +153,19 @@ def test_rows_ranked_high_but_not_flagged_are_explained(digits):
     cj = compute_confident_joint(labels, p)
     pos = {i: n for n, i in enumerate(res.table.ids)}
     rows = _suspect_rows(page)
+    # a reason given to 3 rows or more is spelled out once in the note: "see (a)" there
+    notes = {}
+    if "Reasons that apply to several rows: " in page:
+        seg = page.split("Reasons that apply to several rows: ", 1)[1].split("</p>", 1)[0]
+        parts = re.split(r"(?:^| )\(([a-z])\) ", seg)[1:]
+        notes = {m: r.removesuffix(".") for m, r in zip(parts[::2], parts[1::2], strict=True)}
+    cells = [re.findall(r'<td class="cell[^"]*">([^<]*)</td>', row)[-1] for row in rows[:50]]
+    assert all(cells.count(f"see ({m})") >= 3 for m in notes)
+    assert all(c in notes.values() or cells.count(c) < 3 for c in cells if c)
     for rank, (_, item) in enumerate(top.iterrows()):
-        why = re.findall(r'<td class="cell[^"]*">([^<]*)</td>', rows[rank])[-1]
+        why = cells[rank]
+        if why.startswith("see ("):
+            why = notes[why[5]]
         if item["is_label_issue"]:
             assert why == ""
             continue
@@ -347,3 +358,23 @@ def test_verified_note_says_which_prior_and_reviewer_model(digits):
     assert html_mod.escape("Beta(0.5, 0.5) (jeffreys) prior") in noisy
     assert "a correct label flagged with probability 0.05" in noisy
     assert "It assumes the reviewers are right." not in noisy
+
+
+def test_a_reason_given_to_many_rows_is_written_once(digits, monkeypatch):
+    from dataqa.audit import report as report_mod
+
+    assert report_mod._footnoted(["x", "y", "x", "z", "x", "y", "y", "w"]) == [
+        "see (a)", "see (b)", "see (a)", "z", "see (a)", "see (b)", "see (b)", "w"]
+    _, res = digits
+
+    def reasons(result, rows):
+        return ["the same reason for all" if k % 4 else f"reason {k}" for k in range(len(rows))]
+    monkeypatch.setattr(report_mod, "_not_flagged_reasons", reasons)
+    page = audit_report(res).render()
+    cells = [re.findall(r'<td class="cell[^"]*">([^<]*)</td>', row)[-1]
+             for row in _suspect_rows(page)]
+    n_unflagged = int((~res.issues.head(50)["is_label_issue"]).sum())
+    assert n_unflagged >= 4
+    assert cells.count("see (a)") == sum(1 for k in range(n_unflagged) if k % 4)
+    assert "Reasons that apply to several rows: (a) the same reason for all.</p>" in page
+    assert "reason 0" in cells and "see (b)" not in cells
