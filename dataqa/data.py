@@ -860,6 +860,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             if c in df.columns and fmt == "parquet":
                 df[c] = df[c].map(lambda v: v if pd.isna(v) else str(v))
         df.attrs[_SOURCE_ATTR] = str(path)
+        if fmt in ("csv", "tsv"):  # for hints: a decimal comma needs another delimiter
+            df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
         if len(df) == 0:
             raise EmptyDataError(f"{str(path)!r} has no rows; give a table with at least one row.")
     if len(df) == 0:
@@ -932,6 +934,9 @@ _DELIMITERS = ((";", "';'", "--sep ';'"), ("\t", "tabs", "--sep tab (or --format
 
 _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 
+#: ``df.attrs`` key of the field delimiter a CSV or TSV file was read with.
+_SEP_ATTR = "dataqa_sep"
+
 
 def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
     """A sentence for an error about non-numeric columns when some of them hold numbers
@@ -947,6 +952,12 @@ def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
         return ""
     example = df[found[0]].dropna().astype(str)
     example = example[example.str.contains(",")].iloc[0]
+    if df.attrs.get(_SEP_ATTR) == ",":  # quoted "5,5" in a comma-separated file
+        return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers with a decimal "
+                f"comma (e.g. {example!r}) in a file whose fields are separated by commas "
+                f"too, so --decimal ',' cannot read them: save the file with ';' between "
+                f"fields and read it with --sep ';' --decimal ',', or convert those values "
+                f"to decimal points.")
     return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers with a decimal comma "
             f"(e.g. {example!r}): read the file with --decimal ',' (API: decimal=',').")
 
@@ -1054,10 +1065,10 @@ MAX_CLASS_SHARE_CHECK = 50
 def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray | None = None,
                   column: str = "label",
                   purpose: str = "finding label errors",
-                  table: str | None = None) -> tuple[np.ndarray, list]:
+                  table: str | None = None, hint: str = "") -> tuple[np.ndarray, list]:
     """Encode labels as ints ``0 .. K-1`` in sorted class-name order (``purpose`` names
-    what needs two classes in the error for a single class; ``table``, when given, names
-    the table in messages).
+    what needs two classes in the error for a single class, ``hint`` is added to it;
+    ``table``, when given, names the table in messages).
 
     Returns
     -------
@@ -1087,8 +1098,9 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
         class_names = sorted(pd.unique(s).tolist())
     if len(class_names) < 2:
         raise TooFewClassesError(
-            f"label column {column!r} has only one class ({class_names[0]!r}); "
-            f"{purpose} needs at least two classes."
+            f"label column {column!r}{f' of {table}' if table else ''} has only one class "
+            f"({class_names[0]!r}); {purpose} needs at least two classes: give rows of "
+            f"another class too.{hint}"
         )
     index = {c: k for k, c in enumerate(class_names)}
     labels = s.map(index).to_numpy(dtype=np.int64)

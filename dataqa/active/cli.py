@@ -115,6 +115,13 @@ def init_command(
                       f"not in this table ({format_ids(res['adopted'], 5)}), e.g. pushed with "
                       f"`dataqa ls push --from`; they are part of the pool now. Use another "
                       f"--ledger to keep them apart.", highlight=False)
+    if res.get("adopted_without_content"):
+        lacking = res["adopted_without_content"]
+        what = f"column {text_column!r}" if text_column else "the feature columns"
+        console.print(f"warning: {len(lacking)} of them ({format_ids(lacking, 5)}) have no "
+                      f"stored value of {what}, so `dataqa al next` cannot score them: add "
+                      f"their rows to the table and run `dataqa al init` again.",
+                      highlight=False)
     if res["changed_labels"]:
         console.print(f"note: {len(res['changed_labels'])} item(s) already in the ledger have "
                       f"another given label in this table "
@@ -150,6 +157,10 @@ def _push_class_names(led, project: str | None, classes: str | None) -> list[str
         names = project_state(led, project).get("class_names")
         if names is None:
             names = [str(c) for c in ledger_classes(led)[0]]
+    if len(names) < 2 and classes:
+        raise InvalidSettingError(
+            f"--classes {classes!r} names {len(names)} class{'' if len(names) == 1 else 'es'}; "
+            f"give at least two, comma-separated (--classes a,b,...); no round was picked.")
     if len(names) < 2:
         raise InvalidSettingError(
             f"cannot tell the classes for project {project!r} (the ledger has "

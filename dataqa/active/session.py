@@ -74,12 +74,14 @@ def _check_session_ood(strategy: str, settings: dict) -> None:
         return
     usable = [m for m in ood_method_names()
               if not str(get_ood_method(m).inputs).startswith("torch model")]
-    what = f"--strategy {strategy}" if strategy.startswith("ood:") else f"hybrid with ood={method!r}"
+    if strategy.startswith("ood:"):
+        what, choices = f"--strategy {strategy}", ", ".join("ood:" + m for m in usable)
+    else:  # the hybrid's setting names the method without the prefix
+        what, choices = f"hybrid with ood={method!r}", "ood=" + ", ".join(map(repr, usable))
     raise InvalidSettingError(
         f"{what} needs a torch model ({method} perturbs the model's inputs), but a labeling "
-        f"session trains a scikit-learn model; use one of "
-        f"{', '.join('ood:' + m for m in usable)}, or score a torch model yourself with "
-        f"dataqa.ood.score_ood({method!r}, ...).")
+        f"session trains a scikit-learn model; use one of {choices}, or score a torch "
+        f"model yourself with dataqa.ood.score_ood({method!r}, ...).")
 
 
 class LabelingSession:

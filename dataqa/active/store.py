@@ -85,7 +85,9 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     recorded), ``cleared_labels`` (items with a given label in the ledger and a blank
     cell in the table: the label is kept), ``changed_content`` (items whose stored
     content differs from the table's: the stored one is kept) and ``adopted`` (items the
-    ledger held before its first setup that are not in the table: they join the pool).
+    ledger held before its first setup that are not in the table: they join the pool, with
+    their stored value of the text or feature columns as their content;
+    ``adopted_without_content`` lists those that have none).
     """
     from dataqa.data import load_tables, make_ids, numeric_feature_columns
 
@@ -191,6 +193,29 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             key = "text" if text_column is not None else "features"
             filled = {i: {**(stored[i] or {}), **mine[i]} for i in old_ids
                       if key not in (stored[i] or {})}
+    # items the ledger held that are not in the table (pushed with `ls push --from`):
+    # their content under the setup's column, when they were pushed with that column
+    lacking: list = []
+    if adopted_ids:
+        key = "text" if text_column is not None else "features"
+        stored = ledger.item_data(adopted_ids)
+        for i in adopted_ids:
+            d = dict(stored[i] or {})
+            if key in d:
+                continue
+            if text_column is not None and text_column in d:
+                filled[i] = {**d, "text": "" if d[text_column] is None else str(d[text_column])}
+            elif text_column is None and all(c in d for c in feats):
+                try:
+                    row = [float(d[c]) for c in feats]
+                except (TypeError, ValueError):
+                    row = None
+                if row is not None and np.isfinite(row).all():
+                    filled[i] = {**d, "features": row}
+                else:
+                    lacking.append(i)
+            else:
+                lacking.append(i)
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)
@@ -224,7 +249,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             "analyzer": analyzer, "replaced": replaced, "classes": all_classes,
             "changed_labels": changed_labels, "cleared_labels": cleared_labels,
             "changed_content": changed_content,
-            "adopted": adopted_ids}
+            "adopted": adopted_ids, "adopted_without_content": lacking}
 
 
 def features_from_ledger(ledger: Ledger) -> tuple[list[str], Any]:

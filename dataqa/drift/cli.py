@@ -116,11 +116,20 @@ def _print(result, paths) -> None:
                       f"(reference, out-of-fold: {a['reference_accuracy']:.3f})", highlight=False)
     if result.label_shift:
         shares = list(result.label_shift.items())
+
+        def moved(v):
+            return not v["low"] <= v["reference_prior"] <= v["high"]
         _say("  class mix, estimate [interval] (reference share): " + "; ".join(
-            f"{name}: {v['prior']:.2f} [{v['low']:.2f}, {v['high']:.2f}] "
-            f"({v['reference_prior']:.2f})" for name, v in shares[:6])
-            + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else ""),
+            f"{name}: {v['prior']:.2f} [{v['low']:.2f}, {v['high']:.2f}]"
+            f"{'*' if moved(v) else ''} ({v['reference_prior']:.2f})" for name, v in shares[:6])
+            + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else "")
+            + ("; * the interval leaves the reference share out: the class mix moved"
+               if any(moved(v) for _, v in shares) else ""),
             highlight=False, markup=False)
+        if any(v.get("drifted") for v in result.multivariate.values()):
+            _say("  note: the whole-table tests alarm, so the rows changed in more than their "
+                 "class mix; the class mix above assumes they did not and may be far off "
+                 "(intervals included).", highlight=False, markup=False)
         from dataqa.drift.report import no_better_than_majority
 
         majority = no_better_than_majority(result)
@@ -326,13 +335,25 @@ def drift_command(
                   min_effect=DEFAULT_MIN_EFFECT if min_effect is None else min_effect,
                   n_permutations=permutations, random_state=seed, progress=not quiet,
                   text_features=text_features, ood_score=ood_score)
-    if window is not None or chunk_size is not None:
-        from dataqa.drift.windows import drift_windows
+    try:
+        if window is not None or chunk_size is not None:
+            from dataqa.drift.windows import drift_windows
 
-        result = drift_windows(ref, cur, time_column=time_column, window=window,
-                               chunk_size=chunk_size, dayfirst=dayfirst, **kwargs)
-    else:
-        result = detect_drift(ref, cur, **kwargs)
+            result = drift_windows(ref, cur, time_column=time_column, window=window,
+                                   chunk_size=chunk_size, dayfirst=dayfirst, **kwargs)
+        else:
+            result = detect_drift(ref, cur, **kwargs)
+    except DataqaError as exc:
+        # a hint on reading the current table (a file without a header, say) names the
+        # options that read it alone
+        from dataqa._cli_utils import for_second_file
+        from dataqa.errors import MissingColumnError
+
+        text = str(exc)
+        if (isinstance(exc, MissingColumnError) and "is not in the current table" in text
+                and _READING_FLAGS.search(text)):
+            exc.args = (for_second_file(text, "current", "current"), *exc.args[1:])
+        raise
     paths = result.save(out)
     from dataqa._cli_utils import write_csv_atomic
 

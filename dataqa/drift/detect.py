@@ -193,7 +193,19 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                     f"after the header); write it the same way in both files (e.g. 0/1 or "
                     f"true/false) or leave the column out.")
             hint = ""
-            if re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value):
+            from dataqa.data import _SEP_ATTR
+
+            if (re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value)
+                    and text_df.attrs.get(_SEP_ATTR) == ","):
+                # a quoted "5,5" in a comma-separated file: --decimal ',' is refused there
+                which = "current " if other == "current" else ""
+                hint = (f" The value has a decimal comma in a file whose fields are "
+                        f"separated by commas too, which --{which.replace(' ', '-')}decimal "
+                        f"',' cannot read: save that file with ';' between fields and read "
+                        f"it with --{which.replace(' ', '-')}sep ';' "
+                        f"--{which.replace(' ', '-')}decimal ',', or convert its values to "
+                        f"decimal points.")
+            elif re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value):
                 hint = (" The value has a decimal comma: read the current file with "
                         "--current-decimal ',' (API: load_table(..., decimal=','))."
                         if other == "current" else
@@ -250,7 +262,9 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
         return row_number
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
-        r, c = ref.dropna().astype(str), cur.dropna().astype(str)
+        # cells of spaces only are blanks here, as the time column's reader takes them
+        r, c = (s.dropna().astype(str) for s in (ref, cur))
+        r, c = r[r.str.strip().ne("")], c[c.str.strip().ne("")]
         if len(r) and len(c) and _dates_as_text(r) and _dates_as_text(c):
             return "a time column (dates written as text)"
         if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
@@ -704,7 +718,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if label_column is not None:  # checked before the long work
         y, names = encode_labels(ref[label_column], column=label_column,
                                  purpose="estimating label shift and accuracy",
-                                 table=_which(ref_given, "reference"))
+                                 table=_which(ref_given, "reference"),
+                                 hint=" Or leave label_column (--label-column) out: the "
+                                      "tables are then compared without the model checks.")
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
     if _features is not None:  # a window's or chunk's rows of the whole run's features

@@ -49,16 +49,64 @@ def _bbse(pred_ref: np.ndarray, y_ref: np.ndarray, pred_cur: np.ndarray, k: int)
 
 def _bbse_shares(pred_ref: np.ndarray, y_ref: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
     """BBSE from the current shares ``q`` (K,) of the predicted classes."""
-    from scipy.optimize import nnls
+    return _solve_shares(_confusion(pred_ref, y_ref, k), q)
 
+
+def _confusion(pred_ref: np.ndarray, y_ref: np.ndarray, k: int) -> np.ndarray:
+    """``M[i, j] = P(predicted i | true j)`` on the reference (a column of zeros for a
+    class without reference rows)."""
     conf = np.zeros((k, k))
     np.add.at(conf, (pred_ref, y_ref), 1.0)
     counts = conf.sum(axis=0)
-    M = conf / np.where(counts > 0, counts, 1.0)  # M[i, j] = P(pred = i | y = j)
+    M = conf / np.where(counts > 0, counts, 1.0)
     M[:, counts == 0] = 0.0
+    return M
+
+
+def _solve_shares(M: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The class shares ``pi`` with ``M pi = q``: non-negative least squares, scaled to
+    sum to 1."""
+    from scipy.optimize import nnls
+
     pi, _ = nnls(M, q)
     s = pi.sum()
-    return pi / s if s > 0 else np.full(k, 1.0 / k)
+    return pi / s if s > 0 else np.full(len(q), 1.0 / len(q))
+
+
+def _solve_columns(M: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """:func:`_solve_shares` for each column of ``qs`` (K, m): one linear solve for all,
+    non-negative least squares only for the columns whose solution has a negative share
+    (or all of them when ``M`` is singular), as the solution of ``M pi = q`` with
+    ``pi >= 0`` is the linear one whenever that one is non-negative."""
+    k, m = qs.shape
+    try:
+        X = np.linalg.solve(M, qs)
+        bad = (X < 0).any(axis=0) | ~np.isfinite(X).all(axis=0)
+    except np.linalg.LinAlgError:
+        X, bad = np.empty((k, m)), np.ones(m, dtype=bool)
+    for col in np.flatnonzero(bad):
+        X[:, col] = _solve_shares(M, qs[:, col])
+    good = ~bad
+    if good.any():
+        sums = X[:, good].sum(axis=0)
+        X[:, good] = np.where(sums > 0, X[:, good] / np.where(sums > 0, sums, 1.0), 1.0 / k)
+    return X
+
+
+def _class_share_draw(counts: np.ndarray, j: int, rng) -> np.ndarray:
+    """Current shares of the predicted classes for class ``j``'s bootstrap draw: class
+    ``j``'s share from its Jeffreys posterior Beta(x + 1/2, n - x + 1/2), the rest split
+    among the other classes by a Bayesian bootstrap of their counts (a class with no row
+    keeps none). Each class gets its own draw so that a class no row is predicted as
+    still gets some weight, without the other classes' prior weight pulling a common
+    class towards 1/K (a K-class Dirichlet(counts + 1/2) adds K/2 rows)."""
+    n = counts.sum()
+    share = rng.beta(counts[j] + 0.5, n - counts[j] + 0.5)
+    rest = np.delete(counts, j)
+    g = np.zeros_like(rest)
+    g[rest > 0] = rng.standard_gamma(rest[rest > 0])
+    rest = g / g.sum() if g.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
+    return np.insert(rest * (1.0 - share), j, share)
 
 
 def bbse_priors(ref_probs, ref_labels, cur_probs) -> np.ndarray:
@@ -83,12 +131,18 @@ def label_shift(ref_probs, ref_labels, cur_probs, *, n_bootstrap: int = 500,
 
     The interval is one for the **current population's share of each class** (the
     priors the current sample was drawn with), from ``n_bootstrap`` draws that each
-    resample the reference rows (the confusion matrix) and draw the current shares of
-    the predicted classes from their Jeffreys posterior, Dirichlet(counts + 1/2) (a
-    Bayesian bootstrap: unlike resampling the current rows, a class predicted for none
-    of a few dozen rows still gets some weight). Each class's interval holds its true
-    share with about ``confidence`` probability, checked by simulation in the tests
-    (down to 20 current rows) and in ``docs/drift.md``.
+    resample the reference rows (the confusion matrix) and, for each class, draw the
+    current share of that predicted class from its Jeffreys posterior
+    Beta(x + 1/2, n - x + 1/2) (the other classes sharing the rest by a Bayesian
+    bootstrap of their counts). Unlike resampling the current rows, this gives a class
+    predicted for none of a few dozen rows some weight; unlike one Dirichlet(counts +
+    1/2) over all classes, it does not pull a common class towards 1/K when K is large.
+    Each class's interval holds its true share with about ``confidence`` probability,
+    checked by simulation in the tests (down to 20 current rows, up to 20 classes) and
+    in ``docs/drift.md``. Cost: K solves per draw; above
+    :data:`PER_CLASS_DRAW_MAX_CLASSES` classes one solve per draw, all shares drawn at
+    once from Dirichlet(counts + 1/2), whose K/2 added rows pull a common class's
+    interval towards 1/K unless the current rows are many more than K.
 
     Returns
     -------
@@ -97,18 +151,48 @@ def label_shift(ref_probs, ref_labels, cur_probs, *, n_bootstrap: int = 500,
     P, y, Q = _inputs(ref_probs, ref_labels, cur_probs)
     B = check_int(n_bootstrap, "n_bootstrap")
     c = _confidence(confidence)
-    k = P.shape[1]
-    pr, pc = P.argmax(1), Q.argmax(1)
-    est = _bbse(pr, y, pc, k)
+    boot = _reference_bootstrap(P.argmax(1), y, P.shape[1], B, random_state)
+    return _label_shift_with(boot, Q.argmax(1), c)
+
+
+#: Up to this many classes, :func:`label_shift` draws each class's share apart (K solves
+#: per bootstrap draw); above it, all shares at once from Dirichlet(counts + 1/2).
+PER_CLASS_DRAW_MAX_CLASSES = 20
+
+
+def _reference_bootstrap(pred_ref: np.ndarray, y_ref: np.ndarray, k: int, n_bootstrap: int,
+                         random_state) -> dict:
+    """The reference's part of :func:`label_shift`: its confusion matrix, and one from each
+    of ``n_bootstrap`` resamples of its rows; with the generator's state after them, so
+    that windows compared with one reference share this work and each gets the draws
+    :func:`label_shift` would make."""
     rng = np.random.default_rng(random_state)
-    counts = np.bincount(pc, minlength=k).astype(np.float64)
-    boots = np.empty((B, k))
-    for b in range(B):
-        i = rng.integers(0, len(y), len(y))
-        boots[b] = _bbse_shares(pr[i], y[i], rng.dirichlet(counts + 0.5), k)
-    lo, hi = np.quantile(boots, [(1 - c) / 2, (1 + c) / 2], axis=0)
+    n = len(y_ref)
+    boots = np.stack([_confusion(pred_ref[i], y_ref[i], k)
+                      for i in (rng.integers(0, n, n) for _ in range(n_bootstrap))])
+    return {"M": _confusion(pred_ref, y_ref, k), "boots": boots,
+            "state": rng.bit_generator.state,
+            "reference_prior": np.bincount(y_ref, minlength=k) / n}
+
+
+def _label_shift_with(boot: dict, pred_cur: np.ndarray, confidence: float) -> dict:
+    """:func:`label_shift` from :func:`_reference_bootstrap` and the current rows'
+    predicted classes."""
+    k = boot["M"].shape[0]
+    counts = np.bincount(pred_cur, minlength=k).astype(np.float64)
+    est = _solve_shares(boot["M"], counts / counts.sum())
+    rng = np.random.default_rng()
+    rng.bit_generator.state = boot["state"]
+    draws = np.empty((len(boot["boots"]), k))
+    for b, M in enumerate(boot["boots"]):
+        if k > PER_CLASS_DRAW_MAX_CLASSES:  # one draw for all classes: K times cheaper
+            draws[b] = _solve_shares(M, rng.dirichlet(counts + 0.5))
+            continue
+        qs = np.stack([_class_share_draw(counts, j, rng) for j in range(k)], axis=1)
+        draws[b] = np.diagonal(_solve_columns(M, qs))
+    lo, hi = np.quantile(draws, [(1 - confidence) / 2, (1 + confidence) / 2], axis=0)
     return {"prior": est, "low": lo, "high": hi,
-            "reference_prior": np.bincount(y, minlength=k) / len(y)}
+            "reference_prior": boot["reference_prior"].copy()}
 
 
 # ----------------------------------------------------------------- accuracy without labels

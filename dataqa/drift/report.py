@@ -153,13 +153,16 @@ def drift_report(result) -> HtmlReport:
         r.table(_windows_shown(result.windows))
         shares = getattr(result, "window_label_shift", None)
         if shares is not None and len(shares):
+            untested = int(result.windows["drifted"].isna().sum())
             r.paragraph("Class mix of each window: the estimated share of each class (BBSE, "
                         "from the whole run's model) with a 95% interval of its share in the "
                         "population the window was drawn from, beside the reference's share; "
                         "marked * where the interval leaves the reference's share out (by "
-                        "chance in 5% of intervals). As for the whole data, it assumes that "
-                        "only the class mix changed.", css_class="note")
-            r.table(_shares_shown(shares))
+                        "chance in about 5% of intervals). As for the whole data, it assumes "
+                        "that only the class mix changed."
+                        + (f" The {untested} untested windows (fewer than 10 rows) are left "
+                           f"out." if untested else ""), css_class="note")
+            r.table(_shares_shown(shares, result.windows))
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "
                         "compared with the rest of the reference: when the reference is one "
@@ -254,18 +257,28 @@ def drift_report(result) -> HtmlReport:
 _QUEUE_SHOWN = 20
 
 
-def _shares_shown(shares: pd.DataFrame) -> pd.DataFrame:
-    """``window_label_shift`` as one row per window, one column per class:
-    ``0.62 [0.48, 0.75]*`` (* where the interval leaves the reference share out)."""
+def _shares_shown(shares: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """``window_label_shift`` as one row per tested window (its row count beside it), one
+    column per class in class order: ``0.62 [0.48, 0.75]*`` (* where the interval leaves
+    the reference share out); window times written as in the windows table."""
     cells = shares.assign(cell=[
         f"{p:.2f} [{lo:.2f}, {hi:.2f}]" + ("*" if not lo <= ref <= hi else "")
         for p, lo, hi, ref in zip(shares["prior"], shares["low"], shares["high"],
                                   shares["reference_prior"], strict=True)])
     order = list(dict.fromkeys(shares["window"]))
-    wide = cells.pivot(index="window", columns="class", values="cell").reindex(order)
+    classes = list(dict.fromkeys(shares["class"]))
+    wide = cells.pivot(index="window", columns="class", values="cell").reindex(
+        index=order, columns=classes)
     refs = shares.drop_duplicates("class").set_index("class")["reference_prior"]
-    wide.columns = [f"{c} (reference {refs[c]:.2f})" for c in wide.columns]
-    return wide.reset_index()
+    wide.columns = [f"{c} (reference {refs[c]:.2f})" for c in classes]
+    n = windows.set_index(windows["window"].astype(str))["n"]
+    wide.insert(0, "n", [int(n[w]) for w in order])
+    out = wide.reset_index()
+    if "end" in windows.columns:  # time windows: whole days as dates, as in the table above
+        shown = _windows_shown(windows[["window", "end"]].astype(str))
+        label = dict(zip(windows["window"].astype(str), shown["window"], strict=True))
+        out["window"] = [label.get(w, w) for w in out["window"]]
+    return out
 
 
 def _windows_shown(table: pd.DataFrame) -> pd.DataFrame:

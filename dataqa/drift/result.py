@@ -307,7 +307,9 @@ class DriftResult:
             write_csv_atomic(self.window_label_shift, paths["window_label_shift"])
         stale = [f"{name}.csv" for name in ("windows", "window_label_shift")
                  if name not in paths]
-        set_aside_earlier(out, stale, "an earlier run split into windows")
+        set_aside_earlier(out, stale, "an earlier run split into windows"
+                          if self.windows is None else
+                          "an earlier run split into windows with labels (--label-column)")
         self.to_html(paths["report"])
         return paths
 

@@ -327,18 +327,18 @@ WINDOW_LABEL_SHIFT_BOOTSTRAP = 200
 
 
 def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood,
-               shares: bool = False) -> dict:
+               shares: dict | None = None) -> dict:
     """A window's model checks from the whole run's probabilities and OOD scores; with
-    ``shares``, also each class's estimated share and its interval (``"_shares"``)."""
-    from dataqa.drift.model_checks import _bbse, estimate_accuracy, label_shift, ood_fraction
+    ``shares`` (the reference's bootstrap, shared by every window), also each class's
+    estimated share and its interval (``"_shares"``)."""
+    from dataqa.drift.model_checks import _bbse, _label_shift_with, estimate_accuracy, ood_fraction
 
     acc = estimate_accuracy(ref_probs, labels, cur_probs, n_bootstrap=50,
                             random_state=random_state)
     k = ref_probs.shape[1]
     ood = ood_fraction(ref_ood, cur_ood)
-    if shares:
-        ls = label_shift(ref_probs, labels, cur_probs, n_bootstrap=WINDOW_LABEL_SHIFT_BOOTSTRAP,
-                         random_state=random_state)
+    if shares is not None:
+        ls = _label_shift_with(shares, np.asarray(cur_probs).argmax(1), 0.95)
         prior, ref_prior = ls["prior"], ls["reference_prior"]
     else:
         prior = _bbse(ref_probs.argmax(1), labels, cur_probs.argmax(1), k)
@@ -346,7 +346,7 @@ def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood,
     row = {"estimated_accuracy": acc["estimate"], "accuracy_low": acc["low"],
            "accuracy_high": acc["high"], "label_shift_l1": float(np.abs(prior - ref_prior).sum()),
            "ood_fraction": ood["fraction"]}
-    if shares:
+    if shares is not None:
         row["_shares"] = ls
     return row
 
@@ -431,8 +431,15 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     feats, kinds = result.__dict__.pop("_features")
     state = None
     if result.reference_probs is not None:
+        from dataqa.drift.model_checks import _reference_bootstrap
+
         state = {"ref_probs": result.reference_probs, "labels": result.reference_labels,
-                 "ref_ood": result.reference_ood_scores, "cur_ood": result.current_ood_scores}
+                 "ref_ood": result.reference_ood_scores, "cur_ood": result.current_ood_scores,
+                 # the reference's part of each window's class-share intervals, once
+                 "shares": _reference_bootstrap(
+                     result.reference_probs.argmax(1), np.asarray(result.reference_labels),
+                     result.reference_probs.shape[1], WINDOW_LABEL_SHIFT_BOOTSTRAP,
+                     random_state)}
     # windows reuse the whole run's model probabilities: no model is fitted or asked again
     win_opts = {**{k: v for k, v in common.items() if k not in ("model", "ood_score")},
                 "multivariate": tuple(t for t in multi if t == "mmd"), "progress": False,
@@ -472,7 +479,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             if state is not None:
                 row.update(_model_row(state["ref_probs"], state["labels"],
                                       result.current_probs[idx], random_state,
-                                      state["ref_ood"], state["cur_ood"][idx], shares=True))
+                                      state["ref_ood"], state["cur_ood"][idx],
+                                      shares=state["shares"]))
                 share_rows += _share_rows(label, row.pop("_shares"), class_names)
             rows.append(row)
             advance()

@@ -404,6 +404,11 @@ def test_next_refuses_odin_and_a_push_without_classes_before_picking(tmp_path, m
     assert ("cannot tell the classes for project 'p' (the ledger has 0 classes and the "
             "project none recorded); pass --classes a,b,... (at least two); no round was "
             "picked.") in " ".join(res.output.split())
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--push", "--project", "p",
+                              "--classes", "cat"])
+    assert res.exit_code == 2
+    assert ("--classes 'cat' names 1 class; give at least two, comma-separated (--classes "
+            "a,b,...); no round was picked.") in " ".join(res.output.split())
     with Ledger(led, create=False) as check:
         assert check.rounds().empty
 
@@ -420,6 +425,7 @@ def test_hybrid_with_odin_is_refused_through_the_api(tmp_path):
             LabelingSession.open(db, strategy="hybrid", strategy_settings={"ood": "odin"})
         except InvalidSettingError as exc:
             assert str(exc).startswith("hybrid with ood='odin' needs a torch model")
+            assert "use one of ood='msp', 'max_logit'," in str(exc)
         else:
             raise AssertionError("hybrid with ood='odin' was accepted")
         assert LabelingSession.open(db, strategy="ood:gradient").strategy == "ood:gradient"
@@ -471,8 +477,16 @@ def test_init_adds_the_text_of_items_pushed_before_it_under_another_column(tmp_p
     with Ledger(led) as db:
         db.add_items(["t15", "t16"], data=[{"comment": data.loc[15, "comment"], "score": 0.5},
                                            {"comment": data.loc[16, "comment"]}])
-    _run("al", "init", tmp_path / "c.csv", "--ledger", led, "--text-column", "comment",
-         "--label-column", "label", "--id-column", "id")
+        # not in the table: one pushed with the same column, one with another
+        db.add_items(["x1", "x2"], data=[{"comment": "win a free phone"}, {"body": "hello"}])
+    out = _run("al", "init", tmp_path / "c.csv", "--ledger", led, "--text-column", "comment",
+               "--label-column", "label", "--id-column", "id")
+    assert ("warning: 1 of them ('x2') have no stored value of column 'comment', so `dataqa "
+            "al next` cannot score them: add their rows to the table") in out
+    with Ledger(led) as db:  # x2 given its text by hand, as a row of the table would
+        assert db.item_data(["x1"])["x1"] == {"comment": "win a free phone",
+                                              "text": "win a free phone"}
+        db.add_items(["x2"], data=[{"body": "hello", "text": "hello"}], replace_data=True)
     out = _run("al", "next", "--ledger", led, "--batch", "8", "--strategy", "random")
     assert "round 1: 8 items (random)" in out
     with Ledger(led, create=False) as check:

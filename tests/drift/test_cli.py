@@ -47,9 +47,16 @@ def test_writes_the_files_and_exits_0_with_or_without_drift(tmp_path):
     lines = res.output.splitlines()
     assert "  drifted columns: x" in lines
     ls = data["label_shift"]
-    assert (f"  class mix, estimate [interval] (reference share): ham: {ls['ham']['prior']:.2f} "
-            f"[{ls['ham']['low']:.2f}, {ls['ham']['high']:.2f}] "
-            f"({ls['ham']['reference_prior']:.2f}); spam: ") in res.output
+    ham = ls["ham"]
+    star = "" if ham["low"] <= ham["reference_prior"] <= ham["high"] else "*"
+    assert (f"  class mix, estimate [interval] (reference share): ham: {ham['prior']:.2f} "
+            f"[{ham['low']:.2f}, {ham['high']:.2f}]{star} "
+            f"({ham['reference_prior']:.2f}); spam: ") in res.output
+    assert ("* the interval leaves the reference share out" in res.output) == bool(star)
+    # the whole-table tests alarm (x moved): the class mix is read with care
+    assert data["multivariate"]["mmd"]["drifted"]
+    assert ("  note: the whole-table tests alarm, so the rows changed in more than their "
+            "class mix") in res.output
     assert f"  OOD share: {data['ood']['fraction']:.3f} of current rows above the msp " \
         f"threshold (0.050 expected without shift)" in lines
     # no drift: the current table is a second sample of the reference
@@ -702,3 +709,16 @@ def test_time_messages_on_several_files_say_which_rows_each_file_holds(tmp_path)
     assert (f"time column 'ts' of the current table ('{tmp_path / 'days'} (2 files; rows 1-60 "
             f"a.csv, 61-120 b.csv)') has 1 value(s) that are not times in the column's format "
             f"(rows 64, counted from 1 after the header; e.g. 'yesterday')") in text
+
+
+def test_a_headerless_current_file_is_told_to_use_the_current_options(tmp_path):
+    ref, cur = tables(tmp_path)
+    pd.read_csv(cur).round(3).to_csv(tmp_path / "cur_raw.csv", header=False, index=False)
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "cur_raw.csv"), "--id-column",
+                              "id", "--permutations", "19", "-q", "--out", str(tmp_path / "o")])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert "id column 'id' is not in the current table" in out
+    assert ("if the file has no header line, read it with --current-no-header "
+            "--current-columns a,b,...") in out
+    assert "(This is the current file: --current-format" in out

@@ -268,6 +268,13 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert r.settings["skipped_columns"] == {
         "id": "an identifier: 100% of reference and 99% of current values distinct, 0 shared",
         "day": "a time column (dates written as text)"}
+    # dates some of which are cells of spaces: still a time column, the spaces missing
+    spaced = cur.assign(day=[" " * (i % 3) if i % 10 == 0 else d
+                             for i, d in enumerate(cur["day"])])
+    r = detect_drift(ref, spaced, multivariate=())
+    assert r.settings["skipped_columns"]["day"] == "a time column (dates written as text)"
+    day = r.columns.set_index("column").loc["day"]
+    assert day["test"] == "fisher (missing share)" and day["missing_current"] == 0.1
     # columns one table lacks are listed too (the reference's label column is not: it is
     # the label column)
     # one repeat in 370 is not "100% distinct"
@@ -429,7 +436,7 @@ def test_a_series_is_refused_with_what_to_pass():
         detect_drift(df["length"], df)
 
 
-def test_a_decimal_comma_is_named_and_a_negative_seed_refused():
+def test_a_decimal_comma_is_named_and_a_negative_seed_refused(tmp_path):
     rng = np.random.default_rng(8)
     ref = pd.DataFrame({"a": rng.normal(size=30)})
     cur = pd.DataFrame({"a": [f"{v:.2f}".replace(".", ",") for v in rng.normal(size=30)]})
@@ -441,6 +448,17 @@ def test_a_decimal_comma_is_named_and_a_negative_seed_refused():
                                                "--decimal ',' \\(it applies to the current file "
                                                "too: add --current-decimal '.'"):
         detect_drift(cur, ref)
+    # quoted "0,52" in a comma-separated file: --decimal ',' is refused there, so the hint
+    # says to change the delimiter
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    from dataqa.data import load_table
+
+    with pytest.raises(FeatureTypeError, match="decimal comma in a file whose fields are "
+                                               "separated by commas too, which "
+                                               "--current-decimal ',' cannot read: save that "
+                                               "file with ';' between fields and read it with "
+                                               "--current-sep ';' --current-decimal ','"):
+        detect_drift(ref, load_table(tmp_path / "cur.csv"))
     with pytest.raises(InvalidSettingError, match="random_state=-1 must be an integer >= 0"):
         detect_drift(ref, ref, random_state=-1)
 
@@ -477,8 +495,12 @@ def test_a_single_class_label_names_the_model_checks():
     ref["label"] = "spam"
     from dataqa.errors import TooFewClassesError
 
-    with pytest.raises(TooFewClassesError, match="only one class \\('spam'\\); estimating "
-                                                 "label shift and accuracy needs at least two"):
+    with pytest.raises(TooFewClassesError, match="label column 'label' of the reference "
+                                                 "table has only one class \\('spam'\\); "
+                                                 "estimating label shift and accuracy needs "
+                                                 "at least two classes: give rows of another "
+                                                 "class too. Or leave label_column "
+                                                 "\\(--label-column\\) out"):
         detect_drift(ref, cur, label_column="label", multivariate=())
 
 

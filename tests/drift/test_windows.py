@@ -186,6 +186,14 @@ def test_windows_with_labels_track_the_accuracy(tmp_path):
     first, second = s.iloc[0], s.iloc[2]
     assert first["low"] <= first["reference_prior"] <= first["high"]
     assert second["low"] > second["reference_prior"] and second["low"] <= 0.9 <= second["high"]
+    # the same intervals as label_shift on the window's rows (the reference's part of the
+    # bootstrap is drawn once for all windows)
+    from dataqa.drift import label_shift
+
+    direct = label_shift(r.reference_probs, r.reference_labels, r.current_probs[100:],
+                         n_bootstrap=200, random_state=0)
+    assert s.iloc[2:][["low", "high"]].to_numpy() == pytest.approx(
+        np.c_[direct["low"], direct["high"]])
     l1 = s.assign(d=(s["prior"] - s["reference_prior"]).abs()).groupby("window")["d"].sum()
     assert l1.to_numpy() == pytest.approx(w["label_shift_l1"].to_numpy())
     paths = r.save(tmp_path)
