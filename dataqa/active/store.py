@@ -203,8 +203,9 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             d = dict(stored[i] or {})
             if key in d:
                 continue
-            if text_column is not None and text_column in d:
-                filled[i] = {**d, "text": "" if d[text_column] is None else str(d[text_column])}
+            if (text_column is not None and d.get(text_column) is not None
+                    and str(d[text_column]).strip()):
+                filled[i] = {**d, "text": str(d[text_column])}
             elif text_column is None and all(c in d for c in feats):
                 try:
                     row = [float(d[c]) for c in feats]

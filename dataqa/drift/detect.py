@@ -198,13 +198,15 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             if (re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value)
                     and text_df.attrs.get(_SEP_ATTR) == ","):
                 # a quoted "5,5" in a comma-separated file: --decimal ',' is refused there
-                which = "current " if other == "current" else ""
+                flag = "--current-" if other == "current" else "--"
+                both = ("" if other == "current" else
+                        " (they apply to the current file too: add --current-sep ',' "
+                        "--current-decimal '.' if it keeps its commas and decimal points)")
                 hint = (f" The value has a decimal comma in a file whose fields are "
-                        f"separated by commas too, which --{which.replace(' ', '-')}decimal "
-                        f"',' cannot read: save that file with ';' between fields and read "
-                        f"it with --{which.replace(' ', '-')}sep ';' "
-                        f"--{which.replace(' ', '-')}decimal ',', or convert its values to "
-                        f"decimal points.")
+                        f"separated by commas too, which {flag}decimal ',' cannot read: "
+                        f"save that file with ';' between fields and read it with "
+                        f"{flag}sep ';' {flag}decimal ','{both}, or convert its values to "
+                        f"decimal points (API: load_table(..., sep=';', decimal=',')).")
             elif re.fullmatch(_DECIMAL_COMMA, str(value)) and "," in str(value):
                 hint = (" The value has a decimal comma: read the current file with "
                         "--current-decimal ',' (API: load_table(..., decimal=','))."

@@ -725,3 +725,21 @@ def test_label_shift_interval_of_a_common_class_among_many():
     hits = np.array(hits)
     # nominal 95%; in 150 runs 0.97 over the classes, 0.93 for the worst one
     assert hits.mean() >= 0.9 and hits[:, 0].mean() >= 0.85, hits.mean(axis=0)
+
+
+@pytest.mark.parametrize("k", [3, 25])
+def test_label_shift_takes_any_random_state_and_refuses_no_rows(k):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, k, 600)
+    P, Q = np.eye(k)[y], np.eye(k)[rng.integers(0, k, 80)]
+    for rs in (0, np.random.RandomState(0), np.random.Generator(np.random.MT19937(1))):
+        r = label_shift(P, y, Q, n_bootstrap=40, random_state=rs)
+        assert np.all(r["low"] <= r["high"]) and np.isfinite(r["high"]).all()
+        if k == 3:  # (above 20 classes one Dirichlet draw can lift a 0 estimate's interval)
+            assert np.all(r["low"] <= r["prior"] + 1e-12)
+            assert np.all(r["prior"] <= r["high"] + 1e-12)
+    a = label_shift(P, y, Q, n_bootstrap=40, random_state=5)
+    b = label_shift(P, y, Q, n_bootstrap=40, random_state=5)
+    assert np.array_equal(a["low"], b["low"]) and np.array_equal(a["high"], b["high"])
+    with pytest.raises(InvalidSettingError, match="cur_probs has no rows"):
+        label_shift(P, y, Q[:0])
