@@ -45,6 +45,24 @@ for _name in AREA_MODULES:
         importlib.import_module(_name).register(app)
 
 
+def _unwrap_help(typer_app: typer.Typer) -> None:
+    """Give every command the help of its docstring with each paragraph on one line: the
+    help screen keeps a docstring's line breaks after its first paragraph, which cut the
+    text at odd places in any terminal narrower or wider than the source."""
+    import inspect
+
+    for info in typer_app.registered_commands:
+        doc = info.help if info.help is not None else inspect.getdoc(info.callback)
+        if doc:
+            info.help = "\n\n".join(" ".join(line.strip() for line in para.splitlines())
+                                     for para in doc.split("\n\n"))
+    for group in typer_app.registered_groups:
+        _unwrap_help(group.typer_instance)
+
+
+_unwrap_help(app)
+
+
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     """dataqa's own warnings as one plain line (no source file and line: they are meant
     for the user); other libraries' keep Python's format."""

@@ -97,3 +97,39 @@ def test_dataqa_warnings_print_as_one_plain_line():
     theirs = _format_warning(UserWarning("something"), UserWarning,
                              "/x/site-packages/sklearn/base.py", 10)
     assert "sklearn/base.py:10" in theirs and "something" in theirs
+
+
+def _help_at(args: list[str], columns: int) -> str:
+    env = {**os.environ, "COLUMNS": str(columns), "TERM": "dumb"}
+    code = ("import sys; from dataqa.cli import main; "
+            f"sys.argv = ['dataqa', *{args!r}, '--help']; main()")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env).stdout
+
+
+@pytest.mark.parametrize("args", [["drift"], ["review", "estimate"], ["ls", "pull"]],
+                         ids=" ".join)
+def test_help_paragraphs_wrap_to_the_terminal(args):
+    # a docstring's line breaks used to reach the screen: "--decimal)" alone on a line
+    out = _help_at(args, 80)
+    prose = out.split("Usage:", 1)[1].split("╭", 1)[0].splitlines()[1:]
+    paragraphs, cur = [], []
+    for line in prose:
+        if line.strip():
+            cur.append(line.strip())
+        elif cur:
+            paragraphs.append(cur)
+            cur = []
+    assert len(paragraphs) >= 2, out
+    for para in paragraphs[1:]:  # every line but a paragraph's last is filled
+        assert all(len(line) > 60 for line in para[:-1]), out
+
+
+def test_drift_help_options_leave_room_for_their_text():
+    # paired flags (--current-no-header/--current-header) made the name column 45 wide,
+    # leaving about 20 characters of help per line at 80 columns
+    out = _help_at(["drift"], 80)
+    rows = [ln for ln in out.splitlines() if ln.startswith("│ --")]
+    names = {ln.split()[1] for ln in rows}
+    assert {"--current-header", "--current-no-header", "--dayfirst", "--monthfirst"} <= names
+    assert max(ln.index("<") for ln in rows if "<" in ln) < 35, out

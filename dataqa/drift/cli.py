@@ -183,11 +183,14 @@ def drift_command(
     time_column: str | None = typer.Option(None, "--time-column",
                                            help="Time of each current row (with --window)."),
     window: str | None = typer.Option(None, "--window", help="Window length, e.g. 1D, 7D, 12h."),
-    dayfirst: bool | None = typer.Option(
-        None, "--dayfirst/--monthfirst",
-        help="Dates of the time column such as 01/03/2024 are day first (1 March) or month "
-             "first (3 January); default: month first, day first when only that reads them "
-             "all, with a warning when both do."),
+    dayfirst: bool = typer.Option(
+        False, "--dayfirst", show_default=False,
+        help="Dates of the time column such as 01/03/2024 are day first (1 March). Default: "
+             "month first, day first when only that reads them all, with a warning when "
+             "both do."),
+    monthfirst: bool = typer.Option(
+        False, "--monthfirst", show_default=False,
+        help="Dates such as 01/03/2024 are month first (3 January), without the warning."),
     chunk_size: int | None = typer.Option(None, "--chunk-size",
                                           help="Split the current rows into chunks of N rows."),
     alpha: float = typer.Option(0.05, "--alpha", help="Significance level after correction."),
@@ -221,9 +224,12 @@ def drift_command(
                                        "else its suffix)."),
     current_sep: str | None = typer.Option(
         None, "--current-sep", help="Delimiter of the current file only (default: --sep)."),
-    current_no_header: bool | None = typer.Option(
-        None, "--current-no-header/--current-header",
-        help="Whether the current file has no header row (default: as --no-header)."),
+    current_no_header: bool = typer.Option(
+        False, "--current-no-header", show_default=False,
+        help="The current file has no header row (default: as --no-header)."),
+    current_header: bool = typer.Option(
+        False, "--current-header", show_default=False,
+        help="The current file has a header row, although the reference has none."),
     current_columns: str | None = typer.Option(
         None, "--current-columns", help="Column names of the current file only (default: "
                                         "--columns)."),
@@ -241,6 +247,13 @@ def drift_command(
     apply to both files; the --current-* ones override them for the current file.
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
+    for a, b, given in (("--dayfirst", "--monthfirst", dayfirst and monthfirst),
+                        ("--current-no-header", "--current-header",
+                         current_no_header and current_header)):
+        if given:
+            raise InvalidSettingError(f"give {a} or {b}, not both.")
+    dayfirst = True if dayfirst else (False if monthfirst else None)
+    current_no_header = True if current_no_header else (False if current_header else None)
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
     cur_opts = second_file_options(
         current, "current", "current", format=format, sep=sep, no_header=no_header,

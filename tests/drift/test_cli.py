@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,24 @@ def test_windows_from_the_command_line(tmp_path):
                               "--permutations", "49", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "c" / "windows.csv")) == 3
+    # ambiguous dates (01/02/2026 to 12/02/2026): --dayfirst reads 12 days of February,
+    # --monthfirst 12 months (one window each), both without the default's warning
+    cur_dates = pd.read_csv(cur)
+    cur_dates["ts"] = [f"{d:02d}/02/2026" for d in np.arange(120) % 12 + 1]
+    cur_dates.to_csv(tmp_path / "dates.csv", index=False)
+    spans = {}
+    for flag in ("--dayfirst", "--monthfirst", None):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "dates.csv"),
+                                      "--time-column", "ts", "--window", "7D",
+                                      "--permutations", "19", "-q", "--out",
+                                      str(tmp_path / "d"), *([flag] if flag else [])])
+        assert res.exit_code == 0, res.output
+        said = " ".join(str(w.message) for w in caught)
+        assert ("every date reads both month first and day first" in said) == (flag is None)
+        spans[flag] = len(pd.read_csv(tmp_path / "d" / "windows.csv"))
+    assert spans["--dayfirst"] == 2 and spans["--monthfirst"] == spans[None] == 12
     # another OOD score for the OOD share
     res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
                               "--ood-score", "knn", "--permutations", "19", "-q", "--out",
@@ -203,6 +222,10 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     (["--min-effect", "-1"], "--min-effect -1.0 must be a number >= 0"),
     (["--permutations", "0"], "--permutations 0 must be at least 1"),
     (["--top", "0"], "--top 0 must be at least 1"),
+    (["--time-column", "ts", "--window", "7D", "--dayfirst", "--monthfirst"],
+     "give --dayfirst or --monthfirst, not both"),
+    (["--current-no-header", "--current-header"],
+     "give --current-no-header or --current-header, not both"),
     (["--label-column", "label", "--ood-score", "odin"], "ood_score='odin' needs the model's "
                                                          "internals"),
     (["--ood-score", "knn"], "--ood-score knn needs --label-column"),
