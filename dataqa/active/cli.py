@@ -458,7 +458,13 @@ def _check_first_classes(led, labels: list, new_class: list, where: str) -> None
     """Refuse a first label file that would define the classes of a ledger that has none
     (no given label, no ``al init --classes``): a typo would become a class, and the right
     spelling be refused later. Naming the classes with ``--new-class`` goes through."""
-    from dataqa.active.labels import OUT_OF_SCOPE_LABELS, SKIP_LABEL, _int_like, ledger_classes
+    from dataqa.active.labels import (
+        OUT_OF_SCOPE_LABELS,
+        SKIP_LABEL,
+        _canonical,
+        _int_like,
+        ledger_classes,
+    )
     from dataqa.errors import LabelError
 
     if ledger_classes(led)[1] is not None:
@@ -470,7 +476,7 @@ def _check_first_classes(led, labels: list, new_class: list, where: str) -> None
     declared = {key(c) for c in new_class}
     seen = list(dict.fromkeys(
         key(v) for v in labels
-        if v not in OUT_OF_SCOPE_LABELS and str(v).strip() not in OUT_OF_SCOPE_LABELS
+        if v not in OUT_OF_SCOPE_LABELS and _canonical(str(v)) not in OUT_OF_SCOPE_LABELS
         and str(v).strip().lower() != SKIP_LABEL))
     missing = [v for v in seen if v not in declared]
     if missing:

@@ -52,6 +52,15 @@ def is_out_of_scope(labels: Any) -> np.ndarray:
     return vals.map(lambda v: v in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
 
 
+def _canonical(v: Any) -> Any:
+    """A label as given, stripped; ``out_of_scope`` in any case as ``"out_of_scope"`` (as
+    ``skip`` is matched in any case)."""
+    if not isinstance(v, str):
+        return v
+    v = v.strip()
+    return "out_of_scope" if v.lower() == "out_of_scope" else v
+
+
 def _int_like(v: Any) -> int | None:
     """``v`` as an int when it is one (``3``, ``3.0``, ``"3"``), else ``None``."""
     if isinstance(v, (bool, np.bool_)):
@@ -141,8 +150,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         with names when no class is known yet.
     """
     classes, kind = ledger_classes(ledger)
-    raw = [v.strip() if isinstance(v, str) else v for v in labels]
-    new = [c.strip() if isinstance(c, str) else c for c in new_classes]
+    raw = [_canonical(v) for v in labels]
+    new = [_canonical(c) for c in new_classes]
     # -1 / out_of_scope mark an item out of scope in any ledger; they are no class (given
     # labels come here as new classes too)
     new = [c for c in new if c not in OUT_OF_SCOPE_LABELS]

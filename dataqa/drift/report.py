@@ -238,17 +238,21 @@ def drift_report(result) -> HtmlReport:
     q = q.drop(columns=[c for c in q.columns if c not in shown])
     if "text" in q.columns:
         q["text"] = [shorten(t, 300) for t in q["text"]]
-    parts = ["unlike_score: how unlike the reference the item is (the reference-vs-current "
-             "classifier's out-of-fold score)"] if q["unlike_score"].notna().any() else []
+    legend = {}
+    if q["unlike_score"].notna().any():
+        legend["unlike_score"] = ("how unlike the reference the item looks (the out-of-fold "
+                                  "score of the classifier that tells reference from current)")
     if q["uncertainty"].notna().any():
-        parts.append("uncertainty: 1 - the model's largest probability")
+        legend["uncertainty"] = "1 - the model's largest probability"
+    legend = {"score": ("higher = label first: the mean of the percentile ranks of "
+                        + " and ".join(legend) if legend else
+                        "0 for every item: no test scored the items"), **legend}
+    if "copies" in q.columns:
+        legend["copies"] = "how many current rows hold the same item"
     r.paragraph(f"The {min(_QUEUE_SHOWN, len(q))} current items to label first, of {len(q)} "
-                f"distinct items (`queue.csv` holds the first --top; "
-                f"`DriftResult.label_queue(top=N)` gives them). score (higher = label first) "
-                f"is the mean of the percentile ranks of "
-                + ("; ".join(parts) if parts else "nothing: no test scored the items")
-                + (". copies: how many current rows hold the item." if "copies" in q.columns
-                   else "."), css_class="note")
+                f"distinct items, highest score first. `queue.csv` holds the first --top of "
+                f"them (API: `DriftResult.label_queue(top=N)`).", css_class="note")
+    r.key_values(legend)
     r.table(q, max_rows=_QUEUE_SHOWN)
     return r
 

@@ -38,7 +38,8 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
                "--out", tmp_path / "b.csv")
     assert "round 1: 4 items (margin)" in out
     ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
-    ans = pd.DataFrame({"id": ids, "label": ["maybe", "ham", "skip", "out_of_scope"]})
+    # skip and out_of_scope in any case, as a spreadsheet may capitalise them
+    ans = pd.DataFrame({"id": ids, "label": ["maybe", "ham", "Skip", " Out_of_Scope"]})
     ans.to_csv(tmp_path / "a.csv", index=False)
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "maybe")
     assert out.startswith("3 labels recorded; 15 labeled items (1 out of scope)")

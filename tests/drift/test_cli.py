@@ -43,7 +43,13 @@ def test_writes_the_files_and_exits_0_with_or_without_drift(tmp_path):
     assert set(data["label_shift"]) == {"ham", "spam"}
     cols = pd.read_csv(out / "columns.csv")
     assert set(cols["column"]) == {"x", "z"}  # ts and id are only in the current table
-    assert (out / "report.html").stat().st_size > 1000
+    page = (out / "report.html").read_text()
+    # the queue's columns explained one per line, score first
+    legend = page[page.index("<h2>Label first"):].split('<table class="kv">', 1)[1]
+    legend = legend.split("</table>", 1)[0]
+    assert legend.startswith("<tr><td>score</td><td>higher = label first: the mean of the "
+                             "percentile ranks of unlike_score and uncertainty</td></tr>")
+    assert "<td>uncertainty</td><td>1 - the model&#x27;s largest probability</td>" in legend
     assert "drift:" in res.output
     lines = res.output.splitlines()
     assert "  drifted columns: x" in lines
