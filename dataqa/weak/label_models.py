@@ -608,9 +608,13 @@ def _f1_macro(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-#: Dev-set metrics for ``method="auto"``; higher is better. Uncovered rows are scored with
-#: the prior's argmax, so every dev row counts.
+#: Dev-set metrics for ``method="auto"``; higher is better.
 METRICS = {"accuracy": _accuracy, "f1": _f1_binary, "f1_macro": _f1_macro}
+
+#: Which dev rows ``method="auto"`` scores: ``"covered"`` (at least one vote; the rows
+#: :meth:`predict` labels by default) or ``"all"`` (as ``predict(L, abstain_uncovered=False)``
+#: labels them, rows without a vote getting the model's class for no evidence).
+DEV_ROWS = ("covered", "all")
 
 
 class AutoLabelModel(BaseLabelModel):
@@ -622,9 +626,14 @@ class AutoLabelModel(BaseLabelModel):
     default (the dev labels are the one unbiased estimate of the class balance there is,
     and the balance decides how rows with weak or no evidence are labeled).
 
-    Selection, in order: the highest dev ``metric`` (computed on every dev row; rows where
-    every LF abstains get the model's prior class); on an exact tie, the lowest dev
-    log-loss (the likelier, better calibrated fit); then the simpler model.
+    Selection, in order: the highest dev ``metric``; on an exact tie, the lowest dev
+    log-loss (the likelier, better calibrated fit); then the simpler model. Both are
+    computed on the dev rows ``dev_rows`` names: ``"covered"`` (default), those with at
+    least one vote, which are the rows :meth:`predict` labels (it gives -1 where every LF
+    abstains); ``"all"``, every dev row, rows without a vote getting the model's class for
+    no evidence, as ``predict(L, abstain_uncovered=False)`` labels them (the models differ
+    there: Dawid-Skene's all-abstain posterior need not be its prior). When no dev row has a
+    vote, every row is scored and ``reason_`` says so.
 
     Attributes
     ----------
@@ -647,10 +656,12 @@ class AutoLabelModel(BaseLabelModel):
     #: Candidate order, simplest first; the last tie-break.
     ORDER = ("majority", "dawid_skene", "snorkel", "snorkel_dev_prior")
 
-    def __init__(self, *, cardinality: int, metric: str = "accuracy", random_state: Any = 0) -> None:
+    def __init__(self, *, cardinality: int, metric: str = "accuracy", random_state: Any = 0,
+                 dev_rows: str = "covered") -> None:
         super().__init__(cardinality=cardinality)
         self.metric = metric
         self.random_state = random_state
+        self.dev_rows = dev_rows
 
     def fit(self, L: Any, *, L_dev: Any = None, Y_dev: Any = None, **_: Any) -> AutoLabelModel:
         """Fit every candidate on ``L`` and keep the best on (``L_dev``, ``Y_dev``);
@@ -661,6 +672,8 @@ class AutoLabelModel(BaseLabelModel):
             )
         if self.metric not in METRICS:
             raise UnknownNameError("metric", self.metric, METRICS)
+        if self.dev_rows not in DEV_ROWS:
+            raise UnknownNameError("dev_rows", self.dev_rows, DEV_ROWS)
         K = _check_cardinality(self.cardinality)
         check_random_state(self.random_state)
         L = check_label_matrix(L, K)
@@ -681,6 +694,9 @@ class AutoLabelModel(BaseLabelModel):
         # dev class balance, with one pseudo-count per class so no class gets probability 0
         dev_balance = (np.bincount(Y_dev, minlength=K) + 1.0) / (len(Y_dev) + K)
         score = METRICS[self.metric]
+        covered = (L_dev >= 0).any(axis=1)
+        rows = covered if self.dev_rows == "covered" and covered.any() else np.ones_like(covered)
+        Y_scored = Y_dev[rows]
         self.candidates_, self.scores_, self.log_losses_ = {}, {}, {}
         order = [k for k in self.ORDER if L.shape[1] >= _min_lfs(k)]
         self.skipped_ = {k: f"needs at least {_min_lfs(k)} LFs" for k in self.ORDER
@@ -692,9 +708,10 @@ class AutoLabelModel(BaseLabelModel):
             else:
                 model = _make(name, K, self.random_state).fit(L)
             self.candidates_[name] = model
-            proba = model.predict_proba(L_dev)
-            self.scores_[name] = score(Y_dev, model.predict(L_dev, abstain_uncovered=False))
-            p_true = np.clip(proba[np.arange(len(Y_dev)), Y_dev], 1e-6, 1.0)
+            proba = model.predict_proba(L_dev[rows])
+            self.scores_[name] = score(Y_scored,
+                                       model.predict(L_dev[rows], abstain_uncovered=False))
+            p_true = np.clip(proba[np.arange(len(Y_scored)), Y_scored], 1e-6, 1.0)
             self.log_losses_[name] = float(-np.mean(np.log(p_true)))
         best = max(order, key=lambda k: (self.scores_[k], -self.log_losses_[k],
                                          -self.ORDER.index(k)))
@@ -711,8 +728,17 @@ class AutoLabelModel(BaseLabelModel):
         if self.skipped_:
             skipped = (f"; skipped {', '.join(self.skipped_)}: Snorkel's LabelModel needs at "
                        f"least {SnorkelLabelModel.min_lfs} LFs and there are {L.shape[1]}")
+        n_dev, n_cov = len(Y_dev), int(covered.sum())
+        if self.dev_rows == "all" or n_cov == n_dev:
+            where = f"on {n_dev} rows"
+        elif n_cov:
+            where = (f"on the {n_cov} of {n_dev} rows with a vote (the rest get no label; "
+                     f"dev_rows='all' scores them too)")
+        else:
+            where = (f"on {n_dev} rows, none of which has a vote: each model's class for no "
+                     f"evidence decided")
         self.reason_ = (
-            f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} on {len(Y_dev)} rows, "
+            f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} {where}, "
             f"{why}; the others' dev {self.metric}: {others or 'none'}{skipped}."
         )
         return self
@@ -738,7 +764,8 @@ def _make(name: str, cardinality: int, random_state: Any) -> BaseLabelModel:
 
 
 def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev: Any = None,
-                    Y_dev: Any = None, random_state: Any = 0, metric: str = "accuracy") -> BaseLabelModel:
+                    Y_dev: Any = None, random_state: Any = 0, metric: str = "accuracy",
+                    dev_rows: str = "covered") -> BaseLabelModel:
     """Fit a label model on the LF votes.
 
     Parameters
@@ -765,6 +792,10 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         the same after the call as before.
     metric : {"accuracy", "f1", "f1_macro"}, default "accuracy"
         Dev-set metric for "auto" ("f1" is binary F1 of class 1).
+    dev_rows : {"covered", "all"}, default "covered"
+        The dev rows "auto" scores: those with a vote (the rows ``predict`` labels), or
+        every row as ``predict(L, abstain_uncovered=False)`` labels it (see
+        :class:`AutoLabelModel`).
 
     Returns
     -------
@@ -785,6 +816,8 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         raise UnknownNameError("label model", method, known)
     if metric not in METRICS:
         raise UnknownNameError("metric", metric, METRICS)
+    if dev_rows not in DEV_ROWS:
+        raise UnknownNameError("dev_rows", dev_rows, DEV_ROWS)
     L = check_label_matrix(L, K)
     if L.shape[0] == 0:
         raise InvalidSettingError("L has no rows; apply the LFs to at least one row.")
@@ -801,6 +834,6 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
             f"(--cardinality), or add an LF that votes for it.", UserWarning, stacklevel=2)
     with preserve_global_random_state():
         if method == "auto":
-            return AutoLabelModel(cardinality=K, metric=metric,
-                                  random_state=random_state).fit(L, L_dev=L_dev, Y_dev=Y_dev)
+            return AutoLabelModel(cardinality=K, metric=metric, random_state=random_state,
+                                  dev_rows=dev_rows).fit(L, L_dev=L_dev, Y_dev=Y_dev)
         return _make(method, K, random_state).fit(L)

@@ -90,6 +90,33 @@ def test_auto_picks_best_on_dev_and_says_why(data):
     assert "dev f1" in f1.reason_
 
 
+def test_auto_scores_the_dev_rows_it_will_label(data):
+    # predict() gives -1 where every LF abstains, so "auto" scores the rows with a vote by
+    # default; dev_rows="all" scores every row as predict(abstain_uncovered=False) labels it
+    L, y, L_dev, y_dev = data
+    covered = (L_dev >= 0).any(axis=1)
+    assert 0 < covered.sum() < len(y_dev)
+    for dev_rows, rows in (("covered", covered), ("all", np.ones_like(covered))):
+        auto = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev,
+                               dev_rows=dev_rows)
+        for name, model in auto.candidates_.items():
+            pred = model.predict(L_dev, abstain_uncovered=False)
+            assert auto.scores_[name] == pytest.approx(np.mean(pred[rows] == y_dev[rows]))
+            p_true = np.clip(model.predict_proba(L_dev)[rows, y_dev[rows]], 1e-6, 1.0)
+            assert auto.log_losses_[name] == pytest.approx(-np.mean(np.log(p_true)))
+        where = (f"on the {covered.sum()} of {len(y_dev)} rows with a vote (the rest get no "
+                 f"label; dev_rows='all' scores them too)" if dev_rows == "covered"
+                 else f"on {len(y_dev)} rows")
+        assert f"dev accuracy {auto.scores_[auto.chosen_]:.4f} {where}, " in auto.reason_
+    # no dev row with a vote: every row is scored, and the reason says why
+    none = fit_label_model(L, cardinality=2, method="auto", L_dev=np.full_like(L_dev, -1),
+                           Y_dev=y_dev)
+    assert f"on {len(y_dev)} rows, none of which has a vote" in none.reason_
+    with pytest.raises(UnknownNameError, match="dev_rows"):
+        fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev,
+                        dev_rows="some")
+
+
 def test_auto_dev_prior_candidate_uses_dev_class_balance(data):
     L, y, L_dev, y_dev = data
     auto = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev)
