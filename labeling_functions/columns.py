@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa.errors import InvalidSettingError
-from dataqa.weak.lf import BatchCache, VectorizedLF, as_text, is_missing
+from dataqa.weak.lf import BatchCache, ColumnValueError, VectorizedLF, as_text, is_missing
 from labeling_functions._build import ColumnPredicate, checked, column_lf
 
 __all__ = ["isin_lf", "length_lf", "threshold_lf"]
@@ -45,8 +46,59 @@ class _Threshold(ColumnPredicate):
                 return np.asarray(_OPS[self.op](vals, self.value), dtype=bool)
         objs = cache.objects(self.column)
         op, value = _OPS[self.op], self.value
+        if self.op in _ORDERED and _is_number(value):
+            self._check_numbers(objs, miss)
         return np.fromiter((False if m else bool(op(v, value)) for v, m in zip(objs, miss, strict=True)),
                            dtype=bool, count=len(objs))
+
+
+    def _check_numbers(self, objs: np.ndarray, miss: np.ndarray) -> None:
+        """Refuse a column with a cell that cannot be compared with the number before
+        comparing (Python would raise on the first text cell, which may well be a number
+        read as text because of another cell), naming the first cell that is not a number
+        written as text, if any."""
+        bad = [i for i, (v, m) in enumerate(zip(objs, miss, strict=True))
+               if not m and not _comparable(v, self.value)]
+        if not bad:
+            return
+        unread = [i for i in bad if not (isinstance(objs[i], str) and _NUMBER.match(objs[i]))]
+        first = unread[0] if unread else bad[0]
+        v = objs[first]
+        test = f"{self.column} {self.op} {self.value!r}"
+        if isinstance(v, str) and _DECIMAL_COMMA.match(v.strip()):
+            advice = (f" ({_cells(len(bad), len(objs))}); it looks like a decimal comma: "
+                      f"read the file with --decimal ',' (API: decimal=',').")
+        elif unread:
+            advice = (f" ({_cells(len(unread), len(objs))}, so the column was read as text); "
+                      f"correct or blank such cells (a blank cell makes the LF abstain).")
+        else:
+            advice = (f" (every cell is a number written as text); convert "
+                      f"the column to numbers before applying the LFs, e.g. "
+                      f"pd.to_numeric(df[{self.column!r}]).")
+        raise ColumnValueError(self.column, first, v, test, advice)
+
+
+#: Comparisons that raise on a text cell against a number.
+_ORDERED = frozenset({">", ">=", "<", "<="})
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}([.\s]?\d{3})*,\d+$")
+
+
+def _cells(k: int, n: int) -> str:
+    return f"{k} of {n} cells {'is not a number' if k == 1 else 'are not numbers'}"
+
+
+def _comparable(v: Any, value: Any) -> bool:
+    try:
+        v < value  # noqa: B015 - only whether Python can order them
+    except TypeError:
+        return False
+    return True
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_))
 
 
 def threshold_lf(name: str, column: str, op: str, value: Any, label: int) -> VectorizedLF:

@@ -31,13 +31,14 @@ from dataqa._validation import check_int
 from dataqa.data import load_table
 from dataqa.errors import (
     EmptyDataError,
+    FeatureTypeError,
     InvalidSettingError,
     LabelingFunctionError,
     LFFaultWarning,
     MissingColumnError,
 )
 from dataqa.types import ABSTAIN
-from dataqa.weak.lf import BatchCache, EngineLF, FrameLF, VectorizedLF
+from dataqa.weak.lf import BatchCache, ColumnValueError, EngineLF, FrameLF, VectorizedLF
 
 __all__ = ["apply_lfs", "LFFaultWarning", "check_lfs"]
 
@@ -140,6 +141,16 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                     f"(an int class index or -1), not exit."
                 ) from None
             except Exception as exc:  # noqa: BLE001 - named and re-raised or counted
+                missing = _missing_field(exc, x)
+                if missing is not None:  # every row would fail: not a fault of this row
+                    from dataqa.data import table_name
+
+                    raise MissingColumnError(
+                        missing, [str(c) for c in df.columns], role="column",
+                        table=table_name(df),
+                        fix=f"Labeling function {lf.name!r} reads it ({type(exc).__name__} "
+                            f"on row {_row_label(df, pos, id_column, offset)}); give the LF "
+                            f"one of these columns.") from None
                 if not fault_tolerant:
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
@@ -160,6 +171,20 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
     return L, faults
 
 
+def _missing_field(exc: Exception, x: Any) -> str | None:
+    """The name an LF asked a row for that the row does not have (``x.n_caps`` or
+    ``x["n_caps"]`` on a row without that column), else None."""
+    if not isinstance(x, pd.Series):
+        return None
+    if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is x:
+        name = getattr(exc, "name", None)
+    elif type(exc) is KeyError and len(exc.args) == 1:
+        name = exc.args[0]
+    else:
+        return None
+    return name if isinstance(name, str) and name not in x.index else None
+
+
 def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bool,
                 id_column: str | None, faults: dict[str, int], engine: bool) -> np.ndarray:
     """The votes of one frame LF (``engine``: an :class:`EngineLF`, whose votes are
@@ -168,6 +193,13 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bo
         out = np.asarray(lf.apply_batch(df, cache=cache))
     except MissingColumnError:
         raise
+    except ColumnValueError as exc:
+        from dataqa.data import table_name
+
+        raise FeatureTypeError(
+            f"labeling function {lf.name!r} tests {exc.test}, but column {exc.column!r} of "
+            f"{table_name(df)} is not numeric: row {_row_label(df, exc.pos, id_column)} holds "
+            f"{exc.value!r}{exc.advice}") from None
     except (Exception, SystemExit):  # noqa: BLE001 - locate the failing row through the row path
         col, f = _rowwise(df, [lf], fault_tolerant, id_column)
         faults.update(f)

@@ -9,7 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from snorkel.labeling import PandasLFApplier, labeling_function
 
-from dataqa.errors import InvalidSettingError, LabelingFunctionError, MissingColumnError
+from dataqa.errors import (
+    FeatureTypeError,
+    InvalidSettingError,
+    LabelingFunctionError,
+    MissingColumnError,
+)
 from dataqa.weak import LFFaultWarning, apply_lfs
 from labeling_functions import keyword_lf, length_lf, regex_lf, threshold_lf
 
@@ -157,6 +162,60 @@ def test_bad_inputs():
 
     with pytest.raises(LabelingFunctionError, match="'returns_str' returned 'spam' on row index 0"):
         apply_lfs(df, [returns_str])
+
+
+def test_a_row_lf_reading_a_missing_column_names_it(tmp_path):
+    @labeling_function()
+    def by_attr(x):
+        return 1 if x.n_caps > 3 else -1
+
+    @labeling_function()
+    def by_key(x):
+        return 1 if x["n_caps"] > 3 else -1
+
+    pd.DataFrame({"id": ["a", "b"], "text": ["x", "y"]}).to_csv(tmp_path / "t.csv", index=False)
+    for lf, kind in ((by_attr, "AttributeError"), (by_key, "KeyError")):
+        # every row would fail: an error naming the column, even when faults are tolerated
+        for tolerant in (False, True):
+            with pytest.raises(MissingColumnError) as e:
+                apply_lfs(tmp_path / "t.csv", [lf], id_column="id", fault_tolerant=tolerant)
+            assert str(e.value) == (
+                f"column 'n_caps' is not in {str(tmp_path / 't.csv')!r}; its columns are: id, "
+                f"text. Labeling "
+                f"function {lf.name!r} reads it ({kind} on row id='a'); give the LF one of "
+                f"these columns.")
+
+    @labeling_function()
+    def other_attr(x):  # an AttributeError of another object is the LF's own fault
+        return 1 if "x".no_such_method() else -1
+
+    with pytest.raises(LabelingFunctionError, match="'other_attr' raised on row index 0 "
+                                                    r"\(position 0\): AttributeError"):
+        apply_lfs(pd.DataFrame({"text": ["x"]}), [other_attr])
+
+
+def test_a_threshold_on_a_text_column_names_the_cell_that_made_it_text():
+    lf = threshold_lf("caps", "n", ">", 20, 1)
+    df = pd.DataFrame({"id": ["a", "b", "c", "d"], "n": ["5", "30", "unknown", None]})
+    with pytest.raises(FeatureTypeError) as e:
+        apply_lfs(df, [lf], id_column="id")
+    assert str(e.value) == (
+        "labeling function 'caps' tests n > 20, but column 'n' of the table is not numeric: "
+        "row id='c' holds 'unknown' (1 of 4 cells is not a number, so the column was read as "
+        "text); correct or blank such cells (a blank cell makes the LF abstain).")
+    comma = df.assign(n=["5,5", "30,0", None, "1"])
+    with pytest.raises(FeatureTypeError, match=r"row id='a' holds '5,5' \(3 of 4 cells are not "
+                                               r"numbers\); it looks like a decimal comma: read "
+                                               r"the file with --decimal ','"):
+        apply_lfs(comma, [lf], id_column="id")
+    with pytest.raises(FeatureTypeError, match=r"row id='a' holds '5' \(every cell is a number "
+                                               r"written as text\); convert the column to "
+                                               r"numbers"):
+        apply_lfs(df.assign(n=["5", "30", None, "7"]), [lf], id_column="id")
+    # equality needs no number; numbers and booleans compare as Python compares them
+    assert apply_lfs(df, [threshold_lf("eq", "n", "==", 30, 1)])[:, 0].tolist() == [-1] * 4
+    mixed = pd.DataFrame({"n": pd.Series([True, 25, 3.5, None], dtype=object)})
+    assert apply_lfs(mixed, [lf])[:, 0].tolist() == [-1, 1, -1, -1]
 
 
 def test_negative_votes_become_abstain_and_empty_frame():
