@@ -230,6 +230,8 @@ def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
     except DataqaError as exc:
         if _READING_FLAGS.search(str(exc)):
             raise type(exc)(for_second_file(str(exc), prefix, what)) from None
+        if str(exc).startswith("data file "):  # the first file is the data file
+            raise type(exc)(f"{what} file {str(exc)[len('data file '):]}") from None
         raise
     for w in caught:
         text = str(w.message)

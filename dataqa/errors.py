@@ -133,6 +133,20 @@ class InvalidSettingError(DataqaError, ValueError):
     """A setting (keyword argument, CLI option) has an invalid value."""
 
 
+def _did_you_mean(name: object, known: list[str]) -> str:
+    """" (did you mean 'x'?)" for a name written another way (case, - for _) or close to
+    one known name, else ""."""
+    import difflib
+
+    if not isinstance(name, str):
+        return ""
+    plain = {str(k).lower().replace("-", "_").replace(" ", "_"): str(k) for k in known}
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    close = difflib.get_close_matches(key, list(plain), n=1, cutoff=0.8)
+    match = plain.get(key) or (plain[close[0]] if close else None)
+    return f" (did you mean {match!r}?)" if match is not None and match != name else ""
+
+
 class UnknownNameError(DataqaError, KeyError):
     """A name looked up in a registry (method, strategy, label model) is unknown."""
 
@@ -142,6 +156,7 @@ class UnknownNameError(DataqaError, KeyError):
         self.known = sorted(known)
         super().__init__(
             f"unknown {kind} {name!r}; known {kind}s are: {', '.join(self.known)}"
+            f"{_did_you_mean(name, self.known)}"
         )
 
     def __str__(self) -> str:

@@ -184,10 +184,13 @@ def register(app: typer.Typer) -> None:
                                        "from its suffix)."),
         dev_sep: str | None = typer.Option(
             None, "--dev-sep", help="Delimiter of the dev file only (default: --sep)."),
-        dev_no_header: bool | None = typer.Option(
-            None, "--dev-no-header/--dev-header",
-            help="The dev file has no header row (--dev-columns names its fields), or has one "
-                 "(default: as the data file)."),
+        dev_no_header: bool = typer.Option(
+            False, "--dev-no-header", show_default=False,
+            help="The dev file has no header row; --dev-columns names its fields (default: "
+                 "as the data file)."),
+        dev_header: bool = typer.Option(
+            False, "--dev-header", show_default=False,
+            help="The dev file has a header row, although the data file has none."),
         dev_columns: str | None = typer.Option(
             None, "--dev-columns",
             help="Column names of the dev table, like --columns (default: --columns)."),
@@ -222,15 +225,20 @@ def register(app: typer.Typer) -> None:
         """Apply labeling functions, fit a label model; write weak_labels, lf_summary, report."""
         from dataqa.weak.pipeline import weak_label
 
+        if dev_no_header and dev_header:
+            raise InvalidSettingError("give --dev-no-header or --dev-header, not both.")
         read_opts = read_options(format, sep, no_header, columns, encoding, decimal)
         dev_given = {name: v for name, v in (
             ("--dev-format", dev_format), ("--dev-sep", dev_sep),
-            ("--dev-no-header/--dev-header", dev_no_header), ("--dev-columns", dev_columns),
-            ("--dev-encoding", dev_encoding), ("--dev-decimal", dev_decimal)) if v is not None}
+            ("--dev-no-header", dev_no_header or None), ("--dev-header", dev_header or None),
+            ("--dev-columns", dev_columns), ("--dev-encoding", dev_encoding),
+            ("--dev-decimal", dev_decimal), ("--label-column", label_column)) if v is not None}
+        dev_no_header = True if dev_no_header else (False if dev_header else None)
         if dev is None and dev_given:
             raise InvalidSettingError(
-                f"{', '.join(dev_given)} set how the dev file is read, but no --dev file is "
-                f"given; pass --dev FILE, or leave them out.")
+                f"{', '.join(dev_given)} {'is' if len(dev_given) == 1 else 'are'} for the dev "
+                f"file (how it is read, its gold label column), but no --dev file is given; "
+                f"pass --dev FILE, or leave {'it' if len(dev_given) == 1 else 'them'} out.")
         dev_read_opts = None if dev is None else second_file_options(
             dev, "dev", "dev", format=format, sep=sep, no_header=no_header, columns=columns,
             encoding=encoding, decimal=decimal, own_format=dev_format, own_sep=dev_sep,

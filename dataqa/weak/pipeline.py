@@ -210,6 +210,14 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
             f"against its labels: drop the unlabeled rows or label them.")
     y = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero((y.isna() | (y % 1 != 0) | (y < 0) | (y >= cardinality)).to_numpy())
+    abstain = np.flatnonzero((y == -1).to_numpy())
+    if len(abstain):
+        rows = ", ".join(str(r + 1) for r in abstain[:5]) + (", ..." if len(abstain) > 5 else "")
+        raise LabelError(
+            f"dev label column {label_column!r} of {name} holds -1 in {len(abstain)} row(s) "
+            f"(rows {rows}, counted from 1 after the header): -1 is an LF's abstain, and a "
+            f"gold label cannot abstain; drop those rows from the dev set or give them their "
+            f"class.")
     if len(bad):
         value = frame[label_column].iloc[bad[0]]
         value = value.item() if isinstance(value, np.generic) else value

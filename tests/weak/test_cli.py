@@ -202,6 +202,22 @@ def test_dev_labels_that_are_not_class_indices(files):
     assert res.exit_code == 2
     assert ("must hold class indices 0..1 or the class names 'ham', 'eggs'; row 1 (counted "
             "from 1 after the header) holds 'spam' (1 such rows)") in " ".join(res.output.split())
+    # -1 is an abstain, not a gold label; a missing dev file is called the dev file
+    pd.DataFrame({"body": ["a", "b", "c"], "gold": [0, -1, 1]}).to_csv(files / "mdev.csv",
+                                                                       index=False)
+    for dev, said in (("mdev.csv", "dev label column 'gold' of '"), ("none.csv", "dev file '")):
+        res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                    "--text-column", "body", "--dev", files / dev, "--label-column", "gold",
+                    "--out", files / "o3"])
+        assert res.exit_code == 2 and said in res.output, res.output
+    text = " ".join(res.output.split())
+    assert f"dev file {str(files / 'none.csv')!r} does not exist; check the path." in text
+    res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--text-column", "body", "--dev", files / "mdev.csv", "--label-column", "gold",
+                "--out", files / "o3"])
+    assert ("holds -1 in 1 row(s) (rows 2, counted from 1 after the header): -1 is an LF's "
+            "abstain, and a gold label cannot abstain; drop those rows from the dev set or give "
+            "them their class.") in " ".join(res.output.split())
 
 
 def test_an_lf_file_imports_the_modules_beside_it(files):
@@ -260,8 +276,24 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
     assert "--dev-encoding latin-1" in text and "This is the dev file: --dev-format" in text
     res = CliRunner().invoke(app, [*base, "--dev-sep", ";", "--out", str(files / "o5")])
     assert res.exit_code == 2
-    assert ("--dev-sep set how the dev file is read, but no --dev file is given"
+    assert ("--dev-sep, --label-column are for the dev file (how it is read, its gold label "
+            "column), but no --dev file is given; pass --dev FILE, or leave them out."
             in " ".join(res.output.split()))
+    res = CliRunner().invoke(app, [*base[:-2], "--label-column", "gold", "--out",
+                                   str(files / "o5")])
+    assert res.exit_code == 2  # a gold label column without a dev file was ignored
+    assert ("--label-column is for the dev file (how it is read, its gold label column), but "
+            "no --dev file is given; pass --dev FILE, or leave it out."
+            in " ".join(res.output.split()))
+    res = CliRunner().invoke(app, [*base, "--dev-header", "--out", str(files / "o5")])
+    assert res.exit_code == 2
+    assert ("--dev-header, --label-column are for the dev file (how it is read, its gold "
+            "label column), but no --dev file is given; pass --dev FILE, or leave them out."
+            in " ".join(res.output.split()))
+    res = CliRunner().invoke(app, [*base, "--dev", str(files / "devnh.csv"), "--dev-header",
+                                   "--dev-no-header", "--out", str(files / "o5")])
+    assert res.exit_code == 2
+    assert "give --dev-no-header or --dev-header, not both." in res.output
 
 
 def test_an_lf_that_raises_stops_the_run_unless_fault_tolerant(files):

@@ -182,6 +182,12 @@ def test_errors(data):
     with pytest.raises(UnknownNameError, match="unknown label model 'mv'; known label models are: "
                                                "auto, dawid_skene, majority, snorkel"):
         fit_label_model(L, cardinality=2, method="mv")
+    for given, meant in (("dawid-skene", "dawid_skene"), ("Snorkel", "snorkel"),
+                         ("snorkle", "snorkel")):
+        with pytest.raises(UnknownNameError) as e:
+            fit_label_model(L, cardinality=2, method=given)
+        assert str(e.value) == (f"unknown label model {given!r}; known label models are: auto, "
+                                f"dawid_skene, majority, snorkel (did you mean {meant!r}?)")
     with pytest.raises(MissingInputError, match="pass L_dev and Y_dev"):
         fit_label_model(L, cardinality=2, method="auto")
     with pytest.raises(InvalidSettingError, match="cardinality=2"):
