@@ -101,10 +101,17 @@ def model_error_rate(labels, pred_probs) -> ModelErrorRate:
                                   f"{p.shape[1]} columns; columns must be in class order.")
     n = len(y)
     rows = np.arange(n)
-    joint = estimate_joint(y, p)
+    # a class the model did not learn would take every uncertain item for its own
+    # (see find_label_issues): the counting estimators leave its rows out, counting them
+    # as right; the disagreement ones below count them as they are (mostly wrong)
+    from dataqa.audit.issues import learned_subproblem
+
+    learned = learned_subproblem(y, p)
+    y_cl, p_cl = (y, p) if learned is None else learned[1:]
+    joint = estimate_joint(y_cl, p_cl)
     methods = {
-        "confident_joint": float(1.0 - np.trace(joint)),
-        "num_label_issues": float(num_label_issues(y, p)) / n,
+        "confident_joint": float(1.0 - np.trace(joint)) * len(y_cl) / n,
+        "num_label_issues": float(num_label_issues(y_cl, p_cl)) / n,
         "argmax_disagreement": float(np.mean(p.argmax(axis=1) != y)),
         "expected_disagreement": float(np.mean(1.0 - p[rows, y])),
     }

@@ -53,3 +53,44 @@ def test_errors():
         find_label_issues(labels, p[:, :2] / p[:, :2].sum(axis=1, keepdims=True))
     with pytest.raises(LengthMismatchError, match="class_names has 2 names"):
         find_label_issues(labels, p, class_names=["a", "b"])
+
+
+def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
+    # three rows relabelled as a new class the model gives almost no probability: its
+    # confident threshold is near 0, and without care every uncertain item of the other
+    # classes is taken for it
+    from dataqa.audit import model_error_rate
+    from dataqa.audit.issues import unlearned_classes
+
+    labels, p2 = noisy_probs(n=600, k=2, seed=1)
+    rng = np.random.default_rng(2)
+    tiny = rng.choice(len(labels), 3, replace=False)
+    eps = rng.uniform(1e-5, 1e-3, len(labels))
+    p3 = np.column_stack([p2 * (1 - eps)[:, None], eps])
+    labels3 = labels.copy()
+    labels3[tiny] = 2
+    assert unlearned_classes(labels3, p3).tolist() == [False, False, True]
+    naive = cl_find(labels3, p3)
+    with pytest.warns(UserWarning, match=r"the model did not learn class 'new' \(3 rows; mean "
+                                         r"probability of its own rows 0\.\d{4}, its share "
+                                         r"0\.0050\): it is left out of the label-issue filter"):
+        df = find_label_issues(labels3, p3, class_names=["a", "b", "new"])
+    flags = df.sort_values("id")["is_label_issue"].to_numpy()
+    rest = np.setdiff1d(np.arange(len(labels)), tiny)
+    alone = cl_find(labels[rest], p2[rest])
+    np.testing.assert_array_equal(flags[rest], alone)  # as if the class were not there
+    assert not flags[tiny].any()
+    assert naive.sum() > alone.sum() + 3  # cleanlab alone flags more than the 3 rows
+    # the model-based range: the counting estimators leave the class out too
+    rate = model_error_rate(labels3, p3)  # (find_label_issues has warned)
+    plain = model_error_rate(labels[rest], p2[rest])
+    assert rate.methods["num_label_issues"] == pytest.approx(
+        plain.methods["num_label_issues"] * len(rest) / len(labels))
+    assert rate.methods["argmax_disagreement"] >= plain.methods["argmax_disagreement"]
+    # every class learned: cleanlab's flags unchanged, no warning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = find_label_issues(labels, p2).sort_values("id")["is_label_issue"].to_numpy()
+    np.testing.assert_array_equal(same, cl_find(labels, p2))
