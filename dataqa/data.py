@@ -331,7 +331,8 @@ def _na_options(keys: list, string_keys) -> dict:
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     columns: list[str] | None, encoding: str,
                     string_columns: Sequence[str], decimal: str | None = None,
-                    compression: str | None = None) -> pd.DataFrame:
+                    compression: str | None = None,
+                    text_columns: Sequence[str] = ()) -> pd.DataFrame:
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     common: dict = {"sep": delim, "encoding": encoding}
     if decimal is not None:
@@ -351,13 +352,14 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             )
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
+        literal = set(dtype) | {file_cols[names.index(c)] for c in text_columns if c in names}
         # index_col=False: a first row with more fields than the header would otherwise
         # turn its first fields into the index and shift every column's values one left
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
             try:
                 df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
-                               index_col=False, **_na_options(file_cols, dtype))
+                               index_col=False, **_na_options(file_cols, literal))
             except pd.errors.ParserError:
                 _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols),
                                     empty_too=True)
@@ -386,8 +388,9 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             f"names {len(columns)}; give one name per field{hint or ''}."
         )
     dtype = {columns.index(c): str for c in string_columns if c in columns}
+    literal = set(dtype) | {columns.index(c) for c in text_columns if c in columns}
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
-                     **_na_options(list(range(len(columns))), dtype))
+                     **_na_options(list(range(len(columns))), literal))
     df.columns = columns
     if fmt == "tsv":
         _check_short_rows(path, df, delim, encoding, header_lines=0, compression=compression)
@@ -700,7 +703,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                sep: str | None = None, header: bool = True,
                columns: Sequence[str] | None = None, encoding: str | None = None,
                string_columns: Sequence[str] | None = None,
-               decimal: str | None = None) -> pd.DataFrame:
+               decimal: str | None = None,
+               text_columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a table from CSV, TSV, Parquet, JSON Lines or JSON, or pass a DataFrame through.
 
     Parameters
@@ -728,6 +732,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         valid UTF-8 raises :class:`DataLoadError` naming the offset of the first bad byte.
     string_columns : list of str, optional
         Columns read as strings, never as numbers (ids: ``007`` stays ``007``).
+    text_columns : list of str, optional
+        Columns of a CSV/TSV file in which only an empty field is missing: ``NA``,
+        ``None``, ``null`` and pandas' other missing-value words stay text (labels, free
+        text); their type is inferred as usual. String columns are read so too.
     decimal : str, optional
         Decimal mark of numbers in CSV/TSV files (default ``.``; ``,`` for ``3,14``, with
         ``sep=";"`` as such files are written).
@@ -812,7 +820,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             if fmt in ("csv", "tsv"):
                 df = _read_delimited(path, fmt, sep=sep, header=header, columns=columns,
                                      decimal=decimal, compression=comp,
-                                     encoding=enc, string_columns=string_columns)
+                                     encoding=enc, string_columns=string_columns,
+                                     text_columns=[str(c) for c in (text_columns or ())])
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
             else:
@@ -1441,6 +1450,22 @@ def load_with_options(data, read_options: dict | None):
         raise renamed from None
 
 
+def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:
+    """Warn when a label column read from a file holds words that pandas reads as missing
+    (``NA``, ``None``, ``null``...): they are kept as class names."""
+    if column not in df.columns or pd.api.types.is_numeric_dtype(df[column].dtype):
+        return
+    words = set(_na_values()) - {""}
+    found = df[column].map(lambda v: isinstance(v, str) and v.strip() in words)
+    if not found.any():
+        return
+    counts = df.loc[found, column].map(str.strip).value_counts()
+    said = ", ".join(f"{w!r} ({n} rows)" for w, n in counts.items())
+    warnings.warn(f"label column {column!r} of {table} holds {said}, read as a class name "
+                  f"(in the label and text columns only an empty cell is missing); if such "
+                  f"cells mean no label, empty them.", UserWarning, stacklevel=3)
+
+
 def prepare_labeled(
     data: str | PathLike | pd.DataFrame,
     *,
@@ -1474,9 +1499,13 @@ def prepare_labeled(
     opts = dict(read_options or {})
     if id_column is not None:
         opts["string_columns"] = [*opts.get("string_columns", ()), id_column]
+    # a class "None" or "NA", a message "null": only an empty cell is missing there
+    opts["text_columns"] = [*opts.get("text_columns", ()),
+                            *(c for c in (label_column, text_column) if c is not None)]
     df = load_with_options(data, opts)
     table = table_name(df, source)
     _require_column(df, label_column, "label column", table)
+    _warn_missing_words(df, label_column, table)
     if feature_columns is not None:
         feature_columns = list(feature_columns)
         if label_column in feature_columns:

@@ -353,6 +353,31 @@ def test_ids_that_look_missing_stay_ids(tmp_path):
     assert df["id"].iloc[0] == "NA" and pd.isna(df["id"].iloc[1])  # only empty is missing
 
 
+def test_labels_and_texts_that_look_missing_stay_text(tmp_path):
+    # a class named "None", messages reading "null" or "NA": text, not missing cells
+    from dataqa.data import prepare_labeled
+
+    path = tmp_path / "t.csv"
+    rows = [f"{i},{t},{lab},{x}" for i, (t, lab, x) in enumerate(
+        [("null", "None", "NA"), ("NA", "EU", "1"), ("ok", "None", "2"), ("fine", "EU", "3"),
+         ("None", "None", "4"), ("yes", "EU", "5")] * 2)]
+    path.write_text("id,text,label,x\n" + "\n".join(rows) + "\n")
+    with pytest.warns(UserWarning, match=r"label column 'label' of '.*t\.csv' holds 'None' "
+                                         r"\(6 rows\), read as a class name"):
+        table = prepare_labeled(path, label_column="label", text_column="text",
+                                id_column="id")
+    assert table.class_names == ["EU", "None"]
+    assert table.frame["text"].tolist()[:2] == ["null", "NA"]
+    raw = load_table(path, text_columns=["text", "label"])
+    assert raw["x"].isna().sum() == 2  # other columns keep pandas' rules
+    assert raw["label"].tolist()[:2] == ["None", "EU"]
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("NA\tNone\n\tEU\n")
+    df = load_table(tsv, header=False, columns=["text", "label"], text_columns=["text", "label"])
+    assert df["text"].iloc[0] == "NA" and pd.isna(df["text"].iloc[1])  # only empty is missing
+    assert df["label"].tolist() == ["None", "EU"]
+
+
 def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):
     import os
 
