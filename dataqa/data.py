@@ -1450,6 +1450,11 @@ def load_with_options(data, read_options: dict | None):
         raise renamed from None
 
 
+def _names(columns: list[str], shown: int = 8) -> str:
+    more = f" and {len(columns) - shown} more" if len(columns) > shown else ""
+    return ", ".join(map(repr, columns[:shown])) + more
+
+
 def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:
     """Warn when a label column read from a file holds words that pandas reads as missing
     (``NA``, ``None``, ``null``...): they are kept as class names."""
@@ -1481,7 +1486,9 @@ def prepare_labeled(
     Without ``text_column`` and ``feature_columns``, the features are every numeric
     column except the id and label columns; a column that is mostly numbers but holds a
     few other cells (``"n/a"``, a stray word) is an error naming it and those rows, never
-    silently dropped.
+    silently dropped, and a warning names the other columns left unused. With
+    ``text_column`` alone, the text is the only feature; a warning names the numeric
+    columns left out (``feature_columns`` adds them).
 
     Parameters
     ----------
@@ -1568,6 +1575,13 @@ def prepare_labeled(
                     f"(--feature-column / feature_columns=)."
                 )
         feature_columns = numeric_feature_columns(df, exclude)
+        unused = [str(c) for c in df.columns if c not in exclude and c not in feature_columns]
+        if feature_columns and unused:
+            warnings.warn(
+                f"{table}: not used, as they are not numeric: {_names(unused)}; the features "
+                f"are the numeric columns ({_names(feature_columns)}). A free-text column is "
+                f"used with --text-column (API: text_column=), beside numeric columns named "
+                f"with --feature-column.", UserWarning, stacklevel=2)
         if not feature_columns:
             raise FeatureTypeError(
                 f"{table} has no numeric feature columns besides the id and label; "
@@ -1577,6 +1591,13 @@ def prepare_labeled(
             )
     else:
         feature_columns = []
+        exclude = {label_column, text_column, id_column}
+        numeric = [str(c) for c in numeric_feature_columns(df, [c for c in exclude if c])]
+        if numeric:
+            warnings.warn(
+                f"{table}: the numeric column(s) {_names(numeric)} are not used beside the text "
+                f"column {text_column!r}; add them with --feature-column (API: "
+                f"feature_columns=[...]) to use both.", UserWarning, stacklevel=2)
     if feature_columns:
         block = df[feature_columns]
         nan_mask = block.isna().to_numpy().any(axis=1)

@@ -378,6 +378,32 @@ def test_labels_and_texts_that_look_missing_stay_text(tmp_path):
     assert df["label"].tolist() == ["None", "EU"]
 
 
+def test_columns_left_unused_are_named(tmp_path):
+    from dataqa.data import prepare_labeled
+
+    df = pd.DataFrame({"id": [f"i{k}" for k in range(8)], "text": list("abcdefgh"),
+                       "label": ["x", "y"] * 4, "n": range(8), "m": [0.5] * 8,
+                       "chan": ["a", "b"] * 4})
+    with pytest.warns(UserWarning, match=r"the table: not used, as they are not numeric: "
+                                         r"'text', 'chan'; the features are the numeric "
+                                         r"columns \('n', 'm'\)\. A free-text column is used "
+                                         r"with --text-column"):
+        t = prepare_labeled(df, label_column="label", id_column="id")
+    assert t.feature_columns == ["n", "m"]
+    with pytest.warns(UserWarning, match=r"the numeric column\(s\) 'n', 'm' are not used "
+                                         r"beside the text column 'text'; add them with "
+                                         r"--feature-column"):
+        t = prepare_labeled(df, label_column="label", id_column="id", text_column="text")
+    assert t.feature_columns == []
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # everything named: nothing to say
+        prepare_labeled(df, label_column="label", id_column="id", text_column="text",
+                        feature_columns=["n", "m"])
+        prepare_labeled(df[["id", "label", "n"]], label_column="label", id_column="id")
+
+
 def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):
     import os
 

@@ -529,10 +529,32 @@ def audit(data, *, label_column: str, text_column: str | None = None,
         **dup_summary,
         **dl_summary,
     }
+    _warn_weak_model(summary)
     result = AuditResult(issues=issues, summary=summary, pred_probs=pred_probs, table=table,
                          datalab=dl_summary, conflicting_duplicates=sets)
     result.model_error_rate = _model_range(result, random_state)
     return result
+
+
+#: The audit warns when the model's out-of-sample error is more than this share of the
+#: error of always predicting the most common class.
+WEAK_MODEL_ERROR_SHARE = 0.8
+
+
+def _warn_weak_model(summary: dict) -> None:
+    """Warn when the model is barely better than predicting the most common class: its
+    flags are then mostly its own mistakes, not label errors."""
+    import warnings
+
+    majority = max(summary["class_counts"].values()) / summary["n"]
+    acc = summary["out_of_sample_accuracy"]
+    if 1.0 - acc > WEAK_MODEL_ERROR_SHARE * (1.0 - majority):
+        warnings.warn(
+            f"the model is barely better than always predicting the most common class "
+            f"(out-of-sample accuracy {acc:.3f} against {majority:.3f}), so most of the "
+            f"{summary['n_flagged']} flags ({summary['flagged_fraction']:.0%} of the items) are "
+            f"likely its own mistakes rather than label errors; give it features that "
+            f"predict the label (--text-column, --feature-column).", UserWarning, stacklevel=3)
 
 
 def _model_range(result: AuditResult, random_state: int) -> ModelErrorRate:

@@ -171,6 +171,31 @@ def test_audit_without_datalab_has_no_datalab_columns():
     assert res.datalab == {}
 
 
+def test_a_model_no_better_than_the_most_common_class_is_warned_of():
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "a": rng.normal(size=n),
+                          "b": rng.normal(size=n), "label": rng.choice(["x", "y"], n)})
+    with pytest.warns(UserWarning, match=r"the model is barely better than always predicting "
+                                         r"the most common class \(out-of-sample accuracy "
+                                         r"0\.\d{3} against 0\.\d{3}\), so most of the \d+ "
+                                         r"flags") as caught:
+        res = audit(frame, label_column="label", id_column="id", datalab=False, cv=3,
+                    progress=False)
+    said = [str(w.message) for w in caught if "barely better" in str(w.message)][0]
+    acc = res.summary["out_of_sample_accuracy"]
+    assert f"accuracy {acc:.3f} against " in said and f"{res.summary['n_flagged']} flags" in said
+    # a model that learns: no such warning
+    learned = frame.assign(a=np.where(frame["label"] == "x", 3.0, -3.0) + frame["a"])
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        audit(learned, label_column="label", id_column="id", datalab=False, cv=3,
+              progress=False)
+    assert not [w for w in seen if "barely better" in str(w.message)]
+
+
 def test_report_leaves_the_plotting_backend_alone(digits_result, tmp_path):
     import matplotlib
 
