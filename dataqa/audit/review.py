@@ -592,8 +592,10 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     with probability ``r = p (1 - e1) + (1 - p) e0``; the posterior of ``p`` is the prior
     times ``r^k (1 - r)^(n - k)``, and the number of wrong labels (among reviewed items,
     whose truth is now uncertain, and the others) is integrated over it on a grid
-    (:func:`dataqa.audit.posterior.noisy_total_errors_pmf`). The interval is wider: the
-    reviews say less.
+    (:func:`dataqa.audit.posterior.noisy_total_errors_pmf`). The reviews say less, but
+    the interval is not always wider than with exact reviewers: some flags are taken for
+    the reviewers' mistakes, which moves it down, and its default kind is highest-density
+    rather than exact-lower.
 
     A plan reviewed only in part gives a wider answer; a stratum with no review keeps
     its prior (wide). Reviews of items outside the plan are refused.

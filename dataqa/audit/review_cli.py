@@ -225,7 +225,8 @@ def estimate_command(
     fix them in Label Studio and run again), as `dataqa ls pull`.
 
     With --reviewer-error the reviewers are taken to err at that known rate and the
-    interval accounts for it (wider); without it they are taken to be right.
+    interval accounts for it (some flags are then the reviewers' mistakes); without it
+    they are taken to be right.
 
     The --reviews file is read as `dataqa audit` reads its data: --format, --sep,
     --no-header with --columns, --encoding and --decimal say how (a sheet saved by Excel
