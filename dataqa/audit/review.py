@@ -513,6 +513,10 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
 
 
 def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
+    from dataqa.data import table_name
+
+    name = table_name(reviews) if isinstance(reviews, pd.DataFrame) else "the table"
+    where = "" if name == "the table" else f" of {name}"
     if not isinstance(reviews, pd.DataFrame):
         raise InvalidSettingError(
             f"reviews must be a DataFrame with columns id and verified_label, not "
@@ -545,10 +549,14 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     bad = sorted(set(r["verified_label"]) - set(classes))
     if bad:
         rows = r.loc[r["verified_label"].isin(bad), "id"].tolist()
+        lower = {str(c).lower(): c for c in classes}
+        cased = [f"{b!r} is {lower[b.lower()]!r}" for b in bad if b.lower() in lower]
+        case = f" ({'; '.join(cased[:3])} in another case)" if cased else ""
         raise LabelError(
-            f"{len(rows)} review(s) give a verified_label that is not a class of the audit "
-            f"({', '.join(map(repr, bad[:5]))}; ids {format_ids(rows)}); the classes are "
-            f"{classes!r}: use the class names of the label column.")
+            f"{len(rows)} review(s){where} give a verified_label that is not a class of the "
+            f"audit ({', '.join(map(repr, bad[:5]))}; ids {format_ids(rows)}){case}; the "
+            f"classes are {classes!r}: write one of them, spelled as in the label column, or "
+            f"leave the cell empty for an item not reviewed (yet).")
     return r
 
 

@@ -297,6 +297,16 @@ def test_estimate_refuses_bad_reviews():
     unknown = pd.DataFrame({"id": [plan["id"][0]], "verified_label": ["c"]})
     with pytest.raises(LabelError, match="not a class of the audit \\('c'"):
         estimate_error_rate(res, unknown)
+    # a class in another case is told so; the sheet read from a file is named
+    cased = pd.DataFrame({"id": [plan["id"][0]], "verified_label": ["A"]})
+    cased.attrs["dataqa_source"] = "sheet.csv"
+    with pytest.raises(LabelError) as e:
+        estimate_error_rate(res, cased)
+    assert str(e.value).startswith("1 review(s) of 'sheet.csv' give a verified_label that is "
+                                   "not a class of the audit ('A'; ids ")
+    assert str(e.value).endswith("('A' is 'a' in another case); the classes are ['a', 'b']: "
+                                 "write one of them, spelled as in the label column, or leave "
+                                 "the cell empty for an item not reviewed (yet).")
     with pytest.raises(MissingColumnError, match="verified_label"):
         estimate_error_rate(res, pd.DataFrame({"id": ["x"]}))
     fresh = fake_result()
