@@ -1180,13 +1180,15 @@ def check_lengths(**arrays: object) -> int:
     return next(iter(lengths.values()), 0)
 
 
-def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int) -> int:
+def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
+                    where: str = "") -> int:
     """Number of folds usable for stratified cross-validation.
 
     Falls back to fewer folds (with a warning naming the small classes) when a class has
     fewer members than ``cv``: as many folds as the smallest class has members, down to
     2. Raises :class:`SmallClassError` when a class has one member (no fold split can
-    keep an item of it on both sides).
+    keep an item of it on both sides). ``where`` (e.g. " of label column 'label' of
+    'x.csv'") names the labels in messages.
     """
     counts = np.bincount(labels, minlength=len(class_names))
     if cv < 2:
@@ -1202,13 +1204,14 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int) -> int:
     least = min(c for _, c in small)
     if least < 2 and len(class_names) > MAX_CLASS_SHARE_CHECK and len(class_names) > len(labels) / 2:
         raise SmallClassError(
-            f"the labels hold {len(class_names)} distinct values in {len(labels)} rows: they "
-            f"look like free text, ids or a continuous target, not class labels; pass the "
-            f"column that holds the classes.")
+            f"the labels{where} hold {len(class_names)} distinct values in {len(labels)} "
+            f"rows: they look like free text, ids or a continuous target, not class labels; "
+            f"pass the column that holds the classes.")
     if least < 2:
         raise SmallClassError(
-            f"class(es) {desc} have fewer than 2 members, so no out-of-sample prediction is "
-            f"possible for them; label more examples of those classes or drop them."
+            f"class(es) {desc}{where} have fewer than 2 members, so no out-of-sample "
+            f"prediction is possible for them; label more examples of those classes or drop "
+            f"them."
         )
     warnings.warn(
         f"class(es) {desc} have fewer members than cv={cv}; using {least} folds instead.",
@@ -1455,6 +1458,38 @@ def _names(columns: list[str], shown: int = 8) -> str:
     return ", ".join(map(repr, columns[:shown])) + more
 
 
+def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
+    """Warn when the classes mix numbers and names (``0``, ``1``, ``ham``, ``spam``): two
+    spellings of the same classes would be audited as different classes."""
+    names = [str(c).strip() for c in class_names]
+    numbers = [n for n in names if re.fullmatch(r"[+-]?\d+(\.0+)?", n)]
+    words = [n for n in names if n not in numbers]
+    if numbers and words:
+        warnings.warn(
+            f"label column {column!r} of {table} mixes class numbers ({_names(numbers, 4)}) "
+            f"and class names ({_names(words, 4)}), {len(names)} classes in all; if numbers "
+            f"and names spell the same classes, write every label one way.", UserWarning,
+            stacklevel=3)
+
+
+#: Column names taken for an id column when ``--id-column`` is not given.
+_ID_NAMES = re.compile(r"(?i)^(id|key|uid|uuid|guid|.*[_ ]id|.*Id|.*ID)$")
+
+
+def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str) -> None:
+    """Warn when no id column is named but the table has a column that looks like one (an
+    id-like name, a distinct value in every row): the items get content hashes as ids,
+    and the results would not join back to the table by its own ids."""
+    found = [str(c) for c in df.columns if c not in skip and _ID_NAMES.match(str(c))
+             and df[c].notna().all() and df[c].is_unique]
+    if found:
+        warnings.warn(
+            f"{table}: no id column named, so the items get content hashes as ids; column "
+            f"{found[0]!r} holds a distinct value in every row: pass --id-column {found[0]} "
+            f"(API: id_column={found[0]!r}) to keep the table's own ids in the results.",
+            UserWarning, stacklevel=3)
+
+
 def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:
     """Warn when a label column read from a file holds words that pandas reads as missing
     (``NA``, ``None``, ``null``...): they are kept as class names."""
@@ -1537,7 +1572,11 @@ def prepare_labeled(
         )
     ids = make_ids(df, id_column, source=source)  # of the rows as read, as other commands
     df[label_column] = _clean_text_labels(df[label_column], label_column, table)
-    labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column)
+    labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column,
+                                        table=table)
+    _warn_mixed_spellings(class_names, label_column, table)
+    if id_column is None:
+        _warn_id_like_columns(df, [c for c in (label_column, text_column) if c], table)
     if text_column is not None:
         check_text_column(df, text_column, ids, source=source)
     if feature_columns is not None:

@@ -103,7 +103,8 @@ def _row03_thousand_classes_of_two(tmp_path, request):
 def _row03_one_member_refused(tmp_path, request):
     data = _numeric_csv(tmp_path / "d.csv", ["a"] * 20 + ["b"] * 20 + ["c"])
     cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id"),
-              "'c' (1) have fewer than 2 members", "label more examples")
+              f"'c' (1) of label column 'label' of {str(data)!r} have fewer than 2 members",
+              "label more examples")
     assert not (tmp_path / "out").exists()
 
 

@@ -404,6 +404,30 @@ def test_columns_left_unused_are_named(tmp_path):
         prepare_labeled(df[["id", "label", "n"]], label_column="label", id_column="id")
 
 
+def test_mixed_label_spellings_and_a_forgotten_id_column_are_warned_of(tmp_path):
+    from dataqa.data import prepare_labeled
+
+    path = tmp_path / "m.csv"
+    pd.DataFrame({"comment_id": [f"c{k}" for k in range(8)], "n": range(8),
+                  "label": ["ham", "spam", "0", "1"] * 2}).to_csv(path, index=False)
+    with pytest.warns(UserWarning) as caught:
+        prepare_labeled(path, label_column="label")
+    said = [str(w.message) for w in caught]
+    assert (f"label column 'label' of {str(path)!r} mixes class numbers ('0', '1') and class "
+            f"names ('ham', 'spam'), 4 classes in all; if numbers and names spell the same "
+            f"classes, write every label one way.") in said
+    assert (f"{str(path)!r}: no id column named, so the items get content hashes as ids; "
+            f"column 'comment_id' holds a distinct value in every row: pass --id-column "
+            f"comment_id (API: id_column='comment_id') to keep the table's own ids in the "
+            f"results.") in said
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one spelling, the ids named: nothing to say
+        prepare_labeled(pd.read_csv(path).assign(label=["a", "b"] * 4), label_column="label",
+                        id_column="comment_id")
+
+
 def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):
     import os
 

@@ -73,6 +73,10 @@ def audit_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Find likely label errors in a labeled table and write a ranked list and a report."""
+    if cv < 2:
+        from dataqa.errors import InvalidSettingError
+
+        raise InvalidSettingError(f"--cv {cv} is not allowed; use at least 2 folds.")
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
     from dataqa.report.images import check_image_option
 

@@ -477,7 +477,11 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     table = prepare_labeled(data, label_column=label_column, id_column=id_column,
                             text_column=text_column, feature_columns=feature_columns,
                             read_options=read_options)
-    folds = effective_folds(table.labels, table.class_names, cv)
+    from dataqa.data import table_name
+
+    folds = effective_folds(table.labels, table.class_names, cv,
+                            where=f" of label column {label_column!r} of "
+                                  f"{table_name(table.frame)}")
     with progress_stage("features", enabled=progress):
         feats = table_features(table, text_features=text_features)
     probs, fits = [], {}
