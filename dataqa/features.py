@@ -358,7 +358,8 @@ def table_features(table: LabeledTable, *, text_features: str = "tfidf") -> dict
     """
     if text_features not in TEXT_FEATURES:
         raise InvalidSettingError(
-            f"text_features={text_features!r} is not known; use one of {', '.join(TEXT_FEATURES)}."
+            f"text_features={text_features!r} (--text-features) is not known; use one of "
+            f"{', '.join(TEXT_FEATURES)}."
         )
     out: dict[str, np.ndarray | sp.spmatrix] = {}
     if table.text_column is not None:

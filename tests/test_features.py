@@ -108,7 +108,7 @@ def test_embeddings_count_their_texts_on_a_bar_and_keep_their_order(capsys):
 def test_unknown_text_features_setting():
     t = prepare_labeled(pd.DataFrame({"t": ["a", "b"], "y": [0, 1]}), label_column="y",
                         text_column="t")
-    with pytest.raises(InvalidSettingError, match="text_features='bert' is not known"):
+    with pytest.raises(InvalidSettingError, match=r"text_features='bert' \(--text-features\) is not known"):
         table_features(t, text_features="bert")
 
 

@@ -428,7 +428,8 @@ class VerifiedErrorRate:
 def _check_confidence(confidence: float) -> float:
     if not 0.0 < float(confidence) < 1.0:
         raise InvalidSettingError(
-            f"confidence={confidence!r} must be strictly between 0 and 1 (e.g. 0.95).")
+            f"confidence={confidence!r} (--confidence) must be strictly between 0 and 1 "
+            f"(e.g. 0.95 for 95%).")
     return float(confidence)
 
 
