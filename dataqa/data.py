@@ -1472,16 +1472,18 @@ def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
             stacklevel=3)
 
 
-#: Column names taken for an id column when ``--id-column`` is not given.
-_ID_NAMES = re.compile(r"(?i)^(id|key|uid|uuid|guid|.*[_ ]id|.*Id|.*ID)$")
+#: Column names taken for an id column when ``--id-column`` is not given: id, key, uuid...,
+#: a name ending in ``_id``, `` id`` or ``-id`` (any case), or a camelCase ``commentId``.
+_ID_NAMES = re.compile(r"(?i:^(id|key|uid|uuid|guid)$|.[_\- ]id$)|^[a-z][a-zA-Z0-9]*[a-z0-9](Id|ID)$")
 
 
 def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str) -> None:
     """Warn when no id column is named but the table has a column that looks like one (an
     id-like name, a distinct value in every row): the items get content hashes as ids,
     and the results would not join back to the table by its own ids."""
-    found = [str(c) for c in df.columns if c not in skip and _ID_NAMES.match(str(c))
-             and df[c].notna().all() and df[c].is_unique]
+    found = [str(c) for c in df.columns if c not in skip and _ID_NAMES.search(str(c))
+             and not pd.api.types.is_float_dtype(df[c]) and df[c].notna().all()
+             and df[c].is_unique]
     if found:
         warnings.warn(
             f"{table}: no id column named, so the items get content hashes as ids; column "

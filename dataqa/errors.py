@@ -21,6 +21,7 @@ __all__ = [
     "SmallClassError",
     "DuplicateIdError",
     "FeatureTypeError",
+    "ColumnValueError",
     "LengthMismatchError",
     "InvalidSettingError",
     "UnknownNameError",
@@ -50,7 +51,20 @@ def format_ids(ids: Iterable[object], limit: int = 5) -> str:
 
 
 class DataqaError(Exception):
-    """Base class of every error dataqa raises on purpose."""
+    """Base class of every error dataqa raises on purpose.
+
+    Every one pickles (a worker process sends it back as it was raised), whatever its
+    ``__init__`` takes: it is rebuilt from its message and attributes."""
+
+    def __reduce__(self):
+        return _rebuild_error, (type(self), self.args, self.__dict__)
+
+
+def _rebuild_error(cls, args, state):
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class DataLoadError(DataqaError):
@@ -123,6 +137,18 @@ class DuplicateIdError(DataqaError, ValueError):
 
 class FeatureTypeError(DataqaError, TypeError):
     """A feature column is not numeric or a feature matrix is not usable."""
+
+
+class ColumnValueError(FeatureTypeError):
+    """A column LF cannot test a cell of its column: ``column``, the frame position ``pos``
+    of the first such cell, its ``value``, the LF's ``test`` (e.g. ``n_caps > 3``) and
+    ``advice``. :func:`dataqa.weak.apply_lfs` names the row by its id."""
+
+    def __init__(self, column: str, pos: int, value: object, test: str,
+                 advice: str = "") -> None:
+        self.column, self.pos, self.value, self.test, self.advice = column, pos, value, test, advice
+        super().__init__(f"{test} cannot be tested: column {column!r} is not numeric: position "
+                         f"{pos} holds {value!r}{advice}")
 
 
 class LengthMismatchError(DataqaError, ValueError):

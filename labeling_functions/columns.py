@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataqa.errors import InvalidSettingError
-from dataqa.weak.lf import BatchCache, ColumnValueError, VectorizedLF, as_text, is_missing
+from dataqa.errors import ColumnValueError, InvalidSettingError
+from dataqa.weak.lf import BatchCache, VectorizedLF, as_text, is_missing
 from labeling_functions._build import ColumnPredicate, checked, column_lf
 
 __all__ = ["isin_lf", "length_lf", "threshold_lf"]
@@ -61,19 +61,24 @@ class _Threshold(ColumnPredicate):
                if not m and not _comparable(v, self.value)]
         if not bad:
             return
+        n = len(objs)
         unread = [i for i in bad if not (isinstance(objs[i], str) and _NUMBER.match(objs[i]))]
-        first = unread[0] if unread else bad[0]
+        commas = [i for i in unread if isinstance(objs[i], str)
+                  and _DECIMAL_COMMA.match(objs[i].strip())]
+        first = commas[0] if commas else (unread[0] if unread else bad[0])
         v = objs[first]
         test = f"{self.column} {self.op} {self.value!r}"
-        if isinstance(v, str) and _DECIMAL_COMMA.match(v.strip()):
-            advice = (f" ({_cells(len(bad), len(objs))}); it looks like a decimal comma: "
+        if commas:
+            advice = (f" ({len(commas)} of {n} cells look like numbers with a decimal comma); "
                       f"read the file with --decimal ',' (API: decimal=',').")
         elif unread:
-            advice = (f" ({_cells(len(unread), len(objs))}, so the column was read as text); "
-                      f"correct or blank such cells (a blank cell makes the LF abstain).")
+            text = all(isinstance(objs[i], str) for i in unread)
+            advice = (f" ({_cells(len(unread), n)}"
+                      f"{', so the column was read as text' if text else ''}); correct or "
+                      f"blank such cells (a blank cell makes the LF abstain).")
         else:
-            advice = (f" (every cell is a number written as text); convert "
-                      f"the column to numbers before applying the LFs, e.g. "
+            advice = (f" ({len(bad)} of {n} cells are numbers written as text); convert the "
+                      f"column to numbers before applying the LFs, e.g. "
                       f"pd.to_numeric(df[{self.column!r}]).")
         raise ColumnValueError(self.column, first, v, test, advice)
 

@@ -426,6 +426,12 @@ def test_mixed_label_spellings_and_a_forgotten_id_column_are_warned_of(tmp_path)
         warnings.simplefilter("error")  # one spelling, the ids named: nothing to say
         prepare_labeled(pd.read_csv(path).assign(label=["a", "b"] * 4), label_column="label",
                         id_column="comment_id")
+        # names that merely end in "id", and float columns, are no id columns
+        prepare_labeled(pd.DataFrame({"amount_paid": [f"p{k}" for k in range(8)],
+                                      "valid": range(8), "android": [f"a{k}" for k in range(8)],
+                                      "score_id": np.linspace(0, 1, 8), "n": range(8),
+                                      "label": ["a", "b"] * 4}),
+                        label_column="label", feature_columns=["n"])
 
 
 def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):

@@ -173,3 +173,19 @@ def test_dataqa_audit_runs_the_audit_whichever_was_imported_first():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-3:] == ["AuditResult", "0", "True"]
+
+
+def test_every_dataqa_error_pickles_as_raised():
+    # a worker process (n_jobs, Dask) sends its error back pickled; errors whose __init__
+    # takes other arguments than the message could not be rebuilt (BrokenProcessPool)
+    import pickle
+
+    from dataqa.errors import ColumnValueError, MissingColumnError, UnknownNameError
+
+    for error in (MissingColumnError("a", ["b", "c"], role="LF column", table="'t.csv'",
+                                     fix="Rename it."),
+                  UnknownNameError("label model", "snorkle", ["snorkel", "majority"]),
+                  ColumnValueError("n", 3, "x", "n > 2", "; fix it.")):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error)
+        assert back.__dict__ == error.__dict__

@@ -388,7 +388,8 @@ def label_command(
     if not ledger.exists():  # before reading the file: name the ledger first
         Ledger(ledger, create=False)
     opts = read_options(format, sep, no_header, columns, encoding)
-    df = load_table(file, string_columns=[id_column, "annotator"], **opts)
+    df = load_table(file, string_columns=[id_column, "annotator"], text_columns=[label_column],
+                    **opts)
     for col, role, flag in ((id_column, "id column", "--id-column"),
                             (label_column, "label column", "--label-column")):
         if col not in df.columns:

@@ -94,6 +94,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     opts = dict(read_options or {})
     if id_column is not None and not isinstance(data, pd.DataFrame):
         opts.setdefault("string_columns", [id_column])
+    # a class "None" or "NA", a message "null": only an empty cell is missing there
+    opts.setdefault("text_columns", [c for c in (label_column, text_column) if c])
     df = load_tables(data, **opts)
     name = _source_name(data)
     cols = [str(c) for c in df.columns]

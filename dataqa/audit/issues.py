@@ -32,9 +32,9 @@ def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,
     class_names : sequence of K names, optional
         When given, ``given_label`` and ``suggested_label`` hold names, else class indices.
 
-    A class the model did not learn (:func:`unlearned_classes`: its own rows get less of
-    its probability, on average, than its share of the rows, as a class of a few rows
-    does) is left out of the filter, with a warning: confident learning counts an item as
+    A class the model did not learn (:func:`unlearned_classes`: its own rows get no more
+    of its probability, on average, than the other rows, as a class of a few rows may)
+    is left out of the filter, with a warning: confident learning counts an item as
     "confidently class k" when ``p[i, k]`` reaches the mean of ``p[:, k]`` over class k's
     rows, and for such a class that threshold is near 0, so every uncertain item of the
     other classes would be counted as belonging to it (3 rows relabelled in the SMS
@@ -98,8 +98,10 @@ def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,
 
 def unlearned_classes(labels, pred_probs) -> np.ndarray:
     """Boolean mask (K,) of the classes the model did not learn: present in ``labels``,
-    and the mean out-of-sample probability of the class over its own rows is at most its
-    share of the rows (no better than predicting the class shares)."""
+    and the mean out-of-sample probability of the class is no higher over its own rows
+    than over the other rows (the model does not tell the class apart). It compares the
+    class's column with itself, so a model whose probabilities are reweighted or not
+    calibrated (``class_weight="balanced"``) is judged as a calibrated one."""
     y = np.asarray(labels)
     p = np.asarray(pred_probs, dtype=np.float64)
     k = p.shape[1]
@@ -107,7 +109,8 @@ def unlearned_classes(labels, pred_probs) -> np.ndarray:
     own = np.bincount(y, weights=p[np.arange(len(y)), y], minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_own = own / counts
-    return (counts > 0) & (mean_own <= counts / len(y))
+        mean_other = (p.sum(axis=0) - own) / (len(y) - counts)
+    return (counts > 0) & (counts < len(y)) & (mean_own <= mean_other)
 
 
 def learned_subproblem(y: np.ndarray, p: np.ndarray):
@@ -135,8 +138,8 @@ def _warn_unlearned(y, p, unlearned, class_names) -> None:
     parts = []
     for j in np.flatnonzero(unlearned):
         name = class_names[j] if class_names is not None else j
-        parts.append(f"{str(name)!r} ({counts[j]} rows; mean probability of its own rows "
-                     f"{p[y == j, j].mean():.4f}, its share {counts[j] / len(y):.4f})")
+        parts.append(f"{str(name)!r} ({counts[j]} rows; mean probability of it on its own "
+                     f"rows {p[y == j, j].mean():.4f}, on the others {p[y != j, j].mean():.4f})")
     warnings.warn(
         f"the model did not learn class{'es' if len(parts) > 1 else ''} {', '.join(parts)}: "
         f"{'they are' if len(parts) > 1 else 'it is'} left out of the label-issue filter, "

@@ -323,7 +323,8 @@ def drift_command(
 
     strings = [c for c in (id_column,) if c]
     try:
-        ref = load_tables(reference, string_columns=strings or None, **opts)
+        ref = load_tables(reference, string_columns=strings or None, **opts,
+                          text_columns=[c for c in (label_column, text_column) if c])
     except DataqaError as exc:
         given = [f"--{n}" for n, v in (("format", format), ("sep", sep), ("columns", columns),
                                        ("encoding", encoding), ("decimal", decimal))
@@ -335,7 +336,8 @@ def drift_command(
         raise
     # the current file's reading errors and warnings name its own options
     cur = read_second_file(current, cur_opts, "current", "current",
-                           string_columns=strings or None)
+                           string_columns=strings or None,
+                           text_columns=[text_column] if text_column else None)
     if push:  # an existing project with other classes is refused before the analysis
         _check_project_classes(project, url, names, ref, label_column)
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,

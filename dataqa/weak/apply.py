@@ -30,15 +30,17 @@ from dataqa._progress import progress_task
 from dataqa._validation import check_int
 from dataqa.data import load_table
 from dataqa.errors import (
+    ColumnValueError,
     EmptyDataError,
     FeatureTypeError,
     InvalidSettingError,
     LabelingFunctionError,
     LFFaultWarning,
     MissingColumnError,
+    _rebuild_error,
 )
 from dataqa.types import ABSTAIN
-from dataqa.weak.lf import BatchCache, ColumnValueError, EngineLF, FrameLF, VectorizedLF
+from dataqa.weak.lf import BatchCache, EngineLF, FrameLF, VectorizedLF
 
 __all__ = ["apply_lfs", "LFFaultWarning", "check_lfs"]
 
@@ -178,11 +180,18 @@ def _missing_field(exc: Exception, x: Any) -> str | None:
         return None
     if isinstance(exc, AttributeError) and getattr(exc, "obj", None) is x:
         name = getattr(exc, "name", None)
-    elif type(exc) is KeyError and len(exc.args) == 1:
-        name = exc.args[0]
+    elif type(exc) is KeyError and len(exc.args) == 1 and _raised_in_pandas(exc):
+        name = exc.args[0]  # x["name"]; a dict lookup in the LF itself is its own fault
     else:
         return None
     return name if isinstance(name, str) and name not in x.index else None
+
+
+def _raised_in_pandas(exc: Exception) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and "pandas" in tb.tb_frame.f_code.co_filename.replace("\\", "/")
 
 
 def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bool,
@@ -380,11 +389,14 @@ def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
     try:
         return _apply_frame(pdf, lfs, n_jobs=1, fault_tolerant=fault_tolerant, progress=False,
                             id_column=id_column, threads=threads)
-    except LabelingFunctionError as exc:
+    except (LabelingFunctionError, FeatureTypeError, MissingColumnError) as exc:
         # only the first "(position N)", the one this module wrote before the LF's message
-        raise LabelingFunctionError(re.sub(r"\(position (\d+)\)",
-                                           rf"(position \1 of Dask partition {part})",
-                                           str(exc), count=1)) from exc.__cause__
+        text = re.sub(r"\(position (\d+)\)", rf"(position \1 of Dask partition {part})",
+                      str(exc), count=1)
+        if text == str(exc):
+            raise
+        error = _rebuild_error(type(exc), (text, *exc.args[1:]), exc.__dict__)
+        raise error from exc.__cause__
 
 
 def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant: bool = False,

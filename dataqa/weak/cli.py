@@ -247,7 +247,9 @@ def register(app: typer.Typer) -> None:
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
                                              random_state)
         # read here, so that its reading errors and warnings name the --dev-* options
-        dev_table = None if dev is None else read_second_file(dev, dev_read_opts, "dev", "dev")
+        dev_table = None if dev is None else read_second_file(
+            dev, dev_read_opts, "dev", "dev",
+            text_columns=[c for c in (label_column, text_column) if c])
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev_table,
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from snorkel.labeling import LabelingFunction
 
-from dataqa.errors import FeatureTypeError, MissingColumnError
+from dataqa.errors import MissingColumnError
 from dataqa.types import ABSTAIN
 from dataqa.weak._engine import BatchCache, as_text
 
@@ -158,17 +158,6 @@ class ColumnMissing:
 
     def __call__(self, df: pd.DataFrame, cache: BatchCache) -> np.ndarray:
         return cache.missing(self.column)
-
-
-class ColumnValueError(FeatureTypeError):
-    """A column LF cannot test a cell of its column: ``column``, the frame position ``pos``
-    of the first such cell, its ``value``, the LF's ``test`` (e.g. ``n_caps > 3``) and
-    ``advice``. :func:`dataqa.weak.apply_lfs` names the row by its id."""
-
-    def __init__(self, column: str, pos: int, value: Any, test: str, advice: str = "") -> None:
-        self.column, self.pos, self.value, self.test, self.advice = column, pos, value, test, advice
-        super().__init__(f"{test} cannot be tested: column {column!r} is not numeric: position "
-                         f"{pos} holds {value!r}{advice}")
 
 
 class VectorizedLF(LabelingFunction):

@@ -345,6 +345,11 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         raise MissingInputError("dev needs label_column naming the gold label column.")
     read_options = dict(read_options or {})
     dev_read_options = read_options if dev_read_options is None else dict(dev_read_options)
+    # a message "null", a class "None": only an empty cell is missing in these columns
+    if text_column is not None:
+        read_options.setdefault("text_columns", [text_column])
+    dev_read_options = {**dev_read_options, "text_columns": [
+        c for c in (text_column, label_column) if c is not None]}
     frame = load_with_options(data, read_options)
     ids = make_ids(frame, id_column)
     df = _text_as_column(frame, text_column)

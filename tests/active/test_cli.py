@@ -54,6 +54,22 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
     assert "round 2: 24 items" in out  # 40 - 12 given - 3 labeled - 1 skipped (not asked again)
 
 
+def test_a_class_named_none_and_a_text_null_are_read_as_written(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    data = tmp_path / "d.csv"
+    df = pd.read_csv(_texts(tmp_path / "t.csv"), keep_default_na=False)
+    df.loc[df["label"] == "ham", "label"] = "None"
+    df.loc[0, "text"] = "null"
+    df.to_csv(data, index=False)
+    _run("al", "init", data, "--ledger", led, "--text-column", "text", "--label-column", "label",
+         "--id-column", "id")
+    with Ledger(led, create=False) as check:
+        assert check.get_state(CONFIG_KEY)["classes"] == ["None", "spam"]
+        labels = check.latest_labels().set_index("id")["label"]
+        assert labels["t2"] == "None" and labels["t0"] == "spam"
+        assert check.item_data(["t0"])["t0"]["text"] == "null"
+
+
 def test_second_init_same_setup_adds_and_force_replaces(tmp_path: Path) -> None:
     led = tmp_path / "l.db"
     data = _texts(tmp_path / "d.csv", n=20)

@@ -66,14 +66,16 @@ def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
     rng = np.random.default_rng(2)
     tiny = rng.choice(len(labels), 3, replace=False)
     eps = rng.uniform(1e-5, 1e-3, len(labels))
+    eps[tiny] = 2e-5  # its own rows get less of it than the others, as on SMS
     p3 = np.column_stack([p2 * (1 - eps)[:, None], eps])
     labels3 = labels.copy()
     labels3[tiny] = 2
     assert unlearned_classes(labels3, p3).tolist() == [False, False, True]
     naive = cl_find(labels3, p3)
     with pytest.warns(UserWarning, match=r"the model did not learn class 'new' \(3 rows; mean "
-                                         r"probability of its own rows 0\.\d{4}, its share "
-                                         r"0\.0050\): it is left out of the label-issue filter"):
+                                         r"probability of it on its own rows 0\.\d{4}, on the "
+                                         r"others 0\.\d{4}\): it is left out of the label-issue "
+                                         r"filter"):
         df = find_label_issues(labels3, p3, class_names=["a", "b", "new"])
     flags = df.sort_values("id")["is_label_issue"].to_numpy()
     rest = np.setdiff1d(np.arange(len(labels)), tiny)
@@ -87,6 +89,14 @@ def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
     assert rate.methods["num_label_issues"] == pytest.approx(
         plain.methods["num_label_issues"] * len(rest) / len(labels))
     assert rate.methods["argmax_disagreement"] >= plain.methods["argmax_disagreement"]
+    # a learned class whose probabilities are reweighted (as class_weight="balanced"
+    # does): its own rows get less than its share, but more than the others
+    rew = p3.copy()
+    rew[:, 2] = np.where(np.isin(np.arange(len(labels)), tiny), 0.05, 0.001)
+    rew[:, 0] *= 0.05
+    rew /= rew.sum(axis=1, keepdims=True)
+    assert rew[labels3 == 0, 0].mean() < (labels3 == 0).mean()
+    assert unlearned_classes(labels3, rew).tolist() == [False, False, False]
     # every class learned: cleanlab's flags unchanged, no warning
     import warnings
 

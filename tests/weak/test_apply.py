@@ -193,6 +193,22 @@ def test_a_row_lf_reading_a_missing_column_names_it(tmp_path):
                                                     r"\(position 0\): AttributeError"):
         apply_lfs(pd.DataFrame({"text": ["x"]}), [other_attr])
 
+    kinds = {"a": 1, "b": 0}
+
+    @labeling_function()
+    def by_dict(x):  # a KeyError of the LF's own dict is a fault of that row, not a column
+        return kinds[x.text]
+
+    frame = pd.DataFrame({"text": ["a", "b", "zzz", "a"]})
+    with pytest.raises(LabelingFunctionError, match="'by_dict' raised on row index 2 "
+                                                    r"\(position 2\): KeyError: 'zzz'"):
+        apply_lfs(frame, [by_dict])
+    with pytest.warns(LFFaultWarning):
+        assert apply_lfs(frame, [by_dict], fault_tolerant=True)[:, 0].tolist() == [1, 0, -1, 1]
+    # from worker processes the error comes back whole
+    with pytest.raises(MissingColumnError, match="column 'n_caps' is not in the table"):
+        apply_lfs(pd.DataFrame({"text": ["x"] * 4}), [by_attr], n_jobs=2)
+
 
 def test_a_threshold_on_a_text_column_names_the_cell_that_made_it_text():
     lf = threshold_lf("caps", "n", ">", 20, 1)
@@ -204,14 +220,29 @@ def test_a_threshold_on_a_text_column_names_the_cell_that_made_it_text():
         "row id='c' holds 'unknown' (1 of 4 cells is not a number, so the column was read as "
         "text); correct or blank such cells (a blank cell makes the LF abstain).")
     comma = df.assign(n=["5,5", "30,0", None, "1"])
-    with pytest.raises(FeatureTypeError, match=r"row id='a' holds '5,5' \(3 of 4 cells are not "
-                                               r"numbers\); it looks like a decimal comma: read "
-                                               r"the file with --decimal ','"):
+    with pytest.raises(FeatureTypeError, match=r"row id='a' holds '5,5' \(2 of 4 cells look like "
+                                               r"numbers with a decimal comma\); read the file "
+                                               r"with --decimal ','"):
         apply_lfs(comma, [lf], id_column="id")
-    with pytest.raises(FeatureTypeError, match=r"row id='a' holds '5' \(every cell is a number "
+    with pytest.raises(FeatureTypeError, match=r"row id='a' holds '5' \(3 of 4 cells are numbers "
                                                r"written as text\); convert the column to "
                                                r"numbers"):
         apply_lfs(df.assign(n=["5", "30", None, "7"]), [lf], id_column="id")
+    mixed_text = pd.DataFrame({"n": pd.Series([1, 5, "7", 9], dtype=object)})
+    with pytest.raises(FeatureTypeError, match=r"position 2\) holds '7' \(1 of 4 cells are "
+                                               r"numbers written as text\)"):
+        apply_lfs(mixed_text, [lf])
+    dates = pd.DataFrame({"n": pd.to_datetime(["2026-01-01", "2026-01-02"])})
+    with pytest.raises(FeatureTypeError) as e:
+        apply_lfs(dates, [lf])
+    assert "(2 of 2 cells are not numbers); correct or blank" in str(e.value)
+    # on Dask the row is placed in its partition
+    dd = pytest.importorskip("dask.dataframe")
+    parts = dd.from_pandas(pd.DataFrame({"n": ["1", "2", "3", "x"]}), npartitions=2)
+    with pytest.raises(FeatureTypeError, match=r"row index (0 \(position 0 of Dask partition 0\) "
+                                               r"holds '1'|3 \(position 1 of Dask partition 1\) "
+                                               r"holds 'x')"):
+        apply_lfs(parts, [lf], scheduler="sync")
     # equality needs no number; numbers and booleans compare as Python compares them
     assert apply_lfs(df, [threshold_lf("eq", "n", "==", 30, 1)])[:, 0].tolist() == [-1] * 4
     mixed = pd.DataFrame({"n": pd.Series([True, 25, 3.5, None], dtype=object)})
