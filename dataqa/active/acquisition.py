@@ -320,6 +320,10 @@ def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
     elif ctx.pred_probs is not None:
         from dataqa.ood.scores import _log_probs
 
+        if method == "energy":
+            from dataqa.ood.api import ENERGY_FROM_PROBS
+
+            raise InvalidSettingError(ENERGY_FROM_PROBS.format(what="only pred_probs are given;"))
         inputs["logits"] = _log_probs(ctx.probs())
     else:
         raise MissingInputError(f"OOD method {method!r} needs a model and X, or pred_probs.")

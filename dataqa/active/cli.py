@@ -418,18 +418,22 @@ def label_command(
 
                 values, _, _ = normalize_new_labels(led, ids, labels,
                                                     new_classes=new_class or [], where=where)
-                seen: dict[str, object] = {}
-                clash = [i for i, v in zip(ids, values, strict=True)
-                         if seen.setdefault(i, v) != v]
-                if clash:
-                    raise InvalidSettingError(
-                        f"{len(set(clash))} id(s) have different labels in {where}: "
-                        f"{format_ids(list(dict.fromkeys(clash)))}; keep one label per id.")
-                n, notes = 0, []
                 # a blank annotator cell is a label without an annotator, as in a file
                 # without the column (it is recorded, not dropped)
                 who_of = [None if pd.isna(w) or not str(w).strip() else str(w).strip()
                           for w in df["annotator"]]
+                # annotators may disagree (their labels go to the vote); one annotator
+                # may not give one item two labels
+                seen: dict[tuple, object] = {}
+                clash = [i for i, who, v in zip(ids, who_of, values, strict=True)
+                         if seen.setdefault((i, who), v) != v]
+                if clash:
+                    raise InvalidSettingError(
+                        f"{len(set(clash))} id(s) have different labels from one annotator in "
+                        f"{where}: {format_ids(list(dict.fromkeys(clash)))}; keep one label "
+                        f"per id and annotator (different annotators may disagree: their "
+                        f"labels are put to a vote).")
+                n, notes = 0, []
                 for who in dict.fromkeys(who_of):
                     part = df[[w == who for w in who_of]]
                     n += session.record_labels(part["id"].astype(str), part["label"].tolist(),
@@ -453,6 +457,9 @@ def label_command(
         miss = metrics["missing"]
         console.print(f"round {metrics['round']} stays open: {len(miss)} item(s) still need a "
                       f"label or skip: {format_ids(miss)}", highlight=False)
+    elif metrics.get("round") is not None:
+        console.print(f"round {metrics['round']} is complete: `dataqa al next` picks the next "
+                      f"batch", highlight=False)
 
 
 def _check_first_classes(led, labels: list, new_class: list, where: str) -> None:

@@ -171,7 +171,16 @@ def _logits_for(spec: OODMethod, inputs: dict[str, Any], options: dict[str, Any]
         )
     if is_torch_model(model):
         return batched_logits(model, X, batch_size=batch_size)
+    if spec.name == "energy" and not hasattr(model, "decision_function"):
+        raise InvalidSettingError(ENERGY_FROM_PROBS.format(what=f"{type(model).__name__} has no "
+                                                                f"decision_function, and"))
     return _sklearn_logits(model, X, prefer_decision=spec.decision_function)
+
+
+#: Why energy is refused from probabilities alone (``what`` says where they came from).
+ENERGY_FROM_PROBS = ("'energy' needs logits: {what} from probabilities it is -log(sum p) = 0 "
+                     "for every item, so it ranks nothing. Use 'msp' or 'entropy', a model "
+                     "with decision_function, or pass logits=....")
 
 
 def _model_and_x(spec: OODMethod, inputs: dict[str, Any]) -> tuple[Any, Any]:

@@ -157,6 +157,12 @@ class KNNDetector(BaseEstimator):
     bounded (about 64 MB of distances at the defaults) even against 1,000,000 x 512 fitted
     features. Scoring the fitted items themselves counts each item as its own neighbour.
 
+    With ``normalize=True`` an all-zero feature vector has no direction: it is taken to be
+    2.0, the largest distance between unit vectors, from every other vector (an item with
+    no known word is as unfamiliar as it gets), whether fitted or scored; before, it sat
+    at 1.0 from everything and a fitted one capped every score at 1.0. Without it, distances are measured after subtracting the fitted
+    features' mean, so features far from the origin keep their precision in float32.
+
     Parameters
     ----------
     k : int >= 1, which neighbour's distance is the score.
@@ -172,6 +178,8 @@ class KNNDetector(BaseEstimator):
         self.fit_chunk = fit_chunk
 
     def _prep(self, X: np.ndarray) -> torch.Tensor:
+        if not self.normalize:  # distances do not move; float32 keeps its digits near 0
+            X = np.asarray(X, dtype=np.float64) - self.center_
         t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
         if self.normalize:
             t = t / t.norm(dim=1, keepdim=True).clamp_min(1e-12)
@@ -183,8 +191,11 @@ class KNNDetector(BaseEstimator):
         check_int(self.query_chunk, "query_chunk")
         check_int(self.fit_chunk, "fit_chunk")
         X = as_2d_float(features, "fit_features")
+        self.center_ = np.zeros(X.shape[1]) if self.normalize else X.mean(axis=0)
         if k > len(X):
             raise InvalidSettingError(f"k={k} is larger than the {len(X)} fitted items; lower k.")
+        self.zero_fitted_ = (torch.from_numpy(~np.any(X != 0, axis=1)) if self.normalize
+                             else torch.zeros(len(X), dtype=torch.bool))
         self.features_ = self._prep(X)
         self.sq_norms_ = (self.features_.double() ** 2).sum(dim=1).float()
         self.n_features_in_ = X.shape[1]
@@ -204,10 +215,15 @@ class KNNDetector(BaseEstimator):
             best = None
             for fs in range(0, len(F_), self.fit_chunk):
                 d2 = q2 + n2[fs:fs + self.fit_chunk][None, :] - 2.0 * (q @ F_[fs:fs + self.fit_chunk].T)
+                zero = getattr(self, "zero_fitted_", None)
+                if zero is not None and zero[fs:fs + self.fit_chunk].any():
+                    d2[:, zero[fs:fs + self.fit_chunk]] = 4.0  # no direction: as far as can be
                 kk = min(k, d2.shape[1])
                 part = torch.topk(d2, kk, dim=1, largest=False).values
                 best = part if best is None else torch.topk(
                     torch.cat([best, part], dim=1), min(k, best.shape[1] + kk), dim=1, largest=False
                 ).values
             out[qs:qs + len(q)] = best[:, k - 1].clamp_min(0).sqrt().double().numpy()
+        if self.normalize:  # no direction: farther than any unit vector can be
+            out[~np.any(X != 0, axis=1)] = 2.0
         return out

@@ -44,6 +44,7 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "maybe")
     assert out.startswith("3 labels recorded; 15 labeled items (1 out of scope)")
     assert "stays open" not in out  # labeled or skipped: the round is complete
+    assert out.endswith("round 1 is complete: `dataqa al next` picks the next batch")
     with Ledger(led, create=False) as check:
         assert check.get_state(CONFIG_KEY)["classes"] == ["ham", "maybe", "spam"]
         assert check.rounds().loc[0, "finished_at"] is not None
@@ -460,6 +461,27 @@ def test_label_file_rows_with_a_blank_annotator_are_recorded(tmp_path: Path) -> 
     assert human.loc["t20", "annotator"] == "ann"
     assert human.loc[["t21", "t22"], "annotator"].isna().all()
     assert human["label"].to_dict() == {"t20": "spam", "t21": "ham", "t22": "spam"}
+
+
+def test_annotators_who_disagree_in_one_file_are_recorded_for_the_vote(tmp_path: Path) -> None:
+    # as two files would be; one annotator giving one item two labels is still refused
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    (tmp_path / "a.csv").write_text("id,label,annotator\nt20,spam,alice\nt20,ham,bob\n"
+                                    "t21,ham,alice\nt21,ham,bob\n")
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led)
+    assert out.startswith("4 labels recorded")
+    with Ledger(led, create=False) as check:
+        human = check.labels(source="human")
+    assert sorted(zip(human["id"], human["annotator"], human["label"], strict=True)) == [
+        ("t20", "alice", "spam"), ("t20", "bob", "ham"), ("t21", "alice", "ham"),
+        ("t21", "bob", "ham")]
+    (tmp_path / "b.csv").write_text("id,label,annotator\nt22,spam,alice\nt22,ham,alice\n")
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "b.csv"), "--ledger", str(led)])
+    assert res.exit_code == 2
+    assert ("1 id(s) have different labels from one annotator in" in " ".join(res.output.split())
+            and "'t22'" in res.output)
 
 
 def test_out_of_scope_marks_among_given_labels_and_new_classes(tmp_path: Path) -> None:

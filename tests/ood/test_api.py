@@ -139,7 +139,18 @@ def test_sklearn_models(data):
     rf = RandomForestClassifier(n_estimators=5, random_state=0).fit(X3, y3)
     prf = rf.predict_proba(X3)
     np.testing.assert_allclose(score_ood("msp", model=rf, X=X3), -prf.max(1))
-    assert np.isfinite(score_ood("max_logit", model=rf, X=X3)).all()
+    np.testing.assert_allclose(score_ood("max_logit", model=rf, X=X3),
+                               -np.log(np.clip(prf.max(1), 1e-300, 1)), rtol=1e-10)
+    # energy of log-probabilities is -log(sum p) = 0 for every item: refused, not noise
+    message = (r"'energy' needs logits: RandomForestClassifier has no decision_function, and "
+               r"from probabilities it is -log\(sum p\) = 0 for every item")
+    with pytest.raises(InvalidSettingError, match=message):
+        score_ood("energy", model=rf, X=X3)
+    from dataqa.active import acquire
+
+    with pytest.raises(InvalidSettingError, match=r"'energy' needs logits: only pred_probs are "
+                                                  r"given; from probabilities it is"):
+        acquire("ood:energy", pred_probs=prf, batch_size=3)
     with pytest.raises(InvalidSettingError, match="odin needs a torch.nn.Module"):
         score_ood("odin", model=rf, X=X3)
 

@@ -53,6 +53,28 @@ def test_knn_matches_bruteforce(blobs):
         np.testing.assert_allclose(det.score(Q), ref, rtol=1e-4, atol=1e-5)
 
 
+def test_knn_far_from_the_origin_keeps_its_precision(blobs):
+    # float32 distances as |q|^2 + |f|^2 - 2 q.f lost every digit 1e4 from the origin
+    X, _, Q = blobs
+    det = KNNDetector(k=5, normalize=False).fit(X + 1e4)
+    ref = np.sort(cdist(Q, X), axis=1)[:, 4]
+    np.testing.assert_allclose(det.score(Q + 1e4), ref, rtol=1e-4, atol=1e-3)
+
+
+def test_knn_all_zero_vectors_have_no_direction():
+    # an item with no known word: 2.0 (farthest two unit vectors can be) from everything,
+    # whether scored or fitted; it sat at 1.0 from everything before
+    fit = np.vstack([np.eye(4)[:3], np.zeros(4)])
+    det = KNNDetector(k=1).fit(fit)
+    np.testing.assert_allclose(det.score(np.array([[0, 0, 0, 1.0], [0, 0, 0, 0], [1, 0, 0, 0]])),
+                               [np.sqrt(2), 2.0, 0.0], atol=1e-6)
+    det = KNNDetector(k=2).fit(fit[[0, 3]])  # the zero row is the second neighbour
+    np.testing.assert_allclose(det.score(np.array([[1.0, 0, 0, 0]])), [2.0], atol=1e-6)
+    # without normalising, the origin is a point like any other
+    raw = KNNDetector(k=1, normalize=False).fit(fit)
+    np.testing.assert_allclose(raw.score(np.array([[0, 0, 0, 0.0]])), [0.0], atol=1e-6)
+
+
 def test_direction(blobs):
     X, y, _ = blobs
     far = np.array([[50.0, -50.0, 50.0]])
