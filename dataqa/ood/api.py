@@ -387,5 +387,16 @@ def score_ood(method: str, *, model=None, X=None, logits=None, features=None, fi
             f"OOD method {method!r} does not take option(s) {', '.join(unknown)}; it takes: "
             f"{', '.join(spec.options) or '(none)'}."
         )
+    given = [n for n, v in (("model=", model), ("X=", X)) if v is not None]
+    if "logits" in spec.needs and logits is not None and given:
+        raise InvalidSettingError(
+            f"OOD method {method!r} got logits= and {' and '.join(given)}: it would score the "
+            f"logits and leave the rest unused; give logits=, or model= and X=.")
+    fitting = [n for n, v in (("fit_features=", fit_features), ("fit_labels=", fit_labels))
+               if v is not None]
+    if "detector" in spec.needs and kw.get("detector") is not None and fitting:
+        raise InvalidSettingError(
+            f"OOD method {method!r} got a fitted detector= and {' and '.join(fitting)}: the "
+            f"detector is used as fitted and they would be left unused; give one or the other.")
     return spec(model=model, X=X, logits=logits, features=features, fit_features=fit_features,
                 fit_labels=fit_labels, **kw)

@@ -69,6 +69,18 @@ def test_missing_inputs():
         score_ood("mahalanobis", features=np.zeros((1, 2)), fit_features=np.zeros((3, 2)))
     with pytest.raises(MissingInputError, match="'knn' needs fit_features="):
         score_ood("knn", features=np.zeros((1, 2)))
+    # inputs that would be left unused are refused rather than ignored
+    with pytest.raises(InvalidSettingError, match=r"'msp' got logits= and model= and X=: it "
+                                                  r"would score the logits"):
+        score_ood("msp", logits=np.zeros((1, 2)), model=nn.Linear(2, 2), X=np.zeros((1, 2)))
+    from dataqa.ood import KNNDetector
+
+    det = KNNDetector(k=1).fit(np.eye(2))
+    with pytest.raises(InvalidSettingError, match=r"'knn' got a fitted detector= and "
+                                                  r"fit_features=: the detector is used as "
+                                                  r"fitted"):
+        score_ood("knn", features=np.eye(2), detector=det, fit_features=np.ones((3, 2)))
+    np.testing.assert_allclose(score_ood("knn", features=np.eye(2), detector=det), [0, 0])
 
 
 def test_logits_methods_equal_pure_functions():
