@@ -412,6 +412,7 @@ def label_command(
         session = LabelingSession.open(led)
         ids = df["id"].astype(str).tolist()
         labels = df["label"].tolist()
+        waiting = session.open_round()
         with led.transaction():  # all of the file, or nothing
             if "annotator" in df.columns:  # one check over the whole file first
                 from dataqa.active.labels import normalize_new_labels
@@ -445,6 +446,11 @@ def label_command(
                                           new_classes=new_class or [], where=where)
                 notes = list(session.notes_)
             metrics = session.retrain()
+    if waiting is not None and not set(ids) & set(waiting["missing"]):
+        notes = [*notes, f"none of the {len(set(ids))} items of {where} was waiting in the "
+                         f"open round {waiting['round']} (its {len(waiting['missing'])} "
+                         f"waiting items: {format_ids(waiting['missing'])}); was the file "
+                         f"meant for another ledger?"]
     for note in notes:
         console.print(f"note: {note}", highlight=False)
     acc = metrics["dev_accuracy"]

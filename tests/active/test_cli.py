@@ -258,6 +258,18 @@ def test_next_names_a_bad_strategy_or_batch_even_with_a_round_open(tmp_path):
     assert res.exit_code == 2 and "unknown acquisition 'foo'" in res.output
     res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "0"])
     assert res.exit_code == 2 and "--batch 0 must be at least 1." in res.output
+    # labels for items the open round is not waiting for (a file meant for another
+    # ledger) are recorded with a note
+    from dataqa.active.session import open_round_in
+
+    with Ledger(led, create=False) as check:
+        waiting = open_round_in(check)["missing"]
+    others = [f"t{k}" for k in range(12, 40) if f"t{k}" not in waiting][:2]
+    pd.DataFrame({"id": others, "label": ["ham", "ham"]}).to_csv(tmp_path / "o.csv", index=False)
+    out = _run("al", "label", tmp_path / "o.csv", "--ledger", led)
+    assert (f"note: none of the 2 items of {str(tmp_path / 'o.csv')!r} was waiting in the open "
+            f"round 1 (its 4 waiting items: ") in out
+    assert "round 1 stays open: 4 item(s) still need a label or skip" in out
 
 
 def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp_path):
