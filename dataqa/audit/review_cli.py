@@ -288,6 +288,8 @@ def estimate_command(
                                                        default=_json_default))
     pd.options.display.width = 120
     console.print(f"verified label-error rate: [bold]{v}[/]", highlight=False)
+    console.print(f"  the interval: {v.describe().split(':', 1)[0].removeprefix('The interval is ')}"
+                  f" (report.html says under which assumptions)", highlight=False)
     if any(v.reviewer_error):
         e0, e1 = v.reviewer_error
         console.print(f"  reviewers taken to err: a correct label flagged with probability "

@@ -114,6 +114,9 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert verified["n_reviewed"] == 80
     text = " ".join(res.output.split())
     assert f"verified label-error rate: {direct}" in text
+    assert ("the interval: a 95% exact-lower credible interval of the share of the dataset's "
+            "items whose given label differs from the correct one (report.html says under which "
+            "assumptions)") in text
     assert "precision of the flags:" in text
     page = (out / "report.html").read_text()
     assert "Verified error rate" in page and str(direct) in page
