@@ -546,13 +546,13 @@ WEAK_MODEL_ERROR_SHARE = 0.8
 
 
 def _warn_weak_model(summary: dict) -> None:
-    """Warn when the model is barely better than predicting the most common class: its
-    flags are then mostly its own mistakes, not label errors."""
+    """Warn when the model is barely better than predicting the most common class and
+    flags items: its flags are then mostly its own mistakes, not label errors."""
     import warnings
 
     majority = max(summary["class_counts"].values()) / summary["n"]
     acc = summary["out_of_sample_accuracy"]
-    if 1.0 - acc > WEAK_MODEL_ERROR_SHARE * (1.0 - majority):
+    if summary["n_flagged"] and 1.0 - acc > WEAK_MODEL_ERROR_SHARE * (1.0 - majority):
         warnings.warn(
             f"the model is barely better than always predicting the most common class "
             f"(out-of-sample accuracy {acc:.3f} against {majority:.3f}), so most of the "

@@ -194,6 +194,16 @@ def test_a_model_no_better_than_the_most_common_class_is_warned_of():
         audit(learned, label_column="label", id_column="id", datalab=False, cv=3,
               progress=False)
     assert not [w for w in seen if "barely better" in str(w.message)]
+    # no flag, nothing to warn of (many classes of few rows: 0 flags, accuracy near 0)
+    from dataqa.audit.core import _warn_weak_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_weak_model({"class_counts": {"a": 2, "b": 1, "c": 1}, "n": 4, "n_flagged": 0,
+                          "flagged_fraction": 0.0, "out_of_sample_accuracy": 0.0})
+    with pytest.warns(UserWarning, match="most of the 1 flags"):
+        _warn_weak_model({"class_counts": {"a": 2, "b": 1, "c": 1}, "n": 4, "n_flagged": 1,
+                          "flagged_fraction": 0.25, "out_of_sample_accuracy": 0.0})
 
 
 def test_report_leaves_the_plotting_backend_alone(digits_result, tmp_path):
