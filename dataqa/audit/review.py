@@ -648,6 +648,14 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     r = _reviews_frame(reviews, classes)
     plan_ids = plan["id"].astype(str)
     all_ids = issues["id"].astype(str)
+    # an id with stray spaces (a sheet edited by hand) is the plan's id without them
+    plan_set = set(plan_ids)
+    r["id"] = [i.strip() if i not in plan_set and i.strip() in plan_set else i for i in r["id"]]
+    dup = r["id"][r["id"].duplicated()].unique()
+    if len(dup):
+        raise InvalidSettingError(
+            f"reviews give {len(dup)} item(s) more than one verified label (white space "
+            f"around the ids aside): {format_ids(dup)}; give one per item.")
     outside = r.loc[~r["id"].isin(set(plan_ids)), "id"].tolist()
     if outside:
         unknown = [i for i in outside if i not in set(all_ids)]

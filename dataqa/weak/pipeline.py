@@ -119,7 +119,8 @@ class WeakResult:
         return paths
 
 
-def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
+def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
+                    dev: bool = False) -> pd.DataFrame:
     """``df`` with the column ``text_column`` copied to ``text`` (the column the LFs
     read; a ``text`` column of the file is replaced), kept under its own name too, so a
     row-wise LF may read either."""
@@ -128,8 +129,11 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None) -> pd.DataFrame:
     if text_column is None or text_column == "text":
         return df
     if text_column not in df.columns:
+        hint = (" The dev table needs the text column under the same name: rename it there, "
+                "or name the dev table's columns in order with --dev-columns (API: "
+                "dev_read_options={'columns': [...]})." if dev else "")
         raise MissingColumnError(text_column, [str(c) for c in df.columns], role="text column",
-                                 table=table_name(df))
+                                 table=table_name(df), hint=hint)
     out = df.copy()
     out["text"] = df[text_column]
     return out
@@ -357,7 +361,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     if dev is not None:
         dev_frame = load_with_options(dev, dev_read_options)
         Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column, class_names)
-        dev_df = _text_as_column(dev_frame, text_column)
+        dev_df = _text_as_column(dev_frame, text_column, dev=True)
     _check_lf_columns(df, lfs)
     if dev_df is not None:
         _check_lf_columns(dev_df, lfs)

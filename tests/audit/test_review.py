@@ -270,6 +270,17 @@ def test_partial_review_is_wider_and_no_review_is_the_prior():
     blank = _reviews(res, plan, wrong)
     blank.loc[60:, "verified_label"] = ""
     assert estimate_error_rate(res, blank).n_reviewed == 60
+    # ids with stray spaces (a sheet edited by hand) are the plan's ids
+    spaced = _reviews(res, plan, wrong)
+    spaced["id"] = [f" {i}" if k % 3 == 0 else f"{i} " for k, i in enumerate(spaced["id"])]
+    same = estimate_error_rate(res, _reviews(res, plan, wrong))
+    got = estimate_error_rate(res, spaced)
+    assert (got.estimate, got.low, got.high, got.n_reviewed) == (
+        same.estimate, same.low, same.high, same.n_reviewed)
+    twice = pd.concat([_reviews(res, plan, wrong).iloc[:1], spaced.iloc[:1]])
+    with pytest.raises(InvalidSettingError, match="more than one verified label \\(white space "
+                                                  "around the ids aside\\)"):
+        estimate_error_rate(res, twice)
 
 
 def test_estimate_refuses_bad_reviews():

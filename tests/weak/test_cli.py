@@ -202,6 +202,14 @@ def test_dev_labels_that_are_not_class_indices(files):
     assert res.exit_code == 2
     assert ("must hold class indices 0..1 or the class names 'ham', 'eggs'; row 1 (counted "
             "from 1 after the header) holds 'spam' (1 such rows)") in " ".join(res.output.split())
+    # a dev table whose text column has another name is told how to name it
+    pd.DataFrame({"comment": ["a", "b"], "gold": [0, 1]}).to_csv(files / "cdev.csv", index=False)
+    res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--text-column", "body", "--dev", files / "cdev.csv", "--label-column", "gold",
+                "--out", files / "o3"])
+    assert res.exit_code == 2
+    assert ("text column 'body' is not in" in res.output and "name the dev table's columns in "
+            "order with --dev-columns" in " ".join(res.output.split()))
     # -1 is an abstain, not a gold label; a missing dev file is called the dev file
     pd.DataFrame({"body": ["a", "b", "c"], "gold": [0, -1, 1]}).to_csv(files / "mdev.csv",
                                                                        index=False)
