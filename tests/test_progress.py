@@ -46,3 +46,34 @@ def test_quiet_shows_nothing(capsys):
 def test_resolve_progress():
     assert resolve_progress(True) is True and resolve_progress(False) is False
     assert resolve_progress(None) in (True, False)  # stderr is a terminal or not
+
+
+def test_not_a_terminal_writes_one_plain_line_per_stage():
+    """stderr sent to a log: no bar characters, one line per stage with its time."""
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, width=80, color_system=None)
+    with progress_stage("Datalab: outliers, near duplicates", enabled=True, console=console):
+        pass
+    with progress_task("cross-validating (5 folds)", 10, enabled=True, console=console) as advance:
+        for _ in range(10):
+            advance()
+    with progress_task("pushing", None, enabled=True, console=console) as advance:
+        advance(3)
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("Datalab: outliers, near duplicates: done in ")
+    assert lines[0].endswith(" s")
+    assert lines[1].startswith("cross-validating (5 folds): 10/10 in ")
+    assert lines[2].startswith("pushing: 3 steps in ")
+    assert "━" not in buf.getvalue()
+
+
+def test_not_a_terminal_writes_nothing_for_a_stage_that_fails():
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, width=80, color_system=None)
+    try:
+        with progress_stage("features", enabled=True, console=console):
+            raise ValueError("bad")
+    except ValueError:
+        pass
+    assert buf.getvalue() == ""
