@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from modAL.uncertainty import _proba_margin
 from scipy.stats import rankdata
 
 from dataqa._registry import check_needs, check_new_entry
@@ -83,7 +82,10 @@ def _least_confidence(p: np.ndarray, normalize: bool) -> np.ndarray:
 def _margin(p: np.ndarray) -> np.ndarray:
     if p.shape[1] == 1:
         return np.zeros(p.shape[0])
-    return 1.0 - np.asarray(_proba_margin(p), dtype=np.float64)
+    # the two largest probabilities of each row; modAL's margin is their gap (importing
+    # modAL here would load torch, seconds, for every command that only records labels)
+    top = np.partition(np.asarray(p, dtype=np.float64), -2, axis=1)
+    return 1.0 - (top[:, -1] - top[:, -2])
 
 
 def _entropy(p: np.ndarray, normalize: bool) -> np.ndarray:

@@ -205,3 +205,20 @@ def test_mahalanobis_on_wide_sparse_features_scores_in_svd_components():
         np.testing.assert_allclose(
             acquire("ood:mahalanobis", model=clf, X=pool, labeled_X=lab, labeled_y=yn),
             want, rtol=1e-9)
+
+
+def test_margin_is_one_minus_modals_margin_and_loads_neither_modal_nor_torch() -> None:
+    """The margin is computed here (modAL's import loads torch, seconds, for every command
+    that only records labels); it equals 1 - modAL's classifier margin exactly."""
+    import subprocess
+    import sys
+
+    from modAL.uncertainty import _proba_margin
+
+    P = np.random.default_rng(3).dirichlet(np.ones(6), size=500)
+    P[:3] = [[0.5, 0.5, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0], [0.2, 0.3, 0.1, 0.1, 0.2, 0.1]]
+    assert np.array_equal(margin_uncertainty(P), 1.0 - _proba_margin(P))
+    code = ("import sys, dataqa.active.acquisition, dataqa.active.session; "
+            "print(sorted({'modAL', 'torch'} & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
