@@ -40,6 +40,20 @@ def _load(audit_dir: Path):
     return AuditResult.load(audit_dir)
 
 
+#: Classes named at most in the line that says what a verified_label may be.
+_SHOW_CLASSES = 12
+
+
+def _answers_line(classes: list[str]) -> str:
+    """What a reviewer may write in ``verified_label``: the classes, spelled as in the
+    label column (the first few when there are many), or an empty cell."""
+    shown = ", ".join(repr(c) for c in classes[:_SHOW_CLASSES])
+    if len(classes) > _SHOW_CLASSES:
+        shown += f", ... ({len(classes)} classes in all, as spelled in the label column)"
+    return (f"verified_label: the item's true class, one of {shown}; leave it empty for an "
+            f"item not reviewed")
+
+
 def _items_to_push(result, ids):
     """``id`` and the data columns of the planned items, in plan order; no label at all."""
     import numpy as np
@@ -108,6 +122,8 @@ def plan_command(
     console.print(f"  plan: {audit_dir / 'review_plan.csv'}", highlight=False)
     console.print(f"  sheet to fill in (verified_label): {audit_dir / 'review_sheet.csv'}",
                   highlight=False)
+    console.print(f"    {_answers_line([str(c) for c in result.table.class_names])}",
+                  highlight=False, markup=False)
     if push:
         from dataqa.labelstudio import push_queue
         from dataqa.labelstudio.printing import print_push_report

@@ -95,6 +95,9 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert "verified_label" in sheet and sheet["verified_label"].isna().all()
     assert not {"given_label", "label", "suggested_label", "stratum"} & set(sheet.columns)
     assert "review plan: 80 of 400 items" in res.output
+    classes = ", ".join(repr(str(c)) for c in range(10))
+    assert (f"verified_label: the item's true class, one of {classes}; leave it empty for an "
+            f"item not reviewed") in " ".join(res.output.split())
     # the sheet as written, not filled in yet: refused, nothing written
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
                               str(out / "review_sheet.csv")])
@@ -359,3 +362,14 @@ def test_a_table_without_features_names_the_cli_options(tmp_path):
     assert ("has no numeric feature columns besides the id and label; name a text column with "
             "--text-column (API: text_column=...) or numeric feature columns with "
             "--feature-column") in " ".join(res.output.split())
+
+
+def test_review_answers_line_names_a_few_classes_of_many():
+    from dataqa.audit.review_cli import _answers_line
+
+    assert _answers_line(["ham", "spam"]) == ("verified_label: the item's true class, one of "
+                                              "'ham', 'spam'; leave it empty for an item not "
+                                              "reviewed")
+    many = _answers_line([f"c{i}" for i in range(30)])
+    assert "'c11', ... (30 classes in all, as spelled in the label column)" in many
+    assert "'c12'" not in many
