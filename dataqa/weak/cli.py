@@ -112,6 +112,28 @@ def resolve_method(method: str | None, n_lfs: int) -> tuple[str, str | None]:
     return resolve(method, n_lfs, cli=True)
 
 
+#: Flagged LFs named at most on the terminal (all are in lf_summary.csv).
+_SHOW_FLAGGED = 8
+
+
+def flagged_lf_lines(summary) -> list[str]:
+    """Terminal lines naming the LFs the summary flags (low coverage, below chance), with
+    their coverage and dev accuracy when there is one; none when no LF is flagged."""
+    flagged = summary[summary["Flags"].astype(str) != ""]
+    if not len(flagged):
+        return []
+    lines = [f"{len(flagged)} of {len(summary)} LFs flagged (lf_summary.csv, report.html):"]
+    for name, row in flagged.head(_SHOW_FLAGGED).iterrows():
+        dev = ""
+        if "Dev Emp. Acc." in row and row["Dev Correct"] + row["Dev Incorrect"] > 0:
+            n_dev = int(row["Dev Correct"] + row["Dev Incorrect"])
+            dev = f", dev accuracy {row['Dev Emp. Acc.']:.2f} on {n_dev} votes"
+        lines.append(f"  {name}: {row['Flags']} (coverage {row['Coverage']:.2%}{dev})")
+    if len(flagged) > _SHOW_FLAGGED:
+        lines.append(f"  ... and {len(flagged) - _SHOW_FLAGGED} more")
+    return lines
+
+
 def _check_flags(lfs: list[Any], method: str | None, dev: Any, label_column: str | None,
                  out: Path, random_state: Any = 0) -> tuple[list[Any], str, str | None]:
     """The command's own checks, worded in its flags, before any file is read."""
@@ -263,4 +285,6 @@ def register(app: typer.Typer) -> None:
                       f"({result.coverage:.1%} with a vote); label model: {result.label_model}")
         if result.reason is not None:
             console.print(result.reason)
+        for line in flagged_lf_lines(result.summary):
+            console.print(line, highlight=False, markup=False)
         console.print(f"wrote {paths['labels']}, {paths['summary']}, {paths['report']}")

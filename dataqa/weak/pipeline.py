@@ -42,7 +42,8 @@ class WeakResult:
         probabilities; rows without a vote get the fitted class prior).
     summary : DataFrame
         :func:`dataqa.weak.lf_summary` of ``L``, one row per LF; with a dev set also
-        ``Dev Emp. Acc.`` and the dev flags merged into ``Flags``.
+        ``Dev Correct``, ``Dev Incorrect`` (its votes on the dev rows) and ``Dev Emp. Acc.``,
+        and the dev flags merged into ``Flags``.
     L : int array (n, m)
         The LF votes, -1 = abstain.
     proba : float array (n, K)
@@ -245,6 +246,8 @@ def _summary(L: np.ndarray, lfs: Sequence[Any], cardinality: int, L_dev: np.ndar
     summary = lf_summary(L, lfs, cardinality=cardinality)
     if L_dev is not None:
         dev_summary = lf_summary(L_dev, lfs, Y_dev, cardinality=cardinality)
+        summary["Dev Correct"] = dev_summary["Correct"]
+        summary["Dev Incorrect"] = dev_summary["Incorrect"]
         summary["Dev Emp. Acc."] = dev_summary["Emp. Acc."]
         dev_flags = dev_summary["Flags"].str.replace("low coverage", "").str.strip(", ")
         summary["Flags"] = [", ".join(x for x in (a, b) if x)

@@ -56,6 +56,12 @@ def test_weak_label_auto_on_a_dev_set(table, dev, lfs, tmp_path):
     assert res.facts() == {"label model": res.label_model, "why": res.model.reason_}
     assert list(res.summary.index) == ["kw_sub", "re_link", "kw_song", "short"]
     assert "Dev Emp. Acc." in res.summary
+    gold = np.array([1, 0, 1, 0, 0, 1])
+    voted = res.L_dev != -1
+    right = (voted & (res.L_dev == gold[:, None])).sum(axis=0)
+    assert res.summary["Dev Correct"].tolist() == right.tolist()
+    assert res.summary["Dev Incorrect"].tolist() == (voted.sum(axis=0) - right).tolist()
+    assert res.summary.loc["kw_song", ["Dev Correct", "Dev Incorrect"]].tolist() == [2, 0]
     assert res.coverage == pytest.approx(1.0)
 
     paths = res.save(tmp_path / "out")
@@ -182,3 +188,19 @@ def test_a_row_wise_lf_may_read_the_text_column_by_its_own_name(table, lfs):
     want = table["body"].str.lower().str.contains("subscribe").to_numpy()
     got = res.L[:, -1] == 1
     assert (got == want).all() and got.any()
+
+
+def test_flagged_lfs_are_named_on_the_terminal():
+    from dataqa.weak.cli import flagged_lf_lines
+
+    summary = pd.DataFrame({"Coverage": [0.5, 0.004, 0.3], "Dev Correct": [9, 0, 1],
+                            "Dev Incorrect": [1, 0, 7], "Dev Emp. Acc.": [0.9, np.nan, 0.125],
+                            "Flags": ["", "low coverage", "below chance"]},
+                           index=["good", "rare", "wrong"])
+    assert flagged_lf_lines(summary) == [
+        "2 of 3 LFs flagged (lf_summary.csv, report.html):",
+        "  rare: low coverage (coverage 0.40%)",
+        "  wrong: below chance (coverage 30.00%, dev accuracy 0.12 on 8 votes)"]
+    assert flagged_lf_lines(summary.assign(Flags="")) == []
+    no_dev = summary.drop(columns=["Dev Correct", "Dev Incorrect", "Dev Emp. Acc."])
+    assert flagged_lf_lines(no_dev)[1] == "  rare: low coverage (coverage 0.40%)"
