@@ -260,6 +260,12 @@ def _dense(X: Any) -> Any:
     return X.toarray() if sp.issparse(X) else X
 
 
+def _for_method(spec: Any, X: Any) -> Any:
+    """``X`` as the OOD method takes it: sparse features (TF-IDF) stay sparse where the
+    method's class says it accepts them (``accepts_sparse``, kNN), else made dense."""
+    return X if getattr(spec.func, "accepts_sparse", False) else _dense(X)
+
+
 #: Above this many feature columns (a TF-IDF vocabulary, say), ``mahalanobis`` scores the
 #: pool in :data:`MAHALANOBIS_COMPONENTS` truncated-SVD components of the pool and labeled
 #: items: its covariance is d x d and its eigendecomposition grows as d^3 (a 16,634-word
@@ -312,9 +318,9 @@ def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
         if _wide(ctx, method):
             inputs["features"], inputs["fit_features"] = _reduced(ctx)
         else:
-            inputs["features"] = _dense(ctx.X)
+            inputs["features"] = _for_method(spec, ctx.X)
             if "detector" in spec.needs:
-                inputs["fit_features"] = _dense(ctx.labeled_X)
+                inputs["fit_features"] = _for_method(spec, ctx.labeled_X)
         if "fit_labels" in spec.needs:
             inputs["fit_labels"] = np.asarray(ctx.labeled_y)
     elif "model" in spec.needs or (ctx.model is not None and ctx.X is not None):
@@ -416,7 +422,7 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
             pool = _reduced(ctx)[0]
             away = ctx._cache["reducer"].transform(oos)
         else:
-            pool, away = _dense(ctx.X), _dense(oos)
+            pool, away = _for_method(spec, ctx.X), _for_method(spec, oos)
         d_out = score_ood(ood, features=pool, fit_features=away, fit_labels=fit_labels, **kw)
         d_out = np.asarray(d_out, dtype=np.float64)
         closer_to_out = (np.asarray(o) > d_out).astype(np.float64)

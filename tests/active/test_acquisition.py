@@ -222,3 +222,19 @@ def test_margin_is_one_minus_modals_margin_and_loads_neither_modal_nor_torch() -
             "print(sorted({'modAL', 'torch'} & {m.split('.')[0] for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_ood_knn_takes_sparse_text_features_as_they_are() -> None:
+    """TF-IDF pools are scored without being made dense; the scores are the dense ones."""
+    import scipy.sparse as sp
+
+    from dataqa.ood import score_ood
+
+    X = sp.random(80, 300, density=0.04, format="csr", random_state=5)
+    lab = sp.random(12, 300, density=0.04, format="csr", random_state=6)
+    y = np.arange(12) % 2
+    got = acquire("ood:knn", X=X, labeled_X=lab, labeled_y=y, k=2)
+    want = acquire("ood:knn", X=X.toarray(), labeled_X=lab.toarray(), labeled_y=y, k=2)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    api = score_ood("knn", features=X, fit_features=lab, k=2)
+    np.testing.assert_allclose(api, got, rtol=1e-12)

@@ -190,4 +190,61 @@ def test_sparse_features_get_a_plain_message():
     X = sp.random(30, 5, density=0.3, format="csr", random_state=0)
     with pytest.raises(OODInputError, match="fit_features is a sparse matrix, which this "
                                             "score does not take; pass fit_features.toarray"):
-        KNNDetector(k=3).fit(X)
+        MahalanobisDetector().fit(X, np.arange(30) % 2)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_knn_on_sparse_features_matches_the_dense_computation(normalize):
+    """TF-IDF stays sparse (densifying it took GBs); the scores are the dense ones up to
+    the dense path's float32 rounding, all-zero rows and chunking included."""
+    import scipy.sparse as sp
+
+    fit = sp.random(60, 400, density=0.03, format="csr", random_state=1)
+    query = sp.random(45, 400, density=0.03, format="csr", random_state=2)
+    fit, query = fit.tolil(), query.tolil()
+    fit[3] = 0.0  # a fitted item with no known word
+    query[[0, 7]] = 0.0
+    fit, query = fit.tocsr(), query.tocsr()
+    fit.eliminate_zeros()
+    query.eliminate_zeros()
+    F, Q = fit.toarray(), query.toarray()
+    if normalize:
+        F = F / np.maximum(np.linalg.norm(F, axis=1, keepdims=True), 1e-300)
+        Q = Q / np.maximum(np.linalg.norm(Q, axis=1, keepdims=True), 1e-300)
+    D = cdist(Q, F)  # brute force in float64
+    if normalize:  # a vector without direction is 2.0 from everything
+        D[:, ~F.any(axis=1)] = 2.0
+        D[~Q.any(axis=1)] = 2.0
+    for k in (1, 4):
+        dense = np.sort(D, axis=1)[:, k - 1]
+        det = KNNDetector(k=k, normalize=normalize, query_chunk=7, fit_chunk=11).fit(fit)
+        assert det.sparse_ and sp.issparse(det.features_)
+        np.testing.assert_allclose(det.score(query), dense, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(det.score(query.toarray()), dense, rtol=1e-5, atol=1e-5)
+        # dense fitted features (float32 inside), sparse queries
+        mixed = KNNDetector(k=k, normalize=normalize, query_chunk=7).fit(fit.toarray())
+        np.testing.assert_allclose(mixed.score(query), dense, rtol=1e-4, atol=1e-3)
+    if normalize:
+        assert det.score(query)[[0, 7]].tolist() == [2.0, 2.0]
+    # by hand: two unit vectors with no shared word are sqrt(2) apart
+    a = sp.csr_matrix(np.array([[3.0, 0, 0], [0, 0, 5.0]]))
+    got = KNNDetector(k=1, normalize=True).fit(a[:1]).score(a)
+    np.testing.assert_allclose(got, [0.0, np.sqrt(2)], atol=1e-12)
+
+
+def test_knn_sparse_input_errors():
+    import scipy.sparse as sp
+
+    X = sp.random(30, 5, density=0.3, format="csr", random_state=0)
+    with pytest.raises(InvalidSettingError, match="k=40 is larger than the 30 fitted items"):
+        KNNDetector(k=40).fit(X)
+    det = KNNDetector(k=3).fit(X)
+    with pytest.raises(OODInputError, match="features have 6 columns but KNNDetector was "
+                                            "fitted on 5"):
+        det.score(sp.random(4, 6, density=0.5, format="csr", random_state=0))
+    bad = X.copy()
+    bad.data[0] = np.nan
+    row = int(np.repeat(np.arange(30), np.diff(bad.indptr))[0])
+    with pytest.raises(OODInputError, match=rf"fit_features holds NaN or infinite values in 1 "
+                                            rf"row\(s\) \(first rows: \[{row}\]\)"):
+        KNNDetector(k=3).fit(bad)
