@@ -333,7 +333,7 @@ def _warn_if_linear_only(fits: dict, feats: dict, model, n: int, folds: int,
 
     n_train = n - n // max(folds, 1)
     linear = [k for k, info in fits.items()
-              if k != "tfidf" and "+" not in str(info.get("model", ""))]
+              if not k.startswith("tfidf") and "+" not in str(info.get("model", ""))]
     if model is not None or not linear or n_train <= KNN_MAX_TRAIN:
         return
     acc = float(np.mean(np.argmax(pred_probs, axis=1) == labels))
@@ -345,6 +345,26 @@ def _warn_if_linear_only(fits: dict, feats: dict, model, n: int, folds: int,
         f"flags include many correct items: pass a model that fits the data (API: "
         f"audit(..., model=...)) or audit a sample of at most "
         f"{KNN_MAX_TRAIN * folds // max(folds - 1, 1):,} rows.", UserWarning, stacklevel=3)
+
+
+def _model_inputs(feats: dict) -> dict:
+    """What the audit's models are fitted on, keyed by kind: the feature matrices as they
+    are, except that numeric feature columns beside a text column join each of the text's
+    matrices (standardised, in one matrix per text representation: ``tfidf+numeric``).
+    Fitted apart and averaged, a model of a few weak numeric columns dragged the text
+    model's probabilities: SMS with its length as a second column gave a model-based
+    range of 0.1-10.0% (0.1-2.4% in one model, 0.1-2.5% without the column)."""
+    if "numeric" not in feats or len(feats) == 1:
+        return feats
+    from sklearn.preprocessing import StandardScaler
+
+    num = StandardScaler().fit_transform(feats["numeric"])
+    out = {}
+    for kind, X in feats.items():
+        if kind != "numeric":
+            out[f"{kind}+numeric"] = (sp.hstack([X, sp.csr_matrix(num)], format="csr")
+                                      if sp.issparse(X) else np.hstack([X, num]))
+    return out
 
 
 def _datalab_features(feats: dict, random_state: int) -> np.ndarray:
@@ -485,7 +505,7 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     with progress_stage("features", enabled=progress):
         feats = table_features(table, text_features=text_features)
     probs, fits = [], {}
-    for kind, X in feats.items():
+    for kind, X in _model_inputs(feats).items():
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*fewer members than.*")
             p, info = cross_val_pred_probs(

@@ -4,8 +4,8 @@ Two copies of the same item cannot both be right when their labels differ, so a
 conflicting duplicate set is the strongest evidence of a label error there is. These are
 pure functions:
 
-- :func:`duplicate_groups` joins items into duplicate sets (exact copies of the text or of
-  the feature row, and Datalab's near-duplicate sets);
+- :func:`duplicate_groups` joins items into duplicate sets (exact copies: the same text
+  and the same feature row, of those given; and Datalab's near-duplicate sets);
 - :func:`conflicting_duplicates` keeps the sets whose given labels differ (one row per set);
 - :func:`conflicting_duplicate_items` spreads them back to one row per item;
 - :func:`duplicate_label_issue_score` raises the label-issue score of their members.
@@ -47,7 +47,18 @@ def normalize_text(text) -> str:
 
 
 def _exact_keys(n: int, texts, features) -> list[np.ndarray]:
-    """Per source, an int array (n,): items with equal keys are exact copies."""
+    """An int array (n,) in a list: items with equal keys are exact copies. With both
+    texts and features, a copy has the same text and the same feature row (items that
+    share only a number beside their texts are not copies)."""
+    keys = _source_keys(n, texts, features)
+    if len(keys) < 2:
+        return keys
+    both = pd.MultiIndex.from_arrays(keys)
+    return [pd.factorize(both)[0].astype(np.int64)]
+
+
+def _source_keys(n: int, texts, features) -> list[np.ndarray]:
+    """Per source, an int array (n,): items with equal keys are copies in that source."""
     keys = []
     if texts is not None:
         if len(texts) != n:
@@ -138,7 +149,7 @@ def duplicate_groups(n: int, *, texts: Sequence | None = None, features=None,
     """Join ``n`` items into duplicate sets.
 
     Two items are in one set when they are exact copies (equal :func:`normalize_text` of
-    ``texts``, or bit-equal rows of ``features``) or linked, directly or through others,
+    ``texts`` and bit-equal rows of ``features``, of those given) or linked, directly or through others,
     by ``near_duplicate_sets``; with ``texts``, a near-duplicate link counts only between
     texts that share at least :data:`NEAR_TEXT_MIN_JACCARD` of their character 3-grams.
 
@@ -157,7 +168,8 @@ def duplicate_groups(n: int, *, texts: Sequence | None = None, features=None,
         Set number of each item; items with no duplicate get ``-1``. Sets are numbered
         ``0, 1, ...`` in the order of their first item.
     exact : bool ndarray (n,)
-        True where every member of the item's set is an exact copy of it (by text or by features).
+        True where every member of the item's set is an exact copy of it (same text and
+        same features, of those given).
     """
     src, dst, exact_src, exact_dst = [], [], [], []
     for key in _exact_keys(n, texts, features):

@@ -324,3 +324,37 @@ def test_a_folder_or_pattern_is_audited_as_one_table(tmp_path):
     with pytest.raises(LabelError, match="missing or empty labels"):
         audit(tmp_path / "parts", label_column="label", text_column="text", id_column="id",
               progress=False)
+
+
+def test_numeric_columns_beside_a_text_join_the_text_model():
+    """One model sees the text and the numeric columns (standardised); fitted apart and
+    averaged, a weak numeric model dragged the text model's probabilities."""
+    import scipy.sparse as sp
+
+    from dataqa.audit.core import _model_inputs
+
+    tfidf = sp.csr_matrix(np.eye(4))
+    num = np.array([[1.0, 10.0], [2.0, 10.0], [3.0, 10.0], [4.0, 10.0]])
+    got = _model_inputs({"tfidf": tfidf, "numeric": num})
+    assert list(got) == ["tfidf+numeric"] and sp.issparse(got["tfidf+numeric"])
+    M = got["tfidf+numeric"].toarray()
+    np.testing.assert_array_equal(M[:, :4], np.eye(4))
+    z = (num[:, 0] - 2.5) / np.std(num[:, 0])
+    np.testing.assert_allclose(M[:, 4], z)
+    np.testing.assert_array_equal(M[:, 5], 0.0)  # a constant column stays at 0
+    emb = np.ones((4, 3))
+    both = _model_inputs({"tfidf": tfidf, "embedding": emb, "numeric": num})
+    assert list(both) == ["tfidf+numeric", "embedding+numeric"]
+    assert both["embedding+numeric"].shape == (4, 5)
+    alone = {"numeric": num}
+    assert _model_inputs(alone) is alone
+
+    df = pd.DataFrame({"text": ["win cash now", "call me later", "free prize call",
+                                "see you soon"] * 15,
+                       "label": ["spam", "ham", "spam", "ham"] * 15,
+                       "n_words": [3.0, 3.0, 3.0, 3.0] * 15})
+    res = audit(df, label_column="label", text_column="text", feature_columns=["n_words"],
+                cv=3, datalab=False, progress=False)
+    assert list(res.summary["models"]) == ["tfidf+numeric"]
+    assert res.summary["features"] == ["tfidf", "numeric"]
+    assert res.summary["n_flagged"] == 0
