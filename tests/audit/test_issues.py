@@ -74,7 +74,9 @@ def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
     naive = cl_find(labels3, p3)
     with pytest.warns(UserWarning, match=r"the model did not learn class 'new' \(3 rows; mean "
                                          r"probability of it on its own rows 0\.\d{4}, on the "
-                                         r"others 0\.\d{4}\): it is left out of the label-issue "
+                                         r"others 0\.\d{4}, with no evidence that its rows "
+                                         r"rank above the others on it\): it is left out of "
+                                         r"the label-issue "
                                          r"filter"):
         df = find_label_issues(labels3, p3, class_names=["a", "b", "new"])
     flags = df.sort_values("id")["is_label_issue"].to_numpy()
@@ -97,6 +99,17 @@ def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
     rew /= rew.sum(axis=1, keepdims=True)
     assert rew[labels3 == 0, 0].mean() < (labels3 == 0).mean()
     assert unlearned_classes(labels3, rew).tolist() == [False, False, False]
+    # a little more of it on its own rows, but they do not rank above the others (as
+    # three YouTube comments relabelled 'promo': 0.009 against 0.005): not learned
+    weak = p3.copy()
+    weak[:, 2] = rng.uniform(0.001, 0.01, len(labels))
+    weak[tiny, 2] = [0.002, 0.006, 0.009]
+    assert weak[tiny, 2].mean() > np.delete(weak[:, 2], tiny).mean()
+    assert unlearned_classes(labels3, weak).tolist() == [False, False, True]
+    # three rows that rank at the top are learned, however small the probabilities
+    top = weak.copy()
+    top[tiny, 2] = [0.011, 0.012, 0.02]
+    assert unlearned_classes(labels3, top).tolist() == [False, False, False]
     # every class learned: cleanlab's flags unchanged, no warning
     import warnings
 
