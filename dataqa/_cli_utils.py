@@ -104,7 +104,7 @@ COLUMNS_OPT = typer.Option(
     help="Comma-separated column names, e.g. label,text: the fields of a --no-header file, "
          "or new names replacing the header's, in order.")
 ENCODING_OPT = typer.Option(
-    None, "--encoding", help="Text encoding, e.g. latin-1 (default: UTF-8, with or without BOM).")
+    None, "--encoding", help="Text encoding, e.g. cp1252 (default: UTF-8, with or without BOM).")
 
 
 DECIMAL_OPT = typer.Option(
@@ -159,14 +159,15 @@ def read_options(format: str | None, sep: str | None, no_header: bool, columns: 
             codecs.lookup(encoding)
         except LookupError:
             raise InvalidSettingError(
-                f"--encoding {encoding!r} is not a known encoding; use e.g. utf-8, latin-1 "
+                f"--encoding {encoding!r} is not a known encoding; use e.g. utf-8, cp1252 "
                 f"or utf-16.") from None
         opts["encoding"] = encoding
     if decimal is not None:
         if len(decimal) != 1 or decimal.isalnum() or decimal.isspace():
             raise InvalidSettingError(f"--decimal {decimal!r} must be one mark such as ',' "
                                       f"or '.'.")
-        if decimal == opts.get("sep", ","):
+        tsv = opts.get("format") == "tsv"  # (a .tsv suffix is not known here)
+        if decimal == opts.get("sep", "\t" if tsv else ","):
             raise InvalidSettingError(f"--decimal {decimal!r} is also the field delimiter; "
                                       f"give the delimiter too, e.g. --sep ';' --decimal ','.")
         opts["decimal"] = decimal
@@ -191,7 +192,9 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
                         encoding, decimal, own_format, own_sep, own_no_header, own_columns,
                         own_encoding, own_decimal) -> dict:
     """:func:`read_options` of a command's second file: the first file's options, each
-    overridden by the file's own ``--<prefix>-*`` one when given.
+    overridden by the file's own ``--<prefix>-*`` one when given. The first file's
+    ``--sep`` is not taken by a second file with its own ``--<prefix>-format``, or read
+    as TSV: that format sets its delimiter.
 
     A second file in another format than CSV/TSV (Parquet, JSON) does not take the first
     file's delimited-text options (``--sep``, ``--no-header``, ``--decimal``); the first
@@ -200,8 +203,13 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
     from dataqa.data import file_format
 
     fmt = format if own_format is None else own_format
-    if file_format(path, fmt) in ("csv", "tsv", None):
-        f_sep = sep if own_sep is None else own_sep
+    kind = file_format(path, fmt)
+    if kind in ("csv", "tsv", None):
+        # the first file's --sep is not taken by a second file whose own --<prefix>-format
+        # is given, or that is a TSV: its format then says its delimiter
+        inherit_sep = own_format is None and kind != "tsv"
+        f_sep = (own_sep if own_sep is not None else sep if inherit_sep
+                 else "tab" if kind == "tsv" and sep is not None else None)
         f_no_header = no_header if own_no_header is None else own_no_header
         f_decimal = decimal if own_decimal is None else own_decimal
         f_columns = (columns if own_columns is None and own_no_header is not False

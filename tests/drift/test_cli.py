@@ -749,3 +749,40 @@ def test_a_headerless_current_file_is_told_to_use_the_current_options(tmp_path):
     assert ("if the file has no header line, read it with --current-no-header "
             "--current-columns a,b,...") in out
     assert "(This is the current file: --current-format" in out
+
+
+def test_a_second_file_with_its_own_format_or_a_tsv_does_not_take_the_first_files_sep():
+    """--sep ';' for a CSV reference, and a current file read as TSV (its own
+    --current-format tsv, or a .tsv suffix): its delimiter is the tab."""
+    from dataqa._cli_utils import second_file_options
+
+    kw = dict(format=None, sep=";", no_header=False, columns=None, encoding=None,
+              decimal=",", own_sep=None, own_no_header=True, own_columns="label,text",
+              own_encoding=None, own_decimal=None)
+    own_tsv = second_file_options("SMSSpamCollection", "current", "current",
+                                  own_format="tsv", **kw)
+    assert own_tsv["format"] == "tsv" and own_tsv["sep"] == "\t"
+    assert second_file_options("cur.tsv", "current", "current", own_format=None,
+                               **kw)["sep"] == "\t"
+    # a CSV current file takes the reference's --sep, and its own --current-sep wins
+    assert second_file_options("cur.csv", "current", "current", own_format=None,
+                               **kw)["sep"] == ";"
+    assert second_file_options("cur.csv", "current", "current", own_format=None,
+                               **{**kw, "own_sep": "|"})["sep"] == "|"
+
+
+def test_current_format_tsv_reads_beside_a_semicolon_reference(tmp_path):
+    ref = tmp_path / "ref.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=60).round(3), "label": ["a", "b"] * 30}).to_csv(
+        ref, sep=";", decimal=",", index=False)
+    cur = tmp_path / "current"  # no suffix: its format is given
+    pd.DataFrame({"x": rng.normal(size=60).round(3), "label": ["a", "b"] * 30}).to_csv(
+        cur, sep="\t", decimal=",", index=False, header=False)
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--sep", ";", "--decimal", ",",
+                              "--current-format", "tsv", "--current-no-header",
+                              "--current-columns", "x,label", "--permutations", "19", "-q",
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(tmp_path / "o" / "columns.csv")
+    assert "x" in cols["column"].tolist()
