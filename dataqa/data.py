@@ -240,12 +240,17 @@ _CP1252_SYMBOL = re.compile("[" + "".join(chr(0xDC00 + b) for b in range(0x80, 0
                                           if b not in _CP1252_UNDEFINED) + "]")
 
 
-def _cp1252_byte(data: bytes) -> int | None:
+def _cp1252_byte(data: bytes) -> tuple[int, int] | None:
     """The first byte of ``data`` that only cp1252 reads as a character (a quote, dash or
-    the euro sign; latin-1 makes it a control character), or None. Bytes 0x80-0x9f inside
-    well-formed UTF-8 characters (an em dash, Cyrillic) do not count."""
-    found = _CP1252_SYMBOL.search(data.decode("utf-8", errors="surrogateescape"))
-    return None if found is None else ord(found.group()) - 0xDC00
+    the euro sign; latin-1 makes it a control character), with its offset in ``data``;
+    or None. Bytes 0x80-0x9f inside well-formed UTF-8 characters (an em dash, Cyrillic)
+    do not count."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    found = _CP1252_SYMBOL.search(text)
+    if found is None:
+        return None
+    return ord(found.group()) - 0xDC00, len(text[:found.start()].encode("utf-8",
+                                                                       "surrogateescape"))
 
 
 def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
@@ -292,11 +297,17 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 # such a byte anywhere in the chunk (the euro sign after an accented
                 # letter) makes cp1252 the likelier reading: latin-1 would turn it into a
                 # control character without a word
-                c1 = (byte if 0x80 <= byte <= 0x9f and byte not in _CP1252_UNDEFINED
-                      else _cp1252_byte(exc.object[exc.start:]))
+                if 0x80 <= byte <= 0x9f and byte not in _CP1252_UNDEFINED:
+                    c1, c1_at = byte, None
+                else:
+                    later = _cp1252_byte(exc.object[exc.start:])
+                    c1, c1_at = later if later is not None else (None, None)
+                    if c1_at is not None:
+                        c1_at += at
+                where_c1 = f" at byte offset {c1_at}" if c1_at is not None else ""
                 enc, why = (("cp1252", " (as Windows and Excel save text: byte 0x"
-                             f"{c1:02x} is a quote, dash or symbol there, a control character "
-                             "in latin-1)") if c1 is not None else ("latin-1", ""))
+                             f"{c1:02x}{where_c1} is a quote, dash or symbol there, a control "
+                             "character in latin-1)") if c1 is not None else ("latin-1", ""))
                 return DataLoadError(
                     f"{str(path)!r} is not valid UTF-8: byte 0x{byte:02x} at byte offset {at} "
                     f"cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "
@@ -838,7 +849,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise
         except LookupError as exc:
             raise DataLoadError(f"unknown encoding {encoding!r}; give a Python codec name "
-                                f"such as utf-8, latin-1 or utf-16.") from exc
+                                f"such as utf-8, cp1252 or utf-16.") from exc
         except UnicodeError as exc:
             raise DataLoadError(f"{str(path)!r} cannot be decoded as {enc}: {exc}; pass the "
                                 f"file's encoding with --encoding (API: encoding=).") from exc
@@ -1599,8 +1610,7 @@ def prepare_labeled(
             raise FeatureTypeError(
                 f"feature column(s) {', '.join(map(repr, non_numeric))} are not numeric; "
                 f"encode them as numbers, or name a text column with --text-column (API: "
-                f"text_column=...)"
-                f"{_decimal_comma_hint(df, non_numeric)}"
+                f"text_column=...).{_decimal_comma_hint(df, non_numeric)}"
             )
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else [])
