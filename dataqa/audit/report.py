@@ -217,7 +217,9 @@ def _verified_section(r, v) -> None:
     if v.flag_precision is not None:
         rows["precision of the flags (flagged items that are errors)"] = str(v.flag_precision)
     if v.missed_errors is not None:
-        rows["label errors among unflagged items"] = v.missed_errors.format("{:.0f}")
+        from dataqa.audit.review import missed_errors_line
+
+        rows["label errors among unflagged items"] = missed_errors_line(v).split(": ", 1)[1]
     rows["label errors in the dataset"] = v.n_errors_total.format("{:.0f}")
     r.key_values(rows)
     r.paragraph(v.describe(), css_class="note")

@@ -425,6 +425,17 @@ class VerifiedErrorRate:
                 f"{self.n_errors} wrong of {self.n_reviewed} reviewed)")
 
 
+def missed_errors_line(v) -> str:
+    """The estimate of the label errors among the unflagged items, with what the reviews
+    of unflagged items found: the estimate is the strata's posteriors, not a count."""
+    unflagged = v.strata[v.strata["stratum"] != "flagged"]
+    found = int(unflagged["n_errors"].sum())
+    seen = int(unflagged["n_reviewed"].sum())
+    return (f"label errors among the {int(unflagged['n_items'].sum())} unflagged items, "
+            f"estimated: {v.missed_errors.format('{:.0f}')}; {found} found among the {seen} "
+            f"reviewed")
+
+
 def _check_confidence(confidence: float) -> float:
     if not 0.0 < float(confidence) < 1.0:
         raise InvalidSettingError(

@@ -314,8 +314,9 @@ def estimate_command(
     if v.flag_precision is not None:
         console.print(f"  precision of the flags: {v.flag_precision}", highlight=False)
     if v.missed_errors is not None:
-        console.print(f"  label errors among unflagged items: "
-                      f"{v.missed_errors.format('{:.0f}')}", highlight=False)
+        from dataqa.audit.review import missed_errors_line
+
+        console.print(f"  {missed_errors_line(v)}", highlight=False)
     if v.n_reviewed < v.n_planned:
         console.print(f"  {v.n_planned - v.n_reviewed} planned items not reviewed yet: the "
                       f"interval is wider than the full plan's", highlight=False)

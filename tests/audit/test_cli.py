@@ -121,6 +121,11 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
             "items whose given label differs from the correct one (report.html says under which "
             "assumptions)") in text
     assert "precision of the flags:" in text
+    unflagged = direct.strata[direct.strata["stratum"] != "flagged"]
+    assert (f"label errors among the {int(unflagged['n_items'].sum())} unflagged items, "
+            f"estimated: {direct.missed_errors.format('{:.0f}')}; "
+            f"{int(unflagged['n_errors'].sum())} found among the "
+            f"{int(unflagged['n_reviewed'].sum())} reviewed") in text
     page = (out / "report.html").read_text()
     assert "Verified error rate" in page and str(direct) in page
     summary = json.loads((out / "summary.json").read_text())
