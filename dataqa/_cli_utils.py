@@ -236,6 +236,15 @@ def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
             warnings.simplefilter("always")
             frame = load_tables(source, **opts, **kwargs)
     except DataqaError as exc:
+        from dataqa.data import HEADER_AS_DATA
+
+        if HEADER_AS_DATA in str(exc):  # often --no-header given for the first file only
+            names = str(exc).split(HEADER_AS_DATA, 1)[1].split("): it has a header", 1)[0]
+            raise type(exc)(
+                f"the {what} file {str(source)!r} is read without a header (it takes the "
+                f"first file's --no-header unless given --{prefix}-header), but its first line "
+                f"holds the column names{names}): it has a header. Pass --{prefix}-header "
+                f"(and --{prefix}-columns to rename its columns, if needed).") from None
         if _READING_FLAGS.search(str(exc)):
             raise type(exc)(for_second_file(str(exc), prefix, what)) from None
         if str(exc).startswith("data file "):  # the first file is the data file

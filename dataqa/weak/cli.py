@@ -237,6 +237,7 @@ def register(app: typer.Typer) -> None:
         random_state: int = typer.Option(
             0, "--random-state", help="Seed of Snorkel's LabelModel, 0..4294967295 (2**32 - 1)."),
         out: Path = typer.Option(..., "--out", help="Output folder."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
         format: str | None = FORMAT_OPT,
         sep: str | None = SEP_OPT,
         no_header: bool = NO_HEADER_OPT,
@@ -275,7 +276,7 @@ def register(app: typer.Typer) -> None:
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev_table,
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,
-                            progress=True, read_options=read_opts, dev_read_options={},
+                            progress=not quiet, read_options=read_opts, dev_read_options={},
                             class_names=([c.strip() for c in classes.split(",")]
                                          if classes is not None else None), metric=metric,
                             fault_tolerant=fault_tolerant)

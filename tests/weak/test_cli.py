@@ -302,6 +302,32 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
                                    "--dev-no-header", "--out", str(files / "o5")])
     assert res.exit_code == 2
     assert "give --dev-no-header or --dev-header, not both." in res.output
+    # a dev file with a header takes the data file's --no-header: its first line is the
+    # column names, and it is told --dev-header (it was told its label 'gold' is no class)
+    pd.read_csv(files / "dev.csv")[["body", "gold"]].rename(columns={"body": "key"}).to_csv(
+        files / "devh.csv", index=False)
+    res = CliRunner().invoke(app, [*base[:-2], "--dev", str(files / "devh.csv"),
+                                   "--dev-format", "csv", "--dev-columns", "key,gold", "--label-column", "gold",
+                                   "--out", str(files / "o6")])
+    assert res.exit_code == 2
+    assert (f"the dev file {str(files / 'devh.csv')!r} is read without a header (it takes the "
+            f"first file's --no-header unless given --dev-header), but its first line holds "
+            f"the column names ('key', 'gold'): it has a header. Pass --dev-header"
+            in " ".join(res.output.split()))
+    # a dev file in UTF-8 beside a cp1252 data file is told the encoding it reads as
+    (files / "d1252.csv").write_bytes(
+        pd.read_csv(files / "d.csv").to_csv(index=False).encode("cp1252"))
+    # (Cyrillic A is bytes 0xd0 0x90 in UTF-8; 0x90 is no cp1252 character)
+    (files / "devutf8.csv").write_text("body,gold\n\u0410nna song,0\nsubscribe,1\n",
+                                       encoding="utf-8")
+    res = CliRunner().invoke(app, [
+        "weak", str(files / "d1252.csv"), "--encoding", "cp1252", "--lfs",
+        str(files / "my_lfs.py"), "--cardinality", "2", "--method", "auto", "--text-column",
+        "body", "--label-column", "gold", "--dev", str(files / "devutf8.csv"), "-q", "--out",
+        str(files / "o7")])
+    assert res.exit_code == 2
+    assert ("it reads as UTF-8: pass --dev-encoding utf-8 (API: encoding='utf-8')"
+            in " ".join(res.output.split()))
 
 
 def test_an_lf_that_raises_stops_the_run_unless_fault_tolerant(files):
