@@ -253,6 +253,55 @@ def _cp1252_byte(data: bytes) -> tuple[int, int] | None:
                                                                        "surrogateescape"))
 
 
+#: Bytes of a file read with another encoding that are checked for UTF-8 text.
+_MOJIBAKE_SCAN = 1 << 22
+
+
+def _utf8_sample(path: Path, compression: str | None) -> str | None:
+    """A non-ASCII character of the file's first :data:`_MOJIBAKE_SCAN` bytes when they
+    are valid UTF-8 and hold one; else None (ASCII only, or not UTF-8)."""
+    import codecs
+
+    with _open_bytes(path, compression) as fh:
+        head = fh.read(_MOJIBAKE_SCAN)
+    if head.isascii():
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    return next((c for c in text if ord(c) > 127 and c != "\ufeff"), None)
+
+
+def _warn_mojibake(path: Path, compression: str | None, encoding: str) -> None:
+    """Warn when a file read with a one-byte encoding (cp1252, latin-1) is UTF-8 text with
+    characters beyond ASCII: each such character would be read as two or three wrong ones
+    ('ï' as 'Ã¯'), without an error."""
+    import codecs
+    import warnings
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return
+    if name.startswith("utf") or name in ("ascii",):
+        return
+    try:
+        c = _utf8_sample(path, compression)
+    except Exception:  # noqa: BLE001 - only a hint
+        return
+    if c is None:
+        return
+    try:
+        seen = c.encode("utf-8").decode(encoding)
+    except UnicodeDecodeError:
+        return
+    warnings.warn(
+        f"{str(path)!r} is read as {encoding}, but it is valid UTF-8 text with characters "
+        f"beyond ASCII: {c!r} is read as {seen!r}. If the file is UTF-8, leave out "
+        f"--encoding (API: encoding=None) or pass --encoding utf-8.", UserWarning, stacklevel=4)
+
+
 def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
     """The error for a file that is not valid UTF-8, or None when it is (read in chunks;
     offsets count the decompressed bytes)."""
@@ -403,6 +452,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
                      **_na_options(list(range(len(columns))), literal))
     df.columns = columns
+    _check_header_as_data(path, df, columns)
     if fmt == "tsv":
         _check_short_rows(path, df, delim, encoding, header_lines=0, compression=compression)
         _warn_csv_quoted(path, df)
@@ -486,6 +536,26 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
             df[c] = df[c].map(lambda v: v if v is None or (isinstance(v, float) and v != v)
                               else str(v))
     return df
+
+
+#: Marks the error of :func:`_check_header_as_data` (a second file's reader adds advice).
+HEADER_AS_DATA = "its first line holds the names given with --columns"
+
+
+def _check_header_as_data(path: Path, df: pd.DataFrame, names: list[str]) -> None:
+    """Refuse a file read without a header whose first line is the ``--columns`` names
+    (case and surrounding spaces aside): it has a header, which would be read as a row
+    of data (a label 'CLASS', a text 'CONTENT')."""
+    if df.empty or len(names) < 2:
+        return
+    first = df.iloc[0]
+    if all(isinstance(v, str) and v.strip().casefold() == str(n).strip().casefold()
+           for v, n in zip(first.tolist(), names, strict=True)):
+        raise DataLoadError(
+            f"{str(path)!r} is read without a header (--no-header, API: header=False), but "
+            f"{HEADER_AS_DATA} ({', '.join(map(repr, names[:5]))}"
+            f"{', ...' if len(names) > 5 else ''}): it has a header. Read it with its header "
+            f"(leave out --no-header; --columns then renames the header's columns).")
 
 
 def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> None:
@@ -725,7 +795,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     format : {"csv", "tsv", "parquet", "jsonl", "json"}, optional
         The file's format; by default inferred from the suffix (``.csv``; ``.tsv``,
         ``.tab``; ``.parquet``, ``.pq``; ``.jsonl``, ``.ndjson``; ``.json``). A file
-        without one of these suffixes needs it. TSV is read with quoting off (a ``"``
+        without one of these suffixes needs it, or is read as CSV when ``sep`` is given
+        (``data.txt`` with ``sep="\t"``). TSV is read with quoting off (a ``"``
         is an ordinary character), as TSV is written. Text formats may be compressed:
         gzip, bzip2 and xz files are read as they are (``data.csv.gz``, or a ``.csv``
         whose bytes are gzip's), and a ``.zip`` archive that holds one table
@@ -802,6 +873,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 f"{str(path)!r} is a spreadsheet ({path.suffix}), which dataqa does not read; "
                 f"save the sheet as CSV (in Excel: File > Save As > CSV UTF-8) and give that "
                 f"file.")
+        if fmt is None and sep is not None:  # data.txt --sep '\t': a delimited file
+            fmt = "csv"
         if fmt is None:
             what = f"its suffix {path.suffix!r}" if path.suffix else "its name (it has no suffix)"
             raise DataLoadError(
@@ -827,6 +900,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 raise _decompress_error(path, comp, exc) from exc
             if bad is not None:
                 raise bad
+        elif fmt != "parquet":
+            _warn_mojibake(path, comp, encoding)
         try:
             if fmt in ("csv", "tsv"):
                 df = _read_delimited(path, fmt, sep=sep, header=header, columns=columns,
@@ -851,8 +926,15 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"unknown encoding {encoding!r}; give a Python codec name "
                                 f"such as utf-8, cp1252 or utf-16.") from exc
         except UnicodeError as exc:
-            raise DataLoadError(f"{str(path)!r} cannot be decoded as {enc}: {exc}; pass the "
-                                f"file's encoding with --encoding (API: encoding=).") from exc
+            try:
+                reads_as_utf8 = _utf8_error(path, comp) is None
+            except Exception:  # noqa: BLE001 - only a hint
+                reads_as_utf8 = False
+            which = ("it reads as UTF-8: pass --encoding utf-8 (API: encoding='utf-8')"
+                     if reads_as_utf8 else
+                     "pass the file's encoding with --encoding (API: encoding=)")
+            raise DataLoadError(f"{str(path)!r} cannot be decoded as {enc}: {exc}; "
+                                f"{which}.") from exc
         except pd.errors.EmptyDataError:
             df = pd.DataFrame()
         except Exception as exc:  # noqa: BLE001 - re-raised with the file named
@@ -1172,12 +1254,24 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
 
 
 def numeric_feature_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
-    """Every numeric (or boolean) column of ``df`` except those in ``exclude``."""
+    """Every numeric (or boolean) column of ``df`` except those in ``exclude`` and those
+    without a single value (the empty columns a trailing delimiter makes, ``Unnamed: 2``)."""
     skip = set(exclude)
     return [
         c for c in df.columns
         if c not in skip and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+        and not df[c].isna().all()
     ]
+
+
+def _warn_empty_columns(df: pd.DataFrame, exclude, table: str) -> None:
+    """Say which columns hold no value at all and are left out."""
+    import warnings
+
+    empty = [str(c) for c in df.columns if c not in set(exclude) and df[c].isna().all()]
+    if empty and len(df):
+        warnings.warn(f"{table}: column(s) {_names(empty)} hold no value and are left out.",
+                      UserWarning, stacklevel=3)
 
 
 def check_lengths(**arrays: object) -> int:
@@ -1626,7 +1720,9 @@ def prepare_labeled(
                     f"(--feature-column / feature_columns=)."
                 )
         feature_columns = numeric_feature_columns(df, exclude)
-        unused = [str(c) for c in df.columns if c not in exclude and c not in feature_columns]
+        _warn_empty_columns(df, exclude, table)
+        unused = [str(c) for c in df.columns if c not in exclude and c not in feature_columns
+                  and not df[c].isna().all()]
         if feature_columns and unused:
             warnings.warn(
                 f"{table}: not used, as they are not numeric: {_names(unused)}; the features "
@@ -1644,6 +1740,7 @@ def prepare_labeled(
         feature_columns = []
         exclude = {label_column, text_column, id_column}
         numeric = [str(c) for c in numeric_feature_columns(df, [c for c in exclude if c])]
+        _warn_empty_columns(df, [c for c in exclude if c], table)
         if numeric:
             warnings.warn(
                 f"{table}: the numeric column(s) {_names(numeric)} are not used beside the text "

@@ -1050,3 +1050,32 @@ def test_categorical_labels_with_spaces_are_stripped():
     with pytest.warns(UserWarning, match="20 label cells have white space"):
         table = prepare_labeled(df, label_column="label")
     assert list(table.class_names) == ["a", "b"]
+
+
+def test_a_utf8_file_read_as_cp1252_is_warned_about(tmp_path):
+    """Read as cp1252, UTF-8 text turns each accented letter into two characters without
+    an error: a warning names one."""
+    (tmp_path / "u8.csv").write_text("a,b\nna\u00efve,1\nx,2\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match="u8.csv' is read as cp1252, but it is valid UTF-8 "
+                                         "text with characters beyond ASCII: '\u00ef' is read "
+                                         "as '\u00c3\u00af'. If the file is UTF-8, leave out "
+                                         "--encoding"):
+        df = load_table(tmp_path / "u8.csv", encoding="cp1252")
+    assert df["a"].tolist() == ["na\u00c3\u00afve", "x"]  # read as asked
+    # a cp1252 file, an ASCII file, or UTF-8 read as UTF-8: no warning
+    (tmp_path / "w.csv").write_bytes("a,b\ncaf\u00e9,1\n".encode("cp1252"))
+    (tmp_path / "plain.csv").write_text("a,b\nx,1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "w.csv", encoding="cp1252")["a"].tolist() == ["caf\u00e9"]
+        load_table(tmp_path / "plain.csv", encoding="cp1252")
+        load_table(tmp_path / "u8.csv", encoding="utf-8")
+
+
+def test_a_txt_file_with_sep_is_read_as_delimited_text(tmp_path):
+    (tmp_path / "data.txt").write_text("text\tlabel\nhello\tham\n")
+    df = load_table(tmp_path / "data.txt", sep="\t")
+    assert df.to_dict("list") == {"text": ["hello"], "label": ["ham"]}
+    with pytest.raises(DataLoadError, match="cannot tell the format of .*data.txt' from its "
+                                            "suffix '.txt'; pass --format"):
+        load_table(tmp_path / "data.txt")

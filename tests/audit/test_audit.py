@@ -358,3 +358,27 @@ def test_numeric_columns_beside_a_text_join_the_text_model():
     assert list(res.summary["models"]) == ["tfidf+numeric"]
     assert res.summary["features"] == ["tfidf", "numeric"]
     assert res.summary["n_flagged"] == 0
+
+
+def test_empty_columns_are_left_out_with_a_word():
+    """A trailing delimiter makes empty columns ('Unnamed: 2'): not features, not
+    suggested as features, and no missing-value error."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    y = (X[:, 0] > 0).astype(int)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": y, "Unnamed: 3": np.nan})
+    with pytest.warns(UserWarning, match=r"column\(s\) 'Unnamed: 3' hold no value and are "
+                                         r"left out"):
+        res = audit(df, label_column="label", cv=3, datalab=False, progress=False)
+    assert res.table.feature_columns == ["a", "b"]
+    texts = pd.DataFrame({"text": ["win cash", "hi mum"] * 20, "label": ["s", "h"] * 20,
+                          "Unnamed: 2": np.nan})
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        audit(texts, label_column="label", text_column="text", cv=3, datalab=False,
+              progress=False)
+    said = [str(w.message) for w in caught]
+    assert any("'Unnamed: 2' hold no value and are left out" in m for m in said)
+    assert not any("are not used beside the text column" in m for m in said)
