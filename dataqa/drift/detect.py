@@ -568,6 +568,33 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
     return rows
 
 
+def _warn_other_class_names(cur: pd.DataFrame, label_column: str, names) -> None:
+    """Warn when the current table has labels in the label column and they name none of
+    the reference's classes (``0``/``1`` against ``ham``/``spam``): its labels are shown
+    beside the model's predictions (queue.csv's ``current_label``), which then disagree
+    throughout."""
+    if label_column not in cur.columns:
+        return
+    raw = cur[label_column].dropna()
+    if pd.api.types.is_float_dtype(raw):  # 1.0 for 1 in a column with empty cells
+        raw = pd.Series([str(int(v)) if float(v).is_integer() else str(v) for v in raw],
+                        dtype=object)
+    seen = pd.unique(raw.astype(str).str.strip())
+    seen = [v for v in seen if v]
+    known = {str(n) for n in names}
+    if seen and not known & set(seen):
+        import warnings
+
+        shown = ", ".join(map(repr, seen[:5])) + (", ..." if len(seen) > 5 else "")
+        warnings.warn(
+            f"the current table's label column {label_column!r} holds {shown}, none of the "
+            f"reference's classes ({', '.join(map(repr, sorted(known)[:5]))}"
+            f"{', ...' if len(known) > 5 else ''}): the two tables name their classes "
+            f"differently, and the current labels (queue.csv's current_{label_column}) will "
+            f"not match the predictions. Write them alike in both files.", UserWarning,
+            stacklevel=3)
+
+
 def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = None,
                  text_column: str | None = None, label_column: str | None = None,
                  id_column: str | None = None, model=None, alpha: float = 0.05,
@@ -723,6 +750,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                  table=_which(ref_given, "reference"),
                                  hint=" Or leave label_column (--label-column) out: the "
                                       "tables are then compared without the model checks.")
+        if not _part:
+            _warn_other_class_names(cur_given, label_column, names)
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
     if _features is not None:  # a window's or chunk's rows of the whole run's features

@@ -691,3 +691,28 @@ def test_rows_without_text_stay_out_of_the_queue():
     assert q.attrs["rows_without_text"] == 11
     assert len(q) == 49 and q["text"].str.strip().ne("").all()
     assert "nan" not in set(q["text"])
+
+
+def test_current_labels_named_unlike_the_references_are_warned_about():
+    import warnings
+
+    from dataqa.drift.detect import _warn_other_class_names
+
+    cur = pd.DataFrame({"label": ["ham", None, "spam", "ham"]})
+    with pytest.warns(UserWarning, match=r"the current table's label column 'label' holds "
+                                         r"'ham', 'spam', none of the reference's classes "
+                                         r"\('0', '1'\): the two tables name their classes "
+                                         r"differently"):
+        _warn_other_class_names(cur, "label", [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # 1.0 for 1 in a column with empty cells; no label column; some classes shared
+        _warn_other_class_names(pd.DataFrame({"label": [0.0, np.nan, 1.0]}), "label", [0, 1])
+        _warn_other_class_names(pd.DataFrame({"x": [1]}), "label", [0, 1])
+        _warn_other_class_names(pd.DataFrame({"label": ["ham", "new"]}), "label", ["ham", "spam"])
+        _warn_other_class_names(pd.DataFrame({"label": [None, None]}), "label", ["ham", "spam"])
+    rng = np.random.default_rng(0)
+    ref = table(60, rng).assign(label=rng.choice(["a", "b"], 60))
+    cur = table(60, rng).assign(label=rng.choice(["A", "B"], 60))
+    with pytest.warns(UserWarning, match="holds '[AB]', '[AB]', none of the reference's classes"):
+        detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
