@@ -1110,7 +1110,8 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
         if dup.any():
             dups = pd.unique(ids[dup])
             where = "; ".join(
-                f"{str(v)!r} in rows {', '.join(str(r + 1) for r in np.flatnonzero(ids == v)[:5])}"
+                f"{str(v)!r} in rows "
+                f"{', '.join(_row_in_file(df, r) for r in np.flatnonzero(ids == v)[:5])}"
                 for v in dups[:3])
             # rows repeated whole (an export that holds some rows twice) are dropped
             # by drop_duplicates; ids shared by different rows need another id column
@@ -1132,6 +1133,8 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                 # a suffixed id is another row's own id ('7-1'): refused as before
             fix = (f" {copies} {'rows are exact copies' if copies > 1 else 'row is an exact copy'}"
                    f" of an earlier row: drop them (pandas: df.drop_duplicates())"
+                   + ("" if len(left) else ", or leave out the id column (--id-column) to "
+                                           "give each row an id from its content")
                    if copies else "")
             fix += (f"{'; then ' if copies else ' '}{format_ids(left)} "
                     f"{'are' if len(left) > 1 else 'is'}{' still' if copies else ''} held by "
@@ -1525,6 +1528,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
                       UserWarning, stacklevel=2)
     df = pd.concat(frames, ignore_index=True)
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
+    df.attrs[_FILES_ATTR] = [(n, len(f)) for n, f in zip(names, frames, strict=True)]
     return df
 
 
@@ -1536,9 +1540,27 @@ def _file_rows(names: list[str], frames: list[pd.DataFrame], shown: int = 4) -> 
         end = start + len(frame) - 1
         parts.append(f"{start}{'' if end == start else f'-{end}'} {name}")
         start += len(frame)
-    if len(parts) > shown:
+    if len(parts) > shown + 1:  # (eliding one file would save nothing)
         parts = parts[:shown - 1] + [f"... ({len(parts) - shown} more) ...", parts[-1]]
     return "; rows " + ", ".join(parts)
+
+
+#: ``df.attrs`` key of a table read from several files: ``[(file name, rows), ...]``.
+_FILES_ATTR = "dataqa_files"
+
+
+def _row_in_file(df: pd.DataFrame, row: int) -> str:
+    """Row ``row`` (0-based, of the joined table) as ``"1421 (Youtube04-Eminem.csv row
+    71)"`` for a table read from several files, else its number from 1."""
+    files = df.attrs.get(_FILES_ATTR)
+    if not files:
+        return str(row + 1)
+    start = 0
+    for name, n in files:
+        if row < start + n:
+            return f"{row + 1} ({name} row {row - start + 1})"
+        start += n
+    return str(row + 1)
 
 
 def load_with_options(data, read_options: dict | None):

@@ -1079,3 +1079,23 @@ def test_a_txt_file_with_sep_is_read_as_delimited_text(tmp_path):
     with pytest.raises(DataLoadError, match="cannot tell the format of .*data.txt' from its "
                                             "suffix '.txt'; pass --format"):
         load_table(tmp_path / "data.txt")
+
+
+def test_a_repeated_id_in_a_table_of_several_files_names_the_file_and_its_row(tmp_path):
+    from dataqa.data import load_tables, make_ids
+
+    (tmp_path / "a.csv").write_text("id,text\n1,x\n2,y\n")
+    (tmp_path / "b.csv").write_text("id,text\n3,z\n4,w\n4,w\n")
+    df = load_tables(tmp_path / "*.csv")
+    with pytest.raises(DuplicateIdError, match=r"'4' in rows 4 \(b.csv row 2\), 5 \(b.csv row "
+                                               r"3\), counted from 1 after the header\); ids "
+                                               r"must be unique. 1 row is an exact copy of an "
+                                               r"earlier row: drop them \(pandas: "
+                                               r"df.drop_duplicates\(\)\), or leave out the id "
+                                               r"column \(--id-column\)"):
+        make_ids(df, "id")
+    # five files are all named (eliding one of them would save nothing)
+    for i in range(3):
+        (tmp_path / f"c{i}.csv").write_text(f"id,text\n{10 + i},t\n")
+    names = str(load_tables(tmp_path / "*.csv").attrs["dataqa_source"])
+    assert "more)" not in names and "c1.csv" in names
