@@ -331,8 +331,9 @@ def _try_writing(folder: Path, option: str, out: Path, what: str) -> None:
             pass
     except OSError as exc:
         raise InvalidSettingError(
-            f"{option} {str(out)!r} cannot be written ({str(folder)!r}: "
-            f"{exc.strerror or exc}); give {what} you can write to.") from None
+            f"{option} {str(out)!r} cannot be written: a new file could not be made in "
+            f"{str(folder)!r} (the system says: {exc.strerror or exc}); give {what} you can "
+            f"write to.") from None
 
 
 def write_csv_atomic(frame, out: str | os.PathLike) -> None:

@@ -172,6 +172,7 @@ def _row15_out_unwritable(tmp_path, request):
     data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20)
     # /proc takes no new files, even for root (chmod would not stop root)
     cli_fails(_audit_args(data, Path("/proc/dataqa_out")), "--out '/proc/dataqa_out' cannot be written",
+              "a new file could not be made in '/proc' (the system says:",
               "give a folder you can write to")
     assert not Path("/proc/dataqa_out").exists()
 
