@@ -67,7 +67,11 @@ def check_int(value: Any, name: str, *, minimum: int = 1,
 
 
 def check_positive(value: Any, name: str) -> float:
-    """``value`` as a positive finite float."""
+    """``value`` as a positive finite float (a number: not a string such as ``"2"``,
+    not a bool)."""
+    if isinstance(value, (str, bytes, bool)):
+        raise InvalidSettingError(f"{name}={value!r} must be a positive number, not "
+                                  f"{type(value).__name__}.")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -78,7 +82,10 @@ def check_positive(value: Any, name: str) -> float:
 
 
 def check_nonneg(value: Any, name: str) -> float:
-    """``value`` as a finite float ``>= 0``."""
+    """``value`` as a finite float ``>= 0`` (a number: not a string, not a bool)."""
+    if isinstance(value, (str, bytes, bool)):
+        raise InvalidSettingError(f"{name}={value!r} must be a number >= 0, not "
+                                  f"{type(value).__name__}.")
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -91,6 +91,11 @@ def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
         raise NotFittedError(f"the {type(model).__name__} is not fitted; fit it before "
                              f"scoring.") from None
     except ValueError as exc:  # the estimator's own input check
+        if getattr(X, "ndim", 2) == 1:  # its message prints the whole array
+            raise OODInputError(
+                f"X must be 2-D, one row per item (n_items, n_features); got shape "
+                f"{tuple(X.shape)}: for one item pass X[None, :] (X.reshape(1, -1)), for one "
+                f"feature X[:, None].") from None
         if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim == 2:
             bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
             if len(bad):  # a model that takes no NaN: the rows, not its long message

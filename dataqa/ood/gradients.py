@@ -601,6 +601,8 @@ def gradient_score(model, X, *, part: str = "G", labels=None, temperature: float
     -------
     scores : float64 ndarray (n,)
     """
+    if isinstance(part, str) and part.strip().upper() in ("G", "SG"):
+        part = part.strip().upper()  # 'sg' as 'SG', as names are read elsewhere
     if part not in ("G", "SG"):
         raise InvalidSettingError(f"part={part!r} must be 'G' or 'SG'.")
     if is_torch_model(model):

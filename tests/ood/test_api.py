@@ -334,3 +334,20 @@ def test_a_torch_model_refuses_sparse_input_plainly():
     with pytest.raises(OODInputError, match="X is a sparse matrix, which a torch model does "
                                             "not take; pass X.toarray()"):
         score_ood("msp", model=model, X=X)
+
+
+def test_a_one_dimensional_x_and_a_lower_case_part_are_handled_plainly():
+    from dataqa.ood import OODInputError, score_ood
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    with pytest.raises(OODInputError, match=r"X must be 2-D, one row per item \(n_items, "
+                                            r"n_features\); got shape \(40,\): for one item pass "
+                                            r"X\[None, :\]") as err:
+        score_ood("energy", model=model, X=X[:, 0])
+    assert len(str(err.value)) < 300  # not the whole array
+    sg = score_ood("gradient", model=model, X=X, part="sg")
+    np.testing.assert_array_equal(sg, score_ood("gradient", model=model, X=X, part="SG"))
+    with pytest.raises(InvalidSettingError, match="part='s' must be 'G' or 'SG'"):
+        score_ood("gradient", model=model, X=X, part="s")

@@ -92,3 +92,10 @@ def test_bad_temperature():
         energy_score(LOGITS, temperature=0)
     with pytest.raises(InvalidSettingError, match="temperature='a'"):
         msp_score(LOGITS, temperature="a")
+    # a number written as a string, or a bool, is refused rather than read as a number
+    with pytest.raises(InvalidSettingError, match="temperature='2' must be a positive number, "
+                                                  "not str"):
+        energy_score(LOGITS, temperature="2")
+    with pytest.raises(InvalidSettingError, match="temperature=True must be a positive number, "
+                                                  "not bool"):
+        entropy_score(LOGITS, temperature=True)
