@@ -288,7 +288,10 @@ class KNNDetector(BaseEstimator):
         self.center_ = np.zeros(X.shape[1])
         F, zero = self._unit_rows(X)
         self.features_ = F
-        self.sq_norms_ = np.asarray(F.multiply(F).sum(axis=1)).ravel()
+        # unit rows have norm 1 (not 1 +- rounding): rows with no common word are then
+        # exactly sqrt(2) apart, a true tie that selection breaks at random
+        self.sq_norms_ = (np.where(zero, 0.0, 1.0) if self.normalize
+                          else np.asarray(F.multiply(F).sum(axis=1)).ravel())
         self.zero_fitted_ = zero if self.normalize else np.zeros(X.shape[0], dtype=bool)
         self.n_features_in_ = X.shape[1]
         return self
@@ -306,7 +309,8 @@ class KNNDetector(BaseEstimator):
         for qs in range(0, X.shape[0], self.query_chunk):
             q, zq = self._unit_rows(X[qs:qs + self.query_chunk])
             zero_query[qs:qs + q.shape[0]] = zq
-            q2 = np.asarray(q.multiply(q).sum(axis=1)).ravel()
+            q2 = (np.where(zq, 0.0, 1.0) if self.normalize
+                  else np.asarray(q.multiply(q).sum(axis=1)).ravel())
             best = None
             for fs in range(0, F.shape[0], self.fit_chunk):
                 block = F[fs:fs + self.fit_chunk]

@@ -230,6 +230,13 @@ def test_knn_on_sparse_features_matches_the_dense_computation(normalize):
     a = sp.csr_matrix(np.array([[3.0, 0, 0], [0, 0, 5.0]]))
     got = KNNDetector(k=1, normalize=True).fit(a[:1]).score(a)
     np.testing.assert_allclose(got, [0.0, np.sqrt(2)], atol=1e-12)
+    # texts with no word in common with any fitted one tie exactly (selection then breaks
+    # the tie at random, not by rounding noise in the norms)
+    rng = np.random.default_rng(0)
+    fitted = sp.csr_matrix(np.hstack([rng.random((5, 7)), np.zeros((5, 9))]))
+    apart = sp.csr_matrix(np.hstack([np.zeros((6, 7)), rng.random((6, 9)) * 3]))
+    scores = KNNDetector(k=2).fit(fitted).score(apart)
+    assert len(set(scores.tolist())) == 1 and scores[0] == np.sqrt(2.0)
 
 
 def test_knn_sparse_input_errors():
