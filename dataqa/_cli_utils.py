@@ -166,8 +166,9 @@ def read_options(format: str | None, sep: str | None, no_header: bool, columns: 
         if len(decimal) != 1 or decimal.isalnum() or decimal.isspace():
             raise InvalidSettingError(f"--decimal {decimal!r} must be one mark such as ',' "
                                       f"or '.'.")
-        tsv = opts.get("format") == "tsv"  # (a .tsv suffix is not known here)
-        if decimal == opts.get("sep", "\t" if tsv else ","):
+        # without --sep the file's format sets the delimiter (a tab for TSV, known by its
+        # suffix only when the file is read): checked then
+        if "sep" in opts and decimal == opts["sep"]:
             raise InvalidSettingError(f"--decimal {decimal!r} is also the field delimiter; "
                                       f"give the delimiter too, e.g. --sep ';' --decimal ','.")
         opts["decimal"] = decimal
@@ -208,8 +209,7 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
         # the first file's --sep is not taken by a second file whose own --<prefix>-format
         # is given, or that is a TSV: its format then says its delimiter
         inherit_sep = own_format is None and kind != "tsv"
-        f_sep = (own_sep if own_sep is not None else sep if inherit_sep
-                 else "tab" if kind == "tsv" and sep is not None else None)
+        f_sep = own_sep if own_sep is not None else sep if inherit_sep else None
         f_no_header = no_header if own_no_header is None else own_no_header
         f_decimal = decimal if own_decimal is None else own_decimal
         f_columns = (columns if own_columns is None and own_no_header is not False
@@ -241,10 +241,11 @@ def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
         if HEADER_AS_DATA in str(exc):  # often --no-header given for the first file only
             names = str(exc).split(HEADER_AS_DATA, 1)[1].split("): it has a header", 1)[0]
             raise type(exc)(
-                f"the {what} file {str(source)!r} is read without a header (it takes the "
-                f"first file's --no-header unless given --{prefix}-header), but its first line "
-                f"holds the column names{names}): it has a header. Pass --{prefix}-header "
-                f"(and --{prefix}-columns to rename its columns, if needed).") from None
+                f"the {what} file {str(source)!r} is read without a header (the first "
+                f"file's --no-header, which it takes unless given --{prefix}-header, or its "
+                f"own --{prefix}-no-header), but its first line holds the column "
+                f"names{names}): it has a header. Pass --{prefix}-header (and "
+                f"--{prefix}-columns to rename its columns, if needed).") from None
         if _READING_FLAGS.search(str(exc)):
             raise type(exc)(for_second_file(str(exc), prefix, what)) from None
         if str(exc).startswith("data file "):  # the first file is the data file

@@ -81,7 +81,8 @@ def progress_task(description: str, total: float | None, *, enabled: bool | None
     if _plain(console):
         count, t0 = _Count(), time.perf_counter()
         yield count
-        steps = f"{count.done:g}" + (f"/{total:g}" if total is not None else " steps")
+        steps = (f"{count.done:g}/{total:g}" if total is not None else
+                 f"{count.done:g} steps" if count.done else "done")
         console.print(f"{description}: {steps} in {_seconds(t0)}", markup=False,
                       highlight=False, soft_wrap=True)
         return

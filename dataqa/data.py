@@ -298,8 +298,8 @@ def _warn_mojibake(path: Path, compression: str | None, encoding: str) -> None:
         return
     warnings.warn(
         f"{str(path)!r} is read as {encoding}, but it is valid UTF-8 text with characters "
-        f"beyond ASCII: {c!r} is read as {seen!r}. If the file is UTF-8, leave out "
-        f"--encoding (API: encoding=None) or pass --encoding utf-8.", UserWarning, stacklevel=4)
+        f"beyond ASCII: {c!r} is read as {seen!r}. If the file is UTF-8, pass --encoding "
+        f"utf-8 (API: encoding='utf-8').", UserWarning, stacklevel=4)
 
 
 def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
@@ -1553,7 +1553,8 @@ def _row_in_file(df: pd.DataFrame, row: int) -> str:
     """Row ``row`` (0-based, of the joined table) as ``"1421 (Youtube04-Eminem.csv row
     71)"`` for a table read from several files, else its number from 1."""
     files = df.attrs.get(_FILES_ATTR)
-    if not files:
+    # (pandas keeps attrs through filtering: the files' rows then no longer line up)
+    if not files or sum(n for _, n in files) != len(df):
         return str(row + 1)
     start = 0
     for name, n in files:

@@ -536,7 +536,13 @@ def test_decimal_commas(tmp_path):
     assert df["a"].tolist() == [1.5, -0.25] and df["b"].tolist() == [2.0, 3.0]
     assert df["name"].tolist() == ["x", "y"]
     with pytest.raises(InvalidSettingError, match="--decimal ',' is also the field delimiter"):
-        read_options(None, None, False, None, None, ",")
+        read_options(None, ",", False, None, None, ",")
+    # without --sep the file's format sets the delimiter: a CSV is refused when read
+    (tmp_path / "c.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DataLoadError, match="decimal mark ',' must be one character other "
+                                            "than the field delimiter; e.g. --decimal ',' "
+                                            "with --sep ';'"):
+        load_table(tmp_path / "c.csv", **read_options(None, None, False, None, None, ","))
     with pytest.raises(InvalidSettingError, match="--decimal 'ab' must be one mark"):
         read_options(None, ";", False, None, None, "ab")
     df.to_parquet(tmp_path / "eu.parquet")
@@ -1058,8 +1064,8 @@ def test_a_utf8_file_read_as_cp1252_is_warned_about(tmp_path):
     (tmp_path / "u8.csv").write_text("a,b\nna\u00efve,1\nx,2\n", encoding="utf-8")
     with pytest.warns(UserWarning, match="u8.csv' is read as cp1252, but it is valid UTF-8 "
                                          "text with characters beyond ASCII: '\u00ef' is read "
-                                         "as '\u00c3\u00af'. If the file is UTF-8, leave out "
-                                         "--encoding"):
+                                         "as '\u00c3\u00af'. If the file is UTF-8, pass "
+                                         "--encoding utf-8"):
         df = load_table(tmp_path / "u8.csv", encoding="cp1252")
     assert df["a"].tolist() == ["na\u00c3\u00afve", "x"]  # read as asked
     # a cp1252 file, an ASCII file, or UTF-8 read as UTF-8: no warning
@@ -1094,6 +1100,9 @@ def test_a_repeated_id_in_a_table_of_several_files_names_the_file_and_its_row(tm
                                                r"df.drop_duplicates\(\)\), or leave out the id "
                                                r"column \(--id-column\)"):
         make_ids(df, "id")
+    # a filtered table's rows no longer line up with the files: plain row numbers
+    with pytest.raises(DuplicateIdError, match=r"'4' in rows 3, 4, counted from 1"):
+        make_ids(df[df["id"] != 1].reset_index(drop=True), "id")
     # five files are all named (eliding one of them would save nothing)
     for i in range(3):
         (tmp_path / f"c{i}.csv").write_text(f"id,text\n{10 + i},t\n")

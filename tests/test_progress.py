@@ -60,11 +60,14 @@ def test_not_a_terminal_writes_one_plain_line_per_stage():
     with progress_task("pushing", None, enabled=True, console=console) as advance:
         advance(3)
     lines = buf.getvalue().splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 3, lines
     assert lines[0].startswith("Datalab: outliers, near duplicates: done in ")
     assert lines[0].endswith(" s")
     assert lines[1].startswith("cross-validating (5 folds): 10/10 in ")
     assert lines[2].startswith("pushing: 3 steps in ")
+    with progress_task("applying LFs (dask)", None, enabled=True, console=console):
+        pass  # a task that counts no step says it is done
+    assert buf.getvalue().splitlines()[3].startswith("applying LFs (dask): done in ")
     assert "━" not in buf.getvalue()
 
 

@@ -33,7 +33,8 @@ def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,
         When given, ``given_label`` and ``suggested_label`` hold names, else class indices.
 
     A class the model did not learn (:func:`unlearned_classes`: its own rows get no more
-    of its probability, on average, than the other rows, as a class of a few rows may)
+    of its probability, on average, than the other rows, or do not rank above them on it
+    at the one-sided 5% level, as a class of a few rows may)
     is left out of the filter, with a warning: confident learning counts an item as
     "confidently class k" when ``p[i, k]`` reaches the mean of ``p[:, k]`` over class k's
     rows, and for such a class that threshold is near 0, so every uncertain item of the

@@ -239,7 +239,11 @@ class DriftResult:
                     while name in taken:
                         name = f"current_{name}"
                     taken.add(name)
-                q[name] = data[c].to_numpy()
+                col = data[c]
+                if (pd.api.types.is_float_dtype(col) and col.notna().any()
+                        and bool((col.dropna() % 1 == 0).all())):
+                    col = col.astype("Int64")  # whole numbers with gaps: 1, not 1.0
+                q[name] = col.array
         order = np.argsort(-score, kind="stable")
         no_text = 0
         if self.text_column is not None:  # nothing to show an annotator

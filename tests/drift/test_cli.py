@@ -761,9 +761,9 @@ def test_a_second_file_with_its_own_format_or_a_tsv_does_not_take_the_first_file
               own_encoding=None, own_decimal=None)
     own_tsv = second_file_options("SMSSpamCollection", "current", "current",
                                   own_format="tsv", **kw)
-    assert own_tsv["format"] == "tsv" and own_tsv["sep"] == "\t"
-    assert second_file_options("cur.tsv", "current", "current", own_format=None,
-                               **kw)["sep"] == "\t"
+    assert own_tsv["format"] == "tsv" and "sep" not in own_tsv and own_tsv["decimal"] == ","
+    by_suffix = second_file_options("cur.tsv", "current", "current", own_format=None, **kw)
+    assert "sep" not in by_suffix and by_suffix["decimal"] == ","  # the TSV's tab
     # a CSV current file takes the reference's --sep, and its own --current-sep wins
     assert second_file_options("cur.csv", "current", "current", own_format=None,
                                **kw)["sep"] == ";"
@@ -786,3 +786,18 @@ def test_current_format_tsv_reads_beside_a_semicolon_reference(tmp_path):
     assert res.exit_code == 0, res.output
     cols = pd.read_csv(tmp_path / "o" / "columns.csv")
     assert "x" in cols["column"].tolist()
+
+
+def test_a_tsv_known_by_its_suffix_takes_a_decimal_comma(tmp_path):
+    from dataqa._cli_utils import read_options
+    from dataqa.data import load_table
+
+    assert read_options(None, None, False, None, None, ",") == {"decimal": ","}
+    with pytest.raises(Exception, match="is also the field delimiter"):
+        read_options(None, ",", False, None, None, ",")
+    (tmp_path / "x.tsv").write_text("a\tb\n1,5\tu\n2,25\tv\n")
+    df = load_table(tmp_path / "x.tsv", **read_options(None, None, False, None, None, ","))
+    assert df["a"].tolist() == [1.5, 2.25]
+    (tmp_path / "x.csv").write_text("a;b\n1,5;u\n")
+    with pytest.raises(Exception, match="must be one character other than the field delimiter"):
+        load_table(tmp_path / "x.csv", **read_options(None, None, False, None, None, ","))

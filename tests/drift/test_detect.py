@@ -716,3 +716,15 @@ def test_current_labels_named_unlike_the_references_are_warned_about():
     cur = table(60, rng).assign(label=rng.choice(["A", "B"], 60))
     with pytest.warns(UserWarning, match="holds '[AB]', '[AB]', none of the reference's classes"):
         detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
+
+
+def test_label_queue_shows_whole_numbers_of_a_column_with_gaps_as_such():
+    rng = np.random.default_rng(1)
+    ref = table(60, rng)
+    cur = table(40, rng).assign(label=[0.0, np.nan, 1.0, np.nan] * 10, w=0.5)
+    res = detect_drift(ref, cur, feature_columns=["a", "b"], n_permutations=19,
+                       progress=False)
+    q = res.label_queue(top=40)
+    assert str(q["current_label"].dtype) == "Int64"  # (named apart from the queue's own)
+    assert sorted(q["current_label"].dropna().unique().tolist()) == [0, 1]
+    assert q["w"].tolist() == [0.5] * len(q)  # other numbers stay as they are

@@ -310,10 +310,10 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
                                    "--dev-format", "csv", "--dev-columns", "key,gold", "--label-column", "gold",
                                    "--out", str(files / "o6")])
     assert res.exit_code == 2
-    assert (f"the dev file {str(files / 'devh.csv')!r} is read without a header (it takes the "
-            f"first file's --no-header unless given --dev-header), but its first line holds "
-            f"the column names ('key', 'gold'): it has a header. Pass --dev-header"
-            in " ".join(res.output.split()))
+    assert (f"the dev file {str(files / 'devh.csv')!r} is read without a header (the first "
+            f"file's --no-header, which it takes unless given --dev-header, or its own "
+            f"--dev-no-header), but its first line holds the column names ('key', 'gold'): "
+            f"it has a header. Pass --dev-header" in " ".join(res.output.split()))
     # a dev file in UTF-8 beside a cp1252 data file is told the encoding it reads as
     (files / "d1252.csv").write_bytes(
         pd.read_csv(files / "d.csv").to_csv(index=False).encode("cp1252"))
