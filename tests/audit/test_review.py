@@ -359,12 +359,27 @@ def test_hdi_interval_is_not_longer():
 
 
 def test_required_review_size():
-    from dataqa.audit.review import _expected_width, _strata_table
+    from dataqa.audit.review import _expected_width, _sizing_table, _strata_table
 
     res = fake_result()
     b = required_review_size(res, width=0.08)
-    table = _strata_table(res.issues)
-    kw = dict(confidence=0.95, n_sim=20, n_draws=2000, min_per_stratum=5, seed=0)
+    table = _sizing_table(res.issues, 2)
+    # the flagged stratum plans with the model's expected error; the others with the mean
+    # posterior probability of a wrong label (uniform flips at the flagged share e = 0.1)
+    plain = _strata_table(res.issues).set_index("stratum")["expected_error"]
+    # the plan's allocation stays the model's; the simulated errors are the planned ones
+    assert table.set_index("stratum")["expected_error"].equals(plain)
+    sized = table.set_index("stratum")["planned_error"]
+    assert sized["flagged"] == plain["flagged"]
+    s = res.issues["label_issue_score"].to_numpy()
+    from dataqa.audit.review import review_strata
+
+    rest = review_strata(res.issues) == "rest"
+    post = s * 0.1 / ((1 - s) * 0.9 + s * 0.1)
+    assert sized["rest"] == pytest.approx(post[rest].mean())
+    assert sized["rest"] < plain["rest"] and sized["high"] < plain["high"]
+    kw = dict(confidence=0.95, n_sim=20, n_draws=2000, min_per_stratum=5, seed=0,
+              quantile=0.95)
     assert _expected_width(table, b, **kw) <= 0.08
     assert _expected_width(table, int(b * 0.9), **kw) > 0.08
     assert required_review_size(res, width=0.15) < b
