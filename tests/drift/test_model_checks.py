@@ -725,9 +725,15 @@ def test_label_shift_interval_of_a_common_class_among_many():
     hits = np.array(hits)
     # nominal 95%; in 150 runs 0.97 over the classes, 0.93 for the worst one
     assert hits.mean() >= 0.9 and hits[:, 0].mean() >= 0.85, hits.mean(axis=0)
+    # 30 classes take the class-wise draws too: the common class keeps its interval
+    k = 30
+    y = np.repeat(np.arange(k), 60)
+    cur = np.r_[np.zeros(24, dtype=int), np.arange(1, 7)]
+    r = label_shift(np.eye(k)[y], y, np.eye(k)[cur], n_bootstrap=200, random_state=0)
+    assert r["low"][0] < 0.8 < r["high"][0] and 0.55 < r["low"][0]
 
 
-@pytest.mark.parametrize("k", [3, 25])
+@pytest.mark.parametrize("k", [3, 25, 60])
 def test_label_shift_takes_any_random_state_and_refuses_no_rows(k):
     rng = np.random.default_rng(0)
     y = rng.integers(0, k, 600)
@@ -735,7 +741,7 @@ def test_label_shift_takes_any_random_state_and_refuses_no_rows(k):
     for rs in (0, np.random.RandomState(0), np.random.Generator(np.random.MT19937(1))):
         r = label_shift(P, y, Q, n_bootstrap=40, random_state=rs)
         assert np.all(r["low"] <= r["high"]) and np.isfinite(r["high"]).all()
-        if k == 3:  # (above 20 classes one Dirichlet draw can lift a 0 estimate's interval)
+        if k == 3:  # (above 50 classes one Dirichlet draw can lift a 0 estimate's interval)
             assert np.all(r["low"] <= r["prior"] + 1e-12)
             assert np.all(r["prior"] <= r["high"] + 1e-12)
     a = label_shift(P, y, Q, n_bootstrap=40, random_state=5)
