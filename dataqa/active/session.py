@@ -35,8 +35,14 @@ from dataqa.stats import error_rate_interval
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
            "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table"]
 
-#: k of the ``ood:knn`` acquisition when none is given (lowered to the labeled items).
+#: Most k of the ``ood:knn`` acquisition when none is given: one per
+#: :data:`KNN_ITEMS_PER_NEIGHBOUR` labeled in-scope items, at least 1 and at most this
+#: (k = 50 for 50,000 training items, as in Sun et al. 2022).
 KNN_DEFAULT_K = 50
+#: Labeled in-scope items per neighbour of the default k (see :data:`KNN_DEFAULT_K`).
+#: A k near the number of labeled items scores every item by its farthest labeled one:
+#: with 20 labeled texts, 169 of 170 pool texts tied at sqrt(2).
+KNN_ITEMS_PER_NEIGHBOUR = 1000
 
 
 def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | None,
@@ -301,11 +307,13 @@ class LabelingSession:
         if strategy == "ood:knn":
             k = settings.get("k")
             if k is None:
-                settings["k"] = min(KNN_DEFAULT_K, n_fit)
+                settings["k"] = int(min(KNN_DEFAULT_K, n_fit,
+                                        max(1, n_fit // KNN_ITEMS_PER_NEIGHBOUR)))
                 if settings["k"] < KNN_DEFAULT_K:
                     self.notes_.append(
-                        f"ood:knn uses k={settings['k']} (the {n_fit} labeled in-scope items; "
-                        f"the default k={KNN_DEFAULT_K} needs more); set k with --k.")
+                        f"ood:knn uses k={settings['k']}, one neighbour per "
+                        f"{KNN_ITEMS_PER_NEIGHBOUR:,} of the {n_fit} labeled in-scope items "
+                        f"(at most {KNN_DEFAULT_K}); set k with --k.")
             elif k > n_fit:
                 raise InvalidSettingError(
                     f"k={k} is larger than the {n_fit} labeled in-scope items the kNN score "

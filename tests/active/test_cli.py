@@ -99,9 +99,10 @@ def test_knn_k_automatic_and_explicit(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "k=13 is larger than the 12 labeled in-scope items" in " ".join(res.output.split())
     out = _run("al", "next", "--ledger", led, "--strategy", "ood:knn", "--batch", "3")
-    assert "ood:knn uses k=12 (the 12 labeled in-scope items" in out
+    assert ("ood:knn uses k=1, one neighbour per 1,000 of the 12 labeled in-scope items (at "
+            "most 50); set k with --k.") in " ".join(out.split())
     with Ledger(led, create=False) as check:
-        assert check.rounds().loc[0, "settings"]["effective_settings"] == {"k": 12}
+        assert check.rounds().loc[0, "settings"]["effective_settings"] == {"k": 1}
     res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--strategy", "margin",
                               "--k", "3"])
     assert res.exit_code == 2 and "--k applies to the kNN acquisitions" in res.output
@@ -545,3 +546,15 @@ def test_init_adds_the_text_of_items_pushed_before_it_under_another_column(tmp_p
     assert stored["t15"] == {"comment": "thanks for notes 15", "score": 0.5,
                              "text": "thanks for notes 15"}
     assert stored["t16"] == {"comment": "win cash now 16", "text": "win cash now 16"}
+
+
+def test_knn_default_k_grows_with_the_labeled_items() -> None:
+    from types import SimpleNamespace
+
+    from dataqa.active.session import LabelingSession
+
+    def k_for(n_fit: int) -> int:
+        fake = SimpleNamespace(strategy_settings={}, notes_=[])
+        return LabelingSession._knn_settings(fake, "ood:knn", n_fit)["k"]
+
+    assert [k_for(n) for n in (1, 20, 999, 5_000, 50_000, 1_000_000)] == [1, 1, 1, 5, 50, 50]
