@@ -403,9 +403,11 @@ def label_command(
     if df["label"].isna().any():
         first = 1 if no_header else 2  # file lines count from 1, after the header if any
         rows = [str(int(r) + first) for r in df.index[df["label"].isna()][:3]]
+        n_empty = int(df["label"].isna().sum())
         raise InvalidSettingError(
-            f"{int(df['label'].isna().sum())} rows of {file} have no label (first at line "
-            f"{', '.join(rows)}); fill them (skip skips an item) or drop them.")
+            f"{n_empty} {'row' if n_empty == 1 else 'rows'} of {file} {'has' if n_empty == 1 else 'have'} "
+            f"no label (first at line {', '.join(rows)}); fill them (skip skips an item) or "
+            f"drop them.")
     where = repr(str(file))
     with Ledger(ledger, create=False) as led:
         _check_first_classes(led, df["label"].tolist(), new_class or [], where)

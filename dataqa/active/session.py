@@ -449,7 +449,9 @@ class LabelingSession:
         """
         check_record_source(source)
         self.notes_: list[str] = []  # this call's notes only
-        ids = [str(i) for i in ids]
+        # an id with stray spaces (a file edited by hand) is the ledger's id without them
+        ids = [i if i in self._pos or i.strip() not in self._pos else i.strip()
+               for i in (str(v) for v in ids)]
         labels = list(labels)
         if len(ids) != len(labels):
             raise LengthMismatchError(f"{len(ids)} ids but {len(labels)} labels; give one "

@@ -552,6 +552,7 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     r["verified_label"] = [
         v.split(".")[0] if v not in known and re.fullmatch(r"-?\d+\.0+", v)
         and v.split(".")[0] in known else v for v in r["verified_label"]]
+    r = _drop_repeated_reviews(r)
     dup = r["id"][r["id"].duplicated()].unique()
     if len(dup):
         raise InvalidSettingError(
@@ -563,12 +564,27 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
         rows = r.loc[r["verified_label"].isin(bad), "id"].tolist()
         lower = {str(c).lower(): c for c in classes}
         cased = [f"{b!r} is {lower[b.lower()]!r}" for b in bad if b.lower() in lower]
-        case = f" ({'; '.join(cased[:3])} in another case)" if cased else ""
+        case = f"; {'; '.join(cased[:3])} in another case" if cased else ""
         raise LabelError(
             f"{len(rows)} review(s){where} give a verified_label that is not a class of the "
-            f"audit ({', '.join(map(repr, bad[:5]))}; ids {format_ids(rows)}){case}; the "
+            f"audit ({', '.join(map(repr, bad[:5]))}; ids {format_ids(rows)}{case}); the "
             f"classes are {classes!r}: write one of them, spelled as in the label column, or "
             f"leave the cell empty for an item not reviewed (yet).")
+    return r
+
+
+def _drop_repeated_reviews(r: pd.DataFrame) -> pd.DataFrame:
+    """``r`` with an item's repeated, identical review (the same id and label twice, as a
+    sheet pasted twice holds) kept once, with a warning; different labels stay, refused."""
+    same = r.duplicated(["id", "verified_label"])
+    if same.any():
+        import warnings
+
+        ids = r.loc[same, "id"].unique()
+        warnings.warn(f"the reviews give {len(ids)} item(s) the same verified label more "
+                      f"than once ({format_ids(ids)}); each is counted once.", UserWarning,
+                      stacklevel=3)
+        r = r[~same]
     return r
 
 
@@ -662,6 +678,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     # an id with stray spaces (a sheet edited by hand) is the plan's id without them
     plan_set = set(plan_ids)
     r["id"] = [i.strip() if i not in plan_set and i.strip() in plan_set else i for i in r["id"]]
+    r = _drop_repeated_reviews(r)
     dup = r["id"][r["id"].duplicated()].unique()
     if len(dup):
         raise InvalidSettingError(

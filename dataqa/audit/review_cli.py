@@ -104,6 +104,9 @@ def plan_command(
         raise InvalidSettingError("--force only applies with --push.")
     result = _load(audit_dir)
     plan = plan_review(result, budget=budget, random_state=seed)
+    if budget > len(plan):
+        console.print(f"note: --budget {budget} is more than the {len(plan)} items of the "
+                      f"audit; the plan reviews every item.", highlight=False)
     sheet = _items_to_push(result, plan["id"])
     sheet["verified_label"] = ""
     client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
@@ -320,6 +323,15 @@ def estimate_command(
     if v.n_reviewed < v.n_planned:
         console.print(f"  {v.n_planned - v.n_reviewed} planned items not reviewed yet: the "
                       f"interval is wider than the full plan's", highlight=False)
+    planned = getattr(result, "model_error_rate", None)
+    if planned is not None and getattr(planned, "review_width", None):
+        width = v.high - v.low
+        aim = planned.review_width
+        console.print(
+            f"  the interval is {width * 100:.1f} points wide"
+            + (f", wider than the {aim * 100:g} the audit's recommended budget "
+               f"({planned.review_size} items) aims at" if width > aim + 1e-12 else
+               f", within the {aim * 100:g} the audit aimed at"), highlight=False)
     if left_out:
         console.print(f"  {len(left_out)} annotated item(s) of project {project!r} are not in "
                       f"this plan and were left out ({format_ids(left_out, 5)})",

@@ -97,6 +97,9 @@ def test_session_errors(tmp_path: Path) -> None:
     s = LabelingSession.create(tmp_path / "e.db", LogisticRegression(), X, ids=ids, batch_size=5)
     with pytest.raises(InvalidSettingError, match="not items of this ledger: 'zz'"):
         s.record_labels(["zz"], [1])
+    # an id with stray spaces is the ledger's id without them
+    assert s.record_labels([f" {ids[0]} "], [int(y[0])]) == 1
+    assert s.ledger.labels()["id"].tolist()[-1] == str(ids[0])
     with pytest.raises(InvalidSettingError, match="batch_size=0"):
         LabelingSession.create(s.ledger, LogisticRegression(), X, ids=ids, batch_size=0)
     with pytest.raises(LedgerError, match="run `dataqa al init"):

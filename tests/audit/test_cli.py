@@ -95,6 +95,12 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert "verified_label" in sheet and sheet["verified_label"].isna().all()
     assert not {"given_label", "label", "suggested_label", "stratum"} & set(sheet.columns)
     assert "review plan: 80 of 400 items" in res.output
+    assert "note:" not in res.output
+    big = runner.invoke(app, ["review", "plan", str(out), "--budget", "1000"])
+    assert big.exit_code == 0, big.output
+    assert ("note: --budget 1000 is more than the 400 items of the audit; the plan reviews "
+            "every item.") in " ".join(big.output.split())
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "80"])
     classes = ", ".join(repr(str(c)) for c in range(10))
     assert (f"verified_label: the item's true class, one of {classes}; leave it empty for an "
             f"item not reviewed") in " ".join(res.output.split())
@@ -126,6 +132,11 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
             f"estimated: {direct.missed_errors.format('{:.0f}')}; "
             f"{int(unflagged['n_errors'].sum())} found among the "
             f"{int(unflagged['n_reviewed'].sum())} reviewed") in text
+    aim = AuditResult.load(out).model_error_rate
+    width = (direct.high - direct.low) * 100
+    said = (f"wider than the 5 the audit's recommended budget ({aim.review_size} items) aims at"
+            if width > 5 else "within the 5 the audit aimed at")
+    assert f"the interval is {width:.1f} points wide, {said}" in text
     page = (out / "report.html").read_text()
     assert "Verified error rate" in page and str(direct) in page
     summary = json.loads((out / "summary.json").read_text())

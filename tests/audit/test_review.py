@@ -278,6 +278,10 @@ def test_partial_review_is_wider_and_no_review_is_the_prior():
     assert (got.estimate, got.low, got.high, got.n_reviewed) == (
         same.estimate, same.low, same.high, same.n_reviewed)
     twice = pd.concat([_reviews(res, plan, wrong).iloc[:1], spaced.iloc[:1]])
+    with pytest.warns(UserWarning, match="the same verified label more than once"):
+        assert estimate_error_rate(res, twice).n_reviewed == 1
+    other = "b" if twice["verified_label"].iloc[1] == "a" else "a"
+    twice.iloc[1, twice.columns.get_loc("verified_label")] = other
     with pytest.raises(InvalidSettingError, match="more than one verified label \\(white space "
                                                   "around the ids aside\\)"):
         estimate_error_rate(res, twice)
@@ -305,6 +309,13 @@ def test_estimate_refuses_bad_reviews():
     dup = pd.DataFrame({"id": [plan["id"][0]] * 2, "verified_label": ["a", "b"]})
     with pytest.raises(InvalidSettingError, match="more than one verified label"):
         estimate_error_rate(res, dup)
+    # the same label twice (a sheet pasted twice) is counted once, with a word
+    twice = pd.DataFrame({"id": [plan["id"][0]] * 2 + [plan["id"][1]],
+                          "verified_label": ["a", "a", "b"]})
+    with pytest.warns(UserWarning, match=r"the reviews give 1 item\(s\) the same verified "
+                                         r"label more than once .*; each is counted once"):
+        once = estimate_error_rate(res, twice, plan=plan)
+    assert once.n_reviewed == 2
     unknown = pd.DataFrame({"id": [plan["id"][0]], "verified_label": ["c"]})
     with pytest.raises(LabelError, match="not a class of the audit \\('c'"):
         estimate_error_rate(res, unknown)
@@ -315,7 +326,7 @@ def test_estimate_refuses_bad_reviews():
         estimate_error_rate(res, cased)
     assert str(e.value).startswith("1 review(s) of 'sheet.csv' give a verified_label that is "
                                    "not a class of the audit ('A'; ids ")
-    assert str(e.value).endswith("('A' is 'a' in another case); the classes are ['a', 'b']: "
+    assert str(e.value).endswith("; 'A' is 'a' in another case); the classes are ['a', 'b']: "
                                  "write one of them, spelled as in the label column, or leave "
                                  "the cell empty for an item not reviewed (yet).")
     with pytest.raises(MissingColumnError, match="verified_label"):
