@@ -16,6 +16,7 @@ from dataqa._cli_utils import (
     SEP_OPT,
     check_out_file,
     console,
+    err_console,
     handle_errors,
     print_table,
     read_options,
@@ -105,38 +106,38 @@ def init_command(
         console.print(f"--force: replaced the ledger's setup ({res['replaced']}) and the "
                       f"stored content of its items.", highlight=False)
     if res["analyzer"] == "char":
-        console.print(f"note: column {text_column!r} holds no words; its features are "
+        err_console.print(f"note: column {text_column!r} holds no words; its features are "
                       f"character n-grams.", highlight=False)
     console.print(f"{res['n']} rows read: [bold]{res['items']}[/] new items, "
                   f"[bold]{res['labels']}[/] given labels added; the ledger holds "
                   f"{total['items']} items, {total['labeled_items']} labeled.", highlight=False)
     if res["adopted"]:
-        console.print(f"note: the ledger already held {len(res['adopted'])} item(s) that are "
+        err_console.print(f"note: the ledger already held {len(res['adopted'])} item(s) that are "
                       f"not in this table ({format_ids(res['adopted'], 5)}), e.g. pushed with "
                       f"`dataqa ls push --from`; they are part of the pool now. Use another "
                       f"--ledger to keep them apart.", highlight=False)
     if res.get("adopted_without_content"):
         lacking = res["adopted_without_content"]
         what = f"column {text_column!r}" if text_column else "the feature columns"
-        console.print(f"warning: {len(lacking)} of them ({format_ids(lacking, 5)}) have no "
+        err_console.print(f"warning: {len(lacking)} of them ({format_ids(lacking, 5)}) have no "
                       f"stored value of {what}, so `dataqa al next` cannot score them: add "
                       f"their rows to the table and run `dataqa al init` again.",
                       highlight=False)
     if res["changed_labels"]:
-        console.print(f"note: {len(res['changed_labels'])} item(s) already in the ledger have "
+        err_console.print(f"note: {len(res['changed_labels'])} item(s) already in the ledger have "
                       f"another given label in this table "
                       f"({format_ids(res['changed_labels'], 5)}); the new label is recorded "
                       f"and is the given label now (the earlier one stays in the history).",
                       highlight=False)
     if res.get("cleared_labels"):
-        console.print(f"note: {len(res['cleared_labels'])} item(s) have a given label in the "
+        err_console.print(f"note: {len(res['cleared_labels'])} item(s) have a given label in the "
                       f"ledger but a blank cell in this table "
                       f"({format_ids(res['cleared_labels'], 5)}); their given label is kept "
                       f"(a blank cell takes no label away). To correct one, record the right "
                       f"label with `dataqa al label FILE --ledger {ledger} --source reviewed` "
                       f"(out_of_scope marks an item outside the task).", highlight=False)
     if res["changed_content"]:
-        console.print(f"note: {len(res['changed_content'])} item(s) already in the ledger have "
+        err_console.print(f"note: {len(res['changed_content'])} item(s) already in the ledger have "
                       f"other content in this table ({format_ids(res['changed_content'], 5)}); "
                       f"their stored content is kept, since an id stands for one item. Give "
                       f"edited items new ids to add them as new items.", highlight=False)
@@ -322,7 +323,7 @@ def next_command(
         info = led.round_info(rid) if rid is not None else None
     frame = frame.assign(text=[texts[i].get("text", "") for i in frame["id"]])
     for note in getattr(session, "notes_", []):
-        console.print(f"note: {note}", highlight=False)
+        err_console.print(f"note: {note}", highlight=False)
     if current is not None:
         console.print(f"round {rid} is still open: {len(current['missing'])} of "
                       f"{len(frame)} items to label or skip; showing it again (scores as "
@@ -454,7 +455,7 @@ def label_command(
                          f"waiting items: {format_ids(waiting['missing'])}); was the file "
                          f"meant for another ledger?"]
     for note in notes:
-        console.print(f"note: {note}", highlight=False)
+        err_console.print(f"note: {note}", highlight=False)
     acc = metrics["dev_accuracy"]
     dev = "no dev labels" if acc is None else (
         f"dev accuracy {acc:.3f} (95% interval {metrics['dev_low']:.3f}-"

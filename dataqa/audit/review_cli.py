@@ -14,6 +14,7 @@ from dataqa._cli_utils import (
     NO_HEADER_OPT,
     SEP_OPT,
     console,
+    err_console,
     handle_errors,
     read_options,
     set_aside_earlier,
@@ -105,7 +106,7 @@ def plan_command(
     result = _load(audit_dir)
     plan = plan_review(result, budget=budget, random_state=seed)
     if budget > len(plan):
-        console.print(f"note: --budget {budget} is more than the {len(plan)} items of the "
+        err_console.print(f"note: --budget {budget} is more than the {len(plan)} items of the "
                       f"audit; the plan reviews every item.", highlight=False)
     sheet = _items_to_push(result, plan["id"])
     sheet["verified_label"] = ""

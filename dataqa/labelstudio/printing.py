@@ -23,7 +23,7 @@ def print_push_report(report: PushReport) -> None:
     console.print(str(report), highlight=False, soft_wrap=True)
     # what the created tasks lack (nothing to say when none was created)
     for note in getattr(report, "notes", ()) if report.n_created else ():
-        console.print(f"note: {note}", highlight=False, soft_wrap=True, markup=False)
+        err_console.print(f"note: {note}", highlight=False, soft_wrap=True, markup=False)
     foreign = getattr(report, "foreign", ())
     if foreign:
         from dataqa.errors import format_ids

@@ -558,3 +558,14 @@ def test_knn_default_k_grows_with_the_labeled_items() -> None:
         return LabelingSession._knn_settings(fake, "ood:knn", n_fit)["k"]
 
     assert [k_for(n) for n in (1, 20, 999, 5_000, 50_000, 1_000_000)] == [1, 1, 1, 5, 50, 50]
+
+
+def test_notes_go_to_stderr_and_the_batch_to_stdout(tmp_path: Path) -> None:
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--strategy", "ood:knn",
+                              "--batch", "3"])
+    assert res.exit_code == 0, res.output
+    assert "note: ood:knn uses k=1" in " ".join(res.stderr.split())
+    assert "note:" not in res.stdout and "round 1" in res.stdout
