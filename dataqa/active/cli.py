@@ -105,6 +105,9 @@ def init_command(
     if res["replaced"]:
         console.print(f"--force: replaced the ledger's setup ({res['replaced']}) and the "
                       f"stored content of its items.", highlight=False)
+    if res.get("empty_columns"):
+        err_console.print(f"note: column(s) {', '.join(map(repr, res['empty_columns']))} hold "
+                          f"no value and are left out of the features.", highlight=False)
     if res["analyzer"] == "char":
         err_console.print(f"note: column {text_column!r} holds no words; its features are "
                       f"character n-grams.", highlight=False)

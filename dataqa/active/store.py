@@ -105,6 +105,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             raise MissingColumnError(col, cols, role=role)
     ids = make_ids(df, id_column)
     analyzer = None
+    empty: list[str] = []
     if text_column is not None:
         feats: list[str] = []
         texts = ["" if pd.isna(t) else str(t) for t in df[text_column]]
@@ -113,6 +114,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     else:
         exclude = [c for c in (label_column, id_column, split_column) if c]
         feats = list(feature_columns or numeric_feature_columns(df, exclude=exclude))
+        if not feature_columns:  # columns without a value are left out, and said so
+            empty = [str(c) for c in df.columns if c not in exclude and df[c].isna().all()]
         if not feats:
             raise InvalidSettingError(
                 f"{name} has no numeric feature columns; pass --text-column or "
@@ -252,7 +255,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             "analyzer": analyzer, "replaced": replaced, "classes": all_classes,
             "changed_labels": changed_labels, "cleared_labels": cleared_labels,
             "changed_content": changed_content,
-            "adopted": adopted_ids, "adopted_without_content": lacking}
+            "adopted": adopted_ids, "adopted_without_content": lacking,
+            "empty_columns": empty}
 
 
 def features_from_ledger(ledger: Ledger) -> tuple[list[str], Any]:

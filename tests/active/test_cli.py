@@ -569,3 +569,16 @@ def test_notes_go_to_stderr_and_the_batch_to_stdout(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "note: ood:knn uses k=1" in " ".join(res.stderr.split())
     assert "note:" not in res.stdout and "round 1" in res.stdout
+
+
+def test_al_init_says_which_empty_columns_it_leaves_out(tmp_path: Path) -> None:
+    data = tmp_path / "n.csv"
+    pd.DataFrame({"id": [f"r{i}" for i in range(12)], "x": range(12), "y": [1.5] * 12,
+                  "label": [0, 1] * 6, "Unnamed: 4": [None] * 12}).to_csv(data, index=False)
+    res = runner.invoke(app, ["al", "init", str(data), "--ledger", str(tmp_path / "l.db"),
+                              "--label-column", "label", "--id-column", "id"])
+    assert res.exit_code == 0, res.output
+    assert ("note: column(s) 'Unnamed: 4' hold no value and are left out of the features."
+            in " ".join(res.stderr.split()))
+    with Ledger(tmp_path / "l.db", create=False) as check:
+        assert check.item_data(["r3"])["r3"] == {"features": [3.0, 1.5]}
