@@ -322,6 +322,13 @@ def next_command(
             strategy_settings=settings)
         frame = session.next_batch()
         texts = led.item_data(frame["id"].tolist())
+        out_of_scope: set = set()
+        if current is not None:  # an open round shown again: its items answered out of scope
+            from dataqa.active.labels import is_out_of_scope
+
+            latest = led.latest_labels()
+            mine = latest[latest["id"].astype(str).isin(set(frame["id"].astype(str)))]
+            out_of_scope = set(mine.loc[is_out_of_scope(mine["label"]), "id"].astype(str))
         rid = int(frame["round"].iloc[0]) if len(frame) else None
         info = led.round_info(rid) if rid is not None else None
     frame = frame.assign(text=[texts[i].get("text", "") for i in frame["id"]])
@@ -334,7 +341,8 @@ def next_command(
                       highlight=False)
         missing, skipped = set(current["missing"]), set(current.get("skipped") or ())
         frame = frame.assign(status=["to label" if i in missing else
-                                     "skipped" if i in skipped else "labeled"
+                                     "skipped" if i in skipped else
+                                     "out of scope" if str(i) in out_of_scope else "labeled"
                                      for i in frame["id"]])
     title = (_round_title(info, len(frame), None if current is None else len(current["missing"]))
              if info is not None else "no batch")

@@ -312,15 +312,15 @@ def test_an_open_round_shown_again_says_what_is_done(tmp_path):
          "--label-column", "label", "--id-column", "id")
     _run("al", "next", "--ledger", led, "--batch", "4", "--out", tmp_path / "b.csv")
     ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
-    pd.DataFrame({"id": ids[:2], "label": ["ham", "skip"]}).to_csv(tmp_path / "a.csv",
-                                                                  index=False)
+    pd.DataFrame({"id": ids[:3], "label": ["ham", "skip", "out_of_scope"]}).to_csv(
+        tmp_path / "a.csv", index=False)
     _run("al", "label", tmp_path / "a.csv", "--ledger", led)
     out = _run("al", "next", "--ledger", led, "--out", tmp_path / "again.csv")
-    assert ("round 1 is still open: 2 of 4 items to label or skip; showing it again (scores "
+    assert ("round 1 is still open: 1 of 4 items to label or skip; showing it again (scores "
             "as when it was picked, predictions of the model as it is now).") in out
     again = pd.read_csv(tmp_path / "again.csv")
     assert again["id"].tolist() == ids
-    assert again["status"].tolist() == ["labeled", "skipped", "to label", "to label"]
+    assert again["status"].tolist() == ["labeled", "skipped", "out of scope", "to label"]
 
 
 def test_second_init_records_a_fixed_given_label_and_names_changed_content(tmp_path: Path) -> None:
