@@ -236,15 +236,15 @@ def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
             warnings.simplefilter("always")
             frame = load_tables(source, **opts, **kwargs)
     except DataqaError as exc:
-        from dataqa.data import HEADER_AS_DATA
+        names = getattr(exc, "header_names", None)
+        if names is not None:  # often --no-header given for the first file only
+            from dataqa.data import _shown_names
 
-        if HEADER_AS_DATA in str(exc):  # often --no-header given for the first file only
-            names = str(exc).split(HEADER_AS_DATA, 1)[1].split("): it has a header", 1)[0]
             raise type(exc)(
                 f"the {what} file {str(source)!r} is read without a header (the first "
                 f"file's --no-header, which it takes unless given --{prefix}-header, or its "
                 f"own --{prefix}-no-header), but its first line holds the column "
-                f"names{names}): it has a header. Pass --{prefix}-header (and "
+                f"names ({_shown_names(names)}): it has a header. Pass --{prefix}-header (and "
                 f"--{prefix}-columns to rename its columns, if needed).") from None
         if _READING_FLAGS.search(str(exc)):
             raise type(exc)(for_second_file(str(exc), prefix, what)) from None

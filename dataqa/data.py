@@ -538,10 +538,6 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     return df
 
 
-#: Marks the error of :func:`_check_header_as_data` (a second file's reader adds advice).
-HEADER_AS_DATA = "its first line holds the names given with --columns"
-
-
 def _check_header_as_data(path: Path, df: pd.DataFrame, names: list[str]) -> None:
     """Refuse a file read without a header whose first line is the ``--columns`` names
     (case and surrounding spaces aside): it has a header, which would be read as a row
@@ -551,11 +547,18 @@ def _check_header_as_data(path: Path, df: pd.DataFrame, names: list[str]) -> Non
     first = df.iloc[0]
     if all(isinstance(v, str) and v.strip().casefold() == str(n).strip().casefold()
            for v, n in zip(first.tolist(), names, strict=True)):
-        raise DataLoadError(
+        exc = DataLoadError(
             f"{str(path)!r} is read without a header (--no-header, API: header=False), but "
-            f"{HEADER_AS_DATA} ({', '.join(map(repr, names[:5]))}"
-            f"{', ...' if len(names) > 5 else ''}): it has a header. Read it with its header "
-            f"(leave out --no-header; --columns then renames the header's columns).")
+            f"its first line holds the names given with --columns ({_shown_names(names)}): "
+            f"it has a header. Read it with its header (leave out --no-header; --columns "
+            f"then renames the header's columns).")
+        exc.header_names = list(names)  # a second file's reader words its own advice
+        raise exc
+
+
+def _shown_names(names) -> str:
+    """The first five names, quoted: ``'a', 'b', ...``."""
+    return ", ".join(map(repr, names[:5])) + (", ..." if len(names) > 5 else "")
 
 
 def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> None:
@@ -1256,6 +1259,12 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
     return out
 
 
+def _empty_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
+    """The columns of ``df`` (but those in ``exclude``) without a single value."""
+    skip = set(exclude)
+    return [str(c) for c in df.columns if c not in skip and df[c].isna().all()]
+
+
 def numeric_feature_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
     """Every numeric (or boolean) column of ``df`` except those in ``exclude`` and those
     without a single value (the empty columns a trailing delimiter makes, ``Unnamed: 2``)."""
@@ -1267,14 +1276,15 @@ def numeric_feature_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> li
     ]
 
 
-def _warn_empty_columns(df: pd.DataFrame, exclude, table: str) -> None:
-    """Say which columns hold no value at all and are left out."""
+def _warn_empty_columns(df: pd.DataFrame, exclude, table: str) -> list[str]:
+    """Say which columns hold no value at all and are left out; return them."""
     import warnings
 
-    empty = [str(c) for c in df.columns if c not in set(exclude) and df[c].isna().all()]
+    empty = _empty_columns(df, exclude)
     if empty and len(df):
         warnings.warn(f"{table}: column(s) {_names(empty)} hold no value and are left out.",
                       UserWarning, stacklevel=3)
+    return empty
 
 
 def check_lengths(**arrays: object) -> int:
@@ -1743,9 +1753,9 @@ def prepare_labeled(
                     f"(--feature-column / feature_columns=)."
                 )
         feature_columns = numeric_feature_columns(df, exclude)
-        _warn_empty_columns(df, exclude, table)
+        empty = _warn_empty_columns(df, exclude, table)
         unused = [str(c) for c in df.columns if c not in exclude and c not in feature_columns
-                  and not df[c].isna().all()]
+                  and str(c) not in empty]
         if feature_columns and unused:
             warnings.warn(
                 f"{table}: not used, as they are not numeric: {_names(unused)}; the features "

@@ -89,7 +89,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     their stored value of the text or feature columns as their content;
     ``adopted_without_content`` lists those that have none).
     """
-    from dataqa.data import load_tables, make_ids, numeric_feature_columns
+    from dataqa.data import _empty_columns, load_tables, make_ids, numeric_feature_columns
 
     opts = dict(read_options or {})
     if id_column is not None and not isinstance(data, pd.DataFrame):
@@ -115,7 +115,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         exclude = [c for c in (label_column, id_column, split_column) if c]
         feats = list(feature_columns or numeric_feature_columns(df, exclude=exclude))
         if not feature_columns:  # columns without a value are left out, and said so
-            empty = [str(c) for c in df.columns if c not in exclude and df[c].isna().all()]
+            empty = _empty_columns(df, exclude)
         if not feats:
             raise InvalidSettingError(
                 f"{name} has no numeric feature columns; pass --text-column or "

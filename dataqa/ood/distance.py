@@ -40,10 +40,6 @@ def _as_sparse_float(x, name: str) -> sp.csr_matrix:
     return X
 
 
-def _is_sparse(x) -> bool:
-    return sp.issparse(x)
-
-
 def _check_dim(est, features: np.ndarray) -> None:
     if features.shape[1] != est.n_features_in_:
         raise OODInputError(
@@ -221,7 +217,7 @@ class KNNDetector(BaseEstimator):
         k = check_int(self.k, "k")
         check_int(self.query_chunk, "query_chunk")
         check_int(self.fit_chunk, "fit_chunk")
-        if _is_sparse(features):
+        if sp.issparse(features):
             return self._fit_sparse(_as_sparse_float(features, "fit_features"), k)
         self.sparse_ = False
         X = as_2d_float(features, "fit_features")
@@ -241,7 +237,7 @@ class KNNDetector(BaseEstimator):
             raise NotFittedError("KNNDetector is not fitted; call fit(features) first.")
         if getattr(self, "sparse_", False):
             return self._score_sparse(features)
-        if _is_sparse(features):  # dense fitted features: the queries densified chunk by chunk
+        if sp.issparse(features):  # dense fitted features: the queries densified chunk by chunk
             Xs = _as_sparse_float(features, "features")
             _check_dim(self, Xs)
             step = self.query_chunk
@@ -298,7 +294,7 @@ class KNNDetector(BaseEstimator):
 
     def _score_sparse(self, features) -> np.ndarray:
         """:meth:`score` against sparse fitted features, in float64."""
-        if _is_sparse(features):
+        if sp.issparse(features):
             X = _as_sparse_float(features, "features")
         else:
             X = sp.csr_matrix(as_2d_float(features, "features"))
