@@ -24,8 +24,10 @@ _LAZY = {
     "PosteriorInterval": "dataqa.audit.posterior",
     "VerifiedErrorRate": "dataqa.audit.review",
     "estimate_error_rate": "dataqa.audit.review",
+    "extend_plan": "dataqa.audit.review",
     "plan_review": "dataqa.audit.review",
     "required_review_size": "dataqa.audit.review",
+    "reviews_to_add": "dataqa.audit.review",
     "ISSUE_COLUMNS": "dataqa.audit.issues",
     "find_label_issues": "dataqa.audit.issues",
     "C_GRID": "dataqa.audit.pred_probs",
@@ -48,11 +50,13 @@ __all__ = [
     "datalab_findings",
     "default_model",
     "estimate_error_rate",
+    "extend_plan",
     "find_label_issues",
     "model_error_rate",
     "out_of_sample_pred_probs",
     "plan_review",
     "required_review_size",
+    "reviews_to_add",
 ]
 
 

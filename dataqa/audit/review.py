@@ -61,8 +61,8 @@ from dataqa.errors import (
 )
 
 __all__ = ["STRATA", "PosteriorInterval", "VerifiedErrorRate", "estimate_error_rate",
-           "neyman_allocation", "plan_review", "required_review_size", "review_strata",
-           "stratified_interval"]
+           "extend_plan", "neyman_allocation", "plan_review", "required_review_size",
+           "review_strata", "reviews_to_add", "stratified_interval"]
 
 #: Strata of a review plan, from the most to the least suspicious: ``flagged`` (cleanlab
 #: flags the item), ``high`` (the :data:`HIGH_FRACTION` of unflagged items with the
@@ -299,6 +299,247 @@ def plan_review(result, *, budget: int, random_state: int = 0,
     except AttributeError:  # a frozen or foreign object: the plan is still returned
         pass
     return plan
+
+
+def _observed_table(issues: pd.DataFrame, plan: pd.DataFrame, verified=None) -> pd.DataFrame:
+    """:func:`_strata_table` with ``n_planned`` (from ``plan``) and ``n_reviewed,
+    n_errors`` (from ``verified``, a :class:`VerifiedErrorRate` of this plan or its
+    ``strata`` table; zero without it)."""
+    table = _strata_table(issues)
+    counts = plan["stratum"].astype(str).value_counts()
+    table["n_planned"] = [int(counts.get(h, 0)) for h in table["stratum"]]
+    table["n_reviewed"] = 0
+    table["n_errors"] = 0
+    if verified is not None:
+        seen = getattr(verified, "strata", verified)
+        missing = [c for c in ("stratum", "n_reviewed", "n_errors") if c not in seen]
+        if not isinstance(seen, pd.DataFrame) or missing:
+            raise InvalidSettingError(
+                "verified must be the estimate of this plan's reviews (estimate_error_rate) "
+                "or its strata table (stratum, n_reviewed, n_errors).")
+        seen = seen.set_index(seen["stratum"].astype(str))
+        for i, h in enumerate(table["stratum"]):
+            if h in seen.index:
+                n_h, k_h = int(seen.at[h, "n_reviewed"]), int(seen.at[h, "n_errors"])
+                if not 0 <= k_h <= n_h <= table.at[i, "n_planned"]:
+                    raise InvalidSettingError(
+                        f"verified holds {n_h} reviews ({k_h} errors) in stratum {h!r}, which "
+                        f"has {table.at[i, 'n_planned']} planned items: it is not an estimate "
+                        f"of this plan's reviews.")
+                table.loc[i, ["n_reviewed", "n_errors"]] = [n_h, k_h]
+    return table
+
+
+def _rates_so_far(table: pd.DataFrame) -> np.ndarray:
+    """Each stratum's error rate for allocating more reviews: the posterior mean of its
+    reviews (Jeffreys) where it has some, else the model's expected error; clipped to
+    :data:`EXPECTED_ERROR_CLIP` as in :func:`neyman_allocation`."""
+    n = table["n_reviewed"].to_numpy(dtype=np.float64)
+    k = table["n_errors"].to_numpy(dtype=np.float64)
+    p = np.where(n > 0, (k + 0.5) / np.maximum(n + 1.0, 1.0),
+                 table["expected_error"].to_numpy(dtype=np.float64))
+    return np.clip(p, *EXPECTED_ERROR_CLIP)
+
+
+def _extension_allocation(table: pd.DataFrame, add: int) -> np.ndarray:
+    """Items to add per stratum: the Neyman shares of the whole enlarged plan
+    (``n_planned.sum() + add`` items, rates from :func:`_rates_so_far`), less what each
+    stratum already has (never negative, at most its unplanned items), found by
+    water-filling so that they add up to ``add``."""
+    N = table["n_items"].to_numpy(dtype=np.int64)
+    have = table["n_planned"].to_numpy(dtype=np.int64)
+    cap = (N - have).astype(np.float64)
+    if add >= cap.sum():
+        return cap.astype(np.int64)
+    p = _rates_so_far(table)
+    w = N * np.sqrt(p * (1.0 - p))
+
+    def total(lam: float) -> float:
+        return float(np.clip(lam * w - have, 0.0, cap).sum())
+
+    lo, hi = 0.0, 1.0
+    while total(hi) < add:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if total(mid) < add:
+            lo = mid
+        else:
+            hi = mid
+    x = np.clip(hi * w - have, 0.0, cap)
+    out = np.floor(x + 1e-9).astype(np.int64)
+    for h in np.argsort(-(x - out), kind="stable"):  # largest remainders first
+        if out.sum() >= add:
+            break
+        if out[h] < cap[h]:
+            out[h] += 1
+    while out.sum() > add:
+        out[int(np.argmax(out))] -= 1
+    return out
+
+
+def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd.DataFrame:
+    """Add ``add`` items to the review plan, keeping the items (and reviews) it has.
+
+    When the interval of :func:`estimate_error_rate` comes out wider than wanted, more
+    reviews narrow it: the added items are drawn at random (without replacement) among
+    each stratum's items that are not yet planned, so each stratum's planned items stay a
+    simple random sample of it and the reviews already done keep counting. The ``add``
+    items go where Neyman allocation of the whole enlarged plan wants more than the
+    stratum has, with each stratum's error rate taken from its reviews so far
+    (``verified``: the posterior mean) or, without them, from the model (as
+    :func:`plan_review`). :func:`reviews_to_add` says how many to add for a width.
+
+    Deciding to add after seeing a first estimate makes the review size depend on what
+    the reviews found; the posterior is the same whatever the stopping rule, and the
+    interval's coverage with one such extension is checked by simulation in
+    ``tests/audit/test_review.py``.
+
+    Parameters
+    ----------
+    result : AuditResult
+        With ``review_plan`` (made by :func:`plan_review`).
+    add : int
+        Items to add (all the unplanned items when they are fewer).
+    verified : VerifiedErrorRate or DataFrame, optional
+        The estimate of this plan's reviews so far, or its ``strata`` table (``stratum,
+        n_reviewed, n_errors``): where the errors were found guides the allocation.
+    random_state : int
+        Seed; combined with the plan's size, so a second extension draws afresh.
+
+    Returns
+    -------
+    DataFrame: the plan's rows in their order, then the added rows in a random order that
+    interleaves the strata (``id, stratum, weight``, the weights recomputed for the
+    enlarged plan). ``attrs["strata"]`` has ``n_added`` per stratum, ``attrs["added"]``
+    the added ids. Kept as ``result.review_plan``.
+    """
+    issues = _issues_of(result)
+    plan = getattr(result, "review_plan", None)
+    if plan is None:
+        raise InvalidSettingError(
+            "there is no review plan to extend: make one with plan_review(result, "
+            "budget=...) (or `dataqa review plan AUDIT_DIR --budget N`).")
+    if isinstance(add, bool) or not isinstance(add, (int, np.integer)) or add < 1:
+        raise InvalidSettingError(f"add must be a whole number of items, at least 1, not {add!r}.")
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) \
+            or random_state < 0:
+        raise InvalidSettingError(f"random_state must be a whole number >= 0, not {random_state!r}.")
+    _check_plan_strata(plan, issues)
+    table = _observed_table(issues, plan, verified)
+    alloc = _extension_allocation(table, int(add))
+    rng = np.random.default_rng([int(random_state), len(plan)])
+    strata = review_strata(issues)
+    ids = issues["id"].astype(str).to_numpy()
+    planned = set(plan["id"].astype(str))
+    parts = []
+    for h, a_h in zip(table["stratum"], alloc, strict=True):
+        members = np.sort([i for i in ids[strata == h] if i not in planned])
+        parts.append(pd.DataFrame({"id": rng.choice(members, size=int(a_h), replace=False),
+                                   "stratum": h}))
+    added = pd.concat(parts, ignore_index=True)
+    added = added.iloc[rng.permutation(len(added))]
+    base = pd.DataFrame({"id": plan["id"].astype(str).to_numpy(),  # without plan.attrs
+                         "stratum": plan["stratum"].astype(str).to_numpy()})
+    out = pd.concat([base, added], ignore_index=True)
+    table["n_added"] = alloc
+    table["n_planned"] = table["n_planned"] + alloc
+    per = dict(zip(table["stratum"], table["n_items"] / table["n_planned"].clip(lower=1),
+                   strict=True))
+    out["weight"] = out["stratum"].map(per).astype(float)
+    out.attrs["strata"] = table
+    out.attrs["added"] = added["id"].tolist()
+    try:
+        result.review_plan = out
+    except AttributeError:
+        pass
+    return out
+
+
+def reviews_to_add(verified, *, width: float, n_sim: int = 40, n_draws: int = 2_000,
+                   random_state: int = 0) -> int:
+    """How many items :func:`extend_plan` should add for the interval to be at most ``width``.
+
+    How: the planned items not yet reviewed and ``a`` added ones (allocated as
+    :func:`extend_plan` allocates) are reviewed in ``n_sim`` simulations, each stratum's
+    errors drawn with its rate from the posterior of its reviews so far (the prior alone
+    for a stratum without reviews); each simulated review gets its interval as in
+    :func:`required_review_size`. The answer is the smallest ``a`` for which 95% of the
+    widths (:data:`SIZING_QUANTILE`) are at most ``width``, found by doubling and then
+    bisection (to within 1%). 0 when finishing the plan is planned to be enough; the
+    number of unplanned items when even all of them are not.
+
+    Parameters
+    ----------
+    verified : VerifiedErrorRate
+        From :func:`estimate_error_rate`, with exact reviewers.
+    width : float
+        Wanted width of the interval (e.g. 0.05).
+
+    Returns
+    -------
+    int
+    """
+    from scipy import stats
+
+    if not 0.0 < float(width) < 1.0:
+        raise InvalidSettingError(f"width={width!r} must be strictly between 0 and 1 "
+                                  f"(e.g. 0.05 for +-2.5 points).")
+    if any(getattr(verified, "reviewer_error", (0.0, 0.0))):
+        raise InvalidSettingError(
+            "reviews_to_add plans for exact reviewers; this estimate takes the reviewers to "
+            "err (reviewer_error), which makes intervals wider than planned here.")
+    t = verified.strata
+    N = t["n_items"].to_numpy(dtype=np.int64)
+    have = t["n_planned"].to_numpy(dtype=np.int64)
+    n0 = t["n_reviewed"].to_numpy(dtype=np.int64)
+    k0 = t["n_errors"].to_numpy(dtype=np.int64)
+    ab = PRIORS.get(verified.prior, PRIORS[DEFAULT_PRIOR])
+    rng = np.random.default_rng(random_state)
+    rate = rng.beta(k0[:, None] + ab[0], n0[:, None] - k0[:, None] + ab[1], size=(len(N), n_sim))
+    # common random numbers for every size tried: Binomial(extra, rate) by inverting its
+    # cdf at the same uniforms
+    u = np.clip(rng.random((len(N), n_sim)), 1e-12, 1.0 - 1e-12)
+
+    def ok(a: int) -> bool:
+        extra = (have - n0) + _extension_allocation(t, a)
+        n = n0 + extra
+        k = k0[:, None] + stats.binom.ppf(u, extra[:, None], rate).astype(np.int64)
+        w = _simulated_widths(N, n, k, ab=ab, interval=verified.interval,
+                              confidence=verified.confidence, n_draws=n_draws,
+                              seed=random_state)
+        return float(np.quantile(w, SIZING_QUANTILE)) <= width
+
+    room = int((N - have).sum())
+    if ok(0):
+        return 0
+    if room == 0 or not ok(room):
+        return room
+    lo, hi = 0, min(room, max(10, int(have.sum()) // 4))
+    while not ok(hi):
+        lo, hi = hi, min(room, hi * 2)
+    while hi - lo > max(1, hi // 100):
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return int(hi)
+
+
+def _check_plan_strata(plan: pd.DataFrame, issues: pd.DataFrame) -> None:
+    """Refuse a plan whose items are not in the strata this audit puts them in."""
+    for c in ("id", "stratum"):
+        if c not in plan.columns:
+            raise MissingColumnError(c, list(plan.columns), role="review plan column")
+    all_ids = issues["id"].astype(str)
+    stratum_of = pd.Series(review_strata(issues), index=all_ids.to_numpy())
+    mismatch = [i for i, h in zip(plan["id"].astype(str), plan["stratum"].astype(str),
+                                  strict=True) if stratum_of.get(i) != h]
+    if mismatch:
+        raise InvalidSettingError(
+            f"the plan's strata do not match this audit for {len(mismatch)} item(s) "
+            f"({format_ids(mismatch)}): the plan was made from another audit; plan again.")
 
 
 # ------------------------------------------------------------------------- posterior
@@ -668,9 +909,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         raise InvalidSettingError(
             "there is no review plan: make one with plan_review(result, budget=...) (or "
             "`dataqa review plan`) and review its items, or pass plan=.")
-    for c in ("id", "stratum"):
-        if c not in plan.columns:
-            raise MissingColumnError(c, list(plan.columns), role="review plan column")
+    _check_plan_strata(plan, issues)
     classes = [str(c) for c in _class_names(result, issues)]
     r = _reviews_frame(reviews, classes)
     plan_ids = plan["id"].astype(str)
@@ -706,13 +945,6 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     table = _strata_table(issues)
     stratum_of = pd.Series(strata, index=all_ids.to_numpy())
     given_of = pd.Series(issues["given_label"].astype(str).to_numpy(), index=all_ids.to_numpy())
-    planned = plan_ids.to_numpy()
-    mismatch = [i for i, h in zip(planned, plan["stratum"].astype(str), strict=True)
-                if stratum_of.get(i) != h]
-    if mismatch:
-        raise InvalidSettingError(
-            f"the plan's strata do not match this audit for {len(mismatch)} item(s) "
-            f"({format_ids(mismatch)}): the plan was made from another audit; plan again.")
     r["stratum"] = stratum_of.loc[r["id"]].to_numpy()
     r["given"] = given_of.loc[r["id"]].to_numpy()
     r["wrong"] = r["given"] != r["verified_label"]
@@ -784,6 +1016,43 @@ def _per_class(issues, strata, r, classes, confidence, interval, ab, eps) -> pd.
 
 # -------------------------------------------------------------------------- planning
 
+def _simulated_widths(N: np.ndarray, n: np.ndarray, k: np.ndarray, *, ab: tuple[float, float],
+                      interval: str, confidence: float, n_draws: int, seed) -> np.ndarray:
+    """Interval widths of simulated reviews, one per column of ``k``.
+
+    ``N`` (H,) items per stratum, ``n`` (H,) reviewed items, ``k`` (H, n_sim) errors
+    among them. Each interval comes from ``n_draws`` Monte Carlo draws of the strata's
+    Beta posteriors under the prior ``ab`` and the ends of ``interval`` (as
+    :func:`estimate_error_rate` takes them for exact reviewers), the unreviewed items
+    counted at their expected number of errors given the rate (planning only)."""
+    n_sim = k.shape[1]
+
+    def totals(prior: tuple[float, float]) -> np.ndarray:
+        """(n_draws, n_sim) draws of the share of wrong labels under ``prior``."""
+        rng = np.random.default_rng([seed, 1])  # the same draws for either end's prior
+        total = np.zeros((n_draws, n_sim))
+        for h in range(len(N)):
+            total += k[h]
+            rest = int(N[h] - n[h])
+            if rest:
+                a, b = k[h] + prior[0], n[h] - k[h] + prior[1]
+                draw = rng.beta(np.maximum(a, 1e-9), np.maximum(b, 1e-9), size=(n_draws, n_sim))
+                draw = np.where(a <= 0, 0.0, np.where(b <= 0, 1.0, draw))
+                total += rest * draw
+        return total / N.sum()
+
+    if interval == "hdi":  # the shortest window holding `confidence` of the draws
+        x = np.sort(totals(ab), axis=0)
+        m = int(math.ceil(confidence * n_draws))
+        return np.min(x[m - 1:] - x[:n_draws - m + 1], axis=0)
+    tail = (1.0 - confidence) / 2.0
+    low_ab, high_ab = {"exact-lower": ((0.0, ab[1]), ab),
+                       "clopper-pearson": ((0.0, 1.0), (1.0, 0.0))}.get(interval, (ab, ab))
+    lo = np.quantile(totals(low_ab), tail, axis=0)
+    hi = np.quantile(totals(high_ab), 1.0 - tail, axis=0)
+    return hi - lo
+
+
 def _expected_width(table: pd.DataFrame, budget: int, *, confidence: float, n_sim: int,
                     n_draws: int, min_per_stratum: int, seed: int,
                     quantile: float | None = None) -> float:
@@ -795,36 +1064,11 @@ def _expected_width(table: pd.DataFrame, budget: int, *, confidence: float, n_si
     n = neyman_allocation(N, p, budget, min_per_stratum=min_per_stratum)
     if "planned_error" in table:
         p = np.clip(table["planned_error"].to_numpy(dtype=np.float64), 0.0, 1.0)
-    ab = PRIORS[DEFAULT_PRIOR]
     # the same seed for every budget (common random numbers)
     k = np.random.default_rng(seed).binomial(n[:, None], p[:, None], size=(len(N), n_sim))
-    pick = np.mean if quantile is None else (lambda w: np.quantile(w, quantile))
-
-    def totals(prior: tuple[float, float]) -> np.ndarray:
-        """(n_draws, n_sim) draws of the share of wrong labels under ``prior``."""
-        rng = np.random.default_rng([seed, 1])  # the same draws for either end's prior
-        total = np.zeros((n_draws, n_sim))
-        for h in range(len(N)):
-            total += k[h]
-            rest = int(N[h] - n[h])
-            if rest:  # the unreviewed items' expected errors given the rate (planning only)
-                a, b = k[h] + prior[0], n[h] - k[h] + prior[1]
-                draw = rng.beta(np.maximum(a, 1e-9), np.maximum(b, 1e-9), size=(n_draws, n_sim))
-                draw = np.where(a <= 0, 0.0, np.where(b <= 0, 1.0, draw))
-                total += rest * draw
-        return total / N.sum()
-
-    if DEFAULT_INTERVAL == "hdi":  # the shortest window holding `confidence` of the draws
-        x = np.sort(totals(ab), axis=0)
-        m = int(math.ceil(confidence * n_draws))
-        return float(pick(np.min(x[m - 1:] - x[:n_draws - m + 1], axis=0)))
-    tail = (1.0 - confidence) / 2.0
-    low_ab, high_ab = {"exact-lower": ((0.0, ab[1]), ab),
-                       "clopper-pearson": ((0.0, 1.0), (1.0, 0.0))}.get(DEFAULT_INTERVAL,
-                                                                        (ab, ab))
-    lo = np.quantile(totals(low_ab), tail, axis=0)
-    hi = np.quantile(totals(high_ab), 1.0 - tail, axis=0)
-    return float(pick(hi - lo))
+    w = _simulated_widths(N, n, k, ab=PRIORS[DEFAULT_PRIOR], interval=DEFAULT_INTERVAL,
+                          confidence=confidence, n_draws=n_draws, seed=seed)
+    return float(np.mean(w) if quantile is None else np.quantile(w, quantile))
 
 
 #: :func:`required_review_size` asks this share of the simulated reviews to reach the

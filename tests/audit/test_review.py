@@ -12,10 +12,12 @@ from scipy import stats
 from dataqa.audit.review import (
     HIGH_FRACTION,
     estimate_error_rate,
+    extend_plan,
     neyman_allocation,
     plan_review,
     required_review_size,
     review_strata,
+    reviews_to_add,
     stratified_interval,
 )
 from dataqa.errors import InvalidSettingError, LabelError, MissingColumnError
@@ -436,3 +438,114 @@ def test_coverage_of_every_reported_interval():
     coverage = {k: h / 200 for k, h in hits.items()}
     assert all(c >= 0.95 - tol for c in coverage.values()), coverage
     assert coverage["rate"] == pytest.approx(0.95, abs=tol), coverage
+
+
+# ------------------------------------------------------------------ extending a plan
+
+def test_extend_plan_keeps_the_plan_and_draws_new_items_by_the_reviews():
+    res = fake_result()
+    plan = plan_review(res, budget=40)
+    first = plan["id"].tolist()
+    # errors found only in the high stratum: more added items go there than without reviews
+    high = set(plan.loc[plan["stratum"] == "high", "id"])
+    v = estimate_error_rate(res, _reviews(res, plan, high))
+    ext = extend_plan(res, add=30, verified=v)
+    assert ext["id"].tolist()[:40] == first  # the plan's rows first, in their order
+    assert res.review_plan is ext
+    new = ext.iloc[40:]
+    assert len(new) == 30 and not set(new["id"]) & set(first) and ext["id"].is_unique
+    s = pd.Series(review_strata(res.issues), index=res.issues["id"])
+    assert (s.loc[ext["id"]].to_numpy() == ext["stratum"].to_numpy()).all()
+    t = ext.attrs["strata"].set_index("stratum")
+    t0 = extend_plan(fake_result_with(plan), add=30).attrs["strata"].set_index("stratum")
+    assert t["n_added"].sum() == 30 == t0["n_added"].sum()
+    assert t.loc["high", "n_added"] > t0.loc["high", "n_added"]
+    assert (t["n_planned"] == ext["stratum"].value_counts().reindex(t.index)).all()
+    # the weights are those of the enlarged plan
+    for h, row in t.iterrows():
+        assert (ext.loc[ext["stratum"] == h, "weight"] == row.n_items / row.n_planned).all()
+    assert ext.attrs["added"] == new["id"].tolist()
+    # the same seed on the same plan draws the same items; a second extension draws afresh
+    res2 = fake_result()
+    res2.review_plan = plan
+    assert extend_plan(res2, add=30, verified=v)["id"].tolist() == ext["id"].tolist()
+    again = extend_plan(res, add=10)
+    assert again["id"].tolist()[:70] == ext["id"].tolist() and again["id"].is_unique
+    # more than the unplanned items: all of them
+    assert len(extend_plan(res, add=10_000)) == len(res.issues)
+    # the reviews of the first plan still count, the new items not yet reviewed
+    v2 = estimate_error_rate(res, _reviews(res, ext, high, n=40), plan=ext)
+    assert v2.n_planned == 70 and v2.n_reviewed == 40 and v2.n_errors == len(high)
+
+
+def fake_result_with(plan):
+    res = fake_result()
+    res.review_plan = plan
+    return res
+
+
+def test_extend_plan_refusals():
+    res = fake_result()
+    with pytest.raises(InvalidSettingError, match="no review plan to extend"):
+        extend_plan(res, add=5)
+    plan = plan_review(res, budget=40)
+    for bad in (0, -3, True, 2.5):
+        with pytest.raises(InvalidSettingError, match="add must be a whole number"):
+            extend_plan(res, add=bad)
+    with pytest.raises(InvalidSettingError, match="random_state"):
+        extend_plan(res, add=5, random_state=-1)
+    other = fake_result(seed=3)
+    other.review_plan = plan
+    with pytest.raises(InvalidSettingError, match="strata do not match"):
+        extend_plan(other, add=5)
+    too_many = pd.DataFrame({"stratum": ["flagged"], "n_reviewed": [500], "n_errors": [1]})
+    with pytest.raises(InvalidSettingError, match="not an estimate of this plan"):
+        extend_plan(res, add=5, verified=too_many)
+    with pytest.raises(InvalidSettingError, match="verified must be"):
+        extend_plan(res, add=5, verified=pd.DataFrame({"stratum": ["flagged"]}))
+
+
+def test_reviews_to_add():
+    res = fake_result()
+    plan = plan_review(res, budget=40)
+    wrong = set(res.issues["id"].head(40))
+    v = estimate_error_rate(res, _reviews(res, plan, wrong))
+    assert v.width > 0.08
+    a = reviews_to_add(v, width=0.08)
+    assert 0 < a < 560
+    assert reviews_to_add(v, width=0.12) < a < reviews_to_add(v, width=0.06)
+    assert reviews_to_add(v, width=0.99) == 0  # already narrow enough
+    assert reviews_to_add(v, width=1e-6) == 560  # every unplanned item, and still not enough
+    with pytest.raises(InvalidSettingError, match="width=0"):
+        reviews_to_add(v, width=0)
+    noisy = estimate_error_rate(res, _reviews(res, plan, wrong), reviewer_error=0.05)
+    with pytest.raises(InvalidSettingError, match="exact reviewers"):
+        reviews_to_add(noisy, width=0.08)
+
+
+def test_extension_by_reviews_to_add_covers_and_reaches_the_width():
+    # 40 seeded audits-with-truth: a plan of 40 reviewed exactly; when its interval is
+    # wider than 0.08, the plan is extended by reviews_to_add and reviewed. The final
+    # intervals must cover the true rate at the nominal rate (3 sd of 40 draws), and
+    # reviews_to_add sizes for 95% of simulated outcomes: at least 3 in 4 must reach it.
+    rng = np.random.default_rng(11)
+    hits = reached = extended = 0
+    reps = 40
+    for rep in range(reps):
+        res = fake_result(seed=rep)
+        ids = res.issues["id"].to_numpy()
+        flagged = res.issues["is_label_issue"].to_numpy()
+        wrong = set(ids[rng.random(len(ids)) < np.where(flagged, 0.7, 0.01)])
+        truth = len(wrong) / len(ids)
+        plan = plan_review(res, budget=40, random_state=rep)
+        v = estimate_error_rate(res, _reviews(res, plan, wrong))
+        if v.width > 0.08:
+            extended += 1
+            ext = extend_plan(res, add=reviews_to_add(v, width=0.08, random_state=rep),
+                              verified=v, random_state=rep)
+            v = estimate_error_rate(res, _reviews(res, ext, wrong))
+        hits += v.low <= truth <= v.high
+        reached += v.width <= 0.08 + 1e-12
+    assert extended >= reps // 2
+    assert hits / reps >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / reps)
+    assert reached / reps >= 0.75, reached
