@@ -347,7 +347,10 @@ def next_command(
     title = (_round_title(info, len(frame), None if current is None else len(current["missing"]))
              if info is not None else "no batch")
     table = Table(title=title)
-    shown = ("id", "score", "prediction", *(("status",) if "status" in frame else ()), "text")
+    # a random round's scores are uniform draws that only order the batch: not a confidence
+    random = info is not None and str(info.get("strategy")) == "random"
+    shown = ("id", "random draw" if random else "score", "prediction",
+             *(("status",) if "status" in frame else ()), "text")
     for col in shown:
         table.add_column(col, overflow="fold")
     for _, r in frame.iterrows():

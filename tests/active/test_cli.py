@@ -37,6 +37,7 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
     out = _run("al", "next", "--ledger", led, "--batch", "4", "--strategy", "margin",
                "--out", tmp_path / "b.csv")
     assert "round 1: 4 items (margin)" in out
+    assert " score " in out and "random draw" not in out
     ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
     # skip and out_of_scope in any case, as a spreadsheet may capitalise them
     ans = pd.DataFrame({"id": ids, "label": ["maybe", "ham", "Skip", " Out_of_Scope"]})
@@ -53,6 +54,12 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
         assert latest.loc[ids[3], "label"] == "out_of_scope" and ids[2] not in latest.index
     out = _run("al", "next", "--ledger", led, "--batch", "30", "--strategy", "margin")
     assert "round 2: 24 items" in out  # 40 - 12 given - 3 labeled - 1 skipped (not asked again)
+    # a random round's scores are uniform draws, not a confidence: named as such
+    led2 = tmp_path / "l2.db"
+    _run("al", "init", tmp_path / "d.csv", "--ledger", led2, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    out = _run("al", "next", "--ledger", led2, "--batch", "2", "--strategy", "random")
+    assert "random draw" in out and " score " not in out
 
 
 def test_a_class_named_none_and_a_text_null_are_read_as_written(tmp_path: Path) -> None:
