@@ -194,10 +194,11 @@ class AuditResult:
                     old = pd.read_csv(paths["review_plan"], dtype={"id": str})["id"].tolist()
                 except (ValueError, KeyError, pd.errors.ParserError):
                     old = None
-                if old != self.review_plan["id"].astype(str).tolist():
+                new = self.review_plan["id"].astype(str).tolist()
+                if old is None or old != new[:len(old)]:  # not this plan, nor its start
                     from dataqa._cli_utils import set_aside_earlier
 
-                    set_aside_earlier(out, ["review_plan.csv", "review_sheet.csv",
+                    set_aside_earlier(out, ["review_plan.csv", *_review_sheets(out),
                                             "verified.json"], "an earlier review plan",
                                       replaced=True)
             self.review_plan.to_csv(paths["review_plan"], index=False)
@@ -209,7 +210,8 @@ class AuditResult:
 
         # the sheet goes with its plan: it stays beside a plan this result writes again
         earlier = {"conflicting_duplicates.csv": "conflicting_duplicates",
-                   "review_plan.csv": "review_plan", "review_sheet.csv": "review_plan",
+                   "review_plan.csv": "review_plan",
+                   **dict.fromkeys(_review_sheets(out), "review_plan"),
                    "verified.json": "verified"}
         set_aside_earlier(out, [n for n, key in earlier.items() if key not in paths],
                           "an earlier audit or its review")
@@ -588,3 +590,13 @@ def _model_range(result: AuditResult, random_state: int) -> ModelErrorRate:
     m = model_error_rate(result.table.labels, result.pred_probs)
     size = required_review_size(result, width=REVIEW_WIDTH, random_state=random_state)
     return ModelErrorRate(m.low, m.high, m.methods, review_size=size, review_width=REVIEW_WIDTH)
+
+
+def _review_sheets(out: Path) -> list[str]:
+    """The review sheets of a plan in folder ``out``: ``review_sheet.csv`` and those of
+    items added to it (``review_sheet_2.csv`` ...)."""
+    import re
+
+    added = sorted((int(m.group(1)), p.name) for p in out.glob("review_sheet_*.csv")
+                   if (m := re.fullmatch(r"review_sheet_(\d+)\.csv", p.name)))
+    return ["review_sheet.csv", *(name for _, name in added)]

@@ -74,7 +74,11 @@ def _items_to_push(result, ids):
 @handle_errors
 def plan_command(
     audit_dir: Path = typer.Argument(..., help="The --out folder of `dataqa audit`."),
-    budget: int = typer.Option(..., "--budget", help="Items people will verify."),
+    budget: int | None = typer.Option(None, "--budget", help="Items people will verify (a new "
+                                                             "plan)."),
+    add: int | None = typer.Option(
+        None, "--add", help="Items to add to the folder's plan, keeping its items and their "
+                            "answers (`review estimate` says how many the interval needs)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws within strata."),
     push: bool = typer.Option(False, "--push", help="Send the plan to Label Studio as a blind "
                                                     "'verify' queue."),
@@ -91,43 +95,93 @@ def plan_command(
     (id, the item, an empty verified_label column to fill in; no label is shown, so the
     reviewer labels from the item alone).
 
+    With --add N the folder's plan grows by N items drawn at random among each stratum's
+    unplanned items (where the reviews so far, in verified.json, found errors, more go):
+    review_plan.csv gets them after its rows, and they go to a new sheet,
+    review_sheet_2.csv (then _3 ...); the earlier sheet and its answers stay as they are.
+
     With --push, the server is checked before anything is written, and a project that
     already holds items not in this plan (an earlier plan) is refused unless --force:
-    push each plan to its own project.
+    push each plan to its own project. With --add, --push sends the added items to the
+    plan's project.
     """
-    from dataqa.audit.review import plan_review
+    from dataqa.audit.core import _review_sheets
+    from dataqa.audit.review import extend_plan, plan_review
 
-    if budget < 1:
+    if (budget is None) == (add is None):
+        raise InvalidSettingError(
+            "give either --budget N (a new plan) or --add N (more items for the folder's "
+            "plan).")
+    if budget is not None and budget < 1:
         raise InvalidSettingError(f"--budget {budget} must be at least 1 item.")
+    if add is not None and add < 1:
+        raise InvalidSettingError(f"--add {add} must be at least 1 item.")
+    if seed < 0:
+        raise InvalidSettingError(f"--seed {seed} must be a whole number >= 0.")
     if push and (not project or ledger is None):
         raise InvalidSettingError("--push needs --project NAME and --ledger FILE.")
     if not push and force:
         raise InvalidSettingError("--force only applies with --push.")
     result = _load(audit_dir)
-    plan = plan_review(result, budget=budget, random_state=seed)
-    if budget > len(plan):
-        err_console.print(f"note: --budget {budget} is more than the {len(plan)} items of the "
-                      f"audit; the plan reviews every item.", highlight=False)
-    sheet = _items_to_push(result, plan["id"])
+    if add is not None:
+        if result.review_plan is None:
+            raise InvalidSettingError(
+                f"{str(audit_dir)!r} has no review_plan.csv to add to; make a plan with "
+                f"`dataqa review plan {audit_dir} --budget N` first.")
+        before = len(result.review_plan)
+        plan = extend_plan(result, add=add, verified=_verified_strata(audit_dir),
+                           random_state=seed)
+        new_ids = plan.attrs["added"]
+        if not new_ids:
+            raise InvalidSettingError(
+                f"the plan already holds all {before} items of the audit; there is nothing "
+                f"to add. Nothing was written.")
+        sheet_path = _next_sheet(audit_dir)
+    else:
+        plan = plan_review(result, budget=budget, random_state=seed)
+        if budget > len(plan):
+            err_console.print(f"note: --budget {budget} is more than the {len(plan)} items of "
+                              f"the audit; the plan reviews every item.", highlight=False)
+        new_ids = plan["id"].tolist()
+        sheet_path = audit_dir / "review_sheet.csv"
+    sheet = _items_to_push(result, new_ids)
     sheet["verified_label"] = ""
     client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
-    # an earlier plan's sheet may hold a person's answers, and its estimate is not this
-    # plan's: both go aside, and the summary and report stop showing that estimate
-    set_aside_earlier(audit_dir, ["review_plan.csv", "review_sheet.csv", "verified.json"],
-                      "an earlier review plan", replaced=True)
+    if add is None:
+        # an earlier plan's sheets may hold a person's answers, and its estimate is not
+        # this plan's: all go aside, and the summary and report stop showing that estimate
+        set_aside_earlier(audit_dir, ["review_plan.csv", *_review_sheets(audit_dir),
+                                      "verified.json"],
+                          "an earlier review plan", replaced=True)
     write_csv_atomic(plan, audit_dir / "review_plan.csv")
-    write_csv_atomic(sheet, audit_dir / "review_sheet.csv")
-    _drop_verified(result, audit_dir)
+    write_csv_atomic(sheet, sheet_path)
+    if add is None:
+        _drop_verified(result, audit_dir)
     strata = plan.attrs["strata"]
-    console.print(f"review plan: [bold]{len(plan)}[/] of {int(strata['n_items'].sum())} items")
+    if add is None:
+        console.print(f"review plan: [bold]{len(plan)}[/] of {int(strata['n_items'].sum())} "
+                      f"items")
+    else:
+        console.print(f"review plan: [bold]{len(new_ids)}[/] items added, {len(plan)} of "
+                      f"{int(strata['n_items'].sum())} items planned in all")
+        if len(new_ids) < add:
+            err_console.print(f"note: --add {add} is more than the {len(new_ids)} items not "
+                              f"planned yet; all of them were added.", highlight=False)
     for row in strata.itertuples(index=False):
-        console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items "
-                      f"(model's expected error {row.expected_error:.1%})", highlight=False)
+        more = f", {row.n_added} added" if add is not None else ""
+        console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items"
+                      f"{more} (model's expected error {row.expected_error:.1%})",
+                      highlight=False)
     console.print(f"  plan: {audit_dir / 'review_plan.csv'}", highlight=False)
-    console.print(f"  sheet to fill in (verified_label): {audit_dir / 'review_sheet.csv'}",
-                  highlight=False)
+    what = "sheet to fill in" if add is None else "sheet of the added items to fill in"
+    console.print(f"  {what} (verified_label): {sheet_path}", highlight=False)
     console.print(f"    {_answers_line([str(c) for c in result.table.class_names])}",
                   highlight=False, markup=False)
+    if add is not None and not push:
+        sheets = " ".join(f"--reviews {audit_dir / n}" for n in _review_sheets(audit_dir)
+                          if (audit_dir / n).is_file())
+        console.print(f"  then, with the sheets filled in: dataqa review estimate {audit_dir} "
+                      f"{sheets}", highlight=False)
     if push:
         from dataqa.labelstudio import push_queue
         from dataqa.labelstudio.printing import print_push_report
@@ -137,6 +191,31 @@ def plan_command(
                                 class_names=[str(c) for c in result.table.class_names],
                                 ledger=ledger, queue="verify", client=client)
         print_push_report(report)
+
+
+def _next_sheet(audit_dir: Path) -> Path:
+    """The first free ``review_sheet_<k>.csv``, k >= 2."""
+    k = 2
+    while (audit_dir / f"review_sheet_{k}.csv").exists():
+        k += 1
+    return audit_dir / f"review_sheet_{k}.csv"
+
+
+def _verified_strata(audit_dir: Path):
+    """The per-stratum reviews and errors of ``verified.json`` (the estimate of this plan's
+    reviews so far), or None without one."""
+    import json
+
+    import pandas as pd
+
+    path = audit_dir / "verified.json"
+    if not path.is_file():
+        return None
+    try:
+        strata = pd.DataFrame(json.loads(path.read_text())["strata"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return strata if {"stratum", "n_reviewed", "n_errors"} <= set(strata.columns) else None
 
 
 def _drop_verified(result, audit_dir: Path) -> None:
@@ -215,8 +294,9 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
 def estimate_command(
     audit_dir: Path = typer.Argument(..., help="The --out folder of `dataqa audit` (with its "
                                                "review_plan.csv)."),
-    reviews: Path | None = typer.Option(None, "--reviews", help="CSV with id and verified_label "
-                                                                "(e.g. the filled review_sheet.csv)."),
+    reviews: list[Path] | None = typer.Option(
+        None, "--reviews", help="CSV with id and verified_label (e.g. the filled "
+                                "review_sheet.csv); repeat it for several sheets."),
     ledger: Path | None = typer.Option(None, "--ledger", help="Ledger the verify queue was pushed with."),
     project: str | None = typer.Option(None, "--project", help="Label Studio project (with --ledger)."),
     confidence: float = typer.Option(0.95, "--confidence", help="Posterior mass of the interval."),
@@ -259,12 +339,14 @@ def estimate_command(
     from dataqa.audit.core import _json_default
     from dataqa.audit.review import estimate_error_rate
 
+    reviews = list(reviews or []) or None
     if (reviews is None) == (ledger is None):
         raise InvalidSettingError("give either --reviews FILE or --ledger FILE --project NAME.")
     if ledger is not None and not project:
         raise InvalidSettingError("--ledger needs --project NAME (the project of the verify queue).")
-    if reviews is not None and not reviews.is_file():
-        raise InvalidSettingError(f"--reviews {str(reviews)!r} does not exist.")
+    for path in reviews or []:
+        if not path.is_file():
+            raise InvalidSettingError(f"--reviews {str(path)!r} does not exist.")
     read = read_options(format, sep, no_header, columns, encoding, decimal)
     if read and reviews is None:
         raise InvalidSettingError(
@@ -284,14 +366,18 @@ def estimate_command(
     if reviews is not None:
         from dataqa.data import load_table
 
-        frame = load_table(reviews, string_columns=["id", "verified_label"], **read)
-        lacking = [c for c in ("id", "verified_label") if c not in frame.columns]
-        if lacking:
-            raise MissingColumnError(
-                lacking[0], [str(c) for c in frame.columns], role="review sheet column",
-                table=repr(str(reviews)),
-                fix="Rename it in the sheet, or name all the sheet's columns in order with "
-                    "--columns (e.g. --columns id,text,verified_label).")
+        frames = []
+        for path in reviews:
+            one = load_table(path, string_columns=["id", "verified_label"], **read)
+            lacking = [c for c in ("id", "verified_label") if c not in one.columns]
+            if lacking:
+                raise MissingColumnError(
+                    lacking[0], [str(c) for c in one.columns], role="review sheet column",
+                    table=repr(str(path)),
+                    fix="Rename it in the sheet, or name all the sheet's columns in order "
+                        "with --columns (e.g. --columns id,text,verified_label).")
+            frames.append(one[["id", "verified_label"]])
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)
@@ -333,6 +419,8 @@ def estimate_command(
             + (f", wider than the {aim * 100:g} the audit's recommended budget "
                f"({planned.review_size} items) aims at" if width > aim + 1e-12 else
                f", within the {aim * 100:g} the audit aimed at"), highlight=False)
+        if width > aim + 1e-12:
+            console.print(f"  {_more_line(v, aim, audit_dir)}", highlight=False)
     if left_out:
         console.print(f"  {len(left_out)} annotated item(s) of project {project!r} are not in "
                       f"this plan and were left out ({format_ids(left_out, 5)})",
@@ -343,6 +431,30 @@ def estimate_command(
         from dataqa.labelstudio.printing import print_pull_problems
 
         print_pull_problems(pull_report)  # refused annotations: one line each, exit 1
+
+
+def _more_line(v, aim: float, audit_dir: Path) -> str:
+    """What would bring the interval within ``aim``: the planned items still to review,
+    and how many to add (:func:`dataqa.audit.review.reviews_to_add`)."""
+    from dataqa.audit.review import ADD_QUANTILE, reviews_to_add
+
+    left = v.n_planned - v.n_reviewed
+    if any(v.reviewer_error):
+        return ("more reviews narrow it (`dataqa review plan AUDIT_DIR --add N` adds items "
+                "to this plan; their number is planned for exact reviewers only)")
+    more = reviews_to_add(v, width=aim)
+    room = v.n_items - v.n_planned
+    finish = f"the {left} planned items not reviewed yet" if left else ""
+    if more == 0:
+        return f"reviewing {finish} is planned to bring it within {aim * 100:g} points"
+    then = f"{finish} and " if finish else ""
+    if more >= room:
+        return (f"even reviewing {then}every one of the {room} items not planned yet may not "
+                f"bring it within {aim * 100:g} points: `dataqa review plan {audit_dir} --add "
+                f"{room}` adds them all")
+    return (f"to bring it within {aim * 100:g} points, review {then}about {more} more items "
+            f"(enough in {ADD_QUANTILE:.0%} of simulated outcomes): `dataqa review plan "
+            f"{audit_dir} --add {more}`")
 
 
 def _reviewer_error_option(text: str):

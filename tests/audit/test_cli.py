@@ -389,3 +389,99 @@ def test_review_answers_line_names_a_few_classes_of_many():
     many = _answers_line([f"c{i}" for i in range(30)])
     assert "'c11', ... (30 classes in all, as spelled in the label column)" in many
     assert "'c12'" not in many
+
+
+def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_path):
+    import re
+
+    from dataqa.audit import AuditResult, estimate_error_rate, extend_plan, reviews_to_add
+
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    first = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
+    filled = _filled_sheet(out, truth)
+    filled.to_csv(tmp_path / "filled1.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "filled1.csv")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    loaded = AuditResult.load(out)
+    v = estimate_error_rate(loaded, filled[["id", "verified_label"]])
+    aim = loaded.model_error_rate.review_width
+    assert v.width > aim  # 30 items are too few for the audit's 5 points
+    more = reviews_to_add(v, width=aim)
+    assert (f"to bring it within 5 points, review about {more} more items (enough in 90% "
+            f"of simulated outcomes): `dataqa review plan {out} --add {more}`") in text
+    # the allocation follows verified.json's reviews, as extend_plan with the estimate
+    expected = extend_plan(AuditResult.load(out), add=more, verified=v)
+    sheet_before = (out / "review_sheet.csv").read_text()
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", str(more)])
+    assert res.exit_code == 0, res.output
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
+    assert plan["id"].tolist() == expected["id"].tolist()
+    assert plan["id"].tolist()[:30] == first["id"].tolist() and len(plan) == 30 + more
+    assert (out / "review_sheet.csv").read_text() == sheet_before  # left as it was
+    added = pd.read_csv(out / "review_sheet_2.csv", dtype={"id": str})
+    assert added["id"].tolist() == plan["id"].tolist()[30:]
+    assert added["verified_label"].isna().all() and "label" not in added
+    text = " ".join(res.output.split())
+    assert f"review plan: {more} items added, {30 + more} of 400 items planned in all" in text
+    assert (f"then, with the sheets filled in: dataqa review estimate {out} --reviews "
+            f"{out / 'review_sheet.csv'} --reviews {out / 'review_sheet_2.csv'}") in text
+    assert (out / "verified.json").is_file()  # the estimate of the reviews so far stays
+    # both sheets, filled: the estimate of the whole plan
+    added["verified_label"] = truth.loc[added["id"]].to_numpy()
+    added.to_csv(tmp_path / "filled2.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "filled1.csv"), "--reviews",
+                              str(tmp_path / "filled2.csv")])
+    assert res.exit_code == 0, res.output
+    both = pd.concat([filled, added])[["id", "verified_label"]]
+    direct = estimate_error_rate(AuditResult.load(out), both)
+    assert direct.n_reviewed == direct.n_planned == 30 + more
+    assert json.loads((out / "verified.json").read_text())["estimate"] == pytest.approx(
+        direct.estimate)
+    assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
+    # a second addition takes the next sheet; a new plan sets every sheet aside
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--seed", "3"])
+    assert res.exit_code == 0 and (out / "review_sheet_3.csv").is_file()
+    with pytest.warns(UserWarning, match=r"held review_plan.csv, review_sheet.csv, "
+                                         r"review_sheet_2.csv, review_sheet_3.csv, verified.json"):
+        res = runner.invoke(app, ["review", "plan", str(out), "--budget", "20"])
+    assert res.exit_code == 0, res.output
+    assert not list(out.glob("review_sheet_*.csv"))
+    (aside,) = out.glob("earlier-*")
+    assert len(pd.read_csv(aside / "review_sheet_2.csv")) == more
+    assert re.search(r"earlier-\d{8}T\d{6}Z$", str(aside))
+
+
+def test_review_plan_add_refusals_and_saving_an_extended_plan(tmp_path):
+    from dataqa.audit import AuditResult, extend_plan
+
+    out, truth = _audit_dir(tmp_path)
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "10"])
+    assert res.exit_code == 2 and "has no review_plan.csv to add to; make a plan with " \
+        f"`dataqa review plan {out} --budget N` first" in " ".join(res.output.split())
+    for args in ([], ["--budget", "10", "--add", "5"]):
+        res = runner.invoke(app, ["review", "plan", str(out), *args])
+        assert res.exit_code == 2 and "give either --budget N (a new plan) or --add N" in \
+            " ".join(res.output.split())
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "0"])
+    assert res.exit_code == 2 and "--add 0 must be at least 1 item" in res.output
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "1000"])
+    assert res.exit_code == 0, res.output
+    assert "note: --add 1000 is more than the 370 items not planned yet; all of them were " \
+           "added." in " ".join(res.output.split())
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "1"])
+    assert res.exit_code == 2 and "already holds all 400 items" in res.output
+    # saving a result whose plan was extended keeps the sheets (their answers still count)
+    with pytest.warns(UserWarning, match="review_sheet.csv, review_sheet_2.csv from an "
+                                         "earlier review plan"):
+        assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    _filled_sheet(out, truth).to_csv(out / "review_sheet.csv", index=False)
+    r = AuditResult.load(out)
+    extend_plan(r, add=10)
+    r.save(out)
+    assert len(pd.read_csv(out / "review_plan.csv")) == 40
+    assert pd.read_csv(out / "review_sheet.csv")["verified_label"].notna().all()

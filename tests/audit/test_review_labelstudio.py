@@ -89,6 +89,32 @@ def test_verify_queue_round_trip(ls_server, tmp_path):
     assert "Verified error rate" in (out / "report.html").read_text()
     assert "4 planned items not reviewed yet" in " ".join(r.output.split())
 
+    # ten more items for the plan, pushed to the same project; the earlier tasks stay
+    r = runner.invoke(app, ["review", "plan", str(out), "--add", "10", "--push", "--project",
+                            project, "--ledger", str(ledger)], env=env)
+    assert r.exit_code == 0, r.output
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
+    added = plan["id"].tolist()[24:]
+    assert len(plan) == 34 and len(added) == 10
+    assert pd.read_csv(out / "review_sheet_2.csv", dtype={"id": str})["id"].tolist() == added
+    with Ledger(ledger) as led:
+        task_ids = led.task_ids(project=project)
+    assert set(task_ids) == set(plan["id"])
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        assert len(client.list_tasks(pid, fields=("id",))) == 34
+        for i in added:
+            client.create_annotation(task_ids[i], _choice(truth[i]), completed_by=a1)
+    r = runner.invoke(app, ["review", "estimate", str(out), "--ledger", str(ledger),
+                            "--project", project], env=env)
+    assert r.exit_code == 0, r.output
+    verified = json.loads((out / "verified.json").read_text())
+    reviewed = reviewed + added
+    expect = estimate_error_rate(AuditResult.load(out), pd.DataFrame(
+        {"id": reviewed, "verified_label": truth.loc[reviewed].to_numpy()}))
+    assert verified["n_reviewed"] == 30 and verified["n_planned"] == 34
+    assert (verified["estimate"], verified["low"], verified["high"]) == (
+        expect.estimate, expect.low, expect.high)
+
 
 def _audit_dir(tmp_path):
     df, truth = _data()
