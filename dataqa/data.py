@@ -410,6 +410,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                 f"{str(path)!r} has {len(file_cols)} columns in its header but --columns "
                 f"(columns=) names {len(columns)}; give one name per column."
             )
+        if columns is None:
+            _warn_header_like_data(path, file_cols)
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
         literal = set(dtype) | {file_cols[names.index(c)] for c in text_columns if c in names}
@@ -554,6 +556,28 @@ def _check_header_as_data(path: Path, df: pd.DataFrame, names: list[str]) -> Non
             f"then renames the header's columns).")
         exc.header_names = list(names)  # a second file's reader words its own advice
         raise exc
+
+
+def _warn_header_like_data(path: Path, names: list[str]) -> None:
+    """Warn when the header line's names look like a row of data (a number, a long text
+    with spaces): a file without a header line, read with one, loses its first row and
+    names its columns after it, and a comparison of two such files compares nothing
+    meaningful. Integer names that count up (0, 1, 2 ..., as a saved array's columns)
+    are names."""
+    from dataqa.errors import _data_like
+
+    ints = sorted(int(n) for n in names if re.fullmatch(r"\d+", str(n).strip()) and _data_like(n))
+    counting = len(ints) >= 2 and ints == list(range(ints[0], ints[0] + len(ints)))
+    found = [n for n in names if _data_like(n)
+             and not (counting and re.fullmatch(r"\d+", str(n).strip()))]
+    if not found:
+        return
+    shown = ", ".join(repr(n if len(n) <= 40 else n[:40] + "...") for n in found[:3])
+    warnings.warn(
+        f"{str(path)!r}: the names in its header line look like data ({shown}: a number or "
+        f"a long text). If the file has no header line, its first row is read as the names: "
+        f"read it with --no-header --columns a,b,... (API: header=False, columns=[...]).",
+        UserWarning, stacklevel=5)
 
 
 def _shown_names(names) -> str:
@@ -967,6 +991,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         df.attrs[_SOURCE_ATTR] = str(path)
         if fmt in ("csv", "tsv"):  # for hints: a decimal comma needs another delimiter
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
+            if decimal in (None, "."):
+                _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
         if len(df) == 0:
             raise EmptyDataError(f"{str(path)!r} has no rows; give a table with at least one row.")
     if len(df) == 0:
@@ -1043,16 +1069,34 @@ _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 _SEP_ATTR = "dataqa_sep"
 
 
-def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
-    """A sentence for an error about non-numeric columns when some of them hold numbers
-    written with a decimal comma (``14,23``), else ``""``."""
+def _decimal_comma_columns(df: pd.DataFrame, columns) -> list:
+    """The columns among ``columns`` read as text whose values (the first 200 given) are
+    all numbers, some written with a decimal comma (``14,23``)."""
     found = []
     for c in columns:
-        if c not in df.columns or pd.api.types.is_numeric_dtype(df[c]):
+        if c not in df.columns or pd.api.types.is_numeric_dtype(df[c]) \
+                or pd.api.types.is_bool_dtype(df[c]):
             continue
         vals = df[c].dropna().astype(str).iloc[:200]
         if len(vals) and vals.str.fullmatch(_DECIMAL_COMMA).all() and vals.str.contains(",").any():
             found.append(c)
+    return found
+
+
+def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
+    """Warn when columns of a file read without ``decimal=","`` hold numbers written with
+    a decimal comma: they are read as text (a drift check then compares them as
+    categories, in which nearly every value is new)."""
+    found = _decimal_comma_columns(df, [c for c in df.columns if c not in set(skip)])
+    if found:
+        warnings.warn(f"{str(path)!r}: the values are read as text.{_decimal_comma_hint(df, found)}",
+                      UserWarning, stacklevel=4)
+
+
+def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
+    """A sentence for an error about non-numeric columns when some of them hold numbers
+    written with a decimal comma (``14,23``), else ``""``."""
+    found = _decimal_comma_columns(df, columns)
     if not found:
         return ""
     example = df[found[0]].dropna().astype(str)

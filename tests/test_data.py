@@ -1108,3 +1108,48 @@ def test_a_repeated_id_in_a_table_of_several_files_names_the_file_and_its_row(tm
         (tmp_path / f"c{i}.csv").write_text(f"id,text\n{10 + i},t\n")
     names = str(load_tables(tmp_path / "*.csv").attrs["dataqa_source"])
     assert "more)" not in names and "c1.csv" in names
+
+
+def test_numbers_with_a_decimal_comma_read_as_text_are_warned_about(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("price;qty;code\n10,5;1;7,1\n11,25;2;8\n9;3;9,0\n")
+    with pytest.warns(UserWarning, match=r"prices.csv': the values are read as text. "
+                                         r"Column\(s\) 'price', 'code' hold numbers with a "
+                                         r"decimal comma \(e.g. '10,5'\): read the file with "
+                                         r"--decimal ','"):
+        df = load_table(path, sep=";")
+    assert not pd.api.types.is_numeric_dtype(df["price"]) and df["qty"].dtype.kind == "i"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = load_table(path, sep=";", decimal=",")  # read as numbers: nothing to say
+        assert df["price"].tolist() == [10.5, 11.25, 9.0]
+        # columns asked for as strings (ids, codes) are text on purpose
+        load_table(path, sep=";", string_columns=["price", "code"])
+    # a comma-separated file can only hold them quoted: saved with ';' is the advice
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('price,qty\n"10,5",1\n"11,25",2\n')
+    with pytest.warns(UserWarning, match="in a file whose fields are separated by commas too"):
+        load_table(quoted)
+
+
+def test_a_header_line_that_looks_like_data_is_warned_about(tmp_path):
+    path = tmp_path / "sms.tsv"
+    path.write_text("ham\tGo until jurong point, crazy.. Available only in bugis n great\n"
+                    "spam\tFree entry in 2 a wkly comp to win FA Cup final tkts 21st May\n")
+    with pytest.warns(UserWarning, match=r"sms.tsv': the names in its header line look like "
+                                         r"data \('Go until jurong point, crazy.. Available\.\.\.'"
+                                         r": a number or a long text\). If the file has no "
+                                         r"header line, its first row is read as the names: "
+                                         r"read it with --no-header --columns a,b,..."):
+        load_table(path)
+    numbers = tmp_path / "scores.csv"
+    numbers.write_text("id,0.93,1\nx,0.5,0\ny,0.2,1\n")
+    with pytest.warns(UserWarning, match=r"\('0.93', '1': a number"):
+        load_table(numbers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_table(path, header=False, columns=["label", "text"])
+        # the columns of a saved array count up from 0: names, not data; a year is a name
+        pixels = tmp_path / "pixels.csv"
+        pixels.write_text("0,1,2,3,label,2019\n1,2,3,4,a,5\n")
+        load_table(pixels)
