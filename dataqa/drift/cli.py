@@ -68,10 +68,14 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
 def _print(result, paths) -> None:
     cols = result.columns
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
+    mix_moved = any(not v["low"] <= v["reference_prior"] <= v["high"]
+                    for v in (result.label_shift or {}).values())
     if result.drifted:
         verdict = "[bold red]drift[/]"
     elif whole:  # the column-wise verdict stays the headline; the whole table's is beside it
         verdict = "[bold yellow]no column drifted, but the whole table did[/]"
+    elif mix_moved:
+        verdict = "[bold yellow]no column drifted, but the class mix moved (below)[/]"
     else:
         verdict = "[bold green]no drift[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
@@ -128,6 +132,12 @@ def _print(result, paths) -> None:
             highlight=False, markup=False)
         from dataqa.drift.report import no_better_than_majority
 
+        if whole and result.estimated_accuracy is not None:
+            _say(f"  note: the whole-table tests ({', '.join(whole)}) see the inputs change; "
+                 f"the accuracy and class mix above assume the model errs on these rows as on "
+                 f"the reference, which such a change can break unseen (a new source, new "
+                 f"topics): label a sample of the queue to know.", highlight=False,
+                 markup=False)
         majority = no_better_than_majority(result)
         if majority is not None:
             _say(f"  note: the model is not clearly better on the reference than always "
@@ -267,6 +277,18 @@ def drift_command(
     if ood_score != "msp" and label_column is None:
         raise InvalidSettingError(f"--ood-score {ood_score} needs --label-column: the OOD "
                                   f"share comes from the model checks, which need labels.")
+    if not push:
+        given = [o for o, v in (("--project", project), ("--ledger", ledger),
+                                ("--classes", classes), ("--url", url)) if v is not None]
+        if given:
+            raise InvalidSettingError(
+                f"{', '.join(given)} {'apply' if len(given) > 1 else 'applies'} to the push to "
+                f"Label Studio: add --push to send the queue, or leave "
+                f"{'them' if len(given) > 1 else 'it'} out.")
+    if (dayfirst or monthfirst) and time_column is None:
+        raise InvalidSettingError(
+            f"{'--dayfirst' if dayfirst else '--monthfirst'} says how to read the dates of the "
+            f"time column: give --time-column with --window, or leave it out.")
     if push:
         if not project:
             raise InvalidSettingError("--push needs --project NAME (the Label Studio project).")

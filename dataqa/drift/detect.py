@@ -585,12 +585,17 @@ def _warn_other_class_names(cur: pd.DataFrame, label_column: str, names) -> None
     if seen and not known & set(seen):
         import warnings
 
+        from dataqa.drift.result import _QUEUE_OWN, QUEUE_RENAMED
+
         shown = ", ".join(map(repr, seen[:5])) + (", ..." if len(seen) > 5 else "")
+        # the queue's name for the column (label_queue keeps a clashing one as current_<name>)
+        shown_as = (f"current_{label_column}" if label_column in (*QUEUE_RENAMED, *_QUEUE_OWN)
+                    else label_column)
         warnings.warn(
             f"the current table's label column {label_column!r} holds {shown}, none of the "
             f"reference's classes ({', '.join(map(repr, sorted(known)[:5]))}"
             f"{', ...' if len(known) > 5 else ''}): the two tables name their classes "
-            f"differently, and the current labels (queue.csv's current_{label_column}) will "
+            f"differently, and the current labels (queue.csv's {shown_as}) will "
             f"not match the predictions. Write them alike in both files.", UserWarning,
             stacklevel=3)
 

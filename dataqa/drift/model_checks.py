@@ -137,6 +137,8 @@ def label_shift(ref_probs, ref_labels, cur_probs, *, n_bootstrap: int = 500,
     bootstrap of their counts). Unlike resampling the current rows, this gives a class
     predicted for none of a few dozen rows some weight; unlike one Dirichlet(counts +
     1/2) over all classes, it does not pull a common class towards 1/K when K is large.
+    With two classes one draw serves both (the other's share is one minus it, drawn from
+    its own posterior), so their intervals are complementary.
     Each class's interval holds its true share with about ``confidence`` probability,
     checked by simulation in the tests (down to 20 current rows, up to 20 classes) and
     in ``docs/drift.md`` (up to 50 classes). Cost: K solves per draw (50 classes, 30
@@ -203,6 +205,10 @@ def _label_shift_with(boot: dict, pred_cur: np.ndarray, confidence: float) -> di
         for b in range(len(draws)):
             i = rng.integers(0, len(y), len(y))
             draws[b] = _solve_shares(_confusion(pr[i], y[i], k), rng.dirichlet(counts + 0.5))
+    elif k == 2:  # one draw serves both: 1 - Beta(x + 1/2, n - x + 1/2) is the other's,
+        # and the two intervals come out complementary
+        for b, M in enumerate(boot["boots"]):
+            draws[b] = _solve_columns(M, _class_share_draw(counts, 0, rng)[:, None])[:, 0]
     else:
         for b, M in enumerate(boot["boots"]):
             qs = np.stack([_class_share_draw(counts, j, rng) for j in range(k)], axis=1)

@@ -72,6 +72,8 @@ def _jsonable(v: Any) -> Any:
 #: therefore never takes from the current table as they are (see ``label_queue``).
 QUEUE_RENAMED = ("id", "score", "label", "prediction", "probability", "given_label",
                  "suggested_label", "label_issue_score", "text")
+#: Columns of the labeling queue besides those (a current column so named is renamed too).
+_QUEUE_OWN = ("unlike_score", "uncertainty", "copies")
 
 
 def _rank01(x: np.ndarray) -> np.ndarray:

@@ -241,6 +241,13 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
      "checks would learn the labels from themselves"),
     (["--label-column", "label", "--text-column", "label"],
      "label column 'label' is also named in text_column (--text-column)"),
+    (["--project", "p"], "--project applies to the push to Label Studio: add --push to send "
+                         "the queue, or leave it out"),
+    (["--ledger", "l.db", "--url", "http://127.0.0.1:1", "--classes", "a,b"],
+     "--ledger, --classes, --url apply to the push to Label Studio: add --push to send the "
+     "queue, or leave them out"),
+    (["--dayfirst"], "--dayfirst says how to read the dates of the time column: give "
+                     "--time-column with --window, or leave it out"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):
     ref, cur = tables(tmp_path)
@@ -801,3 +808,44 @@ def test_a_tsv_known_by_its_suffix_takes_a_decimal_comma(tmp_path):
     (tmp_path / "x.csv").write_text("a;b\n1,5;u\n")
     with pytest.raises(Exception, match="must be one character other than the field delimiter"):
         load_table(tmp_path / "x.csv", **read_options(None, None, False, None, None, ","))
+
+
+def test_model_checks_under_an_input_shift_carry_a_note(tmp_path):
+    # the whole-table tests alarm: the estimated accuracy and class mix rest on the
+    # reference's error pattern, and the summary says so; without a shift it says nothing
+    ref, cur = tables(tmp_path, shift=1.5)
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
+                              "--permutations", "99", "-q", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "estimated accuracy" in text
+    assert ("note: the whole-table tests (mmd, classifier) see the inputs change; the accuracy "
+            "and class mix above assume the model errs on these rows as on the reference") in text
+    ref, cur = tables(tmp_path, shift=0.0, seed=4)
+    res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
+                              "--permutations", "99", "-q", "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 0, res.output
+    assert "whole table did" not in res.output and "see the inputs change" not in res.output
+
+
+def test_the_headline_names_a_class_mix_that_moved_when_no_column_did(capsys):
+    from types import SimpleNamespace
+
+    from dataqa.drift.cli import _print
+
+    def result(low):
+        return SimpleNamespace(
+            columns=pd.DataFrame({"column": ["x"], "test": ["ks"], "drifted": [False],
+                                  "kind": ["numeric"]}),
+            multivariate={}, drifted=False, n_reference=100, n_current=50,
+            settings={}, estimated_accuracy=None, ood=None, windows=None,
+            reference_chunks=None,
+            label_shift={"a": {"prior": 0.8, "low": low, "high": 0.9, "reference_prior": 0.5},
+                         "b": {"prior": 0.2, "low": 0.1, "high": 1 - low,
+                               "reference_prior": 0.5}})
+
+    _print(result(0.6), {})
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith("no column drifted, but the class mix moved (below): 0 of 1 columns")
+    _print(result(0.4), {})
+    assert " ".join(capsys.readouterr().out.split()).startswith("no drift: 0 of 1 columns")

@@ -702,8 +702,12 @@ def test_current_labels_named_unlike_the_references_are_warned_about():
     with pytest.warns(UserWarning, match=r"the current table's label column 'label' holds "
                                          r"'ham', 'spam', none of the reference's classes "
                                          r"\('0', '1'\): the two tables name their classes "
-                                         r"differently"):
+                                         r"differently, and the current labels \(queue.csv's "
+                                         r"current_label\)"):
         _warn_other_class_names(cur, "label", [0, 1])
+    # a label column the queue does not rename keeps its name there
+    with pytest.warns(UserWarning, match=r"the current labels \(queue.csv's CLASS\) will not"):
+        _warn_other_class_names(cur.rename(columns={"label": "CLASS"}), "CLASS", [0, 1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # 1.0 for 1 in a column with empty cells; no label column; some classes shared

@@ -85,6 +85,30 @@ def test_label_shift_interval_covers_in_a_small_window(n_current):
     assert np.mean(widths) < (0.5 if n_current == 20 else 0.35)
 
 
+def test_label_shift_intervals_of_two_classes_are_complementary_and_cover():
+    # one draw serves both classes: the intervals mirror each other (a class cannot move
+    # while the other stays), and each still covers its true share at the nominal rate
+    rng = np.random.default_rng(3)
+    right = np.array([0.85, 0.8])  # P(predicted = true) per true class
+
+    def draw2(priors, n):
+        y = rng.choice(2, n, p=priors)
+        return y, np.where(rng.random(n) < right[y], y, 1 - y)
+
+    reps, hits = 150, []
+    for i in range(reps):
+        truth = rng.dirichlet(np.ones(2))
+        y, pred = draw2([0.5, 0.5], 600)
+        _, cur_pred = draw2(truth, 30)
+        r = label_shift(onehot(pred, 2), y, onehot(cur_pred, 2), n_bootstrap=200,
+                        random_state=i)
+        assert r["prior"].sum() == pytest.approx(1.0)
+        assert r["low"][0] == pytest.approx(1.0 - r["high"][1])
+        assert r["high"][0] == pytest.approx(1.0 - r["low"][1])
+        hits.append((r["low"] <= truth) & (truth <= r["high"]))
+    assert np.mean(hits) >= 0.91, np.mean(hits)  # nominal 95%; binomial sd about 0.013
+
+
 def sim_binary(rng, n, shift):
     x = rng.normal(shift, 1.0, n)
     p1 = 1 / (1 + np.exp(-2.0 * x))
