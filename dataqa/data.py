@@ -354,9 +354,15 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                     if c1_at is not None:
                         c1_at += at
                 where_c1 = f" at byte offset {c1_at}" if c1_at is not None else ""
+                # without such a byte cp1252 and latin-1 read the bytes seen alike: cp1252,
+                # as Windows and Excel save, unless a byte it leaves undefined shows up
+                undefined = any(b in _CP1252_UNDEFINED for b in exc.object[exc.start:])
                 enc, why = (("cp1252", " (as Windows and Excel save text: byte 0x"
                              f"{c1:02x}{where_c1} is a quote, dash or symbol there, a control "
-                             "character in latin-1)") if c1 is not None else ("latin-1", ""))
+                             "character in latin-1)") if c1 is not None else
+                            ("latin-1", "") if undefined else
+                            ("cp1252", " (as Windows and Excel save text; latin-1 reads these "
+                                       "bytes alike)"))
                 return DataLoadError(
                     f"{str(path)!r} is not valid UTF-8: byte 0x{byte:02x} at byte offset {at} "
                     f"cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "

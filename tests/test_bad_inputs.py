@@ -200,7 +200,7 @@ def _row22_latin1(tmp_path, request):
     path.write_bytes("text,label\ncaf\u00e9 au lait,a\ntea,b\n".encode("latin-1"))
     cli_fails(["audit", path, "--label-column", "label", "--text-column", "text", "--out",
                tmp_path / "out"], "l1.csv' is not valid UTF-8", "byte 0xe9 at byte offset 14",
-              "--encoding latin-1")
+              "--encoding cp1252 (as Windows and Excel save text; latin-1 reads these bytes alike)")
     assert not (tmp_path / "out").exists()
 
 

@@ -254,7 +254,9 @@ def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
 def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes("id,text\n1,caf\u00e9\n".encode("latin-1"))
-    with pytest.raises(DataLoadError, match="byte 0xe9 at byte offset 13 .*--encoding latin-1"):
+    with pytest.raises(DataLoadError, match=r"byte 0xe9 at byte offset 13 .*--encoding cp1252 "
+                                            r"\(as Windows and Excel save text; latin-1 reads "
+                                            r"these bytes alike\)"):
         load_table(path)
     assert load_table(path, encoding="latin-1")["text"].tolist() == ["caf\u00e9"]
     # a Windows export's dash or curly quote is a control character in latin-1
@@ -591,7 +593,9 @@ def test_compressed_tsv_and_jsonl_keep_their_checks(tmp_path):
     # bytes that are not UTF-8 are named by their offset in the decompressed text
     bad = tmp_path / "t.csv.gz"
     bad.write_bytes(gzip.compress("id,text\n1,caf\u00e9\n".encode("latin-1")))
-    with pytest.raises(DataLoadError, match="byte 0xe9 at byte offset 13 .*--encoding latin-1"):
+    with pytest.raises(DataLoadError, match=r"byte 0xe9 at byte offset 13 .*--encoding cp1252 "
+                                            r"\(as Windows and Excel save text; latin-1 reads "
+                                            r"these bytes alike\)"):
         load_table(bad)
     assert load_table(bad, encoding="latin-1")["text"].tolist() == ["caf\u00e9"]
     cut = tmp_path / "cut.csv.gz"
@@ -895,7 +899,9 @@ def test_cp1252_is_suggested_only_for_bytes_it_reads(tmp_path):
     # bytes 0x80-0x9f inside UTF-8 characters (an em dash, a Cyrillic letter) are no sign
     # of cp1252 in a UTF-8 file with one stray latin-1 byte
     (tmp_path / "mixed.csv").write_bytes(b"id,text\n1,caf\xe9\n2,\xe2\x80\x94 dash \xd0\x96\n")
-    with pytest.raises(DataLoadError, match=r"byte 0xe9 .* e.g. --encoding latin-1 "):
+    with pytest.raises(DataLoadError, match=r"byte 0xe9 .* e.g. --encoding cp1252 \(as Windows "
+                                            r"and Excel save text; latin-1 reads these bytes "
+                                            r"alike\)"):
         load_table(tmp_path / "mixed.csv")
     assert load_table(tmp_path / "win.csv", encoding="cp1252")["text"].tolist() == [
         "café", "win €5 \u201cnow\u201d"]

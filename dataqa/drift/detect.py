@@ -164,11 +164,15 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         if both_empty and col in positions:
             skipped[col] = "a list position with no value in either table"
             continue
-        for df, name in ((ref, "reference"), (cur, "current")):
+        for df, name, other in ((ref, "reference", cur), (cur, "current", ref)):
             if df[col].isna().all() and (both_empty or not (part or col in positions)):
+                filled = int(other[col].notna().sum())
+                lost = ("" if both_empty or name != "current" else
+                        f", but filled in {filled:,} of the {len(other):,} reference rows: "
+                        f"production data lost it (a model that reads it is fed nothing)")
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
-                                     f"{_which(df, name)}; drop it, or name the other columns "
-                                     f"with feature_columns (--feature-column).")
+                                     f"{_which(df, name)}{lost}; drop it, or name the other "
+                                     f"columns with feature_columns (--feature-column).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
         if kind == "numeric":
             for df, name in ((ref, "reference"), (cur, "current")):

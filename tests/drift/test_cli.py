@@ -205,7 +205,12 @@ def _write(tmp_path, name, df):
      "the current table ('{c}') has 5 rows"),
     (pd.DataFrame({"a": range(20), "b": [None] * 20}),
      pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
-     "column 'b' is empty (all values missing) in the reference table ('{r}')"),
+     "column 'b' is empty (all values missing) in the reference table ('{r}'); drop it"),
+    (pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
+     pd.DataFrame({"a": range(20), "b": [None] * 20}),
+     "column 'b' is empty (all values missing) in the current table ('{c}'), but filled in 20 "
+     "of the 20 reference rows: production data lost it (a model that reads it is fed "
+     "nothing); drop it"),
 ])
 def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     r, c = _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur)
@@ -354,7 +359,7 @@ def test_current_reading_errors_point_to_the_current_options(tmp_path):
                               str(tmp_path / "o")])
     assert res.exit_code == 2
     msg = " ".join(res.output.split())
-    assert "e.g. --current-encoding latin-1" in msg and " --encoding" not in msg
+    assert "e.g. --current-encoding cp1252" in msg and " --encoding" not in msg
     res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "semi.csv"), "--out",
                               str(tmp_path / "o"), "--current-no-header"])
     assert res.exit_code == 2

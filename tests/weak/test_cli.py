@@ -281,7 +281,7 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
                                    "csv", "--dev-header", "--out", str(files / "o4")])
     assert res.exit_code == 2
     text = " ".join(res.output.split())
-    assert "--dev-encoding latin-1" in text and "This is the dev file: --dev-format" in text
+    assert "--dev-encoding cp1252" in text and "This is the dev file: --dev-format" in text
     res = CliRunner().invoke(app, [*base, "--dev-sep", ";", "--out", str(files / "o5")])
     assert res.exit_code == 2
     assert ("--dev-sep, --label-column are for the dev file (how it is read, its gold label "
