@@ -999,6 +999,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
             if decimal in (None, "."):
                 _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
+            else:
+                df.attrs[_DECIMAL_ATTR] = decimal
         if len(df) == 0:
             raise EmptyDataError(f"{str(path)!r} has no rows; give a table with at least one row.")
     if len(df) == 0:
@@ -1073,6 +1075,8 @@ _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 
 #: ``df.attrs`` key of the field delimiter a CSV or TSV file was read with.
 _SEP_ATTR = "dataqa_sep"
+#: ``df.attrs`` key of the decimal mark a CSV or TSV file was read with (when given).
+_DECIMAL_ATTR = "dataqa_decimal"
 
 
 def _decimal_comma_columns(df: pd.DataFrame, columns) -> list:

@@ -219,6 +219,18 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                         "--decimal ',' (it applies to the current file too: add "
                         "--current-decimal '.' if that one writes a decimal point; API: "
                         "load_table(..., decimal=',')).")
+            from dataqa.data import _DECIMAL_ATTR
+
+            read_with = text_df.attrs.get(_DECIMAL_ATTR)
+            if not hint and read_with not in (None, ".") and re.fullmatch(
+                    r"\s*[-+]?\d*\.\d+\s*", str(value)):
+                hint = (f" The value has a decimal point, but the file was read with the "
+                        f"decimal mark {read_with!r}: "
+                        + ("read the current file with --current-decimal '.' (API: "
+                           "load_table(..., decimal='.'))." if other == "current" else
+                           f"--decimal applies to both files; read the reference with "
+                           f"--decimal '.' and the current file with --current-decimal "
+                           f"{read_with!r}."))
             present = text_df[col].dropna()
             if not hint and len(present) and pd.to_numeric(
                     present.astype(str), errors="coerce").notna().all():

@@ -388,6 +388,19 @@ def test_a_current_file_with_decimal_commas(tmp_path):
     dot = pd.read_csv(tmp_path / "dot" / "columns.csv")
     assert eu["kind"].tolist() == dot["kind"].tolist() == ["numeric", "numeric"]
     assert eu["p_value"].tolist() == pytest.approx(dot["p_value"].tolist())
+    # the reference with decimal commas, the current file with points, both read with ','
+    pd.read_csv(ref).to_csv(tmp_path / "eu_ref.csv", sep=";", decimal=",", index=False)
+    pd.read_csv(cur).to_csv(tmp_path / "dot_cur.csv", sep=";", index=False)
+    for a, b, fix in (("eu_ref.csv", "dot_cur.csv", "read the current file with "
+                                                    "--current-decimal '.'"),
+                      ("dot_cur.csv", "eu_ref.csv", "--decimal applies to both files; read "
+                                                    "the reference with --decimal '.' and the "
+                                                    "current file with --current-decimal ','")):
+        res = runner.invoke(app, ["drift", str(tmp_path / a), str(tmp_path / b), "--sep", ";",
+                                  "--decimal", ",", "--out", str(tmp_path / "mixed")])
+        assert res.exit_code == 2
+        assert ("The value has a decimal point, but the file was read with the decimal mark "
+                f"',': {fix}") in " ".join(res.output.split())
 
 
 def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
