@@ -94,6 +94,25 @@ def _header_hint(names: Sequence[object]) -> str:
             "columns=[...])).")
 
 
+def _near_hint(column: object, available: Sequence[object], role: str = "column") -> str:
+    """A sentence naming a column that differs from ``column`` only in case or in white
+    space around it, or saying that ``column`` lists several columns; else ``""``."""
+    name = str(column)
+    near = [c for c in available if str(c) != name
+            and str(c).strip().casefold() == name.strip().casefold()]
+    if near:
+        how = ("white space around it" if str(near[0]).strip() == name.strip() else
+               "its case")
+        return f" {near[0]!r} differs from {name!r} only in {how}: is that the one?"
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) > 1 and all(p in {str(c) for c in available} for p in parts):
+        example = (f" (e.g. --feature-column {parts[0]} --feature-column {parts[1]}; API: a "
+                   f"list)" if "feature" in role else "")
+        return (f" {name!r} names {len(parts)} columns: name one per option, repeating the "
+                f"option{example}.")
+    return ""
+
+
 class MissingColumnError(DataqaError, KeyError):
     """A named column is not in the table."""
 
@@ -101,11 +120,14 @@ class MissingColumnError(DataqaError, KeyError):
                  table: str = "the table", hint: str = "", fix: str | None = None) -> None:
         self.column = column
         self.available = list(available)
-        cols = ", ".join(map(str, self.available[:20]))
+        # a name with white space around it is quoted, so that the space shows
+        cols = ", ".join(repr(c) if isinstance(c, str) and c != c.strip() else str(c)
+                         for c in self.available[:20])
         more = f" (+{len(self.available) - 20} more)" if len(self.available) > 20 else ""
         super().__init__(
             f"{role} {column!r} is not in {table}; "
-            f"{'the table has' if table == 'the table' else 'its columns are'}: {cols}{more}. "
+            f"{'the table has' if table == 'the table' else 'its columns are'}: {cols}{more}."
+            f"{_near_hint(column, self.available, role)} "
             f"{fix or 'Pass one of these names.'}{_header_hint(self.available)}{hint}"
         )
 

@@ -1159,3 +1159,19 @@ def test_a_header_line_that_looks_like_data_is_warned_about(tmp_path):
         pixels = tmp_path / "pixels.csv"
         pixels.write_text("0,1,2,3,label,2019\n1,2,3,4,a,5\n")
         load_table(pixels)
+
+
+def test_a_missing_column_names_a_near_match_and_a_comma_list():
+    from dataqa.errors import MissingColumnError
+
+    e = MissingColumnError("CONTENT", ["DATE", "CONTENT ", "CLASS"], role="text column")
+    assert str(e).startswith("text column 'CONTENT' is not in the table; the table has: DATE, "
+                             "'CONTENT ', CLASS. 'CONTENT ' differs from 'CONTENT' only in "
+                             "white space around it: is that the one? Pass one of these names.")
+    e = MissingColumnError("CONTENT", ["date", "content"], role="text column")
+    assert "'content' differs from 'CONTENT' only in its case: is that the one?" in str(e)
+    e = MissingColumnError("amount,city", ["amount", "city"], role="feature column")
+    assert ("'amount,city' names 2 columns: name one per option, repeating the option (e.g. "
+            "--feature-column amount --feature-column city; API: a list).") in str(e)
+    e = MissingColumnError("nope", ["a", "b"])
+    assert str(e) == "column 'nope' is not in the table; the table has: a, b. Pass one of these names."
