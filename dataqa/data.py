@@ -407,6 +407,10 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         common["quoting"] = csv.QUOTE_NONE
     if len(delim) > 1:  # a regular expression: only the python engine reads it
         common["engine"] = "python"
+        if delim != r"\s+" and _first_line_holds(path, compression, encoding, delim):
+            # '||' written in the file is meant as it is written, not as a pattern (whose
+            # empty alternatives would split between every character)
+            common["sep"] = re.escape(delim)
     if header:
         file_cols = [str(c) for c in _read_csv(path, compression, nrows=0, **common).columns]
         if columns is None:
@@ -467,6 +471,15 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     else:
         _check_merged_rows(path, df, delim)
     return df
+
+
+def _first_line_holds(path: Path, compression: str | None, encoding: str, text: str) -> bool:
+    """Whether the file's first line holds ``text`` as written."""
+    try:
+        with _open_text(path, compression, encoding) as fh:
+            return text in fh.readline()
+    except (OSError, UnicodeError, *_decompress_errors()):
+        return False
 
 
 def _kind(v) -> str | None:

@@ -1175,3 +1175,15 @@ def test_a_missing_column_names_a_near_match_and_a_comma_list():
             "--feature-column amount --feature-column city; API: a list).") in str(e)
     e = MissingColumnError("nope", ["a", "b"])
     assert str(e) == "column 'nope' is not in the table; the table has: a, b. Pass one of these names."
+
+
+def test_a_separator_of_several_characters_is_read_as_written_or_as_a_pattern(tmp_path):
+    pipes = tmp_path / "pipes.csv"
+    pipes.write_text("id||amount||city\n1||2.5||Lyon\n2||3.5||Nice\n")
+    df = load_table(pipes, sep="||")  # as written: a pattern '||' would split every character
+    assert list(df.columns) == ["id", "amount", "city"]
+    assert df["amount"].tolist() == [2.5, 3.5] and df["city"].tolist() == ["Lyon", "Nice"]
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("id;amount,city\n1;2.5,Lyon\n")
+    df = load_table(mixed, sep="[;,]")  # not in the file as written: a pattern
+    assert list(df.columns) == ["id", "amount", "city"] and df["city"].tolist() == ["Lyon"]
