@@ -766,11 +766,19 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
            if not _part
            else np.arange(len(cur)).astype(str).astype(object))
     if label_column is not None:  # checked before the long work
-        y, names = encode_labels(ref[label_column], column=label_column,
+        from dataqa.data import _clean_text_labels, effective_folds
+
+        # 'spam ' is 'spam' (with a warning); 'spam' and 'Spam' are refused
+        labels = _clean_text_labels(ref[label_column], label_column,
+                                    _which(ref_given, "reference"))
+        y, names = encode_labels(labels, column=label_column,
                                  purpose="estimating label shift and accuracy",
                                  table=_which(ref_given, "reference"),
                                  hint=" Or leave label_column (--label-column) out: the "
                                       "tables are then compared without the model checks.")
+        # a class of one row (a typo, say) cannot be predicted out of fold: named here
+        effective_folds(y, names, 2, where=f" of label column {label_column!r} of "
+                                           f"{_which(ref_given, 'reference')}")
         if not _part:
             _warn_other_class_names(cur_given, label_column, names)
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)

@@ -867,3 +867,31 @@ def test_the_headline_names_a_class_mix_that_moved_when_no_column_did(capsys):
     assert out.startswith("no column drifted, but the class mix moved (below): 0 of 1 columns")
     _print(result(0.4), {})
     assert " ".join(capsys.readouterr().out.split()).startswith("no drift: 0 of 1 columns")
+
+
+def test_reference_labels_are_cleaned_and_a_class_of_one_row_is_named(tmp_path):
+    ref, cur = tables(tmp_path)
+    df = pd.read_csv(ref)
+    df.loc[0, "label"] = "Spam"  # a typo: a class of one row, differing only in case
+    df.to_csv(tmp_path / "typo.csv", index=False)
+    args = ["--label-column", "label", "--permutations", "19", "-q"]
+    res = runner.invoke(app, ["drift", str(tmp_path / "typo.csv"), str(cur), *args, "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert ("label column 'label' of the reference table ('" in res.output
+            and "spells 1 class in several cases: 'spam'" in " ".join(res.output.split()))
+    df.loc[0, "label"] = "eggs"
+    df.to_csv(tmp_path / "one.csv", index=False)
+    res = runner.invoke(app, ["drift", str(tmp_path / "one.csv"), str(cur), *args, "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert ("class(es) 'eggs' (1) of label column 'label' of the reference table ('"
+            in " ".join(res.output.split()))
+    df.loc[0, "label"] = "spam "  # white space around a label: the same class, with a word
+    df.to_csv(tmp_path / "space.csv", index=False)
+    with pytest.warns(UserWarning, match="1 label cell has white space around the text"):
+        res = runner.invoke(app, ["drift", str(tmp_path / "space.csv"), str(cur), *args,
+                                  "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert list(json.loads((tmp_path / "o" / "drift.json").read_text())["label_shift"]) == [
+        "ham", "spam"]
