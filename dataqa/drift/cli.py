@@ -65,6 +65,24 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
             f"order (--classes).")
 
 
+def _exclude(ref, cur, names: list[str], roles: dict):
+    """The two tables without the columns ``names`` (each in at least one of them, and none
+    a column another option names)."""
+    from dataqa.errors import MissingColumnError
+
+    for name in names:
+        role = next((opt for opt, col in roles.items() if col == name), None)
+        if role is not None:
+            raise InvalidSettingError(f"--exclude-column {name} is the column of {role}; leave "
+                                      f"one of the two out.")
+        if name not in ref.columns and name not in cur.columns:
+            raise MissingColumnError(name, [str(c) for c in ref.columns],
+                                     role="--exclude-column column",
+                                     table="the reference table nor the current one")
+    return (ref.drop(columns=[c for c in names if c in ref.columns]),
+            cur.drop(columns=[c for c in names if c in cur.columns]))
+
+
 def _print(result, paths) -> None:
     cols = result.columns
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
@@ -190,6 +208,9 @@ def drift_command(
     feature_column: list[str] | None = typer.Option(
         None, "--feature-column", help="Column to compare (repeat); default every shared column "
                                        "except times, dates and identifier-like columns."),
+    exclude_column: list[str] | None = typer.Option(
+        None, "--exclude-column", help="Column to leave out (repeat); every other shared "
+                                       "column is compared as without it."),
     time_column: str | None = typer.Option(None, "--time-column",
                                            help="Time of each current row (with --window)."),
     window: str | None = typer.Option(None, "--window", help="Window length, e.g. 1D, 7D, 12h."),
@@ -317,6 +338,9 @@ def drift_command(
         raise InvalidSettingError("--time-column needs --window, e.g. --window 7D.")
     if window is not None and chunk_size is not None:
         raise InvalidSettingError("give --window or --chunk-size, not both.")
+    if exclude_column and feature_column:
+        raise InvalidSettingError("give --feature-column (the columns to compare) or "
+                                  "--exclude-column (the columns to leave out), not both.")
     if not 0 < alpha < 1:
         raise InvalidSettingError(f"--alpha {alpha} must lie strictly between 0 and 1.")
     if min_effect is not None and not min_effect >= 0:
@@ -360,6 +384,10 @@ def drift_command(
     cur = read_second_file(current, cur_opts, "current", "current",
                            string_columns=strings or None,
                            text_columns=[text_column] if text_column else None)
+    if exclude_column:
+        ref, cur = _exclude(ref, cur, exclude_column,
+                            {"--label-column": label_column, "--text-column": text_column,
+                             "--id-column": id_column, "--time-column": time_column})
     if push:  # an existing project with other classes is refused before the analysis
         _check_project_classes(project, url, names, ref, label_column)
     kwargs = dict(feature_columns=feature_column or None, text_column=text_column,

@@ -171,8 +171,9 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                         f", but filled in {filled:,} of the {len(other):,} reference rows: "
                         f"production data lost it (a model that reads it is fed nothing)")
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
-                                     f"{_which(df, name)}{lost}; drop it, or name the other "
-                                     f"columns with feature_columns (--feature-column).")
+                                     f"{_which(df, name)}{lost}; leave it out (--exclude-column "
+                                     f"{col}), or name the columns to compare with "
+                                     f"feature_columns (--feature-column).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
         if kind == "numeric":
             for df, name in ((ref, "reference"), (cur, "current")):
@@ -239,7 +240,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             raise FeatureTypeError(
                 f"column {col!r} is numeric in the {num} table but text in "
                 f"{_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 after "
-                f"the header); fix the values or leave the column out.{hint}")
+                f"the header); fix the values or leave the column out (--exclude-column "
+                f"{col}).{hint}")
         kinds[col] = kind
     if not kinds:
         raise InvalidSettingError(

@@ -205,12 +205,13 @@ def _write(tmp_path, name, df):
      "the current table ('{c}') has 5 rows"),
     (pd.DataFrame({"a": range(20), "b": [None] * 20}),
      pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
-     "column 'b' is empty (all values missing) in the reference table ('{r}'); drop it"),
+     "column 'b' is empty (all values missing) in the reference table ('{r}'); leave it out "
+     "(--exclude-column b)"),
     (pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
      pd.DataFrame({"a": range(20), "b": [None] * 20}),
      "column 'b' is empty (all values missing) in the current table ('{c}'), but filled in 20 "
      "of the 20 reference rows: production data lost it (a model that reads it is fed "
-     "nothing); drop it"),
+     "nothing); leave it out (--exclude-column b)"),
 ])
 def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     r, c = _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur)
@@ -253,6 +254,12 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
      "queue, or leave them out"),
     (["--dayfirst"], "--dayfirst says how to read the dates of the time column: give "
                      "--time-column with --window, or leave it out"),
+    (["--exclude-column", "z", "--feature-column", "x"],
+     "give --feature-column (the columns to compare) or --exclude-column"),
+    (["--exclude-column", "nope"], "--exclude-column column 'nope' is not in the reference "
+                                   "table nor the current one; its columns are: x, z, label"),
+    (["--label-column", "label", "--exclude-column", "label"],
+     "--exclude-column label is the column of --label-column; leave one of the two out"),
 ])
 def test_bad_options_exit_2(tmp_path, args, msg):
     ref, cur = tables(tmp_path)
@@ -895,3 +902,19 @@ def test_reference_labels_are_cleaned_and_a_class_of_one_row_is_named(tmp_path):
     assert res.exit_code == 0, res.output
     assert list(json.loads((tmp_path / "o" / "drift.json").read_text())["label_shift"]) == [
         "ham", "spam"]
+
+
+def test_exclude_column_leaves_a_column_out_of_both_tables(tmp_path):
+    ref, cur = tables(tmp_path)
+    df = pd.read_csv(cur).assign(z=np.nan)  # production lost z
+    df.to_csv(tmp_path / "lost.csv", index=False)
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "lost.csv"), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2 and "leave it out (--exclude-column z)" in " ".join(
+        res.output.split())
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "lost.csv"), "--exclude-column",
+                              "z", "--exclude-column", "label", "--permutations", "19", "-q",
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    compared = pd.read_csv(tmp_path / "o" / "columns.csv")["column"].tolist()
+    assert compared == ["x"]  # z and label left out (label is only in the reference)
