@@ -21,7 +21,7 @@ from dataqa._cli_utils import (
     read_second_file,
     second_file_options,
 )
-from dataqa.errors import DataqaError, InvalidSettingError
+from dataqa.errors import DataqaError, EmptyDataError, InvalidSettingError
 
 __all__ = ["register"]
 
@@ -63,6 +63,15 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
             f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
             f"{names!r}; use another project (--project) or the same class names in the same "
             f"order (--classes).")
+
+
+def _needs_rows(exc):
+    """An empty file's error, saying how many rows a drift check needs."""
+    from dataqa.drift.detect import MIN_ROWS
+
+    msg = str(exc).replace("give a table with at least one row",
+                           f"a drift check needs at least {MIN_ROWS} rows in each table")
+    return type(exc)(msg)
 
 
 def _exclude(ref, cur, names: list[str], roles: dict):
@@ -371,6 +380,8 @@ def drift_command(
     try:
         ref = load_tables(reference, string_columns=strings or None, **opts,
                           text_columns=[c for c in (label_column, text_column) if c])
+    except EmptyDataError as exc:
+        raise _needs_rows(exc) from None
     except DataqaError as exc:
         given = [f"--{n}" for n, v in (("format", format), ("sep", sep), ("columns", columns),
                                        ("encoding", encoding), ("decimal", decimal))
@@ -381,9 +392,12 @@ def drift_command(
             raise type(exc)(f"{msg} {_REFERENCE_HINT.format(given=', '.join(given))}") from None
         raise
     # the current file's reading errors and warnings name its own options
-    cur = read_second_file(current, cur_opts, "current", "current",
-                           string_columns=strings or None,
-                           text_columns=[text_column] if text_column else None)
+    try:
+        cur = read_second_file(current, cur_opts, "current", "current",
+                               string_columns=strings or None,
+                               text_columns=[text_column] if text_column else None)
+    except EmptyDataError as exc:
+        raise _needs_rows(exc) from None
     if exclude_column:
         ref, cur = _exclude(ref, cur, exclude_column,
                             {"--label-column": label_column, "--text-column": text_column,

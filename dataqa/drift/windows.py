@@ -57,8 +57,10 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         raise InvalidSettingError(f"time column {name!r} holds true/false values, not times.")
     blank = _blank_times(values)
     if blank.all():
-        raise InvalidSettingError(f"time column {name!r} is empty (every value missing); "
-                                  f"fill it, or split by rows with --chunk-size / chunk_size.")
+        where = f" in {table}" if table else ""
+        raise InvalidSettingError(f"time column {name!r} is empty{where} (every value "
+                                  f"missing); fill it, or split by rows with --chunk-size "
+                                  f"(API: chunk_size=).")
     if pd.api.types.is_numeric_dtype(values):
         num = pd.to_numeric(values, errors="coerce").astype(np.float64)
         mag = num.dropna().to_numpy()

@@ -203,6 +203,8 @@ def _write(tmp_path, name, df):
      "(e.g. 'n/a?' in row 20, counted from 1 after the header)"),
     (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": range(5)}),
      "the current table ('{c}') has 5 rows"),
+    (pd.DataFrame({"a": range(20)}), pd.DataFrame({"a": []}),
+     "'{c}' has no rows; a drift check needs at least 10 rows in each table"),
     (pd.DataFrame({"a": range(20), "b": [None] * 20}),
      pd.DataFrame({"a": range(20), "b": [i % 7 for i in range(20)]}),
      "column 'b' is empty (all values missing) in the reference table ('{r}'); leave it out "
@@ -918,3 +920,14 @@ def test_exclude_column_leaves_a_column_out_of_both_tables(tmp_path):
     assert res.exit_code == 0, res.output
     compared = pd.read_csv(tmp_path / "o" / "columns.csv")["column"].tolist()
     assert compared == ["x"]  # z and label left out (label is only in the reference)
+
+
+def test_an_empty_time_column_names_its_table(tmp_path):
+    ref, cur = tables(tmp_path)
+    pd.read_csv(cur).assign(ts=np.nan).to_csv(tmp_path / "no_time.csv", index=False)
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "no_time.csv"), "--time-column",
+                              "ts", "--window", "7D", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert (f"time column 'ts' is empty in the current table ('{tmp_path / 'no_time.csv'}') "
+            f"(every value missing); fill it, or split by rows with --chunk-size") in " ".join(
+        res.output.split())
