@@ -357,10 +357,10 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 # without such a byte cp1252 and latin-1 read the bytes seen alike: cp1252,
                 # as Windows and Excel save, unless a byte it leaves undefined shows up
                 undefined = any(b in _CP1252_UNDEFINED for b in exc.object[exc.start:])
-                enc, why = (("cp1252", " (as Windows and Excel save text: byte 0x"
+                enc, why = (("latin-1", "") if undefined else
+                            ("cp1252", " (as Windows and Excel save text: byte 0x"
                              f"{c1:02x}{where_c1} is a quote, dash or symbol there, a control "
                              "character in latin-1)") if c1 is not None else
-                            ("latin-1", "") if undefined else
                             ("cp1252", " (as Windows and Excel save text; latin-1 reads these "
                                        "bytes alike)"))
                 return DataLoadError(
@@ -420,8 +420,6 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                 f"{str(path)!r} has {len(file_cols)} columns in its header but --columns "
                 f"(columns=) names {len(columns)}; give one name per column."
             )
-        if columns is None:
-            _warn_header_like_data(path, file_cols)
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
         literal = set(dtype) | {file_cols[names.index(c)] for c in text_columns if c in names}
@@ -443,6 +441,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             if "Length of header" not in str(w.message):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         _check_repeated_header(path, df, file_cols)
+        if columns is None:
+            _warn_header_like_data(path, df, file_cols)
         if columns is not None:
             _warn_replaced_header(path, df, file_cols)
             df.columns = columns
@@ -577,26 +577,45 @@ def _check_header_as_data(path: Path, df: pd.DataFrame, names: list[str]) -> Non
         raise exc
 
 
-def _warn_header_like_data(path: Path, names: list[str]) -> None:
-    """Warn when the header line's names look like a row of data (a number, a long text
-    with spaces): a file without a header line, read with one, loses its first row and
-    names its columns after it, and a comparison of two such files compares nothing
-    meaningful. Integer names that count up (0, 1, 2 ..., as a saved array's columns)
-    are names."""
+def _warn_header_like_data(path: Path, df: pd.DataFrame, names: list[str]) -> None:
+    """Warn when header names look like a row of the data under them: a number inside the
+    range of its numeric column, or a long text (over 40 characters, three spaces) over a
+    column of texts (20 characters or more on average). A file without a header line,
+    read with one, loses its first row and names its columns after it, and a comparison
+    of two such files compares nothing meaningful. Integer names that count up (0, 1,
+    2 ..., as a saved array's columns) are names; so are a survey's long questions over
+    short answers and numbers outside their column's values (wavelengths over
+    absorbances)."""
     from dataqa.errors import _data_like
 
     ints = sorted(int(n) for n in names if re.fullmatch(r"\d+", str(n).strip()) and _data_like(n))
     counting = len(ints) >= 2 and ints == list(range(ints[0], ints[0] + len(ints)))
-    found = [n for n in names if _data_like(n)
-             and not (counting and re.fullmatch(r"\d+", str(n).strip()))]
+    found = []
+    for col, name in zip(df.columns, names, strict=True):
+        text = str(name).strip()
+        if not _data_like(text) or (counting and re.fullmatch(r"\d+", text)):
+            continue
+        values = df[col].dropna().iloc[:1000]
+        if not len(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            try:
+                x = float(text.replace(",", "."))
+            except ValueError:
+                continue
+            if float(values.min()) <= x <= float(values.max()):
+                found.append(name)
+        elif len(text) > 40 and not pd.api.types.is_numeric_dtype(values) \
+                and values.astype(str).str.len().mean() >= 20:
+            found.append(name)
     if not found:
         return
     shown = ", ".join(repr(n if len(n) <= 40 else n[:40] + "...") for n in found[:3])
     warnings.warn(
-        f"{str(path)!r}: the names in its header line look like data ({shown}: a number or "
-        f"a long text). If the file has no header line, its first row is read as the names: "
-        f"read it with --no-header --columns a,b,... (API: header=False, columns=[...]).",
-        UserWarning, stacklevel=5)
+        f"{str(path)!r}: the names in its header line look like data ({shown}: like the "
+        f"values under them). If the file has no header line, its first row is read as the "
+        f"names: read it with --no-header --columns a,b,... (API: header=False, "
+        f"columns=[...]).", UserWarning, stacklevel=5)
 
 
 def _shown_names(names) -> str:
@@ -1107,10 +1126,20 @@ def _decimal_comma_columns(df: pd.DataFrame, columns) -> list:
 
 
 def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
-    """Warn when columns of a file read without ``decimal=","`` hold numbers written with
-    a decimal comma: they are read as text (a drift check then compares them as
-    categories, in which nearly every value is new)."""
-    found = _decimal_comma_columns(df, [c for c in df.columns if c not in set(skip)])
+    """Warn when columns of a file whose fields are not separated by commas (``;`` or tabs,
+    as files with decimal commas are written), read without ``decimal=","``, hold numbers
+    written with a decimal comma: they are read as text (a drift check then compares them
+    as categories, in which nearly every value is new). Not when every comma is followed
+    by three digits (``1,299``: a thousands separator as likely), nor in a comma-separated
+    file, where a quoted ``"1,2"`` is as likely a list."""
+    if df.attrs.get(_SEP_ATTR) == ",":
+        return
+    found = []
+    for c in _decimal_comma_columns(df, [c for c in df.columns if c not in set(skip)]):
+        vals = df[c].dropna().astype(str).str.strip().iloc[:200]
+        after = vals[vals.str.contains(",")].str.split(",").str[-1]
+        if not (after.str.len() == 3).all():
+            found.append(c)
     if found:
         warnings.warn(f"{str(path)!r}: the values are read as text.{_decimal_comma_hint(df, found)}",
                       UserWarning, stacklevel=4)

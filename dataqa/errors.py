@@ -101,8 +101,10 @@ def _near_hint(column: object, available: Sequence[object], role: str = "column"
     near = [c for c in available if str(c) != name
             and str(c).strip().casefold() == name.strip().casefold()]
     if near:
-        how = ("white space around it" if str(near[0]).strip() == name.strip() else
-               "its case")
+        same_case = str(near[0]).strip() == name.strip()
+        same_space = str(near[0]).strip() != str(near[0]) or name.strip() != name
+        how = ("white space around it" if same_case else
+               "its case and white space around it" if same_space else "its case")
         return f" {near[0]!r} differs from {name!r} only in {how}: is that the one?"
     parts = [p.strip() for p in name.split(",")]
     if len(parts) > 1 and all(p in {str(c) for c in available} for p in parts):

@@ -1131,11 +1131,14 @@ def test_numbers_with_a_decimal_comma_read_as_text_are_warned_about(tmp_path):
         assert df["price"].tolist() == [10.5, 11.25, 9.0]
         # columns asked for as strings (ids, codes) are text on purpose
         load_table(path, sep=";", string_columns=["price", "code"])
-    # a comma-separated file can only hold them quoted: saved with ';' is the advice
-    quoted = tmp_path / "quoted.csv"
-    quoted.write_text('price,qty\n"10,5",1\n"11,25",2\n')
-    with pytest.warns(UserWarning, match="in a file whose fields are separated by commas too"):
+        # a comma-separated file's quoted "1,2" is as likely a list (or a US thousands
+        # separator): no word; nor for commas each followed by three digits
+        quoted = tmp_path / "quoted.csv"
+        quoted.write_text('price,qty\n"10,5",1\n"11,25",2\n')
         load_table(quoted)
+        thousands = tmp_path / "thousands.csv"
+        thousands.write_text("price;qty\n1,299;1\n12,500;2\n")
+        load_table(thousands, sep=";")
 
 
 def test_a_header_line_that_looks_like_data_is_warned_about(tmp_path):
@@ -1144,13 +1147,14 @@ def test_a_header_line_that_looks_like_data_is_warned_about(tmp_path):
                     "spam\tFree entry in 2 a wkly comp to win FA Cup final tkts 21st May\n")
     with pytest.warns(UserWarning, match=r"sms.tsv': the names in its header line look like "
                                          r"data \('Go until jurong point, crazy.. Available\.\.\.'"
-                                         r": a number or a long text\). If the file has no "
+                                         r": like the values under them\). If the file has no "
                                          r"header line, its first row is read as the names: "
                                          r"read it with --no-header --columns a,b,..."):
         load_table(path)
+    # '1' over a column of 0/1 looks like a value; '0.93' outside its column's range does not
     numbers = tmp_path / "scores.csv"
     numbers.write_text("id,0.93,1\nx,0.5,0\ny,0.2,1\n")
-    with pytest.warns(UserWarning, match=r"\('0.93', '1': a number"):
+    with pytest.warns(UserWarning, match=r"look like data \('1': like the values"):
         load_table(numbers)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -1159,6 +1163,14 @@ def test_a_header_line_that_looks_like_data_is_warned_about(tmp_path):
         pixels = tmp_path / "pixels.csv"
         pixels.write_text("0,1,2,3,label,2019\n1,2,3,4,a,5\n")
         load_table(pixels)
+        # a survey's long question over short answers; wavelengths over absorbances
+        survey = tmp_path / "survey.csv"
+        survey.write_text("id,How satisfied are you with our service overall?,label\n"
+                          "1,Very satisfied,a\n2,Not at all,b\n")
+        load_table(survey)
+        spectra = tmp_path / "spectra.csv"
+        spectra.write_text("1100,1102,1104,label\n0.52,0.61,0.7,a\n0.4,0.45,0.5,b\n")
+        load_table(spectra)
 
 
 def test_a_missing_column_names_a_near_match_and_a_comma_list():
@@ -1170,6 +1182,9 @@ def test_a_missing_column_names_a_near_match_and_a_comma_list():
                              "white space around it: is that the one? Pass one of these names.")
     e = MissingColumnError("CONTENT", ["date", "content"], role="text column")
     assert "'content' differs from 'CONTENT' only in its case: is that the one?" in str(e)
+    e = MissingColumnError("CONTENT", ["date", "content "], role="text column")
+    assert ("'content ' differs from 'CONTENT' only in its case and white space around it"
+            in str(e))
     e = MissingColumnError("amount,city", ["amount", "city"], role="feature column")
     assert ("'amount,city' names 2 columns: name one per option, repeating the option (e.g. "
             "--feature-column amount --feature-column city; API: a list).") in str(e)

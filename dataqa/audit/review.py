@@ -404,6 +404,7 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
     verified : VerifiedErrorRate or DataFrame, optional
         The estimate of this plan's reviews so far, or its ``strata`` table (``stratum,
         n_reviewed, n_errors``): where the errors were found guides the allocation.
+        Default ``result.verified`` when it is an estimate of this plan's reviews.
     random_state : int
         Seed; combined with the plan's size, so a second extension draws afresh.
 
@@ -412,7 +413,9 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
     DataFrame: the plan's rows in their order, then the added rows in a random order that
     interleaves the strata (``id, stratum, weight``, the weights recomputed for the
     enlarged plan). ``attrs["strata"]`` has ``n_added`` per stratum, ``attrs["added"]``
-    the added ids. Kept as ``result.review_plan``.
+    the added ids. Kept as ``result.review_plan`` (``result.save`` writes it and keeps the
+    earlier sheets; a sheet of the added items is for the caller to make, as
+    ``dataqa review plan --add`` makes ``review_sheet_2.csv``).
     """
     issues = _issues_of(result)
     plan = getattr(result, "review_plan", None)
@@ -426,6 +429,12 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
             or random_state < 0:
         raise InvalidSettingError(f"random_state must be a whole number >= 0, not {random_state!r}.")
     _check_plan_strata(plan, issues)
+    if verified is None and getattr(result, "verified", None) is not None:
+        try:  # the result's own estimate, when it is one of this plan's reviews
+            _observed_table(issues, plan, result.verified)
+            verified = result.verified
+        except InvalidSettingError:
+            pass
     table = _observed_table(issues, plan, verified)
     alloc = _extension_allocation(table, int(add))
     rng = np.random.default_rng([int(random_state), len(plan)])
@@ -465,18 +474,20 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
 ADD_QUANTILE = 0.9
 
 
-def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_sim: int = 40,
+def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_sim: int = 100,
                    n_draws: int = 2_000, random_state: int = 0) -> int:
     """How many items :func:`extend_plan` should add for the interval to be at most ``width``.
 
     How: the planned items not yet reviewed and ``a`` added ones (allocated as
     :func:`extend_plan` allocates) are reviewed in ``n_sim`` simulations, each stratum's
     errors drawn with its rate from the posterior of its reviews so far (the prior alone
-    for a stratum without reviews); each simulated review gets its interval as in
-    :func:`required_review_size`. The answer is the smallest ``a`` for which 90% of the
-    widths (``quantile``, default :data:`ADD_QUANTILE`) are at most ``width``, found by
-    doubling and then bisection (to within 1%). 0 when finishing the plan is planned to
-    be enough; the number of unplanned items when even all of them are not.
+    for a stratum without reviews); each simulated review gets its interval from
+    ``n_draws`` draws of its posterior (the unreviewed items' errors beta-binomial, as
+    :func:`estimate_error_rate` has them). The answer is the smallest ``a`` for which
+    90% of the widths (``quantile``, default :data:`ADD_QUANTILE`) are at most
+    ``width``, found by doubling and then bisection (to within 1%). 0 when the interval
+    is narrow enough, or finishing the plan is planned to make it so; the number of
+    unplanned items when even all of them are not.
 
     Parameters
     ----------
@@ -491,6 +502,14 @@ def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_s
     -------
     int
     """
+    return _reviews_to_add(verified, width=width, quantile=quantile, n_sim=n_sim,
+                           n_draws=n_draws, random_state=random_state)[0]
+
+
+def _reviews_to_add(verified, *, width: float, quantile: float | None = None, n_sim: int = 100,
+                    n_draws: int = 2_000, random_state: int = 0) -> tuple[int, bool]:
+    """:func:`reviews_to_add`'s answer and whether it is planned to be enough (False:
+    even every unplanned item is not)."""
     from scipy import stats
 
     if not 0.0 < float(width) < 1.0:
@@ -500,6 +519,12 @@ def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_s
         raise InvalidSettingError(
             "reviews_to_add plans for exact reviewers; this estimate takes the reviewers to "
             "err (reviewer_error), which makes intervals wider than planned here.")
+    q = ADD_QUANTILE if quantile is None else float(quantile)
+    if not 0.0 < q < 1.0:
+        raise InvalidSettingError(f"quantile={quantile!r} must be strictly between 0 and 1.")
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) \
+            or random_state < 0:
+        raise InvalidSettingError(f"random_state must be a whole number >= 0, not {random_state!r}.")
     t = verified.strata
     N = t["n_items"].to_numpy(dtype=np.int64)
     have = t["n_planned"].to_numpy(dtype=np.int64)
@@ -518,17 +543,19 @@ def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_s
         k = k0[:, None] + stats.binom.ppf(u, extra[:, None], rate).astype(np.int64)
         w = _simulated_widths(N, n, k, ab=ab, interval=verified.interval,
                               confidence=verified.confidence, n_draws=n_draws,
-                              seed=random_state)
+                              seed=random_state, binomial=True)
         return float(np.quantile(w, q)) <= width
 
-    q = ADD_QUANTILE if quantile is None else float(quantile)
-    if not 0.0 < q < 1.0:
-        raise InvalidSettingError(f"quantile={quantile!r} must be strictly between 0 and 1.")
     room = int((N - have).sum())
-    if ok(0):
-        return 0
-    if room == 0 or not ok(room):
-        return room
+    finishing = bool((have > n0).any())  # planned items not reviewed yet
+    if not finishing and verified.high - verified.low <= width:
+        return 0, True  # every planned item reviewed, and narrow enough already
+    if finishing and ok(0):
+        return 0, True
+    if room == 0:
+        return 0, False
+    if not ok(room):
+        return room, False
     lo, hi = 0, min(room, max(10, int(have.sum()) // 4))
     while not ok(hi):
         lo, hi = hi, min(room, hi * 2)
@@ -538,7 +565,7 @@ def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_s
             hi = mid
         else:
             lo = mid
-    return int(hi)
+    return int(max(hi, 1)), True
 
 
 def _check_plan_strata(plan: pd.DataFrame, issues: pd.DataFrame) -> None:
@@ -1031,14 +1058,18 @@ def _per_class(issues, strata, r, classes, confidence, interval, ab, eps) -> pd.
 # -------------------------------------------------------------------------- planning
 
 def _simulated_widths(N: np.ndarray, n: np.ndarray, k: np.ndarray, *, ab: tuple[float, float],
-                      interval: str, confidence: float, n_draws: int, seed) -> np.ndarray:
+                      interval: str, confidence: float, n_draws: int, seed,
+                      binomial: bool = False) -> np.ndarray:
     """Interval widths of simulated reviews, one per column of ``k``.
 
     ``N`` (H,) items per stratum, ``n`` (H,) reviewed items, ``k`` (H, n_sim) errors
     among them. Each interval comes from ``n_draws`` Monte Carlo draws of the strata's
     Beta posteriors under the prior ``ab`` and the ends of ``interval`` (as
-    :func:`estimate_error_rate` takes them for exact reviewers), the unreviewed items
-    counted at their expected number of errors given the rate (planning only)."""
+    :func:`estimate_error_rate` takes them for exact reviewers). The unreviewed items'
+    errors given the rate are Binomial draws with ``binomial`` (the posterior's own
+    beta-binomial, so the width is the estimate's), else their expected number, which
+    leaves out their spread and makes the width narrower the larger the reviewed share
+    (:func:`required_review_size`, whose quantile was chosen with it)."""
     n_sim = k.shape[1]
 
     def totals(prior: tuple[float, float]) -> np.ndarray:
@@ -1052,7 +1083,7 @@ def _simulated_widths(N: np.ndarray, n: np.ndarray, k: np.ndarray, *, ab: tuple[
                 a, b = k[h] + prior[0], n[h] - k[h] + prior[1]
                 draw = rng.beta(np.maximum(a, 1e-9), np.maximum(b, 1e-9), size=(n_draws, n_sim))
                 draw = np.where(a <= 0, 0.0, np.where(b <= 0, 1.0, draw))
-                total += rest * draw
+                total += rng.binomial(rest, draw) if binomial else rest * draw
         return total / N.sum()
 
     if interval == "hdi":  # the shortest window holding `confidence` of the draws

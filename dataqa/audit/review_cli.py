@@ -436,25 +436,31 @@ def estimate_command(
 def _more_line(v, aim: float, audit_dir: Path) -> str:
     """What would bring the interval within ``aim``: the planned items still to review,
     and how many to add (:func:`dataqa.audit.review.reviews_to_add`)."""
-    from dataqa.audit.review import ADD_QUANTILE, reviews_to_add
+    import shlex
+
+    from dataqa.audit.review import ADD_QUANTILE, _reviews_to_add
 
     left = v.n_planned - v.n_reviewed
     if any(v.reviewer_error):
         return ("more reviews narrow it (`dataqa review plan AUDIT_DIR --add N` adds items "
                 "to this plan; their number is planned for exact reviewers only)")
-    more = reviews_to_add(v, width=aim)
+    more, enough = _reviews_to_add(v, width=aim)
     room = v.n_items - v.n_planned
+    folder = shlex.quote(str(audit_dir))
     finish = f"the {left} planned items not reviewed yet" if left else ""
-    if more == 0:
+    if enough and more == 0:
         return f"reviewing {finish} is planned to bring it within {aim * 100:g} points"
     then = f"{finish} and " if finish else ""
-    if more >= room:
+    if not enough:
+        if room == 0:
+            return (f"every item is in the plan: reviewing {finish or 'them'} is all that "
+                    f"is left")
         return (f"even reviewing {then}every one of the {room} items not planned yet may not "
-                f"bring it within {aim * 100:g} points: `dataqa review plan {audit_dir} --add "
+                f"bring it within {aim * 100:g} points: `dataqa review plan {folder} --add "
                 f"{room}` adds them all")
     return (f"to bring it within {aim * 100:g} points, review {then}about {more} more items "
             f"(enough in {ADD_QUANTILE:.0%} of simulated outcomes): `dataqa review plan "
-            f"{audit_dir} --add {more}`")
+            f"{folder} --add {more}`")
 
 
 def _reviewer_error_option(text: str):

@@ -85,8 +85,9 @@ def _exclude(ref, cur, names: list[str], roles: dict):
             raise InvalidSettingError(f"--exclude-column {name} is the column of {role}; leave "
                                       f"one of the two out.")
         if name not in ref.columns and name not in cur.columns:
-            raise MissingColumnError(name, [str(c) for c in ref.columns],
-                                     role="--exclude-column column",
+            both = [str(c) for c in ref.columns]
+            both += [str(c) for c in cur.columns if str(c) not in both]
+            raise MissingColumnError(name, both, role="--exclude-column column",
                                      table="the reference table nor the current one")
     return (ref.drop(columns=[c for c in names if c in ref.columns]),
             cur.drop(columns=[c for c in names if c in cur.columns]))
@@ -95,14 +96,10 @@ def _exclude(ref, cur, names: list[str], roles: dict):
 def _print(result, paths) -> None:
     cols = result.columns
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
-    mix_moved = any(not v["low"] <= v["reference_prior"] <= v["high"]
-                    for v in (result.label_shift or {}).values())
     if result.drifted:
         verdict = "[bold red]drift[/]"
     elif whole:  # the column-wise verdict stays the headline; the whole table's is beside it
         verdict = "[bold yellow]no column drifted, but the whole table did[/]"
-    elif mix_moved:
-        verdict = "[bold yellow]no column drifted, but the class mix moved (below)[/]"
     else:
         verdict = "[bold green]no drift[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
