@@ -187,19 +187,23 @@ def neyman_allocation(n_items, expected_error, budget: int, *,
         return share
     w = N * np.sqrt(p * (1.0 - p))
 
-    def total(lam: float) -> float:
-        return float(np.clip(lam * w, floor, N).sum())
+    lam = _water_level(lambda lam: float(np.clip(lam * w, floor, N).sum()), budget)
+    return _round_bounded(np.clip(lam * w, floor, N), budget, N)
 
+
+def _water_level(total, target: float) -> float:
+    """The smallest ``lam`` (to bisection precision) with ``total(lam) >= target``, for
+    ``total`` non-decreasing in ``lam`` (bounded shares scaled until they fill a budget)."""
     lo, hi = 0.0, 1.0
-    while total(hi) < budget:
+    while total(hi) < target:
         hi *= 2.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if total(mid) < budget:
+        if total(mid) < target:
             lo = mid
         else:
             hi = mid
-    return _round_bounded(np.clip(hi * w, floor, N), budget, N)
+    return hi
 
 
 def _spread(cap: np.ndarray, budget: int) -> np.ndarray:
@@ -354,19 +358,8 @@ def _extension_allocation(table: pd.DataFrame, add: int) -> np.ndarray:
     p = _rates_so_far(table)
     w = N * np.sqrt(p * (1.0 - p))
 
-    def total(lam: float) -> float:
-        return float(np.clip(lam * w - have, 0.0, cap).sum())
-
-    lo, hi = 0.0, 1.0
-    while total(hi) < add:
-        hi *= 2.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if total(mid) < add:
-            lo = mid
-        else:
-            hi = mid
-    x = np.clip(hi * w - have, 0.0, cap)
+    lam = _water_level(lambda lam: float(np.clip(lam * w - have, 0.0, cap).sum()), add)
+    x = np.clip(lam * w - have, 0.0, cap)
     out = np.floor(x + 1e-9).astype(np.int64)
     for h in np.argsort(-(x - out), kind="stable"):  # largest remainders first
         if out.sum() >= add:
