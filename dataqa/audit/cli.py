@@ -37,7 +37,9 @@ def _print_result(result, paths, out=None) -> None:
         console.print(f"model-based error-rate range, not verified: {m.low:.1%} - {m.high:.1%}",
                       highlight=False)
         if m.review_size is not None:
-            where = out if out is not None else "AUDIT_DIR"
+            import shlex
+
+            where = shlex.quote(str(out)) if out is not None else "AUDIT_DIR"
             console.print(f"  review {m.review_size} items to know it (a verified 95% interval "
                           f"at most {m.review_width * 100:.0f} points wide): dataqa review "
                           f"plan {where} --budget {m.review_size}", highlight=False)

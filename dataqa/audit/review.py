@@ -405,7 +405,8 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
     -------
     DataFrame: the plan's rows in their order, then the added rows in a random order that
     interleaves the strata (``id, stratum, weight``, the weights recomputed for the
-    enlarged plan). ``attrs["strata"]`` has ``n_added`` per stratum, ``attrs["added"]``
+    enlarged plan). ``attrs["strata"]`` has ``n_added`` and ``allocation_rate`` (the
+    error rate the allocation used) per stratum, ``attrs["added"]``
     the added ids. Kept as ``result.review_plan`` (``result.save`` writes it and keeps the
     earlier sheets; a sheet of the added items is for the caller to make, as
     ``dataqa review plan --add`` makes ``review_sheet_2.csv``).
@@ -444,6 +445,7 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
     base = pd.DataFrame({"id": plan["id"].astype(str).to_numpy(),  # without plan.attrs
                          "stratum": plan["stratum"].astype(str).to_numpy()})
     out = pd.concat([base, added], ignore_index=True)
+    table["allocation_rate"] = _rates_so_far(table)
     table["n_added"] = alloc
     table["n_planned"] = table["n_planned"] + alloc
     per = dict(zip(table["stratum"], table["n_items"] / table["n_planned"].clip(lower=1),
@@ -500,9 +502,10 @@ def reviews_to_add(verified, *, width: float, quantile: float | None = None, n_s
 
 
 def _reviews_to_add(verified, *, width: float, quantile: float | None = None, n_sim: int = 100,
-                    n_draws: int = 2_000, random_state: int = 0) -> tuple[int, bool]:
-    """:func:`reviews_to_add`'s answer and whether it is planned to be enough (False:
-    even every unplanned item is not)."""
+                    n_draws: int = 2_000, random_state: int = 0) -> tuple[int, bool, float]:
+    """:func:`reviews_to_add`'s answer, whether it is planned to be enough (False: even
+    every unplanned item is not) and the median of the simulated widths with it (NaN when
+    nothing was simulated)."""
     from scipy import stats
 
     if not 0.0 < float(width) < 1.0:
@@ -530,6 +533,8 @@ def _reviews_to_add(verified, *, width: float, quantile: float | None = None, n_
     # cdf at the same uniforms
     u = np.clip(rng.random((len(N), n_sim)), 1e-12, 1.0 - 1e-12)
 
+    medians: dict[int, float] = {}
+
     def ok(a: int) -> bool:
         extra = (have - n0) + _extension_allocation(t, a)
         n = n0 + extra
@@ -537,18 +542,19 @@ def _reviews_to_add(verified, *, width: float, quantile: float | None = None, n_
         w = _simulated_widths(N, n, k, ab=ab, interval=verified.interval,
                               confidence=verified.confidence, n_draws=n_draws,
                               seed=random_state, binomial=True)
+        medians[a] = float(np.median(w))
         return float(np.quantile(w, q)) <= width
 
     room = int((N - have).sum())
     finishing = bool((have > n0).any())  # planned items not reviewed yet
     if not finishing and verified.high - verified.low <= width:
-        return 0, True  # every planned item reviewed, and narrow enough already
+        return 0, True, float("nan")  # every planned item reviewed, narrow enough already
     if finishing and ok(0):
-        return 0, True
+        return 0, True, medians[0]
     if room == 0:
-        return 0, False
+        return 0, False, medians.get(0, float("nan"))
     if not ok(room):
-        return room, False
+        return room, False, medians[room]
     lo, hi = 0, min(room, max(10, int(have.sum()) // 4))
     while not ok(hi):
         lo, hi = hi, min(room, hi * 2)
@@ -558,7 +564,10 @@ def _reviews_to_add(verified, *, width: float, quantile: float | None = None, n_
             hi = mid
         else:
             lo = mid
-    return int(max(hi, 1)), True
+    hi = int(max(hi, 1))
+    if hi not in medians:
+        ok(hi)
+    return hi, True, medians[hi]
 
 
 def _check_plan_strata(plan: pd.DataFrame, issues: pd.DataFrame) -> None:

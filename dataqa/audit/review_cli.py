@@ -105,6 +105,8 @@ def plan_command(
     push each plan to its own project. With --add, --push sends the added items to the
     plan's project.
     """
+    import shlex
+
     from dataqa.audit.core import _review_sheets
     from dataqa.audit.review import extend_plan, plan_review
 
@@ -120,8 +122,8 @@ def plan_command(
         raise InvalidSettingError(f"--seed {seed} must be a whole number >= 0.")
     if push and (not project or ledger is None):
         raise InvalidSettingError("--push needs --project NAME and --ledger FILE.")
-    if not push and force:
-        raise InvalidSettingError("--force only applies with --push.")
+    if not push and force and add is None:
+        raise InvalidSettingError("--force only applies with --push or --add.")
     result = _load(audit_dir)
     if add is not None:
         if result.review_plan is None:
@@ -129,6 +131,17 @@ def plan_command(
                 f"{str(audit_dir)!r} has no review_plan.csv to add to; make a plan with "
                 f"`dataqa review plan {audit_dir} --budget N` first.")
         before = len(result.review_plan)
+        seen = _verified_record(audit_dir)
+        estimated = int(seen.get("n_planned", 0)) if seen else 0
+        unanswered = [n for n in _review_sheets(audit_dir)[1:] if (audit_dir / n).is_file()]
+        if unanswered and estimated < before and not force:
+            raise InvalidSettingError(
+                f"the plan grew to {before} items ({unanswered[-1]}) and has no estimate of "
+                f"its reviews since (verified.json "
+                f"{'counts ' + str(estimated) + ' planned items' if seen else 'is missing'}): "
+                f"fill that sheet and run `dataqa review estimate` first, so that the next "
+                f"addition follows what the reviews found; or pass --force to add {add} more "
+                f"now. Nothing was written.")
         plan = extend_plan(result, add=add, verified=_verified_strata(audit_dir),
                            random_state=seed)
         new_ids = plan.attrs["added"]
@@ -168,20 +181,32 @@ def plan_command(
             err_console.print(f"note: --add {add} is more than the {len(new_ids)} items not "
                               f"planned yet; all of them were added.", highlight=False)
     for row in strata.itertuples(index=False):
-        more = f", {row.n_added} added" if add is not None else ""
-        console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items"
-                      f"{more} (model's expected error {row.expected_error:.1%})",
-                      highlight=False)
+        if add is None:
+            console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items "
+                          f"(model's expected error {row.expected_error:.1%})", highlight=False)
+        else:
+            used = (f"error rate {row.allocation_rate:.1%} from its {row.n_reviewed} reviews"
+                    if row.n_reviewed else
+                    f"model's expected error {row.expected_error:.1%}, no reviews yet")
+            console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items, "
+                          f"{row.n_added} added ({used})", highlight=False)
     console.print(f"  plan: {audit_dir / 'review_plan.csv'}", highlight=False)
     what = "sheet to fill in" if add is None else "sheet of the added items to fill in"
     console.print(f"  {what} (verified_label): {sheet_path}", highlight=False)
     console.print(f"    {_answers_line([str(c) for c in result.table.class_names])}",
                   highlight=False, markup=False)
-    if add is not None and not push:
-        sheets = " ".join(f"--reviews {audit_dir / n}" for n in _review_sheets(audit_dir)
-                          if (audit_dir / n).is_file())
-        console.print(f"  then, with the sheets filled in: dataqa review estimate {audit_dir} "
-                      f"{sheets}", highlight=False)
+    if not push:
+        # the sheets the last estimate read (a filled copy, say), then this one
+        seen = _verified_record(audit_dir) if add is not None else None
+        earlier = [] if add is None else (list((seen or {}).get("review_files") or [])
+                                          or [str(audit_dir / n) for n in
+                                              _review_sheets(audit_dir)
+                                              if (audit_dir / n).is_file()
+                                              and audit_dir / n != sheet_path])
+        sheets = " ".join(f"--reviews {shlex.quote(str(f))}" for f in [*earlier, sheet_path])
+        console.print(f"  then, with the {'sheets' if earlier else 'sheet'} filled in: dataqa "
+                      f"review estimate {shlex.quote(str(audit_dir))} {sheets}",
+                      highlight=False)
     if push:
         from dataqa.labelstudio import push_queue
         from dataqa.labelstudio.printing import print_push_report
@@ -199,6 +224,18 @@ def _next_sheet(audit_dir: Path) -> Path:
     while (audit_dir / f"review_sheet_{k}.csv").exists():
         k += 1
     return audit_dir / f"review_sheet_{k}.csv"
+
+
+def _verified_record(audit_dir: Path) -> dict | None:
+    """``verified.json`` as written by the last estimate, or None."""
+    import json
+
+    path = audit_dir / "verified.json"
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _verified_strata(audit_dir: Path):
@@ -365,17 +402,24 @@ def estimate_command(
     pull_report, left_out = None, []
     if reviews is not None:
         from dataqa.data import load_table
+        from dataqa.errors import DataqaError
 
         frames = []
         for path in reviews:
-            one = load_table(path, string_columns=["id", "verified_label"], **read)
+            try:
+                one = load_table(path, string_columns=["id", "verified_label"], **read)
+            except DataqaError as exc:
+                if len(reviews) < 2:
+                    raise
+                raise type(exc)(f"{exc} (The reading options apply to every --reviews file: "
+                                f"save the sheets alike, e.g. each as CSV UTF-8.)") from None
             lacking = [c for c in ("id", "verified_label") if c not in one.columns]
             if lacking:
                 raise MissingColumnError(
                     lacking[0], [str(c) for c in one.columns], role="review sheet column",
                     table=repr(str(path)),
-                    fix="Rename it in the sheet, or name all the sheet's columns in order "
-                        "with --columns (e.g. --columns id,text,verified_label).")
+                    fix=f"Rename it in the sheet, or name all the sheet's columns in order "
+                        f"with --columns (e.g. --columns {_columns_example(one.columns)}).")
             frames.append(one[["id", "verified_label"]])
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
@@ -387,7 +431,13 @@ def estimate_command(
             f"fill in the verified_label column of the review sheet (or annotate the pushed "
             f"queue), then run `dataqa review estimate` again. Nothing was written.")
     result.verified = v
-    (audit_dir / "verified.json").write_text(json.dumps(v.to_dict(), indent=2,
+    answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
+    ids_now = set(frame.loc[answered, "id"].astype(str).str.strip())
+    _warn_lost_reviews(audit_dir, ids_now)
+    record = v.to_dict()
+    record["review_files"] = [str(f) for f in reviews] if reviews is not None else []
+    record["reviewed_ids"] = sorted(ids_now & set(result.review_plan["id"].astype(str)))
+    (audit_dir / "verified.json").write_text(json.dumps(record, indent=2,
                                                         default=_json_default))
     result.to_html(audit_dir / "report.html")
     (audit_dir / "summary.json").write_text(json.dumps(result.summary_json(), indent=2,
@@ -433,6 +483,35 @@ def estimate_command(
         print_pull_problems(pull_report)  # refused annotations: one line each, exit 1
 
 
+def _columns_example(columns) -> str:
+    """The sheet's column names with those that differ from ``id`` or ``verified_label``
+    only in case or white space spelled as needed: a ``--columns`` value that fits."""
+    out = []
+    for c in map(str, columns):
+        key = c.strip().casefold()
+        out.append("id" if key == "id" else "verified_label" if key == "verified_label" else c)
+    if "id" not in out or "verified_label" not in out:
+        return "id,text,verified_label"
+    return ",".join(out)
+
+
+def _warn_lost_reviews(audit_dir: Path, ids_now: set) -> None:
+    """Warn when items the last estimate had reviews of have none now (a filled sheet
+    left out of --reviews): the new estimate would drop them in silence."""
+    import warnings
+
+    seen = _verified_record(audit_dir)
+    before = set((seen or {}).get("reviewed_ids") or [])
+    lost = sorted(before - ids_now)
+    if lost:
+        files = (seen or {}).get("review_files") or []
+        read = f" (it read {', '.join(files)})" if files else ""
+        warnings.warn(
+            f"{len(lost)} item(s) reviewed in the last estimate{read} have no verified label "
+            f"in these reviews ({format_ids(lost, 5)}): give every filled sheet with "
+            f"--reviews, once each; this estimate leaves them out.", UserWarning, stacklevel=2)
+
+
 def _more_line(v, aim: float, audit_dir: Path) -> str:
     """What would bring the interval within ``aim``: the planned items still to review,
     and how many to add (:func:`dataqa.audit.review.reviews_to_add`)."""
@@ -444,7 +523,7 @@ def _more_line(v, aim: float, audit_dir: Path) -> str:
     if any(v.reviewer_error):
         return ("more reviews narrow it (`dataqa review plan AUDIT_DIR --add N` adds items "
                 "to this plan; their number is planned for exact reviewers only)")
-    more, enough = _reviews_to_add(v, width=aim)
+    more, enough, median = _reviews_to_add(v, width=aim)
     room = v.n_items - v.n_planned
     folder = shlex.quote(str(audit_dir))
     finish = f"the {left} planned items not reviewed yet" if left else ""
@@ -459,8 +538,9 @@ def _more_line(v, aim: float, audit_dir: Path) -> str:
                 f"bring it within {aim * 100:g} points: `dataqa review plan {folder} --add "
                 f"{room}` adds them all")
     return (f"to bring it within {aim * 100:g} points, review {then}about {more} more items "
-            f"(enough in {ADD_QUANTILE:.0%} of simulated outcomes): `dataqa review plan "
-            f"{folder} --add {more}`")
+            f"(enough in {ADD_QUANTILE:.0%} of simulated outcomes; about "
+            f"{median * 100:.1f} points wide in half of them): `dataqa review plan {folder} "
+            f"--add {more}`")
 
 
 def _reviewer_error_option(text: str):

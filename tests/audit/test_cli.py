@@ -409,9 +409,14 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     v = estimate_error_rate(loaded, filled[["id", "verified_label"]])
     aim = loaded.model_error_rate.review_width
     assert v.width > aim  # 30 items are too few for the audit's 5 points
-    more = reviews_to_add(v, width=aim)
-    assert (f"to bring it within 5 points, review about {more} more items (enough in 90% "
-            f"of simulated outcomes): `dataqa review plan {out} --add {more}`") in text
+    from dataqa.audit.review import ADD_QUANTILE, _reviews_to_add
+
+    more, _, median = _reviews_to_add(v, width=aim)
+    assert more == reviews_to_add(v, width=aim)
+    assert (f"to bring it within 5 points, review about {more} more items (enough in "
+            f"{ADD_QUANTILE:.0%} "
+            f"of simulated outcomes; about {median * 100:.1f} points wide in half of them): "
+            f"`dataqa review plan {out} --add {more}`") in text
     # the allocation follows verified.json's reviews, as extend_plan with the estimate
     expected = extend_plan(AuditResult.load(out), add=more, verified=v)
     sheet_before = (out / "review_sheet.csv").read_text()
@@ -426,8 +431,17 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     assert added["verified_label"].isna().all() and "label" not in added
     text = " ".join(res.output.split())
     assert f"review plan: {more} items added, {30 + more} of 400 items planned in all" in text
+    # the sheet the last estimate read (a filled copy), then the new one
     assert (f"then, with the sheets filled in: dataqa review estimate {out} --reviews "
-            f"{out / 'review_sheet.csv'} --reviews {out / 'review_sheet_2.csv'}") in text
+            f"{tmp_path / 'filled1.csv'} --reviews {out / 'review_sheet_2.csv'}") in text
+    seen = json.loads((out / "verified.json").read_text())
+    assert seen["review_files"] == [str(tmp_path / "filled1.csv")]
+    assert seen["reviewed_ids"] == sorted(filled["id"])
+    assert "(error rate " in text and " reviews)" in text  # the rates the allocation used
+    # a second addition before the first one's reviews are estimated is refused
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "5"])
+    assert res.exit_code == 2 and ("has no estimate of its reviews since (verified.json counts "
+                                   "30 planned items)") in " ".join(res.output.split())
     assert (out / "verified.json").is_file()  # the estimate of the reviews so far stays
     # both sheets, filled: the estimate of the whole plan
     added["verified_label"] = truth.loc[added["id"]].to_numpy()
@@ -442,6 +456,15 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     assert json.loads((out / "verified.json").read_text())["estimate"] == pytest.approx(
         direct.estimate)
     assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
+    # the second sheet alone: the first one's reviews would be dropped, and it says so
+    with pytest.warns(UserWarning, match=r"30 item\(s\) reviewed in the last estimate \(it "
+                                         r"read .*filled1.csv, .*filled2.csv\) have no verified "
+                                         r"label in these reviews"):
+        res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                                  str(tmp_path / "filled2.csv")])
+    assert res.exit_code == 0, res.output
+    runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(tmp_path / "filled1.csv"),
+                        "--reviews", str(tmp_path / "filled2.csv")])
     # a second addition takes the next sheet; a new plan sets every sheet aside
     res = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--seed", "3"])
     assert res.exit_code == 0 and (out / "review_sheet_3.csv").is_file()
@@ -473,7 +496,7 @@ def test_review_plan_add_refusals_and_saving_an_extended_plan(tmp_path):
     assert res.exit_code == 0, res.output
     assert "note: --add 1000 is more than the 370 items not planned yet; all of them were " \
            "added." in " ".join(res.output.split())
-    res = runner.invoke(app, ["review", "plan", str(out), "--add", "1"])
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "1", "--force"])
     assert res.exit_code == 2 and "already holds all 400 items" in res.output
     # saving a result whose plan was extended keeps the sheets (their answers still count)
     with pytest.warns(UserWarning, match="review_sheet.csv, review_sheet_2.csv from an "
@@ -485,3 +508,43 @@ def test_review_plan_add_refusals_and_saving_an_extended_plan(tmp_path):
     r.save(out)
     assert len(pd.read_csv(out / "review_plan.csv")) == 40
     assert pd.read_csv(out / "review_sheet.csv")["verified_label"].notna().all()
+
+
+def test_review_commands_printed_for_a_folder_with_a_space_run_verbatim(tmp_path):
+    import shlex
+
+    out, truth = _audit_dir(tmp_path)
+    spaced = tmp_path / "my audit"
+    out.rename(spaced)
+    res = runner.invoke(app, ["review", "plan", str(spaced), "--budget", "30"])
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if "then, with the sheet filled in" in ln)
+    command = line.split(": ", 1)[1]
+    assert command == (f"dataqa review estimate {shlex.quote(str(spaced))} --reviews "
+                       f"{shlex.quote(str(spaced / 'review_sheet.csv'))}")
+    _filled_sheet(spaced, truth).to_csv(spaced / "review_sheet.csv", index=False)
+    res = runner.invoke(app, shlex.split(command)[1:])  # as printed
+    assert res.exit_code == 0, res.output
+    advice = " ".join(res.output.split())
+    assert f"`dataqa review plan {shlex.quote(str(spaced))} --add " in advice
+    assert "points wide in half of them" in advice
+
+
+def test_review_sheet_columns_hint_fits_the_sheet(tmp_path):
+    out, truth = _audit_dir(tmp_path)
+    runner.invoke(app, ["review", "plan", str(out), "--budget", "30"])
+    sheet = _filled_sheet(out, truth).rename(columns={"id": "ID"}).assign(notes="")
+    sheet.to_csv(tmp_path / "mine.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "mine.csv")])
+    assert res.exit_code == 2
+    names = ",".join(["id", *[c for c in sheet.columns if c != "ID"]])
+    assert f"(e.g. --columns {names})" in " ".join(res.output.split())
+    # several sheets: the reading options apply to each
+    pd.DataFrame({"id": ["a"], "verified_label": ["1"]}).to_csv(tmp_path / "semi.csv", sep=";",
+                                                                index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(out / "review_sheet.csv"), "--reviews",
+                              str(tmp_path / "semi.csv")])
+    assert res.exit_code == 2
+    assert "The reading options apply to every --reviews file" in " ".join(res.output.split())

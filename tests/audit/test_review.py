@@ -527,8 +527,8 @@ def test_reviews_to_add():
 
     big = plan_review(res, budget=300)
     full = estimate_error_rate(res, _reviews(res, big, wrong))
-    more, enough = _reviews_to_add(full, width=full.width - 1e-4)
-    assert enough and more >= 1
+    more, enough, median = _reviews_to_add(full, width=full.width - 1e-4)
+    assert enough and more >= 1 and 0 < median < full.width
     assert _reviews_to_add(full, width=1e-6)[0] >= 290  # (nearly) every unplanned item
     noisy = estimate_error_rate(res, _reviews(res, plan, wrong), plan=plan, reviewer_error=0.05)
     with pytest.raises(InvalidSettingError, match="exact reviewers"):
