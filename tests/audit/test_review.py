@@ -539,7 +539,7 @@ def test_extension_by_reviews_to_add_covers_and_reaches_the_width():
     # 40 seeded audits-with-truth: a plan of 40 reviewed exactly; when its interval is
     # wider than 0.08, the plan is extended by reviews_to_add and reviewed. The final
     # intervals must cover the true rate at the nominal rate (3 sd of 40 draws), and
-    # reviews_to_add sizes for 90% of simulated outcomes (40 of them here, for time): at
+    # reviews_to_add sizes for 75% of simulated outcomes (40 of them here, for time): at
     # least 3 in 4 must reach it.
     rng = np.random.default_rng(11)
     hits = reached = extended = 0
