@@ -186,8 +186,9 @@ def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
     res = runner.invoke(app, ["al", "label", str(tmp_path / "s.csv"), "--ledger", str(led),
                               "--sep", ";"])
     assert res.exit_code == 2
-    assert ("id column 'id' is not in the table; the table has: ID, Label. Pass one of these "
-            "names. Name the file's id column with --id-column.") in " ".join(res.output.split())
+    assert ("id column 'id' is not in the table; the table has: ID, Label. 'ID' differs from "
+            "'id' only in its case: is that the one? Pass one of these names. Name the file's "
+            "id column with --id-column.") in " ".join(res.output.split())
     out = _run("al", "label", tmp_path / "s.csv", "--ledger", led, "--sep", ";",
                "--id-column", "ID", "--label-column", "Label")
     assert out.startswith("2 labels recorded")
