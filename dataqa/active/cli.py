@@ -359,7 +359,7 @@ def next_command(
                       str(r["text"])[:80])
     print_table(table)
     if out is not None:
-        write_csv_atomic(frame, out)
+        write_csv_atomic(frame, out, for_people=True)
         console.print(f"batch written to {out}", highlight=False)
     if push:
         with Ledger(ledger, create=False) as led:

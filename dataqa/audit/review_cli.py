@@ -167,7 +167,7 @@ def plan_command(
                                       "verified.json"],
                           "an earlier review plan", replaced=True)
     write_csv_atomic(plan, audit_dir / "review_plan.csv")
-    write_csv_atomic(sheet, sheet_path)
+    write_csv_atomic(sheet, sheet_path, for_people=True)
     if add is None:
         _drop_verified(result, audit_dir)
     strata = plan.attrs["strata"]

@@ -431,7 +431,7 @@ def drift_command(
 
     paths["queue"] = out / "queue.csv"
     queue = result.label_queue(top=top)
-    write_csv_atomic(queue, paths["queue"])
+    write_csv_atomic(queue, paths["queue"], for_people=True)
     _print(result, paths)
     if queue.attrs.get("rows_without_text"):
         _say(f"  note: {queue.attrs['rows_without_text']} current rows have no "

@@ -37,6 +37,7 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
     out = _run("al", "next", "--ledger", led, "--batch", "4", "--strategy", "margin",
                "--out", tmp_path / "b.csv")
     assert "round 1: 4 items (margin)" in out
+    assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # for Excel
     assert " score " in out and "random draw" not in out
     ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
     # skip and out_of_scope in any case, as a spreadsheet may capitalise them

@@ -95,6 +95,9 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert "verified_label" in sheet and sheet["verified_label"].isna().all()
     assert not {"given_label", "label", "suggested_label", "stratum"} & set(sheet.columns)
     assert "review plan: 80 of 400 items" in res.output
+    # the sheet is opened in a spreadsheet: a byte-order mark tells Excel it is UTF-8
+    assert (out / "review_sheet.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")
+    assert (out / "review_plan.csv").read_bytes().startswith(b"id,")
     assert "note:" not in res.output
     big = runner.invoke(app, ["review", "plan", str(out), "--budget", "1000"])
     assert big.exit_code == 0, big.output

@@ -43,6 +43,10 @@ def test_writes_the_files_and_exits_0_with_or_without_drift(tmp_path):
     assert set(data["label_shift"]) == {"ham", "spam"}
     cols = pd.read_csv(out / "columns.csv")
     assert set(cols["column"]) == {"x", "z"}  # ts and id are only in the current table
+    # the queue is opened in a spreadsheet (a byte-order mark for Excel); the tables are data
+    assert (out / "queue.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")
+    assert (out / "columns.csv").read_bytes().startswith(b"column,")
+    assert pd.read_csv(out / "queue.csv").columns[0] == "id"
     page = (out / "report.html").read_text()
     # the queue's columns explained one per line, score first
     legend = page[page.index("<h2>Label first"):].split('<table class="kv">', 1)[1]
