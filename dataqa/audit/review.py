@@ -423,13 +423,14 @@ def extend_plan(result, *, add: int, verified=None, random_state: int = 0) -> pd
             or random_state < 0:
         raise InvalidSettingError(f"random_state must be a whole number >= 0, not {random_state!r}.")
     _check_plan_strata(plan, issues)
+    table = None
     if verified is None and getattr(result, "verified", None) is not None:
         try:  # the result's own estimate, when it is one of this plan's reviews
-            _observed_table(issues, plan, result.verified)
-            verified = result.verified
+            table = _observed_table(issues, plan, result.verified)
         except InvalidSettingError:
             pass
-    table = _observed_table(issues, plan, verified)
+    if table is None:
+        table = _observed_table(issues, plan, verified)
     alloc = _extension_allocation(table, int(add))
     rng = np.random.default_rng([int(random_state), len(plan)])
     strata = review_strata(issues)

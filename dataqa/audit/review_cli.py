@@ -125,13 +125,13 @@ def plan_command(
     if not push and force and add is None:
         raise InvalidSettingError("--force only applies with --push or --add.")
     result = _load(audit_dir)
+    seen = _verified_record(audit_dir)  # the last estimate of this plan's reviews
     if add is not None:
         if result.review_plan is None:
             raise InvalidSettingError(
                 f"{str(audit_dir)!r} has no review_plan.csv to add to; make a plan with "
                 f"`dataqa review plan {audit_dir} --budget N` first.")
         before = len(result.review_plan)
-        seen = _verified_record(audit_dir)
         estimated = int(seen.get("n_planned", 0)) if seen else 0
         unanswered = [n for n in _review_sheets(audit_dir)[1:] if (audit_dir / n).is_file()]
         if unanswered and estimated < before and not force:
@@ -142,7 +142,7 @@ def plan_command(
                 f"fill that sheet and run `dataqa review estimate` first, so that the next "
                 f"addition follows what the reviews found; or pass --force to add {add} more "
                 f"now. Nothing was written.")
-        plan = extend_plan(result, add=add, verified=_verified_strata(audit_dir),
+        plan = extend_plan(result, add=add, verified=_verified_strata(seen),
                            random_state=seed)
         new_ids = plan.attrs["added"]
         if not new_ids:
@@ -197,7 +197,6 @@ def plan_command(
                   highlight=False, markup=False)
     if not push:
         # the sheets the last estimate read (a filled copy, say), then this one
-        seen = _verified_record(audit_dir) if add is not None else None
         earlier = [] if add is None else (list((seen or {}).get("review_files") or [])
                                           or [str(audit_dir / n) for n in
                                               _review_sheets(audit_dir)
@@ -238,18 +237,13 @@ def _verified_record(audit_dir: Path) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
-def _verified_strata(audit_dir: Path):
-    """The per-stratum reviews and errors of ``verified.json`` (the estimate of this plan's
-    reviews so far), or None without one."""
-    import json
-
+def _verified_strata(record: dict | None):
+    """The per-stratum reviews and errors of a ``verified.json`` record (the estimate of
+    this plan's reviews so far), or None without a usable one."""
     import pandas as pd
 
-    path = audit_dir / "verified.json"
-    if not path.is_file():
-        return None
     try:
-        strata = pd.DataFrame(json.loads(path.read_text())["strata"])
+        strata = pd.DataFrame((record or {})["strata"])
     except (ValueError, KeyError, TypeError):
         return None
     return strata if {"stratum", "n_reviewed", "n_errors"} <= set(strata.columns) else None
