@@ -821,7 +821,8 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     for c in ("id", "verified_label"):
         if c not in reviews.columns:
             raise MissingColumnError(c, list(reviews.columns), role="reviews column")
-    r = reviews[["id", "verified_label"]].copy()
+    # _WHERE (set by `dataqa review estimate`): the file and data row of each review
+    r = reviews[["id", "verified_label", *([_WHERE] if _WHERE in reviews.columns else [])]].copy()
     if r["id"].isna().any():
         raise InvalidSettingError("reviews has rows without an id; every review needs the "
                                   "item's id.")
@@ -837,25 +838,69 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     r["verified_label"] = [
         v.split(".")[0] if v not in known and re.fullmatch(r"-?\d+\.0+", v)
         and v.split(".")[0] in known else v for v in r["verified_label"]]
-    r = _drop_repeated_reviews(r)
-    dup = r["id"][r["id"].duplicated()].unique()
-    if len(dup):
-        raise InvalidSettingError(
-            f"reviews give {len(dup)} item(s) more than one verified label: "
-            f"{format_ids(dup)}; give one per item (combine several reviewers first, e.g. "
-            f"with dataqa.labelstudio.consensus_labels).")
     bad = sorted(set(r["verified_label"]) - set(classes))
+    # a class written in another case ('Spam' for 'spam') is that class, when only one
+    # class has that spelling up to case
+    lower: dict[str, list[str]] = {}
+    for c in classes:
+        lower.setdefault(c.casefold(), []).append(c)
+    recased = {b: lower[b.casefold()][0] for b in bad if len(lower.get(b.casefold(), [])) == 1}
+    if recased:
+        import warnings
+
+        n = int(r["verified_label"].isin(recased).sum())
+        pairs = ", ".join(f"{b!r} as {c!r}" for b, c in list(recased.items())[:5])
+        warnings.warn(f"{n} review(s){where} write a class in another case; read {pairs}.",
+                      UserWarning, stacklevel=3)
+        r["verified_label"] = r["verified_label"].replace(recased)
+        bad = [b for b in bad if b not in recased]
+    r = _drop_repeated_reviews(r)
+    _refuse_conflicts(r, "")
     if bad:
         rows = r.loc[r["verified_label"].isin(bad), "id"].tolist()
-        lower = {str(c).lower(): c for c in classes}
-        cased = [f"{b!r} is {lower[b.lower()]!r}" for b in bad if b.lower() in lower]
-        case = f"; {'; '.join(cased[:3])} in another case" if cased else ""
         raise LabelError(
             f"{len(rows)} review(s){where} give a verified_label that is not a class of the "
-            f"audit ({', '.join(map(repr, bad[:5]))}; ids {format_ids(rows)}{case}); the "
+            f"audit ({', '.join(map(repr, bad[:5]))}; {_ids_where(r, rows)}); the "
             f"classes are {classes!r}: write one of them, spelled as in the label column, or "
             f"leave the cell empty for an item not reviewed (yet).")
     return r
+
+
+#: Column of a reviews frame saying where each review was read (``'sheet.csv' data row
+#: 5``); `dataqa review estimate` sets it, so messages can name the file and row.
+_WHERE = "_dataqa_where"
+
+
+def _ids_where(r: pd.DataFrame, ids) -> str:
+    """``ids 'a', 'b'`` or, when ``r`` says where its reviews were read, ``ids 'a'
+    ('sheet.csv' data row 3), 'b' (...)``."""
+    if _WHERE not in r.columns:
+        return f"ids {format_ids(ids)}"
+    at = dict(zip(r["id"], r[_WHERE], strict=True))
+    shown = [f"{i!r} ({at[i]})" for i in list(ids)[:5]]
+    more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+    return f"ids {', '.join(shown)}{more}"
+
+
+def _refuse_conflicts(r: pd.DataFrame, note: str) -> None:
+    """Refuse items with two different verified labels, naming both (and where each was
+    read, when ``r`` says)."""
+    dup = r["id"][r["id"].duplicated()].unique()
+    if not len(dup):
+        return
+    shown = []
+    for i in dup[:3]:
+        rows = r[r["id"] == i]
+        labels = [f"{v!r}" + (f" ({w})" if _WHERE in r.columns else "")
+                  for v, w in zip(rows["verified_label"],
+                                  rows[_WHERE] if _WHERE in r.columns else rows["id"],
+                                  strict=True)]
+        shown.append(f"{i!r}: {' and '.join(labels)}")
+    more = f"; and {len(dup) - 3} more" if len(dup) > 3 else ""
+    raise InvalidSettingError(
+        f"reviews give {len(dup)} item(s) more than one verified label{note}: "
+        f"{'; '.join(shown)}{more}. Give one per item: keep the right one (combine "
+        f"several reviewers first, e.g. with dataqa.labelstudio.consensus_labels).")
 
 
 def _drop_repeated_reviews(r: pd.DataFrame) -> pd.DataFrame:
@@ -962,11 +1007,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     plan_set = set(plan_ids)
     r["id"] = [i.strip() if i not in plan_set and i.strip() in plan_set else i for i in r["id"]]
     r = _drop_repeated_reviews(r)
-    dup = r["id"][r["id"].duplicated()].unique()
-    if len(dup):
-        raise InvalidSettingError(
-            f"reviews give {len(dup)} item(s) more than one verified label (white space "
-            f"around the ids aside): {format_ids(dup)}; give one per item.")
+    _refuse_conflicts(r, " (white space around the ids aside)")
     outside = r.loc[~r["id"].isin(set(plan_ids)), "id"].tolist()
     if outside:
         unknown = [i for i in outside if i not in set(all_ids)]

@@ -368,7 +368,7 @@ def estimate_command(
     import pandas as pd
 
     from dataqa.audit.core import _json_default
-    from dataqa.audit.review import estimate_error_rate
+    from dataqa.audit.review import _WHERE, estimate_error_rate
 
     reviews = list(reviews or []) or None
     if (reviews is None) == (ledger is None):
@@ -414,10 +414,14 @@ def estimate_command(
                     table=repr(str(path)),
                     fix=f"Rename it in the sheet, or name all the sheet's columns in order "
                         f"with --columns (e.g. --columns {_columns_example(one.columns)}).")
-            frames.append(one[["id", "verified_label"]])
+            one = one[["id", "verified_label"]].copy()
+            one[_WHERE] = [f"{str(path)!r} data row {i + 1}" for i in range(len(one))]
+            frames.append(one)
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
+    if reviews is not None:
+        _refuse_earlier_plan(audit_dir, result, frame)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)
     if v.n_reviewed == 0:  # the prior alone would be written as a verified rate
         raise EmptyDataError(
@@ -475,6 +479,34 @@ def estimate_command(
         from dataqa.labelstudio.printing import print_pull_problems
 
         print_pull_problems(pull_report)  # refused annotations: one line each, exit 1
+
+
+def _refuse_earlier_plan(audit_dir: Path, result, frame) -> None:
+    """Refuse reviews that answer a plan set aside by a later ``review plan`` (in an
+    ``earlier-*`` folder of the audit), saying so: the generic message says only that
+    the items are not in the plan."""
+    answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
+    ids = set(frame.loc[answered, "id"].astype(str).str.strip())
+    outside = ids - set(result.review_plan["id"].astype(str))
+    if not outside:
+        return
+    import pandas as pd
+
+    for folder in sorted(audit_dir.glob("earlier-*"), reverse=True):  # the latest first
+        try:
+            old = set(pd.read_csv(folder / "review_plan.csv", dtype={"id": str})["id"])
+        except (OSError, ValueError, KeyError, pd.errors.ParserError):
+            continue
+        if outside <= old:
+            raise InvalidSettingError(
+                f"{len(outside)} reviewed item(s) are not in the review plan of "
+                f"{str(audit_dir)!r} but in the earlier plan set aside in {str(folder)!r} "
+                f"(a later `dataqa review plan` replaced it; {len(ids - outside)} of the "
+                f"reviews are in the current plan). Each plan's reviews estimate the rate "
+                f"only with that plan: fill in the current plan's sheet ("
+                f"{str(audit_dir / 'review_sheet.csv')!r}), or swap the plans back: move "
+                f"the current review_plan.csv and review_sheet*.csv into a folder of their "
+                f"own, then those in {str(folder)!r} into {str(audit_dir)!r}.")
 
 
 def _columns_example(columns) -> str:

@@ -341,6 +341,14 @@ def test_a_new_review_plan_sets_the_filled_sheet_and_the_estimate_aside(tmp_path
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
                               str(aside / "review_sheet.csv")])
     assert res.exit_code == 2
+    # ... and the earlier plan's sheet is told where its plan is
+    text = " ".join(res.output.split())
+    inside = len(set(kept["id"]) & set(pd.read_csv(out / "review_plan.csv", dtype={"id": str})
+                                       ["id"]))
+    assert (f"{40 - inside} reviewed item(s) are not in the review plan of {str(out)!r} but in "
+            f"the earlier plan set aside in {str(aside)!r} (a later `dataqa review plan` "
+            f"replaced it; {inside} of the reviews are in the current plan)") in text, text
+    assert "swap the plans back" in text
 
 
 def test_audit_strips_labels_and_refuses_case_variants(tmp_path):
@@ -449,6 +457,19 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     # both sheets, filled: the estimate of the whole plan
     added["verified_label"] = truth.loc[added["id"]].to_numpy()
     added.to_csv(tmp_path / "filled2.csv", index=False)
+    # an item answered differently in the two sheets is named with both files' rows
+    first_label = str(filled["verified_label"].iloc[2])
+    clash = pd.concat([added, filled.iloc[[2]].assign(
+        verified_label="1" if first_label != "1" else "2")])
+    clash.to_csv(tmp_path / "clash.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "filled1.csv"), "--reviews",
+                              str(tmp_path / "clash.csv")])
+    assert res.exit_code == 2
+    assert (f"reviews give 1 item(s) more than one verified label: {filled['id'].iloc[2]!r}: "
+            f"{first_label!r} ({str(tmp_path / 'filled1.csv')!r} data row "
+            f"3) and {clash['verified_label'].iloc[-1]!r} ({str(tmp_path / 'clash.csv')!r} data "
+            f"row {len(clash)})") in " ".join(res.output.split()), res.output
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
                               str(tmp_path / "filled1.csv"), "--reviews",
                               str(tmp_path / "filled2.csv")])

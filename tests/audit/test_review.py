@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from dataqa.audit.review import (
+    _WHERE,
     HIGH_FRACTION,
     estimate_error_rate,
     extend_plan,
@@ -321,16 +322,35 @@ def test_estimate_refuses_bad_reviews():
     unknown = pd.DataFrame({"id": [plan["id"][0]], "verified_label": ["c"]})
     with pytest.raises(LabelError, match="not a class of the audit \\('c'"):
         estimate_error_rate(res, unknown)
-    # a class in another case is told so; the sheet read from a file is named
-    cased = pd.DataFrame({"id": [plan["id"][0]], "verified_label": ["A"]})
+    # a class in another case is that class, with a word; the sheet read from a file is
+    # named
+    cased = pd.DataFrame({"id": plan["id"][:3], "verified_label": ["A", " a", "B"]})
     cased.attrs["dataqa_source"] = "sheet.csv"
+    with pytest.warns(UserWarning, match=r"^2 review\(s\) of 'sheet.csv' write a class in "
+                                         r"another case; read 'A' as 'a', 'B' as 'b'.$"):
+        got = estimate_error_rate(res, cased, plan=plan)
+    plain = cased.assign(verified_label=["a", "a", "b"])
+    want = estimate_error_rate(res, plain, plan=plan)
+    assert (got.estimate, got.low, got.high, got.n_errors) == (
+        want.estimate, want.low, want.high, want.n_errors)
+    # ... and a label unknown in every case is refused, named with its file and row
+    wrong = pd.DataFrame({"id": plan["id"][:2], "verified_label": ["a", "c"],
+                          _WHERE: ["'s.csv' data row 1", "'s.csv' data row 2"]})
     with pytest.raises(LabelError) as e:
-        estimate_error_rate(res, cased)
-    assert str(e.value).startswith("1 review(s) of 'sheet.csv' give a verified_label that is "
-                                   "not a class of the audit ('A'; ids ")
-    assert str(e.value).endswith("; 'A' is 'a' in another case); the classes are ['a', 'b']: "
-                                 "write one of them, spelled as in the label column, or leave "
-                                 "the cell empty for an item not reviewed (yet).")
+        estimate_error_rate(res, wrong, plan=plan)
+    assert str(e.value) == (
+        f"1 review(s) give a verified_label that is not a class of the audit ('c'; ids "
+        f"{plan['id'][1]!r} ('s.csv' data row 2)); the classes are ['a', 'b']: write one of "
+        f"them, spelled as in the label column, or leave the cell empty for an item not "
+        f"reviewed (yet).")
+    # two labels for one item name both, with where each was read
+    clash = pd.DataFrame({"id": [plan["id"][0]] * 2, "verified_label": ["a", "b"],
+                          _WHERE: ["'s1.csv' data row 4", "'s2.csv' data row 1"]})
+    with pytest.raises(InvalidSettingError) as e:
+        estimate_error_rate(res, clash, plan=plan)
+    assert str(e.value).startswith(
+        f"reviews give 1 item(s) more than one verified label: {plan['id'][0]!r}: 'a' "
+        f"('s1.csv' data row 4) and 'b' ('s2.csv' data row 1). Give one per item")
     with pytest.raises(MissingColumnError, match="verified_label"):
         estimate_error_rate(res, pd.DataFrame({"id": ["x"]}))
     fresh = fake_result()
