@@ -170,6 +170,8 @@ def plan_command(
     write_csv_atomic(sheet, sheet_path, for_people=True)
     if add is None:
         _drop_verified(result, audit_dir)
+    else:
+        _report_grown_plan(result, seen, audit_dir)
     strata = plan.attrs["strata"]
     if add is None:
         console.print(f"review plan: [bold]{len(plan)}[/] of {int(strata['n_items'].sum())} "
@@ -247,6 +249,36 @@ def _verified_strata(record: dict | None):
     except (ValueError, KeyError, TypeError):
         return None
     return strata if {"stratum", "n_reviewed", "n_errors"} <= set(strata.columns) else None
+
+
+def _report_grown_plan(result, record: dict | None, audit_dir: Path) -> None:
+    """After ``--add``: ``report.html`` shows the last estimate with the grown plan's count
+    of planned items ("60 of 150 planned"), estimated again from the reviews that
+    ``verified.json`` keeps (the same posterior: only the planned count changes).
+    ``verified.json`` stays as the estimate wrote it. A record without its reviews (a
+    folder from an older version) leaves the report as it was."""
+    import warnings
+
+    import pandas as pd
+
+    from dataqa.audit.review import estimate_error_rate
+    from dataqa.errors import DataqaError
+
+    reviews = (record or {}).get("reviews")
+    if not isinstance(reviews, dict) or not reviews:
+        return
+    options = {"confidence": record.get("confidence", 0.95),
+               "interval": record.get("interval"), "prior": record.get("prior")}
+    if any(record.get("reviewer_error") or ()):
+        options["reviewer_error"] = tuple(record["reviewer_error"])
+    frame = pd.DataFrame({"id": list(reviews), "verified_label": list(reviews.values())})
+    try:
+        with warnings.catch_warnings():  # said when the estimate read them
+            warnings.simplefilter("ignore")
+            result.verified = estimate_error_rate(result, frame, **options)
+    except DataqaError:  # a record edited by hand: the report stays as it was
+        return
+    result.to_html(audit_dir / "report.html")
 
 
 def _drop_verified(result, audit_dir: Path) -> None:
@@ -435,6 +467,11 @@ def estimate_command(
     record = v.to_dict()
     record["review_files"] = [str(f) for f in reviews] if reviews is not None else []
     record["reviewed_ids"] = sorted(ids_now & set(result.review_plan["id"].astype(str)))
+    # the answers themselves, so the report can be redrawn when the plan grows (--add)
+    kept = frame.loc[answered, ["id", "verified_label"]].astype(str)
+    kept["id"] = kept["id"].str.strip()
+    kept = kept[kept["id"].isin(set(record["reviewed_ids"]))].drop_duplicates()
+    record["reviews"] = dict(zip(kept["id"], kept["verified_label"].str.strip(), strict=True))
     (audit_dir / "verified.json").write_text(json.dumps(record, indent=2,
                                                         default=_json_default))
     result.to_html(audit_dir / "report.html")

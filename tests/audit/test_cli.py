@@ -448,6 +448,12 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     seen = json.loads((out / "verified.json").read_text())
     assert seen["review_files"] == [str(tmp_path / "filled1.csv")]
     assert seen["reviewed_ids"] == sorted(filled["id"])
+    assert seen["reviews"] == dict(zip(filled["id"], filled["verified_label"].astype(str),
+                                       strict=True))
+    assert seen["n_planned"] == 30  # verified.json stays as the estimate wrote it ...
+    report = " ".join((out / "report.html").read_text().split())
+    assert f"30 of {30 + more} planned items ({v.n_errors} with a wrong given label)" in report
+    assert str(v) in report  # ... and the report shows its estimate with the grown plan
     assert "(error rate " in text and " reviews)" in text  # the rates the allocation used
     # a second addition before the first one's reviews are estimated is refused
     res = runner.invoke(app, ["review", "plan", str(out), "--add", "5"])
