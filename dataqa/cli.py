@@ -63,6 +63,43 @@ def _unwrap_help(typer_app: typer.Typer) -> None:
 _unwrap_help(app)
 
 
+def _extra_paths_hint(typer_app: typer.Typer) -> None:
+    """Make every command say, when it gets more paths than it takes, that the shell may
+    have expanded a glob (``dataqa drift train/*.csv new.csv`` without quotes): the bare
+    usage error named the extra files only."""
+    from typer.core import TyperCommand
+
+    class _Command(TyperCommand):
+        def parse_args(self, ctx, args):
+            given = list(args)  # the parser consumes the list
+            try:
+                return super().parse_args(ctx, args)
+            except Exception as exc:  # click's UsageError (typer vendors click)
+                message = getattr(exc, "message", "")
+                if "unexpected extra argument" not in message:
+                    raise
+                import os
+
+                files = [a for a in given if not a.startswith("-") and os.path.isfile(a)]
+                takes = sum(getattr(p, "param_type_name", "") == "argument"
+                            for p in self.params)
+                if len(files) > max(takes, 1):
+                    exc.message = (
+                        f"{message}. If the shell expanded a pattern such as data/*.csv into "
+                        f"several files, quote it ('data/*.csv') to read them as one table, "
+                        f"or give their folder.")
+                raise
+
+    for info in typer_app.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = _Command
+    for group in typer_app.registered_groups:
+        _extra_paths_hint(group.typer_instance)
+
+
+_extra_paths_hint(app)
+
+
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     """dataqa's own warnings as one plain line (no source file and line: they are meant
     for the user); other libraries' keep Python's format."""

@@ -990,3 +990,28 @@ def test_a_misspelled_queue_kind_is_named_before_any_queue_is_looked_up(tmp_path
                      "--queue", "activ"], "unknown queue kind 'activ'",
                     "known queue kinds are: active, review, spot_check, verify")
     assert "--from" not in out
+
+
+def _usage_error(args: list) -> str:
+    """A usage error's text (exit code 2) without the box rich draws around it."""
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    return " ".join(res.output.replace("\u2502", " ").split())
+
+
+def test_a_glob_the_shell_expanded_is_named(tmp_path, monkeypatch):
+    # `dataqa drift day_*.csv new.csv` without quotes: the shell passes every file
+    monkeypatch.chdir(tmp_path)
+    for k in range(3):
+        Path(f"day_{k}.csv").write_text("x\n1\n")
+    hint = ("If the shell expanded a pattern such as data/*.csv into several files, quote it "
+            "('data/*.csv') to read them as one table, or give their folder.")
+    text = _usage_error(["drift", "day_0.csv", "day_1.csv", "day_2.csv", "--out", "o"])
+    assert f"Got unexpected extra argument(s) (day_2.csv). {hint}" in text, text
+    assert not Path("o").exists()
+    # one extra word that is not a file keeps the plain usage error
+    text = _usage_error(["drift", "day_0.csv", "day_1.csv", "oops"])
+    assert "Got unexpected extra argument(s) (oops)" in text and "If the shell" not in text
+    # a command of one table given two files says it too
+    text = _usage_error(["audit", "day_0.csv", "day_1.csv", "--label-column", "x"])
+    assert f"Got unexpected extra argument(s) (day_1.csv). {hint}" in text, text
