@@ -61,6 +61,7 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         raise InvalidSettingError(f"time column {name!r} is empty{where} (every value "
                                   f"missing); fill it, or split by rows with --chunk-size "
                                   f"(API: chunk_size=).")
+    read_as = ""  # the format the column was read in, for the message on unread values
     if pd.api.types.is_numeric_dtype(values):
         num = pd.to_numeric(values, errors="coerce").astype(np.float64)
         mag = num.dropna().to_numpy()
@@ -76,7 +77,7 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
         # blanks and missing-value texts read as missing in every format
-        times = _parse_text_times(values.astype("string").mask(blank), name, dayfirst)
+        times, read_as = _parse_text_times(values.astype("string").mask(blank), name, dayfirst)
     unread = times.isna().to_numpy()
     if missing == "keep":  # missing or blank values are missing, not unreadable
         unread = unread & ~blank
@@ -88,7 +89,7 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         raise InvalidSettingError(
             f"time column {name!r}{f' of {table}' if table else ''} has {len(bad)} value(s) "
             f"that are {what} in the column's "
-            f"format (rows {rows}, counted from 1 after the header; "
+            f"format ({read_as}rows {rows}, counted from 1 after the header; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.")
     if not pd.api.types.is_numeric_dtype(values):
@@ -137,10 +138,13 @@ def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
             UserWarning, stacklevel=4)
 
 
-def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.Series:
+def _parse_text_times(text: pd.Series, name: str,
+                      dayfirst: bool | None) -> tuple[pd.Series, str]:
     """The column read in one format (see :func:`parse_times`); the reading with the
     fewest unread values when none reads them all (they are then reported, never guessed
-    one by one, which could read 02/03 one way in one row and another way in the next)."""
+    one by one, which could read 02/03 one way in one row and another way in the next),
+    and that reading's format in words, for that report (``"%m/%d/%Y, as its first value
+    '01/13/2026' is written; "``)."""
     import warnings
 
     given = int(text.notna().sum())
@@ -164,6 +168,7 @@ def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.S
             except (ValueError, TypeError):
                 return None
 
+    best_options: dict = {}
     for options in orders:
         t = read(options)
         if t is None:
@@ -171,10 +176,28 @@ def _parse_text_times(text: pd.Series, name: str, dayfirst: bool | None) -> pd.S
         if int(t.notna().sum()) == given:
             if dayfirst is None and not year_first and not options:
                 _warn_if_ambiguous(text, t, read({"dayfirst": True}), name)
-            return t
+            return t, ""
         if best is None or int(t.notna().sum()) > int(best.notna().sum()):
-            best = t
-    return best
+            best, best_options = t, options
+    return best, _format_read(text, best_options)
+
+
+def _format_read(text: pd.Series, options: dict) -> str:
+    """The format a reading of ``pd.to_datetime`` with ``options`` used, in words: pandas
+    takes it from the column's first value unless told (ISO 8601)."""
+    from pandas.tseries.api import guess_datetime_format
+
+    if options.get("format") == "ISO8601":
+        return "ISO 8601, such as 2026-01-31T08:00; "
+    given = text.dropna().str.strip()
+    if not len(given):
+        return ""
+    first = str(given.iloc[0])
+    fmt = guess_datetime_format(first, dayfirst=bool(options.get("dayfirst", False)))
+    order = " (day first)" if options.get("dayfirst") else ""
+    if fmt is None:
+        return f"as its first value {first!r} reads{order}; "
+    return f"{fmt}, as its first value {first!r} is written{order}; "
 
 
 def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Series | None,

@@ -773,7 +773,8 @@ def test_time_messages_on_several_files_say_which_rows_each_file_holds(tmp_path)
     text = " ".join(res.output.split())
     assert (f"time column 'ts' of the current table ('{tmp_path / 'days'} (2 files; rows 1-60 "
             f"a.csv, 61-120 b.csv)') has 1 value(s) that are not times in the column's format "
-            f"(rows 64, counted from 1 after the header; e.g. 'yesterday')") in text
+            f"(%Y-%m-%d %H:%M:%S, as its first value '2026-01-01 00:00:00' is written; rows 64, "
+            f"counted from 1 after the header; e.g. 'yesterday')") in text, text
 
 
 def test_a_headerless_current_file_is_told_to_use_the_current_options(tmp_path):

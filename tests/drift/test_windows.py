@@ -46,7 +46,9 @@ def test_rows_without_a_time_are_in_no_window():
         split_windows(pd.DataFrame({"t": ["", " ", "NaT"]}), time_column="t", window="1D")
     # a value that is there but not a time is still an error, named as such
     with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are not times in the "
-                                                  "column's format \\(rows 3, counted"):
+                                                  "column's format \\(%Y-%m-%d, as its first "
+                                                  "value '2026-01-01' is written; rows 3, "
+                                                  "counted"):
         split_windows(cur.assign(t=["2026-01-01", None, "soon", None, "2026-01-02"]),
                       time_column="t", window="1D")
     # parse_times itself refuses missing values unless told to keep them
@@ -63,7 +65,9 @@ def test_split_rejects_bad_settings():
     cur = pd.DataFrame({"t": ["2026-01-01", "not a time"], "a": [1, 2]})
     with pytest.raises(InvalidSettingError, match="time column 't' has 1 value\\(s\\) that are "
                                                   "not times in the column's format "
-                                                  "\\(rows 2, counted from 1 after the header; "
+                                                  "\\(%Y-%m-%d, as its first value "
+                                                  "'2026-01-01' is written; "
+                                                  "rows 2, counted from 1 after the header; "
                                                   "e.g. 'not a time'\\)"):
         split_windows(cur, time_column="t", window="1D")
     with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
@@ -83,7 +87,8 @@ def test_split_rejects_bad_settings():
     # one broken value among ISO times with and without fractions: only it is named
     iso = pd.DataFrame({"t": ["2015-05-29T02:30:18.971000", "2015-05-28T21:00:08",
                               "2015-05-27T01:00:00.5", "yesterday"]})
-    with pytest.raises(InvalidSettingError, match="has 1 value\\(s\\) .* \\(rows 4, counted "
+    with pytest.raises(InvalidSettingError, match="has 1 value\\(s\\) .* \\(ISO 8601, such as "
+                                                  "2026-01-31T08:00; rows 4, counted "
                                                   "from 1 after the header; e.g. 'yesterday'\\)"):
         split_windows(iso, time_column="t", window="1D")
     assert len(split_windows(iso.iloc[:3], time_column="t", window="1D")) == 3
@@ -118,7 +123,9 @@ def test_times_as_unix_numbers_and_day_first_dates():
     # one format for the whole column, never a guess per value: 02/03 next to 13/01 and an
     # ISO date reads in no single format, and the row that does not fit is named
     with pytest.raises(InvalidSettingError, match="1 value\\(s\\) that are not times "
-                                                  "in the column's format \\(rows 3, counted"):
+                                                  "in the column's format \\(%d/%m/%Y, as its "
+                                                  "first value '02/03/2024' is written \\(day "
+                                                  "first\\); rows 3, counted"):
         split_windows(pd.DataFrame({"t": ["02/03/2024", "13/01/2024", "2024-03-05 10:00"]}),
                       time_column="t", window="1D")
     iso = split_windows(pd.DataFrame({"t": ["2026-01-01 10:00", "2026-01-03",
