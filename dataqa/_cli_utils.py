@@ -337,20 +337,21 @@ def _try_writing(folder: Path, option: str, out: Path, what: str) -> None:
             f"write to.") from None
 
 
-def write_csv_atomic(frame, out: str | os.PathLike, *, for_people: bool = False) -> None:
+def write_csv_atomic(frame, out: str | os.PathLike, *, for_people: bool = False,
+                     sep: str = ",") -> None:
     """Write DataFrame ``frame`` to ``out`` whole or not at all (a temporary file renamed
     into place), creating missing folders. The file gets the usual permissions (0666 less
     the umask), like any file the user writes. UTF-8; with ``for_people`` (a sheet or queue
     a person opens in a spreadsheet) with a byte-order mark, without which Excel reads
     UTF-8 text as its local code page ('é' as 'Ã©'). Readers of dataqa, pandas and Python's
-    ``utf-8-sig`` skip the mark."""
+    ``utf-8-sig`` skip the mark. ``sep``: the field delimiter."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8-sig" if for_people else "utf-8") as fh:
-            frame.to_csv(fh, index=False)
+            frame.to_csv(fh, index=False, sep=sep)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

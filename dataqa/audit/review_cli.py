@@ -88,6 +88,11 @@ def plan_command(
     force: bool = typer.Option(
         False, "--force", help="With --push: push even when the project holds items of "
                                "another plan (`review estimate` then uses this plan's only)."),
+    sheet_sep: str | None = typer.Option(
+        None, "--sheet-sep",
+        help="Field delimiter of the review sheet: ',' (default) or ';' for a spreadsheet "
+             "set to a language that writes decimal commas (German, French, ...), which opens "
+             "a ',' file as one column; also tab. With --add, default: the first sheet's."),
 ) -> None:
     """Choose the items to verify: strata by label-issue score, Neyman allocation.
 
@@ -124,6 +129,13 @@ def plan_command(
         raise InvalidSettingError("--push needs --project NAME and --ledger FILE.")
     if not push and force and add is None:
         raise InvalidSettingError("--force only applies with --push or --add.")
+    if sheet_sep is not None:
+        sheet_sep = {"\\t": "\t", "tab": "\t"}.get(sheet_sep, sheet_sep)
+        if sheet_sep not in _SHEET_SEPS:
+            raise InvalidSettingError(
+                f"--sheet-sep {sheet_sep!r} is not one of ',', ';', tab or '|'.")
+    elif add is not None:
+        sheet_sep = _sheet_sep(audit_dir / "review_sheet.csv")
     result = _load(audit_dir)
     seen = _verified_record(audit_dir)  # the last estimate of this plan's reviews
     if add is not None:
@@ -167,7 +179,7 @@ def plan_command(
                                       "verified.json"],
                           "an earlier review plan", replaced=True)
     write_csv_atomic(plan, audit_dir / "review_plan.csv")
-    write_csv_atomic(sheet, sheet_path, for_people=True)
+    write_csv_atomic(sheet, sheet_path, for_people=True, sep=sheet_sep or ",")
     if add is None:
         _drop_verified(result, audit_dir)
     else:
@@ -217,6 +229,27 @@ def plan_command(
                                 class_names=[str(c) for c in result.table.class_names],
                                 ledger=ledger, queue="verify", client=client)
         print_push_report(report)
+
+
+#: Field delimiters a review sheet may be written with (``--sheet-sep``).
+_SHEET_SEPS = (",", ";", "\t", "|")
+
+
+def _sheet_sep(path: Path) -> str | None:
+    """The delimiter of a review sheet: the one that splits its header line into fields
+    that include ``id`` and ``verified_label`` (a sheet written with ``--sheet-sep``, or
+    saved by a spreadsheet set to a language that writes ';'), or None when none does (or
+    the file cannot be read as text)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline(1 << 16)
+    except OSError:
+        return None
+    line = head.decode("utf-8-sig", errors="replace").strip("\r\n")
+    for sep in _SHEET_SEPS:
+        if {"id", "verified_label"} <= {f.strip().strip('"') for f in line.split(sep)}:
+            return sep
+    return None
 
 
 def _next_sheet(audit_dir: Path) -> Path:
@@ -393,7 +426,9 @@ def estimate_command(
 
     The --reviews file is read as `dataqa audit` reads its data: --format, --sep,
     --no-header with --columns, --encoding and --decimal say how (a sheet saved by Excel
-    may need --sep ';' or --encoding cp1252).
+    may need --encoding cp1252). Without --sep, --format or --no-header, a sheet whose
+    header line holds id and verified_label between ';', tabs or '|' (a sheet written with
+    --sheet-sep, or saved by a spreadsheet that writes ';') is read with that delimiter.
     """
     import json
 
@@ -432,8 +467,12 @@ def estimate_command(
 
         frames = []
         for path in reviews:
+            # a sheet written with --sheet-sep, or saved with ';' by a spreadsheet, is read
+            # with its delimiter unless the reading options say how
+            found = _sheet_sep(path) if not ({"sep", "format", "header"} & set(read)) else None
+            own = {**read, "sep": found} if found not in (None, ",") else read
             try:
-                one = load_table(path, string_columns=["id", "verified_label"], **read)
+                one = load_table(path, string_columns=["id", "verified_label"], **own)
             except DataqaError as exc:
                 if len(reviews) < 2:
                     raise

@@ -280,13 +280,19 @@ def test_review_estimate_reads_an_excel_sheet_with_the_reading_options(tmp_path)
     excel = tmp_path / "excel.csv"
     excel.write_bytes(b"\xef\xbb\xbf" + sheet.assign(note="gepr\u00fcft").to_csv(
         sep=";", index=False, lineterminator="\r\n").encode("utf-8"))
+    # its header names id and verified_label between ';': read so without --sep
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(excel)])
-    assert res.exit_code == 2
-    assert "looks like fields separated by ';': pass --sep ';'" in " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(excel),
                               "--sep", ";"])
     assert res.exit_code == 0, res.output
     assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
+    # told otherwise, the reading options win, and the message names the delimiter
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(excel),
+                              "--format", "csv"])
+    assert res.exit_code == 2
+    assert "looks like fields separated by ';': pass --sep ';'" in " ".join(res.output.split())
     # Windows' cp1252: refused with the encoding to pass, read with it
     win = tmp_path / "win.csv"
     win.write_bytes(sheet.assign(note="\u201cok\u201d").to_csv(index=False).encode("cp1252"))
@@ -308,6 +314,37 @@ def test_review_estimate_reads_an_excel_sheet_with_the_reading_options(tmp_path)
     assert res.exit_code == 2
     assert "say how to read the --reviews file; they do not apply with --ledger" in \
         " ".join(res.output.split())
+
+
+def test_review_sheet_with_the_delimiter_of_a_semicolon_locale(tmp_path):
+    from dataqa.audit import AuditResult, estimate_error_rate
+
+    out, truth = _audit_dir(tmp_path)
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "30", "--sheet-sep", ";"])
+    assert res.exit_code == 0, res.output
+    raw = (out / "review_sheet.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfid;") and b";verified_label" in raw.split(b"\n")[0]
+    sheet = pd.read_csv(out / "review_sheet.csv", sep=";", dtype={"id": str})
+    assert len(sheet) == 30 and sheet["verified_label"].isna().all()
+    sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
+    sheet.iloc[:20].to_csv(tmp_path / "filled.csv", sep=";", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "filled.csv")])  # no --sep needed
+    assert res.exit_code == 0, res.output
+    direct = estimate_error_rate(AuditResult.load(out), sheet.iloc[:20])
+    assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
+    # --add writes its sheet as the first one is written ...
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "5"])
+    assert res.exit_code == 0, res.output
+    assert (out / "review_sheet_2.csv").read_bytes().startswith(b"\xef\xbb\xbfid;")
+    # ... unless told otherwise
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--force",
+                              "--sheet-sep", "tab"])
+    assert res.exit_code == 0, res.output
+    assert (out / "review_sheet_3.csv").read_bytes().startswith(b"\xef\xbb\xbfid\t")
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "30", "--sheet-sep", ":"])
+    assert res.exit_code == 2
+    assert "--sheet-sep ':' is not one of ',', ';', tab or '|'." in " ".join(res.output.split())
 
 
 def test_a_new_review_plan_sets_the_filled_sheet_and_the_estimate_aside(tmp_path):
@@ -571,10 +608,10 @@ def test_review_sheet_columns_hint_fits_the_sheet(tmp_path):
     names = ",".join(["id", *[c for c in sheet.columns if c != "ID"]])
     assert f"(e.g. --columns {names})" in " ".join(res.output.split())
     # several sheets: the reading options apply to each
-    pd.DataFrame({"id": ["a"], "verified_label": ["1"]}).to_csv(tmp_path / "semi.csv", sep=";",
-                                                                index=False)
+    (tmp_path / "win.csv").write_bytes("id,verified_label,note\na,1,gepr\u00fcft\n"
+                                       .encode("cp1252"))
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
                               str(out / "review_sheet.csv"), "--reviews",
-                              str(tmp_path / "semi.csv")])
+                              str(tmp_path / "win.csv")])
     assert res.exit_code == 2
     assert "The reading options apply to every --reviews file" in " ".join(res.output.split())
