@@ -357,6 +357,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         read_options.setdefault("text_columns", [text_column])
     dev_read_options = {**dev_read_options, "text_columns": [
         c for c in (text_column, label_column) if c is not None]}
+    if id_column is not None:  # ids such as 007 stay as written (not 7)
+        for opts in (read_options, dev_read_options):
+            opts["string_columns"] = [*opts.get("string_columns", ()), id_column]
     frame = load_with_options(data, read_options)
     ids = make_ids(frame, id_column)
     df = _text_as_column(frame, text_column)

@@ -161,6 +161,19 @@ def test_duplicate_ids_name_the_file(files):
     assert not (files / "o").exists()
 
 
+def test_ids_are_written_as_the_file_has_them(files):
+    # 007 and 7 are two ids; numbers-looking ids keep their spelling
+    (files / "zid.csv").write_text("key,body\n007,subscribe to me\n7,nice song\n1.50,love it\n"
+                                   "1e3,my video http://z\n")
+    res = _run([files / "zid.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                "--text-column", "body", "--id-column", "key", "--method", "majority",
+                "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(files / "o" / "weak_labels.csv", dtype={"id": str})
+    assert got["id"].tolist() == ["007", "7", "1.50", "1e3"]
+    assert got["label"].tolist() == [1, 0, 0, 1]
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
