@@ -103,9 +103,23 @@ def _bad_vote(lf: Any, y: Any, df: pd.DataFrame, pos: int, id_column: str | None
     )
 
 
+def _bool_vote(lf: Any, y: Any, df: pd.DataFrame, pos: int, id_column: str | None,
+               offset: int = 0) -> LabelingFunctionError:
+    """True/False are ints to Python, but False as a vote is class 0, not an abstain: an
+    LF written as a test (``return "http" in x.text``) votes class 0 on every other row."""
+    return LabelingFunctionError(
+        f"labeling function {lf.name!r} returned {bool(y)!r} on row "
+        f"{_row_label(df, pos, id_column, offset)}: True/False would be read as votes for "
+        f"classes 1 and 0, so every row it does not fire on would get class 0. Return a class "
+        f"index or -1 (abstain), e.g. `return 1 if ... else -1`; or int(...) if False does "
+        f"mean class 0.")
+
+
 def _store(col: np.ndarray, pos: int, y: Any, lf: Any, df: pd.DataFrame,
            id_column: str | None, offset: int = 0) -> None:
     if y.__class__ is not int:  # ints (the usual vote) need no check
+        if isinstance(y, (bool, np.bool_)):
+            raise _bool_vote(lf, y, df, pos, id_column, offset)
         try:
             ok = y == int(y)  # 1.7, NaN, inf, None, "1" are not votes
         except (TypeError, ValueError, OverflowError):
@@ -218,7 +232,9 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bo
             f"labeling function {lf.name!r}: apply_batch returned shape {out.shape} for "
             f"{len(df)} rows; it must return one vote per row."
         )
-    if out.dtype.kind not in "iub":  # floats or objects: every vote must be an integer
+    if out.dtype.kind == "b" and len(out):
+        raise _bool_vote(lf, out[0], df, 0, id_column)
+    if out.dtype.kind not in "iu":  # floats or objects: every vote must be an integer
         out = _integer_votes(out, lf, df, id_column)
     out = out.astype(np.int64, copy=False)
     if engine:  # already label or -1

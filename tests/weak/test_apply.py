@@ -406,3 +406,27 @@ def test_single_lf_instead_of_a_list():
         apply_lfs(df, keyword_lf("kw", "a", 1))
     with pytest.raises(InvalidSettingError, match="lfs must be a list of labeling functions; got int 5"):
         apply_lfs(df, 5)
+
+
+@labeling_function()
+def lf_has_b(x):
+    return "b" in x.text  # a test, not a vote: False would be class 0
+
+
+def test_true_false_votes_are_refused_naming_lf_and_row():
+    df = pd.DataFrame({"key": ["r0", "r1", "r2"], "text": ["a", "b", "c"]})
+    fix = ("True/False would be read as votes for classes 1 and 0, so every row it does not "
+           "fire on would get class 0. Return a class index or -1 (abstain), e.g. `return 1 "
+           "if ... else -1`; or int(...) if False does mean class 0.")
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(df, [lf_has_b], id_column="key")
+    assert str(e.value) == f"labeling function 'lf_has_b' returned False on row key='r0': {fix}"
+    batch = _FloatBatch([False, True, False])
+    batch.apply_batch = lambda d, cache=None: np.asarray([False, True, False])
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(df, [batch])
+    assert str(e.value) == (f"labeling function 'batch_floats' returned False on row index 0 "
+                            f"(position 0): {fix}")
+    # int(...) is the way to say False is class 0
+    as_int = labeling_function(name="as_int")(lambda x: int("b" in x.text))
+    assert apply_lfs(df, [as_int]).tolist() == [[0], [1], [0]]
