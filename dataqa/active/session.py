@@ -460,7 +460,7 @@ class LabelingSession:
         if unknown:
             raise InvalidSettingError(
                 f"{len(unknown)} id(s) in {where} are not items of this ledger: "
-                f"{format_ids(unknown)}; check the ids.")
+                f"{format_ids(unknown)}; check the ids{self._lost_zeros(unknown)}.")
         values, added, kind = normalize_new_labels(self.ledger, ids, labels,
                                                    new_classes=list(new_classes), where=where)
         seen: dict[str, Any] = {}
@@ -481,6 +481,16 @@ class LabelingSession:
         batch = set(open_round["batch_ids"]) if open_round is not None else set()
         skips = [i for i, v in pairs if v == SKIP_LABEL]
         outside = [i for i in skips if i not in batch]
+        # a skip an earlier round already holds (a file given twice) is a repeat, noted
+        earlier = {str(i) for ids_ in (self.ledger.get_state(SKIPPED_KEY) or {}).values()
+                   for i in ids_}
+        again = [i for i in outside if i in earlier]
+        if again:
+            self.notes_.append(
+                f"{len(again)} item(s) marked skip in {where} were already skipped in an "
+                f"earlier round ({format_ids(again)}); they are not recorded again.")
+            skips = [i for i in skips if i not in set(again)]
+            outside = [i for i in outside if i not in set(again)]
         if outside:
             where_round = (f"round {int(open_round['round'])}" if open_round is not None
                            else "an open round")
@@ -511,6 +521,19 @@ class LabelingSession:
                                               for i, _ in keep])
         return len(keep)
 
+    def _lost_zeros(self, unknown: list[str]) -> str:
+        """A hint when unknown ids are ledger ids without their leading zeros (``291`` for
+        ``00291``), as a spreadsheet saves ids it reads as numbers; else ``""``."""
+        if not all(i.isdigit() for i in unknown):
+            return ""
+        stripped = {i.lstrip("0"): i for i in self._pos if i[:1] == "0" and i.isdigit()}
+        if not stripped or not all(i.lstrip("0") in stripped for i in unknown):
+            return ""
+        return (f" (they are the ledger's ids without their leading zeros, e.g. "
+                f"{unknown[0]!r} for {stripped[unknown[0].lstrip('0')]!r}, as a spreadsheet "
+                f"saves ids it reads as numbers: format the id column as text, or read the "
+                f"file with the ids as text, e.g. pd.read_csv(..., dtype={{'id': str}}))")
+
     def _note_repeats_and_dev(self, keep: list[tuple[str, Any]], source: str,
                               annotator: str | None, where: str) -> list[tuple[str, Any]]:
         """Drop labels that repeat the latest one stored for the item by the same source
@@ -527,6 +550,14 @@ class LabelingSession:
             hist = hist.assign(_when=when).sort_values("_when", kind="stable",
                                                        na_position="first")
         last = dict(zip(hist["id"], hist["label"], strict=True))  # oldest first: last wins
+        relabeled = [(i, last[i], v) for i, v in keep if i in last and last[i] != v]
+        if relabeled:  # the new label is the one in force: said, as it replaces a person's
+            who = "" if annotator is None else f" by {annotator}"
+            shown = ", ".join(f"{i!r}: {old} -> {new}" for i, old, new in relabeled[:5])
+            more = f" and {len(relabeled) - 5} more" if len(relabeled) > 5 else ""
+            self.notes_.append(
+                f"{len(relabeled)} label(s){who} in {where} replace a different {source} "
+                f"label recorded earlier ({shown}{more}); the new ones are in force.")
         repeats = [i for i, v in keep if i in last and last[i] == v]
         if repeats:
             who = "" if annotator is None else f" by {annotator}"

@@ -53,6 +53,11 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
         latest = check.latest_labels().set_index("id")
         assert latest.loc[ids[0], "label"] == "maybe" and latest.loc[ids[0], "round"] == 1
         assert latest.loc[ids[3], "label"] == "out_of_scope" and ids[2] not in latest.index
+    # the answers given again once the round is closed: the skip is a repeat, not an error
+    out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "maybe")
+    assert (f"note: 1 item(s) marked skip in '{tmp_path / 'a.csv'}' were already skipped in an "
+            f"earlier round ({ids[2]!r}); they are not recorded again.") in out, out
+    assert "0 labels recorded" in out
     out = _run("al", "next", "--ledger", led, "--batch", "30", "--strategy", "margin")
     assert "round 2: 24 items" in out  # 40 - 12 given - 3 labeled - 1 skipped (not asked again)
     # a random round's scores are uniform draws, not a confidence: named as such
@@ -307,6 +312,8 @@ def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp
                                                                        index=False)
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led)
     assert "note: 2 label(s) in '" in out and "1 labels recorded" in out
+    assert (f"note: 1 label(s) in '{tmp_path / 'a.csv'}' replace a different human label "
+            f"recorded earlier ({ids[0]!r}: ham -> spam); the new ones are in force.") in out
     with Ledger(led, create=False) as check:
         assert len(check.labels("human")) == 4
         assert check.latest_labels().set_index("id").loc[ids[0], "label"] == "spam"
@@ -584,3 +591,24 @@ def test_al_init_says_which_empty_columns_it_leaves_out(tmp_path: Path) -> None:
             in " ".join(res.stderr.split()))
     with Ledger(tmp_path / "l.db", create=False) as check:
         assert check.item_data(["r3"])["r3"] == {"features": [3.0, 1.5]}
+
+
+def test_answers_that_lost_their_leading_zeros_are_told_so(tmp_path):
+    led = tmp_path / "l.db"
+    frame = pd.read_csv(_texts(tmp_path / "d.csv"))
+    frame["id"] = [f"{k:05d}" for k in range(len(frame))]
+    frame.to_csv(tmp_path / "z.csv", index=False)
+    _run("al", "init", tmp_path / "z.csv", "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "3", "--out", tmp_path / "b.csv")
+    batch = pd.read_csv(tmp_path / "b.csv")  # as a spreadsheet reads it: 00291 -> 291
+    pd.DataFrame({"id": batch["id"], "label": "ham"}).to_csv(tmp_path / "a.csv", index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+    assert res.exit_code == 2
+    first = str(batch["id"].iloc[0])
+    assert (f"are not items of this ledger: {first!r}") in " ".join(res.output.split())
+    assert (f"check the ids (they are the ledger's ids without their leading zeros, e.g. "
+            f"{first!r} for {first.zfill(5)!r}, as a spreadsheet saves ids it reads as numbers: "
+            f"format the id column as text") in " ".join(res.output.split())
+    with Ledger(led, create=False) as check:
+        assert len(check.labels("human")) == 0
