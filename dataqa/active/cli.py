@@ -415,6 +415,16 @@ def label_command(
     extra = (["annotator"] if "annotator" in df.columns
              and "annotator" not in (id_column, label_column) else [])
     df = df[[id_column, label_column, *extra]].set_axis(["id", "label", *extra], axis=1)
+    # rows with neither an id nor a label (the empty ';;' lines a spreadsheet leaves below
+    # the data) are not answers: dropped with a word
+    empty = df["id"].isna() | df["id"].astype(str).str.strip().eq("")
+    empty &= df["label"].isna()
+    if empty.any():
+        import warnings
+
+        warnings.warn(f"{int(empty.sum())} row(s) of {file} have neither an id nor a label; "
+                      f"they are left out.", UserWarning, stacklevel=2)
+        df = df[~empty]
     if df["label"].isna().any():
         first = 1 if no_header else 2  # file lines count from 1, after the header if any
         rows = [str(int(r) + first) for r in df.index[df["label"].isna()][:3]]

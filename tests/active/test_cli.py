@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from dataqa.active.labels import CONFIG_KEY
@@ -612,3 +613,23 @@ def test_answers_that_lost_their_leading_zeros_are_told_so(tmp_path):
             f"format the id column as text") in " ".join(res.output.split())
     with Ledger(led, create=False) as check:
         assert len(check.labels("human")) == 0
+
+
+def test_empty_rows_below_the_answers_are_left_out(tmp_path):
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "2", "--out", tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    # as a spreadsheet that writes ';' saves it, with two empty rows below the data
+    (tmp_path / "a.csv").write_text(f"id;label\n{ids[0]};ham\n{ids[1]};spam\n;\n;\n")
+    with pytest.warns(UserWarning, match=r"^2 row\(s\) of .*a\.csv have neither an id nor "
+                                         r"a label; they are left out\.$"):
+        out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--sep", ";")
+    assert out.startswith("2 labels recorded")
+    # a row with an id and no label is still refused, by its line
+    (tmp_path / "a2.csv").write_text(f"id;label\n{ids[0]};\n")
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a2.csv"), "--ledger", str(led),
+                              "--sep", ";"])
+    assert res.exit_code == 2 and "1 row of" in res.output and "no label (first at line 2)" \
+        in " ".join(res.output.split())
