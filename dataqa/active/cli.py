@@ -409,7 +409,7 @@ def label_command(
                             (label_column, "label column", "--label-column")):
         if col not in df.columns:
             raise MissingColumnError(col, [str(c) for c in df.columns], role=role,
-                                     hint=f" Name the file's {role} with {flag}.")
+                                     table=repr(str(file)), hint=f" Name the file's {role} with {flag}.")
     # the two columns (and the annotator) alone, under the names the rest reads: a file
     # may also hold other columns named id or label
     extra = (["annotator"] if "annotator" in df.columns

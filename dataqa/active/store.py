@@ -102,7 +102,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     for role, col in (("id column", id_column), ("label column", label_column),
                       ("text column", text_column), ("split column", split_column)):
         if col is not None and col not in df.columns:
-            raise MissingColumnError(col, cols, role=role)
+            raise MissingColumnError(col, cols, role=role, table=name)
     ids = make_ids(df, id_column)
     analyzer = None
     empty: list[str] = []
@@ -122,7 +122,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 f"--feature-column.")
         for c in feats:
             if c not in df.columns:
-                raise MissingColumnError(c, cols, role="feature column")
+                raise MissingColumnError(c, cols, role="feature column", table=name)
         try:
             block = df[feats].to_numpy(dtype=np.float64)
         except (TypeError, ValueError) as exc:

@@ -193,7 +193,8 @@ def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
     res = runner.invoke(app, ["al", "label", str(tmp_path / "s.csv"), "--ledger", str(led),
                               "--sep", ";"])
     assert res.exit_code == 2
-    assert ("id column 'id' is not in the table; the table has: ID, Label. 'ID' differs from "
+    assert (f"id column 'id' is not in {str(tmp_path / 's.csv')!r}; its columns are: ID, "
+            f"Label. 'ID' differs from "
             "'id' only in its case: is that the one? Pass one of these names. Name the file's "
             "id column with --id-column.") in " ".join(res.output.split())
     out = _run("al", "label", tmp_path / "s.csv", "--ledger", led, "--sep", ";",
@@ -633,3 +634,13 @@ def test_empty_rows_below_the_answers_are_left_out(tmp_path):
                               "--sep", ";"])
     assert res.exit_code == 2 and "1 row of" in res.output and "no label (first at line 2)" \
         in " ".join(res.output.split())
+
+
+def test_init_names_the_file_of_a_missing_column(tmp_path):
+    data = _texts(tmp_path / "d.csv")
+    res = runner.invoke(app, ["al", "init", str(data), "--ledger", str(tmp_path / "l.db"),
+                              "--text-column", "TEXT", "--label-column", "label"])
+    assert res.exit_code == 2
+    assert (f"text column 'TEXT' is not in {str(data)!r}; its columns are: id, text, label. "
+            f"'text' differs from 'TEXT' only in its case") in " ".join(res.output.split())
+    assert not (tmp_path / "l.db").exists()

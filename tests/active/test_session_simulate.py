@@ -166,7 +166,8 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--push needs --project NAME" in res.output
     (tmp_path / "bad.csv").write_text("id,lbl\nd1,2\n")
     res = runner.invoke(app, ["al", "label", str(tmp_path / "bad.csv"), "--ledger", led])
-    assert res.exit_code == 2 and "'label' is not in the table" in res.output
+    assert res.exit_code == 2 and "label column 'label' is not in '" in res.output
+    assert "bad.csv'; its columns are: id, lbl." in " ".join(res.output.split())
     with Ledger(led) as check:
         assert check.summary()["labeled_items"] == 36
         assert check.latest_labels().set_index("id").loc[batch["id"][0], "source"] == "human"
