@@ -135,12 +135,16 @@ def flagged_lf_lines(summary) -> list[str]:
 
 
 def _check_flags(lfs: list[Any], method: str | None, dev: Any, label_column: str | None,
-                 out: Path, random_state: Any = 0) -> tuple[list[Any], str, str | None]:
+                 out: Path, random_state: Any = 0,
+                 cardinality: int = 2) -> tuple[list[Any], str, str | None]:
     """The command's own checks, worded in its flags, before any file is read."""
     from dataqa.weak.apply import check_lfs
     from dataqa.weak.label_models import check_random_state
 
     check_random_state(random_state, cli=True)
+    if cardinality < 2:
+        raise InvalidSettingError(f"--cardinality {cardinality} must be 2 or more (the number "
+                                  f"of classes).")
     lfs = check_lfs(lfs)
     method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:
@@ -268,7 +272,7 @@ def register(app: typer.Typer) -> None:
             own_no_header=dev_no_header, own_columns=dev_columns, own_encoding=dev_encoding,
             own_decimal=dev_decimal)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
-                                             random_state)
+                                             random_state, cardinality)
         # read here, so that its reading errors and warnings name the --dev-* options
         dev_table = None if dev is None else read_second_file(
             dev, dev_read_opts, "dev", "dev",
@@ -286,6 +290,12 @@ def register(app: typer.Typer) -> None:
                       f"({result.coverage:.1%} with a vote); label model: {result.label_model}")
         if result.reason is not None:
             console.print(result.reason)
+        if result.dev_score is not None and result.method != "auto":  # auto's reason has it
+            d = result.dev_score
+            where = (f"on {d['n_dev']} dev rows" if d["n_scored"] == d["n_dev"] else
+                     f"on the {d['n_scored']} of {d['n_dev']} dev rows with a vote")
+            console.print(f"dev {d['metric']} of {result.label_model}: {d['value']:.4f} {where}",
+                          highlight=False)
         for line in flagged_lf_lines(result.summary):
             console.print(line, highlight=False, markup=False)
         console.print(f"wrote {paths['labels']}, {paths['summary']}, {paths['report']}")

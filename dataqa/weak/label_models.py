@@ -733,7 +733,7 @@ class AutoLabelModel(BaseLabelModel):
             where = f"on {n_dev} rows"
         elif n_cov:
             where = (f"on the {n_cov} of {n_dev} rows with a vote (the rest get no label; "
-                     f"dev_rows='all' scores them too)")
+                     f"API: dev_rows='all' scores them too)")
         else:
             where = (f"on {n_dev} rows, none of which has a vote: each model's class for no "
                      f"evidence decided")

@@ -57,6 +57,10 @@ class WeakResult:
         (Snorkel's LabelModel with 3 or more LFs, majority vote with fewer).
     L_dev : int array (n_dev, m) or None
         The LF votes on the dev set, when one was given.
+    dev_score : dict or None
+        With a dev set: the fitted model's score on the dev rows with a vote, as
+        ``method="auto"`` scores its candidates: ``metric``, ``value``, ``n_scored`` (rows
+        scored) and ``n_dev`` (dev rows); all dev rows when none has a vote.
     """
 
     labels: pd.DataFrame
@@ -67,6 +71,7 @@ class WeakResult:
     method: str
     note: str | None = None
     L_dev: np.ndarray | None = None
+    dev_score: dict | None = None
 
     @property
     def pred(self) -> np.ndarray:
@@ -385,5 +390,15 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     labels = pd.DataFrame({"id": ids, "label": model.predict(L)})
     for k in range(cardinality):
         labels[f"prob_{k}"] = proba[:, k]
+    dev_score = None
+    if L_dev is not None:
+        from dataqa.weak.label_models import METRICS
+
+        covered = (L_dev >= 0).any(axis=1)
+        rows = covered if covered.any() else np.ones_like(covered)
+        value = METRICS[metric](Y_dev[rows], model.predict(L_dev[rows], abstain_uncovered=False))
+        dev_score = {"metric": metric, "value": float(value), "n_scored": int(rows.sum()),
+                     "n_dev": int(len(Y_dev))}
     return WeakResult(labels=labels, summary=_summary(L, lfs, cardinality, L_dev, Y_dev), L=L,
-                      proba=proba, model=model, method=method, note=note, L_dev=L_dev)
+                      proba=proba, model=model, method=method, note=note, L_dev=L_dev,
+                      dev_score=dev_score)

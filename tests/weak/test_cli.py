@@ -146,6 +146,21 @@ def test_headerless_tsv_with_dev(files):
     assert labels["label"].tolist() == [1, 0, 1, 0]  # quotes are ordinary characters in TSV
 
 
+def test_the_dev_score_is_printed_for_any_method(files):
+    # every dev row has a vote; the fifth gold label disagrees with its votes: 5 of 6 right
+    pd.DataFrame({"body": ["subscribe to me", "nice song", "check out http://x.y",
+                           "great song!!", "love it", "my video http://z"],
+                  "gold": [1, 0, 1, 0, 1, 1]}).to_csv(files / "dev6.csv", index=False)
+    base = [files / "d.csv", "--lfs", files / "my_lfs.py", "--text-column", "body",
+            "--dev", files / "dev6.csv", "--label-column", "gold", "--out", files / "o"]
+    res = _run([*base, "--cardinality", 2, "--method", "majority"])
+    assert res.exit_code == 0, res.output
+    assert "dev accuracy of majority: 0.8333 on 6 dev rows" in res.output
+    res = _run([*base, "--cardinality", 1])
+    assert res.exit_code == 2
+    assert "--cardinality 1 must be 2 or more (the number of classes)." in res.output
+
+
 def test_duplicate_ids_name_the_file(files):
     pd.DataFrame({"key": ["a", "b", "a"], "body": ["x", "y", "z"]}).to_csv(files / "dup.csv", index=False)
     base = ["--lfs", files / "my_lfs.py", "--cardinality", 2, "--text-column", "body",

@@ -105,7 +105,7 @@ def test_auto_scores_the_dev_rows_it_will_label(data):
             p_true = np.clip(model.predict_proba(L_dev)[rows, y_dev[rows]], 1e-6, 1.0)
             assert auto.log_losses_[name] == pytest.approx(-np.mean(np.log(p_true)))
         where = (f"on the {covered.sum()} of {len(y_dev)} rows with a vote (the rest get no "
-                 f"label; dev_rows='all' scores them too)" if dev_rows == "covered"
+                 f"label; API: dev_rows='all' scores them too)" if dev_rows == "covered"
                  else f"on {len(y_dev)} rows")
         assert f"dev accuracy {auto.scores_[auto.chosen_]:.4f} {where}, " in auto.reason_
     # no dev row with a vote: every row is scored, and the reason says why
