@@ -170,7 +170,8 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                 if not fault_tolerant:
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
-                        f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc} "
+                        f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc}"
+                        f"{_empty_cells_hint(exc, x)} "
                         f"(fix the LF, or let it abstain where it raises and count the faults: "
                         f"fault_tolerant=True in apply_lfs and weak_label, --fault-tolerant in "
                         f"dataqa weak)"
@@ -185,6 +186,21 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
         for j, y in enumerate(ys):
             _store(L[:, j], pos, y, lfs[j], df, id_column, offset)
     return L, faults
+
+
+def _empty_cells_hint(exc: Exception, x: Any) -> str:
+    """When an LF's TypeError or AttributeError meets a row with empty cells (read as NaN,
+    a float: ``len(x.text)`` fails), say which, and how to guard; else ``""``."""
+    if not isinstance(exc, (TypeError, AttributeError)) or not isinstance(x, pd.Series):
+        return ""
+    empty = [str(c) for c, v in x.items() if not isinstance(v, (list, tuple, dict, np.ndarray))
+             and pd.isna(v)]
+    if not empty:
+        return ""
+    col = empty[0]
+    return (f"; the row's {', '.join(map(repr, empty[:3]))} "
+            f"{'is' if len(empty) == 1 else 'are'} empty (read as NaN, a float): guard the "
+            f"LF, e.g. `if not isinstance(x[{col!r}], str): return -1`")
 
 
 def _missing_field(exc: Exception, x: Any) -> str | None:

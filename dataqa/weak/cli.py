@@ -75,9 +75,12 @@ def load_lfs(spec: str) -> list[Any]:
         try:
             module = importlib.import_module(spec)
         except ImportError as exc:
+            near = Path(spec.replace(".", "/") + ".py")
+            hint = (f" There is a file {str(near)!r}: pass --lfs {near}." if near.is_file()
+                    else "")
             raise InvalidSettingError(
-                f"--lfs {spec!r} is neither a .py file nor an importable module ({_one_line(exc)})."
-            ) from exc
+                f"--lfs {spec!r} is neither a .py file nor an importable module "
+                f"({_one_line(exc)}).{hint}") from exc
         except SystemExit as exc:
             raise _exit_error(what, exc) from None
         except Exception as exc:

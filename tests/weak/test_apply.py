@@ -430,3 +430,18 @@ def test_true_false_votes_are_refused_naming_lf_and_row():
     # int(...) is the way to say False is class 0
     as_int = labeling_function(name="as_int")(lambda x: int("b" in x.text))
     assert apply_lfs(df, [as_int]).tolist() == [[0], [1], [0]]
+
+
+@labeling_function()
+def lf_counts_words(x):
+    return 1 if len(x.text.split()) > 2 else -1
+
+
+def test_an_lf_that_fails_on_an_empty_cell_is_told_which():
+    df = pd.DataFrame({"key": ["r0", "r1"], "text": ["a b c", np.nan]})
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(df, [lf_counts_words], id_column="key")
+    assert str(e.value).startswith(
+        "labeling function 'lf_counts_words' raised on row key='r1': AttributeError: 'float' "
+        "object has no attribute 'split'; the row's 'text' is empty (read as NaN, a float): "
+        "guard the LF, e.g. `if not isinstance(x['text'], str): return -1` (fix the LF")

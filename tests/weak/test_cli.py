@@ -384,3 +384,18 @@ lfs = lfs + [boom]
     assert res.exit_code == 0, res.output
     pd.testing.assert_frame_equal(pd.read_csv(files / "o2" / "weak_labels.csv"),
                                   pd.read_csv(files / "o3" / "weak_labels.csv"))
+
+
+def test_an_lf_module_name_of_a_file_beside_is_told_the_file(files, monkeypatch):
+    monkeypatch.chdir(files)
+    res = _run(["d.csv", "--lfs", "my_lfs_x", "--cardinality", 2, "--text-column", "body",
+                "--out", "o"])
+    assert res.exit_code == 2 and "There is a file" not in res.output
+    (files / "my_lfs_x.py").write_text(LFS_FILE)
+    res = _run(["d.csv", "--lfs", "my_lfs_x", "--cardinality", 2, "--text-column", "body",
+                "--out", "o"])
+    assert res.exit_code == 2
+    assert ("--lfs 'my_lfs_x' is neither a .py file nor an importable module "
+            "(ModuleNotFoundError: No module named 'my_lfs_x'). There is a file "
+            "'my_lfs_x.py': pass --lfs my_lfs_x.py.") in \
+        " ".join(res.output.split())
