@@ -209,7 +209,33 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
     values = frame[label_column]
     if class_names is not None:
         index = {str(n): k for k, n in enumerate(class_names)}
-        values = values.map(lambda v: index.get(str(v).strip(), v) if isinstance(v, str) else v)
+        # a name in another case ('ham' for --classes Ham,Spam) is that class, with a word,
+        # when only one class has that spelling up to case
+        folded: dict[str, list[int]] = {}
+        for n, k in index.items():
+            folded.setdefault(n.casefold(), []).append(k)
+        recased: dict[str, str] = {}
+
+        def read(v):
+            if not isinstance(v, str):
+                return v
+            t = v.strip()
+            if t in index:
+                return index[t]
+            ks = folded.get(t.casefold(), [])
+            if len(ks) == 1:
+                recased[t] = str(class_names[ks[0]])
+                return ks[0]
+            return v
+
+        values = values.map(read)
+        if recased:
+            import warnings
+
+            pairs = ", ".join(f"{a!r} as {b!r}" for a, b in list(recased.items())[:5])
+            warnings.warn(f"dev label column {label_column!r} of {name} writes classes in "
+                          f"another case than --classes (class_names); read {pairs}.",
+                          UserWarning, stacklevel=3)
     blank = (frame[label_column].isna() | frame[label_column].astype(str).str.strip().eq(""))
     missing = np.flatnonzero(blank.to_numpy(dtype=bool))
     if len(missing):

@@ -224,6 +224,18 @@ def test_dev_labels_that_are_not_class_indices(files):
                 files / "o"])
     assert res.exit_code == 0, res.output
     assert "dev f1 " in res.output and "on 2 rows" in res.output
+    f1_line = [line for line in res.output.splitlines() if "dev f1 " in line]
+    # the names in another case than --classes: the same classes, with a warning
+    with pytest.warns(UserWarning, match=r"dev label column 'gold' of '.*sdev.csv' writes "
+                                         r"classes in another case than --classes "
+                                         r"\(class_names\); read 'spam' as 'Spam', 'ham' as "
+                                         r"'Ham'\.$"):
+        res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                    "--text-column", "body", "--dev", files / "sdev.csv", "--label-column",
+                    "gold", "--method", "auto", "--classes", "Ham,Spam", "--metric", "f1",
+                    "--out", files / "o4"])
+    assert res.exit_code == 0, res.output
+    assert [line for line in res.output.splitlines() if "dev f1 " in line] == f1_line
     res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
                 "--text-column", "body", "--dev", files / "sdev.csv", "--label-column", "gold",
                 "--method", "auto", "--classes", "ham,eggs", "--out", files / "o2"])
