@@ -66,10 +66,18 @@ _unwrap_help(app)
 def _extra_paths_hint(typer_app: typer.Typer) -> None:
     """Make every command say, when it gets more paths than it takes, that the shell may
     have expanded a glob (``dataqa drift train/*.csv new.csv`` without quotes): the bare
-    usage error named the extra files only."""
+    usage error named the extra files only. Its help shows no type beside an on/off flag
+    (typer writes ``<bool>``, as if the flag took a value)."""
     from typer.core import TyperCommand
 
     class _Command(TyperCommand):
+        def get_params(self, ctx):
+            params = super().get_params(ctx)
+            for param in params:  # an on/off flag takes no value: no "<bool>" in the help
+                if getattr(param, "is_flag", False) and param.metavar is None:
+                    param.metavar = ""
+            return params
+
         def parse_args(self, ctx, args):
             given = list(args)  # the parser consumes the list
             try:
