@@ -172,6 +172,7 @@ class Store:
         self.lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._tx_depth = 0
+        self._create = create
         existed = _prepare_file(self.path, create)
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -250,7 +251,9 @@ class Store:
                 raise self._damaged(exc) from exc
             raise LedgerError(
                 f"{self.path!r} is not a dataqa ledger (not a SQLite database: {exc}); "
-                f"give the path of a ledger file, or a new path to create one."
+                f"give the path of a ledger file"
+                + (", or a new path to create one." if self._create else
+                   " (`dataqa al init` makes one).")
             ) from exc
         bad = _identity_error(self.path, conn, tables, version)
         if bad is not None:

@@ -75,8 +75,14 @@ def test_killed_process_leaves_last_commit(tmp_path: Path) -> None:
 def test_not_a_ledger(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(LedgerError, match="is not a dataqa ledger \\(not a SQLite database"):
+    with pytest.raises(LedgerError, match="is not a dataqa ledger \\(not a SQLite database"
+                                          ".*; give the path of a ledger file, or a new path to "
+                                          "create one.$"):
         Ledger(junk)
+    # opened to read (al status): no word of creating one
+    with pytest.raises(LedgerError, match="give the path of a ledger file \\(`dataqa al init` "
+                                          "makes one\\).$"):
+        Ledger(junk, create=False)
     other = tmp_path / "other.db"
     conn = sqlite3.connect(other)
     conn.execute("CREATE TABLE users (id INTEGER)")
