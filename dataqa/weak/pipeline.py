@@ -140,6 +140,13 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
                 "dev_read_options={'columns': [...]})." if dev else "")
         raise MissingColumnError(text_column, [str(c) for c in df.columns], role="text column",
                                  table=table_name(df), hint=hint)
+    if "text" in df.columns and not dev:
+        import warnings
+
+        warnings.warn(f"{table_name(df)} has a column 'text' of its own; with --text-column "
+                      f"(text_column=) {text_column!r} the LFs read {text_column!r} as 'text', "
+                      f"and the file's 'text' column is not visible to them (rename it to "
+                      f"read it).", UserWarning, stacklevel=3)
     out = df.copy()
     out["text"] = df[text_column]
     return out

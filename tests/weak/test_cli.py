@@ -411,3 +411,17 @@ def test_an_lf_module_name_of_a_file_beside_is_told_the_file(files, monkeypatch)
             "(ModuleNotFoundError: No module named 'my_lfs_x'). There is a file "
             "'my_lfs_x.py': pass --lfs my_lfs_x.py.") in \
         " ".join(res.output.split())
+
+
+def test_a_text_column_hidden_by_the_text_column_option_is_named(files):
+    pd.DataFrame({"key": ["a", "b"], "body": ["subscribe to me", "nice song"],
+                  "text": ["x", "y"]}).to_csv(files / "both.csv", index=False)
+    with pytest.warns(UserWarning, match=r"both.csv' has a column 'text' of its own; with "
+                                         r"--text-column \(text_column=\) 'body' the LFs read "
+                                         r"'body' as 'text', and the file's 'text' column is "
+                                         r"not visible to them"):
+        res = _run([files / "both.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                    "--text-column", "body", "--id-column", "key", "--method", "majority",
+                    "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(files / "o" / "weak_labels.csv")["label"].tolist() == [1, 0]
