@@ -224,9 +224,12 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
         raise InvalidSettingError(for_second_file(str(exc), prefix, what)) from None
 
 
-def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
+def read_second_file(source, opts: dict, prefix: str, what: str, *,
+                     took_columns: bool = False, **kwargs):
     """:func:`dataqa.data.load_tables` of a command's second file, its reading errors and
-    warnings naming its own ``--<prefix>-*`` options (see :func:`for_second_file`)."""
+    warnings naming its own ``--<prefix>-*`` options (see :func:`for_second_file`).
+    ``took_columns``: its column names are the first file's ``--columns`` (no
+    ``--<prefix>-columns`` was given), which a count mismatch then says."""
     import warnings
 
     from dataqa.data import load_tables
@@ -247,7 +250,15 @@ def read_second_file(source, opts: dict, prefix: str, what: str, **kwargs):
                 f"names ({_shown_names(names)}): it has a header. Pass --{prefix}-header (and "
                 f"--{prefix}-columns to rename its columns, if needed).") from None
         if _READING_FLAGS.search(str(exc)):
-            raise type(exc)(for_second_file(str(exc), prefix, what)) from None
+            text = for_second_file(str(exc), prefix, what)
+            if took_columns and f"--{prefix}-columns (columns=) names" in text:
+                text = text.replace(
+                    f"--{prefix}-columns (columns=) names",
+                    f"the first file's --columns (taken, as no --{prefix}-columns was given) "
+                    f"names") + (f" If the {what} file has a header line, pass "
+                                 f"--{prefix}-header; else name its fields with "
+                                 f"--{prefix}-columns.")
+            raise type(exc)(text) from None
         if str(exc).startswith("data file "):  # the first file is the data file
             raise type(exc)(f"{what} file {str(exc)[len('data file '):]}") from None
         raise

@@ -391,6 +391,8 @@ def drift_command(
     # the current file's reading errors and warnings name its own options
     try:
         cur = read_second_file(current, cur_opts, "current", "current",
+                               took_columns=current_columns is None and columns is not None
+                               and cur_opts.get("columns") is not None,
                                string_columns=strings or None,
                                text_columns=[text_column] if text_column else None)
     except EmptyDataError as exc:

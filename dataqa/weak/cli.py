@@ -279,6 +279,8 @@ def register(app: typer.Typer) -> None:
         # read here, so that its reading errors and warnings name the --dev-* options
         dev_table = None if dev is None else read_second_file(
             dev, dev_read_opts, "dev", "dev",
+            took_columns=dev_columns is None and columns is not None
+            and dev_read_opts.get("columns") is not None,
             text_columns=[c for c in (label_column, text_column) if c])
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev_table,

@@ -425,3 +425,21 @@ def test_a_text_column_hidden_by_the_text_column_option_is_named(files):
                     "--out", files / "o"])
     assert res.exit_code == 0, res.output
     assert pd.read_csv(files / "o" / "weak_labels.csv")["label"].tolist() == [1, 0]
+
+
+def test_a_dev_file_that_took_the_data_files_columns_is_told_so(files):
+    (files / "d.tsv").write_text("k0\tsubscribe to me\nk1\tnice song\n")
+    pd.DataFrame({"key": ["d0", "d1"], "text": ["subscribe now", "song"],
+                  "gold": [1, 0]}).to_csv(files / "hdev.csv", index=False)
+    base = [files / "d.tsv", "--lfs", files / "my_lfs.py", "--cardinality", 2, "--no-header",
+            "--columns", "key,text", "--dev", files / "hdev.csv", "--label-column", "gold",
+            "--method", "majority", "--out", files / "o"]
+    res = _run(base)
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert ("hdev.csv' has 3 fields per row but the first file's --columns (taken, as no "
+            "--dev-columns was given) names 2; give one name per field.") in text, text
+    assert text.endswith("If the dev file has a header line, pass --dev-header; else name its "
+                         "fields with --dev-columns.")
+    res = _run([*base, "--dev-header"])
+    assert res.exit_code == 0, res.output
