@@ -133,12 +133,32 @@ def _store(col: np.ndarray, pos: int, y: Any, lf: Any, df: pd.DataFrame,
             raise _bad_vote(lf, y, df, pos, id_column, offset) from None
 
 
+class _Faults(dict):
+    """Rows on which each LF raised and abstained (``fault_tolerant``): LF name -> count,
+    and in :attr:`first` LF name -> the first such row and its error, for the warning."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[str, str] = {}
+
+
+def _merge_faults(into: dict, other: dict) -> None:
+    """Add ``other``'s counts to ``into``'s, keeping the first row each LF raised on
+    (``other`` holds later rows than ``into``)."""
+    for k, v in other.items():
+        into[k] = into.get(k, 0) + v
+    first = getattr(into, "first", None)
+    if first is not None:
+        for k, v in getattr(other, "first", {}).items():
+            first.setdefault(k, v)
+
+
 def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
              id_column: str | None, offset: int = 0) -> tuple[np.ndarray, dict[str, int]]:
     """Row-by-row votes on the rows ``DataFrame.apply(axis=1)`` builds (as Snorkel does)."""
     n, m = len(df), len(lfs)
     L = np.full((n, m), ABSTAIN, dtype=np.int64)
-    faults: dict[str, int] = {}
+    faults = _Faults()
     if n == 0 or m == 0:
         return L, faults
     results: list[Any] = [None] * n
@@ -177,6 +197,9 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                         f"dataqa weak)"
                     ) from exc
                 faults[lf.name] = faults.get(lf.name, 0) + 1
+                faults.first.setdefault(
+                    lf.name, f"row {_row_label(df, pos, id_column, offset)}: "
+                             f"{type(exc).__name__}: {' '.join(str(exc).split())}")
                 ys.append(ABSTAIN)
         results[pos] = ys
         return 0
@@ -241,7 +264,7 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bo
             f"{exc.value!r}{exc.advice}") from None
     except (Exception, SystemExit):  # noqa: BLE001 - locate the failing row through the row path
         col, f = _rowwise(df, [lf], fault_tolerant, id_column)
-        faults.update(f)
+        _merge_faults(faults, f)
         return col[:, 0]
     if out.shape != (len(df),):
         raise LabelingFunctionError(
@@ -319,7 +342,7 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], engine: se
     import threading
     from collections import deque
 
-    own: dict[int, dict[str, int]] = {j: {} for j in pooled}
+    own: dict[int, dict[str, int]] = {j: _Faults() for j in pooled}
     errors: dict[int, BaseException] = {}
 
     def one(j: int) -> None:
@@ -363,7 +386,7 @@ def _vectorized_all(df: pd.DataFrame, lfs: list[Any], vec: list[int], engine: se
             raise errors[j]
         advance()
     for j in pooled:
-        faults.update(own[j])
+        _merge_faults(faults, own[j])
 
 
 def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_tolerant: bool,
@@ -373,7 +396,7 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     n, m = len(df), len(lfs)
     # every column is written below (by the vectorized or the row-wise pass)
     L = np.empty((n, m), dtype=np.int64)
-    faults: dict[str, int] = {}
+    faults = _Faults()
     # VectorizedLF first: a plain class check, far cheaper than a protocol's
     engine = {j for j, lf in enumerate(lfs)
               if isinstance(lf, VectorizedLF) or isinstance(lf, EngineLF)}
@@ -405,8 +428,7 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
                     advance()
                 Lr = np.vstack([p[0] for p in parts])
             for _, f in parts:
-                for k, v in f.items():
-                    faults[k] = faults.get(k, 0) + v
+                _merge_faults(faults, f)
             L[:, row] = Lr
     return L, faults
 
@@ -505,10 +527,9 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
             results = dask.compute(*tasks, **kwargs)
         m = len(lfs)
         L = np.vstack([r[0] for r in results]) if results else np.empty((0, m), dtype=np.int64)
-        faults: dict[str, int] = {}
+        faults = _Faults()
         for _, f in results:
-            for k, v in f.items():
-                faults[k] = faults.get(k, 0) + v
+            _merge_faults(faults, f)
     else:
         if isinstance(data, pd.DataFrame):
             df = data
@@ -531,9 +552,11 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
             f"({len(rows)} such rows), but with cardinality {cardinality} (--cardinality) votes "
             f"must be 0..{cardinality - 1} or -1 (abstain); fix the LF or raise the cardinality.")
     if faults:
-        desc = ", ".join(f"{k}: {v}" for k, v in sorted(faults.items()))
+        first = getattr(faults, "first", {})
+        desc = "; ".join(f"{k}: {v} row(s)" + (f", first {first[k]}" if k in first else "")
+                         for k, v in sorted(faults.items()))
         warnings.warn(f"labeling functions raised and abstained on some rows ({desc}).",
                       LFFaultWarning, stacklevel=2)
     if return_faults:
-        return L, faults
+        return L, dict(faults)
     return L

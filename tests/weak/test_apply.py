@@ -132,6 +132,15 @@ def test_error_names_lf_row_and_exception(frame):
 
 
 def test_fault_tolerant_counts_and_abstains(frame):
+    z = frame.index[frame["text"].map(lambda t: isinstance(t, str) and "z" in t)]
+    # the warning names each LF's first failing row and its error, whatever the n_jobs
+    for n_jobs in (1, 2):
+        with pytest.warns(LFFaultWarning) as caught:
+            apply_lfs(frame, [lf_boom_on_z], fault_tolerant=True, id_column="id",
+                      n_jobs=n_jobs)
+        assert str(caught[0].message) == (
+            f"labeling functions raised and abstained on some rows (lf_boom_on_z: {len(z)} "
+            f"row(s), first row id={frame['id'][z[0]]!r}: ValueError: no z allowed).")
     with pytest.warns(LFFaultWarning, match=r"lf_boom_on_z: \d+"):
         L, faults = apply_lfs(frame, [lf_boom_on_z], fault_tolerant=True, return_faults=True)
     snorkel_L, meta = PandasLFApplier([lf_boom_on_z]).apply(
@@ -318,7 +327,9 @@ def test_threads_report_the_first_failing_lf_in_order(frame):
     for threads in (1, 2):
         with pytest.raises(LabelingFunctionError, match="'model_a' raised on row .*a broke"):
             apply_lfs(frame, lfs, threads=threads)
-        with pytest.warns(LFFaultWarning, match=r"model_a: (\d+), model_b: \1\)"):
+        with pytest.warns(LFFaultWarning, match=r"model_a: (\d+) row\(s\), first row .*: "
+                                                r"RuntimeError: a broke; model_b: \1 row\(s\), "
+                                                r"first row .*: RuntimeError: b broke\)"):
             L, faults = apply_lfs(frame, lfs, threads=threads, fault_tolerant=True,
                                   return_faults=True)
         assert (L[:, 1:] == -1).all() and (L[:, 0] == 1).any()
