@@ -199,6 +199,7 @@ class AuditResult:
                     from dataqa._cli_utils import set_aside_earlier
 
                     set_aside_earlier(out, ["review_plan.csv", *_review_sheets(out),
+                                            *_review_pages(out),
                                             "verified.json"], "an earlier review plan",
                                       replaced=True)
             self.review_plan.to_csv(paths["review_plan"], index=False)
@@ -212,6 +213,7 @@ class AuditResult:
         earlier = {"conflicting_duplicates.csv": "conflicting_duplicates",
                    "review_plan.csv": "review_plan",
                    **dict.fromkeys(_review_sheets(out), "review_plan"),
+                   **dict.fromkeys(_review_pages(out), "review_plan"),
                    "verified.json": "verified"}
         set_aside_earlier(out, [n for n, key in earlier.items() if key not in paths],
                           "an earlier audit or its review")
@@ -600,3 +602,9 @@ def _review_sheets(out: Path) -> list[str]:
     added = sorted((int(m.group(1)), p.name) for p in out.glob("review_sheet_*.csv")
                    if (m := re.fullmatch(r"review_sheet_(\d+)\.csv", p.name)))
     return ["review_sheet.csv", *(name for _, name in added)]
+
+
+def _review_pages(out: Path) -> list[str]:
+    """The image pages beside the review sheets (``review_sheet.html`` ...), which go where
+    their sheets go."""
+    return [name[:-len(".csv")] + ".html" for name in _review_sheets(out)]

@@ -112,7 +112,7 @@ def plan_command(
     """
     import shlex
 
-    from dataqa.audit.core import _review_sheets
+    from dataqa.audit.core import _review_pages, _review_sheets
     from dataqa.audit.review import extend_plan, plan_review
 
     if (budget is None) == (add is None):
@@ -176,10 +176,12 @@ def plan_command(
         # an earlier plan's sheets may hold a person's answers, and its estimate is not
         # this plan's: all go aside, and the summary and report stop showing that estimate
         set_aside_earlier(audit_dir, ["review_plan.csv", *_review_sheets(audit_dir),
+                                      *_review_pages(audit_dir),
                                       "verified.json"],
                           "an earlier review plan", replaced=True)
     write_csv_atomic(plan, audit_dir / "review_plan.csv")
     write_csv_atomic(sheet, sheet_path, for_people=True, sep=sheet_sep or ",")
+    images = _sheet_images(result, sheet, sheet_path)
     if add is None:
         _drop_verified(result, audit_dir)
     else:
@@ -209,6 +211,9 @@ def plan_command(
     console.print(f"  {what} (verified_label): {sheet_path}", highlight=False)
     console.print(f"    {_answers_line([str(c) for c in result.table.class_names])}",
                   highlight=False, markup=False)
+    if images is not None:
+        console.print(f"  the items as images (the sheet's {len(result.table.feature_columns)} "
+                      f"feature columns are their pixels): {images}", highlight=False)
     if not push:
         # the sheets the last estimate read (a filled copy, say), then this one
         earlier = [] if add is None else (list((seen or {}).get("review_files") or [])
@@ -250,6 +255,45 @@ def _sheet_sep(path: Path) -> str | None:
         if {"id", "verified_label"} <= {f.strip().strip('"') for f in line.split(sep)}:
             return sep
     return None
+
+
+def _sheet_images(result, sheet, sheet_path: Path) -> Path | None:
+    """For feature rows that are images (64, 256, 784 or 1,024 features, as the report
+    reads them), an HTML page beside the sheet (``review_sheet.html`` for
+    ``review_sheet.csv``) showing each item's picture by its row and id, in the sheet's
+    order: a reviewer cannot label 64 pixel values. None for other tables (nothing
+    written)."""
+    import html
+
+    import numpy as np
+
+    from dataqa.report.html import HtmlReport
+    from dataqa.report.images import image_shape_for, thumbnails
+
+    t = result.table
+    if t.text_column or not t.feature_columns:
+        return None
+    shape = image_shape_for(len(t.feature_columns))
+    if shape is None:
+        return None
+    cols = list(t.feature_columns)
+    uris = thumbnails(sheet[cols].to_numpy(dtype=np.float64), shape, size=112)
+    import pandas as pd
+
+    page = pd.DataFrame({
+        "sheet row": np.arange(1, len(sheet) + 1), "id": sheet["id"].astype(str),
+        "image": [f'<img alt="{html.escape(i)}" src="{u}"/>'
+                  for i, u in zip(sheet["id"].astype(str), uris, strict=True)]})
+    report = HtmlReport(f"Items to review: {sheet_path.name}")
+    report.paragraph(
+        f"The {len(sheet)} items of {sheet_path.name}, in its order, as {shape[0]}x{shape[1]} "
+        f"images (darker = higher value). Write each item's true class in the "
+        f"verified_label column of {sheet_path.name}, on the row with its id; no given label "
+        f"is shown, so that the review is blind.")
+    report.table(page, max_rows=len(page), html_columns=["image"])
+    out = sheet_path.with_suffix(".html")
+    report.write(out)
+    return out
 
 
 def _next_sheet(audit_dir: Path) -> Path:

@@ -157,7 +157,7 @@ def test_an_audit_into_a_reviewed_folder_sets_the_earlier_review_aside(tmp_path)
     assert res.exit_code == 0, res.output
     data = tmp_path / "digits.csv"
     with pytest.warns(UserWarning, match=r"held review_plan.csv, review_sheet.csv, "
-                                         r"verified.json from an earlier audit or its review"):
+                                         r"review_sheet.html, verified.json from an earlier audit or its review"):
         res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column",
                                   "id", "--out", str(out), "--cv", "3", "--no-datalab"])
     assert res.exit_code == 0, res.output
@@ -191,7 +191,8 @@ def test_saving_another_plan_sets_the_answered_one_aside(tmp_path):
     assert res.review_plan["id"].tolist() != same["id"].tolist()
     assert res.verified is None  # the estimate answered the other plan
     with pytest.warns(UserWarning, match="held review_plan.csv, review_sheet.csv, "
-                                         "verified.json from an earlier review plan"):
+                                         "review_sheet.html, verified.json from an earlier "
+                                         "review plan"):
         res.save(out)
     assert not (out / "verified.json").exists()
     assert "verified_error_rate" not in json.loads((out / "summary.json").read_text())
@@ -358,7 +359,8 @@ def test_a_new_review_plan_sets_the_filled_sheet_and_the_estimate_aside(tmp_path
     assert "verified_error_rate" in json.loads((out / "summary.json").read_text())
     before = json.loads((out / "summary.json").read_text())
     with pytest.warns(UserWarning, match=r"held review_plan.csv, review_sheet.csv, "
-                                         r"verified.json from an earlier review plan, which this "
+                                         r"review_sheet.html, verified.json from an earlier "
+                                         r"review plan, which this "
                                          r"run replaces or leaves out; moved to '.*earlier-\d{8}T"
                                          r"\d{6}Z'"):
         res = runner.invoke(app, ["review", "plan", str(out), "--budget", "50", "--seed", "1"])
@@ -536,7 +538,9 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     res = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--seed", "3"])
     assert res.exit_code == 0 and (out / "review_sheet_3.csv").is_file()
     with pytest.warns(UserWarning, match=r"held review_plan.csv, review_sheet.csv, "
-                                         r"review_sheet_2.csv, review_sheet_3.csv, verified.json"):
+                                         r"review_sheet_2.csv, review_sheet_3.csv, review_sheet.html, "
+                                         r"review_sheet_2.html, review_sheet_3.html, "
+                                         r"verified.json"):
         res = runner.invoke(app, ["review", "plan", str(out), "--budget", "20"])
     assert res.exit_code == 0, res.output
     assert not list(out.glob("review_sheet_*.csv"))
@@ -566,7 +570,8 @@ def test_review_plan_add_refusals_and_saving_an_extended_plan(tmp_path):
     res = runner.invoke(app, ["review", "plan", str(out), "--add", "1", "--force"])
     assert res.exit_code == 2 and "already holds all 400 items" in res.output
     # saving a result whose plan was extended keeps the sheets (their answers still count)
-    with pytest.warns(UserWarning, match="review_sheet.csv, review_sheet_2.csv from an "
+    with pytest.warns(UserWarning, match="review_sheet.csv, review_sheet_2.csv, review_sheet.html, "
+                                         "review_sheet_2.html from an "
                                          "earlier review plan"):
         assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
     _filled_sheet(out, truth).to_csv(out / "review_sheet.csv", index=False)
@@ -615,3 +620,35 @@ def test_review_sheet_columns_hint_fits_the_sheet(tmp_path):
                               str(tmp_path / "win.csv")])
     assert res.exit_code == 2
     assert "The reading options apply to every --reviews file" in " ".join(res.output.split())
+
+
+def test_review_sheet_of_images_comes_with_a_page_of_the_pictures(tmp_path):
+    import re
+
+    out, truth = _audit_dir(tmp_path)
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "30"])
+    assert res.exit_code == 0, res.output
+    assert (f"the items as images (the sheet's 64 feature columns are their pixels): "
+            f"{out / 'review_sheet.html'}") in " ".join(res.output.split())
+    page = (out / "review_sheet.html").read_text()
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    # one picture per sheet row, in the sheet's order, each by its id; no given label
+    alts = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,', page)
+    assert alts == sheet["id"].tolist()
+    assert "given_label" not in page and "is_label_issue" not in page
+    # the added items get their own page beside their sheet
+    res = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--force"])
+    assert res.exit_code == 0, res.output
+    added = pd.read_csv(out / "review_sheet_2.csv", dtype={"id": str})
+    assert re.findall(r'<img alt="([^"]+)"', (out / "review_sheet_2.html").read_text()) == \
+        added["id"].tolist()
+    # a table that is not images gets no page
+    frame, _ = load_digits_noisy(0.1)
+    data = tmp_path / "few.csv"
+    frame.iloc[:300, :10].assign(label=frame["label"].iloc[:300]).to_csv(data, index=False)
+    few = tmp_path / "few"
+    assert runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column", "id",
+                               "--out", str(few), "--cv", "3", "--no-datalab"]).exit_code == 0
+    res = runner.invoke(app, ["review", "plan", str(few), "--budget", "20"])
+    assert res.exit_code == 0 and not (few / "review_sheet.html").exists()
+    assert "as images" not in res.output
