@@ -133,6 +133,29 @@ def test_content_hash_ids_stable_and_unique(frame):
     assert ids1[4] == ids1[0] + "-1"
 
 
+def test_content_hash_ids_do_not_depend_on_how_the_file_was_written(tmp_path):
+    rows = pd.DataFrame({"label": ["ham", "spam", "ham"], "text": ["hi", "win", "yo"],
+                         "DATE": ["2014-01-19T12:15:00", "2013-11-07T06:20:00", None]})
+    rows.to_csv(tmp_path / "plain.csv", index=False)
+    want = make_ids(load_table(tmp_path / "plain.csv")).tolist()
+    # a trailing delimiter on every line: an empty 'Unnamed: 3' column
+    lines = (tmp_path / "plain.csv").read_text().splitlines()
+    (tmp_path / "trail.csv").write_text("".join(f"{line},\n" for line in lines))
+    trail = load_table(tmp_path / "trail.csv")
+    assert "Unnamed: 3" in trail.columns
+    assert make_ids(trail).tolist() == want
+    # the same records as JSON Lines: 'DATE' stays text, as in the CSV
+    rows.to_json(tmp_path / "rows.jsonl", orient="records", lines=True)
+    jl = load_table(tmp_path / "rows.jsonl")
+    assert jl["DATE"].tolist()[:2] == ["2014-01-19T12:15:00", "2013-11-07T06:20:00"]
+    assert make_ids(jl).tolist() == want
+    rows.to_json(tmp_path / "rows.json", orient="records")
+    assert make_ids(load_table(tmp_path / "rows.json")).tolist() == want
+    # an 'Unnamed' column with a value somewhere is content
+    named = trail.assign(**{"Unnamed: 3": [None, "x", None]})
+    assert make_ids(named).tolist()[1] != want[1]
+
+
 def test_content_hash_ids_are_the_hash_of_each_rows_values():
     # ids are stored in ledgers: they must stay what they were (sha1 over each value's
     # repr and a 0x1f separator, over the values as itertuples gives them)
