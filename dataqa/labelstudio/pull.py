@@ -281,7 +281,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         before = ledger_db.labels(source="human")
         before = before[before["external_id"].fillna("").str.startswith(
             _external_prefix(project_id))]
-        from dataqa.active.labels import ledger_classes
+        from dataqa.active.labels import CONFIG_KEY, ledger_classes
 
         classes, kind = ledger_classes(ledger_db)
         codec = _LabelCodec(list(names), kind)
@@ -300,7 +300,8 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                 in_batches.update(ledger_db.queue_items(q.name))
         for u in upserts:
             u["round"] = round_of.get(u["item_id"]) if u["item_id"] in in_batches else None
-        new_classes = _new_classes(classes, upserts)
+        declared = (ledger_db.get_state(CONFIG_KEY) or {}).get("classes") or []
+        new_classes = _new_classes(classes if declared else [], upserts, codec)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))
         n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
@@ -312,15 +313,25 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                    new_classes=new_classes)
 
 
-def _new_classes(classes: list[Any], upserts: list[dict]) -> list[str]:
-    """Classes of the pulled labels that are not among the ledger's ``classes`` (none when
-    the ledger knows no class: then the first labels define them)."""
+def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) -> list[str]:
+    """Classes of the pulled labels that are not among the ledger's ``classes``, by their
+    names in the project (none when the ledger declares no class, as a ledger that only
+    pushed queues: then the project's classes are its classes, and the labels define
+    which are used)."""
     from dataqa.active.labels import OUT_OF_SCOPE_LABELS
 
     if not classes:
         return []
-    return sorted({str(u["label"]) for u in upserts
-                   if u["label"] not in OUT_OF_SCOPE_LABELS} - {str(c) for c in classes})
+    new = sorted({str(u["label"]) for u in upserts
+                  if u["label"] not in OUT_OF_SCOPE_LABELS} - {str(c) for c in classes})
+    named = []
+    for label in new:
+        try:
+            name = codec.names[codec.index(label)]
+        except (ValueError, IndexError, TypeError):
+            name = label
+        named.append(name if name == label else f"{name} (stored as {label})")
+    return named
 
 
 def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,

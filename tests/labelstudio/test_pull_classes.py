@@ -103,3 +103,29 @@ def test_pull_names_a_class_added_in_label_studio(ls_server, ls_client, tmp_path
     # pulled again: the class is the ledger's now, nothing is announced
     r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
     assert r.exit_code == 0 and "new class" not in r.output, r.output
+
+
+def test_a_push_only_ledger_announces_no_class_of_its_project(ls_server, ls_client, tmp_path,
+                                                              project_name, monkeypatch):
+    """A ledger that only pushed a queue (no `al init`) has the project's classes: a class
+    labeled for the first time in a later pull is no new class."""
+    from ._helpers import make_items
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.api_key)
+    make_items(4).assign(label=["ham", "spam", "ham", "spam"]).to_csv(tmp_path / "q.csv",
+                                                                       index=False)
+    led = tmp_path / "push.ledger"
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
+                            "--queue", "review", "--from", str(tmp_path / "q.csv"),
+                            "--classes", "ham,spam"])
+    assert r.exit_code == 0, r.output
+    project = ls_client.find_project(project_name)
+    tasks = sorted((t["data"]["dataqa_id"], t["id"]) for t in ls_client.list_tasks(project["id"]))
+    ls_client.create_annotation(tasks[0][1], choice("spam"))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0 and "new class" not in r.output, r.output
+    ls_client.create_annotation(tasks[1][1], choice("ham"))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0 and "1 new" in r.output, r.output
+    assert "new class" not in r.output, r.output
