@@ -533,6 +533,10 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                        meta_columns=meta_columns, model_version=model_version,
                        local_files_root=local_files_root, ledger=ledger, pretick=pretick,
                        model_name=model_name)
+    if isinstance(project, str) and len(project) < 3 and not project.strip().isdigit():
+        # as the server would refuse to create it, before any file (the lock) is made
+        raise InvalidSettingError(
+            f"project title {project!r} is too short; Label Studio needs 3 characters or more.")
     # the server is checked before anything is written
     with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):

@@ -67,6 +67,20 @@ def test_cli_push_needs_classes_for_a_new_project(tmp_path):
     assert res.exit_code == 2 and "pass --classes" in res.output
 
 
+def test_cli_push_to_a_title_too_short_touches_no_file(tmp_path):
+    src = tmp_path / "batch.csv"
+    make_items(3).to_csv(src, index=False)
+    res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
+                                      "--project", "p2", "--queue", "active", "--from",
+                                      str(src), "--classes", "ham,spam",
+                                      "--url", "http://127.0.0.1:9"],
+                             env={"LABEL_STUDIO_API_KEY": "k"})
+    assert res.exit_code == 2
+    assert ("project title 'p2' is too short; Label Studio needs 3 characters or more."
+            in " ".join(res.output.split()))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.csv"]  # no ledger, no lock
+
+
 def test_cli_push_pretick(ls_server, ls_client, tmp_path, project_name):
     src = tmp_path / "review.csv"
     make_items(4).assign(label=[0, 1, 1, 0]).to_csv(src, index=False)
@@ -159,8 +173,8 @@ def test_cli_errors_name_the_cli_options(tmp_path, monkeypatch):
     src = tmp_path / "batch.csv"
     make_items(3).to_csv(src, index=False)
     res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
-                                      "--project", "p", "--queue", "active", "--from", str(src),
-                                      "--classes", "ham,spam"])
+                                      "--project", "proj", "--queue", "active", "--from",
+                                      str(src), "--classes", "ham,spam"])
     text = " ".join(res.output.split())
     assert res.exit_code == 2
     assert "no Label Studio API key: set the environment variable LABEL_STUDIO_API_KEY" in text
