@@ -16,6 +16,7 @@ from dataqa._cli_utils import (
     SEP_OPT,
     check_out_file,
     console,
+    err_console,
     handle_errors,
     read_options,
     write_csv_atomic,
@@ -99,6 +100,33 @@ def _read_items(source: Path, opts: dict, id_column: str | None) -> pd.DataFrame
     return items
 
 
+def _flagged(items: pd.DataFrame, source: Path, only: bool) -> pd.DataFrame:
+    """With ``only``, the rows of an issue table whose ``is_label_issue`` is true; without
+    it, the table, with a note when it is an issue table pushed whole (every audited item,
+    most of them not flagged)."""
+    import pandas as pd
+
+    if "is_label_issue" not in items.columns:
+        if only:
+            raise InvalidSettingError(
+                f"--only-flagged needs an is_label_issue column (the issues.csv of `dataqa "
+                f"audit`); --from {str(source)!r} has none.")
+        return items
+    flag = items["is_label_issue"]
+    if not pd.api.types.is_bool_dtype(flag):
+        flag = flag.astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
+    if only:
+        return items[flag.to_numpy(dtype=bool)]
+    n_flag = int(flag.sum())
+    if n_flag < len(items):
+        err_console.print(
+            f"note: --from {str(source)!r} is an audit's issue table: all {len(items):,} "
+            f"items are pushed, {n_flag:,} of them flagged; --only-flagged pushes those "
+            f"alone (`dataqa review plan AUDIT_DIR --push` sends a blind sample that "
+            f"estimates the error rate).", highlight=False)
+    return items
+
+
 @ls_app.command("push")
 @handle_errors
 def push_command(
@@ -124,6 +152,9 @@ def push_command(
                                 "active and spot_check, none for review and verify."),
     id_column: str | None = typer.Option(
         None, "--id-column", help="The --from column holding the item ids (default: id)."),
+    only_flagged: bool = typer.Option(
+        False, "--only-flagged", help="Push only the rows whose is_label_issue is true (the "
+                                      "flagged items of an audit's issues.csv)."),
     format: str | None = FORMAT_OPT,
     sep: str | None = SEP_OPT,
     no_header: bool = NO_HEADER_OPT,
@@ -150,10 +181,10 @@ def push_command(
     timeout = _check_timeout(timeout)
     names = _class_list(classes)
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
-    if source is None and (opts or id_column is not None):
+    if source is None and (opts or id_column is not None or only_flagged):
         raise InvalidSettingError(
-            "--id-column, --format, --sep, --no-header, --columns and --encoding describe "
-            "the --from file; pass --from FILE with them.")
+            "--id-column, --only-flagged, --format, --sep, --no-header, --columns and "
+            "--encoding describe the --from file; pass --from FILE with them.")
     check_ledger_path(ledger, must_exist=False)
     if not ledger.exists():  # a new ledger: everything must come from the command line
         if names is None:
@@ -164,7 +195,7 @@ def push_command(
             raise LedgerError(
                 f"ledger {str(ledger)!r} does not exist, so it has no queue to push; pass the "
                 f"items with --from FILE (or give the path of an existing ledger).")
-        items = _read_items(source, opts, id_column)
+        items = _flagged(_read_items(source, opts, id_column), source, only_flagged)
         report = push_queue(items, project=project, class_names=names, ledger=ledger,
                             queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
                             column=column, progress=None, timeout=timeout, pretick=pretick)
@@ -175,8 +206,8 @@ def push_command(
                 if names is None:
                     raise InvalidSettingError(
                         f"no class names recorded for project {project!r}; pass --classes a,b,...")
-            items = (_read_items(source, opts, id_column) if source is not None
-                     else _items_from_ledger(ledger_db, project, queue))
+            items = (_flagged(_read_items(source, opts, id_column), source, only_flagged)
+                     if source is not None else _items_from_ledger(ledger_db, project, queue))
             report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
                                 queue=queue, url=url, chunk_size=chunk_size,
                                 data_kind=data_kind, column=column, progress=None,

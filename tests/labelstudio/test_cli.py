@@ -185,3 +185,40 @@ def test_cli_errors_name_the_cli_options(tmp_path, monkeypatch):
     res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
                                       "--project", "p", "--queue", "active", "--sep", "tab"])
     assert res.exit_code == 2 and "pass --from FILE with them" in " ".join(res.output.split())
+
+
+def test_cli_push_of_an_issue_table_whole_or_flagged_only(ls_server, ls_client, tmp_path,
+                                                          project_name):
+    import pandas as pd
+
+    items = make_items(6)
+    issues = pd.DataFrame({"id": items["id"], "text": items["text"],
+                           "given_label": ["ham", "spam", "ham", "spam", "ham", "spam"],
+                           "suggested_label": ["spam", "spam", "ham", "ham", "ham", "spam"],
+                           "label_issue_score": [0.9, 0.1, 0.2, 0.8, 0.3, 0.4],
+                           "is_label_issue": [True, False, False, True, False, False]})
+    src = tmp_path / "issues.csv"
+    issues.to_csv(src, index=False)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    base = ["ls", "push", "--from", str(src), "--queue", "review", "--classes", "ham,spam"]
+    res = runner.invoke(app, [*base, "--ledger", str(tmp_path / "a.db"), "--project",
+                              project_name, "--only-flagged"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "2 created" in res.output and "issue table" not in res.output
+    pid = ls_client.find_project(project_name)["id"]
+    assert sorted(t["data"]["dataqa_id"] for t in ls_client.list_tasks(pid)) == [
+        "item-0", "item-3"]
+    res = runner.invoke(app, [*base, "--ledger", str(tmp_path / "b.db"), "--project",
+                              project_name + " all"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "6 created" in res.output
+    assert (f"note: --from {str(src)!r} is an audit's issue table: all 6 items are pushed, 2 "
+            f"of them flagged; --only-flagged pushes those alone") in " ".join(res.output.split())
+    # a table without the column cannot be filtered
+    issues.drop(columns=["is_label_issue"]).to_csv(tmp_path / "plain.csv", index=False)
+    res = runner.invoke(app, ["ls", "push", "--from", str(tmp_path / "plain.csv"), "--queue",
+                              "review", "--classes", "ham,spam", "--ledger",
+                              str(tmp_path / "c.db"), "--project", project_name + " c",
+                              "--only-flagged"], env=env)
+    assert res.exit_code == 2 and "--only-flagged needs an is_label_issue column" in res.output
