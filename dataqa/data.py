@@ -453,7 +453,17 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             _check_merged_rows(path, df, delim)
         return df
     first = _read_csv(path, compression, header=None, nrows=1, **common)
-    if first.shape[1] != len(columns):
+    usecols = None
+    if first.shape[1] > len(columns) and _trailing_fields_empty(
+            path, compression, common, first.shape[1], len(columns)):
+        # a delimiter at the end of every line (as spreadsheets export): the empty field
+        # after the last column is no column of the data
+        usecols = list(range(len(columns)))
+        warnings.warn(f"{str(path)!r}: every line ends with "
+                      f"{first.shape[1] - len(columns)} empty field(s) after the "
+                      f"{len(columns)} that --columns names (a delimiter at the end of each "
+                      f"line); left out.", UserWarning, stacklevel=4)
+    elif first.shape[1] != len(columns):
         hint = _lines_delimiter_hint(path, delim, encoding, compression)
         raise DataLoadError(
             f"{str(path)!r} has {first.shape[1]} fields per row but --columns (columns=) "
@@ -462,7 +472,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     dtype = {columns.index(c): str for c in string_columns if c in columns}
     literal = set(dtype) | {columns.index(c) for c in text_columns if c in columns}
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
-                     **_na_options(list(range(len(columns))), literal))
+                   usecols=usecols, **_na_options(list(range(len(columns))), literal))
     df.columns = columns
     _check_header_as_data(path, df, columns)
     if fmt == "tsv":
@@ -471,6 +481,18 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     else:
         _check_merged_rows(path, df, delim)
     return df
+
+
+def _trailing_fields_empty(path: Path, compression: str | None, common: dict, n_fields: int,
+                           n_named: int) -> bool:
+    """Whether the fields after the first ``n_named`` of a headerless file are empty on
+    every line (a delimiter at the end of each line), read as text."""
+    try:
+        rest = _read_csv(path, compression, header=None, dtype=str, keep_default_na=False,
+                         usecols=list(range(n_named, n_fields)), **common)
+    except (ValueError, pd.errors.ParserError):
+        return False
+    return bool(len(rest)) and bool(rest.apply(lambda c: c.str.strip().eq("")).all().all())
 
 
 def _first_line_holds(path: Path, compression: str | None, encoding: str, text: str) -> bool:

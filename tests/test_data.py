@@ -1225,3 +1225,20 @@ def test_a_separator_of_several_characters_is_read_as_written_or_as_a_pattern(tm
     mixed.write_text("id;amount,city\n1;2.5,Lyon\n")
     df = load_table(mixed, sep="[;,]")  # not in the file as written: a pattern
     assert list(df.columns) == ["id", "amount", "city"] and df["city"].tolist() == ["Lyon"]
+
+
+def test_a_headerless_file_with_a_delimiter_at_each_line_end(tmp_path):
+    (tmp_path / "t.tsv").write_text("ham\thello there\t\nspam\twin cash now\t\n")
+    with pytest.warns(UserWarning, match=r"t.tsv': every line ends with 1 empty field\(s\) "
+                                         r"after the 2 that --columns names \(a delimiter at "
+                                         r"the end of each line\); left out\.$"):
+        df = load_table(tmp_path / "t.tsv", header=False, columns=["label", "text"])
+    assert df.to_dict("list") == {"label": ["ham", "spam"], "text": ["hello there", "win cash now"]}
+    (tmp_path / "t.csv").write_text('ham,hello,\nspam,"win, now",\n')
+    with pytest.warns(UserWarning, match="every line ends with 1 empty field"):
+        assert load_table(tmp_path / "t.csv", header=False,
+                          columns=["label", "text"])["text"].tolist() == ["hello", "win, now"]
+    # a value in the extra field on some line: still one field too many, refused
+    (tmp_path / "v.csv").write_text("ham,hello,\nspam,win,x\n")
+    with pytest.raises(DataLoadError, match="has 3 fields per row but --columns"):
+        load_table(tmp_path / "v.csv", header=False, columns=["label", "text"])
