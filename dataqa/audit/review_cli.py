@@ -167,6 +167,13 @@ def plan_command(
         if budget > len(plan):
             err_console.print(f"note: --budget {budget} is more than the {len(plan)} items of "
                               f"the audit; the plan reviews every item.", highlight=False)
+        m = getattr(result, "model_error_rate", None)
+        if m is not None and m.review_size and budget < min(m.review_size, len(plan) + 1):
+            err_console.print(
+                f"note: the audit recommends about {m.review_size} items for an interval at "
+                f"most {m.review_width * 100:g} points wide; with {budget} it is likely wider "
+                f"(`dataqa review estimate` then says how many more to add with --add).",
+                highlight=False)
         new_ids = plan["id"].tolist()
         sheet_path = audit_dir / "review_sheet.csv"
     sheet = _items_to_push(result, new_ids)

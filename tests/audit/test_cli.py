@@ -447,7 +447,12 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     from dataqa.audit import AuditResult, estimate_error_rate, extend_plan, reviews_to_add
 
     out, truth = _audit_dir(tmp_path)
-    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "30"])
+    assert res.exit_code == 0
+    recommended = AuditResult.load(out).model_error_rate.review_size
+    assert recommended > 30 and (
+        f"note: the audit recommends about {recommended} items for an interval at most 5 "
+        f"points wide; with 30 it is likely wider") in " ".join(res.output.split())
     first = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
     filled = _filled_sheet(out, truth)
     filled.to_csv(tmp_path / "filled1.csv", index=False)
