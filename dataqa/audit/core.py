@@ -53,7 +53,10 @@ class AuditResult:
         conflicting set, ``;``-separated; their score is raised by the set's votes) and,
         where Datalab ran,
         ``outlier_score`` (higher = more outlying), ``is_outlier``, ``is_near_duplicate``,
-        ``near_duplicate_set`` (ids of the item's near duplicates, ``;``-separated).
+        ``near_duplicate_set`` (ids of the item's near duplicates, ``;``-separated); last,
+        ``row``: the item's data row in the table read, counted from 1 after the header
+        (through a folder's files in name order), so that items with content-hash ids can
+        be found in the file.
     summary : dict
         Counts and settings (JSON-serialisable).
     pred_probs : ndarray (n, K)
@@ -537,6 +540,9 @@ def audit(data, *, label_column: str, text_column: str | None = None,
                                   class_names=table.class_names)
     issues, dup_summary = add_conflicting_duplicates(issues, sets, table.labels, pred_probs,
                                                      table.ids)
+    # where each item is in the table read (content-hash ids say nothing of it)
+    position = pd.Series(np.arange(1, table.n + 1), index=pd.Index(table.ids))
+    issues["row"] = position.loc[issues["id"]].to_numpy()
     n_issues = int(issues["is_label_issue"].sum())
     per_class = (issues[issues["is_label_issue"]]["given_label"].astype(str)
                  .value_counts().reindex([str(c) for c in table.class_names], fill_value=0))

@@ -28,6 +28,10 @@ def test_audit_command_writes_outputs(tmp_path):
     assert summary["n"] == 300 and summary["n_flagged"] == int(issues["is_label_issue"].sum())
     assert list(issues.columns[:5]) == ["id", "given_label", "suggested_label",
                                         "label_issue_score", "is_label_issue"]
+    # each item's row in the file, counted from 1 after the header
+    source = pd.read_csv(data)
+    assert issues.columns[-1] == "row" and sorted(issues["row"]) == list(range(1, 301))
+    assert (source["id"].iloc[issues["row"] - 1].to_numpy() == issues["id"].to_numpy()).all()
     assert (out / "report.html").stat().st_size > 10_000
     text = " ".join(res.output.split())
     assert "flagged as likely label errors (the review worklist, not an error rate)" in text
@@ -98,7 +102,12 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     # the sheet is opened in a spreadsheet: a byte-order mark tells Excel it is UTF-8
     assert (out / "review_sheet.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")
     assert (out / "review_plan.csv").read_bytes().startswith(b"id,")
-    assert "note:" not in res.output
+    assert "note: --budget" not in res.output
+    recommended = AuditResult.load(out).model_error_rate.review_size
+    assert recommended > 80 and f"note: the audit recommends about {recommended} items" in \
+        " ".join(res.output.split())
+    enough = runner.invoke(app, ["review", "plan", str(out), "--budget", str(recommended)])
+    assert enough.exit_code == 0 and "note:" not in enough.output, enough.output
     big = runner.invoke(app, ["review", "plan", str(out), "--budget", "1000"])
     assert big.exit_code == 0, big.output
     assert ("note: --budget 1000 is more than the 400 items of the audit; the plan reviews "
