@@ -264,8 +264,13 @@ def read_second_file(source, opts: dict, prefix: str, what: str, *,
         raise
     for w in caught:
         text = str(w.message)
-        warnings.warn(for_second_file(text, prefix, what) if _READING_FLAGS.search(text)
-                      else text, w.category, stacklevel=3)
+        if _READING_FLAGS.search(text):
+            text = for_second_file(text, prefix, what)
+            if took_columns:  # the names it took, not options it was given
+                text = text.replace(f"that --{prefix}-columns names",
+                                    f"that the first file's --columns (taken, as no "
+                                    f"--{prefix}-columns was given) names")
+        warnings.warn(text, w.category, stacklevel=3)
     return frame
 
 

@@ -68,40 +68,54 @@ def _extra_paths_hint(typer_app: typer.Typer) -> None:
     have expanded a glob (``dataqa drift train/*.csv new.csv`` without quotes): the bare
     usage error named the extra files only. Its help shows no type beside an on/off flag
     (typer writes ``<bool>``, as if the flag took a value)."""
-    from typer.core import TyperCommand
+    from typer.core import TyperCommand, TyperGroup
+
+    def bare_flags(params):
+        for param in params:  # an on/off flag takes no value: no "<bool>" in the help
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+    class _Group(TyperGroup):
+        def get_params(self, ctx):
+            return bare_flags(super().get_params(ctx))
 
     class _Command(TyperCommand):
         def get_params(self, ctx):
-            params = super().get_params(ctx)
-            for param in params:  # an on/off flag takes no value: no "<bool>" in the help
-                if getattr(param, "is_flag", False) and param.metavar is None:
-                    param.metavar = ""
-            return params
+            return bare_flags(super().get_params(ctx))
 
         def parse_args(self, ctx, args):
-            given = list(args)  # the parser consumes the list
             try:
                 return super().parse_args(ctx, args)
             except Exception as exc:  # click's UsageError (typer vendors click)
                 message = getattr(exc, "message", "")
-                if "unexpected extra argument" not in message:
+                head = "Got unexpected extra argument(s) ("
+                if not (message.startswith(head) and message.endswith(")")):
                     raise
                 import os
 
-                files = [a for a in given if not a.startswith("-") and os.path.isfile(a)]
-                takes = sum(getattr(p, "param_type_name", "") == "argument"
-                            for p in self.params)
-                if len(files) > max(takes, 1):
+                # the extra arguments, as the message lists them: all existing files
+                extra = message[len(head):-1].split(" ")
+                if all(os.path.isfile(a) for a in extra):
                     exc.message = (
                         f"{message}. If the shell expanded a pattern such as data/*.csv into "
                         f"several files, quote it ('data/*.csv') to read them as one table, "
                         f"or give their folder.")
                 raise
 
+    from typer.models import DefaultPlaceholder
+
+    def default(cls, base) -> bool:
+        return cls is None or cls is base or isinstance(cls, DefaultPlaceholder)
+
+    if default(typer_app.info.cls, TyperGroup):
+        typer_app.info.cls = _Group
     for info in typer_app.registered_commands:
-        if info.cls in (None, TyperCommand):
+        if default(info.cls, TyperCommand):
             info.cls = _Command
     for group in typer_app.registered_groups:
+        if default(group.cls, TyperGroup):
+            group.cls = _Group
         _extra_paths_hint(group.typer_instance)
 
 

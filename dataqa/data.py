@@ -568,10 +568,7 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
                               f"{lists[0]!r}; left out: {', '.join(map(repr, others[:10]))}.",
                               UserWarning, stacklevel=4)
     if records is None:
-        # values stay as written: no column is turned into dates because of its name
-        # (pandas does so for 'date', '*_at', 'timestamp' ...), as a CSV keeps them
-        return pd.read_json(io.StringIO(text), dtype=dtype, convert_dates=False,
-                            keep_default_dates=False)
+        return pd.read_json(io.StringIO(text), dtype=dtype)
     df = pd.json_normalize(records, sep=".")
     if keys is not None:
         name = next(n for n in ("id", *(("_" * i) + "key" for i in range(len(df.columns) + 1)))
@@ -1007,8 +1004,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                     if not text.strip():  # as an empty CSV: "has no rows" downstream
                         df = pd.DataFrame()
                     elif fmt == "jsonl":
-                        df = pd.read_json(io.StringIO(text), lines=True, dtype=dtype,
-                                          convert_dates=False, keep_default_dates=False)
+                        df = pd.read_json(io.StringIO(text), lines=True, dtype=dtype)
                     else:
                         df = _read_json_table(text, dtype, path)
         except DataLoadError:
@@ -1209,10 +1205,12 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
     With ``id_column`` the ids are that column as strings (missing or repeated values are
     errors; with ``copies_ok``, a row that repeats an earlier row whole, id included, is
     kept as a copy, its id suffixed as content hashes are, with a warning). Without it,
-    each id is a hash of the row's content (all columns, in order, but an empty column
-    named ``Unnamed: <k>``, the field a trailing delimiter leaves), so the same row gets
+    each id is a hash of the row's content (all columns, in order), so the same row gets
     the same id in every run; rows with identical content get ``-1``, ``-2`` ... suffixes
-    in order of appearance.
+    in order of appearance. The content is the table as read: an empty column left by a
+    delimiter at the end of each line (``Unnamed: <k>``, warned about) and a JSON column
+    pandas reads as dates are part of it, so the same rows written otherwise get other
+    ids; an id column gives ids that do not depend on how the file is written.
 
     ``source`` names the table in messages (default: the file :func:`load_table` read
     it from, else "the table"). Read files with ``load_table(...,
@@ -1273,10 +1271,17 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                 f"unique.{fix}"
             )
         return ids
-    # an empty field after the last column (a trailing delimiter: pandas names it
-    # 'Unnamed: <k>') is no content: the same rows get the same ids with or without it
-    cols = [c for c in df.columns
-            if not (re.fullmatch(r"Unnamed: \d+", str(c)) and df[c].isna().all())]
+    cols = list(df.columns)
+    empty = [str(c) for c in cols if re.fullmatch(r"Unnamed: \d+", str(c))
+             and df[c].isna().all()]
+    if empty:  # hashed as ever (ids are stored in ledgers), but said
+        import warnings
+
+        warnings.warn(
+            f"{table}: the ids are hashes of each row's content, which includes the empty "
+            f"column {empty[0]!r} (a delimiter at the end of each line): the same rows "
+            f"written without it get other ids. Pass an id column (--id-column) for ids "
+            f"that do not depend on how the file is written.", UserWarning, stacklevel=2)
     rows = df[cols].itertuples(index=False, name=None)
     return _suffix_repeats(np.array([_row_hash(r) for r in rows], dtype=object))
 

@@ -55,8 +55,8 @@ class AuditResult:
         ``outlier_score`` (higher = more outlying), ``is_outlier``, ``is_near_duplicate``,
         ``near_duplicate_set`` (ids of the item's near duplicates, ``;``-separated); last,
         ``row``: the item's data row in the table read, counted from 1 after the header
-        (through a folder's files in name order), so that items with content-hash ids can
-        be found in the file.
+        (through a folder's files in name order; blank lines are not rows), so that items
+        with content-hash ids can be found in the file.
     summary : dict
         Counts and settings (JSON-serialisable).
     pred_probs : ndarray (n, K)

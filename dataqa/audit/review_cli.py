@@ -92,7 +92,8 @@ def plan_command(
         None, "--sheet-sep",
         help="Field delimiter of the review sheet: ',' (default) or ';' for a spreadsheet "
              "set to a language that writes decimal commas (German, French, ...), which opens "
-             "a ',' file as one column; also tab. With --add, default: the first sheet's."),
+             "a ',' file as one column; also tab or '|'. With --add, default: the first "
+             "sheet's."),
 ) -> None:
     """Choose the items to verify: strata by label-issue score, Neyman allocation.
 

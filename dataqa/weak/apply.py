@@ -191,7 +191,7 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
                         f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc}"
-                        f"{_empty_cells_hint(exc, x)} "
+                        f"{_empty_cells_hint(exc, x, df)} "
                         f"(fix the LF, or let it abstain where it raises and count the faults: "
                         f"fault_tolerant=True in apply_lfs and weak_label, --fault-tolerant in "
                         f"dataqa weak)"
@@ -211,13 +211,16 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
     return L, faults
 
 
-def _empty_cells_hint(exc: Exception, x: Any) -> str:
-    """When an LF's TypeError or AttributeError meets a row with empty cells (read as NaN,
-    a float: ``len(x.text)`` fails), say which, and how to guard; else ``""``."""
+def _empty_cells_hint(exc: Exception, x: Any, df: pd.DataFrame) -> str:
+    """When an LF's TypeError or AttributeError meets a row whose text cells are empty
+    (read as NaN, a float: ``len(x.text)`` fails), say which, and how to guard; else
+    ``""``. Empty numbers are left out: NaN compares without an error."""
     if not isinstance(exc, (TypeError, AttributeError)) or not isinstance(x, pd.Series):
         return ""
-    empty = [str(c) for c, v in x.items() if not isinstance(v, (list, tuple, dict, np.ndarray))
-             and pd.isna(v)]
+    texts = {c for c in df.columns if pd.api.types.is_object_dtype(df[c])
+             or pd.api.types.is_string_dtype(df[c])}
+    empty = [str(c) for c, v in x.items() if c in texts
+             and not isinstance(v, (list, tuple, dict, np.ndarray)) and pd.isna(v)]
     if not empty:
         return ""
     col = empty[0]

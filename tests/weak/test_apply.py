@@ -456,3 +456,15 @@ def test_an_lf_that_fails_on_an_empty_cell_is_told_which():
         "labeling function 'lf_counts_words' raised on row key='r1': AttributeError: 'float' "
         "object has no attribute 'split'; the row's 'text' is empty (read as NaN, a float): "
         "guard the LF, e.g. `if not isinstance(x['text'], str): return -1` (fix the LF")
+
+
+@labeling_function()
+def lf_bad_call(x):
+    return 1 if x.text.startswith(3) else -1  # a TypeError of its own
+
+
+def test_an_empty_number_is_not_blamed_for_an_lfs_own_error():
+    df = pd.DataFrame({"text": ["a b c"], "n": [np.nan]})
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(df, [lf_bad_call])
+    assert "TypeError" in str(e.value) and "is empty" not in str(e.value)

@@ -443,3 +443,15 @@ def test_a_dev_file_that_took_the_data_files_columns_is_told_so(files):
                          "fields with --dev-columns.")
     res = _run([*base, "--dev-header"])
     assert res.exit_code == 0, res.output
+
+
+def test_a_dev_file_ending_its_lines_with_a_delimiter_names_the_columns_it_took(files):
+    (files / "d.tsv").write_text("k0\tsubscribe to me\nk1\tnice song\n")
+    (files / "dev.tsv").write_text("d0\tsubscribe now\t\nd1\tsong\t\n")
+    with pytest.warns(UserWarning, match=r"every line ends with 1 empty field\(s\) after the 2 "
+                                         r"that the first file's --columns \(taken, as no "
+                                         r"--dev-columns was given\) names"):
+        res = _run([files / "d.tsv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                    "--no-header", "--columns", "key,text", "--dev", files / "dev.tsv",
+                    "--label-column", "key", "--method", "majority", "--out", files / "o"])
+    assert res.exit_code == 2 and "dev label column 'key'" in res.output  # read, then judged
