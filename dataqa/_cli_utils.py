@@ -408,6 +408,36 @@ def set_aside_earlier(out: str | os.PathLike, names: list[str], what: str, *,
     return aside
 
 
+def without_api_hints(text: str) -> str:
+    """``text`` without its hints for Python callers, as the command line shows it:
+    ``" (API: format='csv')"`` goes, and so does ``"; API: ..."`` or ``", API: ..."``
+    before a closing parenthesis (messages are shared by the API and the commands). A
+    hint whose parentheses do not close is kept."""
+    out, i = [], 0
+    while True:
+        j = text.find("API: ", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        if j >= 1 and text[j - 1] == "(":
+            start, keep_close = j - 1 - (j >= 2 and text[j - 2] == " "), False
+        elif j >= 2 and text[j - 2:j] in ("; ", ", "):
+            start, keep_close = j - 2, True
+        else:
+            out.append(text[i:j + 5])
+            i = j + 5
+            continue
+        depth, k = 0, j + 5
+        while k < len(text) and not (text[k] == ")" and depth == 0):
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            k += 1
+        if k >= len(text):  # no closing parenthesis: keep it as it is
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:start])
+        i = k if keep_close else k + 1
+
+
 def handle_errors(func: F) -> F:
     """Turn a :class:`DataqaError` into its message on stderr and exit code 2 (no
     traceback), and Ctrl-C into exit code 130 with what was interrupted, when the code
@@ -418,7 +448,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DataqaError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
+            err_console.print(f"error: {without_api_hints(str(exc))}", markup=False,
+                              highlight=False, style="red", soft_wrap=True)
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt as exc:  # Ctrl-C: what was interrupted, when the code said
             note = getattr(exc, "dataqa_note", None)

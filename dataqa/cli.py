@@ -127,7 +127,9 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
     for the user); other libraries' keep Python's format."""
     if (category is UserWarning or issubclass(category, UserWarning)) and "/dataqa/" in \
             str(filename).replace("\\", "/"):
-        return f"warning: {message}\n"
+        from dataqa._cli_utils import without_api_hints
+
+        return f"warning: {without_api_hints(str(message))}\n"
     return _python_format(message, category, filename, lineno, line)
 
 

@@ -1032,3 +1032,17 @@ def test_help_shows_no_type_beside_on_off_flags():
     res = runner.invoke(app, ["weak", "--help"], terminal_width=120)
     assert any("--no-header" in line and "no header row" in line
                for line in res.output.splitlines())
+
+
+def test_api_hints_are_left_out_on_the_command_line():
+    from dataqa._cli_utils import without_api_hints as strip
+
+    assert strip("pass --format parquet (API: format='parquet').") == "pass --format parquet."
+    assert strip("without a header (--no-header, API: header=False), but") == \
+        "without a header (--no-header), but"
+    assert strip("(--format tsv, quoting off; API: format='tsv'); else") == \
+        "(--format tsv, quoting off); else"
+    assert strip("names (in order; API: load_table(..., columns=[...])).") == "names (in order)."
+    # no hint, or one whose parentheses do not close: as it is
+    for text in ("the API: is named", "(API: unclosed", "no hint at all"):
+        assert strip(text) == text

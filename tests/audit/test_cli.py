@@ -435,8 +435,8 @@ def test_a_table_without_features_names_the_cli_options(tmp_path):
                               str(tmp_path / "x")])
     assert res.exit_code == 2
     assert ("has no numeric feature columns besides the id and label; name a text column with "
-            "--text-column (API: text_column=...) or numeric feature columns with "
-            "--feature-column") in " ".join(res.output.split())
+            "--text-column or numeric feature columns with --feature-column.") in \
+        " ".join(res.output.split())  # the hints for Python callers are left out here
 
 
 def test_review_answers_line_names_a_few_classes_of_many():
