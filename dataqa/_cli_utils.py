@@ -234,6 +234,7 @@ def read_second_file(source, opts: dict, prefix: str, what: str, *,
 
     from dataqa.data import load_tables
 
+    taken = f"the first file's --columns (taken, as no --{prefix}-columns was given) names"
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -252,12 +253,9 @@ def read_second_file(source, opts: dict, prefix: str, what: str, *,
         if _READING_FLAGS.search(str(exc)):
             text = for_second_file(str(exc), prefix, what)
             if took_columns and f"--{prefix}-columns (columns=) names" in text:
-                text = text.replace(
-                    f"--{prefix}-columns (columns=) names",
-                    f"the first file's --columns (taken, as no --{prefix}-columns was given) "
-                    f"names") + (f" If the {what} file has a header line, pass "
-                                 f"--{prefix}-header; else name its fields with "
-                                 f"--{prefix}-columns.")
+                text = text.replace(f"--{prefix}-columns (columns=) names", taken) + (
+                    f" If the {what} file has a header line, pass --{prefix}-header; else "
+                    f"name its fields with --{prefix}-columns.")
             raise type(exc)(text) from None
         if str(exc).startswith("data file "):  # the first file is the data file
             raise type(exc)(f"{what} file {str(exc)[len('data file '):]}") from None
@@ -267,9 +265,7 @@ def read_second_file(source, opts: dict, prefix: str, what: str, *,
         if _READING_FLAGS.search(text):
             text = for_second_file(text, prefix, what)
             if took_columns:  # the names it took, not options it was given
-                text = text.replace(f"that --{prefix}-columns names",
-                                    f"that the first file's --columns (taken, as no "
-                                    f"--{prefix}-columns was given) names")
+                text = text.replace(f"that --{prefix}-columns names", f"that {taken}")
         warnings.warn(text, w.category, stacklevel=3)
     return frame
 

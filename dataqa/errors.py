@@ -50,6 +50,34 @@ def format_ids(ids: Iterable[object], limit: int = 5) -> str:
     return shown
 
 
+def _case_variants(values: Iterable[str], names: Iterable[object]) -> dict[str, str]:
+    """Each of ``values`` that is not one of ``names`` but differs from exactly one of them
+    only in case (``'Spam'`` for ``'spam'``), mapped to that name, in the order given: what
+    a person typing a class meant. Names that differ only in case from each other match
+    nothing."""
+    names = [str(n) for n in names]
+    folded: dict[str, list[str]] = {}
+    for n in names:
+        folded.setdefault(n.casefold(), []).append(n)
+    known = set(names)
+    return {v: folded[v.casefold()][0] for v in dict.fromkeys(values)
+            if v not in known and len(folded.get(v.casefold(), [])) == 1}
+
+
+def _lost_zeros_hint(unknown: list[str], known: Iterable[str], *, whose: str,
+                     read_as: str) -> str:
+    """When every id of ``unknown`` is one of ``known`` without its leading zeros (``291``
+    for ``00291``, as a spreadsheet saves ids it reads as numbers), a parenthesis saying so
+    (``whose``: "the plan's"; ``read_as``: how to read the file with the ids as text);
+    else ``""``."""
+    stripped = {i.lstrip("0"): i for i in known if i[:1] == "0" and i.isdigit()}
+    if not unknown or not all(i.isdigit() and i.lstrip("0") in stripped for i in unknown):
+        return ""
+    return (f" (they are {whose} ids without their leading zeros, e.g. {unknown[0]!r} for "
+            f"{stripped[unknown[0].lstrip('0')]!r}, as a spreadsheet saves ids it reads as "
+            f"numbers: format the id column as text, or {read_as})")
+
+
 class DataqaError(Exception):
     """Base class of every error dataqa raises on purpose.
 

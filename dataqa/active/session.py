@@ -28,7 +28,13 @@ from dataqa.active.labels import (
     normalize_new_labels,
 )
 from dataqa.active.store import features_from_ledger, store_table, text_features
-from dataqa.errors import InvalidSettingError, LengthMismatchError, MissingColumnError, format_ids
+from dataqa.errors import (
+    InvalidSettingError,
+    LengthMismatchError,
+    MissingColumnError,
+    _lost_zeros_hint,
+    format_ids,
+)
 from dataqa.ledger import Ledger
 from dataqa.stats import error_rate_interval
 
@@ -458,9 +464,13 @@ class LabelingSession:
                                       f"label per id.")
         unknown = [i for i in ids if i not in self._pos]
         if unknown:
+            zeros = _lost_zeros_hint(
+                unknown, self._pos, whose="the ledger's",
+                read_as="read the file with the ids as text, e.g. pd.read_csv(..., "
+                        "dtype={'id': str})")
             raise InvalidSettingError(
                 f"{len(unknown)} id(s) in {where} are not items of this ledger: "
-                f"{format_ids(unknown)}; check the ids{self._lost_zeros(unknown)}.")
+                f"{format_ids(unknown)}; check the ids{zeros}.")
         values, added, kind = normalize_new_labels(self.ledger, ids, labels,
                                                    new_classes=list(new_classes), where=where)
         seen: dict[str, Any] = {}
@@ -520,19 +530,6 @@ class LabelingSession:
                                        round=[open_no if i in batch else None
                                               for i, _ in keep])
         return len(keep)
-
-    def _lost_zeros(self, unknown: list[str]) -> str:
-        """A hint when unknown ids are ledger ids without their leading zeros (``291`` for
-        ``00291``), as a spreadsheet saves ids it reads as numbers; else ``""``."""
-        if not all(i.isdigit() for i in unknown):
-            return ""
-        stripped = {i.lstrip("0"): i for i in self._pos if i[:1] == "0" and i.isdigit()}
-        if not stripped or not all(i.lstrip("0") in stripped for i in unknown):
-            return ""
-        return (f" (they are the ledger's ids without their leading zeros, e.g. "
-                f"{unknown[0]!r} for {stripped[unknown[0].lstrip('0')]!r}, as a spreadsheet "
-                f"saves ids it reads as numbers: format the id column as text, or read the "
-                f"file with the ids as text, e.g. pd.read_csv(..., dtype={{'id': str}}))")
 
     def _note_repeats_and_dev(self, keep: list[tuple[str, Any]], source: str,
                               annotator: str | None, where: str) -> list[tuple[str, Any]]:

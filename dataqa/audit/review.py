@@ -57,6 +57,8 @@ from dataqa.errors import (
     LabelError,
     MissingColumnError,
     UnknownNameError,
+    _case_variants,
+    _lost_zeros_hint,
     format_ids,
 )
 
@@ -839,12 +841,7 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
         v.split(".")[0] if v not in known and re.fullmatch(r"-?\d+\.0+", v)
         and v.split(".")[0] in known else v for v in r["verified_label"]]
     bad = sorted(set(r["verified_label"]) - set(classes))
-    # a class written in another case ('Spam' for 'spam') is that class, when only one
-    # class has that spelling up to case
-    lower: dict[str, list[str]] = {}
-    for c in classes:
-        lower.setdefault(c.casefold(), []).append(c)
-    recased = {b: lower[b.casefold()][0] for b in bad if len(lower.get(b.casefold(), [])) == 1}
+    recased = _case_variants(bad, classes)  # 'Spam' for 'spam' is that class
     if recased:
         import warnings
 
@@ -891,10 +888,9 @@ def _refuse_conflicts(r: pd.DataFrame, note: str) -> None:
     shown = []
     for i in dup[:3]:
         rows = r[r["id"] == i]
-        labels = [f"{v!r}" + (f" ({w})" if _WHERE in r.columns else "")
-                  for v, w in zip(rows["verified_label"],
-                                  rows[_WHERE] if _WHERE in r.columns else rows["id"],
-                                  strict=True)]
+        labels = [f"{v!r}" for v in rows["verified_label"]]
+        if _WHERE in r.columns:
+            labels = [f"{v} ({w})" for v, w in zip(labels, rows[_WHERE], strict=True)]
         shown.append(f"{i!r}: {' and '.join(labels)}")
     more = f"; and {len(dup) - 3} more" if len(dup) > 3 else ""
     raise InvalidSettingError(
@@ -1015,12 +1011,8 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
                 if len(outside) == 1 else f"; {len(unknown)} of them "
                 f"{'is not an item' if len(unknown) == 1 else 'are not items'} of this audit "
                 f"at all")
-        stripped = {i.lstrip("0"): i for i in plan_ids if i[:1] == "0" and i.isdigit()}
-        if unknown and all(i.isdigit() and i.lstrip("0") in stripped for i in unknown):
-            what += (f" (they are the plan's ids without their leading zeros, e.g. "
-                     f"{unknown[0]!r} for {stripped[unknown[0].lstrip('0')]!r}, as a "
-                     f"spreadsheet saves ids it reads as numbers: format the id column as "
-                     f"text, or read the sheet with the ids as text)")
+        what += _lost_zeros_hint(unknown, plan_ids, whose="the plan's",
+                                 read_as="read the sheet with the ids as text")
         raise InvalidSettingError(
             f"{len(outside)} reviewed item(s) are not in the review plan: "
             f"{format_ids(outside)}{what}. Only items drawn by the plan give an unbiased "

@@ -274,6 +274,7 @@ def _sheet_images(result, sheet, sheet_path: Path) -> Path | None:
     import html
 
     import numpy as np
+    import pandas as pd
 
     from dataqa.report.html import HtmlReport
     from dataqa.report.images import image_shape_for, thumbnails
@@ -286,8 +287,6 @@ def _sheet_images(result, sheet, sheet_path: Path) -> Path | None:
         return None
     cols = list(t.feature_columns)
     uris = thumbnails(sheet[cols].to_numpy(dtype=np.float64), shape, size=112)
-    import pandas as pd
-
     page = pd.DataFrame({
         "sheet row": np.arange(1, len(sheet) + 1), "id": sheet["id"].astype(str),
         "image": [f'<img alt="{html.escape(i)}" src="{u}"/>'
@@ -543,8 +542,10 @@ def estimate_command(
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
         frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
+    answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
+    ids_now = set(frame.loc[answered, "id"].astype(str).str.strip())
     if reviews is not None:
-        _refuse_earlier_plan(audit_dir, result, frame)
+        _refuse_earlier_plan(audit_dir, result, ids_now)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)
     if v.n_reviewed == 0:  # the prior alone would be written as a verified rate
         raise EmptyDataError(
@@ -552,8 +553,6 @@ def estimate_command(
             f"fill in the verified_label column of the review sheet (or annotate the pushed "
             f"queue), then run `dataqa review estimate` again. Nothing was written.")
     result.verified = v
-    answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
-    ids_now = set(frame.loc[answered, "id"].astype(str).str.strip())
     _warn_lost_reviews(audit_dir, ids_now)
     record = v.to_dict()
     record["review_files"] = [str(f) for f in reviews] if reviews is not None else []
@@ -609,12 +608,10 @@ def estimate_command(
         print_pull_problems(pull_report)  # refused annotations: one line each, exit 1
 
 
-def _refuse_earlier_plan(audit_dir: Path, result, frame) -> None:
-    """Refuse reviews that answer a plan set aside by a later ``review plan`` (in an
-    ``earlier-*`` folder of the audit), saying so: the generic message says only that
-    the items are not in the plan."""
-    answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
-    ids = set(frame.loc[answered, "id"].astype(str).str.strip())
+def _refuse_earlier_plan(audit_dir: Path, result, ids: set[str]) -> None:
+    """Refuse reviews (of the answered ``ids``) that answer a plan set aside by a later
+    ``review plan`` (in an ``earlier-*`` folder of the audit), saying so: the generic
+    message says only that the items are not in the plan."""
     outside = ids - set(result.review_plan["id"].astype(str))
     if not outside:
         return

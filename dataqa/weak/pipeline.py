@@ -17,6 +17,7 @@ from dataqa.errors import (
     MissingColumnError,
     MissingInputError,
     UnknownNameError,
+    _case_variants,
 )
 
 __all__ = ["WeakResult", "weak_label", "default_method", "resolve_method"]
@@ -216,26 +217,11 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
     values = frame[label_column]
     if class_names is not None:
         index = {str(n): k for k, n in enumerate(class_names)}
-        # a name in another case ('ham' for --classes Ham,Spam) is that class, with a word,
-        # when only one class has that spelling up to case
-        folded: dict[str, list[int]] = {}
-        for n, k in index.items():
-            folded.setdefault(n.casefold(), []).append(k)
-        recased: dict[str, str] = {}
-
-        def read(v):
-            if not isinstance(v, str):
-                return v
-            t = v.strip()
-            if t in index:
-                return index[t]
-            ks = folded.get(t.casefold(), [])
-            if len(ks) == 1:
-                recased[t] = str(class_names[ks[0]])
-                return ks[0]
-            return v
-
-        values = values.map(read)
+        # a name in another case ('ham' for --classes Ham,Spam) is that class, with a word
+        written = [v.strip() for v in values if isinstance(v, str)]
+        recased = _case_variants(written, index)
+        index.update({a: index[b] for a, b in recased.items()})
+        values = values.map(lambda v: index.get(v.strip(), v) if isinstance(v, str) else v)
         if recased:
             import warnings
 
