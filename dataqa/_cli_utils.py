@@ -252,8 +252,8 @@ def read_second_file(source, opts: dict, prefix: str, what: str, *,
                 f"--{prefix}-columns to rename its columns, if needed).") from None
         if _READING_FLAGS.search(str(exc)):
             text = for_second_file(str(exc), prefix, what)
-            if took_columns and f"--{prefix}-columns (columns=) names" in text:
-                text = text.replace(f"--{prefix}-columns (columns=) names", taken) + (
+            if took_columns and f"--{prefix}-columns (API: columns=) names" in text:
+                text = text.replace(f"--{prefix}-columns (API: columns=) names", taken) + (
                     f" If the {what} file has a header line, pass --{prefix}-header; else "
                     f"name its fields with --{prefix}-columns.")
             raise type(exc)(text) from None

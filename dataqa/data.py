@@ -418,7 +418,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         if columns is not None and len(columns) != len(file_cols):
             raise DataLoadError(
                 f"{str(path)!r} has {len(file_cols)} columns in its header but --columns "
-                f"(columns=) names {len(columns)}; give one name per column."
+                f"(API: columns=) names {len(columns)}; give one name per column."
             )
         names = columns if columns is not None else file_cols
         dtype = {file_cols[names.index(c)]: str for c in string_columns if c in names}
@@ -466,7 +466,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     elif first.shape[1] != len(columns):
         hint = _lines_delimiter_hint(path, delim, encoding, compression)
         raise DataLoadError(
-            f"{str(path)!r} has {first.shape[1]} fields per row but --columns (columns=) "
+            f"{str(path)!r} has {first.shape[1]} fields per row but --columns (API: columns=) "
             f"names {len(columns)}; give one name per field{hint or ''}."
         )
     dtype = {columns.index(c): str for c in string_columns if c in columns}
@@ -691,7 +691,7 @@ def _warn_replaced_header(path: Path, df: pd.DataFrame, names: list[str]) -> Non
     shown = ", ".join(repr(n if len(n) <= 40 else n[:40] + "...") for n in names[:5])
     shown += ", ..." if len(names) > 5 else ""
     warnings.warn(
-        f"{str(path)!r}: --columns (columns=) replaces the names in its header line ({shown}), "
+        f"{str(path)!r}: --columns (API: columns=) replaces the names in its header line ({shown}), "
         f"which look like data (a number, a long text, or a value of the column itself). If "
         f"the file has no header line, its first row is lost this way: pass --no-header "
         f"with --columns (API: header=False, columns=[...]).", UserWarning, stacklevel=4)
@@ -969,7 +969,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 f"(API: format=) with one of {', '.join(FORMATS)}."
             )
         if fmt not in ("csv", "tsv") and (sep is not None or not header or decimal is not None):
-            raise DataLoadError(f"--sep, --no-header and --decimal (sep=, header=, decimal=) "
+            raise DataLoadError(f"--sep, --no-header and --decimal (API: sep=, header=, decimal=) "
                                 f"apply to csv and tsv files, but {str(path)!r} is read as "
                                 f"{fmt}.")
         if decimal is not None and (len(decimal) != 1 or decimal == (sep or ("\t" if fmt == "tsv" else ","))):
@@ -1043,7 +1043,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
-                                    f"(columns=) names {len(columns)}; give one name per column.")
+                                    f"(API: columns=) names {len(columns)}; give one name per column.")
             df.columns = columns
         for c in string_columns:
             if c in df.columns and fmt == "parquet":

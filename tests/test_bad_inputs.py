@@ -1046,3 +1046,19 @@ def test_api_hints_are_left_out_on_the_command_line():
     # no hint, or one whose parentheses do not close: as it is
     for text in ("the API: is named", "(API: unclosed", "no hint at all"):
         assert strip(text) == text
+
+
+def test_keyword_mentions_beside_options_are_left_out_on_the_command_line(tmp_path):
+    # '--columns (API: columns=)' in the shared message; the command line shows the option
+    path = tmp_path / "two.csv"
+    path.write_text("a,1\nb,2\nc,1\n", encoding="utf-8")
+    res = runner.invoke(app, ["audit", str(path), "--no-header", "--columns", "x,y,label",
+                              "--label-column", "label", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "has 2 fields per row but --columns names 3; give one name per field" in text
+    assert "columns=" not in text and "API" not in text
+    with pytest.raises(DataqaError, match=r"--columns \(API: columns=\) names 3"):
+        from dataqa.data import load_table
+
+        load_table(path, header=False, columns=["x", "y", "label"])

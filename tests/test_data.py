@@ -1024,7 +1024,7 @@ def test_a_headerless_file_read_with_the_wrong_delimiter_suggests_the_tab(tmp_pa
                         "the fields, pass --sep tab (or --format tsv) (API: sep=)")
     # a first line without a comma: one field, named as such, with the same hint
     path.write_text("\n".join(lines[1:]) + "\n")
-    with pytest.raises(DataLoadError, match=r"has 1 fields per row but --columns \(columns=\) "
+    with pytest.raises(DataLoadError, match=r"has 1 fields per row but --columns \(API: columns=\) "
                                             r"names 2; give one name per field. Each of its "
                                             r"first 13 lines holds tabs \(1 per line\): if they "
                                             r"separate the fields, pass --sep tab"):
@@ -1037,7 +1037,7 @@ def test_columns_replacing_a_header_that_looks_like_data_warn(tmp_path):
     path = tmp_path / "SMS"
     path.write_text("ham\tGo until jurong point, crazy.. Available only in bugis n great\n"
                     "ham\tOk lar\nspam\tFree entry\n")
-    with pytest.warns(UserWarning, match=r"'.*SMS': --columns \(columns=\) replaces the names "
+    with pytest.warns(UserWarning, match=r"'.*SMS': --columns \(API: columns=\) replaces the names "
                                          r"in its header line \('ham', 'Go until jurong point, "
                                          r"crazy.. Available...'\), which look like data .* If "
                                          r"the file has no header line, its first row is lost "

@@ -145,7 +145,7 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
         import warnings
 
         warnings.warn(f"{table_name(df)} has a column 'text' of its own; with --text-column "
-                      f"(text_column=) {text_column!r} the LFs read {text_column!r} as 'text', "
+                      f"(API: text_column=) {text_column!r} the LFs read {text_column!r} as 'text', "
                       f"and the file's 'text' column is not visible to them (rename it to "
                       f"read it).", UserWarning, stacklevel=3)
     out = df.copy()
@@ -162,7 +162,7 @@ def _check_lf_columns(df: pd.DataFrame, lfs: Sequence[Any]) -> None:
         for col in getattr(lf, "columns", None) or ():
             if col not in df.columns:
                 hint = f" Labeling function {lf.name!r} reads it" + (
-                    "; --text-column (text_column=) names the column the LFs read as 'text'."
+                    "; --text-column (API: text_column=) names the column the LFs read as 'text'."
                     if col == "text" else "; give the LF one of these columns.")
                 raise MissingColumnError(col, [str(c) for c in df.columns],
                                          table=table_name(df), hint=hint)

@@ -418,7 +418,7 @@ def test_a_text_column_hidden_by_the_text_column_option_is_named(files):
     pd.DataFrame({"key": ["a", "b"], "body": ["subscribe to me", "nice song"],
                   "text": ["x", "y"]}).to_csv(files / "both.csv", index=False)
     with pytest.warns(UserWarning, match=r"both.csv' has a column 'text' of its own; with "
-                                         r"--text-column \(text_column=\) 'body' the LFs read "
+                                         r"--text-column \(API: text_column=\) 'body' the LFs read "
                                          r"'body' as 'text', and the file's 'text' column is "
                                          r"not visible to them"):
         res = _run([files / "both.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
