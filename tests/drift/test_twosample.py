@@ -144,6 +144,40 @@ def test_sequential_p_value_stops_at_the_20th_split_that_reaches_the_observed_on
     assert cvm_test(x, y + 3, n_permutations=500)[1] == pytest.approx(1 / 501)
 
 
+def test_a_few_ties_do_not_floor_a_large_shift_at_one_over_p_plus_one():
+    # one value shared by the two samples among 16,000 distinct ones: the Monte-Carlo
+    # path's floor 1 / 2001 would hide the shift from a correction over many columns
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=8000), rng.normal(0.1, 1.0, 8000)
+    untied = ks_test(x, y)
+    y[0] = x[0]
+    stat, p = ks_test(x, y)
+    assert stat == pytest.approx(untied[0])
+    assert p < 1e-8 and p == pytest.approx(stats.ks_2samp(x, y).pvalue, rel=1e-6)
+    # without a shift the permutation p-value is kept as it was
+    z = rng.normal(size=8000)
+    z[0] = x[0]
+    assert ks_test(x, z)[1] > 1 / 2001
+
+
+def test_ks_floor_bound_keeps_the_test_valid_below_the_floor(monkeypatch):
+    # Monte-Carlo path with 19 splits (floor 0.05) on heavily tied data without shift:
+    # below the floor only the untied p-value (conservative for tied data) can reject,
+    # so P(p <= 0.01) stays at most 0.01; 1,500 seeded repetitions (sd of 0.01: 0.0026)
+    from dataqa.drift import twosample
+
+    monkeypatch.setattr(twosample, "KS_EXACT_MAX_WORK", 0)
+    rng = np.random.default_rng(5)
+    reps, low, at_floor = 1500, 0, 0
+    for i in range(reps):
+        x, y = np.round(rng.normal(size=(2, 40)), 1)
+        p = ks_test(x, y, n_permutations=19, random_state=i)[1]
+        low += p <= 0.01
+        at_floor += p <= 0.05
+    assert low / reps <= 0.01 + 3 * 0.0026, low / reps
+    assert at_floor / reps <= 0.05 + 3 * 0.0056, at_floor / reps
+
+
 def test_tied_columns_keep_the_false_alarm_rate_near_alpha():
     # integer data with 9 values; scipy's KS p-value alarms at ~0.02 here. 400 seeded
     # no-shift repetitions (binomial sd of a rate of 0.05: 0.011)
