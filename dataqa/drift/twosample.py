@@ -57,7 +57,21 @@ UNSEEN = "<unseen>"
 
 # ---------------------------------------------------------------------------- helpers
 
+def _one_column(x, name: str) -> None:
+    """Refuse a table of several columns where one column is tested."""
+    try:
+        shape = np.shape(x)
+    except ValueError:  # ragged nested lists: left to the reading below
+        return
+    if len(shape) > 1 and int(np.prod(shape[1:])) != 1:
+        raise FeatureTypeError(
+            f"{name} has shape {tuple(int(d) for d in shape)}: these tests compare one column "
+            f"(a 1-D array or Series). Test each column on its own, compare whole tables with "
+            f"mmd_test or classifier_test, or use detect_drift for both.")
+
+
 def _numeric_1d(x, name: str) -> np.ndarray:
+    _one_column(x, name)
     try:
         a = np.asarray(x, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -270,9 +284,10 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float
                                     P, _mc_rng(random_state, counts), PERMUTATION_STOP_HITS)
 
 
-def _categories(x) -> np.ndarray:
+def _categories(x, name: str) -> np.ndarray:
     import pandas as pd
 
+    _one_column(x, name)
     s = pd.Series(np.asarray(x, dtype=object).ravel() if not hasattr(x, "astype") else x)
     s = s.astype(object).where(s.notna(), "<NA>")
     return s.astype(str).to_numpy()
@@ -283,7 +298,7 @@ def _pooled_categories(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:
     and how many items of ``x`` and of ``y`` hold it."""
     import pandas as pd
 
-    a, b = _categories(x), _categories(y)
+    a, b = _categories(x, "x (reference)"), _categories(y, "y (current)")
     codes, found = pd.factorize(np.concatenate([a, b]))  # hashed, then put in sorted order
     found = np.asarray(found, dtype=object)
     order = np.argsort(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -194,6 +195,19 @@ def test_tied_columns_keep_the_false_alarm_rate_near_alpha():
     assert 0.03 <= ks_hits / reps <= 0.075, ks_hits / reps
     assert 0.03 <= cvm_hits / reps <= 0.075, cvm_hits / reps
     assert scipy_hits < ks_hits
+
+
+def test_one_column_tests_refuse_a_table_of_several_columns():
+    two = np.zeros((10, 2))
+    for test, x, y in ((ks_test, two, np.ones(10)), (cvm_test, [[1, 2]] * 5, [1.0, 2, 3]),
+                       (chi2_test, np.array([["a", "b"], ["a", "a"]] * 10), np.array(["a", "b"] * 10)),
+                       (chi2_test, ["a", "b"] * 5, two.astype(str))):
+        which = "x (reference)" if np.ndim(x) > 1 else "y (current)"
+        with pytest.raises(FeatureTypeError, match=re.escape(f"{which} has shape ") + ".*compare one column"):
+            test(x, y)
+    # a single column held as (n, 1) is that column
+    col = np.arange(10.0)
+    assert ks_test(col[:, None], col + 5) == ks_test(col, col + 5)
 
 
 def test_ks_and_cvm_check_n_permutations():
