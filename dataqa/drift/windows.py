@@ -3,6 +3,8 @@ each compared with the reference, beside reference chunks that show the no-drift
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -161,6 +163,9 @@ def _parse_text_times(text: pd.Series, name: str,
     best = None
 
     def read(options: dict) -> pd.Series | None:
+        short = _explicit_format(text, bool(options.get("dayfirst", False)))
+        if short is not None and "format" not in options:
+            options = {"format": short}  # pandas would read these one value at a time
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
             try:
@@ -182,6 +187,52 @@ def _parse_text_times(text: pd.Series, name: str,
     return best, _format_read(text, best_options)
 
 
+_TWO_DIGIT_YEAR = re.compile(r"\s*\d{1,2}([./-])\d{1,2}\1(\d{2})(?!\d)")
+_AM_PM = re.compile(r"\s*[AaPp][Mm]$")
+
+
+def _explicit_format(text: pd.Series, dayfirst: bool) -> str | None:
+    """The format of the column's dates, month or day first as asked, when its first
+    value is a date pandas infers no format for: a two-digit year (``01.02.26``) or a
+    12-hour time (``2/13/2026 3:04 PM``); else None. pandas reads such a column value by
+    value, each date month first when it can and day first when it must (12.02.26 and
+    13.02.26 became 2 December and 13 February)."""
+    import warnings
+
+    from pandas.tseries.api import guess_datetime_format
+
+    given = text.dropna().str.strip()
+    if not len(given):
+        return None
+    first = str(given.iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "parsing dates in %d.%m.%Y format"
+        if guess_datetime_format(first, dayfirst=dayfirst) is not None:
+            return None
+        ampm = _AM_PM.search(first)
+        core = first[:ampm.start()] if ampm else first
+        hit = _TWO_DIGIT_YEAR.match(core)
+        if hit is None and ampm is None:
+            return None
+        # with the century written and the hour read as 24-hour: the format pandas
+        # infers, then %y and %I %p put back
+        fmt = guess_datetime_format(core if hit is None else
+                                    core[:hit.start(2)] + "20" + core[hit.start(2):])
+    if fmt is None or "%m" not in fmt or "%d" not in fmt:
+        return None
+    if hit is not None:
+        if "%Y" not in fmt:
+            return None
+        fmt = fmt.replace("%Y", "%y", 1)
+    if ampm is not None:
+        if "%H" not in fmt:
+            return None
+        fmt = fmt.replace("%H", "%I") + first[ampm.start():-2] + "%p"
+    if (fmt.index("%d") < fmt.index("%m")) != dayfirst:  # the order asked for
+        fmt = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    return fmt
+
+
 def _format_read(text: pd.Series, options: dict) -> str:
     """The format a reading of ``pd.to_datetime`` with ``options`` used, in words: pandas
     takes it from the column's first value unless told (ISO 8601)."""
@@ -193,7 +244,8 @@ def _format_read(text: pd.Series, options: dict) -> str:
     if not len(given):
         return ""
     first = str(given.iloc[0])
-    fmt = guess_datetime_format(first, dayfirst=bool(options.get("dayfirst", False)))
+    fmt = (guess_datetime_format(first, dayfirst=bool(options.get("dayfirst", False)))
+           or _explicit_format(given, bool(options.get("dayfirst", False))))
     order = " (day first)" if options.get("dayfirst") else ""
     if fmt is None:
         return f"as its first value {first!r} reads{order}; "

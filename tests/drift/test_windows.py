@@ -318,6 +318,37 @@ def test_ambiguous_dates_warn_and_dayfirst_decides():
     assert [lab for lab, _ in iso] == ["2026-01-02 00:00:00", "2026-01-05 00:00:00"]
 
 
+def test_two_digit_years_and_12_hour_times_are_read_in_one_format():
+    import warnings
+
+    from dataqa.drift.windows import parse_times
+
+    def read(values, **kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return parse_times(pd.Series(values), "ts", **kw).dt.strftime("%Y-%m-%d %H:%M").tolist()
+
+    # three weeks of dd.mm.yy: pandas read 01-12 month first and 13-21 day first, one
+    # value at a time (14 windows from January to December)
+    assert read(["01.02.26", "12.02.26", "13.02.26", "21.02.26"]) == [
+        "2026-02-01 00:00", "2026-02-12 00:00", "2026-02-13 00:00", "2026-02-21 00:00"]
+    assert read(["2/13/26 3:04 PM", "2/14/26 11:00 AM", "3/1/26 1:00 PM"]) == [
+        "2026-02-13 15:04", "2026-02-14 11:00", "2026-03-01 13:00"]
+    assert read(["13-1-26 10:00", "1-2-26 11:00"]) == ["2026-01-13 10:00", "2026-02-01 11:00"]
+    assert read(["01.02.26", "05.02.26"], dayfirst=True) == ["2026-02-01 00:00", "2026-02-05 00:00"]
+    with pytest.warns(UserWarning, match="every date reads both month first and day first "
+                                         "\\(e.g. '01.02.26': 02 Jan 2026 or 01 Feb 2026\\)"):
+        parse_times(pd.Series(["01.02.26", "05.02.26"]), "ts")
+    # a date written the other way round is named, not read another way
+    with pytest.raises(InvalidSettingError, match="%m/%d/%Y %I:%M %p, as its first value "
+                                                  "'2/13/2026 3:04 PM' is written; rows 3.*"
+                                                  "'13/2/2026 1:00 PM'"):
+        parse_times(pd.Series(["2/13/2026 3:04 PM", "3/1/2026 1:00 PM", "13/2/2026 1:00 PM"]), "ts")
+    w = split_windows(pd.DataFrame({"t": ["01.02.26", "08.02.26", "13.02.26", "21.02.26"]}),
+                      time_column="t", window="7D")
+    assert len(w) == 3 and sum(len(idx) for _, idx in w) == 4
+
+
 def test_a_window_where_a_column_stopped_being_filled_is_compared_by_its_missing_share():
     rng = np.random.default_rng(0)
     ref = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(list("ab"), 60)})
