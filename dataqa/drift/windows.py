@@ -4,7 +4,6 @@ each compared with the reference, beside reference chunks that show the no-drift
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import replace
 
