@@ -12,7 +12,8 @@ declaring what it needs):
   classes (modAL's ``classifier_margin`` is the gap, lower = less sure; flipped here).
 - ``entropy``: ``-sum_k p_k log p_k`` (modAL's ``classifier_entropy``).
 - ``ood:<method>``: every OOD method of :mod:`dataqa.ood` (novelty seeking: the most
-  unfamiliar items first).
+  unfamiliar items first). ``ood:knn`` compares the pool with the labeled items; its
+  ``k`` defaults to :func:`knn_default_k` (one neighbour per 1,000 labeled items, 1 to 50).
 - ``hybrid``: uncertainty combined with an OOD score, either as a purity filter
   (``mode="purity"``, down-weights likely out-of-scope items) or as a novelty bonus
   (``mode="novelty"``); see :func:`hybrid_scores`. Settings: ``mode``, ``weight``
@@ -58,6 +59,9 @@ __all__ = [
     "prediction_entropy",
     "ood_percentile",
     "hybrid_scores",
+    "KNN_DEFAULT_K",
+    "KNN_ITEMS_PER_NEIGHBOUR",
+    "knn_default_k",
 ]
 
 HYBRID_MODES: tuple[str, ...] = ("purity", "novelty")
@@ -299,6 +303,46 @@ def _wide(ctx: AcquisitionInput, method: str) -> bool:
             and ctx.X.shape[1] > MAHALANOBIS_MAX_DIMS)
 
 
+#: Most k of the ``ood:knn`` acquisition when none is given: one neighbour per
+#: :data:`KNN_ITEMS_PER_NEIGHBOUR` labeled in-scope items, at least 1 and at most this
+#: (k = 50 for 50,000 training items, as in Sun et al. 2022).
+KNN_DEFAULT_K = 50
+#: Labeled in-scope items per neighbour of the default k (see :data:`KNN_DEFAULT_K`).
+#: A k near the number of labeled items scores every item by its farthest labeled one:
+#: with 20 labeled texts, 169 of 170 pool texts tied at sqrt(2).
+KNN_ITEMS_PER_NEIGHBOUR = 1000
+
+
+def knn_default_k(n_labeled: int) -> int:
+    """The ``k`` the ``ood:knn`` acquisition uses when none is given, for ``n_labeled``
+    labeled in-scope items: ``min(50, max(1, n_labeled // 1000))`` (1 below 2,000 items).
+
+    The same rule everywhere: :func:`acquire`, :class:`dataqa.active.ActiveLearner`,
+    :func:`dataqa.active.simulate` and ``dataqa al next``. Set ``k`` yourself with
+    ``acquire("ood:knn", ..., k=5)``, ``make_query_strategy("ood:knn", k=5)``,
+    ``learner.query(X, k=5)``, ``simulate(..., strategy_settings={"k": 5})`` or ``--k 5``.
+    """
+    n = int(n_labeled)
+    return int(max(1, min(KNN_DEFAULT_K, n, n // KNN_ITEMS_PER_NEIGHBOUR)))
+
+
+def _acq_ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
+    """The ``ood:<method>`` acquisition: kNN's k defaults to :func:`knn_default_k` of the
+    labeled items and may not exceed them."""
+    if method == "knn" and settings.get("detector") is None and ctx.labeled_X is not None:
+        n_fit = int(ctx.labeled_X.shape[0])
+        k = settings.get("k")
+        if k is None:
+            settings["k"] = knn_default_k(n_fit)
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > n_fit:
+            raise InvalidSettingError(
+                f"ood:knn got k={k}, larger than the {n_fit} labeled in-scope items it "
+                f"compares the pool with; pass a k of at most {n_fit}, or leave k out for "
+                f"the default (one neighbour per {KNN_ITEMS_PER_NEIGHBOUR:,} labeled items, "
+                f"here {knn_default_k(n_fit)}).")
+    return _ood(method, ctx, **settings)
+
+
 def _ood(method: str, ctx: AcquisitionInput, **settings: Any) -> np.ndarray:
     """Scores of an OOD method on the pool, its inputs built from what it declares it needs."""
     key = ("ood", method, tuple(sorted(settings.items())))
@@ -396,13 +440,31 @@ _UNCERTAINTIES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+def _check_unit(value: Any, name: str) -> float:
+    """``value`` as a float in [0, 1], or an :class:`InvalidSettingError` naming ``name``."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise InvalidSettingError(
+            f"hybrid's {name}={value!r} must be a number in [0, 1].") from None
+    if not 0.0 <= out <= 1.0:  # NaN fails this too
+        raise InvalidSettingError(
+            f"hybrid's {name}={value!r} must lie in [0, 1] (0: the OOD score is ignored, "
+            f"1: it counts fully).")
+    return out
+
+
 def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | None = None,
                 ood: str = "knn", uncertainty: str = "margin", contrast: bool = True,
                 ood_settings: dict | None = None, cold_weight: float = 0.25) -> np.ndarray:
     if uncertainty not in _UNCERTAINTIES:
         raise UnknownNameError("uncertainty measure", uncertainty, _UNCERTAINTIES)
-    if weight is None:
-        weight = 1.0 if mode == "purity" else 0.5
+    if mode not in HYBRID_MODES:
+        raise InvalidSettingError(f"mode={mode!r} must be one of {', '.join(HYBRID_MODES)}.")
+    # checked up front: the cold purity filter below replaces weight by cold_weight
+    weight = (1.0 if mode == "purity" else 0.5) if weight is None else _check_unit(weight,
+                                                                                 "weight")
+    cold_weight = _check_unit(cold_weight, "cold_weight")
     from dataqa.ood.api import get_ood_method, score_ood
 
     spec = get_ood_method(ood)
@@ -503,7 +565,7 @@ def get_acquisition(name: str) -> Acquisition:
     if isinstance(name, str) and name in ACQUISITIONS:
         return ACQUISITIONS[name]
     if isinstance(name, str) and name.startswith("ood:") and name in _ood_names():
-        return Acquisition(name, functools.partial(_ood, name[4:]), (),
+        return Acquisition(name, functools.partial(_acq_ood, name[4:]), (),
                            f"OOD method {name[4:]!r} (novelty seeking)")
     raise UnknownNameError("acquisition", str(name), acquisition_names())
 

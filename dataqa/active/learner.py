@@ -110,8 +110,11 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
     """A modAL query strategy ``(learner, X_pool, n_instances=1) -> (indices, scores)``.
 
     ``acquisition`` is a dataqa acquisition name and ``selector`` a batch selector name;
-    ``settings`` go to the acquisition. Each call draws from its own generator seeded
-    from ``random_state`` and a call counter, so a run is reproducible.
+    ``settings`` go to the acquisition (e.g. ``k=5`` for ``"ood:knn"``, ``mode=`` and
+    ``weight=`` for ``"hybrid"``); keyword settings given to a call override them for that
+    call (``learner.query(X, n_instances=3, k=5)``). An unknown setting raises
+    :class:`InvalidSettingError` naming the acquisition. Each call draws from its own
+    generator seeded from ``random_state`` and a call counter, so a run is reproducible.
     """
     from dataqa.active.acquisition import acquire, get_acquisition
     from dataqa.active.selectors import get_selector, select_batch
@@ -120,7 +123,8 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
     needs_predicted = "predicted" in get_selector(selector).needs
     calls = [0]
 
-    def strategy(learner: Any, X_pool: Any, n_instances: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    def strategy(learner: Any, X_pool: Any, n_instances: int = 1,
+                 **call_settings: Any) -> tuple[np.ndarray, np.ndarray]:
         seed = None if random_state is None else [int(random_state), calls[0]]
         calls[0] += 1
         est = getattr(learner, "estimator", learner)
@@ -129,7 +133,8 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
         X_oos = getattr(learner, "X_out_of_scope", None)
         rng = np.random.default_rng(seed)
         scores = acquire(acquisition, model=est, X=X_pool, labeled_X=X_lab, labeled_y=y_lab,
-                         out_of_scope_X=X_oos, random_state=rng, **settings)
+                         out_of_scope_X=X_oos, random_state=rng,
+                         **{**settings, **call_settings})
         predicted = est.predict(X_pool) if needs_predicted else None
         idx = select_batch(selector, scores, n_instances, X=X_pool, X_labeled=X_lab,
                            predicted=predicted, random_state=rng)
@@ -347,6 +352,11 @@ class ActiveLearner(_ModalActiveLearner):
     def query(self, X_pool: Any, *query_args: Any, return_metrics: bool = False,
               **query_kwargs: Any) -> tuple:
         """Ask the strategy (once) which pool items to label.
+
+        With a named strategy (``ActiveLearner(model, "ood:knn")``), keyword arguments
+        other than ``n_instances`` are the acquisition's settings for this call, e.g.
+        ``learner.query(X, n_instances=3, k=5)``; ``ood:knn``'s ``k`` defaults to one
+        neighbour per 1,000 taught items (:func:`dataqa.active.knn_default_k`).
 
         Returns
         -------

@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from dataqa._validation import check_int
+from dataqa.active.acquisition import KNN_DEFAULT_K, KNN_ITEMS_PER_NEIGHBOUR, knn_default_k
 from dataqa.active.labels import (
     CONFIG_KEY,
     OUT_OF_SCOPE_LABELS,
@@ -41,14 +42,6 @@ from dataqa.stats import error_rate_interval
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
            "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table"]
 
-#: Most k of the ``ood:knn`` acquisition when none is given: one per
-#: :data:`KNN_ITEMS_PER_NEIGHBOUR` labeled in-scope items, at least 1 and at most this
-#: (k = 50 for 50,000 training items, as in Sun et al. 2022).
-KNN_DEFAULT_K = 50
-#: Labeled in-scope items per neighbour of the default k (see :data:`KNN_DEFAULT_K`).
-#: A k near the number of labeled items scores every item by its farthest labeled one:
-#: with 20 labeled texts, 169 of 170 pool texts tied at sqrt(2).
-KNN_ITEMS_PER_NEIGHBOUR = 1000
 
 
 def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | None,
@@ -313,8 +306,7 @@ class LabelingSession:
         if strategy == "ood:knn":
             k = settings.get("k")
             if k is None:
-                settings["k"] = int(min(KNN_DEFAULT_K, n_fit,
-                                        max(1, n_fit // KNN_ITEMS_PER_NEIGHBOUR)))
+                settings["k"] = knn_default_k(n_fit)
                 if settings["k"] < KNN_DEFAULT_K:
                     self.notes_.append(
                         f"ood:knn uses k={settings['k']}, one neighbour per "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -238,3 +240,48 @@ def test_ood_knn_takes_sparse_text_features_as_they_are() -> None:
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     api = score_ood("knn", features=X, fit_features=lab, k=2)
     np.testing.assert_allclose(api, got, rtol=1e-12)
+
+
+def _digit_pool():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data[:200] / 16.0, d.target[:200]
+
+
+def test_ood_knn_default_k_is_one_neighbour_per_thousand_labeled_items() -> None:
+    from dataqa.active import knn_default_k
+    from dataqa.ood import score_ood
+
+    assert [knn_default_k(n) for n in (1, 17, 1_999, 2_000, 50_000, 10**6)] == [1, 1, 1, 2,
+                                                                                50, 50]
+    X, _ = _digit_pool()
+    lab, pool = X[:17], X[17:]
+    got = acquire("ood:knn", X=pool, labeled_X=lab)  # k=50 would exceed the 17 items
+    want = score_ood("knn", features=pool, fit_features=lab, k=1)
+    np.testing.assert_allclose(got, want, rtol=0, atol=0)
+    five = acquire("ood:knn", X=pool, labeled_X=lab, k=5)
+    np.testing.assert_allclose(five, score_ood("knn", features=pool, fit_features=lab, k=5),
+                               rtol=0, atol=0)
+    with pytest.raises(InvalidSettingError,
+                       match=r"ood:knn got k=50, larger than the 17 labeled in-scope items .*"
+                             r"at most 17, or leave k out .* here 1\)"):
+        acquire("ood:knn", X=pool, labeled_X=lab, k=50)
+
+
+@pytest.mark.parametrize("settings, bad", [
+    ({"weight": 2}, "weight=2 must lie in [0, 1]"),
+    ({"weight": -0.1, "mode": "novelty"}, "weight=-0.1 must lie in [0, 1]"),
+    ({"weight": float("nan")}, "weight=nan must lie in [0, 1]"),
+    ({"weight": "half"}, "weight='half' must be a number in [0, 1]"),
+    ({"cold_weight": 1.5}, "cold_weight=1.5 must lie in [0, 1]"),
+    ({"mode": "pure"}, "mode='pure' must be one of purity, novelty"),
+])
+def test_hybrid_checks_weight_up_front_on_every_path(settings, bad) -> None:
+    X, y = _digit_pool()
+    lr = LogisticRegression(max_iter=500).fit(X[:40], y[:40])
+    # the cold purity path (nothing marked out of scope) used to ignore weight
+    with pytest.raises(InvalidSettingError, match=re.escape(bad)):
+        acquire("hybrid", model=lr, X=X[40:], labeled_X=X[:40], labeled_y=y[:40], **settings)
+    ok = acquire("hybrid", model=lr, X=X[40:], labeled_X=X[:40], labeled_y=y[:40], weight=1)
+    assert ok.shape == (160,) and np.isfinite(ok).all()

@@ -278,3 +278,23 @@ def test_active_learner_constructor_with_data_still_fits_with_a_warning() -> Non
     with pytest.warns(DeprecationWarning), pytest.raises(InvalidSettingError, match="NaN|infinity"):
         ActiveLearner(LogisticRegression(), "margin", X_training=np.array([[np.nan, 1.0], [0, 1]]),
                       y_training=np.array([0, 1]))
+
+
+def test_named_ood_knn_learner_uses_the_adaptive_k_and_takes_k_per_query() -> None:
+    from sklearn.datasets import load_digits
+
+    from dataqa.ood import score_ood
+
+    d = load_digits()
+    X, y = d.data[:300] / 16.0, d.target[:300]
+    learner = ActiveLearner(LogisticRegression(max_iter=500), "ood:knn").fit(X[:30], y[:30])
+    pool = X[30:]
+    for kw, k in (({}, 1), ({"k": 5}, 5)):
+        idx, rows = learner.query(pool, n_instances=3, **kw)
+        want = score_ood("knn", features=pool, fit_features=X[:30], k=k)
+        assert sorted(want[idx].tolist()) == sorted(np.sort(want)[-3:].tolist())
+        np.testing.assert_array_equal(rows, pool[idx])
+    with pytest.raises(InvalidSettingError, match=r"k=50, larger than the 30 labeled"):
+        learner.query(pool, n_instances=3, k=50)
+    with pytest.raises(InvalidSettingError, match=r"'knn' does not take option\(s\) kk"):
+        learner.query(pool, n_instances=3, kk=5)

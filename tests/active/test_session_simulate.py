@@ -267,3 +267,17 @@ def test_object_features_and_notes_of_one_call(tmp_path: Path) -> None:
     s.record_labels(batch["id"], [0, 1, 0, 1])
     s.record_labels(batch["id"], [0, 1, 0, 1])
     assert len(s.notes_) == 1 and s.notes_[0].startswith("4 label(s) in the labels were")
+
+
+def test_simulate_ood_knn_runs_at_its_default_k_on_few_labels() -> None:
+    X, y, _ = _digits(300)
+    y = y.copy()
+    y[y >= 8] = -1  # out of scope: fewer than 20 in-scope items start the run
+    cur = simulate(X, y, strategy="ood:knn", initial=20, batch_size=5, rounds=3,
+                   random_state=0)
+    assert cur["round"].tolist() == [0, 1, 2, 3]
+    assert cur["n_labeled"].diff().iloc[1:].tolist() == [5.0, 5.0, 5.0]
+    assert cur["accuracy"].between(0, 1).all()
+    with pytest.raises(InvalidSettingError, match=r"k=500, larger than the \d+ labeled"):
+        simulate(X, y, strategy="ood:knn", initial=20, rounds=1,
+                 strategy_settings={"k": 500})
