@@ -154,21 +154,10 @@ def _print(result, paths) -> None:
             + ("; * the interval leaves the reference share out: the class mix moved"
                if any(moved(v) for _, v in shares[:6]) else ""),
             highlight=False, markup=False)
-        from dataqa.drift.report import no_better_than_majority
+        from dataqa.drift.report import model_check_notes
 
-        if whole and result.estimated_accuracy is not None:
-            _say(f"  note: the whole-table tests ({', '.join(whole)}) see the inputs change; "
-                 f"the accuracy and class mix above assume the model errs on these rows as on "
-                 f"the reference, which such a change can break unseen (a new source, new "
-                 f"topics): label a sample of the queue to know.", highlight=False,
-                 markup=False)
-        majority = no_better_than_majority(result)
-        if majority is not None:
-            _say(f"  note: the model is not clearly better on the reference than always "
-                 f"predicting its most common class (out-of-fold accuracy "
-                 f"{result.estimated_accuracy['reference_accuracy']:.3f}, that class "
-                 f"{majority:.3f}): the class mix and accuracy above say nothing. Is the text "
-                 f"column named (--text-column)?", highlight=False, markup=False)
+        for note in model_check_notes(result):
+            _say(f"  note: {note}", highlight=False, markup=False)
     if result.ood is not None:
         o = result.ood
         _say(f"  OOD share: {o['fraction']:.3f} of current rows above the {o['score']} "

@@ -93,6 +93,37 @@ def no_better_than_majority(result) -> float | None:
     return majority if binom.sf(correct - 1, n, majority) > 0.05 else None
 
 
+def model_check_notes(result) -> list[str]:
+    """The caveats under the estimated accuracy and class mix, as the command line and
+    the report say them: the whole-table tests see the inputs change (the estimates
+    assume the model errs as on the reference); a class share pinned at 0 or 1 by
+    every bootstrap draw (the predictions fit no class mix of the reference's rows);
+    the model no better than its most common class."""
+    notes = []
+    whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
+    if whole and result.estimated_accuracy is not None:
+        notes.append(f"the whole-table tests ({', '.join(whole)}) see the inputs change; the "
+                     f"accuracy and class mix assume the model errs on these rows as on the "
+                     f"reference, which such a change can break unseen (a new source, new "
+                     f"topics): label a sample of the queue to know.")
+    pinned = [(name, v) for name, v in (result.label_shift or {}).items()
+              if v["low"] == v["high"] and v["prior"] == v["low"] and v["prior"] in (0.0, 1.0)]
+    if pinned:
+        name, v = max(pinned, key=lambda nv: nv[1]["prior"])
+        notes.append(f"the class mix sits at its edge ({name!r}: {v['prior']:.0f}, interval "
+                     f"included): the current predictions fit no mix of the reference's "
+                     f"classes, so the rows changed in more than their class mix and these "
+                     f"shares, intervals included, are not estimates of it.")
+    majority = no_better_than_majority(result)
+    if majority is not None:
+        notes.append(f"the model is not clearly better on the reference than always "
+                     f"predicting its most common class (out-of-fold accuracy "
+                     f"{result.estimated_accuracy['reference_accuracy']:.3f}, that class "
+                     f"{majority:.3f}): the class mix and accuracy say nothing. Is the text "
+                     f"column named (--text-column)?")
+    return notes
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -221,12 +252,8 @@ def drift_report(result) -> HtmlReport:
                     "only the class mix changed (each class's rows look as in the reference); "
                     "under covariate or concept shift they can be far off, intervals included.",
                     css_class="note")
-        majority = no_better_than_majority(result)
-        if majority is not None:
-            r.paragraph(f"The model is not clearly better on the reference than always "
-                        f"predicting its most common class (out-of-fold accuracy "
-                        f"{a['reference_accuracy']:.3f} against a share of {majority:.3f}): "
-                        f"these class shares say nothing.", css_class="note")
+        for note in model_check_notes(result):
+            r.paragraph(f"Note: {note}", css_class="note")
         r.table(ls)
         r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
                     css_class="note")

@@ -852,7 +852,7 @@ def test_model_checks_under_an_input_shift_carry_a_note(tmp_path):
     text = " ".join(res.output.split())
     assert "estimated accuracy" in text
     assert ("note: the whole-table tests (mmd, classifier) see the inputs change; the accuracy "
-            "and class mix above assume the model errs on these rows as on the reference") in text
+            "and class mix assume the model errs on these rows as on the reference") in text
     ref, cur = tables(tmp_path, shift=0.0, seed=4)
     res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
                               "--permutations", "99", "-q", "--out", str(tmp_path / "o2")])

@@ -717,7 +717,7 @@ def test_the_report_says_when_label_shift_cannot_be_read(tmp_path):
         acc = r.estimated_accuracy["reference_accuracy"]
         majority = max(v["reference_prior"] for v in r.label_shift.values())
         assert (acc <= majority) is (not signal), (acc, majority)
-        assert ("these class shares say nothing" in html) is (not signal)
+        assert ("the class mix and accuracy say nothing" in html) is (not signal)
 
 
 def test_label_shift_interval_of_a_common_class_among_many():
@@ -773,3 +773,36 @@ def test_label_shift_takes_any_random_state_and_refuses_no_rows(k):
     assert np.array_equal(a["low"], b["low"]) and np.array_equal(a["high"], b["high"])
     with pytest.raises(InvalidSettingError, match="cur_probs has no rows"):
         label_shift(P, y, Q[:0])
+
+
+def test_a_class_mix_pinned_at_its_edge_is_said_not_to_be_an_estimate(tmp_path):
+    # older people, the same P(y | x): covariate shift puts the predicted-class mix
+    # outside every mix of the reference's classes; BBSE then reads 1 [1, 1] for a class
+    # whose true share is about 0.75
+    rng = np.random.default_rng(3)
+
+    def table(n, age):
+        a = np.clip(rng.normal(age, 12, n), 18, 90).round()
+        inc = rng.lognormal(10, 0.5, n)
+        y = rng.random(n) < 1 / (1 + np.exp(-((a - 45) / 8 + np.log(inc / 22000))))
+        return pd.DataFrame({"age": a, "income": inc.round(2), "label": y.astype(int)})
+
+    ref, cur = table(1500, 45), table(600, 58)
+    truth = cur.pop("label").mean()
+    r = detect_drift(ref, cur, label_column="label", progress=False)
+    assert 0.6 < truth < 0.9
+    one = r.label_shift["1"]
+    assert one["prior"] == one["low"] == one["high"] == 1.0
+    from dataqa.drift.report import model_check_notes
+
+    notes = model_check_notes(r)
+    assert any(n.startswith("the whole-table tests (") for n in notes)
+    assert ("the class mix sits at its edge ('1': 1, interval included): the current "
+            "predictions fit no mix of the reference's classes") in " ".join(notes)
+    html = " ".join(r.to_html(tmp_path / "r.html").read_text().split())
+    assert "Note: the class mix sits at its edge" in html
+    assert "assume the model errs on these rows as on the reference" in html
+    # without shift: no such note
+    same = detect_drift(ref, table(600, 45).drop(columns="label"), label_column="label",
+                        progress=False)
+    assert not model_check_notes(same)
