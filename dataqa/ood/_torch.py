@@ -112,10 +112,12 @@ def check_model_accepts(model: nn.Module, x: torch.Tensor, *, name: str = "X") -
             out = model(probe)
     except (RuntimeError, ValueError, IndexError, TypeError) as exc:
         first = " ".join(str(exc).split())[:300]
+        hint = (f" {name} is 1-D, so it was read as {len(x)} items of shape (): for one item "
+                f"pass {name}[None, :] ({name}.reshape(1, -1))." if x.ndim == 1 else "")
         raise OODInputError(
             f"{name} does not fit the model: its items have shape {tuple(x.shape[1:])} and the "
             f"model failed on the first items ({type(exc).__name__}: {first}); pass inputs of "
-            f"the shape the model was built for."
+            f"the shape the model was built for.{hint}"
         ) from None
     return int(check_logits_tensor(out, len(probe)).shape[1])
 

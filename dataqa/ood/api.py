@@ -231,18 +231,61 @@ def _detector_for(spec: OODMethod, inputs: dict[str, Any], options: dict[str, An
     return cls(**options).fit(inputs["fit_features"], labels)
 
 
+def _n_items(x: Any) -> int | None:
+    """How many items ``x`` holds (its first dimension), or None when it cannot tell."""
+    shape = getattr(x, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(x)
+    except TypeError:
+        return None
+
+
+def _checked_scores(spec: OODMethod, scores: Any, n: int | None) -> np.ndarray:
+    """The method's output as float64 (n,), or an :class:`InvalidSettingError` naming the
+    method and what it returned: the contract of every OOD score (one finite value per
+    item, higher = more OOD) is checked here, for the built-ins and registered ones alike."""
+    if hasattr(scores, "detach"):  # a torch tensor
+        scores = scores.detach().cpu().numpy()
+    try:
+        out = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidSettingError(
+            f"OOD method {spec.name!r} returned {type(scores).__name__}, not numbers; it must "
+            f"return one finite score per item, shape ({n if n is not None else 'n'},)."
+        ) from None
+    want = f"({n},)" if n is not None else "(n,)"
+    if out.ndim != 1 or (n is not None and out.shape[0] != n):
+        raise InvalidSettingError(
+            f"OOD method {spec.name!r} returned shape {out.shape} for {n} items; it must "
+            f"return one score per item, shape {want}.")
+    bad = np.flatnonzero(~np.isfinite(out))
+    if bad.size:
+        raise InvalidSettingError(
+            f"OOD method {spec.name!r} returned {bad.size} NaN or infinite score(s) (first at "
+            f"item(s) {bad[:5].tolist()}, counted from 0); it must return finite scores, "
+            f"shape {want}. Check its inputs for NaN or infinite values.")
+    return out
+
+
 def _call(spec: OODMethod, inputs: dict[str, Any], options: dict[str, Any]) -> np.ndarray:
-    """Build the method's arguments from what it declares it needs, and run it."""
+    """Build the method's arguments from what it declares it needs, run it, and check that
+    it returned one finite score per item."""
     options = dict(options)
     needs = spec.needs
     if "logits" in needs:
-        return spec.func(_logits_for(spec, inputs, options), **options)
+        logits = _logits_for(spec, inputs, options)
+        return _checked_scores(spec, spec.func(logits, **options), logits.shape[0])
     if "model" in needs:
-        return spec.func(*_model_and_x(spec, inputs), **options)
+        model, X = _model_and_x(spec, inputs)
+        return _checked_scores(spec, spec.func(model, X, **options), _n_items(X))
     features = _features_for(spec, inputs)
     if "detector" in needs:
-        return _detector_for(spec, inputs, options).score(features)
-    return spec.func(features, **options)
+        scores = _detector_for(spec, inputs, options).score(features)
+    else:
+        scores = spec.func(features, **options)
+    return _checked_scores(spec, scores, _n_items(features))
 
 
 def _check_needs(needs: tuple[str, ...], func: Any) -> tuple[str, ...]:

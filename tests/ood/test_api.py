@@ -351,3 +351,56 @@ def test_a_one_dimensional_x_and_a_lower_case_part_are_handled_plainly():
     np.testing.assert_array_equal(sg, score_ood("gradient", model=model, X=X, part="SG"))
     with pytest.raises(InvalidSettingError, match="part='s' must be 'G' or 'SG'"):
         score_ood("gradient", model=model, X=X, part="s")
+
+
+@pytest.mark.parametrize("name, func, message", [
+    ("two_columns", lambda logits: np.ones((len(logits), 2)),
+     "OOD method 'two_columns' returned shape (40, 2) for 40 items; it must return one score "
+     "per item, shape (40,)."),
+    ("three_values", lambda logits: np.ones(3),
+     "OOD method 'three_values' returned shape (3,) for 40 items"),
+    ("scalar", lambda logits: 1.0, "OOD method 'scalar' returned shape () for 40 items"),
+    ("with_nan", lambda logits: np.where(np.arange(len(logits)) % 7 == 0, np.nan, 1.0),
+     "OOD method 'with_nan' returned 6 NaN or infinite score(s) (first at item(s) "
+     "[0, 7, 14, 21, 28], counted from 0); it must return finite scores, shape (40,)."),
+    ("words", lambda logits: ["a"] * len(logits), "OOD method 'words' returned list, not numbers"),
+])
+def test_score_ood_checks_what_a_registered_method_returns(name, func, message):
+    from dataqa.ood import register_ood_method
+
+    logits = np.random.default_rng(0).normal(size=(40, 3))
+    register_ood_method(name, func, needs=("logits",))
+    try:
+        with pytest.raises(InvalidSettingError) as err:
+            score_ood(name, logits=logits)
+        assert message in str(err.value)
+    finally:
+        OOD_METHODS.pop(name, None)
+
+
+def test_score_ood_checks_feature_and_model_methods_too():
+    from dataqa.ood import register_ood_method
+
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    register_ood_method("feat_short", lambda features: np.ones(len(features) - 1),
+                        needs=("features",))
+    register_ood_method("model_inf", lambda model, X: np.full(len(X), np.inf), needs=("model",))
+    try:
+        with pytest.raises(InvalidSettingError, match=r"'feat_short' returned shape \(11,\) "
+                                                      r"for 12 items"):
+            score_ood("feat_short", features=X)
+        with pytest.raises(InvalidSettingError, match=r"'model_inf' returned 12 NaN or "
+                                                      r"infinite score"):
+            score_ood("model_inf", model=object(), X=X)
+    finally:
+        OOD_METHODS.pop("feat_short", None)
+        OOD_METHODS.pop("model_inf", None)
+
+
+def test_one_d_input_to_a_torch_model_gets_the_reshape_hint():
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    with pytest.raises(OODInputError) as err:
+        score_ood("msp", model=mlp, X=np.ones(4))
+    assert ("X is 1-D, so it was read as 4 items of shape (): for one item pass X[None, :] "
+            "(X.reshape(1, -1))." in str(err.value))
+    assert score_ood("msp", model=mlp, X=np.ones((1, 4))).shape == (1,)

@@ -255,3 +255,21 @@ def test_knn_sparse_input_errors():
     with pytest.raises(OODInputError, match=rf"fit_features holds NaN or infinite values in 1 "
                                             rf"row\(s\) \(first rows: \[{row}\]\)"):
         KNNDetector(k=3).fit(bad)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("chunks", [{}, {"query_chunk": 7, "fit_chunk": 13}])
+def test_knn_dense_distance_to_an_identical_row_is_exactly_zero(normalize, chunks):
+    rng = np.random.default_rng(3)
+    F = rng.normal(size=(60, 16)) * 5 + 2
+    Q = np.r_[F[:10], rng.normal(size=(15, 16)) * 5 + 2]
+    d1 = KNNDetector(k=1, normalize=normalize, **chunks).fit(F).score(Q)
+    assert np.all(d1[:10] == 0.0)  # float32 expansion left 3-5e-4 here
+    A = F / np.linalg.norm(F, axis=1, keepdims=True) if normalize else F
+    B = Q / np.linalg.norm(Q, axis=1, keepdims=True) if normalize else Q
+    ref = np.sort(cdist(B, A), axis=1)
+    # the kept float32 features: relative 1e-6 of the distances' scale
+    scale = 1.0 if normalize else float(ref.max())
+    np.testing.assert_allclose(d1, ref[:, 0], rtol=0, atol=2e-6 * scale)
+    d4 = KNNDetector(k=4, normalize=normalize, **chunks).fit(F).score(Q)
+    np.testing.assert_allclose(d4, ref[:, 3], rtol=0, atol=2e-6 * scale)
