@@ -13,7 +13,9 @@ in-scope items. Reported per strategy: the normalised area under the learning cu
 (AUC, mean accuracy over the budget) and the labels needed to reach 95% of the accuracy of
 a model trained on every in-scope pool item, mean and sd over seeds.
 
-Run: ``python benchmarks/al_curves.py [--quick] [--out bench_out]``.
+Run: ``python benchmarks/al_curves.py [--quick] [--seeds N] [--datasets digits,youtube]
+[--class-weight none|balanced] [--out bench_out]``; ``--class-weight`` overrides the default
+model's (``dataqa.active.default_model``, balanced) to compare the two.
 """
 
 from __future__ import annotations
@@ -94,19 +96,36 @@ def youtube_data(contamination: float, seed: int = 0):
 DATASETS = {"digits": digits_data, "youtube": youtube_data}
 
 
-def full_accuracy(X, y, X_test, y_test) -> float:
+def _model(class_weight: str | None):
+    m = default_model()
+    if class_weight is not None:
+        m.set_params(class_weight=None if class_weight == "none" else class_weight)
+    return m
+
+
+def full_accuracy(X, y, X_test, y_test, class_weight: str | None = None) -> float:
     keep = y != -1
-    m = default_model().fit(X[keep], y[keep])
+    m = _model(class_weight).fit(X[keep], y[keep])
     return float(np.mean(m.predict(X_test) == y_test))
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=None, help="number of seeds (default 5, quick 2)")
+    p.add_argument("--class-weight", choices=["none", "balanced"], default=None,
+                   help="the logistic regression's class_weight (default: as in "
+                        "dataqa.active.default_model); to compare the two")
+    p.add_argument("--datasets", default=None,
+                   help="comma-separated subset of " + ", ".join(DATASETS))
     args = p.parse_args(argv)
     seeds = args.seeds or (2 if args.quick else 5)
     rounds = 8 if args.quick else 20
     datasets = ["digits"] if args.quick else list(DATASETS)
+    if args.datasets:
+        datasets = [d.strip() for d in args.datasets.split(",")]
+        unknown = sorted(set(datasets) - set(DATASETS))
+        if unknown:
+            p.error(f"unknown dataset(s) {unknown}; use {', '.join(DATASETS)}")
     strategies = (["random", "uncertainty", "margin", "hybrid purity"] if args.quick
                   else list(STRATEGIES))
     contaminations = [0.0, 0.3]
@@ -115,14 +134,15 @@ def main(argv: list[str] | None = None) -> dict:
     for ds in datasets:
         for c in contaminations:
             data = [DATASETS[ds](c, s) for s in range(seeds)]
-            full = [full_accuracy(*d) for d in data]
+            full = [full_accuracy(*d, class_weight=args.class_weight) for d in data]
             for name in strategies:
                 acq, settings = STRATEGIES[name]
                 aucs, reach, oos, runs = [], [], [], []
                 for s, (X, y, Xt, yt) in enumerate(data):
                     cur = simulate(X, y, strategy=acq, strategy_settings=settings,
                                    initial=20, batch_size=10, rounds=rounds, X_test=Xt,
-                                   y_test=yt, random_state=s)
+                                   y_test=yt, random_state=s,
+                                   model=_model(args.class_weight))
                     aucs.append(learning_curve_auc(cur))
                     reach.append(labels_to_reach(cur, 0.95 * full[s]))
                     oos.append(int(cur["n_out_of_scope_labeled"].iloc[-1]))
@@ -163,7 +183,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _plot(curves, datasets, contaminations, strategies, out / "al_curves.png")
-    payload = {"seeds": seeds, "initial": 20, "batch": 10, "rounds": rounds, "quick": args.quick,
+    payload = {"seeds": seeds, "class_weight": args.class_weight, "initial": 20, "batch": 10, "rounds": rounds, "quick": args.quick,
                "seconds": elapsed, "rows": rows, "curves": curves, "goal_met": goal,
                "plot": str(out / "al_curves.png")}
     path = write_json(out, "al_curves", payload)

@@ -281,3 +281,25 @@ def test_simulate_ood_knn_runs_at_its_default_k_on_few_labels() -> None:
     with pytest.raises(InvalidSettingError, match=r"k=500, larger than the \d+ labeled"):
         simulate(X, y, strategy="ood:knn", initial=20, rounds=1,
                  strategy_settings={"k": 500})
+
+
+def test_default_model_weighs_classes_so_a_skewed_label_set_does_not_collapse() -> None:
+    from dataqa.active import default_model
+    from dataqa.audit.pred_probs import default_model as audit_model
+
+    assert default_model().get_params()["class_weight"] == "balanced"
+    assert default_model().get_params()["C"] == 1.0
+    assert audit_model("tfidf").get_params()["class_weight"] is None  # the audit's is not
+    rng = np.random.default_rng(0)
+
+    def draw(n0: int, n1: int):
+        X = np.r_[rng.normal(-0.5, 1, (n0, 2)), rng.normal(0.5, 1, (n1, 2))]
+        return X, np.r_[np.zeros(n0, int), np.ones(n1, int)]
+
+    X, y = draw(8, 80)  # labels as uncertainty sampling can leave them: mostly one class
+    X_test, y_test = draw(500, 500)
+    weighted = default_model().fit(X, y).predict(X_test)
+    plain = default_model().set_params(class_weight=None).fit(X, y).predict(X_test)
+    assert np.mean(plain == 0) < 0.15  # nearly everything called the majority class
+    assert 0.35 < np.mean(weighted == 0) < 0.65
+    assert np.mean(weighted == y_test) > np.mean(plain == y_test) + 0.1
