@@ -259,8 +259,9 @@ def next_command(
         None, "--selector", help="Batch selector (default topk): topk, ranked_batch, class_balanced."),
     seed: int | None = typer.Option(None, "--seed", help="Random state of the round (default 0)."),
     k: int | None = typer.Option(
-        None, "--k", help="Neighbour count of kNN scores (ood:knn, hybrid); default: 50 for "
-                          "ood:knn (at most the labeled items), 1 for hybrid."),
+        None, "--k", help="Neighbour count of kNN scores (ood:knn, hybrid); default: one "
+                          "per 1,000 labeled in-scope items for ood:knn (at least 1, at most "
+                          "50: 1 below 2,000 labels), 1 for hybrid."),
     out: Path | None = typer.Option(None, "--out", help="Write the batch to this CSV (missing folders are created)."),
     push: bool = typer.Option(False, "--push", help="Send the batch to Label Studio "
                                                     "(API key from $LABEL_STUDIO_API_KEY)."),
@@ -375,8 +376,10 @@ def label_command(
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file."),
     source: str = typer.Option("human", "--source", help="Label source: human or reviewed."),
     new_class: list[str] | None = typer.Option(
-        None, "--new-class", help="Add this class on purpose (repeat); any other label "
-                                  "outside the ledger's classes is refused."),
+        None, "--new-class", help="Add this class on purpose (repeat, or comma-separated: "
+                                  "ham,spam); any other label outside the ledger's classes "
+                                  "is refused, and a class no label of the file uses is not "
+                                  "added."),
     id_column: str = typer.Option("id", "--id-column", help="Column of item ids."),
     label_column: str = typer.Option("label", "--label-column", help="Column of labels."),
     format: str | None = FORMAT_OPT,
@@ -408,8 +411,18 @@ def label_command(
     for col, role, flag in ((id_column, "id column", "--id-column"),
                             (label_column, "label column", "--label-column")):
         if col not in df.columns:
+            hint, fix = f" Name the file's {role} with {flag}.", None
+            if not no_header:  # a header that is an answer (the file has none)?
+                with Ledger(ledger, create=False) as led:
+                    held = set(led.items()["id"].astype(str))
+                first = next((str(c) for c in df.columns if str(c).strip() in held), None)
+                if first is not None:
+                    names = "id,label" + ",annotator" * (len(df.columns) > 2)
+                    hint, fix = "", (f"They look like a first answer ({first!r} is an "
+                                     f"item of the ledger): if the file has no header "
+                                     f"line, read it with --no-header --columns {names}.")
             raise MissingColumnError(col, [str(c) for c in df.columns], role=role,
-                                     table=repr(str(file)), hint=f" Name the file's {role} with {flag}.")
+                                     table=repr(str(file)), hint=hint, fix=fix)
     # the two columns (and the annotator) alone, under the names the rest reads: a file
     # may also hold other columns named id or label
     extra = (["annotator"] if "annotator" in df.columns
@@ -434,8 +447,11 @@ def label_command(
             f"no label (first at line {', '.join(rows)}); fill them (skip skips an item) or "
             f"drop them.")
     where = repr(str(file))
+    from dataqa.active.labels import split_class_names, unused_classes
+
+    new_class = split_class_names(new_class or [])
     with Ledger(ledger, create=False) as led:
-        _check_first_classes(led, df["label"].tolist(), new_class or [], where)
+        _check_first_classes(led, df["label"].tolist(), new_class, where)
         session = LabelingSession.open(led)
         ids = df["id"].astype(str).tolist()
         labels = df["label"].tolist()
@@ -444,8 +460,8 @@ def label_command(
             if "annotator" in df.columns:  # one check over the whole file first
                 from dataqa.active.labels import normalize_new_labels
 
-                values, _, _ = normalize_new_labels(led, ids, labels,
-                                                    new_classes=new_class or [], where=where)
+                values, _, kind = normalize_new_labels(led, ids, labels,
+                                                       new_classes=new_class, where=where)
                 # a blank annotator cell is a label without an annotator, as in a file
                 # without the column (it is recorded, not dropped)
                 who_of = [None if pd.isna(w) or not str(w).strip() else str(w).strip()
@@ -462,15 +478,25 @@ def label_command(
                         f"per id and annotator (different annotators may disagree: their "
                         f"labels are put to a vote).")
                 n, notes = 0, []
+                unused = unused_classes(new_class, values, kind)
+                if unused:  # said once for the file; each annotator's part gets the rest
+                    from dataqa.active.labels import describe_classes
+
+                    notes.append(f"new class(es) {describe_classes(unused)} are used by no "
+                                 f"label in {where}; not added (a class is added with the "
+                                 f"first label that uses it).")
                 for who in dict.fromkeys(who_of):
+                    mine = [v for v, w in zip(values, who_of, strict=True) if w == who]
                     part = df[[w == who for w in who_of]]
-                    n += session.record_labels(part["id"].astype(str), part["label"].tolist(),
-                                               source=source, annotator=who,
-                                               new_classes=new_class or [], where=where)
+                    n += session.record_labels(
+                        part["id"].astype(str), part["label"].tolist(), source=source,
+                        annotator=who, where=where,
+                        new_classes=[c for c in new_class if c not in unused
+                                     and not unused_classes([c], mine, kind)])
                     notes += session.notes_
             else:
                 n = session.record_labels(ids, labels, source=source,
-                                          new_classes=new_class or [], where=where)
+                                          new_classes=new_class, where=where)
                 notes = list(session.notes_)
             metrics = session.retrain()
     if waiting is not None and not set(ids) & set(waiting["missing"]):
@@ -484,7 +510,7 @@ def label_command(
     dev = "no dev labels" if acc is None else (
         f"dev accuracy {acc:.3f} (95% interval {metrics['dev_low']:.3f}-"
         f"{metrics['dev_high']:.3f}, n={metrics['n_dev']})")
-    console.print(f"{n} labels recorded; {metrics['n_labeled']} labeled items "
+    console.print(f"{n} label{'' if n == 1 else 's'} recorded; {metrics['n_labeled']} labeled items "
                   f"({metrics['n_out_of_scope']} out of scope); {dev}", highlight=False)
     if metrics["round_open"]:
         miss = metrics["missing"]

@@ -20,7 +20,7 @@ from dataqa.types import OUT_OF_SCOPE
 
 __all__ = ["OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "RECORD_SOURCES", "SKIP_LABEL", "CONFIG_KEY",
            "SKIPPED_KEY", "is_out_of_scope", "ledger_classes", "normalize_new_labels",
-           "describe_classes"]
+           "describe_classes", "split_class_names", "unused_classes"]
 
 #: Label values that mean "this item is out of scope for the task": the contract's
 #: :data:`dataqa.types.OUT_OF_SCOPE` as a number or text, or the word ``out_of_scope``.
@@ -227,6 +227,31 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
             f"{value} to add it on purpose (-1 or out_of_scope marks an item out of scope).")
     added = sorted({conv(c) for c in new} - known, key=str)
     return out, added, kind
+
+
+def split_class_names(values: Sequence[Any]) -> list[Any]:
+    """``--new-class`` values as classes: each split on commas (``ham,spam`` is two
+    classes, as ``--classes ham,spam`` is), stripped, empty parts dropped."""
+    out: list[Any] = []
+    for v in values:
+        parts = str(v).split(",") if isinstance(v, str) else [v]
+        out += [p.strip() if isinstance(p, str) else p for p in parts
+                if not isinstance(p, str) or p.strip()]
+    return list(dict.fromkeys(out))
+
+
+def unused_classes(new_classes: Sequence[Any], values: Sequence[Any],
+                   kind: str | None) -> list[Any]:
+    """The classes of ``new_classes`` that none of ``values`` (labels as
+    :func:`normalize_new_labels` returns them, of type ``kind``) uses."""
+    used = {str(v) for v in values}
+    out = []
+    for c in new_classes:
+        c = _canonical(c)
+        key = _int_like(c) if kind == "int" else c
+        if c not in OUT_OF_SCOPE_LABELS and str(key) not in used:
+            out.append(c)
+    return out
 
 
 def check_record_source(source: str) -> str:

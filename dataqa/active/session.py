@@ -25,8 +25,11 @@ from dataqa.active.labels import (
     SKIPPED_KEY,
     TRAIN_SOURCES,
     check_record_source,
+    describe_classes,
     is_out_of_scope,
     normalize_new_labels,
+    split_class_names,
+    unused_classes,
 )
 from dataqa.active.store import features_from_ledger, store_table, text_features
 from dataqa.errors import (
@@ -422,7 +425,9 @@ class LabelingSession:
         source : ``"human"`` or ``"reviewed"``
         annotator : str, optional
         new_classes : sequence, optional
-            Classes to add on purpose; any other label outside the classes is refused.
+            Classes to add on purpose (a string is split on commas: ``"ham,spam"`` is two);
+            any other label outside the classes is refused. One no label of this call
+            uses is not added (a note in ``notes_`` says so).
         where : str
             Where the labels come from, for error messages (e.g. the file name).
 
@@ -463,8 +468,15 @@ class LabelingSession:
             raise InvalidSettingError(
                 f"{len(unknown)} id(s) in {where} are not items of this ledger: "
                 f"{format_ids(unknown)}; check the ids{zeros}.")
+        new_classes = split_class_names(list(new_classes))
         values, added, kind = normalize_new_labels(self.ledger, ids, labels,
-                                                   new_classes=list(new_classes), where=where)
+                                                   new_classes=new_classes, where=where)
+        unused = unused_classes(new_classes, values, kind)
+        if unused:  # a class no label uses is not added (a typo would become a class)
+            self.notes_.append(
+                f"new class(es) {describe_classes(unused)} are used by no label in {where}; "
+                f"not added (a class is added with the first label that uses it).")
+            added = [c for c in added if str(c) in {str(v) for v in values}]
         seen: dict[str, Any] = {}
         conflicts: list[str] = []
         for i, v in zip(ids, values, strict=True):
@@ -479,6 +491,12 @@ class LabelingSession:
                 f"{format_ids(conflicts)} (e.g. {first!r}: {', '.join(both)}); keep one "
                 f"label per id.")
         pairs = list(dict.fromkeys(zip(ids, values, strict=True)))
+        if len(pairs) < len(ids):  # the same id and label twice (rows pasted twice)
+            counts = pd.Series(ids).value_counts()
+            twice = [i for i, c in counts.items() if c > 1]
+            self.notes_.append(
+                f"{len(ids) - len(pairs)} row(s) of {where} repeat another row's id and label "
+                f"({format_ids(twice)}); each such label is recorded once.")
         open_round = self.open_round()
         batch = set(open_round["batch_ids"]) if open_round is not None else set()
         skips = [i for i, v in pairs if v == SKIP_LABEL]

@@ -13,8 +13,20 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from dataqa.active.labels import CONFIG_KEY, normalize_new_labels
-from dataqa.errors import InvalidSettingError, LedgerError, MissingColumnError, format_ids
+from dataqa.active.labels import (
+    CONFIG_KEY,
+    OUT_OF_SCOPE_LABELS,
+    _canonical,
+    ledger_classes,
+    normalize_new_labels,
+)
+from dataqa.errors import (
+    InvalidSettingError,
+    LabelError,
+    LedgerError,
+    MissingColumnError,
+    format_ids,
+)
 from dataqa.ledger import Ledger
 
 __all__ = ["store_table", "text_features", "features_from_ledger", "describe_setup"]
@@ -46,6 +58,31 @@ def describe_setup(config: dict) -> str:
 
 def _source_name(data: Any) -> str:
     return "the table" if isinstance(data, pd.DataFrame) else repr(str(data))
+
+
+def _refuse_case_variants(ledger: Ledger, declared: list[Any], given: list[Any],
+                          label_column: str | None, name: str) -> None:
+    """Refuse a class of the table or of ``--classes`` that differs from another class
+    (of the ledger, ``--classes`` or the table) only in case, as ``dataqa audit`` refuses
+    one file spelling a class in several cases."""
+    held, _ = ledger_classes(ledger)
+    where: dict[str, str] = {}
+    for values, origin in ((held, "the ledger's classes"), (declared, "--classes"),
+                           (given, f"label column {label_column!r} of {name}")):
+        for v in values:
+            if isinstance(v, str) and _canonical(v) not in OUT_OF_SCOPE_LABELS:
+                where.setdefault(_canonical(v), origin)
+    groups: dict[str, list[str]] = {}
+    for v in where:
+        groups.setdefault(v.casefold(), []).append(v)
+    clash = [g for g in groups.values() if len(g) > 1]
+    if clash:
+        shown = "; ".join(" and ".join(f"{v!r} ({where[v]})" for v in g) for g in clash[:5])
+        raise LabelError(
+            f"{len(clash)} {'classes are' if len(clash) > 1 else 'class is'} spelled in "
+            f"several cases: {shown}. Case may be meaningful, so they are not merged: spell "
+            f"each class one way in the file and in --classes (e.g. all lower case) and run "
+            f"again.")
 
 
 def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
@@ -89,7 +126,14 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     their stored value of the text or feature columns as their content;
     ``adopted_without_content`` lists those that have none).
     """
-    from dataqa.data import _empty_columns, load_tables, make_ids, numeric_feature_columns
+    from dataqa.data import (
+        _clean_text_labels,
+        _empty_columns,
+        _warn_missing_words,
+        load_tables,
+        make_ids,
+        numeric_feature_columns,
+    )
 
     opts = dict(read_options or {})
     if id_column is not None and not isinstance(data, pd.DataFrame):
@@ -144,7 +188,10 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     blank_ids: np.ndarray = np.asarray([], dtype=object)
     given: list[Any] = []
     if label_column is not None:
-        col = df[label_column]
+        # as `dataqa audit` reads a label column: white space around a label stripped (with
+        # a warning), classes spelled in several cases refused, NA / None / null words named
+        _warn_missing_words(df, label_column, name)
+        col = _clean_text_labels(df[label_column], label_column, name)
         known = ~col.isna().to_numpy()
         if col.dtype == object or pd.api.types.is_string_dtype(col):
             known &= col.astype(str).str.strip().ne("").to_numpy()
@@ -153,6 +200,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         blank_ids = ids[~known]
         given = vals
     declared = list(classes or [])
+    _refuse_case_variants(ledger, declared, given, label_column, name)
     new_labels, _, kind = normalize_new_labels(
         ledger, [str(i) for i in labeled_ids], given, new_classes=declared + given,
         where=f"label column {label_column!r} of {name}", allow_skip=False)

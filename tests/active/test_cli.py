@@ -76,8 +76,10 @@ def test_a_class_named_none_and_a_text_null_are_read_as_written(tmp_path: Path) 
     df.loc[df["label"] == "ham", "label"] = "None"
     df.loc[0, "text"] = "null"
     df.to_csv(data, index=False)
-    _run("al", "init", data, "--ledger", led, "--text-column", "text", "--label-column", "label",
-         "--id-column", "id")
+    with pytest.warns(UserWarning, match=r"label column 'label' of .* holds 'None' \(6 rows\), "
+                                         r"read as a class name"):
+        _run("al", "init", data, "--ledger", led, "--text-column", "text", "--label-column",
+             "label", "--id-column", "id")
     with Ledger(led, create=False) as check:
         assert check.get_state(CONFIG_KEY)["classes"] == ["None", "spam"]
         labels = check.latest_labels().set_index("id")["label"]
@@ -313,7 +315,7 @@ def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp
     pd.DataFrame({"id": ids, "label": ["spam", "spam", "ham"]}).to_csv(tmp_path / "a.csv",
                                                                        index=False)
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led)
-    assert "note: 2 label(s) in '" in out and "1 labels recorded" in out
+    assert "note: 2 label(s) in '" in out and "1 label recorded;" in out
     assert (f"note: 1 label(s) in '{tmp_path / 'a.csv'}' replace a different human label "
             f"recorded earlier ({ids[0]!r}: ham -> spam); the new ones are in force.") in out
     with Ledger(led, create=False) as check:
@@ -644,3 +646,81 @@ def test_init_names_the_file_of_a_missing_column(tmp_path):
     assert (f"text column 'TEXT' is not in {str(data)!r}; its columns are: id, text, label. "
             f"'text' differs from 'TEXT' only in its case") in " ".join(res.output.split())
     assert not (tmp_path / "l.db").exists()
+
+
+def _fail(*args) -> str:
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code != 0, res.output
+    return " ".join(res.output.split())
+
+
+def test_al_init_refuses_a_class_in_two_cases_and_names_na_as_audit_does(tmp_path: Path):
+    data = tmp_path / "case.csv"
+    data.write_text("id,text,label\na,hello there,spam\nb,win cash now,Spam\nc,see you,ham\n"
+                    "e,free prize,NA\n")
+    led = tmp_path / "c.ledger"
+    with pytest.warns(UserWarning, match=r"holds 'NA' \(1 rows\), read as a class name"):
+        out = _fail("al", "init", data, "--ledger", led, "--text-column", "text",
+                    "--label-column", "label", "--id-column", "id")
+    out = out.replace(str(tmp_path) + "/", "")
+    assert ("label column 'label' of 'case.csv' spells 1 class in several cases: 'spam' (1), "
+            "'Spam' (1). Case may be meaningful, so they are not merged" in out)
+    assert not led.exists() or Ledger(led, create=False).latest_labels().empty
+    # the file fixed, a --classes in another case than the file's is refused too
+    data.write_text("id,text,label\na,hello there,spam\nb,win cash now,spam\nc,see you,ham\n")
+    out = _fail("al", "init", data, "--ledger", led, "--text-column", "text", "--label-column",
+                "label", "--id-column", "id", "--classes", "Ham,eggs")
+    out = out.replace(str(tmp_path) + "/", "")
+    assert ("1 class is spelled in several cases: 'Ham' (--classes) and 'ham' (label column "
+            "'label' of 'case.csv')" in out)
+    _run("al", "init", data, "--ledger", led, "--text-column", "text", "--label-column",
+         "label", "--id-column", "id")
+    with Ledger(led, create=False) as check:
+        assert check.get_state(CONFIG_KEY)["classes"] == ["ham", "spam"]
+
+
+def test_al_label_new_class_splits_on_commas_and_adds_only_used_classes(tmp_path: Path):
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv", n=12), "--ledger", led, "--text-column",
+         "text", "--label-column", "label", "--id-column", "id")
+    ans = tmp_path / "a.csv"
+    ans.write_text("id,label\nt1,eggs\nt1,eggs\nt3,ham\n")
+    out = _run("al", "label", ans, "--ledger", led, "--new-class", "eggs,bacon",
+               "--new-class", "toast")
+    assert ("note: new class(es) 'bacon', 'toast' are used by no label in" in out
+            and "not added (a class is added with the first label that uses it)" in out)
+    assert ("note: 1 row(s) of '" in out and "repeat another row's id and label ('t1'); each "
+            "such label is recorded once." in out)
+    assert "2 labels recorded;" in out
+    with Ledger(led, create=False) as check:
+        assert check.get_state(CONFIG_KEY)["classes"] == ["eggs", "ham", "spam"]
+        assert "eggs,bacon" not in str(check.get_state(CONFIG_KEY))
+    ans.write_text("id,label\nt5,ham\n")
+    assert "1 label recorded;" in _run("al", "label", ans, "--ledger", led)
+    # with an annotator column the unused class is said once for the file
+    ans.write_text("id,label,annotator\nt6,toast,ann\nt7,ham,bob\n")
+    out = _run("al", "label", ans, "--ledger", led, "--new-class", "toast,jam")
+    assert out.count("new class(es) 'jam' are used by no label") == 1
+    with Ledger(led, create=False) as check:
+        assert check.get_state(CONFIG_KEY)["classes"] == ["eggs", "ham", "spam", "toast"]
+
+
+def test_al_label_without_header_points_to_no_header_columns(tmp_path: Path):
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv", n=12), "--ledger", led, "--text-column",
+         "text", "--label-column", "label", "--id-column", "id")
+    ans = tmp_path / "a.csv"
+    ans.write_text("t1,ham\nt3,spam\n")
+    out = _fail("al", "label", ans, "--ledger", led)
+    assert ("id column 'id' is not in 'a.csv'; its columns are: t1, ham. They look like a "
+            "first answer ('t1' is an item of the ledger): if the file has no header line, "
+            "read it with --no-header --columns id,label." in out.replace(str(tmp_path) + "/", ""))
+    assert "2 labels recorded" in _run("al", "label", ans, "--ledger", led, "--no-header",
+                                       "--columns", "id,label")
+
+
+def test_al_next_k_help_states_the_adaptive_default():
+    res = runner.invoke(app, ["al", "next", "--help"], terminal_width=200)
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "default: one per 1,000 labeled in-scope items for ood:knn" in text
+    assert "50 for ood:knn" not in text
