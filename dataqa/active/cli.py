@@ -82,19 +82,33 @@ def init_command(
     --force.
     """
     from dataqa.active.store import store_table
-    from dataqa.errors import format_ids
     from dataqa.ledger import Ledger
 
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
     declared = None if classes is None else [c.strip() for c in classes.split(",") if c.strip()]
     existed = ledger.exists()
     led = Ledger(ledger)
+    res = None
     try:
         res = store_table(led, data, label_column=label_column, text_column=text_column,
                           id_column=id_column, feature_columns=feature_column or None,
                           split_column=split_column, classes=declared, force=force,
                           read_options=opts)
         total = led.summary()
+    except KeyboardInterrupt as exc:  # Ctrl-C: say what the ledger holds
+        led.close()
+        if res is not None:  # written (one transaction): the ledger is kept
+            exc.dataqa_note = _init_written_note(ledger, res)
+        elif not existed:
+            for f in _ledger_files(ledger):
+                f.unlink(missing_ok=True)
+            exc.dataqa_note = (f"nothing was written: no ledger {ledger} was left behind; "
+                               f"run the command again.")
+        else:
+            exc.dataqa_note = (f"the table is written to {ledger} in one transaction, so the "
+                               f"ledger holds all of it or none of it; running the same command "
+                               f"again is safe: it adds nothing twice.")
+        raise
     except BaseException:
         led.close()
         if not existed:  # a refused table leaves no new ledger behind
@@ -102,6 +116,24 @@ def init_command(
                 f.unlink(missing_ok=True)
         raise
     led.close()
+    try:
+        _print_init_result(res, total, ledger, text_column)
+    except KeyboardInterrupt as exc:
+        exc.dataqa_note = _init_written_note(ledger, res)
+        raise
+
+
+def _init_written_note(ledger: Path, res: dict) -> str:
+    """What an interrupted ``al init`` says once its table was written."""
+    return (f"the table had been written to {ledger} ({res['items']} new items, "
+            f"{res['labels']} given labels added); running the same command again is safe: "
+            f"it adds nothing twice.")
+
+
+def _print_init_result(res: dict, total: dict, ledger: Path, text_column: str | None) -> None:
+    """Print what ``al init`` wrote (and the notes on it)."""
+    from dataqa.errors import format_ids
+
     if res["replaced"]:
         console.print(f"--force: replaced the ledger's setup ({res['replaced']}) and the "
                       f"stored content of its items.", highlight=False)

@@ -382,6 +382,12 @@ class LabelingSession:
                 f"{pool.size - distinct.size} of the {pool.size} unlabeled items have the "
                 f"same features as another (copies of a row, or texts with the same known "
                 f"words, or none); a batch takes one of each.")
+        if self.batch_size > distinct.size:
+            what = ("unlabeled items" if distinct.size == pool.size
+                    else "distinct unlabeled items")
+            self.notes_.append(
+                f"the batch of {self.batch_size:,} is capped at the {distinct.size:,} "
+                f"{what} left: this round takes them all.")
         pick = distinct[select_batch(
             self.selector, scores[distinct], min(self.batch_size, distinct.size),
             X=X_pool[distinct], X_labeled=self.X_[rows] if fitted and rows.size else None,

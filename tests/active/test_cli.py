@@ -724,3 +724,56 @@ def test_al_next_k_help_states_the_adaptive_default():
     text = " ".join(res.output.replace("│", " ").split())
     assert "default: one per 1,000 labeled in-scope items for ood:knn" in text
     assert "50 for ood:knn" not in text
+
+
+def test_ctrl_c_during_al_init_says_whether_the_ledger_was_written(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    import dataqa.active.store as store
+    from dataqa.ledger import Ledger as _Ledger
+
+    data = _texts(tmp_path / "d.csv", n=20)
+    led = tmp_path / "l.db"
+    args = ["al", "init", str(data), "--ledger", str(led), "--text-column", "text",
+            "--label-column", "label", "--id-column", "id"]
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:  # before anything is written
+        m.setattr(store, "store_table", stop)
+        res = runner.invoke(app, args)
+    assert res.exit_code == 130
+    assert ("interrupted: nothing was written: no ledger" in " ".join(res.output.split())
+            and not led.exists())
+    with monkeypatch.context() as m:  # after the table's transaction
+        m.setattr(_Ledger, "summary", stop)
+        res = runner.invoke(app, args)
+    assert res.exit_code == 130
+    said = " ".join(res.output.split()).replace(str(tmp_path) + "/", "")
+    assert ("interrupted: the table had been written to l.db (20 new items, 12 given labels "
+            "added); running the same command again is safe: it adds nothing twice." in said)
+    with _Ledger(led, create=False) as check:
+        assert len(check.items()) == 20
+    out = _run(*args)  # the rerun adds nothing
+    assert "20 rows read: 0 new items, 0 given labels added" in out
+    with monkeypatch.context() as m:  # an existing ledger, interrupted before the commit
+        m.setattr(store, "store_table", stop)
+        res = runner.invoke(app, args)
+    assert res.exit_code == 130 and "so the ledger holds all of it or none of it" in " ".join(
+        res.output.split())
+
+
+def test_al_next_says_when_the_batch_is_capped_at_the_pool(tmp_path: Path) -> None:
+    import re
+
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv", n=20), "--ledger", led, "--text-column",
+         "text", "--label-column", "label", "--id-column", "id")
+    out = _run("al", "next", "--ledger", led, "--batch", "100000", "--strategy", "random",
+               "--out", tmp_path / "b.csv")
+    m = re.search(r"note: the batch of 100,000 is capped at the (\d+) (distinct )?unlabeled "
+                  r"items left: this round takes them all\.", out)
+    assert m is not None, out
+    assert len(pd.read_csv(tmp_path / "b.csv")) == int(m.group(1)) <= 8
+    out = _run("al", "status", "--ledger", led)
+    assert "capped" not in out
