@@ -113,7 +113,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         if all(pd.api.types.is_numeric_dtype(df[col]) for df in (ref, cur)):
             raise FeatureTypeError(
                 f"text column {col!r} holds numbers in both tables, not text; leave it out of "
-                f"text_column (--text-column) and it is compared as a number.")
+                f"--text-column (API: text_column) and it is compared as a number.")
     only = {}
     if feature_columns is None:
         shared = set(ref.columns) & set(cur.columns)
@@ -150,7 +150,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         warnings.warn("not compared, " + "; ".join(
             f"{why}: {', '.join(cs[:10])}" + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
             for why, cs in sides.items()) + f" (name the columns to compare with "
-            f"feature_columns, --feature-column, to silence this{lost}).", UserWarning,
+            f"--feature-column (API: feature_columns), to silence this{lost}).", UserWarning,
             stacklevel=3)
     kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())
@@ -173,7 +173,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
                                      f"{_which(df, name)}{lost}; leave it out (--exclude-column "
                                      f"{col}), or name the columns to compare with "
-                                     f"feature_columns (--feature-column).")
+                                     f"--feature-column (API: feature_columns).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])
         if kind == "numeric":
             for df, name in ((ref, "reference"), (cur, "current")):
@@ -246,7 +246,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     if not kinds:
         raise InvalidSettingError(
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
-            f"name the columns to compare with feature_columns (--feature-column).")
+            f"name the columns to compare with --feature-column (API: feature_columns).")
     return kinds, skipped
 
 
@@ -736,8 +736,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     ref = _as_frame(reference, "reference")
     cur = _as_frame(current, "current")
     if id_column is not None and id_column in set(feature_columns or ()):
-        warnings.warn(f"id column {id_column!r} is also named in feature_columns "
-                      f"(--feature-column): its values are compared as a feature; ids "
+        warnings.warn(f"id column {id_column!r} is also named in --feature-column "
+                      f"(API: feature_columns): its values are compared as a feature; ids "
                       f"differ between any two tables, so it will likely drift.",
                       UserWarning, stacklevel=2)
     if label_column is not None and label_column not in ref.columns:
@@ -749,8 +749,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if label_column is not None:
         text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
         if label_column in set(feature_columns or ()) | set(text_cols):
-            role = "text_column (--text-column)" if label_column in text_cols else \
-                "feature_columns (--feature-column)"
+            role = "--text-column (API: text_column)" if label_column in text_cols else \
+                "--feature-column (API: feature_columns)"
             raise InvalidSettingError(
                 f"label column {label_column!r} is also named in {role}: the model checks would "
                 f"learn the labels from themselves (an estimated accuracy of 1). Leave it out of "
@@ -776,7 +776,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         y, names = encode_labels(labels, column=label_column,
                                  purpose="estimating label shift and accuracy",
                                  table=_which(ref_given, "reference"),
-                                 hint=" Or leave label_column (--label-column) out: the "
+                                 hint=" Or leave --label-column (API: label_column) out: the "
                                       "tables are then compared without the model checks.")
         # a class of one row (a typo, say) cannot be predicted out of fold: named here
         effective_folds(y, names, 2, where=f" of label column {label_column!r} of "

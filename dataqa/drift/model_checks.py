@@ -564,12 +564,13 @@ def check_ood_score(name: str, *, has_labels: bool) -> str:
     if name in DRIFT_OOD_SCORES:
         if name == "mahalanobis" and not has_labels:
             raise InvalidSettingError(
-                "ood_score='mahalanobis' (--ood-score) needs the reference's labels for its "
-                "class means: give label_column (--label-column), or use 'knn'.")
+                "--ood-score mahalanobis (API: ood_score='mahalanobis') needs the reference's "
+                "labels for its class means: give --label-column (API: label_column), or use "
+                "'knn'.")
         return name
     if name in ("max_logit", "energy"):
         raise InvalidSettingError(
-            f"ood_score={name!r} needs the model's raw logits, which the drift checks do not "
+            f"--ood-score {name} (API: ood_score={name!r}) needs the model's raw logits, which the drift checks do not "
             f"have: from probabilities max_logit ranks rows as msp does and energy is the "
             f"same for every row. Use one of {', '.join(DRIFT_OOD_SCORES)}, or compute it "
             f"with dataqa.ood.score_ood and compare with dataqa.drift.ood_fraction.")
@@ -584,12 +585,12 @@ def check_ood_score(name: str, *, has_labels: bool) -> str:
         internals = ood_method_names()
     if name in internals:
         raise InvalidSettingError(
-            f"ood_score={name!r} needs the model's internals (a torch model or its gradients), "
-            f"which the drift checks do not have; compute it with dataqa.ood.score_ood on "
+            f"--ood-score {name} (API: ood_score={name!r}) needs the model's internals (a "
+            f"torch model or its gradients), which the drift checks do not have; compute it with dataqa.ood.score_ood on "
             f"held-out reference rows and the current rows and compare them with "
             f"dataqa.drift.ood_fraction, or use one of {', '.join(DRIFT_OOD_SCORES)}.")
     exc = UnknownNameError("ood score", name, DRIFT_OOD_SCORES)
-    exc.args = (f"unknown ood score {name!r} (ood_score, --ood-score); known ood scores are: "
+    exc.args = (f"unknown ood score {name!r} (--ood-score; API: ood_score); known ood scores are: "
                 f"{', '.join(exc.known)}",)
     raise exc
 
@@ -612,8 +613,8 @@ def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -
         return MahalanobisDetector().fit(F_train, y_train).score(F_score)
     except InvalidSettingError as exc:
         raise InvalidSettingError(
-            f"ood_score='mahalanobis' (--ood-score) cannot be fitted on a fold of this "
-            f"reference: {exc} Use ood_score='knn', which needs no classes, or a larger "
+            f"--ood-score mahalanobis (API: ood_score='mahalanobis') cannot be fitted on a "
+            f"fold of this reference: {exc} Use knn, which needs no classes, or a larger "
             f"reference.") from None
 
 
@@ -719,7 +720,7 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
                 raise InvalidSettingError(
                     f"model {type(model).__name__} could not be fitted on the reference's "
                     f"features ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}). "
-                    f"With label_column (--label-column) the model is refitted, once per fold, "
+                    f"With --label-column (API: label_column) the model is refitted, once per fold, "
                     f"on dataqa's numeric feature matrix (numbers standardised, categories "
                     f"one-hot, text as TF-IDF or SVD components), not on the table's columns; "
                     f"give a model that takes such a matrix (e.g. LogisticRegression), or an "

@@ -244,15 +244,15 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
      "give --dayfirst or --monthfirst, not both"),
     (["--current-no-header", "--current-header"],
      "give --current-no-header or --current-header, not both"),
-    (["--label-column", "label", "--ood-score", "odin"], "ood_score='odin' needs the model's "
+    (["--label-column", "label", "--ood-score", "odin"], "--ood-score odin needs the model's "
                                                          "internals"),
     (["--ood-score", "knn"], "--ood-score knn needs --label-column"),
     (["--text-features", "bert"], "--text-features 'bert' is not known; use tfidf or embedding"),
     (["--label-column", "label", "--feature-column", "x", "--feature-column", "label"],
-     "label column 'label' is also named in feature_columns (--feature-column): the model "
+     "label column 'label' is also named in --feature-column: the model "
      "checks would learn the labels from themselves"),
     (["--label-column", "label", "--text-column", "label"],
-     "label column 'label' is also named in text_column (--text-column)"),
+     "label column 'label' is also named in --text-column"),
     (["--project", "p"], "--project applies to the push to Label Studio: add --push to send "
                          "the queue, or leave it out"),
     (["--ledger", "l.db", "--url", "http://127.0.0.1:1", "--classes", "a,b"],

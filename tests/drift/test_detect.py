@@ -499,8 +499,8 @@ def test_a_single_class_label_names_the_model_checks():
                                                  "table has only one class \\('spam'\\); "
                                                  "estimating label shift and accuracy needs "
                                                  "at least two classes: give rows of another "
-                                                 "class too. Or leave label_column "
-                                                 "\\(--label-column\\) out"):
+                                                 "class too. Or leave --label-column "
+                                                 "\\(API: label_column\\) out"):
         detect_drift(ref, cur, label_column="label", multivariate=())
 
 
@@ -661,7 +661,7 @@ def test_options_named_plainly_or_wrongly():
         detect_drift(ref, cur, label_column="y", id_column="y")
     cur = cur.assign(key=[f"k{i}" for i in range(len(cur))])
     ref = ref.assign(key=[f"r{i}" for i in range(len(ref))])
-    with pytest.warns(UserWarning, match="id column 'key' is also named in feature_columns"):
+    with pytest.warns(UserWarning, match="id column 'key' is also named in --feature-column \\(API: feature_columns\\)"):
         detect_drift(ref, cur, feature_columns=["a", "key"], id_column="key",
                      n_permutations=49, multivariate=("mmd",))
     # numbers stored as strings in a DataFrame: the message says how to convert them
