@@ -542,6 +542,11 @@ def label_command(
     dev = "no dev labels" if acc is None else (
         f"dev accuracy {acc:.3f} (95% interval {metrics['dev_low']:.3f}-"
         f"{metrics['dev_high']:.3f}, n={metrics['n_dev']})")
+    from dataqa.active.session import one_class_warning
+
+    collapsed = one_class_warning(metrics)
+    if collapsed:
+        err_console.print(f"warning: {collapsed}", highlight=False)
     console.print(f"{n} label{'' if n == 1 else 's'} recorded; {metrics['n_labeled']} labeled items "
                   f"({metrics['n_out_of_scope']} out of scope); {dev}", highlight=False)
     if metrics["round_open"]:
@@ -636,6 +641,14 @@ def status_command(
                       interval, state)
     if len(rounds) or not queues:
         print_table(table)
+    if len(rounds):
+        from dataqa.active.session import one_class_warning
+
+        last = rounds.iloc[-1]["metrics"]
+        collapsed = one_class_warning(last) if isinstance(last, dict) else None
+        if collapsed:
+            err_console.print(f"warning: in round {rounds.iloc[-1]['round']}, {collapsed}",
+                              highlight=False)
     else:
         console.print(f"{table.title}; no active-learning round", highlight=False)
     for name, kind, project, n_items, tasks, pending in queues:

@@ -43,8 +43,30 @@ from dataqa.ledger import Ledger
 from dataqa.stats import error_rate_interval
 
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
-           "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table"]
+           "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table",
+           "one_class_warning", "ONE_CLASS_SHARE", "ONE_CLASS_MIN_DEV", "ONE_CLASS_TRUE_SHARE"]
 
+
+
+#: A model "predicts one class" when it gives one class to at least this share of at
+#: least :data:`ONE_CLASS_MIN_DEV` dev items, of which at most :data:`ONE_CLASS_TRUE_SHARE`
+#: have that label: ``al status`` and ``al label`` then warn (see :func:`one_class_warning`).
+ONE_CLASS_SHARE = 0.95
+ONE_CLASS_MIN_DEV = 20
+ONE_CLASS_TRUE_SHARE = 0.8
+
+
+def one_class_warning(metrics: dict) -> str | None:
+    """The warning for round metrics whose model predicted one class for nearly every dev
+    item (``metrics["dev_one_class"]``), else ``None``."""
+    one = metrics.get("dev_one_class") if isinstance(metrics, dict) else None
+    if not one:
+        return None
+    return (f"the model predicts {one['class']!r} for {one['n']} of {one['of']} dev items, "
+            f"of which {one['true']} are {one['class']!r}: it has collapsed onto one class, as "
+            f"a model trained on labels mostly of one class can. The default model weighs "
+            f"classes (class_weight='balanced'); with a model of your own, weigh its classes "
+            f"too, or label a random batch (`al next --strategy random`) to even the labels.")
 
 
 def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | None,
@@ -605,8 +627,18 @@ class LabelingSession:
         truth = dev["label"].to_numpy(dtype=object)
         n_err = int(sum(str(p) != str(t) for p, t in zip(pred, truth, strict=True)))
         er = error_rate_interval(n_err, len(dev))
-        return {"n_dev": int(len(dev)), "dev_accuracy": 1.0 - er.estimate,
-                "dev_low": 1.0 - er.high, "dev_high": 1.0 - er.low}
+        out = {"n_dev": int(len(dev)), "dev_accuracy": 1.0 - er.estimate,
+               "dev_low": 1.0 - er.high, "dev_high": 1.0 - er.low}
+        names, counts = np.unique(np.asarray([str(p) for p in pred]), return_counts=True)
+        top = int(counts.argmax())
+        truly = int(sum(str(t) == names[top] for t in truth))
+        # one class predicted for nearly every dev item that the dev labels do not explain:
+        # the model has collapsed (labels of mostly one class, an unweighted model)
+        if (len(dev) >= ONE_CLASS_MIN_DEV and counts[top] >= ONE_CLASS_SHARE * len(dev)
+                and truly <= ONE_CLASS_TRUE_SHARE * len(dev)):
+            out["dev_one_class"] = {"class": str(names[top]), "n": int(counts[top]),
+                                    "of": int(len(dev)), "true": truly}
+        return out
 
     def _metrics(self) -> dict[str, Any]:
         fitted = self._fit()

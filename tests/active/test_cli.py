@@ -777,3 +777,44 @@ def test_al_next_says_when_the_batch_is_capped_at_the_pool(tmp_path: Path) -> No
     assert len(pd.read_csv(tmp_path / "b.csv")) == int(m.group(1)) <= 8
     out = _run("al", "status", "--ledger", led)
     assert "capped" not in out
+
+
+def _two_word_sets(path: Path) -> Path:
+    spam = ["win cash now", "free prize today", "claim your reward", "urgent offer call"]
+    ham = ["see you at lunch", "thanks for the notes", "running late sorry", "call me later"]
+    rows = [{"id": f"t{k}", "text": f"{(spam if k % 2 == 0 else ham)[(k // 2) % 4]} {k}",
+             "label": ("spam" if k % 2 == 0 else "ham") if k < 40 else "",
+             "split": "dev" if k < 40 else "train"} for k in range(120)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_a_model_that_predicts_one_class_for_the_dev_items_is_warned_about(tmp_path: Path):
+    from sklearn.linear_model import LogisticRegression
+
+    from dataqa.active import LabelingSession
+
+    led = tmp_path / "l.db"
+    _run("al", "init", _two_word_sets(tmp_path / "d.csv"), "--ledger", led, "--text-column",
+         "text", "--label-column", "label", "--id-column", "id", "--split-column", "split")
+    spam = [f"t{k}" for k in range(40, 120, 2)][:30]
+    ham = [f"t{k}" for k in range(41, 120, 2)][:3]
+    with Ledger(led) as db:
+        # an unweighted model on labels mostly of one class (as uncertainty rounds can leave)
+        s = LabelingSession.open(db, model=LogisticRegression(C=1.0, max_iter=1000),
+                                 batch_size=5, strategy="random")
+        batch = s.next_batch()["id"].tolist()
+        rest = [i for i in spam if i not in batch]
+        s.record_labels(batch + rest + [i for i in ham if i not in batch],
+                        ["spam"] * (len(batch) + len(rest))
+                        + ["ham"] * len([i for i in ham if i not in batch]))
+        m = s.retrain()
+        assert m["dev_one_class"] == {"class": "spam", "n": 40, "of": 40, "true": 20}
+        assert m["dev_accuracy"] == pytest.approx(0.5, abs=1e-12)
+        # the default model (balanced classes) on the same labels does not collapse
+        d = LabelingSession.open(db, batch_size=5).retrain()
+        assert "dev_one_class" not in d and d["dev_accuracy"] > 0.6
+    out = _run("al", "status", "--ledger", led)
+    assert ("warning: in round 1, the model predicts 'spam' for 40 of 40 dev items, of which "
+            "20 are 'spam': it has collapsed onto one class" in out)
+    assert "class_weight='balanced'" in out
