@@ -164,6 +164,11 @@ class MahalanobisDetector(BaseEstimator):
         return out
 
 
+#: Squared distances at most this share of ``|q|^2 + |f|^2`` are float64 rounding of an
+#: exact 0 (sparse kNN): 16 machine epsilons.
+_ROUNDING = 16 * np.finfo(np.float64).eps
+
+
 class KNNDetector(BaseEstimator):
     """Distance to the k-th nearest fitted (in-distribution) feature vector.
 
@@ -322,7 +327,11 @@ class KNNDetector(BaseEstimator):
             best = None
             for fs in range(0, F.shape[0], self.fit_chunk):
                 block = F[fs:fs + self.fit_chunk]
-                d2 = q2[:, None] + n2[fs:fs + block.shape[0]][None, :] - 2.0 * (q @ block.T).toarray()
+                size = q2[:, None] + n2[fs:fs + block.shape[0]][None, :]
+                d2 = size - 2.0 * (q @ block.T).toarray()
+                # what is left of |q|^2 + |f|^2 - 2 q.f for identical rows is float64 rounding
+                # (sqrt: 1-6e-8): set to the 0 it stands for, so duplicates tie at 0
+                d2[d2 <= _ROUNDING * size] = 0.0
                 d2[:, zero_fit[fs:fs + block.shape[0]]] = 4.0  # no direction: as far as can be
                 d2 = np.concatenate([best, d2], axis=1) if best is not None else d2
                 kk = min(k, d2.shape[1])

@@ -273,3 +273,24 @@ def test_knn_dense_distance_to_an_identical_row_is_exactly_zero(normalize, chunk
     np.testing.assert_allclose(d1, ref[:, 0], rtol=0, atol=2e-6 * scale)
     d4 = KNNDetector(k=4, normalize=normalize, **chunks).fit(F).score(Q)
     np.testing.assert_allclose(d4, ref[:, 3], rtol=0, atol=2e-6 * scale)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_knn_sparse_distance_to_an_identical_row_is_exactly_zero(normalize):
+    import scipy.sparse as sp
+
+    F = sp.random(300, 2000, density=0.01, random_state=1, format="csr")
+    Q = sp.vstack([F[:20], sp.random(50, 2000, density=0.01, random_state=2,
+                                     format="csr")]).tocsr()
+    got = KNNDetector(k=1, normalize=normalize).fit(F).score(Q)
+    assert np.all(got[:20] == 0.0)  # float64 expansion left 1-6e-8 here
+    A, B = F.toarray(), Q.toarray()
+    if normalize:
+        A = A / np.where(np.linalg.norm(A, axis=1, keepdims=True) == 0, 1,
+                         np.linalg.norm(A, axis=1, keepdims=True))
+        B = B / np.where(np.linalg.norm(B, axis=1, keepdims=True) == 0, 1,
+                         np.linalg.norm(B, axis=1, keepdims=True))
+    ref = np.sort(cdist(B, A), axis=1)[:, 0]
+    zero_q = ~np.asarray((Q != 0).sum(axis=1)).ravel().astype(bool)
+    keep = ~zero_q if normalize else np.ones(len(ref), bool)  # all-zero rows score 2.0
+    np.testing.assert_allclose(got[keep], ref[keep], rtol=1e-9, atol=1e-7)
