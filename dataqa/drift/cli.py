@@ -190,7 +190,9 @@ def drift_command(
         ..., help="Current table (production data): a file, a folder or a quoted pattern."),
     out: Path = typer.Option(Path("drift_out"), "--out",
                              help="Folder for drift.json, columns.csv, queue.csv and "
-                                  "report.html."),
+                                  "report.html; with --time-column or --chunk-size also "
+                                  "windows.csv, and with --label-column "
+                                  "window_label_shift.csv."),
     label_column: str | None = typer.Option(
         None, "--label-column", help="Reference labels: adds label shift, estimated accuracy, "
                                      "prediction shift and the OOD share."),
@@ -287,6 +289,16 @@ def drift_command(
         own_sep=current_sep, own_no_header=current_no_header, own_columns=current_columns,
         own_encoding=current_encoding, own_decimal=current_decimal)
     check_out_dir(out)
+    try:
+        same = Path(reference).resolve() == Path(current).resolve()
+    except OSError:
+        same = False
+    if same:
+        import warnings
+
+        warnings.warn(f"REFERENCE and CURRENT are the same file ({str(reference)!r}): each "
+                      f"table is compared with itself, so nothing can drift. Give the "
+                      f"production export as CURRENT.", UserWarning, stacklevel=2)
     from dataqa.drift.model_checks import check_ood_score
 
     check_ood_score(ood_score, has_labels=True)
@@ -417,6 +429,7 @@ def drift_command(
                 and _READING_FLAGS.search(text)):
             exc.args = (for_second_file(text, "current", "current"), *exc.args[1:])
         raise
+    result.settings["queue_top"] = int(top)  # for the report's words on queue.csv
     paths = result.save(out)
     from dataqa._cli_utils import write_csv_atomic
 

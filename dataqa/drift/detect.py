@@ -723,6 +723,13 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if not np.isfinite(eff) or eff < 0:
         raise InvalidSettingError(f"min_effect={min_effect!r} must be a number >= 0.")
     check_int(n_permutations, "n_permutations")
+    if 1.0 / (int(n_permutations) + 1) > a and _features is None:  # (not per window)
+        warnings.warn(
+            f"with {int(n_permutations)} permutations (--permutations; API: n_permutations) "
+            f"an MMD p-value is at least 1/{int(n_permutations) + 1} = "
+            f"{1.0 / (int(n_permutations) + 1):.3g}, above alpha {a:g}: the MMD tests (of the "
+            f"whole table and of text columns) can never alarm. Use at least "
+            f"{int(np.ceil(1.0 / a)) - 1} (the default is 500).", UserWarning, stacklevel=2)
     if isinstance(random_state, (int, np.integer)) and random_state < 0:
         raise InvalidSettingError(f"random_state={random_state!r} must be an integer >= 0 "
                                   f"(--seed).")

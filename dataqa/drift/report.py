@@ -276,9 +276,12 @@ def drift_report(result) -> HtmlReport:
                         "0 for every item: no test scored the items"), **legend}
     if "copies" in q.columns:
         legend["copies"] = "how many current rows hold the same item"
+    top = result.settings.get("queue_top")
+    held = (f"`queue.csv` holds the first {min(int(top), len(q))} of them (--top {int(top)})."
+            if top is not None else "`DriftResult.label_queue(top=N)` gives the first N of "
+                                    "them; `dataqa drift` writes them to `queue.csv` (--top).")
     r.paragraph(f"The {min(_QUEUE_SHOWN, len(q))} current items to label first, of {len(q)} "
-                f"distinct items, highest score first. `queue.csv` holds the first --top of "
-                f"them (API: `DriftResult.label_queue(top=N)`).", css_class="note")
+                f"distinct items, highest score first. {held}", css_class="note")
     r.key_values(legend)
     r.table(q, max_rows=_QUEUE_SHOWN)
     return r

@@ -913,3 +913,32 @@ def test_an_empty_time_column_names_its_table(tmp_path):
     assert (f"time column 'ts' is empty in the current table ('{tmp_path / 'no_time.csv'}') "
             f"(every value missing); fill it, or split by rows with --chunk-size") in " ".join(
         res.output.split())
+
+
+def test_few_permutations_the_same_file_and_the_queue_size_are_said(tmp_path):
+    import warnings
+
+    rng = np.random.default_rng(0)
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    pd.DataFrame({"x": rng.normal(size=80)}).to_csv(ref, index=False)
+    pd.DataFrame({"x": rng.normal(size=120),
+                  "t": pd.date_range("2026-01-01", periods=120, freq="h").astype(str)}
+                 ).to_csv(cur, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, ["drift", str(ref), str(cur), "--permutations", "5",
+                                  "--time-column", "t", "--window", "1D", "--top", "7",
+                                  "--out", str(tmp_path / "o"), "-q"])
+    assert res.exit_code == 0, res.output
+    few = [str(w.message) for w in caught if "permutations" in str(w.message)]
+    # once for the run, not once per window and reference chunk
+    assert few == ["with 5 permutations (--permutations; API: n_permutations) an MMD p-value "
+                   "is at least 1/6 = 0.167, above alpha 0.05: the MMD tests (of the whole "
+                   "table and of text columns) can never alarm. Use at least 19 (the default "
+                   "is 500)."]
+    html = " ".join((tmp_path / "o" / "report.html").read_text(encoding="utf-8").split())
+    assert "<code>queue.csv</code> holds the first 7 of them (--top 7)." in html
+    with pytest.warns(UserWarning, match="REFERENCE and CURRENT are the same file .*cur.csv'\\)"
+                                         ".*compared with itself"):
+        res = runner.invoke(app, ["drift", str(cur), str(cur), "--out", str(tmp_path / "s"), "-q"])
+    assert res.exit_code == 0, res.output
