@@ -70,11 +70,16 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
                     None)
         if unit is None:
             example = str(values.dropna().iloc[0])
+            excel = bool(mag.min() >= 20_000 and mag.max() < 80_000)  # 1954 to 2119
             raise InvalidSettingError(
                 f"time column {name!r} holds numbers (e.g. {example}) that are not Unix "
-                f"times in one unit (seconds, ms, us or ns since 1970); write the times as "
-                f"dates (2026-01-31 or 2026-01-31T08:00), or split by rows with "
-                f"--chunk-size / chunk_size.")
+                f"times in one unit (seconds, ms, us or ns since 1970)"
+                + ("; they look like spreadsheet day numbers (days since 1899-12-30, what "
+                   "Excel shows as dates): format the column as dates before saving, or "
+                   "convert it (pandas: pd.to_datetime(x, unit='D', origin='1899-12-30'))"
+                   if excel else "")
+                + "; write the times as dates (2026-01-31 or 2026-01-31T08:00), or split by "
+                  "rows with --chunk-size (API: chunk_size=).")
         times = pd.to_datetime(num, unit=unit, utc=True)
     else:
         # blanks and missing-value texts read as missing in every format
@@ -83,6 +88,12 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
     if missing == "keep":  # missing or blank values are missing, not unreadable
         unread = unread & ~blank
     bad = np.flatnonzero(unread)
+    if len(bad) and unread[~blank].all():  # not one time: another column
+        raise InvalidSettingError(
+            f"time column {name!r}{f' of {table}' if table else ''} holds no times (e.g. "
+            f"{str(values[~blank].iloc[0])!r}): name the column that holds each row's "
+            f"time, written as dates such as 2026-01-31 08:00, or split by rows with "
+            f"--chunk-size (API: chunk_size=).")
     if len(bad):
         first = values.iloc[bad[0]]
         rows = _row_list(bad)

@@ -349,6 +349,25 @@ def test_two_digit_years_and_12_hour_times_are_read_in_one_format():
     assert len(w) == 3 and sum(len(idx) for _, idx in w) == 4
 
 
+def test_a_time_column_without_times_and_spreadsheet_day_numbers_are_named():
+    from dataqa.drift.windows import parse_times
+
+    with pytest.raises(InvalidSettingError, match="time column 'country' holds no times "
+                                                  "\\(e.g. 'United-States'\\): name the column"):
+        parse_times(pd.Series(["United-States", None, "Mexico"]), "country")
+    with pytest.raises(InvalidSettingError, match="look like spreadsheet day numbers .*"
+                                                  "origin='1899-12-30'"):
+        parse_times(pd.Series([46054.04, 46055.5]), "ts")
+    with pytest.raises(InvalidSettingError, match="not Unix times in one unit .*; write the "
+                                                  "times as dates") as err:
+        parse_times(pd.Series([3.0, 7.0]), "ts")
+    assert "spreadsheet" not in str(err.value)
+    # one unreadable value among times: named by its row, as before
+    with pytest.raises(InvalidSettingError, match="has 1 value\\(s\\) that are missing or not "
+                                                  "times .*rows 2"):
+        parse_times(pd.Series(["2026-01-02", "United-States", "2026-01-03"]), "ts")
+
+
 def test_a_window_where_a_column_stopped_being_filled_is_compared_by_its_missing_share():
     rng = np.random.default_rng(0)
     ref = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(list("ab"), 60)})
