@@ -98,7 +98,7 @@ def default_model(kind: str = "numeric", *, C: float | None = None, max_iter: in
     ``model=None`` picks it per dataset instead (see there). ``scale`` overrides whether
     the features are standardised first (default: for dense kinds). Active learning's
     default (:func:`dataqa.active.default_model`) is this function with ``C=1``,
-    ``max_iter=1000`` and no scaling.
+    ``max_iter=1000``, no scaling and balanced class weights.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
