@@ -147,6 +147,10 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             sides.setdefault(why, []).append(repr(str(c)))
         lost = ("; a column that production data lost breaks a model that reads it"
                 if "only in the reference table" in sides else "")
+        if len(sides) == 2:  # a column on each side: perhaps one column renamed
+            lost += ("; if production renamed a column, give the current file the "
+                     "reference's names with --current-columns a,b,... (API: "
+                     "current.rename(columns={...}))")
         warnings.warn("not compared, " + "; ".join(
             f"{why}: {', '.join(cs[:10])}" + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
             for why, cs in sides.items()) + f" (name the columns to compare with "
