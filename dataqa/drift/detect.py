@@ -236,6 +236,12 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                            f"--decimal applies to both files; read the reference with "
                            f"--decimal '.' and the current file with --current-decimal "
                            f"{read_with!r}."))
+            if not hint and (re.fullmatch(r"\s*[-+]?\d{1,3}([.'\u00a0 ])\d{3}(\1\d{3})*(,\d+)?\s*",
+                                          str(value)) or
+                             re.fullmatch(r"\s*[-+]?\d{1,3}(,\d{3})+(\.\d+)?\s*", str(value))):
+                hint = (" The value groups its thousands (8.713,37 or 8,713.37 for 8713.37), "
+                        "which files are read without: save the numbers without the "
+                        "thousands separator (in a spreadsheet: a number format without it).")
             present = text_df[col].dropna()
             if not hint and len(present) and pd.to_numeric(
                     present.astype(str), errors="coerce").notna().all():

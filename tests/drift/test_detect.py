@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -735,3 +737,13 @@ def test_label_queue_shows_whole_numbers_of_a_column_with_gaps_as_such():
     assert str(q["current_label"].dtype) == "Int64"  # (named apart from the queue's own)
     assert sorted(q["current_label"].dropna().unique().tolist()) == [0, 1]
     assert q["w"].tolist() == [0.5] * len(q)  # other numbers stay as they are
+
+
+@pytest.mark.parametrize("written", ["8.713,37", "8,713.37", "12 345,5"])
+def test_numbers_with_grouped_thousands_are_named(written):
+    ref = pd.DataFrame({"x": np.arange(20.0)})
+    cur = pd.DataFrame({"x": [written] + [str(v) for v in range(19)]})
+    with pytest.raises(FeatureTypeError, match=re.escape(
+            f"(e.g. '{written}' in row 1, counted from 1 after the header)") + ".*The value "
+            "groups its thousands .* save the numbers without the thousands separator"):
+        detect_drift(ref, cur, multivariate=())
