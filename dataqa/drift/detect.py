@@ -733,7 +733,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if not np.isfinite(eff) or eff < 0:
         raise InvalidSettingError(f"min_effect={min_effect!r} must be a number >= 0.")
     check_int(n_permutations, "n_permutations")
-    if 1.0 / (int(n_permutations) + 1) > a and _features is None:  # (not per window)
+    if (1.0 / (int(n_permutations) + 1) > a and _features is None  # (not per window)
+            and ("mmd" in multivariate or text_column)):
         warnings.warn(
             f"with {int(n_permutations)} permutations (--permutations; API: n_permutations) "
             f"an MMD p-value is at least 1/{int(n_permutations) + 1} = "
@@ -748,7 +749,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if label_column is not None and label_column == id_column:
         raise InvalidSettingError(
             f"{label_column!r} is named both the label column and the id column "
-            f"(label_column, --label-column; id_column, --id-column); name the column "
+            f"(--label-column, --id-column; API: label_column, id_column); name the column "
             f"of ids as the id column and the class labels as the label column.")
     ref = _as_frame(reference, "reference")
     cur = _as_frame(current, "current")
@@ -771,7 +772,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             raise InvalidSettingError(
                 f"label column {label_column!r} is also named in {role}: the model checks would "
                 f"learn the labels from themselves (an estimated accuracy of 1). Leave it out of "
-                f"{role.split(' ')[0]}; to compare the labels' shares, run without label_column.")
+                f"{role.split(' ')[0]}; to compare the labels' shares, run without --label-column "
+                f"(API: label_column).")
     reserved = {c for c in (label_column, id_column, text_column) if c is not None}
     ref_given, cur_given = ref, cur
     ref, cur, feature_columns, lists = _expand_lists(ref, cur, feature_columns, reserved)

@@ -614,7 +614,7 @@ def _feature_ood(name: str, F_train: np.ndarray, y_train, F_score: np.ndarray) -
     except InvalidSettingError as exc:
         raise InvalidSettingError(
             f"--ood-score mahalanobis (API: ood_score='mahalanobis') cannot be fitted on a "
-            f"fold of this reference: {exc} Use knn, which needs no classes, or a larger "
+            f"fold of this reference: {exc} Use --ood-score knn (API: ood_score='knn'), which needs no classes, or a larger "
             f"reference.") from None
 
 

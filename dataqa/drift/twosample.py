@@ -162,8 +162,10 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float,
     the p-value is the smaller of ``1 / (P + 1)`` and scipy's p-value for untied data,
     which bounds the tied one from above (the statistic of tied data is at most that of
     the same data with its ties broken at random, whose null law is the untied one), so
-    a few ties among many distinct values do not floor a large shift at ``1 / (P + 1)``;
-    the test stays valid at every level.
+    a few ties among many distinct values do not floor a large shift at ``1 / (P + 1)``.
+    Up to :data:`KS_SCIPY_EXACT_MAX` items per sample that bound is scipy's exact untied
+    p-value and the test stays valid at every level; above it, Smirnov's asymptotic
+    formula, an approximation (as for untied data of that size).
 
     Parameters
     ----------
@@ -288,6 +290,10 @@ def _categories(x, name: str) -> np.ndarray:
     import pandas as pd
 
     _one_column(x, name)
+    if isinstance(x, pd.DataFrame):  # one column, as _one_column checked
+        x = x.iloc[:, 0]
+    elif np.ndim(x) > 1:
+        x = np.asarray(x, dtype=object).ravel()
     s = pd.Series(np.asarray(x, dtype=object).ravel() if not hasattr(x, "astype") else x)
     s = s.astype(object).where(s.notna(), "<NA>")
     return s.astype(str).to_numpy()

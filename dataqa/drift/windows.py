@@ -174,12 +174,15 @@ def _parse_text_times(text: pd.Series, name: str,
 
     def read(options: dict) -> pd.Series | None:
         short = _explicit_format(text, bool(options.get("dayfirst", False)))
+        given = text
         if short is not None and "format" not in options:
-            options = {"format": short}  # pandas would read these one value at a time
+            # pandas would read these one value at a time; the format is the first
+            # value's, white space aside
+            options, given = {"format": short}, text.str.strip()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
             try:
-                return pd.to_datetime(text, errors="coerce", utc=True, **options)
+                return pd.to_datetime(given, errors="coerce", utc=True, **options)
             except (ValueError, TypeError):
                 return None
 
@@ -359,7 +362,7 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
                  np.arange(s, min(s + size, len(current))))
                 for s in range(0, len(current), size)]
     if time_column is None:
-        raise InvalidSettingError("window needs time_column (--time-column) naming the column "
+        raise InvalidSettingError("window needs --time-column (API: time_column) naming the column "
                                   "that holds each row's time.")
     if time_column not in current.columns:
         raise MissingColumnError(time_column, [str(c) for c in current.columns],

@@ -366,7 +366,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         raise UnknownNameError("metric", str(metric), METRICS)
     if class_names is not None and len(class_names) != cardinality:
         raise InvalidSettingError(
-            f"class_names (--classes) names {len(class_names)} classes but cardinality is "
+            f"--classes (API: class_names) names {len(class_names)} classes but cardinality is "
             f"{cardinality}; give one name per class, in the order of indices 0..{cardinality - 1}.")
     method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:

@@ -747,3 +747,17 @@ def test_numbers_with_grouped_thousands_are_named(written):
             f"(e.g. '{written}' in row 1, counted from 1 after the header)") + ".*The value "
             "groups its thousands .* save the numbers without the thousands separator"):
         detect_drift(ref, cur, multivariate=())
+
+
+def test_few_permutations_are_warned_about_only_when_an_mmd_test_runs():
+    import warnings
+
+    rng = np.random.default_rng(2)
+    ref, cur = pd.DataFrame({"x": rng.normal(size=40)}), pd.DataFrame({"x": rng.normal(size=40)})
+    with pytest.warns(UserWarning, match="with 9 permutations .* at least 1/10 = 0.1, above "
+                                         "alpha 0.05: the MMD tests .* Use at least 19"):
+        detect_drift(ref, cur, n_permutations=9, multivariate=("mmd",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no MMD test: nothing to say
+        detect_drift(ref, cur, n_permutations=9, multivariate=("classifier",))
+        detect_drift(ref, cur, n_permutations=19, multivariate=("mmd",))  # 1/20 = alpha

@@ -644,8 +644,9 @@ def test_ood_score_errors_and_a_fitted_model_with_knn(tmp_path):
     # a reference too small for class means in every fold: named, with what to use
     tiny = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) % 3, "y": np.arange(10) % 5})
     with pytest.raises(InvalidSettingError, match="ood_score='mahalanobis'\\) cannot be fitted "
-                                                  "on a fold of this reference.*Use "
-                                                  "knn, which needs no classes"):
+                                                  "on a fold of this reference.*Use --ood-score "
+                                                  "knn \\(API: ood_score='knn'\\), which needs "
+                                                  "no classes"):
         detect_drift(tiny, tiny.drop(columns="y"), label_column="y", ood_score="mahalanobis",
                      multivariate=())
     r = detect_drift(ref.drop(columns="y"), cur, model=fitted, ood_score="knn", multivariate=())

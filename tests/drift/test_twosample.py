@@ -208,6 +208,11 @@ def test_one_column_tests_refuse_a_table_of_several_columns():
     # a single column held as (n, 1) is that column
     col = np.arange(10.0)
     assert ks_test(col[:, None], col + 5) == ks_test(col, col + 5)
+    import pandas as pd
+
+    cats, more = np.array(list("aabbc") * 4), np.array(list("abccc") * 4)
+    assert chi2_test(cats[:, None], more) == chi2_test(cats, more)
+    assert chi2_test(pd.DataFrame({"c": cats}), pd.Series(more)) == chi2_test(cats, more)
 
 
 def test_ks_and_cvm_check_n_permutations():

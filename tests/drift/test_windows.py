@@ -335,6 +335,11 @@ def test_two_digit_years_and_12_hour_times_are_read_in_one_format():
     assert read(["2/13/26 3:04 PM", "2/14/26 11:00 AM", "3/1/26 1:00 PM"]) == [
         "2026-02-13 15:04", "2026-02-14 11:00", "2026-03-01 13:00"]
     assert read(["13-1-26 10:00", "1-2-26 11:00"]) == ["2026-01-13 10:00", "2026-02-01 11:00"]
+    # white space around the values (a CSV written "id, t"): read as without it
+    assert read([" 01.02.26", "13.02.26 "]) == [
+        "2026-02-01 00:00", "2026-02-13 00:00"]
+    assert read([" 2/13/2026 3:04 PM", "3/1/2026 1:00 PM "]) == [
+        "2026-02-13 15:04", "2026-03-01 13:00"]
     assert read(["01.02.26", "05.02.26"], dayfirst=True) == ["2026-02-01 00:00", "2026-02-05 00:00"]
     with pytest.warns(UserWarning, match="every date reads both month first and day first "
                                          "\\(e.g. '01.02.26': 02 Jan 2026 or 01 Feb 2026\\)"):
