@@ -641,6 +641,8 @@ def status_command(
                       interval, state)
     if len(rounds) or not queues:
         print_table(table)
+    else:
+        console.print(f"{table.title}; no active-learning round", highlight=False)
     if len(rounds):
         from dataqa.active.session import one_class_warning
 
@@ -649,8 +651,6 @@ def status_command(
         if collapsed:
             err_console.print(f"warning: in round {rounds.iloc[-1]['round']}, {collapsed}",
                               highlight=False)
-    else:
-        console.print(f"{table.title}; no active-learning round", highlight=False)
     for name, kind, project, n_items, tasks, pending in queues:
         where = (f"project {project!r}: {tasks} with a task in Label Studio, {pending} not "
                  f"pushed yet" if project else "not pushed")

@@ -496,7 +496,22 @@ class LabelingSession:
             raise InvalidSettingError(
                 f"{len(unknown)} id(s) in {where} are not items of this ledger: "
                 f"{format_ids(unknown)}; check the ids{zeros}.")
-        new_classes = split_class_names(list(new_classes))
+        new_classes = split_class_names([new_classes] if isinstance(new_classes, str)
+                                        else list(new_classes))
+        if new_classes:  # a class in another case is refused, as al init and audit do
+            from dataqa.active.labels import ledger_classes
+
+            held = {str(c).casefold(): str(c) for c in ledger_classes(self.ledger)[0]}
+            other = [(str(c), held[str(c).casefold()]) for c in new_classes
+                     if isinstance(c, str) and str(c).casefold() in held
+                     and held[str(c).casefold()] != str(c)]
+            if other:
+                from dataqa.errors import LabelError
+
+                raise LabelError(
+                    f"new class {other[0][0]!r} differs from the ledger's class "
+                    f"{other[0][1]!r} only in case; label with {other[0][1]!r} (nothing was "
+                    f"recorded).")
         values, added, kind = normalize_new_labels(self.ledger, ids, labels,
                                                    new_classes=new_classes, where=where)
         unused = unused_classes(new_classes, values, kind)

@@ -75,7 +75,10 @@ def _refuse_case_variants(ledger: Ledger, declared: list[Any], given: list[Any],
     groups: dict[str, list[str]] = {}
     for v in where:
         groups.setdefault(v.casefold(), []).append(v)
-    clash = [g for g in groups.values() if len(g) > 1]
+    # the ledger's own classes are not compared with each other: a ledger that already
+    # holds both spellings (from before this check) could never be initialised again
+    clash = [g for g in groups.values()
+             if len(g) > 1 and any(where[v] != "the ledger's classes" for v in g)]
     if clash:
         shown = "; ".join(" and ".join(f"{v!r} ({where[v]})" for v in g) for g in clash[:5])
         raise LabelError(

@@ -178,6 +178,14 @@ def test_status_shows_the_queues_and_their_tasks(tmp_path):
     assert ("queue 'prod/active' (active): 3 items; project 'prod': 2 with a task in Label "
             "Studio, 1 not pushed yet") in lines
     assert "queue 'later' (review): 1 item; not pushed" in lines
+    assert "round" not in lines[1] and "strategy" not in res.output  # no table of rounds
+    # no queue and no round: the empty table of rounds, not also the one-line summary
+    fresh = tmp_path / "fresh.ledger"
+    with Ledger(fresh) as led:
+        led.add_items(["a", "b"])
+    res = runner.invoke(app, ["al", "status", "--ledger", str(fresh)])
+    assert res.exit_code == 0, res.output
+    assert "no active-learning round" not in res.output and "strategy" in res.output
 
 
 def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
@@ -703,6 +711,34 @@ def test_al_label_new_class_splits_on_commas_and_adds_only_used_classes(tmp_path
     assert out.count("new class(es) 'jam' are used by no label") == 1
     with Ledger(led, create=False) as check:
         assert check.get_state(CONFIG_KEY)["classes"] == ["eggs", "ham", "spam", "toast"]
+
+
+def test_a_new_class_in_another_case_is_refused_and_init_runs_again(tmp_path: Path):
+    from dataqa.active.session import LabelingSession
+
+    led = tmp_path / "l.db"
+    init = ("al", "init", _texts(tmp_path / "d.csv", n=12), "--ledger", led, "--text-column",
+            "text", "--label-column", "label", "--id-column", "id")
+    _run(*init)
+    ans = tmp_path / "a.csv"
+    ans.write_text("id,label\nt1,Spam\n")
+    out = _fail("al", "label", ans, "--ledger", led, "--new-class", "Spam")
+    assert ("new class 'Spam' differs from the ledger's class 'spam' only in case; label with "
+            "'spam' (nothing was recorded).") in out
+    # a ledger that holds both spellings (written before the check) can still be set up again
+    with Ledger(led, create=False) as raw:
+        raw.add_labels(["t2"], ["Spam"], source="human")
+    _run(*init)
+    # the API splits a comma string as the option does
+    ans_led = tmp_path / "api.db"
+    _run("al", "init", _texts(tmp_path / "e.csv", n=12), "--ledger", ans_led, "--text-column",
+         "text", "--label-column", "label", "--id-column", "id")
+    with Ledger(ans_led, create=False) as raw:
+        s = LabelingSession.open(raw)
+        s.record_labels(["t1", "t3"], ["eggs", "eggs"], new_classes="eggs,bacon")
+        assert any("'bacon' are used by no label" in n for n in s.notes_)
+    with Ledger(ans_led, create=False) as check:
+        assert check.get_state(CONFIG_KEY)["classes"] == ["eggs", "ham", "spam"]
 
 
 def test_al_label_without_header_points_to_no_header_columns(tmp_path: Path):
