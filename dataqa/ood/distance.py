@@ -169,6 +169,11 @@ class MahalanobisDetector(BaseEstimator):
 _ROUNDING = 16 * np.finfo(np.float64).eps
 
 
+#: Candidates beyond ``k`` that :class:`KNNDetector` re-measures in float64, so that
+#: float32 rounding among near-duplicates does not decide which is the k-th neighbour.
+_KNN_EXTRA = 8
+
+
 class KNNDetector(BaseEstimator):
     """Distance to the k-th nearest fitted (in-distribution) feature vector.
 
@@ -257,27 +262,32 @@ class KNNDetector(BaseEstimator):
             q2 = (q ** 2).sum(dim=1, keepdim=True)
             best, best_at = None, None
             zero = getattr(self, "zero_fitted_", None)
+            kc = k + _KNN_EXTRA  # candidates, re-measured below
             for fs in range(0, len(F_), self.fit_chunk):
                 d2 = q2 + n2[fs:fs + self.fit_chunk][None, :] - 2.0 * (q @ F_[fs:fs + self.fit_chunk].T)
                 if zero is not None and zero[fs:fs + self.fit_chunk].any():
                     d2[:, zero[fs:fs + self.fit_chunk]] = 4.0  # no direction: as far as can be
-                kk = min(k, d2.shape[1])
+                kk = min(kc, d2.shape[1])
                 part, at = torch.topk(d2, kk, dim=1, largest=False)
                 at = at + fs
                 if best is None:
                     best, best_at = part, at
                 else:
                     best, pick = torch.topk(torch.cat([best, part], dim=1),
-                                            min(k, best.shape[1] + kk), dim=1, largest=False)
+                                            min(kc, best.shape[1] + kk), dim=1, largest=False)
                     best_at = torch.gather(torch.cat([best_at, at], dim=1), 1, pick)
-            # The expansion |q|^2 + |f|^2 - 2 q.f picks the neighbours; the k-th one's distance
-            # is then taken from the difference itself, in float64: an item's distance to an
-            # identical fitted row is exactly 0 (the expansion left 3-5e-4 of float32 rounding,
-            # which ranked near-duplicates by noise).
-            kth = best_at[:, k - 1]
-            dist = (q.double() - F_[kth].double()).pow(2).sum(dim=1).sqrt()
-            if zero is not None and zero.any():
-                dist[zero[kth]] = 2.0  # no direction: as far as can be
+            # The expansion |q|^2 + |f|^2 - 2 q.f picks k + a few candidates; their distances
+            # are then taken from the differences themselves, in float64, and the k-th
+            # smallest kept: an item's distance to an identical fitted row is exactly 0 (the
+            # expansion left 3-5e-4 of float32 rounding, which ranked near-duplicates by
+            # noise and could put a near-duplicate before the identical row).
+            qd = q.double()
+            cand = torch.empty(best_at.shape, dtype=torch.float64)
+            for j in range(best_at.shape[1]):  # one candidate column at a time: n x d memory
+                cand[:, j] = (qd - F_[best_at[:, j]].double()).pow(2).sum(dim=1)
+                if zero is not None and zero.any():
+                    cand[zero[best_at[:, j]], j] = 4.0  # no direction: as far as can be
+            dist = torch.kthvalue(cand, k, dim=1).values.sqrt()
             out[qs:qs + len(q)] = dist.numpy()
         if self.normalize:  # no direction: farther than any unit vector can be
             out[~np.any(X != 0, axis=1)] = 2.0
