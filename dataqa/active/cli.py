@@ -87,16 +87,17 @@ def init_command(
     opts = read_options(format, sep, no_header, columns, encoding, decimal)
     declared = None if classes is None else [c.strip() for c in classes.split(",") if c.strip()]
     existed = ledger.exists()
-    led = Ledger(ledger)
-    res = None
+    led = res = None
     try:
+        led = Ledger(ledger)  # inside: an interrupt while a new one is made removes it
         res = store_table(led, data, label_column=label_column, text_column=text_column,
                           id_column=id_column, feature_columns=feature_column or None,
                           split_column=split_column, classes=declared, force=force,
                           read_options=opts)
         total = led.summary()
     except KeyboardInterrupt as exc:  # Ctrl-C: say what the ledger holds
-        led.close()
+        if led is not None:
+            led.close()
         if res is not None:  # written (one transaction): the ledger is kept
             exc.dataqa_note = _init_written_note(ledger, res)
         elif not existed:
@@ -110,7 +111,8 @@ def init_command(
                                f"again is safe: it adds nothing twice.")
         raise
     except BaseException:
-        led.close()
+        if led is not None:
+            led.close()
         if not existed:  # a refused table leaves no new ledger behind
             for f in _ledger_files(ledger):
                 f.unlink(missing_ok=True)

@@ -781,6 +781,17 @@ def test_ctrl_c_during_al_init_says_whether_the_ledger_was_written(tmp_path: Pat
     assert res.exit_code == 130
     assert ("interrupted: nothing was written: no ledger" in " ".join(res.output.split())
             and not led.exists())
+    import dataqa.ledger as ledger_module
+
+    def half_made(path, *a, **k):  # Ctrl-C while the new ledger file is being made
+        Path(path).write_bytes(b"")
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(ledger_module, "Ledger", half_made)
+        res = runner.invoke(app, args)
+    assert res.exit_code == 130 and not led.exists()
+    assert "interrupted: nothing was written: no ledger" in " ".join(res.output.split())
     with monkeypatch.context() as m:  # after the table's transaction
         m.setattr(_Ledger, "summary", stop)
         res = runner.invoke(app, args)
