@@ -164,10 +164,6 @@ class MahalanobisDetector(BaseEstimator):
         return out
 
 
-#: Squared distances at most this share of ``|q|^2 + |f|^2`` are float64 rounding of an
-#: exact 0 (sparse kNN): 16 machine epsilons.
-_ROUNDING = 16 * np.finfo(np.float64).eps
-
 
 #: Candidates beyond ``k`` that :class:`KNNDetector` re-measures in float64, so that
 #: float32 rounding among near-duplicates does not decide which is the k-th neighbour.
@@ -334,19 +330,34 @@ class KNNDetector(BaseEstimator):
             zero_query[qs:qs + q.shape[0]] = zq
             q2 = (np.where(zq, 0.0, 1.0) if self.normalize
                   else np.asarray(q.multiply(q).sum(axis=1)).ravel())
-            best = None
+            best_d = best_i = None
+            kc = k + _KNN_EXTRA  # candidates, re-measured below
             for fs in range(0, F.shape[0], self.fit_chunk):
                 block = F[fs:fs + self.fit_chunk]
                 size = q2[:, None] + n2[fs:fs + block.shape[0]][None, :]
                 d2 = size - 2.0 * (q @ block.T).toarray()
-                # what is left of |q|^2 + |f|^2 - 2 q.f for identical rows is float64 rounding
-                # (sqrt: 1-6e-8): set to the 0 it stands for, so duplicates tie at 0
-                d2[d2 <= _ROUNDING * size] = 0.0
                 d2[:, zero_fit[fs:fs + block.shape[0]]] = 4.0  # no direction: as far as can be
-                d2 = np.concatenate([best, d2], axis=1) if best is not None else d2
-                kk = min(k, d2.shape[1])
-                best = np.partition(d2, kk - 1, axis=1)[:, :kk]
-            out[qs:qs + q.shape[0]] = np.sqrt(np.clip(np.sort(best, axis=1)[:, k - 1], 0, None))
+                kk = min(kc, d2.shape[1])
+                at = np.argpartition(d2, kk - 1, axis=1)[:, :kk]
+                bd, bi = np.take_along_axis(d2, at, axis=1), at + fs
+                if best_d is not None:
+                    bd, bi = np.concatenate([best_d, bd], axis=1), np.concatenate([best_i, bi], axis=1)
+                    kk = min(kc, bd.shape[1])
+                    at = np.argpartition(bd, kk - 1, axis=1)[:, :kk]
+                    bd, bi = np.take_along_axis(bd, at, axis=1), np.take_along_axis(bi, at, axis=1)
+                best_d, best_i = bd, bi
+            # |q|^2 + |f|^2 - 2 q.f picks the candidates; the squared distances of those
+            # sharing a word are then summed from the differences themselves, so a duplicate
+            # is at exactly 0 however many entries its rows hold (the expansion leaves float64
+            # rounding there); those sharing none keep |q|^2 + |f|^2, so that texts with no
+            # word in common with any fitted one tie exactly
+            cand = best_d.copy()
+            apart = best_d == q2[:, None] + n2[best_i]
+            for j in range(best_i.shape[1]):  # one candidate column at a time
+                diff = q - F[best_i[:, j]]
+                shared = ~apart[:, j] & ~zero_fit[best_i[:, j]]
+                cand[shared, j] = np.asarray(diff.multiply(diff).sum(axis=1)).ravel()[shared]
+            out[qs:qs + q.shape[0]] = np.sqrt(np.partition(cand, k - 1, axis=1)[:, k - 1])
         if self.normalize:
             out[zero_query] = 2.0
         return out
