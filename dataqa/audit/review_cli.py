@@ -428,12 +428,22 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     left_out = sorted(set(ids[~ids.isin(planned)]))
     ann = ann[ids.isin(planned).to_numpy()]
     if ann.empty:
-        return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out
+        return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out, []
+    # an item whose reviewers split evenly (one says 0, another 1) has no verified label:
+    # a vote broken by class frequency would be counted as a verification
+    last = ann.assign(_who=ann["annotator"].astype("string").fillna("")).drop_duplicates(
+        ["id", "_who"], keep="last")
+    votes = last.groupby([last["id"].astype(str), last["label"]]).size()
+    top = votes.groupby(level=0).transform("max")
+    tied = sorted(set((votes[votes == top]).groupby(level=0).size().loc[lambda c: c > 1].index))
+    ann = ann[~ann["id"].astype(str).isin(set(tied)).to_numpy()]
+    if ann.empty:
+        return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out, tied
     names = [str(c) for c in result.table.class_names]
     cons = consensus_labels(ann, class_names=names)
     return (pd.DataFrame({"id": cons.items["id"].astype(str),
                           "verified_label": cons.items["label_name"].astype(str)}),
-            pulled.report, left_out)
+            pulled.report, left_out, tied)
 
 
 @review_app.command("estimate")
@@ -541,7 +551,15 @@ def estimate_command(
             frames.append(one)
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
-        frame, pull_report, left_out = _reviews_from_ledger(result, ledger, project, url)
+        frame, pull_report, left_out, tied = _reviews_from_ledger(result, ledger, project, url)
+        if tied:
+            import warnings
+
+            warnings.warn(
+                f"{len(tied)} reviewed item(s) have their reviewers split evenly "
+                f"({format_ids(tied)}): left out of the estimate, as neither answer is "
+                f"verified. Have one more reviewer answer them in Label Studio, then run "
+                f"`dataqa review estimate` again.", UserWarning, stacklevel=2)
     answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
     ids_now = set(frame.loc[answered, "id"].astype(str).str.strip())
     if reviews is not None:

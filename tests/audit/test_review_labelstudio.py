@@ -204,3 +204,44 @@ def test_a_second_plan_is_refused_in_the_same_project_and_estimate_uses_this_pla
     assert verified["n_reviewed"] == 12 and verified["n_planned"] == 30
     assert verified["estimate"] == expect.estimate
     assert (verified["low"], verified["high"]) == (expect.low, expect.high)
+
+
+def test_reviewers_split_evenly_leave_the_item_out_of_the_estimate(ls_server, tmp_path):
+    import pytest
+
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.ledger import Ledger
+
+    df, truth = _data(60)
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=False, progress=False)
+    out = tmp_path / "audit"
+    res.save(out)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    ledger, project = tmp_path / "verify.db", "dataqa verify ties"
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "10", "--push",
+                            "--project", project, "--ledger", str(ledger)], env=env)
+    assert r.exit_code == 0, r.output
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist()
+    with Ledger(ledger) as led:
+        task_ids = led.task_ids(project=project)
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        a1 = client.create_user("ties1@example.org")
+        a2 = client.create_user("ties2@example.org")
+        for i in plan:
+            client.create_annotation(task_ids[i], _choice(truth[i]), completed_by=a1)
+        other = "ham" if truth[plan[0]] == "spam" else "spam"
+        client.create_annotation(task_ids[plan[0]], _choice(other), completed_by=a2)  # 1-1
+        client.create_annotation(task_ids[plan[1]], _choice(truth[plan[1]]), completed_by=a2)
+    with pytest.warns(UserWarning, match=f"1 reviewed item\\(s\\) have their reviewers split "
+                                         f"evenly \\('{plan[0]}'\\): left out of the estimate"):
+        r = runner.invoke(app, ["review", "estimate", str(out), "--ledger", str(ledger),
+                                "--project", project], env=env)
+    assert r.exit_code == 0, r.output
+    verified = json.loads((out / "verified.json").read_text())
+    kept = plan[1:]
+    expect = estimate_error_rate(AuditResult.load(out), pd.DataFrame(
+        {"id": kept, "verified_label": truth.loc[kept].to_numpy()}))
+    assert verified["n_reviewed"] == 9 and plan[0] not in verified["reviewed_ids"]
+    assert (verified["estimate"], verified["low"], verified["high"]) == (
+        expect.estimate, expect.low, expect.high)
