@@ -41,7 +41,8 @@ def json_value(v: Any) -> Any:
     return v
 
 
-def _class_names(values: pd.Series, names: list[str], column: str) -> list[str | None]:
+def _class_names(values: pd.Series, names: list[str], column: str,
+                 ids: list[str] | None = None) -> list[str | None]:
     """Class index or class name per row -> class name (None where missing).
 
     A class name wins; a string of digits that is not a class name is read as a class
@@ -68,7 +69,8 @@ def _class_names(values: pd.Series, names: list[str], column: str) -> list[str |
             bad.append((k, v))
             out.append(None)
     if bad:
-        shown = ", ".join(f"row {k}: {v!r}" for k, v in bad[:5])
+        shown = ", ".join(f"data row {k + 1}{f' (id {ids[k]!r})' if ids else ''}: {v!r}"
+                          for k, v in bad[:5])
         raise InvalidSettingError(
             f"column {column!r} has {len(bad)} value(s) that are neither a class index "
             f"0..{len(names) - 1} nor a class name ({shown}); classes are {names!r}.")
@@ -207,9 +209,9 @@ def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     ids = items["id"].astype(str).tolist()
     pretick = pretick or DEFAULT_PRETICK[kind]
     blind = kind == "verify"
-    given = (_class_names(items["label"], names, "label")
+    given = (_class_names(items["label"], names, "label", ids)
              if "label" in items.columns and not blind else [None] * n)
-    suggested = (_class_names(items["prediction"], names, "prediction")
+    suggested = (_class_names(items["prediction"], names, "prediction", ids)
                  if "prediction" in items.columns and not blind else [None] * n)
     probs = _numbers(items, "probability", unit=True) if not blind else [None] * n
     # a verify task carries no score either: its priority (the issue score, by which the

@@ -215,8 +215,10 @@ def test_class_indices_given_as_digit_strings_are_read_as_indices():
     assert _class_names(pd.Series(["1", "0"]), ["1", "0"], "label") == ["1", "0"]
     with pytest.raises(InvalidSettingError,
                        match=r"column 'label' has 2 value\(s\) that are neither a class index "
-                             r"0..1 nor a class name \(row 0: '2', row 1: '-1'\)"):
+                             r"0..1 nor a class name \(data row 1: '2', data row 2: '-1'\)"):
         _class_names(pd.Series(["2", "-1", "1"]), ["ham", "spam"], "label")
+    with pytest.raises(InvalidSettingError, match=r"\(data row 3 \(id 'c'\): 'eggs'\)"):
+        _class_names(pd.Series(["ham", "1", "eggs"]), ["ham", "spam"], "label", ["a", "b", "c"])
 
 
 def test_notes_say_what_the_tasks_lack(tmp_path):
