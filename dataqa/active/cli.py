@@ -321,13 +321,34 @@ def next_command(
     if out is not None:
         check_out_file(out)
     if push:  # before a round is picked and recorded: the classes, the key and the server
+        from dataqa.active.labels import ledger_classes
         from dataqa.labelstudio import LabelStudioClient
 
         with Ledger(ledger, create=False) as led:
-            _push_class_names(led, project, classes)
-
+            names = _push_class_names(led, project, classes)
+            own = [str(c) for c in ledger_classes(led)[0]]
+        # numbered classes are shown by position; named ones must be among the names
+        numbered = all(c.lstrip("-").isdigit() for c in own)
+        if not numbered and not set(own) <= set(names):
+            raise InvalidSettingError(
+                f"the ledger's classes {own!r} are not all among the classes of the push "
+                f"{names!r}, so the model's predictions could not be shown; give --classes "
+                f"{','.join(own)} (a project with these classes); no round was picked.")
         with LabelStudioClient(url, timeout=timeout) as client:
             client.check()
+            found = client.find_project(project)
+        if found is not None:  # an existing project must have these classes
+            from dataqa.errors import LabelStudioProjectError
+            from dataqa.labelstudio import config_classes
+
+            have = config_classes(found.get("label_config", ""))
+            if have != names:
+                fix = (f"pass --classes {','.join(have)} if they are the ledger's classes "
+                       f"in this order, or use another project" if numbered else
+                       f"use a project with the classes {','.join(names)}")
+                raise LabelStudioProjectError(
+                    f"project {found['title']!r} (id {found['id']}) has classes {have!r}, not "
+                    f"{names!r}; {fix}; no round was picked.")
     asked = {"--strategy": strategy, "--batch": batch, "--selector": selector, "--seed": seed,
              "--k": k}
     strategy_ = strategy or "hybrid"

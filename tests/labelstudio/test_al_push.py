@@ -109,3 +109,39 @@ def test_a_cold_start_batch_is_pushed_with_nothing_preselected(ls_server, ls_cli
     for task_id in tasks.values():
         task = ls_client.request("GET", f"/api/tasks/{task_id}")
         assert task["predictions"] == []  # nothing pre-selected
+
+
+def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tmp_path,
+                                                                   project_name):
+    data = tmp_path / "pool.csv"
+    _pool().to_csv(data, index=False)
+    led = str(tmp_path / "al.db")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner = CliRunner()
+    assert runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column",
+                               "label", "--text-column", "text", "--id-column", "id"],
+                         env=env).exit_code == 0
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"id": ["x1", "x2"], "text": ["a b", "c d"]}).to_csv(other, index=False)
+    res = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "o.db"), "--project",
+                              project_name, "--queue", "active", "--from", str(other),
+                              "--classes", "no,yes"], env=env)
+    assert res.exit_code == 0, res.output
+    args = ["al", "next", "--ledger", led, "--batch", "5", "--strategy", "uncertainty",
+            "--push", "--project", project_name]
+    res = runner.invoke(app, args, env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert ("has classes ['no', 'yes'], not ['ham', 'spam']; use a project with the classes "
+            "ham,spam; no round was picked.") in text
+    res = runner.invoke(app, [*args, "--classes", "no,yes"], env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert ("the ledger's classes ['ham', 'spam'] are not all among the classes of the push "
+            "['no', 'yes']") in text and "no round was picked" in text
+    from dataqa.ledger import Ledger
+
+    with Ledger(led) as check:
+        assert len(check.rounds()) == 0
+    res = runner.invoke(app, [*args[:-1], f"{project_name} two"], env=env)
+    assert res.exit_code == 0 and "5 created" in res.output, res.output

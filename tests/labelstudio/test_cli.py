@@ -222,3 +222,32 @@ def test_cli_push_of_an_issue_table_whole_or_flagged_only(ls_server, ls_client, 
                               str(tmp_path / "c.db"), "--project", project_name + " c",
                               "--only-flagged"], env=env)
     assert res.exit_code == 2 and "--only-flagged needs an is_label_issue column" in res.output
+
+
+def test_cli_push_to_a_renamed_or_deleted_project(ls_server, ls_client, tmp_path, project_name):
+    import pytest
+
+    src = tmp_path / "batch.csv"
+    make_items(6).to_csv(src, index=False)
+    ledger = tmp_path / "l.db"
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    args = ["ls", "push", "--ledger", str(ledger), "--project", project_name, "--queue",
+            "active", "--from", str(src), "--classes", "ham,spam"]
+    assert runner.invoke(app, args, env=env).exit_code == 0
+    pid = ls_client.find_project(project_name)["id"]
+    renamed = f"{project_name} renamed"
+    ls_client.request("PATCH", f"/api/projects/{pid}", json_body={"title": renamed})
+    res = runner.invoke(app, args, env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert (f"this ledger pushed to project '{project_name}' as id {pid}, which Label Studio now "
+            f"titles '{renamed}': pass --project '{renamed}' to go on with it") in text
+    assert ls_client.find_project(project_name) is None  # no second project was made
+    res = runner.invoke(app, [*args[:5], renamed, *args[6:]], env=env)
+    assert res.exit_code == 0 and "0 created, 6 already there" in res.output, res.output
+    ls_client.delete_project(pid)
+    with pytest.warns(UserWarning, match=f"project '{project_name}' \\(id {pid}\\), to which this "
+                                         f"ledger pushed before, is gone"):
+        res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0 and "6 created" in res.output

@@ -32,7 +32,8 @@ def test_push_validates_items_before_any_request(ledger):
                        r"column named 'label' \(or 'given_label', as `dataqa audit` writes "
                        r"it\); the table has: id, text, prediction, score\. Rename"):
         push_queue(items, queue="review", **bogus)
-    with pytest.raises(InvalidSettingError, match=r"column 'prediction' has 1 value.*row 2: 7"):
+    with pytest.raises(InvalidSettingError,
+                       match=r"column 'prediction' has 1 value.*data row 3 \(id 'item-2'\): 7"):
         push_queue(items.assign(prediction=[0, 1, 7, 0, 1]), queue="active", **bogus)
     with pytest.raises(MissingColumnError, match="'id' is not in the table"):
         push_queue(items.drop(columns="id"), queue="active", **bogus)
