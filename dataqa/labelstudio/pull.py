@@ -305,12 +305,35 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))
         n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
+        _warn_withdrawn(before, upserts, redone, fetched.title)
         watermark = max(stamps, key=_parse_time) if stamps else None
         ledger_db.set_state(pulled_state_key(fetched.title), {
             "project_id": project_id, "watermark": watermark, "tasks": tasks_state})
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
                    new_classes=new_classes)
+
+
+def _warn_withdrawn(before: pd.DataFrame, upserts: list[dict], redone: set[int],
+                    title: str) -> None:
+    """Warn about answers an earlier pull stored whose tasks were exported again without
+    them (skipped, emptied, deleted, or changed to a class outside the project): the
+    ledger keeps every label it recorded, so those still count."""
+    now = {u["external_id"] for u in upserts}
+    gone = [(item, ext) for item, ext in zip(before["id"], before["external_id"], strict=True)
+            if int(ext.split(":")[2]) in redone and ext not in now]
+    if gone:
+        import warnings
+
+        from dataqa.errors import format_ids
+
+        items = list(dict.fromkeys(str(i) for i, _ in gone))
+        warnings.warn(
+            f"{len(gone)} answer(s) an earlier pull of project {title!r} recorded are no longer "
+            f"answers there (skipped, emptied, deleted, or changed to a class outside the "
+            f"project) for items {format_ids(items, 5)}: the ledger keeps the labels it "
+            f"recorded, so they still count; record the item's label again with `dataqa al "
+            f"label` (a newer label wins) if the old one is wrong.", UserWarning, stacklevel=4)
 
 
 def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) -> list[str]:

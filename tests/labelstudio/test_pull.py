@@ -140,3 +140,29 @@ def test_pull_with_another_ledger_warns_that_nothing_came_from_it(ls_server, ls_
     res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(ledger.path), "--project",
                                    project_name], env=env)
     assert res.exit_code == 0 and "warning" not in res.output and "2 annotations" in res.output
+
+
+def test_an_answer_withdrawn_in_label_studio_is_said_to_still_count(ls_server, ls_client,
+                                                                    ledger, project_name):
+    rep = push(make_items(4), ls_server, ledger, project_name)
+    ann1 = ls_client.create_user("w1@example.org")
+    ann2 = ls_client.create_user("w2@example.org")
+    tid = rep.task_ids
+    ls_client.create_annotation(tid["item-1"], choice("ham"), completed_by=ann1)
+    second = ls_client.create_annotation(tid["item-1"], choice("spam"), completed_by=ann2)
+    kw = {"project": project_name, "ledger": ledger, "url": ls_server.url,
+          "api_key": ls_server.api_key}
+    pull_annotations(**kw)
+    ls_client.request("PATCH", f"/api/annotations/{second['id']}",
+                      json_body={"result": [], "was_cancelled": True})  # made a skip
+    with pytest.warns(UserWarning, match=f"1 answer\\(s\\) an earlier pull of project "
+                                         f"'{project_name}' recorded are no longer answers "
+                                         f"there .* for items 'item-1': the ledger keeps"):
+        df = pull_annotations(**kw)
+    assert df["annotator"].tolist() == ["w1@example.org"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the task is not exported again while nothing
+        # changes on it: the next pull is quiet
+        pull_annotations(**kw)
