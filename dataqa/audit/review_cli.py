@@ -431,8 +431,12 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
         return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out, []
     # an item whose reviewers split evenly (one says 0, another 1) has no verified label:
     # a vote broken by class frequency would be counted as a verification
-    last = ann.assign(_who=ann["annotator"].astype("string").fillna("")).drop_duplicates(
-        ["id", "_who"], keep="last")
+    # each annotator's last answer; answers without an annotator count one each, as
+    # consensus_labels counts them
+    who = ann["annotator"].astype("string")
+    anonymous = pd.Series([f"<no annotator>-{k}" for k in range(len(ann))], index=ann.index,
+                          dtype="string")
+    last = ann.assign(_who=who.fillna(anonymous)).drop_duplicates(["id", "_who"], keep="last")
     votes = last.groupby([last["id"].astype(str), last["label"]]).size()
     top = votes.groupby(level=0).transform("max")
     tied = sorted(set((votes[votes == top]).groupby(level=0).size().loc[lambda c: c > 1].index))
@@ -521,7 +525,7 @@ def estimate_command(
         raise InvalidSettingError(
             f"{str(audit_dir)!r} has no review_plan.csv; run `dataqa review plan "
             f"{audit_dir} --budget N` first and review its items.")
-    pull_report, left_out = None, []
+    pull_report, left_out, tied = None, [], []
     if reviews is not None:
         from dataqa.data import load_table
         from dataqa.errors import DataqaError
@@ -571,7 +575,7 @@ def estimate_command(
             f"fill in the verified_label column of the review sheet (or annotate the pushed "
             f"queue), then run `dataqa review estimate` again. Nothing was written.")
     result.verified = v
-    _warn_lost_reviews(audit_dir, ids_now)
+    _warn_lost_reviews(audit_dir, ids_now | set(tied))  # a tie is said on its own
     record = v.to_dict()
     record["review_files"] = [str(f) for f in reviews] if reviews is not None else []
     record["reviewed_ids"] = sorted(ids_now & set(result.review_plan["id"].astype(str)))

@@ -273,14 +273,17 @@ def _check_known_project(server: LabelStudioClient, ledger: Any, path: str | Non
     if not isinstance(project, str) or project.strip().isdigit():
         return
     if isinstance(ledger, Ledger):
-        known = project_state(ledger, project).get("project_id")
+        state = project_state(ledger, project)
     elif path is not None and Path(path).exists():
         with Ledger(path, create=False) as led:
-            known = project_state(led, project).get("project_id")
+            state = project_state(led, project)
     else:
         return
-    if known is None:
-        return
+    known = state.get("project_id")
+    if known is None or str(state.get("url", "")).rstrip("/") != str(server.url).rstrip("/"):
+        return  # recorded on another server: its ids say nothing here
+    if server.find_project(project) is not None:
+        return  # a project has this title: the push goes there, as ever
     info = server.find_project(int(known))
     if info is None:
         import warnings

@@ -582,3 +582,21 @@ def test_extension_by_reviews_to_add_covers_and_reaches_the_width():
     assert extended >= reps // 2
     assert hits / reps >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / reps)
     assert reached / reps >= 0.75, reached
+
+
+def test_ties_among_reviewers_count_answers_without_an_annotator_one_each(monkeypatch):
+    # as consensus_labels counts them: two anonymous answers 0 and 1 are a tie; two
+    # anonymous 0s against bob's 1 are not
+    import dataqa.labelstudio as ls
+    from dataqa.audit.review_cli import _reviews_from_ledger
+
+    ann = pd.DataFrame({"id": ["a", "a", "b", "b", "b", "c"],
+                        "label": [0, 1, 0, 0, 1, 1],
+                        "annotator": [None, None, None, None, "bob", "bob"]})
+    monkeypatch.setattr(ls, "pull_project", lambda **kw: SimpleNamespace(
+        annotations=ann, report="report"))
+    result = SimpleNamespace(review_plan=pd.DataFrame({"id": ["a", "b", "c"]}),
+                             table=SimpleNamespace(class_names=["ham", "spam"]))
+    frame, report, left_out, tied = _reviews_from_ledger(result, "l.db", "p", None)
+    assert tied == ["a"] and left_out == [] and report == "report"
+    assert dict(zip(frame["id"], frame["verified_label"], strict=True)) == {"b": "ham", "c": "spam"}

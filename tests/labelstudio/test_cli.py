@@ -244,6 +244,23 @@ def test_cli_push_to_a_renamed_or_deleted_project(ls_server, ls_client, tmp_path
     assert (f"this ledger pushed to project '{project_name}' as id {pid}, which Label Studio now "
             f"titles '{renamed}': pass --project '{renamed}' to go on with it") in text
     assert ls_client.find_project(project_name) is None  # no second project was made
+    # a project under the old title again (made anew in Label Studio): the push goes there
+    fresh = ls_client.create_project(project_name, ls_client.request(
+        "GET", f"/api/projects/{pid}")["label_config"])
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0 and "6 created" in res.output, res.output
+    ls_client.delete_project(int(fresh["id"]))
+    from dataqa.ledger import Ledger
+
+    with Ledger(ledger) as led:  # what a push to another server recorded: ids say nothing
+        key = f"labelstudio/{project_name}"
+        state = led.get_state(key)
+        led.set_state(key, {**state, "project_id": pid, "url": "http://elsewhere:9"})
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0 and "6 created" in res.output, res.output
+    ls_client.delete_project(int(ls_client.find_project(project_name)["id"]))
+    with Ledger(ledger) as led:
+        led.set_state(key, {**state, "project_id": pid})
     res = runner.invoke(app, [*args[:5], renamed, *args[6:]], env=env)
     assert res.exit_code == 0 and "0 created, 6 already there" in res.output, res.output
     ls_client.delete_project(pid)
