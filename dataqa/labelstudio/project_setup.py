@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 from dataqa.labelstudio.client import LabelStudioClient
 from dataqa.types import OUT_OF_SCOPE
@@ -20,7 +21,7 @@ from dataqa.types import OUT_OF_SCOPE
 _OUT_OF_SCOPE = {"out_of_scope", str(OUT_OF_SCOPE)}
 
 __all__ = ["VIEW_TITLE", "description", "instructions", "view_data", "ensure_view",
-           "update_instructions"]
+           "update_instructions", "check_known_project"]
 
 #: Title of the data-manager tab dataqa creates.
 VIEW_TITLE = "dataqa: by priority"
@@ -151,3 +152,45 @@ def update_instructions(client: LabelStudioClient, project_id: int, text: str) -
     """Set the project's instructions and show them before labeling."""
     client.request("PATCH", f"/api/projects/{int(project_id)}",
                    json_body={"expert_instruction": text, "show_instruction": True})
+
+
+def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None,
+                        project: str | int) -> None:
+    """Refuse a title whose project, as the ledger recorded it, is now titled otherwise
+    (renamed in Label Studio): pushing under the old title would create a second project
+    with the same items. A recorded project that is gone (deleted) is said, and a new one
+    is made."""
+    from pathlib import Path
+
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio.ledger_state import project_state
+    from dataqa.ledger import Ledger
+
+    if not isinstance(project, str) or project.strip().isdigit():
+        return
+    if isinstance(ledger, Ledger):
+        state = project_state(ledger, project)
+    elif path is not None and Path(path).exists():
+        with Ledger(path, create=False) as led:
+            state = project_state(led, project)
+    else:
+        return
+    known = state.get("project_id")
+    if known is None or str(state.get("url", "")).rstrip("/") != str(server.url).rstrip("/"):
+        return  # recorded on another server: its ids say nothing here
+    if server.find_project(project) is not None:
+        return  # a project has this title: the push goes there, as ever
+    info = server.find_project(int(known))
+    if info is None:
+        import warnings
+
+        warnings.warn(f"project {project!r} (id {int(known)}), to which this ledger pushed "
+                      f"before, is gone from Label Studio at {server.url}; a new project "
+                      f"{project!r} is made and the items are pushed again.", UserWarning,
+                      stacklevel=4)
+    elif str(info.get("title")) != project:
+        raise LabelStudioProjectError(
+            f"this ledger pushed to project {project!r} as id {int(known)}, which Label Studio "
+            f"now titles {info.get('title')!r}: pass --project {info.get('title')!r} to go on "
+            f"with it. A push under the old title would create a second "
+            f"project holding the same items. Nothing was pushed.")

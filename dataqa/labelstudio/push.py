@@ -58,11 +58,11 @@ from dataqa.labelstudio.ledger_state import (
     check_ledger_path,
     ledger_lock,
     open_ledger,
-    project_state,
     queue_name,
     record_project_state,
 )
 from dataqa.labelstudio.project_setup import (
+    check_known_project,
     description,
     ensure_view,
     instructions,
@@ -260,44 +260,6 @@ def _resolve_project(client: LabelStudioClient, project: str | int, *, config: s
             f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
             f"{names!r}; use another project or the same class names in the same order.")
     return info
-
-
-def _check_known_project(server: LabelStudioClient, ledger: Any, path: str | None,
-                         project: str | int) -> None:
-    """Refuse a title whose project, as the ledger recorded it, is now titled otherwise
-    (renamed in Label Studio): pushing under the old title would create a second project
-    with the same items. A recorded project that is gone (deleted) is said, and a new one
-    is made."""
-    from dataqa.ledger import Ledger
-
-    if not isinstance(project, str) or project.strip().isdigit():
-        return
-    if isinstance(ledger, Ledger):
-        state = project_state(ledger, project)
-    elif path is not None and Path(path).exists():
-        with Ledger(path, create=False) as led:
-            state = project_state(led, project)
-    else:
-        return
-    known = state.get("project_id")
-    if known is None or str(state.get("url", "")).rstrip("/") != str(server.url).rstrip("/"):
-        return  # recorded on another server: its ids say nothing here
-    if server.find_project(project) is not None:
-        return  # a project has this title: the push goes there, as ever
-    info = server.find_project(int(known))
-    if info is None:
-        import warnings
-
-        warnings.warn(f"project {project!r} (id {int(known)}), to which this ledger pushed "
-                      f"before, is gone from Label Studio at {server.url}; a new project "
-                      f"{project!r} is made and the items are pushed again.", UserWarning,
-                      stacklevel=4)
-    elif str(info.get("title")) != project:
-        raise LabelStudioProjectError(
-            f"this ledger pushed to project {project!r} as id {int(known)}, which Label Studio "
-            f"now titles {info.get('title')!r}: pass --project {info.get('title')!r} to go on "
-            f"with it. A push under the old title would create a second "
-            f"project holding the same items. Nothing was pushed.")
 
 
 def _adopt_tag_names(plan: _Plan, project_config: str) -> None:
@@ -579,7 +541,7 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
     # the server is checked before anything is written
     with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):
-            _check_known_project(server, ledger, plan.ledger_path, project)
+            check_known_project(server, ledger, plan.ledger_path, project)
             info = _resolve_project(server, project, config=plan.config,
                                     names=plan.class_names, kind=kind, queue=queue)
             _adopt_tag_names(plan, info["label_config"])
