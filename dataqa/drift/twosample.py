@@ -198,16 +198,7 @@ def _ks_from_counts(a: np.ndarray, b: np.ndarray, ca: np.ndarray, cb: np.ndarray
     gap = int(_ties.ks_gap(ca, cb, n, m))
     stat = gap / (n * m)
     if ca.size == n + m:  # no ties
-        if max(n, m) <= KS_SCIPY_EXACT_MAX:
-            from scipy.stats import ks_2samp
-
-            r = ks_2samp(a, b, alternative="two-sided", method="auto")
-            return float(r.statistic), float(r.pvalue)
-        from scipy.stats import kstwo
-
-        # Smirnov's limit, as ks_2samp's asymptotic branch: the one-sample two-sided
-        # distribution at the effective size n m / (n + m), rounded
-        return stat, float(np.clip(kstwo.sf(stat, np.round(n * m / (n + m))), 0.0, 1.0))
+        return _ks_untied(a, b, stat)
     if gap == 0 or ca.size == 1:
         return stat, 1.0
     counts = ca + cb
@@ -219,21 +210,24 @@ def _ks_from_counts(a: np.ndarray, b: np.ndarray, ca: np.ndarray, cb: np.ndarray
         # no split reached it: below the floor, the p-value of untied data, which
         # bounds the tied one (see ks_test), so that a few ties among thousands of
         # distinct values do not cap a large shift's p-value at 1 / (P + 1)
-        p = min(p, _ks_continuous_p(a, b, stat))
+        p = min(p, _ks_untied(a, b, stat)[1])
     return stat, p
 
 
-def _ks_continuous_p(a: np.ndarray, b: np.ndarray, stat: float) -> float:
-    """The KS p-value of ``stat`` as if the samples had no ties (scipy's exact or
-    asymptotic p-value, as in :func:`ks_test` without ties)."""
+def _ks_untied(a: np.ndarray, b: np.ndarray, stat: float) -> tuple[float, float]:
+    """The KS statistic and p-value as for samples without ties: scipy's ``ks_2samp``
+    (exact or asymptotic) up to :data:`KS_SCIPY_EXACT_MAX` items, else Smirnov's limit
+    at ``stat``, as ks_2samp's asymptotic branch computes it (the one-sample two-sided
+    distribution at the effective size n m / (n + m), rounded) without sorting again."""
     n, m = a.size, b.size
     if max(n, m) <= KS_SCIPY_EXACT_MAX:
         from scipy.stats import ks_2samp
 
-        return float(ks_2samp(a, b, alternative="two-sided", method="auto").pvalue)
+        r = ks_2samp(a, b, alternative="two-sided", method="auto")
+        return float(r.statistic), float(r.pvalue)
     from scipy.stats import kstwo
 
-    return float(np.clip(kstwo.sf(stat, np.round(n * m / (n + m))), 0.0, 1.0))
+    return stat, float(np.clip(kstwo.sf(stat, np.round(n * m / (n + m))), 0.0, 1.0))
 
 
 def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
