@@ -683,10 +683,11 @@ def status_command(
         console.print(f"round {current['round']} is open: {len(current['missing'])} of "
                       f"{current['n_batch']} items still need a label or skip: "
                       f"{format_ids(current['missing'], 10)}", highlight=False)
-        if any(q[2] and q[1] == "active" for q in queues):  # a Skip there is no skip here
-            console.print("  (a Skip in Label Studio does not close an item: give it the "
-                          "label 'skip' in an answers file, `dataqa al label FILE --ledger "
-                          "...`, with id and label columns)", highlight=False)
+        pushed = sorted({q[2] for q in queues if q[2] and q[1] == "active"})
+        if pushed:  # answers given in Label Studio count once pulled
+            console.print(f"  (answers and Skips given in Label Studio count once pulled: "
+                          f"`dataqa ls pull --ledger ... --project {pushed[-1]!r}`)",
+                          highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -171,7 +171,11 @@ def push_command(
     A note says what the tasks lack when the table has no prediction or score column.
     """
     from dataqa.errors import UnknownNameError
-    from dataqa.labelstudio.ledger_state import check_ledger_path, project_state
+    from dataqa.labelstudio.ledger_state import (
+        check_ledger_path,
+        project_state,
+        recorded_title,
+    )
     from dataqa.labelstudio.push import push_queue
     from dataqa.ledger import Ledger
     from dataqa.types import QUEUE_KINDS
@@ -201,13 +205,14 @@ def push_command(
                             column=column, progress=None, timeout=timeout, pretick=pretick)
     else:
         with Ledger(ledger) as ledger_db:
+            title = recorded_title(ledger_db, project)  # of an id the ledger pushed to
             if names is None:
-                names = project_state(ledger_db, project).get("class_names")
+                names = project_state(ledger_db, title).get("class_names")
                 if names is None:
                     raise InvalidSettingError(
                         f"no class names recorded for project {project!r}; pass --classes a,b,...")
             items = (_flagged(_read_items(source, opts, id_column), source, only_flagged)
-                     if source is not None else _items_from_ledger(ledger_db, project, queue))
+                     if source is not None else _items_from_ledger(ledger_db, title, queue))
             report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
                                 queue=queue, url=url, chunk_size=chunk_size,
                                 data_kind=data_kind, column=column, progress=None,
@@ -224,8 +229,15 @@ def pull_command(
     out: Path | None = typer.Option(
         None, "--out", help="Also write the annotations to this CSV file (replaced if it exists)."),
     timeout: float = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP),
+    full: bool = typer.Option(
+        False, "--full", help="Read every annotated task again, not only those changed since "
+        "the last pull: also finds answers of tasks deleted in Label Studio (withdrawn)."),
 ) -> None:
     """Fetch completed annotations into the ledger (source 'human'); safe to repeat.
+
+    An answer an earlier pull stored that was skipped, emptied, deleted or changed to a
+    class outside the project since is withdrawn: kept in the ledger's history, no
+    longer counted (a warning names the items).
 
     Annotations whose class is not one of the project's are refused: one "refused:" line
     each, not stored, exit code 1 (as `dataqa review estimate`); the others are stored.
@@ -239,7 +251,7 @@ def pull_command(
     check_ledger_path(ledger, must_exist=True)
     if out is not None:
         check_out_file(out)
-    result = pull_project(project=project, ledger=ledger, url=url, timeout=timeout)
+    result = pull_project(project=project, ledger=ledger, url=url, timeout=timeout, full=full)
     print_pull_report(result.report)
     if out is not None:
         write_csv_atomic(result.annotations, out)

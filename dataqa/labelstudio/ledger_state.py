@@ -27,6 +27,7 @@ __all__ = [
     "pulled_state_key",
     "project_state",
     "record_project_state",
+    "recorded_title",
     "check_ledger_path",
     "open_ledger",
     "ledger_lock",
@@ -69,6 +70,21 @@ def project_state(ledger: Any, project: str) -> dict:
     Keys: ``project_id``, ``url`` and ``class_names`` (class names in class order).
     """
     return ledger.get_state(project_state_key(str(project))) or {}
+
+
+def recorded_title(ledger: Any, project: str) -> str:
+    """The title under which ``ledger`` recorded ``project`` when it is a project id the
+    ledger pushed to (``"12"`` -> ``"SMS round 1"``); else ``project`` itself."""
+    text = str(project).strip()
+    if project_state(ledger, text) or not text.isdigit():
+        return str(project)
+    prefix = project_state_key("")
+    for key in ledger.state_keys(prefix):
+        state = ledger.get_state(key) or {}
+        # a project's own state holds its classes; the pull's (key ending /pulled) not
+        if "class_names" in state and state.get("project_id") == int(text):
+            return key[len(prefix):]
+    return str(project)
 
 
 def record_project_state(ledger: Any, project: str, *, project_id: int, url: str,

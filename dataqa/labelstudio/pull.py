@@ -304,36 +304,69 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         new_classes = _new_classes(classes if declared else [], upserts, codec)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone))
-        n_new, n_updated = ledger_db.upsert_external_labels(upserts) if upserts else (0, 0)
-        _warn_withdrawn(before, upserts, redone, fetched.title)
         watermark = max(stamps, key=_parse_time) if stamps else None
-        ledger_db.set_state(pulled_state_key(fetched.title), {
-            "project_id": project_id, "watermark": watermark, "tasks": tasks_state})
+        with ledger_db.transaction():  # the answers and the pull's state: all or nothing
+            n_new, n_updated = (ledger_db.upsert_external_labels(upserts) if upserts
+                                else (0, 0))
+            n_withdrawn = _withdraw(ledger_db, before, upserts, redone,
+                                    every_task=state is None, title=fetched.title)
+            round_skips = _skip_in_round(ledger_db, tasks_state, in_batches)
+            ledger_db.set_state(pulled_state_key(fetched.title), {
+                "project_id": project_id, "watermark": watermark, "tasks": tasks_state})
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
-                   new_classes=new_classes)
+                   new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips)
 
 
-def _warn_withdrawn(before: pd.DataFrame, upserts: list[dict], redone: set[int],
-                    title: str) -> None:
-    """Warn about answers an earlier pull stored whose tasks were exported again without
-    them (skipped, emptied, deleted, or changed to a class outside the project): the
-    ledger keeps every label it recorded, so those still count."""
+def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set
+                   ) -> tuple[int, list[str]] | None:
+    """Skip in the open active-learning round the items of its batch, pushed to this
+    project as an active-learning queue, that an annotator skipped in Label Studio and
+    that have no label (as ``dataqa al label`` records a ``skip``); returns the round and
+    the items skipped now, or None."""
+    from dataqa.active.labels import SKIPPED_KEY
+    from dataqa.active.session import open_round_in
+
+    skipped = {str(r["id"]) for e in tasks_state.values() for r in e.get("s", [])}
+    if not skipped or not in_batches:
+        return None
+    current = open_round_in(ledger_db)
+    if current is None:
+        return None
+    new = [i for i in current["missing"] if i in skipped and i in in_batches]
+    if not new:
+        return None
+    number = int(current["round"])
+    state = ledger_db.get_state(SKIPPED_KEY) or {}
+    state[str(number)] = sorted(set(state.get(str(number), [])) | set(new))
+    ledger_db.set_state(SKIPPED_KEY, state)
+    return number, new
+
+
+def _withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: set[int],
+              *, every_task: bool, title: str) -> int:
+    """Withdraw the answers an earlier pull stored that are answers no longer: their task
+    was exported again without them (skipped, emptied, deleted, or changed to a class
+    outside the project) or, when ``every_task`` was exported, their task was not (the
+    task or all its answers deleted). They stop counting; the ledger keeps their rows.
+    Returns how many were withdrawn, and warns, naming the items."""
     now = {u["external_id"] for u in upserts}
     gone = [(item, ext) for item, ext in zip(before["id"], before["external_id"], strict=True)
-            if int(ext.split(":")[2]) in redone and ext not in now]
-    if gone:
+            if (every_task or int(ext.split(":")[2]) in redone) and ext not in now]
+    n = ledger_db.withdraw_external_labels([ext for _, ext in gone]) if gone else 0
+    if n:
         import warnings
 
         from dataqa.errors import format_ids
 
         items = list(dict.fromkeys(str(i) for i, _ in gone))
         warnings.warn(
-            f"{len(gone)} answer(s) an earlier pull of project {title!r} recorded are no longer "
+            f"{n} answer(s) an earlier pull of project {title!r} recorded are no longer "
             f"answers there (skipped, emptied, deleted, or changed to a class outside the "
-            f"project) for items {format_ids(items, 5)}: the ledger keeps the labels it "
-            f"recorded, so they still count; record the item's label again with `dataqa al "
-            f"label` (a newer label wins) if the old one is wrong.", UserWarning, stacklevel=4)
+            f"project) for items {format_ids(items, 5)}: they no longer count in the "
+            f"ledger (it keeps them as withdrawn); an answer given again counts again.",
+            UserWarning, stacklevel=4)
+    return n
 
 
 def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) -> list[str]:
@@ -359,12 +392,15 @@ def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) ->
 
 def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,
             n_new: int, n_updated: int, t0: float,
-            new_classes: list[str] | None = None) -> PullResult:
+            new_classes: list[str] | None = None, n_withdrawn: int = 0,
+            round_skips: tuple[int, list[str]] | None = None) -> PullResult:
     """The annotations as a table, and the report with what was set apart."""
     report = PullReport(project=fetched.title, project_id=fetched.project_id,
                         n_annotations=len(rows), n_new=n_new, n_updated=n_updated,
                         n_unchanged=len(rows) - n_new - n_updated,
-                        new_classes=list(new_classes or []))
+                        new_classes=list(new_classes or []), n_withdrawn=n_withdrawn)
+    if round_skips is not None:
+        report.round_skipped = (round_skips[0], list(round_skips[1]))
     apart = {key: [r for e in tasks_state.values() for r in e.get(key, [])]
              for key in ("s", "e", "v")}
     report.skipped = pd.DataFrame(apart["s"], columns=_SKIP_COLUMNS)
@@ -407,9 +443,16 @@ def pull_project(*, project: str | int, ledger: Any, url: str | None = None,
 
     The first pull exports every annotated task. Later pulls ask the server for the tasks
     changed since the newest change the previous pull saw (a few seconds of margin) and
-    export only those; the annotations of the other tasks are read back from the ledger
-    (so an annotation deleted in Label Studio stays in the ledger). ``full=True``
-    exports everything again.
+    export only those; the annotations of the other tasks are read back from the ledger.
+    ``full=True`` exports everything again.
+
+    An answer an earlier pull stored that is no answer now (skipped, emptied, deleted,
+    or changed to a class outside the project) is withdrawn: its row stays in the
+    ledger's history (:meth:`~dataqa.ledger.Ledger.labels` with ``withdrawn=True``) but
+    no longer counts, and a warning names the items. A pull finds those of the tasks it
+    exports, so answers of a task deleted in Label Studio only with ``full=True``. An
+    answer given again counts again. A pull writes all its rows or none (Ctrl-C leaves
+    the ledger as it was).
 
     Parameters
     ----------
@@ -443,8 +486,15 @@ def pull_project(*, project: str | int, ledger: Any, url: str | None = None,
     """
     t0 = time.perf_counter()
     ledger_path = check_ledger_path(ledger, must_exist=True)
-    with client_session(client, url, api_key, timeout=timeout) as server, ledger_lock(ledger_path):
-        return _pull_locked(server, project, ledger, from_name=from_name, full=full, t0=t0)
+    try:
+        with (client_session(client, url, api_key, timeout=timeout) as server,
+              ledger_lock(ledger_path)):
+            return _pull_locked(server, project, ledger, from_name=from_name, full=full, t0=t0)
+    except KeyboardInterrupt as exc:  # said by the command line
+        exc.dataqa_note = (  # type: ignore[attr-defined]
+            f"the pull of project {project!r} stopped before it finished; a pull writes all "
+            f"its answers or none, so run it again: nothing is stored twice.")
+        raise
 
 
 def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,

@@ -102,6 +102,17 @@ class PullReport:
         Classes chosen in this pull that the ledger did not have before it (the project's
         classes were edited in Label Studio). Their labels are stored, so the ledger now
         has these classes and the next round trains on them.
+    n_withdrawn : int
+        Answers an earlier pull stored that are answers no longer (skipped, emptied,
+        deleted, or changed to a class outside the project, after that pull): withdrawn
+        in the ledger, so they no longer count. An incremental pull finds them on tasks
+        changed since; a full pull (``full=True``, ``dataqa ls pull --full``) also finds
+        those of deleted tasks.
+    round_skipped : (int, list of str) or None
+        The open active-learning round and the items of its batch this pull skipped in
+        it: an annotator pressed *Skip* on them in a project the batch was pushed to as an
+        active-learning queue, and they have no label (as ``dataqa al label`` records the
+        label ``skip``). The round closes once every item is labeled or skipped.
     disagreements : list
         Ids of the items whose annotators chose different classes (each annotator's
         newest annotation). The ledger's label of such an item is the majority of its
@@ -122,6 +133,8 @@ class PullReport:
     new_classes: list[str] = field(default_factory=list)
     disagreements: list = field(default_factory=list)
     seconds: float = 0.0
+    n_withdrawn: int = 0
+    round_skipped: tuple[int, list[str]] | None = None
 
     @property
     def n_skipped(self) -> int:
@@ -149,7 +162,11 @@ class PullReport:
                 "n_skipped": self.n_skipped, "n_empty": self.n_empty,
                 "n_invalid": self.n_invalid, "n_unmatched_tasks": len(self.unmatched_tasks),
                 "new_classes": list(self.new_classes),
-                "n_disagreements": len(self.disagreements), "seconds": round(self.seconds, 3)}
+                "n_disagreements": len(self.disagreements), "n_withdrawn": self.n_withdrawn,
+                "round_skipped": (None if self.round_skipped is None else
+                                  {"round": self.round_skipped[0],
+                                   "ids": list(self.round_skipped[1])}),
+                "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
         invalid = (f"{self.n_invalid} with a class not in the project (not stored), "
@@ -159,6 +176,13 @@ class PullReport:
                 f"unchanged), {self.n_skipped} skipped, {self.n_empty} without a class, "
                 f"{invalid}{len(self.unmatched_tasks)} tasks not from this ledger, in "
                 f"{self.seconds:.1f} s" + (
+                    f"; {self.n_withdrawn} answer(s) of an earlier pull withdrawn in Label "
+                    f"Studio: they no longer count" if self.n_withdrawn else "") + (
+                    f"; {len(self.round_skipped[1])} item(s) skipped in Label Studio "
+                    f"({', '.join(map(str, self.round_skipped[1][:5]))}"
+                    f"{', ...' if len(self.round_skipped[1]) > 5 else ''}) are skipped in "
+                    f"active-learning round {self.round_skipped[0]}"
+                    if self.round_skipped else "") + (
                     f"; new class{'es' if len(self.new_classes) > 1 else ''} "
                     f"{', '.join(map(repr, self.new_classes))}, not in the ledger before this "
                     f"pull: stored, the next round trains on "

@@ -219,21 +219,46 @@ class Ledger:
         Studio annotation id; unique across the ledger) and optionally ``annotator``,
         ``created_at``, ``updated_at``, ``lead_time`` (seconds) and ``round``. A row whose
         external id is already stored updates that row (label, annotator, updated_at,
-        lead_time, source, item) instead of adding one.
+        lead_time, source, item) instead of adding one; a withdrawn row given again
+        counts again.
 
         Returns
         -------
-        (n_new, n_updated) : rows inserted, and stored rows whose values changed.
+        (n_new, n_updated) : rows inserted (or withdrawn before and back), and stored
+        rows whose values changed.
         """
         return self._labels.upsert_external(rows)
 
-    def labels(self, source: str | None = None) -> pd.DataFrame:
+    def withdraw_external_labels(self, external_ids: Iterable[Any]) -> int:
+        """Mark the labels with these external ids withdrawn (their answer was deleted,
+        emptied or made a skip where it came from).
+
+        A withdrawn label keeps its row, with ``withdrawn_at`` set, but no longer counts:
+        :meth:`labels` and :meth:`latest_labels` leave it out. Given again through
+        :meth:`upsert_external_labels` (the answer is back), it counts again.
+
+        Returns
+        -------
+        int : labels withdrawn by this call (ids unknown or withdrawn already are passed over).
+        """
+        return self._labels.withdraw_external(external_ids)
+
+    def labels(self, source: str | None = None, *, withdrawn: bool = False) -> pd.DataFrame:
         """Every label row, oldest first.
 
+        Parameters
+        ----------
+        source : one of ``dataqa.types.LABEL_SOURCES``, optional
+            Only that source's labels.
+        withdrawn : bool
+            Include withdrawn labels (:meth:`withdraw_external_labels`) too: the whole
+            history. By default only labels that count.
+
         Columns: ``row_id, id, label, source, round, annotator, external_id, created_at,
-        updated_at, lead_time, recorded_at``.
+        updated_at, lead_time, recorded_at, withdrawn_at`` (``withdrawn_at`` is missing
+        unless the label was withdrawn).
         """
-        return self._labels.frame(source)
+        return self._labels.frame(source, withdrawn=withdrawn)
 
     def latest_labels(self, source: str | None = None) -> pd.DataFrame:
         """One label per labeled item.
@@ -246,7 +271,8 @@ class Ledger:
         label counts once, the label most of them give wins, and a tie goes to the newest
         of the tied labels; a ``human`` label without an annotator (``dataqa al label``
         from a file without an annotator column) newer than that label corrects it.
-        With ``source`` only that source's labels are considered.
+        With ``source`` only that source's labels are considered. Withdrawn labels
+        (:meth:`withdraw_external_labels`) are left out.
 
         Returns
         -------
@@ -365,6 +391,10 @@ class Ledger:
     def get_state(self, key: str, default: Any = None) -> Any:
         """The value stored under ``key``, or ``default``."""
         return self._state.get(key, default)
+
+    def state_keys(self, prefix: str = "") -> list[str]:
+        """The state keys starting with ``prefix``, sorted."""
+        return self._state.keys(prefix)
 
     # ---------------------------------------------------------------- summary
 

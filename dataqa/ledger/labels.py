@@ -22,7 +22,7 @@ __all__ = ["LabelTable", "LABEL_PRECEDENCE", "check_source"]
 LABEL_PRECEDENCE: dict[str, int] = {"reviewed": 4, "human": 3, "given": 2, "weak": 1, "model": 1}
 
 _LABEL_COLUMNS = ["row_id", "id", "label", "source", "round", "annotator", "external_id",
-                  "created_at", "updated_at", "lead_time", "recorded_at"]
+                  "created_at", "updated_at", "lead_time", "recorded_at", "withdrawn_at"]
 _LATEST_COLUMNS = ["id", "label", "source", "round", "annotator", "created_at"]
 
 
@@ -120,7 +120,8 @@ class LabelTable:
 
     def upsert_external(self, rows: Iterable[Mapping[str, Any]] | pd.DataFrame
                         ) -> tuple[int, int]:
-        """Insert labels by external id, or update the stored row with that id."""
+        """Insert labels by external id, or update the stored row with that id (a row
+        withdrawn before counts again, as a new label)."""
         if isinstance(rows, pd.DataFrame):
             rows = rows.to_dict("records")
         prepared = [_external_row(k, r) for k, r in enumerate(rows)]
@@ -136,8 +137,9 @@ class LabelTable:
             now = utc_now()
             for p in prepared:
                 old = conn.execute(
-                    "SELECT row_id, item_id, label, source, annotator, updated_at, lead_time "
-                    "FROM labels WHERE external_id = ?", (p["external_id"],)).fetchone()
+                    "SELECT row_id, item_id, label, source, annotator, updated_at, lead_time, "
+                    "withdrawn_at FROM labels WHERE external_id = ?",
+                    (p["external_id"],)).fetchone()
                 if old is None:
                     conn.execute(
                         "INSERT INTO labels (item_id, label, source, round, annotator, "
@@ -150,24 +152,49 @@ class LabelTable:
                     continue
                 new_values = (p["item_id"], p["label"], p["source"], p["annotator"],
                               p["updated_at"], p["lead_time"])
-                if tuple(old[1:]) != new_values:
+                if tuple(old[1:7]) != new_values or old[7] is not None:
                     conn.execute(
                         "UPDATE labels SET item_id = ?, label = ?, source = ?, annotator = ?, "
-                        "updated_at = ?, lead_time = ?, recorded_at = ? WHERE row_id = ?",
-                        (*new_values, now, old[0]))
-                    n_updated += 1
+                        "updated_at = ?, lead_time = ?, recorded_at = ?, withdrawn_at = NULL "
+                        "WHERE row_id = ?", (*new_values, now, old[0]))
+                    if old[7] is None:
+                        n_updated += 1
+                    else:  # an answer withdrawn before is back
+                        n_new += 1
         return n_new, n_updated
 
-    def frame(self, source: str | None = None) -> pd.DataFrame:
-        """Every label row (of one source, if given), oldest first."""
+    def withdraw_external(self, external_ids: Iterable[Any]) -> int:
+        """Mark the labels with these external ids withdrawn; returns how many were
+        counting before (ids not stored, or withdrawn already, are passed over)."""
+        ids = [str(python_scalar(e)) for e in external_ids]
+        if not ids:
+            return 0
+        with self._store.write() as conn:
+            now = utc_now()
+            n = 0
+            for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+                part = ids[start:start + 500]
+                marks = ", ".join("?" * len(part))
+                n += conn.execute(
+                    f"UPDATE labels SET withdrawn_at = ? WHERE withdrawn_at IS NULL AND "
+                    f"external_id IN ({marks})", (now, *part)).rowcount
+        return n
+
+    def frame(self, source: str | None = None, *, withdrawn: bool = False) -> pd.DataFrame:
+        """Every label row (of one source, if given), oldest first; withdrawn rows only
+        with ``withdrawn``."""
         sql = ("SELECT row_id, item_id, label, source, round, annotator, external_id, "
-               "created_at, updated_at, lead_time, recorded_at FROM labels")
-        params: tuple = ()
+               "created_at, updated_at, lead_time, recorded_at, withdrawn_at FROM labels")
+        where, params = [], []
         if source is not None:
             check_source(source)
-            sql += " WHERE source = ?"
-            params = (source,)
-        rows = self._store.read(sql + " ORDER BY row_id", params)
+            where.append("source = ?")
+            params.append(source)
+        if not withdrawn:
+            where.append("withdrawn_at IS NULL")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._store.read(sql + " ORDER BY row_id", tuple(params))
         df = pd.DataFrame(rows, columns=_LABEL_COLUMNS)
         df["round"] = df["round"].astype("Int64")
         return df

@@ -122,9 +122,15 @@ def _sql_script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return apply
 
 
+#: Version 3: a label withdrawn where it came from (an answer deleted, emptied or made a
+#: skip in Label Studio) keeps its row, marked with when it was withdrawn; it no longer counts.
+_TABLES_V3 = """
+ALTER TABLE labels ADD COLUMN withdrawn_at TEXT;
+"""
+
 #: ``MIGRATIONS[i]`` upgrades a ledger from schema version ``i`` to ``i + 1``.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _sql_script(_TABLES_V1), _sql_script(_TABLES_V2)]
+    _sql_script(_TABLES_V1), _sql_script(_TABLES_V2), _sql_script(_TABLES_V3)]
 
 #: Schema version written by this dataqa.
 SCHEMA_VERSION: int = len(MIGRATIONS)

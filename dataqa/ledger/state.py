@@ -32,3 +32,8 @@ class StateTable:
         """The value stored under ``key``, or ``default``."""
         rows = self._store.read("SELECT value FROM state WHERE key = ?", (key,))
         return default if not rows else decode_json(rows[0][0])
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """The keys starting with ``prefix``, sorted."""
+        rows = self._store.read("SELECT key FROM state ORDER BY key")
+        return [k for (k,) in rows if k.startswith(prefix)]

@@ -867,15 +867,15 @@ def test_a_model_that_predicts_one_class_for_the_dev_items_is_warned_about(tmp_p
     assert "class_weight='balanced'" in out
 
 
-def test_status_of_a_pushed_open_round_says_how_to_close_skipped_items(tmp_path: Path):
+def test_status_of_a_pushed_open_round_says_answers_count_once_pulled(tmp_path: Path):
     led = tmp_path / "l.db"
     _run("al", "init", _texts(tmp_path / "d.csv", n=30), "--ledger", led, "--text-column",
          "text", "--label-column", "label", "--id-column", "id")
     _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "entropy")
-    assert "a Skip in Label Studio" not in _run("al", "status", "--ledger", led)
+    assert "Skips given in Label Studio" not in _run("al", "status", "--ledger", led)
     with Ledger(led, create=False) as raw:  # what `al next --push` records
         raw.create_queue("p/active", kind="active", project="p")
     out = _run("al", "status", "--ledger", led)
     assert "round 1 is open: 3 of 3 items still need a label or skip" in out
-    assert ("(a Skip in Label Studio does not close an item: give it the label 'skip' in an "
-            "answers file, `dataqa al label FILE --ledger ...`, with id and label columns)") in out
+    assert ("(answers and Skips given in Label Studio count once pulled: `dataqa ls pull "
+            "--ledger ... --project 'p'`)") in out

@@ -145,3 +145,48 @@ def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tm
         assert len(check.rounds()) == 0
     res = runner.invoke(app, [*args[:-1], f"{project_name} two"], env=env)
     assert res.exit_code == 0 and "5 created" in res.output, res.output
+
+
+def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_client,
+                                                                  tmp_path, project_name):
+    from dataqa.active.labels import SKIPPED_KEY
+    from dataqa.active.session import open_round_in
+    from dataqa.ledger import Ledger
+
+    data = tmp_path / "pool.csv"
+    _pool().to_csv(data, index=False)
+    led = str(tmp_path / "al.db")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner = CliRunner()
+    res = runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column", "label",
+                              "--text-column", "text", "--id-column", "id"], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", led, "--batch", "3", "--strategy",
+                              "uncertainty", "--push", "--project", project_name], env=env)
+    assert res.exit_code == 0, res.output
+    with Ledger(led) as check:
+        tasks = check.task_ids(project=project_name)
+    first, second, third = sorted(tasks)
+    ls_client.create_annotation(tasks[first], choice("spam"))
+    ls_client.create_annotation(tasks[second], [], was_cancelled=True)  # Skip
+    pull = ["ls", "pull", "--ledger", led, "--project", project_name]
+    res = runner.invoke(app, pull, env=env)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert (f"1 item(s) skipped in Label Studio ({second}) are skipped in active-learning "
+            f"round 1") in out
+    with Ledger(led) as check:
+        assert check.get_state(SKIPPED_KEY) == {"1": [second]}
+        assert open_round_in(check)["missing"] == [third]
+    # pulled again: nothing new to skip, said nothing
+    res = runner.invoke(app, pull, env=env)
+    assert res.exit_code == 0 and "active-learning round" not in res.output
+    # the last item skipped too: the round is complete
+    ls_client.create_annotation(tasks[third], [], was_cancelled=True)
+    res = runner.invoke(app, pull, env=env)
+    assert res.exit_code == 0, res.output
+    with Ledger(led) as check:
+        assert check.get_state(SKIPPED_KEY) == {"1": sorted([second, third])}
+        assert open_round_in(check) is None
+    res = runner.invoke(app, ["al", "status", "--ledger", led], env=env)
+    assert res.exit_code == 0 and "round 1 is open" not in res.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -38,6 +39,19 @@ def test_cli_push_pull_round_trip(ls_server, ls_client, tmp_path, project_name):
     res = runner.invoke(app, args[:8], env=env)
     assert res.exit_code == 0, res.output
     assert "0 created, 40 already there" in res.output
+    # the same by the project's id: its title, classes and queue are the ledger's
+    from dataqa.labelstudio.ledger_state import project_state
+    from dataqa.ledger import Ledger
+
+    with Ledger(ledger) as led:
+        project_id = project_state(led, project_name)["project_id"]
+    by_id = [*args[:5], str(project_id), *args[6:8]]
+    res = runner.invoke(app, by_id, env=env)
+    assert res.exit_code == 0, res.output
+    assert "0 created, 40 already there" in res.output
+    res = runner.invoke(app, [*args[:5], str(project_id + 999), *args[6:8]], env=env)
+    assert res.exit_code == 2
+    assert f"no class names recorded for project '{project_id + 999}'" in res.output
 
     from dataqa.ledger import Ledger
 
@@ -51,6 +65,19 @@ def test_cli_push_pull_round_trip(ls_server, ls_client, tmp_path, project_name):
     assert "1 annotations (1 new" in res.output
     assert out.read_text().splitlines()[1].startswith("item-5,1,spam,")
     assert ls_server.api_key not in res.output
+    # the task deleted in Label Studio: only --full reads every task, and finds it gone
+    ls_client.delete_tasks([tid["item-5"]])
+    pull = ["ls", "pull", "--ledger", str(ledger), "--project", project_name]
+    res = runner.invoke(app, pull, env=env)
+    assert res.exit_code == 0 and "1 annotations (0 new, 0 updated, 1 unchanged)" in res.output
+    with pytest.warns(UserWarning, match="for items 'item-5': they no longer count"):
+        res = runner.invoke(app, [*pull, "--full"], env=env)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "0 annotations" in out and ("1 answer(s) of an earlier pull withdrawn in Label "
+                                       "Studio: they no longer count") in out
+    with Ledger(ledger) as led:
+        assert led.latest_labels(source="human").empty
 
     res = runner.invoke(app, ["ls", "pull", "--ledger", str(ledger), "--project", "nope nope"],
                         env=env)

@@ -142,27 +142,80 @@ def test_pull_with_another_ledger_warns_that_nothing_came_from_it(ls_server, ls_
     assert res.exit_code == 0 and "warning" not in res.output and "2 annotations" in res.output
 
 
-def test_an_answer_withdrawn_in_label_studio_is_said_to_still_count(ls_server, ls_client,
-                                                                    ledger, project_name):
+def test_an_answer_withdrawn_in_label_studio_stops_counting(ls_server, ls_client, ledger,
+                                                              project_name):
+    from dataqa.ledger import Ledger
+
     rep = push(make_items(4), ls_server, ledger, project_name)
     ann1 = ls_client.create_user("w1@example.org")
     ann2 = ls_client.create_user("w2@example.org")
     tid = rep.task_ids
     ls_client.create_annotation(tid["item-1"], choice("ham"), completed_by=ann1)
     second = ls_client.create_annotation(tid["item-1"], choice("spam"), completed_by=ann2)
+    third = ls_client.create_annotation(tid["item-2"], choice("spam"), completed_by=ann1)
     kw = {"project": project_name, "ledger": ledger, "url": ls_server.url,
           "api_key": ls_server.api_key}
     pull_annotations(**kw)
+    ham, spam = 0, 1  # class indices, as pulled labels are stored
+    with Ledger(ledger.path) as led:  # 1-1 between the annotators: the newest, spam
+        assert led.latest_labels().set_index("id").loc["item-1", "label"] == spam
     ls_client.request("PATCH", f"/api/annotations/{second['id']}",
                       json_body={"result": [], "was_cancelled": True})  # made a skip
     with pytest.warns(UserWarning, match=f"1 answer\\(s\\) an earlier pull of project "
                                          f"'{project_name}' recorded are no longer answers "
-                                         f"there .* for items 'item-1': the ledger keeps"):
+                                         f"there .* for items 'item-1': they no longer count"):
         df = pull_annotations(**kw)
-    assert df["annotator"].tolist() == ["w1@example.org"]
+    assert df[df["id"] == "item-1"]["annotator"].tolist() == ["w1@example.org"]
+    assert df.attrs["report"].n_withdrawn == 1
+    with Ledger(ledger.path) as led:  # the skip withdrew the spam vote: ham now
+        assert led.latest_labels().set_index("id").loc["item-1", "label"] == ham
+        history = led.labels(withdrawn=True)
+        assert history["withdrawn_at"].notna().sum() == 1
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the task is not exported again while nothing
-        # changes on it: the next pull is quiet
+        # changes on it, and a full pull does not warn about it again
         pull_annotations(**kw)
+        assert pull_annotations(**kw, full=True).attrs["report"].n_withdrawn == 0
+    # the annotator answers again on the same annotation: it counts again
+    ls_client.request("PATCH", f"/api/annotations/{second['id']}",
+                      json_body={"result": choice("spam"), "was_cancelled": False})
+    df = pull_annotations(**kw)
+    assert sorted(df[df["id"] == "item-1"]["annotator"]) == ["w1@example.org",
+                                                              "w2@example.org"]
+    with Ledger(ledger.path) as led:
+        assert led.latest_labels().set_index("id").loc["item-1", "label"] == spam
+    # a deleted task is not listed as changed: only a full pull finds its answer gone
+    ls_client.delete_tasks([tid["item-2"]])
+    assert third["id"] in set(pull_annotations(**kw)["annotation_id"])
+    with pytest.warns(UserWarning, match="for items 'item-2': they no longer count"):
+        df = pull_annotations(**kw, full=True)
+    assert third["id"] not in set(df["annotation_id"])
+    with Ledger(ledger.path) as led:
+        assert "item-2" not in set(led.latest_labels()["id"])
+
+
+def test_an_interrupted_pull_writes_nothing_and_says_so(ls_server, ls_client, ledger,
+                                                        project_name, monkeypatch):
+    from dataqa.ledger import Ledger
+
+    rep = push(make_items(3), ls_server, ledger, project_name)
+    ls_client.create_annotation(rep.task_ids["item-0"], choice("spam"))
+    kw = {"project": project_name, "ledger": ledger.path, "url": ls_server.url,
+          "api_key": ls_server.api_key}
+
+    def stop(self, key, value):  # Ctrl-C after the answers were written, before the state
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(Ledger, "set_state", stop)
+        with pytest.raises(KeyboardInterrupt) as info:
+            pull_annotations(**kw)
+    assert info.value.dataqa_note == (
+        f"the pull of project {project_name!r} stopped before it finished; a pull writes all "
+        f"its answers or none, so run it again: nothing is stored twice.")
+    with Ledger(ledger.path) as led:
+        assert led.labels(source="human", withdrawn=True).empty
+    df = pull_annotations(**kw)
+    assert df["status"].tolist() == ["new"] and df["id"].tolist() == ["item-0"]

@@ -35,15 +35,37 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with Ledger(path) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION == 2
+        assert ledger.schema_version == SCHEMA_VERSION == 3
         assert ledger.latest_labels()["label"].tolist() == [2]
         ledger.add_items(["new"])
         ledger.create_queue("q", kind="review")
         assert ledger.upsert_external_labels([{"item_id": "new", "label": 1, "source": "human",
                                                "external_id": "e1"}]) == (1, 0)
     conn = sqlite3.connect(path)
-    assert dict(conn.execute("SELECT key, value FROM meta"))["schema_version"] == "2"
+    assert dict(conn.execute("SELECT key, value FROM meta"))["schema_version"] == "3"
     conn.close()
+
+
+def test_migration_from_version_2_keeps_external_labels_counting(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    MIGRATIONS[0](conn)
+    MIGRATIONS[1](conn)
+    conn.execute("INSERT INTO meta VALUES ('app', 'dataqa-ledger')")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    conn.execute("INSERT INTO items (id, added_at) VALUES ('a', '2023-01-01T00:00:00+00:00')")
+    conn.execute("INSERT INTO labels (item_id, label, source, created_at, recorded_at, "
+                 "external_id, annotator) VALUES ('a', 'spam', 'human', "
+                 "'2023-01-01T00:00:00+00:00', 'x', 'labelstudio:1:2:3', 'ann')")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == 3
+        assert ledger.latest_labels()["label"].tolist() == ["spam"]
+        assert ledger.labels()["withdrawn_at"].isna().all()
+        assert ledger.withdraw_external_labels(["labelstudio:1:2:3"]) == 1
+        assert ledger.latest_labels().empty
 
 
 def test_source_check_follows_label_sources(tmp_path: Path) -> None:
@@ -69,7 +91,7 @@ def test_source_check_follows_label_sources(tmp_path: Path) -> None:
 
 def test_new_ledger_has_the_released_schema(tmp_path: Path) -> None:
     # the split into codec/schema/store/parts changed no table, index or CHECK
-    expected = (Path(__file__).parent / "schema_v2.sql").read_text()
+    expected = (Path(__file__).parent / "schema_v3.sql").read_text()
     expected = "".join(ln + "\n" for ln in expected.splitlines() if not ln.startswith("-- "))
     Ledger(tmp_path / "s.db").close()
     conn = sqlite3.connect(tmp_path / "s.db")

@@ -92,6 +92,35 @@ def test_upsert_external_labels(ledger: Ledger) -> None:
         ledger.upsert_external_labels([rows[0], rows[0]])
 
 
+def test_withdrawn_external_labels_stop_counting_and_come_back(ledger: Ledger) -> None:
+    ledger.add_items(["a", "b"])
+    ledger.add_labels(["a"], ["ham"], source="given")
+    rows = [{"item_id": "a", "label": "spam", "source": "human", "annotator": "x@y",
+             "external_id": "e1", "updated_at": "2024-05-01T10:00:00Z"},
+            {"item_id": "b", "label": "ham", "source": "human", "annotator": "x@y",
+             "external_id": "e2", "updated_at": "2024-05-01T10:00:00Z"}]
+    ledger.upsert_external_labels(rows)
+    assert ledger.latest_labels()[["id", "label"]].values.tolist() == [["a", "spam"],
+                                                                       ["b", "ham"]]
+    # unknown and repeated ids are passed over; the count is of labels withdrawn now
+    assert ledger.withdraw_external_labels(["e1", "nope"]) == 1
+    assert ledger.withdraw_external_labels(["e1"]) == 0
+    assert ledger.withdraw_external_labels([]) == 0
+    latest = ledger.latest_labels().set_index("id")
+    assert latest.loc["a", "label"] == "ham" and latest.loc["a", "source"] == "given"
+    assert ledger.labels(source="human")["external_id"].tolist() == ["e2"]
+    history = ledger.labels(withdrawn=True)
+    assert len(history) == 3
+    assert history.set_index("external_id").loc["e1", "withdrawn_at"].endswith("+00:00")
+    assert ledger.labels()["withdrawn_at"].isna().all()
+    # pulled again unchanged, the answer is back: it counts again, as a new label
+    assert ledger.upsert_external_labels([rows[0]]) == (1, 0)
+    assert ledger.latest_labels().set_index("id").loc["a", "label"] == "spam"
+    assert ledger.labels(withdrawn=True)["withdrawn_at"].isna().all()
+    many = [f"x{k}" for k in range(1200)]  # more ids than one statement may bind
+    assert ledger.withdraw_external_labels([*many, "e2"]) == 1
+
+
 def test_rounds(ledger: Ledger) -> None:
     ledger.add_items(list("abcdef"))
     assert ledger.current_round() is None

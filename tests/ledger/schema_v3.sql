@@ -1,4 +1,4 @@
--- The schema of a new ledger (version 2), as SQLite stores it in sqlite_master.
+-- The schema of a new ledger (version 3), as SQLite stores it in sqlite_master.
 -- Ledgers already on disk have exactly this; a new ledger must match it.
 CREATE UNIQUE INDEX labels_external ON labels(external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX labels_item ON labels(item_id);
@@ -19,7 +19,7 @@ CREATE TABLE labels (
     annotator   TEXT,
     created_at  TEXT NOT NULL,
     recorded_at TEXT NOT NULL
-, external_id TEXT, updated_at TEXT, lead_time REAL);
+, external_id TEXT, updated_at TEXT, lead_time REAL, withdrawn_at TEXT);
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
