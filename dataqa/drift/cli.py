@@ -296,9 +296,12 @@ def drift_command(
     if same:
         import warnings
 
+        from dataqa.drift._caller import caller_stacklevel
+
         warnings.warn(f"REFERENCE and CURRENT are the same file ({str(reference)!r}): each "
                       f"table is compared with itself, so nothing can drift. Give the "
-                      f"production export as CURRENT.", UserWarning, stacklevel=2)
+                      f"production export as CURRENT.", UserWarning,
+                      stacklevel=caller_stacklevel())
     from dataqa.drift.model_checks import check_ood_score
 
     check_ood_score(ood_score, has_labels=True)
@@ -437,10 +440,13 @@ def drift_command(
     queue = result.label_queue(top=top)
     write_csv_atomic(queue, paths["queue"], for_people=True)
     _print(result, paths)
-    if queue.attrs.get("rows_without_text"):
-        _say(f"  note: {queue.attrs['rows_without_text']} current rows have no "
-             f"{text_column} text; they are not in the queue", highlight=False, markup=False)
-    if push:
+    for note in result.queue_notes(queue):  # rows left out: no text, or labeled already
+        _say(f"  note: {note}", highlight=False, markup=False)
+    if len(queue) == 0:
+        _say("  note: the labeling queue is empty: no current row is left to label"
+             + (f"; nothing is pushed to project {project!r}" if push else ""),
+             highlight=False, markup=False)
+    elif push:
         from dataqa.drift.push import push_label_queue
         from dataqa.labelstudio.printing import print_push_report
 

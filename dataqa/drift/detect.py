@@ -13,6 +13,7 @@ import pandas as pd
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
 from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_tables, make_ids
+from dataqa.drift._caller import WarningsAtCaller, caller_stacklevel
 from dataqa.drift.multivariate import (
     DRIFT_TEXT_FEATURES,
     MULTIVARIATE_TESTS,
@@ -52,7 +53,11 @@ MIN_ROWS = 10
 
 
 def _as_frame(data, name: str) -> pd.DataFrame:
-    df = load_tables(data) if not isinstance(data, pd.DataFrame) else data.reset_index(drop=True)
+    if isinstance(data, pd.DataFrame):
+        df = data.reset_index(drop=True)
+    else:
+        with WarningsAtCaller():  # what reading the files says names the caller's line
+            df = load_tables(data)
     _check_unique_columns(df, name)
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
@@ -155,7 +160,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             f"{why}: {', '.join(cs[:10])}" + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
             for why, cs in sides.items()) + f" (name the columns to compare with "
             f"--feature-column (API: feature_columns), to silence this{lost}).", UserWarning,
-            stacklevel=3)
+            stacklevel=caller_stacklevel())
     kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())
     for col in cols:
@@ -598,9 +603,10 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
 
 def _warn_other_class_names(cur: pd.DataFrame, label_column: str, names) -> None:
     """Warn when the current table has labels in the label column and they name none of
-    the reference's classes (``0``/``1`` against ``ham``/``spam``): its labels are shown
-    beside the model's predictions (queue.csv's ``current_label``), which then disagree
-    throughout."""
+    the reference's classes (``0``/``1`` against ``ham``/``spam``): the rows that hold
+    them count as labeled and are left out of the labeling queue, which is wrong if the
+    column holds something else; if they are labels, they disagree with the model's
+    predictions throughout."""
     if label_column not in cur.columns:
         return
     raw = cur[label_column].dropna()
@@ -613,19 +619,19 @@ def _warn_other_class_names(cur: pd.DataFrame, label_column: str, names) -> None
     if seen and not known & set(seen):
         import warnings
 
-        from dataqa.drift.result import _QUEUE_OWN, QUEUE_RENAMED
+        from dataqa.drift.result import _carries_label
 
         shown = ", ".join(map(repr, seen[:5])) + (", ..." if len(seen) > 5 else "")
-        # the queue's name for the column (label_queue keeps a clashing one as current_<name>)
-        shown_as = (f"current_{label_column}" if label_column in (*QUEUE_RENAMED, *_QUEUE_OWN)
-                    else label_column)
+        n = int(_carries_label(cur[label_column]).sum())
         warnings.warn(
             f"the current table's label column {label_column!r} holds {shown}, none of the "
             f"reference's classes ({', '.join(map(repr, sorted(known)[:5]))}"
             f"{', ...' if len(known) > 5 else ''}): the two tables name their classes "
-            f"differently, and the current labels (queue.csv's {shown_as}) will "
-            f"not match the predictions. Write them alike in both files.", UserWarning,
-            stacklevel=3)
+            f"differently. Rows with a value there ({n} of the {len(cur)} current rows) count "
+            f"as labeled and are left out of the labeling queue (queue.csv). Write the labels "
+            f"alike in both files, or drop the column from the current table if it holds no "
+            f"labels.",
+            UserWarning, stacklevel=caller_stacklevel())
 
 
 def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = None,
@@ -664,7 +670,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         mostly distinct strings are treated as text too.
     label_column : str, optional
         Reference labels: turns on the model checks (prediction shift, label shift,
-        estimated accuracy, OOD share). A label column in the current table is ignored.
+        estimated accuracy, OOD share). When the current table has the column too, it is
+        not compared, and its rows that already carry a label (a value neither missing
+        nor blank) are left out of ``result.label_queue()``: they need no annotator.
     id_column : str, optional
         Item ids of the current table (default: content hashes).
     model : scikit-learn classifier, optional
@@ -740,7 +748,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             f"an MMD p-value is at least 1/{int(n_permutations) + 1} = "
             f"{1.0 / (int(n_permutations) + 1):.3g}, above alpha {a:g}: the MMD tests (of the "
             f"whole table and of text columns) can never alarm. Use at least "
-            f"{int(np.ceil(1.0 / a)) - 1} (the default is 500).", UserWarning, stacklevel=2)
+            f"{int(np.ceil(1.0 / a)) - 1} (the default is 500).", UserWarning,
+            stacklevel=caller_stacklevel())
     if isinstance(random_state, (int, np.integer)) and random_state < 0:
         raise InvalidSettingError(f"random_state={random_state!r} must be an integer >= 0 "
                                   f"(--seed).")
@@ -757,7 +766,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         warnings.warn(f"id column {id_column!r} is also named in --feature-column "
                       f"(API: feature_columns): its values are compared as a feature; ids "
                       f"differ between any two tables, so it will likely drift.",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=caller_stacklevel())
     if label_column is not None and label_column not in ref.columns:
         raise MissingColumnError(label_column, [str(c) for c in ref.columns],
                                  role="label column", table="the reference table")
@@ -783,20 +792,25 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if _kinds is not None:  # a window or chunk: the whole run's kinds, as its features
         kinds = {c: _kinds.get(c, k) for c, k in kinds.items()}
     # a window's or chunk's result is only summarised: its rows need no content ids
-    ids = (make_ids(cur_given, id_column, source=_which(cur_given, "current"), copies_ok=True)
-           if not _part
-           else np.arange(len(cur)).astype(str).astype(object))
+    if _part:
+        ids = np.arange(len(cur)).astype(str).astype(object)
+    else:
+        with WarningsAtCaller():  # (a repeated row is warned about)
+            ids = make_ids(cur_given, id_column, source=_which(cur_given, "current"),
+                           copies_ok=True)
     if label_column is not None:  # checked before the long work
         from dataqa.data import _clean_text_labels, effective_folds
 
         # 'spam ' is 'spam' (with a warning); 'spam' and 'Spam' are refused
-        labels = _clean_text_labels(ref[label_column], label_column,
-                                    _which(ref_given, "reference"))
-        y, names = encode_labels(labels, column=label_column,
-                                 purpose="estimating label shift and accuracy",
-                                 table=_which(ref_given, "reference"),
-                                 hint=" Or leave --label-column (API: label_column) out: the "
-                                      "tables are then compared without the model checks.")
+        with WarningsAtCaller():
+            labels = _clean_text_labels(ref[label_column], label_column,
+                                        _which(ref_given, "reference"))
+            y, names = encode_labels(labels, column=label_column,
+                                     purpose="estimating label shift and accuracy",
+                                     table=_which(ref_given, "reference"),
+                                     hint=" Or leave --label-column (API: label_column) out: "
+                                          "the tables are then compared without the model "
+                                          "checks.")
         # a class of one row (a typo, say) cannot be predicted out of fold: named here
         effective_folds(y, names, 2, where=f" of label column {label_column!r} of "
                                            f"{_which(ref_given, 'reference')}")
@@ -840,7 +854,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     result = DriftResult(
         drifted=bool(columns["drifted"].any()), columns=columns, multivariate=multi,
         ids=np.asarray(ids, dtype=object), current=cur_given, text_column=text_column,
-        id_column=id_column,
+        id_column=id_column, label_column=label_column,
         unlike_scores=extra.get("current_scores"), driving_features=extra.get("driving"),
         settings={"alpha": a, "correction": correction, "min_effect": eff,
                   "numeric_test": numeric_test, "n_permutations": int(n_permutations),

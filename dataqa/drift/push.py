@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dataqa.errors import InvalidSettingError
+from dataqa.drift._caller import caller_stacklevel
+from dataqa.errors import EmptyDataError, InvalidSettingError
 
 __all__ = ["push_label_queue"]
 
@@ -25,9 +26,18 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     ``class_names`` default to the classes of the reference labels; without labels they
     must be given.
 
+    The queue leaves out the current rows that already carry a label in the label column
+    and those without text (see :meth:`~dataqa.drift.DriftResult.label_queue`); when that
+    leaves no row, nothing is sent and :class:`~dataqa.errors.EmptyDataError` says why.
+
     Returns
     -------
     PushReport
+
+    Raises
+    ------
+    EmptyDataError
+        When the labeling queue is empty (every current row labeled already, say).
     """
     from dataqa.labelstudio import push_queue
 
@@ -37,6 +47,10 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
             f"pushing to project {project!r} needs the class names: give the reference's label "
             f"column (--label-column) or --classes a,b,...")
     q = result.label_queue(top=top)
+    if len(q) == 0:
+        why = "; ".join(result.queue_notes(q)) or "the current table has no row to label"
+        raise EmptyDataError(f"the labeling queue is empty, so there is nothing to push to "
+                             f"project {project!r}: {why}.")
     meta = [c for c in ("unlike_score", "uncertainty") if q[c].notna().all()]
     q = q.drop(columns=[c for c in ("unlike_score", "uncertainty") if c not in meta])
     meta.append("copies")  # current rows holding the same content
@@ -69,7 +83,7 @@ def _as_choices(predictions, names: list[str], model_classes) -> object:
             "the model's classes " + ", ".join(classes) + " are sent as "
             + ", ".join(names) + " (the class names given, in the order of the reference's "
             "classes); give the names in that order, or as the label column writes them.",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=caller_stacklevel())
         return predictions.map(dict(zip(classes, names, strict=True)))
     raise InvalidSettingError(
         f"the class names {', '.join(names)} (--classes) do not hold the model's classes "

@@ -260,6 +260,7 @@ def drift_report(result) -> HtmlReport:
         r.table(result.prediction_drift)
     r.heading("Label first")
     q = result.label_queue(top=None)
+    notes = result.queue_notes(q)  # rows left out: no text, or labeled already
     shown = ("id", "score", "unlike_score", "uncertainty", "prediction", "probability", "text",
              "copies")
     q = q.drop(columns=[c for c in q.columns if c not in shown])
@@ -280,6 +281,12 @@ def drift_report(result) -> HtmlReport:
     held = (f"`queue.csv` holds the first {min(int(top), len(q))} of them (--top {int(top)})."
             if top is not None else "`DriftResult.label_queue(top=N)` gives the first N of "
                                     "them; `dataqa drift` writes them to `queue.csv` (--top).")
+    for note in notes:
+        r.paragraph(f"Note: {note}.", css_class="note")
+    if len(q) == 0:
+        r.paragraph("The labeling queue is empty: no current row is left to label.",
+                    css_class="note")
+        return r
     r.paragraph(f"The {min(_QUEUE_SHOWN, len(q))} current items to label first, of {len(q)} "
                 f"distinct items, highest score first. {held}", css_class="note")
     r.key_values(legend)

@@ -76,6 +76,16 @@ QUEUE_RENAMED = ("id", "score", "label", "prediction", "probability", "given_lab
 _QUEUE_OWN = ("unlike_score", "uncertainty", "copies")
 
 
+def _carries_label(values: pd.Series) -> np.ndarray:
+    """Per row, whether the label column holds a label: a value that is not missing and,
+    for text, not blank (an empty or all-space cell is no label)."""
+    present = values.notna().to_numpy(dtype=bool, copy=True)
+    if not pd.api.types.is_numeric_dtype(values):  # text, categories, mixed objects
+        present &= ~np.fromiter((isinstance(v, str) and not v.strip()
+                                 for v in values.astype(object)), dtype=bool, count=len(values))
+    return present
+
+
 def _rank01(x: np.ndarray) -> np.ndarray:
     """Average ranks scaled to (0, 1]: the largest value gets 1."""
     from scipy.stats import rankdata
@@ -146,6 +156,9 @@ class DriftResult:
         window was drawn from (:func:`~dataqa.drift.label_shift`).
     text_column, id_column : str or None
         The current table's text and id columns, as given to ``detect_drift``.
+    label_column : str or None
+        The label column, as given to ``detect_drift``: where the current table has it
+        too, its rows that hold a label are left out of :meth:`label_queue`.
     """
 
     drifted: bool
@@ -155,6 +168,7 @@ class DriftResult:
     current: pd.DataFrame
     text_column: str | None = None
     id_column: str | None = None
+    label_column: str | None = None
     unlike_scores: np.ndarray | None = None
     driving_features: pd.DataFrame | None = None
     settings: dict = field(default_factory=dict)
@@ -194,6 +208,20 @@ class DriftResult:
         with ``copies`` saying how many current rows hold it, so annotators do not label
         one message four times. ``distinct=False`` lists every row (``copies`` is 1).
 
+        Rows that already carry a label need no annotator: when the current table has the
+        label column (``label_column`` of ``detect_drift``, ``--label-column``), its rows
+        with a label there (a value that is neither missing nor blank) are left out, and
+        rows with a missing label stay candidates. When every current row carries one, the
+        queue is empty (no error). A value counts whatever it is, a class of the reference
+        or not (``detect_drift`` warns when none of the current labels is one).
+
+        Parameters
+        ----------
+        top : int or None
+            How many items to return (``None``: all of them).
+        distinct : bool
+            List each content once (see above).
+
         Returns
         -------
         DataFrame with ``top`` rows (fewer when the current data is smaller; every item
@@ -203,8 +231,11 @@ class DriftResult:
         with a model, ``text`` with a text column, ``copies``, then the
         current table's other columns. Rows whose text is missing or blank are left out
         (an annotator would see an empty task); ``attrs["rows_without_text"]`` counts
-        them. A current column whose name the queue uses, or
-        that :func:`~dataqa.labelstudio.push_queue` would read as known labels,
+        them, and ``attrs["rows_with_label"]`` the current rows left out because they
+        carry a label (0 without a label column in the current table); ``copies``
+        counts every current row of the content, labeled or not; the label column itself
+        stays in the queue, empty in every row. A current column whose name the queue
+        uses, or that :func:`~dataqa.labelstudio.push_queue` would read as known labels,
         pre-annotations or scores (:data:`QUEUE_RENAMED`), is kept as ``current_<name>``
         (``current_current_<name>`` if that is taken too): e.g. the table's own ``id``
         column when the ids are content hashes, or a label column of the current table.
@@ -253,11 +284,51 @@ class DriftResult:
             empty = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
             no_text = int(empty.sum())
             order = order[~empty[order]]
+        with_label = 0
+        if self.label_column is not None and self.label_column in data.columns:
+            labeled = _carries_label(data[self.label_column])
+            with_label = int(labeled.sum())
+            order = order[~labeled[order]]  # before the copies: an unlabeled copy stays
         if key is not None:
             order = order[~pd.Series(key[order]).duplicated().to_numpy()]
         out = q.iloc[order[:k]].reset_index(drop=True)
         out.attrs["rows_without_text"] = no_text
+        out.attrs["rows_with_label"] = with_label
         return out
+
+    def queue_notes(self, queue: pd.DataFrame) -> list[str]:
+        """What a user of ``queue`` (from :meth:`label_queue`) should know about the rows
+        it leaves out: current rows without text, and rows that already carry a label
+        (e.g. ``"12 current rows that already carry a label (column 'label') are left out
+        of the queue"``). The CLI prints them as notes, the report shows them.
+
+        Parameters
+        ----------
+        queue : DataFrame
+            A result of :meth:`label_queue`.
+
+        Returns
+        -------
+        list of str
+            One sentence per kind of left-out row (none when nothing was left out).
+        """
+        notes = []
+        no_text = int(queue.attrs.get("rows_without_text", 0))
+        if no_text:
+            rows = "1 current row has" if no_text == 1 else f"{no_text} current rows have"
+            notes.append(f"{rows} no text in column {str(self.text_column)!r}; "
+                         f"{'it is' if no_text == 1 else 'they are'} not in the queue")
+        labeled = int(queue.attrs.get("rows_with_label", 0))
+        column = repr(str(self.label_column))
+        if labeled and labeled == self.n_current:
+            notes.append(f"every current row ({labeled}) already carries a label in column "
+                         f"{column}, so none is in the queue")
+        elif labeled:
+            rows = ("1 current row that already carries" if labeled == 1 else
+                    f"{labeled} current rows that already carry")
+            notes.append(f"{rows} a label (column {column}) "
+                         f"{'is' if labeled == 1 else 'are'} left out of the queue")
+        return notes
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict:

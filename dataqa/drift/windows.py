@@ -12,6 +12,7 @@ import pandas as pd
 
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
+from dataqa.drift._caller import caller_stacklevel
 from dataqa.drift.detect import (
     MIN_ROWS,
     _as_frame,
@@ -147,7 +148,7 @@ def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
             f"time column {name!r} mixes times with a time zone (e.g. "
             f"{given[zoned].iloc[0]!r}) and without (e.g. {given[~zoned].iloc[0]!r}); those "
             f"without are read as UTC. Write every time with its zone, or none.",
-            UserWarning, stacklevel=4)
+            UserWarning, stacklevel=caller_stacklevel())
 
 
 def _parse_text_times(text: pd.Series, name: str,
@@ -279,7 +280,7 @@ def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Se
             f"{str(text.iloc[k])!r}: {month_first.iloc[k]:%d %b %Y} or "
             f"{day_first.iloc[k]:%d %b %Y}); read month first. Pass --dayfirst (API: "
             f"dayfirst=True) if the day comes first, or --monthfirst to confirm.",
-            UserWarning, stacklevel=2)
+            UserWarning, stacklevel=caller_stacklevel())
 
 
 #: Units that name months or years (not fixed spans), or a month and a minute alike.
@@ -383,7 +384,7 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
             f"rows{f' of {table}' if table else ''} (rows {_row_list(gaps)}, counted from 1 "
             f"after the header): they are in no "
             f"window, but in the comparison of the whole current data.", UserWarning,
-            stacklevel=3)
+            stacklevel=caller_stacklevel())
     raw = current[time_column]
     zoned = bool(not pd.api.types.is_numeric_dtype(raw)
                  and _zoned(raw.dropna().astype(str).str.strip()).any())

@@ -279,11 +279,13 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
     from dataqa.ledger import Ledger
 
     ref, cur = tables(tmp_path)
-    # the current table has a label column of its own, in another vocabulary (0/1, not
-    # ham/spam): it is not taken for known labels of the queued items
+    # the current table has a label column of its own, filled in its first 40 rows (in
+    # another vocabulary: 0/1, not ham/spam, which is warned about): those rows carry a
+    # label already and are not pushed
     frame = pd.read_csv(cur)
-    frame["label"] = np.arange(len(frame)) % 2
+    frame["label"] = [i % 2 for i in range(40)] + [None] * (len(frame) - 40)
     frame.to_csv(cur, index=False)
+    labeled = {f"c{i}" for i in range(40)}
     led = str(tmp_path / "drift.db")
     env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
     args = ["drift", str(ref), str(cur), "--label-column", "label", "--id-column", "id",
@@ -301,12 +303,12 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
 
     r = detect_drift(pd.read_csv(ref), pd.read_csv(cur, dtype={"id": str}), label_column="label",
                      id_column="id", n_permutations=49)
-    assert set(tasks) == set(r.label_queue(top=7)["id"])
+    assert set(tasks) == set(r.label_queue(top=7)["id"]) and not set(tasks) & labeled
     with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
         pid = client.find_project("drift queue test")["id"]
         on_server = client.list_tasks(pid)
     assert sorted(t["data"]["dataqa_id"] for t in on_server) == sorted(tasks)
-    assert {str(t["data"]["table"]["current_label"]) for t in on_server} <= {"0", "1"}
+    assert [t["data"]["table"]["current_label"] for t in on_server] == [None] * 7
     assert not any(t.get("annotations") for t in on_server)
     # --classes naming the classes otherwise (ham, spam -> no, yes): the pre-annotations
     # are renamed in order, with a warning, not dropped
@@ -321,6 +323,17 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
         preds = [p for t in sent
                  for p in client.request("GET", f"/api/tasks/{t['id']}")["predictions"]]
     assert len(sent) == 3 and len(preds) == 3
+    # every current row labeled: nothing to push, said, exit 0, no project made
+    frame.assign(label=frame.index % 2).to_csv(cur, index=False)
+    everything = [*args[:11], "--push", "--project", "drift all labeled", "--ledger", led]
+    res = runner.invoke(app, everything, env=env)
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert ("note: the labeling queue is empty: no current row is left to label; nothing is "
+            "pushed to project 'drift all labeled'") in said
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        assert client.find_project("drift all labeled") is None
+    frame.to_csv(cur, index=False)
     # a project with other classes is refused before the analysis writes anything
     other = [*args[:9], "--out", str(tmp_path / "refused"), "--push", "--project",
              "drift renamed", "--ledger", led]

@@ -703,15 +703,17 @@ def test_current_labels_named_unlike_the_references_are_warned_about():
 
     from dataqa.drift.detect import _warn_other_class_names
 
-    cur = pd.DataFrame({"label": ["ham", None, "spam", "ham"]})
+    cur = pd.DataFrame({"label": ["ham", None, "spam", "ham", " "]})
+    # the rows that hold them are left out of the queue as labeled: said, with how many
     with pytest.warns(UserWarning, match=r"the current table's label column 'label' holds "
                                          r"'ham', 'spam', none of the reference's classes "
                                          r"\('0', '1'\): the two tables name their classes "
-                                         r"differently, and the current labels \(queue.csv's "
-                                         r"current_label\)"):
+                                         r"differently. Rows with a value there \(3 of the 5 "
+                                         r"current rows\) count as labeled and are left out "
+                                         r"of the labeling queue \(queue.csv\). Write the "
+                                         r"labels alike in both files, or drop the column"):
         _warn_other_class_names(cur, "label", [0, 1])
-    # a label column the queue does not rename keeps its name there
-    with pytest.warns(UserWarning, match=r"the current labels \(queue.csv's CLASS\) will not"):
+    with pytest.warns(UserWarning, match=r"label column 'CLASS' holds 'ham', 'spam'"):
         _warn_other_class_names(cur.rename(columns={"label": "CLASS"}), "CLASS", [0, 1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")

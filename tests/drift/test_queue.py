@@ -1,0 +1,201 @@
+"""The labeling queue leaves out the current rows that already carry a label."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dataqa.cli import app
+from dataqa.drift import detect_drift, push_label_queue
+from dataqa.drift.result import _carries_label
+from dataqa.errors import EmptyDataError
+
+runner = CliRunner()
+
+
+def labeled_tables(n_ref=120, n_cur=60, seed=0):
+    """A labeled reference and a current table with ids, shifted so the queue has an order."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(["ham", "spam"], n_ref)
+    ref = pd.DataFrame({"x": rng.normal(size=n_ref) + 2.0 * (y == "spam"),
+                        "z": rng.normal(size=n_ref), "label": y})
+    cur = pd.DataFrame({"id": [f"c{i}" for i in range(n_cur)],
+                        "x": rng.normal(size=n_cur) + 0.8, "z": rng.normal(size=n_cur)})
+    return ref, cur
+
+
+def test_missing_and_blank_cells_are_no_label():
+    values = pd.Series(["spam", None, "", "  ", np.nan, "ham", "0"], dtype=object)
+    assert _carries_label(values).tolist() == [True, False, False, False, False, True, True]
+    assert _carries_label(pd.Series([0.0, np.nan, 1.0])).tolist() == [True, False, True]
+    assert _carries_label(pd.Series(["a", "", None], dtype="category")).tolist() == [
+        True, False, False]
+    assert _carries_label(pd.Series(["a", pd.NA, " "], dtype="string")).tolist() == [
+        True, False, False]
+
+
+def test_rows_with_a_label_leave_the_queue_and_the_rest_keep_their_order():
+    ref, cur = labeled_tables()
+    unlabeled = detect_drift(ref, cur, label_column="label", id_column="id",
+                             n_permutations=19, progress=False)
+    full = unlabeled.label_queue(top=None)
+    assert len(full) == 60 and full.attrs["rows_with_label"] == 0
+    assert unlabeled.queue_notes(full) == []
+    # twelve rows carry a label (one of them in another spelling); the others are missing
+    # or blank
+    label = pd.Series([None] * 60, dtype=object)
+    label[[3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43]] = "spam"
+    label[47] = "something else"
+    label[[1, 2]] = ["", "   "]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = detect_drift(ref, cur.assign(label=label), label_column="label", id_column="id",
+                         n_permutations=19, progress=False)
+    assert [str(w.message) for w in caught] == []  # some labels are classes: no warning
+    assert r.label_column == "label"
+    q = r.label_queue(top=None)
+    labeled_ids = {f"c{i}" for i in (3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43, 47)}
+    assert len(q) == 48 and not set(q["id"]) & labeled_ids
+    assert {"c1", "c2"} <= set(q["id"])  # an empty or blank label is no label
+    # the scores are those of the whole table: the queue is the full one without those rows
+    assert q["id"].tolist() == [i for i in full["id"] if i not in labeled_ids]
+    np.testing.assert_allclose(q["score"], full.set_index("id").loc[q["id"], "score"])
+    assert q.attrs["rows_with_label"] == 12 and q.attrs["rows_without_text"] == 0
+    assert q["current_label"].isna().all() or set(q["current_label"].dropna()) <= {"", "   "}
+    assert r.queue_notes(q) == ["12 current rows that already carry a label (column 'label') "
+                                "are left out of the queue"]
+    # top counts the rows left to label
+    top = r.label_queue(top=10)
+    assert top["id"].tolist() == q["id"].tolist()[:10] and top.attrs["rows_with_label"] == 12
+    one = cur.assign(label=[None] * 59 + ["ham"])
+    r1 = detect_drift(ref, one, label_column="label", id_column="id", n_permutations=19,
+                      progress=False)
+    q1 = r1.label_queue(top=None)
+    assert len(q1) == 59 and "c59" not in set(q1["id"])
+    assert r1.queue_notes(q1) == ["1 current row that already carries a label (column 'label') "
+                                  "is left out of the queue"]
+
+
+def test_a_labeled_row_leaves_the_queue_but_an_unlabeled_copy_of_it_stays():
+    rng = np.random.default_rng(5)
+    words = ["free", "prize", "call", "now", "see", "you", "at", "lunch", "home", "later"]
+    ref = pd.DataFrame({"text": [" ".join(rng.choice(words, 6)) for _ in range(100)]})
+    ref["label"] = np.where(ref["text"].str.contains("prize"), "spam", "ham")
+    texts = [" ".join(rng.choice(words, 6)) for _ in range(37)] + ["win cash now"] * 3
+    cur = pd.DataFrame({"id": [f"c{i}" for i in range(40)], "text": texts,
+                        "label": [None] * 37 + ["spam", None, None]})
+    r = detect_drift(ref, cur, text_column="text", label_column="label", id_column="id",
+                     n_permutations=19, progress=False)
+    q = r.label_queue(top=None)
+    copies = q.loc[q["text"] == "win cash now"]
+    assert copies["id"].tolist() in (["c38"], ["c39"])  # the labeled copy c37 is left out
+    assert copies["copies"].tolist() == [3]  # every current row of that text
+    assert q.attrs["rows_with_label"] == 1
+    every = r.label_queue(top=None, distinct=False)
+    assert len(every) == 39 and "c37" not in set(every["id"])
+
+
+def test_without_the_label_column_in_the_current_table_nothing_changes():
+    ref, cur = labeled_tables()
+    r = detect_drift(ref, cur, label_column="label", id_column="id", n_permutations=19,
+                     progress=False)
+    assert len(r.label_queue(top=None)) == 60
+    # a current column named like a label, without label_column, is data, not labels
+    with pytest.warns(UserWarning, match="not compared, only in the current table: 'label'"):
+        plain = detect_drift(ref.drop(columns="label"), cur.assign(label="spam"),
+                             id_column="id", n_permutations=19, progress=False)
+    q = plain.label_queue(top=None)
+    assert len(q) == 60 and (q["current_label"] == "spam").all()
+    assert q.attrs["rows_with_label"] == 0
+
+
+def test_every_current_row_labeled_gives_an_empty_queue_with_a_note(tmp_path):
+    ref, cur = labeled_tables()
+    cur["label"] = np.where(np.arange(60) % 2 == 0, "ham", "spam")
+    r = detect_drift(ref, cur, label_column="label", id_column="id", n_permutations=19,
+                     progress=False)
+    q = r.label_queue(top=5)
+    assert len(q) == 0 and q.attrs["rows_with_label"] == 60
+    assert list(q.columns[:4]) == ["id", "score", "unlike_score", "uncertainty"]
+    assert r.queue_notes(q) == ["every current row (60) already carries a label in column "
+                                "'label', so none is in the queue"]
+    html = _text(r.to_html(tmp_path / "report.html"))
+    assert ("Note: every current row (60) already carries a label in column 'label', so none "
+            "is in the queue.") in html
+    assert "The labeling queue is empty: no current row is left to label." in html
+    # nothing to push: said before any server is asked
+    with pytest.raises(EmptyDataError, match=r"the labeling queue is empty, so there is nothing "
+                                             r"to push to project 'p': every current row \(60\) "
+                                             r"already carries a label in column 'label'"):
+        push_label_queue(r, project="p", ledger=str(tmp_path / "l.db"))
+    assert not (tmp_path / "l.db").exists()
+
+
+def test_report_says_how_many_labeled_rows_were_left_out(tmp_path):
+    ref, cur = labeled_tables()
+    cur["label"] = [None] * 55 + ["ham"] * 5
+    r = detect_drift(ref, cur, label_column="label", id_column="id", n_permutations=19,
+                     progress=False)
+    html = _text(r.to_html(tmp_path / "report.html"))
+    assert ("Note: 5 current rows that already carry a label (column 'label') are left out of "
+            "the queue.") in html
+    assert "of 55 distinct items, highest score first" in html
+
+
+def _text(path) -> str:
+    """A report's HTML with its entities read (``&#x27;`` as ``'``), white space as one space."""
+    import html
+
+    return " ".join(html.unescape(path.read_text(encoding="utf-8")).split())
+
+
+def _files(tmp_path, label):
+    ref, cur = labeled_tables()
+    cur["label"] = label
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    return [str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"), "--label-column", "label",
+            "--id-column", "id", "--permutations", "19", "-q"]
+
+
+def test_cli_queue_leaves_labeled_rows_out_and_says_so(tmp_path):
+    label = [None] * 60
+    for i in (0, 5, 9):
+        label[i] = "spam"
+    args = _files(tmp_path, label)
+    res = runner.invoke(app, ["drift", *args, "--top", "100", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    queue = pd.read_csv(tmp_path / "o" / "queue.csv", encoding="utf-8-sig")
+    assert len(queue) == 57 and not {"c0", "c5", "c9"} & set(queue["id"])
+    assert queue["current_label"].isna().all()
+    assert ("note: 3 current rows that already carry a label (column 'label') are left out of "
+            "the queue") in " ".join(res.output.split())
+
+
+def test_cli_with_every_row_labeled_writes_an_empty_queue_and_exits_0(tmp_path):
+    args = _files(tmp_path, ["ham", "spam"] * 30)
+    res = runner.invoke(app, ["drift", *args, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    queue = pd.read_csv(tmp_path / "o" / "queue.csv", encoding="utf-8-sig")
+    assert len(queue) == 0 and list(queue.columns[:2]) == ["id", "score"]
+    said = " ".join(res.output.split())
+    assert ("note: every current row (60) already carries a label in column 'label', so none "
+            "is in the queue") in said
+    assert "note: the labeling queue is empty: no current row is left to label" in said
+
+
+def test_drift_windows_queue_leaves_labeled_rows_out_too():
+    from dataqa.drift import drift_windows
+
+    ref, cur = labeled_tables()
+    cur["label"] = [None] * 50 + ["spam"] * 10
+    r = drift_windows(ref, cur, label_column="label", id_column="id", chunk_size=20,
+                      n_permutations=19, progress=False)
+    q = r.label_queue(top=None)
+    assert len(q) == 50 and not set(q["id"]) & {f"c{i}" for i in range(50, 60)}
+    assert r.queue_notes(q) == ["10 current rows that already carry a label (column 'label') "
+                                "are left out of the queue"]
