@@ -53,6 +53,22 @@ class ConsensusResult:
         return self.items.loc[self.items["needs_review"], "id"].tolist()
 
 
+def _answer_times(annotations: pd.DataFrame) -> np.ndarray | None:
+    """When each answer was last given (``updated_at``, else ``created_at``) as sortable
+    numbers, a missing or unreadable time first; None without either column."""
+    cols = [c for c in ("updated_at", "created_at") if c in annotations.columns]
+    if not cols:
+        return None
+    when = pd.Series(pd.NaT, index=annotations.index, dtype="datetime64[ns, UTC]")
+    for c in cols:
+        when = when.fillna(pd.to_datetime(annotations[c], utc=True, errors="coerce",
+                                          format="mixed"))
+    stamps = when.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+    out = stamps.astype("int64").astype(float)
+    out[np.isnat(stamps)] = -np.inf
+    return out
+
+
 def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
                      class_names: Sequence[str] | None = None,
                      pred_probs: np.ndarray | None = None, ids: Sequence[str] | None = None,
@@ -67,8 +83,10 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         pulled labels are); a text label is a class name with ``class_names`` (every
         label one way; when the class names are numbers, text labels are read as names
         only), or an index written as text. When an annotator labeled an item twice
-        the latest row counts; an annotation without an annotator counts as made by an
-        annotator of its own (with a warning).
+        (two tasks of one item) the newest answer counts, by ``updated_at`` (else
+        ``created_at``) when the table has them, as the ledger counts it
+        (:meth:`~dataqa.ledger.Ledger.latest_labels`), else the last row; an annotation
+        without an annotator counts as made by an annotator of its own (with a warning).
     n_classes : int, optional
         K; default ``len(class_names)``, else the largest label + 1.
     class_names : sequence of str (K,), optional
@@ -100,6 +118,9 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     if int(min_annotations) < 1:
         raise InvalidSettingError(f"min_annotations must be >= 1, not {min_annotations!r}.")
     ann = annotations[["id", "label", "annotator"]].copy()
+    when = _answer_times(annotations)
+    if when is not None:
+        ann["_when"] = when
     no_id = np.flatnonzero(ann["id"].isna().to_numpy())
     if len(no_id):
         raise InvalidSettingError(
@@ -158,6 +179,8 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
             raise InvalidSettingError(
                 f"{len(extra)} annotated items are not in ids: {sorted(extra)[:5]!r}.")
         ann = ann[ann["id"].isin(set(ids))]
+    if "_when" in ann.columns:  # oldest first, so that each annotator's newest answer is kept
+        ann = ann.sort_values("_when", kind="stable")
     ann = ann.drop_duplicates(["id", "annotator"], keep="last")
     wide = ann.pivot(index="id", columns="annotator", values="label")
     labeled = [i for i in ids if i in wide.index]

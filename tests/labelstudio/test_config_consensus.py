@@ -215,3 +215,35 @@ def test_consensus_keeps_the_global_random_state_and_repeats_itself():
     np.random.seed(999)  # another global state: the same consensus
     pd.testing.assert_frame_equal(consensus_labels(tie, n_classes=2).items, first)
     assert first["label"].tolist() == [0, 0]  # a 1-1 tie of equal classes: the lower one
+
+
+def test_an_annotator_answering_two_tasks_of_an_item_counts_once_newest_first(tmp_path):
+    # one annotator answered two tasks of item "a" (pushed to two queues): the newer
+    # answer counts, by its time, not by its row (task) order, as in the ledger
+    from dataqa.ledger import Ledger
+
+    rows = pd.DataFrame({
+        "id": ["a", "a", "a", "b", "b"],
+        "label": [1, 0, 0, 1, 1],
+        "annotator": ["x", "x", "y", "x", "y"],
+        "task_id": [10, 20, 10, 11, 11],
+        "created_at": ["2024-01-01T09:00:00Z"] * 5,
+        "updated_at": ["2024-01-03T09:00:00Z", "2024-01-02T09:00:00Z", "2024-01-01T09:00:00Z",
+                       None, "2024-01-01T09:00:00Z"],
+    })
+    cons = consensus_labels(rows, class_names=["ham", "spam"]).items.set_index("id")
+    assert cons.loc["a", "n_annotations"] == 2 and cons.loc["a", "agreement"] == 0.5
+    assert cons.loc["b", "label"] == 1
+    with Ledger(tmp_path / "l.db") as led:
+        led.add_items(["a", "b"])
+        led.upsert_external_labels([
+            {"item_id": r.id, "label": int(r.label), "source": "human", "annotator": r.annotator,
+             "external_id": f"e{k}", "created_at": r.created_at, "updated_at": r.updated_at}
+            for k, r in enumerate(rows.itertuples())])
+        latest = led.latest_labels().set_index("id")["label"]
+    # the ledger counts x's newer answer too: x says 1, y says 0, the tie goes to the
+    # newest, 1 (had x's older 0 counted, both would say 0)
+    assert latest.to_dict() == {"a": 1, "b": 1}
+    # without times, the last row counts, as before
+    plain = consensus_labels(rows[["id", "label", "annotator"]], class_names=["ham", "spam"])
+    assert plain.items.set_index("id").loc["a", "agreement"] == 1.0
