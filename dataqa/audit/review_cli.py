@@ -431,12 +431,16 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
         return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out, []
     # an item whose reviewers split evenly (one says 0, another 1) has no verified label:
     # a vote broken by class frequency would be counted as a verification
-    # each annotator's last answer; answers without an annotator count one each, as
+    # each annotator's newest answer; answers without an annotator count one each, as
     # consensus_labels counts them
     who = ann["annotator"].astype("string")
     anonymous = pd.Series([f"<no annotator>-{k}" for k in range(len(ann))], index=ann.index,
                           dtype="string")
-    last = ann.assign(_who=who.fillna(anonymous)).drop_duplicates(["id", "_who"], keep="last")
+    last = ann.assign(_who=who.fillna(anonymous))
+    last = last.assign(_when=pd.to_datetime(last["updated_at"].fillna(last["created_at"]),
+                                            utc=True, errors="coerce", format="mixed"))
+    last = last.sort_values("_when", kind="stable", na_position="first").drop_duplicates(
+        ["id", "_who"], keep="last")
     votes = last.groupby([last["id"].astype(str), last["label"]]).size()
     top = votes.groupby(level=0).transform("max")
     tied = sorted(set((votes[votes == top]).groupby(level=0).size().loc[lambda c: c > 1].index))
@@ -448,6 +452,25 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     return (pd.DataFrame({"id": cons.items["id"].astype(str),
                           "verified_label": cons.items["label_name"].astype(str)}),
             pulled.report, left_out, tied)
+
+
+def _no_review_pulled(report, left_out: list, ledger: Path, n_planned: int) -> str:
+    """Why a pull gave no review of the plan: the tasks came from another ledger, the
+    answers are of other items, or nobody has answered yet."""
+    if report.unmatched_tasks and not report.n_annotations:
+        why = (f"none of the {len(report.unmatched_tasks)} annotated tasks of project "
+               f"{report.project!r} came from ledger {str(ledger)!r}: pass the ledger that "
+               f"pushed the plan (--ledger)")
+    elif left_out:
+        why = (f"the {report.n_annotations} answers pulled from project {report.project!r} "
+               f"are of {len(left_out)} item(s) outside this plan ({format_ids(left_out)}): "
+               f"is it the project this audit's plan was pushed to?")
+    else:
+        why = (f"no reviewer has answered the plan's items in project {report.project!r} "
+               f"yet: annotate the pushed queue")
+    return (f"no item of the review plan has a verified label yet ({n_planned} planned): "
+            f"{why}, then run `dataqa review estimate` again. The pull's answers (if any) are "
+            f"stored in the ledger; no estimate was written.")
 
 
 @review_app.command("estimate")
@@ -570,10 +593,13 @@ def estimate_command(
         _refuse_earlier_plan(audit_dir, result, ids_now)
     v = estimate_error_rate(result, frame, confidence=confidence, **options)
     if v.n_reviewed == 0:  # the prior alone would be written as a verified rate
-        raise EmptyDataError(
-            f"no item of the review plan has a verified label yet ({v.n_planned} planned): "
-            f"fill in the verified_label column of the review sheet (or annotate the pushed "
-            f"queue), then run `dataqa review estimate` again. Nothing was written.")
+        if pull_report is None:
+            raise EmptyDataError(
+                f"no item of the review plan has a verified label yet ({v.n_planned} "
+                f"planned): fill in the verified_label column of the review sheet (or "
+                f"annotate the pushed queue), then run `dataqa review estimate` again. "
+                f"Nothing was written.")
+        raise EmptyDataError(_no_review_pulled(pull_report, left_out, ledger, v.n_planned))
     result.verified = v
     _warn_lost_reviews(audit_dir, ids_now | set(tied))  # a tie is said on its own
     record = v.to_dict()

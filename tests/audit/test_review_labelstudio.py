@@ -54,6 +54,12 @@ def test_verify_queue_round_trip(ls_server, tmp_path):
     with Ledger(ledger) as led:
         task_ids = led.task_ids(project=project)
     assert set(task_ids) == set(plan["id"])
+    estimate = ["review", "estimate", str(out), "--ledger", str(ledger), "--project", project]
+    r = runner.invoke(app, estimate, env=env)  # nobody has answered yet
+    assert r.exit_code == 2
+    assert (f"no item of the review plan has a verified label yet (24 planned): no reviewer "
+            f"has answered the plan's items in project {project!r} yet: annotate the pushed "
+            f"queue, then run") in " ".join(r.output.split())
     with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
         pid = client.find_project(project)["id"]
         tasks = client.list_tasks(pid, fields=("id", "data", "predictions"))
@@ -74,8 +80,15 @@ def test_verify_queue_round_trip(ls_server, tmp_path):
             other = "ham" if truth[i] == "spam" else "spam"
             client.create_annotation(task_ids[i], _choice(other), completed_by=a3)
 
-    r = runner.invoke(app, ["review", "estimate", str(out), "--ledger", str(ledger),
-                            "--project", project], env=env)
+    other = tmp_path / "other.db"  # a ledger that did not push the plan
+    Ledger(other).close()
+    r = runner.invoke(app, [*estimate[:3], "--ledger", str(other), *estimate[5:]], env=env)
+    assert r.exit_code == 2 and not (out / "verified.json").exists()
+    assert (f"none of the 20 annotated tasks of project {project!r} came from ledger "
+            f"{str(other)!r}: pass the ledger that pushed the plan (--ledger), then run "
+            f"`dataqa review estimate` again. The pull's answers (if any) are stored in the "
+            f"ledger; no estimate was written.") in " ".join(r.output.split())
+    r = runner.invoke(app, estimate, env=env)
     assert r.exit_code == 0, r.output
     verified = json.loads((out / "verified.json").read_text())
     # consensus (2 of 3) gives the true label on every reviewed item
