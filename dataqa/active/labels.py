@@ -19,8 +19,8 @@ from dataqa.ledger import Ledger
 from dataqa.types import OUT_OF_SCOPE
 
 __all__ = ["OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "RECORD_SOURCES", "SKIP_LABEL", "CONFIG_KEY",
-           "SKIPPED_KEY", "is_out_of_scope", "ledger_classes", "normalize_new_labels",
-           "describe_classes", "split_class_names", "unused_classes"]
+           "SKIPPED_KEY", "LS_SKIPPED_KEY", "is_out_of_scope", "ledger_classes",
+           "normalize_new_labels", "describe_classes", "split_class_names", "unused_classes"]
 
 #: Label values that mean "this item is out of scope for the task": the contract's
 #: :data:`dataqa.types.OUT_OF_SCOPE` as a number or text, or the word ``out_of_scope``.
@@ -40,6 +40,11 @@ CONFIG_KEY = "active:config"
 
 #: Ledger state key of the items skipped in each round (``{round: [ids]}``).
 SKIPPED_KEY = "active:skipped"
+
+#: Ledger state key of the items of a round's batch skipped in Label Studio, by project
+#: (``{project title: {round: [ids]}}``): ``dataqa ls pull`` sets the open round's from the
+#: answers it holds, so a Skip withdrawn there is no skip here either.
+LS_SKIPPED_KEY = "active:skipped/labelstudio"
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
 

@@ -20,6 +20,7 @@ from dataqa._validation import check_int
 from dataqa.active.acquisition import KNN_DEFAULT_K, KNN_ITEMS_PER_NEIGHBOUR, knn_default_k
 from dataqa.active.labels import (
     CONFIG_KEY,
+    LS_SKIPPED_KEY,
     OUT_OF_SCOPE_LABELS,
     SKIP_LABEL,
     SKIPPED_KEY,
@@ -704,8 +705,14 @@ class LabelingSession:
 
 
 def _skipped_in(ledger: Ledger) -> dict[int, set[str]]:
+    """Each round's skipped items: those skipped with ``dataqa al label`` and those
+    skipped in Label Studio, as the last pull of each project found them."""
+    out: dict[int, set[str]] = {}
     raw = ledger.get_state(SKIPPED_KEY) or {}
-    return {int(r): set(ids) for r, ids in raw.items()}
+    for rounds in [raw, *(ledger.get_state(LS_SKIPPED_KEY) or {}).values()]:
+        for r, ids in rounds.items():
+            out.setdefault(int(r), set()).update(ids)
+    return out
 
 
 def open_round_in(ledger: Ledger) -> dict | None:

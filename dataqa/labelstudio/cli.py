@@ -171,6 +171,7 @@ def push_command(
     A note says what the tasks lack when the table has no prediction or score column.
     """
     from dataqa.errors import UnknownNameError
+    from dataqa.labelstudio.client import server_url
     from dataqa.labelstudio.ledger_state import (
         check_ledger_path,
         project_state,
@@ -205,7 +206,8 @@ def push_command(
                             column=column, progress=None, timeout=timeout, pretick=pretick)
     else:
         with Ledger(ledger) as ledger_db:
-            title = recorded_title(ledger_db, project)  # of an id the ledger pushed to
+            # the title of an id the ledger pushed to, on this server
+            title = recorded_title(ledger_db, project, server_url(url))
             if names is None:
                 names = project_state(ledger_db, title).get("class_names")
                 if names is None:

@@ -28,7 +28,8 @@ from dataqa.errors import (
     LabelStudioProjectError,
 )
 
-__all__ = ["LabelStudioClient", "connect", "client_session", "DEFAULT_URL", "DEFAULT_TIMEOUT"]
+__all__ = ["LabelStudioClient", "connect", "client_session", "server_url", "DEFAULT_URL",
+           "DEFAULT_TIMEOUT"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,12 @@ def _detail(resp: requests.Response) -> str:
     return json.dumps(body)[:500]
 
 
+def server_url(url: str | None = None) -> str:
+    """The server address a client connects to: ``url``, else ``$LABEL_STUDIO_URL``,
+    else :data:`DEFAULT_URL`."""
+    return url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL
+
+
 class LabelStudioClient:
     """Connection to one Label Studio server.
 
@@ -78,7 +85,7 @@ class LabelStudioClient:
 
     def __init__(self, url: str | None = None, api_key: str | None = None, *,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
-        url = url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL
+        url = server_url(url)
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidSettingError(
                 f"Label Studio url {url!r} must start with http:// or https://.")

@@ -72,17 +72,20 @@ def project_state(ledger: Any, project: str) -> dict:
     return ledger.get_state(project_state_key(str(project))) or {}
 
 
-def recorded_title(ledger: Any, project: str) -> str:
-    """The title under which ``ledger`` recorded ``project`` when it is a project id the
-    ledger pushed to (``"12"`` -> ``"SMS round 1"``); else ``project`` itself."""
+def recorded_title(ledger: Any, project: str, url: str) -> str:
+    """The title under which ``ledger`` recorded ``project`` when it is the id of a
+    project the ledger pushed to on the server at ``url`` (``"12"`` -> ``"SMS round
+    1"``); else ``project`` itself. An id is looked up first, as Label Studio finds a
+    project by id before title (a project titled ``"123"`` is not project id 123)."""
     text = str(project).strip()
-    if project_state(ledger, text) or not text.isdigit():
+    if not text.isdigit():
         return str(project)
     prefix = project_state_key("")
     for key in ledger.state_keys(prefix):
         state = ledger.get_state(key) or {}
         # a project's own state holds its classes; the pull's (key ending /pulled) not
-        if "class_names" in state and state.get("project_id") == int(text):
+        if ("class_names" in state and state.get("project_id") == int(text)
+                and str(state.get("url", "")).rstrip("/") == str(url).rstrip("/")):
             return key[len(prefix):]
     return str(project)
 

@@ -23,7 +23,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -63,6 +63,8 @@ class _Fetched:
     changed: set[int]        # tasks listed as changed since the watermark
     exported: list[dict]     # exported tasks, each with its annotations
     users: dict[int, str]    # user id -> e-mail
+    previous: dict | None = None  # the last pull's state, also with full=True
+    url: str = ""            # the server's address
 
 
 @dataclass
@@ -74,12 +76,17 @@ class _TaskAnnotations:
     empty: list[dict]
     invalid: list[dict]
     unmatched: bool          # annotated, but not an item of this ledger
+    # annotations that hold a choice this pull cannot read (a class outside the project,
+    # or results under another name): the project's config may have changed, so what an
+    # earlier pull stored of them is kept, not withdrawn
+    unreadable: list[int] = field(default_factory=list)
 
     def state_entry(self, updated_at: str | None) -> dict:
         """The task's entry in the pull state (short keys: the state holds every task)."""
+        stored = [int(r["annotation_id"]) for r in self.rows] + list(self.unreadable)
         entry: dict[str, Any] = {key: value for key, value in (
-            ("s", self.skipped), ("e", self.empty), ("v", self.invalid), ("x", self.unmatched))
-            if value}
+            ("s", self.skipped), ("e", self.empty), ("v", self.invalid), ("x", self.unmatched),
+            ("a", sorted(stored))) if value}
         entry["u"] = updated_at
         return entry
 
@@ -130,7 +137,8 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     project_id, title = int(info["id"]), str(info["title"])
     names = config_classes(info.get("label_config", ""), from_name=from_name)
     fname = from_name or config_object(info["label_config"])[0]
-    state = None if full else ledger.get_state(pulled_state_key(title))
+    previous = ledger.get_state(pulled_state_key(title))
+    state = None if full else previous
     changed: set[int] = set()
     if not state or state.get("project_id") != project_id or not state.get("watermark"):
         state = None
@@ -144,7 +152,8 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
                    if (seen.get(str(int(t["id"]))) or {}).get("u") != t.get("updated_at")}
         exported = client.export_annotated(project_id, sorted(changed)) if changed else []
     return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
-                    state=state, changed=changed, exported=exported, users=client.users())
+                    state=state, changed=changed, exported=exported, users=client.users(),
+                    previous=previous, url=str(client.url).rstrip("/"))
 
 
 def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
@@ -172,9 +181,12 @@ def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname
                     break
         if choice is None:
             out.empty.append(base)
+            if a.get("result"):  # results, but none under this config's name
+                out.unreadable.append(int(a["id"]))
             continue
         if choice not in names:  # reported and left out; the rest of the pull goes on
             out.invalid.append({**base, "choice": str(choice)})
+            out.unreadable.append(int(a["id"]))
             continue
         out.rows.append({**base, "label": names.index(choice), "label_name": choice,
                          "updated_at": a.get("updated_at"), "lead_time": a.get("lead_time")})
@@ -271,9 +283,12 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             k: v for k, v in state.get("tasks", {}).items() if int(k) not in redone}
         rows: list[dict] = []
         stamps = [state["watermark"]] if state else []
+        unreadable: set[str] = set()
         for task in fetched.exported:
             read = _read_task(task, known, names, fetched.from_name, fetched.users)
             rows.extend(read.rows)
+            unreadable.update(_external_id(project_id, int(task["id"]), a)
+                              for a in read.unreadable)
             tasks_state[str(int(task["id"]))] = read.state_entry(task.get("updated_at"))
             if task.get("updated_at"):
                 stamps.append(task["updated_at"])
@@ -308,51 +323,77 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         with ledger_db.transaction():  # the answers and the pull's state: all or nothing
             n_new, n_updated = (ledger_db.upsert_external_labels(upserts) if upserts
                                 else (0, 0))
-            n_withdrawn = _withdraw(ledger_db, before, upserts, redone,
-                                    every_task=state is None, title=fetched.title)
-            round_skips = _skip_in_round(ledger_db, tasks_state, in_batches)
+            n_withdrawn = _withdraw(ledger_db, before, upserts, redone, unreadable, fetched,
+                                    every_task=state is None)
+            round_skips = _skip_in_round(ledger_db, tasks_state, in_batches, fetched.title)
             ledger_db.set_state(pulled_state_key(fetched.title), {
-                "project_id": project_id, "watermark": watermark, "tasks": tasks_state})
+                "project_id": project_id, "url": fetched.url, "watermark": watermark,
+                "tasks": tasks_state})
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
                    new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips)
 
 
-def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set
-                   ) -> tuple[int, list[str]] | None:
-    """Skip in the open active-learning round the items of its batch, pushed to this
-    project as an active-learning queue, that an annotator skipped in Label Studio and
-    that have no label (as ``dataqa al label`` records a ``skip``); returns the round and
-    the items skipped now, or None."""
-    from dataqa.active.labels import SKIPPED_KEY
-    from dataqa.active.session import open_round_in
+def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set,
+                   title: str) -> tuple[int, list[str]] | None:
+    """Set which items of the open active-learning round's batch are skipped in Label
+    Studio: those pushed to this project as an active-learning queue that an annotator
+    skipped there and that have no label (as ``dataqa al label`` records a ``skip``).
+    Set again from the answers on every pull, so a Skip withdrawn there is withdrawn
+    here; a finished round keeps its skips. Returns the round and the items skipped by
+    this pull that were not before, or None."""
+    from dataqa.active.labels import LS_SKIPPED_KEY, TRAIN_SOURCES
 
+    rounds = ledger_db.rounds()
+    if rounds.empty or not in_batches:
+        return None
+    last = rounds.iloc[-1]
+    if isinstance(last["finished_at"], str):
+        return None
+    number = str(int(last["round"]))
     skipped = {str(r["id"]) for e in tasks_state.values() for r in e.get("s", [])}
-    if not skipped or not in_batches:
-        return None
-    current = open_round_in(ledger_db)
-    if current is None:
-        return None
-    new = [i for i in current["missing"] if i in skipped and i in in_batches]
-    if not new:
-        return None
-    number = int(current["round"])
-    state = ledger_db.get_state(SKIPPED_KEY) or {}
-    state[str(number)] = sorted(set(state.get(str(number), [])) | set(new))
-    ledger_db.set_state(SKIPPED_KEY, state)
-    return number, new
+    lab = ledger_db.latest_labels()
+    labeled = set(lab.loc[lab["source"].isin(TRAIN_SOURCES), "id"])
+    now = sorted(i for i in last["batch_ids"]
+                 if i in skipped and i in in_batches and i not in labeled)
+    state = ledger_db.get_state(LS_SKIPPED_KEY) or {}
+    mine = state.get(title, {})
+    before = set(mine.get(number, []))
+    if set(now) != before:
+        mine[number] = now
+        state[title] = mine
+        ledger_db.set_state(LS_SKIPPED_KEY, state)
+    new = [i for i in now if i not in before]
+    return (int(number), new) if new else None
 
 
 def _withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: set[int],
-              *, every_task: bool, title: str) -> int:
+              unreadable: set[str], fetched: _Fetched, *, every_task: bool) -> int:
     """Withdraw the answers an earlier pull stored that are answers no longer: their task
-    was exported again without them (skipped, emptied, deleted, or changed to a class
-    outside the project) or, when ``every_task`` was exported, their task was not (the
-    task or all its answers deleted). They stop counting; the ledger keeps their rows.
-    Returns how many were withdrawn, and warns, naming the items."""
-    now = {u["external_id"] for u in upserts}
-    gone = [(item, ext) for item, ext in zip(before["id"], before["external_id"], strict=True)
-            if (every_task or int(ext.split(":")[2]) in redone) and ext not in now]
+    was exported again without them (skipped, emptied, deleted) or, when ``every_task``
+    was exported, their task was not (the task or all its answers deleted). They stop
+    counting; the ledger keeps their rows. Returns how many were withdrawn, and warns,
+    naming the items.
+
+    Only the answers the last pull of this title stored are looked at (the task entries
+    of its state list them), and only when it read a project with this id on this server:
+    a fresh server numbers its projects, tasks and annotations from 1 again, so ids alone
+    do not tell two servers' answers apart. An answer that holds a choice this pull
+    cannot read (a class renamed in the project's config) is kept."""
+    prev = fetched.previous or {}
+    if prev.get("project_id") != fetched.project_id or prev.get(
+            "url", fetched.url) != fetched.url:  # (pulls before the url was kept: same)
+        return 0
+    now = {u["external_id"] for u in upserts} | unreadable
+    item_of = dict(zip(before["external_id"], before["id"], strict=True))
+    gone = []
+    for task, entry in prev.get("tasks", {}).items():
+        if not (every_task or int(task) in redone):
+            continue
+        for a in entry.get("a", ()):
+            ext = _external_id(fetched.project_id, int(task), int(a))
+            if ext not in now and ext in item_of:
+                gone.append((item_of[ext], ext))
     n = ledger_db.withdraw_external_labels([ext for _, ext in gone]) if gone else 0
     if n:
         import warnings
@@ -361,10 +402,10 @@ def _withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone:
 
         items = list(dict.fromkeys(str(i) for i, _ in gone))
         warnings.warn(
-            f"{n} answer(s) an earlier pull of project {title!r} recorded are no longer "
-            f"answers there (skipped, emptied, deleted, or changed to a class outside the "
-            f"project) for items {format_ids(items, 5)}: they no longer count in the "
-            f"ledger (it keeps them as withdrawn); an answer given again counts again.",
+            f"{n} answer(s) an earlier pull of project {fetched.title!r} recorded are no "
+            f"longer answers there (skipped, emptied or deleted) for items "
+            f"{format_ids(items, 5)}: they no longer count in the ledger (it keeps them as "
+            f"withdrawn); an answer given again counts again.",
             UserWarning, stacklevel=4)
     return n
 

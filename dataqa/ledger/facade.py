@@ -22,8 +22,8 @@ __all__ = ["Ledger"]
 
 _SUMMARY_QUERIES = {
     "items": "SELECT COUNT(*) FROM items",
-    "labels": "SELECT COUNT(*) FROM labels",
-    "labeled_items": "SELECT COUNT(DISTINCT item_id) FROM labels",
+    "labels": "SELECT COUNT(*) FROM labels WHERE withdrawn_at IS NULL",
+    "labeled_items": "SELECT COUNT(DISTINCT item_id) FROM labels WHERE withdrawn_at IS NULL",
     "rounds": "SELECT COUNT(*) FROM rounds",
     "queues": "SELECT COUNT(*) FROM queues",
     "tasks": "SELECT COUNT(*) FROM tasks",
@@ -244,7 +244,7 @@ class Ledger:
         return self._labels.withdraw_external(external_ids)
 
     def labels(self, source: str | None = None, *, withdrawn: bool = False) -> pd.DataFrame:
-        """Every label row, oldest first.
+        """Every label row that counts (withdrawn ones too with ``withdrawn``), oldest first.
 
         Parameters
         ----------

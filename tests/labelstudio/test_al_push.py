@@ -149,7 +149,7 @@ def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tm
 
 def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_client,
                                                                   tmp_path, project_name):
-    from dataqa.active.labels import SKIPPED_KEY
+    from dataqa.active.labels import LS_SKIPPED_KEY
     from dataqa.active.session import open_round_in
     from dataqa.ledger import Ledger
 
@@ -168,7 +168,7 @@ def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_c
         tasks = check.task_ids(project=project_name)
     first, second, third = sorted(tasks)
     ls_client.create_annotation(tasks[first], choice("spam"))
-    ls_client.create_annotation(tasks[second], [], was_cancelled=True)  # Skip
+    skip = ls_client.create_annotation(tasks[second], [], was_cancelled=True)  # Skip
     pull = ["ls", "pull", "--ledger", led, "--project", project_name]
     res = runner.invoke(app, pull, env=env)
     out = " ".join(res.output.split())
@@ -176,17 +176,25 @@ def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_c
     assert (f"1 item(s) skipped in Label Studio ({second}) are skipped in active-learning "
             f"round 1") in out
     with Ledger(led) as check:
-        assert check.get_state(SKIPPED_KEY) == {"1": [second]}
+        assert check.get_state(LS_SKIPPED_KEY) == {project_name: {"1": [second]}}
         assert open_round_in(check)["missing"] == [third]
     # pulled again: nothing new to skip, said nothing
     res = runner.invoke(app, pull, env=env)
     assert res.exit_code == 0 and "active-learning round" not in res.output
-    # the last item skipped too: the round is complete
-    ls_client.create_annotation(tasks[third], [], was_cancelled=True)
+    # the Skip deleted in Label Studio: the item is no longer skipped here
+    ls_client.request("DELETE", f"/api/annotations/{skip['id']}")
     res = runner.invoke(app, pull, env=env)
     assert res.exit_code == 0, res.output
     with Ledger(led) as check:
-        assert check.get_state(SKIPPED_KEY) == {"1": sorted([second, third])}
+        assert check.get_state(LS_SKIPPED_KEY) == {project_name: {"1": []}}
+        assert sorted(open_round_in(check)["missing"]) == [second, third]
+    # both skipped: the round is complete
+    for t in (second, third):
+        ls_client.create_annotation(tasks[t], [], was_cancelled=True)
+    res = runner.invoke(app, pull, env=env)
+    assert res.exit_code == 0, res.output
+    with Ledger(led) as check:
+        assert check.get_state(LS_SKIPPED_KEY) == {project_name: {"1": sorted([second, third])}}
         assert open_round_in(check) is None
     res = runner.invoke(app, ["al", "status", "--ledger", led], env=env)
     assert res.exit_code == 0 and "round 1 is open" not in res.output

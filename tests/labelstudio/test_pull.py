@@ -219,3 +219,53 @@ def test_an_interrupted_pull_writes_nothing_and_says_so(ls_server, ls_client, le
         assert led.labels(source="human", withdrawn=True).empty
     df = pull_annotations(**kw)
     assert df["status"].tolist() == ["new"] and df["id"].tolist() == ["item-0"]
+
+
+def test_only_answers_this_title_stored_are_withdrawn_and_a_renamed_class_keeps_counting(
+        ls_server, ls_client, ledger, project_name):
+    import warnings
+
+    from dataqa.labelstudio import label_config
+    from dataqa.ledger import Ledger
+
+    rep = push(make_items(3), ls_server, ledger, project_name)
+    tid = rep.task_ids
+    ls_client.create_annotation(tid["item-0"], choice("spam"))
+    ls_client.create_annotation(tid["item-1"], choice("ham"))
+    kw = {"project": project_name, "ledger": ledger, "url": ls_server.url,
+          "api_key": ls_server.api_key}
+    pull_annotations(**kw)
+    pid = ls_client.find_project(project_name)["id"]
+    # a row with this project's id and a task id this pull reads, stored by a pull of
+    # another server's project (fresh servers number projects and tasks from 1 again)
+    ledger.upsert_external_labels([{"item_id": "item-2", "label": 1, "source": "human",
+                                    "external_id": f"labelstudio:{pid}:{tid['item-0']}:99999",
+                                    "annotator": "other@server"}])
+    # the project's classes renamed in Label Studio: spam is no class of it now
+    ls_client.request("PATCH", f"/api/projects/{pid}",
+                      json_body={"label_config": label_config(["ham", "Spam"])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is withdrawn, so no warning
+        df = pull_annotations(**kw, full=True)
+    report = df.attrs["report"]
+    assert report.n_withdrawn == 0 and report.n_invalid == 1
+    with Ledger(ledger.path) as led:
+        assert set(led.latest_labels(source="human")["id"]) == {"item-0", "item-1", "item-2"}
+        assert led.labels(withdrawn=True)["withdrawn_at"].isna().all()
+    # the title's state kept by another server: its answers are not looked at
+    state = ledger.get_state(f"labelstudio/{project_name}/pulled")
+    ledger.set_state(f"labelstudio/{project_name}/pulled", {**state, "url": "http://elsewhere"})
+    ls_client.delete_tasks([tid["item-1"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pull_annotations(**kw, full=True).attrs["report"].n_withdrawn == 0
+    # the state is this server's again (that pull rewrote it): a task deleted now has
+    # its stored answer withdrawn, its class renamed or not, and the other row stays
+    ls_client.delete_tasks([tid["item-0"]])
+    with pytest.warns(UserWarning, match="for items 'item-0': they no longer count"):
+        assert pull_annotations(**kw, full=True).attrs["report"].n_withdrawn == 1
+    with Ledger(ledger.path) as led:
+        counting = led.labels(source="human")
+    # item-1's task was deleted while the state was another server's: not looked at
+    assert sorted(counting["id"]) == ["item-1", "item-2"]
+    assert f"labelstudio:{pid}:{tid['item-0']}:99999" in set(counting["external_id"])

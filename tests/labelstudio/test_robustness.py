@@ -272,3 +272,26 @@ def test_pull_out_replaces_an_existing_file_whole(ls_server, ls_client, tmp_path
     assert pd.read_csv(out)[["id", "label_name"]].values.tolist() == [["item-0", "ham"]]
     assert out.read_text().startswith("id,label,label_name,")
     assert not list(tmp_path.glob(".ann.csv.*"))  # no temporary file left behind
+
+
+def test_recorded_title_finds_an_id_on_its_own_server_only(tmp_path):
+    from dataqa.labelstudio.ledger_state import record_project_state, recorded_title
+    from dataqa.ledger import Ledger
+
+    with Ledger(tmp_path / "l.db") as led:
+        record_project_state(led, "A sms", project_id=3, url="http://a:8080",
+                             class_names=["ham", "spam"])
+        record_project_state(led, "B topics", project_id=3, url="http://b:8080/",
+                             class_names=["x", "y"])
+        record_project_state(led, "123", project_id=7, url="http://a:8080",
+                             class_names=["ham", "spam"])
+        led.set_state("labelstudio/A sms/pulled", {"project_id": 3, "url": "http://a:8080"})
+        assert recorded_title(led, "3", "http://a:8080/") == "A sms"
+        assert recorded_title(led, " 3 ", "http://b:8080") == "B topics"
+        assert recorded_title(led, "3", "http://c:8080") == "3"  # not pushed there
+        assert recorded_title(led, "A sms", "http://b:8080") == "A sms"  # a title
+        # "123" is an id first, as Label Studio reads it: no project id 123 was recorded
+        assert recorded_title(led, "123", "http://a:8080") == "123"
+        record_project_state(led, "one two three", project_id=123, url="http://a:8080",
+                             class_names=["ham", "spam"])
+        assert recorded_title(led, "123", "http://a:8080") == "one two three"
