@@ -113,6 +113,8 @@ def test_withdrawn_external_labels_stop_counting_and_come_back(ledger: Ledger) -
     assert len(history) == 3
     assert history.set_index("external_id").loc["e1", "withdrawn_at"].endswith("+00:00")
     assert ledger.labels()["withdrawn_at"].isna().all()
+    summary = ledger.summary()  # (the given label of "a" and the human one of "b")
+    assert summary["labels"] == 2 and summary["labeled_items"] == 2
     # pulled again unchanged, the answer is back: it counts again, as a new label
     assert ledger.upsert_external_labels([rows[0]]) == (1, 0)
     assert ledger.latest_labels().set_index("id").loc["a", "label"] == "spam"
