@@ -6,7 +6,8 @@
 - one entry point: :func:`detect_drift` -> :class:`DriftResult` (columns, whole-table tests,
   and with labels: prediction shift, label shift, estimated accuracy, OOD share);
 - model checks as pure functions: :func:`bbse_priors`, :func:`label_shift`,
-  :func:`estimate_accuracy`, :func:`ood_fraction`, :func:`prediction_drift`;
+  :func:`estimate_accuracy`, :func:`observed_accuracy` (on current items that carry a
+  label), :func:`ood_fraction`, :func:`prediction_drift`;
 - effects and corrections: :func:`normalized_wasserstein`, :func:`jensen_shannon`,
   :func:`excess_jensen_shannon`, :func:`psi_numeric`, :func:`psi_categorical`, :func:`adjust_p_values`;
 - over time: :func:`drift_windows` (windows by time or rows, reference chunks
@@ -42,6 +43,7 @@ _LAZY = {
     "push_label_queue": "dataqa.drift.push",
     "bbse_priors": "dataqa.drift.model_checks",
     "estimate_accuracy": "dataqa.drift.model_checks",
+    "observed_accuracy": "dataqa.drift.observed",
     "ACCURACY_METHODS": "dataqa.drift.model_checks",
     "label_shift": "dataqa.drift.model_checks",
     "ood_fraction": "dataqa.drift.model_checks",

@@ -142,6 +142,10 @@ def _print(result, paths) -> None:
         a = result.estimated_accuracy
         _say(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "
                       f"(reference, out-of-fold: {a['reference_accuracy']:.3f})", highlight=False)
+    if result.observed_accuracy is not None:
+        from dataqa.drift.report import observed_accuracy_text
+
+        _say(f"  {observed_accuracy_text(result)}", highlight=False, markup=False)
     if result.label_shift:
         shares = list(result.label_shift.items())
 

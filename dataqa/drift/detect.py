@@ -883,6 +883,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
                               correction=correction, alpha=a, random_state=int(seeds[3]),
                               texts=texts, text_features=text_features, ood_score=ood_score)
+        if label_column in cur_given.columns and not _part:  # labels some rows already have
+            from dataqa.drift.observed import observed_accuracy
+
+            result.observed_accuracy = observed_accuracy(
+                result.current_probs, cur_given[label_column].to_numpy(dtype=object), names)
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 

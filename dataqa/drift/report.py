@@ -93,6 +93,16 @@ def no_better_than_majority(result) -> float | None:
     return majority if binom.sf(correct - 1, n, majority) > 0.05 else None
 
 
+def observed_accuracy_text(result) -> str:
+    """The line that gives the accuracy on the current rows that carry a label."""
+    o = result.observed_accuracy
+    other = (f"; {o['n_other_class']} of them of a class the reference lacks, counted wrong"
+             if o["n_other_class"] else "")
+    return (f"accuracy on the {o['n']:,} current rows that carry a label: {o['accuracy']:.3f} "
+            f"[{o['low']:.3f}, {o['high']:.3f}] ({o['n_correct']:,} right{other}; the "
+            f"interval holds for all current rows only if these are a random sample of them)")
+
+
 def model_check_notes(result) -> list[str]:
     """The caveats under the estimated accuracy and class mix, as the command line and
     the report say them: the whole-table tests see the inputs change (the estimates
@@ -102,10 +112,13 @@ def model_check_notes(result) -> list[str]:
     notes = []
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
     if whole and result.estimated_accuracy is not None:
+        known = ("the accuracy on the current rows that carry a label is measured, not "
+                 "assumed" if result.observed_accuracy is not None else
+                 "label a sample of the queue to know")
         notes.append(f"the whole-table tests ({', '.join(whole)}) see the inputs change; the "
-                     f"accuracy and class mix assume the model errs on these rows as on the "
-                     f"reference, which such a change can break unseen (a new source, new "
-                     f"topics): label a sample of the queue to know.")
+                     f"estimated accuracy and class mix assume the model errs on these rows "
+                     f"as on the reference, which such a change can break unseen (a new "
+                     f"source, new topics): {known}.")
     pinned = [(name, v) for name, v in (result.label_shift or {}).items()
               if v["low"] == v["high"] and v["prior"] == v["low"] and v["prior"] in (0.0, 1.0)]
     if pinned:
@@ -242,6 +255,9 @@ def drift_report(result) -> HtmlReport:
         r.key_values({
             "estimated accuracy on current (95% interval of the accuracy on these items)":
                 f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]",
+            **({"accuracy on the current rows that carry a label (95% exact interval)":
+                observed_accuracy_text(result).split(": ", 1)[1]}
+               if result.observed_accuracy is not None else {}),
             "out-of-fold accuracy on reference": f"{a['reference_accuracy']:.3f}",
             _ood_label(result):
                 f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})",

@@ -118,6 +118,12 @@ class DriftResult:
     estimated_accuracy : dict or None
         With labels: ``{"estimate", "low", "high", "reference_accuracy", "method"}``; the
         interval is one for the model's accuracy on the current items.
+    observed_accuracy : dict or None
+        With labels, when some current rows carry one in the label column: the model's
+        accuracy on those rows, ``{"accuracy", "low", "high", "n", "n_correct",
+        "n_other_class"}``, with the exact 95% interval of the accuracy on the population
+        those rows are a random sample of (see
+        :func:`~dataqa.drift.observed.observed_accuracy`).
     prediction_drift : DataFrame or None
         With labels: KS test per class of the predicted probabilities.
     ood : dict or None
@@ -176,6 +182,7 @@ class DriftResult:
     n_current: int = 0
     label_shift: dict | None = None
     estimated_accuracy: dict | None = None
+    observed_accuracy: dict | None = None
     prediction_drift: pd.DataFrame | None = None
     ood: dict | None = None
     class_names: list | None = None
@@ -345,6 +352,7 @@ class DriftResult:
             "multivariate": self.multivariate,
             "label_shift": self.label_shift,
             "estimated_accuracy": self.estimated_accuracy,
+            "observed_accuracy": self.observed_accuracy,
             "prediction_drift": self.prediction_drift,
             "ood": self.ood,
             "driving_features": (self.driving_features.head(20)

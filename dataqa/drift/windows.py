@@ -442,6 +442,17 @@ def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood,
     return row
 
 
+def _observed_row(cur_probs, labels: pd.Series, class_names: list) -> dict:
+    """A window's accuracy on its rows that carry a label, and how many they are."""
+    from dataqa.drift.observed import observed_accuracy
+
+    o = observed_accuracy(cur_probs, labels.to_numpy(dtype=object), class_names)
+    if o is None:
+        return {"observed_accuracy": np.nan, "observed_n": 0}
+    return {"observed_accuracy": o["accuracy"], "observed_low": o["low"],
+            "observed_high": o["high"], "observed_n": o["n"]}
+
+
 def _share_rows(window: str, ls: dict, class_names: list) -> list[dict]:
     """The rows of ``window_label_shift`` for one window."""
     return [{"window": window, "class": name, "reference_prior": float(ls["reference_prior"][j]),
@@ -474,7 +485,12 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     where a whole table with an empty column is refused. With ``label_column``, the
     model (``model=`` or the default) is fitted on the whole data only; the windows reuse
     its probabilities. A fitted ``model`` without ``label_column`` gives the whole data's
-    prediction shift and OOD share, not per window.
+    prediction shift and OOD share, not per window. When the current table's label
+    column holds labels for some rows, each window also gets the model's accuracy on its
+    rows that carry one (``observed_accuracy`` with its exact 95% interval
+    ``observed_low``/``observed_high``, and ``observed_n``, the rows it counts; see
+    :func:`~dataqa.drift.observed.observed_accuracy`), and each reference chunk its
+    out-of-fold accuracy on its own rows (the no-drift spread).
 
     ``options`` go to :func:`detect_drift` (``alpha``, ``correction``, ``min_effect``,
     ...). ``progress``: the whole data's stages, then one bar over the windows and
@@ -550,6 +566,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     starts = ((np.arange(n_chunks) * (len(ref) - size)) // max(n_chunks - 1, 1)
               if n_chunks else np.zeros(0, dtype=int))
     rows, chunks, chunk_tests = [], [], len(kinds)
+    observed = (state is not None and label_column is not None
+                and label_column in cur.columns)
     share_rows: list[dict] = []  # each window's class shares, with intervals
     class_names = list(getattr(result, "class_names", None) or ())
     with progress_task("windows and reference chunks", len(windows) + n_chunks,
@@ -573,6 +591,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                                       state["ref_ood"], state["cur_ood"][idx],
                                       shares=state["shares"]))
                 share_rows += _share_rows(label, row.pop("_shares"), class_names)
+                if observed:  # the rows of the window that carry a label
+                    row.update(_observed_row(result.current_probs[idx],
+                                             cur[label_column].iloc[idx], class_names))
             rows.append(row)
             advance()
         for c in range(n_chunks):
@@ -589,6 +610,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                 ro = state["ref_ood"]
                 row.update(_model_row(pr[rest], y[rest], pr[idx], random_state, ro[rest],
                                       ro[idx]))
+                if observed:  # the chunk's own labels: the no-drift spread
+                    row.update(observed_accuracy=float(np.mean(pr[idx].argmax(1) == y[idx])),
+                               observed_n=len(idx))
             chunks.append(row)
             advance()
     result.windows = _int_columns(pd.DataFrame(rows))

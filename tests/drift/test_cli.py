@@ -864,8 +864,10 @@ def test_model_checks_under_an_input_shift_carry_a_note(tmp_path):
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "estimated accuracy" in text
-    assert ("note: the whole-table tests (mmd, classifier) see the inputs change; the accuracy "
-            "and class mix assume the model errs on these rows as on the reference") in text
+    assert ("note: the whole-table tests (mmd, classifier) see the inputs change; the "
+            "estimated accuracy and class mix assume the model errs on these rows as on the "
+            "reference, which such a change can break unseen (a new source, new topics): "
+            "label a sample of the queue to know.") in text
     ref, cur = tables(tmp_path, shift=0.0, seed=4)
     res = runner.invoke(app, ["drift", str(ref), str(cur), "--label-column", "label",
                               "--permutations", "99", "-q", "--out", str(tmp_path / "o2")])

@@ -1,0 +1,121 @@
+"""The accuracy on current rows that carry a label: values, the exact interval's coverage,
+and how detect_drift, drift_windows and ``dataqa drift`` give it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import beta
+from typer.testing import CliRunner
+
+from dataqa.cli import app
+from dataqa.drift import detect_drift, drift_windows, observed_accuracy
+from dataqa.errors import InvalidSettingError, LengthMismatchError
+
+
+def _probs(predicted, k=3):
+    P = np.full((len(predicted), k), 0.1 / (k - 1))
+    P[np.arange(len(predicted)), predicted] = 0.9
+    return P
+
+
+def test_counts_labeled_rows_and_a_class_the_model_lacks_as_wrong():
+    P = _probs([0, 1, 2, 0, 1, 2, 0])
+    labels = ["a", " b ", "a", None, "", np.nan, "new"]  # right, right, wrong, -, -, -, other
+    o = observed_accuracy(P, labels, ["a", "b", "c"])
+    assert (o["n"], o["n_correct"], o["n_other_class"]) == (4, 2, 1)
+    assert o["accuracy"] == 0.5
+    assert o["low"] == pytest.approx(beta.ppf(0.025, 2, 3), abs=1e-12)
+    assert o["high"] == pytest.approx(beta.ppf(0.975, 3, 2), abs=1e-12)
+    # numbered classes read from a column with empty cells (1.0 for 1)
+    o = observed_accuracy(_probs([1, 0], k=2), [1.0, np.nan], [0, 1])
+    assert (o["n"], o["accuracy"], o["high"]) == (1, 1.0, 1.0)
+    assert o["low"] == pytest.approx(0.025, abs=1e-12)  # (alpha / 2) ** (1 / n)
+    assert observed_accuracy(_probs([0, 1]), [None, " "], ["a", "b", "c"]) is None
+
+
+def test_bad_input_is_named():
+    with pytest.raises(LengthMismatchError, match="cur_labels has 1 items but cur_probs has 2"):
+        observed_accuracy(_probs([0, 1]), ["a"], ["a", "b", "c"])
+    with pytest.raises(LengthMismatchError, match="class_names has 2 classes but cur_probs"):
+        observed_accuracy(_probs([0, 1]), ["a", "b"], ["a", "b"])
+    with pytest.raises(InvalidSettingError, match="confidence=1.5 must lie strictly"):
+        observed_accuracy(_probs([0, 1]), ["a", "b"], ["a", "b", "c"], confidence=1.5)
+
+
+@pytest.mark.parametrize("n", [8, 40, 300])
+def test_the_interval_covers_the_accuracy_at_its_nominal_rate(n):
+    # the labeled rows are a random sample of a population whose accuracy is p: the
+    # exact interval must hold p at least 95% of the time (Clopper-Pearson is
+    # conservative); 1,000 draws per accuracy, tolerance three standard errors
+    rng = np.random.default_rng(n)
+    for p in (0.5, 0.8, 0.95, 0.99):
+        covered = 0
+        for _ in range(1000):
+            right = rng.random(n) < p
+            predicted = np.where(right, 0, 1)
+            o = observed_accuracy(_probs(predicted, k=2), ["a"] * n, ["a", "b"])
+            covered += o["low"] <= p <= o["high"]
+        assert covered / 1000 >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 1000), (n, p, covered)
+
+
+def _tables(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+
+    def part(n, shift):
+        y = rng.choice(["ham", "spam"], n)
+        x = rng.normal(size=n) + 1.5 * (y == "spam") + shift
+        return pd.DataFrame({"x": x, "z": rng.normal(size=n), "label": y})
+    ref, cur = part(n, 0.0), part(n, 0.7)
+    cur.loc[cur.index % 3 != 0, "label"] = None  # a third of the rows carry a label
+    return ref, cur
+
+
+def test_detect_drift_and_windows_measure_it_on_the_labeled_rows():
+    ref, cur = _tables()
+    res = detect_drift(ref, cur, label_column="label", n_permutations=49, progress=False)
+    labeled = cur["label"].notna().to_numpy()
+    names = np.array(["ham", "spam"], dtype=object)
+    right = names[res.current_probs[labeled].argmax(1)] == cur.loc[labeled, "label"].to_numpy()
+    o = res.observed_accuracy
+    assert (o["n"], o["n_correct"]) == (int(labeled.sum()), int(right.sum()))
+    assert o["accuracy"] == pytest.approx(right.mean(), abs=1e-12)
+    assert res.to_dict()["observed_accuracy"] == o
+    # without labels in the current table: none
+    assert detect_drift(ref, cur.drop(columns="label"), label_column="label",
+                        n_permutations=19, progress=False).observed_accuracy is None
+    w = drift_windows(ref, cur, chunk_size=80, label_column="label", n_permutations=19,
+                      progress=False)
+    per_row = np.full(len(cur), np.nan)  # 1 right, 0 wrong, nan without a label
+    per_row[labeled] = right
+    for k, row in w.windows.iterrows():
+        part = per_row[80 * k:80 * (k + 1)]
+        assert row["observed_n"] == int(np.isfinite(part).sum())
+        assert row["observed_accuracy"] == pytest.approx(np.nanmean(part), abs=1e-12)
+        assert row["observed_low"] <= row["observed_accuracy"] <= row["observed_high"]
+    chunks = w.reference_chunks
+    assert (chunks["observed_n"] == 80).all() and chunks["observed_accuracy"].between(0, 1).all()
+
+
+def test_the_command_line_prints_and_saves_it(tmp_path):
+    ref, cur = _tables()
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"),
+                                   "--label-column", "label", "--permutations", "49",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    o = json.loads((out / "drift.json").read_text())["observed_accuracy"]
+    assert o["n"] == 80
+    assert (f"  accuracy on the 80 current rows that carry a label: {o['accuracy']:.3f} "
+            f"[{o['low']:.3f}, {o['high']:.3f}] ({o['n_correct']} right; the interval holds "
+            f"for all current rows only if these are a random sample of them)") in res.output
+    assert ("which such a change can break unseen (a new source, new topics): the accuracy on "
+            "the current rows that carry a label is measured, not assumed.") in " ".join(
+                res.output.split())
+    page = (out / "report.html").read_text()
+    assert "accuracy on the current rows that carry a label (95% exact interval)" in page
