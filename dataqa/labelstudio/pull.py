@@ -140,7 +140,9 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     previous = ledger.get_state(pulled_state_key(title))
     state = None if full else previous
     changed: set[int] = set()
-    if not state or state.get("project_id") != project_id or not state.get("watermark"):
+    url = str(client.url).rstrip("/")
+    if (not state or state.get("project_id") != project_id or not state.get("watermark")
+            or state.get("url", url) != url):  # (another server's project of that title)
         state = None
         exported = client.export_annotated(project_id)
     else:
@@ -153,7 +155,7 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
         exported = client.export_annotated(project_id, sorted(changed)) if changed else []
     return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
                     state=state, changed=changed, exported=exported, users=client.users(),
-                    previous=previous, url=str(client.url).rstrip("/"))
+                    previous=previous, url=url)
 
 
 def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
@@ -255,13 +257,19 @@ def _compare(rows: list[dict], before: pd.DataFrame, project_id: int,
     return upserts
 
 
-def _reuse(before: pd.DataFrame, codec: _LabelCodec, redone: set[int]) -> list[dict]:
-    """Rows of the annotations earlier pulls recorded for tasks not exported this time."""
+def _reuse(before: pd.DataFrame, codec: _LabelCodec, redone: set[int],
+           tasks: dict[str, dict]) -> list[dict]:
+    """Rows of the annotations earlier pulls of this title recorded for tasks not exported
+    this time: those its state lists (``tasks``; every answer of a task whose entry, from
+    an older pull, does not list them), not another server's answers numbered alike."""
     rows = []
     for ext, item_id, lab, ann, created, upd, lt in zip(
             before["external_id"], before["id"], before["label"], before["annotator"],
             before["created_at"], before["updated_at"], before["lead_time"], strict=True):
         _, _, task_id, annotation_id = ext.split(":")
+        entry = tasks.get(str(int(task_id)))
+        if entry is None or ("a" in entry and int(annotation_id) not in entry["a"]):
+            continue
         if int(task_id) not in redone:
             k = codec.index(lab)
             rows.append({"id": item_id, "label": k, "label_name": codec.names[k],
@@ -318,7 +326,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         declared = (ledger_db.get_state(CONFIG_KEY) or {}).get("classes") or []
         new_classes = _new_classes(classes if declared else [], upserts, codec)
         if state is not None:  # rows of tasks not exported again come from the ledger
-            rows.extend(_reuse(before, codec, redone))
+            rows.extend(_reuse(before, codec, redone, state.get("tasks", {})))
         watermark = max(stamps, key=_parse_time) if stamps else None
         with ledger_db.transaction():  # the answers and the pull's state: all or nothing
             n_new, n_updated = (ledger_db.upsert_external_labels(upserts) if upserts

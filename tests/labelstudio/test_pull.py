@@ -249,6 +249,12 @@ def test_only_answers_this_title_stored_are_withdrawn_and_a_renamed_class_keeps_
         df = pull_annotations(**kw, full=True)
     report = df.attrs["report"]
     assert report.n_withdrawn == 0 and report.n_invalid == 1
+    assert 99999 not in set(df["annotation_id"])
+    ls_client.create_annotation(tid["item-2"], choice("ham"))  # an incremental pull
+    df = pull_annotations(**kw)  # reads the other tasks' answers back from the ledger:
+    assert 99999 not in set(df["annotation_id"])  # those this title stored only
+    # item-0's stored answer still counts (its class renamed since), so it is read back
+    assert sorted(df["id"]) == ["item-0", "item-1", "item-2"]
     with Ledger(ledger.path) as led:
         assert set(led.latest_labels(source="human")["id"]) == {"item-0", "item-1", "item-2"}
         assert led.labels(withdrawn=True)["withdrawn_at"].isna().all()
@@ -267,5 +273,5 @@ def test_only_answers_this_title_stored_are_withdrawn_and_a_renamed_class_keeps_
     with Ledger(ledger.path) as led:
         counting = led.labels(source="human")
     # item-1's task was deleted while the state was another server's: not looked at
-    assert sorted(counting["id"]) == ["item-1", "item-2"]
+    assert sorted(counting["id"]) == ["item-1", "item-2", "item-2"]
     assert f"labelstudio:{pid}:{tid['item-0']}:99999" in set(counting["external_id"])
