@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataqa._caller import caller_stacklevel
 from dataqa.errors import (
     DataLoadError,
     DataqaError,
@@ -299,7 +300,7 @@ def _warn_mojibake(path: Path, compression: str | None, encoding: str) -> None:
     warnings.warn(
         f"{str(path)!r} is read as {encoding}, but it is valid UTF-8 text with characters "
         f"beyond ASCII: {c!r} is read as {seen!r}. If the file is UTF-8, pass --encoding "
-        f"utf-8 (API: encoding='utf-8').", UserWarning, stacklevel=4)
+        f"utf-8 (API: encoding='utf-8').", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | None:
@@ -462,7 +463,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         warnings.warn(f"{str(path)!r}: every line ends with "
                       f"{first.shape[1] - len(columns)} empty field(s) after the "
                       f"{len(columns)} that --columns names (a delimiter at the end of each "
-                      f"line); left out.", UserWarning, stacklevel=4)
+                      f"line); left out.", UserWarning, stacklevel=caller_stacklevel())
     elif first.shape[1] != len(columns):
         hint = _lines_delimiter_hint(path, delim, encoding, compression)
         raise DataLoadError(
@@ -566,7 +567,7 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
             if others:
                 warnings.warn(f"{str(path)!r}: read the {len(records)} records under "
                               f"{lists[0]!r}; left out: {', '.join(map(repr, others[:10]))}.",
-                              UserWarning, stacklevel=4)
+                              UserWarning, stacklevel=caller_stacklevel())
     if records is None:
         return pd.read_json(io.StringIO(text), dtype=dtype)
     df = pd.json_normalize(records, sep=".")
@@ -637,7 +638,7 @@ def _warn_header_like_data(path: Path, df: pd.DataFrame, names: list[str]) -> No
         f"{str(path)!r}: the names in its header line look like data ({shown}: like the "
         f"values under them). If the file has no header line, its first row is read as the "
         f"names: read it with --no-header --columns a,b,... (API: header=False, "
-        f"columns=[...]).", UserWarning, stacklevel=5)
+        f"columns=[...]).", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _shown_names(names) -> str:
@@ -694,7 +695,7 @@ def _warn_replaced_header(path: Path, df: pd.DataFrame, names: list[str]) -> Non
         f"{str(path)!r}: --columns (API: columns=) replaces the names in its header line ({shown}), "
         f"which look like data (a number, a long text, or a value of the column itself). If "
         f"the file has no header line, its first row is lost this way: pass --no-header "
-        f"with --columns (API: header=False, columns=[...]).", UserWarning, stacklevel=4)
+        f"with --columns (API: header=False, columns=[...]).", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _rows_longer_than_first(reader, n_columns: int) -> tuple[int, list[tuple[int, int]]]:
@@ -808,7 +809,7 @@ def _warn_csv_quoted(path: Path, df: pd.DataFrame) -> None:
                 f"TSV is read with quoting off, so the quotes stay in the text. If the file "
                 f"was written with quoting (pandas' to_csv(sep='\\t') does), read it with "
                 f"--format csv --sep tab (API: format='csv', sep='\\t').", UserWarning,
-                stacklevel=4)
+                stacklevel=caller_stacklevel())
             return
 
 
@@ -1164,7 +1165,7 @@ def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
             found.append(c)
     if found:
         warnings.warn(f"{str(path)!r}: the values are read as text.{_decimal_comma_hint(df, found)}",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=caller_stacklevel())
 
 
 def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
@@ -1253,7 +1254,7 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                         f"earlier row whole, id included ({where}, counted from 1 after the "
                         f"header); kept as copies (ids {format_ids(dups)} with -1, -2 ... "
                         f"added), as exported data that holds some rows twice is.",
-                        UserWarning, stacklevel=2)
+                        UserWarning, stacklevel=caller_stacklevel())
                     return suffixed
                 # a suffixed id is another row's own id ('7-1'): refused as before
             fix = (f" {copies} {'rows are exact copies' if copies > 1 else 'row is an exact copy'}"
@@ -1281,7 +1282,7 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
             f"{table}: the ids are hashes of each row's content, which includes the empty "
             f"column {empty[0]!r} (a delimiter at the end of each line): the same rows "
             f"written without it get other ids. Pass an id column (--id-column) for ids "
-            f"that do not depend on how the file is written.", UserWarning, stacklevel=2)
+            f"that do not depend on how the file is written.", UserWarning, stacklevel=caller_stacklevel())
     rows = df[cols].itertuples(index=False, name=None)
     return _suffix_repeats(np.array([_row_hash(r) for r in rows], dtype=object))
 
@@ -1387,7 +1388,7 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
         f"label column {column!r} of {table}: {changed:,} label "
         f"{'cells have' if changed > 1 else 'cell has'} white space around the text (e.g. "
         f"{example!r}); stripped, so that labels that differ only by it are one class.",
-        UserWarning, stacklevel=3)
+        UserWarning, stacklevel=caller_stacklevel())
     return out
 
 
@@ -1415,7 +1416,7 @@ def _warn_empty_columns(df: pd.DataFrame, exclude, table: str) -> list[str]:
     empty = _empty_columns(df, exclude)
     if empty and len(df):
         warnings.warn(f"{table}: column(s) {_names(empty)} hold no value and are left out.",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=caller_stacklevel())
     return empty
 
 
@@ -1466,7 +1467,7 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
     warnings.warn(
         f"class(es) {desc} have fewer members than cv={cv}; using {least} folds instead.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=caller_stacklevel(),
     )
     return least
 
@@ -1667,7 +1668,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     if empty:
         warnings.warn(f"{len(empty)} file(s) of {str(source)!r} have no rows and add none: "
                       f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}.",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=caller_stacklevel())
     df = pd.concat(frames, ignore_index=True)
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
     df.attrs[_FILES_ATTR] = [(n, len(f)) for n, f in zip(names, frames, strict=True)]
@@ -1739,7 +1740,7 @@ def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
             f"label column {column!r} of {table} mixes class numbers ({_names(numbers, 4)}) "
             f"and class names ({_names(words, 4)}), {len(names)} classes in all; if numbers "
             f"and names spell the same classes, write every label one way.", UserWarning,
-            stacklevel=3)
+            stacklevel=caller_stacklevel())
 
 
 #: Column names taken for an id column when ``--id-column`` is not given: id, key, uuid...,
@@ -1759,7 +1760,7 @@ def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str) -> None:
             f"{table}: no id column named, so the items get content hashes as ids; column "
             f"{found[0]!r} holds a distinct value in every row: pass --id-column {found[0]} "
             f"(API: id_column={found[0]!r}) to keep the table's own ids in the results.",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=caller_stacklevel())
 
 
 def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:
@@ -1775,7 +1776,7 @@ def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:
     said = ", ".join(f"{w!r} ({n} rows)" for w, n in counts.items())
     warnings.warn(f"label column {column!r} of {table} holds {said}, read as a class name "
                   f"(in the label and text columns only an empty cell is missing); if such "
-                  f"cells mean no label, empty them.", UserWarning, stacklevel=3)
+                  f"cells mean no label, empty them.", UserWarning, stacklevel=caller_stacklevel())
 
 
 def prepare_labeled(
@@ -1893,7 +1894,7 @@ def prepare_labeled(
                 f"{table}: not used, as they are not numeric: {_names(unused)}; the features "
                 f"are the numeric columns ({_names(feature_columns)}). A free-text column is "
                 f"used with --text-column (API: text_column=), beside numeric columns named "
-                f"with --feature-column.", UserWarning, stacklevel=2)
+                f"with --feature-column.", UserWarning, stacklevel=caller_stacklevel())
         if not feature_columns:
             raise FeatureTypeError(
                 f"{table} has no numeric feature columns besides the id and label; "
@@ -1910,7 +1911,7 @@ def prepare_labeled(
             warnings.warn(
                 f"{table}: the numeric column(s) {_names(numeric)} are not used beside the text "
                 f"column {text_column!r}; add them with --feature-column (API: "
-                f"feature_columns=[...]) to use both.", UserWarning, stacklevel=2)
+                f"feature_columns=[...]) to use both.", UserWarning, stacklevel=caller_stacklevel())
     if feature_columns:
         block = df[feature_columns]
         nan_mask = block.isna().to_numpy().any(axis=1)

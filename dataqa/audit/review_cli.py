@@ -420,6 +420,7 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     import pandas as pd
 
     from dataqa.labelstudio import consensus_labels, pull_project
+    from dataqa.labelstudio.consensus import _answer_times
 
     pulled = pull_project(project=project, ledger=ledger, url=url)
     ann = pulled.annotations
@@ -437,10 +438,10 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     anonymous = pd.Series([f"<no annotator>-{k}" for k in range(len(ann))], index=ann.index,
                           dtype="string")
     last = ann.assign(_who=who.fillna(anonymous))
-    last = last.assign(_when=pd.to_datetime(last["updated_at"].fillna(last["created_at"]),
-                                            utc=True, errors="coerce", format="mixed"))
-    last = last.sort_values("_when", kind="stable", na_position="first").drop_duplicates(
-        ["id", "_who"], keep="last")
+    when = _answer_times(last)  # each reviewer's newest answer, as consensus counts it
+    if when is not None:
+        last = last.assign(_when=when).sort_values("_when", kind="stable")
+    last = last.drop_duplicates(["id", "_who"], keep="last")
     votes = last.groupby([last["id"].astype(str), last["label"]]).size()
     top = votes.groupby(level=0).transform("max")
     tied = sorted(set((votes[votes == top]).groupby(level=0).size().loc[lambda c: c > 1].index))

@@ -300,7 +300,7 @@ def drift_command(
     if same:
         import warnings
 
-        from dataqa.drift._caller import caller_stacklevel
+        from dataqa._caller import caller_stacklevel
 
         warnings.warn(f"REFERENCE and CURRENT are the same file ({str(reference)!r}): each "
                       f"table is compared with itself, so nothing can drift. Give the "
@@ -402,7 +402,8 @@ def drift_command(
                                took_columns=current_columns is None and columns is not None
                                and cur_opts.get("columns") is not None,
                                string_columns=strings or None,
-                               text_columns=[text_column] if text_column else None)
+                               # its labels read as the reference's (NA is a class there)
+                               text_columns=[c for c in (label_column, text_column) if c])
     except EmptyDataError as exc:
         raise _needs_rows(exc) from None
     if exclude_column:

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
 from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_tables, make_ids
-from dataqa.drift._caller import WarningsAtCaller, caller_stacklevel
 from dataqa.drift.multivariate import (
     DRIFT_TEXT_FEATURES,
     MULTIVARIATE_TESTS,
@@ -52,12 +52,15 @@ DEFAULT_MIN_EFFECT = 0.02
 MIN_ROWS = 10
 
 
-def _as_frame(data, name: str) -> pd.DataFrame:
+def _as_frame(data, name: str, text_columns: list | None = None) -> pd.DataFrame:
+    """A table (or the files a path names, ``text_columns`` read as text: a label ``NA``
+    is a class, as the command line reads it), checked."""
     if isinstance(data, pd.DataFrame):
         df = data.reset_index(drop=True)
     else:
-        with WarningsAtCaller():  # what reading the files says names the caller's line
-            df = load_tables(data)
+        names = [c for t in (text_columns or ()) for c in ([t] if isinstance(t, str) else
+                                                          list(t or ()))]
+        df = load_tables(data, text_columns=names or None)
     _check_unique_columns(df, name)
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
@@ -628,7 +631,8 @@ def _warn_other_class_names(cur: pd.DataFrame, label_column: str, names) -> None
             f"reference's classes ({', '.join(map(repr, sorted(known)[:5]))}"
             f"{', ...' if len(known) > 5 else ''}): the two tables name their classes "
             f"differently. Rows with a value there ({n} of the {len(cur)} current rows) count "
-            f"as labeled and are left out of the labeling queue (queue.csv). Write the labels "
+            f"as labeled: they are left out of the labeling queue (queue.csv) and count as "
+            f"wrong in the accuracy on labeled rows. Write the labels "
             f"alike in both files, or drop the column from the current table if it holds no "
             f"labels.",
             UserWarning, stacklevel=caller_stacklevel())
@@ -760,8 +764,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             f"{label_column!r} is named both the label column and the id column "
             f"(--label-column, --id-column; API: label_column, id_column); name the column "
             f"of ids as the id column and the class labels as the label column.")
-    ref = _as_frame(reference, "reference")
-    cur = _as_frame(current, "current")
+    ref = _as_frame(reference, "reference", [label_column, text_column])
+    cur = _as_frame(current, "current", [label_column, text_column])
     if id_column is not None and id_column in set(feature_columns or ()):
         warnings.warn(f"id column {id_column!r} is also named in --feature-column "
                       f"(API: feature_columns): its values are compared as a feature; ids "
@@ -795,22 +799,20 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if _part:
         ids = np.arange(len(cur)).astype(str).astype(object)
     else:
-        with WarningsAtCaller():  # (a repeated row is warned about)
-            ids = make_ids(cur_given, id_column, source=_which(cur_given, "current"),
-                           copies_ok=True)
+        ids = make_ids(cur_given, id_column, source=_which(cur_given, "current"),
+                       copies_ok=True)
     if label_column is not None:  # checked before the long work
         from dataqa.data import _clean_text_labels, effective_folds
 
         # 'spam ' is 'spam' (with a warning); 'spam' and 'Spam' are refused
-        with WarningsAtCaller():
-            labels = _clean_text_labels(ref[label_column], label_column,
-                                        _which(ref_given, "reference"))
-            y, names = encode_labels(labels, column=label_column,
-                                     purpose="estimating label shift and accuracy",
-                                     table=_which(ref_given, "reference"),
-                                     hint=" Or leave --label-column (API: label_column) out: "
-                                          "the tables are then compared without the model "
-                                          "checks.")
+        labels = _clean_text_labels(ref[label_column], label_column,
+                                    _which(ref_given, "reference"))
+        y, names = encode_labels(labels, column=label_column,
+                                 purpose="estimating label shift and accuracy",
+                                 table=_which(ref_given, "reference"),
+                                 hint=" Or leave --label-column (API: label_column) out: "
+                                      "the tables are then compared without the model "
+                                      "checks.")
         # a class of one row (a typo, say) cannot be predicted out of fold: named here
         effective_folds(y, names, 2, where=f" of label column {label_column!r} of "
                                            f"{_which(ref_given, 'reference')}")
@@ -886,8 +888,17 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         if label_column in cur_given.columns and not _part:  # labels some rows already have
             from dataqa.drift.observed import observed_accuracy
 
-            result.observed_accuracy = observed_accuracy(
+            result.observed_accuracy = o = observed_accuracy(
                 result.current_probs, cur_given[label_column].to_numpy(dtype=object), names)
+            if o is not None and 0 < o["n_other_class"] < o["n"]:  # (none known: said)
+                shown = ", ".join(map(repr, o["other_classes"][:5]))
+                warnings.warn(
+                    f"{o['n_other_class']} of the {o['n']} current rows that carry a label in "
+                    f"{label_column!r} hold a value that is no class of the reference "
+                    f"({shown}{', ...' if len(o['other_classes']) > 5 else ''}): they count "
+                    f"as wrong in the accuracy on labeled rows and are left out of the "
+                    f"labeling queue. Write the classes alike in both files (or empty those "
+                    f"cells if they mean no label).", UserWarning, stacklevel=caller_stacklevel())
     elif model is not None:
         from dataqa.drift.model_checks import _run_fitted_model_checks
 

@@ -697,10 +697,7 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     est = model if model is not None else default_model(inputs.kind)
     k = len(class_names)
     y = np.asarray(labels, dtype=np.int64)
-    from dataqa.drift._caller import WarningsAtCaller
-
-    with WarningsAtCaller():  # fewer folds for a small class: said at the caller's line
-        folds = effective_folds(y, class_names, 5)
+    folds = effective_folds(y, class_names, 5)  # (fewer for a small class, said)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((feats.current.shape[0], k))

@@ -20,7 +20,7 @@ def _label_texts(values) -> np.ndarray:
     ``"spam"``); a missing or blank label is ``None``."""
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(pd.Series(values, dtype=object)):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        if pd.api.types.is_scalar(v) and pd.isna(v):  # None, nan, NA, NaT
             out[i] = None
             continue
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
@@ -56,8 +56,9 @@ def observed_accuracy(cur_probs, cur_labels, class_names, *, confidence: float =
     Returns
     -------
     dict or None: ``accuracy``, ``low``, ``high``, ``n`` (items with a label),
-    ``n_correct`` and ``n_other_class`` (labels of classes the model does not know);
-    None when no item carries a label.
+    ``n_correct``, ``n_other_class`` (labels of classes the model does not know) and
+    ``other_classes`` (those labels, the 20 most frequent); None when no item carries a
+    label.
     """
     from scipy.stats import beta
 
@@ -80,9 +81,12 @@ def observed_accuracy(cur_probs, cur_labels, class_names, *, confidence: float =
     predicted = np.asarray(names, dtype=object)[Q[has].argmax(1)]
     given = texts[has]
     k = int((predicted == given).sum())
-    other = int(sum(t not in set(names) for t in given))
+    known = set(names)
+    unknown = pd.Series([t for t in given if t not in known], dtype=object)
+    other = int(len(unknown))
     a = (1 - c) / 2
     low = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
     high = 1.0 if k == n else float(beta.ppf(1 - a, k + 1, n - k))
     return {"accuracy": k / n, "low": low, "high": high, "n": n, "n_correct": k,
-            "n_other_class": other}
+            "n_other_class": other,
+            "other_classes": unknown.value_counts().index[:20].tolist() if other else []}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dataqa.drift._caller import caller_stacklevel
+from dataqa._caller import caller_stacklevel
 from dataqa.errors import EmptyDataError, InvalidSettingError
 
 __all__ = ["push_label_queue"]

@@ -22,12 +22,14 @@ __all__ = ["DriftResult"]
 _INVISIBLE = "[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]"
 
 
-def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | None:
+def _content_keys(data: pd.DataFrame, text_column, id_column,
+                  label_column=None) -> np.ndarray | None:
     """One hash per row of what an annotator would see: the text, its runs of white space
     read as one space and none at either end, invisible characters (zero-width spaces and
     joiners, byte-order marks, soft hyphens) dropped (rows without text are each their
     own), else
-    every column but the id, each value with its type (``1`` and ``"1"`` differ). None
+    every column but the id and the label, each value with its type (``1`` and ``"1"``
+    differ). None
     when there is no content to compare."""
     if text_column is not None:
         text = data[text_column]
@@ -39,7 +41,8 @@ def _content_keys(data: pd.DataFrame, text_column, id_column) -> np.ndarray | No
         for i in np.flatnonzero(missing):
             keys[i] = f"missing text, row {i}"
         return keys
-    content = data.drop(columns=[c for c in (id_column,) if c is not None])
+    content = data.drop(columns=[c for c in (id_column, label_column)
+                                 if c is not None and c in data.columns])
     if content.shape[1] == 0:
         return None
     content = content.apply(lambda c: c.map(repr) if c.dtype == object else c)
@@ -267,7 +270,8 @@ class DriftResult:
         if self.text_column is not None:
             q["text"] = data[self.text_column].astype(str).to_numpy()
         q["copies"] = 1
-        key = _content_keys(data, self.text_column, self.id_column) if distinct else None
+        key = (_content_keys(data, self.text_column, self.id_column, self.label_column)
+               if distinct else None)
         if key is not None:
             q["copies"] = pd.Series(key).map(pd.Series(key).value_counts()).to_numpy()
         taken = set(q.columns) | {str(c) for c in data.columns}

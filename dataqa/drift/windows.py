@@ -10,9 +10,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.drift._caller import caller_stacklevel
 from dataqa.drift.detect import (
     MIN_ROWS,
     _as_frame,
@@ -22,7 +22,7 @@ from dataqa.drift.detect import (
     detect_drift,
 )
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
-from dataqa.drift.result import DriftResult
+from dataqa.drift.result import DriftResult, _carries_label
 from dataqa.errors import InvalidSettingError, MissingColumnError
 
 __all__ = ["drift_windows", "split_windows", "parse_times", "MAX_REFERENCE_CHUNKS"]
@@ -453,6 +453,17 @@ def _observed_row(cur_probs, labels: pd.Series, class_names: list) -> dict:
             "observed_high": o["high"], "observed_n": o["n"]}
 
 
+def _chunk_observed(probs: np.ndarray, labels: np.ndarray) -> dict:
+    """A reference chunk's out-of-fold accuracy on its rows, with the same exact interval
+    as a window's: a window with fewer labeled rows has a wider one."""
+    from dataqa.drift.observed import observed_accuracy
+
+    names = [str(k) for k in range(probs.shape[1])]
+    o = observed_accuracy(probs, [str(v) for v in labels], names)
+    return {"observed_accuracy": o["accuracy"], "observed_low": o["low"],
+            "observed_high": o["high"], "observed_n": o["n"]}
+
+
 def _share_rows(window: str, ls: dict, class_names: list) -> list[dict]:
     """The rows of ``window_label_shift`` for one window."""
     return [{"window": window, "class": name, "reference_prior": float(ls["reference_prior"][j]),
@@ -503,8 +514,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     ``.reference_chunks`` filled; ``.drifted`` is the whole-data decision and each
     window has its own ``drifted``.
     """
-    ref = _as_frame(reference, "reference")  # read, unique columns, at least MIN_ROWS rows
-    cur = _as_frame(current, "current")
+    ref = _as_frame(reference, "reference", [label_column, text_column])  # read, checked
+    cur = _as_frame(current, "current", [label_column, text_column])
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}
@@ -567,7 +578,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
               if n_chunks else np.zeros(0, dtype=int))
     rows, chunks, chunk_tests = [], [], len(kinds)
     observed = (state is not None and label_column is not None
-                and label_column in cur.columns)
+                and label_column in cur.columns
+                and bool(_carries_label(cur[label_column]).any()))
     share_rows: list[dict] = []  # each window's class shares, with intervals
     class_names = list(getattr(result, "class_names", None) or ())
     with progress_task("windows and reference chunks", len(windows) + n_chunks,
@@ -610,9 +622,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                 ro = state["ref_ood"]
                 row.update(_model_row(pr[rest], y[rest], pr[idx], random_state, ro[rest],
                                       ro[idx]))
-                if observed:  # the chunk's own labels: the no-drift spread
-                    row.update(observed_accuracy=float(np.mean(pr[idx].argmax(1) == y[idx])),
-                               observed_n=len(idx))
+                if observed:  # the chunk's own labels, all of them: the no-drift spread
+                    row.update(_chunk_observed(pr[idx], y[idx]))
             chunks.append(row)
             advance()
     result.windows = _int_columns(pd.DataFrame(rows))

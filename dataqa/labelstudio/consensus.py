@@ -55,7 +55,9 @@ class ConsensusResult:
 
 def _answer_times(annotations: pd.DataFrame) -> np.ndarray | None:
     """When each answer was last given (``updated_at``, else ``created_at``) as sortable
-    numbers, a missing or unreadable time first; None without either column."""
+    numbers; an answer without a time is the newest (the ledger stamps a label given
+    without one when it records it), one whose time cannot be read too, with a warning.
+    None without either column."""
     cols = [c for c in ("updated_at", "created_at") if c in annotations.columns]
     if not cols:
         return None
@@ -65,7 +67,17 @@ def _answer_times(annotations: pd.DataFrame) -> np.ndarray | None:
                                           format="mixed"))
     stamps = when.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
     out = stamps.astype("int64").astype(float)
-    out[np.isnat(stamps)] = -np.inf
+    given = np.zeros(len(annotations), dtype=bool)
+    for c in cols:
+        given |= annotations[c].notna().to_numpy()
+    unread = np.isnat(stamps) & given
+    if unread.any():
+        warnings.warn(
+            f"{int(unread.sum())} annotation(s) have a time that cannot be read (first at row "
+            f"{int(np.flatnonzero(unread)[0]) + 1}); each counts as its annotator's newest "
+            f"answer. Write times as ISO 8601 (2024-05-01T10:00:00Z).", UserWarning,
+            stacklevel=3)
+    out[np.isnat(stamps)] = np.inf
     return out
 
 
@@ -84,8 +96,11 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         label one way; when the class names are numbers, text labels are read as names
         only), or an index written as text. When an annotator labeled an item twice
         (two tasks of one item) the newest answer counts, by ``updated_at`` (else
-        ``created_at``) when the table has them, as the ledger counts it
-        (:meth:`~dataqa.ledger.Ledger.latest_labels`), else the last row; an annotation
+        ``created_at``) when the table has them, as the ledger picks each annotator's
+        answer (:meth:`~dataqa.ledger.Ledger.latest_labels`; an answer without a time
+        is the newest), else the last row. (Ties between annotators are settled
+        differently: here by class frequency, with ``needs_review``; in the ledger by
+        the newest answer.) An annotation
         without an annotator counts as made by an annotator of its own (with a warning).
     n_classes : int, optional
         K; default ``len(class_names)``, else the largest label + 1.

@@ -600,3 +600,13 @@ def test_ties_among_reviewers_count_answers_without_an_annotator_one_each(monkey
     frame, report, left_out, tied = _reviews_from_ledger(result, "l.db", "p", None)
     assert tied == ["a"] and left_out == [] and report == "report"
     assert dict(zip(frame["id"], frame["verified_label"], strict=True)) == {"b": "ham", "c": "spam"}
+    # with times, each reviewer's newest answer counts: bob's two answers on "d" (two
+    # tasks of one item) are 1 then 0, against carl's 0: no tie, "ham"
+    ann = pd.DataFrame({"id": ["d", "d", "d"], "label": [0, 1, 0],
+                        "annotator": ["bob", "bob", "carl"],
+                        "created_at": ["2024-01-01T00:00:00Z"] * 3,
+                        "updated_at": ["2024-01-03T00:00:00Z", "2024-01-02T00:00:00Z",
+                                       "2024-01-01T00:00:00Z"]})
+    result.review_plan = pd.DataFrame({"id": ["d"]})
+    frame, _, _, tied = _reviews_from_ledger(result, "l.db", "p", None)
+    assert tied == [] and frame["verified_label"].tolist() == ["ham"]

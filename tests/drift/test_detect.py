@@ -709,9 +709,10 @@ def test_current_labels_named_unlike_the_references_are_warned_about():
                                          r"'ham', 'spam', none of the reference's classes "
                                          r"\('0', '1'\): the two tables name their classes "
                                          r"differently. Rows with a value there \(3 of the 5 "
-                                         r"current rows\) count as labeled and are left out "
-                                         r"of the labeling queue \(queue.csv\). Write the "
-                                         r"labels alike in both files, or drop the column"):
+                                         r"current rows\) count as labeled: they are left "
+                                         r"out of the labeling queue \(queue.csv\) and count "
+                                         r"as wrong in the accuracy on labeled rows. Write "
+                                         r"the labels alike in both files, or drop the column"):
         _warn_other_class_names(cur, "label", [0, 1])
     with pytest.warns(UserWarning, match=r"label column 'CLASS' holds 'ham', 'spam'"):
         _warn_other_class_names(cur.rename(columns={"label": "CLASS"}), "CLASS", [0, 1])

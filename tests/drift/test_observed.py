@@ -35,6 +35,20 @@ def test_counts_labeled_rows_and_a_class_the_model_lacks_as_wrong():
     assert (o["n"], o["accuracy"], o["high"]) == (1, 1.0, 1.0)
     assert o["low"] == pytest.approx(0.025, abs=1e-12)  # (alpha / 2) ** (1 / n)
     assert observed_accuracy(_probs([0, 1]), [None, " "], ["a", "b", "c"]) is None
+    o = observed_accuracy(_probs([0, 1, 2, 0]), [pd.NaT, np.float32("nan"), "x", "x"],
+                          ["a", "b", "c"])  # missing in every spelling; "x" no class
+    assert (o["n"], o["n_other_class"], o["other_classes"]) == (2, 2, ["x"])
+
+
+def test_detect_drift_warns_when_some_current_labels_are_no_class():
+    ref, cur = _tables()
+    cur.loc[cur.index % 3 == 0, "label"] = np.where(
+        np.arange((cur.index % 3 == 0).sum()) < 5, "-1", cur.loc[cur.index % 3 == 0, "label"])
+    with pytest.warns(UserWarning, match=r"5 of the 80 current rows that carry a label in "
+                                         r"'label' hold a value that is no class of the "
+                                         r"reference \('-1'\): they count as wrong"):
+        res = detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
+    assert res.observed_accuracy["n_other_class"] == 5
 
 
 def test_bad_input_is_named():
@@ -98,6 +112,12 @@ def test_detect_drift_and_windows_measure_it_on_the_labeled_rows():
         assert row["observed_low"] <= row["observed_accuracy"] <= row["observed_high"]
     chunks = w.reference_chunks
     assert (chunks["observed_n"] == 80).all() and chunks["observed_accuracy"].between(0, 1).all()
+    assert (chunks["observed_low"] <= chunks["observed_accuracy"]).all()
+    # a current label column with no label at all adds no observed_* columns
+    none = drift_windows(ref, cur.assign(label=None), chunk_size=80, label_column="label",
+                         n_permutations=19, progress=False)
+    assert not [c for c in none.windows.columns if c.startswith("observed")]
+    assert none.observed_accuracy is None
 
 
 def test_the_command_line_prints_and_saves_it(tmp_path):
@@ -119,3 +139,28 @@ def test_the_command_line_prints_and_saves_it(tmp_path):
                 res.output.split())
     page = (out / "report.html").read_text()
     assert "accuracy on the current rows that carry a label (95% exact interval)" in page
+
+
+def test_a_label_written_na_is_a_class_in_both_files(tmp_path):
+    # "None" is a class of the reference; the current file's "None" labels are labels too
+    # (from the command line and from paths given to detect_drift), not missing cells
+    rng = np.random.default_rng(3)
+
+    def part(n):
+        y = rng.choice(["None", "pos"], n)
+        return pd.DataFrame({"x": rng.normal(size=n) + 2.0 * (y == "pos"), "label": y})
+    ref, cur = part(120), part(60)
+    cur.loc[:9, "label"] = ""  # ten rows without a label
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    res = detect_drift(tmp_path / "ref.csv", tmp_path / "cur.csv", label_column="label",
+                       n_permutations=19, progress=False)
+    assert res.observed_accuracy["n"] == 50
+    assert len(res.label_queue(top=None)) == 10
+    out = tmp_path / "out"
+    run = CliRunner().invoke(app, ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"),
+                                   "--label-column", "label", "--permutations", "19",
+                                   "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    assert json.loads((out / "drift.json").read_text())["observed_accuracy"]["n"] == 50
+    assert len(pd.read_csv(out / "queue.csv")) == 10

@@ -55,7 +55,10 @@ def test_rows_with_a_label_leave_the_queue_and_the_rest_keep_their_order():
         warnings.simplefilter("always")
         r = detect_drift(ref, cur.assign(label=label), label_column="label", id_column="id",
                          n_permutations=19, progress=False)
-    assert [str(w.message) for w in caught] == []  # some labels are classes: no warning
+    # the label that is no class is named (it counts as wrong, and leaves the queue)
+    assert [str(w.message)[:84] for w in caught] == [
+        "1 of the 12 current rows that carry a label in 'label' hold a value that is no class"]
+    assert "('something else')" in str(caught[0].message)
     assert r.label_column == "label"
     q = r.label_queue(top=None)
     labeled_ids = {f"c{i}" for i in (3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43, 47)}
@@ -199,3 +202,13 @@ def test_drift_windows_queue_leaves_labeled_rows_out_too():
     assert len(q) == 50 and not set(q["id"]) & {f"c{i}" for i in range(50, 60)}
     assert r.queue_notes(q) == ["10 current rows that already carry a label (column 'label') "
                                 "are left out of the queue"]
+
+
+def test_copies_count_a_labeled_row_of_the_same_content_without_a_text_column():
+    from dataqa.drift.result import _content_keys
+
+    data = pd.DataFrame({"id": ["a", "b", "c"], "x": [1.0, 1.0, 1.0],
+                         "label": ["spam", None, None]})
+    keys = _content_keys(data, None, "id", "label")
+    assert keys[0] == keys[1] == keys[2]
+    assert len(set(_content_keys(data, None, "id"))) == 2  # with the label: two contents

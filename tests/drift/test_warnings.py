@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dataqa._caller import caller_stacklevel
 from dataqa.drift import (
     chi2_test,
     classifier_test,
@@ -19,7 +20,6 @@ from dataqa.drift import (
     ks_test,
     mmd_test,
 )
-from dataqa.drift._caller import WarningsAtCaller, caller_stacklevel
 
 
 def table(n, rng, shift=0.0):
@@ -155,7 +155,7 @@ def test_caller_stacklevel_counts_the_frames_at_the_warning():
     [w] = _caught(_inner)
     assert (w.filename, w.lineno) == (__file__, _line_of("# WARN-" + "HERE"))
     # through dataqa frames: the first frame outside them, whatever the depth
-    import dataqa.drift._caller as caller
+    import dataqa._caller as caller
 
     src = ("import warnings\n"
            "def warn_here(depth):\n"
@@ -169,20 +169,31 @@ def test_caller_stacklevel_counts_the_frames_at_the_warning():
         assert (w.filename, w.lineno) == (__file__, _line_of("# CALL-" + "DEEP"))
 
 
-def test_warnings_at_caller_keeps_other_libraries_warnings_as_they_are():
-    def other_library():
-        warnings.warn_explicit("from elsewhere", RuntimeWarning, "/elsewhere/lib.py", 7)
+def test_warnings_in_threads_leave_the_warning_machinery_as_it_was():
+    # the warnings are raised where they arise (no catching and raising again), so runs
+    # in parallel threads cannot leave a filter or a recording list behind
+    import threading
 
-    def _run():
-        with WarningsAtCaller():
-            other_library()
-    [w] = _caught(_run)
-    assert (w.filename, w.lineno, w.category) == ("/elsewhere/lib.py", 7, RuntimeWarning)
+    rng = np.random.default_rng(5)
+    ref = table(60, rng)
+    cur = pd.concat([table(400, rng)] * 2, ignore_index=True)  # repeated rows: warned
+    filters, show = list(warnings.filters), warnings.showwarning
+    runs = [threading.Thread(target=detect_drift, args=(ref, cur),
+                             kwargs={"n_permutations": 19, "multivariate": ()})
+            for _ in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join()
+    assert warnings.filters == filters and warnings.showwarning is show
 
 
-def test_drift_code_never_passes_a_fixed_stacklevel():
+def test_drift_and_reading_code_never_pass_a_fixed_stacklevel():
     root = Path(__import__("dataqa.drift").drift.__file__).parent
-    fixed = [f"{p.name}:{i}" for p in sorted(root.glob("*.py"))
+    files = [*sorted(root.glob("*.py")), root.parent / "data.py"]
+    fixed = [f"{p.name}:{i}" for p in files
              for i, line in enumerate(p.read_text().splitlines(), 1)
              if re.search(r"stacklevel=\d", line)]
     assert fixed == []

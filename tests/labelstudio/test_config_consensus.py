@@ -247,3 +247,16 @@ def test_an_annotator_answering_two_tasks_of_an_item_counts_once_newest_first(tm
     # without times, the last row counts, as before
     plain = consensus_labels(rows[["id", "label", "annotator"]], class_names=["ham", "spam"])
     assert plain.items.set_index("id").loc["a", "agreement"] == 1.0
+
+
+def test_an_answer_without_a_time_is_the_annotators_newest():
+    rows = pd.DataFrame({"id": ["a", "a", "a"], "label": [1, 0, 0],
+                         "annotator": ["x", "x", "y"],
+                         "updated_at": ["2024-01-02T00:00:00Z", None, "2024-01-01T00:00:00Z"]})
+    items = consensus_labels(rows, class_names=["ham", "spam"]).items
+    assert items["agreement"].tolist() == [1.0]  # x's untimed 0 is newer than x's 1
+    bad = rows.assign(updated_at=["2024-01-02T00:00:00Z", "yesterday", None])
+    with pytest.warns(UserWarning, match=r"1 annotation\(s\) have a time that cannot be read "
+                                         r"\(first at row 2\); each counts as its"):
+        items = consensus_labels(bad, class_names=["ham", "spam"]).items
+    assert items["agreement"].tolist() == [1.0]
