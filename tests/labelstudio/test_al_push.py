@@ -21,7 +21,8 @@ def _pool(n=60):
     return pd.DataFrame(rows)
 
 
-def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, project_name):
+def _started_ledger(tmp_path, ls_server):
+    """A ledger set up by `al init` on the pool: its path, the server's env, a runner."""
     data = tmp_path / "pool.csv"
     _pool().to_csv(data, index=False)
     led = str(tmp_path / "al.db")
@@ -30,6 +31,11 @@ def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, 
     res = runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column", "label",
                               "--text-column", "text", "--id-column", "id"], env=env)
     assert res.exit_code == 0, res.output
+    return led, env, runner
+
+
+def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, project_name):
+    led, env, runner = _started_ledger(tmp_path, ls_server)
     args = ["al", "next", "--ledger", led, "--batch", "5", "--strategy", "uncertainty",
             "--push", "--project", project_name]
     res = runner.invoke(app, args, env=env)
@@ -153,14 +159,7 @@ def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_c
     from dataqa.active.session import open_round_in
     from dataqa.ledger import Ledger
 
-    data = tmp_path / "pool.csv"
-    _pool().to_csv(data, index=False)
-    led = str(tmp_path / "al.db")
-    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
-    runner = CliRunner()
-    res = runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column", "label",
-                              "--text-column", "text", "--id-column", "id"], env=env)
-    assert res.exit_code == 0, res.output
+    led, env, runner = _started_ledger(tmp_path, ls_server)
     res = runner.invoke(app, ["al", "next", "--ledger", led, "--batch", "3", "--strategy",
                               "uncertainty", "--push", "--project", project_name], env=env)
     assert res.exit_code == 0, res.output
