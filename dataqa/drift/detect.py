@@ -799,8 +799,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     if _part:
         ids = np.arange(len(cur)).astype(str).astype(object)
     else:
-        ids = make_ids(cur_given, id_column, source=_which(cur_given, "current"),
-                       copies_ok=True)
+        # a copy of a row is a copy whether or not a late label reached it
+        late = (label_column is not None and id_column is not None
+                and label_column in cur_given.columns and label_column != id_column)
+        ids = make_ids(cur_given.drop(columns=[label_column]) if late else cur_given,
+                       id_column, source=_which(cur_given, "current"), copies_ok=True)
     if label_column is not None:  # checked before the long work
         from dataqa.data import _clean_text_labels, effective_folds
 

@@ -588,9 +588,12 @@ def drift_windows(reference, current, *, time_column: str | None = None,
             row = {"window": label}
             if window is not None:  # the window's span; its rows need not be contiguous
                 row["end"] = str(pd.Timestamp(label) + window_span(window))
-            if len(idx) < MIN_ROWS:
+            if len(idx) < MIN_ROWS:  # not tested; its labeled rows still measured
                 rows.append({**row, "n": len(idx), "drifted": pd.NA,
-                             "note": f"not tested: fewer than {MIN_ROWS} rows"})
+                             "note": f"not tested: fewer than {MIN_ROWS} rows",
+                             **(_observed_row(result.current_probs[idx],
+                                              cur[label_column].iloc[idx], class_names)
+                                if observed and len(idx) else {})})
                 advance()
                 continue
             res = detect_drift(ref, cur.iloc[idx], random_state=base + i + 1,
@@ -684,7 +687,8 @@ def _int_columns(df: pd.DataFrame) -> pd.DataFrame:
     nullable boolean (missing for a window too small to test)."""
     if "drifted" in df.columns:
         df["drifted"] = df["drifted"].astype("boolean")
-    for c in ("n", "n_drifted_columns", "mmd_reference_rows", "mmd_current_rows"):
+    for c in ("n", "n_drifted_columns", "mmd_reference_rows", "mmd_current_rows",
+              "observed_n"):
         if c in df.columns:
             df[c] = df[c].astype("Int64")
     return df

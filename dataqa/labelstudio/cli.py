@@ -127,6 +127,20 @@ def _flagged(items: pd.DataFrame, source: Path, only: bool) -> pd.DataFrame:
     return items
 
 
+def _known_projects(ledger_db) -> str:
+    """`` (this ledger pushed to 'A' (id 3) at http://...)``, or ``""``."""
+    from dataqa.labelstudio.ledger_state import project_state_key
+
+    prefix = project_state_key("")
+    known = [(key[len(prefix):], state) for key in ledger_db.state_keys(prefix)
+             if "class_names" in (state := ledger_db.get_state(key) or {})]
+    if not known:
+        return " (this ledger has pushed to no project yet)"
+    shown = ", ".join(f"{title!r} (id {st.get('project_id')} at {st.get('url')})"
+                      for title, st in known[:5])
+    return f" (this ledger pushed to {shown}{', ...' if len(known) > 5 else ''})"
+
+
 @ls_app.command("push")
 @handle_errors
 def push_command(
@@ -212,7 +226,9 @@ def push_command(
                 names = project_state(ledger_db, title).get("class_names")
                 if names is None:
                     raise InvalidSettingError(
-                        f"no class names recorded for project {project!r}; pass --classes a,b,...")
+                        f"no class names recorded for project {project!r}"
+                        f"{_known_projects(ledger_db)}; pass --classes a,b,... (and --from "
+                        f"FILE for a new project).")
             items = (_flagged(_read_items(source, opts, id_column), source, only_flagged)
                      if source is not None else _items_from_ledger(ledger_db, title, queue))
             report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
@@ -237,9 +253,10 @@ def pull_command(
 ) -> None:
     """Fetch completed annotations into the ledger (source 'human'); safe to repeat.
 
-    An answer an earlier pull stored that was skipped, emptied, deleted or changed to a
-    class outside the project since is withdrawn: kept in the ledger's history, no
-    longer counted (a warning names the items).
+    An answer an earlier pull stored that was skipped, emptied or deleted since is
+    withdrawn: kept in the ledger's history, no longer counted (a warning names the
+    items). One changed to a class outside the project is refused (below) and keeps
+    counting as it was stored.
 
     Annotations whose class is not one of the project's are refused: one "refused:" line
     each, not stored, exit code 1 (as `dataqa review estimate`); the others are stored.

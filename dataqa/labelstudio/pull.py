@@ -343,13 +343,13 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
 
 
 def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set,
-                   title: str) -> tuple[int, list[str]] | None:
+                   title: str) -> tuple[int, list[str], list[str]] | None:
     """Set which items of the open active-learning round's batch are skipped in Label
     Studio: those pushed to this project as an active-learning queue that an annotator
     skipped there and that have no label (as ``dataqa al label`` records a ``skip``).
     Set again from the answers on every pull, so a Skip withdrawn there is withdrawn
-    here; a finished round keeps its skips. Returns the round and the items skipped by
-    this pull that were not before, or None."""
+    here; a finished round keeps its skips. Returns the round, the items skipped by this
+    pull that were not before and those no longer skipped, or None."""
     from dataqa.active.labels import LS_SKIPPED_KEY, TRAIN_SOURCES
 
     rounds = ledger_db.rounds()
@@ -372,7 +372,8 @@ def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set
         state[title] = mine
         ledger_db.set_state(LS_SKIPPED_KEY, state)
     new = [i for i in now if i not in before]
-    return (int(number), new) if new else None
+    gone = sorted(before - set(now))
+    return (int(number), new, gone) if new or gone else None
 
 
 def _withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: set[int],
@@ -442,14 +443,16 @@ def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) ->
 def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,
             n_new: int, n_updated: int, t0: float,
             new_classes: list[str] | None = None, n_withdrawn: int = 0,
-            round_skips: tuple[int, list[str]] | None = None) -> PullResult:
+            round_skips: tuple[int, list[str], list[str]] | None = None) -> PullResult:
     """The annotations as a table, and the report with what was set apart."""
     report = PullReport(project=fetched.title, project_id=fetched.project_id,
                         n_annotations=len(rows), n_new=n_new, n_updated=n_updated,
                         n_unchanged=len(rows) - n_new - n_updated,
                         new_classes=list(new_classes or []), n_withdrawn=n_withdrawn)
     if round_skips is not None:
-        report.round_skipped = (round_skips[0], list(round_skips[1]))
+        number, new, gone = round_skips
+        report.round_skipped = (number, list(new)) if new else None
+        report.round_unskipped = (number, list(gone)) if gone else None
     apart = {key: [r for e in tasks_state.values() for r in e.get(key, [])]
              for key in ("s", "e", "v")}
     report.skipped = pd.DataFrame(apart["s"], columns=_SKIP_COLUMNS)
@@ -495,8 +498,8 @@ def pull_project(*, project: str | int, ledger: Any, url: str | None = None,
     export only those; the annotations of the other tasks are read back from the ledger.
     ``full=True`` exports everything again.
 
-    An answer an earlier pull stored that is no answer now (skipped, emptied, deleted,
-    or changed to a class outside the project) is withdrawn: its row stays in the
+    An answer an earlier pull stored that is no answer now (skipped, emptied or
+    deleted) is withdrawn: its row stays in the
     ledger's history (:meth:`~dataqa.ledger.Ledger.labels` with ``withdrawn=True``) but
     no longer counts, and a warning names the items. A pull finds those of the tasks it
     exports, so answers of a task deleted in Label Studio only with ``full=True``. An

@@ -103,8 +103,9 @@ class PullReport:
         classes were edited in Label Studio). Their labels are stored, so the ledger now
         has these classes and the next round trains on them.
     n_withdrawn : int
-        Answers an earlier pull stored that are answers no longer (skipped, emptied,
-        deleted, or changed to a class outside the project, after that pull): withdrawn
+        Answers an earlier pull stored that are answers no longer (skipped, emptied or
+        deleted after that pull; one changed to a class outside the project is refused
+        and keeps counting as stored): withdrawn
         in the ledger, so they no longer count. An incremental pull finds them on tasks
         changed since; a full pull (``full=True``, ``dataqa ls pull --full``) also finds
         those of deleted tasks.
@@ -113,6 +114,9 @@ class PullReport:
         it: an annotator pressed *Skip* on them in a project the batch was pushed to as an
         active-learning queue, and they have no label (as ``dataqa al label`` records the
         label ``skip``). The round closes once every item is labeled or skipped.
+    round_unskipped : (int, list of str) or None
+        The open round and the items an earlier pull skipped in it whose Skip is gone
+        from Label Studio (deleted, or turned into an answer): open again unless labeled.
     disagreements : list
         Ids of the items whose annotators chose different classes (each annotator's
         newest annotation). The ledger's label of such an item is the majority of its
@@ -135,6 +139,7 @@ class PullReport:
     seconds: float = 0.0
     n_withdrawn: int = 0
     round_skipped: tuple[int, list[str]] | None = None
+    round_unskipped: tuple[int, list[str]] | None = None
 
     @property
     def n_skipped(self) -> int:
@@ -166,6 +171,9 @@ class PullReport:
                 "round_skipped": (None if self.round_skipped is None else
                                   {"round": self.round_skipped[0],
                                    "ids": list(self.round_skipped[1])}),
+                "round_unskipped": (None if self.round_unskipped is None else
+                                    {"round": self.round_unskipped[0],
+                                     "ids": list(self.round_unskipped[1])}),
                 "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
@@ -183,6 +191,11 @@ class PullReport:
                     f"{', ...' if len(self.round_skipped[1]) > 5 else ''}) are skipped in "
                     f"active-learning round {self.round_skipped[0]}"
                     if self.round_skipped else "") + (
+                    f"; {len(self.round_unskipped[1])} item(s) no longer skipped in Label "
+                    f"Studio ({', '.join(map(str, self.round_unskipped[1][:5]))}"
+                    f"{', ...' if len(self.round_unskipped[1]) > 5 else ''}) are no longer "
+                    f"skipped in active-learning round {self.round_unskipped[0]}"
+                    if self.round_unskipped else "") + (
                     f"; new class{'es' if len(self.new_classes) > 1 else ''} "
                     f"{', '.join(map(repr, self.new_classes))}, not in the ledger before this "
                     f"pull: stored, the next round trains on "

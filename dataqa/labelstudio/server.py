@@ -351,14 +351,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the database here (default: a temporary folder)")
     parser.add_argument("--username", default="admin@dataqa.local",
                         help="the user to log in as (an e-mail address)")
-    parser.add_argument("--api-key", default=None,
-                        help="default: $LABEL_STUDIO_API_KEY, else a random key")
     raw = sys.argv[1:] if argv is None else argv
-    if any(a == "--password" or a.startswith("--password=") for a in raw):
-        print(f"error: the password is not taken from the command line (ps shows it to "
-              f"every user); set {PASSWORD_ENV} instead, or leave it out for a random one "
-              f"(its file is printed at start).", file=sys.stderr)
-        return 2
+    for flag, where in (("--password", PASSWORD_ENV), ("--api-key", "LABEL_STUDIO_API_KEY")):
+        if any(a == flag or a.startswith(f"{flag}=") for a in raw):
+            what = flag[2:].replace("-", " ")
+            print(f"error: the {what} is not taken from the command line (ps shows it to "
+                  f"every user); set {where} instead, or leave it out for a random one "
+                  f"(its file is printed at start).", file=sys.stderr)
+            return 2
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         print(f"error: --port {args.port} must be between 1 and 65535.", file=sys.stderr)
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
               f"LS_PORT={free}), or use the server that is running.", file=sys.stderr)
         return 2
     server = LocalServer(port=args.port, data_dir=args.data_dir, username=args.username,
-                         api_key=args.api_key or os.environ.get("LABEL_STUDIO_API_KEY"))
+                         api_key=os.environ.get("LABEL_STUDIO_API_KEY"))
     def _terminate(signum, frame):  # SIGTERM: stop the server too, like Ctrl-C
         raise KeyboardInterrupt
 

@@ -110,6 +110,13 @@ def test_detect_drift_and_windows_measure_it_on_the_labeled_rows():
         assert row["observed_n"] == int(np.isfinite(part).sum())
         assert row["observed_accuracy"] == pytest.approx(np.nanmean(part), abs=1e-12)
         assert row["observed_low"] <= row["observed_accuracy"] <= row["observed_high"]
+    # a window too small to test still measures its labeled rows; counts are integers
+    small = drift_windows(ref, cur.iloc[:86], chunk_size=80, label_column="label",
+                          n_permutations=19, progress=False).windows
+    assert small["note"].iloc[1] == "not tested: fewer than 10 rows"
+    assert small["observed_n"].tolist() == [int(labeled[:80].sum()), int(labeled[80:86].sum())]
+    assert str(small["observed_n"].dtype) == "Int64"
+    assert small["observed_accuracy"].iloc[1] == pytest.approx(np.nanmean(per_row[80:86]))
     chunks = w.reference_chunks
     assert (chunks["observed_n"] == 80).all() and chunks["observed_accuracy"].between(0, 1).all()
     assert (chunks["observed_low"] <= chunks["observed_accuracy"]).all()
@@ -164,3 +171,15 @@ def test_a_label_written_na_is_a_class_in_both_files(tmp_path):
     assert run.exit_code == 0, run.output
     assert json.loads((out / "drift.json").read_text())["observed_accuracy"]["n"] == 50
     assert len(pd.read_csv(out / "queue.csv")) == 10
+
+
+def test_a_copied_row_with_a_late_label_on_one_copy_is_still_a_copy():
+    ref, cur = _tables()
+    cur = cur.assign(id=[f"c{i}" for i in range(len(cur))])
+    copy = cur.iloc[[0]].assign(label=None)  # row 0 carries a label; its copy does not
+    cur = pd.concat([cur, copy], ignore_index=True)
+    with pytest.warns(UserWarning, match="repeats an earlier row whole"):
+        res = detect_drift(ref, cur, label_column="label", id_column="id",
+                           n_permutations=19, progress=False)
+    assert res.observed_accuracy["n"] == 80
+    assert len(res.label_queue(top=None)) == len(cur) - 80

@@ -184,6 +184,8 @@ def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_c
     ls_client.request("DELETE", f"/api/annotations/{skip['id']}")
     res = runner.invoke(app, pull, env=env)
     assert res.exit_code == 0, res.output
+    assert (f"1 item(s) no longer skipped in Label Studio ({second}) are no longer skipped in "
+            f"active-learning round 1") in " ".join(res.output.split())
     with Ledger(led) as check:
         assert check.get_state(LS_SKIPPED_KEY) == {project_name: {"1": []}}
         assert sorted(open_round_in(check)["missing"]) == [second, third]

@@ -51,7 +51,9 @@ def test_cli_push_pull_round_trip(ls_server, ls_client, tmp_path, project_name):
     assert "0 created, 40 already there" in res.output
     res = runner.invoke(app, [*args[:5], str(project_id + 999), *args[6:8]], env=env)
     assert res.exit_code == 2
-    assert f"no class names recorded for project '{project_id + 999}'" in res.output
+    assert (f"no class names recorded for project '{project_id + 999}' (this ledger pushed to "
+            f"{project_name!r} (id {project_id} at {ls_server.url})); pass --classes") in " ".join(
+                res.output.split())
 
     from dataqa.ledger import Ledger
 

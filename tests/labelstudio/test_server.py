@@ -30,11 +30,16 @@ def test_password_comes_from_the_environment_or_is_random(monkeypatch):
     assert srv._env()["LABEL_STUDIO_PASSWORD"] == srv.password
 
 
-def test_password_on_the_command_line_is_refused(capsys):
+def test_password_or_key_on_the_command_line_is_refused(capsys):
     assert server_mod.main(["--password", "hunter2"]) == 2
     err = capsys.readouterr().err
     assert "not taken from the command line" in err and PASSWORD_ENV in err
     assert server_mod.main(["--port", "8089", "--password=hunter2"]) == 2
+    capsys.readouterr()
+    assert server_mod.main(["--api-key=abc123"]) == 2  # the key neither
+    err = capsys.readouterr().err
+    assert ("error: the api key is not taken from the command line (ps shows it to every "
+            "user); set LABEL_STUDIO_API_KEY instead") in err
 
 
 def test_credentials_are_written_readable_only_by_the_user(tmp_path):
