@@ -249,7 +249,8 @@ def pull_command(
     timeout: float = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP),
     full: bool = typer.Option(
         False, "--full", help="Read every annotated task again, not only those changed since "
-        "the last pull: also finds answers of tasks deleted in Label Studio (withdrawn)."),
+        "the last pull: also finds tasks deleted in Label Studio (their answers withdrawn, "
+        "the tasks forgotten so that a push makes them again)."),
 ) -> None:
     """Fetch completed annotations into the ledger (source 'human'); safe to repeat.
 

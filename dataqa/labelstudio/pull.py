@@ -65,6 +65,7 @@ class _Fetched:
     users: dict[int, str]    # user id -> e-mail
     previous: dict | None = None  # the last pull's state, also with full=True
     url: str = ""            # the server's address
+    live_tasks: set[int] | None = None  # every task id of the project (full pulls only)
 
 
 @dataclass
@@ -140,11 +141,13 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     previous = ledger.get_state(pulled_state_key(title))
     state = None if full else previous
     changed: set[int] = set()
+    live: set[int] | None = None
     url = str(client.url).rstrip("/")
     if (not state or state.get("project_id") != project_id or not state.get("watermark")
             or state.get("url", url) != url):  # (another server's project of that title)
         state = None
         exported = client.export_annotated(project_id)
+        live = {int(t["id"]) for t in client.list_tasks(project_id, fields=("id",))}
     else:
         since = _server_time(state["watermark"], minus_seconds=_WATERMARK_MARGIN_S)
         listed = client.list_tasks(project_id, fields=("id", "updated_at"),
@@ -155,7 +158,7 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
         exported = client.export_annotated(project_id, sorted(changed)) if changed else []
     return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
                     state=state, changed=changed, exported=exported, users=client.users(),
-                    previous=previous, url=url)
+                    previous=previous, url=url, live_tasks=live)
 
 
 def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
@@ -334,12 +337,33 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             n_withdrawn = _withdraw(ledger_db, before, upserts, redone, unreadable, fetched,
                                     every_task=state is None)
             round_skips = _skip_in_round(ledger_db, tasks_state, in_batches, fetched.title)
+            deleted = _forget_deleted_tasks(ledger_db, fetched)
             ledger_db.set_state(pulled_state_key(fetched.title), {
                 "project_id": project_id, "url": fetched.url, "watermark": watermark,
                 "tasks": tasks_state})
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
-                   new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips)
+                   new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips,
+                   tasks_deleted=deleted)
+
+
+def _forget_deleted_tasks(ledger_db: Any, fetched: _Fetched) -> list[str]:
+    """On a full pull, forget the recorded tasks of this project that Label Studio no
+    longer has (deleted there), so that a push creates them again; returns their items.
+    Only for the project the ledger pushed to under this title, on this server."""
+    from dataqa.labelstudio.ledger_state import project_state
+
+    if fetched.live_tasks is None:
+        return []
+    recorded = project_state(ledger_db, fetched.title)
+    if (recorded.get("project_id") != fetched.project_id
+            or str(recorded.get("url", "")).rstrip("/") != fetched.url):
+        return []
+    ids = ledger_db.task_ids(project=fetched.title)
+    gone = sorted(i for i, t in ids.items() if int(t) not in fetched.live_tasks)
+    if gone:
+        ledger_db.forget_tasks(fetched.title, gone)
+    return gone
 
 
 def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set,
@@ -443,12 +467,14 @@ def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) ->
 def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *,
             n_new: int, n_updated: int, t0: float,
             new_classes: list[str] | None = None, n_withdrawn: int = 0,
-            round_skips: tuple[int, list[str], list[str]] | None = None) -> PullResult:
+            round_skips: tuple[int, list[str], list[str]] | None = None,
+            tasks_deleted: list[str] | None = None) -> PullResult:
     """The annotations as a table, and the report with what was set apart."""
     report = PullReport(project=fetched.title, project_id=fetched.project_id,
                         n_annotations=len(rows), n_new=n_new, n_updated=n_updated,
                         n_unchanged=len(rows) - n_new - n_updated,
-                        new_classes=list(new_classes or []), n_withdrawn=n_withdrawn)
+                        new_classes=list(new_classes or []), n_withdrawn=n_withdrawn,
+                        tasks_deleted=list(tasks_deleted or []))
     if round_skips is not None:
         number, new, gone = round_skips
         report.round_skipped = (number, list(new)) if new else None

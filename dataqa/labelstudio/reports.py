@@ -114,6 +114,10 @@ class PullReport:
         it: an annotator pressed *Skip* on them in a project the batch was pushed to as an
         active-learning queue, and they have no label (as ``dataqa al label`` records the
         label ``skip``). The round closes once every item is labeled or skipped.
+    tasks_deleted : list of str
+        Items whose task this ledger recorded in the project and that Label Studio no
+        longer has (found by a full pull): forgotten, so the next push of their queue
+        creates them again.
     round_unskipped : (int, list of str) or None
         The open round and the items an earlier pull skipped in it whose Skip is gone
         from Label Studio (deleted, or turned into an answer): open again unless labeled.
@@ -140,6 +144,7 @@ class PullReport:
     n_withdrawn: int = 0
     round_skipped: tuple[int, list[str]] | None = None
     round_unskipped: tuple[int, list[str]] | None = None
+    tasks_deleted: list[str] = field(default_factory=list)
 
     @property
     def n_skipped(self) -> int:
@@ -171,6 +176,7 @@ class PullReport:
                 "round_skipped": (None if self.round_skipped is None else
                                   {"round": self.round_skipped[0],
                                    "ids": list(self.round_skipped[1])}),
+                "tasks_deleted": list(self.tasks_deleted),
                 "round_unskipped": (None if self.round_unskipped is None else
                                     {"round": self.round_unskipped[0],
                                      "ids": list(self.round_unskipped[1])}),
@@ -196,6 +202,11 @@ class PullReport:
                     f"{', ...' if len(self.round_unskipped[1]) > 5 else ''}) are no longer "
                     f"skipped in active-learning round {self.round_unskipped[0]}"
                     if self.round_unskipped else "") + (
+                    f"; {len(self.tasks_deleted)} task(s) deleted in Label Studio (items "
+                    f"{', '.join(map(str, self.tasks_deleted[:5]))}"
+                    f"{', ...' if len(self.tasks_deleted) > 5 else ''}): forgotten, so "
+                    f"`dataqa ls push` of their queue creates them again"
+                    if self.tasks_deleted else "") + (
                     f"; new class{'es' if len(self.new_classes) > 1 else ''} "
                     f"{', '.join(map(repr, self.new_classes))}, not in the ledger before this "
                     f"pull: stored, the next round trains on "

@@ -192,6 +192,10 @@ def test_an_answer_withdrawn_in_label_studio_stops_counting(ls_server, ls_client
     with pytest.warns(UserWarning, match="for items 'item-2': they no longer count"):
         df = pull_annotations(**kw, full=True)
     assert third["id"] not in set(df["annotation_id"])
+    assert df.attrs["report"].tasks_deleted == ["item-2"]  # forgotten: a push makes it again
+    assert "item-2" not in ledger.task_ids(project=project_name)
+    again = push(make_items(4), ls_server, ledger, project_name)
+    assert again.n_created == 1 and "item-2" in ledger.task_ids(project=project_name)
     with Ledger(ledger.path) as led:
         assert "item-2" not in set(led.latest_labels()["id"])
 
