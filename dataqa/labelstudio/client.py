@@ -302,7 +302,10 @@ class LabelStudioClient:
             tasks = body.get("tasks", []) if isinstance(body, Mapping) else body
             out.extend(tasks)
             total = body.get("total") if isinstance(body, Mapping) else None
-            if len(tasks) < _PAGE_SIZE or (total is not None and len(out) >= total):
+            # a server may serve fewer tasks per page than asked for (its own cap): the
+            # total it reports says when the list is complete
+            if not tasks or (len(out) >= total if total is not None
+                             else len(tasks) < _PAGE_SIZE):
                 return out
             page += 1
 

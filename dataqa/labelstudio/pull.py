@@ -65,7 +65,7 @@ class _Fetched:
     users: dict[int, str]    # user id -> e-mail
     previous: dict | None = None  # the last pull's state, also with full=True
     url: str = ""            # the server's address
-    live_tasks: set[int] | None = None  # every task id of the project (full pulls only)
+    deleted: list[str] | None = None  # items whose recorded task is gone (full pulls)
 
 
 @dataclass
@@ -141,13 +141,13 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     previous = ledger.get_state(pulled_state_key(title))
     state = None if full else previous
     changed: set[int] = set()
-    live: set[int] | None = None
+    deleted: list[str] | None = None
     url = str(client.url).rstrip("/")
     if (not state or state.get("project_id") != project_id or not state.get("watermark")
             or state.get("url", url) != url):  # (another server's project of that title)
         state = None
+        deleted = _deleted_tasks(client, ledger, title, project_id)
         exported = client.export_annotated(project_id)
-        live = {int(t["id"]) for t in client.list_tasks(project_id, fields=("id",))}
     else:
         since = _server_time(state["watermark"], minus_seconds=_WATERMARK_MARGIN_S)
         listed = client.list_tasks(project_id, fields=("id", "updated_at"),
@@ -158,7 +158,7 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
         exported = client.export_annotated(project_id, sorted(changed)) if changed else []
     return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
                     state=state, changed=changed, exported=exported, users=client.users(),
-                    previous=previous, url=url, live_tasks=live)
+                    previous=previous, url=url, deleted=deleted)
 
 
 def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
@@ -186,7 +186,9 @@ def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname
                     break
         if choice is None:
             out.empty.append(base)
-            if a.get("result"):  # results, but none under this config's name
+            if any(r.get("type") == "choices" and r.get("from_name", fname) != fname
+                   and (r.get("value") or {}).get("choices")
+                   for r in a.get("result") or []):  # a choice under another name
                 out.unreadable.append(int(a["id"]))
             continue
         if choice not in names:  # reported and left out; the rest of the pull goes on
@@ -261,17 +263,18 @@ def _compare(rows: list[dict], before: pd.DataFrame, project_id: int,
 
 
 def _reuse(before: pd.DataFrame, codec: _LabelCodec, redone: set[int],
-           tasks: dict[str, dict]) -> list[dict]:
+           state: dict) -> list[dict]:
     """Rows of the annotations earlier pulls of this title recorded for tasks not exported
-    this time: those its state lists (``tasks``; every answer of a task whose entry, from
-    an older pull, does not list them), not another server's answers numbered alike."""
+    this time: those its state lists (every answer of a listed task in a state written
+    before the lists were kept), not another server's answers numbered alike."""
+    tasks, legacy = state.get("tasks", {}), "url" not in state
     rows = []
     for ext, item_id, lab, ann, created, upd, lt in zip(
             before["external_id"], before["id"], before["label"], before["annotator"],
             before["created_at"], before["updated_at"], before["lead_time"], strict=True):
         _, _, task_id, annotation_id = ext.split(":")
         entry = tasks.get(str(int(task_id)))
-        if entry is None or ("a" in entry and int(annotation_id) not in entry["a"]):
+        if entry is None or (not legacy and int(annotation_id) not in entry.get("a", ())):
             continue
         if int(task_id) not in redone:
             k = codec.index(lab)
@@ -329,7 +332,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         declared = (ledger_db.get_state(CONFIG_KEY) or {}).get("classes") or []
         new_classes = _new_classes(classes if declared else [], upserts, codec)
         if state is not None:  # rows of tasks not exported again come from the ledger
-            rows.extend(_reuse(before, codec, redone, state.get("tasks", {})))
+            rows.extend(_reuse(before, codec, redone, state))
         watermark = max(stamps, key=_parse_time) if stamps else None
         with ledger_db.transaction():  # the answers and the pull's state: all or nothing
             n_new, n_updated = (ledger_db.upsert_external_labels(upserts) if upserts
@@ -347,23 +350,36 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                    tasks_deleted=deleted)
 
 
-def _forget_deleted_tasks(ledger_db: Any, fetched: _Fetched) -> list[str]:
-    """On a full pull, forget the recorded tasks of this project that Label Studio no
-    longer has (deleted there), so that a push creates them again; returns their items.
-    Only for the project the ledger pushed to under this title, on this server."""
+def _deleted_tasks(client: LabelStudioClient, ledger: Any, title: str,
+                   project_id: int) -> list[str]:
+    """The items whose task this ledger recorded in the project (pushed under this title
+    to this id on this server) that Label Studio no longer has: not listed, and answered
+    404 when asked for one by one (a list can come back short)."""
+    from dataqa.errors import LabelStudioProjectError
     from dataqa.labelstudio.ledger_state import project_state
 
-    if fetched.live_tasks is None:
+    recorded = project_state(ledger, title)
+    if (recorded.get("project_id") != project_id
+            or str(recorded.get("url", "")).rstrip("/") != str(client.url).rstrip("/")):
         return []
-    recorded = project_state(ledger_db, fetched.title)
-    if (recorded.get("project_id") != fetched.project_id
-            or str(recorded.get("url", "")).rstrip("/") != fetched.url):
-        return []
-    ids = ledger_db.task_ids(project=fetched.title)
-    gone = sorted(i for i, t in ids.items() if int(t) not in fetched.live_tasks)
-    if gone:
-        ledger_db.forget_tasks(fetched.title, gone)
+    live = {int(t["id"]) for t in client.list_tasks(project_id, fields=("id",))}
+    gone = []
+    for item, task in sorted(ledger.task_ids(project=title).items()):
+        if int(task) in live:
+            continue
+        try:
+            client.request("GET", f"/api/tasks/{int(task)}")
+        except LabelStudioProjectError:
+            gone.append(item)
     return gone
+
+
+def _forget_deleted_tasks(ledger_db: Any, fetched: _Fetched) -> list[str]:
+    """On a full pull, forget the recorded tasks Label Studio no longer has (deleted
+    there), so that a push creates them again; returns their items."""
+    if fetched.deleted:
+        ledger_db.forget_tasks(fetched.title, fetched.deleted)
+    return list(fetched.deleted or [])
 
 
 def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set,
@@ -396,7 +412,13 @@ def _skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set
         state[title] = mine
         ledger_db.set_state(LS_SKIPPED_KEY, state)
     new = [i for i in now if i not in before]
-    gone = sorted(before - set(now))
+    gone = sorted(i for i in before - set(now) if i not in skipped)  # (not: labeled since)
+    if gone:  # said only of items the round waits for again (no other project skips them)
+        from dataqa.active.session import open_round_in
+
+        current = open_round_in(ledger_db)
+        missing = set(current["missing"]) if current is not None else set()
+        gone = [i for i in gone if i in missing]
     return (int(number), new, gone) if new or gone else None
 
 
@@ -423,10 +445,13 @@ def _withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone:
     for task, entry in prev.get("tasks", {}).items():
         if not (every_task or int(task) in redone):
             continue
-        for a in entry.get("a", ()):
-            ext = _external_id(fetched.project_id, int(task), int(a))
-            if ext not in now and ext in item_of:
-                gone.append((item_of[ext], ext))
+        if "url" in prev:  # (an entry without a list: no answer stored of that task)
+            stored = [_external_id(fetched.project_id, int(task), int(a))
+                      for a in entry.get("a", ())]
+        else:  # a state written before the lists were kept: every answer of the task
+            head = _external_id(fetched.project_id, int(task), 0)[:-1]
+            stored = [e for e in item_of if e.startswith(head)]
+        gone += [(item_of[e], e) for e in stored if e not in now and e in item_of]
     n = ledger_db.withdraw_external_labels([ext for _, ext in gone]) if gone else 0
     if n:
         import warnings

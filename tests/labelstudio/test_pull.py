@@ -279,3 +279,41 @@ def test_only_answers_this_title_stored_are_withdrawn_and_a_renamed_class_keeps_
     # item-1's task was deleted while the state was another server's: not looked at
     assert sorted(counting["id"]) == ["item-1", "item-2", "item-2"]
     assert f"labelstudio:{pid}:{tid['item-0']}:99999" in set(counting["external_id"])
+
+
+def test_a_pull_state_from_before_the_answer_lists_still_withdraws(ls_server, ls_client,
+                                                                   ledger, project_name):
+    # a ledger pulled by an older dataqa: its state has neither the answers stored per
+    # task nor the server's address; the next full pull still finds what was deleted
+    rep = push(make_items(3), ls_server, ledger, project_name)
+    tid = rep.task_ids
+    first = ls_client.create_annotation(tid["item-0"], choice("spam"))
+    ls_client.create_annotation(tid["item-1"], choice("ham"))
+    kw = {"project": project_name, "ledger": ledger, "url": ls_server.url,
+          "api_key": ls_server.api_key}
+    pull_annotations(**kw)
+    key = f"labelstudio/{project_name}/pulled"
+    state = ledger.get_state(key)
+    old = {"project_id": state["project_id"], "watermark": state["watermark"],
+           "tasks": {t: {k: v for k, v in e.items() if k != "a"}
+                     for t, e in state["tasks"].items()}}
+    ledger.set_state(key, old)
+    ls_client.request("DELETE", f"/api/annotations/{first['id']}")
+    with pytest.warns(UserWarning, match="for items 'item-0': they no longer count"):
+        assert pull_annotations(**kw, full=True).attrs["report"].n_withdrawn == 1
+    assert sorted(ledger.latest_labels(source="human")["id"]) == ["item-1"]
+
+
+def test_task_lists_follow_the_servers_total_past_a_short_page():
+    from dataqa.labelstudio import LabelStudioClient
+
+    client = LabelStudioClient("http://127.0.0.1:9", "key")
+    pages = {1: list(range(100)), 2: list(range(100, 150))}  # the server serves 100 a page
+    asked = []
+
+    def request(method, path, params=None, **kw):
+        asked.append(params["page"])
+        return {"tasks": [{"id": i} for i in pages.get(params["page"], [])], "total": 150}
+    client.request = request
+    assert [t["id"] for t in client.list_tasks(1, fields=("id",))] == list(range(150))
+    assert asked == [1, 2]
