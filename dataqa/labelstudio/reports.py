@@ -185,39 +185,43 @@ class PullReport:
     def __str__(self) -> str:
         invalid = (f"{self.n_invalid} with a class not in the project (not stored), "
                    if self.n_invalid else "")
-        return (f"project {self.project!r} (id {self.project_id}): {self.n_annotations} "
-                f"annotations ({self.n_new} new, {self.n_updated} updated, {self.n_unchanged} "
-                f"unchanged), {self.n_skipped} skipped, {self.n_empty} without a class, "
-                f"{invalid}{len(self.unmatched_tasks)} tasks not from this ledger, in "
-                f"{self.seconds:.1f} s" + (
-                    f"; {self.n_withdrawn} answer(s) of an earlier pull withdrawn in Label "
-                    f"Studio: they no longer count" if self.n_withdrawn else "") + (
-                    f"; {len(self.round_skipped[1])} item(s) skipped in Label Studio "
-                    f"({', '.join(map(str, self.round_skipped[1][:5]))}"
-                    f"{', ...' if len(self.round_skipped[1]) > 5 else ''}) are skipped in "
-                    f"active-learning round {self.round_skipped[0]}"
-                    if self.round_skipped else "") + (
-                    f"; {len(self.round_unskipped[1])} item(s) no longer skipped in Label "
-                    f"Studio ({', '.join(map(str, self.round_unskipped[1][:5]))}"
-                    f"{', ...' if len(self.round_unskipped[1]) > 5 else ''}) are no longer "
-                    f"skipped in active-learning round {self.round_unskipped[0]}"
-                    if self.round_unskipped else "") + (
-                    f"; {len(self.tasks_deleted)} task(s) deleted in Label Studio (items "
-                    f"{', '.join(map(str, self.tasks_deleted[:5]))}"
-                    f"{', ...' if len(self.tasks_deleted) > 5 else ''}): forgotten, so "
-                    f"`dataqa ls push` of their queue creates them again"
-                    if self.tasks_deleted else "") + (
-                    f"; new class{'es' if len(self.new_classes) > 1 else ''} "
-                    f"{', '.join(map(repr, self.new_classes))}, not in the ledger before this "
-                    f"pull: stored, the next round trains on "
-                    f"{'them' if len(self.new_classes) > 1 else 'it'}"
-                    if self.new_classes else "") + (
-                    f"; {len(self.disagreements)} item(s) whose annotators disagree "
-                    f"({', '.join(map(str, self.disagreements[:5]))}"
-                    f"{', ...' if len(self.disagreements) > 5 else ''}): the ledger's label "
-                    f"is the majority of its annotators' newest labels, a tie going to the "
-                    f"newest"
-                    if self.disagreements else ""))
+        parts = [f"project {self.project!r} (id {self.project_id}): {self.n_annotations} "
+                 f"annotations ({self.n_new} new, {self.n_updated} updated, "
+                 f"{self.n_unchanged} unchanged), {self.n_skipped} skipped, {self.n_empty} "
+                 f"without a class, {invalid}{len(self.unmatched_tasks)} tasks not from this "
+                 f"ledger, in {self.seconds:.1f} s"]
+        if self.n_withdrawn:
+            parts.append(f"{self.n_withdrawn} answer(s) of an earlier pull withdrawn in Label "
+                         f"Studio: they no longer count")
+        if self.round_skipped:
+            number, ids = self.round_skipped
+            parts.append(f"{len(ids)} item(s) skipped in Label Studio ({_first(ids)}) are "
+                         f"skipped in active-learning round {number}")
+        if self.round_unskipped:
+            number, ids = self.round_unskipped
+            parts.append(f"{len(ids)} item(s) no longer skipped in Label Studio "
+                         f"({_first(ids)}) are no longer skipped in active-learning round "
+                         f"{number}")
+        if self.tasks_deleted:
+            parts.append(f"{len(self.tasks_deleted)} task(s) deleted in Label Studio (items "
+                         f"{_first(self.tasks_deleted)}): forgotten, so `dataqa ls push` of "
+                         f"their queue creates them again")
+        if self.new_classes:
+            several = len(self.new_classes) > 1
+            parts.append(f"new class{'es' if several else ''} "
+                         f"{', '.join(map(repr, self.new_classes))}, not in the ledger before "
+                         f"this pull: stored, the next round trains on "
+                         f"{'them' if several else 'it'}")
+        if self.disagreements:
+            parts.append(f"{len(self.disagreements)} item(s) whose annotators disagree "
+                         f"({_first(self.disagreements)}): the ledger's label is the majority "
+                         f"of its annotators' newest labels, a tie going to the newest")
+        return "; ".join(parts)
+
+
+def _first(ids, k: int = 5) -> str:
+    """The first ``k`` ids, comma-separated, with ``...`` when there are more."""
+    return ", ".join(map(str, list(ids)[:k])) + (", ..." if len(ids) > k else "")
 
 
 @dataclass
