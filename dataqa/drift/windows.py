@@ -442,24 +442,14 @@ def _model_row(ref_probs, labels, cur_probs, random_state, ref_ood, cur_ood,
     return row
 
 
-def _observed_row(cur_probs, labels: pd.Series, class_names: list) -> dict:
-    """A window's accuracy on its rows that carry a label, and how many they are."""
+def _observed_row(probs: np.ndarray, labels, class_names: list) -> dict:
+    """The accuracy of a window (or a reference chunk) on its rows that carry a label,
+    with its exact interval, and how many they are."""
     from dataqa.drift.observed import observed_accuracy
 
-    o = observed_accuracy(cur_probs, labels.to_numpy(dtype=object), class_names)
+    o = observed_accuracy(probs, labels, class_names)
     if o is None:
         return {"observed_accuracy": np.nan, "observed_n": 0}
-    return {"observed_accuracy": o["accuracy"], "observed_low": o["low"],
-            "observed_high": o["high"], "observed_n": o["n"]}
-
-
-def _chunk_observed(probs: np.ndarray, labels: np.ndarray) -> dict:
-    """A reference chunk's out-of-fold accuracy on its rows, with the same exact interval
-    as a window's: a window with fewer labeled rows has a wider one."""
-    from dataqa.drift.observed import observed_accuracy
-
-    names = [str(k) for k in range(probs.shape[1])]
-    o = observed_accuracy(probs, [str(v) for v in labels], names)
     return {"observed_accuracy": o["accuracy"], "observed_low": o["low"],
             "observed_high": o["high"], "observed_n": o["n"]}
 
@@ -626,7 +616,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                 row.update(_model_row(pr[rest], y[rest], pr[idx], random_state, ro[rest],
                                       ro[idx]))
                 if observed:  # the chunk's own labels, all of them: the no-drift spread
-                    row.update(_chunk_observed(pr[idx], y[idx]))
+                    # (a window with fewer labeled rows has a wider interval)
+                    row.update(_observed_row(pr[idx], [str(v) for v in y[idx]],
+                                             [str(k) for k in range(pr.shape[1])]))
             chunks.append(row)
             advance()
     result.windows = _int_columns(pd.DataFrame(rows))

@@ -28,6 +28,7 @@ __all__ = [
     "project_state",
     "record_project_state",
     "recorded_title",
+    "same_server",
     "check_ledger_path",
     "open_ledger",
     "ledger_lock",
@@ -72,6 +73,11 @@ def project_state(ledger: Any, project: str) -> dict:
     return ledger.get_state(project_state_key(str(project))) or {}
 
 
+def same_server(recorded: Any, url: Any) -> bool:
+    """Whether a recorded server address is ``url`` (a trailing ``/`` aside)."""
+    return str(recorded or "").rstrip("/") == str(url).rstrip("/")
+
+
 def recorded_title(ledger: Any, project: str, url: str) -> str:
     """The title under which ``ledger`` recorded ``project`` when it is the id of a
     project the ledger pushed to on the server at ``url`` (``"12"`` -> ``"SMS round
@@ -85,7 +91,7 @@ def recorded_title(ledger: Any, project: str, url: str) -> str:
         state = ledger.get_state(key) or {}
         # a project's own state holds its classes; the pull's (key ending /pulled) not
         if ("class_names" in state and state.get("project_id") == int(text)
-                and str(state.get("url", "")).rstrip("/") == str(url).rstrip("/")):
+                and same_server(state.get("url"), url)):
             return key[len(prefix):]
     return str(project)
 

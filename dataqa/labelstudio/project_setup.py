@@ -163,7 +163,7 @@ def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None
     from pathlib import Path
 
     from dataqa.errors import LabelStudioProjectError
-    from dataqa.labelstudio.ledger_state import project_state
+    from dataqa.labelstudio.ledger_state import project_state, same_server
     from dataqa.ledger import Ledger
 
     if not isinstance(project, str) or project.strip().isdigit():
@@ -176,7 +176,7 @@ def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None
     else:
         return
     known = state.get("project_id")
-    if known is None or str(state.get("url", "")).rstrip("/") != str(server.url).rstrip("/"):
+    if known is None or not same_server(state.get("url"), server.url):
         return  # recorded on another server: its ids say nothing here
     if server.find_project(project) is not None:
         return  # a project has this title: the push goes there, as ever

@@ -11,17 +11,16 @@ import pandas as pd
 __all__ = ["deleted_tasks", "forget_deleted_tasks", "skip_in_round", "withdraw"]
 
 
-def deleted_tasks(client: Any, ledger: Any, title: str,
-                   project_id: int) -> list[str]:
+def deleted_tasks(client: Any, ledger: Any, title: str, project_id: int) -> list[str]:
     """The items whose task this ledger recorded in the project (pushed under this title
     to this id on this server) that Label Studio no longer has: not listed, and answered
     404 when asked for one by one (a list can come back short)."""
     from dataqa.errors import LabelStudioProjectError
-    from dataqa.labelstudio.ledger_state import project_state
+    from dataqa.labelstudio.ledger_state import project_state, same_server
 
     recorded = project_state(ledger, title)
-    if (recorded.get("project_id") != project_id
-            or str(recorded.get("url", "")).rstrip("/") != str(client.url).rstrip("/")):
+    if recorded.get("project_id") != project_id or not same_server(recorded.get("url"),
+                                                                   client.url):
         return []
     live = {int(t["id"]) for t in client.list_tasks(project_id, fields=("id",))}
     gone = []
@@ -44,7 +43,7 @@ def forget_deleted_tasks(ledger_db: Any, fetched: Any) -> list[str]:
 
 
 def skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set,
-                   title: str) -> tuple[int, list[str], list[str]] | None:
+                  title: str) -> tuple[int, list[str], list[str]] | None:
     """Set which items of the open active-learning round's batch are skipped in Label
     Studio: those pushed to this project as an active-learning queue that an annotator
     skipped there and that have no label (as ``dataqa al label`` records a ``skip``).
@@ -84,7 +83,7 @@ def skip_in_round(ledger_db: Any, tasks_state: dict[str, dict], in_batches: set,
 
 
 def withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: set[int],
-              unreadable: set[str], fetched: Any, *, every_task: bool) -> int:
+             unreadable: set[str], fetched: Any, *, every_task: bool) -> int:
     """Withdraw the answers an earlier pull stored that are answers no longer: their task
     was exported again without them (skipped, emptied, deleted) or, when ``every_task``
     was exported, their task was not (the task or all its answers deleted). They stop
