@@ -21,6 +21,8 @@ from typing import Any
 from dataqa.errors import InvalidSettingError, LedgerError
 
 __all__ = [
+    "ANSWER_ORIGINS_KEY",
+    "answer_prefix",
     "LOCK_WAIT_S",
     "queue_name",
     "project_state_key",
@@ -28,7 +30,9 @@ __all__ = [
     "project_state",
     "record_project_state",
     "recorded_title",
+    "same_project",
     "same_server",
+    "server_address",
     "check_ledger_path",
     "open_ledger",
     "ledger_lock",
@@ -73,9 +77,56 @@ def project_state(ledger: Any, project: str) -> dict:
     return ledger.get_state(project_state_key(str(project))) or {}
 
 
+def server_address(url: Any) -> str:
+    """A server address in one spelling, so that two spellings of one server compare
+    equal: scheme and host in lower case, a loopback host (``localhost``, ``127.x.x.x``,
+    ``::1``, ``0.0.0.0``) as ``localhost``, the scheme's default port left out, no
+    trailing ``/`` (``http://127.0.0.1:8080/`` -> ``http://localhost:8080``). An address
+    that cannot be read comes back with only the trailing ``/`` removed."""
+    from urllib.parse import urlsplit
+
+    text = str(url or "").strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text if "://" in text else f"http://{text}")
+        port = parts.port
+    except ValueError:
+        return text.rstrip("/")
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if host in ("localhost", "::1", "0.0.0.0") or host.startswith("127."):
+        host = "localhost"
+    elif ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{parts.path.rstrip('/')}"
+
+
 def same_server(recorded: Any, url: Any) -> bool:
-    """Whether a recorded server address is ``url`` (a trailing ``/`` aside)."""
-    return str(recorded or "").rstrip("/") == str(url).rstrip("/")
+    """Whether a recorded server address is ``url``, however each is spelled
+    (:func:`server_address`); an address never recorded is no server."""
+    return bool(recorded) and server_address(recorded) == server_address(url)
+
+
+def same_project(recorded: Any, project_id: Any, url: Any, created_at: Any = None, *,
+                 unrecorded_url: bool = False) -> bool:
+    """Whether a state a push or pull recorded (``project_id``, ``url``, ``created_at``)
+    is of the project with this id on the server at ``url``, created at ``created_at``.
+
+    The creation time tells apart two projects a server numbered alike: a server started
+    afresh at the same address numbers its projects from 1 again. A state that does not
+    record it (written by an older dataqa), or a project whose time is unknown, is judged
+    by id and address alone; ``unrecorded_url=True`` also accepts a state without an
+    address, for states written before it was kept."""
+    recorded = recorded or {}
+    if recorded.get("project_id") != int(project_id):
+        return False
+    if not (unrecorded_url and "url" not in recorded) and not same_server(
+            recorded.get("url"), url):
+        return False
+    was = recorded.get("created_at")
+    return not (was and created_at) or str(was) == str(created_at)
 
 
 def recorded_title(ledger: Any, project: str, url: str) -> str:
@@ -96,11 +147,65 @@ def recorded_title(ledger: Any, project: str, url: str) -> str:
     return str(project)
 
 
+#: The ledger state naming the Label Studio project that each external-id prefix of
+#: pulled answers belongs to: ``{project id: [{"url", "created_at", "tag"}, ...]}``.
+ANSWER_ORIGINS_KEY = "labelstudio:answer-origins"
+
+
+def _answer_prefix_of(project_id: int, tag: str) -> str:
+    return f"labelstudio:{int(project_id)}{'~' + tag if tag else ''}:"
+
+
+def answer_prefix(ledger: Any, project_id: int, url: str, created_at: str | None
+                  ) -> tuple[str, dict | None]:
+    """The start of the ledger's external ids of answers pulled from the project with
+    this id on the server at ``url`` (``"labelstudio:3:"``), and the state to record
+    under :data:`ANSWER_ORIGINS_KEY` when this project is new to the ledger (else None).
+
+    Two servers, or one server started afresh, number their projects, tasks and
+    annotations alike; an answer's ids alone would let one project's answers overwrite
+    another's. The first project pulled with an id gets the plain prefix; another
+    project with that id (another server, or another creation time) gets a tag after
+    the id (``"labelstudio:3~5f0c9a1e:"``). Answers stored by an older dataqa, which kept
+    no such record, belong to this project when a pull state of this id names this
+    server or none.
+    """
+    import hashlib
+
+    origins = ledger.get_state(ANSWER_ORIGINS_KEY) or {}
+    entries = list(origins.get(str(int(project_id)), []))
+    for entry in entries:
+        if same_project({"project_id": int(project_id), **entry}, project_id, url,
+                        created_at):
+            return _answer_prefix_of(project_id, entry["tag"]), None
+    bare = _answer_prefix_of(project_id, "")
+    if not entries:  # no record: answers an older dataqa stored may hold the plain prefix
+        held = ledger.labels(source="human", withdrawn=True)["external_id"]
+        if held.fillna("").str.startswith(bare).any():
+            states = [st for st in (ledger.get_state(k) or {} for k in ledger.state_keys(
+                project_state_key("")) if k.endswith("/pulled"))
+                if st.get("project_id") == int(project_id)]
+            if not any(same_project(st, project_id, url, created_at, unrecorded_url=True)
+                       for st in states):  # they are another server's: say whose
+                urls = {server_address(st["url"]) for st in states} or {None}
+                entries = [{"url": u, "created_at": None, "tag": ""} for u in sorted(
+                    urls, key=str)]
+    tag = ""
+    if any(e["tag"] == "" for e in entries):
+        seed = f"{server_address(url)} {created_at or ''} {len(entries)}"
+        tag = hashlib.sha1(seed.encode()).hexdigest()[:8]
+    entries.append({"url": server_address(url), "created_at": created_at, "tag": tag})
+    return _answer_prefix_of(project_id, tag), {**origins, str(int(project_id)): entries}
+
+
 def record_project_state(ledger: Any, project: str, *, project_id: int, url: str,
-                         class_names: Sequence[str]) -> None:
-    """Record a project's id, server address and class names (never the API key)."""
-    ledger.set_state(project_state_key(project), {"project_id": int(project_id), "url": url,
-                                                  "class_names": list(class_names)})
+                         class_names: Sequence[str], created_at: str | None = None) -> None:
+    """Record a project's id, server address, creation time and class names (never the
+    API key)."""
+    state = {"project_id": int(project_id), "url": url, "class_names": list(class_names)}
+    if created_at:
+        state["created_at"] = str(created_at)
+    ledger.set_state(project_state_key(project), state)
 
 
 # ---------------------------------------------------------------------------- the file

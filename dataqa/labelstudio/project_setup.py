@@ -163,7 +163,7 @@ def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None
     from pathlib import Path
 
     from dataqa.errors import LabelStudioProjectError
-    from dataqa.labelstudio.ledger_state import project_state, same_server
+    from dataqa.labelstudio.ledger_state import project_state, same_project, same_server
     from dataqa.ledger import Ledger
 
     if not isinstance(project, str) or project.strip().isdigit():
@@ -181,6 +181,9 @@ def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None
     if server.find_project(project) is not None:
         return  # a project has this title: the push goes there, as ever
     info = server.find_project(int(known))
+    if info is not None and not same_project(state, int(known), server.url,
+                                             info.get("created_at")):
+        info = None  # a project made later under that id: the server was started afresh
     if info is None:
         import warnings
 

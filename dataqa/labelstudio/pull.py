@@ -33,10 +33,13 @@ import pandas as pd
 from dataqa.labelstudio.client import DEFAULT_TIMEOUT, LabelStudioClient, client_session
 from dataqa.labelstudio.config import config_classes, config_object
 from dataqa.labelstudio.ledger_state import (
+    ANSWER_ORIGINS_KEY,
+    answer_prefix,
     check_ledger_path,
     ledger_lock,
     open_ledger,
     pulled_state_key,
+    same_project,
 )
 from dataqa.labelstudio.pull_changes import (
     deleted_tasks,
@@ -74,6 +77,9 @@ class _Fetched:
     previous: dict | None = None  # the last pull's state, also with full=True
     url: str = ""            # the server's address
     deleted: list[str] | None = None  # items whose recorded task is gone (full pulls)
+    created_at: str | None = None  # when the project was created (tells reused ids apart)
+    prefix: str = ""         # the start of the external ids of this project's answers
+    origins: dict | None = None  # the answer origins to record (a project new to the ledger)
 
 
 @dataclass
@@ -100,14 +106,10 @@ class _TaskAnnotations:
         return entry
 
 
-def _external_prefix(project_id: int) -> str:
-    """What the external ids of a project's annotations start with."""
-    return f"labelstudio:{project_id}:"
-
-
-def _external_id(project_id: int, task_id: int, annotation_id: int) -> str:
-    """The ledger's external id of one annotation."""
-    return f"{_external_prefix(project_id)}{task_id}:{annotation_id}"
+def _external_id(prefix: str, task_id: int, annotation_id: int) -> str:
+    """The ledger's external id of one annotation (``prefix``: see
+    :func:`~dataqa.labelstudio.ledger_state.answer_prefix`)."""
+    return f"{prefix}{int(task_id)}:{int(annotation_id)}"
 
 
 def _parse_time(text: str):
@@ -146,15 +148,19 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     project_id, title = int(info["id"]), str(info["title"])
     names = config_classes(info.get("label_config", ""), from_name=from_name)
     fname = from_name or config_object(info["label_config"])[0]
+    created = info.get("created_at")
     previous = ledger.get_state(pulled_state_key(title))
+    if previous is not None and not same_project(previous, project_id, client.url, created,
+                                                 unrecorded_url=True):
+        previous = None  # another project of that title (another server, or made afresh)
     state = None if full else previous
     changed: set[int] = set()
     deleted: list[str] | None = None
     url = str(client.url).rstrip("/")
-    if (not state or state.get("project_id") != project_id or not state.get("watermark")
-            or state.get("url", url) != url):  # (another server's project of that title)
+    prefix, origins = answer_prefix(ledger, project_id, url, created)
+    if not state or not state.get("watermark"):
         state = None
-        deleted = deleted_tasks(client, ledger, title, project_id)
+        deleted = deleted_tasks(client, ledger, title, project_id, created)
         exported = client.export_annotated(project_id)
     else:
         since = _server_time(state["watermark"], minus_seconds=_WATERMARK_MARGIN_S)
@@ -166,7 +172,8 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
         exported = client.export_annotated(project_id, sorted(changed)) if changed else []
     return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
                     state=state, changed=changed, exported=exported, users=client.users(),
-                    previous=previous, url=url, deleted=deleted)
+                    previous=previous, url=url, deleted=deleted, created_at=created,
+                    prefix=prefix, origins=origins)
 
 
 def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
@@ -242,7 +249,7 @@ def _int_text(name: str) -> int | None:
     return int(text) if text.lstrip("-").isdigit() else None
 
 
-def _compare(rows: list[dict], before: pd.DataFrame, project_id: int,
+def _compare(rows: list[dict], before: pd.DataFrame, prefix: str,
              codec: _LabelCodec) -> list[dict]:
     """Set each row's ``status`` against the ledger (new, updated, unchanged); return the
     ledger rows to upsert."""
@@ -253,7 +260,7 @@ def _compare(rows: list[dict], before: pd.DataFrame, project_id: int,
         before["lead_time"], strict=True)}
     upserts = []
     for r in rows:
-        ext = _external_id(project_id, r["task_id"], r["annotation_id"])
+        ext = _external_id(prefix, r["task_id"], r["annotation_id"])
         lead_time = None if r["lead_time"] is None else float(r["lead_time"])
         r["created_at"], r["updated_at"] = to_utc_iso(r["created_at"]), to_utc_iso(r["updated_at"])
         stored = codec.store(r["label"])
@@ -280,7 +287,7 @@ def _reuse(before: pd.DataFrame, codec: _LabelCodec, redone: set[int],
     for ext, item_id, lab, ann, created, upd, lt in zip(
             before["external_id"], before["id"], before["label"], before["annotator"],
             before["created_at"], before["updated_at"], before["lead_time"], strict=True):
-        _, _, task_id, annotation_id = ext.split(":")
+        task_id, annotation_id = ext.split(":")[-2:]
         entry = tasks.get(str(int(task_id)))
         if entry is None or (not legacy and int(annotation_id) not in entry.get("a", ())):
             continue
@@ -309,20 +316,19 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         for task in fetched.exported:
             read = _read_task(task, known, names, fetched.from_name, fetched.users)
             rows.extend(read.rows)
-            unreadable.update(_external_id(project_id, int(task["id"]), a)
+            unreadable.update(_external_id(fetched.prefix, int(task["id"]), a)
                               for a in read.unreadable)
             tasks_state[str(int(task["id"]))] = read.state_entry(task.get("updated_at"))
             if task.get("updated_at"):
                 stamps.append(task["updated_at"])
 
         before = ledger_db.labels(source="human")
-        before = before[before["external_id"].fillna("").str.startswith(
-            _external_prefix(project_id))]
+        before = before[before["external_id"].fillna("").str.startswith(fetched.prefix)]
         from dataqa.active.labels import CONFIG_KEY, ledger_classes
 
         classes, kind = ledger_classes(ledger_db)
         codec = _LabelCodec(list(names), kind)
-        upserts = _compare(rows, before, project_id, codec)
+        upserts = _compare(rows, before, fetched.prefix, codec)
         # a new label of an item an active-learning round picked, from a project that
         # item was pushed to as an active-learning batch, belongs to that round (the
         # latest one that picked it), as `al label` records it; a label from a review
@@ -349,8 +355,11 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                                     every_task=state is None)
             round_skips = skip_in_round(ledger_db, tasks_state, in_batches, fetched.title)
             deleted = forget_deleted_tasks(ledger_db, fetched)
+            if fetched.origins is not None:
+                ledger_db.set_state(ANSWER_ORIGINS_KEY, fetched.origins)
             ledger_db.set_state(pulled_state_key(fetched.title), {
-                "project_id": project_id, "url": fetched.url, "watermark": watermark,
+                "project_id": project_id, "url": fetched.url,
+                "created_at": fetched.created_at, "watermark": watermark,
                 "tasks": tasks_state})
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,

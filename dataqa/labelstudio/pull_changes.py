@@ -11,16 +11,15 @@ import pandas as pd
 __all__ = ["deleted_tasks", "forget_deleted_tasks", "skip_in_round", "withdraw"]
 
 
-def deleted_tasks(client: Any, ledger: Any, title: str, project_id: int) -> list[str]:
+def deleted_tasks(client: Any, ledger: Any, title: str, project_id: int,
+                  created_at: str | None = None) -> list[str]:
     """The items whose task this ledger recorded in the project (pushed under this title
     to this id on this server) that Label Studio no longer has: not listed, and answered
     404 when asked for one by one (a list can come back short)."""
     from dataqa.errors import LabelStudioProjectError
-    from dataqa.labelstudio.ledger_state import project_state, same_server
+    from dataqa.labelstudio.ledger_state import project_state, same_project
 
-    recorded = project_state(ledger, title)
-    if recorded.get("project_id") != project_id or not same_server(recorded.get("url"),
-                                                                   client.url):
+    if not same_project(project_state(ledger, title), project_id, client.url, created_at):
         return []
     live = {int(t["id"]) for t in client.list_tasks(project_id, fields=("id",))}
     gone = []
@@ -91,15 +90,17 @@ def withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: 
     naming the items.
 
     Only the answers the last pull of this title stored are looked at (the task entries
-    of its state list them), and only when it read a project with this id on this server:
-    a fresh server numbers its projects, tasks and annotations from 1 again, so ids alone
-    do not tell two servers' answers apart. An answer that holds a choice this pull
-    cannot read (a class renamed in the project's config) is kept."""
+    of its state list them), and only when it read this project (the same id on the same
+    server, created at the same time): a fresh server numbers its projects, tasks and
+    annotations from 1 again, so ids alone do not tell two servers' answers apart. An
+    answer that holds a choice this pull cannot read (a class renamed in the project's
+    config) is kept."""
+    from dataqa.labelstudio.ledger_state import same_project
     from dataqa.labelstudio.pull import _external_id
 
     prev = fetched.previous or {}
-    if prev.get("project_id") != fetched.project_id or prev.get(
-            "url", fetched.url) != fetched.url:  # (pulls before the url was kept: same)
+    if not same_project(prev, fetched.project_id, fetched.url, fetched.created_at,
+                        unrecorded_url=True):  # (pulls before the url was kept: same)
         return 0
     now = {u["external_id"] for u in upserts} | unreadable
     item_of = dict(zip(before["external_id"], before["id"], strict=True))
@@ -108,10 +109,10 @@ def withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: 
         if not (every_task or int(task) in redone):
             continue
         if "url" in prev:  # (an entry without a list: no answer stored of that task)
-            stored = [_external_id(fetched.project_id, int(task), int(a))
+            stored = [_external_id(fetched.prefix, int(task), int(a))
                       for a in entry.get("a", ())]
         else:  # a state written before the lists were kept: every answer of the task
-            head = _external_id(fetched.project_id, int(task), 0)[:-1]
+            head = f"{fetched.prefix}{int(task)}:"
             stored = [e for e in item_of if e.startswith(head)]
         gone += [(item_of[e], e) for e in stored if e not in now and e in item_of]
     n = ledger_db.withdraw_external_labels([ext for _, ext in gone]) if gone else 0

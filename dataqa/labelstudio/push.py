@@ -304,7 +304,7 @@ def _start_report(plan: _Plan, *, project: str, project_id: int) -> PushReport:
 
 
 def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
-                  url: str) -> str:
+                  url: str, created_at: str | None) -> str:
     """Record the items, the queue and the project's state in the ledger; return the
     ledger queue's name."""
     qname = queue_name(project, plan.queue)
@@ -316,7 +316,7 @@ def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
         "column": plan.column, "model_version": plan.model_version, "pretick": plan.pretick})
     ledger.add_queue_items(qname, plan.ids)
     record_project_state(ledger, project, project_id=project_id, url=url,
-                         class_names=plan.class_names)
+                         class_names=plan.class_names, created_at=created_at)
     return qname
 
 
@@ -552,7 +552,7 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
             report.duplicates = [i for i in duplicates if i in wanted]
             with open_ledger(ledger) as ledger_db:
                 qname = _record_queue(ledger_db, plan, project=title, project_id=project_id,
-                                      url=server.url)
+                                      url=server.url, created_at=info.get("created_at"))
                 found = _reconcile(ledger_db, project=title, qname=qname, ids=plan.ids,
                                    on_server=on_server)
                 held = set(ledger_db.items()["id"])
