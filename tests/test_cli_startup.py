@@ -133,3 +133,37 @@ def test_drift_help_options_leave_room_for_their_text():
     names = {ln.split()[1] for ln in rows}
     assert {"--current-header", "--current-no-header", "--dayfirst", "--monthfirst"} <= names
     assert max(ln.index("<") for ln in rows if "<" in ln) < 35, out
+
+
+_INTERRUPT_AT = """
+import sys
+
+WHERE = sys.argv[1]
+
+class Interrupt:  # Ctrl-C while a module is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == WHERE:
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["dataqa", "--help"]
+from dataqa._entry import main
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["typer", "dataqa.drift.cli"])
+def test_ctrl_c_while_starting_is_one_line_and_exit_code_130(module):
+    res = subprocess.run([sys.executable, "-c", _INTERRUPT_AT, module], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 130, res.stderr
+    assert res.stderr == "interrupted while starting: nothing was read or written\n"
+    assert res.stdout == ""
+
+
+def test_the_console_script_is_the_entry_that_handles_ctrl_c():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "dataqa"]
+    assert script.value == "dataqa._entry:main"
