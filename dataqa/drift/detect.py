@@ -604,6 +604,37 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
     return rows
 
 
+def _refuse_case_variants(cur: pd.DataFrame, label_column: str, names, table: str) -> None:
+    """Refuse current labels that spell a reference class in another case (``HAM`` for
+    ``ham``), as a reference that spells one class two ways is refused: counted as
+    another class they would read as the model's errors."""
+    if label_column not in cur.columns:
+        return
+    from dataqa.errors import LabelError, _case_variants
+
+    values = cur[label_column]
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not is_text.any():
+        return
+    text = values[is_text].astype(object).str.strip()
+    meant = _case_variants(pd.unique(text), names)
+    if not meant:
+        return
+    odd = text[text.isin(list(meant))]
+    counts = odd.value_counts()
+    shown = "; ".join(f"{v!r} ({int(c):,} row{'s' if c != 1 else ''}) for {meant[v]!r}"
+                      for v, c in list(counts.items())[:5])
+    more = f"; ... (+{len(counts) - 5} more)" if len(counts) > 5 else ""
+    rows = [int(r) + 1 for r in np.flatnonzero(values.index.isin(odd.index))]
+    listed = ", ".join(map(str, rows[:5])) + (f", ... (+{len(rows) - 5} more)"
+                                               if len(rows) > 5 else "")
+    raise LabelError(
+        f"label column {label_column!r} of {table} spells reference classes in another "
+        f"case: {shown}{more} (rows {listed}, counted from 1 after the header). Case may be "
+        f"meaningful, so they are not merged: write each class as the reference does and "
+        f"run again.")
+
+
 def _warn_other_class_names(cur: pd.DataFrame, label_column: str, names) -> None:
     """Warn when the current table has labels in the label column and they name none of
     the reference's classes (``0``/``1`` against ``ham``/``spam``): the rows that hold
@@ -820,6 +851,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         effective_folds(y, names, 2, where=f" of label column {label_column!r} of "
                                            f"{_which(ref_given, 'reference')}")
         if not _part:
+            _refuse_case_variants(cur_given, label_column, names,
+                                  _which(cur_given, "current"))
             _warn_other_class_names(cur_given, label_column, names)
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 

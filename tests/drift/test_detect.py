@@ -725,8 +725,9 @@ def test_current_labels_named_unlike_the_references_are_warned_about():
         _warn_other_class_names(pd.DataFrame({"label": [None, None]}), "label", ["ham", "spam"])
     rng = np.random.default_rng(0)
     ref = table(60, rng).assign(label=rng.choice(["a", "b"], 60))
-    cur = table(60, rng).assign(label=rng.choice(["A", "B"], 60))
-    with pytest.warns(UserWarning, match="holds '[AB]', '[AB]', none of the reference's classes"):
+    cur = table(60, rng).assign(label=rng.choice(["yes", "no"], 60))
+    with pytest.warns(UserWarning, match="holds '(yes|no)', '(yes|no)', none of the "
+                                         "reference's classes"):
         detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
 
 

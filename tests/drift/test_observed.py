@@ -183,3 +183,32 @@ def test_a_copied_row_with_a_late_label_on_one_copy_is_still_a_copy():
                            n_permutations=19, progress=False)
     assert res.observed_accuracy["n"] == 80
     assert len(res.label_queue(top=None)) == len(cur) - 80
+
+
+def test_a_current_label_in_another_case_is_refused_naming_it_and_its_rows(tmp_path):
+    from dataqa.errors import LabelError
+
+    ref, cur = _tables()
+    labeled = np.flatnonzero(cur["label"].notna().to_numpy())
+    cur.loc[labeled[:7], "label"] = "HAM"  # rows 1, 4, 7, ... counted after the header
+    cur.loc[labeled[7], "label"] = " Spam "
+    with pytest.raises(LabelError) as err:
+        detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
+    assert str(err.value) == (
+        "label column 'label' of the current table spells reference classes in another "
+        "case: 'HAM' (7 rows) for 'ham'; 'Spam' (1 row) for 'spam' (rows 1, 4, 7, 10, 13, "
+        "... (+3 more), counted from 1 after the header). Case may be meaningful, so they "
+        "are not merged: write each class as the reference does and run again.")
+    # a class the reference lacks is no case variant: warned about, as before
+    cur.loc[labeled[:8], "label"] = "hamm"
+    with pytest.warns(UserWarning, match="no class of the reference"):
+        detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
+    # the command line names the file and exits with 2
+    cur.loc[labeled[0], "label"] = "HAM"
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    res = CliRunner().invoke(app, ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"),
+                                   "--label-column", "label", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "cur.csv" in res.output and "'HAM' (1 row) for 'ham'" in res.output
+    assert not (tmp_path / "out").exists()

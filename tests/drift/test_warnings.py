@@ -52,8 +52,8 @@ def test_detect_drift_warnings_name_the_callers_file_and_line():
                                                     multivariate=("mmd",)),  # CALL-PERM
         "not compared, only in the reference table: 'extra'": lambda: detect_drift(
             ref.assign(extra=1.0), cur, n_permutations=19),  # CALL-ONLY
-        "holds 'A', 'B', none of the reference's classes": lambda: detect_drift(
-            ref.assign(y=label), cur.assign(y=np.where(label == "a", "A", "B")),
+        "holds 'x', 'z', none of the reference's classes": lambda: detect_drift(
+            ref.assign(y=label), cur.assign(y=np.where(label == "a", "x", "z")),
             label_column="y", n_permutations=19),  # CALL-CLASSES
         # raised by dataqa.data (make_ids, label cleaning), which drift calls
         "1 row repeats an earlier row whole": lambda: detect_drift(
@@ -89,7 +89,7 @@ def test_drift_windows_warnings_name_the_caller_too():
          lambda: drift_windows(ref, cur.assign(t=times), time_column="t", window="1D",
                                n_permutations=19)),
         ("none of the reference's classes",  # raised by detect_drift, called by drift_windows
-         lambda: drift_windows(ref.assign(y=label), cur.assign(y=np.where(label == "a", "A", "B")),
+         lambda: drift_windows(ref.assign(y=label), cur.assign(y=np.where(label == "a", "x", "z")),
                                label_column="y", chunk_size=20, n_permutations=19)),
         ("not compared, only in the reference table",
          lambda: drift_windows(ref.assign(extra=1.0), cur, chunk_size=20, n_permutations=19)),
