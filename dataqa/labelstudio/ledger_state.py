@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,9 @@ from dataqa.errors import InvalidSettingError, LedgerError
 
 __all__ = [
     "ANSWER_ORIGINS_KEY",
+    "AnswerOrigin",
     "answer_prefix",
+    "record_answer_origin",
     "LOCK_WAIT_S",
     "queue_name",
     "project_state_key",
@@ -126,7 +130,20 @@ def same_project(recorded: Any, project_id: Any, url: Any, created_at: Any = Non
             recorded.get("url"), url):
         return False
     was = recorded.get("created_at")
-    return not (was and created_at) or str(was) == str(created_at)
+    return not (was and created_at) or _same_time(was, created_at)
+
+
+def _same_time(a: Any, b: Any) -> bool:
+    """Whether two ISO times are one moment (``...Z`` and ``...+00:00`` alike); times that
+    cannot be read compare as text."""
+    from datetime import datetime
+
+    try:
+        ta, tb = (datetime.fromisoformat(str(t).strip().replace("Z", "+00:00")) for t in (a, b))
+    except ValueError:
+        return str(a) == str(b)
+    ta, tb = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (ta, tb))
+    return ta == tb
 
 
 def recorded_title(ledger: Any, project: str, url: str) -> str:
@@ -156,46 +173,118 @@ def _answer_prefix_of(project_id: int, tag: str) -> str:
     return f"labelstudio:{int(project_id)}{'~' + tag if tag else ''}:"
 
 
+@dataclass
+class AnswerOrigin:
+    """Where a pull stores a project's answers: ``prefix``, the start of their external
+    ids, and what the pull records with them (all None or empty when nothing is new):
+    ``origins``, the state under :data:`ANSWER_ORIGINS_KEY`; for a ledger written before
+    that state was kept, ``renames`` (``{old external id: new}``) and ``states`` (pull
+    states to rewrite, ``{key: state}``) that give another server's project with the same
+    id its own prefix."""
+
+    prefix: str
+    origins: dict | None = None
+    renames: dict[str, str] = field(default_factory=dict)
+    states: dict[str, dict] = field(default_factory=dict)
+
+
 def answer_prefix(ledger: Any, project_id: int, url: str, created_at: str | None
-                  ) -> tuple[str, dict | None]:
-    """The start of the ledger's external ids of answers pulled from the project with
-    this id on the server at ``url`` (``"labelstudio:3:"``), and the state to record
-    under :data:`ANSWER_ORIGINS_KEY` when this project is new to the ledger (else None).
+                  ) -> AnswerOrigin:
+    """Where the answers pulled from the project with this id on the server at ``url``,
+    created at ``created_at``, are kept: the start of their external ids in the ledger
+    (``"labelstudio:3:"``), and what to record with them.
 
     Two servers, or one server started afresh, number their projects, tasks and
     annotations alike; an answer's ids alone would let one project's answers overwrite
     another's. The first project pulled with an id gets the plain prefix; another
     project with that id (another server, or another creation time) gets a tag after
-    the id (``"labelstudio:3~5f0c9a1e:"``). Answers stored by an older dataqa, which kept
-    no such record, belong to this project when a pull state of this id names this
-    server or none.
+    the id (``"labelstudio:3~5f0c9a1e:"``).
+
+    A ledger written before this record was kept holds answers under the plain prefix
+    only. They stay with the project pulling now unless every pull state of this id names
+    another server. When pull states of this id name this server and others, each other
+    server's project gets a tag at once, and the answers its state lists move to it.
     """
+    origins = ledger.get_state(ANSWER_ORIGINS_KEY) or {}
+    key = str(int(project_id))
+    entries = [dict(e) for e in origins.get(key, [])]
+    for e in entries:
+        if same_project({"project_id": int(project_id), **e}, project_id, url, created_at):
+            if e.get("created_at") or not created_at:
+                return AnswerOrigin(_answer_prefix_of(project_id, e["tag"]))
+            e["created_at"] = created_at  # known now: a later project with this id differs
+            return AnswerOrigin(_answer_prefix_of(project_id, e["tag"]),
+                                {**origins, key: entries})
+    out = AnswerOrigin("")
+    if not entries:
+        entries = _earlier_owners(ledger, project_id, url, created_at, out)
+    tag = _new_tag(url, created_at, entries) if any(e["tag"] == "" for e in entries) else ""
+    entries.append({"url": server_address(url), "created_at": created_at, "tag": tag})
+    out.prefix, out.origins = _answer_prefix_of(project_id, tag), {**origins, key: entries}
+    return out
+
+
+def record_answer_origin(ledger: Any, origin: AnswerOrigin) -> None:
+    """Write what :func:`answer_prefix` found new (call inside the pull's transaction):
+    the origins, and for a ledger written before they were kept, other servers' answers
+    moved to their own prefix and their pull states."""
+    if origin.origins is not None:
+        ledger.set_state(ANSWER_ORIGINS_KEY, origin.origins)
+    if origin.renames:
+        ledger.rename_external_labels(origin.renames)
+    for key, state in origin.states.items():
+        ledger.set_state(key, state)
+
+
+def _new_tag(url: str, created_at: Any, entries: list[dict]) -> str:
     import hashlib
 
-    origins = ledger.get_state(ANSWER_ORIGINS_KEY) or {}
-    entries = list(origins.get(str(int(project_id)), []))
-    for entry in entries:
-        if same_project({"project_id": int(project_id), **entry}, project_id, url,
-                        created_at):
-            return _answer_prefix_of(project_id, entry["tag"]), None
+    taken = {e["tag"] for e in entries}
+    for n in range(len(entries), len(entries) + 1000):
+        tag = hashlib.sha1(f"{server_address(url)} {created_at or ''} {n}".encode()
+                           ).hexdigest()[:8]
+        if tag not in taken:
+            return tag
+    raise LedgerError("could not make a new answer-origin tag")  # pragma: no cover
+
+
+def _earlier_owners(ledger: Any, project_id: int, url: str, created_at: Any,
+                    out: AnswerOrigin) -> list[dict]:
+    """The owners of plain-prefix answers of this id stored before the origins were
+    recorded, from the pull states of this id (see :func:`answer_prefix`); fills
+    ``out.renames`` and ``out.states`` for other servers' projects given a tag here."""
     bare = _answer_prefix_of(project_id, "")
-    if not entries:  # no record: answers an older dataqa stored may hold the plain prefix
-        held = ledger.labels(source="human", withdrawn=True)["external_id"]
-        if held.fillna("").str.startswith(bare).any():
-            states = [st for st in (ledger.get_state(k) or {} for k in ledger.state_keys(
-                project_state_key("")) if k.endswith("/pulled"))
-                if st.get("project_id") == int(project_id)]
-            if not any(same_project(st, project_id, url, created_at, unrecorded_url=True)
-                       for st in states):  # they are another server's: say whose
-                urls = {server_address(st["url"]) for st in states} or {None}
-                entries = [{"url": u, "created_at": None, "tag": ""} for u in sorted(
-                    urls, key=str)]
-    tag = ""
-    if any(e["tag"] == "" for e in entries):
-        seed = f"{server_address(url)} {created_at or ''} {len(entries)}"
-        tag = hashlib.sha1(seed.encode()).hexdigest()[:8]
-    entries.append({"url": server_address(url), "created_at": created_at, "tag": tag})
-    return _answer_prefix_of(project_id, tag), {**origins, str(int(project_id)): entries}
+    held = ledger.labels(source="human", withdrawn=True)["external_id"].dropna()
+    held = set(held[held.str.startswith(bare)])
+    if not held:
+        return []
+    states = {k: ledger.get_state(k) or {} for k in ledger.state_keys(project_state_key(""))
+              if k.endswith("/pulled")}
+    states = {k: st for k, st in states.items() if st.get("project_id") == int(project_id)}
+    mine = {k for k, st in states.items()
+            if same_project(st, project_id, url, created_at, unrecorded_url=True)}
+    others = {k: st for k, st in states.items() if k not in mine and st.get("url")}
+    if states and not mine:  # every state of this id is another server's: theirs
+        return [{"url": a, "created_at": None, "tag": ""}
+                for a in sorted({server_address(st["url"]) for st in others.values()})]
+    entries: list[dict] = []
+    listed_mine = {f"{bare}{t}:{a}" for k in mine for t, e in states[k].get("tasks", {}).items()
+                   for a in e.get("a", ())}
+    by_server: dict[str, str] = {}
+    for k, st in sorted(others.items()):
+        address = server_address(st["url"])
+        if address not in by_server:
+            by_server[address] = _new_tag(address, st.get("created_at"), entries)
+            entries.append({"url": address, "created_at": st.get("created_at"),
+                            "tag": by_server[address]})
+        prefix = _answer_prefix_of(project_id, by_server[address])
+        for t, e in st.get("tasks", {}).items():
+            for a in e.get("a", ()):
+                old = f"{bare}{t}:{a}"
+                if old in held and old not in listed_mine:  # (both listed: it stays here)
+                    out.renames[old] = f"{prefix}{t}:{a}"
+        out.states[k] = {**st, "prefix": prefix}
+    return entries
 
 
 def record_project_state(ledger: Any, project: str, *, project_id: int, url: str,

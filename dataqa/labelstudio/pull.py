@@ -33,12 +33,13 @@ import pandas as pd
 from dataqa.labelstudio.client import DEFAULT_TIMEOUT, LabelStudioClient, client_session
 from dataqa.labelstudio.config import config_classes, config_object
 from dataqa.labelstudio.ledger_state import (
-    ANSWER_ORIGINS_KEY,
+    AnswerOrigin,
     answer_prefix,
     check_ledger_path,
     ledger_lock,
     open_ledger,
     pulled_state_key,
+    record_answer_origin,
     same_project,
 )
 from dataqa.labelstudio.pull_changes import (
@@ -78,8 +79,7 @@ class _Fetched:
     url: str = ""            # the server's address
     deleted: list[str] | None = None  # items whose recorded task is gone (full pulls)
     created_at: str | None = None  # when the project was created (tells reused ids apart)
-    prefix: str = ""         # the start of the external ids of this project's answers
-    origins: dict | None = None  # the answer origins to record (a project new to the ledger)
+    origin: AnswerOrigin | None = None  # where this project's answers are kept
 
 
 @dataclass
@@ -149,15 +149,17 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     names = config_classes(info.get("label_config", ""), from_name=from_name)
     fname = from_name or config_object(info["label_config"])[0]
     created = info.get("created_at")
+    url = str(client.url).rstrip("/")
+    origin = answer_prefix(ledger, project_id, url, created)
     previous = ledger.get_state(pulled_state_key(title))
-    if previous is not None and not same_project(previous, project_id, client.url, created,
-                                                 unrecorded_url=True):
+    if previous is not None and not (same_project(previous, project_id, url, created,
+                                                  unrecorded_url=True)
+                                     and previous.get("prefix", f"labelstudio:{project_id}:")
+                                     == origin.prefix):
         previous = None  # another project of that title (another server, or made afresh)
     state = None if full else previous
     changed: set[int] = set()
     deleted: list[str] | None = None
-    url = str(client.url).rstrip("/")
-    prefix, origins = answer_prefix(ledger, project_id, url, created)
     if not state or not state.get("watermark"):
         state = None
         deleted = deleted_tasks(client, ledger, title, project_id, created)
@@ -173,7 +175,7 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     return _Fetched(project_id=project_id, title=title, class_names=names, from_name=fname,
                     state=state, changed=changed, exported=exported, users=client.users(),
                     previous=previous, url=url, deleted=deleted, created_at=created,
-                    prefix=prefix, origins=origins)
+                    origin=origin)
 
 
 def _read_task(task: Mapping[str, Any], known: set[str], names: list[str], fname: str,
@@ -316,19 +318,21 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         for task in fetched.exported:
             read = _read_task(task, known, names, fetched.from_name, fetched.users)
             rows.extend(read.rows)
-            unreadable.update(_external_id(fetched.prefix, int(task["id"]), a)
+            unreadable.update(_external_id(fetched.origin.prefix, int(task["id"]), a)
                               for a in read.unreadable)
             tasks_state[str(int(task["id"]))] = read.state_entry(task.get("updated_at"))
             if task.get("updated_at"):
                 stamps.append(task["updated_at"])
 
         before = ledger_db.labels(source="human")
-        before = before[before["external_id"].fillna("").str.startswith(fetched.prefix)]
+        ext = before["external_id"].fillna("")  # (not those moved to another server's)
+        before = before[ext.str.startswith(fetched.origin.prefix)
+                        & ~ext.isin(list(fetched.origin.renames))]
         from dataqa.active.labels import CONFIG_KEY, ledger_classes
 
         classes, kind = ledger_classes(ledger_db)
         codec = _LabelCodec(list(names), kind)
-        upserts = _compare(rows, before, fetched.prefix, codec)
+        upserts = _compare(rows, before, fetched.origin.prefix, codec)
         # a new label of an item an active-learning round picked, from a project that
         # item was pushed to as an active-learning batch, belongs to that round (the
         # latest one that picked it), as `al label` records it; a label from a review
@@ -349,18 +353,17 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             rows.extend(_reuse(before, codec, redone, state))
         watermark = max(stamps, key=_parse_time) if stamps else None
         with ledger_db.transaction():  # the answers and the pull's state: all or nothing
+            record_answer_origin(ledger_db, fetched.origin)
             n_new, n_updated = (ledger_db.upsert_external_labels(upserts) if upserts
                                 else (0, 0))
             n_withdrawn = withdraw(ledger_db, before, upserts, redone, unreadable, fetched,
                                     every_task=state is None)
             round_skips = skip_in_round(ledger_db, tasks_state, in_batches, fetched.title)
             deleted = forget_deleted_tasks(ledger_db, fetched)
-            if fetched.origins is not None:
-                ledger_db.set_state(ANSWER_ORIGINS_KEY, fetched.origins)
             ledger_db.set_state(pulled_state_key(fetched.title), {
                 "project_id": project_id, "url": fetched.url,
-                "created_at": fetched.created_at, "watermark": watermark,
-                "tasks": tasks_state})
+                "created_at": fetched.created_at, "prefix": fetched.origin.prefix,
+                "watermark": watermark, "tasks": tasks_state})
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
                    new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips,

@@ -109,10 +109,10 @@ def withdraw(ledger_db: Any, before: pd.DataFrame, upserts: list[dict], redone: 
         if not (every_task or int(task) in redone):
             continue
         if "url" in prev:  # (an entry without a list: no answer stored of that task)
-            stored = [_external_id(fetched.prefix, int(task), int(a))
+            stored = [_external_id(fetched.origin.prefix, int(task), int(a))
                       for a in entry.get("a", ())]
         else:  # a state written before the lists were kept: every answer of the task
-            head = f"{fetched.prefix}{int(task)}:"
+            head = f"{fetched.origin.prefix}{int(task)}:"
             stored = [e for e in item_of if e.startswith(head)]
         gone += [(item_of[e], e) for e in stored if e not in now and e in item_of]
     n = ledger_db.withdraw_external_labels([ext for _, ext in gone]) if gone else 0

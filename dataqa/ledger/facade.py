@@ -243,6 +243,21 @@ class Ledger:
         """
         return self._labels.withdraw_external(external_ids)
 
+    def rename_external_labels(self, renames: Mapping[str, str]) -> int:
+        """Give stored labels new external ids, ``{old id: new id}`` (an id's source
+        renumbered, history kept); ids not stored are passed over.
+
+        Returns
+        -------
+        int : rows renamed.
+
+        Raises
+        ------
+        LedgerError
+            A new id is held by a label already; nothing is renamed.
+        """
+        return self._labels.rename_external(renames)
+
     def labels(self, source: str | None = None, *, withdrawn: bool = False) -> pd.DataFrame:
         """Every label row that counts (withdrawn ones too with ``withdrawn``), oldest first.
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataqa.errors import InvalidSettingError, format_ids
+from dataqa.errors import InvalidSettingError, LedgerError, format_ids
 from dataqa.ledger.codec import as_ids, is_missing, python_scalar, to_utc_iso, utc_now
 from dataqa.ledger.rounds import check_round
 from dataqa.ledger.store import Store
@@ -178,6 +178,26 @@ class LabelTable:
                 n += conn.execute(
                     f"UPDATE labels SET withdrawn_at = ? WHERE withdrawn_at IS NULL AND "
                     f"external_id IN ({marks})", (now, *part)).rowcount
+        return n
+
+    def rename_external(self, renames: Mapping[str, str]) -> int:
+        """Give stored labels new external ids (``{old: new}``); returns how many rows
+        changed. A new id that another row holds already is refused, changing nothing."""
+        pairs = [(str(python_scalar(o)), str(python_scalar(n))) for o, n in renames.items()]
+        if not pairs:
+            return 0
+        with self._store.write() as conn:
+            for _, new in pairs:
+                row = conn.execute("SELECT external_id FROM labels WHERE external_id = ?",
+                                   (new,)).fetchone()
+                if row is not None:
+                    raise LedgerError(
+                        f"cannot rename a label's external id to {new!r}: another label "
+                        f"holds it. Nothing was renamed.")
+            n = 0
+            for old, new in pairs:
+                n += conn.execute("UPDATE labels SET external_id = ? WHERE external_id = ?",
+                                  (new, old)).rowcount
         return n
 
     def frame(self, source: str | None = None, *, withdrawn: bool = False) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from dataqa.labelstudio import pull_annotations
 from dataqa.labelstudio.ledger_state import (
     ANSWER_ORIGINS_KEY,
     answer_prefix,
+    record_answer_origin,
     same_project,
     same_server,
     server_address,
@@ -57,80 +58,156 @@ def test_same_server_and_same_project():
     assert same_project(no_url, 3, "http://localhost:8080", unrecorded_url=True)
 
 
-def _record(led, prefix_and_origins):
-    prefix, origins = prefix_and_origins
-    if origins is not None:
-        led.set_state(ANSWER_ORIGINS_KEY, origins)
-    return prefix, origins
+def _record(led, origin):
+    """What a pull records of an origin; returns its prefix."""
+    record_answer_origin(led, origin)
+    return origin.prefix
 
 
 def test_answer_prefix_tells_projects_numbered_alike_apart(tmp_path):
     a, b = "http://localhost:8080", "http://ls.example.org"
     with Ledger(tmp_path / "l.db") as led:
-        first, origins = _record(led, answer_prefix(led, 3, a, "2026-12-01T10:00:00Z"))
-        assert first == "labelstudio:3:" and origins is not None
-        # the same project again, under another spelling of its server: nothing new
-        assert answer_prefix(led, 3, "http://127.0.0.1:8080/", "2026-12-01T10:00:00Z") == (
-            "labelstudio:3:", None)
-        assert answer_prefix(led, 4, a, "2026-12-01T10:00:00Z")[0] == "labelstudio:4:"
+        origin = answer_prefix(led, 3, a, "2026-12-01T10:00:00Z")
+        assert origin.prefix == "labelstudio:3:" and origin.origins is not None
+        first = _record(led, origin)
+        # the same project again, under another spelling of its server and of its time
+        again = answer_prefix(led, 3, "http://127.0.0.1:8080/", "2026-12-01T10:00:00.000+00:00")
+        assert (again.prefix, again.origins) == ("labelstudio:3:", None)
+        assert answer_prefix(led, 4, a, "2026-12-01T10:00:00Z").prefix == "labelstudio:4:"
         # id 3 on another server, and id 3 made afresh on the first one: tagged apart
-        other, _ = _record(led, answer_prefix(led, 3, b, "2026-12-01T10:00:00Z"))
-        again, _ = _record(led, answer_prefix(led, 3, a, "2026-12-05T09:00:00Z"))
-        assert len({first, other, again}) == 3
-        for prefix in (other, again):
+        other = _record(led, answer_prefix(led, 3, b, "2026-12-01T10:00:00Z"))
+        afresh = _record(led, answer_prefix(led, 3, a, "2026-12-05T09:00:00Z"))
+        assert len({first, other, afresh}) == 3
+        for prefix in (other, afresh):
             assert prefix.startswith("labelstudio:3~") and prefix.endswith(":")
             assert prefix.count(":") == 2  # task and annotation ids still come last
-        # each keeps its own prefix
-        assert answer_prefix(led, 3, b, "2026-12-01T10:00:00Z") == (other, None)
-        assert answer_prefix(led, 3, a, "2026-12-05T09:00:00Z") == (again, None)
-        assert answer_prefix(led, 3, a, "2026-12-01T10:00:00Z") == (first, None)
+        # each keeps its own prefix, and nothing new is recorded
+        for url, made, prefix in ((b, "2026-12-01T10:00:00Z", other),
+                                  (a, "2026-12-05T09:00:00Z", afresh),
+                                  (a, "2026-12-01T10:00:00Z", first)):
+            origin = answer_prefix(led, 3, url, made)
+            assert (origin.prefix, origin.origins) == (prefix, None)
 
 
-def _legacy_ledger(path, pulled_url):
-    """A ledger an older dataqa pulled project 3 into: plain-prefix answers, no record of
-    their origin, a pull state with the server's address or none."""
+def test_an_origin_recorded_without_its_time_takes_it_when_known(tmp_path):
+    # an earlier record could not know the project's creation time: the first pull that
+    # knows it records it, so a project made later with that id is told apart
+    a = "http://localhost:8080"
+    with Ledger(tmp_path / "l.db") as led:
+        assert _record(led, answer_prefix(led, 3, a, None)) == "labelstudio:3:"
+        origin = answer_prefix(led, 3, a, "2026-12-01T10:00:00Z")
+        assert origin.prefix == "labelstudio:3:" and origin.origins is not None
+        record_answer_origin(led, origin)
+        assert led.get_state(ANSWER_ORIGINS_KEY)["3"][0]["created_at"] == "2026-12-01T10:00:00Z"
+        assert answer_prefix(led, 3, a, "2026-12-09T00:00:00Z").prefix != "labelstudio:3:"
+
+
+def _legacy_ledger(path, states):
+    """A ledger an older dataqa pulled project 3 into: plain-prefix answers (task 1
+    answer 1, task 7 answer 9), no record of their origin, and these pull states."""
     led = Ledger(path)
-    led.add_items(["x"])
-    led.upsert_external_labels([{"item_id": "x", "label": 1, "source": "human",
-                                 "external_id": "labelstudio:3:1:1", "annotator": "a@b"}])
-    state = {"project_id": 3, "watermark": "2026-11-01T00:00:00Z", "tasks": {}}
-    if pulled_url is not None:
-        state["url"] = pulled_url
-    led.set_state("labelstudio/old title/pulled", state)
+    led.add_items(["x", "y"])
+    led.upsert_external_labels([
+        {"item_id": "x", "label": 1, "source": "human", "external_id": "labelstudio:3:1:1",
+         "annotator": "a@b"},
+        {"item_id": "y", "label": 0, "source": "human", "external_id": "labelstudio:3:7:9",
+         "annotator": "c@d"}])
+    for title, state in states.items():
+        led.set_state(f"labelstudio/{title}/pulled", {
+            "project_id": 3, "watermark": "2026-11-01T00:00:00Z", **state})
     return led
 
 
-@pytest.mark.parametrize("pulled_url", [None, "http://127.0.0.1:8080"])
-def test_answers_an_older_dataqa_stored_stay_with_their_project(tmp_path, pulled_url):
-    with _legacy_ledger(tmp_path / "l.db", pulled_url) as led:
-        # the server the old pull names (or, unnamed, any): the plain prefix, as before
-        prefix, _ = _record(led, answer_prefix(led, 3, "http://localhost:8080", "t1"))
-        assert prefix == "labelstudio:3:"
-        assert answer_prefix(led, 3, "http://other:8080", "t1")[0] != "labelstudio:3:"
+@pytest.mark.parametrize("states", [
+    {"old title": {"tasks": {}}},  # a state from before the server was kept
+    {"old title": {"url": "http://127.0.0.1:8080", "tasks": {}}},
+    {},  # no state names id 3 (the title was pulled from elsewhere since)
+], ids=["no url", "this server", "no state"])
+def test_answers_an_older_dataqa_stored_stay_with_the_project_pulled(tmp_path, states):
+    with _legacy_ledger(tmp_path / "l.db", states) as led:
+        assert _record(led, answer_prefix(led, 3, "http://localhost:8080", "t1")) == (
+            "labelstudio:3:")
+        assert answer_prefix(led, 3, "http://other:8080", "t1").prefix != "labelstudio:3:"
+        assert sorted(led.labels()["external_id"]) == ["labelstudio:3:1:1",
+                                                       "labelstudio:3:7:9"]
 
 
 def test_answers_an_older_dataqa_stored_from_another_server_are_not_taken(tmp_path):
-    with _legacy_ledger(tmp_path / "l.db", "http://old.example.org") as led:
-        prefix, origins = _record(led, answer_prefix(led, 3, "http://localhost:8080", "t1"))
+    states = {"old title": {"url": "http://old.example.org", "tasks": {}}}
+    with _legacy_ledger(tmp_path / "l.db", states) as led:
+        prefix = _record(led, answer_prefix(led, 3, "http://localhost:8080", "t1"))
         assert prefix.startswith("labelstudio:3~")
         # the old server keeps the plain prefix, and a third server is tagged too
-        assert answer_prefix(led, 3, "http://old.example.org/", "t0") == (
-            "labelstudio:3:", None)
-        third = answer_prefix(led, 3, "http://third:8080", "t1")[0]
+        assert answer_prefix(led, 3, "http://old.example.org/", "t0").prefix == (
+            "labelstudio:3:")
+        third = answer_prefix(led, 3, "http://third:8080", "t1").prefix
         assert third.startswith("labelstudio:3~") and third != prefix
+
+
+def test_pull_states_of_one_id_on_two_servers_part_their_answers(tmp_path):
+    # an older dataqa pulled project 3 of this server (task 1) and of another (task 7)
+    # into one ledger: the first pull now keeps this server's answers under the plain
+    # prefix and moves the other server's to a prefix of its own, with its pull state
+    states = {"here": {"url": "http://localhost:8080", "tasks": {"1": {"a": [1]}}},
+              "there": {"url": "http://other:8080", "tasks": {"7": {"a": [9]}}}}
+    with _legacy_ledger(tmp_path / "l.db", states) as led:
+        origin = answer_prefix(led, 3, "http://localhost:8080", "t1")
+        assert origin.prefix == "labelstudio:3:"
+        (moved,) = origin.renames.values()
+        assert list(origin.renames) == ["labelstudio:3:7:9"]
+        tag = moved[:-len("7:9")]
+        assert tag.startswith("labelstudio:3~")
+        record_answer_origin(led, origin)
+        rows = led.labels().set_index("external_id")["id"].to_dict()
+        assert rows == {"labelstudio:3:1:1": "x", f"{tag}7:9": "y"}
+        assert led.get_state("labelstudio/there/pulled")["prefix"] == tag
+        # the other server's project finds its answers there, and nothing is recorded
+        # but its creation time, known now
+        other = answer_prefix(led, 3, "http://other:8080", "t0")
+        assert other.prefix == tag and not other.renames and not other.states
+        assert answer_prefix(led, 3, "http://localhost:8080", "t1").origins is None
+
+
+def test_created_at_compares_as_a_moment():
+    state = {"project_id": 1, "url": "http://x", "created_at": "2026-12-01T10:00:00Z"}
+    assert same_project(state, 1, "http://x", "2026-12-01T10:00:00.000000+00:00")
+    assert same_project(state, 1, "http://x", "2026-12-01T11:00:00+01:00")
+    assert not same_project(state, 1, "http://x", "2026-12-01T10:00:01Z")
+    odd = {**state, "created_at": "yesterday"}
+    assert same_project(odd, 1, "http://x", "yesterday")
+    assert not same_project(odd, 1, "http://x", "2026-12-01T10:00:00Z")
+
+
+def _pulled(ls_server, ls_client, ledger, project_name, n=3):
+    """Items pushed, item-0 answered spam and item-1 ham, pulled once."""
+    rep = push(make_items(n), ls_server, ledger, project_name)
+    tid = rep.task_ids
+    answers = [ls_client.create_annotation(tid["item-0"], choice("spam")),
+               ls_client.create_annotation(tid["item-1"], choice("ham"))]
+    kw = {"project": project_name, "ledger": ledger, "url": ls_server.url,
+          "api_key": ls_server.api_key}
+    pull_annotations(**kw)
+    return tid, answers, kw, ls_client.find_project(project_name)["id"]
+
+
+def _as_before_origins(ledger, project_name):
+    """The ledger as an older dataqa left it: no origins, no times or prefixes in states."""
+    ledger.set_state(ANSWER_ORIGINS_KEY, {})
+    for key in (f"labelstudio/{project_name}", f"labelstudio/{project_name}/pulled"):
+        ledger.set_state(key, {k: v for k, v in ledger.get_state(key).items()
+                               if k not in ("created_at", "prefix")})
+
+
+def _counting(ledger):
+    with Ledger(ledger.path) as led:
+        return led.labels(source="human").set_index("external_id")[["id", "label"]]
 
 
 def test_a_project_made_afresh_with_a_reused_id_does_not_overwrite_stored_answers(
         ls_server, ls_client, ledger, project_name):
     # what a server started afresh at the same address looks like to a ledger: its new
     # project has the id, tasks and annotations the earlier project had, made later
-    rep = push(make_items(2), ls_server, ledger, project_name)
-    tid = rep.task_ids
-    answer = ls_client.create_annotation(tid["item-0"], choice("spam"))
-    kw = {"project": project_name, "ledger": ledger, "url": ls_server.url,
-          "api_key": ls_server.api_key}
-    pull_annotations(**kw)
-    pid = ls_client.find_project(project_name)["id"]
+    tid, (answer, _), kw, pid = _pulled(ls_server, ls_client, ledger, project_name)
     earlier = "2020-01-01T00:00:00.000000Z"
     for key in (ANSWER_ORIGINS_KEY, f"labelstudio/{project_name}",
                 f"labelstudio/{project_name}/pulled"):
@@ -144,14 +221,84 @@ def test_a_project_made_afresh_with_a_reused_id_does_not_overwrite_stored_answer
                       json_body={"result": choice("ham")})
     df = pull_annotations(**kw)  # incremental by default: the new project is read whole
     report = df.attrs["report"]
-    assert (report.n_new, report.n_updated, report.n_withdrawn) == (1, 0, 0)
-    with Ledger(ledger.path) as led:
-        rows = led.labels(source="human").set_index("external_id")["label"]
+    assert (report.n_new, report.n_updated, report.n_withdrawn) == (2, 0, 0)
+    assert sorted(df["id"]) == ["item-0", "item-1"]  # item-1 unchanged there, read too
+    rows = _counting(ledger)["label"]
     old = f"labelstudio:{pid}:{tid['item-0']}:{answer['id']}"
     assert rows[old] == 1  # spam: the earlier project's answer is kept as it was
-    new = [e for e in rows.index if e != old]
-    assert len(new) == 1 and new[0].startswith(f"labelstudio:{pid}~")
-    assert new[0].endswith(f":{tid['item-0']}:{answer['id']}") and rows[new[0]] == 0  # ham
+    new = sorted(e for e in rows.index if e.startswith(f"labelstudio:{pid}~"))
+    assert len(new) == 2 and len(rows) == 4
+    assert rows[new[0][:new[0].rindex(":", 0, new[0].rindex(":")) + 1]
+                + f"{tid['item-0']}:{answer['id']}"] == 0  # ham
     # pulling again stores nothing twice
     report = pull_annotations(**kw).attrs["report"]
     assert (report.n_new, report.n_updated) == (0, 0)
+
+
+def test_a_ledger_from_before_the_origins_pulls_as_it_did(ls_server, ls_client, ledger,
+                                                          project_name):
+    # the title's last pull was of another server's project since: no state names this
+    # project's id, and its answers are still this project's
+    tid, (answer, _), kw, pid = _pulled(ls_server, ls_client, ledger, project_name)
+    _as_before_origins(ledger, project_name)
+    ledger.set_state(f"labelstudio/{project_name}/pulled", {
+        "project_id": 77, "url": "http://other.example:8080",
+        "watermark": "2026-11-01T00:00:00Z", "tasks": {}})
+    report = pull_annotations(**kw).attrs["report"]
+    assert (report.n_new, report.n_updated, report.n_unchanged) == (0, 0, 2)
+    assert all(e.startswith(f"labelstudio:{pid}:") for e in _counting(ledger).index)
+    assert len(_counting(ledger)) == 2
+
+
+def test_an_older_ledger_with_one_id_from_two_servers_parts_them_on_the_first_pull(
+        ls_server, ls_client, ledger, project_name):
+    tid, (answer, _), kw, pid = _pulled(ls_server, ls_client, ledger, project_name)
+    _as_before_origins(ledger, project_name)
+    # another server's project with this id, pulled under another title: its answer
+    ledger.upsert_external_labels([{"item_id": "item-2", "label": 1, "source": "human",
+                                    "external_id": f"labelstudio:{pid}:90001:90002",
+                                    "annotator": "there@example.org"}])
+    ledger.set_state("labelstudio/over there/pulled", {
+        "project_id": pid, "url": "http://other.example:8080",
+        "watermark": "2026-11-01T00:00:00Z", "tasks": {"90001": {"a": [90002]}}})
+    report = pull_annotations(**kw).attrs["report"]  # incremental: nothing changed here
+    assert (report.n_new, report.n_updated, report.n_unchanged) == (0, 0, 2)
+    rows = _counting(ledger)
+    (moved,) = [e for e in rows.index if e.endswith(":90001:90002")]
+    assert moved.startswith(f"labelstudio:{pid}~") and rows.loc[moved, "id"] == "item-2"
+    assert ledger.get_state("labelstudio/over there/pulled")["prefix"] == moved[:-11]
+    # this project's answers go on as before: changed, then deleted in Label Studio
+    ls_client.request("PATCH", f"/api/annotations/{answer['id']}",
+                      json_body={"result": choice("ham")})
+    report = pull_annotations(**kw).attrs["report"]
+    assert (report.n_new, report.n_updated) == (0, 1)
+    ls_client.request("DELETE", f"/api/annotations/{answer['id']}")
+    with pytest.warns(UserWarning, match="for items 'item-0': they no longer count"):
+        report = pull_annotations(**kw, full=True).attrs["report"]
+    assert report.n_withdrawn == 1
+    assert sorted(_counting(ledger)["id"]) == ["item-1", "item-2"]  # the other's stays
+
+
+def test_a_recorded_title_whose_id_now_holds_a_later_project_is_made_again(
+        ls_server, ls_client, ledger, project_name):
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio.ledger_state import project_state_key
+
+    # the ledger pushed "<title> old" as the id another project holds now, made later
+    # (the server started afresh): not a renamed project, so a new one is made
+    push(make_items(2), ls_server, ledger, project_name)
+    pid = ls_client.find_project(project_name)["id"]
+    old_title = f"{project_name} old"
+    state = {**ledger.get_state(project_state_key(project_name)),
+             "created_at": "2020-01-01T00:00:00Z"}
+    ledger.set_state(project_state_key(old_title), state)
+    with pytest.warns(UserWarning, match=rf"project '{old_title}' \(id {pid}\), to which this "
+                                         rf"ledger pushed before, is gone"):
+        rep = push(make_items(2), ls_server, ledger, old_title)
+    assert rep.project_id != pid and rep.n_created == 2
+    # with its time as recorded, the id is the renamed project: refused, as before
+    renamed = f"{project_name} renamed"
+    made = ls_client.find_project(pid)["created_at"]
+    ledger.set_state(project_state_key(renamed), {**state, "created_at": made})
+    with pytest.raises(LabelStudioProjectError, match="which Label Studio now titles"):
+        push(make_items(2), ls_server, ledger, renamed)

@@ -123,6 +123,31 @@ def test_withdrawn_external_labels_stop_counting_and_come_back(ledger: Ledger) -
     assert ledger.withdraw_external_labels([*many, "e2"]) == 1
 
 
+def test_external_ids_can_be_renamed_keeping_the_rows(ledger: Ledger) -> None:
+    from dataqa.errors import LedgerError
+
+    ledger.add_items(["a", "b"])
+    ledger.upsert_external_labels([
+        {"item_id": "a", "label": "spam", "source": "human", "external_id": "ls:3:1:1"},
+        {"item_id": "b", "label": "ham", "source": "human", "external_id": "ls:3:2:2"}])
+    ledger.withdraw_external_labels(["ls:3:2:2"])
+    before = ledger.labels(withdrawn=True).set_index("row_id")
+    assert ledger.rename_external_labels({"ls:3:1:1": "ls:3~t:1:1", "ls:3:2:2": "ls:3~t:2:2",
+                                          "nope": "ls:3~t:9:9"}) == 2
+    after = ledger.labels(withdrawn=True).set_index("row_id")
+    assert after["external_id"].tolist() == ["ls:3~t:1:1", "ls:3~t:2:2"]
+    kept = [c for c in before.columns if c != "external_id"]
+    pd.testing.assert_frame_equal(after[kept], before[kept])  # withdrawn stays withdrawn
+    assert ledger.rename_external_labels({}) == 0
+    # pulled again under the new id: the same row, not a second one
+    assert ledger.upsert_external_labels([{"item_id": "a", "label": "spam", "source": "human",
+                                           "external_id": "ls:3~t:1:1"}]) == (0, 0)
+    with pytest.raises(LedgerError, match="to 'ls:3~t:2:2': another label holds it"):
+        ledger.rename_external_labels({"ls:3~t:1:1": "ls:3~t:2:2"})
+    assert ledger.labels(withdrawn=True)["external_id"].tolist() == ["ls:3~t:1:1",
+                                                                     "ls:3~t:2:2"]
+
+
 def test_rounds(ledger: Ledger) -> None:
     ledger.add_items(list("abcdef"))
     assert ledger.current_round() is None
