@@ -1303,6 +1303,18 @@ def _suffix_repeats(ids: np.ndarray) -> np.ndarray:
 MAX_CLASS_SHARE_CHECK = 50
 
 
+def _not_classes(n_values: int, n_rows: int, where: str) -> SmallClassError | None:
+    """The error for labels that look like free text or ids (more than
+    :data:`MAX_CLASS_SHARE_CHECK` distinct values and more than half of the rows), else
+    None."""
+    if n_values > MAX_CLASS_SHARE_CHECK and n_values > n_rows / 2:
+        return SmallClassError(
+            f"the labels{where} hold {n_values} distinct values in {n_rows} rows: they look "
+            f"like free text, ids or a continuous target, not class labels; pass the column "
+            f"that holds the classes.")
+    return None
+
+
 def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray | None = None,
                   column: str = "label",
                   purpose: str = "finding label errors",
@@ -1370,6 +1382,9 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
     for name, count in counts.items():
         groups.setdefault(str(name).casefold(), []).append((str(name), int(count)))
     variants = [g for g in groups.values() if len(g) > 1]
+    if variants and (error := _not_classes(len(counts), int(counts.sum()),
+                                           f" of label column {column!r} of {table}")):
+        raise error  # (free text in several cases: the column is not the labels)
     if variants:
         shown = "; ".join(", ".join(f"{name!r} ({count:,})" for name, count in g)
                           for g in variants[:5])
@@ -1453,12 +1468,13 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
     if len(small) > 5:
         desc += f", ... (+{len(small) - 5} more)"
     least = min(c for _, c in small)
-    if least < 2 and len(class_names) > MAX_CLASS_SHARE_CHECK and len(class_names) > len(labels) / 2:
-        raise SmallClassError(
-            f"the labels{where} hold {len(class_names)} distinct values in {len(labels)} "
-            f"rows: they look like free text, ids or a continuous target, not class labels; "
-            f"pass the column that holds the classes.")
+    if least < 2 and (error := _not_classes(len(class_names), len(labels), where)):
+        raise error
     if least < 2:
+        single = [(name, c) for name, c in small if c < 2]
+        desc = ", ".join(f"{name!r} ({c})" for name, c in single[:5])
+        if len(single) > 5:
+            desc += f", ... (+{len(single) - 5} more)"
         raise SmallClassError(
             f"class(es) {desc}{where} have fewer than 2 members, so no out-of-sample "
             f"prediction is possible for them; label more examples of those classes or drop "
@@ -1748,19 +1764,29 @@ def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
 _ID_NAMES = re.compile(r"(?i:^(id|key|uid|uuid|guid)$|.[_\- ]id$)|^[a-z][a-zA-Z0-9]*[a-z0-9](Id|ID)$")
 
 
-def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str) -> None:
+def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str, *,
+                          features_chosen: bool = False) -> list[str]:
     """Warn when no id column is named but the table has a column that looks like one (an
     id-like name, a distinct value in every row): the items get content hashes as ids,
-    and the results would not join back to the table by its own ids."""
-    found = [str(c) for c in df.columns if c not in skip and _ID_NAMES.search(str(c))
+    and the results would not join back to the table by its own ids. Returns those
+    columns: unless the feature columns were named (``features_chosen``), they are left
+    out of the features, as an id is no feature."""
+    found = [c for c in df.columns if c not in skip and _ID_NAMES.search(str(c))
              and not pd.api.types.is_float_dtype(df[c]) and df[c].notna().all()
              and df[c].is_unique]
     if found:
+        name = str(found[0])
+        numeric = [str(c) for c in found if pd.api.types.is_numeric_dtype(df[c])
+                   and not pd.api.types.is_bool_dtype(df[c])]
+        left_out = "" if features_chosen or not numeric else (
+            f" {_names(numeric)} {'is' if len(numeric) == 1 else 'are'} left out of the "
+            f"features (numbers that name rows say nothing of their class).")
         warnings.warn(
             f"{table}: no id column named, so the items get content hashes as ids; column "
-            f"{found[0]!r} holds a distinct value in every row: pass --id-column {found[0]} "
-            f"(API: id_column={found[0]!r}) to keep the table's own ids in the results.",
-            UserWarning, stacklevel=caller_stacklevel())
+            f"{name!r} holds a distinct value in every row: pass --id-column {name} "
+            f"(API: id_column={name!r}) to keep the table's own ids in the results."
+            f"{left_out}", UserWarning, stacklevel=caller_stacklevel())
+    return found
 
 
 def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:
@@ -1848,8 +1874,9 @@ def prepare_labeled(
     labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column,
                                         table=table)
     _warn_mixed_spellings(class_names, label_column, table)
-    if id_column is None:
-        _warn_id_like_columns(df, [c for c in (label_column, text_column) if c], table)
+    id_like = [] if id_column is not None else _warn_id_like_columns(
+        df, [c for c in (label_column, text_column) if c], table,
+        features_chosen=feature_columns is not None)
     if text_column is not None:
         check_text_column(df, text_column, ids, source=source)
     if feature_columns is not None:
@@ -1873,7 +1900,7 @@ def prepare_labeled(
                 f"text_column=...).{_decimal_comma_hint(df, non_numeric)}"
             )
     elif text_column is None:
-        exclude = [label_column] + ([id_column] if id_column else [])
+        exclude = [label_column] + ([id_column] if id_column else []) + id_like
         for c in df.columns:
             if c in exclude or pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
                 continue
@@ -1904,7 +1931,7 @@ def prepare_labeled(
             )
     else:
         feature_columns = []
-        exclude = {label_column, text_column, id_column}
+        exclude = {label_column, text_column, id_column, *id_like}
         numeric = [str(c) for c in numeric_feature_columns(df, [c for c in exclude if c])]
         _warn_empty_columns(df, [c for c in exclude if c], table)
         if numeric:

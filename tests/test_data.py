@@ -189,6 +189,10 @@ def test_small_class_falls_back_with_warning():
         assert effective_folds(labels, ["a", "b"], 5) == 3
     with pytest.raises(SmallClassError, match="'b' \\(1\\) have fewer than 2 members"):
         effective_folds(np.array([0] * 10 + [1]), ["a", "b"], 5)
+    # only the classes of one member are named, not those below cv with more
+    with pytest.raises(SmallClassError) as err:
+        effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5)
+    assert str(err.value).startswith("class(es) 'spam' (1) have fewer than 2 members")
 
 
 def test_nan_feature_values_named(frame):
@@ -1238,3 +1242,41 @@ def test_a_headerless_file_with_a_delimiter_at_each_line_end(tmp_path):
     (tmp_path / "v.csv").write_text("ham,hello,\nspam,win,x\n")
     with pytest.raises(DataLoadError, match="has 3 fields per row but --columns"):
         load_table(tmp_path / "v.csv", header=False, columns=["label", "text"])
+
+
+def test_free_text_read_as_labels_is_named_before_its_case_variants():
+    # columns named in the wrong order: the texts are read as labels, and two of them
+    # differ only in case; what is wrong is the column, not the spelling
+    texts = [f"message number {i}" for i in range(118)] + ["See you later", "see you later"]
+    df = pd.DataFrame({"id": range(120), "label": texts, "text": ["ham"] * 120})
+    with pytest.raises(SmallClassError) as err:
+        prepare_labeled(df, label_column="label", id_column="id", text_column="text")
+    assert str(err.value).startswith(
+        "the labels of label column 'label' of the table hold 120 distinct values in 120 "
+        "rows: they look like free text")
+
+
+def test_a_numeric_id_column_not_named_is_no_feature():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"id": np.arange(100, 140), "x": rng.normal(size=40),
+                       "label": ["a", "b"] * 20, "text": [f"note {k}" for k in range(40)]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = prepare_labeled(df[["id", "x", "label"]], label_column="label")
+    said = [str(w.message) for w in caught]
+    assert table.feature_columns == ["x"]
+    assert any("pass --id-column id" in m and m.endswith(
+        "'id' is left out of the features (numbers that name rows say nothing of their "
+        "class).") for m in said), said
+    with warnings.catch_warnings(record=True) as caught:  # beside a text column: no hint
+        warnings.simplefilter("always")
+        prepare_labeled(df[["id", "label", "text"]], label_column="label", text_column="text")
+    assert not [w for w in caught if "--feature-column" in str(w.message)]
+    # named as a feature, it stays one (said only as a missing id)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = prepare_labeled(df, label_column="label", feature_columns=["id", "x"])
+    assert table.feature_columns == ["id", "x"]
+    assert not [w for w in caught if "left out of the features" in str(w.message)]

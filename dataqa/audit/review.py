@@ -142,7 +142,8 @@ def _strata_table(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 def neyman_allocation(n_items, expected_error, budget: int, *,
-                      min_per_stratum: int = MIN_PER_STRATUM) -> np.ndarray:
+                      min_per_stratum: int = MIN_PER_STRATUM,
+                      warn_thin: bool = True) -> np.ndarray:
     """Items to review per stratum: Neyman allocation with a floor.
 
     The share of stratum ``h`` is proportional to ``N_h * sqrt(p_h (1 - p_h))``
@@ -160,6 +161,9 @@ def neyman_allocation(n_items, expected_error, budget: int, *,
     budget : int
         Total items to review; all of them when ``budget >= sum(N_h)``.
     min_per_stratum : int
+    warn_thin : bool
+        Warn when the budget cannot give every stratum its ``min_per_stratum`` (off for
+        budgets tried while searching for a review size, which no one asked for).
 
     Returns
     -------
@@ -177,7 +181,7 @@ def neyman_allocation(n_items, expected_error, budget: int, *,
     floor = np.minimum(N, int(min_per_stratum)).astype(np.float64)
     if floor.sum() >= budget:  # the floors alone are over budget: share the budget evenly
         share = _spread(np.minimum(N, budget).astype(np.float64), budget)
-        if floor.sum() > budget:
+        if floor.sum() > budget and warn_thin:
             import warnings
 
             warnings.warn(
@@ -1142,7 +1146,7 @@ def _expected_width(table: pd.DataFrame, budget: int, *, confidence: float, n_si
     simulated errors from ``planned_error`` when the table has it."""
     N = table["n_items"].to_numpy(dtype=np.int64)
     p = np.clip(table["expected_error"].to_numpy(dtype=np.float64), *EXPECTED_ERROR_CLIP)
-    n = neyman_allocation(N, p, budget, min_per_stratum=min_per_stratum)
+    n = neyman_allocation(N, p, budget, min_per_stratum=min_per_stratum, warn_thin=False)
     if "planned_error" in table:
         p = np.clip(table["planned_error"].to_numpy(dtype=np.float64), 0.0, 1.0)
     # the same seed for every budget (common random numbers)

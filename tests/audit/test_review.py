@@ -67,6 +67,9 @@ def test_neyman_allocation_floor_cap_and_whole():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # exactly the floors: no warning
         assert neyman_allocation([50, 50, 50], [0.5, 0.5, 0.5], 15).tolist() == [5, 5, 5]
+        # the same spread, unsaid, for budgets only tried (searching for a review size)
+        assert neyman_allocation([50, 50, 50], [0.5, 0.5, 0.5], 7,
+                                 warn_thin=False).tolist() == [3, 2, 2]
     with pytest.raises(InvalidSettingError, match="budget=0 must be at least 1"):
         neyman_allocation([10], [0.5], 0)
 
@@ -416,7 +419,12 @@ def test_required_review_size():
     assert _expected_width(table, b, **kw) <= 0.08
     assert _expected_width(table, int(b * 0.9), **kw) > 0.08
     assert required_review_size(res, width=0.15) < b
-    assert 550 <= required_review_size(res, width=0.001) <= 600  # (nearly) every item
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # budgets tried below the strata's floors: unsaid
+        assert 550 <= required_review_size(res, width=0.001) <= 600  # (nearly) every item
+        assert required_review_size(res, width=0.9, min_per_stratum=60) <= 180
     with pytest.raises(InvalidSettingError, match="width=0"):
         required_review_size(res, width=0)
 
