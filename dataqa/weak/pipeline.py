@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataqa._caller import caller_stacklevel
 from dataqa.errors import (
     InvalidSettingError,
     LabelError,
@@ -222,12 +223,19 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
         recased = _case_variants(written, index)
         index.update({a: index[b] for a, b in recased.items()})
         values = values.map(lambda v: index.get(v.strip(), v) if isinstance(v, str) else v)
-        if recased:
-            import warnings
+        import warnings
 
+        if recased:
             pairs = ", ".join(f"{a!r} as {b!r}" for a, b in list(recased.items())[:5])
             warnings.warn(f"dev label column {label_column!r} of {name} writes classes in "
                           f"another case than --classes (class_names); read {pairs}.",
+                          UserWarning, stacklevel=3)
+        padded = [v for v in frame[label_column]
+                  if isinstance(v, str) and v.strip() and v != v.strip()]
+        if padded:  # (said as the audit says it of a label column)
+            warnings.warn(f"dev label column {label_column!r} of {name}: {len(padded):,} label "
+                          f"{'cells have' if len(padded) > 1 else 'cell has'} white space "
+                          f"around the text (e.g. {padded[0]!r}); read without it.",
                           UserWarning, stacklevel=3)
     blank = (frame[label_column].isna() | frame[label_column].astype(str).str.strip().eq(""))
     missing = np.flatnonzero(blank.to_numpy(dtype=bool))
@@ -277,6 +285,10 @@ def _summary(L: np.ndarray, lfs: Sequence[Any], cardinality: int, L_dev: np.ndar
         summary["Flags"] = [", ".join(x for x in (a, b) if x)
                             for a, b in zip(summary["Flags"], dev_flags, strict=True)]
     return summary
+
+
+#: Fewer dev rows with a vote than this: ``method="auto"`` warns that its choice is mostly chance.
+MIN_DEV_ROWS = 30
 
 
 def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str | None = None,
@@ -407,6 +419,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                             random_state=random_state, metric=metric)
     proba = model.predict_proba(L)
     labels = pd.DataFrame({"id": ids, "label": model.predict(L)})
+    if class_names is not None:  # the class's name beside its number; none where abstained
+        names = np.array([str(n) for n in class_names] + [""], dtype=object)
+        labels["label_name"] = names[labels["label"].to_numpy()]  # (-1: the last, "")
     for k in range(cardinality):
         labels[f"prob_{k}"] = proba[:, k]
     dev_score = None
@@ -418,6 +433,16 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         value = METRICS[metric](Y_dev[rows], model.predict(L_dev[rows], abstain_uncovered=False))
         dev_score = {"metric": metric, "value": float(value), "n_scored": int(rows.sum()),
                      "n_dev": int(len(Y_dev))}
+        if method == "auto" and dev_score["n_scored"] < MIN_DEV_ROWS:
+            import warnings
+
+            warnings.warn(
+                f"method='auto' chose the label model on {dev_score['n_scored']} dev rows with "
+                f"a vote (of {len(Y_dev)}): below {MIN_DEV_ROWS}, one row decides between "
+                f"models (each row is {1 / max(dev_score['n_scored'], 1):.0%} of the "
+                f"{metric}), so the choice is mostly chance; label more dev rows, or pick the "
+                f"model yourself (--method / method=).", UserWarning,
+                stacklevel=caller_stacklevel())
     return WeakResult(labels=labels, summary=_summary(L, lfs, cardinality, L_dev, Y_dev), L=L,
                       proba=proba, model=model, method=method, note=note, L_dev=L_dev,
                       dev_score=dev_score)

@@ -225,6 +225,24 @@ def test_dev_labels_that_are_not_class_indices(files):
     assert res.exit_code == 0, res.output
     assert "dev f1 " in res.output and "on 2 rows" in res.output
     f1_line = [line for line in res.output.splitlines() if "dev f1 " in line]
+    # with --classes the labels file names each row's class beside its number
+    labels = pd.read_csv(files / "o" / "weak_labels.csv", keep_default_na=False)
+    assert list(labels.columns) == ["id", "label", "label_name", "prob_0", "prob_1"]
+    assert len(labels) == 8 and set(labels["label"]) <= {-1, 0, 1}
+    want = labels["label"].map({-1: "", 0: "ham", 1: "spam"})
+    assert labels["label_name"].tolist() == want.tolist()
+    # names with white space around them are the same classes, with a warning
+    pd.DataFrame({"body": ["a", "b"], "gold": [" spam", "ham "]}).to_csv(
+        files / "pdev.csv", index=False)
+    with pytest.warns(UserWarning, match=r"dev label column 'gold' of '.*pdev.csv': 2 label "
+                                         r"cells have white space around the text \(e\.g\. "
+                                         r"' spam'\); read without it\.$"):
+        res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+                    "--text-column", "body", "--dev", files / "pdev.csv", "--label-column",
+                    "gold", "--method", "auto", "--classes", "ham,spam", "--metric", "f1",
+                    "--out", files / "o5"])
+    assert res.exit_code == 0, res.output
+    assert [line for line in res.output.splitlines() if "dev f1 " in line] == f1_line
     # the names in another case than --classes: the same classes, with a warning
     with pytest.warns(UserWarning, match=r"dev label column 'gold' of '.*sdev.csv' writes "
                                          r"classes in another case than --classes "

@@ -204,3 +204,27 @@ def test_flagged_lfs_are_named_on_the_terminal():
     assert flagged_lf_lines(summary.assign(Flags="")) == []
     no_dev = summary.drop(columns=["Dev Correct", "Dev Incorrect", "Dev Emp. Acc."])
     assert flagged_lf_lines(no_dev)[1] == "  rare: low coverage (coverage 0.40%)"
+
+
+def test_auto_on_a_few_dev_rows_says_its_choice_is_mostly_chance(lfs):
+    import warnings
+
+    from dataqa.weak.pipeline import MIN_DEV_ROWS
+
+    rng = np.random.default_rng(0)
+    pick = rng.integers(0, len(TEXTS), 200)
+    gold = np.array([1, 0, 1, 0, 0, 1, 0, 1])  # the class of each of TEXTS
+    df = pd.DataFrame({"text": [f"{TEXTS[k]} {i}" for i, k in enumerate(pick)],
+                       "gold": gold[pick]})
+    few = df.head(MIN_DEV_ROWS - 5)
+    with pytest.warns(UserWarning, match=rf"method='auto' chose the label model on "
+                                         rf"{MIN_DEV_ROWS - 5} dev rows with a vote \(of "
+                                         rf"{MIN_DEV_ROWS - 5}\): below {MIN_DEV_ROWS}, one row "
+                                         rf"decides between models") as caught:
+        weak_label(df, lfs, cardinality=2, method="auto", dev=few, label_column="gold")
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        weak_label(df, lfs, cardinality=2, method="auto", dev=df.head(MIN_DEV_ROWS),
+                   label_column="gold")
+        weak_label(df, lfs, cardinality=2, method="majority", dev=few, label_column="gold")
