@@ -287,6 +287,21 @@ def _warn_mojibake(path: Path, compression: str | None, encoding: str) -> None:
         return
     if name.startswith("utf") or name in ("ascii",):
         return
+    if name == "iso8859-1":  # latin-1: the bytes cp1252 reads as quotes and dashes
+        try:
+            with _open_bytes(path, compression) as fh:
+                found = _cp1252_byte(fh.read(_MOJIBAKE_SCAN))
+        except Exception:  # noqa: BLE001 - only a hint
+            found = None
+        if found is not None:
+            byte, offset = found
+            warnings.warn(
+                f"{str(path)!r} is read as {encoding}, in which byte 0x{byte:02x} (at offset "
+                f"{offset:,}) is an invisible control character; in cp1252, as Windows and "
+                f"Excel save text, it is {bytes([byte]).decode('cp1252')!r}. If the file "
+                f"comes from Windows or Excel, pass --encoding cp1252 (API: "
+                f"encoding='cp1252').", UserWarning, stacklevel=caller_stacklevel())
+            return
     try:
         c = _utf8_sample(path, compression)
     except Exception:  # noqa: BLE001 - only a hint

@@ -1107,6 +1107,26 @@ def test_a_utf8_file_read_as_cp1252_is_warned_about(tmp_path):
         load_table(tmp_path / "u8.csv", encoding="utf-8")
 
 
+def test_a_cp1252_file_read_as_latin1_is_warned_about(tmp_path):
+    """latin-1 reads a Windows file's curly quotes and dashes as invisible control
+    characters, without an error: a warning names the byte and cp1252."""
+    (tmp_path / "w.csv").write_bytes("a,b\n\u201cnaive\u201d \u2013 x,1\n".encode("cp1252"))
+    with pytest.warns(UserWarning, match=r"w.csv' is read as latin-1, in which byte 0x93 \(at "
+                                         r"offset 4\) is an invisible control character; in "
+                                         r"cp1252, as Windows and Excel save text, it is "
+                                         "'\u201c'. If the file comes from Windows or Excel, "
+                                         r"pass --encoding cp1252"):
+        df = load_table(tmp_path / "w.csv", encoding="latin-1")
+    assert df["a"].tolist() == ["\x93naive\x94 \x96 x"]  # read as asked
+    # latin-1 text without those bytes (an accented letter): no warning
+    (tmp_path / "l1.csv").write_bytes("a,b\ncaf\u00e9,1\n".encode("latin-1"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "l1.csv", encoding="latin-1")["a"].tolist() == ["caf\u00e9"]
+        assert load_table(tmp_path / "w.csv", encoding="cp1252")["a"].tolist() == [
+            "\u201cnaive\u201d \u2013 x"]
+
+
 def test_a_txt_file_with_sep_is_read_as_delimited_text(tmp_path):
     (tmp_path / "data.txt").write_text("text\tlabel\nhello\tham\n")
     df = load_table(tmp_path / "data.txt", sep="\t")

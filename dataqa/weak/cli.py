@@ -134,6 +134,14 @@ def flagged_lf_lines(summary) -> list[str]:
         lines.append(f"  {name}: {row['Flags']} (coverage {row['Coverage']:.2%}{dev})")
     if len(flagged) > _SHOW_FLAGGED:
         lines.append(f"  ... and {len(flagged) - _SHOW_FLAGGED} more")
+    below = int(summary["Flags"].astype(str).str.contains("below chance").sum())
+    if "Dev Correct" in summary:
+        with_votes = int(((summary["Dev Correct"] + summary["Dev Incorrect"]) > 0).sum())
+        if below >= 2 and below * 2 >= with_votes:
+            lines.append(
+                f"  {below} of the {with_votes} LFs that vote on the dev rows are below chance "
+                f"there: do the dev labels (or --classes) number the classes in the order the "
+                f"LFs vote for them? --classes spam,ham makes spam class 0.")
     return lines
 
 

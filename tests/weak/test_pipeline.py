@@ -204,6 +204,13 @@ def test_flagged_lfs_are_named_on_the_terminal():
     assert flagged_lf_lines(summary.assign(Flags="")) == []
     no_dev = summary.drop(columns=["Dev Correct", "Dev Incorrect", "Dev Emp. Acc."])
     assert flagged_lf_lines(no_dev)[1] == "  rare: low coverage (coverage 0.40%)"
+    # most LFs below chance on the dev rows: the classes may be numbered the other way
+    reversed_ = summary.assign(Flags=["below chance", "low coverage", "below chance"])
+    assert flagged_lf_lines(reversed_)[-1] == (
+        "  2 of the 2 LFs that vote on the dev rows are below chance there: do the dev "
+        "labels (or --classes) number the classes in the order the LFs vote for them? "
+        "--classes spam,ham makes spam class 0.")
+    assert not any("number the classes" in line for line in flagged_lf_lines(summary))
 
 
 def test_auto_on_a_few_dev_rows_says_its_choice_is_mostly_chance(lfs):
