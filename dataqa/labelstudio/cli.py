@@ -66,9 +66,13 @@ def _items_from_ledger(ledger_db, project: str, queue: str) -> pd.DataFrame:
         raise InvalidSettingError(
             f"the ledger has no queue {queue_name(project, queue)!r} or {queue!r}; pass the "
             f"items with --from FILE.")
+    from dataqa.labelstudio.ledger_state import queue_columns_key
+
     ids = ledger_db.queue_items(qname)
     data = ledger_db.item_data(ids)
-    return pd.DataFrame([{"id": i, **data[i]} for i in ids])
+    # the given label, prediction, probability and score the last push with them used
+    used = ledger_db.get_state(queue_columns_key(qname)) or {}
+    return pd.DataFrame([{"id": i, **data[i], **used.get(i, {})} for i in ids])
 
 
 def _read_items(source: Path, opts: dict, id_column: str | None) -> pd.DataFrame:

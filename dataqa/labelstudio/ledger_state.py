@@ -30,6 +30,7 @@ __all__ = [
     "LOCK_WAIT_S",
     "queue_name",
     "project_state_key",
+    "queue_columns_key",
     "pulled_state_key",
     "project_state",
     "record_project_state",
@@ -71,6 +72,14 @@ def project_state_key(project: str) -> str:
 def pulled_state_key(project: str) -> str:
     """The ledger state key of a project's last pull (watermark and tasks seen)."""
     return f"labelstudio/{project}/pulled"
+
+
+def queue_columns_key(queue: str) -> str:
+    """The ledger state key holding, per item of the ledger queue ``queue``
+    (``"<project>/<queue>"``), the columns a push used besides the shown data: the given
+    label, the model's prediction and probability and the score, so that a push from the
+    ledger (no ``--from``) builds the same tasks."""
+    return f"labelstudio-queue/{queue}"
 
 
 def project_state(ledger: Any, project: str) -> dict:

@@ -58,6 +58,7 @@ from dataqa.labelstudio.ledger_state import (
     check_ledger_path,
     ledger_lock,
     open_ledger,
+    queue_columns_key,
     queue_name,
     record_project_state,
 )
@@ -303,6 +304,10 @@ def _start_report(plan: _Plan, *, project: str, project_id: int) -> PushReport:
     return report
 
 
+#: The columns of a push's items that shape its tasks besides the shown data.
+TASK_COLUMNS = ("label", "prediction", "probability", "score")
+
+
 def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
                   url: str, created_at: str | None) -> str:
     """Record the items, the queue and the project's state in the ledger; return the
@@ -315,6 +320,14 @@ def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
         "project_id": project_id, "class_names": plan.class_names, "data_kind": plan.data_kind,
         "column": plan.column, "model_version": plan.model_version, "pretick": plan.pretick})
     ledger.add_queue_items(qname, plan.ids)
+    used = [c for c in TASK_COLUMNS if c in plan.items.columns]
+    if used:  # kept for a push from the ledger, which has only the shown data
+        key = queue_columns_key(qname)
+        kept = ledger.get_state(key) or {}
+        for i, row in zip(plan.ids, plan.items[used].itertuples(index=False, name=None),
+                          strict=True):
+            kept[i] = {c: json_value(v) for c, v in zip(used, row, strict=True)}
+        ledger.set_state(key, kept)
     record_project_state(ledger, project, project_id=project_id, url=url,
                          class_names=plan.class_names, created_at=created_at)
     return qname

@@ -297,3 +297,33 @@ def test_cli_push_to_a_renamed_or_deleted_project(ls_server, ls_client, tmp_path
                                          f"ledger pushed before, is gone"):
         res = runner.invoke(app, args, env=env)
     assert res.exit_code == 0 and "6 created" in res.output
+
+
+@pytest.mark.parametrize("queue", ["review", "active"])
+def test_a_push_from_the_ledger_makes_the_tasks_the_first_push_made(
+        ls_server, ls_client, tmp_path, project_name, queue):
+    # a review queue needs the given label, an active one the prediction: a push from
+    # the ledger (no --from) of tasks deleted in Label Studio makes them as they were
+    items = make_items(6).assign(label=["ham", "spam"] * 3,
+                                 prediction=["spam", "spam", "ham"] * 2,
+                                 probability=[0.9, 0.8, 0.7, 0.95, 0.6, 0.55])
+    src = tmp_path / "batch.csv"
+    items.to_csv(src, index=False)
+    ledger = tmp_path / "l.db"
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    args = ["ls", "push", "--ledger", str(ledger), "--project", project_name, "--queue", queue]
+    res = runner.invoke(app, [*args, "--from", str(src), "--classes", "ham,spam"], env=env)
+    assert res.exit_code == 0, res.output
+    pid = ls_client.find_project(project_name)["id"]
+    first = {t["data"]["dataqa_id"]: t for t in ls_client.list_tasks(pid)}
+    gone = ["item-0", "item-3"]
+    ls_client.delete_tasks([first[i]["id"] for i in gone])
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert "2 created, 4 already there" in res.output and "note:" not in res.output
+    again = {t["data"]["dataqa_id"]: t for t in ls_client.list_tasks(pid)}
+    for i in gone:
+        assert again[i]["data"] == first[i]["data"]  # context, priority, given label
+        assert again[i]["id"] != first[i]["id"]
+    assert "model suggests: spam (probability 0.90)" in again["item-0"]["data"]["context"].lower()
