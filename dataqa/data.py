@@ -254,6 +254,19 @@ def _cp1252_byte(data: bytes) -> tuple[int, int] | None:
                                                                        "surrogateescape"))
 
 
+def _whole_utf8_characters(head: bytes) -> bytes:
+    """``head`` without a UTF-8 character cut at its end (the first bytes of a file
+    stop where they stop): up to three trailing bytes of a sequence that would need
+    more."""
+    for back in range(1, min(4, len(head)) + 1):
+        b = head[-back]
+        if b & 0xC0 == 0x80:  # a continuation byte: look further back for the lead
+            continue
+        need = 2 if b & 0xE0 == 0xC0 else 3 if b & 0xF0 == 0xE0 else 4 if b & 0xF8 == 0xF0 else 1
+        return head[:-back] if need > back else head
+    return head
+
+
 #: Bytes of a file read with another encoding that are checked for UTF-8 text.
 _MOJIBAKE_SCAN = 1 << 22
 
@@ -290,7 +303,7 @@ def _warn_mojibake(path: Path, compression: str | None, encoding: str) -> None:
     if name == "iso8859-1":  # latin-1: the bytes cp1252 reads as quotes and dashes
         try:
             with _open_bytes(path, compression) as fh:
-                found = _cp1252_byte(fh.read(_MOJIBAKE_SCAN))
+                found = _cp1252_byte(_whole_utf8_characters(fh.read(_MOJIBAKE_SCAN)))
         except Exception:  # noqa: BLE001 - only a hint
             found = None
         if found is not None:
@@ -1779,6 +1792,31 @@ def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
 _ID_NAMES = re.compile(r"(?i:^(id|key|uid|uuid|guid)$|.[_\- ]id$)|^[a-z][a-zA-Z0-9]*[a-z0-9](Id|ID)$")
 
 
+def _id_like_columns(df: pd.DataFrame, skip: list) -> list:
+    """Columns (but those in ``skip``) that look like ids: an id-like name, no float
+    values, a distinct value in every row."""
+    return [c for c in df.columns if c not in skip and _ID_NAMES.search(str(c))
+            and not pd.api.types.is_float_dtype(df[c]) and df[c].notna().all()
+            and df[c].is_unique]
+
+
+def _other_id_columns(df: pd.DataFrame, skip: list, table: str) -> list:
+    """With the id column named and the features not: the other numeric columns that look
+    like ids (``order_id`` beside ``--id-column uid``), left out of the features with a
+    warning."""
+    found = [c for c in _id_like_columns(df, skip) if pd.api.types.is_numeric_dtype(df[c])
+             and not pd.api.types.is_bool_dtype(df[c])]
+    if found:
+        warnings.warn(
+            f"{table}: {_names([str(c) for c in found])} "
+            f"{'looks' if len(found) == 1 else 'look'} like another id (an id-like name, a "
+            f"distinct whole number in every row) and {'is' if len(found) == 1 else 'are'} "
+            f"left out of the features; name the feature columns with --feature-column "
+            f"(API: feature_columns=[...]) to use {'it' if len(found) == 1 else 'them'}.",
+            UserWarning, stacklevel=caller_stacklevel())
+    return found
+
+
 def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str, *,
                           features_chosen: bool = False) -> list[str]:
     """Warn when no id column is named but the table has a column that looks like one (an
@@ -1786,9 +1824,7 @@ def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str, *,
     and the results would not join back to the table by its own ids. Returns those
     columns: unless the feature columns were named (``features_chosen``), they are left
     out of the features, as an id is no feature."""
-    found = [c for c in df.columns if c not in skip and _ID_NAMES.search(str(c))
-             and not pd.api.types.is_float_dtype(df[c]) and df[c].notna().all()
-             and df[c].is_unique]
+    found = _id_like_columns(df, skip)
     if found:
         name = str(found[0])
         numeric = [str(c) for c in found if pd.api.types.is_numeric_dtype(df[c])
@@ -1833,7 +1869,8 @@ def prepare_labeled(
     """Load and validate a labeled table.
 
     Without ``text_column`` and ``feature_columns``, the features are every numeric
-    column except the id and label columns; a column that is mostly numbers but holds a
+    column except the id and label columns and columns that look like ids (an id-like
+    name, a distinct whole number in every row: left out with a warning); a column that is mostly numbers but holds a
     few other cells (``"n/a"``, a stray word) is an error naming it and those rows, never
     silently dropped, and a warning names the other columns left unused. With
     ``text_column`` alone, the text is the only feature; a warning names the numeric
@@ -1889,9 +1926,12 @@ def prepare_labeled(
     labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column,
                                         table=table)
     _warn_mixed_spellings(class_names, label_column, table)
-    id_like = [] if id_column is not None else _warn_id_like_columns(
-        df, [c for c in (label_column, text_column) if c], table,
-        features_chosen=feature_columns is not None)
+    id_like: list = []  # columns that look like ids, left out of the features found here
+    if id_column is None:
+        id_like = _warn_id_like_columns(df, [c for c in (label_column, text_column) if c],
+                                        table, features_chosen=feature_columns is not None)
+    elif feature_columns is None:
+        id_like = _other_id_columns(df, [label_column, text_column, id_column], table)
     if text_column is not None:
         check_text_column(df, text_column, ids, source=source)
     if feature_columns is not None:

@@ -167,3 +167,18 @@ def test_the_console_script_is_the_entry_that_handles_ctrl_c():
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "dataqa"]
     assert script.value == "dataqa._entry:main"
+
+
+def test_ctrl_c_before_a_command_runs_is_one_line_and_exit_code_130(monkeypatch, capsys):
+    # a Ctrl-C after the imports, before the command line reaches a command
+    import dataqa.cli
+    from dataqa._entry import main as entry
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dataqa.cli, "main", interrupted)
+    with pytest.raises(SystemExit) as stop:
+        entry()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == "interrupted while starting: nothing was read or written\n"

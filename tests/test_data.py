@@ -1127,6 +1127,19 @@ def test_a_cp1252_file_read_as_latin1_is_warned_about(tmp_path):
             "\u201cnaive\u201d \u2013 x"]
 
 
+def test_utf8_read_as_latin1_is_not_taken_for_cp1252_where_the_scan_ends(tmp_path, monkeypatch):
+    # the scan of the first bytes can end inside a character: its cut bytes (0x80 of
+    # U+5000) are no cp1252 quote, and the UTF-8 warning stays the one given
+    import dataqa.data
+
+    monkeypatch.setattr(dataqa.data, "_MOJIBAKE_SCAN", 13)  # ends after E5 80
+    (tmp_path / "cjk.csv").write_bytes("a,b\nxxxx\u5000\u5000,1\n".encode("utf-8"))
+    with pytest.warns(UserWarning) as caught:
+        load_table(tmp_path / "cjk.csv", encoding="latin-1")
+    said = [str(w.message) for w in caught]
+    assert len(said) == 1 and "is valid UTF-8 text" in said[0], said
+
+
 def test_a_txt_file_with_sep_is_read_as_delimited_text(tmp_path):
     (tmp_path / "data.txt").write_text("text\tlabel\nhello\tham\n")
     df = load_table(tmp_path / "data.txt", sep="\t")
@@ -1300,3 +1313,10 @@ def test_a_numeric_id_column_not_named_is_no_feature():
         table = prepare_labeled(df, label_column="label", feature_columns=["id", "x"])
     assert table.feature_columns == ["id", "x"]
     assert not [w for w in caught if "left out of the features" in str(w.message)]
+    # another id beside the named one: left out too, said once
+    with pytest.warns(UserWarning, match=r"'order_id' looks like another id \(an id-like "
+                                         r"name, a distinct whole number in every row\) and is "
+                                         r"left out of the features; name the feature columns"):
+        table = prepare_labeled(df[["id", "x", "label"]].assign(order_id=np.arange(40) * 7),
+                                label_column="label", id_column="id")
+    assert table.feature_columns == ["x"]

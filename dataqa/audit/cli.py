@@ -57,7 +57,8 @@ def audit_command(
     id_column: str | None = typer.Option(None, "--id-column", help="Unique id column (default: content hash)."),
     feature_column: list[str] | None = typer.Option(
         None, "--feature-column", help="Numeric feature column (repeat); default: every numeric column "
-                                 "without --text-column, none with it."),
+                                 "without --text-column (but ids: the id column and columns "
+                                 "that look like ids), none with it."),
     out: Path = typer.Option(Path("audit_out"), "--out", help="Folder for issues.csv, report.html, summary.json."),
     cv: int = typer.Option(5, "--cv", help="Cross-validation folds."),
     text_features: str = typer.Option("tfidf", "--text-features", help="tfidf, embedding or both."),

@@ -477,8 +477,9 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     text_column : str, optional
         Text to featurise (TF-IDF by default, see ``text_features``).
     feature_columns : list of str, optional
-        Numeric feature columns; default every numeric column but id and label (when no
-        text column is given).
+        Numeric feature columns; default every numeric column but the id, the label and
+        columns that look like ids (an id-like name such as ``order_id``, a distinct whole
+        number in every row; warned about), when no text column is given.
     id_column : str, optional
         Unique item ids; default a content hash per row.
     model : scikit-learn classifier, optional

@@ -137,11 +137,12 @@ def flagged_lf_lines(summary) -> list[str]:
     below = int(summary["Flags"].astype(str).str.contains("below chance").sum())
     if "Dev Correct" in summary:
         with_votes = int(((summary["Dev Correct"] + summary["Dev Incorrect"]) > 0).sum())
-        if below >= 2 and below * 2 >= with_votes:
+        if below >= 2 and below * 2 > with_votes:
             lines.append(
                 f"  {below} of the {with_votes} LFs that vote on the dev rows are below chance "
                 f"there: do the dev labels (or --classes) number the classes in the order the "
-                f"LFs vote for them? --classes spam,ham makes spam class 0.")
+                f"LFs vote for them? With --classes, the first name is class 0, the second "
+                f"class 1, and so on.")
     return lines
 
 

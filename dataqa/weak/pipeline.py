@@ -40,8 +40,9 @@ class WeakResult:
     ----------
     labels : DataFrame
         One row per item, in the table's order: ``id``, ``label`` (the hard label, -1
-        where every LF abstains) and ``prob_0 .. prob_{K-1}`` (the label model's class
-        probabilities; rows without a vote get the fitted class prior).
+        where every LF abstains), with ``class_names`` ``label_name`` (the class's name;
+        empty where every LF abstains), and ``prob_0 .. prob_{K-1}`` (the label model's
+        class probabilities; rows without a vote get the fitted class prior).
     summary : DataFrame
         :func:`dataqa.weak.lf_summary` of ``L``, one row per LF; with a dev set also
         ``Dev Correct``, ``Dev Incorrect`` (its votes on the dev rows) and ``Dev Emp. Acc.``,
@@ -223,20 +224,21 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
         recased = _case_variants(written, index)
         index.update({a: index[b] for a, b in recased.items()})
         values = values.map(lambda v: index.get(v.strip(), v) if isinstance(v, str) else v)
-        import warnings
-
         if recased:
+            import warnings
+
             pairs = ", ".join(f"{a!r} as {b!r}" for a, b in list(recased.items())[:5])
             warnings.warn(f"dev label column {label_column!r} of {name} writes classes in "
                           f"another case than --classes (class_names); read {pairs}.",
                           UserWarning, stacklevel=3)
-        padded = [v for v in frame[label_column]
-                  if isinstance(v, str) and v.strip() and v != v.strip()]
-        if padded:  # (said as the audit says it of a label column)
-            warnings.warn(f"dev label column {label_column!r} of {name}: {len(padded):,} label "
-                          f"{'cells have' if len(padded) > 1 else 'cell has'} white space "
-                          f"around the text (e.g. {padded[0]!r}); read without it.",
-                          UserWarning, stacklevel=3)
+    padded = [v for v in frame[label_column] if isinstance(v, str) and v.strip() and v != v.strip()]
+    if padded:  # (said as the audit says it of a label column)
+        import warnings
+
+        warnings.warn(f"dev label column {label_column!r} of {name}: {len(padded):,} label "
+                      f"{'cells have' if len(padded) > 1 else 'cell has'} white space around "
+                      f"the text (e.g. {padded[0]!r}); read without it.", UserWarning,
+                      stacklevel=3)
     blank = (frame[label_column].isna() | frame[label_column].astype(str).str.strip().eq(""))
     missing = np.flatnonzero(blank.to_numpy(dtype=bool))
     if len(missing):
@@ -436,12 +438,12 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         if method == "auto" and dev_score["n_scored"] < MIN_DEV_ROWS:
             import warnings
 
+            which = (f"{dev_score['n_scored']} dev rows with a vote (of {len(Y_dev)})"
+                     if covered.any() else f"{len(Y_dev)} dev rows, none of which has a vote")
             warnings.warn(
-                f"method='auto' chose the label model on {dev_score['n_scored']} dev rows with "
-                f"a vote (of {len(Y_dev)}): below {MIN_DEV_ROWS}, one row decides between "
-                f"models (each row is {1 / max(dev_score['n_scored'], 1):.0%} of the "
-                f"{metric}), so the choice is mostly chance; label more dev rows, or pick the "
-                f"model yourself (--method / method=).", UserWarning,
+                f"method='auto' chose the label model on {which}: below {MIN_DEV_ROWS}, a row "
+                f"or two decide between models, so the choice is mostly chance; label more "
+                f"dev rows, or pick the model yourself (--method / method=).", UserWarning,
                 stacklevel=caller_stacklevel())
     return WeakResult(labels=labels, summary=_summary(L, lfs, cardinality, L_dev, Y_dev), L=L,
                       proba=proba, model=model, method=method, note=note, L_dev=L_dev,

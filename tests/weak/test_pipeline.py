@@ -209,7 +209,14 @@ def test_flagged_lfs_are_named_on_the_terminal():
     assert flagged_lf_lines(reversed_)[-1] == (
         "  2 of the 2 LFs that vote on the dev rows are below chance there: do the dev "
         "labels (or --classes) number the classes in the order the LFs vote for them? "
-        "--classes spam,ham makes spam class 0.")
+        "With --classes, the first name is class 0, the second class 1, and so on.")
+    half = pd.DataFrame({"Coverage": [0.5] * 4, "Dev Correct": [1, 1, 9, 9],
+                         "Dev Incorrect": [7, 7, 1, 1], "Dev Emp. Acc.": [0.125, 0.125, 0.9, 0.9],
+                         "Flags": ["below chance", "below chance", "", ""]},
+                        index=list("abcd"))  # two of four: not most
+    assert not any("number the classes" in line for line in flagged_lf_lines(half))
+    assert any("number the classes" in line for line in flagged_lf_lines(
+        half.assign(Flags=["below chance"] * 3 + [""])))
     assert not any("number the classes" in line for line in flagged_lf_lines(summary))
 
 
@@ -226,10 +233,18 @@ def test_auto_on_a_few_dev_rows_says_its_choice_is_mostly_chance(lfs):
     few = df.head(MIN_DEV_ROWS - 5)
     with pytest.warns(UserWarning, match=rf"method='auto' chose the label model on "
                                          rf"{MIN_DEV_ROWS - 5} dev rows with a vote \(of "
-                                         rf"{MIN_DEV_ROWS - 5}\): below {MIN_DEV_ROWS}, one row "
-                                         rf"decides between models") as caught:
+                                         rf"{MIN_DEV_ROWS - 5}\): below {MIN_DEV_ROWS}, a row "
+                                         rf"or two decide between models") as caught:
         weak_label(df, lfs, cardinality=2, method="auto", dev=few, label_column="gold")
     assert caught[0].filename == __file__
+    silent = pd.DataFrame({"text": ["a long message with no keyword at all"] * 4,
+                           "gold": [" 1", "0 ", "1", "0"]})  # no LF votes; padded labels
+    with pytest.warns(UserWarning) as caught:
+        weak_label(df, lfs, cardinality=2, method="auto", dev=silent, label_column="gold")
+    said = [str(w.message) for w in caught]
+    assert any("on 4 dev rows, none of which has a vote: below" in m for m in said), said
+    assert any("2 label cells have white space around the text (e.g. ' 1'); read without it."
+               in m for m in said), said
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         weak_label(df, lfs, cardinality=2, method="auto", dev=df.head(MIN_DEV_ROWS),
