@@ -66,15 +66,18 @@ def _case_variants(values: Iterable[str], names: Iterable[object]) -> dict[str, 
 
 def _lost_zeros_hint(unknown: list[str], known: Iterable[str], *, whose: str,
                      read_as: str) -> str:
-    """When every id of ``unknown`` is one of ``known`` without its leading zeros (``291``
+    """When ids of ``unknown`` are ones of ``known`` without their leading zeros (``291``
     for ``00291``, as a spreadsheet saves ids it reads as numbers), a parenthesis saying so
-    (``whose``: "the plan's"; ``read_as``: how to read the file with the ids as text);
-    else ``""``."""
+    (``whose``: "the plan's"; ``read_as``: how to read the file with the ids as text),
+    naming how many when only some are; else ``""``."""
     stripped = {i.lstrip("0"): i for i in known if i[:1] == "0" and i.isdigit()}
-    if not unknown or not all(i.isdigit() and i.lstrip("0") in stripped for i in unknown):
+    lost = [i for i in unknown if i.isdigit() and i.lstrip("0") in stripped]
+    if not lost:
         return ""
-    return (f" (they are {whose} ids without their leading zeros, e.g. {unknown[0]!r} for "
-            f"{stripped[unknown[0].lstrip('0')]!r}, as a spreadsheet saves ids it reads as "
+    which = "they are" if len(lost) == len(unknown) else (
+        f"{len(lost)} of them {'is' if len(lost) == 1 else 'are'}")
+    return (f" ({which} {whose} ids without their leading zeros, e.g. {lost[0]!r} for "
+            f"{stripped[lost[0].lstrip('0')]!r}, as a spreadsheet saves ids it reads as "
             f"numbers: format the id column as text, or {read_as})")
 
 

@@ -662,10 +662,11 @@ def status_command(
         table.add_row(str(r["round"]), str(r["strategy"]), str(r["n_batch"]),
                       _fmt(m.get("n_labeled")), _fmt(m.get("n_out_of_scope")), _fmt(acc),
                       interval, state)
-    if len(rounds) or not queues:
+    if len(rounds):
         print_table(table)
-    else:
-        console.print(f"{table.title}; no active-learning round", highlight=False)
+    else:  # an empty table says nothing
+        console.print(f"{table.title}; no active-learning round yet: `dataqa al next "
+                      f"--ledger {ledger}` picks the first batch", highlight=False)
     if len(rounds):
         from dataqa.active.session import one_class_warning
 

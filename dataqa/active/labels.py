@@ -226,6 +226,11 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         cased = [(v, lower[str(v).lower()]) for v in bad if str(v).lower() in lower]
         hint = ("; " + ", ".join(f"{v!r} differs from the class {k!r} only in case"
                                  for v, k in cased[:3])) if cased else ""
+        if cased and len(cased) == len(bad):  # a class that differs only in case is refused
+            raise LabelError(
+                f"{at} is not a class of this ledger; the classes are: "
+                f"{describe_classes(sorted(known))}{hint}. Write the class as the ledger does "
+                f"(case may be meaningful, so it is not read as that class).")
         raise LabelError(
             f"{at} is not a class of this ledger; the classes are: "
             f"{describe_classes(sorted(known))}{hint}. Fix the label, or pass --new-class "

@@ -60,6 +60,33 @@ def _source_name(data: Any) -> str:
     return "the table" if isinstance(data, pd.DataFrame) else repr(str(data))
 
 
+def _read_splits(values: pd.Series, column: str, table: str) -> list[str | None]:
+    """Each row's split, white space around it stripped; ``Dev``, ``DEV`` ... read as
+    ``dev`` (the split whose labels measure the model's accuracy), with a warning, and a
+    note when no row is ``dev``, naming the values seen."""
+    import warnings
+
+    from dataqa._caller import caller_stacklevel
+
+    out = [None if pd.isna(s) or not str(s).strip() else str(s).strip() for s in values]
+    recased = sorted({s for s in out if s is not None and s != "dev" and s.casefold() == "dev"})
+    if recased:
+        n = sum(s in recased for s in out)
+        warnings.warn(
+            f"split column {column!r} of {table} writes {', '.join(map(repr, recased))} "
+            f"({n:,} rows): read as 'dev', the split whose labels measure the model's "
+            f"accuracy.", UserWarning, stacklevel=caller_stacklevel())
+        out = ["dev" if s in recased else s for s in out]
+    seen = sorted({s for s in out if s is not None})
+    if seen and "dev" not in seen:
+        warnings.warn(
+            f"split column {column!r} of {table} holds no 'dev' split (values: "
+            f"{', '.join(map(repr, seen[:8]))}{', ...' if len(seen) > 8 else ''}): the model's "
+            f"accuracy is measured on the labeled items of split 'dev', so none is measured.",
+            UserWarning, stacklevel=caller_stacklevel())
+    return out
+
+
 def _refuse_case_variants(ledger: Ledger, declared: list[Any], given: list[Any],
                           label_column: str | None, name: str) -> None:
     """Refuse a class of the table or of ``--classes`` that differs from another class
@@ -183,8 +210,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 f"{bad.size} row(s) (first rows {', '.join(str(int(r) + 1) for r in bad[:3])} "
                 f"of the data); impute or drop those rows first.")
         data_rows = [{"features": row.tolist()} for row in block]
-    splits = None if split_column is None else [
-        None if pd.isna(s) else str(s) for s in df[split_column]]
+    splits = None if split_column is None else _read_splits(df[split_column], split_column,
+                                                           name)
 
     # given labels, checked against the ledger's classes (type and all)
     labeled_ids: np.ndarray = np.asarray([], dtype=object)

@@ -174,18 +174,20 @@ def test_status_shows_the_queues_and_their_tasks(tmp_path):
     res = runner.invoke(app, ["al", "status", "--ledger", str(path)])
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert lines[0] == f"{path}: 3 items, 0 labeled; no active-learning round"
+    assert " ".join(res.output.split()).startswith(
+        f"{path}: 3 items, 0 labeled; no active-learning round yet: `dataqa al next --ledger "
+        f"{path}` picks the first batch")
     assert ("queue 'prod/active' (active): 3 items; project 'prod': 2 with a task in Label "
             "Studio, 1 not pushed yet") in lines
     assert "queue 'later' (review): 1 item; not pushed" in lines
-    assert "round" not in lines[1] and "strategy" not in res.output  # no table of rounds
-    # no queue and no round: the empty table of rounds, not also the one-line summary
+    assert "strategy" not in res.output  # no table of rounds
+    # no queue and no round: the line too, not an empty table of rounds
     fresh = tmp_path / "fresh.ledger"
     with Ledger(fresh) as led:
         led.add_items(["a", "b"])
     res = runner.invoke(app, ["al", "status", "--ledger", str(fresh)])
     assert res.exit_code == 0, res.output
-    assert "no active-learning round" not in res.output and "strategy" in res.output
+    assert "no active-learning round yet" in res.output and "strategy" not in res.output
 
 
 def test_label_files_as_annotators_save_them(tmp_path: Path) -> None:
@@ -278,6 +280,30 @@ def test_status_says_how_many_labeled_items_are_dev_items(tmp_path):
     res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
     assert res.exit_code == 0, res.output
     assert f"{led}: 40 items, 12 labeled (4 of them dev items)" in " ".join(res.output.split())
+
+
+def test_a_dev_split_in_another_case_or_with_spaces_is_the_dev_split(tmp_path):
+    led = tmp_path / "l.db"
+    frame = pd.read_csv(_texts(tmp_path / "d.csv"))
+    frame["split"] = ["Dev" if k < 3 else "dev " if k == 3 else "train"
+                      for k in range(len(frame))]
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    with pytest.warns(UserWarning, match=r"split column 'split' of '.*s.csv' writes 'Dev' "
+                                         r"\(3 rows\): read as 'dev', the split whose labels "
+                                         r"measure the model's accuracy"):
+        _run("al", "init", tmp_path / "s.csv", "--ledger", led, "--text-column", "text",
+             "--label-column", "label", "--id-column", "id", "--split-column", "split")
+    with Ledger(led, create=False) as check:
+        assert sorted(check.items(split="dev")["id"]) == ["t0", "t1", "t2", "t3"]
+    res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
+    assert "12 labeled (4 of them dev items)" in " ".join(res.output.split())
+    # a split column without a dev split says what it holds
+    frame["split"] = ["test" if k < 4 else "train" for k in range(len(frame))]
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.warns(UserWarning, match=r"split column 'split' of '.*t.csv' holds no 'dev' "
+                                         r"split \(values: 'test', 'train'\)"):
+        _run("al", "init", tmp_path / "t.csv", "--ledger", tmp_path / "m.db", "--text-column",
+             "text", "--label-column", "label", "--id-column", "id", "--split-column", "split")
 
 
 def test_next_names_a_bad_strategy_or_batch_even_with_a_round_open(tmp_path):
@@ -411,6 +437,11 @@ def test_al_label_names_every_unknown_label_and_hints_numbers_and_case(tmp_path:
     out = refused(pd.DataFrame({"id": ["t20", "t21", "t22"], "label": ["Spam", "sapm", "ham"]}))
     assert "label 'Spam' in" in out and "(and 1 other unknown label(s): 'sapm')" in out
     assert "'Spam' differs from the class 'spam' only in case" in out
+    # only a case variant: --new-class (itself refused for it) is not offered
+    out = refused(pd.DataFrame({"id": ["t20", "t21"], "label": ["Spam", "ham"]}))
+    assert out.endswith("'Spam' differs from the class 'spam' only in case. Write the class as "
+                        "the ledger does (case may be meaningful, so it is not read as that "
+                        "class).") and "--new-class" not in out
     # class numbers where the ledger has names: the file's names column is the fix
     out = refused(pd.DataFrame({"id": ["t20", "t21"], "label": [0, 1],
                                 "label_name": ["ham", "spam"]}))
@@ -622,6 +653,13 @@ def test_answers_that_lost_their_leading_zeros_are_told_so(tmp_path):
     assert (f"check the ids (they are the ledger's ids without their leading zeros, e.g. "
             f"{first!r} for {first.zfill(5)!r}, as a spreadsheet saves ids it reads as numbers: "
             f"format the id column as text") in " ".join(res.output.split())
+    # some ids unknown for another reason: the ones that lost their zeros are still named
+    pd.DataFrame({"id": [*batch["id"], 99999], "label": "ham"}).to_csv(tmp_path / "a.csv",
+                                                                      index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+    assert res.exit_code == 2
+    assert (f"(3 of them are the ledger's ids without their leading zeros, e.g. {first!r} for "
+            f"{first.zfill(5)!r}") in " ".join(res.output.split())
     with Ledger(led, create=False) as check:
         assert len(check.labels("human")) == 0
 
