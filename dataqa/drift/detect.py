@@ -604,6 +604,22 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
     return rows
 
 
+def _warn_padded_labels(cur: pd.DataFrame, label_column: str, table: str) -> None:
+    """Warn when current labels have white space around them (``'spam '``): they are read
+    without it, as the reference's are (where the same warning is given)."""
+    if label_column not in cur.columns:
+        return
+    padded = [v for v in cur[label_column] if isinstance(v, str) and v.strip() and v != v.strip()]
+    if padded:
+        import warnings
+
+        warnings.warn(
+            f"label column {label_column!r} of {table}: {len(padded):,} label "
+            f"{'cells have' if len(padded) > 1 else 'cell has'} white space around the text "
+            f"(e.g. {padded[0]!r}); read without it.", UserWarning,
+            stacklevel=caller_stacklevel())
+
+
 def _refuse_case_variants(cur: pd.DataFrame, label_column: str, names, table: str) -> None:
     """Refuse current labels that spell a reference class in another case (``HAM`` for
     ``ham``), as a reference that spells one class two ways is refused: counted as
@@ -851,6 +867,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         effective_folds(y, names, 2, where=f" of label column {label_column!r} of "
                                            f"{_which(ref_given, 'reference')}")
         if not _part:
+            _warn_padded_labels(cur_given, label_column, _which(cur_given, "current"))
             _refuse_case_variants(cur_given, label_column, names,
                                   _which(cur_given, "current"))
             _warn_other_class_names(cur_given, label_column, names)

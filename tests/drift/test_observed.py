@@ -199,6 +199,14 @@ def test_a_current_label_in_another_case_is_refused_naming_it_and_its_rows(tmp_p
         "case: 'HAM' (7 rows) for 'ham'; 'Spam' (1 row) for 'spam' (rows 1, 4, 7, 10, 13, "
         "... (+3 more), counted from 1 after the header). Case may be meaningful, so they "
         "are not merged: write each class as the reference does and run again.")
+    # white space around a current label: read without it, with a warning
+    cur.loc[labeled[:8], "label"] = [" ham", "spam "] * 4
+    with pytest.warns(UserWarning, match=r"label column 'label' of the current table: 8 label "
+                                         r"cells have white space around the text \(e\.g\. "
+                                         r"' ham'\); read without it\.") as caught:
+        res = detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
+    assert [w.filename for w in caught if "white space" in str(w.message)] == [__file__]
+    assert res.observed_accuracy["n_other_class"] == 0
     # a class the reference lacks is no case variant: warned about, as before
     cur.loc[labeled[:8], "label"] = "hamm"
     with pytest.warns(UserWarning, match="no class of the reference"):
