@@ -515,6 +515,11 @@ class LabelingSession:
                     f"recorded).")
         values, added, kind = normalize_new_labels(self.ledger, ids, labels,
                                                    new_classes=new_classes, where=where)
+        padded = [v for v in labels if isinstance(v, str) and v.strip() and v != v.strip()]
+        if padded:  # read without it, as al init and the audit read a label column
+            self.notes_.append(
+                f"{len(padded):,} label{'s' if len(padded) > 1 else ''} in {where} had white "
+                f"space around the text (e.g. {padded[0]!r}); read without it.")
         unused = unused_classes(new_classes, values, kind)
         if unused:  # a class no label uses is not added (a typo would become a class)
             self.notes_.append(

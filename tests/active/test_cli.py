@@ -45,7 +45,9 @@ def test_new_class_on_purpose_and_skip(tmp_path: Path) -> None:
     ans = pd.DataFrame({"id": ids, "label": ["maybe", "ham", "Skip", " Out_of_Scope"]})
     ans.to_csv(tmp_path / "a.csv", index=False)
     out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--new-class", "maybe")
-    assert out.startswith("3 labels recorded; 15 labeled items (1 out of scope)")
+    # (" Out_of_Scope" is read without its space, with a note)
+    assert out.startswith(f"note: 1 label in {str(tmp_path / 'a.csv')!r} had white space")
+    assert "3 labels recorded; 15 labeled items (1 out of scope)" in out
     assert "stays open" not in out  # labeled or skipped: the round is complete
     assert out.endswith("round 1 is complete: `dataqa al next` picks the next batch")
     with Ledger(led, create=False) as check:
@@ -634,6 +636,21 @@ def test_al_init_says_which_empty_columns_it_leaves_out(tmp_path: Path) -> None:
             in " ".join(res.stderr.split()))
     with Ledger(tmp_path / "l.db", create=False) as check:
         assert check.item_data(["r3"])["r3"] == {"features": [3.0, 1.5]}
+
+
+def test_labels_with_white_space_around_them_are_read_without_it_with_a_note(tmp_path):
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    pd.DataFrame({"id": ["t20", "t21", "t22"], "label": [" spam", "ham ", "ham"]}).to_csv(
+        tmp_path / "a.csv", index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+    assert res.exit_code == 0, res.output
+    assert ("note: 2 labels in" in res.output and "had white space around the text (e.g. "
+            "' spam'); read without it." in " ".join(res.output.split()))
+    with Ledger(led, create=False) as check:
+        got = check.latest_labels().set_index("id").loc[["t20", "t21", "t22"], "label"]
+    assert got.tolist() == ["spam", "ham", "ham"]
 
 
 def test_answers_that_lost_their_leading_zeros_are_told_so(tmp_path):
