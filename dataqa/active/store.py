@@ -60,7 +60,8 @@ def _source_name(data: Any) -> str:
     return "the table" if isinstance(data, pd.DataFrame) else repr(str(data))
 
 
-def _read_splits(values: pd.Series, column: str, table: str) -> list[str | None]:
+def _read_splits(values: pd.Series, column: str, table: str,
+                 dev: str = "dev") -> list[str | None]:
     """Each row's split, white space around it stripped; ``Dev``, ``DEV`` ... read as
     ``dev`` (the split whose labels measure the model's accuracy), with a warning, and a
     note when no row is ``dev``, naming the values seen."""
@@ -69,20 +70,21 @@ def _read_splits(values: pd.Series, column: str, table: str) -> list[str | None]
     from dataqa._caller import caller_stacklevel
 
     out = [None if pd.isna(s) or not str(s).strip() else str(s).strip() for s in values]
-    recased = sorted({s for s in out if s is not None and s != "dev" and s.casefold() == "dev"})
+    recased = sorted({s for s in out if s is not None and s != dev
+                      and s.casefold() == dev.casefold()})
     if recased:
         n = sum(s in recased for s in out)
         warnings.warn(
             f"split column {column!r} of {table} writes {', '.join(map(repr, recased))} "
-            f"({n:,} rows): read as 'dev', the split whose labels measure the model's "
+            f"({n:,} rows): read as {dev!r}, the split whose labels measure the model's "
             f"accuracy.", UserWarning, stacklevel=caller_stacklevel())
-        out = ["dev" if s in recased else s for s in out]
+        out = [dev if s in recased else s for s in out]
     seen = sorted({s for s in out if s is not None})
-    if seen and "dev" not in seen:
+    if seen and dev not in seen:
         warnings.warn(
-            f"split column {column!r} of {table} holds no 'dev' split (values: "
+            f"split column {column!r} of {table} holds no {dev!r} split (values: "
             f"{', '.join(map(repr, seen[:8]))}{', ...' if len(seen) > 8 else ''}): the model's "
-            f"accuracy is measured on the labeled items of split 'dev', so none is measured.",
+            f"accuracy is measured on the labeled items of split {dev!r}, so none is measured.",
             UserWarning, stacklevel=caller_stacklevel())
     return out
 
@@ -119,7 +121,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 text_column: str | None = None, id_column: str | None = None,
                 feature_columns: list[str] | None = None, split_column: str | None = None,
                 classes: list[Any] | None = None, force: bool = False,
-                read_options: dict | None = None) -> dict[str, Any]:
+                read_options: dict | None = None, dev_split: str = "dev") -> dict[str, Any]:
     """Put a table's items (and its non-empty labels, as source ``given``) in the ledger.
 
     Each item's content is stored with it (the text, or the numeric feature columns), so
@@ -133,6 +135,11 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     label_column, text_column, id_column, split_column : str, optional
     feature_columns : list of str, optional
         Numeric feature columns (default: every numeric column but the label/id/split).
+    dev_split : str
+        The split whose labels measure the model's accuracy (``LabelingSession``'s
+        ``dev_split``): a split written in another case or with white space around it
+        (``Dev``, ``'dev '``) is read as it, with a warning. An item already in the ledger
+        takes the split the table gives it.
     classes : list of int or str, optional
         Classes to declare beyond those in the label column.
     force : bool
@@ -211,7 +218,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 f"of the data); impute or drop those rows first.")
         data_rows = [{"features": row.tolist()} for row in block]
     splits = None if split_column is None else _read_splits(df[split_column], split_column,
-                                                           name)
+                                                           name, dev_split)
 
     # given labels, checked against the ledger's classes (type and all)
     labeled_ids: np.ndarray = np.asarray([], dtype=object)
@@ -237,6 +244,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
 
     old = ledger.get_state(CONFIG_KEY)
     held = ledger.items()["id"].tolist()  # the ledger's items before this table
+    held_set = set(map(str, held))
     in_table = set(map(str, ids))
     # items a ledger held before its first `al init` (pushed with `ls push --from`, say)
     # join the pool: said, since they come from no table of this command
@@ -303,6 +311,17 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)
+        if splits is not None:  # items held before take the split the table gives now
+            resplit = ledger.set_item_splits({str(i): s for i, s in zip(ids, splits, strict=True)
+                                              if s is not None and str(i) in held_set})
+            if resplit:
+                import warnings
+
+                from dataqa._caller import caller_stacklevel
+
+                warnings.warn(f"{name}: {resplit} item(s) already in the ledger take the split "
+                              f"column {split_column!r}'s split now (another split before).",
+                              UserWarning, stacklevel=caller_stacklevel())
         if filled:
             ledger.add_items(list(filled), data=list(filled.values()), replace_data=True)
         n_labels = 0

@@ -128,18 +128,18 @@ def same_project(recorded: Any, project_id: Any, url: Any, created_at: Any = Non
     is of the project with this id on the server at ``url``, created at ``created_at``.
 
     The creation time tells apart two projects a server numbered alike: a server started
-    afresh at the same address numbers its projects from 1 again. A state that does not
-    record it (written by an older dataqa), or a project whose time is unknown, is judged
-    by id and address alone; ``unrecorded_url=True`` also accepts a state without an
+    afresh at the same address numbers its projects from 1 again. When both times are
+    known they decide, whatever address reached the server (a host name and its IP
+    address are one server). A state that does not record the time (written by an older
+    dataqa), or a project whose time is unknown, is judged by id and address; ``unrecorded_url=True`` also accepts a state without an
     address, for states written before it was kept."""
     recorded = recorded or {}
     if recorded.get("project_id") != int(project_id):
         return False
-    if not (unrecorded_url and "url" not in recorded) and not same_server(
-            recorded.get("url"), url):
-        return False
     was = recorded.get("created_at")
-    return not (was and created_at) or _same_time(was, created_at)
+    if was and created_at:  # the same id made at the same moment: one project, however
+        return _same_time(was, created_at)  # its server was reached (a host name, an IP)
+    return (unrecorded_url and "url" not in recorded) or same_server(recorded.get("url"), url)
 
 
 def _same_time(a: Any, b: Any) -> bool:
@@ -210,9 +210,9 @@ def answer_prefix(ledger: Any, project_id: int, url: str, created_at: str | None
     the id (``"labelstudio:3~5f0c9a1e:"``).
 
     A ledger written before this record was kept holds answers under the plain prefix
-    only. They stay with the project pulling now unless every pull state of this id names
-    another server. When pull states of this id name this server and others, each other
-    server's project gets a tag at once, and the answers its state lists move to it.
+    only. They stay with the project pulling now unless other servers' pull states of
+    this id list every one of them. Each other server's project with a pull state of this
+    id gets a tag at once, and the answers its state lists move to it.
     """
     origins = ledger.get_state(ANSWER_ORIGINS_KEY) or {}
     key = str(int(project_id))
@@ -273,7 +273,9 @@ def _earlier_owners(ledger: Any, project_id: int, url: str, created_at: Any,
     mine = {k for k, st in states.items()
             if same_project(st, project_id, url, created_at, unrecorded_url=True)}
     others = {k: st for k, st in states.items() if k not in mine and st.get("url")}
-    if states and not mine:  # every state of this id is another server's: theirs
+    listed_others = {f"{bare}{t}:{a}" for st in others.values()
+                     for t, e in st.get("tasks", {}).items() for a in e.get("a", ())}
+    if others and not mine and held <= listed_others:  # all theirs, by their pulls' lists
         return [{"url": a, "created_at": None, "tag": ""}
                 for a in sorted({server_address(st["url"]) for st in others.values()})]
     entries: list[dict] = []

@@ -320,13 +320,20 @@ def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
         "project_id": project_id, "class_names": plan.class_names, "data_kind": plan.data_kind,
         "column": plan.column, "model_version": plan.model_version, "pretick": plan.pretick})
     ledger.add_queue_items(qname, plan.ids)
+    # kept for a push from the ledger, which has only the shown data: each item's
+    # columns as this push had them (none: an entry of an earlier push is dropped)
     used = [c for c in TASK_COLUMNS if c in plan.items.columns]
-    if used:  # kept for a push from the ledger, which has only the shown data
-        key = queue_columns_key(qname)
-        kept = ledger.get_state(key) or {}
+    key = queue_columns_key(qname)
+    kept = ledger.get_state(key) or {}
+    before = len(kept)
+    if used:
         for i, row in zip(plan.ids, plan.items[used].itertuples(index=False, name=None),
                           strict=True):
             kept[i] = {c: json_value(v) for c, v in zip(used, row, strict=True)}
+    else:
+        for i in plan.ids:
+            kept.pop(i, None)
+    if used or len(kept) != before:
         ledger.set_state(key, kept)
     record_project_state(ledger, project, project_id=project_id, url=url,
                          class_names=plan.class_names, created_at=created_at)

@@ -170,6 +170,16 @@ class Ledger:
         return self._items.add(ids, content_hashes=content_hashes, split=split, data=data,
                                replace_data=replace_data)
 
+    def set_item_splits(self, splits: Mapping[Any, str | None]) -> int:
+        """Set the split of items already in the ledger, ``{id: split}`` (a table that
+        names a split anew); ids not present are passed over.
+
+        Returns
+        -------
+        int : items whose split changed.
+        """
+        return self._items.set_splits(splits)
+
     def items(self, split: str | None = None) -> pd.DataFrame:
         """Items in the order added: columns ``id``, ``content_hash``, ``split``."""
         return self._items.frame(split)

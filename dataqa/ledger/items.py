@@ -57,6 +57,18 @@ class ItemTable:
                                  [(r[3], r[0]) for r in rows])
             return new
 
+    def set_splits(self, splits: Mapping[Any, str | None]) -> int:
+        """Set the split of items already present (``{id: split}``); returns how many
+        changed. Ids not present are passed over."""
+        rows = [(None if s is None else str(s), str(i), None if s is None else str(s))
+                for i, s in splits.items()]
+        if not rows:
+            return 0
+        with self._store.write() as conn:
+            before = conn.total_changes
+            conn.executemany("UPDATE items SET split = ? WHERE id = ? AND split IS NOT ?", rows)
+            return conn.total_changes - before
+
     def frame(self, split: str | None = None) -> pd.DataFrame:
         """Items in the order added: columns ``id``, ``content_hash``, ``split``."""
         sql = "SELECT id, content_hash, split FROM items"

@@ -299,6 +299,26 @@ def test_a_dev_split_in_another_case_or_with_spaces_is_the_dev_split(tmp_path):
         assert sorted(check.items(split="dev")["id"]) == ["t0", "t1", "t2", "t3"]
     res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
     assert "12 labeled (4 of them dev items)" in " ".join(res.output.split())
+    # a ledger that stored 'Dev' before: the same table again sets the split right
+    with Ledger(led, create=False) as check:
+        assert check.set_item_splits({"t0": "Dev", "t1": "Dev", "nope": "dev"}) == 2
+        assert check.set_item_splits({"t0": "Dev"}) == 0  # (unchanged)
+    with pytest.warns(UserWarning, match=r"2 item\(s\) already in the ledger take the split "
+                                         r"column 'split''s split now"):
+        _run("al", "init", tmp_path / "s.csv", "--ledger", led, "--text-column", "text",
+             "--label-column", "label", "--id-column", "id", "--split-column", "split")
+    with Ledger(led, create=False) as check:
+        assert sorted(check.items(split="dev")["id"]) == ["t0", "t1", "t2", "t3"]
+    # the API's dev split may be named otherwise: that name is the one read
+    from dataqa.active.store import store_table
+
+    frame["split"] = ["Validation"] * 4 + ["train"] * (len(frame) - 4)
+    with Ledger(tmp_path / "v.db") as other:
+        with pytest.warns(UserWarning, match="writes 'Validation' \\(4 rows\\): read as "
+                                             "'validation'"):
+            store_table(other, frame, label_column="label", text_column="text",
+                        id_column="id", split_column="split", dev_split="validation")
+        assert len(other.items(split="validation")) == 4
     # a split column without a dev split says what it holds
     frame["split"] = ["test" if k < 4 else "train" for k in range(len(frame))]
     frame.to_csv(tmp_path / "t.csv", index=False)

@@ -327,3 +327,35 @@ def test_a_push_from_the_ledger_makes_the_tasks_the_first_push_made(
         assert again[i]["data"] == first[i]["data"]  # context, priority, given label
         assert again[i]["id"] != first[i]["id"]
     assert "model suggests: spam (probability 0.90)" in again["item-0"]["data"]["context"].lower()
+
+
+def test_a_push_from_the_ledger_uses_the_columns_of_the_last_push(ls_server, ls_client,
+                                                                   tmp_path, project_name):
+    from dataqa.labelstudio.ledger_state import queue_columns_key
+    from dataqa.ledger import Ledger
+
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    args = ["ls", "push", "--ledger", str(tmp_path / "l.db"), "--project", project_name,
+            "--queue", "active"]
+    items = make_items(3).assign(probability=[0.9, 0.8, 0.7])
+    for k, frame in enumerate((items, items.drop(columns=["prediction", "probability"]),
+                               items.drop(columns=["prediction", "probability", "score"]))):
+        frame.to_csv(tmp_path / f"b{k}.csv", index=False)
+        res = runner.invoke(app, [*args, "--from", str(tmp_path / f"b{k}.csv"), "--classes",
+                                  "ham,spam"], env=env)
+        assert res.exit_code == 0, res.output
+        with Ledger(tmp_path / "l.db", create=False) as led:
+            kept = led.get_state(queue_columns_key(f"{project_name}/active")) or {}
+        # the columns the last push had, none left over from an earlier one
+        assert kept.get("item-0") == (None if k == 2 else {
+            "prediction": int(items.loc[0, "prediction"]), "probability": 0.9,
+            "score": float(items.loc[0, "score"])} if k == 0 else {
+            "score": float(items.loc[0, "score"])})
+    pid = ls_client.find_project(project_name)["id"]
+    (task,) = [t for t in ls_client.list_tasks(pid) if t["data"]["dataqa_id"] == "item-0"]
+    ls_client.delete_tasks([task["id"]])
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0 and "1 created" in res.output, res.output
+    (task,) = [t for t in ls_client.list_tasks(pid) if t["data"]["dataqa_id"] == "item-0"]
+    assert "suggests" not in str(task["data"].get("context", ""))  # no old prediction

@@ -74,15 +74,18 @@ def test_answer_prefix_tells_projects_numbered_alike_apart(tmp_path):
         again = answer_prefix(led, 3, "http://127.0.0.1:8080/", "2026-12-01T10:00:00.000+00:00")
         assert (again.prefix, again.origins) == ("labelstudio:3:", None)
         assert answer_prefix(led, 4, a, "2026-12-01T10:00:00Z").prefix == "labelstudio:4:"
+        # the same id and creation time reached under another host name: one project
+        assert answer_prefix(led, 3, "http://ls-vm:8080", "2026-12-01T10:00:00Z").prefix == (
+            first)
         # id 3 on another server, and id 3 made afresh on the first one: tagged apart
-        other = _record(led, answer_prefix(led, 3, b, "2026-12-01T10:00:00Z"))
+        other = _record(led, answer_prefix(led, 3, b, "2026-12-01T10:00:07Z"))
         afresh = _record(led, answer_prefix(led, 3, a, "2026-12-05T09:00:00Z"))
         assert len({first, other, afresh}) == 3
         for prefix in (other, afresh):
             assert prefix.startswith("labelstudio:3~") and prefix.endswith(":")
             assert prefix.count(":") == 2  # task and annotation ids still come last
         # each keeps its own prefix, and nothing new is recorded
-        for url, made, prefix in ((b, "2026-12-01T10:00:00Z", other),
+        for url, made, prefix in ((b, "2026-12-01T10:00:07Z", other),
                                   (a, "2026-12-05T09:00:00Z", afresh),
                                   (a, "2026-12-01T10:00:00Z", first)):
             origin = answer_prefix(led, 3, url, made)
@@ -127,21 +130,33 @@ def test_answers_an_older_dataqa_stored_stay_with_the_project_pulled(tmp_path, s
     with _legacy_ledger(tmp_path / "l.db", states) as led:
         assert _record(led, answer_prefix(led, 3, "http://localhost:8080", "t1")) == (
             "labelstudio:3:")
-        assert answer_prefix(led, 3, "http://other:8080", "t1").prefix != "labelstudio:3:"
+        assert answer_prefix(led, 3, "http://other:8080", "t2").prefix != "labelstudio:3:"
         assert sorted(led.labels()["external_id"]) == ["labelstudio:3:1:1",
                                                        "labelstudio:3:7:9"]
 
 
 def test_answers_an_older_dataqa_stored_from_another_server_are_not_taken(tmp_path):
-    states = {"old title": {"url": "http://old.example.org", "tasks": {}}}
+    # another server's pull state of this id lists every answer stored: they are its own
+    states = {"old title": {"url": "http://old.example.org",
+                            "tasks": {"1": {"a": [1]}, "7": {"a": [9]}}}}
     with _legacy_ledger(tmp_path / "l.db", states) as led:
         prefix = _record(led, answer_prefix(led, 3, "http://localhost:8080", "t1"))
         assert prefix.startswith("labelstudio:3~")
         # the old server keeps the plain prefix, and a third server is tagged too
         assert answer_prefix(led, 3, "http://old.example.org/", "t0").prefix == (
             "labelstudio:3:")
-        third = answer_prefix(led, 3, "http://third:8080", "t1").prefix
+        third = answer_prefix(led, 3, "http://third:8080", "t3").prefix
         assert third.startswith("labelstudio:3~") and third != prefix
+
+
+def test_answers_no_pull_state_lists_stay_with_the_project_pulled(tmp_path):
+    # the other server's state lists one answer: the other one is this project's (its
+    # title's state was overwritten since), so the plain prefix stays here
+    states = {"old title": {"url": "http://old.example.org", "tasks": {"7": {"a": [9]}}}}
+    with _legacy_ledger(tmp_path / "l.db", states) as led:
+        origin = answer_prefix(led, 3, "http://localhost:8080", "t1")
+        assert origin.prefix == "labelstudio:3:"
+        assert list(origin.renames) == ["labelstudio:3:7:9"]
 
 
 def test_pull_states_of_one_id_on_two_servers_part_their_answers(tmp_path):
@@ -302,3 +317,21 @@ def test_a_recorded_title_whose_id_now_holds_a_later_project_is_made_again(
     ledger.set_state(project_state_key(renamed), {**state, "created_at": made})
     with pytest.raises(LabelStudioProjectError, match="which Label Studio now titles"):
         push(make_items(2), ls_server, ledger, renamed)
+
+
+def test_a_pull_state_of_another_prefix_is_not_this_projects(ls_server, ls_client, ledger,
+                                                             project_name):
+    # the title's last pull stored its answers under the plain prefix (a state without a
+    # prefix or time); the project now answering to that id is another one (the plain
+    # prefix is an earlier project's): its first pull reads every task, not only changes
+    tid, _, kw, pid = _pulled(ls_server, ls_client, ledger, project_name)
+    _as_before_origins(ledger, project_name)
+    ledger.set_state(ANSWER_ORIGINS_KEY, {str(pid): [
+        {"url": ls_server.url, "created_at": "2020-01-01T00:00:00Z", "tag": ""}]})
+    df = pull_annotations(**kw)
+    report = df.attrs["report"]
+    assert sorted(df["id"]) == ["item-0", "item-1"] and report.n_new == 2
+    stored = list(_counting(ledger).index)
+    assert len(stored) == 4  # the earlier project's two stay as they were
+    assert sum(e.startswith(f"labelstudio:{pid}~") for e in stored) == 2
+    assert pull_annotations(**kw).attrs["report"].n_new == 0

@@ -264,7 +264,8 @@ def test_only_answers_this_title_stored_are_withdrawn_and_a_renamed_class_keeps_
         assert led.labels(withdrawn=True)["withdrawn_at"].isna().all()
     # the title's state kept by another server: its answers are not looked at
     state = ledger.get_state(f"labelstudio/{project_name}/pulled")
-    ledger.set_state(f"labelstudio/{project_name}/pulled", {**state, "url": "http://elsewhere"})
+    ledger.set_state(f"labelstudio/{project_name}/pulled", {
+        **state, "url": "http://elsewhere", "created_at": "2020-01-01T00:00:00Z"})
     ls_client.delete_tasks([tid["item-1"]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
