@@ -554,7 +554,8 @@ def label_command(
                                           new_classes=new_class, where=where)
                 notes = list(session.notes_)
             metrics = session.retrain()
-    if waiting is not None and not set(ids) & set(waiting["missing"]):
+    # (items of the round's batch labeled before, a file given twice: no such note)
+    if waiting is not None and not set(ids) & set(waiting["batch_ids"]):
         notes = [*notes, f"none of the {len(set(ids))} items of {where} was waiting in the "
                          f"open round {waiting['round']} (its {len(waiting['missing'])} "
                          f"waiting items: {format_ids(waiting['missing'])}); was the file "

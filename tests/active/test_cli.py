@@ -349,6 +349,13 @@ def test_next_names_a_bad_strategy_or_batch_even_with_a_round_open(tmp_path):
     assert (f"note: none of the 2 items of {str(tmp_path / 'o.csv')!r} was waiting in the open "
             f"round 1 (its 4 waiting items: ") in out
     assert "round 1 stays open: 4 item(s) still need a label or skip" in out
+    # two of the round's items labeled, then the same file again: recorded already,
+    # and no word of another ledger
+    pd.DataFrame({"id": waiting[:2], "label": ["ham", "spam"]}).to_csv(tmp_path / "r.csv",
+                                                                       index=False)
+    _run("al", "label", tmp_path / "r.csv", "--ledger", led)
+    out = _run("al", "label", tmp_path / "r.csv", "--ledger", led)
+    assert "was waiting in the open round" not in out and "0 labels recorded" in out
 
 
 def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp_path):
