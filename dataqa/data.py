@@ -1388,6 +1388,12 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     return labels, class_names
 
 
+def _padded_labels(values: Any) -> list[str]:
+    """The text labels among ``values`` that have white space around them (``'spam '``),
+    which are read without it."""
+    return [v for v in values if isinstance(v, str) and v.strip() and v != v.strip()]
+
+
 def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
     """Text labels with the white space around them stripped (``'spam '`` and ``'spam'``
     are one class), with a warning that counts the cells stripped; labels that differ

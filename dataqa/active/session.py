@@ -515,7 +515,9 @@ class LabelingSession:
                     f"recorded).")
         values, added, kind = normalize_new_labels(self.ledger, ids, labels,
                                                    new_classes=new_classes, where=where)
-        padded = [v for v in labels if isinstance(v, str) and v.strip() and v != v.strip()]
+        from dataqa.data import _padded_labels
+
+        padded = _padded_labels(labels)
         if padded:  # read without it, as al init and the audit read a label column
             self.notes_.append(
                 f"{len(padded):,} label{'s' if len(padded) > 1 else ''} in {where} had white "

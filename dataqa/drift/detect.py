@@ -609,7 +609,9 @@ def _warn_padded_labels(cur: pd.DataFrame, label_column: str, table: str) -> Non
     without it, as the reference's are (where the same warning is given)."""
     if label_column not in cur.columns:
         return
-    padded = [v for v in cur[label_column] if isinstance(v, str) and v.strip() and v != v.strip()]
+    from dataqa.data import _padded_labels
+
+    padded = _padded_labels(cur[label_column])
     if padded:
         import warnings
 

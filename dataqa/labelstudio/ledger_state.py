@@ -26,6 +26,7 @@ __all__ = [
     "ANSWER_ORIGINS_KEY",
     "AnswerOrigin",
     "answer_prefix",
+    "plain_answer_prefix",
     "record_answer_origin",
     "LOCK_WAIT_S",
     "queue_name",
@@ -180,6 +181,12 @@ ANSWER_ORIGINS_KEY = "labelstudio:answer-origins"
 
 def _answer_prefix_of(project_id: int, tag: str) -> str:
     return f"labelstudio:{int(project_id)}{'~' + tag if tag else ''}:"
+
+
+def plain_answer_prefix(project_id: int) -> str:
+    """The prefix of the first project pulled with this id (and of every answer a ledger
+    stored before the origins were recorded)."""
+    return _answer_prefix_of(project_id, "")
 
 
 @dataclass

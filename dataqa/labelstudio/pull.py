@@ -38,6 +38,7 @@ from dataqa.labelstudio.ledger_state import (
     check_ledger_path,
     ledger_lock,
     open_ledger,
+    plain_answer_prefix,
     pulled_state_key,
     record_answer_origin,
     same_project,
@@ -154,7 +155,7 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
     previous = ledger.get_state(pulled_state_key(title))
     if previous is not None and not (same_project(previous, project_id, url, created,
                                                   unrecorded_url=True)
-                                     and previous.get("prefix", f"labelstudio:{project_id}:")
+                                     and previous.get("prefix", plain_answer_prefix(project_id))
                                      == origin.prefix):
         previous = None  # another project of that title (another server, or made afresh)
     state = None if full else previous

@@ -208,7 +208,7 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
 
     Also checks the dev ids when the dev table has the id column.
     """
-    from dataqa.data import make_ids, table_name
+    from dataqa.data import _padded_labels, make_ids, table_name
 
     name = table_name(frame)
     if label_column not in frame.columns:
@@ -231,7 +231,7 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
             warnings.warn(f"dev label column {label_column!r} of {name} writes classes in "
                           f"another case than --classes (class_names); read {pairs}.",
                           UserWarning, stacklevel=3)
-    padded = [v for v in frame[label_column] if isinstance(v, str) and v.strip() and v != v.strip()]
+    padded = _padded_labels(frame[label_column])
     if padded:  # (said as the audit says it of a label column)
         import warnings
 
