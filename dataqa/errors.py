@@ -157,11 +157,13 @@ class MissingColumnError(DataqaError, KeyError):
         cols = ", ".join(repr(c) if isinstance(c, str) and c != c.strip() else str(c)
                          for c in self.available[:20])
         more = f" (+{len(self.available) - 20} more)" if len(self.available) > 20 else ""
+        # a fix that already says how to read a file without a header is not repeated
+        header = "" if fix and "--no-header" in fix else _header_hint(self.available)
         super().__init__(
             f"{role} {column!r} is not in {table}; "
             f"{'the table has' if table == 'the table' else 'its columns are'}: {cols}{more}."
             f"{_near_hint(column, self.available, role)} "
-            f"{fix or 'Pass one of these names.'}{_header_hint(self.available)}{hint}"
+            f"{fix or 'Pass one of these names.'}{header}{hint}"
         )
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message

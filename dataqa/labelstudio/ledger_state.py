@@ -36,6 +36,7 @@ __all__ = [
     "project_state",
     "record_project_state",
     "recorded_title",
+    "recorded_id_state",
     "same_project",
     "same_server",
     "server_address",
@@ -162,16 +163,21 @@ def recorded_title(ledger: Any, project: str, url: str) -> str:
     1"``); else ``project`` itself. An id is looked up first, as Label Studio finds a
     project by id before title (a project titled ``"123"`` is not project id 123)."""
     text = str(project).strip()
-    if not text.isdigit():
-        return str(project)
+    found = recorded_id_state(ledger, int(text), url) if text.isdigit() else None
+    return found[0] if found is not None else str(project)
+
+
+def recorded_id_state(ledger: Any, project_id: int, url: str) -> tuple[str, dict] | None:
+    """``(title, state)`` of the project a push recorded with this id on the server at
+    ``url``, or None when the ledger pushed to no such id there."""
     prefix = project_state_key("")
     for key in ledger.state_keys(prefix):
         state = ledger.get_state(key) or {}
         # a project's own state holds its classes; the pull's (key ending /pulled) not
-        if ("class_names" in state and state.get("project_id") == int(text)
+        if ("class_names" in state and state.get("project_id") == int(project_id)
                 and same_server(state.get("url"), url)):
-            return key[len(prefix):]
-    return str(project)
+            return key[len(prefix):], state
+    return None
 
 
 #: The ledger state naming the Label Studio project that each external-id prefix of

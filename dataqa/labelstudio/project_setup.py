@@ -159,22 +159,15 @@ def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None
     """Refuse a title whose project, as the ledger recorded it, is now titled otherwise
     (renamed in Label Studio): pushing under the old title would create a second project
     with the same items. A recorded project that is gone (deleted) is said, and a new one
-    is made."""
-    from pathlib import Path
-
+    is made. An id the ledger recorded on this server must still be that project (see
+    :func:`_check_known_id`)."""
     from dataqa.errors import LabelStudioProjectError
     from dataqa.labelstudio.ledger_state import project_state, same_project, same_server
-    from dataqa.ledger import Ledger
 
-    if not isinstance(project, str) or project.strip().isdigit():
+    if isinstance(project, int) or str(project).strip().isdigit():
+        _with_ledger(ledger, path, lambda led: _check_known_id(server, led, int(project)))
         return
-    if isinstance(ledger, Ledger):
-        state = project_state(ledger, project)
-    elif path is not None and Path(path).exists():
-        with Ledger(path, create=False) as led:
-            state = project_state(led, project)
-    else:
-        return
+    state = _with_ledger(ledger, path, lambda led: project_state(led, project)) or {}
     known = state.get("project_id")
     if known is None or not same_server(state.get("url"), server.url):
         return  # recorded on another server: its ids say nothing here
@@ -197,3 +190,45 @@ def check_known_project(server: LabelStudioClient, ledger: Any, path: str | None
             f"now titles {info.get('title')!r}: pass --project {info.get('title')!r} to go on "
             f"with it. A push under the old title would create a second "
             f"project holding the same items. Nothing was pushed.")
+
+
+def _with_ledger(ledger: Any, path: str | None, read: Any) -> Any:
+    """``read(ledger)`` on the open ledger, or on the one at ``path`` when it exists;
+    None when there is no ledger yet."""
+    from pathlib import Path
+
+    from dataqa.ledger import Ledger
+
+    if isinstance(ledger, Ledger):
+        return read(ledger)
+    if path is not None and Path(path).exists():
+        with Ledger(path, create=False) as led:
+            return read(led)
+    return None
+
+
+def _check_known_id(server: LabelStudioClient, ledger: Any, project_id: int) -> None:
+    """Refuse a push by id to a project the ledger recorded under that id on this server
+    when the server no longer holds it: gone (a server started afresh, or the project
+    deleted), or the id now numbering a later project (told apart by its creation time).
+    A push by title makes the project anew; by id it would make a project titled with the
+    number, or fill an unrelated project with the recorded queue's items."""
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio.ledger_state import recorded_id_state, same_project
+
+    found = recorded_id_state(ledger, project_id, server.url)
+    if found is None:
+        return
+    title, state = found
+    info = server.find_project(int(project_id))
+    if info is not None and same_project(state, project_id, server.url,
+                                         info.get("created_at")):
+        return
+    now = ("has no project with that id" if info is None else
+           f"holds another project under that id, {info.get('title')!r}, made "
+           f"{info.get('created_at')} (the ledger's was made {state.get('created_at')})")
+    raise LabelStudioProjectError(
+        f"this ledger pushed to project {title!r} as id {project_id}, but Label Studio at "
+        f"{server.url} now {now}: the server was started afresh or the project deleted. "
+        f"Pass --project {title!r} to make it again and push its items there. Nothing was "
+        f"pushed.")

@@ -835,6 +835,10 @@ def test_al_label_without_header_points_to_no_header_columns(tmp_path: Path):
             "read it with --no-header --columns id,label." in out.replace(str(tmp_path) + "/", ""))
     assert "2 labels recorded" in _run("al", "label", ans, "--ledger", led, "--no-header",
                                        "--columns", "id,label")
+    # a number among the names (a class given as a number) gets the hint once, not twice
+    ans.write_text("t1,1,ann\nt3,0,ann\n")
+    out = " ".join(_fail("al", "label", ans, "--ledger", led).split())
+    assert out.count("--no-header") == 1 and "--columns id,label,annotator." in out
 
 
 def test_al_next_k_help_states_the_adaptive_default():

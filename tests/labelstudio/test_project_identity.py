@@ -335,3 +335,61 @@ def test_a_pull_state_of_another_prefix_is_not_this_projects(ls_server, ls_clien
     assert len(stored) == 4  # the earlier project's two stay as they were
     assert sum(e.startswith(f"labelstudio:{pid}~") for e in stored) == 2
     assert pull_annotations(**kw).attrs["report"].n_new == 0
+
+
+def test_a_push_by_a_recorded_id_the_server_no_longer_holds_is_refused(
+        ls_server, ls_client, ledger, project_name):
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio.ledger_state import project_state_key
+
+    push(make_items(2), ls_server, ledger, project_name)
+    pid = ls_client.find_project(project_name)["id"]
+    # by its id, as recorded: the same project, nothing new
+    rep = push(make_items(2), ls_server, ledger, str(pid))
+    assert (rep.project_id, rep.n_created, len(rep.skipped)) == (pid, 0, 2)
+    # the id now numbers a later project (the server started afresh at that address)
+    key = project_state_key(project_name)
+    ledger.set_state(key, {**ledger.get_state(key), "created_at": "2020-01-01T00:00:00Z"})
+    n_tasks = len(ls_client.list_tasks(pid))
+    with pytest.raises(LabelStudioProjectError,
+                       match=rf"pushed to project '{project_name}' as id {pid}, but Label "
+                             rf"Studio at .* now holds another project under that id, "
+                             rf"'{project_name}', made .*Pass --project '{project_name}'"):
+        push(make_items(3), ls_server, ledger, str(pid))
+    # an id the server has no project for: refused, not made as a project titled "999999"
+    ledger.set_state(project_state_key(f"{project_name} gone"),
+                     {**ledger.get_state(key), "project_id": 999999})
+    with pytest.raises(LabelStudioProjectError,
+                       match=rf"as id 999999, but Label Studio at .* now has no project "
+                             rf"with that id: .*--project '{project_name} gone'"):
+        push(make_items(3), ls_server, ledger, "999999")
+    assert ls_client.find_project("999999") is None
+    assert len(ls_client.list_tasks(pid)) == n_tasks == 2  # nothing was pushed
+
+
+def test_answers_moved_to_another_servers_prefix_are_not_this_pulls_to_compare(
+        ls_server, ls_client, ledger, project_name):
+    # an older ledger stored one answer under this id's plain prefix that another server's
+    # pull state lists (with the same task and annotation numbers) and this title's does
+    # not: the answer moves to that server's prefix, and this project's own answer, read
+    # again, is stored anew and said to be new (not compared with the moved one)
+    tid, (answer, _), kw, pid = _pulled(ls_server, ls_client, ledger, project_name)
+    _as_before_origins(ledger, project_name)
+    key = f"labelstudio/{project_name}/pulled"
+    state = ledger.get_state(key)
+    ledger.set_state(key, {**state, "tasks": {t: v for t, v in state["tasks"].items()
+                                              if t != str(tid["item-0"])}})
+    ours = f"labelstudio:{pid}:{tid['item-0']}:{answer['id']}"
+    ledger.set_state("labelstudio/over there/pulled", {
+        "project_id": pid, "url": "http://other.example:8080",
+        "watermark": "2026-11-01T00:00:00Z",
+        "tasks": {str(tid["item-0"]): {"a": [answer["id"]]}}})
+    df = pull_annotations(**kw, full=True)
+    report = df.attrs["report"]
+    assert (report.n_new, report.n_updated, report.n_withdrawn) == (1, 0, 0)
+    assert df.set_index("id")["status"].to_dict() == {"item-0": "new", "item-1": "unchanged"}
+    rows = _counting(ledger)
+    assert len(rows) == 3 and rows.loc[ours, "label"] == 1 and rows.loc[ours, "id"] == "item-0"
+    (moved,) = [e for e in rows.index if e.startswith(f"labelstudio:{pid}~")]
+    assert moved.endswith(f":{tid['item-0']}:{answer['id']}")
+    assert pull_annotations(**kw, full=True).attrs["report"].n_new == 0
