@@ -148,6 +148,12 @@ def _print_init_result(res: dict, total: dict, ledger: Path, text_column: str | 
     console.print(f"{res['n']} rows read: [bold]{res['items']}[/] new items, "
                   f"[bold]{res['labels']}[/] given labels added; the ledger holds "
                   f"{total['items']} items, {total['labeled_items']} labeled.", highlight=False)
+    if res.get("empty_texts"):
+        blank = res["empty_texts"]
+        err_console.print(f"note: {len(blank)} item(s) have no text in column {text_column!r} "
+                          f"({format_ids(blank, 5)}); they stay in the pool, but with no word "
+                          f"to tell them apart the model sees them all as one item: write "
+                          f"their text, or leave those rows out of the table.", highlight=False)
     if res["adopted"]:
         err_console.print(f"note: the ledger already held {len(res['adopted'])} item(s) that are "
                       f"not in this table ({format_ids(res['adopted'], 5)}), e.g. pushed with "

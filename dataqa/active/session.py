@@ -45,16 +45,41 @@ from dataqa.stats import error_rate_interval
 
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
            "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table",
-           "one_class_warning", "ONE_CLASS_SHARE", "ONE_CLASS_MIN_DEV", "ONE_CLASS_TRUE_SHARE"]
+           "one_class_warning", "ONE_CLASS_SHARE", "ONE_CLASS_MIN_DEV", "ONE_CLASS_MIN_OTHERS",
+           "ONE_CLASS_OTHER_SHARE"]
 
 
 
 #: A model "predicts one class" when it gives one class to at least this share of at
-#: least :data:`ONE_CLASS_MIN_DEV` dev items, of which at most :data:`ONE_CLASS_TRUE_SHARE`
-#: have that label: ``al status`` and ``al label`` then warn (see :func:`one_class_warning`).
+#: least :data:`ONE_CLASS_MIN_DEV` dev items, while at least :data:`ONE_CLASS_MIN_OTHERS`
+#: of them have another label and it gives another class to at most
+#: :data:`ONE_CLASS_OTHER_SHARE` times as many: ``al status`` and ``al label`` then warn
+#: (see :func:`one_class_warning`). On dev labels of 86% one class (SMS), a model that
+#: gives that class to 98% of the items is said to have collapsed.
 ONE_CLASS_SHARE = 0.95
 ONE_CLASS_MIN_DEV = 20
-ONE_CLASS_TRUE_SHARE = 0.8
+ONE_CLASS_MIN_OTHERS = 5
+ONE_CLASS_OTHER_SHARE = 0.25
+
+
+def _collapsed_onto(pred: Any, truth: Any) -> dict | None:
+    """``{"class", "n", "of", "true"}`` when the predictions ``pred`` of the dev items
+    give one class to nearly every one of them, which their labels ``truth`` do not
+    explain (see :data:`ONE_CLASS_SHARE`); else None."""
+    pred = np.asarray([str(p) for p in pred])
+    if len(pred) < ONE_CLASS_MIN_DEV:
+        return None
+    names, counts = np.unique(pred, return_counts=True)
+    top = int(counts.argmax())
+    truly = int(sum(str(t) == names[top] for t in truth))
+    # the others are given to a few of the items that have them, at most: the model has
+    # collapsed (labels of mostly one class, an unweighted model)
+    others, predicted_others = len(pred) - truly, len(pred) - int(counts[top])
+    if (counts[top] >= ONE_CLASS_SHARE * len(pred) and others >= ONE_CLASS_MIN_OTHERS
+            and predicted_others <= ONE_CLASS_OTHER_SHARE * others):
+        return {"class": str(names[top]), "n": int(counts[top]), "of": int(len(pred)),
+                "true": truly}
+    return None
 
 
 def one_class_warning(metrics: dict) -> str | None:
@@ -652,15 +677,9 @@ class LabelingSession:
         er = error_rate_interval(n_err, len(dev))
         out = {"n_dev": int(len(dev)), "dev_accuracy": 1.0 - er.estimate,
                "dev_low": 1.0 - er.high, "dev_high": 1.0 - er.low}
-        names, counts = np.unique(np.asarray([str(p) for p in pred]), return_counts=True)
-        top = int(counts.argmax())
-        truly = int(sum(str(t) == names[top] for t in truth))
-        # one class predicted for nearly every dev item that the dev labels do not explain:
-        # the model has collapsed (labels of mostly one class, an unweighted model)
-        if (len(dev) >= ONE_CLASS_MIN_DEV and counts[top] >= ONE_CLASS_SHARE * len(dev)
-                and truly <= ONE_CLASS_TRUE_SHARE * len(dev)):
-            out["dev_one_class"] = {"class": str(names[top]), "n": int(counts[top]),
-                                    "of": int(len(dev)), "true": truly}
+        one = _collapsed_onto(pred, truth)
+        if one is not None:
+            out["dev_one_class"] = one
         return out
 
     def _metrics(self) -> dict[str, Any]:

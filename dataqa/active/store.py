@@ -161,7 +161,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     content differs from the table's: the stored one is kept) and ``adopted`` (items the
     ledger held before its first setup that are not in the table: they join the pool, with
     their stored value of the text or feature columns as their content;
-    ``adopted_without_content`` lists those that have none).
+    ``adopted_without_content`` lists those that have none); ``empty_texts``, the ids of
+    the table's rows whose text is empty or blank (kept, with no word to tell them apart).
     """
     from dataqa.data import (
         _clean_text_labels,
@@ -187,10 +188,12 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     ids = make_ids(df, id_column)
     analyzer = None
     empty: list[str] = []
+    blank_texts: list[str] = []
     if text_column is not None:
         feats: list[str] = []
         texts = ["" if pd.isna(t) else str(t) for t in df[text_column]]
         _, analyzer = text_features(texts, column=text_column)
+        blank_texts = [str(i) for i, t in zip(ids, texts, strict=True) if not t.strip()]
         data_rows = [{"text": t} for t in texts]
     else:
         exclude = [c for c in (label_column, id_column, split_column) if c]
@@ -353,7 +356,7 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             "changed_labels": changed_labels, "cleared_labels": cleared_labels,
             "changed_content": changed_content,
             "adopted": adopted_ids, "adopted_without_content": lacking,
-            "empty_columns": empty}
+            "empty_columns": empty, "empty_texts": list(dict.fromkeys(blank_texts))}
 
 
 def features_from_ledger(ledger: Ledger) -> tuple[list[str], Any]:

@@ -965,3 +965,43 @@ def test_status_of_a_pushed_open_round_says_answers_count_once_pulled(tmp_path: 
     assert "round 1 is open: 3 of 3 items still need a label or skip" in out
     assert ("(answers and Skips given in Label Studio count once pulled: `dataqa ls pull "
             "--ledger ... --project 'p'`)") in out
+
+
+def test_al_init_notes_items_without_text(tmp_path: Path):
+    data = tmp_path / "d.csv"
+    _texts(data, n=20)
+    df = pd.read_csv(data, keep_default_na=False)
+    df.loc[[3, 7], "text"] = ["", "   "]
+    df.to_csv(data, index=False)
+    out = _run("al", "init", data, "--ledger", tmp_path / "l.db", "--text-column", "text",
+               "--label-column", "label", "--id-column", "id")
+    assert ("note: 2 item(s) have no text in column 'text' ('t3', 't7'); they stay in the "
+            "pool" in out)
+    assert "20 new items" in out
+    out = _run("al", "init", _texts(tmp_path / "full.csv", n=20), "--ledger",
+               tmp_path / "m.db", "--text-column", "text", "--label-column", "label",
+               "--id-column", "id")
+    assert "no text in column" not in out
+
+
+@pytest.mark.parametrize(("n_ham_pred", "truth_spam", "warned"), [
+    (0, 28, True),    # 86% ham dev labels (as SMS), every item called ham
+    (7, 28, True),    # a quarter of the spam count called spam, at most: collapsed
+    (8, 28, False),   # more than a quarter
+    (0, 4, False),    # too few other labels to tell
+    (0, 100, True),   # half and half, one class predicted
+    (11, 28, False),  # ham for fewer than 95% of the items
+])
+def test_a_collapsed_model_is_told_apart_whatever_the_majority_share(n_ham_pred, truth_spam,
+                                                                     warned):
+    from dataqa.active.session import _collapsed_onto
+
+    n = 200
+    truth = ["spam"] * truth_spam + ["ham"] * (n - truth_spam)
+    pred = ["spam"] * n_ham_pred + ["ham"] * (n - n_ham_pred)
+    got = _collapsed_onto(pred, truth)
+    if warned:
+        assert got == {"class": "ham", "n": n - n_ham_pred, "of": n, "true": n - truth_spam}
+    else:
+        assert got is None
+    assert _collapsed_onto(pred[:19], truth[:19]) is None  # below 20 dev items
