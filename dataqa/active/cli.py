@@ -365,69 +365,90 @@ def next_command(
     if batch is not None and batch < 1:
         raise InvalidSettingError(f"--batch {batch} must be at least 1.")
     settings = _strategy_settings(strategy_, k)
-    with Ledger(ledger, create=False) as led:
-        current = open_round_in(led)
-        if current is not None:
-            was = _round_options(current)
-            differ = [f"{opt} {val}" for opt, val in asked.items()
-                      if val is not None and val != was[opt]]
-            if differ:
-                how = " ".join(f"{o} {v}" for o, v in was.items() if v is not None)
-                raise InvalidSettingError(
-                    f"round {current['round']} is still open ({len(current['missing'])} of "
-                    f"{current['n_batch']} items to label or skip; picked with {how}); "
-                    f"finish it with `dataqa al label` before asking for {' '.join(differ)}, "
-                    f"or run `dataqa al next` without them to see it again.")
-        session = LabelingSession.open(
-            led, strategy=strategy_, batch_size=10 if batch is None else batch,
-            random_state=0 if seed is None else seed, selector=selector or "topk",
-            strategy_settings=settings)
-        frame = session.next_batch()
-        texts = led.item_data(frame["id"].tolist())
-        out_of_scope: set = set()
-        if current is not None:  # an open round shown again: its items answered out of scope
-            from dataqa.active.labels import is_out_of_scope
-
-            latest = led.latest_labels()
-            mine = latest[latest["id"].astype(str).isin(set(frame["id"].astype(str)))]
-            out_of_scope = set(mine.loc[is_out_of_scope(mine["label"]), "id"].astype(str))
-        rid = int(frame["round"].iloc[0]) if len(frame) else None
-        info = led.round_info(rid) if rid is not None else None
-    frame = frame.assign(text=[texts[i].get("text", "") for i in frame["id"]])
-    for note in getattr(session, "notes_", []):
-        err_console.print(f"note: {note}", highlight=False)
-    if current is not None:
-        console.print(f"round {rid} is still open: {len(current['missing'])} of "
-                      f"{len(frame)} items to label or skip; showing it again (scores as "
-                      f"when it was picked, predictions of the model as it is now).",
-                      highlight=False)
-        missing, skipped = set(current["missing"]), set(current.get("skipped") or ())
-        frame = frame.assign(status=["to label" if i in missing else
-                                     "skipped" if i in skipped else
-                                     "out of scope" if str(i) in out_of_scope else "labeled"
-                                     for i in frame["id"]])
-    title = (_round_title(info, len(frame), None if current is None else len(current["missing"]))
-             if info is not None else "no batch")
-    table = Table(title=title)
-    # a random round's scores are uniform draws that only order the batch: not a confidence
-    random = info is not None and str(info.get("strategy")) == "random"
-    shown = ("id", "random draw" if random else "score", "prediction",
-             *(("status",) if "status" in frame else ()), "text")
-    for col in shown:
-        table.add_column(col, overflow="fold")
-    for _, r in frame.iterrows():
-        table.add_row(str(r["id"]), _fmt(float(r["score"]), ".4f"), _fmt(r["prediction"]),
-                      *((str(r["status"]),) if "status" in frame else ()),
-                      str(r["text"])[:80])
-    print_table(table)
-    if out is not None:
-        write_csv_atomic(frame, out, for_people=True)
-        console.print(f"batch written to {out}", highlight=False)
-    if push:
+    state: dict = {}
+    try:
         with Ledger(ledger, create=False) as led:
-            _push_batch(frame, led=led, project=project, classes=classes, url=url,
-                        timeout=timeout, model_name=type(session.model_).__name__
-                        if getattr(session, "model_", None) is not None else None)
+            current = open_round_in(led)
+            if current is not None:
+                was = _round_options(current)
+                differ = [f"{opt} {val}" for opt, val in asked.items()
+                          if val is not None and val != was[opt]]
+                if differ:
+                    how = " ".join(f"{o} {v}" for o, v in was.items() if v is not None)
+                    raise InvalidSettingError(
+                        f"round {current['round']} is still open ({len(current['missing'])} of "
+                        f"{current['n_batch']} items to label or skip; picked with {how}); "
+                        f"finish it with `dataqa al label` before asking for {' '.join(differ)}, "
+                        f"or run `dataqa al next` without them to see it again.")
+            session = LabelingSession.open(
+                led, strategy=strategy_, batch_size=10 if batch is None else batch,
+                random_state=0 if seed is None else seed, selector=selector or "topk",
+                strategy_settings=settings)
+            frame = session.next_batch()
+            texts = led.item_data(frame["id"].tolist())
+            out_of_scope: set = set()
+            if current is not None:  # an open round shown again: its items answered out of scope
+                from dataqa.active.labels import is_out_of_scope
+
+                latest = led.latest_labels()
+                mine = latest[latest["id"].astype(str).isin(set(frame["id"].astype(str)))]
+                out_of_scope = set(mine.loc[is_out_of_scope(mine["label"]), "id"].astype(str))
+            rid = int(frame["round"].iloc[0]) if len(frame) else None
+            state["round"] = rid
+            info = led.round_info(rid) if rid is not None else None
+        frame = frame.assign(text=[texts[i].get("text", "") for i in frame["id"]])
+        for note in getattr(session, "notes_", []):
+            err_console.print(f"note: {note}", highlight=False)
+        if current is not None:
+            console.print(f"round {rid} is still open: {len(current['missing'])} of "
+                          f"{len(frame)} items to label or skip; showing it again (scores as "
+                          f"when it was picked, predictions of the model as it is now).",
+                          highlight=False)
+            missing, skipped = set(current["missing"]), set(current.get("skipped") or ())
+            frame = frame.assign(status=["to label" if i in missing else
+                                         "skipped" if i in skipped else
+                                         "out of scope" if str(i) in out_of_scope else "labeled"
+                                         for i in frame["id"]])
+        title = (_round_title(info, len(frame), None if current is None else len(current["missing"]))
+                 if info is not None else "no batch")
+        table = Table(title=title)
+        # a random round's scores are uniform draws that only order the batch: not a confidence
+        random = info is not None and str(info.get("strategy")) == "random"
+        shown = ("id", "random draw" if random else "score", "prediction",
+                 *(("status",) if "status" in frame else ()), "text")
+        for col in shown:
+            table.add_column(col, overflow="fold")
+        for _, r in frame.iterrows():
+            table.add_row(str(r["id"]), _fmt(float(r["score"]), ".4f"), _fmt(r["prediction"]),
+                          *((str(r["status"]),) if "status" in frame else ()),
+                          str(r["text"])[:80])
+        print_table(table)
+        if out is not None:
+            write_csv_atomic(frame, out, for_people=True)
+            console.print(f"batch written to {out}", highlight=False)
+        if push:
+            with Ledger(ledger, create=False) as led:
+                _push_batch(frame, led=led, project=project, classes=classes, url=url,
+                            timeout=timeout, model_name=type(session.model_).__name__
+                            if getattr(session, "model_", None) is not None else None)
+    except KeyboardInterrupt as exc:  # Ctrl-C: say whether a round was picked
+        said = getattr(exc, "dataqa_note", None)  # the push's own account comes first
+        ours = _next_interrupted_note(ledger, state.get("round"), push, project)
+        exc.dataqa_note = f"{said} {ours}" if said else ours
+        raise
+
+
+def _next_interrupted_note(ledger: Path, rid: int | None, push: bool,
+                           project: str | None) -> str:
+    """What an interrupted ``al next`` says: whether its round was recorded, and how to
+    go on."""
+    if rid is None:
+        return ("run the same command again: a round recorded before the interrupt is "
+                "shown again, not picked twice.")
+    again = f"dataqa al next --ledger {ledger}" + (f" --push --project {project!r}" if push else "")
+    return (f"round {rid} was recorded (its items picked); `{again}` shows it again"
+            f"{' and pushes it (items already in Label Studio are not made twice)' if push else ''}"
+            f": nothing is picked twice.")
 
 
 @al_app.command("label")

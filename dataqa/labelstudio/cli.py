@@ -122,12 +122,12 @@ def _flagged(items: pd.DataFrame, source: Path, only: bool) -> pd.DataFrame:
     if only:
         return items[flag.to_numpy(dtype=bool)]
     n_flag = int(flag.sum())
-    if n_flag < len(items):
-        err_console.print(
+    if n_flag < len(items):  # said once the push went through
+        items.attrs["dataqa_note"] = (
             f"note: --from {str(source)!r} is an audit's issue table: all {len(items):,} "
-            f"items are pushed, {n_flag:,} of them flagged; --only-flagged pushes those "
+            f"items were pushed, {n_flag:,} of them flagged; --only-flagged pushes those "
             f"alone (`dataqa review plan AUDIT_DIR --push` sends a blind sample that "
-            f"estimates the error rate).", highlight=False)
+            f"estimates the error rate).")
     return items
 
 
@@ -240,6 +240,8 @@ def push_command(
                                 data_kind=data_kind, column=column, progress=None,
                                 timeout=timeout, pretick=pretick)
     print_push_report(report)
+    if items is not None and items.attrs.get("dataqa_note"):
+        err_console.print(items.attrs["dataqa_note"], highlight=False)
 
 
 @ls_app.command("pull")

@@ -35,6 +35,7 @@ __all__ = [
     "pulled_state_key",
     "project_state",
     "record_project_state",
+    "record_item_data",
     "recorded_title",
     "recorded_id_state",
     "same_project",
@@ -309,6 +310,21 @@ def _earlier_owners(ledger: Any, project_id: int, url: str, created_at: Any,
                     out.renames[old] = f"{prefix}{t}:{a}"
         out.states[k] = {**st, "prefix": prefix}
     return entries
+
+
+def record_item_data(ledger: Any, ids: Sequence[str], data: Sequence[dict]) -> None:
+    """Store a push's shown data of its items: new items get it; an item already in the
+    ledger keeps the values it has (an id stands for one item) and gains the columns it
+    lacked, so that a push from the ledger shows the text a later push added to items
+    first pushed without it."""
+    new = ledger.add_items(ids, data=data)
+    if new == len(ids):
+        return
+    stored = ledger.item_data(ids)
+    wider = {i: {**d, **stored[i]} for i, d in zip(ids, data, strict=True)
+             if not set(d) <= set(stored[i])}
+    if wider:
+        ledger.add_items(list(wider), data=list(wider.values()), replace_data=True)
 
 
 def record_project_state(ledger: Any, project: str, *, project_id: int, url: str,

@@ -60,6 +60,7 @@ from dataqa.labelstudio.ledger_state import (
     open_ledger,
     queue_columns_key,
     queue_name,
+    record_item_data,
     record_project_state,
 )
 from dataqa.labelstudio.project_setup import (
@@ -123,7 +124,11 @@ def _audit_aliases(items: pd.DataFrame) -> pd.DataFrame:
     each only where the push's own name is absent."""
     rename = {a: b for a, b in AUDIT_COLUMN_ALIASES.items()
               if a in items.columns and b not in items.columns}
-    return items.rename(columns=rename) if rename else items
+    if not rename:
+        return items
+    out = items.rename(columns=rename)
+    out.attrs["dataqa_column_names"] = {b: a for a, b in rename.items()}
+    return out
 
 
 def _check_items(items: Any, *, project: str | int, queue: str, kind: str | None,
@@ -315,7 +320,7 @@ def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
     qname = queue_name(project, plan.queue)
     data = [{c: json_value(v) for c, v in zip(plan.shown_columns, row, strict=True)}
             for row in plan.items[plan.shown_columns].itertuples(index=False, name=None)]
-    ledger.add_items(plan.ids, data=data)
+    record_item_data(ledger, plan.ids, data)
     ledger.create_queue(qname, kind=plan.kind, project=project, settings={
         "project_id": project_id, "class_names": plan.class_names, "data_kind": plan.data_kind,
         "column": plan.column, "model_version": plan.model_version, "pretick": plan.pretick})

@@ -393,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Label Studio is up: {server.url}")
     print(f"Log in as {server.username}; the password is in {files['password']} (readable "
           f"only by you{', set from $' + PASSWORD_ENV if os.environ.get(PASSWORD_ENV) else ''}).")
-    print(f"The API key is in {key_file} (readable only by you). From another shell:")
+    from_env = ", set from $LABEL_STUDIO_API_KEY" if os.environ.get("LABEL_STUDIO_API_KEY") else ""
+    print(f"The API key is in {key_file} (readable only by you{from_env}). From another shell:")
     print(f"  export LABEL_STUDIO_URL={server.url}")
     print(f"  export LABEL_STUDIO_API_KEY=$(cat {key_file})")
     print("Press Ctrl-C to stop.", flush=True)

@@ -209,9 +209,12 @@ def build_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     ids = items["id"].astype(str).tolist()
     pretick = pretick or DEFAULT_PRETICK[kind]
     blind = kind == "verify"
-    given = (_class_names(items["label"], names, "label", ids)
+    # a column read under a push's name is named as the caller wrote it (given_label)
+    called = items.attrs.get("dataqa_column_names", {})
+    given = (_class_names(items["label"], names, called.get("label", "label"), ids)
              if "label" in items.columns and not blind else [None] * n)
-    suggested = (_class_names(items["prediction"], names, "prediction", ids)
+    suggested = (_class_names(items["prediction"], names,
+                              called.get("prediction", "prediction"), ids)
                  if "prediction" in items.columns and not blind else [None] * n)
     probs = _numbers(items, "probability", unit=True) if not blind else [None] * n
     # a verify task carries no score either: its priority (the issue score, by which the

@@ -1005,3 +1005,31 @@ def test_a_collapsed_model_is_told_apart_whatever_the_majority_share(n_ham_pred,
     else:
         assert got is None
     assert _collapsed_onto(pred[:19], truth[:19]) is None  # below 20 dev items
+
+
+def test_an_interrupted_al_next_says_whether_its_round_was_recorded(tmp_path: Path,
+                                                                   monkeypatch):
+    import dataqa.active.cli as al_cli
+    from dataqa.active.session import LabelingSession
+
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:  # before the round is picked
+        m.setattr(LabelingSession, "next_batch", stop)
+        res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3"])
+    assert res.exit_code == 130
+    assert ("interrupted: run the same command again: a round recorded before the interrupt "
+            "is shown again, not picked twice.") in " ".join(res.output.split())
+    with monkeypatch.context() as m:  # picked and recorded, interrupted while shown
+        m.setattr(al_cli, "print_table", stop)
+        res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3"])
+    assert res.exit_code == 130
+    assert (f"interrupted: round 1 was recorded (its items picked); `dataqa al next --ledger "
+            f"{led}` shows it again: nothing is picked twice.") in " ".join(res.output.split())
+    out = _run("al", "next", "--ledger", led, "--batch", "3")
+    assert "round 1 is still open: 3 of 3 items to label or skip" in out

@@ -110,6 +110,24 @@ def test_cli_push_to_a_title_too_short_touches_no_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.csv"]  # no ledger, no lock
 
 
+def test_cli_push_names_an_issue_tables_column_as_the_file_does(tmp_path):
+    src = tmp_path / "issues.csv"
+    src.write_text("id,given_label,suggested_label,label_issue_score,text\n"
+                   "r1,ham,spam,0.9,a b\nr2,eggs,ham,0.8,c d\nr3,spam,bacon,0.7,e f\n")
+    args = ["ls", "push", "--ledger", str(tmp_path / "l.db"), "--project", "abc review",
+            "--queue", "review", "--from", str(src), "--classes", "ham,spam",
+            "--url", "http://127.0.0.1:9"]
+    res = CliRunner().invoke(_app(), args, env={"LABEL_STUDIO_API_KEY": "k"})
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert ("column 'given_label' has 1 value(s) that are neither a class index 0..1 nor a "
+            "class name (data row 2 (id 'r2'): 'eggs')") in out
+    src.write_text(src.read_text().replace("eggs", "ham"))
+    res = CliRunner().invoke(_app(), args, env={"LABEL_STUDIO_API_KEY": "k"})
+    assert "column 'suggested_label' has 1 value(s)" in " ".join(res.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["issues.csv"]
+
+
 def test_cli_push_pretick(ls_server, ls_client, tmp_path, project_name):
     src = tmp_path / "review.csv"
     make_items(4).assign(label=[0, 1, 1, 0]).to_csv(src, index=False)
@@ -242,8 +260,14 @@ def test_cli_push_of_an_issue_table_whole_or_flagged_only(ls_server, ls_client, 
                               project_name + " all"], env=env)
     assert res.exit_code == 0, res.output
     assert "6 created" in res.output
-    assert (f"note: --from {str(src)!r} is an audit's issue table: all 6 items are pushed, 2 "
+    assert (f"note: --from {str(src)!r} is an audit's issue table: all 6 items were pushed, 2 "
             f"of them flagged; --only-flagged pushes those alone") in " ".join(res.output.split())
+    # a refused push says nothing of what is pushed
+    res = runner.invoke(app, [*base[:-2], "--classes", "spam,ham", "--ledger",
+                              str(tmp_path / "b.db"), "--project", project_name + " all"],
+                        env=env)
+    assert res.exit_code == 2 and "has classes" in res.output, res.output
+    assert "issue table" not in res.output
     # a table without the column cannot be filtered
     issues.drop(columns=["is_label_issue"]).to_csv(tmp_path / "plain.csv", index=False)
     res = runner.invoke(app, ["ls", "push", "--from", str(tmp_path / "plain.csv"), "--queue",
@@ -359,3 +383,37 @@ def test_a_push_from_the_ledger_uses_the_columns_of_the_last_push(ls_server, ls_
     assert res.exit_code == 0 and "1 created" in res.output, res.output
     (task,) = [t for t in ls_client.list_tasks(pid) if t["data"]["dataqa_id"] == "item-0"]
     assert "suggests" not in str(task["data"].get("context", ""))  # no old prediction
+
+
+def test_a_push_from_the_ledger_shows_the_text_a_later_push_added(ls_server, ls_client,
+                                                                  tmp_path, project_name):
+    # items first pushed without text (an issue table), then with it to another project:
+    # that project, deleted and pushed again from the ledger, shows the text
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    ledger = str(tmp_path / "l.db")
+    (tmp_path / "rows.csv").write_text(
+        "id,given_label,label_issue_score,row\nr1,ham,0.9,1\nr2,spam,0.8,2\n")
+    (tmp_path / "text.csv").write_text(
+        "id,given_label,label_issue_score,text\nr1,ham,0.9,free entry win cash\n"
+        "r2,spam,0.8,see you at lunch\n")
+    texts = f"{project_name} text"
+    for title, src in ((f"{project_name} rows", "rows.csv"), (texts, "text.csv")):
+        res = runner.invoke(app, ["ls", "push", "--ledger", ledger, "--project", title,
+                                  "--queue", "review", "--from", str(tmp_path / src),
+                                  "--classes", "ham,spam"], env=env)
+        assert res.exit_code == 0, res.output
+    ls_client.delete_project(ls_client.find_project(texts)["id"])
+    with pytest.warns(UserWarning, match="is gone from Label Studio"):
+        res = runner.invoke(app, ["ls", "push", "--ledger", ledger, "--project", texts,
+                                  "--queue", "review"], env=env)
+    assert res.exit_code == 0 and "2 created" in res.output, res.output
+    assert "reviewers see a table" not in res.output
+    tasks = {t["data"]["dataqa_id"]: t["data"]
+             for t in ls_client.list_tasks(ls_client.find_project(texts)["id"])}
+    assert tasks["r1"]["text"] == "free entry win cash"
+    assert tasks["r2"]["text"] == "see you at lunch"
+    from dataqa.ledger import Ledger
+
+    with Ledger(ledger, create=False) as led:  # the first values stay; the text is added
+        assert led.item_data(["r1"])["r1"] == {"row": 1, "text": "free entry win cash"}

@@ -86,6 +86,14 @@ def test_main_prints_url_user_and_the_password_file(tmp_path, monkeypatch, capsy
     assert "env-secret-789" not in out
     assert (tmp_path / "password").read_text() == "env-secret-789"
     assert _mode(tmp_path / "password") == 0o600
+    assert "set from $LABEL_STUDIO_API_KEY" not in out  # a random key
+    # a key exported in the shell (an earlier server's) is the new server's key: said
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "k" * 40)
+    assert server_mod.main(["--data-dir", str(tmp_path), "--port", str(port)]) == 1
+    out = capsys.readouterr().out
+    assert (f"The API key is in {tmp_path / 'api_key'} (readable only by you, set from "
+            f"$LABEL_STUDIO_API_KEY)") in out
+    assert (tmp_path / "api_key").read_text() == "k" * 40
 
 
 def test_running_server_command_lines_hold_no_secret(ls_server):
