@@ -28,13 +28,19 @@ class ConsensusResult:
     ----------
     items : DataFrame, one row per item
         ``id`` (as given: an integer id stays an integer), ``label`` (consensus class
-        index), ``label_name`` (when class names were given), ``n_annotations``, ``agreement`` (fraction of the item's annotators who
-        chose the consensus label), ``issue_score`` (``1 - consensus quality``; higher =
-        more likely wrong) and ``needs_review`` (bool: ``issue_score > 1 - min_quality``
-        or fewer than ``min_annotations`` annotations).
+        index: always a class that the most of the item's annotators chose),
+        ``label_name`` (when class names were given), ``n_annotations``, ``agreement``
+        (fraction of the item's annotators who chose the consensus label; above 0),
+        ``issue_score`` (``1 - consensus quality``; higher = more likely wrong), ``tied``
+        (bool: two or more classes share the item's most votes, so the consensus shown is
+        the tie-break's, see :func:`consensus_labels`) and ``needs_review`` (bool:
+        ``issue_score > 1 - min_quality``, fewer than ``min_annotations`` annotations, or
+        ``tied``).
     annotators : DataFrame, one row per annotator
-        ``annotator``, ``n_labeled``, ``agreement`` (with the consensus), ``quality``
-        (cleanlab's annotator quality, higher = better), ``worst_class`` (the consensus
+        ``annotator``, ``n_labeled``, ``agreement`` (share of the annotator's items
+        *without a tie* on which they chose the consensus; a tied item counts for no one;
+        NaN when every item they labeled is tied), ``quality`` (higher = better: cleanlab's
+        annotator quality with CROWDLAB, else ``agreement``), ``worst_class`` (the consensus
         class index this annotator gets wrong most often; missing for one who agrees with
         the consensus everywhere) and ``worst_class_name`` (when class names were given). Annotations without an annotator share one row,
         ``<no annotator>``: their count, and agreement and quality averaged over them.
@@ -98,17 +104,18 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         (two tasks of one item) the newest answer counts, by ``updated_at`` (else
         ``created_at``) when the table has them, as the ledger picks each annotator's
         answer (:meth:`~dataqa.ledger.Ledger.latest_labels`; an answer without a time
-        is the newest), else the last row. (Ties between annotators are settled
-        differently: here by class frequency, with ``needs_review``; in the ledger by
-        the newest answer.) An annotation
+        is the newest), else the last row. An annotation
         without an annotator counts as made by an annotator of its own (with a warning).
     n_classes : int, optional
         K; default ``len(class_names)``, else the largest label + 1.
     class_names : sequence of str (K,), optional
     pred_probs : array (n_items, K), optional
         Out-of-sample model probabilities for ``ids``; with them cleanlab's CROWDLAB
-        weighs the model against the annotators. Without them quality is the fraction of
-        annotators who agree with the majority (ties broken by class frequency).
+        weighs the model against the annotators to rate each consensus (the consensus
+        itself stays the annotators' majority vote: the model breaks ties and lowers the
+        quality of a label it disagrees with, but never puts a class no annotator chose
+        in its place). Without them quality is the fraction of annotators who agree with
+        the majority.
     ids : sequence of str (n_items,), optional
         Row order of ``pred_probs`` (required with it); default: items in order of appearance.
     min_quality : float in [0, 1]
@@ -119,6 +126,28 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
     Returns
     -------
     ConsensusResult
+
+    Notes
+    -----
+    **Ties.** An item whose most voted classes have equal votes (one annotator says ham,
+    another spam) is ``tied``: it always needs review, whatever its score, and counts as
+    agreement for none of its annotators in the annotators table. The consensus it shows
+    is the tie-break's: the class ``pred_probs`` rates higher when given; else, by votes
+    alone, the class chosen more often over all annotations, then the lower class index.
+    CROWDLAB breaks a tie the model leaves even as cleanlab's majority vote does (the
+    class chosen *less* often over all annotations, then the one of the annotators who
+    agree more with the untied consensus, then a draw with a fixed seed). This is not
+    the ledger's rule: :meth:`~dataqa.ledger.Ledger.latest_labels` gives a tie the
+    newest of the tied answers, as it must pick one label to train on, with no model.
+
+    **CROWDLAB's weights.** cleanlab estimates how much to trust the model and each
+    annotator from the items with several annotations, by how much better each does than
+    always answering the most common consensus class, and sets no minimum number of
+    items (it needs one item with two annotations and two annotators; dataqa falls back to
+    votes without them). With few items those weights are unreliable; when cleanlab
+    rates every annotator at its floor (``cleanlab.internal.constants.CLIPPING_LOWER_BOUND``,
+    1e-6: none beats that baseline) the quality scores follow the model alone, and a
+    warning says so. dataqa sets no threshold of its own.
     """
     if not isinstance(annotations, pd.DataFrame):
         raise InvalidSettingError(
@@ -226,10 +255,18 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
         probs = (counts + prior) / (counts.sum(axis=1, keepdims=True) + 1.0)
         method = "agreement"
 
+    # two classes or more with the item's most votes: the consensus is a tie-break's
+    tied = (counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1
     if method == "crowdlab":
         out = _crowdlab(wide, probs)
         if out is not None:
-            items, annotators = out
+            items, annotators, floored = out
+            if floored:
+                warnings.warn(floored, UserWarning, stacklevel=2)
+            # agreement as by votes: a tied item counts for no annotator
+            untied = _annotator_agreement(wide, items["label"].to_numpy(), tied)
+            annotators["agreement"] = annotators["annotator"].map(
+                untied.set_index("annotator")["agreement"]).to_numpy(dtype=float)
         else:  # CROWDLAB needs several annotators on some items: fall back to agreement
             method = "agreement"
             warnings.warn(
@@ -238,12 +275,14 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
                 "the annotators alone, and pred_probs only break ties.", UserWarning,
                 stacklevel=2)
     if method == "agreement":
-        items, annotators = _agreement(wide, probs, counts)
+        items, annotators = _agreement(wide, probs, counts, tied)
     quality = 1.0 - items["issue_score"].to_numpy()
     items.insert(0, "id", [given_id[i] for i in labeled])
     if class_names is not None:
         items.insert(2, "label_name", [class_names[k] for k in items["label"]])
-    items["needs_review"] = (quality < min_quality) | (items["n_annotations"] < min_annotations)
+    items["tied"] = tied
+    items["needs_review"] = ((quality < min_quality) | (items["n_annotations"] < min_annotations)
+                             | tied)
     annotators = _merge_no_annotator(annotators, no_one.any())
     # an annotator who agrees with the consensus everywhere has no class gotten wrong
     perfect = annotators["agreement"].to_numpy(dtype=float) >= 1.0
@@ -331,20 +370,46 @@ def _label_indices(labels: pd.Series, class_names: list[str] | None) -> np.ndarr
         f"to say which index each has, or give class indices.")
 
 
-def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def _crowdlab(wide: pd.DataFrame, probs: np.ndarray
+              ) -> tuple[pd.DataFrame, pd.DataFrame, str | None] | None:
+    """CROWDLAB's quality of the annotators' majority vote: ``(items, annotators, note)``,
+    the note saying that cleanlab weighed no annotator above its floor (None when it did);
+    None when CROWDLAB cannot run.
+
+    ``consensus_method="majority_vote"``: cleanlab's default, ``"best_quality"``, takes
+    the class of highest CROWDLAB quality as the consensus and estimates the weights again
+    against it, so a model can outvote annotators who agree, and with few items then
+    weigh them at nothing for having disagreed with its own consensus."""
     from dataqa._lazy import keep_warning_filters
 
     with keep_warning_filters():
+        from cleanlab.internal.constants import CLIPPING_LOWER_BOUND
         from cleanlab.multiannotator import get_label_quality_multiannotator
 
     with warnings.catch_warnings(), _seeded_global_numpy():
         warnings.simplefilter("ignore")
         try:
             out = get_label_quality_multiannotator(
-                wide.reset_index(drop=True), probs, quality_method="crowdlab", verbose=False,
-                return_detailed_quality=False)
+                wide.reset_index(drop=True), probs, consensus_method="majority_vote",
+                quality_method="crowdlab", verbose=False, return_detailed_quality=False,
+                return_weights=True)
         except ValueError:
             return None
+    note = None
+    n_ann = (~np.isnan(wide.to_numpy())).sum(axis=1)
+    floor = CLIPPING_LOWER_BOUND * (1 + 1e-9)
+    if np.all(np.asarray(out["annotator_weight"], dtype=float) <= floor):
+        model_floored = float(out["model_weight"]) <= floor * np.sqrt(n_ann.mean())
+        note = (
+            f"cleanlab's CROWDLAB weighs every annotator at its floor "
+            f"({CLIPPING_LOWER_BOUND:g}): on the {int((n_ann > 1).sum())} item(s) with several "
+            f"annotations none agrees with the others more than always answering the most "
+            f"common consensus class would"
+            + (", and neither does the model: the quality scores rest on no estimated "
+               "weight" if model_floored else
+               ": the quality scores follow the model's pred_probs alone")
+            + ". With few items these weights are unreliable; have more items labeled by "
+              "several annotators, or leave pred_probs out to rate the consensus by votes.")
     lq = out["label_quality"]
     items = pd.DataFrame({
         "label": lq["consensus_label"].to_numpy(dtype=int),
@@ -360,13 +425,13 @@ def _crowdlab(wide: pd.DataFrame, probs: np.ndarray) -> tuple[pd.DataFrame, pd.D
         "quality": st["annotator_quality"].to_numpy(dtype=float),
         "worst_class": st["worst_class"].to_numpy(),
     })
-    return items, annotators
+    return items, annotators, note
 
 
-def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray
+def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray, tied: np.ndarray
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Majority vote (ties broken by ``probs``, then by the lower class index: no random
-    draw); quality = share of annotators agreeing."""
+    draw); quality = share of annotators agreeing (tied items left out for annotators)."""
     top = counts == counts.max(axis=1, keepdims=True)
     tied_probs = np.where(top, probs, -np.inf)
     consensus = np.argmax(tied_probs, axis=1).astype(int)  # argmax: the first of equals
@@ -374,10 +439,21 @@ def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray
     agree = counts[np.arange(len(consensus)), consensus] / n_ann
     items = pd.DataFrame({"label": consensus, "n_annotations": n_ann.astype(int),
                           "agreement": agree, "issue_score": 1.0 - agree})
+    annotators = _annotator_agreement(wide, consensus, tied)
+    annotators.insert(3, "quality", annotators["agreement"])
+    return items, annotators
+
+
+def _annotator_agreement(wide: pd.DataFrame, consensus: np.ndarray, tied: np.ndarray
+                         ) -> pd.DataFrame:
+    """Per annotator: ``annotator, n_labeled, agreement, worst_class``, agreement and the
+    worst class over the annotator's items without a tie (NaN / None when all are tied):
+    a tie-break's consensus credits no one."""
     values = wide.to_numpy()
     rows = []
     for j, name in enumerate(wide.columns):
-        mask = ~np.isnan(values[:, j])
+        labeled = ~np.isnan(values[:, j])
+        mask = labeled & ~tied
         given = values[mask, j].astype(int)
         cons = consensus[mask]
         ok = given == cons
@@ -387,8 +463,7 @@ def _agreement(wide: pd.DataFrame, probs: np.ndarray, counts: np.ndarray
             rate = float(np.mean(~ok[cons == k]))
             if rate > worst_rate:
                 worst, worst_rate = int(k), rate
-        rows.append({"annotator": str(name), "n_labeled": int(mask.sum()),
+        rows.append({"annotator": str(name), "n_labeled": int(labeled.sum()),
                      "agreement": float(ok.mean()) if mask.any() else float("nan"),
-                     "quality": float(ok.mean()) if mask.any() else float("nan"),
                      "worst_class": worst})
-    return items, pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["annotator", "n_labeled", "agreement", "worst_class"])

@@ -63,14 +63,17 @@ def test_consensus_by_agreement():
     res = consensus_labels(_annotations(), class_names=["ham", "spam"])
     items = res.items.set_index("id")
     assert res.method == "agreement"
-    assert items["label"].to_dict() == {"a": 0, "b": 1, "c": 0, "d": items.loc["d", "label"]}
+    # d is a 1-1 tie of classes chosen equally often overall: the lower index shows
+    assert items["label"].to_dict() == {"a": 0, "b": 1, "c": 0, "d": 0}
+    assert items["tied"].to_dict() == {"a": False, "b": False, "c": False, "d": True}
     assert items.loc["a", "agreement"] == pytest.approx(2 / 3)
     assert items.loc["b", "issue_score"] == pytest.approx(0.0)
     assert items.loc["d", "agreement"] == pytest.approx(0.5)
-    # a 1-1 tie is below the default min_quality of 0.6: another look
     assert res.needs_review == ["d"]
     ann = res.annotators.set_index("annotator")
-    assert ann.loc["z", "agreement"] == pytest.approx(0.0 if items.loc["d", "label"] == 1 else 0.5)
+    # the tie d counts for neither y nor z: z is rated on a alone, where z said 1
+    assert ann.loc["z", "agreement"] == pytest.approx(0.0)
+    assert ann.loc["y", "agreement"] == pytest.approx(1.0)
     assert ann.loc["x", "n_labeled"] == 3
     assert list(items["label_name"]) == [["ham", "spam"][k] for k in items["label"]]
 
