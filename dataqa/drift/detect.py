@@ -166,6 +166,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             stacklevel=caller_stacklevel())
     kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())
+    _refuse_decimal_commas(ref, cur, [c for c in cols if c not in text_cols])
     for col in cols:
         reason = (None if col in explicit or col in text_cols
                   else _skip_reason(ref[col], cur[col], name=col))
@@ -266,6 +267,50 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
             f"name the columns to compare with --feature-column (API: feature_columns).")
     return kinds, skipped
+
+
+def _decimal_comma_example(df: pd.DataFrame, col) -> str | None:
+    """The first value of ``col`` written with a decimal comma (``26,91``) when the column
+    was read as text and holds nothing but numbers, some with a decimal comma; else None.
+    As the reading warns: not in a comma-separated file (a quoted ``"1,2"`` is as likely a
+    list), nor when every comma is followed by three digits (``1,299``: a thousands
+    separator as likely)."""
+    from dataqa.data import _SEP_ATTR, _decimal_comma_columns
+
+    if df.attrs.get(_SEP_ATTR) == "," or not _decimal_comma_columns(df, [col]):
+        return None
+    vals = df[col].dropna().astype(str).str.strip().iloc[:200]
+    with_comma = vals[vals.str.contains(",")]
+    if (with_comma.str.split(",").str[-1].str.len() == 3).all():
+        return None
+    return str(with_comma.iloc[0])
+
+
+def _refuse_decimal_commas(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
+    """Refuse columns that hold numbers written with a decimal comma in both tables: read
+    as text, they would be compared as categories (nearly every value its own category),
+    and a shift of the numbers would go unseen."""
+    found = {}
+    for col in cols:
+        ex_ref = _decimal_comma_example(ref, col)
+        if ex_ref is not None and _decimal_comma_example(cur, col) is not None:
+            found[col] = ex_ref
+    if found:
+        first, example = next(iter(found.items()))
+        if len(found) == 1:
+            what = (f"column {str(first)!r} holds numbers written with a decimal comma "
+                    f"(e.g. {example!r})")
+        else:
+            names = ", ".join(repr(str(c)) for c in list(found)[:10])
+            if len(found) > 10:
+                names += f" and {len(found) - 10} more"
+            what = (f"columns {names} hold numbers written with a decimal comma (e.g. "
+                    f"{example!r} in {str(first)!r})")
+        raise FeatureTypeError(
+            f"{what} in both {_which(ref, 'reference')} and "
+            f"{_which(cur, 'current')}, so they were read as text and would be compared as "
+            f"categories, not as numbers; read the files with --decimal ',' (it applies to "
+            f"both files; API: load_table(..., decimal=',')).")
 
 
 def _pct(share: float) -> str:

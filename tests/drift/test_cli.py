@@ -429,6 +429,46 @@ def test_a_current_file_with_decimal_commas(tmp_path):
                 f"',': {fix}") in " ".join(res.output.split())
 
 
+def test_decimal_commas_in_both_files_are_refused_not_compared_as_categories(tmp_path):
+    ref, cur = tables(tmp_path)
+    pd.read_csv(ref).to_csv(tmp_path / "eu_ref.csv", sep=";", decimal=",", index=False)
+    pd.read_csv(cur).to_csv(tmp_path / "eu_cur.csv", sep=";", decimal=",", index=False)
+    args = ["drift", str(tmp_path / "eu_ref.csv"), str(tmp_path / "eu_cur.csv"), "--sep", ";",
+            "--permutations", "19", "-q"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reading warns about each file first
+        res = runner.invoke(app, [*args, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert (f"error: columns 'x', 'z' hold numbers written with a decimal comma (e.g. "
+            f"{pd.read_csv(tmp_path / 'eu_ref.csv', sep=';', dtype=str)['x'][0]!r} in 'x') in "
+            f"both the reference table ({str(tmp_path / 'eu_ref.csv')!r}) and the current "
+            f"table ({str(tmp_path / 'eu_cur.csv')!r}), so they were read as text and would be "
+            f"compared as categories, not as numbers; read the files with --decimal ',' (it "
+            f"applies to both files)") in text
+    assert "--current-decimal" not in text.split("error:")[1]
+    assert not (tmp_path / "o").exists()
+    # one column: named alone; --decimal ',' reads both files as numbers
+    frame = pd.read_csv(tmp_path / "eu_cur.csv", sep=";", decimal=",")
+    frame["z"] = frame["z"].round().astype(int)
+    frame.to_csv(tmp_path / "eu_cur1.csv", sep=";", decimal=",", index=False)
+    pd.read_csv(tmp_path / "eu_ref.csv", sep=";", decimal=",").assign(
+        z=lambda d: d["z"].round().astype(int)).to_csv(tmp_path / "eu_ref1.csv", sep=";",
+                                                       decimal=",", index=False)
+    one = ["drift", str(tmp_path / "eu_ref1.csv"), str(tmp_path / "eu_cur1.csv"), "--sep", ";",
+           "--permutations", "19", "-q"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = runner.invoke(app, [*one, "--out", str(tmp_path / "o1")])
+    assert res.exit_code == 2
+    assert "error: column 'x' holds numbers written with a decimal comma" in res.output
+    res = runner.invoke(app, [*args, "--decimal", ",", "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(tmp_path / "o2" / "columns.csv")
+    assert cols.set_index("column").loc[["x", "z"], "kind"].tolist() == ["numeric", "numeric"]
+    assert bool(cols.set_index("column").loc["x", "drifted"])
+
+
 def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
     ref, cur = tables(tmp_path)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "some-key")
