@@ -275,6 +275,7 @@ class DriftResult:
         if key is not None:
             q["copies"] = pd.Series(key).map(pd.Series(key).value_counts()).to_numpy()
         taken = set(q.columns) | {str(c) for c in data.columns}
+        extra = {}  # joined at once: a column-by-column insert fragments a wide frame
         for c in data.columns:
             if c not in (self.text_column, self.id_column):
                 name = str(c)
@@ -287,7 +288,9 @@ class DriftResult:
                 if (pd.api.types.is_float_dtype(col) and col.notna().any()
                         and bool((col.dropna() % 1 == 0).all())):
                     col = col.astype("Int64")  # whole numbers with gaps: 1, not 1.0
-                q[name] = col.array
+                extra[name] = col.array
+        if extra:
+            q = pd.concat([q, pd.DataFrame(extra, index=q.index)], axis=1)
         order = np.argsort(-score, kind="stable")
         no_text = 0
         if self.text_column is not None:  # nothing to show an annotator

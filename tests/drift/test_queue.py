@@ -212,3 +212,23 @@ def test_copies_count_a_labeled_row_of_the_same_content_without_a_text_column():
     keys = _content_keys(data, None, "id", "label")
     assert keys[0] == keys[1] == keys[2]
     assert len(set(_content_keys(data, None, "id"))) == 2  # with the label: two contents
+
+
+def test_a_wide_table_builds_its_queue_without_fragmenting_warnings():
+    rng = np.random.default_rng(3)
+    names = [f"f{i}" for i in range(150)]
+    ref = pd.DataFrame(rng.normal(size=(40, 150)), columns=names)
+    cur = pd.DataFrame(rng.normal(size=(30, 150)), columns=names)
+    cur["f7"] = np.round(cur["f7"] * 4)  # whole numbers: shown as such
+    cur.insert(0, "id", [f"c{i}" for i in range(30)])
+    result = detect_drift(ref, cur, id_column="id", n_permutations=9, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        queue = result.label_queue(top=None)
+    assert list(queue.columns) == ["id", "score", "unlike_score", "uncertainty", "copies",
+                                   *names]
+    assert str(queue["f7"].dtype) == "Int64"
+    by_id = queue.set_index("id").loc[cur["id"]]
+    assert np.array_equal(by_id[names[1:]].to_numpy(dtype=float),
+                          cur[names[1:]].to_numpy())
+    assert by_id["f7"].astype(float).tolist() == cur["f7"].tolist()
