@@ -340,8 +340,10 @@ def _shares_shown(shares: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
 
 def _windows_shown(table: pd.DataFrame) -> pd.DataFrame:
     """A windows table as the report shows it: the note (why a window was not tested)
-    after the row count, and whole-day times written as dates."""
-    t = table.copy()
+    after the row count, whole-day times written as dates, and no column empty in every
+    row (the note when every window was tested, MMD when it did not run)."""
+    keep = {"window", "end", "n", "drifted"}
+    t = table[[c for c in table.columns if c in keep or table[c].notna().any()]].copy()
     if "note" in t.columns and "n" in t.columns:
         cols = list(t.columns)
         cols.remove("note")

@@ -398,6 +398,26 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     return out
 
 
+#: The columns of a window's (or reference chunk's) row, in order: the same for every
+#: window, tested or not (a value that does not apply is left empty), so ``windows.csv``
+#: has one layout whatever the data.
+_SUMMARY_COLUMNS = ("n", "drifted", "n_drifted_columns", "drifted_columns", "max_effect",
+                    "min_p_adjusted", "mmd_statistic", "mmd_p_value", "mmd_reference_rows",
+                    "mmd_current_rows")
+#: With a model (a label column): its checks, and its accuracy on labeled current rows.
+_MODEL_COLUMNS = ("estimated_accuracy", "accuracy_low", "accuracy_high", "label_shift_l1",
+                  "ood_fraction", "observed_accuracy", "observed_low", "observed_high",
+                  "observed_n")
+
+
+def _fixed_columns(rows: list[dict], first: Sequence[str], model: bool,
+                   last: Sequence[str] = ()) -> pd.DataFrame:
+    """``rows`` as a table with the fixed columns (missing values where a row has none)."""
+    cols = [*first, *_SUMMARY_COLUMNS, *(_MODEL_COLUMNS if model else ()), *last]
+    more = [k for row in rows for k in row if k not in cols]
+    return pd.DataFrame(rows).reindex(columns=cols + list(dict.fromkeys(more)))
+
+
 def _summary(res: DriftResult) -> dict:
     cols = res.columns
     row = {"n": res.n_current, "drifted": res.drifted,
@@ -621,11 +641,14 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                                              [str(k) for k in range(pr.shape[1])]))
             chunks.append(row)
             advance()
-    result.windows = _int_columns(pd.DataFrame(rows))
+    result.windows = _int_columns(_fixed_columns(
+        rows, ["window", "end"] if window is not None else ["window"], state is not None,
+        ["note"]))
     if state is not None:
         result.window_label_shift = pd.DataFrame(
             share_rows, columns=["window", "class", "reference_prior", "prior", "low", "high"])
-    result.reference_chunks = _int_columns(pd.DataFrame(chunks)) if chunks else None
+    result.reference_chunks = (_int_columns(_fixed_columns(chunks, ["window"], state is not None))
+                               if chunks else None)
     result.settings.update({"time_column": time_column, "window": window,
                             "chunk_size": chunk_size,
                             # rows whose time is missing: in the whole run, in no window

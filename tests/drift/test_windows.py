@@ -658,3 +658,42 @@ def test_the_report_shows_why_a_window_was_not_tested_next_to_its_size():
     assert zoned["end"].tolist() == ["2026-01-08 (UTC)", "2026-01-15 (UTC)"]
     hours = _windows_shown(w.assign(window=["2026-01-01 00:00:00", "2026-01-01 12:00:00"]))
     assert hours["window"].tolist() == ["2026-01-01 00:00:00", "2026-01-01 12:00:00"]
+
+
+def test_windows_csv_has_the_same_columns_whether_or_not_a_window_is_tested(tmp_path):
+    rng = np.random.default_rng(4)
+    ref = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    cur = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    cur["ts"] = pd.date_range("2026-01-01", periods=60, freq="h")
+    summary = ["n", "drifted", "n_drifted_columns", "drifted_columns", "max_effect",
+               "min_p_adjusted", "mmd_statistic", "mmd_p_value", "mmd_reference_rows",
+               "mmd_current_rows"]
+    every = drift_windows(ref, cur, time_column="ts", window="1D", n_permutations=19)
+    none = drift_windows(ref, cur.iloc[:20], time_column="ts", window="5h", n_permutations=19)
+    assert every.windows["drifted"].notna().all() and none.windows["drifted"].isna().all()
+    for r, name in ((every, "every"), (none, "none")):
+        paths = r.save(tmp_path / name)
+        header = paths["windows"].read_text().splitlines()[0]
+        assert header.split(",") == ["window", "end", *summary, "note"]
+    assert every.windows["note"].isna().all()
+    assert none.windows[summary[2:]].isna().all().all()
+    assert list(every.reference_chunks.columns) == ["window", *summary]
+    # without MMD its columns stay, empty; the report leaves out a column empty everywhere
+    no_mmd = drift_windows(ref, cur, chunk_size=30, multivariate=(), n_permutations=19)
+    assert list(no_mmd.windows.columns) == ["window", *summary, "note"]
+    assert no_mmd.windows["mmd_p_value"].isna().all()
+    html = no_mmd.to_html(tmp_path / "r.html").read_text()
+    assert "mmd_p_value" not in html and ">note<" not in html
+    # with labels: the model's columns too, in every window, tested or not
+    y = rng.choice(["ham", "spam"], 150)
+    labeled = ref.assign(x=rng.normal(size=150) + 2.0 * (y == "spam"), label=y)
+    few = cur.iloc[:20].assign(x=rng.normal(size=20))
+    model = ["estimated_accuracy", "accuracy_low", "accuracy_high", "label_shift_l1",
+             "ood_fraction", "observed_accuracy", "observed_low", "observed_high", "observed_n"]
+    for part, win in ((few, "5h"), (cur.assign(x=rng.normal(size=60)), "1D")):
+        r = drift_windows(labeled, part, time_column="ts", window=win, label_column="label",
+                          multivariate=(), n_permutations=19)
+        assert list(r.windows.columns) == ["window", "end", *summary, *model, "note"]
+    assert r.windows["estimated_accuracy"].notna().all()
+    assert r.windows["observed_n"].isna().all()  # no current row carries a label
+
