@@ -198,7 +198,7 @@ def _parse_text_times(text: pd.Series, name: str,
             return t, ""
         if best is None or int(t.notna().sum()) > int(best.notna().sum()):
             best, best_options = t, options
-    return best, _format_read(text, best_options)
+    return best, _format_read(text, best_options, best)
 
 
 _TWO_DIGIT_YEAR = re.compile(r"\s*\d{1,2}([./-])\d{1,2}\1(\d{2})(?!\d)")
@@ -247,9 +247,11 @@ def _explicit_format(text: pd.Series, dayfirst: bool) -> str | None:
     return fmt
 
 
-def _format_read(text: pd.Series, options: dict) -> str:
+def _format_read(text: pd.Series, options: dict, times: pd.Series | None = None) -> str:
     """The format a reading of ``pd.to_datetime`` with ``options`` used, in words: pandas
-    takes it from the column's first value unless told (ISO 8601)."""
+    takes it from the column's first value unless told (ISO 8601). With ``times`` (that
+    reading), from the first value it read as a time, and the column's first value named
+    as not one when it is not."""
     from pandas.tseries.api import guess_datetime_format
 
     if options.get("format") == "ISO8601":
@@ -257,13 +259,21 @@ def _format_read(text: pd.Series, options: dict) -> str:
     given = text.dropna().str.strip()
     if not len(given):
         return ""
-    first = str(given.iloc[0])
+    first, what, note = str(given.iloc[0]), "first value", ""
+    if times is not None:
+        read = text[times.notna().to_numpy() & text.notna().to_numpy()].str.strip()
+        if not len(read):
+            return f"none of its values reads as a time, the first being {first!r}; "
+        if np.flatnonzero(times.notna().to_numpy())[0] != np.flatnonzero(
+                text.notna().to_numpy())[0]:
+            note = f"; its first value, {first!r}, is not a time"
+            first, what, given = str(read.iloc[0]), "first time", read
     fmt = (guess_datetime_format(first, dayfirst=bool(options.get("dayfirst", False)))
            or _explicit_format(given, bool(options.get("dayfirst", False))))
     order = " (day first)" if options.get("dayfirst") else ""
     if fmt is None:
-        return f"as its first value {first!r} reads{order}; "
-    return f"{fmt}, as its first value {first!r} is written{order}; "
+        return f"as its {what} {first!r} reads{order}{note}; "
+    return f"{fmt}, as its {what} {first!r} is written{order}{note}; "
 
 
 def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Series | None,
@@ -329,6 +339,15 @@ def window_span(window) -> pd.Timedelta:
                 break
             except (ValueError, TypeError):
                 continue
+    text = str(window).strip()
+    if span is None and text.startswith("-"):  # -7D: a span, but not a positive one
+        try:
+            window_span(text[1:])
+            negative = True
+        except InvalidSettingError as exc:
+            negative = "must be a positive time span" in str(exc)
+        if negative:
+            span = pd.Timedelta(0)
     if span is None or pd.isna(span):
         raise InvalidSettingError(f"window {window!r} is not a fixed time span; use a number "
                                   f"and a unit, e.g. 1D, 7D, 2W, 12h or 30min.")

@@ -235,6 +235,7 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     (["--correction", "holm"], "--correction 'holm' is not known; use one of fdr, bonferroni, none"),
     (["--seed", "-1"], "--seed -1 must be an integer >= 0"),
     (["--time-column", "ts", "--window", "0D"], "window '0D' must be a positive time span"),
+    (["--time-column", "ts", "--window", "-7D"], "window '-7D' must be a positive time span"),
     (["--chunk-size", "3"], "--chunk-size 3 must be at least 10"),
     (["--alpha", "2"], "--alpha 2.0 must lie strictly between 0 and 1"),
     (["--min-effect", "-1"], "--min-effect -1.0 must be a number >= 0"),

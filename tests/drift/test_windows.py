@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -697,3 +699,31 @@ def test_windows_csv_has_the_same_columns_whether_or_not_a_window_is_tested(tmp_
     assert r.windows["estimated_accuracy"].notna().all()
     assert r.windows["observed_n"].isna().all()  # no current row carries a label
 
+
+def test_the_format_of_unread_times_comes_from_the_first_value_that_is_one():
+    from dataqa.drift.windows import parse_times
+
+    # the first 200 rows not yet timed, then 170 times with fractions of a second
+    good = pd.Series(pd.date_range("2026-01-01", periods=170, freq="h")).dt.strftime(
+        "%Y-%m-%dT%H:%M:%S.%f")
+    values = pd.Series(["n/a yet"] * 200 + good.tolist())
+    with pytest.raises(InvalidSettingError) as err:
+        parse_times(values, "DATE")
+    assert str(err.value) == (
+        "time column 'DATE' has 200 value(s) that are missing or not times in the column's "
+        "format (%Y-%m-%dT%H:%M:%S.%f, as its first time '2026-01-01T00:00:00.000000' is "
+        "written; its first value, 'n/a yet', is not a time; rows 1, 2, 3, 4, 5, ... (+195 "
+        "more), counted from 1 after the header; e.g. 'n/a yet'); fix or drop them, writing "
+        "every time in one format such as 2026-01-31 08:00.")
+    assert "as its first value 'n/a yet'" not in str(err.value)
+    # a first value that is a time is named as before
+    with pytest.raises(InvalidSettingError, match="\\(%m/%d/%Y, as its first value "
+                                                  "'01/02/2026' is written; rows 2, 4"):
+        parse_times(pd.Series(["01/02/2026", "zz"] * 6), "t")
+
+
+@pytest.mark.parametrize("window", ["-7D", " -7D", "-0D", "-1h30min", pd.Timedelta("-1D")])
+def test_a_negative_window_is_not_a_positive_span(window):
+    with pytest.raises(InvalidSettingError, match=f"window {re.escape(repr(window))} must be a "
+                                                  f"positive time span, e.g. 1D or 7D"):
+        window_span(window)
