@@ -933,10 +933,14 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         with progress_stage("features", enabled=progress):
             feats = build_features(ref, cur, kinds, random_state=int(seeds[0]),
                                    text_features=text_features, embed=_embed)
-    with progress_task("column tests", len(kinds), enabled=progress) as advance:
+    # the left-out columns compared by their missing share count as column tests too
+    missing = _skipped_missing_rows(ref, cur, skipped if _skipped is None else _skipped)
+    with progress_task("column tests", len(kinds) + len(missing), enabled=progress) as advance:
         rows = _column_rows(ref, cur, kinds, feats, numeric_test, n_permutations,
                             int(seeds[1]), advance, part=_part, positions=positions)
-    rows += _skipped_missing_rows(ref, cur, skipped if _skipped is None else _skipped)
+        if missing:
+            advance(len(missing))
+    rows += missing
     columns = pd.DataFrame(rows)
     columns["p_adjusted"] = adjust_p_values(columns["p_value"], correction)
     columns["drifted"] = (columns["p_adjusted"] <= a) & (columns["effect"] >= eff)

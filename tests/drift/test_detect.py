@@ -765,3 +765,16 @@ def test_few_permutations_are_warned_about_only_when_an_mmd_test_runs():
         warnings.simplefilter("error")  # no MMD test: nothing to say
         detect_drift(ref, cur, n_permutations=9, multivariate=("classifier",))
         detect_drift(ref, cur, n_permutations=19, multivariate=("mmd",))  # 1/20 = alpha
+
+
+def test_progress_counts_the_missing_share_test_of_a_time_column(capsys):
+    rng = np.random.default_rng(6)
+    ts = pd.Series(pd.date_range("2026-01-01", periods=80, freq="h"))
+    ref = pd.DataFrame({"x": rng.normal(size=80), "z": rng.normal(size=80), "ts": ts})
+    cur = pd.DataFrame({"x": rng.normal(size=80) + 1, "z": rng.normal(size=80),
+                        "ts": ts.where(np.arange(80) < 40)})  # stopped being filled
+    res = detect_drift(ref, cur, n_permutations=19, multivariate=(), progress=True)
+    assert res.columns["column"].tolist() == ["x", "z", "ts"]
+    assert res.columns.set_index("column").loc["ts", "kind"] == "time"
+    err = capsys.readouterr().err
+    assert "column tests: 3/3 in " in err, err
