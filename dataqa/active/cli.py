@@ -662,11 +662,15 @@ def status_command(
         dev = set(led.items(split="dev")["id"])
         n_dev_labeled = len(dev & set(led.latest_labels()["id"])) if dev else 0
         queues = []
+        waiting = set(current["missing"]) if current is not None else set()
+        round_projects: list[str] = []  # projects the open round's waiting items went to
         for q in led.queues().itertuples(index=False):
             project = q.project if isinstance(q.project, str) and q.project else None
             # the queue's items with a task in its project (pushed with this queue or another)
-            tasks = (len(set(led.queue_items(q.name)) & set(led.task_ids(project=project)))
-                     if project else 0)
+            held = set(led.task_ids(project=project)) if project else set()
+            tasks = len(set(led.queue_items(q.name)) & held)
+            if q.kind == "active" and waiting & held:
+                round_projects.append(project)
             queues.append((q.name, q.kind, project, int(q.n_items), tasks,
                            len(led.pending_items(q.name))))
     dev_part = f" ({n_dev_labeled} of them dev items)" if n_dev_labeled else ""
@@ -712,7 +716,7 @@ def status_command(
         console.print(f"round {current['round']} is open: {len(current['missing'])} of "
                       f"{current['n_batch']} items still need a label or skip: "
                       f"{format_ids(current['missing'], 10)}", highlight=False)
-        pushed = sorted({q[2] for q in queues if q[2] and q[1] == "active"})
+        pushed = sorted(set(round_projects))
         if pushed:  # answers given in Label Studio count once pulled
             console.print(f"  (answers and Skips given in Label Studio count once pulled: "
                           f"`dataqa ls pull --ledger ... --project {pushed[-1]!r}`)",

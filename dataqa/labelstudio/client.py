@@ -161,8 +161,10 @@ class LabelStudioClient:
                 f"{_detail(resp)}); check LABEL_STUDIO_API_KEY (api_key= in Python; use the legacy "
                 f"token from Account & Settings; a server started by dataqa enables it).")
         if resp.status_code == 404:
+            detail = _detail(resp)
+            extra = f": {detail}" if detail and detail != "HTTP 404" else ""
             raise LabelStudioProjectError(
-                f"Label Studio at {self.url} has no {path} (HTTP 404: {_detail(resp)}).")
+                f"Label Studio at {self.url} has no {path} (HTTP 404{extra}).")
         if resp.status_code >= 400:
             raise LabelStudioError(
                 f"Label Studio at {self.url} rejected {method} {path} "
@@ -183,7 +185,14 @@ class LabelStudioClient:
 
         Raises :class:`LabelStudioConnectionError` or :class:`LabelStudioAuthError`.
         """
-        return self.request("GET", "/api/current-user/whoami")
+        try:
+            return self.request("GET", "/api/current-user/whoami")
+        except LabelStudioProjectError:  # a 404 there: another kind of server answers
+            raise LabelStudioConnectionError(
+                f"something answers at {self.url}, but not as Label Studio: it has no "
+                f"/api/current-user/whoami (HTTP 404); check that --url or LABEL_STUDIO_URL "
+                f"(url= in Python) is the address of a Label Studio server (`make "
+                f"labelstudio` starts one).") from None
 
     # ------------------------------------------------------------------ projects
 

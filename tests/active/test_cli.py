@@ -959,8 +959,18 @@ def test_status_of_a_pushed_open_round_says_answers_count_once_pulled(tmp_path: 
          "text", "--label-column", "label", "--id-column", "id")
     _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "entropy")
     assert "Skips given in Label Studio" not in _run("al", "status", "--ledger", led)
+    with Ledger(led, create=False) as raw:  # an earlier push, of other items
+        batch = list(raw.rounds()["batch_ids"].iloc[0])
+        other = [i for i in raw.items()["id"] if i not in batch][:2]
+        raw.create_queue("old/active", kind="active", project="old")
+        raw.add_queue_items("old/active", other)
+        raw.record_tasks("old/active", {i: 100 + k for k, i in enumerate(other)},
+                         project="old")
+    assert "Skips given in Label Studio" not in _run("al", "status", "--ledger", led)
     with Ledger(led, create=False) as raw:  # what `al next --push` records
         raw.create_queue("p/active", kind="active", project="p")
+        raw.add_queue_items("p/active", batch)
+        raw.record_tasks("p/active", {i: k for k, i in enumerate(batch)}, project="p")
     out = _run("al", "status", "--ledger", led)
     assert "round 1 is open: 3 of 3 items still need a label or skip" in out
     assert ("(answers and Skips given in Label Studio count once pulled: `dataqa ls pull "

@@ -295,3 +295,36 @@ def test_recorded_title_finds_an_id_on_its_own_server_only(tmp_path):
         record_project_state(led, "one two three", project_id=123, url="http://a:8080",
                              class_names=["ham", "spam"])
         assert recorded_title(led, "123", "http://a:8080") == "one two three"
+
+
+@pytest.mark.parametrize("body", [b"<html><body>Not Found</body></html>", b""])
+def test_a_server_that_is_not_label_studio_is_named_so(tmp_path, body):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from dataqa.errors import LabelStudioConnectionError, LabelStudioProjectError
+
+    class NotFound(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the handler's name
+            self.send_response(404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        with LabelStudioClient(url, api_key="k", timeout=5) as client:
+            with pytest.raises(LabelStudioConnectionError, match=(
+                    rf"something answers at {url}, but not as Label Studio: it has no "
+                    r"/api/current-user/whoami \(HTTP 404\); check that --url")):
+                client.check()
+            with pytest.raises(LabelStudioProjectError,
+                               match=rf"Label Studio at {url} has no /api/projects/3 \(HTTP "
+                                     rf"404\)\.$"):
+                client.request("GET", "/api/projects/3")
+    finally:
+        httpd.shutdown()
