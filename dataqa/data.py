@@ -1009,6 +1009,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                                 f"names: pass --columns a,b,... (API: columns=[...]).")
         enc = encoding or "utf-8-sig"
         comp = None if fmt == "parquet" else _compression(path)
+        if fmt in ("csv", "tsv"):
+            _check_sep_line(path, comp, enc)
         if encoding is None and fmt != "parquet":
             try:
                 bad = _utf8_error(path, comp)
@@ -1069,6 +1071,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}{hint}") from exc
         if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
+        if fmt in ("csv", "tsv"):
+            df = _drop_empty_rows(path, df)
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
@@ -1089,6 +1093,51 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     if len(df) == 0:
         raise EmptyDataError("the table has no rows; give a table with at least one row.")
     return df
+
+
+def _drop_empty_rows(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the rows that hold no value in any field (the ``,,,,`` or ``;;;;``
+    lines a spreadsheet leaves below its data), with a warning that names them; blank
+    lines are no rows either."""
+    if df.shape[1] < 2 or len(df) == 0:
+        return df
+    empty = df.isna().all(axis=1).to_numpy()
+    if not empty.any():
+        return df
+    rows = np.flatnonzero(empty) + 1
+    shown = ", ".join(map(str, rows[:5])) + (f" ... (+{len(rows) - 5:,} more)" if len(rows) > 5
+                                             else "")
+    warnings.warn(f"{len(rows):,} row(s) of {str(path)!r} hold no value in any field (data "
+                  f"rows {shown}, counted from 1 after the header: lines such as ',,,,' that "
+                  f"a spreadsheet leaves below its data); they are left out, as blank lines "
+                  f"are.", UserWarning, stacklevel=caller_stacklevel())
+    out = df.loc[~empty].reset_index(drop=True)
+    for c in out.columns:  # whole numbers read as floats only for the empty rows' sake
+        col = out[c]
+        if (col.dtype.kind == "f" and df[c].isna().any() and not col.isna().any()
+                and np.isfinite(col.to_numpy()).all() and (col % 1 == 0).all()):
+            out[c] = col.astype(np.int64)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def _check_sep_line(path: Path, compression: str | None, encoding: str) -> None:
+    """Refuse a file whose first line is Excel's delimiter hint (``sep=;``): read as a
+    header, it names one column and every row seems to have too many fields."""
+    try:
+        with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+            first = fh.readline(64)
+    except (OSError, EOFError, LookupError, DataLoadError):  # (said when the file is read)
+        return
+    found = re.fullmatch(r"\ufeff?sep=(.)\s*", first.rstrip("\r\n"))
+    if found is None:
+        return
+    mark = found.group(1)
+    option = "--sep tab" if mark == "\t" else f"--sep {mark!r}"
+    raise DataLoadError(
+        f"the first line of {str(path)!r} is {first.strip()!r}, the delimiter hint a "
+        f"spreadsheet writes, not a header or a row; delete that line (e.g. sed -i 1d FILE) "
+        f"and read the file with {option} (API: sep=).")
 
 
 def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
@@ -1295,7 +1344,7 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                     f"different rows: choose "
                     f"another id column or make those ids unique." if len(left) else ".")
             raise DuplicateIdError(
-                f"id column {id_column!r} of {table} has {len(dups)} repeated values: "
+                f"id column {id_column!r} of {table} has {len(dups)} repeated value{'s' if len(dups) != 1 else ''}: "
                 f"{format_ids(dups)} ({where}, counted from 1 after the header); ids must be "
                 f"unique.{fix}"
             )

@@ -97,7 +97,7 @@ def test_duplicate_ids(frame):
     with pytest.raises(DuplicateIdError, match="header\\); ids must be unique. 'a' is held by "
                                                "different rows"):
         make_ids(pd.DataFrame({"id": ["a", "b", "a"], "x": [1, 2, 3]}), "id")
-    with pytest.raises(DuplicateIdError, match="1 repeated values: 'a'"):
+    with pytest.raises(DuplicateIdError, match="1 repeated value: 'a'"):
         prepare_labeled(frame, label_column="label", id_column="id")
     # copies_ok (drift's current rows): rows repeated whole are kept, their ids suffixed
     with pytest.warns(UserWarning, match="1 row repeats an earlier row whole, id included "
@@ -110,7 +110,7 @@ def test_duplicate_ids(frame):
     clash = pd.DataFrame({"id": ["7", "7", "7-1"], "text": ["a", "a", "b"]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(DuplicateIdError, match="1 repeated values: '7'"):
+        with pytest.raises(DuplicateIdError, match="1 repeated value: '7'"):
             make_ids(clash, "id", copies_ok=True)
 
 
@@ -318,7 +318,7 @@ def test_bad_options(tmp_path):
 def test_duplicate_id_message_names_file(tmp_path):
     path = tmp_path / "comments.csv"
     path.write_text("id,label,x\na,0,1\na,1,2\nb,1,3\n")
-    with pytest.raises(DuplicateIdError, match="id column 'id' of '.*comments.csv' has 1 repeated values: 'a'"):
+    with pytest.raises(DuplicateIdError, match="id column 'id' of '.*comments.csv' has 1 repeated value: 'a'"):
         prepare_labeled(path, label_column="label", id_column="id")
     with pytest.raises(DuplicateIdError, match="id column 'id' of dev table has"):
         make_ids(load_table(path), "id", source="dev table")
@@ -1320,3 +1320,34 @@ def test_a_numeric_id_column_not_named_is_no_feature():
         table = prepare_labeled(df[["id", "x", "label"]].assign(order_id=np.arange(40) * 7),
                                 label_column="label", id_column="id")
     assert table.feature_columns == ["x"]
+
+
+def test_rows_without_any_value_are_not_rows(tmp_path):
+    # a spreadsheet's export: empty ';;;' lines below the data (CRLF), decimal commas
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"id;amount;city\r\n7;1,5;Lyon\r\n8;2,25;Nice\r\n;;\r\n;;\r\n")
+    with pytest.warns(UserWarning, match=r"2 row\(s\) of '.*export.csv' hold no value in any "
+                                         r"field \(data rows 3, 4, counted from 1 after the "
+                                         r"header"):
+        df = load_table(path, sep=";", decimal=",")
+    assert df["id"].tolist() == [7, 8] and df["id"].dtype == np.int64  # not 7.0, 8.0
+    assert df["amount"].tolist() == [1.5, 2.25] and df["city"].tolist() == ["Lyon", "Nice"]
+    # a row with one value is a row; a one-column file keeps its missing values
+    path.write_text("id,amount,city\n7,,\n8,2,Nice\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(load_table(path)) == 2
+    path.write_text("label\nham\n\"\"\nspam\n")
+    assert len(load_table(path)) == 3
+
+
+@pytest.mark.parametrize(("line", "option"), [("sep=;", "--sep ';'"), ("sep=\t", "--sep tab"),
+                                              ("\ufeffsep=,", "--sep ','")])
+def test_a_spreadsheets_delimiter_line_is_named(tmp_path, line, option):
+    path = tmp_path / "excel.csv"
+    path.write_text(f"{line}\r\na;b\r\n1;2\r\n", encoding="utf-8")
+    with pytest.raises(DataLoadError, match=re.escape(
+            f"the first line of {str(path)!r} is {line.lstrip(chr(0xFEFF)).strip()!r}, the "
+            f"delimiter hint a spreadsheet writes, not a header or a row; delete that line "
+            f"(e.g. sed -i 1d FILE) and read the file with {option} (API: sep=).")):
+        load_table(path, sep=";")

@@ -167,12 +167,12 @@ def test_duplicate_ids_name_the_file(files):
             "--id-column", "key", "--out", files / "o"]
     res = _run([files / "dup.csv", *base])
     assert res.exit_code == 2
-    assert "id column 'key' of '" in res.output and "dup.csv' has 1 repeated values: 'a'" in " ".join(res.output.split())
+    assert "id column 'key' of '" in res.output and "dup.csv' has 1 repeated value: 'a'" in " ".join(res.output.split())
     dev = pd.DataFrame({"key": ["d", "d"], "body": ["x", "y"], "gold": [0, 1]})
     dev.to_csv(files / "dupdev.csv", index=False)
     res = _run([files / "d.csv", *base, "--dev", files / "dupdev.csv", "--label-column", "gold"])
     assert res.exit_code == 2
-    assert "dupdev.csv' has 1 repeated values: 'd'" in " ".join(res.output.split())
+    assert "dupdev.csv' has 1 repeated value: 'd'" in " ".join(res.output.split())
     assert not (files / "o").exists()
 
 
