@@ -7,6 +7,7 @@ a :class:`LabeledTable`.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -188,9 +189,10 @@ def _open_bytes(path: Path, compression: str | None):
 
 def _decompress_errors() -> tuple[type[BaseException], ...]:
     import lzma
+    import zipfile
     import zlib
 
-    return (OSError, EOFError, zlib.error, lzma.LZMAError)
+    return (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 
 def _decompress_error(path: Path, compression: str | None, exc: BaseException) -> DataLoadError:
@@ -423,11 +425,9 @@ def _na_options(keys: list, string_keys) -> dict:
             "na_values": {k: ([""] if k in string_keys else default) for k in keys}}
 
 
-def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
-                    columns: list[str] | None, encoding: str,
-                    string_columns: Sequence[str], decimal: str | None = None,
-                    compression: str | None = None,
-                    text_columns: Sequence[str] = ()) -> pd.DataFrame:
+def _delimited_options(path: Path, fmt: str, sep: str | None, encoding: str,
+                       decimal: str | None, compression: str | None) -> dict:
+    """The ``read_csv`` options every read of a CSV/TSV file shares."""
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     common: dict = {"sep": delim, "encoding": encoding}
     if decimal is not None:
@@ -440,6 +440,19 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             # '||' written in the file is meant as it is written, not as a pattern (whose
             # empty alternatives would split between every character)
             common["sep"] = re.escape(delim)
+    return common
+
+
+def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
+                    columns: list[str] | None, encoding: str,
+                    string_columns: Sequence[str], decimal: str | None = None,
+                    compression: str | None = None,
+                    text_columns: Sequence[str] = (), nrows: int | None = None,
+                    quiet: bool = False) -> pd.DataFrame:
+    """Read a CSV/TSV file (see :func:`load_table`); ``nrows``: its first data rows only;
+    ``quiet``: the file was read before, so its warnings are not given again."""
+    delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
+    common = _delimited_options(path, fmt, sep, encoding, decimal, compression)
     if header:
         file_cols = [str(c) for c in _read_csv(path, compression, nrows=0, **common).columns]
         if columns is None:
@@ -458,7 +471,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             warnings.simplefilter("always", pd.errors.ParserWarning)
             try:
                 df = _read_csv(path, compression, header=0, dtype=dtype or None, **common,
-                               index_col=False, **_na_options(file_cols, literal))
+                               index_col=False, nrows=nrows, **_na_options(file_cols, literal))
             except pd.errors.ParserError:
                 _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols),
                                     empty_too=True)
@@ -467,17 +480,19 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                and "Length of header" in str(w.message) for w in caught):
             _check_extra_fields(path, fmt, delim, encoding, compression, len(file_cols))
         for w in caught:  # the others (a column of mixed types, say) reach the user
-            if "Length of header" not in str(w.message):
+            if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         _check_repeated_header(path, df, file_cols)
-        if columns is None:
+        if columns is None and not quiet:
             _warn_header_like_data(path, df, file_cols)
         if columns is not None:
-            _warn_replaced_header(path, df, file_cols)
+            if not quiet:
+                _warn_replaced_header(path, df, file_cols)
             df.columns = columns
         if fmt == "tsv":
             _check_short_rows(path, df, delim, encoding, header_lines=1, compression=compression)
-            _warn_csv_quoted(path, df)
+            if not quiet:
+                _warn_csv_quoted(path, df)
         else:
             _check_merged_rows(path, df, delim)
         return df
@@ -488,10 +503,11 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         # a delimiter at the end of every line (as spreadsheets export): the empty field
         # after the last column is no column of the data
         usecols = list(range(len(columns)))
-        warnings.warn(f"{str(path)!r}: every line ends with "
-                      f"{first.shape[1] - len(columns)} empty field(s) after the "
-                      f"{len(columns)} that --columns names (a delimiter at the end of each "
-                      f"line); left out.", UserWarning, stacklevel=caller_stacklevel())
+        if not quiet:
+            warnings.warn(f"{str(path)!r}: every line ends with "
+                          f"{first.shape[1] - len(columns)} empty field(s) after the "
+                          f"{len(columns)} that --columns names (a delimiter at the end of each "
+                          f"line); left out.", UserWarning, stacklevel=caller_stacklevel())
     elif first.shape[1] != len(columns):
         hint = _lines_delimiter_hint(path, delim, encoding, compression)
         raise DataLoadError(
@@ -501,12 +517,14 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     dtype = {columns.index(c): str for c in string_columns if c in columns}
     literal = set(dtype) | {columns.index(c) for c in text_columns if c in columns}
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
-                   usecols=usecols, **_na_options(list(range(len(columns))), literal))
+                   usecols=usecols, nrows=nrows,
+                   **_na_options(list(range(len(columns))), literal))
     df.columns = columns
     _check_header_as_data(path, df, columns)
     if fmt == "tsv":
         _check_short_rows(path, df, delim, encoding, header_lines=0, compression=compression)
-        _warn_csv_quoted(path, df)
+        if not quiet:
+            _warn_csv_quoted(path, df)
     else:
         _check_merged_rows(path, df, delim)
     return df
@@ -1022,10 +1040,13 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             _warn_mojibake(path, comp, encoding)
         try:
             if fmt in ("csv", "tsv"):
-                df = _read_delimited(path, fmt, sep=sep, header=header, columns=columns,
-                                     decimal=decimal, compression=comp,
-                                     encoding=enc, string_columns=string_columns,
-                                     text_columns=[str(c) for c in (text_columns or ())])
+                read = functools.partial(
+                    _read_delimited, path, fmt, sep=sep, header=header, columns=columns,
+                    decimal=decimal, compression=comp, encoding=enc,
+                    string_columns=string_columns,
+                    text_columns=[str(c) for c in (text_columns or ())])
+                df = _without_empty_rows(path, read(), read, fmt=fmt, sep=sep, header=header,
+                                         encoding=enc, decimal=decimal, compression=comp)
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
             else:
@@ -1071,8 +1092,6 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}{hint}") from exc
         if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
-        if fmt in ("csv", "tsv"):
-            df = _drop_empty_rows(path, df)
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
@@ -1095,28 +1114,50 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     return df
 
 
-def _drop_empty_rows(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
+                        sep: str | None, header: bool, encoding: str, decimal: str | None,
+                        compression: str | None) -> pd.DataFrame:
     """``df`` without the rows that hold no value in any field (the ``,,,,`` or ``;;;;``
     lines a spreadsheet leaves below its data), with a warning that names them; blank
-    lines are no rows either."""
-    if df.shape[1] < 2 or len(df) == 0:
+    lines are no rows either.
+
+    A row counts as empty when every field is empty as written (a field ``NA`` is a
+    value). Empty rows at the end are left out by reading the file again without them,
+    so that each column's type is what it is without them (an id column of whole numbers
+    stays whole, however long). Empty rows between rows of data are dropped from ``df``
+    as read: the rows after them are numbered without them.
+    """
+    if df.shape[1] < 2 or len(df) == 0 or not df.isna().all(axis=1).any():
         return df
-    empty = df.isna().all(axis=1).to_numpy()
+    try:  # the fields as written: only an empty one is empty
+        raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
+                        keep_default_na=False, na_filter=False, index_col=False,
+                        **_delimited_options(path, fmt, sep, encoding, decimal, compression))
+    except (ValueError, pd.errors.ParserError):
+        return df
+    if len(raw) != len(df):
+        return df
+    empty = raw.apply(lambda c: c.str.strip().eq("")).all(axis=1).to_numpy()
     if not empty.any():
         return df
     rows = np.flatnonzero(empty) + 1
+    n_end = len(empty) - int(np.flatnonzero(~empty)[-1]) - 1 if (~empty).any() else len(empty)
     shown = ", ".join(map(str, rows[:5])) + (f" ... (+{len(rows) - 5:,} more)" if len(rows) > 5
                                              else "")
+    between = len(rows) > n_end
     warnings.warn(f"{len(rows):,} row(s) of {str(path)!r} hold no value in any field (data "
                   f"rows {shown}, counted from 1 after the header: lines such as ',,,,' that "
                   f"a spreadsheet leaves below its data); they are left out, as blank lines "
-                  f"are.", UserWarning, stacklevel=caller_stacklevel())
+                  f"are{'; the rows after them are numbered without them' if between else ''}.",
+                  UserWarning, stacklevel=caller_stacklevel())
+    if n_end == len(df):
+        return df.iloc[:0]
+    if n_end:  # read again without them: the columns' types as the data alone gives them
+        df = read(nrows=len(df) - n_end, quiet=True)
+        empty = empty[:len(df)]
+    if not empty.any():
+        return df
     out = df.loc[~empty].reset_index(drop=True)
-    for c in out.columns:  # whole numbers read as floats only for the empty rows' sake
-        col = out[c]
-        if (col.dtype.kind == "f" and df[c].isna().any() and not col.isna().any()
-                and np.isfinite(col.to_numpy()).all() and (col % 1 == 0).all()):
-            out[c] = col.astype(np.int64)
     out.attrs = dict(df.attrs)
     return out
 
@@ -1127,15 +1168,16 @@ def _check_sep_line(path: Path, compression: str | None, encoding: str) -> None:
     try:
         with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
             first = fh.readline(64)
-    except (OSError, EOFError, LookupError, DataLoadError):  # (said when the file is read)
-        return
-    found = re.fullmatch(r"\ufeff?sep=(.)\s*", first.rstrip("\r\n"))
+    except (LookupError, DataLoadError, ValueError, *_decompress_errors()):
+        return  # (said when the file is read)
+    line = first.rstrip("\r\n").lstrip("\ufeff")
+    found = re.fullmatch(r"sep=(.)\s*", line)
     if found is None:
         return
     mark = found.group(1)
     option = "--sep tab" if mark == "\t" else f"--sep {mark!r}"
     raise DataLoadError(
-        f"the first line of {str(path)!r} is {first.strip()!r}, the delimiter hint a "
+        f"the first line of {str(path)!r} is {line!r}, the delimiter hint a "
         f"spreadsheet writes, not a header or a row; delete that line (e.g. sed -i 1d FILE) "
         f"and read the file with {option} (API: sep=).")
 

@@ -1341,13 +1341,55 @@ def test_rows_without_any_value_are_not_rows(tmp_path):
     assert len(load_table(path)) == 3
 
 
-@pytest.mark.parametrize(("line", "option"), [("sep=;", "--sep ';'"), ("sep=\t", "--sep tab"),
-                                              ("\ufeffsep=,", "--sep ','")])
-def test_a_spreadsheets_delimiter_line_is_named(tmp_path, line, option):
+def test_empty_rows_leave_the_columns_types_as_the_data_gives_them(tmp_path):
+    # ids above 2**53 (tweet ids) stay exact, booleans stay booleans
+    path = tmp_path / "tweets.csv"
+    ids = [9007199254740993, 9007199254740995, 1234567890123456789]
+    path.write_text("id,flag,score\n" + "".join(f"{i},True,{k}.5\n" for k, i in
+                                                enumerate(ids)) + ",,\n,,\n")
+    with pytest.warns(UserWarning, match="2 row\\(s\\) of .* hold no value in any field"):
+        df = load_table(path)
+    assert df["id"].tolist() == ids and df["id"].dtype == np.int64
+    assert df["flag"].dtype == bool and df["score"].tolist() == [0.5, 1.5, 2.5]
+    assert make_ids(df, "id").tolist() == [str(i) for i in ids]
+    # fields that are missing-value words (NA, null) are values: the row is kept
+    path.write_text("a,b\nx,y\nNA,null\n")
+    assert len(load_table(path, text_columns=["a", "b"])) == 2
+    assert len(load_table(path)) == 2
+    # an empty row between rows of data: left out, the rows after it renumbered
+    path.write_text("id,text\n1,a\n,\n2,b\n")
+    with pytest.warns(UserWarning, match="data rows 2, counted from 1 after the header.*the "
+                                         "rows after them are numbered without them"):
+        df = load_table(path)
+    assert df["text"].tolist() == ["a", "b"] and len(df) == 2
+    # only empty rows: no rows
+    path.write_text("id,text\n,\n,\n")
+    with pytest.warns(UserWarning, match="2 row"), pytest.raises(EmptyDataError):
+        load_table(path)
+    # without a header, the same (a TSV of two fields, empty lines of one tab below)
+    path = tmp_path / "t.tsv"
+    path.write_text("7\tham\n8\tspam\n\t\n")
+    with pytest.warns(UserWarning, match="1 row"):
+        df = load_table(path, header=False, columns=["id", "label"])
+    assert df["id"].tolist() == [7, 8] and df["id"].dtype == np.int64
+
+
+@pytest.mark.parametrize(("line", "shown", "option"), [
+    ("sep=;", "'sep=;'", "--sep ';'"), ("sep=\t", "'sep=\\t'", "--sep tab"),
+    ("\ufeffsep=,", "'sep=,'", "--sep ','")])
+def test_a_spreadsheets_delimiter_line_is_named(tmp_path, line, shown, option):
+    # (a damaged compressed file is still said to be one)
+    import lzma
+
+    broken = bytearray(lzma.compress(b"a,b\n" + b"1,2\n" * 2000))
+    broken[40:60] = b"\x00" * 20
+    (tmp_path / "cut.csv.xz").write_bytes(bytes(broken))
+    with pytest.raises(DataLoadError, match="could not be decompressed as xz"):
+        load_table(tmp_path / "cut.csv.xz")
     path = tmp_path / "excel.csv"
     path.write_text(f"{line}\r\na;b\r\n1;2\r\n", encoding="utf-8")
     with pytest.raises(DataLoadError, match=re.escape(
-            f"the first line of {str(path)!r} is {line.lstrip(chr(0xFEFF)).strip()!r}, the "
+            f"the first line of {str(path)!r} is {shown}, the "
             f"delimiter hint a spreadsheet writes, not a header or a row; delete that line "
             f"(e.g. sed -i 1d FILE) and read the file with {option} (API: sep=).")):
         load_table(path, sep=";")

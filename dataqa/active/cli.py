@@ -433,22 +433,20 @@ def next_command(
                             if getattr(session, "model_", None) is not None else None)
     except KeyboardInterrupt as exc:  # Ctrl-C: say whether a round was picked
         said = getattr(exc, "dataqa_note", None)  # the push's own account comes first
-        ours = _next_interrupted_note(ledger, state.get("round"), push, project)
+        ours = _next_interrupted_note(state.get("round"), push)
         exc.dataqa_note = f"{said} {ours}" if said else ours
         raise
 
 
-def _next_interrupted_note(ledger: Path, rid: int | None, push: bool,
-                           project: str | None) -> str:
+def _next_interrupted_note(rid: int | None, push: bool) -> str:
     """What an interrupted ``al next`` says: whether its round was recorded, and how to
     go on."""
     if rid is None:
         return ("run the same command again: a round recorded before the interrupt is "
                 "shown again, not picked twice.")
-    again = f"dataqa al next --ledger {ledger}" + (f" --push --project {project!r}" if push else "")
-    return (f"round {rid} was recorded (its items picked); `{again}` shows it again"
-            f"{' and pushes it (items already in Label Studio are not made twice)' if push else ''}"
-            f": nothing is picked twice.")
+    pushed = " and pushes it (items already in Label Studio are not made twice)" if push else ""
+    return (f"round {rid} was recorded (its items picked); the same command run again shows "
+            f"it again{pushed}: nothing is picked twice.")
 
 
 @al_app.command("label")

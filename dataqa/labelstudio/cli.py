@@ -239,9 +239,9 @@ def push_command(
                                 queue=queue, url=url, chunk_size=chunk_size,
                                 data_kind=data_kind, column=column, progress=None,
                                 timeout=timeout, pretick=pretick)
-    print_push_report(report)
-    if items is not None and items.attrs.get("dataqa_note"):
+    if items is not None and items.attrs.get("dataqa_note"):  # (before a partial push exits)
         err_console.print(items.attrs["dataqa_note"], highlight=False)
+    print_push_report(report)
 
 
 @ls_app.command("pull")

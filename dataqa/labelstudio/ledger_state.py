@@ -37,7 +37,7 @@ __all__ = [
     "record_project_state",
     "record_item_data",
     "recorded_title",
-    "recorded_id_state",
+    "recorded_id_states",
     "same_project",
     "same_server",
     "server_address",
@@ -162,23 +162,38 @@ def recorded_title(ledger: Any, project: str, url: str) -> str:
     """The title under which ``ledger`` recorded ``project`` when it is the id of a
     project the ledger pushed to on the server at ``url`` (``"12"`` -> ``"SMS round
     1"``); else ``project`` itself. An id is looked up first, as Label Studio finds a
-    project by id before title (a project titled ``"123"`` is not project id 123)."""
+    project by id before title (a project titled ``"123"`` is not project id 123). When
+    several projects had that id (a server started afresh numbers from 1 again), the one
+    made last."""
     text = str(project).strip()
-    found = recorded_id_state(ledger, int(text), url) if text.isdigit() else None
-    return found[0] if found is not None else str(project)
+    found = recorded_id_states(ledger, int(text), url) if text.isdigit() else []
+    return found[-1][0] if found else str(project)
 
 
-def recorded_id_state(ledger: Any, project_id: int, url: str) -> tuple[str, dict] | None:
-    """``(title, state)`` of the project a push recorded with this id on the server at
-    ``url``, or None when the ledger pushed to no such id there."""
+def recorded_id_states(ledger: Any, project_id: int, url: str) -> list[tuple[str, dict]]:
+    """``(title, state)`` of each project a push recorded with this id on the server at
+    ``url``, the one made last last (by recorded creation time; one without it counts as
+    made first); empty when the ledger pushed to no such id there."""
     prefix = project_state_key("")
+    found = []
     for key in ledger.state_keys(prefix):
         state = ledger.get_state(key) or {}
         # a project's own state holds its classes; the pull's (key ending /pulled) not
         if ("class_names" in state and state.get("project_id") == int(project_id)
                 and same_server(state.get("url"), url)):
-            return key[len(prefix):], state
-    return None
+            found.append((key[len(prefix):], state))
+    return sorted(found, key=lambda f: _time_key(f[1].get("created_at")))
+
+
+def _time_key(value: Any) -> tuple[int, float]:
+    """A sort key of a recorded ISO time; a missing or unreadable one first."""
+    from datetime import datetime
+
+    try:
+        t = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return (0, 0.0)
+    return (1, (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp())
 
 
 #: The ledger state naming the Label Studio project that each external-id prefix of

@@ -214,16 +214,16 @@ def _check_known_id(server: LabelStudioClient, ledger: Any, project_id: int) -> 
     A push by title makes the project anew; by id it would make a project titled with the
     number, or fill an unrelated project with the recorded queue's items."""
     from dataqa.errors import LabelStudioProjectError
-    from dataqa.labelstudio.ledger_state import recorded_id_state, same_project
+    from dataqa.labelstudio.ledger_state import recorded_id_states, same_project
 
-    found = recorded_id_state(ledger, project_id, server.url)
-    if found is None:
+    found = recorded_id_states(ledger, project_id, server.url)
+    if not found:
         return
-    title, state = found
     info = server.find_project(int(project_id))
-    if info is not None and same_project(state, project_id, server.url,
-                                         info.get("created_at")):
-        return
+    if info is not None and any(same_project(state, project_id, server.url,
+                                             info.get("created_at")) for _, state in found):
+        return  # one of the projects recorded with that id is the one there now
+    title, state = found[-1]  # the one made last
     now = ("has no project with that id" if info is None else
            f"holds another project under that id, {info.get('title')!r}, made "
            f"{info.get('created_at')} (the ledger's was made {state.get('created_at')})")

@@ -716,8 +716,8 @@ def test_empty_rows_below_the_answers_are_left_out(tmp_path):
     ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
     # as a spreadsheet that writes ';' saves it, with two empty rows below the data
     (tmp_path / "a.csv").write_text(f"id;label\n{ids[0]};ham\n{ids[1]};spam\n;\n;\n")
-    with pytest.warns(UserWarning, match=r"^2 row\(s\) of .*a\.csv have neither an id nor "
-                                         r"a label; they are left out\.$"):
+    with pytest.warns(UserWarning, match=r"^2 row\(s\) of .*a\.csv' hold no value in any "
+                                         r"field \(data rows 3, 4, counted from 1"):
         out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--sep", ";")
     assert out.startswith("2 labels recorded")
     # a row with an id and no label is still refused, by its line
@@ -1039,7 +1039,7 @@ def test_an_interrupted_al_next_says_whether_its_round_was_recorded(tmp_path: Pa
         m.setattr(al_cli, "print_table", stop)
         res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3"])
     assert res.exit_code == 130
-    assert (f"interrupted: round 1 was recorded (its items picked); `dataqa al next --ledger "
-            f"{led}` shows it again: nothing is picked twice.") in " ".join(res.output.split())
+    assert ("interrupted: round 1 was recorded (its items picked); the same command run "
+            "again shows it again: nothing is picked twice.") in " ".join(res.output.split())
     out = _run("al", "next", "--ledger", led, "--batch", "3")
     assert "round 1 is still open: 3 of 3 items to label or skip" in out

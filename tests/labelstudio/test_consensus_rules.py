@@ -113,7 +113,17 @@ def test_a_tie_shows_the_class_chosen_more_often_and_untied_items_rate_annotator
     assert who["agreement"].to_dict() == {"z": 0.0, "x": 1.0, "y": 1.0}
     assert who["quality"].to_dict() == who["agreement"].to_dict()
     assert who.loc["z", "worst_class"] == 1 and pd.isna(who.loc["x", "worst_class"])
-    # with pred_probs that CROWDLAB cannot use, the model breaks the tie
+    # with pred_probs, the class the model rates higher is shown on the tie, either way
+    for k in (0, 1):
+        probs = np.full((3, 2), 0.5)
+        probs[0] = [0.9, 0.1] if k == 0 else [0.1, 0.9]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (few items: the floor warning)
+            by_model = consensus_labels(ann, n_classes=2, ids=list("abc"), pred_probs=probs)
+        shown = by_model.items.set_index("id")
+        assert shown.loc["a", "label"] == k and shown.loc["a", "tied"]
+        assert "a" in by_model.needs_review
+    # pred_probs that CROWDLAB cannot use (one answer per item): nothing to tie
     one = ann[ann["annotator"] == "x"]
     with pytest.warns(UserWarning, match="CROWDLAB could not weigh"):
         alone = consensus_labels(one, n_classes=2, ids=list("abc"),

@@ -340,15 +340,19 @@ def test_a_pull_state_of_another_prefix_is_not_this_projects(ls_server, ls_clien
 def test_a_push_by_a_recorded_id_the_server_no_longer_holds_is_refused(
         ls_server, ls_client, ledger, project_name):
     from dataqa.errors import LabelStudioProjectError
-    from dataqa.labelstudio.ledger_state import project_state_key
+    from dataqa.labelstudio.ledger_state import project_state_key, recorded_title
 
     push(make_items(2), ls_server, ledger, project_name)
     pid = ls_client.find_project(project_name)["id"]
-    # by its id, as recorded: the same project, nothing new
+    # by its id, as recorded: the same project, nothing new; also when the ledger holds
+    # an earlier project with that id too (pushed to before the server started afresh)
+    key = project_state_key(project_name)
+    ledger.set_state(project_state_key(f"{project_name} before"),
+                     {**ledger.get_state(key), "created_at": "2019-01-01T00:00:00Z"})
     rep = push(make_items(2), ls_server, ledger, str(pid))
     assert (rep.project_id, rep.n_created, len(rep.skipped)) == (pid, 0, 2)
+    assert recorded_title(ledger, str(pid), ls_server.url) == project_name  # the later one
     # the id now numbers a later project (the server started afresh at that address)
-    key = project_state_key(project_name)
     ledger.set_state(key, {**ledger.get_state(key), "created_at": "2020-01-01T00:00:00Z"})
     n_tasks = len(ls_client.list_tasks(pid))
     with pytest.raises(LabelStudioProjectError,
