@@ -23,6 +23,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _show_version(value: bool) -> None:
+    if value:
+        from dataqa import __version__
+
+        typer.echo(f"dataqa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(  # noqa: FBT001 - a flag
+        False, "--version", callback=_show_version, is_eager=True,
+        help="Print the version and exit.")) -> None:
+    """Data quality and labeling: audit labels, weak supervision, active learning, Label
+    Studio, drift."""
+
+
 #: Modules that add commands with ``register(app)``, in help order.
 AREA_MODULES = (
     "dataqa.audit.cli",

@@ -1145,10 +1145,16 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
     shown = ", ".join(map(str, rows[:5])) + (f" ... (+{len(rows) - 5:,} more)" if len(rows) > 5
                                              else "")
     between = len(rows) > n_end
-    warnings.warn(f"{len(rows):,} row(s) of {str(path)!r} hold no value in any field (data "
-                  f"rows {shown}, counted from 1 after the header: lines such as ',,,,' that "
-                  f"a spreadsheet leaves below its data); they are left out, as blank lines "
-                  f"are{'; the rows after them are numbered without them' if between else ''}.",
+    delim = sep if sep is not None and len(sep) == 1 else ("\t" if fmt == "tsv" else ",")
+    looks = "tabs alone" if delim == "\t" else f"{delim * 4!r}"
+    counted = "counted from 1 after the header" if header else "counted from line 1"
+    many = len(rows) != 1
+    warnings.warn(f"{len(rows):,} row{'s' if many else ''} of {str(path)!r} "
+                  f"{'hold' if many else 'holds'} no value in any field (data "
+                  f"row{'s' if many else ''} {shown}, {counted}: lines such as {looks} that "
+                  f"a spreadsheet leaves below its data); {'they are' if many else 'it is'} "
+                  f"left out, as blank lines are"
+                  f"{'; the rows after them are numbered without them' if between else ''}.",
                   UserWarning, stacklevel=caller_stacklevel())
     if n_end == len(df):
         return df.iloc[:0]

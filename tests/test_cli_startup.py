@@ -182,3 +182,13 @@ def test_ctrl_c_before_a_command_runs_is_one_line_and_exit_code_130(monkeypatch,
         entry()
     assert stop.value.code == 130
     assert capsys.readouterr().err == "interrupted while starting: nothing was read or written\n"
+
+
+def test_version_prints_the_package_version():
+    from typer.testing import CliRunner
+
+    import dataqa
+    from dataqa.cli import app
+
+    res = CliRunner().invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output == f"dataqa {dataqa.__version__}\n"

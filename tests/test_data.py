@@ -1326,9 +1326,9 @@ def test_rows_without_any_value_are_not_rows(tmp_path):
     # a spreadsheet's export: empty ';;;' lines below the data (CRLF), decimal commas
     path = tmp_path / "export.csv"
     path.write_bytes(b"id;amount;city\r\n7;1,5;Lyon\r\n8;2,25;Nice\r\n;;\r\n;;\r\n")
-    with pytest.warns(UserWarning, match=r"2 row\(s\) of '.*export.csv' hold no value in any "
+    with pytest.warns(UserWarning, match=r"2 rows of '.*export.csv' hold no value in any "
                                          r"field \(data rows 3, 4, counted from 1 after the "
-                                         r"header"):
+                                         r"header: lines such as ';;;;' that"):
         df = load_table(path, sep=";", decimal=",")
     assert df["id"].tolist() == [7, 8] and df["id"].dtype == np.int64  # not 7.0, 8.0
     assert df["amount"].tolist() == [1.5, 2.25] and df["city"].tolist() == ["Lyon", "Nice"]
@@ -1347,7 +1347,7 @@ def test_empty_rows_leave_the_columns_types_as_the_data_gives_them(tmp_path):
     ids = [9007199254740993, 9007199254740995, 1234567890123456789]
     path.write_text("id,flag,score\n" + "".join(f"{i},True,{k}.5\n" for k, i in
                                                 enumerate(ids)) + ",,\n,,\n")
-    with pytest.warns(UserWarning, match="2 row\\(s\\) of .* hold no value in any field"):
+    with pytest.warns(UserWarning, match="2 rows of .* hold no value in any field"):
         df = load_table(path)
     assert df["id"].tolist() == ids and df["id"].dtype == np.int64
     assert df["flag"].dtype == bool and df["score"].tolist() == [0.5, 1.5, 2.5]
@@ -1358,8 +1358,9 @@ def test_empty_rows_leave_the_columns_types_as_the_data_gives_them(tmp_path):
     assert len(load_table(path)) == 2
     # an empty row between rows of data: left out, the rows after it renumbered
     path.write_text("id,text\n1,a\n,\n2,b\n")
-    with pytest.warns(UserWarning, match="data rows 2, counted from 1 after the header.*the "
-                                         "rows after them are numbered without them"):
+    with pytest.warns(UserWarning, match="1 row of .* holds no value in any field \\(data "
+                                         "row 2, counted from 1 after the header.*it is left "
+                                         "out.*the rows after them are numbered without them"):
         df = load_table(path)
     assert df["text"].tolist() == ["a", "b"] and len(df) == 2
     # only empty rows: no rows
@@ -1369,7 +1370,8 @@ def test_empty_rows_leave_the_columns_types_as_the_data_gives_them(tmp_path):
     # without a header, the same (a TSV of two fields, empty lines of one tab below)
     path = tmp_path / "t.tsv"
     path.write_text("7\tham\n8\tspam\n\t\n")
-    with pytest.warns(UserWarning, match="1 row"):
+    with pytest.warns(UserWarning, match="1 row of .* \\(data row 3, counted from line 1: "
+                                         "lines such as tabs alone"):
         df = load_table(path, header=False, columns=["id", "label"])
     assert df["id"].tolist() == [7, 8] and df["id"].dtype == np.int64
 

@@ -716,7 +716,7 @@ def test_empty_rows_below_the_answers_are_left_out(tmp_path):
     ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
     # as a spreadsheet that writes ';' saves it, with two empty rows below the data
     (tmp_path / "a.csv").write_text(f"id;label\n{ids[0]};ham\n{ids[1]};spam\n;\n;\n")
-    with pytest.warns(UserWarning, match=r"^2 row\(s\) of .*a\.csv' hold no value in any "
+    with pytest.warns(UserWarning, match=r"^2 rows of .*a\.csv' hold no value in any "
                                          r"field \(data rows 3, 4, counted from 1"):
         out = _run("al", "label", tmp_path / "a.csv", "--ledger", led, "--sep", ";")
     assert out.startswith("2 labels recorded")

@@ -48,6 +48,9 @@ def test_verify_queue_round_trip(ls_server, tmp_path):
     r = runner.invoke(app, ["review", "plan", str(out), "--budget", "24", "--push",
                             "--project", project, "--ledger", str(ledger)], env=env)
     assert r.exit_code == 0, r.output
+    assert (f"then, once the reviewers have answered in Label Studio: dataqa review estimate "
+            f"{out} --ledger {ledger} --project 'dataqa verify round trip'"
+            in " ".join(r.output.split()))
     plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
     assert len(plan) == 24
 

@@ -778,3 +778,16 @@ def test_progress_counts_the_missing_share_test_of_a_time_column(capsys):
     assert res.columns.set_index("column").loc["ts", "kind"] == "time"
     err = capsys.readouterr().err
     assert "column tests: 3/3 in " in err, err
+
+
+def test_a_table_of_one_text_column_has_one_mmd_p_value():
+    words = ["win cash now", "free prize", "see you at lunch", "thanks for the notes",
+             "call me later", "meeting moved to noon"]
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"text": [f"{words[k]} {k}" for k in rng.integers(0, 6, 60)]})
+    cur = pd.DataFrame({"text": [f"{words[k]} {k}" for k in rng.integers(2, 6, 50)]})
+    res = detect_drift(ref, cur, text_column="text", n_permutations=99, progress=False)
+    (row,) = res.columns.itertuples(index=False)
+    assert row.test == "mmd"
+    assert res.multivariate["mmd"]["statistic"] == pytest.approx(row.statistic, rel=1e-6)
+    assert res.multivariate["mmd"]["p_value"] == row.p_value
