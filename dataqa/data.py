@@ -1127,25 +1127,39 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
     stays whole, however long). Empty rows between rows of data are dropped from ``df``
     as read: the rows after them are numbered without them.
     """
-    if df.shape[1] < 2 or len(df) == 0 or not df.isna().all(axis=1).any():
+    if df.shape[1] < 2 or len(df) == 0:
         return df
-    try:  # the fields as written: only an empty one is empty
-        raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
-                        keep_default_na=False, na_filter=False, index_col=False,
-                        **_delimited_options(path, fmt, sep, encoding, decimal, compression))
-    except (ValueError, pd.errors.ParserError):
-        return df
-    if len(raw) != len(df):
-        return df
-    empty = raw.apply(lambda c: c.str.strip().eq("")).all(axis=1).to_numpy()
-    if not empty.any():
-        return df
+    candidates = None  # rows missing in every column so far (column by column: no copy of
+    for c in range(df.shape[1]):  # the table, and most files stop at the first column)
+        miss = df.iloc[:, c].isna().to_numpy()
+        candidates = miss if candidates is None else candidates & miss
+        if not candidates.any():
+            return df
+    delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
+    ends = np.flatnonzero(~candidates)
+    n_tail = len(candidates) - int(ends[-1]) - 1 if len(ends) else len(candidates)
+    if n_tail == int(candidates.sum()) and _last_lines_empty(path, compression, encoding,
+                                                               delim, n_tail):
+        empty = candidates  # all at the end, and written empty (the file's last lines)
+    else:
+        try:  # the fields as written: only an empty one is empty (a field NA is a value)
+            raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
+                            keep_default_na=False, na_filter=False, index_col=False,
+                            **_delimited_options(path, fmt, sep, encoding, decimal,
+                                                 compression))
+        except (ValueError, pd.errors.ParserError):
+            return df
+        if len(raw) != len(df):
+            return df
+        empty = raw.apply(lambda c: c.str.strip().eq("")).all(axis=1).to_numpy()
+        if not empty.any():
+            return df
     rows = np.flatnonzero(empty) + 1
     n_end = len(empty) - int(np.flatnonzero(~empty)[-1]) - 1 if (~empty).any() else len(empty)
     shown = ", ".join(map(str, rows[:5])) + (f" ... (+{len(rows) - 5:,} more)" if len(rows) > 5
                                              else "")
     between = len(rows) > n_end
-    delim = sep if sep is not None and len(sep) == 1 else ("\t" if fmt == "tsv" else ",")
+    delim = delim if len(delim) == 1 else ","
     looks = "tabs alone" if delim == "\t" else f"{delim * 4!r}"
     counted = "counted from 1 after the header" if header else "counted from line 1"
     many = len(rows) != 1
@@ -1166,6 +1180,29 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
     out = df.loc[~empty].reset_index(drop=True)
     out.attrs = dict(df.attrs)
     return out
+
+
+def _last_lines_empty(path: Path, compression: str | None, encoding: str, delim: str,
+                      k: int) -> bool:
+    """Whether the last ``k`` lines of an uncompressed file that are not blank hold only
+    the delimiter (and white space or quotes), read from its end: the cheap check of
+    empty rows at the end (False when it cannot tell)."""
+    if compression is not None or len(delim) != 1 or not 0 < k <= 100_000:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            want = min(size, 4096 + 256 * k)
+            fh.seek(size - want)
+            tail = fh.read(want).decode(encoding, errors="replace")
+    except (OSError, LookupError):
+        return False
+    lines = [line for line in tail.splitlines() if line != ""]
+    if len(lines) <= k:  # the chunk may start inside a line: one more line is needed
+        return False
+    allowed = re.compile(rf"[\s\"{re.escape(delim)}]*")
+    return all(allowed.fullmatch(line) for line in lines[-k:])
 
 
 def _check_sep_line(path: Path, compression: str | None, encoding: str) -> None:
