@@ -17,7 +17,8 @@ from dataqa._cli_utils import handle_errors  # noqa: F401  (re-exported for area
 
 app = typer.Typer(
     name="dataqa",
-    help="Data quality and labeling: audit labels, weak supervision, active learning, Label Studio.",
+    help="Data quality and labeling: audit labels, weak supervision, active learning, Label "
+         "Studio, drift.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -35,8 +36,7 @@ def _show_version(value: bool) -> None:
 def _root(version: bool = typer.Option(  # noqa: FBT001 - a flag
         False, "--version", callback=_show_version, is_eager=True,
         help="Print the version and exit.")) -> None:
-    """Data quality and labeling: audit labels, weak supervision, active learning, Label
-    Studio, drift."""
+    """(The app's help is the ``Typer(help=...)`` above; this adds ``--version``.)"""
 
 
 #: Modules that add commands with ``register(app)``, in help order.

@@ -1138,15 +1138,18 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     ends = np.flatnonzero(~candidates)
     n_tail = len(candidates) - int(ends[-1]) - 1 if len(ends) else len(candidates)
+    raw = None
     if n_tail == int(candidates.sum()) and _last_lines_empty(path, compression, encoding,
                                                                delim, n_tail):
         empty = candidates  # all at the end, and written empty (the file's last lines)
     else:
         try:  # the fields as written: only an empty one is empty (a field NA is a value)
-            raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
-                            keep_default_na=False, na_filter=False, index_col=False,
-                            **_delimited_options(path, fmt, sep, encoding, decimal,
-                                                 compression))
+            with warnings.catch_warnings():  # (the first read said what there was to say)
+                warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
+                                keep_default_na=False, na_filter=False, index_col=False,
+                                **_delimited_options(path, fmt, sep, encoding, decimal,
+                                                     compression))
         except (ValueError, pd.errors.ParserError):
             return df
         if len(raw) != len(df):
@@ -1159,7 +1162,7 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
     shown = ", ".join(map(str, rows[:5])) + (f" ... (+{len(rows) - 5:,} more)" if len(rows) > 5
                                              else "")
     between = len(rows) > n_end
-    delim = delim if len(delim) == 1 else ","
+    delim = "," if delim == r"\s+" else delim
     looks = "tabs alone" if delim == "\t" else f"{delim * 4!r}"
     counted = "counted from 1 after the header" if header else "counted from line 1"
     many = len(rows) != 1
@@ -1167,8 +1170,7 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
                   f"{'hold' if many else 'holds'} no value in any field (data "
                   f"row{'s' if many else ''} {shown}, {counted}: lines such as {looks} that "
                   f"a spreadsheet leaves below its data); {'they are' if many else 'it is'} "
-                  f"left out, as blank lines are"
-                  f"{'; the rows after them are numbered without them' if between else ''}.",
+                  f"left out, as blank lines are{_renumbered(between, many)}.",
                   UserWarning, stacklevel=caller_stacklevel())
     if n_end == len(df):
         return df.iloc[:0]
@@ -1178,8 +1180,38 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
     if not empty.any():
         return df
     out = df.loc[~empty].reset_index(drop=True)
+    if raw is not None:  # (always read when rows between data are empty)
+        _retype_without(out, df, raw.iloc[:len(empty)].loc[~empty])
     out.attrs = dict(df.attrs)
     return out
+
+
+def _renumbered(between: bool, many: bool) -> str:
+    if not between:
+        return ""
+    return f"; the rows after {'them' if many else 'it'} are numbered without {'them' if many else 'it'}"
+
+
+#: A whole number as written in a file (ids and counts keep every digit).
+_WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _retype_without(out: pd.DataFrame, read: pd.DataFrame, raw: pd.DataFrame) -> None:
+    """Give ``out`` (``read`` without its empty rows between data) the column types the
+    data alone gives: whole numbers (kept exact from the text ``raw`` of the same rows,
+    however long) and true/false, which the empty rows had made floats and objects."""
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if col.isna().any() or not read.iloc[:, j].isna().any():
+            continue  # missing values of its own, or none the empty rows added
+        text = raw.iloc[:, j].astype(str)
+        if col.dtype.kind == "f" and text.str.fullmatch(_WHOLE).all():
+            try:
+                out.isetitem(j, text.str.strip().astype(np.int64).to_numpy())
+            except (OverflowError, ValueError):  # beyond int64: left as read
+                pass
+        elif col.dtype == object and text.str.strip().str.lower().isin(("true", "false")).all():
+            out.isetitem(j, text.str.strip().str.lower().eq("true").to_numpy())
 
 
 def _last_lines_empty(path: Path, compression: str | None, encoding: str, delim: str,

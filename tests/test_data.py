@@ -1356,11 +1356,23 @@ def test_empty_rows_leave_the_columns_types_as_the_data_gives_them(tmp_path):
     path.write_text("a,b\nx,y\nNA,null\n")
     assert len(load_table(path, text_columns=["a", "b"])) == 2
     assert len(load_table(path)) == 2
+    # empty rows between rows of data (and a first line, without a header): left out,
+    # the columns typed as without them
+    path.write_text(f"id,flag,text\n{ids[0]},true,a\n,,\n{ids[1]},False,b\n,,\n"
+                    f"{ids[2]},TRUE,c\n")
+    with pytest.warns(UserWarning, match="2 rows of .* \\(data rows 2, 4,"):
+        df = load_table(path)
+    assert df["id"].tolist() == ids and df["id"].dtype == np.int64
+    assert df["flag"].tolist() == [True, False, True] and df["flag"].dtype == bool
+    path.write_text(f",\n{ids[0]},1.5\n{ids[1]},2\n")
+    with pytest.warns(UserWarning, match="1 row of .* \\(data row 1, counted from line 1"):
+        df = load_table(path, header=False, columns=["id", "x"])
+    assert df["id"].tolist() == ids[:2] and df["x"].tolist() == [1.5, 2.0]
     # an empty row between rows of data: left out, the rows after it renumbered
     path.write_text("id,text\n1,a\n,\n2,b\n")
     with pytest.warns(UserWarning, match="1 row of .* holds no value in any field \\(data "
                                          "row 2, counted from 1 after the header.*it is left "
-                                         "out.*the rows after them are numbered without them"):
+                                         "out.*the rows after it are numbered without it"):
         df = load_table(path)
     assert df["text"].tolist() == ["a", "b"] and len(df) == 2
     # only empty rows: no rows

@@ -242,9 +242,10 @@ def plan_command(
                                 class_names=[str(c) for c in result.table.class_names],
                                 ledger=ledger, queue="verify", client=client)
         print_push_report(report)
+        at = f" --url {shlex.quote(url)}" if url else ""
         console.print(f"  then, once the reviewers have answered in Label Studio: dataqa review "
                       f"estimate {shlex.quote(str(audit_dir))} --ledger "
-                      f"{shlex.quote(str(ledger))} --project {shlex.quote(str(project))}",
+                      f"{shlex.quote(str(ledger))} --project {shlex.quote(str(project))}{at}",
                       highlight=False)
 
 

@@ -220,10 +220,17 @@ def _check_known_id(server: LabelStudioClient, ledger: Any, project_id: int) -> 
     if not found:
         return
     info = server.find_project(int(project_id))
-    if info is not None and any(same_project(state, project_id, server.url,
-                                             info.get("created_at")) for _, state in found):
-        return  # one of the projects recorded with that id is the one there now
-    title, state = found[-1]  # the one made last
+    live = [] if info is None else [t for t, st in found if same_project(
+        st, project_id, server.url, info.get("created_at"))]
+    title, state = found[-1]  # the one made last, whose classes and queue a push by id takes
+    if title in live:
+        return
+    if live:
+        raise LabelStudioProjectError(
+            f"this ledger recorded id {project_id} on {server.url} for several projects; it "
+            f"is now {live[-1]!r} (made {info.get('created_at')}): pass --project "
+            f"{live[-1]!r} to push its queue there (by id, the ledger takes the project made "
+            f"last, {title!r}). Nothing was pushed.")
     now = ("has no project with that id" if info is None else
            f"holds another project under that id, {info.get('title')!r}, made "
            f"{info.get('created_at')} (the ledger's was made {state.get('created_at')})")

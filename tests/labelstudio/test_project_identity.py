@@ -347,11 +347,24 @@ def test_a_push_by_a_recorded_id_the_server_no_longer_holds_is_refused(
     # by its id, as recorded: the same project, nothing new; also when the ledger holds
     # an earlier project with that id too (pushed to before the server started afresh)
     key = project_state_key(project_name)
-    ledger.set_state(project_state_key(f"{project_name} before"),
+    before = f"0 {project_name}"  # (a title its key sorts before the live one's)
+    ledger.set_state(project_state_key(before),
                      {**ledger.get_state(key), "created_at": "2019-01-01T00:00:00Z"})
     rep = push(make_items(2), ls_server, ledger, str(pid))
     assert (rep.project_id, rep.n_created, len(rep.skipped)) == (pid, 0, 2)
     assert recorded_title(ledger, str(pid), ls_server.url) == project_name  # the later one
+    # the live project recorded as the earlier of the two: named, not pushed to with the
+    # later one's classes and queue
+    made = ls_client.find_project(pid)["created_at"]
+    ledger.set_state(project_state_key(before), {**ledger.get_state(key), "created_at": made})
+    ledger.set_state(key, {**ledger.get_state(key), "created_at": "2030-01-01T00:00:00Z"})
+    with pytest.raises(LabelStudioProjectError,
+                       match=rf"this ledger recorded id {pid} on .* for several projects; "
+                             rf"it is now '{before}' \(made .*\): pass --project '{before}'"):
+        push(make_items(2), ls_server, ledger, str(pid))
+    ledger.set_state(key, {**ledger.get_state(key), "created_at": made})
+    ledger.set_state(project_state_key(before),
+                     {**ledger.get_state(key), "created_at": "2019-01-01T00:00:00Z"})
     # the id now numbers a later project (the server started afresh at that address)
     ledger.set_state(key, {**ledger.get_state(key), "created_at": "2020-01-01T00:00:00Z"})
     n_tasks = len(ls_client.list_tasks(pid))
