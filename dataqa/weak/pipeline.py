@@ -264,10 +264,13 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
                  if class_names is not None else
                  "; labels written as names are read with class_names (--classes a,b,...), "
                  "the names of classes 0, 1, ... in order")
+        looks_like_index = isinstance(value, (int, float)) or str(value).strip().lstrip("-").isdigit()
+        if looks_like_index and class_names is None:  # a number out of range, not a name
+            names = f" (cardinality {cardinality}, --cardinality)"
         raise LabelError(
             f"dev label column {label_column!r} of {name} must hold class indices "
             f"0..{cardinality - 1}{names}; row {int(bad[0]) + 1} (counted from 1 after the "
-            f"header) holds {value!r} ({len(bad)} such rows)."
+            f"header) holds {value!r} ({len(bad)} such row{'s' if len(bad) != 1 else ''})."
         )
     return y.to_numpy(dtype=np.int64)
 
@@ -382,6 +385,14 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         raise InvalidSettingError(
             f"--classes (API: class_names) names {len(class_names)} classes but cardinality is "
             f"{cardinality}; give one name per class, in the order of indices 0..{cardinality - 1}.")
+    if class_names is not None:
+        seen = [str(n).strip() for n in class_names]
+        twice = sorted({n for n in seen if seen.count(n) > 1})
+        if twice:
+            raise InvalidSettingError(
+                f"--classes (API: class_names) names {', '.join(map(repr, twice))} more than "
+                f"once; give each class its own name, in the order of indices "
+                f"0..{cardinality - 1}.")
     method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:
         raise MissingInputError(

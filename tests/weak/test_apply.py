@@ -468,3 +468,12 @@ def test_an_empty_number_is_not_blamed_for_an_lfs_own_error():
     with pytest.raises(LabelingFunctionError) as e:
         apply_lfs(df, [lf_bad_call])
     assert "TypeError" in str(e.value) and "is empty" not in str(e.value)
+
+
+def test_error_on_a_files_row_counts_it_as_the_file_does(tmp_path):
+    path = tmp_path / "sms.csv"
+    path.write_text("label,text\nham,hello there\nham,all ok\nspam,win a zebra now\n")
+    with pytest.raises(LabelingFunctionError,
+                       match=r"'lf_boom_on_z' raised on row 3 of the file's data rows "
+                             r"\(counted from 1, after any header\): ValueError"):
+        apply_lfs(str(path), [lf_boom_on_z])

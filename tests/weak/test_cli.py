@@ -259,7 +259,7 @@ def test_dev_labels_that_are_not_class_indices(files):
                 "--method", "auto", "--classes", "ham,eggs", "--out", files / "o2"])
     assert res.exit_code == 2
     assert ("must hold class indices 0..1 or the class names 'ham', 'eggs'; row 1 (counted "
-            "from 1 after the header) holds 'spam' (1 such rows)") in " ".join(res.output.split())
+            "from 1 after the header) holds 'spam' (1 such row)") in " ".join(res.output.split())
     # a dev table whose text column has another name is told how to name it
     pd.DataFrame({"comment": ["a", "b"], "gold": [0, 1]}).to_csv(files / "cdev.csv", index=False)
     res = _run([files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
@@ -404,7 +404,7 @@ lfs = lfs + [boom]
     res = CliRunner().invoke(app, [*args, "--out", str(files / "o1")])
     assert res.exit_code == 2
     text = " ".join(res.output.split())
-    assert "labeling function 'boom' raised on row index 4 (position 4): ValueError: bad row" in text
+    assert "labeling function 'boom' raised on row 5 of the file's data rows (counted from 1, after any header): ValueError: bad row" in text
     assert "--fault-tolerant in dataqa weak" in text
     res = CliRunner().invoke(app, [*args, "--fault-tolerant", "--out", str(files / "o2")])
     assert res.exit_code == 0, res.output

@@ -105,7 +105,7 @@ def test_matches_apply_and_fit(table, lfs):
         ({"dev": "BAD", "label_column": "gold"}, LabelError,
          r"must hold class indices 0\.\.1; labels written as names are read with class_names "
          r"\(--classes a,b,...\), the names of classes 0, 1, ... in order; row 1 \(counted from 1 "
-         r"after the header\) holds 'spam' \(1 such rows\)"),
+         r"after the header\) holds 'spam' \(1 such row\)"),
         ({"dev": "GAPS", "label_column": "gold"}, LabelError,
          r"dev label column 'gold' of the table has no label in 2 row\(s\) \(rows 2, 4, "
          r"counted from 1 after the header\); a dev set is scored against its labels: drop"),
@@ -250,3 +250,19 @@ def test_auto_on_a_few_dev_rows_says_its_choice_is_mostly_chance(lfs):
         weak_label(df, lfs, cardinality=2, method="auto", dev=df.head(MIN_DEV_ROWS),
                    label_column="gold")
         weak_label(df, lfs, cardinality=2, method="majority", dev=few, label_column="gold")
+
+
+def test_class_names_that_repeat_and_dev_indices_out_of_range_are_named(table, dev, lfs):
+    with pytest.raises(InvalidSettingError,
+                       match=r"--classes \(API: class_names\) names 'ham' more than once; "
+                             r"give each class its own name"):
+        weak_label(table, lfs, cardinality=2, method="majority", text_column="body",
+                   class_names=["ham", " ham"])
+    bad = dev.assign(gold=[1, 0, 2, 0, 0, 1])
+    with pytest.raises(LabelError) as err:
+        weak_label(table, lfs, cardinality=2, method="majority", text_column="body",
+                   dev=bad, label_column="gold")
+    msg = str(err.value)
+    assert ("must hold class indices 0..1 (cardinality 2, --cardinality); row 3 (counted from "
+            "1 after the header) holds 2 (1 such row).") in msg
+    assert "written as names" not in msg
