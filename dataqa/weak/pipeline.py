@@ -346,7 +346,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         these names are read as their indices.
     fault_tolerant : bool, default False
         An LF that raises on a row abstains there (an ``LFFaultWarning`` counts the faults
-        per LF) instead of stopping the run (see :func:`dataqa.weak.apply_lfs`).
+        per LF) instead of stopping the run (see :func:`dataqa.weak.apply_lfs`); the
+        summary (``lf_summary.csv``, the report) then has a ``Faults`` column: the rows of
+        the data each LF raised on.
     metric : {"accuracy", "f1", "f1_macro"}
         How ``"auto"`` scores the candidates on the dev set (``"f1"``: of class 1, for a
         rare positive class such as spam).
@@ -420,8 +422,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     _check_lf_columns(df, lfs)
     if dev_df is not None:
         _check_lf_columns(dev_df, lfs)
-    L = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column,
-                  cardinality=cardinality, fault_tolerant=fault_tolerant)
+    L, faults = apply_lfs(df, lfs, n_jobs=n_jobs, progress=progress, id_column=id_column,
+                          cardinality=cardinality, fault_tolerant=fault_tolerant,
+                          return_faults=True)
     L_dev = None
     if dev_df is not None:
         L_dev = apply_lfs(dev_df, lfs, n_jobs=n_jobs, progress=progress,
@@ -456,6 +459,9 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                 f"or two decide between models, so the choice is mostly chance; label more "
                 f"dev rows, or pick the model yourself (--method / method=).", UserWarning,
                 stacklevel=caller_stacklevel())
-    return WeakResult(labels=labels, summary=_summary(L, lfs, cardinality, L_dev, Y_dev), L=L,
+    summary = _summary(L, lfs, cardinality, L_dev, Y_dev)
+    if fault_tolerant:  # the rows each LF raised on (and abstained on, as told), kept in sight
+        summary["Faults"] = [int(faults.get(name, 0)) for name in summary.index]
+    return WeakResult(labels=labels, summary=summary, L=L,
                       proba=proba, model=model, method=method, note=note, L_dev=L_dev,
                       dev_score=dev_score)

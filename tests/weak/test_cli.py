@@ -415,6 +415,12 @@ lfs = lfs + [boom]
     assert res.exit_code == 0, res.output
     pd.testing.assert_frame_equal(pd.read_csv(files / "o2" / "weak_labels.csv"),
                                   pd.read_csv(files / "o3" / "weak_labels.csv"))
+    # the faults stay in sight in the summary (the rows of d.csv whose body says love)
+    body = pd.read_csv(files / "d.csv")["body"]
+    faults = pd.read_csv(files / "o2" / "lf_summary.csv", index_col=0)["Faults"]
+    assert faults["boom"] == int(body.str.contains("love").sum()) > 0
+    assert (faults.drop("boom") == 0).all()
+    assert "Faults" not in pd.read_csv(files / "o3" / "lf_summary.csv").columns
 
 
 def test_an_lf_module_name_of_a_file_beside_is_told_the_file(files, monkeypatch):
