@@ -161,6 +161,9 @@ def _check_flags(lfs: list[Any], method: str | None, dev: Any, label_column: str
     method, note = resolve_method(method, len(lfs))
     if method == "auto" and dev is None:
         raise MissingInputError("--method auto picks a model on a dev set; pass --dev and --label-column.")
+    if method == "snorkel_dev_prior" and dev is None:
+        raise MissingInputError("--method snorkel_dev_prior takes the class balance of the dev "
+                                "labels; pass --dev and --label-column.")
     if dev is not None and label_column is None:
         raise MissingInputError("--dev needs --label-column naming the gold label column.")
     check_out_dir(out)
@@ -206,8 +209,10 @@ def register(app: typer.Typer) -> None:
         cardinality: int = typer.Option(..., "--cardinality", help="Number of classes K."),
         method: str | None = typer.Option(
             None, "--method",
-            help="Label model: snorkel, majority, dawid_skene or auto (needs --dev). Default: "
-                 "snorkel with 3 or more LFs, majority with fewer (Snorkel needs 3)."),
+            help="Label model: snorkel, majority, dawid_skene, auto (needs --dev) or "
+                 "snorkel_dev_prior (Snorkel given the dev labels' class balance, one of "
+                 "auto's candidates; needs --dev). Default: snorkel with 3 or more LFs, "
+                 "majority with fewer (Snorkel needs 3)."),
         id_column: str | None = typer.Option(None, "--id-column", help="Column of item ids "
                                              "(default: a content hash per row)."),
         text_column: str | None = typer.Option(None, "--text-column",

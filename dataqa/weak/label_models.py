@@ -569,7 +569,7 @@ def check_enough_lfs(method: str, n_lfs: int, *, cli: bool = False) -> None:
 
     ``cli`` words the message in the ``dataqa weak`` command's flags.
     """
-    cls = LABEL_MODELS.get(method)
+    cls = SnorkelLabelModel if method == DEV_PRIOR else LABEL_MODELS.get(method)
     need = cls.min_lfs if cls is not None else 1
     if n_lfs >= need:
         return
@@ -691,8 +691,7 @@ class AutoLabelModel(BaseLabelModel):
                 f"Y_dev must hold at least one gold label in 0..{K - 1}; L_dev has no rows."
             )
         Y_dev = check_gold_labels(Y_dev, len(L_dev), K, name="Y_dev")
-        # dev class balance, with one pseudo-count per class so no class gets probability 0
-        dev_balance = (np.bincount(Y_dev, minlength=K) + 1.0) / (len(Y_dev) + K)
+        dev_balance = _dev_balance(Y_dev, K)
         score = METRICS[self.metric]
         covered = (L_dev >= 0).any(axis=1)
         rows = covered if self.dev_rows == "covered" and covered.any() else np.ones_like(covered)
@@ -756,6 +755,17 @@ def _min_lfs(name: str) -> int:
     return SnorkelLabelModel.min_lfs if name.startswith("snorkel") else LABEL_MODELS[name].min_lfs
 
 
+#: Snorkel's LabelModel given the dev labels' class balance instead of its uniform
+#: default (a candidate of ``"auto"``, and a method of its own: it needs ``Y_dev``).
+DEV_PRIOR = "snorkel_dev_prior"
+
+
+def _dev_balance(Y_dev: np.ndarray, K: int) -> np.ndarray:
+    """The dev labels' class balance, with one pseudo-count per class so that no class
+    gets probability 0."""
+    return (np.bincount(Y_dev, minlength=K) + 1.0) / (len(Y_dev) + K)
+
+
 def _make(name: str, cardinality: int, random_state: Any) -> BaseLabelModel:
     model = LABEL_MODELS[name](cardinality=cardinality)
     if "random_state" in model.get_params(deep=False):
@@ -774,15 +784,18 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         LF votes, -1 = abstain.
     cardinality : int
         Number of classes K.
-    method : {"snorkel", "majority", "dawid_skene", "auto"}
+    method : {"snorkel", "majority", "dawid_skene", "snorkel_dev_prior", "auto"}
         "snorkel" needs at least 3 LFs (an :class:`~dataqa.errors.InvalidSettingError`
         says so). "auto" fits the other three, plus Snorkel given the dev class balance,
         and keeps the best on (``L_dev``, ``Y_dev``) by ``metric`` (exact ties: lower dev
         log-loss); with fewer than 3 LFs it skips the Snorkel candidates. Its ``reason_``
         says which model was kept and why. See :class:`AutoLabelModel`.
+        "snorkel_dev_prior" is that Snorkel candidate alone (to fit again what "auto"
+        kept): Snorkel's LabelModel given the class balance of ``Y_dev``.
     L_dev, Y_dev : optional
         Dev-set votes (n_dev, m) and gold labels (n_dev,) as integer class indices
-        (strings are refused: map class names to indices first); required for "auto".
+        (strings are refused: map class names to indices first); required for "auto"
+        (``Y_dev`` alone for "snorkel_dev_prior").
     random_state : int, None or numpy.random.Generator, default 0
         Seed for Snorkel's LabelModel: an int in 0..2**32 - 1; ``None`` draws a fresh seed
         from the operating system at each fit (results then vary between runs); a
@@ -811,7 +824,7 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     """
     K = _check_cardinality(cardinality)
     check_random_state(random_state)
-    known = [*LABEL_MODELS, "auto"]
+    known = [*LABEL_MODELS, DEV_PRIOR, "auto"]
     if method not in known:
         raise UnknownNameError("label model", method, known)
     if metric not in METRICS:
@@ -836,4 +849,12 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         if method == "auto":
             return AutoLabelModel(cardinality=K, metric=metric, random_state=random_state,
                                   dev_rows=dev_rows).fit(L, L_dev=L_dev, Y_dev=Y_dev)
+        if method == DEV_PRIOR:
+            if Y_dev is None:
+                raise MissingInputError(
+                    f"method={DEV_PRIOR!r} takes the class balance of the dev labels; pass "
+                    f"Y_dev (dataqa weak: --dev and --label-column).")
+            balance = _dev_balance(check_gold_labels(Y_dev, len(Y_dev), K, name="Y_dev"), K)
+            return SnorkelLabelModel(cardinality=K, random_state=random_state).fit(
+                L, class_balance=balance)
         return _make(method, K, random_state).fit(L)

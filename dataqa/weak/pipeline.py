@@ -194,8 +194,10 @@ def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tupl
             f"{SnorkelLabelModel.min_lfs} labeling functions and there "
             f"{'is' if n_lfs == 1 else 'are'} {n_lfs}; {how}, to choose otherwise."
         )
-    if method not in (*LABEL_MODELS, "auto"):
-        raise UnknownNameError("label model", method, [*LABEL_MODELS, "auto"])
+    from dataqa.weak.label_models import DEV_PRIOR
+
+    if method not in (*LABEL_MODELS, DEV_PRIOR, "auto"):
+        raise UnknownNameError("label model", method, [*LABEL_MODELS, DEV_PRIOR, "auto"])
     if method != "auto":
         check_enough_lfs(method, n_lfs, cli=cli)
     return method, None
@@ -396,9 +398,11 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                 f"once; give each class its own name, in the order of indices "
                 f"0..{cardinality - 1}.")
     method, note = resolve_method(method, len(lfs))
-    if method == "auto" and dev is None:
+    if method in ("auto", "snorkel_dev_prior") and dev is None:
         raise MissingInputError(
-            "method='auto' picks the label model on a labeled dev set; pass dev and label_column.")
+            "method='auto' picks the label model on a labeled dev set; pass dev and label_column."
+            if method == "auto" else "method='snorkel_dev_prior' takes the class balance of "
+            "the dev labels; pass dev and label_column.")
     if dev is not None and label_column is None:
         raise MissingInputError("dev needs label_column naming the gold label column.")
     read_options = dict(read_options or {})

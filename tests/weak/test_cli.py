@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -480,3 +481,29 @@ def test_a_dev_file_ending_its_lines_with_a_delimiter_names_the_columns_it_took(
                     "--no-header", "--columns", "key,text", "--dev", files / "dev.tsv",
                     "--label-column", "key", "--method", "majority", "--out", files / "o"])
     assert res.exit_code == 2 and "dev label column 'key'" in res.output  # read, then judged
+
+
+def test_the_dev_prior_candidate_of_auto_is_a_method_of_its_own(files):
+    base = [files / "d.csv", "--lfs", files / "my_lfs.py", "--cardinality", 2,
+            "--id-column", "key", "--text-column", "body"]
+    res = _run([*base, "--method", "snorkel_dev_prior", "--out", files / "o"])
+    assert res.exit_code == 2
+    assert ("--method snorkel_dev_prior takes the class balance of the dev labels; pass --dev "
+            "and --label-column.") in " ".join(res.output.split())
+    res = _run([*base, "--method", "snorkel_dev_prior", "--dev", files / "dev.csv",
+                "--label-column", "gold", "--out", files / "o"])
+    assert res.exit_code == 0, res.output
+    assert "label model: snorkel_dev_prior" in " ".join(res.output.split())
+    from dataqa.weak import weak_label
+
+    dev = pd.read_csv(files / "dev.csv")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lfs_for_test", files / "my_lfs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    auto = weak_label(str(files / "d.csv"), module.lfs, cardinality=2, method="auto",
+                      id_column="key", text_column="body", dev=dev, label_column="gold")
+    expected = auto.model.candidates_["snorkel_dev_prior"].predict_proba(auto.L)
+    got = pd.read_csv(files / "o" / "weak_labels.csv")[["prob_0", "prob_1"]].to_numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)

@@ -125,6 +125,13 @@ def test_auto_dev_prior_candidate_uses_dev_class_balance(data):
     np.testing.assert_allclose(dev_prior.class_prior_, expected, atol=1e-6)
     # Snorkel without a class balance assumes uniform classes
     np.testing.assert_allclose(auto.candidates_["snorkel"].class_prior_, [0.5, 0.5], atol=1e-6)
+    # the candidate as a method of its own: the same model, fitted again
+    alone = fit_label_model(L, cardinality=2, method="snorkel_dev_prior", Y_dev=y_dev)
+    np.testing.assert_allclose(alone.class_prior_, expected, atol=1e-6)
+    np.testing.assert_allclose(alone.predict_proba(L), dev_prior.predict_proba(L), atol=1e-6)
+    with pytest.raises(MissingInputError, match="'snorkel_dev_prior' takes the class balance "
+                                                "of the dev labels; pass Y_dev"):
+        fit_label_model(L, cardinality=2, method="snorkel_dev_prior")
 
 
 def test_auto_tie_broken_by_log_loss():
@@ -180,14 +187,16 @@ def test_snorkel_seeded_and_reproducible(data):
 def test_errors(data):
     L, y, *_ = data
     with pytest.raises(UnknownNameError, match="unknown label model 'mv'; known label models are: "
-                                               "auto, dawid_skene, majority, snorkel"):
+                                               "auto, dawid_skene, majority, snorkel, "
+                                               "snorkel_dev_prior"):
         fit_label_model(L, cardinality=2, method="mv")
     for given, meant in (("dawid-skene", "dawid_skene"), ("Snorkel", "snorkel"),
                          ("snorkle", "snorkel")):
         with pytest.raises(UnknownNameError) as e:
             fit_label_model(L, cardinality=2, method=given)
         assert str(e.value) == (f"unknown label model {given!r}; known label models are: auto, "
-                                f"dawid_skene, majority, snorkel (did you mean {meant!r}?)")
+                                f"dawid_skene, majority, snorkel, snorkel_dev_prior (did you "
+                                f"mean {meant!r}?)")
     with pytest.raises(MissingInputError, match="pass L_dev and Y_dev"):
         fit_label_model(L, cardinality=2, method="auto")
     with pytest.raises(InvalidSettingError, match="cardinality=2"):
