@@ -75,6 +75,15 @@ _READERS = {
 MAX_CELL_CHARS = 1_000_000
 
 _SOURCE_ATTR = "dataqa_source"
+#: Set on a table read from a CSV/TSV file without a header line.
+_NO_HEADER_ATTR = "dataqa_no_header"
+
+
+def _counted(df: pd.DataFrame) -> str:
+    """How a message counts a table's rows: from 1 after the header, or, for a file read
+    without one, from its first line."""
+    return ("counted from line 1" if df.attrs.get(_NO_HEADER_ATTR)
+            else "counted from 1 after the header")
 
 
 def file_format(path: str | PathLike, format: str | None = None) -> str | None:
@@ -1103,6 +1112,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         df.attrs[_SOURCE_ATTR] = str(path)
         if fmt in ("csv", "tsv"):  # for hints: a decimal comma needs another delimiter
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
+            if not header:  # so that messages count its rows from its first line
+                df.attrs[_NO_HEADER_ATTR] = True
             if decimal in (None, "."):
                 _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
             else:
@@ -1422,7 +1433,7 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
             more = f" (+{len(rows) - 10} more)" if len(rows) > 10 else ""
             raise DuplicateIdError(
                 f"id column {id_column!r} of {table} has {len(rows)} missing values (rows "
-                f"{shown}{more}, counted from 1 after the header); fill them or leave the id "
+                f"{shown}{more}, {_counted(df)}); fill them or leave the id "
                 f"column out to use content hashes."
             )
         ids = col.astype(str).to_numpy(dtype=object)
@@ -1462,7 +1473,7 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
                     f"another id column or make those ids unique." if len(left) else ".")
             raise DuplicateIdError(
                 f"id column {id_column!r} of {table} has {len(dups)} repeated value{'s' if len(dups) != 1 else ''}: "
-                f"{format_ids(dups)} ({where}, counted from 1 after the header); ids must be "
+                f"{format_ids(dups)} ({where}, {_counted(df)}); ids must be "
                 f"unique.{fix}"
             )
         return ids

@@ -1407,3 +1407,16 @@ def test_a_spreadsheets_delimiter_line_is_named(tmp_path, line, shown, option):
             f"delimiter hint a spreadsheet writes, not a header or a row; delete that line "
             f"(e.g. sed -i 1d FILE) and read the file with {option} (API: sep=).")):
         load_table(path, sep=";")
+
+
+def test_rows_of_a_file_without_a_header_are_counted_from_its_first_line(tmp_path):
+    path = tmp_path / "noheader.tsv"
+    path.write_text("a\tham\nb\tspam\na\tham\n")
+    df = load_table(path, header=False, columns=["id", "label"])
+    with pytest.raises(DuplicateIdError, match=r"'a' in rows 1, 3, counted from line 1\); "
+                                               r"ids must be unique"):
+        make_ids(df, "id")
+    path = tmp_path / "header.csv"
+    path.write_text("id,label\na,ham\nb,spam\na,ham\n")
+    with pytest.raises(DuplicateIdError, match=r"counted from 1 after the header\)"):
+        make_ids(load_table(path), "id")
