@@ -1420,3 +1420,11 @@ def test_rows_of_a_file_without_a_header_are_counted_from_its_first_line(tmp_pat
     path.write_text("id,label\na,ham\nb,spam\na,ham\n")
     with pytest.raises(DuplicateIdError, match=r"counted from 1 after the header\)"):
         make_ids(load_table(path), "id")
+    # the dev labels of dataqa weak, read without a header, say so too
+    from dataqa.weak.pipeline import _dev_labels
+
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("hello\t1\nwin\t\n")
+    frame = load_table(dev, header=False, columns=["text", "gold"])
+    with pytest.raises(LabelError, match=r"rows 2, counted from line 1\)"):
+        _dev_labels(frame, "gold", 2, None)

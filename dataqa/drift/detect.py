@@ -13,7 +13,14 @@ import pandas as pd
 from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_stage, progress_task
 from dataqa._validation import check_int
-from dataqa.data import _DECIMAL_COMMA, _SOURCE_ATTR, encode_labels, load_tables, make_ids
+from dataqa.data import (
+    _DECIMAL_COMMA,
+    _SOURCE_ATTR,
+    _counted,
+    encode_labels,
+    load_tables,
+    make_ids,
+)
 from dataqa.drift.multivariate import (
     DRIFT_TEXT_FEATURES,
     MULTIVARIATE_TESTS,
@@ -195,7 +202,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                     row = int(np.flatnonzero(np.isinf(v))[0]) + 1
                     raise FeatureTypeError(
                         f"column {col!r} holds an infinite value in {_which(df, name)} (row "
-                        f"{row}, counted from 1 after the header); clip or drop such values.")
+                        f"{row}, {_counted(df)}); clip or drop such values.")
         if kind == "mixed":
             num = "reference" if _is_number_column(ref[col]) else "current"
             other = "current" if num == "reference" else "reference"
@@ -693,7 +700,7 @@ def _refuse_case_variants(cur: pd.DataFrame, label_column: str, names, table: st
                                                if len(rows) > 5 else "")
     raise LabelError(
         f"label column {label_column!r} of {table} spells reference classes in another "
-        f"case: {shown}{more} (rows {listed}, counted from 1 after the header). Case may be "
+        f"case: {shown}{more} (rows {listed}, {_counted(values)}). Case may be "
         f"meaningful, so they are not merged: write each class as the reference does and "
         f"run again.")
 

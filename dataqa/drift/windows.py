@@ -13,6 +13,7 @@ import pandas as pd
 from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
+from dataqa.data import _counted
 from dataqa.drift.detect import (
     MIN_ROWS,
     _as_frame,
@@ -102,7 +103,7 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
         raise InvalidSettingError(
             f"time column {name!r}{f' of {table}' if table else ''} has {len(bad)} value(s) "
             f"that are {what} in the column's "
-            f"format ({read_as}rows {rows}, counted from 1 after the header; "
+            f"format ({read_as}rows {rows}, {_counted(values)}; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.")
     if not pd.api.types.is_numeric_dtype(values):

@@ -203,6 +203,12 @@ def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tupl
     return method, None
 
 
+def _counted(frame: pd.DataFrame) -> str:
+    from dataqa.data import _counted as counted
+
+    return counted(frame)
+
+
 def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
                 id_column: str | None, class_names: Sequence[str] | None = None) -> np.ndarray:
     """The dev table's gold labels as class indices 0..K-1, naming the first bad row.
@@ -247,7 +253,7 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
         rows = ", ".join(str(r + 1) for r in missing[:5]) + (", ..." if len(missing) > 5 else "")
         raise LabelError(
             f"dev label column {label_column!r} of {name} has no label in {len(missing)} "
-            f"row(s) (rows {rows}, counted from 1 after the header); a dev set is scored "
+            f"row(s) (rows {rows}, {_counted(frame)}); a dev set is scored "
             f"against its labels: drop the unlabeled rows or label them.")
     y = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero((y.isna() | (y % 1 != 0) | (y < 0) | (y >= cardinality)).to_numpy())
@@ -256,7 +262,7 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
         rows = ", ".join(str(r + 1) for r in abstain[:5]) + (", ..." if len(abstain) > 5 else "")
         raise LabelError(
             f"dev label column {label_column!r} of {name} holds -1 in {len(abstain)} row(s) "
-            f"(rows {rows}, counted from 1 after the header): -1 is an LF's abstain, and a "
+            f"(rows {rows}, {_counted(frame)}): -1 is an LF's abstain, and a "
             f"gold label cannot abstain; drop those rows from the dev set or give them their "
             f"class.")
     if len(bad):
@@ -271,8 +277,8 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
             names = f" (cardinality {cardinality}, --cardinality)"
         raise LabelError(
             f"dev label column {label_column!r} of {name} must hold class indices "
-            f"0..{cardinality - 1}{names}; row {int(bad[0]) + 1} (counted from 1 after the "
-            f"header) holds {value!r} ({len(bad)} such row{'s' if len(bad) != 1 else ''})."
+            f"0..{cardinality - 1}{names}; row {int(bad[0]) + 1} ({_counted(frame)}) "
+            f"holds {value!r} ({len(bad)} such row{'s' if len(bad) != 1 else ''})."
         )
     return y.to_numpy(dtype=np.int64)
 
