@@ -75,6 +75,39 @@ def _items_from_ledger(ledger_db, project: str, queue: str) -> pd.DataFrame:
     return pd.DataFrame([{"id": i, **data[i], **used.get(i, {})} for i in ids])
 
 
+#: The files that make a folder an audit's (``dataqa audit --out DIR``).
+_AUDIT_FILES = ("issues.csv", "items.parquet", "summary.json", "pred_probs.npy")
+
+
+def _is_audit_dir(source: Path) -> bool:
+    return source.is_dir() and all((source / n).is_file() for n in _AUDIT_FILES)
+
+
+def _items_from(source: Path, opts: dict, id_column: str | None, only: bool) -> pd.DataFrame:
+    """The ``--from`` items: a table file, or an audit's folder read as its review queue
+    (each item's text or features, given and suggested label, probability and issue
+    score: ``AuditResult.review_queue``), whose class names are in
+    ``items.attrs["dataqa_classes"]``."""
+    if not _is_audit_dir(source):
+        return _flagged(_read_items(source, opts, id_column), source, only)
+    if opts or id_column is not None:
+        raise InvalidSettingError(
+            f"--from {str(source)!r} is an audit's folder, read as `dataqa audit` wrote it; "
+            f"--id-column and the reading options (--format, --sep, ...) are for a table file.")
+    from dataqa.audit import AuditResult
+
+    audit = AuditResult.load(source)
+    items = audit.review_queue(only_issues=only)
+    n_flag = int(audit.issues["is_label_issue"].sum())
+    if not only and n_flag < len(items):  # said once the push went through
+        items.attrs["dataqa_note"] = (
+            f"note: --from {str(source)!r} is an audit: all {len(items):,} items were pushed, "
+            f"{n_flag:,} of them flagged; --only-flagged pushes those alone (`dataqa review "
+            f"plan {source} --push` sends a blind sample that estimates the error rate).")
+    items.attrs["dataqa_classes"] = [str(c) for c in audit.table.class_names]
+    return items
+
+
 def _read_items(source: Path, opts: dict, id_column: str | None) -> pd.DataFrame:
     """The ``--from`` table, its id column named ``id``; a missing id column says which
     reading option is likely wrong."""
@@ -154,8 +187,10 @@ def push_command(
     queue: str = typer.Option(
         ..., "--queue", help="Queue kind: review, active, spot_check or verify."),
     source: Path | None = typer.Option(
-        None, "--from", help="Table of items (id, text/image/columns, prediction, score, label); "
-                             "default: the queue's items stored in the ledger."),
+        None, "--from", help="Table of items (id, text/image/columns, prediction, score, label), "
+                             "or the folder `dataqa audit --out` wrote (its items with their "
+                             "text, labels and issue scores; its classes by default); default: "
+                             "the queue's items stored in the ledger."),
     classes: str | None = typer.Option(
         None, "--classes", help="Comma-separated class names in class order "
                                 "(default: those recorded for the project)."),
@@ -209,8 +244,9 @@ def push_command(
             "--id-column, --only-flagged, --format, --sep, --no-header, --columns and "
             "--encoding describe the --from file; pass --from FILE with them.")
     check_ledger_path(ledger, must_exist=False)
+    audit_dir = source is not None and _is_audit_dir(source)
     if not ledger.exists():  # a new ledger: everything must come from the command line
-        if names is None:
+        if names is None and not audit_dir:
             raise InvalidSettingError(
                 f"no class names recorded for project {project!r} (ledger {str(ledger)!r} "
                 f"does not exist yet); pass --classes a,b,...")
@@ -218,7 +254,8 @@ def push_command(
             raise LedgerError(
                 f"ledger {str(ledger)!r} does not exist, so it has no queue to push; pass the "
                 f"items with --from FILE (or give the path of an existing ledger).")
-        items = _flagged(_read_items(source, opts, id_column), source, only_flagged)
+        items = _items_from(source, opts, id_column, only_flagged)
+        names = names if names is not None else items.attrs["dataqa_classes"]
         report = push_queue(items, project=project, class_names=names, ledger=ledger,
                             queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
                             column=column, progress=None, timeout=timeout, pretick=pretick)
@@ -226,15 +263,19 @@ def push_command(
         with Ledger(ledger) as ledger_db:
             # the title of an id the ledger pushed to, on this server
             title = recorded_title(ledger_db, project, server_url(url))
+            items = (_items_from(source, opts, id_column, only_flagged)
+                     if source is not None else None)
             if names is None:
                 names = project_state(ledger_db, title).get("class_names")
+                if names is None and items is not None:
+                    names = items.attrs.get("dataqa_classes")
                 if names is None:
                     raise InvalidSettingError(
                         f"no class names recorded for project {project!r}"
                         f"{_known_projects(ledger_db)}; pass --classes a,b,... (and --from "
                         f"FILE for a new project).")
-            items = (_flagged(_read_items(source, opts, id_column), source, only_flagged)
-                     if source is not None else _items_from_ledger(ledger_db, title, queue))
+            if items is None:
+                items = _items_from_ledger(ledger_db, title, queue)
             report = push_queue(items, project=project, class_names=names, ledger=ledger_db,
                                 queue=queue, url=url, chunk_size=chunk_size,
                                 data_kind=data_kind, column=column, progress=None,

@@ -289,7 +289,8 @@ def _notes(plan: _Plan) -> list[str]:
     if plan.kind == "review" and plan.data_kind == "table":
         notes.append(f"the items have no 'text' or 'image' column, so reviewers see a table "
                      f"of {', '.join(map(repr, plan.shown_columns[:8]))}; to show the items "
-                     f"themselves, add their text (AuditResult.review_queue() has it).")
+                     f"themselves, add their text (`dataqa ls push --from AUDIT_DIR` and "
+                     f"AuditResult.review_queue() have it).")
     if plan.kind != "verify" and "score" not in cols:
         notes.append("the items have no 'score' column, so the tasks have no priority: "
                      "they are created in the table's order.")

@@ -261,3 +261,39 @@ def test_reviewers_split_evenly_leave_the_item_out_of_the_estimate(ls_server, tm
     assert verified["n_reviewed"] == 9 and plan[0] not in verified["reviewed_ids"]
     assert (verified["estimate"], verified["low"], verified["high"]) == (
         expect.estimate, expect.low, expect.high)
+
+
+def test_ls_push_from_an_audit_folder_sends_its_review_queue_with_text(ls_server, tmp_path):
+    from dataqa.labelstudio import LabelStudioClient
+
+    out, df, _ = _audit_dir(tmp_path)
+    res = AuditResult.load(out)
+    flagged = res.issues.loc[res.issues["is_label_issue"], "id"].astype(str).tolist()
+    assert flagged
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    project = "dataqa review from an audit folder"
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "r.db"), "--project",
+                            project, "--queue", "review", "--from", str(out),
+                            "--only-flagged"], env=env)  # no --classes: the audit's
+    assert r.exit_code == 0, r.output
+    assert f"{len(flagged)} created" in r.output and "reviewers see a table" not in r.output
+    text = df.set_index("id")["text"]
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        info = client.find_project(project)
+        tasks = {t["data"]["dataqa_id"]: t["data"] for t in client.list_tasks(info["id"])}
+    assert sorted(tasks) == sorted(flagged)
+    for i, data in tasks.items():
+        assert data["text"] == text[i]
+        assert data["given_label"] == df.set_index("id").loc[i, "label"]
+    # reading options are for a table file, not an audit's folder
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "r2.db"), "--project",
+                            project + " 2", "--queue", "review", "--from", str(out),
+                            "--sep", ";"], env=env)
+    assert r.exit_code == 2 and "is an audit's folder" in " ".join(r.output.split())
+    # without --only-flagged every audited item goes, with a note
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "r2.db"), "--project",
+                            project + " all", "--queue", "review", "--from", str(out)], env=env)
+    assert r.exit_code == 0, r.output
+    assert (f"note: --from {str(out)!r} is an audit: all {len(df)} items were pushed, "
+            f"{len(flagged)} of them flagged; --only-flagged pushes those alone"
+            in " ".join(r.output.split()))

@@ -248,7 +248,7 @@ def test_notes_say_what_the_tasks_lack(tmp_path):
     assert notes(issues, "review") == [
         "the items have no 'text' or 'image' column, so reviewers see a table of "
         "'is_label_issue'; to show the items themselves, add their text "
-        "(AuditResult.review_queue() has it)."]
+        "(`dataqa ls push --from AUDIT_DIR` and AuditResult.review_queue() have it)."]
     assert not (tmp_path / "l.db").exists()
 
 
