@@ -220,8 +220,9 @@ def push_command(
     Items with a missing text or image are reported by id and not sent (exit code 1);
     the others go through. The API key is read from $LABEL_STUDIO_API_KEY (never from
     the command line). A --from table may use the audit's own column names
-    (given_label, suggested_label, label_issue_score: the issues.csv of `dataqa audit`).
-    A note says what the tasks lack when the table has no prediction or score column.
+    (given_label, suggested_label, label_issue_score: the issues.csv of `dataqa audit`);
+    --from the audit's folder itself (`dataqa audit --out DIR`) pushes its items with their
+    text. A note says what the tasks lack when the table has no prediction or score column.
     """
     from dataqa.errors import UnknownNameError
     from dataqa.labelstudio.client import server_url
