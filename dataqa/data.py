@@ -82,8 +82,11 @@ _NO_HEADER_ATTR = "dataqa_no_header"
 def _counted(df: pd.DataFrame) -> str:
     """How a message counts a table's rows: from 1 after the header, or, for a file read
     without one, from its first line."""
-    return ("counted from line 1" if df.attrs.get(_NO_HEADER_ATTR)
-            else "counted from 1 after the header")
+    return _counting(header=not df.attrs.get(_NO_HEADER_ATTR))
+
+
+def _counting(*, header: bool) -> str:
+    return "counted from 1 after the header" if header else "counted from line 1"
 
 
 def file_format(path: str | PathLike, format: str | None = None) -> str | None:
@@ -1147,8 +1150,7 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
         if not candidates.any():
             return df
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    ends = np.flatnonzero(~candidates)
-    n_tail = len(candidates) - int(ends[-1]) - 1 if len(ends) else len(candidates)
+    n_tail = _n_trailing(candidates)
     raw = None
     if n_tail == int(candidates.sum()) and _last_lines_empty(path, compression, encoding,
                                                                delim, n_tail):
@@ -1169,17 +1171,16 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
         if not empty.any():
             return df
     rows = np.flatnonzero(empty) + 1
-    n_end = len(empty) - int(np.flatnonzero(~empty)[-1]) - 1 if (~empty).any() else len(empty)
+    n_end = _n_trailing(empty)
     shown = ", ".join(map(str, rows[:5])) + (f" ... (+{len(rows) - 5:,} more)" if len(rows) > 5
                                              else "")
     between = len(rows) > n_end
     delim = "," if delim == r"\s+" else delim
     looks = "tabs alone" if delim == "\t" else f"{delim * 4!r}"
-    counted = "counted from 1 after the header" if header else "counted from line 1"
     many = len(rows) != 1
     warnings.warn(f"{len(rows):,} row{'s' if many else ''} of {str(path)!r} "
                   f"{'hold' if many else 'holds'} no value in any field (data "
-                  f"row{'s' if many else ''} {shown}, {counted}: lines such as {looks} that "
+                  f"row{'s' if many else ''} {shown}, {_counting(header=header)}: lines such as {looks} that "
                   f"a spreadsheet leaves below its data); {'they are' if many else 'it is'} "
                   f"left out, as blank lines are{_renumbered(between, many)}.",
                   UserWarning, stacklevel=caller_stacklevel())
@@ -1195,6 +1196,12 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
         _retype_without(out, df, raw.iloc[:len(empty)].loc[~empty])
     out.attrs = dict(df.attrs)
     return out
+
+
+def _n_trailing(mask: np.ndarray) -> int:
+    """How many of ``mask``'s last values are True in a row."""
+    ends = np.flatnonzero(~mask)
+    return len(mask) - int(ends[-1]) - 1 if len(ends) else len(mask)
 
 
 def _renumbered(between: bool, many: bool) -> str:
@@ -1353,6 +1360,21 @@ def _decimal_comma_columns(df: pd.DataFrame, columns) -> list:
     return found
 
 
+def _decimal_commas_read_as_text(df: pd.DataFrame, columns) -> dict:
+    """``{column: its first value with a comma}`` for the columns among ``columns`` that
+    hold numbers written with a decimal comma, read as text (see
+    :func:`_warn_decimal_comma` for when that is said)."""
+    if df.attrs.get(_SEP_ATTR) == ",":
+        return {}
+    found = {}
+    for c in _decimal_comma_columns(df, columns):
+        vals = df[c].dropna().astype(str).str.strip().iloc[:200]
+        with_comma = vals[vals.str.contains(",")]
+        if not (with_comma.str.split(",").str[-1].str.len() == 3).all():
+            found[c] = str(with_comma.iloc[0])
+    return found
+
+
 def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
     """Warn when columns of a file whose fields are not separated by commas (``;`` or tabs,
     as files with decimal commas are written), read without ``decimal=","``, hold numbers
@@ -1360,14 +1382,8 @@ def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
     as categories, in which nearly every value is new). Not when every comma is followed
     by three digits (``1,299``: a thousands separator as likely), nor in a comma-separated
     file, where a quoted ``"1,2"`` is as likely a list."""
-    if df.attrs.get(_SEP_ATTR) == ",":
-        return
-    found = []
-    for c in _decimal_comma_columns(df, [c for c in df.columns if c not in set(skip)]):
-        vals = df[c].dropna().astype(str).str.strip().iloc[:200]
-        after = vals[vals.str.contains(",")].str.split(",").str[-1]
-        if not (after.str.len() == 3).all():
-            found.append(c)
+    found = list(_decimal_commas_read_as_text(df, [c for c in df.columns
+                                                   if c not in set(skip)]))
     if found:
         warnings.warn(f"{str(path)!r}: the values are read as text.{_decimal_comma_hint(df, found)}",
                       UserWarning, stacklevel=caller_stacklevel())

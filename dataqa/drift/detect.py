@@ -276,32 +276,14 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     return kinds, skipped
 
 
-def _decimal_comma_example(df: pd.DataFrame, col) -> str | None:
-    """The first value of ``col`` written with a decimal comma (``26,91``) when the column
-    was read as text and holds nothing but numbers, some with a decimal comma; else None.
-    As the reading warns: not in a comma-separated file (a quoted ``"1,2"`` is as likely a
-    list), nor when every comma is followed by three digits (``1,299``: a thousands
-    separator as likely)."""
-    from dataqa.data import _SEP_ATTR, _decimal_comma_columns
-
-    if df.attrs.get(_SEP_ATTR) == "," or not _decimal_comma_columns(df, [col]):
-        return None
-    vals = df[col].dropna().astype(str).str.strip().iloc[:200]
-    with_comma = vals[vals.str.contains(",")]
-    if (with_comma.str.split(",").str[-1].str.len() == 3).all():
-        return None
-    return str(with_comma.iloc[0])
-
-
 def _refuse_decimal_commas(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
     """Refuse columns that hold numbers written with a decimal comma in both tables: read
     as text, they would be compared as categories (nearly every value its own category),
     and a shift of the numbers would go unseen."""
-    found = {}
-    for col in cols:
-        ex_ref = _decimal_comma_example(ref, col)
-        if ex_ref is not None and _decimal_comma_example(cur, col) is not None:
-            found[col] = ex_ref
+    from dataqa.data import _decimal_commas_read_as_text
+
+    in_cur = _decimal_commas_read_as_text(cur, cols)
+    found = {c: ex for c, ex in _decimal_commas_read_as_text(ref, cols).items() if c in in_cur}
     if found:
         first, example = next(iter(found.items()))
         if len(found) == 1:

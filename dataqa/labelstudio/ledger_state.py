@@ -148,14 +148,22 @@ def same_project(recorded: Any, project_id: Any, url: Any, created_at: Any = Non
 def _same_time(a: Any, b: Any) -> bool:
     """Whether two ISO times are one moment (``...Z`` and ``...+00:00`` alike); times that
     cannot be read compare as text."""
+    ta, tb = _utc_time(a), _utc_time(b)
+    if ta is None or tb is None:
+        return str(a) == str(b)
+    return ta == tb
+
+
+def _utc_time(value: Any) -> Any:
+    """A recorded ISO time (``...Z``, an offset, or none: UTC) as an aware datetime;
+    None when it cannot be read."""
     from datetime import datetime
 
     try:
-        ta, tb = (datetime.fromisoformat(str(t).strip().replace("Z", "+00:00")) for t in (a, b))
+        t = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
-        return str(a) == str(b)
-    ta, tb = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (ta, tb))
-    return ta == tb
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def recorded_title(ledger: Any, project: str, url: str) -> str:
@@ -187,13 +195,8 @@ def recorded_id_states(ledger: Any, project_id: int, url: str) -> list[tuple[str
 
 def _time_key(value: Any) -> tuple[int, float]:
     """A sort key of a recorded ISO time; a missing or unreadable one first."""
-    from datetime import datetime
-
-    try:
-        t = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return (0, 0.0)
-    return (1, (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp())
+    t = _utc_time(value)
+    return (0, 0.0) if t is None else (1, t.timestamp())
 
 
 #: The ledger state naming the Label Studio project that each external-id prefix of

@@ -88,7 +88,9 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
     if id_column is not None and id_column in df.columns:
         key = df[id_column].iloc[pos]
         return f"{id_column}={key.item() if isinstance(key, np.generic) else key!r}"
-    if "dataqa_source" in df.attrs and isinstance(df.index, pd.RangeIndex):
+    from dataqa.data import _SOURCE_ATTR
+
+    if _SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex):
         # read from a file: the row as the file has it, as other reading messages count
         return f"{pos + offset + 1} of the file's data rows (counted from 1, after any header)"
     idx = df.index[pos]

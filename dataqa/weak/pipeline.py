@@ -203,12 +203,6 @@ def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tupl
     return method, None
 
 
-def _counted(frame: pd.DataFrame) -> str:
-    from dataqa.data import _counted as counted
-
-    return counted(frame)
-
-
 def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
                 id_column: str | None, class_names: Sequence[str] | None = None) -> np.ndarray:
     """The dev table's gold labels as class indices 0..K-1, naming the first bad row.
@@ -216,7 +210,7 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
 
     Also checks the dev ids when the dev table has the id column.
     """
-    from dataqa.data import _padded_labels, make_ids, table_name
+    from dataqa.data import _counted, _padded_labels, make_ids, table_name
 
     name = table_name(frame)
     if label_column not in frame.columns:
