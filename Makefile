@@ -18,8 +18,9 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # torch first, pinned: 2.13.0 resolves to the CPU build kept on these machines, and with it
-# installed nothing below pulls another (multi-GB CUDA) torch build.
-$(STAMP): pyproject.toml | $(PY)
+# installed nothing below pulls another (multi-GB CUDA) torch build. dataqa/__init__.py
+# holds the version that the installed metadata carries.
+$(STAMP): pyproject.toml dataqa/__init__.py | $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e ".[labelstudio,dask,text,dev]"
 	touch $(STAMP)

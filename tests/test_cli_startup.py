@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,14 @@ def test_version_prints_the_package_version():
 
     res = CliRunner().invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output == f"dataqa {dataqa.__version__}\n"
+
+
+def test_installed_metadata_carries_the_version_written_in_the_package():
+    # pyproject.toml reads the version from dataqa/__init__.py: one place to change it
+    from importlib.metadata import version
+
+    import dataqa
+
+    assert version("dataqa") == dataqa.__version__
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in text and "\nversion =" not in text.split("[tool.")[0]
