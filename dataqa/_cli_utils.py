@@ -434,6 +434,12 @@ def without_api_hints(text: str) -> str:
         i = k if keep_close else k + 1
 
 
+#: Where the command line is, for a Ctrl-C that reaches the console script
+#: (:mod:`dataqa._entry`): ``"starting"`` until the arguments are parsed, ``"running"``,
+#: then ``"finished"`` once a command wrapped by :func:`handle_errors` has returned.
+RUN_PHASE = {"phase": "starting"}
+
+
 def handle_errors(func: F) -> F:
     """Turn a :class:`DataqaError` into its message on stderr and exit code 2 (no
     traceback), and Ctrl-C into exit code 130 with what was interrupted, when the code
@@ -441,8 +447,9 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        RUN_PHASE["phase"] = "running"
         try:
-            return func(*args, **kwargs)
+            out = func(*args, **kwargs)
         except DataqaError as exc:
             err_console.print(f"error: {without_api_hints(str(exc))}", markup=False,
                               highlight=False, style="red", soft_wrap=True)
@@ -452,5 +459,7 @@ def handle_errors(func: F) -> F:
             err_console.print(f"interrupted: {note}" if note else "interrupted", markup=False,
                               highlight=False, style="red")
             raise typer.Exit(code=130) from None
+        RUN_PHASE["phase"] = "finished"
+        return out
 
     return wrapper  # type: ignore[return-value]

@@ -13,6 +13,7 @@ import warnings
 
 import typer
 
+from dataqa._cli_utils import RUN_PHASE
 from dataqa._cli_utils import handle_errors  # noqa: F401  (re-exported for area modules)
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ def _root(version: bool = typer.Option(  # noqa: FBT001 - a flag
         False, "--version", callback=_show_version, is_eager=True,
         help="Print the version and exit.")) -> None:
     """(The app's help is the ``Typer(help=...)`` above; this adds ``--version``.)"""
+    RUN_PHASE["phase"] = "running"  # the arguments are read: a command is on its way
 
 
 #: Modules that add commands with ``register(app)``, in help order.

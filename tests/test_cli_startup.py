@@ -204,3 +204,58 @@ def test_installed_metadata_carries_the_version_written_in_the_package():
     assert version("dataqa") == dataqa.__version__
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in text and "\nversion =" not in text.split("[tool.")[0]
+
+
+def _run_entry(monkeypatch, argv, *, interrupt_after_command: bool):
+    """Run the console script in-process on ``argv``, with a probe command added; with
+    ``interrupt_after_command``, a Ctrl-C lands after the command returned, as the
+    command line exits."""
+    import importlib
+
+    import typer.core
+
+    # the click that typer runs on: its own copy in recent versions, click before
+    click = getattr(typer.core, "_click", None) or importlib.import_module("click")
+
+    import dataqa.cli
+    from dataqa._cli_utils import handle_errors
+    from dataqa._entry import main as entry
+
+    @handle_errors
+    def probe() -> None:
+        print("probe wrote its output")
+
+    monkeypatch.setattr(dataqa.cli.app, "registered_commands",
+                        [*dataqa.cli.app.registered_commands])
+    dataqa.cli.app.command("probe")(probe)
+    if interrupt_after_command:
+        def exit_interrupted(self, code=0):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(click.Context, "exit", exit_interrupted)
+    monkeypatch.setattr(sys, "argv", ["dataqa", *argv])
+    with pytest.raises(SystemExit) as stop:
+        entry()
+    return stop.value.code
+
+
+def test_ctrl_c_after_a_command_finished_keeps_its_success(monkeypatch, capsys):
+    code = _run_entry(monkeypatch, ["probe"], interrupt_after_command=True)
+    out = capsys.readouterr()
+    assert code == 0
+    assert out.out == "probe wrote its output\n"
+    assert out.err == "Ctrl-C came after the command had finished: its output is complete\n"
+
+
+def test_ctrl_c_while_a_command_runs_is_told_by_the_command(monkeypatch, capsys):
+    import dataqa.cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    # the probe is replaced by one that is interrupted while it runs
+    monkeypatch.setattr("builtins.print", lambda *a, **k: interrupted())
+    code = _run_entry(monkeypatch, ["probe"], interrupt_after_command=False)
+    err = capsys.readouterr().err
+    assert code == 130 and dataqa.cli is not None
+    assert err.strip() == "interrupted", err
