@@ -13,8 +13,10 @@ import warnings
 
 import typer
 
-from dataqa._cli_utils import RUN_PHASE
-from dataqa._cli_utils import handle_errors  # noqa: F401  (re-exported for area modules)
+from dataqa._cli_utils import (  # handle_errors: re-exported for area modules
+    RUN_PHASE,
+    handle_errors,  # noqa: F401
+)
 
 app = typer.Typer(
     name="dataqa",
