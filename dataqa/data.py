@@ -1344,6 +1344,8 @@ _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 _SEP_ATTR = "dataqa_sep"
 #: ``df.attrs`` key of the decimal mark a CSV or TSV file was read with (when given).
 _DECIMAL_ATTR = "dataqa_decimal"
+#: ``df.attrs`` key of the columns the reading warned hold numbers with decimal commas.
+_DECIMAL_WARNED_ATTR = "dataqa_decimal_comma_warned"
 
 
 def _decimal_comma_columns(df: pd.DataFrame, columns) -> list:
@@ -1387,11 +1389,16 @@ def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
     if found:
         warnings.warn(f"{str(path)!r}: the values are read as text.{_decimal_comma_hint(df, found)}",
                       UserWarning, stacklevel=caller_stacklevel())
+        df.attrs[_DECIMAL_WARNED_ATTR] = [str(c) for c in found]
 
 
-def _decimal_comma_hint(df: pd.DataFrame, columns) -> str:
+def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str:
     """A sentence for an error about non-numeric columns when some of them hold numbers
-    written with a decimal comma (``14,23``), else ``""``."""
+    written with a decimal comma (``14,23``), else ``""``. With ``again=False`` (for a
+    warning) not about the columns the reading already warned about."""
+    if not again:
+        said = set(df.attrs.get(_DECIMAL_WARNED_ATTR, ()))
+        columns = [c for c in columns if str(c) not in said]
     found = _decimal_comma_columns(df, columns)
     if not found:
         return ""
@@ -2171,11 +2178,15 @@ def prepare_labeled(
         unused = [str(c) for c in df.columns if c not in exclude and c not in feature_columns
                   and str(c) not in empty]
         if feature_columns and unused:
+            hint = _decimal_comma_hint(df, [c for c in df.columns if str(c) in unused],
+                                       again=False)
             warnings.warn(
                 f"{table}: not used, as they are not numeric: {_names(unused)}; the features "
                 f"are the numeric columns ({_names(feature_columns)}). A free-text column is "
                 f"used with --text-column (API: text_column=), beside numeric columns named "
-                f"with --feature-column.", UserWarning, stacklevel=caller_stacklevel())
+                f"with --feature-column.{hint}",
+                UserWarning,
+                stacklevel=caller_stacklevel())
         if not feature_columns:
             raise FeatureTypeError(
                 f"{table} has no numeric feature columns besides the id and label; "

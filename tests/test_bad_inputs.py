@@ -13,6 +13,7 @@ below do the common part. Cases are grouped by area; each group is a list of
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import pytest
@@ -1062,3 +1063,27 @@ def test_keyword_mentions_beside_options_are_left_out_on_the_command_line(tmp_pa
         from dataqa.data import load_table
 
         load_table(path, header=False, columns=["x", "y", "label"])
+
+
+@pytest.mark.parametrize("decimals", [2, 3])
+def test_unused_decimal_comma_columns_are_named_once(tmp_path, decimals):
+    # beside a numeric column, columns with decimal commas are left out of the features:
+    # the hint comes once, from the reading (two decimals) or, where the reading cannot
+    # tell a thousands separator (three digits after every comma), from the feature choice
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    df = pd.DataFrame({"x": rng.normal(size=60) + 2 * y, "n": np.arange(60) % 7, "label": y})
+    df.to_csv(tmp_path / "eu.csv", sep=";", decimal=",", index=False,
+              float_format=f"%.{decimals}f")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, ["audit", str(tmp_path / "eu.csv"), "--label-column", "label",
+                                  "--sep", ";", "--no-datalab", "-q", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    msg = " ".join(" ".join(str(w.message) for w in seen).split())
+    assert msg.count("Column(s) 'x' hold numbers with a decimal comma") == 1, msg
+    assert "not used, as they are not numeric: 'x'" in msg
+    assert ("the values are read as text" in msg) == (decimals == 2)
