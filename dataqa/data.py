@@ -79,9 +79,12 @@ _SOURCE_ATTR = "dataqa_source"
 _NO_HEADER_ATTR = "dataqa_no_header"
 
 
-def _counted(df: pd.DataFrame) -> str:
+def _counted(df: pd.DataFrame | pd.Series) -> str:
     """How a message counts a table's rows: from 1 after the header, or, for a file read
-    without one, from its first line."""
+    without one, from its first line; for a DataFrame not read from a file (no source
+    recorded), from 1 at its first row."""
+    if not df.attrs.get(_SOURCE_ATTR):
+        return "counted from 1 at the table's first row"
     return _counting(header=not df.attrs.get(_NO_HEADER_ATTR))
 
 
@@ -1556,7 +1559,7 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     labels : int ndarray (n,)
     class_names : list, sorted; ``class_names[k]`` is the original value of class ``k``.
     """
-    s = pd.Series(values)
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
     bad = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         bad |= s.astype(str).str.strip().eq("").to_numpy() & ~bad
@@ -1564,7 +1567,7 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
         where = np.flatnonzero(bad)
         what = (f"first ids: {format_ids(ids[where])}" if ids is not None else
                 f"rows {', '.join(str(r) for r in where[:5] + 1)}"
-                f"{', ...' if len(where) > 5 else ''}, counted from 1 after the header")
+                f"{', ...' if len(where) > 5 else ''}, {_counted(s)}")
         raise LabelError(
             f"label column {column!r}{f' of {table}' if table else ''} has {len(where)} "
             f"missing or empty labels "

@@ -87,14 +87,14 @@ def test_duplicate_ids(frame):
     frame.loc[1, "id"] = "a"
     copies = pd.DataFrame({"id": ["a", "b", "a", "c", "c"], "x": [1, 2, 1, 3, 4]})
     with pytest.raises(DuplicateIdError, match="2 repeated values: 'a', 'c' \\('a' in rows 1, "
-                                               "3; 'c' in rows 4, 5, counted from 1 after the "
-                                               "header\\); ids must be unique. 1 row is an "
+                                               "3; 'c' in rows 4, 5, counted from 1 at the "
+                                               "table's first row\\); ids must be unique. 1 row is an "
                                                "exact copy of an earlier row: drop them "
                                                "\\(pandas: df.drop_duplicates\\(\\)\\); then "
                                                "'c' is still held by different rows: choose "
                                                "another id column"):
         make_ids(copies, "id")
-    with pytest.raises(DuplicateIdError, match="header\\); ids must be unique. 'a' is held by "
+    with pytest.raises(DuplicateIdError, match="first row\\); ids must be unique. 'a' is held by "
                                                "different rows"):
         make_ids(pd.DataFrame({"id": ["a", "b", "a"], "x": [1, 2, 3]}), "id")
     with pytest.raises(DuplicateIdError, match="1 repeated value: 'a'"):
@@ -1075,7 +1075,7 @@ def test_no_feature_column_names_the_cli_options_and_the_api(frame):
 def test_missing_ids_are_named_by_row_counted_from_one():
     df = pd.DataFrame({"id": ["a", "b", None, "d", None], "x": range(5)})
     with pytest.raises(DuplicateIdError, match=r"has 2 missing values \(rows 3, 5, counted "
-                                               r"from 1 after the header\)"):
+                                               r"from 1 at the table's first row\)"):
         make_ids(df, "id")
 
 

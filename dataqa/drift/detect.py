@@ -214,8 +214,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                     or pd.api.types.infer_dtype(text_df[col], skipna=True) == "boolean"):
                 raise FeatureTypeError(
                     f"column {col!r} holds numbers in the {num} table but true/false values "
-                    f"in {_which(text_df, other)} (e.g. {value!r} in row {row}, counted from 1 "
-                    f"after the header); write it the same way in both files (e.g. 0/1 or "
+                    f"in {_which(text_df, other)} (e.g. {value!r} in row {row}, "
+                    f"{_counted(text_df)}); write it the same way in both files (e.g. 0/1 or "
                     f"true/false) or leave the column out.")
             hint = ""
             from dataqa.data import _SEP_ATTR

@@ -401,8 +401,8 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
 
         warnings.warn(
             f"time column {time_column!r} is missing in {len(gaps)} of {len(times)} current "
-            f"rows{f' of {table}' if table else ''} (rows {_row_list(gaps)}, counted from 1 "
-            f"after the header): they are in no "
+            f"rows{f' of {table}' if table else ''} (rows {_row_list(gaps)}, "
+            f"{_counted(current)}): they are in no "
             f"window, but in the comparison of the whole current data.", UserWarning,
             stacklevel=caller_stacklevel())
     raw = current[time_column]

@@ -192,14 +192,14 @@ def test_a_current_label_in_another_case_is_refused_naming_it_and_its_rows(tmp_p
 
     ref, cur = _tables()
     labeled = np.flatnonzero(cur["label"].notna().to_numpy())
-    cur.loc[labeled[:7], "label"] = "HAM"  # rows 1, 4, 7, ... counted after the header
+    cur.loc[labeled[:7], "label"] = "HAM"  # rows 1, 4, 7, ...
     cur.loc[labeled[7], "label"] = " Spam "
     with pytest.raises(LabelError) as err:
         detect_drift(ref, cur, label_column="label", n_permutations=19, progress=False)
     assert str(err.value) == (
         "label column 'label' of the current table spells reference classes in another "
         "case: 'HAM' (7 rows) for 'ham'; 'Spam' (1 row) for 'spam' (rows 1, 4, 7, 10, 13, "
-        "... (+3 more), counted from 1 after the header). Case may be meaningful, so they "
+        "... (+3 more), counted from 1 at the table's first row). Case may be meaningful, so they "
         "are not merged: write each class as the reference does and run again.")
     # white space around a current label: read without it, with a warning
     cur.loc[labeled[:8], "label"] = [" ham", "spam "] * 4

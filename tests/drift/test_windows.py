@@ -34,7 +34,7 @@ def test_rows_without_a_time_are_in_no_window():
     cur = pd.DataFrame({"t": ["2026-01-01 10:00", None, "2026-01-03 01:00", "  ",
                               "2026-01-02 05:00"]})
     with pytest.warns(UserWarning, match="time column 't' is missing in 2 of 5 current rows "
-                                         "\\(rows 2, 4, counted from 1 after the header\\): "
+                                         "\\(rows 2, 4, counted from 1 at the table.s first row\\): "
                                          "they are in no window"):
         w = split_windows(cur, time_column="t", window="1D")
     assert [idx.tolist() for _, idx in w] == [[0], [4], [2]]
@@ -69,7 +69,7 @@ def test_split_rejects_bad_settings():
                                                   "not times in the column's format "
                                                   "\\(%Y-%m-%d, as its first value "
                                                   "'2026-01-01' is written; "
-                                                  "rows 2, counted from 1 after the header; "
+                                                  "rows 2, counted from 1 at the table's first row; "
                                                   "e.g. 'not a time'\\)"):
         split_windows(cur, time_column="t", window="1D")
     with pytest.raises(InvalidSettingError, match="window 'weekly' is not a fixed time span"):
@@ -91,7 +91,7 @@ def test_split_rejects_bad_settings():
                               "2015-05-27T01:00:00.5", "yesterday"]})
     with pytest.raises(InvalidSettingError, match="has 1 value\\(s\\) .* \\(ISO 8601, such as "
                                                   "2026-01-31T08:00; rows 4, counted "
-                                                  "from 1 after the header; e.g. 'yesterday'\\)"):
+                                                  "from 1 at the table's first row; e.g. 'yesterday'\\)"):
         split_windows(iso, time_column="t", window="1D")
     assert len(split_windows(iso.iloc[:3], time_column="t", window="1D")) == 3
     with pytest.raises(MissingColumnError, match="time column 'ts'"):
@@ -713,7 +713,7 @@ def test_the_format_of_unread_times_comes_from_the_first_value_that_is_one():
         "time column 'DATE' has 200 value(s) that are missing or not times in the column's "
         "format (%Y-%m-%dT%H:%M:%S.%f, as its first time '2026-01-01T00:00:00.000000' is "
         "written; its first value, 'n/a yet', is not a time; rows 1, 2, 3, 4, 5, ... (+195 "
-        "more), counted from 1 after the header; e.g. 'n/a yet'); fix or drop them, writing "
+        "more), counted from 1 at the table's first row; e.g. 'n/a yet'); fix or drop them, writing "
         "every time in one format such as 2026-01-31 08:00.")
     assert "as its first value 'n/a yet'" not in str(err.value)
     # a first value that is a time is named as before

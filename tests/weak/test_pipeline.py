@@ -105,10 +105,10 @@ def test_matches_apply_and_fit(table, lfs):
         ({"dev": "BAD", "label_column": "gold"}, LabelError,
          r"must hold class indices 0\.\.1; labels written as names are read with class_names "
          r"\(--classes a,b,...\), the names of classes 0, 1, ... in order; row 1 \(counted from 1 "
-         r"after the header\) holds 'spam' \(1 such row\)"),
+         r"at the table's first row\) holds 'spam' \(1 such row\)"),
         ({"dev": "GAPS", "label_column": "gold"}, LabelError,
          r"dev label column 'gold' of the table has no label in 2 row\(s\) \(rows 2, 4, "
-         r"counted from 1 after the header\); a dev set is scored against its labels: drop"),
+         r"counted from 1 at the table's first row\); a dev set is scored against its labels: drop"),
     ],
 )
 def test_checks_before_work(table, dev, lfs, kwargs, error, message, monkeypatch):
@@ -264,5 +264,5 @@ def test_class_names_that_repeat_and_dev_indices_out_of_range_are_named(table, d
                    dev=bad, label_column="gold")
     msg = str(err.value)
     assert ("must hold class indices 0..1 (cardinality 2, --cardinality); row 3 (counted from "
-            "1 after the header) holds 2 (1 such row).") in msg
+            "1 at the table's first row) holds 2 (1 such row).") in msg
     assert "written as names" not in msg
