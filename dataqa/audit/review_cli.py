@@ -609,7 +609,9 @@ def estimate_command(
     result.verified = v
     _warn_lost_reviews(audit_dir, ids_now | set(tied))  # a tie is said on its own
     record = v.to_dict()
-    record["review_files"] = [str(f) for f in reviews] if reviews is not None else []
+    # absolute: `review plan --add` names them in a command run from anywhere
+    record["review_files"] = ([str(Path(f).resolve()) for f in reviews] if reviews is not None
+                              else [])
     record["reviewed_ids"] = sorted(ids_now & set(result.review_plan["id"].astype(str)))
     # the answers themselves, so the report can be redrawn when the plan grows (--add)
     kept = frame.loc[answered, ["id", "verified_label"]].astype(str)

@@ -450,7 +450,7 @@ def test_review_answers_line_names_a_few_classes_of_many():
     assert "'c12'" not in many
 
 
-def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_path):
+def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_path, monkeypatch):
     import re
 
     from dataqa.audit import AuditResult, estimate_error_rate, extend_plan, reviews_to_add
@@ -465,9 +465,10 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     first = pd.read_csv(out / "review_plan.csv", dtype={"id": str})
     filled = _filled_sheet(out, truth)
     filled.to_csv(tmp_path / "filled1.csv", index=False)
-    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
-                              str(tmp_path / "filled1.csv")])
+    monkeypatch.chdir(tmp_path)  # the sheet named as typed: relative to where this runs
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews", "filled1.csv"])
     assert res.exit_code == 0, res.output
+    monkeypatch.chdir(out)  # `--add` run from elsewhere names the sheet by its whole path
     text = " ".join(res.output.split())
     loaded = AuditResult.load(out)
     v = estimate_error_rate(loaded, filled[["id", "verified_label"]])
