@@ -92,6 +92,19 @@ def beta_hdi(a: float, b: float, *, confidence: float = 0.95) -> tuple[float, fl
     return float(low), high_of(low)
 
 
+def _whole(value, name: str) -> int:
+    """``value`` as an int when it is a whole number (``3``, ``np.int64(3)``, ``3.0``);
+    a count such as ``1.5`` is refused rather than rounded."""
+    try:
+        whole = int(value)
+        exact = not isinstance(value, bool) and whole == value
+    except (TypeError, ValueError, OverflowError):
+        exact = False
+    if not exact:
+        raise InvalidSettingError(f"{name}={value!r} must be a whole number (a count of items).")
+    return whole
+
+
 def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95) -> ErrorRate:
     """Error rate and its interval from the Beta(n_errors + 1, n_total - n_errors + 1) posterior.
 
@@ -117,7 +130,7 @@ def error_rate_interval(n_errors: int, n_total: int, *, confidence: float = 0.95
     ErrorRate with ``estimate = n_errors / n_total`` (the posterior mode) and ``low``, ``high``.
     """
     _check_confidence(confidence)
-    n_errors, n_total = int(n_errors), int(n_total)
+    n_errors, n_total = _whole(n_errors, "n_errors"), _whole(n_total, "n_total")
     if n_total <= 0:
         raise InvalidSettingError(f"n_total={n_total} must be positive; nothing was checked.")
     if not 0 <= n_errors <= n_total:

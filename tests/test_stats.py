@@ -71,10 +71,18 @@ def test_beta_hdi_bad_parameters():
     ({"n_errors": 1, "n_total": 0}, "n_total=0 must be positive"),
     ({"n_errors": 5, "n_total": 3}, "n_errors=5 must be between 0 and n_total=3"),
     ({"n_errors": 1, "n_total": 3, "confidence": 1.5}, "confidence=1.5"),
+    # a count is a whole number: 1.5 was read as 1 (and 10.7 as 10) without a word
+    ({"n_errors": 1.5, "n_total": 10}, r"n_errors=1.5 must be a whole number \(a count"),
+    ({"n_errors": 1, "n_total": 10.7}, "n_total=10.7 must be a whole number"),
+    ({"n_errors": True, "n_total": 10}, "n_errors=True must be a whole number"),
 ])
 def test_interval_bad_input(kwargs, msg):
     with pytest.raises(InvalidSettingError, match=msg):
         error_rate_interval(**kwargs)
+
+
+def test_interval_takes_whole_counts_of_any_numeric_type():
+    assert error_rate_interval(np.int64(1), 10.0) == error_rate_interval(1, 10)
 
 
 def test_required_test_size_is_smallest():

@@ -788,6 +788,17 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
                              confidence), pmf
 
 
+def _counts(values, name: str) -> np.ndarray:
+    """``values`` (one count per stratum) as int64; fractions and booleans are refused
+    rather than truncated."""
+    arr = np.atleast_1d(np.asarray(values))
+    if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not (
+            np.isfinite(arr).all() and (arr == np.round(arr)).all())):
+        raise InvalidSettingError(f"{name}={np.asarray(values).tolist()!r} must hold whole "
+                                  f"numbers (counts of items), one per stratum.")
+    return arr.astype(np.int64)
+
+
 def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.95,
                         interval: str | None = None, prior: str | None = None,
                         reviewer_error=None) -> PosteriorInterval:
@@ -803,9 +814,9 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
     """
     confidence = _check_confidence(confidence)
     prior, ab, interval, eps = _resolve(prior, interval, reviewer_error)
-    N = np.asarray(n_items, dtype=np.int64)
-    n = np.asarray(n_reviewed, dtype=np.int64)
-    k = np.asarray(n_errors, dtype=np.int64)
+    N, n, k = (_counts(v, name) for v, name in ((n_items, "n_items"),
+                                                 (n_reviewed, "n_reviewed"),
+                                                 (n_errors, "n_errors")))
     if not (len(N) == len(n) == len(k)) or len(N) == 0:
         raise InvalidSettingError("n_items, n_reviewed and n_errors need one entry per stratum.")
     if np.any(N < 1) or np.any(n < 0) or np.any(n > N) or np.any(k < 0) or np.any(k > n):

@@ -120,6 +120,16 @@ def test_stratified_interval_hand_value():
     assert (s.low, s.high) == (0.5, 1.0)
 
 
+def test_stratified_interval_refuses_counts_that_are_not_whole():
+    with pytest.raises(InvalidSettingError, match=r"n_errors=\[2.0, 1.5\] must hold whole "
+                                                  r"numbers \(counts of items\), one per"):
+        stratified_interval([100, 50], [10, 5], [2, 1.5])
+    with pytest.raises(InvalidSettingError, match="n_items=.* must hold whole numbers"):
+        stratified_interval([100, np.nan], [10, 5], [2, 1])
+    assert stratified_interval([100.0, 50], [10, 5], [2, 1]) == stratified_interval(
+        [100, 50], [10, 5], [2, 1])
+
+
 def test_stratified_interval_large_stratum_is_the_beta_interval():
     # with a tiny sampling fraction the count over N is the Beta(k+1, n-k+1) rate
     s = stratified_interval([2_000_000], [200], [30], prior="uniform", interval="equal-tailed")
