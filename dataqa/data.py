@@ -34,6 +34,7 @@ from dataqa.errors import (
     SmallClassError,
     TooFewClassesError,
     format_ids,
+    format_rows,
 )
 
 __all__ = [
@@ -1565,12 +1566,12 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
         bad |= s.astype(str).str.strip().eq("").to_numpy() & ~bad
     if bad.any():
         where = np.flatnonzero(bad)
-        what = (f"first ids: {format_ids(ids[where])}" if ids is not None else
-                f"rows {', '.join(str(r) for r in where[:5] + 1)}"
-                f"{', ...' if len(where) > 5 else ''}, {_counted(s)}")
+        what = (f"row{'s' if len(where) > 1 else ''} {format_rows(where)}, {_counted(s)}"
+                + (f"; id{'s' if len(where) > 1 else ''} {format_ids(ids[where])}"
+                   if ids is not None else ""))
         raise LabelError(
             f"label column {column!r}{f' of {table}' if table else ''} has {len(where)} "
-            f"missing or empty labels "
+            f"missing or empty label{'s' if len(where) > 1 else ''} "
             f"({what}); drop or label those rows first."
         )
     if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
@@ -1684,45 +1685,60 @@ def check_lengths(**arrays: object) -> int:
 
 
 def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
-                    where: str = "") -> int:
-    """Number of folds usable for stratified cross-validation.
+                    where: str = "", counted: str | None = None) -> int:
+    """Number of folds usable for stratified cross-validation: ``cv``, or the size of
+    the largest class when every class is smaller.
 
-    Falls back to fewer folds (with a warning naming the small classes) when a class has
-    fewer members than ``cv``: as many folds as the smallest class has members, down to
-    2. Raises :class:`SmallClassError` when a class has one member (no fold split can
-    keep an item of it on both sides). ``where`` (e.g. " of label column 'label' of
-    'x.csv'") names the labels in messages.
+    A class with fewer members than ``cv`` (but at least 2) keeps ``cv`` folds, with a
+    warning naming it: stratified folds put its members in different held-out parts, so
+    each of them is predicted by a model that saw the others, as with fewer folds, while
+    every other item keeps the larger training parts (fewer folds for all, as this did
+    before, moved the audit's flags: 4 flagged at 5 folds, 7 at 3 on YouTube comments).
+    Raises :class:`SmallClassError` when a class has one member (no fold split can
+    keep an item of it on both sides), naming its row (``counted`` says how rows are
+    counted, e.g. :func:`_counted` of the table; without it rows are not named).
+    ``where`` (e.g. " of label column 'label' of 'x.csv'") names the labels in messages.
     """
+    labels = np.asarray(labels)
     counts = np.bincount(labels, minlength=len(class_names))
     if cv < 2:
         from dataqa.errors import InvalidSettingError
 
         raise InvalidSettingError(f"cv={cv} is not allowed; use at least 2 folds.")
-    small = [(class_names[k], int(c)) for k, c in enumerate(counts) if c < cv]
+    small = [(k, class_names[k], int(c)) for k, c in enumerate(counts) if c < cv]
     if not small:
         return cv
-    desc = ", ".join(f"{name!r} ({c})" for name, c in small[:5])
-    if len(small) > 5:
-        desc += f", ... (+{len(small) - 5} more)"
-    least = min(c for _, c in small)
+    least = min(c for _, _, c in small)
     if least < 2 and (error := _not_classes(len(class_names), len(labels), where)):
         raise error
     if least < 2:
-        single = [(name, c) for name, c in small if c < 2]
-        desc = ", ".join(f"{name!r} ({c})" for name, c in single[:5])
-        if len(single) > 5:
-            desc += f", ... (+{len(single) - 5} more)"
+        single = [(k, name) for k, name, c in small if c < 2]
+        parts = []
+        for k, name in single[:5]:
+            row = int(np.flatnonzero(labels == k)[0]) + 1
+            parts.append(f"{name!r} (1{f', row {row}' if counted else ''})")
+        desc = ", ".join(parts) + (f", ... (+{len(single) - 5} more)" if len(single) > 5 else "")
+        rows = f" (rows {counted})" if counted else ""
         raise SmallClassError(
-            f"class(es) {desc}{where} have fewer than 2 members, so no out-of-sample "
-            f"prediction is possible for them; label more examples of those classes or drop "
-            f"them."
+            f"class(es) {desc}{where} have fewer than 2 members{rows}, so no out-of-sample "
+            f"prediction is possible for them; a one-row class is often a typo of another: "
+            f"correct it, label more examples of those classes, or drop them."
         )
+    desc = ", ".join(f"{name!r} ({c})" for _, name, c in small[:5])
+    if len(small) > 5:
+        desc += f", ... (+{len(small) - 5} more)"
+    # stratified folds need one class at least as large as their number
+    folds = min(cv, int(counts.max()))
+    kept = (f"the {cv} folds are kept for the other classes" if folds == cv else
+            f"as no class has {cv} members, {folds} folds are used")
     warnings.warn(
-        f"class(es) {desc} have fewer members than cv={cv}; using {least} folds instead.",
+        f"class(es) {desc}{where} have fewer members than cv={cv}: each of their items is "
+        f"predicted by a model that saw only the other(s) of its class, so their "
+        f"probabilities say little; {kept}.",
         UserWarning,
         stacklevel=caller_stacklevel(),
     )
-    return least
+    return folds
 
 
 @dataclass
@@ -2215,7 +2231,9 @@ def prepare_labeled(
             cols = [c for c in feature_columns if df[c].isna().any()]
             raise FeatureTypeError(
                 f"feature column(s) {', '.join(map(repr, cols))} of {table} have missing values in "
-                f"{len(where)} rows (first ids: {format_ids(ids[where])}); impute or drop them."
+                f"{len(where)} row{'s' if len(where) > 1 else ''} (row{'s' if len(where) > 1 else ''} "
+                f"{format_rows(where)}, {_counted(df)}; id{'s' if len(where) > 1 else ''} "
+                f"{format_ids(ids[where])}); impute or drop them."
             )
     return LabeledTable(
         frame=df,

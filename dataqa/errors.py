@@ -7,6 +7,7 @@ column, rows, labeling function or setting) and what to do about it. The CLI tur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "PushInterrupted",
     "OptionalDependencyError",
     "format_ids",
+    "format_rows",
 ]
 
 
@@ -47,6 +49,16 @@ def format_ids(ids: Iterable[object], limit: int = 5) -> str:
     shown = ", ".join(repr(str(i)) for i in ids[:limit])
     if len(ids) > limit:
         shown += f", ... (+{len(ids) - limit} more)"
+    return shown
+
+
+def format_rows(positions: Iterable[int], limit: int = 5) -> str:
+    """Row numbers counted from 1 for 0-based ``positions``, the first ``limit`` and how
+    many more (``3, 7, ... (+2 more)``)."""
+    rows = [int(p) + 1 for p in positions]
+    shown = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        shown += f", ... (+{len(rows) - limit} more)"
     return shown
 
 
@@ -70,15 +82,46 @@ def _lost_zeros_hint(unknown: list[str], known: Iterable[str], *, whose: str,
     for ``00291``, as a spreadsheet saves ids it reads as numbers), a parenthesis saying so
     (``whose``: "the plan's"; ``read_as``: how to read the file with the ids as text),
     naming how many when only some are; else ``""``."""
+    known = list(known)
     stripped = {i.lstrip("0"): i for i in known if i[:1] == "0" and i.isdigit()}
     lost = [i for i in unknown if i.isdigit() and i.lstrip("0") in stripped]
-    if not lost:
+    if lost:
+        which = "they are" if len(lost) == len(unknown) else (
+            f"{len(lost)} of them {'is' if len(lost) == 1 else 'are'}")
+        return (f" ({which} {whose} ids without their leading zeros, e.g. {lost[0]!r} for "
+                f"{stripped[lost[0].lstrip('0')]!r}, as a spreadsheet saves ids it reads as "
+                f"numbers: format the id column as text, or {read_as})")
+    return _rounded_ids_hint(unknown, known, whose=whose)
+
+
+#: A number as a spreadsheet shows a long one: ``1.05051E+15``.
+_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]{1,3}")
+
+
+def _rounded_ids_hint(unknown: list[str], known: list[str], *, whose: str) -> str:
+    """When ids of ``unknown`` are written as a spreadsheet shows long numbers
+    (``1.05051E+15``) and some of ``known`` are all digits, a parenthesis saying that
+    the spreadsheet rounded those ids (their digits are lost, so they cannot be matched);
+    else ``""``."""
+    shown = [i for i in unknown if _SCIENTIFIC.fullmatch(i.strip())]
+    digits = [i for i in known if i.isdigit() and len(i) > 11]
+    if not shown or not digits:
         return ""
-    which = "they are" if len(lost) == len(unknown) else (
-        f"{len(lost)} of them {'is' if len(lost) == 1 else 'are'}")
-    return (f" ({which} {whose} ids without their leading zeros, e.g. {lost[0]!r} for "
-            f"{stripped[lost[0].lstrip('0')]!r}, as a spreadsheet saves ids it reads as "
-            f"numbers: format the id column as text, or {read_as})")
+    text = shown[0].strip().replace(",", ".")
+    value = float(text)
+    mantissa, exponent = re.split("[eE]", text)
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    half_step = 0.5 * 10.0 ** (int(exponent) - decimals)  # what the shown digits leave open
+    near = [i for i in digits if abs(float(i) - value) <= half_step]
+    like = f" (perhaps {near[0]!r}, the one id it can be)" if len(near) == 1 else ""
+    one = len(shown) == 1
+    which = ("it is" if len(unknown) == 1 else "they are" if len(shown) == len(unknown) else
+             f"{len(shown)} of them {'is' if one else 'are'}")
+    return (f" ({which} {whose} all-digit id{'' if one else 's'} rounded by a spreadsheet, "
+            f"e.g. {shown[0]!r}{like}: the digits are lost. Copy the id column of the file "
+            f"dataqa wrote over the saved one (its rows are in the same order unless they "
+            f"were sorted), and before saving from a spreadsheet format the id column as "
+            f"text)")
 
 
 class DataqaError(Exception):

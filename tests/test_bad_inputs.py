@@ -82,9 +82,11 @@ def _row03_two_members_fall_back(tmp_path, request):
     from dataqa.audit import audit
 
     data = _numeric_csv(tmp_path / "d.csv", ["a"] * 20 + ["b"] * 20 + ["c"] * 2)
-    with pytest.warns(UserWarning, match="'c' \\(2\\) have fewer members than cv=5; using 2 folds"):
+    with pytest.warns(UserWarning, match="'c' \\(2\\) of label column 'label' of the table "
+                                         "have fewer members than cv=5: each of their items is "
+                                         "predicted by a model that saw only the other"):
         res = audit(pd.read_csv(data), label_column="label", id_column="id", datalab=False)
-    assert res.summary["cv_folds"] == 2 and len(res.issues) == 42
+    assert res.summary["cv_folds"] == 5 and len(res.issues) == 42
 
 
 def _row03_thousand_classes_of_two(tmp_path, request):
@@ -96,15 +98,25 @@ def _row03_thousand_classes_of_two(tmp_path, request):
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.normal(size=(2000, 3)), columns=["x", "y", "z"])
     df["label"] = np.repeat(np.arange(1000), 2)
-    with pytest.warns(UserWarning, match=r"\(\+995 more\) have fewer members than cv=5; using 2"):
+    with pytest.warns(UserWarning, match=r"\(\+995 more\) of label column 'label' of the table "
+                                         r"have fewer members than cv=5: each .* as no class has "
+                                         r"5 members, 2 folds are used") as seen:
         res = audit(df, label_column="label", datalab=False)
     assert res.summary["cv_folds"] == 2 and res.pred_probs.shape == (2000, 1000)
+    import re
+
+    # classes the model did not learn: five named, the others counted (it listed all ~1000)
+    (unlearned,) = [str(w.message) for w in seen if "did not learn" in str(w.message)]
+    assert "'4' (2 rows;" in unlearned and "'5' (2 rows" not in unlearned
+    assert re.search(r"\), \.\.\. \(\+9\d\d more classes\): they are left out", unlearned)
+    assert len(unlearned) < 1500
 
 
 def _row03_one_member_refused(tmp_path, request):
     data = _numeric_csv(tmp_path / "d.csv", ["a"] * 20 + ["b"] * 20 + ["c"])
     cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id"),
-              f"'c' (1) of label column 'label' of {str(data)!r} have fewer than 2 members",
+              f"'c' (1, row 41) of label column 'label' of {str(data)!r} have fewer than 2 "
+              f"members (rows counted from 1 after the header)", "often a typo",
               "label more examples")
     assert not (tmp_path / "out").exists()
 

@@ -68,7 +68,8 @@ def test_labels_sorted_class_names(frame):
 def test_missing_labels_name_count_and_ids(frame):
     frame.loc[[1, 3], "label"] = None
     frame.loc[2, "label"] = "  "
-    with pytest.raises(LabelError, match=r"3 missing or empty labels \(first ids: 'b', 'c', 'd'\)"):
+    with pytest.raises(LabelError, match=r"3 missing or empty labels \(rows 2, 3, 4, counted "
+                                         r"from 1 at the table's first row; ids 'b', 'c', 'd'\)"):
         prepare_labeled(frame, label_column="label", id_column="id", feature_columns=["x"])
 
 
@@ -185,19 +186,29 @@ def test_content_hash_ids_are_the_hash_of_each_rows_values():
 
 def test_small_class_falls_back_with_warning():
     labels = np.array([0] * 10 + [1] * 3)
-    with pytest.warns(UserWarning, match="class\\(es\\) 'b' \\(3\\) have fewer members than cv=5; using 3"):
-        assert effective_folds(labels, ["a", "b"], 5) == 3
+    with pytest.warns(UserWarning, match="class\\(es\\) 'b' \\(3\\) have fewer members than cv=5: "
+                                         "each of their items is predicted by a model that "
+                                         "saw only the other\\(s\\) of its class"):
+        assert effective_folds(labels, ["a", "b"], 5) == 5
     with pytest.raises(SmallClassError, match="'b' \\(1\\) have fewer than 2 members"):
         effective_folds(np.array([0] * 10 + [1]), ["a", "b"], 5)
     # only the classes of one member are named, not those below cv with more
     with pytest.raises(SmallClassError) as err:
         effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5)
     assert str(err.value).startswith("class(es) 'spam' (1) have fewer than 2 members")
+    # with how the table counts its rows, the row is named
+    with pytest.raises(SmallClassError) as err:
+        effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5,
+                        counted="counted from line 1")
+    assert str(err.value).startswith("class(es) 'spam' (1, row 5) have fewer than 2 members "
+                                     "(rows counted from line 1)")
 
 
 def test_nan_feature_values_named(frame):
     frame.loc[2, "x"] = np.nan
-    with pytest.raises(FeatureTypeError, match="'x' of the table have missing values in 1 rows \\(first ids: 'c'\\)"):
+    with pytest.raises(FeatureTypeError, match="'x' of the table have missing values in 1 row "
+                                               "\\(row 3, counted from 1 at the table's first "
+                                               "row; id 'c'\\)"):
         prepare_labeled(frame, label_column="label", id_column="id")
 
 
@@ -1011,7 +1022,8 @@ def test_text_labels_are_stripped_with_a_warning_and_case_variants_refused(tmp_p
         assert prepare_labeled(frame, label_column="label").class_names == ["a", "b"]
         # a blank cell is a missing label, not one to strip
         blank = pd.DataFrame({"label": ["a", "  ", "b"], "x": [1.0, 2.0, 3.0]})
-        with pytest.raises(LabelError, match=r"1 missing or empty labels \(first ids: "):
+        with pytest.raises(LabelError, match=r"1 missing or empty label \(row 2, counted from 1 "
+                                             r"at the table's first row; id "):
             prepare_labeled(blank, label_column="label")
 
 
@@ -1428,3 +1440,22 @@ def test_rows_of_a_file_without_a_header_are_counted_from_its_first_line(tmp_pat
     frame = load_table(dev, header=False, columns=["text", "gold"])
     with pytest.raises(LabelError, match=r"rows 2, counted from line 1\)"):
         _dev_labels(frame, "gold", 2, None)
+
+
+def test_ids_rounded_by_a_spreadsheet_are_named_with_the_one_id_they_can_be():
+    from dataqa.errors import _lost_zeros_hint, format_rows
+
+    known = ["1050510640795243", "2050510640795243", "abc"]
+    hint = _lost_zeros_hint(["1.05051E+15"], known, whose="the plan's", read_as="-")
+    assert hint.startswith(" (it is the plan's all-digit id rounded by a spreadsheet, e.g. "
+                           "'1.05051E+15' (perhaps '1050510640795243', the one id it can be)")
+    # two ids it can be: neither is named; a European spreadsheet's decimal comma too
+    hint = _lost_zeros_hint(["1,05051E+15", "x"], [*known, "1050510640799999"],
+                            whose="the ledger's", read_as="-")
+    assert hint.startswith(" (1 of them is the ledger's all-digit id rounded by a "
+                           "spreadsheet, e.g. '1,05051E+15': the digits are lost")
+    # nothing to say without all-digit ids, or for other unknown ids
+    assert _lost_zeros_hint(["1.05051E+15"], ["abc"], whose="the plan's", read_as="-") == ""
+    assert _lost_zeros_hint(["zzz"], known, whose="the plan's", read_as="-") == ""
+    assert format_rows([0, 4, 9]) == "1, 5, 10"
+    assert format_rows(range(7)) == "1, 2, 3, 4, 5, ... (+2 more)"

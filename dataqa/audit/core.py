@@ -18,7 +18,7 @@ from dataqa.audit.duplicates import add_conflicting_duplicates, conflicting_dupl
 from dataqa.audit.error_rate import ModelErrorRate, model_error_rate
 from dataqa.audit.issues import find_label_issues
 from dataqa.audit.pred_probs import cross_val_pred_probs
-from dataqa.data import LabeledTable, effective_folds, prepare_labeled
+from dataqa.data import LabeledTable, _counted, effective_folds, prepare_labeled
 from dataqa.features import table_features
 from dataqa.stats import ErrorRate, error_rate_interval
 
@@ -487,7 +487,8 @@ def audit(data, *, label_column: str, text_column: str | None = None,
         the out-of-sample log-loss (see :func:`out_of_sample_pred_probs`). With several
         feature kinds (e.g. ``text_features="both"``) one model is fitted per kind.
     cv : int
-        Cross-validation folds (fewer, with a warning, when a class is smaller).
+        Cross-validation folds, kept when a class is smaller (with a warning; fewer only
+        when every class is, see :func:`dataqa.data.effective_folds`).
     datalab : bool
         Also run Datalab's outlier, near-duplicate and class-imbalance checks.
     random_state : int
@@ -509,7 +510,7 @@ def audit(data, *, label_column: str, text_column: str | None = None,
 
     folds = effective_folds(table.labels, table.class_names, cv,
                             where=f" of label column {label_column!r} of "
-                                  f"{table_name(table.frame)}")
+                                  f"{table_name(table.frame)}", counted=_counted(table.frame))
     with progress_stage("features", enabled=progress):
         feats = table_features(table, text_features=text_features)
     probs, fits = [], {}

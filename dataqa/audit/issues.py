@@ -159,16 +159,23 @@ def learned_subproblem(y: np.ndarray, p: np.ndarray):
     return keep, remap[y[keep]], sub
 
 
+#: Unlearned classes named one by one in the warning; the others are counted.
+_NAMED_UNLEARNED = 5
+
+
 def _warn_unlearned(y, p, unlearned, class_names) -> None:
     import warnings
 
     counts = np.bincount(y, minlength=p.shape[1])
     parts = []
-    for j in np.flatnonzero(unlearned):
+    which = np.flatnonzero(unlearned)
+    for j in which[:_NAMED_UNLEARNED]:
         name = class_names[j] if class_names is not None else j
         parts.append(f"{str(name)!r} ({counts[j]} rows; mean probability of it on its own "
                      f"rows {p[y == j, j].mean():.4f}, on the others {p[y != j, j].mean():.4f}, "
                      f"with no evidence that its rows rank above the others on it)")
+    if len(which) > _NAMED_UNLEARNED:
+        parts.append(f"... (+{len(which) - _NAMED_UNLEARNED} more classes)")
     warnings.warn(
         f"the model did not learn class{'es' if len(parts) > 1 else ''} {', '.join(parts)}: "
         f"{'they are' if len(parts) > 1 else 'it is'} left out of the label-issue filter, "

@@ -265,7 +265,8 @@ def out_of_sample_pred_probs(X, labels, *, model=None, cv: int = 5, random_state
     model : scikit-learn classifier with ``predict_proba``, optional
         Cloned per fold.
     cv : int
-        Number of folds; reduced (with a warning) when a class is smaller than ``cv``.
+        Number of folds; a class smaller than ``cv`` is warned about and keeps them
+        (fewer only when every class is smaller, :func:`dataqa.data.effective_folds`).
     random_state : int
         Seed of the fold shuffling.
     n_jobs : int, optional
@@ -313,6 +314,8 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
+        # a class smaller than the folds is said by effective_folds
+        warnings.filterwarnings("ignore", message="The least populated class in y has only")
         splits = list(splitter.split(np.zeros(len(y)), y))
     info: dict = {"folds": folds}
     if model is None:

@@ -901,7 +901,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                       "checks.")
         # a class of one row (a typo, say) cannot be predicted out of fold: named here
         effective_folds(y, names, 2, where=f" of label column {label_column!r} of "
-                                           f"{_which(ref_given, 'reference')}")
+                                           f"{_which(ref_given, 'reference')}",
+                        counted=_counted(ref_given))
         if not _part:
             _warn_padded_labels(cur_given, label_column, _which(cur_given, "current"))
             _refuse_case_variants(cur_given, label_column, names,

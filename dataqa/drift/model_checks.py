@@ -697,12 +697,14 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     est = model if model is not None else default_model(inputs.kind)
     k = len(class_names)
     y = np.asarray(labels, dtype=np.int64)
-    folds = effective_folds(y, class_names, 5)  # (fewer for a small class, said)
+    folds = effective_folds(y, class_names, 5)  # (a class smaller than that is said)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     ref_probs = np.zeros((len(y), k))
     cur_probs = np.zeros((feats.current.shape[0], k))
     dealt = deal_rows(feats.current.shape[0], folds, random_state)
-    splits = list(splitter.split(np.zeros(len(y)), y))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class in y has only")
+        splits = list(splitter.split(np.zeros(len(y)), y))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         for f, (train, test) in enumerate(splits):

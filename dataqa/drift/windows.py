@@ -24,7 +24,7 @@ from dataqa.drift.detect import (
 )
 from dataqa.drift.multivariate import MULTIVARIATE_TESTS
 from dataqa.drift.result import DriftResult, _carries_label
-from dataqa.errors import InvalidSettingError, MissingColumnError
+from dataqa.errors import InvalidSettingError, MissingColumnError, format_rows
 
 __all__ = ["drift_windows", "split_windows", "parse_times", "MAX_REFERENCE_CHUNKS"]
 
@@ -126,8 +126,7 @@ def _blank_times(values: pd.Series) -> np.ndarray:
 
 def _row_list(positions: np.ndarray) -> str:
     """Row numbers counted from 1, the first five and how many more."""
-    return ", ".join(str(r) for r in positions[:5] + 1) + (
-        f", ... (+{len(positions) - 5} more)" if len(positions) > 5 else "")
+    return format_rows(positions)
 
 
 def _zoned(given: pd.Series) -> pd.Series:

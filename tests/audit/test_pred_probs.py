@@ -129,13 +129,24 @@ def test_default_on_sparse_is_logistic_regression_alone():
     np.testing.assert_allclose(p, want, rtol=1e-10)
 
 
-def test_small_class_reduces_folds_with_warning():
+def test_small_class_keeps_the_folds_with_warning():
     X, y = blobs(90)
     y = y.copy()
     y[:87] = np.where(y[:87] == 2, 1, y[:87])  # class 2 keeps only 3 members
-    with pytest.warns(UserWarning, match="fewer members than cv=5; using 3 folds"):
-        _, info = cross_val_pred_probs(X, y, model=LogisticRegression(), progress=False)
-    assert info["folds"] == 3
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        p, info = cross_val_pred_probs(X, y, model=LogisticRegression(), progress=False)
+    said = [str(w.message) for w in seen]
+    assert len(said) == 1 and "fewer members than cv=5: each of their items is predicted" in said[0]
+    assert info["folds"] == 5  # the other classes keep their training parts
+    # each member of the small class held out in its own fold, beside the other two
+    splits = StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
+    small = np.flatnonzero(y == 2)
+    for tr, te in splits:
+        held = np.intersect1d(te, small)
+        assert len(held) <= 1 and len(np.intersect1d(tr, small)) >= 2
+        want = LogisticRegression().fit(X[tr], y[tr]).predict_proba(X[te])
+        np.testing.assert_allclose(p[te], want, rtol=1e-6, atol=1e-9)
 
 
 def test_errors():
@@ -196,12 +207,12 @@ def test_svm_member_calibration_follows_small_classes():
     assert ensemble_members("numeric", 100, min_class_train=10)["svc"][-1].cv == 3
 
 
-def test_two_member_class_uses_two_folds():
+def test_two_member_class_keeps_the_folds():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(42, 3))
     y = np.array([0] * 20 + [1] * 20 + [2] * 2)
-    with pytest.warns(UserWarning, match="using 2 folds"):
+    with pytest.warns(UserWarning, match="the 5 folds are kept for the other classes"):
         p, info = cross_val_pred_probs(X, y)
-    # one class-2 item per training fold: no Platt split for the SVM, nearest neighbours
-    assert info["folds"] == 2 and info["model"].endswith("+ knn")
+    # one class-2 item in some training folds: no Platt split for the SVM, nearest neighbours
+    assert info["folds"] == 5 and info["model"].endswith("+ knn")
     np.testing.assert_allclose(p.sum(axis=1), 1.0)

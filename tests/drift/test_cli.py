@@ -809,8 +809,8 @@ def test_a_pattern_reads_several_reference_files_as_one(tmp_path):
                               "label", "--out", str(out)])
     assert res.exit_code == 2
     assert (f"label column 'label' of the reference table ('{tmp_path / 'parts'} (3 files; rows "
-            f"1-40 ref_0.csv, 41-80 ref_1.csv, 81-120 ref_2.csv)') has 1 missing or empty labels "
-            f"(rows 43, counted from 1 after the header)") in " ".join(res.output.split())
+            f"1-40 ref_0.csv, 41-80 ref_1.csv, 81-120 ref_2.csv)') has 1 missing or empty label "
+            f"(row 43, counted from 1 after the header)") in " ".join(res.output.split())
 
 
 def test_time_messages_on_several_files_say_which_rows_each_file_holds(tmp_path):

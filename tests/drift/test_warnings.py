@@ -64,7 +64,7 @@ def test_detect_drift_warnings_name_the_callers_file_and_line():
             ref.assign(y=[v + " " if i == 0 else v for i, v in enumerate(label)]), cur,
             label_column="y", n_permutations=19),  # CALL-SPACE
         # raised by the model checks' fold count (dataqa.data.effective_folds)
-        "fewer members than cv=5; using 3 folds": lambda: detect_drift(
+        "fewer members than cv=5: each of their items": lambda: detect_drift(
             ref.assign(y=["a"] * 30 + ["b"] * 27 + ["c"] * 3), cur, label_column="y",
             n_permutations=19),  # CALL-FOLDS
     }
