@@ -1027,7 +1027,9 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
                 f"{'is not an item' if len(unknown) == 1 else 'are not items'} of this audit "
                 f"at all")
         what += _lost_zeros_hint(unknown, plan_ids, whose="the plan's",
-                                 read_as="read the sheet with the ids as text")
+                                 read_as="copy the id column of the sheet dataqa wrote over "
+                                         "the saved one (the ids are read as text, but the "
+                                         "saved file has lost the zeros)")
         raise InvalidSettingError(
             f"{len(outside)} reviewed item(s) are not in the review plan: "
             f"{format_ids(outside)}{what}. Only items drawn by the plan give an unbiased "

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -667,3 +668,31 @@ def test_review_sheet_of_images_comes_with_a_page_of_the_pictures(tmp_path):
     res = runner.invoke(app, ["review", "plan", str(few), "--budget", "20"])
     assert res.exit_code == 0 and not (few / "review_sheet.html").exists()
     assert "as images" not in res.output
+
+
+def test_review_sheet_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
+    # comments such as '+44 79... call me' or '=HYPERLINK(...)' open as formulas
+    # (#NAME?, a live link) and are saved altered; in the sheet they start with '
+    rng = np.random.default_rng(0)
+    words = {"spam": ["win", "prize", "call", "free"], "ham": ["nice", "song", "love", "video"]}
+    rows = []
+    for i in range(60):
+        label = "spam" if i % 2 else "ham"
+        rows.append({"id": f"c{i}", "label": label,
+                     "text": " ".join(rng.choice(words[label], size=4))})
+    rows[0]["text"] = '=HYPERLINK("http://example.com","click")'
+    rows[1]["text"] = "+447935454150 call me"
+    rows[2]["text"] = "-0.5"  # a number: left as it is
+    pd.DataFrame(rows).to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "a"
+    res = runner.invoke(app, ["audit", str(tmp_path / "c.csv"), "--label-column", "label",
+                              "--text-column", "text", "--id-column", "id", "--no-datalab",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["review", "plan", str(out), "--budget", "60"])
+    assert res.exit_code == 0, res.output
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype=str, keep_default_na=False)
+    text = dict(zip(sheet["id"], sheet["text"], strict=True))
+    assert text["c0"] == '\'=HYPERLINK("http://example.com","click")'
+    assert text["c1"] == "'+447935454150 call me" and text["c2"] == "-0.5"
+    assert text["c3"] == rows[3]["text"]

@@ -320,8 +320,25 @@ def test_estimate_refuses_bad_reviews():
     lost = pd.DataFrame({"id": [zplan["id"][0].lstrip("0")], "verified_label": ["a"]})
     with pytest.raises(InvalidSettingError, match=r"it is not an item of this audit at all "
                                                   r"\(they are the plan's ids without their "
-                                                  r"leading zeros, e.g. '\d+' for '0\d+'"):
+                                                  r"leading zeros, e.g. '\d+' for '0\d+'.*"
+                                                  r"copy the id column of the sheet dataqa "
+                                                  r"wrote over the saved one"):
         estimate_error_rate(zeros, lost)
+    # long all-digit ids rounded by a spreadsheet (1.05051E+15) are named as such
+    digits = SimpleNamespace(issues=res.issues.assign(
+        id=[str(1050510640795243 + 7919 * k) for k in range(600)]), table=res.table,
+        review_plan=None)
+    dplan = plan_review(digits, budget=50)
+    first = dplan["id"][0]
+    shown = f"{int(first) / 10 ** 15:.5f}E+15"  # as a spreadsheet writes it
+    rounded = pd.DataFrame({"id": [shown, dplan["id"][1]], "verified_label": ["a", "b"]})
+    with pytest.raises(InvalidSettingError) as info:
+        estimate_error_rate(digits, rounded)
+    msg = str(info.value)
+    assert (f"1 reviewed item(s) are not in the review plan: {shown!r}; it is not an item of "
+            f"this audit at all (it is the plan's all-digit id rounded by a spreadsheet, e.g. "
+            f"{shown!r}") in msg
+    assert "the digits are lost. Copy the id column of the file dataqa wrote" in msg
     dup = pd.DataFrame({"id": [plan["id"][0]] * 2, "verified_label": ["a", "b"]})
     with pytest.raises(InvalidSettingError, match="more than one verified label"):
         estimate_error_rate(res, dup)
