@@ -1030,9 +1030,17 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
                                  read_as="copy the id column of the sheet dataqa wrote over "
                                          "the saved one (the ids are read as text, but the "
                                          "saved file has lost the zeros)")
+        folded = {i.casefold(): i for i in plan_ids}
+        cased = [i for i in unknown if i.casefold() in folded]
+        if cased:
+            what += (f" ({len(cased)} differ{'s' if len(cased) == 1 else ''} from the plan's "
+                     f"ids only in case, e.g. {cased[0]!r} for {folded[cased[0].casefold()]!r}: "
+                     f"ids are matched as written; copy them from the sheet dataqa wrote)")
+        named = (format_ids(outside) if _WHERE not in r.columns else
+                 _ids_where(r.drop_duplicates("id"), outside).removeprefix("ids "))
         raise InvalidSettingError(
             f"{len(outside)} reviewed item(s) are not in the review plan: "
-            f"{format_ids(outside)}{what}. Only items drawn by the plan give an unbiased "
+            f"{named}{what}. Only items drawn by the plan give an unbiased "
             f"estimate; drop those reviews (or review with the plan of this audit).")
 
     strata = review_strata(issues)

@@ -339,6 +339,21 @@ def test_estimate_refuses_bad_reviews():
             f"this audit at all (it is the plan's all-digit id rounded by a spreadsheet, e.g. "
             f"{shown!r}") in msg
     assert "the digits are lost. Copy the id column of the file dataqa wrote" in msg
+    # an id typed in another case; with where each review was read (the command line's)
+    from dataqa.audit.review import _WHERE
+
+    cased = SimpleNamespace(issues=res.issues.assign(id=[f"yt{k:04d}" for k in range(600)]),
+                            table=res.table, review_plan=None)
+    cplan = plan_review(cased, budget=50)
+    upper = pd.DataFrame({"id": [cplan["id"][1], cplan["id"][0].upper()],
+                          "verified_label": ["a", "b"], _WHERE: ["'s.csv' data row 1",
+                                                                 "'s.csv' data row 2"]})
+    with pytest.raises(InvalidSettingError) as info:
+        estimate_error_rate(cased, upper)
+    assert (f"not in the review plan: {cplan['id'][0].upper()!r} ('s.csv' data row 2); it is "
+            f"not an item of this audit at all (1 differs from the plan's ids only in case, "
+            f"e.g. {cplan['id'][0].upper()!r} for {cplan['id'][0]!r}: ids are matched as "
+            f"written") in str(info.value)
     dup = pd.DataFrame({"id": [plan["id"][0]] * 2, "verified_label": ["a", "b"]})
     with pytest.raises(InvalidSettingError, match="more than one verified label"):
         estimate_error_rate(res, dup)
