@@ -712,8 +712,13 @@ class VerifiedErrorRate:
 
     def __str__(self) -> str:
         pct = round(self.confidence * 100)
+        # strata reviewed at different rates: the raw share of wrong reviews is not the rate
+        sampled = self.strata[self.strata["n_reviewed"] > 0]
+        weighted = len(sampled) > 1 and len(
+            set((sampled["n_reviewed"] / sampled["n_items"]).round(12))) > 1
         return (f"{self.estimate:.2%} ({pct}% interval {self.low:.2%} - {self.high:.2%}; "
-                f"{self.n_errors} wrong of {self.n_reviewed} reviewed)")
+                f"{self.n_errors} wrong of {self.n_reviewed} reviewed"
+                f"{', each stratum weighted by its size' if weighted else ''})")
 
 
 def missed_errors_line(v) -> str:

@@ -633,7 +633,8 @@ def estimate_command(
                 f"Nothing was written.")
         raise EmptyDataError(_no_review_pulled(pull_report, left_out, ledger, v.n_planned))
     result.verified = v
-    _warn_lost_reviews(audit_dir, ids_now | set(tied))  # a tie is said on its own
+    _warn_lost_reviews(audit_dir, ids_now | set(tied),  # a tie is said on its own
+                       set(frame["id"].astype(str).str.strip()))
     record = v.to_dict()
     # absolute: `review plan --add` names them in a command run from anywhere
     record["review_files"] = ([str(Path(f).resolve()) for f in reviews] if reviews is not None
@@ -659,7 +660,8 @@ def estimate_command(
                       f"{e0:g}, a wrong one confirmed with probability {e1:g}",
                       highlight=False)
     if v.flag_precision is not None:
-        console.print(f"  precision of the flags: {v.flag_precision}", highlight=False)
+        console.print(f"  precision of the flags (the share of flagged items whose label is "
+                      f"wrong): {v.flag_precision}", highlight=False)
     if v.missed_errors is not None:
         from dataqa.audit.review import missed_errors_line
 
@@ -728,21 +730,34 @@ def _columns_example(columns) -> str:
     return ",".join(out)
 
 
-def _warn_lost_reviews(audit_dir: Path, ids_now: set) -> None:
-    """Warn when items the last estimate had reviews of have none now (a filled sheet
-    left out of --reviews): the new estimate would drop them in silence."""
+def _warn_lost_reviews(audit_dir: Path, ids_now: set, ids_read: set) -> None:
+    """Warn when items the last estimate had reviews of have none now: a filled sheet
+    left out of --reviews (their ids are in none of the files read, ``ids_read``), or
+    answers erased (their rows are there, with an empty verified_label). The new estimate
+    would drop them in silence."""
     import warnings
 
     seen = _verified_record(audit_dir)
     before = set((seen or {}).get("reviewed_ids") or [])
     lost = sorted(before - ids_now)
-    if lost:
-        files = (seen or {}).get("review_files") or []
-        read = f" (it read {', '.join(files)})" if files else ""
-        warnings.warn(
-            f"{len(lost)} item(s) reviewed in the last estimate{read} have no verified label "
-            f"in these reviews ({format_ids(lost, 5)}): give every filled sheet with "
-            f"--reviews, once each; this estimate leaves them out.", UserWarning, stacklevel=2)
+    if not lost:
+        return
+    files = (seen or {}).get("review_files") or []
+    read = f" (it read {', '.join(files)})" if files else ""
+    blank = [i for i in lost if i in ids_read]
+    absent = [i for i in lost if i not in ids_read]
+    parts = []
+    if absent:
+        parts.append(f"{len(absent)} are in none of these files ({format_ids(absent, 5)}): "
+                     f"give every filled sheet with --reviews, once each")
+    if blank:
+        parts.append(f"{len(blank)} have an empty verified_label now "
+                     f"({format_ids(blank, 5)}): an answer erased, or a sheet of "
+                     f"unanswered rows given beside the filled one")
+    warnings.warn(
+        f"{len(lost)} item(s) reviewed in the last estimate{read} have no verified label in "
+        f"these reviews: {'; '.join(parts)}. This estimate leaves them out.", UserWarning,
+        stacklevel=2)
 
 
 def _more_line(v, aim: float, audit_dir: Path) -> str:

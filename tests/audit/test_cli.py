@@ -136,10 +136,15 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert verified["n_reviewed"] == 80
     text = " ".join(res.output.split())
     assert f"verified label-error rate: {direct}" in text
+    # strata reviewed at different rates: the count of wrong reviews is not the rate's
+    rates = direct.strata["n_reviewed"] / direct.strata["n_items"]
+    assert rates.nunique() > 1
+    assert (f"{direct.n_errors} wrong of 80 reviewed, each stratum weighted by its size)"
+            in text)
     assert ("the interval: a 95% exact-lower credible interval of the share of the dataset's "
             "items whose given label differs from the correct one (report.html says under which "
             "assumptions)") in text
-    assert "precision of the flags:" in text
+    assert "precision of the flags (the share of flagged items whose label is wrong):" in text
     unflagged = direct.strata[direct.strata["stratum"] != "flagged"]
     assert (f"label errors among the {int(unflagged['n_items'].sum())} unflagged items, "
             f"estimated: {direct.missed_errors.format('{:.0f}')}; "
@@ -544,8 +549,22 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     # the second sheet alone: the first one's reviews would be dropped, and it says so
     with pytest.warns(UserWarning, match=r"30 item\(s\) reviewed in the last estimate \(it "
                                          r"read .*filled1.csv, .*filled2.csv\) have no verified "
-                                         r"label in these reviews"):
+                                         r"label in these reviews: 30 are in none of these "
+                                         r"files \(.*\): give every filled sheet"):
         res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                                  str(tmp_path / "filled2.csv")])
+    assert res.exit_code == 0, res.output
+    # an answer erased in a sheet given again is told apart from a sheet left out
+    erased = filled.astype({"verified_label": object})
+    erased.loc[erased.index[:2], "verified_label"] = ""
+    erased.to_csv(tmp_path / "erased.csv", index=False)
+    runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(tmp_path / "filled1.csv"),
+                        "--reviews", str(tmp_path / "filled2.csv")])
+    with pytest.warns(UserWarning, match=r"2 item\(s\) reviewed in the last estimate .* have "
+                                         r"no verified label in these reviews: 2 have an empty "
+                                         r"verified_label now \(.*\): an answer erased"):
+        res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                                  str(tmp_path / "erased.csv"), "--reviews",
                                   str(tmp_path / "filled2.csv")])
     assert res.exit_code == 0, res.output
     runner.invoke(app, ["review", "estimate", str(out), "--reviews", str(tmp_path / "filled1.csv"),

@@ -932,8 +932,9 @@ def test_reference_labels_are_cleaned_and_a_class_of_one_row_is_named(tmp_path):
     res = runner.invoke(app, ["drift", str(tmp_path / "one.csv"), str(cur), *args, "--out",
                               str(tmp_path / "o")])
     assert res.exit_code == 2
-    assert ("class(es) 'eggs' (1) of label column 'label' of the reference table ('"
-            in " ".join(res.output.split()))
+    msg = " ".join(res.output.split())
+    assert "class(es) 'eggs' (1, row 1) of label column 'label' of the reference table ('" in msg
+    assert "have fewer than 2 members (rows counted from 1 after the header)" in msg
     df.loc[0, "label"] = "spam "  # white space around a label: the same class, with a word
     df.to_csv(tmp_path / "space.csv", index=False)
     with pytest.warns(UserWarning, match="1 label cell has white space around the text"):
