@@ -340,8 +340,6 @@ def test_estimate_refuses_bad_reviews():
             f"{shown!r}") in msg
     assert "the digits are lost. Copy the id column of the file dataqa wrote" in msg
     # an id typed in another case; with where each review was read (the command line's)
-    from dataqa.audit.review import _WHERE
-
     cased = SimpleNamespace(issues=res.issues.assign(id=[f"yt{k:04d}" for k in range(600)]),
                             table=res.table, review_plan=None)
     cplan = plan_review(cased, budget=50)
