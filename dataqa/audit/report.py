@@ -234,6 +234,24 @@ def _verified_section(r, v) -> None:
 _TOP_SETS = 50
 
 
+#: Ids of a duplicate set shown in the report; the rest are counted (all are in the CSV).
+_SET_IDS_SHOWN = 10
+
+
+def _some_ids(ids) -> str:
+    ids = [str(i) for i in ids]
+    more = len(ids) - _SET_IDS_SHOWN
+    return ", ".join(ids[:_SET_IDS_SHOWN]) + (f", ... and {more} more" if more > 0 else "")
+
+
+def _label_counts(labels) -> str:
+    """``'ham, spam'`` for a set of two, ``'ham (60), spam (43)'`` when a label repeats."""
+    counts = pd.Series([str(v) for v in labels]).value_counts(sort=False)
+    if counts.max() == 1:
+        return ", ".join(counts.index)
+    return ", ".join(f"{k} ({n})" for k, n in counts.items())
+
+
 def _conflicts_section(r: HtmlReport, result) -> None:
     """Duplicates with different labels: at most one of the labels in a set can be right."""
     sets = getattr(result, "conflicting_duplicates", None)
@@ -261,8 +279,8 @@ def _conflicts_section(r: HtmlReport, result) -> None:
     table = pd.DataFrame({
         "set": shown["set_id"].to_numpy(), "kind": shown["kind"].to_numpy(),
         "items": shown["size"].to_numpy(),
-        "ids": [", ".join(map(str, v)) for v in shown["ids"]],
-        "given labels": [", ".join(map(str, v)) for v in shown["labels"]],
+        "ids": [_some_ids(v) for v in shown["ids"]],
+        "given labels": [_label_counts(v) for v in shown["labels"]],
         "content (first copy)": content})
     r.table(table)
     if len(sets) > _TOP_SETS:
@@ -366,7 +384,8 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
     if m is not None:
         rows["model-based error-rate range (not verified)"] = (
             f"{m.low:.1%} - {m.high:.1%}" + (
-                f"; review {m.review_size} items to know it" if m.review_size else ""))
+                "; the verified error rate below is measured" if result.verified is not None
+                else f"; review {m.review_size} items to know it" if m.review_size else ""))
     if result.verified is not None:
         rows["verified error rate"] = str(result.verified)
     n_sets = s.get("n_conflicting_duplicate_sets", 0)

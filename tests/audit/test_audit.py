@@ -382,3 +382,13 @@ def test_empty_columns_are_left_out_with_a_word():
     said = [str(w.message) for w in caught]
     assert any("'Unnamed: 2' hold no value and are left out" in m for m in said)
     assert not any("are not used beside the text column" in m for m in said)
+
+
+def test_report_names_ten_ids_of_a_large_conflicting_set_and_counts_its_labels():
+    from dataqa.audit.report import _label_counts, _some_ids
+
+    ids = [f"id{k}" for k in range(103)]
+    assert _some_ids(ids) == ", ".join(ids[:10]) + ", ... and 93 more"
+    assert _some_ids(ids[:3]) == "id0, id1, id2"
+    assert _label_counts(["ham"] * 60 + ["spam"] * 43) == "ham (60), spam (43)"
+    assert _label_counts(["ham", "spam"]) == "ham, spam"

@@ -145,6 +145,10 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
             "items whose given label differs from the correct one (report.html says under which "
             "assumptions)") in text
     assert "precision of the flags (the share of flagged items whose label is wrong):" in text
+    # the report's model-based range no longer asks for the review that was made
+    report = " ".join((out / "report.html").read_text().split())
+    assert "the verified error rate below is measured" in report
+    assert "items to know it" not in report
     unflagged = direct.strata[direct.strata["stratum"] != "flagged"]
     assert (f"label errors among the {int(unflagged['n_items'].sum())} unflagged items, "
             f"estimated: {direct.missed_errors.format('{:.0f}')}; "
