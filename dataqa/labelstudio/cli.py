@@ -309,6 +309,8 @@ def pull_command(
 
     Annotations whose class is not one of the project's are refused: one "refused:" line
     each, not stored, exit code 1 (as `dataqa review estimate`); the others are stored.
+    A project whose annotated tasks all came from another ledger stores nothing and
+    exits with code 1 too.
     "Skipped" in the summary counts what annotators skipped in Label Studio. The API key is read from $LABEL_STUDIO_API_KEY
     (never from the command line).
     """
@@ -320,11 +322,13 @@ def pull_command(
     if out is not None:
         check_out_file(out)
     result = pull_project(project=project, ledger=ledger, url=url, timeout=timeout, full=full)
-    print_pull_report(result.report)
+    foreign_only = print_pull_report(result.report)
     if out is not None:
         write_csv_atomic(result.annotations, out)
         console.print(f"annotations: {out}", highlight=False)
     print_pull_problems(result.report)
+    if foreign_only:  # the wrong ledger or project: a script should not go on
+        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:

@@ -40,17 +40,20 @@ def print_push_report(report: PushReport) -> None:
         raise typer.Exit(code=1)
 
 
-def print_pull_report(report: PullReport) -> None:
-    """Print a :class:`PullReport`'s summary line, and a warning when no annotated task of
-    the project came from this ledger (another ledger pushed them)."""
+def print_pull_report(report: PullReport) -> bool:
+    """Print a :class:`PullReport`'s summary line, and an error when no annotated task of
+    the project came from this ledger (another ledger pushed them); True in that case
+    (the command then exits with code 1)."""
     console.print(str(report), highlight=False, soft_wrap=True)
     if report.unmatched_tasks and not (report.n_annotations or report.n_skipped
                                        or report.n_empty or report.n_invalid):
         err_console.print(
-            f"warning: none of the {len(report.unmatched_tasks)} annotated tasks of project "
+            f"error: none of the {len(report.unmatched_tasks)} annotated tasks of project "
             f"{report.project!r} came from this ledger, so nothing was stored; pull with the "
             f"ledger that pushed them (--ledger).", highlight=False, soft_wrap=True,
-            markup=False, style="yellow")
+            markup=False, style="red")
+        return True
+    return False
 
 
 def print_refused(report: PullReport) -> None:
