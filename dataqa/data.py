@@ -498,7 +498,9 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         for w in caught:  # the others (a column of mixed types, say) reach the user
             if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        df, marked = _without_inner_boms(df, literal)
         _check_repeated_header(path, df, file_cols)
+        _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
             _warn_header_like_data(path, df, file_cols)
         if columns is not None:
@@ -535,8 +537,10 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
                    usecols=usecols, nrows=nrows,
                    **_na_options(list(range(len(columns))), literal))
+    df, marked = _without_inner_boms(df, literal)
     df.columns = columns
     _check_header_as_data(path, df, columns)
+    _warn_inner_boms(path, marked, quiet, header=False)
     if fmt == "tsv":
         _check_short_rows(path, df, delim, encoding, header_lines=0, compression=compression)
         if not quiet:
@@ -544,6 +548,41 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     else:
         _check_merged_rows(path, df, delim)
     return df
+
+
+def _without_inner_boms(df: pd.DataFrame, literal) -> tuple[pd.DataFrame, np.ndarray]:
+    """``df`` without the byte-order marks that start lines inside the file (files saved
+    as "CSV UTF-8" and joined with ``cat`` keep each file's mark, read as the first
+    field's first character), and the positions of the rows that had one. The first
+    column is re-typed as numbers when the marks were all that kept it text (not for the
+    columns in ``literal``, read as text on purpose)."""
+    if df.empty:
+        return df, np.array([], dtype=np.int64)
+    first = df.columns[0]
+    col = df[first]
+    if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+        return df, np.array([], dtype=np.int64)
+    text = col.astype("string")
+    marked = text.str.startswith("\ufeff").fillna(False).to_numpy(dtype=bool)
+    if not marked.any():
+        return df, np.array([], dtype=np.int64)
+    fixed = col.where(~marked, text.str.lstrip("\ufeff"))
+    if first not in literal:
+        numbers = pd.to_numeric(fixed, errors="coerce")
+        if numbers.notna().sum() == fixed.notna().sum():
+            fixed = numbers
+    df = df.copy()
+    df[first] = fixed
+    return df, np.flatnonzero(marked)
+
+
+def _warn_inner_boms(path: Path, marked: np.ndarray, quiet: bool, *, header: bool) -> None:
+    if len(marked) and not quiet:
+        warnings.warn(
+            f"{str(path)!r}: {'rows' if len(marked) > 1 else 'row'} {format_rows(marked)} "
+            f"({_counting(header=header)}) start{'' if len(marked) > 1 else 's'} with a "
+            f"byte-order mark, as files joined with "
+            f"cat keep each file's; removed.", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _trailing_fields_empty(path: Path, compression: str | None, common: dict, n_fields: int,

@@ -1459,3 +1459,28 @@ def test_ids_rounded_by_a_spreadsheet_are_named_with_the_one_id_they_can_be():
     assert _lost_zeros_hint(["zzz"], known, whose="the plan's", read_as="-") == ""
     assert format_rows([0, 4, 9]) == "1, 5, 10"
     assert format_rows(range(7)) == "1, 2, 3, 4, 5, ... (+2 more)"
+
+
+def test_byte_order_marks_inside_a_file_are_removed_and_a_repeated_header_still_named(tmp_path):
+    # two "CSV UTF-8" exports joined with cat: each keeps its byte-order mark
+    bom = b"\xef\xbb\xbf"
+    part1 = b"id,n,text\n1,10,a\n2,20,b\n"
+    (tmp_path / "joined.csv").write_bytes(bom + part1 + bom + b"id,n,text\n3,30,c\n")
+    with pytest.raises(DataLoadError, match="repeats its header line as data: row 3, counted"):
+        load_table(tmp_path / "joined.csv")
+    # the second part without its header: the mark is removed, the ids stay numbers
+    (tmp_path / "mid.csv").write_bytes(bom + part1 + bom + b"3,30,c\n")
+    with pytest.warns(UserWarning, match=r"mid.csv': row 3 \(counted from 1 after the header\) "
+                                         r"starts with a byte-order mark, as files joined "
+                                         r"with cat keep each file's; removed"):
+        df = load_table(tmp_path / "mid.csv")
+    assert df["id"].tolist() == [1, 2, 3] and df["id"].dtype.kind == "i"
+    # an id column read as text keeps its text, without the mark
+    with pytest.warns(UserWarning, match="starts with a byte-order mark"):
+        df = load_table(tmp_path / "mid.csv", string_columns=["id"])
+    assert df["id"].tolist() == ["1", "2", "3"]
+    # headerless
+    (tmp_path / "bare.csv").write_bytes(bom + b"1,10,a\n" + bom + b"2,20,b\n")
+    with pytest.warns(UserWarning, match=r"row 2 \(counted from line 1\) starts with"):
+        df = load_table(tmp_path / "bare.csv", header=False, columns=["id", "n", "text"])
+    assert df["id"].tolist() == [1, 2]
