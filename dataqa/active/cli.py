@@ -580,7 +580,9 @@ def label_command(
                 notes = list(session.notes_)
             metrics = session.retrain()
     # (items of the round's batch labeled before, a file given twice: no such note)
-    if waiting is not None and not set(ids) & set(waiting["batch_ids"]):
+    # (ids with white space around them are recorded as the ledger's ids without it)
+    if waiting is not None and not (set(ids) | {i.strip() for i in ids}) & set(
+            waiting["batch_ids"]):
         notes = [*notes, f"none of the {len(set(ids))} items of {where} was waiting in the "
                          f"open round {waiting['round']} (its {len(waiting['missing'])} "
                          f"waiting items: {format_ids(waiting['missing'])}); was the file "

@@ -1043,3 +1043,29 @@ def test_an_interrupted_al_next_says_whether_its_round_was_recorded(tmp_path: Pa
             "again shows it again: nothing is picked twice.") in " ".join(res.output.split())
     out = _run("al", "next", "--ledger", led, "--batch", "3")
     assert "round 1 is still open: 3 of 3 items to label or skip" in out
+
+
+def test_answers_with_padded_ids_are_not_taken_for_another_ledgers(tmp_path):
+    # a spreadsheet left spaces around the ids: they are recorded as the batch's ids, so
+    # the note about a file meant for another ledger must not come
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "3", "--out", tmp_path / "b.csv")
+    batch = pd.read_csv(tmp_path / "b.csv")
+    pd.DataFrame({"id": [f" {i} " for i in batch["id"]], "label": "ham"}).to_csv(
+        tmp_path / "a.csv", index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+    assert res.exit_code == 0, res.output
+    assert "meant for another ledger" not in res.output
+    with Ledger(led, create=False) as check:
+        got = check.latest_labels().set_index("id")["label"]
+    assert all(got.get(i) == "ham" for i in batch["id"])
+    # ids that are not the waiting items' still get the note
+    pd.DataFrame({"id": ["t30"], "label": "ham"}).to_csv(tmp_path / "c.csv", index=False)
+    _run("al", "next", "--ledger", led, "--batch", "3", "--out", tmp_path / "b2.csv")
+    taken = set(pd.read_csv(tmp_path / "b2.csv")["id"])
+    other = next(f"t{k}" for k in range(12, 40) if f"t{k}" not in taken | set(batch["id"]))
+    pd.DataFrame({"id": [other], "label": "ham"}).to_csv(tmp_path / "c.csv", index=False)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "c.csv"), "--ledger", str(led)])
+    assert "was the file meant for another ledger?" in " ".join(res.output.split())
