@@ -247,7 +247,32 @@ _BINARY_FORMATS = (
     (b"\x1f\x8b\x08", "a gzip-compressed file", "decompress it first (gunzip)"),
     (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it first (unxz)"),
     (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", "decompress it first (unzstd)"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "give the table itself"),
+    (b"\xff\xd8\xff", "a JPEG image", "give the table itself"),
+    (b"GIF8", "a GIF image", "give the table itself"),
+    (b"%PDF-", "a PDF document", "export the table from it as CSV"),
+    (b"SQLite format 3\x00", "an SQLite database (a dataqa ledger is one)",
+     "export the table from it as CSV"),
 )
+
+
+def _utf16_like(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes, no byte-order mark) reads as UTF-16 text:
+    nearly every character printable in one of the two byte orders."""
+    part = head[:4096]
+    part = part[:len(part) - len(part) % 2]
+    for enc in ("utf-16-le", "utf-16-be"):
+        text = part.decode(enc, errors="replace")
+        if text and sum(ch.isprintable() or ch in "\r\n\t" for ch in text) >= 0.95 * len(text):
+            return True
+    return False
+
+
+def _html_page(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a web page (``<!DOCTYPE html>``,
+    ``<html>``), as a download link that led to a login page saves."""
+    start = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head"))
 
 
 #: Bytes that cp1252 leaves undefined (a DOS file's 0x81 is cp850's u-umlaut).
@@ -364,12 +389,21 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
             found = ("a bzip2-compressed file", "decompress it first (bunzip2)")
         if found is None and head[257:262] == b"ustar":
             found = ("a tar archive", "extract the table from it first")
+        if found is None and _html_page(head):
+            found = ("a web page (HTML), as a download link that led to a login or error "
+                     "page saves", "download the table itself")
         if found is not None:
             where = f"once {compression}-decompressed " if compression else ""
             return DataLoadError(
                 f"{str(path)!r} is not a text table: its first bytes {where}are those of "
                 f"{found[0]}; {found[1]}.")
         nul = head.find(b"\x00", 0, 4096)
+        if nul >= 0 and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _utf16_like(head):
+            where = f"once {compression}-decompressed " if compression else ""
+            return DataLoadError(
+                f"{str(path)!r} is not a text table: {where}it holds a NUL byte at byte "
+                f"offset {nul} and does not read as UTF-16 text either, as binary files "
+                f"(images, databases, programs) do; give the table itself, saved as CSV.")
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
             why = ("starts with a UTF-16 byte-order mark"
                    if nul < 0 or head[:2] in (b"\xff\xfe", b"\xfe\xff")

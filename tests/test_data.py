@@ -309,6 +309,24 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     u16le.write_bytes("id,text\n1,a\n".encode("utf-16-le"))
     with pytest.raises(DataLoadError, match="NUL byte at byte offset 1.*--encoding utf-16"):
         load_table(u16le)
+    # binary files are not sent to UTF-16 (which then fails to decode them)
+    rng = np.random.default_rng(0)
+    noise = tmp_path / "noise.csv"
+    noise.write_bytes(b"id,text\n" + bytes(rng.integers(0, 256, 3000, dtype=np.uint8)) + b"\x00")
+    with pytest.raises(DataLoadError, match="is not a text table: it holds a NUL byte at byte "
+                                            "offset \\d+ and does not read as UTF-16 text "
+                                            "either, as binary files"):
+        load_table(noise)
+    for magic, kind in ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"%PDF-1.7\n", "a PDF document"),
+                        (b"SQLite format 3\x00", "an SQLite database")):
+        (tmp_path / "b.csv").write_bytes(magic + b"\x00" * 100)
+        with pytest.raises(DataLoadError, match=f"its first bytes are those of {kind}"):
+            load_table(tmp_path / "b.csv")
+    # a web page saved instead of the table (a login page behind a download link)
+    (tmp_path / "page.csv").write_text("\n<!DOCTYPE html>\n<html><body><p>Please log in, to "
+                                       "download</p></body></html>\n")
+    with pytest.raises(DataLoadError, match="its first bytes are those of a web page \\(HTML\\)"):
+        load_table(tmp_path / "page.csv")
 
 
 def test_bad_options(tmp_path):
