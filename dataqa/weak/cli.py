@@ -19,6 +19,7 @@ from dataqa._cli_utils import (
     SEP_OPT,
     check_out_dir,
     console,
+    for_second_file,
     handle_errors,
     read_options,
     read_second_file,
@@ -27,6 +28,7 @@ from dataqa._cli_utils import (
 from dataqa.errors import (
     InvalidSettingError,
     LabelingFunctionError,
+    MissingColumnError,
     MissingInputError,
 )
 
@@ -296,6 +298,13 @@ def register(app: typer.Typer) -> None:
             took_columns=dev_columns is None and columns is not None
             and dev_read_opts.get("columns") is not None,
             text_columns=[c for c in (label_column, text_column) if c])
+        if dev_table is not None and label_column not in dev_table.columns:
+            from dataqa.data import table_name
+
+            # said here, so that its hint names the --dev-* reading options
+            missing = MissingColumnError(label_column, [str(c) for c in dev_table.columns],
+                                         role="label column", table=table_name(dev_table))
+            raise InvalidSettingError(for_second_file(str(missing), "dev", "dev"))
         result = weak_label(data, lf_list, cardinality=cardinality, method=method,
                             id_column=id_column, text_column=text_column, dev=dev_table,
                             label_column=label_column, n_jobs=n_jobs, random_state=random_state,

@@ -334,6 +334,19 @@ def test_the_dev_file_has_reading_options_of_its_own(files):
         "gold", "--dev", str(files / "devnh.csv"), "--dev-no-header", "--dev-columns",
         "body,gold", "--out", str(files / "o3")])
     assert res.exit_code == 0, res.output
+    # the same file read with a header: the missing label column's hint names --dev-*
+    long = pd.read_csv(files / "dev.csv")
+    long["body"] = long["body"] + " and some more words to read"
+    long.to_csv(files / "devnh2.csv", index=False, header=False)
+    res = CliRunner().invoke(app, [
+        "weak", str(files / "d.csv"), "--lfs", str(files / "my_lfs.py"), "--cardinality", "2",
+        "--method", "auto", "--id-column", "key", "--text-column", "body", "--label-column",
+        "gold", "--dev", str(files / "devnh2.csv"), "--out", str(files / "o3b")])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "label column 'gold' is not in" in text
+    assert "read it with --dev-no-header --dev-columns a,b,..." in text
+    assert "--no-header --columns" not in text.replace("--dev-no-header --dev-columns", "")
     # an error reading the dev file names its own options
     (files / "dev1252.csv").write_bytes("body,gold\ncaf\u00e9 song,0\n".encode("cp1252"))
     res = CliRunner().invoke(app, [*base, "--dev", str(files / "dev1252.csv"), "--dev-format",
