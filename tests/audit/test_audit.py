@@ -321,7 +321,8 @@ def test_a_folder_or_pattern_is_audited_as_one_table(tmp_path):
     bad.to_csv(tmp_path / "parts" / "b.csv", index=False)
     from dataqa.errors import LabelError
 
-    with pytest.raises(LabelError, match="missing or empty labels"):
+    with pytest.raises(LabelError, match=r"missing or empty label \(row 33, counted from 1 "
+                                         r"after the header; id .t32.\)"):
         audit(tmp_path / "parts", label_column="label", text_column="text", id_column="id",
               progress=False)
 
