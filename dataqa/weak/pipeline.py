@@ -13,6 +13,7 @@ import pandas as pd
 
 from dataqa._caller import caller_stacklevel
 from dataqa.errors import (
+    FeatureTypeError,
     InvalidSettingError,
     LabelError,
     MissingColumnError,
@@ -135,6 +136,13 @@ def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
     row-wise LF may read either."""
     from dataqa.data import table_name
 
+    if text_column is not None and text_column in df.columns and len(df):
+        values = df[text_column]
+        blank = values.isna() | values.astype("string").str.strip().eq("").fillna(True)
+        if blank.all():  # every LF would abstain on every row: the wrong column
+            raise FeatureTypeError(
+                f"text column {text_column!r} of {table_name(df)} is empty in every one of "
+                f"its {len(df)} rows; name the column that holds the text.")
     if text_column is None or text_column == "text":
         return df
     if text_column not in df.columns:

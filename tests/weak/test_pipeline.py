@@ -266,3 +266,19 @@ def test_class_names_that_repeat_and_dev_indices_out_of_range_are_named(table, d
     assert ("must hold class indices 0..1 (cardinality 2, --cardinality); row 3 (counted from "
             "1 at the table's first row) holds 2 (1 such row).") in msg
     assert "written as names" not in msg
+
+
+def test_a_text_column_empty_in_every_row_is_refused(table, lfs):
+    # every LF would abstain on every row: the wrong column, not a result
+    from dataqa.errors import FeatureTypeError
+
+    for empty in ([None] * 8, ["", " "] * 4):
+        with pytest.raises(FeatureTypeError, match="text column 'body' of the table is empty "
+                                                   "in every one of its 8 rows; name the column "
+                                                   "that holds the text"):
+            weak_label(table.assign(body=empty), lfs, cardinality=2, method="majority",
+                       text_column="body")
+    # some empty cells are rows for the LFs to handle (here one cell of white space)
+    res = weak_label(table.assign(body=[" ", *TEXTS[1:]]), lfs, cardinality=2,
+                     method="majority", text_column="body")
+    assert len(res.L) == 8
