@@ -1196,6 +1196,9 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 df.attrs[_NO_HEADER_ATTR] = True
             if decimal in (None, "."):
                 _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
+                _warn_thousands_points(path, df, fmt=fmt, header=header, compression=comp,
+                                       options=_delimited_options(path, fmt, sep, enc,
+                                                                  decimal, comp))
             else:
                 df.attrs[_DECIMAL_ATTR] = decimal
         if len(df) == 0:
@@ -1467,6 +1470,55 @@ def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
         warnings.warn(f"{str(path)!r}: the values are read as text.{_decimal_comma_hint(df, found)}",
                       UserWarning, stacklevel=caller_stacklevel())
         df.attrs[_DECIMAL_WARNED_ATTR] = [str(c) for c in found]
+
+
+#: A number whose '.' could separate thousands: ``473.715``, ``12.500.000``.
+_THOUSANDS_POINTS = re.compile(r"\s*-?[1-9][0-9]{0,2}(\.[0-9]{3})+\s*")
+
+
+def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bool,
+                           compression: str | None, options: dict) -> None:
+    """Warn when a column of a file whose fields are separated by ``;`` (as files written
+    where ',' is the decimal mark are) holds numbers that all have exactly three digits
+    after each '.' (``473.715``): if that '.' separates thousands, they are read a
+    thousand times too small, without another word (or as text, ``1.200.000``). The
+    file's first 2,000 rows of its float columns are read again as text to see how they
+    are written. Not for tab- or comma-separated files, where a '.' is a decimal point
+    far more often."""
+    if options.get("sep") != ";" or df.empty:
+        return
+    floats = [i for i, c in enumerate(df.columns) if pd.api.types.is_float_dtype(df[c])]
+    texts = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    columns: list[tuple[object, pd.Series]] = []
+    if floats:
+        try:
+            raw = _read_csv(path, compression, header=None, skiprows=1 if header else 0,
+                            usecols=floats, nrows=2000, dtype=str, keep_default_na=False,
+                            **options)
+            columns += [(df.columns[pos], raw[col]) for pos, col in
+                        zip(floats, raw.columns, strict=True)]
+        except (ValueError, pd.errors.ParserError):
+            pass
+    columns += [(c, df[c].dropna().astype(str).iloc[:2000]) for c in texts]
+    found = []
+    for name, values in columns:
+        vals = values.str.strip()
+        vals = vals[vals.ne("")]
+        if len(vals) >= 5 and vals.str.fullmatch(_THOUSANDS_POINTS).all():
+            found.append((name, vals.iloc[0]))
+    if not found:
+        return
+    names = ", ".join(repr(str(c)) for c, _ in found[:5])
+    first = df[found[0][0]]
+    read = (f"read as decimals ({float(found[0][1]):g}). If '.' separates thousands there, "
+            f"as in files written with ';' between fields, they are read a thousand times "
+            f"too small" if pd.api.types.is_float_dtype(first) else
+            "read as text (a number has one '.' at most). '.' separates thousands there, "
+            "as in files written with ';' between fields")
+    warnings.warn(
+        f"{str(path)!r}: column(s) {names} hold numbers with exactly three digits after "
+        f"every '.' (e.g. {found[0][1]!r}), {read}: save them without the thousands "
+        f"separator.", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str:

@@ -1502,3 +1502,30 @@ def test_byte_order_marks_inside_a_file_are_removed_and_a_repeated_header_still_
     with pytest.warns(UserWarning, match=r"row 2 \(counted from line 1\) starts with"):
         df = load_table(tmp_path / "bare.csv", header=False, columns=["id", "n", "text"])
     assert df["id"].tolist() == [1, 2]
+
+
+def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
+    views = ["473.715", "1.200.000", "12.500", "7.001", "999.999", "2.345", ""]
+    (tmp_path / "eu.csv").write_text("id;views\n" + "".join(
+        f"{i};{v}\n" for i, v in enumerate(views)))
+    with pytest.warns(UserWarning, match=r"eu.csv': column\(s\) 'views' hold numbers with "
+                                         r"exactly three digits after every '.' \(e.g. "
+                                         r"'473.715'\), read as text \(a number has one '.' "
+                                         r"at most\). '.' separates thousands there"):
+        df = load_table(tmp_path / "eu.csv", sep=";")
+    assert not pd.api.types.is_numeric_dtype(df["views"])  # 1.200.000 is no number
+    views = views[:1] + views[2:]
+    (tmp_path / "eu2.csv").write_text("id;views\n" + "".join(
+        f"{i};{v}\n" for i, v in enumerate(views)))
+    with pytest.warns(UserWarning, match=r"\(e.g. '473.715'\), read as decimals \(473.715\). "
+                                         r"If '.' separates thousands there"):
+        assert load_table(tmp_path / "eu2.csv", sep=";")["views"].dtype.kind == "f"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # decimals of other lengths, a comma-separated file, a leading 0: nothing to say
+        (tmp_path / "dec.csv").write_text("id;v\n" + "".join(f"{i};{i}.25\n" for i in range(9)))
+        load_table(tmp_path / "dec.csv", sep=";")
+        (tmp_path / "us.csv").write_text("id,v\n" + "".join(f"{i},{i + 1}.125\n" for i in range(9)))
+        load_table(tmp_path / "us.csv")
+        (tmp_path / "small.csv").write_text("id;v\n" + "".join(f"{i};0.{i}25\n" for i in range(9)))
+        load_table(tmp_path / "small.csv", sep=";")
