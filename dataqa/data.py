@@ -1521,6 +1521,23 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
         f"separator.", UserWarning, stacklevel=caller_stacklevel())
 
 
+#: A number that groups its thousands: ``1,455,668``, ``1.455.668,5``, ``1 455 668``.
+_GROUPED = re.compile(r"\s*[-+]?[0-9]{1,3}([,.' \u00a0])[0-9]{3}(\1[0-9]{3})*([.,][0-9]+)?\s*")
+
+
+def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
+    """A sentence for an error about non-numeric columns when one of them holds numbers
+    that group their thousands (``1,455,668``), which are read as text; else ``""``."""
+    for c in columns:
+        vals = df[c].dropna().astype(str).iloc[:200]
+        if len(vals) and vals.str.fullmatch(_GROUPED).all() and vals.str.contains(
+                r"[0-9][,.' \u00a0][0-9]{3}").any():
+            return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
+                    f"{vals.iloc[0]!r}), which are read as text: save them without the "
+                    f"thousands separator (in a spreadsheet: a number format without it).")
+    return ""
+
+
 def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str:
     """A sentence for an error about non-numeric columns when some of them hold numbers
     written with a decimal comma (``14,23``), else ``""``. With ``again=False`` (for a
@@ -1950,7 +1967,7 @@ def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
         where = np.flatnonzero(blank)
         raise FeatureTypeError(
             f"text column {column!r} of {table} is empty in {len(where)} rows (rows "
-            f"{format_ids(where + 1)}; ids {format_ids(ids[where])}); write text into those "
+            f"{format_rows(where)}; ids {format_ids(ids[where])}); write text into those "
             f"cells or drop those rows."
         )
 
@@ -2294,15 +2311,16 @@ def prepare_labeled(
             if rows is not None:
                 raise FeatureTypeError(
                     f"feature column {c!r} of {table} holds {len(rows)} cells that are not "
-                    f"numbers (rows {format_ids(rows + 1)}: "
+                    f"numbers (rows {format_rows(rows)}: "
                     f"{format_ids(df[c].to_numpy()[rows][:3], limit=3)}); fix those cells or "
                     f"drop those rows."
                 )
         if non_numeric:
             raise FeatureTypeError(
-                f"feature column(s) {', '.join(map(repr, non_numeric))} are not numeric; "
-                f"encode them as numbers, or name a text column with --text-column (API: "
-                f"text_column=...).{_decimal_comma_hint(df, non_numeric)}"
+                f"feature column(s) {', '.join(map(repr, non_numeric))} of {table} are not "
+                f"numeric; encode them as numbers, or name a text column with --text-column "
+                f"(API: text_column=...).{_decimal_comma_hint(df, non_numeric)}"
+                f"{_grouped_thousands_hint(df, non_numeric)}"
             )
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else []) + id_like
@@ -2313,7 +2331,7 @@ def prepare_labeled(
             if rows is not None:
                 raise FeatureTypeError(
                     f"column {c!r} of {table} is numeric except for {len(rows)} cells (rows "
-                    f"{format_ids(rows + 1)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)}); "
+                    f"{format_rows(rows)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)}); "
                     f"fix those cells, or name the feature columns to use "
                     f"(--feature-column / feature_columns=)."
                 )

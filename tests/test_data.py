@@ -116,8 +116,16 @@ def test_duplicate_ids(frame):
 
 
 def test_non_numeric_feature(frame):
-    with pytest.raises(FeatureTypeError, match="'text' are not numeric; encode them as numbers, or name a text column with --text-column"):
+    with pytest.raises(FeatureTypeError, match="'text' of the table are not numeric; encode "
+                                               "them as numbers, or name a text column with "
+                                               "--text-column"):
         prepare_labeled(frame, label_column="label", feature_columns=["x", "text"])
+    # numbers that group their thousands are text: said so
+    grouped = frame.assign(views=[f"{k},{k:03d},{k * 7 % 1000:03d}" for k in range(1, len(frame) + 1)])
+    with pytest.raises(FeatureTypeError, match="Column 'views' holds numbers that group their "
+                                               "thousands \\(e.g. '1,001,007'\\), which are "
+                                               "read as text"):
+        prepare_labeled(grouped, label_column="label", feature_columns=["x", "views"])
 
 
 def test_default_features_are_numeric_but_id_and_label(frame):
