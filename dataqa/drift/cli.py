@@ -392,6 +392,8 @@ def drift_command(
                                        ("encoding", encoding), ("decimal", decimal))
                  if v is not None] + (["--no-header"] if no_header else [])
         msg = str(exc)
+        if msg.startswith("data file "):  # the first file of drift is the reference
+            raise type(exc)(f"reference file {msg[len('data file '):]}") from None
         if given and (_READING_FLAGS.search(msg) or "field" in msg or "column" in msg
                       or "decod" in msg):  # a reading error, not a missing or empty file
             raise type(exc)(f"{msg} {_REFERENCE_HINT.format(given=', '.join(given))}") from None

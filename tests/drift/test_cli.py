@@ -999,3 +999,17 @@ def test_few_permutations_the_same_file_and_the_queue_size_are_said(tmp_path):
                                          ".*compared with itself"):
         res = runner.invoke(app, ["drift", str(cur), str(cur), "--out", str(tmp_path / "s"), "-q"])
     assert res.exit_code == 0, res.output
+
+
+def test_a_missing_file_is_named_as_the_reference_or_the_current_file(tmp_path):
+    ref, cur = tables(tmp_path)
+    res = runner.invoke(app, ["drift", str(tmp_path / "nope.csv"), str(cur), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert (f"reference file {str(tmp_path / 'nope.csv')!r} does not exist"
+            in " ".join(res.output.split()))
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "nope.csv"), "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert (f"current file {str(tmp_path / 'nope.csv')!r} does not exist"
+            in " ".join(res.output.split()))
