@@ -47,7 +47,7 @@ def _ledger_files(path: Path) -> list[Path]:
 @al_app.command("init")
 @handle_errors
 def init_command(
-    data: Path = typer.Argument(..., help="CSV, TSV, Parquet or JSONL file of items (or a folder "
+    data: Path = typer.Argument(..., help="CSV, TSV, Parquet, JSONL or JSON file of items (or a folder "
                                           "or quoted glob pattern of such files, read as one "
                                           "table)."),
     ledger: Path = typer.Option(..., "--ledger", help="Ledger file (created when missing)."),
