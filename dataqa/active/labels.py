@@ -167,11 +167,26 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
     if kind is None:
         kind = _kind_of(real + new)
         if kind == "mixed":
-            nums = [v for v in real + new if _int_like(v) is not None][:3]
-            names = [v for v in real + new if _int_like(v) is None][:3]
+            from collections import Counter
+
+            # (given labels come as new classes too: counted once, as labels)
+            counts = Counter(real)
+            values = [*counts, *dict.fromkeys(c for c in new if c not in counts)]
+            nums = [v for v in values if _int_like(v) is not None]
+            names = [v for v in values if _int_like(v) is None]
+
+            def shown(values: list) -> str:
+                return ", ".join(f"{v!r} ({counts[v]} label{'s' if counts[v] > 1 else ''})"
+                                 if counts[v] else f"{v!r} (a new class)"
+                                 for v in values[:5]) + (
+                    f", ... (+{len(values) - 5} more)" if len(values) > 5 else "")
+
+            fewer = ("names" if sum(counts[v] for v in names) < sum(counts[v] for v in nums)
+                     else "numbers")
             raise LabelError(
-                f"{where} mix class numbers ({describe_classes(nums)}) and class names "
-                f"({describe_classes(names)}); use one kind for every label.")
+                f"{where} mixes class numbers ({shown(nums)}) and class names "
+                f"({shown(names)}); use one kind for every label (the class {fewer} are "
+                f"the fewer: look for them first).")
         if kind is None:
             return list(raw), [], None
         known: set[Any] = set()

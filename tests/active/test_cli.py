@@ -1069,3 +1069,20 @@ def test_answers_with_padded_ids_are_not_taken_for_another_ledgers(tmp_path):
     pd.DataFrame({"id": [other], "label": "ham"}).to_csv(tmp_path / "c.csv", index=False)
     res = runner.invoke(app, ["al", "label", str(tmp_path / "c.csv"), "--ledger", str(led)])
     assert "was the file meant for another ledger?" in " ".join(res.output.split())
+
+
+def test_labels_that_mix_numbers_and_names_are_counted_once_each(tmp_path):
+    df = pd.DataFrame({"id": [f"r{i}" for i in range(40)],
+                       "text": [f"text {i} words" for i in range(40)],
+                       "label": [str(i % 2) for i in range(40)]})
+    df.loc[[10, 30], "label"] = "spam"
+    df.loc[20, "label"] = "ham"
+    df.to_csv(tmp_path / "mix.csv", index=False)
+    res = runner.invoke(app, ["al", "init", str(tmp_path / "mix.csv"), "--ledger",
+                              str(tmp_path / "l.db"), "--text-column", "text", "--label-column",
+                              "label", "--id-column", "id"])
+    assert res.exit_code == 2
+    assert (f"label column 'label' of {str(tmp_path / 'mix.csv')!r} mixes class numbers ('0' "
+            f"(17 labels), '1' (20 labels)) and class names ('spam' (2 labels), 'ham' (1 "
+            f"label)); use one kind for every label (the class names are the fewer: look for "
+            f"them first).") in " ".join(res.output.split())
