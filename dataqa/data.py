@@ -1365,7 +1365,7 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
         if d != used and d in name and len(head) and head.str.contains(d, regex=False).all():
             raise DataLoadError(
                 f"{str(path)!r} was read as one column named {name[:60]!r}, which looks like "
-                f"fields separated by {what}: pass {option} (API: sep=).")
+                f"fields separated by {what}: pass {_delimiter_option(d, option, used)}.")
 
 
 def _delimiter_hint(path: Path, used: str, encoding: str, compression: str | None = None) -> str:
@@ -1381,7 +1381,7 @@ def _delimiter_hint(path: Path, used: str, encoding: str, compression: str | Non
     for d, what, option in _DELIMITERS:
         if d != used and first.count(d) >= 1:
             return (f". Its header line holds no {used!r} but {first.count(d)} {what}: pass "
-                    f"{option} (API: sep=)")
+                    f"{_delimiter_option(d, option, used)}")
     return ""
 
 
@@ -1411,12 +1411,21 @@ def _lines_delimiter_hint(path: Path, used: str, encoding: str,
             counts = {line.count(d) for line in lines}
             how = f"{what} ({counts.pop()} per line)" if len(counts) == 1 else what
             return (f". Each of its first {len(lines)} lines holds {how}: if they separate "
-                    f"the fields, pass {option} (API: sep=)")
+                    f"the fields, pass {_delimiter_option(d, option, used)}")
     return ""
 
 
 _DELIMITERS = ((";", "';'", "--sep ';'"), ("\t", "tabs", "--sep tab (or --format tsv)"),
                ("|", "'|'", "--sep '|'"), (",", "','", "--sep ','"))
+
+
+def _delimiter_option(found: str, option: str, used: str) -> str:
+    """How to read with the delimiter ``found`` a file read with ``used``: commas in a
+    file read as TSV (a ``.tsv`` name) need CSV's quoting too, so ``--format csv``."""
+    if found == "," and used == "\t":
+        return ("--format csv (and no --sep tab: CSV reads quoted fields, TSV does not; "
+                "API: format='csv')")
+    return f"{option} (API: sep=)"
 
 _DECIMAL_COMMA = r"\s*[-+]?\d+(,\d+)?\s*"
 

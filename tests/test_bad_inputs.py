@@ -126,7 +126,7 @@ def _row05_string_cell_in_numeric_column(tmp_path, request):
     w[3] = "abc"
     data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20, extra={"w": w})
     cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id"),
-              "column 'w' of '", "d.csv' is numeric except for 1 cells (rows '4': 'abc')",
+              "column 'w' of '", "d.csv' is numeric except for 1 cells (rows 4: 'abc')",
               "--feature-column")
     assert not (tmp_path / "out").exists()
 
@@ -240,7 +240,7 @@ def _row23_text_column_some_empty(tmp_path, request):
     path.write_text("id,text,label\n1,hello,a\n2,,b\n3,  ,a\n4,bye,b\n")
     api_fails(lambda: __import__("dataqa.data", fromlist=["x"]).prepare_labeled(
         path, label_column="label", text_column="text", id_column="id"),
-        "is empty in 2 rows (rows '2', '3'; ids '2', '3')", "write text into those cells")
+        "is empty in 2 rows (rows 2, 3; ids '2', '3')", "write text into those cells")
 
 
 def _row25_zero_flags_interval_holds_estimate(tmp_path, request):

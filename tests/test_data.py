@@ -1537,3 +1537,14 @@ def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
         load_table(tmp_path / "us.csv")
         (tmp_path / "small.csv").write_text("id;v\n" + "".join(f"{i};0.{i}25\n" for i in range(9)))
         load_table(tmp_path / "small.csv", sep=";")
+
+
+def test_a_comma_file_named_tsv_is_told_to_read_as_csv(tmp_path):
+    # quoted commas inside texts: --sep ',' would keep TSV's quoting off and split them
+    path = tmp_path / "commas.tsv"
+    path.write_text('id,text,label\n1,"hi, there",a\n2,plain,b\n')
+    with pytest.raises(DataLoadError, match=r"fields separated by ',': pass --format csv \(and "
+                                            r"no --sep tab: CSV reads quoted fields, TSV does "
+                                            r"not; API: format='csv'\)"):
+        load_table(path)
+    assert load_table(path, format="csv")["text"].tolist() == ["hi, there", "plain"]

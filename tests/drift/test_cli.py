@@ -177,7 +177,8 @@ def test_a_current_file_with_its_own_format(tmp_path):
             "-q", "--out", str(tmp_path / "o")]
     res = runner.invoke(app, args)
     assert res.exit_code == 2  # --format tsv read the CSV as TSV: one column
-    assert "--current-sep ','" in " ".join(res.output.split())
+    # (read as CSV, with its quoting: not --current-sep ',', which stays TSV)
+    assert "--current-format csv" in " ".join(res.output.split())
     res = runner.invoke(app, [*args, "--current-format", "csv"])
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "o" / "drift.json").read_text())["n_current"] == 120
