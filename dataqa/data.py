@@ -124,8 +124,12 @@ def _zip_member(path: Path) -> str | None:
 
 
 def _zip_files(archive) -> list[str]:
-    """The files a zip archive holds (its folder entries left out)."""
-    return [m for m in archive.namelist() if not m.endswith("/")]
+    """The files a zip archive holds: its folder entries left out, and the ones macOS adds
+    when it compresses a file (``__MACOSX/``, ``._name``, ``.DS_Store``)."""
+    return [m for m in archive.namelist() if not m.endswith("/")
+            and not m.startswith("__MACOSX/")
+            and not m.rsplit("/", 1)[-1].startswith("._")
+            and m.rsplit("/", 1)[-1] != ".DS_Store"]
 
 
 #: Names of tar archives (read by none of the readers).
@@ -201,6 +205,28 @@ def _open_bytes(path: Path, compression: str | None):
             f"a zip archive is read when it holds one table: unzip it and give the table's "
             f"file.")
     return archive.open(members[0])  # (the member keeps the archive's file open)
+
+
+def _text_format_hint(path: Path) -> str:
+    """For a file whose name does not tell its format (``data.txt``), what its first line
+    looks like: UTF-16 (Excel's "Unicode text"), tabs, ';' or ','; else ``""``."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return ""
+    encoding, option = "utf-8-sig", ""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding, option = "utf-16", " --encoding utf-16"
+    text = head.decode(encoding, errors="replace")
+    first = text.splitlines()[0] if text.strip() else ""
+    for mark, how in (("\t", "--format tsv"), (";", "--format csv --sep ';'"),
+                      (",", "--format csv")):
+        if mark in first:
+            what = "UTF-16 text (as Excel saves 'Unicode text')" if option else "text"
+            return (f" Its first line is {what} with {'tabs' if mark == chr(9) else repr(mark)} "
+                    f"between fields: pass {how}{option}.")
+    return ""
 
 
 def _decompress_errors() -> tuple[type[BaseException], ...]:
@@ -1098,11 +1124,16 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 f"file.")
         if fmt is None and sep is not None:  # data.txt --sep '\t': a delimited file
             fmt = "csv"
+        if fmt is None and path.suffix.lower() == ".zip" and path.is_file():
+            try:  # an archive of several files, or a damaged one, is named as such
+                _open_bytes(path, "zip").close()
+            except _decompress_errors() as exc:
+                raise _decompress_error(path, "zip", exc) from exc
         if fmt is None:
             what = f"its suffix {path.suffix!r}" if path.suffix else "its name (it has no suffix)"
             raise DataLoadError(
                 f"cannot tell the format of {str(path)!r} from {what}; pass --format "
-                f"(API: format=) with one of {', '.join(FORMATS)}."
+                f"(API: format=) with one of {', '.join(FORMATS)}.{_text_format_hint(path)}"
             )
         if fmt not in ("csv", "tsv") and (sep is not None or not header or decimal is not None):
             raise DataLoadError(f"--sep, --no-header and --decimal (API: sep=, header=, decimal=) "

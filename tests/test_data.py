@@ -1548,3 +1548,38 @@ def test_a_comma_file_named_tsv_is_told_to_read_as_csv(tmp_path):
                                             r"not; API: format='csv'\)"):
         load_table(path)
     assert load_table(path, format="csv")["text"].tolist() == ["hi, there", "plain"]
+
+
+def test_zip_archives_are_named_by_what_they_hold_and_macos_extras_left_out(tmp_path):
+    import zipfile
+
+    table = "id,text\n1,a\n2,b\n"
+    with zipfile.ZipFile(tmp_path / "mac.zip", "w") as z:  # as macOS "Compress" makes it
+        z.writestr("comments.csv", table)
+        z.writestr("__MACOSX/._comments.csv", b"\x00\x05\x16\x07")
+        z.writestr(".DS_Store", b"\x00")
+    assert load_table(tmp_path / "mac.zip")["text"].tolist() == ["a", "b"]
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as z:
+        z.writestr("a.csv", table)
+        z.writestr("b.csv", table)
+    # said without --format (it was "cannot tell the format ... from its suffix '.zip'")
+    with pytest.raises(DataLoadError, match=r"two.zip' is a zip archive of 2 files \('a.csv', "
+                                            r"'b.csv'\); a zip archive is read when it holds "
+                                            r"one table"):
+        load_table(tmp_path / "two.zip")
+    (tmp_path / "cut.zip").write_bytes(b"PK\x03\x04cut off")
+    with pytest.raises(DataLoadError, match="could not be decompressed as zip"):
+        load_table(tmp_path / "cut.zip")
+
+
+def test_a_file_whose_name_does_not_tell_its_format_gets_the_options_its_first_line_needs(
+        tmp_path):
+    (tmp_path / "u.txt").write_text("id\ttext\n1\ta\n", encoding="utf-16")  # Excel's Unicode text
+    with pytest.raises(DataLoadError, match=r"Its first line is UTF-16 text \(as Excel saves "
+                                            r"'Unicode text'\) with tabs between fields: pass "
+                                            r"--format tsv --encoding utf-16\."):
+        load_table(tmp_path / "u.txt")
+    assert load_table(tmp_path / "u.txt", format="tsv", encoding="utf-16")["text"].tolist() == ["a"]
+    (tmp_path / "s.txt").write_text("id;text\n1;a\n")
+    with pytest.raises(DataLoadError, match="with ';' between fields: pass --format csv --sep ';'"):
+        load_table(tmp_path / "s.txt")
