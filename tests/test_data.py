@@ -740,8 +740,10 @@ def test_archives_are_named_before_their_format_is_asked_for(tmp_path):
     with zipfile.ZipFile(tmp_path / "pq.zip", "w") as archive:
         archive.writestr("t.parquet", b"PAR1")
     assert file_format(tmp_path / "pq.zip") is None  # Parquet is not read through zip
-    with pytest.raises(DataLoadError, match="cannot tell the format of .*two.zip"):
+    with pytest.raises(DataLoadError, match="two.zip' is a zip archive of 2 files"):
         load_table(tmp_path / "two.zip")
+    with pytest.raises(DataLoadError, match="cannot tell the format of .*pq.zip"):
+        load_table(tmp_path / "pq.zip")
 
 
 def test_a_label_column_of_free_text_is_named_as_such():
