@@ -9,33 +9,28 @@ from dataqa.stats import error_rate_interval, required_test_size, subgroup_metri
 @pytest.mark.parametrize("k,n", [(0, 10), (1, 95), (3, 100), (50, 100), (100, 100), (7, 1797),
                                  (5, 5574), (1, 2)])
 @pytest.mark.parametrize("confidence", [0.9, 0.95])
-def test_interval_is_the_highest_density_interval(k, n, confidence):
+def test_interval_is_clopper_pearson(k, n, confidence):
     er = error_rate_interval(k, n, confidence=confidence)
-    post = stats.beta(k + 1, n - k + 1)
-    assert er.estimate == k / n  # the posterior mode
+    tail = (1 - confidence) / 2
+    assert er.estimate == k / n
     assert er.low <= er.estimate <= er.high
-    assert post.cdf(er.high) - post.cdf(er.low) == pytest.approx(confidence, abs=1e-9)
+    # each end is where the binomial tail beyond the count reaches (1 - confidence) / 2
     if k == 0:
-        assert er.low == 0.0 and er.high == pytest.approx(post.ppf(confidence), rel=1e-12)
-    elif k == n:
-        assert er.high == 1.0 and er.low == pytest.approx(post.ppf(1 - confidence), rel=1e-12)
+        assert er.low == 0.0
     else:
-        # equal density at both ends, and no interval of that mass is shorter
-        assert post.pdf(er.low) == pytest.approx(post.pdf(er.high), rel=1e-6)
-        starts = np.linspace(0, 1 - confidence, 2001)
-        widths = post.ppf(starts + confidence) - post.ppf(starts)
-        assert er.high - er.low <= widths.min() + 1e-12
-        tail = (1 - confidence) / 2
-        lo, hi = post.ppf([tail, 1 - tail])
-        assert er.high - er.low <= hi - lo + 1e-12
+        assert stats.binom.sf(k - 1, n, er.low) == pytest.approx(tail, rel=1e-6)
+    if k == n:
+        assert er.high == 1.0
+    else:
+        assert stats.binom.cdf(k, n, er.high) == pytest.approx(tail, rel=1e-6)
 
 
 def test_interval_hand_value_zero_errors():
-    # Beta(1, n+1) falls from 0: the interval is [0, q] with 1 - (1 - q)^(n+1) = 0.95
+    # no error in 9: the upper end q has (1 - q)^9 = 0.025
     er = error_rate_interval(0, 9, confidence=0.95)
     assert er.low == 0.0
-    assert er.high == pytest.approx(1 - 0.05 ** (1 / 10), rel=1e-10)
-    assert str(er) == "0.00% (0/9; 95% interval 0.00% - 25.89%)"
+    assert er.high == pytest.approx(1 - 0.025 ** (1 / 9), rel=1e-10)
+    assert str(er) == "0.00% (0/9; 95% interval 0.00% - 33.63%)"
 
 
 def test_identical_rows_zero_flags_interval_contains_estimate():
@@ -45,18 +40,18 @@ def test_identical_rows_zero_flags_interval_contains_estimate():
     assert str(er).startswith("0.00% (0/95; 95% interval 0.00% - ")
 
 
-def test_interval_coverage_under_the_prior():
-    # With the rate drawn from the uniform prior, a 95% credible interval holds it with
-    # probability 0.95 exactly; 200,000 seeded draws put the fraction within +-0.0005
-    # (1 sd), so a tolerance of 0.005 is 10 sd.
-    rng = np.random.default_rng(12345)
-    n = 30
+@pytest.mark.parametrize("n", [1, 5, 20, 100])
+def test_interval_covers_every_fixed_rate_at_least_at_its_level(n):
+    # exact coverage (a sum over the binomial, no Monte Carlo error) on a grid of true
+    # rates, including the ones where the uniform prior's credible interval fell short
+    # (n=5, rate 0.40: 0.835; n=100, rate 0.03: 0.921)
     bounds = np.array([[error_rate_interval(k, n).low, error_rate_interval(k, n).high]
                        for k in range(n + 1)])
-    p = rng.uniform(size=200_000)
-    k = rng.binomial(n, p)
-    inside = (bounds[k, 0] <= p) & (p <= bounds[k, 1])
-    assert inside.mean() == pytest.approx(0.95, abs=0.005)
+    rates = np.unique(np.r_[np.linspace(0.001, 0.999, 999), 0.03, 0.40])
+    pmf = stats.binom.pmf(np.arange(n + 1)[:, None], n, rates[None, :])
+    inside = (bounds[:, :1] <= rates[None, :]) & (rates[None, :] <= bounds[:, 1:])
+    coverage = (pmf * inside).sum(axis=0)
+    assert coverage.min() >= 0.95 - 1e-9, rates[coverage.argmin()]
 
 
 def test_beta_hdi_bad_parameters():
@@ -87,12 +82,13 @@ def test_interval_takes_whole_counts_of_any_numeric_type():
 
 def test_required_test_size_is_smallest():
     n = required_test_size(0.1, width=0.05)
-    def width(m):  # shortest 95% interval of the posterior, by brute force
-        post = stats.beta(0.1 * m + 1, 0.9 * m + 1)
-        starts = np.linspace(0, 0.05, 20001)
-        return (post.ppf(starts + 0.95) - post.ppf(starts)).min()
+
+    def width(m):  # the Clopper-Pearson interval at 0.1 * m errors, from the beta quantiles
+        k = 0.1 * m
+        return stats.beta.ppf(0.975, k + 1, m - k) - stats.beta.ppf(0.025, k, m - k + 1)
+
     assert width(n) <= 0.05 < width(n - 1)
-    assert 500 < n < 600  # normal approximation: (2 * 1.96)^2 * 0.09 / 0.05^2 = 553
+    assert 553 < n < 650  # normal approximation: (2 * 1.96)^2 * 0.09 / 0.05^2 = 553
 
 
 def test_required_test_size_bad_width():
@@ -109,10 +105,11 @@ def test_subgroup_metrics_values():
     assert df["n_errors"].tolist() == [1, 1]
     assert df["accuracy"].tolist() == pytest.approx([2 / 3, 2 / 3])
     er = error_rate_interval(1, 3)
-    lo, hi = er.low, er.high
-    assert stats.beta.cdf(hi, 2, 3) - stats.beta.cdf(lo, 2, 3) == pytest.approx(0.95)
-    assert df.loc[0, "error_rate_low"] == pytest.approx(lo)
-    assert df.loc[0, "error_rate_high"] == pytest.approx(hi)
+    assert df.loc[0, "error_rate_low"] == pytest.approx(er.low)
+    assert df.loc[0, "error_rate_high"] == pytest.approx(er.high)
+    assert df.loc[0, "accuracy_low"] == pytest.approx(1 - er.high)
+    assert df.loc[0, "accuracy_high"] == pytest.approx(1 - er.low)
+    assert stats.binom.sf(0, 3, er.low) == pytest.approx(0.025)
 
 
 def test_subgroup_metrics_length_mismatch():

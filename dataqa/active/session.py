@@ -698,7 +698,9 @@ class LabelingSession:
         Returns
         -------
         dict: ``n_labeled``, ``n_out_of_scope``, ``n_dev``, ``dev_accuracy``, ``dev_low``,
-        ``dev_high`` (the 95% Beta-posterior interval), ``fitted``, ``round`` (the latest
+        ``dev_high`` (the 95% exact interval of the model's accuracy on the pool the dev
+        items are a random sample of, :func:`dataqa.stats.error_rate_interval`),
+        ``fitted``, ``round`` (the latest
         round or None), ``round_open`` (bool) and ``missing`` (ids of that round still
         without a label or skip).
         """

@@ -107,10 +107,11 @@ class AuditResult:
 
     @property
     def error_rate(self) -> ErrorRate:
-        """Deprecated: the *flagged fraction* with a Beta interval over the flag count.
+        """Deprecated: the *flagged fraction* with an interval over the flag count.
 
         It is not an estimate of the label-error rate (wrong and missed flags are not
-        accounted for). Use :attr:`flagged_fraction`, :attr:`model_error_rate`, or a
+        accounted for), and its interval is of nothing: the flagged fraction is known
+        exactly, not sampled. Use :attr:`flagged_fraction`, :attr:`model_error_rate`, or a
         verified estimate (:func:`dataqa.audit.review.estimate_error_rate`).
         """
         warnings.warn("AuditResult.error_rate is the flagged fraction, not an error rate; use "
