@@ -687,6 +687,34 @@ def _mixed(obj: dict, inner: set, *, by_row: bool) -> int:
     return sum(len({_kind(v) for v in col} - {None}) > 1 for col in columns)
 
 
+def _json_error(path: Path, text: str, fmt: str, exc: Exception) -> DataLoadError:
+    """The error for JSON text pandas could not read, naming the line (and column) where
+    Python's JSON reader stops (pandas names a character offset); pandas' own words when
+    the text is valid JSON after all."""
+    import json
+
+    if fmt == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                json.loads(line)
+            except ValueError as bad:
+                return DataLoadError(
+                    f"could not read {str(path)!r} as jsonl: line {number} is not valid "
+                    f"JSON ({getattr(bad, 'msg', bad)}, at character {getattr(bad, 'colno', '?')} "
+                    f"of the line: {line[:80]!r}); fix or drop that line.")
+    else:
+        try:
+            json.loads(text)
+        except ValueError as bad:
+            return DataLoadError(
+                f"could not read {str(path)!r} as json: it is not valid JSON at line "
+                f"{getattr(bad, 'lineno', '?')}, column {getattr(bad, 'colno', '?')} "
+                f"({getattr(bad, 'msg', bad)}).")
+    return DataLoadError(f"could not read {str(path)!r} as {fmt}: {' '.join(str(exc).split())}")
+
+
 def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
     """A JSON file's table. Besides the layouts pandas reads (a list of records, an
     object of columns), two more: an object of records keyed by id (``{"0": {"data":
@@ -1176,9 +1204,17 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                     if not text.strip():  # as an empty CSV: "has no rows" downstream
                         df = pd.DataFrame()
                     elif fmt == "jsonl":
-                        df = pd.read_json(io.StringIO(text), lines=True, dtype=dtype)
+                        try:
+                            df = pd.read_json(io.StringIO(text), lines=True, dtype=dtype)
+                        except ValueError as exc:  # pandas names a character offset
+                            raise _json_error(path, text, "jsonl", exc) from exc
                     else:
-                        df = _read_json_table(text, dtype, path)
+                        try:
+                            df = _read_json_table(text, dtype, path)
+                        except DataLoadError:
+                            raise
+                        except ValueError as exc:
+                            raise _json_error(path, text, "json", exc) from exc
         except DataLoadError:
             raise
         except LookupError as exc:

@@ -1,4 +1,5 @@
 import gzip
+import json
 import re
 import warnings
 
@@ -1585,3 +1586,16 @@ def test_a_file_whose_name_does_not_tell_its_format_gets_the_options_its_first_l
     (tmp_path / "s.txt").write_text("id;text\n1;a\n")
     with pytest.raises(DataLoadError, match="with ';' between fields: pass --format csv --sep ';'"):
         load_table(tmp_path / "s.txt")
+
+
+def test_broken_json_is_named_by_line(tmp_path):
+    lines = [json.dumps({"id": i, "text": f"t{i}"}) for i in range(5)]
+    lines[3] = lines[3][:-5]  # a line cut off
+    (tmp_path / "cut.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataLoadError, match=r"cut.jsonl' as jsonl: line 4 is not valid JSON "
+                                            r"\(.*\); fix or drop that line"):
+        load_table(tmp_path / "cut.jsonl")
+    (tmp_path / "bad.json").write_text('[\n {"id": 1},\n {"id": }\n]\n')
+    with pytest.raises(DataLoadError, match=r"bad.json' as json: it is not valid JSON at line 3, "
+                                            r"column 9 \(Expecting value\)"):
+        load_table(tmp_path / "bad.json")
