@@ -214,12 +214,15 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
         f_decimal = decimal if own_decimal is None else own_decimal
         f_columns = (columns if own_columns is None and own_no_header is not False
                      else own_columns)
+        f_encoding = encoding if own_encoding is None else own_encoding
     else:
         f_sep, f_no_header, f_decimal = own_sep, bool(own_no_header), own_decimal
         f_columns = own_columns if own_columns is not None or no_header else columns
+        # a Parquet file's text is UTF-8: the first file's encoding is not its
+        f_encoding = own_encoding if kind == "parquet" else (
+            encoding if own_encoding is None else own_encoding)
     try:
-        return read_options(fmt, f_sep, f_no_header, f_columns,
-                            encoding if own_encoding is None else own_encoding, f_decimal)
+        return read_options(fmt, f_sep, f_no_header, f_columns, f_encoding, f_decimal)
     except InvalidSettingError as exc:
         raise InvalidSettingError(for_second_file(str(exc), prefix, what)) from None
 

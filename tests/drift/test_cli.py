@@ -1014,3 +1014,18 @@ def test_a_missing_file_is_named_as_the_reference_or_the_current_file(tmp_path):
     assert res.exit_code == 2
     assert (f"current file {str(tmp_path / 'nope.csv')!r} does not exist"
             in " ".join(res.output.split()))
+
+
+def test_a_parquet_current_file_does_not_take_the_references_encoding(tmp_path):
+    ref, cur = tables(tmp_path)
+    pd.read_csv(ref).to_csv(tmp_path / "ref1252.csv", index=False, encoding="cp1252")
+    pd.read_csv(cur).to_parquet(tmp_path / "cur.parquet")
+    res = runner.invoke(app, ["drift", str(tmp_path / "ref1252.csv"),
+                              str(tmp_path / "cur.parquet"), "--encoding", "cp1252", "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    # its own --current-encoding is refused: a Parquet file's text is UTF-8
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "cur.parquet"),
+                              "--current-encoding", "latin-1", "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2
+    assert "whose text is always UTF-8" in " ".join(res.output.split())
