@@ -118,6 +118,8 @@ class DriftResult:
     label_shift : dict or None
         With labels: class -> ``{"prior", "low", "high", "reference_prior"}``: the
         estimated share of the class in the current data and its 95% bootstrap interval.
+        A share pinned at 0 or 1, interval included, is no estimate: see
+        :meth:`model_notes`.
     estimated_accuracy : dict or None
         With labels: ``{"estimate", "low", "high", "reference_accuracy", "method"}``; the
         interval is one for the model's accuracy on the current items.
@@ -343,6 +345,16 @@ class DriftResult:
             notes.append(f"{rows} a label (column {column}) "
                          f"{'is' if labeled == 1 else 'are'} left out of the queue")
         return notes
+
+    def model_notes(self) -> list[str]:
+        """The caveats of the estimated accuracy and class mix that ``dataqa drift`` prints
+        and the report shows under them: the whole-table tests saw the inputs change (the
+        estimates assume the model errs as on the reference), a class share pinned at its
+        edge (the current predictions fit no mix of the reference's classes), a model no
+        better than its most common class. Empty when there is nothing to say."""
+        from dataqa.drift.report import model_check_notes
+
+        return model_check_notes(self)
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict:

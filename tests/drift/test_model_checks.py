@@ -797,6 +797,7 @@ def test_a_class_mix_pinned_at_its_edge_is_said_not_to_be_an_estimate(tmp_path):
     from dataqa.drift.report import model_check_notes
 
     notes = model_check_notes(r)
+    assert r.model_notes() == notes  # the API says it as the command line does
     assert any(n.startswith("the whole-table tests (") for n in notes)
     assert ("the class mix sits at its edge ('1': 1, interval included): the current "
             "predictions fit no mix of the reference's classes") in " ".join(notes)
