@@ -1167,10 +1167,6 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"--sep, --no-header and --decimal (API: sep=, header=, decimal=) "
                                 f"apply to csv and tsv files, but {str(path)!r} is read as "
                                 f"{fmt}.")
-        if fmt == "parquet" and encoding is not None:
-            raise DataLoadError(f"--encoding (API: encoding=) applies to text files, but "
-                                f"{str(path)!r} is read as parquet, whose text is always "
-                                f"UTF-8; leave --encoding out.")
         if decimal is not None and (len(decimal) != 1 or decimal == (sep or ("\t" if fmt == "tsv" else ","))):
             raise DataLoadError(f"decimal mark {decimal!r} must be one character other than "
                                 f"the field delimiter; e.g. --decimal ',' with --sep ';'.")
