@@ -1930,11 +1930,11 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
     if least < 2 and (error := _not_classes(len(class_names), len(labels), where)):
         raise error
     if least < 2:
-        single = [(k, name) for k, name, c in small if c < 2]
+        single = [(k, name, c) for k, name, c in small if c < 2]
         parts = []
-        for k, name in single[:5]:
-            row = int(np.flatnonzero(labels == k)[0]) + 1
-            parts.append(f"{name!r} (1{f', row {row}' if counted else ''})")
+        for k, name, c in single[:5]:  # (a class may have no member at all: no row)
+            row = int(np.flatnonzero(labels == k)[0]) + 1 if c else None
+            parts.append(f"{name!r} ({c}{f', row {row}' if counted and row else ''})")
         desc = ", ".join(parts) + (f", ... (+{len(single) - 5} more)" if len(single) > 5 else "")
         rows = f" (rows {counted})" if counted else ""
         raise SmallClassError(

@@ -205,6 +205,9 @@ def test_small_class_falls_back_with_warning():
     with pytest.raises(SmallClassError) as err:
         effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5)
     assert str(err.value).startswith("class(es) 'spam' (1) have fewer than 2 members")
+    # a class without members (class_names lists it) is counted, with no row
+    with pytest.raises(SmallClassError, match=r"class\(es\) 'b' \(0\) have fewer than 2"):
+        effective_folds(np.array([0] * 6 + [2] * 6), ["a", "b", "c"], 5, counted="x")
     # with how the table counts its rows, the row is named
     with pytest.raises(SmallClassError) as err:
         effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5,

@@ -181,12 +181,14 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                                  for v in values[:5]) + (
                     f", ... (+{len(values) - 5} more)" if len(values) > 5 else "")
 
-            fewer = ("names" if sum(counts[v] for v in names) < sum(counts[v] for v in nums)
-                     else "numbers")
+            n_names = sum(counts[v] for v in names)
+            n_nums = sum(counts[v] for v in nums)
+            fewer = ("" if n_names == n_nums or not (n_names and n_nums) else
+                     f" (the class {'names' if n_names < n_nums else 'numbers'} are the "
+                     f"fewer: look for them first)")
             raise LabelError(
-                f"{where} mixes class numbers ({shown(nums)}) and class names "
-                f"({shown(names)}); use one kind for every label (the class {fewer} are "
-                f"the fewer: look for them first).")
+                f"class numbers ({shown(nums)}) and class names ({shown(names)}) are mixed "
+                f"in {where}; use one kind for every label{fewer}.")
         if kind is None:
             return list(raw), [], None
         known: set[Any] = set()

@@ -803,6 +803,11 @@ def _counts(values, name: str) -> np.ndarray:
     """``values`` (one count per stratum) as int64; fractions and booleans are refused
     rather than truncated."""
     arr = np.atleast_1d(np.asarray(values))
+    if arr.dtype.kind == "O":  # (a column of ints as objects)
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not (
             np.isfinite(arr).all() and (arr == np.round(arr)).all())):
         raise InvalidSettingError(f"{name}={np.asarray(values).tolist()!r} must hold whole "

@@ -1082,7 +1082,7 @@ def test_labels_that_mix_numbers_and_names_are_counted_once_each(tmp_path):
                               str(tmp_path / "l.db"), "--text-column", "text", "--label-column",
                               "label", "--id-column", "id"])
     assert res.exit_code == 2
-    assert (f"label column 'label' of {str(tmp_path / 'mix.csv')!r} mixes class numbers ('0' "
-            f"(17 labels), '1' (20 labels)) and class names ('spam' (2 labels), 'ham' (1 "
-            f"label)); use one kind for every label (the class names are the fewer: look for "
-            f"them first).") in " ".join(res.output.split())
+    assert (f"class numbers ('0' (17 labels), '1' (20 labels)) and class names ('spam' (2 "
+            f"labels), 'ham' (1 label)) are mixed in label column 'label' of "
+            f"{str(tmp_path / 'mix.csv')!r}; use one kind for every label (the class names "
+            f"are the fewer: look for them first).") in " ".join(res.output.split())

@@ -150,7 +150,8 @@ def test_stratified_interval_refuses_counts_that_are_not_whole():
     with pytest.raises(InvalidSettingError, match="n_items=.* must hold whole numbers"):
         stratified_interval([100, np.nan], [10, 5], [2, 1])
     assert stratified_interval([100.0, 50], [10, 5], [2, 1]) == stratified_interval(
-        [100, 50], [10, 5], [2, 1])
+        [100, 50], [10, 5], [2, 1]) == stratified_interval(
+        np.array([100, 50], dtype=object), [10, 5], [2, 1])
 
 
 def test_stratified_interval_large_stratum_is_the_beta_interval():
