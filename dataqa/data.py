@@ -204,22 +204,33 @@ def _open_bytes(path: Path, compression: str | None):
             f"{str(path)!r} is a zip archive of {len(members)} files ({shown or 'none'}); "
             f"a zip archive is read when it holds one table: unzip it and give the table's "
             f"file.")
-    return archive.open(members[0])  # (the member keeps the archive's file open)
+    try:
+        return archive.open(members[0])  # (the member keeps the archive's file open)
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted; Deflate64 and the like
+        archive.close()
+        raise DataLoadError(
+            f"{str(path)!r} is a zip archive whose file {members[0]!r} cannot be read here "
+            f"({exc}): unzip it with your archive tool and give the table's file.") from None
 
 
 def _text_format_hint(path: Path) -> str:
-    """For a file whose name does not tell its format (``data.txt``), what its first line
-    looks like: UTF-16 (Excel's "Unicode text"), tabs, ';' or ','; else ``""``."""
+    """For a file whose name does not tell its format (``data.txt``, ``data.txt.gz``),
+    what its first line looks like: JSON, UTF-16 (Excel's "Unicode text"), tabs, ';' or
+    ','; else ``""``."""
     try:
-        with open(path, "rb") as fh:
+        with _open_bytes(path, _compression(path)) as fh:
             head = fh.read(4096)
-    except OSError:
+    except Exception:  # noqa: BLE001 - only a hint (a damaged or unreadable file)
         return ""
     encoding, option = "utf-8-sig", ""
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         encoding, option = "utf-16", " --encoding utf-16"
     text = head.decode(encoding, errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
+    first = text.lstrip().split("\n", 1)[0] if text.strip() else ""
+    if first.startswith(("{", "[")):
+        how = "--format jsonl" if first.startswith("{") and first.rstrip().endswith("}") else \
+            "--format json"
+        return f" Its first line looks like JSON: pass {how}{option}."
     for mark, how in (("\t", "--format tsv"), (";", "--format csv --sep ';'"),
                       (",", "--format csv")):
         if mark in first:
@@ -694,7 +705,8 @@ def _json_error(path: Path, text: str, fmt: str, exc: Exception) -> DataLoadErro
     import json
 
     if fmt == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # (split at line feeds only: U+2028 and the like may sit inside a JSON string)
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:

@@ -1605,3 +1605,33 @@ def test_broken_json_is_named_by_line(tmp_path):
     with pytest.raises(DataLoadError, match=r"bad.json' as json: it is not valid JSON at line 3, "
                                             r"column 9 \(Expecting value\)"):
         load_table(tmp_path / "bad.json")
+
+
+def test_reading_edge_cases_of_archives_json_and_format_hints(tmp_path):
+    import zipfile
+
+    # a zip whose one file is encrypted: named, not a traceback
+    with zipfile.ZipFile(tmp_path / "enc.zip", "w") as z:
+        z.writestr("data.csv", "id,label\n1,a\n")
+    raw = bytearray((tmp_path / "enc.zip").read_bytes())
+    raw[6] |= 1  # the encrypted flag, in the local header and the central directory
+    raw[raw.find(b"PK\x01\x02") + 8] |= 1
+    (tmp_path / "enc.zip").write_bytes(bytes(raw))
+    with pytest.raises(DataLoadError, match="enc.zip' is a zip archive whose file 'data.csv' "
+                                            "cannot be read here .*encrypted"):
+        load_table(tmp_path / "enc.zip")
+    # a line separator inside a JSON string is no line break: the bad line is line 3
+    lines = [json.dumps({"id": 1, "t": "a\u2028b"}, ensure_ascii=False), '{"id": 2}',
+             '{"id": 3']
+    (tmp_path / "sep.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataLoadError, match="line 3 is not valid JSON"):
+        load_table(tmp_path / "sep.jsonl")
+    # the hint reads a compressed file's text, and knows JSON
+    with gzip.open(tmp_path / "d.txt.gz", "wt") as fh:
+        fh.write("id,text\n1,a\tb\n")
+    with pytest.raises(DataLoadError, match="Its first line is text with ',' between fields: "
+                                            "pass --format csv"):
+        load_table(tmp_path / "d.txt.gz")
+    (tmp_path / "r.txt").write_text('{"id": 1}\n{"id": 2}\n')
+    with pytest.raises(DataLoadError, match="Its first line looks like JSON: pass --format jsonl"):
+        load_table(tmp_path / "r.txt")
