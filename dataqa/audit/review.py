@@ -883,7 +883,6 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
         r["verified_label"] = r["verified_label"].replace(recased)
         bad = [b for b in bad if b not in recased]
     r = _drop_repeated_reviews(r)
-    _refuse_conflicts(r, "")
     if bad:
         rows = r.loc[r["verified_label"].isin(bad), "id"].tolist()
         raise LabelError(
@@ -1032,10 +1031,14 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     all_ids = issues["id"].astype(str)
     # an id with stray spaces (a sheet edited by hand) is the plan's id without them
     plan_set = set(plan_ids)
+    # (an item given two labels under one spelling of its id is said plainly)
+    as_written = r.drop_duplicates(["id", "verified_label"])["id"].duplicated().any()
     r["id"] = [i.strip() if i not in plan_set and i.strip() in plan_set else i for i in r["id"]]
     r = _drop_repeated_reviews(r)
-    _refuse_conflicts(r, " (white space around the ids aside)")
-    outside = r.loc[~r["id"].isin(set(plan_ids)), "id"].tolist()
+    # ids outside the plan first: ids a spreadsheet rounded to one number would otherwise
+    # be refused as one item with several labels, without a word about the rounding
+    outside_rows = r.loc[~r["id"].isin(set(plan_ids)), "id"]
+    outside = list(dict.fromkeys(outside_rows))
     if outside:
         unknown = [i for i in outside if i not in set(all_ids)]
         what = ("" if not unknown else "; it is not an item of this audit at all"
@@ -1054,10 +1057,12 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
                      f"ids are matched as written; copy them from the sheet dataqa wrote)")
         named = (format_ids(outside) if _WHERE not in r.columns else
                  _ids_where(r.drop_duplicates("id"), outside).removeprefix("ids "))
+        rows = f" (in {len(outside_rows)} rows)" if len(outside_rows) > len(outside) else ""
         raise InvalidSettingError(
-            f"{len(outside)} reviewed item(s) are not in the review plan: "
+            f"{len(outside)} reviewed item(s){rows} are not in the review plan: "
             f"{named}{what}. Only items drawn by the plan give an unbiased "
             f"estimate; drop those reviews (or review with the plan of this audit).")
+    _refuse_conflicts(r, "" if as_written else " (white space around the ids aside)")
 
     strata = review_strata(issues)
     table = _strata_table(issues)

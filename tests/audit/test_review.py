@@ -688,3 +688,20 @@ def test_ties_among_reviewers_count_answers_without_an_annotator_one_each(monkey
     result.review_plan = pd.DataFrame({"id": ["d"]})
     frame, _, _, tied = _reviews_from_ledger(result, "l.db", "p", None)
     assert tied == [] and frame["verified_label"].tolist() == ["ham"]
+
+
+def test_ids_rounded_to_one_number_are_said_to_be_rounded_not_conflicting():
+    # 19-digit ids a spreadsheet wrote as 1.05051E+18: several rows, one text, labels that
+    # differ; the rounding is the cause, so it is said before any conflict
+    res = fake_result()
+    digits = SimpleNamespace(issues=res.issues.assign(
+        id=[str(1050510640795243000 + 7919 * k) for k in range(600)]), table=res.table,
+        review_plan=None)
+    plan_review(digits, budget=50)
+    rounded = pd.DataFrame({"id": ["1.05051E+18"] * 3, "verified_label": ["a", "b", "a"]})
+    with pytest.raises(InvalidSettingError) as info:
+        estimate_error_rate(digits, rounded)
+    msg = str(info.value)
+    assert msg.startswith("1 reviewed item(s) (in 2 rows) are not in the review plan: "
+                          "'1.05051E+18'")
+    assert "rounded by a spreadsheet" in msg and "more than one verified label" not in msg
