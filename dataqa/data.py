@@ -1618,8 +1618,10 @@ def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
     that group their thousands (``1,455,668``), which are read as text; else ``""``."""
     for c in columns:
         vals = df[c].dropna().astype(str).iloc[:200]
+        # one separator with three digits after it (1,299) may as well be a decimal mark
+        # (said by the decimal-comma hint): two of them, or two kinds, group thousands
         if len(vals) and vals.str.fullmatch(_GROUPED).all() and vals.str.contains(
-                r"[0-9][,.' \u00a0][0-9]{3}").any():
+                r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any():
             return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
                     f"{vals.iloc[0]!r}), which are read as text: save them without the "
                     f"thousands separator (in a spreadsheet: a number format without it).")
@@ -1638,6 +1640,14 @@ def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str
         return ""
     example = df[found[0]].dropna().astype(str)
     example = example[example.str.contains(",")].iloc[0]
+    with_comma = df[found[0]].dropna().astype(str).str.strip()
+    with_comma = with_comma[with_comma.str.contains(",")]
+    if (with_comma.str.fullmatch(r"[-+]?[1-9][0-9]{0,2},[0-9]{3}")).all():
+        # 1,299: a decimal comma, or a thousands separator; the reading cannot tell
+        return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers written with a "
+                f"comma followed by three digits (e.g. {example!r}): if the comma is the "
+                f"decimal mark, read the file with --decimal ',' (API: decimal=','); if it "
+                f"separates thousands, save the numbers without it.")
     if df.attrs.get(_SEP_ATTR) == ",":  # quoted "5,5" in a comma-separated file
         return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers with a decimal "
                 f"comma (e.g. {example!r}) in a file whose fields are separated by commas "

@@ -1635,3 +1635,17 @@ def test_reading_edge_cases_of_archives_json_and_format_hints(tmp_path):
     (tmp_path / "r.txt").write_text('{"id": 1}\n{"id": 2}\n')
     with pytest.raises(DataLoadError, match="Its first line looks like JSON: pass --format jsonl"):
         load_table(tmp_path / "r.txt")
+
+
+def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path):
+    # 1,000 / 2,037 in a ';' file: a decimal comma or a thousands separator, not both said
+    path = tmp_path / "amb.csv"
+    path.write_text("a;b;label\n" + "".join(
+        f"{1 + i % 9},{(i * 37) % 1000:03d};{i % 7};{'x' if i % 2 else 'y'}\n" for i in range(40)))
+    df = load_table(path, sep=";")
+    with pytest.raises(FeatureTypeError) as err:
+        prepare_labeled(df, label_column="label", feature_columns=["a", "b"])
+    msg = str(err.value)
+    assert ("Column(s) 'a' hold numbers written with a comma followed by three digits (e.g. "
+            "'1,000'): if the comma is the decimal mark, read the file with --decimal ','") in msg
+    assert "group their thousands" not in msg
