@@ -569,7 +569,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         for w in caught:  # the others (a column of mixed types, say) reach the user
             if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        df, marked = _without_inner_boms(df, literal)
+        df, marked = _without_inner_boms(df, literal, decimal)
         _check_repeated_header(path, df, file_cols)
         _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
@@ -608,7 +608,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
                    usecols=usecols, nrows=nrows,
                    **_na_options(list(range(len(columns))), literal))
-    df, marked = _without_inner_boms(df, literal)
+    df, marked = _without_inner_boms(df, literal, decimal)
     df.columns = columns
     _check_header_as_data(path, df, columns)
     _warn_inner_boms(path, marked, quiet, header=False)
@@ -621,7 +621,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
-def _without_inner_boms(df: pd.DataFrame, literal) -> tuple[pd.DataFrame, np.ndarray]:
+def _without_inner_boms(df: pd.DataFrame, literal,
+                        decimal: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """``df`` without the byte-order marks that start lines inside the file (files saved
     as "CSV UTF-8" and joined with ``cat`` keep each file's mark, read as the first
     field's first character), and the positions of the rows that had one. The first
@@ -637,9 +638,18 @@ def _without_inner_boms(df: pd.DataFrame, literal) -> tuple[pd.DataFrame, np.nda
     marked = text.str.startswith("\ufeff").fillna(False).to_numpy(dtype=bool)
     if not marked.any():
         return df, np.array([], dtype=np.int64)
-    fixed = col.where(~marked, text.str.lstrip("\ufeff"))
+    bare = text.str.lstrip("\ufeff")
+    # a quoted first field behind the mark ('\ufeff"id"') was read with its quotes
+    quoted = bare.str.fullmatch(r'"(?:[^"]|"")*"', na=False)
+    bare = bare.where(~quoted, bare.str.slice(1, -1).str.replace('""', '"', regex=False))
+    fixed = col.where(~marked, bare)
     if first not in literal:
-        numbers = pd.to_numeric(fixed, errors="coerce")
+        as_text = fixed.astype("string")
+        if decimal not in (None, "."):
+            as_text = as_text.str.replace(decimal, ".", regex=False)
+        # (as objects: numpy's int64 / float64, as the reading gives the other columns)
+        numbers = pd.to_numeric(as_text.astype(object).where(as_text.notna(), np.nan),
+                                errors="coerce")
         if numbers.notna().sum() == fixed.notna().sum():
             fixed = numbers
     df = df.copy()

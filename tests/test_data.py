@@ -1514,6 +1514,18 @@ def test_byte_order_marks_inside_a_file_are_removed_and_a_repeated_header_still_
     with pytest.warns(UserWarning, match="starts with a byte-order mark"):
         df = load_table(tmp_path / "mid.csv", string_columns=["id"])
     assert df["id"].tolist() == ["1", "2", "3"]
+    # fields quoted behind the mark (R's write.csv, QUOTE_ALL); a decimal comma
+    (tmp_path / "q.csv").write_bytes(bom + b'"id","n"\n"1","a"\n' + bom + b'"id","n"\n')
+    with pytest.raises(DataLoadError, match="repeats its header line as data: row 2"):
+        load_table(tmp_path / "q.csv")
+    (tmp_path / "q.csv").write_bytes(bom + b'"id","n"\n"1","a"\n' + bom + b'"2","b"\n')
+    with pytest.warns(UserWarning, match="starts with a byte-order mark"):
+        df = load_table(tmp_path / "q.csv")
+    assert df["id"].tolist() == [1, 2] and df["id"].dtype == np.int64
+    (tmp_path / "eu.csv").write_bytes(bom + b"x;n\n1,5;a\n" + bom + b"2,5;b\n")
+    with pytest.warns(UserWarning, match="starts with a byte-order mark"):
+        df = load_table(tmp_path / "eu.csv", sep=";", decimal=",")
+    assert df["x"].tolist() == [1.5, 2.5] and df["x"].dtype == np.float64
     # headerless
     (tmp_path / "bare.csv").write_bytes(bom + b"1,10,a\n" + bom + b"2,20,b\n")
     with pytest.warns(UserWarning, match=r"row 2 \(counted from line 1\) starts with"):
