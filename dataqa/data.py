@@ -2189,6 +2189,14 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
                       f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}.",
                       UserWarning, stacklevel=caller_stacklevel())
     df = pd.concat(frames, ignore_index=True)
+    # what the files were read with, when they agree (concat keeps no attrs that differ)
+    for key in (_SEP_ATTR, _NO_HEADER_ATTR, _DECIMAL_ATTR):
+        values = {repr(f.attrs.get(key)) for f in frames}
+        if len(values) == 1 and frames[0].attrs.get(key) is not None:
+            df.attrs[key] = frames[0].attrs[key]
+    warned = sorted({c for f in frames for c in f.attrs.get(_DECIMAL_WARNED_ATTR, ())})
+    if warned:
+        df.attrs[_DECIMAL_WARNED_ATTR] = warned
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
     df.attrs[_FILES_ATTR] = [(n, len(f)) for n, f in zip(names, frames, strict=True)]
     return df

@@ -1661,3 +1661,14 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
     assert ("Column(s) 'a' hold numbers written with a comma followed by three digits (e.g. "
             "'1,000'): if the comma is the decimal mark, read the file with --decimal ','") in msg
     assert "group their thousands" not in msg
+
+
+def test_a_folder_keeps_what_its_files_were_read_with(tmp_path):
+    from dataqa.data import _DECIMAL_WARNED_ATTR, _SEP_ATTR, load_tables
+
+    for j in range(2):
+        (tmp_path / f"p{j}.csv").write_text("a;b\n" + "".join(f"0,{i}5;{i}\n" for i in range(5)))
+    with pytest.warns(UserWarning, match="decimal comma"):
+        df = load_tables(tmp_path, sep=";")
+    # a later hint about these columns is not said a third time
+    assert df.attrs[_SEP_ATTR] == ";" and df.attrs[_DECIMAL_WARNED_ATTR] == ["a"]
