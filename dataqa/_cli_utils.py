@@ -438,8 +438,8 @@ def without_api_hints(text: str) -> str:
 
 
 #: Where the command line is, for a Ctrl-C that reaches the console script
-#: (:mod:`dataqa._entry`): ``"starting"`` until the arguments are parsed, ``"running"``,
-#: then ``"finished"`` once a command wrapped by :func:`handle_errors` has returned.
+#: (:mod:`dataqa._entry`): ``"starting"`` until a command wrapped by :func:`handle_errors`
+#: (every command is) begins, ``"running"``, then ``"finished"`` once it has returned.
 RUN_PHASE = {"phase": "starting"}
 
 

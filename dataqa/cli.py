@@ -13,10 +13,7 @@ import warnings
 
 import typer
 
-from dataqa._cli_utils import (  # handle_errors: re-exported for area modules
-    RUN_PHASE,
-    handle_errors,  # noqa: F401
-)
+from dataqa._cli_utils import handle_errors  # noqa: F401  (re-exported for area modules)
 
 app = typer.Typer(
     name="dataqa",
@@ -40,7 +37,6 @@ def _root(version: bool = typer.Option(  # noqa: FBT001 - a flag
         False, "--version", callback=_show_version, is_eager=True,
         help="Print the version and exit.")) -> None:
     """(The app's help is the ``Typer(help=...)`` above; this adds ``--version``.)"""
-    RUN_PHASE["phase"] = "running"  # the arguments are read: a command is on its way
 
 
 #: Modules that add commands with ``register(app)``, in help order.

@@ -259,3 +259,33 @@ def test_ctrl_c_while_a_command_runs_is_told_by_the_command(monkeypatch, capsys)
     err = capsys.readouterr().err
     assert code == 130 and dataqa.cli is not None
     assert err.strip() == "interrupted", err
+
+
+def test_ctrl_c_while_a_commands_arguments_are_parsed_says_it_came_while_starting(monkeypatch,
+                                                                                   capsys):
+    import importlib
+
+    import typer.core
+
+    import dataqa.cli
+
+    click = getattr(typer.core, "_click", None) or importlib.import_module("click")
+    original = click.Command.parse_args
+
+    def interrupted(self, ctx, args):
+        if self.name == "probe":
+            raise KeyboardInterrupt
+        return original(self, ctx, args)
+
+    monkeypatch.setattr(click.Command, "parse_args", interrupted)
+    code = _run_entry(monkeypatch, ["probe"], interrupt_after_command=False)
+    assert code == 130 and dataqa.cli is not None
+    assert capsys.readouterr().err == "interrupted while starting: nothing was read or written\n"
+
+    # every command says what it interrupted itself (wrapped by handle_errors)
+    def commands(app):
+        yield from app.registered_commands
+        for group in app.registered_groups:
+            yield from commands(group.typer_instance)
+
+    assert all(hasattr(c.callback, "__wrapped__") for c in commands(dataqa.cli.app))
