@@ -293,16 +293,22 @@ _BINARY_FORMATS = (
 )
 
 
-def _utf16_like(head: bytes) -> bool:
-    """Whether ``head`` (a file's first bytes, no byte-order mark) reads as UTF-16 text:
-    nearly every character printable in one of the two byte orders."""
+def _utf16_like(head: bytes) -> str | None:
+    """The byte order (``"utf-16-le"`` or ``"utf-16-be"``) in which ``head`` (a file's
+    first bytes, no byte-order mark) reads as UTF-16 text of mostly Latin letters, as
+    tables are: NUL bytes at most odd (or even) positions and almost none at the others;
+    else None (a stray NUL in UTF-8 text, a binary file)."""
     part = head[:4096]
     part = part[:len(part) - len(part) % 2]
-    for enc in ("utf-16-le", "utf-16-be"):
-        text = part.decode(enc, errors="replace")
-        if text and sum(ch.isprintable() or ch in "\r\n\t" for ch in text) >= 0.95 * len(text):
-            return True
-    return False
+    if len(part) < 4:
+        return None
+    even = part[0::2].count(0) / (len(part) // 2)
+    odd = part[1::2].count(0) / (len(part) // 2)
+    if odd >= 0.3 and even <= 0.02:
+        return "utf-16-le"
+    if even >= 0.3 and odd <= 0.02:
+        return "utf-16-be"
+    return None
 
 
 def _html_page(head: bytes) -> bool:
@@ -435,12 +441,23 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 f"{str(path)!r} is not a text table: its first bytes {where}are those of "
                 f"{found[0]}; {found[1]}.")
         nul = head.find(b"\x00", 0, 4096)
-        if nul >= 0 and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and not _utf16_like(head):
+        order = _utf16_like(head) if nul >= 0 else None
+        if nul >= 0 and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and order is None:
             where = f"once {compression}-decompressed " if compression else ""
+            text = head[:4096].replace(b"\x00", b"").decode("utf-8", errors="replace")
+            if text.count("\ufffd") <= 0.01 * max(len(text), 1):  # text with a stray NUL
+                return DataLoadError(
+                    f"{str(path)!r} {where}holds a NUL byte at byte offset {nul} in what is "
+                    f"otherwise UTF-8 text: remove it (e.g. tr -d '\\000' < FILE > FIXED).")
             return DataLoadError(
                 f"{str(path)!r} is not a text table: {where}it holds a NUL byte at byte "
                 f"offset {nul} and does not read as UTF-16 text either, as binary files "
                 f"(images, databases, programs) do; give the table itself, saved as CSV.")
+        if order is not None and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+            return DataLoadError(
+                f"{str(path)!r} is not UTF-8 text: it holds a NUL byte at byte offset {nul}, "
+                f"as UTF-16 files without a byte-order mark do; pass --encoding {order} "
+                f"(API: encoding='{order}') or save the file as UTF-8.")
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:
             why = ("starts with a UTF-16 byte-order mark"
                    if nul < 0 or head[:2] in (b"\xff\xfe", b"\xfe\xff")

@@ -321,6 +321,16 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     u16le.write_bytes("id,text\n1,a\n".encode("utf-16-le"))
     with pytest.raises(DataLoadError, match="NUL byte at byte offset 1.*--encoding utf-16"):
         load_table(u16le)
+    # UTF-8 text with a stray NUL is told so (not sent to UTF-16, nor called binary)
+    (tmp_path / "nul.csv").write_bytes(b"id,text\n1,hello\x00 world\n2,b\n")
+    with pytest.raises(DataLoadError, match="holds a NUL byte at byte offset 15 in what is "
+                                            "otherwise UTF-8 text: remove it"):
+        load_table(tmp_path / "nul.csv")
+    # UTF-16 without a byte-order mark: the byte order is named
+    (tmp_path / "be.csv").write_bytes("id,text\n1,a\n".encode("utf-16-be"))
+    with pytest.raises(DataLoadError, match="--encoding utf-16-be"):
+        load_table(tmp_path / "be.csv")
+    assert load_table(tmp_path / "be.csv", encoding="utf-16-be")["text"].tolist() == ["a"]
     # binary files are not sent to UTF-16 (which then fails to decode them)
     rng = np.random.default_rng(0)
     noise = tmp_path / "noise.csv"
