@@ -1607,7 +1607,8 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
     columns: list[tuple[object, pd.Series]] = []
     if floats:
         try:
-            raw = _read_csv(path, compression, header=None, skiprows=1 if header else 0,
+            # (header=0, not skiprows=1: a blank line above the header is no line of it)
+            raw = _read_csv(path, compression, header=0 if header else None,
                             usecols=floats, nrows=2000, dtype=str, keep_default_na=False,
                             **options)
             columns += [(df.columns[pos], raw[col]) for pos, col in

@@ -1559,6 +1559,10 @@ def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
     with pytest.warns(UserWarning, match=r"\(e.g. '473.715'\), read as decimals \(473.715\). "
                                          r"If '.' separates thousands there"):
         assert load_table(tmp_path / "eu2.csv", sep=";")["views"].dtype.kind == "f"
+    # a blank line above the header
+    (tmp_path / "eu3.csv").write_text("\n" + (tmp_path / "eu2.csv").read_text())
+    with pytest.warns(UserWarning, match="read as decimals"):
+        load_table(tmp_path / "eu3.csv", sep=";")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # decimals of other lengths, a comma-separated file, a leading 0: nothing to say
