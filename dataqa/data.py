@@ -2079,7 +2079,7 @@ def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
         i = int(long[0])
         raise FeatureTypeError(
             f"text column {column!r} of {table} has a cell of {int(lengths[i]):,} characters "
-            f"in row {i + 1} (id {str(ids[i])!r}); cells are capped at {MAX_CELL_CHARS:,} "
+            f"in row {_row_in_file(df, i)} (id {str(ids[i])!r}); cells are capped at {MAX_CELL_CHARS:,} "
             f"characters (an unclosed quote often swallows the rest of a file): fix or drop "
             f"that row."
         )

@@ -1686,3 +1686,15 @@ def test_a_folder_keeps_what_its_files_were_read_with(tmp_path):
         df = load_tables(tmp_path, sep=";")
     # a later hint about these columns is not said a third time
     assert df.attrs[_SEP_ATTR] == ";" and df.attrs[_DECIMAL_WARNED_ATTR] == ["a"]
+
+
+def test_an_over_long_cell_in_a_folder_is_named_with_its_file(tmp_path, monkeypatch):
+    import dataqa.data as data
+
+    monkeypatch.setattr(data, "MAX_CELL_CHARS", 10)
+    (tmp_path / "a.csv").write_text("id,text\n1,short\n2,short\n")
+    (tmp_path / "b.csv").write_text("id,text\n3,short\n4,far too long a cell\n")
+    df = data.load_tables(tmp_path)
+    with pytest.raises(FeatureTypeError, match=r"has a cell of 19 characters in row 4 \(b.csv "
+                                               r"row 2\) \(id '4'\)"):
+        data.check_text_column(df, "text", df["id"].astype(str).to_numpy())
