@@ -115,8 +115,8 @@ def test_pull_project_returns_the_annotations_with_their_report(ls_server, ls_cl
     assert (again.report.n_new, again.report.n_unchanged) == (0, 1)
 
 
-def test_pull_with_another_ledger_warns_that_nothing_came_from_it(ls_server, ls_client, ledger,
-                                                                  project_name, tmp_path):
+def test_pull_with_another_ledger_says_nothing_came_from_it(ls_server, ls_client, ledger,
+                                                            project_name, tmp_path):
     from typer.testing import CliRunner
 
     from dataqa.cli import app
@@ -132,10 +132,11 @@ def test_pull_with_another_ledger_warns_that_nothing_came_from_it(ls_server, ls_
     res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(tmp_path / "other.db"),
                                    "--project", project_name], env=env)
     out = " ".join(res.output.split())
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # the wrong ledger: a script must not go on
     assert "0 annotations" in out and "2 tasks not from this ledger" in out
-    assert (f"warning: none of the 2 annotated tasks of project {project_name!r} came from "
-            f"this ledger, so nothing was stored") in out
+    assert (f"error: none of the 2 annotated tasks of project {project_name!r} came from "
+            f"this ledger, so nothing was stored; pull with the ledger that pushed them "
+            f"(--ledger)") in out
     # with the ledger that pushed them: stored, no warning
     res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(ledger.path), "--project",
                                    project_name], env=env)
