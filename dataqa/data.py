@@ -47,6 +47,7 @@ __all__ = [
     "load_with_options",
     "file_format",
     "table_name",
+    "check_cell_lengths",
     "check_text_column",
     "make_ids",
     "encode_labels",
@@ -2062,6 +2063,25 @@ def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str) -> None:
                     f"the file.")
 
 
+def check_cell_lengths(df: pd.DataFrame, column: str, ids=None, *,
+                       source: str | None = None) -> None:
+    """Refuse a text cell of more than :data:`MAX_CELL_CHARS` characters, naming its row
+    (and id, when ``ids`` are given): an unclosed quote often swallows the rest of a file
+    into one cell."""
+    texts = df[column]
+    lengths = texts.map(lambda v: 0 if v is None or (isinstance(v, float) and np.isnan(v))
+                        else len(str(v))).to_numpy()
+    long = np.flatnonzero(lengths > MAX_CELL_CHARS)
+    if len(long):
+        i = int(long[0])
+        raise FeatureTypeError(
+            f"text column {column!r} of {table_name(df, source)} has a cell of "
+            f"{int(lengths[i]):,} characters in row {_row_in_file(df, i)}"
+            f"{f' (id {str(ids[i])!r})' if ids is not None else ''}; cells are capped at "
+            f"{MAX_CELL_CHARS:,} characters (an "
+            f"unclosed quote often swallows the rest of a file): fix or drop that row.")
+
+
 def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
                       source: str | None = None) -> None:
     """Check a text column: present, not empty, no cell over :data:`MAX_CELL_CHARS`.
@@ -2072,17 +2092,7 @@ def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
     table = table_name(df, source)
     _require_column(df, column, "text column", table)
     texts = df[column]
-    lengths = texts.map(lambda v: 0 if v is None or (isinstance(v, float) and np.isnan(v))
-                        else len(str(v))).to_numpy()
-    long = np.flatnonzero(lengths > MAX_CELL_CHARS)
-    if len(long):
-        i = int(long[0])
-        raise FeatureTypeError(
-            f"text column {column!r} of {table} has a cell of {int(lengths[i]):,} characters "
-            f"in row {_row_in_file(df, i)} (id {str(ids[i])!r}); cells are capped at {MAX_CELL_CHARS:,} "
-            f"characters (an unclosed quote often swallows the rest of a file): fix or drop "
-            f"that row."
-        )
+    check_cell_lengths(df, column, ids, source=source)
     blank = texts.isna().to_numpy() | texts.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
     if blank.all():
         raise FeatureTypeError(

@@ -1698,3 +1698,32 @@ def test_an_over_long_cell_in_a_folder_is_named_with_its_file(tmp_path, monkeypa
     with pytest.raises(FeatureTypeError, match=r"has a cell of 19 characters in row 4 \(b.csv "
                                                r"row 2\) \(id '4'\)"):
         data.check_text_column(df, "text", df["id"].astype(str).to_numpy())
+
+
+def test_the_cell_cap_holds_in_drift_and_active_learning_too(tmp_path, monkeypatch):
+    # an unclosed quote swallows a file's rest into one cell: audit refused it, drift and
+    # al init took it (and al init stored it in the ledger)
+    import dataqa.data as data
+    from dataqa.active.store import store_table
+    from dataqa.drift import detect_drift
+    from dataqa.ledger import Ledger
+
+    monkeypatch.setattr(data, "MAX_CELL_CHARS", 50)
+    words = ["win cash now", "see you at lunch", "free prize", "thanks for the notes"]
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(40)],
+                          "text": [f"{words[i % 4]} {i}" for i in range(40)]})
+    long = frame.copy()
+    long.loc[7, "text"] = "x " * 60
+    long.to_csv(tmp_path / "long.csv", index=False)
+    with pytest.raises(FeatureTypeError, match=r"long.csv'\) has a cell of 120 characters in "
+                                               r"row 8 \(id 'r7'\); cells are capped at 50"):
+        detect_drift(frame, tmp_path / "long.csv", text_column="text", id_column="id",
+                     n_permutations=19, progress=False)
+    with pytest.raises(FeatureTypeError, match=r"has a cell of 120 characters in row 8; cells"):
+        detect_drift(tmp_path / "long.csv", frame, text_column="text", id_column="id",
+                     n_permutations=19, progress=False)
+    with Ledger(tmp_path / "l.db") as led:
+        with pytest.raises(FeatureTypeError, match=r"has a cell of 120 characters in row 8 "
+                                                   r"\(id 'r7'\)"):
+            store_table(led, tmp_path / "long.csv", text_column="text", id_column="id")
+        assert led.summary()["items"] == 0

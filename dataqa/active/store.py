@@ -190,6 +190,9 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
     empty: list[str] = []
     blank_texts: list[str] = []
     if text_column is not None:
+        from dataqa.data import check_cell_lengths
+
+        check_cell_lengths(df, text_column, ids, source=name)
         feats: list[str] = []
         texts = ["" if pd.isna(t) else str(t) for t in df[text_column]]
         _, analyzer = text_features(texts, column=text_column)

@@ -887,6 +887,12 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                 and label_column in cur_given.columns and label_column != id_column)
         ids = make_ids(cur_given.drop(columns=[label_column]) if late else cur_given,
                        id_column, source=_which(cur_given, "current"), copies_ok=True)
+        from dataqa.data import check_cell_lengths
+
+        # a cell of millions of characters: an unclosed quote swallowed the file's rest
+        for col in [c for c, k in kinds.items() if k == "text"]:
+            check_cell_lengths(ref_given, col, source=_which(ref_given, "reference"))
+            check_cell_lengths(cur_given, col, ids, source=_which(cur_given, "current"))
     if label_column is not None:  # checked before the long work
         from dataqa.data import _clean_text_labels, effective_folds
 
