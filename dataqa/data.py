@@ -664,6 +664,8 @@ def _without_inner_boms(df: pd.DataFrame, literal,
     if first not in literal:
         as_text = fixed.astype("string")
         if decimal not in (None, "."):
+            # ('1.500' with a decimal comma is no number: it stays text, as unmarked)
+            as_text = as_text.where(~as_text.str.contains(".", regex=False).fillna(False))
             as_text = as_text.str.replace(decimal, ".", regex=False)
         # (as objects: numpy's int64 / float64, as the reading gives the other columns)
         numbers = pd.to_numeric(as_text.astype(object).where(as_text.notna(), np.nan),
@@ -1647,10 +1649,12 @@ def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
     that group their thousands (``1,455,668``), which are read as text; else ``""``."""
     for c in columns:
         vals = df[c].dropna().astype(str).iloc[:200]
-        # one separator with three digits after it (1,299) may as well be a decimal mark
-        # (said by the decimal-comma hint): two of them, or two kinds, group thousands
-        if len(vals) and vals.str.fullmatch(_GROUPED).all() and vals.str.contains(
-                r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any():
+        # one ',' or '.' with three digits after it (1,299) may as well be a decimal mark
+        # (said by the decimal-comma hint): two of them, or a space or apostrophe, group
+        # thousands
+        if len(vals) and vals.str.fullmatch(_GROUPED).all() and (
+                vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any()
+                or vals.str.contains(r"[0-9][' \u00a0][0-9]{3}").any()):
             return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
                     f"{vals.iloc[0]!r}), which are read as text: save them without the "
                     f"thousands separator (in a spreadsheet: a number format without it).")
@@ -1671,7 +1675,8 @@ def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str
     example = example[example.str.contains(",")].iloc[0]
     with_comma = df[found[0]].dropna().astype(str).str.strip()
     with_comma = with_comma[with_comma.str.contains(",")]
-    if (with_comma.str.fullmatch(r"[-+]?[1-9][0-9]{0,2},[0-9]{3}")).all():
+    if df.attrs.get(_SEP_ATTR) != "," and (
+            with_comma.str.fullmatch(r"[-+]?[1-9][0-9]{0,2},[0-9]{3}")).all():
         # 1,299: a decimal comma, or a thousands separator; the reading cannot tell
         return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers written with a "
                 f"comma followed by three digits (e.g. {example!r}): if the comma is the "

@@ -1536,6 +1536,11 @@ def test_byte_order_marks_inside_a_file_are_removed_and_a_repeated_header_still_
     with pytest.warns(UserWarning, match="starts with a byte-order mark"):
         df = load_table(tmp_path / "eu.csv", sep=";", decimal=",")
     assert df["x"].tolist() == [1.5, 2.5] and df["x"].dtype == np.float64
+    # '3.250' with a decimal comma is no number (a thousands point): text, as unmarked
+    (tmp_path / "eu2.csv").write_bytes(bom + b"x;n\n1.500;a\n" + bom + b"3.250;b\n")
+    with pytest.warns(UserWarning, match="starts with a byte-order mark"):
+        df = load_table(tmp_path / "eu2.csv", sep=";", decimal=",")
+    assert df["x"].tolist() == ["1.500", "3.250"]
     # headerless
     (tmp_path / "bare.csv").write_bytes(bom + b"1,10,a\n" + bom + b"2,20,b\n")
     with pytest.warns(UserWarning, match=r"row 2 \(counted from line 1\) starts with"):
@@ -1675,6 +1680,16 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
     assert ("Column(s) 'a' hold numbers written with a comma followed by three digits (e.g. "
             "'1,000'): if the comma is the decimal mark, read the file with --decimal ','") in msg
     assert "group their thousands" not in msg
+    # in a comma-separated file --decimal ',' cannot be given: the other advice
+    (tmp_path / "q.csv").write_text("id,price,label\n" + "".join(
+        f'{i},"{1 + i % 9},{(i * 37) % 1000:03d}",{"x" if i % 2 else "y"}\n' for i in range(20)))
+    with pytest.raises(FeatureTypeError, match="so --decimal ',' cannot read them"):
+        prepare_labeled(load_table(tmp_path / "q.csv"), label_column="label",
+                        feature_columns=["price"])
+    # one group of thousands after a space: no decimal mark, so grouped thousands
+    spaced = pd.DataFrame({"price": ["1 299", "2 500", "3 100", "14 750"], "label": list("abab")})
+    with pytest.raises(FeatureTypeError, match="holds numbers that group their thousands"):
+        prepare_labeled(spaced, label_column="label", feature_columns=["price"])
 
 
 def test_a_folder_keeps_what_its_files_were_read_with(tmp_path):
@@ -1727,3 +1742,19 @@ def test_the_cell_cap_holds_in_drift_and_active_learning_too(tmp_path, monkeypat
                                                    r"\(id 'r7'\)"):
             store_table(led, tmp_path / "long.csv", text_column="text", id_column="id")
         assert led.summary()["items"] == 0
+    # a list column of texts is checked as the columns it is compared as (notes[0], ...;
+    # looking them up in the table as given was a KeyError)
+    rng = np.random.default_rng(0)
+    vocab = "the a cat dog sat on mat red blue green runs fast slow big small".split()
+
+    def sentence():
+        return " ".join(rng.choice(vocab, 8))
+
+    ref = pd.DataFrame({"notes": [[sentence(), sentence()] for _ in range(120)]})
+    cur = pd.DataFrame({"notes": [[sentence(), sentence()] for _ in range(120)]})
+    res = detect_drift(ref, cur, n_permutations=19, progress=False)
+    assert set(res.columns["kind"]) == {"text"}
+    cur.at[5, "notes"] = ["y " * 40, "z"]
+    with pytest.raises(FeatureTypeError, match=r"text column 'notes\[0\]' of the current table "
+                                               r"has a cell of 80 characters in row 6"):
+        detect_drift(ref, cur, n_permutations=19, progress=False)

@@ -803,11 +803,10 @@ def _counts(values, name: str) -> np.ndarray:
     """``values`` (one count per stratum) as int64; fractions and booleans are refused
     rather than truncated."""
     arr = np.atleast_1d(np.asarray(values))
-    if arr.dtype.kind == "O":  # (a column of ints as objects)
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
+    if arr.dtype.kind == "O" and all(  # (a column of numbers held as objects)
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+                v, (bool, np.bool_)) for v in arr):
+        arr = arr.astype(np.float64)
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not (
             np.isfinite(arr).all() and (arr == np.round(arr)).all())):
         raise InvalidSettingError(f"{name}={np.asarray(values).tolist()!r} must hold whole "
@@ -1034,11 +1033,12 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     # (an item given two labels under one spelling of its id is said plainly)
     as_written = r.drop_duplicates(["id", "verified_label"])["id"].duplicated().any()
     r["id"] = [i.strip() if i not in plan_set and i.strip() in plan_set else i for i in r["id"]]
-    r = _drop_repeated_reviews(r)
     # ids outside the plan first: ids a spreadsheet rounded to one number would otherwise
     # be refused as one item with several labels, without a word about the rounding
     outside_rows = r.loc[~r["id"].isin(set(plan_ids)), "id"]
     outside = list(dict.fromkeys(outside_rows))
+    if not outside:
+        r = _drop_repeated_reviews(r)
     if outside:
         unknown = [i for i in outside if i not in set(all_ids)]
         what = ("" if not unknown else "; it is not an item of this audit at all"
@@ -1057,7 +1057,13 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
                      f"ids are matched as written; copy them from the sheet dataqa wrote)")
         named = (format_ids(outside) if _WHERE not in r.columns else
                  _ids_where(r.drop_duplicates("id"), outside).removeprefix("ids "))
-        rows = f" (in {len(outside_rows)} rows)" if len(outside_rows) > len(outside) else ""
+        # rows as given (identical repeats were dropped from r with a warning)
+        given = pd.DataFrame(reviews)
+        answered = given["verified_label"].notna() & given["verified_label"].astype(
+            str).str.strip().ne("")
+        n_rows = int((given["id"].astype(str).str.strip().isin(
+            {i.strip() for i in outside}) & answered).sum())
+        rows = f" (in {n_rows} rows)" if n_rows > len(outside) else ""
         raise InvalidSettingError(
             f"{len(outside)} reviewed item(s){rows} are not in the review plan: "
             f"{named}{what}. Only items drawn by the plan give an unbiased "

@@ -890,9 +890,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         from dataqa.data import check_cell_lengths
 
         # a cell of millions of characters: an unclosed quote swallowed the file's rest
+        # (the tables as compared: a list column's items are columns of their own there)
         for col in [c for c, k in kinds.items() if k == "text"]:
-            check_cell_lengths(ref_given, col, source=_which(ref_given, "reference"))
-            check_cell_lengths(cur_given, col, ids, source=_which(cur_given, "current"))
+            check_cell_lengths(ref, col, source=_which(ref_given, "reference"))
+            check_cell_lengths(cur, col, ids, source=_which(cur_given, "current"))
     if label_column is not None:  # checked before the long work
         from dataqa.data import _clean_text_labels, effective_folds
 

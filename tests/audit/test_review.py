@@ -152,6 +152,9 @@ def test_stratified_interval_refuses_counts_that_are_not_whole():
     assert stratified_interval([100.0, 50], [10, 5], [2, 1]) == stratified_interval(
         [100, 50], [10, 5], [2, 1]) == stratified_interval(
         np.array([100, 50], dtype=object), [10, 5], [2, 1])
+    for held in (np.array(["100", "50"], dtype=object), np.array([True, 3], dtype=object)):
+        with pytest.raises(InvalidSettingError, match="must hold whole numbers"):
+            stratified_interval(held, [10, 5], [2, 1])
 
 
 def test_stratified_interval_large_stratum_is_the_beta_interval():
@@ -702,6 +705,6 @@ def test_ids_rounded_to_one_number_are_said_to_be_rounded_not_conflicting():
     with pytest.raises(InvalidSettingError) as info:
         estimate_error_rate(digits, rounded)
     msg = str(info.value)
-    assert msg.startswith("1 reviewed item(s) (in 2 rows) are not in the review plan: "
+    assert msg.startswith("1 reviewed item(s) (in 3 rows) are not in the review plan: "
                           "'1.05051E+18'")
     assert "rounded by a spreadsheet" in msg and "more than one verified label" not in msg
