@@ -1035,10 +1035,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     r["id"] = [i.strip() if i not in plan_set and i.strip() in plan_set else i for i in r["id"]]
     # ids outside the plan first: ids a spreadsheet rounded to one number would otherwise
     # be refused as one item with several labels, without a word about the rounding
-    outside_rows = r.loc[~r["id"].isin(set(plan_ids)), "id"]
-    outside = list(dict.fromkeys(outside_rows))
-    if not outside:
-        r = _drop_repeated_reviews(r)
+    outside = list(dict.fromkeys(r.loc[~r["id"].isin(plan_set), "id"]))
     if outside:
         unknown = [i for i in outside if i not in set(all_ids)]
         what = ("" if not unknown else "; it is not an item of this audit at all"
@@ -1068,6 +1065,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
             f"{len(outside)} reviewed item(s){rows} are not in the review plan: "
             f"{named}{what}. Only items drawn by the plan give an unbiased "
             f"estimate; drop those reviews (or review with the plan of this audit).")
+    r = _drop_repeated_reviews(r)
     _refuse_conflicts(r, "" if as_written else " (white space around the ids aside)")
 
     strata = review_strata(issues)
