@@ -65,14 +65,26 @@ def _as_frame(data, name: str, text_columns: list | None = None) -> pd.DataFrame
     if isinstance(data, pd.DataFrame):
         df = data.reset_index(drop=True)
     else:
-        names = [c for t in (text_columns or ()) for c in ([t] if isinstance(t, str) else
-                                                          list(t or ()))]
+        names = [t for t in (text_columns or ()) if t is not None]
         df = load_tables(data, text_columns=names or None)
     _check_unique_columns(df, name)
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
                              f"least {MIN_ROWS} rows in each table.")
     return df
+
+
+def _check_one_column(**options) -> None:
+    """Each of ``options`` (API name -> value) names one column (any name a table can
+    have: a string, or a number for a table read without a header), or is ``None``."""
+    for option, value in options.items():
+        if isinstance(value, (list, tuple, set, frozenset, dict, np.ndarray, pd.Index)):
+            cli = "--" + option.replace("_", "-")
+            raise InvalidSettingError(
+                f"{option}={value!r} is a collection of columns; {option} (the command line's "
+                f"{cli}) takes one column name"
+                + (": compare other text columns as features (feature_columns)."
+                   if option == "text_column" else "."))
 
 
 def _check_unique_columns(df: pd.DataFrame, name: str) -> None:
@@ -119,7 +131,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     compared by its missing share (:func:`_column_rows`) instead of refused. So is a list
     position (``positions``, see :func:`_expand_lists`): a slot that stopped being filled
     is drift to report; a position with no value in either table is left out."""
-    text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
+    text_cols = [] if text_column is None else [text_column]
     for col in text_cols:
         for df, name in ((ref, "the reference table"), (cur, "the current table")):
             if col not in df.columns:
@@ -842,6 +854,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                                   f"(--seed).")
     if isinstance(feature_columns, str):  # one name, not its letters
         feature_columns = [feature_columns]
+    _check_one_column(text_column=text_column, label_column=label_column, id_column=id_column)
     if label_column is not None and label_column == id_column:
         raise InvalidSettingError(
             f"{label_column!r} is named both the label column and the id column "
@@ -861,7 +874,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         raise MissingColumnError(id_column, [str(c) for c in cur.columns], role="id column",
                                  table="the current table")
     if label_column is not None:
-        text_cols = [text_column] if isinstance(text_column, str) else list(text_column or [])
+        text_cols = [] if text_column is None else [text_column]
         if label_column in set(feature_columns or ()) | set(text_cols):
             role = "--text-column (API: text_column)" if label_column in text_cols else \
                 "--feature-column (API: feature_columns)"

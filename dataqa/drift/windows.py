@@ -17,6 +17,7 @@ from dataqa.data import _counted
 from dataqa.drift.detect import (
     MIN_ROWS,
     _as_frame,
+    _check_one_column,
     _columns,
     _expand_lists,
     _which,
@@ -543,6 +544,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     ``.reference_chunks`` filled; ``.drifted`` is the whole-data decision and each
     window has its own ``drifted``.
     """
+    _check_one_column(text_column=text_column, label_column=label_column,
+                      id_column=id_column, time_column=time_column)
     ref = _as_frame(reference, "reference", [label_column, text_column])  # read, checked
     cur = _as_frame(current, "current", [label_column, text_column])
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
@@ -553,7 +556,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         # the columns detect_drift would compare by default (times, identifiers and
         # columns of one table left out), the time column too; every window then
         # compares the same ones
-        reserved = {c for c in (label_column, id_column, text_column, time_column) if c}
+        reserved = {c for c in (label_column, id_column, text_column, time_column)
+                    if c is not None}
         # a list column's positions by their own names (col[0], ...): detect_drift splits
         # the list again in every window, and a position left out (an identifier) stays out
         ref_x, cur_x, _, _ = _expand_lists(ref, cur, None, reserved)

@@ -81,6 +81,25 @@ def test_text_column_goes_through_tfidf_svd():
     assert bool(row["drifted"])
 
 
+def test_text_column_may_be_a_number_and_a_list_is_refused():
+    """A table read without a header names its columns 0, 1, ...: the text column is then
+    a number (it was a TypeError); a list of columns is refused by name."""
+    rng = np.random.default_rng(4)
+    words = ["cheap", "offer", "win", "meeting", "lunch", "home"]
+    texts = [" ".join(rng.choice(words, 5)) for _ in range(80)]
+    ref = pd.DataFrame({0: rng.normal(size=40), 1: texts[:40]})
+    cur = pd.DataFrame({0: rng.normal(size=40) + 3.0, 1: texts[40:]})
+    r = detect_drift(ref, cur, text_column=1, n_permutations=99, multivariate=())
+    assert dict(zip(r.columns["column"], r.columns["test"])) == {0: "ks", 1: "mmd"}
+    assert bool(r.columns.set_index("column").loc[0, "drifted"])
+    assert r.label_queue(top=3)["text"].isin(texts[40:]).all()
+    with pytest.raises(InvalidSettingError, match=r"text_column=\[1\] is a collection of "
+                       r"columns; text_column \(the command line's --text-column\) takes one"):
+        detect_drift(ref, cur, text_column=[1])
+    with pytest.raises(InvalidSettingError, match=r"label_column=\('a', 'b'\)"):
+        detect_drift(ref, cur, label_column=("a", "b"))
+
+
 def test_label_queue_ranks_unlike_items_first():
     rng = np.random.default_rng(3)
     ref = table(200, rng)
