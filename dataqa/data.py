@@ -1993,10 +1993,17 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
             parts.append(f"{name!r} ({c}{f', row {row}' if counted and row else ''})")
         desc = ", ".join(parts) + (f", ... (+{len(single) - 5} more)" if len(single) > 5 else "")
         rows = f" (rows {counted})" if counted else ""
+        advice = []
+        if any(c == 1 for _, _, c in single):
+            advice.append("a one-row class is often a typo of another: correct it, label more "
+                          "examples of those classes, or drop them")
+        if any(c == 0 for _, _, c in single):
+            advice.append("a class with no member is among the class names given (API: "
+                          "class_names; --classes where a command has it) but in no label: "
+                          "leave it out of them, or label examples of it")
         raise SmallClassError(
             f"class(es) {desc}{where} have fewer than 2 members{rows}, so no out-of-sample "
-            f"prediction is possible for them; a one-row class is often a typo of another: "
-            f"correct it, label more examples of those classes, or drop them."
+            f"prediction is possible for them; " + "; ".join(advice) + "."
         )
     desc = ", ".join(f"{name!r} ({c})" for _, name, c in small[:5])
     if len(small) > 5:

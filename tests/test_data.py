@@ -206,8 +206,14 @@ def test_small_class_falls_back_with_warning():
         effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5)
     assert str(err.value).startswith("class(es) 'spam' (1) have fewer than 2 members")
     # a class without members (class_names lists it) is counted, with no row
-    with pytest.raises(SmallClassError, match=r"class\(es\) 'b' \(0\) have fewer than 2"):
+    with pytest.raises(SmallClassError, match=r"class\(es\) 'b' \(0\) have fewer than 2") as err:
         effective_folds(np.array([0] * 6 + [2] * 6), ["a", "b", "c"], 5, counted="x")
+    assert "among the class names given (API: class_names; --classes where a command has it) "\
+        "but in no label" in str(
+        err.value) and "typo" not in str(err.value)  # (a one-row class's advice)
+    with pytest.raises(SmallClassError) as err:  # both kinds: both pieces of advice
+        effective_folds(np.array([0] * 6 + [2]), ["a", "b", "c"], 5)
+    assert "often a typo" in str(err.value) and "in no label" in str(err.value)
     # with how the table counts its rows, the row is named
     with pytest.raises(SmallClassError) as err:
         effective_folds(np.array([0] * 4 + [1] + [2] * 10), ["ham", "spam", "x"], 5,
