@@ -228,7 +228,7 @@ def _text_format_hint(path: Path) -> str:
         encoding, option = "utf-16", " --encoding utf-16"
     text = head.decode(encoding, errors="replace")
     first = text.lstrip().split("\n", 1)[0] if text.strip() else ""
-    if first.startswith(("{", "[")):
+    if first.startswith("{") or _json_array_start(first):
         how = "--format jsonl" if first.startswith("{") and first.rstrip().endswith("}") else \
             "--format json"
         return f" Its first line looks like JSON: pass {how}{option}."
@@ -239,6 +239,17 @@ def _text_format_hint(path: Path) -> str:
             return (f" Its first line is {what} with {'tabs' if mark == chr(9) else repr(mark)} "
                     f"between fields: pass {how}{option}.")
     return ""
+
+
+def _json_array_start(line: str) -> bool:
+    """Whether ``line`` opens a JSON array (``[{"a": 1}``, ``[1, 2]``, ``[``), not a
+    delimited header whose first name is bracketed (``[a],[b]``)."""
+    rest = line[1:].lstrip() if line.startswith("[") else None
+    if rest is None:
+        return False
+    if not rest or rest[0] in '{["-]' or rest[0].isdigit():
+        return True
+    return re.match(r"(true|false|null)\s*[,\]]", rest) is not None
 
 
 def _decompress_errors() -> tuple[type[BaseException], ...]:
@@ -316,7 +327,11 @@ def _html_page(head: bytes) -> bool:
     """Whether a file's first bytes are those of a web page (``<!DOCTYPE html>``,
     ``<html>``), as a download link that led to a login page saves."""
     start = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith((b"<!doctype html", b"<html", b"<head"))
+    if start.startswith(b"<!doctype html"):
+        return True
+    # a table whose first field is HTML (<html>...</html>,spam) goes on after the last tag
+    line = start.split(b"\n", 1)[0].rstrip(b"\r \t")
+    return start.startswith((b"<html", b"<head")) and (line.endswith(b">") or len(line) >= 500)
 
 
 #: Bytes that cp1252 leaves undefined (a DOS file's 0x81 is cp850's u-umlaut).
@@ -445,18 +460,29 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
         order = _utf16_like(head) if nul >= 0 else None
         if nul >= 0 and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and order is None:
             where = f"once {compression}-decompressed " if compression else ""
-            text = head[:4096].replace(b"\x00", b"").decode("utf-8", errors="replace")
+            raw = head[:4096].replace(b"\x00", b"")
+            text = raw.decode("utf-8", errors="replace")
             if text.count("\ufffd") <= 0.01 * max(len(text), 1):  # text with a stray NUL
                 return DataLoadError(
                     f"{str(path)!r} {where}holds a NUL byte at byte offset {nul} in what is "
                     f"otherwise UTF-8 text: remove it (e.g. tr -d '\\000' < FILE > FIXED).")
+            controls = sum(raw.count(bytes([b])) for b in range(1, 32) if b not in (9, 10, 13))
+            if (controls <= 0.01 * max(len(raw), 1)  # one-byte text (Latin-1, cp1252)
+                    and head[:4096].count(0) <= 0.01 * len(head[:4096])):
+                return DataLoadError(
+                    f"{str(path)!r} {where}holds a NUL byte at byte offset {nul} in what is "
+                    f"otherwise text, though not UTF-8 (bytes above 127 that UTF-8 does not "
+                    f"use, as in Latin-1 or cp1252 files): remove it (e.g. tr -d '\\000' < "
+                    f"FILE > FIXED) and pass the file's encoding (--encoding cp1252; API: "
+                    f"encoding='cp1252').")
             return DataLoadError(
                 f"{str(path)!r} is not a text table: {where}it holds a NUL byte at byte "
                 f"offset {nul} and does not read as UTF-16 text either, as binary files "
                 f"(images, databases, programs) do; give the table itself, saved as CSV.")
         if order is not None and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
             return DataLoadError(
-                f"{str(path)!r} is not UTF-8 text: it holds a NUL byte at byte offset {nul}, "
+                f"{str(path)!r} is not UTF-8 text: it holds a NUL byte at byte offset {nul}"
+                f"{' once ' + compression + '-decompressed' if compression else ''}, "
                 f"as UTF-16 files without a byte-order mark do; pass --encoding {order} "
                 f"(API: encoding='{order}') or save the file as UTF-8.")
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or nul >= 0:

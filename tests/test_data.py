@@ -355,6 +355,24 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
                                        "download</p></body></html>\n")
     with pytest.raises(DataLoadError, match="its first bytes are those of a web page \\(HTML\\)"):
         load_table(tmp_path / "page.csv")
+    # ... but a headerless table whose first field is HTML is a table
+    (tmp_path / "snip.csv").write_text("".join(f"<html><b>offer {i}</b></html>,spam\n"
+                                               for i in range(3)))
+    snips = load_table(tmp_path / "snip.csv", header=False, columns=["html", "label"])
+    assert snips["html"].tolist()[1] == "<html><b>offer 1</b></html>"
+    # Latin-1 (cp1252) text with a stray NUL is told to remove it and name the encoding
+    latin = ("id,text\n" + "".join(f"{i},caf\u00e9 cr\u00e8me\n" for i in range(20)))
+    raw = latin.encode("latin-1")
+    (tmp_path / "lat.csv").write_bytes(raw[:30] + b"\x00" + raw[30:])
+    with pytest.raises(DataLoadError, match="holds a NUL byte at byte offset 30 in what is "
+                                            "otherwise text, though not UTF-8 .*remove it .*"
+                                            "--encoding cp1252"):
+        load_table(tmp_path / "lat.csv")
+    # UTF-16 without a byte-order mark inside a gzip file: the offset is the decompressed one
+    (tmp_path / "le.csv.gz").write_bytes(gzip.compress("id,text\n1,a\n".encode("utf-16-le")))
+    with pytest.raises(DataLoadError, match="NUL byte at byte offset 1 once gzip-decompressed, "
+                                            "as UTF-16 files without a byte-order mark do"):
+        load_table(tmp_path / "le.csv.gz")
 
 
 def test_bad_options(tmp_path):
@@ -1672,6 +1690,13 @@ def test_reading_edge_cases_of_archives_json_and_format_hints(tmp_path):
     (tmp_path / "r.txt").write_text('{"id": 1}\n{"id": 2}\n')
     with pytest.raises(DataLoadError, match="Its first line looks like JSON: pass --format jsonl"):
         load_table(tmp_path / "r.txt")
+    (tmp_path / "a.txt").write_text('[\n  {"id": 1}\n]\n')
+    with pytest.raises(DataLoadError, match="Its first line looks like JSON: pass --format json\\."):
+        load_table(tmp_path / "a.txt")
+    # a header of bracketed names is a delimited header, not JSON
+    (tmp_path / "b.txt").write_text("[id],[text]\n1,a\n")
+    with pytest.raises(DataLoadError, match="Its first line is text with ',' between fields"):
+        load_table(tmp_path / "b.txt")
 
 
 def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path):
