@@ -90,7 +90,7 @@ def test_text_column_may_be_a_number_and_a_list_is_refused():
     ref = pd.DataFrame({0: rng.normal(size=40), 1: texts[:40]})
     cur = pd.DataFrame({0: rng.normal(size=40) + 3.0, 1: texts[40:]})
     r = detect_drift(ref, cur, text_column=1, n_permutations=99, multivariate=())
-    assert dict(zip(r.columns["column"], r.columns["test"])) == {0: "ks", 1: "mmd"}
+    assert dict(zip(r.columns["column"], r.columns["test"], strict=True)) == {0: "ks", 1: "mmd"}
     assert bool(r.columns.set_index("column").loc[0, "drifted"])
     assert r.label_queue(top=3)["text"].isin(texts[40:]).all()
     with pytest.raises(InvalidSettingError, match=r"text_column=\[1\] is a collection of "
