@@ -2204,6 +2204,34 @@ def table_files(source: str | PathLike, format: str | None = None) -> list[Path]
     return files
 
 
+def _read_noting(f: Path, options: dict, said: dict) -> pd.DataFrame | None:
+    """One file of a folder (None when it has no rows), its reading warnings kept in
+    ``said`` (see :func:`_say_once`) instead of given."""
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            return load_table(f, **options)
+    except EmptyDataError:
+        return None
+    finally:
+        for w in caught:
+            key = (w.category, str(w.message).replace(repr(str(f)), "\0"))
+            said.setdefault(key, []).append(f)
+
+
+def _say_once(said: dict, source) -> None:
+    """The reading warnings of a folder's files, each once: a warning that several files
+    gave (the same text but for the file's name) names the first and counts the others."""
+    for (category, text), where in said.items():
+        msg = text.replace("\0", repr(str(where[0])))
+        if len(where) > 1:
+            names = ", ".join(f.name for f in where[1:4]) + (", ..." if len(where) > 4 else "")
+            msg += (f" (The same for {len(where) - 1} more file(s) of {str(source)!r}: "
+                    f"{names}.)")
+        warnings.warn(msg, category, stacklevel=caller_stacklevel())
+
+
 def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.DataFrame:
     """:func:`load_table` over every file a source names (see :func:`table_files`), one
     after the other in name order, as one table; ``options`` apply to each file.
@@ -2228,10 +2256,14 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     if len(files) == 1 and files[0] == Path(source):
         return load_table(source, **options)
     frames, empty, names = [], [], []
+    said: dict = {}  # the files' reading warnings: (category, text with the file left out) -> files
     for f in files:
         try:
-            frame = load_table(f, **options)
-        except EmptyDataError:  # a day without rows in a folder of daily files
+            frame = _read_noting(f, options, said)
+        except BaseException:
+            _say_once(said, source)  # what the files up to it gave, then the error
+            raise
+        if frame is None:  # a day without rows in a folder of daily files
             empty.append(f.name)
             continue
         if frames:
@@ -2248,6 +2280,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
             frame = frame[first]
         frames.append(frame)
         names.append(f.name)
+    _say_once(said, source)
     if not frames:
         raise EmptyDataError(f"every file of {str(source)!r} ({len(files)}) has no rows.")
     if empty:

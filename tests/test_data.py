@@ -1051,6 +1051,31 @@ def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):
         load_tables(tmp_path / "missing.csv")
 
 
+def test_a_folders_reading_warnings_come_once(tmp_path):
+    """Daily files with the same trouble give one warning naming the first file and
+    counting the others, not one per file; a warning of one file alone stays as it is."""
+    from dataqa.data import load_tables
+
+    day = tmp_path / "days"
+    day.mkdir()
+    for i in range(6):
+        (day / f"d{i}.csv").write_text("id;x\n" + "".join(f"{j};{j},5\n" for j in range(12)))
+    (day / "d6.csv").write_text("id;x\n1;2\n\x00")  # (the error: after the warnings)
+    with pytest.warns(UserWarning) as got, pytest.raises(DataLoadError, match="d6.csv"):
+        load_tables(day, sep=";")
+    said = [str(w.message) for w in got if "decimal comma" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith(repr(str(day / "d0.csv")))
+    assert said[0].endswith(f"(The same for 5 more file(s) of {str(day)!r}: d1.csv, d2.csv, "
+                            f"d3.csv, ....)")
+    (day / "d6.csv").unlink()
+    for i in range(1, 6):
+        (day / f"d{i}.csv").write_text("id;x\n" + "".join(f"{j};{j}\n" for j in range(12)))
+    with pytest.warns(UserWarning) as got:
+        assert len(load_tables(day, sep=";")) == 72
+    said = [str(w.message) for w in got if "decimal comma" in str(w.message)]
+    assert len(said) == 1 and "The same for" not in said[0] and "d0.csv" in said[0]
+
+
 def test_text_labels_are_stripped_with_a_warning_and_case_variants_refused(tmp_path):
     path = tmp_path / "sms.csv"
     labels = ["spam", "spam ", " spam", "ham", "ham", "ham ", "ham\t", "spam"]
