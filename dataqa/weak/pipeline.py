@@ -416,13 +416,15 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     read_options = dict(read_options or {})
     dev_read_options = read_options if dev_read_options is None else dict(dev_read_options)
     # a message "null", a class "None": only an empty cell is missing in these columns
-    if text_column is not None:
-        read_options.setdefault("text_columns", [text_column])
+    # (the text column is 'text' when not named: the LFs read that column)
+    text = text_column if text_column is not None else "text"
+    read_options.setdefault("text_columns", [text])
     dev_read_options = {**dev_read_options, "text_columns": [
-        c for c in (text_column, label_column) if c is not None]}
-    if id_column is not None:  # ids such as 007 stay as written (not 7)
-        for opts in (read_options, dev_read_options):
-            opts["string_columns"] = [*opts.get("string_columns", ()), id_column]
+        c for c in (text, label_column) if c is not None]}
+    # ids such as 007 stay as written (not 7); a text of digits ("123") stays text
+    for opts in (read_options, dev_read_options):
+        opts["string_columns"] = [*opts.get("string_columns", ()),
+                                  *(c for c in (id_column, text) if c is not None)]
     frame = load_with_options(data, read_options)
     ids = make_ids(frame, id_column)
     df = _text_as_column(frame, text_column)

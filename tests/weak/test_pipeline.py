@@ -282,3 +282,30 @@ def test_a_text_column_empty_in_every_row_is_refused(table, lfs):
     res = weak_label(table.assign(body=[" ", *TEXTS[1:]]), lfs, cardinality=2,
                      method="majority", text_column="body")
     assert len(res.L) == 8
+
+
+def test_a_text_file_keeps_na_words_and_digits_as_text_with_or_without_text_column(tmp_path):
+    """'None', 'NA' and '123' in the text column are texts: read as missing (or as numbers)
+    without --text-column, every LF abstained on them, and a row-wise LF calling .lower()
+    raised on the numbers."""
+    from snorkel.labeling import labeling_function
+
+    @labeling_function()
+    def word(x):
+        return 0 if x.text.lower() in ("none", "na", "null", "n/a") else -1
+
+    @labeling_function()
+    def number(x):
+        return 1 if x.text.isdigit() else -1
+
+    path = tmp_path / "na.csv"
+    path.write_text("id,text\nc1,None\nc2,NA\nc3,123\nc4,hello\n")
+    for text_column in (None, "text"):
+        res = weak_label(path, [word, number], cardinality=2, method="majority",
+                         id_column="id", text_column=text_column)
+        assert res.labels["label"].tolist() == [0, 0, 1, -1]
+    dev = tmp_path / "dev.csv"  # the dev file too
+    dev.write_text("text,gold\nnull,0\n42,1\nN/A,0\n")
+    res = weak_label(path, [word, number], cardinality=2, method="majority", id_column="id",
+                     dev=dev, label_column="gold")
+    assert res.L_dev.tolist() == [[0, -1], [-1, 1], [0, -1]]
