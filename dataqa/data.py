@@ -48,6 +48,7 @@ __all__ = [
     "file_format",
     "table_name",
     "check_cell_lengths",
+    "check_feature_columns",
     "check_text_column",
     "make_ids",
     "encode_labels",
@@ -1718,6 +1719,32 @@ def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str
             f"(e.g. {example!r}): read the file with --decimal ',' (API: decimal=',').")
 
 
+def check_feature_columns(df: pd.DataFrame, feature_columns, table: str) -> None:
+    """Refuse feature columns (named by the user) that are missing or not numeric, naming
+    the column, its cells that are not numbers, or the decimal comma or thousands
+    separators that kept its numbers text."""
+    for c in feature_columns:
+        _require_column(df, c, "feature column", table)
+    non_numeric = [c for c in feature_columns if not pd.api.types.is_numeric_dtype(df[c])
+                   and not pd.api.types.is_bool_dtype(df[c])]
+    for c in non_numeric:
+        rows = _numeric_like(df[c])
+        if rows is not None:
+            raise FeatureTypeError(
+                f"feature column {c!r} of {table} holds {len(rows)} cells that are not "
+                f"numbers (rows {format_rows(rows)}: "
+                f"{format_ids(df[c].to_numpy()[rows][:3], limit=3)}); fix those cells or "
+                f"drop those rows."
+            )
+    if non_numeric:
+        raise FeatureTypeError(
+            f"feature column(s) {', '.join(map(repr, non_numeric))} of {table} are not "
+            f"numeric; encode them as numbers, or name a text column with --text-column "
+            f"(API: text_column=...).{_decimal_comma_hint(df, non_numeric)}"
+            f"{_grouped_thousands_hint(df, non_numeric)}"
+        )
+
+
 def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:
     if column not in df.columns:
         raise MissingColumnError(column, [str(c) for c in df.columns], role=role, table=table)
@@ -2517,26 +2544,7 @@ def prepare_labeled(
     if text_column is not None:
         check_text_column(df, text_column, ids, source=source)
     if feature_columns is not None:
-        for c in feature_columns:
-            _require_column(df, c, "feature column", table)
-        non_numeric = [c for c in feature_columns if not pd.api.types.is_numeric_dtype(df[c])
-                       and not pd.api.types.is_bool_dtype(df[c])]
-        for c in non_numeric:
-            rows = _numeric_like(df[c])
-            if rows is not None:
-                raise FeatureTypeError(
-                    f"feature column {c!r} of {table} holds {len(rows)} cells that are not "
-                    f"numbers (rows {format_rows(rows)}: "
-                    f"{format_ids(df[c].to_numpy()[rows][:3], limit=3)}); fix those cells or "
-                    f"drop those rows."
-                )
-        if non_numeric:
-            raise FeatureTypeError(
-                f"feature column(s) {', '.join(map(repr, non_numeric))} of {table} are not "
-                f"numeric; encode them as numbers, or name a text column with --text-column "
-                f"(API: text_column=...).{_decimal_comma_hint(df, non_numeric)}"
-                f"{_grouped_thousands_hint(df, non_numeric)}"
-            )
+        check_feature_columns(df, feature_columns, table)
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else []) + id_like
         for c in df.columns:

@@ -444,6 +444,18 @@ def _row12_text_column_empty(tmp_path, request):
     assert not led.exists() and list(tmp_path.glob("e.ledger*")) == []
 
 
+def _row12_al_feature_column_decimal_comma(tmp_path, request):
+    # a named feature column kept as text by its decimal commas: named, with --decimal
+    (tmp_path / "semi.csv").write_text("id;score;label\n" + "".join(
+        f"i{i};{i % 9},{i % 7};{'spam' if i % 2 else 'ham'}\n" for i in range(30)))
+    led = tmp_path / "s.ledger"
+    cli_fails(["al", "init", tmp_path / "semi.csv", "--ledger", led, "--sep", ";",
+               "--feature-column", "score", "--label-column", "label", "--id-column", "id"],
+              "feature column(s) 'score' of", "are not numeric",
+              "hold numbers with a decimal comma (e.g. '0,0'): read the file with --decimal ','")
+    assert not led.exists()
+
+
 def _row14_missing_ledger(tmp_path, request):
     ans = _answers(tmp_path / "a.csv", [("i1", 1)])
     for args in (["al", "status"], ["al", "next"], ["al", "label", ans]):
@@ -507,6 +519,7 @@ CASES_ACTIVE: list = [
     pytest.param(_row11_ledger_locked, id="row11-ledger-locked"),
     pytest.param(_row12_text_without_words, id="row12-al-text-without-words"),
     pytest.param(_row12_text_column_empty, id="row12-al-text-column-empty"),
+    pytest.param(_row12_al_feature_column_decimal_comma, id="row12-al-feature-decimal-comma"),
     pytest.param(_row14_missing_ledger, id="row14-missing-ledger"),
     pytest.param(_row15_al_next_out_bad, id="row15-al-next-out"),
     pytest.param(_row16_corrupted_page, id="row16-corrupted-page"),

@@ -210,6 +210,10 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         for c in feats:
             if c not in df.columns:
                 raise MissingColumnError(c, cols, role="feature column", table=name)
+        if feature_columns:  # named ones: a decimal comma, a cell that is no number
+            from dataqa.data import check_feature_columns
+
+            check_feature_columns(df, feats, name)
         try:
             block = df[feats].to_numpy(dtype=np.float64)
         except (TypeError, ValueError) as exc:
