@@ -28,7 +28,7 @@ import pandas as pd
 
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.data import load_table
+from dataqa.data import load_table, table_name
 from dataqa.errors import (
     ColumnValueError,
     EmptyDataError,
@@ -563,7 +563,8 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         first = getattr(faults, "first", {})
         desc = "; ".join(f"{k}: {v} row(s)" + (f", first {first[k]}" if k in first else "")
                          for k, v in sorted(faults.items()))
-        warnings.warn(f"labeling functions raised and abstained on some rows ({desc}).",
+        of = "" if _is_dask(data) else f" of {table_name(df)}"  # (data and dev: which)
+        warnings.warn(f"labeling functions raised and abstained on some rows{of} ({desc}).",
                       LFFaultWarning, stacklevel=2)
     if return_faults:
         return L, dict(faults)

@@ -139,7 +139,8 @@ def test_fault_tolerant_counts_and_abstains(frame):
             apply_lfs(frame, [lf_boom_on_z], fault_tolerant=True, id_column="id",
                       n_jobs=n_jobs)
         assert str(caught[0].message) == (
-            f"labeling functions raised and abstained on some rows (lf_boom_on_z: {len(z)} "
+            f"labeling functions raised and abstained on some rows of the table (lf_boom_on_z: "
+            f"{len(z)} "
             f"row(s), first row id={frame['id'][z[0]]!r}: ValueError: no z allowed).")
     with pytest.warns(LFFaultWarning, match=r"lf_boom_on_z: \d+"):
         L, faults = apply_lfs(frame, [lf_boom_on_z], fault_tolerant=True, return_faults=True)

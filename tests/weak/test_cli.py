@@ -422,6 +422,17 @@ lfs = lfs + [boom]
     assert "--fault-tolerant in dataqa weak" in text
     res = CliRunner().invoke(app, [*args, "--fault-tolerant", "--out", str(files / "o2")])
     assert res.exit_code == 0, res.output
+    # with a dev file, each warning names its table (the dev rows' came as a second,
+    # otherwise identical, line)
+    from dataqa.weak import LFFaultWarning
+
+    with pytest.warns(LFFaultWarning) as caught:
+        res = CliRunner().invoke(app, [*args, "--fault-tolerant", "--dev", str(files / "dev.csv"),
+                                       "--label-column", "gold", "-q", "--out", str(files / "o4")])
+    assert res.exit_code == 0, res.output
+    said = " ".join(str(w.message) for w in caught)
+    assert f"raised and abstained on some rows of {str(files / 'd.csv')!r} (boom: 1 row(s)" in said
+    assert f"raised and abstained on some rows of {str(files / 'dev.csv')!r} (boom: 1 row(s)" in said
     # boom votes nowhere (it abstains where it raises): the labels of the LFs without it
     res = CliRunner().invoke(app, ["weak", str(files / "d.csv"), "--lfs", str(files / "my_lfs.py"),
                                    "--cardinality", "2", "--text-column", "body", "--method",
