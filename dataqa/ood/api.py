@@ -107,6 +107,13 @@ def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
         if len(text) > 300:
             text = text[:300].rsplit(" ", 1)[0] + " ..."
         raise OODInputError(f"X does not fit {type(model).__name__}: {text}") from None
+    except (AttributeError, TypeError) as exc:  # e.g. numbers given to a text pipeline
+        kind = (f"an array of {np.asarray(X).dtype}" if isinstance(X, np.ndarray)
+                else type(X).__name__)
+        raise OODInputError(
+            f"X ({kind}) does not fit {type(model).__name__}, whose predict_proba raised "
+            f"{type(exc).__name__}: {exc}; pass X as the model was fitted on (a list of "
+            f"texts for a text pipeline, the feature columns for a tabular one).") from None
 
 
 def _sklearn_logits_unchecked(model, X, *, prefer_decision: bool) -> np.ndarray:

@@ -243,6 +243,17 @@ def test_inputs_that_do_not_fit_the_model(data):
         score_ood("energy", model=lr, X=wide)
     with pytest.raises(OODInputError, match="X does not fit LogisticRegression"):
         score_ood("msp", model=lr, X=[["a", "b", "c"]])
+    # numbers given to a text pipeline (its vectoriser calls .lower() on each item)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    text = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(
+        ["spam offer", "good day", "win offer", "nice day"], [0, 1, 0, 1])
+    assert score_ood("msp", model=text, X=["spam offer", "day"]).shape == (2,)
+    with pytest.raises(OODInputError, match=r"X \(an array of float64\) does not fit Pipeline, "
+                                            r"whose predict_proba raised AttributeError: .*lower.*"
+                                            r"a list of texts for a text pipeline"):
+        score_ood("msp", model=text, X=np.zeros((5, 3)))
 
 
 def test_register_ood_method_dispatches_by_declared_needs(data):
