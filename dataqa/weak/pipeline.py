@@ -65,6 +65,9 @@ class WeakResult:
         With a dev set: the fitted model's score on the dev rows with a vote, as
         ``method="auto"`` scores its candidates: ``metric``, ``value``, ``n_scored`` (rows
         scored) and ``n_dev`` (dev rows); all dev rows when none has a vote.
+    class_names : list of str or None
+        The names of classes 0..K-1 when given (``class_names``, ``--classes``); the
+        report shows them.
     """
 
     labels: pd.DataFrame
@@ -76,6 +79,7 @@ class WeakResult:
     note: str | None = None
     L_dev: np.ndarray | None = None
     dev_score: dict | None = None
+    class_names: list[str] | None = None
 
     @property
     def pred(self) -> np.ndarray:
@@ -109,7 +113,7 @@ class WeakResult:
         from dataqa.weak.report import weak_report
 
         return weak_report(path, summary=self.summary, L=self.L, proba=self.proba,
-                           pred=self.pred, facts=self.facts())
+                           pred=self.pred, facts=self.facts(), class_names=self.class_names)
 
     def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:
         """Write ``weak_labels.csv``, ``lf_summary.csv`` and ``report.html`` into ``out_dir``.
@@ -478,4 +482,5 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         summary["Faults"] = [int(faults.get(name, 0)) for name in summary.index]
     return WeakResult(labels=labels, summary=summary, L=L,
                       proba=proba, model=model, method=method, note=note, L_dev=L_dev,
-                      dev_score=dev_score)
+                      dev_score=dev_score,
+                      class_names=None if class_names is None else [str(n) for n in class_names])

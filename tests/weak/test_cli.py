@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -232,6 +234,11 @@ def test_dev_labels_that_are_not_class_indices(files):
     assert len(labels) == 8 and set(labels["label"]) <= {-1, 0, 1}
     want = labels["label"].map({-1: "", 0: "ham", 1: "spam"})
     assert labels["label_name"].tolist() == want.tolist()
+    # ... and the report's label distribution (it said 0 and 1)
+    html = (files / "o" / "report.html").read_text()
+    part = html[html.index("Label distribution"):]
+    n_ham = int((labels["label"] == 0).sum())
+    assert re.search(rf"ham</t[dh]>\s*<td[^>]*>{n_ham}</td>", part), part[:600]
     # names with white space around them are the same classes, with a warning
     pd.DataFrame({"body": ["a", "b"], "gold": [" spam", "ham "]}).to_csv(
         files / "pdev.csv", index=False)
