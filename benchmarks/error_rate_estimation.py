@@ -72,6 +72,12 @@ CANDIDATES = {"uniform/equal-tailed": ("uniform", "equal-tailed"),
               "uniform/exact-lower": ("uniform", "exact-lower"),
               "jeffreys/exact-lower": ("jeffreys", "exact-lower"),
               "uniform/clopper-pearson": ("uniform", "clopper-pearson")}
+#: Candidates compared by ``--noisy-candidates`` with erring reviewers (corrected with their
+#: true rates): the brackets ``exact-lower`` and ``clopper-pearson`` take their priors on
+#: the flag rate (``dataqa.audit.posterior.flag_rate_grid``).
+NOISY_CANDIDATES = {name: CANDIDATES[name] for name in (
+    "jeffreys/hdi", "uniform/hdi", "jeffreys/equal-tailed", "jeffreys/exact-lower",
+    "uniform/clopper-pearson")}
 #: Label-noise rates of the cells: nearly clean data sets (0.5%, 2%) as well as noisy ones.
 RATES = (0.005, 0.02, 0.05, 0.10, 0.20)
 def min_cell_coverage(reps: int) -> float:
@@ -147,7 +153,7 @@ def _reviewer(truth: np.ndarray, kind: str, n_classes: int, rng) -> np.ndarray:
 
 
 def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
-             methods: dict, corrections: bool) -> list[dict]:
+             methods: dict, corrections: bool, corrected_methods: bool = False) -> list[dict]:
     """One row per (budget, reviewer, method); the same simulated reviews for every method.
 
     ``methods``: name -> (prior, interval). With ``corrections``, rows of the ``noisy``
@@ -156,6 +162,8 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
     true rates: ``sym`` (``reviewer_error=0.05``, the symmetric model) and
     ``true`` (``(0.05, 0.05 / (K - 1))``: the simulated reviewer answers a random other
     class, so it confirms a wrong given label only when it lands on that label).
+    With ``corrected_methods`` every method's intervals (stratified and simple random
+    sample) are computed with the ``true`` rates (``--noisy-candidates``).
     """
     from dataqa.audit.review import (
         EXPECTED_ERROR_CLIP,
@@ -193,9 +201,10 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
                 pick = rng.choice(n, size=b, replace=False)
                 said = _reviewer(y[pick], reviewer, k_classes, rng)
                 k_s = [int(np.sum(said != noisy[pick]))]
+                err = fixes["true"] if corrected_methods and reviewer == "noisy" else None
                 for name, (prior, kind) in methods.items():
-                    lo, hi = intervals(N, alloc, k, prior, kind)
-                    lo_s, hi_s = intervals([n], [b], k_s, prior, kind)
+                    lo, hi = intervals(N, alloc, k, prior, kind, reviewer_error=err)
+                    lo_s, hi_s = intervals([n], [b], k_s, prior, kind, reviewer_error=err)
                     acc[name] += (lo <= truth_rate <= hi, hi - lo,
                                   lo_s <= truth_rate <= hi_s, hi_s - lo_s)
                 if corrections and reviewer == "noisy":
@@ -220,15 +229,18 @@ def run_cell(y, noisy, issues, budgets, reviewers, reps, seed, intervals,
     return rows
 
 
-def _candidate_table(rows: list[dict], reps: int) -> list[dict]:
+def _candidate_table(rows: list[dict], reps: int, names=tuple(CANDIDATES)) -> list[dict]:
     """Per candidate over the tuning rows: min/mean coverage, mean width, width ratios.
 
     Cells whose budget covers the whole data set (every interval is the truth) are left
-    out: they would raise every candidate's mean coverage alike.
+    out with exact reviewers: they would raise every candidate's mean coverage alike.
+    With erring reviewers they stay: which flags are the reviewers' mistakes is still
+    uncertain there.
     """
     out = []
-    for name in CANDIDATES:
-        r = [x for x in rows if x["method"] == name and not x["whole"]]
+    for name in names:
+        r = [x for x in rows if x["method"] == name
+             and (not x["whole"] or x["reviewer"] == "noisy")]
         ratios = [x["width_ratio"] for x in r if x["rate"] >= 0.1 and not x["whole"]]
         out.append({"candidate": name, "cells": len(r),
                     "min_coverage": min(x["coverage"] for x in r),
@@ -249,9 +261,16 @@ def main(argv=None) -> dict:
     p.add_argument("--candidates", action="store_true",
                    help="compare the candidate intervals on the tuning rows only (exact "
                         "reviewers) and pick the narrowest that covers")
+    p.add_argument("--noisy-candidates", action="store_true",
+                   help="as --candidates, with reviewers wrong 5%% of the time and every "
+                        "candidate corrected with their true rates (NOISY_CANDIDATES)")
+    p.add_argument("--datasets", default=None,
+                   help="comma-separated data sets to run (default: all of the mode's)")
     p.add_argument("--method", default=None, choices=list(CANDIDATES),
                    help="prior/interval to judge (default: estimate_error_rate's defaults)")
     args = p.parse_args(argv)
+    noisy_cands = args.noisy_candidates
+    args.candidates = args.candidates or noisy_cands
     from threadpoolctl import threadpool_limits
 
     from dataqa.audit.review import DEFAULT_INTERVAL, DEFAULT_PRIOR
@@ -262,10 +281,10 @@ def main(argv=None) -> dict:
     kinds = ("uniform", "instance_dependent") if quick else (
         "uniform", "class_dependent", "instance_dependent")
     budgets = (100, 300) if quick else (100, 300, 1000)
-    reviewers = ["exact"] if quick and args.candidates else (
+    reviewers = ["noisy"] if noisy_cands else ["exact"] if quick and args.candidates else (
         ["exact", "noisy"] if not args.candidates else ["exact"])
     if args.candidates:
-        methods = dict(CANDIDATES)
+        methods = dict(NOISY_CANDIDATES if noisy_cands else CANDIDATES)
         reps = args.reps or (40 if quick else 500)
     else:
         if args.method:
@@ -277,6 +296,8 @@ def main(argv=None) -> dict:
     rows, ranges = [], []
     intervals = _Intervals()
     for name, (X, y) in load_sets(quick or args.candidates, args.data_home).items():
+        if args.datasets and name not in args.datasets.split(","):
+            continue
         for kind in kinds:
             if args.candidates and role(name, kind) != "tuning":
                 continue
@@ -292,21 +313,23 @@ def main(argv=None) -> dict:
                                **{f"m_{k}": v for k, v in m.methods.items()},
                                "audit_s": time.time() - t})
                 for r in run_cell(y, noisy, issues, budgets, reviewers, reps, 0, intervals,
-                                  methods, corrections=not args.candidates):
+                                  methods, corrections=not args.candidates,
+                                  corrected_methods=noisy_cands):
                     rows.append({"dataset": name, "role": role(name, kind), "noise": kind,
                                  "rate": rate, "truth": truth, **r})
                 print(f"{name} {kind} {rate}: truth {truth:.3f}, range {m.low:.3f}-{m.high:.3f}"
                       f" ({time.time() - t:.1f} s)", flush=True)
     if args.candidates:
-        return _report_candidates(rows, reps, args.out, quick, t0)
+        return _report_candidates(rows, reps, args.out, quick, t0, methods)
     return _report(rows, ranges, reps, args.out, quick, t0)
 
 
-def _report_candidates(rows, reps, out, quick, t0) -> dict:
-    print_table("Candidate 95% intervals on the tuning rows (exact reviewers)", rows,
+def _report_candidates(rows, reps, out, quick, t0, methods) -> dict:
+    who = "noisy" if any(r["reviewer"] == "noisy" for r in rows) else "exact"
+    print_table(f"Candidate 95% intervals on the tuning rows ({who} reviewers)", rows,
                 ["dataset", "noise", "rate", "budget", "method", "coverage", "width",
                  "width_ratio"])
-    table = _candidate_table(rows, reps)
+    table = _candidate_table(rows, reps, tuple(methods))
     print_table(f"Candidates, tuning rows only ({reps} reviews per cell)", table,
                 ["candidate", "cells", "min_coverage", "mean_coverage", "mean_width",
                  "mean_width_ratio", "max_width_ratio", "eligible"], float_format="{:.4f}")
@@ -315,7 +338,7 @@ def _report_candidates(rows, reps, out, quick, t0) -> dict:
     print(f"rule: narrowest mean width among candidates with min coverage >= "
           f"{min_cell_coverage(reps):.3f} and mean "
           f">= 0.95 on the tuning rows: {choice}")
-    write_json(out, "error_rate_candidates", {
+    write_json(out, "error_rate_candidates" + ("_noisy" if who == "noisy" else ""), {
         "quick": quick, "reps": reps, "rows": rows, "candidates": table, "choice": choice,
         "seconds": time.time() - t0})
     return {}

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["PosteriorInterval", "equal_tailed_ends", "error_draws", "draws_summary",
-           "noisy_total_errors_pmf",
+           "flag_rate_grid", "noisy_total_errors_pmf",
            "pmf_summary", "rate_posterior_grid", "reviewer_error_pair",
            "total_errors_pmf"]
 
@@ -154,13 +154,46 @@ def rate_posterior_grid(n: int, k: int, e0: float, e1: float, prior=None,
     return np.interp((np.arange(n_grid) + 0.5) / n_grid, cdf, p)
 
 
-@functools.lru_cache(maxsize=512)
+def flag_rate_grid(n: int, k: int, e0: float, e1: float, prior,
+                   n_grid: int = N_GRID, gate: float | None = None) -> np.ndarray:
+    """``n_grid`` equally weighted points of a stratum's error rate ``p`` read off its
+    *flag rate* ``r``: ``r`` takes the quantiles ``(g + 1/2) / n_grid`` of Beta(k + a,
+    n - k + b) (``prior=(a, b)`` on ``r`` over [0, 1]; ``a = 0`` with no flag, or ``b = 0``
+    with every item flagged, puts ``r`` at 0 or 1) and ``p = (r - e0) / (1 - e0 - e1)``,
+    clipped to [0, 1] (``r`` below ``e0``: fewer flags than correct labels alone give).
+
+    With ``prior=(0, 1)`` and ``(1, 0)`` the lower and upper ends of ``r``'s equal-tailed
+    interval are Clopper-Pearson's, whose interval holds the true flag rate in at least
+    its nominal share of samples; ``p`` being an increasing map of ``r``, the mapped ends
+    hold ``p`` as often. These are the brackets of the ``"clopper-pearson"`` and
+    ``"exact-lower"`` intervals with erring reviewers (:mod:`dataqa.audit.review`).
+
+    ``gate`` (a level such as 0.975), with ``a = 0``: a stratum with no more flags than
+    the ``gate`` quantile of Binomial(n, e0), which correct labels alone give, is placed
+    at ``p = 0``, as a stratum whose exact reviews found no error is (``e0 = 0``: no flag).
+    Without it, such a stratum's rate spreads above 0 about half the time, and the lower
+    end of a sum of strata rose above the truth in up to 9% of simulated reviews (digits
+    with 0.5% of labels wrong; 1-4% with it).
+    """
+    from scipy.stats import beta, binom
+
+    if gate is not None and float(prior[0]) == 0 and k <= binom.ppf(gate, n, e0):
+        return np.zeros(n_grid)
+    a, b = k + float(prior[0]), n - k + float(prior[1])
+    q = (np.arange(n_grid) + 0.5) / n_grid
+    r = np.zeros(n_grid) if a <= 0 else np.ones(n_grid) if b <= 0 else beta.ppf(q, a, b)
+    return np.clip((r - e0) / (1.0 - e0 - e1), 0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=2048)  # (simulations: several intervals of the same strata)
 def _noisy_stratum_pmf(N: int, n: int, k: int, e0: float, e1: float, prior,
-                       n_grid: int) -> np.ndarray:
+                       n_grid: int, on_flags: bool = False,
+                       gate: float | None = None) -> np.ndarray:
     """pmf over ``0 .. M`` (``M <= N``; beyond: nothing of note) of the wrong labels of a
     stratum (reviewed and not) under erring reviewers (see the module docstring); cached
-    and read-only."""
-    p = rate_posterior_grid(n, k, e0, e1, prior, n_grid)[:, None]
+    and read-only. ``on_flags``: the prior is on the flag rate (:func:`flag_rate_grid`)."""
+    p = (flag_rate_grid(n, k, e0, e1, prior, n_grid, gate) if on_flags else
+         rate_posterior_grid(n, k, e0, e1, prior, n_grid))[:, None]
     r = p * (1.0 - e1) + (1.0 - p) * e0
     a1 = np.where(r > 0, p * (1.0 - e1) / np.where(r > 0, r, 1.0), 0.0)
     a0 = np.where(r < 1, p * e1 / np.where(r < 1, 1.0 - r, 1.0), 0.0)
@@ -180,7 +213,8 @@ def _noisy_stratum_pmf(N: int, n: int, k: int, e0: float, e1: float, prior,
 
 
 def noisy_total_errors_pmf(n_items, n_reviewed, n_flags, reviewer_error, prior=None,
-                           n_grid: int = N_GRID) -> np.ndarray:
+                           n_grid: int = N_GRID, on_flags: bool = False,
+                           gate: float | None = None) -> np.ndarray:
     """Posterior pmf (length ``sum N_h + 1``) of the number of wrong labels when reviewers err.
 
     ``n_flags[h]`` of the ``n_reviewed[h]`` reviewed items of stratum ``h`` were judged
@@ -189,12 +223,15 @@ def noisy_total_errors_pmf(n_items, n_reviewed, n_flags, reviewer_error, prior=N
     correct label flagged with probability ``e0``, a wrong one confirmed with ``e1``);
     ``prior=(a, b)`` is each stratum's Beta prior on its error rate. Computed on a grid
     of ``n_grid`` points of each stratum's rate posterior (see the module docstring).
+    ``on_flags``: ``prior`` is each stratum's Beta prior on its flag rate instead
+    (:func:`flag_rate_grid`, with its ``gate``; ``a`` or ``b`` may then be 0).
     """
     e0, e1 = reviewer_error_pair(reviewer_error)
-    ab = _prior(prior)
+    ab = tuple(float(v) for v in prior) if on_flags else _prior(prior)
     N, n, k = (np.asarray(a, dtype=np.int64) for a in (n_items, n_reviewed, n_flags))
     pmf = _convolve_all(_noisy_stratum_pmf(int(N[h]), int(n[h]), int(k[h]), e0, e1, ab,
-                                           int(n_grid)) for h in range(len(N)))
+                                           int(n_grid), bool(on_flags), gate)
+                        for h in range(len(N)))
     return np.concatenate([pmf, np.zeros(int(N.sum()) + 1 - len(pmf))])
 
 

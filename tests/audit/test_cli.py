@@ -141,7 +141,8 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert rates.nunique() > 1
     assert (f"{direct.n_errors} wrong of 80 reviewed, each stratum weighted by its size)"
             in text)
-    assert ("the interval: a 95% exact-lower credible interval of the share of the dataset's "
+    assert ("the interval: a 95% credible interval with a conservative lower end of the share "
+            "of the dataset's "
             "items whose given label differs from the correct one (report.html says under which "
             "assumptions)") in text
     assert "precision of the flags (the share of flagged items whose label is wrong):" in text

@@ -190,9 +190,9 @@ def test_estimate_with_reviewer_error():
     assert d["reviewer_error"] == [0.05, 0.05] and d["prior"] == "jeffreys"
     assert "reviewers who flag a correct label with probability 0.05" in d["what"]
     assert "reviewers assumed exact" in exact.to_dict()["what"]
-    # the defaults: Jeffreys prior, exact-lower; Jeffreys and highest-density with errors
+    # the defaults: Jeffreys prior, exact-lower; Jeffreys and clopper-pearson with errors
     assert (exact.prior, exact.interval, v.prior, v.interval) == (
-        "jeffreys", "exact-lower", "jeffreys", "hdi")
+        "jeffreys", "exact-lower", "jeffreys", "clopper-pearson")
     j = estimate_error_rate(res, r, prior="jeffreys", interval="hdi")
     assert j.prior == "jeffreys" and j.estimate == exact.estimate  # one posterior,
     assert (j.low, j.high) != (exact.low, exact.high)  # two intervals of it
@@ -201,11 +201,14 @@ def test_estimate_with_reviewer_error():
     ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"], prior="jeffreys",
                               interval="hdi")
     assert (j.estimate, j.low, j.high) == (ref.estimate, ref.low, ref.high)
-    assert "95% exact-lower credible interval" in exact.describe()
+    assert "95% credible interval with a conservative lower end of the share" in exact.describe()
+    assert "under Beta(0, 0.5) on each stratum's error rate instead" in exact.describe()
     assert "Beta(0.5, 0.5) (jeffreys) prior" in exact.describe()
     assert "Beta(0.5, 0.5) (jeffreys) prior" in v.describe()
     assert "It assumes the reviewers are right." in exact.describe()
     assert "a correct label flagged with probability 0.05" in v.describe()
+    assert "on each stratum's flag rate (the share of its reviewed items the reviewers " \
+        "flag" in " ".join(v.describe().split())
 
 
 @pytest.mark.parametrize("bad", [-0.01, 0.5, 0.7, float("nan"), "x", True, (0.1,),
