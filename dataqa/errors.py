@@ -170,7 +170,8 @@ def _header_hint(names: Sequence[object]) -> str:
 
 def _near_hint(column: object, available: Sequence[object], role: str = "column") -> str:
     """A sentence naming a column that differs from ``column`` only in case or in white
-    space around it, or saying that ``column`` lists several columns; else ``""``."""
+    space around it, saying that ``column`` lists several columns, or naming a column
+    whose name is close to it (a typo); else ``""``."""
     name = str(column)
     near = [c for c in available if str(c) != name
             and str(c).strip().casefold() == name.strip().casefold()]
@@ -186,6 +187,12 @@ def _near_hint(column: object, available: Sequence[object], role: str = "column"
                    f"list)" if "feature" in role else "")
         return (f" {name!r} names {len(parts)} columns: name one per option, repeating the "
                 f"option{example}.")
+    import difflib
+
+    by_fold = {str(c).strip().casefold(): c for c in available}
+    close = difflib.get_close_matches(name.strip().casefold(), list(by_fold), n=1, cutoff=0.75)
+    if close:  # a typo: CONTNET for CONTENT
+        return f" Did you mean {str(by_fold[close[0]])!r}?"
     return ""
 
 

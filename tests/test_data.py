@@ -1350,6 +1350,11 @@ def test_a_missing_column_names_a_near_match_and_a_comma_list():
     e = MissingColumnError("amount,city", ["amount", "city"], role="feature column")
     assert ("'amount,city' names 2 columns: name one per option, repeating the option (e.g. "
             "--feature-column amount --feature-column city; API: a list).") in str(e)
+    e = MissingColumnError("CONTNET", ["COMMENT_ID", "CONTENT", "CLASS"], role="text column")
+    assert str(e) == ("text column 'CONTNET' is not in the table; the table has: COMMENT_ID, "
+                      "CONTENT, CLASS. Did you mean 'CONTENT'? Pass one of these names.")
+    e = MissingColumnError("lable", ["text", "Label"], role="label column")
+    assert "Did you mean 'Label'?" in str(e)
     e = MissingColumnError("nope", ["a", "b"])
     assert str(e) == "column 'nope' is not in the table; the table has: a, b. Pass one of these names."
 

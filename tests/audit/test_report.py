@@ -352,8 +352,8 @@ def test_verified_note_says_which_prior_and_reviewer_model(digits):
         res.review_plan = None
     assert html_mod.escape("Beta(0.5, 0.5) (jeffreys) prior") in plain
     assert html_mod.escape("its lower end is the lower quantile of the posterior under "
-                           "Beta(0, 0.5) instead, so a stratum whose reviews found no wrong "
-                           "label adds none to it.") in plain
+                           "Beta(0, 0.5) on each stratum's error rate instead, so a stratum "
+                           "whose reviews found no wrong label adds none to it.") in plain
     assert "It assumes the reviewers are right." in plain
     assert html_mod.escape("Beta(0.5, 0.5) (jeffreys) prior") in noisy
     assert "a correct label flagged with probability 0.05" in noisy
