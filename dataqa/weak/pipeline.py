@@ -42,8 +42,10 @@ class WeakResult:
     labels : DataFrame
         One row per item, in the table's order: ``id``, ``label`` (the hard label, -1
         where every LF abstains), with ``class_names`` ``label_name`` (the class's name;
-        empty where every LF abstains), and ``prob_0 .. prob_{K-1}`` (the label model's
-        class probabilities; rows without a vote get the fitted class prior).
+        empty where every LF abstains), ``prob_0 .. prob_{K-1}`` (the label model's
+        class probabilities; rows without a vote get the fitted class prior) and ``row``
+        (the row's place in the table read, from 1: its data row after the header, through
+        the files of a folder in order).
     summary : DataFrame
         :func:`dataqa.weak.lf_summary` of ``L``, one row per LF; with a dev set also
         ``Dev Correct``, ``Dev Incorrect`` (its votes on the dev rows) and ``Dev Emp. Acc.``,
@@ -458,6 +460,8 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         labels["label_name"] = names[labels["label"].to_numpy()]  # (-1: the last, "")
     for k in range(cardinality):
         labels[f"prob_{k}"] = proba[:, k]
+    # where each row is in the table read (content-hash ids say nothing of it), as audit
+    labels["row"] = np.arange(1, len(labels) + 1)
     dev_score = None
     if L_dev is not None:
         from dataqa.weak.label_models import METRICS

@@ -43,7 +43,8 @@ def test_weak_command_writes_outputs(files):
     assert res.exit_code == 0, res.output
     assert "label model:" in res.output and "kept '" in res.output
     labels = pd.read_csv(out / "weak_labels.csv")
-    assert list(labels.columns) == ["id", "label", "prob_0", "prob_1"]
+    assert list(labels.columns) == ["id", "label", "prob_0", "prob_1", "row"]
+    assert labels["row"].tolist() == list(range(1, 9))  # (the ids are given here)
     assert labels["id"].tolist() == [f"k{i}" for i in range(8)]
     assert labels["label"].tolist()[:4] == [1, 0, 1, 0]
     assert labels.loc[4, "label"] == 0  # "love it": only the short LF votes
@@ -230,7 +231,7 @@ def test_dev_labels_that_are_not_class_indices(files):
     f1_line = [line for line in res.output.splitlines() if "dev f1 " in line]
     # with --classes the labels file names each row's class beside its number
     labels = pd.read_csv(files / "o" / "weak_labels.csv", keep_default_na=False)
-    assert list(labels.columns) == ["id", "label", "label_name", "prob_0", "prob_1"]
+    assert list(labels.columns) == ["id", "label", "label_name", "prob_0", "prob_1", "row"]
     assert len(labels) == 8 and set(labels["label"]) <= {-1, 0, 1}
     want = labels["label"].map({-1: "", 0: "ham", 1: "spam"})
     assert labels["label_name"].tolist() == want.tolist()

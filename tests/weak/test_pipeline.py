@@ -47,7 +47,7 @@ def test_weak_label_auto_on_a_dev_set(table, dev, lfs, tmp_path):
     res = weak_label(table, lfs, cardinality=2, method="auto", id_column="key",
                      text_column="body", dev=dev, label_column="gold")
     assert isinstance(res, WeakResult)
-    assert list(res.labels.columns) == ["id", "label", "prob_0", "prob_1"]
+    assert list(res.labels.columns) == ["id", "label", "prob_0", "prob_1", "row"]
     assert res.labels["id"].tolist() == [f"k{i}" for i in range(8)]
     assert res.pred.tolist()[:5] == [1, 0, 1, 0, 0]
     np.testing.assert_allclose(res.proba.sum(axis=1), 1.0)
