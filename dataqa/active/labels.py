@@ -238,7 +238,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                 f"{at} is a number, but the classes of this ledger are names: "
                 f"{describe_classes(sorted(known))}. A file of class numbers (the `label` "
                 f"column of `dataqa ls pull --out`, or of consensus_labels) has the names "
-                f"beside them: pass that column instead (e.g. --label-column label_name).")
+                f"beside them: pass that column instead (e.g. --label-column label_name); in "
+                f"a file written by hand, write the class names.")
         lower = {str(k).lower(): k for k in known}
         cased = [(v, lower[str(v).lower()]) for v in bad if str(v).lower() in lower]
         hint = ("; " + ", ".join(f"{v!r} differs from the class {k!r} only in case"

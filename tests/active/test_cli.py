@@ -476,6 +476,7 @@ def test_al_label_names_every_unknown_label_and_hints_numbers_and_case(tmp_path:
                                 "label_name": ["ham", "spam"]}))
     assert "is a number, but the classes of this ledger are names" in out
     assert "--label-column label_name" in out and "--new-class" not in out
+    assert out.endswith("in a file written by hand, write the class names.")
     assert "2 labels recorded" in _run("al", "label", tmp_path / "a.csv", "--ledger", led,
                                        "--label-column", "label_name")
 
