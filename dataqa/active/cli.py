@@ -676,8 +676,9 @@ def status_command(
     dev_part = f" ({n_dev_labeled} of them dev items)" if n_dev_labeled else ""
     table = Table(title=f"{ledger}: {summary['items']} items, {summary['labeled_items']} "
                         f"labeled{dev_part}")
-    for col in ("round", "strategy", "batch", "labeled", "out of scope", "dev accuracy",
-                "95% interval", "finished"):
+    # per round, the pool's items labeled so far (dev items left out), out-of-scope ones in
+    for col in ("round", "strategy", "batch", "labeled (pool)", "of them out of scope",
+                "dev accuracy", "95% interval", "finished"):
         table.add_column(col)
     for _, r in rounds.iterrows():
         m = r["metrics"] if isinstance(r["metrics"], dict) else {}
