@@ -135,6 +135,21 @@ class WeakResult:
         return paths
 
 
+def _literal_columns(lfs: Sequence[Any]) -> list:
+    """The columns the LFs read as text, or match against words a CSV reader would take
+    for a missing value (``isin_lf(..., {"NA", "n/a"}, ...)``): read with those words as
+    written, so the LFs see them."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    out: list = []
+    for lf in lfs:
+        values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
+        if getattr(lf, "reads_text", False) or any(
+                isinstance(v, str) and v in STR_NA_VALUES for v in values):
+            out += [c for c in getattr(lf, "columns", None) or () if c not in out]
+    return out
+
+
 def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
                     dev: bool = False) -> pd.DataFrame:
     """``df`` with the column ``text_column`` copied to ``text`` (the column the LFs
@@ -424,9 +439,10 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     # a message "null", a class "None": only an empty cell is missing in these columns
     # (the text column is 'text' when not named: the LFs read that column)
     text = text_column if text_column is not None else "text"
-    read_options.setdefault("text_columns", [text])
+    literal = [text, *_literal_columns(lfs)]
+    read_options.setdefault("text_columns", literal)
     dev_read_options = {**dev_read_options, "text_columns": [
-        c for c in (text, label_column) if c is not None]}
+        c for c in (*literal, label_column) if c is not None]}
     # ids such as 007 stay as written (not 7); a text of digits ("123") stays text
     for opts in (read_options, dev_read_options):
         opts["string_columns"] = [*opts.get("string_columns", ()),

@@ -309,3 +309,22 @@ def test_a_text_file_keeps_na_words_and_digits_as_text_with_or_without_text_colu
     res = weak_label(path, [word, number], cardinality=2, method="majority", id_column="id",
                      dev=dev, label_column="gold")
     assert res.L_dev.tolist() == [[0, -1], [-1, 1], [0, -1]]
+
+
+def test_columns_an_lf_reads_as_text_or_matches_na_words_in_keep_those_words(tmp_path):
+    """A keyword LF on another column than the text one, and an isin_lf looking for 'NA'
+    or 'n/a', see those words: a CSV reader takes them for missing values, on which every
+    LF abstained."""
+    from labeling_functions import isin_lf, keyword_lf
+
+    path = tmp_path / "iso.csv"
+    path.write_text("id,note,CONTENT,n\nc1,NA,x,NA\nc2,n/a,None,1\nc3,x,y,2\n")
+    lfs = [isin_lf("na_note", "note", {"NA", "n/a"}, 0),
+           keyword_lf("kw_none", ["none"], 1, column="CONTENT")]
+    res = weak_label(path, lfs, cardinality=2, method="majority", id_column="id")
+    assert res.L.tolist() == [[0, -1], [0, 1], [-1, -1]]
+    # a numeric column no LF reads as text keeps its missing value
+    from dataqa.weak.pipeline import _literal_columns
+
+    assert _literal_columns(lfs) == ["note", "CONTENT"]
+    assert _literal_columns([isin_lf("one", "n", {1, 2}, 0)]) == []
