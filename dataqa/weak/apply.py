@@ -413,6 +413,9 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
     n_chunks = 0
     if row and n:
         n_chunks = 1 if n_jobs == 1 else min(n, 4 * n_jobs)
+    if n_chunks:  # the steps: one per vectorized LF, one per part of rows for the others
+        label = (f"{label} ({len(vec)} vectorized, then {len(row)} row-wise in {n_chunks} "
+                 f"part{'s' if n_chunks > 1 else ''})")
     with progress_task(label, len(vec) + n_chunks, enabled=progress) as advance:
         _vectorized_all(df, lfs, vec, engine, L, _n_threads(threads, n, engine),
                         fault_tolerant, id_column, faults, advance)

@@ -174,6 +174,8 @@ def test_the_dev_rows_have_their_own_progress_bar(table, lfs, capsys):
     err = capsys.readouterr().err
     assert err.count("labeling functions (dev rows)") == 1
     assert err.count("labeling functions") == 2  # one bar for the data, one for dev rows
+    # the steps counted: 3 vectorized LFs, then the row-wise one over one part of the rows
+    assert "labeling functions (3 vectorized, then 1 row-wise in 1 part)" in err
 
 
 def test_a_row_wise_lf_may_read_the_text_column_by_its_own_name(table, lfs):
