@@ -539,3 +539,31 @@ def test_the_dev_prior_candidate_of_auto_is_a_method_of_its_own(files):
     expected = auto.model.candidates_["snorkel_dev_prior"].predict_proba(auto.L)
     got = pd.read_csv(files / "o" / "weak_labels.csv")[["prob_0", "prob_1"]].to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_the_dev_file_keeps_na_words_and_digits_as_text(tmp_path):
+    """The command reads the dev file itself: its text column keeps 'null', 'N/A' and
+    digits as written, as weak_label's own reading does (every dev row abstained)."""
+    (tmp_path / "d.csv").write_text("id,text\nc1,None\nc2,NA\nc3,123\nc4,hello\n")
+    (tmp_path / "dev.csv").write_text("text,gold\nnull,0\n42,1\nN/A,0\n")
+    (tmp_path / "na_lfs.py").write_text('''
+from snorkel.labeling import labeling_function
+
+@labeling_function()
+def word(x):
+    return 0 if x.text.lower() in ("none", "na", "null", "n/a") else -1
+
+@labeling_function()
+def number(x):
+    return 1 if x.text.isdigit() else -1
+
+lfs = [word, number]
+''')
+    res = CliRunner().invoke(app, [
+        "weak", str(tmp_path / "d.csv"), "--lfs", str(tmp_path / "na_lfs.py"), "--cardinality",
+        "2", "--method", "majority", "--id-column", "id", "--dev", str(tmp_path / "dev.csv"),
+        "--label-column", "gold", "-q", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "dev accuracy of majority: 1.0000 on 3 dev rows" in " ".join(res.output.split())
+    summary = pd.read_csv(tmp_path / "o" / "lf_summary.csv", index_col=0)
+    assert summary.loc["word", "Dev Correct"] == 2 and summary.loc["number", "Dev Correct"] == 1
