@@ -165,12 +165,14 @@ def flag_rate_grid(n: int, k: int, e0: float, e1: float, prior,
     With ``prior=(0, 1)`` and ``(1, 0)`` the lower and upper ends of ``r``'s equal-tailed
     interval are Clopper-Pearson's, whose interval holds the true flag rate in at least
     its nominal share of samples; ``p`` being an increasing map of ``r``, the mapped ends
-    hold ``p`` as often. These are the brackets of the ``"clopper-pearson"`` and
-    ``"exact-lower"`` intervals with erring reviewers (:mod:`dataqa.audit.review`).
+    hold ``p`` as often. These are the brackets of the ``"clopper-pearson"`` interval with
+    erring reviewers (:mod:`dataqa.audit.review`).
 
     ``gate`` (a level such as 0.975), with ``a = 0``: a stratum with no more flags than
     the ``gate`` quantile of Binomial(n, e0), which correct labels alone give, is placed
-    at ``p = 0``, as a stratum whose exact reviews found no error is (``e0 = 0``: no flag).
+    at ``p = 0``, as a stratum whose exact reviews found no error is (``e0 = 0``: no flag);
+    :mod:`dataqa.audit.review` shares the interval's tail out among the strata (``1 -
+    (1 - confidence) / (2 H)`` for ``H`` strata).
     Without it, such a stratum's rate spreads above 0 about half the time, and the lower
     end of a sum of strata rose above the truth in up to 9% of simulated reviews (digits
     with 0.5% of labels wrong; 1-4% with it).

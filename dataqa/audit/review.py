@@ -97,8 +97,9 @@ EXPECTED_ERROR_CLIP = (0.02, 0.9)
 #: Clopper-Pearson lower limit of a proportion does); ``"clopper-pearson"``: the lower end
 #: under Beta(0, 1) and the upper end under Beta(1, 0) whatever the prior, the
 #: Clopper-Pearson interval for one stratum (of the beta-binomial count). With
-#: ``reviewer_error`` the last two take their brackets' priors on each stratum's flag rate
-#: (:func:`dataqa.audit.posterior.flag_rate_grid`).
+#: ``reviewer_error``, ``"clopper-pearson"`` takes its brackets' priors on each stratum's
+#: flag rate (:func:`dataqa.audit.posterior.flag_rate_grid`); ``"exact-lower"`` is for
+#: exact reviewers only.
 INTERVALS = ("equal-tailed", "hdi", "exact-lower", "clopper-pearson")
 #: The interval kinds that take their ends from other priors than the estimate's.
 _BRACKETED = ("exact-lower", "clopper-pearson")
@@ -681,6 +682,10 @@ class VerifiedErrorRate:
                                    f"and its upper end from that under Beta(1, 0) on each "
                                    f"stratum's {rate}, as the Clopper-Pearson interval of "
                                    f"a proportion."
+                                   + ("" if not (e0 or e1) else
+                                      " A stratum with no more flags than its correct labels "
+                                      "alone would likely give adds no error to the lower "
+                                      "end.")
                 }.get(self.interval, "")
         who = ("It assumes the reviewers are right." if not (e0 or e1) else
                f"The reviewers are taken to err at known rates: a correct label flagged with "
@@ -781,6 +786,11 @@ def _resolve(prior, interval, reviewer_error):
         interval = DEFAULT_INTERVAL if eps is None else NOISY_DEFAULT_INTERVAL
     if interval not in INTERVALS:
         raise UnknownNameError("interval", interval, INTERVALS)
+    if interval == "exact-lower" and eps is not None:
+        raise InvalidSettingError(
+            "interval='exact-lower' is for exact reviewers: with reviewer_error its upper end "
+            "held one stratum's rate in as few as 94% of samples; use 'clopper-pearson' (the "
+            "default with reviewer_error), 'equal-tailed' or 'hdi'.")
     return prior, _check_prior(prior), interval, eps
 
 
@@ -803,8 +813,9 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
     if eps is None:
         lo = equal_tailed_ends(total_errors_pmf(N, n, k, prior=low_ab), confidence)[0]
         hi = equal_tailed_ends(total_errors_pmf(N, n, k, prior=high_ab), confidence)[1]
-    else:  # the brackets' priors are on the flag rate (flag_rate_grid, with its gate)
-        gate = 1.0 - (1.0 - confidence) / 2.0
+    else:  # the brackets' priors are on the flag rate (flag_rate_grid, with its gate,
+        # shared out among the strata: each clean stratum passes it but rarely)
+        gate = 1.0 - (1.0 - confidence) / (2.0 * max(len(N), 1))
         lo, hi = (equal_tailed_ends(noisy_total_errors_pmf(N, n, k, eps, prior=pr,
                                                            on_flags=True, gate=gate),
                                     confidence)[i]
