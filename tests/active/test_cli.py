@@ -282,13 +282,18 @@ def test_status_says_how_many_labeled_items_are_dev_items(tmp_path):
     res = runner.invoke(app, ["al", "status", "--ledger", str(led)])
     assert res.exit_code == 0, res.output
     assert f"{led}: 40 items, 12 labeled (4 of them dev items)" in " ".join(res.output.split())
-    _run("al", "next", "--ledger", led, "--batch", "2")
+    _run("al", "next", "--ledger", led, "--batch", "2", "--out", tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    pd.DataFrame({"id": ids, "label": ["ham", "out_of_scope"]}).to_csv(tmp_path / "a.csv",
+                                                                       index=False)
+    _run("al", "label", tmp_path / "a.csv", "--ledger", led)  # the round is complete
     res = runner.invoke(app, ["al", "status", "--ledger", str(led)], terminal_width=200)
     assert res.exit_code == 0, res.output
     header = next(line for line in res.output.splitlines() if "strategy" in line)
     assert "labeled (pool)" in header and "of them out of scope" in header
     row = next(line for line in res.output.splitlines() if line.strip("│ ").startswith("1 "))
-    assert [c.strip() for c in row.strip("│").split("│")][3:5] == ["8", "0"]  # 12 - 4 dev
+    # 12 labeled, 4 of them dev items, and the 2 of the round, one out of scope
+    assert [c.strip() for c in row.strip("│").split("│")][3:5] == ["10", "1"]
 
 
 def test_a_dev_split_in_another_case_or_with_spaces_is_the_dev_split(tmp_path):
