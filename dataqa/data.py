@@ -2243,6 +2243,9 @@ def _read_noting(f: Path, options: dict, said: dict) -> pd.DataFrame | None:
         return None
     finally:
         for w in caught:
+            if not issubclass(w.category, UserWarning):  # another library's: as it came
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                continue
             key = (w.category, str(w.message).replace(repr(str(f)), "\0"))
             said.setdefault(key, []).append(f)
 
@@ -2253,9 +2256,8 @@ def _say_once(said: dict, source) -> None:
     for (category, text), where in said.items():
         msg = text.replace("\0", repr(str(where[0])))
         if len(where) > 1:
-            names = ", ".join(f.name for f in where[1:4]) + (", ..." if len(where) > 4 else "")
-            msg += (f" (The same for {len(where) - 1} more file(s) of {str(source)!r}: "
-                    f"{names}.)")
+            names = ", ".join(f.name for f in where[1:4]) + (", ..." if len(where) > 4 else ".")
+            msg += f" (The same for {len(where) - 1} more file(s) of {str(source)!r}: {names})"
         warnings.warn(msg, category, stacklevel=caller_stacklevel())
 
 

@@ -1066,7 +1066,7 @@ def test_a_folders_reading_warnings_come_once(tmp_path):
     said = [str(w.message) for w in got if "decimal comma" in str(w.message)]
     assert len(said) == 1 and said[0].startswith(repr(str(day / "d0.csv")))
     assert said[0].endswith(f"(The same for 5 more file(s) of {str(day)!r}: d1.csv, d2.csv, "
-                            f"d3.csv, ....)")
+                            f"d3.csv, ...)")
     (day / "d6.csv").unlink()
     for i in range(1, 6):
         (day / f"d{i}.csv").write_text("id;x\n" + "".join(f"{j};{j}\n" for j in range(12)))
