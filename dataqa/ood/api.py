@@ -111,9 +111,10 @@ def _sklearn_logits(model, X, *, prefer_decision: bool) -> np.ndarray:
         kind = (f"an array of {np.asarray(X).dtype}" if isinstance(X, np.ndarray)
                 else type(X).__name__)
         raise OODInputError(
-            f"X ({kind}) does not fit {type(model).__name__}, whose predict_proba raised "
+            f"X ({kind}) does not fit {type(model).__name__}: scoring it raised "
             f"{type(exc).__name__}: {exc}; pass X as the model was fitted on (a list of "
-            f"texts for a text pipeline, the feature columns for a tabular one).") from None
+            f"texts for a text pipeline, the feature columns for a tabular one). If X is "
+            f"that, the error is the model's own (see the chained traceback).") from exc
 
 
 def _sklearn_logits_unchecked(model, X, *, prefer_decision: bool) -> np.ndarray:

@@ -250,8 +250,8 @@ def test_inputs_that_do_not_fit_the_model(data):
     text = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(
         ["spam offer", "good day", "win offer", "nice day"], [0, 1, 0, 1])
     assert score_ood("msp", model=text, X=["spam offer", "day"]).shape == (2,)
-    with pytest.raises(OODInputError, match=r"X \(an array of float64\) does not fit Pipeline, "
-                                            r"whose predict_proba raised AttributeError: .*lower.*"
+    with pytest.raises(OODInputError, match=r"X \(an array of float64\) does not fit Pipeline: "
+                                            r"scoring it raised AttributeError: .*lower.*"
                                             r"a list of texts for a text pipeline"):
         score_ood("msp", model=text, X=np.zeros((5, 3)))
 
