@@ -330,9 +330,9 @@ def _html_page(head: bytes) -> bool:
     start = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith(b"<!doctype html"):
         return True
-    # a table whose first field is HTML (<html>...</html>,spam) goes on after the last tag
-    line = start.split(b"\n", 1)[0].rstrip(b"\r \t")
-    return start.startswith((b"<html", b"<head")) and (line.endswith(b">") or len(line) >= 500)
+    # a table whose first field is HTML (<html>...</html>,spam) has a delimiter after it
+    return (start.startswith((b"<html", b"<head"))
+            and re.search(rb"</(html|head|body)>[ \t]*[,;\t|]", head[:65536].lower()) is None)
 
 
 #: Bytes that cp1252 leaves undefined (a DOS file's 0x81 is cp850's u-umlaut).

@@ -360,6 +360,13 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
                                                for i in range(3)))
     snips = load_table(tmp_path / "snip.csv", header=False, columns=["html", "label"])
     assert snips["html"].tolist()[1] == "<html><b>offer 1</b></html>"
+    long_field = "<html><body>" + "Dear customer " * 60 + "</body></html>,spam\n"
+    (tmp_path / "long.csv").write_text(long_field * 2)
+    assert len(load_table(tmp_path / "long.csv", header=False, columns=["html", "label"])) == 2
+    (tmp_path / "page2.csv").write_text('<html\n  lang="en"><head><title>Sign in</title></head>'
+                                        '<body>x</body></html>\n')
+    with pytest.raises(DataLoadError, match="those of a web page"):
+        load_table(tmp_path / "page2.csv")
     # Latin-1 (cp1252) text with a stray NUL is told to remove it and name the encoding
     latin = ("id,text\n" + "".join(f"{i},caf\u00e9 cr\u00e8me\n" for i in range(20)))
     raw = latin.encode("latin-1")
