@@ -189,10 +189,16 @@ def _near_hint(column: object, available: Sequence[object], role: str = "column"
                 f"option{example}.")
     import difflib
 
-    by_fold = {str(c).strip().casefold(): c for c in available}
-    close = difflib.get_close_matches(name.strip().casefold(), list(by_fold), n=1, cutoff=0.75)
-    if close:  # a typo: CONTNET for CONTENT
-        return f" Did you mean {str(by_fold[close[0]])!r}?"
+    # a typo (CONTNET for CONTENT): names of 4 characters or more, not numbers, one best
+    key = name.strip().casefold()
+    if not isinstance(column, str) or len(key) < 4 or key.isdigit():
+        return ""
+    by_fold = {str(c).strip().casefold(): c for c in available
+               if isinstance(c, str) and not c.strip().isdigit()}
+    scores = sorted(((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in by_fold),
+                    reverse=True)
+    if scores and scores[0][0] >= 0.75 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+        return f" Did you mean {by_fold[scores[0][1]]!r}?"
     return ""
 
 

@@ -1362,6 +1362,10 @@ def test_a_missing_column_names_a_near_match_and_a_comma_list():
                       "CONTENT, CLASS. Did you mean 'CONTENT'? Pass one of these names.")
     e = MissingColumnError("lable", ["text", "Label"], role="label column")
     assert "Did you mean 'Label'?" in str(e)
+    # no guess for numbers, short names or a tie
+    for column, names in ((10, [0, 1, 100, 101]), ("age", ["page", "id"]),
+                          ("f1", ["f10", "f11"]), ("feat", ["feat1", "feat2"])):
+        assert "Did you mean" not in str(MissingColumnError(column, names))
     e = MissingColumnError("nope", ["a", "b"])
     assert str(e) == "column 'nope' is not in the table; the table has: a, b. Pass one of these names."
 
