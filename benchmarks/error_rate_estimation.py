@@ -295,7 +295,15 @@ def main(argv=None) -> dict:
     t0 = time.time()
     rows, ranges = [], []
     intervals = _Intervals()
-    for name, (X, y) in load_sets(quick or args.candidates, args.data_home).items():
+    sets = load_sets(quick or args.candidates, args.data_home)
+    if args.datasets:
+        asked = args.datasets.split(",")
+        unknown = [d for d in asked if d not in sets]
+        if unknown or (args.candidates and not set(asked) & set(TUNING_SETS)):
+            p.error(f"--datasets takes some of {', '.join(sets)}"
+                    + (f" (the candidates run on the tuning sets, {', '.join(TUNING_SETS)})"
+                       if args.candidates else "") + f"; got {args.datasets!r}")
+    for name, (X, y) in sets.items():
         if args.datasets and name not in args.datasets.split(","):
             continue
         for kind in kinds:

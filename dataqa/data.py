@@ -461,21 +461,24 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
         order = _utf16_like(head) if nul >= 0 else None
         if nul >= 0 and head[:2] not in (b"\xff\xfe", b"\xfe\xff") and order is None:
             where = f"once {compression}-decompressed " if compression else ""
+            cat = {"gzip": "zcat", "bz2": "bzcat", "xz": "xzcat", "zstd": "zstdcat",
+                   "zip": "unzip -p"}.get(compression or "", "cat")
+            strip = ("tr -d '\\000' < FILE > FIXED" if compression is None else
+                     f"{cat} FILE | tr -d '\\000' > FIXED")
             raw = head[:4096].replace(b"\x00", b"")
             text = raw.decode("utf-8", errors="replace")
             if text.count("\ufffd") <= 0.01 * max(len(text), 1):  # text with a stray NUL
                 return DataLoadError(
                     f"{str(path)!r} {where}holds a NUL byte at byte offset {nul} in what is "
-                    f"otherwise UTF-8 text: remove it (e.g. tr -d '\\000' < FILE > FIXED).")
+                    f"otherwise UTF-8 text: remove it (e.g. {strip}).")
             controls = sum(raw.count(bytes([b])) for b in range(1, 32) if b not in (9, 10, 13))
             if (controls <= 0.01 * max(len(raw), 1)  # one-byte text (Latin-1, cp1252)
                     and head[:4096].count(0) <= 0.01 * len(head[:4096])):
                 return DataLoadError(
                     f"{str(path)!r} {where}holds a NUL byte at byte offset {nul} in what is "
                     f"otherwise text, though not UTF-8 (bytes above 127 that UTF-8 does not "
-                    f"use, as in Latin-1 or cp1252 files): remove it (e.g. tr -d '\\000' < "
-                    f"FILE > FIXED) and pass the file's encoding (--encoding cp1252; API: "
-                    f"encoding='cp1252').")
+                    f"use, as in Latin-1 or cp1252 files): remove it (e.g. {strip}) and pass "
+                    f"the file's encoding (--encoding cp1252; API: encoding='cp1252').")
             return DataLoadError(
                 f"{str(path)!r} is not a text table: {where}it holds a NUL byte at byte "
                 f"offset {nul} and does not read as UTF-16 text either, as binary files "

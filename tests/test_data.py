@@ -375,6 +375,11 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
                                             "otherwise text, though not UTF-8 .*remove it .*"
                                             "--encoding cp1252"):
         load_table(tmp_path / "lat.csv")
+    # a stray NUL in a gzip file: the command to remove it decompresses first
+    (tmp_path / "nul.csv.gz").write_bytes(gzip.compress(b"id,text\n1,hello\x00 world\n"))
+    with pytest.raises(DataLoadError, match=r"once gzip-decompressed holds a NUL byte at byte "
+                                            r"offset 15 .*zcat FILE \| tr -d"):
+        load_table(tmp_path / "nul.csv.gz")
     # UTF-16 without a byte-order mark inside a gzip file: the offset is the decompressed one
     (tmp_path / "le.csv.gz").write_bytes(gzip.compress("id,text\n1,a\n".encode("utf-16-le")))
     with pytest.raises(DataLoadError, match="NUL byte at byte offset 1 once gzip-decompressed, "

@@ -841,7 +841,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         raise InvalidSettingError(f"min_effect={min_effect!r} must be a number >= 0.")
     check_int(n_permutations, "n_permutations")
     if (1.0 / (int(n_permutations) + 1) > a and _features is None  # (not per window)
-            and ("mmd" in multivariate or text_column)):
+            and ("mmd" in multivariate or text_column is not None)):
         warnings.warn(
             f"with {int(n_permutations)} permutations (--permutations; API: n_permutations) "
             f"an MMD p-value is at least 1/{int(n_permutations) + 1} = "
