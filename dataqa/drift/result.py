@@ -216,9 +216,12 @@ class DriftResult:
         when only one is there; with neither, every item scores 0.
 
         ``distinct`` (default True): items with the same content (the text, with a text
-        column, white space aside; else every column but the id) are listed once, the best-scoring copy,
-        with ``copies`` saying how many current rows hold it, so annotators do not label
-        one message four times. ``distinct=False`` lists every row (``copies`` is 1).
+        column, white space aside; else every column but the id) are listed once, at the
+        best-scoring copy's place and scores, under the id (and other columns) of the copy
+        whose id sorts first, so that the same content is the same item in every queue
+        whatever the rows' order; ``copies`` says how many current rows hold it, so
+        annotators do not label one message four times. ``distinct=False`` lists every row
+        (``copies`` is 1).
 
         Rows that already carry a label need no annotator: when the current table has the
         label column (``label_column`` of ``detect_drift``, ``--label-column``), its rows
@@ -306,11 +309,34 @@ class DriftResult:
             with_label = int(labeled.sum())
             order = order[~labeled[order]]  # before the copies: an unlabeled copy stays
         if key is not None:
-            order = order[~pd.Series(key[order]).duplicated().to_numpy()]
+            order = self._one_per_content(q, order, key)
         out = q.iloc[order[:k]].reset_index(drop=True)
         out.attrs["rows_without_text"] = no_text
         out.attrs["rows_with_label"] = with_label
         return out
+
+    @staticmethod
+    def _one_per_content(q: pd.DataFrame, order: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """``order`` (queue rows, best score first) with one row per content ``key``, in
+        the order of each content's best copy. The row kept shows the copy whose id sorts
+        first, with the best copy's scores and prediction: which copy scores best can
+        change with the rows' order (the fold model each row is dealt to), and a queue
+        pushed again must name the same item for the same content."""
+        keys = pd.Series(key[order])
+        best = order[~keys.duplicated().to_numpy()]
+        ids = q["id"].to_numpy()[order]
+        first_id = (pd.DataFrame({"key": keys.to_numpy(), "id": ids, "row": order})
+                    .sort_values(["key", "id"], kind="stable").drop_duplicates("key")
+                    .set_index("key")["row"])
+        shown = first_id.loc[key[best]].to_numpy()
+        swap = best != shown
+        if swap.any():  # the best copy's scores moved onto the row shown
+            for c in ("score", "unlike_score", "uncertainty", "prediction", "probability"):
+                if c in q.columns:
+                    values = q[c].to_numpy().copy()
+                    values[shown[swap]] = values[best[swap]]
+                    q[c] = values
+        return shown
 
     def queue_notes(self, queue: pd.DataFrame) -> list[str]:
         """What a user of ``queue`` (from :meth:`label_queue`) should know about the rows
