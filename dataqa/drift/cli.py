@@ -100,6 +100,9 @@ def _print(result, paths) -> None:
         verdict = "[bold red]drift[/]"
     elif whole:  # the column-wise verdict stays the headline; the whole table's is beside it
         verdict = "[bold yellow]no column drifted, but the whole table did[/]"
+    elif any(not v["low"] <= v["reference_prior"] <= v["high"]
+             for v in (result.label_shift or {}).values()):
+        verdict = "[bold yellow]no column drifted, but the class mix moved[/]"
     else:
         verdict = "[bold green]no drift[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
@@ -158,8 +161,10 @@ def _print(result, paths) -> None:
             + ("; * the interval leaves the reference share out: the class mix moved"
                if any(moved(v) for _, v in shares[:6]) else ""),
             highlight=False, markup=False)
-        from dataqa.drift.report import model_check_notes
+        from dataqa.drift.report import model_check_notes, observed_mix_text
 
+        if (mix := observed_mix_text(result)) is not None:
+            _say(f"  {mix}", highlight=False, markup=False)
         for note in model_check_notes(result):
             _say(f"  note: {note}", highlight=False, markup=False)
     if result.ood is not None:

@@ -103,6 +103,30 @@ def observed_accuracy_text(result) -> str:
             f"interval holds for all current rows only if these are a random sample of them)")
 
 
+def observed_mix_text(result) -> str | None:
+    """The class mix of the current rows that carry a label (counted, not estimated), or
+    None when none does: the line beside the estimated class mix."""
+    from dataqa.drift.observed import _label_texts
+
+    col = result.label_column
+    if (result.observed_accuracy is None or result.current is None or col is None
+            or col not in result.current.columns or not result.label_shift):
+        return None
+    texts = _label_texts(result.current[col])  # (1.0 read as 1, as the accuracy reads it)
+    given = pd.Series([t for t in texts if t is not None], dtype=object)
+    if given.empty:
+        return None
+    counts = given.value_counts()
+    names = [str(c) for c in result.label_shift]
+    parts = [f"{n}: {counts.get(n, 0) / len(given):.2f}" for n in names[:6]]
+    other = int(len(given) - counts.reindex(names, fill_value=0).sum())
+    return (f"class mix of the {len(given):,} current rows that carry a label: "
+            + "; ".join(parts) + (f" and {len(names) - 6} more classes" if len(names) > 6
+                                  else "")
+            + (f"; {other / len(given):.2f} of a class the reference lacks" if other else "")
+            + " (counted; the estimate above is the model's, for all current rows)")
+
+
 def model_check_notes(result) -> list[str]:
     """The caveats under the estimated accuracy and class mix, as the command line and
     the report say them: the whole-table tests see the inputs change (the estimates
@@ -258,6 +282,9 @@ def drift_report(result) -> HtmlReport:
             **({"accuracy on the current rows that carry a label (95% exact interval)":
                 observed_accuracy_text(result).split(": ", 1)[1]}
                if result.observed_accuracy is not None else {}),
+            **({"class mix of the current rows that carry a label":
+                observed_mix_text(result).split(": ", 1)[1]}
+               if observed_mix_text(result) is not None else {}),
             "out-of-fold accuracy on reference": f"{a['reference_accuracy']:.3f}",
             _ood_label(result):
                 f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1030,3 +1031,23 @@ def test_a_parquet_current_file_does_not_take_the_references_encoding(tmp_path):
     res = runner.invoke(app, ["drift", str(tmp_path / "ref1252.csv"), str(tmp_path / "curpq"),
                               "--encoding", "cp1252", "--out", str(tmp_path / "o2")])
     assert res.exit_code == 0, res.output
+
+
+def test_the_headline_says_when_only_the_class_mix_moved(tmp_path):
+    """No column and no whole-table test alarms, but the estimated class mix leaves the
+    reference's out: the headline says so (it said 'no drift', the class mix line below)."""
+    root = Path(__file__).resolve().parents[2] / "examples" / "data"
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["drift", str(root / "comments.csv"), str(root / "pool.csv"),
+                              "--text-column", "text", "--label-column", "label",
+                              "--id-column", "id", "--quiet", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "drift.json").read_text())
+    moved = any(not v["low"] <= v["reference_prior"] <= v["high"]
+                for v in data["label_shift"].values())
+    whole = any(v.get("drifted") for v in data["multivariate"].values())
+    headline = res.output.splitlines()[0]
+    if not data["drifted"] and not whole:
+        assert headline.startswith("no column drifted, but the class mix moved:" if moved
+                                   else "no drift:"), headline
+    assert moved and not data["drifted"] and not whole  # (the example's case, as documented)

@@ -148,6 +148,15 @@ def test_the_command_line_prints_and_saves_it(tmp_path):
                 res.output.split())
     page = (out / "report.html").read_text()
     assert "accuracy on the current rows that carry a label (95% exact interval)" in page
+    # the class mix counted on those rows, beside the estimate (1.0 read as class 1)
+    given = cur["label"].dropna().astype(str).str.strip()
+    shares = given.value_counts(normalize=True)
+    names = list(json.loads((out / "drift.json").read_text())["label_shift"])
+    line = ("  class mix of the 80 current rows that carry a label: "
+            + "; ".join(f"{n}: {shares.get(n, 0.0):.2f}" for n in names)
+            + " (counted; the estimate above is the model's, for all current rows)")
+    assert line in res.output.splitlines()
+    assert "class mix of the current rows that carry a label" in page
 
 
 def test_a_label_written_na_is_a_class_in_both_files(tmp_path):
