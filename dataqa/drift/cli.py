@@ -139,8 +139,10 @@ def _print(result, paths) -> None:
         elif v.get("current_rows", result.n_current) < result.n_current:
             part = f" ({v['current_rows']:,} of the {result.n_current:,} current rows)"
         flag = ": drifted" if v.get("drifted") else ""
-        _say(f"  {name}: statistic {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}{flag}",
-                      highlight=False)
+        what = {"mmd": "MMD² (unbiased estimate)",
+                "classifier": "AUROC (0.5 when the tables look alike)"}.get(name, "statistic")
+        _say(f"  {name}: {what} {v['statistic']:.4g}, p = {v['p_value']:.3g}{part}{flag}",
+             highlight=False)
     if result.estimated_accuracy is not None:
         a = result.estimated_accuracy
         _say(f"  estimated accuracy {a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}] "

@@ -257,6 +257,12 @@ def drift_report(result) -> HtmlReport:
     r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
     if result.multivariate:
         r.heading("Whole-table tests")
+        said = {"mmd": "mmd: the statistic is the unbiased estimate of MMD² (RBF kernel), 0 "
+                       "in expectation when the tables come from one distribution",
+                "classifier": "classifier: the statistic is the AUROC of a classifier told to "
+                              "tell current rows from reference ones (0.5 when it cannot)"}
+        if known := [said[k] for k in result.multivariate if k in said]:
+            r.paragraph("; ".join(known) + ".", css_class="note")
         tests = pd.DataFrame([{"test": k, **v} for k, v in result.multivariate.items()])
         for c in ("reference_rows", "current_rows"):  # counts, blank for the classifier
             if c in tests.columns:

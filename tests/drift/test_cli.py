@@ -553,7 +553,11 @@ def test_the_headline_says_when_only_the_whole_table_drifted(tmp_path):
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "no column drifted, but the whole table did: 0 of 2 columns drifted" in text
-    assert "mmd: statistic" in text and "p = 0.002: drifted" in text
+    assert "mmd: MMD² (unbiased estimate) " in text and "p = 0.002: drifted" in text
+    assert "classifier: AUROC (0.5 when the tables look alike) " in text
+    page = (tmp_path / "o" / "report.html").read_text()
+    assert "the statistic is the unbiased estimate of MMD² (RBF kernel)" in page
+    assert "the statistic is the AUROC of a classifier" in page
     data = json.loads((tmp_path / "o" / "drift.json").read_text())
     assert data["drifted"] is False and data["multivariate"]["mmd"]["drifted"] is True
 
