@@ -180,8 +180,9 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                      "current.rename(columns={...}))")
         warnings.warn("not compared, " + "; ".join(
             f"{why}: {', '.join(cs[:10])}" + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
-            for why, cs in sides.items()) + f" (name the columns to compare with "
-            f"--feature-column (API: feature_columns), to silence this{lost}).", UserWarning,
+            for why, cs in sides.items()) + f" (to silence this, leave them out with "
+            f"--exclude-column COL (API: drop them from the table), or name the columns to "
+            f"compare with --feature-column (API: feature_columns){lost}).", UserWarning,
             stacklevel=caller_stacklevel())
     kinds, skipped = {}, dict(only)
     explicit = set(feature_columns or ())

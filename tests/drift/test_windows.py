@@ -526,7 +526,8 @@ def test_a_column_only_one_table_has_is_named_in_a_warning():
     ref = pd.DataFrame({"a": rng.normal(size=50), "author": ["x"] * 50})
     cur = pd.DataFrame({"a": rng.normal(size=40), "lang": ["en"] * 40})
     with pytest.warns(UserWarning, match=r"not compared, only in the reference table: 'author'; "
-                                         r"only in the current table: 'lang'"):
+                                         r"only in the current table: 'lang' \(to silence "
+                                         r"this, leave them out with --exclude-column COL"):
         r = detect_drift(ref, cur, multivariate=())
     assert r.settings["skipped_columns"] == {"author": "only in the reference table",
                                              "lang": "only in the current table"}
