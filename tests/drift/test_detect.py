@@ -631,6 +631,30 @@ def test_pushed_predictions_are_renamed_in_order_or_refused():
     assert _as_choices(pd.Series(["a"]), ["x", "y"], None).isna().all()
 
 
+def test_a_push_of_number_classes_says_to_name_them(monkeypatch):
+    """Classes 0 and 1 reach annotators as bare numbers: the push says to name them."""
+    import warnings
+
+    import dataqa.labelstudio as ls
+    from dataqa.drift.push import push_label_queue
+
+    rng = np.random.default_rng(2)
+    ref = table(120, rng).assign(y=lambda d: (d["a"] > 0).astype(int))
+    cur = table(40, rng)
+    r = detect_drift(ref, cur, label_column="y", n_permutations=19, progress=False)
+    sent = {}
+    monkeypatch.setattr(ls, "push_queue", lambda q, **kw: sent.update(kw) or "report")
+    with pytest.warns(UserWarning, match=r"the classes are numbers \(0, 1\): annotators will "
+                                         r"see them as the choices; name them with --classes"):
+        assert push_label_queue(r, project="p", ledger=None) == "report"
+    assert sent["class_names"] == ["0", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # named: no warning (the renaming's own aside)
+        warnings.filterwarnings("ignore", message="the model's classes")
+        push_label_queue(r, project="p", ledger=None, class_names=["ham", "spam"])
+    assert sent["class_names"] == ["ham", "spam"]
+
+
 def test_a_current_row_exported_twice_keeps_its_id_and_is_queued_once():
     rng = np.random.default_rng(1)
     ref = table(100, rng)
