@@ -46,14 +46,13 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
         raise InvalidSettingError(
             f"pushing to project {project!r} needs the class names: give the reference's label "
             f"column (--label-column) or --classes a,b,...")
-    if class_names is None and all(str(n).strip().lstrip("-").isdigit() for n in names):
-        import warnings
+    if class_names is None and [str(n).strip() for n in names] == ["0", "1"]:
+        import warnings  # (two classes coded 0 and 1 stand for names; digits 0-9 do not)
 
         warnings.warn(
-            f"the classes are numbers ({', '.join(map(str, names))}): annotators will see "
-            f"them as the choices; name them with --classes (API: class_names), e.g. "
-            f"--classes ham,spam, in the order of the reference's classes.", UserWarning,
-            stacklevel=caller_stacklevel())
+            "the classes are numbers (0, 1): annotators will see them as the choices; name "
+            "them with --classes (API: class_names), e.g. --classes ham,spam, in the order "
+            "of the reference's classes.", UserWarning, stacklevel=caller_stacklevel())
     q = result.label_queue(top=top)
     if len(q) == 0:
         why = "; ".join(result.queue_notes(q)) or "the current table has no row to label"
