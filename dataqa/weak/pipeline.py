@@ -189,14 +189,19 @@ def _check_lf_columns(df: pd.DataFrame, lfs: Sequence[Any]) -> None:
     :mod:`labeling_functions` factories do) that the table lacks, naming the LF."""
     from dataqa.data import table_name
 
-    for lf in lfs:
-        for col in getattr(lf, "columns", None) or ():
-            if col not in df.columns:
-                hint = f" Labeling function {lf.name!r} reads it" + (
-                    "; --text-column (API: text_column=) names the column the LFs read as 'text'."
-                    if col == "text" else "; give the LF one of these columns.")
-                raise MissingColumnError(col, [str(c) for c in df.columns],
-                                         table=table_name(df), hint=hint)
+    missing = [(lf.name, col) for lf in lfs for col in getattr(lf, "columns", None) or ()
+               if col not in df.columns]
+    if missing:
+        name, col = missing[0]
+        others = [(n, c) for n, c in missing[1:] if c != col]
+        hint = f" Labeling function {name!r} reads it" + (
+            "; --text-column (API: text_column=) names the column the LFs read as 'text'."
+            if col == "text" else "; give the LF one of these columns.") + (
+            " Missing too: " + ", ".join(f"{c!r} (LF {n!r})" for n, c in others[:5])
+            + (f" and {len(others) - 5} more" if len(others) > 5 else "") + "."
+            if others else "")
+        raise MissingColumnError(col, [str(c) for c in df.columns], table=table_name(df),
+                                 hint=hint)
 
 
 def resolve_method(method: str | None, n_lfs: int, *, cli: bool = False) -> tuple[str, str | None]:

@@ -164,6 +164,11 @@ def test_a_column_an_lf_reads_is_checked_before_any_lf_runs():
                                                  "Labeling function 'greet' reads it; give the "
                                                  "LF one of these columns"):
         weak_label(table, lfs, cardinality=2, text_column="body", progress=False)
+    # every misspelt column is named at once, not one per run
+    typos = [keyword_lf("a", "free", 1, column="bdy"), keyword_lf("b", "hi", 0, column="bod")]
+    with pytest.raises(MissingColumnError, match=r"column 'bdy' is not in the table.*"
+                                                 r"Missing too: 'bod' \(LF 'b'\)\."):
+        weak_label(table, typos, cardinality=2, progress=False)
 
 
 def test_the_dev_rows_have_their_own_progress_bar(table, lfs, capsys):
