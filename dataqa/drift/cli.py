@@ -93,6 +93,12 @@ def _exclude(ref, cur, names: list[str], roles: dict):
             cur.drop(columns=[c for c in names if c in cur.columns]))
 
 
+def _moved(share: dict) -> bool:
+    """Whether a class's estimated share (a ``label_shift`` entry) has an interval that
+    leaves the reference's share out."""
+    return not share["low"] <= share["reference_prior"] <= share["high"]
+
+
 def _print(result, paths) -> None:
     cols = result.columns
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
@@ -100,8 +106,7 @@ def _print(result, paths) -> None:
         verdict = "[bold red]drift[/]"
     elif whole:  # the column-wise verdict stays the headline; the whole table's is beside it
         verdict = "[bold yellow]no column drifted, but the whole table did[/]"
-    elif any(not v["low"] <= v["reference_prior"] <= v["high"]
-             for v in (result.label_shift or {}).values()):
+    elif any(_moved(v) for v in (result.label_shift or {}).values()):
         verdict = "[bold yellow]no column drifted, but the class mix moved[/]"
     else:
         verdict = "[bold green]no drift[/]"
@@ -154,14 +159,12 @@ def _print(result, paths) -> None:
     if result.label_shift:
         shares = list(result.label_shift.items())
 
-        def moved(v):
-            return not v["low"] <= v["reference_prior"] <= v["high"]
         _say("  class mix, estimate [interval] (reference share): " + "; ".join(
             f"{name}: {v['prior']:.2f} [{v['low']:.2f}, {v['high']:.2f}]"
-            f"{'*' if moved(v) else ''} ({v['reference_prior']:.2f})" for name, v in shares[:6])
+            f"{'*' if _moved(v) else ''} ({v['reference_prior']:.2f})" for name, v in shares[:6])
             + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else "")
             + ("; * the interval leaves the reference share out: the class mix moved"
-               if any(moved(v) for _, v in shares[:6]) else ""),
+               if any(_moved(v) for _, v in shares[:6]) else ""),
             highlight=False, markup=False)
         from dataqa.drift.report import model_check_notes, observed_mix_text
 

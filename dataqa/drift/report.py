@@ -288,9 +288,8 @@ def drift_report(result) -> HtmlReport:
             **({"accuracy on the current rows that carry a label (95% exact interval)":
                 observed_accuracy_text(result).split(": ", 1)[1]}
                if result.observed_accuracy is not None else {}),
-            **({"class mix of the current rows that carry a label":
-                observed_mix_text(result).split(": ", 1)[1]}
-               if observed_mix_text(result) is not None else {}),
+            **({"class mix of the current rows that carry a label": mix.split(": ", 1)[1]}
+               if (mix := observed_mix_text(result)) is not None else {}),
             "out-of-fold accuracy on reference": f"{a['reference_accuracy']:.3f}",
             _ood_label(result):
                 f"{result.ood['fraction']:.3f} (no shift: about {result.ood['expected']:.2f})",

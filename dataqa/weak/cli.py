@@ -292,18 +292,17 @@ def register(app: typer.Typer) -> None:
             own_decimal=dev_decimal)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
                                              random_state, cardinality)
-        from dataqa.weak.pipeline import _literal_columns
+        from dataqa.weak.pipeline import _text_reading
+
+        literal, text = _text_reading(text_column, lf_list)
 
         # read here, so that its reading errors and warnings name the --dev-* options
         dev_table = None if dev is None else read_second_file(
             dev, dev_read_opts, "dev", "dev",
             took_columns=dev_columns is None and columns is not None
             and dev_read_opts.get("columns") is not None,
-            # read as weak_label reads its dev file: the text column (or 'text') and the
-            # columns the LFs read as text keep 'NA' and digits as written
-            text_columns=[c for c in (label_column, text_column or "text",
-                                      *_literal_columns(lf_list)) if c],
-            string_columns=[text_column or "text"])
+            # read as weak_label reads its dev file
+            text_columns=[c for c in (label_column, *literal) if c], string_columns=[text])
         if dev_table is not None and label_column not in dev_table.columns:
             from dataqa.data import table_name
 

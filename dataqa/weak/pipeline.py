@@ -150,6 +150,14 @@ def _literal_columns(lfs: Sequence[Any]) -> list:
     return out
 
 
+def _text_reading(text_column: str | None, lfs: Sequence[Any]) -> tuple[list, str]:
+    """How a data or dev file is read for the LFs: the columns whose NA words stay as
+    written (the text column, ``'text'`` when not named, as the LFs read that column, and
+    :func:`_literal_columns`), and the text column, read as strings ("123" stays text)."""
+    text = text_column if text_column is not None else "text"
+    return [text, *(c for c in _literal_columns(lfs) if c != text)], text
+
+
 def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
                     dev: bool = False) -> pd.DataFrame:
     """``df`` with the column ``text_column`` copied to ``text`` (the column the LFs
@@ -442,9 +450,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     read_options = dict(read_options or {})
     dev_read_options = read_options if dev_read_options is None else dict(dev_read_options)
     # a message "null", a class "None": only an empty cell is missing in these columns
-    # (the text column is 'text' when not named: the LFs read that column)
-    text = text_column if text_column is not None else "text"
-    literal = [text, *_literal_columns(lfs)]
+    literal, text = _text_reading(text_column, lfs)
     read_options.setdefault("text_columns", literal)
     dev_read_options = {**dev_read_options, "text_columns": [
         c for c in (*literal, label_column) if c is not None]}
