@@ -292,7 +292,7 @@ def register(app: typer.Typer) -> None:
             own_decimal=dev_decimal)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
                                              random_state, cardinality)
-        from dataqa.weak.pipeline import _text_reading
+        from dataqa.weak.pipeline import _na_word_columns, _numbers_back, _text_reading
 
         literal, text = _text_reading(text_column, lf_list)
 
@@ -303,6 +303,9 @@ def register(app: typer.Typer) -> None:
             and dev_read_opts.get("columns") is not None,
             # read as weak_label reads its dev file
             text_columns=[c for c in (label_column, *literal) if c], string_columns=[text])
+        if dev_table is not None:
+            dev_table = _numbers_back(dev_table, [c for c in _na_word_columns(lf_list, text)
+                                                  if c != label_column])
         if dev_table is not None and label_column not in dev_table.columns:
             from dataqa.data import table_name
 

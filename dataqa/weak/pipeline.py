@@ -150,6 +150,41 @@ def _literal_columns(lfs: Sequence[Any]) -> list:
     return out
 
 
+def _na_word_columns(lfs: Sequence[Any], text: str | None) -> list:
+    """The columns of :func:`_literal_columns` that no LF reads as text (and that are not
+    the text column): read as written only so that an ``isin_lf`` sees its NA words."""
+    as_text = {c for lf in lfs if getattr(lf, "reads_text", False)
+               for c in getattr(lf, "columns", None) or ()}
+    return [c for c in _literal_columns(lfs) if c not in as_text and c != text]
+
+
+def _numbers_back(df: pd.DataFrame, columns: Sequence[Any]) -> pd.DataFrame:
+    """``df`` with the cells of ``columns`` that a file reader would take for numbers
+    turned back into numbers, the NA words left as written: a column of codes read as
+    written for ``isin_lf("code", {1, 2, "NA"}, ...)`` matches 1 and 2 as it would
+    without the NA word. A column with any other word stays as read (text)."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    out = df
+    for col in columns:
+        if col not in df.columns or pd.api.types.is_numeric_dtype(df[col].dtype):
+            continue
+        values = df[col]
+        kept = values.isna() | values.isin(STR_NA_VALUES)
+        rest = values[~kept]
+        if rest.empty or not rest.map(lambda v: isinstance(v, str)).all():
+            continue
+        numbers = pd.to_numeric(rest.str.strip(), errors="coerce")
+        if numbers.isna().any():
+            continue
+        cells = values.to_numpy(dtype=object, copy=True)
+        cells[~kept.to_numpy()] = numbers.to_numpy(dtype=object)
+        if out is df:
+            out = df.copy()
+        out[col] = pd.Series(cells, index=df.index, dtype=object)
+    return out
+
+
 def _text_reading(text_column: str | None, lfs: Sequence[Any]) -> tuple[list, str]:
     """How a data or dev file is read for the LFs: the columns whose NA words stay as
     written (the text column, ``'text'`` when not named, as the LFs read that column, and
@@ -459,11 +494,15 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         opts["string_columns"] = [*opts.get("string_columns", ()),
                                   *(c for c in (id_column, text) if c is not None)]
     frame = load_with_options(data, read_options)
+    if not isinstance(data, pd.DataFrame):  # read here: numbers that were kept as text
+        frame = _numbers_back(frame, _na_word_columns(lfs, text))
     ids = make_ids(frame, id_column)
     df = _text_as_column(frame, text_column)
     dev_df = Y_dev = None
     if dev is not None:
         dev_frame = load_with_options(dev, dev_read_options)
+        if not isinstance(dev, pd.DataFrame):
+            dev_frame = _numbers_back(dev_frame, _na_word_columns(lfs, text))
         Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column, class_names)
         dev_df = _text_as_column(dev_frame, text_column, dev=True)
     _check_lf_columns(df, lfs)

@@ -335,3 +335,47 @@ def test_columns_an_lf_reads_as_text_or_matches_na_words_in_keep_those_words(tmp
 
     assert _literal_columns(lfs) == ["note", "CONTENT"]
     assert _literal_columns([isin_lf("one", "n", {1, 2}, 0)]) == []
+
+
+def test_a_column_of_codes_read_for_an_isin_na_word_keeps_its_numbers(tmp_path):
+    """``isin_lf("code", {1, "NA"}, ...)`` reads ``code`` with its NA words as written;
+    its numbers are numbers again (they were read as the text "1" and matched nothing),
+    in the data file and the dev file. A column holding another word stays text."""
+    from labeling_functions import isin_lf
+
+    from dataqa.weak.pipeline import _numbers_back
+
+    path = tmp_path / "codes.csv"
+    path.write_text("id,code\nr1,1\nr2,2\nr3,NA\nr4,3\nr5,\n")
+    dev = tmp_path / "dev.csv"
+    dev.write_text("id,code,gold\nd1,2,0\nd2,NA,1\nd3,1.0,1\n")
+    lfs = [isin_lf("one_or_na", "code", {1, "NA"}, 1), isin_lf("two", "code", {2}, 0)]
+    res = weak_label(path, lfs, cardinality=2, method="majority", id_column="id",
+                     dev=dev, label_column="gold")
+    assert res.L.tolist() == [[1, -1], [-1, 0], [1, -1], [-1, -1], [-1, -1]]
+    assert res.L_dev.tolist() == [[-1, 0], [1, -1], [1, -1]]
+    words = pd.DataFrame({"c": ["1", "NA", "x"], "d": ["1", "n/a", None]})
+    back = _numbers_back(words, ["c", "d"])
+    assert back["c"].tolist() == ["1", "NA", "x"]  # "x" is no number: left as read
+    assert back["d"].tolist()[:2] == [1, "n/a"] and pd.isna(back["d"].iloc[2])
+
+
+def test_the_weak_command_reads_its_dev_file_codes_as_numbers_too(tmp_path):
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+
+    (tmp_path / "codes.csv").write_text("id,code\nr1,1\nr2,2\nr3,NA\n")
+    (tmp_path / "dev.csv").write_text("id,code,gold\nd1,2,0\nd2,NA,1\nd3,1,1\n")
+    (tmp_path / "lfs.py").write_text(
+        "from labeling_functions import isin_lf\n"
+        "lfs = [isin_lf('one_or_na', 'code', {1, 'NA'}, 1), isin_lf('two', 'code', {2}, 0),\n"
+        "       isin_lf('three', 'code', {3}, 0)]\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["weak", str(tmp_path / "codes.csv"), "--lfs",
+                                 str(tmp_path / "lfs.py"), "--cardinality", "2", "--id-column",
+                                 "id", "--dev", str(tmp_path / "dev.csv"), "--label-column",
+                                 "gold", "--method", "majority", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(out / "weak_labels.csv")["label"].tolist() == [1, 0, 1]
+    assert "dev accuracy of majority: 1.0000 on 3 dev rows" in r.output
