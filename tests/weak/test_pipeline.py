@@ -341,9 +341,8 @@ def test_a_column_of_codes_read_for_an_isin_na_word_keeps_its_numbers(tmp_path):
     """``isin_lf("code", {1, "NA"}, ...)`` reads ``code`` with its NA words as written;
     its numbers are numbers again (they were read as the text "1" and matched nothing),
     in the data file and the dev file. A column holding another word stays text."""
-    from labeling_functions import isin_lf
-
     from dataqa.weak.pipeline import _numbers_back
+    from labeling_functions import isin_lf
 
     path = tmp_path / "codes.csv"
     path.write_text("id,code\nr1,1\nr2,2\nr3,NA\nr4,3\nr5,\n")
