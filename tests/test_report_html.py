@@ -59,3 +59,18 @@ def test_dollar_signs_in_chart_labels_are_drawn_as_written():
     shown = {t.get_text() for t in fig.findobj(Text)}
     assert {"under $5", "$5-$10", "cost $ in $"} <= shown
     assert not any(t.get_parse_math() for t in fig.findobj(Text) if "$" in t.get_text())
+
+
+def test_a_log_axis_labels_its_ticks_with_plain_numbers():
+    """With math parsing off, matplotlib's log tick labels ($\\mathdefault{10^{1}}$) were
+    drawn as that raw text."""
+    from dataqa.report import figure_to_data_uri, subplots
+
+    fig, ax = subplots()
+    ax.hist([0.1, 0.2, 0.2, 0.9] * 30, bins=5)
+    ax.set_yscale("log")
+    ax.set_xscale("log")
+    figure_to_data_uri(fig)
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels()]
+    assert labels and not any("$" in s or "mathdefault" in s for s in labels)
+    assert {"10", "100"} & set(labels) and "0.1" in labels

@@ -16,6 +16,16 @@ __all__ = ["audit_report", "check_image_shape"]
 _TOP = 50
 
 
+def _share_text(part: int, whole: int) -> str:
+    """``part / whole`` as a percentage precise enough not to read 0% for 3 of 951."""
+    if not whole:
+        return ""
+    share = part / whole
+    if share == 0 or share >= 0.1:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else "<0.1%"
+
+
 def _issues_per_class(result):
     s = result.summary
     names = s["class_names"]
@@ -25,7 +35,7 @@ def _issues_per_class(result):
     x = np.arange(len(names))
     ax.bar(x, flagged, color="#d9534f")
     for xi, f, c in zip(x, flagged, counts, strict=True):
-        ax.text(xi, f, f"{f / c:.0%}" if c else "", ha="center", va="bottom", fontsize=8)
+        ax.text(xi, f, _share_text(f, c), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, names, rotation=45 if len(names) > 8 else 0, ha="right" if len(names) > 8 else "center")
     ax.set_ylabel("flagged items")
     ax.set_title("Label issues per given class (share of the class on top)")
@@ -422,9 +432,13 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
                           "items": [s["class_counts"][c] for c in s["class_names"]],
                           "flagged": [s["issues_per_class"].get(c, 0) for c in s["class_names"]]}))
     r.heading("Issues per class")
-    r.figure(_issues_per_class(result), alt="issues per class")
-    r.heading("Given vs suggested label")
-    r.figure(_confusion(result), alt="confusion of flagged items")
+    if int(result.issues["is_label_issue"].sum()):
+        r.figure(_issues_per_class(result), alt="issues per class")
+        r.heading("Given vs suggested label")
+        r.figure(_confusion(result), alt="confusion of flagged items")
+    else:  # (two empty charts read as data: a scale around 0, one solid square)
+        r.paragraph("No item is flagged, so there is no chart of flagged items per class "
+                    "or of their given vs suggested label.", css_class="note")
     r.heading("Score distribution")
     r.figure(_score_hist(result), alt="score histogram")
     r.heading(f"Top {_TOP} suspects")

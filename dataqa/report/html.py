@@ -37,7 +37,7 @@ table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px 
 th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}
 .note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
 .cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}.cell.words{overflow-wrap:normal}
-td.id{max-width:14em;overflow-wrap:anywhere;font-size:.8rem}
+td.id{min-width:9em;max-width:14em;word-break:break-all;font-size:.8rem}
 code{font-size:.85em;background:#f3f3f3;padding:0 .2em}
 .tablewrap{max-width:100%;overflow-x:auto}img.thumb{border:1px solid #ccc;margin:0;display:block}
 """
@@ -65,9 +65,16 @@ def figure_to_data_uri(fig) -> str:
     import matplotlib
     from matplotlib.text import Text
 
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     buf = io.BytesIO()
     for text in fig.findobj(Text):
         text.set_parse_math(False)
+    for ax in fig.axes:  # a log axis labels its ticks in math (10^1): plain numbers instead
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+                axis.set_minor_formatter(NullFormatter())
     with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
         fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -67,9 +67,15 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     axes[0].set_title("hard labels")
     axes[0].tick_params(axis="x", rotation=20)
     axes[0].set_ylabel("rows")
-    axes[1].hist(proba.max(axis=1), bins=20, range=(1.0 / K, 1.0))
+    # rows no LF voted on hold the label model's prior, not a confidence: left out
+    axes[1].hist(proba[covered].max(axis=1), bins=20, range=(1.0 / K, 1.0))
     axes[1].set_title("confidence (max probability)")
     axes[1].set_xlabel("largest class probability")
-    axes[1].set_ylabel("rows")
+    axes[1].set_ylabel("rows with a vote")
     rep.figure(fig, alt="label distribution")
+    if not covered.all():
+        rep.paragraph(f"The confidence chart counts the {int(covered.sum()):,} rows at least "
+                      f"one LF voted on; the {int((~covered).sum()):,} rows without a vote "
+                      f"hold the label model's class prior, not a confidence, and are left "
+                      f"out.", css_class="note")
     return rep.write(path)

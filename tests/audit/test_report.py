@@ -250,18 +250,21 @@ window.addEventListener("load", () => {
     return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
   };
   const wrapped = [];
+  let idLines = 0;
   for (const table of document.querySelectorAll("table")) {
     const col = [...table.querySelectorAll("thead th")].findIndex(th => th.textContent === "id");
     if (col < 0) continue;
     for (const tr of table.querySelectorAll("tbody tr")) {
       const td = tr.children[col];
       if (td && lines(td) > 1) wrapped.push(td.textContent);
+      if (td) idLines = Math.max(idLines, lines(td));
     }
   }
   const pre = document.createElement("pre");
   pre.id = "dataqa-check";
   pre.textContent = JSON.stringify({images: imgs.length, broken, page_width: doc.scrollWidth,
-                                    view_width: doc.clientWidth, wide, ids_wrapped: wrapped});
+                                    view_width: doc.clientWidth, wide, ids_wrapped: wrapped,
+                                    id_lines: idLines});
   document.body.appendChild(pre);
 });
 </script>"""
@@ -378,3 +381,38 @@ def test_a_reason_given_to_many_rows_is_written_once(digits, monkeypatch):
     assert cells.count("see (a)") == sum(1 for k in range(n_unflagged) if k % 4)
     assert "Reasons that apply to several rows: (a) the same reason for all.</p>" in page
     assert "reason 0" in cells and "see (b)" not in cells
+
+
+@pytest.mark.filterwarnings("ignore:the model is barely better")  # (one text for all rows)
+def test_long_ids_keep_a_readable_column_in_headless_chromium(digits, tmp_path):
+    """Ids of 33 characters (YouTube's comment ids) beside long texts: the id column was
+    squeezed to a few characters a line (rows 170 px tall, 2-4 characters a line)."""
+    require(_chromium() is not None,
+            "chromium is not installed (make test installs it: apt-get install -y chromium)")
+    frame, _ = digits
+    long_ids = frame[["label"]].assign(
+        id=[f"z13lgffb5w3ddx1ul22qy1wxswx1fmfh{i:05d}" for i in range(len(frame))],
+        text=[("check my channel http://www.youtube.com/watch?v=dQw4w9WgXcQ&feature=share "
+               "a rather long message ") * 6] * len(frame))
+    # with Datalab's columns beside them (outlier, duplicates), as an audit has by default
+    res = audit(long_ids, label_column="label", id_column="id", text_column="text", cv=3,
+                progress=False)
+    check = _browser_check(audit_report(res).render(), tmp_path, 1280)
+    assert check["broken"] == [] and check["page_width"] <= check["view_width"], check
+    assert 2 <= check["id_lines"] <= 3, check
+
+
+def test_an_audit_without_flags_says_so_instead_of_empty_charts(digits):
+    from dataqa.audit import report as report_mod
+
+    _, res = digits
+    flags = res.issues["is_label_issue"].copy()
+    try:
+        res.issues["is_label_issue"] = False
+        page = audit_report(res).render()
+    finally:
+        res.issues["is_label_issue"] = flags
+    assert "No item is flagged, so there is no chart of flagged items per class" in page
+    assert "Given vs suggested label" not in page
+    assert report_mod._share_text(3, 951) == "0.3%" and report_mod._share_text(0, 5) == "0%"
+    assert report_mod._share_text(1, 5000) == "<0.1%" and report_mod._share_text(8, 20) == "40%"

@@ -378,3 +378,25 @@ def test_the_weak_command_reads_its_dev_file_codes_as_numbers_too(tmp_path):
     assert r.exit_code == 0, r.output
     assert pd.read_csv(out / "weak_labels.csv")["label"].tolist() == [1, 0, 1]
     assert "dev accuracy of majority: 1.0000 on 3 dev rows" in r.output
+
+
+def test_the_report_confidence_chart_leaves_out_rows_without_a_vote(tmp_path):
+    """Rows no LF voted on hold the class prior (0.5/0.5 under Snorkel): the chart showed
+    them as a bar of uncertain rows."""
+    import re
+
+    from dataqa.weak.report import weak_report
+
+    L = np.array([[0, -1], [1, 1], [-1, -1], [-1, -1], [-1, -1]])
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]])
+    pred = np.array([0, 1, -1, -1, -1])
+    summary = pd.DataFrame({"Polarity": [[0], [1]], "Coverage": [0.2, 0.2],
+                            "Overlaps": [0.2, 0.2], "Conflicts": [0.0, 0.0]},
+                           index=["a", "b"])
+    page = weak_report(tmp_path / "r.html", summary=summary, L=L, proba=proba,
+                       pred=pred).read_text()
+    assert re.search(r"The confidence chart counts the 2 rows at least one LF voted on; "
+                     r"the 3 rows without a vote hold the label model&#x27;s class prior", page)
+    full = weak_report(tmp_path / "f.html", summary=summary, L=L[:2], proba=proba[:2],
+                       pred=pred[:2]).read_text()
+    assert "The confidence chart counts" not in full
