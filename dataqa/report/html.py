@@ -64,7 +64,6 @@ def figure_to_data_uri(fig) -> str:
     read as math, which would change them or fail."""
     import matplotlib
     from matplotlib.text import Text
-
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     buf = io.BytesIO()
