@@ -204,13 +204,20 @@ def drift_report(result) -> HtmlReport:
     })
     r.paragraph("A column is drifted when its adjusted p-value is at most alpha and its effect "
                 "(normalised Wasserstein for numbers, Jensen-Shannon distance for categories, "
-                "the largest one over the SVD components for text) reaches min_effect.", css_class="note")
+                "the largest one over the SVD components for text) reaches min_effect. The "
+                "data (and each window) is drifted when a column is; the whole-table tests "
+                "(MMD, classifier) are reported with their own p-values and do not decide it.",
+                css_class="note")
     if result.windows is not None:
         r.heading("Timeline")
         tested = result.windows.get("max_effect")
         if tested is not None and tested.notna().any():
             r.figure(timeline_figure(result.windows, result.reference_chunks,
                                      threshold=s.get("min_effect")), alt="timeline")
+            r.paragraph("Each point is the window's largest column effect; a window alarms "
+                        "(red) when a column's adjusted p-value is at most alpha and its "
+                        "effect reaches min_effect, so a high point on few rows, whose tests "
+                        "are weak, need not alarm.", css_class="note")
         else:
             r.paragraph("No window has 10 rows or more, so none was tested and there is no "
                         "timeline; use longer windows.", css_class="note")
@@ -218,7 +225,16 @@ def drift_report(result) -> HtmlReport:
             r.paragraph(f"{s['rows_without_time']} current rows have no time in "
                         f"{s['time_column']!r}: they are in no window, but in the comparison "
                         f"of the whole current data above.", css_class="note")
-        r.table(_windows_shown(result.windows))
+        untested = result.windows["drifted"].isna()
+        if untested.any() and not untested.all():  # a row each made the table tall
+            k = int(untested.sum())
+            r.paragraph((f"The {k} windows with fewer than 10 rows were not tested and are "
+                         if k > 1 else "The window with fewer than 10 rows was not tested "
+                         "and is ") + "left out of this table (`windows.csv` lists every "
+                        "window).", css_class="note")
+            r.table(_windows_shown(result.windows[~untested]), nowrap=("window", "end"))
+        else:
+            r.table(_windows_shown(result.windows), nowrap=("window", "end"))
         shares = getattr(result, "window_label_shift", None)
         if shares is not None and len(shares):
             untested = int(result.windows["drifted"].isna().sum())
@@ -230,14 +246,14 @@ def drift_report(result) -> HtmlReport:
                         "that only the class mix changed."
                         + (f" The {untested} untested windows (fewer than 10 rows) are left "
                            f"out." if untested else ""), css_class="note")
-            r.table(_shares_shown(shares, result.windows))
+            r.table(_shares_shown(shares, result.windows), nowrap=("window",))
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "
                         "compared with the rest of the reference: when the reference is one "
                         "population, what windows without drift look like.", css_class="note")
             if s.get("reference_chunks_note"):
                 r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
-            r.table(_windows_shown(result.reference_chunks))
+            r.table(_windows_shown(result.reference_chunks), nowrap=("window", "end"))
         elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
             # (with no window tested, the note above already says why)
             r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
@@ -317,7 +333,9 @@ def drift_report(result) -> HtmlReport:
     legend = {}
     if q["unlike_score"].notna().any():
         legend["unlike_score"] = ("how unlike the reference the item looks (the out-of-fold "
-                                  "score of the classifier that tells reference from current)")
+                                  "score of the classifier that tells reference from current; "
+                                  "higher = more unlike; a score, not a probability: it can "
+                                  "fall below 0 or above 1, only its order counts)")
     if q["uncertainty"].notna().any():
         legend["uncertainty"] = "1 - the model's largest probability"
     legend = {"score": ("higher = label first: the mean of the percentile ranks of "
@@ -338,7 +356,7 @@ def drift_report(result) -> HtmlReport:
     r.paragraph(f"The {min(_QUEUE_SHOWN, len(q))} current items to label first, of {len(q)} "
                 f"distinct items, highest score first. {held}", css_class="note")
     r.key_values(legend)
-    r.table(q, max_rows=_QUEUE_SHOWN)
+    r.table(q.head(_QUEUE_SHOWN))  # (the paragraph above counts the items: no "showing" line)
     return r
 
 

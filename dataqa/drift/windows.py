@@ -713,7 +713,7 @@ def _chunk_alarm_note(drifted: pd.Series, alpha: float, correction: str,
     if k == 0 or binom.sf(k - 1, c, rate) >= 0.01:
         return None
     return (f"{k} of {c} reference chunks alarm against the rest of the reference (about "
-            f"{rate * c:.1f} would by chance): the reference itself changes along its rows "
+            f"{rate * c:.1f} of the {c} would by chance): the reference itself changes along its rows "
             f"(over time, or between the sources it was put together from), so the chunks "
             f"show that variation, not what windows without drift look like, and windows "
             f"may alarm for the same reason. Use a reference from one period, or shuffle "

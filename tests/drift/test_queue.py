@@ -147,6 +147,9 @@ def test_report_says_how_many_labeled_rows_were_left_out(tmp_path):
     assert ("Note: 5 current rows that already carry a label (column 'label') are left out of "
             "the queue.") in html
     assert "of 55 distinct items, highest score first" in html
+    # the paragraph counts them: no "Showing 20 of 55 rows" under a 20-row table
+    assert "Showing" not in html and html.split("<table>")[-1].count("<tr>") == 1 + 20
+    assert "a score, not a probability: it can fall below 0 or above 1" in html
 
 
 def _text(path) -> str:

@@ -247,7 +247,15 @@ def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
     assert saved[1]["n_drifted_columns"] is None and saved[0]["n_drifted_columns"] == 0
     assert saved[1]["drifted"] is None and saved[0]["drifted"] is False
     assert pd.read_csv(paths["windows"])["n"].tolist() == [120, 9]
-    assert "No reference spread: the reference&#x27;s 150 rows" in paths["report"].read_text()
+    page = paths["report"].read_text()
+    assert "No reference spread: the reference&#x27;s 150 rows" in page
+    # the untested window is counted, not given a row of its own (they made the table tall)
+    assert ("The window with fewer than 10 rows was not tested and is left out of this "
+            "table (<code>windows.csv</code> lists every window).") in page
+    table = page.split("left out of this table")[1].split("</table>")[0]
+    assert '<td class="nowrap">2026-01-01</td>' in table and "2026-01-20" not in table
+    assert "a high point on few rows, whose tests are weak, need not alarm" in page
+    assert "the whole-table tests (MMD, classifier) are reported with their own p-values" in page
 
 
 def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
@@ -728,3 +736,12 @@ def test_a_negative_window_is_not_a_positive_span(window):
     with pytest.raises(InvalidSettingError, match=f"window {re.escape(repr(window))} must be a "
                                                   f"positive time span, e.g. 1D or 7D"):
         window_span(window)
+
+
+def test_the_chunk_alarm_note_counts_what_chance_would_give_out_of_how_many():
+    from dataqa.drift.windows import _chunk_alarm_note
+
+    note = _chunk_alarm_note(pd.Series([True] * 10), 0.05, "fdr", 3)
+    assert note.startswith("10 of 10 reference chunks alarm against the rest of the "
+                           "reference (about 0.5 of the 10 would by chance)")
+    assert _chunk_alarm_note(pd.Series([True] + [False] * 9), 0.05, "fdr", 3) is None
