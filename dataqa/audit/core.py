@@ -463,6 +463,24 @@ def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state
     return out, summary, near_rows
 
 
+def _with_files(issues: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``issues`` with ``file`` and ``file_row`` (the row in that file, from 1) after
+    ``row`` when the table was read from several files (a folder or a glob pattern): a
+    row of the joined table says nothing of where to find it."""
+    from dataqa.data import _FILES_ATTR
+
+    files = frame.attrs.get(_FILES_ATTR)
+    if not files or sum(n for _, n in files) != len(frame):
+        return issues
+    sizes = np.array([n for _, n in files], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    which = np.searchsorted(np.cumsum(sizes), issues["row"].to_numpy() - 1, side="right")
+    at = issues.columns.get_loc("row") + 1
+    issues.insert(at, "file", np.array([name for name, _ in files], dtype=object)[which])
+    issues.insert(at + 1, "file_row", issues["row"].to_numpy() - starts[which])
+    return issues
+
+
 def audit(data, *, label_column: str, text_column: str | None = None,
           feature_columns=None, id_column: str | None = None, model=None, cv: int = 5,
           datalab: bool = True, random_state: int = 0, text_features: str = "tfidf",
@@ -546,6 +564,7 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     # where each item is in the table read (content-hash ids say nothing of it)
     position = pd.Series(np.arange(1, table.n + 1), index=pd.Index(table.ids))
     issues["row"] = position.loc[issues["id"]].to_numpy()
+    issues = _with_files(issues, table.frame)
     n_issues = int(issues["is_label_issue"].sum())
     per_class = (issues[issues["is_label_issue"]]["given_label"].astype(str)
                  .value_counts().reindex([str(c) for c in table.class_names], fill_value=0))

@@ -188,7 +188,11 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
             text = [", ".join(f"{c}={v:.3g}" for c, v in zip(shown, row[:8], strict=True))
                     + (f", ... (+{len(cols) - 8})" if len(cols) > 8 else "") for row in vals]
             top.insert(1, "features", text)
-    keep = [c for c in top.columns if c not in ("near_duplicate_set", "conflicting_duplicate_set")]
+    if "file" in top.columns:  # one column: "701 (Youtube02-KatyPerry.csv row 1)"
+        top["row"] = [f"{r} ({f} row {k})" for r, f, k in
+                      zip(top["row"], top["file"], top["file_row"], strict=True)]
+    keep = [c for c in top.columns if c not in ("near_duplicate_set", "conflicting_duplicate_set",
+                                                "file", "file_row")]
     top = top[keep]
     unflagged = ~top["is_label_issue"].to_numpy(dtype=bool)
     if unflagged.any():

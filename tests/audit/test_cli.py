@@ -720,3 +720,35 @@ def test_review_sheet_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_p
     assert text["c0"] == '\'=HYPERLINK("http://example.com","click")'
     assert text["c1"] == "'+447935454150 call me" and text["c2"] == "-0.5"
     assert text["c3"] == rows[3]["text"]
+
+
+def test_an_audit_of_a_folder_names_each_item_s_file_and_row_in_it(tmp_path):
+    frame, _ = load_digits_noisy(0.1)
+    frame = frame.iloc[:300].drop(columns=["true_label"])
+    folder = tmp_path / "days"
+    folder.mkdir()
+    frame.iloc[:120].to_csv(folder / "a.csv", index=False)
+    frame.iloc[120:].to_csv(folder / "b.csv", index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["audit", str(folder), "--label-column", "label", "--id-column",
+                              "id", "--out", str(out), "--cv", "3", "--no-datalab"])
+    assert res.exit_code == 0, res.output
+    issues = pd.read_csv(out / "issues.csv")
+    assert list(issues.columns[-3:]) == ["row", "file", "file_row"]
+    for name, part in (("a.csv", frame.iloc[:120]), ("b.csv", frame.iloc[120:])):
+        mine = issues[issues["file"] == name]
+        assert len(mine) == len(part)
+        assert (part["id"].iloc[mine["file_row"] - 1].to_numpy() == mine["id"].to_numpy()).all()
+    assert ((issues["file"] == "b.csv") == (issues["row"] > 120)).all()
+    first_b = issues[issues["file"] == "b.csv"].iloc[0]
+    page = (out / "report.html").read_text()
+    top = issues.head(50)
+    assert any(f"<td class=\"cell words\">{r} ({f} row {k})</td>" in page
+               for r, f, k in zip(top["row"], top["file"], top["file_row"], strict=True))
+    assert first_b["row"] == first_b["file_row"] + 120
+    # one file: no file columns
+    single = tmp_path / "one"
+    assert runner.invoke(app, ["audit", str(folder / "a.csv"), "--label-column", "label",
+                               "--id-column", "id", "--out", str(single), "--cv", "3",
+                               "--no-datalab"]).exit_code == 0
+    assert pd.read_csv(single / "issues.csv").columns[-1] == "row"
