@@ -232,9 +232,9 @@ def drift_report(result) -> HtmlReport:
                          if k > 1 else "The window with fewer than 10 rows was not tested "
                          "and is ") + "left out of this table (`windows.csv` lists every "
                         "window).", css_class="note")
-            r.table(_windows_shown(result.windows[~untested]), nowrap=("window", "end"))
+            r.table(_spaced(_windows_shown(result.windows[~untested])), nowrap=("window", "end"))
         else:
-            r.table(_windows_shown(result.windows), nowrap=("window", "end"))
+            r.table(_spaced(_windows_shown(result.windows)), nowrap=("window", "end"))
         shares = getattr(result, "window_label_shift", None)
         if shares is not None and len(shares):
             untested = int(result.windows["drifted"].isna().sum())
@@ -253,7 +253,7 @@ def drift_report(result) -> HtmlReport:
                         "population, what windows without drift look like.", css_class="note")
             if s.get("reference_chunks_note"):
                 r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
-            r.table(_windows_shown(result.reference_chunks), nowrap=("window", "end"))
+            r.table(_spaced(_windows_shown(result.reference_chunks)), nowrap=("window", "end"))
         elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
             # (with no window tested, the note above already says why)
             r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
@@ -270,7 +270,7 @@ def drift_report(result) -> HtmlReport:
                                 for c, k in s["list_columns"].items()) + ".",
                     css_class="note")
     r.figure(_effects_figure(result), alt="effects")
-    r.table(result.columns.sort_values(["drifted", "effect"], ascending=False))
+    r.table(_spaced(result.columns.sort_values(["drifted", "effect"], ascending=False)))
     if result.multivariate:
         r.heading("Whole-table tests")
         said = {"mmd": "mmd: the statistic is the unbiased estimate of MMD² (RBF kernel), 0 "
@@ -279,11 +279,17 @@ def drift_report(result) -> HtmlReport:
                               "tell current rows from reference ones (0.5 when it cannot)"}
         if known := [said[k] for k in result.multivariate if k in said]:
             r.paragraph("; ".join(known) + ".", css_class="note")
+        if "mmd" in result.multivariate and s.get("n_permutations"):
+            P = int(s["n_permutations"])
+            r.paragraph(f"The MMD p-value is (b + 1) / (P + 1), b being how many of the "
+                        f"P = {P:,} random splits of the pooled rows reach the observed "
+                        f"statistic: its smallest value, {1 / (P + 1):.4g}, reads \"at most "
+                        f"{1 / (P + 1):.4g}\".", css_class="note")
         tests = pd.DataFrame([{"test": k, **v} for k, v in result.multivariate.items()])
         for c in ("reference_rows", "current_rows"):  # counts, blank for the classifier
             if c in tests.columns:
                 tests[c] = tests[c].astype("Int64")
-        r.table(tests)
+        r.table(_spaced(tests))
         if result.driving_features is not None:
             r.paragraph("Columns that drive the reference-vs-current classifier:",
                         css_class="note")
@@ -358,6 +364,12 @@ def drift_report(result) -> HtmlReport:
     r.key_values(legend)
     r.table(q.head(_QUEUE_SHOWN))  # (the paragraph above counts the items: no "showing" line)
     return r
+
+
+def _spaced(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``_`` in its column names shown as spaces, so that a long header
+    (``missing_reference``) can wrap instead of widening the table out of view."""
+    return table.rename(columns=lambda c: str(c).replace("_", " "))
 
 
 #: Items of the labeling queue the report shows.

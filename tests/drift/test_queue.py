@@ -150,6 +150,10 @@ def test_report_says_how_many_labeled_rows_were_left_out(tmp_path):
     # the paragraph counts them: no "Showing 20 of 55 rows" under a 20-row table
     assert "Showing" not in html and html.split("<table>")[-1].count("<tr>") == 1 + 20
     assert "a score, not a probability: it can fall below 0 or above 1" in html
+    assert ('The MMD p-value is (b + 1) / (P + 1), b being how many of the P = 19 random '
+            'splits of the pooled rows reach the observed statistic: its smallest value, 0.05, '
+            'reads "at most 0.05".') in html
+    assert "<th class=\"cell words\">missing reference</th>" in html  # (headers can wrap)
 
 
 def _text(path) -> str:
