@@ -44,7 +44,13 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
                       + "; ".join(f"{i} ({f})" for i, f in flagged["Flags"].items()),
                       css_class="note")
     table = summary.reset_index().rename(columns={"index": "lf"})
-    table["Polarity"] = table["Polarity"].astype(str)
+    table = table.drop(columns=[c for c in ("j",) if c in table.columns])  # (the LF's index)
+    table["Polarity"] = [", ".join(names[int(k)] if 0 <= int(k) < K else str(k) for k in v)
+                         if isinstance(v, (list, tuple, np.ndarray)) else str(v)
+                         for v in table["Polarity"]]
+    for c in ("Coverage", "Overlaps", "Conflicts", "Dev Emp. Acc."):  # shares, as percentages
+        if c in table.columns:
+            table[c] = [f"{v:.1%}" if pd.notna(v) else "" for v in table[c]]
     rep.table(table)
 
     fig, ax = subplots(figsize=(8, max(2.5, 0.28 * len(summary))))

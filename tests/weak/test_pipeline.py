@@ -400,3 +400,19 @@ def test_the_report_confidence_chart_leaves_out_rows_without_a_vote(tmp_path):
     full = weak_report(tmp_path / "f.html", summary=summary, L=L[:2], proba=proba[:2],
                        pred=pred[:2]).read_text()
     assert "The confidence chart counts" not in full
+
+
+def test_the_report_lf_table_shows_class_names_and_percentages(tmp_path):
+    from dataqa.weak.report import weak_report
+
+    L = np.array([[0, -1], [1, 1], [-1, 1]])
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]])
+    summary = pd.DataFrame({"j": [0, 1], "Polarity": [[0], [1]], "Coverage": [1 / 3, 2 / 3],
+                            "Overlaps": [1 / 3, 1 / 3], "Conflicts": [0.0, 0.0],
+                            "Dev Emp. Acc.": [1.0, 0.875]}, index=["a", "b"])
+    page = weak_report(tmp_path / "r.html", summary=summary, L=L, proba=proba,
+                       pred=np.array([0, 1, 1]), class_names=["ham", "spam"]).read_text()
+    table = page.split("<table>")[1].split("</table>")[0]
+    assert ">j<" not in table
+    assert "<td class=\"cell words\">ham</td>" in table and "66.7%" in table
+    assert "87.5%" in table and "33.3%" in table
