@@ -267,6 +267,10 @@ def consensus_labels(annotations: pd.DataFrame, *, n_classes: int | None = None,
             untied = _annotator_agreement(wide, items["label"].to_numpy(), tied)
             annotators["agreement"] = annotators["annotator"].map(
                 untied.set_index("annotator")["agreement"]).to_numpy(dtype=float)
+            # ... and the worst class as by votes, by the consensus class (cleanlab's groups
+            # by the class the annotator gave)
+            annotators["worst_class"] = annotators["annotator"].map(
+                untied.set_index("annotator")["worst_class"]).to_numpy(dtype=object)
         else:  # CROWDLAB needs several annotators on some items: fall back to agreement
             method = "agreement"
             warnings.warn(

@@ -147,3 +147,24 @@ def test_a_tie_crowdlab_rates_well_still_needs_review_and_credits_no_annotator()
     who = res.annotators
     assert (who["agreement"] == 1.0).all()
     assert who["quality"].between(0.7, 0.9).all() and who["quality"].nunique() == 4
+
+
+def test_worst_class_means_the_consensus_class_with_and_without_pred_probs():
+    """x and y agree everywhere; z calls 3 of 10 ham items spam and gets every spam item
+    right: z's worst class is ham by votes and with CROWDLAB (cleanlab's own column
+    groups by the class the annotator gave, and said spam)."""
+    ids = [f"i{i}" for i in range(20)]
+    truth = [0] * 10 + [1] * 10
+    rows = []
+    for i, t in zip(ids, truth, strict=True):
+        rows += [(i, t, "x"), (i, t, "y")]
+        rows.append((i, 1 if (t == 0 and int(i[1:]) < 3) else t, "z"))
+    ann = pd.DataFrame(rows, columns=["id", "label", "annotator"])
+    probs = np.where(np.array(truth)[:, None] == np.arange(2), 0.8, 0.2)
+    votes = _quiet(ann, ids=ids, class_names=["ham", "spam"])
+    crowd = _quiet(ann, ids=ids, class_names=["ham", "spam"], pred_probs=probs)
+    assert crowd.method == "crowdlab"
+    for res in (votes, crowd):
+        who = res.annotators.set_index("annotator")
+        assert who.loc["z", "worst_class"] == 0 and who.loc["z", "worst_class_name"] == "ham"
+        assert pd.isna(who.loc["x", "worst_class"]) and pd.isna(who.loc["y", "worst_class"])
