@@ -53,6 +53,7 @@ __all__ = [
     "AcquisitionInput",
     "acquire",
     "acquisition_names",
+    "check_acquisition_settings",
     "get_acquisition",
     "least_confidence",
     "margin_uncertainty",
@@ -456,7 +457,8 @@ def _check_unit(value: Any, name: str) -> float:
 
 def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | None = None,
                 ood: str = "knn", uncertainty: str = "margin", contrast: bool = True,
-                ood_settings: dict | None = None, cold_weight: float = 0.25) -> np.ndarray:
+                ood_settings: dict | None = None, cold_weight: float = 0.25,
+                k: int | None = None) -> np.ndarray:
     if uncertainty not in _UNCERTAINTIES:
         raise UnknownNameError("uncertainty measure", uncertainty, _UNCERTAINTIES)
     if mode not in HYBRID_MODES:
@@ -468,7 +470,8 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
     from dataqa.ood.api import get_ood_method, score_ood
 
     spec = get_ood_method(ood)
-    settings = {**_HYBRID_OOD_DEFAULTS.get(ood, {}), **(ood_settings or {})}
+    settings = {**_HYBRID_OOD_DEFAULTS.get(ood, {}), **(ood_settings or {}),
+                **({"k": k} if k is not None else {})}  # (k: --k of dataqa al next)
     u = _UNCERTAINTIES[uncertainty](ctx.probs())
     o = _ood(ood, ctx, **settings)
     oos = ctx.out_of_scope_X
@@ -570,6 +573,53 @@ def get_acquisition(name: str) -> Acquisition:
     raise UnknownNameError("acquisition", str(name), acquisition_names())
 
 
+def check_acquisition_settings(name: str, settings: dict) -> None:
+    """Refuse settings the acquisition ``name`` does not take, naming them and the ones it
+    takes (before any item is scored or a round is stored); for ``ood:<method>`` and
+    ``hybrid``'s ``ood_settings`` the OOD method's options.
+
+    Raises
+    ------
+    InvalidSettingError
+    """
+    import inspect
+
+    from dataqa.ood.api import get_ood_method
+
+    acq = get_acquisition(name)
+
+    def refuse(what: str, unknown: list[str], takes: list[str]) -> None:
+        raise InvalidSettingError(
+            f"{what} does not take the setting(s) {', '.join(map(repr, unknown))}; it takes: "
+            f"{', '.join(takes) or '(none)'}.")
+
+    if isinstance(acq.func, functools.partial) and acq.func.func is _acq_ood:
+        options = list(get_ood_method(acq.func.args[0]).options)
+        if unknown := sorted(set(settings) - set(options)):
+            refuse(f"acquisition {name!r}", unknown, options)
+        return
+    params = list(inspect.signature(acq.func).parameters.values())[1:]  # (after ctx)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return  # it takes any setting: a plug-in that checks its own
+    takes = [p.name for p in params]
+    if unknown := sorted(set(settings) - set(takes)):
+        refuse(f"acquisition {name!r}", unknown, takes)
+    if acq.func is _acq_hybrid:
+        ood = settings.get("ood", "knn")
+        if isinstance(ood, str) and ood in _ood_names_plain():
+            options = list(get_ood_method(ood).options)
+            given = set(settings.get("ood_settings") or {}) | (
+                {"k"} if settings.get("k") is not None else set())
+            if unknown := sorted(given - set(options)):
+                refuse(f"hybrid's OOD method {ood!r}", unknown, options)
+
+
+def _ood_names_plain() -> list[str]:
+    from dataqa.ood.api import ood_method_names
+
+    return list(ood_method_names())
+
+
 def _check_needs(acquisition: Acquisition, ctx: AcquisitionInput) -> None:
     if "pool" in acquisition.needs and ctx.X is None:
         raise MissingInputError(f"acquisition {acquisition.name!r} needs the pool X.")
@@ -608,6 +658,7 @@ def acquire(name: str, *, model: Any = None, X: Any = None, pred_probs: Any = No
     scores : float64 ndarray (n,)
     """
     fn = get_acquisition(name)
+    check_acquisition_settings(name, settings)
     ctx = AcquisitionInput(model=model, X=X, pred_probs=pred_probs, labeled_X=labeled_X,
                            labeled_y=labeled_y, out_of_scope_X=out_of_scope_X,
                            random_state=random_state)

@@ -116,10 +116,10 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
     :class:`InvalidSettingError` naming the acquisition. Each call draws from its own
     generator seeded from ``random_state`` and a call counter, so a run is reproducible.
     """
-    from dataqa.active.acquisition import acquire, get_acquisition
+    from dataqa.active.acquisition import acquire, check_acquisition_settings
     from dataqa.active.selectors import get_selector, select_batch
 
-    get_acquisition(acquisition)  # fail early on unknown names
+    check_acquisition_settings(acquisition, settings)  # fail early: unknown names, settings
     needs_predicted = "predicted" in get_selector(selector).needs
     calls = [0]
 

@@ -248,6 +248,10 @@ class LabelingSession:
 
         get_acquisition(strategy)
         _check_session_ood(strategy, strategy_settings or {})
+        from dataqa.active.acquisition import check_acquisition_settings
+
+        # before any round: a cold start (random picks) would record one the next could not follow
+        check_acquisition_settings(strategy, strategy_settings or {})
         get_selector(selector)
         check_int(batch_size, "batch_size",
                   message=f"batch_size={batch_size!r} must be a positive integer.")

@@ -82,8 +82,12 @@ def test_registry_and_unknown_names() -> None:
         acquire("nope", pred_probs=P)
     with pytest.raises(UnknownNameError, match="ood:msp"):
         acquire("ood:nope", pred_probs=P)
-    with pytest.raises(InvalidSettingError, match="unexpected keyword"):
+    with pytest.raises(InvalidSettingError, match=r"^acquisition 'margin' does not take the "
+                                                  r"setting\(s\) 'weight'; it takes: \(none\)\.$"):
         acquire("margin", pred_probs=P, weight=2)
+    with pytest.raises(InvalidSettingError, match=r"acquisition 'entropy' does not take the "
+                                                  r"setting\(s\) 'kk'; it takes: normalize\."):
+        acquire("entropy", pred_probs=P, kk=2)
 
 
 def _two_blobs(seed: int = 0):

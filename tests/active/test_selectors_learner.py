@@ -296,5 +296,6 @@ def test_named_ood_knn_learner_uses_the_adaptive_k_and_takes_k_per_query() -> No
         np.testing.assert_array_equal(rows, pool[idx])
     with pytest.raises(InvalidSettingError, match=r"k=50, larger than the 30 labeled"):
         learner.query(pool, n_instances=3, k=50)
-    with pytest.raises(InvalidSettingError, match=r"'knn' does not take option\(s\) kk"):
+    with pytest.raises(InvalidSettingError, match=r"acquisition 'ood:knn' does not take the "
+                                                  r"setting\(s\) 'kk'; it takes: detector, k,"):
         learner.query(pool, n_instances=3, kk=5)

@@ -303,3 +303,25 @@ def test_default_model_weighs_classes_so_a_skewed_label_set_does_not_collapse() 
     assert np.mean(plain == 0) < 0.15  # nearly everything called the majority class
     assert 0.35 < np.mean(weighted == 0) < 0.65
     assert np.mean(weighted == y_test) > np.mean(plain == y_test) + 0.1
+
+
+def test_strategy_settings_are_checked_when_the_session_is_made(tmp_path: Path) -> None:
+    """A setting the strategy does not take failed at round 2, after people had labeled
+    the random cold start; hybrid takes k (its kNN filter's, as --k of al next)."""
+    X, y, ids = _digits(200)
+    with pytest.raises(InvalidSettingError, match=r"acquisition 'margin' does not take the "
+                                                  r"setting\(s\) 'kk'; it takes: \(none\)"):
+        _session(tmp_path / "m.db", X, ids, strategy="margin", strategy_settings={"kk": 5})
+    with pytest.raises(InvalidSettingError, match=r"hybrid's OOD method 'knn' does not take "
+                                                  r"the setting\(s\) 'kk'; it takes: detector"):
+        _session(tmp_path / "h.db", X, ids, strategy_settings={"ood_settings": {"kk": 2}})
+    s = _session(tmp_path / "k.db", X, ids, strategy_settings={"k": 3})
+    first = s.next_batch()  # the random cold start
+    s.record_labels(first["id"], [int(y[ids.index(i)]) for i in first["id"]])
+    s.retrain()
+    second = s.next_batch()  # scored by hybrid with k = 3
+    assert len(second) == 8 and second["round"].eq(2).all()
+    assert not set(second["id"]) & set(first["id"])
+    assert s.ledger.rounds().iloc[-1]["settings"]["settings"] == {"k": 3}
+    simulate(X, y, strategy="hybrid", strategy_settings={"k": 3}, initial=20, batch_size=10,
+             rounds=1, random_state=0)
