@@ -1,7 +1,7 @@
 """Out-of-distribution scores for a torch MLP and a scikit-learn model on digits.
 
 Trains on digits 0-4 and asks every OOD method which of the unseen digits 5-9 look
-unfamiliar. Run: ``python examples/ood_scores.py`` (about 10 seconds on a laptop CPU).
+unfamiliar. Run: ``python examples/ood_scores.py`` (10-20 seconds on a laptop CPU).
 """
 
 from __future__ import annotations

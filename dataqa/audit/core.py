@@ -238,7 +238,10 @@ class AuditResult:
 
     @classmethod
     def load(cls, out_dir: str | os.PathLike) -> AuditResult:
-        """Read back an audit folder written by :meth:`save` (or ``dataqa audit``).
+        """Read back an audit folder written by :meth:`save` (or ``dataqa audit``), with
+        its ``review_plan.csv``; ``verified.json`` is not read (``verified`` is None: the
+        estimate comes from the reviews, through
+        :func:`~dataqa.audit.review.estimate_error_rate`).
 
         Raises
         ------

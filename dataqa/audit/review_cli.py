@@ -45,6 +45,16 @@ def _load(audit_dir: Path):
 _SHOW_CLASSES = 12
 
 
+def _from_here(path) -> str:
+    """``path`` relative to the working folder when it lies under it (a recorded sheet is
+    kept by its whole path), else as given: one command names its sheets alike."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve())) if p.is_absolute() else str(p)
+    except ValueError:
+        return str(p)
+
+
 def _answers_line(classes: list[str]) -> str:
     """What a reviewer may write in ``verified_label``: the classes, spelled as in the
     label column (the first few when there are many), or an empty cell."""
@@ -230,7 +240,8 @@ def plan_command(
                                               _review_sheets(audit_dir)
                                               if (audit_dir / n).is_file()
                                               and audit_dir / n != sheet_path])
-        sheets = " ".join(f"--reviews {shlex.quote(str(f))}" for f in [*earlier, sheet_path])
+        sheets = " ".join(f"--reviews {shlex.quote(_from_here(f))}"
+                          for f in [*earlier, sheet_path])
         console.print(f"  then, with the {'sheets' if earlier else 'sheet'} filled in: dataqa "
                       f"review estimate {shlex.quote(str(audit_dir))} {sheets}",
                       highlight=False)

@@ -315,7 +315,12 @@ def test_a_folder_or_pattern_is_audited_as_one_table(tmp_path):
     for source in (tmp_path / "parts", str(tmp_path / "parts" / "*.csv")):
         res = audit(source, label_column="label", text_column="text", id_column="id", cv=3,
                     datalab=False, progress=False)
-        pd.testing.assert_frame_equal(res.issues, whole.issues)
+        # the same, with each item's file and its row there beside its row
+        pd.testing.assert_frame_equal(res.issues.drop(columns=["file", "file_row"]),
+                                      whole.issues)
+        in_b = res.issues["row"] > 30
+        assert (res.issues["file"] == np.where(in_b, "b.csv", "a.csv")).all()
+        assert (res.issues["file_row"] == res.issues["row"] - np.where(in_b, 30, 0)).all()
     bad = df.iloc[30:].copy()
     bad.loc[bad.index[2], "label"] = None
     bad.to_csv(tmp_path / "parts" / "b.csv", index=False)

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -752,3 +753,17 @@ def test_an_audit_of_a_folder_names_each_item_s_file_and_row_in_it(tmp_path):
                                "--id-column", "id", "--out", str(single), "--cv", "3",
                                "--no-datalab"]).exit_code == 0
     assert pd.read_csv(single / "issues.csv").columns[-1] == "row"
+
+
+def test_a_printed_review_command_names_its_sheets_alike(tmp_path, monkeypatch):
+    """A recorded sheet (kept by its whole path) and the new one (relative) were printed in
+    two styles in one command; under the working folder both are relative."""
+    from dataqa.audit.review_cli import _from_here
+
+    monkeypatch.chdir(tmp_path)
+    assert _from_here(tmp_path / "aud" / "review_sheet.csv") == str(
+        Path("aud") / "review_sheet.csv")
+    assert _from_here(Path("aud") / "review_sheet_2.csv") == str(
+        Path("aud") / "review_sheet_2.csv")
+    elsewhere = tmp_path.parent / "other.csv"
+    assert _from_here(elsewhere) == str(elsewhere)
