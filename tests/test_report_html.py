@@ -28,7 +28,7 @@ def test_long_ids_wrap_in_a_narrow_column_and_short_ones_stay_whole():
     page = HtmlReport("t").table(pd.DataFrame({"id": ["digit-0124", long_id]})).render()
     assert '<td class="nowrap">digit-0124</td>' in page
     assert f'<td class="id">{long_id}</td>' in page
-    assert "td.id{max-width:14em;overflow-wrap:anywhere" in page
+    assert "td.id{min-width:9em;max-width:14em;word-break:break-all" in page
     assert '<meta name="viewport"' in page
 
 

@@ -45,14 +45,16 @@ def _load(audit_dir: Path):
 _SHOW_CLASSES = 12
 
 
-def _from_here(path) -> str:
-    """``path`` relative to the working folder when it lies under it (a recorded sheet is
-    kept by its whole path), else as given: one command names its sheets alike."""
-    p = Path(path)
+def _alike(paths) -> list[str]:
+    """``paths`` written alike in one command (a recorded sheet is kept by its whole path,
+    a new one as typed): each relative to the working folder when all lie under it, else
+    each whole."""
+    here = Path.cwd().resolve()
+    whole = [Path(p).resolve() for p in paths]
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve())) if p.is_absolute() else str(p)
+        return [str(p.relative_to(here)) for p in whole]
     except ValueError:
-        return str(p)
+        return [str(p) for p in whole]
 
 
 def _answers_line(classes: list[str]) -> str:
@@ -240,10 +242,10 @@ def plan_command(
                                               _review_sheets(audit_dir)
                                               if (audit_dir / n).is_file()
                                               and audit_dir / n != sheet_path])
-        sheets = " ".join(f"--reviews {shlex.quote(_from_here(f))}"
-                          for f in [*earlier, sheet_path])
+        folder, *files = _alike([audit_dir, *earlier, sheet_path])
+        sheets = " ".join(f"--reviews {shlex.quote(f)}" for f in files)
         console.print(f"  then, with the {'sheets' if earlier else 'sheet'} filled in: dataqa "
-                      f"review estimate {shlex.quote(str(audit_dir))} {sheets}",
+                      f"review estimate {shlex.quote(folder)} {sheets}",
                       highlight=False)
     if push:
         from dataqa.labelstudio import push_queue

@@ -304,8 +304,9 @@ def register(app: typer.Typer) -> None:
             # read as weak_label reads its dev file
             text_columns=[c for c in (label_column, *literal) if c], string_columns=[text])
         if dev_table is not None:
-            dev_table = _numbers_back(dev_table, [c for c in _na_word_columns(lf_list, text)
-                                                  if c != label_column])
+            dev_table = _numbers_back(dev_table, {
+                c: words for c, words in _na_word_columns(lf_list, text).items()
+                if c != label_column})
         if dev_table is not None and label_column not in dev_table.columns:
             from dataqa.data import table_name
 

@@ -150,27 +150,49 @@ def _literal_columns(lfs: Sequence[Any]) -> list:
     return out
 
 
-def _na_word_columns(lfs: Sequence[Any], text: str | None) -> list:
-    """The columns of :func:`_literal_columns` that no LF reads as text (and that are not
-    the text column): read as written only so that an ``isin_lf`` sees its NA words."""
-    as_text = {c for lf in lfs if getattr(lf, "reads_text", False)
-               for c in getattr(lf, "columns", None) or ()}
-    return [c for c in _literal_columns(lfs) if c not in as_text and c != text]
-
-
-def _numbers_back(df: pd.DataFrame, columns: Sequence[Any]) -> pd.DataFrame:
-    """``df`` with the cells of ``columns`` that a file reader would take for numbers
-    turned back into numbers, the NA words left as written: a column of codes read as
-    written for ``isin_lf("code", {1, 2, "NA"}, ...)`` matches 1 and 2 as it would
-    without the NA word. A column with any other word stays as read (text)."""
+def _na_word_columns(lfs: Sequence[Any], text: str | None) -> dict[Any, set]:
+    """The columns of :func:`_literal_columns` that no LF reads as text (nor are the text
+    column) and that an ``isin_lf`` matches against numbers as well as NA words
+    (``isin_lf("code", {1, 2, "NA"}, ...)``), each with the strings the LFs match there:
+    read as written only so that the LF sees its NA words, their numbers must be numbers
+    again (see :func:`_numbers_back`)."""
     from pandas._libs.parsers import STR_NA_VALUES
 
+    as_text = {c for lf in lfs if getattr(lf, "reads_text", False)
+               for c in getattr(lf, "columns", None) or ()}
+    literal = set(_literal_columns(lfs)) - as_text - {text}
+    out: dict[Any, set] = {}
+    numbers: set = set()
+    for lf in lfs:
+        values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
+        for col in getattr(lf, "columns", None) or ():
+            if col in literal:
+                out.setdefault(col, set()).update(v for v in values if isinstance(v, str))
+                if any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                       and v not in STR_NA_VALUES for v in values):
+                    numbers.add(col)
+    return {c: words for c, words in out.items() if c in numbers}
+
+
+def _numbers_back(df: pd.DataFrame, columns: dict[Any, set]) -> pd.DataFrame:
+    """``df`` with the cells of ``columns`` (from :func:`_na_word_columns`) that a CSV
+    reader would take for numbers turned back into numbers: a column of codes read as
+    written for ``isin_lf("code", {1, 2, "NA"}, ...)`` matches 1 and 2 as it would
+    without the NA word. Only for a table read from a delimited text file (a Parquet or
+    JSON file keeps the types it stores); a cell equal to a string the LFs match there
+    (``"007"``) stays as written, and a column holding any other word stays text."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    from dataqa.data import _SEP_ATTR
+
+    if _SEP_ATTR not in df.attrs:
+        return df
     out = df
-    for col in columns:
+    for col, words in columns.items():
         if col not in df.columns or pd.api.types.is_numeric_dtype(df[col].dtype):
             continue
         values = df[col]
-        kept = values.isna() | values.isin(STR_NA_VALUES)
+        kept = values.isna() | values.isin(STR_NA_VALUES) | values.isin(words)
         rest = values[~kept]
         if rest.empty or not rest.map(lambda v: isinstance(v, str)).all():
             continue

@@ -758,12 +758,12 @@ def test_an_audit_of_a_folder_names_each_item_s_file_and_row_in_it(tmp_path):
 def test_a_printed_review_command_names_its_sheets_alike(tmp_path, monkeypatch):
     """A recorded sheet (kept by its whole path) and the new one (relative) were printed in
     two styles in one command; under the working folder both are relative."""
-    from dataqa.audit.review_cli import _from_here
+    from dataqa.audit.review_cli import _alike
 
     monkeypatch.chdir(tmp_path)
-    assert _from_here(tmp_path / "aud" / "review_sheet.csv") == str(
-        Path("aud") / "review_sheet.csv")
-    assert _from_here(Path("aud") / "review_sheet_2.csv") == str(
-        Path("aud") / "review_sheet_2.csv")
+    aud = Path("aud")
+    assert _alike([aud, tmp_path / "aud" / "review_sheet.csv", aud / "review_sheet_2.csv"]) == [
+        "aud", str(aud / "review_sheet.csv"), str(aud / "review_sheet_2.csv")]
     elsewhere = tmp_path.parent / "other.csv"
-    assert _from_here(elsewhere) == str(elsewhere)
+    assert _alike([aud, elsewhere, aud / "review_sheet_2.csv"]) == [
+        str(tmp_path / "aud"), str(elsewhere), str(tmp_path / "aud" / "review_sheet_2.csv")]

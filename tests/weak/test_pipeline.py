@@ -353,10 +353,25 @@ def test_a_column_of_codes_read_for_an_isin_na_word_keeps_its_numbers(tmp_path):
                      dev=dev, label_column="gold")
     assert res.L.tolist() == [[1, -1], [-1, 0], [1, -1], [-1, -1], [-1, -1]]
     assert res.L_dev.tolist() == [[-1, 0], [1, -1], [1, -1]]
-    words = pd.DataFrame({"c": ["1", "NA", "x"], "d": ["1", "n/a", None]})
-    back = _numbers_back(words, ["c", "d"])
+    words = pd.DataFrame({"c": ["1", "NA", "x"], "d": ["1", "n/a", None],
+                          "z": ["007", "NA", "8"]})
+    words.attrs["dataqa_sep"] = ","  # (as read from a CSV file)
+    back = _numbers_back(words, {"c": set(), "d": set(), "z": {"007"}})
     assert back["c"].tolist() == ["1", "NA", "x"]  # "x" is no number: left as read
     assert back["d"].tolist()[:2] == [1, "n/a"] and pd.isna(back["d"].iloc[2])
+    assert back["z"].tolist() == ["007", "NA", 8]  # a string an LF matches stays as written
+    words.attrs.clear()  # not from a delimited file: the types it stores are kept
+    assert _numbers_back(words, {"d": set()})["d"].tolist()[0] == "1"
+    # strings in a Parquet file stay strings; an LF of strings needs no numbers back
+    strings = pd.DataFrame({"id": ["r1", "r2", "r3"], "code": ["1", "NA", "2"]})
+    strings.to_parquet(tmp_path / "codes.parquet")
+    as_text = [isin_lf("one_or_na", "code", {"1", "NA"}, 1), isin_lf("two", "code", {"2"}, 0)]
+    expected = {"codes.parquet": [[1, -1], [1, -1], [-1, 0]],  # "1", "NA", "2"
+                "codes.csv": [[1, -1], [-1, 0], [1, -1]]}  # "1", "2", "NA"
+    for name, votes in expected.items():
+        res = weak_label(tmp_path / name, as_text, cardinality=2, method="majority",
+                         id_column="id")
+        assert res.L.tolist()[:3] == votes
 
 
 def test_the_weak_command_reads_its_dev_file_codes_as_numbers_too(tmp_path):
