@@ -2287,7 +2287,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     files = table_files(source, options.get("format"))
     if len(files) == 1 and files[0] == Path(source):
         return load_table(source, **options)
-    frames, empty, names = [], [], []
+    frames, empty, names, kept = [], [], [], []
     said: dict = {}  # the files' reading warnings: (category, text with the file left out) -> files
     for f in files:
         try:
@@ -2312,6 +2312,12 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
             frame = frame[first]
         frames.append(frame)
         names.append(f.name)
+        kept.append(f)
+    if len(set(names)) < len(names):  # days/*/data.csv: each named by its path from the root
+        import os
+
+        root = Path(os.path.commonpath([str(f.parent) for f in kept]))
+        names = [f.relative_to(root).as_posix() for f in kept]
     _say_once(said, source)
     if not frames:
         raise EmptyDataError(f"every file of {str(source)!r} ({len(files)}) has no rows.")

@@ -74,3 +74,8 @@ def test_a_log_axis_labels_its_ticks_with_plain_numbers():
     labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels()]
     assert labels and not any("$" in s or "mathdefault" in s for s in labels)
     assert {"10", "100"} & set(labels) and "0.1" in labels
+    big, ax = subplots()
+    ax.plot([1, 2], [10, 3_000_000])
+    ax.set_yscale("log")
+    figure_to_data_uri(big)
+    assert "1,000,000" in [t.get_text() for t in ax.get_yticklabels()]

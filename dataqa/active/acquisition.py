@@ -612,6 +612,9 @@ def check_acquisition_settings(name: str, settings: dict) -> None:
                 {"k"} if settings.get("k") is not None else set())
             if unknown := sorted(given - set(options)):
                 refuse(f"hybrid's OOD method {ood!r}", unknown, options)
+            if settings.get("k") is not None and "k" in (settings.get("ood_settings") or {}):
+                raise InvalidSettingError(
+                    "hybrid got k twice, as k and in ood_settings; give one of them.")
 
 
 def _ood_names_plain() -> list[str]:

@@ -261,7 +261,7 @@ class AuditResult:
                 f"missing; run `dataqa audit ... --out {out}` (this version) first.")
         summary = json.loads((out / "summary.json").read_text())
         issues = pd.read_csv(out / "issues.csv", dtype={"id": str, "given_label": str,
-                                                        "suggested_label": str},
+                                                        "suggested_label": str, "file": str},
                              keep_default_na=False, na_values={"label_issue_score": ["", "nan"]})
         items = pd.read_parquet(out / "items.parquet")
         pred_probs = np.load(out / "pred_probs.npy")
@@ -567,7 +567,8 @@ def audit(data, *, label_column: str, text_column: str | None = None,
     # where each item is in the table read (content-hash ids say nothing of it)
     position = pd.Series(np.arange(1, table.n + 1), index=pd.Index(table.ids))
     issues["row"] = position.loc[issues["id"]].to_numpy()
-    issues = _with_files(issues, table.frame)
+    if not isinstance(data, pd.DataFrame):  # (a table reordered after reading keeps attrs)
+        issues = _with_files(issues, table.frame)
     n_issues = int(issues["is_label_issue"].sum())
     per_class = (issues[issues["is_label_issue"]]["given_label"].astype(str)
                  .value_counts().reindex([str(c) for c in table.class_names], fill_value=0))

@@ -21,9 +21,11 @@ def _share_text(part: int, whole: int) -> str:
     if not whole:
         return ""
     share = part / whole
-    if share == 0 or share >= 0.1:
+    if share in (0, 1):
         return f"{share:.0%}"
-    return f"{share:.1%}" if share >= 0.001 else "<0.1%"
+    if share < 0.001 or share > 0.999:
+        return "<0.1%" if share < 0.001 else ">99.9%"
+    return f"{share:.0%}" if 0.1 <= share <= 0.99 else f"{share:.1%}"
 
 
 def _issues_per_class(result):

@@ -225,16 +225,21 @@ def drift_report(result) -> HtmlReport:
             r.paragraph(f"{s['rows_without_time']} current rows have no time in "
                         f"{s['time_column']!r}: they are in no window, but in the comparison "
                         f"of the whole current data above.", css_class="note")
-        untested = result.windows["drifted"].isna()
-        if untested.any() and not untested.all():  # a row each made the table tall
+        # a row each made the table tall; one whose labeled rows were measured stays
+        observed = result.windows.get("observed_n")
+        untested = result.windows["drifted"].isna() & (
+            observed.fillna(0).eq(0) if observed is not None else True)
+        if untested.any() and not untested.all():
             k = int(untested.sum())
-            r.paragraph((f"The {k} windows with fewer than 10 rows were not tested and are "
-                         if k > 1 else "The window with fewer than 10 rows was not tested "
-                         "and is ") + "left out of this table (`windows.csv` lists every "
-                        "window).", css_class="note")
-            r.table(_spaced(_windows_shown(result.windows[~untested])), nowrap=("window", "end"))
+            r.paragraph((f"The {k} windows with fewer than 10 rows and no labeled row were "
+                         f"not tested and are " if k > 1 else "The window with fewer than 10 "
+                         "rows and no labeled row was not tested and is ")
+                        + "left out of this table (`result.windows`, and the `windows.csv` "
+                        "of `dataqa drift`, list every window).", css_class="note")
+            r.table(_spaced(_windows_shown(result.windows[~untested])),
+                    one_line=("window", "end"))
         else:
-            r.table(_spaced(_windows_shown(result.windows)), nowrap=("window", "end"))
+            r.table(_spaced(_windows_shown(result.windows)), one_line=("window", "end"))
         shares = getattr(result, "window_label_shift", None)
         if shares is not None and len(shares):
             untested = int(result.windows["drifted"].isna().sum())
@@ -246,14 +251,15 @@ def drift_report(result) -> HtmlReport:
                         "that only the class mix changed."
                         + (f" The {untested} untested windows (fewer than 10 rows) are left "
                            f"out." if untested else ""), css_class="note")
-            r.table(_shares_shown(shares, result.windows), nowrap=("window",))
+            r.table(_shares_shown(shares, result.windows), one_line=("window",))
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "
                         "compared with the rest of the reference: when the reference is one "
                         "population, what windows without drift look like.", css_class="note")
             if s.get("reference_chunks_note"):
                 r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")
-            r.table(_spaced(_windows_shown(result.reference_chunks)), nowrap=("window", "end"))
+            r.table(_spaced(_windows_shown(result.reference_chunks)),
+                    one_line=("window", "end"))
         elif s.get("reference_chunks_note") and tested is not None and tested.notna().any():
             # (with no window tested, the note above already says why)
             r.paragraph(_sentence(s["reference_chunks_note"]), css_class="note")

@@ -72,7 +72,8 @@ def figure_to_data_uri(fig) -> str:
     for ax in fig.axes:  # a log axis labels its ticks in math (10^1): plain numbers instead
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() == "log":
-                axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+                axis.set_major_formatter(FuncFormatter(
+                    lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
                 axis.set_minor_formatter(NullFormatter())
     with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
         fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
@@ -114,7 +115,8 @@ class HtmlReport:
         return self
 
     def table(self, df: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:.4g}",
-              nowrap: Sequence[str] = ("id",), html_columns: Sequence[str] = ()) -> HtmlReport:
+              nowrap: Sequence[str] = ("id",), html_columns: Sequence[str] = (),
+              one_line: Sequence[str] = ()) -> HtmlReport:
         """Append ``df`` as a table (the first ``max_rows`` rows).
 
         Parameters
@@ -130,20 +132,23 @@ class HtmlReport:
         html_columns : sequence of str
             Columns holding HTML fragments built by the caller (e.g. ``<img>`` thumbnails),
             inserted as they are; every other cell is escaped.
+        one_line : sequence of str
+            Columns whose cells never wrap, whatever their length (times, window labels).
         """
         shown = df.head(max_rows)
         cols = [str(c) for c in shown.columns]
         keep_line = {str(c) for c in nowrap}
         raw = {str(c) for c in html_columns}
-        head = "".join(f'<th class="{"nowrap" if c in keep_line else _wrap_class(c)}">'
+        whole = {str(c) for c in one_line}
+        head = "".join(f'<th class="{"nowrap" if c in keep_line | whole else _wrap_class(c)}">'
                        f"{html.escape(c)}</th>" for c in cols)
         body = []
         for row in shown.itertuples(index=False, name=None):
             cells = []
             for c, v in zip(cols, row, strict=True):
                 text = v if c in raw else html.escape(_fmt(v, float_format))
-                kind = (_id_class(text) if c in keep_line else "cell" if c in raw
-                        else _wrap_class(text))
+                kind = ("nowrap" if c in whole else _id_class(text) if c in keep_line
+                        else "cell" if c in raw else _wrap_class(text))
                 cells.append(f'<td class="{kind}">{text}</td>')
             body.append(f"<tr>{''.join(cells)}</tr>")
         note = ""

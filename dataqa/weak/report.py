@@ -48,7 +48,7 @@ def weak_report(path: str | os.PathLike, *, summary: pd.DataFrame, L: np.ndarray
     table["Polarity"] = [", ".join(names[int(k)] if 0 <= int(k) < K else str(k) for k in v)
                          if isinstance(v, (list, tuple, np.ndarray)) else str(v)
                          for v in table["Polarity"]]
-    for c in ("Coverage", "Overlaps", "Conflicts", "Dev Emp. Acc."):  # shares, as percentages
+    for c in ("Coverage", "Overlaps", "Conflicts", "Emp. Acc.", "Dev Emp. Acc."):  # shares
         if c in table.columns:
             table[c] = [f"{v:.1%}" if pd.notna(v) else "" for v in table[c]]
     rep.table(table)

@@ -289,3 +289,12 @@ def test_hybrid_checks_weight_up_front_on_every_path(settings, bad) -> None:
         acquire("hybrid", model=lr, X=X[40:], labeled_X=X[:40], labeled_y=y[:40], **settings)
     ok = acquire("hybrid", model=lr, X=X[40:], labeled_X=X[:40], labeled_y=y[:40], weight=1)
     assert ok.shape == (160,) and np.isfinite(ok).all()
+
+
+def test_a_query_strategy_refuses_an_unknown_setting_when_it_is_made():
+    from dataqa.active.learner import make_query_strategy
+
+    with pytest.raises(InvalidSettingError, match=r"acquisition 'margin' does not take the "
+                                                  r"setting\(s\) 'kk'"):
+        make_query_strategy("margin", kk=1)
+    assert callable(make_query_strategy("hybrid", k=2, weight=0.5))

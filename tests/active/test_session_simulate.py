@@ -315,6 +315,16 @@ def test_strategy_settings_are_checked_when_the_session_is_made(tmp_path: Path) 
     with pytest.raises(InvalidSettingError, match=r"hybrid's OOD method 'knn' does not take "
                                                   r"the setting\(s\) 'kk'; it takes: detector"):
         _session(tmp_path / "h.db", X, ids, strategy_settings={"ood_settings": {"kk": 2}})
+    with pytest.raises(InvalidSettingError, match="hybrid got k twice"):
+        _session(tmp_path / "t.db", X, ids, strategy_settings={"k": 3, "ood_settings": {"k": 2}})
+    big = _session(tmp_path / "b.db", X, ids, strategy_settings={"k": 50})
+    batch = big.next_batch()
+    big.record_labels(batch["id"], [int(y[ids.index(i)]) for i in batch["id"]])
+    big.retrain()
+    with pytest.raises(InvalidSettingError, match=r"k=50 is larger than the 8 labeled in-scope "
+                                                  r"items the kNN score compares with; lower "
+                                                  r"k \(--k\) to at most 8"):
+        big.next_batch()
     s = _session(tmp_path / "k.db", X, ids, strategy_settings={"k": 3})
     first = s.next_batch()  # the random cold start
     s.record_labels(first["id"], [int(y[ids.index(i)]) for i in first["id"]])

@@ -398,3 +398,32 @@ def test_report_names_ten_ids_of_a_large_conflicting_set_and_counts_its_labels()
     assert _some_ids(ids[:3]) == "id0, id1, id2"
     assert _label_counts(["ham"] * 60 + ["spam"] * 43) == "ham (60), spam (43)"
     assert _label_counts(["ham", "spam"]) == "ham, spam"
+
+
+def test_file_names_of_a_folder_audit_are_kept_only_where_they_hold(tmp_path):
+    """A table read from files and then reordered keeps pandas attrs (the files' rows no
+    longer line up): no file columns; files of one name in several folders are named by
+    their path; a file named like a number stays a name when the audit is loaded back."""
+    from dataqa.audit import AuditResult
+    from dataqa.data import load_tables
+
+    df = _texts_with_conflicts()
+    for day, part in (("d1", df.iloc[:30]), ("d2", df.iloc[30:])):
+        (tmp_path / day).mkdir()
+        part.to_csv(tmp_path / day / "data.csv", index=False)
+    res = audit(str(tmp_path / "d*" / "data.csv"), label_column="label", text_column="text",
+                id_column="id", cv=3, datalab=False, progress=False)
+    in_d2 = res.issues["row"] > 30
+    assert (res.issues["file"] == np.where(in_d2, "d2/data.csv", "d1/data.csv")).all()
+    shuffled = load_tables(str(tmp_path / "d*" / "data.csv")).sample(frac=1, random_state=0)
+    moved = audit(shuffled.reset_index(drop=True), label_column="label", text_column="text",
+                  id_column="id", cv=3, datalab=False, progress=False)
+    assert "file" not in moved.issues.columns
+    (tmp_path / "n").mkdir()
+    df.iloc[:30].to_csv(tmp_path / "n" / "001", index=False)
+    df.iloc[30:].to_csv(tmp_path / "n" / "002", index=False)
+    numbered = audit(tmp_path / "n", label_column="label", text_column="text", id_column="id",
+                     cv=3, datalab=False, progress=False, read_options={"format": "csv"})
+    numbered.save(tmp_path / "out")
+    back = AuditResult.load(tmp_path / "out")
+    assert set(back.issues["file"]) == {"001", "002"}

@@ -416,3 +416,5 @@ def test_an_audit_without_flags_says_so_instead_of_empty_charts(digits):
     assert "Given vs suggested label" not in page
     assert report_mod._share_text(3, 951) == "0.3%" and report_mod._share_text(0, 5) == "0%"
     assert report_mod._share_text(1, 5000) == "<0.1%" and report_mod._share_text(8, 20) == "40%"
+    assert report_mod._share_text(999, 1000) == "99.9%"
+    assert report_mod._share_text(9999, 10000) == ">99.9%" and report_mod._share_text(4, 4) == "100%"

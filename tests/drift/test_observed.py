@@ -88,7 +88,7 @@ def _tables(n=240, seed=0):
     return ref, cur
 
 
-def test_detect_drift_and_windows_measure_it_on_the_labeled_rows():
+def test_detect_drift_and_windows_measure_it_on_the_labeled_rows(tmp_path):
     ref, cur = _tables()
     res = detect_drift(ref, cur, label_column="label", n_permutations=49, progress=False)
     labeled = cur["label"].notna().to_numpy()
@@ -111,9 +111,14 @@ def test_detect_drift_and_windows_measure_it_on_the_labeled_rows():
         assert row["observed_accuracy"] == pytest.approx(np.nanmean(part), abs=1e-12)
         assert row["observed_low"] <= row["observed_accuracy"] <= row["observed_high"]
     # a window too small to test still measures its labeled rows; counts are integers
-    small = drift_windows(ref, cur.iloc[:86], chunk_size=80, label_column="label",
-                          n_permutations=19, progress=False).windows
+    small_result = drift_windows(ref, cur.iloc[:86], chunk_size=80, label_column="label",
+                                 n_permutations=19, progress=False)
+    small = small_result.windows
     assert small["note"].iloc[1] == "not tested: fewer than 10 rows"
+    # ... and the report keeps its row for that (untested windows without labels are not)
+    page = small_result.to_html(tmp_path / "r.html").read_text()
+    table = page.split("Timeline")[1].split("</table>")[0]
+    assert '<td class="nowrap">rows 81-86</td>' in table and "left out of this table" not in page
     assert small["observed_n"].tolist() == [int(labeled[:80].sum()), int(labeled[80:86].sum())]
     assert str(small["observed_n"].dtype) == "Int64"
     assert small["observed_accuracy"].iloc[1] == pytest.approx(np.nanmean(per_row[80:86]))

@@ -250,11 +250,18 @@ def test_small_windows_and_a_small_reference_are_said_so(tmp_path):
     page = paths["report"].read_text()
     assert "No reference spread: the reference&#x27;s 150 rows" in page
     # the untested window is counted, not given a row of its own (they made the table tall)
-    assert ("The window with fewer than 10 rows was not tested and is left out of this "
-            "table (<code>windows.csv</code> lists every window).") in page
+    assert ("The window with fewer than 10 rows and no labeled row was not tested and is "
+            "left out of this table (<code>result.windows</code>, and the "
+            "<code>windows.csv</code> of <code>dataqa drift</code>, list every window).") in page
     table = page.split("left out of this table")[1].split("</table>")[0]
     assert '<td class="nowrap">2026-01-01</td>' in table and "2026-01-20" not in table
     assert "a high point on few rows, whose tests are weak, need not alarm" in page
+    # a window label never wraps, however long (zoned hourly times have 25 characters)
+    from dataqa.report import HtmlReport
+
+    zoned = HtmlReport("t").table(pd.DataFrame({"window": ["2026-01-01 06:00:00+00:00"]}),
+                                  one_line=("window",)).render()
+    assert '<td class="nowrap">2026-01-01 06:00:00+00:00</td>' in zoned
     assert "the whole-table tests (MMD, classifier) are reported with their own p-values" in page
 
 

@@ -395,7 +395,7 @@ def test_the_weak_command_reads_its_dev_file_codes_as_numbers_too(tmp_path):
     assert "dev accuracy of majority: 1.0000 on 3 dev rows" in r.output
 
 
-def test_the_report_confidence_chart_leaves_out_rows_without_a_vote(tmp_path):
+def test_the_report_confidence_chart_leaves_out_rows_without_a_vote(tmp_path, monkeypatch):
     """Rows no LF voted on hold the class prior (0.5/0.5 under Snorkel): the chart showed
     them as a bar of uncertain rows."""
     import re
@@ -408,8 +408,21 @@ def test_the_report_confidence_chart_leaves_out_rows_without_a_vote(tmp_path):
     summary = pd.DataFrame({"Polarity": [[0], [1]], "Coverage": [0.2, 0.2],
                             "Overlaps": [0.2, 0.2], "Conflicts": [0.0, 0.0]},
                            index=["a", "b"])
+    import dataqa.report
+
+    made = []
+    plain = dataqa.report.subplots
+
+    def recording(*args, **kwargs):
+        fig, axes = plain(*args, **kwargs)
+        made.append(axes)
+        return fig, axes
+
+    monkeypatch.setattr(dataqa.report, "subplots", recording)
     page = weak_report(tmp_path / "r.html", summary=summary, L=L, proba=proba,
                        pred=pred).read_text()
+    histogram = made[-1][1]  # (hard labels, confidence)
+    assert sum(p.get_height() for p in histogram.patches) == 2  # the two rows with a vote
     assert re.search(r"The confidence chart counts the 2 rows at least one LF voted on; "
                      r"the 3 rows without a vote hold the label model&#x27;s class prior", page)
     full = weak_report(tmp_path / "f.html", summary=summary, L=L[:2], proba=proba[:2],
