@@ -46,8 +46,10 @@ from _common import finish, parser, print_table, write_json  # noqa: E402
 
 ALPHA = 0.05
 CANDIDATES = ("every value", "rare bucket", "top 20", "every value + top 20",
-              "every value + rare bucket")
-DEFAULT = "every value + top 20"
+              "every value + rare bucket", "every value + top 20, min-p")
+DEFAULT = "default"  # what column_test gives: the candidate DEFAULT_IS (checked on every sample)
+DEFAULT_IS = "every value + top 20, min-p"
+COUNTED = (*CANDIDATES, DEFAULT)
 
 
 def _seed(*parts) -> int:
@@ -59,9 +61,10 @@ def p_values(ref, cur, seed: int) -> dict[str, float]:
     import pandas as pd
 
     from dataqa.drift.twosample import _chi2_from_counts, _pooled_categories
-    from dataqa.drift.univariate import RARE_COUNT, _top_counts, column_test
+    from dataqa.drift.univariate import RARE_COUNT, _top_counts, _top_min_p, column_test
 
-    _, pa, pb = _pooled_categories(ref, cur)
+    ref, cur = pd.Series(ref, dtype=object), pd.Series(cur, dtype=object)
+    _, pa, pb = _pooled_categories(ref, cur)  # as column_test counts them (same draws)
 
     def chi2(a, b):
         return _chi2_from_counts(a, b, random_state=seed, n_permutations=2000)[1]
@@ -73,11 +76,20 @@ def p_values(ref, cur, seed: int) -> dict[str, float]:
               if rare.sum() >= 2 else every)
     top = _top_counts(pa, pb)
     p_top = chi2(*top) if top is not None else every
-    default = column_test(pd.Series(ref, dtype=object), pd.Series(cur, dtype=object),
-                          "categorical", random_state=seed)["p_value"]
+    min_p = (_top_min_p(pa, pb, random_state=seed, n_permutations=2000)
+             if top is not None else every)
+    default = column_test(ref, cur, "categorical", random_state=seed)["p_value"]
     return {"every value": every, "rare bucket": p_rare, "top 20": p_top,
-            "every value + top 20": default,
-            "every value + rare bucket": min(1.0, 2.0 * min(every, p_rare))}
+            "every value + top 20": (min(1.0, 2.0 * min(every, p_top)) if top is not None
+                                     else every),
+            "every value + rare bucket": min(1.0, 2.0 * min(every, p_rare)),
+            "every value + top 20, min-p": min_p, "default": default}
+
+
+def _check_default(pv: dict[str, float]) -> None:
+    if not np.isclose(pv[DEFAULT], pv[DEFAULT_IS], rtol=1e-9, atol=0.0):
+        raise SystemExit(f"column_test's p-value {pv[DEFAULT]} is not {DEFAULT_IS!r}'s "
+                         f"{pv[DEFAULT_IS]}: DEFAULT_IS names another test than the default")
 
 
 # ---------------------------------------------------------------- tuning: Zipf columns
@@ -125,16 +137,18 @@ def run_tuning(reps: int, quick: bool) -> list[dict]:
     for cell, (K, s) in tuning_cells(quick):
         rng = np.random.default_rng(_seed(K, s, cell["n"], cell["shift"]))
         p = zipf(K, s)
-        hits = {c: 0 for c in CANDIDATES}
+        hits = {c: 0 for c in COUNTED}
         for r in range(reps):
             q = shifted(p, cell["shift"], rng)
             ref = rng.choice(K, cell["n"], p=p)
             cur = rng.choice(len(q), cell["n"], p=q)
-            for c, v in p_values(ref.astype(str), cur.astype(str), r).items():
+            pv = p_values(ref.astype(str), cur.astype(str), r)
+            _check_default(pv)
+            for c, v in pv.items():
                 hits[c] += v <= ALPHA
-        rows.append({**cell, "reps": reps, **{c: hits[c] / reps for c in CANDIDATES}})
+        rows.append({**cell, "reps": reps, **{c: hits[c] / reps for c in COUNTED}})
         print(f"  tuning {cell['column']}, n = {cell['n']}, {cell['shift']}: "
-              + ", ".join(f"{c} {rows[-1][c]:.2f}" for c in CANDIDATES), flush=True)
+              + ", ".join(f"{c} {rows[-1][c]:.2f}" for c in COUNTED), flush=True)
     return rows
 
 
@@ -212,19 +226,20 @@ def run_heldout(cells, reps: int) -> list[dict]:
     rows = []
     for cell, draw in cells:
         rng = np.random.default_rng(_seed(cell["column"], cell["n"], cell["shift"]))
-        hits = {c: 0 for c in CANDIDATES}
+        hits = {c: 0 for c in COUNTED}
         only_default = only_every = 0
         for r in range(reps):
             ref, cur = draw(rng, cell["n"])
             pv = p_values(ref, cur, r)
+            _check_default(pv)
             for c, v in pv.items():
                 hits[c] += v <= ALPHA
             only_default += pv[DEFAULT] <= ALPHA < pv["every value"]
             only_every += pv["every value"] <= ALPHA < pv[DEFAULT]
-        rows.append({**cell, "reps": reps, **{c: hits[c] / reps for c in CANDIDATES},
+        rows.append({**cell, "reps": reps, **{c: hits[c] / reps for c in COUNTED},
                      "only_default": int(only_default), "only_every_value": int(only_every)})
         print(f"  held out {cell['column']}, n = {cell['n']}, {cell['shift']}: "
-              + ", ".join(f"{c} {rows[-1][c]:.2f}" for c in CANDIDATES), flush=True)
+              + ", ".join(f"{c} {rows[-1][c]:.2f}" for c in COUNTED), flush=True)
     return rows
 
 
@@ -240,15 +255,15 @@ def main(argv=None) -> dict[str, bool]:
     args = ap.parse_args(argv)
     reps = args.reps or (20 if args.quick else 200)
     t0 = time.perf_counter()
-    payload: dict = {"reps": reps, "alpha": ALPHA, "default": DEFAULT}
+    payload: dict = {"reps": reps, "alpha": ALPHA, "default": DEFAULT_IS}
     goals: dict[str, bool] = {}
-    cols = ["column", "n", "shift", *CANDIDATES]
+    cols = ["column", "n", "shift", *COUNTED]
     if "tuning" in args.parts:
         tuning = run_tuning(reps, args.quick)
         best, summary = choose(tuning)
         print_table("tuning (the choice): share of samples flagged at 0.05", tuning, cols)
         print_table("tuning summary", [{"candidate": c, **v} for c, v in summary.items()])
-        print(f"the rule picks: {best} (the default: {DEFAULT})")
+        print(f"the rule picks: {best} (the default: {DEFAULT_IS})")
         payload.update(tuning=tuning, tuning_summary=summary, rule_picks=best)
     if "heldout" in args.parts:
         cells, info = heldout_cells(args.data_home, args.quick)
@@ -261,7 +276,7 @@ def main(argv=None) -> dict[str, bool]:
                 p = binomtest(k, reps, ALPHA).pvalue
                 goals[f"{r['column']}, n = {r['n']}, no shift: false-alarm rate {r[DEFAULT]:.3f} "
                       f"consistent with {ALPHA} (binomial p = {p:.3f} >= 0.01)"] = p >= 0.01
-        power = {c: sum(r[c] for r in held if r["shift"] != "none") for c in CANDIDATES}
+        power = {c: sum(r[c] for r in held if r["shift"] != "none") for c in COUNTED}
         payload["heldout_summed_power"] = power
         shifted = [r for r in held if r["shift"] != "none"]
         a = sum(r["only_default"] for r in shifted)

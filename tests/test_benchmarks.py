@@ -111,7 +111,7 @@ def test_drift_categorical_benchmark_quick_run(tmp_path, data_home):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 3), proc.stdout[-3000:] + proc.stderr[-3000:]
     data = json.loads((tmp_path / "drift_categorical.json").read_text())
-    assert data["default"] == "every value + top 20" and data["reps"] == 4
+    assert data["default"] == "every value + top 20, min-p" and data["reps"] == 4
     assert data["rule_picks"] in data["tuning_summary"]
     assert len(data["tuning"]) == 30 and len(data["heldout"]) == 6
     for row in data["tuning"] + data["heldout"]:
