@@ -163,10 +163,12 @@ def _reason_notes(result, suspects: pd.DataFrame) -> str:
     return " ".join(f"{m[4:]} {r}." for m, r in marks.items() if m.startswith("see ("))
 
 
-def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """The top-ranked rows as shown, and the names of the columns holding HTML."""
+def _with_items(result, top: pd.DataFrame, image_shape: tuple[int, int] | None = None
+                ) -> tuple[np.ndarray, list[str]]:
+    """Insert into ``top`` (rows of the issue table), after its id, what each item is: its
+    text, its image as a thumbnail, or its first feature values. Returns the items' rows
+    in the table and the names of the columns holding HTML."""
     t = result.table
-    top = result.issues.head(_TOP).copy()
     html_cols: list[str] = []
     position = pd.Series(np.arange(t.n), index=pd.Index(t.ids))
     rows = position.loc[top["id"]].to_numpy()
@@ -190,6 +192,13 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
             text = [", ".join(f"{c}={v:.3g}" for c, v in zip(shown, row[:8], strict=True))
                     + (f", ... (+{len(cols) - 8})" if len(cols) > 8 else "") for row in vals]
             top.insert(1, "features", text)
+    return rows, html_cols
+
+
+def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The top-ranked rows as shown, and the names of the columns holding HTML."""
+    top = result.issues.head(_TOP).copy()
+    rows, html_cols = _with_items(result, top, image_shape)
     if "file" in top.columns:  # one column: "701 (Youtube02-KatyPerry.csv row 1)"
         top["row"] = [f"{r} ({f} row {k})" for r, f, k in
                       zip(top["row"], top["file"], top["file_row"], strict=True)]
@@ -480,8 +489,13 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
             if out.empty:
                 r.paragraph("Datalab found no outliers.", css_class="note")
             else:
-                r.table(out[["id", "given_label", "outlier_score", "label_issue_score"]],
-                        max_rows=30)
+                shown = out[["id", "given_label", "outlier_score", "label_issue_score"]].head(30).copy()
+                _, html_cols = _with_items(result, shown, image_shape)  # what makes it unusual
+                r.table(shown.rename(columns=lambda c: c.replace("_", " ")),
+                        html_columns=html_cols)
+                if len(out) > 30:
+                    r.paragraph(f"The 30 most unusual of the {len(out)} outliers; issues.csv "
+                                f"lists every one (is_outlier).", css_class="note")
         if "is_near_duplicate" in iss:
             dup = iss[iss["is_near_duplicate"].fillna(False)]
             r.heading("Near duplicates", level=3)

@@ -276,7 +276,14 @@ def drift_report(result) -> HtmlReport:
                                 for c, k in s["list_columns"].items()) + ".",
                     css_class="note")
     r.figure(_effects_figure(result), alt="effects")
-    r.table(_spaced(result.columns.sort_values(["drifted", "effect"], ascending=False)))
+    table = result.columns.sort_values(["drifted", "effect"], ascending=False).copy()
+    for c in ("missing_reference", "missing_current", "unseen_current"):  # shares of rows
+        if c in table.columns:
+            table[c] = [f"{v:.1%}" if pd.notna(v) else "" for v in table[c]]
+    r.paragraph("psi: the population stability index over the reference's deciles (numbers) "
+                "or the categories; missing and unseen: shares of the rows (unseen: current "
+                "rows holding a value the reference lacks).", css_class="note")
+    r.table(_spaced(table))
     if result.multivariate:
         r.heading("Whole-table tests")
         said = {"mmd": "mmd: the statistic is the unbiased estimate of MMD² (RBF kernel), 0 "

@@ -83,7 +83,9 @@ def test_save_writes_the_audit_folder_and_loads_back(digits_result, tmp_path):
                  f"review {res.model_error_rate.review_size} items to know it"):
         assert part in html
     assert "estimated error rate" not in html
-    assert html.count("data:image/png;base64,") == 3 + 50  # 3 plots, 50 suspect thumbnails
+    # 3 plots, 50 suspect thumbnails and one per outlier shown (at most 30)
+    n_out = min(int(res.issues["is_outlier"].fillna(False).sum()), 30)
+    assert html.count("data:image/png;base64,") == 3 + 50 + n_out
     assert "http://" not in html and "https://" not in html  # self-contained
     back = AuditResult.load(tmp_path)
     assert back.issues["id"].tolist() == res.issues["id"].astype(str).tolist()

@@ -418,3 +418,18 @@ def test_an_audit_without_flags_says_so_instead_of_empty_charts(digits):
     assert report_mod._share_text(1, 5000) == "<0.1%" and report_mod._share_text(8, 20) == "40%"
     assert report_mod._share_text(999, 1000) == "99.9%"
     assert report_mod._share_text(9999, 10000) == ">99.9%" and report_mod._share_text(4, 4) == "100%"
+
+
+def test_the_outliers_table_shows_each_item(digits):
+    """The outliers table gave ids and scores only: nothing to see why an item is unusual."""
+    frame, _ = digits
+    feats = [c for c in frame.columns if c.startswith("px_")]
+    res = audit(frame, label_column="label", id_column="id", feature_columns=feats, cv=3,
+                progress=False)
+    out = res.issues[res.issues["is_outlier"].fillna(False)]
+    assert len(out) > 0
+    page = audit_report(res).render()
+    section = page.split("Outliers (higher score = more unusual)")[1].split("<h3>")[0]
+    assert '<th class="cell words">image</th>' in section
+    assert section.count('class="thumb"') == min(len(out), 30)
+    assert '<th class="cell words">outlier score</th>' in section

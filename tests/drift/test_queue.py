@@ -154,6 +154,7 @@ def test_report_says_how_many_labeled_rows_were_left_out(tmp_path):
             'splits of the pooled rows reach the observed statistic: its smallest value, 0.05, '
             'reads "at most 0.05".') in html
     assert "<th class=\"cell words\">missing reference</th>" in html  # (headers can wrap)
+    assert "psi: the population stability index over the reference's deciles" in html
 
 
 def _text(path) -> str:
