@@ -79,3 +79,9 @@ def test_a_log_axis_labels_its_ticks_with_plain_numbers():
     ax.set_yscale("log")
     figure_to_data_uri(big)
     assert "1,000,000" in [t.get_text() for t in ax.get_yticklabels()]
+    narrow, ax = subplots()  # within one decade: the minor ticks are labelled
+    ax.plot([1, 2], [1_200, 4_000])
+    ax.set_yscale("log")
+    figure_to_data_uri(narrow)
+    minor = [t.get_text() for t in ax.get_yticklabels(minor=True)]
+    assert "2,000" in minor and not any("$" in t for t in minor)

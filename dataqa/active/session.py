@@ -372,7 +372,9 @@ class LabelingSession:
                     f"k={k} is larger than the {n_fit} labeled in-scope items the kNN score "
                     f"compares with; lower k (--k) to at most {n_fit}, or leave it out.")
         elif strategy == "hybrid":
-            k = settings.get("k", (settings.get("ood_settings") or {}).get("k"))
+            k = settings.get("k")
+            if k is None:
+                k = (settings.get("ood_settings") or {}).get("k")
             if k is not None and k > n_fit and settings.get("ood", "knn") == "knn":
                 raise InvalidSettingError(
                     f"k={k} is larger than the {n_fit} labeled in-scope items the kNN score "

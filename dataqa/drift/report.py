@@ -249,8 +249,10 @@ def drift_report(result) -> HtmlReport:
                         "marked * where the interval leaves the reference's share out (by "
                         "chance in about 5% of intervals). As for the whole data, it assumes "
                         "that only the class mix changed."
-                        + (f" The {untested} untested windows (fewer than 10 rows) are left "
-                           f"out." if untested else ""), css_class="note")
+                        + ((f" The {untested} untested windows (fewer than 10 rows) are "
+                            f"left out." if untested > 1 else " The untested window (fewer "
+                            "than 10 rows) is left out.") if untested else ""),
+                        css_class="note")
             r.table(_shares_shown(shares, result.windows), one_line=("window",))
         if result.reference_chunks is not None:
             r.paragraph("Reference chunks (spread over the reference, in row order), each "
@@ -279,10 +281,13 @@ def drift_report(result) -> HtmlReport:
     table = result.columns.sort_values(["drifted", "effect"], ascending=False).copy()
     for c in ("missing_reference", "missing_current", "unseen_current"):  # shares of rows
         if c in table.columns:
-            table[c] = [f"{v:.1%}" if pd.notna(v) else "" for v in table[c]]
+            table[c] = ["" if pd.isna(v) else "<0.1%" if 0 < v < 0.0005 else f"{v:.1%}"
+                        for v in table[c]]
     r.paragraph("psi: the population stability index over the reference's deciles (numbers) "
-                "or the categories; missing and unseen: shares of the rows (unseen: current "
-                "rows holding a value the reference lacks).", css_class="note")
+                "or the categories (the 20 most frequent and the rest for a column of more "
+                "than 21 values; missing and present for a missing-share test); missing and "
+                "unseen: shares of the rows (unseen: current rows holding a value the "
+                "reference lacks).", css_class="note")
     r.table(_spaced(table))
     if result.multivariate:
         r.heading("Whole-table tests")

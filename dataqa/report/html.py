@@ -69,12 +69,15 @@ def figure_to_data_uri(fig) -> str:
     buf = io.BytesIO()
     for text in fig.findobj(Text):
         text.set_parse_math(False)
+    plain = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     for ax in fig.axes:  # a log axis labels its ticks in math (10^1): plain numbers instead
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() == "log":
-                axis.set_major_formatter(FuncFormatter(
-                    lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
-                axis.set_minor_formatter(NullFormatter())
+                axis.set_major_formatter(plain)
+                lo, hi = sorted(axis.get_view_interval())
+                # within one decade no major tick shows: the minor ticks carry the labels
+                within = lo > 0 and int(np.floor(np.log10(lo))) == int(np.floor(np.log10(hi)))
+                axis.set_minor_formatter(plain if within else NullFormatter())
     with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
         fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

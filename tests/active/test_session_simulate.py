@@ -315,6 +315,13 @@ def test_strategy_settings_are_checked_when_the_session_is_made(tmp_path: Path) 
     with pytest.raises(InvalidSettingError, match=r"hybrid's OOD method 'knn' does not take "
                                                   r"the setting\(s\) 'kk'; it takes: detector"):
         _session(tmp_path / "h.db", X, ids, strategy_settings={"ood_settings": {"kk": 2}})
+    none_k = _session(tmp_path / "n.db", X, ids,
+                      strategy_settings={"k": None, "ood_settings": {"k": 50}})
+    batch = none_k.next_batch()
+    none_k.record_labels(batch["id"], [int(y[ids.index(i)]) for i in batch["id"]])
+    none_k.retrain()
+    with pytest.raises(InvalidSettingError, match=r"k=50 is larger than the 8 labeled"):
+        none_k.next_batch()
     with pytest.raises(InvalidSettingError, match="hybrid got k twice"):
         _session(tmp_path / "t.db", X, ids, strategy_settings={"k": 3, "ood_settings": {"k": 2}})
     big = _session(tmp_path / "b.db", X, ids, strategy_settings={"k": 50})

@@ -430,3 +430,31 @@ def test_a_drift_beyond_what_the_splits_resolve_keeps_its_small_p_value():
     pb = np.r_[np.full(30, 40), 3000]
     p = _top_min_p(pa, pb, random_state=0, n_permutations=500)
     assert 0 < p < 1e-12
+
+
+def test_column_test_gives_the_calibrated_pair_not_bonferroni():
+    from dataqa.drift.twosample import _chi2_from_counts, _pooled_categories
+    from dataqa.drift.univariate import _top_counts, _top_min_p
+
+    rng = np.random.default_rng(6)
+    w = 1.0 / np.arange(1, 301)
+    w /= w.sum()
+    q = w.copy()
+    q[0] *= 1.5
+    q /= q.sum()
+    differ = 0
+    for r in range(20):
+        ref = pd.Series([f"v{k}" for k in rng.choice(300, 400, p=w)], dtype=object)
+        cur = pd.Series([f"v{k}" for k in rng.choice(300, 400, p=q)], dtype=object)
+        got = column_test(ref, cur, "categorical", random_state=r)
+        _, pa, pb = _pooled_categories(ref, cur)
+        assert got["test"] == "chi2 + top 20"
+        assert got["p_value"] == _top_min_p(pa, pb, random_state=r, n_permutations=2000)
+        every = _chi2_from_counts(pa, pb, random_state=r, n_permutations=2000)
+        assert got["statistic"] == pytest.approx(every[0], rel=1e-12)
+        top = _chi2_from_counts(*_top_counts(pa, pb), random_state=r, n_permutations=2000)[1]
+        differ += not np.isclose(got["p_value"], min(1.0, 2 * min(every[1], top)))
+    assert differ >= 10  # (Bonferroni's twice-the-smaller is another p-value)
+    # no second table (identical tables, or only rare values): the one test's p-value
+    assert _top_min_p(np.array([10, 10, 10]), np.array([10, 10, 10]), random_state=0) == 1.0
+    assert _top_min_p(np.ones(50, int), np.ones(50, int), random_state=0) == 1.0
