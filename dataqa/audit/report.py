@@ -489,7 +489,13 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
             if out.empty:
                 r.paragraph("Datalab found no outliers.", css_class="note")
             else:
-                shown = out[["id", "given_label", "outlier_score", "label_issue_score"]].head(30).copy()
+                shown = out[[c for c in ("id", "given_label", "outlier_score",
+                                         "label_issue_score", "row") if c in out.columns]
+                            ].head(30).copy()
+                if "file" in out.columns:  # as in the suspects table
+                    shown["row"] = [f"{r} ({f} row {k})" for r, f, k in zip(
+                        shown["row"], out["file"].head(30), out["file_row"].head(30),
+                        strict=True)]
                 _, html_cols = _with_items(result, shown, image_shape)  # what makes it unusual
                 r.table(shown.rename(columns=lambda c: c.replace("_", " ")),
                         html_columns=html_cols)

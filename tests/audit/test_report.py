@@ -433,3 +433,6 @@ def test_the_outliers_table_shows_each_item(digits):
     assert '<th class="cell words">image</th>' in section
     assert section.count('class="thumb"') == min(len(out), 30)
     assert '<th class="cell words">outlier score</th>' in section
+    assert '<th class="cell words">row</th>' in section
+    first = out.sort_values("outlier_score", ascending=False).iloc[0]
+    assert f'<td class="cell words">{first["row"]}</td>' in section
