@@ -202,6 +202,16 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     if "file" in top.columns:  # one column: "701 (Youtube02-KatyPerry.csv row 1)"
         top["row"] = [f"{r} ({f} row {k})" for r, f, k in
                       zip(top["row"], top["file"], top["file_row"], strict=True)]
+    # Datalab's flags in one column (three of them made the table wider than the page)
+    flags = {"is_outlier": "outlier", "is_near_duplicate": "near duplicate",
+             "is_conflicting_duplicate": "conflicting duplicate"}
+    present = [c for c in flags if c in top.columns]
+    if present:
+        at = top.columns.get_loc(present[0])
+        also = [", ".join(flags[c] for c in present if not pd.isna(row[c]) and bool(row[c]))
+                for _, row in top[present].iterrows()]
+        top = top.drop(columns=present)
+        top.insert(at, "also flagged as", also)
     keep = [c for c in top.columns if c not in ("near_duplicate_set", "conflicting_duplicate_set",
                                                 "file", "file_row")]
     top = top[keep]

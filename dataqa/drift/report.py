@@ -342,7 +342,13 @@ def drift_report(result) -> HtmlReport:
                     css_class="note")
         for note in model_check_notes(result):
             r.paragraph(f"Note: {note}", css_class="note")
-        r.table(ls)
+        if len(ls):  # as the command line marks it
+            ls["moved"] = ["*" if not lo <= ref <= hi else "" for lo, ref, hi in
+                           zip(ls["low"], ls["reference_prior"], ls["high"], strict=True)]
+            r.paragraph("moved: * where the interval leaves the reference's share out (by "
+                        "chance in about 5% of intervals).", css_class="note")
+        r.table(_spaced(ls.rename(columns={"prior": "estimated share",
+                                           "reference_prior": "reference share"})))
         r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
                     css_class="note")
         r.table(result.prediction_drift)

@@ -436,3 +436,25 @@ def test_the_outliers_table_shows_each_item(digits):
     assert '<th class="cell words">row</th>' in section
     first = out.sort_values("outlier_score", ascending=False).iloc[0]
     assert f'<td class="cell words">{first["row"]}</td>' in section
+
+
+def test_datalab_flags_of_the_suspects_share_one_column(digits):
+    """Three True/False columns (outlier, near duplicate, conflicting duplicate) made the
+    top-50 table wider than the page: one column names the flags an item has."""
+    from dataqa.audit.report import _suspects
+
+    frame, _ = digits
+    feats = [c for c in frame.columns if c.startswith("px_")]
+    res = audit(frame, label_column="label", id_column="id", feature_columns=feats, cv=3,
+                progress=False)
+    issues = res.issues.copy()
+    res.issues.loc[res.issues.index[:2], "is_outlier"] = True  # (flags among the top 50)
+    res.issues.loc[res.issues.index[1:3], "is_near_duplicate"] = True
+    try:
+        table, _ = _suspects(res)
+    finally:
+        res.issues = issues
+    assert "also flagged as" in table.columns
+    assert not {"is outlier", "is near duplicate", "is conflicting duplicate"} & set(table.columns)
+    assert table["also flagged as"].tolist()[:4] == ["outlier", "outlier, near duplicate",
+                                                     "near duplicate", ""]

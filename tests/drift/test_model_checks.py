@@ -808,3 +808,27 @@ def test_a_class_mix_pinned_at_its_edge_is_said_not_to_be_an_estimate(tmp_path):
     same = detect_drift(ref, table(600, 45).drop(columns="label"), label_column="label",
                         progress=False)
     assert not model_check_notes(same)
+
+
+def test_the_report_marks_a_moved_class_share_as_the_command_line_does(tmp_path):
+    import html
+
+    from dataqa.drift import detect_drift
+
+    rng = np.random.default_rng(3)
+
+    def table(n, spam_share):
+        y = np.where(rng.random(n) < spam_share, "spam", "ham")
+        x = np.where(y == "spam", 2.0, -2.0) + rng.normal(size=n)
+        return pd.DataFrame({"x": x, "z": rng.normal(size=n), "label": y})
+
+    res = detect_drift(table(400, 0.2), table(300, 0.7).drop(columns="label"),
+                       label_column="label", n_permutations=19, progress=False)
+    spam = res.label_shift["spam"]
+    assert not spam["low"] <= spam["reference_prior"] <= spam["high"]  # (it moved)
+    page = html.unescape(res.to_html(tmp_path / "r.html").read_text())
+    assert "moved: * where the interval leaves the reference's share out" in page
+    table_html = page.split("moved: * where")[1].split("</table>")[0]
+    assert "<th class=\"cell words\">estimated share</th>" in table_html
+    row = [r for r in table_html.split("<tr>") if ">spam<" in r][0]
+    assert row.endswith('<td class="cell words">*</td></tr></tbody>')
