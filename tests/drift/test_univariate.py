@@ -397,16 +397,21 @@ def test_the_two_tests_of_a_many_valued_column_are_calibrated_as_one():
     assert abs(got - by_hand) < 3 * se
 
 
-def test_the_calibrated_pair_keeps_its_level_and_beats_bonferroni_on_a_common_value():
-    from dataqa.drift.twosample import _chi2_from_counts
-    from dataqa.drift.univariate import _top_counts, _top_min_p
-
-    rng = np.random.default_rng(6)
+def _zipf_300_and_its_top_value_up_half():
+    """A seeded generator, the shares of a Zipf column of 300 values, and the same with its
+    most common value 50% more frequent."""
     w = 1.0 / np.arange(1, 301)
     w /= w.sum()
     q = w.copy()
     q[0] *= 1.5
-    q /= q.sum()
+    return np.random.default_rng(6), w, q / q.sum()
+
+
+def test_the_calibrated_pair_keeps_its_level_and_beats_bonferroni_on_a_common_value():
+    from dataqa.drift.twosample import _chi2_from_counts
+    from dataqa.drift.univariate import _top_counts, _top_min_p
+
+    rng, w, q = _zipf_300_and_its_top_value_up_half()
     null = shifted = bonferroni = 0
     reps = 300
     for r in range(reps):
@@ -436,12 +441,7 @@ def test_column_test_gives_the_calibrated_pair_not_bonferroni():
     from dataqa.drift.twosample import _chi2_from_counts, _pooled_categories
     from dataqa.drift.univariate import _top_counts, _top_min_p
 
-    rng = np.random.default_rng(6)
-    w = 1.0 / np.arange(1, 301)
-    w /= w.sum()
-    q = w.copy()
-    q[0] *= 1.5
-    q /= q.sum()
+    rng, w, q = _zipf_300_and_its_top_value_up_half()
     differ = 0
     for r in range(20):
         ref = pd.Series([f"v{k}" for k in rng.choice(300, 400, p=w)], dtype=object)
