@@ -163,6 +163,12 @@ def _reason_notes(result, suspects: pd.DataFrame) -> str:
     return " ".join(f"{m[4:]} {r}." for m, r in marks.items() if m.startswith("see ("))
 
 
+def _rows_with_files(issues: pd.DataFrame) -> list[str]:
+    """Each row of the issue table as one cell: ``"701 (Youtube02-KatyPerry.csv row 1)"``."""
+    return [f"{r} ({f} row {k})" for r, f, k in
+            zip(issues["row"], issues["file"], issues["file_row"], strict=True)]
+
+
 def _with_items(result, top: pd.DataFrame, image_shape: tuple[int, int] | None = None
                 ) -> tuple[np.ndarray, list[str]]:
     """Insert into ``top`` (rows of the issue table), after its id, what each item is: its
@@ -199,9 +205,8 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     """The top-ranked rows as shown, and the names of the columns holding HTML."""
     top = result.issues.head(_TOP).copy()
     rows, html_cols = _with_items(result, top, image_shape)
-    if "file" in top.columns:  # one column: "701 (Youtube02-KatyPerry.csv row 1)"
-        top["row"] = [f"{r} ({f} row {k})" for r, f, k in
-                      zip(top["row"], top["file"], top["file_row"], strict=True)]
+    if "file" in top.columns:
+        top["row"] = _rows_with_files(top)
     # Datalab's flags in one column (three of them made the table wider than the page)
     flags = {"is_outlier": "outlier", "is_near_duplicate": "near duplicate",
              "is_conflicting_duplicate": "conflicting duplicate"}
@@ -503,9 +508,7 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
                                          "label_issue_score", "row") if c in out.columns]
                             ].head(30).copy()
                 if "file" in out.columns:  # as in the suspects table
-                    shown["row"] = [f"{r} ({f} row {k})" for r, f, k in zip(
-                        shown["row"], out["file"].head(30), out["file_row"].head(30),
-                        strict=True)]
+                    shown["row"] = _rows_with_files(out.head(30))
                 _, html_cols = _with_items(result, shown, image_shape)  # what makes it unusual
                 r.table(shown.rename(columns=lambda c: c.replace("_", " ")),
                         html_columns=html_cols)

@@ -264,6 +264,13 @@ def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
     return _psi(ca / ca.sum(), cb / cb.sum())
 
 
+def _top_index(t: np.ndarray) -> np.ndarray:
+    """Positions of the :data:`CATEGORICAL_TOP` largest pooled counts ``t`` among those of
+    at least :data:`RARE_COUNT` (ties: in the counts' order)."""
+    order = np.argsort(-t, kind="stable")
+    return order[t[order] >= RARE_COUNT][:CATEGORICAL_TOP]
+
+
 def _top_counts(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The counts of the :data:`CATEGORICAL_TOP` values most frequent in the two tables
     together, among those held by at least :data:`RARE_COUNT` rows (ties: in
@@ -274,8 +281,7 @@ def _top_counts(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     t = pa + pb
     if np.count_nonzero(t) <= CATEGORICAL_TOP + 1:
         return None
-    order = np.argsort(-t, kind="stable")
-    top = order[t[order] >= RARE_COUNT][:CATEGORICAL_TOP]
+    top = _top_index(t)
     if top.size == 0:
         return None
     rest = np.ones(len(t), dtype=bool)
@@ -320,8 +326,7 @@ def _top_min_p(pa: np.ndarray, pb: np.ndarray, *, random_state,
     pa, pb = pa[held].astype(np.int64), pb[held].astype(np.int64)
     t = pa + pb
     n, m = int(pa.sum()), int(pb.sum())
-    order = np.argsort(-t, kind="stable")
-    top = order[t[order] >= RARE_COUNT][:CATEGORICAL_TOP]
+    top = _top_index(t)
     rest = np.ones(t.size, dtype=bool)
     rest[top] = False
     tt = np.append(t[top], t[rest].sum())
