@@ -2296,7 +2296,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
             _say_once(said, source)  # what the files up to it gave, then the error
             raise
         if frame is None:  # a day without rows in a folder of daily files
-            empty.append(f.name)
+            empty.append(f)
             continue
         if frames:
             first, cols = list(frames[0].columns), list(frame.columns)
@@ -2313,17 +2313,20 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
         frames.append(frame)
         names.append(f.name)
         kept.append(f)
-    if len(set(names)) < len(names):  # days/*/data.csv: each named by its path from the root
-        import os
+    if len({f.name for f in kept + empty}) < len(kept) + len(empty):
+        import os  # days/*/data.csv: each named by its path from the folders' common root
 
-        root = Path(os.path.commonpath([str(f.parent) for f in kept]))
+        root = Path(os.path.commonpath([str(f.parent) for f in kept + empty]))
         names = [f.relative_to(root).as_posix() for f in kept]
+        empty_names = [f.relative_to(root).as_posix() for f in empty]
+    else:
+        empty_names = [f.name for f in empty]
     _say_once(said, source)
     if not frames:
         raise EmptyDataError(f"every file of {str(source)!r} ({len(files)}) has no rows.")
     if empty:
         warnings.warn(f"{len(empty)} file(s) of {str(source)!r} have no rows and add none: "
-                      f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}.",
+                      f"{', '.join(empty_names[:5])}{' ...' if len(empty) > 5 else ''}.",
                       UserWarning, stacklevel=caller_stacklevel())
     df = pd.concat(frames, ignore_index=True)
     # what the files were read with, when they agree (concat keeps no attrs that differ)
@@ -2356,12 +2359,25 @@ def _file_rows(names: list[str], frames: list[pd.DataFrame], shown: int = 4) -> 
 _FILES_ATTR = "dataqa_files"
 
 
+def _files_as_read(df: pd.DataFrame) -> list | None:
+    """``[(file name, rows), ...]`` of a table read from several files, or None when it
+    was not, or no longer lines up with its files: pandas keeps ``attrs`` through
+    filtering and sorting, which leave the index out of order (a table sorted and then
+    given a fresh index cannot be told from the one read)."""
+    files = df.attrs.get(_FILES_ATTR)
+    if not files or sum(n for _, n in files) != len(df):
+        return None
+    index = df.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return None
+    return files
+
+
 def _row_in_file(df: pd.DataFrame, row: int) -> str:
     """Row ``row`` (0-based, of the joined table) as ``"1421 (Youtube04-Eminem.csv row
     71)"`` for a table read from several files, else its number from 1."""
-    files = df.attrs.get(_FILES_ATTR)
-    # (pandas keeps attrs through filtering: the files' rows then no longer line up)
-    if not files or sum(n for _, n in files) != len(df):
+    files = _files_as_read(df)
+    if not files:
         return str(row + 1)
     start = 0
     for name, n in files:

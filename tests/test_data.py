@@ -1056,6 +1056,14 @@ def test_load_tables_reads_a_folder_or_pattern_as_one_table(tmp_path):
     with pytest.warns(UserWarning, match=r"1 file\(s\) of '.*' have no rows and add none: "
                                          r"d0.csv"):
         assert load_tables(day)["a"].tolist() == [1, 2, 3]
+    # files of one name in several folders: the empty ones are named by their path too
+    for k, text in enumerate(["a,b\n1,x\n", "a,b\n", "a,b\n2,y\n"]):
+        (tmp_path / "nested" / f"day{k}").mkdir(parents=True)
+        (tmp_path / "nested" / f"day{k}" / "data.csv").write_text(text)
+    with pytest.warns(UserWarning, match=r"1 file\(s\) of '.*' have no rows and add none: "
+                                         r"day1/data.csv\."):
+        nested = load_tables(str(tmp_path / "nested" / "*" / "data.csv"))
+    assert nested.attrs["dataqa_files"] == [("day0/data.csv", 1), ("day2/data.csv", 1)]
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataLoadError, match=r"folder '.*empty' holds no table file"):
         load_tables(tmp_path / "empty")
@@ -1790,6 +1798,13 @@ def test_an_over_long_cell_in_a_folder_is_named_with_its_file(tmp_path, monkeypa
     with pytest.raises(FeatureTypeError, match=r"has a cell of 19 characters in row 4 \(b.csv "
                                                r"row 2\) \(id '4'\)"):
         data.check_text_column(df, "text", df["id"].astype(str).to_numpy())
+    # sorted after reading, the table keeps its attrs but no longer lines up with its files:
+    # its rows are numbered without a file rather than named in the wrong one
+    moved = df.sort_values("id", ascending=False)
+    with pytest.raises(FeatureTypeError, match=r"has a cell of 19 characters in row 1 \(id '4'\)"):
+        data.check_text_column(moved, "text", moved["id"].astype(str).to_numpy())
+    assert data._row_in_file(moved, 0) == "1"
+    assert data._row_in_file(df, 3) == "4 (b.csv row 2)"
 
 
 def test_the_cell_cap_holds_in_drift_and_active_learning_too(tmp_path, monkeypatch):

@@ -470,10 +470,10 @@ def _with_files(issues: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """``issues`` with ``file`` and ``file_row`` (the row in that file, from 1) after
     ``row`` when the table was read from several files (a folder or a glob pattern): a
     row of the joined table says nothing of where to find it."""
-    from dataqa.data import _FILES_ATTR
+    from dataqa.data import _files_as_read
 
-    files = frame.attrs.get(_FILES_ATTR)
-    if not files or sum(n for _, n in files) != len(frame):
+    files = _files_as_read(frame)
+    if not files:
         return issues
     sizes = np.array([n for _, n in files], dtype=np.int64)
     starts = np.cumsum(sizes) - sizes
