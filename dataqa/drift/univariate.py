@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dataqa._validation import check_int
 from dataqa.drift import _ties
 from dataqa.drift.twosample import (
     PERMUTATION_STOP_HITS,
@@ -39,7 +40,7 @@ from dataqa.drift.twosample import (
 from dataqa.errors import EmptyDataError, InvalidSettingError, UnknownNameError
 
 __all__ = ["NUMERIC_TESTS", "MAX_DISCRETE_VALUES", "CORRECTIONS", "RARE_COUNT", "CATEGORICAL_TOP",
-           "adjust_p_values",
+           "COLUMN_SPLITS", "adjust_p_values",
            "column_kind", "normalized_wasserstein", "jensen_shannon", "excess_jensen_shannon", "EXCESS_SPLITS",
            "EXCESS_MAX_VALUES",
            "psi_numeric", "psi_categorical",
@@ -370,8 +371,15 @@ def _effect_counts(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return ca, cb
 
 
+#: Random splits behind a column test's permutation p-values (ties, sparse tables):
+#: p-values are at least ``1 / (COLUMN_SPLITS + 1)``. :func:`~dataqa.drift.detect_drift`
+#: draws more for a column at that floor when the correction over many columns needs a
+#: smaller p-value.
+COLUMN_SPLITS = 2000
+
+
 def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str = "auto",
-                random_state=0) -> dict:
+                random_state=0, n_permutations: int = COLUMN_SPLITS) -> dict:
     """Test one numeric or categorical column: ``test, statistic, p_value, effect,
     effect_name, psi``. Missing values are a category for categories. For numbers the
     test compares the values present; when either table has missing values, the missing
@@ -390,7 +398,9 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
     also gets ``unseen_current`` (the share of current rows holding a value the reference
     lacks, missing values aside: ``missing_current`` counts those) and ``largest_change``
     (the value whose share moved most, with both shares: ``"name: 0.1% -> 1.9%"``; None
-    when no share moved)."""
+    when no share moved). ``n_permutations``: the most random splits of a permutation
+    p-value (sequential: a column without drift stops after a few hundred)."""
+    P = check_int(n_permutations, "n_permutations")
     if kind == "numeric":
         if numeric_test not in NUMERIC_TESTS:
             raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
@@ -405,9 +415,11 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         if name == "ks" and x.size and y.size and np.isfinite(x).all() and np.isfinite(y).all():
             # (an empty side or an infinite value: ks_test names it)
             stat, p = _ks_from_counts(x, y, ca, cb, random_state=random_state,
-                                      n_permutations=2000)
-        else:
+                                      n_permutations=P)
+        elif name == "binned_chi2":  # (asymptotic: no splits)
             stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state)
+        else:
+            stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state, n_permutations=P)
         row = {"test": name, "statistic": stat, "p_value": p,
                "effect": _normalized_wasserstein(x, y, values, ca, cb),
                "effect_name": "wasserstein/sd",
@@ -425,11 +437,11 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         cats, pa, pb = _pooled_categories(ref, cur)
         top = _top_counts(pa, pb)
         if top is None:
-            stat, p = _chi2_from_counts(pa, pb, random_state=random_state, n_permutations=2000)
+            stat, p = _chi2_from_counts(pa, pb, random_state=random_state, n_permutations=P)
             name = "chi2"
         else:  # both tests, calibrated as one on the same random splits
             stat = _chi2_statistic(pa, pb)
-            p = _top_min_p(pa, pb, random_state=random_state, n_permutations=2000)
+            p = _top_min_p(pa, pb, random_state=random_state, n_permutations=P)
             name = f"chi2 + top {CATEGORICAL_TOP}"
         # the effect on the test's own buckets: counted value by value, a column of many
         # values reads far from itself on random halves at any size the gate matters

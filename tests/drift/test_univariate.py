@@ -18,7 +18,7 @@ from dataqa.drift import (
     psi_numeric,
 )
 from dataqa.drift.univariate import column_kind, column_test, missing_share_test
-from dataqa.errors import EmptyDataError, FeatureTypeError, UnknownNameError
+from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError, UnknownNameError
 
 
 def test_benjamini_hochberg_by_hand():
@@ -458,3 +458,36 @@ def test_column_test_gives_the_calibrated_pair_not_bonferroni():
     # no second table (identical tables, or only rare values): the one test's p-value
     assert _top_min_p(np.array([10, 10, 10]), np.array([10, 10, 10]), random_state=0) == 1.0
     assert _top_min_p(np.ones(50, int), np.ones(50, int), random_state=0) == 1.0
+
+
+def test_a_huge_shift_in_a_column_of_rare_values_survives_a_correction_over_many_columns():
+    """Every author twice, none shared: no split of 2,000 reaches the observed table, so
+    its p-value stopped at 1/2001, above Bonferroni's level over 150 columns; detect_drift
+    draws more splits for such a column (and only for it)."""
+    from dataqa.drift import detect_drift
+    from dataqa.drift.univariate import COLUMN_SPLITS
+
+    rng = np.random.default_rng(0)
+    n = 300
+    ref = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(149)})
+    cur = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(149)})
+    ref["author"] = [f"a{i // 2}" for i in range(n)]
+    cur["author"] = [f"b{i // 2}" for i in range(n)]
+    alone = column_test(ref["author"], cur["author"], "categorical", random_state=1)
+    assert alone["p_value"] == pytest.approx(1 / (COLUMN_SPLITS + 1))
+    longer = column_test(ref["author"], cur["author"], "categorical", random_state=1,
+                         n_permutations=6000)
+    assert longer["p_value"] == pytest.approx(1 / 6001)
+    for correction in ("fdr", "bonferroni"):
+        res = detect_drift(ref, cur, correction=correction, multivariate=(), progress=False)
+        cols = res.columns.set_index("column")
+        # 2 x 150 columns / 0.05 = 6,000 splits
+        assert cols.at["author", "p_value"] == pytest.approx(1 / 6001)
+        assert cols.at["author", "p_adjusted"] == pytest.approx(150 / 6001)
+        assert bool(cols.at["author", "drifted"]) and res.drifted
+        assert cols["drifted"].sum() == 1
+    # no correction: the floor is already below alpha, nothing is drawn again
+    res = detect_drift(ref, cur, correction="none", multivariate=(), progress=False)
+    assert res.columns.set_index("column").at["author", "p_value"] == pytest.approx(1 / 2001)
+    with pytest.raises(InvalidSettingError, match="n_permutations"):
+        column_test(ref["author"], cur["author"], "categorical", n_permutations=0)
