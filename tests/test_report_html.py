@@ -21,6 +21,12 @@ def test_cells_of_short_words_wrap_between_words_only():
     heads = re.findall(r'<th class="([^"]*)">', page)
     assert heads == ["nowrap", "cell words", "cell words", "cell words"]
     assert ".cell.words{overflow-wrap:normal}" in page and "overflow-wrap:anywhere" in page
+    # a run of symbols or CJK characters is wider than its count: 23 of them held a
+    # YouTube audit's text column at 289 px, the table wider than the page
+    wide = pd.DataFrame({"text": ["▬▬▬▬▬▬▬▬▬▬ஜ۩۞۩ஜ▬▬▬▬▬▬▬▬ subscribe", "東京都渋谷区神南一丁目二番地三号",
+                                  "naïve café déjà vu"]})
+    page = HtmlReport("t").table(wide).render()
+    assert re.findall(r'<td class="([^"]*)">', page) == ["cell", "cell", "cell words"]
 
 
 def test_long_ids_wrap_in_a_narrow_column_and_short_ones_stay_whole():

@@ -128,7 +128,7 @@ def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
             out.append(f"cleanlab estimates {n_est} {'items' if many else 'item'} labeled "
                        f"{names[k]} {'are' if many else 'is'} really {names[j]} and flags "
                        f"the {n_est if many else 'one'} with the largest margin "
-                       f"p({names[j]}) - p({names[k]}); this item is number {rank}")
+                       f"p({names[j]}) - p({names[k]}){_RANK_SEP}{rank}")
         else:
             out.append(f"cleanlab's count for class {names[k]} was lowered to keep the "
                        f"class non-empty, or the class has too few items to prune")
@@ -140,15 +140,30 @@ def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
 _REPEATED_REASON = 3
 
 
-def _footnoted(reasons: list[str]) -> list[str]:
-    """Reasons that repeat word for word (``_REPEATED_REASON`` times or more) become
-    ``"see (a)"``, ``"see (b)"``...; the note above the table spells them out
-    (:func:`_reason_notes`)."""
-    counts = pd.Series(reasons).value_counts()
+#: What ends a reason with the item's own rank: the part before it is shared by every
+#: item of the pair, and footnoted on its own when it repeats.
+_RANK_SEP = "; this item is number "
+
+
+def _footnoted(reasons: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Reasons that repeat word for word (``_REPEATED_REASON`` times or more, an item's
+    own rank aside) become ``"see (a)"``, ``"see (b)"``... (``"number 9 by that margin,
+    see (a)"``); returns the cells and the notes (mark -> reason) that the note above the
+    table spells out (:func:`_reason_notes`)."""
+    heads = [r.partition(_RANK_SEP)[0] for r in reasons]
+    counts = pd.Series(heads, dtype=object).value_counts()
     marks = {r: f"({chr(ord('a') + k)})" for k, r in
-             enumerate(r for r in dict.fromkeys(reasons) if counts[r] >= _REPEATED_REASON)
+             enumerate(r for r in dict.fromkeys(heads) if counts[r] >= _REPEATED_REASON)
              if k < 26}
-    return [f"see {marks[r]}" if r in marks else r for r in reasons]
+    cells = []
+    for r, head in zip(reasons, heads, strict=True):
+        rank = r.partition(_RANK_SEP)[2]
+        if head not in marks:
+            cells.append(r)
+        else:
+            cells.append(f"number {rank} by that margin, see {marks[head]}" if rank
+                         else f"see {marks[head]}")
+    return cells, {m: r for r, m in marks.items()}
 
 
 def _reason_notes(result, suspects: pd.DataFrame) -> str:
@@ -158,9 +173,8 @@ def _reason_notes(result, suspects: pd.DataFrame) -> str:
     unflagged = ~suspects["is label issue"].to_numpy(dtype=bool)
     position = pd.Series(np.arange(result.table.n), index=pd.Index(result.table.ids))
     rows = position.loc[suspects["id"][unflagged]].to_numpy()
-    reasons = _not_flagged_reasons(result, rows)
-    marks = dict(zip(_footnoted(reasons), reasons, strict=True))
-    return " ".join(f"{m[4:]} {r}." for m, r in marks.items() if m.startswith("see ("))
+    notes = _footnoted(_not_flagged_reasons(result, rows))[1]
+    return " ".join(f"{m} {r}." for m, r in notes.items())
 
 
 def _rows_with_files(issues: pd.DataFrame) -> list[str]:
@@ -223,7 +237,7 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
     unflagged = ~top["is_label_issue"].to_numpy(dtype=bool)
     if unflagged.any():
         why = np.full(len(top), "", dtype=object)
-        why[unflagged] = _footnoted(_not_flagged_reasons(result, rows[unflagged]))
+        why[unflagged] = _footnoted(_not_flagged_reasons(result, rows[unflagged]))[0]
         top["why not flagged"] = why
     top.insert(0, "rank", np.arange(1, len(top) + 1))
     return top.rename(columns=lambda c: c.replace("_", " ") if c != "id" else c), html_cols

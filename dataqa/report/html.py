@@ -26,8 +26,19 @@ def _id_class(text: str) -> str:
     return "nowrap" if len(text) <= _LONGEST_WORD else "id"
 
 
+def _width(word: str) -> int:
+    """A word's width in Latin letters, roughly: wide (CJK) characters and symbols
+    (``▬``, emoji) count twice, so a run of 23 symbols is not taken for a short word."""
+    import unicodedata
+
+    if word.isascii():
+        return len(word)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" or unicodedata.category(c) == "So"
+               else 1 for c in word)
+
+
 def _wrap_class(text: str) -> str:
-    longest = max((len(w) for w in text.split()), default=0)
+    longest = max((_width(w) for w in text.split()), default=0)
     return "cell words" if longest <= _LONGEST_WORD else "cell"
 
 _CSS = """

@@ -160,11 +160,14 @@ def test_rows_ranked_high_but_not_flagged_are_explained(digits):
         parts = re.split(r"(?:^| )\(([a-z])\) ", seg)[1:]
         notes = {m: r.removesuffix(".") for m, r in zip(parts[::2], parts[1::2], strict=True)}
     cells = [re.findall(r'<td class="cell[^"]*">([^<]*)</td>', row)[-1] for row in rows[:50]]
-    assert all(cells.count(f"see ({m})") >= 3 for m in notes)
+    assert all(sum(c.endswith(f"see ({m})") for c in cells) >= 3 for m in notes)
     assert all(c in notes.values() or cells.count(c) < 3 for c in cells if c)
     for rank, (_, item) in enumerate(top.iterrows()):
         why = cells[rank]
-        if why.startswith("see ("):
+        own = re.fullmatch(r"number (\d+) by that margin, see \(([a-z])\)", why)
+        if own:  # the pair's reason in the note, the item's rank in its cell
+            why = f"{notes[own.group(2)]}; this item is number {own.group(1)}"
+        elif why.startswith("see ("):
             why = notes[why[5]]
         if item["is_label_issue"]:
             assert why == ""
@@ -366,8 +369,15 @@ def test_verified_note_says_which_prior_and_reviewer_model(digits):
 def test_a_reason_given_to_many_rows_is_written_once(digits, monkeypatch):
     from dataqa.audit import report as report_mod
 
-    assert report_mod._footnoted(["x", "y", "x", "z", "x", "y", "y", "w"]) == [
-        "see (a)", "see (b)", "see (a)", "z", "see (a)", "see (b)", "see (b)", "w"]
+    assert report_mod._footnoted(["x", "y", "x", "z", "x", "y", "y", "w"]) == (
+        ["see (a)", "see (b)", "see (a)", "z", "see (a)", "see (b)", "see (b)", "w"],
+        {"(a)": "x", "(b)": "y"})
+    # a reason that differs only in the item's rank is footnoted without it
+    sep = report_mod._RANK_SEP
+    assert report_mod._footnoted([f"pair{sep}9", f"pair{sep}10", "z", f"pair{sep}12",
+                                  f"other{sep}4"]) == (
+        ["number 9 by that margin, see (a)", "number 10 by that margin, see (a)", "z",
+         "number 12 by that margin, see (a)", f"other{sep}4"], {"(a)": "pair"})
     _, res = digits
 
     def reasons(result, rows):
