@@ -287,7 +287,10 @@ def drift_report(result) -> HtmlReport:
                 "or the categories (the 20 most frequent and the rest for a column of more "
                 "than 21 values; missing and present for a missing-share test); missing and "
                 "unseen: shares of the rows (unseen: current rows holding a value the "
-                "reference lacks).", css_class="note")
+                "reference lacks). statistic: the largest gap between the two cumulative "
+                "distributions (ks), Cramér-von Mises' T (cvm), Pearson's X² (chi2, binned "
+                "chi2, chi2 + top 20: of every value), and for a missing-share test (fisher) "
+                "the current share of missing values minus the reference's.", css_class="note")
     r.table(_spaced(table))
     if result.multivariate:
         r.heading("Whole-table tests")

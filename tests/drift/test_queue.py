@@ -155,6 +155,9 @@ def test_report_says_how_many_labeled_rows_were_left_out(tmp_path):
             'reads "at most 0.05".') in html
     assert "<th class=\"cell words\">missing reference</th>" in html  # (headers can wrap)
     assert "psi: the population stability index over the reference's deciles" in html
+    # a missing-share test's statistic is a signed change of share, said so
+    assert ("for a missing-share test (fisher) the current share of missing values minus "
+            "the reference's.") in html
 
 
 def _text(path) -> str:
