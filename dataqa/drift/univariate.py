@@ -265,6 +265,44 @@ def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
     return _psi(ca / ca.sum(), cb / cb.sum())
 
 
+def _unseen_psi_rows(A: np.ndarray, t: np.ndarray, frequent: np.ndarray) -> np.ndarray:
+    """PSI as monitoring tools count categories, for reference counts ``A`` (one split per
+    row) out of pooled counts ``t``: each value held by :data:`RARE_COUNT` rows or more a
+    bucket of its own, the other values one bucket when the reference holds them and one
+    ``<unseen>`` bucket when it does not."""
+    A = np.atleast_2d(A).astype(np.float64)
+    B = t - A
+    rare_seen = ~frequent & (A > 0)
+    rare_unseen = ~frequent & (A == 0)
+    pa = np.concatenate([A[:, frequent], (A * rare_seen).sum(1, keepdims=True)], axis=1)
+    pb = np.concatenate([B[:, frequent], (B * rare_seen).sum(1, keepdims=True),
+                         (B * rare_unseen).sum(1, keepdims=True)], axis=1)
+    pa = np.concatenate([pa, np.zeros((len(pa), 1))], axis=1)
+    pa = np.maximum(pa / pa.sum(1, keepdims=True), PSI_EPS)
+    pb = np.maximum(pb / pb.sum(1, keepdims=True), PSI_EPS)
+    return ((pb - pa) * np.log(pb / pa)).sum(1)
+
+
+def _excess_psi(pa: np.ndarray, pb: np.ndarray, *, random_state=0) -> float:
+    """The PSI of a column's values with a bucket for what the reference lacks
+    (:func:`_unseen_psi_rows`), beyond sampling noise: ``max(0, PSI - PSI95)``, with
+    ``PSI95`` the 95th percentile over :data:`EXCESS_SPLITS` random splits of the pooled
+    rows. Two samples of one column of many rare values read about 0, although each holds
+    values the other lacks; a column whose values are all new reads a large PSI (with the
+    rare values in one bucket it read 0)."""
+    held = (pa + pb) > 0
+    pa, pb = pa[held].astype(np.int64), pb[held].astype(np.int64)
+    t = pa + pb
+    frequent = t >= RARE_COUNT
+    if frequent.all() or pa.sum() == 0 or pb.sum() == 0:
+        return 0.0  # (no rare value: the bucketed PSI says it all)
+    observed = float(_unseen_psi_rows(pa, t, frequent)[0])
+    rng = np.random.default_rng(random_state)
+    null = np.array([_unseen_psi_rows(rng.multivariate_hypergeometric(t, int(pa.sum())),
+                                      t, frequent)[0] for _ in range(EXCESS_SPLITS)])
+    return max(0.0, observed - float(np.quantile(null, 0.95)))
+
+
 def _top_index(t: np.ndarray) -> np.ndarray:
     """Positions of the :data:`CATEGORICAL_TOP` largest pooled counts ``t`` among those of
     at least :data:`RARE_COUNT` (ties: in the counts' order)."""
@@ -300,8 +338,13 @@ def _chi2_statistic(pa: np.ndarray, pb: np.ndarray) -> float:
     return float(_chi2_rows(ca, ca + cb, int(ca.sum()), int(cb.sum())))
 
 
+#: Random splits (drawn before the test's own) that give the value-by-value X^2's spread
+#: under no drift, for :func:`_top_min_p`'s ``every="scaled"``.
+PILOT_SPLITS = 200
+
+
 def _top_min_p(pa: np.ndarray, pb: np.ndarray, *, random_state,
-               n_permutations: int = 2000) -> float:
+               n_permutations: int = 2000, every: str = "chi2") -> float:
     """The p-value of testing a many-valued column twice, value by value and on its
     :func:`_top_counts` buckets, calibrated as one test: its statistic is the smaller of
     the two tables' chi-squared tail probabilities (log scale), and its p-value the share
@@ -319,7 +362,7 @@ def _top_min_p(pa: np.ndarray, pb: np.ndarray, *, random_state,
     where it is smaller (a drift far beyond what the splits resolve keeps its small p-value
     for a correction over many columns; this adds at most ``1 / (n_permutations + 1)``
     to the false-alarm rate, and only under the chi-squared approximation)."""
-    from scipy.stats import chi2
+    from scipy.stats import chi2, norm
 
     from dataqa.drift.twosample import _mc_rng
 
@@ -335,19 +378,36 @@ def _top_min_p(pa: np.ndarray, pb: np.ndarray, *, random_state,
         return _chi2_from_counts(pa, pb, random_state=random_state,
                                  n_permutations=n_permutations)[1]
 
+    rng = _mc_rng(random_state, t)
+    if every == "scaled":
+        # the value-by-value X^2 of a sparse table lies far tighter about its mean than a
+        # chi-squared law of K - 1 degrees of freedom: its tail is read on a normal law
+        # with its mean under no drift, N (K - 1) / (N - 1), and the spread of pilot
+        # splits (drawn from the pooled counts alone, so the test keeps its level)
+        N = n + m
+        mean = N * (t.size - 1) / (N - 1)
+        pilot = _chi2_rows(rng.multivariate_hypergeometric(t, n, size=PILOT_SPLITS)
+                           .astype(np.float64), t, n, m)
+        sd = float(np.sqrt(np.mean((pilot - mean) ** 2)))
+    elif every != "chi2":
+        raise InvalidSettingError(f"every={every!r}: use 'chi2' or 'scaled'.")
+
     def log_p(R: np.ndarray) -> np.ndarray:
         R = np.atleast_2d(R).astype(np.float64)
-        every = chi2.logsf(_chi2_rows(R, t, n, m), t.size - 1)
+        x2 = _chi2_rows(R, t, n, m)
+        if every == "chi2":
+            tail = chi2.logsf(x2, t.size - 1)
+        else:  # (no spread: every split gives the same X^2, which then tells nothing)
+            tail = norm.logsf((x2 - mean) / sd) if sd > 0 else np.zeros(len(x2))
         Rt = np.concatenate([R[:, top], R[:, rest].sum(axis=1, keepdims=True)], axis=1)
-        return np.minimum(every, chi2.logsf(_chi2_rows(Rt, tt, n, m), tt.size - 1))
+        return np.minimum(tail, chi2.logsf(_chi2_rows(Rt, tt, n, m), tt.size - 1))
 
     observed = float(log_p(pa)[0])
     if np.isnan(observed):
         return 1.0
     cut = observed + 1e-9 * max(abs(observed), 1.0) if np.isfinite(observed) else observed
     P = n_permutations
-    p = _ties.sequential_p(t, n, lambda R: log_p(R) <= cut, P, _mc_rng(random_state, t),
-                           PERMUTATION_STOP_HITS)
+    p = _ties.sequential_p(t, n, lambda R: log_p(R) <= cut, P, rng, PERMUTATION_STOP_HITS)
     if p <= 1.0 / (P + 1):  # beyond every split: the tables' own asymptotic p-values
         share = min(n, m) / (n + m)
         tails = [chi2.logsf(_chi2_rows(np.atleast_2d(c).astype(np.float64), tot, n, m)[0],
@@ -460,7 +520,9 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         unseen = (pa == 0) & (np.asarray(cats, dtype=object) != _MISSING)  # missing aside
         return {"test": name, "statistic": stat, "p_value": p,
                 "effect": effect, "effect_name": "jensen-shannon",
-                "psi": psi_categorical(ca, cb),
+                # (rare values share a bucket: all of them new read 0 without the excess)
+                "psi": max(psi_categorical(ca, cb),
+                           _excess_psi(pa, pb, random_state=random_state)),
                 # counted, then divided: a sum of shares reads 0.9999999999999998
                 "unseen_current": float(pb[unseen].sum() / pb.sum()),
                 "largest_change": change}

@@ -203,6 +203,35 @@ def test_categorical_effects_put_rare_values_in_one_bucket():
     assert r1["effect"] == pytest.approx(jensen_shannon(np.array([40, 2, 0.0]), np.array([40, 0, 9.0])))
 
 
+def test_psi_sees_a_column_whose_rare_values_are_all_new():
+    """Authors seen twice each, none shared: in one rare bucket the PSI read 0 although
+    every current value is new; the PSI with an unseen bucket, beyond the noise of random
+    splits, reads it, and two halves of one column of rare values still read about 0."""
+    from dataqa.drift.twosample import _pooled_categories
+    from dataqa.drift.univariate import _excess_psi, _unseen_psi_rows
+
+    ref = pd.Series([f"a{i // 2}" for i in range(400)], dtype=object)
+    cur = pd.Series([f"b{i // 2}" for i in range(400)], dtype=object)
+    r = column_test(ref, cur, "categorical")
+    assert r["unseen_current"] == 1.0
+    # by hand: the reference all in its rare bucket, the current all unseen
+    floor = 1e-4
+    by_hand = (floor - 1.0) * np.log(floor / 1.0) + (1.0 - floor) * np.log(1.0 / floor)
+    _, pa, pb = _pooled_categories(ref, cur)
+    t = pa + pb
+    assert _unseen_psi_rows(pa, t, t >= 5)[0] == pytest.approx(by_hand)
+    assert r["psi"] > 10 and r["psi"] == pytest.approx(_excess_psi(pa, pb), rel=1e-12)
+    rng = np.random.default_rng(3)
+    p = 1 / np.arange(1, 3001)
+    psis = []
+    for k in range(20):
+        a, b = (pd.Series(rng.choice(3000, 1000, p=p / p.sum()).astype(str), dtype=object)
+                for _ in range(2))
+        _, pa, pb = _pooled_categories(a, b)
+        psis.append(_excess_psi(pa, pb, random_state=k))
+    assert np.mean(np.array(psis) == 0) >= 0.8 and max(psis) < 0.05
+
+
 def test_a_column_of_many_rare_values_shows_a_small_effect_on_random_halves():
     # 3,000 city-like values (Zipf) in 400 + 400 rows: counted value by value, two halves
     # of one table look far apart (each holds rare values the other lacks)
