@@ -1865,11 +1865,16 @@ def _suffix_repeats(ids: np.ndarray) -> np.ndarray:
 MAX_CLASS_SHARE_CHECK = 50
 
 
-def _not_classes(n_values: int, n_rows: int, where: str) -> SmallClassError | None:
+def _not_classes(n_values: int, n_rows: int, where: str,
+                 class_names: Sequence | None = None) -> SmallClassError | None:
     """The error for labels that look like free text or ids (more than
-    :data:`MAX_CLASS_SHARE_CHECK` distinct values and more than half of the rows), else
-    None."""
-    if n_values > MAX_CLASS_SHARE_CHECK and n_values > n_rows / 2:
+    :data:`MAX_CLASS_SHARE_CHECK` distinct values and more than half of the rows), or
+    like a continuous target (``class_names`` given: numbers, some with a fraction, in
+    more than half of the rows), else None."""
+    fractions = class_names is not None and n_values > n_rows / 2 and all(
+        isinstance(c, (float, np.floating)) for c in class_names) and any(
+        np.isfinite(c) and c != round(c) for c in class_names)
+    if fractions or (n_values > MAX_CLASS_SHARE_CHECK and n_values > n_rows / 2):
         return SmallClassError(
             f"the labels{where} hold {n_values} distinct values in {n_rows} rows: they look "
             f"like free text, ids or a continuous target, not class labels; pass the column "
@@ -2039,7 +2044,8 @@ def effective_folds(labels: np.ndarray, class_names: Sequence, cv: int, *,
     if not small:
         return cv
     least = min(c for _, _, c in small)
-    if least < 2 and (error := _not_classes(len(class_names), len(labels), where)):
+    if least < 2 and (error := _not_classes(len(class_names), len(labels), where,
+                                            class_names)):
         raise error
     if least < 2:
         single = [(k, name, c) for k, name, c in small if c < 2]

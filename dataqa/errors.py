@@ -146,14 +146,15 @@ class DataLoadError(DataqaError):
 
 
 def _data_like(name: object) -> bool:
-    """Whether a column name looks like a data value: a number (not a year), or a long
-    text with spaces."""
+    """Whether a column name looks like a data value: a number (not a year), a long
+    text with spaces, or five words or more (a short message: "Ok lar... Joking wif u
+    oni...")."""
     import re
 
     text = str(name).strip()
     return bool(re.fullmatch(r"[-+]?\d+([.,]\d+)+|[-+]?\d+[.,]?", text)
                 and not re.fullmatch(r"(1[89]|20)\d\d", text)  # years name columns
-                ) or (len(text) > 40 and text.count(" ") >= 3)
+                ) or (len(text) > 40 and text.count(" ") >= 3) or len(text.split()) >= 5
 
 
 def _header_hint(names: Sequence[object]) -> str:

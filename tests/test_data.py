@@ -806,6 +806,16 @@ def test_a_label_column_of_free_text_is_named_as_such():
                                               "rows: they look like free text, ids or a "
                                               "continuous target"):
         effective_folds(labels, names, 5)
+    # a small table's continuous target (50 values, under the 50 the count rule needs)
+    target = pd.Series(np.random.default_rng(0).normal(size=50))
+    labels, names = encode_labels(target, column="x")
+    with pytest.raises(SmallClassError, match="the labels hold 50 distinct values in 50 rows: "
+                                              "they look like free text, ids or a continuous"):
+        effective_folds(labels, names, 5)
+    # whole numbers as classes stay classes
+    labels, names = encode_labels(pd.Series([float(i % 40) for i in range(50)]))
+    with pytest.raises(SmallClassError, match="have fewer than 2 members"):
+        effective_folds(labels, names, 5)
     # many classes of few rows each are classes (too small ones are named as before)
     few = pd.Series([f"c{i % 45}" for i in range(60)])
     labels, names = encode_labels(few)
@@ -975,6 +985,13 @@ def test_a_missing_column_hints_at_a_file_without_a_header(tmp_path):
     headed = pd.DataFrame({"label": ["ham"], "text": ["hi"]})
     with pytest.raises(MissingColumnError) as err:
         prepare_labeled(headed, label_column="y", text_column="text")
+    assert "--no-header" not in str(err.value)
+    short = pd.DataFrame({"ham": ["spam"], "Ok lar... Joking wif u oni...": ["Free entry"]})
+    with pytest.raises(MissingColumnError, match="names look like a first data row"):
+        prepare_labeled(short, label_column="label", text_column="text")
+    four = pd.DataFrame({"label": ["ham"], "number of items sold": [3]})  # a name, not data
+    with pytest.raises(MissingColumnError) as err:
+        prepare_labeled(four, label_column="y")
     assert "--no-header" not in str(err.value)
     numbers = pd.DataFrame({"0.5": [1.0], "3": [2.0]})  # a numeric first row as the header
     with pytest.raises(MissingColumnError, match="names look like a first data row"):

@@ -87,7 +87,7 @@ def _exclude(ref, cur, names: list[str], roles: dict):
         if name not in ref.columns and name not in cur.columns:
             both = [str(c) for c in ref.columns]
             both += [str(c) for c in cur.columns if str(c) not in both]
-            raise MissingColumnError(name, both, role="--exclude-column column",
+            raise MissingColumnError(name, both, role="--exclude-column",
                                      table="the reference table nor the current one")
     return (ref.drop(columns=[c for c in names if c in ref.columns]),
             cur.drop(columns=[c for c in names if c in cur.columns]))
@@ -459,7 +459,8 @@ def drift_command(
     _print(result, paths)
     for note in result.queue_notes(queue):  # rows left out: no text, or labeled already
         _say(f"  note: {note}", highlight=False, markup=False)
-    if len(queue) == 0:
+    labeled_all = int(queue.attrs.get("rows_with_label", 0)) == result.n_current
+    if len(queue) == 0 and (push or not labeled_all):  # (the note above says why already)
         _say("  note: the labeling queue is empty: no current row is left to label"
              + (f"; nothing is pushed to project {project!r}" if push else ""),
              highlight=False, markup=False)

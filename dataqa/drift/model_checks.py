@@ -590,8 +590,8 @@ def check_ood_score(name: str, *, has_labels: bool) -> str:
             f"held-out reference rows and the current rows and compare them with "
             f"dataqa.drift.ood_fraction, or use one of {', '.join(DRIFT_OOD_SCORES)}.")
     exc = UnknownNameError("ood score", name, DRIFT_OOD_SCORES)
-    exc.args = (f"unknown ood score {name!r} (--ood-score; API: ood_score); known ood scores are: "
-                f"{', '.join(exc.known)}",)
+    exc.args = (f"--ood-score {name} (API: ood_score={name!r}) is not known; use one of "
+                f"{', '.join(exc.known)}.",)
     raise exc
 
 

@@ -146,7 +146,8 @@ class LabelStudioClient:
         except requests.ConnectionError as exc:
             raise LabelStudioConnectionError(
                 f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); start the "
-                f"server (`make labelstudio`) or pass the right url / LABEL_STUDIO_URL."
+                f"server (`make labelstudio`) or give its address with --url or $LABEL_STUDIO_URL "
+                f"(API: url=)."
             ) from None
         except requests.Timeout:
             raise LabelStudioConnectionError(

@@ -265,7 +265,7 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
                      "--time-column with --window, or leave it out"),
     (["--exclude-column", "z", "--feature-column", "x"],
      "give --feature-column (the columns to compare) or --exclude-column"),
-    (["--exclude-column", "nope"], "--exclude-column column 'nope' is not in the reference "
+    (["--exclude-column", "nope"], "--exclude-column 'nope' is not in the reference "
                                    "table nor the current one; its columns are: x, z, label, id, ts"),
     (["--label-column", "label", "--exclude-column", "label"],
      "--exclude-column label is the column of --label-column; leave one of the two out"),
@@ -479,7 +479,9 @@ def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
             "p", "--url", "http://127.0.0.1:9"]
     res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db"), "--classes", "ham,spam"])
     assert res.exit_code == 2
-    assert "cannot reach Label Studio at http://127.0.0.1:9" in " ".join(res.output.split())
+    assert ("cannot reach Label Studio at http://127.0.0.1:9 (ConnectionError); start the server "
+            "(`make labelstudio`) or give its address with --url or $LABEL_STUDIO_URL") in " ".join(
+        res.output.split())
     assert not (tmp_path / "o").exists() and not (tmp_path / "l.db").exists()
     # no class names, a folder or a file that is no ledger: refused before the analysis too
     res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db")])
