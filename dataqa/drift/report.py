@@ -60,7 +60,10 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
 
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        # with day ticks the corner names the year only: "2026-Feb" there read as the
+        # month of every tick while they ran over January and February
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+            locator, offset_formats=["", "%Y", "%Y", "%Y-%b-%d", "%Y-%b-%d", "%Y-%b-%d %H:%M"]))
     else:
         step = max(1, -(-len(windows) // 20))  # at most 20 labels
         ax.set_xticks(x[::step])

@@ -631,6 +631,21 @@ def test_the_timeline_draws_no_line_across_a_span_without_data():
                                    .get_ydata(), dtype=float)).any()
 
 
+def test_the_timeline_names_the_year_not_one_month_under_day_ticks():
+    from dataqa.drift.report import timeline_figure
+
+    starts = pd.date_range("2026-01-01", periods=9, freq="7D")
+    windows = pd.DataFrame({"window": starts.strftime("%Y-%m-%d"),
+                            "end": (starts + pd.Timedelta("7D")).strftime("%Y-%m-%d"),
+                            "max_effect": np.linspace(0.1, 0.5, 9), "drifted": [True] * 9})
+    fig = timeline_figure(windows, None)
+    fig.canvas.draw()
+    axis = fig.axes[0].xaxis
+    labels = [t.get_text() for t in axis.get_ticklabels()]
+    assert "Jan" in labels and "Feb" in labels  # ticks over two months
+    assert axis.get_major_formatter().get_offset() == "2026"  # (was "2026-Feb")
+
+
 def test_reference_chunks_compare_only_columns_the_windows_compare():
     rng = np.random.default_rng(0)
     n = 300
