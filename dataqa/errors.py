@@ -145,16 +145,16 @@ class DataLoadError(DataqaError):
     """A table could not be read (unknown format, unreadable file)."""
 
 
-def _data_like(name: object) -> bool:
+def _data_like(name: object, *, loose: bool = False) -> bool:
     """Whether a column name looks like a data value: a number (not a year), a long
-    text with spaces, or five words or more (a short message: "Ok lar... Joking wif u
-    oni...")."""
+    text with spaces, or with ``loose`` five words or more (a short message: "Ok lar...
+    Joking wif u oni...", but also a survey's question: only for a hint that says "if")."""
     import re
 
     text = str(name).strip()
     return bool(re.fullmatch(r"[-+]?\d+([.,]\d+)+|[-+]?\d+[.,]?", text)
                 and not re.fullmatch(r"(1[89]|20)\d\d", text)  # years name columns
-                ) or (len(text) > 40 and text.count(" ") >= 3) or len(text.split()) >= 5
+                ) or (len(text) > 40 and text.count(" ") >= 3) or (loose and len(text.split()) >= 5)
 
 
 def _header_hint(names: Sequence[object]) -> str:
@@ -162,7 +162,7 @@ def _header_hint(names: Sequence[object]) -> str:
     header read with one): a name that is a number, or a long text with spaces."""
     # names a table built in memory gets (0, 1, 2) are no header line
     if not names or all(isinstance(n, (int, np.integer)) for n in names) or not any(
-            _data_like(n) for n in names if isinstance(n, str)):
+            _data_like(n, loose=True) for n in names if isinstance(n, str)):
         return ""
     return (" The names look like a first data row: if the file has no header line, read it "
             "with --no-header --columns a,b,... (API: load_table(..., header=False, "

@@ -993,6 +993,13 @@ def test_a_missing_column_hints_at_a_file_without_a_header(tmp_path):
     with pytest.raises(MissingColumnError) as err:
         prepare_labeled(four, label_column="y")
     assert "--no-header" not in str(err.value)
+    # a survey's questions renamed by --columns are names: no warning that data is lost
+    survey = tmp_path / "survey.csv"
+    survey.write_text("How old are you now,Which city do you live in,label\n31,Oslo,a\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(load_table(survey, columns=["age", "city", "label"]).columns) == [
+            "age", "city", "label"]
     numbers = pd.DataFrame({"0.5": [1.0], "3": [2.0]})  # a numeric first row as the header
     with pytest.raises(MissingColumnError, match="names look like a first data row"):
         prepare_labeled(numbers, label_column="y")

@@ -60,10 +60,11 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
 
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
-        # with day ticks the corner names the year only: "2026-Feb" there read as the
-        # month of every tick while they ran over January and February
+        # day ticks name their month ("Feb 03"), the corner the year: "2026-Feb" there read
+        # as the month of every tick while they ran over January and February
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
-            locator, offset_formats=["", "%Y", "%Y", "%Y-%b-%d", "%Y-%b-%d", "%Y-%b-%d %H:%M"]))
+            locator, formats=["%Y", "%b", "%b %d", "%H:%M", "%H:%M", "%S.%f"],
+            offset_formats=["", "%Y", "%Y", "%Y-%b-%d", "%Y-%b-%d", "%Y-%b-%d %H:%M"]))
     else:
         step = max(1, -(-len(windows) // 20))  # at most 20 labels
         ax.set_xticks(x[::step])
@@ -292,8 +293,9 @@ def drift_report(result) -> HtmlReport:
                 "unseen: shares of the rows (unseen: current rows holding a value the "
                 "reference lacks). statistic: the largest gap between the two cumulative "
                 "distributions (ks), Cramér-von Mises' T (cvm), Pearson's X² (chi2, binned "
-                "chi2, chi2 + top 20: of every value), and for a missing-share test (fisher) "
-                "the current share of missing values minus the reference's.", css_class="note")
+                "chi2, chi2 + top 20: of every value), the unbiased MMD² (mmd, a text "
+                "column's), and for a missing-share test (fisher) the current share of "
+                "missing values minus the reference's.", css_class="note")
     r.table(_spaced(table))
     if result.multivariate:
         r.heading("Whole-table tests")

@@ -520,3 +520,26 @@ def test_a_huge_shift_in_a_column_of_rare_values_survives_a_correction_over_many
     assert res.columns.set_index("column").at["author", "p_value"] == pytest.approx(1 / 2001)
     with pytest.raises(InvalidSettingError, match="n_permutations"):
         column_test(ref["author"], cur["author"], "categorical", n_permutations=0)
+
+
+def test_a_text_column_at_its_mmd_floor_is_tested_again_among_many_columns():
+    """A text column whose words all changed, beside 40 numeric columns: its MMD p-value
+    stopped at 1/501, above the correction's level over 41 columns; it gets more
+    permutations (2 x 41 / 0.05 = 1,640) and is drifted."""
+    from dataqa.drift import detect_drift
+
+    rng = np.random.default_rng(1)
+    n = 120
+    old = ["cheap", "offer", "win", "prize", "call", "now", "free", "cash"]
+    new = ["meeting", "lunch", "tomorrow", "thanks", "notes", "see", "you", "later"]
+
+    def texts(words):
+        return [" ".join(rng.choice(words, 6)) for _ in range(n)]
+
+    ref = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(40)}).assign(msg=texts(old))
+    cur = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(40)}).assign(msg=texts(new))
+    res = detect_drift(ref, cur, text_column="msg", multivariate=(), progress=False)
+    row = res.columns.set_index("column").loc["msg"]
+    assert row["test"] == "mmd" and row["p_value"] == pytest.approx(1 / 1641)
+    assert row["p_adjusted"] == pytest.approx(41 / 1641) and bool(row["drifted"])
+    assert res.columns["drifted"].sum() == 1

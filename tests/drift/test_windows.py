@@ -642,8 +642,16 @@ def test_the_timeline_names_the_year_not_one_month_under_day_ticks():
     fig.canvas.draw()
     axis = fig.axes[0].xaxis
     labels = [t.get_text() for t in axis.get_ticklabels()]
-    assert "Jan" in labels and "Feb" in labels  # ticks over two months
+    assert labels[:3] == ["Jan", "Jan 08", "Jan 15"] and "Feb" in labels  # over two months
     assert axis.get_major_formatter().get_offset() == "2026"  # (was "2026-Feb")
+    # days within one month keep their month too
+    days = pd.date_range("2026-02-03", periods=10, freq="1D")
+    fig = timeline_figure(windows.iloc[:0].reindex(range(10)).assign(
+        window=days.strftime("%Y-%m-%d"), end=(days + pd.Timedelta("1D")).strftime("%Y-%m-%d"),
+        max_effect=0.2, drifted=False), None)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].xaxis.get_ticklabels()]
+    assert labels and all(t.startswith("Feb ") for t in labels), labels
 
 
 def test_reference_chunks_compare_only_columns_the_windows_compare():
