@@ -2479,7 +2479,34 @@ def _warn_id_like_columns(df: pd.DataFrame, skip: list, table: str, *,
             f"{name!r} holds a distinct value in every row: pass --id-column {name} "
             f"(API: id_column={name!r}) to keep the table's own ids in the results."
             f"{left_out}", UserWarning, stacklevel=caller_stacklevel())
+    else:
+        _warn_repeated_ids(df, skip, table)
     return found
+
+
+def _warn_repeated_ids(df: pd.DataFrame, skip: list, table: str) -> None:
+    """Warn when a string column with an id-like name repeats a few values (at most 1% of
+    the rows): likely the table's ids with some rows held twice (YouTube's spam files
+    repeat 3 comments whole), which the items' content hashes then silently replace."""
+    for c in df.columns:
+        if c in skip or not _ID_NAMES.search(str(c)) or pd.api.types.is_float_dtype(df[c]) \
+                or pd.api.types.is_numeric_dtype(df[c]) or not df[c].notna().all():
+            continue
+        again = df[c].duplicated().to_numpy()
+        repeated = int(again.sum())
+        if 0 < repeated <= 0.01 * len(df):
+            whole = int((again & df.astype(str).duplicated().to_numpy()).sum())
+            why = ("in rows that repeat an earlier row whole" if whole == repeated else
+                   f"{whole} in rows that repeat an earlier row whole" if whole else
+                   "in rows that differ otherwise")
+            warnings.warn(
+                f"{table}: no id column named, so the items get content hashes as ids; column "
+                f"{str(c)!r} looks like the table's ids but repeats {repeated} "
+                f"value{'s' if repeated > 1 else ''} ({why}). To keep its ids in the "
+                f"results, drop the repeated rows (pandas: df.drop_duplicates()) or make "
+                f"them unique, and pass --id-column {c} (API: id_column={str(c)!r}).",
+                UserWarning, stacklevel=caller_stacklevel())
+            return
 
 
 def _warn_missing_words(df: pd.DataFrame, column: str, table: str) -> None:

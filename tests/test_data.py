@@ -549,6 +549,36 @@ def test_mixed_label_spellings_and_a_forgotten_id_column_are_warned_of(tmp_path)
                         label_column="label", feature_columns=["n"])
 
 
+def test_an_id_column_with_a_few_repeated_rows_is_warned_of():
+    """YouTube's spam files hold 3 comments twice, whole: COMMENT_ID is then not unique,
+    and the items silently got content hashes as ids."""
+    from dataqa.data import prepare_labeled
+
+    frame = pd.DataFrame({"COMMENT_ID": [f"z{k}" for k in range(200)],
+                          "CONTENT": [f"message number {k}" for k in range(200)],
+                          "CLASS": [k % 2 for k in range(200)]})
+    twice = pd.concat([frame, frame.iloc[[3, 7]]], ignore_index=True)
+    with pytest.warns(UserWarning, match=r"no id column named, so the items get content hashes "
+                                         r"as ids; column 'COMMENT_ID' looks like the table's "
+                                         r"ids but repeats 2 values \(in rows that repeat an "
+                                         r"earlier row whole\). To keep its ids in the results, "
+                                         r"drop the repeated rows .* --id-column COMMENT_ID"):
+        prepare_labeled(twice, label_column="CLASS", text_column="CONTENT")
+    other = twice.copy()
+    other.loc[201, "CONTENT"] = "another message"
+    with pytest.warns(UserWarning, match=r"repeats 2 values \(1 in rows that repeat an earlier "
+                                         r"row whole\)"):
+        prepare_labeled(other, label_column="CLASS", text_column="CONTENT")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # more than 1% repeated: a column of users or threads, not of row ids
+        users = frame.assign(user_id=[f"u{k % 150}" for k in range(200)])
+        prepare_labeled(users.drop(columns="COMMENT_ID"), label_column="CLASS",
+                        text_column="CONTENT")
+
+
 def test_write_csv_atomic_gives_the_usual_permissions(tmp_path):
     import os
 
