@@ -2489,7 +2489,8 @@ def _warn_repeated_ids(df: pd.DataFrame, skip: list, table: str) -> None:
     the rows): likely the table's ids with some rows held twice (YouTube's spam files
     repeat 3 comments whole), which the items' content hashes then silently replace."""
     for c in df.columns:
-        if c in skip or not _ID_NAMES.search(str(c)) or pd.api.types.is_float_dtype(df[c]) \
+        # (strings only: a numeric column of repeated codes is data, not ids)
+        if c in skip or not _ID_NAMES.search(str(c)) \
                 or pd.api.types.is_numeric_dtype(df[c]) or not df[c].notna().all():
             continue
         again = df[c].duplicated().to_numpy()

@@ -546,7 +546,8 @@ def _refine_at_floor(columns: pd.DataFrame, ref: pd.DataFrame, cur: pd.DataFrame
                              n_permutations=splits, random_state=seed)[1]
             else:
                 p = column_test(ref[col], cur[col], kind, numeric_test=numeric_test,
-                                random_state=seed, n_permutations=splits)["p_value"]
+                                random_state=seed, n_permutations=splits,
+                                excess=False)["p_value"]
             columns.at[i, "p_value"] = p
             advance()
     return True

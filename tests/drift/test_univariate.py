@@ -364,19 +364,53 @@ def test_excess_jensen_shannon_is_the_distance_beyond_random_splits():
     assert excess_jensen_shannon(ca, ca) == 0.0
 
 
-def test_excess_jensen_shannon_folds_a_column_of_very_many_values():
+def test_excess_effects_see_a_column_of_very_many_values_replaced():
+    """Ids of 20,000 values, half of the current ones new: the values were once folded
+    into 5,000 buckets by their place in the pooled order, which mixed old and new values
+    in every bucket (effect 0, while the PSI read the change). Every value counts now."""
     from dataqa.drift import excess_jensen_shannon
-    from dataqa.drift.univariate import EXCESS_MAX_VALUES
+    from dataqa.drift.twosample import _pooled_categories
 
     rng = np.random.default_rng(9)
-    k = 3 * EXCESS_MAX_VALUES
-    ca = rng.multinomial(40_000, np.full(k, 1 / k)).astype(float)
-    same = rng.multinomial(40_000, np.full(k, 1 / k)).astype(float)
-    half = np.r_[np.full(k // 2, 2 / k), np.zeros(k - k // 2)]
-    cb = rng.multinomial(40_000, half / half.sum()).astype(float)  # half the values gone
-    assert excess_jensen_shannon(ca, same) < 0.05
-    # the folded excess still sees it (bucket i holds values i, i + 5,000, ...)
-    assert excess_jensen_shannon(ca, cb) > 0.1  # (diluted: 0.12 here)
+    k = 20_000
+    ref = pd.Series([f"u{v}" for v in rng.integers(0, k, 30_000)], dtype=object)
+    same = pd.Series([f"u{v}" for v in rng.integers(0, k, 30_000)], dtype=object)
+    moved = pd.Series([f"u{v}" for v in rng.integers(k // 2, k + k // 2, 30_000)], dtype=object)
+    r = column_test(ref, moved, "categorical")
+    # (the new half, and a quarter of the other half's values the reference never drew)
+    assert r["unseen_current"] == pytest.approx(0.5 + 0.5 * np.exp(-1.5), abs=0.01)
+    assert r["effect"] > 0.3 and r["psi"] > 1.0
+    assert r["effect"] == pytest.approx(excess_jensen_shannon(
+        *_pooled_categories(ref, moved)[1:]), rel=1e-12)
+    r0 = column_test(ref, same, "categorical")
+    assert r0["effect"] < 0.05 and r0["psi"] < 0.05
+    # a second run for the p-value alone skips those splits: the same p-value, the
+    # bucketed effect and PSI
+    quick = column_test(ref, moved, "categorical", excess=False)
+    assert quick["p_value"] == r["p_value"] and quick["effect"] < 0.05 and quick["psi"] < 0.05
+
+
+def test_split_counts_draw_the_permutation_law():
+    """The random splits behind the excess effects: each split keeps n reference rows and
+    never more of a value than it has, and a value's reference count follows the
+    hypergeometric law (checked on 4,000 splits against scipy's)."""
+    from scipy.stats import hypergeom
+
+    from dataqa.drift.univariate import _split_counts
+
+    t = np.array([1, 3, 7, 1, 20, 2])
+    n = 11
+    A = np.concatenate(list(_split_counts(t, n, 4000, np.random.default_rng(0))))
+    assert A.shape == (4000, 6) and (A.sum(axis=1) == n).all()
+    assert (A >= 0).all() and (A <= t).all()
+    for i in (1, 4):
+        want = hypergeom(int(t.sum()), int(t[i]), n).pmf(np.arange(t[i] + 1))
+        got = np.bincount(A[:, i], minlength=t[i] + 1) / len(A)
+        assert np.abs(got - want).max() < 0.03
+    # the larger side drawn through its complement: the same law
+    B = np.concatenate(list(_split_counts(t, int(t.sum()) - 3, 2000, np.random.default_rng(1))))
+    assert (B.sum(axis=1) == t.sum() - 3).all() and (B <= t).all()
+    assert B[:, 4].mean() == pytest.approx(20 * (t.sum() - 3) / t.sum(), abs=0.1)
 
 
 def _min_log_p_by_hand(pa, pb):
