@@ -150,14 +150,14 @@ def _footnoted(reasons: list[str]) -> tuple[list[str], dict[str, str]]:
     own rank aside) become ``"see (a)"``, ``"see (b)"``... (``"number 9 by that margin,
     see (a)"``); returns the cells and the notes (mark -> reason) that the note above the
     table spells out (:func:`_reason_notes`)."""
-    heads = [r.partition(_RANK_SEP)[0] for r in reasons]
+    parts = [r.partition(_RANK_SEP) for r in reasons]
+    heads = [head for head, _, _ in parts]
     counts = pd.Series(heads, dtype=object).value_counts()
     marks = {r: f"({chr(ord('a') + k)})" for k, r in
              enumerate(r for r in dict.fromkeys(heads) if counts[r] >= _REPEATED_REASON)
              if k < 26}
     cells = []
-    for r, head in zip(reasons, heads, strict=True):
-        rank = r.partition(_RANK_SEP)[2]
+    for r, (head, _, rank) in zip(reasons, parts, strict=True):
         if head not in marks:
             cells.append(r)
         else:

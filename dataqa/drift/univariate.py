@@ -328,10 +328,10 @@ def _unseen_psi_rows(A: np.ndarray, t: np.ndarray, frequent: np.ndarray) -> np.n
     B = t - A
     rare_seen = ~frequent & (A > 0)
     rare_unseen = ~frequent & (A == 0)
-    pa = np.concatenate([A[:, frequent], (A * rare_seen).sum(1, keepdims=True)], axis=1)
+    pa = np.concatenate([A[:, frequent], (A * rare_seen).sum(1, keepdims=True),
+                         np.zeros((len(A), 1))], axis=1)  # (the reference holds no unseen)
     pb = np.concatenate([B[:, frequent], (B * rare_seen).sum(1, keepdims=True),
                          (B * rare_unseen).sum(1, keepdims=True)], axis=1)
-    pa = np.concatenate([pa, np.zeros((len(pa), 1))], axis=1)
     pa = np.maximum(pa / pa.sum(1, keepdims=True), PSI_EPS)
     pb = np.maximum(pb / pb.sum(1, keepdims=True), PSI_EPS)
     return ((pb - pa) * np.log(pb / pa)).sum(1)
