@@ -122,11 +122,11 @@ def sim_binary(rng, n, shift):
 def test_accuracy_interval_covers_the_realised_accuracy(method, shift, margin):
     # a calibrated model under covariate shift (P(y | x) unchanged) or no shift: the
     # assumptions of "doc" and "cbpe" hold, so their sampling-only interval (margin 0)
-    # should cover at the nominal 95%, and the widened one at least that; "atc" (whose
-    # threshold does not transfer exactly here: 0.85 at margin 0) is checked with its
-    # default margin
+    # should cover at the nominal 95%, and the widened one at least that; "atc" without
+    # shift too (its threshold does not transfer exactly under this shift: 0.85 at margin
+    # 0), and with its default margin under shift
     rng = np.random.default_rng(1)
-    reps = 120
+    reps = 120 if method == "cbpe" else 400  # (the isotonic fit is the slow one)
     hits, errs, widths = 0, [], []
     for i in range(reps):
         ref_p, ref_y = sim_binary(rng, 800, 0.0)
@@ -138,10 +138,13 @@ def test_accuracy_interval_covers_the_realised_accuracy(method, shift, margin):
         errs.append(abs(r["estimate"] - acc))
         widths.append(r["high"] - r["low"])
         assert r["reference_accuracy"] == pytest.approx(np.mean(ref_p.argmax(1) == ref_y))
-    # nominal 95%; binomial sd over 120 runs is 0.02
-    assert 0.88 <= hits / reps <= (1.0 if margin else 0.995), hits / reps
+    # nominal 95%; binomial sd 0.02 over 120 runs, 0.011 over 400
+    least = 0.88 if reps == 120 else 0.925
+    assert least <= hits / reps <= (1.0 if margin else 0.99), hits / reps
     assert np.mean(errs) < 0.03
-    assert np.mean(widths) < (0.3 if margin else 0.11), np.mean(widths)
+    # (ATC's error adds the items whose thresholded confidence and outcome disagree:
+    # 0.115 at margin 0 here, against 0.10 for "doc")
+    assert np.mean(widths) < (0.3 if margin else 0.12), np.mean(widths)
 
 
 def test_the_shift_margin_widens_by_the_change_in_mean_confidence():
