@@ -222,7 +222,10 @@ def plan_command(
             console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items "
                           f"(model's expected error {row.expected_error:.1%})", highlight=False)
         else:
-            used = (f"error rate {row.allocation_rate:.1%} from its {row.n_reviewed} reviews"
+            # (the rate the allocation used: the reviews' posterior mean, kept within
+            # EXPECTED_ERROR_CLIP, so 5 errors in 5 reviews plan at 90%)
+            used = (f"{int(row.n_errors)} of {row.n_reviewed} reviewed wrong, planned at an "
+                    f"error rate of {row.allocation_rate:.1%}"
                     if row.n_reviewed else
                     f"model's expected error {row.expected_error:.1%}, no reviews yet")
             console.print(f"  {row.stratum:8s} {row.n_planned:6d} of {row.n_items:7d} items, "

@@ -520,7 +520,11 @@ def test_review_plan_add_extends_the_plan_and_estimate_reads_both_sheets(tmp_pat
     report = " ".join((out / "report.html").read_text().split())
     assert f"30 of {30 + more} planned items ({v.n_errors} with a wrong given label)" in report
     assert str(v) in report  # ... and the report shows its estimate with the grown plan
-    assert "(error rate " in text and " reviews)" in text  # the rates the allocation used
+    # per stratum: what the reviews found and the rate the allocation used
+    for row in expected.attrs["strata"].itertuples(index=False):
+        if row.n_reviewed:
+            assert (f"{row.n_added} added ({int(row.n_errors)} of {row.n_reviewed} reviewed "
+                    f"wrong, planned at an error rate of {row.allocation_rate:.1%})") in text
     # a second addition before the first one's reviews are estimated is refused
     res = runner.invoke(app, ["review", "plan", str(out), "--add", "5"])
     assert res.exit_code == 2 and ("has no estimate of its reviews since (verified.json counts "
