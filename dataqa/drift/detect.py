@@ -68,10 +68,34 @@ def _as_frame(data, name: str, text_columns: list | None = None) -> pd.DataFrame
         names = [t for t in (text_columns or ()) if t is not None]
         df = load_tables(data, text_columns=names or None)
     _check_unique_columns(df, name)
+    df = _as_numbers(df)
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
                              f"least {MIN_ROWS} rows in each table.")
     return df
+
+
+def _as_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Durations (``timedelta``) as seconds and exact decimals (Parquet's decimal type,
+    read as Python ``Decimal`` values) as floats, so that they are compared as numbers:
+    as they were, every duration or price was a category of its own (a mean duration
+    half as long again read p = 1)."""
+    import decimal
+
+    changed = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_timedelta64_dtype(s):
+            changed[col] = s.dt.total_seconds()
+        elif pd.api.types.is_object_dtype(s) and s.notna().any() and all(
+                isinstance(v, decimal.Decimal) for v in s.dropna()):
+            changed[col] = s.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(np.float64)
+    if not changed:
+        return df
+    out = df.copy()
+    for col, values in changed.items():
+        out[col] = values
+    return out
 
 
 def _check_one_column(**options) -> None:
@@ -282,11 +306,59 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"the header); fix the values or leave the column out (--exclude-column "
                 f"{col}).{hint}")
         kinds[col] = kind
+    _warn_marked_numbers(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
     if not kinds:
         raise InvalidSettingError(
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
             f"name the columns to compare with --feature-column (API: feature_columns).")
     return kinds, skipped
+
+
+#: A number with a currency sign, thousands separators or a unit ($12.50, 1,632, 14 ms,
+#: 12%), as text.
+_MARKED_NUMBER = re.compile(r"\s*[-+]?[$\u20ac\u00a3\u00a5\u20b9]?\s*[-+]?(\d{1,3}(,\d{3})+|\d+)"
+                            r"(\.\d+)?\s*([^\W\d_]{1,5}|%|/[^\W\d_]{1,5})?\s*")
+_PLAIN_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d+)?\s*")
+
+
+def _marked_number_example(s: pd.Series, sample: int = 500) -> str | None:
+    """A value of a column whose values are all numbers written with a currency sign,
+    thousands separators or a unit (``"$12.50"``, ``"1,632"``, ``"14 ms"``), or None."""
+    v = s.dropna()
+    if not len(v) or not (pd.api.types.is_object_dtype(v) or pd.api.types.is_string_dtype(v)):
+        return None
+    v = v.iloc[np.unique(np.linspace(0, len(v) - 1, min(sample, len(v))).astype(int))].astype(str)
+    if not v.map(lambda x: _MARKED_NUMBER.fullmatch(x) is not None).all():
+        return None
+    marked = v[~v.map(lambda x: _PLAIN_NUMBER.fullmatch(x) is not None)]
+    return str(marked.iloc[0]) if len(marked) else None
+
+
+def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
+    """Warn of categorical columns of many values that are numbers with a currency sign,
+    a unit or thousands separators: compared as categories (every amount its own), a
+    change of their size shows only as values moving (prices 3% higher read p = 0.15)."""
+    import warnings
+
+    from dataqa.drift.univariate import CATEGORICAL_TOP
+
+    found = {}
+    for col in cols:
+        example = _marked_number_example(ref[col])
+        if example is None or _marked_number_example(cur[col]) is None \
+                or ref[col].dropna().astype(str).nunique() <= CATEGORICAL_TOP + 1:
+            continue  # (a few labels such as "5 stars" are categories)
+        found[col] = example
+    if found:
+        said = ", ".join(f"{str(c)!r} (e.g. {ex!r})" for c, ex in list(found.items())[:10])
+        warnings.warn(
+            f"{'column' if len(found) == 1 else 'columns'} {said} "
+            f"{'holds' if len(found) == 1 else 'hold'} numbers written with a currency sign, a "
+            f"unit or thousands separators, so they are compared as categories (each amount "
+            f"its own value), where a change of their size shows only as values moving; to "
+            f"compare them as numbers, strip the marks before (pandas: "
+            f"pd.to_numeric(s.str.replace(r'[^0-9.+-]', '', regex=True))).", UserWarning,
+            stacklevel=caller_stacklevel())
 
 
 def _refuse_decimal_commas(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
@@ -345,6 +417,9 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     row_number = _row_number_reason(ref, cur, name)
     if row_number:
         return row_number
+    unix = _unix_time_unit(ref, cur, name)
+    if unix:
+        return f"a time column (Unix times in {unix})"
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
         # cells of spaces only are blanks here, as the time column's reader takes them
@@ -361,6 +436,34 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
                     and (shared <= ID_SHARED_SHARE * c.nunique() or ref is cur)):
                 return (f"an identifier: {_pct(distinct_r)} of reference and {_pct(distinct_c)} of "
                         f"current values distinct, {shared} shared")
+    return None
+
+
+#: Column names of times: ``time``, ``timestamp``, ``date``, ``epoch`` anywhere in the
+#: name, or ``ts`` / ``at`` as its last word (``event_ts``, ``created_at``).
+_TIME_NAMES = re.compile(r".*(time|date|epoch).*|(.*[_ .-])?(ts|at)", re.IGNORECASE)
+#: Unix times from 2000-01-01 to 2100-01-01, in seconds; the same in the finer units.
+_UNIX_SECONDS = (946_684_800, 4_102_444_800)
+_UNIX_UNITS = {"seconds": 1, "milliseconds": 10 ** 3, "microseconds": 10 ** 6,
+               "nanoseconds": 10 ** 9}
+
+
+def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
+    """The unit of a numeric column named as a time (:data:`_TIME_NAMES`) whose values
+    all lie in 2000-2100 as Unix times in that unit, in both tables; else None. Such a
+    column moves with the calendar (the current rows come later), so it would always
+    read as drifted; it is left out as a time column is."""
+    if name is None or not _TIME_NAMES.fullmatch(str(name)):
+        return None
+    vals = []
+    for s in (ref, cur):
+        if not _is_number_column(s) or s.isna().all():
+            return None
+        vals.append(s.dropna().to_numpy(dtype=np.float64))
+    for unit, scale in _UNIX_UNITS.items():
+        lo, hi = _UNIX_SECONDS[0] * scale, _UNIX_SECONDS[1] * scale
+        if all(v.min() >= lo and v.max() <= hi for v in vals):
+            return unit
     return None
 
 

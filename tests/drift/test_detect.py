@@ -834,3 +834,79 @@ def test_a_table_of_one_text_column_has_one_mmd_p_value():
     assert row.test == "mmd"
     assert res.multivariate["mmd"]["statistic"] == pytest.approx(row.statistic, rel=1e-6)
     assert res.multivariate["mmd"]["p_value"] == row.p_value
+
+
+def test_durations_and_exact_decimals_are_compared_as_numbers():
+    """A Parquet duration column (timedelta) and a decimal one (Python Decimal values)
+    were categories, each value its own: a mean duration half as long again and prices
+    3% higher read p = 1 and 0.15. They are compared in seconds and as floats now."""
+    import decimal
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    secs = [rng.gamma(4.0, 7.5, n), 1.5 * rng.gamma(4.0, 7.5, n)]
+    prices = [np.round(rng.gamma(20.0, 1.0, n), 2), np.round(1.3 * rng.gamma(20.0, 1.0, n), 2)]
+    ref, cur = (pd.DataFrame({"wait": pd.to_timedelta(s, unit="s"),
+                              "price": [decimal.Decimal(f"{p:.2f}") for p in q],
+                              "x": rng.normal(size=n)})
+                for s, q in zip(secs, prices, strict=True))
+    ref.loc[3, "price"] = None  # (a missing decimal stays missing)
+    r = detect_drift(ref, cur, multivariate=())
+    cols = r.columns.set_index("column")
+    assert cols.loc[["wait", "price"], "kind"].tolist() == ["numeric", "numeric"]
+    assert cols.loc["wait", "drifted"] and cols.loc["price", "drifted"]
+    assert not cols.loc["x", "drifted"]
+    # the same figures as the seconds and floats themselves
+    plain = detect_drift(pd.DataFrame({"wait": secs[0], "price": ref["price"].astype(float),
+                                       "x": ref["x"]}),
+                         pd.DataFrame({"wait": secs[1], "price": prices[1], "x": cur["x"]}),
+                         multivariate=()).columns.set_index("column")
+    for col in ("wait", "price"):
+        assert cols.loc[col, "p_value"] == plain.loc[col, "p_value"]
+        assert cols.loc[col, "effect"] == pytest.approx(plain.loc[col, "effect"], rel=1e-12)
+    assert isinstance(ref.loc[0, "price"], decimal.Decimal)  # the caller's table unchanged
+
+
+def test_numbers_with_units_or_separators_compared_as_categories_are_warned_of():
+    rng = np.random.default_rng(4)
+    n = 400
+
+    def frame(scale):
+        v = rng.gamma(20.0, scale, n)
+        return pd.DataFrame({"price": [f"${p:.2f}" for p in v],
+                             "latency": [f"{int(p)} ms" for p in 3 * v],
+                             "amount": [f"{int(p * 1000):,}" for p in v],
+                             "stars": [f"{k} stars" for k in rng.integers(1, 6, n)],
+                             "x": rng.normal(size=n)})
+
+    with pytest.warns(UserWarning) as seen:
+        detect_drift(frame(1.0), frame(1.03), multivariate=())
+    said = [str(w.message) for w in seen if "currency sign" in str(w.message)]
+    assert len(said) == 1
+    assert re.search(r"columns 'price' \(e\.g\. '\$[\d.]+'\), 'latency' \(e\.g\. '\d+ ms'\), "
+                     r"'amount' \(e\.g\. '\d{1,3}(,\d{3})+'\) hold numbers written with a "
+                     r"currency sign, a unit or thousands separators", said[0])
+    assert "stars" not in said[0]  # five labels are categories
+    assert "pd.to_numeric(s.str.replace(r'[^0-9.+-]', '', regex=True))" in said[0]
+
+
+def test_unix_times_in_a_column_named_as_a_time_are_left_out():
+    rng = np.random.default_rng(5)
+    n = 300
+    start = 1.70e12
+    ref = pd.DataFrame({"created_at": (start + rng.uniform(0, 1e9, n)).astype(np.int64),
+                        "event_time": (start / 1e3 + rng.uniform(0, 1e6, n)).astype(np.int64),
+                        "time_spent": rng.uniform(0, 100, n),
+                        "amount": (start + rng.uniform(0, 1e9, n)).astype(np.int64),
+                        "x": rng.normal(size=n)})
+    cur = ref.assign(created_at=ref["created_at"] + 3_000_000_000,
+                     event_time=ref["event_time"] + 3_000_000)
+    r = detect_drift(ref, cur, multivariate=())
+    assert r.settings["skipped_columns"] == {
+        "created_at": "a time column (Unix times in milliseconds)",
+        "event_time": "a time column (Unix times in seconds)"}
+    # a time-named column of small numbers, and Unix-like numbers under another name, stay
+    assert r.columns["column"].tolist() == ["time_spent", "amount", "x"]
+    # named as a feature, it is compared
+    named = detect_drift(ref, cur, feature_columns=["created_at"], multivariate=())
+    assert named.columns.set_index("column").loc["created_at", "drifted"]
