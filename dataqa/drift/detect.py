@@ -59,37 +59,50 @@ DEFAULT_MIN_EFFECT = 0.02
 MIN_ROWS = 10
 
 
-def _as_frame(data, name: str, text_columns: list | None = None) -> pd.DataFrame:
+def _as_frame(data, name: str, text_columns: list | None = None,
+              keep: Sequence = ()) -> pd.DataFrame:
     """A table (or the files a path names, ``text_columns`` read as text: a label ``NA``
-    is a class, as the command line reads it), checked."""
+    is a class, as the command line reads it), checked, its durations and decimals as
+    numbers (:func:`_as_numbers`) but in the columns ``keep`` (ids, labels, times)."""
     if isinstance(data, pd.DataFrame):
         df = data.reset_index(drop=True)
     else:
         names = [t for t in (text_columns or ()) if t is not None]
         df = load_tables(data, text_columns=names or None)
     _check_unique_columns(df, name)
-    df = _as_numbers(df)
+    df = _as_numbers(df, keep=[c for c in keep if c is not None])
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
                              f"least {MIN_ROWS} rows in each table.")
     return df
 
 
-def _as_numbers(df: pd.DataFrame) -> pd.DataFrame:
-    """Durations (``timedelta``) as seconds and exact decimals (Parquet's decimal type,
-    read as Python ``Decimal`` values) as floats, so that they are compared as numbers:
-    as they were, every duration or price was a category of its own (a mean duration
-    half as long again read p = 1)."""
+def _as_numbers(df: pd.DataFrame, keep: Sequence = ()) -> pd.DataFrame:
+    """Durations (``timedelta``, numpy's or Arrow's) as seconds and exact decimals
+    (Parquet's decimal type, read as Python ``Decimal`` values) as floats, so that they
+    are compared as numbers: as they were, every duration or price was a category of its
+    own (a mean duration half as long again read p = 1). Columns in ``keep`` (ids,
+    labels, times) stay as they are: a decimal id of 20 digits is no float."""
     import decimal
+
+    def as_float(v) -> float:
+        try:
+            return float(v)
+        except (decimal.InvalidOperation, ValueError):  # (a signalling NaN)
+            return np.nan
 
     changed = {}
     for col in df.columns:
+        if col in keep:
+            continue
         s = df[col]
-        if pd.api.types.is_timedelta64_dtype(s):
-            changed[col] = s.dt.total_seconds()
+        arrow = getattr(s.dtype, "pyarrow_dtype", None)
+        if pd.api.types.is_timedelta64_dtype(s) or (
+                arrow is not None and str(arrow).startswith("duration")):
+            changed[col] = s.astype("timedelta64[ns]").dt.total_seconds()
         elif pd.api.types.is_object_dtype(s) and s.notna().any() and all(
                 isinstance(v, decimal.Decimal) for v in s.dropna()):
-            changed[col] = s.map(lambda v: np.nan if pd.isna(v) else float(v)).astype(np.float64)
+            changed[col] = s.map(lambda v: np.nan if pd.isna(v) else as_float(v)).astype(np.float64)
     if not changed:
         return df
     out = df.copy()
@@ -149,7 +162,7 @@ def _renamed_hint(col, ref: pd.DataFrame, cur: pd.DataFrame) -> str:
 
 
 def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved,
-             part: bool = False, positions=frozenset()):
+             part: bool = False, positions=frozenset(), warn_marked: bool = True):
     """(column -> kind, skipped column -> reason). ``part``: the tables are a window or a
     chunk of tables already checked whole, so a column with no value on one side is
     compared by its missing share (:func:`_column_rows`) instead of refused. So is a list
@@ -306,7 +319,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"the header); fix the values or leave the column out (--exclude-column "
                 f"{col}).{hint}")
         kinds[col] = kind
-    _warn_marked_numbers(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
+    if warn_marked and not part:  # (said once, of the whole tables, not of every window)
+        _warn_marked_numbers(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
     if not kinds:
         raise InvalidSettingError(
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
@@ -314,50 +328,71 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     return kinds, skipped
 
 
-#: A number with a currency sign, thousands separators or a unit ($12.50, 1,632, 14 ms,
-#: 12%), as text.
-_MARKED_NUMBER = re.compile(r"\s*[-+]?[$\u20ac\u00a3\u00a5\u20b9]?\s*[-+]?(\d{1,3}(,\d{3})+|\d+)"
-                            r"(\.\d+)?\s*([^\W\d_]{1,5}|%|/[^\W\d_]{1,5})?\s*")
-_PLAIN_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d+)?\s*")
+#: Units and currency codes a number written as text may carry (case aside).
+_UNITS = ("%|ms|s|sec|secs|seconds|min|mins|minutes|h|hr|hrs|hours|us|\u00b5s|ns|days|"
+          "bytes|kb|mb|gb|tb|kib|mib|gib|kg|g|mg|lb|lbs|oz|km|m|cm|mm|mi|ft|in|px|pt|"
+          "kbps|mbps|gbps|km/h|m/s|mph|usd|eur|gbp|jpy|inr|chf|cad|aud")
+#: A number with a currency sign (or code) before or after it, thousands separators or
+#: a unit ($12.50, 12.50 \u20ac, USD 12.50, 1,632, 14 ms, 12%), as text.
+_MARKED_NUMBER = re.compile(
+    r"[ \t]*(?P<pre>[$\u20ac\u00a3\u00a5\u20b9]|(?i:usd|eur|gbp|jpy|inr|chf|cad|aud)(?= ))?[ \t]*"
+    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*"
+    rf"(?P<post>[$\u20ac\u00a3\u00a5\u20b9]|(?i:{_UNITS}))?[ \t]*")
 
 
-def _marked_number_example(s: pd.Series, sample: int = 500) -> str | None:
-    """A value of a column whose values are all numbers written with a currency sign,
-    thousands separators or a unit (``"$12.50"``, ``"1,632"``, ``"14 ms"``), or None."""
+def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
+    """``(example, mark)`` for a column whose values (blank cells aside) are all numbers
+    written with one and the same currency sign or unit, or with thousands separators
+    (``"$12.50"``, ``"14 ms"``, ``"1,632"``); ``mark`` says which, for the message. None
+    otherwise: mixed units (``900 ms``, ``1.2 s``), codes such as ``34D`` or ``1080p``."""
     v = s.dropna()
     if not len(v) or not (pd.api.types.is_object_dtype(v) or pd.api.types.is_string_dtype(v)):
         return None
-    v = v.iloc[np.unique(np.linspace(0, len(v) - 1, min(sample, len(v))).astype(int))].astype(str)
-    if not v.map(lambda x: _MARKED_NUMBER.fullmatch(x) is not None).all():
+    v = v.iloc[np.unique(np.linspace(0, len(v) - 1, min(sample, len(v))).astype(int))]
+    v = v.astype(str)
+    v = v[v.str.strip().ne("")]
+    found = [_MARKED_NUMBER.fullmatch(x) for x in v]
+    if not found or any(m is None for m in found):
         return None
-    marked = v[~v.map(lambda x: _PLAIN_NUMBER.fullmatch(x) is not None)]
-    return str(marked.iloc[0]) if len(marked) else None
+    marks = {((m["pre"] or "").lower(), (m["post"] or "").lower()) for m in found}
+    if len(marks) != 1:
+        return None
+    pre, post = marks.pop()
+    example = str(v.iloc[0])
+    if pre or post:
+        sign = found[0]["pre"] or found[0]["post"]  # (as written)
+        what = (f"the currency sign {sign!r}" if sign in "$\u20ac\u00a3\u00a5\u20b9" or
+                sign.upper() in ("USD", "EUR", "GBP", "JPY", "INR", "CHF", "CAD", "AUD")
+                else f"the unit {sign!r}")
+        return example, what
+    grouped = [x for x, m in zip(v, found, strict=True) if "," in m["num"]]
+    return (grouped[0], "thousands separators") if grouped else None
 
 
 def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
     """Warn of categorical columns of many values that are numbers with a currency sign,
-    a unit or thousands separators: compared as categories (every amount its own), a
-    change of their size shows only as values moving (prices 3% higher read p = 0.15)."""
-    import warnings
-
+    a unit or thousands separators (:func:`_number_mark`): compared as categories (every
+    amount its own), a change of their size shows only as values moving (prices 3%
+    higher read p = 0.15)."""
     from dataqa.drift.univariate import CATEGORICAL_TOP
 
     found = {}
     for col in cols:
-        example = _marked_number_example(ref[col])
-        if example is None or _marked_number_example(cur[col]) is None \
+        mark = _number_mark(ref[col])
+        if mark is None or _number_mark(cur[col]) is None \
                 or ref[col].dropna().astype(str).nunique() <= CATEGORICAL_TOP + 1:
             continue  # (a few labels such as "5 stars" are categories)
-        found[col] = example
+        found[col] = mark
     if found:
-        said = ", ".join(f"{str(c)!r} (e.g. {ex!r})" for c, ex in list(found.items())[:10])
+        said = ", ".join(f"{str(c)!r} (e.g. {ex!r}: {what})"
+                         for c, (ex, what) in list(found.items())[:10])
         warnings.warn(
             f"{'column' if len(found) == 1 else 'columns'} {said} "
-            f"{'holds' if len(found) == 1 else 'hold'} numbers written with a currency sign, a "
-            f"unit or thousands separators, so they are compared as categories (each amount "
-            f"its own value), where a change of their size shows only as values moving; to "
-            f"compare them as numbers, strip the marks before (pandas: "
-            f"pd.to_numeric(s.str.replace(r'[^0-9.+-]', '', regex=True))).", UserWarning,
+            f"{'holds' if len(found) == 1 else 'hold'} numbers written as text, so they are "
+            f"compared as categories (each amount its own value), where a change of their "
+            f"size shows only as values moving; to compare them as numbers, strip the sign, "
+            f"unit or separators before (pandas: pd.to_numeric(s.str.replace(r'[^0-9.+-]', "
+            f"'', regex=True)), for a column of one unit).", UserWarning,
             stacklevel=caller_stacklevel())
 
 
@@ -439,22 +474,42 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     return None
 
 
-#: Column names of times: ``time``, ``timestamp``, ``date``, ``epoch`` anywhere in the
-#: name, or ``ts`` / ``at`` as its last word (``event_ts``, ``created_at``).
-_TIME_NAMES = re.compile(r".*(time|date|epoch).*|(.*[_ .-])?(ts|at)", re.IGNORECASE)
+#: Column names of times: the last word (after ``_``, `` ``, ``.``, ``-`` or a camelCase
+#: capital) is ``time``, ``timestamp``, ``date``, ``datetime``, ``epoch``, ``ts`` or
+#: ``at`` (``event_time``, ``created_at``, ``createdAt``), or one of them followed by a
+#: unit (``epoch_ms``: the values must then be in that unit) ...
+_TIME_NAMES = re.compile(
+    r"(?:.*(?:[_ .-]|(?-i:(?<=[a-z])(?=[A-Z]))))?"
+    r"(?P<word>time|timestamp|date|datetime|epoch|ts|at)"
+    r"(?:[_ .-]?(?P<unit>s|sec|secs|seconds|ms|millis|milliseconds|us|micros|microseconds|"
+    r"ns|nanos|nanoseconds))?", re.IGNORECASE)
+#: ... and no word of a duration (``response_time``, ``wait_time_ms``, ``uptime``).
+_DURATION_WORDS = re.compile(
+    r"(?i).*(duration|elapsed|latency|response|runtime|run_time|exec|wait|spent|timeout|"
+    r"uptime|lifetime|cpu|wall|total|mean|avg|average|load|process|took|delay|ttl|length|"
+    r"to_).*")
 #: Unix times from 2000-01-01 to 2100-01-01, in seconds; the same in the finer units.
 _UNIX_SECONDS = (946_684_800, 4_102_444_800)
 _UNIX_UNITS = {"seconds": 1, "milliseconds": 10 ** 3, "microseconds": 10 ** 6,
                "nanoseconds": 10 ** 9}
+_UNIT_WORDS = {"s": "seconds", "sec": "seconds", "secs": "seconds", "ms": "milliseconds",
+               "millis": "milliseconds", "us": "microseconds", "micros": "microseconds",
+               "ns": "nanoseconds", "nanos": "nanoseconds"}
 
 
 def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
-    """The unit of a numeric column named as a time (:data:`_TIME_NAMES`) whose values
-    all lie in 2000-2100 as Unix times in that unit, in both tables; else None. Such a
-    column moves with the calendar (the current rows come later), so it would always
-    read as drifted; it is left out as a time column is."""
-    if name is None or not _TIME_NAMES.fullmatch(str(name)):
+    """The unit of a numeric column named as a time (:data:`_TIME_NAMES`, not as a
+    duration) whose values all lie in 2000-2100 as Unix times in that unit (the unit its
+    name gives, when it gives one), in both tables; else None. Such a column moves with
+    the calendar (the current rows come later), so it would always read as drifted; it
+    is left out as a time column is."""
+    if name is None:
         return None
+    named = _TIME_NAMES.fullmatch(str(name))
+    if named is None or _DURATION_WORDS.fullmatch(str(name)):
+        return None
+    unit = named.group("unit")
+    said = None if unit is None else _UNIT_WORDS.get(unit.lower(), unit.lower())
     vals = []
     for s in (ref, cur):
         if not _is_number_column(s) or s.isna().all():
@@ -462,7 +517,8 @@ def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
         vals.append(s.dropna().to_numpy(dtype=np.float64))
     for unit, scale in _UNIX_UNITS.items():
         lo, hi = _UNIX_SECONDS[0] * scale, _UNIX_SECONDS[1] * scale
-        if all(v.min() >= lo and v.max() <= hi for v in vals):
+        if (said is None or said == unit) and all(v.min() >= lo and v.max() <= hi
+                                                  for v in vals):
             return unit
     return None
 
@@ -1024,8 +1080,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             f"{label_column!r} is named both the label column and the id column "
             f"(--label-column, --id-column; API: label_column, id_column); name the column "
             f"of ids as the id column and the class labels as the label column.")
-    ref = _as_frame(reference, "reference", [label_column, text_column])
-    cur = _as_frame(current, "current", [label_column, text_column])
+    keep = (label_column, text_column, id_column)
+    ref = _as_frame(reference, "reference", [label_column, text_column], keep)
+    cur = _as_frame(current, "current", [label_column, text_column], keep)
     if id_column is not None and id_column in set(feature_columns or ()):
         warnings.warn(f"id column {id_column!r} is also named in --feature-column "
                       f"(API: feature_columns): its values are compared as a feature; ids "

@@ -301,7 +301,8 @@ def _point_estimate(method: str, P, y, Q) -> float:
 
 def _accuracy_parts(method: str, P, y, Q, n_bootstrap: int, rng) -> tuple[float, float, float]:
     """Estimate; variance of the realised accuracy around it from the current items'
-    Bernoulli outcomes; variance of the estimate from the reference rows (exact for
+    Bernoulli outcomes (for ATC at least that of right less above the threshold, read on
+    the reference); variance of the estimate from the reference rows (exact for
     "doc", whose estimate is linear in them; else bootstrap over resampled reference rows)."""
     est, g = _point(method, P, y, Q)
     m, n = len(Q), len(y)

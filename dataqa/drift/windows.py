@@ -546,8 +546,9 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     """
     _check_one_column(text_column=text_column, label_column=label_column,
                       id_column=id_column, time_column=time_column)
-    ref = _as_frame(reference, "reference", [label_column, text_column])  # read, checked
-    cur = _as_frame(current, "current", [label_column, text_column])
+    keep = (label_column, text_column, id_column, time_column)
+    ref = _as_frame(reference, "reference", [label_column, text_column], keep)  # read, checked
+    cur = _as_frame(current, "current", [label_column, text_column], keep)
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}
@@ -561,7 +562,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         # a list column's positions by their own names (col[0], ...): detect_drift splits
         # the list again in every window, and a position left out (an identifier) stays out
         ref_x, cur_x, _, _ = _expand_lists(ref, cur, None, reserved)
-        kinds, skipped = _columns(ref_x, cur_x, None, text_column, reserved)
+        # (the whole run's detect_drift warns of these columns: not twice)
+        kinds, skipped = _columns(ref_x, cur_x, None, text_column, reserved, warn_marked=False)
         feature_columns = list(kinds)
     multi = tuple(options.pop("multivariate", MULTIVARIATE_TESTS))
     common = dict(feature_columns=feature_columns, text_column=text_column, **options)

@@ -865,9 +865,20 @@ def test_durations_and_exact_decimals_are_compared_as_numbers():
         assert cols.loc[col, "p_value"] == plain.loc[col, "p_value"]
         assert cols.loc[col, "effect"] == pytest.approx(plain.loc[col, "effect"], rel=1e-12)
     assert isinstance(ref.loc[0, "price"], decimal.Decimal)  # the caller's table unchanged
+    # a decimal id column stays itself (as floats, 20-digit ids would collide)
+    ids = [pd.DataFrame({"acct": [decimal.Decimal(10 ** 18 + 2 * i + k) for i in range(n)],
+                         "x": rng.normal(size=n)}) for k in (0, 1)]
+    r = detect_drift(*ids, id_column="acct", multivariate=())
+    assert list(r.ids[:2]) == ["1000000000000000001", "1000000000000000003"]
+    # an Arrow duration column too
+    arrow = [f.assign(wait=f["wait"].astype("duration[ns][pyarrow]")) for f in (ref, cur)]
+    r = detect_drift(*arrow, multivariate=())
+    assert r.columns.set_index("column").loc["wait", "kind"] == "numeric"
 
 
 def test_numbers_with_units_or_separators_compared_as_categories_are_warned_of():
+    from dataqa.drift.detect import _number_mark
+
     rng = np.random.default_rng(4)
     n = 400
 
@@ -881,13 +892,20 @@ def test_numbers_with_units_or_separators_compared_as_categories_are_warned_of()
 
     with pytest.warns(UserWarning) as seen:
         detect_drift(frame(1.0), frame(1.03), multivariate=())
-    said = [str(w.message) for w in seen if "currency sign" in str(w.message)]
+    said = [str(w.message) for w in seen if "numbers written as text" in str(w.message)]
     assert len(said) == 1
-    assert re.search(r"columns 'price' \(e\.g\. '\$[\d.]+'\), 'latency' \(e\.g\. '\d+ ms'\), "
-                     r"'amount' \(e\.g\. '\d{1,3}(,\d{3})+'\) hold numbers written with a "
-                     r"currency sign, a unit or thousands separators", said[0])
+    assert re.search(r"columns 'price' \(e\.g\. '\$[\d.]+': the currency sign '\$'\), "
+                     r"'latency' \(e\.g\. '\d+ ms': the unit 'ms'\), 'amount' \(e\.g\. "
+                     r"'\d{1,3}(,\d{3})+': thousands separators\) hold numbers written as text, "
+                     r"so they are compared as categories", said[0])
     assert "stars" not in said[0]  # five labels are categories
     assert "pd.to_numeric(s.str.replace(r'[^0-9.+-]', '', regex=True))" in said[0]
+    # codes with a letter, ordinals and mixed units are not numbers with one unit
+    for values in (["34D", "12A", "7C"], ["1080p", "720p"], ["1st", "2nd"],
+                   ["900 ms", "1.2 s"], ["4K", "8K"]):
+        assert _number_mark(pd.Series(values * 10, dtype=object)) is None, values
+    assert _number_mark(pd.Series(["12.50 \u20ac", "", "3 \u20ac"], dtype=object)) == (
+        "12.50 \u20ac", "the currency sign '\u20ac'")
 
 
 def test_unix_times_in_a_column_named_as_a_time_are_left_out():
@@ -907,6 +925,14 @@ def test_unix_times_in_a_column_named_as_a_time_are_left_out():
         "event_time": "a time column (Unix times in seconds)"}
     # a time-named column of small numbers, and Unix-like numbers under another name, stay
     assert r.columns["column"].tolist() == ["time_spent", "amount", "x"]
+    # durations named as times (1-4 s in nanoseconds reads as Unix seconds), a unit the
+    # values are not in, and names that only hold "date" or "at" inside a word stay
+    durations = {"response_time_ns": rng.uniform(1e9, 4e9, n),
+                 "epoch_ms": start / 1e3 + rng.uniform(0, 1e6, n),  # (seconds)
+                 "candidate": start + rng.uniform(0, 1e9, n), "format": start + np.zeros(n)}
+    r = detect_drift(ref.assign(**durations), cur.assign(**durations), multivariate=())
+    assert set(durations) <= set(r.columns["column"])
+    assert set(r.settings["skipped_columns"]) == {"created_at", "event_time"}
     # named as a feature, it is compared
     named = detect_drift(ref, cur, feature_columns=["created_at"], multivariate=())
     assert named.columns.set_index("column").loc["created_at", "drifted"]
