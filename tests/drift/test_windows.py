@@ -775,3 +775,22 @@ def test_the_chunk_alarm_note_counts_what_chance_would_give_out_of_how_many():
     assert note.startswith("10 of 10 reference chunks alarm against the rest of the "
                            "reference (about 0.5 of the 10 would by chance)")
     assert _chunk_alarm_note(pd.Series([True] + [False] * 9), 0.05, "fdr", 3) is None
+
+
+def test_a_column_of_prices_as_text_is_warned_of_once_per_run_not_per_chunk():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    n = 600
+
+    def prices():
+        return [f"${v:.2f}" for v in rng.gamma(20, 1, n)]
+
+    ref = pd.DataFrame({"p": prices(), "x": rng.normal(size=n)})
+    cur = pd.DataFrame({"p": prices(), "x": rng.normal(size=n)})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        r = drift_windows(ref, cur, chunk_size=200, multivariate=())
+    said = [str(w.message) for w in seen if "numbers written as text" in str(w.message)]
+    assert len(r.windows) == 3 and len(said) == 1
+    assert said[0].startswith("column 'p' (e.g. '$") and "the currency sign '$'" in said[0]
