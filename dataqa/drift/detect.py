@@ -103,12 +103,32 @@ def _as_numbers(df: pd.DataFrame, keep: Sequence = ()) -> pd.DataFrame:
         elif pd.api.types.is_object_dtype(s) and s.notna().any() and all(
                 isinstance(v, decimal.Decimal) for v in s.dropna()):
             changed[col] = s.map(lambda v: np.nan if pd.isna(v) else as_float(v)).astype(np.float64)
+        elif (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) \
+                and s.notna().any():
+            seconds = _durations_as_text(s)
+            if seconds is not None:
+                changed[col] = seconds
     if not changed:
         return df
     out = df.copy()
     for col, values in changed.items():
         out[col] = values
     return out
+
+
+#: A duration as pandas writes one to a CSV file: ``0 days 00:00:30.250000``.
+_DURATION_TEXT = re.compile(r"\s*-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(\.\d+)?\s*")
+
+
+def _durations_as_text(s: pd.Series) -> pd.Series | None:
+    """A column of durations written as pandas writes them (``0 days 00:00:30``), in
+    seconds; None when some value is not one (blank cells are missing)."""
+    text = s.dropna().astype(str)
+    text = text[text.str.strip().ne("")]
+    if not len(text) or not text.str.fullmatch(_DURATION_TEXT).all():
+        return None
+    as_text = s.astype(object).where(s.notna() & s.astype(str).str.strip().ne(""), None)
+    return pd.to_timedelta(as_text, errors="coerce").dt.total_seconds()
 
 
 def _check_one_column(**options) -> None:

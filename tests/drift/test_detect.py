@@ -870,6 +870,13 @@ def test_durations_and_exact_decimals_are_compared_as_numbers():
                          "x": rng.normal(size=n)}) for k in (0, 1)]
     r = detect_drift(*ids, id_column="acct", multivariate=())
     assert list(r.ids[:2]) == ["1000000000000000001", "1000000000000000003"]
+    # durations as a CSV file holds them (pandas writes "0 days 00:00:30.250000"), a
+    # blank cell missing: the same figures (they were taken for an identifier)
+    as_text = [f.assign(wait=f["wait"].astype(str)) for f in (ref, cur)]
+    as_text[0].loc[5, "wait"] = " "
+    r = detect_drift(*as_text, multivariate=()).columns.set_index("column")
+    assert r.loc["wait", "kind"] == "numeric" and r.loc["wait", "drifted"]
+    assert r.loc["wait", "missing_reference"] == pytest.approx(1 / n)
     # an Arrow duration column too
     arrow = [f.assign(wait=f["wait"].astype("duration[ns][pyarrow]")) for f in (ref, cur)]
     r = detect_drift(*arrow, multivariate=())
