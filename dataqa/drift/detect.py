@@ -123,9 +123,13 @@ _DURATION_TEXT = re.compile(r"\s*-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(\.\d+)?\s*
 def _durations_as_text(s: pd.Series) -> pd.Series | None:
     """A column of durations written as pandas writes them (``0 days 00:00:30``), in
     seconds; None when some value is not one (blank cells are missing)."""
+    first = s.dropna().iloc[:50].astype(str)  # (most columns fail here, cheaply)
+    first = first[first.str.strip().ne("")]
+    if not len(first) or not first.str.fullmatch(_DURATION_TEXT).all():
+        return None
     text = s.dropna().astype(str)
     text = text[text.str.strip().ne("")]
-    if not len(text) or not text.str.fullmatch(_DURATION_TEXT).all():
+    if not text.str.fullmatch(_DURATION_TEXT).all():
         return None
     as_text = s.astype(object).where(s.notna() & s.astype(str).str.strip().ne(""), None)
     return pd.to_timedelta(as_text, errors="coerce").dt.total_seconds()
