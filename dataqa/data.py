@@ -2434,12 +2434,17 @@ def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
 _ID_NAMES = re.compile(r"(?i:^(id|key|uid|uuid|guid)$|.[_\- ]id$)|^[a-z][a-zA-Z0-9]*[a-z0-9](Id|ID)$")
 
 
+def _id_named(df: pd.DataFrame, skip: list) -> list:
+    """Columns (but those in ``skip``) with an id-like name and a value in every row."""
+    return [c for c in df.columns
+            if c not in skip and _ID_NAMES.search(str(c)) and df[c].notna().all()]
+
+
 def _id_like_columns(df: pd.DataFrame, skip: list) -> list:
     """Columns (but those in ``skip``) that look like ids: an id-like name, no float
     values, a distinct value in every row."""
-    return [c for c in df.columns if c not in skip and _ID_NAMES.search(str(c))
-            and not pd.api.types.is_float_dtype(df[c]) and df[c].notna().all()
-            and df[c].is_unique]
+    return [c for c in _id_named(df, skip)
+            if not pd.api.types.is_float_dtype(df[c]) and df[c].is_unique]
 
 
 def _other_id_columns(df: pd.DataFrame, skip: list, table: str) -> list:
@@ -2488,11 +2493,9 @@ def _warn_repeated_ids(df: pd.DataFrame, skip: list, table: str) -> None:
     """Warn when a string column with an id-like name repeats a few values (at most 1% of
     the rows): likely the table's ids with some rows held twice (YouTube's spam files
     repeat 3 comments whole), which the items' content hashes then silently replace."""
-    for c in df.columns:
-        # (strings only: a numeric column of repeated codes is data, not ids)
-        if c in skip or not _ID_NAMES.search(str(c)) \
-                or pd.api.types.is_numeric_dtype(df[c]) or not df[c].notna().all():
-            continue
+    for c in _id_named(df, skip):
+        if pd.api.types.is_numeric_dtype(df[c]):  # (a numeric column of repeated codes
+            continue  # is data, not ids)
         again = df[c].duplicated().to_numpy()
         repeated = int(again.sum())
         if 0 < repeated <= 0.01 * len(df):

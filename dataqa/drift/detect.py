@@ -123,16 +123,19 @@ _DURATION_TEXT = re.compile(r"\s*-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(\.\d+)?\s*
 def _durations_as_text(s: pd.Series) -> pd.Series | None:
     """A column of durations written as pandas writes them (``0 days 00:00:30``), in
     seconds; None when some value is not one (blank cells are missing)."""
-    first = s.dropna().iloc[:50].astype(str)  # (most columns fail here, cheaply)
-    first = first[first.str.strip().ne("")]
-    if not len(first) or not first.str.fullmatch(_DURATION_TEXT).all():
+    first = _filled_text(s.iloc[:50])  # (most columns fail here, cheaply)
+    if not len(first) or not first.str.fullmatch(_DURATION_TEXT).all() \
+            or not _filled_text(s).str.fullmatch(_DURATION_TEXT).all():
         return None
+    # (blank cells read as missing)
+    return pd.to_timedelta(s.astype(object), errors="coerce").dt.total_seconds()
+
+
+def _filled_text(s: pd.Series) -> pd.Series:
+    """A column's values as text, missing values and cells of spaces only left out (as
+    the time column's reader takes them: blanks)."""
     text = s.dropna().astype(str)
-    text = text[text.str.strip().ne("")]
-    if not text.str.fullmatch(_DURATION_TEXT).all():
-        return None
-    as_text = s.astype(object).where(s.notna() & s.astype(str).str.strip().ne(""), None)
-    return pd.to_timedelta(as_text, errors="coerce").dt.total_seconds()
+    return text[text.str.strip().ne("")]
 
 
 def _check_one_column(**options) -> None:
@@ -372,9 +375,8 @@ def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
     v = s.dropna()
     if not len(v) or not (pd.api.types.is_object_dtype(v) or pd.api.types.is_string_dtype(v)):
         return None
-    v = v.iloc[np.unique(np.linspace(0, len(v) - 1, min(sample, len(v))).astype(int))]
-    v = v.astype(str)
-    v = v[v.str.strip().ne("")]
+    v = _filled_text(v.iloc[np.unique(np.linspace(0, len(v) - 1, min(sample, len(v)))
+                                      .astype(int))])
     found = [_MARKED_NUMBER.fullmatch(x) for x in v]
     if not found or any(m is None for m in found):
         return None
@@ -481,9 +483,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
         return f"a time column (Unix times in {unix})"
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
-        # cells of spaces only are blanks here, as the time column's reader takes them
-        r, c = (s.dropna().astype(str) for s in (ref, cur))
-        r, c = r[r.str.strip().ne("")], c[c.str.strip().ne("")]
+        r, c = _filled_text(ref), _filled_text(cur)
         if len(r) and len(c) and _dates_as_text(r) and _dates_as_text(c):
             return "a time column (dates written as text)"
         if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
