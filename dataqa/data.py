@@ -618,6 +618,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         df, marked = _without_inner_boms(df, literal, decimal)
+        df = _keep_leading_zeros(path, compression, common, df, header=True, nrows=nrows,
+                                 quiet=quiet)
         _check_repeated_header(path, df, file_cols)
         _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
@@ -658,6 +660,8 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                    **_na_options(list(range(len(columns))), literal))
     df, marked = _without_inner_boms(df, literal, decimal)
     df.columns = columns
+    df = _keep_leading_zeros(path, compression, common, df, header=False, nrows=nrows,
+                             quiet=quiet)
     _check_header_as_data(path, df, columns)
     _warn_inner_boms(path, marked, quiet, header=False)
     if fmt == "tsv":
@@ -666,6 +670,100 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             _warn_csv_quoted(path, df)
     else:
         _check_merged_rows(path, df, delim)
+    return df
+
+
+#: A whole number written with a leading zero ("02134", "007"), as codes are.
+_ZERO_LED = re.compile(r"[+-]?0\d+")
+#: Share of a column's filled values written so, above which the column is read as text
+#: whatever its widths (below it, only a column of one width: a stray "05" among
+#: amounts keeps them numbers).
+ZERO_LED_SHARE = 0.01
+
+
+#: ``df.attrs`` key: the columns :func:`_keep_leading_zeros` read back as text.
+_ZERO_LED_ATTR = "dataqa_leading_zeros"
+
+
+def _whole_numbers_as_text(s: pd.Series) -> pd.Series:
+    """A column of whole numbers as the text they are written with (no ``.0``)."""
+    out = pd.Series([None if pd.isna(x) else str(int(x)) for x in s], index=s.index,
+                    dtype=object, name=s.name)
+    return out
+
+
+def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """Tables read from several files, where a column of codes with leading zeros was read
+    as text in some (:func:`_keep_leading_zeros`) and as whole numbers in others (a file
+    whose codes happen to have none): the numbers are turned into their text too, so the
+    column is of one kind in all. Frames are returned as given otherwise."""
+    marked = {c for f in frames for c in f.attrs.get(_ZERO_LED_ATTR, ())}
+    if not marked:
+        return list(frames)
+    out = []
+    for f in frames:
+        turn = [c for c in f.columns if str(c) in marked
+                and pd.api.types.is_numeric_dtype(f[c]) and not pd.api.types.is_bool_dtype(f[c])]
+        if turn:
+            attrs = dict(f.attrs)
+            f = f.copy()
+            for c in turn:
+                f[c] = _whole_numbers_as_text(f[c]).values
+            f.attrs = attrs
+            f.attrs[_ZERO_LED_ATTR] = sorted({*attrs.get(_ZERO_LED_ATTR, ()), *map(str, turn)})
+        out.append(f)
+    return out
+
+
+def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
+                        df: pd.DataFrame, *, header: bool, nrows: int | None,
+                        quiet: bool) -> pd.DataFrame:
+    """Read back as written (text) the whole-number columns of a CSV/TSV file whose values
+    are codes with leading zeros (zip codes "02134", FIPS "06037", "007"): as numbers they
+    lose their zeros ("02134" and "2134" become one value) and are compared or used as
+    quantities. A column is a code when at least :data:`ZERO_LED_SHARE` of its filled
+    values have a leading zero, or when all its values have one width and any has one."""
+    whole = []
+    for i, col in enumerate(df.columns):
+        v = df[col]
+        if pd.api.types.is_bool_dtype(v) or not pd.api.types.is_numeric_dtype(v):
+            continue
+        if pd.api.types.is_float_dtype(v):
+            f = v.dropna().to_numpy()
+            if not len(f) or not np.all(np.isfinite(f)) or not np.all(f == np.round(f)):
+                continue
+        whole.append(i)
+    if not whole:
+        return df
+    raw = _read_csv(path, compression, header=0 if header else None, usecols=whole,
+                    dtype=str, nrows=nrows, **common)
+    if raw.shape != (len(df), len(whole)):  # pragma: no cover - read as the table was
+        return df
+    kept = {}
+    for j, i in enumerate(whole):
+        text = raw.iloc[:, j].dropna().str.strip()
+        text = text[text != ""]
+        if not len(text):
+            continue
+        led = text.str.fullmatch(_ZERO_LED.pattern)
+        if not led.any():
+            continue
+        if led.mean() >= ZERO_LED_SHARE or text.str.len().nunique() == 1:
+            kept[df.columns[i]] = (raw.iloc[:, j].str.strip(), str(text[led].iloc[0]))
+    if not kept:
+        return df
+    df = df.copy()
+    for col, (values, _) in kept.items():
+        df[col] = values.astype(object).where(values.notna() & (values != ""), None).values
+    df.attrs[_ZERO_LED_ATTR] = [str(c) for c in kept]
+    if not quiet:
+        said = ", ".join(f"{str(c)!r} (e.g. {ex!r})" for c, (_, ex) in list(kept.items())[:10])
+        warnings.warn(
+            f"{str(path)!r}: {'column' if len(kept) == 1 else 'columns'} {said} "
+            f"{'holds' if len(kept) == 1 else 'hold'} numbers written with leading zeros, "
+            f"as codes are (zip codes, FIPS codes, ids); read as text so that they keep "
+            f"their zeros and are taken for categories, not quantities.", UserWarning,
+            stacklevel=caller_stacklevel())
     return df
 
 
@@ -1845,7 +1943,13 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
             f"column {empty[0]!r} (a delimiter at the end of each line): the same rows "
             f"written without it get other ids. Pass an id column (--id-column) for ids "
             f"that do not depend on how the file is written.", UserWarning, stacklevel=caller_stacklevel())
-    rows = df[cols].itertuples(index=False, name=None)
+    hashed = df[cols]
+    zero_led = [c for c in cols if str(c) in df.attrs.get(_ZERO_LED_ATTR, ())]
+    if zero_led:  # hashed as the numbers they were read as before they kept their zeros
+        hashed = hashed.copy()
+        for c in zero_led:
+            hashed[c] = pd.to_numeric(hashed[c], errors="coerce").values
+    rows = hashed.itertuples(index=False, name=None)
     return _suffix_repeats(np.array([_row_hash(r) for r in rows], dtype=object))
 
 
@@ -2334,6 +2438,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
         warnings.warn(f"{len(empty)} file(s) of {str(source)!r} have no rows and add none: "
                       f"{', '.join(empty_names[:5])}{' ...' if len(empty) > 5 else ''}.",
                       UserWarning, stacklevel=caller_stacklevel())
+    frames = align_leading_zeros(*frames)
     df = pd.concat(frames, ignore_index=True)
     # what the files were read with, when they agree (concat keeps no attrs that differ)
     for key in (_SEP_ATTR, _NO_HEADER_ATTR, _DECIMAL_ATTR):
@@ -2343,6 +2448,9 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     warned = sorted({c for f in frames for c in f.attrs.get(_DECIMAL_WARNED_ATTR, ())})
     if warned:
         df.attrs[_DECIMAL_WARNED_ATTR] = warned
+    zero_led = sorted({c for f in frames for c in f.attrs.get(_ZERO_LED_ATTR, ())})
+    if zero_led:
+        df.attrs[_ZERO_LED_ATTR] = zero_led
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
     df.attrs[_FILES_ATTR] = [(n, len(f)) for n, f in zip(names, frames, strict=True)]
     return df

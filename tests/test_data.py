@@ -285,6 +285,48 @@ def test_string_columns_keep_leading_zeros(tmp_path):
     assert load_table(js, string_columns=["id"])["id"].tolist() == ["007", "7"]
 
 
+def test_codes_with_leading_zeros_are_read_as_text(tmp_path):
+    from dataqa.data import load_tables
+
+    # zip codes of one width, one with a leading zero: text, said once, ids as before
+    path = tmp_path / "t.csv"
+    path.write_text("zip,amount,x\n02134,12,0.5\n90210,7,1.5\n,3,2.0\n")
+    with pytest.warns(UserWarning, match=r"t\.csv': column 'zip' \(e\.g\. '02134'\) holds "
+                                         r"numbers written with leading zeros, as codes are"):
+        df = load_table(path)
+    assert df["zip"].tolist()[:2] == ["02134", "90210"] and pd.isna(df["zip"][2])
+    assert df["amount"].tolist() == [12, 7, 3] and df["x"].dtype == np.float64
+    old = tmp_path / "old.csv"  # the same rows as read before: numbers, hashed alike
+    old.write_text("zip,amount,x\n2134,12,0.5\n90210,7,1.5\n,3,2.0\n")
+    assert make_ids(df).tolist() == make_ids(load_table(old)).tolist()
+    # headerless, and a TSV
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("007\t1\n123\t2\n")
+    with pytest.warns(UserWarning, match=r"column 'code' \(e\.g\. '007'\)"):
+        df = load_table(tsv, header=False, columns=["code", "x"])
+    assert df["code"].tolist() == ["007", "123"] and df["x"].tolist() == [1, 2]
+    # a stray zero among amounts of many widths keeps them numbers (1 of 301 < 1%)
+    amounts = tmp_path / "a.csv"
+    amounts.write_text("v\n05\n" + "\n".join(str(i) for i in range(95, 395)) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(amounts)["v"].dtype == np.int64
+    # decimals such as 0.5 and the number 0 are no codes
+    (tmp_path / "f.csv").write_text("v\n0.5\n0\n10\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "f.csv")["v"].tolist() == [0.5, 0.0, 10.0]
+    # files read as one table: a file whose codes happen to have no zero reads them as
+    # text too (as written), so the column is of one kind
+    folder = tmp_path / "days"
+    folder.mkdir()
+    (folder / "1.csv").write_text("zip,x\n02134,1\n01002,2\n")
+    (folder / "2.csv").write_text("zip,x\n90210,1\n94103,2\n")
+    with pytest.warns(UserWarning, match="leading zeros"):
+        both = load_tables(folder)
+    assert both["zip"].tolist() == ["02134", "01002", "90210", "94103"]
+
+
 def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
 
     frame = pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.0]})

@@ -17,6 +17,7 @@ from dataqa.data import (
     _DECIMAL_COMMA,
     _SOURCE_ATTR,
     _counted,
+    align_leading_zeros,
     encode_labels,
     load_tables,
     make_ids,
@@ -361,10 +362,12 @@ _UNITS = ("%|ms|s|sec|secs|seconds|min|mins|minutes|h|hr|hrs|hours|us|\u00b5s|ns
           "kbps|mbps|gbps|km/h|m/s|mph|usd|eur|gbp|jpy|inr|chf|cad|aud")
 #: A number with a currency sign (or code) before or after it, thousands separators or
 #: a unit ($12.50, 12.50 \u20ac, USD 12.50, 1,632, 14 ms, 12%), as text.
+#: Matched against the stripped text, with at most two spaces between the parts (so a
+#: long run of blanks fails at once instead of being tried every way).
 _MARKED_NUMBER = re.compile(
-    r"[ \t]*(?P<pre>[$\u20ac\u00a3\u00a5\u20b9]|(?i:usd|eur|gbp|jpy|inr|chf|cad|aud)(?= ))?[ \t]*"
-    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*"
-    rf"(?P<post>[$\u20ac\u00a3\u00a5\u20b9]|(?i:{_UNITS}))?[ \t]*")
+    r"(?P<pre>[$\u20ac\u00a3\u00a5\u20b9]|(?i:usd|eur|gbp|jpy|inr|chf|cad|aud)(?= ))?[ \t]{0,2}"
+    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]{0,2}"
+    rf"(?P<post>[$\u20ac\u00a3\u00a5\u20b9]|(?i:{_UNITS}))?")
 
 
 def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
@@ -377,7 +380,7 @@ def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
         return None
     v = _filled_text(v.iloc[np.unique(np.linspace(0, len(v) - 1, min(sample, len(v)))
                                       .astype(int))])
-    found = [_MARKED_NUMBER.fullmatch(x) for x in v]
+    found = [_MARKED_NUMBER.fullmatch(x.strip()) for x in v]
     if not found or any(m is None for m in found):
         return None
     marks = {((m["pre"] or "").lower(), (m["post"] or "").lower()) for m in found}
@@ -1107,6 +1110,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     keep = (label_column, text_column, id_column)
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)
     cur = _as_frame(current, "current", [label_column, text_column], keep)
+    ref, cur = align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
     if id_column is not None and id_column in set(feature_columns or ()):
         warnings.warn(f"id column {id_column!r} is also named in --feature-column "
                       f"(API: feature_columns): its values are compared as a feature; ids "

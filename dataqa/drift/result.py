@@ -109,7 +109,9 @@ class DriftResult:
         drifted`` then ``kind, effect_name, psi, missing_reference, missing_current``
         and, for categorical columns (else missing), ``unseen_current`` (share of current
         rows whose value the reference lacks) and ``largest_change`` (the value whose
-        share moved most: ``"name: 0.1% -> 1.9%"``).
+        share moved most: ``"name: 0.1% -> 1.9%"``, or the values one table lacks,
+        together, when their share is larger: ``"17,715 values not in the reference: 0%
+        -> 93.4%"``).
     multivariate : dict
         Test name -> ``{"statistic", "p_value", "drifted"}`` (``mmd``: unbiased MMD^2 of
         the whole-table features, with ``reference_rows`` and ``current_rows``, the rows

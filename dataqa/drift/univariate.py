@@ -515,8 +515,10 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
     values replaced by other ones) still reaches the gate. A categorical column
     also gets ``unseen_current`` (the share of current rows holding a value the reference
     lacks, missing values aside: ``missing_current`` counts those) and ``largest_change``
-    (the value whose share moved most, with both shares: ``"name: 0.1% -> 1.9%"``; None
-    when no share moved). ``n_permutations``: the most random splits of a permutation
+    (the value whose share moved most, with both shares: ``"name: 0.1% -> 1.9%"``; the
+    values the reference lacks, or the current data lacks, together when their share is
+    larger: ``"17,715 values not in the reference: 0% -> 93.4%"``, ``"X, Y (not in the
+    reference): 0% -> 28.2%"``; None when no share moved). ``n_permutations``: the most random splits of a permutation
     p-value (sequential: a column without drift stops after a few hundred). ``excess=False``
     skips the random splits behind a categorical column's excess effect and PSI (its
     ``effect`` and ``psi`` are then the bucketed ones): for a second run that needs only
@@ -582,6 +584,20 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
                   f"{_percent(share_b[moved])}"
                   if gap[moved] > 0 else None)
         unseen = (pa == 0) & (np.asarray(cats, dtype=object) != _MISSING)  # missing aside
+        gone = (pb == 0) & (np.asarray(cats, dtype=object) != _MISSING)
+        # many values, each rare, that are new (or gone) together moved more than any
+        # one value (ids, sessions): named as a group, not by an arbitrary one of them
+        for group, share, before, after in (
+                (unseen, float(share_b[unseen].sum()), "0%", None),
+                (gone, float(share_a[gone].sum()), None, "0%")):
+            if group.sum() > 1 and share > gap[moved] and share > 0:
+                k = int(group.sum())
+                where = "the reference" if after is None else "the current data"
+                names = (f"{', '.join(_short(c) for c in np.asarray(cats, dtype=object)[group])}"
+                         f" (not in {where})" if k <= 3 else f"{k:,} values not in {where}")
+                change = f"{names}: {before or _percent(share)} -> {after or _percent(share)}"
+                gap = np.append(gap, share)
+                moved = len(gap) - 1
         return {"test": name, "statistic": stat, "p_value": p,
                 "effect": effect, "effect_name": "jensen-shannon",
                 # (rare values share a bucket: all of them new read 0 without the excess)

@@ -13,7 +13,7 @@ import pandas as pd
 from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.data import _counted
+from dataqa.data import _counted, align_leading_zeros
 from dataqa.drift.detect import (
     MIN_ROWS,
     _as_frame,
@@ -549,6 +549,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     keep = (label_column, text_column, id_column, time_column)
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)  # read, checked
     cur = _as_frame(current, "current", [label_column, text_column], keep)
+    ref, cur = align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}

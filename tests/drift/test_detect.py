@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -913,6 +914,28 @@ def test_numbers_with_units_or_separators_compared_as_categories_are_warned_of()
         assert _number_mark(pd.Series(values * 10, dtype=object)) is None, values
     assert _number_mark(pd.Series(["12.50 \u20ac", "", "3 \u20ac"], dtype=object)) == (
         "12.50 \u20ac", "the currency sign '\u20ac'")
+    # padded cells are read stripped; a long run of blanks inside a cell is no number
+    assert _number_mark(pd.Series(["  $12.50 ", "\t$3"] * 10, dtype=object)) == (
+        "  $12.50 ", "the currency sign '$'")
+    assert _number_mark(pd.Series(["1" + " " * 50_000 + "ms"] * 3, dtype=object)) is None
+
+
+def test_zip_codes_are_compared_as_categories_even_when_one_file_has_no_leading_zero(
+        tmp_path):
+    rng = np.random.default_rng(6)
+    n = 400
+    east, west = ["02134", "01002", "02138"], ["90210", "94103", "10001"]
+    ref = pd.DataFrame({"zip": rng.choice(east + west, n), "x": rng.normal(size=n)})
+    cur = pd.DataFrame({"zip": rng.choice(west, n), "x": rng.normal(size=n)})
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    with pytest.warns(UserWarning, match="leading zeros"):
+        r = detect_drift(tmp_path / "ref.csv", tmp_path / "cur.csv", multivariate=())
+    row = r.columns.set_index("column").loc["zip"]
+    assert row["kind"] == "categorical" and bool(row["drifted"])
+    assert row["largest_change"].startswith(tuple(", ".join(p) for p in
+                                                  itertools.permutations(east)))
+    assert re.search(r" \(not in the current data\): [\d.]+% -> 0%$", row["largest_change"])
 
 
 def test_unix_times_in_a_column_named_as_a_time_are_left_out():

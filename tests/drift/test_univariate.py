@@ -198,6 +198,17 @@ def test_categorical_effects_put_rare_values_in_one_bucket():
     cut = column_test(pd.Series([long] * 5 + ["a"] * 5), pd.Series([long] * 9 + ["a"]),
                       "categorical")
     assert cut["largest_change"] == long[:57] + "...: 50% -> 90%"
+    # values one table lacks move together: ids mostly new are named as a group, a few
+    # new values by name, a lone new value as itself
+    ids = column_test(pd.Series([f"u{i}" for i in range(600)] + ["a"] * 400),
+                      pd.Series([f"v{i}" for i in range(700)] + ["a"] * 300), "categorical")
+    assert ids["largest_change"] == "700 values not in the reference: 0% -> 70%"
+    gone = column_test(pd.Series([f"v{i}" for i in range(700)] + ["a"] * 300),
+                       pd.Series(["a"] * 100 + ["b"] * 20), "categorical")
+    assert gone["largest_change"] == "700 values not in the current data: 70% -> 0%"
+    two = column_test(pd.Series(["a", "b"] * 50), pd.Series(["a", "b"] * 35 + ["X", "Y"] * 15),
+                      "categorical")
+    assert two["largest_change"] == "X, Y (not in the reference): 0% -> 30%"
     # one rare value alone stays itself
     r1 = column_test(pd.Series(["a"] * 40 + ["c"] * 2), pd.Series(["a"] * 40 + ["b"] * 9), "categorical")
     assert r1["effect"] == pytest.approx(jensen_shannon(np.array([40, 2, 0.0]), np.array([40, 0, 9.0])))
