@@ -2063,25 +2063,77 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
                                            f" of label column {column!r} of {table}")):
         raise error  # (free text in several cases: the column is not the labels)
     if variants:
-        shown = "; ".join(", ".join(f"{name!r} ({count:,})" for name, count in g)
+        every = pd.Series(values.astype(object)).map(
+            lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object)
+
+        def spelled(name: str, count: int, most: bool) -> str:
+            if most:  # the usual spelling: counted; the others' rows are named
+                return f"{name!r} ({count:,})"
+            rows = np.flatnonzero(every == name)
+            return (f"{name!r} ({count:,}: row{'s' if len(rows) > 1 else ''} "
+                    f"{format_rows(rows, limit=3)})")
+
+        shown = "; ".join(", ".join(spelled(name, count, k == 0)
+                                    for k, (name, count) in enumerate(g))
                           for g in variants[:5])
         more = f"; ... (+{len(variants) - 5} more sets)" if len(variants) > 5 else ""
         raise LabelError(
             f"label column {column!r} of {table} spells {len(variants)} "
-            f"{'classes' if len(variants) > 1 else 'class'} in several cases: {shown}{more}. "
+            f"{'classes' if len(variants) > 1 else 'class'} in several cases: {shown}{more} "
+            f"(rows {_counted(values)}). "
             f"Case may be meaningful, so they are not merged: make each class one spelling in "
             f"the file (e.g. all lower case) and run again.")
-    if not changed:
+    same_number = _number_spellings(counts)
+    if not changed and not same_number:
         return values
     out = values.astype(object)  # a categorical column takes no new category in place
-    out[is_text] = stripped
-    example = text[moved].iloc[0]
-    warnings.warn(
-        f"label column {column!r} of {table}: {changed:,} label "
-        f"{'cells have' if changed > 1 else 'cell has'} white space around the text (e.g. "
-        f"{example!r}); stripped, so that labels that differ only by it are one class.",
-        UserWarning, stacklevel=caller_stacklevel())
+    if changed:
+        out[is_text] = stripped
+        example = text[moved].iloc[0]
+        warnings.warn(
+            f"label column {column!r} of {table}: {changed:,} label "
+            f"{'cells have' if changed > 1 else 'cell has'} white space around the text (e.g. "
+            f"{example!r}); stripped, so that labels that differ only by it are one class.",
+            UserWarning, stacklevel=caller_stacklevel())
+    if same_number:
+        spelled = {}
+        for one, group in same_number.items():
+            for name, _ in group:
+                spelled[name] = one
+        out[is_text] = stripped.map(lambda v: spelled.get(v, v))
+        shown = "; ".join(", ".join(f"{name!r} ({count:,})" for name, count in g)
+                          + f" -> {one!r}" for one, g in list(same_number.items())[:5])
+        warnings.warn(
+            f"label column {column!r} of {table} writes {len(same_number)} "
+            f"{'numbers' if len(same_number) > 1 else 'number'} in several ways ({shown}); "
+            f"read as one class each, as a numeric column is read.", UserWarning,
+            stacklevel=caller_stacklevel())
     return out
+
+
+#: A number written as text, as a label may be (``1``, ``1.0``, ``-1``, ``2.5``, ``1e3``).
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _number_spellings(counts: pd.Series) -> dict[str, list[tuple[str, int]]]:
+    """The text labels (``counts``: label -> rows) that write one number in several ways
+    (``'1'`` and ``'1.0'``, as a Parquet or text column of labels may): one spelling ->
+    ``[(spelling, rows), ...]``, the one being the integer's own (``'1'``) for a whole
+    number, else the most frequent; empty when each number is written one way."""
+    groups: dict[float, list[tuple[str, int]]] = {}
+    for name, count in counts.items():
+        name = str(name)
+        if _NUMBER_TEXT.fullmatch(name):
+            value = float(name)
+            if np.isfinite(value):
+                groups.setdefault(value, []).append((name, int(count)))
+    found = {}
+    for value, group in groups.items():
+        if len(group) > 1:
+            one = (str(int(value)) if value == int(value) and abs(value) < 2 ** 53
+                   else max(group, key=lambda g: g[1])[0])
+            found[one] = group
+    return found
 
 
 def _empty_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
@@ -2523,11 +2575,34 @@ def _names(columns: list[str], shown: int = 8) -> str:
     return ", ".join(map(repr, columns[:shown])) + more
 
 
+def _warn_abstain_class(labels: np.ndarray, class_names: list, column: str,
+                        table: str) -> None:
+    """Warn when the classes are whole numbers from -1 up (``-1, 0, 1``): -1 is the
+    abstain code of weak labels (``dataqa weak`` writes it where no labeling function
+    voted), which audited as a class would be learned and flagged as one."""
+    try:
+        values = [float(str(c).strip()) for c in class_names]
+    except ValueError:
+        return
+    if -1.0 not in values or len(values) < 3 or any(
+            v != int(v) or v < -1 for v in values):
+        return
+    k = values.index(-1.0)
+    n = int((labels == k).sum())
+    warnings.warn(
+        f"label column {column!r} of {table} holds the class -1 ({n:,} rows) beside "
+        f"{_names([str(c) for c in class_names if c is not class_names[k]], 4)}: -1 is the "
+        f"abstain code of weak labels (no labeling function voted), audited here as a class "
+        f"of its own; if these are weak labels, drop the rows labelled -1 first (pandas: "
+        f"df[df[{column!r}] != -1]); if -1 is a class (negative sentiment), nothing is "
+        f"wrong.", UserWarning, stacklevel=caller_stacklevel())
+
+
 def _warn_mixed_spellings(class_names: list, column: str, table: str) -> None:
     """Warn when the classes mix numbers and names (``0``, ``1``, ``ham``, ``spam``): two
     spellings of the same classes would be audited as different classes."""
     names = [str(c).strip() for c in class_names]
-    numbers = [n for n in names if re.fullmatch(r"[+-]?\d+(\.0+)?", n)]
+    numbers = [n for n in names if _NUMBER_TEXT.fullmatch(n)]
     words = [n for n in names if n not in numbers]
     if numbers and words:
         warnings.warn(
@@ -2707,6 +2782,7 @@ def prepare_labeled(
     labels, class_names = encode_labels(df[label_column], ids=ids, column=label_column,
                                         table=table)
     _warn_mixed_spellings(class_names, label_column, table)
+    _warn_abstain_class(labels, class_names, label_column, table)
     id_like: list = []  # columns that look like ids, left out of the features found here
     if id_column is None:
         id_like = _warn_id_like_columns(df, [c for c in (label_column, text_column) if c],

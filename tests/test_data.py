@@ -1214,14 +1214,36 @@ def test_text_labels_are_stripped_with_a_warning_and_case_variants_refused(tmp_p
         prepare_labeled(cased, label_column="label")
     assert str(err.value) == (
         "label column 'label' of the table spells 2 classes in several cases: 'spam' (5), "
-        "'SPAM' (2), 'Spam' (1); 'ham' (1), 'HAM' (1). Case may be meaningful, so they are "
-        "not merged: make each class one spelling in the file (e.g. all lower case) and run "
-        "again.")
+        "'SPAM' (2: rows 6, 7), 'Spam' (1: row 8); 'ham' (1), 'HAM' (1: row 10) (rows counted "
+        "from 1 at the table's first row). Case may be meaningful, so they are not merged: "
+        "make each class one spelling in the file (e.g. all lower case) and run again.")
     big = pd.DataFrame({"label": ["spam"] * 2301 + ["SPAM"] * 12 + ["ham"] * 10,
                         "x": np.arange(2323.0)})
     with pytest.raises(LabelError, match=r"spells 1 class in several cases: 'spam' \(2,301\), "
-                                         r"'SPAM' \(12\)\. "):
+                                         r"'SPAM' \(12: rows 2302, 2303, 2304, \.\.\. \(\+9 "
+                                         r"more\)\) \(rows counted"):
         prepare_labeled(big, label_column="label")
+    # one number written in several ways (a Parquet or text column of labels): one class
+    spelled = pd.DataFrame({"label": ["1", "1.0", "0", "0.0", "1", "0", " 2.50", "2.5"],
+                            "x": np.arange(8.0)})
+    with pytest.warns(UserWarning, match=r"label column 'label' of the table writes 3 numbers "
+                                         r"in several ways \('1' \(2\), '1\.0' \(1\) -> '1'; "
+                                         r"'0' \(2\), '0\.0' \(1\) -> '0'; '2\.50' \(1\), "
+                                         r"'2\.5' \(1\) -> '2\.50'\); read as one class each"):
+        t = prepare_labeled(spelled, label_column="label")
+    assert t.class_names == ["0", "1", "2.50"]
+    assert t.labels.tolist() == [1, 1, 0, 0, 1, 0, 2, 2]
+    # numbers beside names: merged the same way (the names are warned of as before)
+    with pytest.warns(UserWarning, match="writes 1 number in several ways"):
+        t = prepare_labeled(pd.DataFrame({"label": ["1", "1.0", "0", "other"] * 3,
+                                          "x": np.arange(12.0)}), label_column="label")
+    assert t.class_names == ["0", "1", "other"]
+    # -1 beside 0 and 1: the abstain code of weak labels, warned of (not with 0..2 alone)
+    weak = pd.DataFrame({"label": [-1, 0, 1, -1, 0, 1, -1, 0], "x": np.arange(8.0)})
+    with pytest.warns(UserWarning, match=r"label column 'label' of the table holds the class "
+                                         r"-1 \(3 rows\) beside '0', '1': -1 is the abstain "
+                                         r"code of weak labels"):
+        assert prepare_labeled(weak, label_column="label").class_names == [-1, 0, 1]
     # clean labels and numbers: no warning, values as they were
     with warnings.catch_warnings():
         warnings.simplefilter("error")

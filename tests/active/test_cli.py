@@ -767,7 +767,8 @@ def test_al_init_refuses_a_class_in_two_cases_and_names_na_as_audit_does(tmp_pat
                     "--label-column", "label", "--id-column", "id")
     out = out.replace(str(tmp_path) + "/", "")
     assert ("label column 'label' of 'case.csv' spells 1 class in several cases: 'spam' (1), "
-            "'Spam' (1). Case may be meaningful, so they are not merged" in out)
+            "'Spam' (1: row 2) (rows counted from 1 after the header). Case may be "
+            "meaningful, so they are not merged" in " ".join(out.split()))
     assert not led.exists() or Ledger(led, create=False).latest_labels().empty
     # the file fixed, a --classes in another case than the file's is refused too
     data.write_text("id,text,label\na,hello there,spam\nb,win cash now,spam\nc,see you,ham\n")
