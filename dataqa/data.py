@@ -633,7 +633,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             if not quiet:
                 _warn_csv_quoted(path, df)
         else:
-            _check_merged_rows(path, df, delim)
+            _check_merged_rows(path, df, delim, quiet=quiet)
         return df
     first = _read_csv(path, compression, header=None, nrows=1, **common)
     usecols = None
@@ -669,7 +669,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         if not quiet:
             _warn_csv_quoted(path, df)
     else:
-        _check_merged_rows(path, df, delim)
+        _check_merged_rows(path, df, delim, quiet=quiet)
     return df
 
 
@@ -700,7 +700,13 @@ def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
     marked = {c for f in frames for c in f.attrs.get(_ZERO_LED_ATTR, ())}
     if not marked:
         return list(frames)
-    out = []
+    widths: dict = {}  # column -> the widths of its codes where they are text
+    for f in frames:
+        for c in f.columns:
+            if str(c) in marked and not pd.api.types.is_numeric_dtype(f[c]):
+                text = f[c].dropna().astype(str)
+                widths.setdefault(str(c), set()).update(text.str.len().unique().tolist())
+    out, padded = [], []
     for f in frames:
         turn = [c for c in f.columns if str(c) in marked
                 and pd.api.types.is_numeric_dtype(f[c]) and not pd.api.types.is_bool_dtype(f[c])]
@@ -708,10 +714,25 @@ def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
             attrs = dict(f.attrs)
             f = f.copy()
             for c in turn:
-                f[c] = _whole_numbers_as_text(f[c]).values
+                text = _whole_numbers_as_text(f[c])
+                width = widths.get(str(c), set())
+                if len(width) == 1:  # codes of one width elsewhere: zeros restored
+                    w = width.pop()
+                    width.add(w)
+                    short = text.notna() & (text.str.len() < w) & ~text.str.startswith("-")
+                    if short.any() and (text.dropna().str.len() <= w).all():
+                        padded.append((table_name(f), str(c), w, text[short].iloc[0]))
+                        text = text.where(~short, text.str.zfill(w))
+                f[c] = text.values
             f.attrs = attrs
             f.attrs[_ZERO_LED_ATTR] = sorted({*attrs.get(_ZERO_LED_ATTR, ()), *map(str, turn)})
         out.append(f)
+    for table, c, w, example in padded:
+        warnings.warn(
+            f"{table}: column {c!r} holds whole numbers where the other table(s) write codes "
+            f"of {w} digits with leading zeros; read as those codes, zeros restored "
+            f"({example!r} -> {example.zfill(w)!r}), as a spreadsheet or a numeric read drops "
+            f"them.", UserWarning, stacklevel=caller_stacklevel())
     return out
 
 
@@ -2262,17 +2283,54 @@ class LabeledTable:
         return len(self.class_names)
 
 
-def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str) -> None:
+#: Columns of at most this many distinct values are categories whose values a line
+#: swallowed into another cell is checked against (:func:`_check_merged_rows`).
+_ROW_SHAPE_VALUES = 50
+
+
+def _row_like(line: str, delim: str, j: int, shapes: list) -> bool:
+    """Whether ``line`` (found inside a cell of column ``j``) parses into a row of the
+    file: as many fields as it has columns, each category field one of its column's
+    values and each number field a number (``shapes``: per column ``set`` of values,
+    ``"number"`` or None for free text), at least one of them checked."""
+    try:
+        fields = next(csv.reader([line], delimiter=delim))
+    except (csv.Error, StopIteration):
+        return False
+    if len(fields) != len(shapes):
+        return False
+    checked = 0
+    for k, (field, shape) in enumerate(zip(fields, shapes, strict=True)):
+        if k == j or shape is None or field == "":
+            continue
+        if shape == "number":
+            try:
+                float(field)
+            except ValueError:
+                return False
+        elif field not in shape:
+            return False
+        checked += 1
+    return checked > 0
+
+
+def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str, *,
+                       quiet: bool = False) -> None:
     """Refuse a tab-delimited file read with quoting on (``--format csv --sep tab``) in
     which a quote swallowed whole rows: a cell holding a line break followed by a line
     that looks like a row of the file (as many tabs as a row has, and a first field that
     the first column holds elsewhere, such as a label). Unquoted files whose texts start
-    with ``"`` (the raw SMS Spam Collection) read this way lose rows silently. Checked for
-    the tab delimiter only (a comma inside a quoted multi-line text is ordinary)."""
-    if delim != "\t" or df.shape[1] < 2:
+    with ``"`` (the raw SMS Spam Collection) read this way lose rows silently. With
+    another delimiter (a comma inside a quoted multi-line text is ordinary) a cell whose
+    inner lines parse into rows of the file (as many fields, each category one of its
+    column's values, each number a number: :func:`_row_like`) is warned of: a stray
+    quote that opens a field and closes rows later (``quiet``: not warned of)."""
+    if df.shape[1] < 2:
         return
     want = df.shape[1] - 1
     firsts = {str(v) for v in df.iloc[:, 0].dropna().unique().tolist()}
+    shapes: list | None = None
+    found: list = []
     for j, column in enumerate(df.columns):
         values = df[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
@@ -2280,17 +2338,49 @@ def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str) -> None:
         has_break = values.map(lambda v: isinstance(v, str) and "\n" in v).to_numpy(dtype=bool)
         for i in np.flatnonzero(has_break):
             v = values.iloc[i]
-            inner = [line for line in v.replace("\r\n", "\n").split("\n")[1:]
-                     if line.count(delim) >= want and line.split(delim, 1)[0] in firsts]
+            lines = v.replace("\r\n", "\n").split("\n")[1:]
+            if delim == "\t":
+                inner = [line for line in lines
+                         if line.count(delim) >= want and line.split(delim, 1)[0] in firsts]
+                if inner:
+                    raise DataLoadError(
+                        f"{str(path)!r}: field {j + 1} ({str(column)!r}) of data row {i + 1} "
+                        f"(counted from 1 after any header) runs over {v.count(chr(10)) + 1} "
+                        f"lines, and a line inside it looks like a row of the file "
+                        f"({inner[0][:60]!r}): a quote that opens a field and never closes on "
+                        f"its line swallowed the rows after it. If the file does not quote its "
+                        f"fields, read it as TSV (--format tsv, quoting off; API: "
+                        f"format='tsv'); else close the quote in the file.")
+                continue
+            if shapes is None:
+                shapes = []
+                for c in df.columns:
+                    col = df[c]
+                    if pd.api.types.is_bool_dtype(col):
+                        shapes.append(None)
+                    elif pd.api.types.is_numeric_dtype(col):
+                        shapes.append("number")
+                    else:
+                        seen = col.dropna().astype(str).unique()
+                        shapes.append(set(seen.tolist()) if len(seen) <= _ROW_SHAPE_VALUES
+                                      and len(seen) < len(col) / 2 else None)
+            inner = [line for line in lines if _row_like(line, delim, j, shapes)]
             if inner:
-                raise DataLoadError(
-                    f"{str(path)!r}: field {j + 1} ({str(column)!r}) of data row {i + 1} "
-                    f"(counted from 1 after any header) runs over {v.count(chr(10)) + 1} lines, "
-                    f"and a line inside it looks like a row of the file ({inner[0][:60]!r}): "
-                    f"a quote that opens a field and never closes on its line swallowed the "
-                    f"rows after it. If the file does not quote its fields, read it as TSV "
-                    f"(--format tsv, quoting off; API: format='tsv'); else close the quote in "
-                    f"the file.")
+                found.append((j, column, i, v, inner))
+    if found and not quiet:
+        j, column, i, v, inner = found[0]
+        others = (f"; {len(found) - 1} more {'cells hold' if len(found) > 2 else 'cell holds'}"
+                  f" such lines (data rows {', '.join(str(f[2] + 1) for f in found[1:6])}"
+                  f"{', ...' if len(found) > 6 else ''})" if len(found) > 1 else "")
+        warnings.warn(
+            f"{str(path)!r}: field {j + 1} ({str(column)!r}) of data row {i + 1} "
+            f"(counted from 1 after any header) runs over {v.count(chr(10)) + 1} lines, "
+            f"and {len(inner)} {'lines' if len(inner) > 1 else 'line'} inside it "
+            f"{'look' if len(inner) > 1 else 'looks'} like a row of the file "
+            f"({inner[0][:60]!r}){others}: a quote that opens a field and closes only rows "
+            f"later swallows the rows between into it. If so, close the quote in the file (a "
+            f"quote inside a quoted field is written doubled: \"\").", UserWarning,
+            stacklevel=caller_stacklevel())
 
 
 def check_cell_lengths(df: pd.DataFrame, column: str, ids=None, *,

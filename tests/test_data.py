@@ -714,6 +714,27 @@ def test_tab_delimited_rows_swallowed_by_a_quote_are_refused(tmp_path):
     assert df["text"].tolist() == texts
 
 
+def test_comma_rows_swallowed_by_a_stray_quote_are_warned_of(tmp_path):
+    rows = [f"r{i},{'spam' if i % 3 == 0 else 'ham'},message {i} with words" for i in range(30)]
+    rows[10] = 'r10,ham,"oops a stray quote at start'
+    rows[14] = 'r14,ham,"He said ""hi"" to me"'
+    (tmp_path / "stray.csv").write_text("id,label,text\n" + "\n".join(rows) + "\n")
+    with pytest.warns(UserWarning, match=r"stray\.csv': field 3 \('text'\) of data row 11 "
+                                         r"\(counted from 1 after any header\) runs over 5 "
+                                         r"lines, and 4 lines inside it look like a row of the "
+                                         r"file \('r11,ham,message 11 with words'\): a quote "
+                                         r"that opens a field and closes only rows later"):
+        df = load_table(tmp_path / "stray.csv")
+    assert len(df) == 26
+    # multi-line texts whose lines are no rows (other field counts, other labels): quiet
+    texts = ["two\nlines, with a comma", "a,b\nspam,eggs,more,fields", "x\nham, then"]
+    pd.DataFrame({"id": ["a", "b", "c"] * 4, "label": ["ham", "spam", "ham"] * 4,
+                  "text": texts * 4}).to_csv(tmp_path / "ok.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "ok.csv")["text"].tolist() == texts * 4
+
+
 def test_decimal_commas(tmp_path):
     from dataqa._cli_utils import read_options
     from dataqa.errors import DataLoadError, InvalidSettingError

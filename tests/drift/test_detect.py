@@ -936,6 +936,17 @@ def test_zip_codes_are_compared_as_categories_even_when_one_file_has_no_leading_
     assert row["largest_change"].startswith(tuple(", ".join(p) for p in
                                                   itertools.permutations(east)))
     assert re.search(r" \(not in the current data\): [\d.]+% -> 0%$", row["largest_change"])
+    # the same codes with their zeros lost (a spreadsheet round trip): restored, no drift
+    same = pd.DataFrame({"zip": rng.choice(east + west, n), "x": rng.normal(size=n)})
+    same["zip"] = same["zip"].astype(int)
+    same.to_csv(tmp_path / "lost.csv", index=False)
+    with pytest.warns(UserWarning, match=r"lost\.csv': column 'zip' holds whole numbers where "
+                                         r"the other table\(s\) write codes of 5 digits with "
+                                         r"leading zeros; read as those codes, zeros restored "
+                                         r"\('\d{4}' -> '0\d{4}'\)"):
+        r = detect_drift(tmp_path / "ref.csv", tmp_path / "lost.csv", multivariate=())
+    row = r.columns.set_index("column").loc["zip"]
+    assert row["kind"] == "categorical" and row["unseen_current"] == 0.0
 
 
 def test_unix_times_in_a_column_named_as_a_time_are_left_out():
