@@ -2300,15 +2300,15 @@ def _row_like(line: str, delim: str, j: int, shapes: list) -> bool:
     if len(fields) != len(shapes):
         return False
     checked = 0
-    for k, (field, shape) in enumerate(zip(fields, shapes, strict=True)):
-        if k == j or shape is None or field == "":
+    for k, (value, shape) in enumerate(zip(fields, shapes, strict=True)):
+        if k == j or shape is None or value == "":
             continue
         if shape == "number":
             try:
-                float(field)
+                float(value)
             except ValueError:
                 return False
-        elif field not in shape:
+        elif value not in shape:
             return False
         checked += 1
     return checked > 0
