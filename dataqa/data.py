@@ -84,10 +84,12 @@ _NO_HEADER_ATTR = "dataqa_no_header"
 
 def _counted(df: pd.DataFrame | pd.Series) -> str:
     """How a message counts a table's rows: from 1 after the header, or, for a file read
-    without one, from its first line; for a DataFrame not read from a file (no source
-    recorded), from 1 at its first row."""
+    without one, from its first line; for a Parquet or JSON file, from its first record;
+    for a DataFrame not read from a file (no source recorded), from 1 at its first row."""
     if not df.attrs.get(_SOURCE_ATTR):
         return "counted from 1 at the table's first row"
+    if not df.attrs.get(_SEP_ATTR):  # Parquet, JSON: records, no header line
+        return "counted from 1 at the file's first record"
     return _counting(header=not df.attrs.get(_NO_HEADER_ATTR))
 
 
@@ -498,6 +500,7 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 f"utf-16 (API: encoding='utf-16') or save the file as UTF-8."
             )
         chunk = head
+        utf8_seen = None  # (offset, character): the first non-ASCII character UTF-8 read
         while True:
             final = len(chunk) < _UTF8_CHUNK
             try:
@@ -507,6 +510,20 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 held = len(exc.object) - len(chunk)
                 at = offset - held + exc.start
                 byte = exc.object[exc.start]
+                if utf8_seen is None:
+                    utf8_seen = _first_non_ascii(exc.object[:exc.start], offset - held)
+                if utf8_seen is not None:  # UTF-8 text first, then another encoding
+                    seen_at, char = utf8_seen
+                    wrong = char.encode("utf-8").decode("cp1252", errors="replace")
+                    return DataLoadError(
+                        f"{str(path)!r} mixes two encodings: byte 0x{byte:02x} at byte offset "
+                        f"{at} is not UTF-8, but the bytes before it are, with non-ASCII "
+                        f"characters (e.g. {char!r} at byte offset {seen_at}), as in a file put "
+                        f"together from a UTF-8 file and a Windows (cp1252) or latin-1 one. "
+                        f"Any single --encoding misreads one of the parts (cp1252 reads "
+                        f"{char!r} as {wrong!r}): convert the other part to UTF-8 (e.g. "
+                        f"iconv -f cp1252 -t utf-8 on the file it came from) and join them "
+                        f"again.")
                 # 0x80-0x9f: curly quotes, dashes, the euro sign in Windows' cp1252 (as
                 # Excel saves), control characters in latin-1
                 # such a byte anywhere in the chunk (the euro sign after an accented
@@ -536,8 +553,25 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 )
             if final:
                 return None
+            if utf8_seen is None:
+                utf8_seen = _first_non_ascii(chunk, offset)
             offset += len(chunk)
             chunk = fh.read(_UTF8_CHUNK)
+
+
+def _first_non_ascii(data: bytes, offset: int) -> tuple[int, str] | None:
+    """``(offset, character)`` of the first whole UTF-8 character above ASCII in
+    ``data`` (which starts at byte ``offset``), or None."""
+    for i, b in enumerate(data):
+        if b >= 0xC2:  # a lead byte: the character is read whole, if it is there
+            width = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+            try:
+                char = data[i:i + width].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if char != "\ufeff":  # (a byte-order mark is no text)
+                return offset + i, char
+    return None
 
 
 def _na_values() -> list[str]:
@@ -583,7 +617,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     string_columns: Sequence[str], decimal: str | None = None,
                     compression: str | None = None,
                     text_columns: Sequence[str] = (), nrows: int | None = None,
-                    quiet: bool = False) -> pd.DataFrame:
+                    quiet: bool = False, keep_missing_words: bool = False) -> pd.DataFrame:
     """Read a CSV/TSV file (see :func:`load_table`); ``nrows``: its first data rows only;
     ``quiet``: the file was read before, so its warnings are not given again."""
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
@@ -620,6 +654,9 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         df, marked = _without_inner_boms(df, literal, decimal)
         df = _keep_leading_zeros(path, compression, common, df, header=True, nrows=nrows,
                                  quiet=quiet)
+        if keep_missing_words:
+            df = _missing_words_as_text(path, compression, common, df, header=True,
+                                        nrows=nrows, skip=literal)
         _check_repeated_header(path, df, file_cols)
         _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
@@ -662,6 +699,9 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df.columns = columns
     df = _keep_leading_zeros(path, compression, common, df, header=False, nrows=nrows,
                              quiet=quiet)
+    if keep_missing_words:
+        df = _missing_words_as_text(path, compression, common, df, header=False, nrows=nrows,
+                                    skip={columns[i] for i in literal})
     _check_header_as_data(path, df, columns)
     _warn_inner_boms(path, marked, quiet, header=False)
     if fmt == "tsv":
@@ -733,6 +773,100 @@ def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
             f"of {w} digits with leading zeros; read as those codes, zeros restored "
             f"({example!r} -> {example.zfill(w)!r}), as a spreadsheet or a numeric read drops "
             f"them.", UserWarning, stacklevel=caller_stacklevel())
+    return out
+
+
+#: ``df.attrs`` key: ``{column: {word: rows}}``, the missing-value words
+#: :func:`_missing_words_as_text` kept as text.
+_WORDS_KEPT_ATTR = "dataqa_missing_words_kept"
+
+
+def missing_words_back(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """``df`` with the missing-value words kept as text in ``columns`` (a time column, say,
+    where ``NA`` is no time) read as missing again."""
+    kept = df.attrs.get(_WORDS_KEPT_ATTR, {})
+    back = [c for c in columns if c is not None and str(c) in kept and c in df.columns]
+    if not back:
+        return df
+    attrs = dict(df.attrs)
+    df = df.copy()
+    for c in back:
+        df[c] = df[c].where(~df[c].isin(list(kept[str(c)])), None)
+    attrs[_WORDS_KEPT_ATTR] = {c: w for c, w in kept.items() if c not in map(str, back)}
+    df.attrs = attrs
+    return df
+
+
+def align_missing_words(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """Tables compared column by column, read with ``keep_missing_words``: a column whose
+    values in one table are nothing but missing-value words kept as text (``NA``) while
+    another table holds numbers there is read as missing in the first again (a column of
+    numbers exported with ``NA`` for every value, not a column of text)."""
+    out = list(frames)
+    for k, f in enumerate(frames):
+        kept = f.attrs.get(_WORDS_KEPT_ATTR, {})
+        back = []
+        for c, words in kept.items():
+            if c not in f.columns:
+                continue
+            filled = f[c].dropna()
+            if len(filled) and filled.isin(list(words)).all() and any(
+                    c in g.columns and pd.api.types.is_numeric_dtype(g[c])
+                    and not pd.api.types.is_bool_dtype(g[c])
+                    for g in frames if g is not f):
+                back.append(c)
+        if back:
+            out[k] = missing_words_back(f, back)
+            out[k][back] = out[k][back].astype(np.float64)
+    return out
+
+
+def warn_missing_words_kept(df: pd.DataFrame, columns=None) -> None:
+    """Say which missing-value words :func:`load_table` kept as text
+    (``keep_missing_words=True``) in ``columns`` (default all)."""
+    kept = {c: w for c, w in df.attrs.get(_WORDS_KEPT_ATTR, {}).items()
+            if columns is None or c in columns}
+    if not kept:
+        return
+    said = "; ".join(f"{c!r}: " + ", ".join(f"{w!r} ({n:,} rows)" for w, n in found.items())
+                     for c, found in list(kept.items())[:5])
+    more = f" and {len(kept) - 5} more columns" if len(kept) > 5 else ""
+    warnings.warn(
+        f"{table_name(df)} holds words that pandas reads as missing ({said}{more}); they are "
+        f"read as values, as a Parquet or JSON file keeps them ('NA' is Namibia's code): "
+        f"only an empty cell is missing. If such cells mean missing there, empty them.",
+        UserWarning, stacklevel=caller_stacklevel())
+
+
+def _missing_words_as_text(path: Path, compression: str | None, common: dict,
+                           df: pd.DataFrame, *, header: bool, nrows: int | None,
+                           skip) -> pd.DataFrame:
+    """The text columns of a CSV/TSV file (but ``skip``, read so already) with pandas'
+    missing-value words (``NA``, ``None``, ``null``, ``N/A`` ...) read back as the text
+    they are: ``NA`` is Namibia in a column of country codes, and a Parquet or JSON file
+    of the same data keeps it. Only an empty field stays missing. What was kept is noted
+    in ``df.attrs`` (:data:`_WORDS_KEPT_ATTR`) for the caller to say."""
+    at = [i for i, c in enumerate(df.columns) if c not in skip and df[c].isna().any()
+          and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])
+               or df[c].isna().all())]  # (a column of words alone reads as empty floats)
+    if not at:
+        return df
+    raw = _read_csv(path, compression, header=0 if header else None, usecols=at, dtype=str,
+                    keep_default_na=False, na_values=[""], nrows=nrows, **common)
+    if raw.shape != (len(df), len(at)):  # pragma: no cover - read as the table was
+        return df
+    kept, out = {}, None
+    for j, i in enumerate(at):
+        col = df.columns[i]
+        words = raw.iloc[:, j].where(df[col].isna().to_numpy() & raw.iloc[:, j].notna())
+        if words.notna().any():
+            out = df.copy() if out is None else out
+            out[col] = df[col].astype(object).where(words.isna(), words).values
+            kept[str(col)] = {str(w): int(n) for w, n in words.value_counts().items()}
+    if out is None:
+        return df
+    out.attrs = dict(df.attrs)
+    out.attrs[_WORDS_KEPT_ATTR] = kept
     return out
 
 
@@ -924,6 +1058,16 @@ def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
 
     head = text.lstrip()[:1]
     obj = None
+    if head and head not in "{[":  # a bare value ("hello", 42, null): no table at all
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None  # (not JSON at all: pandas names what is wrong)
+        else:
+            raise DataLoadError(
+                f"{str(path)!r} holds a single JSON value ({type(value).__name__}: "
+                f"{str(value)[:40]!r}), not a table: give a list of records "
+                f"([{{\"text\": ..., \"label\": ...}}, ...]) or an object of columns.")
     if head == "{":  # a list of records goes to pandas as it is (no second parse)
         try:
             obj = json.loads(text)
@@ -1044,6 +1188,18 @@ def _check_repeated_header(path: Path, df: pd.DataFrame, names: list[str]) -> No
             return
     rows = np.flatnonzero(same) + 1
     shown = ", ".join(map(str, rows[:_SHOW_ROWS])) + (", ..." if len(rows) > _SHOW_ROWS else "")
+    from dataqa.errors import _data_like
+
+    like = [str(n).strip() for _, n in pairs if _data_like(n, loose=True)]
+    if like:  # a row of data taken for the header, repeated further down (a duplicate SMS)
+        first = like[0] if len(like[0]) <= 40 else like[0][:40] + "..."
+        raise DataLoadError(
+            f"{str(path)!r}: its header line looks like data ({first!r}) and "
+            f"{'rows' if len(rows) > 1 else 'row'} {shown} (counted from 1 after it) "
+            f"{'repeat' if len(rows) > 1 else 'repeats'} it: the file likely has no header "
+            f"line, and its first row, which occurs again, was read as the names. Read it "
+            f"with --no-header --columns a,b,... (API: header=False, columns=[...]). If it "
+            f"does have a header, files joined with cat repeat it: keep the first only.")
     raise DataLoadError(
         f"{str(path)!r} repeats its header line as data: {'rows' if len(rows) > 1 else 'row'} "
         f"{shown}, counted from 1 after the header, as files joined with cat keep each file's "
@@ -1253,7 +1409,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                columns: Sequence[str] | None = None, encoding: str | None = None,
                string_columns: Sequence[str] | None = None,
                decimal: str | None = None,
-               text_columns: Sequence[str] | None = None) -> pd.DataFrame:
+               text_columns: Sequence[str] | None = None,
+               keep_missing_words: bool = False) -> pd.DataFrame:
     """Read a table from CSV, TSV, Parquet, JSON Lines or JSON, or pass a DataFrame through.
 
     Parameters
@@ -1289,6 +1446,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     decimal : str, optional
         Decimal mark of numbers in CSV/TSV files (default ``.``; ``,`` for ``3,14``, with
         ``sep=";"`` as such files are written).
+    keep_missing_words : bool
+        Read every text column of a CSV/TSV file as ``text_columns`` are read (``NA`` stays
+        ``NA``: Namibia's code, as Parquet and JSON keep it); columns of numbers keep
+        pandas' rules. What was kept is in ``df.attrs["dataqa_missing_words_kept"]``.
 
     Returns
     -------
@@ -1383,7 +1544,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                     _read_delimited, path, fmt, sep=sep, header=header, columns=columns,
                     decimal=decimal, compression=comp, encoding=enc,
                     string_columns=string_columns,
-                    text_columns=[str(c) for c in (text_columns or ())])
+                    text_columns=[str(c) for c in (text_columns or ())],
+                    keep_missing_words=keep_missing_words)
                 df = _without_empty_rows(path, read(), read, fmt=fmt, sep=sep, header=header,
                                          encoding=enc, decimal=decimal, compression=comp)
             elif fmt == "parquet":
@@ -2593,6 +2755,13 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
     zero_led = sorted({c for f in frames for c in f.attrs.get(_ZERO_LED_ATTR, ())})
     if zero_led:
         df.attrs[_ZERO_LED_ATTR] = zero_led
+    words: dict = {}
+    for f in frames:
+        for c, found in f.attrs.get(_WORDS_KEPT_ATTR, {}).items():
+            for w, n in found.items():
+                words.setdefault(c, {})[w] = words.get(c, {}).get(w, 0) + n
+    if words:
+        df.attrs[_WORDS_KEPT_ATTR] = words
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
     df.attrs[_FILES_ATTR] = [(n, len(f)) for n, f in zip(names, frames, strict=True)]
     return df

@@ -345,6 +345,23 @@ def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
         load_table(xlsx)
 
 
+def test_a_file_of_utf8_then_cp1252_text_is_named_as_mixed(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("text,label\ncaf\u00e9 au lait,1\n".encode("utf-8")
+                     + "na\u00efve \u20ac5,0\n".encode("cp1252"))
+    with pytest.raises(DataLoadError, match=r"mixed\.csv' mixes two encodings: byte 0xef at "
+                                            r"byte offset 29 is not UTF-8, but the bytes before "
+                                            r"it are, with non-ASCII characters \(e\.g\. "
+                                            r"'\u00e9' at byte offset 14\).*cp1252 reads "
+                                            r"'\u00e9' as '\u00c3\u00a9'"):
+        load_table(path)
+    # one encoding throughout, after a byte-order mark: the cp1252 hint as before
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + "text,label\nna\u00efve,0\n".encode("cp1252"))
+    with pytest.raises(DataLoadError, match="is not valid UTF-8: byte 0xef at byte offset 16"):
+        load_table(bom)
+
+
 def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes("id,text\n1,caf\u00e9\n".encode("latin-1"))
@@ -491,7 +508,8 @@ def test_utf8_check_reads_in_chunks_and_keeps_offsets(tmp_path, monkeypatch, chu
         except UnicodeDecodeError as exc:
             expected = exc.start
         path.write_bytes(bad)
-        with pytest.raises(DataLoadError, match=f"at byte offset {expected} cannot be decoded"):
+        with pytest.raises(DataLoadError, match=f"at byte offset {expected} (cannot be "
+                                                f"decoded|is not UTF-8)"):
             load_table(path)
     path.write_bytes(good + b"\xc3")
     with pytest.raises(DataLoadError, match=f"byte 0xc3 at byte offset {len(good)} "):
@@ -1010,6 +1028,18 @@ def test_a_header_repeated_as_data_is_refused_by_row(tmp_path):
     one = tmp_path / "one.csv"
     one.write_text("word\nhello\nword\n")
     assert load_table(one)["word"].tolist() == ["hello", "word"]
+    # a file without a header whose first row occurs again (a message sent twice): the
+    # header hint, not the one for joined files
+    sms = tmp_path / "sms.csv"
+    sms.write_text("ham,Need a coffee run tomorrow? Cannot believe it is that time\n"
+                   "spam,WIN a prize now\nham,Need a coffee run tomorrow? Cannot believe it is "
+                   "that time\n")
+    with pytest.raises(DataLoadError, match=r"sms\.csv': its header line looks like data "
+                                            r"\('Need a coffee run tomorrow\? Cannot belie\.\.\.'\)"
+                                            r" and row 2 \(counted from 1 after it\) repeats "
+                                            r"it: the file likely has no header line.*"
+                                            r"--no-header --columns a,b"):
+        load_table(sms)
 
 
 def test_rows_with_more_fields_than_the_header_are_refused_not_shifted(tmp_path):
@@ -1989,3 +2019,13 @@ def test_the_cell_cap_holds_in_drift_and_active_learning_too(tmp_path, monkeypat
     with pytest.raises(FeatureTypeError, match=r"text column 'notes\[0\]' of the current table "
                                                r"has a cell of 80 characters in row 6"):
         detect_drift(ref, cur, n_permutations=19, progress=False)
+
+
+def test_a_json_file_of_one_bare_value_is_named_as_no_table(tmp_path):
+    (tmp_path / "one.json").write_text('"hello"\n')
+    with pytest.raises(DataLoadError, match=r"one\.json' holds a single JSON value \(str: "
+                                            r"'hello'\), not a table: give a list of records"):
+        load_table(tmp_path / "one.json")
+    (tmp_path / "n.json").write_text("42")
+    with pytest.raises(DataLoadError, match=r"single JSON value \(int: '42'\)"):
+        load_table(tmp_path / "n.json")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_stage
 from dataqa.audit.duplicates import add_conflicting_duplicates, conflicting_duplicates
 from dataqa.audit.error_rate import ModelErrorRate, model_error_rate
@@ -399,6 +400,10 @@ def _datalab_features(feats: dict, random_state: int) -> np.ndarray:
     return np.hstack(blocks)
 
 
+#: Neighbours Datalab's outlier and near-duplicate checks use (its default).
+DATALAB_NEIGHBOURS = 10
+
+
 def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.ndarray,
                      ids: np.ndarray, class_names: list, *,
                      random_state: int = 0) -> tuple[pd.DataFrame, dict]:
@@ -431,10 +436,17 @@ def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state
     if len(labels) >= APPROX_MIN_ROWS:
         extra["knn_graph"] = knn_graph(features, k=10, method="approximate",
                                        random_state=random_state)
+    issue_types: dict = {"outlier": {}, "near_duplicate": {}, "class_imbalance": {}}
+    if len(labels) <= DATALAB_NEIGHBOURS:  # (Datalab prints its own error and goes on)
+        del issue_types["outlier"], issue_types["near_duplicate"]
+        warnings.warn(
+            f"the outlier and near-duplicate checks compare each item with its "
+            f"{DATALAB_NEIGHBOURS} nearest neighbours, so they need more than "
+            f"{DATALAB_NEIGHBOURS} items; skipped for these {len(labels)}.", UserWarning,
+            stacklevel=caller_stacklevel())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lab.find_issues(features=features, pred_probs=pred_probs,
-                        issue_types={"outlier": {}, "near_duplicate": {}, "class_imbalance": {}},
+        lab.find_issues(features=features, pred_probs=pred_probs, issue_types=issue_types,
                         **extra)
     out = pd.DataFrame({"id": ids})
     summary: dict = {}
@@ -609,12 +621,18 @@ def _warn_weak_model(summary: dict) -> None:
     majority = max(summary["class_counts"].values()) / summary["n"]
     acc = summary["out_of_sample_accuracy"]
     if summary["n_flagged"] and 1.0 - acc > WEAK_MODEL_ERROR_SHARE * (1.0 - majority):
+        texts = [f for f in summary.get("features", ()) if f in ("tfidf", "embedding")]
+        hint = ("give it features that predict the label (--text-column, --feature-column)."
+                if not texts else
+                "the texts do not predict the labels well: with few labelled rows, label more "
+                "(or try --text-features embedding, if installed); if the labels are not "
+                "about the texts, name the columns that predict them (--feature-column).")
         warnings.warn(
             f"the model is barely better than always predicting the most common class "
             f"(out-of-sample accuracy {acc:.3f} against {majority:.3f}), so most of the "
             f"{summary['n_flagged']} flags ({summary['flagged_fraction']:.0%} of the items) are "
-            f"likely its own mistakes rather than label errors; give it features that "
-            f"predict the label (--text-column, --feature-column).", UserWarning, stacklevel=3)
+            f"likely its own mistakes rather than label errors; {hint}", UserWarning,
+            stacklevel=3)
 
 
 def _model_range(result: AuditResult, random_state: int) -> ModelErrorRate:

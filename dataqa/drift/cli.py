@@ -394,7 +394,8 @@ def drift_command(
     strings = [c for c in (id_column,) if c]
     try:
         ref = load_tables(reference, string_columns=strings or None, **opts,
-                          text_columns=[c for c in (label_column, text_column) if c])
+                          text_columns=[c for c in (label_column, text_column) if c],
+                          keep_missing_words=True)
     except EmptyDataError as exc:
         raise _needs_rows(exc) from None
     except DataqaError as exc:
@@ -415,9 +416,15 @@ def drift_command(
                                and cur_opts.get("columns") is not None,
                                string_columns=strings or None,
                                # its labels read as the reference's (NA is a class there)
-                               text_columns=[c for c in (label_column, text_column) if c])
+                               text_columns=[c for c in (label_column, text_column) if c],
+                               keep_missing_words=True)
     except EmptyDataError as exc:
         raise _needs_rows(exc) from None
+    from dataqa.data import align_missing_words, missing_words_back, warn_missing_words_kept
+
+    ref, cur = align_missing_words(*(missing_words_back(t, [time_column]) for t in (ref, cur)))
+    for t in (ref, cur):  # (said once per file, not per window)
+        warn_missing_words_kept(t, [c for c in t.columns if c not in (exclude_column or ())])
     if exclude_column:
         ref, cur = _exclude(ref, cur, exclude_column,
                             {"--label-column": label_column, "--text-column": text_column,

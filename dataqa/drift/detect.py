@@ -18,9 +18,12 @@ from dataqa.data import (
     _SOURCE_ATTR,
     _counted,
     align_leading_zeros,
+    align_missing_words,
     encode_labels,
     load_tables,
     make_ids,
+    missing_words_back,
+    warn_missing_words_kept,
 )
 from dataqa.drift.multivariate import (
     DRIFT_TEXT_FEATURES,
@@ -69,7 +72,8 @@ def _as_frame(data, name: str, text_columns: list | None = None,
         df = data.reset_index(drop=True)
     else:
         names = [t for t in (text_columns or ()) if t is not None]
-        df = load_tables(data, text_columns=names or None)
+        df = load_tables(data, text_columns=names or None, keep_missing_words=True)
+        df = missing_words_back(df, [c for c in keep if c not in names])  # (times, ids)
     _check_unique_columns(df, name)
     df = _as_numbers(df, keep=[c for c in keep if c is not None])
     if len(df) < MIN_ROWS:
@@ -82,8 +86,10 @@ def _as_numbers(df: pd.DataFrame, keep: Sequence = ()) -> pd.DataFrame:
     """Durations (``timedelta``, numpy's or Arrow's) as seconds and exact decimals
     (Parquet's decimal type, read as Python ``Decimal`` values) as floats, so that they
     are compared as numbers: as they were, every duration or price was a category of its
-    own (a mean duration half as long again read p = 1). Columns in ``keep`` (ids,
-    labels, times) stay as they are: a decimal id of 20 digits is no float."""
+    own (a mean duration half as long again read p = 1). Empty and blank text cells are
+    missing, as a CSV file's empty fields are read (a Parquet file keeps ``""``: the same
+    data read as drifted from one format and not from the other). Columns in ``keep``
+    (ids, labels, times) stay as they are: a decimal id of 20 digits is no float."""
     import decimal
 
     def as_float(v) -> float:
@@ -106,6 +112,9 @@ def _as_numbers(df: pd.DataFrame, keep: Sequence = ()) -> pd.DataFrame:
             changed[col] = s.map(lambda v: np.nan if pd.isna(v) else as_float(v)).astype(np.float64)
         elif (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) \
                 and s.notna().any():
+            blank = _blank_cells(s)
+            if blank.any():  # missing, as a CSV reads an empty field
+                s = changed[col] = s.where(~blank, None)
             seconds = _durations_as_text(s)
             if seconds is not None:
                 changed[col] = seconds
@@ -115,6 +124,14 @@ def _as_numbers(df: pd.DataFrame, keep: Sequence = ()) -> pd.DataFrame:
     for col, values in changed.items():
         out[col] = values
     return out
+
+
+def _blank_cells(s: pd.Series) -> np.ndarray:
+    """Which cells of a text column are empty or blank (``""``, ``"  "``)."""
+    if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+        return s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    return np.fromiter((isinstance(v, str) and not v.strip() for v in s), dtype=bool,
+                       count=len(s))
 
 
 #: A duration as pandas writes one to a CSV file: ``0 days 00:00:30.250000``.
@@ -608,20 +625,46 @@ _TIME_OF_DAY = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
 #: optional time of day and zone, and nothing else.
 _DATE_TEXT = (rf"\s*(\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{4}})"
               rf"{_TIME_OF_DAY}\s*")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_WEEKDAY = r"((mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_DAY = r"\d{1,2}(st|nd|rd|th)?"
+_CLOCK = (r"(,?\s*(at\s+)?\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([ap]\.?m\.?)?"
+          r"\s*(z|utc|gmt|[a-z]{3}|[+-]\d{2}:?\d{2})?)?")
+#: Other ways dates are written: a two-digit year after slashes (03/18/23; not with
+#: dots or dashes, as versions such as 3.12.10 and codes such as 12-5-14 are written), a
+#: month and year (2023-06), month names (Mar 28, 2023; 28-Jan-2023; Friday, April 21, 2023; March
+#: 2023), each with an optional time of day; any case.
+_DATE_TEXT_OTHER = re.compile(
+    rf"\s*(\d{{1,2}}/\d{{1,2}}/\d{{2}}{_CLOCK}|(19|20)\d{{2}}[-/]\d{{1,2}}"
+    rf"|{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{4}}{_CLOCK}"
+    rf"|{_WEEKDAY}{_DAY}[\s-]+{_MONTH}[\s-]+(\d{{4}}|\d{{2}}){_CLOCK}"
+    rf"|{_MONTH}\s+\d{{4}})\s*", re.IGNORECASE)
+#: Share of a column's values that must be dates for it to be a date column (the rest:
+#: placeholders such as "unknown" or "n/a").
+DATE_SHARE = 0.98
+
+
+def _date_like(values: pd.Series) -> pd.Series:
+    """Which strings are written as dates (:data:`_DATE_TEXT` or
+    :data:`_DATE_TEXT_OTHER`)."""
+    return values.str.fullmatch(_DATE_TEXT) | values.str.fullmatch(_DATE_TEXT_OTHER)
 
 
 def _dates_as_text(values: pd.Series, sample: int = 200) -> bool:
-    """Whether the strings are all dates such as 2026-01-31, 31/01/2026 or
-    2026-01-31 08:00:00 (every value matches the pattern; up to ``sample`` of them, spread
-    over the column, must also parse)."""
+    """Whether the strings are dates such as 2026-01-31, 31/01/2026, 2026-01-31 08:00:00,
+    03/18/23, 2023-06 or Mar 28, 2023: at least :data:`DATE_SHARE` of them written so (a
+    few placeholders such as "unknown" aside), and the dates among up to ``sample`` of
+    them, spread over the column, parse."""
     import warnings
 
-    if not values.str.fullmatch(_DATE_TEXT).all():
-        return False
     v = values.iloc[np.unique(np.linspace(0, len(values) - 1, min(sample, len(values))).astype(int))]
+    like = _date_like(v)
+    if like.mean() < DATE_SHARE or _date_like(values).mean() < DATE_SHARE:
+        return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return bool(pd.to_datetime(v, errors="coerce", format="mixed", utc=True).notna().all())
+        return bool(pd.to_datetime(v[like], errors="coerce", format="mixed", utc=True)
+                    .notna().all())
 
 
 def _is_number_column(s: pd.Series) -> bool:
@@ -1111,6 +1154,11 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)
     cur = _as_frame(current, "current", [label_column, text_column], keep)
     ref, cur = align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
+    ref, cur = align_missing_words(ref, cur)  # 'NA' kept as text where the other has numbers
+    if not isinstance(reference, pd.DataFrame):  # (read here: said here)
+        warn_missing_words_kept(ref)
+    if not isinstance(current, pd.DataFrame):
+        warn_missing_words_kept(cur)
     if id_column is not None and id_column in set(feature_columns or ()):
         warnings.warn(f"id column {id_column!r} is also named in --feature-column "
                       f"(API: feature_columns): its values are compared as a feature; ids "

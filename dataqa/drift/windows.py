@@ -13,7 +13,12 @@ import pandas as pd
 from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.data import _counted, align_leading_zeros
+from dataqa.data import (
+    _counted,
+    align_leading_zeros,
+    align_missing_words,
+    warn_missing_words_kept,
+)
 from dataqa.drift.detect import (
     MIN_ROWS,
     _as_frame,
@@ -550,6 +555,10 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)  # read, checked
     cur = _as_frame(current, "current", [label_column, text_column], keep)
     ref, cur = align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
+    ref, cur = align_missing_words(ref, cur)  # 'NA' kept as text where the other has numbers
+    for table, given in ((ref, reference), (cur, current)):
+        if not isinstance(given, pd.DataFrame):  # (read here: said here)
+            warn_missing_words_kept(table)
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}

@@ -173,6 +173,20 @@ def test_audit_without_datalab_has_no_datalab_columns():
     assert res.datalab == {}
 
 
+def test_datalab_neighbour_checks_are_skipped_on_ten_items_or_fewer(capsys):
+    frame, _ = load_digits_noisy(0.0)
+    frame = frame.groupby("label").head(1).reset_index(drop=True)  # one item of each class
+    frame = pd.concat([frame, frame.assign(id=frame["id"] + "b")], ignore_index=True).iloc[:10]
+    frame["label"] = [0, 1] * 5
+    with pytest.warns(UserWarning, match=r"the outlier and near-duplicate checks compare each "
+                                         r"item with its 10 nearest neighbours, so they need "
+                                         r"more than 10 items; skipped for these 10\."):
+        res = audit(frame, label_column="label", id_column="id",
+                    feature_columns=["px_10", "px_20", "px_30", "px_42"], cv=2, progress=False)
+    assert "outlier_score" not in res.issues.columns
+    assert "Error in" not in capsys.readouterr().out  # (Datalab's own words are not printed)
+
+
 def test_a_model_no_better_than_the_most_common_class_is_warned_of():
     rng = np.random.default_rng(0)
     n = 300
@@ -196,6 +210,14 @@ def test_a_model_no_better_than_the_most_common_class_is_warned_of():
         audit(learned, label_column="label", id_column="id", datalab=False, cv=3,
               progress=False)
     assert not [w for w in seen if "barely better" in str(w.message)]
+    # with a text column given, the hint is about the texts, not a call to give them
+    words = ["alpha", "beta", "gamma", "delta", "eps"]
+    texts = frame.assign(text=[" ".join(rng.choice(words, 4)) for _ in range(n)])[
+        ["id", "text", "label"]]
+    with pytest.warns(UserWarning, match=r"barely better.*the texts do not predict the labels "
+                                         r"well: with few labelled rows, label more"):
+        audit(texts, label_column="label", id_column="id", text_column="text", datalab=False,
+              cv=3, progress=False)
     # no flag, nothing to warn of (many classes of few rows: 0 flags, accuracy near 0)
     from dataqa.audit.core import _warn_weak_model
 

@@ -949,6 +949,83 @@ def test_zip_codes_are_compared_as_categories_even_when_one_file_has_no_leading_
     assert row["kind"] == "categorical" and row["unseen_current"] == 0.0
 
 
+def test_dates_written_in_other_ways_are_left_out_as_times():
+    from dataqa.drift.detect import _dates_as_text
+
+    rng = np.random.default_rng(8)
+    n = 300
+
+    def frame(start, fmt):
+        t = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+        return pd.DataFrame({"signup": t.strftime(fmt), "plan": rng.choice(["a", "b"], n)})
+
+    for fmt in ("%b %d, %Y", "%d-%b-%Y", "%m/%d/%y", "%A, %B %d, %Y", "%Y-%m",
+                "%b %d, %Y %I:%M %p"):
+        ref, cur = frame("2023-01-01", fmt), frame("2024-01-01", fmt)
+        cur.loc[:2, "signup"] = "unknown"  # a placeholder or two: still dates
+        r = detect_drift(ref, cur, multivariate=())
+        assert "signup" not in set(r.columns["column"]), fmt
+        assert r.settings["skipped_columns"]["signup"] == "a time column (dates written as text)", fmt
+    # versions, months without a year, numbers and sentences are no dates
+    for values in (["3.12.10", "3.11.2"], ["Jan", "Feb"], ["12", "13"],
+                   ["May I help you", "mar 5 things"], ["2023", "2024"]):
+        assert not _dates_as_text(pd.Series(values * 60)), values
+    # a fifth of the values no date: not a date column
+    mixed = pd.Series(["Mar 28, 2023"] * 80 + ["soon"] * 20)
+    assert not _dates_as_text(mixed)
+
+
+def test_missing_value_words_in_text_columns_are_values_as_parquet_keeps_them(tmp_path):
+    from dataqa.drift.windows import drift_windows
+
+    rng = np.random.default_rng(9)
+    n = 400
+    codes = ["NA", "ZA", "BW", "ZM"]
+
+    def frame():
+        return pd.DataFrame({"country": rng.choice(codes, n), "x": rng.normal(size=n),
+                             "t": pd.date_range("2024-01-01", periods=n, freq="h").astype(str)})
+
+    ref, cur = frame(), frame()
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_parquet(tmp_path / "cur.parquet")
+    with pytest.warns(UserWarning, match=r"ref\.csv' holds words that pandas reads as missing "
+                                         r"\('country': 'NA' \(\d+ rows\)\); they are read as "
+                                         r"values"):
+        r = detect_drift(tmp_path / "ref.csv", tmp_path / "cur.parquet", multivariate=())
+    row = r.columns.set_index("column").loc["country"]
+    assert row["missing_reference"] == 0.0 and not bool(row["drifted"])
+    # every current row from Namibia: a shift to one country, not an empty column
+    cur.assign(country="NA").to_csv(tmp_path / "na.csv", index=False)
+    with pytest.warns(UserWarning, match=r"na\.csv' holds words"):
+        r = detect_drift(tmp_path / "ref.csv", tmp_path / "na.csv", multivariate=())
+    row = r.columns.set_index("column").loc["country"]
+    assert bool(row["drifted"]) and row["largest_change"].startswith("NA: ")
+    # windows read the files as detect_drift does
+    with pytest.warns(UserWarning, match="holds words that pandas reads as missing"):
+        w = drift_windows(tmp_path / "ref.csv", tmp_path / "cur.parquet",
+                                 time_column="t", chunk_size=200, multivariate=())
+    assert not w.drifted
+    # a column of numbers whose current values are all 'NA' is an empty column, as before
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.assign(x="NA").to_csv(tmp_path / "nan.csv", index=False)
+    with pytest.raises(EmptyDataError, match=r"column 'x' is empty \(all values missing\) in the "
+                                          r"current table"):
+        detect_drift(tmp_path / "ref.csv", tmp_path / "nan.csv", multivariate=())
+
+
+def test_blank_text_cells_are_missing_as_a_csv_reads_them():
+    rng = np.random.default_rng(7)
+    n = 400
+    ref = pd.DataFrame({"note": [None] * 200 + ["hi"] * 200, "v": rng.normal(size=n)})
+    cur = pd.DataFrame({"note": [""] * 150 + ["  "] * 50 + ["hi"] * 200, "v": rng.normal(size=n)})
+    row = detect_drift(ref, cur, multivariate=()).columns.set_index("column").loc["note"]
+    assert row["missing_current"] == 0.5 and row["missing_reference"] == 0.5
+    assert not bool(row["drifted"]) and row["p_value"] == 1.0
+    # the caller's table is left as it was
+    assert cur["note"].tolist()[:1] == [""]
+
+
 def test_unix_times_in_a_column_named_as_a_time_are_left_out():
     rng = np.random.default_rng(5)
     n = 300
