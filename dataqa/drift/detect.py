@@ -206,6 +206,17 @@ def _renamed_hint(col, ref: pd.DataFrame, cur: pd.DataFrame) -> str:
             f"its own names with --current-columns (API: load_table(..., columns=[...])).")
 
 
+def _one_side_reason(df: pd.DataFrame, col, side: str) -> str:
+    """Why a column of one table only is not compared: a saved row index (``Unnamed: 0``
+    counting 0, 1, 2 ..., as ``to_csv`` writes without ``index=False``) is said as such;
+    any other is "only in the <side> table"."""
+    if re.fullmatch(r"Unnamed: \d+", str(col)) and pd.api.types.is_integer_dtype(df[col]):
+        v = df[col].to_numpy()
+        if len(v) and np.array_equal(v, np.arange(v[0], v[0] + len(v))):
+            return f"a saved row index (only in the {side} table)"
+    return f"only in the {side} table"
+
+
 def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved,
              part: bool = False, positions=frozenset(), warn_marked: bool = True):
     """(column -> kind, skipped column -> reason). ``part``: the tables are a window or a
@@ -226,9 +237,9 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     only = {}
     if feature_columns is None:
         shared = set(ref.columns) & set(cur.columns)
-        only = {**{c: "only in the reference table" for c in ref.columns
+        only = {**{c: _one_side_reason(ref, c, "reference") for c in ref.columns
                    if c not in shared and c not in reserved},
-                **{c: "only in the current table" for c in cur.columns
+                **{c: _one_side_reason(cur, c, "current") for c in cur.columns
                    if c not in shared and c not in reserved}}
     if feature_columns is not None:
         cols = list(feature_columns)
@@ -926,7 +937,7 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
 
     rows = []
     for col, why in skipped.items():
-        if col not in ref.columns or col not in cur.columns or why.startswith("only in"):
+        if col not in ref.columns or col not in cur.columns or "only in the" in why:
             continue  # a column of one table: nothing to compare
         kind = "time" if why.startswith("a time column") else "identifier"
         r, c = ref[col], cur[col]

@@ -1054,3 +1054,20 @@ def test_unix_times_in_a_column_named_as_a_time_are_left_out():
     # named as a feature, it is compared
     named = detect_drift(ref, cur, feature_columns=["created_at"], multivariate=())
     assert named.columns.set_index("column").loc["created_at", "drifted"]
+
+
+def test_a_saved_row_index_in_one_table_is_named_as_such():
+    rng = np.random.default_rng(10)
+    ref = pd.DataFrame({"Unnamed: 0": np.arange(200), "x": rng.normal(size=200)})
+    cur = pd.DataFrame({"x": rng.normal(size=200)})
+    with pytest.warns(UserWarning, match=r"not compared, a saved row index \(only in the "
+                                         r"reference table\): 'Unnamed: 0' \(to silence") as seen:
+        r = detect_drift(ref, cur, multivariate=())
+    assert not any("production data lost" in str(w.message) for w in seen)
+    assert r.settings["skipped_columns"]["Unnamed: 0"] == (
+        "a saved row index (only in the reference table)")
+    # a column of other values in one table only: as before
+    with pytest.warns(UserWarning, match=r"only in the reference table: 'y'.*production data "
+                                         r"lost"):
+        detect_drift(ref.drop(columns="Unnamed: 0").assign(y=rng.normal(size=200)), cur,
+                     multivariate=())
