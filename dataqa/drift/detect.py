@@ -377,6 +377,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
         kinds[col] = kind
     if warn_marked and not part:  # (said once, of the whole tables, not of every window)
         _warn_marked_numbers(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
+        _warn_respelled_values(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
     if not kinds:
         raise InvalidSettingError(
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
@@ -424,6 +425,35 @@ def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
         return example, what
     grouped = [x for x, m in zip(v, found, strict=True) if "," in m["num"]]
     return (grouped[0], "thousands separators") if grouped else None
+
+
+def _warn_respelled_values(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
+    """Warn of categorical columns whose current values the reference lacks but holds in
+    another case or with other white space around them (``'north '`` for ``'north'``):
+    compared as new values, they read as drift that may be only a change of spelling."""
+    found = []
+    for col in cols:
+        seen = set(_filled_text(ref[col]).unique().tolist())
+        new = set(_filled_text(cur[col]).unique().tolist()) - seen
+        if not new:
+            continue
+        keys = {}
+        for v in seen:
+            keys.setdefault(" ".join(v.split()).casefold(), v)
+        pairs = [(v, keys[k]) for v in sorted(new)
+                 if (k := " ".join(v.split()).casefold()) in keys]
+        if pairs:
+            rows = float(_filled_text(cur[col]).isin([p[0] for p in pairs]).sum() / len(cur))
+            found.append((col, pairs, rows))
+    if found:
+        said = "; ".join(f"{str(c)!r}: {len(p)} value{'s' if len(p) > 1 else ''}, "
+                         f"{_pct(share)} of current rows (e.g. {p[0][0]!r} for {p[0][1]!r})"
+                         for c, p, share in found[:10])
+        warnings.warn(
+            f"current values differ from reference values only in case or white space "
+            f"({said}): they are compared as new values. If they are the same values, make "
+            f"them one spelling in both tables before (pandas: s.str.strip(), s.str.lower()).",
+            UserWarning, stacklevel=caller_stacklevel())
 
 
 def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:

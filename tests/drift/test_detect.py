@@ -1071,3 +1071,23 @@ def test_a_saved_row_index_in_one_table_is_named_as_such():
                                          r"lost"):
         detect_drift(ref.drop(columns="Unnamed: 0").assign(y=rng.normal(size=200)), cur,
                      multivariate=())
+
+
+def test_values_respelled_in_case_or_white_space_are_warned_of():
+    rng = np.random.default_rng(11)
+    ref = pd.DataFrame({"region": rng.choice(["north", "south", "East"], 500),
+                        "x": rng.normal(size=500)})
+    cur = pd.DataFrame({"region": rng.choice(["north ", "south", "east"], 500),
+                        "x": rng.normal(size=500)})
+    with pytest.warns(UserWarning, match=r"current values differ from reference values only "
+                                         r"in case or white space \('region': 2 values, \d+% "
+                                         r"of current rows \(e\.g\. 'east' for 'East'\)\)"):
+        r = detect_drift(ref, cur, multivariate=())
+    assert bool(r.columns.set_index("column").loc["region", "drifted"])  # compared as new
+    # new values of their own: no such warning
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        detect_drift(ref, cur.assign(region=rng.choice(["west", "south"], 500)), multivariate=())
+    assert not [w for w in seen if "only in case" in str(w.message)]
