@@ -413,7 +413,23 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     raw = current[time_column]
     zoned = bool(not pd.api.types.is_numeric_dtype(raw)
                  and _zoned(raw.dropna().astype(str).str.strip()).any())
-    start = times.min().floor("D")
+    stray = _placeholder_times(times)
+    if stray.any():
+        import warnings
+
+        rows = np.flatnonzero(stray)
+        first = times[stray].iloc[0]
+        warnings.warn(
+            f"time column {time_column!r} holds {len(rows)} placeholder "
+            f"time{'s' if len(rows) > 1 else ''} in the current rows"
+            f"{f' of {table}' if table else ''} ({first}, decades before the others: a "
+            f"missing time written as 0; rows {_row_list(rows)}, {_counted(current)}): "
+            f"{'they are' if len(rows) > 1 else 'it is'} in the comparison of the whole "
+            f"current data and in a window of {'their' if len(rows) > 1 else 'its'} own, and "
+            f"the windows start at the other times; drop those rows or fill their times.",
+            UserWarning, stacklevel=caller_stacklevel())
+    start = times[~stray].min().floor("D") if (~stray & times.notna()).any() \
+        else times.min().floor("D")
     keys = start + ((times - start) // span) * span
     out = []
     for key in sorted(keys.dropna().unique()):
@@ -421,6 +437,19 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
         # times given with a zone are compared in UTC, and their labels say so (+00:00)
         out.append((str(key) if zoned else str(key.tz_convert(None)), rows))
     return out
+
+
+def _placeholder_times(times: pd.Series) -> np.ndarray:
+    """Which times are placeholders for a missing one: Unix time 0 (1970-01-01 00:00, a
+    missing time written as 0) or a year before 1902 (1900-01-01, 0001-01-01 as some
+    systems fill), among times whose median is after 1990, and at most 1% of them."""
+    t = times.dropna()
+    if not len(t) or t.median().year < 1990:
+        return np.zeros(len(times), dtype=bool)
+    naive = times.dt.tz_convert(None) if times.dt.tz is not None else times
+    stray = ((naive == pd.Timestamp("1970-01-01")) | (naive.dt.year < 1902)).fillna(False)
+    stray = stray.to_numpy(dtype=bool)
+    return stray if stray.sum() <= 0.01 * len(t) else np.zeros(len(times), dtype=bool)
 
 
 #: The columns of a window's (or reference chunk's) row, in order: the same for every

@@ -794,3 +794,25 @@ def test_a_column_of_prices_as_text_is_warned_of_once_per_run_not_per_chunk():
     said = [str(w.message) for w in seen if "numbers written as text" in str(w.message)]
     assert len(r.windows) == 3 and len(said) == 1
     assert said[0].startswith("column 'p' (e.g. '$") and "the currency sign '$'" in said[0]
+
+
+def test_a_placeholder_time_is_warned_of_and_does_not_move_the_windows():
+    t = pd.Series(pd.date_range("2024-01-01 05:00", periods=500, freq="h").astype(str))
+    t[7] = "1970-01-01 00:00:00"
+    df = pd.DataFrame({"t": t, "x": np.arange(500)})
+    with pytest.warns(UserWarning, match=r"time column 't' holds 1 placeholder time in the "
+                                         r"current rows \(1970-01-01 00:00:00\+00:00, decades "
+                                         r"before the others: a missing time written as 0; "
+                                         r"rows 8, counted from 1"):
+        w = split_windows(df, time_column="t", window="1D")
+    keys = [k for k, _ in w]
+    assert keys[0] == "1970-01-01 00:00:00" and keys[1] == "2024-01-01 00:00:00"
+    assert [len(rows) for _, rows in w][:2] == [1, 18]
+    # times of long ago that are the data (a median before 1990): no such warning
+    import warnings
+
+    old = pd.DataFrame({"t": pd.date_range("1969-12-25", periods=300, freq="h").astype(str),
+                        "x": np.arange(300)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        split_windows(old, time_column="t", window="1D")
