@@ -101,15 +101,14 @@ def _moved(share: dict) -> bool:
 
 def _print(result, paths) -> None:
     cols = result.columns
-    whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
-    if result.drifted:
-        verdict = "[bold red]drift[/]"
-    elif whole:  # the column-wise verdict stays the headline; the whole table's is beside it
-        verdict = "[bold yellow]no column drifted, but the whole table did[/]"
-    elif any(_moved(v) for v in (result.label_shift or {}).values()):
-        verdict = "[bold yellow]no column drifted, but the class mix moved[/]"
-    else:
-        verdict = "[bold green]no drift[/]"
+    from dataqa.drift.report import verdict as _verdict
+
+    kind, words = _verdict(result)
+    if kind == "whole":  # (the CLI names the tests on their own lines below)
+        words = "no column drifted, but the whole table did"
+    colour = {"drift": "bold red", "whole": "bold yellow", "mix": "bold yellow",
+              "none": "bold green"}[kind]
+    verdict = f"[{colour}]{words}[/]"
     _say(f"{verdict}: {int(cols['drifted'].sum())} of {len(cols)} columns drifted "
                   f"({result.n_reference} reference rows, {result.n_current} current rows)")
     def _named(row) -> str:  # a missing-share row says what moved

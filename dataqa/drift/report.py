@@ -183,6 +183,23 @@ def windows_summary(windows) -> str:
             f"alarm" + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""))
 
 
+def verdict(result) -> tuple[str, str]:
+    """``(kind, words)`` of a run's headline, as the command line prints it and the report
+    shows it: ``("drift", "drift")``; ``("whole", "no column drifted, but the whole table
+    did")`` when only a whole-table test alarms; ``("mix", "no column drifted, but the
+    class mix moved")`` when only a class's interval leaves its reference share out;
+    ``("none", "no drift")``."""
+    if result.drifted:
+        return "drift", "drift"
+    whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
+    if whole:  # the column-wise verdict stays the headline; the whole table's is beside it
+        return "whole", f"no column drifted, but the whole table did ({', '.join(whole)})"
+    if any(not v["low"] <= v["reference_prior"] <= v["high"]
+           for v in (result.label_shift or {}).values()):
+        return "mix", "no column drifted, but the class mix moved"
+    return "none", "no drift"
+
+
 def drift_report(result) -> HtmlReport:
     """Build the report (summary, columns, multivariate tests, model checks, windows,
     labeling queue)."""
@@ -196,6 +213,7 @@ def drift_report(result) -> HtmlReport:
     r.heading("Summary").key_values({
         **{f"{name} data": s[f"{name}_source"] for name in ("reference", "current")
            if s.get(f"{name}_source")},
+        "verdict": verdict(result)[1],
         "drifted": result.drifted,
         "reference rows": result.n_reference,
         "current rows": result.n_current,

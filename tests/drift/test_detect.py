@@ -1091,3 +1091,21 @@ def test_values_respelled_in_case_or_white_space_are_warned_of():
         warnings.simplefilter("always")
         detect_drift(ref, cur.assign(region=rng.choice(["west", "south"], 500)), multivariate=())
     assert not [w for w in seen if "only in case" in str(w.message)]
+
+
+def test_the_report_says_the_verdict_the_command_line_prints(tmp_path):
+    from dataqa.drift.report import verdict
+
+    rng = np.random.default_rng(1)
+    n = 600
+    ref = pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n)})
+    x = rng.normal(size=n)
+    cur = pd.DataFrame({"x": x, "y": 0.8 * x + 0.6 * rng.normal(size=n)})  # same marginals
+    r = detect_drift(ref, cur)
+    assert not r.drifted and r.multivariate["mmd"]["drifted"]
+    assert verdict(r) == ("whole", "no column drifted, but the whole table did (mmd)")
+    r.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "no column drifted, but the whole table did (mmd)" in html
+    assert verdict(detect_drift(ref, ref.sample(frac=1.0, random_state=0))) == ("none",
+                                                                              "no drift")
