@@ -510,9 +510,16 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 held = len(exc.object) - len(chunk)
                 at = offset - held + exc.start
                 byte = exc.object[exc.start]
+                if final and exc.reason == "unexpected end of data":
+                    return DataLoadError(
+                        f"{str(path)!r} ends inside a UTF-8 character (byte 0x{byte:02x} at "
+                        f"byte offset {at} starts one that the file's end cuts short): the "
+                        f"file was likely cut off while written or copied; get it whole "
+                        f"again, or remove its last, partial line.")
                 if utf8_seen is None:
                     utf8_seen = _first_non_ascii(exc.object[:exc.start], offset - held)
-                if utf8_seen is not None:  # UTF-8 text first, then another encoding
+                odd = exc.object[exc.start:].decode("utf-8", errors="replace").count("\ufffd")
+                if utf8_seen is not None and odd >= 2:  # UTF-8 text, then another encoding
                     seen_at, char = utf8_seen
                     wrong = char.encode("utf-8").decode("cp1252", errors="replace")
                     return DataLoadError(
@@ -562,16 +569,21 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
 def _first_non_ascii(data: bytes, offset: int) -> tuple[int, str] | None:
     """``(offset, character)`` of the first whole UTF-8 character above ASCII in
     ``data`` (which starts at byte ``offset``), or None."""
-    for i, b in enumerate(data):
-        if b >= 0xC2:  # a lead byte: the character is read whole, if it is there
-            width = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-            try:
-                char = data[i:i + width].decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if char != "\ufeff":  # (a byte-order mark is no text)
-                return offset + i, char
+    if data.isascii():  # (most chunks: at C speed)
+        return None
+    for m in _UTF8_LEAD.finditer(data):  # a lead byte: the character is read whole
+        i, b = m.start(), data[m.start()]
+        width = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+        try:
+            char = data[i:i + width].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if char != "\ufeff":  # (a byte-order mark is no text)
+            return offset + i, char
     return None
+
+
+_UTF8_LEAD = re.compile(rb"[\xc2-\xf4]")
 
 
 def _na_values() -> list[str]:
@@ -652,11 +664,6 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         df, marked = _without_inner_boms(df, literal, decimal)
-        df = _keep_leading_zeros(path, compression, common, df, header=True, nrows=nrows,
-                                 quiet=quiet)
-        if keep_missing_words:
-            df = _missing_words_as_text(path, compression, common, df, header=True,
-                                        nrows=nrows, skip=literal)
         _check_repeated_header(path, df, file_cols)
         _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
@@ -665,6 +672,13 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             if not quiet:
                 _warn_replaced_header(path, df, file_cols)
             df.columns = columns
+        # (after the renaming: what they record names the columns as the caller does)
+        df = _keep_leading_zeros(path, compression, common, df, header=True, nrows=nrows,
+                                 quiet=quiet)
+        if keep_missing_words:
+            df = _missing_words_as_text(path, compression, common, df, header=True,
+                                        nrows=nrows,
+                                        skip={df.columns[file_cols.index(c)] for c in literal})
         if fmt == "tsv":
             _check_short_rows(path, df, delim, encoding, header_lines=1, compression=compression)
             if not quiet:
@@ -713,16 +727,49 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     return df
 
 
-#: A whole number written with a leading zero ("02134", "007"), as codes are.
-_ZERO_LED = re.compile(r"[+-]?0\d+")
-#: Share of a column's filled values written so, above which the column is read as text
-#: whatever its widths (below it, only a column of one width: a stray "05" among
-#: amounts keeps them numbers).
+#: A whole number of three digits or more written with a leading zero ("02134", "007"),
+#: as codes are (a zero-padded hour, day or month, "07", is a number).
+_ZERO_LED = re.compile(r"0\d{2,}")
+#: Share of a column's filled values written so (and at least :data:`ZERO_LED_MIN` of
+#: them), from which the column is read as text whatever its widths; below it, only a
+#: column of one width is (a stray "007" among amounts keeps them numbers).
 ZERO_LED_SHARE = 0.01
+ZERO_LED_MIN = 3
+
+
+def _may_hold_zero_led(path: Path, compression: str | None, common: dict) -> bool:
+    """Whether a field of the file may start with a zero and two digits (one pass over its
+    bytes; True when that cannot be told so: a pattern delimiter, a text encoding that is
+    not ASCII's superset)."""
+    sep = common.get("sep", ",")
+    enc = str(common.get("encoding") or "utf-8").lower().replace("_", "-")
+    if common.get("engine") == "python" or len(sep) != 1 or enc.startswith(("utf-16", "utf-32")):
+        return True
+    # each pattern starts with literal bytes, which re finds at C speed
+    patterns = [re.compile(re.escape(start + quote + b"0") + rb"[0-9]{2}")
+                for start in (b"\n", sep.encode()) for quote in (b"", b'"')]
+    tail = b"\n"  # (the first line starts as if after a line end)
+    with _open_bytes(path, compression) as fh:
+        while True:
+            chunk = fh.read(1 << 24)
+            if not chunk:
+                return False
+            text = tail + chunk
+            if any(p.search(text) for p in patterns):
+                return True
+            tail = chunk[-8:]
 
 
 #: ``df.attrs`` key: the columns :func:`_keep_leading_zeros` read back as text.
 _ZERO_LED_ATTR = "dataqa_leading_zeros"
+
+
+def _whole_number_column(s: pd.Series) -> bool:
+    """Whether ``s`` holds numbers, all whole (missing values aside)."""
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        return False
+    v = s.dropna().to_numpy(dtype=np.float64)
+    return bool(np.all(np.isfinite(v)) and np.all(v == np.round(v)))
 
 
 def _whole_numbers_as_text(s: pd.Series) -> pd.Series:
@@ -732,7 +779,7 @@ def _whole_numbers_as_text(s: pd.Series) -> pd.Series:
     return out
 
 
-def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+def _align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
     """Tables read from several files, where a column of codes with leading zeros was read
     as text in some (:func:`_keep_leading_zeros`) and as whole numbers in others (a file
     whose codes happen to have none): the numbers are turned into their text too, so the
@@ -748,8 +795,7 @@ def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
                 widths.setdefault(str(c), set()).update(text.str.len().unique().tolist())
     out, padded = [], []
     for f in frames:
-        turn = [c for c in f.columns if str(c) in marked
-                and pd.api.types.is_numeric_dtype(f[c]) and not pd.api.types.is_bool_dtype(f[c])]
+        turn = [c for c in f.columns if str(c) in marked and _whole_number_column(f[c])]
         if turn:
             attrs = dict(f.attrs)
             f = f.copy()
@@ -781,7 +827,7 @@ def align_leading_zeros(*frames: pd.DataFrame) -> list[pd.DataFrame]:
 _WORDS_KEPT_ATTR = "dataqa_missing_words_kept"
 
 
-def missing_words_back(df: pd.DataFrame, columns) -> pd.DataFrame:
+def _missing_words_back(df: pd.DataFrame, columns) -> pd.DataFrame:
     """``df`` with the missing-value words kept as text in ``columns`` (a time column, say,
     where ``NA`` is no time) read as missing again."""
     kept = df.attrs.get(_WORDS_KEPT_ATTR, {})
@@ -797,7 +843,7 @@ def missing_words_back(df: pd.DataFrame, columns) -> pd.DataFrame:
     return df
 
 
-def align_missing_words(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+def _align_missing_words(*frames: pd.DataFrame) -> list[pd.DataFrame]:
     """Tables compared column by column, read with ``keep_missing_words``: a column whose
     values in one table are nothing but missing-value words kept as text (``NA``) while
     another table holds numbers there is read as missing in the first again (a column of
@@ -816,12 +862,12 @@ def align_missing_words(*frames: pd.DataFrame) -> list[pd.DataFrame]:
                     for g in frames if g is not f):
                 back.append(c)
         if back:
-            out[k] = missing_words_back(f, back)
+            out[k] = _missing_words_back(f, back)
             out[k][back] = out[k][back].astype(np.float64)
     return out
 
 
-def warn_missing_words_kept(df: pd.DataFrame, columns=None) -> None:
+def _warn_missing_words_kept(df: pd.DataFrame, columns=None) -> None:
     """Say which missing-value words :func:`load_table` kept as text
     (``keep_missing_words=True``) in ``columns`` (default all)."""
     kept = {c: w for c, w in df.attrs.get(_WORDS_KEPT_ATTR, {}).items()
@@ -852,7 +898,8 @@ def _missing_words_as_text(path: Path, compression: str | None, common: dict,
     if not at:
         return df
     raw = _read_csv(path, compression, header=0 if header else None, usecols=at, dtype=str,
-                    keep_default_na=False, na_values=[""], nrows=nrows, **common)
+                    keep_default_na=False, na_values=[""], nrows=nrows,
+                    **({"index_col": False} if header else {}), **common)
     if raw.shape != (len(df), len(at)):  # pragma: no cover - read as the table was
         return df
     kept, out = {}, None
@@ -878,20 +925,15 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
     lose their zeros ("02134" and "2134" become one value) and are compared or used as
     quantities. A column is a code when at least :data:`ZERO_LED_SHARE` of its filled
     values have a leading zero, or when all its values have one width and any has one."""
-    whole = []
-    for i, col in enumerate(df.columns):
-        v = df[col]
-        if pd.api.types.is_bool_dtype(v) or not pd.api.types.is_numeric_dtype(v):
-            continue
-        if pd.api.types.is_float_dtype(v):
-            f = v.dropna().to_numpy()
-            if not len(f) or not np.all(np.isfinite(f)) or not np.all(f == np.round(f)):
-                continue
-        whole.append(i)
+    whole = [i for i, col in enumerate(df.columns)
+             if _whole_number_column(df[col]) and df[col].notna().any()]
     if not whole:
         return df
+    if not _may_hold_zero_led(path, compression, common):
+        return df  # (one pass over the bytes spares a second read of the columns)
     raw = _read_csv(path, compression, header=0 if header else None, usecols=whole,
-                    dtype=str, nrows=nrows, **common)
+                    dtype=str, nrows=nrows, **({"index_col": False} if header else {}),
+                    **common)
     if raw.shape != (len(df), len(whole)):  # pragma: no cover - read as the table was
         return df
     kept = {}
@@ -903,7 +945,8 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
         led = text.str.fullmatch(_ZERO_LED.pattern)
         if not led.any():
             continue
-        if led.mean() >= ZERO_LED_SHARE or text.str.len().nunique() == 1:
+        if (led.mean() >= ZERO_LED_SHARE and led.sum() >= ZERO_LED_MIN) \
+                or text.str.len().nunique() == 1:
             kept[df.columns[i]] = (raw.iloc[:, j].str.strip(), str(text[led].iloc[0]))
     if not kept:
         return df
@@ -2128,10 +2171,14 @@ def make_ids(df: pd.DataFrame, id_column: str | None = None, *, source: str | No
             f"that do not depend on how the file is written.", UserWarning, stacklevel=caller_stacklevel())
     hashed = df[cols]
     zero_led = [c for c in cols if str(c) in df.attrs.get(_ZERO_LED_ATTR, ())]
-    if zero_led:  # hashed as the numbers they were read as before they kept their zeros
+    words = {c: w for c, w in df.attrs.get(_WORDS_KEPT_ATTR, {}).items() if c in cols}
+    if zero_led or words:
         hashed = hashed.copy()
-        for c in zero_led:
+        for c in zero_led:  # hashed as the numbers they were read as before
             hashed[c] = pd.to_numeric(hashed[c], errors="coerce").values
+        for c, kept in words.items():  # hashed as missing, as other commands read them
+            col = hashed[c].astype(object)
+            hashed[c] = col.where(~col.isin(list(kept)), np.nan).values
     rows = hashed.itertuples(index=False, name=None)
     return _suffix_repeats(np.array([_row_hash(r) for r in rows], dtype=object))
 
@@ -2296,27 +2343,23 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
 
 #: A number written as text, as a label may be (``1``, ``1.0``, ``-1``, ``2.5``, ``1e3``).
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+#: A whole number, perhaps written with a zero fraction (``1``, ``-1``, ``1.0``; not
+#: ``01``, which a code may be).
+_WHOLE_TEXT = re.compile(r"(?P<int>[+-]?(0|[1-9]\d*))(\.0+)?")
 
 
 def _number_spellings(counts: pd.Series) -> dict[str, list[tuple[str, int]]]:
-    """The text labels (``counts``: label -> rows) that write one number in several ways
-    (``'1'`` and ``'1.0'``, as a Parquet or text column of labels may): one spelling ->
-    ``[(spelling, rows), ...]``, the one being the integer's own (``'1'``) for a whole
-    number, else the most frequent; empty when each number is written one way."""
-    groups: dict[float, list[tuple[str, int]]] = {}
+    """The text labels (``counts``: label -> rows) that write one whole number both bare
+    and with a zero fraction (``'1'`` and ``'1.0'``, as a Parquet or text column of labels
+    may): the bare spelling -> ``[(spelling, rows), ...]``; empty when each number is
+    written one way. Other numbers are left as written (``'1.1'`` and ``'1.10'`` may be
+    section codes, ``'01'`` and ``'1'`` two codes)."""
+    groups: dict[int, list[tuple[str, int]]] = {}
     for name, count in counts.items():
-        name = str(name)
-        if _NUMBER_TEXT.fullmatch(name):
-            value = float(name)
-            if np.isfinite(value):
-                groups.setdefault(value, []).append((name, int(count)))
-    found = {}
-    for value, group in groups.items():
-        if len(group) > 1:
-            one = (str(int(value)) if value == int(value) and abs(value) < 2 ** 53
-                   else max(group, key=lambda g: g[1])[0])
-            found[one] = group
-    return found
+        m = _WHOLE_TEXT.fullmatch(str(name))
+        if m:
+            groups.setdefault(int(m["int"]), []).append((str(name), int(count)))
+    return {str(value): group for value, group in groups.items() if len(group) > 1}
 
 
 def _empty_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
@@ -2454,14 +2497,14 @@ def _row_like(line: str, delim: str, j: int, shapes: list) -> bool:
     """Whether ``line`` (found inside a cell of column ``j``) parses into a row of the
     file: as many fields as it has columns, each category field one of its column's
     values and each number field a number (``shapes``: per column ``set`` of values,
-    ``"number"`` or None for free text), at least one of them checked."""
+    ``"number"`` or None for free text), with a category among them or two numbers."""
     try:
         fields = next(csv.reader([line], delimiter=delim))
     except (csv.Error, StopIteration):
         return False
     if len(fields) != len(shapes):
         return False
-    checked = 0
+    numbers = categories = 0
     for k, (value, shape) in enumerate(zip(fields, shapes, strict=True)):
         if k == j or shape is None or value == "":
             continue
@@ -2470,10 +2513,13 @@ def _row_like(line: str, delim: str, j: int, shapes: list) -> bool:
                 float(value)
             except ValueError:
                 return False
+            numbers += 1
         elif value not in shape:
             return False
-        checked += 1
-    return checked > 0
+        else:
+            categories += 1
+    # (a lone number is no evidence: "Springfield, 62701" in an address)
+    return categories > 0 or numbers > 1
 
 
 def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str, *,
@@ -2490,14 +2536,19 @@ def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str, *,
     if df.shape[1] < 2:
         return
     want = df.shape[1] - 1
-    firsts = {str(v) for v in df.iloc[:, 0].dropna().unique().tolist()}
+    firsts: set | None = None
     shapes: list | None = None
     found: list = []
     for j, column in enumerate(df.columns):
         values = df[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
             continue
-        has_break = values.map(lambda v: isinstance(v, str) and "\n" in v).to_numpy(dtype=bool)
+        if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+            has_break = values.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+        else:
+            has_break = values.map(lambda v: isinstance(v, str) and "\n" in v).to_numpy(dtype=bool)
+        if has_break.any() and firsts is None:
+            firsts = {str(v) for v in df.iloc[:, 0].dropna().unique().tolist()}
         for i in np.flatnonzero(has_break):
             v = values.iloc[i]
             lines = v.replace("\r\n", "\n").split("\n")[1:]
@@ -2742,7 +2793,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
         warnings.warn(f"{len(empty)} file(s) of {str(source)!r} have no rows and add none: "
                       f"{', '.join(empty_names[:5])}{' ...' if len(empty) > 5 else ''}.",
                       UserWarning, stacklevel=caller_stacklevel())
-    frames = align_leading_zeros(*frames)
+    frames = _align_leading_zeros(*frames)
     df = pd.concat(frames, ignore_index=True)
     # what the files were read with, when they agree (concat keeps no attrs that differ)
     for key in (_SEP_ATTR, _NO_HEADER_ATTR, _DECIMAL_ATTR):

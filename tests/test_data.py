@@ -305,12 +305,28 @@ def test_codes_with_leading_zeros_are_read_as_text(tmp_path):
     with pytest.warns(UserWarning, match=r"column 'code' \(e\.g\. '007'\)"):
         df = load_table(tsv, header=False, columns=["code", "x"])
     assert df["code"].tolist() == ["007", "123"] and df["x"].tolist() == [1, 2]
-    # a stray zero among amounts of many widths keeps them numbers (1 of 301 < 1%)
+    # a stray zero among amounts of many widths keeps them numbers (1 of 100, fewer than
+    # 3), and so do zero-padded hours, negative numbers and a column of one "00"
     amounts = tmp_path / "a.csv"
-    amounts.write_text("v\n05\n" + "\n".join(str(i) for i in range(95, 395)) + "\n")
+    amounts.write_text("v\n007\n" + "\n".join(str(i) for i in range(95, 194)) + "\n")
+    (tmp_path / "h.csv").write_text("hour,delta,z\n" + "".join(
+        f"{h:02d},-0{h % 10},{'00' if h == 3 else h}\n" for h in range(24)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_table(amounts)["v"].dtype == np.int64
+        hours = load_table(tmp_path / "h.csv")
+    assert hours["hour"].tolist() == list(range(24))
+    assert hours["delta"].dtype == np.int64 and hours["z"].dtype == np.int64
+    # a data line ending with a delimiter the header lacks reads as before
+    (tmp_path / "trail.csv").write_text("a,b,c\n1,01234,x,\n2,02345,y,\n")
+    with pytest.warns(UserWarning, match="leading zeros"):
+        trail = load_table(tmp_path / "trail.csv")
+    assert trail["b"].tolist() == ["01234", "02345"] and trail["c"].tolist() == ["x", "y"]
+    # renamed columns: ids as before, the record under the new name
+    renamed = load_table(path, columns=["postal", "amount", "x"])
+    assert renamed["postal"].tolist()[:2] == ["02134", "90210"]
+    assert make_ids(renamed).tolist() == make_ids(load_table(old, columns=["postal", "amount",
+                                                                            "x"])).tolist()
     # decimals such as 0.5 and the number 0 are no codes
     (tmp_path / "f.csv").write_text("v\n0.5\n0\n10\n")
     with warnings.catch_warnings():
@@ -325,6 +341,14 @@ def test_codes_with_leading_zeros_are_read_as_text(tmp_path):
     with pytest.warns(UserWarning, match="leading zeros"):
         both = load_tables(folder)
     assert both["zip"].tolist() == ["02134", "01002", "90210", "94103"]
+    # numbers with a fraction in the other file are no codes: each file as it reads
+    other = tmp_path / "scores"
+    other.mkdir()
+    (other / "a.csv").write_text("score\n005\n010\n007\n")
+    (other / "b.csv").write_text("score\n7.5\n0.5\n12\n")
+    with pytest.warns(UserWarning, match="leading zeros"):
+        mixed = load_tables(other)
+    assert mixed["score"].tolist() == ["005", "010", "007", 7.5, 0.5, 12.0]
 
 
 def test_binary_files_read_as_text_are_named_for_what_they_are(tmp_path):
@@ -355,6 +379,18 @@ def test_a_file_of_utf8_then_cp1252_text_is_named_as_mixed(tmp_path):
                                             r"'\u00e9' at byte offset 14\).*cp1252 reads "
                                             r"'\u00e9' as '\u00c3\u00a9'"):
         load_table(path)
+    # a UTF-8 file cut off inside its last character: named as cut short
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes("text,label\ncaf\u00e9,1\nna\u00efve".encode("utf-8")[:-3])
+    with pytest.raises(DataLoadError, match=r"cut\.csv' ends inside a UTF-8 character \(byte "
+                                            r"0xc3 at byte offset 21 starts one that the file's "
+                                            r"end cuts short\)"):
+        load_table(cut)
+    # one stray byte in UTF-8 text: the usual hint, not a mixed file
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes("text,label\ncaf\u00e9,1\n".encode("utf-8") + b"a\x92b,0\n")
+    with pytest.raises(DataLoadError, match=r"stray\.csv' is not valid UTF-8: byte 0x92"):
+        load_table(stray)
     # one encoding throughout, after a byte-order mark: the cp1252 hint as before
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbf" + "text,label\nna\u00efve,0\n".encode("cp1252"))
@@ -744,7 +780,13 @@ def test_comma_rows_swallowed_by_a_stray_quote_are_warned_of(tmp_path):
                                          r"that opens a field and closes only rows later"):
         df = load_table(tmp_path / "stray.csv")
     assert len(df) == 26
-    # multi-line texts whose lines are no rows (other field counts, other labels): quiet
+    # multi-line texts whose lines are no rows (other field counts, other labels, a lone
+    # number): quiet
+    (tmp_path / "address.csv").write_text('address,orders\n"1 Oak Rd\nSpringfield, 62701",1\n'
+                                          '"2 Elm St\nShelbyville, 62565",3\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "address.csv")["orders"].tolist() == [1, 3]
     texts = ["two\nlines, with a comma", "a,b\nspam,eggs,more,fields", "x\nham, then"]
     pd.DataFrame({"id": ["a", "b", "c"] * 4, "label": ["ham", "spam", "ham"] * 4,
                   "text": texts * 4}).to_csv(tmp_path / "ok.csv", index=False)
@@ -1275,15 +1317,16 @@ def test_text_labels_are_stripped_with_a_warning_and_case_variants_refused(tmp_p
                                          r"more\)\) \(rows counted"):
         prepare_labeled(big, label_column="label")
     # one number written in several ways (a Parquet or text column of labels): one class
-    spelled = pd.DataFrame({"label": ["1", "1.0", "0", "0.0", "1", "0", " 2.50", "2.5"],
-                            "x": np.arange(8.0)})
-    with pytest.warns(UserWarning, match=r"label column 'label' of the table writes 3 numbers "
+    spelled = pd.DataFrame({"label": ["1", "1.0", "0", "0.0", "1", "0", "1.1", "1.10", "01"],
+                            "x": np.arange(9.0)})
+    with pytest.warns(UserWarning, match=r"label column 'label' of the table writes 2 numbers "
                                          r"in several ways \('1' \(2\), '1\.0' \(1\) -> '1'; "
-                                         r"'0' \(2\), '0\.0' \(1\) -> '0'; '2\.50' \(1\), "
-                                         r"'2\.5' \(1\) -> '2\.50'\); read as one class each"):
+                                         r"'0' \(2\), '0\.0' \(1\) -> '0'\); read as one class "
+                                         r"each"):
         t = prepare_labeled(spelled, label_column="label")
-    assert t.class_names == ["0", "1", "2.50"]
-    assert t.labels.tolist() == [1, 1, 0, 0, 1, 0, 2, 2]
+    # (codes such as 1.1 and 1.10, or 01, stay as written)
+    assert t.class_names == ["0", "01", "1", "1.1", "1.10"]
+    assert t.labels.tolist() == [2, 2, 0, 0, 2, 0, 3, 4, 1]
     # numbers beside names: merged the same way (the names are warned of as before)
     with pytest.warns(UserWarning, match="writes 1 number in several ways"):
         t = prepare_labeled(pd.DataFrame({"label": ["1", "1.0", "0", "other"] * 3,

@@ -624,9 +624,11 @@ def _warn_weak_model(summary: dict) -> None:
         texts = [f for f in summary.get("features", ()) if f in ("tfidf", "embedding")]
         hint = ("give it features that predict the label (--text-column, --feature-column)."
                 if not texts else
-                "the texts do not predict the labels well: with few labelled rows, label more "
-                "(or try --text-features embedding, if installed); if the labels are not "
-                "about the texts, name the columns that predict them (--feature-column).")
+                "the texts do not predict the labels well: with few labelled rows, label more"
+                + ("" if "embedding" in texts else
+                   " (or try --text-features embedding, if installed)")
+                + "; if the labels are not about the texts, name the columns that predict "
+                "them (--feature-column).")
         warnings.warn(
             f"the model is barely better than always predicting the most common class "
             f"(out-of-sample accuracy {acc:.3f} against {majority:.3f}), so most of the "

@@ -419,11 +419,11 @@ def drift_command(
                                keep_missing_words=True)
     except EmptyDataError as exc:
         raise _needs_rows(exc) from None
-    from dataqa.data import align_missing_words, missing_words_back, warn_missing_words_kept
+    from dataqa.data import _align_missing_words, _missing_words_back, _warn_missing_words_kept
 
-    ref, cur = align_missing_words(*(missing_words_back(t, [time_column]) for t in (ref, cur)))
+    ref, cur = _align_missing_words(*(_missing_words_back(t, [time_column]) for t in (ref, cur)))
     for t in (ref, cur):  # (said once per file, not per window)
-        warn_missing_words_kept(t, [c for c in t.columns if c not in (exclude_column or ())])
+        _warn_missing_words_kept(t, [c for c in t.columns if c not in (exclude_column or ())])
     if exclude_column:
         ref, cur = _exclude(ref, cur, exclude_column,
                             {"--label-column": label_column, "--text-column": text_column,

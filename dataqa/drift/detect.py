@@ -16,14 +16,14 @@ from dataqa._validation import check_int
 from dataqa.data import (
     _DECIMAL_COMMA,
     _SOURCE_ATTR,
+    _align_leading_zeros,
+    _align_missing_words,
     _counted,
-    align_leading_zeros,
-    align_missing_words,
+    _missing_words_back,
+    _warn_missing_words_kept,
     encode_labels,
     load_tables,
     make_ids,
-    missing_words_back,
-    warn_missing_words_kept,
 )
 from dataqa.drift.multivariate import (
     DRIFT_TEXT_FEATURES,
@@ -64,17 +64,21 @@ MIN_ROWS = 10
 
 
 def _as_frame(data, name: str, text_columns: list | None = None,
-              keep: Sequence = ()) -> pd.DataFrame:
+              keep: Sequence = (), read_out: list | None = None) -> pd.DataFrame:
     """A table (or the files a path names, ``text_columns`` read as text: a label ``NA``
     is a class, as the command line reads it), checked, its durations and decimals as
-    numbers (:func:`_as_numbers`) but in the columns ``keep`` (ids, labels, times)."""
+    numbers (:func:`_as_numbers`) but in the columns ``keep`` (ids, labels, times).
+    ``read_out``: a list that gets the table as read, before those conversions (content
+    ids are hashes of it, as other commands compute them)."""
     if isinstance(data, pd.DataFrame):
         df = data.reset_index(drop=True)
     else:
         names = [t for t in (text_columns or ()) if t is not None]
         df = load_tables(data, text_columns=names or None, keep_missing_words=True)
-        df = missing_words_back(df, [c for c in keep if c not in names])  # (times, ids)
+        df = _missing_words_back(df, [c for c in keep if c not in names])  # (times, ids)
     _check_unique_columns(df, name)
+    if read_out is not None:
+        read_out.append(df)
     df = _as_numbers(df, keep=[c for c in keep if c is not None])
     if len(df) < MIN_ROWS:
         raise EmptyDataError(f"{_which(df, name)} has {len(df)} rows; drift detection needs at "
@@ -545,7 +549,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
         r, c = _filled_text(ref), _filled_text(cur)
-        if len(r) and len(c) and _dates_as_text(r) and _dates_as_text(c):
+        if len(r) and len(c) and _dates_as_text(r, name=name) and _dates_as_text(c, name=name):
             return "a time column (dates written as text)"
         if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
                 r.str.len().mean() < ID_MAX_MEAN_LENGTH
@@ -671,36 +675,66 @@ _WEEKDAY = r"((mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _DAY = r"\d{1,2}(st|nd|rd|th)?"
 _CLOCK = (r"(,?\s*(at\s+)?\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([ap]\.?m\.?)?"
           r"\s*(z|utc|gmt|[a-z]{3}|[+-]\d{2}:?\d{2})?)?")
-#: Other ways dates are written: a two-digit year after slashes (03/18/23; not with
-#: dots or dashes, as versions such as 3.12.10 and codes such as 12-5-14 are written), a
-#: month and year (2023-06), month names (Mar 28, 2023; 28-Jan-2023; Friday, April 21, 2023; March
-#: 2023), each with an optional time of day; any case.
-_DATE_TEXT_OTHER = re.compile(
-    rf"\s*(\d{{1,2}}/\d{{1,2}}/\d{{2}}{_CLOCK}|(19|20)\d{{2}}[-/]\d{{1,2}}"
-    rf"|{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{4}}{_CLOCK}"
+#: Dates written with a month's name (Mar 28, 2023; 28-Jan-2023; Friday, April 21,
+#: 2023; March 2023), with an optional time of day; any case.
+_DATE_TEXT_NAMED = re.compile(
+    rf"\s*({_WEEKDAY}{_MONTH}\s+{_DAY},?\s+\d{{4}}{_CLOCK}"
     rf"|{_WEEKDAY}{_DAY}[\s-]+{_MONTH}[\s-]+(\d{{4}}|\d{{2}}){_CLOCK}"
     rf"|{_MONTH}\s+\d{{4}})\s*", re.IGNORECASE)
+#: Dates written more loosely, which sizes (10/20/30) and seasons (2005-06) share: a
+#: two-digit year after slashes (03/18/23; not with dots or dashes, as versions such as
+#: 3.12.10 and codes such as 12-5-14 are written) or a year and month (2023-06). Taken
+#: for dates only in a column named as a date or time, or of at least
+#: :data:`LOOSE_DATE_VALUES` values that are not seasons.
+_DATE_TEXT_LOOSE = re.compile(
+    rf"\s*(\d{{1,2}}/\d{{1,2}}/\d{{2}}{_CLOCK}|(?P<year>(19|20)\d{{2}})[-/](?P<month>\d{{1,2}}))\s*",
+    re.IGNORECASE)
+LOOSE_DATE_VALUES = 20
 #: Share of a column's values that must be dates for it to be a date column (the rest:
 #: placeholders such as "unknown" or "n/a").
 DATE_SHARE = 0.98
 
 
-def _date_like(values: pd.Series) -> pd.Series:
-    """Which strings are written as dates (:data:`_DATE_TEXT` or
-    :data:`_DATE_TEXT_OTHER`)."""
-    return values.str.fullmatch(_DATE_TEXT) | values.str.fullmatch(_DATE_TEXT_OTHER)
+def _date_like(values: pd.Series, loose: bool) -> pd.Series:
+    """Which strings are written as dates (:data:`_DATE_TEXT`, :data:`_DATE_TEXT_NAMED`,
+    and with ``loose`` :data:`_DATE_TEXT_LOOSE`)."""
+    like = values.str.fullmatch(_DATE_TEXT) | values.str.fullmatch(_DATE_TEXT_NAMED)
+    return (like | values.str.fullmatch(_DATE_TEXT_LOOSE)) if loose else like
 
 
-def _dates_as_text(values: pd.Series, sample: int = 200) -> bool:
-    """Whether the strings are dates such as 2026-01-31, 31/01/2026, 2026-01-31 08:00:00,
-    03/18/23, 2023-06 or Mar 28, 2023: at least :data:`DATE_SHARE` of them written so (a
-    few placeholders such as "unknown" aside), and the dates among up to ``sample`` of
-    them, spread over the column, parse."""
+def _loose_dates_allowed(values: pd.Series, name) -> bool:
+    """Whether a column's loosely written dates (:data:`_DATE_TEXT_LOOSE`) are dates: its
+    name is a date's or a time's (``signup_date``, ``created``, ``day``), or it holds at
+    least :data:`LOOSE_DATE_VALUES` values and they are not seasons (2005-06, 2006-07:
+    the second part the next year's last two digits)."""
+    if name is not None and (_TIME_NAMES.fullmatch(str(name)) or re.search(
+            r"(?i)date|time|day|month|created|updated|signup|joined|period|when",
+            str(name))):
+        return True
+    if values.nunique() < LOOSE_DATE_VALUES:
+        return False
+    parts = values.str.extract(_DATE_TEXT_LOOSE)[["year", "month"]].dropna()
+    seasons = len(parts) and ((parts["year"].astype(int) + 1) % 100
+                              == parts["month"].astype(int)).all()
+    return not seasons
+
+
+def _dates_as_text(values: pd.Series, sample: int = 200, name=None) -> bool:
+    """Whether the strings are dates such as 2026-01-31, 31/01/2026, 2026-01-31 08:00:00
+    or Mar 28, 2023 (or, see :func:`_loose_dates_allowed`, 03/18/23 or 2023-06): at least
+    :data:`DATE_SHARE` of them written so (a few placeholders such as "unknown" aside),
+    and the dates among up to ``sample`` of them, spread over the column, parse."""
     import warnings
 
     v = values.iloc[np.unique(np.linspace(0, len(values) - 1, min(sample, len(values))).astype(int))]
-    like = _date_like(v)
-    if like.mean() < DATE_SHARE or _date_like(values).mean() < DATE_SHARE:
+    loose = False
+    like = _date_like(v, loose)
+    if like.mean() < DATE_SHARE:  # (the loose forms' checks only where they may decide)
+        loose = _date_like(v, True).mean() >= DATE_SHARE and _loose_dates_allowed(values, name)
+        if not loose:
+            return False
+        like = _date_like(v, loose)
+    if _date_like(values, loose).mean() < DATE_SHARE:
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -1072,7 +1106,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                  n_permutations: int = 500, random_state=0, text_features: str = "tfidf",
                  ood_score: str = "msp", progress: bool | None = None, _part: bool = False,
                  _embed=None, _features=None, _kinds: dict | None = None,
-                 _keep_features: bool = False, _skipped: dict | None = None) -> DriftResult:
+                 _keep_features: bool = False, _skipped: dict | None = None,
+                 _as_read: pd.DataFrame | None = None) -> DriftResult:
     """Compare ``current`` with ``reference``: per column, as a whole and through a model.
 
     Parameters
@@ -1193,13 +1228,15 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             f"of ids as the id column and the class labels as the label column.")
     keep = (label_column, text_column, id_column)
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)
-    cur = _as_frame(current, "current", [label_column, text_column], keep)
-    ref, cur = align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
-    ref, cur = align_missing_words(ref, cur)  # 'NA' kept as text where the other has numbers
+    read: list = []
+    cur = _as_frame(current, "current", [label_column, text_column], keep, read_out=read)
+    cur_read = _as_read if _as_read is not None else read[0]
+    ref, cur = _align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
+    ref, cur = _align_missing_words(ref, cur)  # 'NA' kept as text where the other has numbers
     if not isinstance(reference, pd.DataFrame):  # (read here: said here)
-        warn_missing_words_kept(ref)
+        _warn_missing_words_kept(ref)
     if not isinstance(current, pd.DataFrame):
-        warn_missing_words_kept(cur)
+        _warn_missing_words_kept(cur)
     if id_column is not None and id_column in set(feature_columns or ()):
         warnings.warn(f"id column {id_column!r} is also named in --feature-column "
                       f"(API: feature_columns): its values are compared as a feature; ids "
@@ -1236,7 +1273,9 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
         # a copy of a row is a copy whether or not a late label reached it
         late = (label_column is not None and id_column is not None
                 and label_column in cur_given.columns and label_column != id_column)
-        ids = make_ids(cur_given.drop(columns=[label_column]) if late else cur_given,
+        # (of the table as read: its durations, blanks and kept words as other commands
+        # read them, so that the ids are theirs)
+        ids = make_ids(cur_read.drop(columns=[label_column]) if late else cur_read,
                        id_column, source=_which(cur_given, "current"), copies_ok=True)
         from dataqa.data import check_cell_lengths
 

@@ -14,10 +14,10 @@ from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
 from dataqa.data import (
+    _align_leading_zeros,
+    _align_missing_words,
     _counted,
-    align_leading_zeros,
-    align_missing_words,
-    warn_missing_words_kept,
+    _warn_missing_words_kept,
 )
 from dataqa.drift.detect import (
     MIN_ROWS,
@@ -582,12 +582,13 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                       id_column=id_column, time_column=time_column)
     keep = (label_column, text_column, id_column, time_column)
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)  # read, checked
-    cur = _as_frame(current, "current", [label_column, text_column], keep)
-    ref, cur = align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
-    ref, cur = align_missing_words(ref, cur)  # 'NA' kept as text where the other has numbers
+    read: list = []
+    cur = _as_frame(current, "current", [label_column, text_column], keep, read_out=read)
+    ref, cur = _align_leading_zeros(ref, cur)  # zip codes: text in both, or in neither
+    ref, cur = _align_missing_words(ref, cur)  # 'NA' kept as text where the other has numbers
     for table, given in ((ref, reference), (cur, current)):
         if not isinstance(given, pd.DataFrame):  # (read here: said here)
-            warn_missing_words_kept(table)
+            _warn_missing_words_kept(table)
     windows = split_windows(cur, time_column=time_column, window=window, chunk_size=chunk_size,
                             dayfirst=dayfirst)
     skipped = {}
@@ -614,7 +615,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         by_share[time_column] = "a time column: the windows' time"
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, progress=progress,
-                          _keep_features=True, _skipped=by_share, **common)
+                          _keep_features=True, _skipped=by_share, _as_read=read[0], **common)
     # every window and chunk is compared in the whole run's features: the text features
     # (TF-IDF or embeddings, and their SVD) are fitted once, on the reference and all
     # current rows, a map that treats the reference's and a window's rows alike, so each

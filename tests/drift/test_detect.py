@@ -966,10 +966,16 @@ def test_dates_written_in_other_ways_are_left_out_as_times():
         r = detect_drift(ref, cur, multivariate=())
         assert "signup" not in set(r.columns["column"]), fmt
         assert r.settings["skipped_columns"]["signup"] == "a time column (dates written as text)", fmt
-    # versions, months without a year, numbers and sentences are no dates
+    # versions, months without a year, numbers and sentences are no dates; nor are sizes
+    # and seasons, which loose dates resemble, unless the column is named as a date
     for values in (["3.12.10", "3.11.2"], ["Jan", "Feb"], ["12", "13"],
-                   ["May I help you", "mar 5 things"], ["2023", "2024"]):
-        assert not _dates_as_text(pd.Series(values * 60)), values
+                   ["May I help you", "mar 5 things"], ["2023", "2024"],
+                   ["10/20/30", "5/10/15", "8/16/24"]):
+        assert not _dates_as_text(pd.Series(values * 60), name="size"), values
+    seasons = pd.Series([f"{y}-{(y + 1) % 100:02d}" for y in range(1990, 2020)] * 5)
+    assert not _dates_as_text(seasons, name="season")
+    months = pd.Series([f"2023-{m:02d}" for m in range(1, 13)] * 10)
+    assert _dates_as_text(months, name="billing_month") and not _dates_as_text(months, name="x")
     # a fifth of the values no date: not a date column
     mixed = pd.Series(["Mar 28, 2023"] * 80 + ["soon"] * 20)
     assert not _dates_as_text(mixed)
