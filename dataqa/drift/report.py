@@ -131,6 +131,24 @@ def observed_mix_text(result) -> str | None:
             + " (counted; the estimate above is the model's, for all current rows)")
 
 
+def never_predicted(result) -> list[tuple[str, int, str]]:
+    """``(class, reference rows, class its rows are mostly predicted as)`` for each class
+    of the reference that the out-of-fold model never predicts there, most rows first."""
+    probs, labels = getattr(result, "reference_probs", None), getattr(result, "reference_labels", None)
+    names = getattr(result, "class_names", None)
+    if probs is None or labels is None or not names:
+        return []
+    pred = np.asarray(probs).argmax(axis=1)
+    labels = np.asarray(labels)
+    found = []
+    for k, name in enumerate(names):
+        rows = int((labels == k).sum())
+        if rows and not (pred == k).any():
+            like = np.bincount(pred[labels == k], minlength=len(names)).argmax()
+            found.append((str(name), rows, str(names[like])))
+    return sorted(found, key=lambda f: -f[1])
+
+
 def model_check_notes(result) -> list[str]:
     """The caveats under the estimated accuracy and class mix, as the command line and
     the report say them: the whole-table tests see the inputs change (the estimates
@@ -155,6 +173,21 @@ def model_check_notes(result) -> list[str]:
                      f"included): the current predictions fit no mix of the reference's "
                      f"classes, so the rows changed in more than their class mix and these "
                      f"shares, intervals included, are not estimates of it.")
+    unseen = never_predicted(result)
+    if unseen:
+        name, rows, like = unseen[0]
+        rare = {u[0] for u in unseen}
+        others = {c: v for c, v in (result.label_shift or {}).items() if c not in rare}
+        widest = max(others.items(), key=lambda cv: cv[1]["high"] - cv[1]["low"], default=None)
+        widths = (f" (widest: {widest[0]!r} {widest[1]['prior']:.2f} [{widest[1]['low']:.2f}, "
+                  f"{widest[1]['high']:.2f}])" if widest is not None else "")
+        more = (f" ({len(unseen) - 1} more such {'class' if len(unseen) == 2 else 'classes'}: "
+                f"{', '.join(repr(u[0]) for u in unseen[1:4])})" if len(unseen) > 1 else "")
+        notes.append(f"class {name!r} ({rows} reference rows, predicted as {like!r}) is never "
+                     f"the model's prediction on the reference{more}: the class mix is "
+                     f"ill-determined with it (the reference's resamples with and without its "
+                     f"rows disagree), so the intervals widen{widths}; merge it into "
+                     f"another class or drop its rows, or label more of it.")
     majority = no_better_than_majority(result)
     if majority is not None:
         notes.append(f"the model is not clearly better on the reference than always "

@@ -3,6 +3,8 @@ checked by seeded simulation."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -835,3 +837,29 @@ def test_the_report_marks_a_moved_class_share_as_the_command_line_does(tmp_path)
     assert "<th class=\"cell words\">estimated share</th>" in table_html
     row = [r for r in table_html.split("<tr>") if ">spam<" in r][0]
     assert row.endswith('<td class="cell words">*</td></tr></tbody>')
+
+
+def test_a_class_the_model_never_predicts_is_named_under_the_class_mix():
+    from dataqa.drift.report import model_check_notes, never_predicted
+
+    rng = np.random.default_rng(12)
+
+    def table(n, p):
+        y = rng.random(n) < p
+        return pd.DataFrame({"a": rng.normal(np.where(y, 1.5, -1.5)), "b": rng.normal(size=n),
+                             "label": np.where(y, "spam", "ham")})
+
+    ref, cur = table(400, 0.2), table(400, 0.3).drop(columns="label")
+    ref.loc[[3, 7], "label"] = "promo"  # two rows of a third class, like the others
+    r = detect_drift(ref, cur, label_column="label", progress=False, multivariate=())
+    found = never_predicted(r)
+    assert [f[:2] for f in found] == [("promo", 2)] and found[0][2] in ("ham", "spam")
+    said = " ".join(model_check_notes(r))
+    assert re.search(r"class 'promo' \(2 reference rows, predicted as '(ham|spam)'\) is never "
+                     r"the model's prediction on the reference: the class mix is ill-determined "
+                     r"with it .* so the intervals widen \(widest: '(ham|spam)' [\d.]+ "
+                     r"\[[\d.]+, [\d.]+\]\); merge it into another class", said)
+    # every class predicted somewhere: no such note
+    plain = detect_drift(table(400, 0.2), cur, label_column="label", progress=False,
+                         multivariate=())
+    assert not never_predicted(plain)
