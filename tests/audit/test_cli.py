@@ -434,7 +434,8 @@ def test_audit_strips_labels_and_refuses_case_variants(tmp_path):
                               "text", "--out", str(tmp_path / "o2"), "--no-datalab"])
     assert res.exit_code == 2
     assert ("label column 'label' of " in res.output and "spells 2 classes in several "
-            "cases: 'ham' (14), 'Ham' (1); 'spam' (13), 'SPAM' (2). Case may be meaningful"
+            "cases: 'ham' (14), 'Ham' (1: row 4); 'spam' (13), 'SPAM' (2: rows 7, 9) (rows "
+            "counted from 1 after the header). Case may be meaningful"
             in " ".join(res.output.split()))
     assert not (tmp_path / "o2").exists()
 
