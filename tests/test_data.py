@@ -334,20 +334,18 @@ def test_codes_with_leading_zeros_are_read_as_text(tmp_path):
         assert load_table(tmp_path / "f.csv")["v"].tolist() == [0.5, 0.0, 10.0]
     # files read as one table: a file whose codes happen to have no zero reads them as
     # text too (as written), so the column is of one kind
-    folder = tmp_path / "days"
-    folder.mkdir()
-    (folder / "1.csv").write_text("zip,x\n02134,1\n01002,2\n")
-    (folder / "2.csv").write_text("zip,x\n90210,1\n94103,2\n")
-    with pytest.warns(UserWarning, match="leading zeros"):
-        both = load_tables(folder)
+    def folder_read(name, *files):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i, text in enumerate(files):
+            (folder / f"{i}.csv").write_text(text)
+        with pytest.warns(UserWarning, match="leading zeros"):
+            return load_tables(folder)
+
+    both = folder_read("days", "zip,x\n02134,1\n01002,2\n", "zip,x\n90210,1\n94103,2\n")
     assert both["zip"].tolist() == ["02134", "01002", "90210", "94103"]
     # numbers with a fraction in the other file are no codes: each file as it reads
-    other = tmp_path / "scores"
-    other.mkdir()
-    (other / "a.csv").write_text("score\n005\n010\n007\n")
-    (other / "b.csv").write_text("score\n7.5\n0.5\n12\n")
-    with pytest.warns(UserWarning, match="leading zeros"):
-        mixed = load_tables(other)
+    mixed = folder_read("scores", "score\n005\n010\n007\n", "score\n7.5\n0.5\n12\n")
     assert mixed["score"].tolist() == ["005", "010", "007", 7.5, 0.5, 12.0]
 
 
