@@ -35,6 +35,7 @@ from dataqa.active.labels import (
 from dataqa.active.store import features_from_ledger, store_table, text_features
 from dataqa.errors import (
     InvalidSettingError,
+    LedgerError,
     LengthMismatchError,
     MissingColumnError,
     _lost_zeros_hint,
@@ -452,9 +453,27 @@ class LabelingSession:
                   "settings": self.strategy_settings, "cold_start": not fitted}
         if settings != self.strategy_settings and fitted:
             record["effective_settings"] = settings
-        with self.ledger.transaction():
-            self._finish_complete_round()
-            started = self.ledger.start_round(strategy, record, ids, scores=scores[pick])
+        try:
+            with self.ledger.transaction():  # (holds the ledger's write lock from here)
+                if len(self.ledger.rounds()) != round_no - 1:
+                    raise _RoundStartedMeanwhile
+                self._finish_complete_round()
+                started = self.ledger.start_round(strategy, record, ids, scores=scores[pick])
+        except _RoundStartedMeanwhile:
+            # another process (a second `al next` on the same ledger) started a round
+            # since this one looked: its batch is the open round, as if run after it
+            other = self.open_round()
+            if other is None:
+                raise LedgerError(
+                    f"another process started round {len(self.ledger.rounds())} of ledger "
+                    f"{self.ledger.path!r} while this batch was chosen, and it is already "
+                    f"labeled; run again for the next batch.") from None
+            self.notes_.append(
+                f"another process started round {int(other['round'])} while this batch was "
+                f"chosen: its batch is the open round, shown here (no second round was "
+                f"started).")
+            return self._batch_frame(list(other["batch_ids"]), other["scores"],
+                                     int(other["round"]), fitted)
         return self._batch_frame(ids, scores[pick].tolist(), started, fitted)
 
     def _batch_frame(self, ids: list[str], scores: list, round_no: int,
@@ -747,6 +766,10 @@ def _skipped_in(ledger: Ledger) -> dict[int, set[str]]:
         for r, ids in rounds.items():
             out.setdefault(int(r), set()).update(ids)
     return out
+
+
+class _RoundStartedMeanwhile(Exception):
+    """A round was started by another process between reading and writing the ledger."""
 
 
 def open_round_in(ledger: Ledger) -> dict | None:

@@ -342,3 +342,30 @@ def test_strategy_settings_are_checked_when_the_session_is_made(tmp_path: Path) 
     assert s.ledger.rounds().iloc[-1]["settings"]["settings"] == {"k": 3}
     simulate(X, y, strategy="hybrid", strategy_settings={"k": 3}, initial=20, batch_size=10,
              rounds=1, random_state=0)
+
+
+def test_two_sessions_choosing_a_batch_at_once_start_one_round(tmp_path: Path) -> None:
+    X, y, ids = _digits(200)
+    led = Ledger(tmp_path / "r.db")
+    led.add_items(ids, split=["dev" if i % 4 == 0 else "train" for i in range(len(ids))])
+    led.add_labels([i for k, i in enumerate(ids) if k % 4 == 0], y[::4], source="given")
+    led.close()
+    a = _session(tmp_path / "r.db", X, ids)
+    b = _session(tmp_path / "r.db", X, ids, strategy="random")
+    chosen_by_b = {}
+    training = a._training
+    calls = []
+
+    def b_first():  # b starts its round after a has looked and before a writes
+        calls.append(1)
+        if len(calls) == 2 and not chosen_by_b:  # (the first call is a's fit)
+            chosen_by_b["batch"] = b.next_batch()
+        return training()
+
+    a._training = b_first
+    batch = a.next_batch()
+    assert batch["id"].tolist() == chosen_by_b["batch"]["id"].tolist()
+    assert len(a.ledger.rounds()) == 1 and a.ledger.rounds()["strategy"].tolist() == ["random"]
+    assert any("another process started round 1" in n for n in a.notes_)
+    a.ledger.close()
+    b.ledger.close()
