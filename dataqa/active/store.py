@@ -117,6 +117,45 @@ def _refuse_case_variants(ledger: Ledger, declared: list[Any], given: list[Any],
             f"again.")
 
 
+def _warn_rehashed_rows(ledger: Ledger, name: str, ids, data_rows: list, held: list,
+                        held_set: set, in_table: set) -> None:
+    """Warn when rows new to a ledger of content-hash ids hold the content (text or
+    features) of items the ledger has and the table no longer does: the hash covers the
+    whole row, the label and split included, so a label changed in the table made a new
+    item beside the old one."""
+    new = [(str(i), d) for i, d in zip(ids, data_rows, strict=True) if str(i) not in held_set]
+    gone = [i for i in held if str(i) not in in_table]
+    if not new or not gone:
+        return
+    stored = ledger.item_data(gone)
+    by_content: dict = {}
+    for i in gone:
+        d = stored.get(i) or {}
+        key = d.get("text") if "text" in d else tuple(d.get("features") or ())
+        if key not in (None, ()):
+            by_content.setdefault(key if isinstance(key, str) else tuple(key), i)
+    pairs = []
+    for i, d in new:
+        key = d.get("text") if "text" in d else tuple(d.get("features") or ())
+        if key in by_content:
+            pairs.append((i, by_content[key]))
+    if pairs:
+        import warnings
+
+        from dataqa._caller import caller_stacklevel
+
+        new_id, old_id = pairs[0]
+        what = "rows are new items" if len(pairs) > 1 else "row is a new item"
+        warnings.warn(
+            f"{name}: {len(pairs)} {what} with the content of an item the ledger holds and "
+            f"the table no longer does (e.g. new id {new_id!r}, held as {old_id!r}): without "
+            f"--id-column an item's id is a hash of its whole row, label and split included, "
+            f"so a row whose label or split the table changed becomes a second item, and both "
+            f"are kept. To record a changed label on the same item, give the table an id "
+            f"column (--id-column) from the start.", UserWarning,
+            stacklevel=caller_stacklevel())
+
+
 def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                 text_column: str | None = None, id_column: str | None = None,
                 feature_columns: list[str] | None = None, split_column: str | None = None,
@@ -318,6 +357,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                     lacking.append(i)
             else:
                 lacking.append(i)
+    if id_column is None and old is not None and replaced is None:
+        _warn_rehashed_rows(ledger, name, ids, data_rows, held, held_set, in_table)
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)

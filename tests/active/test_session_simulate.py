@@ -369,3 +369,25 @@ def test_two_sessions_choosing_a_batch_at_once_start_one_round(tmp_path: Path) -
     assert any("another process started round 1" in n for n in a.notes_)
     a.ledger.close()
     b.ledger.close()
+
+
+def test_a_label_changed_in_a_table_without_ids_is_warned_of_as_a_second_item(
+        tmp_path: Path) -> None:
+    from dataqa.active.session import store_table
+
+    v1 = pd.DataFrame({"label": ["ham", "spam"], "text": ["see you at noon", "WIN a prize"]})
+    v2 = v1.assign(label=["spam", "spam"])
+    with Ledger(tmp_path / "h.db") as led:
+        store_table(led, v1, label_column="label", text_column="text")
+        with pytest.warns(UserWarning, match=r"1 row is a new item with the content of an item "
+                                             r"the ledger holds and the table no longer does "
+                                             r"\(e\.g\. new id '[0-9a-f]+', held as '[0-9a-f]+'\): "
+                                             r"without --id-column"):
+            store_table(led, v2, label_column="label", text_column="text")
+        assert len(led.items()) == 3
+        # the same table again: nothing new, no warning
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            store_table(led, v2, label_column="label", text_column="text")
