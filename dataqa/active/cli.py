@@ -579,6 +579,9 @@ def label_command(
                                           new_classes=new_class, where=where)
                 notes = list(session.notes_)
             metrics = session.retrain()
+            from dataqa.active.session import dev_drop_warning
+
+            dropped = dev_drop_warning(session.ledger, metrics)
     # (items of the round's batch labeled before, a file given twice: no such note)
     # (ids with white space around them are recorded as the ledger's ids without it)
     if waiting is not None and not (set(ids) | {i.strip() for i in ids}) & set(
@@ -598,6 +601,8 @@ def label_command(
     collapsed = one_class_warning(metrics)
     if collapsed:
         err_console.print(f"warning: {collapsed}", highlight=False)
+    if dropped:
+        err_console.print(f"warning: {dropped}", highlight=False)
     console.print(f"{n} label{'' if n == 1 else 's'} recorded; {metrics['n_labeled']} labeled items "
                   f"({metrics['n_out_of_scope']} out of scope); {dev}", highlight=False)
     if metrics["round_open"]:

@@ -47,7 +47,7 @@ from dataqa.stats import error_rate_interval
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
            "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table",
            "one_class_warning", "ONE_CLASS_SHARE", "ONE_CLASS_MIN_DEV", "ONE_CLASS_MIN_OTHERS",
-           "ONE_CLASS_OTHER_SHARE"]
+           "ONE_CLASS_OTHER_SHARE", "dev_drop_warning"]
 
 
 
@@ -94,6 +94,31 @@ def one_class_warning(metrics: dict) -> str | None:
             f"a model trained on labels mostly of one class can. The default model weighs "
             f"classes (class_weight='balanced'); with a model of your own, weigh its classes "
             f"too, or label a random batch (`al next --strategy random`) to even the labels.")
+
+
+def dev_drop_warning(ledger: Ledger, metrics: dict) -> str | None:
+    """The warning for a retrain whose dev accuracy fell below the one of the round
+    finished before, beyond the new estimate's 95% interval (``metrics`` from
+    :meth:`LabelingSession.retrain`), else ``None``: a model refitted on a few more labels
+    can swing far (SMS, 12 given labels then 20 picked: 0.887, then 0.247)."""
+    acc, high = metrics.get("dev_accuracy"), metrics.get("dev_high")
+    if acc is None or high is None:
+        return None
+    rounds = ledger.rounds()
+    done = rounds[rounds["finished_at"].map(lambda v: isinstance(v, str))]
+    if metrics.get("round") is not None:
+        done = done[done["round"] != metrics["round"]]
+    before = [(int(r), m["dev_accuracy"]) for r, m in zip(done["round"], done["metrics"],
+                                                          strict=True)
+              if isinstance(m, dict) and m.get("dev_accuracy") is not None]
+    if not before:
+        return None
+    r, prev = before[-1]
+    if high >= prev:
+        return None
+    return (f"dev accuracy fell from {prev:.3f} (round {r}) to {acc:.3f} (95% interval up to "
+            f"{high:.3f}): a model refitted on a few more labels can swing far. Label another "
+            f"round, or a random batch (`al next --strategy random`), before trusting it.")
 
 
 def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | None,

@@ -391,3 +391,24 @@ def test_a_label_changed_in_a_table_without_ids_is_warned_of_as_a_second_item(
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             store_table(led, v2, label_column="label", text_column="text")
+
+
+def test_a_fall_in_dev_accuracy_beyond_its_interval_is_warned_of(tmp_path: Path) -> None:
+    from dataqa.active.session import dev_drop_warning
+
+    with Ledger(tmp_path / "d.db") as led:
+        led.add_items(["a", "b"])
+        r1 = led.start_round("random", {}, ["a"])
+        led.finish_round(r1, {"dev_accuracy": 0.887})
+        r2 = led.start_round("random", {}, ["b"])
+        fell = {"dev_accuracy": 0.247, "dev_low": 0.2, "dev_high": 0.3, "round": r2}
+        assert dev_drop_warning(led, fell) == (
+            "dev accuracy fell from 0.887 (round 1) to 0.247 (95% interval up to 0.300): a "
+            "model refitted on a few more labels can swing far. Label another round, or a "
+            "random batch (`al next --strategy random`), before trusting it.")
+        # within the new interval, or no earlier round with a dev accuracy: no warning
+        assert dev_drop_warning(led, {**fell, "dev_accuracy": 0.85, "dev_high": 0.9}) is None
+    with Ledger(tmp_path / "e.db") as led:
+        led.add_items(["a"])
+        assert dev_drop_warning(led, {"dev_accuracy": 0.2, "dev_high": 0.3,
+                                      "round": led.start_round("random", {}, ["a"])}) is None
