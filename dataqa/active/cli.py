@@ -530,58 +530,68 @@ def label_command(
     from dataqa.active.labels import split_class_names, unused_classes
 
     new_class = split_class_names(new_class or [])
-    with Ledger(ledger, create=False) as led:
-        _check_first_classes(led, df["label"].tolist(), new_class, where)
-        session = LabelingSession.open(led)
-        ids = df["id"].astype(str).tolist()
-        labels = df["label"].tolist()
-        waiting = session.open_round()
-        with led.transaction():  # all of the file, or nothing
-            if "annotator" in df.columns:  # one check over the whole file first
-                from dataqa.active.labels import normalize_new_labels
+    recorded = []  # (set once the file's labels are committed)
+    try:
+        with Ledger(ledger, create=False) as led:
+            _check_first_classes(led, df["label"].tolist(), new_class, where)
+            session = LabelingSession.open(led)
+            ids = df["id"].astype(str).tolist()
+            labels = df["label"].tolist()
+            waiting = session.open_round()
+            with led.transaction():  # all of the file, or nothing
+                if "annotator" in df.columns:  # one check over the whole file first
+                    from dataqa.active.labels import normalize_new_labels
 
-                values, _, kind = normalize_new_labels(led, ids, labels,
-                                                       new_classes=new_class, where=where)
-                # a blank annotator cell is a label without an annotator, as in a file
-                # without the column (it is recorded, not dropped)
-                who_of = [None if pd.isna(w) or not str(w).strip() else str(w).strip()
-                          for w in df["annotator"]]
-                # annotators may disagree (their labels go to the vote); one annotator
-                # may not give one item two labels
-                seen: dict[tuple, object] = {}
-                clash = [i for i, who, v in zip(ids, who_of, values, strict=True)
-                         if seen.setdefault((i, who), v) != v]
-                if clash:
-                    raise InvalidSettingError(
-                        f"{len(set(clash))} id(s) have different labels from one annotator in "
-                        f"{where}: {format_ids(list(dict.fromkeys(clash)))}; keep one label "
-                        f"per id and annotator (different annotators may disagree: their "
-                        f"labels are put to a vote).")
-                n, notes = 0, []
-                unused = unused_classes(new_class, values, kind)
-                if unused:  # said once for the file; each annotator's part gets the rest
-                    from dataqa.active.labels import describe_classes
+                    values, _, kind = normalize_new_labels(led, ids, labels,
+                                                           new_classes=new_class, where=where)
+                    # a blank annotator cell is a label without an annotator, as in a file
+                    # without the column (it is recorded, not dropped)
+                    who_of = [None if pd.isna(w) or not str(w).strip() else str(w).strip()
+                              for w in df["annotator"]]
+                    # annotators may disagree (their labels go to the vote); one annotator
+                    # may not give one item two labels
+                    seen: dict[tuple, object] = {}
+                    clash = [i for i, who, v in zip(ids, who_of, values, strict=True)
+                             if seen.setdefault((i, who), v) != v]
+                    if clash:
+                        raise InvalidSettingError(
+                            f"{len(set(clash))} id(s) have different labels from one annotator in "
+                            f"{where}: {format_ids(list(dict.fromkeys(clash)))}; keep one label "
+                            f"per id and annotator (different annotators may disagree: their "
+                            f"labels are put to a vote).")
+                    n, notes = 0, []
+                    unused = unused_classes(new_class, values, kind)
+                    if unused:  # said once for the file; each annotator's part gets the rest
+                        from dataqa.active.labels import describe_classes
 
-                    notes.append(f"new class(es) {describe_classes(unused)} are used by no "
-                                 f"label in {where}; not added (a class is added with the "
-                                 f"first label that uses it).")
-                for who in dict.fromkeys(who_of):
-                    mine = [v for v, w in zip(values, who_of, strict=True) if w == who]
-                    part = df[[w == who for w in who_of]]
-                    n += session.record_labels(
-                        part["id"].astype(str), part["label"].tolist(), source=source,
-                        annotator=who, where=where,
-                        new_classes=[c for c in new_class if c not in unused
-                                     and not unused_classes([c], mine, kind)])
-                    notes += session.notes_
-            else:
-                n = session.record_labels(ids, labels, source=source,
-                                          new_classes=new_class, where=where)
-                notes = list(session.notes_)
-            metrics = session.retrain()
-            from dataqa.active.session import dev_drop_warning
+                        notes.append(f"new class(es) {describe_classes(unused)} are used by no "
+                                     f"label in {where}; not added (a class is added with the "
+                                     f"first label that uses it).")
+                    for who in dict.fromkeys(who_of):
+                        mine = [v for v, w in zip(values, who_of, strict=True) if w == who]
+                        part = df[[w == who for w in who_of]]
+                        n += session.record_labels(
+                            part["id"].astype(str), part["label"].tolist(), source=source,
+                            annotator=who, where=where,
+                            new_classes=[c for c in new_class if c not in unused
+                                         and not unused_classes([c], mine, kind)])
+                        notes += session.notes_
+                else:
+                    n = session.record_labels(ids, labels, source=source,
+                                              new_classes=new_class, where=where)
+                    notes = list(session.notes_)
+                metrics = session.retrain()
+                from dataqa.active.session import dev_drop_warning
 
-            dropped = dev_drop_warning(session.ledger, metrics)
+                dropped = dev_drop_warning(session.ledger, metrics)
+            recorded.append(True)
+    except KeyboardInterrupt as exc:  # Ctrl-C: the file's labels are written all at once
+        exc.dataqa_note = (
+            "its labels were recorded (and the model retrained); the same command run again "
+            "says they are already recorded." if recorded else
+            f"nothing of {where} was recorded (its labels are written all at once, with "
+            f"the retrain); run the same command again.")
+        raise
     # (items of the round's batch labeled before, a file given twice: no such note)
     # (ids with white space around them are recorded as the ledger's ids without it)
     if waiting is not None and not (set(ids) | {i.strip() for i in ids}) & set(

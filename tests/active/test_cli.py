@@ -1100,3 +1100,28 @@ def test_labels_that_mix_numbers_and_names_are_counted_once_each(tmp_path):
             f"labels), 'ham' (1 label)) are mixed in label column 'label' of "
             f"{str(tmp_path / 'mix.csv')!r}; use one kind for every label (the class names "
             f"are the fewer: look for them first).") in " ".join(res.output.split())
+
+
+def test_al_label_interrupted_says_whether_the_file_was_recorded(tmp_path: Path, monkeypatch):
+    from dataqa.active.session import LabelingSession
+
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "4", "--out", tmp_path / "b.csv")
+    ids = pd.read_csv(tmp_path / "b.csv")["id"].tolist()
+    pd.DataFrame({"id": ids, "label": ["ham"] * 4}).to_csv(tmp_path / "a.csv", index=False)
+    with Ledger(led, create=False) as check:
+        before = len(check.labels())
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LabelingSession, "retrain", interrupted)
+    res = runner.invoke(app, ["al", "label", str(tmp_path / "a.csv"), "--ledger", str(led)])
+    assert res.exit_code == 130
+    assert (f"interrupted: nothing of {str(tmp_path / 'a.csv')!r} was recorded (its labels are "
+            f"written all at once, with the retrain); run the same command again."
+            in " ".join(res.output.split()))
+    with Ledger(led, create=False) as check:
+        assert len(check.labels()) == before
