@@ -666,13 +666,14 @@ def status_command(
 ) -> None:
     """Show the rounds so far, what the open round still misses, and what the ledger holds
     (its queues, and how many of their items have a Label Studio task)."""
-    from dataqa.active.session import open_round_in
+    from dataqa.active.session import CONFIG_KEY, open_round_in
     from dataqa.errors import format_ids
     from dataqa.ledger import Ledger
 
     with Ledger(ledger, create=False) as led:
         rounds = led.rounds()
         summary = led.summary()
+        set_up = led.get_state(CONFIG_KEY) is not None
         current = open_round_in(led)
         dev = set(led.items(split="dev")["id"])
         n_dev_labeled = len(dev & set(led.latest_labels()["id"])) if dev else 0
@@ -712,6 +713,10 @@ def status_command(
                       interval, state)
     if len(rounds):
         print_table(table)
+    elif not set_up:  # `al init` never finished (killed on its first run, say)
+        console.print(f"{table.title}; not set up for active learning (no `al init` has "
+                      f"finished on it: an interrupted first run leaves it so): run `dataqa "
+                      f"al init DATA --ledger {ledger} ...` again", highlight=False)
     else:  # an empty table says nothing
         console.print(f"{table.title}; no active-learning round yet: `dataqa al next "
                       f"--ledger {ledger}` picks the first batch", highlight=False)

@@ -1125,3 +1125,10 @@ def test_al_label_interrupted_says_whether_the_file_was_recorded(tmp_path: Path,
             in " ".join(res.output.split()))
     with Ledger(led, create=False) as check:
         assert len(check.labels()) == before
+
+
+def test_al_status_of_a_ledger_no_init_finished_on_says_to_run_init(tmp_path: Path) -> None:
+    Ledger(tmp_path / "e.db").close()  # as a first `al init` killed before it wrote
+    out = _run("al", "status", "--ledger", tmp_path / "e.db")
+    assert "not set up for active learning (no `al init` has finished on it" in out
+    assert "picks the first batch" not in out
