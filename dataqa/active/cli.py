@@ -713,7 +713,7 @@ def status_command(
                       interval, state)
     if len(rounds):
         print_table(table)
-    elif not set_up:  # `al init` never finished (killed on its first run, say)
+    elif not set_up and not summary["items"]:  # a first `al init` killed before it wrote
         console.print(f"{table.title}; not set up for active learning (no `al init` has "
                       f"finished on it: an interrupted first run leaves it so): run `dataqa "
                       f"al init DATA --ledger {ledger} ...` again", highlight=False)
