@@ -741,13 +741,20 @@ def _may_hold_zero_led(path: Path, compression: str | None, common: dict) -> boo
     """Whether a field of the file may start with a zero and two digits (one pass over its
     bytes; True when that cannot be told so: a pattern delimiter, a text encoding that is
     not ASCII's superset)."""
-    sep = common.get("sep", ",")
-    enc = str(common.get("encoding") or "utf-8").lower().replace("_", "-")
-    if common.get("engine") == "python" or len(sep) != 1 or enc.startswith(("utf-16", "utf-32")):
+    import codecs
+
+    try:
+        enc = codecs.lookup(str(common.get("encoding") or "utf-8")).name
+    except LookupError:
         return True
-    # each pattern starts with literal bytes, which re finds at C speed
-    patterns = [re.compile(re.escape(start + quote + b"0") + rb"[0-9]{2}")
-                for start in (b"\n", sep.encode()) for quote in (b"", b'"')]
+    if common.get("engine") == "python" or "\n,0123".encode(enc, errors="replace") != b"\n,0123":
+        return True  # (a pattern delimiter; UTF-16 and other encodings not ASCII's superset)
+    # a zero and two digits at a field's start: after a line end, a delimiter (any
+    # usual one, or the given one), a quote, a space or a byte-order mark; each pattern
+    # starts with literal bytes, which re finds at C speed
+    before = {b"\n", b"\r", b",", b"\t", b";", b"|", b" ", b'"', b"\xbf",
+              str(common.get("sep", ",")).encode(enc, errors="replace")}
+    patterns = [re.compile(re.escape(p + b"0") + rb"[0-9]{2}") for p in before if len(p) == 1]
     tail = b"\n"  # (the first line starts as if after a line end)
     with _open_bytes(path, compression) as fh:
         while True:
@@ -2345,7 +2352,7 @@ def _clean_text_labels(values: pd.Series, column: str, table: str) -> pd.Series:
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 #: A whole number, perhaps written with a zero fraction (``1``, ``-1``, ``1.0``; not
 #: ``01``, which a code may be).
-_WHOLE_TEXT = re.compile(r"(?P<int>[+-]?(0|[1-9]\d*))(\.0+)?")
+_WHOLE_TEXT = re.compile(r"(?P<int>-?(0|[1-9]\d*))(\.0+)?")
 
 
 def _number_spellings(counts: pd.Series) -> dict[str, list[tuple[str, int]]]:
@@ -2354,12 +2361,14 @@ def _number_spellings(counts: pd.Series) -> dict[str, list[tuple[str, int]]]:
     may): the bare spelling -> ``[(spelling, rows), ...]``; empty when each number is
     written one way. Other numbers are left as written (``'1.1'`` and ``'1.10'`` may be
     section codes, ``'01'`` and ``'1'`` two codes)."""
-    groups: dict[int, list[tuple[str, int]]] = {}
+    groups: dict[str, list[tuple[str, int]]] = {}
     for name, count in counts.items():
         m = _WHOLE_TEXT.fullmatch(str(name))
         if m:
-            groups.setdefault(int(m["int"]), []).append((str(name), int(count)))
-    return {str(value): group for value, group in groups.items() if len(group) > 1}
+            groups.setdefault(m["int"], []).append((str(name), int(count)))
+    # named by the bare spelling when a row writes it, else by the most frequent one
+    return {(bare if any(n == bare for n, _ in group) else max(group, key=lambda g: g[1])[0]):
+            group for bare, group in groups.items() if len(group) > 1}
 
 
 def _empty_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
@@ -2493,6 +2502,16 @@ class LabeledTable:
 _ROW_SHAPE_VALUES = 50
 
 
+def _in_values(value: str, values: set) -> bool:
+    """Whether a field's text is one of a column's values (numbers compared as numbers)."""
+    if value in values:
+        return True
+    try:
+        return float(value) in values
+    except ValueError:
+        return False
+
+
 def _row_like(line: str, delim: str, j: int, shapes: list) -> bool:
     """Whether ``line`` (found inside a cell of column ``j``) parses into a row of the
     file: as many fields as it has columns, each category field one of its column's
@@ -2514,7 +2533,7 @@ def _row_like(line: str, delim: str, j: int, shapes: list) -> bool:
             except ValueError:
                 return False
             numbers += 1
-        elif value not in shape:
+        elif not _in_values(value, shape):
             return False
         else:
             categories += 1
@@ -2572,7 +2591,10 @@ def _check_merged_rows(path: Path, df: pd.DataFrame, delim: str, *,
                     if pd.api.types.is_bool_dtype(col):
                         shapes.append(None)
                     elif pd.api.types.is_numeric_dtype(col):
-                        shapes.append("number")
+                        # a label or score of few values is a category of numbers
+                        seen = col.dropna().unique()
+                        shapes.append({float(v) for v in seen} if len(seen) <= _ROW_SHAPE_VALUES
+                                      and len(seen) < len(col) / 2 else "number")
                     else:
                         seen = col.dropna().astype(str).unique()
                         shapes.append(set(seen.tolist()) if len(seen) <= _ROW_SHAPE_VALUES

@@ -317,6 +317,14 @@ def test_codes_with_leading_zeros_are_read_as_text(tmp_path):
         hours = load_table(tmp_path / "h.csv")
     assert hours["hour"].tolist() == list(range(24))
     assert hours["delta"].dtype == np.int64 and hours["z"].dtype == np.int64
+    # a space after the delimiter, a headerless first field, CR line ends: found too
+    (tmp_path / "sp.csv").write_text("a,code\r1, 007\r2, 123\r")
+    with pytest.warns(UserWarning, match="leading zeros"):
+        assert load_table(tmp_path / "sp.csv")["code"].str.strip().tolist() == ["007", "123"]
+    (tmp_path / "first.csv").write_text("\ufeff007,1\n123,2\n")
+    with pytest.warns(UserWarning, match="leading zeros"):
+        first = load_table(tmp_path / "first.csv", header=False, columns=["code", "x"])
+    assert first["code"].tolist() == ["007", "123"]
     # a data line ending with a delimiter the header lacks reads as before
     (tmp_path / "trail.csv").write_text("a,b,c\n1,01234,x,\n2,02345,y,\n")
     with pytest.warns(UserWarning, match="leading zeros"):
@@ -778,6 +786,13 @@ def test_comma_rows_swallowed_by_a_stray_quote_are_warned_of(tmp_path):
                                          r"that opens a field and closes only rows later"):
         df = load_table(tmp_path / "stray.csv")
     assert len(df) == 26
+    # a text and a score of few values: a swallowed row is one of them
+    lines = [f"message {i} with words,{i % 3}" for i in range(40)]
+    lines[3] = '"oops a stray quote,1'
+    lines[7] = '"He said ""hi"" to me",2'
+    (tmp_path / "scores.csv").write_text("text,score\n" + "\n".join(lines) + "\n")
+    with pytest.warns(UserWarning, match=r"scores\.csv': field 1 \('text'\) of data row 4 "):
+        assert len(load_table(tmp_path / "scores.csv")) == 36
     # multi-line texts whose lines are no rows (other field counts, other labels, a lone
     # number): quiet
     (tmp_path / "address.csv").write_text('address,orders\n"1 Oak Rd\nSpringfield, 62701",1\n'
@@ -1322,6 +1337,11 @@ def test_text_labels_are_stripped_with_a_warning_and_case_variants_refused(tmp_p
                                          r"'0' \(2\), '0\.0' \(1\) -> '0'\); read as one class "
                                          r"each"):
         t = prepare_labeled(spelled, label_column="label")
+    # no bare spelling: named after the most frequent; -0 is not 0
+    with pytest.warns(UserWarning, match=r"'1\.0' \(2\), '1\.00' \(1\) -> '1\.0'"):
+        t2 = prepare_labeled(pd.DataFrame({"label": ["1.0", "1.00", "1.0", "2", "-0", "0"],
+                                           "x": np.arange(6.0)}), label_column="label")
+    assert t2.class_names == ["-0", "0", "1.0", "2"]
     # (codes such as 1.1 and 1.10, or 01, stay as written)
     assert t.class_names == ["0", "01", "1", "1.1", "1.10"]
     assert t.labels.tolist() == [2, 2, 0, 0, 2, 0, 3, 4, 1]

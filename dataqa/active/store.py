@@ -118,11 +118,12 @@ def _refuse_case_variants(ledger: Ledger, declared: list[Any], given: list[Any],
 
 
 def _warn_rehashed_rows(ledger: Ledger, name: str, ids, data_rows: list, held: list,
-                        held_set: set, in_table: set) -> None:
+                        held_set: set, in_table: set, labels: dict) -> None:
     """Warn when rows new to a ledger of content-hash ids hold the content (text or
-    features) of items the ledger has and the table no longer does: the hash covers the
-    whole row, the label and split included, so a label changed in the table made a new
-    item beside the old one."""
+    features) of items the ledger has and the table no longer does, with another given
+    label (``labels``: new id -> the table's label): the hash covers the whole row, the
+    label included, so a label changed in the table made a new item beside the old one.
+    A new table that repeats a text with its label (or none) is not warned of."""
     new = [(str(i), d) for i, d in zip(ids, data_rows, strict=True) if str(i) not in held_set]
     gone = [i for i in held if str(i) not in in_table]
     if not new or not gone:
@@ -134,10 +135,12 @@ def _warn_rehashed_rows(ledger: Ledger, name: str, ids, data_rows: list, held: l
         key = d.get("text") if "text" in d else tuple(d.get("features") or ())
         if key not in (None, ()):
             by_content.setdefault(key if isinstance(key, str) else tuple(key), i)
+    was = ledger.latest_labels(source="given").set_index("id")["label"].to_dict()
     pairs = []
     for i, d in new:
         key = d.get("text") if "text" in d else tuple(d.get("features") or ())
-        if key in by_content:
+        if key in by_content and str(labels.get(i)) != str(was.get(by_content[key])) \
+                and (labels.get(i) is not None or by_content[key] in was):
             pairs.append((i, by_content[key]))
     if pairs:
         import warnings
@@ -358,7 +361,8 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
             else:
                 lacking.append(i)
     if id_column is None and old is not None and replaced is None:
-        _warn_rehashed_rows(ledger, name, ids, data_rows, held, held_set, in_table)
+        _warn_rehashed_rows(ledger, name, ids, data_rows, held, held_set, in_table,
+                            dict(zip(map(str, labeled_ids), given, strict=True)))
     with ledger.transaction():
         new = ledger.add_items(ids, split=splits, data=data_rows,
                                replace_data=replaced is not None)

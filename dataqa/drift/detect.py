@@ -549,7 +549,10 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     if all((pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
            for s in (ref, cur)):
         r, c = _filled_text(ref), _filled_text(cur)
-        if len(r) and len(c) and _dates_as_text(r, name=name) and _dates_as_text(c, name=name):
+        # (loose dates are judged on both tables together: a current window of 3 months)
+        both = pd.concat([r, c], ignore_index=True) if len(r) and len(c) else r
+        if len(r) and len(c) and _dates_as_text(r, name=name, loose=_loose_allowed(both, name)) \
+                and _dates_as_text(c, name=name, loose=_loose_allowed(both, name)):
             return "a time column (dates written as text)"
         if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
                 r.str.len().mean() < ID_MAX_MEAN_LENGTH
@@ -719,7 +722,17 @@ def _loose_dates_allowed(values: pd.Series, name) -> bool:
     return not seasons
 
 
-def _dates_as_text(values: pd.Series, sample: int = 200, name=None) -> bool:
+def _loose_allowed(values: pd.Series, name) -> bool | None:
+    """:func:`_loose_dates_allowed` of both tables' values when some are written loosely
+    (None otherwise: nothing to decide, so nothing computed)."""
+    v = values.iloc[np.unique(np.linspace(0, len(values) - 1, min(200, len(values))).astype(int))]
+    if not v.str.fullmatch(_DATE_TEXT_LOOSE).any():
+        return None
+    return _loose_dates_allowed(values, name)
+
+
+def _dates_as_text(values: pd.Series, sample: int = 200, name=None,
+                   loose: bool | None = None) -> bool:
     """Whether the strings are dates such as 2026-01-31, 31/01/2026, 2026-01-31 08:00:00
     or Mar 28, 2023 (or, see :func:`_loose_dates_allowed`, 03/18/23 or 2023-06): at least
     :data:`DATE_SHARE` of them written so (a few placeholders such as "unknown" aside),
@@ -727,10 +740,12 @@ def _dates_as_text(values: pd.Series, sample: int = 200, name=None) -> bool:
     import warnings
 
     v = values.iloc[np.unique(np.linspace(0, len(values) - 1, min(sample, len(values))).astype(int))]
+    allowed = loose
     loose = False
     like = _date_like(v, loose)
     if like.mean() < DATE_SHARE:  # (the loose forms' checks only where they may decide)
-        loose = _date_like(v, True).mean() >= DATE_SHARE and _loose_dates_allowed(values, name)
+        loose = _date_like(v, True).mean() >= DATE_SHARE and (
+            allowed if allowed is not None else _loose_dates_allowed(values, name))
         if not loose:
             return False
         like = _date_like(v, loose)

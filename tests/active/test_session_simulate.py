@@ -385,12 +385,15 @@ def test_a_label_changed_in_a_table_without_ids_is_warned_of_as_a_second_item(
                                              r"without --id-column"):
             store_table(led, v2, label_column="label", text_column="text")
         assert len(led.items()) == 3
-        # the same table again: nothing new, no warning
+        # the same table again, or a new table that repeats a text with its label: quiet
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             store_table(led, v2, label_column="label", text_column="text")
+            store_table(led, pd.DataFrame({"label": ["spam", "ham"],
+                                           "text": ["WIN a prize", "a new text"]}),
+                        label_column="label", text_column="text")
 
 
 def test_a_fall_in_dev_accuracy_beyond_its_interval_is_warned_of(tmp_path: Path) -> None:

@@ -974,6 +974,13 @@ def test_dates_written_in_other_ways_are_left_out_as_times():
         assert not _dates_as_text(pd.Series(values * 60), name="size"), values
     seasons = pd.Series([f"{y}-{(y + 1) % 100:02d}" for y in range(1990, 2020)] * 5)
     assert not _dates_as_text(seasons, name="season")
+    # loose dates are judged on both tables: a current table of three months
+    from dataqa.drift.detect import _skip_reason
+
+    ref_cycles = pd.Series([f"{2021 + k // 12}-{k % 12 + 1:02d}" for k in range(24)] * 5)
+    cur_cycles = pd.Series(["2023-01", "2023-02", "2023-03"] * 40)
+    assert _skip_reason(ref_cycles, cur_cycles, name="cycle") == (
+        "a time column (dates written as text)")
     months = pd.Series([f"2023-{m:02d}" for m in range(1, 13)] * 10)
     assert _dates_as_text(months, name="billing_month") and not _dates_as_text(months, name="x")
     # a fifth of the values no date: not a date column
