@@ -747,6 +747,8 @@ def _may_hold_zero_led(path: Path, compression: str | None, common: dict) -> boo
         enc = codecs.lookup(str(common.get("encoding") or "utf-8")).name
     except LookupError:
         return True
+    if enc == "utf-8-sig":  # (its mark starts the file only: the text is UTF-8)
+        enc = "utf-8"
     if common.get("engine") == "python" or "\n,0123".encode(enc, errors="replace") != b"\n,0123":
         return True  # (a pattern delimiter; UTF-16 and other encodings not ASCII's superset)
     # a zero and two digits at a field's start: after a line end, a delimiter (any

@@ -2090,3 +2090,17 @@ def test_a_json_file_of_one_bare_value_is_named_as_no_table(tmp_path):
     (tmp_path / "n.json").write_text("42")
     with pytest.raises(DataLoadError, match=r"single JSON value \(int: '42'\)"):
         load_table(tmp_path / "n.json")
+
+
+def test_the_zero_led_byte_scan_reads_a_file_read_with_its_byte_order_mark_as_utf8(tmp_path):
+    from pathlib import Path
+
+    from dataqa.data import _may_hold_zero_led
+
+    path = tmp_path / "n.csv"
+    path.write_text("a,b\n1,100\n2,205\n")
+    for enc in ("utf-8", "utf-8-sig", "UTF8", "latin-1"):
+        assert not _may_hold_zero_led(Path(path), None, {"sep": ",", "encoding": enc}), enc
+    path.write_text("a,b\n1,007\n")
+    assert _may_hold_zero_led(Path(path), None, {"sep": ",", "encoding": "utf-8-sig"})
+    assert _may_hold_zero_led(Path(path), None, {"sep": ",", "encoding": "utf-16"})  # (unread)
