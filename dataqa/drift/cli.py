@@ -93,14 +93,9 @@ def _exclude(ref, cur, names: list[str], roles: dict):
             cur.drop(columns=[c for c in names if c in cur.columns]))
 
 
-def _moved(share: dict) -> bool:
-    """Whether a class's estimated share (a ``label_shift`` entry) has an interval that
-    leaves the reference's share out."""
-    return not share["low"] <= share["reference_prior"] <= share["high"]
-
-
 def _print(result, paths) -> None:
     cols = result.columns
+    from dataqa.drift.report import share_moved
     from dataqa.drift.report import verdict as _verdict
 
     kind, words = _verdict(result)
@@ -160,10 +155,10 @@ def _print(result, paths) -> None:
 
         _say("  class mix, estimate [interval] (reference share): " + "; ".join(
             f"{name}: {v['prior']:.2f} [{v['low']:.2f}, {v['high']:.2f}]"
-            f"{'*' if _moved(v) else ''} ({v['reference_prior']:.2f})" for name, v in shares[:6])
+            f"{'*' if share_moved(v) else ''} ({v['reference_prior']:.2f})" for name, v in shares[:6])
             + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else "")
             + ("; * the interval leaves the reference share out: the class mix moved"
-               if any(_moved(v) for _, v in shares[:6]) else ""),
+               if any(share_moved(v) for _, v in shares[:6]) else ""),
             highlight=False, markup=False)
         from dataqa.drift.report import model_check_notes, observed_mix_text
 

@@ -550,10 +550,11 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
            for s in (ref, cur)):
         r, c = _filled_text(ref), _filled_text(cur)
         # (loose dates are judged on both tables together: a current window of 3 months)
-        both = pd.concat([r, c], ignore_index=True) if len(r) and len(c) else r
-        if len(r) and len(c) and _dates_as_text(r, name=name, loose=_loose_allowed(both, name)) \
-                and _dates_as_text(c, name=name, loose=_loose_allowed(both, name)):
-            return "a time column (dates written as text)"
+        if len(r) and len(c):
+            loose = _loose_allowed(pd.concat([r, c], ignore_index=True), name)
+            if _dates_as_text(r, name=name, loose=loose) and _dates_as_text(c, name=name,
+                                                                             loose=loose):
+                return "a time column (dates written as text)"
         if len(r) >= MIN_ROWS and len(c) >= MIN_ROWS and (
                 r.str.len().mean() < ID_MAX_MEAN_LENGTH
                 or r.str.fullmatch(r"[\x21-\x7e]+").mean() >= 1 - ID_SPACED_SHARE):

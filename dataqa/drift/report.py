@@ -216,6 +216,12 @@ def windows_summary(windows) -> str:
             f"alarm" + (f"; {untested} not tested (fewer than 10 rows)" if untested else ""))
 
 
+def share_moved(share: dict) -> bool:
+    """Whether a class's estimated share (a ``label_shift`` entry) has an interval that
+    leaves the reference's share out."""
+    return not share["low"] <= share["reference_prior"] <= share["high"]
+
+
 def verdict(result) -> tuple[str, str]:
     """``(kind, words)`` of a run's headline, as the command line prints it and the report
     shows it: ``("drift", "drift")``; ``("whole", "no column drifted, but the whole table
@@ -227,8 +233,7 @@ def verdict(result) -> tuple[str, str]:
     whole = [name for name, v in result.multivariate.items() if v.get("drifted")]
     if whole:  # the column-wise verdict stays the headline; the whole table's is beside it
         return "whole", f"no column drifted, but the whole table did ({', '.join(whole)})"
-    if any(not v["low"] <= v["reference_prior"] <= v["high"]
-           for v in (result.label_shift or {}).values()):
+    if any(share_moved(v) for v in (result.label_shift or {}).values()):
         return "mix", "no column drifted, but the class mix moved"
     return "none", "no drift"
 
