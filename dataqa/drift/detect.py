@@ -397,10 +397,14 @@ _UNITS = ("%|ms|s|sec|secs|seconds|min|mins|minutes|h|hr|hrs|hours|us|\u00b5s|ns
 #: a unit ($12.50, 12.50 \u20ac, USD 12.50, 1,632, 14 ms, 12%), as text.
 #: Matched against the stripped text, with at most two spaces between the parts (so a
 #: long run of blanks fails at once instead of being tried every way).
+#: A negative amount may be written in parentheses, as accountants do: ``(12.50)``,
+#: ``($1,234.00)``, ``$(12.50)``.
 _MARKED_NUMBER = re.compile(
+    r"(?P<lead>\()?"
     r"(?P<pre>[$\u20ac\u00a3\u00a5\u20b9]|(?i:usd|eur|gbp|jpy|inr|chf|cad|aud)(?= ))?[ \t]{0,2}"
-    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]{0,2}"
-    rf"(?P<post>[$\u20ac\u00a3\u00a5\u20b9]|(?i:{_UNITS}))?")
+    r"(?P<open>(?(lead)|\())?"
+    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?(open)\))[ \t]{0,2}"
+    rf"(?P<post>[$\u20ac\u00a3\u00a5\u20b9]|(?i:{_UNITS}))?(?(lead)\))")
 
 
 def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
@@ -421,14 +425,19 @@ def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
         return None
     pre, post = marks.pop()
     example = str(v.iloc[0])
+    negative = [x for x, m in zip(v, found, strict=True) if m["lead"] or m["open"]]
+    # (that a negative in parentheses needs its sign back, for the recipe)
+    paren = ", negatives in parentheses" if negative else ""
     if pre or post:
         sign = found[0]["pre"] or found[0]["post"]  # (as written)
         what = (f"the currency sign {sign!r}" if sign in "$\u20ac\u00a3\u00a5\u20b9" or
                 sign.upper() in ("USD", "EUR", "GBP", "JPY", "INR", "CHF", "CAD", "AUD")
                 else f"the unit {sign!r}")
-        return example, what
+        return example, what + paren
     grouped = [x for x, m in zip(v, found, strict=True) if "," in m["num"]]
-    return (grouped[0], "thousands separators") if grouped else None
+    if grouped:
+        return grouped[0], "thousands separators" + paren
+    return (negative[0], "negatives in parentheses") if negative else None
 
 
 def _warn_respelled_values(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
@@ -483,8 +492,11 @@ def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
             f"compared as categories (each amount its own value), where a change of their "
             f"size shows only as values moving; to compare them as numbers, strip the sign, "
             f"unit or separators before (pandas: pd.to_numeric(s.str.replace(r'[^0-9.+-]', "
-            f"'', regex=True)), for a column of one unit).", UserWarning,
-            stacklevel=caller_stacklevel())
+            f"'', regex=True)), for a column of one unit"
+            + ("; give negatives in parentheses their sign first: s = s.str.strip()"
+               ".str.replace(r'^\\((.*)\\)$', r'-\\1', regex=True)"
+               if any("parentheses" in what for _, what in found.values()) else "")
+            + ").", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _refuse_decimal_commas(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
@@ -562,8 +574,15 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
             shared = len(set(r) & set(c))
             if (min(distinct_r, distinct_c) >= ID_DISTINCT_SHARE
                     and (shared <= ID_SHARED_SHARE * c.nunique() or ref is cur)):
-                return (f"an identifier: {_pct(distinct_r)} of reference and {_pct(distinct_c)} of "
-                        f"current values distinct, {shared} shared")
+                counts = (f"{_pct(distinct_r)} of reference and {_pct(distinct_c)} of "
+                          f"current values distinct, {shared} shared")
+                mark = _number_mark(r)
+                if mark is not None and _number_mark(c) is not None:
+                    # (amounts as text, each its own: left out as ids are, but said so)
+                    return (f"numbers written as text (e.g. {mark[0]!r}: {mark[1]}), {counts}; "
+                            f"make them numbers to compare them (strip the sign, unit or "
+                            f"separators)")
+                return f"an identifier: {counts}"
     return None
 
 

@@ -441,14 +441,22 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
 
 def _placeholder_times(times: pd.Series) -> np.ndarray:
     """Which times are placeholders for a missing one: Unix time 0 (1970-01-01 00:00, a
-    missing time written as 0) or a year before 1902 (1900-01-01, 0001-01-01 as some
-    systems fill), among times whose median is after 1990, and at most 1% of them (or
-    one)."""
+    missing time written as 0; with a zone, anywhere within 14 hours of it, as the
+    offsets reach: ``1969-12-31T19:00:00-05:00`` is Unix 0 shown in New York, and
+    ``1970-01-01T00:00:00+02:00`` a zero filled in before the zone was added) or a year
+    before 1902 (1900-01-01, 0001-01-01 as some systems fill), among times whose median
+    is after 1990, and at most 1% of them (or one)."""
     t = times.dropna()
     if not len(t) or t.median().year < 1990:
         return np.zeros(len(times), dtype=bool)
-    naive = times.dt.tz_convert(None) if times.dt.tz is not None else times
-    stray = ((naive == pd.Timestamp("1970-01-01")) | (naive.dt.year < 1902)).fillna(False)
+    if times.dt.tz is not None:
+        zero = (times.dt.tz_convert("UTC").dt.tz_localize(None)
+                - pd.Timestamp("1970-01-01")).abs() <= pd.Timedelta(hours=14)
+        naive = times.dt.tz_convert(None)
+    else:
+        naive = times
+        zero = naive == pd.Timestamp("1970-01-01")
+    stray = (zero | (naive.dt.year < 1902)).fillna(False)
     stray = stray.to_numpy(dtype=bool)
     return stray if stray.sum() <= max(1.0, 0.01 * len(t)) else np.zeros(len(times), dtype=bool)
 

@@ -918,6 +918,42 @@ def test_numbers_with_units_or_separators_compared_as_categories_are_warned_of()
     assert _number_mark(pd.Series(["  $12.50 ", "\t$3"] * 10, dtype=object)) == (
         "  $12.50 ", "the currency sign '$'")
     assert _number_mark(pd.Series(["1" + " " * 50_000 + "ms"] * 3, dtype=object)) is None
+    # negatives in parentheses, as accountants write them
+    assert _number_mark(pd.Series(["(12.50)", "3.10", "$(4.00)"][:2] * 10, dtype=object)) == (
+        "(12.50)", "negatives in parentheses")
+    assert _number_mark(pd.Series(["($1,234.00)", "$(4.00)", "$7.00"] * 10, dtype=object)) == (
+        "($1,234.00)", "the currency sign '$', negatives in parentheses")
+    for values in (["(12.50", "3.10"], ["12.50)", "3.10"], ["((12))", "3"]):
+        assert _number_mark(pd.Series(values * 10, dtype=object)) is None, values
+
+
+def test_amounts_with_negatives_in_parentheses_get_the_recipe_for_their_sign():
+    rng = np.random.default_rng(8)
+
+    def frame(step):
+        v = np.round(rng.normal(100, 500, 300) / step) * step
+        return pd.DataFrame({"amount": [f"({-a:,.2f})" if a < 0 else f"{a:,.2f}" for a in v],
+                             "x": rng.normal(size=300)})
+
+    with pytest.warns(UserWarning) as seen:
+        detect_drift(frame(10), frame(10), multivariate=())
+    said = [str(w.message) for w in seen if "numbers written as text" in str(w.message)]
+    assert len(said) == 1 and "thousands separators, negatives in parentheses" in said[0]
+    recipe = "s.str.strip().str.replace(r'^\\((.*)\\)$', r'-\\1', regex=True)"
+    assert recipe in said[0]
+    # the recipe, as printed, gives the amounts back with their sign
+    s = pd.Series(["(1,250.27)", " 769.14", "(3.00) "])
+    s = s.str.strip().str.replace(r'^\((.*)\)$', r'-\1', regex=True)
+    assert pd.to_numeric(s.str.replace(r'[^0-9.+-]', '', regex=True)).tolist() == [
+        -1250.27, 769.14, -3.0]
+    # amounts to the cent, nearly each its own, are left out as ids are, and said to be
+    # numbers written as text
+    r = detect_drift(frame(0.01), frame(0.01), multivariate=())
+    why = r.settings["skipped_columns"]["amount"]
+    assert re.fullmatch(
+        r"numbers written as text \(e\.g\. '[(\d,.)]+': thousands separators, negatives in "
+        r"parentheses\), 100% of reference and 100% of current values distinct, \d shared; "
+        r"make them numbers to compare them \(strip the sign, unit or separators\)", why), why
 
 
 def test_zip_codes_are_compared_as_categories_even_when_one_file_has_no_leading_zero(
@@ -1037,6 +1073,11 @@ def test_blank_text_cells_are_missing_as_a_csv_reads_them():
     assert not bool(row["drifted"]) and row["p_value"] == 1.0
     # the caller's table is left as it was
     assert cur["note"].tolist()[:1] == [""]
+    # a categorical column (a Parquet dictionary column reads so) whose blank is a category
+    cat = cur.assign(note=cur["note"].astype("category"))
+    row = detect_drift(ref, cat, multivariate=()).columns.set_index("column").loc["note"]
+    assert row["missing_current"] == 0.5 and not bool(row["drifted"]) and row["p_value"] == 1.0
+    assert list(cat["note"].cat.categories) == ["", "  ", "hi"]
 
 
 def test_unix_times_in_a_column_named_as_a_time_are_left_out():

@@ -816,3 +816,32 @@ def test_a_placeholder_time_is_warned_of_and_does_not_move_the_windows():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         split_windows(old, time_column="t", window="1D")
+
+
+@pytest.mark.parametrize("zero", ["1969-12-31T19:00:00-05:00", "1970-01-01T00:00:00+02:00"])
+def test_a_placeholder_time_with_a_zone_is_found(zero):
+    # Unix time 0 shown in a zone, or a zero filled in before a zone was added: within
+    # 14 hours of 1970-01-01 00:00 UTC, among times of 2024
+    t = pd.Series([f"{s}-05:00" for s in
+                   pd.date_range("2024-01-01 05:00", periods=500, freq="h")
+                   .strftime("%Y-%m-%dT%H:%M:%S")])
+    t[7] = zero
+    df = pd.DataFrame({"t": t, "x": np.arange(500)})
+    with pytest.warns(UserWarning, match=r"time column 't' holds 1 placeholder time .*rows 8, "
+                                         r"counted from 1"):
+        w = split_windows(df, time_column="t", window="1D")
+    assert [len(rows) for _, rows in w][0] == 1
+    assert sum(len(rows) for _, rows in w) == 500
+
+
+def test_a_time_a_day_after_unix_zero_is_no_placeholder():
+    t = pd.Series(pd.date_range("2024-01-01 05:00", periods=500, freq="h")
+                  .strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+    t[7] = "1970-01-02T00:00:00+00:00"  # (more than 14 hours from it: not taken for one)
+    df = pd.DataFrame({"t": t, "x": np.arange(500)})
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        split_windows(df, time_column="t", window="1D")
+    assert not any("placeholder" in str(w.message) for w in seen)
