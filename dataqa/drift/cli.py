@@ -419,6 +419,7 @@ def drift_command(
     ref, cur = _align_missing_words(*(_missing_words_back(t, [time_column]) for t in (ref, cur)))
     for t in (ref, cur):  # (said once per file, not per window)
         _warn_missing_words_kept(t, [c for c in t.columns if c not in (exclude_column or ())])
+    cur_read = cur  # (content ids hash every column, left out or not: other commands' ids)
     if exclude_column:
         ref, cur = _exclude(ref, cur, exclude_column,
                             {"--label-column": label_column, "--text-column": text_column,
@@ -436,9 +437,10 @@ def drift_command(
             from dataqa.drift.windows import drift_windows
 
             result = drift_windows(ref, cur, time_column=time_column, window=window,
-                                   chunk_size=chunk_size, dayfirst=dayfirst, **kwargs)
+                                   chunk_size=chunk_size, dayfirst=dayfirst,
+                                   _as_read=cur_read, **kwargs)
         else:
-            result = detect_drift(ref, cur, **kwargs)
+            result = detect_drift(ref, cur, _as_read=cur_read, **kwargs)
     except DataqaError as exc:
         # a hint on reading the current table (a file without a header, say) names the
         # options that read it alone

@@ -549,7 +549,7 @@ def drift_windows(reference, current, *, time_column: str | None = None,
                   feature_columns: Sequence[str] | None = None, text_column: str | None = None,
                   label_column: str | None = None, id_column: str | None = None,
                   random_state=0, progress: bool | None = None, dayfirst: bool | None = None,
-                  **options) -> DriftResult:
+                  _as_read: pd.DataFrame | None = None, **options) -> DriftResult:
     """:func:`~dataqa.drift.detect_drift` on the whole current data, then on each window.
 
     Every window (``time_column`` + ``window``, or ``chunk_size`` rows) is compared with
@@ -624,7 +624,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         by_share[time_column] = "a time column: the windows' time"
     result = detect_drift(ref, cur, label_column=label_column, id_column=id_column,
                           random_state=random_state, multivariate=multi, progress=progress,
-                          _keep_features=True, _skipped=by_share, _as_read=read[0], **common)
+                          _keep_features=True, _skipped=by_share,
+                          _as_read=read[0] if _as_read is None else _as_read, **common)
     # every window and chunk is compared in the whole run's features: the text features
     # (TF-IDF or embeddings, and their SVD) are fitted once, on the reference and all
     # current rows, a map that treats the reference's and a window's rows alike, so each

@@ -967,6 +967,17 @@ def test_exclude_column_leaves_a_column_out_of_both_tables(tmp_path):
     assert res.exit_code == 0, res.output
     compared = pd.read_csv(tmp_path / "o" / "columns.csv")["column"].tolist()
     assert compared == ["x"]  # z and label left out (label is only in the reference)
+    # the queue's content ids hash the whole row as read, as other commands' ids do
+    from dataqa.data import load_table, make_ids
+
+    every = set(make_ids(load_table(tmp_path / "lost.csv")))
+    queue = pd.read_csv(tmp_path / "o" / "queue.csv", dtype=str)
+    assert len(queue) and set(queue["id"]) <= every
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "lost.csv"), "--exclude-column",
+                              "z", "--exclude-column", "label", "--permutations", "19", "-q",
+                              "--chunk-size", "30", "--out", str(tmp_path / "w")])
+    assert res.exit_code == 0, res.output
+    assert set(pd.read_csv(tmp_path / "w" / "queue.csv", dtype=str)["id"]) <= every
 
 
 def test_an_empty_time_column_names_its_table(tmp_path):
