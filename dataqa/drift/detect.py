@@ -221,6 +221,37 @@ def _one_side_reason(df: pd.DataFrame, col, side: str) -> str:
     return f"only in the {side} table"
 
 
+def _number_share(s: pd.Series) -> float:
+    """The share of a column's filled values that are numbers (written as text or not)."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return 1.0
+    text = _filled_text(s)
+    if not len(text):
+        return 0.0
+    return float(pd.to_numeric(text.str.strip(), errors="coerce").notna().mean())
+
+
+def _refuse_numbers_for_text(ref: pd.DataFrame, cur: pd.DataFrame, col) -> None:
+    """Refuse a text column that holds only numbers in one table and text in the other
+    (an export that put row numbers or scores where the messages were): compared as
+    text, it reads as drift, and the model checks would estimate an accuracy on them."""
+    shares = [_number_share(df[col]) for df in (ref, cur)]
+    for k, (df, name) in enumerate(((ref, "reference"), (cur, "current"))):
+        other_df, other = (cur, "current") if k == 0 else (ref, "reference")
+        if shares[k] == 1.0 and shares[1 - k] < 0.5 and len(_filled_text(df[col])) >= MIN_ROWS:
+            first = df[col].notna().to_numpy().argmax()
+            value = df[col].iloc[first]
+            if isinstance(value, np.generic):
+                value = value.item()
+            raise FeatureTypeError(
+                f"text column {col!r} holds only numbers in {_which(df, name)} (e.g. "
+                f"{value!r} in row {first + 1}, {_counted(df)}) but text in "
+                f"{_which(other_df, other)} ({_pct(1 - shares[1 - k])} of its values are not "
+                f"numbers): the {name} file's column {col!r} does not hold the text; check which "
+                f"column holds the text there (rename it, or read the file with the right "
+                f"--{'current-' if name == 'current' else ''}columns).")
+
+
 def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column, reserved,
              part: bool = False, positions=frozenset(), warn_marked: bool = True):
     """(column -> kind, skipped column -> reason). ``part``: the tables are a window or a
@@ -238,6 +269,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             raise FeatureTypeError(
                 f"text column {col!r} holds numbers in both tables, not text; leave it out of "
                 f"--text-column (API: text_column) and it is compared as a number.")
+        if not part:
+            _refuse_numbers_for_text(ref, cur, col)
     only = {}
     if feature_columns is None:
         shared = set(ref.columns) & set(cur.columns)

@@ -229,6 +229,30 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("numbers_in", ["current", "reference"])
+def test_a_text_column_of_numbers_in_one_file_only_exits_2(tmp_path, numbers_in):
+    rng = np.random.default_rng(3)
+    words = ["free", "call", "now", "see", "you", "at", "lunch", "win", "prize", "ok"]
+    text = pd.DataFrame({"text": [" ".join(rng.choice(words, 5)) for _ in range(40)],
+                         "x": rng.normal(size=40)})
+    numbers = text.assign(text=range(40))  # an export that put row numbers there
+    r, c = (text, numbers) if numbers_in == "current" else (numbers, text)
+    r, c = _write(tmp_path, "r.csv", r), _write(tmp_path, "c.csv", c)
+    res = runner.invoke(app, ["drift", r, c, "--text-column", "text", "--out",
+                              str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    path, other = (c, r) if numbers_in == "current" else (r, c)
+    other_name = "reference" if numbers_in == "current" else "current"
+    flag = "--current-columns" if numbers_in == "current" else "--columns"
+    assert (f"text column 'text' holds only numbers in the {numbers_in} table ('{path}') "
+            f"(e.g. 0 in row 1, counted from 1 after the header) but text in the {other_name} "
+            f"table ('{other}') (100% of its values are not numbers): the {numbers_in} file's "
+            f"column 'text' does not hold the text; check which column holds the text there "
+            f"(rename it, or read the file with the right {flag}).") in " ".join(
+        res.output.split())
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--push"], "--push needs --project"),
     (["--push", "--project", "p"], "--push needs --ledger"),
