@@ -39,8 +39,10 @@ from dataqa.labelstudio.ledger_state import (
     ledger_lock,
     open_ledger,
     plain_answer_prefix,
+    project_state,
     pulled_state_key,
     record_answer_origin,
+    record_project_state,
     same_project,
 )
 from dataqa.labelstudio.pull_changes import (
@@ -225,26 +227,47 @@ class _LabelCodec:
     - classes that are names (``dataqa al init`` with a text label column): the name;
     - classes that are numbers, and a choice that is a number: that number;
     - otherwise (no class known yet, or numbered classes shown under names): the
-      position of the choice in the project's classes, as pushes map them.
+      position of the choice's name in ``stable``, the project's classes as the ledger
+      first knew them (as the push mapped them), classes added later after them. A
+      position in the project's choices as they are now would change its meaning when
+      the choices are reordered or a class is put between two in Label Studio.
+
+    ``names``: the project's classes now, then those of ``stable`` it no longer has (an
+    answer an earlier pull stored of a class since taken out keeps its name).
     """
 
     names: list[str]
     kind: str | None
+    stable: list[str] | None = None
 
     def store(self, index: int) -> Any:
         name = self.names[index]
         if self.kind == "str":
             return name
         number = _int_text(name) if self.kind == "int" else None
-        return index if number is None else number
+        if number is not None:
+            return number
+        return index if self.stable is None else self.stable.index(name)
 
     def index(self, stored: Any) -> int:
-        """The position in the project's classes of a stored label (inverse of store)."""
+        """The position in ``names`` of a stored label (inverse of store)."""
         if isinstance(stored, str) and stored in self.names:
             return self.names.index(stored)
         if self.kind == "int" and str(stored) in self.names:
             return self.names.index(str(stored))
-        return int(stored)
+        k = int(stored)
+        if self.stable is not None and 0 <= k < len(self.stable) \
+                and self.stable[k] in self.names:
+            return self.names.index(self.stable[k])
+        return k
+
+
+def _codec(names: list[str], kind: str | None, known: list[str] | None) -> _LabelCodec:
+    """The codec of a pull: ``known``, the classes the ledger recorded for the project (by
+    the last pull, else by the push; None: none recorded), keep their positions."""
+    stable = list(known) if known else list(names)
+    stable += [n for n in names if n not in stable]
+    return _LabelCodec(list(names) + [n for n in stable if n not in names], kind, stable)
 
 
 def _int_text(name: str) -> int | None:
@@ -332,7 +355,11 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         from dataqa.active.labels import CONFIG_KEY, ledger_classes
 
         classes, kind = ledger_classes(ledger_db)
-        codec = _LabelCodec(list(names), kind)
+        pushed = project_state(ledger_db, fetched.title)
+        known = ((fetched.previous or {}).get("classes")
+                 or (pushed.get("class_names") if same_project(
+                     pushed, project_id, fetched.url, fetched.created_at) else None))
+        codec = _codec(list(names), kind, known)
         upserts = _compare(rows, before, fetched.origin.prefix, codec)
         # a new label of an item an active-learning round picked, from a project that
         # item was pushed to as an active-learning batch, belongs to that round (the
@@ -350,6 +377,11 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             u["round"] = round_of.get(u["item_id"]) if u["item_id"] in in_batches else None
         declared = (ledger_db.get_state(CONFIG_KEY) or {}).get("classes") or []
         new_classes = _new_classes(classes if declared else [], upserts, codec)
+        if not declared and known:  # a class added in Label Studio since the push
+            added = {n for n in names if n not in known}
+            new_classes = sorted({codec.names[codec.index(u["label"])] for u in upserts
+                                  if not isinstance(u["label"], str) or u["label"] in names}
+                                 & added)
         if state is not None:  # rows of tasks not exported again come from the ledger
             rows.extend(_reuse(before, codec, redone, state))
         watermark = max(stamps, key=_parse_time) if stamps else None
@@ -364,7 +396,15 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             ledger_db.set_state(pulled_state_key(fetched.title), {
                 "project_id": project_id, "url": fetched.url,
                 "created_at": fetched.created_at, "prefix": fetched.origin.prefix,
-                "watermark": watermark, "tasks": tasks_state})
+                "watermark": watermark, "tasks": tasks_state, "classes": codec.stable})
+            if (known and list(names) != list(known) and list(names[:len(known)]) == list(known)
+                    and pushed.get("class_names") == list(known)):
+                # classes added after the others in Label Studio: the project's classes
+                # now, for the next push (positions of the others unchanged)
+                record_project_state(ledger_db, fetched.title, project_id=project_id,
+                                     url=pushed.get("url", fetched.url),
+                                     class_names=list(names),
+                                     created_at=pushed.get("created_at"))
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
                    new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips,

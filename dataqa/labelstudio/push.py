@@ -261,10 +261,17 @@ def _resolve_project(client: LabelStudioClient, project: str | int, *, config: s
             logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
             return info
     have = config_classes(info.get("label_config", ""))
-    if have != names:
+    if have != names and have[:len(names)] != names:  # (classes added after them: kept)
+        edited = ""
+        if set(names) <= set(have):  # choices reordered, or one put between, in Label Studio
+            keep = names + [c for c in have if c not in names]
+            edited = (f" If the choices were edited in Label Studio, put them back in the "
+                      f"order {keep!r} there (new classes after the others; answers pulled "
+                      f"already are kept by class name) and push again.")
         raise LabelStudioProjectError(
             f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
-            f"{names!r}; use another project or the same class names in the same order.")
+            f"{names!r}; use another project or the same class names in the same order."
+            f"{edited}")
     return info
 
 
@@ -571,6 +578,9 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
             info = _resolve_project(server, project, config=plan.config,
                                     names=plan.class_names, kind=kind, queue=queue)
             _adopt_tag_names(plan, info["label_config"])
+            # classes added after the given ones in Label Studio are the project's classes
+            # (the given ones keep their positions)
+            plan.class_names = config_classes(info["label_config"])
             project_id, title = int(info["id"]), str(info["title"])
             report = _start_report(plan, project=title, project_id=project_id)
             on_server, duplicates, max_id = server_map(server, project_id)

@@ -129,3 +129,101 @@ def test_a_push_only_ledger_announces_no_class_of_its_project(ls_server, ls_clie
     r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
     assert r.exit_code == 0 and "1 new" in r.output, r.output
     assert "new class" not in r.output, r.output
+
+
+def _push_only_ledger(ls_server, tmp_path: Path, project_name: str, monkeypatch, n: int = 4):
+    """A ledger that pushed ``n`` items with no given label (labels stored by position)."""
+    from ._helpers import make_items
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", ls_server.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", ls_server.api_key)
+    make_items(n).drop(columns=["prediction"]).to_csv(tmp_path / "q.csv", index=False)
+    led = tmp_path / "push.ledger"
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
+                            "--queue", "active", "--from", str(tmp_path / "q.csv"),
+                            "--classes", "ham,spam"])
+    assert r.exit_code == 0, r.output
+    return led
+
+
+def _set_choices(ls_client, project: dict, names: list[str]) -> None:
+    config = project["label_config"]
+    head, rest = config.split("<Choice ", 1)
+    tail = rest[rest.rindex("/>") + 2:]
+    ls_client.request("PATCH", f"/api/projects/{project['id']}/", json_body={
+        "label_config": head + "".join(f'<Choice value="{n}"/>' for n in names) + tail})
+
+
+def test_choices_reordered_or_a_class_put_between_keep_every_stored_label(
+        ls_server, ls_client, tmp_path, project_name, monkeypatch):
+    """Labels stored by position keep the positions of the classes as pushed, whatever
+    the order of the project's choices later."""
+    led = _push_only_ledger(ls_server, tmp_path, project_name, monkeypatch)
+    project = ls_client.find_project(project_name)
+    tasks = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(project["id"])}
+    ls_client.create_annotation(tasks["item-0"], choice("spam"))
+    ls_client.create_annotation(tasks["item-1"], choice("ham"))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    _set_choices(ls_client, project, ["spam", "ham"])  # reordered in Label Studio
+    ls_client.create_annotation(tasks["item-2"], choice("spam"))
+    out = tmp_path / "pulled.csv"
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name,
+                            "--out", str(out)])
+    assert r.exit_code == 0 and "new class" not in r.output, r.output
+    with Ledger(led) as db:
+        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    assert human == {"item-0": 1, "item-1": 0, "item-2": 1}  # positions in ham, spam
+    pulled = pd.read_csv(out).set_index("id")
+    assert pulled["label_name"].to_dict() == {"item-0": "spam", "item-1": "ham",
+                                              "item-2": "spam"}
+    assert pulled.loc["item-0", "status"] == "unchanged"
+    # the project's order now: label is the position among its choices
+    assert pulled["label"].to_dict() == {"item-0": 0, "item-1": 1, "item-2": 0}
+    # a class put between the two: stored after the known ones, and named
+    _set_choices(ls_client, project, ["spam", "promo", "ham"])
+    ls_client.create_annotation(tasks["item-3"], choice("promo"))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    assert "new class 'promo', not in the ledger before this pull" in " ".join(r.output.split())
+    with Ledger(led) as db:
+        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    assert human == {"item-0": 1, "item-1": 0, "item-2": 1, "item-3": 2}
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name,
+                            "--full"])
+    assert r.exit_code == 0 and "new class" not in r.output and "0 new" in r.output, r.output
+    # a push from the ledger is refused, saying which order to restore
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
+                            "--queue", "active"])
+    assert r.exit_code == 2, r.output
+    assert ("has classes ['spam', 'promo', 'ham'], not ['ham', 'spam']; use another project "
+            "or the same class names in the same order. If the choices were edited in Label "
+            "Studio, put them back in the order ['ham', 'spam', 'promo'] there") in " ".join(
+        r.output.split())
+    _set_choices(ls_client, project, ["ham", "spam", "promo"])
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
+                            "--queue", "active"])
+    assert r.exit_code == 0, r.output
+    with Ledger(led) as db:
+        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    assert human == {"item-0": 1, "item-1": 0, "item-2": 1, "item-3": 2}
+
+
+def test_a_class_added_after_the_others_is_named_and_the_next_push_goes_on(
+        ls_server, ls_client, tmp_path, project_name, monkeypatch):
+    led = _push_only_ledger(ls_server, tmp_path, project_name, monkeypatch)
+    project = ls_client.find_project(project_name)
+    tasks = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(project["id"])}
+    _set_choices(ls_client, project, ["ham", "spam", "promo"])
+    ls_client.create_annotation(tasks["item-0"], choice("promo"))
+    ls_client.create_annotation(tasks["item-1"], choice("spam"))
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    assert "new class 'promo', not in the ledger before this pull" in " ".join(r.output.split())
+    with Ledger(led) as db:
+        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    assert human == {"item-0": 2, "item-1": 1}
+    # the next push from the ledger takes the project's classes as they are now
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
+                            "--queue", "active"])
+    assert r.exit_code == 0, r.output
