@@ -572,6 +572,27 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         raise InvalidSettingError(
             f"project title {project!r} is too short; Label Studio needs 3 characters or more.")
     # the server is checked before anything is written
+    try:
+        report = _push_to_server(plan, project, client=client, url=url, api_key=api_key,
+                                 timeout=timeout, kind=kind, queue=queue,
+                                 chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes,
+                                 progress=progress, t0=t0, ledger=ledger)
+    except KeyboardInterrupt as exc:  # Ctrl-C before the tasks went out: said too
+        if getattr(exc, "dataqa_note", None) is None:
+            exc.dataqa_note = (  # type: ignore[attr-defined]
+                f"the push to {project!r} stopped before its tasks were sent; nothing is "
+                f"lost: run the same command again (tasks already on the server are found "
+                f"and recorded, not created twice).")
+        raise
+    report.seconds = time.perf_counter() - t0
+    logger.info("%s", report)
+    return report
+
+
+def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind, queue,
+                    chunk_size, max_chunk_bytes, progress, t0, ledger) -> PushReport:
+    """The server steps of :func:`push_queue`: find or create the project, record the
+    queue, reconcile with the server, import the missing tasks, present the project."""
     with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):
             check_known_project(server, ledger, plan.ledger_path, project)
@@ -601,6 +622,4 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                 _import_missing(importer, plan, found, chunk_size=int(chunk_size),
                                 max_chunk_bytes=int(max_chunk_bytes), progress=progress, t0=t0)
                 _present(server, ledger_db, plan, project=title, project_id=project_id)
-    report.seconds = time.perf_counter() - t0
-    logger.info("%s", report)
     return report

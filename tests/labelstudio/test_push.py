@@ -142,6 +142,26 @@ def test_ctrl_c_during_a_push_says_how_to_resume(ls_server, ls_client, ledger, p
     assert set(server_ids(ls_client, rep.project_id).values()) == {1}
 
 
+class _InterruptedEarlyClient(LabelStudioClient):
+    """A client stopped by Ctrl-C while it looks for the project (before any task)."""
+
+    def find_project(self, project):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_before_the_tasks_go_out_says_so(ls_server, ls_client, ledger, project_name):
+    client = _InterruptedEarlyClient(ls_server.url, ls_server.api_key)
+    with pytest.raises(KeyboardInterrupt) as info:
+        push_queue(make_items(10), project=project_name, class_names=CLASSES, ledger=ledger,
+                   queue="active", client=client)
+    assert info.value.dataqa_note == (
+        f"the push to {project_name!r} stopped before its tasks were sent; nothing is lost: "
+        f"run the same command again (tasks already on the server are found and recorded, "
+        f"not created twice).")
+    rep = push(make_items(10), ls_server, ledger, project_name)
+    assert rep.n_created == 10
+
+
 def test_tasks_deleted_on_the_server_are_pushed_again(ls_server, ls_client, ledger,
                                                       project_name):
     rep = push(make_items(20), ls_server, ledger, project_name)
