@@ -186,6 +186,15 @@ def _print_init_result(res: dict, total: dict, ledger: Path, text_column: str | 
                       f"edited items new ids to add them as new items.", highlight=False)
 
 
+def _nothing_picked(message: str, open_round: dict | None) -> str:
+    """``message``, whose end says no round was picked, saying instead that the round
+    still open stays so when there is one (no new round is picked while one is open)."""
+    if open_round is None or not message.endswith("; no round was picked."):
+        return message
+    return (message[:-len("; no round was picked.")]
+            + f"; round {open_round['round']} stays open and nothing was pushed.")
+
+
 def _push_class_names(led, project: str | None, classes: str | None) -> list[str]:
     """The class names a pushed batch is labeled with: ``--classes``, else those recorded
     for the project, else the ledger's classes. Checked before a round is picked, so a
@@ -328,18 +337,24 @@ def next_command(
         check_out_file(out)
     if push:  # before a round is picked and recorded: the classes, the key and the server
         from dataqa.active.labels import ledger_classes
+        from dataqa.active.session import open_round_in
         from dataqa.labelstudio import LabelStudioClient
 
         with Ledger(ledger, create=False) as led:
-            names = _push_class_names(led, project, classes)
+            was_open = open_round_in(led)
+            try:
+                names = _push_class_names(led, project, classes)
+            except InvalidSettingError as exc:
+                raise InvalidSettingError(_nothing_picked(str(exc), was_open)) from None
             own = [str(c) for c in ledger_classes(led)[0]]
         # numbered classes are shown by position; named ones must be among the names
         numbered = all(c.lstrip("-").isdigit() for c in own)
         if not numbered and not set(own) <= set(names):
-            raise InvalidSettingError(
+            raise InvalidSettingError(_nothing_picked(
                 f"the ledger's classes {own!r} are not all among the classes of the push "
                 f"{names!r}, so the model's predictions could not be shown; give --classes "
-                f"{','.join(own)} (a project with these classes); no round was picked.")
+                f"{','.join(own)} (a project with these classes); no round was picked.",
+                was_open))
         with LabelStudioClient(url, timeout=timeout) as client:
             client.check()
             found = client.find_project(project)
@@ -352,9 +367,9 @@ def next_command(
                 fix = (f"pass --classes {','.join(have)} if they are the ledger's classes "
                        f"in this order, or use another project" if numbered else
                        f"use a project with the classes {','.join(names)}")
-                raise LabelStudioProjectError(
+                raise LabelStudioProjectError(_nothing_picked(
                     f"project {found['title']!r} (id {found['id']}) has classes {have!r}, not "
-                    f"{names!r}; {fix}; no round was picked.")
+                    f"{names!r}; {fix}; no round was picked.", was_open))
     asked = {"--strategy": strategy, "--batch": batch, "--selector": selector, "--seed": seed,
              "--k": k}
     strategy_ = strategy or "hybrid"

@@ -1132,3 +1132,27 @@ def test_al_status_of_a_ledger_no_init_finished_on_says_to_run_init(tmp_path: Pa
     out = _run("al", "status", "--ledger", tmp_path / "e.db")
     assert "not set up for active learning (no `al init` has finished on it" in out
     assert "picks the first batch" not in out
+
+
+def test_a_refused_push_with_a_round_open_says_the_round_stays_open(tmp_path, monkeypatch):
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "3")  # round 1, open
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--push", "--project", "p",
+                              "--classes", "cat"])
+    assert res.exit_code == 2
+    out = " ".join(res.output.split())
+    assert ("--classes 'cat' names 1 class; give at least two, comma-separated (--classes "
+            "a,b,...); round 1 stays open and nothing was pushed.") in out
+    assert "no round was picked" not in out
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--push", "--project", "p",
+                              "--classes", "no,yes"])
+    assert res.exit_code == 2
+    assert ("are not all among the classes of the push ['no', 'yes'], so the model's "
+            "predictions could not be shown; give --classes ham,spam (a project with these "
+            "classes); round 1 stays open and nothing was pushed.") in " ".join(
+        res.output.split())
+    with Ledger(led, create=False) as check:
+        assert check.rounds()["round"].tolist() == [1]
