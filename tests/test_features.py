@@ -66,6 +66,26 @@ def test_tfidf_featurizer_applies_the_fitted_vocabulary_and_refuses_before_fit()
     assert f.transform(["qqq"]).nnz == 0
 
 
+def test_tfidf_character_ngrams_come_from_the_start_of_a_long_text():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dataqa.features import CHAR_NGRAM_CHARS
+
+    long = "Lorem ipsum " * (CHAR_NGRAM_CHARS // 12 + 1) + "ZEBRA quagga"
+    texts = ["Free prize NOW", "see you at lunch", long, "zebra quagga"]
+    f = TfidfFeaturizer().fit(texts)
+    words, chars = f.vectorizers_
+    assert {"zebra", "quagga"} <= set(words.vocabulary_)  # words: the whole text
+    # characters: the first CHAR_NGRAM_CHARS, lower-cased, as the vectoriser reads them
+    plain = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                            min_df=2).fit([t[:CHAR_NGRAM_CHARS] for t in texts])
+    assert chars.vocabulary_ == plain.vocabulary_
+    assert "zeb" not in chars.vocabulary_  # only the last, short text holds it now
+    # a short text's features are those of the plain vectoriser
+    np.testing.assert_allclose(f.transform(["see you at lunch"])[:, len(words.vocabulary_):]
+                               .toarray(), plain.transform(["see you at lunch"]).toarray())
+
+
 def test_tfidf_texts_without_words_get_character_ngrams():
     X = tfidf_features(["!!!", "???", "!!", "??"])
     assert X.shape[0] == 4 and X.shape[1] > 0
