@@ -5,17 +5,24 @@
   queue is for, how many items, what a pre-selected class means;
 - a **default data-manager view** (``/api/dm/views``) sorted by ``data.priority``
   (dataqa's score: higher = label first) with the useful columns visible, so that the
-  table and "Label All Tasks" serve the highest-priority item first.
+  table and "Label All Tasks" serve the highest-priority item first;
+- the project a push goes to, found or created, with the classes it must have
+  (:func:`resolve_project`), and the pre-annotations pointed at its tag names.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+from dataqa.errors import LabelStudioProjectError
 from dataqa.labelstudio.client import LabelStudioClient
+from dataqa.labelstudio.config import config_classes, config_object
 from dataqa.types import OUT_OF_SCOPE
+
+logger = logging.getLogger(__name__)
 
 #: Class names read as "out of scope" (compared lower-case, spaces as underscores).
 _OUT_OF_SCOPE = {"out_of_scope", str(OUT_OF_SCOPE)}
@@ -239,3 +246,55 @@ def _check_known_id(server: LabelStudioClient, ledger: Any, project_id: int) -> 
         f"{server.url} now {now}: the server was started afresh or the project deleted. "
         f"Pass --project {title!r} to make it again and push its items there. Nothing was "
         f"pushed.")
+
+
+def resolve_project(client: LabelStudioClient, project: str | int, *, config: str,
+                     names: list[str], kind: str, queue: str = "") -> dict:
+    """The project to push to: found by id or title, or created (call under the ledger lock).
+
+    After creating a project the titles are checked again: when another client created
+    one with the same title meanwhile, the oldest one is kept and ours (still empty) is
+    deleted.
+    """
+    info = client.find_project(project)
+    if info is None:
+        if isinstance(project, int):
+            raise LabelStudioProjectError(
+                f"Label Studio at {client.url} has no project with id {project}; pass a title "
+                f"to create one.")
+        title = str(project)
+        info = client.create_project(title, config, description=description(kind, queue or kind))
+        same = sorted((p for p in client.projects() if p.get("title") == title),
+                      key=lambda p: int(p["id"]))
+        if same and int(same[0]["id"]) != int(info["id"]):
+            logger.info("project %r was created twice at once; keeping id %s", title,
+                        same[0]["id"])
+            client.delete_project(int(info["id"]))
+            info = client.request("GET", f"/api/projects/{int(same[0]['id'])}")
+        else:
+            logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
+            return info
+    have = config_classes(info.get("label_config", ""))
+    if have != names and have[:len(names)] != names:  # (classes added after them: kept)
+        edited = ""
+        if set(names) <= set(have):  # choices reordered, or one put between, in Label Studio
+            keep = names + [c for c in have if c not in names]
+            edited = (f" If the choices were edited in Label Studio, put them back in the "
+                      f"order {keep!r} there (new classes after the others; answers pulled "
+                      f"already are kept by class name) and push again.")
+        raise LabelStudioProjectError(
+            f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
+            f"{names!r}; use another project or the same class names in the same order."
+            f"{edited}")
+    return info
+
+
+def adopt_tag_names(tasks: list[dict], config: str, project_config: str) -> None:
+    """Point the pre-annotations of ``tasks`` (built for ``config``) at an existing
+    project's own tag names."""
+    if project_config == config:
+        return
+    from_name, to_name = config_object(project_config)
+    for task in tasks:
+        for pred in task.get("predictions", []):
+            pred["result"][0]["from_name"], pred["result"][0]["to_name"] = from_name, to_name

@@ -12,8 +12,8 @@ The steps, in order:
 1. :func:`_check_items`: the items and settings, before anything else;
 2. :func:`_plan_tasks`: the layout, the ledger path, and every task built and checked
    before any request;
-3. :func:`_resolve_project`: the project found or created (under the ledger lock, as
-   are the steps below);
+3. :func:`~dataqa.labelstudio.project_setup.resolve_project`: the project found or
+   created (under the ledger lock, as are the steps below);
 4. :func:`_start_report`: rows without their text or image already failed;
 5. :func:`_record_queue`: items, queue and project state in the ledger;
 6. :func:`_reconcile`: the ledger's task ids made the server's;
@@ -40,7 +40,6 @@ from dataqa.errors import (
     EmptyDataError,
     InvalidSettingError,
     LabelStudioConnectionError,
-    LabelStudioProjectError,
     MissingColumnError,
     PushInterrupted,
     UnknownNameError,
@@ -64,10 +63,11 @@ from dataqa.labelstudio.ledger_state import (
     record_project_state,
 )
 from dataqa.labelstudio.project_setup import (
+    adopt_tag_names,
     check_known_project,
-    description,
     ensure_view,
     instructions,
+    resolve_project,
     update_instructions,
 )
 from dataqa.labelstudio.reports import PushReport
@@ -232,57 +232,6 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                  kind=kind, queue=queue, data_kind=data_kind, column=column,
                  shown_columns=shown, config=config, model_version=model_version,
                  pretick=pretick, ledger_path=ledger_path)
-
-
-def _resolve_project(client: LabelStudioClient, project: str | int, *, config: str,
-                     names: list[str], kind: str, queue: str = "") -> dict:
-    """The project to push to: found by id or title, or created (call under the ledger lock).
-
-    After creating a project the titles are checked again: when another client created
-    one with the same title meanwhile, the oldest one is kept and ours (still empty) is
-    deleted.
-    """
-    info = client.find_project(project)
-    if info is None:
-        if isinstance(project, int):
-            raise LabelStudioProjectError(
-                f"Label Studio at {client.url} has no project with id {project}; pass a title "
-                f"to create one.")
-        title = str(project)
-        info = client.create_project(title, config, description=description(kind, queue or kind))
-        same = sorted((p for p in client.projects() if p.get("title") == title),
-                      key=lambda p: int(p["id"]))
-        if same and int(same[0]["id"]) != int(info["id"]):
-            logger.info("project %r was created twice at once; keeping id %s", title,
-                        same[0]["id"])
-            client.delete_project(int(info["id"]))
-            info = client.request("GET", f"/api/projects/{int(same[0]['id'])}")
-        else:
-            logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
-            return info
-    have = config_classes(info.get("label_config", ""))
-    if have != names and have[:len(names)] != names:  # (classes added after them: kept)
-        edited = ""
-        if set(names) <= set(have):  # choices reordered, or one put between, in Label Studio
-            keep = names + [c for c in have if c not in names]
-            edited = (f" If the choices were edited in Label Studio, put them back in the "
-                      f"order {keep!r} there (new classes after the others; answers pulled "
-                      f"already are kept by class name) and push again.")
-        raise LabelStudioProjectError(
-            f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
-            f"{names!r}; use another project or the same class names in the same order."
-            f"{edited}")
-    return info
-
-
-def _adopt_tag_names(plan: _Plan, project_config: str) -> None:
-    """Point the pre-annotations at an existing project's own tag names."""
-    if project_config == plan.config:
-        return
-    from_name, to_name = config_object(project_config)
-    for task in plan.tasks:
-        for pred in task.get("predictions", []):
-            pred["result"][0]["from_name"], pred["result"][0]["to_name"] = from_name, to_name
 
 
 def _notes(plan: _Plan) -> list[str]:
@@ -596,9 +545,9 @@ def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind
     with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):
             check_known_project(server, ledger, plan.ledger_path, project)
-            info = _resolve_project(server, project, config=plan.config,
+            info = resolve_project(server, project, config=plan.config,
                                     names=plan.class_names, kind=kind, queue=queue)
-            _adopt_tag_names(plan, info["label_config"])
+            adopt_tag_names(plan.tasks, plan.config, info["label_config"])
             # classes added after the given ones in Label Studio are the project's classes
             # (the given ones keep their positions)
             plan.class_names = config_classes(info["label_config"])
