@@ -253,7 +253,7 @@ def _posterior_plot(v):
     inside = (xs >= v.low) & (xs <= v.high)
     ax.fill_between(xs, 0, ps, where=inside, color="#5b8def", alpha=0.5,
                     label=f"{round(v.confidence * 100)}% interval")
-    ax.axvline(v.estimate, color="#d9534f", label=f"posterior mean {v.estimate:.2%}")
+    ax.axvline(v.estimate, color="#d9534f", label=f"estimate {v.estimate:.2%}")
     ax.set_xlabel("share of items whose given label is wrong")
     ax.set_ylabel("posterior density")
     ax.xaxis.set_major_formatter(lambda val, _pos: f"{val:.0%}" if val >= 0.1 else f"{val:.1%}")
@@ -264,7 +264,7 @@ def _posterior_plot(v):
 def _verified_section(r, v) -> None:
     r.heading("Verified error rate")
     rows = {
-        "label-error rate (posterior mean, credible interval)": str(v),
+        "label-error rate (estimate, credible interval)": str(v),
         "reviewed": f"{v.n_reviewed} of {v.n_planned} planned items "
                     f"({v.n_errors} with a wrong given label)",
     }

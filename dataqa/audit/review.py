@@ -609,9 +609,10 @@ def _check_plan_strata(plan: pd.DataFrame, issues: pd.DataFrame) -> None:
 class VerifiedErrorRate:
     """The dataset's label-error rate estimated from a stratified review.
 
-    ``estimate`` is the posterior mean and ``[low, high]`` a credible interval (holding
-    ``confidence`` of the posterior) of the **fraction of the dataset's items whose
-    given label differs from the correct one**, under a Beta prior on the error rate of
+    ``estimate`` is the stratified sample's unbiased estimate (the posterior mean when
+    reviewers may err; see :func:`estimate_error_rate`) and ``[low, high]`` a credible
+    interval (holding ``confidence`` of the posterior) of the **fraction of the
+    dataset's items whose given label differs from the correct one**, under a Beta prior on the error rate of
     each stratum (``prior``: Jeffreys Beta(1/2, 1/2) by default; ``interval`` says how
     the ends are taken, see :data:`INTERVALS`) and reviewers who err at
     the known rates ``reviewer_error`` (``(0, 0)``: taken to be right); see
@@ -627,7 +628,8 @@ class VerifiedErrorRate:
     strata : DataFrame
         Per stratum: ``stratum, n_items, expected_error`` (the model's), ``n_planned,
         n_reviewed, n_errors, error_rate, error_rate_low, error_rate_high`` (the
-        posterior mean of the share of the stratum's items whose given label is wrong,
+        estimate of the share of the stratum's items whose given label is wrong, its
+        reviewed share ``n_errors / n_reviewed`` when reviewers are taken as right,
         and an interval of that share: with the default interval, Clopper-Pearson's
         (:data:`ROW_INTERVAL`), which holds it in at least ``confidence`` of reviews).
     flag_precision : PosteriorInterval or None
@@ -802,12 +804,20 @@ def _errors_pmf(N, n, k, ab, eps) -> np.ndarray:
 
 
 def _summary(N, n, k, ab, eps, confidence: float, interval: str,
-             scale: float = 1.0) -> tuple[PosteriorInterval, np.ndarray]:
+             scale: float = 1.0, design: bool = True) -> tuple[PosteriorInterval, np.ndarray]:
     """The estimate and interval of the number of wrong labels in strata ``N, n, k``
-    (divided by ``scale``), and the posterior pmf under the prior ``ab``."""
+    (divided by ``scale``), and the posterior pmf under the prior ``ab``. The estimate is
+    the posterior mean or, with ``design`` and reviewers taken as right, the design
+    estimate (:func:`_design_estimate`; the interval is widened to hold it, which it
+    nearly always does already)."""
     pmf = _errors_pmf(N, n, k, ab, eps)
+    design = _design_estimate(N, n, k, ab) if design and eps is None else None
     if interval not in _BRACKETED:
-        return pmf_summary(pmf, confidence, interval, scale=scale), pmf
+        s = pmf_summary(pmf, confidence, interval, scale=scale)
+        if design is None:
+            return s, pmf
+        e = design / scale
+        return PosteriorInterval(e, min(s.low, e), max(s.high, e), confidence), pmf
     low_ab, high_ab = ((0.0, ab[1]), ab) if interval == "exact-lower" else ((0.0, 1.0),
                                                                           (1.0, 0.0))
     if eps is None:
@@ -820,9 +830,28 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
                                                            on_flags=True, gate=gate),
                                     confidence)[i]
                   for i, pr in ((0, low_ab), (1, high_ab)))
-    mean = float(np.dot(np.arange(len(pmf), dtype=np.float64), pmf) / pmf.sum())
+    mean = (float(np.dot(np.arange(len(pmf), dtype=np.float64), pmf) / pmf.sum())
+            if design is None else design)
     return PosteriorInterval(mean / scale, min(lo, mean) / scale, max(hi, mean) / scale,
                              confidence), pmf
+
+
+def _design_estimate(N, n, k, ab) -> float:
+    """The number of wrong labels estimated from the reviews alone: ``sum N_h k_h / n_h``
+    over the strata with reviews (each stratum's reviewed items are a simple random
+    sample of it, so this is unbiased), a stratum without reviews adding its prior mean
+    ``N_h a / (a + b)`` (the posterior mean's share of it too).
+
+    The posterior mean adds about ``a / n_h`` of a wrong label per reviewed item to every
+    stratum (Jeffreys: 1/2 an error's worth of prior): on a large, nearly clean stratum
+    reviewed lightly that is most of the estimate (SMS with 3% of its labels flipped and
+    the audit's recommended review: +0.4 to +0.7 points; with no wrong label at all,
+    1.06% where this reads 0)."""
+    N, n, k = (np.asarray(v, dtype=np.float64) for v in (N, n, k))
+    a, b = ab
+    seen = n > 0
+    rate = np.where(seen, k / np.where(seen, n, 1.0), a / (a + b))
+    return float(np.dot(N, rate))
 
 
 def _counts(values, name: str) -> np.ndarray:
@@ -842,8 +871,8 @@ def _counts(values, name: str) -> np.ndarray:
 
 def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.95,
                         interval: str | None = None, prior: str | None = None,
-                        reviewer_error=None) -> PosteriorInterval:
-    """Posterior mean and credible interval of the overall error rate of several strata.
+                        reviewer_error=None, point: str = "design") -> PosteriorInterval:
+    """Estimate and credible interval of the overall error rate of several strata.
 
     Stratum ``h`` has ``N_h`` items, ``n_h`` reviewed, ``k_h`` judged wrong; the posterior
     is the exact one of :func:`dataqa.audit.posterior.total_errors_pmf` (a Beta prior per
@@ -852,7 +881,16 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
     :func:`estimate_error_rate`) ``k_h`` counts the reviewers' flags and the posterior is
     that of :func:`dataqa.audit.posterior.noisy_total_errors_pmf`. ``prior`` and
     ``interval`` default as in :func:`estimate_error_rate`.
+
+    ``point``: ``"design"`` (default) estimates the rate by ``sum N_h k_h / n_h / sum
+    N_h`` (unbiased; a stratum without reviews adds its prior mean), ``"mean"`` by the
+    posterior mean, which the prior pulls up on large, nearly clean strata (see
+    :func:`estimate_error_rate`). With ``reviewer_error`` the estimate is the posterior
+    mean either way. The interval is the same for both (widened to hold the estimate
+    in the rare case it does not).
     """
+    if point not in ("design", "mean"):
+        raise InvalidSettingError(f"point {point!r} is not known; use 'design' or 'mean'.")
     confidence = _check_confidence(confidence)
     prior, ab, interval, eps = _resolve(prior, interval, reviewer_error)
     N, n, k = (_counts(v, name) for v, name in ((n_items, "n_items"),
@@ -864,7 +902,8 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
         raise InvalidSettingError(
             "each stratum needs n_items >= 1 and 0 <= n_errors <= n_reviewed <= n_items; got "
             f"n_items={N.tolist()}, n_reviewed={n.tolist()}, n_errors={k.tolist()}.")
-    return _summary(N, n, k, ab, eps, confidence, interval, scale=float(N.sum()))[0]
+    return _summary(N, n, k, ab, eps, confidence, interval, scale=float(N.sum()),
+                    design=point == "design")[0]
 
 
 def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
@@ -987,6 +1026,16 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     Monte Carlo error (``tests/audit/test_review.py`` checks it against 400,000 seeded
     draws).
 
+    The **estimate** (``estimate``) is the stratified sample's own: ``sum N_h k_h / n_h``
+    wrong labels over ``sum N_h`` items, unbiased since each stratum's reviewed items are
+    a simple random sample of it (a stratum without reviews adds its prior mean). The
+    posterior mean is not: its prior adds about ``a / n_h`` of an error per reviewed item
+    to every stratum, most of the estimate on a large, nearly clean stratum reviewed
+    lightly (SMS with 3% of its labels flipped and the audit's recommended review: +0.4
+    to +0.7 points; no wrong label at all: 1.06% where this reads 0);
+    ``stratified_interval(..., point="mean")`` gives it. With ``reviewer_error`` the
+    estimate is the posterior mean (which corrects for the reviewers' errors).
+
     The interval is a **credible interval of the dataset's true label-error rate** (the
     fraction of items whose given label differs from the correct one). By default
     (``interval="exact-lower"``) its upper end is the posterior's upper quantile and its
@@ -995,7 +1044,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     ``"equal-tailed"`` takes both ends from the posterior, ``"hdi"`` the most probable
     counts of wrong labels, added until they hold ``confidence``, and
     ``"clopper-pearson"`` the ends under Beta(0, 1) and Beta(1, 0). It always holds the
-    estimate (the posterior mean). Its
+    estimate. Its
     frequentist coverage is checked by simulation in ``tests/audit/test_review.py`` and
     ``benchmarks/error_rate_estimation.py``. By default it assumes the reviewers are
     right: reviewers who err bias it (wrong flags on the many correct labels push it up).
@@ -1111,13 +1160,14 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
 
     N, n, k = (table[c].to_numpy(dtype=np.int64) for c in ("n_items", "n_reviewed", "n_errors"))
     N_total = int(N.sum())
-    overall, pmf = _summary(N, n, k, ab, eps, confidence, interval, scale=N_total)
+    overall, pmf = _summary(N, n, k, ab, eps, confidence, interval, scale=N_total,
+                            design=True)
     # one stratum alone (its row, the precision of the flags): "exact-lower"'s upper end
     # held a stratum's rate in as few as 88-91% of reviews at high rates; Clopper-
     # Pearson's ends hold it in at least 95% at every rate (tests/audit/test_review.py)
     one = ROW_INTERVAL if interval == "exact-lower" else interval
     posts = [_summary(N[h:h + 1], n[h:h + 1], k[h:h + 1], ab, eps, confidence, one,
-                      scale=float(N[h]))[0] for h in range(len(table))]
+                      scale=float(N[h]), design=True)[0] for h in range(len(table))]
     table["error_rate"] = [p.estimate for p in posts]
     table["error_rate_low"] = [p.low for p in posts]
     table["error_rate_high"] = [p.high for p in posts]
@@ -1128,7 +1178,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         precision = posts[int(np.flatnonzero(is_flag)[0])]
     if (~is_flag).any():
         missed = _summary(N[~is_flag], n[~is_flag], k[~is_flag], ab, eps, confidence,
-                          interval)[0]
+                          interval, design=True)[0]
 
     per_class = _per_class(issues, strata, r, classes, confidence, interval, ab, eps)
     return VerifiedErrorRate(
@@ -1136,7 +1186,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         interval=interval, n_items=N_total, n_planned=int(len(plan)),
         n_reviewed=int(len(r)), n_errors=int(r["wrong"].sum()), strata=table,
         flag_precision=precision, missed_errors=missed,
-        n_errors_total=_summary(N, n, k, ab, eps, confidence, interval)[0],
+        n_errors_total=_summary(N, n, k, ab, eps, confidence, interval, design=True)[0],
         per_class=per_class,
         pmf=pmf, prior=prior, reviewer_error=eps or (0.0, 0.0))
 
@@ -1168,7 +1218,8 @@ def _per_class(issues, strata, r, classes, confidence, interval, ab, eps) -> pd.
         row = {"class": c, "n_items": sum(N), "n_reviewed": sum(n), "n_errors": sum(k),
                "error_rate": np.nan, "error_rate_low": np.nan, "error_rate_high": np.nan}
         if N:
-            s = _summary(N, n, k, ab, eps, confidence, interval, scale=sum(N))[0]
+            s = _summary(N, n, k, ab, eps, confidence, interval, scale=sum(N),
+                         design=True)[0]
             row.update(error_rate=s.estimate, error_rate_low=s.low, error_rate_high=s.high)
         rows.append(row)
     return pd.DataFrame(rows)

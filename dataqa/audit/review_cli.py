@@ -675,6 +675,9 @@ def estimate_command(
         console.print(f"  reviewers taken to err: a correct label flagged with probability "
                       f"{e0:g}, a wrong one confirmed with probability {e1:g}",
                       highlight=False)
+    else:  # (reviewers who err push the estimate up and the interval off: say so here)
+        console.print("  reviewers taken to be right: if they err (say 5% of the time), "
+                      "give --reviewer-error 0.05", highlight=False)
     if v.flag_precision is not None:
         console.print(f"  precision of the flags (the share of flagged items whose label is "
                       f"wrong): {v.flag_precision}", highlight=False)

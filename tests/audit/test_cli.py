@@ -146,6 +146,12 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
             "of the dataset's "
             "items whose given label differs from the correct one (report.html says under which "
             "assumptions)") in text
+    assert ("reviewers taken to be right: if they err (say 5% of the time), give "
+            "--reviewer-error 0.05") in text
+    # the estimate: each stratum's reviewed share of wrong labels, weighted by its size
+    t = direct.strata
+    assert direct.estimate == pytest.approx(
+        float((t["n_items"] * t["n_errors"] / t["n_reviewed"]).sum() / t["n_items"].sum()))
     assert "precision of the flags (the share of flagged items whose label is wrong):" in text
     # the report's model-based range no longer asks for the review that was made
     report = " ".join((out / "report.html").read_text().split())

@@ -115,9 +115,40 @@ def test_plan_is_reproducible_random_within_strata_and_weighted():
 def test_stratified_interval_hand_value():
     # 2 items, 1 reviewed and wrong: the other is wrong with probability E[Beta(2, 1)] = 2/3
     s = stratified_interval([2], [1], [1], confidence=0.5, prior="uniform",
-                            interval="equal-tailed")
+                            interval="equal-tailed", point="mean")
     assert s.estimate == pytest.approx((1 * 1 / 3 + 2 * 2 / 3) / 2)
     assert (s.low, s.high) == (0.5, 1.0)
+    # the design estimate: the reviewed share, 1 of 1 wrong
+    d = stratified_interval([2], [1], [1], confidence=0.5, prior="uniform",
+                            interval="equal-tailed")
+    assert (d.estimate, d.low, d.high) == (1.0, 0.5, 1.0)
+    with pytest.raises(InvalidSettingError, match="point 'median' is not known; use "
+                                                  "'design' or 'mean'"):
+        stratified_interval([2], [1], [1], point="median")
+
+
+def test_the_design_estimate_is_unbiased_where_the_posterior_mean_is_not():
+    # a large clean stratum reviewed lightly and a small flagged one: every outcome of
+    # the review enumerated (hypergeometric within each stratum), the estimate's mean
+    # against the truth
+    from scipy.stats import hypergeom
+
+    N, n, wrong = [4900, 100], [40, 30], [20, 60]  # 1.6% wrong in all
+    truth = sum(wrong) / sum(N)
+    laws = [hypergeom(Nh, wh, nh) for Nh, nh, wh in zip(N, n, wrong, strict=True)]
+    mean = {"design": 0.0, "mean": 0.0}
+    for k0 in range(n[0] + 1):
+        for k1 in range(n[1] + 1):
+            p = laws[0].pmf(k0) * laws[1].pmf(k1)
+            if p < 1e-12:
+                continue
+            for point in mean:
+                mean[point] += p * stratified_interval(N, n, [k0, k1], point=point).estimate
+    assert mean["design"] == pytest.approx(truth, abs=1e-6)
+    assert mean["mean"] - truth > 0.004  # the prior's half an error per reviewed item
+    # no wrong label seen: 0, inside the interval
+    s = stratified_interval(N, n, [0, 0])
+    assert s.estimate == 0.0 and s.low == 0.0 and s.high > 0.0
 
 
 @pytest.mark.parametrize(("N", "n"), [(200, 20), (60, 10), (5000, 100)])
@@ -159,7 +190,8 @@ def test_stratified_interval_refuses_counts_that_are_not_whole():
 
 def test_stratified_interval_large_stratum_is_the_beta_interval():
     # with a tiny sampling fraction the count over N is the Beta(k+1, n-k+1) rate
-    s = stratified_interval([2_000_000], [200], [30], prior="uniform", interval="equal-tailed")
+    s = stratified_interval([2_000_000], [200], [30], prior="uniform", interval="equal-tailed",
+                            point="mean")
     lo, hi = stats.beta(31, 171).ppf([0.025, 0.975])
     assert s.low == pytest.approx(lo, abs=2e-3) and s.high == pytest.approx(hi, abs=2e-3)
     assert s.estimate == pytest.approx(31 / 202, abs=1e-4)
@@ -169,14 +201,15 @@ def test_exact_posterior_matches_monte_carlo():
     from dataqa.audit.posterior import draws_summary, error_draws
 
     N, n, k = [150, 300, 3000], [20, 30, 60], [17, 6, 1]
-    exact = stratified_interval(N, n, k, prior="uniform", interval="equal-tailed")
+    exact = stratified_interval(N, n, k, prior="uniform", interval="equal-tailed",
+                                point="mean")
     d = error_draws(N, n, k, 400_000, np.random.default_rng(0)).sum(axis=1) / sum(N)
     mc = draws_summary(d, 0.95)
     assert exact.estimate == pytest.approx(mc.estimate, abs=5e-4)
     assert exact.low == pytest.approx(mc.low, abs=1.5e-3)
     assert exact.high == pytest.approx(mc.high, abs=1.5e-3)
     # Jeffreys prior, highest-density interval
-    exact = stratified_interval(N, n, k, prior="jeffreys", interval="hdi")
+    exact = stratified_interval(N, n, k, prior="jeffreys", interval="hdi", point="mean")
     d = error_draws(N, n, k, 400_000, np.random.default_rng(1),
                     prior=(0.5, 0.5)).sum(axis=1) / sum(N)
     mc = draws_summary(d, 0.95, "hdi")

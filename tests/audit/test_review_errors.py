@@ -41,11 +41,14 @@ def test_jeffreys_prior_values():
     pmf = total_errors_pmf([5], [2], [1], prior=(0.5, 0.5))
     ref = stats.betabinom.pmf(np.arange(4), 3, 1.5, 1.5)
     np.testing.assert_allclose(pmf, np.concatenate([[0.0], ref]), rtol=1e-12)
-    s = stratified_interval([5], [2], [1], prior="jeffreys")
+    s = stratified_interval([5], [2], [1], prior="jeffreys", point="mean")
     assert s.estimate == pytest.approx((1 + 3 * 0.5) / 5)
+    # the design estimate: 1 of 2 reviewed wrong, so half of the 5
+    assert stratified_interval([5], [2], [1], prior="jeffreys").estimate == 0.5
     # 2 items, 1 reviewed and wrong: the other is wrong with probability E[Beta(3/2, 1/2)]
     # = 3/4; the 50% highest-density set is {2 wrong}, stretched to hold the mean 1.75
-    s = stratified_interval([2], [1], [1], confidence=0.5, prior="jeffreys", interval="hdi")
+    s = stratified_interval([2], [1], [1], confidence=0.5, prior="jeffreys", interval="hdi",
+                            point="mean")
     assert s.estimate == pytest.approx(0.875) and (s.low, s.high) == pytest.approx((0.875, 1.0))
     # a tiny sampling fraction: the rate's posterior is Beta(k + 1/2, n - k + 1/2)
     s = stratified_interval([2_000_000], [200], [30], prior="jeffreys", interval="equal-tailed")
@@ -55,14 +58,17 @@ def test_jeffreys_prior_values():
     beta = stats.beta(30.5, 170.5)
     u = optimize.minimize_scalar(lambda u: beta.ppf(u + 0.95) - beta.ppf(u),
                                  bounds=(0, 0.05), method="bounded").x
-    s = stratified_interval([2_000_000], [200], [30], prior="jeffreys", interval="hdi")
+    s = stratified_interval([2_000_000], [200], [30], prior="jeffreys", interval="hdi",
+                            point="mean")
     assert s.low == pytest.approx(beta.ppf(u), abs=2e-3)
     assert s.high == pytest.approx(beta.ppf(u + 0.95), abs=2e-3)
     assert s.high - s.low < beta.ppf(0.975) - beta.ppf(0.025)
-    # it is the uniform prior's, pulled half an item less towards 1/2
-    assert stratified_interval([2_000_000], [200], [30], prior="uniform").estimate == pytest.approx(
-        31 / 202, abs=1e-4)
+    # its mean is the uniform prior's, pulled half an item less towards 1/2
+    assert stratified_interval([2_000_000], [200], [30], prior="uniform",
+                               point="mean").estimate == pytest.approx(31 / 202, abs=1e-4)
     assert s.estimate == pytest.approx(30.5 / 201, abs=1e-4)
+    # the design estimate is the reviewed share, whatever the prior
+    assert stratified_interval([2_000_000], [200], [30], prior="uniform").estimate == 0.15
     with pytest.raises(UnknownNameError, match="unknown prior 'flat'; known priors are: "
                                                "jeffreys, uniform"):
         stratified_interval([5], [2], [1], prior="flat")
@@ -196,7 +202,10 @@ def test_estimate_with_reviewer_error():
     j = estimate_error_rate(res, r, prior="jeffreys", interval="hdi")
     assert j.prior == "jeffreys" and j.estimate == exact.estimate  # one posterior,
     assert (j.low, j.high) != (exact.low, exact.high)  # two intervals of it
-    assert estimate_error_rate(res, r, prior="uniform").estimate != exact.estimate
+    # the design estimate does not depend on the prior (every stratum has reviews); the
+    # interval does
+    u = estimate_error_rate(res, r, prior="uniform")
+    assert u.estimate == exact.estimate and (u.low, u.high) != (exact.low, exact.high)
     assert v.width > j.width  # erring reviewers tell less (same prior and interval)
     ref = stratified_interval(t["n_items"], t["n_reviewed"], t["n_errors"], prior="jeffreys",
                               interval="hdi")
