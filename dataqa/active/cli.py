@@ -363,7 +363,7 @@ def next_command(
             from dataqa.labelstudio import config_classes
 
             have = config_classes(found.get("label_config", ""))
-            if have != names:
+            if have[:len(names)] != names:  # (classes added after them: kept)
                 fix = (f"pass --classes {','.join(have)} if they are the ledger's classes "
                        f"in this order, or use another project" if numbered else
                        f"use a project with the classes {','.join(names)}")

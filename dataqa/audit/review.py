@@ -804,14 +804,15 @@ def _errors_pmf(N, n, k, ab, eps) -> np.ndarray:
 
 
 def _summary(N, n, k, ab, eps, confidence: float, interval: str,
-             scale: float = 1.0, design: bool = True) -> tuple[PosteriorInterval, np.ndarray]:
+             scale: float = 1.0, design: bool = True,
+             fallback=None) -> tuple[PosteriorInterval, np.ndarray]:
     """The estimate and interval of the number of wrong labels in strata ``N, n, k``
     (divided by ``scale``), and the posterior pmf under the prior ``ab``. The estimate is
     the posterior mean or, with ``design`` and reviewers taken as right, the design
     estimate (:func:`_design_estimate`; the interval is widened to hold it, which it
     nearly always does already)."""
     pmf = _errors_pmf(N, n, k, ab, eps)
-    design = _design_estimate(N, n, k, ab) if design and eps is None else None
+    design = _design_estimate(N, n, k, ab, fallback) if design and eps is None else None
     if interval not in _BRACKETED:
         s = pmf_summary(pmf, confidence, interval, scale=scale)
         if design is None:
@@ -836,11 +837,12 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
                              confidence), pmf
 
 
-def _design_estimate(N, n, k, ab) -> float:
+def _design_estimate(N, n, k, ab, fallback=None) -> float:
     """The number of wrong labels estimated from the reviews alone: ``sum N_h k_h / n_h``
     over the strata with reviews (each stratum's reviewed items are a simple random
-    sample of it, so this is unbiased), a stratum without reviews adding its prior mean
-    ``N_h a / (a + b)`` (the posterior mean's share of it too).
+    sample of it, so this is unbiased), a stratum without reviews adding ``N_h`` times
+    its ``fallback`` rate, or its prior mean ``a / (a + b)`` (the posterior mean's share
+    of it too) without one.
 
     The posterior mean adds about ``a / n_h`` of a wrong label per reviewed item to every
     stratum (Jeffreys: 1/2 an error's worth of prior): on a large, nearly clean stratum
@@ -850,7 +852,10 @@ def _design_estimate(N, n, k, ab) -> float:
     N, n, k = (np.asarray(v, dtype=np.float64) for v in (N, n, k))
     a, b = ab
     seen = n > 0
-    rate = np.where(seen, k / np.where(seen, n, 1.0), a / (a + b))
+    unseen = (np.full(len(N), a / (a + b)) if fallback is None else
+              np.where(np.isnan(np.asarray(fallback, dtype=np.float64)), a / (a + b),
+                       np.asarray(fallback, dtype=np.float64)))
+    rate = np.where(seen, k / np.where(seen, n, 1.0), unseen)
     return float(np.dot(N, rate))
 
 
@@ -1203,10 +1208,15 @@ def _class_names(result, issues: pd.DataFrame) -> list:
 
 def _per_class(issues, strata, r, classes, confidence, interval, ab, eps) -> pd.DataFrame:
     given = issues["given_label"].astype(str).to_numpy()
+    # a class's cell of a stratum that got no review: estimated at the stratum's
+    # reviewed share, all classes together (its prior mean, 1/2, would read half of
+    # the cell wrong); none where the stratum has no review either
+    share = {h: (float(r.loc[r["stratum"] == h, "wrong"].mean())
+                 if (r["stratum"] == h).any() else np.nan) for h in STRATA}
     rows = []
     for c in classes:
         in_c = given == c
-        N, n, k = [], [], []
+        N, n, k, fallback = [], [], [], []
         for h in STRATA:
             N_hc = int((in_c & (strata == h)).sum())
             if not N_hc:
@@ -1215,11 +1225,12 @@ def _per_class(issues, strata, r, classes, confidence, interval, ab, eps) -> pd.
             N.append(N_hc)
             n.append(int(sel.sum()))
             k.append(int(r.loc[sel, "wrong"].sum()))
+            fallback.append(share[h])
         row = {"class": c, "n_items": sum(N), "n_reviewed": sum(n), "n_errors": sum(k),
                "error_rate": np.nan, "error_rate_low": np.nan, "error_rate_high": np.nan}
         if N:
             s = _summary(N, n, k, ab, eps, confidence, interval, scale=sum(N),
-                         design=True)[0]
+                         fallback=fallback)[0]
             row.update(error_rate=s.estimate, error_rate_low=s.low, error_rate_high=s.high)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -58,7 +58,7 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
     if info is None:
         return
     have = config_classes(info.get("label_config", ""))
-    if have != names:
+    if have[:len(names)] != names:  # (classes added after them in Label Studio: kept)
         raise LabelStudioProjectError(
             f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
             f"{names!r}; use another project (--project) or the same class names in the same "

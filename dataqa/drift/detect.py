@@ -238,8 +238,9 @@ def _refuse_numbers_for_text(ref: pd.DataFrame, cur: pd.DataFrame, col) -> None:
     shares = [_number_share(df[col]) for df in (ref, cur)]
     for k, (df, name) in enumerate(((ref, "reference"), (cur, "current"))):
         other_df, other = (cur, "current") if k == 0 else (ref, "reference")
-        if shares[k] == 1.0 and shares[1 - k] < 0.5 and len(_filled_text(df[col])) >= MIN_ROWS:
-            first = df[col].notna().to_numpy().argmax()
+        filled = _filled_text(df[col])
+        if shares[k] == 1.0 and shares[1 - k] < 0.5 and len(filled) >= MIN_ROWS:
+            first = int(df.index.get_indexer([filled.index[0]])[0])  # (not a blank cell)
             value = df[col].iloc[first]
             if isinstance(value, np.generic):
                 value = value.item()
@@ -459,6 +460,8 @@ def _number_mark(s: pd.Series, sample: int = 500) -> tuple[str, str] | None:
     pre, post = marks.pop()
     example = str(v.iloc[0])
     negative = [x for x, m in zip(v, found, strict=True) if m["lead"] or m["open"]]
+    if negative and len(negative) == len(v):
+        return None  # every value in parentheses: enumerations "(1)", years "(1950)"
     # (that a negative in parentheses needs its sign back, for the recipe)
     paren = ", negatives in parentheses" if negative else ""
     if pre or post:
@@ -526,8 +529,8 @@ def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
             f"size shows only as values moving; to compare them as numbers, strip the sign, "
             f"unit or separators before (pandas: pd.to_numeric(s.str.replace(r'[^0-9.+-]', "
             f"'', regex=True)), for a column of one unit"
-            + ("; give negatives in parentheses their sign first: s = s.str.strip()"
-               ".str.replace(r'^\\((.*)\\)$', r'-\\1', regex=True)"
+            + ("; give negatives in parentheses their sign first: s = s.str.replace("
+               "r'^(.*?)\\((.*)\\)(.*)$', r'-\\1\\2\\3', regex=True)"
                if any("parentheses" in what for _, what in found.values()) else "")
             + ").", UserWarning, stacklevel=caller_stacklevel())
 
@@ -569,6 +572,12 @@ def _pct(share: float) -> str:
     return text
 
 
+def _as_text_reason(mark: tuple[str, str], counts: str) -> str:
+    """Why a column of amounts written as text, nearly each its own, is left out."""
+    return (f"numbers written as text (e.g. {mark[0]!r}: {mark[1]}), {counts}; make them "
+            f"numbers to compare them (strip the sign, unit or separators)")
+
+
 def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
     """Why a shared column is left out unless named: times, identifiers (strings
     distinct in each table, which would all be 'unseen') and row numbers (see
@@ -581,9 +590,12 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
         # an empty float column): judged on the filled one, then compared by missing share
         filled, side = (cur, "current") if empty[0] else (ref, "reference")
         why = _skip_reason(filled, filled, name)
+        counts = (f"{_pct(filled.dropna().astype(str).nunique() / filled.notna().sum())} of "
+                  f"{side} values distinct, none in the other table")
         if why and why.startswith("an identifier"):
-            return (f"an identifier: {_pct(filled.dropna().astype(str).nunique() / filled.notna().sum())}"
-                    f" of {side} values distinct, none in the other table")
+            return f"an identifier: {counts}"
+        if why and why.startswith("numbers written as text"):
+            return _as_text_reason(_number_mark(_filled_text(filled)), counts)
         return why
     row_number = _row_number_reason(ref, cur, name)
     if row_number:
@@ -612,9 +624,7 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
                 mark = _number_mark(r)
                 if mark is not None and _number_mark(c) is not None:
                     # (amounts as text, each its own: left out as ids are, but said so)
-                    return (f"numbers written as text (e.g. {mark[0]!r}: {mark[1]}), {counts}; "
-                            f"make them numbers to compare them (strip the sign, unit or "
-                            f"separators)")
+                    return _as_text_reason(mark, counts)
                 return f"an identifier: {counts}"
     return None
 

@@ -298,3 +298,30 @@ def adopt_tag_names(tasks: list[dict], config: str, project_config: str) -> None
     for task in tasks:
         for pred in task.get("predictions", []):
             pred["result"][0]["from_name"], pred["result"][0]["to_name"] = from_name, to_name
+
+
+def check_pulled_classes(ledger: Any, path: str | None, info: dict, url: str,
+                         names: list[str]) -> None:
+    """Refuse a push whose classes do not start with those the ledger's pulls of this
+    project store answers by (the classes as first pushed, then those added): pushed
+    in another order, a later push would show a stored answer's position as another
+    class."""
+    from dataqa.active.labels import ledger_classes
+    from dataqa.labelstudio.ledger_state import pulled_state_key, same_project
+
+    state, kind = _with_ledger(ledger, path, lambda led: (
+        led.get_state(pulled_state_key(str(info["title"]))), ledger_classes(led)[1])) or ({}, None)
+    known = (state or {}).get("classes")
+    if kind == "str" or (kind == "int" and all(str(c).lstrip("-").isdigit() for c in names)):
+        return  # answers stored by name or number: the order does not matter
+    if not known or not same_project(state, int(info["id"]), url, info.get("created_at"),
+                                     unrecorded_url=True):
+        return
+    if list(names[:len(known)]) != list(known):
+        keep = list(known) + [c for c in names if c not in known]
+        raise LabelStudioProjectError(
+            f"the ledger's answers of project {info['title']!r} are stored by the position "
+            f"of their class in {list(known)!r} (the classes as first pushed, then those "
+            f"added), so a push with the classes {list(names)!r} would show them as other "
+            f"classes; push with the classes in the order {keep!r} (--classes "
+            f"{','.join(keep)}), in Label Studio too.")

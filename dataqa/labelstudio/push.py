@@ -65,6 +65,7 @@ from dataqa.labelstudio.ledger_state import (
 from dataqa.labelstudio.project_setup import (
     adopt_tag_names,
     check_known_project,
+    check_pulled_classes,
     ensure_view,
     instructions,
     resolve_project,
@@ -526,10 +527,10 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
                                  timeout=timeout, kind=kind, queue=queue,
                                  chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes,
                                  progress=progress, t0=t0, ledger=ledger)
-    except KeyboardInterrupt as exc:  # Ctrl-C before the tasks went out: said too
+    except KeyboardInterrupt as exc:  # Ctrl-C outside the import (before or after): said too
         if getattr(exc, "dataqa_note", None) is None:
             exc.dataqa_note = (  # type: ignore[attr-defined]
-                f"the push to {project!r} stopped before its tasks were sent; nothing is "
+                f"the push to {project!r} was interrupted before it finished; nothing is "
                 f"lost: run the same command again (tasks already on the server are found "
                 f"and recorded, not created twice).")
         raise
@@ -551,6 +552,7 @@ def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind
             # classes added after the given ones in Label Studio are the project's classes
             # (the given ones keep their positions)
             plan.class_names = config_classes(info["label_config"])
+            check_pulled_classes(ledger, plan.ledger_path, info, server.url, plan.class_names)
             project_id, title = int(info["id"]), str(info["title"])
             report = _start_report(plan, project=title, project_id=project_id)
             on_server, duplicates, max_id = server_map(server, project_id)

@@ -364,6 +364,29 @@ def _reviews(res, plan, truth_wrong: set, n=None):
         flip[given[i]] if i in truth_wrong else given[i] for i in ids]})
 
 
+def test_a_class_cell_without_reviews_takes_its_stratums_reviewed_share():
+    res = fake_result()
+    plan = plan_review(res, budget=100)
+    wrong = set(res.issues["id"].head(50)) | {"i100", "i200", "i300"}
+    r = _reviews(res, plan, wrong)
+    s = pd.Series(review_strata(res.issues), index=res.issues["id"])
+    given = res.issues.set_index("id")["given_label"]
+    # no review of a class-b item of the 'rest' stratum
+    r = r[~((s.loc[r["id"]].to_numpy() == "rest") & (given.loc[r["id"]].to_numpy() == "b"))]
+    v = estimate_error_rate(res, r)
+    b = v.per_class.set_index("class").loc["b"]
+    in_b = given.to_numpy() == "b"
+    expected = 0.0
+    for h in ("flagged", "high", "rest"):
+        cell = r[(s.loc[r["id"]].to_numpy() == h) & (given.loc[r["id"]].to_numpy() == "b")]
+        pool = r[s.loc[r["id"]].to_numpy() == h]
+        share = (cell if len(cell) else pool)["id"].isin(wrong).mean()
+        expected += ((s.to_numpy() == h) & in_b).sum() * share
+    assert b["error_rate"] == pytest.approx(expected / in_b.sum())
+    assert b["error_rate"] < 0.3  # (half of the cell read wrong by the prior before)
+    assert b["error_rate_low"] <= b["error_rate"] <= b["error_rate_high"]
+
+
 def test_estimate_matches_the_stratified_posterior():
     res = fake_result()
     plan = plan_review(res, budget=100)

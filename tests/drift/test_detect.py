@@ -923,7 +923,8 @@ def test_numbers_with_units_or_separators_compared_as_categories_are_warned_of()
         "(12.50)", "negatives in parentheses")
     assert _number_mark(pd.Series(["($1,234.00)", "$(4.00)", "$7.00"] * 10, dtype=object)) == (
         "($1,234.00)", "the currency sign '$', negatives in parentheses")
-    for values in (["(12.50", "3.10"], ["12.50)", "3.10"], ["((12))", "3"]):
+    for values in (["(12.50", "3.10"], ["12.50)", "3.10"], ["((12))", "3"],
+                   ["(1)", "(2)", "(3)"], ["(1950)", "(1962)"]):  # (enumerations, years)
         assert _number_mark(pd.Series(values * 10, dtype=object)) is None, values
 
 
@@ -939,13 +940,13 @@ def test_amounts_with_negatives_in_parentheses_get_the_recipe_for_their_sign():
         detect_drift(frame(10), frame(10), multivariate=())
     said = [str(w.message) for w in seen if "numbers written as text" in str(w.message)]
     assert len(said) == 1 and "thousands separators, negatives in parentheses" in said[0]
-    recipe = "s.str.strip().str.replace(r'^\\((.*)\\)$', r'-\\1', regex=True)"
+    recipe = "s = s.str.replace(r'^(.*?)\\((.*)\\)(.*)$', r'-\\1\\2\\3', regex=True)"
     assert recipe in said[0]
-    # the recipe, as printed, gives the amounts back with their sign
-    s = pd.Series(["(1,250.27)", " 769.14", "(3.00) "])
-    s = s.str.strip().str.replace(r'^\((.*)\)$', r'-\1', regex=True)
+    # the recipe, as printed, gives the amounts back with their sign, whatever the form
+    s = pd.Series(["(1,250.27)", " 769.14", "(3.00) ", "$(12.50)", "(12.50) USD", "($1.00)"])
+    s = s.str.replace(r'^(.*?)\((.*)\)(.*)$', r'-\1\2\3', regex=True)
     assert pd.to_numeric(s.str.replace(r'[^0-9.+-]', '', regex=True)).tolist() == [
-        -1250.27, 769.14, -3.0]
+        -1250.27, 769.14, -3.0, -12.5, -12.5, -1.0]
     # amounts to the cent, nearly each its own, are left out as ids are, and said to be
     # numbers written as text
     r = detect_drift(frame(0.01), frame(0.01), multivariate=())
@@ -1163,3 +1164,31 @@ def test_the_report_says_the_verdict_the_command_line_prints(tmp_path):
     assert "no column drifted, but the whole table did (mmd)" in html
     assert verdict(detect_drift(ref, ref.sample(frac=1.0, random_state=0))) == ("none",
                                                                               "no drift")
+
+
+def test_amounts_filled_in_one_table_only_are_counted_in_that_table():
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame({"amount": [None] * 100, "x": rng.normal(size=100)})
+    cur = pd.DataFrame({"amount": [f"${a:,.2f}" for a in rng.gamma(20, 100, 100)],
+                        "x": rng.normal(size=100)})
+    r = detect_drift(ref, cur, multivariate=())
+    why = r.settings["skipped_columns"]["amount"]
+    assert re.fullmatch(r"numbers written as text \(e\.g\. '\$[\d,.]+': the currency sign "
+                        r"'\$'\), 100% of current values distinct, none in the other table; "
+                        r"make them numbers to compare them \(strip the sign, unit or "
+                        r"separators\)", why), why
+
+
+def test_a_text_column_of_numbers_is_refused_naming_a_filled_cell():
+    from dataqa.errors import FeatureTypeError
+
+    rng = np.random.default_rng(2)
+    words = ["free", "call", "now", "see", "you"]
+    text = pd.DataFrame({"text": [" ".join(rng.choice(words, 4)) for _ in range(40)]})
+    numbers = pd.DataFrame({"text": ["", " "] + [str(i) for i in range(38)]})
+    with pytest.raises(FeatureTypeError, match=r"text column 'text' holds only numbers in the "
+                                               r"current table \(e\.g\. '0' in row 3, "):
+        detect_drift(text, numbers, text_column="text", multivariate=())
+    # numbers in both tables' text, or a few numbers among texts: not this refusal
+    mixed = text.assign(text=[*text["text"][:30], *map(str, range(10))])
+    detect_drift(text, mixed, text_column="text", multivariate=())

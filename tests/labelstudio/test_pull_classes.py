@@ -207,6 +207,14 @@ def test_choices_reordered_or_a_class_put_between_keep_every_stored_label(
     with Ledger(led) as db:
         human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
     assert human == {"item-0": 1, "item-1": 0, "item-2": 1, "item-3": 2}
+    # a push in another order than the stored one is refused (the project reordered to it)
+    _set_choices(ls_client, project, ["spam", "ham", "promo"])
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
+                            "--queue", "active", "--classes", "spam,ham,promo"])
+    assert r.exit_code == 2, r.output
+    assert ("the ledger's answers of project " in r.output and "push with the classes in the "
+            "order ['ham', 'spam', 'promo'] (--classes ham,spam,promo)") in " ".join(
+        r.output.split())
 
 
 def test_a_class_added_after_the_others_is_named_and_the_next_push_goes_on(

@@ -155,7 +155,7 @@ def test_ctrl_c_before_the_tasks_go_out_says_so(ls_server, ls_client, ledger, pr
         push_queue(make_items(10), project=project_name, class_names=CLASSES, ledger=ledger,
                    queue="active", client=client)
     assert info.value.dataqa_note == (
-        f"the push to {project_name!r} stopped before its tasks were sent; nothing is lost: "
+        f"the push to {project_name!r} was interrupted before it finished; nothing is lost: "
         f"run the same command again (tasks already on the server are found and recorded, "
         f"not created twice).")
     rep = push(make_items(10), ls_server, ledger, project_name)
