@@ -146,6 +146,16 @@ def _push_only_ledger(ls_server, tmp_path: Path, project_name: str, monkeypatch,
     return led
 
 
+def _pull_naming(led: Path, project_name: str, new_class: str) -> dict:
+    """Pull, check that the pull names ``new_class``, and return the ledger's labels."""
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    assert (f"new class {new_class!r}, not in the ledger before this pull"
+            in " ".join(r.output.split()))
+    with Ledger(led) as db:
+        return db.latest_labels(source="human").set_index("id")["label"].to_dict()
+
+
 def _set_choices(ls_client, project: dict, names: list[str]) -> None:
     config = project["label_config"]
     head, rest = config.split("<Choice ", 1)
@@ -183,11 +193,7 @@ def test_choices_reordered_or_a_class_put_between_keep_every_stored_label(
     # a class put between the two: stored after the known ones, and named
     _set_choices(ls_client, project, ["spam", "promo", "ham"])
     ls_client.create_annotation(tasks["item-3"], choice("promo"))
-    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
-    assert r.exit_code == 0, r.output
-    assert "new class 'promo', not in the ledger before this pull" in " ".join(r.output.split())
-    with Ledger(led) as db:
-        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    human = _pull_naming(led, project_name, "promo")
     assert human == {"item-0": 1, "item-1": 0, "item-2": 1, "item-3": 2}
     r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name,
                             "--full"])
@@ -225,11 +231,7 @@ def test_a_class_added_after_the_others_is_named_and_the_next_push_goes_on(
     _set_choices(ls_client, project, ["ham", "spam", "promo"])
     ls_client.create_annotation(tasks["item-0"], choice("promo"))
     ls_client.create_annotation(tasks["item-1"], choice("spam"))
-    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
-    assert r.exit_code == 0, r.output
-    assert "new class 'promo', not in the ledger before this pull" in " ".join(r.output.split())
-    with Ledger(led) as db:
-        human = db.latest_labels(source="human").set_index("id")["label"].to_dict()
+    human = _pull_naming(led, project_name, "promo")
     assert human == {"item-0": 2, "item-1": 1}
     # the next push from the ledger takes the project's classes as they are now
     r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
