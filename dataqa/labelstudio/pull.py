@@ -255,6 +255,10 @@ class _LabelCodec:
             return self.names.index(stored)
         if self.kind == "int" and str(stored) in self.names:
             return self.names.index(str(stored))
+        if isinstance(stored, str) and _int_text(stored) is None:
+            # a class name the project no longer has, from an earlier pull: kept by name
+            self.names.append(stored)
+            return len(self.names) - 1
         k = int(stored)
         if self.stable is not None and 0 <= k < len(self.stable) \
                 and self.stable[k] in self.names:

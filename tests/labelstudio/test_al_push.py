@@ -153,6 +153,27 @@ def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tm
     assert res.exit_code == 0 and "5 created" in res.output, res.output
 
 
+def test_al_next_push_to_a_project_with_a_class_added_after_the_ledgers_goes_on(
+        ls_server, tmp_path, project_name):
+    data = tmp_path / "pool.csv"
+    _pool().to_csv(data, index=False)
+    led = str(tmp_path / "al.db")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner = CliRunner()
+    assert runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column",
+                               "label", "--text-column", "text", "--id-column", "id"],
+                         env=env).exit_code == 0
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"id": ["x1", "x2"], "text": ["a b", "c d"]}).to_csv(other, index=False)
+    res = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "o.db"), "--project",
+                              project_name, "--queue", "active", "--from", str(other),
+                              "--classes", "ham,spam,promo"], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["al", "next", "--ledger", led, "--batch", "5", "--strategy",
+                              "uncertainty", "--push", "--project", project_name], env=env)
+    assert res.exit_code == 0 and "5 created" in res.output, res.output
+
+
 def test_a_skip_in_label_studio_skips_the_item_in_the_open_round(ls_server, ls_client,
                                                                   tmp_path, project_name):
     from dataqa.active.labels import LS_SKIPPED_KEY

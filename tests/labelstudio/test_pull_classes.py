@@ -74,6 +74,10 @@ def test_label_codec_by_the_ledgers_class_type():
     shuffled = _LabelCodec(["10", "2", "0"], "int")
     assert [shuffled.store(k) for k in range(3)] == [10, 2, 0]
     assert [shuffled.index(v) for v in (10, 2, 0)] == [0, 1, 2]
+    # a stored name the project no longer has keeps its name (it was read as a number)
+    gone = _LabelCodec(["ham", "spam"], "str")
+    k = gone.index("promo")
+    assert gone.names[k] == "promo" and gone.index("spam") == 1
     # numbered classes shown under names, or no class known yet: the position
     for codec in (_LabelCodec(["ham", "spam"], "int"), _LabelCodec(["ham", "spam"], None)):
         assert [codec.store(k) for k in (0, 1)] == [0, 1]
