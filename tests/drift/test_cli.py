@@ -370,6 +370,21 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
             and "has classes ['no', 'yes'], not ['ham', 'spam']" in res.output)
     assert not (tmp_path / "refused").exists()
     assert {p["result"][0]["value"]["choices"][0] for p in preds} <= {"no", "yes"}
+    # a project whose classes extend the model's at the end (a class added in Label
+    # Studio) takes the queue, as `ls push` does
+    extra = tmp_path / "extra.csv"
+    frame.head(2).drop(columns="label").assign(id=["x1", "x2"]).to_csv(extra, index=False)
+    res = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "o.db"), "--project",
+                              "drift extended", "--queue", "active", "--from", str(extra),
+                              "--id-column", "id", "--classes", "ham,spam,promo"], env=env)
+    assert res.exit_code == 0, res.output
+    extended = [*args[:9], "--out", str(tmp_path / "extended"), "--push", "--project",
+                "drift extended", "--ledger", led, "--top", "4"]
+    res = runner.invoke(app, extended, env=env)
+    assert res.exit_code == 0, res.output
+    assert "4 created, 0 already there, 0 failed" in res.output
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        assert len(client.list_tasks(client.find_project("drift extended")["id"])) == 2 + 4
 
 
 def test_the_current_file_can_have_its_own_reading_options(tmp_path):

@@ -117,8 +117,9 @@ def test_a_cold_start_batch_is_pushed_with_nothing_preselected(ls_server, ls_cli
         assert task["predictions"] == []  # nothing pre-selected
 
 
-def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tmp_path,
-                                                                   project_name):
+def _ledger_beside_a_project_of(tmp_path, ls_server, project_name, classes: str):
+    """A ledger started from the pool (classes ham, spam) and the project ``project_name``
+    made by another ledger's push with ``classes``."""
     data = tmp_path / "pool.csv"
     _pool().to_csv(data, index=False)
     led = str(tmp_path / "al.db")
@@ -131,8 +132,14 @@ def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tm
     pd.DataFrame({"id": ["x1", "x2"], "text": ["a b", "c d"]}).to_csv(other, index=False)
     res = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "o.db"), "--project",
                               project_name, "--queue", "active", "--from", str(other),
-                              "--classes", "no,yes"], env=env)
+                              "--classes", classes], env=env)
     assert res.exit_code == 0, res.output
+    return led, env, runner
+
+
+def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tmp_path,
+                                                                   project_name):
+    led, env, runner = _ledger_beside_a_project_of(tmp_path, ls_server, project_name, "no,yes")
     args = ["al", "next", "--ledger", led, "--batch", "5", "--strategy", "uncertainty",
             "--push", "--project", project_name]
     res = runner.invoke(app, args, env=env)
@@ -155,20 +162,8 @@ def test_al_next_push_to_a_project_of_other_classes_picks_no_round(ls_server, tm
 
 def test_al_next_push_to_a_project_with_a_class_added_after_the_ledgers_goes_on(
         ls_server, tmp_path, project_name):
-    data = tmp_path / "pool.csv"
-    _pool().to_csv(data, index=False)
-    led = str(tmp_path / "al.db")
-    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
-    runner = CliRunner()
-    assert runner.invoke(app, ["al", "init", str(data), "--ledger", led, "--label-column",
-                               "label", "--text-column", "text", "--id-column", "id"],
-                         env=env).exit_code == 0
-    other = tmp_path / "other.csv"
-    pd.DataFrame({"id": ["x1", "x2"], "text": ["a b", "c d"]}).to_csv(other, index=False)
-    res = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "o.db"), "--project",
-                              project_name, "--queue", "active", "--from", str(other),
-                              "--classes", "ham,spam,promo"], env=env)
-    assert res.exit_code == 0, res.output
+    led, env, runner = _ledger_beside_a_project_of(tmp_path, ls_server, project_name,
+                                                   "ham,spam,promo")
     res = runner.invoke(app, ["al", "next", "--ledger", led, "--batch", "5", "--strategy",
                               "uncertainty", "--push", "--project", project_name], env=env)
     assert res.exit_code == 0 and "5 created" in res.output, res.output
