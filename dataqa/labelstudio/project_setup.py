@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -287,6 +288,21 @@ def resolve_project(client: LabelStudioClient, project: str | int, *, config: st
             f"{names!r}; use another project or the same class names in the same order."
             f"{edited}")
     return info
+
+
+def check_data_fields(info: dict, fields: list[str]) -> None:
+    """Refuse a push to an existing project whose label config shows task fields
+    (``value="$name"``) that the push's tasks lack: Label Studio would reject every task
+    (a table queue sent to a project made for texts, say)."""
+    shown = dict.fromkeys(re.findall(r'value\s*=\s*"\$([A-Za-z_]\w*)',
+                                     info.get("label_config", "") or ""))
+    missing = [f for f in shown if f not in set(fields)]
+    if missing:
+        raise LabelStudioProjectError(
+            f"project {info['title']!r} (id {info['id']}) shows the task field(s) "
+            f"{', '.join('$' + f for f in missing)}, which this push's tasks lack (they carry "
+            f"{', '.join(fields)}): it was made for other items. Push to another project "
+            f"(--project), or push items with that field.")
 
 
 def adopt_tag_names(tasks: list[dict], config: str, project_config: str) -> None:

@@ -64,6 +64,7 @@ from dataqa.labelstudio.ledger_state import (
 )
 from dataqa.labelstudio.project_setup import (
     adopt_tag_names,
+    check_data_fields,
     check_known_project,
     check_pulled_classes,
     ensure_view,
@@ -548,6 +549,7 @@ def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind
             check_known_project(server, ledger, plan.ledger_path, project)
             info = resolve_project(server, project, config=plan.config,
                                     names=plan.class_names, kind=kind, queue=queue)
+            check_data_fields(info, plan.data_fields())
             adopt_tag_names(plan.tasks, plan.config, info["label_config"])
             # classes added after the given ones in Label Studio are the project's classes
             # (the given ones keep their positions)

@@ -385,6 +385,22 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
     assert "4 created, 0 already there, 0 failed" in res.output
     with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
         assert len(client.list_tasks(client.find_project("drift extended")["id"])) == 2 + 4
+    # a project made for texts is refused before any task is sent (Label Studio rejected
+    # each table task with HTTP 400 "text key is expected")
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"id": ["x1", "x2"], "text": ["a b", "c d"]}).to_csv(texts, index=False)
+    res = runner.invoke(app, ["ls", "push", "--ledger", str(tmp_path / "t.db"), "--project",
+                              "drift texts", "--queue", "active", "--from", str(texts),
+                              "--classes", "ham,spam"], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*extended[:-6], "--project", "drift texts", "--ledger", led],
+                        env=env)
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert ("project 'drift texts' (id " in said and "shows the task field(s) $text, which "
+            "this push's tasks lack (they carry context, dataqa_id,") in said
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        assert len(client.list_tasks(client.find_project("drift texts")["id"])) == 2
 
 
 def test_the_current_file_can_have_its_own_reading_options(tmp_path):
