@@ -40,6 +40,38 @@ def _as_sparse_float(x, name: str) -> sp.csr_matrix:
     return X
 
 
+def _record_names(est, features) -> None:
+    """Keep the column names of DataFrame ``features`` (``feature_names_in_``), so that
+    :func:`_by_fitted_names` can put a scored frame's columns in the fitted order."""
+    if isinstance(features, pd.DataFrame):
+        est.feature_names_in_ = np.asarray([str(c) for c in features.columns], dtype=object)
+    elif hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
+
+
+def _by_fitted_names(est, features):
+    """A DataFrame ``features`` with its columns in the order of the fitted frame's (scored
+    by position, a frame whose columns came in another order gave wrong distances without
+    a word); a frame with other columns is refused, naming them. Arrays pass as they are."""
+    names = getattr(est, "feature_names_in_", None)
+    if names is None or not isinstance(features, pd.DataFrame):
+        return features
+    have = [str(c) for c in features.columns]
+    if have == list(names):
+        return features
+    missing = [n for n in names if n not in set(have)]
+    extra = [c for c in have if c not in set(names)]
+    if missing or extra or len(set(have)) != len(have):
+        raise OODInputError(
+            f"features have columns {have[:8]!r}{' ...' if len(have) > 8 else ''}, but "
+            f"{type(est).__name__} was fitted on {list(names)[:8]!r}"
+            f"{' ...' if len(names) > 8 else ''}"
+            + (f" (missing: {missing[:5]!r}" if missing else " (")
+            + (f"{'; ' if missing else ''}not fitted: {extra[:5]!r}" if extra else "")
+            + "); pass features with the fitted columns.")
+    return features.set_axis(have, axis=1)[list(names)]
+
+
 def _check_dim(est, features: np.ndarray) -> None:
     if features.shape[1] != est.n_features_in_:
         raise OODInputError(
@@ -86,6 +118,7 @@ class MahalanobisDetector(BaseEstimator):
         labels : array (n,) of class numbers or names, or None (one Gaussian for all items)
         """
         check_int(self.chunk_size, "chunk_size")
+        _record_names(self, features)
         X = as_2d_float(features, "fit_features")
         if labels is None:
             y = np.zeros(len(X), dtype=np.int64)
@@ -152,7 +185,7 @@ class MahalanobisDetector(BaseEstimator):
         """Minimum Mahalanobis distance (n,) to the fitted class means; higher = more OOD."""
         if not hasattr(self, "whiten_"):
             raise NotFittedError("MahalanobisDetector is not fitted; call fit(features, labels) first.")
-        X = as_2d_float(features, "features")
+        X = as_2d_float(_by_fitted_names(self, features), "features")
         _check_dim(self, X)
         m = self.whitened_means_
         m2 = (m ** 2).sum(axis=1)
@@ -223,6 +256,7 @@ class KNNDetector(BaseEstimator):
         k = check_int(self.k, "k")
         check_int(self.query_chunk, "query_chunk")
         check_int(self.fit_chunk, "fit_chunk")
+        _record_names(self, features)
         if sp.issparse(features):
             return self._fit_sparse(_as_sparse_float(features, "fit_features"), k)
         self.sparse_ = False
@@ -241,6 +275,7 @@ class KNNDetector(BaseEstimator):
         """Distance (n,) to the k-th nearest fitted feature; higher = more OOD."""
         if not hasattr(self, "features_"):
             raise NotFittedError("KNNDetector is not fitted; call fit(features) first.")
+        features = _by_fitted_names(self, features)
         if getattr(self, "sparse_", False):
             return self._score_sparse(features)
         if sp.issparse(features):  # dense fitted features: the queries densified chunk by chunk

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial.distance import cdist
 
 from dataqa.errors import InvalidSettingError, LengthMismatchError, NotFittedError
-from dataqa.ood import KNNDetector, MahalanobisDetector, OODInputError
+from dataqa.ood import KNNDetector, MahalanobisDetector, OODInputError, score_ood
 
 
 @pytest.fixture
@@ -311,3 +312,26 @@ def test_knn_sparse_distance_to_an_identical_row_is_exactly_zero(normalize):
     D = sp.csr_matrix(rng.random((60, 5000)) * (1.0 if normalize else 40.0))
     dup = KNNDetector(k=1, normalize=normalize).fit(D).score(D[:30])
     assert np.all(dup == 0.0)
+
+
+@pytest.mark.parametrize("method", ["knn", "mahalanobis"])
+def test_a_frame_scored_with_its_columns_in_another_order_is_scored_by_name(method):
+    rng = np.random.default_rng(0)
+    fitted = pd.DataFrame(rng.normal(size=(200, 3)) * [1, 10, 100], columns=list("abc"))
+    labels = rng.integers(0, 2, 200)
+    kwargs = {"k": 1, "normalize": False} if method == "knn" else {"fit_labels": labels}
+    query = fitted.iloc[:5]
+    same = score_ood(method, features=query, fit_features=fitted, **kwargs)
+    # scored by position, the reordered columns read 6.6-121 for the fitted rows (knn)
+    reordered = score_ood(method, features=query[["c", "b", "a"]], fit_features=fitted,
+                          **kwargs)
+    np.testing.assert_allclose(reordered, same, rtol=1e-12)
+    if method == "knn":
+        np.testing.assert_array_equal(same, 0.0)
+    as_array = score_ood(method, features=query.to_numpy(), fit_features=fitted, **kwargs)
+    np.testing.assert_allclose(as_array, same, rtol=1e-12)
+    with pytest.raises(OODInputError, match=r"features have columns \['x', 'b', 'c'\], but "
+                       r"\w+Detector was fitted on \['a', 'b', 'c'\] \(missing: \['a'\]; not "
+                       r"fitted: \['x'\]\); pass features with the fitted columns"):
+        score_ood(method, features=query.rename(columns={"a": "x"}), fit_features=fitted,
+                  **kwargs)
