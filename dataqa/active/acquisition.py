@@ -24,7 +24,8 @@ declaring what it needs):
   ``mahalanobis``) and items already marked out of scope (``out_of_scope_X``), the purity
   filter becomes sharp: an item is treated as out of scope when it is closer to a known
   out-of-scope item than to the labeled in-scope items, and loses ``weight`` of its
-  uncertainty. Before any item is marked out of scope the filter is the pool percentile
+  uncertainty. Before any item is marked out of scope (``mahalanobis``: before two are,
+  as one item has no spread to measure) the filter is the pool percentile
   of the OOD score at weight ``cold_weight`` (0.25); with ``contrast=False`` or a
   model-based OOD method it is the percentile at ``weight``.
 """
@@ -478,7 +479,10 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
     # a fitted-detector method measures distance to a set of items: it can also measure
     # the distance to the items marked out of scope
     by_distance = "detector" in spec.needs
-    if contrast and mode == "purity" and by_distance and oos is not None and oos.shape[0] > 0:
+    # a spread is measured from two items on (mahalanobis); one item is a point, not a set
+    least = 2 if "fit_labels" in spec.needs else 1
+    if (contrast and mode == "purity" and by_distance and oos is not None
+            and oos.shape[0] >= least):
         kw = dict(settings)
         if "k" in kw:  # a neighbour count cannot exceed the out-of-scope items
             kw["k"] = min(int(kw["k"]), oos.shape[0])

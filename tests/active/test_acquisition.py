@@ -134,6 +134,25 @@ def test_hybrid_purity_uses_known_out_of_scope_items() -> None:
     assert np.allclose(novelty, 0.5 * m + 0.5 * ood_percentile(d_in))
 
 
+def test_hybrid_purity_with_mahalanobis_turns_sharp_from_two_out_of_scope_items() -> None:
+    X_in, y_in, X_out = _two_blobs(1)
+    clf = LogisticRegression().fit(X_in, y_in)
+    X = np.vstack([X_in, X_out])
+    kw = dict(model=clf, X=X, labeled_X=X_in, labeled_y=y_in, ood="mahalanobis",
+              uncertainty="uncertainty")
+    from dataqa.ood import score_ood
+
+    u = least_confidence(clf.predict_proba(X), normalize=True)
+    d_in = score_ood("mahalanobis", features=X, fit_features=X_in, fit_labels=y_in)
+    cold = u * (1 - 0.25 * ood_percentile(d_in))
+    # one marked item has no spread: the cold filter (it raised "every class of fit_labels
+    # has a single item")
+    np.testing.assert_allclose(acquire("hybrid", **kw, out_of_scope_X=X_out[:1]), cold)
+    np.testing.assert_allclose(acquire("hybrid", **kw), cold)
+    sharp = acquire("hybrid", **kw, out_of_scope_X=X_out[:3])
+    assert np.allclose(sharp[80:], 0.0) and np.allclose(sharp[:80], u[:80])
+
+
 def test_register_acquisition_is_dispatched_with_its_needs() -> None:
     from dataqa.active import ACQUISITIONS, register_acquisition
 
