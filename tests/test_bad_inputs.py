@@ -328,6 +328,10 @@ def _row01_string_label_in_int_ledger(tmp_path, request):
     cli_fails(["al", "label", ans, "--ledger", led], "label 'spam'", "(id 'i13')",
               "is a name, but the classes of this ledger are numbers: 0, 1")
     assert snapshot(led) == before
+    ans = _answers(tmp_path / "b.csv", [("i12", 1), ("i13", "1.5")])
+    cli_fails(["al", "label", ans, "--ledger", led], "label 1.5 in", "(id 'i13')",
+              "is not a whole number, but the classes of this ledger are numbers: 0, 1")
+    assert snapshot(led) == before
     res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "3"])
     assert res.exit_code == 0, res.output  # the ledger still works
 

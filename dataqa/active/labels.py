@@ -229,8 +229,13 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                 if others else "")
         at = f"label {value!r} in {where} (id {format_ids(bad_ids, 3)}){more}"
         if kind == "int" and _int_like(value) is None:
+            try:
+                float(str(value))
+                what = "is not a whole number"
+            except ValueError:
+                what = "is a name"
             raise LabelError(
-                f"{at} is a name, but the classes of this ledger are numbers: "
+                f"{at} {what}, but the classes of this ledger are numbers: "
                 f"{describe_classes(sorted(known))}; give a class number (-1 or out_of_scope "
                 f"marks an item out of scope).")
         if kind != "int" and all(_int_like(v) is not None for v in bad):

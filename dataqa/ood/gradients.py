@@ -382,9 +382,14 @@ def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
     return sq, logits.detach(), y
 
 
+class _NoVmap(Exception):
+    """vmap failed on an earlier batch of the same call: go straight to the loop."""
+
+
 def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Tensor,
-               temperature: float) -> torch.Tensor:
-    """Squared per-item gradient norms of ``names`` by torch.func (vmap over items)."""
+               temperature: float, state: dict) -> torch.Tensor:
+    """Squared per-item gradient norms of ``names`` by torch.func (vmap over items), or one
+    backward pass per item once vmap has failed (``state["vmap"]``: warned once a call)."""
     from torch.func import functional_call, grad, vmap
 
     all_params = dict(model.named_parameters())
@@ -399,13 +404,18 @@ def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Ten
     step = max(1, _MAX_MATERIALISE // max(size, 1))
     out = []
     try:
+        if not state.get("vmap", True):
+            raise _NoVmap
         with torch.no_grad():
             for s in range(0, len(x), step):
                 g = per_item(params, x[s:s + step], y[s:s + step])
                 out.append(sum((v.reshape(len(v), -1).double() ** 2).sum(1) for v in g.values()))
         return torch.cat(out)
+    except _NoVmap:
+        pass
     except (RuntimeError, NotImplementedError) as exc:
         # some layers (e.g. fused RNN kernels) cannot be vmapped: one backward per item
+        state["vmap"] = False
         warnings.warn(f"torch.func.vmap failed ({str(exc).splitlines()[0][:120]}); computing the "
                       "gradient norms of the remaining layers with one backward pass per item.",
                       RuntimeWarning, stacklevel=4)
@@ -438,7 +448,7 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
         if not np.issubdtype(lab.dtype, np.integer):
             raise OODInputError(f"labels must be integer class indices; got dtype {lab.dtype}.")
         y_all = torch.as_tensor(lab, dtype=torch.int64, device=x.device)
-    sqs, msp = [], []
+    sqs, msp, slow_state = [], [], {}
     with eval_mode(model):
         plan = _Plan(model)
         k = check_model_accepts(model, x)
@@ -458,7 +468,7 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
                 sq = (torch.zeros(len(xb), dtype=torch.float64, device=x.device) if sq is None
                       else sq.double())
                 if plan.slow_names:
-                    sq = sq + _slow_pass(model, plan.slow_names, xb, yb, t)
+                    sq = sq + _slow_pass(model, plan.slow_names, xb, yb, t, slow_state)
                 sqs.append(sq)
                 if want_msp:
                     msp.append(torch.softmax(logits.double() / t, dim=1).amax(dim=1))

@@ -151,6 +151,11 @@ def test_fallback_loop_when_vmap_fails():
     X = torch.randn(5, 3, 4, generator=g, dtype=torch.float64)
     with pytest.warns(RuntimeWarning, match="one backward pass per item"):
         _check(model, X)
+    # one warning a call, not one a batch (it came once per item with batch_size=1)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _check(model, X, batch_size=1)
+    assert [str(w.message)[:22] for w in seen] == ["torch.func.vmap failed"]
 
 
 def test_frozen_parameters_are_excluded():
