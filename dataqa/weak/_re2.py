@@ -22,9 +22,10 @@ Python's own parser and writes an RE2 pattern with the same match/no-match answe
   ``None``: the caller uses Python's ``re``.
 
 One construct is equal only on some rows, reported as the translation's ``domain``:
-``\\b``/``\\B`` (Unicode mode) agree on rows with no non-ASCII word character, since RE2
+``\\b`` (Unicode mode) agrees on rows with no non-ASCII word character, since RE2
 sees every non-ASCII character as a non-word character. Rows outside the domain are
-searched with Python's ``re``.
+searched with Python's ``re``. ``\\B`` is left to ``re`` (RE2's matches in an empty text
+and between the bytes of one non-ASCII character).
 
 :func:`required_literal` finds a substring every match contains, so the engine can skip
 the rows without it (found in its shared byte scan) before any regex runs.
@@ -275,9 +276,11 @@ class _Writer:
             if not last:
                 raise _Unsupported("$ before more pattern")
             return "(?:\\n?\\z)"
-        if av in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY):
+        if av is C.AT_BOUNDARY:
             self.uses_boundary = True
-            return "\\b" if av is C.AT_BOUNDARY else "\\B"
+            return "\\b"
+        # RE2's \B matches in an empty text and between the bytes of one non-ASCII
+        # character that is no letter ('→', a no-break space), where re's does not
         raise _Unsupported(av)
 
 

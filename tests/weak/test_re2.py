@@ -21,7 +21,7 @@ from labeling_functions import keyword_lf, regex_lf
 # sharp s), the \v and \x1c-\x1f spaces, newlines, emoji
 TRICKY = "aAkKsSiI1_ \t\n\v\x1c\x85\xa0\u212a\u017f\u0130\u0131\xdf\u1e9e\u0663\uff11é\u00c9ü😀.-$"
 PATTERNS = [
-    r"\d+", r"\s", r"\S\s\S", r"\w+\W", r"[^\w\s]", r"\bk", r"i\b", r"\Bs", r"(?i)k", r"(?i)s+",
+    r"\d+", r"\s", r"\S\s\S", r"\w+\W", r"[^\w\s]", r"\bk", r"i\b", r"(?i)k", r"(?i)s+",
     r"(?i)[a-c]", r"(?i)[^k]", r"(?i)i", r"(?i)ß", r"(?a)\w\b", r"(?a)\s", r"a$", r"^a",
     r"\Aa|b\Z", r"(?m)^k$", r"(?s)a.b", r"a.b", r"[\d\s]{2,3}?", r"(ab|c)+", r"[^a-z\d]",
     r"é|É", r"(?i)é", r"\x1c", r"x{0}", r"",
@@ -65,9 +65,23 @@ def test_boundary_at_pattern_edge_next_to_word_characters_is_exact_everywhere(pa
 
 @pytest.mark.parametrize("pattern", [r"(?<=a)b", r"(a)\1", r"a(?=b)", r"(?i:a)b", r"a$b",
                                      r"a{1001}", r"(a)?(?(1)a|b)", r"a++", r"(?<!ab)x",
-                                     r"a(?<!\w)b", r"a(?!\w)b", r"(?<!\w)?a"])
+                                     r"a(?<!\w)b", r"a(?!\w)b", r"(?<!\w)?a", r"\Bs",
+                                     r"\B", r"(?a)b*?\B"])
 def test_untranslatable_patterns_give_none(pattern):
     assert translate(re.compile(pattern)) is None
+
+
+@pytest.mark.parametrize("pattern", [r"\B", r"b*?\B", "\U0001f525?\\B", r"\B(?:xyz)?$", r"\Bs",
+                                     r"(?a)\B"])
+def test_non_boundary_lfs_vote_as_snorkels_rows(pattern):
+    # RE2's \B matched in an empty text and between the bytes of '→', a no-break space or
+    # an emoji, where Python's re does not: extra votes on the batch path
+    texts = ["", "a", "\u2192", "a \u2192 b", "\U0001f525", "x\u00a0y", "ab", "s", "as", "é",
+             "\u2028"]
+    df = pd.DataFrame({"text": texts})
+    lf = regex_lf("nb", pattern, 1)
+    rows = np.array([lf(r) for _, r in df.iterrows()])
+    np.testing.assert_array_equal(lf.apply_batch(df), rows)
 
 
 def test_category_ranges_are_pythons():
