@@ -2083,7 +2083,26 @@ def check_feature_columns(df: pd.DataFrame, feature_columns, table: str) -> None
 
 def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:
     if column not in df.columns:
-        raise MissingColumnError(column, [str(c) for c in df.columns], role=role, table=table)
+        from dataqa.errors import _header_hint
+
+        names = [str(c) for c in df.columns]
+        hint = "" if _header_hint(names) else _name_among_values_hint(df)
+        raise MissingColumnError(column, names, role=role, table=table, hint=hint)
+
+
+def _name_among_values_hint(df: pd.DataFrame) -> str:
+    """A hint when a column's name is also one of its text values (a label, ``ham``, in
+    the header line): the file likely has no header line and its first row became the
+    names."""
+    for col in df.columns:
+        if re.fullmatch(r"Unnamed: \d+", str(col)) or not (
+                df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype)):
+            continue
+        if df[col].iloc[:1000].astype("string").str.strip().eq(str(col).strip()).any():
+            return (f" The name {str(col)!r} is also a value of its column: if the file has "
+                    f"no header line, read it with --no-header --columns a,b,... (API: "
+                    f"header=False, columns=[...]).")
+    return ""
 
 
 def _row_hash(values: Sequence[object]) -> str:

@@ -1181,6 +1181,13 @@ def test_a_missing_column_hints_at_a_file_without_a_header(tmp_path):
     numbers = pd.DataFrame({"0.5": [1.0], "3": [2.0]})  # a numeric first row as the header
     with pytest.raises(MissingColumnError, match="names look like a first data row"):
         prepare_labeled(numbers, label_column="y")
+    # short texts and ids as the names, a label among its own column's values
+    comments = tmp_path / "comments.csv"
+    comments.write_text("yt0035,song is bad,ham\nyt0036,so good,ham\nyt0038,click here,spam\n")
+    with pytest.raises(MissingColumnError, match=re.escape(
+            "The name 'ham' is also a value of its column: if the file has no header line, "
+            "read it with --no-header --columns a,b,...")):
+        prepare_labeled(load_table(comments), label_column="label", text_column="text")
 
 
 def test_functions_that_take_read_options_name_them_in_reading_errors(tmp_path):
