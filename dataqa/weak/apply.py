@@ -432,6 +432,7 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
                 chunks = [(a, df.iloc[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
                           if b > a]
                 parts = []
+                _forget_memos(row_lfs)
                 for res in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
                         delayed(_rowwise)(c, row_lfs, fault_tolerant, id_column, a)
                         for a, c in chunks):
@@ -442,6 +443,23 @@ def _apply_frame(df: pd.DataFrame, lfs: list[Any], *, n_jobs: int, fault_toleran
                 _merge_faults(faults, f)
             L[:, row] = Lr
     return L, faults
+
+
+def _forget_memos(lfs: list[Any]) -> None:
+    """Empty the memo caches of the LFs' preprocessors (Snorkel's ``memoize=True``) before
+    the LFs are sent to other processes: a cached row, pickled, loses the attributes the
+    preprocessor set on it (``x.n_chars = ...``), so the LF failed there on every row an
+    earlier run in this process had cached."""
+    seen: set[int] = set()
+    todo = [p for lf in lfs for p in (getattr(lf, "_pre", None) or [])]
+    while todo:
+        pre = todo.pop()
+        if id(pre) in seen:
+            continue
+        seen.add(id(pre))
+        if getattr(pre, "memoize", False) and callable(getattr(pre, "reset_cache", None)):
+            pre.reset_cache()
+        todo.extend(getattr(pre, "_pre", None) or [])
 
 
 def _apply_partition(pdf: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
@@ -531,6 +549,7 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         import dask
 
         parts = data.to_delayed()
+        _forget_memos(list(lfs))
         tasks = [dask.delayed(_apply_partition)(p, lfs, fault_tolerant, id_column, threads or 1,
                                                 k) for k, p in enumerate(parts)]
         kwargs = {} if scheduler is None else {"scheduler": scheduler}

@@ -478,3 +478,22 @@ def test_error_on_a_files_row_counts_it_as_the_file_does(tmp_path):
                        match=r"'lf_boom_on_z' raised on row 3 of the file's data rows "
                              r"\(counted from 1, after any header\): ValueError"):
         apply_lfs(str(path), [lf_boom_on_z])
+
+
+def test_memoized_preprocessors_give_the_same_matrix_in_other_processes_after_a_run_here():
+    from snorkel.preprocess import preprocessor
+
+    @preprocessor(memoize=True)
+    def add_len(x):
+        x.n_chars = len(x.text)
+        return x
+
+    @labeling_function(pre=[add_len])
+    def long_text(x):
+        return 1 if x.n_chars > 10 else -1
+
+    df = pd.DataFrame({"text": ["Hello World", "spam spam spam", "x", "short"] * 3})
+    want = PandasLFApplier([long_text]).apply(df, progress_bar=False)
+    np.testing.assert_array_equal(apply_lfs(df, [long_text]), want)
+    # the rows cached above lost n_chars when pickled: AttributeError in the workers
+    np.testing.assert_array_equal(apply_lfs(df, [long_text], n_jobs=2), want)
