@@ -617,6 +617,21 @@ METRICS = {"accuracy": _accuracy, "f1": _f1_binary, "f1_macro": _f1_macro}
 DEV_ROWS = ("covered", "all")
 
 
+def _below_chance_note(metric: str, accuracy: float, n: int, k: int) -> str:
+    """A sentence when the best model's dev accuracy is below guessing among ``k`` classes
+    beyond chance (one-sided binomial test at 1%): the dev labels, or ``--classes``, likely
+    number the classes in another order than the LFs vote for them."""
+    from scipy.stats import binom
+
+    if metric != "accuracy" or n == 0 or accuracy >= 1.0 / k:
+        return ""
+    if binom.cdf(round(accuracy * n), n, 1.0 / k) >= 0.01:
+        return ""
+    return (f" Every model is below chance ({1.0 / k:.2f}) on the dev rows: do the dev labels "
+            f"(or --classes) number the classes in the order the LFs vote for them? With "
+            f"--classes, the first name is class 0, the second class 1, and so on.")
+
+
 class AutoLabelModel(BaseLabelModel):
     """Fits several label models and keeps the best on a labeled dev set.
 
@@ -739,6 +754,7 @@ class AutoLabelModel(BaseLabelModel):
         self.reason_ = (
             f"kept {best!r}: dev {self.metric} {self.scores_[best]:.4f} {where}, "
             f"{why}; the others' dev {self.metric}: {others or 'none'}{skipped}."
+            f"{_below_chance_note(self.metric, self.scores_[best], len(Y_scored), K)}"
         )
         return self
 

@@ -88,6 +88,14 @@ def test_auto_picks_best_on_dev_and_says_why(data):
                                auto.candidates_[auto.chosen_].predict_proba(L_dev))
     f1 = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=y_dev, metric="f1")
     assert "dev f1" in f1.reason_
+    assert "below chance" not in auto.reason_
+    # dev labels numbered the other way round (--classes spam,ham for LFs voting ham = 0)
+    flipped = fit_label_model(L, cardinality=2, method="auto", L_dev=L_dev, Y_dev=1 - y_dev)
+    assert max(flipped.scores_.values()) < 0.5
+    assert flipped.reason_.endswith(
+        "Every model is below chance (0.50) on the dev rows: do the dev labels (or --classes) "
+        "number the classes in the order the LFs vote for them? With --classes, the first "
+        "name is class 0, the second class 1, and so on.")
 
 
 def test_auto_scores_the_dev_rows_it_will_label(data):
