@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -196,7 +197,7 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
                     raise LabelingFunctionError(
                         f"labeling function {lf.name!r} raised on row "
                         f"{_row_label(df, pos, id_column, offset)}: {type(exc).__name__}: {exc}"
-                        f"{_empty_cells_hint(exc, x, df)} "
+                        f"{_empty_cells_hint(exc, x, df, lf)} "
                         f"(fix the LF, or let it abstain where it raises and count the faults: "
                         f"fault_tolerant=True in apply_lfs and weak_label, --fault-tolerant in "
                         f"dataqa weak)"
@@ -216,10 +217,11 @@ def _rowwise(df: pd.DataFrame, lfs: list[Any], fault_tolerant: bool,
     return L, faults
 
 
-def _empty_cells_hint(exc: Exception, x: Any, df: pd.DataFrame) -> str:
+def _empty_cells_hint(exc: Exception, x: Any, df: pd.DataFrame, lf: Any = None) -> str:
     """When an LF's TypeError or AttributeError meets a row whose text cells are empty
-    (read as NaN, a float: ``len(x.text)`` fails), say which, and how to guard; else
-    ``""``. Empty numbers are left out: NaN compares without an error."""
+    (NaN or NA, not a str: ``len(x.text)`` fails), say which, and how to guard; else
+    ``""``; the cells the LF's source reads (``x.text``, ``x["text"]``) come first. Empty
+    numbers are left out: NaN compares without an error."""
     if not isinstance(exc, (TypeError, AttributeError)) or not isinstance(x, pd.Series):
         return ""
     texts = {c for c in df.columns if pd.api.types.is_object_dtype(df[c])
@@ -228,10 +230,26 @@ def _empty_cells_hint(exc: Exception, x: Any, df: pd.DataFrame) -> str:
              and not isinstance(v, (list, tuple, dict, np.ndarray)) and pd.isna(v)]
     if not empty:
         return ""
+    read = _read_by(lf, empty)
+    empty = read + [c for c in empty if c not in read]
     col = empty[0]
     return (f"; the row's {', '.join(map(repr, empty[:3]))} "
-            f"{'is' if len(empty) == 1 else 'are'} empty (read as NaN, a float): guard the "
+            f"{'is' if len(empty) == 1 else 'are'} empty (NaN or NA, not a str): guard the "
             f"LF, e.g. `if not isinstance(x[{col!r}], str): return -1`")
+
+
+def _read_by(lf: Any, columns: list[str]) -> list[str]:
+    """Those of ``columns`` that the LF's function reads as ``x.col`` or ``x["col"]`` in
+    its source (none when the source cannot be read)."""
+    import inspect
+
+    func = getattr(lf, "_f", None) or getattr(lf, "f", None) or lf
+    try:
+        src = inspect.getsource(func)
+    except (OSError, TypeError):
+        return []
+    return [c for c in columns
+            if re.search(rf"\.{re.escape(c)}\b|\[\s*['\"]{re.escape(c)}['\"]\s*\]", src)]
 
 
 def _missing_field(exc: Exception, x: Any) -> str | None:

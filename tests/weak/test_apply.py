@@ -455,8 +455,14 @@ def test_an_lf_that_fails_on_an_empty_cell_is_told_which():
         apply_lfs(df, [lf_counts_words], id_column="key")
     assert str(e.value).startswith(
         "labeling function 'lf_counts_words' raised on row key='r1': AttributeError: 'float' "
-        "object has no attribute 'split'; the row's 'text' is empty (read as NaN, a float): "
+        "object has no attribute 'split'; the row's 'text' is empty (NaN or NA, not a str): "
         "guard the LF, e.g. `if not isinstance(x['text'], str): return -1` (fix the LF")
+    # another empty text cell before it: the one the LF reads is named first
+    df = pd.DataFrame({"author": ["a", pd.NA], "text": ["a b c", pd.NA]})
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(df, [lf_counts_words])
+    assert ("the row's 'text', 'author' are empty (NaN or NA, not a str): guard the LF, e.g. "
+            "`if not isinstance(x['text'], str): return -1`") in str(e.value)
 
 
 @labeling_function()
