@@ -285,6 +285,37 @@ def out_of_sample_pred_probs(X, labels, *, model=None, cv: int = 5, random_state
                                 n_jobs=n_jobs, class_names=class_names, progress=progress)[0]
 
 
+def _copies_together(splits: list, X, y: np.ndarray) -> tuple[list, int]:
+    """``splits`` with each set of exact copies (bit-equal rows of ``X``) given different
+    labels held out in one fold, the fold of its first row, and the number of rows moved.
+
+    A training copy labeled otherwise decides an item's prediction: a distance-weighted
+    nearest-neighbour member gives it, at distance 0, all the weight, so the correct one
+    of two copies labeled differently was predicted as the other's label (digits with 10
+    copies relabelled: 8 of the 10 correct originals flagged, each with the copy's wrong
+    label suggested). Held out together, each copy gets the model's view from the other
+    items, and the set's votes are pooled later (:func:`dataqa.audit.duplicates.
+    duplicate_label_issue_score`). Copies that agree stay spread (holding out a text
+    repeated a fifth of the table would leave the model nothing like it to learn from);
+    so does a set larger than a fold's share, a table of few distinct values."""
+    from dataqa.audit.neighbors import exact_duplicate_groups
+
+    n = X.shape[0]
+    groups = [g for g in exact_duplicate_groups(X)
+              if len(g) <= n // max(len(splits), 1) and len(np.unique(y[g])) > 1]
+    if not groups:
+        return splits, 0
+    fold = np.empty(n, dtype=np.int64)
+    for f, (_, test) in enumerate(splits):
+        fold[test] = f
+    before = fold.copy()
+    for g in groups:
+        fold[g] = fold[g[0]]
+    rows = np.arange(n)
+    out = [(rows[fold != f], rows[fold == f]) for f in range(len(splits))]
+    return [s for s in out if len(s[1])], int((fold != before).sum())
+
+
 def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: int = 0,
                          n_jobs: int | None = None, class_names=None,
                          progress: bool | None = None) -> tuple[np.ndarray, dict]:
@@ -293,7 +324,10 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
     Returns
     -------
     pred_probs : ndarray (n, K)
-    info : dict with ``folds``, ``model`` and, for the default model, ``C``, the
+    info : dict with ``folds``, ``copies_held_out_together`` (rows moved to the held-out
+        part of their first copy's fold: copies labeled differently, see
+        :func:`_copies_together`), ``model`` and, for
+        the default model, ``C``, the
         ``log_loss`` of every ``C`` tried on the first fold's held-out items (the path
         stops one ``C`` past the best) and the
         out-of-sample ``ensemble_log_loss`` of the returned probabilities.
@@ -317,7 +351,8 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
         # a class smaller than the folds is said by effective_folds
         warnings.filterwarnings("ignore", message="The least populated class in y has only")
         splits = list(splitter.split(np.zeros(len(y)), y))
-    info: dict = {"folds": folds}
+    splits, moved = _copies_together(splits, X, y)
+    info: dict = {"folds": folds, "copies_held_out_together": moved}
     if model is None:
         kind = "tfidf" if sp.issparse(X) else "numeric"
         min_train = min(int(np.bincount(y[tr], minlength=k)[np.unique(y)].min())

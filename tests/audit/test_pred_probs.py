@@ -216,3 +216,46 @@ def test_two_member_class_keeps_the_folds():
     # one class-2 item in some training folds: no Platt split for the SVM, nearest neighbours
     assert info["folds"] == 5 and info["model"].endswith("+ knn")
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+class _Memoriser(LogisticRegression):
+    """Predicts the label of an exact training copy (one-hot), uniform otherwise."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.seen_ = {row.tobytes(): label for row, label in zip(np.asarray(X), y, strict=True)}
+        return self
+
+    def predict_proba(self, X):
+        out = np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
+        for i, row in enumerate(np.asarray(X)):
+            if row.tobytes() in self.seen_:
+                out[i] = np.asarray(self.classes_ == self.seen_[row.tobytes()], float)
+        return out
+
+
+def test_exact_copies_are_held_out_together():
+    X, y = blobs(n=120, seed=4)
+    y = y.copy()
+    # 12 copies of rows 0-11, half relabelled (conflicting), half not
+    X = np.vstack([X, X[:12]])
+    y = np.r_[y, np.where(np.arange(12) % 2 == 0, (y[:12] + 1) % 3, y[:12])]
+    probs, info = cross_val_pred_probs(X, y, model=_Memoriser(), cv=5, random_state=0,
+                                       progress=False)
+    # no copy is predicted by a model that saw its copy's other label: uniform rows
+    conflicting = np.r_[np.arange(0, 12, 2), 120 + np.arange(0, 12, 2)]
+    np.testing.assert_allclose(probs[conflicting], 1.0 / 3)
+    assert 0 < info["copies_held_out_together"] <= 6
+    # copies that agree stay spread: some are predicted from their copy (one-hot)
+    agreeing = np.r_[np.arange(1, 12, 2), 120 + np.arange(1, 12, 2)]
+    assert (probs[agreeing].max(axis=1) == 1.0).any()
+    # the default model: the correct originals of the relabelled copies keep their class
+    probs = out_of_sample_pred_probs(X, y, cv=5, random_state=0, progress=False)
+    wrong = np.flatnonzero(np.arange(12) % 2 == 0)
+    assert (probs[wrong].argmax(axis=1) == y[wrong]).all()
+    # a set of equal rows larger than a fold's share stays spread (few distinct values)
+    few = np.r_[np.zeros((60, 2)), np.ones((60, 2))]
+    labels = np.r_[np.zeros(60, int), np.ones(60, int)]
+    _, info = cross_val_pred_probs(few, labels, model=LogisticRegression(), cv=5,
+                                   progress=False)
+    assert info["copies_held_out_together"] == 0
