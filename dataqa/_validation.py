@@ -307,10 +307,14 @@ def check_gold_labels(Y: Any, n: int, cardinality: int | None, *, name: str = "Y
                     break
         if bad is not None:
             v = arr[bad].item() if isinstance(arr[bad], np.generic) else arr[bad]
+            missing = (v is None or type(v).__name__ == "NAType"
+                       or (isinstance(v, float) and math.isnan(v)))
+            fix = ("Drop the rows without a gold label (from both the dev rows and their "
+                   "labels) first." if missing else "Map class names to indices first (e.g. "
+                   "with pandas.factorize or a dict).")
             raise InvalidSettingError(
                 f"{name} must hold integer class indices 0..{'K-1' if cardinality is None else cardinality - 1}; "
-                f"row {bad} holds {v!r} ({type(v).__name__}). Map class names to "
-                f"indices first (e.g. with pandas.factorize or a dict)."
+                f"row {bad} holds {v!r} ({type(v).__name__}). {fix}"
             )
     if len(out) and cardinality is not None and (out.min() < 0 or out.max() >= cardinality):
         row = int(np.flatnonzero((out < 0) | (out >= cardinality))[0])

@@ -288,7 +288,9 @@ def test_snorkel_needs_three_lfs_and_auto_skips_it(data):
     [
         (["spam", "ham"], r"Y_dev must hold integer class indices 0\.\.1; row 0 holds 'spam' \(str\)"),
         ([0, 0.5], r"row 1 holds 0\.5 \(float\)"),
-        ([0, None], r"row 1 holds None \(NoneType\)"),
+        ([0, None], r"row 1 holds None \(NoneType\)\. Drop the rows without a gold label"),
+        ([0, float("nan")], r"row 1 holds nan \(float\)\. Drop the rows without a gold label"),
+        (["spam", 1], r"row 0 holds 'spam' \(str\)\. Map class names to indices first"),
         ([0, 3], r"Y_dev must hold class indices in 0\.\.1; row 1 holds 3"),
     ],
 )
