@@ -285,6 +285,53 @@ def out_of_sample_pred_probs(X, labels, *, model=None, cv: int = 5, random_state
                                 n_jobs=n_jobs, class_names=class_names, progress=progress)[0]
 
 
+def _row_keys(X) -> np.ndarray:
+    """A 64-bit hash of each row of a dense ``X`` (equal rows, equal keys; -0.0 as 0.0),
+    built column by column: no temporary of the matrix's size."""
+    A = np.asarray(X)
+    if A.dtype.kind not in "fiub":
+        A = A.astype(np.float64)
+    w = np.random.default_rng(20240607).integers(1, 2**63, size=A.shape[1], dtype=np.uint64)
+    key = np.zeros(A.shape[0], dtype=np.uint64)
+    for j in range(A.shape[1]):
+        col = np.ascontiguousarray(A[:, j])
+        if col.dtype.kind == "f":
+            if col.dtype.itemsize not in (4, 8) or not col.dtype.isnative:
+                col = col.astype(np.float64)
+            col = col + col.dtype.type(0)  # -0.0 as 0.0
+            bits = col.view(np.uint64 if col.dtype.itemsize == 8 else np.uint32)
+            bits = bits.astype(np.uint64)
+        else:
+            bits = col.astype(np.int64).view(np.uint64)
+        h = bits ^ w[j]
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+        key += h  # wraps modulo 2**64
+    return key
+
+
+def _conflicting_copies(X, y: np.ndarray, most: int) -> list[np.ndarray]:
+    """Sets (row positions, sorted) of bit-equal rows of ``X`` given more than one label,
+    of at most ``most`` rows."""
+    from dataqa.audit.neighbors import exact_duplicate_groups
+
+    if sp.issparse(X):
+        candidates = exact_duplicate_groups(X)
+    else:  # a hash of every row first; equality checked on the few rows that share one
+        key = _row_keys(X)
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        candidates = []
+        for g in np.split(order, bounds):
+            if 1 < len(g) <= most and len(np.unique(y[g])) > 1:
+                candidates += [np.sort(g)[sub] for sub in exact_duplicate_groups(
+                    np.asarray(X)[np.sort(g)])]
+    return [g for g in candidates if len(g) <= most and len(np.unique(y[g])) > 1]
+
+
 def _copies_together(splits: list, X, y: np.ndarray) -> tuple[list, int]:
     """``splits`` with each set of exact copies (bit-equal rows of ``X``) given different
     labels held out in one fold, the fold of its first row, and the number of rows moved.
@@ -297,23 +344,34 @@ def _copies_together(splits: list, X, y: np.ndarray) -> tuple[list, int]:
     items, and the set's votes are pooled later (:func:`dataqa.audit.duplicates.
     duplicate_label_issue_score`). Copies that agree stay spread (holding out a text
     repeated a fifth of the table would leave the model nothing like it to learn from);
-    so does a set larger than a fold's share, a table of few distinct values."""
-    from dataqa.audit.neighbors import exact_duplicate_groups
-
-    n = X.shape[0]
-    groups = [g for g in exact_duplicate_groups(X)
-              if len(g) <= n // max(len(splits), 1) and len(np.unique(y[g])) > 1]
+    so does a set larger than a fold's share (a table of few distinct values), and a set
+    whose move would take the last training item of a class from a fold, or empty a
+    fold's held-out part."""
+    n, folds = X.shape[0], len(splits)
+    groups = _conflicting_copies(X, y, n // max(folds, 1))
     if not groups:
         return splits, 0
+    k = int(y.max()) + 1
     fold = np.empty(n, dtype=np.int64)
     for f, (_, test) in enumerate(splits):
         fold[test] = f
-    before = fold.copy()
+    held = np.zeros((folds, k), dtype=np.int64)  # held-out items of each class, per fold
+    np.add.at(held, (fold, y), 1)
+    total = held.sum(axis=0)
+    moved = 0
     for g in groups:
-        fold[g] = fold[g[0]]
+        to = fold[g[0]]
+        after = held.copy()
+        np.add.at(after, (fold[g], y[g]), -1)
+        np.add.at(after, (np.full(len(g), to), y[g]), 1)
+        trained = total[None, :] - after
+        # no class may leave a fold's training part it was in, no held-out part may empty
+        if ((trained < 1) & (total[None, :] - held >= 1)).any() or (after.sum(1) == 0).any():
+            continue
+        moved += int((fold[g] != to).sum())
+        fold[g], held = to, after
     rows = np.arange(n)
-    out = [(rows[fold != f], rows[fold == f]) for f in range(len(splits))]
-    return [s for s in out if len(s[1])], int((fold != before).sum())
+    return [(rows[fold != f], rows[fold == f]) for f in range(folds)], moved
 
 
 def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: int = 0,
@@ -357,7 +415,10 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
         kind = "tfidf" if sp.issparse(X) else "numeric"
         min_train = min(int(np.bincount(y[tr], minlength=k)[np.unique(y)].min())
                         for tr, _ in splits)
-        members = ensemble_members(kind, int(len(y) * (folds - 1) / folds),
+        n_train = int(len(y) * (folds - 1) / folds)
+        if moved:  # (a fold whose copies moved in trains on fewer items)
+            n_train = min(n_train, min(len(tr) for tr, _ in splits))
+        members = ensemble_members(kind, n_train,
                                    random_state=random_state, min_class_train=min_train,
                                    n_classes=int(len(np.unique(y))))
         total = folds * (1 + len(members))

@@ -294,8 +294,16 @@ def check_data_fields(info: dict, fields: list[str]) -> None:
     """Refuse a push to an existing project whose label config shows task fields
     (``value="$name"``) that the push's tasks lack: Label Studio would reject every task
     (a table queue sent to a project made for texts, say)."""
-    shown = dict.fromkeys(re.findall(r'value\s*=\s*"\$([A-Za-z_]\w*)',
-                                     info.get("label_config", "") or ""))
+    from dataqa.labelstudio.config import _parse
+
+    try:
+        root = _parse(info.get("label_config", "") or "<View/>")
+    except LabelStudioProjectError:
+        return  # the server's own check says what is wrong with its config
+    # as Label Studio reads them: named tags whose value is a task field ("$text",
+    # "$table.x" reads "table"); a <Choice value="$BUY"> or comment is no field
+    shown = dict.fromkeys(m.group(1) for el in root.iter() if el.get("name")
+                          for m in [re.match(r"\$([A-Za-z_]\w*)", el.get("value") or "")] if m)
     missing = [f for f in shown if f not in set(fields)]
     if missing:
         raise LabelStudioProjectError(

@@ -253,9 +253,36 @@ def test_exact_copies_are_held_out_together():
     probs = out_of_sample_pred_probs(X, y, cv=5, random_state=0, progress=False)
     wrong = np.flatnonzero(np.arange(12) % 2 == 0)
     assert (probs[wrong].argmax(axis=1) == y[wrong]).all()
-    # a set of equal rows larger than a fold's share stays spread (few distinct values)
-    few = np.r_[np.zeros((60, 2)), np.ones((60, 2))]
-    labels = np.r_[np.zeros(60, int), np.ones(60, int)]
+    # a set of equal rows larger than a fold's share stays spread (few distinct values),
+    # though its labels differ
+    few = np.r_[np.zeros((60, 2)), np.ones((60, 2)), np.arange(20).reshape(10, 2)]
+    labels = np.r_[np.zeros(50, int), np.ones(10, int), np.ones(60, int), np.arange(10) % 2]
     _, info = cross_val_pred_probs(few, labels, model=LogisticRegression(), cv=5,
                                    progress=False)
     assert info["copies_held_out_together"] == 0
+
+
+def test_moving_copies_keeps_every_class_in_every_training_part_and_no_fold_empty():
+    from dataqa.audit.pred_probs import _copies_together
+
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    y = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+    X[8] = X[0]  # class 1's row 8 copies class 0's row 0
+
+    def folds(*tests):
+        rows = np.arange(10)
+        return [(np.setdiff1d(rows, t), np.asarray(t)) for t in tests]
+
+    # moving row 8 to row 0's fold would hold out both class-1 rows there and leave its
+    # training part without class 1 (a two-class fit crashed): not moved
+    out, moved = _copies_together(folds([0, 9, 2, 3], [8, 4, 5], [1, 6, 7]), X, y)
+    assert moved == 0 and [t.tolist() for _, t in out] == [[0, 2, 3, 9], [4, 5, 8], [1, 6, 7]]
+    # a move that would leave a fold with nothing held out: not made
+    out, moved = _copies_together(folds([0, 2, 3, 4, 5], [8], [1, 6, 7, 9]), X, y)
+    assert moved == 0 and [t.tolist() for _, t in out][1] == [8]
+    # otherwise the copy joins row 0's fold
+    out, moved = _copies_together(folds([0, 2, 3], [8, 9, 4, 5], [1, 6, 7]), X, y)
+    assert moved == 1 and [sorted(t.tolist()) for _, t in out] == [[0, 2, 3, 8], [4, 5, 9],
+                                                                     [1, 6, 7]]
+    for train, test in out:
+        assert set(train) | set(test) == set(range(10)) and not set(train) & set(test)

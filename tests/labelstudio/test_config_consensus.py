@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,6 +43,27 @@ def test_config_classes_errors():
         config_classes('<View><Text name="t" value="$t"/></View>')
     with pytest.raises(LabelStudioProjectError, match="not valid XML"):
         config_classes("<View>")
+
+
+def test_a_project_showing_task_fields_the_tasks_lack_is_refused_as_label_studio_reads_it():
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio.project_setup import check_data_fields
+
+    fields = ["context", "dataqa_id", "text"]
+
+    def check(config):
+        check_data_fields({"label_config": config, "title": "p", "id": 7}, fields)
+
+    check(label_config(["$BUY", "$SELL"]))  # class names are no task fields
+    check('<View><Header value="$source"/><Text name="text" value="$text.body"/>'
+          '<!-- <Text name="old" value="$body"/> --><Labels name="l" toName="text">'
+          '<Label value="$money"/></Labels></View>')  # as Label Studio reads it: accepted
+    with pytest.raises(LabelStudioProjectError, match=re.escape(
+            "project 'p' (id 7) shows the task field(s) $table, which this push's tasks lack "
+            "(they carry context, dataqa_id, text): it was made for other items")):
+        check(label_config(["a", "b"], data_kind="table"))
+    with pytest.raises(LabelStudioProjectError, match=r"\$body"):
+        check("<View><Text name='t2' value='$body'/><Text name='text' value='$text'/></View>")
 
 
 def test_server_accepts_generated_configs_and_rejects_broken_ones(ls_client):
