@@ -2094,11 +2094,12 @@ def _name_among_values_hint(df: pd.DataFrame) -> str:
     """A hint when a column's name is also one of its text values (a label, ``ham``, in
     the header line): the file likely has no header line and its first row became the
     names."""
-    for col in df.columns:
+    for i, col in enumerate(df.columns):
+        values = df.iloc[:1000, i]  # (by position: a repeated name would give a frame)
         if re.fullmatch(r"Unnamed: \d+", str(col)) or not (
-                df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype)):
+                values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
             continue
-        if df[col].iloc[:1000].astype("string").str.strip().eq(str(col).strip()).any():
+        if values.astype("string").str.strip().eq(str(col).strip()).any():
             return (f" The name {str(col)!r} is also a value of its column: if the file has "
                     f"no header line, read it with --no-header --columns a,b,... (API: "
                     f"header=False, columns=[...]).")

@@ -1188,6 +1188,9 @@ def test_a_missing_column_hints_at_a_file_without_a_header(tmp_path):
             "The name 'ham' is also a value of its column: if the file has no header line, "
             "read it with --no-header --columns a,b,...")):
         prepare_labeled(load_table(comments), label_column="label", text_column="text")
+    repeated = pd.DataFrame([["a", "b", 1]], columns=["text", "text", "x"])  # names repeat
+    with pytest.raises(MissingColumnError, match="the table has: text, text, x"):
+        prepare_labeled(repeated, label_column="label")
 
 
 def test_functions_that_take_read_options_name_them_in_reading_errors(tmp_path):

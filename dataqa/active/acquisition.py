@@ -24,8 +24,8 @@ declaring what it needs):
   ``mahalanobis``) and items already marked out of scope (``out_of_scope_X``), the purity
   filter becomes sharp: an item is treated as out of scope when it is closer to a known
   out-of-scope item than to the labeled in-scope items, and loses ``weight`` of its
-  uncertainty. Before any item is marked out of scope (``mahalanobis``: before two are,
-  as one item has no spread to measure) the filter is the pool percentile
+  uncertainty. Before any item is marked out of scope (``mahalanobis``: before two
+  distinct ones are, as one item has no spread to measure) the filter is the pool percentile
   of the OOD score at weight ``cold_weight`` (0.25); with ``contrast=False`` or a
   model-based OOD method it is the percentile at ``weight``.
 """
@@ -479,10 +479,12 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
     # a fitted-detector method measures distance to a set of items: it can also measure
     # the distance to the items marked out of scope
     by_distance = "detector" in spec.needs
-    # a spread is measured from two items on (mahalanobis); one item is a point, not a set
-    least = 2 if "fit_labels" in spec.needs else 1
-    if (contrast and mode == "purity" and by_distance and oos is not None
-            and oos.shape[0] >= least):
+    # a spread is measured from two distinct items on (mahalanobis); one item, or copies
+    # of one (a text repeated in the pool), is a point, not a set
+    enough = oos is not None and oos.shape[0] >= 1
+    if enough and "fit_labels" in spec.needs:
+        enough = np.unique(np.asarray(_dense(oos)), axis=0).shape[0] >= 2
+    if contrast and mode == "purity" and by_distance and enough:
         kw = dict(settings)
         if "k" in kw:  # a neighbour count cannot exceed the out-of-scope items
             kw["k"] = min(int(kw["k"]), oos.shape[0])

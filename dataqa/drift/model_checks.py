@@ -682,7 +682,8 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
 
     Stratified 5-fold cross-validation on the reference, as
     :func:`dataqa.audit.pred_probs.out_of_sample_pred_probs` does (same splitter, same
-    folds): out-of-fold probabilities on the reference, and each current row scored by
+    folds, but copies labeled differently are not moved into one fold here): out-of-fold
+    probabilities on the reference, and each current row scored by
     one fold model (the rows dealt to the folds in equal shares, in a seeded random
     order). Every row of either table is then scored the same way, by one model that did
     not see it, so without shift the two tables' probabilities have the same

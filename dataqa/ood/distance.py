@@ -41,10 +41,13 @@ def _as_sparse_float(x, name: str) -> sp.csr_matrix:
 
 
 def _record_names(est, features) -> None:
-    """Keep the column names of DataFrame ``features`` (``feature_names_in_``), so that
-    :func:`_by_fitted_names` can put a scored frame's columns in the fitted order."""
-    if isinstance(features, pd.DataFrame):
-        est.feature_names_in_ = np.asarray([str(c) for c in features.columns], dtype=object)
+    """After a fit: keep the column names of DataFrame ``features`` (``feature_names_in_``),
+    so that :func:`_by_fitted_names` can put a scored frame's columns in the fitted order;
+    none when they repeat (columns are then matched by position)."""
+    names = ([str(c) for c in features.columns] if isinstance(features, pd.DataFrame)
+             else None)
+    if names is not None and len(set(names)) == len(names):
+        est.feature_names_in_ = np.asarray(names, dtype=object)
     elif hasattr(est, "feature_names_in_"):
         del est.feature_names_in_
 
@@ -59,16 +62,21 @@ def _by_fitted_names(est, features):
     have = [str(c) for c in features.columns]
     if have == list(names):
         return features
-    missing = [n for n in names if n not in set(have)]
-    extra = [c for c in have if c not in set(names)]
-    if missing or extra or len(set(have)) != len(have):
+    have_set, names_set = set(have), set(names)
+    missing = [n for n in names if n not in have_set]
+    extra = [c for c in have if c not in names_set]
+    repeated = sorted({c for c in have if have.count(c) > 1}) if len(have_set) < len(have) \
+        else []
+    if missing or extra or repeated:
+        why = "; ".join(part for part in (
+            f"missing: {missing[:5]!r}" if missing else "",
+            f"not fitted: {extra[:5]!r}" if extra else "",
+            f"repeated: {repeated[:5]!r}" if repeated else "") if part)
         raise OODInputError(
             f"features have columns {have[:8]!r}{' ...' if len(have) > 8 else ''}, but "
             f"{type(est).__name__} was fitted on {list(names)[:8]!r}"
-            f"{' ...' if len(names) > 8 else ''}"
-            + (f" (missing: {missing[:5]!r}" if missing else " (")
-            + (f"{'; ' if missing else ''}not fitted: {extra[:5]!r}" if extra else "")
-            + "); pass features with the fitted columns.")
+            f"{' ...' if len(names) > 8 else ''} ({why}); pass features with the fitted "
+            f"columns.")
     return features.set_axis(have, axis=1)[list(names)]
 
 
@@ -118,7 +126,6 @@ class MahalanobisDetector(BaseEstimator):
         labels : array (n,) of class numbers or names, or None (one Gaussian for all items)
         """
         check_int(self.chunk_size, "chunk_size")
-        _record_names(self, features)
         X = as_2d_float(features, "fit_features")
         if labels is None:
             y = np.zeros(len(X), dtype=np.int64)
@@ -179,6 +186,7 @@ class MahalanobisDetector(BaseEstimator):
         self.covariance_ = cov
         self.whitened_means_ = means @ self.whiten_
         self.n_features_in_ = X.shape[1]
+        _record_names(self, features)
         return self
 
     def score(self, features) -> np.ndarray:
@@ -256,9 +264,10 @@ class KNNDetector(BaseEstimator):
         k = check_int(self.k, "k")
         check_int(self.query_chunk, "query_chunk")
         check_int(self.fit_chunk, "fit_chunk")
-        _record_names(self, features)
         if sp.issparse(features):
-            return self._fit_sparse(_as_sparse_float(features, "fit_features"), k)
+            self._fit_sparse(_as_sparse_float(features, "fit_features"), k)
+            _record_names(self, features)
+            return self
         self.sparse_ = False
         X = as_2d_float(features, "fit_features")
         self.center_ = np.zeros(X.shape[1]) if self.normalize else X.mean(axis=0)
@@ -269,6 +278,7 @@ class KNNDetector(BaseEstimator):
         self.features_ = self._prep(X)
         self.sq_norms_ = (self.features_.double() ** 2).sum(dim=1).float()
         self.n_features_in_ = X.shape[1]
+        _record_names(self, features)
         return self
 
     def score(self, features) -> np.ndarray:

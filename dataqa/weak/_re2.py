@@ -24,8 +24,8 @@ Python's own parser and writes an RE2 pattern with the same match/no-match answe
 One construct is equal only on some rows, reported as the translation's ``domain``:
 ``\\b`` (Unicode mode) agrees on rows with no non-ASCII word character, since RE2
 sees every non-ASCII character as a non-word character. Rows outside the domain are
-searched with Python's ``re``. ``\\B`` is left to ``re`` (RE2's matches in an empty text
-and between the bytes of one non-ASCII character).
+searched with Python's ``re``. ``\\B`` is left to ``re`` (RE2's matches between the bytes
+of one non-ASCII character, and in an empty text, where ``re``'s does only from Python 3.14).
 
 :func:`required_literal` finds a substring every match contains, so the engine can skip
 the rows without it (found in its shared byte scan) before any regex runs.
@@ -279,8 +279,9 @@ class _Writer:
         if av is C.AT_BOUNDARY:
             self.uses_boundary = True
             return "\\b"
-        # RE2's \B matches in an empty text and between the bytes of one non-ASCII
-        # character that is no letter ('→', a no-break space), where re's does not
+        # RE2's \B matches between the bytes of one non-ASCII character that is no
+        # letter ('→', a no-break space), where re's does not, and in an empty text, where
+        # re's does not before Python 3.14: re decides, on every version
         raise _Unsupported(av)
 
 

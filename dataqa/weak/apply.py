@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -239,17 +238,22 @@ def _empty_cells_hint(exc: Exception, x: Any, df: pd.DataFrame, lf: Any = None) 
 
 
 def _read_by(lf: Any, columns: list[str]) -> list[str]:
-    """Those of ``columns`` that the LF's function reads as ``x.col`` or ``x["col"]`` in
-    its source (none when the source cannot be read)."""
-    import inspect
-
+    """Those of ``columns`` that the LF's function names in its code (``x.col`` reads an
+    attribute name, ``x["col"]`` a constant), nested functions included; none when it
+    has no code (a partial, a callable object)."""
     func = getattr(lf, "_f", None) or getattr(lf, "f", None) or lf
-    try:
-        src = inspect.getsource(func)
-    except (OSError, TypeError):
-        return []
-    return [c for c in columns
-            if re.search(rf"\.{re.escape(c)}\b|\[\s*['\"]{re.escape(c)}['\"]\s*\]", src)]
+    code = getattr(func, "__code__", None)
+    names: set[str] = set()
+    todo = [code] if code is not None else []
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        for const in c.co_consts:
+            if isinstance(const, str):
+                names.add(const)
+            elif hasattr(const, "co_names"):
+                todo.append(const)
+    return [col for col in columns if col in names]
 
 
 def _missing_field(exc: Exception, x: Any) -> str | None:

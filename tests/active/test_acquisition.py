@@ -149,6 +149,8 @@ def test_hybrid_purity_with_mahalanobis_turns_sharp_from_two_out_of_scope_items(
     # has a single item")
     np.testing.assert_allclose(acquire("hybrid", **kw, out_of_scope_X=X_out[:1]), cold)
     np.testing.assert_allclose(acquire("hybrid", **kw), cold)
+    twice = np.vstack([X_out[:1], X_out[:1]])  # copies of one item (a repeated text)
+    np.testing.assert_allclose(acquire("hybrid", **kw, out_of_scope_X=twice), cold)
     sharp = acquire("hybrid", **kw, out_of_scope_X=X_out[:3])
     assert np.allclose(sharp[80:], 0.0) and np.allclose(sharp[:80], u[:80])
 

@@ -335,3 +335,5 @@ def test_a_frame_scored_with_its_columns_in_another_order_is_scored_by_name(meth
                        r"fitted: \['x'\]\); pass features with the fitted columns"):
         score_ood(method, features=query.rename(columns={"a": "x"}), fit_features=fitted,
                   **kwargs)
+    with pytest.raises(OODInputError, match=r"\(missing: \['c'\]; repeated: \['a'\]\)"):
+        score_ood(method, features=query[["a", "b", "a"]], fit_features=fitted, **kwargs)
