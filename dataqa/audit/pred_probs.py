@@ -313,9 +313,15 @@ def _row_keys(X) -> np.ndarray:
     return key
 
 
+def _no_majority(labels: np.ndarray) -> bool:
+    """Whether two or more labels tie as the most common (a pair labeled both ways)."""
+    counts = np.bincount(labels)
+    return int((counts == counts.max()).sum()) > 1
+
+
 def _conflicting_copies(X, y: np.ndarray, most: int) -> list[np.ndarray]:
-    """Sets (row positions, sorted) of bit-equal rows of ``X`` given more than one label,
-    of at most ``most`` rows."""
+    """Sets (row positions, sorted) of bit-equal rows of ``X`` whose labels have no
+    majority (:func:`_no_majority`), of at most ``most`` rows."""
     from dataqa.audit.neighbors import exact_duplicate_groups
 
     if sp.issparse(X):
@@ -326,15 +332,16 @@ def _conflicting_copies(X, y: np.ndarray, most: int) -> list[np.ndarray]:
         bounds = np.flatnonzero(np.diff(key[order])) + 1
         candidates = []
         for g in np.split(order, bounds):
-            if 1 < len(g) <= most and len(np.unique(y[g])) > 1:
+            if 1 < len(g) <= most and _no_majority(y[g]):
                 candidates += [np.sort(g)[sub] for sub in exact_duplicate_groups(
                     np.asarray(X)[np.sort(g)])]
-    return [g for g in candidates if len(g) <= most and len(np.unique(y[g])) > 1]
+    return [g for g in candidates if len(g) <= most and _no_majority(y[g])]
 
 
 def _copies_together(splits: list, X, y: np.ndarray) -> tuple[list, int]:
-    """``splits`` with each set of exact copies (bit-equal rows of ``X``) given different
-    labels held out in one fold, the fold of its first row, and the number of rows moved.
+    """``splits`` with each set of exact copies (bit-equal rows of ``X``) whose labels
+    have no majority held out in one fold, the fold of its first row, and the number of
+    rows moved.
 
     A training copy labeled otherwise decides an item's prediction: a distance-weighted
     nearest-neighbour member gives it, at distance 0, all the weight, so the correct one
@@ -342,11 +349,13 @@ def _copies_together(splits: list, X, y: np.ndarray) -> tuple[list, int]:
     copies relabelled: 8 of the 10 correct originals flagged, each with the copy's wrong
     label suggested). Held out together, each copy gets the model's view from the other
     items, and the set's votes are pooled later (:func:`dataqa.audit.duplicates.
-    duplicate_label_issue_score`). Copies that agree stay spread (holding out a text
-    repeated a fifth of the table would leave the model nothing like it to learn from);
-    so does a set larger than a fold's share (a table of few distinct values), and a set
-    whose move would take the last training item of a class from a fold, or empty a
-    fold's held-out part."""
+    duplicate_label_issue_score`). A set with a majority label stays spread: its copies'
+    labels are the best evidence of what the others should be (a message repeated 18
+    times with one copy relabelled, held out together, left the model nothing like it to
+    learn from and the relabelled copy unflagged), as do copies that agree. So does a set
+    larger than a fold's share (a table of few distinct values), and a set whose move
+    would take the last training item of a class from a fold, or empty a fold's
+    held-out part."""
     n, folds = X.shape[0], len(splits)
     groups = _conflicting_copies(X, y, n // max(folds, 1))
     if not groups:
@@ -383,7 +392,7 @@ def cross_val_pred_probs(X, labels, *, model=None, cv: int = 5, random_state: in
     -------
     pred_probs : ndarray (n, K)
     info : dict with ``folds``, ``copies_held_out_together`` (rows moved to the held-out
-        part of their first copy's fold: copies labeled differently, see
+        part of their first copy's fold: copies whose labels have no majority, see
         :func:`_copies_together`), ``model`` and, for
         the default model, ``C``, the
         ``log_loss`` of every ``C`` tried on the first fold's held-out items (the path

@@ -256,10 +256,16 @@ def test_exact_copies_are_held_out_together():
     # a set of equal rows larger than a fold's share stays spread (few distinct values),
     # though its labels differ
     few = np.r_[np.zeros((60, 2)), np.ones((60, 2)), np.arange(20).reshape(10, 2)]
-    labels = np.r_[np.zeros(50, int), np.ones(10, int), np.ones(60, int), np.arange(10) % 2]
+    labels = np.r_[np.zeros(30, int), np.ones(30, int), np.ones(60, int), np.arange(10) % 2]
     _, info = cross_val_pred_probs(few, labels, model=LogisticRegression(), cv=5,
                                    progress=False)
     assert info["copies_held_out_together"] == 0
+    # a set with a majority label stays spread: its copies' labels are the evidence
+    from dataqa.audit.pred_probs import _conflicting_copies
+
+    Xm = np.r_[np.zeros((3, 2)), np.ones((2, 2)), np.arange(10).reshape(5, 2) + 5.0]
+    ym = np.array([0, 0, 1, 0, 1, 0, 1, 0, 1, 0])
+    assert [g.tolist() for g in _conflicting_copies(Xm, ym, 10)] == [[3, 4]]
 
 
 def test_moving_copies_keeps_every_class_in_every_training_part_and_no_fold_empty():
