@@ -251,15 +251,32 @@ def plan_command(
                       f"review estimate {shlex.quote(folder)} {sheets}",
                       highlight=False)
     if push:
+        from dataqa.errors import LabelStudioConnectionError
         from dataqa.labelstudio import push_queue
         from dataqa.labelstudio.printing import print_push_report
 
-        with client:
-            report = push_queue(sheet.drop(columns=["verified_label"]), project=project,
-                                class_names=[str(c) for c in result.table.class_names],
-                                ledger=ledger, queue="verify", client=client)
-        print_push_report(report)
         at = f" --url {shlex.quote(url)}" if url else ""
+        # the plan is written and the ledger holds its items: an unfinished push is
+        # finished from the ledger (running review plan again would plan anew, or add more)
+        resume = (f"dataqa ls push --ledger {shlex.quote(str(ledger))} --project "
+                  f"{shlex.quote(str(project))} --queue verify{at}")
+        try:
+            with client:
+                report = push_queue(sheet.drop(columns=["verified_label"]), project=project,
+                                    class_names=[str(c) for c in result.table.class_names],
+                                    ledger=ledger, queue="verify", client=client)
+        except LabelStudioConnectionError as exc:
+            if exc.args and isinstance(exc.args[0], str):
+                exc.args = (exc.args[0].replace(
+                    "run the same push again", f"finish it with: {resume}")
+                    + ("" if "run the same push again" in exc.args[0]
+                       else f" The plan is written; finish its push with: {resume}"),
+                    *exc.args[1:])
+            raise
+        print_push_report(report)
+        if report.failed:
+            console.print(f"  to send the {len(report.failed)} that failed once the server "
+                          f"takes them: {resume}", highlight=False)
         console.print(f"  then, once the reviewers have answered in Label Studio: dataqa review "
                       f"estimate {shlex.quote(str(audit_dir))} --ledger "
                       f"{shlex.quote(str(ledger))} --project {shlex.quote(str(project))}{at}",

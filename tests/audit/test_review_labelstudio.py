@@ -297,3 +297,35 @@ def test_ls_push_from_an_audit_folder_sends_its_review_queue_with_text(ls_server
     assert (f"note: --from {str(out)!r} is an audit: all {len(df)} items were pushed, "
             f"{len(flagged)} of them flagged; --only-flagged pushes those alone"
             in " ".join(r.output.split()))
+
+
+def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, tmp_path,
+                                                                     monkeypatch):
+    from dataqa.errors import LabelStudioConnectionError
+    from dataqa.labelstudio import LabelStudioClient, importing
+
+    out, _, _ = _audit_dir(tmp_path)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    ledger, project = tmp_path / "verify.db", "dataqa verify interrupted"
+    push = ["--push", "--project", project, "--ledger", str(ledger)]
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "24", "--seed", "0", *push],
+                      env=env)
+    assert r.exit_code == 0, r.output
+
+    def lost(self, chunk_ids, chunk):
+        raise LabelStudioConnectionError(f"cannot reach Label Studio at {ls_server.url}.")
+
+    with monkeypatch.context() as m:
+        m.setattr(importing.TaskImporter, "push", lost)
+        r = runner.invoke(app, ["review", "plan", str(out), "--add", "10", *push], env=env)
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2, r.output
+    finish = f"dataqa ls push --ledger {ledger} --project '{project}' --queue verify"
+    assert f"finish it with: {finish}" in text and "run the same push again" not in text
+    # the same review plan command would add 10 more, not finish this push: the named one does
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(ledger), "--project", project,
+                            "--queue", "verify"], env=env)
+    assert r.exit_code == 0 and "10 created, 24 already there" in r.output, r.output
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        pid = client.find_project(project)["id"]
+        assert len(client.list_tasks(pid, fields=("id",))) == 34
