@@ -650,8 +650,11 @@ def estimate_command(
             warnings.warn(
                 f"{len(tied)} reviewed item(s) have their reviewers split evenly "
                 f"({format_ids(tied)}): left out of the estimate, as neither answer is "
-                f"verified. Have one more reviewer answer them in Label Studio, then run "
-                f"`dataqa review estimate` again.", UserWarning, stacklevel=2)
+                f"verified. Have one more reviewer answer them in Label Studio (open each "
+                f"from the Data Manager, filtered by dataqa_id: 'Label All Tasks' serves a "
+                f"task only while it has fewer answers than the project's annotations per "
+                f"task, one unless raised), then run `dataqa review estimate` again.",
+                UserWarning, stacklevel=2)
     answered = frame["verified_label"].notna() & frame["verified_label"].astype(str).str.strip().ne("")
     ids_now = set(frame.loc[answered, "id"].astype(str).str.strip())
     if reviews is not None:
@@ -666,8 +669,14 @@ def estimate_command(
                 f"Nothing was written.")
         raise EmptyDataError(_no_review_pulled(pull_report, left_out, ledger, v.n_planned))
     result.verified = v
+    import shlex
+
     _warn_lost_reviews(audit_dir, ids_now | set(tied),  # a tie is said on its own
-                       set(frame["id"].astype(str).str.strip()))
+                       set(frame["id"].astype(str).str.strip()),
+                       resend=None if reviews is not None else (
+                           f"dataqa ls push --ledger {shlex.quote(str(ledger))} --project "
+                           f"{shlex.quote(str(project))} --queue verify"
+                           + (f" --url {shlex.quote(url)}" if url else "")))
     record = v.to_dict()
     # absolute: `review plan --add` names them in a command run from anywhere
     record["review_files"] = ([str(Path(f).resolve()) for f in reviews] if reviews is not None
@@ -703,8 +712,10 @@ def estimate_command(
 
         console.print(f"  {missed_errors_line(v)}", highlight=False)
     if v.n_reviewed < v.n_planned:
-        console.print(f"  {v.n_planned - v.n_reviewed} planned items not reviewed yet: the "
-                      f"interval is wider than the full plan's", highlight=False)
+        split = (f" ({len(tied)} of them answered, with the reviewers split evenly)"
+                 if tied else "")
+        console.print(f"  {v.n_planned - v.n_reviewed} planned items not reviewed yet{split}: "
+                      f"the interval is wider than the full plan's", highlight=False)
     planned = getattr(result, "model_error_rate", None)
     if planned is not None and getattr(planned, "review_width", None):
         width = v.high - v.low
@@ -766,11 +777,13 @@ def _columns_example(columns) -> str:
     return ",".join(out)
 
 
-def _warn_lost_reviews(audit_dir: Path, ids_now: set, ids_read: set) -> None:
+def _warn_lost_reviews(audit_dir: Path, ids_now: set, ids_read: set,
+                       resend: str | None = None) -> None:
     """Warn when items the last estimate had reviews of have none now: a filled sheet
     left out of --reviews (their ids are in none of the files read, ``ids_read``), or
-    answers erased (their rows are there, with an empty verified_label). The new estimate
-    would drop them in silence."""
+    answers erased (their rows are there, with an empty verified_label); with reviews
+    from the ledger (``resend``: the command that sends deleted tasks again), answers or
+    tasks deleted in Label Studio. The new estimate would drop them in silence."""
     import warnings
 
     seen = _verified_record(audit_dir)
@@ -783,7 +796,11 @@ def _warn_lost_reviews(audit_dir: Path, ids_now: set, ids_read: set) -> None:
     blank = [i for i in lost if i in ids_read]
     absent = [i for i in lost if i not in ids_read]
     parts = []
-    if absent:
+    if absent and resend:
+        parts.append(f"{len(absent)} have no answer in Label Studio now "
+                     f"({format_ids(absent, 5)}): their answers or tasks were deleted there; "
+                     f"`{resend}` sends a deleted task again, to be answered anew")
+    elif absent:
         parts.append(f"{len(absent)} are in none of these files ({format_ids(absent, 5)}): "
                      f"give every filled sheet with --reviews, once each")
     if blank:

@@ -4,9 +4,11 @@ queue, annotated through the API (several reviewers on some items), pulled, esti
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from dataqa.audit import AuditResult, audit, estimate_error_rate
@@ -304,7 +306,7 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
     from dataqa.errors import LabelStudioConnectionError
     from dataqa.labelstudio import LabelStudioClient, importing
 
-    out, _, _ = _audit_dir(tmp_path)
+    out, _, truth = _audit_dir(tmp_path)
     env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
     ledger, project = tmp_path / "verify.db", "dataqa verify interrupted"
     push = ["--push", "--project", project, "--ledger", str(ledger)]
@@ -329,3 +331,27 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
     with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
         pid = client.find_project(project)["id"]
         assert len(client.list_tasks(pid, fields=("id",))) == 34
+    # answers whose task is deleted in Label Studio: the warning says so, with the command
+    # that sends the task again (it spoke of review sheets, which there are none of)
+    from dataqa.ledger import Ledger
+
+    with Ledger(ledger) as led:
+        task_ids = led.task_ids(project=project)
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist()
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        for i in plan[:3]:
+            client.create_annotation(task_ids[i], _choice(truth[i]))
+    estimate = ["review", "estimate", str(out), "--ledger", str(ledger), "--project", project]
+    assert runner.invoke(app, estimate, env=env).exit_code == 0
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        client.request("DELETE", f"/api/tasks/{task_ids[plan[0]]}/")
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(ledger), "--project", project,
+                            "--full"], env=env)
+    assert r.exit_code == 0, r.output
+    with pytest.warns(UserWarning, match=re.escape(
+            f"1 item(s) reviewed in the last estimate have no verified label in these "
+            f"reviews: 1 have no answer in Label Studio now ('{plan[0]}'): their answers or "
+            f"tasks were deleted there; `{finish}` sends a deleted task again, to be "
+            f"answered anew. This estimate leaves them out.")):
+        r = runner.invoke(app, estimate, env=env)
+    assert r.exit_code == 0, r.output
