@@ -95,8 +95,13 @@ def instructions(queues: Sequence[tuple[str, str, str, int]],
     the project (one section each).
     """
     classes = ", ".join(f"<b>{html.escape(str(c))}</b>" for c in class_names)
-    parts = [f"<p>Choose one class per item: {classes}. Items come highest priority "
-             f"first (\u201cLabel All Tasks\u201d serves them in that order).</p>"]
+    # a verify queue has no priority (its items keep the plan's order, so that no order
+    # hints at which ones the model doubts)
+    order = ("Items come highest priority first (\u201cLabel All Tasks\u201d serves them "
+             "in that order)." if any(q[0] != "verify" for q in queues) else
+             "Items come in the review plan's order (\u201cLabel All Tasks\u201d serves "
+             "them so).")
+    parts = [f"<p>Choose one class per item: {classes}. {order}</p>"]
     parts += [_section(*q) for q in queues]
     oos = [str(c) for c in class_names if str(c).lower().replace(" ", "_") in _OUT_OF_SCOPE]
     if oos:

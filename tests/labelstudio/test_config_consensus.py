@@ -286,3 +286,12 @@ def test_an_answer_without_a_time_is_the_annotators_newest():
                                          r"\(first at row 2\); each counts as its"):
         items = consensus_labels(bad, class_names=["ham", "spam"]).items
     assert items["agreement"].tolist() == [1.0]
+
+
+def test_instructions_speak_of_priority_only_for_queues_that_have_one():
+    from dataqa.labelstudio.project_setup import instructions
+
+    verify = instructions([("verify", "verify", "none", 24)], ["ham", "spam"])
+    assert "in the review plan's order" in verify and "priority" not in verify
+    review = instructions([("review", "review", "none", 5)], ["ham", "spam"])
+    assert "Items come highest priority first" in review
