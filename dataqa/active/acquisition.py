@@ -483,7 +483,8 @@ def _acq_hybrid(ctx: AcquisitionInput, *, mode: str = "purity", weight: float | 
     # of one (a text repeated in the pool), is a point, not a set
     enough = oos is not None and oos.shape[0] >= 1
     if enough and "fit_labels" in spec.needs:
-        enough = np.unique(np.asarray(_dense(oos)), axis=0).shape[0] >= 2
+        enough = ((oos[1:] != oos[0]).nnz > 0 if sp.issparse(oos) else
+                  np.unique(np.asarray(oos), axis=0).shape[0] >= 2)
     if contrast and mode == "purity" and by_distance and enough:
         kw = dict(settings)
         if "k" in kw:  # a neighbour count cannot exceed the out-of-scope items

@@ -256,31 +256,74 @@ def plan_command(
         from dataqa.labelstudio.printing import print_push_report
 
         at = f" --url {shlex.quote(url)}" if url else ""
-        # the plan is written and the ledger holds its items: an unfinished push is
-        # finished from the ledger (running review plan again would plan anew, or add more)
-        resume = (f"dataqa ls push --ledger {shlex.quote(str(ledger))} --project "
-                  f"{shlex.quote(str(project))} --queue verify{at}")
+        resume = _plan_push_resume(audit_dir, ledger, project, at, sheet_path, new_ids,
+                                   first=add is None)
         try:
             with client:
                 report = push_queue(sheet.drop(columns=["verified_label"]), project=project,
                                     class_names=[str(c) for c in result.table.class_names],
                                     ledger=ledger, queue="verify", client=client)
         except LabelStudioConnectionError as exc:
+            how = resume()
             if exc.args and isinstance(exc.args[0], str):
-                exc.args = (exc.args[0].replace(
-                    "run the same push again", f"finish it with: {resume}")
-                    + ("" if "run the same push again" in exc.args[0]
-                       else f" The plan is written; finish its push with: {resume}"),
-                    *exc.args[1:])
+                text = exc.args[0].replace(
+                    "; run the same push again to create the rest: tasks already on the "
+                    "server are found and recorded, not created twice.", ".")
+                exc.args = (f"{text} The plan is written; {how}.", *exc.args[1:])
+            raise
+        except KeyboardInterrupt as exc:  # Ctrl-C: "run the same command again" would
+            exc.dataqa_note = (  # plan anew or add more
+                f"the push of the review plan to {project!r} was interrupted; the plan is "
+                f"written; {resume()}")
             raise
         print_push_report(report)
         if report.failed:
-            console.print(f"  to send the {len(report.failed)} that failed once the server "
-                          f"takes them: {resume}", highlight=False)
+            console.print(f"  the {len(report.failed)} that failed: {resume()}",
+                          highlight=False)
         console.print(f"  then, once the reviewers have answered in Label Studio: dataqa review "
                       f"estimate {shlex.quote(str(audit_dir))} --ledger "
                       f"{shlex.quote(str(ledger))} --project {shlex.quote(str(project))}{at}",
                       highlight=False)
+
+
+def _plan_push_resume(audit_dir: Path, ledger: Path, project: str, at: str, sheet_path: Path,
+                      new_ids: list, *, first: bool):
+    """A function saying how to finish an unfinished push of a review plan: from the
+    ledger once it records the plan's items (the push records them before sending any
+    task); before that, a first plan by running the same command again (the same --seed
+    draws the same plan), and added items from their sheet. Running `review plan --add`
+    again would add more items instead."""
+    import shlex
+
+    def say() -> str:
+        from dataqa.labelstudio.ledger_state import queue_name
+        from dataqa.ledger import Ledger
+
+        held: set = set()
+        if ledger.exists():
+            try:
+                with Ledger(ledger, create=False) as led:
+                    for name in led.queues()["name"]:
+                        if str(name).endswith("/verify") and (
+                                str(name) == queue_name(str(project), "verify")
+                                or str(project).isdigit()):
+                            held |= set(map(str, led.queue_items(str(name))))
+            except Exception:  # noqa: BLE001 - only choosing which advice to give
+                held = set()
+        if set(map(str, new_ids)) <= held:
+            return (f"finish its push with: dataqa ls push --ledger "
+                    f"{shlex.quote(str(ledger))} --project {shlex.quote(str(project))} "
+                    f"--queue verify{at} (tasks already on the server are found, not created "
+                    f"twice)")
+        if first:
+            return ("nothing of it was recorded or sent: run the same command again (the "
+                    "same --seed draws the same plan; this one is set aside)")
+        return (f"its {len(new_ids)} added items were not recorded or sent: push them with "
+                f"dataqa ls push --ledger {shlex.quote(str(ledger))} --project "
+                f"{shlex.quote(str(project))} --queue verify --from "
+                f"{shlex.quote(str(sheet_path))}{at} (running `dataqa review plan --add` "
+                f"again would add more items)")
+    return say
 
 
 #: Field delimiters a review sheet may be written with (``--sheet-sep``).

@@ -99,8 +99,8 @@ def instructions(queues: Sequence[tuple[str, str, str, int]],
     # hints at which ones the model doubts)
     order = ("Items come highest priority first (\u201cLabel All Tasks\u201d serves them "
              "in that order)." if any(q[0] != "verify" for q in queues) else
-             "Items come in the review plan's order (\u201cLabel All Tasks\u201d serves "
-             "them so).")
+             "Items come in the order they were pushed (\u201cLabel All Tasks\u201d "
+             "serves them so).")
     parts = [f"<p>Choose one class per item: {classes}. {order}</p>"]
     parts += [_section(*q) for q in queues]
     oos = [str(c) for c in class_names if str(c).lower().replace(" ", "_") in _OUT_OF_SCOPE]

@@ -241,7 +241,13 @@ def _read_by(lf: Any, columns: list[str]) -> list[str]:
     """Those of ``columns`` that the LF's function names in its code (``x.col`` reads an
     attribute name, ``x["col"]`` a constant), nested functions included; none when it
     has no code (a partial, a callable object)."""
+    import inspect
+
     func = getattr(lf, "_f", None) or getattr(lf, "f", None) or lf
+    try:
+        func = inspect.unwrap(func)  # a decorated function: the wrapped one's code
+    except ValueError:  # a cycle of __wrapped__
+        pass
     code = getattr(func, "__code__", None)
     names: set[str] = set()
     todo = [code] if code is not None else []

@@ -323,7 +323,9 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
     text = " ".join(r.output.split())
     assert r.exit_code == 2, r.output
     finish = f"dataqa ls push --ledger {ledger} --project '{project}' --queue verify"
-    assert f"finish it with: {finish}" in text and "run the same push again" not in text
+    assert (f"The plan is written; finish its push with: {finish} (tasks already on the "
+            f"server are found, not created twice)." in text
+            and "run the same push again" not in text)
     # the same review plan command would add 10 more, not finish this push: the named one does
     r = runner.invoke(app, ["ls", "push", "--ledger", str(ledger), "--project", project,
                             "--queue", "verify"], env=env)
@@ -331,6 +333,31 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
     with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
         pid = client.find_project(project)["id"]
         assert len(client.list_tasks(pid, fields=("id",))) == 34
+    # lost before the push recorded anything in the ledger: the added items are pushed from
+    # their sheet (the ledger's queue would send the earlier ones only)
+    from dataqa.labelstudio import push as push_module
+
+    def unreachable(*args, **kwargs):
+        raise LabelStudioConnectionError(f"cannot reach Label Studio at {ls_server.url}.")
+
+    with monkeypatch.context() as m:
+        m.setattr(push_module, "server_map", unreachable)
+        r = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--force", *push],
+                          env=env)
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2, r.output
+    sheet = out / "review_sheet_3.csv"
+    assert (f"The plan is written; its 5 added items were not recorded or sent: push them "
+            f"with dataqa ls push --ledger {ledger} --project '{project}' --queue verify "
+            f"--from {sheet} (running `dataqa review plan --add` again would add more "
+            f"items).") in text
+    r = runner.invoke(app, ["ls", "push", "--ledger", str(ledger), "--project", project,
+                            "--queue", "verify", "--from", str(sheet)], env=env)
+    assert r.exit_code == 0 and "5 created, 0 already there" in r.output, r.output
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        added = [t for t in client.list_tasks(pid, fields=("id", "data"))
+                 if t["data"]["dataqa_id"] in set(pd.read_csv(sheet, dtype=str)["id"])]
+        assert len(added) == 5 and all("verified_label" not in t["data"] for t in added)
     # answers whose task is deleted in Label Studio: the warning says so, with the command
     # that sends the task again (it spoke of review sheets, which there are none of)
     from dataqa.ledger import Ledger

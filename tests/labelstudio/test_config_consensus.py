@@ -292,6 +292,6 @@ def test_instructions_speak_of_priority_only_for_queues_that_have_one():
     from dataqa.labelstudio.project_setup import instructions
 
     verify = instructions([("verify", "verify", "none", 24)], ["ham", "spam"])
-    assert "in the review plan's order" in verify and "priority" not in verify
+    assert "in the order they were pushed" in verify and "priority" not in verify
     review = instructions([("review", "review", "none", 5)], ["ham", "spam"])
     assert "Items come highest priority first" in review
