@@ -310,9 +310,24 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
     env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
     ledger, project = tmp_path / "verify.db", "dataqa verify interrupted"
     push = ["--push", "--project", project, "--ledger", str(ledger)]
-    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "24", "--seed", "0", *push],
-                      env=env)
-    assert r.exit_code == 0, r.output
+    first = ["review", "plan", str(out), "--budget", "24", "--seed", "0", *push]
+    from dataqa.labelstudio import push as push_module
+
+    def unreachable(*args, **kwargs):
+        raise LabelStudioConnectionError(f"cannot reach Label Studio at {ls_server.url}.")
+
+    # lost before the push recorded anything: the same command again is the way
+    with monkeypatch.context() as m:
+        m.setattr(push_module, "server_map", unreachable)
+        r = runner.invoke(app, first, env=env)
+    assert r.exit_code == 2, r.output
+    assert ("The plan is written; nothing of it was recorded or sent: run the same command "
+            "again (the same --seed draws the same plan; this one is set aside).") in " ".join(
+        r.output.split())
+    planned = pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist()
+    r = runner.invoke(app, first, env=env)
+    assert r.exit_code == 0 and "24 created, 0 already there" in r.output, r.output
+    assert pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist() == planned
 
     def lost(self, chunk_ids, chunk):
         raise LabelStudioConnectionError(f"cannot reach Label Studio at {ls_server.url}.")
@@ -335,11 +350,6 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
         assert len(client.list_tasks(pid, fields=("id",))) == 34
     # lost before the push recorded anything in the ledger: the added items are pushed from
     # their sheet (the ledger's queue would send the earlier ones only)
-    from dataqa.labelstudio import push as push_module
-
-    def unreachable(*args, **kwargs):
-        raise LabelStudioConnectionError(f"cannot reach Label Studio at {ls_server.url}.")
-
     with monkeypatch.context() as m:
         m.setattr(push_module, "server_map", unreachable)
         r = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--force", *push],
