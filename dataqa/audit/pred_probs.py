@@ -328,10 +328,13 @@ def _conflicting_copies(X, y: np.ndarray, most: int) -> list[np.ndarray]:
         candidates = exact_duplicate_groups(X)
     else:  # a hash of every row first; equality checked on the few rows that share one
         key = _row_keys(X)
-        order = np.argsort(key, kind="stable")
+        _, first, counts = np.unique(key, return_index=True, return_counts=True)
+        shared = np.isin(key, key[first[counts > 1]])  # rows whose key another row has
+        rows = np.flatnonzero(shared)
+        order = rows[np.argsort(key[rows], kind="stable")]
         bounds = np.flatnonzero(np.diff(key[order])) + 1
         candidates = []
-        for g in np.split(order, bounds):
+        for g in np.split(order, bounds) if len(order) else []:
             if 1 < len(g) <= most and _no_majority(y[g]):
                 candidates += [np.sort(g)[sub] for sub in exact_duplicate_groups(
                     np.asarray(X)[np.sort(g)])]
