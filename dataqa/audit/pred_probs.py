@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from dataqa._hash import mix64
 from dataqa._progress import progress_task
 from dataqa._validation import check_labels
 from dataqa.data import effective_folds
@@ -303,13 +304,7 @@ def _row_keys(X) -> np.ndarray:
             bits = bits.astype(np.uint64)
         else:
             bits = col.astype(np.int64).view(np.uint64)
-        h = bits ^ w[j]
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
-        key += h  # wraps modulo 2**64
+        key += mix64(bits ^ w[j])  # wraps modulo 2**64
     return key
 
 
@@ -328,16 +323,15 @@ def _conflicting_copies(X, y: np.ndarray, most: int) -> list[np.ndarray]:
         candidates = exact_duplicate_groups(X)
     else:  # a hash of every row first; equality checked on the few rows that share one
         key = _row_keys(X)
-        _, first, counts = np.unique(key, return_index=True, return_counts=True)
-        shared = np.isin(key, key[first[counts > 1]])  # rows whose key another row has
-        rows = np.flatnonzero(shared)
+        _, which, counts = np.unique(key, return_inverse=True, return_counts=True)
+        rows = np.flatnonzero(counts[which] > 1)  # rows whose key another row has
         order = rows[np.argsort(key[rows], kind="stable")]
         bounds = np.flatnonzero(np.diff(key[order])) + 1
         candidates = []
         for g in np.split(order, bounds) if len(order) else []:
-            if 1 < len(g) <= most and _no_majority(y[g]):
-                candidates += [np.sort(g)[sub] for sub in exact_duplicate_groups(
-                    np.asarray(X)[np.sort(g)])]
+            if len(g) <= most and _no_majority(y[g]):
+                g = np.sort(g)
+                candidates += [g[sub] for sub in exact_duplicate_groups(np.asarray(X)[g])]
     return [g for g in candidates if len(g) <= most and _no_majority(y[g])]
 
 

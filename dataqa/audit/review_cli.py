@@ -256,7 +256,7 @@ def plan_command(
         from dataqa.labelstudio.printing import print_push_report
 
         at = f" --url {shlex.quote(url)}" if url else ""
-        resume = _plan_push_resume(audit_dir, ledger, project, at, sheet_path, new_ids,
+        resume = _plan_push_resume(ledger, project, at, sheet_path, new_ids,
                                    first=add is None)
         try:
             with client:
@@ -286,8 +286,8 @@ def plan_command(
                       highlight=False)
 
 
-def _plan_push_resume(audit_dir: Path, ledger: Path, project: str, at: str, sheet_path: Path,
-                      new_ids: list, *, first: bool):
+def _plan_push_resume(ledger: Path, project: str, at: str, sheet_path: Path, new_ids: list,
+                      *, first: bool):
     """A function saying how to finish an unfinished push of a review plan: from the
     ledger once it records the plan's items (the push records them before sending any
     task); before that, a first plan by running the same command again (the same --seed

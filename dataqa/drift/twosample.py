@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dataqa._hash import mix64
 from dataqa._validation import check_int, check_positive
 from dataqa.drift import _ties
 from dataqa.errors import EmptyDataError, FeatureTypeError, InvalidSettingError
@@ -458,17 +459,6 @@ def median_kernel_width(Z: np.ndarray, *, max_items: int = 1000, random_state=No
 _CONTENT_SEED = 0x5EED
 
 
-def _mix64(key: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: every bit of the result depends on every bit of ``key``."""
-    key = key.copy()
-    key ^= key >> np.uint64(30)
-    key *= np.uint64(0xBF58476D1CE4E5B9)
-    key ^= key >> np.uint64(27)
-    key *= np.uint64(0x94D049BB133111EB)
-    key ^= key >> np.uint64(31)
-    return key
-
-
 def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
     """Positions (ascending) of ``k`` rows of ``Z`` chosen by a hash of their values: a
     sample as good as a random one, but the same rows whatever their order in ``Z``.
@@ -486,8 +476,8 @@ def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
     for j in range(bits.shape[1]):  # column by column: no (n, d) temporary
         # each value mixed before the sum: whole numbers end in dozens of zero bits, and
         # a plain weighted sum of their bits gave 0/1 rows only a few thousand keys
-        key += _mix64(bits[:, j] ^ w[j])  # wraps modulo 2**64
-    key = _mix64(key)
+        key += mix64(bits[:, j] ^ w[j])  # wraps modulo 2**64
+    key = mix64(key)
     # copy number of each row among the rows of its key (0 for the first copy)
     by_key = np.argsort(key, kind="stable")
     sorted_keys = key[by_key]
@@ -495,7 +485,7 @@ def content_sample(Z: np.ndarray, k: int) -> np.ndarray:
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(A)]))
     copy = np.empty(len(A), dtype=np.uint64)
     copy[by_key] = (np.arange(len(A)) - run_start).astype(np.uint64)
-    final = _mix64(key ^ _mix64(copy + np.uint64(1)))
+    final = mix64(key ^ mix64(copy + np.uint64(1)))
     return np.sort(np.lexsort((np.arange(len(A)), final))[:k])
 
 

@@ -309,7 +309,8 @@ def check_data_fields(info: dict, fields: list[str]) -> None:
     # "$table.x" reads "table"); a <Choice value="$BUY"> or comment is no field
     shown = dict.fromkeys(m.group(1) for el in root.iter() if el.get("name")
                           for m in [re.match(r"\$([A-Za-z_]\w*)", el.get("value") or "")] if m)
-    missing = [f for f in shown if f not in set(fields)]
+    carried = set(fields)
+    missing = [f for f in shown if f not in carried]
     if missing:
         raise LabelStudioProjectError(
             f"project {info['title']!r} (id {info['id']}) shows the task field(s) "

@@ -382,10 +382,6 @@ def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
     return sq, logits.detach(), y
 
 
-class _NoVmap(Exception):
-    """vmap failed on an earlier batch of the same call: go straight to the loop."""
-
-
 def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Tensor,
                temperature: float, state: dict) -> torch.Tensor:
     """Squared per-item gradient norms of ``names`` by torch.func (vmap over items), or one
@@ -403,22 +399,20 @@ def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Ten
     per_item = vmap(grad(loss_one), in_dims=(None, 0, 0))
     step = max(1, _MAX_MATERIALISE // max(size, 1))
     out = []
-    try:
-        if not state.get("vmap", True):
-            raise _NoVmap
-        with torch.no_grad():
-            for s in range(0, len(x), step):
-                g = per_item(params, x[s:s + step], y[s:s + step])
-                out.append(sum((v.reshape(len(v), -1).double() ** 2).sum(1) for v in g.values()))
-        return torch.cat(out)
-    except _NoVmap:
-        pass
-    except (RuntimeError, NotImplementedError) as exc:
-        # some layers (e.g. fused RNN kernels) cannot be vmapped: one backward per item
-        state["vmap"] = False
-        warnings.warn(f"torch.func.vmap failed ({str(exc).splitlines()[0][:120]}); computing the "
-                      "gradient norms of the remaining layers with one backward pass per item.",
-                      RuntimeWarning, stacklevel=4)
+    if state.get("vmap", True):  # (it failed on an earlier batch: straight to the loop)
+        try:
+            with torch.no_grad():
+                for s in range(0, len(x), step):
+                    g = per_item(params, x[s:s + step], y[s:s + step])
+                    out.append(sum((v.reshape(len(v), -1).double() ** 2).sum(1)
+                                   for v in g.values()))
+            return torch.cat(out)
+        except (RuntimeError, NotImplementedError) as exc:
+            # some layers (e.g. fused RNN kernels) cannot be vmapped: one backward per item
+            state["vmap"] = False
+            warnings.warn(f"torch.func.vmap failed ({str(exc).splitlines()[0][:120]}); "
+                          "computing the gradient norms of the remaining layers with one "
+                          "backward pass per item.", RuntimeWarning, stacklevel=4)
     plist = [all_params[k] for k in names]
     sq = torch.empty(len(x), dtype=torch.float64, device=x.device)
     with torch.enable_grad():

@@ -22,6 +22,15 @@ LOW_COVERAGE = 0.01
 BELOW_CHANCE_ALPHA = 0.05
 
 
+def _below_chance(correct: int, n: int, k: int, alpha: float = BELOW_CHANCE_ALPHA) -> bool:
+    """Whether ``correct`` right of ``n`` is below guessing among ``k`` classes beyond
+    chance: accuracy under 1/k, and the exact one-sided binomial test of "accuracy at
+    least 1/k" rejects at ``alpha``."""
+    from scipy.stats import binom
+
+    return n > 0 and correct / n < 1.0 / k and binom.cdf(correct, n, 1.0 / k) < alpha
+
+
 def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
                cardinality: int | None = None) -> pd.DataFrame:
     """One row of statistics per LF.
@@ -104,11 +113,8 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
         d["Incorrect"] = incorrect.astype(np.int64)
         d["Emp. Acc."] = acc
         k = cardinality or max(2, int(max(L.max(initial=-1), Y.max(initial=-1))) + 1)
-        from scipy.stats import binom
-
         for j in range(m):
-            if n_voted[j] > 0 and acc[j] < 1.0 / k and binom.cdf(
-                    int(correct[j]), int(n_voted[j]), 1.0 / k) < BELOW_CHANCE_ALPHA:
+            if _below_chance(int(correct[j]), int(n_voted[j]), k):
                 flags[j].append("below chance")
     d["Flags"] = [", ".join(f) for f in flags]
     return pd.DataFrame(d, index=names)

@@ -621,11 +621,9 @@ def _below_chance_note(metric: str, accuracy: float, n: int, k: int) -> str:
     """A sentence when the best model's dev accuracy is below guessing among ``k`` classes
     beyond chance (one-sided binomial test at 1%): the dev labels, or ``--classes``, likely
     number the classes in another order than the LFs vote for them."""
-    from scipy.stats import binom
+    from dataqa.weak.analysis import _below_chance
 
-    if metric != "accuracy" or n == 0 or accuracy >= 1.0 / k:
-        return ""
-    if binom.cdf(round(accuracy * n), n, 1.0 / k) >= 0.01:
+    if metric != "accuracy" or not _below_chance(round(accuracy * n), n, k, alpha=0.01):
         return ""
     return (f" Every model is below chance ({1.0 / k:.2f}) on the dev rows: do the dev labels "
             f"(or --classes) number the classes in the order the LFs vote for them? With "
