@@ -97,9 +97,14 @@ def _margin(p: np.ndarray) -> np.ndarray:
 def _entropy(p: np.ndarray, normalize: bool) -> np.ndarray:
     if p.shape[1] == 1:
         return np.zeros(p.shape[0])
-    from dataqa.ood.scores import _log_probs, entropy_score
+    from scipy.special import xlogy
 
-    h = entropy_score(_log_probs(p))
+    # each row renormalised to sum to 1 (a row of zeros reads as flat, as the softmax of
+    # its clipped logarithms does), and 0 log 0 = 0, so a one-hot row scores exactly 0
+    p = np.asarray(p, dtype=np.float64)
+    total = p.sum(axis=1, keepdims=True)
+    q = np.divide(p, total, out=np.full_like(p, 1.0 / p.shape[1]), where=total > 0)
+    h = -xlogy(q, q).sum(axis=1)
     return h / np.log(p.shape[1]) if normalize else h
 
 
@@ -133,8 +138,9 @@ def margin_uncertainty(pred_probs: Any) -> np.ndarray:
 def prediction_entropy(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
     """Shannon entropy ``-sum_k p_k log p_k`` (nats) per row; higher = more worth labeling.
 
-    :func:`dataqa.ood.entropy_score` of the log-probabilities (each row renormalised to
-    sum to 1). ``normalize=True`` divides by ``log K`` so the score lies in [0, 1].
+    Each row is renormalised to sum to 1 (a row of zeros reads as flat) and
+    ``0 log 0 = 0``, so a one-hot row scores exactly 0; otherwise equal to
+    :func:`dataqa.ood.entropy_score` of the log-probabilities. ``normalize=True`` divides by ``log K`` so the score lies in [0, 1].
     """
     return _entropy(_check_probs(pred_probs), normalize)
 

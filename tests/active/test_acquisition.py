@@ -37,6 +37,16 @@ def test_uncertainty_margin_entropy_by_hand() -> None:
     assert np.allclose(margin_uncertainty(P[:, :1] * 0 + 1), 0.0)
 
 
+def test_entropy_of_a_certain_row_is_exactly_zero() -> None:
+    # 0 log 0 = 0: a one-hot row is no more worth labeling than itself, not 1e-305 above
+    one_hot = np.eye(3)
+    assert np.array_equal(prediction_entropy(one_hot), np.zeros(3))
+    assert np.array_equal(acquire("entropy", pred_probs=one_hot), np.zeros(3))
+    # rows need not sum to 1: renormalised, and a row of zeros reads as flat
+    h = prediction_entropy(np.array([[0.2, 0.2, 0.0], [0.0, 0.0, 0.0]]), normalize=True)
+    assert np.allclose(h, [np.log(2) / np.log(3), 1.0], rtol=1e-12, atol=0)
+
+
 def test_random_is_seeded() -> None:
     a = acquire("random", pred_probs=P, random_state=3)
     b = acquire("random", pred_probs=P, random_state=3)
