@@ -1852,7 +1852,9 @@ def _delimiter_hint(path: Path, used: str, encoding: str, compression: str | Non
         return ""
     for d, what, option in _DELIMITERS:
         if d != used and first.count(d) >= 1:
-            return (f". Its header line holds no {used!r} but {first.count(d)} {what}: pass "
+            n = first.count(d)
+            counted = "a tab" if (n, d) == (1, "\t") else f"{n} {what}"
+            return (f". Its header line holds no {used!r} but {counted}: pass "
                     f"{_delimiter_option(d, option, used)}")
     return ""
 

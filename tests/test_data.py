@@ -718,6 +718,10 @@ def test_a_file_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
                                             r"pass --sep ';'"):
         load_table(tmp_path / "texts.csv")
     assert load_table(tmp_path / "texts.csv", sep=";")["text"].tolist() == ["fine", "one, two, three"]
+    # one tab is "a tab", not "1 tabs"
+    (tmp_path / "tab2.csv").write_text("text\tlabel\nfine\t0\none, two, three\t1\n")
+    with pytest.raises(DataLoadError, match=r"Its header line holds no ',' but a tab: pass --sep tab"):
+        load_table(tmp_path / "tab2.csv")
 
 
 def test_a_header_naming_a_column_twice_is_refused(tmp_path):

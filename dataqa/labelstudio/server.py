@@ -168,6 +168,10 @@ class LocalServer:
         folder = Path(folder) if folder is not None else self.data_dir
         if folder is None:
             raise LabelStudioError("the server has no data folder yet; call start() first.")
+        if folder.exists() and not folder.is_dir():
+            raise LabelStudioError(f"cannot write the credentials into {str(folder)!r}: it is a "
+                                   f"file, not a folder; give a folder.")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         paths = {}
         for name, value in (("password", self._password), ("api_key", self._api_key)):
             path = folder / name

@@ -52,6 +52,17 @@ def test_credentials_are_written_readable_only_by_the_user(tmp_path):
     assert _mode(paths["password"]) == 0o600 and _mode(paths["api_key"]) == 0o600
 
 
+def test_credentials_go_into_a_new_folder_made_for_them(tmp_path):
+    srv = LocalServer(password="pw-2", api_key="m" * 40)
+    paths = srv.write_credentials(tmp_path / "new" / "creds")
+    assert paths["password"].read_text() == "pw-2" and paths["api_key"].read_text() == "m" * 40
+    assert _mode(tmp_path / "new" / "creds") == 0o700
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(server_mod.LabelStudioError, match=r"cannot write the credentials into '.*file': "
+                                               r"it is a file, not a folder"):
+        srv.write_credentials(tmp_path / "file")
+
+
 def test_a_kept_data_folder_keeps_its_saved_credentials(tmp_path, monkeypatch):
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     LocalServer(password="first-pw", api_key="a" * 40).write_credentials(tmp_path)
