@@ -3110,6 +3110,8 @@ def prepare_labeled(
     df = load_with_options(data, opts)
     table = table_name(df, source)
     _require_column(df, label_column, "label column", table)
+    if text_column is not None:  # (before any warning about the other columns)
+        _require_column(df, text_column, "text column", table)
     _warn_missing_words(df, label_column, table)
     if feature_columns is not None:
         feature_columns = list(feature_columns)

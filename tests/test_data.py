@@ -2118,3 +2118,18 @@ def test_the_zero_led_byte_scan_reads_a_file_read_with_its_byte_order_mark_as_ut
     path.write_text("a,b\n1,007\n")
     assert _may_hold_zero_led(Path(path), None, {"sep": ",", "encoding": "utf-8-sig"})
     assert _may_hold_zero_led(Path(path), None, {"sep": ",", "encoding": "utf-16"})  # (unread)
+
+
+def test_a_missing_text_column_is_told_before_any_warning_on_other_columns(tmp_path):
+    import warnings
+
+    from dataqa.errors import MissingColumnError
+
+    path = tmp_path / "t.csv"
+    path.write_text("uid,text,label\na1,hello,ham\na2,buy now,spam\na3,hi there,ham\n")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(MissingColumnError, match="text column 'txt' is not in .*its columns "
+                                                     "are: uid, text, label"):
+            prepare_labeled(path, label_column="label", text_column="txt")
+    assert [str(w.message) for w in seen] == []
