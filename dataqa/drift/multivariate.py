@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dataqa.drift.twosample import _category_strings
 from dataqa.errors import InvalidSettingError
 
 __all__ = ["DriftFeatures", "build_features", "multivariate_tests", "MULTIVARIATE_TESTS",
@@ -116,8 +117,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
                 blocks_c.append(nan_c[:, None].astype(float))
                 sources.append(col)
         elif kind == "categorical":
-            r = ref[col].astype(object).where(ref[col].notna(), "<NA>").astype(str)
-            c = cur[col].astype(object).where(cur[col].notna(), "<NA>").astype(str)
+            r, c = _category_strings(ref[col]), _category_strings(cur[col])
             top = _top_categories(pd.concat([r, c], ignore_index=True))
             for v in top:
                 blocks_r.append((r == v).to_numpy(float)[:, None])

@@ -290,8 +290,36 @@ def _categories(x, name: str) -> np.ndarray:
     elif np.ndim(x) > 1:
         x = np.asarray(x, dtype=object).ravel()
     s = pd.Series(np.asarray(x, dtype=object).ravel() if not hasattr(x, "astype") else x)
-    s = s.astype(object).where(s.notna(), "<NA>")
-    return s.astype(str).to_numpy()
+    return _category_strings(s).to_numpy()
+
+
+def _category_strings(s):
+    """A categorical column's values as the strings categories are compared by, missing
+    ones as ``"<NA>"``. A whole number held as a float reads as that integer (``1.0`` as
+    ``"1"``): a column of integer codes that gained a missing value in one table, and
+    with it a float dtype, holds the same categories as the other table's integers."""
+    import pandas as pd
+
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the categories once, not every row
+        names = _category_strings(pd.Series(s.cat.categories.to_numpy(dtype=object)))
+        codes = s.cat.codes.to_numpy()
+        out = np.where(codes >= 0, names.to_numpy(dtype=object)[np.maximum(codes, 0)], "<NA>")
+        return pd.Series(out.astype(object), index=s.index)
+    obj = s.astype(object)
+    missing = s.isna().to_numpy()
+    out = obj.where(~missing, "<NA>").astype(str).to_numpy(dtype=object)
+    if pd.api.types.is_float_dtype(s.dtype):
+        is_float = ~missing
+    elif pd.api.types.is_object_dtype(s.dtype):
+        is_float = np.fromiter((isinstance(v, (float, np.floating)) for v in obj.to_numpy()),
+                               dtype=bool, count=len(obj)) & ~missing
+    else:
+        is_float = np.zeros(len(s), dtype=bool)
+    if is_float.any():
+        f = obj.to_numpy()[is_float].astype(np.float64)
+        whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
+        out[np.flatnonzero(is_float)[whole]] = f[whole].astype(np.int64).astype(str)
+    return pd.Series(out, index=s.index)
 
 
 def _pooled_categories(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:

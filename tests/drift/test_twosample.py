@@ -240,6 +240,32 @@ def test_chi2_unseen_bucket_and_missing_category():
     assert cats == ["False", "True"] and ca.tolist() == [1, 2] and cb.tolist() == [0, 2]
 
 
+def test_whole_numbers_held_as_floats_are_the_same_categories_as_integers():
+    import pandas as pd
+
+    # integer codes in one table; the same codes as floats in the other (a missing value
+    # made the column float), plain, as a category dtype, and mixed in an object column
+    assert chi2_test(np.array([1, 2, 3] * 20), np.array([1.0, 2.0, 3.0] * 20)) == (0.0, 1.0)
+    floats = pd.Series([1.0, 2.0, 3.0, np.nan] * 5).astype("category")
+    cats, ca, cb = category_counts(pd.Series([1, 2, 3, 3] * 5).astype("category"), floats)
+    assert cats == ["1", "2", "3", UNSEEN]  # (the missing values: the reference has none)
+    assert cb.tolist() == [5, 5, 5, 5] and ca.tolist() == [5, 5, 10, 0]
+    cats, ca, cb = category_counts(["a", 1.5, 2.0, -0.0, None], ["a", 1.5, 2, 0, np.nan])
+    assert dict(zip(cats, ca.tolist())) == {"a": 1, "1.5": 1, "2": 1, "0": 1, "<NA>": 1}
+    assert ca.tolist() == cb.tolist()
+    # and detect_drift sees no change in such a column (it saw 100% -> 0% before)
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"code": pd.Series(rng.integers(1, 4, 200)).astype("category")})
+    c = rng.integers(1, 4, 200).astype(float)
+    c[:5] = np.nan
+    cur = pd.DataFrame({"code": pd.Series(c).astype("category")})
+    from dataqa.drift import detect_drift
+
+    res = detect_drift(ref, cur, multivariate=("mmd", "classifier"))
+    assert not res.drifted and res.columns["effect"].iloc[0] < 0.5  # (1.0 before)
+    assert res.multivariate["mmd"]["p_value"] > 0.05 and res.multivariate["classifier"]["p_value"] > 0.05
+
+
 def test_chi2_permutation_p_value_is_the_exact_one_up_to_monte_carlo_error():
     # small expected counts: a Monte-Carlo permutation p-value over random splits of the
     # pooled items; against the exact one, by enumeration of every split's counts
