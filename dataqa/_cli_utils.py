@@ -215,6 +215,13 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
         f_columns = (columns if own_columns is None and own_no_header is not False
                      else own_columns)
         f_encoding = encoding if own_encoding is None else own_encoding
+        if own_decimal is None and decimal is not None and f_sep == decimal:
+            took = "given" if own_sep is not None else "taken from --sep"
+            raise InvalidSettingError(
+                f"--decimal {decimal!r} is taken by the {what} file too, as no "
+                f"--{prefix}-decimal was given, but {decimal!r} is that file's field "
+                f"delimiter (--{prefix}-sep {f_sep!r}, {took}); give its own decimal mark, "
+                f"e.g. --{prefix}-decimal '.'.")
     else:
         f_sep, f_no_header, f_decimal = own_sep, bool(own_no_header), own_decimal
         f_columns = own_columns if own_columns is not None or no_header else columns

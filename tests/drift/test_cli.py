@@ -60,13 +60,13 @@ def test_writes_the_files_and_exits_0_with_or_without_drift(tmp_path):
     assert "  drifted columns: x" in lines
     ls = data["label_shift"]
     ham = ls["ham"]
-    star = "" if ham["low"] <= ham["reference_prior"] <= ham["high"] else "*"
+    star = "*" if ham["moved"] else ""
     assert (f"  class mix, estimate [interval] (reference share): ham: {ham['prior']:.2f} "
             f"[{ham['low']:.2f}, {ham['high']:.2f}]{star} "
             f"({ham['reference_prior']:.2f}); spam: ") in res.output
     spam = ls["spam"]
-    moved = bool(star) or not spam["low"] <= spam["reference_prior"] <= spam["high"]
-    assert ("* the interval leaves the reference share out" in res.output) == moved
+    moved = ham["moved"] or spam["moved"]
+    assert ("* the share moved beyond chance (corrected over the classes)" in res.output) == moved
     assert f"  OOD share: {data['ood']['fraction']:.3f} of current rows above the msp " \
         f"threshold (0.050 expected without shift)" in lines
     # no drift: the current table is a second sample of the reference
@@ -911,6 +911,7 @@ def test_a_second_file_with_its_own_format_or_a_tsv_does_not_take_the_first_file
     """--sep ';' for a CSV reference, and a current file read as TSV (its own
     --current-format tsv, or a .tsv suffix): its delimiter is the tab."""
     from dataqa._cli_utils import second_file_options
+    from dataqa.errors import InvalidSettingError
 
     kw = dict(format=None, sep=";", no_header=False, columns=None, encoding=None,
               decimal=",", own_sep=None, own_no_header=True, own_columns="label,text",
@@ -925,6 +926,15 @@ def test_a_second_file_with_its_own_format_or_a_tsv_does_not_take_the_first_file
                                **kw)["sep"] == ";"
     assert second_file_options("cur.csv", "current", "current", own_format=None,
                                **{**kw, "own_sep": "|"})["sep"] == "|"
+    # the reference's --decimal ',' taken by a comma-separated current file: its own fix
+    with pytest.raises(InvalidSettingError, match=(
+            r"--decimal ',' is taken by the current file too, as no --current-decimal was "
+            r"given, but ',' is that file's field delimiter \(--current-sep ',', given\); "
+            r"give its own decimal mark, e.g. --current-decimal '.'\.")):
+        second_file_options("cur.csv", "current", "current", own_format=None,
+                            **{**kw, "own_sep": ","})
+    assert second_file_options("cur.csv", "current", "current", own_format=None,
+                               **{**kw, "own_sep": ",", "own_decimal": "."})["decimal"] == "."
 
 
 def test_current_format_tsv_reads_beside_a_semicolon_reference(tmp_path):
