@@ -96,6 +96,11 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
     if missing == "keep":  # missing or blank values are missing, not unreadable
         unread = unread & ~blank
     bad = np.flatnonzero(unread)
+    zone_hint = _zone_name_hint(values.iloc[bad[:1000]]) if len(bad) else ""
+    if len(bad) and unread[~blank].all() and zone_hint:
+        raise InvalidSettingError(
+            f"time column {name!r}{f' of {table}' if table else ''} holds times whose zone "
+            f"is written as a name (e.g. {str(values[~blank].iloc[0])!r}).{zone_hint}")
     if len(bad) and unread[~blank].all():  # not one time: another column
         raise InvalidSettingError(
             f"time column {name!r}{f' of {table}' if table else ''} holds no times (e.g. "
@@ -111,7 +116,7 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
             f"that are {what} in the column's "
             f"format ({read_as}rows {rows}, {_counted(values)}; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
-            f"them, writing every time in one format such as 2026-01-31 08:00.")
+            f"them, writing every time in one format such as 2026-01-31 08:00.{zone_hint}")
     if not pd.api.types.is_numeric_dtype(values):
         _warn_if_zones_mixed(values.astype("string"), name)
     return times
@@ -133,6 +138,20 @@ def _blank_times(values: pd.Series) -> np.ndarray:
 def _row_list(positions: np.ndarray) -> str:
     """Row numbers counted from 1, the first five and how many more."""
     return format_rows(positions)
+
+
+def _zone_name_hint(values: pd.Series) -> str:
+    """A sentence when unread times end in a zone's letters other than UTC or GMT (``EST``,
+    ``CET``): such names are ambiguous (``IST`` is India's, Ireland's or Israel's) and
+    not read; an offset is."""
+    text = values.dropna().astype(str).str.strip()
+    named = text.str.extract(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([A-Za-z]{2,5})$")[0].dropna()
+    named = named[~named.str.upper().isin(["UTC", "GMT", "Z", "AM", "PM"])]
+    if named.empty:
+        return ""
+    return (f" A zone's name such as {named.iloc[0]!r} is not read (names are ambiguous: "
+            f"IST is India's, Ireland's or Israel's); write the offset instead "
+            f"(2024-01-01 10:00:00-05:00 for 10:00 EST), or the times in UTC.")
 
 
 def _zoned(given: pd.Series) -> pd.Series:
@@ -541,7 +560,8 @@ def _share_rows(window: str, ls: dict, class_names: list) -> list[dict]:
     """The rows of ``window_label_shift`` for one window."""
     return [{"window": window, "class": name, "reference_prior": float(ls["reference_prior"][j]),
              "prior": float(ls["prior"][j]), "low": float(ls["low"][j]),
-             "high": float(ls["high"][j])} for j, name in enumerate(class_names)]
+             "high": float(ls["high"][j]), "moved": bool(ls["moved"][j])}
+            for j, name in enumerate(class_names)]
 
 
 def drift_windows(reference, current, *, time_column: str | None = None,
@@ -559,7 +579,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     label shift (L1 distance of the estimated class shares from the reference's) and OOD
     share; with labels, ``.window_label_shift`` also holds each window's estimated share
     of each class with its 95% interval (one row per window and class: ``window, class,
-    reference_prior, prior, low, high``; the interval is one of the class's share in the
+    reference_prior, prior, low, high, moved``, ``moved`` as :func:`~dataqa.drift.label_shift`
+    says; the interval is one of the class's share in the
     population the window was drawn from, as :func:`~dataqa.drift.label_shift` says). The reference is cut into chunks of the median window size (at most
     :data:`MAX_REFERENCE_CHUNKS`, in row order) and each chunk is compared with the rest
     of the reference (leave-one-chunk-out): the spread of those rows is what windows
@@ -721,7 +742,8 @@ def drift_windows(reference, current, *, time_column: str | None = None,
         ["note"]))
     if state is not None:
         result.window_label_shift = pd.DataFrame(
-            share_rows, columns=["window", "class", "reference_prior", "prior", "low", "high"])
+            share_rows,
+            columns=["window", "class", "reference_prior", "prior", "low", "high", "moved"])
     result.reference_chunks = (_int_columns(_fixed_columns(chunks, ["window"], state is not None))
                                if chunks else None)
     result.settings.update({"time_column": time_column, "window": window,

@@ -555,6 +555,27 @@ def test_a_column_only_one_table_has_is_named_in_a_warning():
         detect_drift(ref, cur, feature_columns=["a"], multivariate=())
 
 
+def test_times_with_a_zone_name_say_to_write_the_offset():
+    from dataqa.drift.windows import parse_times
+
+    est = pd.Series([f"2024-01-0{d} 10:00:00 EST" for d in range(1, 5)])
+    with pytest.raises(InvalidSettingError, match=(
+            r"time column 'when' holds times whose zone is written as a name \(e\.g\. "
+            r"'2024-01-01 10:00:00 EST'\)\. A zone's name such as 'EST' is not read .*write "
+            r"the offset instead \(2024-01-01 10:00:00-05:00 for 10:00 EST\)")):
+        parse_times(est, "when")
+    one = pd.Series(["2024-01-01 10:00:00", "2024-01-01 18:00:00 CET", "2024-01-02 10:00:00"])
+    with pytest.raises(InvalidSettingError, match=r"rows 2, .*one format such as "
+                                                  r"2026-01-31 08:00\. A zone's name such as 'CET'"):
+        parse_times(one, "when")
+    # UTC and GMT are read; a time without a zone gets no such sentence
+    assert parse_times(pd.Series(["2024-01-01 10:00 UTC", "2024-01-01 11:00 GMT"]),
+                       "when").dt.hour.tolist() == [10, 11]
+    with pytest.raises(InvalidSettingError) as exc:
+        parse_times(pd.Series(["2024-01-01 10:00:00", "soon", "2024-01-02 10:00:00"]), "when")
+    assert "zone" not in str(exc.value)
+
+
 def test_times_with_and_without_a_zone_mixed_warn():
     from dataqa.drift.windows import parse_times
 
