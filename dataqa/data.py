@@ -674,7 +674,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
             df.columns = columns
         # (after the renaming: what they record names the columns as the caller does)
         df = _keep_leading_zeros(path, compression, common, df, header=True, nrows=nrows,
-                                 quiet=quiet)
+                                 quiet=quiet, labels=set(text_columns))
         if keep_missing_words:
             df = _missing_words_as_text(path, compression, common, df, header=True,
                                         nrows=nrows,
@@ -712,7 +712,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df, marked = _without_inner_boms(df, literal, decimal)
     df.columns = columns
     df = _keep_leading_zeros(path, compression, common, df, header=False, nrows=nrows,
-                             quiet=quiet)
+                             quiet=quiet, labels=set(text_columns))
     if keep_missing_words:
         df = _missing_words_as_text(path, compression, common, df, header=False, nrows=nrows,
                                     skip={columns[i] for i in literal})
@@ -737,10 +737,11 @@ ZERO_LED_SHARE = 0.01
 ZERO_LED_MIN = 3
 
 
-def _may_hold_zero_led(path: Path, compression: str | None, common: dict) -> bool:
-    """Whether a field of the file may start with a zero and two digits (one pass over its
-    bytes; True when that cannot be told so: a pattern delimiter, a text encoding that is
-    not ASCII's superset)."""
+def _may_hold_zero_led(path: Path, compression: str | None, common: dict,
+                       digits: int = 2) -> bool:
+    """Whether a field of the file may start with a zero and ``digits`` digits (one pass
+    over its bytes; True when that cannot be told so: a pattern delimiter, a text encoding
+    that is not ASCII's superset)."""
     import codecs
 
     try:
@@ -756,7 +757,8 @@ def _may_hold_zero_led(path: Path, compression: str | None, common: dict) -> boo
     # starts with literal bytes, which re finds at C speed
     before = {b"\n", b"\r", b",", b"\t", b";", b"|", b" ", b'"', b"\xbf",
               str(common.get("sep", ",")).encode(enc, errors="replace")}
-    patterns = [re.compile(re.escape(p + b"0") + rb"[0-9]{2}") for p in before if len(p) == 1]
+    patterns = [re.compile(re.escape(p + b"0") + rb"[0-9]{%d}" % digits)
+                for p in before if len(p) == 1]
     tail = b"\n"  # (the first line starts as if after a line end)
     with _open_bytes(path, compression) as fh:
         while True:
@@ -928,17 +930,20 @@ def _missing_words_as_text(path: Path, compression: str | None, common: dict,
 
 def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
                         df: pd.DataFrame, *, header: bool, nrows: int | None,
-                        quiet: bool) -> pd.DataFrame:
+                        quiet: bool, labels=frozenset()) -> pd.DataFrame:
     """Read back as written (text) the whole-number columns of a CSV/TSV file whose values
     are codes with leading zeros (zip codes "02134", FIPS "06037", "007"): as numbers they
     lose their zeros ("02134" and "2134" become one value) and are compared or used as
     quantities. A column is a code when at least :data:`ZERO_LED_SHARE` of its filled
-    values have a leading zero, or when all its values have one width and any has one."""
+    values have a leading zero, or when all its values have one width and any has one.
+    A column of ``labels`` (the label and text columns: names, not quantities) is kept as
+    written when any value has a leading zero, two digits too (classes ``01``, ``02``)."""
     whole = [i for i, col in enumerate(df.columns)
              if _whole_number_column(df[col]) and df[col].notna().any()]
     if not whole:
         return df
-    if not _may_hold_zero_led(path, compression, common):
+    named = any(df.columns[i] in labels for i in whole)
+    if not _may_hold_zero_led(path, compression, common, digits=1 if named else 2):
         return df  # (one pass over the bytes spares a second read of the columns)
     raw = _read_csv(path, compression, header=0 if header else None, usecols=whole,
                     dtype=str, nrows=nrows, **({"index_col": False} if header else {}),
@@ -951,10 +956,11 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
         text = text[text != ""]
         if not len(text):
             continue
-        led = text.str.fullmatch(_ZERO_LED.pattern)
+        name = df.columns[i] in labels
+        led = text.str.fullmatch(r"0\d+" if name else _ZERO_LED.pattern)
         if not led.any():
             continue
-        if (led.mean() >= ZERO_LED_SHARE and led.sum() >= ZERO_LED_MIN) \
+        if name or (led.mean() >= ZERO_LED_SHARE and led.sum() >= ZERO_LED_MIN) \
                 or text.str.len().nunique() == 1:
             kept[df.columns[i]] = (raw.iloc[:, j].str.strip(), str(text[led].iloc[0]))
     if not kept:
@@ -963,7 +969,9 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
     for col, (values, _) in kept.items():
         df[col] = values.astype(object).where(values.notna() & (values != ""), None).values
     df.attrs[_ZERO_LED_ATTR] = [str(c) for c in kept]
-    if not quiet:
+    told = {c: v for c, v in kept.items() if c not in labels}  # (a class is a name anyway)
+    if not quiet and told:
+        kept = told
         said = ", ".join(f"{str(c)!r} (e.g. {ex!r})" for c, (_, ex) in list(kept.items())[:10])
         warnings.warn(
             f"{str(path)!r}: {'column' if len(kept) == 1 else 'columns'} {said} "

@@ -2133,3 +2133,22 @@ def test_a_missing_text_column_is_told_before_any_warning_on_other_columns(tmp_p
                                                      "are: uid, text, label"):
             prepare_labeled(path, label_column="label", text_column="txt")
     assert [str(w.message) for w in seen] == []
+
+
+def test_two_digit_label_codes_keep_their_leading_zeros(tmp_path):
+    import warnings
+
+    path = tmp_path / "codes.csv"
+    path.write_text("hour,x,label\n07,1.5,01\n08,2.5,02\n09,3.5,03\n10,4.0,01\n11,0.5,02\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (a class is a name: nothing to warn about)
+        df = load_table(path, text_columns=["label"])
+    assert df["label"].tolist() == ["01", "02", "03", "01", "02"]
+    assert df["hour"].tolist() == [7, 8, 9, 10, 11]  # a zero-padded hour stays a number
+    table = prepare_labeled(path, label_column="label", feature_columns=["x"])
+    assert [str(c) for c in table.class_names] == ["01", "02", "03"]
+    # and headerless, as --no-header --columns reads it
+    (tmp_path / "bare.csv").write_text("1.5,01\n2.5,02\n3.5,01\n")
+    bare = load_table(tmp_path / "bare.csv", header=False, columns=["x", "label"],
+                      text_columns=["label"])
+    assert bare["label"].tolist() == ["01", "02", "01"]
