@@ -84,7 +84,18 @@ def _lost_zeros_hint(unknown: list[str], known: Iterable[str], *, whose: str,
     naming how many when only some are; else ``""``."""
     known = list(known)
     stripped = {i.lstrip("0"): i for i in known if i[:1] == "0" and i.isdigit()}
-    lost = [i for i in unknown if i.isdigit() and i.lstrip("0") in stripped]
+    # (fewer zeros than the plan's id: "001607" for "01607" lost none)
+    lost = [i for i in unknown if i.isdigit() and i.lstrip("0") in stripped
+            and len(i) < len(stripped[i.lstrip("0")])]
+    whole = set(known)
+    floated = [i for i in unknown if re.fullmatch(r"\d+\.0+", i) and i.split(".")[0] in whole]
+    if floated and not lost:
+        which = "they are" if len(floated) == len(unknown) else (
+            f"{len(floated)} of them {'is' if len(floated) == 1 else 'are'}")
+        return (f" ({which} {whose} ids written as decimal numbers, e.g. {floated[0]!r} for "
+                f"{floated[0].split('.')[0]!r}, as pandas writes a column of whole numbers "
+                f"that has a blank cell: write the ids as the plan does, e.g. with "
+                f"df['id'].astype('Int64') before saving)")
     if lost:
         which = "they are" if len(lost) == len(unknown) else (
             f"{len(lost)} of them {'is' if len(lost) == 1 else 'are'}")

@@ -266,7 +266,8 @@ def _verified_section(r, v) -> None:
     rows = {
         "label-error rate (estimate, credible interval)": str(v),
         "reviewed": f"{v.n_reviewed} of {v.n_planned} planned items "
-                    f"({v.n_errors} with a wrong given label)",
+                    f"({v.n_errors} with a wrong given label"
+                    f"{' by the reviewers, who may err' if any(v.reviewer_error) else ''})",
     }
     if v.flag_precision is not None:
         rows["precision of the flags (flagged items that are errors)"] = str(v.flag_precision)

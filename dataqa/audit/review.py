@@ -66,6 +66,7 @@ from dataqa.errors import (
     _case_variants,
     _lost_zeros_hint,
     format_ids,
+    format_rows,
 )
 
 __all__ = ["STRATA", "PosteriorInterval", "VerifiedErrorRate", "estimate_error_rate",
@@ -741,8 +742,10 @@ class VerifiedErrorRate:
         sampled = self.strata[self.strata["n_reviewed"] > 0]
         weighted = len(sampled) > 1 and len(
             set((sampled["n_reviewed"] / sampled["n_items"]).round(12))) > 1
+        # with reviewers who err, a "wrong" answer is the reviewer's flag, not a fact
+        wrong = "flagged wrong" if any(getattr(self, "reviewer_error", (0, 0))) else "wrong"
         return (f"{self.estimate:.2%} ({pct}% interval {self.low:.2%} - {self.high:.2%}; "
-                f"{self.n_errors} wrong of {self.n_reviewed} reviewed"
+                f"{self.n_errors} {wrong} of {self.n_reviewed} reviewed"
                 f"{', each stratum weighted by its size' if weighted else ''})")
 
 
@@ -925,9 +928,20 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
             raise MissingColumnError(c, list(reviews.columns), role="reviews column")
     # _WHERE (set by `dataqa review estimate`): the file and data row of each review
     r = reviews[["id", "verified_label", *([_WHERE] if _WHERE in reviews.columns else [])]].copy()
-    if r["id"].isna().any():
-        raise InvalidSettingError("reviews has rows without an id; every review needs the "
-                                  "item's id.")
+    label = r["verified_label"]
+    missing = label.isna() | (label.astype(str).str.strip() == "")
+    no_id = r["id"].isna() | (r["id"].astype(str).str.strip() == "")
+    answered = (no_id & ~missing).to_numpy()
+    if answered.any():
+        bad = r[answered]
+        at = (", ".join(str(w) for w in bad[_WHERE].head(5)) if _WHERE in bad.columns else
+              f"rows {format_rows(np.flatnonzero(answered))}, counted from 1")
+        raise InvalidSettingError(
+            f"reviews{where} has {len(bad)} answered row(s) without an id ({at}; answer "
+            f"{bad['verified_label'].iloc[0]!r}): every review needs the item's id. Copy the "
+            f"id back from the review sheet (review_sheet.csv in the audit folder) or delete "
+            f"the row.")
+    r = r[~(no_id & missing).to_numpy()]  # a row with neither: nothing said, nothing lost
     r["id"] = r["id"].astype(str)
     label = r["verified_label"]
     missing = label.isna() | (label.astype(str).str.strip() == "")

@@ -760,7 +760,8 @@ def estimate_command(
         console.print(f"  {v.n_planned - v.n_reviewed} planned items not reviewed yet{split}: "
                       f"the interval is wider than the full plan's", highlight=False)
     planned = getattr(result, "model_error_rate", None)
-    if planned is not None and getattr(planned, "review_width", None):
+    if (planned is not None and getattr(planned, "review_width", None)
+            and abs(v.confidence - 0.95) < 1e-9):  # (the aim is for the 95% interval)
         width = v.high - v.low
         aim = planned.review_width
         console.print(

@@ -171,6 +171,18 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert "Verified error rate" in page and str(direct) in page
     summary = json.loads((out / "summary.json").read_text())
     assert summary["verified_error_rate"] == pytest.approx(direct.estimate)
+    # another confidence: its width is not compared with the 95% interval's aim
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "reviews.csv"), "--confidence", "0.9"])
+    assert res.exit_code == 0, res.output
+    assert "points wide" not in res.output and "aimed at" not in res.output
+    # reviewers who may err: their "wrong" is a flag
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "reviews.csv"), "--reviewer-error", "0.05"])
+    assert res.exit_code == 0, res.output
+    assert f"{direct.n_errors} flagged wrong of 80 reviewed" in " ".join(res.output.split())
+    assert "with a wrong given label by the reviewers, who may err" in (
+        out / "report.html").read_text()
 
 
 def test_an_audit_into_a_reviewed_folder_sets_the_earlier_review_aside(tmp_path):

@@ -457,6 +457,22 @@ def test_partial_review_is_wider_and_no_review_is_the_prior():
         estimate_error_rate(res, twice)
 
 
+def test_a_review_without_an_id_is_named_and_an_empty_row_is_passed_over():
+    res = fake_result()
+    plan = plan_review(res, budget=50)
+    ids = plan["id"].tolist()
+    given = res.issues.set_index("id")["given_label"]
+    ok = pd.DataFrame({"id": ids[:3], "verified_label": [given[i] for i in ids[:3]]})
+    blank = pd.concat([ok, pd.DataFrame({"id": [None], "verified_label": [None]})])
+    assert estimate_error_rate(res, blank).n_reviewed == 3  # (nothing said, nothing lost)
+    answered = pd.concat([ok, pd.DataFrame({"id": [None, " "], "verified_label": ["b", "a"]})])
+    with pytest.raises(InvalidSettingError, match=(
+            r"reviews has 2 answered row\(s\) without an id \(rows 4, 5, counted from 1; "
+            r"answer 'b'\): every review needs the item's id\. Copy the id back from the "
+            r"review sheet")):
+        estimate_error_rate(res, answered.reset_index(drop=True))
+
+
 def test_estimate_refuses_bad_reviews():
     res = fake_result()
     plan = plan_review(res, budget=50)
@@ -478,6 +494,20 @@ def test_estimate_refuses_bad_reviews():
                                                   r"copy the id column of the sheet dataqa "
                                                   r"wrote over the saved one"):
         estimate_error_rate(zeros, lost)
+    # an id with one zero more than the plan's lost none: no such hint
+    extra = pd.DataFrame({"id": ["0" + zplan["id"][0]], "verified_label": ["a"]})
+    with pytest.raises(InvalidSettingError) as info:
+        estimate_error_rate(zeros, extra)
+    assert "without their leading zeros" not in str(info.value)
+    # whole-number ids written as decimals (pandas, a column with a blank cell)
+    numbered = SimpleNamespace(issues=res.issues.assign(id=[str(k) for k in range(600)]),
+                               table=res.table, review_plan=None)
+    first = plan_review(numbered, budget=50)["id"][0]
+    floated = pd.DataFrame({"id": [f"{first}.0"], "verified_label": ["a"]})
+    with pytest.raises(InvalidSettingError, match=(
+            rf"\(they are the plan's ids written as decimal numbers, e.g. '{first}\.0' for "
+            rf"'{first}', as pandas writes a column of whole numbers that has a blank cell")):
+        estimate_error_rate(numbered, floated)
     # long all-digit ids rounded by a spreadsheet (1.05051E+15) are named as such
     digits = SimpleNamespace(issues=res.issues.assign(
         id=[str(1050510640795243 + 7919 * k) for k in range(600)]), table=res.table,
