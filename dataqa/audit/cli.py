@@ -41,8 +41,10 @@ def _print_result(result, paths, out=None) -> None:
 
             where = shlex.quote(str(out)) if out is not None else "AUDIT_DIR"
             console.print(f"  review {m.review_size} items to know it (a verified 95% interval "
-                          f"at most {m.review_width * 100:.0f} points wide): dataqa review "
-                          f"plan {where} --budget {m.review_size}", highlight=False)
+                          f"at most {m.review_width * 100:.0f} points wide if the labels are "
+                          f"about as wrong as the model expects; `review estimate` says how "
+                          f"many more if not): dataqa review plan {where} --budget "
+                          f"{m.review_size}", highlight=False)
     for kind, p in paths.items():
         console.print(f"  {kind}: {p}", highlight=False)
 

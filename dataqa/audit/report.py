@@ -467,7 +467,10 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
         if m.review_size:
             note += (f" Reviewing {m.review_size} items chosen by `dataqa review plan` "
                      f"(blind: no label shown) is expected to give a verified 95% interval "
-                     f"at most {m.review_width * 100:.0f} points wide.")
+                     f"at most {m.review_width * 100:.0f} points wide, if the labels are about "
+                     f"as wrong as the model expects (more errors than it sees, as when "
+                     f"one class's labels were flipped, widen it; `dataqa review estimate` "
+                     f"then says how many more items to review).")
     r.paragraph(note, css_class="note")
     _conflicts_section(r, result)
     if result.verified is not None:
