@@ -157,7 +157,8 @@ def _print(result, paths) -> None:
             f"{name}: {v['prior']:.2f} [{v['low']:.2f}, {v['high']:.2f}]"
             f"{'*' if share_moved(v) else ''} ({v['reference_prior']:.2f})" for name, v in shares[:6])
             + (f" and {len(shares) - 6} more classes" if len(shares) > 6 else "")
-            + ("; * the interval leaves the reference share out: the class mix moved"
+            + ("; * the share moved beyond chance (corrected over the classes): the class "
+               "mix moved"
                if any(share_moved(v) for _, v in shares[:6]) else ""),
             highlight=False, markup=False)
         from dataqa.drift.report import model_check_notes, observed_mix_text

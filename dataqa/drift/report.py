@@ -217,8 +217,12 @@ def windows_summary(windows) -> str:
 
 
 def share_moved(share: dict) -> bool:
-    """Whether a class's estimated share (a ``label_shift`` entry) has an interval that
-    leaves the reference's share out."""
+    """Whether a class's share (a ``label_shift`` entry or a ``window_label_shift`` row)
+    moved beyond chance (its ``moved``, see :func:`~dataqa.drift.label_shift`); for an
+    entry saved without it, whether its interval leaves the reference's share out."""
+    moved = share.get("moved")
+    if moved is not None and not (isinstance(moved, float) and np.isnan(moved)):
+        return bool(moved)
     return not share["low"] <= share["reference_prior"] <= share["high"]
 
 
@@ -226,7 +230,7 @@ def verdict(result) -> tuple[str, str]:
     """``(kind, words)`` of a run's headline, as the command line prints it and the report
     shows it: ``("drift", "drift")``; ``("whole", "no column drifted, but the whole table
     did")`` when only a whole-table test alarms; ``("mix", "no column drifted, but the
-    class mix moved")`` when only a class's interval leaves its reference share out;
+    class mix moved")`` when only a class's share moved (:func:`share_moved`);
     ``("none", "no drift")``."""
     if result.drifted:
         return "drift", "drift"
@@ -306,8 +310,10 @@ def drift_report(result) -> HtmlReport:
             r.paragraph("Class mix of each window: the estimated share of each class (BBSE, "
                         "from the whole run's model) with a 95% interval of its share in the "
                         "population the window was drawn from, beside the reference's share; "
-                        "marked * where the interval leaves the reference's share out (by "
-                        "chance in about 5% of intervals). As for the whole data, it assumes "
+                        "marked * where the share moved beyond chance (the difference from the "
+                        "reference's share, corrected over the classes: without a change of "
+                        "the class mix, some class of a window is marked in about 5% of "
+                        "windows). As for the whole data, it assumes "
                         "that only the class mix changed."
                         + ((f" The {untested} untested windows (fewer than 10 rows) are "
                             f"left out." if untested > 1 else " The untested window (fewer "
@@ -407,10 +413,12 @@ def drift_report(result) -> HtmlReport:
         for note in model_check_notes(result):
             r.paragraph(f"Note: {note}", css_class="note")
         if len(ls):  # as the command line marks it
-            ls["moved"] = ["*" if not lo <= ref <= hi else "" for lo, ref, hi in
-                           zip(ls["low"], ls["reference_prior"], ls["high"], strict=True)]
-            r.paragraph("moved: * where the interval leaves the reference's share out (by "
-                        "chance in about 5% of intervals).", css_class="note")
+            ls["moved"] = ["*" if share_moved(v) else "" for v in result.label_shift.values()]
+            r.paragraph("moved: * where the class's share differs from the reference's "
+                        "beyond chance (a bootstrap interval of the difference, counting the "
+                        "reference sample's own noise, corrected over the classes: without a "
+                        "change of the class mix some class is marked in about 5% of runs).",
+                        css_class="note")
         r.table(_spaced(ls.rename(columns={"prior": "estimated share",
                                            "reference_prior": "reference share"})))
         r.paragraph("Shift of the predicted probabilities (KS per class, corrected):",
@@ -466,12 +474,11 @@ _QUEUE_SHOWN = 20
 
 def _shares_shown(shares: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """``window_label_shift`` as one row per tested window (its row count beside it), one
-    column per class in class order: ``0.62 [0.48, 0.75]*`` (* where the interval leaves
-    the reference share out); window times written as in the windows table."""
+    column per class in class order: ``0.62 [0.48, 0.75]*`` (* where the share moved, as
+    :func:`share_moved` says); window times written as in the windows table."""
     cells = shares.assign(cell=[
-        f"{p:.2f} [{lo:.2f}, {hi:.2f}]" + ("*" if not lo <= ref <= hi else "")
-        for p, lo, hi, ref in zip(shares["prior"], shares["low"], shares["high"],
-                                  shares["reference_prior"], strict=True)])
+        f"{row['prior']:.2f} [{row['low']:.2f}, {row['high']:.2f}]"
+        + ("*" if share_moved(row) else "") for row in shares.to_dict("records")])
     order = list(dict.fromkeys(shares["window"]))
     classes = list(dict.fromkeys(shares["class"]))
     wide = cells.pivot(index="window", columns="class", values="cell").reindex(

@@ -118,8 +118,12 @@ class DriftResult:
         it compared (:func:`~dataqa.drift.twosample.mmd_rows`); ``classifier``:
         out-of-fold AUROC).
     label_shift : dict or None
-        With labels: class -> ``{"prior", "low", "high", "reference_prior"}``: the
-        estimated share of the class in the current data and its 95% bootstrap interval.
+        With labels: class -> ``{"prior", "low", "high", "reference_prior", "moved"}``:
+        the estimated share of the class in the current data, its 95% bootstrap interval,
+        the reference's share, and whether the share moved beyond chance (the difference
+        from the reference's share, whose own noise is counted, corrected over the
+        classes: without a change of the class mix, some class is marked in about 5% of
+        runs).
         A share pinned at 0 or 1, interval included, is no estimate: see
         :meth:`model_notes`.
     estimated_accuracy : dict or None
@@ -164,7 +168,8 @@ class DriftResult:
         reference (the no-drift spread).
     window_label_shift : DataFrame or None
         With windows and labels: each tested window's estimated share of each class, one
-        row per window and class (``window, class, reference_prior, prior, low, high``);
+        row per window and class (``window, class, reference_prior, prior, low, high,
+        moved``);
         ``low``-``high`` is a 95% interval of the class's share in the population the
         window was drawn from (:func:`~dataqa.drift.label_shift`).
     text_column, id_column : str or None

@@ -188,8 +188,10 @@ def test_windows_with_labels_track_the_accuracy(tmp_path):
     # each window's share of each class, with its interval: the second window's share
     # of class 0 (drawn at 0.9) is above the reference's 0.5, the first window's is not
     s = r.window_label_shift
-    assert list(s.columns) == ["window", "class", "reference_prior", "prior", "low", "high"]
+    assert list(s.columns) == ["window", "class", "reference_prior", "prior", "low", "high",
+                               "moved"]
     assert s["window"].tolist() == ["rows 1-100"] * 2 + ["rows 101-200"] * 2
+    assert s["moved"].tolist() == [False, False, True, True]  # (0.9 against 0.5: moved)
     assert s["class"].tolist() == ["0", "1", "0", "1"]
     assert ((s["low"] <= s["prior"]) & (s["prior"] <= s["high"])).all()
     first, second = s.iloc[0], s.iloc[2]
@@ -203,6 +205,7 @@ def test_windows_with_labels_track_the_accuracy(tmp_path):
                          n_bootstrap=200, random_state=0)
     assert s.iloc[2:][["low", "high"]].to_numpy() == pytest.approx(
         np.c_[direct["low"], direct["high"]])
+    assert s.iloc[2:]["moved"].tolist() == direct["moved"].tolist()
     l1 = s.assign(d=(s["prior"] - s["reference_prior"]).abs()).groupby("window")["d"].sum()
     assert l1.to_numpy() == pytest.approx(w["label_shift_l1"].to_numpy())
     paths = r.save(tmp_path)
