@@ -937,7 +937,8 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
     quantities. A column is a code when at least :data:`ZERO_LED_SHARE` of its filled
     values have a leading zero, or when all its values have one width and any has one.
     A column of ``labels`` (the label and text columns: names, not quantities) is kept as
-    written when any value has a leading zero, two digits too (classes ``01``, ``02``)."""
+    written when any value has a leading zero, two digits too (classes ``01``, ``02``),
+    unless that would split a class (``01`` and ``1`` both)."""
     whole = [i for i, col in enumerate(df.columns)
              if _whole_number_column(df[col]) and df[col].notna().any()]
     if not whole:
@@ -960,6 +961,8 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
         led = text.str.fullmatch(r"0\d+" if name else _ZERO_LED.pattern)
         if not led.any():
             continue
+        if name and text.nunique() != text.str.lstrip("0").nunique():
+            continue  # ("01" and "1" both: one class spelled two ways, read as a number)
         if name or (led.mean() >= ZERO_LED_SHARE and led.sum() >= ZERO_LED_MIN) \
                 or text.str.len().nunique() == 1:
             kept[df.columns[i]] = (raw.iloc[:, j].str.strip(), str(text[led].iloc[0]))

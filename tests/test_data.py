@@ -2152,3 +2152,7 @@ def test_two_digit_label_codes_keep_their_leading_zeros(tmp_path):
     bare = load_table(tmp_path / "bare.csv", header=False, columns=["x", "label"],
                       text_columns=["label"])
     assert bare["label"].tolist() == ["01", "02", "01"]
+    # a stray "01" among "1"s would split class 1 in two: read as numbers, as before
+    (tmp_path / "stray.csv").write_text("x,label\n1.5,1\n2.5,2\n3.5,1\n4.5,2\n5.5,01\n")
+    assert load_table(tmp_path / "stray.csv", text_columns=["label"])["label"].tolist() == [
+        1, 2, 1, 2, 1]

@@ -934,13 +934,15 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     answered = (no_id & ~missing).to_numpy()
     if answered.any():
         bad = r[answered]
+        rows = np.flatnonzero(answered)
         at = (", ".join(str(w) for w in bad[_WHERE].head(5)) if _WHERE in bad.columns else
-              f"rows {format_rows(np.flatnonzero(answered))}, counted from 1")
+              f"{'row' if len(rows) == 1 else 'rows'} {format_rows(rows)}, counted from 1")
+        first = bad["verified_label"].iloc[0]
+        first = str(int(first)) if isinstance(first, float) and first.is_integer() else str(first)
         raise InvalidSettingError(
             f"reviews{where} has {len(bad)} answered row(s) without an id ({at}; answer "
-            f"{bad['verified_label'].iloc[0]!r}): every review needs the item's id. Copy the "
-            f"id back from the review sheet (review_sheet.csv in the audit folder) or delete "
-            f"the row.")
+            f"{first!r}): every review needs the item's id. Copy the id back from the review "
+            f"sheet (review_sheet.csv in the audit folder) or delete the row.")
     r = r[~(no_id & missing).to_numpy()]  # a row with neither: nothing said, nothing lost
     r["id"] = r["id"].astype(str)
     label = r["verified_label"]

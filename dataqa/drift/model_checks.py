@@ -184,9 +184,11 @@ def _reference_bootstrap(pred_ref: np.ndarray, y_ref: np.ndarray, k: int, n_boot
     n = len(y_ref)
     boots = ref_priors = None
     if k <= PER_CLASS_DRAW_MAX_CLASSES:
-        rows = [rng.integers(0, n, n) for _ in range(n_bootstrap)]
-        boots = np.stack([_confusion(pred_ref[i], y_ref[i], k) for i in rows])
-        ref_priors = np.stack([np.bincount(y_ref[i], minlength=k) / n for i in rows])
+        boots, ref_priors = np.empty((n_bootstrap, k, k)), np.empty((n_bootstrap, k))
+        for b in range(n_bootstrap):  # (one resample's rows at a time: B x n would not fit)
+            i = rng.integers(0, n, n)
+            boots[b] = _confusion(pred_ref[i], y_ref[i], k)
+            ref_priors[b] = np.bincount(y_ref[i], minlength=k) / n
     return {"M": _confusion(pred_ref, y_ref, k), "boots": boots, "ref_priors": ref_priors,
             "rng": copy.deepcopy(rng), "pred_ref": pred_ref, "y_ref": y_ref,
             "n_bootstrap": int(n_bootstrap),
@@ -240,10 +242,14 @@ def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float) -> np.ndarray:
     class), the normal one is off for the skewed shares of a few dozen rows (7.0% with
     30 rows). (Before, a class was marked when the interval of the current share alone
     left the reference sample's share out: 13-15% of intervals without shift, with 3
-    classes and 1,000 rows a side.)"""
+    classes and 1,000 rows a side.) With many classes it marks more than ``alpha`` (20
+    classes about 0.1, 60 classes up to 0.2; see docs/drift.md): a rare class's tail is
+    beyond what the draws reach."""
     from scipy.stats import norm
 
     k = diffs.shape[1]
+    if diffs.shape[0] < 2:  # (one draw has no spread: nothing can be told)
+        return np.zeros(k, dtype=bool)
     a = alpha / (1 if k == 2 else k)
     lo, hi = np.quantile(diffs, [a / 2, 1 - a / 2], axis=0)
     se = diffs.std(axis=0, ddof=1)

@@ -123,7 +123,7 @@ class DriftResult:
         the reference's share, and whether the share moved beyond chance (the difference
         from the reference's share, whose own noise is counted, corrected over the
         classes: without a change of the class mix, some class is marked in about 5% of
-        runs).
+        runs with up to about 10 classes; more with many, see ``docs/drift.md``).
         A share pinned at 0 or 1, interval included, is no estimate: see
         :meth:`model_notes`.
     estimated_accuracy : dict or None

@@ -96,11 +96,11 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
     if missing == "keep":  # missing or blank values are missing, not unreadable
         unread = unread & ~blank
     bad = np.flatnonzero(unread)
-    zone_hint = _zone_name_hint(values.iloc[bad[:1000]]) if len(bad) else ""
+    zone_hint, zoned = _zone_name_hint(values.iloc[bad[:1000]]) if len(bad) else ("", None)
     if len(bad) and unread[~blank].all() and zone_hint:
         raise InvalidSettingError(
             f"time column {name!r}{f' of {table}' if table else ''} holds times whose zone "
-            f"is written as a name (e.g. {str(values[~blank].iloc[0])!r}).{zone_hint}")
+            f"is written as a name (e.g. {zoned!r}).{zone_hint}")
     if len(bad) and unread[~blank].all():  # not one time: another column
         raise InvalidSettingError(
             f"time column {name!r}{f' of {table}' if table else ''} holds no times (e.g. "
@@ -140,18 +140,22 @@ def _row_list(positions: np.ndarray) -> str:
     return format_rows(positions)
 
 
-def _zone_name_hint(values: pd.Series) -> str:
+def _zone_name_hint(values: pd.Series) -> tuple[str, str | None]:
     """A sentence when unread times end in a zone's letters other than UTC or GMT (``EST``,
     ``CET``): such names are ambiguous (``IST`` is India's, Ireland's or Israel's) and
-    not read; an offset is."""
+    not read; an offset is. With the first such value; ``("", None)`` when none is."""
     text = values.dropna().astype(str).str.strip()
-    named = text.str.extract(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([A-Za-z]{2,5})$")[0].dropna()
-    named = named[~named.str.upper().isin(["UTC", "GMT", "Z", "AM", "PM"])]
+    # a date, a clock time, then capitals alone ("10:00 Uhr", "at 9:30 today" are no zones)
+    named = text.str.extract(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}[ T]\d{1,2}:\d{2}"
+                             r"(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp][Mm]\s*)?([A-Z]{2,5})$")[0]
+    named = named.dropna()
+    named = named[~named.isin(["UTC", "GMT", "Z", "AM", "PM"])]
     if named.empty:
-        return ""
+        return "", None
     return (f" A zone's name such as {named.iloc[0]!r} is not read (names are ambiguous: "
             f"IST is India's, Ireland's or Israel's); write the offset instead "
-            f"(2024-01-01 10:00:00-05:00 for 10:00 EST), or the times in UTC.")
+            f"(2024-01-01 10:00:00-05:00 for 10:00 EST), or the times in UTC.",
+            str(text[named.index[0]]))
 
 
 def _zoned(given: pd.Series) -> pd.Series:

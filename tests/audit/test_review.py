@@ -471,6 +471,10 @@ def test_a_review_without_an_id_is_named_and_an_empty_row_is_passed_over():
             r"answer 'b'\): every review needs the item's id\. Copy the id back from the "
             r"review sheet")):
         estimate_error_rate(res, answered.reset_index(drop=True))
+    numbered = pd.DataFrame({"id": [ids[0], None], "verified_label": [1.0, 2.0]})
+    with pytest.raises(InvalidSettingError, match=r"without an id \(row 2, counted from 1; "
+                                                  r"answer '2'\)"):
+        estimate_error_rate(res, numbered)
 
 
 def test_estimate_refuses_bad_reviews():
