@@ -658,6 +658,8 @@ def estimate_command(
             f"{audit_dir} --budget N` first and review its items.")
     pull_report, left_out, tied = None, [], []
     if reviews is not None:
+        import warnings
+
         from dataqa.data import load_table
         from dataqa.errors import DataqaError
 
@@ -668,7 +670,12 @@ def estimate_command(
             found = _sheet_sep(path) if not ({"sep", "format", "header"} & set(read)) else None
             own = {**read, "sep": found} if found not in (None, ",") else read
             try:
-                one = load_table(path, string_columns=["id", "verified_label"], **own)
+                with warnings.catch_warnings():
+                    # the sheet's other columns (the item's numbers, say) are not read: their
+                    # decimal commas need no --decimal
+                    warnings.filterwarnings("ignore", message=r".*the values are read as "
+                                            r"text\.", category=UserWarning)
+                    one = load_table(path, string_columns=["id", "verified_label"], **own)
             except DataqaError as exc:
                 if len(reviews) < 2:
                     raise

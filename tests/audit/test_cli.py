@@ -367,10 +367,19 @@ def test_review_sheet_with_the_delimiter_of_a_semicolon_locale(tmp_path):
     sheet = pd.read_csv(out / "review_sheet.csv", sep=";", dtype={"id": str})
     assert len(sheet) == 30 and sheet["verified_label"].isna().all()
     sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
-    sheet.iloc[:20].to_csv(tmp_path / "filled.csv", sep=";", index=False)
-    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
-                              str(tmp_path / "filled.csv")])  # no --sep needed
+    # a reviewer's own column of decimal-comma numbers, as such a locale writes them: not
+    # read by the estimate, so no advice to pass --decimal
+    sheet.iloc[:20].assign(confidence="0,5").to_csv(tmp_path / "filled.csv", sep=";",
+                                                      index=False)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                                  str(tmp_path / "filled.csv")])  # no --sep needed
     assert res.exit_code == 0, res.output
+    said = res.output + " ".join(str(w.message) for w in seen)
+    assert "--decimal" not in said and "read as text" not in said
     direct = estimate_error_rate(AuditResult.load(out), sheet.iloc[:20])
     assert f"verified label-error rate: {direct}" in " ".join(res.output.split())
     # --add writes its sheet as the first one is written ...
