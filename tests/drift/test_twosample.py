@@ -251,7 +251,7 @@ def test_whole_numbers_held_as_floats_are_the_same_categories_as_integers():
     assert cats == ["1", "2", "3", UNSEEN]  # (the missing values: the reference has none)
     assert cb.tolist() == [5, 5, 5, 5] and ca.tolist() == [5, 5, 10, 0]
     cats, ca, cb = category_counts(["a", 1.5, 2.0, -0.0, None], ["a", 1.5, 2, 0, np.nan])
-    assert dict(zip(cats, ca.tolist())) == {"a": 1, "1.5": 1, "2": 1, "0": 1, "<NA>": 1}
+    assert dict(zip(cats, ca.tolist(), strict=True)) == {"a": 1, "1.5": 1, "2": 1, "0": 1, "<NA>": 1}
     assert ca.tolist() == cb.tolist()
     # and detect_drift sees no change in such a column (it saw 100% -> 0% before)
     rng = np.random.default_rng(0)
