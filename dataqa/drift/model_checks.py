@@ -227,10 +227,25 @@ def _label_shift_with(boot: dict, pred_cur: np.ndarray, confidence: float) -> di
     return {"prior": est, "low": lo, "high": hi,
             "reference_prior": boot["reference_prior"].copy(),
             "moved": _moved(draws - ref_priors, est - boot["reference_prior"],
-                            1 - confidence)}
+                            1 - confidence, _null_spread(boot["pred_ref"], counts))}
 
 
-def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float) -> np.ndarray:
+def _null_spread(pred_ref: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per class, how much wider the current share's sampling spread would be if the
+    current rows were predicted as the reference's are (no change of the class mix)
+    than at the counts seen: the ratio of the two binomial standard deviations of the
+    predicted class's share, at least 1. A class seen in 2 current rows where the
+    reference's predictions expect 10 is judged with the spread of 10, not of 2."""
+    k = len(counts)
+    n = counts.sum()
+    q0 = np.bincount(pred_ref, minlength=k) / len(pred_ref)
+    seen = (counts + 0.5) / (n + 1.0)  # (never 0 or 1)
+    ratio = np.sqrt(q0 * (1 - q0) / (seen * (1 - seen)))
+    return np.maximum(ratio, 1.0)
+
+
+def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float,
+           widen: np.ndarray | float = 1.0) -> np.ndarray:
     """Which classes' shares moved, from bootstrap draws (B, K) of the current share less
     the reference's (the reference's share is itself a sample's, drawn from the same
     reference rows as the confusion matrix) and the estimated difference ``point``.
@@ -242,9 +257,11 @@ def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float) -> np.ndarray:
     class), the normal one is off for the skewed shares of a few dozen rows (7.0% with
     30 rows). (Before, a class was marked when the interval of the current share alone
     left the reference sample's share out: 13-15% of intervals without shift, with 3
-    classes and 1,000 rows a side.) With many classes it marks more than ``alpha`` (20
-    classes about 0.1, 60 classes up to 0.2; see docs/drift.md): a rare class's tail is
-    beyond what the draws reach."""
+    classes and 1,000 rows a side.) The normal one's spread is widened by ``widen``
+    (:func:`_null_spread`) for a class seen in fewer current rows than the reference's
+    predictions expect: with 20 and 60 classes such classes, seen in 1-4 rows of an
+    expected 10, had made it mark some class in 9-20% of no-shift runs, from a spread
+    taken from their low counts and a Bonferroni tail beyond what the draws reach."""
     from scipy.stats import norm
 
     k = diffs.shape[1]
@@ -252,7 +269,7 @@ def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float) -> np.ndarray:
         return np.zeros(k, dtype=bool)
     a = alpha / (1 if k == 2 else k)
     lo, hi = np.quantile(diffs, [a / 2, 1 - a / 2], axis=0)
-    se = diffs.std(axis=0, ddof=1)
+    se = diffs.std(axis=0, ddof=1) * widen
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, np.abs(point) / np.where(se > 0, se, 1.0),
                      np.where(point != 0, np.inf, 0.0))

@@ -312,8 +312,8 @@ def drift_report(result) -> HtmlReport:
                         "population the window was drawn from, beside the reference's share; "
                         "marked * where the share moved beyond chance (the difference from the "
                         "reference's share, corrected over the classes: without a change of "
-                        "the class mix, some class of a window is marked in about 5% of "
-                        "windows with up to about 10 classes, more with many). As for the whole data, it assumes "
+                        "the class mix, some class of a window is marked in at most about 5% "
+                        "of windows). As for the whole data, it assumes "
                         "that only the class mix changed."
                         + ((f" The {untested} untested windows (fewer than 10 rows) are "
                             f"left out." if untested > 1 else " The untested window (fewer "
@@ -417,8 +417,8 @@ def drift_report(result) -> HtmlReport:
             r.paragraph("moved: * where the class's share differs from the reference's "
                         "beyond chance (a bootstrap interval of the difference, counting the "
                         "reference sample's own noise, corrected over the classes: without a "
-                        "change of the class mix some class is marked in about 5% of runs "
-                        "with up to about 10 classes, more with many).",
+                        "change of the class mix some class is marked in at most about 5% of "
+                        "runs).",
                         css_class="note")
         r.table(_spaced(ls.rename(columns={"prior": "estimated share",
                                            "reference_prior": "reference share"})))

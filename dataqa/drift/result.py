@@ -122,8 +122,8 @@ class DriftResult:
         the estimated share of the class in the current data, its 95% bootstrap interval,
         the reference's share, and whether the share moved beyond chance (the difference
         from the reference's share, whose own noise is counted, corrected over the
-        classes: without a change of the class mix, some class is marked in about 5% of
-        runs with up to about 10 classes; more with many, see ``docs/drift.md``).
+        classes: without a change of the class mix, some class is marked in at most
+        about 5% of runs; see ``docs/drift.md``).
         A share pinned at 0 or 1, interval included, is no estimate: see
         :meth:`model_notes`.
     estimated_accuracy : dict or None

@@ -102,6 +102,34 @@ def test_a_class_is_marked_moved_at_about_the_nominal_rate_without_shift():
     assert r["moved"].tolist() == [True, True]
 
 
+def test_moved_keeps_its_level_among_many_classes():
+    # 20 classes, 150 current rows (about 7 a class): a class seen in 1-3 rows where 7
+    # are expected was marked with the spread of its low count (8 of 40 runs marked some
+    # class); it is now judged with the spread the reference's predictions expect
+    rng = np.random.default_rng(31)
+    k, marked = 20, 0
+
+    def sample(n):
+        y = rng.integers(0, k, n)
+        return y, onehot(np.where(rng.random(n) < 0.8, y, rng.integers(0, k, n)), k)
+
+    for i in range(40):
+        y, P = sample(2000)
+        _, Q = sample(150)
+        marked += label_shift(P, y, Q, n_bootstrap=200, random_state=i)["moved"].any()
+    assert marked <= 3, marked
+
+
+def test_null_spread_widens_only_classes_seen_less_than_expected():
+    from dataqa.drift.model_checks import _null_spread
+
+    pred_ref = np.repeat([0, 1, 2], [500, 300, 200])  # predicted shares 0.5, 0.3, 0.2
+    w = _null_spread(pred_ref, np.array([50.0, 48.0, 2.0]))
+    seen = (2 + 0.5) / 101
+    assert w[:2].tolist() == [1.0, 1.0]  # seen as often as expected, or more: no change
+    assert w[2] == pytest.approx(np.sqrt(0.2 * 0.8 / (seen * (1 - seen))), rel=1e-12)
+
+
 @pytest.mark.parametrize("n_current", [20, 60])
 def test_label_shift_interval_covers_in_a_small_window(n_current):
     # each run draws its own current priors (Dirichlet), so small shares are common; a
