@@ -974,11 +974,10 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
     df.attrs[_ZERO_LED_ATTR] = [str(c) for c in kept]
     told = {c: v for c, v in kept.items() if c not in labels}  # (a class is a name anyway)
     if not quiet and told:
-        kept = told
-        said = ", ".join(f"{str(c)!r} (e.g. {ex!r})" for c, (_, ex) in list(kept.items())[:10])
+        said = ", ".join(f"{str(c)!r} (e.g. {ex!r})" for c, (_, ex) in list(told.items())[:10])
         warnings.warn(
-            f"{str(path)!r}: {'column' if len(kept) == 1 else 'columns'} {said} "
-            f"{'holds' if len(kept) == 1 else 'hold'} numbers written with leading zeros, "
+            f"{str(path)!r}: {'column' if len(told) == 1 else 'columns'} {said} "
+            f"{'holds' if len(told) == 1 else 'hold'} numbers written with leading zeros, "
             f"as codes are (zip codes, FIPS codes, ids); read as text so that they keep "
             f"their zeros and are taken for categories, not quantities.", UserWarning,
             stacklevel=caller_stacklevel())

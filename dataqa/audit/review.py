@@ -943,11 +943,8 @@ def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
             f"reviews{where} has {len(bad)} answered row(s) without an id ({at}; answer "
             f"{first!r}): every review needs the item's id. Copy the id back from the review "
             f"sheet (review_sheet.csv in the audit folder) or delete the row.")
-    r = r[~(no_id & missing).to_numpy()]  # a row with neither: nothing said, nothing lost
     r["id"] = r["id"].astype(str)
-    label = r["verified_label"]
-    missing = label.isna() | (label.astype(str).str.strip() == "")
-    r = r[~missing].copy()  # an empty verified_label: not reviewed (yet)
+    r = r[~missing].copy()  # an empty verified_label: not reviewed (yet); id or none
     r["verified_label"] = r["verified_label"].map(
         lambda v: str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)
     ).astype(str).str.strip()
