@@ -86,6 +86,47 @@ def _numeric_1d(x, name: str) -> np.ndarray:
     return a
 
 
+#: The largest integer float64 holds with its neighbours told apart (2**53).
+_FLOAT_EXACT = 2 ** 53
+
+
+def _integer_values(v) -> np.ndarray | None:
+    """The non-missing values of ``v`` as integers when it is an integer array or column
+    (nullable ones included), else None."""
+    import pandas as pd
+
+    if isinstance(v, (pd.Series, pd.Index)):
+        if not pd.api.types.is_integer_dtype(v.dtype) or pd.api.types.is_bool_dtype(v.dtype):
+            return None
+        v = v.dropna()
+        return v.to_numpy(dtype=getattr(v.dtype, "numpy_dtype", v.dtype)).ravel()
+    a = np.asarray(v) if isinstance(v, (np.ndarray, list, tuple)) else None
+    return a.ravel() if a is not None and a.dtype.kind in "iu" else None
+
+
+def _exact_order(x, y, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(a, b)``, the float64 values of ``x`` and ``y``; or, when both hold integers some
+    of which float64 cannot tell from their neighbours (beyond 2**53: 64-bit ids,
+    nanosecond times), their distances from the pooled smallest value, exact when the
+    values span at most 2**53 (a shift, which leaves tests and effects as they are), or
+    else each value's rank among the pooled distinct integers: the same order and ties,
+    which is all KS and Cramer-von Mises read."""
+    xi, yi = _integer_values(x), _integer_values(y)
+    if xi is None or yi is None or not any(
+            v.size and (int(v.max()) > _FLOAT_EXACT or int(v.min()) < -_FLOAT_EXACT)
+            for v in (xi, yi)):
+        return a, b
+    if xi.dtype != yi.dtype:  # int64 with uint64 would meet as float64: compare as ints
+        xi, yi = xi.astype(object), yi.astype(object)
+    low = min(int(v.min()) for v in (xi, yi) if v.size)
+    if max(int(v.max()) for v in (xi, yi) if v.size) - low <= _FLOAT_EXACT:
+        return tuple(np.array([int(v) - low for v in w], dtype=np.float64) if w.dtype == object
+                     else (w - w.dtype.type(low)).astype(np.float64) for w in (xi, yi))
+    _, rank = np.unique(np.concatenate([xi, yi]), return_inverse=True)
+    rank = rank.astype(np.float64)
+    return rank[:xi.size], rank[xi.size:]
+
+
 def _matrix(X, name: str) -> np.ndarray:
     import scipy.sparse as sp
 
@@ -149,7 +190,8 @@ def _mc_rng(random_state, counts: np.ndarray) -> np.random.Generator:
 def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov test of one numeric column.
 
-    Missing values (NaN) are dropped. Without ties the p-value is scipy's (exact for
+    Missing values (NaN) are dropped; integers beyond 2**53, which float64 merges,
+    are compared by their exact order. Without ties the p-value is scipy's (exact for
     small samples, asymptotic otherwise). With ties (integer data, rounded values,
     pixel intensities) those p-values are conservative, so the p-value is instead the
     permutation p-value conditional on the pooled values: the share of all
@@ -180,6 +222,7 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float,
     p_value : float
     """
     a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
+    a, b = _exact_order(x, y, a, b)
     P = check_int(n_permutations, "n_permutations")
     _, ca, cb = _ties.pooled_counts(a, b)
     return _ks_from_counts(a, b, ca, cb, random_state=random_state, n_permutations=P)
@@ -234,7 +277,8 @@ def _ks_untied(a: np.ndarray, b: np.ndarray, stat: float) -> tuple[float, float]
 def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float, float]:
     """Two-sample Cramér-von Mises test of one numeric column.
 
-    Missing values (NaN) are dropped. Without ties the p-value is scipy's (exact when both
+    Missing values (NaN) are dropped; integers beyond 2**53, which float64 merges,
+    are compared by their exact order. Without ties the p-value is scipy's (exact when both
     samples are small, asymptotic otherwise). With ties (tied values get their average
     rank, as in scipy) those p-values are conservative, so the p-value is instead a
     Monte-Carlo permutation p-value over random splits of the pooled sample, seeded by
@@ -262,6 +306,7 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float
     from scipy.stats import cramervonmises_2samp
 
     a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
+    a, b = _exact_order(x, y, a, b)
     if a.size < 2 or b.size < 2:
         raise EmptyDataError("cvm_test needs at least 2 non-missing values in each sample.")
     P = check_int(n_permutations, "n_permutations")

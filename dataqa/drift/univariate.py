@@ -31,6 +31,7 @@ from dataqa.drift.twosample import (
     _bucket_unseen,
     _chi2_from_counts,
     _chi2_rows,
+    _exact_order,
     _ks_from_counts,
     _pooled_categories,
     binned_chi2_test,
@@ -530,6 +531,7 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         x = ref.to_numpy(dtype=np.float64)
         y = cur.to_numpy(dtype=np.float64)
         x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+        x, y = _exact_order(ref, cur, x, y)  # (integers beyond 2**53)
         name = numeric_test
         # one merge of the sorted samples serves the choice of test, KS and the effect
         values, ca, cb = _ties.pooled_counts(x, y)

@@ -41,6 +41,36 @@ def test_ks_drops_missing_values():
     assert ks_test(x, y)[0] == pytest.approx(0.5)
 
 
+def test_integers_beyond_float64_precision_keep_their_order():
+    # 64-bit ids and nanosecond times: float64 merges neighbours above 2**53, which read
+    # two disjoint samples as one value (statistic 0, p = 1). Compared exactly, they are
+    # the same tests as the small integers they are shifted from.
+    import pandas as pd
+
+    from dataqa.drift import detect_drift
+
+    x, y = np.arange(50), np.arange(30, 100)
+    for big in (2**60, -(2**62)):
+        assert ks_test(x + big, y + big) == ks_test(x, y)
+        assert cvm_test(x + big, y + big) == cvm_test(x, y)
+    assert ks_test(x + 2**60, y + 2**60)[0] == pytest.approx(1 - 20 / 70)  # at 49
+    # nullable integers with a missing value; unsigned beyond int64; the two kinds mixed
+    assert ks_test(pd.Series(x + 2**60, dtype="Int64"),
+                   pd.Series([*(y + 2**60), None], dtype="Int64")) == ks_test(x, y)
+    top = np.uint64(2**63)
+    assert ks_test(x.astype(np.uint64) + top, y.astype(np.uint64) + top) == ks_test(x, y)
+    assert ks_test(np.r_[x, -2**62], (y + 2**62).astype(np.uint64))[0] == 1.0
+    # a span beyond 2**53 too: by rank, the same order
+    assert ks_test(np.r_[x, 2**62], np.r_[y, -2**62]) == ks_test(np.r_[x, 500], np.r_[y, -500])
+    # through detect_drift: the test and the effect see the distances between the values
+    ref, cur = pd.DataFrame({"id": (x + 2**60).repeat(3)}), pd.DataFrame({"id": (y + 2**60).repeat(3)})
+    small = detect_drift(pd.DataFrame({"id": x.repeat(3)}), pd.DataFrame({"id": y.repeat(3)}))
+    got = detect_drift(ref, cur).columns.iloc[0]
+    want = small.columns.iloc[0]
+    assert got["drifted"] and (got["statistic"], got["p_value"], got["effect"]) == (
+        want["statistic"], want["p_value"], want["effect"])
+
+
 def test_numeric_tests_name_the_problem():
     with pytest.raises(EmptyDataError, match="y \\(current\\) has no non-missing"):
         ks_test([1.0, 2.0], [np.nan])
