@@ -712,6 +712,18 @@ def estimate_command(
     v = estimate_error_rate(result, frame, confidence=confidence, **options)
     if v.n_reviewed == 0:  # the prior alone would be written as a verified rate
         if pull_report is None:
+            sheet_ids = list(dict.fromkeys(i for i in frame["id"].astype(str).str.strip()
+                                           if i and i.lower() != "nan"))
+            plan = getattr(result, "review_plan", None)
+            if sheet_ids and plan is not None and not set(sheet_ids) & set(
+                    plan["id"].astype(str)):
+                raise EmptyDataError(
+                    f"none of the {len(sheet_ids)} ids of "
+                    f"{', '.join(repr(str(p)) for p in reviews)} is an item of this audit's "
+                    f"review plan ({format_ids(sheet_ids)}), and no row has a verified label: "
+                    f"is it the sheet of another audit? Fill in the sheet `dataqa review plan` "
+                    f"wrote for this one ({str(audit_dir / 'review_sheet.csv')!r}) and pass "
+                    f"it. Nothing was written.")
             raise EmptyDataError(
                 f"no item of the review plan has a verified label yet ({v.n_planned} "
                 f"planned): fill in the verified_label column of the review sheet (or "

@@ -125,6 +125,16 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     assert ("no item of the review plan has a verified label yet (80 planned): fill in the "
             "verified_label column") in " ".join(res.output.split())
     assert not (out / "verified.json").exists()
+    # an unfilled sheet whose ids are none of this plan's (another audit's sheet)
+    other = sheet[["id", "verified_label"]].assign(id=[f"x{i}" for i in range(len(sheet))])
+    other.to_csv(tmp_path / "other_sheet.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "other_sheet.csv")])
+    assert res.exit_code == 2
+    assert (f"none of the 80 ids of {str(tmp_path / 'other_sheet.csv')!r} is an item of this "
+            f"audit's review plan ('x0', 'x1', 'x2'") in " ".join(res.output.split())
+    assert "is it the sheet of another audit?" in " ".join(res.output.split())
+    assert not (out / "verified.json").exists()
     sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
     sheet.to_csv(tmp_path / "reviews.csv", index=False)
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
