@@ -74,10 +74,22 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
     if pd.api.types.is_numeric_dtype(values):
         num = pd.to_numeric(values, errors="coerce").astype(np.float64)
         mag = num.dropna().to_numpy()
-        unit = next((u for lo, hi, u in _EPOCH_UNITS if mag.min() >= lo and mag.max() < hi),
-                    None)
+
+        def fit(v):
+            return next((u for lo, hi, u in _EPOCH_UNITS if v.min() >= lo and v.max() < hi),
+                        None)
+
+        unit = fit(mag)
+        if unit is None and (mag == 0).any() and (mag != 0).any():
+            # a missing time written as 0: the unit is the other times' (the zeros are
+            # then Unix time 0, told apart below as placeholders)
+            unit = fit(mag[mag != 0])
         if unit is None:
-            example = str(values.dropna().iloc[0])
+            # the value that fits the unit of most values least (the first value may fit)
+            mid = fit(np.median(mag[mag != 0] if (mag != 0).any() else mag, keepdims=True))
+            lo, hi = next(((a, b) for a, b, u in _EPOCH_UNITS if u == mid), (1e8, 1e19))
+            odd = np.flatnonzero((num.to_numpy() < lo) | (num.to_numpy() >= hi))
+            example = str(values.iloc[odd[0]] if len(odd) else values.dropna().iloc[0])
             excel = bool(mag.min() >= 20_000 and mag.max() < 80_000)  # 1954 to 2119
             raise InvalidSettingError(
                 f"time column {name!r} holds numbers (e.g. {example}) that are not Unix "
@@ -117,8 +129,8 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
             f"format ({read_as}rows {rows}, {_counted(values)}; "
             f"e.g. {'a missing value' if pd.isna(first) else repr(str(first))}); fix or drop "
             f"them, writing every time in one format such as 2026-01-31 08:00.{zone_hint}")
-    if not pd.api.types.is_numeric_dtype(values):
-        _warn_if_zones_mixed(values.astype("string"), name)
+    if not pd.api.types.is_numeric_dtype(values):  # (missing-value texts have no zone)
+        _warn_if_zones_mixed(values.astype("string").mask(blank), name)
     return times
 
 

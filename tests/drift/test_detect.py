@@ -1109,6 +1109,10 @@ def test_unix_times_in_a_column_named_as_a_time_are_left_out():
     # named as a feature, it is compared
     named = detect_drift(ref, cur, feature_columns=["created_at"], multivariate=())
     assert named.columns.set_index("column").loc["created_at", "drifted"]
+    # a missing time written as 0 leaves it a time column
+    zero = cur.assign(event_time=cur["event_time"].where(np.arange(n) != 4, 0))
+    r = detect_drift(ref, zero, multivariate=())
+    assert r.settings["skipped_columns"]["event_time"] == "a time column (Unix times in seconds)"
 
 
 def test_a_saved_row_index_in_one_table_is_named_as_such():

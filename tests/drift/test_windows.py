@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dataqa.drift import drift_windows, split_windows
-from dataqa.drift.windows import window_span
+from dataqa.drift.windows import parse_times, window_span
 from dataqa.errors import InvalidSettingError, MissingColumnError
 
 
@@ -842,6 +842,41 @@ def test_a_placeholder_time_is_warned_of_and_does_not_move_the_windows():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         split_windows(old, time_column="t", window="1D")
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float64, 1000), (np.int64, 1)])
+def test_a_unix_time_written_as_0_is_a_placeholder_not_another_unit(dtype, scale):
+    # milliseconds (floats) or seconds (integers) since 1970, with a 0 for a missing
+    # time: the unit is the other times', and the 0 is a placeholder; it was refused as
+    # "not Unix times in one unit", quoting a time that is one
+    t = pd.Series(((np.arange(50) * 3600 + 1772811260) * scale).astype(dtype))
+    t[3] = 0
+    df = pd.DataFrame({"t": t, "x": range(50)})
+    with pytest.warns(UserWarning, match=r"holds 1 placeholder time .*1970-01-01 00:00:00"
+                                         r"\+00:00.*rows 4, counted from 1"):
+        w = split_windows(df, time_column="t", window="1D")
+    assert [(k, len(r)) for k, r in w] == [("1970-01-01 00:00:00", 1),
+                                           ("2026-03-06 00:00:00", 8),
+                                           ("2026-03-07 00:00:00", 24),
+                                           ("2026-03-08 00:00:00", 17)]
+    # numbers of two units are still refused, and the example is the odd one out
+    mixed = pd.Series([1772811260000.0] * 5 + [17728112600.0])
+    with pytest.raises(InvalidSettingError, match=r"holds numbers \(e.g. 17728112600.0\) that "
+                                                  r"are not Unix times in one unit"):
+        parse_times(mixed, "t")
+
+
+def test_missing_value_words_are_no_times_without_a_zone():
+    t = pd.Series(pd.date_range("2026-03-01", periods=50, freq="h")
+                  .strftime("%Y-%m-%dT%H:%M:%SZ"))
+    t[3], t[4] = "null", "NaT"
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        split_windows(pd.DataFrame({"t": t, "x": range(50)}), time_column="t", window="1D")
+    said = [str(w.message) for w in seen]
+    assert len(said) == 1 and said[0].startswith("time column 't' is missing in 2 of 50")
 
 
 @pytest.mark.parametrize("zero", ["1969-12-31T19:00:00-05:00", "1970-01-01T00:00:00+02:00"])
