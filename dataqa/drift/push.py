@@ -68,7 +68,12 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     data_columns = None
     if "text" not in q.columns:
         reserved = {"id", "score", "prediction", "probability", "label", *meta}
-        data_columns = [c for c in q.columns if c not in reserved]
+        # the label column, empty in every queued row, is not shown as a field of nulls
+        label = result.label_column
+        empty = {c for c in (label, f"current_{label}") if label is not None
+                 and c in q.columns and (q[c].isna() | q[c].astype(str).str.strip().eq(
+                     "")).all()}
+        data_columns = [c for c in q.columns if c not in reserved and c not in empty]
     return push_queue(q, project=project, class_names=[str(n) for n in names], ledger=ledger,
                       queue="active", meta_columns=meta, data_columns=data_columns, url=url,
                       api_key=api_key, client=client, timeout=timeout, progress=progress)

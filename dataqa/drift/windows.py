@@ -626,6 +626,13 @@ def drift_windows(reference, current, *, time_column: str | None = None,
     """
     _check_one_column(text_column=text_column, label_column=label_column,
                       id_column=id_column, time_column=time_column)
+    roles = {"label": label_column, "text": text_column, "id": id_column}
+    for role, name in roles.items():
+        if time_column is not None and name == time_column:
+            raise InvalidSettingError(
+                f"{time_column!r} is named both the time column and the {role} column "
+                f"(--time-column, --{role}-column; API: time_column, {role}_column); name the "
+                f"column of each row's time as the time column.")
     keep = (label_column, text_column, id_column, time_column)
     ref = _as_frame(reference, "reference", [label_column, text_column], keep)  # read, checked
     read: list = []

@@ -654,6 +654,28 @@ def test_a_push_of_number_classes_says_to_name_them(monkeypatch):
         warnings.filterwarnings("ignore", message="the model's classes")
         push_label_queue(r, project="p", ledger=None, class_names=["ham", "spam"])
     assert sent["class_names"] == ["ham", "spam"]
+    # the current table's own label column, empty in every queued row, is no table field
+    # (it was shown to annotators as 'current_label: null')
+    ref2 = ref.rename(columns={"y": "label"})
+    cur2 = cur.assign(label=[None] * 30 + ["1"] * 10)
+    r2 = detect_drift(ref2, cur2, label_column="label", n_permutations=19, progress=False)
+    assert "current_label" in r2.label_queue(top=5).columns
+    push_label_queue(r2, project="p", ledger=None, class_names=["ham", "spam"])
+    assert "current_label" not in sent["data_columns"]
+    assert set(sent["data_columns"]) == set(cur.columns)
+
+
+def test_a_time_column_given_another_role_is_refused():
+    from dataqa.drift import drift_windows
+
+    rng = np.random.default_rng(3)
+    cur = table(40, rng).assign(t="2024-01-01")
+    for role in ("label", "text", "id"):
+        with pytest.raises(InvalidSettingError, match=rf"'t' is named both the time column and "
+                                                      rf"the {role} column \(--time-column, "
+                                                      rf"--{role}-column"):
+            drift_windows(table(40, rng), cur, time_column="t", window="1D",
+                          **{f"{role}_column": "t"})
 
 
 def test_a_current_row_exported_twice_keeps_its_id_and_is_queued_once():
