@@ -53,7 +53,18 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
             "the classes are numbers (0, 1): annotators will see them as the choices; name "
             "them with --classes (API: class_names), e.g. --classes ham,spam, in the order "
             "of the reference's classes.", UserWarning, stacklevel=caller_stacklevel())
-    q = result.label_queue(top=top)
+    q = result.label_queue(top=None)
+    data_columns = None
+    if "text" not in q.columns:
+        reserved = {"id", "score", "prediction", "probability", "label", "unlike_score",
+                    "uncertainty", "copies"}
+        # the label column, empty in every queued row, is not shown as a field of nulls
+        label = result.label_column
+        empty = {c for c in (label, f"current_{label}") if label is not None
+                 and c in q.columns and (q[c].isna() | q[c].astype(str).str.strip().eq(
+                     "")).all()}
+        data_columns = [c for c in q.columns if c not in reserved and c not in empty]
+    q = _not_sent_before(q, ledger, project, data_columns).head(top)
     if len(q) == 0:
         why = "; ".join(result.queue_notes(q)) or "the current table has no row to label"
         raise EmptyDataError(f"the labeling queue is empty, so there is nothing to push to "
@@ -65,18 +76,70 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
         q["prediction"] = q["prediction"].astype(str)
         q["prediction"] = _as_choices(q["prediction"], [str(n) for n in names],
                                       result.class_names)
-    data_columns = None
-    if "text" not in q.columns:
-        reserved = {"id", "score", "prediction", "probability", "label", *meta}
-        # the label column, empty in every queued row, is not shown as a field of nulls
-        label = result.label_column
-        empty = {c for c in (label, f"current_{label}") if label is not None
-                 and c in q.columns and (q[c].isna() | q[c].astype(str).str.strip().eq(
-                     "")).all()}
-        data_columns = [c for c in q.columns if c not in reserved and c not in empty]
     return push_queue(q, project=project, class_names=[str(n) for n in names], ledger=ledger,
                       queue="active", meta_columns=meta, data_columns=data_columns, url=url,
                       api_key=api_key, client=client, timeout=timeout, progress=progress)
+
+
+def _shown_keys(rows: list[dict], data_columns) -> list[str]:
+    """What an annotator sees of each task's data, as one string: the text with its runs
+    of white space as one space (invisible characters dropped), or the table's fields."""
+    import json
+    import re
+
+    from dataqa.drift.result import _INVISIBLE
+
+    if data_columns is None:
+        return [" ".join(re.sub(_INVISIBLE, "", str(r.get("text"))).split())
+                if r.get("text") is not None else "" for r in rows]
+    return [json.dumps({c: r.get(c) for c in data_columns}, sort_keys=True, default=str)
+            for r in rows]
+
+
+def _not_sent_before(q, ledger, project, data_columns):
+    """The queue without the rows whose content an earlier push sent to ``project`` (a
+    title) through ``ledger`` under another id: windows pushed one after another would
+    otherwise show annotators a message repeated across windows once per window. Said in
+    a warning."""
+    from pathlib import Path
+
+    from dataqa.labelstudio.ledger_state import queue_name
+    from dataqa.labelstudio.tasks import json_value
+    from dataqa.ledger import Ledger
+
+    if not len(q) or not isinstance(project, str) or ledger is None:
+        return q
+    own = isinstance(ledger, Ledger)
+    if not own and not Path(ledger).is_file():
+        return q
+    led = ledger if own else Ledger(ledger, create=False)
+    try:
+        name = queue_name(project, "active")
+        earlier = led.queue_items(name) if name in set(led.queues()["name"]) else []
+        stored = led.item_data(earlier) if earlier else {}
+    finally:
+        if not own:
+            led.close()
+    if not stored:
+        return q
+    cols = ["text"] if data_columns is None else list(data_columns)
+    rows = [{c: json_value(v) for c, v in zip(cols, row, strict=True)}
+            for row in q[cols].itertuples(index=False, name=None)]
+    seen = dict(zip(_shown_keys(list(stored.values()), data_columns), stored, strict=True))
+    seen.pop("", None)
+    ids = q["id"].astype(str).tolist()
+    again = [seen.get(k) not in (None, i) for k, i in
+             zip(_shown_keys(rows, data_columns), ids, strict=True)]
+    if any(again):
+        import warnings
+
+        n = sum(again)
+        warnings.warn(
+            f"{n} queued item(s) show what an earlier push sent to project {project!r} under "
+            f"another id (e.g. {ids[again.index(True)]!r}): left out, so annotators label "
+            f"it once; the queue goes on below them.", UserWarning,
+            stacklevel=caller_stacklevel())
+    return q[[not a for a in again]]
 
 
 def _as_choices(predictions, names: list[str], model_classes) -> object:

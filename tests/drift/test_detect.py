@@ -665,6 +665,37 @@ def test_a_push_of_number_classes_says_to_name_them(monkeypatch):
     assert set(sent["data_columns"]) == set(cur.columns)
 
 
+def test_content_an_earlier_push_sent_under_another_id_is_not_queued_again(tmp_path):
+    from dataqa.drift.push import _not_sent_before
+    from dataqa.ledger import Ledger
+
+    led = tmp_path / "l.db"
+    with Ledger(led) as ledger:
+        ledger.add_items(["a1", "a2"], data=[{"text": "Check out  my video"},
+                                             {"text": "hello"}])
+        ledger.create_queue("proj/active", kind="active", project="proj")
+        ledger.add_queue_items("proj/active", ["a1", "a2"])
+    q = pd.DataFrame({"id": ["b1", "a2", "b2", "b3"], "score": [0.9, 0.8, 0.7, 0.6],
+                      "text": ["Check out my\u200b video ", "hello", "new", "hello"]})
+    with pytest.warns(UserWarning, match=r"2 queued item\(s\) show what an earlier push sent "
+                                         r"to project 'proj' under another id \(e.g. 'b1'\)"):
+        kept = _not_sent_before(q, str(led), "proj", None)
+    assert kept["id"].tolist() == ["a2", "b2"]  # a2 itself: the push finds it there
+    # another project, a ledger not made yet, or no ledger: the queue as it is
+    for ledger, project in ((str(led), "other"), (str(tmp_path / "none.db"), "proj"),
+                            (None, "proj")):
+        assert _not_sent_before(q, ledger, project, None).equals(q)
+    assert not (tmp_path / "none.db").exists()
+    # table tasks: the shown fields, as the push stored them
+    with Ledger(led) as ledger:
+        ledger.add_items(["t1"], data=[{"x": 1.5, "cat": "a"}])
+        ledger.create_queue("tab/active", kind="active", project="tab")
+        ledger.add_queue_items("tab/active", ["t1"])
+    rows = pd.DataFrame({"id": ["u1", "u2"], "x": [1.5, 1.5], "cat": ["a", "b"]})
+    with pytest.warns(UserWarning, match="1 queued item"):
+        assert _not_sent_before(rows, str(led), "tab", ["x", "cat"])["id"].tolist() == ["u2"]
+
+
 def test_a_time_column_given_another_role_is_refused():
     from dataqa.drift import drift_windows
 
