@@ -88,11 +88,22 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
     if id_column is not None and id_column in df.columns:
         key = df[id_column].iloc[pos]
         return f"{id_column}={key.item() if isinstance(key, np.generic) else key!r}"
-    from dataqa.data import _SOURCE_ATTR
+    from dataqa.data import _FILES_ATTR, _SOURCE_ATTR
 
     if _SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex):
-        # read from a file: the row as the file has it, as other reading messages count
-        return f"{pos + offset + 1} of the file's data rows (counted from 1, after any header)"
+        # read from a file: the row as the file has it, as other reading messages count;
+        # of a table read from several, the row of the file it came from
+        row = pos + offset
+        files = df.attrs.get(_FILES_ATTR)
+        if files and df.index[pos] == row:
+            start = 0
+            for name, n in files:
+                if row < start + n:
+                    return (f"{row - start + 1} of {str(name)!r} (data rows counted from 1, "
+                            f"after any header)")
+                start += n
+        return (f"{row + 1} of {str(df.attrs[_SOURCE_ATTR])!r} (data rows counted from 1, "
+                f"after any header)")
     idx = df.index[pos]
     idx = idx.item() if isinstance(idx, np.generic) else idx
     return f"index {idx!r} (position {pos + offset})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -481,9 +483,18 @@ def test_error_on_a_files_row_counts_it_as_the_file_does(tmp_path):
     path = tmp_path / "sms.csv"
     path.write_text("label,text\nham,hello there\nham,all ok\nspam,win a zebra now\n")
     with pytest.raises(LabelingFunctionError,
-                       match=r"'lf_boom_on_z' raised on row 3 of the file's data rows "
-                             r"\(counted from 1, after any header\): ValueError"):
+                       match=rf"'lf_boom_on_z' raised on row 3 of {re.escape(repr(str(path)))} "
+                             r"\(data rows counted from 1, after any header\): ValueError"):
         apply_lfs(str(path), [lf_boom_on_z])
+    # a table read from several files: the row of the file it came from
+    from dataqa.data import load_tables
+
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.csv").write_text("label,text\nham,hello\nham,all ok\n")
+    (tmp_path / "parts" / "b.csv").write_text("label,text\nham,fine\nspam,a zebra\n")
+    with pytest.raises(LabelingFunctionError, match=r"raised on row 2 of '[^']*b\.csv' \(data "
+                                                    r"rows counted from 1"):
+        apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")), [lf_boom_on_z])
 
 
 def test_memoized_preprocessors_give_the_same_matrix_in_other_processes_after_a_run_here():

@@ -426,7 +426,8 @@ lfs = lfs + [boom]
     res = CliRunner().invoke(app, [*args, "--out", str(files / "o1")])
     assert res.exit_code == 2
     text = " ".join(res.output.split())
-    assert "labeling function 'boom' raised on row 5 of the file's data rows (counted from 1, after any header): ValueError: bad row" in text
+    assert (f"labeling function 'boom' raised on row 5 of {str(files / 'd.csv')!r} (data rows "
+            f"counted from 1, after any header): ValueError: bad row") in text
     assert "--fault-tolerant in dataqa weak" in text
     res = CliRunner().invoke(app, [*args, "--fault-tolerant", "--out", str(files / "o2")])
     assert res.exit_code == 0, res.output
