@@ -309,9 +309,17 @@ def _vectorized(df: pd.DataFrame, lf: Any, cache: BatchCache, fault_tolerant: bo
             f"labeling function {lf.name!r} tests {exc.test}, but column {exc.column!r} of "
             f"{table_name(df)} is not numeric: row {_row_label(df, exc.pos, id_column)} holds "
             f"{exc.value!r}{exc.advice}") from None
-    except (Exception, SystemExit):  # noqa: BLE001 - locate the failing row through the row path
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - locate the failing row through the row path
         col, f = _rowwise(df, [lf], fault_tolerant, id_column)
         _merge_faults(faults, f)
+        if not f.get(lf.name):  # every row voted: the frame path alone is at fault
+            from dataqa._caller import caller_stacklevel
+
+            warnings.warn(
+                f"labeling function {lf.name!r}: apply_batch raised "
+                f"{type(exc).__name__}: {exc}, but the LF called row by row did not; its "
+                f"votes are the row-by-row ones (slower). Fix apply_batch so both agree.",
+                UserWarning, stacklevel=caller_stacklevel())
         return col[:, 0]
     if out.shape != (len(df),):
         raise LabelingFunctionError(

@@ -391,6 +391,26 @@ class _FloatBatch:
         return np.asarray(self.votes, dtype=float)
 
 
+class _BrokenBatch(_FloatBatch):
+    """An LF whose frame path has a bug its row path does not."""
+
+    name = "broken_batch"
+
+    def __call__(self, x):
+        return 1 if "b" in x.text else -1
+
+    def apply_batch(self, df, cache=None):
+        raise RuntimeError("batch bug")
+
+
+def test_a_frame_path_that_raises_where_the_row_path_does_not_is_warned_of():
+    df = pd.DataFrame({"text": ["a", "b", "c"]})
+    with pytest.warns(UserWarning, match=r"'broken_batch': apply_batch raised RuntimeError: "
+                                         r"batch bug, but the LF called row by row did not"):
+        L = apply_lfs(df, [_BrokenBatch([])])
+    assert L[:, 0].tolist() == [-1, 1, -1]  # the row path's votes
+
+
 def test_non_integer_votes_refused_naming_lf_and_row():
     df = pd.DataFrame({"key": ["r0", "r1", "r2"], "text": ["a", "b", "c"]})
     with pytest.raises(LabelingFunctionError, match=r"labeling function 'lf_fraction' returned 1\.7 on row "
