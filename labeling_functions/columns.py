@@ -42,8 +42,17 @@ class _Threshold(ColumnPredicate):
                 and isinstance(self.value, (int, float, np.integer, np.floating)) \
                 and not isinstance(self.value, bool) and isinstance(s.dtype, np.dtype):
             vals = s.to_numpy()
+            op, value = self.op, self.value
+            if vals.dtype.kind in "iu" and isinstance(value, (float, np.floating)) \
+                    and np.isfinite(value):
+                # whole numbers against a fraction, exactly (as Python compares them):
+                # float64 would merge integers beyond 2**53 (64-bit ids) with their
+                # neighbours. x > v iff x > floor(v), x >= v iff x >= ceil(v), and so on.
+                op, value = _integer_threshold(op, float(value))
+                if value is None:  # == or != a fraction: never or always
+                    return np.full(len(vals), op == "!=", dtype=bool)
             with np.errstate(invalid="ignore"):
-                return np.asarray(_OPS[self.op](vals, self.value), dtype=bool)
+                return np.asarray(_OPS[op](vals, value), dtype=bool)
         objs = cache.objects(self.column)
         op, value = _OPS[self.op], self.value
         if self.op in _ORDERED and _is_number(value):
@@ -81,6 +90,18 @@ class _Threshold(ColumnPredicate):
                       f"column to numbers before applying the LFs, e.g. "
                       f"pd.to_numeric(df[{self.column!r}]).")
         raise ColumnValueError(self.column, first, v, test, advice)
+
+
+def _integer_threshold(op: str, value: float) -> tuple[str, int | None]:
+    """``(op, k)`` with ``k`` an int such that, for every integer ``x``, ``x op k`` holds
+    exactly when ``x op value`` does; ``k`` None for ``==`` / ``!=`` a fraction."""
+    import math
+
+    if op in (">", "<="):
+        return op, math.floor(value)
+    if op in (">=", "<"):
+        return op, math.ceil(value)
+    return op, int(value) if value.is_integer() else None
 
 
 #: Comparisons that raise on a text cell against a number.

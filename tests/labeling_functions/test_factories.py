@@ -98,6 +98,21 @@ def test_threshold_paths_equal(df, op, value, column):
     assert (L[miss, 0] == -1).all()
 
 
+@pytest.mark.parametrize("op", [">", ">=", "<", "<=", "==", "!="])
+def test_threshold_on_64_bit_integers_against_a_float_is_exact(op):
+    # ids beyond 2**53: float64 merges neighbours, so the frame path compared 2**60 + 1
+    # with 2.0**60 as equal. Now as Python compares the int with the float; in a frame
+    # whose rows are objects (a text column beside), Snorkel's row pass does the same.
+    ids = np.r_[2**60 + np.arange(-3, 4), np.arange(-3, 4), [2**63 - 1, -2**63]]
+    df = pd.DataFrame({"id": ids.astype(np.int64), "text": ["a"] * len(ids)})
+    for value in (float(2**60), 2.5, -2.5, 3.0, 9.3e18, float("inf"), float("-inf")):
+        L = three_ways(df, [threshold_lf("th", "id", op, value, 1)])
+        want = [1 if {">": int(x) > value, ">=": int(x) >= value, "<": int(x) < value,
+                      "<=": int(x) <= value, "==": int(x) == value,
+                      "!=": int(x) != value}[op] else -1 for x in ids]
+        assert L[:, 0].tolist() == want, value
+
+
 @SETTINGS
 @given(df=frames(), values=st.lists(st.integers(-5, 5), min_size=1, max_size=4),
        text_values=st.lists(cell_text.filter(lambda v: isinstance(v, str)), min_size=1, max_size=3))
