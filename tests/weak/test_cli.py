@@ -568,3 +568,21 @@ lfs = [word, number]
     assert "dev accuracy of majority: 1.0000 on 3 dev rows" in " ".join(res.output.split())
     summary = pd.read_csv(tmp_path / "o" / "lf_summary.csv", index_col=0)
     assert summary.loc["word", "Dev Correct"] == 2 and summary.loc["number", "Dev Correct"] == 1
+
+
+def test_dev_labels_that_are_numbers_named_by_classes_read_as_those_names():
+    import warnings
+
+    from dataqa.weak.pipeline import _dev_labels
+
+    dev = pd.DataFrame({"label": [1, 0, 0, 1]})
+    # --classes 1,0: class 0 is named '1'; the names win, as for text labels, and it is said
+    with pytest.warns(UserWarning, match=r"holds numbers that --classes \(class_names\) names "
+                                         r"in another order; read as those names: 1 as class 0 "
+                                         r"\('1'\), 0 as class 1 \('0'\)"):
+        assert _dev_labels(dev, "label", 2, None, ["1", "0"]).tolist() == [0, 1, 1, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # names in their own order, or names of words: indices
+        assert _dev_labels(dev, "label", 2, None, ["0", "1"]).tolist() == [1, 0, 0, 1]
+        assert _dev_labels(dev, "label", 2, None, ["ham", "spam"]).tolist() == [1, 0, 0, 1]
+        assert _dev_labels(dev, "label", 2, None).tolist() == [1, 0, 0, 1]
