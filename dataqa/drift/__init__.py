@@ -28,6 +28,7 @@ _LAZY = {
     "MIN_ROWS": "dataqa.drift.detect",
     "detect_drift": "dataqa.drift.detect",
     "DriftResult": "dataqa.drift.result",
+    "RANK_BY": "dataqa.drift.result",
     "CORRECTIONS": "dataqa.drift.univariate",
     "NUMERIC_TESTS": "dataqa.drift.univariate",
     "adjust_p_values": "dataqa.drift.univariate",

@@ -244,6 +244,10 @@ def drift_command(
     ledger: Path | None = typer.Option(None, "--ledger", help="Ledger file for --push."),
     top: int = typer.Option(50, "--top", help="Items in the labeling queue (queue.csv, and "
                                               "what --push sends)."),
+    rank_by: str = typer.Option("mean", "--rank-by",
+                                help="How the queue ranks items: mean (of the ranks by how "
+                                     "unlike the reference and how uncertain; default), max "
+                                     "(the top of either), unlike or uncertainty alone."),
     classes: str | None = typer.Option(None, "--classes",
                                        help="Comma-separated class names for --push "
                                             "(default: the reference's labels)."),
@@ -371,6 +375,11 @@ def drift_command(
                                   f"is compared as a table of its own).")
     if top < 1:
         raise InvalidSettingError(f"--top {top} must be at least 1.")
+    from dataqa.drift.result import RANK_BY
+
+    if rank_by not in RANK_BY:
+        raise InvalidSettingError(f"--rank-by {rank_by!r} is not known; use one of "
+                                  f"{', '.join(RANK_BY)}.")
     if seed < 0:
         raise InvalidSettingError(f"--seed {seed} must be an integer >= 0.")
     from dataqa.drift.detect import CORRECTIONS
@@ -454,11 +463,12 @@ def drift_command(
             exc.args = (for_second_file(text, "current", "current"), *exc.args[1:])
         raise
     result.settings["queue_top"] = int(top)  # for the report's words on queue.csv
+    result.settings["queue_rank_by"] = rank_by
     paths = result.save(out)
     from dataqa._cli_utils import write_csv_atomic
 
     paths["queue"] = out / "queue.csv"
-    queue = result.label_queue(top=top)
+    queue = result.label_queue(top=top, rank_by=rank_by)
     write_csv_atomic(queue, paths["queue"], for_people=True)
     _print(result, paths)
     for note in result.queue_notes(queue):  # rows left out: no text, or labeled already
@@ -473,7 +483,7 @@ def drift_command(
         from dataqa.labelstudio.printing import print_push_report
 
         report = push_label_queue(result, project=project, ledger=ledger, top=top,
-                                  class_names=names, url=url)
+                                  class_names=names, url=url, rank_by=rank_by)
         print_push_report(report)
 
 

@@ -14,8 +14,8 @@ __all__ = ["push_label_queue"]
 def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
                      class_names: Sequence[str] | None = None, url: str | None = None,
                      api_key: str | None = None, client=None, timeout: float = 60.0,
-                     progress: bool | None = None):
-    """Push ``result.label_queue(top=top)`` as an ``active`` queue with
+                     progress: bool | None = None, rank_by: str = "mean"):
+    """Push ``result.label_queue(top=top, rank_by=rank_by)`` as an ``active`` queue with
     :func:`dataqa.labelstudio.push_queue`.
 
     Texts are sent as text tasks (with a text column), other tables as table tasks; the
@@ -53,7 +53,7 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
             "the classes are numbers (0, 1): annotators will see them as the choices; name "
             "them with --classes (API: class_names), e.g. --classes ham,spam, in the order "
             "of the reference's classes.", UserWarning, stacklevel=caller_stacklevel())
-    q = result.label_queue(top=None)
+    q = result.label_queue(top=None, rank_by=rank_by)
     data_columns = None
     if "text" not in q.columns:
         reserved = {"id", "score", "prediction", "probability", "label", "unlike_score",

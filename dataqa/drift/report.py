@@ -426,7 +426,8 @@ def drift_report(result) -> HtmlReport:
                     css_class="note")
         r.table(result.prediction_drift)
     r.heading("Label first")
-    q = result.label_queue(top=None)
+    rank_by = result.settings.get("queue_rank_by", "mean")
+    q = result.label_queue(top=None, rank_by=rank_by)
     notes = result.queue_notes(q)  # rows left out: no text, or labeled already
     shown = ("id", "score", "unlike_score", "uncertainty", "prediction", "probability", "text",
              "copies")
@@ -441,9 +442,14 @@ def drift_report(result) -> HtmlReport:
                                   "fall below 0 or above 1, only its order counts)")
     if q["uncertainty"].notna().any():
         legend["uncertainty"] = "1 - the model's largest probability"
-    legend = {"score": ("higher = label first: the mean of the percentile ranks of "
-                        + " and ".join(legend) if legend else
-                        "0 for every item: no test scored the items"), **legend}
+    alone = {"unlike": "unlike_score", "uncertainty": "uncertainty"}.get(rank_by)
+    ranked = [alone] if alone in legend else list(legend)
+    how = ("the percentile rank of " if len(ranked) == 1 else
+           "the larger of the percentile ranks of " if rank_by == "max" else
+           "the mean of the percentile ranks of ")
+    legend = {"score": ("higher = label first: " + how + " and ".join(ranked)
+                        + (f" (--rank-by {rank_by})" if rank_by != "mean" else "") if legend
+                        else "0 for every item: no test scored the items"), **legend}
     if "copies" in q.columns:
         legend["copies"] = "how many current rows hold the same item"
     top = result.settings.get("queue_top")

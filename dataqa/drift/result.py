@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from dataqa._validation import check_int
+from dataqa.errors import InvalidSettingError
 
-__all__ = ["DriftResult"]
+__all__ = ["DriftResult", "RANK_BY"]
 
 
 #: Characters a reader does not see (zero-width space, non-joiner and joiner, left-to-right
@@ -87,6 +88,10 @@ def _carries_label(values: pd.Series) -> np.ndarray:
         present &= ~np.fromiter((isinstance(v, str) and not v.strip()
                                  for v in values.astype(object)), dtype=bool, count=len(values))
     return present
+
+
+#: How :meth:`DriftResult.label_queue` combines its two ranks (see there).
+RANK_BY = ("mean", "max", "unlike", "uncertainty")
 
 
 def _rank01(x: np.ndarray) -> np.ndarray:
@@ -213,14 +218,21 @@ class DriftResult:
                 f"n_reference={self.n_reference}, n_current={self.n_current})")
 
     # ------------------------------------------------------------------ act
-    def label_queue(self, top: int | None = 50, *, distinct: bool = True) -> pd.DataFrame:
+    def label_queue(self, top: int | None = 50, *, distinct: bool = True,
+                    rank_by: str = "mean") -> pd.DataFrame:
         """The current items to label first, ready for
         :func:`dataqa.labelstudio.push_queue` (``queue="active"``).
 
-        ``score`` (higher = label first) is the mean of two percentile ranks: how unlike
-        the reference the item is (classifier test's out-of-fold score) and, when a
-        model was fitted, how uncertain it is (1 - largest probability). Either alone
-        when only one is there; with neither, every item scores 0.
+        ``score`` (higher = label first) combines two percentile ranks: how unlike the
+        reference the item is (classifier test's out-of-fold score) and, when a model was
+        fitted, how uncertain it is (1 - largest probability). ``rank_by`` (CLI
+        ``--rank-by``, :data:`RANK_BY`): ``"mean"`` (default) their mean, which puts first
+        the items high on both; ``"max"`` the larger of the two (ties by the mean), the
+        top of either list, so shifted items the model is sure of are not buried under
+        familiar ones it doubts; ``"unlike"`` or ``"uncertainty"`` one alone. Either
+        alone when only one is there; with neither, every item scores 0. How the four
+        compare (the accuracy a model gains from the items labeled, on six kinds of
+        shift): docs/drift.md, *Labeling queue*.
 
         ``distinct`` (default True): items with the same content (the text, with a text
         column, white space aside; else every column but the id) are listed once, at the
@@ -269,10 +281,19 @@ class DriftResult:
                   else np.full(m, np.nan))
         unc = (1.0 - self.current_probs.max(axis=1) if self.current_probs is not None
                else np.full(m, np.nan))
+        if rank_by not in RANK_BY:
+            raise InvalidSettingError(f"rank_by={rank_by!r} is not known; use one of "
+                                      f"{', '.join(map(repr, RANK_BY))} (--rank-by).")
         for v in (unlike, unc):
-            if not np.isnan(v).all():
-                parts.append(_rank01(v))
+            parts.append(None if np.isnan(v).all() else _rank01(v))
+        alone = {"unlike": 0, "uncertainty": 1}.get(rank_by)
+        if alone is not None and parts[alone] is not None:
+            parts = [parts[alone]]
+        parts = [r for r in parts if r is not None]
         score = np.mean(parts, axis=0) if parts else np.zeros(m)
+        tie = score
+        if rank_by == "max" and parts:
+            score = np.max(parts, axis=0)
         q = pd.DataFrame({"id": self.ids.astype(str), "score": score, "unlike_score": unlike,
                           "uncertainty": unc})
         if self.current_probs is not None and self.class_names is not None:
@@ -303,7 +324,7 @@ class DriftResult:
                 extra[name] = col.array
         if extra:
             q = pd.concat([q, pd.DataFrame(extra, index=q.index)], axis=1)
-        order = np.argsort(-score, kind="stable")
+        order = np.lexsort((-tie, -score))  # (stable: rows in order among equal scores)
         no_text = 0
         if self.text_column is not None:  # nothing to show an annotator
             raw = data[self.text_column]

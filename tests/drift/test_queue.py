@@ -267,3 +267,59 @@ def test_a_content_held_by_several_rows_is_the_same_item_whatever_the_rows_order
         full = r.label_queue(top=None, distinct=False)
         assert rep["score"].iloc[0] == full.loc[full["text"] == "prize call now", "score"].max()
         assert q["score"].is_monotonic_decreasing
+
+
+def test_rank_by_orders_the_queue_by_either_rank_or_both():
+    from scipy.stats import rankdata
+
+    ref, cur = labeled_tables(n_cur=10)
+    r = detect_drift(ref, cur, label_column="label", id_column="id", n_permutations=19,
+                     progress=False)
+    # c0-c1: very unlike the reference but the model is sure of them; c2-c3: familiar and
+    # doubtful; c4 high on both; the rest low on both
+    unlike = np.array([0.95, 0.90, 0.10, 0.20, 0.92, 0.05, 0.01, 0.02, 0.03, 0.04])
+    top = np.array([0.99, 0.98, 0.52, 0.55, 0.70, 0.97, 0.991, 0.992, 0.993, 0.994])
+    r.unlike_scores, r.current_probs = unlike, np.c_[top, 1 - top]
+    order = {how: r.label_queue(top=None, rank_by=how)["id"].tolist()
+             for how in ("mean", "max", "unlike", "uncertainty")}
+    ru, rc = rankdata(unlike) / 10, rankdata(1 - top) / 10
+    ids = np.array([f"c{i}" for i in range(10)])
+    want = {"mean": np.argsort(-(ru + rc), kind="stable"),
+            "max": np.lexsort((-(ru + rc), -np.maximum(ru, rc))),
+            "unlike": np.argsort(-ru, kind="stable"), "uncertainty": np.argsort(-rc, kind="stable")}
+    assert order == {how: ids[w].tolist() for how, w in want.items()}
+    assert order["mean"][0] == "c4"  # high on both ranks: first by the mean
+    assert set(order["max"][:2]) == {"c0", "c2"}  # the top of either list
+    assert order["mean"].index("c0") > 2 and order["max"].index("c0") < 2
+    q = r.label_queue(top=None, rank_by="max")
+    assert q["score"].tolist() == sorted(q["score"], reverse=True)
+    assert q.set_index("id").loc["c0", "score"] == 1.0
+    assert r.label_queue(top=None)["id"].tolist() == order["mean"]  # the default
+    with pytest.raises(Exception, match=r"rank_by='best' is not known; use one of 'mean', "
+                                        r"'max', 'unlike', 'uncertainty' \(--rank-by\)"):
+        r.label_queue(rank_by="best")
+    # without a model, each rule ranks by how unlike
+    r.current_probs = None
+    assert r.label_queue(top=None, rank_by="uncertainty")["id"].tolist() == order["unlike"]
+
+
+def test_cli_rank_by(tmp_path):
+    ref, cur = labeled_tables()
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    args = ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"), "--label-column",
+            "label", "--id-column", "id", "--permutations", "19"]
+    res = runner.invoke(app, [*args, "--rank-by", "max", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(tmp_path / "o" / "queue.csv")
+    r = detect_drift(pd.read_csv(tmp_path / "ref.csv"), pd.read_csv(tmp_path / "cur.csv"),
+                     label_column="label", id_column="id", n_permutations=19, progress=False)
+    assert written["id"].tolist() == r.label_queue(top=50, rank_by="max")["id"].tolist()
+    html = (tmp_path / "o" / "report.html").read_text()
+    assert "the larger of the percentile ranks of unlike_score and uncertainty (--rank-by max)" \
+        in html
+    res = runner.invoke(app, [*args, "--rank-by", "best", "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2
+    assert "--rank-by 'best' is not known; use one of mean, max, unlike, uncertainty" in \
+        " ".join(res.output.split())
+    assert not (tmp_path / "o2").exists()
