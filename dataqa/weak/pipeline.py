@@ -324,24 +324,25 @@ def _dev_labels(frame: pd.DataFrame, label_column: str, cardinality: int,
         written = [v.strip() for v in values if isinstance(v, str)]
         recased = _case_variants(written, index)
         index.update({a: index[b] for a, b in recased.items()})
-        values = values.map(lambda v: index.get(v.strip(), v) if isinstance(v, str) else v)
         # labels read as numbers that are class names (--classes 1,0): the names win, as
-        # for text labels; said when a name is not its own index
+        # for text labels; said when a name is not its own index. Only the cells that are
+        # numbers as given (a text cell is mapped once, below)
         whole = [v for v in values.dropna().unique() if isinstance(v, (int, np.integer, float))
                  and not isinstance(v, (bool, np.bool_)) and float(v).is_integer()]
-        if whole:
-            named = {v: index[str(int(v))] for v in whole if str(int(v)) in index}
-            moved = {v: k for v, k in named.items() if int(v) != k}
-            if named and (len(named) == len(whole)):
-                values = values.map(lambda v: named.get(v, v) if not isinstance(v, str) else v)
-                if moved:
-                    import warnings
+        named = {v: index[str(int(v))] for v in whole if str(int(v)) in index}
+        if not named or len(named) < len(whole):
+            named = {}
+        values = values.map(lambda v: index.get(v.strip(), v) if isinstance(v, str) else
+                            named.get(v, v) if isinstance(v, (int, np.integer, float)) else v)
+        moved = {v: k for v, k in named.items() if int(v) != k}
+        if moved:
+            import warnings
 
-                    said = ", ".join(f"{int(v)} as class {k} ({str(int(v))!r})"
-                                     for v, k in list(moved.items())[:5])
-                    warnings.warn(f"dev label column {label_column!r} of {name} holds numbers "
-                                  f"that --classes (class_names) names in another order; "
-                                  f"read as those names: {said}.", UserWarning, stacklevel=3)
+            said = ", ".join(f"{int(v)} as class {k} ({str(int(v))!r})"
+                             for v, k in list(moved.items())[:5])
+            warnings.warn(f"dev label column {label_column!r} of {name} holds numbers that "
+                          f"--classes (class_names) names in another order; read as those "
+                          f"names: {said}.", UserWarning, stacklevel=3)
         if recased:
             import warnings
 

@@ -586,3 +586,13 @@ def test_dev_labels_that_are_numbers_named_by_classes_read_as_those_names():
         assert _dev_labels(dev, "label", 2, None, ["0", "1"]).tolist() == [1, 0, 0, 1]
         assert _dev_labels(dev, "label", 2, None, ["ham", "spam"]).tolist() == [1, 0, 0, 1]
         assert _dev_labels(dev, "label", 2, None).tolist() == [1, 0, 0, 1]
+        # the names written as text are mapped once, numbers among them too
+        text = pd.DataFrame({"label": ["1", "0", "0", "1"]})
+        assert _dev_labels(text, "label", 2, None, ["1", "0"]).tolist() == [0, 1, 1, 0]
+        assert _dev_labels(text, "label", 3, None, ["2", "0", "1"]).tolist() == [2, 1, 1, 2]
+    mixed = pd.DataFrame({"label": ["1", 0, "0", 1]}, dtype=object)
+    with pytest.warns(UserWarning, match="in another order"):
+        assert _dev_labels(mixed, "label", 2, None, ["1", "0"]).tolist() == [0, 1, 1, 0]
+    floats = pd.DataFrame({"label": [1.0, 0.0]})
+    with pytest.warns(UserWarning, match="1 as class 0"):
+        assert _dev_labels(floats, "label", 2, None, ["1", "0"]).tolist() == [0, 1]
