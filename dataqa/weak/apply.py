@@ -91,11 +91,12 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
     from dataqa.data import _FILES_ATTR, _SOURCE_ATTR
 
     if _SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex):
-        # read from a file: the row as the file has it, as other reading messages count;
-        # of a table read from several, the row of the file it came from
-        row = pos + offset
+        # read from a file: the row as the file has it (the index a slice of the table
+        # read keeps), as other reading messages count; of a table read from several, the
+        # row of the file it came from
+        row = int(df.index[pos])
         files = df.attrs.get(_FILES_ATTR)
-        if files and df.index[pos] == row:
+        if files:
             start = 0
             for name, n in files:
                 if row < start + n:

@@ -515,6 +515,8 @@ def test_error_on_a_files_row_counts_it_as_the_file_does(tmp_path):
     with pytest.raises(LabelingFunctionError, match=r"raised on row 2 of '[^']*b\.csv' \(data "
                                                     r"rows counted from 1"):
         apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")), [lf_boom_on_z])
+    with pytest.raises(LabelingFunctionError, match=r"raised on row 2 of '[^']*b\.csv'"):
+        apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")).iloc[1:], [lf_boom_on_z])
 
 
 def test_memoized_preprocessors_give_the_same_matrix_in_other_processes_after_a_run_here():
