@@ -657,7 +657,9 @@ def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
     duration) whose values all lie in 2000-2100 as Unix times in that unit (the unit its
     name gives, when it gives one), in both tables; else None. Such a column moves with
     the calendar (the current rows come later), so it would always read as drifted; it
-    is left out as a time column is. Zeros (a missing time written as 0) are passed over."""
+    is left out as a time column is. A few zeros (a missing time written as 0; at most 1%
+    of a table's values, or one) are passed over; more leave it a column to compare, whose
+    share of zeros may move."""
     if name is None:
         return None
     named = _TIME_NAMES.fullmatch(str(name))
@@ -670,7 +672,10 @@ def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
         if not _is_number_column(s) or s.isna().all():
             return None
         v = s.dropna().to_numpy(dtype=np.float64)
-        vals.append(v[v != 0] if (v != 0).any() else v)  # (a missing time written as 0)
+        zeros = int((v == 0).sum())
+        if zeros > max(1, 0.01 * len(v)):  # more than a few: a share worth comparing
+            return None
+        vals.append(v[v != 0] if zeros < len(v) else v)  # (a missing time written as 0)
     for unit, scale in _UNIX_UNITS.items():
         lo, hi = _UNIX_SECONDS[0] * scale, _UNIX_SECONDS[1] * scale
         if (said is None or said == unit) and all(v.min() >= lo and v.max() <= hi

@@ -104,13 +104,15 @@ def _integer_values(v) -> np.ndarray | None:
     return a.ravel() if a is not None and a.dtype.kind in "iu" else None
 
 
-def _exact_order(x, y, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exact_order(x, y, a: np.ndarray, b: np.ndarray, *,
+                 ranks: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(a, b)``, the float64 values of ``x`` and ``y``; or, when both hold integers some
     of which float64 cannot tell from their neighbours (beyond 2**53: 64-bit ids,
     nanosecond times), their distances from the pooled smallest value, exact when the
     values span at most 2**53 (a shift, which leaves tests and effects as they are), or
     else each value's rank among the pooled distinct integers: the same order and ties,
-    which is all KS and Cramer-von Mises read."""
+    which is all KS and Cramer-von Mises read (``ranks=False``: the float64 values then,
+    for effect sizes, which ranks would distort)."""
     xi, yi = _integer_values(x), _integer_values(y)
     if xi is None or yi is None or not any(
             v.size and (int(v.max()) > _FLOAT_EXACT or int(v.min()) < -_FLOAT_EXACT)
@@ -122,6 +124,8 @@ def _exact_order(x, y, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nda
     if max(int(v.max()) for v in (xi, yi) if v.size) - low <= _FLOAT_EXACT:
         return tuple(np.array([int(v) - low for v in w], dtype=np.float64) if w.dtype == object
                      else (w - w.dtype.type(low)).astype(np.float64) for w in (xi, yi))
+    if not ranks:
+        return a, b
     _, rank = np.unique(np.concatenate([xi, yi]), return_inverse=True)
     rank = rank.astype(np.float64)
     return rank[:xi.size], rank[xi.size:]

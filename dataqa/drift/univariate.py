@@ -531,20 +531,25 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         x = ref.to_numpy(dtype=np.float64)
         y = cur.to_numpy(dtype=np.float64)
         x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        x, y = _exact_order(ref, cur, x, y)  # (integers beyond 2**53)
+        # integers beyond 2**53: their exact distances from the smallest (tests and
+        # effects), or, spanning more than float64 tells apart, their ranks (tests only)
+        ex, ey = _exact_order(ref, cur, x, y, ranks=False)
+        tx, ty = (ex, ey) if ex is not x else _exact_order(ref, cur, x, y)
+        x, y = ex, ey
         name = numeric_test
         # one merge of the sorted samples serves the choice of test, KS and the effect
         values, ca, cb = _ties.pooled_counts(x, y)
+        tv, tca, tcb = (values, ca, cb) if tx is x else _ties.pooled_counts(tx, ty)
         if name == "auto":
-            name = "binned_chi2" if values.size <= MAX_DISCRETE_VALUES else "ks"
-        if name == "ks" and x.size and y.size and np.isfinite(x).all() and np.isfinite(y).all():
+            name = "binned_chi2" if tv.size <= MAX_DISCRETE_VALUES else "ks"
+        if name == "ks" and tx.size and ty.size and np.isfinite(tx).all() and np.isfinite(ty).all():
             # (an empty side or an infinite value: ks_test names it)
-            stat, p = _ks_from_counts(x, y, ca, cb, random_state=random_state,
+            stat, p = _ks_from_counts(tx, ty, tca, tcb, random_state=random_state,
                                       n_permutations=P)
         elif name == "binned_chi2":  # (asymptotic: no splits)
-            stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state)
+            stat, p = NUMERIC_TESTS[name](tx, ty, random_state=random_state)
         else:
-            stat, p = NUMERIC_TESTS[name](x, y, random_state=random_state, n_permutations=P)
+            stat, p = NUMERIC_TESTS[name](tx, ty, random_state=random_state, n_permutations=P)
         row = {"test": name, "statistic": stat, "p_value": p,
                "effect": _normalized_wasserstein(x, y, values, ca, cb),
                "effect_name": "wasserstein/sd",

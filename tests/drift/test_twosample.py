@@ -69,6 +69,12 @@ def test_integers_beyond_float64_precision_keep_their_order():
     want = small.columns.iloc[0]
     assert got["drifted"] and (got["statistic"], got["p_value"], got["effect"]) == (
         want["statistic"], want["p_value"], want["effect"])
+    # spanning more than 2**53: the test by rank, the effect from the values (float64,
+    # which see the two samples as the same: no effect), not from the ranks
+    wide = detect_drift(pd.DataFrame({"v": np.r_[np.arange(1000) + 2**62, 0]}),
+                        pd.DataFrame({"v": np.r_[np.arange(500, 1500) + 2**62, 0]}))
+    row = wide.columns.iloc[0]
+    assert row["p_value"] < 1e-10 and row["effect"] < 1e-6 and not row["drifted"]
 
 
 def test_numeric_tests_name_the_problem():
