@@ -64,7 +64,12 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
                  and c in q.columns and (q[c].isna() | q[c].astype(str).str.strip().eq(
                      "")).all()}
         data_columns = [c for c in q.columns if c not in reserved and c not in empty]
-    q = _not_sent_before(q, ledger, project, data_columns).head(top)
+    if len(q):
+        q = _not_sent_before(q, ledger, project, data_columns, top)
+        if len(q) == 0:
+            raise EmptyDataError(
+                f"every item left to label was sent to project {project!r} by an earlier push "
+                f"(the same content under another id, said above): nothing new to push.")
     if len(q) == 0:
         why = "; ".join(result.queue_notes(q)) or "the current table has no row to label"
         raise EmptyDataError(f"the labeling queue is empty, so there is nothing to push to "
@@ -92,26 +97,33 @@ def _shown_keys(rows: list[dict], data_columns) -> list[str]:
     if data_columns is None:
         return [" ".join(re.sub(_INVISIBLE, "", str(r.get("text"))).split())
                 if r.get("text") is not None else "" for r in rows]
-    return [json.dumps({c: r.get(c) for c in data_columns}, sort_keys=True, default=str)
-            for r in rows]
+
+    def canon(v):  # 1.0 (a column with a gap, read as floats) is the 1 pushed before
+        return int(v) if isinstance(v, float) and v.is_integer() else v
+
+    return [json.dumps({c: canon(r.get(c)) for c in data_columns}, sort_keys=True,
+                       default=str) for r in rows]
 
 
-def _not_sent_before(q, ledger, project, data_columns):
-    """The queue without the rows whose content an earlier push sent to ``project`` (a
-    title) through ``ledger`` under another id: windows pushed one after another would
-    otherwise show annotators a message repeated across windows once per window. Said in
-    a warning."""
+def _not_sent_before(q, ledger, project, data_columns, top: int | None = None):
+    """The first ``top`` rows of the queue without those whose content an earlier push
+    sent to ``project`` (a title; a project given by its id is not looked up) through
+    ``ledger`` under another id: windows pushed one after another would otherwise show
+    annotators a message repeated across windows once per window. Said in a warning.
+    Each stored content leaves out at most one row (the queue lists each content once),
+    so only the first ``top`` + that many rows are compared."""
     from pathlib import Path
 
     from dataqa.labelstudio.ledger_state import queue_name
     from dataqa.labelstudio.tasks import json_value
     from dataqa.ledger import Ledger
 
+    first = q if top is None else q.head(top)
     if not len(q) or not isinstance(project, str) or ledger is None:
-        return q
+        return first
     own = isinstance(ledger, Ledger)
     if not own and not Path(ledger).is_file():
-        return q
+        return first
     led = ledger if own else Ledger(ledger, create=False)
     try:
         name = queue_name(project, "active")
@@ -121,7 +133,9 @@ def _not_sent_before(q, ledger, project, data_columns):
         if not own:
             led.close()
     if not stored:
-        return q
+        return first
+    if top is not None:
+        q = q.head(top + len(stored))
     cols = ["text"] if data_columns is None else list(data_columns)
     rows = [{c: json_value(v) for c, v in zip(cols, row, strict=True)}
             for row in q[cols].itertuples(index=False, name=None)]
@@ -139,7 +153,8 @@ def _not_sent_before(q, ledger, project, data_columns):
             f"another id (e.g. {ids[again.index(True)]!r}): left out, so annotators label "
             f"it once; the queue goes on below them.", UserWarning,
             stacklevel=caller_stacklevel())
-    return q[[not a for a in again]]
+    kept = q[[not a for a in again]]
+    return kept if top is None else kept.head(top)
 
 
 def _as_choices(predictions, names: list[str], model_classes) -> object:

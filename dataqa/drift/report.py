@@ -448,7 +448,8 @@ def drift_report(result) -> HtmlReport:
            "the larger of the percentile ranks of " if rank_by == "max" else
            "the mean of the percentile ranks of ")
     legend = {"score": ("higher = label first: " + how + " and ".join(ranked)
-                        + (f" (--rank-by {rank_by})" if rank_by != "mean" else "") if legend
+                        + (f" (--rank-by {rank_by})" if rank_by == "max" and len(ranked) > 1
+                           or alone in legend else "") if legend
                         else "0 for every item: no test scored the items"), **legend}
     if "copies" in q.columns:
         legend["copies"] = "how many current rows hold the same item"

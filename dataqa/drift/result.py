@@ -232,7 +232,7 @@ class DriftResult:
         familiar ones it doubts; ``"unlike"`` or ``"uncertainty"`` one alone. Either
         alone when only one is there; with neither, every item scores 0. How the four
         compare (the accuracy a model gains from the items labeled, on six kinds of
-        shift): docs/drift.md, *Labeling queue*.
+        shift): docs/drift.md, *Act: what to label*.
 
         ``distinct`` (default True): items with the same content (the text, with a text
         column, white space aside; else every column but the id) are listed once, at the
@@ -289,6 +289,15 @@ class DriftResult:
         alone = {"unlike": 0, "uncertainty": 1}.get(rank_by)
         if alone is not None and parts[alone] is not None:
             parts = [parts[alone]]
+        elif alone is not None and any(r is not None for r in parts):
+            import warnings
+
+            from dataqa._caller import caller_stacklevel
+
+            lacking = ("a score of how unlike the reference it is" if alone == 0 else
+                       "the model's probabilities (give label_column or a model)")
+            warnings.warn(f"rank_by={rank_by!r}: no item has {lacking}; the queue is ranked "
+                          f"by the other score.", UserWarning, stacklevel=caller_stacklevel())
         parts = [r for r in parts if r is not None]
         score = np.mean(parts, axis=0) if parts else np.zeros(m)
         tie = score

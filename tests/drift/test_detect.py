@@ -694,6 +694,42 @@ def test_content_an_earlier_push_sent_under_another_id_is_not_queued_again(tmp_p
     rows = pd.DataFrame({"id": ["u1", "u2"], "x": [1.5, 1.5], "cat": ["a", "b"]})
     with pytest.warns(UserWarning, match="1 queued item"):
         assert _not_sent_before(rows, str(led), "tab", ["x", "cat"])["id"].tolist() == ["u2"]
+    # a whole number read as a float (a column with a gap) is the number pushed before
+    with Ledger(led) as ledger:
+        ledger.add_items(["t2"], data=[{"x": 2, "cat": "c"}])
+        ledger.add_queue_items("tab/active", ["t2"])
+    with pytest.warns(UserWarning, match="1 queued item"):
+        assert _not_sent_before(pd.DataFrame({"id": ["u3"], "x": [2.0], "cat": ["c"]}),
+                                str(led), "tab", ["x", "cat"]).empty
+    # top: the first rows left, after those left out
+    with pytest.warns(UserWarning, match="1 queued item"):  # (b3 is past what is needed)
+        assert _not_sent_before(q, str(led), "proj", None, top=1)["id"].tolist() == ["a2"]
+    assert _not_sent_before(q, str(led), "other", None, top=2)["id"].tolist() == ["b1", "a2"]
+
+
+def test_a_push_with_every_item_sent_before_says_so(tmp_path, monkeypatch):
+    import dataqa.labelstudio as ls
+    from dataqa.drift.push import push_label_queue
+    from dataqa.labelstudio.tasks import json_value
+    from dataqa.ledger import Ledger
+
+    rng = np.random.default_rng(4)
+    ref = table(120, rng).assign(y=lambda d: np.where(d["a"] > 0, "ham", "spam"))
+    r = detect_drift(ref, table(40, rng), label_column="y", n_permutations=19,
+                     progress=False)
+    q = r.label_queue(top=None)
+    led = tmp_path / "l.db"
+    with Ledger(led) as ledger:  # every row's fields, pushed before under other ids
+        ids = [f"old{i}" for i in range(len(q))]
+        ledger.add_items(ids, data=[{c: json_value(v) for c, v in row.items()}
+                                    for row in q[["a", "b", "cat"]].to_dict("records")])
+        ledger.create_queue("p/active", kind="active", project="p")
+        ledger.add_queue_items("p/active", ids)
+    monkeypatch.setattr(ls, "push_queue", lambda q, **kw: pytest.fail("nothing to send"))
+    with pytest.warns(UserWarning, match=r"40 queued item\(s\) show what an earlier push"):
+        with pytest.raises(EmptyDataError, match=r"every item left to label was sent to "
+                                                 r"project 'p' by an earlier push"):
+            push_label_queue(r, project="p", ledger=str(led), top=5)
 
 
 def test_a_time_column_given_another_role_is_refused():
@@ -1166,6 +1202,12 @@ def test_unix_times_in_a_column_named_as_a_time_are_left_out():
     zero = cur.assign(event_time=cur["event_time"].where(np.arange(n) != 4, 0))
     r = detect_drift(ref, zero, multivariate=())
     assert r.settings["skipped_columns"]["event_time"] == "a time column (Unix times in seconds)"
+    # zeros in many rows, more in the current table: compared, and drifted
+    many = detect_drift(ref.assign(event_time=ref["event_time"].where(np.arange(n) % 10 != 0, 0)),
+                        cur.assign(event_time=cur["event_time"].where(np.arange(n) % 10 > 6, 0)),
+                        multivariate=())
+    assert "event_time" not in many.settings["skipped_columns"]
+    assert many.columns.set_index("column").loc["event_time", "drifted"]
 
 
 def test_a_saved_row_index_in_one_table_is_named_as_such():

@@ -298,9 +298,13 @@ def test_rank_by_orders_the_queue_by_either_rank_or_both():
     with pytest.raises(Exception, match=r"rank_by='best' is not known; use one of 'mean', "
                                         r"'max', 'unlike', 'uncertainty' \(--rank-by\)"):
         r.label_queue(rank_by="best")
-    # without a model, each rule ranks by how unlike
+    # without a model, each rule ranks by how unlike (said when asked for uncertainty)
     r.current_probs = None
-    assert r.label_queue(top=None, rank_by="uncertainty")["id"].tolist() == order["unlike"]
+    with pytest.warns(UserWarning, match=r"rank_by='uncertainty': no item has the model's "
+                                         r"probabilities \(give label_column or a model\); "
+                                         r"the queue is ranked by the other score"):
+        assert r.label_queue(top=None, rank_by="uncertainty")["id"].tolist() == order["unlike"]
+    assert r.label_queue(top=None, rank_by="max")["id"].tolist() == order["unlike"]
 
 
 def test_cli_rank_by(tmp_path):
