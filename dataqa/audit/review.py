@@ -610,8 +610,9 @@ def _check_plan_strata(plan: pd.DataFrame, issues: pd.DataFrame) -> None:
 class VerifiedErrorRate:
     """The dataset's label-error rate estimated from a stratified review.
 
-    ``estimate`` is the stratified sample's unbiased estimate (corrected for the
-    reviewers' errors when they may err, and then cut at 0 per stratum; see
+    ``estimate`` is the stratified sample's unbiased estimate (when reviewers may err,
+    each stratum's share of flags corrected for their errors and cut at 0 and 1, which
+    leaves it a little above the truth on nearly clean data; see
     :func:`estimate_error_rate`) and ``[low, high]`` a credible
     interval (holding ``confidence`` of the posterior) of the **fraction of the
     dataset's items whose given label differs from the correct one**, under a Beta prior on the error rate of

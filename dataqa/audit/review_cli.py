@@ -717,13 +717,18 @@ def estimate_command(
             plan = getattr(result, "review_plan", None)
             if sheet_ids and plan is not None and not set(sheet_ids) & set(
                     plan["id"].astype(str)):
+                from dataqa.errors import _lost_zeros_hint
+
+                hint = _lost_zeros_hint(sheet_ids, plan["id"].astype(str), whose="the plan's",
+                                        read_as="copy the id column of the sheet dataqa wrote")
                 raise EmptyDataError(
                     f"none of the {len(sheet_ids)} ids of "
-                    f"{', '.join(repr(str(p)) for p in reviews)} is an item of this audit's "
-                    f"review plan ({format_ids(sheet_ids)}), and no row has a verified label: "
-                    f"is it the sheet of another audit? Fill in the sheet `dataqa review plan` "
-                    f"wrote for this one ({str(audit_dir / 'review_sheet.csv')!r}) and pass "
-                    f"it. Nothing was written.")
+                    f"{', '.join(repr(str(p)) for p in reviews)} ({format_ids(sheet_ids)}) is "
+                    f"an item of this audit's review plan{hint}, and no row has a verified "
+                    f"label{'.' if hint else ': is it the sheet of another audit?'} Fill in "
+                    f"the sheet `dataqa review plan` wrote for this one "
+                    f"({str(audit_dir / 'review_sheet.csv')!r}) and pass it. Nothing was "
+                    f"written.")
             raise EmptyDataError(
                 f"no item of the review plan has a verified label yet ({v.n_planned} "
                 f"planned): fill in the verified_label column of the review sheet (or "

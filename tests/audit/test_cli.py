@@ -131,8 +131,10 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
                               str(tmp_path / "other_sheet.csv")])
     assert res.exit_code == 2
-    assert (f"none of the 80 ids of {str(tmp_path / 'other_sheet.csv')!r} is an item of this "
-            f"audit's review plan ('x0', 'x1', 'x2'") in " ".join(res.output.split())
+    assert (f"none of the 80 ids of {str(tmp_path / 'other_sheet.csv')!r} ('x0', 'x1', 'x2'"
+            in " ".join(res.output.split()))
+    assert "is an item of this audit's review plan, and no row has a verified label" in \
+        " ".join(res.output.split())
     assert "is it the sheet of another audit?" in " ".join(res.output.split())
     assert not (out / "verified.json").exists()
     sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
