@@ -105,6 +105,33 @@ class _Buffer:
         self.__init__()
 
 
+def _call_rngs(random_state: Any) -> Callable[[int], np.random.Generator]:
+    """The generator of each call (by its number) of a query strategy: from an int seed
+    and the call number (a run is reproducible); the caller's ``Generator`` itself
+    (advanced by each call); a ``RandomState``'s draws; fresh entropy for None. Anything
+    else is refused here, where the strategy or learner is made."""
+    if random_state is None:
+        return lambda call: np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return lambda call: random_state
+    if isinstance(random_state, np.random.RandomState):
+        return lambda call: np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(
+            random_state, (int, np.integer)) or random_state < 0:
+        raise InvalidSettingError(
+            f"random_state={random_state!r} must be an integer >= 0, a numpy Generator or "
+            f"RandomState, or None.")
+    seed = int(random_state)
+    return lambda call: np.random.default_rng([seed, call])
+
+
+def _as_generator(random_state: Any) -> np.random.Generator:
+    """One generator for ``random_state`` (checked as :func:`_call_rngs` checks it)."""
+    first = _call_rngs(random_state)(0)
+    return np.random.default_rng(int(random_state)) if isinstance(
+        random_state, (int, np.integer)) else first
+
+
 def make_query_strategy(acquisition: str, *, selector: str = "topk",
                         random_state: Any = None, **settings: Any) -> Callable[..., Any]:
     """A modAL query strategy ``(learner, X_pool, n_instances=1) -> (indices, scores)``.
@@ -121,17 +148,17 @@ def make_query_strategy(acquisition: str, *, selector: str = "topk",
 
     check_acquisition_settings(acquisition, settings)  # fail early: unknown names, settings
     needs_predicted = "predicted" in get_selector(selector).needs
+    rng_of = _call_rngs(random_state)
     calls = [0]
 
     def strategy(learner: Any, X_pool: Any, n_instances: int = 1,
                  **call_settings: Any) -> tuple[np.ndarray, np.ndarray]:
-        seed = None if random_state is None else [int(random_state), calls[0]]
+        rng = rng_of(calls[0])
         calls[0] += 1
         est = getattr(learner, "estimator", learner)
         X_lab = getattr(learner, "X_training", None)
         y_lab = getattr(learner, "y_training", None)
         X_oos = getattr(learner, "X_out_of_scope", None)
-        rng = np.random.default_rng(seed)
         scores = acquire(acquisition, model=est, X=X_pool, labeled_X=X_lab, labeled_y=y_lab,
                          out_of_scope_X=X_oos, random_state=rng,
                          **{**settings, **call_settings})
@@ -168,8 +195,9 @@ class ActiveLearner(_ModalActiveLearner):
         As in modAL.
     selector : str
         Batch selector used when ``query_strategy`` is a name.
-    random_state : int, optional
-        Seeds bootstrapping and named strategies (no global random state is touched).
+    random_state : int, numpy Generator or RandomState, optional
+        Seeds bootstrapping and named strategies (no global random state is touched; a
+        Generator given is drawn from, so it advances).
     force_all_finite : bool
         Reject NaN / infinite features (modAL's name for scikit-learn's ``ensure_all_finite``).
     **fit_kwargs
@@ -184,7 +212,7 @@ class ActiveLearner(_ModalActiveLearner):
     def __init__(self, estimator: Any = None, query_strategy: Callable | str = "uncertainty",
                  X_training: Any = None, y_training: Any = None, bootstrap_init: bool = False,
                  on_transformed: bool = False, *, selector: str = "topk",
-                 random_state: int | None = None, force_all_finite: bool = True,
+                 random_state: Any = None, force_all_finite: bool = True,
                  **fit_kwargs: Any) -> None:
         if isinstance(query_strategy, str):
             from dataqa.active.acquisition import get_acquisition
@@ -201,6 +229,7 @@ class ActiveLearner(_ModalActiveLearner):
         self.bootstrap_init = bootstrap_init
         self.on_transformed = on_transformed
         self.selector = selector
+        _call_rngs(random_state)  # refused now, not at the first query
         self.random_state = random_state
         self.force_all_finite = force_all_finite
         self._fit_kwargs = fit_kwargs
@@ -243,7 +272,7 @@ class ActiveLearner(_ModalActiveLearner):
     def _rng(self) -> np.random.Generator:
         rng = self.__dict__.get("_bootstrap_rng")
         if rng is None:
-            rng = self.__dict__["_bootstrap_rng"] = np.random.default_rng(self.random_state)
+            rng = self.__dict__["_bootstrap_rng"] = _as_generator(self.random_state)
         return rng
 
     # modAL's base class reads these attributes; they are views over the buffers

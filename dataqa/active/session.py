@@ -284,6 +284,12 @@ class LabelingSession:
         self.model = model
         self.strategy = strategy
         self.batch_size = int(batch_size)
+        if isinstance(random_state, (bool, np.bool_)) or not isinstance(
+                random_state, (int, np.integer)) or random_state < 0:
+            raise InvalidSettingError(
+                f"random_state={random_state!r}: a labeling session is rebuilt from its "
+                f"ledger, so its random_state must be an integer seed >= 0 (each round draws "
+                f"from the seed and the round's number).")
         self.random_state = int(random_state)
         self.selector = selector
         self.strategy_settings = dict(strategy_settings or {})

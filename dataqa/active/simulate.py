@@ -66,7 +66,7 @@ def simulate(X: Any, y: Any, *, strategy: str, initial: int = 20, batch_size: in
     model : scikit-learn classifier, optional (default logistic regression); cloned
     X_test, y_test : optional held-out in-scope items for the accuracy; by default the
         accuracy is measured on every in-scope pool item (labeled ones included)
-    random_state : int
+    random_state : int, numpy Generator or RandomState
     selector : str, batch selector
     strategy_settings : dict, passed to the acquisition
 
@@ -99,7 +99,9 @@ def simulate(X: Any, y: Any, *, strategy: str, initial: int = 20, batch_size: in
         X_eval, y_eval = _rows(X_test, np.flatnonzero(keep)), y_test[keep]
     model = default_model() if model is None else model
 
-    rng = np.random.default_rng(random_state)
+    from dataqa.active.learner import _as_generator
+
+    rng = _as_generator(random_state)
     n = y.shape[0]
     order = rng.permutation(n)
     labeled = list(order[:min(initial, n)])

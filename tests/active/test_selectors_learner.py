@@ -299,3 +299,35 @@ def test_named_ood_knn_learner_uses_the_adaptive_k_and_takes_k_per_query() -> No
     with pytest.raises(InvalidSettingError, match=r"acquisition 'ood:knn' does not take the "
                                                   r"setting\(s\) 'kk'; it takes: detector, k,"):
         learner.query(pool, n_instances=3, kk=5)
+
+
+def test_learner_takes_a_generator_or_random_state_and_refuses_other_seeds():
+    from sklearn.datasets import load_digits
+
+    from dataqa.active import simulate
+
+    X, y = load_digits(return_X_y=True)
+    X0, y0, pool = X[:100], y[:100], X[100:400]
+
+    def query(rs):
+        return ActiveLearner(LogisticRegression(max_iter=300), "random",
+                             random_state=rs).fit(X0, y0).query(pool, n_instances=3)[0]
+
+    # the caller's generator is drawn from (it advances; the same seed gives the same
+    # picks); a RandomState too; an int as before
+    g = np.random.default_rng(0)
+    state = g.bit_generator.state
+    first = query(g)
+    assert g.bit_generator.state != state
+    assert query(np.random.default_rng(0)).tolist() == first.tolist()
+    assert query(np.random.RandomState(0)).tolist() == query(np.random.RandomState(0)).tolist()
+    assert query(5).tolist() == query(5).tolist()
+    for bad in (-1, 1.5, True, "x"):
+        with pytest.raises(InvalidSettingError, match=rf"random_state={bad!r} must be an integer "
+                                                      r">= 0, a numpy Generator or RandomState"):
+            ActiveLearner(LogisticRegression(), "random", random_state=bad)
+    curve = simulate(X[:500], y[:500], strategy="random", initial=20, batch_size=10, rounds=1,
+                     random_state=np.random.default_rng(1))
+    again = simulate(X[:500], y[:500], strategy="random", initial=20, batch_size=10, rounds=1,
+                     random_state=np.random.default_rng(1))
+    assert curve.equals(again)

@@ -104,6 +104,11 @@ def test_session_errors(tmp_path: Path) -> None:
         LabelingSession.create(s.ledger, LogisticRegression(), X, ids=ids, batch_size=0)
     with pytest.raises(LedgerError, match="run `dataqa al init"):
         LabelingSession.open(s.ledger)
+    with pytest.raises(InvalidSettingError, match=r"a labeling session is rebuilt from its "
+                                                  r"ledger, so its random_state must be an "
+                                                  r"integer seed"):
+        LabelingSession.create(tmp_path / "g.db", LogisticRegression(), X, ids=ids,
+                               random_state=np.random.default_rng(0))
 
 
 def test_simulate_counts_out_of_scope_and_is_seeded() -> None:
