@@ -160,15 +160,20 @@ class MahalanobisDetector(BaseEstimator):
                 f"items, {len(classes)} classes), so there is no within-class spread to measure "
                 f"distance with; give at least 2 items for some classes, or fit without labels."
             )
+        # measured from the features' mean: a large offset (a column of values near 1e7)
+        # would otherwise cost the distances their precision (|z|^2 - 2 z.m + |m|^2)
+        centre = X.mean(axis=0)
+        Xc = X - centre
         means = np.zeros((len(classes), X.shape[1]))
-        np.add.at(means, inv, X)
+        np.add.at(means, inv, Xc)
         means /= counts[:, None]
-        centred = X - means[inv]
+        centred = Xc - means[inv]
         cov = centred.T @ centred / len(X)
         w, v = np.linalg.eigh(cov)
         scale = max(np.abs(X).max(), np.finfo(float).tiny)
-        # rounding leaves eigenvalues of order eps * scale^2 on constant data
-        if w.max() <= 64 * np.finfo(float).eps * scale ** 2:
+        # rounding leaves deviations of order eps * scale on constant data (a column of
+        # 1e7 varying by 1 does vary): eigenvalues of order (eps * scale)^2
+        if w.max() <= (64 * np.finfo(float).eps * scale) ** 2:
             raise InvalidSettingError(
                 f"MahalanobisDetector: fit_features do not vary"
                 f"{' within classes' if labels is not None else ''} (every one of the "
@@ -182,7 +187,8 @@ class MahalanobisDetector(BaseEstimator):
         self.whiten_ = v / np.sqrt(w_used)
         self.n_regularised_ = int((~keep).sum())
         self.classes_ = classes
-        self.means_ = means
+        self.means_ = means + centre
+        self.centre_ = centre
         self.covariance_ = cov
         self.whitened_means_ = means @ self.whiten_
         self.n_features_in_ = X.shape[1]
@@ -199,7 +205,7 @@ class MahalanobisDetector(BaseEstimator):
         m2 = (m ** 2).sum(axis=1)
         out = np.empty(len(X))
         for s in range(0, len(X), self.chunk_size):
-            z = X[s:s + self.chunk_size] @ self.whiten_
+            z = (X[s:s + self.chunk_size] - self.centre_) @ self.whiten_
             d2 = (z ** 2).sum(axis=1)[:, None] - 2 * z @ m.T + m2[None, :]
             out[s:s + self.chunk_size] = np.sqrt(np.clip(d2.min(axis=1), 0, None))
         return out

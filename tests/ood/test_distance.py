@@ -117,6 +117,23 @@ def test_mahalanobis_constant_feature_regularised_far_points_score_higher():
     assert MahalanobisDetector().fit(X[:, :2]).n_regularised_ == 0
 
 
+def test_mahalanobis_keeps_its_precision_and_fits_features_far_from_zero():
+    # every column varies (sd 1), one sits near 1e7: it was refused as constant, and at 1e6
+    # the distances lost 4 digits; measured from the features' mean, neither
+    rng = np.random.default_rng(0)
+    for offset in (1e6, 1e7):
+        X, Q = rng.normal(size=(500, 3)), rng.normal(size=(50, 3))
+        X[:, 0] += offset
+        Q[:, 0] += offset
+        det = MahalanobisDetector().fit(X)
+        d = Q - X.mean(axis=0)
+        want = np.sqrt(np.einsum("ij,jk,ik->i", d, np.linalg.inv(np.cov(X.T, bias=True)), d))
+        np.testing.assert_allclose(det.score(Q), want, rtol=1e-7)
+        np.testing.assert_allclose(det.means_[0], X.mean(axis=0), rtol=1e-12)
+    with pytest.raises(InvalidSettingError, match="fit_features do not vary"):
+        MahalanobisDetector().fit(np.full((10, 3), 1e7))
+
+
 def test_mahalanobis_refuses_data_without_spread():
     with pytest.raises(InvalidSettingError, match=r"fit_features do not vary within classes \(every one "
                                                   r"of the 3 columns is constant\)"):
