@@ -227,6 +227,12 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                       ("text column", text_column), ("split column", split_column)):
         if col is not None and col not in df.columns:
             raise MissingColumnError(col, cols, role=role, table=name)
+    for role, col in (("label", label_column), ("id", id_column), ("split", split_column)):
+        if col is not None and col in (feature_columns or ()):
+            raise InvalidSettingError(
+                f"the {role} column {col!r} is also given as a feature column (--feature-column)"
+                + ("; a feature equal to the label leaks it into the model" if role == "label"
+                   else f"; {role}s are not features") + ". Drop it from the feature columns.")
     ids = make_ids(df, id_column)
     analyzer = None
     empty: list[str] = []

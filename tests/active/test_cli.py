@@ -751,6 +751,20 @@ def test_init_names_the_file_of_a_missing_column(tmp_path):
     assert not (tmp_path / "l.db").exists()
 
 
+def test_al_init_refuses_the_label_or_id_column_as_a_feature(tmp_path):
+    data = tmp_path / "t.csv"
+    data.write_text("id,label,a,b\n1,0,1.0,2.0\n2,1,1.5,3.0\n3,,2.0,1.0\n")
+    for col, why in (("label", "a feature equal to the label leaks it into the model"),
+                     ("id", "ids are not features")):
+        res = runner.invoke(app, ["al", "init", str(data), "--ledger", str(tmp_path / "l.db"),
+                                  "--label-column", "label", "--id-column", "id",
+                                  "--feature-column", col, "--feature-column", "a"])
+        assert res.exit_code == 2
+        assert (f"the {col} column {col!r} is also given as a feature column (--feature-column); "
+                f"{why}. Drop it from the feature columns.") in " ".join(res.output.split())
+        assert not (tmp_path / "l.db").exists()
+
+
 def _fail(*args) -> str:
     res = runner.invoke(app, [str(a) for a in args])
     assert res.exit_code != 0, res.output
