@@ -377,6 +377,10 @@ def next_command(
         from dataqa.active.acquisition import get_acquisition
 
         get_acquisition(strategy)
+    if selector is not None:  # the same for a misspelt selector
+        from dataqa.active.selectors import get_selector
+
+        get_selector(selector)
     if batch is not None and batch < 1:
         raise InvalidSettingError(f"--batch {batch} must be at least 1.")
     settings = _strategy_settings(strategy_, k)

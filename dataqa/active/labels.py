@@ -46,7 +46,7 @@ SKIPPED_KEY = "active:skipped"
 #: answers it holds, so a Skip withdrawn there is no skip here either.
 LS_SKIPPED_KEY = "active:skipped/labelstudio"
 
-_INT_RE = re.compile(r"^[+-]?\d+$")
+_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")  # (7.0: as pandas writes a column with a gap)
 
 
 def is_out_of_scope(labels: Any) -> np.ndarray:
@@ -54,7 +54,7 @@ def is_out_of_scope(labels: Any) -> np.ndarray:
     import pandas as pd
 
     vals = pd.Series(list(labels), dtype=object)
-    return vals.map(lambda v: v in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
+    return vals.map(lambda v: _canonical(v) in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
 
 
 def _canonical(v: Any) -> Any:
@@ -63,11 +63,13 @@ def _canonical(v: Any) -> Any:
     if not isinstance(v, str):
         return v
     v = v.strip()
+    if _int_like(v) == OUT_OF_SCOPE:  # "-1.0", as pandas writes -1 in a column with a gap
+        return str(OUT_OF_SCOPE)
     return "out_of_scope" if v.lower() == "out_of_scope" else v
 
 
 def _int_like(v: Any) -> int | None:
-    """``v`` as an int when it is one (``3``, ``3.0``, ``"3"``), else ``None``."""
+    """``v`` as an int when it is one (``3``, ``3.0``, ``"3"``, ``"3.0"``), else ``None``."""
     if isinstance(v, (bool, np.bool_)):
         return None
     if isinstance(v, (int, np.integer)):
@@ -75,7 +77,7 @@ def _int_like(v: Any) -> int | None:
     if isinstance(v, (float, np.floating)):
         return int(v) if np.isfinite(v) and float(v).is_integer() else None
     if isinstance(v, str) and _INT_RE.match(v.strip()):
-        return int(v.strip())
+        return int(v.strip().split(".")[0])
     return None
 
 
@@ -254,10 +256,12 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                 f"{at} is not a class of this ledger; the classes are: "
                 f"{describe_classes(sorted(known))}{hint}. Write the class as the ledger does "
                 f"(case may be meaningful, so it is not read as that class).")
+        # (a whole number written 7.0, as pandas writes a column with a gap, is class 7)
+        shown = _int_like(value) if kind == "int" and _int_like(value) is not None else value
         raise LabelError(
             f"{at} is not a class of this ledger; the classes are: "
             f"{describe_classes(sorted(known))}{hint}. Fix the label, or pass --new-class "
-            f"{value} to add it on purpose (-1 or out_of_scope marks an item out of scope).")
+            f"{shown} to add it on purpose (-1 or out_of_scope marks an item out of scope).")
     added = sorted({conv(c) for c in new} - known, key=str)
     return out, added, kind
 

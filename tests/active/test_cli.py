@@ -162,6 +162,10 @@ def test_open_round_shown_under_its_own_strategy(tmp_path: Path) -> None:
     again = _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "entropy")
     assert "round 1: 3 items (entropy, still open: 3 to label or skip)" in again
     assert "round 1 is still open: 3 of 3 items" in again and "round 1: 3 items (entropy)" in first
+    # a misspelt selector is named as such, open round or not
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--selector", "topkk"])
+    assert res.exit_code == 2 and "still open" not in res.output
+    assert "selector 'topkk'" in " ".join(res.output.split())
 
 
 def test_status_shows_the_queues_and_their_tasks(tmp_path):
@@ -1170,3 +1174,25 @@ def test_a_refused_push_with_a_round_open_says_the_round_stays_open(tmp_path, mo
         res.output.split())
     with Ledger(led, create=False) as check:
         assert check.rounds()["round"].tolist() == [1]
+
+
+def test_whole_numbers_written_as_decimals_are_class_numbers(tmp_path):
+    # answers of a column with a gap, as pandas writes it: 1.0 is class 1, -1.0 out of scope,
+    # and a new 7.0 is told to be added as --new-class 7 (not 7.0, which is then refused)
+    from dataqa.active.labels import is_out_of_scope, normalize_new_labels
+    from dataqa.errors import LabelError
+    from dataqa.ledger import Ledger
+
+    led = Ledger(tmp_path / "l.db")
+    led.add_items(["a", "b"])
+    led.add_labels(["a", "b"], [0, 1], source="given")
+    assert normalize_new_labels(led, ["a", "b"], ["1.0", " -1.0 "])[0] == [1, -1]
+    with pytest.raises(LabelError, match=r"label '7\.0' in the labels \(id 'a'\) is not a class "
+                                         r"of this ledger; the classes are: 0, 1\. Fix the "
+                                         r"label, or pass --new-class 7 to add it"):
+        normalize_new_labels(led, ["a"], ["7.0"])
+    with pytest.raises(LabelError, match="is not a whole number"):
+        normalize_new_labels(led, ["a"], ["1.5"])
+    assert normalize_new_labels(led, ["a"], ["7.0"], new_classes=[7])[:2] == ([7], [7])
+    assert is_out_of_scope(["-1.0", -1, " OUT_OF_SCOPE", "1", -1.0]).tolist() == [
+        True, True, True, False, True]
