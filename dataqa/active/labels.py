@@ -46,7 +46,10 @@ SKIPPED_KEY = "active:skipped"
 #: answers it holds, so a Skip withdrawn there is no skip here either.
 LS_SKIPPED_KEY = "active:skipped/labelstudio"
 
-_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")  # (7.0: as pandas writes a column with a gap)
+_INT_RE = re.compile(r"^[+-]?\d+$")
+#: A whole number written as a decimal (``7.0``, ``-1.0``), as pandas writes a column of
+#: class numbers with a gap: in a ledger of class numbers, that number.
+_WHOLE_DECIMAL = re.compile(r"^\s*[+-]?\d+\.0+\s*$")
 
 
 def is_out_of_scope(labels: Any) -> np.ndarray:
@@ -54,7 +57,7 @@ def is_out_of_scope(labels: Any) -> np.ndarray:
     import pandas as pd
 
     vals = pd.Series(list(labels), dtype=object)
-    return vals.map(lambda v: _canonical(v) in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
+    return vals.map(lambda v: v in OUT_OF_SCOPE_LABELS).to_numpy(dtype=bool)
 
 
 def _canonical(v: Any) -> Any:
@@ -63,13 +66,11 @@ def _canonical(v: Any) -> Any:
     if not isinstance(v, str):
         return v
     v = v.strip()
-    if _int_like(v) == OUT_OF_SCOPE:  # "-1.0", as pandas writes -1 in a column with a gap
-        return str(OUT_OF_SCOPE)
     return "out_of_scope" if v.lower() == "out_of_scope" else v
 
 
 def _int_like(v: Any) -> int | None:
-    """``v`` as an int when it is one (``3``, ``3.0``, ``"3"``, ``"3.0"``), else ``None``."""
+    """``v`` as an int when it is one (``3``, ``3.0``, ``"3"``), else ``None``."""
     if isinstance(v, (bool, np.bool_)):
         return None
     if isinstance(v, (int, np.integer)):
@@ -77,7 +78,7 @@ def _int_like(v: Any) -> int | None:
     if isinstance(v, (float, np.floating)):
         return int(v) if np.isfinite(v) and float(v).is_integer() else None
     if isinstance(v, str) and _INT_RE.match(v.strip()):
-        return int(v.strip().split(".")[0])
+        return int(v.strip())
     return None
 
 
@@ -159,6 +160,9 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
     classes, kind = ledger_classes(ledger)
     raw = [_canonical(v) for v in labels]
     new = [_canonical(c) for c in new_classes]
+    if kind == "int":  # class numbers: "7.0" and "-1.0" are 7 and -1 (names stay as written)
+        raw, new = ([v.split(".")[0] if isinstance(v, str) and _WHOLE_DECIMAL.match(v) else v
+                     for v in vals] for vals in (raw, new))
     # -1 / out_of_scope mark an item out of scope in any ledger; they are no class (given
     # labels come here as new classes too)
     new = [c for c in new if c not in OUT_OF_SCOPE_LABELS]

@@ -227,8 +227,9 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
                       ("text column", text_column), ("split column", split_column)):
         if col is not None and col not in df.columns:
             raise MissingColumnError(col, cols, role=role, table=name)
+    named = [feature_columns] if isinstance(feature_columns, str) else list(feature_columns or ())
     for role, col in (("label", label_column), ("id", id_column), ("split", split_column)):
-        if col is not None and col in (feature_columns or ()):
+        if col is not None and col in named:
             raise InvalidSettingError(
                 f"the {role} column {col!r} is also given as a feature column (--feature-column)"
                 + ("; a feature equal to the label leaks it into the model" if role == "label"

@@ -479,13 +479,13 @@ def drift_command(
              + (f"; nothing is pushed to project {project!r}" if push else ""),
              highlight=False, markup=False)
     elif push:
-        from dataqa.drift.push import push_label_queue
+        from dataqa.drift.push import _AllSentBefore, push_label_queue
         from dataqa.labelstudio.printing import print_push_report
 
         try:
             report = push_label_queue(result, project=project, ledger=ledger, top=top,
                                       class_names=names, url=url, rank_by=rank_by)
-        except EmptyDataError as exc:  # every item sent before: nothing new, not an error
+        except _AllSentBefore as exc:  # every item sent before: nothing new, not an error
             _say(f"  note: {exc}", highlight=False, markup=False)
             return
         print_push_report(report)

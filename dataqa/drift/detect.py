@@ -657,9 +657,8 @@ def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
     duration) whose values all lie in 2000-2100 as Unix times in that unit (the unit its
     name gives, when it gives one), in both tables; else None. Such a column moves with
     the calendar (the current rows come later), so it would always read as drifted; it
-    is left out as a time column is. A few zeros (a missing time written as 0; at most 1%
-    of a table's values, or one) are passed over; more leave it a column to compare, whose
-    share of zeros may move."""
+    is left out as a time column is. Zeros (a missing time written as 0) are passed over
+    here; its share of them is compared as its missing share (:func:`_skipped_missing_rows`)."""
     if name is None:
         return None
     named = _TIME_NAMES.fullmatch(str(name))
@@ -672,10 +671,7 @@ def _unix_time_unit(ref: pd.Series, cur: pd.Series, name) -> str | None:
         if not _is_number_column(s) or s.isna().all():
             return None
         v = s.dropna().to_numpy(dtype=np.float64)
-        zeros = int((v == 0).sum())
-        if zeros > max(1, 0.01 * len(v)):  # more than a few: a share worth comparing
-            return None
-        vals.append(v[v != 0] if zeros < len(v) else v)  # (a missing time written as 0)
+        vals.append(v[v != 0] if (v != 0).any() else v)  # (a missing time written as 0)
     for unit, scale in _UNIX_UNITS.items():
         lo, hi = _UNIX_SECONDS[0] * scale, _UNIX_SECONDS[1] * scale
         if (said is None or said == unit) and all(v.min() >= lo and v.max() <= hi
@@ -1080,7 +1076,8 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
     """The missing-share rows of the shared time and identifier columns left out of the
     value tests, for those with a missing value in either table (a column full in both has
     no missing share to compare). In a time column a blank or a missing-value text
-    (``NaT``, ``null``) counts as missing, as the windows count it."""
+    (``NaT``, ``null``) counts as missing, as the windows count it, and so does a 0 among
+    Unix times."""
     from dataqa.drift.windows import _blank_times
 
     rows = []
@@ -1091,6 +1088,8 @@ def _skipped_missing_rows(ref: pd.DataFrame, cur: pd.DataFrame, skipped: dict) -
         r, c = ref[col], cur[col]
         if kind == "time":
             r, c = (s.mask(_blank_times(s)) for s in (r, c))
+            if "Unix times" in why:  # a 0 there is a missing time written as 0
+                r, c = (s.mask(s == 0) for s in (r, c))
         if not (r.isna().any() or c.isna().any()):
             continue
         rows.append({"column": col, "kind": kind, **missing_share_test(r, c),

@@ -11,6 +11,11 @@ from dataqa.errors import EmptyDataError, InvalidSettingError
 __all__ = ["push_label_queue"]
 
 
+class _AllSentBefore(EmptyDataError):
+    """Every item left to label was sent to the project by an earlier push: nothing new to
+    push (the command line says so in a note, exit 0)."""
+
+
 def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
                      class_names: Sequence[str] | None = None, url: str | None = None,
                      api_key: str | None = None, client=None, timeout: float = 60.0,
@@ -53,6 +58,9 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
             "the classes are numbers (0, 1): annotators will see them as the choices; name "
             "them with --classes (API: class_names), e.g. --classes ham,spam, in the order "
             "of the reference's classes.", UserWarning, stacklevel=caller_stacklevel())
+    from dataqa._validation import check_int
+
+    top = check_int(top, "top")
     q = result.label_queue(top=None, rank_by=rank_by)
     data_columns = None
     if "text" not in q.columns:
@@ -67,7 +75,7 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     if len(q):
         q = _not_sent_before(q, ledger, project, data_columns, top)
         if len(q) == 0:
-            raise EmptyDataError(
+            raise _AllSentBefore(
                 f"every item left to label was sent to project {project!r} by an earlier push "
                 f"(the same content under another id, said above): nothing new to push.")
     if len(q) == 0:

@@ -427,7 +427,11 @@ def drift_report(result) -> HtmlReport:
         r.table(result.prediction_drift)
     r.heading("Label first")
     rank_by = result.settings.get("queue_rank_by", "mean")
-    q = result.label_queue(top=None, rank_by=rank_by)
+    import warnings
+
+    with warnings.catch_warnings():  # (said once, where the queue was made)
+        warnings.filterwarnings("ignore", message=r"--rank-by .*: no item has")
+        q = result.label_queue(top=None, rank_by=rank_by)
     notes = result.queue_notes(q)  # rows left out: no text, or labeled already
     shown = ("id", "score", "unlike_score", "uncertainty", "prediction", "probability", "text",
              "copies")

@@ -295,9 +295,11 @@ class DriftResult:
             from dataqa._caller import caller_stacklevel
 
             lacking = ("a score of how unlike the reference it is" if alone == 0 else
-                       "the model's probabilities (give label_column or a model)")
-            warnings.warn(f"rank_by={rank_by!r}: no item has {lacking}; the queue is ranked "
-                          f"by the other score.", UserWarning, stacklevel=caller_stacklevel())
+                       "the model's probabilities (give --label-column, API label_column, or "
+                       "a model)")
+            warnings.warn(f"--rank-by {rank_by} (API rank_by={rank_by!r}): no item has "
+                          f"{lacking}; the queue is ranked by the other score.", UserWarning,
+                          stacklevel=caller_stacklevel())
         parts = [r for r in parts if r is not None]
         score = np.mean(parts, axis=0) if parts else np.zeros(m)
         tie = score

@@ -205,7 +205,8 @@ class MahalanobisDetector(BaseEstimator):
         m2 = (m ** 2).sum(axis=1)
         out = np.empty(len(X))
         for s in range(0, len(X), self.chunk_size):
-            z = (X[s:s + self.chunk_size] - self.centre_) @ self.whiten_
+            # (a detector fitted before centring was added has no centre_: measured from 0)
+            z = (X[s:s + self.chunk_size] - getattr(self, "centre_", 0.0)) @ self.whiten_
             d2 = (z ** 2).sum(axis=1)[:, None] - 2 * z @ m.T + m2[None, :]
             out[s:s + self.chunk_size] = np.sqrt(np.clip(d2.min(axis=1), 0, None))
         return out

@@ -730,6 +730,8 @@ def test_a_push_with_every_item_sent_before_says_so(tmp_path, monkeypatch):
         with pytest.raises(EmptyDataError, match=r"every item left to label was sent to "
                                                  r"project 'p' by an earlier push"):
             push_label_queue(r, project="p", ledger=str(led), top=5)
+    with pytest.raises(InvalidSettingError, match="top"):  # (not "sent before")
+        push_label_queue(r, project="p", ledger=None, top=0)
 
 
 def test_a_time_column_given_another_role_is_refused():
@@ -1202,12 +1204,19 @@ def test_unix_times_in_a_column_named_as_a_time_are_left_out():
     zero = cur.assign(event_time=cur["event_time"].where(np.arange(n) != 4, 0))
     r = detect_drift(ref, zero, multivariate=())
     assert r.settings["skipped_columns"]["event_time"] == "a time column (Unix times in seconds)"
-    # zeros in many rows, more in the current table: compared, and drifted
-    many = detect_drift(ref.assign(event_time=ref["event_time"].where(np.arange(n) % 10 != 0, 0)),
-                        cur.assign(event_time=cur["event_time"].where(np.arange(n) % 10 > 6, 0)),
-                        multivariate=())
-    assert "event_time" not in many.settings["skipped_columns"]
-    assert many.columns.set_index("column").loc["event_time", "drifted"]
+    # zeros in many rows: still a time column, whose share of zeros is compared as its
+    # missing share: alike (10% in both) no alarm; 10% against 70% an alarm
+    def zeros(frame, keep):
+        return frame.assign(event_time=frame["event_time"].where(keep, 0))
+
+    alike = detect_drift(zeros(ref, np.arange(n) % 10 != 0), zeros(cur, np.arange(n) % 10 != 3),
+                         multivariate=()).columns.set_index("column")
+    assert alike.loc["event_time", "test"] == "fisher (missing share)"
+    assert not alike.loc["event_time", "drifted"] and not alike["drifted"].any()
+    moved = detect_drift(zeros(ref, np.arange(n) % 10 != 0), zeros(cur, np.arange(n) % 10 > 6),
+                         multivariate=()).columns.set_index("column")
+    assert moved.loc["event_time", "drifted"]
+    assert moved.loc["event_time", "missing_current"] == pytest.approx(0.7, abs=0.01)
 
 
 def test_a_saved_row_index_in_one_table_is_named_as_such():

@@ -300,8 +300,9 @@ def test_rank_by_orders_the_queue_by_either_rank_or_both():
         r.label_queue(rank_by="best")
     # without a model, each rule ranks by how unlike (said when asked for uncertainty)
     r.current_probs = None
-    with pytest.warns(UserWarning, match=r"rank_by='uncertainty': no item has the model's "
-                                         r"probabilities \(give label_column or a model\); "
+    with pytest.warns(UserWarning, match=r"--rank-by uncertainty \(API rank_by='uncertainty'\): "
+                                         r"no item has the model's probabilities \(give "
+                                         r"--label-column, API label_column, or a model\); "
                                          r"the queue is ranked by the other score"):
         assert r.label_queue(top=None, rank_by="uncertainty")["id"].tolist() == order["unlike"]
     assert r.label_queue(top=None, rank_by="max")["id"].tolist() == order["unlike"]
