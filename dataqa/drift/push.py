@@ -98,13 +98,14 @@ def _shown_keys(rows: list[dict], data_columns) -> list[str]:
     """What an annotator sees of each task's data, as one string: the text with its runs
     of white space as one space (invisible characters dropped), or the table's fields."""
     import json
-    import re
 
-    from dataqa.drift.result import _INVISIBLE
+    import pandas as pd
+
+    from dataqa.drift.result import _shown_text
 
     if data_columns is None:
-        return [" ".join(re.sub(_INVISIBLE, "", str(r.get("text"))).split())
-                if r.get("text") is not None else "" for r in rows]
+        text = pd.Series([r.get("text") for r in rows], dtype=object)
+        return _shown_text(text).where(text.notna(), "").tolist()
 
     def canon(v):  # 1.0 (a column with a gap, read as floats) is the 1 pushed before
         return int(v) if isinstance(v, float) and v.is_integer() else v

@@ -23,6 +23,12 @@ __all__ = ["DriftResult", "RANK_BY"]
 _INVISIBLE = "[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]"
 
 
+def _shown_text(text: pd.Series) -> pd.Series:
+    """Texts as an annotator sees them: runs of white space as one space, none at either
+    end, invisible characters dropped."""
+    return text.astype(str).str.replace(_INVISIBLE, "", regex=True).str.split().str.join(" ")
+
+
 def _content_keys(data: pd.DataFrame, text_column, id_column,
                   label_column=None) -> np.ndarray | None:
     """One hash per row of what an annotator would see: the text, its runs of white space
@@ -34,8 +40,7 @@ def _content_keys(data: pd.DataFrame, text_column, id_column,
     when there is no content to compare."""
     if text_column is not None:
         text = data[text_column]
-        shown = (text.astype(str).str.replace(_INVISIBLE, "", regex=True)
-                 .str.split().str.join(" "))
+        shown = _shown_text(text)
         keys = pd.util.hash_pandas_object(shown, index=False).to_numpy()
         missing = text.isna().to_numpy() | shown.eq("").to_numpy()
         keys = keys.astype(object)
