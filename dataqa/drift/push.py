@@ -114,30 +114,48 @@ def _shown_keys(rows: list[dict], data_columns) -> list[str]:
                        default=str) for r in rows]
 
 
+def _active_queues(queues, project) -> list[str]:
+    """The ledger's active queue of ``project``: by name for a title, by the project id
+    the push recorded for an id (a title that is all digits is looked up both ways, as
+    the push takes it for an id when no project has that title)."""
+    from dataqa.labelstudio.ledger_state import queue_name
+
+    names = []
+    if isinstance(project, str):
+        names.append(queue_name(project, "active"))
+    text = str(project)
+    if text.isdigit():
+        for name, settings in zip(queues["name"], queues["settings"], strict=True):
+            if (name.endswith("/active") and isinstance(settings, dict)
+                    and str(settings.get("project_id")) == str(int(text))):
+                names.append(name)
+    known = set(queues["name"])
+    return [n for n in dict.fromkeys(names) if n in known]
+
+
 def _not_sent_before(q, ledger, project, data_columns, top: int | None = None):
     """The first ``top`` rows of the queue without those whose content an earlier push
-    sent to ``project`` (a title; a project given by its id is not looked up) through
-    ``ledger`` under another id: windows pushed one after another would otherwise show
+    sent to ``project`` (a title, or an id: the active queue recorded with that project
+    id) through ``ledger`` under another id: windows pushed one after another would otherwise show
     annotators a message repeated across windows once per window. Said in a warning.
     Each stored content leaves out at most one row (the queue lists each content once),
     so only the first ``top`` + that many rows are compared."""
     from pathlib import Path
 
-    from dataqa.labelstudio.ledger_state import queue_name
     from dataqa.labelstudio.tasks import json_value
     from dataqa.ledger import Ledger
 
     first = q if top is None else q.head(top)
-    if not len(q) or not isinstance(project, str) or ledger is None:
+    if not len(q) or ledger is None:
         return first
     own = isinstance(ledger, Ledger)
     if not own and not Path(ledger).is_file():
         return first
     led = ledger if own else Ledger(ledger, create=False)
     try:
-        name = queue_name(project, "active")
-        earlier = led.queue_items(name) if name in set(led.queues()["name"]) else []
-        stored = led.item_data(earlier) if earlier else {}
+        earlier = [i for name in _active_queues(led.queues(), project)
+                   for i in led.queue_items(name)]
+        stored = led.item_data(list(dict.fromkeys(earlier))) if earlier else {}
     finally:
         if not own:
             led.close()

@@ -705,6 +705,18 @@ def test_content_an_earlier_push_sent_under_another_id_is_not_queued_again(tmp_p
     with pytest.warns(UserWarning, match="1 queued item"):  # (b3 is past what is needed)
         assert _not_sent_before(q, str(led), "proj", None, top=1)["id"].tolist() == ["a2"]
     assert _not_sent_before(q, str(led), "other", None, top=2)["id"].tolist() == ["b1", "a2"]
+    # a project given by its id: the active queue the push recorded with that id
+    with Ledger(led) as ledger:
+        ledger.create_queue("Spam watch/active", kind="active", project="Spam watch",
+                            settings={"project_id": 12})
+        ledger.add_items(["s1"], data=[{"text": "win a prize"}])
+        ledger.add_queue_items("Spam watch/active", ["s1"])
+    q2 = pd.DataFrame({"id": ["c1", "c2"], "score": [0.9, 0.8],
+                       "text": ["Win a prize", "win  a prize"]})
+    for project in (12, "12"):
+        with pytest.warns(UserWarning, match="1 queued item.*project (12|'12')"):
+            assert _not_sent_before(q2, str(led), project, None)["id"].tolist() == ["c1"]
+    assert _not_sent_before(q2, str(led), 13, None).equals(q2)
 
 
 def test_a_push_with_every_item_sent_before_says_so(tmp_path, monkeypatch):
