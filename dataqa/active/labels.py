@@ -159,6 +159,7 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
     """
     classes, kind = ledger_classes(ledger)
     raw = [_canonical(v) for v in labels]
+    written = list(raw)  # as given, for messages
     new = [_canonical(c) for c in new_classes]
     if kind == "int":  # class numbers: "7.0" and "-1.0" are 7 and -1 (names stay as written)
         raw, new = ([v.split(".")[0] if isinstance(v, str) and _WHOLE_DECIMAL.match(v) else v
@@ -215,7 +216,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
     allowed = known | {conv(c) for c in new}
     out: list[Any] = []
     bad: dict[Any, list[str]] = {}
-    for i, v in zip(ids, raw, strict=True):
+    as_given: dict[Any, Any] = {}  # "7.0" is refused as class 7 but named as written
+    for i, v, w in zip(ids, raw, written, strict=True):
         if skip(v):
             out.append(SKIP_LABEL)
             continue
@@ -225,15 +227,16 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         c = conv(v) if v is not None else None
         if c is None or c not in allowed:
             bad.setdefault(v, []).append(str(i))
+            as_given.setdefault(v, w)
             continue
         out.append(c)
     if bad:
         value, bad_ids = next(iter(bad.items()))
         others = [v for v in bad if v != value]
         more = (f" (and {len(others)} other unknown label(s): "
-                f"{', '.join(repr(v) for v in others[:5])}{', ...' if len(others) > 5 else ''})"
-                if others else "")
-        at = f"label {value!r} in {where} (id {format_ids(bad_ids, 3)}){more}"
+                f"{', '.join(repr(as_given[v]) for v in others[:5])}"
+                f"{', ...' if len(others) > 5 else ''})" if others else "")
+        at = f"label {as_given[value]!r} in {where} (id {format_ids(bad_ids, 3)}){more}"
         if kind == "int" and _int_like(value) is None:
             try:
                 float(str(value))

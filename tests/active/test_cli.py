@@ -1188,8 +1188,9 @@ def test_whole_numbers_written_as_decimals_are_class_numbers(tmp_path):
     led.add_items(["a", "b"])
     led.add_labels(["a", "b"], [0, 1], source="given")
     assert normalize_new_labels(led, ["a", "b"], ["1.0", " -1.0 "])[0] == [1, -1]
-    with pytest.raises(LabelError, match=r"is not a class of this ledger; the classes are: 0, "
-                                         r"1\. Fix the label, or pass --new-class 7 to add it"):
+    with pytest.raises(LabelError, match=r"label '7\.0' in the labels \(id 'a'\) is not a class "
+                                         r"of this ledger; the classes are: 0, 1\. Fix the "
+                                         r"label, or pass --new-class 7 to add it"):
         normalize_new_labels(led, ["a"], ["7.0"])
     with pytest.raises(LabelError, match="is not a whole number"):
         normalize_new_labels(led, ["a"], ["1.5"])
