@@ -87,6 +87,34 @@ def _audit_dir(tmp_path):
     return out, frame.set_index("id")["true_label"]
 
 
+def test_an_unfilled_sheet_whose_ids_lost_their_zeros_is_named_so(tmp_path):
+    # ids such as 00017, saved by a spreadsheet as 17: the message says so, not "another
+    # audit's sheet", and nothing is written
+    frame, _ = load_digits_noisy(0.1)
+    frame = frame.iloc[:200].assign(id=[f"{i:05d}" for i in range(200)])
+    data = tmp_path / "digits.csv"
+    frame.drop(columns=["true_label"]).to_csv(data, index=False)
+    out = tmp_path / "audit"
+    res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column", "id",
+                              "--out", str(out), "--cv", "3", "--no-datalab"])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    assert sheet["id"].str.startswith("0").all()
+    sheet.assign(id=sheet["id"].astype(int)).to_csv(tmp_path / "saved.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "saved.csv")])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    first = sheet["id"].iloc[0]
+    assert (f"is an item of this audit's review plan (they are the plan's ids without their "
+            f"leading zeros, e.g. {str(int(first))!r} for {first!r}, as a spreadsheet saves "
+            f"ids it reads as numbers: format the id column as text, or copy the id column of "
+            f"the sheet dataqa wrote), and no row has a verified label.") in text
+    assert "another audit" not in text
+    assert not (out / "verified.json").exists()
+
+
 def test_review_plan_and_estimate_round_trip(tmp_path):
     from dataqa.audit import AuditResult, estimate_error_rate
 
