@@ -78,6 +78,9 @@ _READERS = {
 MAX_CELL_CHARS = 1_000_000
 
 _SOURCE_ATTR = "dataqa_source"
+#: How many rows were read from the source (a table numbered afresh after rows were left
+#: out no longer lines up with its file).
+_ROWS_READ_ATTR = "dataqa_rows_read"
 #: Set on a table read from a CSV/TSV file without a header line.
 _NO_HEADER_ATTR = "dataqa_no_header"
 
@@ -1672,6 +1675,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             if c in df.columns and fmt == "parquet":
                 df[c] = df[c].map(lambda v: v if pd.isna(v) else str(v))
         df.attrs[_SOURCE_ATTR] = str(path)
+        df.attrs[_ROWS_READ_ATTR] = len(df)
         if fmt in ("csv", "tsv"):  # for hints: a decimal comma needs another delimiter
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
             if not header:  # so that messages count its rows from its first line
@@ -2871,6 +2875,7 @@ def load_tables(source: str | PathLike | pd.DataFrame, **options: Any) -> pd.Dat
         df.attrs[_WORDS_KEPT_ATTR] = words
     df.attrs[_SOURCE_ATTR] = f"{source} ({len(files)} files{_file_rows(names, frames)})"
     df.attrs[_FILES_ATTR] = [(n, len(f)) for n, f in zip(names, frames, strict=True)]
+    df.attrs[_ROWS_READ_ATTR] = len(df)
     return df
 
 

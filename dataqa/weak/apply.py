@@ -88,8 +88,18 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
     if id_column is not None and id_column in df.columns:
         key = df[id_column].iloc[pos]
         return f"{id_column}={key.item() if isinstance(key, np.generic) else key!r}"
-    from dataqa.data import _FILES_ATTR, _SOURCE_ATTR
+    from dataqa.data import _FILES_ATTR, _ROWS_READ_ATTR, _SOURCE_ATTR
 
+    idx = df.index[pos]
+    idx = idx.item() if isinstance(idx, np.generic) else idx
+    read = df.attrs.get(_ROWS_READ_ATTR)
+    if (_SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex) and df.index.start == 0
+            and read is not None and len(df) != read):
+        # rows left out and the rest numbered afresh (reset_index): its row in the file
+        # cannot be told
+        return (f"index {idx!r} (position {pos + offset}; the table has {len(df)} of the "
+                f"{read} rows read from {str(df.attrs[_SOURCE_ATTR])!r}, numbered afresh, so "
+                f"its row in the file is not known)")
     if _SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex):
         # read from a file: the row as the file has it (the index a slice of the table
         # read keeps), as other reading messages count; of a table read from several, the
@@ -105,8 +115,6 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
                 start += n
         return (f"{row + 1} of {str(df.attrs[_SOURCE_ATTR])!r} (data rows counted from 1, "
                 f"after any header)")
-    idx = df.index[pos]
-    idx = idx.item() if isinstance(idx, np.generic) else idx
     return f"index {idx!r} (position {pos + offset})"
 
 

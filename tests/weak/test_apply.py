@@ -517,6 +517,18 @@ def test_error_on_a_files_row_counts_it_as_the_file_does(tmp_path):
         apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")), [lf_boom_on_z])
     with pytest.raises(LabelingFunctionError, match=r"raised on row 2 of '[^']*b\.csv'"):
         apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")).iloc[1:], [lf_boom_on_z])
+    # rows left out and the rest numbered afresh: the file's row cannot be told, so the
+    # index and position are named, not a wrong row of the file
+    table = load_tables(str(path))
+    kept = table[table["label"] == "spam"].reset_index(drop=True)
+    with pytest.raises(LabelingFunctionError) as e:
+        apply_lfs(kept, [lf_boom_on_z])
+    assert (f"raised on row index 0 (position 0; the table has 1 of the 3 rows read from "
+            f"{str(path)!r}, numbered afresh, so its row in the file is not known)") \
+        in str(e.value)
+    # the whole table, or a slice keeping its index, still names the file's row
+    with pytest.raises(LabelingFunctionError, match=r"row 3 of .*sms\.csv"):
+        apply_lfs(table.iloc[2:], [lf_boom_on_z])
 
 
 def test_memoized_preprocessors_give_the_same_matrix_in_other_processes_after_a_run_here():
