@@ -102,8 +102,11 @@ def describe_classes(classes: Sequence[Any], limit: int = 20) -> str:
     return shown or "none yet"
 
 
-def ledger_classes(ledger: Ledger) -> tuple[list[Any], str | None]:
+def ledger_classes(ledger: Ledger, *, pulled: bool = True) -> tuple[list[Any], str | None]:
     """The classes of a ledger and their type.
+
+    ``pulled=False`` leaves out the answers pulled from Label Studio (labels with an
+    external id): a pull stores them by a rule of its own, which must not decide it.
 
     Returns
     -------
@@ -114,7 +117,11 @@ def ledger_classes(ledger: Ledger) -> tuple[list[Any], str | None]:
     """
     config = ledger.get_state(CONFIG_KEY) or {}
     declared = list(config.get("classes") or [])
-    lab = ledger.latest_labels()
+    if pulled:
+        lab = ledger.latest_labels()
+    else:
+        lab = ledger.labels()
+        lab = lab[lab["external_id"].isna()]
     lab = lab[lab["source"].isin(TRAIN_SOURCES)]
     seen = [v for v in lab["label"].tolist() if v not in OUT_OF_SCOPE_LABELS]
     values = declared + seen

@@ -363,7 +363,13 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         known = ((fetched.previous or {}).get("classes")
                  or (pushed.get("class_names") if same_project(
                      pushed, project_id, fetched.url, fetched.created_at) else None))
-        codec = _codec(list(names), kind, known)
+        # how this project's answers are stored is fixed at its first pull: worked out
+        # again from the ledger, the numbers a pull stored as positions would make its
+        # classes numbers, and a class named "3" would be stored as 3 next time
+        stored_as = (fetched.previous or {}).get("label_kind", "unset")
+        if stored_as == "unset":
+            stored_as = ledger_classes(ledger_db, pulled=False)[1]
+        codec = _codec(list(names), stored_as, known)
         upserts = _compare(rows, before, fetched.origin.prefix, codec)
         # a new label of an item an active-learning round picked, from a project that
         # item was pushed to as an active-learning batch, belongs to that round (the
@@ -400,7 +406,8 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
             ledger_db.set_state(pulled_state_key(fetched.title), {
                 "project_id": project_id, "url": fetched.url,
                 "created_at": fetched.created_at, "prefix": fetched.origin.prefix,
-                "watermark": watermark, "tasks": tasks_state, "classes": codec.stable})
+                "watermark": watermark, "tasks": tasks_state, "classes": codec.stable,
+                "label_kind": codec.kind})
             if (known and list(names) != list(known) and list(names[:len(known)]) == list(known)
                     and pushed.get("class_names") == list(known)):
                 # classes added after the others in Label Studio: the project's classes

@@ -241,3 +241,35 @@ def test_a_class_added_after_the_others_is_named_and_the_next_push_goes_on(
     r = runner.invoke(app, ["ls", "push", "--ledger", str(led), "--project", project_name,
                             "--queue", "active"])
     assert r.exit_code == 0, r.output
+
+
+def test_classes_named_by_digits_are_stored_alike_on_every_pull(ls_server, ls_client, tmp_path,
+                                                                project_name):
+    """Ratings "1", "2", "3" in a ledger that only pushed: the first pull stores an answer
+    by its position, and so does every later one (the positions it stored do not make the
+    ledger's classes numbers, which would store "3" as 3 next time)."""
+    from dataqa.labelstudio import pull_project, push_queue
+
+    led = tmp_path / "ratings.ledger"
+    items = pd.DataFrame({"id": ["r1", "r2", "r3"], "text": ["good", "bad", "fine"]})
+    push_queue(items, project=project_name, class_names=["1", "2", "3"], ledger=led,
+               queue="active", url=ls_server.url, api_key=ls_server.api_key)
+    project = ls_client.find_project(project_name)
+    tasks = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(project["id"])}
+    kw = {"project": project_name, "ledger": led, "url": ls_server.url,
+          "api_key": ls_server.api_key}
+    ls_client.create_annotation(tasks["r1"], choice("3"))
+    first = pull_project(**kw).annotations.set_index("id")
+    assert first.loc["r1", ["label", "label_name"]].tolist() == [2, "3"]
+    ls_client.create_annotation(tasks["r2"], choice("3"))
+    ls_client.create_annotation(tasks["r3"], choice("1"))
+    second = pull_project(**kw).annotations.set_index("id")
+    assert second["label"].to_dict() == {"r1": 2, "r2": 2, "r3": 0}
+    assert second["label_name"].to_dict() == {"r1": "3", "r2": "3", "r3": "1"}
+    assert second["status"].to_dict() == {"r1": "unchanged", "r2": "new", "r3": "new"}
+    with Ledger(led) as db:
+        assert db.latest_labels(source="human").set_index("id")["label"].to_dict() == \
+            {"r1": 2, "r2": 2, "r3": 0}
+    third = pull_project(**kw, full=True).annotations.set_index("id")
+    assert third["label"].to_dict() == {"r1": 2, "r2": 2, "r3": 0}
+    assert set(third["status"]) == {"unchanged"}
