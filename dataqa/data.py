@@ -965,7 +965,17 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
         if not led.any():
             continue
         if name and text.nunique() != text.str.lstrip("0").nunique():
-            continue  # ("01" and "1" both: one class spelled two ways, read as a number)
+            # ("01" and "1" both: one class spelled two ways, read as a number)
+            if not quiet:
+                both = text.groupby(text.str.lstrip("0")).unique()
+                pair = next(sorted(v, key=len, reverse=True) for v in both if len(v) > 1)
+                warnings.warn(
+                    f"{str(path)!r}: column {str(df.columns[i])!r} writes a class both with "
+                    f"and without leading zeros (e.g. {pair[0]!r} and {pair[1]!r}): read as "
+                    f"numbers, so they are one class ({int(pair[0])}). If they are different "
+                    f"classes, name them so that they differ otherwise (e.g. 'c{pair[0]}').",
+                    UserWarning, stacklevel=caller_stacklevel())
+            continue
         if name or (led.mean() >= ZERO_LED_SHARE and led.sum() >= ZERO_LED_MIN) \
                 or text.str.len().nunique() == 1:
             kept[df.columns[i]] = (raw.iloc[:, j].str.strip(), str(text[led].iloc[0]))
@@ -2031,7 +2041,9 @@ def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
         # one ',' or '.' with three digits after it (1,299) may as well be a decimal mark
         # (said by the decimal-comma hint): two of them, or a space or apostrophe, group
         # thousands
-        if len(vals) and vals.str.fullmatch(_GROUPED).all() and (
+        # (numbers below a thousand have no separator: 12,50 beside 3.184,81)
+        if len(vals) and (vals.str.fullmatch(_GROUPED)
+                          | vals.str.fullmatch(r"\s*[-+]?[0-9]{1,3}([.,][0-9]+)?\s*")).all() and (
                 vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any()
                 or vals.str.contains(r"[0-9][' \u00a0][0-9]{3}").any()):
             return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
@@ -2089,11 +2101,14 @@ def check_feature_columns(df: pd.DataFrame, feature_columns, table: str) -> None
                 f"drop those rows."
             )
     if non_numeric:
+        # numbers kept text by their decimal mark or thousands separators: said alone
+        hint = (_decimal_comma_hint(df, non_numeric)
+                + _grouped_thousands_hint(df, non_numeric))
         raise FeatureTypeError(
             f"feature column(s) {', '.join(map(repr, non_numeric))} of {table} are not "
-            f"numeric; encode them as numbers, or name a text column with --text-column "
-            f"(API: text_column=...).{_decimal_comma_hint(df, non_numeric)}"
-            f"{_grouped_thousands_hint(df, non_numeric)}"
+            f"numeric" + (f".{hint}" if hint else
+                          "; encode them as numbers, or name a text column with "
+                          "--text-column (API: text_column=...).")
         )
 
 

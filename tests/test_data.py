@@ -2019,6 +2019,17 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
     spaced = pd.DataFrame({"price": ["1 299", "2 500", "3 100", "14 750"], "label": list("abab")})
     with pytest.raises(FeatureTypeError, match="holds numbers that group their thousands"):
         prepare_labeled(spaced, label_column="label", feature_columns=["price"])
+    # European amounts read with --decimal ',': 3.184,81 beside 12,50 (below a thousand,
+    # no separator) are grouped thousands, said alone (no --text-column advice)
+    (tmp_path / "eu.csv").write_text("id;text;amount;label\n1;hello;3.184,81;a\n"
+                                     "2;win cash;12,50;b\n3;hi;1.348,93;a\n4;ok;7,00;b\n")
+    with pytest.raises(FeatureTypeError) as err:
+        prepare_labeled(load_table(tmp_path / "eu.csv", sep=";", decimal=","),
+                        label_column="label", feature_columns=["amount"], text_column="text")
+    assert str(err.value).endswith(
+        "are not numeric. Column 'amount' holds numbers that group their thousands (e.g. "
+        "'3.184,81'), which are read as text: save them without the thousands separator (in "
+        "a spreadsheet: a number format without it).")
 
 
 def test_a_folder_keeps_what_its_files_were_read_with(tmp_path):
@@ -2152,7 +2163,13 @@ def test_two_digit_label_codes_keep_their_leading_zeros(tmp_path):
     bare = load_table(tmp_path / "bare.csv", header=False, columns=["x", "label"],
                       text_columns=["label"])
     assert bare["label"].tolist() == ["01", "02", "01"]
-    # a stray "01" among "1"s would split class 1 in two: read as numbers, as before
+    # a stray "01" among "1"s would split class 1 in two: read as numbers, as before,
+    # and said (they might be two classes)
     (tmp_path / "stray.csv").write_text("x,label\n1.5,1\n2.5,2\n3.5,1\n4.5,2\n5.5,01\n")
-    assert load_table(tmp_path / "stray.csv", text_columns=["label"])["label"].tolist() == [
-        1, 2, 1, 2, 1]
+    with pytest.warns(UserWarning, match=r"column 'label' writes a class both with and without "
+                                         r"leading zeros \(e\.g\. '01' and '1'\): read as "
+                                         r"numbers, so they are one class \(1\)\. If they are "
+                                         r"different classes, name them so that they differ "
+                                         r"otherwise \(e\.g\. 'c01'\)"):
+        stray = load_table(tmp_path / "stray.csv", text_columns=["label"])
+    assert stray["label"].tolist() == [1, 2, 1, 2, 1]

@@ -47,6 +47,7 @@ SKIPPED_KEY = "active:skipped"
 LS_SKIPPED_KEY = "active:skipped/labelstudio"
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
+_ZERO_LED = re.compile(r"^\s*[+-]?0\d+\s*$")
 #: A whole number written as a decimal (``7.0``, ``-1.0``), as pandas writes a column of
 #: class numbers with a gap: in a ledger of class numbers, that number.
 _WHOLE_DECIMAL = re.compile(r"^\s*[+-]?\d+\.0+\s*$")
@@ -82,14 +83,24 @@ def _int_like(v: Any) -> int | None:
     return None
 
 
+def _zero_led(v: Any) -> bool:
+    """Whether ``v`` is an integer written with a leading zero (``"02"``, ``"007"``)."""
+    return isinstance(v, str) and _ZERO_LED.match(v) is not None
+
+
 def _kind_of(values: Sequence[Any]) -> str | None:
-    """``"int"`` when every value is an integer, ``"str"`` when none is, else ``"mixed"``."""
+    """``"int"`` when every value is an integer, ``"str"`` when none is, else ``"mixed"``.
+
+    Integers written with a leading zero (``"02"``) are codes, not numbers: read as
+    numbers they would lose the zero (and ``"02"`` would be ``"2"``), so with them every
+    value is a name."""
     if not values:
         return None
-    ints = [_int_like(v) is not None for v in values]
+    zero = [_zero_led(v) for v in values]
+    ints = [_int_like(v) is not None and not z for v, z in zip(values, zero, strict=True)]
     if all(ints):
         return "int"
-    if not any(ints):
+    if not any(ints) or all(i or z for i, z in zip(ints, zero, strict=True)):
         return "str"
     return "mixed"
 
@@ -186,8 +197,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
             # (given labels come as new classes too: counted once, as labels)
             counts = Counter(real)
             values = [*counts, *dict.fromkeys(c for c in new if c not in counts)]
-            nums = [v for v in values if _int_like(v) is not None]
-            names = [v for v in values if _int_like(v) is None]
+            nums = [v for v in values if _int_like(v) is not None and not _zero_led(v)]
+            names = [v for v in values if v not in nums]
 
             def shown(values: list) -> str:
                 return ", ".join(f"{v!r} ({counts[v]} label{'s' if counts[v] > 1 else ''})"
@@ -212,7 +223,10 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         known = set(classes)
     else:
         known = set(classes)
-    bad_new = [c for c in new if (_int_like(c) is None) == (kind == "int")]
+    # in a ledger of names, codes written with leading zeros ("02", "10") are names
+    codes = kind != "int" and any(_zero_led(c) for c in [*classes, *new])
+    bad_new = [c for c in new if ((_int_like(c) is None) if kind == "int"
+                                  else (_int_like(c) is not None and not codes))]
     if bad_new:
         what = "integers" if kind == "int" else "names"
         raise LabelError(
@@ -254,6 +268,15 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                 f"{at} {what}, but the classes of this ledger are numbers: "
                 f"{describe_classes(sorted(known))}; give a class number (-1 or out_of_scope "
                 f"marks an item out of scope).")
+        lost = [(v, k) for v in bad for k in sorted(known, key=str) if _zero_led(k)
+                and _int_like(v) is not None and str(k).lstrip("0") == str(v).strip().lstrip("0")]
+        if kind != "int" and lost:
+            raise LabelError(
+                f"{at} is not a class of this ledger, whose classes are codes written with "
+                f"leading zeros ({describe_classes(sorted(known))}): {lost[0][0]!r} is "
+                f"{lost[0][1]!r} without its zeros, as a spreadsheet saves codes it reads as "
+                f"numbers; format the label column as text, or write the codes with their "
+                f"zeros.")
         if kind != "int" and all(_int_like(v) is not None for v in bad):
             raise LabelError(
                 f"{at} is a number, but the classes of this ledger are names: "

@@ -17,6 +17,7 @@ from dataqa.active.labels import (
     CONFIG_KEY,
     OUT_OF_SCOPE_LABELS,
     _canonical,
+    _int_like,
     ledger_classes,
     normalize_new_labels,
 )
@@ -101,20 +102,22 @@ def _refuse_case_variants(ledger: Ledger, declared: list[Any], given: list[Any],
         for v in values:
             if isinstance(v, str) and _canonical(v) not in OUT_OF_SCOPE_LABELS:
                 where.setdefault(_canonical(v), origin)
-    groups: dict[str, list[str]] = {}
-    for v in where:
-        groups.setdefault(v.casefold(), []).append(v)
+    groups: dict[Any, list[str]] = {}
+    for v in where:  # "Spam" and "spam"; "02" and "2" (a code and a number)
+        n = _int_like(v)
+        groups.setdefault(v.casefold() if n is None else n, []).append(v)
     # the ledger's own classes are not compared with each other: a ledger that already
     # holds both spellings (from before this check) could never be initialised again
     clash = [g for g in groups.values()
              if len(g) > 1 and any(where[v] != "the ledger's classes" for v in g)]
     if clash:
         shown = "; ".join(" and ".join(f"{v!r} ({where[v]})" for v in g) for g in clash[:5])
+        ways = "ways" if any(_int_like(v) is not None for g in clash for v in g) else "cases"
         raise LabelError(
             f"{len(clash)} {'classes are' if len(clash) > 1 else 'class is'} spelled in "
-            f"several cases: {shown}. Case may be meaningful, so they are not merged: spell "
-            f"each class one way in the file and in --classes (e.g. all lower case) and run "
-            f"again.")
+            f"several {ways}: {shown}. Case and leading zeros may be meaningful, so they are not merged: "
+            f"spell each class one way in the file and in --classes (e.g. all lower case, "
+            f"or every code with its zeros) and run again.")
 
 
 def _warn_rehashed_rows(ledger: Ledger, name: str, ids, data_rows: list, held: list,

@@ -374,6 +374,30 @@ def test_next_names_a_bad_strategy_or_batch_even_with_a_round_open(tmp_path):
     assert "was waiting in the open round" not in out and "0 labels recorded" in out
 
 
+def test_a_label_without_annotator_that_corrects_a_newer_vote_is_recorded(tmp_path):
+    # spam (no annotator), then ham by ann (in force), then the first file again: it
+    # corrects ann's label back to spam, so it is recorded, not dropped as a repeat
+    led = tmp_path / "l.db"
+    _run("al", "init", _texts(tmp_path / "d.csv"), "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "1", "--out", tmp_path / "b.csv")
+    item = str(pd.read_csv(tmp_path / "b.csv", dtype={"id": str})["id"].iloc[0])
+    pd.DataFrame({"id": [item], "label": ["spam"]}).to_csv(tmp_path / "a1.csv", index=False)
+    pd.DataFrame({"id": [item], "label": ["ham"], "annotator": ["ann"]}).to_csv(
+        tmp_path / "a2.csv", index=False)
+    _run("al", "label", tmp_path / "a1.csv", "--ledger", led)
+    _run("al", "label", tmp_path / "a2.csv", "--ledger", led)
+    with Ledger(led, create=False) as check:
+        assert check.latest_labels().set_index("id").loc[item, "label"] == "ham"
+    out = _run("al", "label", tmp_path / "a1.csv", "--ledger", led)
+    assert out.startswith("1 label recorded") and "already recorded" not in out, out
+    with Ledger(led, create=False) as check:
+        assert check.latest_labels().set_index("id").loc[item, "label"] == "spam"
+    # given once more, it is a repeat of the label in force
+    out = _run("al", "label", tmp_path / "a1.csv", "--ledger", led)
+    assert "were already recorded with the same value" in out and "0 labels recorded" in out
+
+
 def test_a_label_file_given_twice_is_recorded_once_and_dev_changes_are_noted(tmp_path):
     led = tmp_path / "l.db"
     frame = pd.read_csv(_texts(tmp_path / "d.csv"))
@@ -723,6 +747,35 @@ def test_answers_that_lost_their_leading_zeros_are_told_so(tmp_path):
             f"{first.zfill(5)!r}") in " ".join(res.output.split())
     with Ledger(led, create=False) as check:
         assert len(check.labels("human")) == 0
+
+
+def test_class_codes_with_leading_zeros_stay_names(tmp_path):
+    # classes "02" and "10" (codes, as the file writes them) are names: read back as
+    # written, answered by name; "2" is no spelling of "02"
+    from dataqa.active.labels import ledger_classes, normalize_new_labels
+    from dataqa.errors import LabelError
+
+    led = tmp_path / "l.db"
+    (tmp_path / "c.csv").write_text("id,text,label\na,red apple,02\nb,green apple,10\n"
+                                    "c,blue car,02\nd,fast car,10\ne,yellow banana,\n")
+    _run("al", "init", tmp_path / "c.csv", "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id")
+    with Ledger(led, create=False) as check:
+        assert check.latest_labels()["label"].tolist() == ["02", "10", "02", "10"]
+        assert ledger_classes(check) == (["02", "10"], "str")
+        assert normalize_new_labels(check, ["e"], ["10"])[0] == ["10"]
+        with pytest.raises(LabelError, match=r"label '2' in the labels \(id 'e'\) is not a "
+                                             r"class of this ledger, whose classes are codes "
+                                             r"written with leading zeros \('02', '10'\): '2' "
+                                             r"is '02' without its zeros"):
+            normalize_new_labels(check, ["e"], ["2"])
+    # a class given as 2 in --classes and as 02 in the file: refused, not merged
+    res = runner.invoke(app, ["al", "init", str(tmp_path / "c.csv"), "--ledger",
+                              str(tmp_path / "m.db"), "--text-column", "text", "--label-column",
+                              "label", "--id-column", "id", "--classes", "2,10"])
+    assert res.exit_code == 2
+    assert ("1 class is spelled in several ways: '2' (--classes) and '02' (label column "
+            "'label' of") in " ".join(res.output.split())
 
 
 def test_empty_rows_below_the_answers_are_left_out(tmp_path):
