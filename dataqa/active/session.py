@@ -227,7 +227,12 @@ class LabelingSession:
                dev_split: str = "dev", id_column: str = "id", text_column: str | None = None,
                feature_columns: list[str] | None = None) -> LabelingSession:
         """A session over the items of ``data``; the ledger (created if missing) gets the
-        ids it lacks. Parameters as for the class."""
+        ids it lacks. Parameters as for the class; ``model=None`` is
+        :func:`dataqa.active.default_model`, as for :meth:`open`."""
+        if model is None:
+            from dataqa.active.simulate import default_model
+
+            model = default_model()
         session = cls.__new__(cls)
         session._configure(model, strategy=strategy, batch_size=batch_size,
                            random_state=random_state, selector=selector,
@@ -435,13 +440,16 @@ class LabelingSession:
         from dataqa.active.selectors import distinct_rows, get_selector, select_batch
 
         self.notes_: list[str] = []
+        # the round number is read before the open round is looked for: a round another
+        # process starts after that look (while the model is fitted) is then found under
+        # the write lock below, not numbered past and its batch started again
+        round_no = len(self.ledger.rounds()) + 1
         open_round = self.open_round()
         fitted = self._fit()
         if open_round is not None:
             ids = list(open_round["batch_ids"])
             return self._batch_frame(ids, open_round["scores"], int(open_round["round"]),
                                      fitted)
-        round_no = len(self.ledger.rounds()) + 1
         rng = np.random.default_rng([self.random_state, round_no])
         rows, y, oos_rows = self._training()
         skipped = set().union(*self._skipped().values())
@@ -698,6 +706,12 @@ class LabelingSession:
                 f"{len(relabeled)} label(s){who} in {where} replace a different {source} "
                 f"label recorded earlier ({shown}{more}); the new ones are in force.")
         repeats = [i for i, v in keep if i in last and last[i] == v]
+        if repeats and annotator is None:
+            # a label without an annotator newer than the annotators' vote corrects it:
+            # one that repeats an earlier such label is a repeat only while that value is
+            # still the one in force (else it corrects the vote back, and is recorded)
+            force = self.ledger.latest_labels(source).set_index("id")["label"].to_dict()
+            repeats = [i for i in repeats if i not in force or force[i] == last[i]]
         if repeats:
             who = "" if annotator is None else f" by {annotator}"
             self.notes_.append(

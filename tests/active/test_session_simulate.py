@@ -376,6 +376,31 @@ def test_two_sessions_choosing_a_batch_at_once_start_one_round(tmp_path: Path) -
     b.ledger.close()
 
 
+def test_a_round_started_while_the_model_is_fitted_is_not_started_again(tmp_path: Path) -> None:
+    # b starts round 1 after a has looked for an open round, while a fits its model: a
+    # shows b's round instead of numbering its own round 2 with the same items
+    X, y, ids = _digits(200)
+    led = Ledger(tmp_path / "r.db")
+    led.add_items(ids)
+    led.add_labels(ids[:30], y[:30], source="given")
+    led.close()
+    a, b = _session(tmp_path / "r.db", X, ids), _session(tmp_path / "r.db", X, ids)
+    fit, chosen_by_b = a._fit, {}
+
+    def fit_while_b_runs():
+        out = fit()
+        chosen_by_b.setdefault("batch", b.next_batch())
+        return out
+
+    a._fit = fit_while_b_runs
+    batch = a.next_batch()
+    assert batch["id"].tolist() == chosen_by_b["batch"]["id"].tolist()
+    assert a.ledger.rounds()["round"].tolist() == [1]
+    assert any("another process started round 1" in n for n in a.notes_)
+    a.ledger.close()
+    b.ledger.close()
+
+
 def test_a_label_changed_in_a_table_without_ids_is_warned_of_as_a_second_item(
         tmp_path: Path) -> None:
     from dataqa.active.session import store_table
@@ -420,3 +445,16 @@ def test_a_fall_in_dev_accuracy_beyond_its_interval_is_warned_of(tmp_path: Path)
         led.add_items(["a"])
         assert dev_drop_warning(led, {"dev_accuracy": 0.2, "dev_high": 0.3,
                                       "round": led.start_round("random", {}, ["a"])}) is None
+
+
+def test_create_without_a_model_uses_the_default_model(tmp_path: Path) -> None:
+    from dataqa.active import default_model
+
+    X, y, ids = _digits(120)
+    led = Ledger(tmp_path / "d.db")
+    led.add_items(ids)
+    led.add_labels(ids[:30], y[:30], source="given")
+    s = LabelingSession.create(led, None, X, ids=ids, batch_size=5)
+    assert type(s.model).__name__ == type(default_model()).__name__
+    assert len(s.next_batch()) == 5
+    led.close()
