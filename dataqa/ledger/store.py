@@ -217,8 +217,9 @@ class Store:
                     f"{TIMEOUT_ENV} to wait longer.") from exc
             if "readonly" in msg or "read-only" in msg:
                 raise LedgerError(
-                    f"ledger {self.path!r} is read-only; check the permissions of the file "
-                    f"and its folder.") from exc
+                    f"ledger {self.path!r} is read-only; check the permissions of the file, "
+                    f"of its -wal and -shm files beside it (a failed write may leave them "
+                    f"read-only too) and of its folder.") from exc
             if "disk i/o" in msg or "unable to open" in msg or "disk is full" in msg:
                 raise LedgerError(
                     f"cannot use ledger {self.path!r}: {exc}; check the disk, its free space "
@@ -255,6 +256,8 @@ class Store:
                 + (", or a new path to create one." if self._create else
                    " (`dataqa al init` makes one).")
             ) from exc
+        if version == 0 and "meta" in tables:
+            version = self._version_from_meta(conn)
         bad = _identity_error(self.path, conn, tables, version)
         if bad is not None:
             raise bad
@@ -273,6 +276,24 @@ class Store:
         if version < SCHEMA_VERSION:
             with self.lock:
                 migrate(conn)
+
+    def _version_from_meta(self, conn: sqlite3.Connection) -> int:
+        """The schema version of a ledger whose file lost it (``sqlite3 .dump`` and a
+        restore keep the tables but not ``PRAGMA user_version``): the one its meta table
+        records, written back to the file; 0 when the table records none."""
+        try:
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:  # (a meta table without the columns)
+            return 0
+        text = "" if row is None else str(row[0]).strip()
+        if not text.isdigit() or int(text) == 0:
+            return 0
+        version = int(text)
+        if version <= SCHEMA_VERSION:
+            with self.guard():
+                conn.execute(f"PRAGMA user_version = {version}")
+        return version
 
     @property
     def closed(self) -> bool:
@@ -321,9 +342,9 @@ class Store:
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    _rollback(conn)
                     raise
-                conn.execute("COMMIT")
+                _commit(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -343,11 +364,11 @@ class Store:
                 yield
             except BaseException:
                 self._tx_depth = 0
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
             self._tx_depth = 0
             with self.guard():
-                conn.execute("COMMIT")
+                _commit(conn)
 
     @staticmethod
     def check_known(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
@@ -367,3 +388,20 @@ class Store:
                 f"{len(missing)} item id(s) are not in the ledger: {format_ids(missing)}; "
                 f"add them first with add_items(...)."
             )
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not undone it already (it does so itself
+    after some errors, a full disk among them: a second ROLLBACK would fail and hide the
+    error that caused it)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """Commit; a commit that fails (a full disk) leaves nothing half written or open."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise

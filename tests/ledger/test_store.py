@@ -51,6 +51,45 @@ def test_write_interrupted_by_exception_leaves_previous_state(ledger: Ledger) ->
     assert len(ledger.labels()) == 2
 
 
+def test_an_error_after_which_sqlite_rolled_back_itself_is_the_one_raised(ledger: Ledger) -> None:
+    # some errors (a full disk) end the transaction inside SQLite: undoing it again failed
+    # with "cannot rollback - no transaction is active", which hid the cause
+    ledger.add_items(["a", "b"])
+    ledger._connection().execute(
+        "CREATE TRIGGER full BEFORE INSERT ON labels WHEN NEW.item_id = 'b' "
+        "BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="disk is full"):
+        ledger.add_labels(["a", "b"], [1, 1], source="human")
+    with pytest.raises(sqlite3.IntegrityError, match="disk is full"):
+        with ledger.transaction():
+            ledger.add_labels(["a"], [0], source="given")
+            ledger.add_labels(["b"], [0], source="given")
+    assert ledger.labels().empty
+    ledger.add_labels(["a"], [1], source="human")  # the ledger still works afterwards
+    assert ledger.labels()["label"].tolist() == [1]
+
+
+def test_a_ledger_restored_from_a_sql_dump_opens(tmp_path: Path) -> None:
+    # `sqlite3 a.ledger .dump | sqlite3 b.ledger` keeps the tables, not PRAGMA
+    # user_version: the version comes from the meta table, not a second migration
+    with Ledger(tmp_path / "a.ledger") as ledger:
+        ledger.add_items(["007", "008"])
+        ledger.add_labels(["007"], [1], source="given")
+    src = sqlite3.connect(tmp_path / "a.ledger")
+    dst = sqlite3.connect(tmp_path / "b.ledger")
+    dst.executescript("\n".join(src.iterdump()))
+    src.close()
+    assert dst.execute("PRAGMA user_version").fetchone()[0] == 0
+    dst.close()
+    with Ledger(tmp_path / "b.ledger", create=False) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        assert ledger.latest_labels()[["id", "label"]].values.tolist() == [["007", 1]]
+        ledger.add_labels(["008"], [0], source="human")
+    conn = sqlite3.connect(tmp_path / "b.ledger")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
 def test_killed_process_leaves_last_commit(tmp_path: Path) -> None:
     path = tmp_path / "k.db"
     with Ledger(path) as ledger:
