@@ -302,7 +302,8 @@ def register(app: typer.Typer) -> None:
             took_columns=dev_columns is None and columns is not None
             and dev_read_opts.get("columns") is not None,
             # read as weak_label reads its dev file
-            text_columns=[c for c in (label_column, *literal) if c], string_columns=[text])
+            text_columns=[c for c in (label_column, *literal) if c],
+            string_columns=[c for c in (text, id_column) if c is not None])
         if dev_table is not None:
             dev_table = _numbers_back(dev_table, {
                 c: words for c, words in _na_word_columns(lf_list, text).items()

@@ -55,6 +55,23 @@ def test_weak_command_writes_outputs(files):
     assert "Labeling functions" in html and "data:image/png;base64" in html and "kw_sub" in html
 
 
+def test_a_dev_files_zero_led_id_column_is_read_as_ids_without_a_warning(files):
+    # the main file's id column 0001... is read as ids, silently: so is the dev file's
+    texts = pd.read_csv(files / "d.csv")["body"].tolist()
+    pd.DataFrame({"key": [f"{i:04d}" for i in range(8)], "body": texts}).to_csv(
+        files / "z.csv", index=False)
+    pd.DataFrame({"key": [f"{i:04d}" for i in range(6)], "body": texts[:6],
+                  "gold": [1, 0, 1, 0, 0, 1]}).to_csv(files / "zdev.csv", index=False)
+    res = CliRunner().invoke(app, [
+        "weak", str(files / "z.csv"), "--lfs", str(files / "my_lfs.py"), "--cardinality", "2",
+        "--id-column", "key", "--text-column", "body", "--dev", str(files / "zdev.csv"),
+        "--label-column", "gold", "--out", str(files / "zout")])
+    assert res.exit_code == 0, res.output
+    assert "leading zeros" not in res.output, res.output
+    labels = pd.read_csv(files / "zout" / "weak_labels.csv", dtype={"id": str})
+    assert labels["id"].tolist() == [f"{i:04d}" for i in range(8)]
+
+
 def test_weak_command_module_and_default_method(files, monkeypatch):
     monkeypatch.syspath_prepend(str(files))
     df = pd.read_csv(files / "d.csv").rename(columns={"body": "text"})
