@@ -2801,6 +2801,10 @@ def _say_once(said: dict, source) -> None:
         if len(where) > 1:
             names = ", ".join(f.name for f in where[1:4]) + (", ..." if len(where) > 4 else ".")
             msg += f" (The same for {len(where) - 1} more file(s) of {str(source)!r}: {names})"
+        if "If the file is UTF-8, pass --encoding utf-8" in msg:
+            # one --encoding reads every file: the UTF-8 one may sit among cp1252 ones
+            msg += (f" --encoding applies to every file of {str(source)!r}: if some of them "
+                    f"are in another encoding, save them all in one (UTF-8) first.")
         warnings.warn(msg, category, stacklevel=caller_stacklevel())
 
 

@@ -1475,6 +1475,17 @@ def test_a_utf8_file_read_as_cp1252_is_warned_about(tmp_path):
         assert load_table(tmp_path / "w.csv", encoding="cp1252")["a"].tolist() == ["caf\u00e9"]
         load_table(tmp_path / "plain.csv", encoding="cp1252")
         load_table(tmp_path / "u8.csv", encoding="utf-8")
+    # a folder of a UTF-8 file and a cp1252 one: one --encoding reads both, so said
+    from dataqa.data import load_tables
+
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.csv").write_text("a,b\nna\u00efve,1\n", encoding="utf-8")
+    (tmp_path / "parts" / "b.csv").write_bytes("a,b\ncaf\u00e9,1\n".encode("cp1252"))
+    with pytest.warns(UserWarning, match=r"a\.csv' is read as cp1252, but it is valid UTF-8 .*"
+                                         r"--encoding applies to every file of .*parts': if "
+                                         r"some of them are in another encoding, save them all "
+                                         r"in one \(UTF-8\) first\."):
+        load_tables(tmp_path / "parts", encoding="cp1252")
 
 
 def test_a_cp1252_file_read_as_latin1_is_warned_about(tmp_path):
