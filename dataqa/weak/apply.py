@@ -88,34 +88,58 @@ def _row_label(df: pd.DataFrame, pos: int, id_column: str | None, offset: int = 
     if id_column is not None and id_column in df.columns:
         key = df[id_column].iloc[pos]
         return f"{id_column}={key.item() if isinstance(key, np.generic) else key!r}"
-    from dataqa.data import _FILES_ATTR, _ROWS_READ_ATTR, _SOURCE_ATTR
+    from dataqa.data import _SOURCE_ATTR
 
     idx = df.index[pos]
     idx = idx.item() if isinstance(idx, np.generic) else idx
-    read = df.attrs.get(_ROWS_READ_ATTR)
-    if (_SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex) and df.index.start == 0
-            and read is not None and len(df) != read):
-        # rows left out and the rest numbered afresh (reset_index): its row in the file
-        # cannot be told
-        return (f"index {idx!r} (position {pos + offset}; the table has {len(df)} of the "
-                f"{read} rows read from {str(df.attrs[_SOURCE_ATTR])!r}, numbered afresh, so "
-                f"its row in the file is not known)")
     if _SOURCE_ATTR in df.attrs and isinstance(df.index, pd.RangeIndex):
-        # read from a file: the row as the file has it (the index a slice of the table
-        # read keeps), as other reading messages count; of a table read from several, the
-        # row of the file it came from
-        row = int(df.index[pos])
-        files = df.attrs.get(_FILES_ATTR)
-        if files:
-            start = 0
-            for name, n in files:
-                if row < start + n:
-                    return (f"{row - start + 1} of {str(name)!r} (data rows counted from 1, "
-                            f"after any header)")
-                start += n
-        return (f"{row + 1} of {str(df.attrs[_SOURCE_ATTR])!r} (data rows counted from 1, "
-                f"after any header)")
+        where = _file_row(df, int(idx))
+        if df.attrs.get(_MAYBE_RENUMBERED_ATTR):
+            # the first rows of the file, or rows left out and the rest numbered afresh
+            # (reset_index): the index cannot tell which
+            where = (f"{where[:-1]}; if rows were left out of the table and the rest "
+                     f"numbered afresh, it is the table's index {idx!r} instead)")
+        return where
     return f"index {idx!r} (position {pos + offset})"
+
+
+#: ``df.attrs`` key set by :func:`apply_lfs` on a table read from a file that has fewer
+#: rows than were read and a fresh index 0, 1, ...: its first rows, or rows renumbered.
+_MAYBE_RENUMBERED_ATTR = "dataqa_maybe_renumbered"
+
+
+def _noting_renumbering(df: pd.DataFrame) -> pd.DataFrame:
+    """``df``, marked (on a shallow copy) when its row numbers may not be the file's: read
+    from a file, fewer rows than were read, index 0, 1, ... (its chunks, applied in
+    parallel, keep the mark and their part of the index)."""
+    from dataqa.data import _ROWS_READ_ATTR, _SOURCE_ATTR
+
+    read, index = df.attrs.get(_ROWS_READ_ATTR), df.index
+    if (read is None or _SOURCE_ATTR not in df.attrs or not isinstance(index, pd.RangeIndex)
+            or index.start != 0 or index.step != 1 or len(df) == read):
+        return df
+    out = df.copy(deep=False)
+    out.attrs = {**df.attrs, _MAYBE_RENUMBERED_ATTR: True}
+    return out
+
+
+def _file_row(df: pd.DataFrame, row: int) -> str:
+    """Row ``row`` (0-based, of the table read) as the file (or the file among several it
+    came from) numbers it, in a message."""
+    from dataqa.data import _FILES_ATTR, _SOURCE_ATTR
+
+    # the row as the file has it (the index a slice of the table read keeps), as other
+    # reading messages count; of a table read from several, the row of the file it came from
+    files = df.attrs.get(_FILES_ATTR)
+    if files:
+        start = 0
+        for name, n in files:
+            if row < start + n:
+                return (f"{row - start + 1} of {str(name)!r} (data rows counted from 1, "
+                        f"after any header)")
+            start += n
+    return (f"{row + 1} of {str(df.attrs[_SOURCE_ATTR])!r} (data rows counted from 1, "
+            f"after any header)")
 
 
 def _bad_vote(lf: Any, y: Any, df: pd.DataFrame, pos: int, id_column: str | None,
@@ -624,6 +648,7 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
                 df = load_table(data)
             except EmptyDataError:
                 raise
+        df = _noting_renumbering(df)
         L, faults = _apply_frame(df, lfs, n_jobs=n_jobs, fault_tolerant=fault_tolerant,
                                  progress=progress, id_column=id_column, threads=threads,
                                  label=progress_label)

@@ -517,18 +517,26 @@ def test_error_on_a_files_row_counts_it_as_the_file_does(tmp_path):
         apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")), [lf_boom_on_z])
     with pytest.raises(LabelingFunctionError, match=r"raised on row 2 of '[^']*b\.csv'"):
         apply_lfs(load_tables(str(tmp_path / "parts" / "*.csv")).iloc[1:], [lf_boom_on_z])
-    # rows left out and the rest numbered afresh: the file's row cannot be told, so the
-    # index and position are named, not a wrong row of the file
+    # rows left out and the rest numbered afresh cannot be told from the file's first
+    # rows: both readings are named
     table = load_tables(str(path))
     kept = table[table["label"] == "spam"].reset_index(drop=True)
     with pytest.raises(LabelingFunctionError) as e:
         apply_lfs(kept, [lf_boom_on_z])
-    assert (f"raised on row index 0 (position 0; the table has 1 of the 3 rows read from "
-            f"{str(path)!r}, numbered afresh, so its row in the file is not known)") \
-        in str(e.value)
-    # the whole table, or a slice keeping its index, still names the file's row
-    with pytest.raises(LabelingFunctionError, match=r"row 3 of .*sms\.csv"):
-        apply_lfs(table.iloc[2:], [lf_boom_on_z])
+    assert (f"raised on row 1 of {str(path)!r} (data rows counted from 1, after any header; "
+            f"if rows were left out of the table and the rest numbered afresh, it is the "
+            f"table's index 0 instead)") in str(e.value)
+    # the whole table, a slice keeping its index, or every other row, in one process or
+    # in chunks applied in parallel, names the file's row alone
+    big = tmp_path / "big.csv"
+    big.write_text("label,text\nham,hi\nham,hello\nspam,a zebra\n"
+                   + "".join(f"ham,hello {i}\n" for i in range(40)))
+    whole = load_tables(str(big))
+    for frame, n_jobs in ((whole, 1), (whole, 2), (whole.iloc[2:], 2), (whole.iloc[::2], 1)):
+        with pytest.raises(LabelingFunctionError) as e:
+            apply_lfs(frame, [lf_boom_on_z], n_jobs=n_jobs)
+        assert f"raised on row 3 of {str(big)!r} (data rows counted from 1, after any " \
+               f"header): ValueError" in str(e.value)
 
 
 def test_memoized_preprocessors_give_the_same_matrix_in_other_processes_after_a_run_here():
