@@ -363,12 +363,9 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
         known = ((fetched.previous or {}).get("classes")
                  or (pushed.get("class_names") if same_project(
                      pushed, project_id, fetched.url, fetched.created_at) else None))
-        # how this project's answers are stored is fixed at its first pull: worked out
-        # again from the ledger, the numbers a pull stored as positions would make its
-        # classes numbers, and a class named "3" would be stored as 3 next time
-        stored_as = (fetched.previous or {}).get("label_kind", "unset")
-        if stored_as == "unset":
-            stored_as = ledger_classes(ledger_db, pulled=False)[1]
+        # (fixed at the first pull: the positions a pull stored must not make the classes
+        # numbers, which would store a class named "3" as 3 on the next)
+        stored_as = _stored_as(ledger_db, fetched, names, kind, full=full)
         codec = _codec(list(names), stored_as, known)
         upserts = _compare(rows, before, fetched.origin.prefix, codec)
         # a new label of an item an active-learning round picked, from a project that
@@ -420,6 +417,32 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
                    new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips,
                    tasks_deleted=deleted)
+
+
+def _stored_as(ledger_db: Any, fetched: Any, names: list[str], kind: str | None, *,
+               full: bool) -> str | None:
+    """How this project's answers are stored (the codec's kind): fixed at its first pull
+    and kept. A state from before it was kept goes on as its pulls did (``kind``, the
+    ledger's), warning when they may have stored classes named by numbers two ways."""
+    from dataqa.active.labels import ledger_classes
+
+    previous = fetched.previous or {}
+    if "label_kind" in previous:
+        return previous["label_kind"]
+    first = ledger_classes(ledger_db, pulled=False)[1]
+    numbered = ", ".join(repr(n) for n in names if _int_text(n) is not None)
+    if previous and not full and first != kind and numbered:
+        import warnings
+
+        from dataqa._caller import caller_stacklevel
+
+        warnings.warn(
+            f"project {fetched.title!r} has classes named by numbers ({numbered}), and an "
+            f"earlier version of dataqa could store such an answer as the class's position "
+            f"on one pull and as its number on the next: pull it once with --full (API: "
+            f"full=True) to store every answer again one way.", UserWarning,
+            stacklevel=caller_stacklevel())
+    return kind if previous else first
 
 
 def _new_classes(classes: list[Any], upserts: list[dict], codec: _LabelCodec) -> list[str]:

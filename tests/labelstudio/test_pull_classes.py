@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from dataqa.active.labels import ledger_classes
@@ -273,3 +275,27 @@ def test_classes_named_by_digits_are_stored_alike_on_every_pull(ls_server, ls_cl
     third = pull_project(**kw, full=True).annotations.set_index("id")
     assert third["label"].to_dict() == {"r1": 2, "r2": 2, "r3": 0}
     assert set(third["status"]) == {"unchanged"}
+    # a pull state written before the kind was kept: those pulls' way goes on, with a
+    # warning to pull once with --full, which stores every answer one way
+    from dataqa.labelstudio.ledger_state import pulled_state_key
+
+    with Ledger(led) as db:
+        state = db.get_state(pulled_state_key(project_name))
+        del state["label_kind"]
+        db.set_state(pulled_state_key(project_name), state)
+    with pytest.warns(UserWarning, match=r"has classes named by numbers \('1', '2', '3'\).*"
+                                         r"pull it once with --full"):
+        pull_project(**kw)
+    with Ledger(led) as db:
+        state = db.get_state(pulled_state_key(project_name))
+        del state["label_kind"]
+        db.set_state(pulled_state_key(project_name), state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        full = pull_project(**kw, full=True).annotations.set_index("id")
+        assert full["label_name"].to_dict() == {"r1": "3", "r2": "3", "r3": "1"}
+        again = pull_project(**kw).annotations.set_index("id")
+    assert again["label_name"].to_dict() == {"r1": "3", "r2": "3", "r3": "1"}
+    with Ledger(led) as db:  # one way now: the numbers, as those pulls stored them
+        assert db.latest_labels(source="human").set_index("id")["label"].to_dict() == \
+            {"r1": 3, "r2": 3, "r3": 1}
