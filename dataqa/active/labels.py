@@ -223,10 +223,22 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         known = set(classes)
     else:
         known = set(classes)
-    # in a ledger of names, codes written with leading zeros ("02", "10") are names
-    codes = kind != "int" and any(_zero_led(c) for c in [*classes, *new])
-    bad_new = [c for c in new if ((_int_like(c) is None) if kind == "int"
-                                  else (_int_like(c) is not None and not codes))]
+    if kind != "int":  # one number written two ways ("02" and "2"): refused, not merged
+        ways: dict[int, list[str]] = {}
+        for c in dict.fromkeys(str(c).strip() for c in [*classes, *new]):
+            if _int_like(c) is not None:
+                ways.setdefault(int(_int_like(c)), []).append(c)
+        two = next((w for w in ways.values() if len(w) > 1), None)
+        if two is not None:
+            raise LabelError(
+                f"classes {two[0]!r} and {two[1]!r} (of this ledger, {where} or --new-class) "
+                f"are one number written two ways; leading zeros may be meaningful, so they "
+                f"are not merged: write each class one way (codes with their zeros).")
+    # in a ledger of codes written with leading zeros ("02", "10": names), a number is a
+    # code too; in a ledger of other names it is refused
+    codes = kind != "int" and any(_zero_led(c) for c in (classes or new))
+    bad_new = [c for c in new if ((_int_like(c) is None) if kind == "int" else (
+        _int_like(c) is not None and not _zero_led(c) and not codes))]
     if bad_new:
         what = "integers" if kind == "int" else "names"
         raise LabelError(
@@ -269,7 +281,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                 f"{describe_classes(sorted(known))}; give a class number (-1 or out_of_scope "
                 f"marks an item out of scope).")
         lost = [(v, k) for v in bad for k in sorted(known, key=str) if _zero_led(k)
-                and _int_like(v) is not None and str(k).lstrip("0") == str(v).strip().lstrip("0")]
+                and _int_like(v) is not None and not _zero_led(v)
+                and str(k).lstrip("0") == str(v).strip().lstrip("0")]
         if kind != "int" and lost:
             raise LabelError(
                 f"{at} is not a class of this ledger, whose classes are codes written with "
@@ -277,7 +290,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
                 f"{lost[0][1]!r} without its zeros, as a spreadsheet saves codes it reads as "
                 f"numbers; format the label column as text, or write the codes with their "
                 f"zeros.")
-        if kind != "int" and all(_int_like(v) is not None for v in bad):
+        if kind != "int" and not codes and all(_int_like(v) is not None
+                                               and not _zero_led(v) for v in bad):
             raise LabelError(
                 f"{at} is a number, but the classes of this ledger are names: "
                 f"{describe_classes(sorted(known))}. A file of class numbers (the `label` "

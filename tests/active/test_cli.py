@@ -769,6 +769,27 @@ def test_class_codes_with_leading_zeros_stay_names(tmp_path):
                                              r"written with leading zeros \('02', '10'\): '2' "
                                              r"is '02' without its zeros"):
             normalize_new_labels(check, ["e"], ["2"])
+        with pytest.raises(LabelError, match=r"label '002' in the labels \(id 'e'\) is not "
+                                             r"a class of this ledger; the classes are"):
+            normalize_new_labels(check, ["e"], ["002"])  # (not "02 without its zeros")
+        # --new-class 2 beside the class 02: one number written two ways, refused
+        with pytest.raises(LabelError, match=r"classes '02' and '2' \(of this ledger, the "
+                                             r"labels or --new-class\) are one number written "
+                                             r"two ways"):
+            normalize_new_labels(check, ["e"], ["2"], new_classes=["2"])
+    # a ledger with no class yet given 02 and 2: refused the same way
+    empty = Ledger(tmp_path / "e.db")
+    empty.add_items(["a", "b"])
+    with pytest.raises(LabelError, match="are one number written two ways"):
+        normalize_new_labels(empty, ["a", "b"], ["02", "2"])
+    # in a ledger of other names a code is a name, a bare number is refused
+    names = Ledger(tmp_path / "n.db")
+    names.add_items(["a", "b", "c"])
+    names.add_labels(["a"], ["ham"], source="given")
+    assert normalize_new_labels(names, ["b"], ["02"], new_classes=["02"])[:2] == (["02"], ["02"])
+    with pytest.raises(LabelError, match=r"class '3' \(of the labels, or --new-class\) does "
+                                         r"not fit: the classes of this ledger are names"):
+        normalize_new_labels(names, ["b", "c"], ["02", "3"], new_classes=["02", "3"])
     # a class given as 2 in --classes and as 02 in the file: refused, not merged
     res = runner.invoke(app, ["al", "init", str(tmp_path / "c.csv"), "--ledger",
                               str(tmp_path / "m.db"), "--text-column", "text", "--label-column",
