@@ -2046,8 +2046,9 @@ def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
                           | vals.str.fullmatch(r"\s*[-+]?[0-9]{1,3}([.,][0-9]+)?\s*")).all() and (
                 vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any()
                 or vals.str.contains(r"[0-9][' \u00a0][0-9]{3}").any()):
+            grouped = vals[vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}")]
             return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
-                    f"{vals.iloc[0]!r}), which are read as text: save them without the "
+                    f"{grouped.iloc[0]!r}), which are read as text: save them without the "
                     f"thousands separator (in a spreadsheet: a number format without it).")
     return ""
 
@@ -2104,12 +2105,14 @@ def check_feature_columns(df: pd.DataFrame, feature_columns, table: str) -> None
         # numbers kept text by their decimal mark or thousands separators: said alone
         hint = (_decimal_comma_hint(df, non_numeric)
                 + _grouped_thousands_hint(df, non_numeric))
+        rest = [c for c in non_numeric if repr(str(c)) not in hint]
+        advice = ("encode them as numbers, or name a text column with --text-column (API: "
+                  "text_column=...).")
+        if hint and rest:
+            advice = f"encode {', '.join(map(repr, rest))} as numbers.{hint}"
         raise FeatureTypeError(
             f"feature column(s) {', '.join(map(repr, non_numeric))} of {table} are not "
-            f"numeric" + (f".{hint}" if hint else
-                          "; encode them as numbers, or name a text column with "
-                          "--text-column (API: text_column=...).")
-        )
+            f"numeric" + (f"; {advice}" if not hint or rest else f".{hint}"))
 
 
 def _require_column(df: pd.DataFrame, column: str, role: str, table: str = "the table") -> None:

@@ -2032,8 +2032,9 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
         prepare_labeled(spaced, label_column="label", feature_columns=["price"])
     # European amounts read with --decimal ',': 3.184,81 beside 12,50 (below a thousand,
     # no separator) are grouped thousands, said alone (no --text-column advice)
-    (tmp_path / "eu.csv").write_text("id;text;amount;label\n1;hello;3.184,81;a\n"
-                                     "2;win cash;12,50;b\n3;hi;1.348,93;a\n4;ok;7,00;b\n")
+    (tmp_path / "eu.csv").write_text("id;text;amount;label;city\n1;hello;12,50;a;Rome\n"
+                                     "2;win cash;3.184,81;b;Oslo\n3;hi;1.348,93;a;Rome\n"
+                                     "4;ok;7,00;b;Oslo\n")
     with pytest.raises(FeatureTypeError) as err:
         prepare_labeled(load_table(tmp_path / "eu.csv", sep=";", decimal=","),
                         label_column="label", feature_columns=["amount"], text_column="text")
@@ -2041,6 +2042,14 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
         "are not numeric. Column 'amount' holds numbers that group their thousands (e.g. "
         "'3.184,81'), which are read as text: save them without the thousands separator (in "
         "a spreadsheet: a number format without it).")
+    # another column beside it that is text: told to encode that one
+    with pytest.raises(FeatureTypeError) as err:
+        prepare_labeled(load_table(tmp_path / "eu.csv", sep=";", decimal=","),
+                        label_column="label", feature_columns=["amount", "city"],
+                        text_column="text")
+    assert ("feature column(s) 'amount', 'city' of" in str(err.value)
+            and "are not numeric; encode 'city' as numbers. Column 'amount' holds numbers "
+                "that group their thousands (e.g. '3.184,81')" in str(err.value))
 
 
 def test_a_folder_keeps_what_its_files_were_read_with(tmp_path):

@@ -161,5 +161,6 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # (SQLite undoes it itself after a full disk)
+            conn.execute("ROLLBACK")
         raise

@@ -256,11 +256,15 @@ class Store:
                 + (", or a new path to create one." if self._create else
                    " (`dataqa al init` makes one).")
             ) from exc
-        if version == 0 and "meta" in tables:
-            version = self._version_from_meta(conn)
+        restored = version == 0 and "meta" in tables
+        if restored:
+            version = _version_from_meta(conn)
         bad = _identity_error(self.path, conn, tables, version)
         if bad is not None:
             raise bad
+        if restored and 0 < version:  # written back only once the file is known a ledger
+            with self.guard():
+                conn.execute(f"PRAGMA user_version = {version}")
         if check and tables:
             problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(1)")]
             if problems != ["ok"]:
@@ -276,24 +280,6 @@ class Store:
         if version < SCHEMA_VERSION:
             with self.lock:
                 migrate(conn)
-
-    def _version_from_meta(self, conn: sqlite3.Connection) -> int:
-        """The schema version of a ledger whose file lost it (``sqlite3 .dump`` and a
-        restore keep the tables but not ``PRAGMA user_version``): the one its meta table
-        records, written back to the file; 0 when the table records none."""
-        try:
-            row = conn.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.OperationalError:  # (a meta table without the columns)
-            return 0
-        text = "" if row is None else str(row[0]).strip()
-        if not text.isdigit() or int(text) == 0:
-            return 0
-        version = int(text)
-        if version <= SCHEMA_VERSION:
-            with self.guard():
-                conn.execute(f"PRAGMA user_version = {version}")
-        return version
 
     @property
     def closed(self) -> bool:
@@ -405,3 +391,15 @@ def _commit(conn: sqlite3.Connection) -> None:
     except BaseException:
         _rollback(conn)
         raise
+
+
+def _version_from_meta(conn: sqlite3.Connection) -> int:
+    """The schema version of a ledger whose file lost it (``sqlite3 .dump`` and a restore
+    keep the tables but not ``PRAGMA user_version``): the one its meta table records; 0
+    when it records none."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:  # (a meta table without those columns)
+        return 0
+    text = "" if row is None else str(row[0]).strip()
+    return int(text) if text.isdigit() else 0

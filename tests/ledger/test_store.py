@@ -88,6 +88,17 @@ def test_a_ledger_restored_from_a_sql_dump_opens(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "b.ledger")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
+    # another application's database with a meta table: refused, and left as it was
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    other.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    other.commit()
+    other.close()
+    with pytest.raises(LedgerError, match="is a SQLite database but not a dataqa ledger"):
+        Ledger(tmp_path / "other.db", create=False)
+    other = sqlite3.connect(tmp_path / "other.db")
+    assert other.execute("PRAGMA user_version").fetchone()[0] == 0
+    other.close()
 
 
 def test_killed_process_leaves_last_commit(tmp_path: Path) -> None:
