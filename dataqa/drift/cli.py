@@ -175,7 +175,8 @@ def _print(result, paths) -> None:
         from dataqa.drift.report import windows_summary
 
         _say(f"  {windows_summary(result.windows)}"
-             + (f"; {no_time} rows without a time are in no window"
+             + (f"; {no_time} {'row' if no_time == 1 else 'rows'} without a time "
+                f"{'is' if no_time == 1 else 'are'} in no window"
                 if (no_time := result.settings.get("rows_without_time")) else ""),
              highlight=False)
         chunks = result.reference_chunks

@@ -480,7 +480,8 @@ def _placeholder_times(times: pd.Series) -> np.ndarray:
     offsets reach: ``1969-12-31T19:00:00-05:00`` is Unix 0 shown in New York, and
     ``1970-01-01T00:00:00+02:00`` a zero filled in before the zone was added) or a year
     before 1902 (1900-01-01, 0001-01-01 as some systems fill), among times whose median
-    is after 1990, and at most 1% of them (or one)."""
+    is after 1990 (so fewer than half of them: a column that fills every missing time
+    with 0 has many)."""
     t = times.dropna()
     if not len(t) or t.median().year < 1990:
         return np.zeros(len(times), dtype=bool)
@@ -492,8 +493,7 @@ def _placeholder_times(times: pd.Series) -> np.ndarray:
         naive = times
         zero = naive == pd.Timestamp("1970-01-01")
     stray = (zero | (naive.dt.year < 1902)).fillna(False)
-    stray = stray.to_numpy(dtype=bool)
-    return stray if stray.sum() <= max(1.0, 0.01 * len(t)) else np.zeros(len(times), dtype=bool)
+    return stray.to_numpy(dtype=bool)
 
 
 #: The columns of a window's (or reference chunk's) row, in order: the same for every

@@ -834,6 +834,15 @@ def test_a_placeholder_time_is_warned_of_and_does_not_move_the_windows():
     keys = [k for k, _ in w]
     assert keys[0] == "1970-01-01 00:00:00" and keys[1] == "2024-01-01 00:00:00"
     assert [len(rows) for _, rows in w][:2] == [1, 18]
+    # many of them (2.5%, a column that writes every missing time as 0): the same, and
+    # weekly windows still start at the first real day
+    many = pd.Series(pd.date_range("2026-03-01 05:00", periods=1200, freq="8min").astype(str))
+    many[::40] = "1970-01-01 00:00:00"
+    with pytest.warns(UserWarning, match=r"holds 30 placeholder times"):
+        w = split_windows(pd.DataFrame({"t": many, "x": np.arange(1200)}), time_column="t",
+                          window="7D")
+    assert [len(rows) for _, rows in w] == [30, 1170]
+    assert w[1][0] == "2026-03-01 00:00:00"
     # times of long ago that are the data (a median before 1990): no such warning
     import warnings
 
