@@ -428,8 +428,13 @@ def datalab_findings(labels: np.ndarray, features: np.ndarray, pred_probs: np.nd
     return per_item, summary
 
 
-def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state: int):
-    """:func:`datalab_findings` plus each item's near-duplicate rows (positions), or None."""
+def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state: int,
+                 metric: str | None = None, texts=None):
+    """:func:`datalab_findings` plus each item's near-duplicate rows (positions), or None.
+    ``metric``: the neighbours' distance (None: Datalab's choice, cosine above 3 columns).
+    With ``texts``, a near-duplicate link stands only between texts that share
+    :data:`~dataqa.audit.duplicates.NEAR_TEXT_MIN_JACCARD` of their character 3-grams, as
+    for conflicting duplicates (texts of words seen nowhere else all lie at one point)."""
     from dataqa._lazy import keep_warning_filters
 
     with keep_warning_filters():
@@ -440,9 +445,11 @@ def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state
     lab = Datalab(data={"label": labels}, label_name="label", verbosity=0)
     extra: dict = {}
     if len(labels) >= APPROX_MIN_ROWS:
-        extra["knn_graph"] = knn_graph(features, k=10, method="approximate",
+        extra["knn_graph"] = knn_graph(features, k=10, method="approximate", metric=metric,
                                        random_state=random_state)
-    issue_types: dict = {"outlier": {}, "near_duplicate": {}, "class_imbalance": {}}
+    near = {} if metric is None else {"metric": metric}
+    issue_types: dict = {"outlier": dict(near), "near_duplicate": dict(near),
+                         "class_imbalance": {}}
     if len(labels) <= DATALAB_NEIGHBOURS:  # (Datalab prints its own error and goes on)
         del issue_types["outlier"], issue_types["near_duplicate"]
         warnings.warn(
@@ -465,15 +472,19 @@ def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state
         summary["n_outliers"] = int(out["is_outlier"].sum())
     if "near_duplicate" in found:
         d = lab.get_issues("near_duplicate")
-        out["is_near_duplicate"] = d["is_near_duplicate_issue"].to_numpy(dtype=bool)
-        out["near_duplicate_set"] = [
-            ";".join(str(ids[j]) for j in s) if flag else ""
-            for s, flag in zip(d["near_duplicate_sets"], out["is_near_duplicate"], strict=True)
-        ]
-        summary["n_near_duplicates"] = int(out["is_near_duplicate"].sum())
+        flags = d["is_near_duplicate_issue"].to_numpy(dtype=bool)
         near_rows = [list(map(int, r)) if flag else []
-                     for r, flag in zip(d["near_duplicate_sets"], out["is_near_duplicate"],
-                                        strict=True)]
+                     for r, flag in zip(d["near_duplicate_sets"], flags, strict=True)]
+        if texts is not None:
+            from dataqa.audit.duplicates import _similar_text_edges
+
+            src = np.array([i for i, r in enumerate(near_rows) for _ in r], dtype=np.int64)
+            dst = np.array([j for r in near_rows for j in r], dtype=np.int64)
+            keep = iter(_similar_text_edges(src, dst, texts).tolist())
+            near_rows = [[j for j in r if next(keep)] for r in near_rows]
+        out["is_near_duplicate"] = np.array([bool(r) for r in near_rows], dtype=bool)
+        out["near_duplicate_set"] = [";".join(str(ids[j]) for j in r) for r in near_rows]
+        summary["n_near_duplicates"] = int(out["is_near_duplicate"].sum())
     if "class_imbalance" in found:
         c = lab.get_issues("class_imbalance")
         flagged = np.unique(np.asarray(labels)[c["is_class_imbalance_issue"].to_numpy(dtype=bool)])
@@ -568,20 +579,24 @@ def audit(data, *, label_column: str, text_column: str | None = None,
                                class_names=table.class_names)
     dl_summary: dict = {}
     near = None
+    texts = (table.frame[table.text_column].astype(str).tolist() if table.text_column
+             else None)
     if datalab:
         with progress_stage("Datalab: outliers, near duplicates, class imbalance",
                             enabled=progress):
+            # numbers alone: how far out a row is counts (the cosine of standardised rows
+            # reads a row 40 sd out as a near copy of one 1 sd out in the same direction);
+            # text: the cosine of its unit-length components
             per_item, dl_summary, near = _run_datalab(
                 table.labels, _datalab_features(feats, random_state), pred_probs, table.ids,
-                table.class_names, random_state=random_state)
+                table.class_names, random_state=random_state,
+                metric="euclidean" if set(feats) == {"numeric"} else None, texts=texts)
         issues = issues.merge(per_item, on="id", how="left", sort=False)
-    texts = (table.frame[table.text_column].astype(str).tolist() if table.text_column
-             else None)
     sets = conflicting_duplicates(table.labels, ids=table.ids, texts=texts,
                                   features=feats.get("numeric"), near_duplicate_sets=near,
                                   class_names=table.class_names)
     issues, dup_summary = add_conflicting_duplicates(issues, sets, table.labels, pred_probs,
-                                                     table.ids)
+                                                     table.ids, class_names=table.class_names)
     # where each item is in the table read (content-hash ids say nothing of it)
     position = pd.Series(np.arange(1, table.n + 1), index=pd.Index(table.ids))
     issues["row"] = position.loc[issues["id"]].to_numpy()

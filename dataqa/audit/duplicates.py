@@ -312,14 +312,20 @@ def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
         if len(rows) and rows.max() >= len(y):
             raise LengthMismatchError(f"sets refer to row {int(rows.max())} but labels has "
                                       f"{len(y)} entries; pass the labels the sets were found with.")
-        votes = np.bincount(y[rows], minlength=k) / len(rows)
-        q = (votes + p[rows].mean(axis=0)) / 2.0
+        q = _set_class_probs(y, p, rows)
         score[rows] = np.maximum(score[rows], 1.0 - q[y[rows]])
     return score
 
 
+def _set_class_probs(y: np.ndarray, p: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``q_S`` (K,) of :func:`duplicate_label_issue_score`: half the set's votes, half
+    the model's mean probabilities over its members."""
+    votes = np.bincount(y[rows], minlength=p.shape[1]) / len(rows)
+    return (votes + p[rows].mean(axis=0)) / 2.0
+
+
 def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels, pred_probs,
-                               ids) -> tuple[pd.DataFrame, dict]:
+                               ids, class_names=None) -> tuple[pd.DataFrame, dict]:
     """The audit's issue table with conflicting duplicates marked and scored.
 
     Parameters
@@ -329,14 +335,20 @@ def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels,
     sets : DataFrame from :func:`conflicting_duplicates` for these ``ids``
     labels : int array (n,), pred_probs : float array (n, K), ids : array (n,)
         In the order the sets' ``rows`` refer to.
+    class_names : sequence (K,), optional
+        As given to :func:`~dataqa.audit.find_label_issues` (``suggested_label`` holds
+        names then).
 
     Returns
     -------
     issues : DataFrame
         With ``is_conflicting_duplicate`` and ``conflicting_duplicate_set`` added;
-        ``label_issue_score`` raised by :func:`duplicate_label_issue_score`;
-        ``is_label_issue`` also True for a member whose raised score is at least 0.5 (its
-        label is not its set's likely class); rows ranked by ``label_issue_score``
+        ``label_issue_score`` raised by :func:`duplicate_label_issue_score`; a member's
+        ``suggested_label`` is its set's likely class (the largest ``q_S``), one for all
+        copies, and ``is_label_issue`` is True exactly when its label is not that class
+        (copies share one true class: each member's own model prediction learned from
+        the other copies' labels, which pull it to the other side); rows ranked by
+        ``label_issue_score``
         (higher first; among equal scores, conflicting duplicates first), so a set's
         members that agree with its likely class do not crowd out likelier errors.
     summary : dict
@@ -363,8 +375,21 @@ def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels,
     flag = items["is_conflicting_duplicate"].to_numpy()[at]
     out["is_conflicting_duplicate"] = flag
     out["conflicting_duplicate_set"] = items["conflicting_duplicate_set"].to_numpy()[at]
-    out["is_label_issue"] = out["is_label_issue"].to_numpy(dtype=bool) | (
-        flag & (out["label_issue_score"].to_numpy() >= 0.5))
+    likely = np.full(len(y), -1, dtype=np.int64)  # each member's set's likely class
+    for rows in sets["rows"]:
+        rows = np.asarray(rows, dtype=np.int64)
+        likely[rows] = int(np.argmax(_set_class_probs(y, p, rows)))
+    likely = likely[at]
+    member = flag & (likely >= 0)
+    if member.any():
+        shown = (np.asarray(class_names, dtype=object)[likely[member]]
+                 if class_names is not None else likely[member])
+        sugg = out["suggested_label"].to_numpy(dtype=object).copy()
+        sugg[member] = shown
+        out["suggested_label"] = pd.Series(sugg, index=out.index).astype(
+            out["suggested_label"].dtype)
+    out["is_label_issue"] = np.where(member, y[at] != likely,
+                                     out["is_label_issue"].to_numpy(dtype=bool))
     order = np.lexsort((~flag, -out["label_issue_score"].to_numpy()))
     out = out.iloc[order].reset_index(drop=True)
     summary = {"n_conflicting_duplicate_sets": int(len(sets)),

@@ -163,6 +163,56 @@ def test_text_audit_and_near_duplicates():
     assert agree == sorted(agree)  # sets with different labels ("no") first
 
 
+def test_near_copies_of_texts_share_their_words_and_unknown_words_link_nothing():
+    # texts whose words appear in no other text all lie at one point of the features:
+    # linked by Datalab, they are no near copies (no 3-gram in common)
+    rng = np.random.default_rng(3)
+    words = ["cash", "prize", "lunch", "call", "meet", "free", "today", "later", "home",
+             "win", "now", "ok", "see", "you", "text", "reply"]
+    texts = [" ".join(rng.choice(words, 5)) + f" {k}" for k in range(150)]
+    texts += ["Sehr geehrte Damen und Herren, Ihre Bestellung wurde versandt.",
+              "Здравствуйте, перезвоните мне завтра утром.",
+              "Szanowni Państwo, przesyłka została nadana dzisiaj.",
+              texts[0].upper() + "!"]  # a near copy of the first text
+    df = pd.DataFrame({"text": texts, "label": ["a", "b"] * 77})
+    res = audit(df, label_column="label", text_column="text", cv=3, progress=False)
+    from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD, text_similarity
+
+    text_of = dict(zip(map(str, res.table.ids), texts, strict=True))
+    near = res.issues[res.issues["is_near_duplicate"]]
+    for i, members in zip(near["id"], near["near_duplicate_set"], strict=True):
+        assert members, i
+        for j in members.split(";"):
+            assert text_similarity(text_of[str(i)], text_of[j]) >= NEAR_TEXT_MIN_JACCARD
+    foreign = {str(i) for i in res.table.ids[150:153]}
+    assert not near["id"].astype(str).isin(foreign).any()
+    first = res.issues.set_index("id").loc[res.table.ids[0]]
+    assert str(res.table.ids[153]) in first["near_duplicate_set"]
+
+
+def test_numeric_rows_far_out_are_outliers_not_near_copies():
+    # standardised numbers compared by angle read a row 40 sd out as a copy of one 1 sd
+    # out in the same direction: compared by distance, both far rows lead the outliers
+    from sklearn.datasets import load_breast_cancer
+
+    d = load_breast_cancer(as_frame=True)
+    X = d.data.iloc[:, :10].copy()
+    X.columns = [f"f{j}" for j in range(10)]
+    df = X.assign(label=np.where(d.target == 1, "benign", "malignant"),
+                  id=[f"r{i}" for i in range(len(X))])
+    mu, sd = X.mean(), X.std()
+    far = pd.DataFrame([{**(mu + 1 * sd).to_dict(), "label": "benign", "id": "plus1"},
+                        {**(mu + 40 * sd).to_dict(), "label": "malignant", "id": "plus40"},
+                        {**(mu - 25 * sd).to_dict(), "label": "benign", "id": "minus25"}])
+    res = audit(pd.concat([df, far], ignore_index=True), label_column="label",
+                id_column="id", cv=3, progress=False)
+    ranked = res.issues.sort_values("outlier_score", ascending=False)["id"].tolist()
+    assert set(ranked[:2]) == {"plus40", "minus25"}
+    flags = res.issues.set_index("id")
+    assert flags.loc[["plus40", "minus25"], "is_outlier"].all()
+    assert not flags.loc[["plus1", "plus40", "minus25"], "is_near_duplicate"].any()
+
+
 def test_audit_without_datalab_has_no_datalab_columns():
     frame, _ = load_digits_noisy(0.1)
     frame = frame.iloc[:300]

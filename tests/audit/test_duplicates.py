@@ -205,11 +205,17 @@ def test_add_to_the_issue_table_raises_conflicts_and_ranks_by_score():
     tied = issues.assign(label_issue_score=0.5)
     tie, _ = add_conflicting_duplicates(tied, sets, y, np.full((5, 2), 0.5), ids)
     assert set(tie["id"][:2]) == {"a", "c"} and tie["is_conflicting_duplicate"][:2].all()
-    # c (score >= 0.5) is a label issue; a keeps what cleanlab said
+    # one suggestion for the set, its likely class (spam, q = 0.625): c (ham) is a label
+    # issue, a (spam) is not, whatever its own prediction said; the others as before
     flagged = dict(zip(out["id"], out["is_label_issue"], strict=True))
+    suggested = dict(zip(out["id"], out["suggested_label"], strict=True))
     before = dict(zip(issues["id"], issues["is_label_issue"], strict=True))
-    assert flagged["c"] and flagged["a"] == before["a"]
+    assert flagged["c"] and not flagged["a"] and suggested["a"] == suggested["c"] == 1
     assert all(flagged[i] == before[i] for i in "bde")
+    named, _ = add_conflicting_duplicates(
+        find_label_issues(y, p, ids=ids, class_names=["ham", "spam"]), sets, y, p, ids,
+        class_names=["ham", "spam"])
+    assert named.set_index("id").loc[["a", "c"], "suggested_label"].tolist() == ["spam", "spam"]
     with pytest.raises(LengthMismatchError, match="issues has 4 rows, ids 5 and labels 5"):
         add_conflicting_duplicates(issues.iloc[:4], sets, y, p, ids)
     with pytest.raises(LengthMismatchError, match="ids that are not in ids"):
