@@ -75,9 +75,11 @@ def test_demo_prints_precision_recall_and_the_model_range(tmp_path):
     assert (tmp_path / "demo" / "report.html").exists()
 
 
-def _audit_dir(tmp_path):
+def _audit_dir(tmp_path, n: int = 400, zero_led_ids: bool = False):
     frame, _ = load_digits_noisy(0.1)
-    frame = frame.iloc[:400]
+    frame = frame.iloc[:n]
+    if zero_led_ids:
+        frame = frame.assign(id=[f"{i:05d}" for i in range(n)])
     data = tmp_path / "digits.csv"
     frame.drop(columns=["true_label"]).to_csv(data, index=False)
     out = tmp_path / "audit"
@@ -90,14 +92,7 @@ def _audit_dir(tmp_path):
 def test_an_unfilled_sheet_whose_ids_lost_their_zeros_is_named_so(tmp_path):
     # ids such as 00017, saved by a spreadsheet as 17: the message says so, not "another
     # audit's sheet", and nothing is written
-    frame, _ = load_digits_noisy(0.1)
-    frame = frame.iloc[:200].assign(id=[f"{i:05d}" for i in range(200)])
-    data = tmp_path / "digits.csv"
-    frame.drop(columns=["true_label"]).to_csv(data, index=False)
-    out = tmp_path / "audit"
-    res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column", "id",
-                              "--out", str(out), "--cv", "3", "--no-datalab"])
-    assert res.exit_code == 0, res.output
+    out, _ = _audit_dir(tmp_path, n=200, zero_led_ids=True)
     assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
     sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
     assert sheet["id"].str.startswith("0").all()
