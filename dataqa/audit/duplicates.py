@@ -306,7 +306,6 @@ def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
     y, _ = check_labels(labels)
     p = check_pred_probs(pred_probs, len(y))
     score = check_scores(label_issue_score, "label_issue_score", n=len(y)).astype(np.float64).copy()
-    k = p.shape[1]
     for rows in sets["rows"]:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) and rows.max() >= len(y):
