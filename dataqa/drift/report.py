@@ -289,6 +289,12 @@ def drift_report(result) -> HtmlReport:
             r.paragraph(f"{s['rows_without_time']} current rows have no time in "
                         f"{s['time_column']!r}: they are in no window, but in the comparison "
                         f"of the whole current data above.", css_class="note")
+        if "estimated_accuracy" in result.windows.columns:
+            r.paragraph("A window's estimated accuracy, like the whole data's, assumes the "
+                        "model errs on its rows as on the reference's: a window whose rows "
+                        "are unlike the reference's (new topics, new sources) can be read far "
+                        "too high. Where a window has rows with labels, its observed accuracy "
+                        "is measured instead; trust that one.", css_class="note")
         # a row each made the table tall; one whose labeled rows were measured stays
         observed = result.windows.get("observed_n")
         untested = result.windows["drifted"].isna() & (

@@ -423,7 +423,7 @@ def test_a_window_where_a_column_stopped_being_filled_is_compared_by_its_missing
         detect_drift(ref, cur.iloc[:30], multivariate=())
 
 
-def test_windows_with_labels_and_a_model_to_fit():
+def test_windows_with_labels_and_a_model_to_fit(tmp_path):
     from sklearn.neighbors import KNeighborsClassifier
 
     rng = np.random.default_rng(2)
@@ -435,6 +435,10 @@ def test_windows_with_labels_and_a_model_to_fit():
     assert len(r.windows) == 2 and r.windows["estimated_accuracy"].between(0.6, 1.0).all()
     # the whole run used the given model: k-NN probabilities are multiples of 1/15
     assert np.allclose(np.round(r.current_probs * 15), r.current_probs * 15)
+    # the report says what the windows' estimated accuracy assumes
+    html = " ".join(r.to_html(tmp_path / "r.html").read_text().split())
+    assert ("estimated accuracy, like the whole data&#x27;s, assumes the model errs on its "
+            "rows as on the reference") in html
 
 
 def test_windows_take_any_random_state_detect_drift_takes():
