@@ -228,7 +228,8 @@ def normalize_new_labels(ledger: Ledger, ids: Sequence[str], labels: Sequence[An
         for c in dict.fromkeys(str(c).strip() for c in [*classes, *new]):
             if _int_like(c) is not None:
                 ways.setdefault(int(_int_like(c)), []).append(c)
-        two = next((w for w in ways.values() if len(w) > 1), None)
+        held = {str(c).strip() for c in classes}  # (a ledger holding both already: as it is)
+        two = next((w for w in ways.values() if len(w) > 1 and not set(w) <= held), None)
         if two is not None:
             raise LabelError(
                 f"classes {two[0]!r} and {two[1]!r} (of this ledger, {where} or --new-class) "

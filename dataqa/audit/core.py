@@ -315,7 +315,10 @@ class AuditResult:
         flipped: ranks 5 and 8, both flips, unflagged; ranks 9 and 10, both right, flagged):
         to review a fixed number of items, ``only_issues=False, top=N`` takes the N highest
         scores, which found more flips in the same budget there (digits: 79 against 74 among
-        the 81 flagged; SMS: 251 against 245 among 266). Reviewers
+        the 81 flagged; SMS: 251 against 245 among 266). The members of a set of
+        conflicting copies are flagged, and suggested, by their set instead: the set's
+        likely class (half its labels, half the model), so a copy's ``probability`` (its own
+        model probability of that class) can be under 0.5. Reviewers
         see both labels and the score above the choices, with nothing pre-selected
         unless ``push_queue(..., pretick=...)`` asks for it.
         """

@@ -316,6 +316,30 @@ def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
     return score
 
 
+def _suggested(issues: pd.DataFrame, member: np.ndarray, likely: np.ndarray, y: np.ndarray,
+               class_names) -> pd.Series:
+    """``issues["suggested_label"]`` with class ``likely`` for the rows of ``member``, as the
+    column writes classes: indices, or names (``class_names``, else read off the given
+    labels beside them)."""
+    col = issues["suggested_label"]
+    values = col.to_numpy(dtype=object).copy()
+    named = class_names is not None and {str(v) for v in values} <= {str(c) for c in class_names}
+    if not named and (pd.api.types.is_integer_dtype(col) or all(
+            isinstance(v, (int, np.integer)) for v in values)):
+        values[member] = likely[member]
+        return pd.Series(values, index=issues.index).astype(col.dtype)
+    if class_names is None:  # names: each class as the given labels write it
+        class_names = {int(k): g for k, g in zip(y, issues["given_label"], strict=True)}
+        missing = sorted({int(c) for c in likely[member]} - set(class_names))
+        if missing:
+            raise InvalidSettingError(
+                f"the issue table names its classes, and no given label names class "
+                f"{missing[0]}, the likely class of a set of copies: pass class_names (as "
+                f"given to find_label_issues).")
+    values[member] = [class_names[int(c)] for c in likely[member]]
+    return pd.Series(values, index=issues.index).astype(col.dtype)
+
+
 def _set_class_probs(y: np.ndarray, p: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``q_S`` (K,) of :func:`duplicate_label_issue_score`: half the set's votes, half
     the model's mean probabilities over its members."""
@@ -381,12 +405,7 @@ def add_conflicting_duplicates(issues: pd.DataFrame, sets: pd.DataFrame, labels,
     likely = likely[at]
     member = flag & (likely >= 0)
     if member.any():
-        shown = (np.asarray(class_names, dtype=object)[likely[member]]
-                 if class_names is not None else likely[member])
-        sugg = out["suggested_label"].to_numpy(dtype=object).copy()
-        sugg[member] = shown
-        out["suggested_label"] = pd.Series(sugg, index=out.index).astype(
-            out["suggested_label"].dtype)
+        out["suggested_label"] = _suggested(out, member, likely, y[at], class_names)
     out["is_label_issue"] = np.where(member, y[at] != likely,
                                      out["is_label_issue"].to_numpy(dtype=bool))
     order = np.lexsort((~flag, -out["label_issue_score"].to_numpy()))

@@ -106,8 +106,16 @@ def _not_flagged_reasons(result, rows: np.ndarray) -> list[str]:
     labels, p = result.table.labels, np.asarray(result.pred_probs, dtype=np.float64)
     names = [str(c) for c in result.table.class_names]
     cj = compute_confident_joint(labels, p) if len(rows) else None
+    copies = set()  # members of a conflicting set: the set decides, not cleanlab
+    if "is_conflicting_duplicate" in result.issues.columns:
+        member = result.issues["is_conflicting_duplicate"].fillna(False).to_numpy(dtype=bool)
+        copies = set(result.issues["id"].astype(str).to_numpy()[member])
     out = []
     for i in rows:
+        if str(result.table.ids[i]) in copies:
+            out.append("its label is the likely class of its set of conflicting copies (half "
+                       "their labels, half the model), which decides for every copy")
+            continue
         k = int(labels[i])
         others = p[i].copy()
         others[k] = -np.inf

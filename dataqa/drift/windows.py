@@ -480,8 +480,8 @@ def _placeholder_times(times: pd.Series) -> np.ndarray:
     offsets reach: ``1969-12-31T19:00:00-05:00`` is Unix 0 shown in New York, and
     ``1970-01-01T00:00:00+02:00`` a zero filled in before the zone was added) or a year
     before 1902 (1900-01-01, 0001-01-01 as some systems fill), among times whose median
-    is after 1990 (so fewer than half of them: a column that fills every missing time
-    with 0 has many)."""
+    is after 1990: Unix 0 however often (a column that writes every missing time as 0
+    has many), a year before 1902 in at most 1% of them (or one: more may be real)."""
     t = times.dropna()
     if not len(t) or t.median().year < 1990:
         return np.zeros(len(times), dtype=bool)
@@ -492,8 +492,11 @@ def _placeholder_times(times: pd.Series) -> np.ndarray:
     else:
         naive = times
         zero = naive == pd.Timestamp("1970-01-01")
-    stray = (zero | (naive.dt.year < 1902)).fillna(False)
-    return stray.to_numpy(dtype=bool)
+    zero = zero.fillna(False).to_numpy(dtype=bool)
+    early = (naive.dt.year < 1902).fillna(False).to_numpy(dtype=bool) & ~zero
+    if early.sum() > max(1.0, 0.01 * len(t)):
+        early[:] = False
+    return zero | early
 
 
 #: The columns of a window's (or reference chunk's) row, in order: the same for every

@@ -782,6 +782,11 @@ def test_class_codes_with_leading_zeros_stay_names(tmp_path):
     empty.add_items(["a", "b"])
     with pytest.raises(LabelError, match="are one number written two ways"):
         normalize_new_labels(empty, ["a", "b"], ["02", "2"])
+    # a ledger that holds both already (an earlier dataqa let them in) still takes labels
+    both = Ledger(tmp_path / "b.db")
+    both.add_items(["a", "b", "c"])
+    both.add_labels(["a", "b"], ["02", "2"], source="given")
+    assert normalize_new_labels(both, ["c"], ["02"])[0] == ["02"]
     # in a ledger of other names a code is a name, a bare number is refused
     names = Ledger(tmp_path / "n.db")
     names.add_items(["a", "b", "c"])

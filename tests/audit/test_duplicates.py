@@ -216,6 +216,13 @@ def test_add_to_the_issue_table_raises_conflicts_and_ranks_by_score():
         find_label_issues(y, p, ids=ids, class_names=["ham", "spam"]), sets, y, p, ids,
         class_names=["ham", "spam"])
     assert named.set_index("id").loc[["a", "c"], "suggested_label"].tolist() == ["spam", "spam"]
+    # names without class_names (read off the given labels), indices with them: as written
+    with_names = find_label_issues(y, p, ids=ids, class_names=["ham", "spam"])
+    bare, _ = add_conflicting_duplicates(with_names, sets, y, p, ids)
+    assert bare["suggested_label"].tolist() == named["suggested_label"].tolist()
+    ints, _ = add_conflicting_duplicates(issues, sets, y, p, ids, class_names=["ham", "spam"])
+    assert ints["suggested_label"].tolist() == out["suggested_label"].tolist()
+    assert set(ints["suggested_label"]) <= {0, 1}
     with pytest.raises(LengthMismatchError, match="issues has 4 rows, ids 5 and labels 5"):
         add_conflicting_duplicates(issues.iloc[:4], sets, y, p, ids)
     with pytest.raises(LengthMismatchError, match="ids that are not in ids"):

@@ -469,3 +469,32 @@ def test_datalab_flags_of_the_suspects_share_one_column(digits):
     assert not {"is outlier", "is near duplicate", "is conflicting duplicate"} & set(table.columns)
     assert table["also flagged as"].tolist()[:4] == ["outlier", "outlier, near duplicate",
                                                      "near duplicate", ""]
+
+
+def test_an_unflagged_copy_is_explained_by_its_set_not_by_cleanlab():
+    # a copy cleanlab flagged whose label is its set's likely class is unflagged by the
+    # set: the report says so, not a cleanlab count it did not need
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from dataqa.audit import add_conflicting_duplicates, find_label_issues
+    from dataqa.audit.report import _not_flagged_reasons
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 30 + [1] * 30)
+    p1 = np.where(y == 1, rng.uniform(0.55, 0.7, 60), rng.uniform(0.05, 0.3, 60))
+    p1[[0, 1]], p1[30] = 0.7, 0.5  # r0, r1 (A) and r30 (B): copies of a B-looking item
+    p = np.c_[1 - p1, p1]
+    ids = np.array([f"r{i}" for i in range(60)])
+    issues = find_label_issues(y, p, ids=ids)
+    assert issues.set_index("id").loc[["r0", "r1"], "is_label_issue"].all()
+    sets = pd.DataFrame({"set_id": [0], "ids": [["r0", "r1", "r30"]], "rows": [[0, 1, 30]]})
+    out, _ = add_conflicting_duplicates(issues, sets, y, p, ids)
+    flags = out.set_index("id").loc[["r0", "r1", "r30"], "is_label_issue"].tolist()
+    assert flags == [False, False, True]  # the set's likely class is A
+    result = SimpleNamespace(table=SimpleNamespace(labels=y, class_names=["A", "B"], ids=ids),
+                             pred_probs=p, issues=out)
+    assert _not_flagged_reasons(result, np.array([0, 1])) == [
+        "its label is the likely class of its set of conflicting copies (half their labels, "
+        "half the model), which decides for every copy"] * 2
