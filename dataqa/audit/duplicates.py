@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from dataqa._text import INVISIBLE
 from dataqa._validation import check_labels, check_pred_probs, check_scores
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
@@ -32,6 +33,7 @@ __all__ = ["CONFLICT_COLUMNS", "add_conflicting_duplicates", "conflicting_duplic
 CONFLICT_COLUMNS = ["set_id", "kind", "size", "rows", "ids", "labels"]
 
 _SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile(INVISIBLE)
 
 #: With texts, a near-duplicate link of Datalab's joins two items only when their texts
 #: share at least this share of their character 3-grams (Jaccard, after
@@ -42,8 +44,10 @@ NEAR_TEXT_MIN_JACCARD = 0.5
 
 
 def normalize_text(text) -> str:
-    """The form in which two texts count as exact duplicates: case-folded, whitespace collapsed, stripped."""
-    return _SPACE.sub(" ", str(text)).strip().casefold()
+    """The form in which two texts count as exact duplicates: case-folded, whitespace
+    collapsed, stripped, characters a reader does not see (zero-width space, byte-order
+    mark, soft hyphen...) dropped."""
+    return _SPACE.sub(" ", _INVISIBLE.sub("", str(text))).strip().casefold()
 
 
 def _exact_keys(n: int, texts, features) -> list[np.ndarray]:

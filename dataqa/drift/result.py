@@ -11,22 +11,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataqa._text import INVISIBLE
 from dataqa._validation import check_int
 from dataqa.errors import InvalidSettingError
 
 __all__ = ["DriftResult", "RANK_BY"]
 
 
-#: Characters a reader does not see (zero-width space, non-joiner and joiner, left-to-right
-#: and right-to-left marks, word joiner, byte-order mark, soft hyphen): texts that differ
-#: only by them look the same.
-_INVISIBLE = "[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]"
 
 
 def _shown_text(text: pd.Series) -> pd.Series:
     """Texts as an annotator sees them: runs of white space as one space, none at either
     end, invisible characters dropped."""
-    return text.astype(str).str.replace(_INVISIBLE, "", regex=True).str.split().str.join(" ")
+    return text.astype(str).str.replace(INVISIBLE, "", regex=True).str.split().str.join(" ")
 
 
 def _content_keys(data: pd.DataFrame, text_column, id_column,

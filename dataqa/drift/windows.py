@@ -466,6 +466,8 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     start = times[~stray].min().floor("D") if (~stray & times.notna()).any() \
         else times.min().floor("D")
     keys = start + ((times - start) // span) * span
+    if stray.any():  # named by their own day (1970-01-01), not a step of the others' grid
+        keys[stray] = times[stray].dt.floor("D")
     out = []
     for key in sorted(keys.dropna().unique()):
         rows = np.flatnonzero((keys == key).to_numpy())

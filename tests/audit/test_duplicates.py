@@ -29,6 +29,11 @@ IDS = np.array([f"m{i}" for i in range(7)])
 def test_normalize_text():
     assert normalize_text("  Free\tprize \n NOW ") == "free prize now"
     assert normalize_text(3) == "3"
+    # characters a reader does not see: a byte-order mark, zero-width space, soft hyphen
+    assert normalize_text("\ufeffCheck out my\u200b video\u00ad!") == "check out my video!"
+    sets = conflicting_duplicates(np.array([0, 1]), ids=np.array(["a", "b"]),
+                                  texts=["\ufeffsubscribe to me", "subscribe to\u200b me"])
+    assert sets["kind"].tolist() == ["exact"]
 
 
 def test_groups_from_texts():

@@ -846,7 +846,7 @@ def test_a_placeholder_time_is_warned_of_and_does_not_move_the_windows():
         w = split_windows(pd.DataFrame({"t": many, "x": np.arange(1200)}), time_column="t",
                           window="7D")
     assert [len(rows) for _, rows in w] == [30, 1170]
-    assert w[1][0] == "2026-03-01 00:00:00"
+    assert [k for k, _ in w] == ["1970-01-01 00:00:00", "2026-03-01 00:00:00"]
     # times of long ago that are the data (a median before 1990): no such warning
     import warnings
 
