@@ -177,6 +177,23 @@ def _zoned(given: pd.Series) -> pd.Series:
                               r"|[A-Z]{3,4})$", regex=True)
 
 
+def _warn_if_local_days(raw: pd.Series, name: str) -> None:
+    """Warn when times carry an offset other than UTC's (``+02:00``): day windows are
+    cut at midnight UTC, so each holds parts of two local days."""
+    import warnings
+
+    text = raw.dropna().astype(str).str.strip()
+    off = text.str.extract(r"([+-])(\d{2}):?(\d{2})$")
+    local = off[0].notna() & ((off[1] != "00") | (off[2] != "00"))
+    if local.any():
+        warnings.warn(
+            f"time column {name!r} holds times with an offset from UTC (e.g. "
+            f"{text[local].iloc[0]!r}): windows are cut at midnight UTC, so a day's window "
+            f"holds parts of two local days. To cut them by local days, write the times as "
+            f"local clock times without the offset.", UserWarning,
+            stacklevel=caller_stacklevel())
+
+
 def _warn_if_zones_mixed(text: pd.Series, name: str) -> None:
     """Warn when some times carry a time zone (``Z``, ``+01:00``) and others none (read as
     UTC): windows then mix clocks without saying so."""
@@ -448,6 +465,8 @@ def split_windows(current: pd.DataFrame, *, time_column: str | None = None,
     raw = current[time_column]
     zoned = bool(not pd.api.types.is_numeric_dtype(raw)
                  and _zoned(raw.dropna().astype(str).str.strip()).any())
+    if zoned and span >= pd.Timedelta(days=1):
+        _warn_if_local_days(raw, time_column)
     stray = _placeholder_times(times)
     if stray.any():
         import warnings

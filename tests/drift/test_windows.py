@@ -919,3 +919,24 @@ def test_a_time_a_day_after_unix_zero_is_no_placeholder():
         warnings.simplefilter("always")
         split_windows(df, time_column="t", window="1D")
     assert not any("placeholder" in str(w.message) for w in seen)
+
+
+def test_times_with_an_offset_are_cut_at_utc_midnight_and_it_is_said():
+    local = pd.Series(pd.date_range("2026-03-26", periods=120, freq="h", tz="Europe/Berlin")
+                      .strftime("%Y-%m-%dT%H:%M:%S%z")).str.replace(r"(\d\d)(\d\d)$",
+                                                                    r"\1:\2", regex=True)
+    df = pd.DataFrame({"t": local, "x": np.arange(120)})
+    with pytest.warns(UserWarning, match=r"time column 't' holds times with an offset from UTC "
+                                         r"\(e\.g\. '2026-03-26T00:00:00\+01:00'\): windows are "
+                                         r"cut at midnight UTC"):
+        w = split_windows(df, time_column="t", window="1D")
+    assert w[0][0] == "2026-03-25 00:00:00+00:00" and len(w[0][1]) == 1
+    # UTC times (Z or +00:00), or windows shorter than a day: nothing to say
+    import warnings
+
+    utc = pd.DataFrame({"t": pd.date_range("2026-03-26", periods=120, freq="h", tz="UTC")
+                        .strftime("%Y-%m-%dT%H:%M:%S+00:00"), "x": np.arange(120)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        split_windows(utc, time_column="t", window="1D")
+        split_windows(df, time_column="t", window="6h")
