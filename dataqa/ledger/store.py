@@ -76,6 +76,11 @@ def _prepare_file(path: str, create: bool) -> bool:
     if p.is_dir():
         raise LedgerError(f"ledger path {path!r} is a folder; give a file path.")
     if p.exists():
+        if not create and p.is_file() and p.stat().st_size == 0:
+            raise LedgerError(
+                f"ledger {path!r} is an empty file (0 bytes), not a ledger; check the path, "
+                f"restore the ledger from a backup, or remove the file and create the "
+                f"ledger (`dataqa al init DATA --ledger {path}`).")
         return True
     if not create:
         raise LedgerError(

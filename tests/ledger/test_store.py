@@ -169,6 +169,15 @@ def test_create_false_and_bad_paths(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match="ledger '.*nope.db' does not exist; check the path"):
         Ledger(tmp_path / "nope.db", create=False)
     assert list(tmp_path.iterdir()) == []
+    # an empty file is no ledger to read: refused, not given a schema
+    (tmp_path / "empty.db").write_bytes(b"")
+    with pytest.raises(LedgerError, match=r"ledger '.*empty.db' is an empty file \(0 bytes\), "
+                                          r"not a ledger; check the path, restore"):
+        Ledger(tmp_path / "empty.db", create=False)
+    assert (tmp_path / "empty.db").stat().st_size == 0
+    with Ledger(tmp_path / "empty.db") as led:  # a push may create one there
+        assert led.items().empty
+    (tmp_path / "empty.db").unlink()
     with pytest.raises(InvalidSettingError, match=r"contains a NUL byte"):
         Ledger("a\x00b.db")
     (tmp_path / "file").write_text("x")
