@@ -73,7 +73,7 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
                      "")).all()}
         data_columns = [c for c in q.columns if c not in reserved and c not in empty]
     if len(q):
-        q = _not_sent_before(q, ledger, project, data_columns, top)
+        q = _not_sent_before(q, ledger, project, data_columns, top, url)
         if len(q) == 0:
             raise _AllSentBefore(
                 f"every item left to label was sent to project {project!r} by an earlier push "
@@ -114,11 +114,14 @@ def _shown_keys(rows: list[dict], data_columns) -> list[str]:
                        default=str) for r in rows]
 
 
-def _active_queues(queues, project) -> list[str]:
+def _active_queues(queues, project, states=None, url=None) -> list[str]:
     """The ledger's active queue of ``project``: by name for a title, by the project id
     the push recorded for an id (a title that is all digits is looked up both ways, as
-    the push takes it for an id when no project has that title)."""
-    from dataqa.labelstudio.ledger_state import queue_name
+    the push takes it for an id when no project has that title), on the server at ``url``
+    where the push recorded its address (``states``: each project's recorded state, by
+    title; an id numbers one project per server)."""
+    from dataqa.labelstudio.client import server_url
+    from dataqa.labelstudio.ledger_state import queue_name, same_server
 
     names = []
     if isinstance(project, str):
@@ -128,20 +131,24 @@ def _active_queues(queues, project) -> list[str]:
         for name, settings in zip(queues["name"], queues["settings"], strict=True):
             if (name.endswith("/active") and isinstance(settings, dict)
                     and str(settings.get("project_id")) == str(int(text))):
-                names.append(name)
+                was = (states or {}).get(name[:-len("/active")], {}).get("url")
+                if not was or same_server(was, server_url(url)):
+                    names.append(name)
     known = set(queues["name"])
     return [n for n in dict.fromkeys(names) if n in known]
 
 
-def _not_sent_before(q, ledger, project, data_columns, top: int | None = None):
+def _not_sent_before(q, ledger, project, data_columns, top: int | None = None, url=None):
     """The first ``top`` rows of the queue without those whose content an earlier push
     sent to ``project`` (a title, or an id: the active queue recorded with that project
-    id) through ``ledger`` under another id: windows pushed one after another would otherwise show
-    annotators a message repeated across windows once per window. Said in a warning.
+    id, on the server at ``url``) through ``ledger`` under another id: windows pushed one
+    after another would otherwise show annotators a message repeated across windows once
+    per window. Said in a warning.
     Each stored content leaves out at most one row (the queue lists each content once),
     so only the first ``top`` + that many rows are compared."""
     from pathlib import Path
 
+    from dataqa.labelstudio.ledger_state import project_state
     from dataqa.labelstudio.tasks import json_value
     from dataqa.ledger import Ledger
 
@@ -149,11 +156,14 @@ def _not_sent_before(q, ledger, project, data_columns, top: int | None = None):
     if not len(q) or ledger is None:
         return first
     own = isinstance(ledger, Ledger)
-    if not own and not Path(ledger).is_file():
-        return first
+    if not own and (not Path(ledger).is_file() or Path(ledger).stat().st_size == 0):
+        return first  # (nothing sent through it yet)
     led = ledger if own else Ledger(ledger, create=False)
     try:
-        earlier = [i for name in _active_queues(led.queues(), project)
+        queues = led.queues()
+        states = {name[:-len("/active")]: project_state(led, name[:-len("/active")])
+                  for name in queues["name"] if str(name).endswith("/active")}
+        earlier = [i for name in _active_queues(queues, project, states, url)
                    for i in led.queue_items(name)]
         stored = led.item_data(list(dict.fromkeys(earlier))) if earlier else {}
     finally:

@@ -717,6 +717,23 @@ def test_content_an_earlier_push_sent_under_another_id_is_not_queued_again(tmp_p
         with pytest.warns(UserWarning, match="1 queued item.*project (12|'12')"):
             assert _not_sent_before(q2, str(led), project, None)["id"].tolist() == ["c1"]
     assert _not_sent_before(q2, str(led), 13, None).equals(q2)
+    # an id numbers one project per server: the recorded address must be the push's
+    from dataqa.labelstudio.ledger_state import record_project_state
+
+    with Ledger(led) as ledger:
+        record_project_state(ledger, "Spam watch", project_id=12,
+                             url="http://127.0.0.1:8089/", class_names=["ham", "spam"])
+    with pytest.warns(UserWarning, match="1 queued item"):
+        assert _not_sent_before(q2, str(led), 12, None, url="http://localhost:8089"
+                                )["id"].tolist() == ["c1"]
+    assert _not_sent_before(q2, str(led), 12, None, url="http://ls.example:8080").equals(q2)
+    # (a title is one project in the ledger, wherever it is)
+    with pytest.warns(UserWarning, match="1 queued item"):
+        assert _not_sent_before(q2, str(led), "Spam watch", None,
+                                url="http://ls.example:8080")["id"].tolist() == ["c1"]
+    # an empty ledger file: nothing sent through it yet
+    (tmp_path / "empty.db").write_bytes(b"")
+    assert _not_sent_before(q2, str(tmp_path / "empty.db"), 12, None).equals(q2)
 
 
 def test_a_push_with_every_item_sent_before_says_so(tmp_path, monkeypatch):
