@@ -24,8 +24,9 @@ def _effects_figure(result):
 
 def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
                     value: str = "max_effect", threshold: float | None = None):
-    """Per-window ``value`` with alarming windows marked red, and the range of the
-    reference chunks (leave-one-chunk-out) as a grey band. Time windows (which have an
+    """Per-window ``value`` with alarming windows marked red, windows not tested (no
+    value) as grey crosses at the foot, and the range of the reference chunks
+    (leave-one-chunk-out) as a grey band. Time windows (which have an
     ``end``) sit at their start times, so a gap in the data shows as one; chunks of rows
     are evenly spaced."""
     fig, ax = subplots(figsize=(10, 3))
@@ -55,6 +56,13 @@ def timeline_figure(windows: pd.DataFrame, chunks: pd.DataFrame | None, *,
     vals = vals[np.isfinite(vals)]
     if vals.size and vals.min() > 0 and vals.max() / vals.min() > 30:
         ax.set_yscale("log")
+    untested = ~np.isfinite(windows[value].to_numpy(float))
+    if untested.any():  # at the foot of the plot: they have no value to stand at
+        lo, hi = ax.get_ylim()
+        ax.scatter(x[untested], np.full(int(untested.sum()), lo), marker="x", s=40,
+                   color="#7f8c8d", clip_on=False, zorder=3,
+                   label="not tested\n(too few rows)")
+        ax.set_ylim(lo, hi)
     if timed:  # dates chosen and written by matplotlib, so close windows do not overlap
         import matplotlib.dates as mdates
 
@@ -281,7 +289,8 @@ def drift_report(result) -> HtmlReport:
             r.paragraph("Each point is the window's largest column effect; a window alarms "
                         "(red) when a column's adjusted p-value is at most alpha and its "
                         "effect reaches min_effect, so a high point on few rows, whose tests "
-                        "are weak, need not alarm.", css_class="note")
+                        "are weak, need not alarm; a grey cross at the foot marks a window "
+                        "with too few rows to test.", css_class="note")
         else:
             r.paragraph("No window has 10 rows or more, so none was tested and there is no "
                         "timeline; use longer windows.", css_class="note")

@@ -661,6 +661,21 @@ def test_the_timeline_draws_no_line_across_a_span_without_data():
                                    .get_ydata(), dtype=float)).any()
 
 
+def test_the_timeline_marks_windows_not_tested():
+    from dataqa.drift.report import timeline_figure
+
+    windows = pd.DataFrame({"window": ["rows 1-10", "rows 11-20", "rows 21-25"],
+                            "max_effect": [0.1, 0.2, np.nan], "drifted": [False, True, None]})
+    ax = timeline_figure(windows, None).axes[0]
+    marks = {h.get_label(): h for h in ax.collections}
+    assert set(marks) == {"drift alarm", "not tested\n(too few rows)"}
+    np.testing.assert_array_equal(marks["not tested\n(too few rows)"].get_offsets()[:, 0], [2])
+    np.testing.assert_array_equal(marks["drift alarm"].get_offsets()[:, 0], [1])
+    tested = windows.iloc[:2]
+    assert [h.get_label() for h in timeline_figure(tested, None).axes[0].collections] == [
+        "drift alarm"]
+
+
 def test_the_timeline_names_the_year_not_one_month_under_day_ticks():
     from dataqa.drift.report import timeline_figure
 
