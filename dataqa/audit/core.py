@@ -567,13 +567,16 @@ def audit(data, *, label_column: str, text_column: str | None = None,
                                   f"{table_name(table.frame)}", counted=_counted(table.frame))
     with progress_stage("features", enabled=progress):
         feats = table_features(table, text_features=text_features)
+    texts = (table.frame[table.text_column].astype(str).tolist() if table.text_column
+             else None)
     probs, fits = [], {}
     for kind, X in _model_inputs(feats).items():
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*fewer members than.*")
             p, info = cross_val_pred_probs(
                 X, table.labels, model=model, cv=folds, random_state=random_state,
-                n_jobs=n_jobs, class_names=table.class_names, progress=progress)
+                n_jobs=n_jobs, class_names=table.class_names, progress=progress,
+                texts=texts)
         probs.append(p)
         fits[kind] = info
     pred_probs = np.mean(probs, axis=0)
@@ -582,8 +585,6 @@ def audit(data, *, label_column: str, text_column: str | None = None,
                                class_names=table.class_names)
     dl_summary: dict = {}
     near = None
-    texts = (table.frame[table.text_column].astype(str).tolist() if table.text_column
-             else None)
     if datalab:
         with progress_stage("Datalab: outliers, near duplicates, class imbalance",
                             enabled=progress):

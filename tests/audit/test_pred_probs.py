@@ -292,3 +292,72 @@ def test_moving_copies_keeps_every_class_in_every_training_part_and_no_fold_empt
                                                                      [1, 6, 7]]
     for train, test in out:
         assert set(train) | set(test) == set(range(10)) and not set(train) & set(test)
+
+
+def _word_texts(seed=0, n=150):
+    """Texts of 8 words each, class 0 from one vocabulary and class 1 from another."""
+    rng = np.random.default_rng(seed)
+    vocab = [[f"w{c}x{i:03d}" for i in range(60)] for c in (0, 1)]
+    y = np.repeat([0, 1], n // 2)
+    texts = [" ".join(rng.choice(vocab[c], 8)) for c in y]
+    return texts, y
+
+
+def _one_char_off(text: str) -> str:
+    p = len(text) // 2
+    return text[:p] + ("q" if text[p] != "q" else "z") + text[p + 1:]
+
+
+def test_near_copies_of_texts_are_held_out_together():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from dataqa.features import tfidf_features
+
+    texts, y = _word_texts()
+    orig = np.arange(0, 150, 15)  # ten originals, each with a near copy labeled otherwise
+    texts = texts + [_one_char_off(texts[i]) for i in orig]
+    y = np.r_[y, 1 - y[orig]]
+    copies = np.arange(150, 160)
+    X = tfidf_features(texts)
+    nn = KNeighborsClassifier(n_neighbors=1, metric="cosine")
+    # without the texts, each of a pair is predicted from the other's label
+    p0, info0 = cross_val_pred_probs(X, y, model=nn, cv=5, progress=False)
+    assert info0["copies_held_out_together"] == 0
+    together0 = sum(np.isclose(p0[[i, c], y[[c, i]]], 1).all() for i, c in
+                    zip(orig, copies, strict=True))
+    assert together0 >= 5  # (about 4 in 5 pairs fall in different folds)
+    # with them, each pair is held out in one fold: the nearest other text decides
+    p1, info1 = cross_val_pred_probs(X, y, model=nn, cv=5, progress=False, texts=texts)
+    assert 0 < info1["copies_held_out_together"] <= 10
+    np.testing.assert_array_equal(p1[orig].argmax(axis=1), y[orig])
+    assert (p1[copies].argmax(axis=1) == 1 - y[copies]).sum() >= 8
+    from dataqa.audit.pred_probs import _copies_together
+
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    out, moved = _copies_together(splits, X, y, texts)
+    assert moved == info1["copies_held_out_together"]
+    fold = np.empty(len(y), int)
+    for f, (_, test) in enumerate(out):
+        fold[test] = f
+    np.testing.assert_array_equal(fold[orig], fold[copies])
+    # texts that share few 3-grams are no copies; neither are pairs that agree
+    from dataqa.audit.pred_probs import _conflicting_copies
+
+    far = texts[:150] + [texts[i].split(" ", 4)[-1] + " w9x000 w9x001 w9x002 w9x003"
+                         for i in orig]
+    assert _conflicting_copies(tfidf_features(far), y, 40, far) == []
+    agree = np.r_[y[:150], y[orig]]
+    assert _conflicting_copies(X, agree, 40, texts) == []
+    # a set whose labels have a majority stays spread: a second copy agreeing with the
+    # original outvotes the relabelled one
+    three = texts + [texts[orig[0]].upper() + "  "]
+    y3 = np.r_[y, y[orig[0]]]
+    sets = _conflicting_copies(tfidf_features(three), y3, 40, three)
+    assert [s.tolist() for s in sets] == [[int(i), int(c)] for i, c in
+                                          zip(orig[1:], copies[1:], strict=True)]
+
+
+def test_texts_must_match_labels():
+    texts, y = _word_texts(n=40)
+    with pytest.raises(LengthMismatchError, match="texts has 39 entries but labels has 40"):
+        cross_val_pred_probs(np.eye(40)[:, :5], y, progress=False, texts=texts[:-1])
