@@ -311,16 +311,23 @@ def _psi(pa: np.ndarray, pb: np.ndarray) -> float:
     return float(np.sum((pb - pa) * np.log(pb / pa)))
 
 
-def psi_numeric(x: np.ndarray, y: np.ndarray, *, bins: int = 10) -> float:
+def psi_numeric(x: np.ndarray, y: np.ndarray, *, bins: int = 10,
+                missing: tuple[int, int] = (0, 0)) -> float:
     """Population stability index over the reference's quantile bins (deciles by
     default; repeated edges merged; bins closed on the right, so a column that is
-    mostly one value keeps that value in a bin of its own): ``sum (c - r) ln(c / r)`` of the bin shares, empty
-    bins counted as :data:`PSI_EPS`."""
+    mostly one value keeps that value in a bin of its own): ``sum (c - r) ln(c / r)``
+    of the bin shares, empty bins counted as :data:`PSI_EPS`. ``x`` and ``y`` hold the
+    values present; ``missing``, the number of missing values of each table, is one bin
+    more (its share of all rows), so a column that stops being filled moves the PSI as
+    it does a category's."""
     edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
     ia = np.searchsorted(edges, x, side="left")  # bin i holds (edge[i-1], edge[i]]
     ib = np.searchsorted(edges, y, side="left")
     k = len(edges) + 1
-    return _psi(np.bincount(ia, minlength=k) / len(x), np.bincount(ib, minlength=k) / len(y))
+    ma, mb = (int(m) for m in missing)
+    ca = np.r_[np.bincount(ia, minlength=k), ma] if ma or mb else np.bincount(ia, minlength=k)
+    cb = np.r_[np.bincount(ib, minlength=k), mb] if ma or mb else np.bincount(ib, minlength=k)
+    return _psi(ca / ca.sum(), cb / cb.sum())
 
 
 def psi_categorical(ca: np.ndarray, cb: np.ndarray) -> float:
@@ -553,7 +560,8 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         row = {"test": name, "statistic": stat, "p_value": p,
                "effect": _normalized_wasserstein(x, y, values, ca, cb),
                "effect_name": "wasserstein/sd",
-               "psi": psi_numeric(x, y)}
+               "psi": psi_numeric(x, y, missing=(int(ref.isna().sum()),
+                                                 int(cur.isna().sum())))}
         if ref.isna().any() or cur.isna().any():
             # the values' test sees only the values present: a column that stops being
             # filled must alarm too. Bonferroni over the two tests keeps the level.

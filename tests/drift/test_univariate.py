@@ -108,6 +108,19 @@ def test_psi_by_hand():
     w = np.r_[np.zeros(50), np.full(50, 0.5)]
     pa, pb = np.array([0.95, 0.05]), np.array([0.5, 0.5])
     assert psi_numeric(z, w) == pytest.approx(np.sum((pb - pa) * np.log(pb / pa)))
+    # missing values are one bin more, their share of all rows: 100 values and none
+    # missing against the same 100 values and 100 missing
+    pa = np.r_[np.full(10, 0.1), 1e-4]
+    pb = np.r_[np.full(10, 0.05), 0.5]
+    assert psi_numeric(x, x, missing=(0, 100)) == pytest.approx(
+        np.sum((pb - pa) * np.log(pb / pa)))
+    assert psi_numeric(x, x, missing=(0, 100)) > 2.0 > psi_numeric(x, x) == 0.0
+    # through column_test: a column that stops being filled in 41% of rows
+    rng = np.random.default_rng(0)
+    ref = pd.Series(rng.normal(size=2000))
+    cur = pd.Series(np.where(rng.random(2000) < 0.41, np.nan, rng.normal(size=2000)))
+    row = column_test(ref, cur, "numeric")
+    assert row["test"] == "ks + missing share" and row["psi"] > 1.0
 
 
 def test_column_kind():
