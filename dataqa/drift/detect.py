@@ -416,6 +416,7 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     if warn_marked and not part:  # (said once, of the whole tables, not of every window)
         _warn_marked_numbers(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
         _warn_respelled_values(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
+        _warn_boolean_spellings(ref, cur, [c for c, k in kinds.items() if k == "categorical"])
     if not kinds:
         raise InvalidSettingError(
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
@@ -503,6 +504,35 @@ def _warn_respelled_values(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
             f"({said}): they are compared as new values. If they are the same values, make "
             f"them one spelling in both tables before (pandas: s.str.strip(), s.str.lower()).",
             UserWarning, stacklevel=caller_stacklevel())
+
+
+#: Spellings of yes and no (any case) that :func:`_warn_boolean_spellings` reads as one
+#: pair: the truth value each stands for.
+_BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "y": True,
+                  "n": False, "t": True, "f": False, "on": True, "off": False}
+
+
+def _warn_boolean_spellings(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
+    """Warn of categorical columns that hold yes/no values in both tables, spelled one way
+    in the reference and another in the current table (``True``/``False`` against
+    ``yes``/``no``): compared as categories, every value reads as new, a drift of the
+    spelling only (effect 1)."""
+    found = []
+    for col in cols:
+        a = set(_filled_text(ref[col]).str.strip().unique().tolist())
+        b = set(_filled_text(cur[col]).str.strip().unique().tolist())
+        words = {v.casefold() for v in a | b}
+        if not a or not b or not words <= set(_BOOLEAN_WORDS) or a & b:
+            continue
+        found.append(f"{str(col)!r} ({'/'.join(sorted(a, reverse=True))} in the reference, "
+                     f"{'/'.join(sorted(b, reverse=True))} in the current table)")
+    if found:
+        warnings.warn(
+            f"yes/no columns spelled one way in each table: {'; '.join(found[:10])}: they are "
+            f"compared as different values, so every current value reads as new. If they "
+            f"mean the same, write them one way in both tables before (pandas: "
+            f"s.map({{'yes': True, 'no': False}})).", UserWarning,
+            stacklevel=caller_stacklevel())
 
 
 def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:

@@ -1285,6 +1285,27 @@ def test_values_respelled_in_case_or_white_space_are_warned_of():
     assert not [w for w in seen if "only in case" in str(w.message)]
 
 
+def test_yes_no_values_spelled_another_way_are_warned_of():
+    import warnings
+
+    rng = np.random.default_rng(12)
+    ref = pd.DataFrame({"active": rng.choice([True, False], 300), "x": rng.normal(size=300)})
+    cur = pd.DataFrame({"active": rng.choice(["yes", "no"], 300), "x": rng.normal(size=300)})
+    with pytest.warns(UserWarning, match=r"yes/no columns spelled one way in each table: "
+                                         r"'active' \(True/False in the reference, yes/no in "
+                                         r"the current table\): they are compared as "
+                                         r"different values"):
+        r = detect_drift(ref, cur, multivariate=())
+    assert bool(r.columns.set_index("column").loc["active", "drifted"])
+    # one spelling shared, or values that are not yes/no: no such warning
+    for other in (cur.assign(active=rng.choice(["True", "no"], 300)),
+                  cur.assign(active=rng.choice(["yes", "maybe"], 300))):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            detect_drift(ref, other, multivariate=())
+        assert not [w for w in seen if "yes/no columns" in str(w.message)]
+
+
 def test_the_report_says_the_verdict_the_command_line_prints(tmp_path):
     from dataqa.drift.report import verdict
 
