@@ -120,6 +120,29 @@ def test_moved_keeps_its_level_among_many_classes():
     assert marked <= 3, marked
 
 
+def test_a_class_gone_from_the_current_rows_is_marked_moved():
+    # widening the whole spread (the reference's part too) by the null's ratio left a
+    # class that no current row is predicted as unmarked, while a few rows of it were
+    rng = np.random.default_rng(5)
+
+    def draw_k(priors, n, k):  # predictions right 90% of the time, else another class
+        y = rng.choice(k, n, p=priors)
+        other = (y + rng.integers(1, k, n)) % k
+        return y, np.where(rng.random(n) < 0.9, y, other)
+
+    y, pred = draw_k([0.87, 0.13], 1500, 2)
+    for n_spam in (0, 4):
+        cur = np.r_[np.zeros(800 - n_spam, int), np.ones(n_spam, int)]
+        r = label_shift(onehot(pred, 2), y, onehot(cur, 2), n_bootstrap=300, random_state=0)
+        assert r["moved"].tolist() == [True, True], n_spam
+        assert r["high"][1] < 0.02 < 0.1 < r["reference_prior"][1]
+    # ten classes, one gone: that one is marked, the others that kept their share not
+    y, pred = draw_k([0.1] * 10, 1800, 10)
+    _, cur = draw_k([0.0] + [1 / 9] * 9, 900, 10)
+    r = label_shift(onehot(pred, 10), y, onehot(cur, 10), n_bootstrap=300, random_state=0)
+    assert r["moved"][0] and r["moved"][1:].sum() <= 2
+
+
 def test_null_spread_widens_only_classes_seen_less_than_expected():
     from dataqa.drift.model_checks import _null_spread
 
