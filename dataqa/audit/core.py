@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from dataqa._caller import caller_stacklevel
 from dataqa._progress import progress_stage
+from dataqa._text import join_values, split_values
 from dataqa.audit.duplicates import add_conflicting_duplicates, conflicting_duplicates
 from dataqa.audit.error_rate import ModelErrorRate, model_error_rate
 from dataqa.audit.issues import find_label_issues
@@ -190,7 +191,7 @@ class AuditResult:
             paths["conflicting_duplicates"] = out / "conflicting_duplicates.csv"
             sets = self.conflicting_duplicates.drop(columns=["rows"], errors="ignore").copy()
             for c in ("ids", "labels"):
-                sets[c] = [";".join(map(str, v)) for v in sets[c]]
+                sets[c] = [join_values(v) for v in sets[c]]
             sets.to_csv(paths["conflicting_duplicates"], index=False)
         if self.review_plan is not None:
             paths["review_plan"] = out / "review_plan.csv"
@@ -293,8 +294,14 @@ class AuditResult:
             sets = pd.read_csv(out / "conflicting_duplicates.csv", dtype=str,
                                keep_default_na=False)
             position = {i: k for k, i in enumerate(table.ids)}
-            sets["ids"] = [v.split(";") for v in sets["ids"]]
-            sets["labels"] = [v.split(";") for v in sets["labels"]]
+            sets["ids"] = [split_values(v) for v in sets["ids"]]
+            sets["labels"] = [split_values(v) for v in sets["labels"]]
+            unknown = [i for v in sets["ids"] for i in v if i not in position]
+            if unknown:
+                raise DataLoadError(
+                    f"{str(out / 'conflicting_duplicates.csv')!r} names id {unknown[0]!r}, "
+                    f"which items.parquet does not hold (the files are of two audits, or "
+                    f"were edited); audit again into this folder.")
             sets["rows"] = [[position[i] for i in v] for v in sets["ids"]]
             sets["set_id"] = sets["set_id"].astype(np.int64)
             sets["size"] = sets["size"].astype(np.int64)
@@ -486,7 +493,7 @@ def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state
             keep = iter(_similar_text_edges(src, dst, texts).tolist())
             near_rows = [[j for j in r if next(keep)] for r in near_rows]
         out["is_near_duplicate"] = np.array([bool(r) for r in near_rows], dtype=bool)
-        out["near_duplicate_set"] = [";".join(str(ids[j]) for j in r) for r in near_rows]
+        out["near_duplicate_set"] = [join_values(ids[j] for j in r) for r in near_rows]
         summary["n_near_duplicates"] = int(out["is_near_duplicate"].sum())
     if "class_imbalance" in found:
         c = lab.get_issues("class_imbalance")

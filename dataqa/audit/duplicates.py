@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from dataqa._text import INVISIBLE
+from dataqa._text import INVISIBLE, join_values
 from dataqa._validation import check_labels, check_pred_probs, check_scores
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
@@ -276,7 +276,7 @@ def conflicting_duplicate_items(sets: pd.DataFrame, ids) -> pd.DataFrame:
             raise LengthMismatchError(f"sets refer to row {int(rows.max())} but ids has {len(ids)} "
                                       f"entries; pass the ids the sets were found with.")
         flag[rows] = True
-        members[rows] = ";".join(map(str, set_ids))
+        members[rows] = join_values(set_ids)
     return pd.DataFrame({"id": ids, "is_conflicting_duplicate": flag,
                          "conflicting_duplicate_set": members})
 

@@ -8,6 +8,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from dataqa._text import split_values
 from dataqa.report import HtmlReport, shorten, subplots
 from dataqa.report.images import image_shape_for, parse_image_shape, thumbnails
 
@@ -386,7 +387,7 @@ def _near_groups(result, dup: pd.DataFrame) -> pd.DataFrame:
             i = parent[i]
         return i
     for i, linked in zip(ids, dup["near_duplicate_set"], strict=True):
-        for j in (str(linked).split(";") if isinstance(linked, str) and linked else ()):
+        for j in split_values(linked):
             if j in parent:
                 parent[root(j)] = root(i)
     label = dict(zip(ids, dup["given_label"], strict=True))

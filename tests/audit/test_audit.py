@@ -345,6 +345,42 @@ def test_conflicting_duplicates_are_marked_ranked_first_saved_and_loaded(tmp_pat
     assert back.issues["is_conflicting_duplicate"].sum() == 2
 
 
+def test_ids_holding_the_list_separator_are_saved_loaded_and_reported_as_one(tmp_path):
+    from dataqa._text import join_values, split_values
+    from dataqa.audit import AuditResult
+    from dataqa.audit.report import _near_groups
+    from dataqa.errors import DataLoadError
+
+    assert join_values(["nd;0", "a\\b", "x"]) == "nd\\;0;a\\\\b;x"
+    for values in (["nd;0", "nd;1"], ["a\\", ";"], ["", "x"], ["plain"]):
+        assert split_values(join_values(values)) == values
+    assert split_values("") == [] and split_values(float("nan")) == []
+    df = _texts_with_conflicts()
+    df["id"] = df["id"].str.replace("t", "nd;", regex=False).replace({"copy": "c;opy"})
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=True, progress=False)
+    assert res.conflicting_duplicates.loc[0, "ids"] == ["nd;5", "c;opy"]
+    pair = res.issues[res.issues["is_conflicting_duplicate"]]
+    assert (pair["conflicting_duplicate_set"] == "nd\\;5;c\\;opy").all()
+    near = res.issues[res.issues["is_near_duplicate"].fillna(False)]
+    assert len(near) > 10
+    for cell in near["near_duplicate_set"]:
+        assert set(split_values(cell)) <= set(df["id"])
+    groups = _near_groups(res, near)
+    assert (groups["items"] > 1).all()  # (a split id made sets of one)
+    paths = res.save(tmp_path / "out")
+    saved = pd.read_csv(paths["conflicting_duplicates"], dtype=str)
+    assert saved.loc[0, "ids"] == "nd\\;5;c\\;opy"
+    back = AuditResult.load(tmp_path / "out")
+    assert back.conflicting_duplicates.loc[0, "ids"] == ["nd;5", "c;opy"]
+    # a file of another audit: said, naming it
+    saved.loc[0, "ids"] = "nd\\;5;gone"
+    saved.to_csv(paths["conflicting_duplicates"], index=False)
+    with pytest.raises(DataLoadError, match=r"conflicting_duplicates.csv' names id 'gone', "
+                                            r"which items.parquet does not hold"):
+        AuditResult.load(tmp_path / "out")
+
+
 def test_a_text_column_named_id_is_audited_and_the_id_column_as_text_refused():
     from dataqa.audit.report import audit_report
     from dataqa.errors import FeatureTypeError
