@@ -29,6 +29,14 @@ def _share_text(part: int, whole: int) -> str:
     return f"{share:.0%}" if 0.1 <= share <= 0.99 else f"{share:.1%}"
 
 
+def _class_ticks(ax, names) -> None:
+    """Class names under the x axis, tilted, each ending under its column, when many or
+    long names would run into each other."""
+    tilt = len(names) > 8 or sum(len(str(n)) for n in names) > 48
+    ax.set_xticks(range(len(names)), [str(n) for n in names], rotation=45 if tilt else 0,
+                  ha="right" if tilt else "center", rotation_mode="anchor" if tilt else "default")
+
+
 def _issues_per_class(result):
     s = result.summary
     names = s["class_names"]
@@ -39,7 +47,8 @@ def _issues_per_class(result):
     ax.bar(x, flagged, color="#d9534f")
     for xi, f, c in zip(x, flagged, counts, strict=True):
         ax.text(xi, f, _share_text(f, c), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x, names, rotation=45 if len(names) > 8 else 0, ha="right" if len(names) > 8 else "center")
+    _class_ticks(ax, names)
+    ax.margins(y=0.15)  # (room for the shares above the bars)
     ax.set_ylabel("flagged items")
     ax.set_title("Label issues per given class (share of the class on top)")
     return fig
@@ -53,7 +62,7 @@ def _confusion(result):
     size = max(4, 0.45 * len(names) + 2)
     fig, ax = subplots(figsize=(size, size * 0.85))
     im = ax.imshow(m.to_numpy(), cmap="Reds")
-    ax.set_xticks(range(len(names)), names, rotation=45 if len(names) > 8 else 0)
+    _class_ticks(ax, names)
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("suggested label")
     ax.set_ylabel("given label")

@@ -498,3 +498,27 @@ def test_an_unflagged_copy_is_explained_by_its_set_not_by_cleanlab():
     assert _not_flagged_reasons(result, np.array([0, 1])) == [
         "its label is the likely class of its set of conflicting copies (half their labels, "
         "half the model), which decides for every copy"] * 2
+
+
+def test_long_or_many_class_names_are_tilted_to_end_under_their_column():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from dataqa.audit.report import _confusion, _issues_per_class
+
+    def figs(names):
+        issues = pd.DataFrame({"is_label_issue": True, "given_label": names,
+                               "suggested_label": names[::-1]})
+        summary = {"class_names": names, "issues_per_class": {n: 1 for n in names},
+                   "class_counts": {n: 10 for n in names}}
+        r = SimpleNamespace(issues=issues, summary=summary)
+        return [f.axes[0].get_xticklabels() for f in (_confusion(r), _issues_per_class(r))]
+
+    for names in ([f"a long class name number {i}" for i in range(3)],
+                  [f"c{i}" for i in range(9)]):
+        for labels in figs(names):
+            assert [t.get_text() for t in labels] == names
+            assert {(t.get_rotation(), t.get_ha()) for t in labels} == {(45.0, "right")}
+    for labels in figs(["ham", "spam"]):
+        assert {(t.get_rotation(), t.get_ha()) for t in labels} == {(0.0, "center")}
