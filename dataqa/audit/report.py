@@ -201,6 +201,10 @@ def _rows_with_files(issues: pd.DataFrame) -> list[str]:
             zip(issues["row"], issues["file"], issues["file_row"], strict=True)]
 
 
+#: Columns the suspects table adds to the issue table's.
+_ADDED_COLUMNS = ("rank", "why not flagged", "also flagged as", "image", "features")
+
+
 def _with_items(result, top: pd.DataFrame, image_shape: tuple[int, int] | None = None
                 ) -> tuple[np.ndarray, list[str]]:
     """Insert into ``top`` (rows of the issue table), after its id, what each item is: its
@@ -212,8 +216,10 @@ def _with_items(result, top: pd.DataFrame, image_shape: tuple[int, int] | None =
     rows = position.loc[top["id"]].to_numpy()
     frame = t.frame
     if t.text_column:
-        # a text column named like a column of the issue table ("id") is shown as "text"
-        top.insert(1, t.text_column if t.text_column not in top.columns else "text",
+        # a text column named like a column of the table as shown ("id", "rank",
+        # "is label issue") is shown as "text"
+        taken = {*top.columns, *(c.replace("_", " ") for c in top.columns), *_ADDED_COLUMNS}
+        top.insert(1, t.text_column if str(t.text_column) not in taken else "text",
                    [shorten(v, 300) for v in frame[t.text_column].iloc[rows]])
     elif t.feature_columns:
         cols = list(t.feature_columns)
@@ -258,7 +264,9 @@ def _suspects(result, image_shape: tuple[int, int] | None = None) -> tuple[pd.Da
         why[unflagged] = _footnoted(_not_flagged_reasons(result, rows[unflagged]))[0]
         top["why not flagged"] = why
     top.insert(0, "rank", np.arange(1, len(top) + 1))
-    return top.rename(columns=lambda c: c.replace("_", " ") if c != "id" else c), html_cols
+    # the issue table's names as words; a text column keeps its own name
+    words = {c: c.replace("_", " ") for c in result.issues.columns if c != "id"}
+    return top.rename(columns=words), html_cols
 
 
 def _posterior_plot(v):

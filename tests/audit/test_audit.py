@@ -390,6 +390,17 @@ def test_a_text_column_named_id_is_audited_and_the_id_column_as_text_refused():
                 progress=False)
     page = audit_report(res).render()
     assert ">text</th>" in page and "WIN a free prize" in page
+    # named like a column the table shows (added, or an issue column in words): the same
+    from dataqa.audit.report import _suspects
+
+    for name in ("rank", "is label issue", "why not flagged", "label_issue_score"):
+        res = audit(df.rename(columns={"id": name}), label_column="label", text_column=name,
+                    cv=3, datalab=False, progress=False)
+        shown, _ = _suspects(res)
+        assert shown.columns.is_unique and "text" in shown.columns, (name, list(shown.columns))
+        assert shown["text"].str.contains("WIN a free prize").any()
+        assert shown["rank"].tolist()[:3] == [1, 2, 3]
+        assert ">text</th>" in audit_report(res).render()
     with pytest.raises(FeatureTypeError, match="the id column 'id' is also the text column"):
         audit(df, label_column="label", text_column="id", id_column="id", progress=False)
 
