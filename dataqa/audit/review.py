@@ -1195,6 +1195,8 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     table["n_errors"] = [int(r.loc[r["stratum"] == h, "wrong"].sum()) for h in table["stratum"]]
 
     N, n, k = (table[c].to_numpy(dtype=np.int64) for c in ("n_items", "n_reviewed", "n_errors"))
+    if eps is not None:
+        _warn_too_few_flags(table["stratum"].tolist(), n, k, eps[0])
     N_total = int(N.sum())
     overall, pmf = _summary(N, n, k, ab, eps, confidence, interval, scale=N_total,
                             design=True)
@@ -1225,6 +1227,36 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         n_errors_total=_summary(N, n, k, ab, eps, confidence, interval, design=True)[0],
         per_class=per_class,
         pmf=pmf, prior=prior, reviewer_error=eps or (0.0, 0.0))
+
+
+#: :func:`_warn_too_few_flags` warns when this few flags (or fewer) had at most this
+#: chance under the stated false-flag rate alone.
+FEW_FLAGS_CHANCE = 0.01
+
+
+def _warn_too_few_flags(strata: list, n: np.ndarray, k: np.ndarray, e0: float) -> None:
+    """Warn of strata whose reviews flag fewer items than reviewers who flag a correct
+    label with probability ``e0`` would flag among correct labels alone (a stratum's
+    flag rate is at least ``e0``, as wrong labels are flagged more often): a rate set
+    higher than the reviewers err takes more flags away as theirs, and narrows the
+    interval (exact reviewers, 1% of labels wrong, told 0.05: [0.13%, 2.8%] for
+    [0.16%, 5.2%])."""
+    from scipy.stats import binom
+
+    few = [(h, int(nh), int(kh)) for h, nh, kh in zip(strata, n, k, strict=True)
+           if nh and binom.cdf(kh, nh, e0) <= FEW_FLAGS_CHANCE]
+    if not few:
+        return
+    import warnings
+
+    said = "; ".join(f"{h!r}: {kh} of {nh} flagged, where {e0:g} alone flags about "
+                     f"{e0 * nh:.1f}" for h, nh, kh in few)
+    warnings.warn(
+        f"the reviews flag fewer items than the reviewers' stated rate of flagging a "
+        f"correct label would alone ({said}; so few at most {FEW_FLAGS_CHANCE:.0%} of the "
+        f"time): --reviewer-error (API: reviewer_error) is likely higher than these "
+        f"reviewers err, which narrows the interval; give the rate measured on items whose "
+        f"label is known.", UserWarning, stacklevel=3)
 
 
 def _class_names(result, issues: pd.DataFrame) -> list:

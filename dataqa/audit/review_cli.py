@@ -240,7 +240,7 @@ def plan_command(
                       f"feature columns are their pixels): {images}", highlight=False)
     if not push:
         # the sheets the last estimate read (a filled copy, say), then this one
-        earlier = [] if add is None else (list((seen or {}).get("review_files") or [])
+        earlier = [] if add is None else (_recorded_files(seen, audit_dir)
                                           or [str(audit_dir / n) for n in
                                               _review_sheets(audit_dir)
                                               if (audit_dir / n).is_file()
@@ -748,6 +748,7 @@ def estimate_command(
     # absolute: `review plan --add` names them in a command run from anywhere
     record["review_files"] = ([str(Path(f).resolve()) for f in reviews] if reviews is not None
                               else [])
+    record["audit_folder"] = str(Path(audit_dir).resolve())  # (a copied folder maps them)
     record["reviewed_ids"] = sorted(ids_now & set(result.review_plan["id"].astype(str)))
     # the answers themselves, so the report can be redrawn when the plan grows (--add)
     kept = frame.loc[answered, ["id", "verified_label"]].astype(str)
@@ -881,6 +882,28 @@ def _warn_lost_reviews(audit_dir: Path, ids_now: set, ids_read: set,
         stacklevel=2)
 
 
+def _recorded_files(seen: dict | None, audit_dir: Path) -> list[str]:
+    """The sheets the last estimate read (``verified.json``), those inside the audit
+    folder it was made in taken in ``audit_dir`` instead when the folder was copied or
+    moved (the copy's answers, not the original's). A record without its folder (written
+    before it was kept) maps the sheets named as dataqa names them
+    (``review_sheet*.csv``) that ``audit_dir`` holds."""
+    files = list((seen or {}).get("review_files") or [])
+    here = Path(audit_dir).resolve()
+    was = (seen or {}).get("audit_folder")
+    out = []
+    for f in files:
+        p = Path(f)
+        if was and Path(was) != here and p.is_relative_to(was):
+            out.append(str(here / p.relative_to(was)))
+        elif (not was and p.parent != here and p.name.startswith("review_sheet")
+              and (here / p.name).is_file()):
+            out.append(str(here / p.name))
+        else:
+            out.append(f)
+    return out
+
+
 def _more_line(v, aim: float, audit_dir: Path) -> str:
     """What would bring the interval within ``aim``: the planned items still to review,
     and how many to add (:func:`dataqa.audit.review.reviews_to_add`)."""
@@ -889,15 +912,21 @@ def _more_line(v, aim: float, audit_dir: Path) -> str:
     from dataqa.audit.review import ADD_QUANTILE, _reviews_to_add
 
     left = v.n_planned - v.n_reviewed
+    folder = shlex.quote(str(audit_dir))
     if any(v.reviewer_error):
-        return ("more reviews narrow it (`dataqa review plan AUDIT_DIR --add N` adds items "
-                "to this plan; their number is planned for exact reviewers only)")
+        return (f"more reviews narrow it (`dataqa review plan {folder} --add N` adds items "
+                f"to this plan; their number is planned for exact reviewers only)")
     more, enough, median = _reviews_to_add(v, width=aim)
     room = v.n_items - v.n_planned
-    folder = shlex.quote(str(audit_dir))
     finish = f"the {left} planned items not reviewed yet" if left else ""
     if enough and more == 0:
         return f"reviewing {finish} is planned to bring it within {aim * 100:g} points"
+    if left and room:
+        # how many to add is simulated from the answers so far: parts of the plan with
+        # few or none of them read as anything from 0 to 100% wrong, and asked for
+        # several times what the plan needs (a 5% audit a tenth reviewed: 190-261 more)
+        return (f"review {finish} first ({v.n_reviewed} of {v.n_planned} are): whether more "
+                f"are needed, and how many, is estimated once they are")
     then = f"{finish} and " if finish else ""
     if not enough:
         if room == 0:
@@ -906,10 +935,10 @@ def _more_line(v, aim: float, audit_dir: Path) -> str:
         return (f"even reviewing {then}every one of the {room} items not planned yet may not "
                 f"bring it within {aim * 100:g} points: `dataqa review plan {folder} --add "
                 f"{room}` adds them all")
-    return (f"to bring it within {aim * 100:g} points, review {then}about {more} more items "
-            f"(enough in {ADD_QUANTILE:.0%} of simulated outcomes; about "
-            f"{median * 100:.1f} points wide in half of them): `dataqa review plan {folder} "
-            f"--add {more}`")
+    return (f"to bring it within {aim * 100:g} points, review {then}about {more} more "
+            f"item{'s' if more != 1 else ''} (enough in {ADD_QUANTILE:.0%} of simulated "
+            f"outcomes; about {median * 100:.1f} points wide in half of them): `dataqa review "
+            f"plan {folder} --add {more}`")
 
 
 def _reviewer_error_option(text: str):

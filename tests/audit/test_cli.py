@@ -344,6 +344,48 @@ def _filled_sheet(out, truth):
     return sheet
 
 
+def test_a_copied_audit_folder_names_its_own_sheets_after_add(tmp_path):
+    import shutil
+
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "30"]).exit_code == 0
+    _filled_sheet(out, truth).to_csv(out / "review_sheet.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(out / "review_sheet.csv")])
+    assert res.exit_code == 0, res.output
+    seen = json.loads((out / "verified.json").read_text())
+    assert seen["audit_folder"] == str(out.resolve())
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    res = runner.invoke(app, ["review", "plan", str(copy), "--add", "10"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert (f"--reviews {copy / 'review_sheet.csv'} --reviews {copy / 'review_sheet_2.csv'}"
+            in text), text
+    assert str(out / "review_sheet.csv") not in text
+    # a record written before the folder was kept: dataqa's own sheet names are mapped
+    from dataqa.audit.review_cli import _recorded_files
+
+    old = {"review_files": [str(out / "review_sheet.csv"), str(tmp_path / "mine.csv")]}
+    assert _recorded_files(old, copy) == [str((copy / "review_sheet.csv").resolve()),
+                                          str(tmp_path / "mine.csv")]
+
+
+def test_a_partly_reviewed_plan_is_told_to_finish_it_before_adding(tmp_path):
+    out, truth = _audit_dir(tmp_path)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+    sheet = _filled_sheet(out, truth)
+    sheet.loc[sheet.index[4:], "verified_label"] = None  # 4 of 40 answered
+    sheet.to_csv(tmp_path / "part.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "part.csv")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("review the 36 planned items not reviewed yet first (4 of 40 are): whether more "
+            "are needed, and how many, is estimated once they are") in text
+    assert "--add" not in text
+
+
 def test_review_estimate_reads_an_excel_sheet_with_the_reading_options(tmp_path):
     from dataqa.audit import AuditResult, estimate_error_rate
 

@@ -863,3 +863,28 @@ def test_ids_rounded_to_one_number_are_said_to_be_rounded_not_conflicting():
     assert msg.startswith("1 reviewed item(s) (in 3 rows) are not in the review plan: "
                           "'1.05051E+18'")
     assert "rounded by a spreadsheet" in msg and "more than one verified label" not in msg
+
+
+def test_a_reviewer_error_rate_the_reviews_contradict_is_warned_of():
+    import warnings
+
+    res = fake_result()
+    plan = plan_review(res, budget=300)
+    flagged_ids = set(res.issues.loc[res.issues["is_label_issue"], "id"])
+    wrong = {i for i in plan["id"] if i in flagged_ids}  # no unflagged item is wrong
+    reviews = _reviews(res, plan, wrong)
+    v = estimate_error_rate(res, reviews, plan=plan)
+    quiet = v.strata.set_index("stratum")
+    empty = [h for h in quiet.index if quiet.loc[h, "n_reviewed"] >= 100
+             and quiet.loc[h, "n_errors"] == 0]
+    assert empty
+    h = empty[0]
+    n = int(quiet.loc[h, "n_reviewed"])
+    with pytest.warns(UserWarning, match=rf"the reviews flag fewer items than the reviewers' "
+                                         rf"stated rate .*'{h}': 0 of {n} flagged, where 0.05 "
+                                         rf"alone flags about {0.05 * n:.1f}.*--reviewer-error"):
+        estimate_error_rate(res, reviews, plan=plan, reviewer_error=0.05)
+    # a rate those reviews allow: no warning (0 of 100+ at 1% is not unusual)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimate_error_rate(res, reviews, plan=plan, reviewer_error=0.01)
