@@ -29,6 +29,14 @@ def test_cells_of_short_words_wrap_between_words_only():
     assert re.findall(r'<td class="([^"]*)">', page) == ["cell", "cell", "cell words"]
 
 
+def test_wide_columns_keep_a_width_that_holds_their_sentences():
+    frame = pd.DataFrame({"window": ["2026-01-05"], "note": ["not tested: fewer than 10 rows"]})
+    page = HtmlReport("t").table(frame, wide=("note",)).render()
+    assert re.findall(r'<td class="([^"]*)">', page) == ["cell words", "cell words wide"]
+    assert re.findall(r'<th class="([^"]*)">', page) == ["cell words", "cell words wide"]
+    assert "td.wide,th.wide{min-width:16em}" in page
+
+
 def test_long_ids_wrap_in_a_narrow_column_and_short_ones_stay_whole():
     long_id = "z" * 60
     page = HtmlReport("t").table(pd.DataFrame({"id": ["digit-0124", long_id]})).render()

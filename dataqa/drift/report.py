@@ -316,9 +316,10 @@ def drift_report(result) -> HtmlReport:
                         + "left out of this table (`result.windows`, and the `windows.csv` "
                         "of `dataqa drift`, list every window).", css_class="note")
             r.table(_spaced(_windows_shown(result.windows[~untested])),
-                    one_line=("window", "end"))
+                    one_line=("window", "end"), wide=("note", "drifted columns"))
         else:
-            r.table(_spaced(_windows_shown(result.windows)), one_line=("window", "end"))
+            r.table(_spaced(_windows_shown(result.windows)), one_line=("window", "end"),
+                    wide=("note", "drifted columns"))
         shares = getattr(result, "window_label_shift", None)
         if shares is not None and len(shares):
             untested = int(result.windows["drifted"].isna().sum())
@@ -364,7 +365,8 @@ def drift_report(result) -> HtmlReport:
         if c in table.columns:
             table[c] = ["" if pd.isna(v) else "<0.1%" if 0 < v < 0.0005 else f"{v:.1%}"
                         for v in table[c]]
-    r.paragraph("psi: the population stability index over the reference's deciles (numbers) "
+    r.paragraph("psi: the population stability index over the reference's deciles (numbers, "
+                "missing values one bin more) "
                 "or the categories (the 20 most frequent and the rest for a column of more "
                 "than 21 values; missing and present for a missing-share test); missing and "
                 "unseen: shares of the rows (unseen: current rows holding a value the "
@@ -373,7 +375,11 @@ def drift_report(result) -> HtmlReport:
                 "chi2, chi2 + top 20: of every value), the unbiased MMD² (mmd, a text "
                 "column's), and for a missing-share test (fisher) the current share of "
                 "missing values minus the reference's.", css_class="note")
-    r.table(_spaced(table))
+    # what a reader looks for first, then how it was tested (a wide table scrolls)
+    first = [c for c in ("column", "drifted", "effect", "largest_change", "p_adjusted")
+             if c in table.columns]
+    table = table[first + [c for c in table.columns if c not in first]]
+    r.table(_spaced(table), wide=("largest change",))
     if result.multivariate:
         r.heading("Whole-table tests")
         said = {"mmd": "mmd: the statistic is the unbiased estimate of MMD² (RBF kernel), 0 "

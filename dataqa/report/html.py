@@ -48,7 +48,7 @@ table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px 
 th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}.kv td{overflow-wrap:anywhere}
 .note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
 .cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}.cell.words{overflow-wrap:normal}
-td.id{min-width:9em;max-width:14em;word-break:break-all;font-size:.8rem}
+td.id{min-width:9em;max-width:14em;word-break:break-all;font-size:.8rem}td.wide,th.wide{min-width:16em}
 code{font-size:.85em;background:#f3f3f3;padding:0 .2em}
 .tablewrap{max-width:100%;overflow-x:auto}img.thumb{border:1px solid #ccc;margin:0;display:block}
 """
@@ -130,7 +130,7 @@ class HtmlReport:
 
     def table(self, df: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:.4g}",
               nowrap: Sequence[str] = ("id",), html_columns: Sequence[str] = (),
-              one_line: Sequence[str] = ()) -> HtmlReport:
+              one_line: Sequence[str] = (), wide: Sequence[str] = ()) -> HtmlReport:
         """Append ``df`` as a table (the first ``max_rows`` rows).
 
         Parameters
@@ -148,14 +148,18 @@ class HtmlReport:
             inserted as they are; every other cell is escaped.
         one_line : sequence of str
             Columns whose cells never wrap, whatever their length (times, window labels).
+        wide : sequence of str
+            Columns of sentences, kept at least 16em wide (in a wide table they were
+            squeezed to a word a line; the table scrolls sideways instead).
         """
         shown = df.head(max_rows)
         cols = [str(c) for c in shown.columns]
         keep_line = {str(c) for c in nowrap}
         raw = {str(c) for c in html_columns}
         whole = {str(c) for c in one_line}
-        head = "".join(f'<th class="{"nowrap" if c in keep_line | whole else _wrap_class(c)}">'
-                       f"{html.escape(c)}</th>" for c in cols)
+        broad = {str(c) for c in wide}
+        head = "".join(f'<th class="{"nowrap" if c in keep_line | whole else _wrap_class(c)}'
+                       f'{" wide" if c in broad else ""}">{html.escape(c)}</th>' for c in cols)
         body = []
         for row in shown.itertuples(index=False, name=None):
             cells = []
@@ -163,6 +167,8 @@ class HtmlReport:
                 text = v if c in raw else html.escape(_fmt(v, float_format))
                 kind = ("nowrap" if c in whole else _id_class(text) if c in keep_line
                         else "cell" if c in raw else _wrap_class(text))
+                if c in broad:
+                    kind += " wide"
                 cells.append(f'<td class="{kind}">{text}</td>')
             body.append(f"<tr>{''.join(cells)}</tr>")
         note = ""
