@@ -35,6 +35,8 @@ def test_wide_columns_keep_a_width_that_holds_their_sentences():
     assert re.findall(r'<td class="([^"]*)">', page) == ["cell words", "cell words wide"]
     assert re.findall(r'<th class="([^"]*)">', page) == ["cell words", "cell words wide"]
     assert "td.wide,th.wide{min-width:16em}" in page
+    # a key of a key-value table breaks between words only ("unlike_s|core" before)
+    assert ".kv td:first-child{font-weight:600;overflow-wrap:normal}" in page
 
 
 def test_long_ids_wrap_in_a_narrow_column_and_short_ones_stay_whole():

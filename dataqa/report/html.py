@@ -45,7 +45,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{border-bottom:2px solid #444;padding-bottom:.3rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600}.kv td{overflow-wrap:anywhere}
+th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}.kv td:first-child{font-weight:600;overflow-wrap:normal}.kv td{overflow-wrap:anywhere}
 .note{color:#555;font-size:.9rem}img{max-width:100%;border:1px solid #eee;margin:.5rem 0}
 .cell{max-width:480px;overflow-wrap:anywhere}td.nowrap,th.nowrap{white-space:nowrap}.cell.words{overflow-wrap:normal}
 td.id{min-width:9em;max-width:14em;word-break:break-all;font-size:.8rem}td.wide,th.wide{min-width:16em}
