@@ -355,6 +355,15 @@ def test_near_copies_of_texts_are_held_out_together():
     sets = _conflicting_copies(tfidf_features(three), y3, 40, three)
     assert [s.tolist() for s in sets] == [[int(i), int(c)] for i, c in
                                           zip(orig[1:], copies[1:], strict=True)]
+    # ... but an exact copy labeled otherwise inside it is held out with its original,
+    # as without texts: the agreeing near copies are evidence for both
+    a0 = int(orig[0])
+    t0 = texts[a0]
+    near = [t0[:10] + "q" + t0[11:], t0[:-10] + "z" + t0[-9:]]  # agreeing near copies
+    four = texts + [t0.title(), *near]
+    y4 = np.r_[y, 1 - y[a0], y[a0], y[a0]]
+    sets = [s.tolist() for s in _conflicting_copies(tfidf_features(four), y4, 40, four)]
+    assert [a0, 160] in sets and not any(150 in s for s in sets)
 
 
 def test_texts_must_match_labels():
