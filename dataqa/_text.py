@@ -17,21 +17,24 @@ def join_values(values) -> str:
 
 
 def split_values(cell) -> list[str]:
-    """The values of a cell :func:`join_values` wrote (an empty cell: none)."""
+    """The values of a cell :func:`join_values` wrote (an empty cell: none). A ``\\``
+    escapes only a ``;`` or a ``\\`` after it, so a cell written before values were
+    escaped (``C:\\data\\x.png``) reads as it was written."""
     text = "" if cell is None or (isinstance(cell, float) and cell != cell) else str(cell)
     if not text:
         return []
-    out, part, escaped = [], [], False
-    for ch in text:
-        if escaped:
-            part.append(ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == ";":
+    out, part, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in ";\\":
+            part.append(text[i + 1])
+            i += 2
+            continue
+        if ch == ";":
             out.append("".join(part))
             part = []
         else:
             part.append(ch)
+        i += 1
     out.append("".join(part))
     return out

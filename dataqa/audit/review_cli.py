@@ -887,7 +887,8 @@ def _recorded_files(seen: dict | None, audit_dir: Path) -> list[str]:
     folder it was made in taken in ``audit_dir`` instead when the folder was copied or
     moved (the copy's answers, not the original's). A record without its folder (written
     before it was kept) maps the sheets named as dataqa names them
-    (``review_sheet*.csv``) that ``audit_dir`` holds."""
+    (``review_sheet*.csv``) that ``audit_dir`` holds and that are gone where recorded (a
+    filled sheet kept elsewhere under that name is the one to read)."""
     files = list((seen or {}).get("review_files") or [])
     here = Path(audit_dir).resolve()
     was = (seen or {}).get("audit_folder")
@@ -896,8 +897,8 @@ def _recorded_files(seen: dict | None, audit_dir: Path) -> list[str]:
         p = Path(f)
         if was and Path(was) != here and p.is_relative_to(was):
             out.append(str(here / p.relative_to(was)))
-        elif (not was and p.parent != here and p.name.startswith("review_sheet")
-              and (here / p.name).is_file()):
+        elif (not was and not p.is_file() and p.parent != here
+              and p.name.startswith("review_sheet") and (here / p.name).is_file()):
             out.append(str(here / p.name))
         else:
             out.append(f)

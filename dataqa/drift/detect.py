@@ -506,23 +506,26 @@ def _warn_respelled_values(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
             UserWarning, stacklevel=caller_stacklevel())
 
 
-#: Spellings of yes and no (any case) that :func:`_warn_boolean_spellings` reads as one
-#: pair: the truth value each stands for.
-_BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "y": True,
-                  "n": False, "t": True, "f": False, "on": True, "off": False}
+#: Spellings of yes and no (any case) that :func:`_warn_boolean_spellings` knows: each
+#: word's pair (true/false, yes/no, y/n, t/f, on/off).
+_BOOLEAN_WORDS = {"true": 0, "false": 0, "yes": 1, "no": 1, "y": 2, "n": 2, "t": 3, "f": 3,
+                  "on": 4, "off": 4}
 
 
 def _warn_boolean_spellings(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
-    """Warn of categorical columns that hold yes/no values in both tables, spelled one way
-    in the reference and another in the current table (``True``/``False`` against
-    ``yes``/``no``): compared as categories, every value reads as new, a drift of the
-    spelling only (effect 1)."""
+    """Warn of categorical columns that hold yes/no values in both tables, written with
+    one pair of words in the reference and another in the current table
+    (``True``/``False`` against ``yes``/``no``): compared as categories, every value reads
+    as new, a drift of the spelling only (effect 1). Tables that share a pair (all "no"
+    against all "yes": a real change) are not; nor case alone, which
+    :func:`_warn_respelled_values` says."""
     found = []
     for col in cols:
         a = set(_filled_text(ref[col]).str.strip().unique().tolist())
         b = set(_filled_text(cur[col]).str.strip().unique().tolist())
-        words = {v.casefold() for v in a | b}
-        if not a or not b or not words <= set(_BOOLEAN_WORDS) or a & b:
+        if not a or not b or not {v.casefold() for v in a | b} <= set(_BOOLEAN_WORDS):
+            continue
+        if {_BOOLEAN_WORDS[v.casefold()] for v in a} & {_BOOLEAN_WORDS[v.casefold()] for v in b}:
             continue
         found.append(f"{str(col)!r} ({'/'.join(sorted(a, reverse=True))} in the reference, "
                      f"{'/'.join(sorted(b, reverse=True))} in the current table)")

@@ -78,9 +78,11 @@ def _prepare_file(path: str, create: bool) -> bool:
     if p.exists():
         if not create and p.is_file() and p.stat().st_size == 0:
             raise LedgerError(
-                f"ledger {path!r} is an empty file (0 bytes), not a ledger; check the path, "
-                f"restore the ledger from a backup, or remove the file and create the "
-                f"ledger (`dataqa al init DATA --ledger {path}`).")
+                f"ledger {path!r} is an empty file (0 bytes), not a ledger; check the path "
+                f"(a ledger being created at this moment is empty for an instant: try "
+                f"again), restore the ledger from a backup, or remove the file and let the "
+                f"command that makes it make it again (`dataqa al init DATA --ledger "
+                f"{path}`, or a push).")
         return True
     if not create:
         raise LedgerError(

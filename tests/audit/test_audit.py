@@ -355,6 +355,9 @@ def test_ids_holding_the_list_separator_are_saved_loaded_and_reported_as_one(tmp
     for values in (["nd;0", "nd;1"], ["a\\", ";"], ["", "x"], ["plain"]):
         assert split_values(join_values(values)) == values
     assert split_values("") == [] and split_values(float("nan")) == []
+    # a cell written before values were escaped: a lone backslash is itself
+    assert split_values("C:\\data\\x.png;b") == ["C:\\data\\x.png", "b"]
+    assert split_values(join_values(["a\\;b", "c\\"])) == ["a\\;b", "c\\"]
     df = _texts_with_conflicts()
     df["id"] = df["id"].str.replace("t", "nd;", regex=False).replace({"copy": "c;opy"})
     res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,

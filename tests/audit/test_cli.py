@@ -366,9 +366,13 @@ def test_a_copied_audit_folder_names_its_own_sheets_after_add(tmp_path):
     # a record written before the folder was kept: dataqa's own sheet names are mapped
     from dataqa.audit.review_cli import _recorded_files
 
-    old = {"review_files": [str(out / "review_sheet.csv"), str(tmp_path / "mine.csv")]}
+    gone = tmp_path / "moved" / "review_sheet.csv"
+    kept = tmp_path / "downloads" / "review_sheet.csv"  # a filled sheet kept elsewhere
+    kept.parent.mkdir()
+    kept.write_text("id,verified_label\n")
+    old = {"review_files": [str(gone), str(kept), str(tmp_path / "mine.csv")]}
     assert _recorded_files(old, copy) == [str((copy / "review_sheet.csv").resolve()),
-                                          str(tmp_path / "mine.csv")]
+                                          str(kept), str(tmp_path / "mine.csv")]
 
 
 def test_a_partly_reviewed_plan_is_told_to_finish_it_before_adding(tmp_path):

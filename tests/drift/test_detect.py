@@ -1299,11 +1299,18 @@ def test_yes_no_values_spelled_another_way_are_warned_of():
     assert bool(r.columns.set_index("column").loc["active", "drifted"])
     # one spelling shared, or values that are not yes/no: no such warning
     for other in (cur.assign(active=rng.choice(["True", "no"], 300)),
-                  cur.assign(active=rng.choice(["yes", "maybe"], 300))):
+                  cur.assign(active=rng.choice(["yes", "maybe"], 300)),
+                  cur.assign(active="true")):  # (case alone: said by its own warning)
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             detect_drift(ref, other, multivariate=())
         assert not [w for w in seen if "yes/no columns" in str(w.message)]
+    # all "no" against all "yes": a real change, not a spelling
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        r = detect_drift(ref.assign(active="no"), cur.assign(active="yes"), multivariate=())
+    assert not [w for w in seen if "yes/no columns" in str(w.message)]
+    assert bool(r.columns.set_index("column").loc["active", "drifted"])
 
 
 def test_the_report_says_the_verdict_the_command_line_prints(tmp_path):

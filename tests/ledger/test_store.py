@@ -172,7 +172,8 @@ def test_create_false_and_bad_paths(tmp_path: Path) -> None:
     # an empty file is no ledger to read: refused, not given a schema
     (tmp_path / "empty.db").write_bytes(b"")
     with pytest.raises(LedgerError, match=r"ledger '.*empty.db' is an empty file \(0 bytes\), "
-                                          r"not a ledger; check the path, restore"):
+                                          r"not a ledger; check the path \(a ledger being "
+                                          r"created"):
         Ledger(tmp_path / "empty.db", create=False)
     assert (tmp_path / "empty.db").stat().st_size == 0
     with Ledger(tmp_path / "empty.db") as led:  # a push may create one there
