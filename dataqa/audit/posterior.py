@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,12 +53,14 @@ N_GRID = 256
 
 @dataclass(frozen=True)
 class PosteriorInterval:
-    """A posterior mean with its credible interval ``[low, high]`` (a rate or a count)."""
+    """A posterior mean with its credible interval ``[low, high]`` (a rate or a count;
+    ``count=True`` prints it as whole items, a rate as a percentage)."""
 
     estimate: float
     low: float
     high: float
     confidence: float
+    count: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"estimate": self.estimate, "low": self.low, "high": self.high,
@@ -70,7 +72,7 @@ class PosteriorInterval:
                 f"{fmt.format(self.high)})")
 
     def __str__(self) -> str:
-        return self.format()
+        return self.format("{:.0f}" if self.count else "{:.2%}")
 
 
 def _prior(prior) -> tuple[float, float]:

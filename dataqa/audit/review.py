@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -1215,8 +1215,8 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
     if is_flag.any():
         precision = posts[int(np.flatnonzero(is_flag)[0])]
     if (~is_flag).any():
-        missed = _summary(N[~is_flag], n[~is_flag], k[~is_flag], ab, eps, confidence,
-                          interval, design=True)[0]
+        missed = replace(_summary(N[~is_flag], n[~is_flag], k[~is_flag], ab, eps,
+                                  confidence, interval, design=True)[0], count=True)
 
     per_class = _per_class(issues, strata, r, classes, confidence, interval, ab, eps)
     return VerifiedErrorRate(
@@ -1224,7 +1224,8 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
         interval=interval, n_items=N_total, n_planned=int(len(plan)),
         n_reviewed=int(len(r)), n_errors=int(r["wrong"].sum()), strata=table,
         flag_precision=precision, missed_errors=missed,
-        n_errors_total=_summary(N, n, k, ab, eps, confidence, interval, design=True)[0],
+        n_errors_total=replace(_summary(N, n, k, ab, eps, confidence, interval,
+                                        design=True)[0], count=True),
         per_class=per_class,
         pmf=pmf, prior=prior, reviewer_error=eps or (0.0, 0.0))
 

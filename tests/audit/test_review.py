@@ -888,3 +888,15 @@ def test_a_reviewer_error_rate_the_reviews_contradict_is_warned_of():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         estimate_error_rate(res, reviews, plan=plan, reviewer_error=0.01)
+
+
+def test_counts_of_errors_print_as_items_and_rates_as_percentages():
+    res = fake_result()
+    plan = plan_review(res, budget=100)
+    flagged_ids = set(res.issues.loc[res.issues["is_label_issue"], "id"])
+    v = estimate_error_rate(res, _reviews(res, plan, flagged_ids), plan=plan)
+    total, missed = str(v.n_errors_total), str(v.missed_errors)
+    assert total.startswith(f"{v.n_errors_total.estimate:.0f} (95% interval ")
+    assert total == v.n_errors_total.format("{:.0f}")
+    assert missed == v.missed_errors.format("{:.0f}")
+    assert str(v.flag_precision).endswith("%)")  # a rate: a percentage
