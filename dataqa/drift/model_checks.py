@@ -208,7 +208,8 @@ def _label_shift_with(boot: dict, pred_cur: np.ndarray, confidence: float) -> di
     rng = copy.deepcopy(boot["rng"])  # any generator, used afresh for every window
     draws = np.empty((boot["n_bootstrap"], k))
     # the current rows' part of each draw: its shares solved with the reference's own
-    # confusion matrix (no resample), whose spread :func:`_moved` widens to the null's
+    # confusion matrix (no resample), kept at least as wide as without a change of the
+    # mix (:func:`_null_current_spread`)
     current = np.empty_like(draws)
     ref_priors = boot["ref_priors"]
     M0 = boot["M"]
@@ -236,51 +237,59 @@ def _label_shift_with(boot: dict, pred_cur: np.ndarray, confidence: float) -> di
         for j in range(k):
             current[:, j] = _solve_columns(M0, qs[:, :, j].T)[j]
     lo, hi = np.quantile(draws, [(1 - confidence) / 2, (1 + confidence) / 2], axis=0)
+    se = None
+    if len(draws) >= 2:
+        # the spread of a difference: the reference rows' part of each draw, and the
+        # current rows' part, at least as wide as it would be with the current rows'
+        # classes predicted as the reference's are (no change of the mix)
+        ref_part = draws - current - ref_priors
+        null = _null_current_spread(M0, boot["pred_ref"], int(counts.sum()), len(draws), rng)
+        se = np.sqrt(ref_part.var(axis=0, ddof=1)
+                     + np.maximum(current.var(axis=0, ddof=1), null))
     return {"prior": est, "low": lo, "high": hi,
             "reference_prior": boot["reference_prior"].copy(),
             "moved": _moved(draws - ref_priors, est - boot["reference_prior"],
-                            1 - confidence, _null_spread(boot["pred_ref"], counts),
-                            current_var=current.var(axis=0, ddof=1))}
+                            1 - confidence, se)}
 
 
-def _null_spread(pred_ref: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per class, how much wider the current share's sampling spread would be if the
-    current rows were predicted as the reference's are (no change of the class mix)
-    than at the counts seen: the ratio of the two binomial standard deviations of the
-    predicted class's share, at least 1. A class seen in 2 current rows where the
-    reference's predictions expect 10 is judged with the spread of 10, not of 2."""
-    k = len(counts)
-    n = counts.sum()
+def _null_current_spread(M: np.ndarray, pred_ref: np.ndarray, n: int, n_draws: int,
+                         rng) -> np.ndarray:
+    """Per class, the variance of the current share's estimate (solved with the
+    reference's confusion matrix ``M``) over ``n_draws`` tables of ``n`` current rows
+    whose predicted classes are drawn as the reference's are: its sampling spread
+    without a change of the class mix, cut at 0 as the estimate is."""
+    k = M.shape[0]
     q0 = np.bincount(pred_ref, minlength=k) / len(pred_ref)
-    seen = (counts + 0.5) / (n + 1.0)  # (never 0 or 1)
-    ratio = np.sqrt(q0 * (1 - q0) / (seen * (1 - seen)))
-    return np.maximum(ratio, 1.0)
+    shares = rng.multinomial(n, q0, size=n_draws) / n
+    return _solve_columns(M, shares.T).var(axis=1, ddof=1)
 
 
 def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float,
-           widen: np.ndarray | float = 1.0, current_var: np.ndarray | None = None
-           ) -> np.ndarray:
+           se: np.ndarray | None = None) -> np.ndarray:
     """Which classes' shares moved, from bootstrap draws (B, K) of the current share less
     the reference's (the reference's share is itself a sample's, drawn from the same
     reference rows as the confusion matrix) and the estimated difference ``point``.
     A class moved when both the percentile interval of its difference and the normal
-    one (the estimate plus or minus z times the draws' standard deviation) leave 0 out,
-    at level ``alpha`` shared among the classes (Bonferroni: one test with two classes,
-    whose differences are opposite): the percentile ends are noisy at the small tail
-    shares many classes ask for (8 classes: 8.5% of 200 no-shift runs marked some
-    class), the normal one is off for the skewed shares of a few dozen rows (7.0% with
-    30 rows). (Before, a class was marked when the interval of the current share alone
-    left the reference sample's share out: 13-15% of intervals without shift, with 3
-    classes and 1,000 rows a side.) The normal one's spread is widened by ``widen``
-    (:func:`_null_spread`) for a class seen in fewer current rows than the reference's
-    predictions expect: with 20 and 60 classes such classes, seen in 1-4 rows of an
-    expected 10, had made it mark some class in 9-20% of no-shift runs, from a spread
-    taken from their low counts and a Bonferroni tail beyond what the draws reach.
-    Only the current rows' part of the spread is widened (``current_var``: the variance
-    of the draws' current-share part; None: all of it), as only that part is taken at
-    the low count: widening the reference's part too left a class gone from the current
-    rows unmarked (SMS, 12.8% spam in the reference and none in 800 current rows:
-    widened 13-fold, z about 1), while 4 spam rows among them were marked."""
+    one (the estimate plus or minus z times ``se``, default the draws' standard
+    deviation) leave 0 out, at level ``alpha`` shared among the classes (Bonferroni: one
+    test with two classes, whose differences are opposite): the percentile ends are
+    noisy at the small tail shares many classes ask for (8 classes: 8.5% of 200 no-shift
+    runs marked some class), the normal one is off for the skewed shares of a few dozen
+    rows (7.0% with 30 rows). (Before, a class was marked when the interval of the
+    current share alone left the reference sample's share out: 13-15% of intervals
+    without shift, with 3 classes and 1,000 rows a side.)
+
+    :func:`label_shift` gives ``se`` from two parts of each draw: the reference rows'
+    (its resampled confusion matrix and share) and the current rows' (their shares
+    solved with the reference's own matrix), the latter at least as wide as without a
+    change of the mix (:func:`_null_current_spread`). Taken at the counts seen, a class
+    seen in 1-4 current rows of an expected 10 (20 and 60 classes) got the narrow
+    spread of its low count and marked some class in 9-20% of no-shift runs. Widening
+    the whole spread by the ratio of binomial deviations then left a class gone from
+    the current rows unmarked (SMS, 12.8% spam in the reference and none in 800 current
+    rows: z about 1) while 4 spam rows among them were marked, and widening only the
+    current part by that ratio marked some class in 8% of no-shift runs with 60
+    classes: an estimate cut at 0 has draws narrower than the ratio says."""
     from scipy.stats import norm
 
     k = diffs.shape[1]
@@ -288,12 +297,7 @@ def _moved(diffs: np.ndarray, point: np.ndarray, alpha: float,
         return np.zeros(k, dtype=bool)
     a = alpha / (1 if k == 2 else k)
     lo, hi = np.quantile(diffs, [a / 2, 1 - a / 2], axis=0)
-    var = diffs.var(axis=0, ddof=1)
-    if current_var is None:
-        se = np.sqrt(var) * widen
-    else:
-        se = np.sqrt(var + (np.asarray(widen, dtype=np.float64) ** 2 - 1.0)
-                     * np.asarray(current_var, dtype=np.float64))
+    se = diffs.std(axis=0, ddof=1) if se is None else np.asarray(se, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, np.abs(point) / np.where(se > 0, se, 1.0),
                      np.where(point != 0, np.inf, 0.0))

@@ -143,14 +143,16 @@ def test_a_class_gone_from_the_current_rows_is_marked_moved():
     assert r["moved"][0] and r["moved"][1:].sum() <= 2
 
 
-def test_null_spread_widens_only_classes_seen_less_than_expected():
-    from dataqa.drift.model_checks import _null_spread
+def test_the_null_spread_is_that_of_the_reference_mix():
+    from dataqa.drift.model_checks import _null_current_spread, _solve_columns
 
-    pred_ref = np.repeat([0, 1, 2], [500, 300, 200])  # predicted shares 0.5, 0.3, 0.2
-    w = _null_spread(pred_ref, np.array([50.0, 48.0, 2.0]))
-    seen = (2 + 0.5) / 101
-    assert w[:2].tolist() == [1.0, 1.0]  # seen as often as expected, or more: no change
-    assert w[2] == pytest.approx(np.sqrt(0.2 * 0.8 / (seen * (1 - seen))), rel=1e-12)
+    # an exact confusion matrix: the estimate is the predicted share, whose variance
+    # without a change of the mix is binomial at the reference's predicted share
+    pred_ref = np.repeat([0, 1, 2], [500, 300, 200])
+    v = _null_current_spread(np.eye(3), pred_ref, 400, 4000, np.random.default_rng(0))
+    np.testing.assert_allclose(v, [0.5 * 0.5 / 400, 0.3 * 0.7 / 400, 0.2 * 0.8 / 400],
+                               rtol=0.1)
+    assert _solve_columns(np.eye(3), np.full((3, 1), 1 / 3))[:, 0].tolist() == [1 / 3] * 3
 
 
 @pytest.mark.parametrize("n_current", [20, 60])
