@@ -365,8 +365,10 @@ def _near_copy_edges(X, y: np.ndarray, texts, random_state: int):
     ``X`` reduced to :data:`~dataqa.audit.neighbors.REDUCED_DIMS` components, cosine) that
     share at least :data:`~dataqa.audit.duplicates.NEAR_TEXT_MIN_JACCARD` of their
     character 3-grams, the audit's rule for near duplicates. Only pairs that may disagree
-    are checked (labels differ, or either text is labeled two ways): agreeing near copies
-    never make a set without a majority label."""
+    are checked (labels differ, or either text is labeled two ways), which keeps the
+    checks few; so agreeing near copies are not joined: of a chain A-B-C, A labeled
+    otherwise than B and C, A and B are a set without a majority where all three would
+    have one."""
     from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD, _jaccard, _trigrams, normalize_text
     from dataqa.audit.neighbors import knn_graph, reduce_features
 

@@ -135,6 +135,13 @@ def test_a_class_gone_from_the_current_rows_is_marked_moved():
         cur = np.r_[np.zeros(800 - n_spam, int), np.ones(n_spam, int)]
         r = label_shift(onehot(pred, 2), y, onehot(cur, 2), n_bootstrap=300, random_state=0)
         assert r["moved"].tolist() == [True, True], n_spam
+    # two classes are one test: both marked or neither, whatever the draw
+    for seed in range(30):
+        y2, p2 = draw_k([0.9, 0.1], 1500, 2)
+        _, c2 = draw_k([0.97, 0.03], 100, 2)
+        m = label_shift(onehot(p2, 2), y2, onehot(c2, 2), n_bootstrap=200,
+                        random_state=seed)["moved"]
+        assert m[0] == m[1], seed
         assert r["high"][1] < 0.02 < 0.1 < r["reference_prior"][1]
     # ten classes, one gone: that one is marked, the others that kept their share not
     y, pred = draw_k([0.1] * 10, 1800, 10)
