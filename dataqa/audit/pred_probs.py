@@ -358,7 +358,7 @@ NEAR_COPY_NEIGHBOURS = 10
 NEAR_COPY_APPROX_ROWS = 10_000
 
 
-def _near_copy_edges(X, y: np.ndarray, texts, random_state: int):
+def _near_copy_edges(X, y: np.ndarray, texts, random_state: int, key=None):
     """Pairs of rows (two int arrays) that are copies of one text: equal texts after
     :func:`~dataqa.audit.duplicates.normalize_text` (each joined to the first), and near
     copies: distinct texts among each other's :data:`NEAR_COPY_NEIGHBOURS` nearest (in
@@ -368,16 +368,15 @@ def _near_copy_edges(X, y: np.ndarray, texts, random_state: int):
     are checked (labels differ, or either text is labeled two ways), which keeps the
     checks few; so agreeing near copies are not joined: of a chain A-B-C, A labeled
     otherwise than B and C, A and B are a set without a majority where all three would
-    have one."""
-    from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD, _jaccard, _trigrams, normalize_text
+    have one. ``key``: :func:`_text_keys` of ``texts``, when already made."""
+    from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD, _jaccard, _trigrams
     from dataqa.audit.neighbors import knn_graph, reduce_features
 
     n = len(y)
     if len(texts) != n:
         raise LengthMismatchError(f"texts has {len(texts)} entries but labels has {n}; "
                                   f"give one text per item.")
-    norm = pd.Series([normalize_text(t) for t in texts], dtype=object)
-    key = pd.factorize(norm)[0].astype(np.int64)
+    key = _text_keys(texts) if key is None else key
     _, rep = np.unique(key, return_index=True)  # each distinct text's first row
     head = rep[key]
     star = head != np.arange(n)
@@ -401,7 +400,7 @@ def _near_copy_edges(X, y: np.ndarray, texts, random_state: int):
 
         def g(i: int) -> frozenset:
             if i not in grams:
-                grams[i] = _trigrams(norm.iat[rep[i]])
+                grams[i] = _trigrams(texts[rep[i]])
             return grams[i]
 
         near = np.array([_jaccard(g(i), g(j)) >= NEAR_TEXT_MIN_JACCARD
@@ -414,11 +413,16 @@ def _near_copy_edges(X, y: np.ndarray, texts, random_state: int):
 
 def _text_copy_sets(X, y: np.ndarray, most: int, texts, random_state: int) -> list[np.ndarray]:
     """:func:`_conflicting_copies` with texts: the components of exact and near copies."""
-    from dataqa.audit.duplicates import _components, normalize_text
+    from dataqa.audit.duplicates import _components
     from dataqa.audit.neighbors import exact_duplicate_groups
 
     n = len(y)
-    src, dst = _near_copy_edges(X, y, texts, random_state)
+    texts = list(texts)  # (a Series is read by position)
+    if len(texts) != n:
+        raise LengthMismatchError(f"texts has {len(texts)} entries but labels has {n}; "
+                                  f"give one text per item.")
+    key = _text_keys(texts)
+    src, dst = _near_copy_edges(X, y, texts, random_state, key)
     src, dst = [src], [dst]
     for grp in exact_duplicate_groups(X):
         src.append(grp[1:])
@@ -435,13 +439,21 @@ def _text_copy_sets(X, y: np.ndarray, most: int, texts, random_state: int) -> li
     covered = np.zeros(n, dtype=bool)
     for s in sets:
         covered[s] = True
-    key = pd.factorize(pd.Series([normalize_text(t) for t in texts], dtype=object))[0]
     for grp in [*exact_duplicate_groups(X), *_key_groups(key)]:
         if len(grp) <= most and not covered[grp].any() and _no_majority(y[grp]):
             sets.append(np.sort(grp))
             covered[grp] = True
     sets.sort(key=lambda s: int(s[0]))
     return sets
+
+
+def _text_keys(texts) -> np.ndarray:
+    """An int per text, equal for texts equal after
+    :func:`~dataqa.audit.duplicates.normalize_text`."""
+    from dataqa.audit.duplicates import normalize_text
+
+    norm = pd.Series([normalize_text(t) for t in texts], dtype=object)
+    return pd.factorize(norm)[0].astype(np.int64)
 
 
 def _key_groups(key: np.ndarray) -> list[np.ndarray]:
