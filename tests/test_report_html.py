@@ -49,8 +49,15 @@ def test_long_ids_wrap_in_a_narrow_column_and_short_ones_stay_whole():
 
 
 def test_backticks_in_a_paragraph_are_code_and_text_is_still_escaped():
-    page = HtmlReport("t").paragraph("run `dataqa review plan` <now>").render()
+    page = HtmlReport("t").paragraph("run `dataqa review plan` <now>", code=True).render()
     assert "run <code>dataqa review plan</code> &lt;now&gt;" in page
+
+
+def test_backticks_in_data_stay_backticks():
+    # a class or column name holding backticks must not turn the sentence into code
+    page = HtmlReport("t").paragraph("class `a` moved; column b` <x>").render()
+    assert "<p>class `a` moved; column b` &lt;x&gt;</p>" in page
+    assert "<code>" not in page.split("<body>")[-1]
 
 
 def test_shorten_says_where_it_cut():

@@ -497,7 +497,7 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
                      f"as wrong as the model expects (more errors than it sees, as when "
                      f"one class's labels were flipped, widen it; `dataqa review estimate` "
                      f"then says how many more items to review).")
-    r.paragraph(note, css_class="note")
+    r.paragraph(note, css_class="note", code=True)  # (counts and method names only)
     _conflicts_section(r, result)
     if result.verified is not None:
         _verified_section(r, result.verified)

@@ -314,7 +314,7 @@ def drift_report(result) -> HtmlReport:
                          f"not tested and are " if k > 1 else "The window with fewer than 10 "
                          "rows and no labeled row was not tested and is ")
                         + "left out of this table (`result.windows`, and the `windows.csv` "
-                        "of `dataqa drift`, list every window).", css_class="note")
+                        "of `dataqa drift`, list every window).", css_class="note", code=True)
             r.table(_spaced(_windows_shown(result.windows[~untested])),
                     one_line=("window", "end"), wide=("note", "drifted columns"))
         else:
@@ -489,7 +489,7 @@ def drift_report(result) -> HtmlReport:
                     css_class="note")
         return r
     r.paragraph(f"The {min(_QUEUE_SHOWN, len(q))} current items to label first, of {len(q)} "
-                f"distinct items, highest score first. {held}", css_class="note")
+                f"distinct items, highest score first. {held}", css_class="note", code=True)
     r.key_values(legend)
     r.table(q.head(_QUEUE_SHOWN))  # (the paragraph above counts the items: no "showing" line)
     return r

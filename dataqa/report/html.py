@@ -112,11 +112,16 @@ class HtmlReport:
         self._parts.append(f"<h{level}>{html.escape(text)}</h{level}>")
         return self
 
-    def paragraph(self, text: str, *, css_class: str | None = None) -> HtmlReport:
-        """Append ``text`` as a paragraph; a span between backticks (a command, an
-        option) is shown as code."""
+    def paragraph(self, text: str, *, css_class: str | None = None,
+                  code: bool = False) -> HtmlReport:
+        """Append ``text`` as a paragraph, escaped. With ``code=True`` a span between
+        backticks (a command, an option) is shown as code: only for text the report
+        writes itself, as a backtick in data (a class or column name) would turn the rest
+        of the sentence into code."""
         cls = f' class="{css_class}"' if css_class else ""
-        body = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+        body = html.escape(text)
+        if code:
+            body = re.sub(r"`([^`]+)`", r"<code>\1</code>", body)
         self._parts.append(f"<p{cls}>{body}</p>")
         return self
 
