@@ -348,7 +348,7 @@ def _conflicting_copies(X, y: np.ndarray, most: int, texts=None,
     return [g for g in candidates if len(g) <= most and _no_majority(y[g])]
 
 
-#: Nearest neighbours (among the distinct texts, by the cosine of their reduced features)
+#: Nearest neighbours (among the distinct texts, by the cosine of their reduced 3-gram TF-IDF)
 #: in which :func:`_near_copy_edges` looks for each text's near copies.
 NEAR_COPY_NEIGHBOURS = 10
 
@@ -358,24 +358,26 @@ NEAR_COPY_NEIGHBOURS = 10
 NEAR_COPY_APPROX_ROWS = 10_000
 
 
-def _near_copy_edges(X, y: np.ndarray, texts, random_state: int, key=None):
+def _near_copy_edges(y: np.ndarray, texts, random_state: int, key=None):
     """Pairs of rows (two int arrays) that are copies of one text: equal texts after
     :func:`~dataqa.audit.duplicates.normalize_text` (each joined to the first), and near
-    copies: distinct texts among each other's :data:`NEAR_COPY_NEIGHBOURS` nearest (in
-    ``X`` reduced to :data:`~dataqa.audit.neighbors.REDUCED_DIMS` components, cosine) that
-    share at least :data:`~dataqa.audit.duplicates.NEAR_TEXT_MIN_JACCARD` of their
-    character 3-grams, the audit's rule for near duplicates. Only pairs that may disagree
+    copies: distinct texts among each other's :data:`NEAR_COPY_NEIGHBOURS` nearest (by
+    their character 3-grams, TF-IDF reduced to
+    :data:`~dataqa.audit.neighbors.REDUCED_DIMS` components, cosine) that share at least
+    :data:`~dataqa.audit.duplicates.NEAR_TEXT_MIN_JACCARD` of those 3-grams, the audit's
+    rule for near duplicates. The search is in the texts' own 3-grams, not in the model's
+    features: numbers beside the text (``tfidf+numeric``) or sentence embeddings could
+    put a near copy far away. Only pairs that may disagree
     are checked (labels differ, or either text is labeled two ways), which keeps the
     checks few; so agreeing near copies are not joined: of a chain A-B-C, A labeled
     otherwise than B and C, A and B are a set without a majority where all three would
     have one. ``key``: :func:`_text_keys` of ``texts``, when already made."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD, _jaccard, _trigrams
     from dataqa.audit.neighbors import knn_graph, reduce_features
 
     n = len(y)
-    if len(texts) != n:
-        raise LengthMismatchError(f"texts has {len(texts)} entries but labels has {n}; "
-                                  f"give one text per item.")
     key = _text_keys(texts) if key is None else key
     _, rep = np.unique(key, return_index=True)  # each distinct text's first row
     head = rep[key]
@@ -388,7 +390,10 @@ def _near_copy_edges(X, y: np.ndarray, texts, random_state: int, key=None):
         np.minimum.at(lo, key, y)
         np.maximum.at(hi, key, y)
         mixed = lo != hi
-        Z = reduce_features(X[rep], random_state=random_state)
+        grams = [_trigrams(texts[i]) for i in rep]
+        T = TfidfVectorizer(analyzer=lambda g: g, lowercase=False, binary=True,
+                            dtype=np.float32).fit_transform(grams)
+        Z = reduce_features(T, random_state=random_state)
         graph = knn_graph(Z, k=k, metric="cosine", random_state=random_state,
                           method="approximate" if len(rep) >= NEAR_COPY_APPROX_ROWS
                           else "exact").tocoo()
@@ -396,14 +401,7 @@ def _near_copy_edges(X, y: np.ndarray, texts, random_state: int, key=None):
         may = ((y[rep[a]] != y[rep[b]]) | mixed[a] | mixed[b]) & (a != b)
         pairs = np.unique(np.c_[np.minimum(a, b), np.maximum(a, b)][may].reshape(-1, 2),
                           axis=0)
-        grams: dict[int, frozenset] = {}
-
-        def g(i: int) -> frozenset:
-            if i not in grams:
-                grams[i] = _trigrams(texts[rep[i]])
-            return grams[i]
-
-        near = np.array([_jaccard(g(i), g(j)) >= NEAR_TEXT_MIN_JACCARD
+        near = np.array([_jaccard(grams[i], grams[j]) >= NEAR_TEXT_MIN_JACCARD
                          for i, j in pairs.tolist()], dtype=bool)
         if near.any():
             src.append(rep[pairs[near, 0]])
@@ -422,7 +420,7 @@ def _text_copy_sets(X, y: np.ndarray, most: int, texts, random_state: int) -> li
         raise LengthMismatchError(f"texts has {len(texts)} entries but labels has {n}; "
                                   f"give one text per item.")
     key = _text_keys(texts)
-    src, dst = _near_copy_edges(X, y, texts, random_state, key)
+    src, dst = _near_copy_edges(y, texts, random_state, key)
     src, dst = [src], [dst]
     for grp in exact_duplicate_groups(X):
         src.append(grp[1:])

@@ -366,6 +366,29 @@ def test_near_copies_of_texts_are_held_out_together():
     assert [a0, 160] in sets and not any(150 in s for s in sets)
 
 
+def test_near_copies_are_found_by_their_texts_not_the_model_features():
+    # numbers beside the text (a tfidf+numeric model) put each near copy far from its
+    # original in the joined features; the search is in the texts' own 3-grams
+    import scipy.sparse as sp
+
+    from dataqa.audit.duplicates import text_similarity
+    from dataqa.audit.pred_probs import _conflicting_copies
+    from dataqa.features import tfidf_features
+
+    texts, y = _word_texts(seed=1)
+    orig = np.arange(0, 150, 15)
+    texts = texts + [_one_char_off(texts[i]) for i in orig]
+    y = np.r_[y, 1 - y[orig]]
+    rng = np.random.default_rng(0)
+    numbers = rng.normal(0, 50, (len(y), 40))
+    X = sp.hstack([tfidf_features(texts), sp.csr_matrix(numbers)]).tocsr()
+    sets = [s.tolist() for s in _conflicting_copies(X, y, 40, texts)]
+    for k, i in enumerate(orig):
+        assert [int(i), 150 + k] in sets
+    # (another pair may be near copies by the rule: these texts share many 3-grams)
+    assert all(text_similarity(texts[a], texts[b]) >= 0.5 for a, b in sets)
+
+
 def test_texts_must_match_labels():
     texts, y = _word_texts(n=40)
     with pytest.raises(LengthMismatchError, match="texts has 39 entries but labels has 40"):
