@@ -523,6 +523,20 @@ def _with_files(issues: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return issues
 
 
+def _with_text_near_copies(near, labels, texts, random_state: int) -> list:
+    """``near`` (each row's near duplicates, Datalab's ``near_duplicate_sets``, or None)
+    with the near copies of each text that may be labeled otherwise
+    (:func:`dataqa.audit.pred_probs._near_copy_edges`) added."""
+    from dataqa.audit.pred_probs import _near_copy_edges
+
+    y = np.asarray(labels)
+    out = [set() for _ in range(len(y))] if near is None else [set(r) for r in near]
+    for a, b in zip(*_near_copy_edges(y, texts, random_state), strict=True):
+        out[int(a)].add(int(b))
+        out[int(b)].add(int(a))
+    return [sorted(r) for r in out]
+
+
 def audit(data, *, label_column: str, text_column: str | None = None,
           feature_columns=None, id_column: str | None = None, model=None, cv: int = 5,
           datalab: bool = True, random_state: int = 0, text_features: str = "tfidf",
@@ -603,6 +617,11 @@ def audit(data, *, label_column: str, text_column: str | None = None,
                 table.class_names, random_state=random_state,
                 metric="euclidean" if set(feats) == {"numeric"} else None, texts=texts)
         issues = issues.merge(per_item, on="id", how="left", sort=False)
+    if texts is not None:
+        # near copies of a text labeled otherwise, as the folds found them (held out
+        # together there): reported as conflicting sets with Datalab off too, or where
+        # Datalab's features (numbers beside the text) did not put them together
+        near = _with_text_near_copies(near, table.labels, texts, random_state)
     sets = conflicting_duplicates(table.labels, ids=table.ids, texts=texts,
                                   features=feats.get("numeric"), near_duplicate_sets=near,
                                   class_names=table.class_names)

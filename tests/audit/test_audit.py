@@ -190,6 +190,28 @@ def test_near_copies_of_texts_share_their_words_and_unknown_words_link_nothing()
     assert str(res.table.ids[153]) in first["near_duplicate_set"]
 
 
+def test_near_copies_labeled_otherwise_are_conflicting_sets_without_datalab():
+    # the folds hold a text and its near copy labeled otherwise out together; the audit
+    # reports them as a conflicting set too when Datalab does not run
+    rng = np.random.default_rng(5)
+    letters = list("abcdefghijklmnopqrstuvwxyz")
+    vocab = {c: ["".join(rng.choice(letters, 6)) for _ in range(60)] for c in "ab"}
+    labels = ["a", "b"] * 60
+    texts = [" ".join(rng.choice(vocab[c], 6)) for c in labels]
+    texts.append(texts[4][:-2] + "x" + texts[4][-1])  # one character off, labeled "b"
+    labels.append("b")
+    df = pd.DataFrame({"id": [f"m{i}" for i in range(len(texts))], "text": texts,
+                       "label": labels})
+    res = audit(df, label_column="label", id_column="id", text_column="text", cv=3,
+                datalab=False, progress=False)
+    sets = res.conflicting_duplicates
+    assert sets[["kind", "size"]].values.tolist() == [["near", 2]]
+    assert sets["ids"].iloc[0] == ["m4", "m120"] and sets["labels"].iloc[0] == ["a", "b"]
+    member = res.issues.set_index("id").loc[["m4", "m120"]]
+    assert member["is_conflicting_duplicate"].all()
+    assert "is_near_duplicate" not in res.issues.columns  # (a Datalab column)
+
+
 def test_numeric_rows_far_out_are_outliers_not_near_copies():
     # standardised numbers compared by angle read a row 40 sd out as a copy of one 1 sd
     # out in the same direction: compared by distance, both far rows lead the outliers
@@ -298,12 +320,19 @@ def _texts_with_conflicts():
             "free entry to win tickets", "call now to claim your prize"]
     ham = ["see you at lunch tomorrow", "can you pick up milk", "the meeting moved to 3pm",
            "thanks for the notes yesterday", "running late, sorry about that"]
+    # three words of its own after each text, so that rows of one template are no near
+    # copies of each other (they would share most of their character 3-grams)
+    rng = np.random.default_rng(11)
+    own = [" ".join("".join(rng.choice(list("bcdfghklmnprstvz"), 7)) for _ in range(3))
+           for _ in range(60)]
     rows = []
     for k in range(60):
         base = (spam if k % 2 else ham)[k % 5]
-        rows.append({"id": f"t{k}", "text": f"{base} {k}", "label": "spam" if k % 2 else "ham"})
+        rows.append({"id": f"t{k}", "text": f"{base} {own[k]}",
+                     "label": "spam" if k % 2 else "ham"})
     # an exact copy (up to case and spaces) of a spam text, labeled ham: a conflicting pair
-    rows.append({"id": "copy", "text": "WIN a free prize   now 5", "label": "ham"})
+    rows.append({"id": "copy", "text": f"WIN a free prize   now {own[5].upper()}",
+                 "label": "ham"})
     return pd.DataFrame(rows)
 
 
@@ -366,7 +395,7 @@ def test_ids_holding_the_list_separator_are_saved_loaded_and_reported_as_one(tmp
     pair = res.issues[res.issues["is_conflicting_duplicate"]]
     assert (pair["conflicting_duplicate_set"] == "nd\\;5;c\\;opy").all()
     near = res.issues[res.issues["is_near_duplicate"].fillna(False)]
-    assert len(near) > 10
+    assert set(near["id"]) >= {"nd;5", "c;opy"}
     for cell in near["near_duplicate_set"]:
         assert set(split_values(cell)) <= set(df["id"])
     groups = _near_groups(res, near)
