@@ -231,8 +231,16 @@ class KNNDetector(BaseEstimator):
     2.0, the largest distance between unit vectors, from every other vector (an item with
     no known word is as unfamiliar as it gets), whether fitted or scored; before, it sat
     at 1.0 from everything and a fitted one capped every score at 1.0. Without it, distances
-    are measured after subtracting the fitted features' mean, so features far from the
-    origin keep their precision in float32.
+    are measured after subtracting the fitted features' mean, and the features are kept in
+    float64 (float32 rounded a column near 1e4 to 1e-3 before any distance was taken), so
+    the fitted features take twice the memory of the normalised ones.
+
+    Candidate neighbours are picked by the float32 expansion ``|q|^2 + |f|^2 - 2 q.f`` and
+    re-measured from their differences in float64. Where float32 rounding could have left
+    a true neighbour out (the candidates' distances closer together than its rounding
+    bound: near duplicates, tight clusters, rows far from the origin), that row's
+    candidates are picked again in float64; tightly clustered features then take up to
+    about three times as long to score.
 
     Sparse features (a scipy sparse matrix: TF-IDF, say) are taken as they are, in float64,
     without ever building the dense matrix: a 5,574-text, 50,502-word TF-IDF matrix made
@@ -259,12 +267,14 @@ class KNNDetector(BaseEstimator):
         self.fit_chunk = fit_chunk
 
     def _prep(self, X: np.ndarray) -> torch.Tensor:
-        if not self.normalize:  # distances do not move; float32 keeps its digits near 0
+        """Features as measured: unit rows in float32 with ``normalize``, else centred on
+        the fitted mean in float64 (float32 would round a column near 1e4 to 1e-3, or a
+        timestamp to tens of seconds, before any distance is taken)."""
+        if not self.normalize:  # distances do not move; the digits are kept near 0
             X = np.asarray(X, dtype=np.float64) - self.center_
+            return torch.from_numpy(np.ascontiguousarray(X))
         t = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-        if self.normalize:
-            t = t / t.norm(dim=1, keepdim=True).clamp_min(1e-12)
-        return t
+        return t / t.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
     def fit(self, features, labels=None) -> KNNDetector:
         """Store the (normalised) in-distribution features (n, d); ``labels`` is ignored."""
@@ -283,7 +293,7 @@ class KNNDetector(BaseEstimator):
         self.zero_fitted_ = (torch.from_numpy(~np.any(X != 0, axis=1)) if self.normalize
                              else torch.zeros(len(X), dtype=torch.bool))
         self.features_ = self._prep(X)
-        self.sq_norms_ = (self.features_.double() ** 2).sum(dim=1).float()
+        self.sq_norms_ = (self.features_.double() ** 2).sum(dim=1)
         self.n_features_in_ = X.shape[1]
         _record_names(self, features)
         return self
@@ -303,32 +313,33 @@ class KNNDetector(BaseEstimator):
                                    for s in range(0, Xs.shape[0], step)])
         X = as_2d_float(features, "features")
         _check_dim(self, X)
-        k, F_, n2 = self.k, self.features_, self.sq_norms_
+        k, F_ = self.k, self.features_
         out = np.empty(len(X))
+        zero = getattr(self, "zero_fitted_", None)
+        kc = min(k + _KNN_EXTRA, len(F_))  # candidates, re-measured below
+        # float32 rounding of one expanded squared distance, at most (unit roundoff times
+        # the terms summed; the dot product's error grows with d)
+        unit = (X.shape[1] + 4) * 2.0 ** -24
+        n2_top = float(self.sq_norms_.max())
         for qs in range(0, len(X), self.query_chunk):
             q = self._prep(X[qs:qs + self.query_chunk])
-            q2 = (q ** 2).sum(dim=1, keepdim=True)
-            best, best_at = None, None
-            zero = getattr(self, "zero_fitted_", None)
-            kc = k + _KNN_EXTRA  # candidates, re-measured below
-            for fs in range(0, len(F_), self.fit_chunk):
-                d2 = q2 + n2[fs:fs + self.fit_chunk][None, :] - 2.0 * (q @ F_[fs:fs + self.fit_chunk].T)
-                if zero is not None and zero[fs:fs + self.fit_chunk].any():
-                    d2[:, zero[fs:fs + self.fit_chunk]] = 4.0  # no direction: as far as can be
-                kk = min(kc, d2.shape[1])
-                part, at = torch.topk(d2, kk, dim=1, largest=False)
-                at = at + fs
-                if best is None:
-                    best, best_at = part, at
-                else:
-                    best, pick = torch.topk(torch.cat([best, part], dim=1),
-                                            min(kc, best.shape[1] + kk), dim=1, largest=False)
-                    best_at = torch.gather(torch.cat([best_at, at], dim=1), 1, pick)
-            # The expansion |q|^2 + |f|^2 - 2 q.f picks k + a few candidates; their distances
-            # are then taken from the differences themselves, in float64, and the k-th
-            # smallest kept: an item's distance to an identical fitted row is exactly 0 (the
-            # expansion left 3-5e-4 of float32 rounding, which ranked near-duplicates by
-            # noise and could put a near-duplicate before the identical row).
+            best, best_at = self._candidates(q, kc, torch.float32)
+            if kc < len(F_):
+                # The float32 expansion |q|^2 + |f|^2 - 2 q.f picks the candidates. A true
+                # neighbour left out would read at most 2 rounding bounds above the k-th
+                # candidate; where the last candidate is not that far above it (near
+                # duplicates, or rows far from the origin: two clusters at +-1e4 read 0.04
+                # for 0.02), the candidates are picked again in float64.
+                q2 = (q.double() ** 2).sum(dim=1)
+                risky = (best[:, -1].double() - best[:, k - 1].double()
+                         <= 2 * unit * (q2 + n2_top))
+                if risky.any():
+                    best_at[risky] = self._candidates(q[risky], kc, torch.float64)[1]
+            # Their distances are then taken from the differences themselves, in float64,
+            # and the k-th smallest kept: an item's distance to an identical fitted row is
+            # exactly 0 (the expansion left 3-5e-4 of float32 rounding, which ranked
+            # near-duplicates by noise and could put a near-duplicate before the identical
+            # row).
             qd = q.double()
             cand = torch.empty(best_at.shape, dtype=torch.float64)
             for j in range(best_at.shape[1]):  # one candidate column at a time: n x d memory
@@ -340,6 +351,29 @@ class KNNDetector(BaseEstimator):
         if self.normalize:  # no direction: farther than any unit vector can be
             out[~np.any(X != 0, axis=1)] = 2.0
         return out
+
+    def _candidates(self, q: torch.Tensor, kc: int, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``kc`` smallest expanded squared distances from each row of ``q`` to the
+        fitted features (ascending), computed in ``dtype``, and their fitted rows."""
+        F_, n2, zero = self.features_, self.sq_norms_, getattr(self, "zero_fitted_", None)
+        q = q.to(dtype)
+        q2 = (q ** 2).sum(dim=1, keepdim=True)
+        best, best_at = None, None
+        for fs in range(0, len(F_), self.fit_chunk):
+            block = F_[fs:fs + self.fit_chunk].to(dtype)
+            d2 = q2 + n2[fs:fs + self.fit_chunk].to(dtype)[None, :] - 2.0 * (q @ block.T)
+            if zero is not None and zero[fs:fs + self.fit_chunk].any():
+                d2[:, zero[fs:fs + self.fit_chunk]] = 4.0  # no direction: as far as can be
+            kk = min(kc, d2.shape[1])
+            part, at = torch.topk(d2, kk, dim=1, largest=False)
+            at = at + fs
+            if best is None:
+                best, best_at = part, at
+            else:
+                best, pick = torch.topk(torch.cat([best, part], dim=1),
+                                        min(kc, best.shape[1] + kk), dim=1, largest=False)
+                best_at = torch.gather(torch.cat([best_at, at], dim=1), 1, pick)
+        return best, best_at
 
     # ------------------------------------------------------------------ sparse features
 

@@ -62,6 +62,29 @@ def test_knn_far_from_the_origin_keeps_its_precision(blobs):
     np.testing.assert_allclose(det.score(Q + 1e4), ref, rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("chunks", [{}, {"query_chunk": 7, "fit_chunk": 13}])
+def test_knn_finds_the_true_neighbours_where_float32_cannot_tell_them_apart(chunks):
+    # two tight clusters far from the origin (and from their mean): the float32 expansion
+    # picked 20 of 28 candidates by rounding noise (0.044 read for 0.022), and float32
+    # storage rounded the features to 1e-3 before any distance was taken
+    rng = np.random.default_rng(0)
+    c = rng.normal(size=8) * 1e4
+    F = np.r_[c + rng.normal(scale=0.01, size=(300, 8)), -c + rng.normal(scale=0.01, size=(300, 8))]
+    Q = F[::37] + rng.normal(scale=0.01, size=(len(F[::37]), 8))
+    got = KNNDetector(k=20, normalize=False, **chunks).fit(F).score(Q)
+    ref = np.sort(cdist(Q, F), axis=1)[:, 19]
+    np.testing.assert_allclose(got, ref, rtol=1e-9)
+    # near duplicates of unit vectors: the k-th of 2,000 rows within 1e-4 of each other
+    base = rng.normal(size=32)
+    G = base + rng.normal(scale=1e-4, size=(400, 32))
+    got = KNNDetector(k=50, **chunks).fit(G).score(G[:20] + 1e-5)
+    U = G / np.linalg.norm(G, axis=1, keepdims=True)
+    V = (G[:20] + 1e-5) / np.linalg.norm(G[:20] + 1e-5, axis=1, keepdims=True)
+    ref = np.sort(cdist(V, U), axis=1)[:, 49]
+    # (unit rows are kept in float32: 6e-8 of rounding on distances near 1e-5)
+    np.testing.assert_allclose(got, ref, rtol=0.02)
+
+
 def test_knn_all_zero_vectors_have_no_direction():
     # an item with no known word: 2.0 (farthest two unit vectors can be) from everything,
     # whether scored or fitted; it sat at 1.0 from everything before
