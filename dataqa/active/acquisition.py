@@ -89,9 +89,24 @@ def _margin(p: np.ndarray) -> np.ndarray:
     if p.shape[1] == 1:
         return np.zeros(p.shape[0])
     # the two largest probabilities of each row; modAL's margin is their gap (importing
-    # modAL here would load torch, seconds, for every command that only records labels)
-    top = np.partition(np.asarray(p, dtype=np.float64), -2, axis=1)
+    # modAL here would load torch, seconds, for every command that only records labels).
+    # Rows renormalised first, as least confidence and entropy take them: on (0.7, 0.2)
+    # the three would otherwise read two different rows. (Rows that sum to 1 up to
+    # rounding are kept as they are: their margin is modAL's to the last bit.)
+    p = np.asarray(p, dtype=np.float64)
+    off = np.abs(p.sum(axis=1) - 1.0) > 1e-9
+    if off.any():
+        p = p.copy()
+        p[off] = _renormalised(p[off])
+    top = np.partition(p, -2, axis=1)
     return 1.0 - (top[:, -1] - top[:, -2])
+
+
+def _renormalised(p: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum; a row of zeros reads as flat."""
+    p = np.asarray(p, dtype=np.float64)
+    total = p.sum(axis=1, keepdims=True)
+    return np.divide(p, total, out=np.full_like(p, 1.0 / p.shape[1]), where=total > 0)
 
 
 def _entropy(p: np.ndarray, normalize: bool) -> np.ndarray:
@@ -101,9 +116,7 @@ def _entropy(p: np.ndarray, normalize: bool) -> np.ndarray:
 
     # each row renormalised to sum to 1 (a row of zeros reads as flat, as the softmax of
     # its clipped logarithms does), and 0 log 0 = 0, so a one-hot row scores exactly 0
-    p = np.asarray(p, dtype=np.float64)
-    total = p.sum(axis=1, keepdims=True)
-    q = np.divide(p, total, out=np.full_like(p, 1.0 / p.shape[1]), where=total > 0)
+    q = _renormalised(p)
     h = -xlogy(q, q).sum(axis=1)
     return h / np.log(p.shape[1]) if normalize else h
 
@@ -130,7 +143,9 @@ def least_confidence(pred_probs: Any, *, normalize: bool = False) -> np.ndarray:
 def margin_uncertainty(pred_probs: Any) -> np.ndarray:
     """``1 - (p_(1) - p_(2))`` per row, in [0, 1]; higher = closer call = more worth labeling.
 
-    With one column the margin is 1 (score 0).
+    Each row is renormalised to sum to 1 first (a row of zeros reads as flat), as
+    :func:`least_confidence` and :func:`prediction_entropy` take it: ``(0.7, 0.2)`` scores
+    ``1 - (7 - 2) / 9``. With one column the margin is 1 (score 0).
     """
     return _margin(_check_probs(pred_probs))
 

@@ -47,6 +47,16 @@ def test_entropy_of_a_certain_row_is_exactly_zero() -> None:
     assert np.allclose(h, [np.log(2) / np.log(3), 1.0], rtol=1e-12, atol=0)
 
 
+def test_the_three_uncertainties_read_a_row_not_summing_to_one_alike() -> None:
+    # (0.7, 0.2) is taken as (7/9, 2/9) by all three: margin read the raw values
+    row = np.array([[0.7, 0.2], [0.0, 0.0]])
+    assert np.allclose(acquire("uncertainty", pred_probs=row), [2 / 9, 0.5], rtol=1e-12)
+    assert np.allclose(acquire("margin", pred_probs=row), [1 - 5 / 9, 1.0], rtol=1e-12)
+    q = np.array([7, 2]) / 9
+    assert np.allclose(acquire("entropy", pred_probs=row)[0], -(q * np.log(q)).sum(),
+                       rtol=1e-12)
+
+
 def test_random_is_seeded() -> None:
     a = acquire("random", pred_probs=P, random_state=3)
     b = acquire("random", pred_probs=P, random_state=3)
