@@ -246,7 +246,10 @@ def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
         raise LengthMismatchError(f"{name} has {len(a)} entries but there are {n} items; "
                                   f"give one score per item.")
     if not np.isfinite(a).all():
-        raise error(f"{name} holds {int((~np.isfinite(a)).sum())} NaN/inf value(s).")
+        bad = np.flatnonzero(~np.isfinite(a))
+        raise error(f"{name} holds {len(bad)} NaN/inf value(s) (first at position "
+                    f"{int(bad[0])}); give each item a finite score (drop or impute the "
+                    f"items that have none).")
     return a
 
 
@@ -260,15 +263,27 @@ def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         if np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0):
             arr = arr.astype(np.int64)
+        elif np.issubdtype(arr.dtype, np.floating) and np.isnan(arr).any():
+            i, j = np.argwhere(np.isnan(arr))[0]
+            raise InvalidSettingError(
+                f"{name} holds {int(np.isnan(arr).sum())} missing value(s) (NaN; first at row "
+                f"{i}, LF column {j}); an LF that abstains votes -1.")
         else:
-            raise InvalidSettingError(f"{name} must hold integer votes; got dtype {arr.dtype}.")
+            raise InvalidSettingError(f"{name} must hold integer votes (-1 to abstain); got "
+                                      f"dtype {arr.dtype}.")
     arr = arr.astype(np.int64, copy=False)
     if arr.size and arr.min() < ABSTAIN:
-        raise InvalidSettingError(f"{name} has votes below -1 (min {arr.min()}); -1 means abstain.")
+        i, j = np.argwhere(arr < ABSTAIN)[0]
+        raise InvalidSettingError(f"{name} has votes below -1 (min {arr.min()}, first at row "
+                                  f"{i}, LF column {j}); -1 means abstain.")
     if cardinality is not None and arr.size and arr.max() >= cardinality:
+        bad = arr >= cardinality
+        cols = np.flatnonzero(bad.any(axis=0))
         raise InvalidSettingError(
-            f"{name} has a vote {arr.max()} but cardinality={cardinality}; votes must be in "
-            f"0..{cardinality - 1} or -1. Raise cardinality or fix the LFs."
+            f"{name} has a vote {arr.max()} but cardinality={cardinality}: {int(bad.sum())} "
+            f"vote(s) of {cardinality} or more, in LF column(s) "
+            f"{', '.join(map(str, cols[:10]))}{' ...' if len(cols) > 10 else ''}; votes must "
+            f"be in 0..{cardinality - 1} or -1. Raise cardinality or fix the LFs."
         )
     return arr
 

@@ -19,17 +19,28 @@ class _Model(FramePredicate):
     """P(label) >= threshold, on one row or on every row in one ``predict_proba`` call."""
 
     def __init__(self, model: Any, label: int, threshold: float, columns: list[str] | None,
-                 featurize: Callable[[pd.DataFrame], Any] | None, name: str) -> None:
+                 featurize: Callable[[pd.DataFrame], Any] | None, name: str,
+                 model_class: Any = None) -> None:
         self.model, self.label, self.threshold = model, label, threshold
         self.columns, self.featurize, self.name = columns, featurize, name
         classes = getattr(model, "classes_", None)
+        wanted = label if model_class is None else model_class
         if classes is not None:
-            idx = np.flatnonzero(np.asarray(classes) == label)
+            idx = np.flatnonzero(np.asarray(classes) == wanted)
             if len(idx) == 0:
+                shown = [c.item() if isinstance(c, np.generic) else c for c in classes]
+                how = (f"model_class= names the model's class, e.g. model_lf({name!r}, model, "
+                       f"label={label}, model_class={shown[-1]!r}, threshold=...)"
+                       if model_class is None else "give one of them")
                 raise InvalidSettingError(
-                    f"LF {name!r}: label {label} is not among the model's classes_ {list(classes)}."
-                )
+                    f"LF {name!r}: {'label' if model_class is None else 'model_class'} "
+                    f"{wanted!r} is not among the model's classes_ {shown}; {how} "
+                    f"(label is the class index the LF votes).")
             self.col = int(idx[0])
+        elif model_class is not None:
+            raise InvalidSettingError(
+                f"LF {name!r}: model_class={model_class!r} needs a model with classes_; "
+                f"without them the probability column read is label's.")
         else:
             self.col = label
 
@@ -74,7 +85,8 @@ class _Model(FramePredicate):
 
 def model_lf(name: str, model: Any, label: int, *, threshold: float,
              columns: Sequence[str] | None = None,
-             featurize: Callable[[pd.DataFrame], Any] | None = None) -> VectorizedLF:
+             featurize: Callable[[pd.DataFrame], Any] | None = None,
+             model_class: Any = None) -> VectorizedLF:
     """Vote ``label`` where a fitted model's probability for it is at least ``threshold``.
 
     The frame path predicts all rows in one ``predict_proba`` call.
@@ -82,7 +94,10 @@ def model_lf(name: str, model: Any, label: int, *, threshold: float,
     Parameters
     ----------
     model : object with ``predict_proba(X) -> (n, K)``
-        If it has ``classes_``, the column of ``label`` is looked up there.
+        If it has ``classes_``, the column of ``label`` (or ``model_class``) is looked up
+        there.
+    label : int
+        The class index the LF votes.
     threshold : float in [0, 1]
     columns : list of str, optional
         Columns given to the model (or to ``featurize``); rows with a missing value in any
@@ -90,6 +105,10 @@ def model_lf(name: str, model: Any, label: int, *, threshold: float,
     featurize : callable(DataFrame) -> X, optional
         Turns the frame (restricted to ``columns`` if given) into model input, e.g.
         ``lambda d: vectorizer.transform(d["text"])``.
+    model_class : optional
+        The model's own name of the class, when it was fitted on names (``"spam"``) rather
+        than the class indices the LF votes: its probability column is looked up in
+        ``classes_`` by this name.
 
     Returns
     -------
@@ -105,7 +124,7 @@ def model_lf(name: str, model: Any, label: int, *, threshold: float,
     if columns is None and featurize is None:
         raise InvalidSettingError(f"LF {name!r}: give columns=..., featurize=... or both.")
     cols = None if columns is None else [check_column(c, name) for c in columns]
-    predicate = _Model(model, label, float(threshold), cols, featurize, name)
+    predicate = _Model(model, label, float(threshold), cols, featurize, name, model_class)
     return VectorizedLF(name, label=label, columns=cols or [], row_predicate=predicate.row,
                         batch_predicate=predicate, missing=predicate.missing,
                         description=f"P(label={label}) >= {threshold}")

@@ -267,7 +267,10 @@ class AcquisitionInput:
                     "this acquisition needs pred_probs, or a fitted model and the pool X.")
             if not hasattr(self.model, "predict_proba"):
                 raise MissingInputError(
-                    f"model {type(self.model).__name__} has no predict_proba; pass pred_probs.")
+                    f"model {type(self.model).__name__} has no predict_proba, which this "
+                    f"acquisition reads: wrap it in sklearn's CalibratedClassifierCV, use a "
+                    f"strategy that reads its decision_function ('ood:energy'), or pass "
+                    f"pred_probs to acquire().")
             from sklearn.exceptions import NotFittedError as _SkNotFitted
 
             try:

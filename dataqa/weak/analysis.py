@@ -63,7 +63,7 @@ def lf_summary(L: Any, lfs: Sequence[Any] | None = None, Y: Any = None, *,
     -------
     DataFrame with one row per LF.
     """
-    L = check_label_matrix(L)
+    L = check_label_matrix(L, cardinality)
     n, m = L.shape
     names = [lf.name for lf in lfs] if lfs is not None else list(range(m))
     if len(names) != m:

@@ -573,6 +573,10 @@ def check_enough_lfs(method: str, n_lfs: int, *, cli: bool = False) -> None:
     need = cls.min_lfs if cls is not None else 1
     if n_lfs >= need:
         return
+    if n_lfs == 0:
+        raise InvalidSettingError(
+            "L has no LF columns: a label model needs the votes of at least one labeling "
+            "function" + (" (--lfs lists none)." if cli else "; apply some LFs first."))
     what = "Snorkel's LabelModel" if cls is SnorkelLabelModel else cls.__name__
     if cli:
         raise InvalidSettingError(
@@ -845,15 +849,23 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         raise UnknownNameError("metric", metric, METRICS)
     if dev_rows not in DEV_ROWS:
         raise UnknownNameError("dev_rows", dev_rows, DEV_ROWS)
+    if metric == "f1" and method == "auto" and K > 2:
+        warnings.warn(
+            f"metric 'f1' scores class 1 alone (binary F1), but there are {K} classes: the "
+            f"label model is chosen by how well it finds class 1. Use 'f1_macro' (--metric "
+            f"f1_macro) to weigh every class, or 'accuracy'.", UserWarning, stacklevel=2)
     L = check_label_matrix(L, K)
     if L.shape[0] == 0:
         raise InvalidSettingError("L has no rows; apply the LFs to at least one row.")
     if method != "auto":
         check_enough_lfs(method, L.shape[1])
+    if L.shape[1] and not (L != ABSTAIN).any():
+        raise InvalidSettingError(
+            f"no labeling function voted on any of the {L.shape[0]:,} rows (every vote is "
+            f"-1, abstain): there is nothing to fit a label model on. Check the LFs against "
+            f"a few rows (coverage 0 for each), or the column they read.")
     silent = silent_classes(L, K)
     if silent:
-        import warnings
-
         warnings.warn(
             f"no labeling function voted for class{'es' if len(silent) > 1 else ''} "
             f"{', '.join(map(str, silent))} on any row (cardinality {K}): no label model can "

@@ -339,3 +339,22 @@ def test_a_query_strategy_refuses_an_unknown_setting_when_it_is_made():
                                                   r"setting\(s\) 'kk'"):
         make_query_strategy("margin", kk=1)
     assert callable(make_query_strategy("hybrid", k=2, weight=0.5))
+
+
+def test_a_model_without_predict_proba_is_told_what_to_use_instead() -> None:
+    from sklearn.svm import LinearSVC
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    model = LinearSVC().fit(X, (X[:, 0] > 0).astype(int))
+    with pytest.raises(MissingInputError, match=r"LinearSVC has no predict_proba, which this "
+                                                r"acquisition reads: wrap it in sklearn's "
+                                                r"CalibratedClassifierCV, use a strategy that "
+                                                r"reads its decision_function \('ood:energy'\)"):
+        acquire("uncertainty", model=model, X=X)
+    assert acquire("ood:energy", model=model, X=X).shape == (40,)
+    from dataqa.active import select_batch
+
+    with pytest.raises(InvalidSettingError, match=r"holds 1 NaN/inf value\(s\) \(first at "
+                                                  r"position 1\); give each item a finite score"):
+        select_batch("topk", [1.0, np.nan], 1)

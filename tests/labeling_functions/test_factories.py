@@ -197,6 +197,29 @@ def test_model_lf_with_featurize_on_text():
     np.testing.assert_array_equal(three_ways(df, [lf])[:, 0], [1, -1, 1, -1, -1])
 
 
+def test_model_lf_reads_a_model_fitted_on_class_names_through_model_class():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = ["buy now cheap", "hello friend", "cheap pills buy", "see you soon"] * 5
+    names = ["spam", "ham", "spam", "ham"] * 5
+    vec = CountVectorizer().fit(texts)
+    clf = LogisticRegression().fit(vec.transform(texts), names)  # classes_ ['ham', 'spam']
+    df = pd.DataFrame({"text": texts[:4]})
+    with pytest.raises(InvalidSettingError,
+                       match=r"LF 'm': label 1 is not among the model's classes_ \['ham', "
+                             r"'spam'\]; model_class= names the model's class, e\.g\. "
+                             r"model_lf\('m', model, label=1, model_class='spam'"):
+        model_lf("m", clf, 1, threshold=0.5, columns=["text"],
+                 featurize=lambda d: vec.transform(d["text"]))
+    # the vote is the class index 0 here, read from the model's "spam" column
+    lf = model_lf("m", clf, 0, model_class="spam", threshold=0.5, columns=["text"],
+                  featurize=lambda d: vec.transform(d["text"]))
+    np.testing.assert_array_equal(three_ways(df, [lf])[:, 0], [0, -1, 0, -1])
+    with pytest.raises(InvalidSettingError, match="model_class 'Spam' is not among"):
+        model_lf("m", clf, 0, model_class="Spam", threshold=0.5, columns=["text"],
+                 featurize=lambda d: vec.transform(d["text"]))
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

@@ -224,6 +224,42 @@ def test_errors(data):
         fit_label_model(L, cardinality=2, method="auto", L_dev=L, Y_dev=y, metric="auc")
 
 
+def test_degenerate_label_matrices_are_refused_saying_what_is_wrong(data):
+    L, *_ = data
+    # no vote at all: every method gave a "fitted" model predicting -1 everywhere
+    for method in ("majority", "dawid_skene", "snorkel"):
+        with pytest.raises(InvalidSettingError,
+                           match=r"no labeling function voted on any of the 50 rows \(every "
+                                 r"vote is -1, abstain\): there is nothing to fit"):
+            fit_label_model(np.full((50, 4), -1), cardinality=2, method=method)
+    # no LF column: the message no longer suggests the method that failed
+    with pytest.raises(InvalidSettingError, match=r"L has no LF columns: a label model needs "
+                                                  r"the votes of at least one labeling function"):
+        fit_label_model(np.empty((10, 0), int), cardinality=2, method="majority")
+    # NaN and out-of-range votes are located
+    bad = L[:5].astype(float)
+    bad[3, 2] = np.nan
+    with pytest.raises(InvalidSettingError, match=r"holds 1 missing value\(s\) \(NaN; first at "
+                                                  r"row 3, LF column 2\); an LF that abstains "
+                                                  r"votes -1"):
+        fit_label_model(bad, cardinality=2)
+    two = L[:5].copy()
+    two[1, 4] = two[2, 4] = 2
+    with pytest.raises(InvalidSettingError, match=r"has a vote 2 but cardinality=2: 2 vote\(s\) "
+                                                  r"of 2 or more, in LF column\(s\) 4;"):
+        fit_label_model(two, cardinality=2)
+    # binary F1 among three classes picks the model by class 1 alone: said
+    L3 = np.where(L[:300] == 1, 2, L[:300])
+    L3[::7, 0] = 1
+    y3 = np.arange(300) % 3
+    with pytest.warns(UserWarning, match=r"metric 'f1' scores class 1 alone \(binary F1\), "
+                                         r"but there are 3 classes"):
+        fit_label_model(L3, cardinality=3, method="auto", L_dev=L3, Y_dev=y3, metric="f1")
+    # lf_summary checks the votes against a given cardinality, as the label models do
+    with pytest.raises(InvalidSettingError, match="cardinality=2"):
+        lf_summary(two, cardinality=2)
+
+
 def test_lf_summary_equals_snorkel(data):
     from snorkel.labeling import LFAnalysis
 
