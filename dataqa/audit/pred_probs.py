@@ -358,7 +358,27 @@ NEAR_COPY_NEIGHBOURS = 10
 NEAR_COPY_APPROX_ROWS = 10_000
 
 
+#: The last search's pairs, by a digest of its texts, labels and seed: an audit asks for
+#: them once per model input and once for its conflicting sets (36 s on 100,000 texts).
+_LAST_NEAR_COPIES: dict = {}
+
+
 def _near_copy_edges(y: np.ndarray, texts, random_state: int, key=None):
+    """:func:`_search_near_copies`, kept for the next call on the same texts and labels."""
+    import hashlib
+
+    digest = hashlib.blake2b(np.asarray(y, dtype=np.int64).tobytes(), digest_size=16)
+    digest.update(repr(random_state).encode())
+    for t in texts:
+        digest.update(b"\x00" + str(t).encode("utf-8", "surrogatepass"))
+    d = digest.hexdigest()
+    if d not in _LAST_NEAR_COPIES:
+        _LAST_NEAR_COPIES.clear()
+        _LAST_NEAR_COPIES[d] = _search_near_copies(y, texts, random_state, key)
+    return tuple(a.copy() for a in _LAST_NEAR_COPIES[d])
+
+
+def _search_near_copies(y: np.ndarray, texts, random_state: int, key=None):
     """Pairs of rows (two int arrays) that are copies of one text: equal texts after
     :func:`~dataqa.audit.duplicates.normalize_text` (each joined to the first), and near
     copies: distinct texts among each other's :data:`NEAR_COPY_NEIGHBOURS` nearest (by
