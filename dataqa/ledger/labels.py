@@ -93,11 +93,12 @@ class LabelTable:
         labels = [python_scalar(v) for v in labels]
         from dataqa.data import check_lengths
 
+        check_lengths(ids=ids, labels=labels)
         if round is None or isinstance(round, (int, np.integer)):
             rounds = [None if round is None else int(round)] * len(ids)
-        else:
+        else:  # one round per label: its length is checked too
             rounds = [None if is_missing(r) else int(r) for r in round]
-        check_lengths(ids=ids, labels=labels, round=rounds)
+            check_lengths(ids=ids, round=rounds)
         for i, v in zip(ids, labels, strict=True):
             if is_missing(v):
                 raise InvalidSettingError(f"label for item {i!r} is missing; give a label.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -35,6 +36,9 @@ class RoundTable:
               batch_ids: Iterable[Any], scores: Sequence[float] | None = None) -> int:
         """Record a new round and its batch; returns the round id."""
         ids = as_ids(batch_ids, "batch_ids")
+        if not ids:
+            raise InvalidSettingError("batch_ids is empty; a round records the items chosen "
+                                      "for labeling, at least one.")
         if len(set(ids)) != len(ids):
             raise InvalidSettingError("batch_ids repeat; a batch holds each item once.")
         batch_scores = [None] * len(ids) if scores is None else [
@@ -42,6 +46,12 @@ class RoundTable:
         from dataqa.data import check_lengths
 
         check_lengths(batch_ids=ids, scores=batch_scores)
+        bad = [k for k, v in enumerate(batch_scores) if v is not None and not math.isfinite(v)]
+        if bad:  # (SQLite stored a NaN as NULL: read back as "chosen without a score")
+            raise InvalidSettingError(
+                f"scores holds {len(bad)} NaN/inf value(s) (first for item {ids[bad[0]]!r}, "
+                f"position {bad[0]}); give each a finite score, or None for an item chosen "
+                f"without one.")
         settings_json = encode_json(dict(settings or {}))
         with self._store.write() as conn:
             self._store.check_known(conn, ids)

@@ -168,9 +168,17 @@ def test_rounds(ledger: Ledger) -> None:
         ledger.finish_round(9, {})
     with pytest.raises(InvalidSettingError, match="batch_ids repeat"):
         ledger.start_round("x", {}, ["a", "a"])
+    with pytest.raises(InvalidSettingError, match="batch_ids is empty; a round records"):
+        ledger.start_round("x", {}, [])
+    with pytest.raises(InvalidSettingError, match=r"scores holds 1 NaN/inf value\(s\) \(first "
+                                                  r"for item 'b', position 1\)"):
+        ledger.start_round("x", {}, ["a", "b"], scores=[0.5, float("nan")])
     with pytest.raises(InvalidSettingError, match="not JSON-serialisable"):
         ledger.start_round("x", {"model": object()}, ["a"])
     assert ledger.current_round() == 2
+    # no round given: the message names only what was given
+    with pytest.raises(LengthMismatchError, match=r"but ids has 2, labels has 1; pass"):
+        ledger.add_labels(["a", "b"], [1], source="human")
 
 
 def test_queues_tasks_and_state(ledger: Ledger) -> None:
