@@ -77,8 +77,8 @@ def _check_probs(pred_probs: Any) -> np.ndarray:
 
 
 def _least_confidence(p: np.ndarray, normalize: bool) -> np.ndarray:
-    if p.shape[1] == 1:  # a single class: nothing to be unsure about
-        return 1.0 - p[:, 0]
+    if p.shape[1] == 1 or p.shape[0] == 0:  # a single class: nothing to be unsure about
+        return 1.0 - p[:, 0] if p.shape[0] else np.zeros(0)
     from dataqa.ood.scores import _log_probs, msp_score
 
     u = 1.0 + msp_score(_log_probs(p))

@@ -625,11 +625,14 @@ def label_command(
     dev = "no dev labels" if acc is None else (
         f"dev accuracy {acc:.3f} (95% interval {metrics['dev_low']:.3f}-"
         f"{metrics['dev_high']:.3f}, n={metrics['n_dev']})")
-    from dataqa.active.session import one_class_warning
+    from dataqa.active.session import below_majority_warning, one_class_warning
 
     collapsed = one_class_warning(metrics)
     if collapsed:
         err_console.print(f"warning: {collapsed}", highlight=False)
+    below = below_majority_warning(metrics)
+    if below and not dropped:
+        err_console.print(f"warning: {below}", highlight=False)
     if dropped:
         err_console.print(f"warning: {dropped}", highlight=False)
     console.print(f"{n} label{'' if n == 1 else 's'} recorded; {metrics['n_labeled']} labeled items "

@@ -47,7 +47,7 @@ from dataqa.stats import error_rate_interval
 __all__ = ["LabelingSession", "OUT_OF_SCOPE_LABELS", "TRAIN_SOURCES", "CONFIG_KEY", "SKIP_LABEL",
            "KNN_DEFAULT_K", "is_out_of_scope", "open_round_in", "store_table",
            "one_class_warning", "ONE_CLASS_SHARE", "ONE_CLASS_MIN_DEV", "ONE_CLASS_MIN_OTHERS",
-           "ONE_CLASS_OTHER_SHARE", "dev_drop_warning"]
+           "ONE_CLASS_OTHER_SHARE", "dev_drop_warning", "below_majority_warning"]
 
 
 
@@ -94,6 +94,21 @@ def one_class_warning(metrics: dict) -> str | None:
             f"a model trained on labels mostly of one class can. The default model weighs "
             f"classes (class_weight='balanced'); with a model of your own, weigh its classes "
             f"too, or label a random batch (`al next --strategy random`) to even the labels.")
+
+
+def below_majority_warning(metrics: dict) -> str | None:
+    """The warning for round metrics whose dev accuracy is below, beyond its 95% interval,
+    the share of the dev items' most common class (``metrics["dev_below_majority"]``):
+    always predicting that class would do better. Else ``None``. (SMS, 12 given labels and
+    20 picked: 0.247 where always "ham" gets 0.897; no earlier round to compare with.)"""
+    low = metrics.get("dev_below_majority") if isinstance(metrics, dict) else None
+    if not low or metrics.get("dev_accuracy") is None:
+        return None
+    return (f"dev accuracy {metrics['dev_accuracy']:.3f} (95% interval up to "
+            f"{metrics['dev_high']:.3f}) is below the {low['share']:.3f} that always "
+            f"predicting {low['class']!r} would get: the model is worse than no model yet. "
+            f"Label another round, or a random batch (`al next --strategy random`), before "
+            f"trusting its picks.")
 
 
 def dev_drop_warning(ledger: Ledger, metrics: dict) -> str | None:
@@ -750,6 +765,11 @@ class LabelingSession:
         one = _collapsed_onto(pred, truth)
         if one is not None:
             out["dev_one_class"] = one
+        names, counts = np.unique([str(t) for t in truth], return_counts=True)
+        share = float(counts.max() / len(truth))
+        if out["dev_high"] < share:
+            out["dev_below_majority"] = {"class": str(names[counts.argmax()]),
+                                         "share": share}
         return out
 
     def _metrics(self) -> dict[str, Any]:

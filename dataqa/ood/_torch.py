@@ -114,6 +114,15 @@ def check_model_accepts(model: nn.Module, x: torch.Tensor, *, name: str = "X") -
         first = " ".join(str(exc).split())[:300]
         hint = (f" {name} is 1-D, so it was read as {len(x)} items of shape (): for one item "
                 f"pass {name}[None, :] ({name}.reshape(1, -1))." if x.ndim == 1 else "")
+        weights = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
+        if (weights is not None and x.dtype != weights and "dtype" in str(exc).lower()
+                or "expected scalar type" in str(exc).lower()):
+            raise OODInputError(
+                f"{name} holds {str(x.dtype).replace('torch.', '')} values and the model's "
+                f"weights are {str(weights).replace('torch.', '')} ({type(exc).__name__}: "
+                f"{first}); pass {name} as {str(weights).replace('torch.', '')} (e.g. "
+                f"{name}.astype(np.float32))."
+            ) from None
         raise OODInputError(
             f"{name} does not fit the model: its items have shape {tuple(x.shape[1:])} and the "
             f"model failed on the first items ({type(exc).__name__}: {first}); pass inputs of "

@@ -47,6 +47,13 @@ def test_entropy_of_a_certain_row_is_exactly_zero() -> None:
     assert np.allclose(h, [np.log(2) / np.log(3), 1.0], rtol=1e-12, atol=0)
 
 
+def test_an_empty_pool_scores_nothing_alike() -> None:
+    # (least confidence said "logits has no rows" where the others gave an empty array)
+    empty = np.zeros((0, 3))
+    for name in ("uncertainty", "margin", "entropy"):
+        assert acquire(name, pred_probs=empty).shape == (0,)
+
+
 def test_the_three_uncertainties_read_a_row_not_summing_to_one_alike() -> None:
     # (0.7, 0.2) is taken as (7/9, 2/9) by all three: margin read the raw values
     row = np.array([[0.7, 0.2], [0.0, 0.0]])

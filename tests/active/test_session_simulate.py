@@ -447,6 +447,40 @@ def test_a_fall_in_dev_accuracy_beyond_its_interval_is_warned_of(tmp_path: Path)
                                       "round": led.start_round("random", {}, ["a"])}) is None
 
 
+def test_dev_accuracy_below_always_predicting_the_common_class_is_warned_of() -> None:
+    from dataqa.active.session import below_majority_warning
+
+    first = {"dev_accuracy": 0.247, "dev_low": 0.2, "dev_high": 0.3,
+             "dev_below_majority": {"class": "ham", "share": 0.897}}
+    assert below_majority_warning(first) == (
+        "dev accuracy 0.247 (95% interval up to 0.300) is below the 0.897 that always "
+        "predicting 'ham' would get: the model is worse than no model yet. Label another "
+        "round, or a random batch (`al next --strategy random`), before trusting its picks.")
+    assert below_majority_warning({"dev_accuracy": 0.9, "dev_high": 0.95}) is None
+
+
+def test_the_dev_metrics_record_an_accuracy_below_the_common_class_share(tmp_path) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    from dataqa.active.session import LabelingSession
+
+    # a model that always says "spam", on dev items 90% "ham"
+    s = LabelingSession.__new__(LabelingSession)
+    s._labels = lambda: pd.DataFrame({"id": [f"d{k}" for k in range(40)],
+                                      "label": ["ham"] * 36 + ["spam"] * 4})
+    s._dev_ids = lambda: {f"d{k}" for k in range(40)}
+    s.model_ = DummyClassifier(strategy="constant", constant="spam").fit(
+        np.zeros((2, 1)), ["ham", "spam"])
+    s.X_ = np.zeros((40, 1))
+    s._rows = lambda ids: np.arange(len(ids))
+    m = s._dev_accuracy()
+    assert m["dev_accuracy"] == pytest.approx(0.1)
+    assert m["dev_below_majority"] == {"class": "ham", "share": 0.9}
+    s.model_ = DummyClassifier(strategy="constant", constant="ham").fit(
+        np.zeros((2, 1)), ["ham", "spam"])
+    assert "dev_below_majority" not in s._dev_accuracy()  # (0.9: as good as the baseline)
+
+
 def test_create_without_a_model_uses_the_default_model(tmp_path: Path) -> None:
     from dataqa.active import default_model
 

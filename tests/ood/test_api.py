@@ -232,6 +232,11 @@ def test_inputs_that_do_not_fit_the_model(data):
                                                 r"and the model failed on the first items \(RuntimeError: "
                                                 r"mat1 and mat2 shapes cannot be multiplied"):
             score_ood(name, model=lin, X=wide)
+    # integers given to float weights: the dtype is named, not the shape
+    for name in ("energy", "gradient"):
+        with pytest.raises(OODInputError, match=r"X holds int64 values and the model's weights "
+                                                r"are float32 .*; pass X as float32"):
+            score_ood(name, model=lin, X=np.arange(15).reshape(5, 3))
     emb = nn.Sequential(nn.Embedding(5, 2), nn.Flatten(), nn.Linear(4, 2))
     with pytest.raises(OODInputError, match=r"items have shape \(2,\).*IndexError: index out of range"):
         score_ood("msp", model=emb, X=np.full((3, 2), 7))
