@@ -279,6 +279,12 @@ class AcquisitionInput:
                 raise NotFittedError(
                     f"model {type(self.model).__name__} is not fitted; fit it (or teach the "
                     f"learner) on the labeled items before scoring the pool.") from exc
+            except ValueError as exc:  # (a pool of another width, text for numbers, ...)
+                first = " ".join(str(exc).split())[:300]
+                raise InvalidSettingError(
+                    f"model {type(self.model).__name__} could not score the pool X of shape "
+                    f"{getattr(self.X, 'shape', '?')} ({first}); pass X with the columns the "
+                    f"model was fitted on.") from None
         self._cache["probs"] = _check_probs(self.pred_probs)
         return self._cache["probs"]
 

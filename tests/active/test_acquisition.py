@@ -360,6 +360,11 @@ def test_a_model_without_predict_proba_is_told_what_to_use_instead() -> None:
                                                 r"reads its decision_function \('ood:energy'\)"):
         acquire("uncertainty", model=model, X=X)
     assert acquire("ood:energy", model=model, X=X).shape == (40,)
+    lr = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    with pytest.raises(InvalidSettingError, match=r"model LogisticRegression could not score "
+                                                  r"the pool X of shape \(4, 5\) \(X has 5 "
+                                                  r"features.*pass X with the columns"):
+        acquire("margin", model=lr, X=np.zeros((4, 5)))
     from dataqa.active import select_batch
 
     with pytest.raises(InvalidSettingError, match=r"holds 1 NaN/inf value\(s\) \(first at "
