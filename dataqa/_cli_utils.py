@@ -112,8 +112,14 @@ DECIMAL_OPT = typer.Option(
                             "(with --sep ';'); default '.'.")
 
 
+THOUSANDS_OPT = typer.Option(
+    None, "--thousands", help="Thousands separator of numbers in CSV/TSV files, e.g. ',' for "
+                              "1,234.5 or '.' for 1.234,5 (with --decimal ','); default none.")
+
+
 def read_options(format: str | None, sep: str | None, no_header: bool, columns: str | None,
-                 encoding: str | None, decimal: str | None = None) -> dict:
+                 encoding: str | None, decimal: str | None = None,
+                 thousands: str | None = None) -> dict:
     """Keyword arguments of :func:`dataqa.data.load_table` from the five reading options.
 
     ``--columns`` without ``--no-header`` renames the header's columns (one name per
@@ -172,11 +178,25 @@ def read_options(format: str | None, sep: str | None, no_header: bool, columns: 
             raise InvalidSettingError(f"--decimal {decimal!r} is also the field delimiter; "
                                       f"give the delimiter too, e.g. --sep ';' --decimal ','.")
         opts["decimal"] = decimal
+    if thousands is not None:
+        mark = decimal or "."
+        if len(thousands) != 1 or thousands.isalnum() or thousands in "\r\n\"":
+            raise InvalidSettingError(f"--thousands {thousands!r} must be one mark such as "
+                                      f"',', '.' or ' '.")
+        if thousands == mark:
+            raise InvalidSettingError(
+                f"--thousands {thousands!r} is also the decimal mark; a number then reads two "
+                f"ways. Give the other: --thousands '.' --decimal ',' (1.234,5) or "
+                f"--thousands ',' (1,234.5).")
+        if "sep" in opts and thousands == opts["sep"] and thousands != ",":
+            raise InvalidSettingError(f"--thousands {thousands!r} is also the field "
+                                      f"delimiter; give another --sep.")
+        opts["thousands"] = thousands
     return opts
 
 
 #: The reading options a second file's ``--<prefix>-*`` forms override.
-_READING_FLAGS = re.compile(r"--(format|sep|no-header|columns|encoding|decimal)\b")
+_READING_FLAGS = re.compile(r"--(format|sep|no-header|columns|encoding|decimal|thousands)\b")
 
 
 def for_second_file(message: str, prefix: str, what: str) -> str:
@@ -184,14 +204,16 @@ def for_second_file(message: str, prefix: str, what: str) -> str:
     set of ``weak``), naming the ``--<prefix>-*`` options that set its reading alone:
     ``--encoding latin-1`` would also re-read the first file with that encoding."""
     flags = ", ".join(f"--{prefix}-{n}" for n in ("format", "sep", "no-header", "columns",
-                                                   "encoding")) + f" and --{prefix}-decimal"
+                                                   "encoding", "decimal")) + \
+        f" and --{prefix}-thousands"
     return (f"{_READING_FLAGS.sub(lambda m: f'--{prefix}-' + m.group(1), message)} (This is "
             f"the {what} file: {flags} set its reading options alone.)")
 
 
 def second_file_options(path, prefix: str, what: str, *, format, sep, no_header, columns,
                         encoding, decimal, own_format, own_sep, own_no_header, own_columns,
-                        own_encoding, own_decimal) -> dict:
+                        own_encoding, own_decimal, thousands=None,
+                        own_thousands=None) -> dict:
     """:func:`read_options` of a command's second file: the first file's options, each
     overridden by the file's own ``--<prefix>-*`` one when given. The first file's
     ``--sep`` is not taken by a second file with its own ``--<prefix>-format``, or read
@@ -212,6 +234,7 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
         f_sep = own_sep if own_sep is not None else sep if inherit_sep else None
         f_no_header = no_header if own_no_header is None else own_no_header
         f_decimal = decimal if own_decimal is None else own_decimal
+        f_thousands = thousands if own_thousands is None else own_thousands
         f_columns = (columns if own_columns is None and own_no_header is not False
                      else own_columns)
         f_encoding = encoding if own_encoding is None else own_encoding
@@ -224,12 +247,14 @@ def second_file_options(path, prefix: str, what: str, *, format, sep, no_header,
                 f"e.g. --{prefix}-decimal '.'.")
     else:
         f_sep, f_no_header, f_decimal = own_sep, bool(own_no_header), own_decimal
+        f_thousands = own_thousands
         f_columns = own_columns if own_columns is not None or no_header else columns
         # a Parquet file's text is UTF-8: the first file's encoding is not its
         f_encoding = own_encoding if kind == "parquet" else (
             encoding if own_encoding is None else own_encoding)
     try:
-        return read_options(fmt, f_sep, f_no_header, f_columns, f_encoding, f_decimal)
+        return read_options(fmt, f_sep, f_no_header, f_columns, f_encoding, f_decimal,
+                            f_thousands)
     except InvalidSettingError as exc:
         raise InvalidSettingError(for_second_file(str(exc), prefix, what)) from None
 

@@ -610,12 +610,15 @@ def _na_options(keys: list, string_keys) -> dict:
 
 
 def _delimited_options(path: Path, fmt: str, sep: str | None, encoding: str,
-                       decimal: str | None, compression: str | None) -> dict:
+                       decimal: str | None, compression: str | None,
+                       thousands: str | None = None) -> dict:
     """The ``read_csv`` options every read of a CSV/TSV file shares."""
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     common: dict = {"sep": delim, "encoding": encoding}
     if decimal is not None:
         common["decimal"] = decimal
+    if thousands is not None:
+        common["thousands"] = thousands
     if fmt == "tsv":
         common["quoting"] = csv.QUOTE_NONE
     if len(delim) > 1:  # a regular expression: only the python engine reads it
@@ -630,13 +633,13 @@ def _delimited_options(path: Path, fmt: str, sep: str | None, encoding: str,
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     columns: list[str] | None, encoding: str,
                     string_columns: Sequence[str], decimal: str | None = None,
-                    compression: str | None = None,
+                    compression: str | None = None, thousands: str | None = None,
                     text_columns: Sequence[str] = (), nrows: int | None = None,
                     quiet: bool = False, keep_missing_words: bool = False) -> pd.DataFrame:
     """Read a CSV/TSV file (see :func:`load_table`); ``nrows``: its first data rows only;
     ``quiet``: the file was read before, so its warnings are not given again."""
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    common = _delimited_options(path, fmt, sep, encoding, decimal, compression)
+    common = _delimited_options(path, fmt, sep, encoding, decimal, compression, thousands)
     if header:
         file_cols = [str(c) for c in _read_csv(path, compression, nrows=0, **common).columns]
         if columns is None:
@@ -666,7 +669,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         for w in caught:  # the others (a column of mixed types, say) reach the user
             if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        df, marked = _without_inner_boms(df, literal, decimal)
+        df, marked = _without_inner_boms(df, literal, decimal, thousands)
         _check_repeated_header(path, df, file_cols)
         _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
@@ -712,7 +715,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
                    usecols=usecols, nrows=nrows,
                    **_na_options(list(range(len(columns))), literal))
-    df, marked = _without_inner_boms(df, literal, decimal)
+    df, marked = _without_inner_boms(df, literal, decimal, thousands)
     df.columns = columns
     df = _keep_leading_zeros(path, compression, common, df, header=False, nrows=nrows,
                              quiet=quiet, labels=set(text_columns))
@@ -997,8 +1000,8 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
     return df
 
 
-def _without_inner_boms(df: pd.DataFrame, literal,
-                        decimal: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def _without_inner_boms(df: pd.DataFrame, literal, decimal: str | None = None,
+                        thousands: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """``df`` without the byte-order marks that start lines inside the file (files saved
     as "CSV UTF-8" and joined with ``cat`` keep each file's mark, read as the first
     field's first character), and the positions of the rows that had one. The first
@@ -1021,6 +1024,8 @@ def _without_inner_boms(df: pd.DataFrame, literal,
     fixed = col.where(~marked, bare)
     if first not in literal:
         as_text = fixed.astype("string")
+        if thousands is not None:
+            as_text = as_text.str.replace(thousands, "", regex=False)
         if decimal not in (None, "."):
             # ('1.500' with a decimal comma is no number: it stays text, as unmarked)
             as_text = as_text.where(~as_text.str.contains(".", regex=False).fillna(False))
@@ -1485,6 +1490,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                string_columns: Sequence[str] | None = None,
                decimal: str | None = None,
                text_columns: Sequence[str] | None = None,
+               thousands: str | None = None,
                keep_missing_words: bool = False) -> pd.DataFrame:
     """Read a table from CSV, TSV, Parquet, JSON Lines or JSON, or pass a DataFrame through.
 
@@ -1521,6 +1527,11 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     decimal : str, optional
         Decimal mark of numbers in CSV/TSV files (default ``.``; ``,`` for ``3,14``, with
         ``sep=";"`` as such files are written).
+    thousands : str, optional
+        Thousands separator of numbers in CSV/TSV files (default none: ``1,234.5`` is
+        text); ``","`` reads ``"1,234.5"`` (quoted in a comma-separated file) as 1234.5,
+        ``"."`` with ``decimal=","`` reads ``1.234,5``. Columns read as strings (ids) and
+        text columns keep it as written.
     keep_missing_words : bool
         Read every text column of a CSV/TSV file as ``text_columns`` are read (``NA`` stays
         ``NA``: Namibia's code, as Parquet and JSON keep it); columns of numbers keep
@@ -1590,13 +1601,19 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 f"cannot tell the format of {str(path)!r} from {what}; pass --format "
                 f"(API: format=) with one of {', '.join(FORMATS)}.{_text_format_hint(path)}"
             )
-        if fmt not in ("csv", "tsv") and (sep is not None or not header or decimal is not None):
-            raise DataLoadError(f"--sep, --no-header and --decimal (API: sep=, header=, decimal=) "
+        if fmt not in ("csv", "tsv") and (sep is not None or not header or decimal is not None
+                                          or thousands is not None):
+            raise DataLoadError(f"--sep, --no-header, --decimal and --thousands (API: sep=, "
+                                f"header=, decimal=, thousands=) "
                                 f"apply to csv and tsv files, but {str(path)!r} is read as "
                                 f"{fmt}.")
         if decimal is not None and (len(decimal) != 1 or decimal == (sep or ("\t" if fmt == "tsv" else ","))):
             raise DataLoadError(f"decimal mark {decimal!r} must be one character other than "
                                 f"the field delimiter; e.g. --decimal ',' with --sep ';'.")
+        if thousands is not None and (len(thousands) != 1 or thousands == (decimal or ".")):
+            raise DataLoadError(f"thousands separator {thousands!r} must be one character "
+                                f"other than the decimal mark; e.g. --thousands ',' for "
+                                f"1,234.5, --thousands '.' --decimal ',' for 1.234,5.")
         if not header and columns is None:
             raise DataLoadError(f"{str(path)!r} is read without a header, so its columns need "
                                 f"names: pass --columns a,b,... (API: columns=[...]).")
@@ -1618,11 +1635,12 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 read = functools.partial(
                     _read_delimited, path, fmt, sep=sep, header=header, columns=columns,
                     decimal=decimal, compression=comp, encoding=enc,
-                    string_columns=string_columns,
+                    string_columns=string_columns, thousands=thousands,
                     text_columns=[str(c) for c in (text_columns or ())],
                     keep_missing_words=keep_missing_words)
                 df = _without_empty_rows(path, read(), read, fmt=fmt, sep=sep, header=header,
-                                         encoding=enc, decimal=decimal, compression=comp)
+                                         encoding=enc, decimal=decimal, compression=comp,
+                                         thousands=thousands)
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
             else:
@@ -1690,12 +1708,12 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
             if not header:  # so that messages count its rows from its first line
                 df.attrs[_NO_HEADER_ATTR] = True
-            if decimal in (None, "."):
+            if decimal in (None, ".") and thousands is None:
                 _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
                 _warn_thousands_points(path, df, fmt=fmt, header=header, compression=comp,
                                        options=_delimited_options(path, fmt, sep, enc,
                                                                   decimal, comp))
-            else:
+            if decimal not in (None, "."):
                 df.attrs[_DECIMAL_ATTR] = decimal
         if len(df) == 0:
             raise EmptyDataError(f"{str(path)!r} has no rows; give a table with at least one row.")
@@ -1706,7 +1724,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
 
 def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
                         sep: str | None, header: bool, encoding: str, decimal: str | None,
-                        compression: str | None) -> pd.DataFrame:
+                        compression: str | None, thousands: str | None = None) -> pd.DataFrame:
     """``df`` without the rows that hold no value in any field (the ``,,,,`` or ``;;;;``
     lines a spreadsheet leaves below its data), with a warning that names them; blank
     lines are no rows either.
@@ -1738,7 +1756,7 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
                 raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
                                 keep_default_na=False, na_filter=False, index_col=False,
                                 **_delimited_options(path, fmt, sep, encoding, decimal,
-                                                     compression))
+                                                     compression, thousands))
         except (ValueError, pd.errors.ParserError):
             return df
         if len(raw) != len(df):
@@ -2025,8 +2043,9 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
             "as in files written with ';' between fields")
     warnings.warn(
         f"{str(path)!r}: column(s) {names} hold numbers with exactly three digits after "
-        f"every '.' (e.g. {found[0][1]!r}), {read}: save them without the thousands "
-        f"separator.", UserWarning, stacklevel=caller_stacklevel())
+        f"every '.' (e.g. {found[0][1]!r}), {read}: read the file with --thousands '.' "
+        f"--decimal ',' (API: thousands='.', decimal=','), or save them without the "
+        f"thousands separator.", UserWarning, stacklevel=caller_stacklevel())
 
 
 #: A number that groups its thousands: ``1,455,668``, ``1.455.668,5``, ``1 455 668``.
@@ -2047,9 +2066,14 @@ def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
                 vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any()
                 or vals.str.contains(r"[0-9][' \u00a0][0-9]{3}").any()):
             grouped = vals[vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}")]
+            example = grouped.iloc[0]
+            mark = re.search(r"[0-9]([,.' \u00a0])[0-9]{3}", example).group(1)
+            # a decimal comma beside '.' groups (1.455.668,5), or beside a space (1 234,5)
+            comma = mark == "." or (mark != "," and re.search(r",[0-9]+\s*$", example))
+            how = f"--thousands {mark!r}" + (" --decimal ','" if comma else "")
             return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
-                    f"{grouped.iloc[0]!r}), which are read as text: save them without the "
-                    f"thousands separator (in a spreadsheet: a number format without it).")
+                    f"{example!r}), which are read as text: read the file with {how} "
+                    f"(API: thousands={mark!r}), or save them without the separator.")
     return ""
 
 

@@ -812,6 +812,32 @@ def test_comma_rows_swallowed_by_a_stray_quote_are_warned_of(tmp_path):
         assert load_table(tmp_path / "ok.csv")["text"].tolist() == texts * 4
 
 
+def test_thousands_separators(tmp_path):
+    from dataqa._cli_utils import read_options
+    from dataqa.errors import DataLoadError, InvalidSettingError
+
+    # a comma-separated file quotes its grouped amounts; ids and text keep theirs
+    (tmp_path / "us.csv").write_text('id,amount,note\n007,"1,234.5",a,b\n008,12.25,"x, y"\n'
+                                     .replace(",a,b", ',"a,b"'))
+    df = load_table(tmp_path / "us.csv", string_columns=["id"],
+                    **read_options(None, None, False, None, None, None, ","))
+    assert df["amount"].tolist() == [1234.5, 12.25]
+    assert df["id"].tolist() == ["007", "008"] and df["note"].tolist() == ["a,b", "x, y"]
+    # a point groups them beside a decimal comma
+    (tmp_path / "eu.csv").write_text("a;b\n1.234,5;x\n-12,0;y\n")
+    eu = load_table(tmp_path / "eu.csv", **read_options(None, ";", False, None, None, ",", "."))
+    assert eu["a"].tolist() == [1234.5, -12.0]
+    with pytest.raises(InvalidSettingError, match=r"--thousands '\.' is also the decimal mark"):
+        read_options(None, None, False, None, None, None, ".")
+    with pytest.raises(InvalidSettingError, match="--thousands 'ab' must be one mark"):
+        read_options(None, None, False, None, None, None, "ab")
+    with pytest.raises(InvalidSettingError, match="--thousands ';' is also the field delimiter"):
+        read_options(None, ";", False, None, None, None, ";")
+    df.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(DataLoadError, match=r"--decimal and --thousands .* apply to csv and tsv"):
+        load_table(tmp_path / "p.parquet", thousands=",")
+
+
 def test_decimal_commas(tmp_path):
     from dataqa._cli_utils import read_options
     from dataqa.errors import DataLoadError, InvalidSettingError
@@ -2040,8 +2066,12 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
                         label_column="label", feature_columns=["amount"], text_column="text")
     assert str(err.value).endswith(
         "are not numeric. Column 'amount' holds numbers that group their thousands (e.g. "
-        "'3.184,81'), which are read as text: save them without the thousands separator (in "
-        "a spreadsheet: a number format without it).")
+        "'3.184,81'), which are read as text: read the file with --thousands '.' --decimal "
+        "',' (API: thousands='.'), or save them without the separator.")
+    # ... and read so, they are numbers
+    eu = load_table(tmp_path / "eu.csv", sep=";", decimal=",", thousands=".")
+    assert eu["amount"].tolist() == [12.5, 3184.81, 1348.93, 7.0]
+    assert eu["id"].tolist() == [1, 2, 3, 4] and eu["text"].tolist()[1] == "win cash"
     # another column beside it that is text: told to encode that one
     with pytest.raises(FeatureTypeError) as err:
         prepare_labeled(load_table(tmp_path / "eu.csv", sep=";", decimal=","),

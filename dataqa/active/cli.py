@@ -14,6 +14,7 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    THOUSANDS_OPT,
     check_out_file,
     console,
     err_console,
@@ -72,6 +73,7 @@ def init_command(
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
     decimal: str | None = DECIMAL_OPT,
+    thousands: str | None = THOUSANDS_OPT,
 ) -> None:
     """Load a table of items (and any known labels) into a ledger.
 
@@ -84,7 +86,7 @@ def init_command(
     from dataqa.active.store import store_table
     from dataqa.ledger import Ledger
 
-    opts = read_options(format, sep, no_header, columns, encoding, decimal)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal, thousands)
     declared = None if classes is None else [c.strip() for c in classes.split(",") if c.strip()]
     existed = ledger.exists()
     led = res = None

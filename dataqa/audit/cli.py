@@ -14,6 +14,7 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    THOUSANDS_OPT,
     check_out_dir,
     console,
     handle_errors,
@@ -72,6 +73,7 @@ def audit_command(
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
     decimal: str | None = DECIMAL_OPT,
+    thousands: str | None = THOUSANDS_OPT,
     image_shape: str | None = typer.Option(
         None, "--image-shape", help="HxW: show feature rows as thumbnails in the report "
                                     "(64, 256, 784 or 1024 features: square by default)."),
@@ -82,7 +84,7 @@ def audit_command(
         from dataqa.errors import InvalidSettingError
 
         raise InvalidSettingError(f"--cv {cv} is not allowed; use at least 2 folds.")
-    opts = read_options(format, sep, no_header, columns, encoding, decimal)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal, thousands)
     from dataqa.report.images import check_image_option
 
     shape = check_image_option(image_shape, text_column=text_column, feature_columns=feature_column)

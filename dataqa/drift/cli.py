@@ -14,6 +14,7 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    THOUSANDS_OPT,
     check_out_dir,
     console,
     handle_errors,
@@ -28,7 +29,8 @@ __all__ = ["register"]
 _REFERENCE_HINT = ("(This is the reference file, read with {given}: the reading options "
                    "apply to both files. If they were meant for the current file alone, "
                    "give them as --current-format, --current-sep, --current-no-header, "
-                   "--current-columns, --current-encoding or --current-decimal.)")
+                   "--current-columns, --current-encoding, --current-decimal or "
+                   "--current-thousands.)")
 
 
 
@@ -261,6 +263,7 @@ def drift_command(
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
     decimal: str | None = DECIMAL_OPT,
+    thousands: str | None = THOUSANDS_OPT,
     current_format: str | None = typer.Option(
         None, "--current-format", help="Format of the current file only (default: --format, "
                                        "else its suffix)."),
@@ -281,12 +284,15 @@ def drift_command(
     current_decimal: str | None = typer.Option(
         None, "--current-decimal", help="Decimal mark of the current file only (default: "
                                         "--decimal)."),
+    current_thousands: str | None = typer.Option(
+        None, "--current-thousands", help="Thousands separator of the current file only "
+                                          "(default: --thousands)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Compare CURRENT with REFERENCE per column, as a whole and through a model.
 
-    The reading options (--format, --sep, --no-header, --columns, --encoding, --decimal)
-    apply to both files; the --current-* ones override them for the current file.
+    The reading options (--format, --sep, --no-header, --columns, --encoding, --decimal,
+    --thousands) apply to both files; the --current-* ones override them for the current file.
     Exit code 0 whether or not drift is found; 2 on bad input.
     """
     for a, b, given in (("--dayfirst", "--monthfirst", dayfirst and monthfirst),
@@ -296,12 +302,13 @@ def drift_command(
             raise InvalidSettingError(f"give {a} or {b}, not both.")
     dayfirst = True if dayfirst else (False if monthfirst else None)
     current_no_header = True if current_no_header else (False if current_header else None)
-    opts = read_options(format, sep, no_header, columns, encoding, decimal)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal, thousands)
     cur_opts = second_file_options(
         current, "current", "current", format=format, sep=sep, no_header=no_header,
         columns=columns, encoding=encoding, decimal=decimal, own_format=current_format,
         own_sep=current_sep, own_no_header=current_no_header, own_columns=current_columns,
-        own_encoding=current_encoding, own_decimal=current_decimal)
+        own_encoding=current_encoding, own_decimal=current_decimal, thousands=thousands,
+        own_thousands=current_thousands)
     check_out_dir(out)
     try:
         same = Path(reference).resolve() == Path(current).resolve()
@@ -405,7 +412,8 @@ def drift_command(
         raise _needs_rows(exc) from None
     except DataqaError as exc:
         given = [f"--{n}" for n, v in (("format", format), ("sep", sep), ("columns", columns),
-                                       ("encoding", encoding), ("decimal", decimal))
+                                       ("encoding", encoding), ("decimal", decimal),
+                                       ("thousands", thousands))
                  if v is not None] + (["--no-header"] if no_header else [])
         msg = str(exc)
         if msg.startswith("data file "):  # the first file of drift is the reference

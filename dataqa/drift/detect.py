@@ -400,8 +400,10 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                                           str(value)) or
                              re.fullmatch(r"\s*[-+]?\d{1,3}(,\d{3})+(\.\d+)?\s*", str(value))):
                 hint = (" The value groups its thousands (8.713,37 or 8,713.37 for 8713.37), "
-                        "which files are read without: save the numbers without the "
-                        "thousands separator (in a spreadsheet: a number format without it).")
+                        "which files are read without: read the files with --thousands "
+                        "',' for 8,713.37, or --thousands '.' --decimal ',' for 8.713,37 "
+                        "(API: load_table(..., thousands=',')), or save the numbers "
+                        "without the separator.")
             present = text_df[col].dropna()
             if not hint and len(present) and pd.to_numeric(
                     present.astype(str), errors="coerce").notna().all():
@@ -561,7 +563,8 @@ def _warn_marked_numbers(ref: pd.DataFrame, cur: pd.DataFrame, cols) -> None:
             f"compared as categories (each amount its own value), where a change of their "
             f"size shows only as values moving; to compare them as numbers, strip the sign, "
             f"unit or separators before (pandas: pd.to_numeric(s.str.replace(r'[^0-9.+-]', "
-            f"'', regex=True)), for a column of one unit"
+            f"'', regex=True)), for a column of one unit; thousands separators alone are "
+            f"read with --thousands ','"
             + ("; give negatives in parentheses their sign first: s = s.str.replace("
                "r'^(.*?)\\((.*)\\)(.*)$', r'-\\1\\2\\3', regex=True)"
                if any("parentheses" in what for _, what in found.values()) else "")
@@ -607,8 +610,10 @@ def _pct(share: float) -> str:
 
 def _as_text_reason(mark: tuple[str, str], counts: str) -> str:
     """Why a column of amounts written as text, nearly each its own, is left out."""
+    how = ("read the files with --thousands ',' (API: thousands=',')"
+           if mark[1] == "thousands separators" else "strip the sign, unit or separators")
     return (f"numbers written as text (e.g. {mark[0]!r}: {mark[1]}), {counts}; make them "
-            f"numbers to compare them (strip the sign, unit or separators)")
+            f"numbers to compare them ({how})")
 
 
 def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:

@@ -14,6 +14,7 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    THOUSANDS_OPT,
     check_out_file,
     console,
     err_console,
@@ -214,6 +215,7 @@ def push_command(
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
     decimal: str | None = DECIMAL_OPT,
+    thousands: str | None = THOUSANDS_OPT,
 ) -> None:
     """Send a queue of items to Label Studio, highest score first; ids already there are skipped.
 
@@ -239,7 +241,7 @@ def push_command(
         raise UnknownNameError("queue kind", queue, QUEUE_KINDS)
     timeout = _check_timeout(timeout)
     names = _class_list(classes)
-    opts = read_options(format, sep, no_header, columns, encoding, decimal)
+    opts = read_options(format, sep, no_header, columns, encoding, decimal, thousands)
     if source is None and (opts or id_column is not None or only_flagged):
         raise InvalidSettingError(
             "--id-column, --only-flagged, --format, --sep, --no-header, --columns and "

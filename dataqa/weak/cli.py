@@ -17,6 +17,7 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    THOUSANDS_OPT,
     check_out_dir,
     console,
     for_second_file,
@@ -245,6 +246,9 @@ def register(app: typer.Typer) -> None:
         dev_decimal: str | None = typer.Option(
             None, "--dev-decimal", help="Decimal mark of the dev file only (default: "
                                         "--decimal)."),
+        dev_thousands: str | None = typer.Option(
+            None, "--dev-thousands", help="Thousands separator of the dev file only (default: "
+                                          "--thousands)."),
         classes: str | None = typer.Option(
             None, "--classes", help="Comma-separated names of classes 0..K-1, in order (e.g. "
                                     "ham,spam): dev labels written as names are read so."),
@@ -267,18 +271,20 @@ def register(app: typer.Typer) -> None:
         columns: str | None = COLUMNS_OPT,
         encoding: str | None = ENCODING_OPT,
         decimal: str | None = DECIMAL_OPT,
+        thousands: str | None = THOUSANDS_OPT,
     ) -> None:
         """Apply labeling functions, fit a label model; write weak_labels, lf_summary, report."""
         from dataqa.weak.pipeline import weak_label
 
         if dev_no_header and dev_header:
             raise InvalidSettingError("give --dev-no-header or --dev-header, not both.")
-        read_opts = read_options(format, sep, no_header, columns, encoding, decimal)
+        read_opts = read_options(format, sep, no_header, columns, encoding, decimal, thousands)
         dev_given = {name: v for name, v in (
             ("--dev-format", dev_format), ("--dev-sep", dev_sep),
             ("--dev-no-header", dev_no_header or None), ("--dev-header", dev_header or None),
             ("--dev-columns", dev_columns), ("--dev-encoding", dev_encoding),
-            ("--dev-decimal", dev_decimal), ("--label-column", label_column)) if v is not None}
+            ("--dev-decimal", dev_decimal), ("--dev-thousands", dev_thousands),
+            ("--label-column", label_column)) if v is not None}
         dev_no_header = True if dev_no_header else (False if dev_header else None)
         if dev is None and dev_given:
             raise InvalidSettingError(
@@ -289,7 +295,7 @@ def register(app: typer.Typer) -> None:
             dev, "dev", "dev", format=format, sep=sep, no_header=no_header, columns=columns,
             encoding=encoding, decimal=decimal, own_format=dev_format, own_sep=dev_sep,
             own_no_header=dev_no_header, own_columns=dev_columns, own_encoding=dev_encoding,
-            own_decimal=dev_decimal)
+            own_decimal=dev_decimal, thousands=thousands, own_thousands=dev_thousands)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
                                              random_state, cardinality)
         from dataqa.weak.pipeline import _na_word_columns, _numbers_back, _text_reading

@@ -489,6 +489,32 @@ def test_a_current_file_with_decimal_commas(tmp_path):
                 f"',': {fix}") in " ".join(res.output.split())
 
 
+def test_grouped_thousands_are_read_as_numbers_with_thousands(tmp_path):
+    ref, cur = tables(tmp_path)
+    for name, path in (("r", ref), ("c", cur)):
+        df = pd.read_csv(path)
+        df["x"] = [f"{v * 1000:,.2f}" for v in df["x"]]  # "1,234.56", quoted in the file
+        df.to_csv(tmp_path / f"{name}_us.csv", index=False)
+    args = ["drift", str(tmp_path / "r_us.csv"), str(tmp_path / "c_us.csv"), "--permutations",
+            "19", "-q"]
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "plain")])
+    assert res.exit_code == 0, res.output
+    plain = " ".join(res.output.split())
+    assert "x (numbers written as text (e.g." in plain
+    assert "read the files with --thousands ','" in plain
+    res = runner.invoke(app, [*args, "--thousands", ",", "--out", str(tmp_path / "us")])
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(tmp_path / "us" / "columns.csv").set_index("column")
+    assert cols.loc["x", "kind"] == "numeric" and bool(cols.loc["x", "drifted"])
+    # the current file alone writes them so: its own option
+    res = runner.invoke(app, ["drift", str(ref), str(tmp_path / "c_us.csv"), "--permutations",
+                              "19", "-q", "--current-thousands", ",", "--out",
+                              str(tmp_path / "cur_only")])
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(tmp_path / "cur_only" / "columns.csv").set_index("column")
+    assert cols.loc["x", "kind"] == "numeric"
+
+
 def test_decimal_commas_in_both_files_are_refused_not_compared_as_categories(tmp_path):
     ref, cur = tables(tmp_path)
     pd.read_csv(ref).to_csv(tmp_path / "eu_ref.csv", sep=";", decimal=",", index=False)

@@ -913,7 +913,8 @@ def test_numbers_with_grouped_thousands_are_named(written):
     cur = pd.DataFrame({"x": [written] + [str(v) for v in range(19)]})
     with pytest.raises(FeatureTypeError, match=re.escape(
             f"(e.g. '{written}' in row 1, counted from 1 after the header)") + ".*The value "
-            "groups its thousands .* save the numbers without the thousands separator"):
+            "groups its thousands .* read the files with --thousands ',' for 8,713.37, or "
+            "--thousands '.' --decimal ',' for 8.713,37"):
         detect_drift(ref, cur, multivariate=())
 
 
