@@ -52,7 +52,7 @@ class AuditResult:
         One row per item, ranked by ``label_issue_score`` (higher = more likely
         mislabeled): ``id, given_label, suggested_label, label_issue_score, is_label_issue``
         and ``is_conflicting_duplicate``, ``conflicting_duplicate_set`` (ids of the item's
-        conflicting set, ``;``-separated; their score is raised by the set's votes) and,
+        conflicting set, ``;``-separated; their score weighed with the set's votes) and,
         where Datalab ran,
         ``outlier_score`` (higher = more outlying), ``is_outlier``, ``is_near_duplicate``,
         ``near_duplicate_set`` (ids of the item's near duplicates, ``;``-separated); last,
@@ -80,8 +80,9 @@ class AuditResult:
         (``set_id, kind, size, rows, ids, labels``; see
         :func:`dataqa.audit.duplicates.conflicting_duplicates`). Their members are marked
         ``is_conflicting_duplicate`` in ``issues``, and their ``label_issue_score`` is
-        raised by the set's pooled evidence (so a member its set outvotes ranks high, and
-        the members that agree with the set's likely class do not).
+        weighed with the set's pooled evidence (raised for a member its set outvotes,
+        lowered for those that agree with the set's likely class; see
+        :func:`dataqa.audit.duplicates.duplicate_label_issue_score`).
 
     ``n_flagged`` and ``flagged_fraction`` count the worklist: items flagged for review,
     not an estimate of the error rate.

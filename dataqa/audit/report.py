@@ -343,10 +343,11 @@ def _conflicts_section(r: HtmlReport, result) -> None:
     r.paragraph(
         f"{len(sets)} set(s) of exact or near copies of one item were given different labels, "
         f"the strongest evidence of a label error there is: copies share one true class. "
-        f"Each member's label-issue score is raised by the set's pooled evidence (the "
-        f"members' labels and the model's probabilities), so a member whose label its set "
-        f"outvotes ranks high in the list below and in issues.csv, and the others do "
-        f"not.", css_class="note")
+        f"Each member's label-issue score is weighed with the set's pooled evidence (the "
+        f"members' labels and the model's probabilities): raised for a member whose label "
+        f"the set outvotes, lowered for those labeled with its likely class, so the former "
+        f"rank high in the list below and in issues.csv, and the others do not.",
+        css_class="note")
     shown = sets.head(_TOP_SETS)
     content = []
     for rows in shown["rows"]:

@@ -146,7 +146,7 @@ def test_items_table():
         conflicting_duplicate_items(sets, IDS[:3])
 
 
-def test_score_raised_by_pooled_set_evidence():
+def test_score_weighed_with_the_pooled_set_evidence():
     # set {0, 1, 2}: labels 0, 0, 1; set {3, 4}: labels agree (not a conflict); item 5 alone
     y = np.array([0, 0, 1, 1, 1, 0])
     p = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.4, 0.6], [0.5, 0.5], [0.6, 0.4]])
@@ -154,16 +154,26 @@ def test_score_raised_by_pooled_set_evidence():
     sets = conflicting_duplicates(y, near_duplicate_sets=[[1], [2], [0], [4], [3], []])
     assert sets["rows"].tolist() == [[0, 1, 2]]
     got = duplicate_label_issue_score(score, y, p, sets)
-    # q = ((2/3, 1/3) + mean p (0.8, 0.2)) / 2 = (11/15, 4/15)
-    q = np.array([11 / 15, 4 / 15])
-    want = score.copy()
-    want[[0, 1, 2]] = np.maximum(score[[0, 1, 2]], 1.0 - q[y[[0, 1, 2]]])
-    np.testing.assert_allclose(got, want)
-    np.testing.assert_allclose(got[:3], [4 / 15, 4 / 15, 11 / 15])
-    assert np.all(got >= score)
+    # q = ((2/3, 1/3) + mean p (0.8, 0.2)) / 2 = (11/15, 4/15): 0 and 1 agree with the
+    # likely class 0 (lowered to 4/15 at most), 2 is outvoted (raised to 11/15 at least)
+    np.testing.assert_allclose(got[:3], [0.1, 0.2, 11 / 15])
     np.testing.assert_array_equal(got[3:], score[3:])
     # the member labeled against the set and the model now outranks every other item
     assert np.argmax(got) == 2
+    # a member that agrees with the set but whose own model leaned away (it learned from
+    # the wrong copy in another fold) is lowered to the set's evidence: it no longer
+    # outranks the copy whose label the set outvotes
+    p2 = p.copy()
+    p2[1] = [0.15, 0.85]  # own score 0.85
+    got = duplicate_label_issue_score(1.0 - p2[np.arange(6), y], y, p2, sets)
+    q = (np.array([2 / 3, 1 / 3]) + p2[:3].mean(axis=0)) / 2
+    np.testing.assert_allclose(got[:3], [0.1, 1.0 - q[0], max(0.7, 1.0 - q[1])])
+    assert got[1] < got[2] and got[1] < 0.85
+    # an outvoted member the model is sure of keeps its own, higher score
+    p3 = p.copy()
+    p3[2] = [0.98, 0.02]
+    got = duplicate_label_issue_score(1.0 - p3[np.arange(6), y], y, p3, sets)
+    assert got[2] == pytest.approx(0.98)
 
 
 def test_errors():
@@ -200,12 +210,13 @@ def test_add_to_the_issue_table_raises_conflicts_and_ranks_by_score():
     out, summary = add_conflicting_duplicates(issues, sets, y, p, ids)
     assert summary == {"n_conflicting_duplicate_sets": 1, "n_conflicting_duplicates": 2}
     # set {a, c}: q = ((1/2, 1/2) + (0.25, 0.75)) / 2 = (0.375, 0.625)
-    # a (spam): max(0.2, 0.375) = 0.375; c (ham): max(0.7, 0.625) = 0.7
-    # ranked by score alone: d (0.95), c (0.7), e (0.4), a (0.375), b (0.1)
+    # likely class spam: a (spam) agrees, min(0.2, 0.375) = 0.2; c (ham) is outvoted,
+    # max(0.7, 0.625) = 0.7; ranked by score alone: d (0.95), c (0.7), e (0.4), a (0.2), b
+
     assert out["id"].tolist() == ["d", "c", "e", "a", "b"]
     assert out["is_conflicting_duplicate"].tolist() == [False, True, False, True, False]
     assert out["conflicting_duplicate_set"].tolist() == ["", "a;c", "", "a;c", ""]
-    np.testing.assert_allclose(out["label_issue_score"], [0.95, 0.7, 0.4, 0.375, 0.1])
+    np.testing.assert_allclose(out["label_issue_score"], [0.95, 0.7, 0.4, 0.2, 0.1])
     # among equal scores, a conflicting duplicate first
     tied = issues.assign(label_issue_score=0.5)
     tie, _ = add_conflicting_duplicates(tied, sets, y, np.full((5, 2), 0.5), ids)
