@@ -2728,7 +2728,8 @@ def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
     _require_column(df, column, "text column", table)
     texts = df[column]
     check_cell_lengths(df, column, ids, source=source)
-    blank = texts.isna().to_numpy() | texts.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
+    blank = texts.isna().to_numpy() | texts.map(
+        lambda v: isinstance(v, str) and not _shows_anything(v)).to_numpy()
     if blank.all():
         raise FeatureTypeError(
             f"text column {column!r} of {table} is empty in every one of its {len(texts)} "
@@ -2738,9 +2739,18 @@ def check_text_column(df: pd.DataFrame, column: str, ids: np.ndarray, *,
         where = np.flatnonzero(blank)
         raise FeatureTypeError(
             f"text column {column!r} of {table} is empty in {len(where)} rows (rows "
-            f"{format_rows(where)}; ids {format_ids(ids[where])}); write text into those "
-            f"cells or drop those rows."
+            f"{format_rows(where)}; ids {format_ids(ids[where])}; blank, or only characters "
+            f"a reader does not see such as zero-width spaces); write text into those cells "
+            f"or drop those rows."
         )
+
+
+def _shows_anything(text: str) -> bool:
+    """Whether ``text`` holds a character a reader sees: not white space, and not a format
+    character (zero-width space, byte-order mark, soft hyphen, direction marks)."""
+    import unicodedata
+
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
 def _numeric_like(col: pd.Series) -> np.ndarray | None:

@@ -237,10 +237,13 @@ def _row23_text_column_all_empty(tmp_path, request):
 
 def _row23_text_column_some_empty(tmp_path, request):
     path = tmp_path / "e.csv"
-    path.write_text("id,text,label\n1,hello,a\n2,,b\n3,  ,a\n4,bye,b\n")
+    path.write_text("id,text,label\n1,hello,a\n2,,b\n3,  ,a\n4,bye,b\n5,\u200b\u200b,a\n"
+                    "6,\u200bhi,b\n", encoding="utf-8")
+    # (a text of zero-width spaces alone shows nothing: empty too; one with a word is not)
     api_fails(lambda: __import__("dataqa.data", fromlist=["x"]).prepare_labeled(
         path, label_column="label", text_column="text", id_column="id"),
-        "is empty in 2 rows (rows 2, 3; ids '2', '3')", "write text into those cells")
+        "is empty in 3 rows (rows 2, 3, 5; ids '2', '3', '5'; blank, or only characters a "
+        "reader does not see", "write text into those cells")
 
 
 def _row25_zero_flags_interval_holds_estimate(tmp_path, request):
