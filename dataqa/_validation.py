@@ -261,13 +261,22 @@ def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L
     if arr.ndim != 2:
         raise InvalidSettingError(f"{name} must be a 2-D array (n, m); got shape {arr.shape}.")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0):
-            arr = arr.astype(np.int64)
-        elif np.issubdtype(arr.dtype, np.floating) and np.isnan(arr).any():
+        floating = np.issubdtype(arr.dtype, np.floating)
+        if floating and np.isnan(arr).any():
             i, j = np.argwhere(np.isnan(arr))[0]
             raise InvalidSettingError(
                 f"{name} holds {int(np.isnan(arr).sum())} missing value(s) (NaN; first at row "
                 f"{i}, LF column {j}); an LF that abstains votes -1.")
+        if floating:
+            whole = np.isfinite(arr)
+            whole[whole] = np.mod(arr[whole], 1) == 0
+            if not whole.all():
+                i, j = np.argwhere(~whole)[0]
+                raise InvalidSettingError(
+                    f"{name} holds {int((~whole).sum())} vote(s) that are no whole class "
+                    f"index (first at row {i}, LF column {j}: {arr[i, j]!r}); votes are "
+                    f"0..K-1, or -1 to abstain.")
+            arr = arr.astype(np.int64)
         else:
             raise InvalidSettingError(f"{name} must hold integer votes (-1 to abstain); got "
                                       f"dtype {arr.dtype}.")

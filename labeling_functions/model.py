@@ -29,8 +29,12 @@ class _Model(FramePredicate):
             idx = np.flatnonzero(np.asarray(classes) == wanted)
             if len(idx) == 0:
                 shown = [c.item() if isinstance(c, np.generic) else c for c in classes]
+                # (the class at the label's index, as class indices follow sorted names)
+                guess = (repr(shown[label]) if isinstance(label, int) and 0 <= label < len(shown)
+                         else "NAME")
                 how = (f"model_class= names the model's class, e.g. model_lf({name!r}, model, "
-                       f"label={label}, model_class={shown[-1]!r}, threshold=...)"
+                       f"label={label}, model_class={guess}, threshold=...) if class "
+                       f"{label} is what the model calls {guess}"
                        if model_class is None else "give one of them")
                 raise InvalidSettingError(
                     f"LF {name!r}: {'label' if model_class is None else 'model_class'} "

@@ -91,10 +91,10 @@ def _margin(p: np.ndarray) -> np.ndarray:
     # the two largest probabilities of each row; modAL's margin is their gap (importing
     # modAL here would load torch, seconds, for every command that only records labels).
     # Rows renormalised first, as least confidence and entropy take them: on (0.7, 0.2)
-    # the three would otherwise read two different rows. (Rows that sum to 1 up to
+    # the three would otherwise read two different rows. (Rows that sum to 1 up to float32
     # rounding are kept as they are: their margin is modAL's to the last bit.)
     p = np.asarray(p, dtype=np.float64)
-    off = np.abs(p.sum(axis=1) - 1.0) > 1e-9
+    off = np.abs(p.sum(axis=1) - 1.0) > 1e-6 * p.shape[1]
     if off.any():
         p = p.copy()
         p[off] = _renormalised(p[off])

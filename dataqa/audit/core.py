@@ -524,17 +524,32 @@ def _with_files(issues: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return issues
 
 
-def _with_text_near_copies(near, labels, texts, random_state: int) -> list:
+def _with_text_near_copies(near, labels, texts, random_state: int, numeric=None) -> list:
     """``near`` (each row's near duplicates, Datalab's ``near_duplicate_sets``, or None)
     with the near copies of each text that may be labeled otherwise
-    (:func:`dataqa.audit.pred_probs._near_copy_edges`) added."""
+    (:func:`dataqa.audit.pred_probs._near_copy_edges`) added: distinct texts only (equal
+    ones are the exact rule's, which with numeric features also asks for equal numbers),
+    and with ``numeric`` features (n, d) only rows whose numbers are equal too ("red
+    widget" at 5 and at 500 are two items, not copies)."""
+    from dataqa.audit.duplicates import normalize_text
     from dataqa.audit.pred_probs import _near_copy_edges
 
     y = np.asarray(labels)
     out = [set() for _ in range(len(y))] if near is None else [set(r) for r in near]
-    for a, b in zip(*_near_copy_edges(y, texts, random_state), strict=True):
-        out[int(a)].add(int(b))
-        out[int(b)].add(int(a))
+    a, b = _near_copy_edges(y, texts, random_state)
+    keep = np.array([normalize_text(texts[i]) != normalize_text(texts[j])
+                     for i, j in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
+    if numeric is not None and keep.any():
+        M = numeric.tocsr() if hasattr(numeric, "tocsr") else np.asarray(numeric)
+        for k in np.flatnonzero(keep):
+            ra, rb = M[int(a[k])], M[int(b[k])]
+            diff = ra - rb
+            same = (diff.nnz == 0) if hasattr(diff, "nnz") else bool(
+                np.array_equal(ra, rb, equal_nan=True))
+            keep[k] = same
+    for i, j in zip(a[keep].tolist(), b[keep].tolist(), strict=True):
+        out[i].add(j)
+        out[j].add(i)
     return [sorted(r) for r in out]
 
 
@@ -622,7 +637,8 @@ def audit(data, *, label_column: str, text_column: str | None = None,
         # near copies of a text labeled otherwise, as the folds found them (held out
         # together there): reported as conflicting sets with Datalab off too, or where
         # Datalab's features (numbers beside the text) did not put them together
-        near = _with_text_near_copies(near, table.labels, texts, random_state)
+        near = _with_text_near_copies(near, table.labels, texts, random_state,
+                                      feats.get("numeric"))
     sets = conflicting_duplicates(table.labels, ids=table.ids, texts=texts,
                                   features=feats.get("numeric"), near_duplicate_sets=near,
                                   class_names=table.class_names)

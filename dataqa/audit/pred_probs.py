@@ -367,15 +367,20 @@ def _near_copy_edges(y: np.ndarray, texts, random_state: int, key=None):
     """:func:`_search_near_copies`, kept for the next call on the same texts and labels."""
     import hashlib
 
+    from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD
+
     digest = hashlib.blake2b(np.asarray(y, dtype=np.int64).tobytes(), digest_size=16)
-    digest.update(repr(random_state).encode())
+    digest.update(repr((random_state, NEAR_COPY_NEIGHBOURS, NEAR_COPY_APPROX_ROWS,
+                        NEAR_TEXT_MIN_JACCARD)).encode())
     for t in texts:
         digest.update(b"\x00" + str(t).encode("utf-8", "surrogatepass"))
     d = digest.hexdigest()
-    if d not in _LAST_NEAR_COPIES:
-        _LAST_NEAR_COPIES.clear()
-        _LAST_NEAR_COPIES[d] = _search_near_copies(y, texts, random_state, key)
-    return tuple(a.copy() for a in _LAST_NEAR_COPIES[d])
+    found = _LAST_NEAR_COPIES.get(d)
+    if found is None:
+        found = _search_near_copies(y, texts, random_state, key)
+        _LAST_NEAR_COPIES.clear()  # (one entry: a later audit's texts replace these)
+        _LAST_NEAR_COPIES[d] = found
+    return tuple(a.copy() for a in found)
 
 
 def _search_near_copies(y: np.ndarray, texts, random_state: int, key=None):
@@ -394,7 +399,12 @@ def _search_near_copies(y: np.ndarray, texts, random_state: int, key=None):
     have one. ``key``: :func:`_text_keys` of ``texts``, when already made."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from dataqa.audit.duplicates import NEAR_TEXT_MIN_JACCARD, _jaccard, _trigrams
+    from dataqa.audit.duplicates import (
+        NEAR_TEXT_MIN_JACCARD,
+        _jaccard,
+        _trigrams,
+        normalize_text,
+    )
     from dataqa.audit.neighbors import knn_graph, reduce_features
 
     n = len(y)
@@ -410,9 +420,15 @@ def _search_near_copies(y: np.ndarray, texts, random_state: int, key=None):
         np.minimum.at(lo, key, y)
         np.maximum.at(hi, key, y)
         mixed = lo != hi
-        grams = [_trigrams(texts[i]) for i in rep]
-        T = TfidfVectorizer(analyzer=lambda g: g, lowercase=False, binary=True,
-                            dtype=np.float32).fit_transform(grams)
+        # the 3-grams of the normalised texts (as _trigrams takes them; a text shorter
+        # than 3 characters has none here and only its exact copies): their sets are
+        # made only for the candidate pairs below
+        norm = [normalize_text(texts[i]) for i in rep]
+        if max(map(len, norm)) < 3:  # (no 3-gram at all: no near copy either)
+            return np.concatenate(src), np.concatenate(dst)
+        T = TfidfVectorizer(analyzer="char", ngram_range=(3, 3), lowercase=False,
+                            binary=True, dtype=np.float32).fit_transform(norm)
+        del norm
         Z = reduce_features(T, random_state=random_state)
         graph = knn_graph(Z, k=k, metric="cosine", random_state=random_state,
                           method="approximate" if len(rep) >= NEAR_COPY_APPROX_ROWS
@@ -421,7 +437,14 @@ def _search_near_copies(y: np.ndarray, texts, random_state: int, key=None):
         may = ((y[rep[a]] != y[rep[b]]) | mixed[a] | mixed[b]) & (a != b)
         pairs = np.unique(np.c_[np.minimum(a, b), np.maximum(a, b)][may].reshape(-1, 2),
                           axis=0)
-        near = np.array([_jaccard(grams[i], grams[j]) >= NEAR_TEXT_MIN_JACCARD
+        grams: dict[int, frozenset] = {}
+
+        def g(i: int) -> frozenset:
+            if i not in grams:
+                grams[i] = _trigrams(texts[rep[i]])
+            return grams[i]
+
+        near = np.array([_jaccard(g(i), g(j)) >= NEAR_TEXT_MIN_JACCARD
                          for i, j in pairs.tolist()], dtype=bool)
         if near.any():
             src.append(rep[pairs[near, 0]])

@@ -224,8 +224,8 @@ class KNNDetector(BaseEstimator):
     With ``normalize=True`` features are scaled to unit L2 norm first, as in Sun et al.,
     "Out-of-Distribution Detection with Deep Nearest Neighbors", ICML 2022. Higher = more
     OOD. Scoring runs in chunks of ``query_chunk x fit_chunk`` distances, so memory stays
-    bounded (about 64 MB of distances at the defaults) even against 1,000,000 x 512 fitted
-    features. Scoring the fitted items themselves counts each item as its own neighbour.
+    bounded (about 64 MB of distances at the defaults, twice that for the queries picked
+    again in float64) even against 1,000,000 x 512 fitted features. Scoring the fitted items themselves counts each item as its own neighbour.
 
     With ``normalize=True`` an all-zero feature vector has no direction: it is taken to be
     2.0, the largest distance between unit vectors, from every other vector (an item with
@@ -320,19 +320,23 @@ class KNNDetector(BaseEstimator):
         # float32 rounding of one expanded squared distance, at most (unit roundoff times
         # the terms summed; the dot product's error grows with d)
         unit = (X.shape[1] + 4) * 2.0 ** -24
-        n2_top = float(self.sq_norms_.max())
         for qs in range(0, len(X), self.query_chunk):
             q = self._prep(X[qs:qs + self.query_chunk])
             best, best_at = self._candidates(q, kc, torch.float32)
             if kc < len(F_):
                 # The float32 expansion |q|^2 + |f|^2 - 2 q.f picks the candidates. A true
-                # neighbour left out would read at most 2 rounding bounds above the k-th
-                # candidate; where the last candidate is not that far above it (near
-                # duplicates, or rows far from the origin: two clusters at +-1e4 read 0.04
-                # for 0.02), the candidates are picked again in float64.
+                # neighbour left out would read at most its rounding bound above the k-th
+                # candidate's own bound; where the last candidate is not that far above it
+                # (near duplicates, or rows far from the origin: two clusters at +-1e4 read
+                # 0.04 for 0.02), the candidates are picked again in float64. The bound of
+                # a row that may be a neighbour follows from its norm, at most |q| plus
+                # the k-th distance (one far fitted row does not widen every query's).
                 q2 = (q.double() ** 2).sum(dim=1)
+                n2c = self.sq_norms_[best_at[:, :k]].double().max(dim=1).values
+                tk = (best[:, k - 1].double() + unit * (q2 + n2c)).clamp_min(0)
+                n2_nb = (q2.sqrt() + tk.sqrt()) ** 2
                 risky = (best[:, -1].double() - best[:, k - 1].double()
-                         <= 2 * unit * (q2 + n2_top))
+                         <= unit * (2 * q2 + n2c + n2_nb))
                 if risky.any():
                     best_at[risky] = self._candidates(q[risky], kc, torch.float64)[1]
             # Their distances are then taken from the differences themselves, in float64,

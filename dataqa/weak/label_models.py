@@ -857,9 +857,9 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     L = check_label_matrix(L, K)
     if L.shape[0] == 0:
         raise InvalidSettingError("L has no rows; apply the LFs to at least one row.")
-    if method != "auto":
+    if method != "auto" or L.shape[1] == 0:
         check_enough_lfs(method, L.shape[1])
-    if L.shape[1] and not (L != ABSTAIN).any():
+    if not (L != ABSTAIN).any():
         raise InvalidSettingError(
             f"no labeling function voted on any of the {L.shape[0]:,} rows (every vote is "
             f"-1, abstain): there is nothing to fit a label model on. Check the LFs against "

@@ -190,6 +190,24 @@ def test_near_copies_of_texts_share_their_words_and_unknown_words_link_nothing()
     assert str(res.table.ids[153]) in first["near_duplicate_set"]
 
 
+def test_the_near_copy_search_runs_once_per_audit(monkeypatch):
+    import dataqa.audit.pred_probs as pp
+
+    calls = []
+    search = pp._search_near_copies
+    monkeypatch.setattr(pp, "_search_near_copies",
+                        lambda *a, **k: (calls.append(1), search(*a, **k))[1])
+    pp._LAST_NEAR_COPIES.clear()
+    df = _texts_with_conflicts()
+    audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+          datalab=False, progress=False)
+    assert len(calls) == 1  # (the folds and the conflicting sets share it)
+    df.loc[0, "label"] = "spam" if df.loc[0, "label"] == "ham" else "ham"
+    audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+          datalab=False, progress=False)
+    assert len(calls) == 2  # other labels: searched again
+
+
 def test_near_copies_labeled_otherwise_are_conflicting_sets_without_datalab():
     # the folds hold a text and its near copy labeled otherwise out together; the audit
     # reports them as a conflicting set too when Datalab does not run
@@ -210,6 +228,17 @@ def test_near_copies_labeled_otherwise_are_conflicting_sets_without_datalab():
     member = res.issues.set_index("id").loc[["m4", "m120"]]
     assert member["is_conflicting_duplicate"].all()
     assert "is_near_duplicate" not in res.issues.columns  # (a Datalab column)
+    # beside numbers, copies need equal numbers too: a short text shared by rows of other
+    # amounts ("red widget" at 5 and at 500) makes no set, near or exact
+    df["x"] = np.arange(len(df), dtype=float)
+    df.loc[len(df)] = ["m121", texts[7], "a" if labels[7] == "b" else "b", 3.0]
+    res = audit(df, label_column="label", id_column="id", text_column="text",
+                feature_columns=["x"], cv=3, datalab=False, progress=False)
+    assert res.conflicting_duplicates.empty
+    df.loc[df["id"] == "m120", "x"] = float(df.loc[df["id"] == "m4", "x"].iloc[0])
+    res = audit(df, label_column="label", id_column="id", text_column="text",
+                feature_columns=["x"], cv=3, datalab=False, progress=False)
+    assert res.conflicting_duplicates["ids"].tolist() == [["m4", "m120"]]
 
 
 def test_numeric_rows_far_out_are_outliers_not_near_copies():

@@ -208,9 +208,13 @@ def test_model_lf_reads_a_model_fitted_on_class_names_through_model_class():
     with pytest.raises(InvalidSettingError,
                        match=r"LF 'm': label 1 is not among the model's classes_ \['ham', "
                              r"'spam'\]; model_class= names the model's class, e\.g\. "
-                             r"model_lf\('m', model, label=1, model_class='spam'"):
+                             r"model_lf\('m', model, label=1, model_class='spam', "
+                             r"threshold=\.\.\.\) if class 1 is what the model calls 'spam'"):
         model_lf("m", clf, 1, threshold=0.5, columns=["text"],
                  featurize=lambda d: vec.transform(d["text"]))
+    # the suggestion follows the label's index (label 0: 'ham', not always the last class)
+    with pytest.raises(InvalidSettingError, match=r"model_class='ham'"):
+        model_lf("h", clf, 0, threshold=0.5, columns=["text"])
     # the vote is the class index 0 here, read from the model's "spam" column
     lf = model_lf("m", clf, 0, model_class="spam", threshold=0.5, columns=["text"],
                   featurize=lambda d: vec.transform(d["text"]))

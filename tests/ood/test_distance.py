@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from scipy.spatial.distance import cdist
 
 from dataqa.errors import InvalidSettingError, LengthMismatchError, NotFittedError
@@ -74,6 +75,17 @@ def test_knn_finds_the_true_neighbours_where_float32_cannot_tell_them_apart(chun
     got = KNNDetector(k=20, normalize=False, **chunks).fit(F).score(Q)
     ref = np.sort(cdist(Q, F), axis=1)[:, 19]
     np.testing.assert_allclose(got, ref, rtol=1e-9)
+    # one far-out fitted row does not send every query through the float64 pick
+    det = KNNDetector(k=10, normalize=False, **chunks)
+    G = rng.normal(size=(3000, 16))
+    G[0] = 300.0
+    det.fit(G)
+    seen = []
+    pick = det._candidates
+    det._candidates = lambda q, kc, dtype: (seen.append((dtype, len(q))), pick(q, kc, dtype))[1]
+    Q2 = rng.normal(size=(40, 16))
+    np.testing.assert_allclose(det.score(Q2), np.sort(cdist(Q2, G), axis=1)[:, 9], rtol=1e-9)
+    assert sum(n for d, n in seen if d == torch.float64) == 0
     # near duplicates of unit vectors: the k-th of 2,000 rows within 1e-4 of each other
     base = rng.normal(size=32)
     G = base + rng.normal(scale=1e-4, size=(400, 32))

@@ -236,6 +236,16 @@ def test_degenerate_label_matrices_are_refused_saying_what_is_wrong(data):
     with pytest.raises(InvalidSettingError, match=r"L has no LF columns: a label model needs "
                                                   r"the votes of at least one labeling function"):
         fit_label_model(np.empty((10, 0), int), cardinality=2, method="majority")
+    with pytest.raises(InvalidSettingError, match=r"L has no LF columns"):  # (auto: ValueError)
+        fit_label_model(np.empty((10, 0), int), cardinality=2, method="auto",
+                        L_dev=np.empty((4, 0), int), Y_dev=[0, 1, 0, 1])
+    for bad, what in ((np.inf, "inf"), (0.5, "0.5")):
+        votes = L[:5].astype(float)
+        votes[2, 1] = bad
+        with pytest.raises(InvalidSettingError, match=rf"holds 1 vote\(s\) that are no whole "
+                                                      rf"class index \(first at row 2, LF "
+                                                      rf"column 1: .*{what}"):
+            fit_label_model(votes, cardinality=2)
     # NaN and out-of-range votes are located
     bad = L[:5].astype(float)
     bad[3, 2] = np.nan
