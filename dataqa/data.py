@@ -610,15 +610,14 @@ def _na_options(keys: list, string_keys) -> dict:
 
 
 def _delimited_options(path: Path, fmt: str, sep: str | None, encoding: str,
-                       decimal: str | None, compression: str | None,
-                       thousands: str | None = None) -> dict:
-    """The ``read_csv`` options every read of a CSV/TSV file shares."""
+                       decimal: str | None, compression: str | None) -> dict:
+    """The ``read_csv`` options every read of a CSV/TSV file shares (a thousands
+    separator is read by :func:`_grouped_numbers`, not by pandas, which deletes the mark
+    wherever it stands: ``15.01.2024`` read as 15012024)."""
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
     common: dict = {"sep": delim, "encoding": encoding}
     if decimal is not None:
         common["decimal"] = decimal
-    if thousands is not None:
-        common["thousands"] = thousands
     if fmt == "tsv":
         common["quoting"] = csv.QUOTE_NONE
     if len(delim) > 1:  # a regular expression: only the python engine reads it
@@ -633,13 +632,13 @@ def _delimited_options(path: Path, fmt: str, sep: str | None, encoding: str,
 def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
                     columns: list[str] | None, encoding: str,
                     string_columns: Sequence[str], decimal: str | None = None,
-                    compression: str | None = None, thousands: str | None = None,
+                    compression: str | None = None,
                     text_columns: Sequence[str] = (), nrows: int | None = None,
                     quiet: bool = False, keep_missing_words: bool = False) -> pd.DataFrame:
     """Read a CSV/TSV file (see :func:`load_table`); ``nrows``: its first data rows only;
     ``quiet``: the file was read before, so its warnings are not given again."""
     delim = sep if sep is not None else ("\t" if fmt == "tsv" else ",")
-    common = _delimited_options(path, fmt, sep, encoding, decimal, compression, thousands)
+    common = _delimited_options(path, fmt, sep, encoding, decimal, compression)
     if header:
         file_cols = [str(c) for c in _read_csv(path, compression, nrows=0, **common).columns]
         if columns is None:
@@ -669,7 +668,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
         for w in caught:  # the others (a column of mixed types, say) reach the user
             if "Length of header" not in str(w.message) and not quiet:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        df, marked = _without_inner_boms(df, literal, decimal, thousands)
+        df, marked = _without_inner_boms(df, literal, decimal)
         _check_repeated_header(path, df, file_cols)
         _warn_inner_boms(path, marked, quiet, header=True)
         if columns is None and not quiet:
@@ -715,7 +714,7 @@ def _read_delimited(path: Path, fmt: str, *, sep: str | None, header: bool,
     df = _read_csv(path, compression, header=None, dtype=dtype or None, **common,
                    usecols=usecols, nrows=nrows,
                    **_na_options(list(range(len(columns))), literal))
-    df, marked = _without_inner_boms(df, literal, decimal, thousands)
+    df, marked = _without_inner_boms(df, literal, decimal)
     df.columns = columns
     df = _keep_leading_zeros(path, compression, common, df, header=False, nrows=nrows,
                              quiet=quiet, labels=set(text_columns))
@@ -1000,8 +999,8 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
     return df
 
 
-def _without_inner_boms(df: pd.DataFrame, literal, decimal: str | None = None,
-                        thousands: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def _without_inner_boms(df: pd.DataFrame, literal,
+                        decimal: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """``df`` without the byte-order marks that start lines inside the file (files saved
     as "CSV UTF-8" and joined with ``cat`` keep each file's mark, read as the first
     field's first character), and the positions of the rows that had one. The first
@@ -1024,8 +1023,6 @@ def _without_inner_boms(df: pd.DataFrame, literal, decimal: str | None = None,
     fixed = col.where(~marked, bare)
     if first not in literal:
         as_text = fixed.astype("string")
-        if thousands is not None:
-            as_text = as_text.str.replace(thousands, "", regex=False)
         if decimal not in (None, "."):
             # ('1.500' with a decimal comma is no number: it stays text, as unmarked)
             as_text = as_text.where(~as_text.str.contains(".", regex=False).fillna(False))
@@ -1530,8 +1527,11 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
     thousands : str, optional
         Thousands separator of numbers in CSV/TSV files (default none: ``1,234.5`` is
         text); ``","`` reads ``"1,234.5"`` (quoted in a comma-separated file) as 1234.5,
-        ``"."`` with ``decimal=","`` reads ``1.234,5``. Columns read as strings (ids) and
-        text columns keep it as written.
+        ``"."`` with ``decimal=","`` reads ``1.234,5``, ``" "`` takes no-break spaces
+        too. A text column is read as numbers only when every value is a number grouped
+        by threes (see :func:`_grouped_numbers`): dates, times, codes and decimal commas
+        stay text, with a warning. Columns read as strings (ids) and text columns keep it
+        as written.
     keep_missing_words : bool
         Read every text column of a CSV/TSV file as ``text_columns`` are read (``NA`` stays
         ``NA``: Namibia's code, as Parquet and JSON keep it); columns of numbers keep
@@ -1635,12 +1635,11 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 read = functools.partial(
                     _read_delimited, path, fmt, sep=sep, header=header, columns=columns,
                     decimal=decimal, compression=comp, encoding=enc,
-                    string_columns=string_columns, thousands=thousands,
+                    string_columns=string_columns,
                     text_columns=[str(c) for c in (text_columns or ())],
                     keep_missing_words=keep_missing_words)
                 df = _without_empty_rows(path, read(), read, fmt=fmt, sep=sep, header=header,
-                                         encoding=enc, decimal=decimal, compression=comp,
-                                         thousands=thousands)
+                                         encoding=enc, decimal=decimal, compression=comp)
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
             else:
@@ -1694,6 +1693,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             raise DataLoadError(f"could not read {str(path)!r} as {fmt}: {msg}{hint}") from exc
         if fmt in ("csv", "tsv") and header and df.shape[1] == 1:
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
+        if fmt in ("csv", "tsv") and thousands is not None:
+            df = _grouped_numbers(path, df, thousands, decimal or ".",
+                                  skip={str(c) for c in [*string_columns,
+                                                         *(text_columns or ())]})
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
@@ -1724,7 +1727,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
 
 def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
                         sep: str | None, header: bool, encoding: str, decimal: str | None,
-                        compression: str | None, thousands: str | None = None) -> pd.DataFrame:
+                        compression: str | None) -> pd.DataFrame:
     """``df`` without the rows that hold no value in any field (the ``,,,,`` or ``;;;;``
     lines a spreadsheet leaves below its data), with a warning that names them; blank
     lines are no rows either.
@@ -1756,7 +1759,7 @@ def _without_empty_rows(path: Path, df: pd.DataFrame, read: Any, *, fmt: str,
                 raw = _read_csv(path, compression, header=0 if header else None, dtype=str,
                                 keep_default_na=False, na_filter=False, index_col=False,
                                 **_delimited_options(path, fmt, sep, encoding, decimal,
-                                                     compression, thousands))
+                                                     compression))
         except (ValueError, pd.errors.ParserError):
             return df
         if len(raw) != len(df):
@@ -1999,6 +2002,62 @@ def _warn_decimal_comma(path: Path, df: pd.DataFrame, skip) -> None:
 
 #: A number whose '.' could separate thousands: ``473.715``, ``12.500.000``.
 _THOUSANDS_POINTS = re.compile(r"\s*-?[1-9][0-9]{0,2}(\.[0-9]{3})+\s*")
+
+
+#: Spaces a spreadsheet groups thousands with: ``--thousands ' '`` takes all three.
+_SPACES = " \u00a0\u202f"
+
+
+def _grouped_numbers(path: Path, df: pd.DataFrame, mark: str, decimal: str, *,
+                     skip) -> pd.DataFrame:
+    """``df`` with each text column whose every value is a number written with ``mark``
+    between groups of three digits (``1,234,567.5``; Indian ``12,34,567``; numbers below a
+    thousand without it) and ``decimal`` as its decimal mark read as numbers. A column
+    is read whole or not at all: one value that is no such number (``63,42`` with
+    ``mark=","``, a date ``15.01.2024`` or a time ``12.30`` with ``mark="."``, a post
+    code ``114 55``, a code with a leading zero such as ``030 123 456``) keeps it text, with
+    a warning when the mark appears in it. ``mark=" "`` takes a no-break space (U+00A0)
+    and a narrow one (U+202F) too. Columns in ``skip`` (ids, text) are left as written."""
+    marks = _SPACES if mark in _SPACES else mark
+    m = f"[{re.escape(marks)}]"
+    d = re.escape(decimal)
+    number = re.compile(
+        rf"[-+]?(?:(?:[1-9][0-9]{{0,2}}(?:{m}[0-9]{{3}})+)"      # 1,234,567
+        rf"|(?:[1-9][0-9]?(?:{m}[0-9]{{2}})+{m}[0-9]{{3}})"        # 12,34,567
+        rf"|(?:0|[1-9][0-9]*))(?:{d}[0-9]+)?|[-+]?{d}[0-9]+")     # 0, 123, 12.5, .5
+    out = None
+    refused = []
+    for c in df.columns:
+        col = df[c]
+        if str(c) in skip or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        vals = col.dropna().astype(str).str.strip()
+        vals = vals[vals != ""]
+        if not len(vals) or not vals.str.contains(m, regex=True).any():
+            continue
+        fits = vals.str.fullmatch(number.pattern)
+        if not fits.all():
+            looks = vals.str.fullmatch(rf"[-+0-9{re.escape(marks)}{d}]+")
+            if looks.mean() > 0.5:
+                refused.append((c, vals[~fits].iloc[0]))
+            continue
+        clean = col.astype("string").str.strip().str.replace(m, "", regex=True)
+        if decimal != ".":
+            clean = clean.str.replace(decimal, ".", regex=False)
+        clean = clean.where(clean.ne(""), None)
+        if out is None:
+            out = df.copy()
+        out[c] = pd.to_numeric(clean.astype(object).where(clean.notna(), np.nan))
+    if refused:
+        said = ", ".join(f"{str(c)!r} (e.g. {v!r})" for c, v in refused[:5])
+        warnings.warn(
+            f"{str(path)!r}: --thousands {mark!r} (API: thousands=) left column(s) {said} as "
+            f"text: not every value there is a number with {mark!r} between groups of three "
+            f"digits and {decimal!r} as its decimal mark (dates, times, codes and lists "
+            f"are kept as written)."
+            + (f" If {mark!r} is the column's decimal mark, read it with --decimal {mark!r} "
+               f"instead." if mark in ",." else ""), UserWarning, stacklevel=caller_stacklevel())
+    return df if out is None else out
 
 
 def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bool,

@@ -833,6 +833,36 @@ def test_thousands_separators(tmp_path):
         read_options(None, None, False, None, None, None, "ab")
     with pytest.raises(InvalidSettingError, match="--thousands ';' is also the field delimiter"):
         read_options(None, ";", False, None, None, None, ";")
+    # only numbers grouped by threes are read so, a column whole or not at all: dates,
+    # times, versions, decimal commas, post codes and zero-led codes stay text, said
+    (tmp_path / "de.csv").write_text("date;time;ver;amount;zip;phone\n"
+                                     "15.01.2024;12.30;3.14;1.234,5;114 55;030 123 456\n"
+                                     "16.01.2024;13.45;2.5;-12,0;110 00;040 987 654\n")
+    with pytest.warns(UserWarning, match=r"--thousands '\.' \(API: thousands=\) left "
+                                         r"column\(s\) 'date' \(e\.g\. '15\.01\.2024'\), "
+                                         r"'time' \(e\.g\. '12\.30'\), 'ver' \(e\.g\. '3\.14'\) "
+                                         r"as text"):
+        de = load_table(tmp_path / "de.csv", sep=";", decimal=",", thousands=".")
+    assert de["date"].tolist() == ["15.01.2024", "16.01.2024"]
+    assert de["time"].tolist() == ["12.30", "13.45"] and de["ver"].tolist() == ["3.14", "2.5"]
+    assert de["amount"].tolist() == [1234.5, -12.0]
+    with pytest.warns(UserWarning, match=r"left column\(s\) 'zip' \(e\.g\. '114 55'\), "
+                                         r"'phone' \(e\.g\. '030 123 456'\)"):
+        sp = load_table(tmp_path / "de.csv", sep=";", decimal=",", thousands=" ")
+    assert sp["zip"].tolist() == ["114 55", "110 00"]
+    (tmp_path / "p.csv").write_text("price;n\n63,42;1\n5,02;2\n")
+    with pytest.warns(UserWarning, match=r"'price' \(e\.g\. '63,42'\) as text.*If ',' is the "
+                                         r"column's decimal mark, read it with --decimal ','"):
+        assert load_table(tmp_path / "p.csv", sep=";", thousands=",")["price"].tolist() == [
+            "63,42", "5,02"]
+    # a space groups with a no-break space or a narrow one as well (French exports)
+    (tmp_path / "fr.csv").write_text("a;b\n1\u00a0234,5;x\n12\u202f345;y\n3 000;z\n",
+                                     encoding="utf-8")
+    fr = load_table(tmp_path / "fr.csv", sep=";", decimal=",", thousands=" ")
+    assert fr["a"].tolist() == [1234.5, 12345.0, 3000.0]
+    # Indian grouping
+    (tmp_path / "in.csv").write_text('a\n"12,34,567"\n"1,000"\n')
+    assert load_table(tmp_path / "in.csv", thousands=",")["a"].tolist() == [1234567, 1000]
     df.to_parquet(tmp_path / "p.parquet")
     with pytest.raises(DataLoadError, match=r"--decimal and --thousands .* apply to csv and tsv"):
         load_table(tmp_path / "p.parquet", thousands=",")

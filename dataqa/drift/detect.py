@@ -399,11 +399,15 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             if not hint and (re.fullmatch(r"\s*[-+]?\d{1,3}([.'\u00a0 ])\d{3}(\1\d{3})*(,\d+)?\s*",
                                           str(value)) or
                              re.fullmatch(r"\s*[-+]?\d{1,3}(,\d{3})+(\.\d+)?\s*", str(value))):
-                hint = (" The value groups its thousands (8.713,37 or 8,713.37 for 8713.37), "
-                        "which files are read without: read the files with --thousands "
-                        "',' for 8,713.37, or --thousands '.' --decimal ',' for 8.713,37 "
-                        "(API: load_table(..., thousands=',')), or save the numbers "
-                        "without the separator.")
+                grouped = re.search(r"[0-9]([,.'\u00a0 ])[0-9]{3}", str(value)).group(1)
+                flag = "--current-" if other == "current" else "--"
+                how = (f"{flag}thousands {grouped!r}"
+                       + (f" {flag}decimal ','" if grouped != "," and "," in str(value)
+                          else ""))
+                hint = (f" The value groups its thousands, which files are read without "
+                        f"unless told: read the {other} file with {how} (API: "
+                        f"load_table(..., thousands={grouped!r})), or save the numbers "
+                        f"without the separator.")
             present = text_df[col].dropna()
             if not hint and len(present) and pd.to_numeric(
                     present.astype(str), errors="coerce").notna().all():

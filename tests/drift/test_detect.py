@@ -907,14 +907,17 @@ def test_label_queue_shows_whole_numbers_of_a_column_with_gaps_as_such():
     assert q["w"].tolist() == [0.5] * len(q)  # other numbers stay as they are
 
 
-@pytest.mark.parametrize("written", ["8.713,37", "8,713.37", "12 345,5"])
-def test_numbers_with_grouped_thousands_are_named(written):
+@pytest.mark.parametrize(("written", "how"), [
+    ("8.713,37", "--current-thousands '.' --current-decimal ','"),
+    ("8,713.37", "--current-thousands ','"),
+    ("12 345,5", "--current-thousands ' ' --current-decimal ','")])
+def test_numbers_with_grouped_thousands_are_named(written, how):
     ref = pd.DataFrame({"x": np.arange(20.0)})
     cur = pd.DataFrame({"x": [written] + [str(v) for v in range(19)]})
     with pytest.raises(FeatureTypeError, match=re.escape(
             f"(e.g. '{written}' in row 1, counted from 1 after the header)") + ".*The value "
-            "groups its thousands .* read the files with --thousands ',' for 8,713.37, or "
-            "--thousands '.' --decimal ',' for 8.713,37"):
+            "groups its thousands, which files are read without unless told: read the "
+            "current file with " + re.escape(how)):
         detect_drift(ref, cur, multivariate=())
 
 
