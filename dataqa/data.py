@@ -1711,8 +1711,9 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
             if not header:  # so that messages count its rows from its first line
                 df.attrs[_NO_HEADER_ATTR] = True
-            if decimal in (None, ".") and thousands is None:
+            if decimal in (None, ".") and thousands != ",":
                 _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
+            if decimal in (None, ".") and thousands is None:
                 _warn_thousands_points(path, df, fmt=fmt, header=header, compression=comp,
                                        options=_delimited_options(path, fmt, sep, enc,
                                                                   decimal, comp))
@@ -2021,10 +2022,12 @@ def _grouped_numbers(path: Path, df: pd.DataFrame, mark: str, decimal: str, *,
     marks = _SPACES if mark in _SPACES else mark
     m = f"[{re.escape(marks)}]"
     d = re.escape(decimal)
+    indian = rf"|(?:[1-9][0-9]?(?:{m}[0-9]{{2}})+{m}[0-9]{{3}})" if mark == "," else ""
     number = re.compile(
         rf"[-+]?(?:(?:[1-9][0-9]{{0,2}}(?:{m}[0-9]{{3}})+)"      # 1,234,567
-        rf"|(?:[1-9][0-9]?(?:{m}[0-9]{{2}})+{m}[0-9]{{3}})"        # 12,34,567
+        rf"{indian}"                                               # 12,34,567 (',' only)
         rf"|(?:0|[1-9][0-9]*))(?:{d}[0-9]+)?|[-+]?{d}[0-9]+")     # 0, 123, 12.5, .5
+    missing = set(_na_values()) - {""}  # (kept as text by keep_missing_words: missing here)
     out = None
     refused = []
     for c in df.columns:
@@ -2032,7 +2035,7 @@ def _grouped_numbers(path: Path, df: pd.DataFrame, mark: str, decimal: str, *,
         if str(c) in skip or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
             continue
         vals = col.dropna().astype(str).str.strip()
-        vals = vals[vals != ""]
+        vals = vals[(vals != "") & ~vals.isin(missing)]
         if not len(vals) or not vals.str.contains(m, regex=True).any():
             continue
         fits = vals.str.fullmatch(number.pattern)
@@ -2041,7 +2044,8 @@ def _grouped_numbers(path: Path, df: pd.DataFrame, mark: str, decimal: str, *,
             if looks.mean() > 0.5:
                 refused.append((c, vals[~fits].iloc[0]))
             continue
-        clean = col.astype("string").str.strip().str.replace(m, "", regex=True)
+        clean = col.astype("string").str.strip()
+        clean = clean.where(~clean.isin(missing), None).str.replace(m, "", regex=True)
         if decimal != ".":
             clean = clean.str.replace(decimal, ".", regex=False)
         clean = clean.where(clean.ne(""), None)

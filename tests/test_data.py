@@ -860,9 +860,21 @@ def test_thousands_separators(tmp_path):
                                      encoding="utf-8")
     fr = load_table(tmp_path / "fr.csv", sep=";", decimal=",", thousands=" ")
     assert fr["a"].tolist() == [1234.5, 12345.0, 3000.0]
-    # Indian grouping
+    # Indian grouping, with ',' only (with a space it reads phone numbers: 98 76 543)
     (tmp_path / "in.csv").write_text('a\n"12,34,567"\n"1,000"\n')
     assert load_table(tmp_path / "in.csv", thousands=",")["a"].tolist() == [1234567, 1000]
+    (tmp_path / "ph.csv").write_text("a;b\n98 76 543;1\n12 345;2\n")
+    with pytest.warns(UserWarning, match=r"'a' \(e\.g\. '98 76 543'\) as text"):
+        assert load_table(tmp_path / "ph.csv", sep=";", thousands=" ")["a"].tolist() == [
+            "98 76 543", "12 345"]
+    # missing-value words kept as text (as drift reads) are missing in a grouped column
+    (tmp_path / "na.csv").write_text('a,b\n"12,345",x\nNA,y\n"1,000",z\n')
+    got = load_table(tmp_path / "na.csv", thousands=",", keep_missing_words=True)["a"]
+    assert got.iloc[[0, 2]].tolist() == [12345.0, 1000.0] and pd.isna(got.iloc[1])
+    # decimal commas read with --thousands ' ' but without --decimal: still said
+    (tmp_path / "dc.csv").write_text("a;b\n12,5;x\n2,5;y\n3,25;z\n")
+    with pytest.warns(UserWarning, match="decimal comma"):
+        load_table(tmp_path / "dc.csv", sep=";", thousands=" ")
     df.to_parquet(tmp_path / "p.parquet")
     with pytest.raises(DataLoadError, match=r"--decimal and --thousands .* apply to csv and tsv"):
         load_table(tmp_path / "p.parquet", thousands=",")

@@ -530,24 +530,31 @@ def _with_text_near_copies(near, labels, texts, random_state: int, numeric=None)
     (:func:`dataqa.audit.pred_probs._near_copy_edges`) added: distinct texts only (equal
     ones are the exact rule's, which with numeric features also asks for equal numbers),
     and with ``numeric`` features (n, d) only rows whose numbers are equal too ("red
-    widget" at 5 and at 500 are two items, not copies)."""
-    from dataqa.audit.duplicates import normalize_text
-    from dataqa.audit.pred_probs import _near_copy_edges
+    widget" at 5 and at 500 are two items, not copies). A pair of texts joins every row
+    of the one to every row of the other with the same numbers, whatever the rows'
+    order."""
+    from dataqa.audit.pred_probs import _key_groups, _near_copy_edges, _text_keys
 
     y = np.asarray(labels)
     out = [set() for _ in range(len(y))] if near is None else [set(r) for r in near]
     a, b = _near_copy_edges(y, texts, random_state)
-    keep = np.array([normalize_text(texts[i]) != normalize_text(texts[j])
-                     for i, j in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
-    if numeric is not None and keep.any():
-        M = numeric.tocsr() if hasattr(numeric, "tocsr") else np.asarray(numeric)
-        for k in np.flatnonzero(keep):
-            ra, rb = M[int(a[k])], M[int(b[k])]
-            diff = ra - rb
-            same = (diff.nnz == 0) if hasattr(diff, "nnz") else bool(
-                np.array_equal(ra, rb, equal_nan=True))
-            keep[k] = same
-    for i, j in zip(a[keep].tolist(), b[keep].tolist(), strict=True):
+    key = _text_keys(texts)
+    distinct = key[a] != key[b]
+    a, b = a[distinct], b[distinct]
+    if numeric is None:
+        pairs = zip(a.tolist(), b.tolist(), strict=True)
+    else:
+        from dataqa.features import feature_row_keys
+
+        rows_of = {int(key[g[0]]): g for g in _key_groups(key)}
+        nums = feature_row_keys(numeric)
+        pairs = []
+        for i, j in zip(a.tolist(), b.tolist(), strict=True):
+            for ri in rows_of.get(int(key[i]), np.array([i])).tolist():
+                for rj in rows_of.get(int(key[j]), np.array([j])).tolist():
+                    if nums[ri] == nums[rj]:
+                        pairs.append((ri, rj))
+    for i, j in pairs:
         out[i].add(j)
         out[j].add(i)
     return [sorted(r) for r in out]

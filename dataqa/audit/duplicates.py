@@ -324,7 +324,8 @@ def duplicate_label_issue_score(label_issue_score, labels, pred_probs,
                                       f"{len(y)} entries; pass the labels the sets were found with.")
         q = _set_class_probs(y, p, rows)
         pooled = 1.0 - q[y[rows]]
-        agree = y[rows] == int(np.argmax(q))
+        # (two classes tied for the likeliest: no member agrees, every one is raised)
+        agree = (y[rows] == int(np.argmax(q))) & (np.sum(q == q.max()) == 1)
         score[rows] = np.where(agree, np.minimum(score[rows], pooled),
                                np.maximum(score[rows], pooled))
     return score

@@ -231,7 +231,7 @@ class KNNDetector(BaseEstimator):
     2.0, the largest distance between unit vectors, from every other vector (an item with
     no known word is as unfamiliar as it gets), whether fitted or scored; before, it sat
     at 1.0 from everything and a fitted one capped every score at 1.0. Without it, distances
-    are measured after subtracting the fitted features' mean, and the features are kept in
+    are measured after subtracting the fitted features' median, and the features are kept in
     float64 (float32 rounded a column near 1e4 to 1e-3 before any distance was taken), so
     the fitted features take twice the memory of the normalised ones.
 
@@ -287,7 +287,9 @@ class KNNDetector(BaseEstimator):
             return self
         self.sparse_ = False
         X = as_2d_float(features, "fit_features")
-        self.center_ = np.zeros(X.shape[1]) if self.normalize else X.mean(axis=0)
+        # (the median, not the mean: one far row, a sentinel at 1e12, moved the mean so far
+        # that every distance lost its digits, float64 included)
+        self.center_ = np.zeros(X.shape[1]) if self.normalize else np.median(X, axis=0)
         if k > len(X):
             raise InvalidSettingError(f"k={k} is larger than the {len(X)} fitted items; lower k.")
         self.zero_fitted_ = (torch.from_numpy(~np.any(X != 0, axis=1)) if self.normalize
@@ -334,7 +336,8 @@ class KNNDetector(BaseEstimator):
                 q2 = (q.double() ** 2).sum(dim=1)
                 n2c = self.sq_norms_[best_at[:, :k]].double().max(dim=1).values
                 tk = (best[:, k - 1].double() + unit * (q2 + n2c)).clamp_min(0)
-                n2_nb = (q2.sqrt() + tk.sqrt()) ** 2
+                n2_nb = torch.minimum((q2.sqrt() + tk.sqrt()) ** 2,
+                                      self.sq_norms_.max().double())
                 risky = (best[:, -1].double() - best[:, k - 1].double()
                          <= unit * (2 * q2 + n2c + n2_nb))
                 if risky.any():

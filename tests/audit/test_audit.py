@@ -235,6 +235,17 @@ def test_near_copies_labeled_otherwise_are_conflicting_sets_without_datalab():
     res = audit(df, label_column="label", id_column="id", text_column="text",
                 feature_columns=["x"], cv=3, datalab=False, progress=False)
     assert res.conflicting_duplicates.empty
+    # whatever the rows' order: the copy at the same amount is found beside another at
+    # another amount (the text's first row was the only one compared)
+    from dataqa.audit.core import _with_text_near_copies
+
+    t = ["red widget deluxe edition"] * 2 + ["red widget deluxe edition!"]
+    for order in ([0, 1, 2], [1, 0, 2]):
+        nums = np.array([[5.0], [500.0], [500.0]])[order]
+        got = _with_text_near_copies(None, np.array([0, 0, 1])[order], [t[i] for i in order],
+                                     0, nums)
+        at500 = order.index(1)
+        assert got[at500] == [2] and got[2] == [at500] and got[order.index(0)] == []
     df.loc[df["id"] == "m120", "x"] = float(df.loc[df["id"] == "m4", "x"].iloc[0])
     res = audit(df, label_column="label", id_column="id", text_column="text",
                 feature_columns=["x"], cv=3, datalab=False, progress=False)

@@ -169,6 +169,11 @@ def test_score_weighed_with_the_pooled_set_evidence():
     q = (np.array([2 / 3, 1 / 3]) + p2[:3].mean(axis=0)) / 2
     np.testing.assert_allclose(got[:3], [0.1, 1.0 - q[0], max(0.7, 1.0 - q[1])])
     assert got[1] < got[2] and got[1] < 0.85
+    # two classes tied for the likeliest: no member agrees, both keep the larger score
+    tie = pd.DataFrame({"rows": [[0, 1]]})
+    got = duplicate_label_issue_score(np.array([0.9, 0.9]), np.array([0, 1]),
+                                      np.full((2, 2), 0.5), tie)
+    np.testing.assert_allclose(got, [0.9, 0.9])
     # an outvoted member the model is sure of keeps its own, higher score
     p3 = p.copy()
     p3[2] = [0.98, 0.02]

@@ -86,6 +86,13 @@ def test_knn_finds_the_true_neighbours_where_float32_cannot_tell_them_apart(chun
     Q2 = rng.normal(size=(40, 16))
     np.testing.assert_allclose(det.score(Q2), np.sort(cdist(Q2, G), axis=1)[:, 9], rtol=1e-9)
     assert sum(n for d, n in seen if d == torch.float64) == 0
+    # a sentinel row at 1e12 moved the mean every row was centred on: every distance lost
+    # its digits, float64 included (2.31 read for 0.574)
+    S = rng.normal(size=(2000, 4))
+    S[0] = 1e12
+    Q3 = rng.normal(size=(50, 4))
+    np.testing.assert_allclose(KNNDetector(k=10, normalize=False, **chunks).fit(S).score(Q3),
+                               np.sort(cdist(Q3, S), axis=1)[:, 9], rtol=1e-9)
     # near duplicates of unit vectors: the k-th of 2,000 rows within 1e-4 of each other
     base = rng.normal(size=32)
     G = base + rng.normal(scale=1e-4, size=(400, 32))
