@@ -274,7 +274,7 @@ def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L
                 i, j = np.argwhere(~whole)[0]
                 raise InvalidSettingError(
                     f"{name} holds {int((~whole).sum())} vote(s) that are no whole class "
-                    f"index (first at row {i}, LF column {j}: {arr[i, j]!r}); votes are "
+                    f"index (first at row {i}, LF column {j}: {float(arr[i, j])!r}); votes are "
                     f"0..K-1, or -1 to abstain.")
             arr = arr.astype(np.int64)
         else:

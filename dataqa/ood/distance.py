@@ -225,7 +225,8 @@ class KNNDetector(BaseEstimator):
     "Out-of-Distribution Detection with Deep Nearest Neighbors", ICML 2022. Higher = more
     OOD. Scoring runs in chunks of ``query_chunk x fit_chunk`` distances, so memory stays
     bounded (about 64 MB of distances at the defaults, twice that for the queries picked
-    again in float64) even against 1,000,000 x 512 fitted features. Scoring the fitted items themselves counts each item as its own neighbour.
+    again in float64) even against 1,000,000 x 512 fitted features. Scoring the fitted
+    items themselves counts each item as its own neighbour.
 
     With ``normalize=True`` an all-zero feature vector has no direction: it is taken to be
     2.0, the largest distance between unit vectors, from every other vector (an item with
@@ -268,7 +269,7 @@ class KNNDetector(BaseEstimator):
 
     def _prep(self, X: np.ndarray) -> torch.Tensor:
         """Features as measured: unit rows in float32 with ``normalize``, else centred on
-        the fitted mean in float64 (float32 would round a column near 1e4 to 1e-3, or a
+        the fitted median in float64 (float32 would round a column near 1e4 to 1e-3, or a
         timestamp to tens of seconds, before any distance is taken)."""
         if not self.normalize:  # distances do not move; the digits are kept near 0
             X = np.asarray(X, dtype=np.float64) - self.center_
