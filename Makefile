@@ -11,7 +11,7 @@ LS_VENV := .venv-ls
 LS_PORT ?= 8089
 ALIBI_VENV := .venv-alibi
 
-.PHONY: demo test bench lint labelstudio labelstudio-install chromium-install drift-anchors-install clean
+.PHONY: demo test bench lint constraints labelstudio labelstudio-install chromium-install drift-anchors-install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,9 @@ $(PY):
 # torch first, pinned: 2.13.0 resolves to the CPU build kept on these machines, and with it
 # installed nothing below pulls another (multi-GB CUDA) torch build. dataqa/__init__.py
 # holds the version that the installed metadata carries.
-$(STAMP): pyproject.toml dataqa/__init__.py | $(PY)
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[labelstudio,dask,text,dev]"
+$(STAMP): pyproject.toml dataqa/__init__.py constraints/main.txt | $(PY)
+	$(PIP) install --quiet -c constraints/main.txt torch==2.13.0
+	$(PIP) install --quiet -c constraints/main.txt -e ".[labelstudio,dask,text,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -54,13 +54,24 @@ bench: $(STAMP) labelstudio-install drift-anchors-install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-# Label Studio lives in its own environment: it pins Django and friends.
-$(LS_VENV)/bin/label-studio:
+# Label Studio lives in its own environment: it pins Django and friends, not all of what it
+# imports (sentry-sdk 3 made 1.23 exit at start-up), hence the constraints file.
+$(LS_VENV)/.installed: constraints/labelstudio.txt
 	$(PYTHON) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LS_VENV)/bin/python -m pip install --quiet "label-studio==1.23.*"
+	$(LS_VENV)/bin/python -m pip install --quiet -c constraints/labelstudio.txt "label-studio==1.23.*"
+	touch $@
 
-labelstudio-install: $(LS_VENV)/bin/label-studio
+labelstudio-install: $(LS_VENV)/.installed
+
+# constraints/*.txt hold the versions the tests last passed with; every install above goes
+# through them, so a new release upstream cannot break a fresh checkout. After `make test`
+# passes with newer versions, `make constraints` writes the environments' versions back.
+constraints: $(STAMP) labelstudio-install
+	{ grep '^#' constraints/main.txt; $(PIP) freeze --exclude-editable | grep -v '^pytorch-ood==' \
+	  | sed 's/+cpu$$//' | sort -f; } > constraints/main.txt.new && mv constraints/main.txt.new constraints/main.txt
+	{ grep '^#' constraints/labelstudio.txt; $(LS_VENV)/bin/python -m pip freeze --exclude-editable | sort -f; } \
+	  > constraints/labelstudio.txt.new && mv constraints/labelstudio.txt.new constraints/labelstudio.txt
 
 # alibi-detect is only the drift benchmark's reference (benchmarks/_drift_anchor.py runs in it and
 # exchanges samples through .npz files). It pins numpy < 2 and pulls transformers and OpenCV, so it
