@@ -115,6 +115,11 @@ def _identity_error(path: str, conn: sqlite3.Connection, tables: set,
             return LedgerError(
                 f"{path!r} is a SQLite database but not a dataqa ledger (its meta table has "
                 f"no app = {APP!r}); give another path.")
+    if tables and version <= 0:
+        return LedgerError(
+            f"ledger {path!r} has lost its schema version (neither PRAGMA user_version nor "
+            f"its meta table records one), so dataqa cannot tell how to read it; restore it "
+            f"from a copy.")
     if version > SCHEMA_VERSION:
         return LedgerError(
             f"ledger {path!r} has schema version {version}, newer than this dataqa "
@@ -158,7 +163,7 @@ def check_ledger_file(path: str | os.PathLike) -> None:
             raise LedgerError(
                 f"{str(p)!r} is not a dataqa ledger (not a SQLite database: {exc}); give the "
                 f"path of a ledger file, or a new path to create one.") from exc
-        bad = _identity_error(str(p), conn, tables, version)
+        bad = _identity_error(str(p), conn, tables, _effective_version(conn, tables, version))
         if bad is not None:
             raise bad
     finally:
@@ -263,13 +268,11 @@ class Store:
                 + (", or a new path to create one." if self._create else
                    " (`dataqa al init` makes one).")
             ) from exc
-        restored = version == 0 and "meta" in tables
-        if restored:
-            version = _version_from_meta(conn)
+        pragma, version = version, _effective_version(conn, tables, version)
         bad = _identity_error(self.path, conn, tables, version)
         if bad is not None:
             raise bad
-        if restored and 0 < version:  # written back only once the file is known a ledger
+        if version != pragma:  # written back only once the file is known a ledger
             with self.guard():
                 conn.execute(f"PRAGMA user_version = {version}")
         if check and tables:
@@ -398,6 +401,17 @@ def _commit(conn: sqlite3.Connection) -> None:
     except BaseException:
         _rollback(conn)
         raise
+
+
+def _effective_version(conn: sqlite3.Connection, tables: set, pragma: int) -> int:
+    """The schema version of an opened file: the larger of ``PRAGMA user_version`` and the
+    one a ledger's meta table records (dataqa writes both in one transaction; a ``.dump``
+    and restore loses the pragma, a tool may lower it, and migrating from too low a
+    version fails half-way; a higher one, either way, is refused as newer); 0 for a
+    database without tables."""
+    if not tables:
+        return 0
+    return max(pragma, _version_from_meta(conn) if "meta" in tables else 0)
 
 
 def _version_from_meta(conn: sqlite3.Connection) -> int:

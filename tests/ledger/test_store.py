@@ -12,6 +12,7 @@ import pytest
 
 from dataqa.errors import InvalidSettingError, LedgerError
 from dataqa.ledger import SCHEMA_VERSION, Ledger
+from dataqa.ledger.store import check_ledger_file
 
 
 def test_create_reopen_and_pragmas(tmp_path: Path) -> None:
@@ -99,6 +100,48 @@ def test_a_ledger_restored_from_a_sql_dump_opens(tmp_path: Path) -> None:
     other = sqlite3.connect(tmp_path / "other.db")
     assert other.execute("PRAGMA user_version").fetchone()[0] == 0
     other.close()
+
+
+@pytest.mark.parametrize("pragma", [-1, 1, 2])
+def test_a_ledger_whose_user_version_was_changed_opens_at_the_recorded_version(
+        tmp_path: Path, pragma: int) -> None:
+    # a tool set PRAGMA user_version: migrating from it re-ran steps already applied
+    # (sqlite3.OperationalError: duplicate column name: withdrawn_at)
+    path = tmp_path / "a.ledger"
+    with Ledger(path) as ledger:
+        ledger.add_items(["007"])
+        ledger.add_labels(["007"], [1], source="given")
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {pragma}")
+    conn.commit()
+    conn.close()
+    check_ledger_file(path)
+    with Ledger(path, create=False) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        assert ledger.latest_labels()[["id", "label"]].values.tolist() == [["007", 1]]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    # with the meta table's version gone too, the file is refused, not half migrated
+    conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
+    conn.execute("PRAGMA user_version = -1")
+    conn.commit()
+    conn.close()
+    for opening in (lambda: Ledger(path, create=False), lambda: check_ledger_file(path)):
+        with pytest.raises(LedgerError, match=r"has lost its schema version \(neither "
+                                              r"PRAGMA user_version .*restore it from a copy"):
+            opening()
+
+
+def test_an_empty_database_with_a_negative_user_version_becomes_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = -5")
+    conn.commit()
+    conn.close()
+    with Ledger(path) as ledger:
+        ledger.add_items(["a"])
+        assert ledger.schema_version == SCHEMA_VERSION
+        assert ledger.items()["id"].tolist() == ["a"]
 
 
 def test_killed_process_leaves_last_commit(tmp_path: Path) -> None:
