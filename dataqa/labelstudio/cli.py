@@ -84,13 +84,14 @@ def _is_audit_dir(source: Path) -> bool:
     return source.is_dir() and all((source / n).is_file() for n in _AUDIT_FILES)
 
 
-def _items_from(source: Path, opts: dict, id_column: str | None, only: bool) -> pd.DataFrame:
+def _items_from(source: Path, opts: dict, id_column: str | None, only: bool,
+                text_column: str | None = None) -> pd.DataFrame:
     """The ``--from`` items: a table file, or an audit's folder read as its review queue
     (each item's text or features, given and suggested label, probability and issue
     score: ``AuditResult.review_queue``), whose class names are in
     ``items.attrs["dataqa_classes"]``."""
     if not _is_audit_dir(source):
-        return _flagged(_read_items(source, opts, id_column), source, only)
+        return _flagged(_read_items(source, opts, id_column, text_column), source, only)
     if opts or id_column is not None:
         raise InvalidSettingError(
             f"--from {str(source)!r} is an audit's folder, read as `dataqa audit` wrote it; "
@@ -109,12 +110,16 @@ def _items_from(source: Path, opts: dict, id_column: str | None, only: bool) -> 
     return items
 
 
-def _read_items(source: Path, opts: dict, id_column: str | None) -> pd.DataFrame:
+def _read_items(source: Path, opts: dict, id_column: str | None,
+               text_column: str | None = None) -> pd.DataFrame:
     """The ``--from`` table, its id column named ``id``; a missing id column says which
-    reading option is likely wrong."""
+    reading option is likely wrong. Ids are read as written (``0042`` in a JSON Lines
+    file stays ``0042``; ``NA`` is an id), and so is the text column (``--column``, by
+    default ``text``): only an empty field is missing there."""
     from dataqa.data import load_table
 
-    items = load_table(source, **opts)
+    items = load_table(source, **opts, string_columns=[id_column or "id"],
+                       text_columns=[text_column or "text"])
     cols = [str(c) for c in items.columns]
     if id_column is not None:
         if id_column not in cols:
@@ -257,7 +262,7 @@ def push_command(
             raise LedgerError(
                 f"ledger {str(ledger)!r} does not exist, so it has no queue to push; pass the "
                 f"items with --from FILE (or give the path of an existing ledger).")
-        items = _items_from(source, opts, id_column, only_flagged)
+        items = _items_from(source, opts, id_column, only_flagged, column)
         names = names if names is not None else items.attrs["dataqa_classes"]
         report = push_queue(items, project=project, class_names=names, ledger=ledger,
                             queue=queue, url=url, chunk_size=chunk_size, data_kind=data_kind,
@@ -266,7 +271,7 @@ def push_command(
         with Ledger(ledger) as ledger_db:
             # the title of an id the ledger pushed to, on this server
             title = recorded_title(ledger_db, project, server_url(url))
-            items = (_items_from(source, opts, id_column, only_flagged)
+            items = (_items_from(source, opts, id_column, only_flagged, column)
                      if source is not None else None)
             if names is None:
                 names = project_state(ledger_db, title).get("class_names")

@@ -45,6 +45,14 @@ def print_pull_report(report: PullReport) -> bool:
     the project came from this ledger (another ledger pushed them); True in that case
     (the command then exits with code 1)."""
     console.print(str(report), highlight=False, soft_wrap=True)
+    if not getattr(report, "pushed_by_this_ledger", True) and (report.n_new or report.n_updated):
+        err_console.print(
+            f"warning: this ledger never pushed to project {report.project!r} (id "
+            f"{report.project_id}): another ledger or a person made its tasks. The "
+            f"{report.n_new + report.n_updated} new or changed answer(s) on items this ledger "
+            f"holds were stored as its labels; if the project belongs to another ledger, pull "
+            f"it with that one (--ledger).", highlight=False, soft_wrap=True, markup=False,
+            style="yellow")
     if report.unmatched_tasks and not (report.n_annotations or report.n_skipped
                                        or report.n_empty or report.n_invalid):
         err_console.print(

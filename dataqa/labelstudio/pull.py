@@ -1,9 +1,8 @@
 """Pull a project's annotations from Label Studio into the ledger, in named steps.
 
-Each annotation is stored as a ``human`` label of the task's item (matched through
-``data.dataqa_id``) with ``labelstudio:<project id>:<task id>:<annotation id>`` as its
-external id, so pulling twice adds nothing and an annotation changed in the UI updates
-its row.
+Each annotation is stored as a ``human`` label of the task's item (matched through ``data.dataqa_id``)
+with ``labelstudio:<project id>:<task id>:<annotation id>`` as its external id, so pulling
+twice adds nothing and an annotation changed in the UI updates its row.
 
 The steps, in order (all under the ledger lock):
 
@@ -365,6 +364,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                      pushed, project_id, fetched.url, fetched.created_at) else None))
         # (fixed at the first pull: the positions a pull stored must not make the classes
         # numbers, which would store a class named "3" as 3 on the next)
+        here = same_project(pushed, project_id, fetched.url, fetched.created_at, unrecorded_url=True)
         stored_as = _stored_as(ledger_db, fetched, names, kind, full=full)
         codec = _codec(list(names), stored_as, known)
         upserts = _compare(rows, before, fetched.origin.prefix, codec)
@@ -416,7 +416,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
 
     return _result(fetched, rows, tasks_state, n_new=n_new, n_updated=n_updated, t0=t0,
                    new_classes=new_classes, n_withdrawn=n_withdrawn, round_skips=round_skips,
-                   tasks_deleted=deleted)
+                   tasks_deleted=deleted, pushed_here=here)
 
 
 def _stored_as(ledger_db: Any, fetched: Any, names: list[str], kind: str | None, *,
@@ -470,13 +470,13 @@ def _result(fetched: _Fetched, rows: list[dict], tasks_state: dict[str, dict], *
             n_new: int, n_updated: int, t0: float,
             new_classes: list[str] | None = None, n_withdrawn: int = 0,
             round_skips: tuple[int, list[str], list[str]] | None = None,
-            tasks_deleted: list[str] | None = None) -> PullResult:
+            tasks_deleted: list[str] | None = None, pushed_here: bool = True) -> PullResult:
     """The annotations as a table, and the report with what was set apart."""
     report = PullReport(project=fetched.title, project_id=fetched.project_id,
                         n_annotations=len(rows), n_new=n_new, n_updated=n_updated,
                         n_unchanged=len(rows) - n_new - n_updated,
                         new_classes=list(new_classes or []), n_withdrawn=n_withdrawn,
-                        tasks_deleted=list(tasks_deleted or []))
+                        tasks_deleted=list(tasks_deleted or []), pushed_by_this_ledger=pushed_here)
     if round_skips is not None:
         number, new, gone = round_skips
         report.round_skipped = (number, list(new)) if new else None

@@ -118,6 +118,11 @@ class PullReport:
         Items whose task this ledger recorded in the project and that Label Studio no
         longer has (found by a full pull): forgotten, so the next push of their queue
         creates them again.
+    pushed_by_this_ledger : bool
+        Whether this ledger pushed to the project (its last push there recorded this
+        project). False: another ledger (or a person) made its tasks, and the answers on
+        items this ledger holds were stored all the same, as answers from this project;
+        ``dataqa ls pull`` warns.
     round_unskipped : (int, list of str) or None
         The open round and the items an earlier pull skipped in it whose Skip is gone
         from Label Studio (deleted, or turned into an answer): open again unless labeled.
@@ -145,6 +150,7 @@ class PullReport:
     round_skipped: tuple[int, list[str]] | None = None
     round_unskipped: tuple[int, list[str]] | None = None
     tasks_deleted: list[str] = field(default_factory=list)
+    pushed_by_this_ledger: bool = True
 
     @property
     def n_skipped(self) -> int:
@@ -177,6 +183,7 @@ class PullReport:
                                   {"round": self.round_skipped[0],
                                    "ids": list(self.round_skipped[1])}),
                 "tasks_deleted": list(self.tasks_deleted),
+                "pushed_by_this_ledger": self.pushed_by_this_ledger,
                 "round_unskipped": (None if self.round_unskipped is None else
                                     {"round": self.round_unskipped[0],
                                      "ids": list(self.round_unskipped[1])}),
@@ -188,8 +195,8 @@ class PullReport:
         parts = [f"project {self.project!r} (id {self.project_id}): {self.n_annotations} "
                  f"annotations ({self.n_new} new, {self.n_updated} updated, "
                  f"{self.n_unchanged} unchanged), {self.n_skipped} skipped, {self.n_empty} "
-                 f"without a class, {invalid}{len(self.unmatched_tasks)} tasks not from this "
-                 f"ledger, in {self.seconds:.1f} s"]
+                 f"without a class, {invalid}{len(self.unmatched_tasks)} annotated tasks of "
+                 f"items not in this ledger, in {self.seconds:.1f} s"]
         if self.n_withdrawn:
             parts.append(f"{self.n_withdrawn} answer(s) of an earlier pull withdrawn in Label "
                          f"Studio: they no longer count")

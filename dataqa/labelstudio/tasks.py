@@ -47,14 +47,15 @@ def _class_names(values: pd.Series, names: list[str], column: str,
 
     A class name wins; a string of digits that is not a class name is read as a class
     index (``"1"`` -> ``names[1]``), as a CSV file or ``AuditResult.review_queue()``
-    gives them.
+    gives them. An empty (or blank) string is missing, as an empty CSV field is (JSON
+    files write a missing label so).
     """
     out: list[str | None] = []
     bad: list[tuple[int, Any]] = []
     index = {n: n for n in names}
     for k, v in enumerate(values.tolist()):
         v = json_value(v)
-        if v is None:
+        if v is None or (isinstance(v, str) and not v.strip() and v not in index):
             out.append(None)
         elif isinstance(v, (bool,)):
             bad.append((k, v))

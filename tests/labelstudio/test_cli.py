@@ -194,6 +194,40 @@ def test_cli_push_reads_the_audits_issue_table_and_file_options(ls_server, ls_cl
             "label_issue_score. Rename that column to 'label'") in text
 
 
+def test_cli_push_from_json_lines_keeps_ids_and_texts_as_written(ls_server, ls_client,
+                                                                tmp_path, project_name):
+    # ids 0042/0043 were pushed as 42/43 (their answers then made new items 42 and 43),
+    # an id "NA" was "missing", texts "None"/"N/A" were not sent, a label "" was refused
+    import json
+
+    from dataqa.ledger import Ledger
+
+    rows = [{"id": "0042", "text": "None", "label": "ham", "score": 0.9},
+            {"id": "0043", "text": "win cash", "label": "", "score": 0.8},
+            {"id": "NA", "text": "N/A", "label": "spam", "score": 0.7}]
+    src = tmp_path / "batch.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    csv = tmp_path / "batch.csv"
+    csv.write_text("id,text,label,score\n0044,null,,0.5\nnull,NA,NA,0.4\n", encoding="utf-8")
+    ledger = tmp_path / "l.db"
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    runner, app = CliRunner(), _app()
+    for path, n in ((src, 3), (csv, 2)):
+        res = runner.invoke(app, ["ls", "push", "--ledger", str(ledger), "--project",
+                                  project_name, "--queue", "review", "--from", str(path),
+                                  "--classes", "ham,spam"], env=env)
+        assert res.exit_code == 0, res.output
+        assert f"{n} created, 0 already there, 0 failed" in res.output
+    pid = ls_client.find_project(project_name)["id"]
+    data = {t["data"]["dataqa_id"]: t["data"] for t in ls_client.list_tasks(pid)}
+    assert {k: v["text"] for k, v in data.items()} == {
+        "0042": "None", "0043": "win cash", "NA": "N/A", "0044": "null", "null": "NA"}
+    assert data["0043"].get("given_label") in (None, "")  # "" is no label
+    assert data["NA"]["given_label"] == "spam"
+    with Ledger(ledger) as led:
+        assert sorted(led.items()["id"]) == sorted(["0042", "0043", "NA", "0044", "null"])
+
+
 def test_cli_push_notes_what_a_bare_queue_lacks(ls_server, tmp_path, project_name):
     src = tmp_path / "batch.csv"
     make_items(3)[["id", "text"]].to_csv(src, index=False)

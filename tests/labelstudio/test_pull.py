@@ -133,7 +133,7 @@ def test_pull_with_another_ledger_says_nothing_came_from_it(ls_server, ls_client
                                    "--project", project_name], env=env)
     out = " ".join(res.output.split())
     assert res.exit_code == 1, res.output  # the wrong ledger: a script must not go on
-    assert "0 annotations" in out and "2 tasks not from this ledger" in out
+    assert "0 annotations" in out and "2 annotated tasks of items not in this ledger" in out
     assert (f"error: none of the 2 annotated tasks of project {project_name!r} came from "
             f"this ledger, so nothing was stored; pull with the ledger that pushed them "
             f"(--ledger)") in out
@@ -141,6 +141,43 @@ def test_pull_with_another_ledger_says_nothing_came_from_it(ls_server, ls_client
     res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(ledger.path), "--project",
                                    project_name], env=env)
     assert res.exit_code == 0 and "warning" not in res.output and "2 annotations" in res.output
+
+
+def test_pull_into_a_ledger_that_holds_the_items_but_never_pushed_warns(
+        ls_server, ls_client, ledger, project_name, tmp_path):
+    # another ledger with the same items: its pull stored the answers and said "0 tasks
+    # not from this ledger", and its label of the item changed without a word
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+    from dataqa.ledger import Ledger
+
+    rep = push(make_items(3), ls_server, ledger, project_name)
+    ann = ls_client.create_user("ann-stray@example.org")
+    ls_client.create_annotation(rep.task_ids["item-1"], choice("spam"), completed_by=ann)
+    with Ledger(tmp_path / "mine.db") as mine:
+        mine.add_items(["item-0", "item-1", "item-2"])
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(tmp_path / "mine.db"),
+                                   "--project", project_name], env=env)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "1 annotations (1 new" in out and "0 annotated tasks of items not in" in out
+    assert (f"warning: this ledger never pushed to project {project_name!r} (id "
+            f"{rep.project_id}): another ledger or a person made its tasks. The 1 new or "
+            f"changed answer(s) on items this ledger holds were stored as its labels") in out
+    with Ledger(tmp_path / "mine.db") as mine:
+        assert mine.latest_labels()[["id", "label"]].values.tolist() == [["item-1", 1]]
+    again = pull_annotations(project=project_name, ledger=tmp_path / "mine.db",
+                             url=ls_server.url, api_key=ls_server.api_key)
+    assert again.attrs["report"].pushed_by_this_ledger is False
+    assert again.attrs["report"].to_dict()["pushed_by_this_ledger"] is False
+    # the ledger that pushed: no warning
+    res = CliRunner().invoke(app, ["ls", "pull", "--ledger", str(ledger.path), "--project",
+                                   project_name], env=env)
+    assert res.exit_code == 0 and "warning" not in res.output, res.output
+    assert pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
+                            api_key=ls_server.api_key).attrs["report"].pushed_by_this_ledger
 
 
 def test_an_answer_withdrawn_in_label_studio_stops_counting(ls_server, ls_client, ledger,
