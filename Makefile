@@ -72,14 +72,17 @@ constraints: $(STAMP) labelstudio-install
 	  | sed 's/+cpu$$//' | sort -f; } > constraints/main.txt.new && mv constraints/main.txt.new constraints/main.txt
 	{ grep '^#' constraints/labelstudio.txt; $(LS_VENV)/bin/python -m pip freeze --exclude-editable | sort -f; } \
 	  > constraints/labelstudio.txt.new && mv constraints/labelstudio.txt.new constraints/labelstudio.txt
+	if [ -x $(ALIBI_VENV)/bin/python ]; then { grep '^#' constraints/alibi.txt; $(ALIBI_VENV)/bin/python -m pip \
+	  freeze --exclude-editable | sed 's/+cpu$$//' | sort -f; } > constraints/alibi.txt.new \
+	  && mv constraints/alibi.txt.new constraints/alibi.txt; fi
 
 # alibi-detect is only the drift benchmark's reference (benchmarks/_drift_anchor.py runs in it and
 # exchanges samples through .npz files). It pins numpy < 2 and pulls transformers and OpenCV, so it
 # gets its own environment and is never imported in $(VENV); torch pinned as above (CPU build).
-$(ALIBI_VENV)/.installed:
+$(ALIBI_VENV)/.installed: constraints/alibi.txt
 	$(PYTHON) -m venv $(ALIBI_VENV)
 	$(ALIBI_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(ALIBI_VENV)/bin/python -m pip install --quiet torch==2.13.0 "alibi-detect[torch]==0.13.0"
+	$(ALIBI_VENV)/bin/python -m pip install --quiet -c constraints/alibi.txt torch==2.13.0 "alibi-detect[torch]==0.13.0"
 	touch $@
 
 drift-anchors-install: $(ALIBI_VENV)/.installed
