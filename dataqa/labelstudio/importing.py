@@ -16,6 +16,7 @@ from dataqa.errors import (
     LabelStudioAuthError,
     LabelStudioConnectionError,
     LabelStudioError,
+    LabelStudioProjectError,
     format_ids,
 )
 from dataqa.labelstudio.client import LabelStudioClient
@@ -85,7 +86,7 @@ class TaskImporter:
                  queue: str, report: PushReport, max_id: int) -> None:
         self.client, self.ledger = client, ledger
         self.project_id, self.project, self.queue = project_id, project, queue
-        self.report, self.max_id = report, max_id
+        self.report, self.max_id, self.start_id = report, max_id, max_id
         self.unconfirmed: list[str] = []
 
     def _found(self, mapping: dict[str, int]) -> None:
@@ -165,3 +166,45 @@ class TaskImporter:
                 f"{len(unconfirmed)} tasks were accepted but did not appear in the project "
                 f"within the wait: {format_ids(unconfirmed, 3)}; push again later.")
         self.unconfirmed = []
+
+    def settle_races(self) -> None:
+        """One task per item where another push created tasks of the same items in this
+        project at the same moment (a push's lock is its own ledger's, so two ledgers can
+        push at once): of the tasks made since this push listed the project, the oldest of
+        each item stays and the later ones are deleted when nobody answered them yet. The
+        other push does the same, so both keep the same task; the ledger records it.
+        The items are in ``report.raced``; an answered later task stays
+        (``report.duplicates``)."""
+        created = set(self.report.created)
+        if not created:
+            return
+        tasks = self.client.list_tasks(
+            self.project_id, min_id=self.start_id,
+            fields=("id", "data", "total_annotations", "cancelled_annotations"))
+        by_item: dict[str, list[tuple[int, int]]] = {}
+        for t in tasks:
+            iid = (t.get("data") or {}).get("dataqa_id")
+            if iid is not None and str(iid) in created:
+                answered = int(t.get("total_annotations") or 0) + int(
+                    t.get("cancelled_annotations") or 0)
+                by_item.setdefault(str(iid), []).append((int(t["id"]), answered))
+        keep: dict[str, int] = {}
+        for iid, found in sorted(by_item.items()):
+            if len(found) < 2:
+                continue
+            found.sort()
+            keep[iid] = found[0][0]
+            for task_id, answered in found[1:]:
+                if answered:
+                    self.report.duplicates.append(iid)
+                    continue
+                try:
+                    self.client.delete_tasks([task_id])
+                except LabelStudioProjectError:  # (the other push deleted it meanwhile)
+                    pass
+        changed = {i: t for i, t in keep.items() if self.report.task_ids.get(i) != t}
+        if changed:
+            self.ledger.record_tasks(self.queue, changed, project=self.project)
+            self.report.task_ids.update(changed)
+        self.report.raced = sorted(keep)
+        self.report.duplicates = sorted(set(self.report.duplicates))

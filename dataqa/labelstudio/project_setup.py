@@ -269,7 +269,17 @@ def resolve_project(client: LabelStudioClient, project: str | int, *, config: st
                 f"Label Studio at {client.url} has no project with id {project}; pass a title "
                 f"to create one.")
         title = str(project)
-        info = client.create_project(title, config, description=description(kind, queue or kind))
+        try:
+            info = client.create_project(title, config,
+                                         description=description(kind, queue or kind))
+        except LabelStudioProjectError as exc:
+            info = client.find_project(title)  # made by another push at that moment
+            if info is None:
+                busy = (" The server failed (another push creating a project at the same "
+                        "moment can do that: its log then says 'database is locked'); run "
+                        "the push again." if "HTTP 5" in str(exc) else "")
+                raise LabelStudioProjectError(f"{exc}{busy}") from None
+            return _check_classes(info, names)
         same = sorted((p for p in client.projects() if p.get("title") == title),
                       key=lambda p: int(p["id"]))
         if same and int(same[0]["id"]) != int(info["id"]):
@@ -280,6 +290,12 @@ def resolve_project(client: LabelStudioClient, project: str | int, *, config: st
         else:
             logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])
             return info
+    return _check_classes(info, names)
+
+
+def _check_classes(info: dict, names: list[str]) -> dict:
+    """``info`` when the project's classes are ``names`` (classes added after them in
+    Label Studio allowed); else :class:`LabelStudioProjectError`."""
     have = config_classes(info.get("label_config", ""))
     if have != names and have[:len(names)] != names:  # (classes added after them: kept)
         edited = ""

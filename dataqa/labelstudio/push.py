@@ -574,5 +574,6 @@ def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind
                                         max_id)
                 _import_missing(importer, plan, found, chunk_size=int(chunk_size),
                                 max_chunk_bytes=int(max_chunk_bytes), progress=progress, t0=t0)
+                importer.settle_races()
                 _present(server, ledger_db, plan, project=title, project_id=project_id)
     return report

@@ -35,6 +35,10 @@ class PushReport:
     foreign : list of str
         Ids of tasks already in the project (made by dataqa) whose items this ledger does
         not hold: another ledger pushed them, so a pull with this ledger leaves them out.
+    raced : list of str
+        Ids another push (from another ledger) created tasks of in the project at the same
+        moment as this one: the oldest task of each was kept (and recorded), the later
+        unanswered ones deleted, so each item has one task.
     seconds : float
     """
 
@@ -50,6 +54,7 @@ class PushReport:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    raced: list[str] = field(default_factory=list)
 
     @property
     def n_created(self) -> int:
@@ -68,12 +73,16 @@ class PushReport:
                 "n_created": self.n_created, "n_skipped": self.n_skipped,
                 "n_failed": self.n_failed, "n_duplicates": len(self.duplicates),
                 "errors": list(self.errors), "notes": list(self.notes),
-                "n_foreign": len(self.foreign), "seconds": round(self.seconds, 3)}
+                "n_foreign": len(self.foreign), "n_raced": len(self.raced),
+                "seconds": round(self.seconds, 3)}
 
     def __str__(self) -> str:
         s = (f"project {self.project!r} (id {self.project_id}), queue {self.queue!r}: "
              f"{self.n_created} created, {self.n_skipped} already there, {self.n_failed} failed "
              f"in {self.seconds:.1f} s")
+        if self.raced:
+            s += (f"; another push created tasks of {len(self.raced)} of these items at the "
+                  f"same moment ({format_ids(self.raced)}): one task each was kept")
         if self.duplicates:
             s += f"; {len(self.duplicates)} ids have several tasks: {format_ids(self.duplicates)}"
         return s

@@ -292,3 +292,128 @@ def test_a_push_into_a_project_another_ledger_pushed_to_names_its_tasks(ls_serve
     # the first ledger pushing again sees the second's tasks
     assert sorted(push(make_items(3, prefix="a"), ls_server, ledger, project_name).foreign) == [
         "b-0", "b-1"]
+
+
+class _RacedClient(LabelStudioClient):
+    """A client whose first import meets another push of the same items (another ledger):
+    tasks of x-1 and x-2 made just before it (older than its own), of x-3 and x-4 just
+    after it (newer), the one of x-4 answered at once."""
+
+    other: dict[str, int] = {}
+
+    def import_tasks(self, project_id, tasks):
+        def other(iid):
+            self.other[iid] = int(self.create_task(project_id, {"data": {
+                "dataqa_id": iid, "text": f"the other push's {iid}"}})["id"])
+
+        first = not self.other
+        if first:
+            other("x-1")
+            other("x-2")
+        out = super().import_tasks(project_id, tasks)
+        if first:
+            other("x-3")
+            other("x-4")
+            self.create_annotation(self.other["x-4"], [{
+                "from_name": "label", "to_name": "text", "type": "choices",
+                "value": {"choices": ["spam"]}}])
+        return out
+
+
+def test_a_push_raced_by_another_ledger_keeps_one_task_per_item(ls_server, ls_client, ledger,
+                                                                 project_name):
+    # two ledgers pushing the same items at once each created every task (800 for 400)
+    raced = _RacedClient(ls_server.url, ls_server.api_key)
+    rep = push_queue(make_items(5, prefix="x"), project=project_name, class_names=CLASSES,
+                     ledger=ledger, queue="active", client=raced)
+    counts = server_ids(ls_client, rep.project_id)
+    # x-4's newer task was answered: it stays, and is named
+    assert counts == {"x-0": 1, "x-1": 1, "x-2": 1, "x-3": 1, "x-4": 2}
+    assert rep.raced == ["x-1", "x-2", "x-3", "x-4"] and rep.duplicates == ["x-4"]
+    assert rep.to_dict()["n_raced"] == 4
+    assert ("another push created tasks of 4 of these items at the same moment ('x-1', "
+            "'x-2', 'x-3', 'x-4'): one task each was kept") in str(rep)
+    recorded = ledger.task_ids(project=rep.project)
+    tasks = {t["id"]: t["data"] for t in ls_client.list_tasks(rep.project_id)}
+    # the older task of each item is kept and recorded: the other push's for x-1 and x-2
+    assert recorded["x-1"] == raced.other["x-1"] and recorded["x-2"] == raced.other["x-2"]
+    assert recorded["x-3"] != raced.other["x-3"] and raced.other["x-3"] not in tasks
+    assert recorded["x-4"] != raced.other["x-4"] and raced.other["x-4"] in tasks
+    assert {tasks[t]["dataqa_id"] for t in recorded.values()} == {f"x-{k}" for k in range(5)}
+    again = push(make_items(5, prefix="x"), ls_server, ledger, project_name)
+    assert (again.n_created, again.n_skipped, again.raced) == (0, 5, [])
+
+
+def test_two_ledgers_pushing_the_same_items_at_once_make_one_task_each(ls_server, ls_client,
+                                                                        tmp_path, project_name):
+    import threading
+
+    from dataqa.ledger import Ledger
+
+    items = make_items(120, prefix="r")
+    reports, errors = {}, []
+
+    def run(name):
+        try:
+            with Ledger(tmp_path / f"{name}.db") as led:
+                reports[name] = push(items, ls_server, led, project_name, chunk_size=10)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("one", "two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    counts = server_ids(ls_client, reports["one"].project_id)
+    assert set(counts) == set(items["id"]) and set(counts.values()) == {1}
+    on_server = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(
+        reports["one"].project_id)}
+    for name in ("one", "two"):
+        assert reports[name].n_failed == 0
+        # what a ledger recorded is on the server, or is found again by its next push
+        with Ledger(tmp_path / f"{name}.db") as led:
+            again = push(items, ls_server, led, project_name)
+            assert (again.n_created, again.n_skipped) == (0, 120)
+            assert led.task_ids(project=again.project) == on_server
+
+
+class _BusyServer:
+    """A server whose project creation fails (HTTP 500), with or without the project
+    showing up afterwards (another push made it at that moment)."""
+
+    url = "http://ls.invalid"
+
+    def __init__(self, made_by_other: bool):
+        self.made_by_other, self.asked = made_by_other, 0
+
+    def find_project(self, project):
+        self.asked += 1
+        if self.made_by_other and self.asked > 1:
+            return {"id": 7, "title": project, "label_config": _config()}
+        return None
+
+    def create_project(self, title, config, *, description=""):
+        raise LabelStudioProjectError(
+            f"cannot create project {title!r}: Label Studio at {self.url} rejected POST "
+            f"/api/projects (HTTP 500): HTTP 500")
+
+
+def _config():
+    from dataqa.labelstudio.config import label_config
+
+    return label_config(CLASSES, data_kind="text")
+
+
+def test_a_project_another_push_created_at_that_moment_is_used():
+    from dataqa.labelstudio.project_setup import resolve_project
+
+    info = resolve_project(_BusyServer(True), "P race", config=_config(), names=list(CLASSES),
+                           kind="active")
+    assert (info["id"], info["title"]) == (7, "P race")
+    with pytest.raises(LabelStudioProjectError, match=r"\(HTTP 500\): HTTP 500 The server "
+                       r"failed \(another push creating a project at the same moment can do "
+                       r"that: its log then says 'database is locked'\); run the push again\."):
+        resolve_project(_BusyServer(False), "P race", config=_config(), names=list(CLASSES),
+                        kind="active")
