@@ -230,7 +230,8 @@ class LabelStudioClient:
         found = self.find_project(project)
         if found is None:
             titles = [p.get("title") for p in self.projects()]
-            shown = ", ".join(repr(t) for t in titles[:10]) or "none"
+            shown = (", ".join(repr(t) for t in titles[:10])
+                     + (f" and {len(titles) - 10} more" if len(titles) > 10 else "")) or "none"
             raise LabelStudioProjectError(
                 f"Label Studio at {self.url} has no project {project!r} (projects: {shown}); "
                 f"push a queue first to create it, or check the name.")

@@ -125,7 +125,14 @@ def model_version_for(kind: str, pretick: str, model_name: str | None) -> str:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.2f}"
+    """Two decimals, more where two would read as exactly 0 or 1 (a probability or
+    priority of 0.9953 is not "1.00")."""
+    out = f"{x:.2f}"
+    if out in ("0.00", "1.00", "-0.00") and x not in (0.0, 1.0):
+        out = f"{x:.4f}".rstrip("0")
+        if out.endswith(".") or float(out) in (0.0, 1.0):
+            out = f"{x:.6g}"
+    return out
 
 
 def context_line(kind: str, *, given: str | None, suggested: str | None,

@@ -417,3 +417,16 @@ def test_a_project_another_push_created_at_that_moment_is_used():
                        r"that: its log then says 'database is locked'\); run the push again\."):
         resolve_project(_BusyServer(False), "P race", config=_config(), names=list(CLASSES),
                         kind="active")
+
+
+def test_an_unknown_project_names_the_first_ten_titles_and_how_many_more():
+    class _Many(LabelStudioClient):
+        def find_project(self, project):
+            return None
+
+        def projects(self):
+            return [{"id": k, "title": f"p{k:02d}"} for k in range(17)]
+
+    with pytest.raises(LabelStudioProjectError, match=r"has no project 'nope' \(projects: "
+                       r"'p00', 'p01', .*'p09' and 7 more\); push a queue first"):
+        _Many("http://ls.invalid", "key").get_project("nope")

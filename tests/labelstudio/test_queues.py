@@ -51,6 +51,13 @@ def test_context_lines_per_kind():
     assert context_line("verify", **kw) == "Choose the class from the item alone."
     assert context_line("active", given=None, suggested=None, probability=None,
                         score=None) == ""
+    # two decimals would read 0.9953 as a certain 1.00
+    assert context_line("active", given=None, suggested="spam", probability=0.99999,
+                        score=0.9953) == f"Model suggests: spam (probability 0.99999){DOT}priority 0.9953"
+    assert context_line("review", given="ham", suggested=None, probability=None,
+                        score=0.0004) == f"Given label: ham{DOT}issue score 0.0004"
+    assert context_line("review", given="ham", suggested=None, probability=None,
+                        score=1.0) == f"Given label: ham{DOT}issue score 1.00"
 
 
 def test_config_shows_the_context_header_between_item_and_choices():
