@@ -15,7 +15,7 @@ ALIBI_VENV := .venv-alibi
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints/main.txt --upgrade pip
 
 # torch first, pinned: 2.13.0 resolves to the CPU build kept on these machines, and with it
 # installed nothing below pulls another (multi-GB CUDA) torch build. dataqa/__init__.py
@@ -48,7 +48,7 @@ chromium-install:
 
 # pytorch-ood is only the OOD benchmark's reference (its detectors need no torchvision).
 bench: $(STAMP) labelstudio-install drift-anchors-install
-	$(PIP) install --quiet --no-deps pytorch-ood
+	$(PIP) install --quiet -c constraints/main.txt --no-deps pytorch-ood
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 lint: $(STAMP)
@@ -58,30 +58,33 @@ lint: $(STAMP)
 # imports (sentry-sdk 3 made 1.23 exit at start-up), hence the constraints file.
 $(LS_VENV)/.installed: constraints/labelstudio.txt
 	$(PYTHON) -m venv $(LS_VENV)
-	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet -c constraints/labelstudio.txt --upgrade pip
 	$(LS_VENV)/bin/python -m pip install --quiet -c constraints/labelstudio.txt "label-studio==1.23.*"
 	touch $@
 
 labelstudio-install: $(LS_VENV)/.installed
 
-# constraints/*.txt hold the versions the tests last passed with; every install above goes
-# through them, so a new release upstream cannot break a fresh checkout. After `make test`
-# passes with newer versions, `make constraints` writes the environments' versions back.
+# constraints/*.txt hold the versions (pip and setuptools included) the tests and benchmarks
+# last passed with; every install goes through them, so a new release upstream cannot break a
+# fresh checkout. To move to newer versions: delete the lines of the packages to upgrade (or
+# all but the comments), remove the environment (rm -rf .venv), `make test`, then `make
+# constraints` writes the environments' versions back (a file is rewritten only if changed).
+define freeze
+{ grep '^#' $(2); $(1)/bin/python -m pip freeze --all --exclude-editable | sed 's/+cpu$$//' \
+  | sort -f; } > $(2).new; if cmp -s $(2).new $(2); then rm $(2).new; else mv $(2).new $(2); fi
+endef
+
 constraints: $(STAMP) labelstudio-install
-	{ grep '^#' constraints/main.txt; $(PIP) freeze --exclude-editable | grep -v '^pytorch-ood==' \
-	  | sed 's/+cpu$$//' | sort -f; } > constraints/main.txt.new && mv constraints/main.txt.new constraints/main.txt
-	{ grep '^#' constraints/labelstudio.txt; $(LS_VENV)/bin/python -m pip freeze --exclude-editable | sort -f; } \
-	  > constraints/labelstudio.txt.new && mv constraints/labelstudio.txt.new constraints/labelstudio.txt
-	if [ -x $(ALIBI_VENV)/bin/python ]; then { grep '^#' constraints/alibi.txt; $(ALIBI_VENV)/bin/python -m pip \
-	  freeze --exclude-editable | sed 's/+cpu$$//' | sort -f; } > constraints/alibi.txt.new \
-	  && mv constraints/alibi.txt.new constraints/alibi.txt; fi
+	$(call freeze,$(VENV),constraints/main.txt)
+	$(call freeze,$(LS_VENV),constraints/labelstudio.txt)
+	if [ -x $(ALIBI_VENV)/bin/python ]; then $(call freeze,$(ALIBI_VENV),constraints/alibi.txt); fi
 
 # alibi-detect is only the drift benchmark's reference (benchmarks/_drift_anchor.py runs in it and
 # exchanges samples through .npz files). It pins numpy < 2 and pulls transformers and OpenCV, so it
 # gets its own environment and is never imported in $(VENV); torch pinned as above (CPU build).
 $(ALIBI_VENV)/.installed: constraints/alibi.txt
 	$(PYTHON) -m venv $(ALIBI_VENV)
-	$(ALIBI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ALIBI_VENV)/bin/python -m pip install --quiet -c constraints/alibi.txt --upgrade pip
 	$(ALIBI_VENV)/bin/python -m pip install --quiet -c constraints/alibi.txt torch==2.13.0 "alibi-detect[torch]==0.13.0"
 	touch $@
 

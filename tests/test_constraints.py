@@ -38,11 +38,10 @@ def _project_requirements() -> list[Requirement]:
 
 def test_makefile_installs_through_the_constraints():
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
-    # every install but pip's own upgrade and the benchmark's --no-deps reference
-    installs = [ln for ln in make.splitlines()
-                if re.search(r"(\$\(PIP\)|pip) install ", ln) and "--upgrade pip" not in ln
-                and "--no-deps" not in ln]
-    assert len(installs) == 4, installs
+    # pip's own upgrade, torch, dataqa, the OOD benchmark's reference, Label Studio and
+    # alibi-detect: every one
+    installs = [ln for ln in make.splitlines() if re.search(r"(\$\(PIP\)|pip) install ", ln)]
+    assert len(installs) == 8, installs
     for ln in installs:
         assert "-c constraints/" in ln, f"this install skips the constraints: {ln.strip()}"
     extras = re.search(r'-e "\.\[([^\]]*)\]"', make).group(1).split(",")
@@ -58,6 +57,7 @@ def test_main_constraints_pin_every_requirement_within_its_range():
         assert req.specifier.contains(pins[name], prereleases=True), (
             f"constraints/main.txt pins {req.name}=={pins[name]}, outside pyproject's {req}")
     assert pins["torch"] == Version("2.13.0")  # the CPU build the Makefile installs first
+    assert {"pip", "setuptools", "pytorch-ood"} <= set(pins)  # (pip freeze --all)
 
 
 def test_alibi_constraints_pin_the_drift_benchmarks_anchor():

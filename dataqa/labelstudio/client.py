@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +42,11 @@ DEFAULT_TIMEOUT = 60.0
 
 #: Largest page asked for when listing tasks.
 _PAGE_SIZE = 5000
+
+
+#: Seconds waited before each new try of a GET, PATCH, PUT or DELETE the server answered
+#: with HTTP 5xx.
+_RETRY_WAITS = (0.5, 1.0, 2.0)
 
 
 def _detail(resp: requests.Response) -> str:
@@ -124,6 +130,26 @@ class LabelStudioClient:
 
     # ------------------------------------------------------------------ the seam
 
+    def _send(self, method: str, url: str, path: str, params: Any, json_body: Any,
+              timeout: float | None) -> requests.Response:
+        """One HTTP exchange; an unreachable or silent server raises
+        :class:`LabelStudioConnectionError`."""
+        try:
+            return self._session.request(method, url, params=params, json=json_body,
+                                         timeout=timeout or self.timeout)
+        except requests.ConnectionError as exc:
+            raise LabelStudioConnectionError(
+                f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); start the "
+                f"server (`make labelstudio`) or give its address with --url or $LABEL_STUDIO_URL "
+                f"(API: url=)."
+            ) from None
+        except requests.Timeout:
+            raise LabelStudioConnectionError(
+                f"Label Studio at {self.url} did not answer {method} {path} within "
+                f"{timeout or self.timeout:g} s; check that the server is up, or wait longer "
+                f"with --timeout SECONDS (timeout= in Python)."
+            ) from None
+
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
                 json_body: Any = None, timeout: float | None = None) -> Any:
         """Send one request and return the decoded JSON (``None`` for empty bodies).
@@ -140,21 +166,17 @@ class LabelStudioClient:
             Any other error status; the message carries the server's explanation.
         """
         url = f"{self.url}{path}"
-        try:
-            resp = self._session.request(method, url, params=params, json=json_body,
-                                         timeout=timeout or self.timeout)
-        except requests.ConnectionError as exc:
-            raise LabelStudioConnectionError(
-                f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); start the "
-                f"server (`make labelstudio`) or give its address with --url or $LABEL_STUDIO_URL "
-                f"(API: url=)."
-            ) from None
-        except requests.Timeout:
-            raise LabelStudioConnectionError(
-                f"Label Studio at {self.url} did not answer {method} {path} within "
-                f"{timeout or self.timeout:g} s; check that the server is up, or wait longer "
-                f"with --timeout SECONDS (timeout= in Python)."
-            ) from None
+        # a server error on a request that may be repeated (Label Studio's SQLite answers
+        # HTTP 500 "database is locked" while another client writes) is tried again; a
+        # POST is not (an import is found by listing, a project creation checked after)
+        waits = _RETRY_WAITS if method.upper() in ("GET", "PATCH", "PUT", "DELETE") else ()
+        for wait in (*waits, None):
+            resp = self._send(method, url, path, params, json_body, timeout)
+            if resp.status_code < 500 or wait is None:
+                break
+            logger.info("%s %s -> HTTP %s; trying again in %g s", method, path,
+                        resp.status_code, wait)
+            time.sleep(wait)
         logger.debug("%s %s -> %s", method, path, resp.status_code)
         if resp.status_code in (401, 403):
             raise LabelStudioAuthError(

@@ -167,14 +167,37 @@ class TaskImporter:
                 f"within the wait: {format_ids(unconfirmed, 3)}; push again later.")
         self.unconfirmed = []
 
+    def _delete_unanswered(self, task_id: int) -> bool:
+        """Delete a task unless it holds an answer or a draft now (read again just
+        before: the listing is seconds old); False when it stays."""
+        try:
+            task = self.client.request("GET", f"/api/tasks/{int(task_id)}")
+        except LabelStudioProjectError:  # (the other push deleted it meanwhile)
+            return True
+        if (task.get("annotations") or task.get("drafts")
+                or int(task.get("total_annotations") or 0)
+                or int(task.get("cancelled_annotations") or 0)):
+            return False
+        try:
+            self.client.delete_tasks([task_id])
+        except LabelStudioProjectError:
+            pass
+        except LabelStudioError:  # (a server error after its tries): the task stays
+            return False
+        return True
+
     def settle_races(self) -> None:
         """One task per item where another push created tasks of the same items in this
         project at the same moment (a push's lock is its own ledger's, so two ledgers can
         push at once): of the tasks made since this push listed the project, the oldest of
         each item stays and the later ones are deleted when nobody answered them yet. The
         other push does the same, so both keep the same task; the ledger records it.
-        The items are in ``report.raced``; an answered later task stays
-        (``report.duplicates``)."""
+        The items are in ``report.raced``; a later task answered (or drafted) by then
+        stays (``report.duplicates``). An item is its ``dataqa_id`` in a project, as a
+        pull matches answers by it. The listing assumes a server shows tasks in the
+        order of their ids (SQLite does; with PostgreSQL a bulk insert may show late, and
+        the two pushes may then keep different tasks: the next push of each ledger
+        records the one that stayed)."""
         created = set(self.report.created)
         if not created:
             return
@@ -195,13 +218,8 @@ class TaskImporter:
             found.sort()
             keep[iid] = found[0][0]
             for task_id, answered in found[1:]:
-                if answered:
+                if answered or not self._delete_unanswered(task_id):
                     self.report.duplicates.append(iid)
-                    continue
-                try:
-                    self.client.delete_tasks([task_id])
-                except LabelStudioProjectError:  # (the other push deleted it meanwhile)
-                    pass
         changed = {i: t for i, t in keep.items() if self.report.task_ids.get(i) != t}
         if changed:
             self.ledger.record_tasks(self.queue, changed, project=self.project)

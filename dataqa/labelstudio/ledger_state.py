@@ -39,6 +39,7 @@ __all__ = [
     "recorded_title",
     "recorded_id_states",
     "same_project",
+    "pushed_to",
     "same_server",
     "server_address",
     "check_ledger_path",
@@ -191,6 +192,16 @@ def recorded_id_states(ledger: Any, project_id: int, url: str) -> list[tuple[str
                 and same_server(state.get("url"), url)):
             found.append((key[len(prefix):], state))
     return sorted(found, key=lambda f: _time_key(f[1].get("created_at")))
+
+
+def pushed_to(ledger: Any, title: str, project_id: int, url: str, created_at: Any) -> bool:
+    """Whether ``ledger`` pushed to this project: the state its last push recorded under
+    ``title``, or under a title the project had before (renamed in Label Studio since),
+    is of this project id on this server, created at ``created_at``."""
+    states = [project_state(ledger, title)] + [
+        st for _, st in recorded_id_states(ledger, int(project_id), url)]
+    return any(same_project(st, project_id, url, created_at, unrecorded_url=True)
+               for st in states)
 
 
 def _time_key(value: Any) -> tuple[int, float]:

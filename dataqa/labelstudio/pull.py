@@ -8,8 +8,7 @@ The steps, in order (all under the ledger lock):
 
 1. :func:`_fetch`: the project, and the tasks to export (all of them, or those changed
    since the last pull's watermark); every server call comes before any write;
-2. :func:`_read_task`: one exported task -> its annotations, with the skipped, empty
-   and invalid ones apart;
+2. :func:`_read_task`: one exported task -> its annotations (skipped, empty, invalid apart);
 3. :func:`_compare`: each annotation against the ledger (new, updated or unchanged);
 4. :func:`_reuse`: annotations of tasks not exported again, read back from the ledger;
 5. the ledger rows and the pull's state are written, in one transaction, with what
@@ -40,6 +39,7 @@ from dataqa.labelstudio.ledger_state import (
     plain_answer_prefix,
     project_state,
     pulled_state_key,
+    pushed_to,
     record_answer_origin,
     record_project_state,
     same_project,
@@ -364,7 +364,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                      pushed, project_id, fetched.url, fetched.created_at) else None))
         # (fixed at the first pull: the positions a pull stored must not make the classes
         # numbers, which would store a class named "3" as 3 on the next)
-        here = same_project(pushed, project_id, fetched.url, fetched.created_at, unrecorded_url=True)
+        here = pushed_to(ledger_db, fetched.title, project_id, fetched.url, fetched.created_at)
         stored_as = _stored_as(ledger_db, fetched, names, kind, full=full)
         codec = _codec(list(names), stored_as, known)
         upserts = _compare(rows, before, fetched.origin.prefix, codec)

@@ -125,14 +125,17 @@ def model_version_for(kind: str, pretick: str, model_name: str | None) -> str:
 
 
 def _fmt(x: float) -> str:
-    """Two decimals, more where two would read as exactly 0 or 1 (a probability or
-    priority of 0.9953 is not "1.00")."""
+    """Two decimals, more (up to six) where two would read as exactly 0 or 1: a
+    probability or priority of 0.9953 is not "1.00"; beyond six, "<0.000001" or
+    ">0.999999"."""
     out = f"{x:.2f}"
-    if out in ("0.00", "1.00", "-0.00") and x not in (0.0, 1.0):
-        out = f"{x:.4f}".rstrip("0")
-        if out.endswith(".") or float(out) in (0.0, 1.0):
-            out = f"{x:.6g}"
-    return out
+    if out not in ("0.00", "1.00", "-0.00") or x in (0.0, 1.0):
+        return out
+    for digits in range(3, 7):
+        out = f"{x:.{digits}f}"
+        if float(out) not in (0.0, 1.0):
+            return out.rstrip("0")
+    return (">" if x > 0.5 else "<" if x > 0 else ">-") + ("0.999999" if x > 0.5 else "0.000001")
 
 
 def context_line(kind: str, *, given: str | None, suggested: str | None,

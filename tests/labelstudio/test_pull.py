@@ -178,6 +178,11 @@ def test_pull_into_a_ledger_that_holds_the_items_but_never_pushed_warns(
     assert res.exit_code == 0 and "warning" not in res.output, res.output
     assert pull_annotations(project=project_name, ledger=ledger, url=ls_server.url,
                             api_key=ls_server.api_key).attrs["report"].pushed_by_this_ledger
+    # renamed in Label Studio since the push: still the project this ledger pushed to
+    ls_client.request("PATCH", f"/api/projects/{rep.project_id}",
+                      json_body={"title": project_name + " renamed"})
+    assert pull_annotations(project=project_name + " renamed", ledger=ledger, url=ls_server.url,
+                            api_key=ls_server.api_key).attrs["report"].pushed_by_this_ledger
 
 
 def test_an_answer_withdrawn_in_label_studio_stops_counting(ls_server, ls_client, ledger,

@@ -297,9 +297,24 @@ def test_a_push_into_a_project_another_ledger_pushed_to_names_its_tasks(ls_serve
 class _RacedClient(LabelStudioClient):
     """A client whose first import meets another push of the same items (another ledger):
     tasks of x-1 and x-2 made just before it (older than its own), of x-3 and x-4 just
-    after it (newer), the one of x-4 answered at once."""
+    after it (newer), the one of x-4 answered at once, the one of x-5 answered between
+    the listing of the tasks and their deletion."""
 
-    other: dict[str, int] = {}
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.other: dict[str, int] = {}
+        self.answered_late = False
+
+    def _answer(self, task_id):
+        self.create_annotation(task_id, [{"from_name": "label", "to_name": "text",
+                                          "type": "choices", "value": {"choices": ["spam"]}}])
+
+    def list_tasks(self, project_id, **kw):
+        out = super().list_tasks(project_id, **kw)
+        if "total_annotations" in kw.get("fields", ()) and not self.answered_late:
+            self.answered_late = True
+            self._answer(self.other["x-5"])
+        return out
 
     def import_tasks(self, project_id, tasks):
         def other(iid):
@@ -314,9 +329,8 @@ class _RacedClient(LabelStudioClient):
         if first:
             other("x-3")
             other("x-4")
-            self.create_annotation(self.other["x-4"], [{
-                "from_name": "label", "to_name": "text", "type": "choices",
-                "value": {"choices": ["spam"]}}])
+            other("x-5")
+            self._answer(self.other["x-4"])
         return out
 
 
@@ -324,32 +338,37 @@ def test_a_push_raced_by_another_ledger_keeps_one_task_per_item(ls_server, ls_cl
                                                                  project_name):
     # two ledgers pushing the same items at once each created every task (800 for 400)
     raced = _RacedClient(ls_server.url, ls_server.api_key)
-    rep = push_queue(make_items(5, prefix="x"), project=project_name, class_names=CLASSES,
+    rep = push_queue(make_items(6, prefix="x"), project=project_name, class_names=CLASSES,
                      ledger=ledger, queue="active", client=raced)
     counts = server_ids(ls_client, rep.project_id)
-    # x-4's newer task was answered: it stays, and is named
-    assert counts == {"x-0": 1, "x-1": 1, "x-2": 1, "x-3": 1, "x-4": 2}
-    assert rep.raced == ["x-1", "x-2", "x-3", "x-4"] and rep.duplicates == ["x-4"]
-    assert rep.to_dict()["n_raced"] == 4
-    assert ("another push created tasks of 4 of these items at the same moment ('x-1', "
-            "'x-2', 'x-3', 'x-4'): one task each was kept") in str(rep)
+    # the newer tasks of x-4 and x-5 were answered (x-5's after the listing): they stay,
+    # and are named
+    assert counts == {"x-0": 1, "x-1": 1, "x-2": 1, "x-3": 1, "x-4": 2, "x-5": 2}
+    assert rep.raced == ["x-1", "x-2", "x-3", "x-4", "x-5"]
+    assert rep.duplicates == ["x-4", "x-5"] and rep.to_dict()["n_raced"] == 5
+    assert ("another push created tasks of 5 of these items at the same moment ('x-1', "
+            "'x-2', 'x-3', 'x-4', 'x-5'): one task each was kept") in str(rep)
     recorded = ledger.task_ids(project=rep.project)
     tasks = {t["id"]: t["data"] for t in ls_client.list_tasks(rep.project_id)}
     # the older task of each item is kept and recorded: the other push's for x-1 and x-2
     assert recorded["x-1"] == raced.other["x-1"] and recorded["x-2"] == raced.other["x-2"]
     assert recorded["x-3"] != raced.other["x-3"] and raced.other["x-3"] not in tasks
     assert recorded["x-4"] != raced.other["x-4"] and raced.other["x-4"] in tasks
-    assert {tasks[t]["dataqa_id"] for t in recorded.values()} == {f"x-{k}" for k in range(5)}
-    again = push(make_items(5, prefix="x"), ls_server, ledger, project_name)
-    assert (again.n_created, again.n_skipped, again.raced) == (0, 5, [])
+    assert recorded["x-5"] != raced.other["x-5"] and raced.other["x-5"] in tasks
+    assert {tasks[t]["dataqa_id"] for t in recorded.values()} == {f"x-{k}" for k in range(6)}
+    again = push(make_items(6, prefix="x"), ls_server, ledger, project_name)
+    assert (again.n_created, again.n_skipped, again.raced) == (0, 6, [])
 
 
 def test_two_ledgers_pushing_the_same_items_at_once_make_one_task_each(ls_server, ls_client,
                                                                         tmp_path, project_name):
     import threading
 
+    from dataqa.labelstudio.config import label_config
     from dataqa.ledger import Ledger
 
+    # the project exists (made by a first push): two ledgers then push the same items
+    ls_client.create_project(project_name, label_config(CLASSES, data_kind="text"))
     items = make_items(120, prefix="r")
     reports, errors = {}, []
 

@@ -53,11 +53,14 @@ def test_context_lines_per_kind():
                         score=None) == ""
     # two decimals would read 0.9953 as a certain 1.00
     assert context_line("active", given=None, suggested="spam", probability=0.99999,
-                        score=0.9953) == f"Model suggests: spam (probability 0.99999){DOT}priority 0.9953"
+                        score=0.9953) == f"Model suggests: spam (probability 0.99999){DOT}priority 0.995"
     assert context_line("review", given="ham", suggested=None, probability=None,
                         score=0.0004) == f"Given label: ham{DOT}issue score 0.0004"
     assert context_line("review", given="ham", suggested=None, probability=None,
                         score=1.0) == f"Given label: ham{DOT}issue score 1.00"
+    assert context_line("active", given=None, suggested="spam", probability=0.9999999,
+                        score=1e-9) == (f"Model suggests: spam (probability >0.999999){DOT}"
+                                        f"priority <0.000001")
 
 
 def test_config_shows_the_context_header_between_item_and_choices():
