@@ -47,8 +47,11 @@ chromium-install:
 	  || echo "warning: chromium could not be installed; the report's browser test will skip (fail under CI=true)"; }
 
 # pytorch-ood is only the OOD benchmark's reference (its detectors need no torchvision).
-bench: $(STAMP) labelstudio-install drift-anchors-install
+$(VENV)/.ood-reference: $(STAMP) constraints/main.txt
 	$(PIP) install --quiet -c constraints/main.txt --no-deps pytorch-ood
+	touch $@
+
+bench: $(STAMP) $(VENV)/.ood-reference labelstudio-install drift-anchors-install
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 lint: $(STAMP)
@@ -71,10 +74,12 @@ labelstudio-install: $(LS_VENV)/.installed
 # constraints` writes the environments' versions back (a file is rewritten only if changed).
 define freeze
 { grep '^#' $(2); $(1)/bin/python -m pip freeze --all --exclude-editable | sed 's/+cpu$$//' \
-  | sort -f; } > $(2).new; if cmp -s $(2).new $(2); then rm $(2).new; else mv $(2).new $(2); fi
+  | sort -f; } > $(2).new; grep -q '^pip==' $(2).new || { rm $(2).new; \
+  echo "pip freeze in $(1) gave nothing; $(2) left as it was" >&2; exit 1; }; \
+  if cmp -s $(2).new $(2); then rm $(2).new; else mv $(2).new $(2); fi
 endef
 
-constraints: $(STAMP) labelstudio-install
+constraints: $(STAMP) $(VENV)/.ood-reference labelstudio-install
 	$(call freeze,$(VENV),constraints/main.txt)
 	$(call freeze,$(LS_VENV),constraints/labelstudio.txt)
 	if [ -x $(ALIBI_VENV)/bin/python ]; then $(call freeze,$(ALIBI_VENV),constraints/alibi.txt); fi

@@ -45,8 +45,10 @@ _PAGE_SIZE = 5000
 
 
 #: Seconds waited before each new try of a GET, PATCH, PUT or DELETE the server answered
-#: with HTTP 5xx.
+#: quickly with HTTP 500 or 503.
 _RETRY_WAITS = (0.5, 1.0, 2.0)
+#: A failure slower than this many seconds is not tried again.
+_RETRY_IF_WITHIN_S = 5.0
 
 
 def _detail(resp: requests.Response) -> str:
@@ -166,13 +168,16 @@ class LabelStudioClient:
             Any other error status; the message carries the server's explanation.
         """
         url = f"{self.url}{path}"
-        # a server error on a request that may be repeated (Label Studio's SQLite answers
-        # HTTP 500 "database is locked" while another client writes) is tried again; a
-        # POST is not (an import is found by listing, a project creation checked after)
+        # a quick HTTP 500 or 503 to a request that may be repeated (Label Studio's SQLite
+        # answers 500 "database is locked" while another client writes) is tried again; a
+        # POST is not (an import is found by listing, a project creation checked after),
+        # nor a slow failure or a gateway's 502/504 (each try would take as long again)
         waits = _RETRY_WAITS if method.upper() in ("GET", "PATCH", "PUT", "DELETE") else ()
         for wait in (*waits, None):
+            started = time.monotonic()
             resp = self._send(method, url, path, params, json_body, timeout)
-            if resp.status_code < 500 or wait is None:
+            if (resp.status_code not in (500, 503) or wait is None
+                    or time.monotonic() - started > _RETRY_IF_WITHIN_S):
                 break
             logger.info("%s %s -> HTTP %s; trying again in %g s", method, path,
                         resp.status_code, wait)

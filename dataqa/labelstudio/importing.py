@@ -174,7 +174,12 @@ class TaskImporter:
             task = self.client.request("GET", f"/api/tasks/{int(task_id)}")
         except LabelStudioProjectError:  # (the other push deleted it meanwhile)
             return True
-        if (task.get("annotations") or task.get("drafts")
+        except (LabelStudioConnectionError, LabelStudioAuthError):
+            raise
+        except LabelStudioError:  # (a server error after its tries): the task stays
+            return False
+        # ("drafts" lists the key's own drafts only; "draft_exists" counts everyone's)
+        if (task.get("annotations") or task.get("drafts") or task.get("draft_exists")
                 or int(task.get("total_annotations") or 0)
                 or int(task.get("cancelled_annotations") or 0)):
             return False
@@ -203,13 +208,13 @@ class TaskImporter:
             return
         tasks = self.client.list_tasks(
             self.project_id, min_id=self.start_id,
-            fields=("id", "data", "total_annotations", "cancelled_annotations"))
+            fields=("id", "data", "total_annotations", "cancelled_annotations", "draft_exists"))
         by_item: dict[str, list[tuple[int, int]]] = {}
         for t in tasks:
             iid = (t.get("data") or {}).get("dataqa_id")
             if iid is not None and str(iid) in created:
                 answered = int(t.get("total_annotations") or 0) + int(
-                    t.get("cancelled_annotations") or 0)
+                    t.get("cancelled_annotations") or 0) + bool(t.get("draft_exists"))
                 by_item.setdefault(str(iid), []).append((int(t["id"]), answered))
         keep: dict[str, int] = {}
         for iid, found in sorted(by_item.items()):

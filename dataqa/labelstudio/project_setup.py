@@ -285,7 +285,10 @@ def resolve_project(client: LabelStudioClient, project: str | int, *, config: st
         if same and int(same[0]["id"]) != int(info["id"]):
             logger.info("project %r was created twice at once; keeping id %s", title,
                         same[0]["id"])
-            client.delete_project(int(info["id"]))
+            try:
+                client.delete_project(int(info["id"]))
+            except LabelStudioProjectError:  # (deleted by a try the server answered late)
+                pass
             info = client.request("GET", f"/api/projects/{int(same[0]['id'])}")
         else:
             logger.info("created Label Studio project %r (id %s)", info["title"], info["id"])

@@ -125,17 +125,26 @@ def model_version_for(kind: str, pretick: str, model_name: str | None) -> str:
 
 
 def _fmt(x: float) -> str:
-    """Two decimals, more (up to six) where two would read as exactly 0 or 1: a
-    probability or priority of 0.9953 is not "1.00"; beyond six, "<0.000001" or
-    ">0.999999"."""
+    """Two decimals, more where two would read as exactly 0 or 1 (a probability or
+    priority of 0.9953 is not "1.00"): up to six decimals near 1, two significant digits
+    near 0 (0.0005); beyond, "<0.000001" or ">0.999999"."""
+    if x == 0:
+        return "0.00"
     out = f"{x:.2f}"
-    if out not in ("0.00", "1.00", "-0.00") or x in (0.0, 1.0):
+    if out not in ("0.00", "1.00", "-0.00") or x == 1:
         return out
-    for digits in range(3, 7):
-        out = f"{x:.{digits}f}"
-        if float(out) not in (0.0, 1.0):
-            return out.rstrip("0")
-    return (">" if x > 0.5 else "<" if x > 0 else ">-") + ("0.999999" if x > 0.5 else "0.000001")
+    if x > 1:
+        return ">1"
+    if x > 0.5:
+        for digits in range(3, 7):
+            out = f"{x:.{digits}f}"
+            if float(out) != 1.0:
+                return out.rstrip("0")
+        return ">0.999999"
+    if abs(x) < 1e-6:
+        return "<0.000001" if x > 0 else ">-0.000001"
+    return np.format_float_positional(x, precision=2, unique=False, fractional=False,
+                                      trim="-")
 
 
 def context_line(kind: str, *, given: str | None, suggested: str | None,

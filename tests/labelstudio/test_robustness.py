@@ -328,3 +328,66 @@ def test_a_server_that_is_not_label_studio_is_named_so(tmp_path, body):
                 client.request("GET", "/api/projects/3")
     finally:
         httpd.shutdown()
+
+
+class _Scripted:
+    """A local HTTP server answering each request with the next status of ``codes``
+    (then 200), recording the methods it was sent."""
+
+    def __init__(self, codes):
+        import http.server
+
+        outer = self
+        self.codes, self.seen = list(codes), []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                outer.seen.append(self.command)
+                code = outer.codes.pop(0) if outer.codes else 200
+                body = b'{"ok": true}' if code == 200 else b'{"detail": "database is locked"}'
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_quick_http_500_is_tried_again_except_for_a_post(monkeypatch):
+    import dataqa.labelstudio.client as client_mod
+
+    monkeypatch.setattr(client_mod, "_RETRY_WAITS", (0.01, 0.01, 0.01))
+    server = _Scripted([500, 503, 200])
+    try:
+        client = LabelStudioClient(server.url, "key")
+        assert client.request("GET", "/api/tasks/1") == {"ok": True}
+        assert server.seen == ["GET", "GET", "GET"]
+        server.codes, server.seen = [500, 500, 500, 500, 500], []
+        with pytest.raises(LabelStudioError, match=r"rejected PATCH /api/projects/1 \(HTTP "
+                                                   r"500\): database is locked"):
+            client.request("PATCH", "/api/projects/1", json_body={"title": "x"})
+        assert server.seen == ["PATCH"] * 4  # the first try and three more
+        server.codes, server.seen = [500, 200], []
+        with pytest.raises(LabelStudioError, match=r"rejected POST /api/projects \(HTTP 500\)"):
+            client.request("POST", "/api/projects", json_body={"title": "x"})
+        assert server.seen == ["POST"]  # an import or a creation is not sent twice
+        server.codes, server.seen = [502, 200], []
+        with pytest.raises(LabelStudioError, match=r"\(HTTP 502\)"):
+            client.request("GET", "/api/tasks/1")
+        assert server.seen == ["GET"]  # a gateway's failure: not tried again
+    finally:
+        server.close()
