@@ -2154,13 +2154,16 @@ def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str
     example = example[example.str.contains(",")].iloc[0]
     with_comma = df[found[0]].dropna().astype(str).str.strip()
     with_comma = with_comma[with_comma.str.contains(",")]
-    if df.attrs.get(_SEP_ATTR) != "," and (
-            with_comma.str.fullmatch(r"[-+]?[1-9][0-9]{0,2},[0-9]{3}")).all():
+    if (with_comma.str.fullmatch(r"[-+]?[1-9][0-9]{0,2},[0-9]{3}")).all():
         # 1,299: a decimal comma, or a thousands separator; the reading cannot tell
+        decimal = ("read the file with --decimal ',' (API: decimal=',')"
+                   if df.attrs.get(_SEP_ATTR) != "," else
+                   "save the file with ';' between fields and read it with --sep ';' "
+                   "--decimal ','")
         return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers written with a "
-                f"comma followed by three digits (e.g. {example!r}): if the comma is the "
-                f"decimal mark, read the file with --decimal ',' (API: decimal=','); if it "
-                f"separates thousands, save the numbers without it.")
+                f"comma followed by three digits (e.g. {example!r}): if the comma separates "
+                f"thousands, read the file with --thousands ',' (API: thousands=','); if it "
+                f"is the decimal mark, {decimal}.")
     if df.attrs.get(_SEP_ATTR) == ",":  # quoted "5,5" in a comma-separated file
         return (f" Column(s) {', '.join(map(repr, found[:5]))} hold numbers with a decimal "
                 f"comma (e.g. {example!r}) in a file whose fields are separated by commas "

@@ -2086,12 +2086,17 @@ def test_a_comma_before_three_digits_gets_one_hint_naming_both_readings(tmp_path
         prepare_labeled(df, label_column="label", feature_columns=["a", "b"])
     msg = str(err.value)
     assert ("Column(s) 'a' hold numbers written with a comma followed by three digits (e.g. "
-            "'1,000'): if the comma is the decimal mark, read the file with --decimal ','") in msg
+            "'1,000'): if the comma separates thousands, read the file with --thousands ',' "
+            "(API: thousands=','); if it is the decimal mark, read the file with --decimal "
+            "',' (API: decimal=',').") in msg
     assert "group their thousands" not in msg
     # in a comma-separated file --decimal ',' cannot be given: the other advice
     (tmp_path / "q.csv").write_text("id,price,label\n" + "".join(
         f'{i},"{1 + i % 9},{(i * 37) % 1000:03d}",{"x" if i % 2 else "y"}\n' for i in range(20)))
-    with pytest.raises(FeatureTypeError, match="so --decimal ',' cannot read them"):
+    with pytest.raises(FeatureTypeError, match="if the comma separates thousands, read the file "
+                                               "with --thousands ','.*; if it is the decimal "
+                                               "mark, save the file with ';' between fields and "
+                                               "read it with --sep ';' --decimal ','"):
         prepare_labeled(load_table(tmp_path / "q.csv"), label_column="label",
                         feature_columns=["price"])
     # one group of thousands after a space: no decimal mark, so grouped thousands
