@@ -294,8 +294,10 @@ class LabelStudioClient:
     # ------------------------------------------------------------------ tasks
 
     def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> dict:
-        """Import tasks (with predictions) in one request; returns the server's summary."""
+        """Import tasks (with predictions) in one request; returns the server's summary
+        (with ``task_ids``, the tasks it made, where the server imports at once)."""
         return self.request("POST", f"/api/projects/{int(project_id)}/import",
+                            params={"return_task_ids": "true"},
                             json_body=list(tasks), timeout=self.timeout * 10)
 
     def create_task(self, project_id: int, task: Mapping[str, Any]) -> dict:

@@ -88,6 +88,9 @@ class TaskImporter:
         self.project_id, self.project, self.queue = project_id, project, queue
         self.report, self.max_id, self.start_id = report, max_id, max_id
         self.unconfirmed: list[str] = []
+        #: the task ids the server said each import of this push made, while it says so
+        #: (an asynchronous import does not): ``None`` once one import did not
+        self.own_tasks: set[int] | None = set()
 
     def _found(self, mapping: dict[str, int]) -> None:
         """Record tasks found on the server for these ids (created by this push)."""
@@ -119,11 +122,15 @@ class TaskImporter:
         """
         error = None
         try:
-            self.client.import_tasks(self.project_id, chunk)
+            answer = self.client.import_tasks(self.project_id, chunk)
         except (LabelStudioConnectionError, LabelStudioAuthError):
+            self.own_tasks = None  # (it may have made tasks nobody heard about)
             raise
         except LabelStudioError as exc:  # the server rejected this chunk
             error = str(exc)
+            self.own_tasks = None  # (a failure after the tasks were made names none)
+        else:
+            self._note_own(answer, len(chunk))
         missing = self._record(chunk_ids)
         if not missing:
             return
@@ -148,6 +155,17 @@ class TaskImporter:
             return
         if rest:
             self.push(rest, [chunk[pos[i]] for i in rest])
+
+    def _note_own(self, answer, n_sent: int) -> None:
+        """Keep the ids of the tasks an import made, where its answer names them all."""
+        ids = answer.get("task_ids") if isinstance(answer, dict) else None
+        if self.own_tasks is None or not isinstance(ids, list) or len(ids) != n_sent:
+            self.own_tasks = None
+            return
+        try:
+            self.own_tasks.update(int(t) for t in ids)
+        except (TypeError, ValueError):
+            self.own_tasks = None
 
     def wait_unconfirmed(self) -> None:
         """Wait for tasks of an asynchronous import to show up; those that do not fail."""
@@ -197,8 +215,12 @@ class TaskImporter:
         push at once): of the tasks made since this push listed the project, the oldest of
         each item stays and the later ones are deleted when nobody answered them yet. The
         other push does the same, so both keep the same task; the ledger records it.
-        The items are in ``report.raced``; a later task answered (or drafted) by then
-        stays (``report.duplicates``). An item is its ``dataqa_id`` in a project, as a
+        The items are in ``report.raced``; those whose kept task is the other push's
+        count as already there (``report.skipped``), not as created, so the two reports
+        together count each task once (from the task ids the server's import answers
+        with, as Label Studio's does for an import it runs at once; without them, as
+        after an import the server rejected in part, both reports count such items).
+        A later task answered (or drafted) by then stays (``report.duplicates``). An item is its ``dataqa_id`` in a project, as a
         pull matches answers by it. The listing assumes a server shows tasks in the
         order of their ids (SQLite does; with PostgreSQL a bulk insert may show late, and
         the two pushes may then keep different tasks: the next push of each ledger
@@ -216,12 +238,16 @@ class TaskImporter:
                 answered = int(t.get("total_annotations") or 0) + int(
                     t.get("cancelled_annotations") or 0) + bool(t.get("draft_exists"))
                 by_item.setdefault(str(iid), []).append((int(t["id"]), answered))
+        own = self.own_tasks
         keep: dict[str, int] = {}
+        raced: list[str] = []
         for iid, found in sorted(by_item.items()):
+            found.sort()
+            if len(found) > 1 or (own is not None and found[0][0] not in own):
+                keep[iid] = found[0][0]
             if len(found) < 2:
                 continue
-            found.sort()
-            keep[iid] = found[0][0]
+            raced.append(iid)
             for task_id, answered in found[1:]:
                 if answered or not self._delete_unanswered(task_id):
                     self.report.duplicates.append(iid)
@@ -229,5 +255,11 @@ class TaskImporter:
         if changed:
             self.ledger.record_tasks(self.queue, changed, project=self.project)
             self.report.task_ids.update(changed)
-        self.report.raced = sorted(keep)
+        # an item whose kept task is another push's was not created by this one: it is
+        # already there (so two racing reports count each task once)
+        others = {i for i, t in keep.items() if t not in own} if own is not None else set()
+        if others:
+            self.report.created = [i for i in self.report.created if i not in others]
+            self.report.skipped.extend(sorted(others))
+        self.report.raced = raced
         self.report.duplicates = sorted(set(self.report.duplicates))

@@ -21,7 +21,8 @@ class PushReport:
     created : list of str
         Ids for which a task was created by this call.
     skipped : list of str
-        Ids that already had a task in the project (nothing was sent for them).
+        Ids that already had a task in the project (nothing was sent for them), and
+        raced ids whose kept task another push made.
     failed : list of str
         Ids whose import the server rejected; see ``errors``.
     task_ids : dict
@@ -38,7 +39,8 @@ class PushReport:
     raced : list of str
         Ids another push (from another ledger) created tasks of in the project at the same
         moment as this one: the oldest task of each was kept (and recorded), the later
-        unanswered ones deleted, so each item has one task.
+        unanswered ones deleted, so each item has one task. One whose kept task the other
+        push made counts in ``skipped``, not ``created``.
     seconds : float
     """
 

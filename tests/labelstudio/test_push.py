@@ -346,6 +346,9 @@ def test_a_push_raced_by_another_ledger_keeps_one_task_per_item(ls_server, ls_cl
     assert counts == {"x-0": 1, "x-1": 1, "x-2": 1, "x-3": 1, "x-4": 2, "x-5": 2}
     assert rep.raced == ["x-1", "x-2", "x-3", "x-4", "x-5"]
     assert rep.duplicates == ["x-4", "x-5"] and rep.to_dict()["n_raced"] == 5
+    # x-1 and x-2 keep the other push's task: this push created 4 tasks, not 6
+    assert (rep.n_created, sorted(rep.skipped)) == (4, ["x-1", "x-2"])
+    assert sorted(rep.created) == ["x-0", "x-3", "x-4", "x-5"]
     assert ("another push created tasks of 5 of these items at the same moment ('x-1', "
             "'x-2', 'x-3', 'x-4', 'x-5'): one task each was kept") in str(rep)
     recorded = ledger.task_ids(project=rep.project)
@@ -389,6 +392,9 @@ def test_two_ledgers_pushing_the_same_items_at_once_make_one_task_each(ls_server
     assert set(counts) == set(items["id"]) and set(counts.values()) == {1}
     on_server = {t["data"]["dataqa_id"]: t["id"] for t in ls_client.list_tasks(
         reports["one"].project_id)}
+    # the two reports together count each task once
+    assert reports["one"].n_created + reports["two"].n_created == 120
+    assert reports["one"].n_skipped + reports["two"].n_skipped == 120
     for name in ("one", "two"):
         assert reports[name].n_failed == 0
         # what a ledger recorded is on the server, or is found again by its next push
