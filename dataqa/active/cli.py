@@ -321,7 +321,7 @@ def next_command(
                                        help="Comma-separated class names for --push "
                                             "(default: recorded for the project, else the ledger's labels)."),
     url: str | None = typer.Option(None, "--url", help="Label Studio address for --push "
-                                                       "(default $LABEL_STUDIO_URL)."),
+                                                       "(default $LABEL_STUDIO_URL, else http://127.0.0.1:8089)."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for each answer of "
                                                           "Label Studio with --push."),
 ) -> None:

@@ -255,7 +255,7 @@ def drift_command(
                                        help="Comma-separated class names for --push "
                                             "(default: the reference's labels)."),
     url: str | None = typer.Option(None, "--url", help="Label Studio address for --push "
-                                                       "(default $LABEL_STUDIO_URL)."),
+                                                       "(default $LABEL_STUDIO_URL, else http://127.0.0.1:8089)."),
     seed: int = typer.Option(0, "--seed", help="Random state."),
     format: str | None = FORMAT_OPT,
     sep: str | None = SEP_OPT,

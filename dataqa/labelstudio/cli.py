@@ -202,8 +202,8 @@ def push_command(
                                 "(default: those recorded for the project)."),
     url: str | None = typer.Option(None, "--url", help=_URL_HELP),
     chunk_size: int = typer.Option(500, "--chunk-size", help="Tasks per import request."),
-    data_kind: str | None = typer.Option(None, "--data-kind", help="text, image or table."),
-    column: str | None = typer.Option(None, "--column", help="The text or image column."),
+    data_kind: str | None = typer.Option(None, "--data-kind", help="text, image or table (default: text with a text column, else image with an image column, else table)."),
+    column: str | None = typer.Option(None, "--column", help="The text or image column (default text / image)."),
     timeout: float = typer.Option(60.0, "--timeout", help=_TIMEOUT_HELP),
     pretick: str | None = typer.Option(
         None, "--pretick", help="What is pre-selected: none, given (the label column) or "
