@@ -1713,10 +1713,14 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 df.attrs[_NO_HEADER_ATTR] = True
             if decimal in (None, ".") and thousands != ",":
                 _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
+            warned: list = []
             if decimal in (None, ".") and thousands is None:
-                _warn_thousands_points(path, df, fmt=fmt, header=header, compression=comp,
-                                       options=_delimited_options(path, fmt, sep, enc,
-                                                                  decimal, comp))
+                warned = _warn_thousands_points(
+                    path, df, fmt=fmt, header=header, compression=comp,
+                    options=_delimited_options(path, fmt, sep, enc, decimal, comp))
+            if thousands is None:
+                _warn_grouped_thousands(path, df, {*string_columns, *(text_columns or ()),
+                                                   *warned}, decimal or ".")
             if decimal not in (None, "."):
                 df.attrs[_DECIMAL_ATTR] = decimal
         if len(df) == 0:
@@ -2065,16 +2069,16 @@ def _grouped_numbers(path: Path, df: pd.DataFrame, mark: str, decimal: str, *,
 
 
 def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bool,
-                           compression: str | None, options: dict) -> None:
+                           compression: str | None, options: dict) -> list:
     """Warn when a column of a file whose fields are separated by ``;`` (as files written
     where ',' is the decimal mark are) holds numbers that all have exactly three digits
     after each '.' (``473.715``): if that '.' separates thousands, they are read a
     thousand times too small, without another word (or as text, ``1.200.000``). The
     file's first 2,000 rows of its float columns are read again as text to see how they
     are written. Not for tab- or comma-separated files, where a '.' is a decimal point
-    far more often."""
+    far more often. Returns the columns it warned about."""
     if options.get("sep") != ";" or df.empty:
-        return
+        return []
     floats = [i for i, c in enumerate(df.columns) if pd.api.types.is_float_dtype(df[c])]
     texts = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
     columns: list[tuple[object, pd.Series]] = []
@@ -2096,7 +2100,7 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
         if len(vals) >= 5 and vals.str.fullmatch(_THOUSANDS_POINTS).all():
             found.append((name, vals.iloc[0]))
     if not found:
-        return
+        return []
     names = ", ".join(repr(str(c)) for c, _ in found[:5])
     first = df[found[0][0]]
     read = (f"read as decimals ({float(found[0][1]):g}). If '.' separates thousands there, "
@@ -2109,35 +2113,76 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
         f"every '.' (e.g. {found[0][1]!r}), {read}: read the file with --thousands '.' "
         f"--decimal ',' (API: thousands='.', decimal=','), or save them without the "
         f"thousands separator.", UserWarning, stacklevel=caller_stacklevel())
+    return [name for name, _ in found]
 
 
 #: A number that groups its thousands: ``1,455,668``, ``1.455.668,5``, ``1 455 668``.
 _GROUPED = re.compile(r"\s*[-+]?[0-9]{1,3}([,.' \u00a0])[0-9]{3}(\1[0-9]{3})*([.,][0-9]+)?\s*")
 
 
+def _grouped_thousands(values: pd.Series) -> tuple[str, str, bool] | None:
+    """``(an example, its thousands mark, whether its decimal mark is ',')`` when the
+    values (the first 200 given) are all numbers, some grouping their thousands
+    (``1,455,668``, ``1.455.668,5``, ``1 455 668``), which are read as text; else None."""
+    vals = values.dropna().astype(str).iloc[:200]
+    # one ',' or '.' with three digits after it (1,299) may as well be a decimal mark
+    # (said by the decimal-comma hint): two of them, or a space or apostrophe, group
+    # thousands
+    # (numbers below a thousand have no separator: 12,50 beside 3.184,81)
+    if not (len(vals) and (vals.str.fullmatch(_GROUPED)
+                           | vals.str.fullmatch(r"\s*[-+]?[0-9]{1,3}([.,][0-9]+)?\s*")).all() and (
+            vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any()
+            or vals.str.contains(r"[0-9][' \u00a0][0-9]{3}").any())):
+        return None
+    grouped = vals[vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}")]
+    example = grouped.iloc[0]
+    mark = re.search(r"[0-9]([,.' \u00a0])[0-9]{3}", example).group(1)
+    # a decimal comma beside '.' groups (1.455.668,5), or beside a space (1 234,5)
+    comma = mark == "." or (mark != "," and bool(re.search(r",[0-9]+\s*$", example)))
+    return example, mark, comma
+
+
 def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
     """A sentence for an error about non-numeric columns when one of them holds numbers
     that group their thousands (``1,455,668``), which are read as text; else ``""``."""
     for c in columns:
-        vals = df[c].dropna().astype(str).iloc[:200]
-        # one ',' or '.' with three digits after it (1,299) may as well be a decimal mark
-        # (said by the decimal-comma hint): two of them, or a space or apostrophe, group
-        # thousands
-        # (numbers below a thousand have no separator: 12,50 beside 3.184,81)
-        if len(vals) and (vals.str.fullmatch(_GROUPED)
-                          | vals.str.fullmatch(r"\s*[-+]?[0-9]{1,3}([.,][0-9]+)?\s*")).all() and (
-                vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}[,.' \u00a0][0-9]").any()
-                or vals.str.contains(r"[0-9][' \u00a0][0-9]{3}").any()):
-            grouped = vals[vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}")]
-            example = grouped.iloc[0]
-            mark = re.search(r"[0-9]([,.' \u00a0])[0-9]{3}", example).group(1)
-            # a decimal comma beside '.' groups (1.455.668,5), or beside a space (1 234,5)
-            comma = mark == "." or (mark != "," and re.search(r",[0-9]+\s*$", example))
+        found = _grouped_thousands(df[c])
+        if found is not None:
+            example, mark, comma = found
             how = f"--thousands {mark!r}" + (" --decimal ','" if comma else "")
             return (f" Column {str(c)!r} holds numbers that group their thousands (e.g. "
                     f"{example!r}), which are read as text: read the file with {how} "
                     f"(API: thousands={mark!r}), or save them without the separator.")
     return ""
+
+
+def _warn_grouped_thousands(path: Path, df: pd.DataFrame, skip, decimal: str) -> None:
+    """Warn when text columns of a file read without a thousands separator hold numbers
+    that group their thousands with two marks or more (``5.100,58``, ``1,455,668``) or
+    with spaces or apostrophes (``12 500``): they stay text, so a drift check does not
+    compare them by value (an identifier, nearly every value distinct) and an audit
+    leaves them out of its features. A single ',' or '.' before three digits
+    (``1,299``) is said by the decimal warnings, as either reading."""
+    said = set(df.attrs.get(_DECIMAL_WARNED_ATTR, ()))
+    found = []
+    for c in df.columns:
+        if (str(c) in said or c in skip or pd.api.types.is_numeric_dtype(df[c])
+                or pd.api.types.is_bool_dtype(df[c])):
+            continue
+        got = _grouped_thousands(df[c])
+        if got is not None and len(df[c].dropna()) >= 5:
+            found.append((c, *got))
+    if not found:
+        return
+    c, example, mark, comma = found[0]
+    how = f"--thousands {mark!r}" + (" --decimal ','" if comma and decimal != "," else "")
+    api = f"thousands={mark!r}" + (", decimal=','" if comma and decimal != "," else "")
+    names = ", ".join(repr(str(f[0])) for f in found[:5])
+    warnings.warn(
+        f"{str(path)!r}: column(s) {names} look like numbers that group their thousands "
+        f"(e.g. {example!r}) and are read as text, so they are not compared or used as "
+        f"numbers: read the file with {how} (API: {api}), or save them without the "
+        f"separator.", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _decimal_comma_hint(df: pd.DataFrame, columns, *, again: bool = True) -> str:

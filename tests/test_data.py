@@ -2270,3 +2270,54 @@ def test_two_digit_label_codes_keep_their_leading_zeros(tmp_path):
                                          r"otherwise \(e\.g\. 'c01'\)"):
         stray = load_table(tmp_path / "stray.csv", text_columns=["label"])
     assert stray["label"].tolist() == [1, 2, 1, 2, 1]
+
+
+def test_grouped_thousands_read_as_text_are_warned_about(tmp_path):
+    # 5.100,58 in a ';' file was read as text without a word: drift then called the column
+    # an identifier and left it out ("no drift" for a shift it sees once read as numbers)
+    def write(name, text):
+        (tmp_path / name).write_text(text)
+        return tmp_path / name
+
+    cases = [
+        ("eu.csv", "a;b\n" + "".join(f"{k}.234,5;{k}\n" for k in range(1, 8)), {"sep": ";"},
+         r"'a' look like numbers that group their thousands \(e.g. '1.234,5'\) and are read "
+         r"as text, so they are not compared or used as numbers: read the file with "
+         r"--thousands '.' --decimal ',' \(API: thousands='.', decimal=','\)", {"sep": ";",
+                                                                              "thousands": ".",
+                                                                              "decimal": ","}),
+        ("us.csv", "a,b\n" + "".join(f'"{k},234,567",{k}\n' for k in range(1, 8)), {},
+         r"\(e.g. '1,234,567'\) .* --thousands ',' \(API: thousands=','\)",
+         {"thousands": ","}),
+        ("fr.tsv", "a\tb\n" + "".join(f"{k} 234,5\t{k}\n" for k in range(1, 8)),
+         {"format": "tsv"}, r"--thousands ' ' --decimal ','", {"format": "tsv",
+                                                                "thousands": " ",
+                                                                "decimal": ","}),
+        # --decimal ',' given, the thousands mark not: only the latter is asked for
+        ("de.csv", "a;b\n" + "".join(f"{k}.234,5;{k}\n" for k in range(1, 8)),
+         {"sep": ";", "decimal": ","}, r"read the file with --thousands '.' \(API: "
+                                       r"thousands='.'\)", {"sep": ";", "decimal": ",",
+                                                            "thousands": "."}),
+    ]
+    for name, text, kw, message, fix in cases:
+        path = write(name, text)
+        with pytest.warns(UserWarning, match=message):
+            assert not pd.api.types.is_numeric_dtype(load_table(path, **kw)["a"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = load_table(path, **fix)["a"]
+        assert pd.api.types.is_numeric_dtype(got) and got.iloc[0] in (1234.5, 1234567)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # codes, a single comma before three digits (either reading: the decimal
+        # warnings' case), fewer than five values: nothing said
+        load_table(write("ids.csv", "a,b\n" + "".join(f"A{k}-1,{k}\n" for k in range(8))))
+        load_table(write("one.csv", "a;b\n" + "".join(f"{k},234;{k}\n" for k in range(1, 8))),
+                   sep=";")
+        load_table(write("few.csv", "a,b\n" + "".join(f'"{k},234,567",{k}\n'
+                                                       for k in range(1, 3))))
+    # 1.500.000 in a ';' file is said once, by the points' own warning
+    with pytest.warns(UserWarning) as record:
+        load_table(write("pts.csv", "a;b\n" + "".join(f"{k}.500.000;{k}\n"
+                                                      for k in range(1, 8))), sep=";")
+    assert len(record) == 1 and "exactly three digits after every '.'" in str(record[0].message)

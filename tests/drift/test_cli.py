@@ -515,6 +515,38 @@ def test_grouped_thousands_are_read_as_numbers_with_thousands(tmp_path):
     assert cols.loc["x", "kind"] == "numeric"
 
 
+def test_points_between_thousands_are_said_and_read_with_the_options(tmp_path):
+    # 5.100,58 in ';' files was read as text and left out as "an identifier" without a
+    # word: "no drift" where the amounts moved
+    ref, cur = tables(tmp_path)
+    for name, path in (("r", ref), ("c", cur)):
+        df = pd.read_csv(path)
+        df["x"] = [f"{v * 1000 + 5000:,.2f}".replace(",", "_").replace(".", ",")
+                   .replace("_", ".") for v in df["x"]]
+        df.to_csv(tmp_path / f"{name}_eu.csv", sep=";", index=False)
+    args = ["drift", str(tmp_path / "r_eu.csv"), str(tmp_path / "c_eu.csv"), "--sep", ";",
+            "--permutations", "19", "-q"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, [*args, "--out", str(tmp_path / "plain")])
+    assert res.exit_code == 0, res.output
+    said = [" ".join(str(w.message).split()) for w in caught]
+    assert any("r_eu.csv': column(s) 'x' look like numbers that group their thousands (e.g. "
+               "'" in m and "read the file with --thousands '.' --decimal ','" in m
+               for m in said), said
+    # the current file is told its own options
+    assert any("c_eu.csv'" in m and "read the file with --current-thousands '.' "
+               "--current-decimal ','" in m for m in said), said
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, [*args, "--thousands", ".", "--decimal", ",", "--out",
+                                  str(tmp_path / "eu")])
+    assert res.exit_code == 0, res.output
+    assert not [w for w in caught if "look like numbers" in str(w.message)]
+    cols = pd.read_csv(tmp_path / "eu" / "columns.csv").set_index("column")
+    assert cols.loc["x", "kind"] == "numeric" and bool(cols.loc["x", "drifted"])
+
+
 def test_decimal_commas_in_both_files_are_refused_not_compared_as_categories(tmp_path):
     ref, cur = tables(tmp_path)
     pd.read_csv(ref).to_csv(tmp_path / "eu_ref.csv", sep=";", decimal=",", index=False)
