@@ -12,6 +12,7 @@ arguments of :func:`dataqa.data.load_table` with :func:`read_options`::
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -469,6 +470,10 @@ def without_api_hints(text: str) -> str:
         i = k if keep_close else k + 1
 
 
+#: Errors of the place written to (full disk, quota, read-only, forbidden): said in one
+#: line, not as a traceback.
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
 #: Where the command line is, for a Ctrl-C that reaches the console script
 #: (:mod:`dataqa._entry`): ``"starting"`` until a command wrapped by :func:`handle_errors`
 #: (every command is) begins, ``"running"``, then ``"finished"`` once it has returned.
@@ -482,7 +487,10 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from dataqa.outdir import set_command_line
+
         RUN_PHASE["phase"] = "running"
+        set_command_line(_command_line())
         try:
             out = func(*args, **kwargs)
         except DataqaError as exc:
@@ -494,7 +502,32 @@ def handle_errors(func: F) -> F:
             err_console.print(f"interrupted: {note}" if note else "interrupted", markup=False,
                               highlight=False, style="red")
             raise typer.Exit(code=130) from None
+        except OSError as exc:
+            if exc.errno not in _DISK_ERRNOS:
+                raise
+            # a full disk, a quota, a read-only or forbidden place
+            where = f" ({str(exc.filename)!r})" if exc.filename else ""
+            err_console.print(
+                f"error: {exc.strerror or exc}{where}. Free some space, or give a place you "
+                f"may write to (or read from), then run the command again; a folder it was "
+                f"writing keeps INCOMPLETE.json until then.", markup=False,
+                highlight=False, style="red", soft_wrap=True)
+            raise typer.Exit(code=1) from None
+        finally:
+            set_command_line(None)
         RUN_PHASE["phase"] = "finished"
         return out
 
     return wrapper  # type: ignore[return-value]
+
+
+def _command_line() -> str | None:
+    """The command line as typed (``dataqa audit data.csv --out a``), for messages that
+    say what to run again; ``None`` when dataqa runs inside another program."""
+    import shlex
+    import sys
+
+    prog = Path(sys.argv[0]).name if sys.argv else ""
+    if prog in ("dataqa", "dataqa.exe"):
+        return shlex.join(["dataqa", *sys.argv[1:]])
+    return None

@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "DataqaError",
     "DataLoadError",
+    "IncompleteFolderError",
     "MissingColumnError",
     "EmptyDataError",
     "LabelError",
@@ -154,6 +155,11 @@ def _rebuild_error(cls, args, state):
 
 class DataLoadError(DataqaError):
     """A table could not be read (unknown format, unreadable file)."""
+
+
+class IncompleteFolderError(DataLoadError):
+    """An output folder whose writing did not finish (it holds ``INCOMPLETE.json``, see
+    :mod:`dataqa.outdir`): its files may be of two runs."""
 
 
 def _data_like(name: object, *, loose: bool = False) -> bool:

@@ -176,12 +176,21 @@ class AuditResult:
         set: ``set_id, kind, size, ids, labels``, lists ``;``-joined), plus
         ``review_plan.csv`` and
         ``verified.json`` when a plan or a verified estimate is attached.
+
+        While it writes, the folder holds ``INCOMPLETE.json`` (:mod:`dataqa.outdir`): a
+        run stopped before the last file leaves it, and :meth:`load` then refuses the
+        folder instead of reading files of two runs as one.
         """
         from dataqa.audit.report import check_image_shape
+        from dataqa.outdir import writing_folder
 
         image_shape = check_image_shape(self, image_shape)  # before anything is written
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        with writing_folder(out_dir, "AuditResult.save"):
+            return self._save(Path(out_dir), image_shape)
+
+    def _save(self, out: Path, image_shape) -> dict[str, Path]:
+        from dataqa.outdir import write_text_atomic
+
         paths = {"issues": out / "issues.csv", "report": out / "report.html",
                  "summary": out / "summary.json", "pred_probs": out / "pred_probs.npy",
                  "items": out / "items.parquet"}
@@ -212,8 +221,8 @@ class AuditResult:
             self.review_plan.to_csv(paths["review_plan"], index=False)
         if self.verified is not None:
             paths["verified"] = out / "verified.json"
-            paths["verified"].write_text(json.dumps(self.verified.to_dict(), indent=2,
-                                                    default=_json_default))
+            write_text_atomic(paths["verified"], json.dumps(self.verified.to_dict(), indent=2,
+                                                            default=_json_default))
         from dataqa._cli_utils import set_aside_earlier
 
         # the sheet goes with its plan: it stays beside a plan this result writes again
@@ -225,8 +234,8 @@ class AuditResult:
         set_aside_earlier(out, [n for n, key in earlier.items() if key not in paths],
                           "an earlier audit or its review")
         self.to_html(paths["report"], image_shape=image_shape)
-        paths["summary"].write_text(json.dumps(self.summary_json(), indent=2,
-                                               default=_json_default))
+        write_text_atomic(paths["summary"], json.dumps(self.summary_json(), indent=2,
+                                                       default=_json_default))
         return paths
 
     def _items_frame(self) -> pd.DataFrame:
@@ -250,25 +259,57 @@ class AuditResult:
         ------
         DataLoadError
             When a file is missing (the folder is not an audit's, or was written by an
-            older dataqa without ``pred_probs.npy`` / ``items.parquet``: audit again).
+            older dataqa without ``pred_probs.npy`` / ``items.parquet``: audit again), a
+            file cannot be read, or the files do not agree on the number of items.
+        dataqa.errors.IncompleteFolderError
+            When a run writing the folder stopped before its last file (it left
+            ``INCOMPLETE.json``): the files may be of two runs.
         """
         from dataqa.data import LabeledTable
         from dataqa.errors import DataLoadError
+        from dataqa.outdir import check_complete
 
         out = Path(out_dir)
+        check_complete(out, "audit folder")
         need = ["issues.csv", "summary.json", "pred_probs.npy", "items.parquet"]
         missing = [f for f in need if not (out / f).is_file()]
         if missing:
             raise DataLoadError(
                 f"{str(out)!r} is not a complete audit folder: {', '.join(missing)} "
                 f"missing; run `dataqa audit ... --out {out}` (this version) first.")
-        summary = json.loads((out / "summary.json").read_text())
-        issues = pd.read_csv(out / "issues.csv", dtype={"id": str, "given_label": str,
-                                                        "suggested_label": str, "file": str},
-                             keep_default_na=False, na_values={"label_issue_score": ["", "nan"]})
-        items = pd.read_parquet(out / "items.parquet")
-        pred_probs = np.load(out / "pred_probs.npy")
-        names = [str(c) for c in summary["class_names"]]
+        reading = "summary.json"
+        try:
+            summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+            reading = "issues.csv"
+            issues = pd.read_csv(out / "issues.csv",
+                                 dtype={"id": str, "given_label": str,
+                                        "suggested_label": str, "file": str},
+                                 keep_default_na=False,
+                                 na_values={"label_issue_score": ["", "nan"]})
+            reading = "items.parquet"
+            items = pd.read_parquet(out / "items.parquet")
+            reading = "pred_probs.npy"
+            pred_probs = np.load(out / "pred_probs.npy")
+            names = [str(c) for c in summary["class_names"]]
+            n = int(summary["n"])
+        except (OSError, ValueError, KeyError, TypeError, pd.errors.ParserError,
+                pd.errors.EmptyDataError) as exc:
+            raise DataLoadError(
+                f"{str(out / reading)!r} cannot be read as part of an audit folder "
+                f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); it was cut "
+                f"short or edited: run `dataqa audit ... --out {out}` again.") from None
+        counts = {"summary.json": n, "issues.csv": len(issues), "items.parquet": len(items),
+                  "pred_probs.npy": len(pred_probs)}
+        if len(set(counts.values())) > 1 or pred_probs.ndim != 2 \
+                or pred_probs.shape[1] != len(names):
+            said = ", ".join(f"{f} {k}" for f, k in counts.items())
+            if len(set(counts.values())) == 1:
+                said = (f"pred_probs.npy of shape {pred_probs.shape} for "
+                        f"{len(names)} classes")
+            raise DataLoadError(
+                f"the files of audit folder {str(out)!r} do not agree on the items "
+                f"({said}): they are of two audits, or were cut short or edited; run "
+                f"`dataqa audit ... --out {out}` again.")
         index = {c: k for k, c in enumerate(names)}
         cols = summary.get("columns", {})
         labels = items["given_label"].astype(str).map(index).to_numpy(dtype=np.int64)

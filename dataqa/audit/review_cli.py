@@ -13,6 +13,7 @@ from dataqa._cli_utils import (
     FORMAT_OPT,
     NO_HEADER_OPT,
     SEP_OPT,
+    check_out_dir,
     console,
     err_console,
     handle_errors,
@@ -21,6 +22,7 @@ from dataqa._cli_utils import (
     write_csv_atomic,
 )
 from dataqa.errors import EmptyDataError, InvalidSettingError, MissingColumnError, format_ids
+from dataqa.outdir import write_text_atomic, writing_folder
 
 __all__ = ["review_app"]
 
@@ -38,7 +40,9 @@ def _load(audit_dir: Path):
         raise InvalidSettingError(
             f"AUDIT_DIR {str(audit_dir)!r} is not a folder; give the --out folder of "
             f"`dataqa audit`.")
-    return AuditResult.load(audit_dir)
+    result = AuditResult.load(audit_dir)
+    check_out_dir(audit_dir, "AUDIT_DIR")  # (the plan, sheet and estimate go there)
+    return result
 
 
 #: Classes named at most in the line that says what a verified_label may be.
@@ -192,21 +196,23 @@ def plan_command(
     sheet = _items_to_push(result, new_ids)
     sheet["verified_label"] = ""
     client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
-    if add is None:
-        # an earlier plan's sheets may hold a person's answers, and its estimate is not
-        # this plan's: all go aside, and the summary and report stop showing that estimate
-        set_aside_earlier(audit_dir, ["review_plan.csv", *_review_sheets(audit_dir),
-                                      *_review_pages(audit_dir),
-                                      "verified.json"],
-                          "an earlier review plan", replaced=True)
-    write_csv_atomic(plan, audit_dir / "review_plan.csv")
-    write_csv_atomic(_formulas_as_text(sheet), sheet_path, for_people=True,
-                     sep=sheet_sep or ",")
-    images = _sheet_images(result, sheet, sheet_path)
-    if add is None:
-        _drop_verified(result, audit_dir)
-    else:
-        _report_grown_plan(result, seen, audit_dir)
+    with writing_folder(audit_dir, "dataqa review plan"):
+        if add is None:
+            # an earlier plan's sheets may hold a person's answers, and its estimate is not
+            # this plan's: all go aside, and the summary and report stop showing that
+            # estimate
+            set_aside_earlier(audit_dir, ["review_plan.csv", *_review_sheets(audit_dir),
+                                          *_review_pages(audit_dir),
+                                          "verified.json"],
+                              "an earlier review plan", replaced=True)
+        write_csv_atomic(plan, audit_dir / "review_plan.csv")
+        write_csv_atomic(_formulas_as_text(sheet), sheet_path, for_people=True,
+                         sep=sheet_sep or ",")
+        images = _sheet_images(result, sheet, sheet_path)
+        if add is None:
+            _drop_verified(result, audit_dir)
+        else:
+            _report_grown_plan(result, seen, audit_dir)
     strata = plan.attrs["strata"]
     if add is None:
         console.print(f"review plan: [bold]{len(plan)}[/] of {int(strata['n_items'].sum())} "
@@ -486,7 +492,7 @@ def _drop_verified(result, audit_dir: Path) -> None:
         return
     for k in keys:
         del summary[k]
-    path.write_text(json.dumps(summary, indent=2, default=_json_default))
+    write_text_atomic(path, json.dumps(summary, indent=2, default=_json_default))
     result.verified = None
     result.to_html(audit_dir / "report.html")
 
@@ -755,11 +761,12 @@ def estimate_command(
     kept["id"] = kept["id"].str.strip()
     kept = kept[kept["id"].isin(set(record["reviewed_ids"]))].drop_duplicates()
     record["reviews"] = dict(zip(kept["id"], kept["verified_label"].str.strip(), strict=True))
-    (audit_dir / "verified.json").write_text(json.dumps(record, indent=2,
-                                                        default=_json_default))
-    result.to_html(audit_dir / "report.html")
-    (audit_dir / "summary.json").write_text(json.dumps(result.summary_json(), indent=2,
-                                                       default=_json_default))
+    with writing_folder(audit_dir, "dataqa review estimate"):
+        write_text_atomic(audit_dir / "verified.json",
+                          json.dumps(record, indent=2, default=_json_default))
+        result.to_html(audit_dir / "report.html")
+        write_text_atomic(audit_dir / "summary.json",
+                          json.dumps(result.summary_json(), indent=2, default=_json_default))
     pd.options.display.width = 120
     console.print(f"verified label-error rate: [bold]{v}[/]", highlight=False)
     console.print(f"  the interval: {v.describe().split(':', 1)[0].removeprefix('The interval is ')}"

@@ -457,16 +457,21 @@ class DriftResult:
     def save(self, out_dir: str | os.PathLike) -> dict[str, Path]:
         """Write ``drift.json``, ``columns.csv``, ``report.html`` (and ``windows.csv`` when
         the current data was split, with ``window_label_shift.csv`` when it had labels) to
-        ``out_dir``; return their paths."""
-        from dataqa._cli_utils import write_csv_atomic
+        ``out_dir``; return their paths. While it writes, the folder holds
+        ``INCOMPLETE.json`` (:mod:`dataqa.outdir`), which a run stopped before the last
+        file leaves behind."""
+        from dataqa.outdir import writing_folder
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        with writing_folder(out_dir, "DriftResult.save"):
+            return self._save(Path(out_dir))
+
+    def _save(self, out: Path) -> dict[str, Path]:
+        from dataqa._cli_utils import write_csv_atomic
+        from dataqa.outdir import write_text_atomic
+
         paths = {"json": out / "drift.json", "columns": out / "columns.csv",
                  "report": out / "report.html"}
-        tmp = out / ".drift.json.tmp"
-        tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
-        os.replace(tmp, paths["json"])
+        write_text_atomic(paths["json"], json.dumps(self.to_dict(), indent=2))
         write_csv_atomic(self.columns, paths["columns"])
         from dataqa._cli_utils import set_aside_earlier
 

@@ -91,6 +91,10 @@ def _items_from(source: Path, opts: dict, id_column: str | None, only: bool,
     score: ``AuditResult.review_queue``), whose class names are in
     ``items.attrs["dataqa_classes"]``."""
     if not _is_audit_dir(source):
+        from dataqa.outdir import check_complete
+
+        # (a drift queue.csv, a weak_labels.csv: their folder may hold a stopped run)
+        check_complete(Path(source).parent, f"the folder of --from {str(source)!r},")
         return _flagged(_read_items(source, opts, id_column, text_column), source, only)
     if opts or id_column is not None:
         raise InvalidSettingError(

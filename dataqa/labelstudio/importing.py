@@ -243,8 +243,7 @@ class TaskImporter:
         raced: list[str] = []
         for iid, found in sorted(by_item.items()):
             found.sort()
-            if len(found) > 1 or (own is not None and found[0][0] not in own):
-                keep[iid] = found[0][0]
+            keep[iid] = found[0][0]  # (an only task is the one to record, whoever made it)
             if len(found) < 2:
                 continue
             raced.append(iid)
@@ -257,7 +256,8 @@ class TaskImporter:
             self.report.task_ids.update(changed)
         # an item whose kept task is another push's was not created by this one: it is
         # already there (so two racing reports count each task once)
-        others = {i for i, t in keep.items() if t not in own} if own is not None else set()
+        others = ({i for i, t in keep.items() if t not in own} if own is not None
+                  else set())
         if others:
             self.report.created = [i for i in self.report.created if i not in others]
             self.report.skipped.extend(sorted(others))

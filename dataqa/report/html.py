@@ -202,12 +202,9 @@ class HtmlReport:
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the report atomically (temporary file, then rename) and return its path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.render(), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        from dataqa.outdir import write_text_atomic
+
+        return write_text_atomic(path, self.render())
 
 
 def shorten(text: object, limit: int = 300) -> str:

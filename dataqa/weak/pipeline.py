@@ -124,14 +124,20 @@ class WeakResult:
         -------
         dict
             ``{"labels": ..., "summary": ..., "report": ...}``: the paths written.
+
+        While it writes, the folder holds ``INCOMPLETE.json`` (:mod:`dataqa.outdir`),
+        which a run stopped before the last file leaves behind.
         """
+        from dataqa._cli_utils import write_csv_atomic
+        from dataqa.outdir import writing_folder
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         paths = {"labels": out / "weak_labels.csv", "summary": out / "lf_summary.csv",
                  "report": out / "report.html"}
-        self.labels.to_csv(paths["labels"], index=False)
-        self.summary.to_csv(paths["summary"], index_label="lf")
-        self.to_html(paths["report"])
+        with writing_folder(out, "WeakResult.save"):
+            write_csv_atomic(self.labels, paths["labels"])
+            write_csv_atomic(self.summary.rename_axis("lf").reset_index(), paths["summary"])
+            self.to_html(paths["report"])
         return paths
 
 

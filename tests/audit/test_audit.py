@@ -109,6 +109,58 @@ def test_load_refuses_an_incomplete_folder(tmp_path):
         AuditResult.load(tmp_path)
 
 
+def test_a_save_stopped_midway_leaves_the_folder_marked_and_load_refuses_it(
+        digits_result, tmp_path, monkeypatch):
+    # a run stopped between two files left new issues beside an old summary, and `review
+    # plan` planned from the mix (a cut issues.csv: 40 of 1,269 items, a rate 4x too high)
+    from dataqa.audit import AuditResult
+    from dataqa.errors import DataLoadError, IncompleteFolderError
+    from dataqa.outdir import MARK_NAME
+
+    _, _, res = digits_result
+    out = tmp_path / "out"
+    res.save(out)
+    assert not (out / MARK_NAME).exists()
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(AuditResult, "to_html", stop)  # after the data files, before the summary
+        with pytest.raises(KeyboardInterrupt) as info:
+            res.save(out)
+    assert "was being written and is incomplete (INCOMPLETE.json)" in info.value.dataqa_note
+    mark = json.loads((out / MARK_NAME).read_text())
+    assert mark["command"] == "AuditResult.save"
+    with pytest.raises(IncompleteFolderError, match=r"audit folder '.*out' is incomplete: "
+                                                    r"`AuditResult.save` was writing it \("
+                                                    r"started .* UTC\) and did not finish, so "
+                                                    r"its files may be of two runs"):
+        AuditResult.load(out)
+    res.save(out)  # the run again: whole, unmarked
+    assert not (out / MARK_NAME).exists()
+    assert len(AuditResult.load(out).issues) == len(res.issues)
+    # files cut short or of two audits (a copy, an edit): named, not read as one audit
+    issues = (out / "issues.csv").read_text()
+    (out / "issues.csv").write_text(issues[:len(issues) // 3].rsplit("\n", 1)[0] + "\n")
+    n = len(res.issues)
+    with pytest.raises(DataLoadError, match=rf"do not agree on the items \(summary.json {n}, "
+                                            rf"issues.csv \d+, items.parquet {n}, "
+                                            rf"pred_probs.npy {n}\)"):
+        AuditResult.load(out)
+    (out / "issues.csv").write_text(issues)
+    summary = (out / "summary.json").read_text()
+    (out / "summary.json").write_text(summary[:100])
+    with pytest.raises(DataLoadError, match=r"summary.json' cannot be read as part of an "
+                                            r"audit folder \(JSONDecodeError: .*\); it was "
+                                            r"cut short or edited"):
+        AuditResult.load(out)
+    (out / "summary.json").write_text(summary)
+    (out / "items.parquet").write_bytes(b"")
+    with pytest.raises(DataLoadError, match=r"items.parquet' cannot be read"):
+        AuditResult.load(out)
+
+
 def test_review_queue(digits_result):
     _, _, res = digits_result
     q = res.review_queue(top=5)

@@ -1,4 +1,5 @@
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -880,3 +881,40 @@ def test_a_printed_review_command_names_its_sheets_alike(tmp_path, monkeypatch):
     elsewhere = tmp_path.parent / "other.csv"
     assert _alike([aud, elsewhere, aud / "review_sheet_2.csv"]) == [
         str(tmp_path / "aud"), str(elsewhere), str(tmp_path / "aud" / "review_sheet_2.csv")]
+
+
+def test_an_audit_stopped_while_writing_is_said_and_its_folder_refused(tmp_path, monkeypatch):
+    # Ctrl-C between two files of the folder: the next command read the mix as one audit
+    from dataqa.audit import AuditResult
+
+    out, _ = _audit_dir(tmp_path, n=200)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes((out / "review_sheet.csv").read_bytes())
+    data = tmp_path / "digits.csv"
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    args = ["audit", str(data), "--label-column", "label", "--id-column", "id", "--out",
+            str(out), "--cv", "3", "--no-datalab", "--seed", "1", "-q"]
+    with monkeypatch.context() as m:
+        m.setattr(AuditResult, "to_html", stop)
+        m.setattr("sys.argv", ["/venv/bin/dataqa", *args])  # as the console script runs
+        res = runner.invoke(app, args)
+    assert res.exit_code == 130
+    assert (f"interrupted: {str(out)!r} was being written and is incomplete "
+            f"(INCOMPLETE.json); run the command again") in " ".join(res.output.split())
+    mark = json.loads((out / "INCOMPLETE.json").read_text())
+    assert mark["command"] == shlex.join(["dataqa", *args])
+    for args in (["review", "plan", str(out), "--budget", "40"],
+                 ["review", "estimate", str(out), "--reviews", str(sheet)]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert (f"error: audit folder {str(out)!r} is incomplete: `{mark['command']}` was "
+                f"writing it") in " ".join(res.output.split())
+    res = runner.invoke(app, ["audit", str(data), "--label-column", "label", "--id-column",
+                              "id", "--out", str(out), "--cv", "3", "--no-datalab", "-q"])
+    assert res.exit_code == 0, res.output
+    assert not (out / "INCOMPLETE.json").exists()
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0

@@ -232,3 +232,54 @@ def test_verify_tasks_carry_no_score_and_keep_the_input_order():
                          data_kind="text", column="text", data_columns=["text"],
                          to_name="text", model_version="m")
     assert [t["data"].get("priority") for t in active] == [0.1, 0.69, 0.3, None, 0.3]
+
+
+class _RaceServer:
+    """A scripted server for :class:`TaskImporter`: tasks of item ``x`` made by another
+    push (id 11) and by this one (id 12), with or without the import naming its tasks."""
+
+    def __init__(self, answer):
+        self.answer, self.tasks, self.deleted = answer, [], []
+
+    def import_tasks(self, project_id, tasks):
+        self.tasks = [{"id": 11, "data": {"dataqa_id": "x"}},
+                      {"id": 12, "data": {"dataqa_id": "x"}},
+                      {"id": 13, "data": {"dataqa_id": "y"}}]
+        return self.answer
+
+    def list_tasks(self, project_id, **kw):
+        return [t for t in self.tasks if t["id"] > (kw.get("min_id") or 0)]
+
+    def request(self, method, path, **kw):
+        return {"id": int(path.rsplit("/", 1)[1])}
+
+    def delete_tasks(self, ids):
+        self.deleted.extend(ids)
+        self.tasks = [t for t in self.tasks if t["id"] not in ids]
+
+
+class _Ledger:
+    def __init__(self):
+        self.recorded = {}
+
+    def record_tasks(self, queue, mapping, *, project):
+        self.recorded.update(mapping)
+
+
+@pytest.mark.parametrize("answer, created, skipped", [
+    ({"task_count": 2, "task_ids": [12, 13]}, ["y"], ["x"]),  # the kept task is the other's
+    ({"task_count": 2}, ["x", "y"], []),  # no ids: both reports count x (documented)
+    ({"task_count": 2, "task_ids": [12]}, ["x", "y"], []),  # ids of part: as without
+])
+def test_raced_items_count_once_where_the_import_names_its_tasks(answer, created, skipped):
+    from dataqa.labelstudio.importing import TaskImporter
+    from dataqa.labelstudio.reports import PushReport
+
+    server, ledger = _RaceServer(answer), _Ledger()
+    report = PushReport(project="p", project_id=1, queue="active")
+    imp = TaskImporter(server, ledger, 1, "p", "active", report, max_id=10)
+    imp.push(["x", "y"], [{"data": {"dataqa_id": "x"}}, {"data": {"dataqa_id": "y"}}])
+    imp.settle_races()
+    assert (sorted(report.created), sorted(report.skipped)) == (created, skipped)
+    assert report.raced == ["x"] and server.deleted == [12]
+    assert ledger.recorded == {"x": 11, "y": 13}  # the task that stayed, whoever made it

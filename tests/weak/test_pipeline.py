@@ -67,6 +67,10 @@ def test_weak_label_auto_on_a_dev_set(table, dev, lfs, tmp_path):
     paths = res.save(tmp_path / "out")
     assert {p.name for p in paths.values()} == {"weak_labels.csv", "lf_summary.csv", "report.html"}
     pd.testing.assert_frame_equal(pd.read_csv(paths["labels"]), res.labels)
+    # written whole (a temporary file renamed), as pandas writes them
+    assert paths["summary"].read_text() == res.summary.to_csv(index_label="lf")
+    assert paths["labels"].read_text() == res.labels.to_csv(index=False)
+    assert not (tmp_path / "out" / "INCOMPLETE.json").exists()
     summary = pd.read_csv(paths["summary"], index_col=0)
     assert summary.loc["kw_song", "Coverage"] == pytest.approx(3 / 8)
     html = res.to_html(tmp_path / "r.html").read_text()

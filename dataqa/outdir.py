@@ -1,0 +1,158 @@
+"""Output folders written whole or marked incomplete.
+
+A command writes several files into its folder (an audit: ``issues.csv``,
+``pred_probs.npy``, ``items.parquet``, ``summary.json``, ``report.html``...). Each file
+is written atomically (a temporary file renamed into place), but a run stopped between
+two files (Ctrl-C, a kill, a full disk) would leave some files of the new run beside
+others of the previous one, and a later command would read the mix as one run's.
+
+:func:`writing_folder` marks the folder while files are written: ``INCOMPLETE.json``
+(what was writing it, since when) is made before the first file and removed after the
+last. A run that stops between the two leaves the mark, and :func:`check_complete`
+(called by every reader of such a folder, e.g. :meth:`dataqa.audit.AuditResult.load`)
+refuses the folder, naming the command to run again. Running the command again
+rewrites every file and removes the mark. A second run writing into the same folder
+while the first one is (a live process on this machine) is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dataqa.errors import IncompleteFolderError, InvalidSettingError
+
+__all__ = ["MARK_NAME", "writing_folder", "check_complete", "write_text_atomic",
+           "set_command_line"]
+
+#: The mark a folder holds while (or, after a stopped run, since) files are written.
+MARK_NAME = "INCOMPLETE.json"
+
+#: Folders this process marks now (a save inside a command's own marked stretch).
+_ACTIVE: set[Path] = set()
+
+#: The command line running now (set by the command-line interface), named in a mark.
+_COMMAND: dict[str, str | None] = {"line": None}
+
+
+def set_command_line(line: str | None) -> None:
+    """Say which command line runs now (``None`` after it), for the marks it writes."""
+    _COMMAND["line"] = line
+
+
+def _what(default: str) -> str:
+    return _COMMAND["line"] or default
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all: a temporary file of a name
+    no other run uses, renamed into place, removed when the write fails."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read_mark(mark: Path) -> dict:
+    try:
+        data = json.loads(mark.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _alive(pid: object, host: object) -> bool:
+    """Whether ``pid`` is a running process of this machine (not this one)."""
+    if host != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # (another user's process)
+    return True
+
+
+@contextmanager
+def writing_folder(out: str | os.PathLike, command: str) -> Iterator[Path]:
+    """Mark folder ``out`` incomplete while the ``with`` block writes into it.
+
+    ``command`` says what writes it (the API method; the command line as typed when a
+    ``dataqa`` command runs), for the message of a later reader when this run does not
+    finish. Nested uses for one folder (a command around a ``save``) keep the outer mark.
+
+    Raises
+    ------
+    InvalidSettingError
+        Another process on this machine is writing into ``out`` now.
+    """
+    out = Path(out)
+    key = out.resolve()
+    if key in _ACTIVE:
+        yield out
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    mark = out / MARK_NAME
+    if mark.is_file():
+        old = _read_mark(mark)
+        if _alive(old.get("pid"), old.get("host")):
+            raise InvalidSettingError(
+                f"{str(out)!r} is being written by another run now ({old.get('command')}, "
+                f"process {old.get('pid')}, since {old.get('started_at')}); wait for it to "
+                f"finish, or give another output folder.")
+    started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    write_text_atomic(mark, json.dumps({
+        "command": _what(command), "pid": os.getpid(), "host": socket.gethostname(),
+        "started_at": started,
+        "note": "This folder was being written when that run stopped (interrupted, killed, "
+                "or an error such as a full disk): its files may be of two runs. Run the "
+                "command again; it removes this file when it finishes."}, indent=2) + "\n")
+    _ACTIVE.add(key)
+    try:
+        yield out
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt) and not getattr(exc, "dataqa_note", None):
+            exc.dataqa_note = (f"{str(out)!r} was being written and is incomplete "
+                               f"({MARK_NAME}); run the command again")
+        raise
+    else:
+        mark.unlink(missing_ok=True)
+    finally:
+        _ACTIVE.discard(key)
+
+
+def check_complete(out: str | os.PathLike, what: str = "folder") -> None:
+    """Refuse a folder whose writing did not finish (it holds :data:`MARK_NAME`).
+
+    Raises
+    ------
+    IncompleteFolderError
+        Naming the command that was writing it and when it started.
+    """
+    out = Path(out)
+    mark = out / MARK_NAME
+    if not mark.is_file():
+        return
+    old = _read_mark(mark)
+    if _alive(old.get("pid"), old.get("host")):
+        raise IncompleteFolderError(
+            f"{what} {str(out)!r} is being written now ({old.get('command')}, process "
+            f"{old.get('pid')}); wait for it to finish.")
+    command = old.get("command") or "the command that writes it"
+    raise IncompleteFolderError(
+        f"{what} {str(out)!r} is incomplete: `{command}` was writing it (started "
+        f"{old.get('started_at', 'at an unknown time')}) and did not finish, so its files "
+        f"may be of two runs; run that again (it removes {MARK_NAME} when done).")

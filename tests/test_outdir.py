@@ -1,0 +1,159 @@
+"""Output folders written whole or marked incomplete (:mod:`dataqa.outdir`)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from dataqa.errors import IncompleteFolderError, InvalidSettingError
+from dataqa.outdir import (
+    MARK_NAME,
+    check_complete,
+    write_text_atomic,
+    writing_folder,
+)
+
+
+def test_the_mark_stays_when_the_writing_stops_and_goes_when_it_ends(tmp_path):
+    out = tmp_path / "o"
+    with writing_folder(out, "dataqa thing --out o"):
+        mark = json.loads((out / MARK_NAME).read_text())
+        assert (mark["command"], mark["pid"], mark["host"]) == (
+            "dataqa thing --out o", os.getpid(), socket.gethostname())
+        with writing_folder(out, "inner save"):  # nested: the outer mark stays
+            pass
+        assert (out / MARK_NAME).is_file()
+    assert not (out / MARK_NAME).exists()
+    check_complete(out)  # nothing to say
+    for stop in (KeyboardInterrupt(), OSError(28, "No space left on device")):
+        with pytest.raises(type(stop)):
+            with writing_folder(out, "dataqa thing --out o"):
+                (out / "a.csv").write_text("half")
+                raise stop
+        assert (out / MARK_NAME).is_file()
+        with pytest.raises(IncompleteFolderError,
+                           match=r"folder '.*o' is incomplete: `dataqa thing --out o` was "
+                                 r"writing it \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) "
+                                 r"and did not finish, so its files may be of two runs; run "
+                                 r"that again \(it removes INCOMPLETE.json when done\)"):
+            check_complete(out)
+    # a stopped run's mark does not block the next run, which removes it
+    with writing_folder(out, "again"):
+        pass
+    check_complete(out)
+
+
+def test_a_folder_another_live_run_writes_is_refused(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / MARK_NAME).write_text(json.dumps({
+            "command": "dataqa audit x --out o", "pid": other.pid,
+            "host": socket.gethostname(), "started_at": "2026-01-01 00:00:00 UTC"}))
+        with pytest.raises(InvalidSettingError, match=r"is being written by another run now "
+                                                      r"\(dataqa audit x --out o, process "
+                                                      rf"{other.pid}, since 2026-01-01"):
+            with writing_folder(out, "dataqa audit y --out o"):
+                pass
+        with pytest.raises(IncompleteFolderError, match="is being written now"):
+            check_complete(out)
+    finally:
+        other.kill()
+        other.wait()
+    # once it is gone, its mark is a stopped run's
+    with pytest.raises(IncompleteFolderError, match="did not finish"):
+        check_complete(out)
+
+
+def test_write_text_atomic_leaves_nothing_half_written(tmp_path, monkeypatch):
+    path = tmp_path / "summary.json"
+    path.write_text("old")
+    real = os.replace
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        write_text_atomic(path, "new")
+    monkeypatch.setattr(os, "replace", real)
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+    write_text_atomic(path, "new")
+    assert path.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_drift_and_weak_saves_are_marked_too(tmp_path, monkeypatch):
+    from dataqa.drift import detect_drift
+    from dataqa.drift.result import DriftResult
+
+    ref = pd.DataFrame({"x": range(40), "c": ["a", "b"] * 20})
+    cur = pd.DataFrame({"x": range(5, 45), "c": ["a", "b"] * 20})
+    res = detect_drift(ref, cur, n_permutations=19)
+    res.save(tmp_path / "d")
+    assert not (tmp_path / "d" / MARK_NAME).exists()
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DriftResult, "to_html", stop)
+    with pytest.raises(KeyboardInterrupt):
+        res.save(tmp_path / "d")
+    with pytest.raises(IncompleteFolderError, match="`DriftResult.save` was writing it"):
+        check_complete(tmp_path / "d")
+
+
+def test_a_full_disk_is_said_in_one_line_and_the_folder_stays_marked(tmp_path, monkeypatch):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+    from dataqa.weak.pipeline import WeakResult
+
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"id": range(30), "text": ["buy now"] * 10 + ["nice song"] * 20}).to_csv(
+        data, index=False)
+    lfs = tmp_path / "lfs.py"
+    lfs.write_text("from labeling_functions.keywords import keyword_lf\n"
+                   "lfs = [keyword_lf('buy', 'buy', 1), keyword_lf('song', 'song', 0),\n"
+                   "       keyword_lf('now', 'now', 1)]\n")
+
+    def full(self, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(WeakResult, "to_html", full)
+    res = CliRunner().invoke(app, ["weak", str(data), "--lfs", str(lfs), "--cardinality", "2",
+                                   "--text-column", "text", "--id-column", "id", "--out",
+                                   str(tmp_path / "w"), "-q"])
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert (f"error: No space left on device ({str(tmp_path / 'w' / 'report.html')!r}). Free "
+            f"some space, or give a place you may write to") in text
+    assert "Traceback" not in text and (tmp_path / "w" / MARK_NAME).is_file()
+
+
+def test_ls_push_from_a_file_of_a_stopped_run_is_refused_before_any_request(tmp_path,
+                                                                            monkeypatch):
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+
+    folder = tmp_path / "drift_out"
+    folder.mkdir()
+    (folder / "queue.csv").write_text("id,text\n1,a\n2,b\n")
+    (folder / MARK_NAME).write_text(json.dumps({"command": "dataqa drift r.csv c.csv --out x",
+                                                "pid": 0, "host": "elsewhere",
+                                                "started_at": "2026-01-01 00:00:00 UTC"}))
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "k")
+    res = CliRunner().invoke(app, ["ls", "push", "--from", str(folder / "queue.csv"),
+                                   "--project", "p", "--classes", "a,b", "--ledger",
+                                   str(tmp_path / "l.db"), "--queue", "active", "--url",
+                                   "http://127.0.0.1:9"])
+    assert res.exit_code == 2, res.output
+    assert ("is incomplete: `dataqa drift r.csv c.csv --out x` was writing it (started "
+            "2026-01-01 00:00:00 UTC) and did not finish") in " ".join(res.output.split())
