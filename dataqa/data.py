@@ -2059,7 +2059,7 @@ def _grouped_numbers(path: Path, df: pd.DataFrame, mark: str, decimal: str, *,
     if refused:
         said = ", ".join(f"{str(c)!r} (e.g. {v!r})" for c, v in refused[:5])
         warnings.warn(
-            f"{str(path)!r}: --thousands {mark!r} (API: thousands=) left column(s) {said} as "
+            f"{str(path)!r}: --thousands {mark!r} (API: thousands={mark!r}) left column(s) {said} as "
             f"text: not every value there is a number with {mark!r} between groups of three "
             f"digits and {decimal!r} as its decimal mark (dates, times, codes and lists "
             f"are kept as written)."
@@ -2137,9 +2137,27 @@ def _grouped_thousands(values: pd.Series) -> tuple[str, str, bool] | None:
     grouped = vals[vals.str.contains(r"[0-9][,.' \u00a0][0-9]{3}")]
     example = grouped.iloc[0]
     mark = re.search(r"[0-9]([,.' \u00a0])[0-9]{3}", example).group(1)
-    # a decimal comma beside '.' groups (1.455.668,5), or beside a space (1 234,5)
-    comma = mark == "." or (mark != "," and bool(re.search(r",[0-9]+\s*$", example)))
-    return example, mark, comma
+    # a decimal comma beside '.' groups (1.455.668,5), or beside a space (1 234,5) in any
+    # value (12 500 beside 45 600,5)
+    comma = mark == "." or (mark != "," and bool(vals.str.contains(r",[0-9]+\s*$").any()))
+    return example, (" " if mark in _SPACES else mark), comma
+
+
+def _codes_not_amounts(values: pd.Series, mark: str) -> bool:
+    """Whether grouped values look like codes written in groups (phone numbers ``612 345
+    678``, ``+34 ...``, ``046 454 286``; versions ``1.100.200``; addresses
+    ``192.168.100.101``) rather than amounts: a leading ``+`` or a first group with a
+    leading zero, or one layout of digits throughout with no decimal part. (Amounts of
+    one size without decimals, ``1,234,567`` beside ``2,345,678``, are left unsaid too.)"""
+    vals = values.dropna().astype(str).str.strip().iloc[:200]
+    if vals.str.match(r"\+").any() or vals.str.match(r"-?0[0-9]").any():
+        return True
+    marks = re.escape(mark if mark != " " else _SPACES)
+    decimal = vals.str.contains(r"[.,][0-9]+$") & ~vals.str.contains(
+        rf"[{marks}][0-9]{{3}}$")
+    if decimal.any():
+        return False
+    return vals.str.replace(r"[0-9]", "d", regex=True).nunique() == 1
 
 
 def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:
@@ -2170,7 +2188,8 @@ def _warn_grouped_thousands(path: Path, df: pd.DataFrame, skip, decimal: str) ->
                 or pd.api.types.is_bool_dtype(df[c])):
             continue
         got = _grouped_thousands(df[c])
-        if got is not None and len(df[c].dropna()) >= 5:
+        if got is not None and len(df[c].dropna()) >= 5 and not _codes_not_amounts(
+                df[c], got[1]):
             found.append((c, *got))
     if not found:
         return

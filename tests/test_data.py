@@ -838,7 +838,7 @@ def test_thousands_separators(tmp_path):
     (tmp_path / "de.csv").write_text("date;time;ver;amount;zip;phone\n"
                                      "15.01.2024;12.30;3.14;1.234,5;114 55;030 123 456\n"
                                      "16.01.2024;13.45;2.5;-12,0;110 00;040 987 654\n")
-    with pytest.warns(UserWarning, match=r"--thousands '\.' \(API: thousands=\) left "
+    with pytest.warns(UserWarning, match=r"--thousands '\.' \(API: thousands='\.'\) left "
                                          r"column\(s\) 'date' \(e\.g\. '15\.01\.2024'\), "
                                          r"'time' \(e\.g\. '12\.30'\), 'ver' \(e\.g\. '3\.14'\) "
                                          r"as text"):
@@ -2286,9 +2286,13 @@ def test_grouped_thousands_read_as_text_are_warned_about(tmp_path):
          r"--thousands '.' --decimal ',' \(API: thousands='.', decimal=','\)", {"sep": ";",
                                                                               "thousands": ".",
                                                                               "decimal": ","}),
-        ("us.csv", "a,b\n" + "".join(f'"{k},234,567",{k}\n' for k in range(1, 8)), {},
-         r"\(e.g. '1,234,567'\) .* --thousands ',' \(API: thousands=','\)",
+        ("us.csv", "a,b\n" + "".join(f'"{k * 37},234,567",{k}\n' for k in range(1, 8)), {},
+         r"\(e.g. '37,234,567'\) .* --thousands ',' \(API: thousands=','\)",
          {"thousands": ","}),
+        # a decimal comma in one value only; no-break spaces are typed as ' '
+        ("nb.tsv", "a\tb\n" + "".join(f"{k * 13}\u00a0500\t{k}\n" for k in range(1, 7))
+         + "45\u00a0600,5\t7\n", {"format": "tsv"}, r"--thousands ' ' --decimal ','",
+         {"format": "tsv", "thousands": " ", "decimal": ","}),
         ("fr.tsv", "a\tb\n" + "".join(f"{k} 234,5\t{k}\n" for k in range(1, 8)),
          {"format": "tsv"}, r"--thousands ' ' --decimal ','", {"format": "tsv",
                                                                 "thousands": " ",
@@ -2306,12 +2310,17 @@ def test_grouped_thousands_read_as_text_are_warned_about(tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             got = load_table(path, **fix)["a"]
-        assert pd.api.types.is_numeric_dtype(got) and got.iloc[0] in (1234.5, 1234567)
+        assert pd.api.types.is_numeric_dtype(got) and got.iloc[0] in (1234.5, 37234567,
+                                                                       13500)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # codes, a single comma before three digits (either reading: the decimal
-        # warnings' case), fewer than five values: nothing said
+        # warnings' case), fewer than five values, numbers written in groups of one
+        # layout (phone numbers, also with +34 or a leading 0): nothing said
         load_table(write("ids.csv", "a,b\n" + "".join(f"A{k}-1,{k}\n" for k in range(8))))
+        for phone in ("6{k}2 345 678", "+34 6{k}2 345 678", "0{k}6 454 286"):
+            load_table(write("ph.csv", "a;b\n" + "".join(
+                phone.format(k=k) + f";{k}\n" for k in range(1, 8))), sep=";")
         load_table(write("one.csv", "a;b\n" + "".join(f"{k},234;{k}\n" for k in range(1, 8))),
                    sep=";")
         load_table(write("few.csv", "a,b\n" + "".join(f'"{k},234,567",{k}\n'
