@@ -326,6 +326,10 @@ def check_out_dir(path: str | os.PathLike, option: str = "--out") -> Path:
         raise InvalidSettingError(
             f"{option} {str(out)!r} lies under {str(parent)!r}, which is a file; give a folder path.")
     _try_writing(parent, option, out, "a folder")
+    if out.is_dir():  # (before any work: another run writing into it now)
+        from dataqa.outdir import refuse_if_being_written
+
+        refuse_if_being_written(out)
     return out
 
 
@@ -507,10 +511,12 @@ def handle_errors(func: F) -> F:
                 raise
             # a full disk, a quota, a read-only or forbidden place
             where = f" ({str(exc.filename)!r})" if exc.filename else ""
+            fix = ("free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else
+                   "give a place you may write to (or a file you may read), or change its "
+                   "permissions")
             err_console.print(
-                f"error: {exc.strerror or exc}{where}. Free some space, or give a place you "
-                f"may write to (or read from), then run the command again; a folder it was "
-                f"writing keeps INCOMPLETE.json until then.", markup=False,
+                f"error: {exc.strerror or exc}{where}: {fix}, then run the command again (a "
+                f"folder it was writing keeps INCOMPLETE.json until then).", markup=False,
                 highlight=False, style="red", soft_wrap=True)
             raise typer.Exit(code=1) from None
         finally:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from dataqa.errors import IncompleteFolderError, InvalidSettingError
 
-__all__ = ["MARK_NAME", "writing_folder", "check_complete", "write_text_atomic",
-           "set_command_line"]
+__all__ = ["MARK_NAME", "writing_folder", "check_complete", "refuse_if_being_written",
+           "write_text_atomic", "set_command_line"]
 
 #: The mark a folder holds while (or, after a stopped run, since) files are written.
 MARK_NAME = "INCOMPLETE.json"
@@ -86,13 +86,39 @@ def _alive(pid: object, host: object) -> bool:
     return True
 
 
+def refuse_if_being_written(out: str | os.PathLike) -> None:
+    """Refuse folder ``out`` while another live run on this machine writes into it (its
+    mark names a running process); a stopped run's mark is no obstacle.
+
+    Raises
+    ------
+    InvalidSettingError
+        Naming that run, and the mark to delete if no run is going (a process id reused
+        after a kill).
+    """
+    mark = Path(out) / MARK_NAME
+    if not mark.is_file():
+        return
+    old = _read_mark(mark)
+    if _alive(old.get("pid"), old.get("host")):
+        raise InvalidSettingError(
+            f"{str(out)!r} is being written by another run now ({old.get('command')}, "
+            f"process {old.get('pid')}, since {old.get('started_at')}); wait for it to "
+            f"finish, or give another output folder (if no run is going, delete "
+            f"{str(mark)!r}).")
+
+
 @contextmanager
-def writing_folder(out: str | os.PathLike, command: str) -> Iterator[Path]:
+def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main"
+                   ) -> Iterator[Path]:
     """Mark folder ``out`` incomplete while the ``with`` block writes into it.
 
     ``command`` says what writes it (the API method; the command line as typed when a
     ``dataqa`` command runs), for the message of a later reader when this run does not
     finish. Nested uses for one folder (a command around a ``save``) keep the outer mark.
+    ``stage`` names which files the run writes, for readers that need only some of them
+    (``"review"``: a review plan or estimate adds files to an audit's folder and leaves
+    the audit's own untouched; see :func:`check_complete`'s ``allow``).
 
     Raises
     ------
@@ -106,17 +132,11 @@ def writing_folder(out: str | os.PathLike, command: str) -> Iterator[Path]:
         return
     out.mkdir(parents=True, exist_ok=True)
     mark = out / MARK_NAME
-    if mark.is_file():
-        old = _read_mark(mark)
-        if _alive(old.get("pid"), old.get("host")):
-            raise InvalidSettingError(
-                f"{str(out)!r} is being written by another run now ({old.get('command')}, "
-                f"process {old.get('pid')}, since {old.get('started_at')}); wait for it to "
-                f"finish, or give another output folder.")
+    refuse_if_being_written(out)
     started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     write_text_atomic(mark, json.dumps({
         "command": _what(command), "pid": os.getpid(), "host": socket.gethostname(),
-        "started_at": started,
+        "started_at": started, "stage": stage,
         "note": "This folder was being written when that run stopped (interrupted, killed, "
                 "or an error such as a full disk): its files may be of two runs. Run the "
                 "command again; it removes this file when it finishes."}, indent=2) + "\n")
@@ -134,8 +154,12 @@ def writing_folder(out: str | os.PathLike, command: str) -> Iterator[Path]:
         _ACTIVE.discard(key)
 
 
-def check_complete(out: str | os.PathLike, what: str = "folder") -> None:
+def check_complete(out: str | os.PathLike, what: str = "folder", *,
+                   allow: tuple[str, ...] = ()) -> dict | None:
     """Refuse a folder whose writing did not finish (it holds :data:`MARK_NAME`).
+
+    A stopped run of a stage in ``allow`` is not refused (its files are not the ones the
+    caller reads): its mark is returned, for a warning; else ``None``.
 
     Raises
     ------
@@ -145,12 +169,15 @@ def check_complete(out: str | os.PathLike, what: str = "folder") -> None:
     out = Path(out)
     mark = out / MARK_NAME
     if not mark.is_file():
-        return
+        return None
     old = _read_mark(mark)
     if _alive(old.get("pid"), old.get("host")):
         raise IncompleteFolderError(
             f"{what} {str(out)!r} is being written now ({old.get('command')}, process "
-            f"{old.get('pid')}); wait for it to finish.")
+            f"{old.get('pid')}); wait for it to finish (if no run is going, delete "
+            f"{str(mark)!r}).")
+    if old.get("stage", "main") in allow:
+        return old
     command = old.get("command") or "the command that writes it"
     raise IncompleteFolderError(
         f"{what} {str(out)!r} is incomplete: `{command}` was writing it (started "

@@ -62,6 +62,12 @@ def test_a_folder_another_live_run_writes_is_refused(tmp_path):
                 pass
         with pytest.raises(IncompleteFolderError, match="is being written now"):
             check_complete(out)
+        # a command refuses it before any work, naming the mark to delete if none runs
+        from dataqa._cli_utils import check_out_dir
+
+        with pytest.raises(InvalidSettingError, match=r"if no run is going, delete "
+                                                      r"'.*INCOMPLETE.json'"):
+            check_out_dir(out)
     finally:
         other.kill()
         other.wait()
@@ -132,8 +138,9 @@ def test_a_full_disk_is_said_in_one_line_and_the_folder_stays_marked(tmp_path, m
                                    str(tmp_path / "w"), "-q"])
     assert res.exit_code == 1, res.output
     text = " ".join(res.output.split())
-    assert (f"error: No space left on device ({str(tmp_path / 'w' / 'report.html')!r}). Free "
-            f"some space, or give a place you may write to") in text
+    assert (f"error: No space left on device ({str(tmp_path / 'w' / 'report.html')!r}): free "
+            f"some space, then run the command again (a folder it was writing keeps "
+            f"INCOMPLETE.json until then)") in text
     assert "Traceback" not in text and (tmp_path / "w" / MARK_NAME).is_file()
 
 
@@ -157,3 +164,15 @@ def test_ls_push_from_a_file_of_a_stopped_run_is_refused_before_any_request(tmp_
     assert res.exit_code == 2, res.output
     assert ("is incomplete: `dataqa drift r.csv c.csv --out x` was writing it (started "
             "2026-01-01 00:00:00 UTC) and did not finish") in " ".join(res.output.split())
+    # an audit's folder stopped before its first files: the folder itself is named
+    audit_dir = tmp_path / "audit_out"
+    audit_dir.mkdir()
+    (audit_dir / "issues.csv").write_text("id\n1\n")
+    (audit_dir / MARK_NAME).write_text(json.dumps({"command": "dataqa audit d.csv",
+                                                   "pid": 0, "host": "elsewhere"}))
+    res = CliRunner().invoke(app, ["ls", "push", "--from", str(audit_dir), "--project", "p",
+                                   "--classes", "a,b", "--ledger", str(tmp_path / "l.db"), "--queue", "review",
+                                   "--url", "http://127.0.0.1:9"])
+    assert res.exit_code == 2, res.output
+    assert (f"error: --from {str(audit_dir)!r} is incomplete: `dataqa audit d.csv` was "
+            f"writing it") in " ".join(res.output.split())

@@ -270,7 +270,16 @@ class AuditResult:
         from dataqa.outdir import check_complete
 
         out = Path(out_dir)
-        check_complete(out, "audit folder")
+        review = check_complete(out, "audit folder", allow=("review",))
+        if review is not None:
+            import warnings
+
+            warnings.warn(
+                f"`{review.get('command')}` did not finish writing into {str(out)!r} "
+                f"(started {review.get('started_at')}): the audit's own files are whole, "
+                f"but its review plan, sheets or estimate may not be; run that again "
+                f"(after `review plan --add`, look at review_plan.csv first: the items may "
+                f"have been added).", UserWarning, stacklevel=caller_stacklevel())
         need = ["issues.csv", "summary.json", "pred_probs.npy", "items.parquet"]
         missing = [f for f in need if not (out / f).is_file()]
         if missing:
@@ -292,7 +301,7 @@ class AuditResult:
             pred_probs = np.load(out / "pred_probs.npy")
             names = [str(c) for c in summary["class_names"]]
             n = int(summary["n"])
-        except (OSError, ValueError, KeyError, TypeError, pd.errors.ParserError,
+        except (OSError, EOFError, ValueError, KeyError, TypeError, pd.errors.ParserError,
                 pd.errors.EmptyDataError) as exc:
             raise DataLoadError(
                 f"{str(out / reading)!r} cannot be read as part of an audit folder "
@@ -327,14 +336,29 @@ class AuditResult:
                                summary.get("review_size"), summary.get("review_width"))
         plan = None
         if (out / "review_plan.csv").is_file():
-            plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str, "stratum": str})
+            try:
+                plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str, "stratum": str})
+            except (OSError, ValueError, pd.errors.ParserError,
+                    pd.errors.EmptyDataError) as exc:
+                raise DataLoadError(
+                    f"{str(out / 'review_plan.csv')!r} cannot be read ({type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())[:200]}); it was cut short or edited: run "
+                    f"`dataqa review plan {out} --budget N` again.") from None
         full = dict(summary.get("audit") or {})
         full.setdefault("n", summary["n"])
         full.setdefault("class_names", names)
         sets = None
         if (out / "conflicting_duplicates.csv").is_file():
-            sets = pd.read_csv(out / "conflicting_duplicates.csv", dtype=str,
-                               keep_default_na=False)
+            try:
+                sets = pd.read_csv(out / "conflicting_duplicates.csv", dtype=str,
+                                   keep_default_na=False)
+                sets[["set_id", "size", "ids", "labels"]]  # (KeyError: not this file)
+            except (OSError, ValueError, KeyError, pd.errors.ParserError,
+                    pd.errors.EmptyDataError) as exc:
+                raise DataLoadError(
+                    f"{str(out / 'conflicting_duplicates.csv')!r} cannot be read "
+                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); it was cut "
+                    f"short or edited: run `dataqa audit ... --out {out}` again.") from None
             position = {i: k for k, i in enumerate(table.ids)}
             sets["ids"] = [split_values(v) for v in sets["ids"]]
             sets["labels"] = [split_values(v) for v in sets["labels"]]

@@ -196,7 +196,7 @@ def plan_command(
     sheet = _items_to_push(result, new_ids)
     sheet["verified_label"] = ""
     client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
-    with writing_folder(audit_dir, "dataqa review plan"):
+    with writing_folder(audit_dir, "dataqa review plan", stage="review"):
         if add is None:
             # an earlier plan's sheets may hold a person's answers, and its estimate is not
             # this plan's: all go aside, and the summary and report stop showing that
@@ -761,7 +761,7 @@ def estimate_command(
     kept["id"] = kept["id"].str.strip()
     kept = kept[kept["id"].isin(set(record["reviewed_ids"]))].drop_duplicates()
     record["reviews"] = dict(zip(kept["id"], kept["verified_label"].str.strip(), strict=True))
-    with writing_folder(audit_dir, "dataqa review estimate"):
+    with writing_folder(audit_dir, "dataqa review estimate", stage="review"):
         write_text_atomic(audit_dir / "verified.json",
                           json.dumps(record, indent=2, default=_json_default))
         result.to_html(audit_dir / "report.html")

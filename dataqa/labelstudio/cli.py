@@ -90,11 +90,13 @@ def _items_from(source: Path, opts: dict, id_column: str | None, only: bool,
     (each item's text or features, given and suggested label, probability and issue
     score: ``AuditResult.review_queue``), whose class names are in
     ``items.attrs["dataqa_classes"]``."""
-    if not _is_audit_dir(source):
-        from dataqa.outdir import check_complete
+    from dataqa.outdir import check_complete
 
-        # (a drift queue.csv, a weak_labels.csv: their folder may hold a stopped run)
-        check_complete(Path(source).parent, f"the folder of --from {str(source)!r},")
+    # (a drift queue.csv, a weak_labels.csv: their folder may hold a stopped run)
+    check_complete(source if Path(source).is_dir() else Path(source).parent,
+                   "--from" if Path(source).is_dir() else f"the folder of --from "
+                   f"{str(source)!r},", allow=("review",))
+    if not _is_audit_dir(source):
         return _flagged(_read_items(source, opts, id_column, text_column), source, only)
     if opts or id_column is not None:
         raise InvalidSettingError(

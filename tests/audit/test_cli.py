@@ -918,3 +918,42 @@ def test_an_audit_stopped_while_writing_is_said_and_its_folder_refused(tmp_path,
     assert res.exit_code == 0, res.output
     assert not (out / "INCOMPLETE.json").exists()
     assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+
+
+def test_a_review_stopped_while_writing_can_be_run_again(tmp_path, monkeypatch):
+    # a stopped `review plan` marked the folder, and the folder's own commands then
+    # refused it while saying to run them again
+    import dataqa.audit.review_cli as review_cli
+
+    out, _ = _audit_dir(tmp_path, n=200)
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(review_cli, "_drop_verified", stop)  # after the plan and sheet
+        res = runner.invoke(app, ["review", "plan", str(out), "--budget", "40"])
+    assert res.exit_code == 130
+    mark = json.loads((out / "INCOMPLETE.json").read_text())
+    assert mark["stage"] == "review"
+    with pytest.warns(UserWarning, match=r"did not finish writing into .*: the audit's own "
+                                         r"files are whole, but its review plan, sheets or "
+                                         r"estimate may not be; run that again"):
+        res = runner.invoke(app, ["review", "plan", str(out), "--budget", "40"])
+    assert res.exit_code == 0, res.output
+    assert not (out / "INCOMPLETE.json").exists()
+    # a stopped estimate too
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    given = pd.read_parquet(out / "items.parquet").set_index("id")["given_label"]
+    sheet["verified_label"] = sheet["id"].map(given)
+    sheet.to_csv(tmp_path / "filled.csv", index=False)
+    with monkeypatch.context() as m:
+        m.setattr(review_cli, "write_text_atomic", stop)
+        res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                                  str(tmp_path / "filled.csv")])
+    assert res.exit_code == 130 and (out / "INCOMPLETE.json").is_file()
+    with pytest.warns(UserWarning, match="did not finish writing into"):
+        res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                                  str(tmp_path / "filled.csv")])
+    assert res.exit_code == 0, res.output
+    assert not (out / "INCOMPLETE.json").exists() and (out / "verified.json").is_file()
