@@ -486,8 +486,11 @@ RUN_PHASE = {"phase": "starting"}
 
 def handle_errors(func: F) -> F:
     """Turn a :class:`DataqaError` into its message on stderr and exit code 2 (no
-    traceback), and Ctrl-C into exit code 130 with what was interrupted, when the code
-    that was running said (a push: how many tasks are recorded, and how to resume)."""
+    traceback), a full disk or a forbidden or read-only place (``OSError``) into one line
+    and exit code 2 too, and Ctrl-C into exit code 130 with what was interrupted, when the
+    code that was running said (a push: how many tasks are recorded, and how to resume).
+    The command line is recorded for the marks of folders it writes (:mod:`dataqa.outdir`).
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -518,7 +521,7 @@ def handle_errors(func: F) -> F:
                 f"error: {exc.strerror or exc}{where}: {fix}, then run the command again (a "
                 f"folder it was writing keeps INCOMPLETE.json until then).", markup=False,
                 highlight=False, style="red", soft_wrap=True)
-            raise typer.Exit(code=1) from None
+            raise typer.Exit(code=2) from None
         finally:
             set_command_line(None)
         RUN_PHASE["phase"] = "finished"

@@ -136,7 +136,7 @@ def test_a_full_disk_is_said_in_one_line_and_the_folder_stays_marked(tmp_path, m
     res = CliRunner().invoke(app, ["weak", str(data), "--lfs", str(lfs), "--cardinality", "2",
                                    "--text-column", "text", "--id-column", "id", "--out",
                                    str(tmp_path / "w"), "-q"])
-    assert res.exit_code == 1, res.output
+    assert res.exit_code == 2, res.output
     text = " ".join(res.output.split())
     assert (f"error: No space left on device ({str(tmp_path / 'w' / 'report.html')!r}): free "
             f"some space, then run the command again (a folder it was writing keeps "
