@@ -510,17 +510,21 @@ def handle_errors(func: F) -> F:
                               highlight=False, style="red")
             raise typer.Exit(code=130) from None
         except OSError as exc:
-            if exc.errno not in _DISK_ERRNOS:
+            space = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+            # (a permission error that names no file is no place the user chose: a bug's
+            # traceback stays)
+            if exc.errno not in _DISK_ERRNOS or not (space or exc.filename):
                 raise
             # a full disk, a quota, a read-only or forbidden place
             where = f" ({str(exc.filename)!r})" if exc.filename else ""
             fix = ("free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else
                    "give a place you may write to (or a file you may read), or change its "
                    "permissions")
+            marked = getattr(exc, "dataqa_marked", None)
+            left = (f" ({marked!r} keeps INCOMPLETE.json until then)" if marked else "")
             err_console.print(
-                f"error: {exc.strerror or exc}{where}: {fix}, then run the command again (a "
-                f"folder it was writing keeps INCOMPLETE.json until then).", markup=False,
-                highlight=False, style="red", soft_wrap=True)
+                f"error: {exc.strerror or exc}{where}: {fix}, then run the command again"
+                f"{left}.", markup=False, highlight=False, style="red", soft_wrap=True)
             raise typer.Exit(code=2) from None
         finally:
             set_command_line(None)

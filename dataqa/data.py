@@ -2147,8 +2147,9 @@ def _codes_not_amounts(values: pd.Series, mark: str) -> bool:
     """Whether grouped values look like codes written in groups (phone numbers ``612 345
     678``, ``+34 ...``, ``046 454 286``; versions ``1.100.200``; addresses
     ``192.168.100.101``) rather than amounts: a leading ``+`` or a first group with a
-    leading zero, or one layout of digits throughout with no decimal part. (Amounts of
-    one size without decimals, ``1,234,567`` beside ``2,345,678``, are left unsaid too.)"""
+    leading zero, or one layout of three groups or more throughout with no decimal part.
+    (Amounts of one such size, ``1,234,567`` beside ``2,345,678``, are left unsaid too;
+    ``89 542`` beside ``74 586`` are amounts.)"""
     vals = values.dropna().astype(str).str.strip().iloc[:200]
     if vals.str.match(r"\+").any() or vals.str.match(r"-?0[0-9]").any():
         return True
@@ -2157,7 +2158,9 @@ def _codes_not_amounts(values: pd.Series, mark: str) -> bool:
         rf"[{marks}][0-9]{{3}}$")
     if decimal.any():
         return False
-    return vals.str.replace(r"[0-9]", "d", regex=True).nunique() == 1
+    layouts = vals.str.replace(r"[0-9]", "d", regex=True)
+    return layouts.nunique() == 1 and bool(
+        re.search(rf"d[{marks}]d{{3}}[{marks}]d{{3}}", layouts.iloc[0]))
 
 
 def _grouped_thousands_hint(df: pd.DataFrame, columns) -> str:

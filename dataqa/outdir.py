@@ -18,6 +18,7 @@ while the first one is (a live process on this machine) is refused.
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import secrets
@@ -147,6 +148,11 @@ def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main"
         if isinstance(exc, KeyboardInterrupt) and not getattr(exc, "dataqa_note", None):
             exc.dataqa_note = (f"{str(out)!r} was being written and is incomplete "
                                f"({MARK_NAME}); run the command again")
+        if isinstance(exc, OSError):
+            exc.dataqa_marked = str(out)  # (said by the command line's error)
+            if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT,
+                                                      errno.EROFS):
+                exc.filename = str(out)  # (a full disk met by write(): no file named)
         raise
     else:
         mark.unlink(missing_ok=True)

@@ -2297,6 +2297,10 @@ def test_grouped_thousands_read_as_text_are_warned_about(tmp_path):
          {"format": "tsv"}, r"--thousands ' ' --decimal ','", {"format": "tsv",
                                                                 "thousands": " ",
                                                                 "decimal": ","}),
+        # amounts of one size in two groups (salaries): amounts, not codes
+        ("sal.csv", "a;b\n" + "".join(f"8{k} 542;{k}\n" for k in range(1, 8)), {"sep": ";"},
+         r"\(e.g. '81 542'\) .* --thousands ' ' \(API: thousands=' '\)",
+         {"sep": ";", "thousands": " "}),
         # --decimal ',' given, the thousands mark not: only the latter is asked for
         ("de.csv", "a;b\n" + "".join(f"{k}.234,5;{k}\n" for k in range(1, 8)),
          {"sep": ";", "decimal": ","}, r"read the file with --thousands '.' \(API: "
@@ -2311,7 +2315,7 @@ def test_grouped_thousands_read_as_text_are_warned_about(tmp_path):
             warnings.simplefilter("error")
             got = load_table(path, **fix)["a"]
         assert pd.api.types.is_numeric_dtype(got) and got.iloc[0] in (1234.5, 37234567,
-                                                                       13500)
+                                                                       13500, 81542)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # codes, a single comma before three digits (either reading: the decimal

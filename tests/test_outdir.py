@@ -139,8 +139,8 @@ def test_a_full_disk_is_said_in_one_line_and_the_folder_stays_marked(tmp_path, m
     assert res.exit_code == 2, res.output
     text = " ".join(res.output.split())
     assert (f"error: No space left on device ({str(tmp_path / 'w' / 'report.html')!r}): free "
-            f"some space, then run the command again (a folder it was writing keeps "
-            f"INCOMPLETE.json until then)") in text
+            f"some space, then run the command again ({str(tmp_path / 'w')!r} keeps "
+            f"INCOMPLETE.json until then).") in text
     assert "Traceback" not in text and (tmp_path / "w" / MARK_NAME).is_file()
 
 
@@ -176,3 +176,39 @@ def test_ls_push_from_a_file_of_a_stopped_run_is_refused_before_any_request(tmp_
     assert res.exit_code == 2, res.output
     assert (f"error: --from {str(audit_dir)!r} is incomplete: `dataqa audit d.csv` was "
             f"writing it") in " ".join(res.output.split())
+
+
+def test_a_full_disk_that_names_no_file_names_the_folder_and_a_bare_permission_error_is_raised(
+        tmp_path, monkeypatch):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+    from dataqa.weak.pipeline import WeakResult
+
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"id": range(30), "text": ["buy now"] * 10 + ["nice song"] * 20}).to_csv(
+        data, index=False)
+    lfs = tmp_path / "lfs.py"
+    lfs.write_text("from labeling_functions.keywords import keyword_lf\n"
+                   "lfs = [keyword_lf('buy', 'buy', 1), keyword_lf('song', 'song', 0),\n"
+                   "       keyword_lf('now', 'now', 1)]\n")
+    args = ["weak", str(data), "--lfs", str(lfs), "--cardinality", "2", "--text-column",
+            "text", "--id-column", "id", "--out", str(tmp_path / "w"), "-q"]
+
+    def full(self, path):  # as write() meets a full disk: no file named
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(WeakResult, "to_html", full)
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert (f"error: No space left on device ({str(tmp_path / 'w')!r}): free some space"
+            in " ".join(res.output.split()))
+
+    def bare(self, path):  # a permission error of no place the user chose: a bug's trace
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(WeakResult, "to_html", bare)
+    res = CliRunner().invoke(app, args)
+    assert isinstance(res.exception, PermissionError) and "error:" not in res.output

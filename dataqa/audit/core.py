@@ -276,7 +276,7 @@ class AuditResult:
 
             warnings.warn(
                 f"`{review.get('command')}` did not finish writing into {str(out)!r} "
-                f"(started {review.get('started_at')}): the audit's own files are whole, "
+                f"(started {review.get('started_at')}): the audit's data files are whole, "
                 f"but its review plan, sheets or estimate may not be; run that again "
                 f"(after `review plan --add`, look at review_plan.csv first: the items may "
                 f"have been added).", UserWarning, stacklevel=caller_stacklevel())

@@ -936,7 +936,7 @@ def test_a_review_stopped_while_writing_can_be_run_again(tmp_path, monkeypatch):
     assert res.exit_code == 130
     mark = json.loads((out / "INCOMPLETE.json").read_text())
     assert mark["stage"] == "review"
-    with pytest.warns(UserWarning, match=r"did not finish writing into .*: the audit's own "
+    with pytest.warns(UserWarning, match=r"did not finish writing into .*: the audit's data "
                                          r"files are whole, but its review plan, sheets or "
                                          r"estimate may not be; run that again"):
         res = runner.invoke(app, ["review", "plan", str(out), "--budget", "40"])
