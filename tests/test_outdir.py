@@ -113,6 +113,19 @@ def test_drift_and_weak_saves_are_marked_too(tmp_path, monkeypatch):
         check_complete(tmp_path / "d")
 
 
+def _weak_args(tmp_path) -> list[str]:
+    """`dataqa weak` on 30 rows and three keyword LFs, into ``tmp_path / "w"``."""
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"id": range(30), "text": ["buy now"] * 10 + ["nice song"] * 20}).to_csv(
+        data, index=False)
+    lfs = tmp_path / "lfs.py"
+    lfs.write_text("from labeling_functions.keywords import keyword_lf\n"
+                   "lfs = [keyword_lf('buy', 'buy', 1), keyword_lf('song', 'song', 0),\n"
+                   "       keyword_lf('now', 'now', 1)]\n")
+    return ["weak", str(data), "--lfs", str(lfs), "--cardinality", "2", "--text-column",
+            "text", "--id-column", "id", "--out", str(tmp_path / "w"), "-q"]
+
+
 def test_a_full_disk_is_said_in_one_line_and_the_folder_stays_marked(tmp_path, monkeypatch):
     import errno
 
@@ -121,21 +134,12 @@ def test_a_full_disk_is_said_in_one_line_and_the_folder_stays_marked(tmp_path, m
     from dataqa.cli import app
     from dataqa.weak.pipeline import WeakResult
 
-    data = tmp_path / "t.csv"
-    pd.DataFrame({"id": range(30), "text": ["buy now"] * 10 + ["nice song"] * 20}).to_csv(
-        data, index=False)
-    lfs = tmp_path / "lfs.py"
-    lfs.write_text("from labeling_functions.keywords import keyword_lf\n"
-                   "lfs = [keyword_lf('buy', 'buy', 1), keyword_lf('song', 'song', 0),\n"
-                   "       keyword_lf('now', 'now', 1)]\n")
 
     def full(self, path):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(WeakResult, "to_html", full)
-    res = CliRunner().invoke(app, ["weak", str(data), "--lfs", str(lfs), "--cardinality", "2",
-                                   "--text-column", "text", "--id-column", "id", "--out",
-                                   str(tmp_path / "w"), "-q"])
+    res = CliRunner().invoke(app, _weak_args(tmp_path))
     assert res.exit_code == 2, res.output
     text = " ".join(res.output.split())
     assert (f"error: No space left on device ({str(tmp_path / 'w' / 'report.html')!r}): free "
@@ -187,15 +191,7 @@ def test_a_full_disk_that_names_no_file_names_the_folder_and_a_bare_permission_e
     from dataqa.cli import app
     from dataqa.weak.pipeline import WeakResult
 
-    data = tmp_path / "t.csv"
-    pd.DataFrame({"id": range(30), "text": ["buy now"] * 10 + ["nice song"] * 20}).to_csv(
-        data, index=False)
-    lfs = tmp_path / "lfs.py"
-    lfs.write_text("from labeling_functions.keywords import keyword_lf\n"
-                   "lfs = [keyword_lf('buy', 'buy', 1), keyword_lf('song', 'song', 0),\n"
-                   "       keyword_lf('now', 'now', 1)]\n")
-    args = ["weak", str(data), "--lfs", str(lfs), "--cardinality", "2", "--text-column",
-            "text", "--id-column", "id", "--out", str(tmp_path / "w"), "-q"]
+    args = _weak_args(tmp_path)
 
     def full(self, path):  # as write() meets a full disk: no file named
         raise OSError(errno.ENOSPC, "No space left on device")
