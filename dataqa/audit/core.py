@@ -42,6 +42,16 @@ def _json_default(v):
 REVIEW_WIDTH = 0.05
 
 
+def _unreadable(path: Path, exc: Exception, rerun: str, what: str = ""):
+    """The error for a file of an audit folder that cannot be read (cut short, edited)."""
+    from dataqa.errors import DataLoadError
+
+    return DataLoadError(
+        f"{str(path)!r} cannot be read{what} ({type(exc).__name__}: "
+        f"{' '.join(str(exc).split())[:200]}); it was cut short or edited: run `{rerun}` "
+        f"again.")
+
+
 @dataclass
 class AuditResult:
     """What :func:`audit` found.
@@ -303,10 +313,8 @@ class AuditResult:
             n = int(summary["n"])
         except (OSError, EOFError, ValueError, KeyError, TypeError, pd.errors.ParserError,
                 pd.errors.EmptyDataError) as exc:
-            raise DataLoadError(
-                f"{str(out / reading)!r} cannot be read as part of an audit folder "
-                f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); it was cut "
-                f"short or edited: run `dataqa audit ... --out {out}` again.") from None
+            raise _unreadable(out / reading, exc, f"dataqa audit ... --out {out}",
+                              " as part of an audit folder") from None
         counts = {"summary.json": n, "issues.csv": len(issues), "items.parquet": len(items),
                   "pred_probs.npy": len(pred_probs)}
         if len(set(counts.values())) > 1 or pred_probs.ndim != 2 \
@@ -340,10 +348,8 @@ class AuditResult:
                 plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str, "stratum": str})
             except (OSError, ValueError, pd.errors.ParserError,
                     pd.errors.EmptyDataError) as exc:
-                raise DataLoadError(
-                    f"{str(out / 'review_plan.csv')!r} cannot be read ({type(exc).__name__}: "
-                    f"{' '.join(str(exc).split())[:200]}); it was cut short or edited: run "
-                    f"`dataqa review plan {out} --budget N` again.") from None
+                raise _unreadable(out / "review_plan.csv", exc,
+                                  f"dataqa review plan {out} --budget N") from None
         full = dict(summary.get("audit") or {})
         full.setdefault("n", summary["n"])
         full.setdefault("class_names", names)
@@ -355,10 +361,8 @@ class AuditResult:
                 sets[["set_id", "size", "ids", "labels"]]  # (KeyError: not this file)
             except (OSError, ValueError, KeyError, pd.errors.ParserError,
                     pd.errors.EmptyDataError) as exc:
-                raise DataLoadError(
-                    f"{str(out / 'conflicting_duplicates.csv')!r} cannot be read "
-                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); it was cut "
-                    f"short or edited: run `dataqa audit ... --out {out}` again.") from None
+                raise _unreadable(out / "conflicting_duplicates.csv", exc,
+                                  f"dataqa audit ... --out {out}") from None
             position = {i: k for k, i in enumerate(table.ids)}
             sets["ids"] = [split_values(v) for v in sets["ids"]]
             sets["labels"] = [split_values(v) for v in sets["labels"]]

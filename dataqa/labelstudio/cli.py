@@ -93,9 +93,11 @@ def _items_from(source: Path, opts: dict, id_column: str | None, only: bool,
     from dataqa.outdir import check_complete
 
     # (a drift queue.csv, a weak_labels.csv: their folder may hold a stopped run)
-    check_complete(source if Path(source).is_dir() else Path(source).parent,
-                   "--from" if Path(source).is_dir() else f"the folder of --from "
-                   f"{str(source)!r},", allow=("review",))
+    if Path(source).is_dir():
+        check_complete(source, "--from", allow=("review",))
+    else:
+        check_complete(Path(source).parent, f"the folder of --from {str(source)!r},",
+                       allow=("review",))
     if not _is_audit_dir(source):
         return _flagged(_read_items(source, opts, id_column, text_column), source, only)
     if opts or id_column is not None:
