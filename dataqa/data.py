@@ -2097,7 +2097,8 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
     for name, values in columns:
         vals = values.str.strip()
         vals = vals[vals.ne("")]
-        if len(vals) >= 5 and vals.str.fullmatch(_THOUSANDS_POINTS).all():
+        if len(vals) >= 5 and vals.str.fullmatch(_THOUSANDS_POINTS).all() \
+                and not _ip_addresses(vals):
             found.append((name, vals.iloc[0]))
     if not found:
         return []
@@ -2114,6 +2115,14 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
         f"--decimal ',' (API: thousands='.', decimal=','), or save them without the "
         f"thousands separator.", UserWarning, stacklevel=caller_stacklevel())
     return [name for name, _ in found]
+
+
+def _ip_addresses(values: pd.Series) -> bool:
+    """Whether every value is an IPv4 address (four parts of at most 255): a column of
+    ``192.168.100.101`` reads like thousands grouped with '.', but amounts of four groups
+    (billions) with every group at most 255 are rare."""
+    parts = values.str.strip().str.split(".", regex=False)
+    return bool(parts.map(lambda p: len(p) == 4 and all(int(x) <= 255 for x in p)).all())
 
 
 #: A number that groups its thousands: ``1,455,668``, ``1.455.668,5``, ``1 455 668``.

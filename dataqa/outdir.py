@@ -12,7 +12,8 @@ last. A run that stops between the two leaves the mark, and :func:`check_complet
 (called by every reader of such a folder, e.g. :meth:`dataqa.audit.AuditResult.load`)
 refuses the folder, naming the command to run again. Running the command again
 rewrites every file and removes the mark. A second run writing into the same folder
-while the first one is (a live process on this machine) is refused.
+while the first one is (a live process on this machine) is refused, also when both
+start at the same moment.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 from dataqa.errors import IncompleteFolderError, InvalidSettingError
 
 __all__ = ["MARK_NAME", "writing_folder", "check_complete", "refuse_if_being_written",
-           "write_text_atomic", "set_command_line"]
+           "stopped_run", "write_text_atomic", "set_command_line"]
 
 #: The mark a folder holds while (or, after a stopped run, since) files are written.
 MARK_NAME = "INCOMPLETE.json"
@@ -87,6 +88,14 @@ def _alive(pid: object, host: object) -> bool:
     return True
 
 
+def _refusal(out: str | os.PathLike, mark: Path, old: dict) -> InvalidSettingError:
+    return InvalidSettingError(
+        f"{str(out)!r} is being written by another run now ({old.get('command')}, "
+        f"process {old.get('pid')}, since {old.get('started_at')}); wait for it to "
+        f"finish, or give another output folder (if no run is going, delete "
+        f"{str(mark)!r}).")
+
+
 def refuse_if_being_written(out: str | os.PathLike) -> None:
     """Refuse folder ``out`` while another live run on this machine writes into it (its
     mark names a running process); a stopped run's mark is no obstacle.
@@ -102,16 +111,56 @@ def refuse_if_being_written(out: str | os.PathLike) -> None:
         return
     old = _read_mark(mark)
     if _alive(old.get("pid"), old.get("host")):
-        raise InvalidSettingError(
-            f"{str(out)!r} is being written by another run now ({old.get('command')}, "
-            f"process {old.get('pid')}, since {old.get('started_at')}); wait for it to "
-            f"finish, or give another output folder (if no run is going, delete "
-            f"{str(mark)!r}).")
+        raise _refusal(out, mark, old)
+
+
+def _claim(out: Path, text: str) -> None:
+    """Make ``out``'s mark holding ``text``, unless a live run's mark is there.
+
+    The mark appears whole and only where none is (a hard link of a written file), so of
+    two runs starting at once into one folder one makes it and the other is refused; a
+    stopped run's mark is first moved aside (by one run only: a rename). Where the file
+    system has no hard links the mark is written in place, as a plain file."""
+    mark = out / MARK_NAME
+    tmp = mark.with_name(f".{MARK_NAME}.{secrets.token_hex(6)}.tmp")
+    write_text_atomic(tmp, text)
+    try:
+        for _ in range(20):
+            try:
+                os.link(tmp, mark)
+                return
+            except FileExistsError:
+                pass
+            except OSError:  # (no hard links here)
+                refuse_if_being_written(out)
+                os.replace(tmp, mark)
+                return
+            old = _read_mark(mark)
+            if _alive(old.get("pid"), old.get("host")):
+                raise _refusal(out, mark, old)
+            aside = mark.with_name(f".{MARK_NAME}.{secrets.token_hex(6)}.stopped")
+            try:
+                os.rename(mark, aside)  # (a stopped run's mark)
+            except FileNotFoundError:
+                continue  # another run moved it first
+            moved = _read_mark(aside)
+            if moved != old and _alive(moved.get("pid"), moved.get("host")):
+                # a run that started meanwhile made it: put it back, and give way
+                try:
+                    os.link(aside, mark)
+                except OSError:
+                    pass
+                aside.unlink(missing_ok=True)
+                raise _refusal(out, mark, moved)
+            aside.unlink(missing_ok=True)
+        raise _refusal(out, mark, _read_mark(mark))
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @contextmanager
-def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main"
-                   ) -> Iterator[Path]:
+def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main",
+                   details: dict | None = None) -> Iterator[Path]:
     """Mark folder ``out`` incomplete while the ``with`` block writes into it.
 
     ``command`` says what writes it (the API method; the command line as typed when a
@@ -119,7 +168,10 @@ def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main"
     finish. Nested uses for one folder (a command around a ``save``) keep the outer mark.
     ``stage`` names which files the run writes, for readers that need only some of them
     (``"review"``: a review plan or estimate adds files to an audit's folder and leaves
-    the audit's own untouched; see :func:`check_complete`'s ``allow``).
+    the audit's own untouched; see :func:`check_complete`'s ``allow``). ``details`` go
+    into the mark too, for a run that starts again after this one stopped (see
+    :func:`stopped_run`). Of two runs starting at once into one folder, one writes and
+    the other is refused.
 
     Raises
     ------
@@ -133,14 +185,14 @@ def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main"
         return
     out.mkdir(parents=True, exist_ok=True)
     mark = out / MARK_NAME
-    refuse_if_being_written(out)
     started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    write_text_atomic(mark, json.dumps({
+    _claim(out, json.dumps({
         "command": _what(command), "pid": os.getpid(), "host": socket.gethostname(),
         "started_at": started, "stage": stage,
         "note": "This folder was being written when that run stopped (interrupted, killed, "
                 "or an error such as a full disk): its files may be of two runs. Run the "
-                "command again; it removes this file when it finishes."}, indent=2) + "\n")
+                "command again; it removes this file when it finishes.", **(details or {})},
+        indent=2) + "\n")
     _ACTIVE.add(key)
     try:
         yield out
@@ -158,6 +210,16 @@ def writing_folder(out: str | os.PathLike, command: str, *, stage: str = "main"
         mark.unlink(missing_ok=True)
     finally:
         _ACTIVE.discard(key)
+
+
+def stopped_run(out: str | os.PathLike) -> dict | None:
+    """The mark of a run that stopped while writing folder ``out`` (no live process of
+    this machine holds it), with the ``details`` it was given; ``None`` without one."""
+    mark = Path(out) / MARK_NAME
+    if not mark.is_file():
+        return None
+    old = _read_mark(mark)
+    return None if _alive(old.get("pid"), old.get("host")) else old
 
 
 def check_complete(out: str | os.PathLike, what: str = "folder", *,

@@ -1978,6 +1978,15 @@ def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
         load_table(tmp_path / "us.csv")
         (tmp_path / "small.csv").write_text("id;v\n" + "".join(f"{i};0.{i}25\n" for i in range(9)))
         load_table(tmp_path / "small.csv", sep=";")
+        # IPv4 addresses whose last three parts have three digits
+        (tmp_path / "ip.csv").write_text("id;ip\n" + "".join(
+            f"{i};192.168.{100 + i}.{200 + i}\n" for i in range(9)))
+        assert load_table(tmp_path / "ip.csv", sep=";")["ip"].iloc[0] == "192.168.100.200"
+    # amounts in billions with a group above 255 are no addresses
+    (tmp_path / "bn.csv").write_text("id;v\n" + "".join(
+        f"{i};1.{100 + i}.256.000\n" for i in range(9)))
+    with pytest.warns(UserWarning, match="exactly three digits after every '.'"):
+        load_table(tmp_path / "bn.csv", sep=";")
 
 
 def test_a_comma_file_named_tsv_is_told_to_read_as_csv(tmp_path):

@@ -208,3 +208,71 @@ def test_a_full_disk_that_names_no_file_names_the_folder_and_a_bare_permission_e
     monkeypatch.setattr(WeakResult, "to_html", bare)
     res = CliRunner().invoke(app, args)
     assert isinstance(res.exception, PermissionError) and "error:" not in res.output
+
+
+def _mark_of(pid: int, command: str) -> str:
+    return json.dumps({"command": command, "pid": pid, "host": socket.gethostname(),
+                       "started_at": "2026-01-01 00:00:00 UTC", "stage": "main"})
+
+
+def test_of_two_runs_starting_at_once_into_one_folder_one_writes(tmp_path, monkeypatch):
+    import dataqa.outdir as outdir
+
+    out = tmp_path / "o"
+    out.mkdir()
+    mark = out / MARK_NAME
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a stopped run's process
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    real_link, real_rename = os.link, os.rename
+    try:
+        # the other run makes its mark after this one looked and found none
+        def link(src, dst):
+            if not mark.exists():
+                mark.write_text(_mark_of(other.pid, "dataqa drift a b --out o"))
+            return real_link(src, dst)
+
+        monkeypatch.setattr(outdir.os, "link", link)
+        with pytest.raises(InvalidSettingError, match=rf"another run now \(dataqa drift a b "
+                                                      rf"--out o, process {other.pid}"):
+            with writing_folder(out, "dataqa audit --out o"):
+                pytest.fail("both runs write")
+        assert json.loads(mark.read_text())["pid"] == other.pid
+        monkeypatch.setattr(outdir.os, "link", real_link)
+
+        # over a stopped run's mark, the other run replaces it just before this one
+        # moves it aside: this one puts the other's mark back and gives way
+        mark.write_text(_mark_of(gone.pid, "dataqa audit old --out o"))
+
+        def rename(src, dst):
+            if src == mark and json.loads(mark.read_text())["pid"] == gone.pid:
+                mark.write_text(_mark_of(other.pid, "dataqa drift a b --out o"))
+            return real_rename(src, dst)
+
+        monkeypatch.setattr(outdir.os, "rename", rename)
+        with pytest.raises(InvalidSettingError, match=rf"process {other.pid}"):
+            with writing_folder(out, "dataqa audit --out o"):
+                pytest.fail("both runs write")
+        assert json.loads(mark.read_text())["pid"] == other.pid
+        assert sorted(p.name for p in out.iterdir()) == [MARK_NAME]
+    finally:
+        other.kill()
+        other.wait()
+    monkeypatch.setattr(outdir.os, "rename", real_rename)
+    # a stopped run's mark alone is replaced by this run's, and goes when it ends
+    mark.write_text(_mark_of(gone.pid, "dataqa audit old --out o"))
+    with writing_folder(out, "dataqa audit new --out o", details={"note2": 1}):
+        now = json.loads(mark.read_text())
+        assert (now["pid"], now["command"], now["note2"]) == (os.getpid(),
+                                                              "dataqa audit new --out o", 1)
+        assert sorted(p.name for p in out.iterdir()) == [MARK_NAME]
+    assert list(out.iterdir()) == []
+
+    # a file system without hard links: the mark is written in place
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(outdir.os, "link", no_links)
+    with writing_folder(out, "dataqa audit --out o"):
+        assert json.loads(mark.read_text())["pid"] == os.getpid()
+    assert list(out.iterdir()) == []

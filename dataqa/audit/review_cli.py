@@ -22,7 +22,7 @@ from dataqa._cli_utils import (
     write_csv_atomic,
 )
 from dataqa.errors import EmptyDataError, InvalidSettingError, MissingColumnError, format_ids
-from dataqa.outdir import write_text_atomic, writing_folder
+from dataqa.outdir import stopped_run, write_text_atomic, writing_folder
 
 __all__ = ["review_app"]
 
@@ -160,9 +160,11 @@ def plan_command(
             raise InvalidSettingError(
                 f"{str(audit_dir)!r} has no review_plan.csv to add to; make a plan with "
                 f"`dataqa review plan {audit_dir} --budget N` first.")
+        redo = _stopped_addition(audit_dir, result)
         before = len(result.review_plan)
         estimated = int(seen.get("n_planned", 0)) if seen else 0
-        unanswered = [n for n in _review_sheets(audit_dir)[1:] if (audit_dir / n).is_file()]
+        unanswered = [n for n in _review_sheets(audit_dir)[1:] if (audit_dir / n).is_file()
+                      and n != redo]
         if unanswered and estimated < before and not force:
             raise InvalidSettingError(
                 f"the plan grew to {before} items ({unanswered[-1]}) and has no estimate of "
@@ -178,8 +180,10 @@ def plan_command(
             raise InvalidSettingError(
                 f"the plan already holds all {before} items of the audit; there is nothing "
                 f"to add. Nothing was written.")
-        sheet_path = _next_sheet(audit_dir)
+        sheet_path = audit_dir / redo if redo else _next_sheet(audit_dir)
+        details = {"adding": {"plan_rows": before, "sheet": sheet_path.name}}
     else:
+        details = None
         plan = plan_review(result, budget=budget, random_state=seed)
         if budget > len(plan):
             err_console.print(f"note: --budget {budget} is more than the {len(plan)} items of "
@@ -196,7 +200,7 @@ def plan_command(
     sheet = _items_to_push(result, new_ids)
     sheet["verified_label"] = ""
     client = _check_project(project, url, set(plan["id"].astype(str)), force) if push else None
-    with writing_folder(audit_dir, "dataqa review plan", stage="review"):
+    with writing_folder(audit_dir, "dataqa review plan", stage="review", details=details):
         if add is None:
             # an earlier plan's sheets may hold a person's answers, and its estimate is not
             # this plan's: all go aside, and the summary and report stop showing that
@@ -414,6 +418,27 @@ def _sheet_images(result, sheet, sheet_path: Path) -> Path | None:
     out = sheet_path.with_suffix(".html")
     report.write(out)
     return out
+
+
+def _stopped_addition(audit_dir: Path, result) -> str | None:
+    """After a ``review plan --add`` that stopped while writing: the plan as it was before
+    it (``result.review_plan`` cut back to its rows then, when the stopped run had written
+    the longer plan) and the name of the sheet it was making, which this run makes
+    instead; ``None`` when no such run stopped here."""
+    adding = (stopped_run(audit_dir) or {}).get("adding")
+    if not isinstance(adding, dict):
+        return None
+    rows, sheet = adding.get("plan_rows"), adding.get("sheet")
+    if not isinstance(rows, int) or not isinstance(sheet, str) or Path(sheet).name != sheet:
+        return None
+    plan = result.review_plan
+    if rows < len(plan):
+        result.review_plan = plan.iloc[:rows].reset_index(drop=True)
+        err_console.print(
+            f"note: the last `dataqa review plan --add` stopped before it finished; the "
+            f"{len(plan) - rows} items it had added to the plan are dropped and this run "
+            f"adds its own ({sheet}).", highlight=False)
+    return sheet
 
 
 def _next_sheet(audit_dir: Path) -> Path:

@@ -957,3 +957,44 @@ def test_a_review_stopped_while_writing_can_be_run_again(tmp_path, monkeypatch):
                                   str(tmp_path / "filled.csv")])
     assert res.exit_code == 0, res.output
     assert not (out / "INCOMPLETE.json").exists() and (out / "verified.json").is_file()
+
+
+def test_a_stopped_review_plan_add_run_again_adds_its_batch_once(tmp_path, monkeypatch):
+    # the stopped run had written the longer plan: run again, it added a second batch
+    import shutil
+
+    import dataqa.audit.review_cli as review_cli
+
+    out, _ = _audit_dir(tmp_path, n=200)
+    assert runner.invoke(app, ["review", "plan", str(out), "--budget", "40"]).exit_code == 0
+    sheet = pd.read_csv(out / "review_sheet.csv", dtype={"id": str})
+    given = pd.read_parquet(out / "items.parquet").set_index("id")["given_label"]
+    sheet["verified_label"] = sheet["id"].map(given)
+    sheet.to_csv(tmp_path / "filled.csv", index=False)
+    assert runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                               str(tmp_path / "filled.csv")]).exit_code == 0
+    whole = tmp_path / "whole"
+    shutil.copytree(out, whole)
+    assert runner.invoke(app, ["review", "plan", str(whole), "--add", "20"]).exit_code == 0
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(review_cli, "_report_grown_plan", stop)  # after the plan and the sheet
+        res = runner.invoke(app, ["review", "plan", str(out), "--add", "20"])
+    assert res.exit_code == 130
+    assert len(pd.read_csv(out / "review_plan.csv")) == 60
+    assert json.loads((out / "INCOMPLETE.json").read_text())["adding"] == {
+        "plan_rows": 40, "sheet": "review_sheet_2.csv"}
+    with pytest.warns(UserWarning, match="did not finish writing into"):
+        res = runner.invoke(app, ["review", "plan", str(out), "--add", "20"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert ("note: the last `dataqa review plan --add` stopped before it finished; the 20 "
+            "items it had added to the plan are dropped and this run adds its own "
+            "(review_sheet_2.csv).") in said
+    assert "20 items added, 60 of 200 items planned in all" in said
+    assert not (out / "INCOMPLETE.json").exists() and not (out / "review_sheet_3.csv").exists()
+    for name in ("review_plan.csv", "review_sheet_2.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
