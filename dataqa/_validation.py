@@ -198,7 +198,7 @@ def check_pred_probs(pred_probs: Any, n: int | None = None, *, min_classes: int 
     LengthMismatchError, or ``error``.
     """
     try:
-        p = to_numpy(pred_probs).astype(np.float64, copy=False)
+        p = to_numpy(_nullable_as_float(pred_probs)).astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
         raise error(f"pred_probs must be a numeric array of shape (n, K): {exc}") from None
     if p.ndim != 2 or p.shape[1] < min_classes:
@@ -255,9 +255,29 @@ def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
 
 # --------------------------------------------------------------------------- LF votes
 
+def _nullable_as_float(X: Any) -> Any:
+    """A DataFrame of pandas' nullable or Arrow number columns (``Int64``, ``Float64``)
+    as a float array, ``pd.NA`` as NaN (as object it holds no number type to check), and
+    an object array of numbers as float; anything else as it is."""
+    import pandas as pd
+
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        if len(X) and all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                          for t in (X.dtypes if isinstance(X, pd.DataFrame) else [X.dtype])):
+            return X.to_numpy(dtype=np.float64, na_value=np.nan)
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.dtype == object and X.size:
+        try:
+            return np.array([np.nan if v is None or v is pd.NA else v for v in X.ravel()],
+                            dtype=np.float64).reshape(X.shape)
+        except (TypeError, ValueError):
+            return X
+    return X
+
+
 def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L") -> LabelMatrix:
     """Validate an LF vote matrix: 2-D ints in ``-1 .. cardinality-1``."""
-    arr = np.asarray(L)
+    arr = np.asarray(_nullable_as_float(L))
     if arr.ndim != 2:
         raise InvalidSettingError(f"{name} must be a 2-D array (n, m); got shape {arr.shape}.")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):

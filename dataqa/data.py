@@ -956,9 +956,17 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
                     **common)
     if raw.shape != (len(df), len(whole)):  # pragma: no cover - read as the table was
         return df
+    return _restore_zero_led(path, df, whole, [raw.iloc[:, j] for j in range(len(whole))],
+                             quiet=quiet, labels=labels)
+
+
+def _restore_zero_led(path: Path, df: pd.DataFrame, whole: list[int], raw: list[pd.Series],
+                      *, quiet: bool, labels) -> pd.DataFrame:
+    """:func:`_keep_leading_zeros` given the text of the whole-number columns ``whole``
+    (``raw``, one Series of strings per column, in ``df``'s row order)."""
     kept = {}
     for j, i in enumerate(whole):
-        text = raw.iloc[:, j].dropna().str.strip()
+        text = raw[j].dropna().str.strip()
         text = text[text != ""]
         if not len(text):
             continue
@@ -980,7 +988,7 @@ def _keep_leading_zeros(path: Path, compression: str | None, common: dict,
             continue
         if name or (led.mean() >= ZERO_LED_SHARE and led.sum() >= ZERO_LED_MIN) \
                 or text.str.len().nunique() == 1:
-            kept[df.columns[i]] = (raw.iloc[:, j].str.strip(), str(text[led].iloc[0]))
+            kept[df.columns[i]] = (raw[j].str.strip(), str(text[led].iloc[0]))
     if not kept:
         return df
     df = df.copy()
@@ -1115,6 +1123,30 @@ def _json_error(path: Path, text: str, fmt: str, exc: Exception) -> DataLoadErro
                 f"{getattr(bad, 'lineno', '?')}, column {getattr(bad, 'colno', '?')} "
                 f"({getattr(bad, 'msg', bad)}).")
     return DataLoadError(f"could not read {str(path)!r} as {fmt}: {' '.join(str(exc).split())}")
+
+
+#: A JSON string that starts with a zero and a digit ("02134", "007").
+_JSON_ZERO_LED = re.compile(r'"\s*0\d')
+
+
+def _json_leading_zeros(path: Path, text: str, df: pd.DataFrame, *, lines: bool,
+                        labels) -> pd.DataFrame:
+    """The whole-number columns of a JSON table that pandas read from strings of digits
+    with leading zeros ("02134", "007": codes, as :func:`_keep_leading_zeros` judges
+    them), read back as those strings."""
+    whole = [i for i, col in enumerate(df.columns)
+             if _whole_number_column(df[col]) and df[col].notna().any()]
+    if not whole or not _JSON_ZERO_LED.search(text):
+        return df
+    try:
+        raw = pd.read_json(io.StringIO(text), lines=lines, dtype=False)
+    except ValueError:  # pragma: no cover - read once already
+        return df
+    if raw.shape != df.shape or list(raw.columns) != list(df.columns):
+        return df  # (a layout read otherwise: records keyed by id)
+    cols = [raw.iloc[:, i].map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                               else str(v)) for i in whole]
+    return _restore_zero_led(path, df, whole, cols, quiet=False, labels=labels)
 
 
 def _read_json_table(text: str, dtype: dict | None, path: Path) -> pd.DataFrame:
@@ -1660,6 +1692,9 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                             raise
                         except ValueError as exc:
                             raise _json_error(path, text, "json", exc) from exc
+                    if not df.empty:  # (pandas reads "007" as 7)
+                        df = _json_leading_zeros(path, text, df, lines=fmt == "jsonl",
+                                                 labels={str(c) for c in text_columns or ()})
         except DataLoadError:
             raise
         except LookupError as exc:
@@ -2458,6 +2493,15 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     labels : int ndarray (n,)
     class_names : list, sorted; ``class_names[k]`` is the original value of class ``k``.
     """
+    if not isinstance(values, pd.Series):
+        shape = np.shape(values) if not isinstance(values, pd.DataFrame) else values.shape
+        if len(shape) == 2 and shape[1] == 1:  # (one column: a (n, 1) array or frame)
+            values = (values.iloc[:, 0] if isinstance(values, pd.DataFrame)
+                      else np.asarray(values).ravel())
+        elif len(shape) != 1:
+            raise LabelError(
+                f"label column {column!r}{f' of {table}' if table else ''} must hold one "
+                f"label per item (shape (n,)), got shape {tuple(shape)}; give one column.")
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     bad = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s):

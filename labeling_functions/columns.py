@@ -55,11 +55,32 @@ class _Threshold(ColumnPredicate):
                 return np.asarray(_OPS[op](vals, value), dtype=bool)
         objs = cache.objects(self.column)
         op, value = _OPS[self.op], self.value
+        if self.op in _ORDERED and isinstance(s.dtype, pd.CategoricalDtype) \
+                and s.dtype.ordered and not _is_number(value):
+            self._refuse_ordered_categories(s, objs, miss)
         if self.op in _ORDERED and _is_number(value):
             self._check_numbers(objs, miss)
         return np.fromiter((False if m else bool(op(v, value)) for v, m in zip(objs, miss, strict=True)),
                            dtype=bool, count=len(objs))
 
+
+    def _refuse_ordered_categories(self, s: pd.Series, objs: np.ndarray,
+                                   miss: np.ndarray) -> None:
+        """Refuse ``<``, ``>``... on an ordered Categorical: each row's value is compared
+        as Python compares it (text order, as Snorkel's row-by-row LF does), not in the
+        order of the categories, which is what such a column means."""
+        filled = np.flatnonzero(~miss)
+        first = int(filled[0]) if filled.size else 0
+        cats = [str(c) for c in s.dtype.categories[:6]]
+        order = " < ".join(cats) + (" < ..." if len(s.dtype.categories) > 6 else "")
+        raise ColumnValueError(
+            self.column, first, objs[first] if filled.size else None,
+            f"{self.column} {self.op} {self.value!r}",
+            f" (an ordered Categorical, {order}: {self.op!r} would compare its values as "
+            f"text, not in that order); compare its codes instead, e.g. "
+            f"df['{self.column}_rank'] = df[{self.column!r}].cat.codes and "
+            f"threshold_lf(..., '{self.column}_rank', {self.op!r}, <the code>, ...), or "
+            f"list the categories with isin_lf.")
 
     def _check_numbers(self, objs: np.ndarray, miss: np.ndarray) -> None:
         """Refuse a column with a cell that cannot be compared with the number before

@@ -285,6 +285,34 @@ def test_string_columns_keep_leading_zeros(tmp_path):
     assert load_table(js, string_columns=["id"])["id"].tolist() == ["007", "7"]
 
 
+def test_json_strings_of_codes_with_leading_zeros_stay_text(tmp_path):
+    # pandas reads the JSON string "02134" as the number 2134: an isin LF of zip codes
+    # then never fired, where the same rows from a CSV file kept them
+    import json
+
+    rows = [{"id": f"{i:03d}", "zip": f"0{2100 + i}", "n": str(i), "label": "1" if i % 2 else "0"}
+            for i in range(20)]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "t.json").write_text(json.dumps(rows))
+    for name in ("t.jsonl", "t.json"):
+        with pytest.warns(UserWarning, match=rf"{name}': columns 'id' \(e\.g\. '000'\), 'zip' "
+                                             r"\(e\.g\. '02100'\) hold numbers written with "
+                                             r"leading zeros"):
+            df = load_table(tmp_path / name)
+        assert df["zip"].tolist()[:2] == ["02100", "02101"]
+        assert df["id"].tolist()[:2] == ["000", "001"]
+        # strings of numbers without such zeros are numbers as before (ids unchanged)
+        assert df["n"].tolist() == list(range(20)) and df["label"].tolist()[:2] == [0, 1]
+    plain = [{"text": f"t{i}", "n": str(i)} for i in range(5)]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in plain))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = load_table(tmp_path / "p.jsonl")
+    assert df["n"].tolist() == list(range(5))
+    assert make_ids(df).tolist() == make_ids(pd.DataFrame(
+        {"text": [f"t{i}" for i in range(5)], "n": range(5)})).tolist()
+
+
 def test_codes_with_leading_zeros_are_read_as_text(tmp_path):
     from dataqa.data import load_tables
 

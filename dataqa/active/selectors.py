@@ -95,6 +95,17 @@ def select_topk(scores: Any, k: int, *, random_state: Any = None) -> np.ndarray:
     return _order(s, np.random.default_rng(random_state))[:k]
 
 
+def _rows(X: Any, name: str):
+    """``X`` as a 2-D array (a DataFrame's values, rows by position) or a sparse matrix."""
+    if sp.issparse(X):
+        return X.tocsr()
+    a = np.asarray(X)
+    if a.ndim != 2:
+        raise InvalidSettingError(f"{name} must be a 2-D array of features (n, d), got shape "
+                                  f"{a.shape}; reshape a single feature with .reshape(-1, 1).")
+    return a
+
+
 def select_ranked_batch(scores: Any, k: int, *, X: Any, X_labeled: Any = None,
                         metric: str = "euclidean", normalize: bool = True,
                         random_state: Any = None) -> np.ndarray:
@@ -120,6 +131,12 @@ def select_ranked_batch(scores: Any, k: int, *, X: Any, X_labeled: Any = None,
     s, k = _check(scores, k)
     if X is None:
         raise MissingInputError("ranked_batch needs the pool features X.")
+    X = _rows(X, "X")
+    if X_labeled is not None:
+        X_labeled = _rows(X_labeled, "X_labeled")
+        if X_labeled.shape[1] != X.shape[1]:
+            raise InvalidSettingError(f"X_labeled has {X_labeled.shape[1]} columns but X has "
+                                      f"{X.shape[1]}; give both the same features.")
     if X.shape[0] != s.size:
         raise InvalidSettingError(f"X has {X.shape[0]} rows but scores has {s.size}.")
     if normalize and s.size > 1:

@@ -63,6 +63,11 @@ def find_label_issues(labels, pred_probs, *, ids=None, class_names=None,
         ids = np.arange(len(y))
     else:
         ids = np.asarray(ids)
+        if ids.ndim == 2 and ids.shape[1] == 1:  # (one column)
+            ids = ids.ravel()
+        if ids.ndim != 1:
+            raise InvalidSettingError(f"ids must hold one id per item (shape (n,)), got shape "
+                                      f"{ids.shape}; give one column.")
         if len(ids) != len(y):
             raise LengthMismatchError(f"ids has {len(ids)} entries but labels has {len(y)}.")
     if class_names is not None and len(class_names) != k:

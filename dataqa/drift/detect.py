@@ -409,7 +409,12 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                         f"load_table(..., thousands={grouped!r})), or save the numbers "
                         f"without the separator.")
             present = text_df[col].dropna()
-            if not hint and len(present) and pd.to_numeric(
+            if not hint and isinstance(text_df[col].dtype, pd.CategoricalDtype) and \
+                    pd.api.types.is_numeric_dtype(text_df[col].dtype.categories.dtype):
+                hint = (" It is a pandas Categorical of numbers: convert it with "
+                        ".astype(float) first, or make the column a Categorical in both "
+                        "tables to compare it as categories.")
+            elif not hint and len(present) and pd.to_numeric(
                     present.astype(str), errors="coerce").notna().all():
                 hint = (" Every value of it is a number stored as text (a DataFrame column "
                         "of strings): convert it with pd.to_numeric(...) first.")

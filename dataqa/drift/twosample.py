@@ -86,6 +86,31 @@ def _numeric_1d(x, name: str) -> np.ndarray:
     return a
 
 
+def _narrow_float(v) -> bool:
+    """Whether ``v`` holds floats of 32 bits or fewer (a float32 array or column, nullable
+    ``Float32`` or a Categorical of float32 values included)."""
+    import pandas as pd
+
+    if isinstance(v, pd.DataFrame) and v.shape[1] == 1:
+        v = v.iloc[:, 0]
+    dtype = getattr(v, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    dtype = getattr(dtype, "numpy_dtype", dtype)
+    return isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize <= 4
+
+
+def _same_precision(x, y, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` (the float64 values of ``x`` and ``y``) rounded to float32 when
+    either sample holds float32 values: one table saved as float32 and the other as
+    float64 hold the same values apart beyond their 7th digit (``0.1`` is
+    ``0.10000000149...`` in float32), which a test of exact values would read as a
+    complete change."""
+    if _narrow_float(x) or _narrow_float(y):
+        return a.astype(np.float32).astype(np.float64), b.astype(np.float32).astype(np.float64)
+    return a, b
+
+
 #: The largest integer float64 holds with its neighbours told apart (2**53).
 _FLOAT_EXACT = 2 ** 53
 
@@ -225,7 +250,7 @@ def ks_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float,
     statistic : float, the largest gap between the two empirical CDFs, in [0, 1]
     p_value : float
     """
-    a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
+    a, b = _same_precision(x, y, _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)"))
     a, b = _exact_order(x, y, a, b)
     P = check_int(n_permutations, "n_permutations")
     _, ca, cb = _ties.pooled_counts(a, b)
@@ -309,7 +334,7 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float
     """
     from scipy.stats import cramervonmises_2samp
 
-    a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
+    a, b = _same_precision(x, y, _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)"))
     a, b = _exact_order(x, y, a, b)
     if a.size < 2 or b.size < 2:
         raise EmptyDataError("cvm_test needs at least 2 non-missing values in each sample.")
@@ -330,7 +355,7 @@ def cvm_test(x, y, *, random_state=0, n_permutations: int = 2000) -> tuple[float
                                     P, _mc_rng(random_state, counts), PERMUTATION_STOP_HITS)
 
 
-def _categories(x, name: str) -> np.ndarray:
+def _categories(x, name: str, narrow: bool = False) -> np.ndarray:
     import pandas as pd
 
     _one_column(x, name)
@@ -339,24 +364,31 @@ def _categories(x, name: str) -> np.ndarray:
     elif np.ndim(x) > 1:
         x = np.asarray(x, dtype=object).ravel()
     s = pd.Series(np.asarray(x, dtype=object).ravel() if not hasattr(x, "astype") else x)
-    return _category_strings(s).to_numpy()
+    return _category_strings(s, narrow).to_numpy()
 
 
-def _category_strings(s):
+def _category_strings(s, narrow: bool = False):
     """A categorical column's values as the strings categories are compared by, missing
     ones as ``"<NA>"``. A whole number held as a float reads as that integer (``1.0`` as
     ``"1"``): a column of integer codes that gained a missing value in one table, and
-    with it a float dtype, holds the same categories as the other table's integers."""
+    with it a float dtype, holds the same categories as the other table's integers.
+    ``narrow``: other floats as float32 writes them (``0.1`` for float32's
+    ``0.10000000149...``), for a column one table holds as float32 (see
+    :func:`_same_precision`)."""
     import pandas as pd
 
+    if isinstance(s.dtype, pd.DatetimeTZDtype):  # (one instant in two zones: one value)
+        s = s.dt.tz_convert("UTC")
     if isinstance(s.dtype, pd.CategoricalDtype):  # the categories once, not every row
-        names = _category_strings(pd.Series(s.cat.categories.to_numpy(dtype=object)))
+        names = _category_strings(pd.Series(s.cat.categories.to_numpy(dtype=object)), narrow)
         codes = s.cat.codes.to_numpy()
         out = np.where(codes >= 0, names.to_numpy(dtype=object)[np.maximum(codes, 0)], "<NA>")
         return pd.Series(out.astype(object), index=s.index)
     obj = s.astype(object)
     missing = s.isna().to_numpy()
     out = obj.where(~missing, "<NA>").astype(str).to_numpy(dtype=object)
+    if _narrow_float(s):
+        narrow = True
     if pd.api.types.is_float_dtype(s.dtype):
         is_float = ~missing
     elif pd.api.types.is_object_dtype(s.dtype):
@@ -367,8 +399,62 @@ def _category_strings(s):
     if is_float.any():
         f = obj.to_numpy()[is_float].astype(np.float64)
         whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
+        if narrow:
+            f = f.astype(np.float32)
+            whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 24)
+            out[np.flatnonzero(is_float)[~whole]] = f[~whole].astype(str)
         out[np.flatnonzero(is_float)[whole]] = f[whole].astype(np.int64).astype(str)
     return pd.Series(out, index=s.index)
+
+
+def _value_kind(v) -> str | None:
+    """``"bool"``, ``"number"``, ``"datetime"``, ``"datetime (time zone)"`` or ``None``
+    (text, or not told by the dtype) for a sample, by its dtype (a Categorical's by its
+    categories') or, for an object column, by its values."""
+    import pandas as pd
+
+    if isinstance(v, pd.DataFrame) and v.shape[1] == 1:
+        v = v.iloc[:, 0]
+    dtype = getattr(v, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if dtype is None:
+        return None
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "datetime (time zone)"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_object_dtype(dtype) and not isinstance(v, pd.Categorical):
+        inferred = pd.api.types.infer_dtype(np.asarray(v, dtype=object).ravel()[:10_000],
+                                            skipna=True)
+        return {"boolean": "bool", "integer": "number", "floating": "number",
+                "mixed-integer-float": "number", "datetime64": "datetime",
+                "datetime": "datetime"}.get(inferred)
+    return None
+
+
+def _check_same_kind(x, y) -> None:
+    """Refuse samples whose values are written in kinds that never compare equal as
+    categories: true/false against numbers, dates against anything else, dates with a
+    time zone against dates without."""
+    kx, ky = _value_kind(x), _value_kind(y)
+    pairs = {frozenset(("bool", "number")): "write both as 0/1 or both as true/false",
+             frozenset(("datetime", "datetime (time zone)")):
+                 "give both a time zone (Series.dt.tz_localize) or neither"}
+    advice = pairs.get(frozenset((kx, ky)))
+    if advice is None and kx != ky and "datetime" in f"{kx}{ky}":
+        advice = "convert both to dates (pd.to_datetime) or both to text"
+    if advice is not None and kx != ky:
+        said = {"bool": "true/false", "number": "number", "datetime": "date/time",
+                "datetime (time zone)": "date/time (with a time zone)", None: "text"}
+        raise FeatureTypeError(
+            f"x (reference) holds {said[kx]} values and y (current) {said[ky]} values, "
+            f"which no category of the other can equal (every value would read as "
+            f"changed); {advice}.")
 
 
 def _pooled_categories(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -376,7 +462,9 @@ def _pooled_categories(x, y) -> tuple[list[str], np.ndarray, np.ndarray]:
     and how many items of ``x`` and of ``y`` hold it."""
     import pandas as pd
 
-    a, b = _categories(x, "x (reference)"), _categories(y, "y (current)")
+    _check_same_kind(x, y)
+    narrow = _narrow_float(x) or _narrow_float(y)
+    a, b = _categories(x, "x (reference)", narrow), _categories(y, "y (current)", narrow)
     codes, found = pd.factorize(np.concatenate([a, b]))  # hashed, then put in sorted order
     found = np.asarray(found, dtype=object)
     order = np.argsort(found)
@@ -486,7 +574,7 @@ def binned_chi2_test(x, y, *, random_state=0, min_expected: float = 5.0) -> tupl
     """
     from scipy.stats import chi2
 
-    a, b = _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)")
+    a, b = _same_precision(x, y, _numeric_1d(x, "x (reference)"), _numeric_1d(y, "y (current)"))
     values, inverse = np.unique(np.r_[a, b], return_inverse=True)
     ca = np.bincount(inverse[:a.size], minlength=values.size)
     cb = np.bincount(inverse[a.size:], minlength=values.size)

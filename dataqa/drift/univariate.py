@@ -34,6 +34,7 @@ from dataqa.drift.twosample import (
     _exact_order,
     _ks_from_counts,
     _pooled_categories,
+    _same_precision,
     binned_chi2_test,
     cvm_test,
     ks_test,
@@ -535,8 +536,8 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
     if kind == "numeric":
         if numeric_test not in NUMERIC_TESTS:
             raise UnknownNameError("numeric test", str(numeric_test), NUMERIC_TESTS)
-        x = ref.to_numpy(dtype=np.float64)
-        y = cur.to_numpy(dtype=np.float64)
+        x, y = _same_precision(ref, cur, ref.to_numpy(dtype=np.float64),
+                               cur.to_numpy(dtype=np.float64))
         x, y = x[~np.isnan(x)], y[~np.isnan(y)]
         # integers beyond 2**53: their exact distances from the smallest (tests and
         # effects), or, spanning more than float64 tells apart, their ranks (tests only)

@@ -73,6 +73,21 @@ def test_ranked_batch_is_diverse_and_matches_modal() -> None:
     sparse = select_ranked_batch(scores, 4, X=sp.csr_matrix(X), X_labeled=sp.csr_matrix(X_lab),
                                  normalize=False)
     assert sparse.tolist() == div.tolist()
+    # a DataFrame (a shuffled index: rows by position), lists, select_batch
+    import pandas as pd
+
+    frame = pd.DataFrame(X, index=np.random.default_rng(1).permutation(100) + 500)
+    assert select_ranked_batch(scores, 4, X=frame, X_labeled=pd.DataFrame(X_lab),
+                               normalize=False).tolist() == div.tolist()
+    assert select_batch("ranked_batch", scores, 4, X=frame, X_labeled=X_lab.tolist(),
+                        normalize=False).tolist() == div.tolist()
+    assert select_batch("ranked_batch", scores, 3, X=frame, normalize=False).tolist() == \
+        cold.tolist()
+    with pytest.raises(InvalidSettingError, match=r"X must be a 2-D array of features \(n, "
+                                                  r"d\), got shape \(100,\)"):
+        select_ranked_batch(scores, 4, X=X[:, 0])
+    with pytest.raises(InvalidSettingError, match="X_labeled has 1 columns but X has 2"):
+        select_ranked_batch(scores, 4, X=X, X_labeled=X_lab[:, :1])
 
 
 def test_class_balanced() -> None:

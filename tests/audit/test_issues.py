@@ -53,6 +53,27 @@ def test_errors():
         find_label_issues(labels, p[:, :2] / p[:, :2].sum(axis=1, keepdims=True))
     with pytest.raises(LengthMismatchError, match="class_names has 2 names"):
         find_label_issues(labels, p, class_names=["a", "b"])
+    # ids as one column are the ids; two columns are refused
+    one = find_label_issues(labels, p, ids=np.arange(300)[:, None] + 10)
+    assert one["id"].tolist() == (find_label_issues(labels, p, ids=np.arange(300) + 10)
+                                  )["id"].tolist()
+    with pytest.raises(InvalidSettingError, match=r"ids must hold one id per item \(shape "
+                                                  r"\(n,\)\), got shape \(300, 2\)"):
+        find_label_issues(labels, p, ids=np.zeros((300, 2)))
+
+
+def test_encode_labels_takes_one_column():
+    import pandas as pd
+
+    from dataqa.data import encode_labels
+    from dataqa.errors import LabelError
+
+    assert encode_labels(np.array([[1], [2], [1]]))[0].tolist() == [0, 1, 0]
+    assert encode_labels(pd.DataFrame({"y": ["b", "a"]}))[1] == ["a", "b"]
+    with pytest.raises(LabelError, match=r"label column 'label' must hold one label per item "
+                                         r"\(shape \(n,\)\), got shape \(3, 2\); give one "
+                                         r"column"):
+        encode_labels(np.array([[1, 2], [2, 1], [1, 1]]))
 
 
 def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
@@ -117,3 +138,30 @@ def test_a_class_the_model_did_not_learn_is_left_out_of_the_filter():
         warnings.simplefilter("error")
         same = find_label_issues(labels, p2).sort_values("id")["is_label_issue"].to_numpy()
     np.testing.assert_array_equal(same, cl_find(labels, p2))
+
+
+def test_nullable_pandas_numbers_are_numbers():
+    # an Int64 label matrix read "L must hold integer votes; got dtype object"; a Float64
+    # pred_probs with pd.NA raised float()'s own error
+    import pandas as pd
+
+    from dataqa.weak import fit_label_model
+
+    labels, p = noisy_probs()
+    frame = pd.DataFrame(p).astype("Float64")
+    assert find_label_issues(labels, frame).equals(find_label_issues(labels, p))
+    frame.iloc[5, 1] = pd.NA
+    with pytest.raises(InvalidSettingError, match=r"pred_probs holds NaN or infinite values in "
+                                                  r"1 rows \(first: \[5\]\)"):
+        find_label_issues(labels, frame)
+    L = np.random.default_rng(0).integers(-1, 2, (100, 3))
+    want = fit_label_model(L, cardinality=2, method="majority").predict_proba(L)
+    for given in (pd.DataFrame(L).astype("Int64"), L.astype(object)):
+        got = fit_label_model(given, cardinality=2, method="majority").predict_proba(L)
+        np.testing.assert_array_equal(got, want)
+    holed = pd.DataFrame(L).astype("Int64")
+    holed.iloc[3, 1] = pd.NA
+    with pytest.raises(InvalidSettingError, match=r"L holds 1 missing value\(s\) \(NaN; first "
+                                                  r"at row 3, LF column 1\); an LF that abstains "
+                                                  r"votes -1"):
+        fit_label_model(holed, cardinality=2, method="majority")

@@ -1361,3 +1361,19 @@ def test_a_text_column_of_numbers_is_refused_naming_a_filled_cell():
     # numbers in both tables' text, or a few numbers among texts: not this refusal
     mixed = text.assign(text=[*text["text"][:30], *map(str, range(10))])
     detect_drift(text, mixed, text_column="text", multivariate=())
+
+
+def test_a_categorical_of_numbers_against_numbers_is_told_how_to_convert_it():
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"a": rng.choice([1.5, 2.5, 3.5], 200), "b": rng.normal(size=200)})
+    cur = ref.copy()
+    cur["a"] = cur["a"].astype("category")
+    with pytest.raises(FeatureTypeError, match=r"column 'a' is numeric in the reference table "
+                                               r"but text in the current table .* It is a "
+                                               r"pandas Categorical of numbers: convert it with "
+                                               r"\.astype\(float\) first"):
+        detect_drift(ref, cur, multivariate=())
+    # stored as text: the other advice
+    cur["a"] = cur["a"].astype(str)
+    with pytest.raises(FeatureTypeError, match=r"Every value of it is a number stored as text"):
+        detect_drift(ref, cur, multivariate=())

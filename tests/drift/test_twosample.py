@@ -7,16 +7,19 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from dataqa.drift import (
     UNSEEN,
+    binned_chi2_test,
     category_counts,
     chi2_test,
     classifier_scores,
     classifier_test,
     cvm_test,
+    detect_drift,
     ks_test,
     median_kernel_width,
     mmd_test,
@@ -944,3 +947,54 @@ def test_the_mmd_width_and_statistic_do_not_depend_on_the_rows_order():
     G = rng.integers(0, 17, size=(3000, 8)).astype(float)
     pg = rng.permutation(3000)
     assert median_kernel_width(G) == median_kernel_width(G[pg])
+
+
+def test_float32_values_are_the_same_values_as_their_float64():
+    # 0.1 saved as float32 is 0.10000000149...: every value read as a new category
+    v = np.array([0.1, 0.2, 0.3])
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"rate": v[rng.integers(0, 3, 500)],
+                        "c": rng.normal(size=500).round(2)})
+    cur = pd.DataFrame({"rate": v[rng.integers(0, 3, 500)],
+                        "c": rng.normal(size=500).round(2)})
+    narrow = cur.astype("float32")
+    for test in (chi2_test, ks_test, cvm_test, binned_chi2_test):
+        for x, y in ((ref.rate, narrow.rate), (narrow.rate, ref.rate),
+                     (ref.rate.astype("category"), narrow.rate.astype("category")),
+                     (ref.rate.to_numpy(), narrow.rate.to_numpy()),
+                     (ref.rate, narrow.rate.astype("Float32"))):
+            if test is not chi2_test and isinstance(x.dtype, pd.CategoricalDtype):
+                continue
+            assert test(x, y) == pytest.approx(test(ref.rate, cur.rate), rel=1e-12), test
+    assert ks_test(ref.c, narrow.c) == pytest.approx(ks_test(ref.c, cur.c), rel=1e-12)
+    assert category_counts(ref.rate, narrow.rate)[0] == ["0.1", "0.2", "0.3"]
+    same = detect_drift(ref, cur, multivariate=())
+    mixed = detect_drift(ref, narrow, multivariate=())
+    assert not same.drifted and not mixed.drifted
+    cols = ["column", "test", "p_value", "effect"]
+    pd.testing.assert_frame_equal(same.columns[cols], mixed.columns[cols], rtol=1e-9)
+    # a real change at float32 precision is still one
+    moved = narrow.copy()
+    moved["rate"] = np.float32(0.1) + np.float32(1e-6) * (moved["rate"] > 0.15)
+    assert chi2_test(ref.rate, moved.rate)[1] < 1e-10
+
+
+def test_chi2_refuses_values_of_kinds_that_never_compare_equal():
+    rng = np.random.default_rng(0)
+    d = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02"])[rng.integers(0, 2, 300)])
+    b = pd.Series(rng.random(300) < 0.5)
+    for x, y, said in (
+            (d, d.dt.tz_localize("UTC"), r"date/time values and y \(current\) date/time \(with "
+                                         r"a time zone\) values, .*give both a time zone"),
+            (d, d.astype(str), r"date/time values and y \(current\) text values, which no "
+                               r"category of the other can equal \(every value would read as "
+                               r"changed\); convert both to dates \(pd.to_datetime\)"),
+            (b.to_numpy(), b.astype(int), r"true/false values and y \(current\) number "
+                                          r"values, .*write both as 0/1 or both as true/false")):
+        with pytest.raises(FeatureTypeError, match=said):
+            chi2_test(x, y)
+    # one instant in two time zones is one value; numbers and their text, as before
+    u = d.dt.tz_localize("UTC")
+    assert chi2_test(u, u.dt.tz_convert("Europe/Paris")) == (0.0, 1.0)
+    assert chi2_test(pd.Series([1, 2, 3] * 20), pd.Series(["1", "2", "3"] * 20)) == (0.0, 1.0)
+    assert chi2_test(b, b.astype(str))[0] == 0.0

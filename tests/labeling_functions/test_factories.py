@@ -412,3 +412,25 @@ def test_whole_word_keywords_and_lookarounds_searched_on_literal_rows_only():
         np.testing.assert_array_equal(L[:, 1], [-1] * 8 + [0, 0] + [-1] * 6)
         np.testing.assert_array_equal(L[:, 3], [-1] * 13 + [1, 1, -1])
         np.testing.assert_array_equal(L[:, 4], [-1] * 12 + [0, -1, -1, -1])
+
+
+def test_threshold_on_an_ordered_categorical_is_refused():
+    # each row's value compares as text ('large' < 'small'): the LF never fired
+    from dataqa.errors import FeatureTypeError
+    from dataqa.weak import apply_lfs
+
+    sizes = pd.Categorical(["small", "large", None, "medium"],
+                           categories=["small", "medium", "large"], ordered=True)
+    df = pd.DataFrame({"size": sizes})
+    with pytest.raises(FeatureTypeError, match=r"labeling function 'big' tests size > 'small', "
+                                               r"but .* \(an ordered Categorical, small < "
+                                               r"medium < large: '>' would compare its values "
+                                               r"as text, not in that order\); compare its "
+                                               r"codes instead"):
+        apply_lfs(df, [threshold_lf("big", "size", ">", "small", 1)])
+    # equality, and an unordered Categorical (text order, as for text): as before
+    assert apply_lfs(df, [threshold_lf("s", "size", "==", "small", 1)])[:, 0].tolist() == \
+        [1, -1, -1, -1]
+    plain = pd.DataFrame({"size": pd.Categorical(["small", "large", None, "medium"])})
+    assert apply_lfs(plain, [threshold_lf("big", "size", ">", "medium", 1)])[:, 0].tolist() \
+        == [1, -1, -1, -1]
