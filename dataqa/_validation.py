@@ -277,7 +277,15 @@ def _nullable_as_float(X: Any) -> Any:
 
 def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L") -> LabelMatrix:
     """Validate an LF vote matrix: 2-D ints in ``-1 .. cardinality-1``."""
-    arr = np.asarray(_nullable_as_float(L))
+    try:
+        arr = np.asarray(_nullable_as_float(L))
+    except ValueError:  # (rows of different lengths)
+        lengths = [len(r) if hasattr(r, "__len__") else 1 for r in L]
+        most = max(set(lengths), key=lengths.count)
+        row = next(i for i, k in enumerate(lengths) if k != most)
+        raise InvalidSettingError(
+            f"{name} must be a 2-D array (n, m) with one vote per LF in every row; row {row} "
+            f"has {lengths[row]} votes where most rows have {most}.") from None
     if arr.ndim != 2:
         raise InvalidSettingError(f"{name} must be a 2-D array (n, m); got shape {arr.shape}.")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):

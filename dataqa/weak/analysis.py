@@ -12,10 +12,24 @@ from dataqa._validation import check_gold_labels, check_label_matrix
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 from dataqa.types import ABSTAIN
 
-__all__ = ["lf_summary", "LOW_COVERAGE"]
+__all__ = ["lf_summary", "LOW_COVERAGE", "duplicate_lfs"]
 
 #: LFs covering less than this fraction of rows are flagged.
 LOW_COVERAGE = 0.01
+
+
+def duplicate_lfs(L: np.ndarray) -> list[list[int]]:
+    """Groups of columns of the label matrix ``L`` (n, m) that vote identically on every
+    row (the same LF twice, or two LFs that are one in effect), each group in column
+    order; columns without any vote are left out (abstaining everywhere is no copy)."""
+    voting = np.flatnonzero((L != ABSTAIN).any(axis=0))
+    if voting.size < 2:
+        return []
+    _, first, inverse = np.unique(np.ascontiguousarray(L[:, voting].T), axis=0,
+                                  return_index=True, return_inverse=True)
+    groups = [voting[np.flatnonzero(inverse.ravel() == g)].tolist()
+              for g in range(first.size)]
+    return sorted(g for g in groups if len(g) > 1)
 
 
 #: Level of the one-sided binomial test behind the ``"below chance"`` flag.

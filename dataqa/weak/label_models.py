@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import random
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -564,6 +564,25 @@ def register_label_model(name: str, cls: type[BaseLabelModel]) -> None:
     LABEL_MODELS[name] = cls
 
 
+def _warn_duplicates(L: np.ndarray, lf_names: Sequence[str] | None) -> None:
+    from dataqa._caller import caller_stacklevel
+    from dataqa.weak.analysis import duplicate_lfs
+
+    groups = duplicate_lfs(L)
+    if not groups:
+        return
+    names = (list(lf_names) if lf_names is not None and len(lf_names) == L.shape[1]
+             else None)
+    said = "; ".join(", ".join(repr(str(names[j])) for j in g) if names else
+                     "columns " + ", ".join(map(str, g)) + " of L" for g in groups[:5])
+    warnings.warn(
+        f"{'these LFs vote' if len(groups) == 1 else 'these groups of LFs vote'} identically "
+        f"on every row: {said}{' ...' if len(groups) > 5 else ''}. A label model takes them "
+        f"for independent LFs that always agree and trusts them far beyond their accuracy "
+        f"(Dawid-Skene may then get most labels wrong; majority vote counts them twice): "
+        f"keep one LF of each group.", UserWarning, stacklevel=caller_stacklevel())
+
+
 def check_enough_lfs(method: str, n_lfs: int, *, cli: bool = False) -> None:
     """Raise if label model ``method`` cannot be fitted on ``n_lfs`` labeling functions.
 
@@ -793,7 +812,8 @@ def _make(name: str, cardinality: int, random_state: Any) -> BaseLabelModel:
 
 def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev: Any = None,
                     Y_dev: Any = None, random_state: Any = 0, metric: str = "accuracy",
-                    dev_rows: str = "covered") -> BaseLabelModel:
+                    dev_rows: str = "covered",
+                    lf_names: Sequence[str] | None = None) -> BaseLabelModel:
     """Fit a label model on the LF votes.
 
     Parameters
@@ -827,6 +847,8 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
         The dev rows "auto" scores: those with a vote (the rows ``predict`` labels), or
         every row as ``predict(L, abstain_uncovered=False)`` labels it (see
         :class:`AutoLabelModel`).
+    lf_names : list of str, optional
+        The LFs' names, one per column of ``L``, for warnings (default: column numbers).
 
     Returns
     -------
@@ -838,7 +860,11 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
     UserWarning
         When no LF votes for a class above every vote in ``L`` (``cardinality`` larger
         than the LFs' classes): no model can tell such a class apart, so the built-in
-        models are fitted on the voted classes and give it probability 0.
+        models are fitted on the voted classes and give it probability 0. When two LFs
+        or more vote identically on every row (:func:`~dataqa.weak.analysis.duplicate_lfs`):
+        every model takes them for independent LFs that always agree, which Dawid-Skene
+        reads as perfect LFs (a copy of one LF of four took its accuracy from 0.93 to 0.60
+        in a simulation), and majority vote counts them twice.
     """
     K = _check_cardinality(cardinality)
     check_random_state(random_state)
@@ -864,6 +890,7 @@ def fit_label_model(L: Any, *, cardinality: int, method: str = "snorkel", L_dev:
             f"no labeling function voted on any of the {L.shape[0]:,} rows (every vote is "
             f"-1, abstain): there is nothing to fit a label model on. Check the LFs against "
             f"a few rows (coverage 0 for each), or the column they read.")
+    _warn_duplicates(L, lf_names)
     silent = silent_classes(L, K)
     if silent:
         warnings.warn(

@@ -564,7 +564,8 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                           progress_label="labeling functions (dev rows)",
                           cardinality=cardinality, fault_tolerant=fault_tolerant)
     model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
-                            random_state=random_state, metric=metric)
+                            random_state=random_state, metric=metric,
+                            lf_names=[str(getattr(lf, "name", lf)) for lf in lfs])
     proba = model.predict_proba(L)
     labels = pd.DataFrame({"id": ids, "label": model.predict(L)})
     if class_names is not None:  # the class's name beside its number; none where abstained
