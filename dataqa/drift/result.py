@@ -97,10 +97,16 @@ RANK_BY = ("mean", "max", "unlike", "uncertainty")
 
 
 def _rank01(x: np.ndarray) -> np.ndarray:
-    """Average ranks scaled to (0, 1]: the largest value gets 1."""
+    """Average ranks scaled to (0, 1]: the largest value gets 1. Values are compared at
+    10 significant digits (of the largest), so that values equal but for floating-point
+    rounding (which varies with the number of threads) tie whatever the machine."""
     from scipy.stats import rankdata
 
-    return rankdata(x) / len(x)
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.abs(x[np.isfinite(x)])
+    top = float(finite.max()) if finite.size else 0.0
+    digits = 10 - int(np.floor(np.log10(top))) if top > 0 else 10
+    return rankdata(np.round(x, digits)) / len(x)
 
 
 @dataclass

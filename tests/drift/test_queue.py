@@ -328,3 +328,15 @@ def test_cli_rank_by(tmp_path):
     assert "--rank-by 'best' is not known; use one of mean, max, unlike, uncertainty" in \
         " ".join(res.output.split())
     assert not (tmp_path / "o2").exists()
+
+
+def test_queue_ranks_tie_values_equal_but_for_rounding():
+    # uncertainties of copies differed by 1e-15 with the number of BLAS threads, and the
+    # printed queue score with them
+    from dataqa.drift.result import _rank01
+
+    base = np.array([0.2, 0.5, 0.5, 0.9])
+    noisy = base + np.array([0.0, 1e-16, -2e-16, 0.0])
+    np.testing.assert_array_equal(_rank01(noisy), [0.25, 0.625, 0.625, 1.0])
+    np.testing.assert_array_equal(_rank01(noisy * 1e6), _rank01(base))
+    assert _rank01(np.array([0.2, 0.2 + 1e-8]))[1] == 1.0  # a real difference stays one
