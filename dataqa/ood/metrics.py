@@ -33,7 +33,9 @@ def ood_metrics(scores_in, scores_out) -> dict[str, float]:
     s_out = check_scores(scores_out, "scores_out", error=OODInputError)
     s = np.concatenate([s_in, s_out])
     y = np.concatenate([np.zeros(len(s_in)), np.ones(len(s_out))])
-    fpr, tpr, _ = roc_curve(y, s)
+    # every threshold (drop_intermediate would drop the points on a straight stretch of
+    # the curve, ties of in and out items among them, and land past the first 95% one)
+    fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)
     idx = int(np.searchsorted(tpr, 0.95, side="left"))
     return {
         "auroc": float(roc_auc_score(y, s)),

@@ -38,6 +38,20 @@ def test_hand_example():
     assert perfect["auroc"] == 1.0 and perfect["fpr_at_95_tpr"] == 0.0
 
 
+def test_fpr_at_95_with_ties_of_in_and_out_items():
+    # tied in/out pairs at consecutive thresholds lie on a straight stretch of the ROC
+    # curve, whose points roc_curve drops by default: 0.1 was reported for 0.05
+    s_out = np.r_[np.arange(10.0, 28.0), 2.0, 1.0]
+    s_in = np.r_[2.0, 1.0, np.zeros(18)]
+    assert ood_metrics(s_in, s_out)["fpr_at_95_tpr"] == pytest.approx(0.05)
+    rng = np.random.default_rng(3)
+    for _ in range(20):  # brute force on scores with many ties
+        s_in, s_out = rng.integers(0, 8, 60).astype(float), rng.integers(3, 12, 40).astype(float)
+        best = min((s_in >= t).mean() for t in np.unique(np.r_[s_in, s_out])
+                   if (s_out >= t).mean() >= 0.95)
+        assert ood_metrics(s_in, s_out)["fpr_at_95_tpr"] == pytest.approx(best)
+
+
 def test_errors():
     with pytest.raises(OODInputError, match="scores_in must be 1-D"):
         ood_metrics(np.zeros((2, 2)), [1.0])
