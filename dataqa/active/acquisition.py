@@ -116,7 +116,9 @@ def _entropy(p: np.ndarray, normalize: bool) -> np.ndarray:
 
     # each row renormalised to sum to 1 (a row of zeros reads as flat, as the softmax of
     # its clipped logarithms does), and 0 log 0 = 0, so a one-hot row scores exactly 0
-    q = _renormalised(p)
+    # (summed in sorted order: rows that permute one another's probabilities tie
+    # exactly, for the seeded tie-break of the selectors, not by rounding)
+    q = _renormalised(np.sort(np.asarray(p, dtype=np.float64), axis=1))
     h = -xlogy(q, q).sum(axis=1)
     return h / np.log(p.shape[1]) if normalize else h
 

@@ -33,6 +33,13 @@ follows without forming per-item gradients:
   modules): per-item gradients with ``torch.func.vmap(grad(...))`` over the model, so
   the result stays exact for any model whose forward treats items independently.
 
+The closed forms need a layer's input to hold the items along its first axis (``(n, ...)``,
+or item-major ``(n * T, ...)``). A layer that sees them otherwise (a sequence-first
+``(T, n, d)`` layout, as PyTorch's ``batch_first=False`` modules take, or a layer applied
+to a parameter) goes to the per-item path, with a warning: found when its input cannot be
+split into the items, or, on a call's first batch, when the first item's norm differs
+from that item's alone.
+
 The model runs in eval mode (each module's flag is restored afterwards) and its ``.grad``
 fields are never touched.
 """
@@ -49,6 +56,7 @@ from torch import nn
 
 from dataqa._validation import as_2d_float, check_int, check_nonneg, check_positive
 from dataqa.errors import InvalidSettingError, OODInputError
+from dataqa.ood._closed_forms import _MAX_MATERIALISE, _module_sq
 from dataqa.ood._torch import (
     as_model_input,
     check_logits_tensor,
@@ -69,7 +77,6 @@ _BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 #: Module types whose per-item gradient norms have a closed form (exact type match).
 FAST_LAYER_TYPES: tuple[type, ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Embedding,
                                       nn.LayerNorm, *_BN_TYPES)
-_MAX_MATERIALISE = 1 << 24  # elements of per-item (out, in) products held at once
 
 
 # ----------------------------------------------------------------------------- planning
@@ -108,164 +115,14 @@ class _Plan:
         if not self.fast and not self.slow_names:
             raise InvalidSettingError("the model has no trainable parameters; nothing to differentiate.")
 
-
-# ----------------------------------------------------------------------- closed forms
-def _cat(parts: list[torch.Tensor], dim: int) -> torch.Tensor:
-    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=dim)
-
-
-def _outer_sq(D: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-    """Per-row ``||sum_t D[r, t] (x) A[r, t]||_F^2`` for D (R, T, o), A (R, T, i) -> (R,)."""
-    R, T, o = D.shape
-    i = A.shape[2]
-    if T == 1:
-        return (D[:, 0] ** 2).sum(1) * (A[:, 0] ** 2).sum(1)
-    if T * (o + i) <= o * i:
-        gd = torch.bmm(D, D.transpose(1, 2))
-        ga = torch.bmm(A, A.transpose(1, 2))
-        return (gd * ga).sum((1, 2))
-    step = max(1, _MAX_MATERIALISE // (o * i))
-    out = []
-    for s in range(0, R, step):
-        g = torch.bmm(D[s:s + step].transpose(1, 2), A[s:s + step])
-        out.append((g ** 2).sum((1, 2)))
-    return torch.cat(out)
-
-
-def _linear_sq(m: nn.Linear, calls, n: int) -> torch.Tensor:
-    has_w = m.weight.requires_grad
-    has_b = m.bias is not None and m.bias.requires_grad
-    a, d = calls[0]
-    if len(calls) == 1 and a.ndim == 2 and len(a) == n:  # (n, in): ||d||^2 (||a||^2 + 1)
-        dd = torch.linalg.vector_norm(d, dim=1).square_()
-        if not has_w:
-            return dd
-        aa = torch.linalg.vector_norm(a, dim=1).square_()
-        return dd.mul_(aa.add_(1) if has_b else aa)
-    A = _cat([a.reshape(n, -1, a.shape[-1]) for a, _ in calls], 1)
-    D = _cat([d.reshape(n, -1, d.shape[-1]) for _, d in calls], 1)
-    sq = torch.zeros(n, dtype=D.dtype, device=D.device)
-    if has_w:
-        sq = sq + _outer_sq(D, A)
-    if has_b:
-        sq = sq + (D.sum(1) ** 2).sum(1)
-    return sq
-
-
-def _conv_patches(m: nn.Module, a: torch.Tensor) -> torch.Tensor:
-    """Unfolded input patches (n, C_in * prod(kernel), L) of a Conv1d/Conv2d call."""
-    two_d = isinstance(m, nn.Conv2d)
-    if not two_d:
-        a = a.unsqueeze(2)
-    ks = m.kernel_size if two_d else (1, m.kernel_size[0])
-    st = m.stride if two_d else (1, m.stride[0])
-    dil = m.dilation if two_d else (1, m.dilation[0])
-    if isinstance(m.padding, str):
-        if m.padding == "valid":
-            pads = (0, 0, 0, 0)
-        else:  # "same"
-            tot = [d * (k - 1) for d, k in zip(dil, ks, strict=True)]
-            pads = (tot[1] // 2, tot[1] - tot[1] // 2, tot[0] // 2, tot[0] - tot[0] // 2)
-    else:
-        pad = m.padding if two_d else (0, m.padding[0])
-        pads = (pad[1], pad[1], pad[0], pad[0])
-    if any(pads):
-        mode = "constant" if m.padding_mode == "zeros" else m.padding_mode
-        a = F.pad(a, pads, mode=mode)
-    # im2col as one strided view and one copy (faster than F.unfold on CPU, which is
-    # very slow for few channels); column order (channel, kernel row, kernel column).
-    n, c, h, w = a.shape
-    ho = (h - dil[0] * (ks[0] - 1) - 1) // st[0] + 1
-    wo = (w - dil[1] * (ks[1] - 1) - 1) // st[1] + 1
-    sn, sc, sh, sw = a.stride()
-    view = a.as_strided((n, c, ks[0], ks[1], ho, wo),
-                        (sn, sc, sh * dil[0], sw * dil[1], sh * st[0], sw * st[1]),
-                        a.storage_offset())
-    return view.reshape(n, c * ks[0] * ks[1], ho * wo)
-
-
-def _conv_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
-    g = m.groups
-    us, ds = [], []
-    for a, d in calls:
-        u = _conv_patches(m, a)  # (n, C_in*k, L)
-        L = u.shape[2]
-        us.append(u.reshape(n, g, -1, L))
-        ds.append(d.reshape(n, g, -1, L))
-    U = _cat(us, 3)
-    D = _cat(ds, 3)
-    L = U.shape[3]
-    sq = torch.zeros(n, dtype=D.dtype, device=D.device)
-    if m.weight.requires_grad:
-        Dr = D.reshape(n * g, -1, L).transpose(1, 2)
-        Ur = U.reshape(n * g, -1, L).transpose(1, 2)
-        sq = sq + _outer_sq(Dr, Ur).reshape(n, g).sum(1)
-    if m.bias is not None and m.bias.requires_grad:
-        sq = sq + (D.sum(3) ** 2).sum((1, 2))
-    return sq
-
-
-def _embedding_sq(m: nn.Embedding, calls, n: int) -> torch.Tensor:
-    idx = _cat([a.reshape(n, -1) for a, _ in calls], 1)
-    D = _cat([d.reshape(n, -1, d.shape[-1]) for _, d in calls], 1)
-    T = idx.shape[1]
-    rows = torch.arange(n, device=idx.device).repeat_interleave(T)
-    flat_idx = idx.reshape(-1)
-    flat_d = D.reshape(n * T, -1)
-    if m.padding_idx is not None:
-        keep = flat_idx != m.padding_idx
-        rows, flat_idx, flat_d = rows[keep], flat_idx[keep], flat_d[keep]
-    key = rows * m.num_embeddings + flat_idx
-    uniq, inv, counts = torch.unique(key, return_inverse=True, return_counts=True)
-    S = torch.zeros(len(uniq), flat_d.shape[1], dtype=flat_d.dtype, device=flat_d.device)
-    S.index_add_(0, inv, flat_d)
-    if m.scale_grad_by_freq:
-        S = S / counts.unsqueeze(1).to(S.dtype)
-    sq = torch.zeros(n, dtype=flat_d.dtype, device=flat_d.device)
-    sq.index_add_(0, uniq // m.num_embeddings, (S ** 2).sum(1))
-    return sq
-
-
-def _norm_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
-    gw = gb = None
-    for a, d in calls:
-        if isinstance(m, nn.LayerNorm):
-            xhat = F.layer_norm(a, m.normalized_shape, None, None, m.eps)
-            lead = tuple(range(1, a.ndim - len(m.normalized_shape)))
-        else:  # eval BatchNorm: xhat = (a - mean) * inv_std per channel, so
-            # sum_s d * xhat = (sum_s d * a - mean * sum_s d) * inv_std (no xhat formed)
-            shape = (1, -1) + (1,) * (a.ndim - 2)
-            inv_std = torch.rsqrt(m.running_var + m.eps).to(a.dtype)
-            if a.ndim == 2:
-                b = d
-                w = (a - m.running_mean.view(shape)) * inv_std.view(shape) * d
-            else:
-                b = d.flatten(2).sum(2)
-                da = torch.linalg.vecdot(d.flatten(2), a.flatten(2))
-                w = (da - m.running_mean.to(a.dtype) * b) * inv_std
-            gw = w if gw is None else gw + w
-            gb = b if gb is None else gb + b
-            continue
-        w = (d * xhat).sum(lead) if lead else d * xhat
-        b = d.sum(lead) if lead else d
-        gw = w if gw is None else gw + w
-        gb = b if gb is None else gb + b
-    sq = torch.zeros(n, dtype=gw.dtype, device=gw.device)
-    if m.weight is not None and m.weight.requires_grad:
-        sq = sq + (gw.reshape(n, -1) ** 2).sum(1)
-    if m.bias is not None and m.bias.requires_grad:
-        sq = sq + (gb.reshape(n, -1) ** 2).sum(1)
-    return sq
-
-
-def _module_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
-    if type(m) is nn.Linear:
-        return _linear_sq(m, calls, n)
-    if type(m) in (nn.Conv1d, nn.Conv2d):
-        return _conv_sq(m, calls, n)
-    if type(m) is nn.Embedding:
-        return _embedding_sq(m, calls, n)
-    return _norm_sq(m, calls, n)
+    def demote(self, model: nn.Module, mods: list[nn.Module]) -> None:
+        """Move ``mods`` from the closed forms to the item-by-item path."""
+        gone = {id(p) for m in mods for p in m._parameters.values() if p is not None}
+        self.fast = [m for m in self.fast if all(m is not d for d in mods)]
+        self.fast_params = [p for p in self.fast_params if id(p) not in gone]
+        slow = set(self.slow_names)
+        self.slow_names = [n for n, p in model.named_parameters()
+                           if n in slow or id(p) in gone]
 
 
 # ------------------------------------------------------------------------ batch passes
@@ -284,16 +141,22 @@ class _Recorder:
         self.records: dict[nn.Module, list[list[Any]]] = {m: [] for m in plan.fast}
         self.active = False
         self.tensor_hooks = False
-        self._handles: list[Any] = []
+        self._handles: dict[nn.Module, Any] = {}
 
     def __enter__(self) -> _Recorder:
-        self._handles = [m.register_forward_hook(self._hook) for m in self.records]
+        self._handles = {m: m.register_forward_hook(self._hook) for m in self.records}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for h in self._handles:
+        for h in self._handles.values():
             h.remove()
-        self._handles = []
+        self._handles = {}
+
+    def drop(self, mods: list[nn.Module]) -> None:
+        """Stop recording ``mods`` (moved to the item-by-item path)."""
+        for m in mods:
+            self._handles.pop(m).remove()
+            del self.records[m]
 
     def _hook(self, mod: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
         if not self.active:
@@ -333,12 +196,26 @@ def _ce_logit_grad(z: torch.Tensor, y: torch.Tensor, temperature: float) -> torc
     return e
 
 
+class _NotPerItem(Exception):
+    """Closed-form layers whose input does not hold the items along its first axis."""
+
+    def __init__(self, mods: list[nn.Module], shape: tuple, n: int) -> None:
+        super().__init__()
+        self.mods, self.shape, self.n = mods, shape, n
+
+
 def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
                y: torch.Tensor | None, temperature: float,
-               ) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
-    """One hooked forward + one backward: (squared norms of fast layers, logits, labels).
+               ) -> tuple[dict[nn.Module, torch.Tensor], torch.Tensor, torch.Tensor]:
+    """One hooked forward + one backward: (squared norms of each fast layer that ran,
+    logits, labels). The squared norms come in the model's dtype.
 
-    The squared norms come in the model's dtype (``None`` when no closed-form layer ran).
+    Raises
+    ------
+    _NotPerItem
+        For layers whose input or output does not have the items along its first axis (a
+        sequence-first layout, a layer applied to a parameter): their closed forms would
+        mix the items.
     """
     n = len(x)
     logits = rec.forward(model, x)
@@ -348,9 +225,13 @@ def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
     if y is None:
         y = logits.detach().argmax(dim=1)
     recs = [(m, r) for m, rs in rec.records.items() for r in rs]
+    odd = [(m, tuple(r[0].shape)) for m, r in recs
+           if r[0].numel() % n or r[2].numel() % n or r[0].ndim < 1]
+    if odd:  # (an item-major layout, (n * T, d), is each item's rows in turn: kept)
+        raise _NotPerItem(list({id(m): m for m, _ in odd}.values()), odd[0][1], n)
     outs = [r[2] for _, r in recs if r[2].requires_grad]
     if not outs:
-        return None, logits.detach(), y
+        return {}, logits.detach(), y
     dz = _ce_logit_grad(logits.detach(), y, temperature)
     if rec.tensor_hooks:
         torch.autograd.grad(logits, plan.fast_params, grad_outputs=dz, allow_unused=True)
@@ -359,7 +240,7 @@ def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
         for _, r in recs:
             if r[2].requires_grad:
                 r[4] = next(grads)
-    sq = None
+    parts = {}
     for m, rs in rec.records.items():
         calls = []
         for a, a_ver, out, _, g in rs:
@@ -370,16 +251,40 @@ def _fast_pass(model: nn.Module, plan: _Plan, rec: _Recorder, x: torch.Tensor,
                 )
             calls.append((a, g if g is not None else torch.zeros_like(out)))
         if calls:
-            s = _module_sq(m, calls, n)
-            if s.dtype in (torch.float16, torch.bfloat16):
-                s = s.float()  # sum the layers in at least float32
-            if sq is None:
-                sq = s
-            elif s.dtype == sq.dtype:
-                sq = sq + s
-            else:
-                sq = sq.double() + s.double()
-    return sq, logits.detach(), y
+            try:
+                parts[m] = _module_sq(m, calls, n)
+            except RuntimeError:  # (a shape the closed form cannot split into the items)
+                raise _NotPerItem([m], tuple(calls[0][0].shape), n) from None
+    return parts, logits.detach(), y
+
+
+def _sum_parts(parts: dict[nn.Module, torch.Tensor]) -> torch.Tensor | None:
+    """The fast layers' squared norms summed (in at least float32), or None."""
+    sq = None
+    for s in parts.values():
+        if s.dtype in (torch.float16, torch.bfloat16):
+            s = s.float()  # sum the layers in at least float32
+        if sq is None:
+            sq = s
+        elif s.dtype == sq.dtype:
+            sq = sq + s
+        else:
+            sq = sq.double() + s.double()
+    return sq
+
+
+def _mixing(parts: dict[nn.Module, torch.Tensor], alone: dict[nn.Module, torch.Tensor]
+            ) -> list[nn.Module]:
+    """The layers whose closed form gives the first item of a batch another squared norm
+    than that item alone does: they mix the items (a sequence-first layout whose length
+    happens to equal the batch size passes the shape check)."""
+    bad = []
+    for m, s in parts.items():
+        a, b = float(s[0]), float(alone[m][0]) if m in alone else 0.0
+        tol = 1e-3 if s.dtype in (torch.float16, torch.bfloat16, torch.float32) else 1e-8
+        if abs(a - b) > tol * max(abs(a), abs(b)) + 1e-30:
+            bad.append(m)
+    return bad
 
 
 def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Tensor,
@@ -425,6 +330,40 @@ def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Ten
     return sq
 
 
+def _fast_pass_checked(model: nn.Module, plan: _Plan, rec: _Recorder, xb: torch.Tensor,
+                       yb: torch.Tensor | None, t: float, *, first: bool):
+    """:func:`_fast_pass`, with the closed-form layers that do not see one item per row of
+    their input moved to the item-by-item path (said once), and on a call's first batch
+    the first item checked against that item alone."""
+    names = {m: name for name, m in model.named_modules()}
+    while True:
+        try:
+            parts, logits, yb = _fast_pass(model, plan, rec, xb, yb, t)
+            bad, why = [], ""
+            if first and len(xb) > 1 and parts:
+                shapes = {m: tuple(rs[0][0].shape) for m, rs in rec.records.items() if rs}
+                alone, _, _ = _fast_pass(model, plan, rec, xb[:1], yb[:1], t)
+                bad = _mixing(parts, alone)
+                why = (f"{'gives' if len(bad) == 1 else 'give'} an item another gradient in "
+                       f"a batch than alone (input shape {shapes.get(bad[0]) if bad else ''} "
+                       f"for {len(xb)} items: a sequence-first layout?)")
+        except _NotPerItem as exc:
+            bad = exc.mods
+            why = (f"{'does' if len(bad) == 1 else 'do'} not see the items along the first "
+                   f"axis of {'its' if len(bad) == 1 else 'their'} input (shape {exc.shape} "
+                   f"for {exc.n} item{'s' if exc.n > 1 else ''}: a sequence-first layout, "
+                   f"or a layer applied to a parameter)")
+        if not bad:
+            return parts, logits, yb
+        listed = ", ".join(f"{names.get(m) or type(m).__name__} ({type(m).__name__})"
+                           for m in bad[:5])
+        its = "its" if len(bad) == 1 else "their"
+        warnings.warn(f"{listed} {why}: the gradient norms of {its} weights are computed "
+                      f"item by item instead (exact, slower).", RuntimeWarning, stacklevel=4)
+        plan.demote(model, bad)
+        rec.drop(bad)
+
+
 def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_size,
                  want_msp: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """(gradient norms, max tempered softmax probabilities or None), both (n,)."""
@@ -458,7 +397,9 @@ def _torch_norms(model: nn.Module, X, *, labels, temperature, epsilon, batch_siz
                         with torch.no_grad():
                             yb = check_logits_tensor(model(xb), len(xb)).argmax(dim=1)
                     xb = perturb_inputs(model, xb, temperature=t, epsilon=eps, labels=yb)
-                sq, logits, yb = _fast_pass(model, plan, rec, xb, yb, t)
+                parts, logits, yb = _fast_pass_checked(model, plan, rec, xb, yb, t,
+                                                       first=s == 0)
+                sq = _sum_parts(parts)
                 sq = (torch.zeros(len(xb), dtype=torch.float64, device=x.device) if sq is None
                       else sq.double())
                 if plan.slow_names:

@@ -16,7 +16,7 @@ from torch import nn
 
 from dataqa.errors import InvalidSettingError, NotFittedError
 from dataqa.ood import OODInputError, gradient_norms, gradient_score, sklearn_gradient_norms
-from dataqa.ood.gradients import _outer_sq
+from dataqa.ood._closed_forms import _outer_sq
 
 RTOL = 1e-5
 
@@ -352,3 +352,59 @@ def test_sklearn_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert gradient_norms(lr, X).shape == (20,)
+
+
+class _SeqFirst(nn.Module):  # the items on axis 0 of X; the layer sees (T, n, d)
+    def __init__(self):
+        super().__init__()
+        self.fc, self.out = nn.Linear(5, 8), nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.out(torch.tanh(self.fc(x.transpose(0, 1))).mean(0))
+
+
+class _OnAParameter(nn.Module):  # a Linear applied to a learned (1, d) query
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Parameter(torch.randn(1, 5))
+        self.proj, self.out = nn.Linear(5, 5), nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.out(x * self.proj(self.q))
+
+
+class _TokensFlat(nn.Module):  # (n, T, d) -> (n * T, d): each item's rows in turn
+    def __init__(self):
+        super().__init__()
+        self.fc, self.out = nn.Linear(5, 4), nn.Linear(4, 3)
+
+    def forward(self, x):
+        n, t, d = x.shape
+        return self.out(torch.tanh(self.fc(x.reshape(n * t, d))).reshape(n, t, 4).mean(1))
+
+
+def test_layers_that_do_not_see_one_item_per_row_are_scored_item_by_item():
+    # the closed forms mixed the items of a sequence-first layer (up to 6% off, scores
+    # depending on the batch) and crashed on a layer applied to a parameter
+    g = _gen(12)
+    torch.manual_seed(0)
+    seq, T_is_n = _SeqFirst().double(), _SeqFirst().double()
+    for model, X, layer in (
+            (seq, torch.randn(6, 4, 5, generator=g, dtype=torch.float64), "fc"),
+            (T_is_n, torch.randn(6, 6, 5, generator=g, dtype=torch.float64), "fc"),
+            (_OnAParameter().double(), torch.randn(6, 5, generator=g, dtype=torch.float64),
+             "proj")):
+        with pytest.warns(RuntimeWarning, match=rf"^{layer} \(Linear\) .*: the gradient norms "
+                                                rf"of its weights are computed item by item "
+                                                rf"instead \(exact, slower\)"):
+            _check(model, X, batch_size=6)
+    emb = nn.Sequential()
+    emb.e, emb.out = nn.Embedding(20, 6), nn.Linear(6, 3)
+    emb.forward = lambda x: emb.out(emb.e(x.t()).mean(0))
+    with pytest.warns(RuntimeWarning, match=r"e \(Embedding\) gives an item another gradient"):
+        _check(emb.double(), torch.randint(0, 20, (6, 7), generator=g), batch_size=6)
+    # an item-major layout keeps the closed form, without a word
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check(_TokensFlat().double(), torch.randn(7, 3, 5, generator=g, dtype=torch.float64),
+               batch_size=4)
