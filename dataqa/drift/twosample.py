@@ -369,7 +369,7 @@ def _categories(x, name: str, narrow: bool = False) -> np.ndarray:
 
 def _category_strings(s, narrow: bool = False):
     """A categorical column's values as the strings categories are compared by, missing
-    ones as ``"<NA>"``. A whole number held as a float reads as that integer (``1.0`` as
+    ones as ``"<NA>"`` (a value written so as ``'"<NA>"'``). A whole number held as a float reads as that integer (``1.0`` as
     ``"1"``): a column of integer codes that gained a missing value in one table, and
     with it a float dtype, holds the same categories as the other table's integers.
     ``narrow``: other floats as float32 writes them (``0.1`` for float32's
@@ -404,6 +404,9 @@ def _category_strings(s, narrow: bool = False):
             whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 24)
             out[np.flatnonzero(is_float)[~whole]] = f[~whole].astype(str)
         out[np.flatnonzero(is_float)[whole]] = f[whole].astype(np.int64).astype(str)
+    clash = ~missing & (out == "<NA>")
+    if clash.any():  # (a value written "<NA>" is no missing value)
+        out[clash] = '"<NA>"'
     return pd.Series(out, index=s.index)
 
 

@@ -521,6 +521,7 @@ class SnorkelLabelModel(BaseLabelModel):
         self.model_ = model
         self.seed_ = seed
         self.class_prior_ = self._pad(np.asarray(model.p, dtype=float).ravel()[None, :])[0]
+        self.lf_voted_ = (L != ABSTAIN).any(axis=0)
         return self
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
@@ -528,9 +529,13 @@ class SnorkelLabelModel(BaseLabelModel):
             return np.asarray(self.model_.predict_proba(L), dtype=float)
 
     def get_weights(self) -> np.ndarray:
-        """Snorkel's estimated accuracy of each LF, (m,)."""
+        """Snorkel's estimated accuracy of each LF, (m,); NaN for an LF that voted on no
+        row of the fitted ``L`` (Snorkel reports 1.0 for it, from no evidence). LFs that
+        vote identically read as near-perfect too (see :func:`fit_label_model`)."""
         self._check_fitted()
-        return np.asarray(self.model_.get_weights())
+        w = np.asarray(self.model_.get_weights(), dtype=float)
+        voted = getattr(self, "lf_voted_", None)
+        return w if voted is None else np.where(voted, w, np.nan)
 
 
 #: Label models by name (``fit_label_model(method=...)``); add one with

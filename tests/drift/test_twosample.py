@@ -998,3 +998,13 @@ def test_chi2_refuses_values_of_kinds_that_never_compare_equal():
     assert chi2_test(u, u.dt.tz_convert("Europe/Paris")) == (0.0, 1.0)
     assert chi2_test(pd.Series([1, 2, 3] * 20), pd.Series(["1", "2", "3"] * 20)) == (0.0, 1.0)
     assert chi2_test(b, b.astype(str))[0] == 0.0
+
+
+def test_a_value_written_na_is_no_missing_value():
+    ref = pd.Series(["a", "<NA>"] * 30)
+    cur = pd.Series(["a", None] * 30)
+    cats, ca, cb = category_counts(ref, cur)  # (current's missing values: unseen)
+    assert (cats, ca.tolist(), cb.tolist()) == (['"<NA>"', "a", UNSEEN], [30, 30, 0],
+                                                [0, 30, 30])
+    assert chi2_test(ref, cur)[1] < 1e-6
+    assert chi2_test(ref, ref.copy()) == (0.0, 1.0)

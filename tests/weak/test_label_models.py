@@ -487,3 +487,18 @@ def test_a_ragged_label_matrix_names_the_odd_row():
         lf_summary([[0, 1], [1, 0], [1]])
     with pytest.raises(InvalidSettingError, match="row 2 has 1 votes"):
         fit_label_model([[0, 1], [1, 0], [1], [0, 0]], cardinality=2, method="majority")
+
+
+def test_snorkel_weights_of_an_lf_that_never_voted_are_nan():
+    # Snorkel reports accuracy 1.0 for it, from no evidence
+    rng = np.random.default_rng(0)
+    n = 2_000
+    y = rng.integers(0, 2, n)
+
+    def lf(acc, cov):
+        return np.where(rng.random(n) < cov, np.where(rng.random(n) < acc, y, 1 - y), -1)
+
+    L = np.column_stack([lf(0.9, 0.5), lf(0.8, 0.6), lf(0.75, 0.7), np.full(n, -1)])
+    w = fit_label_model(L, cardinality=2, method="snorkel").get_weights()
+    assert w.shape == (4,) and np.isnan(w[3]) and np.isfinite(w[:3]).all()
+    assert (w[:3] > 0.5).all()
