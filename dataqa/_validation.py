@@ -256,22 +256,27 @@ def check_scores(scores: Any, name: str = "scores", *, n: int | None = None,
 # --------------------------------------------------------------------------- LF votes
 
 def _nullable_as_float(X: Any) -> Any:
-    """A DataFrame of pandas' nullable or Arrow number columns (``Int64``, ``Float64``)
-    as a float array, ``pd.NA`` as NaN (as object it holds no number type to check), and
-    an object array of numbers as float; anything else as it is."""
+    """A DataFrame or Series with pandas' nullable number columns (``Int64``, ``Float64``,
+    not booleans) as a float array, ``pd.NA`` as NaN (as object it holds no number type
+    to check), and an object array of numbers (ints and floats, ``None``/``pd.NA``, no
+    booleans or strings) as float; anything else as it is, for the caller's checks."""
     import pandas as pd
 
     if isinstance(X, (pd.DataFrame, pd.Series)):
-        if len(X) and all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
-                          for t in (X.dtypes if isinstance(X, pd.DataFrame) else [X.dtype])):
+        dtypes = list(X.dtypes) if isinstance(X, pd.DataFrame) else [X.dtype]
+        nullable = [isinstance(t, pd.api.extensions.ExtensionDtype) for t in dtypes]
+        if len(X) and any(nullable) and all(
+                pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                for t in dtypes):
             return X.to_numpy(dtype=np.float64, na_value=np.nan)
-        X = X.to_numpy()
+        return X
     if isinstance(X, np.ndarray) and X.dtype == object and X.size:
-        try:
-            return np.array([np.nan if v is None or v is pd.NA else v for v in X.ravel()],
+        flat = X.ravel()
+        if all(v is None or v is pd.NA or (isinstance(v, (int, float, np.integer, np.floating))
+                                           and not isinstance(v, (bool, np.bool_)))
+               for v in flat):
+            return np.array([np.nan if v is None or v is pd.NA else v for v in flat],
                             dtype=np.float64).reshape(X.shape)
-        except (TypeError, ValueError):
-            return X
     return X
 
 
@@ -281,11 +286,14 @@ def check_label_matrix(L: Any, cardinality: int | None = None, *, name: str = "L
         arr = np.asarray(_nullable_as_float(L))
     except ValueError:  # (rows of different lengths)
         lengths = [len(r) if hasattr(r, "__len__") else 1 for r in L]
-        most = max(set(lengths), key=lengths.count)
-        row = next(i for i, k in enumerate(lengths) if k != most)
+        most = max(sorted(set(lengths), key=lengths.index), key=lengths.count)
+        odd = [i for i, k in enumerate(lengths) if k != most]
+        where = (f"; row {odd[0]} has {lengths[odd[0]]} votes where "
+                 f"{'most rows have' if len(lengths) > 2 else 'row 0 has'} {most}"
+                 if odd else "; its rows hold values of different shapes")
         raise InvalidSettingError(
-            f"{name} must be a 2-D array (n, m) with one vote per LF in every row; row {row} "
-            f"has {lengths[row]} votes where most rows have {most}.") from None
+            f"{name} must be a 2-D array (n, m) with one vote per LF in every row{where}."
+        ) from None
     if arr.ndim != 2:
         raise InvalidSettingError(f"{name} must be a 2-D array (n, m); got shape {arr.shape}.")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):

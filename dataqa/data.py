@@ -1125,8 +1125,8 @@ def _json_error(path: Path, text: str, fmt: str, exc: Exception) -> DataLoadErro
     return DataLoadError(f"could not read {str(path)!r} as {fmt}: {' '.join(str(exc).split())}")
 
 
-#: A JSON string that starts with a zero and a digit ("02134", "007").
-_JSON_ZERO_LED = re.compile(r'"\s*0\d')
+#: A JSON string of digits that starts with a zero ("02134", "007").
+_JSON_ZERO_LED = re.compile(r'"\s*0\d+\s*"')
 
 
 def _json_leading_zeros(path: Path, text: str, df: pd.DataFrame, *, lines: bool,
@@ -2493,8 +2493,9 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     labels : int ndarray (n,)
     class_names : list, sorted; ``class_names[k]`` is the original value of class ``k``.
     """
-    if not isinstance(values, pd.Series):
-        shape = np.shape(values) if not isinstance(values, pd.DataFrame) else values.shape
+    if not isinstance(values, pd.Series) and hasattr(values, "shape") \
+            and hasattr(values, "ndim"):  # (arrays and frames; lists go to pd.Series as is)
+        shape = tuple(values.shape)
         if len(shape) == 2 and shape[1] == 1:  # (one column: a (n, 1) array or frame)
             values = (values.iloc[:, 0] if isinstance(values, pd.DataFrame)
                       else np.asarray(values).ravel())

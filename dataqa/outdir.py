@@ -114,46 +114,47 @@ def refuse_if_being_written(out: str | os.PathLike) -> None:
         raise _refusal(out, mark, old)
 
 
+@contextmanager
+def _folder_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on folder ``out`` (``flock`` on the folder itself: no file
+    is left behind) while the caller looks at its mark and replaces it; where there is no
+    ``flock`` (Windows) or the folder cannot be opened so, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    try:
+        fd = os.open(out, os.O_RDONLY)
+    except OSError:  # pragma: no cover
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # pragma: no cover - a file system without locks
+            pass
+        yield
+    finally:
+        os.close(fd)  # (closing releases the lock)
+
+
 def _claim(out: Path, text: str) -> None:
     """Make ``out``'s mark holding ``text``, unless a live run's mark is there.
 
-    The mark appears whole and only where none is (a hard link of a written file), so of
-    two runs starting at once into one folder one makes it and the other is refused; a
-    stopped run's mark is first moved aside (by one run only: a rename). Where the file
-    system has no hard links the mark is written in place, as a plain file."""
+    Looking at the mark and replacing it happen under a lock on the folder, so of two
+    runs starting at once one writes its mark and the other then finds it and is refused;
+    the mark is replaced in one step (a rename), so a stopped run's mark is never gone
+    before the new one is in place."""
     mark = out / MARK_NAME
     tmp = mark.with_name(f".{MARK_NAME}.{secrets.token_hex(6)}.tmp")
     write_text_atomic(tmp, text)
     try:
-        for _ in range(20):
-            try:
-                os.link(tmp, mark)
-                return
-            except FileExistsError:
-                pass
-            except OSError:  # (no hard links here)
-                refuse_if_being_written(out)
-                os.replace(tmp, mark)
-                return
-            old = _read_mark(mark)
+        with _folder_lock(out):
+            old = _read_mark(mark) if mark.is_file() else {}
             if _alive(old.get("pid"), old.get("host")):
                 raise _refusal(out, mark, old)
-            aside = mark.with_name(f".{MARK_NAME}.{secrets.token_hex(6)}.stopped")
-            try:
-                os.rename(mark, aside)  # (a stopped run's mark)
-            except FileNotFoundError:
-                continue  # another run moved it first
-            moved = _read_mark(aside)
-            if moved != old and _alive(moved.get("pid"), moved.get("host")):
-                # a run that started meanwhile made it: put it back, and give way
-                try:
-                    os.link(aside, mark)
-                except OSError:
-                    pass
-                aside.unlink(missing_ok=True)
-                raise _refusal(out, mark, moved)
-            aside.unlink(missing_ok=True)
-        raise _refusal(out, mark, _read_mark(mark))
+            os.replace(tmp, mark)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -221,58 +222,53 @@ def test_of_two_runs_starting_at_once_into_one_folder_one_writes(tmp_path, monke
     out = tmp_path / "o"
     out.mkdir()
     mark = out / MARK_NAME
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()  # a stopped run's process
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    real_link, real_rename = os.link, os.rename
+    # another run holds the folder's lock and writes its mark only after this run has
+    # started looking: without the lock both found no mark and both wrote
+    other = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import json, os, socket, sys, time\n"
+            "from pathlib import Path\n"
+            "from dataqa.outdir import _folder_lock\n"
+            f"out = Path({str(out)!r})\n"
+            "with _folder_lock(out):\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(1.5)\n"
+            "    (out / 'INCOMPLETE.json').write_text(json.dumps({'command': 'dataqa drift "
+            "a b --out o', 'pid': os.getpid(), 'host': socket.gethostname(), "
+            "'started_at': 'now', 'stage': 'main'}))\n"
+            "time.sleep(60)\n")],
+        stdout=subprocess.PIPE, text=True)
     try:
-        # the other run makes its mark after this one looked and found none
-        def link(src, dst):
-            if not mark.exists():
-                mark.write_text(_mark_of(other.pid, "dataqa drift a b --out o"))
-            return real_link(src, dst)
-
-        monkeypatch.setattr(outdir.os, "link", link)
+        assert other.stdout.readline().strip() == "locked"
         with pytest.raises(InvalidSettingError, match=rf"another run now \(dataqa drift a b "
                                                       rf"--out o, process {other.pid}"):
             with writing_folder(out, "dataqa audit --out o"):
                 pytest.fail("both runs write")
         assert json.loads(mark.read_text())["pid"] == other.pid
-        monkeypatch.setattr(outdir.os, "link", real_link)
-
-        # over a stopped run's mark, the other run replaces it just before this one
-        # moves it aside: this one puts the other's mark back and gives way
-        mark.write_text(_mark_of(gone.pid, "dataqa audit old --out o"))
-
-        def rename(src, dst):
-            if src == mark and json.loads(mark.read_text())["pid"] == gone.pid:
-                mark.write_text(_mark_of(other.pid, "dataqa drift a b --out o"))
-            return real_rename(src, dst)
-
-        monkeypatch.setattr(outdir.os, "rename", rename)
-        with pytest.raises(InvalidSettingError, match=rf"process {other.pid}"):
-            with writing_folder(out, "dataqa audit --out o"):
-                pytest.fail("both runs write")
-        assert json.loads(mark.read_text())["pid"] == other.pid
-        assert sorted(p.name for p in out.iterdir()) == [MARK_NAME]
     finally:
         other.kill()
         other.wait()
-    monkeypatch.setattr(outdir.os, "rename", real_rename)
-    # a stopped run's mark alone is replaced by this run's, and goes when it ends
+    # a stopped run's mark: replaced in one step, so a stop meanwhile leaves it in place
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
     mark.write_text(_mark_of(gone.pid, "dataqa audit old --out o"))
+    real_replace = os.replace
+
+    def stopped(src, dst):
+        if Path(dst) == mark:
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    with monkeypatch.context() as m:
+        m.setattr(outdir.os, "replace", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            with writing_folder(out, "dataqa audit new --out o"):
+                pytest.fail("no mark was made")
+    assert json.loads(mark.read_text())["command"] == "dataqa audit old --out o"
+    assert sorted(p.name for p in out.iterdir()) == [MARK_NAME]
     with writing_folder(out, "dataqa audit new --out o", details={"note2": 1}):
         now = json.loads(mark.read_text())
         assert (now["pid"], now["command"], now["note2"]) == (os.getpid(),
                                                               "dataqa audit new --out o", 1)
         assert sorted(p.name for p in out.iterdir()) == [MARK_NAME]
-    assert list(out.iterdir()) == []
-
-    # a file system without hard links: the mark is written in place
-    def no_links(src, dst):
-        raise PermissionError(1, "Operation not permitted")
-
-    monkeypatch.setattr(outdir.os, "link", no_links)
-    with writing_folder(out, "dataqa audit --out o"):
-        assert json.loads(mark.read_text())["pid"] == os.getpid()
     assert list(out.iterdir()) == []

@@ -161,6 +161,7 @@ def plan_command(
                 f"{str(audit_dir)!r} has no review_plan.csv to add to; make a plan with "
                 f"`dataqa review plan {audit_dir} --budget N` first.")
         redo = _stopped_addition(audit_dir, result)
+        dropped = result.review_plan.attrs.get("dropped") if redo else None
         before = len(result.review_plan)
         estimated = int(seen.get("n_planned", 0)) if seen else 0
         unanswered = [n for n in _review_sheets(audit_dir)[1:] if (audit_dir / n).is_file()
@@ -181,6 +182,11 @@ def plan_command(
                 f"the plan already holds all {before} items of the audit; there is nothing "
                 f"to add. Nothing was written.")
         sheet_path = audit_dir / redo if redo else _next_sheet(audit_dir)
+        if dropped:  # (said once nothing refuses the run)
+            err_console.print(
+                f"note: the last `dataqa review plan --add` stopped before it finished; the "
+                f"{dropped} items it had added to the plan are dropped and this run adds "
+                f"its own ({redo}).", highlight=False)
         details = {"adding": {"plan_rows": before, "sheet": sheet_path.name}}
     else:
         details = None
@@ -428,16 +434,16 @@ def _stopped_addition(audit_dir: Path, result) -> str | None:
     adding = (stopped_run(audit_dir) or {}).get("adding")
     if not isinstance(adding, dict):
         return None
+    import re
+
     rows, sheet = adding.get("plan_rows"), adding.get("sheet")
-    if not isinstance(rows, int) or not isinstance(sheet, str) or Path(sheet).name != sheet:
+    if not isinstance(rows, int) or not isinstance(sheet, str) \
+            or not re.fullmatch(r"review_sheet_\d+\.csv", sheet):
         return None
     plan = result.review_plan
-    if rows < len(plan):
+    if 0 < rows < len(plan):
         result.review_plan = plan.iloc[:rows].reset_index(drop=True)
-        err_console.print(
-            f"note: the last `dataqa review plan --add` stopped before it finished; the "
-            f"{len(plan) - rows} items it had added to the plan are dropped and this run "
-            f"adds its own ({sheet}).", highlight=False)
+        result.review_plan.attrs["dropped"] = len(plan) - rows
     return sheet
 
 

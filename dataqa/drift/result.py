@@ -105,8 +105,7 @@ def _rank01(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     finite = np.abs(x[np.isfinite(x)])
     top = float(finite.max()) if finite.size else 0.0
-    digits = 10 - int(np.floor(np.log10(top))) if top > 0 else 10
-    return rankdata(np.round(x, digits)) / len(x)
+    return rankdata(np.round(x / top, 10) if top > 0 else x) / len(x)
 
 
 @dataclass

@@ -401,7 +401,7 @@ def _category_strings(s, narrow: bool = False):
         whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
         if narrow:
             f = f.astype(np.float32)
-            whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 24)
+            whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
             out[np.flatnonzero(is_float)[~whole]] = f[~whole].astype(str)
         out[np.flatnonzero(is_float)[whole]] = f[whole].astype(np.int64).astype(str)
     clash = ~missing & (out == "<NA>")

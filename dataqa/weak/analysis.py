@@ -22,14 +22,25 @@ def duplicate_lfs(L: np.ndarray) -> list[list[int]]:
     """Groups of columns of the label matrix ``L`` (n, m) that vote identically on every
     row (the same LF twice, or two LFs that are one in effect), each group in column
     order; columns without any vote are left out (abstaining everywhere is no copy)."""
+    import hashlib
+
     voting = np.flatnonzero((L != ABSTAIN).any(axis=0))
     if voting.size < 2:
         return []
-    _, first, inverse = np.unique(np.ascontiguousarray(L[:, voting].T), axis=0,
-                                  return_index=True, return_inverse=True)
-    groups = [voting[np.flatnonzero(inverse.ravel() == g)].tolist()
-              for g in range(first.size)]
-    return sorted(g for g in groups if len(g) > 1)
+    # a digest per column (one pass over L), then the columns of one digest compared
+    by_digest: dict[bytes, list[int]] = {}
+    for j in voting:
+        col = np.ascontiguousarray(L[:, j], dtype=np.int64)
+        by_digest.setdefault(hashlib.blake2b(col.tobytes(), digest_size=16).digest(),
+                             []).append(int(j))
+    groups = []
+    for cols in by_digest.values():
+        while len(cols) > 1:
+            same = [j for j in cols if np.array_equal(L[:, cols[0]], L[:, j])]
+            if len(same) > 1:
+                groups.append(same)
+            cols = [j for j in cols if j not in same]
+    return sorted(groups)
 
 
 #: Level of the one-sided binomial test behind the ``"below chance"`` flag.

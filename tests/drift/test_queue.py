@@ -340,3 +340,5 @@ def test_queue_ranks_tie_values_equal_but_for_rounding():
     np.testing.assert_array_equal(_rank01(noisy), [0.25, 0.625, 0.625, 1.0])
     np.testing.assert_array_equal(_rank01(noisy * 1e6), _rank01(base))
     assert _rank01(np.array([0.2, 0.2 + 1e-8]))[1] == 1.0  # a real difference stays one
+    np.testing.assert_array_equal(_rank01(np.array([1e-300, 2e-300, 3e-300])),
+                                  [1 / 3, 2 / 3, 1.0])

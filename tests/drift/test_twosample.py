@@ -1008,3 +1008,13 @@ def test_a_value_written_na_is_no_missing_value():
                                                 [0, 30, 30])
     assert chi2_test(ref, cur)[1] < 1e-6
     assert chi2_test(ref, ref.copy()) == (0.0, 1.0)
+
+
+def test_float32_codes_beyond_2_24_are_the_same_whole_numbers():
+    rng = np.random.default_rng(1)
+    codes = np.array([20_000_000, 30_000_000, 30_000_002, 40_000_000])
+    ints = pd.Series(codes[rng.integers(0, 4, 400)])
+    floats = pd.Series(codes[rng.integers(0, 4, 400)].astype(np.float32))
+    assert category_counts(floats, ints)[0] == [str(c) for c in codes]
+    assert chi2_test(floats, ints)[1] > 0.01
+    assert chi2_test(pd.Categorical(floats), pd.Categorical(ints))[1] > 0.01
