@@ -38,7 +38,8 @@ or item-major ``(n * T, ...)``). A layer that sees them otherwise (a sequence-fi
 ``(T, n, d)`` layout, as PyTorch's ``batch_first=False`` modules take, or a layer applied
 to a parameter) goes to the per-item path, with a warning: found when its input cannot be
 split into the items, or, on a call's first batch, when the first item's norm differs
-from that item's alone.
+from that item's alone (checked for sequence inputs, whose layout is ambiguous; a
+``Linear``'s ``(n, d)`` and a convolution's ``(n, C, ...)`` are taken as items first).
 
 The model runs in eval mode (each module's flag is restored afterwards) and its ``.grad``
 fields are never touched.
@@ -330,17 +331,33 @@ def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Ten
     return sq
 
 
+def _ambiguous(rec: _Recorder, n: int) -> bool:
+    """Whether some closed-form layer's input may hold the items along another axis than
+    its first: a sequence input of a ``Linear``, ``LayerNorm`` or ``Embedding`` (``(n, T,
+    d)`` or ``(T, n, d)``; an ``Embedding``'s ``(n, T)`` or ``(T, n)``), or a first axis
+    that is not ``n`` long. A ``Linear``'s ``(n, d)`` and a convolution's or batch norm's
+    ``(n, C, ...)`` are read as items first, as PyTorch lays them out."""
+    for m, rs in rec.records.items():
+        for r in rs:
+            a = r[0]
+            if a.ndim < 1 or a.shape[0] != n:
+                return True
+            if (type(m) is nn.Embedding and a.ndim >= 2) or (
+                    type(m) in (nn.Linear, nn.LayerNorm) and a.ndim >= 3):
+                return True
+    return False
+
+
 def _fast_pass_checked(model: nn.Module, plan: _Plan, rec: _Recorder, xb: torch.Tensor,
                        yb: torch.Tensor | None, t: float, *, first: bool):
     """:func:`_fast_pass`, with the closed-form layers that do not see one item per row of
     their input moved to the item-by-item path (said once), and on a call's first batch
     the first item checked against that item alone."""
-    names = {m: name for name, m in model.named_modules()}
     while True:
         try:
             parts, logits, yb = _fast_pass(model, plan, rec, xb, yb, t)
             bad, why = [], ""
-            if first and len(xb) > 1 and parts:
+            if first and len(xb) > 1 and parts and _ambiguous(rec, len(xb)):
                 shapes = {m: tuple(rs[0][0].shape) for m, rs in rec.records.items() if rs}
                 alone, _, _ = _fast_pass(model, plan, rec, xb[:1], yb[:1], t)
                 bad = _mixing(parts, alone)
@@ -355,6 +372,7 @@ def _fast_pass_checked(model: nn.Module, plan: _Plan, rec: _Recorder, xb: torch.
                    f"or a layer applied to a parameter)")
         if not bad:
             return parts, logits, yb
+        names = {m: name for name, m in model.named_modules()}
         listed = ", ".join(f"{names.get(m) or type(m).__name__} ({type(m).__name__})"
                            for m in bad[:5])
         its = "its" if len(bad) == 1 else "their"
