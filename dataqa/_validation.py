@@ -269,7 +269,9 @@ def _nullable_as_float(X: Any) -> Any:
                 pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
                 for t in dtypes):
             return X.to_numpy(dtype=np.float64, na_value=np.nan)
-        return X
+        if not any(pd.api.types.is_object_dtype(t) for t in dtypes):
+            return X
+        X = X.to_numpy(dtype=object)  # (object columns: read as the arrays below)
     if isinstance(X, np.ndarray) and X.dtype == object and X.size:
         flat = X.ravel()
         if all(v is None or v is pd.NA or (isinstance(v, (int, float, np.integer, np.floating))

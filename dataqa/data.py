@@ -2493,8 +2493,19 @@ def encode_labels(values: pd.Series | Sequence | np.ndarray, *, ids: np.ndarray 
     labels : int ndarray (n,)
     class_names : list, sorted; ``class_names[k]`` is the original value of class ``k``.
     """
+    if not isinstance(values, pd.Series) and not (hasattr(values, "shape")
+                                                  and hasattr(values, "ndim")):
+        values = list(values)  # (a generator, dict values, a list)
+        if values and all(isinstance(v, (list, np.ndarray)) for v in values):
+            lengths = {len(v) for v in values}
+            if lengths != {1}:  # (rows of several values: no column of labels)
+                raise LabelError(
+                    f"label column {column!r}{f' of {table}' if table else ''} must hold "
+                    f"one label per item; its entries are lists of {sorted(lengths)[-1]} "
+                    f"values: give one column.")
+            values = [v[0] for v in values]  # (one-element rows: a column)
     if not isinstance(values, pd.Series) and hasattr(values, "shape") \
-            and hasattr(values, "ndim"):  # (arrays and frames; lists go to pd.Series as is)
+            and hasattr(values, "ndim"):  # (arrays and frames)
         shape = tuple(values.shape)
         if len(shape) == 2 and shape[1] == 1:  # (one column: a (n, 1) array or frame)
             values = (values.iloc[:, 0] if isinstance(values, pd.DataFrame)

@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,10 @@ __all__ = ["MARK_NAME", "writing_folder", "check_complete", "refuse_if_being_wri
 
 #: The mark a folder holds while (or, after a stopped run, since) files are written.
 MARK_NAME = "INCOMPLETE.json"
+
+#: Seconds a run waits for the lock on its output folder (held by another run only while
+#: it looks at and replaces the mark).
+LOCK_WAIT = 10.0
 
 #: Folders this process marks now (a save inside a command's own marked stretch).
 _ACTIVE: set[Path] = set()
@@ -130,10 +135,21 @@ def _folder_lock(out: Path) -> Iterator[None]:
         yield
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:  # pragma: no cover - a file system without locks
-            pass
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:  # (dataqa holds it for milliseconds; another program
+                if time.monotonic() >= deadline:  # may hold it for long: `flock DIR cmd`)
+                    raise InvalidSettingError(
+                        f"{str(out)!r} is locked by another process (a lock on the folder "
+                        f"itself, held for more than {LOCK_WAIT:.0f} s; dataqa holds it only "
+                        f"while it marks the folder): let that process finish, or give "
+                        f"another output folder.") from None
+                time.sleep(0.02)
+            except OSError:  # pragma: no cover - a file system without locks
+                break
         yield
     finally:
         os.close(fd)  # (closing releases the lock)

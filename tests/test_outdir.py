@@ -272,3 +272,33 @@ def test_of_two_runs_starting_at_once_into_one_folder_one_writes(tmp_path, monke
                                                               "dataqa audit new --out o", 1)
         assert sorted(p.name for p in out.iterdir()) == [MARK_NAME]
     assert list(out.iterdir()) == []
+
+
+def test_a_folder_another_program_keeps_locked_is_refused_in_time(tmp_path, monkeypatch):
+    # `flock DIR cmd` holds a lock on the folder for as long as cmd runs: no hang
+    import dataqa.outdir as outdir
+
+    out = tmp_path / "o"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import fcntl, os, time\n"
+            f"fd = os.open({str(out)!r}, os.O_RDONLY)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(outdir, "LOCK_WAIT", 0.3)
+        with pytest.raises(InvalidSettingError, match=r"'.*o' is locked by another process \(a "
+                                                      r"lock on the folder itself, held for "
+                                                      r"more than 0 s"):
+            with writing_folder(out, "dataqa audit --out o"):
+                pytest.fail("written while locked")
+        assert list(out.iterdir()) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    with writing_folder(out, "dataqa audit --out o"):
+        pass

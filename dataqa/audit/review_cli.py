@@ -182,11 +182,6 @@ def plan_command(
                 f"the plan already holds all {before} items of the audit; there is nothing "
                 f"to add. Nothing was written.")
         sheet_path = audit_dir / redo if redo else _next_sheet(audit_dir)
-        if dropped:  # (said once nothing refuses the run)
-            err_console.print(
-                f"note: the last `dataqa review plan --add` stopped before it finished; the "
-                f"{dropped} items it had added to the plan are dropped and this run adds "
-                f"its own ({redo}).", highlight=False)
         details = {"adding": {"plan_rows": before, "sheet": sheet_path.name}}
     else:
         details = None
@@ -223,6 +218,11 @@ def plan_command(
             _drop_verified(result, audit_dir)
         else:
             _report_grown_plan(result, seen, audit_dir)
+    if add is not None and dropped:  # (said once the run has written its files)
+        err_console.print(
+            f"note: the last `dataqa review plan --add` stopped before it finished; the "
+            f"{dropped} items it had added to the plan were dropped and this run added its "
+            f"own ({redo}).", highlight=False)
     strata = plan.attrs["strata"]
     if add is None:
         console.print(f"review plan: [bold]{len(plan)}[/] of {int(strata['n_items'].sum())} "

@@ -93,6 +93,8 @@ def _conv_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
     g = m.groups
     us, ds = [], []
     for a, d in calls:
+        if a.shape[0] != n:  # (its rows are not the items: the caller goes item by item)
+            raise RuntimeError(f"convolution input of shape {tuple(a.shape)} for {n} items")
         u = _conv_patches(m, a)  # (n, C_in*k, L)
         L = u.shape[2]
         us.append(u.reshape(n, g, -1, L))
@@ -148,19 +150,26 @@ def _norm_sq(m: nn.Module, calls, n: int) -> torch.Tensor:
                 b = d.flatten(2).sum(2)
                 da = torch.linalg.vecdot(d.flatten(2), a.flatten(2))
                 w = (da - m.running_mean.to(a.dtype) * b) * inv_std
+            w, b = _per_item(w, n), _per_item(b, n)
             gw = w if gw is None else gw + w
             gb = b if gb is None else gb + b
             continue
-        w = (d * xhat).sum(lead) if lead else d * xhat
-        b = d.sum(lead) if lead else d
+        w = _per_item((d * xhat).sum(lead) if lead else d * xhat, n)
+        b = _per_item(d.sum(lead) if lead else d, n)
         gw = w if gw is None else gw + w
         gb = b if gb is None else gb + b
     sq = torch.zeros(n, dtype=gw.dtype, device=gw.device)
     if m.weight is not None and m.weight.requires_grad:
-        sq = sq + (gw.reshape(n, -1) ** 2).sum(1)
+        sq = sq + (_per_item(gw, n) ** 2).flatten(1).sum(1)
     if m.bias is not None and m.bias.requires_grad:
-        sq = sq + (gb.reshape(n, -1) ** 2).sum(1)
+        sq = sq + (_per_item(gb, n) ** 2).flatten(1).sum(1)
     return sq
+
+
+def _per_item(t: torch.Tensor, n: int) -> torch.Tensor:
+    """Rows of ``t`` (its first axis: the items, or each item's rows in turn) summed per
+    item, ``(n, ...)``."""
+    return t if t.shape[0] == n else t.reshape(n, -1, *t.shape[1:]).sum(1)
 
 
 def _module_sq(m: nn.Module, calls, n: int) -> torch.Tensor:

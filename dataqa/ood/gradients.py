@@ -38,8 +38,8 @@ or item-major ``(n * T, ...)``). A layer that sees them otherwise (a sequence-fi
 ``(T, n, d)`` layout, as PyTorch's ``batch_first=False`` modules take, or a layer applied
 to a parameter) goes to the per-item path, with a warning: found when its input cannot be
 split into the items, or, on a call's first batch, when the first item's norm differs
-from that item's alone (checked for sequence inputs, whose layout is ambiguous; a
-``Linear``'s ``(n, d)`` and a convolution's ``(n, C, ...)`` are taken as items first).
+from that item's alone (one extra single-item pass, once per model and item shape;
+skipped for a model that cannot take a single item).
 
 The model runs in eval mode (each module's flag is restored afterwards) and its ``.grad``
 fields are never touched.
@@ -48,6 +48,7 @@ fields are never touched.
 from __future__ import annotations
 
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,7 @@ class _Plan:
                     owners[id(p)] = owners.get(id(p), 0) + 1
         self.fast: list[nn.Module] = []
         self.fast_params: list[nn.Parameter] = []
+        self.demoted = False
         slow: set[int] = set()
         for m, own in mods:
             if type(m) in _BN_TYPES and (m.running_mean is None or m.running_var is None):
@@ -118,6 +120,7 @@ class _Plan:
 
     def demote(self, model: nn.Module, mods: list[nn.Module]) -> None:
         """Move ``mods`` from the closed forms to the item-by-item path."""
+        self.demoted = True
         gone = {id(p) for m in mods for p in m._parameters.values() if p is not None}
         self.fast = [m for m in self.fast if all(m is not d for d in mods)]
         self.fast_params = [p for p in self.fast_params if id(p) not in gone]
@@ -331,21 +334,10 @@ def _slow_pass(model: nn.Module, names: list[str], x: torch.Tensor, y: torch.Ten
     return sq
 
 
-def _ambiguous(rec: _Recorder, n: int) -> bool:
-    """Whether some closed-form layer's input may hold the items along another axis than
-    its first: a sequence input of a ``Linear``, ``LayerNorm`` or ``Embedding`` (``(n, T,
-    d)`` or ``(T, n, d)``; an ``Embedding``'s ``(n, T)`` or ``(T, n)``), or a first axis
-    that is not ``n`` long. A ``Linear``'s ``(n, d)`` and a convolution's or batch norm's
-    ``(n, C, ...)`` are read as items first, as PyTorch lays them out."""
-    for m, rs in rec.records.items():
-        for r in rs:
-            a = r[0]
-            if a.ndim < 1 or a.shape[0] != n:
-                return True
-            if (type(m) is nn.Embedding and a.ndim >= 2) or (
-                    type(m) in (nn.Linear, nn.LayerNorm) and a.ndim >= 3):
-                return True
-    return False
+#: Models whose layers passed the first-item check, with the item shapes and dtypes they
+#: passed it for: a model's layout does not change between calls, so later calls (the
+#: rounds of active learning) skip the extra pass.
+_CHECKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fast_pass_checked(model: nn.Module, plan: _Plan, rec: _Recorder, xb: torch.Tensor,
@@ -356,11 +348,17 @@ def _fast_pass_checked(model: nn.Module, plan: _Plan, rec: _Recorder, xb: torch.
     while True:
         try:
             parts, logits, yb = _fast_pass(model, plan, rec, xb, yb, t)
-            bad, why = [], ""
-            if first and len(xb) > 1 and parts and _ambiguous(rec, len(xb)):
+            bad, why, alone = [], "", None
+            key = (tuple(xb.shape[1:]), xb.dtype)
+            if first and len(xb) > 1 and parts and key not in _CHECKED.get(model, ()):
                 shapes = {m: tuple(rs[0][0].shape) for m, rs in rec.records.items() if rs}
-                alone, _, _ = _fast_pass(model, plan, rec, xb[:1], yb[:1], t)
-                bad = _mixing(parts, alone)
+                try:
+                    alone, _, _ = _fast_pass(model, plan, rec, xb[:1], yb[:1], t)
+                except _NotPerItem:
+                    raise
+                except Exception:  # noqa: BLE001 - a model that cannot take one item: unchecked
+                    alone = None
+                bad = _mixing(parts, alone) if alone is not None else []
                 why = (f"{'gives' if len(bad) == 1 else 'give'} an item another gradient in "
                        f"a batch than alone (input shape {shapes.get(bad[0]) if bad else ''} "
                        f"for {len(xb)} items: a sequence-first layout?)")
@@ -371,6 +369,8 @@ def _fast_pass_checked(model: nn.Module, plan: _Plan, rec: _Recorder, xb: torch.
                    f"for {exc.n} item{'s' if exc.n > 1 else ''}: a sequence-first layout, "
                    f"or a layer applied to a parameter)")
         if not bad:
+            if alone is not None and not plan.demoted:  # (a layout that passed whole)
+                _CHECKED.setdefault(model, set()).add(key)
             return parts, logits, yb
         names = {m: name for name, m in model.named_modules()}
         listed = ", ".join(f"{names.get(m) or type(m).__name__} ({type(m).__name__})"

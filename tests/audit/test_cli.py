@@ -992,7 +992,7 @@ def test_a_stopped_review_plan_add_run_again_adds_its_batch_once(tmp_path, monke
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())
     assert ("note: the last `dataqa review plan --add` stopped before it finished; the 20 "
-            "items it had added to the plan are dropped and this run adds its own "
+            "items it had added to the plan were dropped and this run added its own "
             "(review_sheet_2.csv).") in said
     assert "20 items added, 60 of 200 items planned in all" in said
     assert not (out / "INCOMPLETE.json").exists() and not (out / "review_sheet_3.csv").exists()

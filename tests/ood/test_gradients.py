@@ -408,3 +408,98 @@ def test_layers_that_do_not_see_one_item_per_row_are_scored_item_by_item():
         warnings.simplefilter("error")
         _check(_TokensFlat().double(), torch.randn(7, 3, 5, generator=g, dtype=torch.float64),
                batch_size=4)
+
+
+class _ParamRows(nn.Module):  # a Linear on a (4, d) parameter, with batches of 4 items
+    def __init__(self):
+        super().__init__()
+        self.P = nn.Parameter(torch.randn(4, 5))
+        self.proj, self.out = nn.Linear(5, 5), nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.out(torch.softmax(x @ self.proj(self.P).T, 1))
+
+
+class _LayerNormSeqFirst(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc, self.ln, self.out = nn.Linear(5, 6), nn.LayerNorm(6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.out(self.ln(self.fc(x).transpose(0, 1)).mean(0))
+
+
+class _ItemMajorNorms(nn.Module):  # (n * T, ...) into LayerNorm, BatchNorm1d or Conv1d
+    def __init__(self, kind):
+        super().__init__()
+        self.kind, self.fc, self.out = kind, nn.Linear(5, 6), nn.Linear(6, 3)
+        self.ln, self.bn, self.cv = nn.LayerNorm(6), nn.BatchNorm1d(6), nn.Conv1d(6, 6, 1)
+
+    def forward(self, x):
+        n, t, d = x.shape
+        h = self.fc(x.reshape(n * t, d))
+        h = (self.ln(h) if self.kind == "ln" else self.bn(h) if self.kind == "bn"
+             else self.cv(h.unsqueeze(2)).squeeze(2))
+        return self.out(h.reshape(n, t, 6).mean(1))
+
+
+def test_parameter_rows_item_major_norms_and_batches_of_one_are_exact():
+    g = _gen(13)
+    torch.manual_seed(1)
+    with pytest.warns(RuntimeWarning, match=r"proj \(Linear\) gives an item another gradient"):
+        _check(_ParamRows().double(), torch.randn(9, 5, generator=g, dtype=torch.float64),
+               batch_size=4)
+    seq = _LayerNormSeqFirst().double()
+    X = torch.randn(5, 4, 5, generator=g, dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check(seq, X, batch_size=1)  # (T, 1, d): every row is the one item's
+    with pytest.warns(RuntimeWarning, match=r"ln \(LayerNorm\)"):
+        _check(seq, X, batch_size=5)
+    for kind in ("ln", "bn", "cv"):
+        model = _ItemMajorNorms(kind).double()
+        _randomise_bn(model, g)
+        X = torch.randn(7, 3, 5, generator=g, dtype=torch.float64)
+        if kind == "cv":
+            with pytest.warns(RuntimeWarning, match=r"cv \(Conv1d\) does not see the items"):
+                _check(model, X, batch_size=4)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                _check(model, X, batch_size=4)
+
+
+def test_a_model_that_cannot_take_one_item_is_scored_unchecked():
+    class Squeezer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(5, 3)
+
+        def forward(self, x):
+            return self.fc(x).mean(1).squeeze()
+
+    X = torch.randn(8, 4, 5, generator=_gen(14), dtype=torch.float64)
+    norms = gradient_norms(Squeezer().double(), X, batch_size=8)
+    assert norms.shape == (8,) and np.isfinite(norms).all()
+
+
+def test_the_first_item_check_runs_once_per_model_and_item_shape(monkeypatch):
+    import dataqa.ood.gradients as gradients
+
+    calls = []
+    real = gradients._mixing
+    monkeypatch.setattr(gradients, "_mixing", lambda *a: calls.append(1) or real(*a))
+    mlp = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)).double()
+    X = torch.randn(20, 5, generator=_gen(15), dtype=torch.float64)
+    first = gradient_norms(mlp, X, batch_size=8)
+    np.testing.assert_array_equal(gradient_norms(mlp, X, batch_size=8), first)
+    assert len(calls) == 1
+    gradient_norms(mlp, X.float().double()[:, :5], batch_size=8)  # same shape: no check
+    assert len(calls) == 1
+    # a model that failed it is checked (and warned about) at every call
+    model = _ParamRows().double()
+    X = torch.randn(9, 5, generator=_gen(16), dtype=torch.float64)
+    for _ in range(2):
+        with pytest.warns(RuntimeWarning, match="gives an item another gradient"):
+            gradient_norms(model, X, batch_size=4)
+    assert len(calls) == 5  # (each call: the check, and again once that layer is moved)
