@@ -167,9 +167,7 @@ def _claim(out: Path, text: str) -> None:
     write_text_atomic(tmp, text)
     try:
         with _folder_lock(out):
-            old = _read_mark(mark) if mark.is_file() else {}
-            if _alive(old.get("pid"), old.get("host")):
-                raise _refusal(out, mark, old)
+            refuse_if_being_written(out)
             os.replace(tmp, mark)
     finally:
         tmp.unlink(missing_ok=True)
