@@ -169,8 +169,36 @@ def _claim(out: Path, text: str) -> None:
         with _folder_lock(out):
             refuse_if_being_written(out)
             os.replace(tmp, mark)
+            _remove_stale_temporaries(out)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+#: A temporary file of :func:`write_text_atomic` older than this (seconds) is left over
+#: from a run killed while it wrote (a run's own lives for milliseconds, or for as long
+#: as it waits for the folder lock: :data:`LOCK_WAIT`).
+STALE_TEMPORARY = 600.0
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Remove the temporary files (``.NAME.<12 hex digits>.tmp``) that a run killed while
+    writing left in ``out`` (no ``finally`` runs after SIGKILL), once they are older than
+    :data:`STALE_TEMPORARY`; files of other names are never touched."""
+    import re
+
+    now = time.time()
+    pattern = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
+    try:
+        entries = list(os.scandir(out))
+    except OSError:  # pragma: no cover - an unreadable folder: nothing to tidy
+        return
+    for entry in entries:
+        try:
+            if (pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                    and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY):
+                os.unlink(entry.path)
+        except OSError:  # pragma: no cover - gone meanwhile, or not ours to remove
+            continue
 
 
 @contextmanager

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -302,3 +303,24 @@ def test_a_folder_another_program_keeps_locked_is_refused_in_time(tmp_path, monk
         holder.wait()
     with writing_folder(out, "dataqa audit --out o"):
         pass
+
+
+def test_temporaries_a_killed_run_left_are_removed_when_old(tmp_path):
+    # SIGKILL between writing a temporary file and renaming it leaves it behind: the next
+    # run's claim removes such files once they are older than STALE_TEMPORARY
+    from dataqa.outdir import STALE_TEMPORARY
+
+    out = tmp_path / "o"
+    out.mkdir()
+    old = [out / f".{MARK_NAME}.0123456789ab.tmp", out / ".issues.csv.abcdef012345.tmp"]
+    young = out / ".issues.csv.fedcba987654.tmp"  # (a run starting beside this one)
+    mine = [out / ".notes.tmp", out / "x.0123456789ab.tmp", out / ".a.0123456789AB.tmp",
+            out / "issues.csv"]
+    for f in [*old, young, *mine]:
+        f.write_text("x")
+    past = time.time() - STALE_TEMPORARY - 5
+    for f in [*old, *mine]:
+        os.utime(f, (past, past))
+    with writing_folder(out, "again"):
+        pass
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in [young, *mine])

@@ -99,13 +99,34 @@ RANK_BY = ("mean", "max", "unlike", "uncertainty")
 def _rank01(x: np.ndarray) -> np.ndarray:
     """Average ranks scaled to (0, 1]: the largest value gets 1. Values are compared at
     10 significant digits (of the largest), so that values equal but for floating-point
-    rounding (which varies with the number of threads) tie whatever the machine."""
+    rounding (which varies with the number of threads) tie whatever the machine. NaN
+    values stay NaN; the others are ranked among themselves."""
     from scipy.stats import rankdata
 
     x = np.asarray(x, dtype=np.float64)
     finite = np.abs(x[np.isfinite(x)])
     top = float(finite.max()) if finite.size else 0.0
-    return rankdata(np.round(x / top, 10) if top > 0 else x) / len(x)
+    known = ~np.isnan(x)
+    out = np.full(len(x), np.nan)
+    if known.any():
+        v = x[known]
+        out[known] = rankdata(np.round(v / top, 10) if top > 0 else v) / known.sum()
+    return out
+
+
+def _nanmean(parts: list) -> np.ndarray:
+    """Mean over the parts per row, leaving out NaN; NaN where every part is NaN."""
+    a = np.vstack(parts)
+    n = (~np.isnan(a)).sum(axis=0)
+    total = np.where(np.isnan(a), 0.0, a).sum(axis=0)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+
+def _nanmax(parts: list) -> np.ndarray:
+    """Largest part per row, leaving out NaN; NaN where every part is NaN."""
+    a = np.vstack(parts)
+    return np.where(np.isnan(a).all(axis=0), np.nan,
+                    np.where(np.isnan(a), -np.inf, a).max(axis=0))
 
 
 @dataclass
@@ -308,10 +329,11 @@ class DriftResult:
                           f"{lacking}; the queue is ranked by the other score.", UserWarning,
                           stacklevel=caller_stacklevel())
         parts = [r for r in parts if r is not None]
-        score = np.mean(parts, axis=0) if parts else np.zeros(m)
+        # a row lacking one score (NaN) is ranked by the other; lacking both, it goes last
+        score = np.nan_to_num(_nanmean(parts), nan=0.0) if parts else np.zeros(m)
         tie = score
         if rank_by == "max" and parts:
-            score = np.max(parts, axis=0)
+            score = np.nan_to_num(_nanmax(parts), nan=0.0)
         q = pd.DataFrame({"id": self.ids.astype(str), "score": score, "unlike_score": unlike,
                           "uncertainty": unc})
         if self.current_probs is not None and self.class_names is not None:

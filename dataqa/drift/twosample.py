@@ -369,8 +369,9 @@ def _categories(x, name: str, narrow: bool = False) -> np.ndarray:
 
 def _category_strings(s, narrow: bool = False):
     """A categorical column's values as the strings categories are compared by, missing
-    ones as ``"<NA>"`` (a value written so as ``'"<NA>"'``). A whole number held as a float reads as that integer (``1.0`` as
-    ``"1"``): a column of integer codes that gained a missing value in one table, and
+    ones as ``"<NA>"`` (a value written so gains a pair of quotes, ``'"<NA>"'``, as does
+    one already so quoted). A whole number held as a float reads as that integer (``1.0``
+    as ``"1"``): a column of integer codes that gained a missing value in one table, and
     with it a float dtype, holds the same categories as the other table's integers.
     ``narrow``: other floats as float32 writes them (``0.1`` for float32's
     ``0.10000000149...``), for a column one table holds as float32 (see
@@ -404,9 +405,11 @@ def _category_strings(s, narrow: bool = False):
             whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
             out[np.flatnonzero(is_float)[~whole]] = f[~whole].astype(str)
         out[np.flatnonzero(is_float)[whole]] = f[whole].astype(np.int64).astype(str)
-    clash = ~missing & (out == "<NA>")
-    if clash.any():  # (a value written "<NA>" is no missing value)
-        out[clash] = '"<NA>"'
+    # a value written "<NA>" is no missing value: it, and any such value already quoted
+    # ('"<NA>"', '""<NA>""', ...), gains one more pair of quotes, so no two values merge
+    clash = ~missing & (pd.Series(out, dtype=object).str.fullmatch(r'("*)<NA>\1') == True)  # noqa: E712
+    if clash.any():
+        out[clash] = np.array(['"' + v + '"' for v in out[clash]], dtype=object)
     return pd.Series(out, index=s.index)
 
 

@@ -342,3 +342,29 @@ def test_queue_ranks_tie_values_equal_but_for_rounding():
     assert _rank01(np.array([0.2, 0.2 + 1e-8]))[1] == 1.0  # a real difference stays one
     np.testing.assert_array_equal(_rank01(np.array([1e-300, 2e-300, 3e-300])),
                                   [1 / 3, 2 / 3, 1.0])
+
+
+def test_queue_rank_with_some_scores_missing():
+    # a NaN in one score made every row's rank NaN, and the queue's order arbitrary
+    from dataqa.drift.result import _rank01
+
+    np.testing.assert_array_equal(_rank01(np.array([0.3, np.nan, 0.1, 0.9])),
+                                  [2 / 3, np.nan, 1 / 3, 1.0])
+    assert np.isnan(_rank01(np.array([np.nan, np.nan]))).all()
+    ref, cur = labeled_tables(n_cur=10)
+    r = detect_drift(ref, cur, label_column="label", id_column="id", n_permutations=19,
+                     progress=False)
+    # c1 lacks its unlike score: ranked by its uncertainty alone (the highest), c3 lacks
+    # both and goes last; c4-c9 low on both
+    r.unlike_scores = np.r_[0.9, np.nan, 0.1, np.nan, np.linspace(0.01, 0.05, 6)]
+    top = np.r_[0.6, 0.51, 0.9, np.nan, np.linspace(0.99, 0.999, 6)]
+    r.current_probs = np.c_[top, 1 - top]
+    q = r.label_queue(top=None).set_index("id")
+    # unlike ranks among 8 known: c0 8/8, c2 7/8; uncertainty among 9: c1 9/9, c0 8/9,
+    # c2 7/9
+    want = {"c1": 1.0, "c0": (1 + 8 / 9) / 2, "c2": (7 / 8 + 7 / 9) / 2, "c3": 0.0}
+    np.testing.assert_allclose(q.loc[list(want), "score"], list(want.values()))
+    assert q.index[:3].tolist() == ["c1", "c0", "c2"] and q.index[-1] == "c3"
+    qm = r.label_queue(top=None, rank_by="max").set_index("id")
+    np.testing.assert_allclose(qm.loc[["c0", "c1", "c2", "c3"], "score"],
+                               [1.0, 1.0, 7 / 8, 0.0])

@@ -1008,6 +1008,14 @@ def test_a_value_written_na_is_no_missing_value():
                                                 [0, 30, 30])
     assert chi2_test(ref, cur)[1] < 1e-6
     assert chi2_test(ref, ref.copy()) == (0.0, 1.0)
+    # a real value '"<NA>"' is a third value, not merged with a real "<NA>"
+    quoted = pd.Series(['"<NA>"', '""<NA>""'] * 30)
+    cats, ca, cb = category_counts(quoted, ref)
+    assert (cats, ca.tolist(), cb.tolist()) == (['"""<NA>"""', '""<NA>""', UNSEEN],
+                                                [30, 30, 0], [0, 0, 60])
+    assert chi2_test(ref, quoted)[1] < 1e-6
+    assert category_counts(pd.Series(['"<NA>', "<NA>x"] * 2), pd.Series(["a"] * 4))[0][:2] == \
+        ['"<NA>', "<NA>x"]  # only whole, balanced forms are quoted
 
 
 def test_float32_codes_beyond_2_24_are_the_same_whole_numbers():
