@@ -399,10 +399,12 @@ def _category_strings(s, narrow: bool = False):
         is_float = np.zeros(len(s), dtype=bool)
     if is_float.any():
         f = obj.to_numpy()[is_float].astype(np.float64)
-        whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
+        # (a whole float of up to 2**63 is written as the integer it holds exactly, so
+        # 1e16 reads as the integer column's "10000000000000000", not "1e+16")
+        whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 63)
         if narrow:
             f = f.astype(np.float32)
-            whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 53)
+            whole = np.isfinite(f) & (f == np.round(f)) & (np.abs(f) < 2.0 ** 63)
             out[np.flatnonzero(is_float)[~whole]] = f[~whole].astype(str)
         out[np.flatnonzero(is_float)[whole]] = f[whole].astype(np.int64).astype(str)
     # a value written "<NA>" is no missing value: it, and any such value already quoted

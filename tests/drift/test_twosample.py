@@ -1026,3 +1026,11 @@ def test_float32_codes_beyond_2_24_are_the_same_whole_numbers():
     assert category_counts(floats, ints)[0] == [str(c) for c in codes]
     assert chi2_test(floats, ints)[1] > 0.01
     assert chi2_test(pd.Categorical(floats), pd.Categorical(ints))[1] > 0.01
+    # whole floats beyond 2**53 read as the integers they hold, not "1e+16"
+    big = np.array([10**16, 2 * 10**16, 2**60])
+    for dtype in (np.float64, np.float32):
+        held = big.astype(dtype)
+        cats, ca, cb = category_counts(pd.Series(held.repeat(10)),
+                                       pd.Series(held.astype(np.int64).repeat(10)))
+        assert cats[:3] == sorted(str(v) for v in held.astype(np.int64))
+        assert ca.tolist() == cb.tolist()
