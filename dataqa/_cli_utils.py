@@ -389,6 +389,31 @@ def _try_writing(folder: Path, option: str, out: Path, what: str) -> None:
             f"write to.") from None
 
 
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formulas_as_text(frame, *, keep: tuple = ("id",)):
+    """``frame`` with each text cell that a spreadsheet would run as a formula
+    (``=HYPERLINK(...)``, ``+44 79...``, ``- great``) preceded by ``'``, so that it shows
+    as text: such a cell shows ``#NAME?``, a live link or runs a command, and is saved
+    altered. Numbers (``-0.5``) are left as they are, and so are the columns in ``keep``
+    (read back by dataqa: ids, verified labels), whatever they hold. For files only
+    people read: a program reading the file gets the ``'`` too."""
+    import pandas as pd
+
+    out = frame.copy()
+    for c in out.columns:
+        if c in keep or not (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
+            continue
+        text = out[c].astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+        risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
+        if risky.any():
+            out[c] = out[c].where(~risky, "'" + text)
+    return out
+
+
 def write_csv_atomic(frame, out: str | os.PathLike, *, for_people: bool = False,
                      sep: str = ",") -> None:
     """Write DataFrame ``frame`` to ``out`` whole or not at all (a temporary file renamed

@@ -18,6 +18,7 @@ from dataqa._cli_utils import (
     check_out_file,
     console,
     err_console,
+    formulas_as_text,
     handle_errors,
     print_table,
     read_options,
@@ -445,7 +446,8 @@ def next_command(
                           str(r["text"])[:80])
         print_table(table)
         if out is not None:
-            write_csv_atomic(frame, out, for_people=True)
+            write_csv_atomic(formulas_as_text(frame, keep=("id", "label")), out,
+                             for_people=True)
             console.print(f"batch written to {out}", highlight=False)
         if push:
             with Ledger(ledger, create=False) as led:

@@ -16,6 +16,7 @@ from dataqa._cli_utils import (
     check_out_dir,
     console,
     err_console,
+    formulas_as_text,
     handle_errors,
     read_options,
     set_aside_earlier,
@@ -211,8 +212,8 @@ def plan_command(
                                           "verified.json"],
                               "an earlier review plan", replaced=True)
         write_csv_atomic(plan, audit_dir / "review_plan.csv")
-        write_csv_atomic(_formulas_as_text(sheet), sheet_path, for_people=True,
-                         sep=sheet_sep or ",")
+        write_csv_atomic(formulas_as_text(sheet, keep=("id", "verified_label")), sheet_path,
+                         for_people=True, sep=sheet_sep or ",")
         images = _sheet_images(result, sheet, sheet_path)
         if add is None:
             _drop_verified(result, audit_dir)
@@ -344,31 +345,6 @@ def _plan_push_resume(ledger: Path, project: str, at: str, sheet_path: Path, new
 
 #: Field delimiters a review sheet may be written with (``--sheet-sep``).
 _SHEET_SEPS = (",", ";", "\t", "|")
-
-
-#: First characters that make a spreadsheet read a cell as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _formulas_as_text(sheet):
-    """``sheet`` with each text cell (not ``id`` or ``verified_label``) that a spreadsheet
-    would run as a formula (``=HYPERLINK(...)``, ``+44 79...``, ``- great``) preceded by
-    ``'``, so that it shows as text: such a cell shows ``#NAME?`` or a live link, and is
-    saved altered. Numbers (``-0.5``) are left as they are; the sheet's text is only
-    read by people (``review estimate`` reads ids and verified labels)."""
-    import pandas as pd
-
-    out = sheet.copy()
-    for c in out.columns:
-        if c in ("id", "verified_label") or not (out[c].dtype == object
-                                                  or pd.api.types.is_string_dtype(out[c])):
-            continue
-        text = out[c].astype("string")
-        risky = text.str.startswith(_FORMULA_STARTS).fillna(False)
-        risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
-        if risky.any():
-            out[c] = out[c].where(~risky, "'" + text)
-    return out
 
 
 def _sheet_sep(path: Path) -> str | None:

@@ -473,14 +473,14 @@ def drift_command(
         raise
     result.settings["queue_top"] = int(top)  # for the report's words on queue.csv
     result.settings["queue_rank_by"] = rank_by
-    from dataqa._cli_utils import write_csv_atomic
+    from dataqa._cli_utils import formulas_as_text, write_csv_atomic
     from dataqa.outdir import writing_folder
 
     queue = result.label_queue(top=top, rank_by=rank_by)
     with writing_folder(out, "dataqa drift"):  # (an earlier run's queue goes with it)
         paths = result.save(out)
         paths["queue"] = out / "queue.csv"
-        write_csv_atomic(queue, paths["queue"], for_people=True)
+        write_csv_atomic(formulas_as_text(queue), paths["queue"], for_people=True)
     _print(result, paths)
     for note in result.queue_notes(queue):  # rows left out: no text, or labeled already
         _say(f"  note: {note}", highlight=False, markup=False)

@@ -1278,3 +1278,22 @@ def test_whole_numbers_written_as_decimals_are_class_numbers(tmp_path):
     names.add_items(["a", "b", "c"])
     names.add_labels(["a", "b", "c"], ["neg", "-1.0", "0.5"], source="given")
     assert normalize_new_labels(names, ["a", "b"], ["-1.0", "0.5"])[0] == ["-1.0", "0.5"]
+
+
+def test_batch_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path) -> None:
+    # al next --out writes a sheet for annotators: a text that opens as a formula starts
+    # with ', and the answers are read back by id as before
+    data = _texts(tmp_path / "d.csv")
+    frame = pd.read_csv(data, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[12:], "text"] = [f"=HYPERLINK(\"x\",\"{k}\")" for k in range(28)]
+    frame.to_csv(data, index=False)
+    led = tmp_path / "l.db"
+    _run("al", "init", data, "--ledger", led, "--text-column", "text", "--label-column",
+         "label", "--id-column", "id")
+    _run("al", "next", "--ledger", led, "--batch", "3", "--strategy", "random",
+         "--out", tmp_path / "b.csv")
+    batch = pd.read_csv(tmp_path / "b.csv", dtype=str, keep_default_na=False)
+    truth = frame.set_index("id")["text"]
+    assert batch["text"].tolist() == ["'" + truth[i] for i in batch["id"]]
+    pd.DataFrame({"id": batch["id"], "label": "ham"}).to_csv(tmp_path / "a.csv", index=False)
+    assert "3 labels recorded" in _run("al", "label", tmp_path / "a.csv", "--ledger", led)

@@ -1212,3 +1212,30 @@ def test_the_headline_says_when_only_the_class_mix_moved(tmp_path):
     assert verdict(mixed) == ("none", "no drift")
     # an entry saved without "moved" (an older drift.json) is judged by its interval
     assert share_moved({"low": 0.2, "high": 0.4, "reference_prior": 0.5})
+
+
+def test_queue_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
+    # production comments such as '=cmd|...' opened as formulas from queue.csv (a file
+    # for people: it has a byte-order mark for Excel); review sheets already guarded them
+    rng = np.random.default_rng(0)
+    words = ["nice song", "love it", "great video", "so good"]
+    ref = pd.DataFrame({"text": [f"{words[i % 4]} {i}" for i in range(60)],
+                        "x": rng.normal(size=60)})
+    cur = pd.DataFrame({"id": [f"c{i}" for i in range(60)],
+                        "text": [f"{words[i % 4]} {i}" for i in range(60)],
+                        "x": rng.normal(size=60)})
+    cur.loc[0, "text"] = "=cmd|' /C calc'!A0 great song"
+    cur.loc[1, "text"] = "@SUM(A1) win"
+    cur.loc[2, "text"] = "-2.5"  # a number: as it is
+    cur.loc[3, "id"] = "=3"  # ids are read back: as they are
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    out = tmp_path / "o"
+    res = runner.invoke(app, ["drift", str(tmp_path / "ref.csv"), str(tmp_path / "cur.csv"),
+                              "--text-column", "text", "--id-column", "id", "--top", "60",
+                              "--permutations", "19", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    q = pd.read_csv(out / "queue.csv", dtype=str, keep_default_na=False).set_index("id")
+    assert q.loc["c0", "text"] == "'=cmd|' /C calc'!A0 great song"
+    assert q.loc["c1", "text"] == "'@SUM(A1) win" and q.loc["c2", "text"] == "-2.5"
+    assert q.loc["=3", "text"] == cur.loc[3, "text"] and q.loc["c4", "text"] == cur.loc[4, "text"]
