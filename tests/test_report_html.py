@@ -108,3 +108,13 @@ def test_a_log_axis_labels_its_ticks_with_plain_numbers():
     figure_to_data_uri(narrow)
     minor = [t.get_text() for t in ax.get_yticklabels(minor=True)]
     assert "2,000" in minor and not any("$" in t for t in minor)
+
+
+def test_control_characters_of_the_data_show_as_their_pictures():
+    # \x01, \x07, \x1b are invalid in HTML (a strict parser stops there); tabs and line
+    # breaks are kept
+    frame = pd.DataFrame({"text": ["bell\x07 esc\x1b[31m one\x01 del\x7f", "a\tb\nc\r"]})
+    page = HtmlReport("t\x02").paragraph("p\x00").table(frame).render()
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
+    assert "bell\u2407 esc\u241b[31m one\u2401 del\u2421" in page
+    assert "a\tb\nc\r" in page and "<title>t\u2402</title>" in page and "p\u2400" in page

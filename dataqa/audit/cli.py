@@ -35,8 +35,10 @@ def _print_result(result, paths, out=None) -> None:
                       f"({s['n_conflicting_duplicates']} items; see conflicting_duplicates.csv)", highlight=False)
     m = result.model_error_rate
     if m is not None:
-        console.print(f"model-based error-rate range, not verified: {m.low:.1%} - {m.high:.1%}",
-                      highlight=False)
+        from dataqa.audit.error_rate import rate_text
+
+        console.print(f"model-based error-rate range, not verified: {rate_text(m.low)} - "
+                      f"{rate_text(m.high)}", highlight=False)
         if m.review_size is not None:
             import shlex
 
@@ -133,8 +135,11 @@ def demo_command(
                   f"(flagged {int(flagged.sum())}, of which {tp} were truly flipped)")
     m = result.model_error_rate
     inside = "inside" if m.low <= flipped.mean() <= m.high else "outside"
-    console.print(f"true error rate (known here): {flipped.mean():.1%}, {inside} the "
-                  f"model-based range {m.low:.1%} - {m.high:.1%}", highlight=False)
+    from dataqa.audit.error_rate import rate_text
+
+    console.print(f"true error rate (known here): {rate_text(flipped.mean())}, {inside} the "
+                  f"model-based range {rate_text(m.low)} - {rate_text(m.high)}",
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,14 @@ from dataqa.errors import InvalidSettingError
 
 __all__ = ["ModelErrorRate", "model_error_rate"]
 
+def rate_text(rate: float) -> str:
+    """An error rate as a percentage with one decimal, or two significant digits below
+    1% (0.00056 as ``0.056%``, not ``0.1%``: a range from 0.056% does not hold 0)."""
+    if not np.isfinite(rate) or rate == 0 or abs(rate) >= 0.01:
+        return f"{rate:.1%}"
+    return f"{rate * 100:.2g}%"
+
+
 #: The estimators of the range, in the order they are reported.
 METHODS = ("confident_joint", "num_label_issues", "argmax_disagreement",
            "expected_disagreement")
@@ -65,7 +73,7 @@ class ModelErrorRate:
                 "review_size": self.review_size, "review_width": self.review_width}
 
     def __str__(self) -> str:
-        s = f"{self.low:.1%} - {self.high:.1%} (model-based range, not verified"
+        s = f"{rate_text(self.low)} - {rate_text(self.high)} (model-based range, not verified"
         if self.review_size is not None:
             s += (f": review {self.review_size} items to know it, within a 95% interval "
                   f"at most {self.review_width * 100:.0f} points wide")

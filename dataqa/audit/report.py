@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dataqa._text import split_values
+from dataqa.audit.error_rate import rate_text
 from dataqa.report import HtmlReport, shorten, subplots
 from dataqa.report.images import image_shape_for, parse_image_shape, thumbnails
 
@@ -353,7 +354,7 @@ def _conflicts_section(r: HtmlReport, result) -> None:
     for rows in shown["rows"]:
         first = int(rows[0])
         if t.text_column:
-            content.append(str(t.frame[t.text_column].iloc[first])[:200])
+            content.append(shorten(t.frame[t.text_column].iloc[first], 200))
         else:
             cols = list(t.feature_columns)[:6]
             vals = t.frame[cols].iloc[first].to_numpy(dtype=np.float64)
@@ -465,7 +466,7 @@ def audit_report(result, *, image_shape=None) -> HtmlReport:
     }
     if m is not None:
         rows["model-based error-rate range (not verified)"] = (
-            f"{m.low:.1%} - {m.high:.1%}" + (
+            f"{rate_text(m.low)} - {rate_text(m.high)}" + (
                 "; the verified error rate below is measured" if result.verified is not None
                 else f"; review {m.review_size} items to know it" if m.review_size else ""))
     if result.verified is not None:

@@ -363,8 +363,8 @@ def drift_report(result) -> HtmlReport:
     table = result.columns.sort_values(["drifted", "effect"], ascending=False).copy()
     for c in ("missing_reference", "missing_current", "unseen_current"):  # shares of rows
         if c in table.columns:
-            table[c] = ["" if pd.isna(v) else "<0.1%" if 0 < v < 0.0005 else f"{v:.1%}"
-                        for v in table[c]]
+            table[c] = ["" if pd.isna(v) else "<0.1%" if 0 < v < 0.0005 else
+                        ">99.9%" if 0.9995 <= v < 1 else f"{v:.1%}" for v in table[c]]
     r.paragraph("psi: the population stability index over the reference's deciles (numbers, "
                 "missing values one bin more) "
                 "or the categories (the 20 most frequent and the rest for a column of more "

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from dataqa.audit.error_rate import rate_text
 from dataqa.cli import app
 from dataqa.datasets import load_digits_noisy
 
@@ -38,8 +39,9 @@ def test_audit_command_writes_outputs(tmp_path):
     assert (out / "report.html").stat().st_size > 10_000
     text = " ".join(res.output.split())
     assert "flagged as likely label errors (the review worklist, not an error rate)" in text
-    assert (f"model-based error-rate range, not verified: {summary['model_error_rate_low']:.1%}"
-            f" - {summary['model_error_rate_high']:.1%}") in text
+    assert (f"model-based error-rate range, not verified: "
+            f"{rate_text(summary['model_error_rate_low'])}"
+            f" - {rate_text(summary['model_error_rate_high'])}") in text
     assert f"dataqa review plan {out} --budget {summary['review_size']}" in text
     # each line whole, as a pipe gets it (80 columns): the command can be copied
     review = next(line for line in res.output.splitlines() if line.startswith("  review "))
@@ -70,7 +72,8 @@ def test_demo_prints_precision_recall_and_the_model_range(tmp_path):
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())
     low, high = summary["model_error_rate_low"], summary["model_error_rate_high"]
     text = " ".join(res.output.split())
-    assert f"model-based error-rate range, not verified: {low:.1%} - {high:.1%}" in text
+    assert (f"model-based error-rate range, not verified: {rate_text(low)} - "
+            f"{rate_text(high)}") in text
     assert "true error rate (known here): 8.0%, inside the model-based range" in text
     assert "error rate:" not in text.replace("true error rate", "")  # no flagged fraction as a rate
     assert (tmp_path / "demo" / "report.html").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dataqa.audit.error_rate import model_error_rate
+from dataqa.audit.error_rate import model_error_rate, rate_text
 from dataqa.errors import InvalidSettingError
 
 
@@ -29,7 +29,8 @@ def test_estimators_by_hand():
         assert m.methods[k] == pytest.approx(v, abs=1e-12)
     assert m.low == min(expected.values()) and m.high == max(expected.values())
     assert m.review_size is None
-    assert str(m).startswith(f"{m.low:.1%} - {m.high:.1%} (model-based range, not verified")
+    assert str(m).startswith(f"{rate_text(m.low)} - {rate_text(m.high)} (model-based range, "
+                             f"not verified")
 
 
 def test_tiny_hand_example():
@@ -44,3 +45,9 @@ def test_tiny_hand_example():
 def test_bad_input():
     with pytest.raises(InvalidSettingError, match="has no column in pred_probs"):
         model_error_rate(np.array([0, 2]), np.array([[0.5, 0.5], [0.5, 0.5]]))
+
+
+def test_rates_under_one_percent_keep_two_significant_digits():
+    # a range from 0.056% printed as "0.1%" read as holding a true rate of 0.0%, or not
+    assert [rate_text(v) for v in (0.0, 0.00056, 0.0075, 0.01, 0.1234, 1.0)] == \
+        ["0.0%", "0.056%", "0.75%", "1.0%", "12.3%", "100.0%"]

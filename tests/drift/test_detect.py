@@ -1377,3 +1377,16 @@ def test_a_categorical_of_numbers_against_numbers_is_told_how_to_convert_it():
     cur["a"] = cur["a"].astype(str)
     with pytest.raises(FeatureTypeError, match=r"Every value of it is a number stored as text"):
         detect_drift(ref, cur, multivariate=())
+
+
+def test_the_report_shows_a_share_just_under_one_as_under_one(tmp_path):
+    # 2,999 missing of 3,000 read "100.0%", as if the column were empty
+    rng = np.random.default_rng(0)
+    n = 3000
+    ref = pd.DataFrame({"x": rng.normal(size=n), "sparse": [1.0] + [None] * (n - 1)})
+    cur = pd.DataFrame({"x": rng.normal(size=n), "sparse": [2.0] + [None] * (n - 1)})
+    r = detect_drift(ref, cur, n_permutations=19, progress=False)
+    row = r.columns.set_index("column").loc["sparse"]
+    assert row["missing_reference"] == pytest.approx((n - 1) / n)
+    html = " ".join(r.to_html(tmp_path / "r.html").read_text().split())
+    assert html.count("&gt;99.9%") >= 2 and "100.0%" not in html
