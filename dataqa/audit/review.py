@@ -810,12 +810,14 @@ def _errors_pmf(N, n, k, ab, eps) -> np.ndarray:
 
 def _summary(N, n, k, ab, eps, confidence: float, interval: str,
              scale: float = 1.0, design: bool = True,
-             fallback=None) -> tuple[PosteriorInterval, np.ndarray]:
+             fallback=None, exact_single: bool = True) -> tuple[PosteriorInterval, np.ndarray]:
     """The estimate and interval of the number of wrong labels in strata ``N, n, k``
     (divided by ``scale``), and the posterior pmf under the prior ``ab``. The estimate is
     the posterior mean or, with ``design``, the design estimate (:func:`_design_estimate`,
     corrected for the reviewers' errors ``eps``; the interval is widened to hold it, which
-    it nearly always does already)."""
+    it nearly always does already). ``exact_single``: ``"exact-lower"`` on one stratum is
+    Clopper-Pearson at both ends (False: its upper end from the prior ``ab``, as on
+    several strata)."""
     pmf = _errors_pmf(N, n, k, ab, eps)
     design = _design_estimate(N, n, k, ab, fallback, eps) if design else None
     if interval not in _BRACKETED:
@@ -826,6 +828,10 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
         return PosteriorInterval(e, min(s.low, e), max(s.high, e), confidence), pmf
     low_ab, high_ab = ((0.0, ab[1]), ab) if interval == "exact-lower" else ((0.0, 1.0),
                                                                           (1.0, 0.0))
+    if interval == "exact-lower" and len(N) == 1 and exact_single:
+        # one stratum (a simple random sample): the Jeffreys upper end dips to about 91%
+        # coverage at a few expected errors (n = 100, 2.5% wrong); Clopper-Pearson's holds
+        high_ab = (1.0, 0.0)
     if eps is None:
         lo = equal_tailed_ends(total_errors_pmf(N, n, k, prior=low_ab), confidence)[0]
         hi = equal_tailed_ends(total_errors_pmf(N, n, k, prior=high_ab), confidence)[1]
@@ -891,13 +897,17 @@ def _counts(values, name: str) -> np.ndarray:
 
 def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.95,
                         interval: str | None = None, prior: str | None = None,
-                        reviewer_error=None, point: str = "design") -> PosteriorInterval:
+                        reviewer_error=None, point: str = "design",
+                        _exact_single: bool = True) -> PosteriorInterval:
     """Estimate and credible interval of the overall error rate of several strata.
 
     Stratum ``h`` has ``N_h`` items, ``n_h`` reviewed, ``k_h`` judged wrong; the posterior
     is the exact one of :func:`dataqa.audit.posterior.total_errors_pmf` (a Beta prior per
     stratum, see :data:`PRIORS`), divided by ``sum N_h``. One stratum is a simple random
-    sample. With ``reviewer_error`` (``eps`` or ``(e0, e1)``, see
+    sample; there the default ``"exact-lower"`` interval is Clopper-Pearson's at both ends
+    (the Jeffreys upper end covers about 91% of the time at a few expected errors: 100
+    reviewed of 5,000 items 2.5% wrong; on several strata the others' spread makes up for
+    it). With ``reviewer_error`` (``eps`` or ``(e0, e1)``, see
     :func:`estimate_error_rate`) ``k_h`` counts the reviewers' flags and the posterior is
     that of :func:`dataqa.audit.posterior.noisy_total_errors_pmf`. ``prior`` and
     ``interval`` default as in :func:`estimate_error_rate`.
@@ -923,7 +933,7 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
             "each stratum needs n_items >= 1 and 0 <= n_errors <= n_reviewed <= n_items; got "
             f"n_items={N.tolist()}, n_reviewed={n.tolist()}, n_errors={k.tolist()}.")
     return _summary(N, n, k, ab, eps, confidence, interval, scale=float(N.sum()),
-                    design=point == "design")[0]
+                    design=point == "design", exact_single=_exact_single)[0]
 
 
 def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:

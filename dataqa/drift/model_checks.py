@@ -237,6 +237,10 @@ def _label_shift_with(boot: dict, pred_cur: np.ndarray, confidence: float) -> di
         for j in range(k):
             current[:, j] = _solve_columns(M0, qs[:, :, j].T)[j]
     lo, hi = np.quantile(draws, [(1 - confidence) / 2, (1 + confidence) / 2], axis=0)
+    # each interval holds its estimate: a class no current row is predicted as, which the
+    # model never confuses with another, is estimated at 0 and every draw is above 0
+    est = np.where(est < 1e-12, 0.0, est)  # (a share solved to 1.9e-16 is none)
+    lo, hi = np.minimum(lo, est), np.maximum(hi, est)
     se = None
     if len(draws) >= 2:
         # the spread of a difference: the reference rows' part of each draw, and the

@@ -276,11 +276,15 @@ def test_exact_lower_and_clopper_pearson_ends():
                                  prior="uniform")
         je = stratified_interval([1000], [100], [k], prior="jeffreys",
                                  interval="equal-tailed")
+        several = stratified_interval([1000], [100], [k], prior="jeffreys",
+                                      interval="exact-lower", _exact_single=False)
         assert el.low * 1000 == count_quantile(0.025, k, 100 - k + 0.5, k)
-        assert el.high == je.high and el.estimate == je.estimate
+        assert several.low == el.low
+        assert several.high == je.high and el.estimate == je.estimate
         assert cp.low * 1000 == count_quantile(0.025, k, 100 - k + 1, k)
         hi = 1000 if k == 100 else count_quantile(0.975, k + 1, 100 - k, k)
         assert cp.high * 1000 == hi
+        assert el.high == cp.high  # one stratum: Clopper-Pearson's upper end
         assert el.low <= el.estimate <= el.high
     # no error seen: the lower end is the errors seen, 0
     assert stratified_interval([1000], [100], [0]).low == 0.0
@@ -900,3 +904,18 @@ def test_counts_of_errors_print_as_items_and_rates_as_percentages():
     assert total == v.n_errors_total.format("{:.0f}")
     assert missed == v.missed_errors.format("{:.0f}")
     assert str(v.flag_precision).endswith("%)")  # a rate: a percentage
+
+
+def test_one_stratum_covers_at_every_error_count():
+    # exact coverage (every hypergeometric draw of the reviewed items): the Jeffreys
+    # upper end held 5,000 items of which 125 wrong in 91.0% of 100-item reviews
+    def coverage(N, n, E, **kw):
+        k = np.arange(0, min(n, E) + 1)
+        pmf = stats.hypergeom(N, E, n).pmf(k)
+        hit = [(s := stratified_interval([N], [n], [int(j)], **kw)).low <= E / N <= s.high
+               for j in k]
+        return float(np.dot(pmf, hit))
+
+    assert coverage(5000, 100, 125, _exact_single=False) < 0.92  # as before
+    for n, E in ((100, 125), (50, 250), (20, 625), (100, 0), (100, 40), (100, 1000)):
+        assert coverage(5000, n, E) >= 0.95, (n, E)

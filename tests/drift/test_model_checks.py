@@ -956,3 +956,22 @@ def test_a_class_the_model_never_predicts_is_named_under_the_class_mix():
     plain = detect_drift(table(400, 0.2), cur, label_column="label", progress=False,
                          multivariate=())
     assert not never_predicted(plain)
+
+
+def test_label_shift_interval_holds_its_estimate_for_an_absent_class():
+    # class 0 is never confused with another and no current row is predicted as it:
+    # its share is estimated at 0, but every draw was above 0, so the interval left out
+    # its own estimate and the truth (coverage 0 of 100 runs)
+    rng = np.random.default_rng(3)
+    conf = np.array([[1.0, 0.0, 0.0], [0.0, 0.9, 0.1], [0.0, 0.1, 0.9]])
+    hits = 0
+    for i in range(20):
+        y = rng.choice(3, 600)
+        pred = np.array([rng.choice(3, p=conf[:, j]) for j in y])
+        cur_y = rng.choice([1, 2], 80)
+        cur_pred = np.array([rng.choice(3, p=conf[:, j]) for j in cur_y])
+        r = label_shift(onehot(pred), y, onehot(cur_pred), n_bootstrap=200, random_state=i)
+        assert r["prior"][0] == 0.0 and r["low"][0] == 0.0 < r["high"][0]
+        assert np.all((r["low"] <= r["prior"]) & (r["prior"] <= r["high"]))
+        hits += r["low"][0] <= 0.0
+    assert hits == 20
