@@ -387,15 +387,16 @@ def _sheet_images(result, sheet, sheet_path: Path) -> Path | None:
     cols = list(t.feature_columns)
     uris = thumbnails(sheet[cols].to_numpy(dtype=np.float64), shape, size=112)
     page = pd.DataFrame({
-        "sheet row": np.arange(1, len(sheet) + 1), "id": sheet["id"].astype(str),
+        # the row a spreadsheet shows it on: the header is row 1
+        "spreadsheet row": np.arange(2, len(sheet) + 2), "id": sheet["id"].astype(str),
         "image": [f'<img alt="{html.escape(i)}" src="{u}"/>'
                   for i, u in zip(sheet["id"].astype(str), uris, strict=True)]})
     report = HtmlReport(f"Items to review: {sheet_path.name}")
     report.paragraph(
         f"The {len(sheet)} items of {sheet_path.name}, in its order, as {shape[0]}x{shape[1]} "
         f"images (darker = higher value). Write each item's true class in the "
-        f"verified_label column of {sheet_path.name}, on the row with its id; no given label "
-        f"is shown, so that the review is blind.")
+        f"verified_label column of {sheet_path.name}, on the row with its id (the spreadsheet "
+        f"row: the header is row 1); no given label is shown, so that the review is blind.")
     report.table(page, max_rows=len(page), html_columns=["image"])
     out = sheet_path.with_suffix(".html")
     report.write(out)

@@ -140,12 +140,38 @@ def _one_hot_votes(L: np.ndarray, K: int) -> np.ndarray:
     return out
 
 
-def _one_hot_outcomes(L: np.ndarray, K: int) -> np.ndarray:
-    """(n, m, K + 1) 0/1 array of each LF's outcome; index K means abstain."""
-    out = np.zeros(L.shape + (K + 1,), dtype=np.float64)
-    i, j = np.indices(L.shape)
-    out[i, j, np.where(L >= 0, L, K)] = 1.0
-    return out
+class _Votes:
+    """The votes of ``L`` (n, m) as a sparse 0/1 matrix ``S`` (n, m * K): row i has a one
+    in column ``j * K + l`` where LF j votes l. It stands for the outcome one-hots (n, m,
+    K + 1) (the abstentions are what the votes leave), in memory and time proportional to
+    the votes, not to n * m * (K + 1)."""
+
+    def __init__(self, L: np.ndarray, K: int) -> None:
+        from scipy import sparse
+
+        self.n, self.m, self.k = L.shape[0], L.shape[1], K
+        i, j = np.nonzero(L >= 0)
+        cols = j * K + L[i, j]
+        self.S = sparse.csr_matrix((np.ones(len(i)), (i, cols)), shape=(self.n, self.m * K))
+        self.ST = self.S.T.tocsr()
+        # votes per row and class (majority vote's counts)
+        self.counts = np.zeros((self.n, K))
+        np.add.at(self.counts, (i, L[i, j]), 1.0)
+
+    def log_likelihood(self, log_conf: np.ndarray) -> np.ndarray:
+        """(n, k): ``sum_j log_conf[j, c, outcome_ij]``, from the confusions' logs (m, k,
+        k + 1): every LF's abstention, plus each vote's difference from it."""
+        abstain = log_conf[:, :, self.k]  # (m, k)
+        diff = log_conf[:, :, :self.k] - abstain[:, :, None]  # (m, k true, k voted)
+        D = diff.transpose(0, 2, 1).reshape(self.m * self.k, self.k)  # (j, voted) x true
+        return abstain.sum(axis=0)[None, :] + self.S @ D
+
+    def outcome_weights(self, T: np.ndarray) -> np.ndarray:
+        """(m, k, k + 1): ``sum_i T[i, c] * onehot[i, j, l]``, the expected outcome
+        counts of each LF per true class."""
+        votes = (self.ST @ T).reshape(self.m, self.k, T.shape[1]).transpose(0, 2, 1)
+        abstain = T.sum(axis=0)[None, :] - votes.sum(axis=2)  # (m, k)
+        return np.concatenate([votes, np.maximum(abstain, 0.0)[:, :, None]], axis=2)
 
 
 class BaseLabelModel(BaseEstimator):
@@ -374,8 +400,9 @@ class DawidSkene(BaseLabelModel):
         if covered.any() and not covered.all():
             fits["covered"] = self._em(Lc, k, max_iter)
         self.vote_agreement_ = {}
+        Vc = _Votes(Lc, k)
         for name, (prior, conf, _) in fits.items():
-            T = self._e_step(prior, conf, _one_hot_outcomes(Lc, k))
+            T = self._e_step(prior, conf, Vc)
             self.vote_agreement_[name] = _vote_agreement(T, Lc)
         best = "all"
         if "covered" in fits and (self.vote_agreement_["covered"]
@@ -383,8 +410,7 @@ class DawidSkene(BaseLabelModel):
             best = "covered"
         if covered.any() and self.vote_agreement_[best] <= 1.0 / k:
             best = "majority"
-            X = _one_hot_outcomes(Lc, k)
-            prior, conf = self._m_step(_majority_posteriors(X, k), X)
+            prior, conf = self._m_step(_majority_posteriors(Vc, k), Vc)
             fits[best] = (prior, conf, 0)
         prior, self.confusion_, self.n_iter_ = fits[best]
         self.fit_rows_ = best
@@ -393,7 +419,7 @@ class DawidSkene(BaseLabelModel):
 
     def _em(self, L: np.ndarray, k: int, max_iter: int) -> tuple[np.ndarray, np.ndarray, int]:
         """EM from the majority-vote posteriors: (prior (k,), confusion (m, k, k + 1), iterations)."""
-        X = _one_hot_outcomes(L, k)  # (n, m, k + 1); last = abstain
+        X = _Votes(L, k)  # the outcomes (n, m, k + 1; last = abstain), sparse
         T = _majority_posteriors(X, k)
         n_iter = 0
         for it in range(max_iter):
@@ -407,19 +433,19 @@ class DawidSkene(BaseLabelModel):
         prior, conf = self._m_step(T, X)
         return prior, conf, n_iter
 
-    def _m_step(self, T: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _m_step(self, T: np.ndarray, X: _Votes) -> tuple[np.ndarray, np.ndarray]:
         a = self.smoothing
         k = T.shape[1]
         prior = (T.sum(axis=0) + a) / (T.sum() + a * k)
-        conf = np.einsum("ik,ijl->jkl", T, X) + a  # (m, k, k + 1)
+        conf = X.outcome_weights(T) + a  # (m, k, k + 1)
         conf /= conf.sum(axis=2, keepdims=True)
         if self.monotone:
             conf = _monotone(conf)
         return prior, conf
 
     @staticmethod
-    def _e_step(prior: np.ndarray, conf: np.ndarray, X: np.ndarray) -> np.ndarray:
-        logp = np.log(prior)[None, :] + np.einsum("ijl,jkl->ik", X, np.log(conf))
+    def _e_step(prior: np.ndarray, conf: np.ndarray, X: _Votes) -> np.ndarray:
+        logp = np.log(prior)[None, :] + X.log_likelihood(np.log(conf))
         logp -= logp.max(axis=1, keepdims=True)
         p = np.exp(logp)
         return p / p.sum(axis=1, keepdims=True)
@@ -433,11 +459,11 @@ class DawidSkene(BaseLabelModel):
         if getattr(self, "fit_rows_", "all") != "all":
             return super().predict_proba(L)
         return self._pad(self._e_step(self.class_prior_[:self.n_fit_classes_], self.confusion_,
-                                      _one_hot_outcomes(L, self.n_fit_classes_)))
+                                      _Votes(L, self.n_fit_classes_)))
 
     def _proba_covered(self, L: np.ndarray) -> np.ndarray:
         return self._e_step(self.class_prior_[:self.n_fit_classes_], self.confusion_,
-                            _one_hot_outcomes(L, self.n_fit_classes_))
+                            _Votes(L, self.n_fit_classes_))
 
 
 def _monotone(conf: np.ndarray) -> np.ndarray:
@@ -455,9 +481,9 @@ def _monotone(conf: np.ndarray) -> np.ndarray:
     return conf
 
 
-def _majority_posteriors(X: np.ndarray, k: int) -> np.ndarray:
-    """Vote shares per row from the outcome one-hots (n, m, k + 1); uniform without votes."""
-    counts = X[:, :, :k].sum(axis=1)
+def _majority_posteriors(X: _Votes, k: int) -> np.ndarray:
+    """Vote shares per row from the votes; uniform without votes."""
+    counts = X.counts
     total = counts.sum(axis=1, keepdims=True)
     return np.where(total > 0, counts / np.maximum(total, 1), 1.0 / k)
 

@@ -563,10 +563,14 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                           id_column=id_column if id_column in dev_df.columns else None,
                           progress_label="labeling functions (dev rows)",
                           cardinality=cardinality, fault_tolerant=fault_tolerant)
-    model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev, Y_dev=Y_dev,
-                            random_state=random_state, metric=metric,
-                            lf_names=[str(getattr(lf, "name", lf)) for lf in lfs])
-    proba = model.predict_proba(L)
+    from dataqa._progress import progress_stage
+
+    with progress_stage(f"label model ({method}: {L.shape[0]:,} rows, {L.shape[1]} LFs)",
+                        enabled=progress):
+        model = fit_label_model(L, cardinality=cardinality, method=method, L_dev=L_dev,
+                                Y_dev=Y_dev, random_state=random_state, metric=metric,
+                                lf_names=[str(getattr(lf, "name", lf)) for lf in lfs])
+        proba = model.predict_proba(L)
     labels = pd.DataFrame({"id": ids, "label": model.predict(L)})
     if class_names is not None:  # the class's name beside its number; none where abstained
         names = np.array([str(n) for n in class_names] + [""], dtype=object)
@@ -594,7 +598,8 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
                 f"or two decide between models, so the choice is mostly chance; label more "
                 f"dev rows, or pick the model yourself (--method / method=).", UserWarning,
                 stacklevel=caller_stacklevel())
-    summary = _summary(L, lfs, cardinality, L_dev, Y_dev)
+    with progress_stage("LF summary", enabled=progress):
+        summary = _summary(L, lfs, cardinality, L_dev, Y_dev)
     if fault_tolerant:  # the rows each LF raised on (and abstained on, as told), kept in sight
         summary["Faults"] = [int(faults.get(name, 0)) for name in summary.index]
     return WeakResult(labels=labels, summary=summary, L=L,

@@ -794,6 +794,10 @@ def test_review_sheet_of_images_comes_with_a_page_of_the_pictures(tmp_path):
     alts = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,', page)
     assert alts == sheet["id"].tolist()
     assert "given_label" not in page and "is_label_issue" not in page
+    # each item by the row a spreadsheet shows it on (the header is row 1)
+    first = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert re.search(r"<td[^>]*>2</td><td[^>]*>" + re.escape(sheet["id"].iloc[0]) + "</td>",
+                     first), first[:300]
     # the added items get their own page beside their sheet
     res = runner.invoke(app, ["review", "plan", str(out), "--add", "5", "--force"])
     assert res.exit_code == 0, res.output
