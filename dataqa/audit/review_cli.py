@@ -538,6 +538,7 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     """``(reviews, pull report, ids left out)``: the consensus label of each reviewed item
     of the plan; annotations of items outside the plan (another plan pushed to the same
     project) are left out and their ids returned."""
+    import numpy as np
     import pandas as pd
 
     from dataqa.labelstudio import consensus_labels, pull_project
@@ -551,6 +552,19 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     ann = ann[ids.isin(planned).to_numpy()]
     if ann.empty:
         return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out, []
+    # a pulled label is the class's place among the project's choices as they are now
+    # (reordered in Label Studio, 0 may be "spam"): each answer counts by its class name
+    names = [str(c) for c in result.table.class_names]
+    place = {n: k for k, n in enumerate(names)}
+    answered = ann["label_name"].astype(str)
+    unknown = sorted(set(answered) - set(place))
+    if unknown:
+        raise InvalidSettingError(
+            f"project {project!r} holds answers of class(es) {', '.join(map(repr, unknown))}, "
+            f"which this audit does not have ({', '.join(map(repr, names))}): give the "
+            f"project the audit's classes in Label Studio (a renamed choice), or review "
+            f"with a sheet (--reviews).")
+    ann = ann.assign(label=answered.map(place).astype(np.int64).to_numpy())
     # an item whose reviewers split evenly (one says 0, another 1) has no verified label:
     # a vote broken by class frequency would be counted as a verification
     # each annotator's newest answer; answers without an annotator count one each, as
@@ -569,7 +583,6 @@ def _reviews_from_ledger(result, ledger: Path, project: str, url: str | None):
     ann = ann[~ann["id"].astype(str).isin(set(tied)).to_numpy()]
     if ann.empty:
         return pd.DataFrame({"id": [], "verified_label": []}), pulled.report, left_out, tied
-    names = [str(c) for c in result.table.class_names]
     cons = consensus_labels(ann, class_names=names)
     return (pd.DataFrame({"id": cons.items["id"].astype(str),
                           "verified_label": cons.items["label_name"].astype(str)}),

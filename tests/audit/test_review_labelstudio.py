@@ -392,3 +392,42 @@ def test_an_interrupted_plan_push_names_the_command_that_finishes_it(ls_server, 
             f"answered anew. This estimate leaves them out.")):
         r = runner.invoke(app, estimate, env=env)
     assert r.exit_code == 0, r.output
+
+
+def test_choices_reordered_in_label_studio_count_by_class_name(ls_server, tmp_path):
+    # the pulled label is the class's place among the project's choices as they are now:
+    # with ham and spam swapped in Label Studio, every verified label was swapped too
+    from dataqa.labelstudio import LabelStudioClient
+    from dataqa.ledger import Ledger
+
+    df, truth = _data(60)
+    res = audit(df, label_column="label", text_column="text", id_column="id", cv=3,
+                datalab=False, progress=False)
+    out = tmp_path / "audit"
+    res.save(out)
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    ledger, project = tmp_path / "verify.db", "dataqa verify reordered"
+    r = runner.invoke(app, ["review", "plan", str(out), "--budget", "15", "--push",
+                            "--project", project, "--ledger", str(ledger)], env=env)
+    assert r.exit_code == 0, r.output
+    plan = pd.read_csv(out / "review_plan.csv", dtype={"id": str})["id"].tolist()
+    with Ledger(ledger) as led:
+        task_ids = led.task_ids(project=project)
+    with LabelStudioClient(ls_server.url, ls_server.api_key) as client:
+        for i in plan:
+            client.create_annotation(task_ids[i], _choice(truth[i]))
+        p = client.get_project(project)
+        config = p["label_config"]
+        ham, spam = '<Choice value="ham"', '<Choice value="spam"'
+        assert config.index(ham) < config.index(spam)
+        swapped = config.replace(ham, "\0").replace(spam, ham).replace("\0", spam)
+        client.request("PATCH", f"/api/projects/{p['id']}/", json_body={"label_config": swapped})
+    r = runner.invoke(app, ["review", "estimate", str(out), "--ledger", str(ledger),
+                            "--project", project], env=env)
+    assert r.exit_code == 0, r.output
+    verified = json.loads((out / "verified.json").read_text())
+    expect = estimate_error_rate(AuditResult.load(out), pd.DataFrame(
+        {"id": plan, "verified_label": truth.loc[plan].to_numpy()}))
+    assert verified["n_reviewed"] == len(plan)
+    assert (verified["estimate"], verified["low"], verified["high"]) == (
+        expect.estimate, expect.low, expect.high)
