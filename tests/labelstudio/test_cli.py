@@ -451,3 +451,18 @@ def test_a_push_from_the_ledger_shows_the_text_a_later_push_added(ls_server, ls_
 
     with Ledger(ledger, create=False) as led:  # the first values stay; the text is added
         assert led.item_data(["r1"])["r1"] == {"row": 1, "text": "free entry win cash"}
+
+
+def test_from_a_csv_label_cells_are_read_as_written(tmp_path):
+    # --classes 1,0: a CSV's label "1" is the class named "1"; read as the number 1 it
+    # became index 1, class "0", and reviewers saw the other class
+    from dataqa.labelstudio.cli import _read_items
+    from dataqa.labelstudio.tasks import _class_names
+
+    (tmp_path / "q.csv").write_text("id,text,label,prediction\na,hello,1,0\nb,bye,0,\n")
+    items = _read_items(tmp_path / "q.csv", {}, None)
+    assert items["label"].tolist() == ["1", "0"]
+    assert _class_names(items["label"], ["1", "0"], "label") == ["1", "0"]
+    assert _class_names(items["prediction"], ["1", "0"], "prediction") == ["0", None]
+    # classes named otherwise: the digits are still class indices, as the docs say
+    assert _class_names(items["label"], ["ham", "spam"], "label") == ["spam", "ham"]
