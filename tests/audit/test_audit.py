@@ -678,3 +678,21 @@ def test_file_names_of_a_folder_audit_are_kept_only_where_they_hold(tmp_path):
     numbered.save(tmp_path / "out")
     back = AuditResult.load(tmp_path / "out")
     assert set(back.issues["file"]) == {"001", "002"}
+
+
+def test_a_wide_table_is_saved_without_fragmentation_warnings(tmp_path):
+    # 500 feature columns added one at a time printed pandas' "highly fragmented"
+    # PerformanceWarning 200 times on stderr
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 250)), columns=[f"f{i}" for i in range(250)])
+    X["label"] = (X["f0"] > 0).astype(int)
+    X["id"] = [f"r{i}" for i in range(120)]
+    r = audit(X, label_column="label", id_column="id", datalab=False, progress=False, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        items = r._items_frame()
+        r.save(tmp_path / "o")
+    assert list(items.columns[:3]) == ["id", "given_label", "f0"] and items.shape == (120, 252)
+    np.testing.assert_array_equal(items["f249"].to_numpy(), X["f249"].to_numpy())
