@@ -160,6 +160,11 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
                                      == origin.prefix):
         previous = None  # another project of that title (another server, or made afresh)
     state = None if full else previous
+    if state and list(state.get("config_classes", names)) != list(names):
+        # the project's choices changed in Label Studio since the last pull (a class added,
+        # renamed, reordered): a task's answers were read with the choices of then, and
+        # the change touches no task's time, so every task is read again, as --full does
+        state = None
     changed: set[int] = set()
     deleted: list[str] | None = None
     if not state or not state.get("watermark"):
@@ -404,7 +409,7 @@ def _pull_locked(client: LabelStudioClient, project: str | int, ledger: Any, *,
                 "project_id": project_id, "url": fetched.url,
                 "created_at": fetched.created_at, "prefix": fetched.origin.prefix,
                 "watermark": watermark, "tasks": tasks_state, "classes": codec.stable,
-                "label_kind": codec.kind})
+                "label_kind": codec.kind, "config_classes": list(names)})
             if (known and list(names) != list(known) and list(names[:len(known)]) == list(known)
                     and pushed.get("class_names") == list(known)):
                 # classes added after the others in Label Studio: the project's classes

@@ -299,3 +299,29 @@ def test_classes_named_by_digits_are_stored_alike_on_every_pull(ls_server, ls_cl
     with Ledger(led) as db:  # one way now: the numbers, as those pulls stored them
         assert db.latest_labels(source="human").set_index("id")["label"].to_dict() == \
             {"r1": 3, "r2": 3, "r3": 1}
+
+
+def test_an_answer_refused_before_a_class_was_added_is_stored_by_the_next_pull(
+        ls_server, ls_client, tmp_path, project_name, monkeypatch):
+    # the class added in Label Studio touches no task, so an incremental pull read only
+    # changed tasks and kept refusing the answer; only --full stored it
+    led = _pushed_round(ls_server, tmp_path, project_name, monkeypatch, 2)
+    project = ls_client.find_project(project_name)
+    tasks = sorted((t["data"]["dataqa_id"], t["id"]) for t in ls_client.list_tasks(project["id"]))
+    ls_client.create_annotation(tasks[0][1], choice("ham"))
+    ls_client.create_annotation(tasks[1][1], choice("promo"))  # not a class yet
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 1 and "refused" in r.output, r.output
+    config = project["label_config"]
+    ls_client.request("PATCH", f"/api/projects/{project['id']}/", json_body={
+        "label_config": config.replace('<Choice value="spam"', '<Choice value="promo"/>'
+                                                               '<Choice value="spam"', 1)})
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0, r.output
+    assert "refused" not in r.output and "new class 'promo'" in " ".join(r.output.split())
+    with Ledger(led) as db:
+        human = db.latest_labels(source="human").set_index("id")["label"]
+        assert human.to_dict() == {tasks[0][0]: "ham", tasks[1][0]: "promo"}
+    # and again: nothing changed, nothing new
+    r = runner.invoke(app, ["ls", "pull", "--ledger", str(led), "--project", project_name])
+    assert r.exit_code == 0 and "new class" not in r.output, r.output
