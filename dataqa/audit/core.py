@@ -538,7 +538,12 @@ def _run_datalab(labels, features, pred_probs, ids, class_names, *, random_state
             f"{DATALAB_NEIGHBOURS} nearest neighbours, so they need more than "
             f"{DATALAB_NEIGHBOURS} items; skipped for these {len(labels)}.", UserWarning,
             stacklevel=caller_stacklevel())
-    with warnings.catch_warnings():
+    from sklearn import config_context
+
+    from dataqa.audit.neighbors import EXACT_WORKING_MEMORY
+
+    # (Datalab's own exact search below APPROX_MIN_ROWS: distances in chunks of that size)
+    with warnings.catch_warnings(), config_context(working_memory=EXACT_WORKING_MEMORY):
         warnings.simplefilter("ignore")
         lab.find_issues(features=features, pred_probs=pred_probs, issue_types=issue_types,
                         **extra)

@@ -253,3 +253,17 @@ def test_errors_name_the_problem():
         knn_graph(np.array([["a", "b"]] * 5), k=2)
     with pytest.raises(InvalidSettingError, match="n_components must be at least 1; got 0"):
         reduce_features(X, n_components=0)
+
+
+def test_exact_search_in_small_chunks_finds_the_same_graph(monkeypatch):
+    # the exact search holds EXACT_WORKING_MEMORY MiB of distances at once (scikit-learn's
+    # default of 1,024 took a 9,999-row text search to 2 GB); chunks change no neighbour
+    import dataqa.audit.neighbors as nb
+
+    X = np.random.default_rng(3).standard_normal((3000, 16))
+    monkeypatch.setattr(nb, "EXACT_WORKING_MEMORY", 1)  # many chunks of 1 MiB
+    small = knn_graph(X, k=10, method="exact")
+    monkeypatch.setattr(nb, "EXACT_WORKING_MEMORY", 1024)  # one chunk
+    whole = knn_graph(X, k=10, method="exact")
+    np.testing.assert_array_equal(small.indices, whole.indices)
+    np.testing.assert_allclose(small.data, whole.data, rtol=1e-12)
