@@ -409,8 +409,8 @@ def formulas_as_text(frame, *, keep: tuple = ("id",)):
         text = out[c].astype("string")
         risky = text.str.startswith(FORMULA_STARTS).fillna(False)
         risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
-        if risky.any():
-            out[c] = out[c].where(~risky, "'" + text)
+        if risky.any():  # (as object: a Categorical takes no value outside its categories)
+            out[c] = out[c].astype(object).where(~risky, "'" + text)
     return out
 
 

@@ -446,7 +446,7 @@ def next_command(
                           str(r["text"])[:80])
         print_table(table)
         if out is not None:
-            write_csv_atomic(formulas_as_text(frame, keep=("id", "label")), out,
+            write_csv_atomic(formulas_as_text(frame, keep=("id", "label", "prediction")), out,
                              for_people=True)
             console.print(f"batch written to {out}", highlight=False)
         if push:

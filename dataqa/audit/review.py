@@ -808,6 +808,16 @@ def _errors_pmf(N, n, k, ab, eps) -> np.ndarray:
     return noisy_total_errors_pmf(N, n, k, eps, prior=ab)
 
 
+def _one_uncertain(interval: str, N, n) -> str:
+    """``"clopper-pearson"`` for ``"exact-lower"`` when at most one stratum has items left
+    unreviewed (one stratum, or one beside strata reviewed whole, which add no spread): a
+    simple random sample, where the Jeffreys upper end held the rate in as few as 91% of
+    reviews (5,000 items, 125 wrong, 100 reviewed); else ``interval``."""
+    if interval == "exact-lower" and int(np.sum(np.asarray(n) < np.asarray(N))) <= 1:
+        return "clopper-pearson"
+    return interval
+
+
 def _summary(N, n, k, ab, eps, confidence: float, interval: str,
              scale: float = 1.0, design: bool = True,
              fallback=None, exact_single: bool = True) -> tuple[PosteriorInterval, np.ndarray]:
@@ -815,9 +825,9 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
     (divided by ``scale``), and the posterior pmf under the prior ``ab``. The estimate is
     the posterior mean or, with ``design``, the design estimate (:func:`_design_estimate`,
     corrected for the reviewers' errors ``eps``; the interval is widened to hold it, which
-    it nearly always does already). ``exact_single``: ``"exact-lower"`` on one stratum is
-    Clopper-Pearson at both ends (False: its upper end from the prior ``ab``, as on
-    several strata)."""
+    it nearly always does already). ``exact_single``: ``"exact-lower"`` with at most one
+    stratum not reviewed whole is Clopper-Pearson at both ends (:func:`_one_uncertain`;
+    False: as on several strata)."""
     pmf = _errors_pmf(N, n, k, ab, eps)
     design = _design_estimate(N, n, k, ab, fallback, eps) if design else None
     if interval not in _BRACKETED:
@@ -826,12 +836,10 @@ def _summary(N, n, k, ab, eps, confidence: float, interval: str,
             return s, pmf
         e = design / scale
         return PosteriorInterval(e, min(s.low, e), max(s.high, e), confidence), pmf
+    if exact_single:
+        interval = _one_uncertain(interval, N, n)
     low_ab, high_ab = ((0.0, ab[1]), ab) if interval == "exact-lower" else ((0.0, 1.0),
                                                                           (1.0, 0.0))
-    if interval == "exact-lower" and len(N) == 1 and exact_single:
-        # one stratum (a simple random sample): the Jeffreys upper end dips to about 91%
-        # coverage at a few expected errors (n = 100, 2.5% wrong); Clopper-Pearson's holds
-        high_ab = (1.0, 0.0)
     if eps is None:
         lo = equal_tailed_ends(total_errors_pmf(N, n, k, prior=low_ab), confidence)[0]
         hi = equal_tailed_ends(total_errors_pmf(N, n, k, prior=high_ab), confidence)[1]
@@ -904,10 +912,10 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
     Stratum ``h`` has ``N_h`` items, ``n_h`` reviewed, ``k_h`` judged wrong; the posterior
     is the exact one of :func:`dataqa.audit.posterior.total_errors_pmf` (a Beta prior per
     stratum, see :data:`PRIORS`), divided by ``sum N_h``. One stratum is a simple random
-    sample; there the default ``"exact-lower"`` interval is Clopper-Pearson's at both ends
-    (the Jeffreys upper end covers about 91% of the time at a few expected errors: 100
-    reviewed of 5,000 items 2.5% wrong; on several strata the others' spread makes up for
-    it). With ``reviewer_error`` (``eps`` or ``(e0, e1)``, see
+    sample; there, and where the other strata are reviewed whole, the default
+    ``"exact-lower"`` interval is Clopper-Pearson's at both ends (the Jeffreys upper end
+    covered 91% at a few expected errors: 100 reviewed of 5,000 items 2.5% wrong; on
+    several strata with unreviewed items the others' spread makes up for it). With ``reviewer_error`` (``eps`` or ``(e0, e1)``, see
     :func:`estimate_error_rate`) ``k_h`` counts the reviewers' flags and the posterior is
     that of :func:`dataqa.audit.posterior.noisy_total_errors_pmf`. ``prior`` and
     ``interval`` default as in :func:`estimate_error_rate`.
@@ -1349,6 +1357,7 @@ def _simulated_widths(N: np.ndarray, n: np.ndarray, k: np.ndarray, *, ab: tuple[
         m = int(math.ceil(confidence * n_draws))
         return np.min(x[m - 1:] - x[:n_draws - m + 1], axis=0)
     tail = (1.0 - confidence) / 2.0
+    interval = _one_uncertain(interval, N, n)  # (as estimate_error_rate reports it)
     low_ab, high_ab = {"exact-lower": ((0.0, ab[1]), ab),
                        "clopper-pearson": ((0.0, 1.0), (1.0, 0.0))}.get(interval, (ab, ab))
     lo = np.quantile(totals(low_ab), tail, axis=0)

@@ -480,7 +480,8 @@ def drift_command(
     with writing_folder(out, "dataqa drift"):  # (an earlier run's queue goes with it)
         paths = result.save(out)
         paths["queue"] = out / "queue.csv"
-        write_csv_atomic(formulas_as_text(queue), paths["queue"], for_people=True)
+        write_csv_atomic(formulas_as_text(queue, keep=("id", "prediction")), paths["queue"],
+                         for_people=True)
     _print(result, paths)
     for note in result.queue_notes(queue):  # rows left out: no text, or labeled already
         _say(f"  note: {note}", highlight=False, markup=False)

@@ -734,8 +734,6 @@ def _fill_ood(result, name: str, ref_probs, cur_probs, feats, labels, splits, de
     probabilities as they are; a distance score is fitted on each split's training rows
     of the drift features and scores its held-out reference rows and the current rows
     dealt to it (``dealt[i]`` is the split of current row ``i``)."""
-    from dataqa.ood import logits_from_probs, score_ood
-
     if name in ("knn", "mahalanobis"):
         ref_ood = np.zeros(feats.reference.shape[0])
         cur_ood = np.zeros(feats.current.shape[0])
@@ -746,9 +744,11 @@ def _fill_ood(result, name: str, ref_probs, cur_probs, feats, labels, splits, de
                                          feats.reference[test])
             cur_ood[mine] = _feature_ood(name, feats.reference[train], y_train,
                                          feats.current[mine])
-    else:
-        ref_ood, cur_ood = (score_ood(name, logits=logits_from_probs(p))
-                            for p in (ref_probs, cur_probs))
+    else:  # (dataqa.ood.scores, not score_ood: its module imports torch, 11 s at start)
+        from dataqa.ood.scores import entropy_score, logits_from_probs, msp_score
+
+        score = {"msp": msp_score, "entropy": entropy_score}[name]
+        ref_ood, cur_ood = (score(logits_from_probs(p)) for p in (ref_probs, cur_probs))
     result.ood = {**ood_fraction(ref_ood, cur_ood), "score": name}
     result.reference_ood_scores, result.current_ood_scores = ref_ood, cur_ood
 

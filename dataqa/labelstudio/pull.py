@@ -160,7 +160,9 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
                                      == origin.prefix):
         previous = None  # another project of that title (another server, or made afresh)
     state = None if full else previous
-    if state and list(state.get("config_classes", names)) != list(names):
+    then = state.get("config_classes") if state else None
+    if state and (list(then) != list(names) if then is not None  # (a state of before: its
+                  else bool(set(names) - set(state.get("classes") or names))):  # classes)
         # the project's choices changed in Label Studio since the last pull (a class added,
         # renamed, reordered): a task's answers were read with the choices of then, and
         # the change touches no task's time, so every task is read again, as --full does

@@ -8,6 +8,7 @@ served folder raise before the first request.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,9 @@ def _class_names(values: pd.Series, names: list[str], column: str,
             out.append(str(v))
         elif isinstance(v, str) and v.strip().isdigit() and int(v) < len(names):
             out.append(names[int(v)])  # a class index read as text (e.g. from a CSV)
+        elif isinstance(v, str) and re.fullmatch(r"\s*\d+\.0*\s*", v) \
+                and int(float(v)) < len(names):
+            out.append(names[int(float(v))])  # "1.0": pandas writes a column with gaps so
         else:
             bad.append((k, v))
             out.append(None)

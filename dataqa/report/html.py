@@ -195,12 +195,14 @@ class HtmlReport:
     def render(self) -> str:
         """The page. Control characters of the data (``\\x01``, ``\\x1b``, invalid in
         HTML) are shown as their Unicode pictures (``␁``, ``␛``); tabs and line breaks stay."""
-        return (
+        page = (
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(self.title)}</h1>{''.join(self._parts)}</body></html>"
-        ).translate(_CONTROL_PICTURES)
+        )
+        return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group()) if m.group() != "\x7f"
+                                          else 0x2421), page)
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the report atomically (temporary file, then rename) and return its path."""
@@ -209,10 +211,9 @@ class HtmlReport:
         return write_text_atomic(path, self.render())
 
 
-#: C0 control characters but tab, line feed and carriage return, and DEL, to the
-#: Unicode pictures of them (U+2400 ...): invalid in HTML, shown as nothing.
-_CONTROL_PICTURES = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n\r"}
-_CONTROL_PICTURES[0x7F] = 0x2421
+#: C0 control characters but tab, line feed, form feed and carriage return, and DEL:
+#: invalid in HTML, shown as nothing; the page shows their Unicode pictures (U+2400 ...).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def shorten(text: object, limit: int = 300) -> str:

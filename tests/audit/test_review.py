@@ -278,13 +278,12 @@ def test_exact_lower_and_clopper_pearson_ends():
                                  interval="equal-tailed")
         several = stratified_interval([1000], [100], [k], prior="jeffreys",
                                       interval="exact-lower", _exact_single=False)
-        assert el.low * 1000 == count_quantile(0.025, k, 100 - k + 0.5, k)
-        assert several.low == el.low
+        assert several.low * 1000 == count_quantile(0.025, k, 100 - k + 0.5, k)
         assert several.high == je.high and el.estimate == je.estimate
         assert cp.low * 1000 == count_quantile(0.025, k, 100 - k + 1, k)
         hi = 1000 if k == 100 else count_quantile(0.975, k + 1, 100 - k, k)
         assert cp.high * 1000 == hi
-        assert el.high == cp.high  # one stratum: Clopper-Pearson's upper end
+        assert (el.low, el.high) == (cp.low, cp.high)  # one stratum: Clopper-Pearson's
         assert el.low <= el.estimate <= el.high
     # no error seen: the lower end is the errors seen, 0
     assert stratified_interval([1000], [100], [0]).low == 0.0
@@ -830,9 +829,12 @@ def test_ties_among_reviewers_count_answers_without_an_annotator_one_each(monkey
     import dataqa.labelstudio as ls
     from dataqa.audit.review_cli import _reviews_from_ledger
 
-    ann = pd.DataFrame({"id": ["a", "a", "b", "b", "b", "c"],
-                        "label": [0, 1, 0, 0, 1, 1],
-                        "annotator": [None, None, None, None, "bob", "bob"]})
+    def named(frame, order=("ham", "spam")):  # a pull's label_name: the project's choice
+        return frame.assign(label_name=[order[k] for k in frame["label"]])
+
+    ann = named(pd.DataFrame({"id": ["a", "a", "b", "b", "b", "c"],
+                              "label": [0, 1, 0, 0, 1, 1],
+                              "annotator": [None, None, None, None, "bob", "bob"]}))
     monkeypatch.setattr(ls, "pull_project", lambda **kw: SimpleNamespace(
         annotations=ann, report="report"))
     result = SimpleNamespace(review_plan=pd.DataFrame({"id": ["a", "b", "c"]}),
@@ -842,14 +844,23 @@ def test_ties_among_reviewers_count_answers_without_an_annotator_one_each(monkey
     assert dict(zip(frame["id"], frame["verified_label"], strict=True)) == {"b": "ham", "c": "spam"}
     # with times, each reviewer's newest answer counts: bob's two answers on "d" (two
     # tasks of one item) are 1 then 0, against carl's 0: no tie, "ham"
-    ann = pd.DataFrame({"id": ["d", "d", "d"], "label": [0, 1, 0],
-                        "annotator": ["bob", "bob", "carl"],
-                        "created_at": ["2024-01-01T00:00:00Z"] * 3,
-                        "updated_at": ["2024-01-03T00:00:00Z", "2024-01-02T00:00:00Z",
-                                       "2024-01-01T00:00:00Z"]})
+    ann = named(pd.DataFrame({"id": ["d", "d", "d"], "label": [0, 1, 0],
+                              "annotator": ["bob", "bob", "carl"],
+                              "created_at": ["2024-01-01T00:00:00Z"] * 3,
+                              "updated_at": ["2024-01-03T00:00:00Z", "2024-01-02T00:00:00Z",
+                                             "2024-01-01T00:00:00Z"]}))
     result.review_plan = pd.DataFrame({"id": ["d"]})
     frame, _, _, tied = _reviews_from_ledger(result, "l.db", "p", None)
     assert tied == [] and frame["verified_label"].tolist() == ["ham"]
+    # the project's choices reordered in Label Studio (spam first): a label is a position
+    # among them, and the class name counts
+    ann = named(ann, order=("spam", "ham"))
+    frame, _, _, tied = _reviews_from_ledger(result, "l.db", "p", None)
+    assert tied == [] and frame["verified_label"].tolist() == ["spam"]
+    with pytest.raises(InvalidSettingError, match=r"project 'p' holds answers of class\(es\) "
+                                                  r"'promo', which this audit does not have"):
+        ann = named(ann, order=("promo", "ham"))
+        _reviews_from_ledger(result, "l.db", "p", None)
 
 
 def test_ids_rounded_to_one_number_are_said_to_be_rounded_not_conflicting():
@@ -919,3 +930,13 @@ def test_one_stratum_covers_at_every_error_count():
     assert coverage(5000, 100, 125, _exact_single=False) < 0.92  # as before
     for n, E in ((100, 125), (50, 250), (20, 625), (100, 0), (100, 40), (100, 1000)):
         assert coverage(5000, n, E) >= 0.95, (n, E)
+    # one stratum beside strata reviewed whole (a small flagged stratum): the same
+    cp = stratified_interval([1000], [100], [3], interval="clopper-pearson", prior="uniform")
+    one = stratified_interval([1000], [100], [3])
+    assert (one.low, one.high) == (cp.low, cp.high)
+    both = stratified_interval([1000, 40], [100, 40], [3, 10])
+    cp2 = stratified_interval([1000, 40], [100, 40], [3, 10], interval="clopper-pearson")
+    assert (both.low, both.high) == (cp2.low, cp2.high)
+    two = stratified_interval([1000, 400], [100, 40], [3, 10])
+    assert two.high != stratified_interval([1000, 400], [100, 40], [3, 10],
+                                           interval="clopper-pearson").high

@@ -1239,3 +1239,11 @@ def test_queue_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path):
     assert q.loc["c0", "text"] == "'=cmd|' /C calc'!A0 great song"
     assert q.loc["c1", "text"] == "'@SUM(A1) win" and q.loc["c2", "text"] == "-2.5"
     assert q.loc["=3", "text"] == cur.loc[3, "text"] and q.loc["c4", "text"] == cur.loc[4, "text"]
+    # a categorical column (as parquet keeps one) takes the ' too, not a crash
+    from dataqa._cli_utils import formulas_as_text
+
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "sign": pd.Categorical(["+", "-", "x"]),
+                          "prediction": ["-", "+", "ham"]})
+    out = formulas_as_text(frame, keep=("id", "prediction"))
+    assert out["sign"].tolist() == ["'+", "'-", "x"]
+    assert out["prediction"].tolist() == ["-", "+", "ham"]

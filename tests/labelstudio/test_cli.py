@@ -466,3 +466,14 @@ def test_from_a_csv_label_cells_are_read_as_written(tmp_path):
     assert _class_names(items["prediction"], ["1", "0"], "prediction") == ["0", None]
     # classes named otherwise: the digits are still class indices, as the docs say
     assert _class_names(items["label"], ["ham", "spam"], "label") == ["spam", "ham"]
+
+
+def test_from_a_csv_class_indices_written_as_floats_are_indices(tmp_path):
+    # pandas writes a label column with gaps as 1.0, 0.0 and empty cells
+    from dataqa.labelstudio.cli import _read_items
+    from dataqa.labelstudio.tasks import _class_names
+
+    (tmp_path / "q.csv").write_text("id,text,label\na,hello,1.0\nb,bye,\nc,hi,0.0\n")
+    items = _read_items(tmp_path / "q.csv", {}, None)
+    assert _class_names(items["label"], ["ham", "spam"], "label") == ["spam", None, "ham"]
+    assert _class_names(items["label"], ["1.0", "0.0"], "label") == ["1.0", None, "0.0"]
