@@ -975,3 +975,25 @@ def test_label_shift_interval_holds_its_estimate_for_an_absent_class():
         assert np.all((r["low"] <= r["prior"]) & (r["prior"] <= r["high"]))
         hits += r["low"][0] <= 0.0
     assert hits == 20
+
+
+def test_model_checks_with_probability_scores_do_not_import_torch():
+    # torch took 11 s to import on a 10,000-row text drift check, for an MSP score that is
+    # arithmetic on the probabilities
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, pandas as pd\n"
+            "from dataqa.drift import detect_drift\n"
+            "rng = np.random.default_rng(0)\n"
+            "ref = pd.DataFrame({'x': rng.normal(size=200), 'label': rng.integers(0, 2, 200)})\n"
+            "cur = pd.DataFrame({'x': rng.normal(size=200)})\n"
+            "for s in ('msp', 'entropy'):\n"
+            "    r = detect_drift(ref, cur, label_column='label', n_permutations=19,\n"
+            "                     progress=False, ood_score=s)\n"
+            "    assert r.ood['score'] == s and r.current_ood_scores.shape == (200,)\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
