@@ -118,10 +118,6 @@ def _items_from(source: Path, opts: dict, id_column: str | None, only: bool,
     return items
 
 
-#: Columns of a ``--from`` table that a push reads as class names or indices.
-_LABEL_COLUMNS = ("label", "prediction", "given_label", "suggested_label")
-
-
 def _read_items(source: Path, opts: dict, id_column: str | None,
                text_column: str | None = None) -> pd.DataFrame:
     """The ``--from`` table, its id column named ``id``; a missing id column says which
@@ -130,9 +126,7 @@ def _read_items(source: Path, opts: dict, id_column: str | None,
     default ``text``): only an empty field is missing there."""
     from dataqa.data import load_table
 
-    # label columns too: with classes named like numbers (--classes 1,0) a cell "1" is the
-    # class named "1", which a column read as numbers would make the index 1 (class "0")
-    items = load_table(source, **opts, string_columns=[id_column or "id", *_LABEL_COLUMNS],
+    items = load_table(source, **opts, string_columns=[id_column or "id"],
                        text_columns=[text_column or "text"])
     cols = [str(c) for c in items.columns]
     if id_column is not None:

@@ -78,6 +78,19 @@ def pulled_state_key(project: str) -> str:
     return f"labelstudio/{project}/pulled"
 
 
+def choices_changed(state: dict | None, names: Sequence[str]) -> bool:
+    """Whether the project's choices ``names`` differ from those of the pull that wrote
+    ``state`` (a class added, renamed or moved in Label Studio, which touches no task, so
+    that an incremental pull would miss it); for a state written before the choices were
+    recorded, whether a class was added."""
+    if not state:
+        return False
+    then = state.get("config_classes")
+    if then is not None:
+        return list(then) != list(names)
+    return bool(set(names) - set(state.get("classes") or names))
+
+
 def queue_columns_key(queue: str) -> str:
     """The ledger state key holding, per item of the ledger queue ``queue``
     (``"<project>/<queue>"``), the columns a push used besides the shown data: the given

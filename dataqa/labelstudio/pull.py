@@ -34,6 +34,7 @@ from dataqa.labelstudio.ledger_state import (
     AnswerOrigin,
     answer_prefix,
     check_ledger_path,
+    choices_changed,
     ledger_lock,
     open_ledger,
     plain_answer_prefix,
@@ -160,12 +161,7 @@ def _fetch(client: LabelStudioClient, ledger: Any, project: str | int, *,
                                      == origin.prefix):
         previous = None  # another project of that title (another server, or made afresh)
     state = None if full else previous
-    then = state.get("config_classes") if state else None
-    if state and (list(then) != list(names) if then is not None  # (a state of before: its
-                  else bool(set(names) - set(state.get("classes") or names))):  # classes)
-        # the project's choices changed in Label Studio since the last pull (a class added,
-        # renamed, reordered): a task's answers were read with the choices of then, and
-        # the change touches no task's time, so every task is read again, as --full does
+    if choices_changed(state, names):  # every task read again, as with --full
         state = None
     changed: set[int] = set()
     deleted: list[str] | None = None
@@ -306,10 +302,9 @@ def _compare(rows: list[dict], before: pd.DataFrame, prefix: str,
         else:
             same = old == (stored, r["annotator"], r["updated_at"], lead_time)
             r["status"] = "unchanged" if same else "updated"
-        upserts.append({"item_id": r["id"], "label": stored, "source": "human",
-                        "external_id": ext, "annotator": r["annotator"],
-                        "created_at": r["created_at"], "updated_at": r["updated_at"],
-                        "lead_time": lead_time})
+        upserts.append({"item_id": r["id"], "label": stored, "source": "human", "external_id": ext,
+                        "annotator": r["annotator"], "created_at": r["created_at"],
+                        "updated_at": r["updated_at"], "lead_time": lead_time})
     return upserts
 
 
@@ -588,9 +583,7 @@ def pull_annotations(*, project: str | int, ledger: Any, url: str | None = None,
                      api_key: str | None = None, client: LabelStudioClient | None = None,
                      from_name: str | None = None, full: bool = False,
                      timeout: float = DEFAULT_TIMEOUT) -> pd.DataFrame:
-    """:func:`pull_project`, returning the annotations as a DataFrame.
-
-    Takes the same parameters and raises the same errors as :func:`pull_project`.
+    """:func:`pull_project` (same parameters and errors), returning the annotations.
 
     Returns
     -------

@@ -453,21 +453,6 @@ def test_a_push_from_the_ledger_shows_the_text_a_later_push_added(ls_server, ls_
         assert led.item_data(["r1"])["r1"] == {"row": 1, "text": "free entry win cash"}
 
 
-def test_from_a_csv_label_cells_are_read_as_written(tmp_path):
-    # --classes 1,0: a CSV's label "1" is the class named "1"; read as the number 1 it
-    # became index 1, class "0", and reviewers saw the other class
-    from dataqa.labelstudio.cli import _read_items
-    from dataqa.labelstudio.tasks import _class_names
-
-    (tmp_path / "q.csv").write_text("id,text,label,prediction\na,hello,1,0\nb,bye,0,\n")
-    items = _read_items(tmp_path / "q.csv", {}, None)
-    assert items["label"].tolist() == ["1", "0"]
-    assert _class_names(items["label"], ["1", "0"], "label") == ["1", "0"]
-    assert _class_names(items["prediction"], ["1", "0"], "prediction") == ["0", None]
-    # classes named otherwise: the digits are still class indices, as the docs say
-    assert _class_names(items["label"], ["ham", "spam"], "label") == ["spam", "ham"]
-
-
 def test_from_a_csv_class_indices_written_as_floats_are_indices(tmp_path):
     # pandas writes a label column with gaps as 1.0, 0.0 and empty cells
     from dataqa.labelstudio.cli import _read_items
@@ -476,4 +461,7 @@ def test_from_a_csv_class_indices_written_as_floats_are_indices(tmp_path):
     (tmp_path / "q.csv").write_text("id,text,label\na,hello,1.0\nb,bye,\nc,hi,0.0\n")
     items = _read_items(tmp_path / "q.csv", {}, None)
     assert _class_names(items["label"], ["ham", "spam"], "label") == ["spam", None, "ham"]
-    assert _class_names(items["label"], ["1.0", "0.0"], "label") == ["1.0", None, "0.0"]
+    # as text (a JSON file's strings): "1.0" is index 1 unless a class is so named
+    text = items["label"].map(lambda v: v if v != v else str(v))
+    assert _class_names(text, ["ham", "spam"], "label") == ["spam", None, "ham"]
+    assert _class_names(text, ["1.0", "0.0"], "label") == ["1.0", None, "0.0"]
