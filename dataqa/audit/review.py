@@ -915,8 +915,8 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
     sample; there, and where the other strata are reviewed whole, the default
     ``"exact-lower"`` interval is Clopper-Pearson's at both ends (the Jeffreys upper end
     covered 91% at a few expected errors: 100 reviewed of 5,000 items 2.5% wrong; on
-    several strata with unreviewed items the others' spread makes up for it). With ``reviewer_error`` (``eps`` or ``(e0, e1)``, see
-    :func:`estimate_error_rate`) ``k_h`` counts the reviewers' flags and the posterior is
+    several strata with unreviewed items the others' spread makes up for it). With
+    ``reviewer_error`` (``eps`` or ``(e0, e1)``, see :func:`estimate_error_rate`) ``k_h`` counts the reviewers' flags and the posterior is
     that of :func:`dataqa.audit.posterior.noisy_total_errors_pmf`. ``prior`` and
     ``interval`` default as in :func:`estimate_error_rate`.
 
