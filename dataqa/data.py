@@ -1520,7 +1520,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                decimal: str | None = None,
                text_columns: Sequence[str] | None = None,
                thousands: str | None = None,
-               keep_missing_words: bool = False) -> pd.DataFrame:
+               keep_missing_words: bool = False,
+               label_columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a table from CSV, TSV, Parquet, JSON Lines or JSON, or pass a DataFrame through.
 
     Parameters
@@ -1568,6 +1569,11 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         Read every text column of a CSV/TSV file as ``text_columns`` are read (``NA`` stays
         ``NA``: Namibia's code, as Parquet and JSON keep it); columns of numbers keep
         pandas' rules. What was kept is in ``df.attrs["dataqa_missing_words_kept"]``.
+    label_columns : list of str, optional
+        Columns of class names or class indices, read as written: a CSV/TSV cell as text
+        (``1`` stays ``"1"``, a class that may be named so), its missing-value words
+        (``NA``, an empty field) still missing; a JSON value with its JSON type (the
+        string ``"1"`` stays a string, the number 1 a number).
 
     Returns
     -------
@@ -1583,6 +1589,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         The table has no rows.
     """
     string_columns = [str(c) for c in (string_columns or ())]
+    label_columns = [str(c) for c in (label_columns or ()) if str(c) not in string_columns]
     if columns is not None:
         columns = [str(c) for c in columns]
         if not columns or any(not c for c in columns):
@@ -1667,7 +1674,7 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 read = functools.partial(
                     _read_delimited, path, fmt, sep=sep, header=header, columns=columns,
                     decimal=decimal, compression=comp, encoding=enc,
-                    string_columns=string_columns,
+                    string_columns=[*string_columns, *label_columns],
                     text_columns=[str(c) for c in (text_columns or ())],
                     keep_missing_words=keep_missing_words)
                 df = _without_empty_rows(path, read(), read, fmt=fmt, sep=sep, header=header,
@@ -1675,7 +1682,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             elif fmt == "parquet":
                 df = pd.read_parquet(path)
             else:
-                dtype = {c: str for c in string_columns} or None
+                dtype = ({c: str for c in string_columns}
+                         | {c: object for c in label_columns}) or None  # (JSON's own types)
                 with _open_text(path, comp, enc) as fh:
                     text = fh.read()
                     if not text.strip():  # as an empty CSV: "has no rows" downstream
@@ -1730,13 +1738,18 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             _check_single_column(path, sep or ("\t" if fmt == "tsv" else ","), df)
         if fmt in ("csv", "tsv") and thousands is not None:
             df = _grouped_numbers(path, df, thousands, decimal or ".",
-                                  skip={str(c) for c in [*string_columns,
+                                  skip={str(c) for c in [*string_columns, *label_columns,
                                                          *(text_columns or ())]})
         if fmt not in ("csv", "tsv") and columns is not None:
             if len(columns) != df.shape[1]:
                 raise DataLoadError(f"{str(path)!r} has {df.shape[1]} columns but --columns "
                                     f"(API: columns=) names {len(columns)}; give one name per column.")
             df.columns = columns
+        if fmt in ("csv", "tsv"):  # read as text: the missing-value words are missing
+            words = set(_na_values())
+            for c in label_columns:
+                if c in df.columns and c not in (text_columns or ()):
+                    df[c] = df[c].astype(object).where(~df[c].isin(words), None)
         for c in string_columns:
             if c in df.columns and fmt == "parquet":
                 df[c] = df[c].map(lambda v: v if pd.isna(v) else str(v))
@@ -1747,14 +1760,16 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             if not header:  # so that messages count its rows from its first line
                 df.attrs[_NO_HEADER_ATTR] = True
             if decimal in (None, ".") and thousands != ",":
-                _warn_decimal_comma(path, df, [*string_columns, *(text_columns or ())])
+                _warn_decimal_comma(path, df, [*string_columns, *label_columns,
+                                               *(text_columns or ())])
             warned: list = []
             if decimal in (None, ".") and thousands is None:
                 warned = _warn_thousands_points(
                     path, df, fmt=fmt, header=header, compression=comp,
                     options=_delimited_options(path, fmt, sep, enc, decimal, comp))
             if thousands is None:
-                _warn_grouped_thousands(path, df, {*string_columns, *(text_columns or ()),
+                _warn_grouped_thousands(path, df, {*string_columns, *label_columns,
+                                                   *(text_columns or ()),
                                                    *warned}, decimal or ".")
             if decimal not in (None, "."):
                 df.attrs[_DECIMAL_ATTR] = decimal

@@ -118,16 +118,24 @@ def _items_from(source: Path, opts: dict, id_column: str | None, only: bool,
     return items
 
 
+#: Columns of a ``--from`` table that a push reads as class names or indices.
+_LABEL_COLUMNS = ("label", "prediction", "given_label", "suggested_label")
+
+
 def _read_items(source: Path, opts: dict, id_column: str | None,
                text_column: str | None = None) -> pd.DataFrame:
     """The ``--from`` table, its id column named ``id``; a missing id column says which
     reading option is likely wrong. Ids are read as written (``0042`` in a JSON Lines
     file stays ``0042``; ``NA`` is an id), and so is the text column (``--column``, by
-    default ``text``): only an empty field is missing there."""
+    default ``text``): only an empty field is missing there. The label columns are read
+    as written (see ``load_table``'s ``label_columns``): a CSV cell ``1`` is the class
+    named ``1`` where one is (``--classes 1,0``), else the class index 1; a JSON number
+    is an index."""
     from dataqa.data import load_table
 
-    items = load_table(source, **opts, string_columns=[id_column or "id"],
-                       text_columns=[text_column or "text"])
+    id_name, text_name = id_column or "id", text_column or "text"
+    items = load_table(source, **opts, string_columns=[id_name], text_columns=[text_name],
+                       label_columns=[c for c in _LABEL_COLUMNS if c != text_name])
     cols = [str(c) for c in items.columns]
     if id_column is not None:
         if id_column not in cols:

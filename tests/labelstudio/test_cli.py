@@ -405,9 +405,10 @@ def test_a_push_from_the_ledger_uses_the_columns_of_the_last_push(ls_server, ls_
         assert res.exit_code == 0, res.output
         with Ledger(tmp_path / "l.db", create=False) as led:
             kept = led.get_state(queue_columns_key(f"{project_name}/active")) or {}
-        # the columns the last push had, none left over from an earlier one
+        # the columns the last push had, none left over from an earlier one (a CSV's
+        # prediction as written: "1" is a class so named where there is one)
         assert kept.get("item-0") == (None if k == 2 else {
-            "prediction": int(items.loc[0, "prediction"]), "probability": 0.9,
+            "prediction": str(items.loc[0, "prediction"]), "probability": 0.9,
             "score": float(items.loc[0, "score"])} if k == 0 else {
             "score": float(items.loc[0, "score"])})
     pid = ls_client.find_project(project_name)["id"]
@@ -465,3 +466,54 @@ def test_from_a_csv_class_indices_written_as_floats_are_indices(tmp_path):
     text = items["label"].map(lambda v: v if v != v else str(v))
     assert _class_names(text, ["ham", "spam"], "label") == ["spam", None, "ham"]
     assert _class_names(text, ["1.0", "0.0"], "label") == ["1.0", None, "0.0"]
+
+
+def test_from_a_csv_label_cells_are_read_as_written(tmp_path):
+    # --classes 1,0: a CSV's label "1" is the class named "1"; read as the number 1 it
+    # became index 1, class "0", and reviewers saw the other class
+    import json
+
+    from dataqa.labelstudio.cli import _read_items
+    from dataqa.labelstudio.tasks import _class_names
+
+    (tmp_path / "q.csv").write_text(
+        "id,text,label,prediction\na,hello,1,0\nb,bye,0,\nc,hi,NA,1\n")
+    items = _read_items(tmp_path / "q.csv", {}, None)
+    assert items["label"].tolist() == ["1", "0", None]  # NA is still missing
+    assert _class_names(items["label"], ["1", "0"], "label") == ["1", "0", None]
+    assert _class_names(items["prediction"], ["1", "0"], "prediction") == ["0", None, "1"]
+    # classes named otherwise: the digits are still class indices, as the docs say
+    assert _class_names(items["label"], ["ham", "spam"], "label") == ["spam", "ham", None]
+    # a tab-separated file, and a file without a suffix read with --sep, alike
+    (tmp_path / "q.tsv").write_text("id\ttext\tlabel\na\thello\t1\nb\tbye\t0\n")
+    (tmp_path / "q.txt").write_text("id;text;label\na;hello;1\nb;bye;0\n")
+    for path, opts in ((tmp_path / "q.tsv", {}), (tmp_path / "q.txt", {"sep": ";"})):
+        got = _read_items(path, opts, None)["label"]
+        assert _class_names(got, ["1", "0"], "label") == ["1", "0"], path
+    # a JSON number stays a class index, a JSON string a name
+    (tmp_path / "q.jsonl").write_text(
+        json.dumps({"id": "a", "text": "x", "label": 1}) + "\n"
+        + json.dumps({"id": "b", "text": "y", "label": "1"}) + "\n")
+    got = _read_items(tmp_path / "q.jsonl", {}, None)["label"]
+    assert _class_names(got, ["1", "0"], "label") == ["0", "1"]
+    # an id column named label stays an id (read as written)
+    (tmp_path / "ids.csv").write_text("label,text\n007,hello\nNA,bye\n")
+    got = _read_items(tmp_path / "ids.csv", {}, "label")
+    assert got["id"].tolist() == ["007", "NA"]
+
+
+def test_cli_push_from_a_csv_with_classes_named_by_digits(ls_server, ls_client, tmp_path,
+                                                          project_name):
+    # --classes 1,0 with a CSV's labels 1/0: reviewers saw the other class
+    src = tmp_path / "q.csv"
+    src.write_text("id,text,label,prediction,score\na,win cash,1,0,0.9\nb,hi mum,0,1,0.8\n"
+                   "c,see you,NA,,0.7\n", encoding="utf-8")
+    env = {"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.api_key}
+    res = CliRunner().invoke(_app(), ["ls", "push", "--ledger", str(tmp_path / "l.db"),
+                                      "--project", project_name, "--queue", "review",
+                                      "--from", str(src), "--classes", "1,0"], env=env)
+    assert res.exit_code == 0, res.output
+    pid = ls_client.find_project(project_name)["id"]
+    data = {t["data"]["dataqa_id"]: t["data"] for t in ls_client.list_tasks(pid)}
+    assert {k: (v.get("given_label"), v.get("suggested_label")) for k, v in data.items()} \
+        == {"a": ("1", "0"), "b": ("0", "1"), "c": (None, None)}
