@@ -2143,13 +2143,17 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
         except (ValueError, pd.errors.ParserError):
             pass
     columns += [(c, df[c].dropna().astype(str).iloc[:2000]) for c in texts]
-    found = []
+    found, mixed = [], False
     for name, values in columns:
         vals = values.str.strip()
         vals = vals[vals.ne("")]
-        if len(vals) >= 5 and vals.str.fullmatch(_THOUSANDS_POINTS).all() \
-                and not _ip_addresses(vals):
-            found.append((name, vals.iloc[0]))
+        grouped = vals.str.fullmatch(_THOUSANDS_POINTS)
+        # numbers below 1,000 have no group to separate (1.065 beside 735 and 980)
+        small = vals.str.fullmatch(r"-?[0-9]{1,3}")
+        if len(vals) >= 5 and grouped.sum() >= min(5, len(vals)) // 2 + 1 \
+                and (grouped | small).all() and not _ip_addresses(vals[grouped]):
+            found.append((name, vals[grouped].iloc[0]))
+            mixed = mixed or bool(small.any())
     if not found:
         return []
     names = ", ".join(repr(str(c)) for c, _ in found[:5])
@@ -2159,9 +2163,11 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
             f"too small" if pd.api.types.is_float_dtype(first) else
             "read as text (a number has one '.' at most). '.' separates thousands there, "
             "as in files written with ';' between fields")
+    others = " (and whole numbers below 1,000, which have no group to separate)" \
+        if mixed else ""
     warnings.warn(
         f"{str(path)!r}: column(s) {names} hold numbers with exactly three digits after "
-        f"every '.' (e.g. {found[0][1]!r}), {read}: read the file with --thousands '.' "
+        f"every '.' (e.g. {found[0][1]!r}){others}, {read}: read the file with --thousands '.' "
         f"--decimal ',' (API: thousands='.', decimal=','), or save them without the "
         f"thousands separator.", UserWarning, stacklevel=caller_stacklevel())
     return [name for name, _ in found]

@@ -27,7 +27,7 @@ from dataqa.errors import (
     OptionalDependencyError,
 )
 
-__all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "TfidfFeaturizer", "tfidf_features", "token_tfidf_features",
+__all__ = ["TEXT_FEATURES", "TOKEN_PATTERN", "CountedTexts", "TfidfFeaturizer", "tfidf_features", "token_tfidf_features",
            "word_tfidf_features", "sentence_embeddings", "table_features", "feature_row_keys"]
 
 #: Text featurisations understood by :func:`table_features` and ``audit``.
@@ -119,6 +119,103 @@ class TfidfFeaturizer:
             width = sum(len(v.vocabulary_) for v in self.vectorizers_)
             return sp.csr_matrix((0, width))
         return sp.hstack([v.transform(texts) for v in self.vectorizers_], format="csr")
+
+
+class CountedTexts:
+    """Texts read once into the n-gram counts :class:`TfidfFeaturizer` is built from, so
+    that a featurizer fitted on any subset of them costs no second reading of a text.
+
+    ``CountedTexts(texts).fit(rows)`` is what ``TfidfFeaturizer().fit(texts[rows])`` is:
+    the same vocabulary (the same n-grams kept, in the same order, ties at
+    ``max_features`` broken alike) and the same IDF weights; its ``transform`` takes row
+    numbers of ``texts`` and gives the same features, to rounding. Cross-validation fits
+    one featurizer per fold on 4/5 of the rows: reading their n-grams again in every
+    fold took most of the drift check's time on text (see ``docs/drift.md``).
+
+    The counts are held as float32 (exact for counts below 2**24), about 8 bytes per
+    distinct n-gram of each text.
+    """
+
+    def __init__(self, texts: Sequence[str], *, max_features: int | None = 50_000):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        texts = [str(t) for t in texts]
+        self.n = len(texts)
+        self.max_features = max_features
+        self.blocks: list[tuple[sp.csr_matrix, tuple[int, ...]]] = []
+        # (the settings of TfidfFeaturizer's two vectorizers, and the min_df each tries)
+        specs = ((dict(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b"), (1,)),
+                 (dict(analyzer="char_wb", ngram_range=(2, 5),
+                       preprocessor=_char_ngram_text), (2, 1)))
+        for options, min_dfs in specs:
+            try:
+                counts = CountVectorizer(dtype=np.float32, **options).fit_transform(texts)
+            except ValueError:  # empty vocabulary: no text holds a word (or a character)
+                continue
+            self.blocks.append((sp.csr_matrix(counts), min_dfs))
+
+    def fit(self, rows) -> _FittedCounts:
+        """The featurizer fitted on the texts numbered ``rows``.
+
+        Raises
+        ------
+        FeatureTypeError
+            Those texts are all empty or blank: there is nothing to build features from.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        fitted = []
+        for counts, min_dfs in self.blocks:
+            X = counts[rows]
+            width = counts.shape[1]
+            dfs = np.bincount(X.indices, minlength=width)
+            for min_df in min_dfs:
+                mask = dfs >= min_df
+                if self.max_features is not None and mask.sum() > self.max_features:
+                    # the most frequent n-grams, ties as the vectorizer breaks them: the
+                    # same sort over the same totals in the same (alphabetical) order
+                    tfs = np.bincount(X.indices, weights=X.data, minlength=width)
+                    top = (-tfs[mask]).argsort()[:self.max_features]
+                    kept = np.zeros(width, dtype=bool)
+                    kept[np.flatnonzero(mask)[top]] = True
+                    mask = kept
+                if mask.any():
+                    break
+            else:
+                continue
+            cols = np.flatnonzero(mask)
+            idf = np.full(len(cols), float(len(rows) + 1))
+            idf /= dfs[cols] + 1.0  # smoothed, as TfidfTransformer: ln((1+n)/(1+df)) + 1
+            np.log(idf, out=idf)
+            idf += 1.0
+            fitted.append((counts, cols, idf))
+        if not fitted:
+            raise FeatureTypeError(
+                "the texts hold no words and no characters to build TF-IDF features from; "
+                "give a column with text in it."
+            )
+        return _FittedCounts(fitted)
+
+
+class _FittedCounts:
+    """A :class:`CountedTexts` fitted on some of its rows (see :meth:`CountedTexts.fit`)."""
+
+    def __init__(self, blocks):
+        self.blocks = blocks
+
+    def transform(self, rows) -> sp.csr_matrix:
+        """Features (len(rows), d) of the texts numbered ``rows``: sublinear tf times IDF,
+        rows L2-normalised per block."""
+        from sklearn.preprocessing import normalize
+
+        rows = np.asarray(rows, dtype=np.int64)
+        out = []
+        for counts, cols, idf in self.blocks:
+            X = sp.csr_matrix(counts[rows][:, cols], dtype=np.float64)
+            np.log(X.data, out=X.data)
+            X.data += 1.0
+            X.data *= idf[X.indices]
+            out.append(normalize(X, norm="l2", copy=False) if X.shape[0] else X)
+        return sp.hstack(out, format="csr")
 
 
 def feature_row_keys(X) -> np.ndarray:

@@ -2010,6 +2010,25 @@ def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
         (tmp_path / "ip.csv").write_text("id;ip\n" + "".join(
             f"{i};192.168.{100 + i}.{200 + i}\n" for i in range(9)))
         assert load_table(tmp_path / "ip.csv", sep=";")["ip"].iloc[0] == "192.168.100.200"
+    # grouped numbers beside whole numbers below 1,000, which have no group to separate:
+    # 1.065 was read as 1.065 without a word
+    vals = ["1.065", "735", "1.050", "1.185", "980", "1.480", "520"]
+    (tmp_path / "mixed.csv").write_text("id;proline\n" + "".join(
+        f"{i};{v}\n" for i, v in enumerate(vals)))
+    with pytest.warns(UserWarning, match=r"'proline' hold numbers with exactly three digits "
+                                         r"after every '.' \(e.g. '1.065'\) \(and whole numbers "
+                                         r"below 1,000, which have no group to separate\), "
+                                         r"read as decimals \(1.065\)"):
+        load_table(tmp_path / "mixed.csv", sep=";")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # read with --thousands '.': the numbers as written, nothing to say
+        got = load_table(tmp_path / "mixed.csv", sep=";", thousands=".", decimal=",")
+        assert got["proline"].tolist() == [1065, 735, 1050, 1185, 980, 1480, 520]
+        # mostly whole numbers, a single 3-decimal value: nothing to say
+        (tmp_path / "few.csv").write_text("id;v\n" + "".join(
+            f"{i};{v}\n" for i, v in enumerate(["1.125", "7", "12", "30", "41", "5"])))
+        load_table(tmp_path / "few.csv", sep=";")
     # amounts in billions with a group above 255 are no addresses
     (tmp_path / "bn.csv").write_text("id;v\n" + "".join(
         f"{i};1.{100 + i}.256.000\n" for i in range(9)))

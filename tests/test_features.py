@@ -178,3 +178,32 @@ def test_active_learning_features_come_from_the_features_module():
     assert char == "char"
     with pytest.raises(InvalidSettingError, match="text column 'msg' is empty in every row"):
         word_tfidf_features(["", "  ", None], column="msg")
+
+
+def test_counted_texts_fit_on_rows_as_a_featurizer_fitted_on_those_texts():
+    # the drift check's per-fold featurizers read the texts once: the same vocabulary,
+    # ties at max_features broken alike, and the same values as fitting on the rows' texts
+    from dataqa.errors import FeatureTypeError
+    from dataqa.features import CountedTexts, TfidfFeaturizer
+
+    rng = np.random.default_rng(0)
+    words = [f"w{j}" for j in range(60)] + ["Free", "win!", "£100", "é", "ok?"]
+    texts = np.array([" ".join(rng.choice(words, rng.integers(1, 9))) for _ in range(300)]
+                     + ["", "!!", "   ", "x" * 3000], dtype=object)
+    for max_features in (50_000, 40):
+        counted = CountedTexts(texts, max_features=max_features)
+        for seed in range(3):
+            r = np.random.default_rng(seed)
+            rows = r.choice(len(texts), 200, replace=False)
+            other = r.choice(len(texts), 90)
+            ref = TfidfFeaturizer(max_features=max_features)
+            want = ref.fit_transform(texts[rows])
+            fitted = counted.fit(rows)
+            got = fitted.transform(rows)
+            assert got.shape == want.shape
+            assert abs(got - want).max() < 1e-12
+            assert abs(fitted.transform(other) - ref.transform(texts[other])).max() < 1e-12
+            assert fitted.transform([]).shape == (0, want.shape[1])
+    # rows that hold no text at all: refused as the featurizer refuses them
+    with pytest.raises(FeatureTypeError, match="no words and no characters"):
+        CountedTexts(texts).fit([300, 302])

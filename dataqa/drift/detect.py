@@ -1437,6 +1437,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             _warn_other_class_names(cur_given, label_column, names)
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
+    counted: dict = {}  # text column -> its texts' n-gram counts, read once (TF-IDF)
     if _features is not None:  # a window's or chunk's rows of the whole run's features
         feats = _features
     else:
@@ -1449,7 +1450,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                     for t in pooled_texts(ref, cur, c)], progress=progress)
         with progress_stage("features", enabled=progress):
             feats = build_features(ref, cur, kinds, random_state=int(seeds[0]),
-                                   text_features=text_features, embed=_embed)
+                                   text_features=text_features, embed=_embed,
+                                   counted=counted)
     # the left-out columns compared by their missing share count as column tests too
     missing = _skipped_missing_rows(ref, cur, skipped if _skipped is None else _skipped)
     with progress_task("column tests", len(kinds) + len(missing), enabled=progress) as advance:
@@ -1514,7 +1516,8 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                          for c, kind in kinds.items() if kind == "text"}
             _run_model_checks(result, feats, y, [str(n) for n in names], model=model,
                               correction=correction, alpha=a, random_state=int(seeds[3]),
-                              texts=texts, text_features=text_features, ood_score=ood_score)
+                              texts=texts, text_features=text_features, ood_score=ood_score,
+                              counted=counted)
         if label_column in cur_given.columns and not _part:  # labels some rows already have
             from dataqa.drift.observed import observed_accuracy
 

@@ -595,9 +595,11 @@ class _FoldInputs:
     """
 
     def __init__(self, feats, texts=None, *, n_components: int = 32, random_state=0,
-                 text_features: str = "tfidf"):
+                 text_features: str = "tfidf", counted: dict | None = None):
         self.feats = feats
         self.texts = texts or {}
+        # text column -> CountedTexts of its reference then current texts (read once)
+        self.counted = dict(counted or {})
         self.text_features = text_features
         self.n_components = n_components
         self.random_state = random_state
@@ -619,23 +621,25 @@ class _FoldInputs:
         ``current``. A text column whose training rows hold no text adds no features in
         that fold; with no feature at all, one zero column (the model learns the class
         shares)."""
-        from dataqa.features import TfidfFeaturizer
+        from dataqa.features import CountedTexts
 
         parts = []
         if self.dense.size:
             parts.append([self.feats.reference[np.ix_(train, self.dense)],
                           self.feats.reference[np.ix_(test, self.dense)],
                           self.feats.current[np.ix_(current, self.dense)]])
-        for ref_texts, cur_texts in self.texts.values():
+        for col, (ref_texts, cur_texts) in self.texts.items():
             if self.text_features == "embedding":  # a fixed model: nothing to fit
                 parts.append([ref_texts[train], ref_texts[test], cur_texts[current]])
                 continue
-            f = TfidfFeaturizer()
-            try:
-                first = f.fit_transform(ref_texts[train])
+            if col not in self.counted or self.counted[col].n != len(ref_texts) + len(cur_texts):
+                self.counted[col] = CountedTexts([*ref_texts, *cur_texts])
+            counts, n_ref = self.counted[col], len(ref_texts)
+            try:  # (as TfidfFeaturizer fitted on the training texts)
+                f = counts.fit(train)
             except FeatureTypeError:  # the fold's training texts are all blank
                 continue
-            T = [first, f.transform(ref_texts[test]), f.transform(cur_texts[current])]
+            T = [f.transform(train), f.transform(test), f.transform(n_ref + current)]
             if self.kind == "tfidf":
                 return tuple(T)
             from sklearn.decomposition import TruncatedSVD
@@ -776,7 +780,8 @@ def score_dealt(models, X, n_classes: int, random_state=0) -> np.ndarray:
 def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str], *, model=None,
                       ood_score: str = "msp",
                       correction: str = "fdr", alpha: float = 0.05, random_state=0,
-                      texts: dict | None = None, text_features: str = "tfidf") -> None:
+                      texts: dict | None = None, text_features: str = "tfidf",
+                      counted: dict | None = None) -> None:
     """Fill the model-aware parts of a :class:`~dataqa.drift.result.DriftResult`.
 
     Stratified 5-fold cross-validation on the reference, as
@@ -805,7 +810,8 @@ def _run_model_checks(result, feats, labels: np.ndarray, class_names: list[str],
     from dataqa.audit.pred_probs import default_model
     from dataqa.data import effective_folds
 
-    inputs = _FoldInputs(feats, texts, random_state=random_state, text_features=text_features)
+    inputs = _FoldInputs(feats, texts, random_state=random_state, text_features=text_features,
+                         counted=counted)
     est = model if model is not None else default_model(inputs.kind)
     k = len(class_names)
     y = np.asarray(labels, dtype=np.int64)

@@ -89,12 +89,14 @@ def _top_categories(pooled: pd.Series) -> list[str]:
 
 def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], *,
                    n_components: int = 32, random_state=0, text_features: str = "tfidf",
-                   embed=None) -> DriftFeatures:
+                   embed=None, counted: dict | None = None) -> DriftFeatures:
     """Feature matrices of ``ref`` and ``cur`` for columns ``kinds`` (column -> kind).
 
     ``text_features``: ``"tfidf"`` or ``"embedding"`` (see the module docstring);
     ``embed``: the function that embeds a list of texts (default
-    :func:`dataqa.features.sentence_embeddings`).
+    :func:`dataqa.features.sentence_embeddings`); ``counted``: a dict that receives each
+    text column's :class:`~dataqa.features.CountedTexts` (of :func:`pooled_texts`) with
+    TF-IDF, for the model checks' per-fold featurizers.
     """
     if text_features not in DRIFT_TEXT_FEATURES:
         raise InvalidSettingError(f"text_features={text_features!r} is not known; use "
@@ -129,7 +131,7 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
         elif kind == "text":
             from sklearn.decomposition import TruncatedSVD
 
-            from dataqa.features import tfidf_features
+            from dataqa.features import CountedTexts
 
             texts = pooled_texts(ref, cur, col)
             if text_features == "embedding":
@@ -137,8 +139,11 @@ def build_features(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict[str, str], 
 
                 T = np.asarray((embed or sentence_embeddings)(texts), dtype=np.float32)
                 embeddings[col] = T
-            else:
-                T = tfidf_features(texts)
+            else:  # (as tfidf_features(texts), its counts kept for the model checks)
+                counts = CountedTexts(texts)
+                T = counts.fit(np.arange(len(texts))).transform(np.arange(len(texts)))
+                if counted is not None:
+                    counted[col] = counts
             k = max(1, min(n_components, T.shape[1] - 1, T.shape[0] - 1))
             seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
             # rows in the order of their texts: the randomized SVD's later components
