@@ -2315,7 +2315,7 @@ def check_feature_columns(df: pd.DataFrame, feature_columns, table: str) -> None
     non_numeric = [c for c in feature_columns if not pd.api.types.is_numeric_dtype(df[c])
                    and not pd.api.types.is_bool_dtype(df[c])]
     for c in non_numeric:
-        rows = _numeric_like(df[c])
+        rows = _numeric_like(df[c], df.attrs.get(_DECIMAL_ATTR))
         if rows is not None:
             raise FeatureTypeError(
                 f"feature column {c!r} of {table} holds {len(rows)} cells that are not "
@@ -2972,12 +2972,36 @@ def _shows_anything(text: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
-def _numeric_like(col: pd.Series) -> np.ndarray | None:
-    """Rows whose cells are not numbers, when most of an object column is numeric."""
+def _thousands_cells_hint(col: pd.Series, rows: np.ndarray, decimal: str | None) -> str:
+    """A sentence for the error about a column numeric except for ``rows`` when every one
+    of those cells groups its thousands with the mark that is not the file's decimal mark
+    (``1,065`` read with the decimal point, ``1.065`` with ``--decimal ','``); else ""."""
+    comma = decimal not in (None, ".")
+    mark = "." if comma else ","
+    pattern = (rf"\s*[-+]?[1-9][0-9]{{0,2}}(\{mark}[0-9]{{3}})+"
+               rf"(\{decimal if comma else '.'}[0-9]+)?\s*")
+    cells = pd.Series(col.to_numpy()[rows], dtype=object).astype(str)
+    if not len(cells) or not cells.str.fullmatch(pattern).all():
+        return ""
+    how = f"--thousands {mark!r}" + (" --decimal ','" if comma else "")
+    return (f" Those cells group their thousands with {mark!r} (e.g. {cells.iloc[0]!r}): "
+            f"read the file with {how} (API: thousands={mark!r}"
+            f"{', decimal=' + repr(decimal) if comma else ''}).")
+
+
+def _numeric_like(col: pd.Series, decimal: str | None = None) -> np.ndarray | None:
+    """Rows whose cells are not numbers, when most of an object column is numeric.
+    ``decimal``: the decimal mark the file was read with (``,``: ``3,14`` is a number
+    there and ``3.14`` is not, as reading took it)."""
     present = col.notna().to_numpy()
     if present.sum() == 0:
         return None
-    as_num = pd.to_numeric(col, errors="coerce").notna().to_numpy()
+    if decimal not in (None, "."):
+        text = col.astype(object).where(col.notna(), None).map(
+            lambda v: None if v is None or "." in str(v) else str(v).replace(decimal, "."))
+        as_num = pd.to_numeric(text, errors="coerce").notna().to_numpy()
+    else:
+        as_num = pd.to_numeric(col, errors="coerce").notna().to_numpy()
     bad = present & ~as_num
     if bad.any() and as_num.sum() > bad.sum():
         return np.flatnonzero(bad)
@@ -3446,13 +3470,17 @@ def prepare_labeled(
         for c in df.columns:
             if c in exclude or pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
                 continue
-            rows = _numeric_like(df[c])
+            decimal = df.attrs.get(_DECIMAL_ATTR)
+            rows = _numeric_like(df[c], decimal)
             if rows is not None:
+                marks = (f" (read with --decimal {decimal!r}, a '.' is no decimal mark)"
+                         if decimal not in (None, ".")
+                         and any("." in str(v) for v in df[c].to_numpy()[rows]) else "")
                 raise FeatureTypeError(
                     f"column {c!r} of {table} is numeric except for {len(rows)} cells (rows "
-                    f"{format_rows(rows)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)}); "
-                    f"fix those cells, or name the feature columns to use "
-                    f"(--feature-column / feature_columns=)."
+                    f"{format_rows(rows)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)})"
+                    f"{marks}; fix those cells, or name the feature columns to use "
+                    f"(--feature-column / feature_columns=).{_thousands_cells_hint(df[c], rows, decimal)}"
                 )
         feature_columns = numeric_feature_columns(df, exclude)
         empty = _warn_empty_columns(df, exclude, table)

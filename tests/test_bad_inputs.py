@@ -131,6 +131,32 @@ def _row05_string_cell_in_numeric_column(tmp_path, request):
     assert not (tmp_path / "out").exists()
 
 
+def _row05b_point_decimals_read_with_decimal_comma(tmp_path, request):
+    # --decimal ',' with a few cells written 14.23: the column was left out of the
+    # features with the generic "not numeric" warning
+    rows = [f"r{i};{i % 7},{i % 10};{'a' if i % 2 else 'b'}" for i in range(40)]
+    rows[5] = "r5;14.23;a"
+    data = tmp_path / "d.csv"
+    data.write_text("id;w;label\n" + "\n".join(rows) + "\n")
+    cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id", "--sep", ";",
+                          "--decimal", ","),
+              "column 'w' of '", "d.csv' is numeric except for 1 cells (rows 6: '14.23') "
+              "(read with --decimal ',', a '.' is no decimal mark)", "--feature-column")
+    assert not (tmp_path / "out").exists()
+
+
+def _row05c_thousands_beside_small_numbers(tmp_path, request):
+    # 1,065 beside 735 in a ';' file: the error named the cells but not --thousands
+    rows = [f"r{i};{(i * 97) % 2000:,};{'a' if i % 2 else 'b'}" for i in range(40)]
+    data = tmp_path / "d.csv"
+    data.write_text("id;w;label\n" + "\n".join(rows) + "\n")
+    cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id", "--sep", ";"),
+              "d.csv' is numeric except for 19 cells", "'1,067'",
+              "Those cells group their thousands with ',' (e.g. '1,067'): read the file "
+              "with --thousands ','")
+    assert not (tmp_path / "out").exists()
+
+
 def _row06_label_as_feature(tmp_path, request):
     data = _numeric_csv(tmp_path / "d.csv", [0, 1] * 20)
     cli_fails(_audit_args(data, tmp_path / "out", "--feature-column", "x", "--feature-column",
@@ -268,6 +294,9 @@ CASES_DATA: list = [
     pytest.param(_row03_thousand_classes_of_two, id="row03-1000-classes-x2"),
     pytest.param(_row03_one_member_refused, id="row03-one-member-class-refused"),
     pytest.param(_row05_string_cell_in_numeric_column, id="row05-string-cell-in-numeric"),
+    pytest.param(_row05b_point_decimals_read_with_decimal_comma,
+                 id="row05b-point-decimals-with-decimal-comma"),
+    pytest.param(_row05c_thousands_beside_small_numbers, id="row05c-thousands-beside-small"),
     pytest.param(_row06_label_as_feature, id="row06-label-as-feature"),
     pytest.param(_row07_leading_zero_ids, id="row07-leading-zero-ids"),
     pytest.param(_row12_text_without_words, id="row12-audit-punctuation-only-text"),
