@@ -415,20 +415,21 @@ def formulas_as_text(frame, *, keep: tuple = ("id",)):
 
 
 def write_csv_atomic(frame, out: str | os.PathLike, *, for_people: bool = False,
-                     sep: str = ",") -> None:
+                     sep: str = ",", decimal: str = ".") -> None:
     """Write DataFrame ``frame`` to ``out`` whole or not at all (a temporary file renamed
     into place), creating missing folders. The file gets the usual permissions (0666 less
     the umask), like any file the user writes. UTF-8; with ``for_people`` (a sheet or queue
     a person opens in a spreadsheet) with a byte-order mark, without which Excel reads
     UTF-8 text as its local code page ('é' as 'Ã©'). Readers of dataqa, pandas and Python's
-    ``utf-8-sig`` skip the mark. ``sep``: the field delimiter."""
+    ``utf-8-sig`` skip the mark. ``sep``: the field delimiter; ``decimal``: the decimal
+    mark of its numbers."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8-sig" if for_people else "utf-8") as fh:
-            frame.to_csv(fh, index=False, sep=sep)
+            frame.to_csv(fh, index=False, sep=sep, decimal=decimal)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

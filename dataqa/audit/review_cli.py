@@ -109,8 +109,8 @@ def plan_command(
         None, "--sheet-sep",
         help="Field delimiter of the review sheet: ',' (default) or ';' for a spreadsheet "
              "set to a language that writes decimal commas (German, French, ...), which opens "
-             "a ',' file as one column; also tab or '|'. With --add, default: the first "
-             "sheet's."),
+             "a ',' file as one column (its numbers are then written with decimal commas "
+             "too); also tab or '|'. With --add, default: the first sheet's."),
 ) -> None:
     """Choose the items to verify: strata by label-issue score, Neyman allocation.
 
@@ -213,7 +213,8 @@ def plan_command(
                               "an earlier review plan", replaced=True)
         write_csv_atomic(plan, audit_dir / "review_plan.csv")
         write_csv_atomic(formulas_as_text(sheet, keep=("id", "verified_label")), sheet_path,
-                         for_people=True, sep=sheet_sep or ",")
+                         for_people=True, sep=sheet_sep or ",",
+                         decimal="," if sheet_sep == ";" else ".")  # (as such locales write)
         images = _sheet_images(result, sheet, sheet_path)
         if add is None:
             _drop_verified(result, audit_dir)

@@ -451,6 +451,10 @@ def test_review_sheet_with_the_delimiter_of_a_semicolon_locale(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbfid;") and b";verified_label" in raw.split(b"\n")[0]
     sheet = pd.read_csv(out / "review_sheet.csv", sep=";", dtype={"id": str})
     assert len(sheet) == 30 and sheet["verified_label"].isna().all()
+    # the item's numbers with decimal commas, as that locale reads them (0.5 was text there)
+    pixels = sheet.drop(columns=["id", "verified_label"])
+    assert pixels.shape[1] == 64
+    assert pixels.apply(lambda c: c.astype(str).str.fullmatch(r"\d+,0")).all().all()
     sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
     # a reviewer's own column of decimal-comma numbers, as such a locale writes them: not
     # read by the estimate, so no advice to pass --decimal
