@@ -391,6 +391,14 @@ class DawidSkene(BaseLabelModel):
         and keep the fit whose posterior agrees most with the votes; returns ``self``."""
         K = _check_cardinality(self.cardinality)
         max_iter = check_int(self.max_iter, "max_iter", minimum=1)
+        a = self.smoothing
+        if isinstance(a, bool) or not isinstance(a, (int, float, np.number)) \
+                or not np.isfinite(a) or a <= 0:
+            # 0 lets a confusion cell be 0: a row whose votes every class rules out then
+            # gets NaN posteriors
+            raise InvalidSettingError(
+                f"smoothing={a!r} must be a positive number (a Dirichlet pseudo-count per "
+                f"confusion-matrix cell, e.g. the default 0.01).")
         L = check_label_matrix(L, K)
         self.n_lfs_ = L.shape[1]
         k = self._fit_classes(L, K)

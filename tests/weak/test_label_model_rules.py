@@ -292,3 +292,13 @@ def test_the_monotone_step_keeps_rows_summing_to_one_and_votes_for_their_class()
     assert (out[:, :, 3] >= conf[:, :, 3] - 1e-15).all()  # the excess went to abstaining
     ok = np.array([[[0.8, 0.1, 0.1], [0.1, 0.7, 0.2]]])  # already monotone: unchanged
     np.testing.assert_array_equal(_monotone(ok), ok)
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, -0.1, float("nan"), float("inf"), "0.01", True])
+def test_dawid_skene_refuses_a_smoothing_that_is_not_a_positive_number(bad):
+    # smoothing=0 gave NaN posteriors for rows whose votes every class ruled out
+    L = np.array([[0, 0, -1], [1, 1, 1], [0, 1, -1], [1, -1, 0]] * 5)
+    with pytest.raises(InvalidSettingError, match=r"smoothing=.* must be a positive number"):
+        DawidSkene(cardinality=2, smoothing=bad).fit(L)
+    P = DawidSkene(cardinality=2, smoothing=1e-9).fit(L).predict_proba(L)
+    assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1.0)
