@@ -118,3 +118,7 @@ def test_control_characters_of_the_data_show_as_their_pictures():
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
     assert "bell\u2407 esc\u241b[31m one\u2401 del\u2421" in page
     assert "a\tb\nc\r" in page and "<title>t\u2402</title>" in page and "p\u2400" in page
+    # C1 controls (no pictures of their own): their code
+    page = HtmlReport("t").paragraph("next\x85line \x9bcsi \x80").render()
+    assert not re.search(r"[\x80-\x9f]", page)
+    assert "next[U+0085]line [U+009B]csi [U+0080]" in page

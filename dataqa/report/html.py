@@ -194,15 +194,16 @@ class HtmlReport:
 
     def render(self) -> str:
         """The page. Control characters of the data (``\\x01``, ``\\x1b``, invalid in
-        HTML) are shown as their Unicode pictures (``␁``, ``␛``); tabs and line breaks stay."""
+        HTML) are shown as their Unicode pictures (``␁``, ``␛``), and the C1 controls
+        (U+0080-U+009F, which have none; mojibake of cp1252 text read as Latin-1) as their
+        code (``[U+0085]``); tabs and line breaks stay."""
         page = (
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(self.title)}</h1>{''.join(self._parts)}</body></html>"
         )
-        return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group()) if m.group() != "\x7f"
-                                          else 0x2421), page)
+        return _CONTROL.sub(_control_picture, page)
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the report atomically (temporary file, then rename) and return its path."""
@@ -211,9 +212,17 @@ class HtmlReport:
         return write_text_atomic(path, self.render())
 
 
-#: C0 control characters but tab, line feed, form feed and carriage return, and DEL:
-#: invalid in HTML, shown as nothing; the page shows their Unicode pictures (U+2400 ...).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+#: C0 control characters but tab, line feed, form feed and carriage return, DEL and the
+#: C1 controls: invalid in HTML, shown as nothing (or as line breaks); the page shows the
+#: C0 ones and DEL as their Unicode pictures (U+2400 ...), the C1 ones as their code.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_picture(m: re.Match) -> str:
+    c = ord(m.group())
+    if c < 0x20:
+        return chr(0x2400 + c)
+    return "\u2421" if c == 0x7F else f"[U+{c:04X}]"
 
 
 def shorten(text: object, limit: int = 300) -> str:
