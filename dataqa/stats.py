@@ -20,7 +20,7 @@ from scipy.optimize import brentq
 
 from dataqa.errors import InvalidSettingError, LengthMismatchError
 
-__all__ = ["ErrorRate", "beta_hdi", "clopper_pearson", "error_rate_interval",
+__all__ = ["ErrorRate", "beta_hdi", "clopper_pearson", "error_rate_interval", "percent",
            "required_test_size", "subgroup_metrics"]
 
 
@@ -46,8 +46,16 @@ class ErrorRate:
 
     def __str__(self) -> str:
         pct = round(self.confidence * 100)
-        return (f"{self.estimate:.2%} ({self.n_errors}/{self.n_total}; "
-                f"{pct}% interval {self.low:.2%} - {self.high:.2%})")
+        return (f"{percent(self.estimate)} ({self.n_errors}/{self.n_total}; "
+                f"{pct}% interval {percent(self.low)} - {percent(self.high)})")
+
+
+def percent(rate: float) -> str:
+    """A rate as a percentage with two decimals, or two significant digits where those
+    would read 0 (0.00004 as ``0.004%``, not ``0.00%``, which a reader takes for none)."""
+    if rate != rate or rate == 0 or abs(rate) >= 0.00005:
+        return f"{rate:.2%}"
+    return f"{np.format_float_positional(float(f'{rate * 100:.2g}'), trim='-')}%"
 
 
 def _check_confidence(confidence: float) -> None:

@@ -115,3 +115,13 @@ def test_subgroup_metrics_values():
 def test_subgroup_metrics_length_mismatch():
     with pytest.raises(LengthMismatchError, match="y_true has 2, y_pred 3 and groups 2"):
         subgroup_metrics([0, 1], [0, 1, 1], ["a", "b"])
+
+
+def test_small_rates_do_not_read_as_zero():
+    # a verified rate of 0.004% was printed as 0.00%, which a reader takes for none
+    from dataqa.stats import percent
+
+    assert [percent(x) for x in (0.0, 0.00004, 0.000049, 0.00005, 0.0123, 1.0, 1.234e-7)] \
+        == ["0.00%", "0.004%", "0.0049%", "0.01%", "1.23%", "100.00%", "0.000012%"]
+    r = error_rate_interval(0, 100)
+    assert str(r).startswith("0.00% (0/100; 95% interval 0.00% - ")

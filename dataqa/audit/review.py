@@ -746,7 +746,10 @@ class VerifiedErrorRate:
             set((sampled["n_reviewed"] / sampled["n_items"]).round(12))) > 1
         # with reviewers who err, a "wrong" answer is the reviewer's flag, not a fact
         wrong = "flagged wrong" if any(getattr(self, "reviewer_error", (0, 0))) else "wrong"
-        return (f"{self.estimate:.2%} ({pct}% interval {self.low:.2%} - {self.high:.2%}; "
+        from dataqa.stats import percent
+
+        return (f"{percent(self.estimate)} ({pct}% interval {percent(self.low)} - "
+                f"{percent(self.high)}; "
                 f"{self.n_errors} {wrong} of {self.n_reviewed} reviewed"
                 f"{', each stratum weighted by its size' if weighted else ''})")
 
