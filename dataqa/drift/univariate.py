@@ -203,6 +203,27 @@ def _percent(share: float) -> str:
     return f"{100 * share:.3g}%"
 
 
+def _percent_pair(before: float, after: float) -> str:
+    """``before -> after`` as percentages of three significant digits, the one with fewer
+    decimals given as many as the other (``50.1% -> 50.0%``, not ``50%``); 0 stays
+    ``0%``."""
+    import math
+
+    a, b = _percent(before), _percent(after)
+    if "e" not in a + b:
+        places = max(len(t[:-1].partition(".")[2]) for t in (a, b))
+
+        def padded(t: str) -> str:
+            v = float(t[:-1])
+            if v == 0:
+                return t
+            # (at most the places of three significant digits: 50.0%, not 50.0000%)
+            own = max(0, 2 - math.floor(math.log10(abs(v))))
+            return f"{v:.{min(places, own)}f}%"
+        a, b = padded(a), padded(b)
+    return f"{a} -> {b}"
+
+
 #: Random splits behind the noise level of :func:`excess_jensen_shannon` and of a
 #: categorical column's PSI (the same splits serve both).
 EXCESS_SPLITS = 99
@@ -596,8 +617,7 @@ def column_test(ref: pd.Series, cur: pd.Series, kind: str, *, numeric_test: str 
         share_a, share_b = pa / pa.sum(), pb / pb.sum()
         gap = np.abs(share_b - share_a)
         moved = int(np.argmax(gap))
-        change = (f"{_short(cats[moved])}: {_percent(share_a[moved])} -> "
-                  f"{_percent(share_b[moved])}"
+        change = (f"{_short(cats[moved])}: {_percent_pair(share_a[moved], share_b[moved])}"
                   if gap[moved] > 0 else None)
         unseen = (pa == 0) & (np.asarray(cats, dtype=object) != _MISSING)  # missing aside
         gone = (pb == 0) & (np.asarray(cats, dtype=object) != _MISSING)

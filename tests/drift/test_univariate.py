@@ -204,6 +204,14 @@ def test_categorical_effects_put_rare_values_in_one_bucket():
                     "categorical")
     assert m["unseen_current"] == pytest.approx(1 / 10000)
     assert m["largest_change"] in ("a: 50% -> 50%", "b: 50% -> 50%") or "0.01%" in m["largest_change"]
+    # the two shares with as many decimals as each other (it read "50.1% -> 50%")
+    from dataqa.drift.univariate import _percent_pair
+
+    assert _percent_pair(0.501, 0.5) == "50.1% -> 50.0%"
+    assert _percent_pair(0.000123, 0.5) == "0.0123% -> 50.0%"
+    assert _percent_pair(0.05, 0.0512) == "5.00% -> 5.12%"
+    assert _percent_pair(1.0, 0.999) == "100% -> 99.9%"
+    assert _percent_pair(0.0, 0.7) == "0% -> 70%"
     same = column_test(pd.Series(["x"] * 10), pd.Series(["x"] * 10), "categorical")
     assert same["largest_change"] is None and same["unseen_current"] == 0.0
     # a long value (a list of weak labels read from JSON, a sentence) is cut
