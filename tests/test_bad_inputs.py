@@ -945,7 +945,7 @@ def ls_row21_push_row_without_text(tmp_path, request):
     text = " ".join(res.output.split())
     assert res.exit_code == 1, res.output
     assert "5 created, 0 already there, 1 failed" in text
-    assert "failed: 1 items have a missing 'text' and were not sent ('t3'); fill column " \
+    assert "failed: 1 items have a missing or blank 'text' and were not sent ('t3'); fill column " \
            "'text' and push again." in text
     (project,) = _ls_titled(server, title)
     assert set(_ls_task_counts(server, project["id"])) == {"t0", "t1", "t2", "t4", "t5"}

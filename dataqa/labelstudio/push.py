@@ -207,22 +207,24 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
                         model_version=model_version, to_name=to_name, from_name=from_name,
                         pretick=pretick, local_files_root=root)
     ids = items["id"].astype(str).tolist()
-    # rows without their text / image: the server would reject their whole chunk
+    # rows without their text / image: the server would reject their whole chunk (a blank
+    # one would reach the annotator as an empty task)
     bad = [] if data_kind == "table" else [
-        k for k, t in enumerate(tasks) if t["data"].get(column) is None]
+        k for k, t in enumerate(tasks) if t["data"].get(column) is None
+        or (isinstance(t["data"][column], str) and not t["data"][column].strip())]
     missing = [ids[k] for k in bad]
     if bad:
         if len(bad) == len(ids):
             raise EmptyDataError(
-                f"every item has a missing {column!r} ({format_ids(missing, 3)}), so there is "
+                f"every item has a missing or blank {column!r} ({format_ids(missing, 3)}), so there is "
                 f"nothing to push; fill column {column!r}.")
         keep = np.ones(len(ids), dtype=bool)
         keep[bad] = False
         items = items[keep]
         ids = [i for i, k in zip(ids, keep, strict=True) if k]
         tasks = [t for t, k in zip(tasks, keep, strict=True) if k]
-        logger.warning("%d items have a missing %r and are not pushed: %s", len(missing),
-                       column, format_ids(missing))
+        logger.warning("%d items have a missing or blank %r and are not pushed: %s",
+                       len(missing), column, format_ids(missing))
     # highest priority first (built and checked in input order, so errors and the
     # missing ids follow the input rows)
     # (verify: the input order, as the score is not shown there either)
@@ -263,7 +265,7 @@ def _start_report(plan: _Plan, *, project: str, project_id: int) -> PushReport:
     if plan.missing:
         report.failed.extend(plan.missing)
         report.errors.append(
-            f"{len(plan.missing)} items have a missing {plan.column!r} and were not sent "
+            f"{len(plan.missing)} items have a missing or blank {plan.column!r} and were not sent "
             f"({format_ids(plan.missing, 5)}); fill column {plan.column!r} and push again.")
     return report
 

@@ -69,7 +69,7 @@ def test_push_of_no_items_is_refused_before_any_request(tmp_path):
         push_queue(empty, project="p-empty", class_names=CLASSES, ledger=path, queue="active",
                    url="http://127.0.0.1:9", api_key="k")
     every = make_items(2).assign(text=[None, float("nan")])
-    with pytest.raises(EmptyDataError, match=r"every item has a missing 'text' \('item-0', "
+    with pytest.raises(EmptyDataError, match=r"every item has a missing or blank 'text' \('item-0', "
                                              r"'item-1'\)"):
         push_queue(every, project="p-empty", class_names=CLASSES, ledger=path, queue="active",
                    url="http://127.0.0.1:9", api_key="k")
@@ -182,18 +182,20 @@ def test_a_title_created_twice_at_once_keeps_the_oldest_project(ls_server, ls_cl
 def test_rows_without_text_are_reported_and_the_rest_goes_through(ls_server, ls_client, ledger,
                                                                   project_name):
     items = make_items(10)
-    items.loc[[2, 7], "text"] = [None, float("nan")]
+    # (a blank text reached the annotator as an empty task)
+    items.loc[[2, 5, 7], "text"] = [None, " \t\n", float("nan")]
     rep = push_queue(items, project=project_name, class_names=CLASSES, ledger=ledger,
                      queue="active", url=ls_server.url, api_key=ls_server.api_key, chunk_size=4)
-    assert rep.failed == ["item-2", "item-7"] and rep.n_created == 8
-    assert rep.errors == ["2 items have a missing 'text' and were not sent ('item-2', "
-                          "'item-7'); fill column 'text' and push again."]
-    assert set(_server_ids(ls_client, rep.project_id)) == set(items["id"]) - {"item-2", "item-7"}
-    assert set(ledger.items()["id"]) == set(items["id"]) - {"item-2", "item-7"}
+    assert sorted(rep.failed) == ["item-2", "item-5", "item-7"] and rep.n_created == 7
+    assert rep.errors == ["3 items have a missing or blank 'text' and were not sent ('item-2', "
+                          "'item-5', 'item-7'); fill column 'text' and push again."]
+    gone = {"item-2", "item-5", "item-7"}
+    assert set(_server_ids(ls_client, rep.project_id)) == set(items["id"]) - gone
+    assert set(ledger.items()["id"]) == set(items["id"]) - gone
     # filled in, they go through on the next push
     again = push_queue(make_items(10), project=project_name, class_names=CLASSES, ledger=ledger,
                        queue="active", url=ls_server.url, api_key=ls_server.api_key)
-    assert sorted(again.created) == ["item-2", "item-7"] and again.n_failed == 0
+    assert sorted(again.created) == sorted(gone) and again.n_failed == 0
 
 
 class _Vague(LabelStudioClient):
