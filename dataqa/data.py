@@ -2150,7 +2150,7 @@ def _warn_thousands_points(path: Path, df: pd.DataFrame, *, fmt: str, header: bo
         grouped = vals.str.fullmatch(_THOUSANDS_POINTS)
         # numbers below 1,000 have no group to separate (1.065 beside 735 and 980)
         small = vals.str.fullmatch(r"-?[0-9]{1,3}")
-        if len(vals) >= 5 and grouped.sum() >= min(5, len(vals)) // 2 + 1 \
+        if len(vals) >= 5 and grouped.sum() >= min(5, len(vals)) \
                 and (grouped | small).all() and not _ip_addresses(vals[grouped]):
             found.append((name, vals[grouped].iloc[0]))
             mixed = mixed or bool(small.any())
@@ -2983,10 +2983,14 @@ def _thousands_cells_hint(col: pd.Series, rows: np.ndarray, decimal: str | None)
     cells = pd.Series(col.to_numpy()[rows], dtype=object).astype(str)
     if not len(cells) or not cells.str.fullmatch(pattern).all():
         return ""
-    how = f"--thousands {mark!r}" + (" --decimal ','" if comma else "")
-    return (f" Those cells group their thousands with {mark!r} (e.g. {cells.iloc[0]!r}): "
-            f"read the file with {how} (API: thousands={mark!r}"
-            f"{', decimal=' + repr(decimal) if comma else ''}).")
+    if comma:  # read with --decimal ',': a '.' there can only group thousands
+        return (f" Those cells group their thousands with '.' (e.g. {cells.iloc[0]!r}): "
+                f"read the file with --thousands '.' --decimal ',' (API: thousands='.', "
+                f"decimal=',').")
+    # a ',' before three digits: thousands, or a decimal comma (1,250 kg)
+    return (f" Those cells hold a ',' before three digits (e.g. {cells.iloc[0]!r}): if it "
+            f"separates thousands, read the file with --thousands ',' (API: thousands=','); "
+            f"if it is the decimal mark, with --decimal ',' (API: decimal=',').")
 
 
 def _numeric_like(col: pd.Series, decimal: str | None = None) -> np.ndarray | None:
@@ -2997,8 +3001,11 @@ def _numeric_like(col: pd.Series, decimal: str | None = None) -> np.ndarray | No
     if present.sum() == 0:
         return None
     if decimal not in (None, "."):
+        # (cells read as numbers already stay numbers: pandas reads a large file in
+        # chunks, some of them as floats)
         text = col.astype(object).where(col.notna(), None).map(
-            lambda v: None if v is None or "." in str(v) else str(v).replace(decimal, "."))
+            lambda v: v if not isinstance(v, str) else
+            None if "." in v else v.replace(decimal, "."))
         as_num = pd.to_numeric(text, errors="coerce").notna().to_numpy()
     else:
         as_num = pd.to_numeric(col, errors="coerce").notna().to_numpy()
@@ -3474,8 +3481,9 @@ def prepare_labeled(
             rows = _numeric_like(df[c], decimal)
             if rows is not None:
                 marks = (f" (read with --decimal {decimal!r}, a '.' is no decimal mark)"
-                         if decimal not in (None, ".")
-                         and any("." in str(v) for v in df[c].to_numpy()[rows]) else "")
+                         if decimal not in (None, ".") and any(
+                             isinstance(v, str) and "." in v for v in df[c].to_numpy()[rows])
+                         else "")
                 raise FeatureTypeError(
                     f"column {c!r} of {table} is numeric except for {len(rows)} cells (rows "
                     f"{format_rows(rows)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)})"

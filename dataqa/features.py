@@ -165,7 +165,7 @@ class CountedTexts:
         rows = np.asarray(rows, dtype=np.int64)
         fitted = []
         for counts, min_dfs in self.blocks:
-            X = counts[rows]
+            X = counts if _every_row(rows, counts.shape[0]) else counts[rows]
             width = counts.shape[1]
             dfs = np.bincount(X.indices, minlength=width)
             for min_df in min_dfs:
@@ -196,6 +196,11 @@ class CountedTexts:
         return _FittedCounts(fitted)
 
 
+def _every_row(rows: np.ndarray, n: int) -> bool:
+    """Whether ``rows`` are 0 .. n - 1 in order (no copy of the counts is needed)."""
+    return len(rows) == n and bool((rows == np.arange(n)).all())
+
+
 class _FittedCounts:
     """A :class:`CountedTexts` fitted on some of its rows (see :meth:`CountedTexts.fit`)."""
 
@@ -210,7 +215,8 @@ class _FittedCounts:
         rows = np.asarray(rows, dtype=np.int64)
         out = []
         for counts, cols, idf in self.blocks:
-            X = sp.csr_matrix(counts[rows][:, cols], dtype=np.float64)
+            picked = counts if _every_row(rows, counts.shape[0]) else counts[rows]
+            X = sp.csr_matrix(picked[:, cols], dtype=np.float64)
             np.log(X.data, out=X.data)
             X.data += 1.0
             X.data *= idf[X.indices]

@@ -55,6 +55,8 @@ def percent(rate: float) -> str:
     would read 0 (0.00004 as ``0.004%``, not ``0.00%``, which a reader takes for none)."""
     if rate != rate or rate == 0 or abs(rate) >= 0.00005:
         return f"{rate:.2%}"
+    if abs(rate) < 1e-8:
+        return f"{'-' if rate < 0 else ''}<0.000001%"
     return f"{np.format_float_positional(float(f'{rate * 100:.2g}'), trim='-')}%"
 
 

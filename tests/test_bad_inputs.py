@@ -152,8 +152,9 @@ def _row05c_thousands_beside_small_numbers(tmp_path, request):
     data.write_text("id;w;label\n" + "\n".join(rows) + "\n")
     cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id", "--sep", ";"),
               "d.csv' is numeric except for 19 cells", "'1,067'",
-              "Those cells group their thousands with ',' (e.g. '1,067'): read the file "
-              "with --thousands ','")
+              "Those cells hold a ',' before three digits (e.g. '1,067'): if it separates "
+              "thousands, read the file with --thousands ','; if it is the decimal mark, "
+              "with --decimal ','")
     assert not (tmp_path / "out").exists()
 
 

@@ -2012,7 +2012,7 @@ def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
         assert load_table(tmp_path / "ip.csv", sep=";")["ip"].iloc[0] == "192.168.100.200"
     # grouped numbers beside whole numbers below 1,000, which have no group to separate:
     # 1.065 was read as 1.065 without a word
-    vals = ["1.065", "735", "1.050", "1.185", "980", "1.480", "520"]
+    vals = ["1.065", "735", "1.050", "1.185", "980", "1.480", "520", "1.290"]
     (tmp_path / "mixed.csv").write_text("id;proline\n" + "".join(
         f"{i};{v}\n" for i, v in enumerate(vals)))
     with pytest.warns(UserWarning, match=r"'proline' hold numbers with exactly three digits "
@@ -2024,10 +2024,10 @@ def test_points_that_may_separate_thousands_are_warned_about(tmp_path):
         warnings.simplefilter("error")
         # read with --thousands '.': the numbers as written, nothing to say
         got = load_table(tmp_path / "mixed.csv", sep=";", thousands=".", decimal=",")
-        assert got["proline"].tolist() == [1065, 735, 1050, 1185, 980, 1480, 520]
-        # mostly whole numbers, a single 3-decimal value: nothing to say
+        assert got["proline"].tolist() == [1065, 735, 1050, 1185, 980, 1480, 520, 1290]
+        # whole numbers beside a few 3-decimal values (weights, prices): nothing to say
         (tmp_path / "few.csv").write_text("id;v\n" + "".join(
-            f"{i};{v}\n" for i, v in enumerate(["1.125", "7", "12", "30", "41", "5"])))
+            f"{i};{v}\n" for i, v in enumerate(["1.125", "7", "12", "3.500", "41", "1.750"])))
         load_table(tmp_path / "few.csv", sep=";")
     # amounts in billions with a group above 255 are no addresses
     (tmp_path / "bn.csv").write_text("id;v\n" + "".join(
@@ -2390,3 +2390,13 @@ def test_grouped_thousands_read_as_text_are_warned_about(tmp_path):
         load_table(write("pts.csv", "a;b\n" + "".join(f"{k}.500.000;{k}\n"
                                                       for k in range(1, 8))), sep=";")
     assert len(record) == 1 and "exactly three digits after every '.'" in str(record[0].message)
+
+
+def test_numeric_like_with_a_decimal_comma_keeps_cells_read_as_numbers():
+    # pandas reads a large file in chunks: a column can hold floats and strings together;
+    # the floats' str() holds a '.', which is no bad cell
+    from dataqa.data import _numeric_like
+
+    col = pd.Series([1.5, 2.25, "1,4", "3,5", "x", None], dtype=object)
+    assert _numeric_like(col, ",").tolist() == [4]
+    assert _numeric_like(pd.Series(["1,4", "14.2", "3,5"], dtype=object), ",").tolist() == [1]

@@ -1437,7 +1437,10 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
             _warn_other_class_names(cur_given, label_column, names)
     seeds = np.random.default_rng(random_state).integers(2**31 - 1, size=4)
 
-    counted: dict = {}  # text column -> its texts' n-gram counts, read once (TF-IDF)
+    # text column -> its texts' n-gram counts, read once, for the model checks' per-fold
+    # TF-IDF (kept only for them: held, they cost about 8 bytes per n-gram of each text)
+    counted: dict | None = ({} if label_column is not None and text_features == "tfidf"
+                            else None)
     if _features is not None:  # a window's or chunk's rows of the whole run's features
         feats = _features
     else:
@@ -1518,6 +1521,7 @@ def detect_drift(reference, current, *, feature_columns: Sequence[str] | None = 
                               correction=correction, alpha=a, random_state=int(seeds[3]),
                               texts=texts, text_features=text_features, ood_score=ood_score,
                               counted=counted)
+        counted = None  # (freed)
         if label_column in cur_given.columns and not _part:  # labels some rows already have
             from dataqa.drift.observed import observed_accuracy
 

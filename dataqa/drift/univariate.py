@@ -199,29 +199,28 @@ def _short(value) -> str:
 
 
 def _percent(share: float) -> str:
-    """A share as a percentage with three significant digits (0.0123%, 12.3%, 100%)."""
-    return f"{100 * share:.3g}%"
+    """A share as a percentage with three significant digits (0.0123%, 12.3%, 100%),
+    never in exponent form (0.0001%, one row in a million)."""
+    return f"{np.format_float_positional(float(f'{100 * share:.3g}'), trim='-')}%"
 
 
 def _percent_pair(before: float, after: float) -> str:
     """``before -> after`` as percentages of three significant digits, the one with fewer
-    decimals given as many as the other (``50.1% -> 50.0%``, not ``50%``); 0 stays
-    ``0%``."""
+    decimals given as many as the other (``50.1% -> 50.0%``, not ``50%``), up to its own
+    three significant digits; 0 stays ``0%``."""
     import math
 
-    a, b = _percent(before), _percent(after)
-    if "e" not in a + b:
-        places = max(len(t[:-1].partition(".")[2]) for t in (a, b))
+    shown = (_percent(before), _percent(after))
+    places = max(len(t[:-1].partition(".")[2]) for t in shown)
 
-        def padded(t: str) -> str:
-            v = float(t[:-1])
-            if v == 0:
-                return t
-            # (at most the places of three significant digits: 50.0%, not 50.0000%)
-            own = max(0, 2 - math.floor(math.log10(abs(v))))
-            return f"{v:.{min(places, own)}f}%"
-        a, b = padded(a), padded(b)
-    return f"{a} -> {b}"
+    def padded(t: str) -> str:
+        v = float(t[:-1])
+        if v == 0:
+            return t
+        own = max(0, 2 - math.floor(math.log10(abs(v))))
+        return f"{v:.{min(places, own)}f}%"
+
+    return f"{padded(shown[0])} -> {padded(shown[1])}"
 
 
 #: Random splits behind the noise level of :func:`excess_jensen_shannon` and of a

@@ -46,9 +46,10 @@ def _class_names(values: pd.Series, names: list[str], column: str,
                  ids: list[str] | None = None) -> list[str | None]:
     """Class index or class name per row -> class name (None where missing).
 
-    A class name wins; a string of digits that is not a class name is read as a class
-    index (``"1"`` -> ``names[1]``), as a CSV file or ``AuditResult.review_queue()``
-    gives them. An empty (or blank) string is missing, as an empty CSV field is (JSON
+    A class name wins, also padded with spaces or written as a whole float (``" 1"``,
+    ``"1.0"`` are the class named ``1`` where one is); a string of digits that is not a
+    class name is read as a class index (``"1"`` -> ``names[1]``), as a CSV file or
+    ``AuditResult.review_queue()`` gives them. An empty (or blank) string is missing, as an empty CSV field is (JSON
     files write a missing label so).
     """
     out: list[str | None] = []
@@ -65,6 +66,13 @@ def _class_names(values: pd.Series, names: list[str], column: str,
             out.append(names[int(v)])
         elif str(v) in index:
             out.append(str(v))
+        elif isinstance(v, str) and v.strip() in index:  # " 1" of a ", "-separated file
+            out.append(v.strip())
+        elif isinstance(v, str) and re.fullmatch(r"\s*\d+\.0*\s*", v) \
+                and str(int(float(v))) in index:
+            # "1.0", as pandas writes a column of whole numbers with gaps: the class so
+            # named, as "1" is (a name wins over an index)
+            out.append(str(int(float(v))))
         elif isinstance(v, str) and v.strip().isdigit() and int(v) < len(names):
             out.append(names[int(v)])  # a class index read as text (e.g. from a CSV)
         elif isinstance(v, str) and re.fullmatch(r"\s*\d+\.0*\s*", v) \

@@ -567,6 +567,33 @@ def test_text_features_are_fitted_per_fold_on_its_training_rows():
     assert not Xtr.any() and not Xcur.any()
 
 
+def test_fold_text_features_from_counts_read_once_are_a_fold_fitted_vectorizer_s():
+    # each fold's TF-IDF comes from the texts' counts, read once (build_features hands
+    # them over): the same features as a vectorizer fitted on the fold's training texts
+    from dataqa.drift.model_checks import _FoldInputs
+    from dataqa.drift.multivariate import build_features
+    from dataqa.features import TfidfFeaturizer
+
+    rng = np.random.default_rng(3)
+    words = ["free", "win", "cash", "lunch", "see", "you", "now", "£5", "Call!", "ok"]
+    ref = pd.DataFrame({"t": [" ".join(rng.choice(words, 4)) for _ in range(60)]})
+    cur = pd.DataFrame({"t": [" ".join(rng.choice(words, 3)) + " new" for _ in range(30)]})
+    counted: dict = {}
+    feats = build_features(ref, cur, {"t": "text"}, counted=counted)
+    assert set(counted) == {"t"} and counted["t"].n == 90
+    texts = {"t": (ref["t"].to_numpy(object), cur["t"].to_numpy(object))}
+    handed = _FoldInputs(feats, texts, counted=counted)
+    own = _FoldInputs(feats, texts)  # (counts its texts itself)
+    train, test, dealt = np.arange(10, 60), np.arange(10), np.array([2, 5, 29])
+    f = TfidfFeaturizer().fit(texts["t"][0][train])
+    want = [f.transform(texts["t"][0][train]), f.transform(texts["t"][0][test]),
+            f.transform(texts["t"][1][dealt])]
+    for inputs in (handed, own):
+        got = inputs.fold(train, test, dealt)
+        for g, w in zip(got, want, strict=True):
+            assert g.shape == w.shape and abs(g - w).max() < 1e-12
+
+
 def test_model_checks_of_a_table_with_text_and_numbers_do_not_depend_on_the_current_texts():
     rng = np.random.default_rng(9)
     words = {0: ["see you at lunch", "dinner tonight"], 1: ["free prize now", "claim cash"]}

@@ -490,6 +490,12 @@ def test_from_a_csv_label_cells_are_read_as_written(tmp_path):
     for path, opts in ((tmp_path / "q.tsv", {}), (tmp_path / "q.txt", {"sep": ";"})):
         got = _read_items(path, opts, None)["label"]
         assert _class_names(got, ["1", "0"], "label") == ["1", "0"], path
+    # a column pandas wrote with gaps (1.0, 0.0, empty) and cells padded by a ", "
+    # separator: the classes so named, not indices
+    (tmp_path / "gaps.csv").write_text("id,text,label\na,x,1.0\nb,y,\nc,z,0.0\nd,w, 1\n")
+    got = _read_items(tmp_path / "gaps.csv", {}, None)["label"]
+    assert _class_names(got, ["1", "0"], "label") == ["1", None, "0", "1"]
+    assert _class_names(got, ["ham", "spam"], "label") == ["spam", None, "ham", "spam"]
     # a JSON number stays a class index, a JSON string a name
     (tmp_path / "q.jsonl").write_text(
         json.dumps({"id": "a", "text": "x", "label": 1}) + "\n"
