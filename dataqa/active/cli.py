@@ -533,22 +533,28 @@ def label_command(
     df = df[[id_column, label_column, *extra]].set_axis(["id", "label", *extra], axis=1)
     # rows with neither an id nor a label (the empty ';;' lines a spreadsheet leaves below
     # the data) are not answers: dropped with a word
-    empty = df["id"].isna() | df["id"].astype(str).str.strip().eq("")
-    empty &= df["label"].isna()
+    no_id = df["id"].isna() | df["id"].astype(str).str.strip().eq("")
+    # (a label of spaces is no label: it was refused as a class '' to add with --new-class)
+    no_label = df["label"].isna() | df["label"].map(lambda v: isinstance(v, str)
+                                                    and not v.strip())
+    empty = no_id & no_label
     if empty.any():
         import warnings
 
         warnings.warn(f"{int(empty.sum())} row(s) of {file} have neither an id nor a label; "
                       f"they are left out.", UserWarning, stacklevel=2)
-        df = df[~empty]
-    if df["label"].isna().any():
-        first = 1 if no_header else 2  # file lines count from 1, after the header if any
-        rows = [str(int(r) + first) for r in df.index[df["label"].isna()][:3]]
-        n_empty = int(df["label"].isna().sum())
-        raise InvalidSettingError(
-            f"{n_empty} {'row' if n_empty == 1 else 'rows'} of {file} {'has' if n_empty == 1 else 'have'} "
-            f"no label (first at line {', '.join(rows)}); fill them (skip skips an item) or "
-            f"drop them.")
+        df, no_id, no_label = df[~empty], no_id[~empty], no_label[~empty]
+    first = 1 if no_header else 2  # file lines count from 1, after the header if any
+    for lacking, what, fix in ((no_label, "label", "fill them (skip skips an item) or drop "
+                                                   "them"),
+                               (no_id, "id", "give each row the id of its item (an id "
+                                             "column of the batch file), or drop them")):
+        if lacking.any():
+            rows = [str(int(r) + first) for r in df.index[lacking.to_numpy()][:3]]
+            n = int(lacking.sum())
+            raise InvalidSettingError(
+                f"{n} {'row' if n == 1 else 'rows'} of {file} {'has' if n == 1 else 'have'} "
+                f"no {what} (first at line {', '.join(rows)}); {fix}.")
     where = repr(str(file))
     from dataqa.active.labels import split_class_names, unused_classes
 

@@ -822,6 +822,19 @@ def test_empty_rows_below_the_answers_are_left_out(tmp_path):
                               "--sep", ";"])
     assert res.exit_code == 2 and "1 row of" in res.output and "no label (first at line 2)" \
         in " ".join(res.output.split())
+    # a label of spaces is no label either (it was "pass --new-class  to add it"); a row
+    # with a label and no id is named by its line (it was the id 'nan')
+    for name, text, want in (
+            ("a3.csv", f"id;label\n{ids[0]};ham\n{ids[1]};   \n", "1 row of"),
+            ("a4.csv", f"id;label\n{ids[0]};ham\n;spam\n", "1 row of")):
+        (tmp_path / name).write_text(text)
+        res = runner.invoke(app, ["al", "label", str(tmp_path / name), "--ledger", str(led),
+                                  "--sep", ";"])
+        said = " ".join(res.output.split())
+        assert res.exit_code == 2 and want in said, said
+        assert ("no label (first at line 3)" if name == "a3.csv"
+                else "no id (first at line 3); give each row the id of its item") in said
+        assert "--new-class" not in said and "'nan'" not in said
 
 
 def test_init_names_the_file_of_a_missing_column(tmp_path):
