@@ -223,8 +223,9 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
         items = items[keep]
         ids = [i for i, k in zip(ids, keep, strict=True) if k]
         tasks = [t for t, k in zip(tasks, keep, strict=True) if k]
-        logger.warning("%d items have a missing or blank %r and are not pushed: %s",
-                       len(missing), column, format_ids(missing))
+        # (said once, by the report's errors: a logged warning printed it a second time)
+        logger.info("%d items have a missing or blank %r and are not pushed: %s",
+                    len(missing), column, format_ids(missing))
     # highest priority first (built and checked in input order, so errors and the
     # missing ids follow the input rows)
     # (verify: the input order, as the score is not shown there either)
