@@ -262,9 +262,7 @@ def register(app: typer.Typer) -> None:
             help="An LF that raises on a row abstains there (the faults are counted) instead "
                  "of stopping the run."),
         random_state: int = typer.Option(
-            0, "--random-state", "--seed",
-            help="Seed of Snorkel's LabelModel, 0..4294967295 (2**32 - 1); --seed, as the "
-                 "other commands name it, is the same option."),
+            0, "--random-state", help="Seed of Snorkel's LabelModel, 0..4294967295 (2**32 - 1)."),
         out: Path = typer.Option(..., "--out", help="Output folder."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
         format: str | None = FORMAT_OPT,
