@@ -1556,7 +1556,10 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
         text); their type is inferred as usual. String columns are read so too.
     decimal : str, optional
         Decimal mark of numbers in CSV/TSV files (default ``.``; ``,`` for ``3,14``, with
-        ``sep=";"`` as such files are written).
+        ``sep=";"`` as such files are written). A CSV/TSV column whose values are all
+        numbers once the minus sign ``\u2212`` (U+2212, or U+FE63, U+FF0D) is read as
+        ``-`` is read as numbers, with a warning naming it (see
+        :func:`_read_minus_signs`).
     thousands : str, optional
         Thousands separator of numbers in CSV/TSV files (default none: ``1,234.5`` is
         text); ``","`` reads ``"1,234.5"`` (quoted in a comma-separated file) as 1234.5,
@@ -1729,6 +1732,15 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
                 used = sep or ("\t" if fmt == "tsv" else ",")
                 hint = (_delimiter_hint(path, used, enc, comp) if header
                         else _lines_delimiter_hint(path, used, enc, comp))
+            if fmt == "csv" and "EOF inside string" in msg:
+                opened = _unclosed_quote(path, comp, enc, sep or ",")
+                if opened is not None:
+                    line, text = opened
+                    raise DataLoadError(
+                        f"could not read {str(path)!r} as csv: the quoted field that opens on "
+                        f"line {line} ({text!r}) is never closed, so every line after it "
+                        f"would be read into that one field. Close the quote, remove it, or "
+                        f"write a '\"' that is part of the text as '\"\"'.") from exc
             if not hint and fmt == "tsv" and isinstance(exc, pd.errors.ParserError):
                 hint = (". TSV is read with quoting off, so a quoted field that holds the "
                         "delimiter is split; if the file quotes its fields (a CSV file does), "
@@ -1759,6 +1771,8 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
             if not header:  # so that messages count its rows from its first line
                 df.attrs[_NO_HEADER_ATTR] = True
+            _read_minus_signs(path, df, {*string_columns, *label_columns,
+                                         *(text_columns or ())}, decimal or ".")
             if decimal in (None, ".") and thousands != ",":
                 _warn_decimal_comma(path, df, [*string_columns, *label_columns,
                                                *(text_columns or ())])
@@ -1940,6 +1954,28 @@ def _check_single_column(path: Path, used: str, df: pd.DataFrame) -> None:
                 f"fields separated by {what}: pass {_delimiter_option(d, option, used)}.")
 
 
+def _unclosed_quote(path: Path, compression: str | None, encoding: str,
+                    sep: str) -> tuple[int, str] | None:
+    """``(line, its first 60 characters)`` of the line (counted from 1) on which the
+    file's last record opens: the record whose quoted field runs to the end of the file
+    when the reader met the end inside a quote. None when the file cannot be read so."""
+    try:
+        with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=sep)
+            before = ended = 0
+            for _ in reader:
+                before, ended = ended, reader.line_num
+        if not ended:
+            return None
+        with _open_text(path, compression, encoding, errors="replace", newline="") as fh:
+            for number, text in enumerate(fh, start=1):
+                if number == before + 1:
+                    return number, text.rstrip("\r\n")[:60]
+    except (OSError, EOFError, DataLoadError, ValueError, csv.Error):
+        return None
+    return None
+
+
 def _delimiter_hint(path: Path, used: str, encoding: str, compression: str | None = None) -> str:
     """A sentence for a file that could not be parsed whose header line holds no ``used``
     delimiter but another one (a ``;`` CSV whose texts hold commas), else ``""``."""
@@ -2009,6 +2045,48 @@ _SEP_ATTR = "dataqa_sep"
 _DECIMAL_ATTR = "dataqa_decimal"
 #: ``df.attrs`` key of the columns the reading warned hold numbers with decimal commas.
 _DECIMAL_WARNED_ATTR = "dataqa_decimal_comma_warned"
+
+
+#: Signs a spreadsheet or typesetting tool writes for a minus: the minus sign U+2212
+#: (Swedish, Norwegian and Finnish spreadsheets, tables copied from the web) and the
+#: small and full-width hyphen-minus.
+_MINUS_SIGNS = "\u2212\ufe63\uff0d"
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
+def _read_minus_signs(path: Path, df: pd.DataFrame, skip, decimal: str) -> None:
+    """Read as numbers, in place, the text columns of a CSV/TSV file whose values are all
+    numbers once a minus sign written as U+2212 ``−`` (or U+FE63, U+FF0D) is read as
+    ``-``: ``−3.5`` is -3.5, as a spreadsheet means it, where pandas reads the column as
+    text (and a drift check would compare it as categories, nearly every value new).
+    Each column so read is named in a warning. Columns in ``skip`` (ids, labels, text
+    columns) keep what is written; a column with one value that is not a number after
+    the change (``−`` in a word) stays text."""
+    changed = []
+    for c in df.columns:
+        s = df[c]
+        if c in skip or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        vals = s.dropna()
+        if not len(vals) or not all(isinstance(v, str) for v in vals.iloc[:50]):
+            continue
+        text = vals.astype(str).str.strip()
+        signed = text.str.contains(f"[{_MINUS_SIGNS}]", regex=True)
+        if not signed.any():
+            continue
+        plain = text.str.replace(f"[{_MINUS_SIGNS}]", "-", regex=True)
+        if decimal != ".":
+            plain = plain.str.replace(decimal, ".", regex=False)
+        if not plain.str.fullmatch(_NUMBER.pattern).all():
+            continue
+        df[c] = pd.to_numeric(plain.reindex(s.index), errors="raise").astype(float)
+        changed.append((c, int(signed.sum()), str(text[signed].iloc[0])))
+    if changed:
+        said = "; ".join(f"{str(c)!r} ({n} such as {first!r})" for c, n, first in changed)
+        warnings.warn(f"{str(path)!r}: values written with the minus sign '\u2212' (U+2212) "
+                      f"or a hyphen-minus look-alike are read as negative numbers in "
+                      f"{'column' if len(changed) == 1 else 'columns'} {said}.",
+                      UserWarning, stacklevel=caller_stacklevel())
 
 
 def _decimal_comma_columns(df: pd.DataFrame, columns) -> list:

@@ -2400,3 +2400,45 @@ def test_numeric_like_with_a_decimal_comma_keeps_cells_read_as_numbers():
     col = pd.Series([1.5, 2.25, "1,4", "3,5", "x", None], dtype=object)
     assert _numeric_like(col, ",").tolist() == [4]
     assert _numeric_like(pd.Series(["1,4", "14.2", "3,5"], dtype=object), ",").tolist() == [1]
+
+
+def test_numbers_written_with_a_unicode_minus_sign_are_read_as_numbers(tmp_path):
+    path = tmp_path / "temps.csv"
+    path.write_text("id,temp,word,code\n1,\u22123.5,a\u2212b,\u22127\n2,4,c,8\n"
+                    "3,\uff0d0.25,d,9\n4,,e,10\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"temps.csv': values written with the minus sign "
+                                         r"'\u2212' \(U\+2212\) or a hyphen-minus look-alike "
+                                         r"are read as negative numbers in column 'temp' "
+                                         r"\(2 such as '\u22123.5'\)\.$"):
+        df = load_table(path, string_columns=["code"])
+    assert df["temp"].dtype.kind == "f"
+    assert df["temp"].tolist()[:3] == [-3.5, 4.0, -0.25] and pd.isna(df["temp"].iloc[3])
+    # a minus inside a word stays text; an id column asked for as strings keeps it
+    assert df["word"].tolist()[0] == "a\u2212b" and df["code"].tolist()[0] == "\u22127"
+    # a decimal-comma file: the comma is read too
+    semi = tmp_path / "semi.csv"
+    semi.write_text("x;y\n\u22121,5;1\n2,25;2\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"column 'x' \(1 such as '\u22121,5'\)"):
+        assert load_table(semi, sep=";", decimal=",")["x"].tolist() == [-1.5, 2.25]
+    # one value that is not a number after the change: the column stays text, no word
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("x\n\u22121\nabc\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(mixed)["x"].tolist() == ["\u22121", "abc"]
+
+
+def test_a_quote_never_closed_is_named_by_its_line(tmp_path):
+    path = tmp_path / "notes.csv"
+    # the first record spans two lines, so the open quote is on line 6, record 5
+    path.write_text('a,b,label\n1,"x\ny",0\n2,y,1\n3,z,0\n4,"w,1\n5,v,0\n')
+    with pytest.raises(DataLoadError, match=r"notes.csv' as csv: the quoted field that opens "
+                                            r"on line 6 \('4,\"w,1'\) is never closed, so "
+                                            r"every line after it would be read into that one "
+                                            r"field. Close the quote, remove it, or write a "
+                                            r"'\"' that is part of the text as '\"\"'.$"):
+        load_table(path)
+    gz = tmp_path / "last.csv.gz"
+    gz.write_bytes(gzip.compress(b'a,b\n1,x\n5,"v'))
+    with pytest.raises(DataLoadError, match=r"opens on line 3 \('5,\"v'\)"):
+        load_table(gz)
