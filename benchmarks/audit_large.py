@@ -7,7 +7,8 @@ Two parts (``benchmarks/audit_speed.py --large`` runs both through :func:`main`)
    features reduced to 32 principal components, then faiss HNSW below 200,000 rows,
    NN-descent from there) against exact neighbours, and its time, on a 100,000-row
    sample of the table (the whole ``knn_graph`` with HNSW; NN-descent's search alone,
-   its compile time apart). Exact neighbours are computed
+   its compile time apart), in the euclidean distance the audit of a table of numbers
+   uses. Exact neighbours are computed
    by brute force for 3,000 query rows drawn at random. Goal: recall@10 >= 0.95.
 2. **The audit** (``--audit``): ``dataqa audit`` of the whole table, as the command
    runs it (read a Parquet file, features, cross-validated pred_probs of the default
@@ -15,7 +16,7 @@ Two parts (``benchmarks/audit_speed.py --large`` runs both through :func:`main`)
    each stage, its share of the total, and the peak resident memory (``ru_maxrss`` of
    this process; the audit runs in it, with the command's defaults, n_jobs=None).
    Goals: it finishes; peak RSS <= 12 GiB; recall@10 of the graph built at that size
-   (2,000 query rows) >= 0.95.
+   (2,000 query rows, exact neighbours in the distance the audit built it with) >= 0.95.
 
 The stages are timed by wrapping functions of ``dataqa.audit.core`` (and
 ``dataqa.audit.neighbors.knn_graph``, which the Datalab stage calls from 50,000 rows; its
@@ -75,16 +76,23 @@ def _recall(found: np.ndarray, exact: np.ndarray) -> float:
     return float((exact[:, :, None] == found[:, None, :k]).any(axis=2).mean())
 
 
-def _exact_neighbors(Z: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+def _exact_neighbors(Z: np.ndarray, queries: np.ndarray, k: int,
+                     metric: str) -> np.ndarray:
     from sklearn.neighbors import NearestNeighbors
 
-    nn = NearestNeighbors(n_neighbors=k + 1, metric="cosine", algorithm="brute").fit(Z)
+    nn = NearestNeighbors(n_neighbors=k + 1, metric=metric, algorithm="brute").fit(Z)
     idx = nn.kneighbors(Z[queries], return_distance=False)
     return np.array([[j for j in row if j != q][:k] for q, row in zip(queries, idx,
                                                                          strict=True)])
 
 
-def neighbor_rows(n: int, *, k: int = 10, n_queries: int = 3000, seed: int = 0) -> list[dict]:
+#: The distance of the audit's neighbour graph on a table of numbers (``dataqa.audit``:
+#: euclidean, so that how far out a row is counts), which the search is scored in.
+AUDIT_METRIC = "euclidean"
+
+
+def neighbor_rows(n: int, *, k: int = 10, n_queries: int = 3000, seed: int = 0,
+                  metric: str = AUDIT_METRIC) -> list[dict]:
     from sklearn.preprocessing import StandardScaler
 
     from dataqa.audit.neighbors import knn_graph, reduce_features
@@ -93,14 +101,14 @@ def neighbor_rows(n: int, *, k: int = 10, n_queries: int = 3000, seed: int = 0) 
     X = StandardScaler().fit_transform(X)  # what dataqa's Datalab step sees
     queries = np.random.default_rng(seed).choice(n, min(n_queries, n), replace=False)
     Z = reduce_features(X, random_state=seed)
-    exact_reduced = _exact_neighbors(Z, queries, k)
-    exact_full = _exact_neighbors(X, queries, k)
+    exact_reduced = _exact_neighbors(Z, queries, k, metric)
+    exact_full = _exact_neighbors(X, queries, k, metric)
     rows = []
     w, c = clock()
-    G = knn_graph(X, k=k, method="approximate", random_state=seed)
+    G = knn_graph(X, k=k, method="approximate", metric=metric, random_state=seed)
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     found = G.indices.reshape(n, k)[queries]
-    rows.append({"method": "knn_graph, faiss HNSW (< 200k rows)", "n": n, "wall_s": wall, "cpu_s": cpu,
+    rows.append({"method": f"knn_graph, faiss HNSW (< 200k rows), {metric}", "n": n, "wall_s": wall, "cpu_s": cpu,
                  "compile_cpu_s": 0.0, "recall@10": _recall(found, exact_reduced),
                  "recall@10_vs_64d": _recall(found, exact_full)})
     try:
@@ -109,7 +117,7 @@ def neighbor_rows(n: int, *, k: int = 10, n_queries: int = 3000, seed: int = 0) 
         return rows
     from sklearn.preprocessing import normalize
 
-    U = normalize(Z)
+    U = normalize(Z) if metric == "cosine" else Z  # (as knn_graph searches)
     w, c = clock()
     NNDescent(U[:2000], metric="euclidean", n_neighbors=30, random_state=seed, low_memory=True,
               n_jobs=1)  # compiles (numba) once per process
@@ -120,7 +128,7 @@ def neighbor_rows(n: int, *, k: int = 10, n_queries: int = 3000, seed: int = 0) 
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     found = np.array([[j for j in row if j != q][:k] for q, row in zip(queries, idx[queries],
                                                                           strict=True)])
-    rows.append({"method": "NN-descent, 30 (>= 200k rows)", "n": n, "wall_s": wall, "cpu_s": cpu,
+    rows.append({"method": f"NN-descent, 30 (>= 200k rows), {metric}", "n": n, "wall_s": wall, "cpu_s": cpu,
                  "compile_cpu_s": compile_cpu, "recall@10": _recall(found, exact_reduced),
                  "recall@10_vs_64d": _recall(found, exact_full)})
     return rows
@@ -145,6 +153,7 @@ class StageTimer:
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
         self.graph = None
+        self.graph_metric = None  # the distance the audit built its graph with
         self.graph_mode = "none"
         self._undo: list = []
 
@@ -182,6 +191,7 @@ class StageTimer:
     def _graph(self, fn):
         def wrapper(*args, **kwargs):
             self.graph = fn(*args, **kwargs)
+            self.graph_metric = kwargs.get("metric") or "cosine"  # (its default above 3 columns)
             self.graph_mode = "built in"
             return self.graph
         return wrapper
@@ -239,7 +249,8 @@ def audit_rows(n: int, *, workdir: Path) -> tuple[list[dict], dict]:
         Z = reduce_features(StandardScaler().fit_transform(X), random_state=0)
         q = np.random.default_rng(0).choice(n, 2000, replace=False)
         info["graph_recall@10"] = _recall(timer.graph.indices.reshape(n, 10)[q],
-                                          _exact_neighbors(Z, q, 10))
+                                          _exact_neighbors(Z, q, 10, timer.graph_metric))
+        info["graph_metric"] = timer.graph_metric
     return rows, info
 
 

@@ -478,11 +478,14 @@ def _report(rows, ranges, reps, out, quick, t0) -> dict:
                  "contains", "m_confident_joint", "m_num_label_issues",
                  "m_argmax_disagreement", "m_expected_disagreement"])
     exact = [r for r in rows if r["reviewer"] == "exact"]
-    low_cov = [r for r in exact if r["coverage"] < 0.93]
+    # --quick's few reviews per cell: 0.93 would fail a 95% interval by chance in about a
+    # third of the cells, so the least coverage consistent with 95% at that count
+    cov_goal = 0.93 if not quick else min(0.93, min_cell_coverage(reps))
+    low_cov = [r for r in exact if r["coverage"] < cov_goal]
     wide = [r for r in exact if r["rate"] >= 0.1 and not r["whole"] and r["width_ratio"] > 0.75]
     missed = [r for r in ranges if not r["contains"]]
     share = 1.0 - len(missed) / max(len(ranges), 1)
-    for what, bad in (("coverage < 0.93 (exact reviewers)", low_cov),
+    for what, bad in ((f"coverage < {cov_goal:.3f} (exact reviewers)", low_cov),
                       ("width ratio > 0.75 at 10%/20% noise", wide)):
         for r in bad:
             print(f"{what}: {r['dataset']} ({r['role']}) {r['noise']} {r['rate']} budget "
@@ -515,7 +518,7 @@ def _report(rows, ranges, reps, out, quick, t0) -> dict:
         print(f"{k}: {v}")
     write_json(out, "error_rate_estimation", {
         "quick": quick, "reps": reps, "rows": rows, "ranges": ranges, "summary": summary})
-    goals = {"coverage >= 0.93 in every exact-reviewer cell": not low_cov,
+    goals = {f"coverage >= {cov_goal:.3f} in every exact-reviewer cell": not low_cov,
              "width <= 0.75x simple random sampling at 10% and 20% noise": not wide,
              "model-based range holds the truth on >= 80% of cells": share >= 0.8}
     return goals
