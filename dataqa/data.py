@@ -504,6 +504,7 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
             )
         chunk = head
         utf8_seen = None  # (offset, character): the first non-ASCII character UTF-8 read
+        newlines = 0  # in the bytes before ``offset``: a line number for the messages
         while True:
             final = len(chunk) < _UTF8_CHUNK
             try:
@@ -513,6 +514,8 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                 held = len(exc.object) - len(chunk)
                 at = offset - held + exc.start
                 byte = exc.object[exc.start]
+                # (held bytes begin a character: never a line break)
+                line = newlines + chunk[:max(0, at - offset)].count(b"\n") + 1
                 if final and exc.reason == "unexpected end of data":
                     return DataLoadError(
                         f"{str(path)!r} ends inside a UTF-8 character (byte 0x{byte:02x} at "
@@ -527,7 +530,7 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                     wrong = char.encode("utf-8").decode("cp1252", errors="replace")
                     return DataLoadError(
                         f"{str(path)!r} mixes two encodings: byte 0x{byte:02x} at byte offset "
-                        f"{at} is not UTF-8, but the bytes before it are, with non-ASCII "
+                        f"{at} (line {line}) is not UTF-8, but the bytes before it are, with non-ASCII "
                         f"characters (e.g. {char!r} at byte offset {seen_at}), as in a file put "
                         f"together from a UTF-8 file and a Windows (cp1252) or latin-1 one. "
                         f"Any single --encoding misreads one of the parts (cp1252 reads "
@@ -558,13 +561,14 @@ def _utf8_error(path: Path, compression: str | None = None) -> DataLoadError | N
                                        "bytes alike)"))
                 return DataLoadError(
                     f"{str(path)!r} is not valid UTF-8: byte 0x{byte:02x} at byte offset {at} "
-                    f"cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "
+                    f"(line {line}) cannot be decoded; pass its encoding, e.g. --encoding {enc}{why} "
                     f"(API: encoding='{enc}'), or save the file as UTF-8."
                 )
             if final:
                 return None
             if utf8_seen is None:
                 utf8_seen = _first_non_ascii(chunk, offset)
+            newlines += chunk.count(b"\n")
             offset += len(chunk)
             chunk = fh.read(_UTF8_CHUNK)
 
@@ -1771,8 +1775,9 @@ def load_table(source: str | PathLike | pd.DataFrame, *, format: str | None = No
             df.attrs[_SEP_ATTR] = sep or ("\t" if fmt == "tsv" else ",")
             if not header:  # so that messages count its rows from its first line
                 df.attrs[_NO_HEADER_ATTR] = True
-            _read_minus_signs(path, df, {*string_columns, *label_columns,
-                                         *(text_columns or ())}, decimal or ".")
+            if thousands is None:  # (a grouped number is --thousands' to read)
+                _read_minus_signs(path, df, {*string_columns, *label_columns,
+                                             *(text_columns or ())}, decimal or ".")
             if decimal in (None, ".") and thousands != ",":
                 _warn_decimal_comma(path, df, [*string_columns, *label_columns,
                                                *(text_columns or ())])
@@ -2051,7 +2056,7 @@ _DECIMAL_WARNED_ATTR = "dataqa_decimal_comma_warned"
 #: (Swedish, Norwegian and Finnish spreadsheets, tables copied from the web) and the
 #: small and full-width hyphen-minus.
 _MINUS_SIGNS = "\u2212\ufe63\uff0d"
-_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
 
 def _read_minus_signs(path: Path, df: pd.DataFrame, skip, decimal: str) -> None:
@@ -2061,7 +2066,9 @@ def _read_minus_signs(path: Path, df: pd.DataFrame, skip, decimal: str) -> None:
     text (and a drift check would compare it as categories, nearly every value new).
     Each column so read is named in a warning. Columns in ``skip`` (ids, labels, text
     columns) keep what is written; a column with one value that is not a number after
-    the change (``−`` in a word) stays text."""
+    the change (``−`` in a word, digits other than 0-9, a thousands separator, a ``.``
+    where the decimal mark is ``,``) stays text. Not called with a thousands separator
+    given."""
     changed = []
     for c in df.columns:
         s = df[c]
@@ -2076,10 +2083,15 @@ def _read_minus_signs(path: Path, df: pd.DataFrame, skip, decimal: str) -> None:
             continue
         plain = text.str.replace(f"[{_MINUS_SIGNS}]", "-", regex=True)
         if decimal != ".":
+            if plain.str.contains(".", regex=False).any():
+                continue  # ('1.500' beside a decimal comma: a grouped thousand)
             plain = plain.str.replace(decimal, ".", regex=False)
         if not plain.str.fullmatch(_NUMBER.pattern).all():
             continue
-        df[c] = pd.to_numeric(plain.reindex(s.index), errors="raise").astype(float)
+        try:
+            df[c] = pd.to_numeric(plain.reindex(s.index), errors="raise")
+        except (ValueError, TypeError):
+            continue
         changed.append((c, int(signed.sum()), str(text[signed].iloc[0])))
     if changed:
         said = "; ".join(f"{str(c)!r} ({n} such as {first!r})" for c, n, first in changed)

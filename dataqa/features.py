@@ -418,9 +418,12 @@ def _offline():
 
 @contextmanager
 def _quiet_loading(progress: bool):
-    """Without ``progress``, no "Loading weights" bar from transformers while the model
-    loads (``--quiet`` means no bars); its setting is restored after."""
-    if progress:
+    """Without ``progress``, or with stderr not a terminal (a log, a pipe: dataqa writes a
+    plain line per stage there, and a bar's carriage returns would fill it), no "Loading
+    weights" bar from transformers while the model loads; its setting is restored after."""
+    import sys
+
+    if progress and getattr(sys.stderr, "isatty", lambda: False)():
         yield
         return
     try:

@@ -408,7 +408,7 @@ def test_a_file_of_utf8_then_cp1252_text_is_named_as_mixed(tmp_path):
     path.write_bytes("text,label\ncaf\u00e9 au lait,1\n".encode("utf-8")
                      + "na\u00efve \u20ac5,0\n".encode("cp1252"))
     with pytest.raises(DataLoadError, match=r"mixed\.csv' mixes two encodings: byte 0xef at "
-                                            r"byte offset 29 is not UTF-8, but the bytes before "
+                                            r"byte offset 29 \(line 3\) is not UTF-8, but the bytes before "
                                             r"it are, with non-ASCII characters \(e\.g\. "
                                             r"'\u00e9' at byte offset 14\).*cp1252 reads "
                                             r"'\u00e9' as '\u00c3\u00a9'"):
@@ -442,7 +442,7 @@ def test_not_utf8_names_offset_and_suggests_encoding(tmp_path):
     assert load_table(path, encoding="latin-1")["text"].tolist() == ["caf\u00e9"]
     # a Windows export's dash or curly quote is a control character in latin-1
     (tmp_path / "w.csv").write_bytes("id,text\n1,a \u2014 b\n".encode("cp1252"))
-    with pytest.raises(DataLoadError, match="byte 0x97 at byte offset 12 cannot be decoded; "
+    with pytest.raises(DataLoadError, match="byte 0x97 at byte offset 12 \\(line 2\\) cannot be decoded; "
                                             "pass its encoding, e.g. --encoding cp1252 \\(as "
                                             "Windows and Excel save text"):
         load_table(tmp_path / "w.csv")
@@ -578,8 +578,9 @@ def test_utf8_check_reads_in_chunks_and_keeps_offsets(tmp_path, monkeypatch, chu
         except UnicodeDecodeError as exc:
             expected = exc.start
         path.write_bytes(bad)
-        with pytest.raises(DataLoadError, match=f"at byte offset {expected} (cannot be "
-                                                f"decoded|is not UTF-8)"):
+        line = bad[:expected].count(b"\n") + 1  # (counted across the chunks read)
+        with pytest.raises(DataLoadError, match=f"at byte offset {expected} \\(line {line}\\) "
+                                                f"(cannot be decoded|is not UTF-8)"):
             load_table(path)
     path.write_bytes(good + b"\xc3")
     with pytest.raises(DataLoadError, match=f"byte 0xc3 at byte offset {len(good)} "):
@@ -2442,3 +2443,21 @@ def test_a_quote_never_closed_is_named_by_its_line(tmp_path):
     gz.write_bytes(gzip.compress(b'a,b\n1,x\n5,"v'))
     with pytest.raises(DataLoadError, match=r"opens on line 3 \('5,\"v'\)"):
         load_table(gz)
+
+
+def test_the_minus_sign_reading_leaves_other_digits_and_grouped_thousands_as_text(tmp_path):
+    # full-width digits (a Japanese export) are no ASCII number: text, no error
+    wide = tmp_path / "wide.csv"
+    wide.write_text("a,b\n\uff0d\uff13,1\n\u22121,2\n", encoding="utf-8")
+    assert load_table(wide)["a"].tolist() == ["\uff0d\uff13", "\u22121"]
+    # a '.' beside a decimal comma groups thousands: not read as a decimal point
+    grouped = tmp_path / "grouped.csv"
+    grouped.write_text("a;b\n\u22121.500;1\n2.000;2\n3.250;3\n", encoding="utf-8")
+    assert load_table(grouped, sep=";", decimal=",")["a"].tolist() == ["\u22121.500", "2.000",
+                                                                      "3.250"]
+    # whole numbers stay whole
+    whole = tmp_path / "whole.csv"
+    whole.write_text("a,b\n\u22123,1\n2,2\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match="read as negative numbers in column 'a'"):
+        a = load_table(whole)["a"]
+    assert a.tolist() == [-3, 2] and a.dtype.kind == "i"

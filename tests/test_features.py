@@ -207,3 +207,20 @@ def test_counted_texts_fit_on_rows_as_a_featurizer_fitted_on_those_texts():
     # rows that hold no text at all: refused as the featurizer refuses them
     with pytest.raises(FeatureTypeError, match="no words and no characters"):
         CountedTexts(texts).fit([300, 302])
+
+
+def test_the_model_loading_bar_is_off_when_stderr_is_no_terminal(monkeypatch):
+    import io
+
+    hf_logging = pytest.importorskip("transformers.utils.logging")  # (the text extra)
+
+    from dataqa.features import _quiet_loading
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # a log file: no terminal
+    hf_logging.enable_progress_bar()
+    with _quiet_loading(True):
+        assert not hf_logging.is_progress_bar_enabled()
+    assert hf_logging.is_progress_bar_enabled()  # restored
+    with _quiet_loading(False):
+        assert not hf_logging.is_progress_bar_enabled()
+    assert hf_logging.is_progress_bar_enabled()

@@ -13,7 +13,7 @@
 - over time: :func:`drift_windows` (windows by time or rows, reference chunks
   leave-one-chunk-out);
 - act: ``DriftResult.label_queue(top=N)`` and :func:`push_label_queue` (Label Studio,
-  through the ledger).
+  through the ledger; :func:`queue_to_push` gives the rows it sends).
 
 Every p-value is small when the samples differ; every per-item score is higher = more
 unlike the reference (more worth a look).
@@ -42,6 +42,7 @@ _LAZY = {
     "drift_windows": "dataqa.drift.windows",
     "split_windows": "dataqa.drift.windows",
     "push_label_queue": "dataqa.drift.push",
+    "queue_to_push": "dataqa.drift.push",
     "bbse_priors": "dataqa.drift.model_checks",
     "estimate_accuracy": "dataqa.drift.model_checks",
     "observed_accuracy": "dataqa.drift.observed",

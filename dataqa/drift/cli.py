@@ -47,14 +47,16 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
     from dataqa.labelstudio import LabelStudioClient
     from dataqa.labelstudio.config import config_classes
 
-    if names is None:
-        if label_column not in ref.columns:
-            return  # the analysis names the missing column
-        from dataqa.data import encode_labels
+    if label_column is not None and label_column in ref.columns:
+        classes = _reference_classes(ref, label_column)
+        if names is None:
+            names = classes
+        elif classes is not None:
+            from dataqa.drift.push import check_class_names
 
-        names = [str(n) for n in encode_labels(
-            ref[label_column], column=label_column,
-            purpose="estimating label shift and accuracy")[1]]
+            check_class_names(names, classes)
+    if names is None:
+        return  # the analysis names what is wrong with the labels
     with LabelStudioClient(url) as client:
         info = client.find_project(project)
     if info is None:
@@ -65,6 +67,23 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
             f"project {info['title']!r} (id {info['id']}) has classes {have!r}, not "
             f"{names!r}; use another project (--project) or the same class names in the same "
             f"order (--classes).")
+
+
+def _reference_classes(ref, label_column) -> list[str] | None:
+    """The reference's classes as the push sends them (None when its labels cannot be
+    read: the analysis names why)."""
+    import warnings
+
+    from dataqa.data import _clean_text_labels, encode_labels
+
+    with warnings.catch_warnings():  # (the analysis says them)
+        warnings.simplefilter("ignore")
+        try:
+            labels = _clean_text_labels(ref[label_column], label_column, "the reference")
+            return [str(n) for n in encode_labels(
+                labels, column=label_column, purpose="estimating label shift and accuracy")[1]]
+        except DataqaError:
+            return None
 
 
 def _needs_rows(exc):
@@ -347,6 +366,9 @@ def drift_command(
         if ledger is None:
             raise InvalidSettingError("--push needs --ledger FILE (the ledger that records the "
                                       "queue and its tasks).")
+        if len(project) < 3 and not project.strip().isdigit():  # (as the server would)
+            raise InvalidSettingError(f"project title {project!r} is too short; Label Studio "
+                                      f"needs 3 characters or more (--project).")
     if push:  # before the analysis: what would stop the push fails at once
         names = ([c.strip() for c in classes.split(",") if c.strip()] if classes is not None
                  else None)
@@ -476,7 +498,14 @@ def drift_command(
     from dataqa._cli_utils import formulas_as_text, write_csv_atomic
     from dataqa.outdir import writing_folder
 
-    queue = result.label_queue(top=top, rank_by=rank_by)
+    if push:  # the rows the push sends (less those an earlier push sent under another id)
+        from dataqa.drift.push import queue_to_push
+
+        queue = queue_to_push(result, project=project, ledger=ledger, top=top,
+                              rank_by=rank_by, url=url)
+        result.settings["queue_sent_before"] = int(queue.attrs.get("sent_before", 0))
+    else:
+        queue = result.label_queue(top=top, rank_by=rank_by)
     with writing_folder(out, "dataqa drift"):  # (an earlier run's queue goes with it)
         paths = result.save(out)
         paths["queue"] = out / "queue.csv"
@@ -496,7 +525,8 @@ def drift_command(
 
         try:
             report = push_label_queue(result, project=project, ledger=ledger, top=top,
-                                      class_names=names, url=url, rank_by=rank_by)
+                                      class_names=names, url=url, rank_by=rank_by,
+                                      rows=queue)
         except _AllSentBefore as exc:  # every item sent before: nothing new, not an error
             _say(f"  note: {exc}", highlight=False, markup=False)
             return

@@ -917,11 +917,27 @@ def _column_rows(ref: pd.DataFrame, cur: pd.DataFrame, kinds: dict, feats, numer
                 except TypeError:  # an error class whose constructor takes other fields
                     named = InvalidSettingError(msg)
                 raise named from None
+        share = _missing_share if kind == "text" else (lambda v: float(v.isna().mean()))
         rows.append({"column": col, "kind": kind, **row,
-                     "missing_reference": float(ref[col].isna().mean()),
-                     "missing_current": float(cur[col].isna().mean())})
+                     "missing_reference": share(ref[col]), "missing_current": share(cur[col])})
         advance()
     return rows
+
+
+def _missing_share(values: pd.Series) -> float:
+    """The share of missing cells of a text column, a blank text (empty, white space,
+    characters a reader does not see) counted as missing as an empty CSV field is: the
+    same texts read from CSV, Parquet or JSON have the same share. (Other columns count
+    missing values only, as their tests do.)"""
+    missing = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        from dataqa._text import INVISIBLE
+
+        text = values[~missing]
+        blank = text.map(lambda v: isinstance(v, str)) & text.astype(str).str.replace(
+            INVISIBLE, "", regex=True).str.strip().eq("")
+        return float((missing.sum() + blank.sum()) / max(len(values), 1))
+    return float(missing.mean())
 
 
 #: The most random splits :func:`_refine_at_floor` draws for one column test: p-values

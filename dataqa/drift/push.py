@@ -8,7 +8,7 @@ from typing import Any
 from dataqa._caller import caller_stacklevel
 from dataqa.errors import EmptyDataError, InvalidSettingError
 
-__all__ = ["push_label_queue"]
+__all__ = ["push_label_queue", "queue_to_push"]
 
 
 class _AllSentBefore(EmptyDataError):
@@ -19,9 +19,10 @@ class _AllSentBefore(EmptyDataError):
 def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
                      class_names: Sequence[str] | None = None, url: str | None = None,
                      api_key: str | None = None, client=None, timeout: float = 60.0,
-                     progress: bool | None = None, rank_by: str = "mean"):
+                     progress: bool | None = None, rank_by: str = "mean", rows=None):
     """Push ``result.label_queue(top=top, rank_by=rank_by)`` as an ``active`` queue with
-    :func:`dataqa.labelstudio.push_queue`.
+    :func:`dataqa.labelstudio.push_queue`, less the rows an earlier push sent under
+    another id (:func:`queue_to_push`; ``rows`` are those rows when already made).
 
     Texts are sent as text tasks (with a text column), other tables as table tasks; the
     model's prediction (when labels were given) is the pre-annotation, with the model's
@@ -58,26 +59,13 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
             "the classes are numbers (0, 1): annotators will see them as the choices; name "
             "them with --classes (API: class_names), e.g. --classes ham,spam, in the order "
             "of the reference's classes.", UserWarning, stacklevel=caller_stacklevel())
-    from dataqa._validation import check_int
-
-    top = check_int(top, "top")
-    q = result.label_queue(top=None, rank_by=rank_by)
-    data_columns = None
-    if "text" not in q.columns:
-        reserved = {"id", "score", "prediction", "probability", "label", "unlike_score",
-                    "uncertainty", "copies"}
-        # the label column, empty in every queued row, is not shown as a field of nulls
-        label = result.label_column
-        empty = {c for c in (label, f"current_{label}") if label is not None
-                 and c in q.columns and (q[c].isna() | q[c].astype(str).str.strip().eq(
-                     "")).all()}
-        data_columns = [c for c in q.columns if c not in reserved and c not in empty]
-    if len(q):
-        q = _not_sent_before(q, ledger, project, data_columns, top, url)
-        if len(q) == 0:
-            raise _AllSentBefore(
-                f"every item left to label was sent to project {project!r} by an earlier push "
-                f"(the same content under another id, said above): nothing new to push.")
+    q = rows if rows is not None else queue_to_push(result, project=project, ledger=ledger,
+                                                    top=top, rank_by=rank_by, url=url)
+    data_columns = _data_columns(result, q)
+    if len(q) == 0 and q.attrs.get("sent_before"):
+        raise _AllSentBefore(
+            f"every item left to label was sent to project {project!r} by an earlier push "
+            f"(the same content under another id, said above): nothing new to push.")
     if len(q) == 0:
         why = "; ".join(result.queue_notes(q)) or "the current table has no row to label"
         raise EmptyDataError(f"the labeling queue is empty, so there is nothing to push to "
@@ -92,6 +80,42 @@ def push_label_queue(result, *, project: str | int, ledger: Any, top: int = 50,
     return push_queue(q, project=project, class_names=[str(n) for n in names], ledger=ledger,
                       queue="active", meta_columns=meta, data_columns=data_columns, url=url,
                       api_key=api_key, client=client, timeout=timeout, progress=progress)
+
+
+def _data_columns(result, q) -> list | None:
+    """The columns a table task shows (None for texts)."""
+    if "text" in q.columns:
+        return None
+    reserved = {"id", "score", "prediction", "probability", "label", "unlike_score",
+                "uncertainty", "copies"}
+    # the label column, empty in every queued row, is not shown as a field of nulls
+    label = result.label_column
+    empty = {c for c in (label, f"current_{label}") if label is not None
+             and c in q.columns and (q[c].isna() | q[c].astype(str).str.strip().eq("")).all()}
+    return [c for c in q.columns if c not in reserved and c not in empty]
+
+
+def queue_to_push(result, *, project: str | int, ledger: Any, top: int = 50,
+                  rank_by: str = "mean", url: str | None = None):
+    """The rows :func:`push_label_queue` sends: the first ``top`` of
+    ``result.label_queue(rank_by=rank_by)`` once the rows whose content an earlier push
+    sent to ``project`` through ``ledger`` under another id are left out (said in a
+    warning; the queue goes on below them). ``dataqa drift --push`` writes these as
+    ``queue.csv``. ``attrs["sent_before"]`` counts the rows left out."""
+    from dataqa._validation import check_int
+
+    top = check_int(top, "top")
+    q = result.label_queue(top=None, rank_by=rank_by)
+    attrs = dict(q.attrs)
+    if len(q):
+        kept = _not_sent_before(q, ledger, project, _data_columns(result, q), top, url)
+        attrs["sent_before"] = int(getattr(kept, "attrs", {}).get("sent_before", 0))
+        q = kept
+    else:
+        attrs["sent_before"] = 0
+    q = q.head(top)
+    q.attrs.update(attrs)
+    return q
 
 
 def _shown_keys(rows: list[dict], data_columns) -> list[str]:
@@ -191,7 +215,9 @@ def _not_sent_before(q, ledger, project, data_columns, top: int | None = None, u
             f"it once; the queue goes on below them.", UserWarning,
             stacklevel=caller_stacklevel())
     kept = q[[not a for a in again]]
-    return kept if top is None else kept.head(top)
+    kept = kept if top is None else kept.head(top)
+    kept.attrs["sent_before"] = int(sum(again))
+    return kept
 
 
 def _as_choices(predictions, names: list[str], model_classes) -> object:
@@ -203,6 +229,7 @@ def _as_choices(predictions, names: list[str], model_classes) -> object:
     import warnings
 
     classes = [str(c) for c in (model_classes or [])]
+    check_class_names(names, classes)
     if not classes or set(classes) <= set(names):
         return predictions.where(predictions.isin(names), None)
     if len(classes) == len(names) and not set(classes) & set(names):
@@ -212,6 +239,18 @@ def _as_choices(predictions, names: list[str], model_classes) -> object:
             "classes); give the names in that order, or as the label column writes them.",
             UserWarning, stacklevel=caller_stacklevel())
         return predictions.map(dict(zip(classes, names, strict=True)))
+    raise AssertionError("unreachable: check_class_names refuses the rest")
+
+
+def check_class_names(names: Sequence[str], model_classes: Sequence[str]) -> None:
+    """Refuse class names (``--classes``) that can carry the model's classes (the
+    reference's labels) neither as they are (every class among the names) nor renamed
+    (one name per class, none of them a class): the tasks would lose the model's
+    pre-annotation. The drift command line checks this before its analysis."""
+    names, classes = [str(n) for n in names], [str(c) for c in model_classes]
+    if (not classes or set(classes) <= set(names)
+            or (len(classes) == len(names) and not set(classes) & set(names))):
+        return
     raise InvalidSettingError(
         f"the class names {', '.join(names)} (--classes) do not hold the model's classes "
         f"{', '.join(classes)} (the reference's labels): give those names, or one name per "

@@ -479,7 +479,11 @@ def drift_report(result) -> HtmlReport:
     if "copies" in q.columns:
         legend["copies"] = "how many current rows hold the same item"
     top = result.settings.get("queue_top")
-    held = (f"`queue.csv` holds the first {min(int(top), len(q))} of them (--top {int(top)})."
+    before = int(result.settings.get("queue_sent_before") or 0)
+    held = (f"`queue.csv` holds the first {min(int(top), len(q))} of them (--top {int(top)})"
+            + (f", less {before} that an earlier push sent to the project under another id, "
+               f"with the rows below them in their places (what --push sent)." if before
+               else ".")
             if top is not None else "`DriftResult.label_queue(top=N)` gives the first N of "
                                     "them; `dataqa drift` writes them to `queue.csv` (--top).")
     for note in notes:

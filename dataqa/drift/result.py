@@ -368,7 +368,11 @@ class DriftResult:
         no_text = 0
         if self.text_column is not None:  # nothing to show an annotator
             raw = data[self.text_column]
-            empty = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
+            from dataqa._text import INVISIBLE
+
+            # (characters a reader does not see, such as zero-width spaces, show nothing)
+            empty = (raw.isna() | (raw.astype(str).str.replace(INVISIBLE, "", regex=True)
+                                   .str.strip() == "")).to_numpy()
             no_text = int(empty.sum())
             order = order[~empty[order]]
         with_label = 0

@@ -369,6 +369,70 @@ def record_item_data(ledger: Any, ids: Sequence[str], data: Sequence[dict]) -> N
         ledger.add_items(list(wider), data=list(wider.values()), replace_data=True)
 
 
+def _shown_form(v: Any) -> Any:
+    """A stored value as an annotator reads it, for :func:`check_item_content`: a number
+    or a text that reads as one (``1``, ``1.0``, ``'1'``, ``'\u22123'``) as a float, a
+    blank text or a missing value as None, other texts with their runs of white space
+    as one space; other values as their text."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    text = " ".join(str(v).split())
+    if not text:
+        return None
+    try:
+        return float(text.replace("\u2212", "-"))
+    except ValueError:
+        return text
+
+
+def check_item_content(ledger: Any, ids: Sequence[str], data: Sequence[dict], *,
+                       skip: Sequence[str] = ()) -> None:
+    """Refuse a push whose ids name other content than the ledger holds for them (from an
+    earlier push, or from ``dataqa al init``): a field both hold reads otherwise (see
+    :func:`_shown_form`; fields in ``skip``, such as image paths that may be written
+    relative or absolute, are not compared). A task already on the server keeps the old
+    content, so the new row would never reach annotators and the old row's answer would
+    count as its label. Nothing is sent. Ids new to the ledger pass."""
+    from pathlib import Path
+
+    from dataqa.errors import DuplicateIdError
+    from dataqa.ledger import Ledger
+
+    if not isinstance(ledger, Ledger):
+        path = Path(str(ledger))
+        if str(ledger) == ":memory:" or not path.is_file() or path.stat().st_size == 0:
+            return
+    with open_ledger(ledger) as led:
+        stored = led.item_data(ids, missing_ok=True)
+    if not stored:
+        return
+    clashes = []
+    for i, d in zip(ids, data, strict=True):
+        old = stored.get(i)
+        for c in d if old else ():
+            if c in old and c not in skip and _shown_form(old[c]) != _shown_form(d[c]):
+                clashes.append((i, c, old[c], d[c]))
+                break
+    if clashes:
+        i, c, was, now = clashes[0]
+
+        def shown(v):
+            text = str(v)
+            return repr(text if len(text) <= 60 else text[:57] + "...")
+
+        raise DuplicateIdError(
+            f"{len(clashes)} id(s) of this push name other content than the ledger holds for "
+            f"them (e.g. id {i!r}, {c!r}: {shown(was)} in the ledger, {shown(now)} now): an id "
+            f"must stay with its item, or the task already made for it (and its answers) "
+            f"would stand for the new one. Nothing was sent. Give ids that name each row the "
+            f"same way in every file (a column of the rows' own ids; `dataqa drift` without "
+            f"--id-column makes ids from the rows' content).")
+
+
 def record_project_state(ledger: Any, project: str, *, project_id: int, url: str,
                          class_names: Sequence[str], created_at: str | None = None) -> None:
     """Record a project's id, server address, creation time and class names (never the

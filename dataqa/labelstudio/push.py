@@ -54,6 +54,7 @@ from dataqa.labelstudio.importing import (
     server_map,
 )
 from dataqa.labelstudio.ledger_state import (
+    check_item_content,
     check_ledger_path,
     ledger_lock,
     open_ledger,
@@ -275,14 +276,18 @@ def _start_report(plan: _Plan, *, project: str, project_id: int) -> PushReport:
 TASK_COLUMNS = ("label", "prediction", "probability", "score")
 
 
+def _shown_data(plan: _Plan) -> list[dict]:
+    """Each item's shown data, as the ledger stores it."""
+    return [{c: json_value(v) for c, v in zip(plan.shown_columns, row, strict=True)}
+            for row in plan.items[plan.shown_columns].itertuples(index=False, name=None)]
+
+
 def _record_queue(ledger: Any, plan: _Plan, *, project: str, project_id: int,
                   url: str, created_at: str | None) -> str:
     """Record the items, the queue and the project's state in the ledger; return the
     ledger queue's name."""
     qname = queue_name(project, plan.queue)
-    data = [{c: json_value(v) for c, v in zip(plan.shown_columns, row, strict=True)}
-            for row in plan.items[plan.shown_columns].itertuples(index=False, name=None)]
-    record_item_data(ledger, plan.ids, data)
+    record_item_data(ledger, plan.ids, _shown_data(plan))
     ledger.create_queue(qname, kind=plan.kind, project=project, settings={
         "project_id": project_id, "class_names": plan.class_names, "data_kind": plan.data_kind,
         "column": plan.column, "model_version": plan.model_version, "pretick": plan.pretick})
@@ -550,6 +555,8 @@ def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind
     with client_session(client, url, api_key, timeout=timeout) as server:
         with ledger_lock(plan.ledger_path):
             check_known_project(server, ledger, plan.ledger_path, project)
+            check_item_content(ledger, plan.ids, _shown_data(plan),  # (paths: any style)
+                               skip=[plan.column] if plan.data_kind == "image" else [])
             info = resolve_project(server, project, config=plan.config,
                                     names=plan.class_names, kind=kind, queue=queue)
             check_data_fields(info, plan.data_fields())

@@ -184,12 +184,13 @@ class Ledger:
         """Items in the order added: columns ``id``, ``content_hash``, ``split``."""
         return self._items.frame(split)
 
-    def item_data(self, ids: Iterable[Any]) -> dict[str, dict]:
+    def item_data(self, ids: Iterable[Any], *, missing_ok: bool = False) -> dict[str, dict]:
         """Each item's stored content (``{}`` when none was stored), keyed by id.
 
-        Raises :class:`LedgerError` naming ids that are not in the ledger.
+        Raises :class:`LedgerError` naming ids that are not in the ledger, unless
+        ``missing_ok``: those are then left out of the result.
         """
-        return self._items.data(ids)
+        return self._items.data(ids, missing_ok=missing_ok)
 
     def __len__(self) -> int:
         return self._items.count()

@@ -79,11 +79,13 @@ class ItemTable:
         rows = self._store.read(sql + " ORDER BY rowid", params)
         return pd.DataFrame(rows, columns=["id", "content_hash", "split"])
 
-    def data(self, ids: Iterable[Any]) -> dict[str, dict]:
-        """Each item's stored content (``{}`` when none), keyed by id, unknown ids refused."""
+    def data(self, ids: Iterable[Any], *, missing_ok: bool = False) -> dict[str, dict]:
+        """Each item's stored content (``{}`` when none), keyed by id; unknown ids refused,
+        or with ``missing_ok`` left out."""
         ids = as_ids(ids)
         with self._store.reading() as conn:
-            self._store.check_known(conn, ids)
+            if not missing_ok:
+                self._store.check_known(conn, ids)
             out: dict[str, dict] = {}
             uniq = list(dict.fromkeys(ids))
             for start in range(0, len(uniq), IDS_PER_QUERY):
@@ -92,7 +94,7 @@ class ItemTable:
                 for i, d in conn.execute(f"SELECT id, data FROM items WHERE id IN ({marks})",
                                          chunk):
                     out[i] = decode_json(d) or {}
-        return {i: out[i] for i in uniq}
+        return {i: out[i] for i in uniq if i in out}
 
     def count(self) -> int:
         """How many items the ledger holds."""

@@ -256,6 +256,8 @@ def test_a_text_column_of_numbers_in_one_file_only_exits_2(tmp_path, numbers_in)
 @pytest.mark.parametrize("args,msg", [
     (["--push"], "--push needs --project"),
     (["--push", "--project", "p"], "--push needs --ledger"),
+    (["--push", "--project", "p", "--ledger", "never-made.db"],
+     "project title 'p' is too short; Label Studio needs 3 characters or more (--project)"),
     (["--window", "7D"], "--window needs --time-column"),
     (["--time-column", "ts", "--window", "7D", "--chunk-size", "20"], "not both"),
     (["--correction", "holm"], "--correction 'holm' is not known; use one of fdr, bonferroni, none"),
@@ -339,6 +341,24 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
     assert not any("current_label" in t["data"]["table"] for t in on_server)
     assert all({"x", "z"} <= set(t["data"]["table"]) for t in on_server)
     assert not any(t.get("annotations") for t in on_server)
+    # the same rows exported again under other ids: the 7 sent are left out, the queue
+    # goes on below them, and queue.csv lists what this push sent, not the rows left out
+    frame.assign(id=[f"d{i}" for i in range(len(frame))]).to_csv(tmp_path / "cur_d.csv",
+                                                                 index=False)
+    again = [*args[:2], str(tmp_path / "cur_d.csv"), *args[3:9], "--out",
+             str(tmp_path / "o_d"), *args[11:-1], "10"]
+    with pytest.warns(UserWarning, match="7 queued item"):
+        res = runner.invoke(app, again, env=env)
+    assert res.exit_code == 0, res.output
+    assert "10 created, 0 already there, 0 failed" in res.output
+    with Ledger(led) as check:
+        sent_now = set(check.task_ids(project="drift queue test")) - set(tasks)
+    written = pd.read_csv(tmp_path / "o_d" / "queue.csv", dtype={"id": str})["id"]
+    assert len(sent_now) == 10 and set(written) == sent_now
+    assert not {f"d{k[1:]}" for k in tasks} & set(written)
+    said = " ".join((tmp_path / "o_d" / "report.html").read_text().split())
+    assert ("holds the first 10 of them (--top 10), less 7 that an earlier push sent to the "
+            "project under another id" in said)
     # --classes naming the classes otherwise (ham, spam -> no, yes): the pre-annotations
     # are renamed in order, with a warning, not dropped
     renamed = [*args[:11], "--push", "--project", "drift renamed", "--ledger", led, "--top", "3",
@@ -371,6 +391,16 @@ def test_push_sends_the_queue_once(ls_server, tmp_path):
     assert ("project 'drift renamed' (id " in res.output
             and "has classes ['no', 'yes'], not ['ham', 'spam']" in res.output)
     assert not (tmp_path / "refused").exists()
+    # class names that hold neither the reference's classes nor one name for each are
+    # refused before the analysis too (they would leave every task without its
+    # pre-annotation)
+    typo = [*args[:9], "--out", str(tmp_path / "typo"), "--push", "--project",
+            "drift typo", "--ledger", led, "--classes", "ham,promo"]
+    res = runner.invoke(app, typo, env=env)
+    assert res.exit_code == 2
+    assert ("the class names ham, promo (--classes) do not hold the model's classes ham, spam"
+            in " ".join(res.output.split()))
+    assert not (tmp_path / "typo").exists()
     assert {p["result"][0]["value"]["choices"][0] for p in preds} <= {"no", "yes"}
     # a project whose classes extend the model's at the end (a class added in Label
     # Studio) takes the queue, as `ls push` does
@@ -591,7 +621,7 @@ def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
     ref, cur = tables(tmp_path)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "some-key")
     push = ["drift", str(ref), str(cur), "--out", str(tmp_path / "o"), "--push", "--project",
-            "p", "--url", "http://127.0.0.1:9"]
+            "drift p", "--url", "http://127.0.0.1:9"]
     res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db"), "--classes", "ham,spam"])
     assert res.exit_code == 2
     assert ("cannot reach Label Studio at http://127.0.0.1:9 (ConnectionError); start the server "
@@ -601,7 +631,7 @@ def test_push_checks_the_server_before_the_analysis(tmp_path, monkeypatch):
     # no class names, a folder or a file that is no ledger: refused before the analysis too
     res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db")])
     assert res.exit_code == 2
-    assert ("pushing to project 'p' needs the class names: give the reference's label column "
+    assert ("pushing to project 'drift p' needs the class names: give the reference's label column "
             "(--label-column) or --classes a,b,...") in " ".join(res.output.split())
     res = runner.invoke(app, [*push, "--ledger", str(tmp_path / "l.db"), "--label-column",
                               "label", "--classes", "ham"])

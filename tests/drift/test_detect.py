@@ -855,10 +855,12 @@ def test_rows_without_text_stay_out_of_the_queue():
     cur = pd.DataFrame({"text": [f"{words[(i + 1) % 4]} extra {i}" for i in range(60)]})
     cur.loc[::6, "text"] = np.nan
     cur.loc[1, "text"] = "   "
+    cur.loc[2, "text"] = "\u200b\u200b "  # zero-width spaces: an annotator sees nothing
     r = detect_drift(ref, cur, text_column="text", n_permutations=49, random_state=0)
     q = r.label_queue(top=None)
-    assert q.attrs["rows_without_text"] == 11
-    assert len(q) == 49 and q["text"].str.strip().ne("").all()
+    assert q.attrs["rows_without_text"] == 12
+    assert len(q) == 48 and q["text"].str.strip().ne("").all()
+    assert not q["text"].str.contains("\u200b").any()
     assert "nan" not in set(q["text"])
 
 
@@ -1390,3 +1392,19 @@ def test_the_report_shows_a_share_just_under_one_as_under_one(tmp_path):
     assert row["missing_reference"] == pytest.approx((n - 1) / n)
     html = " ".join(r.to_html(tmp_path / "r.html").read_text().split())
     assert html.count("&gt;99.9%") >= 2 and "100.0%" not in html
+
+
+def test_blank_texts_are_missing_whatever_the_format_wrote():
+    """CSV reads an empty text as missing, Parquet and JSON keep ''; the missing share
+    of the text column is the same either way (white space and zero-width characters are
+    blank too)."""
+    words = ["free prize now", "see you soon", "call me later", "win cash today"]
+    ref = pd.DataFrame({"text": [f"{words[i % 4]} {i}" for i in range(80)]})
+    cur = pd.DataFrame({"text": [f"{words[(i + 1) % 4]} extra {i}" for i in range(60)]})
+    shares = []
+    for blank in (None, "", "  ", "\u200b"):
+        c = cur.copy()
+        c.loc[:14, "text"] = blank
+        r = detect_drift(ref, c, text_column="text", n_permutations=19, random_state=0)
+        shares.append(float(r.columns.set_index("column").loc["text", "missing_current"]))
+    assert shares == [0.25] * 4

@@ -69,7 +69,8 @@ def test_al_next_push_creates_active_tasks_once(ls_server, ls_client, tmp_path, 
 
     review = f"{project_name} review"
     with Ledger(led) as check:
-        push_queue(pd.DataFrame({"id": [first], "text": ["a text"], "label": ["spam"]}),
+        text = check.item_data([first])[first]["text"]  # (an id stands for one item)
+        push_queue(pd.DataFrame({"id": [first], "text": [text], "label": ["spam"]}),
                    project=review,
                    class_names=["ham", "spam"], ledger=check, queue="review",
                    url=ls_server.url, api_key=ls_server.api_key)

@@ -40,6 +40,36 @@ def test_push_validates_items_before_any_request(ledger):
     assert ledger.summary()["items"] == 0
 
 
+def test_ids_that_name_other_content_than_the_ledger_holds_are_named(tmp_path):
+    from dataqa.labelstudio.ledger_state import check_item_content
+    from dataqa.ledger import Ledger
+
+    path = tmp_path / "l.db"
+    check_item_content(str(path), ["a"], [{"text": "x"}])  # no ledger yet: nothing to compare
+    with Ledger(path) as led:
+        led.add_items(["a", "b", "c"], data=[{"text": "hi  there"}, {"x": 1.0, "y": None},
+                                             {"x": 2, "text": "t"}])
+        # the same content (white space, 1.0 as 1, missing as missing), a field the
+        # earlier push did not show, and a new id: all pass
+        check_item_content(led, ["a", "b", "c", "d"],
+                           [{"text": "hi there\r\n"}, {"x": 1, "y": float("nan")},
+                            {"x": 2, "z": 5}, {"text": "new"}])
+        with pytest.raises(DuplicateIdError, match=r"^2 id\(s\) .* \(e.g. id 'b', 'x': '1.0' "
+                                                   r"in the ledger, '1.5' now\)"):
+            check_item_content(led, ["b", "c"], [{"x": 1.5}, {"x": 3}])
+        # a column read as text in one export and numbers in the other, blank as missing,
+        # a minus sign written as U+2212, and fields named in skip (image paths): the same
+        led.add_items(["e"], data=[{"store": "1", "note": "", "t": "\u22123", "image": "a.png"}])
+        check_item_content(led, ["e"], [{"store": 1, "note": None, "t": -3.0,
+                                         "image": "/data/a.png"}], skip=["image"])
+        with pytest.raises(DuplicateIdError, match="'image': 'a.png' in the ledger"):
+            check_item_content(led, ["e"], [{"image": "/data/a.png"}])
+    # a path to the ledger is opened and read the same way
+    with pytest.raises(DuplicateIdError, match=r"id 'a', 'text': 'hi  there' in the ledger, "
+                                               r"'bye' now"):
+        check_item_content(str(path), ["a"], [{"text": "bye"}])
+
+
 # ---------------------------------------------------------------- push
 
 def test_push_creates_tasks_once_and_repush_creates_nothing(ls_server, ls_client, ledger,
@@ -169,6 +199,26 @@ def test_tasks_deleted_on_the_server_are_pushed_again(ls_server, ls_client, ledg
     again = push(make_items(20), ls_server, ledger, project_name)
     assert sorted(again.created) == ["item-0", "item-1"] and again.n_skipped == 18
     assert set(server_ids(ls_client, rep.project_id).values()) == {1}
+
+
+def test_an_id_that_names_other_content_than_its_task_is_refused(ls_server, ls_client, ledger,
+                                                                  project_name):
+    """Per-export row numbers as ids: a later file's '007' is another row than the first
+    file's. Its task keeps the first text, so the push is refused, nothing sent."""
+    rep = push(make_items(5), ls_server, ledger, project_name)
+    later = make_items(7, prefix="item")
+    later.loc[2, "text"] = "2 billion views, who is still here?"
+    with pytest.raises(DuplicateIdError, match=r"^1 id\(s\) of this push name other content "
+                       r"than the ledger holds for them \(e.g. id 'item-2', 'text': 'message "
+                       r"2: see you at lunch' in the ledger, '2 billion views, who is still "
+                       r"here\?' now\): .* Nothing was sent."):
+        push(later, ls_server, ledger, project_name)
+    assert len(server_ids(ls_client, rep.project_id)) == 5
+    assert ledger.item_data(["item-2"])["item-2"]["text"] == "message 2: see you at lunch"
+    # the same texts written with other white space (a CRLF export) are the same items
+    spaced = make_items(7).assign(text=lambda d: d["text"].str.replace(" ", "  "))
+    again = push(spaced, ls_server, ledger, project_name)
+    assert again.n_skipped == 5 and sorted(again.created) == ["item-5", "item-6"]
 
 
 def test_review_queue_shows_both_labels_and_pretick_given_preannotates(ls_server, ls_client,
