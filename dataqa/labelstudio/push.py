@@ -496,6 +496,9 @@ def push_queue(items: pd.DataFrame, *, project: str | int, class_names: Sequence
         is its ``report``; run the same push again to finish it.
     LabelStudioProjectError
         The project exists with other classes, or the server rejected the config.
+    DuplicateIdError
+        Ids the ledger holds with other content (nothing is sent; see
+        :func:`~dataqa.labelstudio.ledger_state.check_item_content`).
 
     Notes
     -----
