@@ -108,11 +108,8 @@ def queue_to_push(result, *, project: str | int, ledger: Any, top: int = 50,
     q = result.label_queue(top=None, rank_by=rank_by)
     attrs = dict(q.attrs)
     if len(q):
-        kept = _not_sent_before(q, ledger, project, _data_columns(result, q), top, url)
-        attrs["sent_before"] = int(getattr(kept, "attrs", {}).get("sent_before", 0))
-        q = kept
-    else:
-        attrs["sent_before"] = 0
+        q = _not_sent_before(q, ledger, project, _data_columns(result, q), top, url)
+    attrs["sent_before"] = int(q.attrs.get("sent_before", 0))
     q = q.head(top)
     q.attrs.update(attrs)
     return q
@@ -232,14 +229,13 @@ def _as_choices(predictions, names: list[str], model_classes) -> object:
     check_class_names(names, classes)
     if not classes or set(classes) <= set(names):
         return predictions.where(predictions.isin(names), None)
-    if len(classes) == len(names) and not set(classes) & set(names):
-        warnings.warn(
-            "the model's classes " + ", ".join(classes) + " are sent as "
-            + ", ".join(names) + " (the class names given, in the order of the reference's "
-            "classes); give the names in that order, or as the label column writes them.",
-            UserWarning, stacklevel=caller_stacklevel())
-        return predictions.map(dict(zip(classes, names, strict=True)))
-    raise AssertionError("unreachable: check_class_names refuses the rest")
+    # (else one name per class, none of them a class: check_class_names refuses the rest)
+    warnings.warn(
+        "the model's classes " + ", ".join(classes) + " are sent as "
+        + ", ".join(names) + " (the class names given, in the order of the reference's "
+        "classes); give the names in that order, or as the label column writes them.",
+        UserWarning, stacklevel=caller_stacklevel())
+    return predictions.map(dict(zip(classes, names, strict=True)))
 
 
 def check_class_names(names: Sequence[str], model_classes: Sequence[str]) -> None:
