@@ -28,10 +28,9 @@ import pandas as pd
 
 from dataqa._progress import progress_task
 from dataqa._validation import check_int
-from dataqa.data import load_table, table_name
+from dataqa.data import table_name
 from dataqa.errors import (
     ColumnValueError,
-    EmptyDataError,
     FeatureTypeError,
     InvalidSettingError,
     LabelingFunctionError,
@@ -572,7 +571,11 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
     Parameters
     ----------
     data : DataFrame, path, or dask DataFrame
-        The rows to label. A path is read with :func:`dataqa.data.load_table`.
+        The rows to label. A path (a file, a folder of files or a glob pattern) is read
+        as :func:`~dataqa.weak.weak_label` reads it: words such as ``NA`` or ``null`` stay
+        as written in the ``text`` column and in the columns the LFs read as text (only an
+        empty cell is missing there), and the ``text`` and ``id_column`` columns are read
+        as strings.
     lfs : list of labeling functions
         :mod:`labeling_functions` factories (vectorized) and/or Snorkel LFs (row-wise).
         Names must be unique.
@@ -644,10 +647,9 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         if isinstance(data, pd.DataFrame):
             df = data
         else:
-            try:
-                df = load_table(data)
-            except EmptyDataError:
-                raise
+            from dataqa.weak.pipeline import read_for_lfs
+
+            df = read_for_lfs(data, lfs, id_column=id_column)
         df = _noting_renumbering(df)
         L, faults = _apply_frame(df, lfs, n_jobs=n_jobs, fault_tolerant=fault_tolerant,
                                  progress=progress, id_column=id_column, threads=threads,
@@ -656,8 +658,12 @@ def apply_lfs(data: Any, lfs: Sequence[Any], *, n_jobs: int = 1, fault_tolerant:
         j = int(np.flatnonzero((L >= cardinality).any(axis=0))[0])
         rows = np.flatnonzero(L[:, j] >= cardinality)
         i = int(rows[0])
-        where = (f"position {i}" if _is_dask(data)
-                 else _row_label(df, i, id_column))
+        if _is_dask(data):  # as the partitions' own errors place a row
+            ends = np.cumsum([r[0].shape[0] for r in results])
+            part = int(np.searchsorted(ends, i, side="right"))
+            where = f"position {i - int(ends[part - 1]) if part else i} of Dask partition {part}"
+        else:
+            where = _row_label(df, i, id_column)
         raise LabelingFunctionError(
             f"labeling function {lfs[j].name!r} voted {int(L[i, j])} on row {where} "
             f"({len(rows)} such rows), but with cardinality {cardinality} (--cardinality) votes "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,17 +142,36 @@ class WeakResult:
         return paths
 
 
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
 def _literal_columns(lfs: Sequence[Any]) -> list:
-    """The columns the LFs read as text, or match against words a CSV reader would take
-    for a missing value (``isin_lf(..., {"NA", "n/a"}, ...)``): read with those words as
-    written, so the LFs see them."""
+    """The columns the LFs read as text, or match against strings a CSV reader would take
+    for a missing value (``isin_lf(..., {"NA", "n/a"}, ...)``) or for a number
+    (``isin_lf(..., {"007"}, ...)``, which would never match the number 7 a reader makes
+    of the cell ``007``): read with those strings as written, so the LFs see them."""
     from pandas._libs.parsers import STR_NA_VALUES
 
     out: list = []
     for lf in lfs:
         values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
         if getattr(lf, "reads_text", False) or any(
-                isinstance(v, str) and v in STR_NA_VALUES for v in values):
+                isinstance(v, str) and (v in STR_NA_VALUES or _NUMBER_TEXT.fullmatch(v))
+                for v in values):
+            out += [c for c in getattr(lf, "columns", None) or () if c not in out]
+    return out
+
+
+def _string_columns(lfs: Sequence[Any], id_column: str | None, text: str) -> list:
+    """The columns read as strings for ``lfs``: the id and text columns (``007`` stays
+    ``007``, a text ``123`` stays text) and those an ``isin_lf`` matches against a string a
+    CSV reader would take for a number (``{"007"}``; see :func:`_numbers_back` for the
+    numbers of such a column when the LF lists numbers too)."""
+    out = [c for c in (id_column, text) if c is not None]
+    for lf in lfs:
+        values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
+        if not getattr(lf, "reads_text", False) and any(
+                isinstance(v, str) and _NUMBER_TEXT.fullmatch(v) for v in values):
             out += [c for c in getattr(lf, "columns", None) or () if c not in out]
     return out
 
@@ -219,6 +239,37 @@ def _text_reading(text_column: str | None, lfs: Sequence[Any]) -> tuple[list, st
     :func:`_literal_columns`), and the text column, read as strings ("123" stays text)."""
     text = text_column if text_column is not None else "text"
     return [text, *(c for c in _literal_columns(lfs) if c != text)], text
+
+
+def read_for_lfs(data: Any, lfs: Sequence[Any], *, text_column: str | None = None,
+                 id_column: str | None = None, read_options: dict | None = None) -> pd.DataFrame:
+    """``data`` (a path, folder, glob or DataFrame) read as :func:`weak_label` reads it for
+    ``lfs``: in the text column (``text_column``, else ``'text'``) and the columns of
+    :func:`_literal_columns`, words such as ``NA`` or ``null`` stay as written (only an
+    empty cell is missing); the id and text columns are read as strings (``007`` stays
+    ``007``, a text ``123`` stays text); numbers kept as text for an ``isin_lf`` that lists
+    numbers too are numbers again (:func:`_numbers_back`). A DataFrame is used as it is."""
+    from dataqa.data import _SEP_ATTR, load_with_options
+
+    opts = dict(read_options or {})
+    literal, text = _text_reading(text_column, lfs)
+    opts.setdefault("text_columns", literal)
+    given = list(opts.get("string_columns", ()))
+    strings = _string_columns(lfs, id_column, text)
+    opts["string_columns"] = [*given, *(c for c in (id_column, text) if c is not None)]
+    frame = load_with_options(data, opts)
+    listed = [c for c in strings if c not in (id_column, text) and c in frame.columns
+              and pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    if listed and _SEP_ATTR in frame.attrs:  # a CSV/TSV file: "007" as written, not 7
+        import warnings
+
+        opts["string_columns"] = [*given, *strings]
+        with warnings.catch_warnings():  # (the first reading gave them)
+            warnings.simplefilter("ignore")
+            frame = load_with_options(data, opts)
+    if not isinstance(data, pd.DataFrame):  # read here: numbers that were kept as text
+        frame = _numbers_back(frame, _na_word_columns(lfs, text))
+    return frame
 
 
 def _text_as_column(df: pd.DataFrame, text_column: str | None, *,
@@ -494,7 +545,7 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
     LabelingFunctionError
         An LF fails.
     """
-    from dataqa.data import load_with_options, make_ids
+    from dataqa.data import make_ids
     from dataqa.weak.apply import apply_lfs, check_lfs
     from dataqa.weak.label_models import (
         METRICS,
@@ -530,25 +581,17 @@ def weak_label(data: Any, lfs: Sequence[Any], *, cardinality: int, method: str |
         raise MissingInputError("dev needs label_column naming the gold label column.")
     read_options = dict(read_options or {})
     dev_read_options = read_options if dev_read_options is None else dict(dev_read_options)
-    # a message "null", a class "None": only an empty cell is missing in these columns
     literal, text = _text_reading(text_column, lfs)
-    read_options.setdefault("text_columns", literal)
     dev_read_options = {**dev_read_options, "text_columns": [
         c for c in (*literal, label_column) if c is not None]}
-    # ids such as 007 stay as written (not 7); a text of digits ("123") stays text
-    for opts in (read_options, dev_read_options):
-        opts["string_columns"] = [*opts.get("string_columns", ()),
-                                  *(c for c in (id_column, text) if c is not None)]
-    frame = load_with_options(data, read_options)
-    if not isinstance(data, pd.DataFrame):  # read here: numbers that were kept as text
-        frame = _numbers_back(frame, _na_word_columns(lfs, text))
+    frame = read_for_lfs(data, lfs, text_column=text_column, id_column=id_column,
+                         read_options=read_options)
     ids = make_ids(frame, id_column)
     df = _text_as_column(frame, text_column)
     dev_df = Y_dev = None
     if dev is not None:
-        dev_frame = load_with_options(dev, dev_read_options)
-        if not isinstance(dev, pd.DataFrame):
-            dev_frame = _numbers_back(dev_frame, _na_word_columns(lfs, text))
+        dev_frame = read_for_lfs(dev, lfs, text_column=text_column, id_column=id_column,
+                                 read_options=dev_read_options)
         Y_dev = _dev_labels(dev_frame, label_column, cardinality, id_column, class_names)
         dev_df = _text_as_column(dev_frame, text_column, dev=True)
     _check_lf_columns(df, lfs)

@@ -246,6 +246,14 @@ def test_an_lf_voting_above_the_cardinality_is_named_with_its_row():
                        match=r"labeling function 'five' voted 5 on row key='r2' \(2 such rows\), "
                              r"but with cardinality 2 \(--cardinality\) votes must be 0\.\.1 or -1"):
         apply_lfs(df, [five], cardinality=2, id_column="key")
+    # on Dask the row is placed in its partition, as the partitions' own errors place it
+    dd = pytest.importorskip("dask.dataframe")
+    late = pd.DataFrame({"key": [f"r{i}" for i in range(6)],
+                         "text": ["a", "a", "a", "a", "b", "a"]})
+    with pytest.raises(LabelingFunctionError, match=r"voted 5 on row position 1 of Dask "
+                                                    r"partition 1 \(1 such rows\)"):
+        apply_lfs(dd.from_pandas(late, npartitions=2), [five], cardinality=2,
+                  scheduler="sync")
     L = np.array([[0, 1], [1, -1], [-1, 0]])
     with pytest.raises(InvalidSettingError, match=r"Y must hold class indices in 0\.\.1 \(the LFs "
                                                   r"vote for classes up to 1\); row 1 holds -1 "

@@ -13,7 +13,7 @@ from dataqa.errors import (
     MissingInputError,
     UnknownNameError,
 )
-from dataqa.weak import WeakResult, weak_label
+from dataqa.weak import WeakResult, apply_lfs, weak_label
 
 TEXTS = ["subscribe to me", "nice song", "check out http://x.y", "great song!!",
          "love it", "my video http://z", "song of the year, really", "subscribe pls"]
@@ -376,6 +376,45 @@ def test_a_column_of_codes_read_for_an_isin_na_word_keeps_its_numbers(tmp_path):
         res = weak_label(tmp_path / name, as_text, cardinality=2, method="majority",
                          id_column="id")
         assert res.L.tolist()[:3] == votes
+
+
+def test_an_isin_lf_that_lists_a_zero_led_code_sees_it_as_written(tmp_path):
+    """``isin_lf("zip", {"007"}, ...)`` on a CSV column of ``007``, ``7`` and ``12`` (read
+    as the numbers 7, 7, 12) matched nothing; the column is now read as written for it,
+    its other cells numbers again when an LF lists numbers there too. Parquet keeps its
+    types, and a column of numbers no LF lists as a string is read as before."""
+    from labeling_functions import isin_lf
+
+    (tmp_path / "zip.csv").write_text("id,zip\nr1,007\nr2,7\nr3,12\n")
+    pd.DataFrame({"id": ["r1", "r2", "r3"], "zip": [7, 7, 12]}).to_parquet(
+        tmp_path / "zip.parquet")
+    padded, seven = isin_lf("padded", "zip", {"007"}, 0), isin_lf("seven", "zip", {7}, 1)
+    twelve = isin_lf("twelve", "zip", {12}, 1)
+    cases = [("zip.csv", [padded], [[0], [-1], [-1]]),
+             ("zip.csv", [padded, twelve], [[0, -1], [-1, -1], [-1, 1]]),
+             ("zip.csv", [padded, seven], [[0, -1], [-1, 1], [-1, -1]]),
+             ("zip.csv", [seven, twelve], [[1, -1], [1, -1], [-1, 1]]),
+             ("zip.parquet", [padded, seven], [[-1, 1], [-1, 1], [-1, -1]])]
+    for name, lfs, votes in cases:
+        assert apply_lfs(tmp_path / name, lfs).tolist() == votes, (name, lfs)
+        res = weak_label(tmp_path / name, lfs, cardinality=2, method="majority",
+                         id_column="id")
+        assert res.L.tolist() == votes, (name, lfs)
+
+
+def test_apply_lfs_reads_a_file_as_weak_label_does(tmp_path):
+    """A text ``NA``, ``None`` or ``null`` is a message the LFs read, not a missing value,
+    through ``apply_lfs(path)`` as through ``weak_label`` (before, ``apply_lfs`` abstained
+    on those rows); only the empty cell is missing."""
+    from labeling_functions import keyword_lf, length_lf
+
+    path = tmp_path / "words.csv"
+    path.write_text("id,text\n1,NA\n2,None\n3,null\n4,nan\n5,N/A\n6,\n7,hello\n")
+    lfs = [length_lf("short", "text", max_len=10, label=0), keyword_lf("n", ["n"], 1)]
+    expected = [[0, 1]] * 5 + [[-1, -1], [0, -1]]
+    assert apply_lfs(path, lfs).tolist() == expected
+    res = weak_label(path, lfs, cardinality=2, method="majority", id_column="id")
+    assert res.L.tolist() == expected
 
 
 def test_the_weak_command_reads_its_dev_file_codes_as_numbers_too(tmp_path):
