@@ -222,6 +222,12 @@ def _push_class_names(led, project: str | None, classes: str | None) -> list[str
             f"cannot tell the classes for project {project!r} (the ledger has "
             f"{len(names)} class{'' if len(names) == 1 else 'es'} and the project none "
             f"recorded); pass --classes a,b,... (at least two); no round was picked.")
+    from dataqa.labelstudio.config import _check_classes
+
+    try:  # (names Label Studio would show otherwise)
+        _check_classes(names)
+    except InvalidSettingError as exc:
+        raise InvalidSettingError(f"{exc} No round was picked.") from None
     return names
 
 

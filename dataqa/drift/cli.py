@@ -57,6 +57,9 @@ def _check_project_classes(project, url, names, ref, label_column) -> None:
             check_class_names(names, classes)
     if names is None:
         return  # the analysis names what is wrong with the labels
+    from dataqa.labelstudio.config import _check_classes
+
+    _check_classes(names)  # (names Label Studio would show otherwise)
     with LabelStudioClient(url) as client:
         info = client.find_project(project)
     if info is None:

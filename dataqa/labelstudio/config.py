@@ -12,6 +12,7 @@ class order, so that a chosen name maps back to the class index ``0 .. K-1``.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from xml.sax.saxutils import quoteattr
@@ -33,6 +34,10 @@ FROM_NAME = "label"
 CONTEXT_FIELD = "context"
 
 
+#: ``$name`` in a config attribute: Label Studio puts the task's field ``name`` there
+_FIELD_REF = re.compile(r"\$[A-Za-z0-9_]+")
+
+
 def _check_classes(class_names: Sequence[str]) -> list[str]:
     if isinstance(class_names, str):
         raise InvalidSettingError(
@@ -45,6 +50,15 @@ def _check_classes(class_names: Sequence[str]) -> list[str]:
     if len(set(names)) != len(names):
         dups = sorted({n for n in names if names.count(n) > 1})
         raise InvalidSettingError(f"class_names repeat: {dups!r}; class names must be unique.")
+    fields = [n for n in names if _FIELD_REF.search(n)]
+    if fields:
+        raise InvalidSettingError(
+            f"class name{'s' if len(fields) > 1 else ''} {', '.join(map(repr, fields))} "
+            f"hold{'' if len(fields) > 1 else 's'} '$' before a letter, digit or '_', which "
+            f"Label Studio reads as a task field ({fields[0]!r} would be shown as "
+            f"{_FIELD_REF.sub('<field>', fields[0])!r}, and an annotator's click on it "
+            f"would not be the class): rename the class (e.g. 'USD' for '$USD'; a '$' "
+            f"followed by a space or at the end is shown as written).")
     return names
 
 
@@ -86,7 +100,10 @@ def label_config(class_names: Sequence[str], *, data_kind: str = "text",
     return (
         "<View>\n"
         f"{header}"
-        f"  <{tag} name=\"{data_kind}\" value=\"${column}\"/>\n"
+        # (a long text scrolls in its own box: the header and the choices stay on screen)
+        f"  <View style=\"max-height: 60vh; overflow-y: auto\">\n"
+        f"    <{tag} name=\"{data_kind}\" value=\"${column}\"/>\n"
+        "  </View>\n"
         f"{context_header}"
         f"  <Choices name=\"{FROM_NAME}\" toName=\"{data_kind}\" choice=\"single\" "
         f"showInLine=\"true\" required=\"true\">\n"

@@ -5,7 +5,8 @@
   queue is for, how many items, what a pre-selected class means;
 - a **default data-manager view** (``/api/dm/views``) sorted by ``data.priority``
   (dataqa's score: higher = label first) with the useful columns visible, so that the
-  table and "Label All Tasks" serve the highest-priority item first;
+  table lists the highest-priority item first ("Label All Tasks" serves tasks in the
+  order they were created: by priority within each push);
 - the project a push goes to, found or created, with the classes it must have
   (:func:`resolve_project`), and the pre-annotations pointed at its tag names.
 """
@@ -97,8 +98,10 @@ def instructions(queues: Sequence[tuple[str, str, str, int]],
     classes = ", ".join(f"<b>{html.escape(str(c))}</b>" for c in class_names)
     # a verify queue has no priority (its items keep the plan's order, so that no order
     # hints at which ones the model doubts)
-    order = ("Items come highest priority first (\u201cLabel All Tasks\u201d serves them "
-             "in that order)." if any(q[0] != "verify" for q in queues) else
+    order = ("Items come highest priority first within each push (\u201cLabel All "
+             "Tasks\u201d serves them in the order they were sent); the \u201cdataqa: by "
+             "priority\u201d tab lists every item by priority, items sent later included."
+             if any(q[0] != "verify" for q in queues) else
              "Items come in the order they were pushed (\u201cLabel All Tasks\u201d "
              "serves them so).")
     parts = [f"<p>Choose one class per item: {classes}. {order}</p>"]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,8 @@ def _image_value(v: Any, local_root: Path | None) -> Any:
     except ValueError:
         raise InvalidSettingError(
             f"image {v!r} is not under local_files_root {str(local_root)!r}.") from None
-    return f"/data/local-files/?d={rel.as_posix()}"
+    # (quoted: a name with '&', '#' or '+' is another file in a query string)
+    return f"/data/local-files/?d={quote(rel.as_posix(), safe='/')}"
 
 
 #: What a pre-annotation can be: nothing, the given label, or the suggested label

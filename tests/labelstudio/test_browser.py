@@ -170,3 +170,26 @@ def test_queues_in_the_browser(ls_server, page, artifacts, tmp_path, capsys, pro
     assert human["annotator"].tolist() == [ls_server.username]
     with capsys.disabled():
         print(f"\nLabel Studio screenshots: {artifacts}")
+
+
+def test_a_long_text_leaves_the_header_and_the_choices_on_screen(ls_server, page, tmp_path,
+                                                                 artifacts, project_name):
+    """A 6,000-character text pushed the header and the choices ~2,800 px down (below a
+    760 px window): the text now scrolls in its own box, and all of it is still there."""
+    from dataqa.ledger import Ledger
+
+    long_text = " ".join(f"word{k}" for k in range(900)) + " THE END"
+    items = pd.DataFrame({"id": ["long"], "text": [long_text], "label": ["ham"],
+                          "prediction": ["spam"], "probability": [0.9], "score": [0.5]})
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        rep = push_queue(items, project=f"{project_name} long", class_names=CLASSES,
+                         ledger=ledger, queue="review", url=ls_server.url,
+                         api_key=ls_server.api_key)
+    _label_all(page, ls_server.url, rep.project_id)
+    page.screenshot(path=str(artifacts / "review-long.png"))
+    height = page.viewport_size["height"]
+    header = page.locator(".lsf-main-view h4").first.bounding_box()
+    choices = page.locator(".lsf-choices label").filter(has_text="spam").bounding_box()
+    assert header is not None and header["y"] + header["height"] <= height, header
+    assert choices is not None and choices["y"] + choices["height"] <= height, choices
+    assert page.locator(".lsf-richtext").first.inner_text().strip().endswith("THE END")

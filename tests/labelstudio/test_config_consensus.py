@@ -36,6 +36,12 @@ def test_label_config_rejects_bad_input():
         label_config(["a", "b"], data_kind="audio")
     with pytest.raises(InvalidSettingError, match="letters, digits"):
         label_config(["a", "b"], column="bad column!")
+    # Label Studio shows the task's field for '$text' and 'undefined' for '$5' in a choice
+    with pytest.raises(InvalidSettingError, match=r"class names '\$text', 'price in \$USD' "
+                                                  r"hold '\$' before a letter.*'\$text' would "
+                                                  r"be shown as '<field>'"):
+        label_config(["$text", "price in $USD", "US$", "cost $ 5"])
+    assert config_classes(label_config(["US$", "cost $ 5", "$"])) == ["US$", "cost $ 5", "$"]
 
 
 def test_config_classes_errors():
@@ -54,7 +60,8 @@ def test_a_project_showing_task_fields_the_tasks_lack_is_refused_as_label_studio
     def check(config):
         check_data_fields({"label_config": config, "title": "p", "id": 7}, fields)
 
-    check(label_config(["$BUY", "$SELL"]))  # class names are no task fields
+    check(label_config(["BUY", "SELL"]).replace('"BUY"', '"$BUY"').replace(
+        '"SELL"', '"$SELL"'))  # (a project made otherwise) class names are no task fields
     check('<View><Header value="$source"/><Text name="text" value="$text.body"/>'
           '<!-- <Text name="old" value="$body"/> --><Labels name="l" toName="text">'
           '<Label value="$money"/></Labels></View>')  # as Label Studio reads it: accepted
@@ -294,4 +301,5 @@ def test_instructions_speak_of_priority_only_for_queues_that_have_one():
     verify = instructions([("verify", "verify", "none", 24)], ["ham", "spam"])
     assert "in the order they were pushed" in verify and "priority" not in verify
     review = instructions([("review", "review", "none", 5)], ["ham", "spam"])
-    assert "Items come highest priority first" in review
+    assert "Items come highest priority first within each push" in review
+    assert "serves them in the order they were sent" in review

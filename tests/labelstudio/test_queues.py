@@ -234,6 +234,23 @@ def test_verify_tasks_carry_no_score_and_keep_the_input_order():
     assert [t["data"].get("priority") for t in active] == [0.1, 0.69, 0.3, None, 0.3]
 
 
+def test_local_image_paths_are_quoted_in_their_url(tmp_path):
+    """A file name with '&', '#' or '+' was another file (or none) in the query string
+    Label Studio reads (404 in the browser); spaces and non-ASCII letters are quoted too."""
+    from dataqa.labelstudio.tasks import build_tasks
+
+    names = ["set1/a&b.png", "set1/c#1.png", "x+y.png", "name with space.png", "üñí.png"]
+    items = pd.DataFrame({"id": [f"i{k}" for k in range(5)],
+                          "image": [str(tmp_path / n) for n in names]})
+    tasks = build_tasks(items, class_names=CLASSES, kind="verify", queue="v",
+                        data_kind="image", column="image", data_columns=["image"],
+                        to_name="image", model_version="", local_files_root=tmp_path)
+    assert [t["data"]["image"] for t in tasks] == [
+        "/data/local-files/?d=set1/a%26b.png", "/data/local-files/?d=set1/c%231.png",
+        "/data/local-files/?d=x%2By.png", "/data/local-files/?d=name%20with%20space.png",
+        "/data/local-files/?d=%C3%BC%C3%B1%C3%AD.png"]
+
+
 class _RaceServer:
     """A scripted server for :class:`TaskImporter`: tasks of item ``x`` made by another
     push (id 11) and by this one (id 12), with or without the import naming its tasks."""
