@@ -33,17 +33,18 @@ def data_home() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ls_server():
+def ls_server(tmp_path_factory):
     """One real Label Studio server for the whole test session (starting it takes ~1 min).
 
     Skips locally (fails in CI) when Label Studio is not installed. Tests anywhere get it
-    with this fixture or ``request.getfixturevalue("ls_server")``.
+    with this fixture or ``request.getfixturevalue("ls_server")``. It serves local image
+    files under ``ls_server.local_files_root`` (a temporary folder).
     """
     from dataqa.labelstudio import LocalServer, find_label_studio
 
     require(find_label_studio() is not None,
             "Label Studio is not installed (make labelstudio-install, or set LABEL_STUDIO_BIN)")
-    server = LocalServer()
+    server = LocalServer(local_files_root=tmp_path_factory.mktemp("ls-local-files"))
     server.start()
     yield server
     server.stop()

@@ -17,9 +17,15 @@ import html
 import logging
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from dataqa.errors import LabelStudioProjectError
+from dataqa.errors import (
+    LabelStudioAuthError,
+    LabelStudioConnectionError,
+    LabelStudioError,
+    LabelStudioProjectError,
+)
 from dataqa.labelstudio.client import LabelStudioClient
 from dataqa.labelstudio.config import config_classes, config_object
 from dataqa.types import OUT_OF_SCOPE
@@ -30,7 +36,7 @@ logger = logging.getLogger(__name__)
 _OUT_OF_SCOPE = {"out_of_scope", str(OUT_OF_SCOPE)}
 
 __all__ = ["VIEW_TITLE", "description", "instructions", "view_data", "ensure_view",
-           "update_instructions", "check_known_project"]
+           "update_instructions", "check_known_project", "ensure_local_storage"]
 
 #: Title of the data-manager tab dataqa creates.
 VIEW_TITLE = "dataqa: by priority"
@@ -377,3 +383,52 @@ def check_pulled_classes(ledger: Any, path: str | None, info: dict, url: str,
             f"added), so a push with the classes {list(names)!r} would show them as other "
             f"classes; push with the classes in the order {keep!r} (--classes "
             f"{','.join(keep)}), in Label Studio too.")
+
+
+#: The start of a task's image value for a file Label Studio serves from its disk
+LOCAL_FILES_URL = "/data/local-files/?d="
+
+
+def ensure_local_storage(server: LabelStudioClient, info: dict, tasks: list[dict],
+                         column: str, root: Path | None) -> list[str]:
+    """Give project ``info`` a *Local files* source storage for each top folder under
+    ``root`` that the tasks' local images (``column``) are in, unless one of its storages
+    holds that folder already; returns the folders added. Label Studio 1.23 serves a
+    local file only to a project with such a storage (without it, annotators see a
+    loading error in place of the image). Nothing is synced: the tasks come from the
+    push."""
+    from urllib.parse import unquote
+
+    if root is None:
+        return []
+    tops = sorted({unquote(v[len(LOCAL_FILES_URL):]).split("/")[0] for t in tasks
+                   if isinstance(v := t["data"].get(column), str)
+                   and v.startswith(LOCAL_FILES_URL)})
+    if not tops:
+        return []
+    pid = int(info["id"])
+    have = server.request("GET", "/api/storages/localfiles", params={"project": pid}) or []
+    held = [str(s.get("path", "")).rstrip("/") for s in have]
+    added = []
+    for top in tops:
+        folder = str((root / top).resolve())
+        if any(folder == h or folder.startswith(h + "/") for h in held if h):
+            continue
+        try:
+            server.request("POST", "/api/storages/localfiles", json_body={
+                "project": pid, "path": folder, "title": f"dataqa images: {top}",
+                "use_blob_urls": False, "regex_filter": ""})
+        except LabelStudioError as exc:  # the server's reason (a path it does not have)
+            if isinstance(exc, (LabelStudioAuthError, LabelStudioConnectionError)):
+                raise
+            raise LabelStudioProjectError(
+                f"project {info['title']!r} (id {pid}) needs a Local files storage for "
+                f"{folder!r} to show the images in it, and Label Studio refused to make "
+                f"one ({exc}); local_files_root= must be the server's "
+                f"LOCAL_FILES_DOCUMENT_ROOT as the server sees it, with "
+                f"LOCAL_FILES_SERVING_ENABLED=true; no task was sent.") from None
+        added.append(folder)
+    if added:
+        logger.info("project %r: Local files storage added for %s", info["title"],
+                    ", ".join(added))
+    return added

@@ -68,6 +68,7 @@ from dataqa.labelstudio.project_setup import (
     check_data_fields,
     check_known_project,
     check_pulled_classes,
+    ensure_local_storage,
     ensure_view,
     instructions,
     resolve_project,
@@ -108,6 +109,7 @@ class _Plan:
     model_version: str        # what the pre-annotation is ("" when there is none)
     pretick: str              # none, given or suggested
     ledger_path: str | None   # the ledger file (None: in memory)
+    local_root: Path | None = None  # the folder Label Studio serves local images from
 
     def data_fields(self) -> list[str]:
         """The task data fields (for the data-manager view's columns)."""
@@ -237,7 +239,7 @@ def _plan_tasks(items: pd.DataFrame, *, class_names: Sequence[str], kind: str, q
     return _Plan(ids=ids, items=items, tasks=tasks, missing=missing, class_names=names,
                  kind=kind, queue=queue, data_kind=data_kind, column=column,
                  shown_columns=shown, config=config, model_version=model_version,
-                 pretick=pretick, ledger_path=ledger_path)
+                 pretick=pretick, ledger_path=ledger_path, local_root=root)
 
 
 def _notes(plan: _Plan) -> list[str]:
@@ -563,6 +565,7 @@ def _push_to_server(plan: _Plan, project, *, client, url, api_key, timeout, kind
             info = resolve_project(server, project, config=plan.config,
                                     names=plan.class_names, kind=kind, queue=queue)
             check_data_fields(info, plan.data_fields())
+            ensure_local_storage(server, info, plan.tasks, plan.column, plan.local_root)
             adopt_tag_names(plan.tasks, plan.config, info["label_config"])
             # classes added after the given ones in Label Studio are the project's classes
             # (the given ones keep their positions)

@@ -106,6 +106,11 @@ def _image_value(v: Any, local_root: Path | None) -> Any:
     except ValueError:
         raise InvalidSettingError(
             f"image {v!r} is not under local_files_root {str(local_root)!r}.") from None
+    if len(rel.parts) < 2:  # (no storage may be the root itself)
+        raise InvalidSettingError(
+            f"image {v!r} lies in local_files_root {str(local_root)!r} itself; Label "
+            f"Studio serves a local file only from a subfolder of its document root (a "
+            f"project's Local files storage): move the images into a folder under it.")
     # (quoted: a name with '&', '#' or '+' is another file in a query string)
     return f"/data/local-files/?d={quote(rel.as_posix(), safe='/')}"
 

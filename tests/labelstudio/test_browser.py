@@ -193,3 +193,41 @@ def test_a_long_text_leaves_the_header_and_the_choices_on_screen(ls_server, page
     assert header is not None and header["y"] + header["height"] <= height, header
     assert choices is not None and choices["y"] + choices["height"] <= height, choices
     assert page.locator(".lsf-richtext").first.inner_text().strip().endswith("THE END")
+
+
+def test_local_images_are_served_to_the_annotator(ls_server, page, tmp_path, project_name):
+    """Label Studio 1.23 serves a local file only to a project with a Local files storage
+    holding it: the push adds one per top folder (once), and the annotator's browser
+    gets each image, names with '&', '#' or spaces included (404 before)."""
+    from dataqa.ledger import Ledger
+
+    root = ls_server.local_files_root
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360f8ffff3f0005fe02fea7d6a4f50000"
+                        "000049454e44ae426082")
+    names = ["set1/a&b.png", "set1/deep/c#1.png", "pics 2/cat.png"]
+    for n in names:
+        (root / n).parent.mkdir(parents=True, exist_ok=True)
+        (root / n).write_bytes(png)
+    items = pd.DataFrame({"id": ["i1", "i2", "i3"], "image": [str(root / n) for n in names],
+                          "prediction": ["ham", "spam", "ham"]})
+    title = f"{project_name} images"
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        rep = push_queue(items, project=title, class_names=CLASSES, ledger=ledger,
+                         queue="active", url=ls_server.url, api_key=ls_server.api_key,
+                         local_files_root=root)
+        push_queue(items.assign(id=["j1", "j2", "j3"]), project=title, class_names=CLASSES,
+                   ledger=ledger, queue="active", url=ls_server.url,
+                   api_key=ls_server.api_key, local_files_root=root)
+    from dataqa.labelstudio import LabelStudioClient
+
+    with LabelStudioClient(ls_server.url, api_key=ls_server.api_key) as client:
+        storages = client.request("GET", "/api/storages/localfiles",
+                                  params={"project": rep.project_id})
+        tasks = [client.request("GET", f"/api/tasks/{rep.task_ids[i]}") for i in ("i1", "i2", "i3")]
+    assert sorted(s["path"] for s in storages) == sorted(
+        str((root / top).resolve()) for top in ("pics 2", "set1"))  # once each
+    for task in tasks:
+        got = page.request.get(f"{ls_server.url}{task['data']['image']}")
+        assert got.status == 200, (task["data"]["image"], got.status)
+        assert got.body() == png

@@ -239,7 +239,8 @@ def test_local_image_paths_are_quoted_in_their_url(tmp_path):
     Label Studio reads (404 in the browser); spaces and non-ASCII letters are quoted too."""
     from dataqa.labelstudio.tasks import build_tasks
 
-    names = ["set1/a&b.png", "set1/c#1.png", "x+y.png", "name with space.png", "üñí.png"]
+    names = ["set1/a&b.png", "set1/c#1.png", "set1/x+y.png", "set 2/name with space.png",
+             "set1/üñí.png"]
     items = pd.DataFrame({"id": [f"i{k}" for k in range(5)],
                           "image": [str(tmp_path / n) for n in names]})
     tasks = build_tasks(items, class_names=CLASSES, kind="verify", queue="v",
@@ -247,8 +248,17 @@ def test_local_image_paths_are_quoted_in_their_url(tmp_path):
                         to_name="image", model_version="", local_files_root=tmp_path)
     assert [t["data"]["image"] for t in tasks] == [
         "/data/local-files/?d=set1/a%26b.png", "/data/local-files/?d=set1/c%231.png",
-        "/data/local-files/?d=x%2By.png", "/data/local-files/?d=name%20with%20space.png",
-        "/data/local-files/?d=%C3%BC%C3%B1%C3%AD.png"]
+        "/data/local-files/?d=set1/x%2By.png",
+        "/data/local-files/?d=set%202/name%20with%20space.png",
+        "/data/local-files/?d=set1/%C3%BC%C3%B1%C3%AD.png"]
+    # a file in the root itself: no Label Studio storage may be the root
+    with pytest.raises(InvalidSettingError, match=r"lies in local_files_root .* itself; "
+                                                  r"Label Studio serves a local file only "
+                                                  r"from a subfolder"):
+        build_tasks(items.assign(image=str(tmp_path / "cat.png")), class_names=CLASSES,
+                    kind="verify", queue="v", data_kind="image", column="image",
+                    data_columns=["image"], to_name="image", model_version="",
+                    local_files_root=tmp_path)
 
 
 class _RaceServer:
