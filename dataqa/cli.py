@@ -92,6 +92,18 @@ def _extra_paths_hint(typer_app: typer.Typer) -> None:
                 param.metavar = ""
         return params
 
+    def _option_before(command, args: list[str], first_extra: str) -> str | None:
+        """The option given several times (``multiple``) whose value came just before
+        ``first_extra`` in ``args``, else None."""
+        at = [k for k, a in enumerate(args) if a == first_extra]
+        if not at or at[-1] < 2:
+            return None
+        name = args[at[-1] - 2]
+        for param in command.params:
+            if name in getattr(param, "opts", ()) and getattr(param, "multiple", False):
+                return name
+        return None
+
     class _Group(TyperGroup):
         def get_params(self, ctx):
             return bare_flags(super().get_params(ctx))
@@ -101,6 +113,7 @@ def _extra_paths_hint(typer_app: typer.Typer) -> None:
             return bare_flags(super().get_params(ctx))
 
         def parse_args(self, ctx, args):
+            given = list(args)  # (the parser consumes args)
             try:
                 return super().parse_args(ctx, args)
             except Exception as exc:  # click's UsageError (typer vendors click)
@@ -113,10 +126,15 @@ def _extra_paths_hint(typer_app: typer.Typer) -> None:
                 # the extra arguments, as the message lists them: all existing files
                 extra = message[len(head):-1].split(" ")
                 if all(os.path.isfile(a) for a in extra):
+                    # after an option given once per file (--reviews): the pattern was its
+                    option = _option_before(self, given, extra[0])
                     exc.message = (
                         f"{message}. If the shell expanded a pattern such as data/*.csv into "
-                        f"several files, quote it ('data/*.csv') to read them as one table, "
-                        f"or give their folder.")
+                        f"several files, " + (
+                            f"give {option} once per file ({option} {extra[0]} {option} "
+                            f"...)." if option else
+                            "quote it ('data/*.csv') to read them as one table, or give "
+                            "their folder."))
                 raise
 
     from typer.models import DefaultPlaceholder

@@ -947,6 +947,34 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
                     design=point == "design", exact_single=_exact_single)[0]
 
 
+def _refuse_foreign_sheet(reviews, plan: pd.DataFrame) -> None:
+    """Refuse reviews none of whose ids is an item of ``plan`` (the sheet of another
+    audit), before their labels are checked against this audit's classes: a sheet of
+    another dataset would otherwise be refused for its labels, and its ids only after
+    they were rewritten."""
+    if not isinstance(reviews, pd.DataFrame) or not len(plan) or not {
+            "id", "verified_label"} <= set(reviews.columns):
+        return
+    label = reviews["verified_label"]
+    if not (label.notna() & label.astype(str).str.strip().ne("")).any():
+        return  # (nothing reviewed: said as such)
+    ids = [i for i in dict.fromkeys(reviews["id"].dropna().astype(str).str.strip()) if i]
+    plan_ids = plan["id"].astype(str)
+    if not ids or set(ids) & set(plan_ids.str.strip()):
+        return
+    from dataqa.data import table_name
+
+    hint = _lost_zeros_hint(ids, plan_ids, whose="the plan's",
+                            read_as="copy the id column of the sheet dataqa wrote")
+    name = table_name(reviews)
+    raise InvalidSettingError(
+        f"none of the {len(ids)} ids of {'the reviews' if name == 'the table' else name} "
+        f"({format_ids(ids)}) is an item of this audit's review plan "
+        f"({len(plan_ids)} items, e.g. {format_ids(list(plan_ids[:3]))}){hint}"
+        f"{'' if hint else ': is it the sheet of another audit?'} Review the sheet "
+        f"`dataqa review plan` wrote for this audit.")
+
+
 def _reviews_frame(reviews, classes: list[str]) -> pd.DataFrame:
     from dataqa.data import table_name
 
@@ -1160,6 +1188,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
             "`dataqa review plan`) and review its items, or pass plan=.")
     _check_plan_strata(plan, issues)
     classes = [str(c) for c in _class_names(result, issues)]
+    _refuse_foreign_sheet(reviews, plan)  # (before its labels are read as this audit's)
     r = _reviews_frame(reviews, classes)
     plan_ids = plan["id"].astype(str)
     all_ids = issues["id"].astype(str)

@@ -667,8 +667,15 @@ def estimate_command(
     if ledger is not None and not project:
         raise InvalidSettingError("--ledger needs --project NAME (the project of the verify queue).")
     for path in reviews or []:
+        if path.is_dir():
+            raise InvalidSettingError(
+                f"--reviews {str(path)!r} is a folder; give the filled sheet itself, and "
+                f"--reviews once per sheet for several (--reviews a.csv --reviews b.csv).")
         if not path.is_file():
-            raise InvalidSettingError(f"--reviews {str(path)!r} does not exist.")
+            raise InvalidSettingError(
+                f"--reviews {str(path)!r} does not exist" + (
+                    "; --reviews takes files, not patterns: give --reviews once per sheet."
+                    if any(c in str(path) for c in "*?[") else "."))
     read = read_options(format, sep, no_header, columns, encoding, decimal)
     if read and reviews is None:
         raise InvalidSettingError(

@@ -164,6 +164,16 @@ def test_review_plan_and_estimate_round_trip(tmp_path):
         " ".join(res.output.split())
     assert "is it the sheet of another audit?" in " ".join(res.output.split())
     assert not (out / "verified.json").exists()
+    # the same filled in with another dataset's classes: its ids are named, not its labels
+    other.assign(verified_label="spam").to_csv(tmp_path / "other_filled.csv", index=False)
+    res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
+                              str(tmp_path / "other_filled.csv")])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert (f"none of the 80 ids of {str(tmp_path / 'other_filled.csv')!r} ('x0', 'x1', 'x2'"
+            in text and "is an item of this audit's review plan (80 items, e.g." in text)
+    assert "is it the sheet of another audit?" in text and "not a class" not in text
+    assert not (out / "verified.json").exists()
     sheet["verified_label"] = truth.loc[sheet["id"]].to_numpy()
     sheet.to_csv(tmp_path / "reviews.csv", index=False)
     res = runner.invoke(app, ["review", "estimate", str(out), "--reviews",
@@ -1009,3 +1019,25 @@ def test_a_stopped_review_plan_add_run_again_adds_its_batch_once(tmp_path, monke
     assert not (out / "INCOMPLETE.json").exists() and not (out / "review_sheet_3.csv").exists()
     for name in ("review_plan.csv", "review_sheet_2.csv"):
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_several_sheets_a_folder_or_a_pattern_for_reviews_are_named_so(tmp_path):
+    # a shell-expanded pattern after --reviews: give --reviews once per sheet (the hint
+    # for a table's pattern, "quote it", led to "does not exist")
+    for name in ("sheet_1.csv", "sheet_2.csv"):
+        (tmp_path / name).write_text("id,verified_label\n1,a\n")
+    a, b = str(tmp_path / "sheet_1.csv"), str(tmp_path / "sheet_2.csv")
+    res = runner.invoke(app, ["review", "estimate", str(tmp_path), "--reviews", a, b])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2
+    assert "If the shell expanded a pattern such as data/*.csv into several files, give " \
+        "--reviews once per file (--reviews" in text.replace("│ ", ""), text
+    res = runner.invoke(app, ["review", "estimate", str(tmp_path), "--reviews", str(tmp_path)])
+    assert res.exit_code == 2
+    assert (f"--reviews {str(tmp_path)!r} is a folder; give the filled sheet itself" in
+            " ".join(res.output.split()))
+    res = runner.invoke(app, ["review", "estimate", str(tmp_path), "--reviews",
+                              str(tmp_path / "sheet_*.csv")])
+    assert res.exit_code == 2
+    assert "--reviews takes files, not patterns: give --reviews once per sheet." in \
+        " ".join(res.output.split())
