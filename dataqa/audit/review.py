@@ -790,6 +790,9 @@ def _check_reviewer_error(reviewer_error) -> tuple[float, float] | None:
 def _resolve(prior, interval, reviewer_error):
     """Checked ``(prior name, (a, b), interval, (e0, e1) or None)``; defaults by path."""
     eps = _check_reviewer_error(reviewer_error)
+    # (names in any case: --prior Jeffreys, as the docs write it in a sentence)
+    prior = prior.strip().lower() if isinstance(prior, str) else prior
+    interval = interval.strip().lower() if isinstance(interval, str) else interval
     if prior is None:
         prior = DEFAULT_PRIOR if eps is None else NOISY_DEFAULT_PRIOR
     if interval is None:

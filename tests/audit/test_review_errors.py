@@ -72,6 +72,9 @@ def test_jeffreys_prior_values():
     with pytest.raises(UnknownNameError, match="unknown prior 'flat'; known priors are: "
                                                "jeffreys, uniform"):
         stratified_interval([5], [2], [1], prior="flat")
+    # names in any case (--prior Jeffreys, --interval HDI)
+    assert stratified_interval([2_000_000], [200], [30], prior="Jeffreys", interval="HDI",
+                               point="mean") == s
 
 
 def test_hdi_of_a_pmf_by_brute_force():
