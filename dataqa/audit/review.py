@@ -950,11 +950,11 @@ def stratified_interval(n_items, n_reviewed, n_errors, *, confidence: float = 0.
                     design=point == "design", exact_single=_exact_single)[0]
 
 
-def _refuse_foreign_sheet(reviews, plan: pd.DataFrame) -> None:
-    """Refuse reviews none of whose ids is an item of ``plan`` (the sheet of another
-    audit), before their labels are checked against this audit's classes: a sheet of
-    another dataset would otherwise be refused for its labels, and its ids only after
-    they were rewritten."""
+def _refuse_foreign_sheet(reviews, plan: pd.DataFrame, issues: pd.DataFrame) -> None:
+    """Refuse reviews none of whose (two or more) ids is an item of the audit (the sheet
+    of another audit), before their labels are checked against this audit's classes: a
+    sheet of another dataset would otherwise be refused for its labels, and its ids only
+    after they were rewritten."""
     if not isinstance(reviews, pd.DataFrame) or not len(plan) or not {
             "id", "verified_label"} <= set(reviews.columns):
         return
@@ -963,8 +963,10 @@ def _refuse_foreign_sheet(reviews, plan: pd.DataFrame) -> None:
         return  # (nothing reviewed: said as such)
     ids = [i for i in dict.fromkeys(reviews["id"].dropna().astype(str).str.strip()) if i]
     plan_ids = plan["id"].astype(str)
-    if not ids or set(ids) & set(plan_ids.str.strip()):
-        return
+    known = set(plan_ids.str.strip().str.casefold()) | set(
+        issues["id"].astype(str).str.strip().str.casefold())
+    if len(ids) < 2 or {i.casefold() for i in ids} & known:
+        return  # (ids of the audit, in any case, or one id: said with the ids outside it)
     from dataqa.data import table_name
 
     hint = _lost_zeros_hint(ids, plan_ids, whose="the plan's",
@@ -972,9 +974,10 @@ def _refuse_foreign_sheet(reviews, plan: pd.DataFrame) -> None:
     name = table_name(reviews)
     raise InvalidSettingError(
         f"none of the {len(ids)} ids of {'the reviews' if name == 'the table' else name} "
-        f"({format_ids(ids)}) is an item of this audit's review plan "
-        f"({len(plan_ids)} items, e.g. {format_ids(list(plan_ids[:3]))}){hint}"
-        f"{'' if hint else ': is it the sheet of another audit?'} Review the sheet "
+        f"({format_ids(ids)}) is an item of this audit's review plan ({len(plan_ids)} "
+        f"items, e.g. "
+        f"{format_ids(list(plan_ids[:3]))}){hint}"
+        f"{'.' if hint else ': is it the sheet of another audit?'} Review the sheet "
         f"`dataqa review plan` wrote for this audit.")
 
 
@@ -1191,7 +1194,7 @@ def estimate_error_rate(result, reviews, *, plan: pd.DataFrame | None = None,
             "`dataqa review plan`) and review its items, or pass plan=.")
     _check_plan_strata(plan, issues)
     classes = [str(c) for c in _class_names(result, issues)]
-    _refuse_foreign_sheet(reviews, plan)  # (before its labels are read as this audit's)
+    _refuse_foreign_sheet(reviews, plan, issues)  # (before its labels are read as ours)
     r = _reviews_frame(reviews, classes)
     plan_ids = plan["id"].astype(str)
     all_ids = issues["id"].astype(str)

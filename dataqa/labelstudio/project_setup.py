@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -411,8 +412,11 @@ def ensure_local_storage(server: LabelStudioClient, info: dict, tasks: list[dict
     held = [str(s.get("path", "")).rstrip("/") for s in have]
     added = []
     for top in tops:
-        folder = str((root / top).resolve())
-        if any(folder == h or folder.startswith(h + "/") for h in held if h):
+        # as written, not through symlinks: Label Studio compares the storage's path with
+        # its LOCAL_FILES_DOCUMENT_ROOT as given
+        folder = os.path.abspath(root / top)
+        seen = {folder, str(Path(folder).resolve())}
+        if any(f == h or f.startswith(h + "/") for h in held if h for f in seen):
             continue
         try:
             server.request("POST", "/api/storages/localfiles", json_body={

@@ -223,7 +223,7 @@ class LocalServer:
         })
         if self.local_files_root is not None:
             env["LOCAL_FILES_SERVING_ENABLED"] = "true"
-            env["LOCAL_FILES_DOCUMENT_ROOT"] = str(self.local_files_root.resolve())
+            env["LOCAL_FILES_DOCUMENT_ROOT"] = os.path.abspath(self.local_files_root)
         return env
 
     def start(self) -> LocalServer:

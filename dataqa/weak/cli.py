@@ -298,7 +298,12 @@ def register(app: typer.Typer) -> None:
             own_decimal=dev_decimal, thousands=thousands, own_thousands=dev_thousands)
         lf_list, method, note = _check_flags(load_lfs(lfs), method, dev, label_column, out,
                                              random_state, cardinality)
-        from dataqa.weak.pipeline import _na_word_columns, _numbers_back, _text_reading
+        from dataqa.weak.pipeline import (
+            _na_word_columns,
+            _numbers_back,
+            _text_reading,
+            lf_string_columns,
+        )
 
         literal, text = _text_reading(text_column, lf_list)
 
@@ -309,7 +314,8 @@ def register(app: typer.Typer) -> None:
             and dev_read_opts.get("columns") is not None,
             # read as weak_label reads its dev file
             text_columns=[c for c in (label_column, *literal) if c],
-            string_columns=[c for c in (text, id_column) if c is not None])
+            string_columns=[] if dev is None else lf_string_columns(
+                dev, lf_list, id_column, text, dev_read_opts.get("format"), warn=False))
         if dev_table is not None:
             dev_table = _numbers_back(dev_table, {
                 c: words for c, words in _na_word_columns(lf_list, text).items()

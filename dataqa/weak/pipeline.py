@@ -14,6 +14,7 @@ import pandas as pd
 
 from dataqa._caller import caller_stacklevel
 from dataqa.errors import (
+    DataqaError,
     FeatureTypeError,
     InvalidSettingError,
     LabelError,
@@ -162,24 +163,60 @@ def _literal_columns(lfs: Sequence[Any]) -> list:
     return out
 
 
-def _string_columns(lfs: Sequence[Any], id_column: str | None, text: str) -> list:
-    """The columns read as strings for ``lfs``: the id and text columns (``007`` stays
-    ``007``, a text ``123`` stays text) and those an ``isin_lf`` matches against a string a
-    CSV reader would take for a number (``{"007"}``; see :func:`_numbers_back` for the
-    numbers of such a column when the LF lists numbers too)."""
-    out = [c for c in (id_column, text) if c is not None]
+def _listed_as_text(lfs: Sequence[Any], *, warn: bool = False) -> list:
+    """The columns an ``isin_lf`` matches against a string a CSV reader would take for a
+    number (``{"007"}``, which never matches the number 7 a reader makes of ``007``),
+    but for those a threshold or model LF reads as numbers (with ``warn``, said)."""
+    numeric = {c for lf in lfs if not getattr(lf, "reads_text", False)
+               and not getattr(getattr(lf, "_batch_predicate", None), "values", None)
+               for c in getattr(lf, "columns", None) or ()}
+    out: list = []
     for lf in lfs:
         values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
-        if not getattr(lf, "reads_text", False) and any(
-                isinstance(v, str) and _NUMBER_TEXT.fullmatch(v) for v in values):
-            out += [c for c in getattr(lf, "columns", None) or () if c not in out]
+        listed = sorted(v for v in values if isinstance(v, str) and _NUMBER_TEXT.fullmatch(v))
+        if getattr(lf, "reads_text", False) or not listed:
+            continue
+        for c in getattr(lf, "columns", None) or ():
+            if c in numeric and warn:
+                import warnings
+
+                warnings.warn(
+                    f"labeling function {lf.name!r} lists {', '.join(map(repr, listed))} for "
+                    f"column {c!r}, which another LF reads as numbers: the column is read as "
+                    f"numbers, so {listed[0]!r} matches no cell of a CSV or TSV file; list "
+                    f"the number ({listed[0].strip().lstrip('+')!r} as a number) instead.",
+                    UserWarning, stacklevel=caller_stacklevel())
+            elif c not in numeric and c not in out:
+                out.append(c)
+    return out
+
+
+def lf_string_columns(source: Any, lfs: Sequence[Any], id_column: str | None, text: str,
+                      format: str | None = None, *, warn: bool = True) -> list:
+    """The columns read as strings for ``lfs`` from ``source``: the id and text columns
+    (``007`` stays ``007``, a text ``123`` stays text) and, when every file of ``source``
+    is a CSV or TSV file, those of :func:`_listed_as_text` (see :func:`_numbers_back` for
+    their numbers). Parquet and JSON files keep the types they store."""
+    out = [c for c in (id_column, text) if c is not None]
+    listed = [c for c in _listed_as_text(lfs, warn=warn) if c not in out]
+    if not listed or isinstance(source, pd.DataFrame):
+        return out
+    from dataqa.data import file_format, table_files
+
+    try:
+        files = table_files(source, format)
+    except DataqaError:
+        return out  # (the reading says what is wrong)
+    if all(file_format(f, format) in (None, "csv", "tsv") for f in files):
+        out += listed
     return out
 
 
 def _na_word_columns(lfs: Sequence[Any], text: str | None) -> dict[Any, set]:
     """The columns of :func:`_literal_columns` that no LF reads as text (nor are the text
     column) and that an ``isin_lf`` matches against numbers as well as NA words
-    (``isin_lf("code", {1, 2, "NA"}, ...)``), each with the strings the LFs match there:
+    (``isin_lf("code", {1, 2, "NA"}, ...)``), or that a threshold or model LF reads, each
+    with the strings the LFs match there:
     read as written only so that the LF sees its NA words, their numbers must be numbers
     again (see :func:`_numbers_back`)."""
     from pandas._libs.parsers import STR_NA_VALUES
@@ -196,6 +233,8 @@ def _na_word_columns(lfs: Sequence[Any], text: str | None) -> dict[Any, set]:
                 out.setdefault(col, set()).update(v for v in values if isinstance(v, str))
                 if any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                        and v not in STR_NA_VALUES for v in values):
+                    numbers.add(col)
+                elif not values:  # a threshold or model LF: it reads numbers there
                     numbers.add(col)
     return {c: words for c, words in out.items() if c in numbers}
 
@@ -249,24 +288,14 @@ def read_for_lfs(data: Any, lfs: Sequence[Any], *, text_column: str | None = Non
     empty cell is missing); the id and text columns are read as strings (``007`` stays
     ``007``, a text ``123`` stays text); numbers kept as text for an ``isin_lf`` that lists
     numbers too are numbers again (:func:`_numbers_back`). A DataFrame is used as it is."""
-    from dataqa.data import _SEP_ATTR, load_with_options
+    from dataqa.data import load_with_options
 
     opts = dict(read_options or {})
     literal, text = _text_reading(text_column, lfs)
     opts.setdefault("text_columns", literal)
-    given = list(opts.get("string_columns", ()))
-    strings = _string_columns(lfs, id_column, text)
-    opts["string_columns"] = [*given, *(c for c in (id_column, text) if c is not None)]
+    opts["string_columns"] = [*opts.get("string_columns", ()), *lf_string_columns(
+        data, lfs, id_column, text, opts.get("format"))]
     frame = load_with_options(data, opts)
-    listed = [c for c in strings if c not in (id_column, text) and c in frame.columns
-              and pd.api.types.is_numeric_dtype(frame[c].dtype)]
-    if listed and _SEP_ATTR in frame.attrs:  # a CSV/TSV file: "007" as written, not 7
-        import warnings
-
-        opts["string_columns"] = [*given, *strings]
-        with warnings.catch_warnings():  # (the first reading gave them)
-            warnings.simplefilter("ignore")
-            frame = load_with_options(data, opts)
     if not isinstance(data, pd.DataFrame):  # read here: numbers that were kept as text
         frame = _numbers_back(frame, _na_word_columns(lfs, text))
     return frame

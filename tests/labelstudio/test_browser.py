@@ -226,7 +226,7 @@ def test_local_images_are_served_to_the_annotator(ls_server, page, tmp_path, pro
                                   params={"project": rep.project_id})
         tasks = [client.request("GET", f"/api/tasks/{rep.task_ids[i]}") for i in ("i1", "i2", "i3")]
     assert sorted(s["path"] for s in storages) == sorted(
-        str((root / top).resolve()) for top in ("pics 2", "set1"))  # once each
+        os.path.abspath(root / top) for top in ("pics 2", "set1"))  # once each
     for task in tasks:
         got = page.request.get(f"{ls_server.url}{task['data']['image']}")
         assert got.status == 200, (task["data"]["image"], got.status)

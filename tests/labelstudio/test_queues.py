@@ -310,3 +310,51 @@ def test_raced_items_count_once_where_the_import_names_its_tasks(answer, created
     assert (sorted(report.created), sorted(report.skipped)) == (created, skipped)
     assert report.raced == ["x"] and server.deleted == [12]
     assert ledger.recorded == {"x": 11, "y": 13}  # the task that stayed, whoever made it
+
+
+class _StorageServer:
+    """A scripted server for :func:`ensure_local_storage`: the storages it holds, the
+    posts it got, and a refusal for paths under ``refuse``."""
+
+    def __init__(self, held, refuse=None):
+        self.held, self.posts, self.refuse = list(held), [], refuse
+
+    def request(self, method, path, *, params=None, json_body=None, timeout=None):
+        from dataqa.errors import LabelStudioError
+
+        if method == "GET":
+            return [{"path": p} for p in self.held]
+        if self.refuse and json_body["path"].startswith(self.refuse):
+            raise LabelStudioError("Label Studio at x rejected POST /api/storages/localfiles "
+                                   "(HTTP 400): path does not exist")
+        self.posts.append(json_body)
+        self.held.append(json_body["path"])
+        return {"id": len(self.held)}
+
+
+def test_local_storage_is_added_once_per_top_folder_as_written(tmp_path):
+    import os
+
+    from dataqa.errors import LabelStudioProjectError
+    from dataqa.labelstudio.project_setup import LOCAL_FILES_URL, ensure_local_storage
+
+    real = tmp_path / "real"
+    (real / "set1").mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    tasks = [{"data": {"image": f"{LOCAL_FILES_URL}{d}"}} for d in
+             ("set1/a%26b.png", "set1/deep/c.png", "pics%202/cat.png")]
+    tasks += [{"data": {"image": "https://x/y.png"}}, {"data": {"image": None}}]
+    info = {"id": 3, "title": "p"}
+    # the root as given (a link): the paths Label Studio compares with its root as given
+    server = _StorageServer(held=[str(link / "set1") + "/"])  # (held, with a slash)
+    added = ensure_local_storage(server, info, tasks, "image", link)
+    assert added == [os.path.abspath(link / "pics 2")]
+    assert [p["project"] for p in server.posts] == [3] and not server.posts[0]["use_blob_urls"]
+    assert ensure_local_storage(server, info, tasks, "image", link) == []  # once
+    assert ensure_local_storage(server, info, tasks, "image", None) == []
+    with pytest.raises(LabelStudioProjectError, match=r"project 'p' \(id 3\) needs a Local "
+                                                      r"files storage for .*pics 2.*refused.*"
+                                                      r"no task was sent"):
+        ensure_local_storage(_StorageServer([], refuse=str(tmp_path)), info, tasks, "image",
+                             link)

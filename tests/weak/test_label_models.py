@@ -481,6 +481,10 @@ def test_identical_lfs_are_warned_about_by_name():
     np.testing.assert_array_equal(ds.confusion_[8], ds.confusion_[2])
     covered = (L >= 0).any(axis=1)
     assert (ds.predict(copied)[covered] == y[covered]).mean() > 0.9
+    # on other rows a copy that differs from its LF is a witness of its own: read there
+    alone_votes = np.full((2, copied.shape[1]), -1)
+    alone_votes[:, 4] = [1, 0]  # the copy of column 0 votes, column 0 abstains
+    assert ds.predict(alone_votes).tolist() == [1, 0]
     names = ["a", "b", "c", "d", "a2"]
     with pytest.warns(UserWarning, match=r"these LFs vote identically on every row: 'a', 'a2'\. "
                                          r".*keep one LF of each group"):

@@ -395,11 +395,47 @@ def test_an_isin_lf_that_lists_a_zero_led_code_sees_it_as_written(tmp_path):
              ("zip.csv", [padded, seven], [[0, -1], [-1, 1], [-1, -1]]),
              ("zip.csv", [seven, twelve], [[1, -1], [1, -1], [-1, 1]]),
              ("zip.parquet", [padded, seven], [[-1, 1], [-1, 1], [-1, -1]])]
+    from labeling_functions import threshold_lf
+
+    # an LF that reads numbers there: the column stays numbers, and "007" matching no
+    # cell is said (before: the threshold LF was refused a column read as text)
+    big = threshold_lf("big", "zip", ">", 10, 1)
+    with pytest.warns(UserWarning, match=r"labeling function 'padded' lists '007' for column "
+                                         r"'zip', which another LF reads as numbers"):
+        assert apply_lfs(tmp_path / "zip.csv", [padded, big]).tolist() == [
+            [-1, -1], [-1, -1], [-1, 1]]
+    # a folder whose first file has 007 and 7 (read as numbers) and whose second keeps
+    # its codes as text: the first file's 007 is seen too, and no warning says "one class"
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.csv").write_text("id,zip\nr1,007\nr2,7\n")
+    (tmp_path / "parts" / "b.csv").write_text("id,zip\nr3,12\nr4,007\n")
+    cases.append(("parts", [padded], [[0], [-1], [-1], [0]]))
+    import warnings
+
     for name, lfs, votes in cases:
-        assert apply_lfs(tmp_path / name, lfs).tolist() == votes, (name, lfs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert apply_lfs(tmp_path / name, lfs).tolist() == votes, (name, lfs)
+        assert not [w for w in caught if "one class" in str(w.message)], name
         res = weak_label(tmp_path / name, lfs, cardinality=2, method="majority",
                          id_column="id")
         assert res.L.tolist() == votes, (name, lfs)
+    # the command's dev file is read so too
+    from typer.testing import CliRunner
+
+    from dataqa.cli import app
+
+    (tmp_path / "lfs.py").write_text(
+        "from labeling_functions import isin_lf\n"
+        "lfs = [isin_lf('padded', 'zip', {'007'}, 0), isin_lf('twelve', 'zip', {12}, 1),\n"
+        "       isin_lf('seven', 'zip', {7}, 1)]\n")
+    (tmp_path / "dev.csv").write_text("id,zip,gold\nd1,007,0\nd2,12,1\nd3,7,1\nd4,007,0\n")
+    r = CliRunner().invoke(app, ["weak", str(tmp_path / "zip.csv"), "--lfs",
+                                 str(tmp_path / "lfs.py"), "--cardinality", "2", "--id-column",
+                                 "id", "--dev", str(tmp_path / "dev.csv"), "--label-column",
+                                 "gold", "--method", "majority", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert "dev accuracy of majority: 1.0000 on 4 dev rows" in r.output
 
 
 def test_apply_lfs_reads_a_file_as_weak_label_does(tmp_path):
