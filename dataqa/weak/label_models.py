@@ -421,7 +421,6 @@ class DawidSkene(BaseLabelModel):
         self.kept_lfs_ = np.array([j for j in range(L.shape[1]) if first.get(j, j) == j],
                                   dtype=np.int64)
         self.copy_of_ = np.array([first.get(j, j) for j in range(L.shape[1])], dtype=np.int64)
-        full = L
         L = L[:, self.kept_lfs_]
         covered = (L >= 0).any(axis=1)
         Lc = L[covered]
@@ -442,8 +441,8 @@ class DawidSkene(BaseLabelModel):
             prior, conf = self._m_step(_majority_posteriors(Vc, k), Vc)
             fits[best] = (prior, conf, 0)
         prior, conf, self.n_iter_ = fits[best]
-        where = {j: i for i, j in enumerate(self.kept_lfs_)}  # a copy gets its group's matrix
-        self.confusion_ = conf[[where[first.get(j, j)] for j in range(full.shape[1])]]
+        # a copy gets its group's matrix
+        self.confusion_ = conf[np.searchsorted(self.kept_lfs_, self.copy_of_)]
         self.fit_rows_ = best
         self.class_prior_ = self._pad(prior[None, :])[0]
         return self

@@ -146,6 +146,16 @@ class WeakResult:
 _NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 
 
+def _isin_values(lf: Any) -> tuple:
+    """The values an ``isin_lf`` matches (empty for any other LF)."""
+    return tuple(getattr(getattr(lf, "_batch_predicate", None), "values", None) or ())
+
+
+def _lf_columns(lf: Any) -> tuple:
+    """The columns ``lf`` reads (empty where it does not say)."""
+    return tuple(getattr(lf, "columns", None) or ())
+
+
 def _literal_columns(lfs: Sequence[Any]) -> list:
     """The columns the LFs read as text, or match against strings a CSV reader would take
     for a missing value (``isin_lf(..., {"NA", "n/a"}, ...)``) or for a number
@@ -155,11 +165,11 @@ def _literal_columns(lfs: Sequence[Any]) -> list:
 
     out: list = []
     for lf in lfs:
-        values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
+        values = _isin_values(lf)
         if getattr(lf, "reads_text", False) or any(
                 isinstance(v, str) and (v in STR_NA_VALUES or _NUMBER_TEXT.fullmatch(v))
                 for v in values):
-            out += [c for c in getattr(lf, "columns", None) or () if c not in out]
+            out += [c for c in _lf_columns(lf) if c not in out]
     return out
 
 
@@ -168,15 +178,15 @@ def _listed_as_text(lfs: Sequence[Any], *, warn: bool = False) -> list:
     number (``{"007"}``, which never matches the number 7 a reader makes of ``007``),
     but for those a threshold or model LF reads as numbers (with ``warn``, said)."""
     numeric = {c for lf in lfs if not getattr(lf, "reads_text", False)
-               and not getattr(getattr(lf, "_batch_predicate", None), "values", None)
-               for c in getattr(lf, "columns", None) or ()}
+               and not _isin_values(lf)
+               for c in _lf_columns(lf)}
     out: list = []
     for lf in lfs:
-        values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
+        values = _isin_values(lf)
         listed = sorted(v for v in values if isinstance(v, str) and _NUMBER_TEXT.fullmatch(v))
         if getattr(lf, "reads_text", False) or not listed:
             continue
-        for c in getattr(lf, "columns", None) or ():
+        for c in _lf_columns(lf):
             if c in numeric and warn:
                 import warnings
 
@@ -222,13 +232,13 @@ def _na_word_columns(lfs: Sequence[Any], text: str | None) -> dict[Any, set]:
     from pandas._libs.parsers import STR_NA_VALUES
 
     as_text = {c for lf in lfs if getattr(lf, "reads_text", False)
-               for c in getattr(lf, "columns", None) or ()}
+               for c in _lf_columns(lf)}
     literal = set(_literal_columns(lfs)) - as_text - {text}
     out: dict[Any, set] = {}
     numbers: set = set()
     for lf in lfs:
-        values = getattr(getattr(lf, "_batch_predicate", None), "values", None) or ()
-        for col in getattr(lf, "columns", None) or ():
+        values = _isin_values(lf)
+        for col in _lf_columns(lf):
             if col in literal:
                 out.setdefault(col, set()).update(v for v in values if isinstance(v, str))
                 if any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
@@ -340,7 +350,7 @@ def _check_lf_columns(df: pd.DataFrame, lfs: Sequence[Any]) -> None:
     :mod:`labeling_functions` factories do) that the table lacks, naming the LF."""
     from dataqa.data import table_name
 
-    missing = [(lf.name, col) for lf in lfs for col in getattr(lf, "columns", None) or ()
+    missing = [(lf.name, col) for lf in lfs for col in _lf_columns(lf)
                if col not in df.columns]
     if missing:
         name, col = missing[0]
