@@ -697,11 +697,25 @@ def test_classifier_default_model_sees_a_change_of_spread():
     lin = classifier_scores(X, Y, random_state=1, model="linear")
     assert quad.p_value < 0.01 and lin.p_value > 0.05, (quad.p_value, lin.p_value)
     assert int(np.argmax(quad.feature_importance)) == 2
-    # importance of the default model: |coef of the feature| + |coef of its absolute value|
-    fitted = LeastSquaresClassifier().fit(np.vstack([X, Y]),
-                                                     np.r_[np.zeros(150), np.ones(150)])
-    coef = np.abs(fitted.coef_[0])
-    assert quad.feature_importance == pytest.approx(coef[:4] + coef[4:])
+    # importance of the default model: per feature, the current-minus-reference mean of
+    # its out-of-fold score terms (feature and absolute value, each times its weight);
+    # they add up to the out-of-fold scores' own mean difference
+    from dataqa.drift.twosample import _crossfit_setup
+
+    Z, t = np.vstack([X, Y]), np.r_[np.zeros(150, dtype=int), np.ones(150, dtype=int)]
+    terms = np.zeros((300, 4))
+    for train, test in _crossfit_setup(300, 1)[0]:
+        f = LeastSquaresClassifier().fit(Z[train], t[train])
+        w = f.coef_[0]
+        A = (Z[test] - Z[train].mean(0)) / Z[train].std(0)
+        B = np.abs(A)
+        B = (B - np.abs((Z[train] - Z[train].mean(0)) / Z[train].std(0)).mean(0)) / \
+            np.abs((Z[train] - Z[train].mean(0)) / Z[train].std(0)).std(0)
+        terms[test] = A * w[:4] + B * w[4:]
+    want = terms[150:].mean(0) - terms[:150].mean(0)
+    assert quad.feature_importance == pytest.approx(want, rel=1e-9, abs=1e-12)
+    assert quad.feature_importance.sum() == pytest.approx(
+        quad.current_scores.mean() - quad.reference_scores.mean(), rel=1e-9)
 
 
 def test_classifier_settings_are_checked():
