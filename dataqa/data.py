@@ -53,6 +53,7 @@ __all__ = [
     "make_ids",
     "encode_labels",
     "numeric_feature_columns",
+    "refuse_nearly_numeric",
     "prepare_labeled",
     "check_lengths",
     "effective_folds",
@@ -2777,6 +2778,29 @@ def numeric_feature_columns(df: pd.DataFrame, exclude: Sequence[str] = ()) -> li
     ]
 
 
+def refuse_nearly_numeric(df: pd.DataFrame, exclude: Sequence, table: str) -> None:
+    """With the features found rather than named: refuse a column of numbers holding a
+    few other cells (``"n/a"``, ``?``, a stray word), naming it and those rows, which
+    would otherwise be left out of the features without a word."""
+    decimal = df.attrs.get(_DECIMAL_ATTR)
+    for c in df.columns:
+        if c in exclude or pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            continue
+        rows = _numeric_like(df[c], decimal)
+        if rows is not None:
+            marks = (f" (read with --decimal {decimal!r}, a '.' is no decimal mark)"
+                     if decimal not in (None, ".") and any(
+                         isinstance(v, str) and "." in v for v in df[c].to_numpy()[rows])
+                     else "")
+            raise FeatureTypeError(
+                f"column {c!r} of {table} is numeric except for {len(rows)} "
+                f"cell{'s' if len(rows) > 1 else ''} (row{'s' if len(rows) > 1 else ''} "
+                f"{format_rows(rows)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)})"
+                f"{marks}; fix those cells, or name the feature columns to use "
+                f"(--feature-column / feature_columns=).{_thousands_cells_hint(df[c], rows, decimal)}"
+            )
+
+
 def _warn_empty_columns(df: pd.DataFrame, exclude, table: str) -> list[str]:
     """Say which columns hold no value at all and are left out; return them."""
     import warnings
@@ -3564,22 +3588,7 @@ def prepare_labeled(
         check_feature_columns(df, feature_columns, table)
     elif text_column is None:
         exclude = [label_column] + ([id_column] if id_column else []) + id_like
-        for c in df.columns:
-            if c in exclude or pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
-                continue
-            decimal = df.attrs.get(_DECIMAL_ATTR)
-            rows = _numeric_like(df[c], decimal)
-            if rows is not None:
-                marks = (f" (read with --decimal {decimal!r}, a '.' is no decimal mark)"
-                         if decimal not in (None, ".") and any(
-                             isinstance(v, str) and "." in v for v in df[c].to_numpy()[rows])
-                         else "")
-                raise FeatureTypeError(
-                    f"column {c!r} of {table} is numeric except for {len(rows)} cells (rows "
-                    f"{format_rows(rows)}: {format_ids(df[c].to_numpy()[rows][:3], limit=3)})"
-                    f"{marks}; fix those cells, or name the feature columns to use "
-                    f"(--feature-column / feature_columns=).{_thousands_cells_hint(df[c], rows, decimal)}"
-                )
+        refuse_nearly_numeric(df, exclude, table)
         feature_columns = numeric_feature_columns(df, exclude)
         empty = _warn_empty_columns(df, exclude, table)
         unused = [str(c) for c in df.columns if c not in exclude and c not in feature_columns

@@ -126,7 +126,7 @@ def _row05_string_cell_in_numeric_column(tmp_path, request):
     w[3] = "abc"
     data = _numeric_csv(tmp_path / "d.csv", ["a", "b"] * 20, extra={"w": w})
     cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id"),
-              "column 'w' of '", "d.csv' is numeric except for 1 cells (rows 4: 'abc')",
+              "column 'w' of '", "d.csv' is numeric except for 1 cell (row 4: 'abc')",
               "--feature-column")
     assert not (tmp_path / "out").exists()
 
@@ -140,7 +140,7 @@ def _row05b_point_decimals_read_with_decimal_comma(tmp_path, request):
     data.write_text("id;w;label\n" + "\n".join(rows) + "\n")
     cli_fails(_audit_args(data, tmp_path / "out", "--id-column", "id", "--sep", ";",
                           "--decimal", ","),
-              "column 'w' of '", "d.csv' is numeric except for 1 cells (rows 6: '14.23') "
+              "column 'w' of '", "d.csv' is numeric except for 1 cell (row 6: '14.23') "
               "(read with --decimal ',', a '.' is no decimal mark)", "--feature-column")
     assert not (tmp_path / "out").exists()
 

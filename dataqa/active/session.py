@@ -147,9 +147,13 @@ def _features_from_frame(df: pd.DataFrame, id_column: str, text_column: str | No
                                      role="text column")
         X, _ = text_features(df[text_column].tolist(), column=text_column)
         return ids, X
-    from dataqa.data import numeric_feature_columns
+    from dataqa.data import _other_id_columns, numeric_feature_columns, refuse_nearly_numeric
 
-    cols = feature_columns or numeric_feature_columns(df, exclude=[id_column, "label"])
+    exclude = [id_column, "label"]
+    if not feature_columns:  # found, as `dataqa al init` finds them
+        exclude += _other_id_columns(df, exclude, "the table")
+        refuse_nearly_numeric(df, exclude, "the table")
+    cols = feature_columns or numeric_feature_columns(df, exclude=exclude)
     if not cols:
         raise InvalidSettingError(
             "the table has no numeric feature columns; name a text column or feature columns.")
@@ -472,6 +476,14 @@ class LabelingSession:
         pool = np.asarray([k for k, i in enumerate(self.ids_) if i not in labeled],
                           dtype=np.int64)
         if pool.size == 0:
+            dev = self._dev_ids()
+            undone = len(dev - set(self._labels()["id"]) - skipped)
+            if undone:  # (dev items are held out for measuring, never queried)
+                raise InvalidSettingError(
+                    f"no pool item is left to query: every item outside the dev split is "
+                    f"labeled or skipped, and the {len(dev):,} dev items ({undone:,} of them "
+                    f"unlabeled) are held out to measure the model, never queried. Add "
+                    f"pool items (rows outside the dev split) with `dataqa al init`.")
             raise InvalidSettingError("every item is labeled (or skipped); there is nothing "
                                       "left to query.")
         strategy = self.strategy if fitted else "random"

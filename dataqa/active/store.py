@@ -252,6 +252,12 @@ def store_table(ledger: Ledger, data: Any, *, label_column: str | None = None,
         data_rows = [{"text": t} for t in texts]
     else:
         exclude = [c for c in (label_column, id_column, split_column) if c]
+        if not feature_columns:  # found, as `dataqa audit` finds them: no id, no stray cell
+            from dataqa.data import _other_id_columns, _warn_id_like_columns, refuse_nearly_numeric
+
+            exclude += (_warn_id_like_columns(df, exclude, name) if id_column is None
+                        else _other_id_columns(df, exclude, name))
+            refuse_nearly_numeric(df, exclude, name)
         feats = list(feature_columns or numeric_feature_columns(df, exclude=exclude))
         if not feature_columns:  # columns without a value are left out, and said so
             empty = _empty_columns(df, exclude)

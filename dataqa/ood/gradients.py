@@ -471,11 +471,7 @@ def _sklearn_norms(model, X, *, labels=None, temperature=1.0) -> tuple[np.ndarra
     z = np.asarray(z)
     k = max(2, z.shape[1])
     if labels is not None:
-        y = np.asarray(labels)
-        if y.ndim != 1 or len(y) != len(z):
-            raise OODInputError(f"labels must have shape ({len(z)},); got {y.shape}.")
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= k:
-            raise OODInputError(f"labels must be integer class positions 0..{k - 1} (order of classes_).")
+        y = _class_positions(labels, getattr(est, "classes_", np.arange(k)), len(z))
     if z.shape[1] == 1:  # binary: p1 = sigmoid(z / T), gradient (p1 - y) [x, 1] / T
         p1 = expit(z[:, 0] / t)
         if labels is None:
@@ -494,6 +490,27 @@ def _sklearn_norms(model, X, *, labels=None, temperature=1.0) -> tuple[np.ndarra
     return np.sqrt(r2 * feat2) / t, smax
 
 
+def _class_positions(labels, classes, n: int) -> np.ndarray:
+    """Positions in ``classes`` (a model's ``classes_``) of the class values ``labels``,
+    as scikit-learn reads ``y``: with ``classes_ = [0, 2, 5]`` the label 2 is position 1
+    (read as a position it was the class 5, with no error)."""
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) != n:
+        raise OODInputError(f"labels must have shape ({n},); got {y.shape}.")
+    classes = np.asarray(classes)
+    pos = {c: i for i, c in enumerate(classes.tolist())}
+    out = np.empty(n, dtype=np.int64)
+    for i, v in enumerate(y.tolist()):
+        j = pos.get(v)
+        if j is None:
+            raise OODInputError(
+                f"labels[{i}] = {v!r} is not one of the model's classes "
+                f"({', '.join(map(repr, classes.tolist()))}): give each item's class as "
+                f"the model was fitted with it (its y), not its position in classes_.")
+        out[i] = j
+    return out
+
+
 def sklearn_gradient_norms(model, X, *, labels=None, temperature: float = 1.0) -> np.ndarray:
     """Closed-form per-item gradient norm of a fitted scikit-learn ``LogisticRegression``.
 
@@ -507,7 +524,8 @@ def sklearn_gradient_norms(model, X, *, labels=None, temperature: float = 1.0) -
     ----------
     model : fitted LogisticRegression or Pipeline ending in one
     X : array or sparse matrix (n, d), the model's raw input
-    labels : int array (n,) of class positions (order of ``classes_``), default predicted
+    labels : array (n,) of class values (of ``classes_``, as the model's ``y``), default
+        the predicted class
     temperature : float > 0
 
     Returns
@@ -536,7 +554,10 @@ def gradient_norms(model, X, *, labels=None, temperature: float = 1.0, epsilon: 
     ----------
     model : torch.nn.Module returning logits (n, K), or a scikit-learn logistic regression
     X : array or tensor (n, ...), first axis = items (int64 token ids are fine)
-    labels : int array (n,) or None
+    labels : array (n,) or None
+        The class of each item, default the predicted one: a torch model's class
+        position (0..K-1, as its logits are ordered); a scikit-learn model's class value
+        (one of ``classes_``, as its ``y``).
     temperature : float > 0
     epsilon : float >= 0
     batch_size : int >= 1, items per forward/backward pass

@@ -1310,3 +1310,44 @@ def test_batch_text_that_a_spreadsheet_would_run_is_written_as_text(tmp_path: Pa
     assert batch["text"].tolist() == ["'" + truth[i] for i in batch["id"]]
     pd.DataFrame({"id": batch["id"], "label": "ham"}).to_csv(tmp_path / "a.csv", index=False)
     assert "3 labels recorded" in _run("al", "label", tmp_path / "a.csv", "--ledger", led)
+
+
+def test_al_init_finds_features_as_audit_does_no_stray_cell_no_row_number(tmp_path: Path):
+    """Found rather than named, the features leave out a column of row numbers (with a
+    warning) and refuse a column of numbers with one stray cell, naming it; before, the
+    number column became a feature and the column with a '?' was dropped without a word."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"id": range(1, 41), "a": rng.normal(size=40),
+                          "b": rng.normal(size=40).astype(object),
+                          "label": ["1", "0"] * 5 + [""] * 30})
+    frame.to_csv(tmp_path / "ok.csv", index=False)
+    with pytest.warns(UserWarning, match="'id' is left out of the features"):
+        res = runner.invoke(app, ["al", "init", str(tmp_path / "ok.csv"), "--ledger",
+                                  str(tmp_path / "l.db"), "--label-column", "label"])
+    assert res.exit_code == 0, res.output
+    with Ledger(tmp_path / "l.db", create=False) as check:
+        assert check.get_state(CONFIG_KEY)["feature_columns"] == ["a", "b"]
+    frame.loc[10, "b"] = "?"
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    res = runner.invoke(app, ["al", "init", str(tmp_path / "bad.csv"), "--ledger",
+                              str(tmp_path / "m.db"), "--label-column", "label",
+                              "--id-column", "id"])
+    assert res.exit_code == 2
+    assert ("bad.csv' is numeric except for 1 cell (row 11: '?'); fix those "
+            "cells, or name the feature columns to use (--feature-column") in " ".join(
+        res.output.split())
+
+
+def test_al_next_says_when_only_dev_items_are_left(tmp_path: Path):
+    frame = pd.read_csv(_texts(tmp_path / "d.csv"))
+    frame["split"] = "dev"
+    frame.loc[frame["label"].notna(), "split"] = "train"
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    led = tmp_path / "l.db"
+    _run("al", "init", tmp_path / "s.csv", "--ledger", led, "--text-column", "text",
+         "--label-column", "label", "--id-column", "id", "--split-column", "split")
+    res = runner.invoke(app, ["al", "next", "--ledger", str(led), "--batch", "2"])
+    assert res.exit_code == 2
+    assert ("no pool item is left to query: every item outside the dev split is labeled or "
+            "skipped, and the 28 dev items (28 of them unlabeled) are held out to measure "
+            "the model, never queried.") in " ".join(res.output.split())

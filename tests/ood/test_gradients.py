@@ -316,6 +316,16 @@ def test_sklearn_closed_form_matches_autograd(n_classes, intercept):
     labels = rng.integers(0, n_classes, 60)
     np.testing.assert_allclose(sklearn_gradient_norms(lr, X, labels=labels),
                                loop_norms(twin, Xt, labels=labels), rtol=1e-10)
+    # labels are class values, as the model's y: with classes 0, 2, 5 the label 2 is
+    # position 1 (read as a position it was the class 5)
+    y3 = np.array([0, 2, 5])[rng.integers(0, 3, 60)]
+    lr3 = LogisticRegression(fit_intercept=intercept, max_iter=500).fit(X, y3)
+    np.testing.assert_allclose(sklearn_gradient_norms(lr3, X, labels=y3),
+                               loop_norms(_torch_twin(lr3), Xt,
+                                          labels=np.searchsorted([0, 2, 5], y3)), rtol=1e-10)
+    with pytest.raises(OODInputError, match=r"labels\[3\] = 1 is not one of the model's "
+                                            r"classes \(0, 2, 5\): give each item's class"):
+        gradient_norms(lr3, X, labels=np.r_[y3[:3], 1, y3[4:]])
     # predictions agree with sklearn's probabilities for the G part
     G = gradient_score(lr, X)
     np.testing.assert_allclose(G, gradient_norms(lr, X) / lr.predict_proba(X).max(1), rtol=1e-10)
