@@ -248,8 +248,8 @@ def drift_command(
     dayfirst: bool = typer.Option(
         False, "--dayfirst", show_default=False,
         help="Dates of the time column such as 01/03/2024 are day first (1 March). Default: "
-             "month first, day first when only that reads them all, with a warning when "
-             "both do."),
+             "month first (dotted dates, 01.03.2024: day first), the other order when only "
+             "that reads them all, with a warning when both do."),
     monthfirst: bool = typer.Option(
         False, "--monthfirst", show_default=False,
         help="Dates such as 01/03/2024 are month first (3 January), without the warning."),

@@ -49,10 +49,11 @@ def parse_times(values: pd.Series, name: str, *, dayfirst: bool | None = None,
 
     Text is parsed as dates in one format for the whole column. Year-first dates
     (2026-01-31, with or without a time) are read as such. Others are read month first,
-    as pandas does, unless ``dayfirst``: with ``dayfirst=None``, day first when month
-    first leaves values unread and day first reads them all (``13/01/2024``), and a
-    warning when both read every value differently (``01/03/2024``: 3 January or 1 March;
-    pass ``dayfirst=True`` or ``False`` to decide). Numbers are Unix times whose unit (s,
+    as pandas does, and dotted dates (``06.03.2026``) day first, unless ``dayfirst``:
+    with ``dayfirst=None``, the other order when the first leaves values unread and the
+    other reads them all (``13/01/2024``), and a warning when both read every value
+    differently (``01/03/2024``: 3 January or 1 March; pass ``dayfirst=True`` or
+    ``False`` to decide). Numbers are Unix times whose unit (s,
     ms, us or ns) follows from their size, one unit for the whole column; numbers that fit
     no unit (a day index, a year) are an error rather than nanoseconds after 1970.
     ``missing="error"`` (default) refuses missing values as it does unreadable ones;
@@ -225,6 +226,10 @@ def _parse_text_times(text: pd.Series, name: str,
     year_first = bool(text.dropna().str.match(r"\s*\d{4}[-/.]").mean() >= 0.5)
     if year_first:  # pandas would apply dayfirst even to 2026-01-02
         orders = ({}, {"format": "ISO8601"})
+    elif dayfirst is None and _dotted_dates(text):
+        # 06.03.2026 is written day first wherever dates are dotted (German, Russian,
+        # Scandinavian exports): day first, unless only month first reads every value
+        orders = ({"dayfirst": True}, {}, {"format": "ISO8601"})
     elif dayfirst is None:
         orders = ({}, {"dayfirst": True}, {"format": "ISO8601"})
     else:
@@ -253,6 +258,8 @@ def _parse_text_times(text: pd.Series, name: str,
         if int(t.notna().sum()) == given:
             if dayfirst is None and not year_first and not options:
                 _warn_if_ambiguous(text, t, read({"dayfirst": True}), name)
+            elif dayfirst is None and not year_first and options.get("dayfirst"):
+                _warn_if_ambiguous(text, t, read({}), name, day_first_read=True)
             return t, ""
         if best is None or int(t.notna().sum()) > int(best.notna().sum()):
             best, best_options = t, options
@@ -334,20 +341,32 @@ def _format_read(text: pd.Series, options: dict, times: pd.Series | None = None)
     return f"{fmt}, as its {what} {first!r} is written{order}{note}; "
 
 
-def _warn_if_ambiguous(text: pd.Series, month_first: pd.Series, day_first: pd.Series | None,
-                       name: str) -> None:
+def _dotted_dates(text: pd.Series) -> bool:
+    """Whether most dates of ``text`` are written with dots (``06.03.2026``)."""
+    return bool(text.dropna().str.match(r"\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b").mean() >= 0.5)
+
+
+def _warn_if_ambiguous(text: pd.Series, read_as: pd.Series, other: pd.Series | None,
+                       name: str, *, day_first_read: bool = False) -> None:
+    """Warn when every date also reads in the other order, differently (``read_as`` is
+    the reading kept: month first, or day first for dotted dates)."""
     import warnings
 
-    if day_first is None or int(day_first.notna().sum()) != int(text.notna().sum()):
+    if other is None or int(other.notna().sum()) != int(text.notna().sum()):
         return
+    month_first, day_first = (other, read_as) if day_first_read else (read_as, other)
     differ = np.flatnonzero((month_first != day_first).to_numpy() & month_first.notna().to_numpy())
     if len(differ):
         k = differ[0]
+        kept = ("read day first, as dotted dates are written. Pass --monthfirst (API: "
+                "dayfirst=False) if the month comes first, or --dayfirst to confirm."
+                if day_first_read else
+                "read month first. Pass --dayfirst (API: dayfirst=True) if the day comes "
+                "first, or --monthfirst to confirm.")
         warnings.warn(
             f"time column {name!r}: every date reads both month first and day first (e.g. "
             f"{str(text.iloc[k])!r}: {month_first.iloc[k]:%d %b %Y} or "
-            f"{day_first.iloc[k]:%d %b %Y}); read month first. Pass --dayfirst (API: "
-            f"dayfirst=True) if the day comes first, or --monthfirst to confirm.",
+            f"{day_first.iloc[k]:%d %b %Y}); {kept}",
             UserWarning, stacklevel=caller_stacklevel())
 
 

@@ -317,6 +317,29 @@ def test_windows_leave_out_the_columns_detect_drift_leaves_out(tmp_path):
         "windows or --chunk-size.")
 
 
+def test_dotted_dates_are_read_day_first_unless_told_otherwise():
+    import warnings
+
+    from dataqa.drift.windows import parse_times
+
+    dotted = pd.Series(["06.03.2026 14:00", "07.03.2026 09:30", "01.04.2026 00:00"])
+    with pytest.warns(UserWarning, match="every date reads both month first and day first "
+                                         "\\(e.g. '06.03.2026 14:00': 03 Jun 2026 or 06 Mar "
+                                         "2026\\); read day first, as dotted dates are "
+                                         "written. Pass --monthfirst"):
+        t = parse_times(dotted, "ts")
+    assert t.dt.strftime("%d %b %H:%M").tolist() == ["06 Mar 14:00", "07 Mar 09:30",
+                                                      "01 Apr 00:00"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_times(dotted, "ts", dayfirst=False).dt.month.tolist() == [6, 7, 1]
+        # only one order reads them all: no warning either way
+        assert parse_times(pd.Series(["13.03.2026", "06.03.2026"]), "ts").dt.month.tolist() \
+            == [3, 3]
+        assert parse_times(pd.Series(["12.25.2026", "06.03.2026"]), "ts").dt.month.tolist() \
+            == [12, 6]
+
+
 def test_ambiguous_dates_warn_and_dayfirst_decides():
     import warnings
 
