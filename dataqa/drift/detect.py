@@ -334,8 +334,11 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 lost = ("" if both_empty or name != "current" else
                         f", but filled in {filled:,} of the {len(other):,} reference rows: "
                         f"production data lost it (a model that reads it is fed nothing)")
+                where = (f"both tables ({_which(ref, 'reference')}, "
+                         f"{_which(cur, 'current')}): there is nothing to compare"
+                         if both_empty else _which(df, name))
                 raise EmptyDataError(f"column {col!r} is empty (all values missing) in "
-                                     f"{_which(df, name)}{lost}; leave it out (--exclude-column "
+                                     f"{where}{lost}; leave it out (--exclude-column "
                                      f"{col}), or name the columns to compare with "
                                      f"--feature-column (API: feature_columns).")
         kind = "text" if col in text_cols else column_kind(ref[col], cur[col])

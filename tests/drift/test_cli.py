@@ -220,6 +220,11 @@ def _write(tmp_path, name, df):
      "column 'b' is empty (all values missing) in the current table ('{c}'), but filled in 20 "
      "of the 20 reference rows: production data lost it (a model that reads it is fed "
      "nothing); leave it out (--exclude-column b)"),
+    (pd.DataFrame({"a": range(20), "notes": [None] * 20}),
+     pd.DataFrame({"a": range(20), "notes": [None] * 20}),
+     "column 'notes' is empty (all values missing) in both tables (the reference table "
+     "('{r}'), the current table ('{c}')): there is nothing to compare; leave it out "
+     "(--exclude-column notes)"),
 ])
 def test_bad_input_exits_2_with_the_reason(tmp_path, ref, cur, msg):
     r, c = _write(tmp_path, "r.csv", ref), _write(tmp_path, "c.csv", cur)
