@@ -675,6 +675,13 @@ def _skip_reason(ref: pd.Series, cur: pd.Series, name=None) -> str | None:
                 if mark is not None and _number_mark(c) is not None:
                     # (amounts as text, each its own: left out as ids are, but said so)
                     return _as_text_reason(mark, counts)
+                dates = [_date_like(x, False) for x in (r, c)]
+                side, x, d = min(zip(("reference", "current"), (r, c), dates, strict=True),
+                                 key=lambda t: t[2].mean())
+                if 0.5 <= d.mean() < 1 and min(e.mean() for e in dates) >= 0.5:
+                    # times with placeholders ("unknown") among them
+                    return (f"a time column (dates written as text; {_pct(1 - d.mean())} of "
+                            f"{side} values are no date, e.g. {x[~d].iloc[0]!r})")
                 return f"an identifier: {counts}"
     return None
 

@@ -316,6 +316,14 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert r.settings["skipped_columns"]["day"] == "a time column (dates written as text)"
     day = r.columns.set_index("column").loc["day"]
     assert day["test"] == "fisher (missing share)" and day["missing_current"] == 0.1
+    # distinct times with placeholders among them: a time column, not an identifier
+    times = [f"2026-01-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}" for i in range(100)]
+    held = ref.assign(day=["unknown" if i % 20 == 3 else t for i, t in enumerate(times)])
+    r = detect_drift(held, cur.assign(day=[t.replace("-01-", "-02-") for t in times]),
+                     multivariate=())
+    assert r.settings["skipped_columns"]["day"] == (
+        "a time column (dates written as text; 5% of reference values are no date, e.g. "
+        "'unknown')")
     # columns one table lacks are listed too (the reference's label column is not: it is
     # the label column)
     # one repeat in 370 is not "100% distinct"
