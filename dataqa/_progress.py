@@ -102,12 +102,14 @@ def progress_task(description: str, total: float | None, *, enabled: bool | None
 
 @contextmanager
 def progress_stage(name: str, *, enabled: bool | None = None,
-                   console: Console | None = None) -> Iterator[None]:
+                   console: Console | None = None, plain_after: float = 0.0) -> Iterator[None]:
     """Show one named stage of unknown length while the block runs.
 
     A spinner, the stage's ``name``, a pulsing bar and the elapsed time; when the block
     ends the line stays, completed, with the time the stage took. Nothing is shown when
-    ``enabled`` resolves to False (:func:`resolve_progress`).
+    ``enabled`` resolves to False (:func:`resolve_progress`). Where stderr is no terminal,
+    one line when the stage ends, if it took at least ``plain_after`` seconds (a command
+    whose stages are quick on small data keeps its log to its results).
     """
     if not resolve_progress(enabled):
         yield
@@ -116,8 +118,9 @@ def progress_stage(name: str, *, enabled: bool | None = None,
     if _plain(console):
         t0 = time.perf_counter()
         yield
-        console.print(f"{name}: done in {_seconds(t0)}", markup=False, highlight=False,
-                      soft_wrap=True)
+        if time.perf_counter() - t0 >= plain_after:
+            console.print(f"{name}: done in {_seconds(t0)}", markup=False, highlight=False,
+                          soft_wrap=True)
         return
     prog = Progress(
         SpinnerColumn(finished_text="[green]done"),

@@ -80,3 +80,20 @@ def test_not_a_terminal_writes_nothing_for_a_stage_that_fails():
     except ValueError:
         pass
     assert buf.getvalue() == ""
+
+
+def test_a_quick_stage_writes_no_plain_line_below_plain_after(monkeypatch):
+    import dataqa._progress as progress
+
+    clock = iter([100.0, 100.5, 200.0, 204.0, 204.0])
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, width=80, color_system=None)
+    with progress_stage("retraining the model", enabled=True, console=console,
+                        plain_after=3.0):
+        pass  # 0.5 s
+    assert buf.getvalue() == ""
+    with progress_stage("fitting the model and scoring the pool", enabled=True,
+                        console=console, plain_after=3.0):
+        pass  # 4 s
+    assert buf.getvalue() == "fitting the model and scoring the pool: done in 4.0 s\n"

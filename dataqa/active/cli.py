@@ -24,9 +24,14 @@ from dataqa._cli_utils import (
     read_options,
     write_csv_atomic,
 )
+from dataqa._progress import progress_stage
 from dataqa.errors import InvalidSettingError
 
 __all__ = ["register", "al_app"]
+
+#: Seconds a step must take for its line to be printed where stderr is no terminal (on a
+#: terminal a spinner shows every step while it runs).
+_PLAIN_AFTER = 3.0
 
 al_app = typer.Typer(
     name="al",
@@ -331,6 +336,7 @@ def next_command(
                                                        "(default $LABEL_STUDIO_URL, else http://127.0.0.1:8089)."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for each answer of "
                                                           "Label Studio with --push."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
 ) -> None:
     """Pick the next batch to label and record it as a round.
 
@@ -408,11 +414,15 @@ def next_command(
                         f"{current['n_batch']} items to label or skip; picked with {how}); "
                         f"finish it with `dataqa al label` before asking for {' '.join(differ)}, "
                         f"or run `dataqa al next` without them to see it again.")
-            session = LabelingSession.open(
-                led, strategy=strategy_, batch_size=10 if batch is None else batch,
-                random_state=0 if seed is None else seed, selector=selector or "topk",
-                strategy_settings=settings)
-            frame = session.next_batch()
+            with progress_stage("reading the ledger's items", enabled=not quiet,
+                                plain_after=_PLAIN_AFTER):
+                session = LabelingSession.open(
+                    led, strategy=strategy_, batch_size=10 if batch is None else batch,
+                    random_state=0 if seed is None else seed, selector=selector or "topk",
+                    strategy_settings=settings)
+            with progress_stage("fitting the model and scoring the pool", enabled=not quiet,
+                                plain_after=_PLAIN_AFTER):
+                frame = session.next_batch()
             texts = led.item_data(frame["id"].tolist())
             out_of_scope: set = set()
             if current is not None:  # an open round shown again: its items answered out of scope
@@ -496,6 +506,7 @@ def label_command(
     no_header: bool = NO_HEADER_OPT,
     columns: str | None = COLUMNS_OPT,
     encoding: str | None = ENCODING_OPT,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
 ) -> None:
     """Record labels from a CSV and retrain.
 
@@ -569,7 +580,9 @@ def label_command(
     try:
         with Ledger(ledger, create=False) as led:
             _check_first_classes(led, df["label"].tolist(), new_class, where)
-            session = LabelingSession.open(led)
+            with progress_stage("reading the ledger's items", enabled=not quiet,
+                                plain_after=_PLAIN_AFTER):
+                session = LabelingSession.open(led)
             ids = df["id"].astype(str).tolist()
             labels = df["label"].tolist()
             waiting = session.open_round()
@@ -615,7 +628,9 @@ def label_command(
                     n = session.record_labels(ids, labels, source=source,
                                               new_classes=new_class, where=where)
                     notes = list(session.notes_)
-                metrics = session.retrain()
+                with progress_stage("retraining the model", enabled=not quiet,
+                                plain_after=_PLAIN_AFTER):
+                    metrics = session.retrain()
                 from dataqa.active.session import dev_drop_warning
 
                 dropped = dev_drop_warning(session.ledger, metrics)
