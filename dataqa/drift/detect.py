@@ -210,6 +210,22 @@ def _renamed_hint(col, ref: pd.DataFrame, cur: pd.DataFrame) -> str:
             f"its own names with --current-columns (API: load_table(..., columns=[...])).")
 
 
+def _names_alike(columns, ref: pd.DataFrame, cur: pd.DataFrame) -> str:
+    """For ``columns`` of one table only: the pairs of names that differ only in case or
+    spaces (``'Age'`` for ``'age'``), with how to fix them, or ``""``."""
+    def norm(c) -> str:
+        return " ".join(str(c).split()).casefold()
+
+    alike = [(a, b) for a in columns if a in ref.columns and a not in cur.columns
+             for b in columns if b in cur.columns and b not in ref.columns
+             and norm(a) == norm(b)]
+    if not alike:
+        return ""
+    return (", ".join(f"{str(b)!r} (current) is {str(a)!r} (reference)" for a, b in alike[:5])
+            + " but for case or spaces: give the current file the reference's names with "
+              "--current-columns a,b,... (API: current.rename(columns={...}))")
+
+
 def _one_side_reason(df: pd.DataFrame, col, side: str) -> str:
     """Why a column of one table only is not compared: a saved row index (``Unnamed: 0``
     counting 0, 1, 2 ..., as ``to_csv`` writes without ``index=False``) is said as such;
@@ -296,7 +312,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
                 f"{_which(ref, 'reference')} and {_which(cur, 'current')} share no column to "
                 f"compare (reference: {', '.join(map(str, list(ref.columns)[:20]))}; current: "
                 f"{', '.join(map(str, list(cur.columns)[:20]))}); give tables with the same "
-                f"feature columns.")
+                f"feature columns" + (f"; {alike}." if (alike := _names_alike(
+                    [*ref.columns, *cur.columns], ref, cur)) else "."))
     if only:
         import warnings
 
@@ -305,7 +322,10 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
             sides.setdefault(why, []).append(repr(str(c)))
         lost = ("; a column that production data lost breaks a model that reads it"
                 if "only in the reference table" in sides else "")
-        if len(sides) == 2:  # a column on each side: perhaps one column renamed
+        alike = _names_alike(only, ref, cur)
+        if alike:  # 'Age' for 'age', 'country ' for 'country'
+            lost += "; " + alike
+        elif len(sides) == 2:  # a column on each side: perhaps one column renamed
             lost += ("; if production renamed a column, give the current file the "
                      "reference's names with --current-columns a,b,... (API: "
                      "current.rename(columns={...}))")
@@ -434,7 +454,8 @@ def _columns(ref: pd.DataFrame, cur: pd.DataFrame, feature_columns, text_column,
     if not kinds:
         raise InvalidSettingError(
             f"no column is left to compare: {', '.join(f'{c!r} ({r})' for c, r in skipped.items())}; "
-            f"name the columns to compare with --feature-column (API: feature_columns).")
+            f"name the columns to compare with --feature-column (API: feature_columns)"
+            + (f"; {alike}." if (alike := _names_alike(skipped, ref, cur)) else "."))
     return kinds, skipped
 
 

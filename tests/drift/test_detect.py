@@ -341,6 +341,18 @@ def test_an_identifier_with_a_repeated_value_and_dates_as_text_are_left_out():
     assert extra.settings["skipped_columns"]["old"] == "only in the reference table"
     assert extra.settings["skipped_columns"]["channel"] == "only in the current table"
     assert "label" not in extra.settings["skipped_columns"]
+    # names that differ only in case or spaces are paired up
+    with pytest.warns(UserWarning, match="'X' \\(current\\) is 'x' \\(reference\\), 'city ' "
+                                         "\\(current\\) is 'city' \\(reference\\) but for "
+                                         "case or spaces: give the current file the "
+                                         "reference's names with --current-columns"):
+        detect_drift(ref.assign(z=rng.random(100)), cur.rename(
+            columns={"x": "X", "city": "city "}).assign(z=rng.random(100)), multivariate=())
+    with pytest.raises(InvalidSettingError, match="share no column to compare .*; 'X' "
+                                                  "\\(current\\) is 'x' \\(reference\\), "
+                                                  "'city ' \\(current\\) is 'city'"):
+        detect_drift(ref[["x", "city"]], cur[["x", "city"]].rename(
+            columns={"x": "X", "city": "city "}).assign(z=1.0), multivariate=())
     with pytest.raises(FeatureTypeError, match="text column 'x' holds numbers in both tables"):
         detect_drift(ref, cur, text_column="x")
     # short codes that look a little like dates are not dates
