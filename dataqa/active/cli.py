@@ -452,14 +452,16 @@ def next_command(
         table = Table(title=title)
         # a random round's scores are uniform draws that only order the batch: not a confidence
         random = info is not None and str(info.get("strategy")) == "random"
+        # (items of numeric features have no text: no empty column for them)
+        has_text = bool(frame["text"].astype(str).str.strip().ne("").any())
         shown = ("id", "random draw" if random else "score", "prediction",
-                 *(("status",) if "status" in frame else ()), "text")
+                 *(("status",) if "status" in frame else ()), *(("text",) if has_text else ()))
         for col in shown:
             table.add_column(col, overflow="fold")
         for _, r in frame.iterrows():
             table.add_row(str(r["id"]), _fmt(float(r["score"]), ".4f"), _fmt(r["prediction"]),
                           *((str(r["status"]),) if "status" in frame else ()),
-                          str(r["text"])[:80])
+                          *((str(r["text"])[:80],) if has_text else ()))
         print_table(table)
         if out is not None:
             write_csv_atomic(formulas_as_text(frame, keep=("id", "label", "prediction")), out,

@@ -1327,6 +1327,10 @@ def test_al_init_finds_features_as_audit_does_no_stray_cell_no_row_number(tmp_pa
     assert res.exit_code == 0, res.output
     with Ledger(tmp_path / "l.db", create=False) as check:
         assert check.get_state(CONFIG_KEY)["feature_columns"] == ["a", "b"]
+    res = runner.invoke(app, ["al", "next", "--ledger", str(tmp_path / "l.db"), "--batch", "2"],
+                        terminal_width=200)
+    header = next(line for line in res.output.splitlines() if "score" in line)
+    assert "prediction" in header and "text" not in header  # no text, no empty column
     frame.loc[10, "b"] = "?"
     frame.to_csv(tmp_path / "bad.csv", index=False)
     res = runner.invoke(app, ["al", "init", str(tmp_path / "bad.csv"), "--ledger",
